@@ -1,0 +1,72 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// ChargeKit — open EV charge point controller. Target graph per ../shared/DESIGN.md:
+/// imports point down only: chargekit → App → {Persistence, Simulator, WebUI} → ChargePoint → EVSECore.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "ChargeKit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "chargekit", targets: ["chargekit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        // Pure domain: hardware port, connector and session state machines, error catalogue.
+        .target(name: "EVSECore", swiftSettings: swiftSettings),
+        // Pure station behaviour: parameter registry, current limits, station controller, store ports.
+        .target(name: "ChargePoint", dependencies: ["EVSECore"], swiftSettings: swiftSettings),
+        // Adapter: simulated board and EVs implementing the hardware port.
+        .target(name: "Simulator", dependencies: ["EVSECore"], swiftSettings: swiftSettings),
+        // Adapter: SQLite (GRDB, WAL) stores.
+        .target(
+            name: "Persistence",
+            dependencies: ["ChargePoint", "EVSECore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // Adapter: HTTP server (status API, simulator control API; the web pages come later).
+        .target(
+            name: "WebUI",
+            dependencies: [
+                "ChargePoint", "EVSECore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Composition root: configuration → services.
+        .target(
+            name: "App",
+            dependencies: [
+                "ChargePoint", "EVSECore", "Simulator", "Persistence", "WebUI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "chargekit",
+            dependencies: [
+                "App", "ChargePoint", "EVSECore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "TestSupport", dependencies: ["ChargePoint", "EVSECore"], swiftSettings: swiftSettings),
+        .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "Simulator", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "ChargePoint", "EVSECore"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,92 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The station's data directory: database, single-instance lock and the runtime file through which
+/// `chargekit config` and `chargekit sim` find a running station's API.
+public struct DataDirectory: Sendable {
+    public let path: String
+
+    public init(_ path: String) { self.path = path }
+
+    public var lockPath: String { (path as NSString).appendingPathComponent("station.lock") }
+    public var runtimePath: String { (path as NSString).appendingPathComponent("station.json") }
+
+    /// What a running station publishes about itself.
+    public struct RuntimeInfo: Codable, Sendable {
+        public var pid: Int32
+        public var httpHost: String
+        public var httpPort: Int
+        public var startedAt: Date
+        public var baseURL: String { "http://\(httpHost == "0.0.0.0" ? "127.0.0.1" : httpHost):\(httpPort)" }
+    }
+
+    /// Errors of the data directory.
+    public enum Failure: Error, CustomStringConvertible {
+        case cannotCreate(String, String)
+        case locked(String)
+
+        public var description: String {
+            switch self {
+            case .cannotCreate(let p, let why): "cannot use data directory \(p): \(why)"
+            case .locked(let p): "another chargekit station is running on data directory \(p)"
+            }
+        }
+    }
+
+    /// An exclusive lock on the data directory; released when the process ends, also after kill -9.
+    public final class Lock: Sendable {
+        let fd: Int32
+        init(fd: Int32) { self.fd = fd }
+        deinit { close(fd) }
+    }
+
+    /// Takes the single-instance lock, or reports that a station holds it.
+    public func lock() throws -> Lock {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw Failure.cannotCreate(path, "\(error.localizedDescription)")
+        }
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure.cannotCreate(path, String(cString: strerror(errno))) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw Failure.locked(path)
+        }
+        return Lock(fd: fd)
+    }
+
+    /// Whether a station currently holds the lock.
+    public func isStationRunning() -> Bool {
+        guard FileManager.default.fileExists(atPath: lockPath) else { return false }
+        let fd = open(lockPath, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return true
+    }
+
+    public func writeRuntime(_ info: RuntimeInfo) throws {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        try e.encode(info).write(to: URL(fileURLWithPath: runtimePath), options: .atomic)
+    }
+
+    public func readRuntime() -> RuntimeInfo? {
+        guard let data = FileManager.default.contents(atPath: runtimePath) else { return nil }
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return try? d.decode(RuntimeInfo.self, from: data)
+    }
+
+    public func removeRuntime() {
+        try? FileManager.default.removeItem(atPath: runtimePath)
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import ChargePoint
+import EVSECore
+import Persistence
+import Simulator
+import WebUI
+
+/// Options of `chargekit station`.
+public struct StationOptions: Sendable {
+    public var dataDirectory: String
+    public var simulate: Bool
+    public var connectors: Int?
+    public var httpHost: String
+    public var httpPort: Int
+    public var timeScale: Double
+    public var logLevel: Logger.Level
+
+    public init(dataDirectory: String = "./chargekit-data", simulate: Bool = false, connectors: Int? = nil,
+                httpHost: String = "127.0.0.1", httpPort: Int = 8080, timeScale: Double = 1, logLevel: Logger.Level = .info) {
+        self.dataDirectory = dataDirectory; self.simulate = simulate; self.connectors = connectors
+        self.httpHost = httpHost; self.httpPort = httpPort; self.timeScale = timeScale; self.logLevel = logLevel
+    }
+}
+
+/// Errors that prevent the station from starting.
+public struct StartupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Drives the runtime: a tick every 100 ms of real time until graceful shutdown, then persists.
+struct StationLoop: Service {
+    let runtime: StationRuntime
+    static let tickInterval = Duration.milliseconds(100)
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.tickInterval)
+                await runtime.tick()
+            }
+        }
+        await runtime.shutdown()
+    }
+}
+
+/// The composition root of the station role.
+public enum StationApp {
+    /// Meta key set when the station stopped gracefully (so recovery can tell a reboot from a power loss).
+    static let cleanShutdownKey = "cleanShutdown"
+
+    /// Runs the station until SIGTERM/SIGINT. Everything is persisted before it returns.
+    public static func run(_ options: StationOptions) async throws {
+        var logger = Logger(label: "chargekit.station")
+        logger.logLevel = options.logLevel
+        guard options.simulate else {
+            throw StartupError("no hardware adapter is available on this machine; run with --simulate to use the built-in simulator")
+        }
+        guard options.timeScale > 0, options.timeScale <= 3600 else {
+            throw StartupError("--time-scale must be above 0 and at most 3600 (got \(options.timeScale))")
+        }
+        let dir = DataDirectory(options.dataDirectory)
+        let lock = try dir.lock()
+        let database = try StationDatabase(directory: dir.path)
+
+        var parameters = try ParameterService(store: database, connectorCount: options.connectors)
+        if let n = options.connectors, parameters.values.number(StationParameters.connectorCount) != Double(n) {
+            try parameters.set(StationParameters.connectorCount, .integer(n), role: .manufacturer, changedBy: "cli:--connectors", now: Date())
+        }
+        let settings = StationSettings(parameters.values)
+        let clean = try database.meta(cleanShutdownKey) == "1"
+        try database.setMeta(cleanShutdownKey, "0")
+        let origin = max(Date(), try database.latestTimestamp() ?? .distantPast)
+        let clock = ScaledClock(origin: origin, scale: options.timeScale)
+        let now = clock.now()
+
+        let phaseCounts = settings.connectors.map { $0.phasesConnected.phaseCount }
+        let board = try database.hardwareState().flatMap {
+            SimulatedBoard.restore($0, connectorCount: settings.connectorCount, voltageV: settings.powerSourceVoltageV,
+                                   phaseCount: phaseCounts, now: now)
+        } ?? SimulatedBoard(connectorCount: settings.connectorCount, voltageV: settings.powerSourceVoltageV, phaseCount: phaseCounts, now: now)
+
+        let controller = StationController(settings: settings, hardware: board, store: database, now: now, previousShutdownClean: clean)
+        let runtime = StationRuntime(controller: controller, parameters: parameters, database: database, clock: clock, logger: logger)
+        await runtime.tick()
+
+        let router = StationAPI.router(station: runtime, simulator: runtime)
+        var httpLogger = Logger(label: "chargekit.http")
+        httpLogger.logLevel = .warning
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(options.httpHost, port: options.httpPort), serverName: "ChargeKit"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? options.httpPort
+                try? dir.writeRuntime(.init(pid: getpid(), httpHost: options.httpHost, httpPort: port, startedAt: Date()))
+                let base = "http://\(options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost):\(port)"
+                FileHandle.standardOutput.write(Data("""
+                    ChargeKit station \(settings.chargeBoxIdentity) is running: \(settings.connectorCount) connector(s), simulated\(options.timeScale == 1 ? "" : ", time ×\(options.timeScale)").
+                      Status API  \(base)/api/status   (all endpoints: docs/api.md)
+                      Data        \(dir.path)
+                      Drive it    chargekit sim plug 1 --ev 3p-16a --data-dir \(dir.path)
+                                  chargekit sim rfid 04567DAA5F3580 --data-dir \(dir.path)
+                                  chargekit sim status --data-dir \(dir.path)
+                      Stop        Ctrl-C (everything is persisted first)
+
+                    """.utf8))
+            },
+            logger: httpLogger)
+        let group = ServiceGroup(services: [StationLoop(runtime: runtime), app],
+                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            dir.removeRuntime()
+            throw StartupError("station stopped: \(error)")
+        }
+        try database.setMeta(cleanShutdownKey, "1")
+        dir.removeRuntime()
+        withExtendedLifetime(lock) {}
+        logger.info("station stopped; everything persisted")
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import ChargePoint
+import EVSECore
+import Persistence
+import Simulator
+import WebUI
+
+/// The running station: owns the controller with its simulated board, the parameters and the database,
+/// and serves the local API. All state changes happen on this actor.
+public actor StationRuntime: StationService, SimulatorControl {
+    private var controller: StationController<SimulatedBoard>
+    private var parameterService: ParameterService
+    private let database: StationDatabase
+    private let clock: ScaledClock
+    private let logger: Logger
+    /// The settings the station started with; parameters that need a restart keep these values until then.
+    private let startSettings: StationSettings
+
+    public init(controller: StationController<SimulatedBoard>, parameters: ParameterService, database: StationDatabase,
+                clock: ScaledClock, logger: Logger) {
+        self.controller = controller
+        self.parameterService = parameters
+        self.database = database
+        self.clock = clock
+        self.logger = logger
+        self.startSettings = controller.settings
+    }
+
+    /// Advances the simulation and the controller to the clock's current time.
+    public func tick() {
+        let now = clock.now()
+        controller.hardware.advance(to: now)
+        controller.poll(now: now)
+        for notice in controller.takeNotices() {
+            switch notice {
+            case .statusChanged(let n, let from, let to):
+                logger.info("status \(from.rawValue) → \(to.rawValue)", metadata: ["connector": "\(n)"])
+            case .logged(let e):
+                logger.info("\(e.message)", metadata: ["connector": "\(e.connector)", "event": "\(e.kind.rawValue)"])
+            case .storeFailed(let what, let error):
+                logger.error("persisting \(what) failed: \(error)")
+            }
+        }
+    }
+
+    /// Persists everything before exit.
+    public func shutdown() {
+        tick()
+        controller.shutdown(now: clock.now())
+        _ = controller.takeNotices()
+    }
+
+    // MARK: StationService
+
+    public func status() -> StationSnapshot { controller.snapshot(now: clock.now()) }
+
+    public func sessions(limit: Int) throws -> [SessionRecord] { try database.sessions(limit: limit) }
+
+    public func events(limit: Int) throws -> [EventLogEntry] { try database.events(limit: limit) }
+
+    public func parameters() -> [ParameterView] { parameterService.list() }
+
+    public func parameter(_ key: String) throws -> ParameterView { try parameterService.get(key) }
+
+    public func audit(limit: Int) throws -> [ParameterAuditEntry] { try database.audit(limit: limit) }
+
+    public func setParameter(_ key: String, _ value: ParameterValue, role: Role, changedBy: String) throws -> ParameterView {
+        let now = clock.now()
+        let old = try parameterService.get(key).value
+        let view = try parameterService.set(key, value, role: role, changedBy: changedBy, now: now)
+        if old != view.value {
+            try database.append(EventLogEntry(at: now, kind: .parameterChanged, connector: view.connector ?? 0, code: view.key,
+                                              message: "\(view.key) changed from \(old) to \(view.value) by \(changedBy)" +
+                                                (view.restartRequired ? " (takes effect after restart)" : "")))
+            controller.update(settings: effectiveSettings())
+            tick()
+        }
+        return view
+    }
+
+    /// New values apply at once, except those that need a restart.
+    private func effectiveSettings() -> StationSettings {
+        var s = StationSettings(parameterService.values)
+        s.chargeBoxIdentity = startSettings.chargeBoxIdentity
+        s.serialNumber = startSettings.serialNumber
+        s.connectorCount = startSettings.connectorCount
+        for i in s.connectors.indices where i < startSettings.connectors.count {
+            s.connectors[i].phasesConnected = startSettings.connectors[i].phasesConnected
+        }
+        return s
+    }
+
+    // MARK: SimulatorControl
+
+    public func simulatorStatus() -> SimulatorStatus {
+        let board = controller.hardware
+        return SimulatorStatus(
+            time: board.now, timeScale: clock.scale, rfidReaderFault: board.rfidFault,
+            inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0.rawValue, board.input($0)) }),
+            connectors: board.connectors.enumerated().map { i, c in
+                SimulatorStatus.Connector(
+                    id: i + 1,
+                    vehicle: c.ev.map { ev in
+                        .init(phases: ev.spec.phases, maxCurrentAmps: ev.spec.maxCurrentAmps, batteryCapacityWh: ev.spec.batteryCapacityWh,
+                              stateOfChargePercent: (ev.stateOfChargePercent * 10).rounded() / 10,
+                              targetStateOfChargePercent: ev.spec.targetStateOfChargePercent, pilot: ev.pilot,
+                              ventilation: ev.spec.requiresVentilation, evccid: ev.spec.evccid)
+                    },
+                    faults: c.faults.map(\.rawValue).sorted(), currentA: c.currentA, energyWh: c.energyWh)
+            })
+    }
+
+    public func perform(_ command: SimulatorCommand) throws(SimulatorCommandError) {
+        tick()
+        do {
+            switch command {
+            case .plug(let r):
+                var spec: EVSpec
+                if let name = r.ev {
+                    guard let p = EVSpec.profile(name) else {
+                        throw SimulatorCommandError(.invalid, "unknown EV profile '\(name)'; use <phases>p-<amps>a such as 1p-16a, 3p-16a, 3p-32a")
+                    }
+                    spec = p
+                } else {
+                    spec = EVSpec(phases: 3, maxCurrentAmps: 16)
+                }
+                if let v = r.phases { spec.phases = v }
+                if let v = r.maxCurrentAmps { spec.maxCurrentAmps = v }
+                if let v = r.batteryCapacityWh { spec.batteryCapacityWh = v }
+                if let v = r.stateOfChargePercent { spec.stateOfChargePercent = v }
+                if let v = r.targetStateOfChargePercent { spec.targetStateOfChargePercent = v }
+                if let v = r.reactionDelaySeconds { spec.reactionDelaySeconds = v }
+                if let v = r.ventilation { spec.requiresVentilation = v }
+                if let v = r.evccid { spec.evccid = v }
+                try controller.hardware.plug(r.connector, spec)
+            case .unplug(let n, let force):
+                try controller.hardware.unplug(n, force: force)
+            case .rfid(let uid):
+                try controller.hardware.presentRFID(uid)
+            case .fault(let name, let n, let active):
+                guard let fault = SimulatedFault(rawValue: name) else {
+                    throw SimulatorCommandError(.invalid, "unknown fault '\(name)'; allowed: " + SimulatedFault.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                try controller.hardware.setFault(fault, connector: n, active: active)
+            case .input(let name, let on):
+                guard let input = DigitalInput(rawValue: name) else {
+                    throw SimulatorCommandError(.invalid, "unknown input '\(name)'; allowed: " + DigitalInput.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                controller.hardware.setInput(input, on)
+            case .target(let n, let soc):
+                try controller.hardware.setVehicleTarget(n, targetStateOfChargePercent: soc)
+            }
+        } catch let e as SimulatorError {
+            switch e {
+            case .invalid(let m): throw SimulatorCommandError(.invalid, m)
+            case .conflict(let m): throw SimulatorCommandError(.conflict, m)
+            case .unknownConnector: throw SimulatorCommandError(.notFound, e.description)
+            }
+        } catch let e as SimulatorCommandError {
+            throw e
+        } catch {
+            throw SimulatorCommandError(.invalid, "\(error)")
+        }
+        tick()
+    }
+}

@@ -1,0 +1,209 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+
+/// Who may change a setting. A higher role may change everything a lower one may.
+///
+/// - SeeAlso: seeds/004 §7.2 "Definitie van stroomlimieten" (columns Fabrikant / Installateur / Operator).
+public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
+    case `operator`
+    case installer
+    case manufacturer
+
+    private var rank: Int { self == .operator ? 0 : self == .installer ? 1 : 2 }
+    public static func < (a: Role, b: Role) -> Bool { a.rank < b.rank }
+}
+
+/// The menus of the web interface in which a parameter appears.
+///
+/// - SeeAlso: seeds/004 §3 "Configuratie-interface 2.0" (DASHBOARD, NETWORK, BACKEND, AUTHORIZATION,
+///   WHITELISTS, LOAD MANAGEMENT, INSTALLATION, SYSTEM).
+public enum Menu: String, Sendable, Codable, CaseIterable {
+    case dashboard = "Dashboard"
+    case network = "Network"
+    case backend = "Backend"
+    case authorization = "Authorization"
+    case whitelists = "Whitelists"
+    case loadManagement = "Load Management"
+    case installation = "Installation"
+    case system = "System"
+}
+
+/// Whether a parameter exists once per station or once per connector (`Key.1`, `Key.2`).
+public enum ParameterScope: String, Sendable, Codable {
+    case station
+    case connector
+}
+
+/// One allowed value of an enumerated parameter.
+public struct Choice: Sendable, Codable, Equatable {
+    /// The stored value (what the API, CLI and OCPP use).
+    public var value: String
+    /// The label the seeds show in the web interface.
+    public var label: String
+
+    public init(_ value: String, _ label: String) { self.value = value; self.label = label }
+}
+
+/// The type of a parameter with its allowed range or values.
+public enum ParameterType: Sendable, Equatable {
+    case bool
+    case integer(ClosedRange<Int>, unit: String?)
+    case decimal(ClosedRange<Double>, unit: String)
+    case choice([Choice])
+    /// Text of `length` characters drawn from `allowed` (nil: any printable character).
+    case string(length: ClosedRange<Int>, allowed: String?)
+    /// One value per phase L1/L2/L3, each within the range.
+    case phaseTriple(ClosedRange<Double>, unit: String)
+    /// A list of texts, each of `itemLength` characters, at most `maxCount` entries.
+    case list(itemLength: ClosedRange<Int>, maxCount: Int)
+
+    /// Name of the type as shown in the API and CLI.
+    public var name: String {
+        switch self {
+        case .bool: "bool"
+        case .integer: "int"
+        case .decimal: "decimal"
+        case .choice: "enum"
+        case .string: "string"
+        case .phaseTriple: "phases"
+        case .list: "list"
+        }
+    }
+
+    /// Unit of measure, if any.
+    public var unit: String? {
+        switch self {
+        case .integer(_, let u): u
+        case .decimal(_, let u), .phaseTriple(_, let u): u
+        default: nil
+        }
+    }
+
+    /// A human-readable description of what is allowed, used in every validation error.
+    public var allowedDescription: String {
+        func num(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
+        let u = unit.map { " \($0)" } ?? ""
+        switch self {
+        case .bool: return "On or Off"
+        case .integer(let r, _): return "a whole number from \(r.lowerBound) to \(r.upperBound)\(u)"
+        case .decimal(let r, _): return "a number from \(num(r.lowerBound)) to \(num(r.upperBound))\(u)"
+        case .choice(let cs): return "one of " + cs.map(\.value).joined(separator: ", ")
+        case .string(let len, let allowed):
+            let chars = allowed.map { " using only \($0)" } ?? ""
+            return "text of \(len.lowerBound) to \(len.upperBound) characters\(chars)"
+        case .phaseTriple(let r, _):
+            return "three numbers L1,L2,L3 each from \(num(r.lowerBound)) to \(num(r.upperBound))\(u)"
+        case .list(let len, let maxCount):
+            return "up to \(maxCount) comma-separated entries of \(len.lowerBound) to \(len.upperBound) characters"
+        }
+    }
+}
+
+/// A parameter value.
+public enum ParameterValue: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+    case bool(Bool)
+    case integer(Int)
+    case decimal(Double)
+    /// Text, also used for enumerated values.
+    case string(String)
+    case phaseTriple(PhaseValues)
+    case list([String])
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
+        if let i = try? c.decode(Int.self) { self = .integer(i); return }
+        if let d = try? c.decode(Double.self) { self = .decimal(d); return }
+        if let s = try? c.decode(String.self) { self = .string(s); return }
+        if let a = try? c.decode([Double].self), a.count == 3 {
+            self = .phaseTriple(PhaseValues(l1: a[0], l2: a[1], l3: a[2])); return
+        }
+        if let l = try? c.decode([String].self) { self = .list(l); return }
+        throw DecodingError.dataCorruptedError(in: c, debugDescription: "not a parameter value")
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .bool(let b): try c.encode(b)
+        case .integer(let i): try c.encode(i)
+        case .decimal(let d): try c.encode(d)
+        case .string(let s): try c.encode(s)
+        case .phaseTriple(let p): try c.encode(p.array)
+        case .list(let l): try c.encode(l)
+        }
+    }
+
+    /// The value as the CLI prints it and accepts it back.
+    public var description: String {
+        func num(_ d: Double) -> String { d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d) }
+        switch self {
+        case .bool(let b): return b ? "On" : "Off"
+        case .integer(let i): return String(i)
+        case .decimal(let d): return num(d)
+        case .string(let s): return s
+        case .phaseTriple(let p): return p.array.map(num).joined(separator: ",")
+        case .list(let l): return l.joined(separator: ",")
+        }
+    }
+}
+
+/// The declaration of one setting: the single source of truth for its key, type, default, range,
+/// role, menu, restart behaviour and help text.
+public struct ParameterDefinition: Sendable, Equatable {
+    /// Base key; connector parameters are addressed as `Key.1`, `Key.2`.
+    public var key: String
+    /// The label the seeds use in the web interface.
+    public var label: String
+    public var type: ParameterType
+    public var defaultValue: ParameterValue
+    /// The lowest role that may change the parameter.
+    public var role: Role
+    public var menu: Menu
+    /// The section of the menu page, as the seeds group it.
+    public var section: String
+    public var scope: ParameterScope
+    /// Whether a change takes effect only after the station restarts.
+    public var restartRequired: Bool
+    public var help: String
+    /// Where the seeds describe the parameter.
+    public var seeAlso: String
+
+    public init(key: String, label: String, type: ParameterType, defaultValue: ParameterValue, role: Role, menu: Menu,
+                section: String, scope: ParameterScope = .station, restartRequired: Bool = false, help: String, seeAlso: String) {
+        self.key = key; self.label = label; self.type = type; self.defaultValue = defaultValue; self.role = role
+        self.menu = menu; self.section = section; self.scope = scope; self.restartRequired = restartRequired
+        self.help = help; self.seeAlso = seeAlso
+    }
+}
+
+/// A validation failure. Its message names the key, the value given and what is allowed.
+public struct ParameterError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable {
+        case unknownKey
+        case invalidValue
+        case forbidden
+        case conflict
+    }
+
+    public var kind: Kind
+    public var key: String
+    public var given: String?
+    public var allowed: String?
+    public var message: String
+
+    public var description: String { message }
+
+    static func unknown(_ key: String) -> ParameterError {
+        ParameterError(kind: .unknownKey, key: key, given: nil, allowed: nil, message: "unknown parameter '\(key)'")
+    }
+
+    static func invalid(_ key: String, _ given: String, _ allowed: String) -> ParameterError {
+        ParameterError(kind: .invalidValue, key: key, given: given, allowed: allowed,
+                       message: "\(key): '\(given)' is not allowed; allowed is \(allowed)")
+    }
+}

@@ -1,0 +1,258 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+
+/// A current value of a parameter together with where it is addressed.
+public struct ResolvedKey: Sendable, Equatable {
+    public var definition: ParameterDefinition
+    /// Connector number for connector-scoped parameters.
+    public var connector: Int?
+    /// The full key (`Key` or `Key.N`).
+    public var key: String
+}
+
+/// The typed parameter registry: every setting of the station is declared here once and drives
+/// validation, the CLI, the local API (and later the web pages and OCPP vendor keys).
+///
+/// - SeeAlso: ../shared/DESIGN.md principle 2 "One source of truth for every setting".
+public struct ParameterRegistry: Sendable {
+    public let definitions: [ParameterDefinition]
+    /// "not above" constraints between two connector or station parameters (lower ≤ upper).
+    public let ceilings: [(lower: String, upper: String)]
+    /// Number of connectors for which connector parameters exist.
+    public var connectorCount: Int
+
+    private let byKey: [String: ParameterDefinition]
+
+    public init(definitions: [ParameterDefinition] = StationParameters.all,
+                ceilings: [(lower: String, upper: String)] = StationParameters.ceilings,
+                connectorCount: Int = 2) {
+        self.definitions = definitions
+        self.ceilings = ceilings
+        self.connectorCount = connectorCount
+        var map: [String: ParameterDefinition] = [:]
+        for d in definitions {
+            precondition(map[d.key] == nil, "parameter \(d.key) declared twice")
+            map[d.key] = d
+        }
+        self.byKey = map
+    }
+
+    /// The definition with base key `key`.
+    public func definition(_ key: String) -> ParameterDefinition? { byKey[key] }
+
+    /// Every concrete key (connector parameters expanded per connector), in declaration order.
+    public var keys: [ResolvedKey] {
+        definitions.flatMap { d -> [ResolvedKey] in
+            switch d.scope {
+            case .station: [ResolvedKey(definition: d, connector: nil, key: d.key)]
+            case .connector: (1...connectorCount).map { ResolvedKey(definition: d, connector: $0, key: "\(d.key).\($0)") }
+            }
+        }
+    }
+
+    /// Resolves a concrete key (case-insensitive) to its definition and connector.
+    public func resolve(_ key: String) throws(ParameterError) -> ResolvedKey {
+        let parts = key.split(separator: ".", omittingEmptySubsequences: false)
+        let base = String(parts[0])
+        guard let d = byKey[base] ?? definitions.first(where: { $0.key.lowercased() == base.lowercased() }) else {
+            throw .unknown(key)
+        }
+        switch d.scope {
+        case .station:
+            guard parts.count == 1 else { throw .unknown(key) }
+            return ResolvedKey(definition: d, connector: nil, key: d.key)
+        case .connector:
+            guard parts.count == 2, let n = Int(parts[1]) else {
+                throw ParameterError(kind: .unknownKey, key: key, given: nil, allowed: nil,
+                                     message: "'\(key)' is a connector parameter; address it as \(d.key).1" +
+                                        (connectorCount > 1 ? " to \(d.key).\(connectorCount)" : ""))
+            }
+            guard (1...connectorCount).contains(n) else {
+                throw ParameterError(kind: .unknownKey, key: key, given: nil, allowed: nil,
+                                     message: "'\(key)': connector \(n) does not exist; this station has \(connectorCount) connector(s)")
+            }
+            return ResolvedKey(definition: d, connector: n, key: "\(d.key).\(n)")
+        }
+    }
+
+    /// Parses text as the CLI and forms give it into a value of the parameter's type, checking range and format.
+    public func parse(_ text: String, for resolved: ResolvedKey) throws(ParameterError) -> ParameterValue {
+        let d = resolved.definition
+        let t = text.trimmedWhitespace
+        let fail = ParameterError.invalid(resolved.key, text, d.type.allowedDescription)
+        switch d.type {
+        case .bool:
+            switch t.lowercased() {
+            case "on", "true", "1", "yes": return try check(.bool(true), resolved)
+            case "off", "false", "0", "no": return try check(.bool(false), resolved)
+            default: throw fail
+            }
+        case .integer:
+            guard let i = Int(t) else { throw fail }
+            return try check(.integer(i), resolved)
+        case .decimal:
+            guard let v = Double(t), v.isFinite else { throw fail }
+            return try check(.decimal(v), resolved)
+        case .choice(let cs):
+            guard let c = cs.first(where: { $0.value.lowercased() == t.lowercased() || $0.label.lowercased() == t.lowercased() })
+            else { throw fail }
+            return .string(c.value)
+        case .string:
+            return try check(.string(text), resolved)
+        case .phaseTriple:
+            let parts = t.split(whereSeparator: { $0 == "," || $0 == "/" || $0 == " " }).map { Double($0) }
+            if parts.count == 1, let v = parts[0] { return try check(.phaseTriple(PhaseValues(all: v)), resolved) }
+            guard parts.count == 3, let a = parts[0], let b = parts[1], let c = parts[2] else { throw fail }
+            return try check(.phaseTriple(PhaseValues(l1: a, l2: b, l3: c)), resolved)
+        case .list:
+            let items = t.isEmpty ? [] : t.split(separator: ",").map { $0.trimmedWhitespace }
+            return try check(.list(items), resolved)
+        }
+    }
+
+    /// Checks that a typed value (e.g. from JSON) fits the parameter's type and range.
+    public func check(_ value: ParameterValue, _ resolved: ResolvedKey) throws(ParameterError) -> ParameterValue {
+        let d = resolved.definition
+        let fail = ParameterError.invalid(resolved.key, value.description, d.type.allowedDescription)
+        switch (d.type, value) {
+        case (.bool, .bool): return value
+        case (.integer(let r, _), .integer(let i)):
+            guard r.contains(i) else { throw fail }
+            return value
+        case (.integer(let r, _), .decimal(let v)):
+            guard v == v.rounded(), let i = Int(exactly: v), r.contains(i) else { throw fail }
+            return .integer(i)
+        case (.decimal(let r, _), .decimal(let v)):
+            guard v.isFinite, r.contains(v) else { throw fail }
+            return value
+        case (.decimal(let r, _), .integer(let i)):
+            guard r.contains(Double(i)) else { throw fail }
+            return .decimal(Double(i))
+        case (.choice(let cs), .string(let s)):
+            guard let c = cs.first(where: { $0.value.lowercased() == s.lowercased() }) else { throw fail }
+            return .string(c.value)
+        case (.string(let len, let allowed), .string(let s)):
+            guard len.contains(s.count) else { throw fail }
+            if let allowed {
+                guard s.allSatisfy({ allowed.contains($0) }) else { throw fail }
+            } else {
+                guard s.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { throw fail }
+            }
+            return value
+        case (.phaseTriple(let r, _), .phaseTriple(let p)):
+            guard p.array.allSatisfy({ $0.isFinite && r.contains($0) }) else { throw fail }
+            return value
+        case (.list(let len, let maxCount), .list(let items)):
+            guard items.count <= maxCount, items.allSatisfy({ len.contains($0.count) }) else { throw fail }
+            return value
+        default:
+            throw fail
+        }
+    }
+
+    /// The role required to change `resolved` given the current values (the single feed line settings
+    /// become installer settings when the manufacturer opens them, seeds/004 §7.3).
+    public func requiredRole(_ resolved: ResolvedKey, in values: ParameterSet) -> Role {
+        if StationParameters.singleFeedLineKeys.contains(resolved.definition.key),
+           values.bool(StationParameters.singleFeedLineInstallerAccess) {
+            return .installer
+        }
+        return resolved.definition.role
+    }
+
+    /// Validates a change completely: key, value, role and the constraints between parameters.
+    /// Returns the normalized value to store; throws without changing anything otherwise.
+    public func validateChange(key: String, value: ParameterValue, role: Role, in values: ParameterSet)
+        throws(ParameterError) -> (ResolvedKey, ParameterValue)
+    {
+        let resolved = try resolve(key)
+        let required = requiredRole(resolved, in: values)
+        guard role >= required else {
+            throw ParameterError(kind: .forbidden, key: resolved.key, given: value.description, allowed: nil,
+                                 message: "\(resolved.key) may only be changed by the \(required.rawValue) role (you are \(role.rawValue))")
+        }
+        let normalized = try check(value, resolved)
+        try checkCeilings(resolved, normalized, values)
+        return (resolved, normalized)
+    }
+
+    private func checkCeilings(_ resolved: ResolvedKey, _ value: ParameterValue, _ values: ParameterSet) throws(ParameterError) {
+        let suffix = resolved.connector.map { ".\($0)" } ?? ""
+        let new = value.numeric
+        for (lower, upper) in ceilings {
+            if resolved.definition.key == lower, let upperValue = values.value(upper + suffix)?.numeric, let new, new > upperValue {
+                throw ParameterError(kind: .conflict, key: resolved.key, given: value.description, allowed: "at most \(upper + suffix) = \(ParameterValue.decimal(upperValue))",
+                                     message: "\(resolved.key): \(value) is above \(upper + suffix) (\(ParameterValue.decimal(upperValue))); it must not exceed it")
+            }
+            if resolved.definition.key == upper, let lowerValue = values.value(lower + suffix)?.numeric, let new, new < lowerValue {
+                throw ParameterError(kind: .conflict, key: resolved.key, given: value.description, allowed: "at least \(lower + suffix) = \(ParameterValue.decimal(lowerValue))",
+                                     message: "\(resolved.key): \(value) is below \(lower + suffix) (\(ParameterValue.decimal(lowerValue))); lower \(lower + suffix) first")
+            }
+        }
+    }
+}
+
+extension ParameterValue {
+    /// The numeric value of an integer or decimal parameter.
+    public var numeric: Double? {
+        switch self {
+        case .integer(let i): Double(i)
+        case .decimal(let d): d
+        default: nil
+        }
+    }
+}
+
+/// The current values of all parameters: stored values over registry defaults.
+public struct ParameterSet: Sendable, Equatable {
+    public private(set) var stored: [String: ParameterValue]
+    public let registry: ParameterRegistry
+
+    public init(registry: ParameterRegistry, stored: [String: ParameterValue] = [:]) {
+        self.registry = registry
+        self.stored = stored
+    }
+
+    public static func == (a: ParameterSet, b: ParameterSet) -> Bool { a.stored == b.stored }
+
+    /// The value of a concrete key: the stored one or the default.
+    public func value(_ key: String) -> ParameterValue? {
+        if let v = stored[key] { return v }
+        guard let r = try? registry.resolve(key) else { return nil }
+        return stored[r.key] ?? r.definition.defaultValue
+    }
+
+    /// Sets a value that was validated by ``ParameterRegistry/validateChange(key:value:role:in:)``.
+    public mutating func set(_ key: String, _ value: ParameterValue) { stored[key] = value }
+
+    public func bool(_ key: String) -> Bool {
+        if case .bool(let b) = value(key) { return b }
+        return false
+    }
+
+    public func number(_ key: String) -> Double { value(key)?.numeric ?? 0 }
+
+    public func string(_ key: String) -> String {
+        switch value(key) {
+        case .string(let s): s
+        case let v?: v.description
+        case nil: ""
+        }
+    }
+
+    public func triple(_ key: String) -> PhaseValues {
+        if case .phaseTriple(let p) = value(key) { return p }
+        return .zero
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs.
+    var trimmedWhitespace: String {
+        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+    }
+}

@@ -1,0 +1,113 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+
+/// A parameter as the API and CLI show it: definition, current value and what is allowed.
+public struct ParameterView: Sendable, Codable, Equatable {
+    public var key: String
+    public var label: String
+    public var type: String
+    public var value: ParameterValue
+    public var defaultValue: ParameterValue
+    public var unit: String?
+    public var allowed: String
+    /// Values of an enumerated parameter with their labels.
+    public var choices: [Choice]?
+    public var role: Role
+    public var menu: Menu
+    public var section: String
+    public var connector: Int?
+    public var restartRequired: Bool
+    public var help: String
+    public var seeAlso: String
+
+    public init(_ r: ResolvedKey, value: ParameterValue, role: Role) {
+        let d = r.definition
+        key = r.key; label = d.label + (r.connector.map { $0 > 1 ? " (Connector \($0))" : "" } ?? "")
+        type = d.type.name; self.value = value; defaultValue = d.defaultValue; unit = d.type.unit
+        allowed = d.type.allowedDescription
+        if case .choice(let cs) = d.type { choices = cs } else { choices = nil }
+        self.role = role; menu = d.menu; section = d.section; connector = r.connector
+        restartRequired = d.restartRequired; help = d.help; seeAlso = d.seeAlso
+    }
+}
+
+/// One entry of the parameter audit trail: who changed what, when, from which value to which.
+public struct ParameterAuditEntry: Sendable, Codable, Equatable {
+    public var key: String
+    public var oldValue: String?
+    public var newValue: String
+    public var changedBy: String
+    public var at: Date
+
+    public init(key: String, oldValue: String?, newValue: String, changedBy: String, at: Date) {
+        self.key = key; self.oldValue = oldValue; self.newValue = newValue; self.changedBy = changedBy; self.at = at
+    }
+}
+
+/// Reads and changes parameters: validation through the registry, persistence with an audit trail
+/// through the store. Used by the running station and by `chargekit config` on a stopped one.
+public struct ParameterService: Sendable {
+    public private(set) var values: ParameterSet
+    private let store: any ParameterStore
+
+    /// Loads the stored values. Values that no longer validate (e.g. after a range change) are ignored
+    /// in favour of the default.
+    public init(store: any ParameterStore, connectorCount: Int? = nil) throws {
+        self.store = store
+        let stored = try store.loadParameters()
+        var count = 1
+        if case .integer(let n)? = stored[StationParameters.connectorCount] { count = n }
+        let registry = ParameterRegistry(connectorCount: min(2, max(1, connectorCount ?? count)))
+        var valid: [String: ParameterValue] = [:]
+        for (key, value) in stored {
+            if let r = try? registry.resolve(key), let v = try? registry.check(value, r) { valid[r.key] = v }
+        }
+        values = ParameterSet(registry: registry, stored: valid)
+    }
+
+    public var registry: ParameterRegistry { values.registry }
+
+    /// All parameters with their current values.
+    public func list() -> [ParameterView] {
+        registry.keys.map { r in
+            ParameterView(r, value: values.value(r.key) ?? r.definition.defaultValue, role: registry.requiredRole(r, in: values))
+        }
+    }
+
+    /// One parameter.
+    public func get(_ key: String) throws(ParameterError) -> ParameterView {
+        let r = try registry.resolve(key)
+        return ParameterView(r, value: values.value(r.key) ?? r.definition.defaultValue, role: registry.requiredRole(r, in: values))
+    }
+
+    /// Validates and stores a change; nothing changes when it throws.
+    @discardableResult
+    public mutating func set(_ key: String, _ value: ParameterValue, role: Role, changedBy: String, now: Date) throws -> ParameterView {
+        var value = value
+        let resolved = try registry.resolve(key)
+        switch (resolved.definition.type, value) {
+        case (.string, _), (.choice, _): break
+        case (_, .string(let text)): value = try registry.parse(text, for: resolved)
+        default: break
+        }
+        let (r, normalized) = try registry.validateChange(key: key, value: value, role: role, in: values)
+        let old = values.value(r.key)
+        if old != normalized {
+            try store.saveParameter(key: r.key, value: normalized, old: old, changedBy: changedBy, at: now)
+            values.set(r.key, normalized)
+        }
+        return try get(r.key)
+    }
+
+    /// Parses text for `key` and stores it (CLI and form input).
+    @discardableResult
+    public mutating func set(_ key: String, text: String, role: Role, changedBy: String, now: Date) throws -> ParameterView {
+        let r = try registry.resolve(key)
+        let value = try registry.parse(text, for: r)
+        return try set(r.key, value, role: role, changedBy: changedBy, now: now)
+    }
+}

@@ -1,0 +1,107 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+
+/// One persisted meter sample of a connector.
+public struct MeterSample: Sendable, Codable, Equatable {
+    public var connector: Int
+    public var sessionID: UUID?
+    public var at: Date
+    public var energyWh: Double
+    public var powerW: Double
+    public var currentA: PhaseValues
+    public var voltageV: PhaseValues
+
+    public init(connector: Int, sessionID: UUID?, at: Date, energyWh: Double, powerW: Double, currentA: PhaseValues, voltageV: PhaseValues) {
+        self.connector = connector; self.sessionID = sessionID; self.at = at; self.energyWh = energyWh
+        self.powerW = powerW; self.currentA = currentA; self.voltageV = voltageV
+    }
+}
+
+/// A stored session, running or finished.
+public struct SessionRecord: Sendable, Codable, Equatable {
+    public var session: ChargingSession
+    public var stoppedAt: Date?
+    public var meterStopWh: Double?
+    public var stopReason: StopReason?
+    /// The last sample stored for the session (for recovery after power loss).
+    public var lastSample: MeterSample?
+
+    public init(session: ChargingSession, stoppedAt: Date? = nil, meterStopWh: Double? = nil, stopReason: StopReason? = nil,
+                lastSample: MeterSample? = nil) {
+        self.session = session; self.stoppedAt = stoppedAt; self.meterStopWh = meterStopWh
+        self.stopReason = stopReason; self.lastSample = lastSample
+    }
+
+    /// Energy charged in Wh, once stopped.
+    public var energyWh: Double? { meterStopWh.map { $0 - session.meterStartWh } }
+}
+
+/// Kinds of entries in the event log.
+public enum EventKind: String, Sendable, Codable, CaseIterable {
+    case stationStarted
+    case stationStopped
+    case errorRaised
+    case errorResolved
+    case sessionStarted
+    case sessionStopped
+    case sessionResumed
+    case authorizationAccepted
+    case authorizationRejected
+    case authorizationExpired
+    case parameterChanged
+}
+
+/// One entry of the event log.
+public struct EventLogEntry: Sendable, Codable, Equatable {
+    public var at: Date
+    public var kind: EventKind
+    /// Connector number, 0 for the station.
+    public var connector: Int
+    /// Error identifier for error entries.
+    public var code: String?
+    public var message: String
+
+    public init(at: Date, kind: EventKind, connector: Int, code: String? = nil, message: String) {
+        self.at = at; self.kind = kind; self.connector = connector; self.code = code; self.message = message
+    }
+}
+
+/// The persistence port of the station controller. Every call returns only after the data is durable
+/// (../shared/DESIGN.md principle 3).
+public protocol StationStore: Sendable {
+    func sessionStarted(_ session: ChargingSession) throws
+    func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason) throws
+    /// Stores samples and the hardware's persistent state in one transaction.
+    func record(samples: [MeterSample], hardwareState: Data?) throws
+    /// Sessions that were never stopped, with their last sample.
+    func openSessions() throws -> [SessionRecord]
+    func append(_ entry: EventLogEntry) throws
+}
+
+/// The persistence port of the parameter registry: values and their audit trail.
+public protocol ParameterStore: Sendable {
+    func loadParameters() throws -> [String: ParameterValue]
+    func saveParameter(key: String, value: ParameterValue, old: ParameterValue?, changedBy: String, at: Date) throws
+}
+
+/// Decides whether an identifier may charge on a connector. Issue-level authorization modes plug in here.
+public protocol AuthorizationPolicy: Sendable {
+    func decide(idTag: String, connector: Int, method: AuthorizationMethod) -> AuthorizationDecision
+}
+
+/// The answer of an ``AuthorizationPolicy``.
+public enum AuthorizationDecision: Sendable, Equatable {
+    case accepted
+    case rejected(reason: String)
+}
+
+/// Accepts every presented identifier: the seeds' "any unknown RFID" mode (seeds/002 §1.7), the station's
+/// behaviour until whitelists are configured.
+public struct AcceptAnyIdentifier: AuthorizationPolicy {
+    public init() {}
+    public func decide(idTag: String, connector: Int, method: AuthorizationMethod) -> AuthorizationDecision { .accepted }
+}

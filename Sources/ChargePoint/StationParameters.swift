@@ -1,0 +1,182 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+
+/// The parameter declarations of the station. Later capabilities append theirs here.
+public enum StationParameters {
+    // MARK: Keys
+    public static let hardwareMaxCurrent = "HardwareMaxCurrent"
+    public static let installationCurrentLimit = "InstallationCurrentLimit"
+    public static let operatorCurrentLimit = "OperatorCurrentLimit"
+    public static let powerSourceVoltage = "PowerSourceVoltage"
+    public static let phasesConnected = "PhasesConnected"
+    public static let phaseRotation = "PhaseRotation"
+    public static let singleFeedLine = "SingleFeedLine"
+    public static let feedLineCapacity = "FeedLineCapacity"
+    public static let singleFeedLineInstallerAccess = "SingleFeedLineInstallerAccess"
+    public static let chargeBoxIdentity = "ChargeBoxIdentity"
+    public static let chargeBoxSerialNumber = "ChargeBoxSerialNumber"
+    public static let connectorCount = "ConnectorCount"
+    public static let vehicleConnectionTimeout = "VehicleConnectionTimeout"
+    public static let lockActuatorOnlyIfAuthorized = "LockActuatorOnlyIfAuthorized"
+    public static let restartTransactionAfterPowerLoss = "RestartTransactionAfterPowerLoss"
+
+    /// Parameters whose role drops to installer when ``singleFeedLineInstallerAccess`` is On.
+    public static let singleFeedLineKeys: Set<String> = [singleFeedLine, feedLineCapacity]
+
+    /// "lower must not exceed upper" (per connector where both are connector parameters).
+    ///
+    /// - SeeAlso: seeds/004 §7.2: the installation limit must be ≤ the manufacturer limit; the operator
+    ///   limit ≤ the installation limit.
+    public static let ceilings: [(lower: String, upper: String)] = [
+        (installationCurrentLimit, hardwareMaxCurrent),
+        (operatorCurrentLimit, installationCurrentLimit),
+    ]
+
+    private static let identityCharacters =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*+-._:"
+
+    /// Every declared parameter, in the order the menus show them.
+    public static let all: [ParameterDefinition] = [
+        // MARK: Installation (seeds/004 §7.1, §7.2, §7.3, §7.8)
+        ParameterDefinition(
+            key: hardwareMaxCurrent, label: "Maximum current [A]", type: .integer(6...80, unit: "A"),
+            defaultValue: .integer(32), role: .manufacturer, menu: .installation, section: "Installation",
+            scope: .connector,
+            help: "The hardware current limit of the EVSE, set by the manufacturer. No other limit may exceed it.",
+            seeAlso: "seeds/004 §7.2"),
+        ParameterDefinition(
+            key: installationCurrentLimit, label: "Charging Station Installation Current Limit [A]",
+            type: .integer(6...80, unit: "A"), defaultValue: .integer(32), role: .installer, menu: .installation,
+            section: "Installation", scope: .connector,
+            help: "Current carrying capacity of the supply line for this charge point (fuse, circuit breaker). Must not exceed the maximum current.",
+            seeAlso: "seeds/004 §1.4, §7.2"),
+        ParameterDefinition(
+            key: powerSourceVoltage, label: "Power Source Voltage [V]", type: .decimal(100...280, unit: "V"),
+            defaultValue: .decimal(230), role: .installer, menu: .installation, section: "Installation",
+            help: "RMS voltage between one phase conductor and neutral; 230 V in Central Europe, also for three-phase connections.",
+            seeAlso: "seeds/004 §7.1 Power Source Voltage"),
+        ParameterDefinition(
+            key: phasesConnected, label: "Phases connected to the ChargePoint",
+            type: .choice([Choice(PhasesConnected.singlePhase.rawValue, "Single phase system"),
+                           Choice(PhasesConnected.singlePhaseIT.rawValue, "Single phase system (IT earthing)"),
+                           Choice(PhasesConnected.threePhase.rawValue, "Three phase system")]),
+            defaultValue: .string(PhasesConnected.threePhase.rawValue), role: .installer, menu: .installation,
+            section: "Installation", scope: .connector, restartRequired: true,
+            help: "Whether the charge point is supplied with one phase (TN or IT earthing) or three phases.",
+            seeAlso: "seeds/004 §7.1 Phases connected to the ChargePoint"),
+        ParameterDefinition(
+            key: phaseRotation, label: "Phase rotation of the ChargePoint",
+            type: .choice([Choice("RST", "RST (L1/L2/L3, standard phase order)"),
+                           Choice("RTS", "RTS (L1/L3/L2)"), Choice("SRT", "SRT (L2/L1/L3)"),
+                           Choice("STR", "STR (L2/L3/L1)"), Choice("TRS", "TRS (L3/L1/L2)"),
+                           Choice("TSR", "TSR (L3/L2/L1)")]),
+            defaultValue: .string("RST"), role: .installer, menu: .installation, section: "Installation",
+            scope: .connector,
+            help: "Which grid phases feed the charge point's L1, L2, L3, so that load management can account for single-phase vehicles.",
+            seeAlso: "seeds/004 §7.8 Faserotatie"),
+        ParameterDefinition(
+            key: singleFeedLine, label: "Charging station with a single feed line", type: .bool, defaultValue: .bool(false),
+            role: .manufacturer, menu: .installation, section: "Single feed line",
+            help: "Both charge points of a dual station are supplied through one feed line; their sum is limited to the feed line capacity.",
+            seeAlso: "seeds/004 §7.3 Dubbel Laadpunt met Enkele Voedingslijn"),
+        ParameterDefinition(
+            key: feedLineCapacity, label: "Current carrying capacity of the feed line [A]", type: .integer(6...160, unit: "A"),
+            defaultValue: .integer(32), role: .manufacturer, menu: .installation, section: "Single feed line",
+            help: "Maximum sum current of both charge points given by wiring and fuses.",
+            seeAlso: "seeds/004 §7.2, §7.3"),
+        ParameterDefinition(
+            key: singleFeedLineInstallerAccess,
+            label: "Settings for 'charging station with a single feed line' accessible to the installer role",
+            type: .bool, defaultValue: .bool(false), role: .manufacturer, menu: .installation, section: "Single feed line",
+            help: "Lets the installer role change the single feed line settings.",
+            seeAlso: "seeds/004 §7.3"),
+        // MARK: Load Management (seeds/000 "Lastabwurf konfigurieren" Lokal; seeds/004 §7.3)
+        ParameterDefinition(
+            key: operatorCurrentLimit, label: "Operator Current Limit [A]", type: .integer(6...80, unit: "A"),
+            defaultValue: .integer(32), role: .operator, menu: .loadManagement, section: "Local", scope: .connector,
+            help: "Maximum current the charge point offers; may be changed at any time, also while charging. Must not exceed the installation current limit.",
+            seeAlso: "seeds/004 §7.1 Operator Current Limit, §7.2"),
+        // MARK: Backend (seeds/004 §4)
+        ParameterDefinition(
+            key: chargeBoxIdentity, label: "OCPP ChargeBoxIdentity (ChargePointID)",
+            type: .string(length: 1...48, allowed: identityCharacters), defaultValue: .string("CHARGEKIT-0001"),
+            role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
+            help: "The ID sent to the backend, which identifies the charge point by it. Must be unique; the serial number is a good choice.",
+            seeAlso: "seeds/004 §4 Scenario 2"),
+        ParameterDefinition(
+            key: restartTransactionAfterPowerLoss, label: "Restart transaction after power loss", type: .bool,
+            defaultValue: .bool(true), role: .operator, menu: .backend, section: "More settings",
+            help: "On: after a power loss a session whose vehicle is still connected continues with the same authorization. Off: it is ended (reason PowerLoss) and the user must authorize again.",
+            seeAlso: "seeds/004 §4 Restart transaction after power loss"),
+        // MARK: Authorization (seeds/004 §5.1)
+        ParameterDefinition(
+            key: vehicleConnectionTimeout, label: "Vehicle connection timeout", type: .integer(5...600, unit: "s"),
+            defaultValue: .integer(45), role: .operator, menu: .authorization, section: "General",
+            help: "After authorization the user must plug in the vehicle within this period, otherwise the authorization expires.",
+            seeAlso: "seeds/004 §5.1, seeds/000 Timeout für die Fahrzeugverbindung"),
+        ParameterDefinition(
+            key: lockActuatorOnlyIfAuthorized, label: "Lock Actuator only if authorized", type: .bool,
+            defaultValue: .bool(false), role: .operator, menu: .authorization, section: "General",
+            help: "On: the cable is locked only after successful authorization. Off: immediately after plugging in.",
+            seeAlso: "seeds/004 §5.1"),
+        // MARK: System
+        ParameterDefinition(
+            key: chargeBoxSerialNumber, label: "Charge box serial number",
+            type: .string(length: 1...25, allowed: identityCharacters), defaultValue: .string("CK-000001"),
+            role: .manufacturer, menu: .system, section: "Device", restartRequired: true,
+            help: "Serial number of the charging station.", seeAlso: "seeds/004 §1.3 (register the charge point with ID and serial number)"),
+        ParameterDefinition(
+            key: connectorCount, label: "Number of connectors", type: .integer(1...2, unit: nil), defaultValue: .integer(1),
+            role: .manufacturer, menu: .system, section: "Device", restartRequired: true,
+            help: "1 for a single charge point, 2 for a dual charge point (two sockets, one controller).",
+            seeAlso: "seeds/004 §7.3 Dubbel Laadpunt"),
+    ]
+}
+
+/// The typed view of the parameters the station controller uses.
+public struct StationSettings: Sendable, Equatable {
+    public struct ConnectorSettings: Sendable, Equatable {
+        public var hardwareMaxCurrentAmps: Double
+        public var installationCurrentLimitAmps: Double
+        public var operatorCurrentLimitAmps: Double
+        public var phasesConnected: PhasesConnected
+        public var phaseRotation: PhaseRotation
+    }
+
+    public var chargeBoxIdentity: String
+    public var serialNumber: String
+    public var connectorCount: Int
+    public var powerSourceVoltageV: Double
+    public var singleFeedLine: Bool
+    public var feedLineCapacityAmps: Double
+    public var vehicleConnectionTimeout: Duration
+    public var lockActuatorOnlyIfAuthorized: Bool
+    public var restartTransactionAfterPowerLoss: Bool
+    /// Settings per connector, index 0 = connector 1.
+    public var connectors: [ConnectorSettings]
+
+    public init(_ p: ParameterSet) {
+        typealias K = StationParameters
+        chargeBoxIdentity = p.string(K.chargeBoxIdentity)
+        serialNumber = p.string(K.chargeBoxSerialNumber)
+        connectorCount = Int(p.number(K.connectorCount))
+        powerSourceVoltageV = p.number(K.powerSourceVoltage)
+        singleFeedLine = p.bool(K.singleFeedLine)
+        feedLineCapacityAmps = p.number(K.feedLineCapacity)
+        vehicleConnectionTimeout = .seconds(Int(p.number(K.vehicleConnectionTimeout)))
+        lockActuatorOnlyIfAuthorized = p.bool(K.lockActuatorOnlyIfAuthorized)
+        restartTransactionAfterPowerLoss = p.bool(K.restartTransactionAfterPowerLoss)
+        connectors = (1...max(1, min(2, connectorCount))).map { n in
+            ConnectorSettings(
+                hardwareMaxCurrentAmps: p.number("\(K.hardwareMaxCurrent).\(n)"),
+                installationCurrentLimitAmps: p.number("\(K.installationCurrentLimit).\(n)"),
+                operatorCurrentLimitAmps: p.number("\(K.operatorCurrentLimit).\(n)"),
+                phasesConnected: PhasesConnected(rawValue: p.string("\(K.phasesConnected).\(n)")) ?? .threePhase,
+                phaseRotation: PhaseRotation(rawValue: p.string("\(K.phaseRotation).\(n)")) ?? .rst)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+
+/// The station's state as the local status API returns it.
+public struct StationSnapshot: Sendable, Codable, Equatable {
+    public var chargeBoxIdentity: String
+    public var serialNumber: String
+    public var time: Date
+    public var startedAt: Date
+    public var activeErrors: [ActiveErrorView]
+    public var connectors: [ConnectorSnapshot]
+}
+
+/// An active error with its catalogue texts.
+public struct ActiveErrorView: Sendable, Codable, Equatable {
+    public var id: String
+    public var code: String
+    public var connector: Int
+    public var since: Date
+    public var message: String
+    public var stopsCharging: Bool
+
+    public init(_ e: ActiveError) {
+        let d = e.definition
+        id = e.id; code = d?.code ?? e.id; connector = e.connector; since = e.since
+        message = d?.activationMessage ?? e.id; stopsCharging = d?.stopsCharging ?? true
+    }
+}
+
+/// The pilot signal in API form: kind, duty cycle and signaled current.
+public struct PilotSignalView: Sendable, Codable, Equatable {
+    /// "off" (+12 V), "pwm", "hlc" (5 %) or "stateF" (−12 V).
+    public var kind: String
+    public var dutyPercent: Double
+    public var signaledCurrentAmps: Double
+
+    public init(_ s: PilotSignal) {
+        switch s {
+        case .off: kind = "off"
+        case .pwm: kind = "pwm"
+        case .highLevelCommunication: kind = "hlc"
+        case .stateF: kind = "stateF"
+        }
+        dutyPercent = (s.dutyPercent * 100).rounded() / 100
+        signaledCurrentAmps = s.signaledAmps
+    }
+}
+
+/// An authorization that waits for a vehicle.
+public struct AuthorizationView: Sendable, Codable, Equatable {
+    public var idTag: String
+    public var method: AuthorizationMethod
+    public var expiresAt: Date
+}
+
+/// A running session.
+public struct ActiveSessionView: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var idTag: String
+    public var method: AuthorizationMethod
+    public var startedAt: Date
+    public var meterStartWh: Double
+    public var energyWh: Double
+    public var durationSeconds: Double
+}
+
+/// One connector's state.
+public struct ConnectorSnapshot: Sendable, Codable, Equatable {
+    public var id: Int
+    public var status: ConnectorStatus
+    public var pilotState: PilotState
+    public var pilotSignal: PilotSignalView
+    public var relays: RelayState
+    public var relayFeedback: RelayState
+    public var lockCommanded: Bool
+    public var lockDetected: Bool
+    /// The current the connector may offer and which limit binds it.
+    public var currentLimit: CurrentLimit
+    public var meter: MeterReading
+    public var residualCurrent: ResidualCurrentReading
+    public var evccid: String?
+    public var awaitingVehicle: AuthorizationView?
+    public var session: ActiveSessionView?
+}

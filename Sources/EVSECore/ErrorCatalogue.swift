@@ -1,0 +1,164 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Whether an error concerns one connector or the whole station (seeds/002 §3 column ID: "0 = the whole
+/// station or a component of the whole station, n = a particular EVSE connector").
+public enum ErrorScope: String, Sendable, Codable, Equatable {
+    case station
+    case connector
+}
+
+/// One entry of the error catalogue.
+public struct ErrorDefinition: Sendable, Codable, Equatable, Identifiable {
+    /// Stable identifier used in the API, the event log and the database.
+    public var id: String
+    /// The error code the seed names (seeds/004 §9 "Error code", seeds/002 §3 "Error").
+    public var code: String
+    /// Message logged and shown when the error becomes active.
+    public var activationMessage: String
+    /// Message logged when the error is resolved.
+    public var resolutionMessage: String
+    /// seeds/004 §9 "Transaction and charging is stopped"; seeds/002 §3 status "Fehlerhaft".
+    public var stopsCharging: Bool
+    public var scope: ErrorScope
+    /// Corrective action or note from the seed, if any.
+    public var correctiveAction: String?
+    /// Number of LED blinks the seed lists (seeds/002 §3 "Topper"), if any.
+    public var ledBlinks: Int?
+    /// Where the entry comes from.
+    public var source: String
+}
+
+/// The error catalogue: every error of seeds/004 §9 (Foutdocumentatie) and seeds/002 §3 (OCPP Errors)
+/// with its activation message, resolution message, whether it stops charging and its scope.
+/// Texts are kept as the seeds give them (seeds/002 in German).
+public enum ErrorCatalogue {
+    private static func bender(_ id: String, _ code: String, _ on: String, _ off: String, stops: Bool,
+                               _ scope: ErrorScope, _ action: String? = nil) -> ErrorDefinition {
+        ErrorDefinition(id: id, code: code, activationMessage: on, resolutionMessage: off, stopsCharging: stops,
+                        scope: scope, correctiveAction: action, ledBlinks: nil, source: "seeds/004 §9")
+    }
+
+    private static func technagon(_ id: String, _ code: String, _ info: String, stops: Bool, _ scope: ErrorScope,
+                                  blinks: Int? = nil) -> ErrorDefinition {
+        ErrorDefinition(id: id, code: code, activationMessage: info, resolutionMessage: "Behoben: \(info)",
+                        stopsCharging: stops, scope: scope, correctiveAction: nil, ledBlinks: blinks,
+                        source: "seeds/002 §3")
+    }
+
+    /// Every catalogued error.
+    public static let all: [ErrorDefinition] = [
+        // seeds/004 §9 (Bender CC613)
+        bender("rcmbResidualCurrent", "groundFailure", "Residual current detected via sensor",
+               "Residual current situation resolved", stops: true, .connector,
+               "Reset every time the cable is unplugged; otherwise automatically 10 seconds after the EV was unplugged. If the problem persists, check the current transformer (coil) and its connection."),
+        bender("vehicleError", "mode3Error", "Vehicle signals error", "Vehicle error resolved", stops: false, .connector,
+               "Disconnect EV and try again. If that doesn't help, follow EV's instructions."),
+        bender("vehicleDiodeCheckFailed", "mode3Error", "Vehicle diode check failed - tamper detection",
+               "Vehicle with diode problem disconnected", stops: true, .connector,
+               "Disconnect EV and try again. If that doesn't help, follow EV's instructions."),
+        bender("mcbType2Triggered", "overCurrentFailure", "MCB of type 2 socket triggered", "MCB type 2 reconnected",
+               stops: true, .connector, "MCB needs to be re-armed, requires a maintenance visit."),
+        bender("mcbDomesticTriggered", "overCurrentFailure", "MCB of domestic socket triggered",
+               "MCB domestic socket reconnected", stops: true, .connector,
+               "MCB needs to be re-armed, requires a maintenance visit."),
+        bender("rcdFault", "groundFailure", "RCD-Fault", "RCD reconnected", stops: true, .connector,
+               "Up to a certain point this will be corrected automatically."),
+        bender("spdTripped", "otherError", "Surge Protection Device (SPD) tripped. Replace.", "SPD triggered",
+               stops: false, .station, "Surge Protection Devices (SPD) need to be replaced."),
+        bender("contactorWelded", "powerSwitchFailure", "Contactor welded", "Contactor weld resolved", stops: true,
+               .connector, "Very likely requires a maintenance visit with high priority."),
+        bender("backendDisconnected", "otherError", "Backend disconnected", "Backend disconnected", stops: false, .station),
+        bender("plugLockingFailed", "connectorLockFailure", "Plug locking failed", "Plug locking failed", stops: false,
+               .connector, "Typically caused by not fully inserted plugs; unplugging and plugging again in most cases resolves the problem."),
+        bender("actuatorStuck", "connectorLockFailure", "Type 2 actuator stuck, cannot unlock",
+               "Type 2 locking actuator recovered", stops: true, .connector,
+               "An Unlock Connector or Hard Reset triggers another attempt to unlock."),
+        bender("actuatorNotDetected", "connectorLockFailure", "Could not detect type 2 locking actuator",
+               "Type 2 locking actuator detected", stops: true, .connector,
+               "A hard reset triggers another attempt to redetect the actuator type."),
+        bender("meterNotCommunicating", "powerMeterFailure", "OCPP meter not communicating",
+               "OCPP meter communication recovered", stops: true, .connector),
+        bender("externalMeterNotCommunicating", "powerMeterFailure", "External meter not communicating",
+               "External meter communication recovered", stops: false, .station),
+        bender("rfidReaderNotCommunicating", "readerFailure", "RFID reader not communicating", "RFID reader recovered",
+               stops: false, .station),
+        // seeds/002 §3 (Technagon, OCPP 1.6 error codes; "Verfügbar" = keeps charging, "Fehlerhaft" = stops)
+        technagon("weakSignal", "WeakSignal", "Schlechter Empfang über das Mobilfunknetz", stops: false, .station),
+        technagon("overVoltageProtectionFailure", "OverVoltageProtectionFailure",
+                  "Überspannungsschutz ist nicht mehr sichergestellt", stops: false, .station),
+        technagon("regulatoryComplianceFailure", "RegulatoryComlianceFailure", "GSWML: Problem mit der SD-Karte",
+                  stops: true, .station, blinks: 7),
+        technagon("evseCommunicationError", "EVSECommunicationError", "Fehler am Fahrzeug", stops: true, .connector, blinks: 1),
+        technagon("readerNotFound", "ReaderFailure", "Kein gültiger RFIDReader wurde gefunden", stops: false, .station),
+        technagon("powerMeterCommunication", "PowerMeterFailure", "Fehler bei der Kommunikation zum Zähler",
+                  stops: true, .connector, blinks: 6),
+        technagon("underVoltage", "UnderVoltage", "Phasenausfall: min. 1 Phase fehlt", stops: true, .station),
+        technagon("overCurrentProtection", "OverCurrentFailure", "Die Überstromsicherung hat ausgelöst", stops: true,
+                  .connector, blinks: 3),
+        technagon("rcdTripped", "GroundFailure", "RCD hat ausgelöst", stops: true, .connector, blinks: 4),
+        technagon("connectorLockDefect", "ConnectorLockFailure",
+                  "Stecker Verriegelung defekt oder Ladekabel nicht sauber angesteckt", stops: true, .connector, blinks: 5),
+        technagon("contactorStuck", "PowerSwitchFailure", "Schützkleber", stops: true, .connector, blinks: 2),
+        technagon("evCommunicationError", "EVCommunicationError", "Fehler am Fahrzeug", stops: true, .connector, blinks: 1),
+    ]
+
+    private static let byID: [String: ErrorDefinition] = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
+
+    /// The definition with identifier `id`.
+    public static func definition(_ id: String) -> ErrorDefinition? { byID[id] }
+
+    /// The definition with identifier `id`, for identifiers this module itself raises.
+    static func known(_ id: String) -> ErrorDefinition {
+        guard let d = byID[id] else { preconditionFailure("error \(id) missing from the catalogue") }
+        return d
+    }
+}
+
+/// An error that is currently active.
+public struct ActiveError: Sendable, Codable, Equatable, Hashable {
+    public var id: String
+    /// Connector number for connector errors; 0 for station errors.
+    public var connector: Int
+    public var since: Date
+
+    public init(id: String, connector: Int, since: Date) {
+        self.id = id; self.connector = connector; self.since = since
+    }
+
+    public var definition: ErrorDefinition? { ErrorCatalogue.definition(id) }
+}
+
+/// The set of active errors, with raise/resolve transitions that report whether anything changed,
+/// so that every activation and resolution is logged exactly once.
+public struct ActiveErrors: Sendable, Equatable {
+    public private(set) var errors: [ActiveError] = []
+
+    public init() {}
+
+    /// Raises `id` on `connector` (0 = station). Returns the new entry, or `nil` if it was already active.
+    public mutating func raise(_ id: String, connector: Int, now: Date) -> ActiveError? {
+        guard !isActive(id, connector: connector) else { return nil }
+        let e = ActiveError(id: id, connector: connector, since: now)
+        errors.append(e)
+        return e
+    }
+
+    /// Resolves `id` on `connector`. Returns the resolved entry, or `nil` if it was not active.
+    public mutating func resolve(_ id: String, connector: Int) -> ActiveError? {
+        guard let i = errors.firstIndex(where: { $0.id == id && $0.connector == connector }) else { return nil }
+        return errors.remove(at: i)
+    }
+
+    public func isActive(_ id: String, connector: Int) -> Bool {
+        errors.contains { $0.id == id && $0.connector == connector }
+    }
+
+    /// Whether an active error stops charging on `connector` (its own errors or the station's).
+    public func stopsCharging(connector: Int) -> Bool {
+        errors.contains { ($0.connector == connector || $0.connector == 0) && ($0.definition?.stopsCharging ?? true) }
+    }
+}

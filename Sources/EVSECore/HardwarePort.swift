@@ -1,0 +1,132 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Residual current monitoring (RCMB / RDC-DD) of one connector.
+///
+/// - SeeAlso: seeds/000 MODBUS-REGISTERSATZ registers 135–139 (RCMB mode, last RMS and DC value as
+///   integral and fractional parts); seeds/004 §9 groundFailure "Residual current detected via sensor".
+public struct ResidualCurrentReading: Sendable, Codable, Equatable {
+    /// Mode of the RCMB device as register 135 reports it (0 = not present, 1 = AC+DC monitoring).
+    public var mode: UInt16
+    /// Last RMS residual current in milliamperes.
+    public var rmsMilliamps: Double
+    /// Last DC residual current in milliamperes.
+    public var dcMilliamps: Double
+
+    public init(mode: UInt16 = 1, rmsMilliamps: Double = 0, dcMilliamps: Double = 0) {
+        self.mode = mode; self.rmsMilliamps = rmsMilliamps; self.dcMilliamps = dcMilliamps
+    }
+
+    /// AC trip threshold in mA (IEC 62955: 30 mA RMS).
+    public static let rmsTripMilliamps: Double = 30
+    /// DC trip threshold in mA (IEC 62955 RDC-DD: 6 mA DC).
+    public static let dcTripMilliamps: Double = 6
+
+    /// Whether the residual current exceeds a trip threshold.
+    public var exceedsTripThreshold: Bool {
+        rmsMilliamps >= Self.rmsTripMilliamps || dcMilliamps >= Self.dcTripMilliamps
+    }
+
+    /// A value split as registers 136/137 (and 138/139) expect: integral part and hundredths.
+    public static func registerParts(_ milliamps: Double) -> (integral: UInt16, fractional: UInt16) {
+        let clamped = min(max(milliamps, 0), 65535.99)
+        let integral = clamped.rounded(.down)
+        return (UInt16(integral), UInt16(((clamped - integral) * 100).rounded().clamped(to: 0...99)))
+    }
+}
+
+extension Double {
+    /// The value limited to `range`.
+    public func clamped(to range: ClosedRange<Double>) -> Double { min(max(self, range.lowerBound), range.upperBound) }
+}
+
+/// A reading of a connector's energy meter.
+///
+/// - SeeAlso: seeds/000 MODBUS-REGISTERSATZ registers 200–226 (energy, power, current per phase, voltage).
+public struct MeterReading: Sendable, Codable, Equatable {
+    /// Cumulative imported active energy register in Wh.
+    public var energyWh: Double
+    /// Active power per phase in W.
+    public var powerW: PhaseValues
+    /// Current per phase in A.
+    public var currentA: PhaseValues
+    /// Voltage per phase (to neutral) in V.
+    public var voltageV: PhaseValues
+    /// Whether the meter answered; `false` raises powerMeterFailure.
+    public var communicating: Bool
+
+    public init(energyWh: Double, powerW: PhaseValues, currentA: PhaseValues, voltageV: PhaseValues, communicating: Bool = true) {
+        self.energyWh = energyWh; self.powerW = powerW; self.currentA = currentA; self.voltageV = voltageV
+        self.communicating = communicating
+    }
+
+    /// Total active power in W.
+    public var totalPowerW: Double { powerW.sum }
+}
+
+/// Everything the controller reads from one connector's hardware in one poll.
+public struct ConnectorReading: Sendable, Codable, Equatable {
+    /// Control pilot state measured on the line.
+    public var pilot: PilotState
+    /// Whether the vehicle diode check (negative pilot half-wave) passed.
+    public var diodeCheckOK: Bool
+    /// Contactor state reported by the auxiliary (feedback) contacts.
+    public var relayFeedback: RelayState
+    /// Whether the plug lock detect switch reports the plug as locked.
+    public var lockDetected: Bool
+    /// Residual current monitor values.
+    public var residualCurrent: ResidualCurrentReading
+    /// Connector energy meter.
+    public var meter: MeterReading
+    /// ISO 15118 EVCCID (MAC) of the connected vehicle, if it communicated one.
+    public var evccid: String?
+
+    public init(pilot: PilotState, diodeCheckOK: Bool = true, relayFeedback: RelayState = .open, lockDetected: Bool = false,
+                residualCurrent: ResidualCurrentReading = .init(), meter: MeterReading, evccid: String? = nil) {
+        self.pilot = pilot; self.diodeCheckOK = diodeCheckOK; self.relayFeedback = relayFeedback
+        self.lockDetected = lockDetected; self.residualCurrent = residualCurrent; self.meter = meter; self.evccid = evccid
+    }
+}
+
+/// The station's digital inputs.
+///
+/// - SeeAlso: seeds/000 "Lastabwurf konfigurieren": "Aktiviere 'Opto 1 In'", "External Input 2 Config" (seeds/004 §7.4).
+public enum DigitalInput: String, Sendable, Codable, CaseIterable, Equatable {
+    /// Opto-coupled input 1 ("Opto 1 In"), used for load shedding by the utility.
+    case opto1
+    /// Second external input.
+    case input2
+}
+
+/// Commands the controller sends to the hardware.
+public enum HardwareCommand: Sendable, Equatable {
+    case setPilot(connector: Int, PilotSignal)
+    case setRelays(connector: Int, RelayState)
+    case setLock(connector: Int, locked: Bool)
+}
+
+/// The port through which the station controller drives an EVSE board: one or two connectors with
+/// control pilot, contactors, plug lock, RCMB and meter, plus the RFID reader and digital inputs.
+/// The simulator implements it; a real board adapter would too.
+///
+/// - SeeAlso: IEC 61851-1 (control pilot), seeds/004 §7.3 (dual charge point), seeds/004 §9 (faults).
+public protocol HardwarePort {
+    /// Number of connectors the board drives (1 or 2).
+    var connectorCount: Int { get }
+    /// Reads the current state of connector `connector` (1-based).
+    func reading(connector: Int) -> ConnectorReading
+    /// Whether the RFID reader communicates (`false` raises readerFailure).
+    var rfidReaderHealthy: Bool { get }
+    /// Level of a digital input (`true` = energised).
+    func input(_ input: DigitalInput) -> Bool
+    /// Removes and returns the RFID UIDs read since the last call, as raw bytes.
+    mutating func takeRFIDReads() -> [[UInt8]]
+    /// Applies a command to the board.
+    mutating func apply(_ command: HardwareCommand)
+    /// State the board wants persisted with every meter sample so that meter registers and connected
+    /// vehicles survive a restart (the simulator's twin of physics; `nil` for real hardware).
+    func persistentState() -> Data?
+}

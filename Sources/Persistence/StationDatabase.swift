@@ -1,0 +1,273 @@
+import Foundation
+import GRDB
+import ChargePoint
+import EVSECore
+
+/// The station's SQLite database (GRDB, WAL journal): parameters with their audit trail, sessions,
+/// meter samples, the event log and the hardware state. Every write returns after it is committed.
+///
+/// - SeeAlso: ../shared/DESIGN.md principle 3 "Nothing is lost".
+public final class StationDatabase: StationStore, ParameterStore, Sendable {
+    /// The database file name inside the data directory.
+    public static let fileName = "chargekit.sqlite"
+
+    let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database in `directory` and migrates it.
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        let pool = try DatabasePool(path: (directory as NSString).appendingPathComponent(Self.fileName), configuration: config)
+        writer = pool
+        try Self.migrator.migrate(pool)
+    }
+
+    /// An in-memory database, for tests.
+    public init() throws {
+        let queue = try DatabaseQueue()
+        writer = queue
+        try Self.migrator.migrate(queue)
+    }
+
+    /// Schema migrations, in order. Never edit a shipped migration; add a new one.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE parameter (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE TABLE parameterAudit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    key TEXT NOT NULL,
+                    oldValue TEXT,
+                    newValue TEXT NOT NULL,
+                    changedBy TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                CREATE TABLE session (
+                    number INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    connector INTEGER NOT NULL,
+                    idTag TEXT NOT NULL,
+                    method TEXT NOT NULL,
+                    startedAt DATETIME NOT NULL,
+                    meterStartWh DOUBLE NOT NULL,
+                    stoppedAt DATETIME,
+                    meterStopWh DOUBLE,
+                    stopReason TEXT,
+                    transactionId INTEGER
+                );
+                CREATE INDEX session_open ON session(stoppedAt) WHERE stoppedAt IS NULL;
+                CREATE TABLE meterSample (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sessionId TEXT REFERENCES session(id),
+                    connector INTEGER NOT NULL,
+                    at DATETIME NOT NULL,
+                    energyWh DOUBLE NOT NULL,
+                    powerW DOUBLE NOT NULL,
+                    currentL1 DOUBLE NOT NULL, currentL2 DOUBLE NOT NULL, currentL3 DOUBLE NOT NULL,
+                    voltageL1 DOUBLE NOT NULL, voltageL2 DOUBLE NOT NULL, voltageL3 DOUBLE NOT NULL
+                );
+                CREATE INDEX meterSample_session ON meterSample(sessionId, id);
+                CREATE TABLE event (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at DATETIME NOT NULL,
+                    kind TEXT NOT NULL,
+                    connector INTEGER NOT NULL,
+                    code TEXT,
+                    message TEXT NOT NULL
+                );
+                CREATE TABLE hardwareState (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    data BLOB NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                CREATE TABLE meta (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                );
+                """)
+        }
+        return m
+    }
+
+    /// Names of the applied migrations.
+    public func appliedMigrations() throws -> [String] {
+        try writer.read { db in try Self.migrator.appliedMigrations(db) }
+    }
+
+    // MARK: Meta
+
+    /// Reads a value of the meta table.
+    public func meta(_ key: String) throws -> String? {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    /// Writes a value of the meta table.
+    public func setMeta(_ key: String, _ value: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [key, value])
+        }
+    }
+
+    // MARK: ParameterStore
+
+    private static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    private static func encode(_ v: ParameterValue) throws -> String {
+        String(decoding: try encoder.encode(v), as: UTF8.self)
+    }
+
+    public func loadParameters() throws -> [String: ParameterValue] {
+        try writer.read { db in
+            var result: [String: ParameterValue] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM parameter") {
+                let text: String = row["value"]
+                if let v = try? JSONDecoder().decode(ParameterValue.self, from: Data(text.utf8)) { result[row["key"]] = v }
+            }
+            return result
+        }
+    }
+
+    public func saveParameter(key: String, value: ParameterValue, old: ParameterValue?, changedBy: String, at: Date) throws {
+        let new = try Self.encode(value)
+        let previous = try old.map(Self.encode)
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO parameter(key, value, updatedAt) VALUES (?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt
+                """, arguments: [key, new, at])
+            try db.execute(sql: "INSERT INTO parameterAudit(key, oldValue, newValue, changedBy, at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [key, previous, new, changedBy, at])
+        }
+    }
+
+    /// The newest audit entries first.
+    public func audit(limit: Int = 100) throws -> [ParameterAuditEntry] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM parameterAudit ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+                ParameterAuditEntry(key: $0["key"], oldValue: $0["oldValue"], newValue: $0["newValue"], changedBy: $0["changedBy"], at: $0["at"])
+            }
+        }
+    }
+
+    // MARK: StationStore
+
+    public func sessionStarted(_ s: ChargingSession) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO session(id, connector, idTag, method, startedAt, meterStartWh) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [s.id.uuidString, s.connector, s.idTag, s.method.rawValue, s.startedAt, s.meterStartWh])
+        }
+    }
+
+    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE session SET stoppedAt = ?, meterStopWh = ?, stopReason = ? WHERE id = ? AND stoppedAt IS NULL
+                """, arguments: [at, meterStopWh, reason.rawValue, id.uuidString])
+        }
+    }
+
+    public func record(samples: [MeterSample], hardwareState: Data?) throws {
+        guard !samples.isEmpty || hardwareState != nil else { return }
+        try writer.write { db in
+            for s in samples {
+                try db.execute(sql: """
+                    INSERT INTO meterSample(sessionId, connector, at, energyWh, powerW, currentL1, currentL2, currentL3,
+                                            voltageL1, voltageL2, voltageL3) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [s.sessionID?.uuidString, s.connector, s.at, s.energyWh, s.powerW,
+                                     s.currentA.l1, s.currentA.l2, s.currentA.l3, s.voltageV.l1, s.voltageV.l2, s.voltageV.l3])
+            }
+            if let hardwareState {
+                try db.execute(sql: """
+                    INSERT INTO hardwareState(id, data, at) VALUES (1, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET data = excluded.data, at = excluded.at
+                    """, arguments: [hardwareState, Date()])
+            }
+        }
+    }
+
+    /// The hardware state stored with the last samples.
+    public func hardwareState() throws -> Data? {
+        try writer.read { db in try Data.fetchOne(db, sql: "SELECT data FROM hardwareState WHERE id = 1") }
+    }
+
+    private static func sessionRecord(_ row: Row) -> SessionRecord? {
+        guard let id = UUID(uuidString: row["id"]), let method = AuthorizationMethod(rawValue: row["method"]) else { return nil }
+        let session = ChargingSession(id: id, connector: row["connector"], idTag: row["idTag"], method: method,
+                                      startedAt: row["startedAt"], meterStartWh: row["meterStartWh"])
+        return SessionRecord(session: session, stoppedAt: row["stoppedAt"], meterStopWh: row["meterStopWh"],
+                             stopReason: (row["stopReason"] as String?).flatMap(StopReason.init(rawValue:)))
+    }
+
+    private static func sample(_ row: Row) -> MeterSample {
+        MeterSample(connector: row["connector"], sessionID: (row["sessionId"] as String?).flatMap(UUID.init(uuidString:)),
+                    at: row["at"], energyWh: row["energyWh"], powerW: row["powerW"],
+                    currentA: PhaseValues(l1: row["currentL1"], l2: row["currentL2"], l3: row["currentL3"]),
+                    voltageV: PhaseValues(l1: row["voltageL1"], l2: row["voltageL2"], l3: row["voltageL3"]))
+    }
+
+    public func openSessions() throws -> [SessionRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM session WHERE stoppedAt IS NULL ORDER BY number").compactMap { row in
+                guard var r = Self.sessionRecord(row) else { return nil }
+                r.lastSample = try Row.fetchOne(db, sql: "SELECT * FROM meterSample WHERE sessionId = ? ORDER BY id DESC LIMIT 1",
+                                                arguments: [r.session.id.uuidString]).map(Self.sample)
+                return r
+            }
+        }
+    }
+
+    /// Sessions, newest first.
+    public func sessions(limit: Int = 100) throws -> [SessionRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM session ORDER BY number DESC LIMIT ?", arguments: [limit]).compactMap(Self.sessionRecord)
+        }
+    }
+
+    /// Meter samples of one session, oldest first.
+    public func samples(session id: UUID) throws -> [MeterSample] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM meterSample WHERE sessionId = ? ORDER BY id", arguments: [id.uuidString]).map(Self.sample)
+        }
+    }
+
+    public func append(_ e: EventLogEntry) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO event(at, kind, connector, code, message) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [e.at, e.kind.rawValue, e.connector, e.code, e.message])
+        }
+    }
+
+    /// Event log entries, newest first.
+    public func events(limit: Int = 100) throws -> [EventLogEntry] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM event ORDER BY id DESC LIMIT ?", arguments: [limit]).compactMap { row in
+                guard let kind = EventKind(rawValue: row["kind"]) else { return nil }
+                return EventLogEntry(at: row["at"], kind: kind, connector: row["connector"], code: row["code"], message: row["message"])
+            }
+        }
+    }
+
+    /// The latest timestamp written anywhere (so that a restarted simulated clock never goes back).
+    public func latestTimestamp() throws -> Date? {
+        try writer.read { db in
+            let candidates: [Date?] = [
+                try Date.fetchOne(db, sql: "SELECT MAX(at) FROM event"),
+                try Date.fetchOne(db, sql: "SELECT MAX(at) FROM meterSample"),
+                try Date.fetchOne(db, sql: "SELECT MAX(COALESCE(stoppedAt, startedAt)) FROM session"),
+            ]
+            return candidates.compactMap { $0 }.max()
+        }
+    }
+}

@@ -1,0 +1,246 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+
+/// Faults the simulator can inject on a connector or the station.
+public enum SimulatedFault: String, Sendable, Codable, CaseIterable {
+    /// Residual current above the RCMB trip threshold (35 mA AC, 8 mA DC).
+    case rcd
+    /// The contactor stays closed whatever it is commanded (welded contacts).
+    case welded
+    /// The plug lock never reports locked.
+    case lock
+    /// The connector's energy meter stops answering.
+    case meter
+    /// The vehicle diode check fails (tamper detection).
+    case diode
+    /// The vehicle signals an error (pilot state E).
+    case evError = "ev-error"
+    /// The RFID reader stops answering (station-wide).
+    case rfid
+
+    /// Whether the fault concerns the whole station rather than a connector.
+    public var isStationFault: Bool { self == .rfid }
+}
+
+/// One simulated connector: its socket hardware, meter and the vehicle plugged into it.
+public struct SimulatedConnector: Sendable, Codable, Equatable {
+    public var ev: SimulatedEV?
+    public var pilotSignal: PilotSignal = .off
+    public var relays: RelayState = .open
+    public var lockCommanded = false
+    public var faults: Set<SimulatedFault> = []
+    /// The meter's cumulative energy register in Wh.
+    public var energyWh: Double = 0
+    public var currentA: PhaseValues = .zero
+    /// Contacts welded in this state (set when the weld fault is injected).
+    var weldedAs: RelayState?
+
+    public init() {}
+}
+
+/// A simulated EVSE board with one or two connectors, RFID reader and digital inputs, implementing
+/// the hardware port. Physics advance only in ``advance(to:)``, driven by the injected clock, so it can
+/// run faster than real time or step by step in tests.
+public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
+    public private(set) var connectors: [SimulatedConnector]
+    public var voltageV: Double
+    /// Phases wired per connector (1 or 3), from "Phases connected to the ChargePoint".
+    public var phaseCount: [Int]
+    public private(set) var inputs: [DigitalInput: Bool] = [:]
+    public private(set) var rfidFault = false
+    public private(set) var now: Date
+    var rfidQueue: [[UInt8]] = []
+
+    /// The largest step physics takes at once; longer advances are split.
+    public static let maximumStep: TimeInterval = 1
+
+    public init(connectorCount: Int, voltageV: Double = 230, phaseCount: [Int]? = nil, now: Date) {
+        connectors = Array(repeating: SimulatedConnector(), count: connectorCount)
+        self.voltageV = voltageV
+        self.phaseCount = phaseCount ?? Array(repeating: 3, count: connectorCount)
+        self.now = now
+    }
+
+    /// Restores a board from ``persistentState()``, keeping the wiring of the current configuration.
+    public static func restore(_ data: Data, connectorCount: Int, voltageV: Double, phaseCount: [Int], now: Date) -> SimulatedBoard? {
+        guard var board = try? JSONDecoder().decode(SimulatedBoard.self, from: data) else { return nil }
+        if board.connectors.count < connectorCount {
+            board.connectors += Array(repeating: SimulatedConnector(), count: connectorCount - board.connectors.count)
+        } else if board.connectors.count > connectorCount {
+            board.connectors.removeLast(board.connectors.count - connectorCount)
+        }
+        board.voltageV = voltageV
+        board.phaseCount = phaseCount
+        board.now = max(board.now, now)
+        board.rfidQueue = []
+        // After a power loss the EVSE's outputs are de-energised.
+        for i in board.connectors.indices {
+            board.connectors[i].pilotSignal = .off
+            board.connectors[i].relays = .open
+            board.connectors[i].lockCommanded = false
+            board.connectors[i].currentA = .zero
+        }
+        return board
+    }
+
+    // MARK: HardwarePort
+
+    public var connectorCount: Int { connectors.count }
+
+    public func reading(connector n: Int) -> ConnectorReading {
+        let c = connectors[n - 1]
+        let feedback = c.weldedAs ?? c.relays
+        var pilot: PilotState = c.ev?.pilot ?? .a
+        if c.ev != nil && c.faults.contains(.evError) { pilot = .e }
+        let phases = phaseCount[n - 1]
+        let voltage = PhaseValues(l1: voltageV, l2: phases == 3 ? voltageV : 0, l3: phases == 3 ? voltageV : 0)
+        let power = PhaseValues(l1: voltage.l1 * c.currentA.l1, l2: voltage.l2 * c.currentA.l2, l3: voltage.l3 * c.currentA.l3)
+        let meterOK = !c.faults.contains(.meter)
+        return ConnectorReading(
+            pilot: pilot,
+            diodeCheckOK: !c.faults.contains(.diode),
+            relayFeedback: feedback,
+            lockDetected: c.lockCommanded && c.ev != nil && !c.faults.contains(.lock),
+            residualCurrent: c.faults.contains(.rcd) ? ResidualCurrentReading(rmsMilliamps: 35.2, dcMilliamps: 8.4) : ResidualCurrentReading(),
+            meter: MeterReading(energyWh: c.energyWh, powerW: meterOK ? power : .zero, currentA: meterOK ? c.currentA : .zero,
+                                voltageV: meterOK ? voltage : .zero, communicating: meterOK),
+            evccid: c.ev?.spec.evccid)
+    }
+
+    public var rfidReaderHealthy: Bool { !rfidFault }
+
+    public func input(_ input: DigitalInput) -> Bool { inputs[input] ?? false }
+
+    public mutating func takeRFIDReads() -> [[UInt8]] {
+        defer { rfidQueue.removeAll() }
+        return rfidQueue
+    }
+
+    public mutating func apply(_ command: HardwareCommand) {
+        switch command {
+        case .setPilot(let n, let s): connectors[n - 1].pilotSignal = s
+        case .setRelays(let n, let r):
+            connectors[n - 1].relays = r
+            if !r.isClosed && connectors[n - 1].weldedAs == nil { connectors[n - 1].currentA = .zero }
+        case .setLock(let n, let locked): connectors[n - 1].lockCommanded = locked
+        }
+    }
+
+    public func persistentState() -> Data? {
+        try? JSONEncoder().encode(self)
+    }
+
+    // MARK: Physics
+
+    /// Advances vehicles and meters to `time` in steps of at most ``maximumStep``.
+    public mutating func advance(to time: Date) {
+        while now < time {
+            let step = min(Self.maximumStep, time.timeIntervalSince(now))
+            now = now.addingTimeInterval(step)
+            for i in connectors.indices { stepConnector(i, dt: step) }
+        }
+    }
+
+    private mutating func stepConnector(_ i: Int, dt: TimeInterval) {
+        guard var ev = connectors[i].ev else {
+            connectors[i].currentA = .zero
+            return
+        }
+        let c = connectors[i]
+        // A vehicle sees no PWM while the EVSE drives state F.
+        ev.react(to: c.pilotSignal, now: now)
+        let conducting = (c.weldedAs ?? c.relays).isClosed
+        var perPhase = 0.0
+        if conducting, ev.pilot.requestsEnergy, c.pilotSignal.signaledAmps >= PWM.minimumAmps, !ev.isFull {
+            perPhase = min(ev.obeyedAmps, ev.spec.maxCurrentAmps, ev.acceptedAmps)
+        }
+        let wired = (c.weldedAs ?? c.relays) == .onePhase ? 1 : phaseCount[i]
+        let used = min(ev.spec.phases, wired)
+        var current = PhaseValues.zero
+        for p in 0..<used { current[p] = perPhase }
+        let energyWh = current.sum * voltageV * dt / 3600
+        ev.batteryWh = min(ev.spec.batteryCapacityWh, ev.batteryWh + energyWh)
+        connectors[i].ev = ev
+        connectors[i].currentA = current
+        connectors[i].energyWh += energyWh
+    }
+
+    // MARK: Simulator control
+
+    private func check(_ n: Int) throws(SimulatorError) {
+        guard (1...connectors.count).contains(n) else { throw .unknownConnector(n, count: connectors.count) }
+    }
+
+    /// Plugs a vehicle into connector `n`.
+    public mutating func plug(_ n: Int, _ spec: EVSpec) throws(SimulatorError) {
+        try check(n)
+        try spec.validate()
+        guard connectors[n - 1].ev == nil else { throw .conflict("connector \(n) already has a vehicle plugged in; unplug it first") }
+        connectors[n - 1].ev = SimulatedEV(spec: spec)
+    }
+
+    /// Unplugs the vehicle from connector `n`. Refused while the plug is locked, as a real socket would.
+    public mutating func unplug(_ n: Int, force: Bool = false) throws(SimulatorError) {
+        try check(n)
+        guard connectors[n - 1].ev != nil else { throw .conflict("connector \(n) has no vehicle plugged in") }
+        if connectors[n - 1].lockCommanded && !connectors[n - 1].faults.contains(.lock) && !force {
+            throw .conflict("connector \(n) is locked; stop the session first (present the card again) or use --force to pull the cable from the vehicle side")
+        }
+        connectors[n - 1].ev = nil
+        connectors[n - 1].currentA = .zero
+    }
+
+    /// Makes the vehicle on connector `n` stop or resume requesting energy (e.g. timer charging).
+    public mutating func setVehicleTarget(_ n: Int, targetStateOfChargePercent: Double) throws(SimulatorError) {
+        try check(n)
+        guard connectors[n - 1].ev != nil else { throw .conflict("connector \(n) has no vehicle plugged in") }
+        guard (1...100).contains(targetStateOfChargePercent) else { throw .invalid("target must be 1 to 100 % (got \(targetStateOfChargePercent))") }
+        connectors[n - 1].ev?.spec.targetStateOfChargePercent = targetStateOfChargePercent
+    }
+
+    /// Holds a card with the given UID (hex, 4, 7 or 10 bytes) to the reader.
+    public mutating func presentRFID(_ hex: String) throws(SimulatorError) {
+        let clean = String(hex.filter { $0 != ":" })
+        guard clean.count % 2 == 0, [8, 14, 20].contains(clean.count), clean.allSatisfy(\.isHexDigit) else {
+            throw .invalid("RFID UID must be 4, 7 or 10 bytes in hexadecimal, e.g. 04567DAA5F3580 (got '\(hex)')")
+        }
+        guard !rfidFault else { throw .conflict("the RFID reader has a fault injected; clear it with 'chargekit sim fault rfid --clear'") }
+        var bytes: [UInt8] = []
+        var index = clean.startIndex
+        while index < clean.endIndex {
+            let next = clean.index(index, offsetBy: 2)
+            bytes.append(UInt8(clean[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        rfidQueue.append(bytes)
+    }
+
+    /// Injects (`active`) or clears a fault. Station faults ignore the connector.
+    public mutating func setFault(_ fault: SimulatedFault, connector n: Int?, active: Bool) throws(SimulatorError) {
+        if fault.isStationFault {
+            rfidFault = active
+            return
+        }
+        guard let n else { throw .invalid("fault '\(fault.rawValue)' concerns a connector; give its number") }
+        try check(n)
+        if active {
+            connectors[n - 1].faults.insert(fault)
+            if fault == .welded { connectors[n - 1].weldedAs = connectors[n - 1].relays.isClosed ? connectors[n - 1].relays : .threePhase }
+        } else {
+            connectors[n - 1].faults.remove(fault)
+            if fault == .welded {
+                connectors[n - 1].weldedAs = nil
+                if !connectors[n - 1].relays.isClosed { connectors[n - 1].currentA = .zero }
+            }
+        }
+    }
+
+    /// Sets a digital input level.
+    public mutating func setInput(_ input: DigitalInput, _ on: Bool) {
+        inputs[input] = on
+    }
+}

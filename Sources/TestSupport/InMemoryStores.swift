@@ -1,0 +1,95 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ChargePoint
+import EVSECore
+import Synchronization
+
+/// A manual clock for scenario tests: time moves only when the test says so.
+public struct ManualClock: Sendable {
+    public private(set) var now: Date
+
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { now = start }
+
+    /// Moves time forward.
+    public mutating func advance(by d: Duration) { now = now.addingTimeInterval(d.seconds) }
+}
+
+/// Deterministic session identifiers: 00000000-0000-0000-0000-000000000001, …
+public final class SequentialIDs: Sendable {
+    private let counter = Mutex(0)
+    public init() {}
+    public func next() -> UUID {
+        let n = counter.withLock { c -> Int in c += 1; return c }
+        let digits = String(n)
+        return UUID(uuidString: "00000000-0000-0000-0000-" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits) ?? UUID()
+    }
+}
+
+/// An in-memory ``StationStore`` that can be told to fail, for controller tests.
+public final class InMemoryStationStore: StationStore {
+    public struct State: Sendable {
+        public var sessions: [UUID: SessionRecord] = [:]
+        public var order: [UUID] = []
+        public var samples: [MeterSample] = []
+        public var events: [EventLogEntry] = []
+        public var hardwareState: Data?
+        public var failWrites = false
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var snapshot: State { state.withLock { $0 } }
+
+    public func setFailWrites(_ fail: Bool) { state.withLock { $0.failWrites = fail } }
+
+    struct WriteFailed: Error {}
+
+    public func sessionStarted(_ session: ChargingSession) throws {
+        try state.withLock { s in
+            if s.failWrites { throw WriteFailed() }
+            s.sessions[session.id] = SessionRecord(session: session)
+            s.order.append(session.id)
+        }
+    }
+
+    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason) throws {
+        try state.withLock { s in
+            if s.failWrites { throw WriteFailed() }
+            s.sessions[id]?.stoppedAt = at
+            s.sessions[id]?.meterStopWh = meterStopWh
+            s.sessions[id]?.stopReason = reason
+        }
+    }
+
+    public func record(samples: [MeterSample], hardwareState: Data?) throws {
+        try state.withLock { s in
+            if s.failWrites { throw WriteFailed() }
+            s.samples += samples
+            s.hardwareState = hardwareState
+        }
+    }
+
+    public func openSessions() throws -> [SessionRecord] {
+        state.withLock { s in
+            s.order.compactMap { id in
+                guard var r = s.sessions[id], r.stoppedAt == nil else { return nil }
+                r.lastSample = s.samples.last { $0.sessionID == id }
+                return r
+            }
+        }
+    }
+
+    public func append(_ entry: EventLogEntry) throws {
+        state.withLock { $0.events.append(entry) }
+    }
+
+    /// Sessions in start order.
+    public var sessions: [SessionRecord] {
+        state.withLock { s in s.order.compactMap { s.sessions[$0] } }
+    }
+}

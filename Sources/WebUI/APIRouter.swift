@@ -1,0 +1,208 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import ChargePoint
+import EVSECore
+
+/// The local JSON API of the station, served on the station's HTTP port. Documented in docs/api.md.
+///
+/// Every error answer is JSON `{"error": "...", ...}` with a 4xx status; nothing a client sends can crash
+/// the station.
+public enum StationAPI {
+    /// Largest request body accepted, in bytes.
+    public static let maximumBodyBytes = 64 * 1024
+
+    /// Builds the router for a station (and its simulator, when running simulated).
+    public static func router(station: any StationService, simulator: (any SimulatorControl)?) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("api/status") { _, _ in json(await station.status()) }
+        router.get("api/connectors/:id") { _, context in
+            let snapshot = await station.status()
+            guard let id = context.parameters.get("id", as: Int.self),
+                  let c = snapshot.connectors.first(where: { $0.id == id }) else {
+                return error(.notFound, "connector \(context.parameters.get("id") ?? "?") does not exist; this station has \(snapshot.connectors.count) connector(s)")
+            }
+            return json(c)
+        }
+        router.get("api/errors") { _, _ in
+            let snapshot = await station.status()
+            return json(ErrorsView(active: snapshot.activeErrors, catalogue: ErrorCatalogue.all))
+        }
+        router.get("api/events") { request, _ in
+            guard let limit = limit(request) else { return badLimit() }
+            return try await attempt { json(try await station.events(limit: limit)) }
+        }
+        router.get("api/sessions") { request, _ in
+            guard let limit = limit(request) else { return badLimit() }
+            return try await attempt { json(try await station.sessions(limit: limit).map(SessionView.init)) }
+        }
+        router.get("api/config") { _, _ in json(await station.parameters()) }
+        router.get("api/config-audit") { request, _ in
+            guard let limit = limit(request) else { return badLimit() }
+            return try await attempt { json(try await station.audit(limit: limit)) }
+        }
+        router.get("api/config/:key") { _, context in
+            let key = context.parameters.get("key") ?? ""
+            return try await attempt { json(try await station.parameter(key)) }
+        }
+        router.put("api/config/:key") { request, context in
+            let key = context.parameters.get("key") ?? ""
+            let body: ConfigChange
+            do { body = try await decode(ConfigChange.self, request) } catch let e as BodyError { return e.response }
+            let role: Role
+            if let r = body.role {
+                guard let parsed = Role(rawValue: r) else {
+                    return error(.badRequest, "role '\(r)' is unknown; allowed: operator, installer, manufacturer", field: "role")
+                }
+                role = parsed
+            } else {
+                role = .installer
+            }
+            return try await attempt {
+                json(try await station.setParameter(key, body.value, role: role, changedBy: body.changedBy ?? "api:\(role.rawValue)"))
+            }
+        }
+        if let simulator {
+            addSimulatorRoutes(router, simulator)
+        }
+        return router
+    }
+
+    private static func addSimulatorRoutes(_ router: Router<BasicRequestContext>, _ sim: any SimulatorControl) {
+        router.get("api/sim") { _, _ in json(await sim.simulatorStatus()) }
+        func command<Body: Decodable & Sendable>(_ path: String, _ type: Body.Type, _ make: @escaping @Sendable (Body) -> SimulatorCommand) {
+            router.post(RouterPath(stringLiteral: "api/sim/\(path)")) { request, _ in
+                let body: Body
+                do { body = try await decode(type, request) } catch let e as BodyError { return e.response }
+                do {
+                    try await sim.perform(make(body))
+                } catch let error as SimulatorCommandError {
+                    switch error.kind {
+                    case .invalid: return StationAPI.error(.badRequest, error.message)
+                    case .notFound: return StationAPI.error(.notFound, error.message)
+                    case .conflict: return StationAPI.error(.conflict, error.message)
+                    }
+                }
+                return json(await sim.simulatorStatus())
+            }
+        }
+        command("plug", PlugRequest.self) { .plug($0) }
+        command("unplug", UnplugBody.self) { .unplug(connector: $0.connector, force: $0.force ?? false) }
+        command("rfid", RFIDBody.self) { .rfid(uid: $0.uid) }
+        command("fault", FaultBody.self) { .fault(fault: $0.fault, connector: $0.connector, active: $0.active ?? true) }
+        command("input", InputBody.self) { .input(name: $0.input, on: $0.on) }
+        command("target", TargetBody.self) { .target(connector: $0.connector, stateOfChargePercent: $0.stateOfChargePercent) }
+    }
+
+    // MARK: Bodies
+
+    struct ConfigChange: Decodable, Sendable {
+        var value: ParameterValue
+        var role: String?
+        var changedBy: String?
+    }
+    struct UnplugBody: Decodable, Sendable { var connector: Int; var force: Bool? }
+    struct RFIDBody: Decodable, Sendable { var uid: String }
+    struct FaultBody: Decodable, Sendable { var fault: String; var connector: Int?; var active: Bool? }
+    struct InputBody: Decodable, Sendable { var input: String; var on: Bool }
+    struct TargetBody: Decodable, Sendable { var connector: Int; var stateOfChargePercent: Double }
+
+    struct ErrorsView: Encodable { var active: [ActiveErrorView]; var catalogue: [ErrorDefinition] }
+
+    /// A session as the API lists it.
+    struct SessionView: Encodable {
+        var id: UUID
+        var connector: Int
+        var idTag: String
+        var method: AuthorizationMethod
+        var startedAt: Date
+        var meterStartWh: Double
+        var stoppedAt: Date?
+        var meterStopWh: Double?
+        var energyWh: Double?
+        var stopReason: StopReason?
+
+        init(_ r: SessionRecord) {
+            id = r.session.id; connector = r.session.connector; idTag = r.session.idTag; method = r.session.method
+            startedAt = r.session.startedAt; meterStartWh = r.session.meterStartWh; stoppedAt = r.stoppedAt
+            meterStopWh = r.meterStopWh; energyWh = r.energyWh; stopReason = r.stopReason
+        }
+    }
+
+    struct BodyError: Error {
+        var response: Response
+    }
+
+    // MARK: Helpers
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    struct ErrorBody: Encodable {
+        var error: String
+        var field: String?
+        var kind: String?
+        var key: String?
+        var given: String?
+        var allowed: String?
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String, field: String? = nil) -> Response {
+        json(ErrorBody(error: message, field: field), status: status)
+    }
+
+    static func limit(_ request: Request) -> Int? {
+        guard let text = request.uri.queryParameters.get("limit") else { return 100 }
+        guard let n = Int(text), (1...10_000).contains(n) else { return nil }
+        return n
+    }
+
+    static func badLimit() -> Response { error(.badRequest, "limit must be a whole number from 1 to 10000", field: "limit") }
+
+    /// Runs a station call and turns parameter errors into 4xx answers.
+    static func attempt(_ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let e as ParameterError {
+            let status: HTTPResponse.Status = switch e.kind {
+            case .unknownKey: .notFound
+            case .invalidValue: .badRequest
+            case .forbidden: .forbidden
+            case .conflict: .conflict
+            }
+            return json(ErrorBody(error: e.message, field: "value", kind: e.kind.rawValue, key: e.key, given: e.given, allowed: e.allowed),
+                        status: status)
+        }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maximumBodyBytes)
+        } catch {
+            throw BodyError(response: StationAPI.error(.contentTooLarge, "request body larger than \(maximumBodyBytes) bytes"))
+        }
+        do {
+            return try JSONDecoder().decode(type, from: Data(buffer.readableBytesView))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw BodyError(response: error(.badRequest, "missing field '\(key.stringValue)'", field: key.stringValue))
+        } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
+            let field = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+            throw BodyError(response: error(.badRequest, "field '\(field)' has the wrong type", field: field))
+        } catch {
+            throw BodyError(response: StationAPI.error(.badRequest, "request body is not valid JSON"))
+        }
+    }
+}

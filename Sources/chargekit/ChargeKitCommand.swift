@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import App
+import ChargePoint
+import EVSECore
+import Logging
+
+/// `chargekit` — the ChargeKit charge point controller.
+@main
+struct ChargeKitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chargekit",
+        abstract: "ChargeKit — open EV charge point controller.",
+        version: ChargeKitVersion.current,
+        subcommands: [StationCommand.self, ConfigCommand.self, SimCommand.self])
+}
+
+/// Prints a message to standard error and exits with status 1 (request refused) or 2 (station unreachable).
+func fail(_ message: String, code: Int32 = 1) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitCode(code)
+}
+
+struct StationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "station",
+        abstract: "Run the charging station controller.",
+        discussion: """
+            Serves the local JSON API (status, sessions, events, configuration, simulator control) on --http-port.
+            SIGTERM or Ctrl-C stops it gracefully after persisting everything. With --simulate a built-in board
+            and simulated vehicles stand in for the hardware; drive them with 'chargekit sim'.
+            """)
+
+    @Option(name: .customLong("data-dir"), help: "Directory for the database and runtime files.")
+    var dataDir = "./chargekit-data"
+    @Flag(help: "Use the built-in hardware simulator.")
+    var simulate = false
+    @Option(help: "Number of connectors (1 or 2); stored as the ConnectorCount parameter.")
+    var connectors: Int?
+    @Option(name: .customLong("http-host"), help: "Address the local API listens on.")
+    var httpHost = "127.0.0.1"
+    @Option(name: .customLong("http-port"), help: "Port of the local API (0 = any free port; see station.json).")
+    var httpPort = 8080
+    @Option(name: .customLong("time-scale"), help: "Simulated seconds per real second (simulator only).")
+    var timeScale: Double = 1
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        if let c = connectors, !(1...2).contains(c) { throw ValidationError("--connectors must be 1 or 2 (got \(c))") }
+        guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0 to 65535 (got \(httpPort))") }
+        guard timeScale > 0 && timeScale <= 3600 else { throw ValidationError("--time-scale must be above 0 and at most 3600 (got \(timeScale))") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical (got \(logLevel))")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        do {
+            try await StationApp.run(StationOptions(dataDirectory: dataDir, simulate: simulate, connectors: connectors, httpHost: httpHost,
+                                                    httpPort: httpPort, timeScale: timeScale, logLevel: level))
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+}
+
+// MARK: config
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "List, read and change parameters.",
+        discussion: """
+            Works on a stopped station (directly on its database) and on a running one (through its API).
+            Connector parameters are addressed as KEY.1 and KEY.2, e.g. OperatorCurrentLimit.1.
+            """,
+        subcommands: [List.self, Get.self, Set.self])
+
+    struct Common: ParsableArguments {
+        @Option(name: .customLong("data-dir"), help: "The station's data directory.")
+        var dataDir = "./chargekit-data"
+        @Flag(help: "Print JSON.")
+        var json = false
+    }
+
+    static func printJSON<T: Encodable>(_ v: T) {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.dateEncodingStrategy = .iso8601
+        if let data = try? e.encode(v) { print(String(decoding: data, as: UTF8.self)) }
+    }
+
+    static func handle<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as ConfigClient.Failure {
+            if case .unreachable = e { throw fail(e.description, code: 2) }
+            throw fail(e.description)
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every parameter with its value, unit, role and menu.")
+        @OptionGroup var common: Common
+        @Option(help: "Only parameters of this menu (e.g. Installation).")
+        var menu: String?
+
+        func run() throws {
+            var views = try handle { try ConfigClient(dataDirectory: common.dataDir).list() }
+            if let menu {
+                guard Menu.allCases.contains(where: { $0.rawValue.lowercased() == menu.lowercased() }) else {
+                    throw fail("unknown menu '\(menu)'; menus: " + Menu.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                views = views.filter { $0.menu.rawValue.lowercased() == menu.lowercased() }
+            }
+            if common.json { printJSON(views); return }
+            let width = (views.map(\.key.count).max() ?? 10) + 2
+            for v in views {
+                let key = v.key.padding(toLength: width, withPad: " ", startingAt: 0)
+                let value = (v.value.description + (v.unit.map { " \($0)" } ?? "")).padding(toLength: 22, withPad: " ", startingAt: 0)
+                print("\(key)\(value)  \(v.role.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(v.menu.rawValue) / \(v.section)")
+            }
+        }
+    }
+
+    struct Get: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one parameter with what is allowed.")
+        @OptionGroup var common: Common
+        @Argument(help: "Parameter key, e.g. OperatorCurrentLimit.1")
+        var key: String
+
+        func run() throws {
+            let v = try handle { try ConfigClient(dataDirectory: common.dataDir).get(key) }
+            if common.json { printJSON(v); return }
+            print("""
+                \(v.key) = \(v.value)\(v.unit.map { " \($0)" } ?? "")
+                  \(v.label)
+                  default \(v.defaultValue); allowed: \(v.allowed)
+                  role \(v.role.rawValue); menu \(v.menu.rawValue) / \(v.section)\(v.restartRequired ? "; takes effect after restart" : "")
+                  \(v.help)
+                """)
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a parameter (validated; audited with who and when).")
+        @OptionGroup var common: Common
+        @Option(help: "Role to act as: operator, installer or manufacturer.")
+        var role = "installer"
+        @Argument(help: "Parameter key, e.g. OperatorCurrentLimit.1")
+        var key: String
+        @Argument(help: "New value, e.g. 16, On, three, 16,16,16")
+        var value: String
+
+        func validate() throws {
+            guard Role(rawValue: role) != nil else { throw ValidationError("--role must be operator, installer or manufacturer (got \(role))") }
+        }
+
+        func run() throws {
+            let v = try handle { try ConfigClient(dataDirectory: common.dataDir).set(key, text: value, role: Role(rawValue: role) ?? .installer) }
+            if common.json { printJSON(v); return }
+            print("\(v.key) = \(v.value)\(v.unit.map { " \($0)" } ?? "")\(v.restartRequired ? " (takes effect after restart)" : "")")
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import App
+
+/// `chargekit sim …` — drives the simulator of a running station through its local API (`/api/sim/…`).
+struct SimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Drive the simulated hardware of a running station.",
+        discussion: """
+            Examples:
+              chargekit sim plug 1 --ev 3p-16a        plug an 11 kW three-phase car into connector 1
+              chargekit sim rfid 04567DAA5F3580       hold a card to the reader
+              chargekit sim unplug 1                  pull the cable (refused while locked; --force pulls anyway)
+              chargekit sim fault 1 rcd               inject a residual current fault (--clear removes it)
+              chargekit sim fault rfid                break the RFID reader
+              chargekit sim input opto1 on            energise the load-shedding input 'Opto 1 In'
+              chargekit sim target 1 80               let the car on connector 1 stop at 80 % state of charge
+              chargekit sim status                    show vehicles, faults, inputs
+            EV profiles: <phases>p-<amps>a, e.g. 1p-16a, 1p-32a, 2p-16a, 3p-16a, 3p-32a.
+            Faults: rcd, welded, lock, meter, diode, ev-error (per connector); rfid (station).
+            """,
+        subcommands: [Plug.self, Unplug.self, RFID.self, Fault.self, Input.self, Target.self, Status.self])
+
+    struct Common: ParsableArguments {
+        @Option(name: .customLong("data-dir"), help: "Data directory of the running station (to find its API).")
+        var dataDir = "./chargekit-data"
+        @Option(help: "Base URL of the station's API, e.g. http://127.0.0.1:8080 (instead of --data-dir).")
+        var url: String?
+        @Flag(help: "Print the simulator state as JSON afterwards.")
+        var json = false
+
+        func client() throws -> LocalHTTPClient {
+            if let url { return try LocalHTTPClient(baseURL: url) }
+            let dir = DataDirectory(dataDir)
+            guard dir.isStationRunning(), let info = dir.readRuntime() else {
+                throw fail("no station is running on data directory \(dataDir); start one with 'chargekit station --simulate' or give --url", code: 2)
+            }
+            return try LocalHTTPClient(baseURL: info.baseURL)
+        }
+
+        func send(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws {
+            let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
+            let response: LocalHTTPClient.Response
+            do {
+                response = try client().request(method, path, body: data)
+            } catch let e as LocalHTTPClient.Failure {
+                throw fail(e.description, code: 2)
+            }
+            guard (200..<300).contains(response.status) else {
+                let obj = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]
+                throw fail((obj?["error"] as? String) ?? "HTTP \(response.status)")
+            }
+            if json {
+                print(String(decoding: response.body, as: UTF8.self))
+            } else {
+                printStatus(response.body)
+            }
+        }
+
+        func printStatus(_ body: Data) {
+            guard let obj = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return }
+            let connectors = obj["connectors"] as? [[String: Any]] ?? []
+            for c in connectors {
+                let id = c["id"] as? Int ?? 0
+                let faults = (c["faults"] as? [String]) ?? []
+                let energy = (c["energyWh"] as? Double) ?? 0
+                let current = (c["currentA"] as? [String: Double]) ?? [:]
+                var line = "connector \(id): "
+                if let v = c["vehicle"] as? [String: Any] {
+                    line += "vehicle \(v["phases"] ?? "?")-phase \(v["maxCurrentAmps"] ?? "?") A, SoC \(v["stateOfChargePercent"] ?? "?") %, pilot \(v["pilot"] ?? "?")"
+                } else {
+                    line += "no vehicle"
+                }
+                line += String(format: ", current %.1f/%.1f/%.1f A, meter %.0f Wh", current["l1"] ?? 0, current["l2"] ?? 0, current["l3"] ?? 0, energy)
+                if !faults.isEmpty { line += ", faults: " + faults.joined(separator: ",") }
+                print(line)
+            }
+            if obj["rfidReaderFault"] as? Bool == true { print("RFID reader: fault") }
+            if let inputs = obj["inputs"] as? [String: Bool] {
+                print("inputs: " + inputs.keys.sorted().map { "\($0)=\(inputs[$0] == true ? "on" : "off")" }.joined(separator: " "))
+            }
+        }
+    }
+
+    struct Plug: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Plug a simulated vehicle into a connector.")
+        @OptionGroup var common: Common
+        @Argument(help: "Connector number.") var connector: Int
+        @Option(help: "EV profile <phases>p-<amps>a, e.g. 3p-16a.") var ev = "3p-16a"
+        @Option(help: "Phases the on-board charger uses (1-3), overrides the profile.") var phases: Int?
+        @Option(name: .customLong("max-current"), help: "Maximum current of the on-board charger in A.") var maxCurrent: Double?
+        @Option(name: .customLong("capacity-wh"), help: "Battery capacity in Wh.") var capacityWh: Double?
+        @Option(help: "State of charge at plug-in in %.") var soc: Double?
+        @Option(name: .customLong("target-soc"), help: "State of charge at which the vehicle stops in %.") var targetSoc: Double?
+        @Option(name: .customLong("reaction-delay"), help: "Seconds the vehicle takes to follow a new signaled current.") var reactionDelay: Double?
+        @Flag(help: "The vehicle requests ventilation (state D).") var ventilation = false
+        @Option(help: "ISO 15118 EVCCID (MAC address) the vehicle reports.") var evccid: String?
+
+        func run() throws {
+            var body: [String: Any] = ["connector": connector, "ev": ev]
+            if let phases { body["phases"] = phases }
+            if let maxCurrent { body["maxCurrentAmps"] = maxCurrent }
+            if let capacityWh { body["batteryCapacityWh"] = capacityWh }
+            if let soc { body["stateOfChargePercent"] = soc }
+            if let targetSoc { body["targetStateOfChargePercent"] = targetSoc }
+            if let reactionDelay { body["reactionDelaySeconds"] = reactionDelay }
+            if ventilation { body["ventilation"] = true }
+            if let evccid { body["evccid"] = evccid }
+            try common.send("POST", "/api/sim/plug", body)
+        }
+    }
+
+    struct Unplug: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Unplug the vehicle from a connector.")
+        @OptionGroup var common: Common
+        @Argument(help: "Connector number.") var connector: Int
+        @Flag(help: "Pull the cable even though the socket is locked (from the vehicle side).") var force = false
+        func run() throws { try common.send("POST", "/api/sim/unplug", ["connector": connector, "force": force]) }
+    }
+
+    struct RFID: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rfid", abstract: "Hold an RFID card to the reader.")
+        @OptionGroup var common: Common
+        @Argument(help: "Card UID in hexadecimal (4, 7 or 10 bytes), e.g. 04567DAA5F3580.") var uid: String
+        func run() throws { try common.send("POST", "/api/sim/rfid", ["uid": uid]) }
+    }
+
+    struct Fault: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Inject or clear a fault: 'fault 1 rcd', 'fault rfid', 'fault 1 rcd --clear'.")
+        @OptionGroup var common: Common
+        @Argument(help: "[connector] fault — faults: rcd, welded, lock, meter, diode, ev-error; rfid (station).")
+        var words: [String]
+        @Flag(help: "Clear the fault instead of injecting it.") var clear = false
+
+        func validate() throws {
+            guard (1...2).contains(words.count), words.count == 1 || Int(words[0]) != nil else {
+                throw ValidationError("give a fault, optionally after a connector number: 'fault 1 rcd' or 'fault rfid'")
+            }
+        }
+
+        func run() throws {
+            var body: [String: Any] = ["fault": words.last ?? "", "active": !clear]
+            if words.count == 2, let n = Int(words[0]) { body["connector"] = n }
+            try common.send("POST", "/api/sim/fault", body)
+        }
+    }
+
+    struct Input: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a digital input: 'input opto1 on'.")
+        @OptionGroup var common: Common
+        @Argument(help: "Input: opto1 or input2.") var input: String
+        @Argument(help: "on or off.") var level: String
+        func validate() throws {
+            guard ["on", "off"].contains(level.lowercased()) else { throw ValidationError("level must be on or off (got \(level))") }
+        }
+        func run() throws { try common.send("POST", "/api/sim/input", ["input": input, "on": level.lowercased() == "on"]) }
+    }
+
+    struct Target: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set the state of charge (%) at which a vehicle stops charging.")
+        @OptionGroup var common: Common
+        @Argument(help: "Connector number.") var connector: Int
+        @Argument(help: "Target state of charge in %.") var soc: Double
+        func run() throws { try common.send("POST", "/api/sim/target", ["connector": connector, "stateOfChargePercent": soc]) }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the simulated vehicles, faults and inputs.")
+        @OptionGroup var common: Common
+        func run() throws { try common.send("GET", "/api/sim") }
+    }
+}

@@ -108,9 +108,9 @@ public struct StationController<Hardware: HardwarePort> {
             if settings.restartTransactionAfterPowerLoss, let reading, reading.pilot.vehicleConnected {
                 connectors[n - 1].pilot = reading.pilot
                 connectors[n - 1].reading = reading
-                _ = connectors[n - 1].machine.handle(.pilotChanged(reading.pilot))
+                run(n, connectors[n - 1].machine.handle(.pilotChanged(reading.pilot)))
                 connectors[n - 1].session.resume(s)
-                _ = connectors[n - 1].machine.handle(.transactionStarted)
+                run(n, connectors[n - 1].machine.handle(.transactionStarted))
                 log(now, .sessionResumed, n, "Session \(s.id) of \(s.idTag) resumed after restart (Restart transaction after power loss: On)")
             } else {
                 let reason: StopReason = previousShutdownClean ? .reboot : .powerLoss
@@ -149,6 +149,8 @@ public struct StationController<Hardware: HardwarePort> {
     private mutating func pollConnector(_ n: Int, now: Date) {
         let r = hardware.reading(connector: n)
         connectors[n - 1].reading = r
+        // What the reading reflects: contactor commands given before it was taken.
+        let relaysAtReading = connectors[n - 1].machine.relays
         let old = connectors[n - 1].pilot
         if r.pilot != old {
             connectors[n - 1].pilot = r.pilot
@@ -165,7 +167,7 @@ public struct StationController<Hardware: HardwarePort> {
         if r.lockDetected != connectors[n - 1].machine.lockConfirmed {
             run(n, connectors[n - 1].machine.lockFeedback(r.lockDetected))
         }
-        evaluateErrors(n, r, now: now)
+        evaluateErrors(n, r, relaysCommanded: relaysAtReading, now: now)
         let faulted = errors.stopsCharging(connector: n)
         if faulted != connectors[n - 1].machine.isFaulted {
             if faulted {
@@ -200,7 +202,7 @@ public struct StationController<Hardware: HardwarePort> {
 
     // MARK: Errors
 
-    private mutating func evaluateErrors(_ n: Int, _ r: ConnectorReading, now: Date) {
+    private mutating func evaluateErrors(_ n: Int, _ r: ConnectorReading, relaysCommanded: RelayState, now: Date) {
         setError("meterNotCommunicating", connector: n, active: !r.meter.communicating, now: now)
         setError("vehicleError", connector: n, active: r.pilot == .e, now: now)
         if r.pilot != .a && !r.diodeCheckOK {
@@ -215,7 +217,7 @@ public struct StationController<Hardware: HardwarePort> {
             setError("rcmbResidualCurrent", connector: n, active: false, now: now)
         }
         let m = connectors[n - 1].machine
-        setError("contactorWelded", connector: n, active: !m.relays.isClosed && r.relayFeedback.isClosed, now: now)
+        setError("contactorWelded", connector: n, active: !relaysCommanded.isClosed && r.relayFeedback.isClosed, now: now)
         if m.lockCommanded && !r.lockDetected {
             if connectors[n - 1].lockCommandedAt == nil { connectors[n - 1].lockCommandedAt = now }
             if let at = connectors[n - 1].lockCommandedAt, now.timeIntervalSince(at) >= Self.lockConfirmTimeout.seconds {

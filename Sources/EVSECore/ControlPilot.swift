@@ -67,7 +67,7 @@ public enum PilotSignal: Sendable, Codable, Equatable {
 /// Conversion between offered current and PWM duty cycle.
 ///
 /// - SeeAlso: IEC 61851-1:2017 table A.8: 6 A ≤ I ≤ 51 A → duty = I / 0.6 %;
-///   51 A < I ≤ 80 A → duty = I / 2.5 + 64 %; duty 5 % = HLC; below 8 % or above 97 % no charging.
+///   51 A < I ≤ 80 A → duty = I / 2.5 + 64 %; 96–97 % → 80 A; duty 5 % = HLC; below 8 % or above 97 % no charging.
 public enum PWM {
     /// The lowest current an AC EVSE may offer with PWM, in amperes.
     public static let minimumAmps: Double = 6
@@ -75,9 +75,15 @@ public enum PWM {
     public static let maximumAmps: Double = 80
 
     /// Duty cycle (percent) that offers `amps`, clamped to the 6–80 A range the standard allows.
+    ///
+    /// Between 51 A and 52.5 A the two formulas of the standard overlap (51.5 A would give 84.6 %, which a
+    /// vehicle reads as 50.8 A); there the duty cycle stays at 85 % (51 A) so the vehicle never reads more
+    /// than offered.
     public static func dutyPercent(forAmps amps: Double) -> Double {
         let a = min(max(amps, minimumAmps), maximumAmps)
-        return a <= 51 ? a / 0.6 : a / 2.5 + 64
+        if a <= 51 { return a / 0.6 }
+        if a <= 52.5 { return 85 }
+        return a / 2.5 + 64
     }
 
     /// The current a vehicle reads from a duty cycle, or `nil` when the duty cycle does not allow
@@ -86,7 +92,8 @@ public enum PWM {
         switch duty {
         case 8..<10: return 6
         case 10...85: return duty * 0.6
-        case 85.000_000_1...97: return (duty - 64) * 2.5
+        case 85...96: return (duty - 64) * 2.5
+        case 96...97: return 80
         default: return nil
         }
     }

@@ -122,7 +122,10 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
 
     public mutating func apply(_ command: HardwareCommand) {
         switch command {
-        case .setPilot(let n, let s): connectors[n - 1].pilotSignal = s
+        case .setPilot(let n, let s):
+            connectors[n - 1].pilotSignal = s
+            // The vehicle sees the new signal at once; its reaction delay counts from now.
+            connectors[n - 1].ev?.react(to: s, now: now)
         case .setRelays(let n, let r):
             connectors[n - 1].relays = r
             if !r.isClosed && connectors[n - 1].weldedAs == nil { connectors[n - 1].currentA = .zero }

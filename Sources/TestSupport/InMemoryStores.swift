@@ -93,3 +93,21 @@ public final class InMemoryStationStore: StationStore {
         state.withLock { s in s.order.compactMap { s.sessions[$0] } }
     }
 }
+
+/// An in-memory ``ParameterStore`` with its audit trail.
+public final class InMemoryParameterStore: ParameterStore {
+    private let state = Mutex<([String: ParameterValue], [ParameterAuditEntry])>(([:], []))
+
+    public init(_ values: [String: ParameterValue] = [:]) { state.withLock { $0.0 = values } }
+
+    public var audit: [ParameterAuditEntry] { state.withLock { $0.1 } }
+
+    public func loadParameters() throws -> [String: ParameterValue] { state.withLock { $0.0 } }
+
+    public func saveParameter(key: String, value: ParameterValue, old: ParameterValue?, changedBy: String, at: Date) throws {
+        state.withLock { s in
+            s.0[key] = value
+            s.1.append(ParameterAuditEntry(key: key, oldValue: old?.description, newValue: value.description, changedBy: changedBy, at: at))
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+import EVSECore
+import TestSupport
+@testable import ChargePoint
+
+@Suite("Parameter registry")
+struct ParameterRegistryTests {
+    let registry = ParameterRegistry(connectorCount: 2)
+    var values: ParameterSet { ParameterSet(registry: registry) }
+
+    @Test("every default is valid for its own type and range")
+    func defaultsValid() throws {
+        for r in registry.keys {
+            #expect(throws: Never.self) { try registry.check(r.definition.defaultValue, r) }
+        }
+        #expect(registry.keys.count == registry.definitions.count + registry.definitions.filter { $0.scope == .connector }.count)
+    }
+
+    @Test("seed defaults (seeds/004 §4, §5.1, §7.1)", arguments: [
+        ("VehicleConnectionTimeout", "45"), ("PowerSourceVoltage", "230"), ("PhasesConnected.1", "three"),
+        ("PhaseRotation.2", "RST"), ("RestartTransactionAfterPowerLoss", "On"), ("LockActuatorOnlyIfAuthorized", "Off"),
+        ("SingleFeedLine", "Off"),
+    ])
+    func seedDefaults(key: String, value: String) {
+        #expect(values.value(key)?.description == value)
+    }
+
+    @Test("valid text input is parsed and normalized", arguments: [
+        ("OperatorCurrentLimit.1", "16", ParameterValue.integer(16)),
+        ("operatorcurrentlimit.2", " 20 ", .integer(20)),
+        ("PowerSourceVoltage", "230.5", .decimal(230.5)),
+        ("PhasesConnected.1", "single phase system (IT earthing)", .string("singleIT")),
+        ("PhaseRotation.1", "tsr", .string("TSR")),
+        ("SingleFeedLine", "on", .bool(true)),
+        ("LockActuatorOnlyIfAuthorized", "false", .bool(false)),
+        ("ChargeBoxIdentity", "+49*839*000000001", .string("+49*839*000000001")),
+    ])
+    func parses(key: String, text: String, expected: ParameterValue) throws {
+        let r = try registry.resolve(key)
+        #expect(try registry.parse(text, for: r) == expected)
+    }
+
+    @Test("invalid input names the key, the value and what is allowed", arguments: [
+        ("OperatorCurrentLimit.1", "90", "a whole number from 6 to 80 A"),
+        ("OperatorCurrentLimit.1", "5", "a whole number from 6 to 80 A"),
+        ("OperatorCurrentLimit.1", "16.5", "a whole number from 6 to 80 A"),
+        ("PowerSourceVoltage", "abc", "a number from 100 to 280 V"),
+        ("PowerSourceVoltage", "nan", "a number from 100 to 280 V"),
+        ("PhaseRotation.1", "RSS", "one of RST, RTS, SRT, STR, TRS, TSR"),
+        ("SingleFeedLine", "maybe", "On or Off"),
+        ("VehicleConnectionTimeout", "0", "a whole number from 5 to 600 s"),
+        ("ChargeBoxIdentity", "has space", "text of 1 to 48 characters"),
+        ("ChargeBoxIdentity", "", "text of 1 to 48 characters"),
+    ])
+    func rejects(key: String, text: String, allowed: String) throws {
+        let r = try registry.resolve(key)
+        do {
+            _ = try registry.parse(text, for: r)
+            Issue.record("\(text) accepted for \(key)")
+        } catch {
+            #expect(error.kind == .invalidValue)
+            #expect(error.message.contains(r.key))
+            #expect(error.message.contains("'\(text)'"))
+            #expect(error.message.contains(allowed))
+        }
+    }
+
+    @Test("unknown keys and connectors are refused", arguments: [
+        "NoSuchKey", "OperatorCurrentLimit", "OperatorCurrentLimit.3", "OperatorCurrentLimit.x", "PowerSourceVoltage.1",
+    ])
+    func unknownKeys(key: String) {
+        #expect(throws: ParameterError.self) { try registry.resolve(key) }
+    }
+
+    @Test("roles: operator may change the operator limit, not the installation limit (seeds/004 §7.2)")
+    func roles() throws {
+        #expect(throws: Never.self) { try registry.validateChange(key: "OperatorCurrentLimit.1", value: .integer(16), role: .operator, in: values) }
+        do {
+            _ = try registry.validateChange(key: "InstallationCurrentLimit.1", value: .integer(16), role: .operator, in: values)
+            Issue.record("operator changed an installer parameter")
+        } catch {
+            #expect(error.kind == .forbidden)
+            #expect(error.message.contains("installer"))
+        }
+        #expect(throws: ParameterError.self) {
+            try registry.validateChange(key: "HardwareMaxCurrent.1", value: .integer(16), role: .installer, in: values)
+        }
+        #expect(throws: Never.self) {
+            try registry.validateChange(key: "HardwareMaxCurrent.1", value: .integer(40), role: .manufacturer, in: values)
+        }
+    }
+
+    @Test("single feed line settings open to the installer when the manufacturer allows it (seeds/004 §7.3)")
+    func feedLineAccess() throws {
+        var v = values
+        #expect(throws: ParameterError.self) { try registry.validateChange(key: "FeedLineCapacity", value: .integer(40), role: .installer, in: v) }
+        v.set("SingleFeedLineInstallerAccess", .bool(true))
+        #expect(throws: Never.self) { try registry.validateChange(key: "FeedLineCapacity", value: .integer(40), role: .installer, in: v) }
+    }
+
+    @Test("limits chain: operator ≤ installation ≤ hardware, per connector")
+    func ceilings() throws {
+        var v = values
+        v.set("InstallationCurrentLimit.1", .integer(20))
+        do {
+            _ = try registry.validateChange(key: "OperatorCurrentLimit.1", value: .integer(25), role: .operator, in: v)
+            Issue.record("operator limit above installation limit accepted")
+        } catch {
+            #expect(error.kind == .conflict)
+            #expect(error.message.contains("InstallationCurrentLimit.1"))
+        }
+        #expect(throws: Never.self) { try registry.validateChange(key: "OperatorCurrentLimit.2", value: .integer(25), role: .operator, in: v) }
+        v.set("OperatorCurrentLimit.1", .integer(20))
+        #expect(throws: ParameterError.self) {
+            try registry.validateChange(key: "InstallationCurrentLimit.1", value: .integer(16), role: .installer, in: v)
+        }
+        #expect(throws: ParameterError.self) {
+            try registry.validateChange(key: "HardwareMaxCurrent.1", value: .integer(16), role: .manufacturer, in: v)
+        }
+    }
+
+    @Test("typed JSON values are checked like text", arguments: [
+        (ParameterValue.decimal(16), true), (.decimal(16.5), false), (.string("16"), false), (.bool(true), false), (.integer(100), false),
+    ])
+    func typed(value: ParameterValue, ok: Bool) throws {
+        let r = try registry.resolve("OperatorCurrentLimit.1")
+        if ok { #expect(try registry.check(value, r) == .integer(16)) } else { #expect(throws: ParameterError.self) { try registry.check(value, r) } }
+    }
+
+    @Test("the service stores changes with an audit trail and changes nothing on error")
+    func service() throws {
+        let store = InMemoryParameterStore()
+        var s = try ParameterService(store: store, connectorCount: 2)
+        let t = Date(timeIntervalSince1970: 1_800_000_000)
+        let v = try s.set("OperatorCurrentLimit.1", text: "16", role: .operator, changedBy: "test", now: t)
+        #expect(v.value == .integer(16))
+        #expect(try s.set("OperatorCurrentLimit.1", .string("16"), role: .operator, changedBy: "again", now: t).value == .integer(16))
+        #expect(store.audit == [ParameterAuditEntry(key: "OperatorCurrentLimit.1", oldValue: "32", newValue: "16", changedBy: "test", at: t)])
+        #expect(throws: ParameterError.self) { try s.set("OperatorCurrentLimit.1", text: "99", role: .operator, changedBy: "x", now: t) }
+        #expect(s.values.value("OperatorCurrentLimit.1") == .integer(16))
+        #expect(store.audit.count == 1)
+        let reloaded = try ParameterService(store: store, connectorCount: 2)
+        #expect(reloaded.values.value("OperatorCurrentLimit.1") == .integer(16))
+        #expect(reloaded.list().count == reloaded.registry.keys.count)
+        #expect(try reloaded.get("OperatorCurrentLimit.2").label == "Operator Current Limit [A] (Connector 2)")
+    }
+
+    @Test("stored values that no longer validate fall back to the default")
+    func invalidStored() throws {
+        let store = InMemoryParameterStore(["OperatorCurrentLimit.1": .integer(500), "Bogus": .bool(true)])
+        let s = try ParameterService(store: store, connectorCount: 1)
+        #expect(s.values.value("OperatorCurrentLimit.1") == .integer(32))
+    }
+
+    @Test("current limits: the smallest binds; a shared feed line is split between running sessions")
+    func currentLimits() {
+        var v = values
+        v.set("ConnectorCount", .integer(2))
+        v.set("InstallationCurrentLimit.1", .integer(25))
+        v.set("OperatorCurrentLimit.2", .integer(20))
+        var s = StationSettings(v)
+        #expect(CurrentLimits.compute(s, demanding: []) == [CurrentLimit(amps: 25, binding: .installation), CurrentLimit(amps: 20, binding: .operator)])
+        s.singleFeedLine = true
+        s.feedLineCapacityAmps = 32
+        #expect(CurrentLimits.compute(s, demanding: [1]).map(\.amps) == [25, 16])
+        #expect(CurrentLimits.compute(s, demanding: [1, 2]) == [CurrentLimit(amps: 16, binding: .singleFeedLine), CurrentLimit(amps: 16, binding: .singleFeedLine)])
+    }
+}

@@ -1,0 +1,308 @@
+import Foundation
+import Testing
+import EVSECore
+import Simulator
+import TestSupport
+@testable import ChargePoint
+
+/// A station with a simulated board, an in-memory store and a manual clock.
+struct Rig {
+    var clock = ManualClock()
+    var controller: StationController<SimulatedBoard>
+    let store: InMemoryStationStore
+    let ids = SequentialIDs()
+
+    static func settings(connectors: Int = 2, _ change: (inout ParameterSet) -> Void = { _ in }) -> StationSettings {
+        var p = ParameterSet(registry: ParameterRegistry(connectorCount: connectors))
+        p.set("ConnectorCount", .integer(connectors))
+        change(&p)
+        return StationSettings(p)
+    }
+
+    init(connectors: Int = 2, store: InMemoryStationStore = InMemoryStationStore(), board: SimulatedBoard? = nil,
+         clean: Bool = false, _ change: (inout ParameterSet) -> Void = { _ in }) {
+        self.store = store
+        let s = Self.settings(connectors: connectors, change)
+        let ids = self.ids
+        let b = board ?? SimulatedBoard(connectorCount: connectors, now: clock.now)
+        controller = StationController(settings: s, hardware: b, store: store, now: clock.now, previousShutdownClean: clean,
+                                       makeID: { ids.next() })
+    }
+
+    /// Advances time by `seconds`, polling every `every` seconds like the runtime does.
+    mutating func run(_ seconds: Double, every: Double = 0.1) {
+        var left = seconds
+        while left > 1e-9 {
+            let d = min(every, left)
+            clock.advance(by: .milliseconds(Int64((d * 1000).rounded())))
+            controller.hardware.advance(to: clock.now)
+            controller.poll(now: clock.now)
+            left -= d
+        }
+    }
+
+    mutating func plug(_ n: Int, _ spec: EVSpec = EVSpec(phases: 3, maxCurrentAmps: 16)) throws {
+        try controller.hardware.plug(n, spec)
+        run(0.1)
+    }
+
+    mutating func card(_ uid: String = "04567DAA5F3580") throws {
+        try controller.hardware.presentRFID(uid)
+        run(0.1)
+    }
+
+    func status(_ n: Int) -> ConnectorStatus { controller.snapshot(now: clock.now).connectors[n - 1].status }
+    func connector(_ n: Int) -> ConnectorSnapshot { controller.snapshot(now: clock.now).connectors[n - 1] }
+    var events: [EventLogEntry] { store.snapshot.events }
+}
+
+@Suite("Station controller scenarios (simulator, manual clock)")
+struct StationControllerTests {
+    @Test("full 11 kW session: plug-in, card, charging, taper, SuspendedEV when full, unplug")
+    func fullSession() throws {
+        var rig = Rig()
+        try rig.plug(1, EVSpec(phases: 3, maxCurrentAmps: 16, batteryCapacityWh: 60_000, stateOfChargePercent: 20))
+        #expect(rig.status(1) == .preparing)
+        #expect(rig.connector(1).lockCommanded)
+        rig.run(0.1)
+        #expect(rig.connector(1).lockDetected)
+        try rig.card()
+        #expect(rig.controller.snapshot(now: rig.clock.now).connectors[0].session?.idTag == "04567DAA5F3580")
+        rig.run(3)
+        #expect(rig.status(1) == .charging)
+        #expect(rig.connector(1).meter.totalPowerW == 11_040)
+        #expect(rig.connector(1).pilotSignal.signaledCurrentAmps == 32)
+        rig.run(3600, every: 10)
+        #expect(rig.status(1) == .charging)
+        rig.run(8 * 3600, every: 10)
+        #expect(rig.status(1) == .suspendedEV)
+        #expect(rig.controller.hardware.connectors[0].ev?.isFull == true)
+        let delivered = rig.connector(1).session?.energyWh ?? 0
+        #expect(abs(delivered - 48_000) < 1)
+        try rig.controller.hardware.unplug(1, force: true)
+        rig.run(1)
+        #expect(rig.status(1) == .available)
+        let record = try #require(rig.store.sessions.first)
+        #expect(record.stopReason == .evDisconnected)
+        #expect(abs((record.energyWh ?? 0) - 48_000) < 1)
+        #expect(rig.store.snapshot.samples.count > 100)
+        let energies = rig.store.snapshot.samples.map(\.energyWh)
+        #expect(energies == energies.sorted(), "meter samples never go backwards")
+    }
+
+    @Test("card first, no vehicle within the vehicle connection timeout: authorization expires (seeds/004 §5.1)")
+    func connectionTimeout() throws {
+        var rig = Rig { $0.set("VehicleConnectionTimeout", .integer(45)) }
+        try rig.card()
+        #expect(rig.status(1) == .preparing)
+        #expect(rig.connector(1).awaitingVehicle?.idTag == "04567DAA5F3580")
+        rig.run(44)
+        #expect(rig.status(1) == .preparing)
+        rig.run(1.2)
+        #expect(rig.status(1) == .available)
+        #expect(rig.events.contains { $0.kind == .authorizationExpired })
+        try rig.plug(1)
+        rig.run(5)
+        #expect(rig.status(1) == .preparing, "no session without a new authorization")
+        #expect(rig.store.sessions.isEmpty)
+    }
+
+    @Test("card first, vehicle plugged into connector 2: the authorization follows the vehicle")
+    func authorizationFollowsVehicle() throws {
+        var rig = Rig()
+        try rig.card()
+        #expect(rig.status(1) == .preparing)
+        try rig.plug(2)
+        #expect(rig.status(1) == .available)
+        #expect(rig.connector(2).session?.idTag == "04567DAA5F3580")
+        rig.run(3)
+        #expect(rig.status(2) == .charging)
+    }
+
+    @Test("the same card stops the session (Stop Transaction Mode Normal): Finishing, unlocked, then Available")
+    func sameCardStops() throws {
+        var rig = Rig()
+        try rig.plug(1)
+        try rig.card()
+        rig.run(60)
+        #expect(rig.status(1) == .charging)
+        try rig.card()
+        #expect(rig.status(1) == .finishing)
+        #expect(!rig.connector(1).lockCommanded)
+        #expect(rig.connector(1).relays == .open)
+        #expect(rig.store.sessions.first?.stopReason == .local)
+        try rig.controller.hardware.unplug(1)
+        rig.run(0.2)
+        #expect(rig.status(1) == .available)
+    }
+
+    @Test("RCMB residual current: Faulted, session stopped, state F; resets 10 s after unplug (seeds/004 §9)")
+    func residualCurrent() throws {
+        var rig = Rig()
+        try rig.plug(1)
+        try rig.card()
+        rig.run(10)
+        try rig.controller.hardware.setFault(.rcd, connector: 1, active: true)
+        rig.run(0.1)
+        #expect(rig.status(1) == .faulted)
+        #expect(rig.connector(1).relays == .open)
+        #expect(rig.connector(1).pilotSignal.kind == "stateF")
+        #expect(rig.store.sessions.first?.stopReason == .other)
+        #expect(rig.controller.errors.isActive("rcmbResidualCurrent", connector: 1))
+        try rig.controller.hardware.setFault(.rcd, connector: 1, active: false)
+        rig.run(30)
+        #expect(rig.status(1) == .faulted, "latched until the EV is unplugged")
+        try rig.controller.hardware.unplug(1, force: true)
+        rig.run(9.5)
+        #expect(rig.status(1) == .faulted)
+        rig.run(1)
+        #expect(rig.status(1) == .available)
+        let messages = rig.events.filter { $0.code == "rcmbResidualCurrent" }.map(\.message)
+        #expect(messages == ["Residual current detected via sensor", "Residual current situation resolved"])
+    }
+
+    @Test("meter not communicating stops charging; the RFID reader failing does not", arguments: [
+        (SimulatedFault.meter, 1 as Int?, true, "meterNotCommunicating"),
+        (.rfid, nil, false, "rfidReaderNotCommunicating"),
+        (.evError, 1, false, "vehicleError"),
+        (.diode, 1, true, "vehicleDiodeCheckFailed"),
+    ])
+    func faults(fault: SimulatedFault, connector: Int?, stops: Bool, errorID: String) throws {
+        var rig = Rig()
+        try rig.plug(1)
+        try rig.card()
+        rig.run(5)
+        #expect(rig.status(1) == .charging)
+        try rig.controller.hardware.setFault(fault, connector: connector, active: true)
+        rig.run(0.3)
+        #expect(rig.controller.errors.isActive(errorID, connector: connector ?? 0))
+        #expect((rig.status(1) == .faulted) == stops)
+        #expect((rig.store.sessions.first?.stopReason == .other) == stops)
+        let snapshotErrors = rig.controller.snapshot(now: rig.clock.now).activeErrors.map(\.id)
+        #expect(snapshotErrors.contains(errorID))
+    }
+
+    @Test("plug lock not confirmed: Plug locking failed after 2 s, contactors never close")
+    func lockFailure() throws {
+        var rig = Rig()
+        try rig.controller.hardware.setFault(.lock, connector: 1, active: true)
+        try rig.plug(1)
+        try rig.card()
+        rig.run(5)
+        #expect(rig.controller.errors.isActive("plugLockingFailed", connector: 1))
+        #expect(rig.connector(1).relays == .open)
+        #expect(rig.connector(1).meter.totalPowerW == 0)
+    }
+
+    @Test("welded contactor detected when the contactors should be open")
+    func welded() throws {
+        var rig = Rig()
+        try rig.plug(1)
+        try rig.card()
+        rig.run(5)
+        try rig.controller.hardware.setFault(.welded, connector: 1, active: true)
+        rig.run(0.2)
+        #expect(!rig.controller.errors.isActive("contactorWelded", connector: 1))
+        try rig.card()
+        rig.run(0.2)
+        #expect(rig.controller.errors.isActive("contactorWelded", connector: 1))
+        #expect(rig.status(1) == .faulted)
+    }
+
+    @Test("operator limit changed while charging: PWM follows at once, the vehicle after its reaction delay")
+    func operatorLimitWhileCharging() throws {
+        var rig = Rig()
+        try rig.plug(1, EVSpec(phases: 3, maxCurrentAmps: 32))
+        try rig.card()
+        rig.run(5)
+        #expect(rig.connector(1).meter.currentA.l1 == 32)
+        rig.controller.update(settings: Rig.settings { $0.set("OperatorCurrentLimit.1", .integer(10)) })
+        rig.run(0.1)
+        #expect(rig.connector(1).currentLimit == CurrentLimit(amps: 10, binding: .operator))
+        #expect(rig.connector(1).pilotSignal.signaledCurrentAmps == 10)
+        #expect(rig.connector(1).meter.currentA.l1 == 32)
+        rig.run(2.5)
+        #expect(rig.connector(1).meter.currentA.l1 == 10)
+        #expect(rig.status(1) == .charging)
+    }
+
+    @Test("single feed line: two sessions share the capacity (seeds/004 §7.3)")
+    func singleFeedLine() throws {
+        var rig = Rig {
+            $0.set("SingleFeedLine", .bool(true))
+            $0.set("FeedLineCapacity", .integer(32))
+        }
+        try rig.plug(1, EVSpec(phases: 3, maxCurrentAmps: 32))
+        try rig.card("AAAAAAAA")
+        rig.run(5)
+        #expect(rig.connector(1).meter.currentA.l1 == 32)
+        try rig.plug(2, EVSpec(phases: 3, maxCurrentAmps: 32))
+        try rig.card("BBBBBBBB")
+        rig.run(5)
+        #expect(rig.connector(1).meter.currentA.l1 == 16)
+        #expect(rig.connector(2).meter.currentA.l1 == 16)
+        #expect(rig.connector(1).currentLimit.binding == .singleFeedLine)
+    }
+
+    @Test("Lock Actuator only if authorized: the plug locks only after the card (seeds/004 §5.1)")
+    func lockOnlyIfAuthorized() throws {
+        var rig = Rig { $0.set("LockActuatorOnlyIfAuthorized", .bool(true)) }
+        try rig.plug(1)
+        rig.run(1)
+        #expect(!rig.connector(1).lockCommanded)
+        try rig.card()
+        #expect(rig.connector(1).lockCommanded)
+    }
+
+    @Test("a failing store write at start: no session, contactors stay open, the failure is reported")
+    func storeFailure() throws {
+        var rig = Rig()
+        try rig.plug(1)
+        _ = rig.controller.takeNotices()
+        rig.store.setFailWrites(true)
+        try rig.card()
+        rig.run(5)
+        #expect(rig.connector(1).session == nil)
+        #expect(rig.connector(1).relays == .open)
+        #expect(rig.controller.takeNotices().contains { if case .storeFailed("sessionStarted", _) = $0 { return true } else { return false } })
+    }
+
+    /// A store and board as a kill -9 leaves them: a session open, the vehicle still plugged in.
+    func powerLossState() throws -> (InMemoryStationStore, SimulatedBoard, ManualClock) {
+        var rig = Rig()
+        try rig.plug(1)
+        try rig.card()
+        rig.run(600, every: 1)
+        let state = try #require(rig.store.snapshot.hardwareState)
+        let board = try #require(SimulatedBoard.restore(state, connectorCount: 2, voltageV: 230, phaseCount: [3, 3], now: rig.clock.now))
+        return (rig.store, board, rig.clock)
+    }
+
+    @Test("restart after power loss with 'Restart transaction after power loss' On: the session resumes")
+    func resumeAfterPowerLoss() throws {
+        let (store, board, _) = try powerLossState()
+        let before = try #require(store.sessions.first)
+        var rig = Rig(store: store, board: board) { $0.set("RestartTransactionAfterPowerLoss", .bool(true)) }
+        rig.run(5)
+        #expect(rig.connector(1).session?.id == before.session.id)
+        #expect(rig.status(1) == .charging)
+        #expect(rig.store.sessions.count == 1)
+        #expect(rig.events.contains { $0.kind == .sessionResumed })
+    }
+
+    @Test("restart with the setting Off: the session is closed with reason PowerLoss and the last meter value", arguments: [
+        (false, StopReason.powerLoss), (true, .reboot),
+    ])
+    func closeAfterPowerLoss(clean: Bool, reason: StopReason) throws {
+        let (store, board, _) = try powerLossState()
+        let lastSample = try #require(store.snapshot.samples.last)
+        var rig = Rig(store: store, board: board, clean: clean) { $0.set("RestartTransactionAfterPowerLoss", .bool(false)) }
+        rig.run(1)
+        let r = try #require(rig.store.sessions.first)
+        #expect(r.stopReason == reason)
+        #expect(r.meterStopWh == lastSample.energyWh)
+        #expect(r.stoppedAt == lastSample.at)
+        #expect(rig.connector(1).session == nil)
+        #expect(rig.status(1) == .preparing, "the vehicle is still connected and needs a new authorization")
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import ChargePoint
+import EVSECore
+import GRDB
+@testable import Persistence
+
+@Suite("SQLite database")
+struct StationDatabaseTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func temporaryDirectory() -> String {
+        let path = NSTemporaryDirectory() + "chargekit-test-" + UUID().uuidString
+        return path
+    }
+
+    @Test("migrations create the schema on a new file in WAL mode, and reopening is idempotent")
+    func migrations() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try StationDatabase(directory: dir)
+        #expect(try db.appliedMigrations() == ["v1"])
+        let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        let tables = try db.writer.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
+        for t in ["event", "hardwareState", "meta", "meterSample", "parameter", "parameterAudit", "session"] {
+            #expect(tables.contains(t))
+        }
+        try db.setMeta("cleanShutdown", "1")
+        let again = try StationDatabase(directory: dir)
+        #expect(try again.appliedMigrations() == ["v1"])
+        #expect(try again.meta("cleanShutdown") == "1")
+    }
+
+    @Test("parameters and their audit trail survive reopening")
+    func parameters() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let db = try StationDatabase(directory: dir)
+            var service = try ParameterService(store: db, connectorCount: 2)
+            try service.set("OperatorCurrentLimit.2", text: "16", role: .operator, changedBy: "alice", now: t0)
+            try service.set("PhaseRotation.1", text: "STR", role: .installer, changedBy: "bob", now: t0.addingTimeInterval(1))
+            try service.set("PowerSourceVoltage", text: "240", role: .installer, changedBy: "bob", now: t0.addingTimeInterval(2))
+        }
+        let db = try StationDatabase(directory: dir)
+        let service = try ParameterService(store: db, connectorCount: 2)
+        #expect(service.values.value("OperatorCurrentLimit.2") == .integer(16))
+        #expect(service.values.value("PhaseRotation.1") == .string("STR"))
+        #expect(service.values.value("PowerSourceVoltage") == .decimal(240))
+        let audit = try db.audit()
+        #expect(audit.map(\.key) == ["PowerSourceVoltage", "PhaseRotation.1", "OperatorCurrentLimit.2"])
+        #expect(audit.last == ParameterAuditEntry(key: "OperatorCurrentLimit.2", oldValue: "32", newValue: "16", changedBy: "alice", at: t0))
+    }
+
+    @Test("sessions, samples and the hardware state: open sessions come back with their last sample")
+    func sessions() throws {
+        let db = try StationDatabase()
+        let id = UUID()
+        let s = ChargingSession(id: id, connector: 2, idTag: "04567DAA5F3580", method: .rfid, startedAt: t0, meterStartWh: 100)
+        try db.sessionStarted(s)
+        let sample = MeterSample(connector: 2, sessionID: id, at: t0.addingTimeInterval(10), energyWh: 130, powerW: 11_040,
+                                 currentA: PhaseValues(all: 16), voltageV: PhaseValues(all: 230))
+        try db.record(samples: [sample], hardwareState: Data("board".utf8))
+        let open = try db.openSessions()
+        #expect(open.count == 1)
+        #expect(open.first?.session == s)
+        #expect(open.first?.lastSample == sample)
+        #expect(try db.hardwareState() == Data("board".utf8))
+        try db.sessionStopped(id, at: t0.addingTimeInterval(20), meterStopWh: 150, reason: .evDisconnected)
+        try db.sessionStopped(id, at: t0.addingTimeInterval(99), meterStopWh: 999, reason: .other)
+        #expect(try db.openSessions().isEmpty)
+        let stored = try #require(try db.sessions().first)
+        #expect(stored.stopReason == .evDisconnected, "a stopped session is never stopped twice")
+        #expect(stored.energyWh == 50)
+        #expect(try db.samples(session: id) == [sample])
+        #expect(try db.latestTimestamp() == t0.addingTimeInterval(20))
+    }
+
+    @Test("a session id is stored once")
+    func duplicateSession() throws {
+        let db = try StationDatabase()
+        let s = ChargingSession(id: UUID(), connector: 1, idTag: "A", method: .rfid, startedAt: t0, meterStartWh: 0)
+        try db.sessionStarted(s)
+        #expect(throws: (any Error).self) { try db.sessionStarted(s) }
+        #expect(try db.sessions().count == 1)
+    }
+
+    @Test("the event log keeps order, newest first when read")
+    func events() throws {
+        let db = try StationDatabase()
+        for i in 0..<5 {
+            try db.append(EventLogEntry(at: t0.addingTimeInterval(Double(i)), kind: .errorRaised, connector: i % 2, code: "e\(i)", message: "m\(i)"))
+        }
+        let e = try db.events(limit: 3)
+        #expect(e.map(\.code) == ["e4", "e3", "e2"])
+        #expect(e.first?.kind == .errorRaised)
+    }
+}

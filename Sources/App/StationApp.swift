@@ -72,6 +72,7 @@ public enum StationApp {
             try parameters.set(StationParameters.connectorCount, .integer(n), role: .manufacturer, changedBy: "cli:--connectors", now: Date())
         }
         let settings = StationSettings(parameters.values)
+        logger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
         let clean = try database.meta(cleanShutdownKey) == "1"
         try database.setMeta(cleanShutdownKey, "0")
         let origin = max(Date(), try database.latestTimestamp() ?? .distantPast)

@@ -383,6 +383,7 @@ public struct StationController<Hardware: HardwarePort> {
             chargeBoxIdentity: settings.chargeBoxIdentity, serialNumber: settings.serialNumber, time: now,
             startedAt: startedAt,
             activeErrors: errors.errors.map(ActiveErrorView.init),
+            inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0.rawValue, hardware.input($0)) }),
             connectors: connectors.indices.map { i in
                 let c = connectors[i]
                 let r = c.reading

@@ -12,6 +12,8 @@ public struct StationSnapshot: Sendable, Codable, Equatable {
     public var time: Date
     public var startedAt: Date
     public var activeErrors: [ActiveErrorView]
+    /// Levels of the digital inputs ("Opto 1 In", input 2).
+    public var inputs: [String: Bool]
     public var connectors: [ConnectorSnapshot]
 }
 

@@ -110,12 +110,6 @@ public enum ErrorCatalogue {
 
     /// The definition with identifier `id`.
     public static func definition(_ id: String) -> ErrorDefinition? { byID[id] }
-
-    /// The definition with identifier `id`, for identifiers this module itself raises.
-    static func known(_ id: String) -> ErrorDefinition {
-        guard let d = byID[id] else { preconditionFailure("error \(id) missing from the catalogue") }
-        return d
-    }
 }
 
 /// An error that is currently active.

@@ -126,3 +126,82 @@ struct ErrorCatalogueTests {
         #expect(e.errors.map(\.id) == ["vehicleError"])
     }
 }
+
+/// Transition table of the session state machine (timeout 45 s, card `C1`, meter 100 Wh).
+@Suite("Session state machine transition table")
+struct SessionTransitionTableTests {
+    enum Step: Sendable, CustomStringConvertible {
+        case card(vehicle: Bool)
+        case plug
+        case stop(StopReason)
+        case wait(Double)
+        var description: String {
+            switch self {
+            case .card(let v): v ? "card(vehicle)" : "card"
+            case .plug: "plug"
+            case .stop(let r): "stop(\(r.rawValue))"
+            case .wait(let s): "wait \(s)s"
+            }
+        }
+    }
+
+    enum Kind: String, Sendable { case idle, awaiting, active }
+    enum ActionKind: String, Sendable { case start, stop, await, expired }
+
+    struct Row: Sendable, CustomTestStringConvertible {
+        var given: [Step]
+        var when: Step
+        var then: Kind
+        var actions: [ActionKind]
+        var testDescription: String { "\(given) + \(when) → \(then.rawValue) \(actions.map(\.rawValue))" }
+    }
+
+    static let rows: [Row] = [
+        Row(given: [], when: .card(vehicle: false), then: .awaiting, actions: [.await]),
+        Row(given: [], when: .card(vehicle: true), then: .active, actions: [.start]),
+        Row(given: [], when: .plug, then: .idle, actions: []),
+        Row(given: [], when: .stop(.local), then: .idle, actions: []),
+        Row(given: [], when: .wait(100), then: .idle, actions: []),
+        Row(given: [.card(vehicle: false)], when: .plug, then: .active, actions: [.start]),
+        Row(given: [.card(vehicle: false)], when: .wait(44), then: .awaiting, actions: []),
+        Row(given: [.card(vehicle: false)], when: .wait(45), then: .idle, actions: [.expired]),
+        Row(given: [.card(vehicle: false)], when: .card(vehicle: false), then: .awaiting, actions: [.await]),
+        Row(given: [.card(vehicle: false)], when: .stop(.local), then: .idle, actions: [.expired]),
+        Row(given: [.card(vehicle: true)], when: .card(vehicle: true), then: .active, actions: []),
+        Row(given: [.card(vehicle: true)], when: .plug, then: .active, actions: []),
+        Row(given: [.card(vehicle: true)], when: .wait(3600), then: .active, actions: []),
+        Row(given: [.card(vehicle: true)], when: .stop(.evDisconnected), then: .idle, actions: [.stop]),
+        Row(given: [.card(vehicle: true), .stop(.local)], when: .stop(.local), then: .idle, actions: []),
+    ]
+
+    @Test("transitions", arguments: rows)
+    func transition(row: Row) {
+        var m = SessionStateMachine(connector: 1)
+        var now = Date(timeIntervalSince1970: 1_800_000_000)
+        func apply(_ step: Step) -> [SessionAction] {
+            switch step {
+            case .card(let v): return m.authorize(Authorization(idTag: "C1", method: .rfid, authorizedAt: now), vehicleConnected: v,
+                                                  meterWh: 100, newID: UUID())
+            case .plug: return m.vehicleConnected(now: now, meterWh: 100, newID: UUID())
+            case .stop(let r): return m.stop(reason: r, now: now, meterWh: 100)
+            case .wait(let s): now = now.addingTimeInterval(s); return m.tick(now: now)
+            }
+        }
+        for step in row.given { _ = apply(step) }
+        let actions = apply(row.when).map { a -> ActionKind in
+            switch a {
+            case .start: .start
+            case .stop: .stop
+            case .awaitVehicle: .await
+            case .authorizationExpired: .expired
+            }
+        }
+        let kind: Kind = switch m.state {
+        case .idle: .idle
+        case .awaitingVehicle: .awaiting
+        case .active: .active
+        }
+        #expect(kind == row.then)
+        #expect(actions == row.actions)
+    }
+}

@@ -176,10 +176,16 @@ def test_kill9_during_charging_resumes_the_session(data_dir):
         station.terminate()
 
 
-def test_kill9_with_restart_after_power_loss_off_closes_with_power_loss(data_dir):
+def _charging_station_without_restart_after_power_loss(data_dir):
+    """A station charging on connector 1 with "Restart transaction after power loss" Off."""
     assert cli("config", "set", "RestartTransactionAfterPowerLoss", "Off", "--role", "operator", data_dir=data_dir).returncode == 0
     station = Station(data_dir).start()
     _charge_until_samples(station)
+    return station
+
+
+def test_kill9_with_restart_after_power_loss_off_closes_with_power_loss(data_dir):
+    station = _charging_station_without_restart_after_power_loss(data_dir)
     station.kill9()
     station.start()
     try:
@@ -196,9 +202,7 @@ def test_kill9_with_restart_after_power_loss_off_closes_with_power_loss(data_dir
 
 
 def test_sigterm_persists_and_restart_reports_reboot(data_dir):
-    assert cli("config", "set", "RestartTransactionAfterPowerLoss", "Off", "--role", "operator", data_dir=data_dir).returncode == 0
-    station = Station(data_dir).start()
-    _charge_until_samples(station)
+    station = _charging_station_without_restart_after_power_loss(data_dir)
     assert station.terminate() == 0
     assert not (data_dir / "station.json").exists()
     station.start()

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Station benchmarks: builds a release binary and prints
+#   (a) cold start: process exec until the status API answers, median of 5 (goal ≤ 300 ms)
+#   (b) memory: PSS and Pss_Anon from /proc/PID/smaps_rollup after one minute with both connectors charging
+#       (goals: PSS ≤ 32 MB, Pss_Anon ≤ 8 MB)
+# Figures are printed, not asserted. Usage: scripts/bench.sh [--seconds N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product chargekit >/dev/null
+BIN="$(swift build -c release --show-bin-path)/chargekit"
+exec python3 - "$BIN" "$@" <<'PY'
+import json, os, signal, statistics, subprocess, sys, tempfile, time, urllib.request
+
+binary = sys.argv[1]
+seconds = 60
+if "--seconds" in sys.argv:
+    seconds = int(sys.argv[sys.argv.index("--seconds") + 1])
+
+def free_port():
+    import socket
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+
+def start(data, port, connectors=2):
+    return subprocess.Popen([binary, "station", "--simulate", "--connectors", str(connectors), "--data-dir", data,
+                             "--http-port", str(port), "--log-level", "error"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+def answers(port):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=1) as r:
+            return r.status == 200
+    except Exception:
+        return False
+
+def post(port, path, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=5).read()
+
+def stop(p):
+    p.send_signal(signal.SIGTERM); p.wait(timeout=20)
+
+# (a) cold start
+times = []
+for i in range(5):
+    with tempfile.TemporaryDirectory() as d:
+        port = free_port()
+        t0 = time.perf_counter()
+        p = start(d, port)
+        while not answers(port):
+            if p.poll() is not None:
+                sys.exit(f"station exited with {p.returncode}")
+            time.sleep(0.001)
+        times.append((time.perf_counter() - t0) * 1000)
+        stop(p)
+median = statistics.median(times)
+print(f"cold start (exec → status API answers), 5 runs: " + ", ".join(f"{t:.0f}" for t in times) + " ms")
+print(f"  median {median:.0f} ms   goal ≤ 300 ms   {'OK' if median <= 300 else 'ABOVE GOAL'}")
+
+# (b) memory after a minute of charging on both connectors
+with tempfile.TemporaryDirectory() as d:
+    port = free_port()
+    p = start(d, port)
+    while not answers(port):
+        time.sleep(0.01)
+    for n, card in ((1, "04567DAA5F3580"), (2, "0A0E9B83")):
+        post(port, "/api/sim/plug", {"connector": n, "ev": "3p-16a", "batteryCapacityWh": 100000})
+        post(port, "/api/sim/rfid", {"uid": card})
+    time.sleep(seconds)
+    status = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status").read())
+    states = [c["status"] for c in status["connectors"]]
+    rollup = {}
+    for line in open(f"/proc/{p.pid}/smaps_rollup"):
+        parts = line.split()
+        if len(parts) >= 3 and parts[-1] == "kB":
+            rollup[parts[0].rstrip(":")] = int(parts[1])
+    stop(p)
+pss, anon = rollup["Pss"] / 1024, rollup.get("Pss_Anon", 0) / 1024
+print(f"memory after {seconds} s with connectors {states}:")
+print(f"  PSS      {pss:6.1f} MB   goal ≤ 32 MB   {'OK' if pss <= 32 else 'ABOVE GOAL'}")
+print(f"  Pss_Anon {anon:6.1f} MB   goal ≤ 8 MB    {'OK' if anon <= 8 else 'ABOVE GOAL'}")
+print(f"  (Rss {rollup['Rss']/1024:.1f} MB, Pss_File {rollup.get('Pss_File', 0)/1024:.1f} MB)")
+PY

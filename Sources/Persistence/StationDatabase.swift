@@ -6,6 +6,9 @@ import EVSECore
 /// The station's SQLite database (GRDB, WAL journal): parameters with their audit trail, sessions,
 /// meter samples, the event log and the hardware state. Every write returns after it is committed.
 ///
+/// Timestamps are stored as Unix seconds (REAL): exact, sortable, and free of the ICU-backed date
+/// formatting GRDB would otherwise use for `Date` (which costs several MB of resident memory).
+///
 /// - SeeAlso: ../shared/DESIGN.md principle 3 "Nothing is lost".
 public final class StationDatabase: StationStore, ParameterStore, Sendable {
     /// The database file name inside the data directory.
@@ -38,7 +41,7 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                 CREATE TABLE parameter (
                     key TEXT PRIMARY KEY NOT NULL,
                     value TEXT NOT NULL,
-                    updatedAt DATETIME NOT NULL
+                    updatedAt REAL NOT NULL
                 );
                 CREATE TABLE parameterAudit (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -46,7 +49,7 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                     oldValue TEXT,
                     newValue TEXT NOT NULL,
                     changedBy TEXT NOT NULL,
-                    at DATETIME NOT NULL
+                    at REAL NOT NULL
                 );
                 CREATE TABLE session (
                     number INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -54,9 +57,9 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                     connector INTEGER NOT NULL,
                     idTag TEXT NOT NULL,
                     method TEXT NOT NULL,
-                    startedAt DATETIME NOT NULL,
+                    startedAt REAL NOT NULL,
                     meterStartWh DOUBLE NOT NULL,
-                    stoppedAt DATETIME,
+                    stoppedAt REAL,
                     meterStopWh DOUBLE,
                     stopReason TEXT,
                     transactionId INTEGER
@@ -66,7 +69,7 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     sessionId TEXT REFERENCES session(id),
                     connector INTEGER NOT NULL,
-                    at DATETIME NOT NULL,
+                    at REAL NOT NULL,
                     energyWh DOUBLE NOT NULL,
                     powerW DOUBLE NOT NULL,
                     currentL1 DOUBLE NOT NULL, currentL2 DOUBLE NOT NULL, currentL3 DOUBLE NOT NULL,
@@ -75,7 +78,7 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                 CREATE INDEX meterSample_session ON meterSample(sessionId, id);
                 CREATE TABLE event (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    at DATETIME NOT NULL,
+                    at REAL NOT NULL,
                     kind TEXT NOT NULL,
                     connector INTEGER NOT NULL,
                     code TEXT,
@@ -84,7 +87,7 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                 CREATE TABLE hardwareState (
                     id INTEGER PRIMARY KEY CHECK (id = 1),
                     data BLOB NOT NULL,
-                    at DATETIME NOT NULL
+                    at REAL NOT NULL
                 );
                 CREATE TABLE meta (
                     key TEXT PRIMARY KEY NOT NULL,
@@ -99,6 +102,9 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
     public func appliedMigrations() throws -> [String] {
         try writer.read { db in try Self.migrator.appliedMigrations(db) }
     }
+
+    /// A stored timestamp (Unix seconds).
+    static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 
     // MARK: Meta
 
@@ -145,9 +151,9 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
             try db.execute(sql: """
                 INSERT INTO parameter(key, value, updatedAt) VALUES (?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt
-                """, arguments: [key, new, at])
+                """, arguments: [key, new, at.timeIntervalSince1970])
             try db.execute(sql: "INSERT INTO parameterAudit(key, oldValue, newValue, changedBy, at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [key, previous, new, changedBy, at])
+                           arguments: [key, previous, new, changedBy, at.timeIntervalSince1970])
         }
     }
 
@@ -155,7 +161,7 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
     public func audit(limit: Int = 100) throws -> [ParameterAuditEntry] {
         try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM parameterAudit ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
-                ParameterAuditEntry(key: $0["key"], oldValue: $0["oldValue"], newValue: $0["newValue"], changedBy: $0["changedBy"], at: $0["at"])
+                ParameterAuditEntry(key: $0["key"], oldValue: $0["oldValue"], newValue: $0["newValue"], changedBy: $0["changedBy"], at: Self.date($0["at"]))
             }
         }
     }
@@ -166,7 +172,7 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
         try writer.write { db in
             try db.execute(sql: """
                 INSERT INTO session(id, connector, idTag, method, startedAt, meterStartWh) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [s.id.uuidString, s.connector, s.idTag, s.method.rawValue, s.startedAt, s.meterStartWh])
+                """, arguments: [s.id.uuidString, s.connector, s.idTag, s.method.rawValue, s.startedAt.timeIntervalSince1970, s.meterStartWh])
         }
     }
 
@@ -174,7 +180,7 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE session SET stoppedAt = ?, meterStopWh = ?, stopReason = ? WHERE id = ? AND stoppedAt IS NULL
-                """, arguments: [at, meterStopWh, reason.rawValue, id.uuidString])
+                """, arguments: [at.timeIntervalSince1970, meterStopWh, reason.rawValue, id.uuidString])
         }
     }
 
@@ -185,14 +191,14 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                 try db.execute(sql: """
                     INSERT INTO meterSample(sessionId, connector, at, energyWh, powerW, currentL1, currentL2, currentL3,
                                             voltageL1, voltageL2, voltageL3) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [s.sessionID?.uuidString, s.connector, s.at, s.energyWh, s.powerW,
+                    """, arguments: [s.sessionID?.uuidString, s.connector, s.at.timeIntervalSince1970, s.energyWh, s.powerW,
                                      s.currentA.l1, s.currentA.l2, s.currentA.l3, s.voltageV.l1, s.voltageV.l2, s.voltageV.l3])
             }
             if let hardwareState {
                 try db.execute(sql: """
                     INSERT INTO hardwareState(id, data, at) VALUES (1, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET data = excluded.data, at = excluded.at
-                    """, arguments: [hardwareState, Date()])
+                    """, arguments: [hardwareState, Date().timeIntervalSince1970])
             }
         }
     }
@@ -205,14 +211,14 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
     private static func sessionRecord(_ row: Row) -> SessionRecord? {
         guard let id = UUID(uuidString: row["id"]), let method = AuthorizationMethod(rawValue: row["method"]) else { return nil }
         let session = ChargingSession(id: id, connector: row["connector"], idTag: row["idTag"], method: method,
-                                      startedAt: row["startedAt"], meterStartWh: row["meterStartWh"])
-        return SessionRecord(session: session, stoppedAt: row["stoppedAt"], meterStopWh: row["meterStopWh"],
+                                      startedAt: date(row["startedAt"]), meterStartWh: row["meterStartWh"])
+        return SessionRecord(session: session, stoppedAt: (row["stoppedAt"] as Double?).map(date), meterStopWh: row["meterStopWh"],
                              stopReason: (row["stopReason"] as String?).flatMap(StopReason.init(rawValue:)))
     }
 
     private static func sample(_ row: Row) -> MeterSample {
         MeterSample(connector: row["connector"], sessionID: (row["sessionId"] as String?).flatMap(UUID.init(uuidString:)),
-                    at: row["at"], energyWh: row["energyWh"], powerW: row["powerW"],
+                    at: date(row["at"]), energyWh: row["energyWh"], powerW: row["powerW"],
                     currentA: PhaseValues(l1: row["currentL1"], l2: row["currentL2"], l3: row["currentL3"]),
                     voltageV: PhaseValues(l1: row["voltageL1"], l2: row["voltageL2"], l3: row["voltageL3"]))
     }
@@ -245,7 +251,7 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
     public func append(_ e: EventLogEntry) throws {
         try writer.write { db in
             try db.execute(sql: "INSERT INTO event(at, kind, connector, code, message) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [e.at, e.kind.rawValue, e.connector, e.code, e.message])
+                           arguments: [e.at.timeIntervalSince1970, e.kind.rawValue, e.connector, e.code, e.message])
         }
     }
 
@@ -254,7 +260,7 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
         try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM event ORDER BY id DESC LIMIT ?", arguments: [limit]).compactMap { row in
                 guard let kind = EventKind(rawValue: row["kind"]) else { return nil }
-                return EventLogEntry(at: row["at"], kind: kind, connector: row["connector"], code: row["code"], message: row["message"])
+                return EventLogEntry(at: Self.date(row["at"]), kind: kind, connector: row["connector"], code: row["code"], message: row["message"])
             }
         }
     }
@@ -262,12 +268,12 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
     /// The latest timestamp written anywhere (so that a restarted simulated clock never goes back).
     public func latestTimestamp() throws -> Date? {
         try writer.read { db in
-            let candidates: [Date?] = [
-                try Date.fetchOne(db, sql: "SELECT MAX(at) FROM event"),
-                try Date.fetchOne(db, sql: "SELECT MAX(at) FROM meterSample"),
-                try Date.fetchOne(db, sql: "SELECT MAX(COALESCE(stoppedAt, startedAt)) FROM session"),
+            let candidates: [Double?] = [
+                try Double.fetchOne(db, sql: "SELECT MAX(at) FROM event"),
+                try Double.fetchOne(db, sql: "SELECT MAX(at) FROM meterSample"),
+                try Double.fetchOne(db, sql: "SELECT MAX(COALESCE(stoppedAt, startedAt)) FROM session"),
             ]
-            return candidates.compactMap { $0 }.max()
+            return candidates.compactMap { $0 }.max().map(Self.date)
         }
     }
 }

@@ -26,6 +26,8 @@ public struct StationController<Hardware: HardwarePort> {
         var limit: CurrentLimit
         var lockCommandedAt: Date?
         var unpluggedSince: Date?
+        /// End of the 5 % duty cycle phase in HLC Encouragement mode.
+        var encouragementUntil: Date?
     }
 
     /// Time after which a commanded lock that the lock detect does not confirm raises "Plug locking failed".
@@ -176,6 +178,27 @@ public struct StationController<Hardware: HardwarePort> {
             run(n, connectors[n - 1].machine.handle(.faulted(faulted)))
         }
         perform(n, connectors[n - 1].session.tick(now: now), now: now)
+        updateHighLevelCommunication(n, now: now)
+    }
+
+    /// Applies the ISO 15118 mode (seeds/004 §7.3): Force keeps the 5 % duty cycle during the whole
+    /// transaction; Encouragement signals it for the first 2 seconds and keeps it only if the vehicle
+    /// answered with ISO 15118 (reported an EVCCID); all other modes use the nominal duty cycle.
+    private mutating func updateHighLevelCommunication(_ n: Int, now: Date) {
+        let c = connectors[n - 1]
+        var wanted = false
+        if c.session.activeSession != nil {
+            switch settings.hlcMode {
+            case .force: wanted = true
+            case .encouragement:
+                let inWindow = c.encouragementUntil.map { now < $0 } ?? false
+                wanted = inWindow || (c.machine.highLevelCommunication && c.reading.evccid != nil)
+            case .off, .offer, .ed2: wanted = false
+            }
+        }
+        if wanted != c.machine.highLevelCommunication {
+            run(n, connectors[n - 1].machine.handle(.highLevelCommunication(wanted)))
+        }
     }
 
     private mutating func vehicleConnected(_ n: Int, now: Date, meterWh: Double) {
@@ -297,6 +320,8 @@ public struct StationController<Hardware: HardwarePort> {
                     continue
                 }
                 persistPending = true
+                connectors[n - 1].encouragementUntil = now.addingTimeInterval(HLCMode.encouragementDuration.seconds)
+                updateHighLevelCommunication(n, now: now)
                 log(now, .sessionStarted, n, "Session \(s.id) started for \(s.idTag) (\(s.method.rawValue)), meter \(Int(s.meterStartWh)) Wh")
                 run(n, connectors[n - 1].machine.handle(.transactionStarted))
             case .stop(let s, let reason, let at, let meterStopWh):

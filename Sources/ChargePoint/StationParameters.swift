@@ -23,6 +23,7 @@ public enum StationParameters {
     public static let vehicleConnectionTimeout = "VehicleConnectionTimeout"
     public static let lockActuatorOnlyIfAuthorized = "LockActuatorOnlyIfAuthorized"
     public static let restartTransactionAfterPowerLoss = "RestartTransactionAfterPowerLoss"
+    public static let hlcMode = "HLCMode"
 
     /// Parameters whose role drops to installer when ``singleFeedLineInstallerAccess`` is On.
     public static let singleFeedLineKeys: Set<String> = [singleFeedLine, feedLineCapacity]
@@ -123,6 +124,12 @@ public enum StationParameters {
             defaultValue: .bool(false), role: .operator, menu: .authorization, section: "General",
             help: "On: the cable is locked only after successful authorization. Off: immediately after plugging in.",
             seeAlso: "seeds/004 §5.1"),
+        ParameterDefinition(
+            key: hlcMode, label: "ISO 15118 high level communication (HLC) mode",
+            type: .choice(HLCMode.allCases.map { Choice($0.rawValue, $0.label) }), defaultValue: .string(HLCMode.off.rawValue),
+            role: .installer, menu: .authorization, section: "HLC 15118", restartRequired: false,
+            help: "Off: no HLC. Encouragement: 5 % duty cycle for the first 2 seconds, then nominal (kept at 5 % when the vehicle answers with ISO 15118). Offer: nominal duty cycle only. Force: 5 % always. Ed2: nominal duty cycle, HLC may start at any time (ISO 15118 second edition).",
+            seeAlso: "seeds/004 §7.3 ISO 15118 Configuratie"),
         // MARK: System
         ParameterDefinition(
             key: chargeBoxSerialNumber, label: "Charge box serial number",
@@ -135,6 +142,31 @@ public enum StationParameters {
             help: "1 for a single charge point, 2 for a dual charge point (two sockets, one controller).",
             seeAlso: "seeds/004 §7.3 Dubbel Laadpunt"),
     ]
+}
+
+/// The ISO 15118 modes of the charge controller.
+///
+/// - SeeAlso: seeds/004 §7.3 "ISO 15118 Configuratie" (Mode 1 Off … Mode 5 Ed2).
+public enum HLCMode: String, Sendable, Codable, CaseIterable {
+    case off
+    case encouragement
+    case offer
+    case force
+    case ed2
+
+    /// The label of the seed.
+    public var label: String {
+        switch self {
+        case .off: "Off"
+        case .encouragement: "On (Encouragement)"
+        case .offer: "On (Offer)"
+        case .force: "On (Force)"
+        case .ed2: "On (Ed2)"
+        }
+    }
+
+    /// How long the 5 % duty cycle is signaled at the start of a transaction in Encouragement mode.
+    public static let encouragementDuration = Duration.seconds(2)
 }
 
 /// The typed view of the parameters the station controller uses.
@@ -156,6 +188,7 @@ public struct StationSettings: Sendable, Equatable {
     public var vehicleConnectionTimeout: Duration
     public var lockActuatorOnlyIfAuthorized: Bool
     public var restartTransactionAfterPowerLoss: Bool
+    public var hlcMode: HLCMode
     /// Settings per connector, index 0 = connector 1.
     public var connectors: [ConnectorSettings]
 
@@ -170,6 +203,7 @@ public struct StationSettings: Sendable, Equatable {
         vehicleConnectionTimeout = .seconds(Int(p.number(K.vehicleConnectionTimeout)))
         lockActuatorOnlyIfAuthorized = p.bool(K.lockActuatorOnlyIfAuthorized)
         restartTransactionAfterPowerLoss = p.bool(K.restartTransactionAfterPowerLoss)
+        hlcMode = HLCMode(rawValue: p.string(K.hlcMode)) ?? .off
         connectors = (1...max(1, min(2, connectorCount))).map { n in
             ConnectorSettings(
                 hardwareMaxCurrentAmps: p.number("\(K.hardwareMaxCurrent).\(n)"),

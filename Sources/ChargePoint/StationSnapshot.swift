@@ -35,7 +35,7 @@ public struct ActiveErrorView: Sendable, Codable, Equatable {
 
 /// The pilot signal in API form: kind, duty cycle and signaled current.
 public struct PilotSignalView: Sendable, Codable, Equatable {
-    /// "off" (+12 V), "pwm", "hlc" (5 %) or "stateF" (−12 V).
+    /// "off" (+12 V), "pwm", "hlc" (5 %, limit communicated digitally) or "stateF" (−12 V).
     public var kind: String
     public var dutyPercent: Double
     public var signaledCurrentAmps: Double

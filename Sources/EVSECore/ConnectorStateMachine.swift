@@ -40,6 +40,9 @@ public enum ConnectorEvent: Sendable, Equatable {
     case setOperative(Bool)
     /// A reservation started (`true`) or ended (`false`).
     case reserved(Bool)
+    /// Signal the 5 % duty cycle (ISO 15118 high-level communication) instead of nominal PWM while a
+    /// transaction offers current (`true`), or nominal PWM again (`false`).
+    case highLevelCommunication(Bool)
 }
 
 /// What the connector wants done on the hardware, or reports.
@@ -86,6 +89,8 @@ public struct ConnectorStateMachine: Sendable, Equatable {
     public private(set) var isFaulted = false
     public private(set) var isOperative = true
     public private(set) var isReserved = false
+    /// The 5 % duty cycle is signaled instead of nominal PWM (seeds/004 §7.3 ISO 15118 modes).
+    public private(set) var highLevelCommunication = false
     /// A transaction ended while the vehicle stayed connected (→ Finishing until unplugged).
     public private(set) var finishedWhileConnected = false
     /// The vehicle has requested energy since the transaction started.
@@ -134,6 +139,8 @@ public struct ConnectorStateMachine: Sendable, Equatable {
             isOperative = o
         case .reserved(let r):
             isReserved = r
+        case .highLevelCommunication(let on):
+            highLevelCommunication = on
         }
         return reconcile()
     }
@@ -152,7 +159,9 @@ public struct ConnectorStateMachine: Sendable, Equatable {
 
     private var desiredPilot: PilotSignal {
         if isFaulted { return .stateF }
-        if hasTransaction && offeredAmps >= PWM.minimumAmps { return .pwm(amps: offeredAmps) }
+        if hasTransaction && offeredAmps >= PWM.minimumAmps {
+            return highLevelCommunication ? .highLevelCommunication(amps: offeredAmps) : .pwm(amps: offeredAmps)
+        }
         return .off
     }
 

@@ -42,8 +42,9 @@ public enum PilotSignal: Sendable, Codable, Equatable {
     case off
     /// PWM offering the given current in amperes (6 A … 80 A).
     case pwm(amps: Double)
-    /// 5 % duty cycle: digital (high-level, ISO 15118) communication required.
-    case highLevelCommunication
+    /// 5 % duty cycle: digital (high-level, ISO 15118) communication; `amps` is the maximum current the
+    /// EVSE communicates digitally to the vehicle.
+    case highLevelCommunication(amps: Double)
     /// Constant −12 V: state F, EVSE not available (used while faulted).
     case stateF
 
@@ -57,10 +58,19 @@ public enum PilotSignal: Sendable, Codable, Equatable {
         }
     }
 
-    /// The current the vehicle may draw according to the signal, in amperes (0 when not PWM).
+    /// The current the vehicle may draw according to the signal (PWM, or the digitally communicated
+    /// limit with HLC), in amperes; 0 when the signal offers nothing.
     public var signaledAmps: Double {
-        if case .pwm(let amps) = self { return amps }
-        return 0
+        switch self {
+        case .pwm(let amps), .highLevelCommunication(let amps): amps
+        case .off, .stateF: 0
+        }
+    }
+
+    /// Whether the signal requires ISO 15118 communication (5 % duty).
+    public var requiresHighLevelCommunication: Bool {
+        if case .highLevelCommunication = self { return true }
+        return false
     }
 }
 

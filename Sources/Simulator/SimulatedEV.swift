@@ -106,7 +106,9 @@ public struct SimulatedEV: Sendable, Codable, Equatable {
             obeyedAmps = signalSeenAmps
             signalChangedAt = nil
         }
-        let wantsEnergy = !isFull && amps >= PWM.minimumAmps
+        // Under the 5 % signal only a vehicle that speaks ISO 15118 (has an EVCCID) may charge.
+        let allowed = !signal.requiresHighLevelCommunication || spec.evccid != nil
+        let wantsEnergy = !isFull && amps >= PWM.minimumAmps && allowed
         let desired: PilotState = wantsEnergy ? (spec.requiresVentilation ? .d : .c) : .b
         if desired == pilot {
             pendingPilot = nil; pendingPilotAt = nil

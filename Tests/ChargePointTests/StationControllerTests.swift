@@ -267,6 +267,27 @@ struct StationControllerTests {
         #expect(rig.controller.takeNotices().contains { if case .storeFailed("sessionStarted", _) = $0 { return true } else { return false } })
     }
 
+    @Test("ISO 15118 modes (seeds/004 §7.3): 5 % duty cycle at start, kept only for vehicles that speak ISO 15118", arguments: [
+        (HLCMode.off, false, "pwm", "pwm", true),
+        (.offer, false, "pwm", "pwm", true),
+        (.ed2, true, "pwm", "pwm", true),
+        (.encouragement, false, "hlc", "pwm", true),
+        (.encouragement, true, "hlc", "hlc", true),
+        (.force, true, "hlc", "hlc", true),
+        (.force, false, "hlc", "hlc", false),
+    ])
+    func hlcModes(mode: HLCMode, iso15118: Bool, atStart: String, later: String, charges: Bool) throws {
+        var rig = Rig { $0.set("HLCMode", .string(mode.rawValue)) }
+        try rig.plug(1, EVSpec(phases: 3, maxCurrentAmps: 16, evccid: iso15118 ? "00:1A:2B:3C:4D:5E" : nil))
+        try rig.card()
+        #expect(rig.connector(1).pilotSignal.kind == atStart)
+        #expect(rig.connector(1).pilotSignal.signaledCurrentAmps == 32)
+        rig.run(5)
+        #expect(rig.connector(1).pilotSignal.kind == later)
+        #expect((rig.status(1) == .charging) == charges)
+        #expect((rig.connector(1).meter.currentA.l1 == 16) == charges)
+    }
+
     /// A store and board as a kill -9 leaves them: a session open, the vehicle still plugged in.
     func powerLossState() throws -> (InMemoryStationStore, SimulatedBoard, ManualClock) {
         var rig = Rig()

@@ -88,6 +88,14 @@ struct ConnectorStateMachineTests {
         Row(name: "pilot E (vehicle error) while plugged keeps status",
             given: [limit32, .pilotChanged(.b)], when: .pilotChanged(.e), then: .available,
             actions: [.setLock(locked: false), .statusChanged(from: .preparing, to: .available)]),
+        Row(name: "HLC: 5 % duty cycle, offered current communicated digitally",
+            given: [limit32, .pilotChanged(.b), .transactionStarted], when: .highLevelCommunication(true), then: .preparing,
+            actions: [.setPilot(.highLevelCommunication(amps: 32))]),
+        Row(name: "HLC requested without transaction: pilot stays constant",
+            given: [limit32, .pilotChanged(.b)], when: .highLevelCommunication(true), then: .preparing, actions: []),
+        Row(name: "HLC vehicle charges under the 5 % signal",
+            given: [limit32, .pilotChanged(.b), .transactionStarted, .highLevelCommunication(true)], when: .pilotChanged(.c),
+            then: .charging, actions: [.setRelays(.threePhase), .statusChanged(from: .preparing, to: .charging)]),
     ]
 
     @Test("transition table", arguments: rows)
@@ -105,7 +113,8 @@ struct ConnectorStateMachineTests {
         let events: [ConnectorEvent] = [
             .pilotChanged(.b), .pilotChanged(.c), .pilotChanged(.a), .pilotChanged(.d), .authorized, .authorizationEnded,
             .transactionStarted, .transactionStopped, .currentLimitChanged(amps: 0), .currentLimitChanged(amps: 16),
-            .faulted(true), .faulted(false), .setOperative(false), .setOperative(true),
+            .faulted(true), .faulted(false), .setOperative(false), .setOperative(true), .highLevelCommunication(true),
+            .highLevelCommunication(false),
         ]
         var generator = SplitMix(seed: 42)
         for _ in 0..<200 {
@@ -118,7 +127,7 @@ struct ConnectorStateMachineTests {
                     #expect(m.status == .charging)
                 }
                 if m.isFaulted { #expect(m.pilotSignal == .stateF && m.status == .faulted) }
-                if case .pwm = m.pilotSignal { #expect(m.hasTransaction) }
+                if m.pilotSignal.signaledAmps > 0 { #expect(m.hasTransaction && !m.isFaulted) }
             }
         }
     }

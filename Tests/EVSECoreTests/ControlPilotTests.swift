@@ -37,8 +37,10 @@ struct ControlPilotTests {
     func signals() {
         #expect(PilotSignal.off.dutyPercent == 100)
         #expect(PilotSignal.stateF.dutyPercent == 0)
-        #expect(PilotSignal.highLevelCommunication.dutyPercent == 5)
-        #expect(PilotSignal.highLevelCommunication.signaledAmps == 0)
+        #expect(PilotSignal.highLevelCommunication(amps: 20).dutyPercent == 5)
+        #expect(PilotSignal.highLevelCommunication(amps: 20).signaledAmps == 20)
+        #expect(PilotSignal.highLevelCommunication(amps: 20).requiresHighLevelCommunication)
+        #expect(!PilotSignal.pwm(amps: 20).requiresHighLevelCommunication)
         #expect(PilotSignal.pwm(amps: 16).signaledAmps == 16)
     }
 

@@ -4,10 +4,15 @@
 #   (b) memory: PSS and Pss_Anon from /proc/PID/smaps_rollup after one minute with both connectors charging
 #       (goals: PSS ≤ 32 MB, Pss_Anon ≤ 8 MB)
 # Figures are printed, not asserted. Usage: scripts/bench.sh [--seconds N]
+#
+# It measures the appliance build: release, size-optimized (-Osize), Swift runtime linked statically
+# (--static-swift-stdlib), i.e. one self-contained binary as a wallbox would run it. Build it yourself with
+#   swift build -c release --static-swift-stdlib -Xswiftc -Osize --product chargekit --scratch-path .build-static
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product chargekit >/dev/null
-BIN="$(swift build -c release --show-bin-path)/chargekit"
+build=(swift build -c release --static-swift-stdlib -Xswiftc -Osize --product chargekit --scratch-path .build-static)
+"${build[@]}" >/dev/null 2>&1 || "${build[@]}"
+BIN="$("${build[@]}" --show-bin-path)/chargekit"
 exec python3 - "$BIN" "$@" <<'PY'
 import json, os, signal, statistics, subprocess, sys, tempfile, time, urllib.request
 

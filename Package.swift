@@ -40,6 +40,7 @@ let package = Package(
             dependencies: [
                 "ChargePoint", "EVSECore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HTTPTypes
+import Logging
 import NIOCore
 import ChargePoint
 import EVSECore
@@ -16,6 +17,7 @@ public enum StationAPI {
     /// Builds the router for a station (and its simulator, when running simulated).
     public static func router(station: any StationService, simulator: (any SimulatorControl)?) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: JSONErrorMiddleware())
         router.get("api/status") { _, _ in json(await station.status()) }
         router.get("api/connectors/:id") { _, context in
             let snapshot = await station.status()
@@ -130,6 +132,25 @@ public enum StationAPI {
         }
     }
 
+    /// Answers unknown routes, wrong methods and any other error with a JSON body like every other error.
+    struct JSONErrorMiddleware: RouterMiddleware {
+        typealias Context = BasicRequestContext
+
+        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+            do {
+                return try await next(request, context)
+            } catch let e as HTTPError {
+                let message = e.status == .notFound
+                    ? "no such endpoint: \(request.method) \(request.uri.path) (see docs/api.md)"
+                    : (e.body ?? e.status.reasonPhrase)
+                return StationAPI.error(e.status, message)
+            } catch {
+                context.logger.error("request failed: \(error)")
+                return StationAPI.error(.internalServerError, "internal error")
+            }
+        }
+    }
+
     struct BodyError: Error {
         var response: Response
     }
@@ -139,7 +160,7 @@ public enum StationAPI {
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.dateEncodingStrategy = .iso8601
-        e.outputFormatting = [.sortedKeys]
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return e
     }()
 

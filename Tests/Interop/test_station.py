@@ -73,6 +73,8 @@ def test_simulator_refuses_impossible_commands_and_keeps_running(station):
 
 
 def test_api_answers_bad_requests_with_json_errors(station):
+    code, body = station.get("/api/nope")
+    assert code == 404 and "no such endpoint" in body["error"]
     assert station.get("/api/connectors/7")[0] == 404
     code, body = station.get("/api/connectors/1")
     assert code == 200 and body["id"] == 1

@@ -40,6 +40,8 @@ public actor StationRuntime: StationService, SimulatorControl {
                 logger.info("\(e.message)", metadata: ["connector": "\(e.connector)", "event": "\(e.kind.rawValue)"])
             case .storeFailed(let what, let error):
                 logger.error("persisting \(what) failed: \(error)")
+            case .backendAuthorizationRequested(let idTag, let n):
+                logger.info("authorization of \(idTag) needs the backend", metadata: ["connector": "\(n)"])
             }
         }
     }

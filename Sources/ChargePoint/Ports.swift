@@ -51,6 +51,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case sessionResumed
     case authorizationAccepted
     case authorizationRejected
+    case identifierLearned
+    case whitelistChanged
     case authorizationExpired
     case parameterChanged
 }
@@ -80,28 +82,22 @@ public protocol StationStore: Sendable {
     /// Sessions that were never stopped, with their last sample.
     func openSessions() throws -> [SessionRecord]
     func append(_ entry: EventLogEntry) throws
+    /// A session started without identification got its identifier (If in doubt: ImmediatelyOnPlugIn).
+    func sessionIdentified(_ id: UUID, idTag: String) throws
+    /// The local whitelist, the OCPP local list and the authorization cache.
+    func loadAuthorizationLists() throws -> AuthorizationLists
+    /// Replaces the stored local whitelist.
+    func saveWhitelist(_ entries: [WhitelistEntry]) throws
+    /// Inserts or replaces a cache entry.
+    func saveCacheEntry(_ entry: ListedIdentifier) throws
+    /// Empties the authorization cache (ClearCache).
+    func clearCache() throws
+    /// Replaces the OCPP local authorization list.
+    func saveLocalList(version: Int, entries: [ListedIdentifier]) throws
 }
 
 /// The persistence port of the parameter registry: values and their audit trail.
 public protocol ParameterStore: Sendable {
     func loadParameters() throws -> [String: ParameterValue]
     func saveParameter(key: String, value: ParameterValue, old: ParameterValue?, changedBy: String, at: Date) throws
-}
-
-/// Decides whether an identifier may charge on a connector. Issue-level authorization modes plug in here.
-public protocol AuthorizationPolicy: Sendable {
-    func decide(idTag: String, connector: Int, method: AuthorizationMethod) -> AuthorizationDecision
-}
-
-/// The answer of an ``AuthorizationPolicy``.
-public enum AuthorizationDecision: Sendable, Equatable {
-    case accepted
-    case rejected(reason: String)
-}
-
-/// Accepts every presented identifier: the seeds' "any unknown RFID" mode (seeds/002 §1.7), the station's
-/// behaviour until whitelists are configured.
-public struct AcceptAnyIdentifier: AuthorizationPolicy {
-    public init() {}
-    public func decide(idTag: String, connector: Int, method: AuthorizationMethod) -> AuthorizationDecision { .accepted }
 }

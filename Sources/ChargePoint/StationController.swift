@@ -9,6 +9,9 @@ import EVSECore
 public enum ControllerNotice: Sendable, Equatable {
     case statusChanged(connector: Int, from: ConnectorStatus, to: ConnectorStatus)
     case logged(EventLogEntry)
+    /// The backend must be asked about an identifier (Authorize.req); answer with
+    /// ``StationController/backendAuthorization(idTag:status:parentIdTag:expiry:now:)``.
+    case backendAuthorizationRequested(idTag: String, connector: Int)
     /// A store call failed; `what` names the operation.
     case storeFailed(what: String, error: String)
 }
@@ -44,7 +47,26 @@ public struct StationController<Hardware: HardwarePort> {
 
     private var connectors: [ConnectorRuntime]
     private let store: any StationStore
-    private let policy: any AuthorizationPolicy
+    /// The authorization engine with its lists (local whitelist, OCPP local list, cache).
+    public private(set) var authorization: AuthorizationEngine
+    /// Whether a backend is connected and can answer Authorize requests (set by the OCPP layer).
+    public var online = false
+    /// How long an Authorize request may stay unanswered before the offline rules apply
+    /// (seeds/004 §4 "Backend connection timeout", 60 s).
+    public var backendTimeout: Duration = .seconds(60)
+    /// Learning mode ("Add entry", seeds/004 §5.5) is on until this time.
+    public private(set) var learningUntil: Date?
+    /// Identifiers read in learning mode since it was switched on.
+    public private(set) var learned: [String] = []
+
+    private struct PendingAuthorization {
+        var presented: PresentedIdentifier
+        var connector: Int
+        var method: AuthorizationMethod
+        var since: Date
+    }
+    private var pendingBackend: [PendingAuthorization] = []
+    private var input2 = false
     private let makeID: @Sendable () -> UUID
     private var lastPersistAt: Date
     private var persistPending = false
@@ -56,12 +78,15 @@ public struct StationController<Hardware: HardwarePort> {
     ///
     /// - SeeAlso: seeds/004 §4 "Restart transaction after power loss".
     public init(settings: StationSettings, hardware: Hardware, store: any StationStore,
-                policy: any AuthorizationPolicy = AcceptAnyIdentifier(), now: Date, previousShutdownClean: Bool = false,
+                now: Date, previousShutdownClean: Bool = false,
                 makeID: @escaping @Sendable () -> UUID = { UUID() }) {
         self.settings = settings
         self.hardware = hardware
         self.store = store
-        self.policy = policy
+        var lists = AuthorizationLists()
+        var loadFailure: String?
+        do { lists = try store.loadAuthorizationLists() } catch { loadFailure = "\(error)" }
+        self.authorization = AuthorizationEngine(settings: settings.authorization, lists: lists)
         self.makeID = makeID
         self.startedAt = now
         self.lastPersistAt = now
@@ -74,6 +99,7 @@ public struct StationController<Hardware: HardwarePort> {
                                     session: SessionStateMachine(connector: n, vehicleConnectionTimeout: settings.vehicleConnectionTimeout),
                                     pilot: .a, reading: reading, limit: CurrentLimit(amps: 0, binding: .hardware))
         }
+        if let loadFailure { notices.append(.storeFailed(what: "loadAuthorizationLists", error: loadFailure)) }
         log(now, .stationStarted, 0, "Station started with \(connectors.count) connector(s)")
         recover(now: now, previousShutdownClean: previousShutdownClean)
         applyLimits()
@@ -130,6 +156,7 @@ public struct StationController<Hardware: HardwarePort> {
     /// Applies changed settings at once (current limits, timeouts, lock behaviour).
     public mutating func update(settings new: StationSettings) {
         settings = new
+        authorization.settings = new.authorization
         for i in connectors.indices {
             connectors[i].machine.configuration = Self.machineConfiguration(new, i + 1)
             connectors[i].session.vehicleConnectionTimeout = new.vehicleConnectionTimeout
@@ -163,7 +190,14 @@ public struct StationController<Hardware: HardwarePort> {
                 vehicleConnected(n, now: now, meterWh: r.meter.energyWh)
             } else if r.pilot == .a && old != .a {
                 connectors[n - 1].unpluggedSince = now
-                perform(n, connectors[n - 1].session.stop(reason: .evDisconnected, now: now, meterWh: r.meter.energyWh), now: now)
+                if authorization.settings.stopMode.unplugStops {
+                    perform(n, connectors[n - 1].session.stop(reason: .evDisconnected, now: now, meterWh: r.meter.energyWh), now: now)
+                } else if case .awaitingVehicle = connectors[n - 1].session.state {
+                    perform(n, connectors[n - 1].session.stop(reason: .evDisconnected, now: now, meterWh: r.meter.energyWh), now: now)
+                }
+            }
+            if r.pilot == .d && authorization.settings.stopMode == .normalModeDRCD {
+                perform(n, connectors[n - 1].session.stop(reason: .other, now: now, meterWh: r.meter.energyWh), now: now)
             }
         }
         if r.lockDetected != connectors[n - 1].machine.lockConfirmed {
@@ -217,10 +251,40 @@ public struct StationController<Hardware: HardwarePort> {
         }
         guard !errors.stopsCharging(connector: n) else { return }
         perform(n, connectors[n - 1].session.vehicleConnected(now: now, meterWh: meterWh, newID: makeID()), now: now)
+        guard case .idle = connectors[n - 1].session.state else { return }
+        let a = authorization.settings
+        if let mac = connectors[n - 1].reading.evccid {
+            if learningUntil.map({ now < $0 }) == true {
+                learn(PresentedIdentifier(idTag: mac, kind: .mac), now: now)
+                return
+            }
+            // Autocharge: the vehicle's MAC authorizes when the local whitelist holds it (seeds/000).
+            if a.localWhitelistEnabled && !a.freeCharging, authorization.lists.whitelist.lookup(mac, connector: n) != nil {
+                present(PresentedIdentifier(idTag: mac, kind: .mac), method: .autocharge, now: now, connector: n)
+                return
+            }
+        }
+        if a.freeCharging && a.freeChargingMode.startsOnPlugIn {
+            grant(n, AuthorizationGrant(idTag: a.freeChargingIdTag, presented: nil, source: .freeCharging), method: .freeCharging, now: now)
+        } else if !a.freeCharging && a.ifInDoubt == .immediatelyOnPlugIn && !online {
+            // Charging starts without a card; the card presented later is checked with the backend.
+            grant(n, AuthorizationGrant(idTag: "", presented: nil, source: .ifInDoubt, provisional: true), method: .plugIn, now: now)
+        }
     }
 
     private mutating func pollStation(now: Date) {
         setError("rfidReaderNotCommunicating", connector: 0, active: !hardware.rfidReaderHealthy, now: now)
+        // INPUT_AUTH: a rising edge of input 2 authorizes like a card (seeds/000, seeds/004 §5.5).
+        let level = hardware.input(.input2)
+        if level && !input2 {
+            present(PresentedIdentifier(idTag: inputAuthIdentifier, kind: .input), method: .digitalInput, now: now)
+        }
+        input2 = level
+        if let until = learningUntil, now >= until { setLearning(false, now: now) }
+        // Authorize requests the backend did not answer in time fall back to the offline rules.
+        let expired = pendingBackend.filter { now.timeIntervalSince($0.since) >= backendTimeout.seconds }
+        pendingBackend.removeAll { now.timeIntervalSince($0.since) >= backendTimeout.seconds }
+        for p in expired { decided(authorization.offlineFallback(idTag: p.presented.idTag), p, now: now) }
     }
 
     // MARK: Errors
@@ -264,46 +328,160 @@ public struct StationController<Hardware: HardwarePort> {
     // MARK: Authorization
 
     private mutating func handleRFID(now: Date) {
-        for uid in hardware.takeRFIDReads() where !uid.isEmpty {
-            let idTag = uid.map { byte in
-                let s = String(byte, radix: 16, uppercase: true)
-                return s.count == 1 ? "0" + s : s
-            }.joined()
-            present(idTag: idTag, method: .rfid, now: now)
+        for read in hardware.takeRFIDReads() {
+            // A reader delivering garbage is logged and ignored (ISO 14443 UIDs have 4, 7 or 10 bytes).
+            guard [4, 7, 10].contains(read.uid.count) else {
+                log(now, .authorizationRejected, 0, "RFID reader delivered \(read.uid.count) bytes; ignored (a UID has 4, 7 or 10 bytes)")
+                continue
+            }
+            let idTag = authorization.settings.letterCase.format(read.uid)
+            let p = PresentedIdentifier(idTag: idTag, kind: .rfid, secure: read.secure)
+            if learningUntil != nil {
+                learn(p, now: now)
+            } else {
+                present(p, method: .rfid, now: now)
+            }
         }
     }
 
-    /// An identifier was presented at the station (card, or another method).
+    /// An identifier was presented at the station (card, digital input, vehicle MAC, or via the API).
     ///
-    /// Order: the same identifier stops its own running session (Stop Transaction Mode "Normal",
-    /// seeds/004 §5.1); otherwise it authorizes the connector where a vehicle waits, else the first free
-    /// connector (the authorization follows the vehicle if it is plugged in elsewhere).
-    public mutating func present(idTag: String, method: AuthorizationMethod, now: Date) {
-        if let i = connectors.indices.first(where: { connectors[$0].session.activeSession?.idTag == idTag }) {
-            let meter = connectors[i].reading.meter.energyWh
-            perform(i + 1, connectors[i].session.stop(reason: .local, now: now, meterWh: meter), now: now)
+    /// Order: a card that may stop a running session stops it (Stop Transaction Mode, group, master card);
+    /// a session started on plug-in without identification takes the card; otherwise the engine decides for
+    /// the connector where a vehicle waits, else the first free connector (the authorization follows the
+    /// vehicle if it is plugged in elsewhere).
+    public mutating func present(_ p: PresentedIdentifier, method: AuthorizationMethod, now: Date, connector: Int? = nil) {
+        for i in connectors.indices {
+            guard let s = connectors[i].session.activeSession, !s.idTag.isEmpty else { continue }
+            let started = AuthorizationGrant(idTag: s.idTag, presented: s.presentedIdTag, parentIdTag: s.parentIdTag,
+                                             source: s.source ?? .localWhitelist)
+            if authorization.mayStop(started: started, presented: p.idTag, connector: i + 1, now: now) != nil {
+                let meter = connectors[i].reading.meter.energyWh
+                perform(i + 1, connectors[i].session.stop(reason: .local, now: now, meterWh: meter), now: now)
+                return
+            }
+        }
+        if p.kind == .rfid, let i = connectors.indices.first(where: { connectors[$0].session.activeSession?.idTag.isEmpty == true }),
+           var s = connectors[i].session.activeSession {
+            s.idTag = p.idTag
+            s.presentedIdTag = p.idTag
+            do { try store.sessionIdentified(s.id, idTag: p.idTag) } catch {
+                notices.append(.storeFailed(what: "sessionIdentified", error: "\(error)"))
+            }
+            connectors[i].session.resume(s)
+            log(now, .authorizationAccepted, i + 1, "\(p.idTag) identifies the session started on plug-in; to be confirmed by the backend")
             return
         }
         func usable(_ i: Int) -> Bool {
             guard connectors[i].machine.isOperative, !errors.stopsCharging(connector: i + 1) else { return false }
-            if case .idle = connectors[i].session.state { return true }
-            if case .awaitingVehicle = connectors[i].session.state { return true }
-            return false
+            if case .active = connectors[i].session.state { return false }
+            return !pendingBackend.contains { $0.connector == i + 1 }
         }
-        let waiting = connectors.indices.first { usable($0) && connectors[$0].pilot.vehicleConnected && !connectors[$0].machine.finishedWhileConnected }
-        guard let i = waiting ?? connectors.indices.first(where: { usable($0) && !connectors[$0].pilot.vehicleConnected }) else {
-            log(now, .authorizationRejected, 0, "\(idTag) presented but no connector is free")
+        let target: Int?
+        if let connector {
+            target = connectors.indices.contains(connector - 1) && usable(connector - 1) ? connector - 1 : nil
+        } else {
+            let waiting = connectors.indices.first { usable($0) && connectors[$0].pilot.vehicleConnected && !connectors[$0].machine.finishedWhileConnected }
+            target = waiting ?? connectors.indices.first(where: { usable($0) && !connectors[$0].pilot.vehicleConnected })
+        }
+        guard let i = target else {
+            log(now, .authorizationRejected, 0, "\(p.idTag) presented but no connector is free")
             return
         }
-        let n = i + 1
-        switch policy.decide(idTag: idTag, connector: n, method: method) {
-        case .rejected(let reason):
-            log(now, .authorizationRejected, n, "\(idTag) rejected: \(reason)")
-        case .accepted:
-            let auth = Authorization(idTag: idTag, method: method, authorizedAt: now)
-            perform(n, connectors[i].session.authorize(auth, vehicleConnected: connectors[i].pilot.vehicleConnected,
-                                                       meterWh: connectors[i].reading.meter.energyWh, newID: makeID()), now: now)
+        decided(authorization.decide(p, connector: i + 1, online: online, now: now),
+                PendingAuthorization(presented: p, connector: i + 1, method: method, since: now), now: now)
+    }
+
+    private mutating func decided(_ outcome: AuthorizationOutcome, _ request: PendingAuthorization, now: Date) {
+        switch outcome {
+        case .accept(let g):
+            grant(request.connector, g, method: request.method, now: now)
+        case .reject(let reason):
+            log(now, .authorizationRejected, request.connector, reason, code: request.presented.idTag)
+        case .askBackend:
+            pendingBackend.append(request)
+            notices.append(.backendAuthorizationRequested(idTag: request.presented.idTag, connector: request.connector))
         }
+    }
+
+    private mutating func grant(_ n: Int, _ g: AuthorizationGrant, method: AuthorizationMethod, now: Date) {
+        let auth = Authorization(idTag: g.idTag, method: method, authorizedAt: now, presentedIdTag: g.presented,
+                                 parentIdTag: g.parentIdTag, source: g.source, provisional: g.provisional)
+        perform(n, connectors[n - 1].session.authorize(auth, vehicleConnected: connectors[n - 1].pilot.vehicleConnected,
+                                                       meterWh: connectors[n - 1].reading.meter.energyWh, newID: makeID()), now: now)
+    }
+
+    /// The backend answered an Authorize request (or confirmed a provisional session). Accepted answers are
+    /// cached when the OCPP whitelist is enabled; a provisional session of a rejected identifier is stopped
+    /// (seeds/004 §5.1 "If in doubt allow charging: … kan het oplaadproces vervolgens worden afgebroken").
+    public mutating func backendAuthorization(idTag: String, status: IdentifierStatus, parentIdTag: String?, expiry: Date?, now: Date) {
+        if authorization.settings.cacheEnabled {
+            let entry = ListedIdentifier(idTag: idTag, status: status, expiry: expiry, parentIdTag: parentIdTag, updatedAt: now)
+            authorization.lists.cache.removeAll { sameIdentifier($0.idTag, idTag) }
+            authorization.lists.cache.append(entry)
+            do { try store.saveCacheEntry(entry) } catch { notices.append(.storeFailed(what: "saveCacheEntry", error: "\(error)")) }
+        }
+        for i in connectors.indices {
+            guard let s = connectors[i].session.activeSession, s.provisional, sameIdentifier(s.idTag, idTag) else { continue }
+            if status != .accepted {
+                log(now, .authorizationRejected, i + 1, "The backend rejected \(idTag) (\(status.rawValue)); session stopped", code: idTag)
+                perform(i + 1, connectors[i].session.stop(reason: .deAuthorized, now: now, meterWh: connectors[i].reading.meter.energyWh), now: now)
+            }
+        }
+        guard let index = pendingBackend.firstIndex(where: { sameIdentifier($0.presented.idTag, idTag) }) else { return }
+        let request = pendingBackend.remove(at: index)
+        if status == .accepted {
+            grant(request.connector, AuthorizationGrant(idTag: idTag, presented: idTag, parentIdTag: parentIdTag, source: .backend),
+                  method: request.method, now: now)
+        } else {
+            log(now, .authorizationRejected, request.connector, "The backend rejected \(idTag) (\(status.rawValue))", code: idTag)
+        }
+    }
+
+    // MARK: Lists
+
+    /// Switches learning mode on (for `duration`) or off. While on, every card read and every vehicle MAC
+    /// is added to the local whitelist instead of authorizing (seeds/004 §5.5 "Add entry").
+    public mutating func setLearning(_ on: Bool, now: Date, duration: Duration = .seconds(300)) {
+        learningUntil = on ? now.addingTimeInterval(duration.seconds) : nil
+        if on { learned = [] }
+    }
+
+    private mutating func learn(_ p: PresentedIdentifier, now: Date) {
+        guard let parsed = try? WhitelistEntry.parseIdentifier(p.idTag) else { return }
+        let entry = WhitelistEntry(id: parsed.id, kind: parsed.kind)
+        do {
+            try changeWhitelist(now: now, "\(entry.id) learned") { try $0.add(entry) }
+            learned.append(entry.id)
+            log(now, .identifierLearned, 0, "\(entry.id) added to the local whitelist in learning mode", code: entry.id)
+        } catch {
+            log(now, .identifierLearned, 0, "\(entry.id) read in learning mode: \(error)", code: entry.id)
+        }
+    }
+
+    /// Changes the local whitelist and persists it; nothing changes if the change or the write fails.
+    public mutating func changeWhitelist<T>(now: Date, _ what: String, _ change: (inout LocalWhitelist) throws -> T) throws -> T {
+        var list = authorization.lists.whitelist
+        let result = try change(&list)
+        try store.saveWhitelist(list.entries)
+        authorization.lists.whitelist = list
+        log(now, .whitelistChanged, 0, what)
+        return result
+    }
+
+    /// Empties the authorization cache ("OCPP whitelist", ClearCache).
+    public mutating func clearAuthorizationCache(now: Date) throws {
+        try store.clearCache()
+        authorization.lists.cache = []
+        log(now, .whitelistChanged, 0, "Authorization cache cleared")
+    }
+
+    /// Replaces the OCPP local authorization list (SendLocalList Full).
+    public mutating func replaceLocalList(version: Int, entries: [ListedIdentifier], now: Date) throws {
+        try store.saveLocalList(version: version, entries: entries)
+        authorization.lists.localList = entries
+        authorization.lists.localListVersion = version
+        log(now, .whitelistChanged, 0, "Local authorization list version \(version) with \(entries.count) entries")
     }
 
     // MARK: Actions

@@ -24,6 +24,25 @@ public enum StationParameters {
     public static let lockActuatorOnlyIfAuthorized = "LockActuatorOnlyIfAuthorized"
     public static let restartTransactionAfterPowerLoss = "RestartTransactionAfterPowerLoss"
     public static let hlcMode = "HLCMode"
+    public static let freeCharging = "FreeCharging"
+    public static let freeChargingMode = "FreeChargingMode"
+    public static let freeChargingRfidTag = "FreeChargingRfidTag"
+    public static let ifInDoubtAllowCharging = "IfInDoubtAllowCharging"
+    public static let sendAuthorizeForRemoteStart = "SendAuthorizeForRemoteStart"
+    public static let stopTransactionMode = "StopTransactionMode"
+    public static let rfidTagLetterCase = "RFIDTagLetterCase"
+    public static let enforceMasterRFID = "EnforceMasterRFID"
+    public static let masterRFIDs = "MasterRFIDs"
+    public static let enforceSecureRFID = "EnforceSecureRFID"
+    public static let enableLocalWhitelist = "EnableLocalWhitelist"
+    public static let localWhitelistMode = "LocalWhitelistMode"
+    public static let authorizationCacheEnabled = "AuthorizationCacheEnabled"
+    public static let ocppWhitelistExpiryMode = "OCPPWhitelistExpiryMode"
+    public static let localAuthListEnabled = "LocalAuthListEnabled"
+    public static let localPreAuthorize = "LocalPreAuthorize"
+    public static let localAuthorizeOffline = "LocalAuthorizeOffline"
+    public static let allowOfflineTxForUnknownId = "AllowOfflineTxForUnknownId"
+    public static let uidDisclose = "UIDDisclose"
 
     /// Parameters whose role drops to installer when ``singleFeedLineInstallerAccess`` is On.
     public static let singleFeedLineKeys: Set<String> = [singleFeedLine, feedLineCapacity]
@@ -113,6 +132,30 @@ public enum StationParameters {
             defaultValue: .bool(true), role: .operator, menu: .backend, section: "More settings",
             help: "On: after a power loss a session whose vehicle is still connected continues with the same authorization. Off: it is ended (reason PowerLoss) and the user must authorize again.",
             seeAlso: "seeds/004 §4 Restart transaction after power loss"),
+        // MARK: Authorization — Free Charging (seeds/004 §5.2, seeds/000 "Free Charge")
+        ParameterDefinition(
+            key: freeCharging, label: "Free Charging", type: .bool, defaultValue: .bool(false), role: .operator,
+            menu: .authorization, section: "Free Charging",
+            help: "Everyone may charge without paying. Set Off if free charging must not be possible at this station.",
+            seeAlso: "seeds/004 §5.2, seeds/000 Kostenloses Laden"),
+        ParameterDefinition(
+            key: freeChargingMode, label: "Free Charging Mode",
+            type: .choice(FreeChargingMode.allCases.map { Choice($0.rawValue, $0.label) }), defaultValue: .string(FreeChargingMode.noOCPP.rawValue),
+            role: .operator, menu: .authorization, section: "Free Charging",
+            help: "No OCPP (no backend): charging starts on plug-in. With a backend: status notifications only or full transactions, with or without presenting any card; full modes use the fixed tag below or the card's UID.",
+            seeAlso: "seeds/004 §5.2"),
+        ParameterDefinition(
+            key: freeChargingRfidTag, label: "Rfid Tag for Free Charging with OCPP Full, fixed rfid modes",
+            type: .string(length: 1...20, allowed: nil), defaultValue: .string("freecharging"), role: .operator,
+            menu: .authorization, section: "Free Charging",
+            help: "The idTag the transactions carry in the modes 'With OCPP Full fixed RFID with/without auth'.",
+            seeAlso: "seeds/004 §5.2, seeds/000"),
+        ParameterDefinition(
+            key: ifInDoubtAllowCharging, label: "If in doubt allow charging",
+            type: .choice(IfInDoubtAllowCharging.allCases.map { Choice($0.rawValue, $0.label) }),
+            defaultValue: .string(IfInDoubtAllowCharging.off.rawValue), role: .operator, menu: .authorization, section: "Free Charging",
+            help: "What happens when a card is in no list and the backend cannot answer. Off: no charging. On: charging is allowed and may be stopped once the backend rejects the card. ImmediatelyOnPlugIn: charging starts on plug-in, the card is checked later. Keep Off without a backend.",
+            seeAlso: "seeds/004 §5.1"),
         // MARK: Authorization (seeds/004 §5.1)
         ParameterDefinition(
             key: vehicleConnectionTimeout, label: "Vehicle connection timeout", type: .integer(5...600, unit: "s"),
@@ -124,6 +167,83 @@ public enum StationParameters {
             defaultValue: .bool(false), role: .operator, menu: .authorization, section: "General",
             help: "On: the cable is locked only after successful authorization. Off: immediately after plugging in.",
             seeAlso: "seeds/004 §5.1"),
+        ParameterDefinition(
+            key: sendAuthorizeForRemoteStart, label: "Send Authorize for RemoteStart", type: .bool, defaultValue: .bool(true),
+            role: .operator, menu: .authorization, section: "General",
+            help: "Whether a remote start is checked with an Authorize request to the backend first. Some backends require it, others require it off.",
+            seeAlso: "seeds/004 §5.1, seeds/000 Sende OCPP Authorize für RemoteStart Anfragen"),
+        ParameterDefinition(
+            key: stopTransactionMode, label: "Stop Transaction Mode",
+            type: .choice(StopTransactionMode.allCases.map { Choice($0.rawValue, $0.label) }),
+            defaultValue: .string(StopTransactionMode.normal.rawValue), role: .operator, menu: .authorization, section: "General",
+            help: "Normal: unplugging or presenting the authorizing card again ends the transaction. Stop only by unplugging. Only by RFID/RemoteStop: unplugging does not end it. Normal + Mode D + RCD detected: also ends on vehicle state D or a residual current.",
+            seeAlso: "seeds/004 §5.1"),
+        // MARK: Authorization — RFID Settings (seeds/004 §5.3)
+        ParameterDefinition(
+            key: rfidTagLetterCase, label: "RFID Tag letter case",
+            type: .choice(RFIDLetterCase.allCases.map { Choice($0.rawValue, $0.label) }), defaultValue: .string(RFIDLetterCase.lower.rawValue),
+            role: .operator, menu: .authorization, section: "RFID Settings",
+            help: "How card UIDs are written everywhere (reader, whitelists, backend): e.g. 0a0e9b83, 0A0E9B83, 839b0e0a, 839B0E0A. Some backends require Upper Case.",
+            seeAlso: "seeds/004 §5.3, §1.3"),
+        ParameterDefinition(
+            key: enforceMasterRFID, label: "Enforce Master RFID", type: .bool, defaultValue: .bool(false), role: .operator,
+            menu: .authorization, section: "RFID Settings",
+            help: "A master card (see Master RFIDs) may stop any session.", seeAlso: "seeds/004 §5.3 screenshot"),
+        ParameterDefinition(
+            key: masterRFIDs, label: "Master RFIDs", type: .list(itemLength: 8...20, maxCount: 20), defaultValue: .list([]),
+            role: .operator, menu: .authorization, section: "RFID Settings",
+            help: "Card UIDs that may stop any session while Enforce Master RFID is On.", seeAlso: "seeds/004 §5.3"),
+        ParameterDefinition(
+            key: enforceSecureRFID, label: "Enforce using Secure RFID", type: .bool, defaultValue: .bool(false), role: .operator,
+            menu: .authorization, section: "RFID Settings",
+            help: "Only cards read with secure messaging (e.g. MIFARE DESFire) are accepted.", seeAlso: "seeds/004 §5.3 screenshot"),
+        // MARK: Authorization — RFID Whitelists (seeds/004 §5.4, §5.5)
+        ParameterDefinition(
+            key: enableLocalWhitelist, label: "Enable local whitelist", type: .bool, defaultValue: .bool(true), role: .operator,
+            menu: .authorization, section: "RFID Whitelists",
+            help: "Cards in the local whitelist (fixed local list) are always authorized, without asking the backend.",
+            seeAlso: "seeds/004 §5.5"),
+        ParameterDefinition(
+            key: localWhitelistMode, label: "Local whitelist used",
+            type: .choice(LocalWhitelistMode.allCases.map { Choice($0.rawValue, $0.label) }), defaultValue: .string(LocalWhitelistMode.always.rawValue),
+            role: .operator, menu: .authorization, section: "RFID Whitelists",
+            help: "Always (fixed local list), or only while the backend cannot be reached (Local whitelist (offline only)).",
+            seeAlso: "seeds/004 §5.5, seeds/002 §1.7"),
+        ParameterDefinition(
+            key: authorizationCacheEnabled, label: "Enable OCPP whitelist", type: .bool, defaultValue: .bool(true), role: .operator,
+            menu: .authorization, section: "RFID Whitelists",
+            help: "Keep the cards the backend accepted (authorization cache) to authorize faster and while offline. Switch off without a backend.",
+            seeAlso: "seeds/004 §5.4"),
+        ParameterDefinition(
+            key: ocppWhitelistExpiryMode, label: "OCPP whitelist expiry mode",
+            type: .choice(CacheExpiryMode.allCases.map { Choice($0.rawValue, $0.label) }), defaultValue: .string(CacheExpiryMode.endOfEpoch2038.rawValue),
+            role: .operator, menu: .authorization, section: "RFID Whitelists",
+            help: "End of epoch 2038: cache entries never expire by themselves. One year from now: they expire a year after their last change.",
+            seeAlso: "seeds/004 §5.4"),
+        ParameterDefinition(
+            key: localAuthListEnabled, label: "Enable OCPP local authorization list", type: .bool, defaultValue: .bool(true),
+            role: .operator, menu: .authorization, section: "RFID Whitelists",
+            help: "Use the list the backend sends (SendLocalList).", seeAlso: "OCPP 1.6 §3.5 LocalAuthListEnabled"),
+        ParameterDefinition(
+            key: localPreAuthorize, label: "Local Pre Authorize", type: .bool, defaultValue: .bool(true), role: .operator,
+            menu: .authorization, section: "RFID Whitelists",
+            help: "While online, start at once for cards the local list or cache accepts, without waiting for the backend.",
+            seeAlso: "seeds/004 §5.5 screenshot, OCPP 1.6 LocalPreAuthorize"),
+        ParameterDefinition(
+            key: localAuthorizeOffline, label: "Local Authorize Offline", type: .bool, defaultValue: .bool(true), role: .operator,
+            menu: .authorization, section: "RFID Whitelists",
+            help: "While offline, authorize cards the local list or cache accepts.",
+            seeAlso: "seeds/004 §5.5 screenshot, OCPP 1.6 LocalAuthorizeOffline"),
+        ParameterDefinition(
+            key: allowOfflineTxForUnknownId, label: "Allow offline transactions for unknown IDs", type: .bool, defaultValue: .bool(false),
+            role: .operator, menu: .authorization, section: "RFID Whitelists",
+            help: "While offline, accept cards no list knows.", seeAlso: "OCPP 1.6 AllowOfflineTxForUnknownId, seeds/002 §1.7"),
+        // MARK: Dashboard
+        ParameterDefinition(
+            key: uidDisclose, label: "UID disclose", type: .bool, defaultValue: .bool(false), role: .operator,
+            menu: .dashboard, section: "Charging history",
+            help: "Show card UIDs in full in the charging history and its exports. Off: they are masked except the last four characters.",
+            seeAlso: "seeds/004 §3 dashboard"),
         ParameterDefinition(
             key: hlcMode, label: "ISO 15118 high level communication (HLC) mode",
             type: .choice(HLCMode.allCases.map { Choice($0.rawValue, $0.label) }), defaultValue: .string(HLCMode.off.rawValue),
@@ -189,6 +309,9 @@ public struct StationSettings: Sendable, Equatable {
     public var lockActuatorOnlyIfAuthorized: Bool
     public var restartTransactionAfterPowerLoss: Bool
     public var hlcMode: HLCMode
+    public var authorization: AuthorizationSettings
+    public var sendAuthorizeForRemoteStart: Bool
+    public var uidDisclose: Bool
     /// Settings per connector, index 0 = connector 1.
     public var connectors: [ConnectorSettings]
 
@@ -204,6 +327,27 @@ public struct StationSettings: Sendable, Equatable {
         lockActuatorOnlyIfAuthorized = p.bool(K.lockActuatorOnlyIfAuthorized)
         restartTransactionAfterPowerLoss = p.bool(K.restartTransactionAfterPowerLoss)
         hlcMode = HLCMode(rawValue: p.string(K.hlcMode)) ?? .off
+        sendAuthorizeForRemoteStart = p.bool(K.sendAuthorizeForRemoteStart)
+        uidDisclose = p.bool(K.uidDisclose)
+        var a = AuthorizationSettings()
+        a.freeCharging = p.bool(K.freeCharging)
+        a.freeChargingMode = FreeChargingMode(rawValue: p.string(K.freeChargingMode)) ?? .noOCPP
+        a.freeChargingIdTag = p.string(K.freeChargingRfidTag)
+        a.ifInDoubt = IfInDoubtAllowCharging(rawValue: p.string(K.ifInDoubtAllowCharging)) ?? .off
+        a.stopMode = StopTransactionMode(rawValue: p.string(K.stopTransactionMode)) ?? .normal
+        a.letterCase = RFIDLetterCase(rawValue: p.string(K.rfidTagLetterCase)) ?? .lower
+        a.enforceMasterRFID = p.bool(K.enforceMasterRFID)
+        if case .list(let ids)? = p.value(K.masterRFIDs) { a.masterIdTags = ids }
+        a.enforceSecureRFID = p.bool(K.enforceSecureRFID)
+        a.localWhitelistEnabled = p.bool(K.enableLocalWhitelist)
+        a.localWhitelistMode = LocalWhitelistMode(rawValue: p.string(K.localWhitelistMode)) ?? .always
+        a.cacheEnabled = p.bool(K.authorizationCacheEnabled)
+        a.cacheExpiryMode = CacheExpiryMode(rawValue: p.string(K.ocppWhitelistExpiryMode)) ?? .endOfEpoch2038
+        a.localListEnabled = p.bool(K.localAuthListEnabled)
+        a.localPreAuthorize = p.bool(K.localPreAuthorize)
+        a.localAuthorizeOffline = p.bool(K.localAuthorizeOffline)
+        a.allowOfflineTxForUnknownId = p.bool(K.allowOfflineTxForUnknownId)
+        authorization = a
         connectors = (1...max(1, min(2, connectorCount))).map { n in
             ConnectorSettings(
                 hardwareMaxCurrentAmps: p.number("\(K.hardwareMaxCurrent).\(n)"),

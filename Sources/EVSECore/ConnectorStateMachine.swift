@@ -186,6 +186,8 @@ public struct ConnectorStateMachine: Sendable, Equatable {
                 if offeredAmps < PWM.minimumAmps { return .suspendedEVSE }
                 return hasRequestedEnergy ? .suspendedEV : .preparing
             }
+            // The transaction outlives the cable (Stop Transaction Mode "Only by RFID/RemoteStop").
+            if pilot == .a { return .suspendedEV }
             return .preparing
         }
         if !isOperative { return .unavailable }

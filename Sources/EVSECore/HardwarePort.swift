@@ -101,6 +101,16 @@ public enum DigitalInput: String, Sendable, Codable, CaseIterable, Equatable {
     case input2
 }
 
+/// One card read by the RFID reader.
+public struct RFIDRead: Sendable, Codable, Equatable {
+    /// The UID bytes as the reader delivers them.
+    public var uid: [UInt8]
+    /// Read with secure messaging (e.g. MIFARE DESFire), for "Enforce using Secure RFID".
+    public var secure: Bool
+
+    public init(uid: [UInt8], secure: Bool = false) { self.uid = uid; self.secure = secure }
+}
+
 /// Commands the controller sends to the hardware.
 public enum HardwareCommand: Sendable, Equatable {
     case setPilot(connector: Int, PilotSignal)
@@ -122,8 +132,8 @@ public protocol HardwarePort {
     var rfidReaderHealthy: Bool { get }
     /// Level of a digital input (`true` = energised).
     func input(_ input: DigitalInput) -> Bool
-    /// Removes and returns the RFID UIDs read since the last call, as raw bytes.
-    mutating func takeRFIDReads() -> [[UInt8]]
+    /// Removes and returns the cards read since the last call.
+    mutating func takeRFIDReads() -> [RFIDRead]
     /// Applies a command to the board.
     mutating func apply(_ command: HardwareCommand)
     /// State the board wants persisted with every meter sample so that meter registers and connected

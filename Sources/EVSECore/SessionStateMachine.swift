@@ -16,6 +16,8 @@ public enum AuthorizationMethod: String, Sendable, Codable, CaseIterable, Equata
     case digitalInput = "DigitalInput"
     /// The vehicle's MAC / EVCCID (Autocharge, seeds/000).
     case autocharge = "Autocharge"
+    /// Started on plug-in without identification ("If in doubt allow charging: ImmediatelyOnPlugIn").
+    case plugIn = "PlugIn"
 }
 
 /// Why a session ended. The raw values are the reason names of OCPP 1.6 StopTransaction so that the
@@ -36,14 +38,38 @@ public enum StopReason: String, Sendable, Codable, CaseIterable, Equatable {
     case unlockCommand = "UnlockCommand"
 }
 
+/// Where an authorization came from.
+public enum AuthorizationSource: String, Sendable, Codable, CaseIterable {
+    case localWhitelist
+    case localList
+    case cache
+    case backend
+    case freeCharging
+    /// AllowOfflineTxForUnknownId.
+    case offlineUnknown
+    /// "If in doubt allow charging": to be confirmed by the backend later.
+    case ifInDoubt
+    case masterRFID
+}
+
 /// A granted authorization, waiting for a vehicle or carried by a session.
 public struct Authorization: Sendable, Codable, Equatable {
+    /// The identifier the transaction carries (may be a fixed free charging tag).
     public var idTag: String
     public var method: AuthorizationMethod
     public var authorizedAt: Date
+    /// The identifier that was presented (card UID, MAC, INPUT_AUTH), if any.
+    public var presentedIdTag: String?
+    /// The group (OCPP parentIdTag) of the identifier.
+    public var parentIdTag: String?
+    public var source: AuthorizationSource?
+    /// The backend must still confirm the identifier ("If in doubt allow charging").
+    public var provisional: Bool
 
-    public init(idTag: String, method: AuthorizationMethod, authorizedAt: Date) {
-        self.idTag = idTag; self.method = method; self.authorizedAt = authorizedAt
+    public init(idTag: String, method: AuthorizationMethod, authorizedAt: Date, presentedIdTag: String? = nil,
+                parentIdTag: String? = nil, source: AuthorizationSource? = nil, provisional: Bool = false) {
+        self.idTag = idTag; self.method = method; self.authorizedAt = authorizedAt; self.presentedIdTag = presentedIdTag
+        self.parentIdTag = parentIdTag; self.source = source; self.provisional = provisional
     }
 }
 
@@ -56,10 +82,23 @@ public struct ChargingSession: Sendable, Codable, Equatable, Identifiable {
     public var startedAt: Date
     /// Meter register at start, in Wh.
     public var meterStartWh: Double
+    /// The identifier that was presented, if it differs from `idTag` or none was (free charging).
+    public var presentedIdTag: String?
+    public var parentIdTag: String?
+    public var source: AuthorizationSource?
+    public var provisional: Bool
 
-    public init(id: UUID, connector: Int, idTag: String, method: AuthorizationMethod, startedAt: Date, meterStartWh: Double) {
+    public init(id: UUID, connector: Int, idTag: String, method: AuthorizationMethod, startedAt: Date, meterStartWh: Double,
+                presentedIdTag: String? = nil, parentIdTag: String? = nil, source: AuthorizationSource? = nil, provisional: Bool = false) {
         self.id = id; self.connector = connector; self.idTag = idTag; self.method = method
-        self.startedAt = startedAt; self.meterStartWh = meterStartWh
+        self.startedAt = startedAt; self.meterStartWh = meterStartWh; self.presentedIdTag = presentedIdTag
+        self.parentIdTag = parentIdTag; self.source = source; self.provisional = provisional
+    }
+
+    /// The authorization the session was started with.
+    public var authorization: Authorization {
+        Authorization(idTag: idTag, method: method, authorizedAt: startedAt, presentedIdTag: presentedIdTag, parentIdTag: parentIdTag,
+                      source: source, provisional: provisional)
     }
 }
 
@@ -121,8 +160,9 @@ public struct SessionStateMachine: Sendable, Equatable {
 
     /// A vehicle connected: starts the session when an authorization is waiting.
     public mutating func vehicleConnected(now: Date, meterWh: Double, newID: UUID) -> [SessionAction] {
-        guard case .awaitingVehicle(let auth, _) = state else { return [] }
-        return start(Authorization(idTag: auth.idTag, method: auth.method, authorizedAt: now), meterWh: meterWh, id: newID)
+        guard case .awaitingVehicle(var auth, _) = state else { return [] }
+        auth.authorizedAt = now
+        return start(auth, meterWh: meterWh, id: newID)
     }
 
     /// Ends the running session for `reason`.
@@ -155,7 +195,8 @@ public struct SessionStateMachine: Sendable, Equatable {
 
     private mutating func start(_ auth: Authorization, meterWh: Double, id: UUID) -> [SessionAction] {
         let s = ChargingSession(id: id, connector: connector, idTag: auth.idTag, method: auth.method,
-                                startedAt: auth.authorizedAt, meterStartWh: meterWh)
+                                startedAt: auth.authorizedAt, meterStartWh: meterWh, presentedIdTag: auth.presentedIdTag,
+                                parentIdTag: auth.parentIdTag, source: auth.source, provisional: auth.provisional)
         state = .active(s)
         return [.start(s)]
     }

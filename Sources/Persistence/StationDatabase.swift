@@ -95,6 +95,38 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                 );
                 """)
         }
+        m.registerMigration("v2-authorization") { db in
+            try db.execute(sql: """
+                ALTER TABLE session ADD COLUMN presentedIdTag TEXT;
+                ALTER TABLE session ADD COLUMN parentIdTag TEXT;
+                ALTER TABLE session ADD COLUMN source TEXT;
+                ALTER TABLE session ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX session_started ON session(startedAt);
+                CREATE TABLE whitelist (
+                    position INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    connector INTEGER,
+                    groupId TEXT,
+                    expiry REAL,
+                    authorization TEXT NOT NULL
+                );
+                CREATE TABLE authList (
+                    idTag TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+                    status TEXT NOT NULL,
+                    expiry REAL,
+                    parentIdTag TEXT,
+                    updatedAt REAL NOT NULL
+                );
+                CREATE TABLE authCache (
+                    idTag TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+                    status TEXT NOT NULL,
+                    expiry REAL,
+                    parentIdTag TEXT,
+                    updatedAt REAL NOT NULL
+                );
+                """)
+        }
         return m
     }
 
@@ -171,8 +203,10 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
     public func sessionStarted(_ s: ChargingSession) throws {
         try writer.write { db in
             try db.execute(sql: """
-                INSERT INTO session(id, connector, idTag, method, startedAt, meterStartWh) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [s.id.uuidString, s.connector, s.idTag, s.method.rawValue, s.startedAt.timeIntervalSince1970, s.meterStartWh])
+                INSERT INTO session(id, connector, idTag, method, startedAt, meterStartWh, presentedIdTag, parentIdTag, source, provisional)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [s.id.uuidString, s.connector, s.idTag, s.method.rawValue, s.startedAt.timeIntervalSince1970, s.meterStartWh,
+                                 s.presentedIdTag, s.parentIdTag, s.source?.rawValue, s.provisional])
         }
     }
 
@@ -211,7 +245,10 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
     private static func sessionRecord(_ row: Row) -> SessionRecord? {
         guard let id = UUID(uuidString: row["id"]), let method = AuthorizationMethod(rawValue: row["method"]) else { return nil }
         let session = ChargingSession(id: id, connector: row["connector"], idTag: row["idTag"], method: method,
-                                      startedAt: date(row["startedAt"]), meterStartWh: row["meterStartWh"])
+                                      startedAt: date(row["startedAt"]), meterStartWh: row["meterStartWh"],
+                                      presentedIdTag: row["presentedIdTag"], parentIdTag: row["parentIdTag"],
+                                      source: (row["source"] as String?).flatMap(AuthorizationSource.init(rawValue:)),
+                                      provisional: row["provisional"] ?? false)
         return SessionRecord(session: session, stoppedAt: (row["stoppedAt"] as Double?).map(date), meterStopWh: row["meterStopWh"],
                              stopReason: (row["stopReason"] as String?).flatMap(StopReason.init(rawValue:)))
     }
@@ -252,6 +289,81 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
         try writer.write { db in
             try db.execute(sql: "INSERT INTO event(at, kind, connector, code, message) VALUES (?, ?, ?, ?, ?)",
                            arguments: [e.at.timeIntervalSince1970, e.kind.rawValue, e.connector, e.code, e.message])
+        }
+    }
+
+    public func sessionIdentified(_ id: UUID, idTag: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE session SET idTag = ?, presentedIdTag = ? WHERE id = ?", arguments: [idTag, idTag, id.uuidString])
+        }
+    }
+
+    /// Sessions that started in `[from, to)`, oldest first.
+    public func sessions(from: Date?, to: Date?) throws -> [SessionRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM session WHERE startedAt >= ? AND startedAt < ? ORDER BY startedAt, number",
+                             arguments: [from?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude,
+                                         to?.timeIntervalSince1970 ?? Double.greatestFiniteMagnitude]).compactMap(Self.sessionRecord)
+        }
+    }
+
+    // MARK: Authorization lists
+
+    private static func listed(_ row: Row) -> ListedIdentifier? {
+        guard let status = IdentifierStatus(rawValue: row["status"]) else { return nil }
+        return ListedIdentifier(idTag: row["idTag"], status: status, expiry: (row["expiry"] as Double?).map(date),
+                                parentIdTag: row["parentIdTag"], updatedAt: date(row["updatedAt"]))
+    }
+
+    public func loadAuthorizationLists() throws -> AuthorizationLists {
+        try writer.read { db in
+            let entries = try Row.fetchAll(db, sql: "SELECT * FROM whitelist ORDER BY position").compactMap { row -> WhitelistEntry? in
+                guard let kind = IdentifierKind(rawValue: row["kind"]), let auth = EntryAuthorization(rawValue: row["authorization"]) else { return nil }
+                return WhitelistEntry(id: row["id"], kind: kind, connector: row["connector"], groupID: row["groupId"],
+                                      expiry: (row["expiry"] as Double?).map(Self.date), authorization: auth)
+            }
+            let version = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'localListVersion'").flatMap { Int($0) } ?? 0
+            return AuthorizationLists(
+                whitelist: LocalWhitelist(entries: entries),
+                localList: try Row.fetchAll(db, sql: "SELECT * FROM authList ORDER BY idTag").compactMap(Self.listed),
+                localListVersion: version,
+                cache: try Row.fetchAll(db, sql: "SELECT * FROM authCache ORDER BY updatedAt").compactMap(Self.listed))
+        }
+    }
+
+    public func saveWhitelist(_ entries: [WhitelistEntry]) throws {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM whitelist")
+            for (i, e) in entries.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO whitelist(position, id, kind, connector, groupId, expiry, authorization) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [i, e.id, e.kind.rawValue, e.connector, e.groupID, e.expiry?.timeIntervalSince1970, e.authorization.rawValue])
+            }
+        }
+    }
+
+    private static func upsert(_ db: Database, table: String, _ e: ListedIdentifier) throws {
+        try db.execute(sql: """
+            INSERT INTO \(table)(idTag, status, expiry, parentIdTag, updatedAt) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(idTag) DO UPDATE SET idTag = excluded.idTag, status = excluded.status, expiry = excluded.expiry, parentIdTag = excluded.parentIdTag,
+                updatedAt = excluded.updatedAt
+            """, arguments: [e.idTag, e.status.rawValue, e.expiry?.timeIntervalSince1970, e.parentIdTag, e.updatedAt.timeIntervalSince1970])
+    }
+
+    public func saveCacheEntry(_ entry: ListedIdentifier) throws {
+        try writer.write { db in try Self.upsert(db, table: "authCache", entry) }
+    }
+
+    public func clearCache() throws {
+        try writer.write { db in try db.execute(sql: "DELETE FROM authCache") }
+    }
+
+    public func saveLocalList(version: Int, entries: [ListedIdentifier]) throws {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM authList")
+            for e in entries { try Self.upsert(db, table: "authList", e) }
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('localListVersion', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [String(version)])
         }
     }
 

@@ -53,7 +53,7 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
     public private(set) var inputs: [DigitalInput: Bool] = [:]
     public private(set) var rfidFault = false
     public private(set) var now: Date
-    var rfidQueue: [[UInt8]] = []
+    var rfidQueue: [RFIDRead] = []
 
     /// The largest step physics takes at once; longer advances are split.
     public static let maximumStep: TimeInterval = 1
@@ -115,7 +115,7 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
 
     public func input(_ input: DigitalInput) -> Bool { inputs[input] ?? false }
 
-    public mutating func takeRFIDReads() -> [[UInt8]] {
+    public mutating func takeRFIDReads() -> [RFIDRead] {
         defer { rfidQueue.removeAll() }
         return rfidQueue
     }
@@ -205,8 +205,9 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
         connectors[n - 1].ev?.spec.targetStateOfChargePercent = targetStateOfChargePercent
     }
 
-    /// Holds a card with the given UID (hex, 4, 7 or 10 bytes) to the reader.
-    public mutating func presentRFID(_ hex: String) throws(SimulatorError) {
+    /// Holds a card with the given UID (hex, 4, 7 or 10 bytes) to the reader; `secure` for a card read with
+    /// secure messaging.
+    public mutating func presentRFID(_ hex: String, secure: Bool = false) throws(SimulatorError) {
         let clean = String(hex.filter { $0 != ":" })
         guard clean.count % 2 == 0, [8, 14, 20].contains(clean.count), clean.allSatisfy(\.isHexDigit) else {
             throw .invalid("RFID UID must be 4, 7 or 10 bytes in hexadecimal, e.g. 04567DAA5F3580 (got '\(hex)')")
@@ -219,7 +220,12 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
             bytes.append(UInt8(clean[index..<next], radix: 16) ?? 0)
             index = next
         }
-        rfidQueue.append(bytes)
+        rfidQueue.append(RFIDRead(uid: bytes, secure: secure))
+    }
+
+    /// Delivers raw bytes as a reader read, as a misbehaving reader would (empty, too long, …).
+    public mutating func injectRawRFIDRead(_ bytes: [UInt8]) {
+        rfidQueue.append(RFIDRead(uid: bytes))
     }
 
     /// Injects (`active`) or clears a fault. Station faults ignore the connector.

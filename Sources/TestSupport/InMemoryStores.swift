@@ -36,6 +36,7 @@ public final class InMemoryStationStore: StationStore {
         public var samples: [MeterSample] = []
         public var events: [EventLogEntry] = []
         public var hardwareState: Data?
+        public var lists = AuthorizationLists()
         public var failWrites = false
     }
 
@@ -86,6 +87,42 @@ public final class InMemoryStationStore: StationStore {
 
     public func append(_ entry: EventLogEntry) throws {
         state.withLock { $0.events.append(entry) }
+    }
+
+    public func sessionIdentified(_ id: UUID, idTag: String) throws {
+        try write { s in
+            s.sessions[id]?.session.idTag = idTag
+            s.sessions[id]?.session.presentedIdTag = idTag
+        }
+    }
+
+    public func loadAuthorizationLists() throws -> AuthorizationLists { state.withLock { $0.lists } }
+
+    public func saveWhitelist(_ entries: [WhitelistEntry]) throws {
+        try write { $0.lists.whitelist = LocalWhitelist(entries: entries) }
+    }
+
+    public func saveCacheEntry(_ entry: ListedIdentifier) throws {
+        try write { s in
+            s.lists.cache.removeAll { sameIdentifier($0.idTag, entry.idTag) }
+            s.lists.cache.append(entry)
+        }
+    }
+
+    public func clearCache() throws { try write { $0.lists.cache = [] } }
+
+    public func saveLocalList(version: Int, entries: [ListedIdentifier]) throws {
+        try write { s in
+            s.lists.localList = entries
+            s.lists.localListVersion = version
+        }
+    }
+
+    private func write(_ body: (inout State) -> Void) throws {
+        try state.withLock { s in
+            if s.failWrites { throw WriteFailed() }
+            body(&s)
+        }
     }
 
     /// Sessions in start order.

@@ -19,7 +19,16 @@ struct Rig {
         return StationSettings(p)
     }
 
-    init(connectors: Int = 2, store: InMemoryStationStore = InMemoryStationStore(), board: SimulatedBoard? = nil,
+    /// Cards the tests use, in the local whitelist of a new store.
+    static let cards = ["04567DAA5F3580", "AAAAAAAA", "BBBBBBBB", "0A0E9B83"]
+
+    static func storeWithCards() -> InMemoryStationStore {
+        let store = InMemoryStationStore()
+        try? store.saveWhitelist(cards.map { WhitelistEntry(id: $0, kind: .rfid) })
+        return store
+    }
+
+    init(connectors: Int = 2, store: InMemoryStationStore = Rig.storeWithCards(), board: SimulatedBoard? = nil,
          clean: Bool = false, _ change: (inout ParameterSet) -> Void = { _ in }) {
         self.store = store
         let s = Self.settings(connectors: connectors, change)
@@ -67,7 +76,7 @@ struct StationControllerTests {
         rig.run(0.1)
         #expect(rig.connector(1).lockDetected)
         try rig.card()
-        #expect(rig.controller.snapshot(now: rig.clock.now).connectors[0].session?.idTag == "04567DAA5F3580")
+        #expect(rig.controller.snapshot(now: rig.clock.now).connectors[0].session?.idTag == "04567daa5f3580")
         rig.run(3)
         #expect(rig.status(1) == .charging)
         #expect(rig.connector(1).meter.totalPowerW == 11_040)
@@ -95,7 +104,7 @@ struct StationControllerTests {
         var rig = Rig { $0.set("VehicleConnectionTimeout", .integer(45)) }
         try rig.card()
         #expect(rig.status(1) == .preparing)
-        #expect(rig.connector(1).awaitingVehicle?.idTag == "04567DAA5F3580")
+        #expect(rig.connector(1).awaitingVehicle?.idTag == "04567daa5f3580")
         rig.run(44)
         #expect(rig.status(1) == .preparing)
         rig.run(1.2)
@@ -114,7 +123,7 @@ struct StationControllerTests {
         #expect(rig.status(1) == .preparing)
         try rig.plug(2)
         #expect(rig.status(1) == .available)
-        #expect(rig.connector(2).session?.idTag == "04567DAA5F3580")
+        #expect(rig.connector(2).session?.idTag == "04567daa5f3580")
         rig.run(3)
         #expect(rig.status(2) == .charging)
     }

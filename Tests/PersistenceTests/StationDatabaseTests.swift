@@ -19,17 +19,55 @@ struct StationDatabaseTests {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let db = try StationDatabase(directory: dir)
-        #expect(try db.appliedMigrations() == ["v1"])
+        #expect(try db.appliedMigrations() == ["v1", "v2-authorization"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         let tables = try db.writer.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
-        for t in ["event", "hardwareState", "meta", "meterSample", "parameter", "parameterAudit", "session"] {
+        for t in ["event", "hardwareState", "meta", "meterSample", "parameter", "parameterAudit", "session", "whitelist", "authList", "authCache"] {
             #expect(tables.contains(t))
         }
         try db.setMeta("cleanShutdown", "1")
         let again = try StationDatabase(directory: dir)
-        #expect(try again.appliedMigrations() == ["v1"])
+        #expect(try again.appliedMigrations() == ["v1", "v2-authorization"])
         #expect(try again.meta("cleanShutdown") == "1")
+    }
+
+    @Test("a database of the previous version upgrades and keeps its history (firmware update)")
+    func upgrade() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: dir + "/" + StationDatabase.fileName)
+        try StationDatabase.migrator.migrate(pool, upTo: "v1")
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO session(id, connector, idTag, method, startedAt, meterStartWh, stoppedAt, meterStopWh, stopReason)
+                VALUES ('\(UUID().uuidString)', 1, '04567DAA5F3580', 'RFID', 1800000000, 100, 1800003600, 11140, 'Local')
+                """)
+        }
+        try pool.close()
+        let db = try StationDatabase(directory: dir)
+        #expect(try db.appliedMigrations() == ["v1", "v2-authorization"])
+        let r = try #require(try db.sessions().first)
+        #expect(r.session.idTag == "04567DAA5F3580" && r.energyWh == 11_040 && r.stopReason == .local && r.session.source == nil)
+    }
+
+    @Test("whitelist, local list and cache are stored")
+    func lists() throws {
+        let db = try StationDatabase()
+        let entries = [WhitelistEntry(id: "0A0E9B83", kind: .rfid, connector: 2, groupID: "FLEET", expiry: t0, authorization: .blocked),
+                       WhitelistEntry(id: "INPUT_AUTH", kind: .input)]
+        try db.saveWhitelist(entries)
+        try db.saveLocalList(version: 7, entries: [ListedIdentifier(idTag: "AA", status: .accepted, updatedAt: t0)])
+        try db.saveCacheEntry(ListedIdentifier(idTag: "bb", status: .accepted, updatedAt: t0))
+        try db.saveCacheEntry(ListedIdentifier(idTag: "BB", status: .blocked, parentIdTag: "P", updatedAt: t0))
+        var lists = try db.loadAuthorizationLists()
+        #expect(lists.whitelist.entries == entries)
+        #expect(lists.localListVersion == 7 && lists.localList.map(\.idTag) == ["AA"])
+        #expect(lists.cache == [ListedIdentifier(idTag: "BB", status: .blocked, parentIdTag: "P", updatedAt: t0)], "idTags are case-insensitive")
+        try db.clearCache()
+        lists = try db.loadAuthorizationLists()
+        #expect(lists.cache.isEmpty)
     }
 
     @Test("parameters and their audit trail survive reopening")

@@ -122,7 +122,7 @@ struct SimulatedBoardTests {
         var b = SimulatedBoard(connectorCount: 1, now: t0)
         if let bytes {
             #expect(throws: Never.self) { try b.presentRFID(uid) }
-            #expect(b.takeRFIDReads() == [bytes])
+            #expect(b.takeRFIDReads() == [RFIDRead(uid: bytes)])
             #expect(b.takeRFIDReads() == [])
         } else {
             #expect(throws: SimulatorError.self) { try b.presentRFID(uid) }

@@ -153,20 +153,6 @@ public struct AuthorizationLists: Sendable, Equatable {
     }
 }
 
-/// Where an authorization came from.
-public enum AuthorizationSource: String, Sendable, Codable, CaseIterable {
-    case localWhitelist
-    case localList
-    case cache
-    case backend
-    case freeCharging
-    /// AllowOfflineTxForUnknownId.
-    case offlineUnknown
-    /// "If in doubt allow charging": to be confirmed by the backend later.
-    case ifInDoubt
-    case masterRFID
-}
-
 /// An accepted authorization.
 public struct AuthorizationGrant: Sendable, Codable, Equatable {
     /// The identifier the transaction carries (may be the fixed free charging tag).

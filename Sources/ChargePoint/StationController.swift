@@ -600,7 +600,9 @@ public struct StationController<Hardware: HardwarePort> {
                     lockDetected: r.lockDetected, currentLimit: c.limit, meter: r.meter, residualCurrent: r.residualCurrent,
                     evccid: r.evccid, awaitingVehicle: auth,
                     session: c.session.activeSession.map { s in
-                        ActiveSessionView(id: s.id, idTag: s.idTag, method: s.method, startedAt: s.startedAt,
+                        ActiveSessionView(id: s.id, idTag: s.idTag, method: s.method, source: s.source,
+                                          presentedIdTag: s.presentedIdTag == s.idTag ? nil : s.presentedIdTag,
+                                          provisional: s.provisional, startedAt: s.startedAt,
                                           meterStartWh: s.meterStartWh, energyWh: max(0, r.meter.energyWh - s.meterStartWh),
                                           durationSeconds: max(0, now.timeIntervalSince(s.startedAt)))
                     })

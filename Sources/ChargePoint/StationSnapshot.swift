@@ -64,6 +64,12 @@ public struct ActiveSessionView: Sendable, Codable, Equatable {
     public var id: UUID
     public var idTag: String
     public var method: AuthorizationMethod
+    /// Where the authorization came from (local whitelist, cache, backend, free charging, …).
+    public var source: AuthorizationSource?
+    /// The presented identifier when it differs from `idTag` (fixed free charging tag).
+    public var presentedIdTag: String?
+    /// The backend must still confirm the identifier.
+    public var provisional: Bool
     public var startedAt: Date
     public var meterStartWh: Double
     public var energyWh: Double

@@ -57,7 +57,9 @@ public actor StationRuntime: StationService, SimulatorControl {
 
     public func status() -> StationSnapshot { controller.snapshot(now: clock.now()) }
 
-    public func sessions(limit: Int) throws -> [SessionRecord] { try database.sessions(limit: limit) }
+    public func sessions(limit: Int) throws -> [HistoryRow] {
+        try database.sessions(limit: limit).map { HistoryRow($0, disclose: controller.settings.uidDisclose) }
+    }
 
     public func events(limit: Int) throws -> [EventLogEntry] { try database.events(limit: limit) }
 
@@ -91,6 +93,88 @@ public actor StationRuntime: StationService, SimulatorControl {
             s.connectors[i].phasesConnected = startSettings.connectors[i].phasesConnected
         }
         return s
+    }
+
+    // MARK: AuthorizationService
+
+    private var authorizationSettings: AuthorizationSettings { controller.authorization.settings }
+
+    public func whitelist(search: String) -> WhitelistView {
+        WhitelistView(enabled: authorizationSettings.localWhitelistEnabled, mode: authorizationSettings.localWhitelistMode,
+                      list: controller.authorization.lists.whitelist, search: search)
+    }
+
+    public func whitelistAdd(_ input: WhitelistEntryInput) throws -> WhitelistEntryView {
+        let entry = try input.entry()
+        try controller.changeWhitelist(now: clock.now(), "\(entry.displayID) added to the local whitelist") { try $0.add(entry) }
+        return WhitelistEntryView(entry)
+    }
+
+    public func whitelistUpdate(_ id: String, _ input: WhitelistEntryInput) throws -> WhitelistEntryView {
+        let entry = try input.entry()
+        try controller.changeWhitelist(now: clock.now(), "\(entry.displayID) changed in the local whitelist") { try $0.update(entry) }
+        return WhitelistEntryView(entry)
+    }
+
+    public func whitelistRemove(_ id: String) throws -> WhitelistEntryView {
+        let removed = try controller.changeWhitelist(now: clock.now(), "\(id) deleted from the local whitelist") { try $0.remove(id) }
+        return WhitelistEntryView(removed)
+    }
+
+    public func whitelistRemoveAll() throws -> Int {
+        try controller.changeWhitelist(now: clock.now(), "local whitelist deleted") { list in
+            let n = list.entries.count
+            list.removeAll()
+            return n
+        }
+    }
+
+    public func whitelistRestore(_ id: String) throws -> WhitelistEntryView {
+        try controller.changeWhitelist(now: clock.now(), "\(id) restored in the local whitelist") { list in
+            try list.restore(id)
+            guard let e = list.entries.last else { throw WhitelistError.notFound(id) }
+            return WhitelistEntryView(e)
+        }
+    }
+
+    public func whitelistImport(_ csv: String, mode: WhitelistImportMode) throws -> WhitelistImportReport {
+        try controller.changeWhitelist(now: clock.now(), "local whitelist imported (\(mode.rawValue))") { list in
+            try WhitelistCSV.importCSV(csv, into: &list, mode: mode)
+        }
+    }
+
+    public func whitelistExport(format: WhitelistCSVFormat) -> String {
+        WhitelistCSV.export(controller.authorization.lists.whitelist.entries, format: format)
+    }
+
+    public func learning() -> LearningView {
+        LearningView(active: controller.learningUntil != nil, until: controller.learningUntil, learned: controller.learned)
+    }
+
+    public func setLearning(_ active: Bool) -> LearningView {
+        controller.setLearning(active, now: clock.now())
+        return learning()
+    }
+
+    public func authorizationLists() -> AuthorizationListsView {
+        let l = controller.authorization.lists
+        return AuthorizationListsView(localListEnabled: authorizationSettings.localListEnabled, localListVersion: l.localListVersion,
+                                      localList: l.localList, cacheEnabled: authorizationSettings.cacheEnabled,
+                                      cacheExpiryMode: authorizationSettings.cacheExpiryMode, cache: l.cache)
+    }
+
+    public func clearAuthorizationCache() throws {
+        try controller.clearAuthorizationCache(now: clock.now())
+    }
+
+    // MARK: HistoryService
+
+    public func history(from: Date?, to: Date?) throws -> [HistoryRow] {
+        try database.sessions(from: from, to: to).map { HistoryRow($0, disclose: controller.settings.uidDisclose) }
+    }
+
+    public func historySummary() throws -> HistorySummary {
+        ChargingHistory.summary(try database.sessions(from: nil, to: nil), now: clock.now())
     }
 
     // MARK: SimulatorControl
@@ -138,8 +222,8 @@ public actor StationRuntime: StationService, SimulatorControl {
                 try controller.hardware.plug(r.connector, spec)
             case .unplug(let n, let force):
                 try controller.hardware.unplug(n, force: force)
-            case .rfid(let uid):
-                try controller.hardware.presentRFID(uid)
+            case .rfid(let uid, let secure):
+                try controller.hardware.presentRFID(uid, secure: secure)
             case .fault(let name, let n, let active):
                 guard let fault = SimulatedFault(rawValue: name) else {
                     throw SimulatorCommandError(.invalid, "unknown fault '\(name)'; allowed: " + SimulatedFault.allCases.map(\.rawValue).joined(separator: ", "))

@@ -37,7 +37,7 @@ public enum StationAPI {
         }
         router.get("api/sessions") { request, _ in
             guard let limit = limit(request) else { return badLimit() }
-            return try await attempt { json(try await station.sessions(limit: limit).map(SessionView.init)) }
+            return try await attempt { json(try await station.sessions(limit: limit)) }
         }
         router.get("api/config") { _, _ in json(await station.parameters()) }
         router.get("api/config-audit") { request, _ in
@@ -65,6 +65,7 @@ public enum StationAPI {
                 json(try await station.setParameter(key, body.value, role: role, changedBy: body.changedBy ?? "api:\(role.rawValue)"))
             }
         }
+        addAuthorizationRoutes(router, station)
         if let simulator {
             addSimulatorRoutes(router, simulator)
         }
@@ -91,7 +92,7 @@ public enum StationAPI {
         }
         command("plug", PlugRequest.self) { .plug($0) }
         command("unplug", UnplugBody.self) { .unplug(connector: $0.connector, force: $0.force ?? false) }
-        command("rfid", RFIDBody.self) { .rfid(uid: $0.uid) }
+        command("rfid", RFIDBody.self) { .rfid(uid: $0.uid, secure: $0.secure ?? false) }
         command("fault", FaultBody.self) { .fault(fault: $0.fault, connector: $0.connector, active: $0.active ?? true) }
         command("input", InputBody.self) { .input(name: $0.input, on: $0.on) }
         command("target", TargetBody.self) { .target(connector: $0.connector, stateOfChargePercent: $0.stateOfChargePercent) }
@@ -105,32 +106,12 @@ public enum StationAPI {
         var changedBy: String?
     }
     struct UnplugBody: Decodable, Sendable { var connector: Int; var force: Bool? }
-    struct RFIDBody: Decodable, Sendable { var uid: String }
+    struct RFIDBody: Decodable, Sendable { var uid: String; var secure: Bool? }
     struct FaultBody: Decodable, Sendable { var fault: String; var connector: Int?; var active: Bool? }
     struct InputBody: Decodable, Sendable { var input: String; var on: Bool }
     struct TargetBody: Decodable, Sendable { var connector: Int; var stateOfChargePercent: Double }
 
     struct ErrorsView: Encodable { var active: [ActiveErrorView]; var catalogue: [ErrorDefinition] }
-
-    /// A session as the API lists it.
-    struct SessionView: Encodable {
-        var id: UUID
-        var connector: Int
-        var idTag: String
-        var method: AuthorizationMethod
-        var startedAt: Date
-        var meterStartWh: Double
-        var stoppedAt: Date?
-        var meterStopWh: Double?
-        var energyWh: Double?
-        var stopReason: StopReason?
-
-        init(_ r: SessionRecord) {
-            id = r.session.id; connector = r.session.connector; idTag = r.session.idTag; method = r.session.method
-            startedAt = r.session.startedAt; meterStartWh = r.session.meterStartWh; stoppedAt = r.stoppedAt
-            meterStopWh = r.meterStopWh; energyWh = r.energyWh; stopReason = r.stopReason
-        }
-    }
 
     /// Answers unknown routes, wrong methods and any other error with a JSON body like every other error.
     struct JSONErrorMiddleware: RouterMiddleware {
@@ -195,6 +176,16 @@ public enum StationAPI {
     static func attempt(_ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
+        } catch let e as WhitelistError {
+            switch e {
+            case .invalidID(let value, let reason):
+                return json(ErrorBody(error: e.description, field: "id", given: value, allowed: reason), status: .badRequest)
+            case .importRejected(let lines):
+                struct ImportError: Encodable { var error: String; var lines: [CSVLineError] }
+                return json(ImportError(error: "import rejected, nothing was changed: \(lines.count) bad line(s)", lines: lines), status: .badRequest)
+            case .notFound: return error(.notFound, e.description)
+            case .duplicate, .full: return error(.conflict, e.description)
+            }
         } catch let e as ParameterError {
             let status: HTTPResponse.Status = switch e.kind {
             case .unknownKey: .notFound

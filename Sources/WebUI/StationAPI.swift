@@ -3,9 +3,10 @@ import ChargePoint
 import EVSECore
 
 /// What the HTTP layer needs from the running station. The App target implements it.
-public protocol StationService: Sendable {
+public protocol StationService: AuthorizationService, HistoryService {
     func status() async -> StationSnapshot
-    func sessions(limit: Int) async throws -> [SessionRecord]
+    /// The newest sessions first, as history rows.
+    func sessions(limit: Int) async throws -> [HistoryRow]
     func events(limit: Int) async throws -> [EventLogEntry]
     func parameters() async -> [ParameterView]
     func parameter(_ key: String) async throws -> ParameterView
@@ -20,7 +21,8 @@ public enum SimulatorCommand: Sendable, Equatable {
     /// override single properties.
     case plug(PlugRequest)
     case unplug(connector: Int, force: Bool)
-    case rfid(uid: String)
+    /// Hold a card to the reader; `secure` for a card read with secure messaging.
+    case rfid(uid: String, secure: Bool)
     case fault(fault: String, connector: Int?, active: Bool)
     case input(name: String, on: Bool)
     /// Change the state of charge at which the vehicle on `connector` stops charging.

@@ -12,7 +12,7 @@ struct ChargeKitCommand: AsyncParsableCommand {
         commandName: "chargekit",
         abstract: "ChargeKit — open EV charge point controller.",
         version: ChargeKitVersion.current,
-        subcommands: [StationCommand.self, ConfigCommand.self, SimCommand.self])
+        subcommands: [StationCommand.self, ConfigCommand.self, WhitelistCommand.self, HistoryCommand.self, SimCommand.self])
 }
 
 /// Prints a message to standard error and exits with status 1 (request refused) or 2 (station unreachable).
@@ -98,7 +98,7 @@ struct ConfigCommand: ParsableCommand {
     }
 
     static func handle<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as ConfigClient.Failure {
+        do { return try body() } catch let e as StationClient.Failure {
             if case .unreachable = e { throw fail(e.description, code: 2) }
             throw fail(e.description)
         } catch {
@@ -113,7 +113,7 @@ struct ConfigCommand: ParsableCommand {
         var menu: String?
 
         func run() throws {
-            var views = try handle { try ConfigClient(dataDirectory: common.dataDir).list() }
+            var views = try handle { try StationClient(dataDirectory: common.dataDir).list() }
             if let menu {
                 guard Menu.allCases.contains(where: { $0.rawValue.lowercased() == menu.lowercased() }) else {
                     throw fail("unknown menu '\(menu)'; menus: " + Menu.allCases.map(\.rawValue).joined(separator: ", "))
@@ -137,7 +137,7 @@ struct ConfigCommand: ParsableCommand {
         var key: String
 
         func run() throws {
-            let v = try handle { try ConfigClient(dataDirectory: common.dataDir).get(key) }
+            let v = try handle { try StationClient(dataDirectory: common.dataDir).get(key) }
             if common.json { printJSON(v); return }
             print("""
                 \(v.key) = \(v.value)\(v.unit.map { " \($0)" } ?? "")
@@ -164,7 +164,7 @@ struct ConfigCommand: ParsableCommand {
         }
 
         func run() throws {
-            let v = try handle { try ConfigClient(dataDirectory: common.dataDir).set(key, text: value, role: Role(rawValue: role) ?? .installer) }
+            let v = try handle { try StationClient(dataDirectory: common.dataDir).set(key, text: value, role: Role(rawValue: role) ?? .installer) }
             if common.json { printJSON(v); return }
             print("\(v.key) = \(v.value)\(v.unit.map { " \($0)" } ?? "")\(v.restartRequired ? " (takes effect after restart)" : "")")
         }

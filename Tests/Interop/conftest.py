@@ -42,8 +42,12 @@ def wait_for(predicate, timeout=30.0, interval=0.05, what="condition"):
 class Station:
     """A running `chargekit station --simulate` on a private data directory and a free port."""
 
-    def __init__(self, data_dir: Path, connectors=2, time_scale=10.0, extra=()):
+    #: Cards the tests present; put into the local whitelist before the first start.
+    CARDS = ("04567DAA5F3580", "0A0E9B83")
+
+    def __init__(self, data_dir: Path, connectors=2, time_scale=10.0, extra=(), cards=CARDS):
         self.data_dir = data_dir
+        self.cards = list(cards)
         self.connectors = connectors
         self.time_scale = time_scale
         self.extra = list(extra)
@@ -51,6 +55,10 @@ class Station:
         self.base = None
 
     def start(self):
+        for card in self.cards:
+            r = cli("whitelist", "add", card, data_dir=self.data_dir)
+            assert r.returncode == 0 or "already" in r.stderr, r.stderr
+        self.cards = []
         runtime = self.data_dir / "station.json"
         if runtime.exists():
             runtime.unlink()

@@ -32,7 +32,7 @@ def test_charging_session_driven_by_the_cli(station):
     station.wait_status(1, "Preparing")
     assert station.sim("rfid", "04567DAA5F3580").returncode == 0
     c = station.wait_status(1, "Charging")
-    assert c["session"]["idTag"] == "04567DAA5F3580"
+    assert c["session"]["idTag"] == "04567daa5f3580"  # RFID Tag letter case: Lower Case (default)
     assert c["pilotSignal"]["kind"] == "pwm" and c["pilotSignal"]["signaledCurrentAmps"] == 32
     assert c["relays"] == "threePhase"
     wait_for(lambda: station.connector(1)["meter"]["currentA"]["l1"] == 16, what="EV drawing 16 A")

@@ -199,3 +199,58 @@ public struct LocalWhitelist: Sendable, Equatable {
         entries.first { sameIdentifier($0.id, idTag) && $0.connector != nil && $0.connector != connector }?.connector
     }
 }
+
+/// A whitelist entry as the API, forms and the CLI give it.
+public struct WhitelistEntryInput: Sendable, Codable, Equatable {
+    /// Identifier with optional postfix, `INPUT_AUTH` or a MAC address.
+    public var id: String
+    public var groupID: String?
+    /// `YYYY-MM-DDTHH:MM:SS` (UTC).
+    public var expiry: String?
+    /// `accepted` (default) or `blocked`.
+    public var authorization: String?
+
+    public init(id: String, groupID: String? = nil, expiry: String? = nil, authorization: String? = nil) {
+        self.id = id; self.groupID = groupID; self.expiry = expiry; self.authorization = authorization
+    }
+
+    /// Validates every field; the error names the field, the value and the rule.
+    public func entry() throws(WhitelistError) -> WhitelistEntry {
+        let (id, kind, connector) = try WhitelistEntry.parseIdentifier(self.id)
+        var group: String?
+        if let g = groupID?.trimmedWhitespace, !g.isEmpty {
+            guard g.count <= 20 else { throw .invalidID(g, "groupID has at most 20 characters") }
+            group = g
+        }
+        var expiryDate: Date?
+        if let x = expiry?.trimmedWhitespace, !x.isEmpty {
+            guard let d = CivilTime.parse(x) else { throw .invalidID(x, "expiry must look like 2020-01-01T12:00:00") }
+            expiryDate = d
+        }
+        var auth = EntryAuthorization.accepted
+        if let a = authorization?.trimmedWhitespace, !a.isEmpty {
+            guard let parsed = EntryAuthorization(rawValue: a.lowercased()) else {
+                throw .invalidID(a, "authorization must be accepted or blocked")
+            }
+            auth = parsed
+        }
+        return WhitelistEntry(id: id, kind: kind, connector: connector, groupID: group, expiry: expiryDate, authorization: auth)
+    }
+}
+
+/// A whitelist entry as the API shows it.
+public struct WhitelistEntryView: Sendable, Codable, Equatable {
+    /// Identifier with its connector postfix.
+    public var id: String
+    public var kind: IdentifierKind
+    public var connector: Int?
+    public var groupID: String?
+    /// `YYYY-MM-DDTHH:MM:SS` (UTC).
+    public var expiry: String?
+    public var authorization: EntryAuthorization
+
+    public init(_ e: WhitelistEntry) {
+        id = e.displayID; kind = e.kind; connector = e.connector; groupID = e.groupID
+        expiry = e.expiry.map(CivilTime.format); authorization = e.authorization
+    }
+}

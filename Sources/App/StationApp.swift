@@ -103,7 +103,8 @@ public enum StationApp {
                     ChargeKit station \(settings.chargeBoxIdentity) is running: \(settings.connectorCount) connector(s), simulated\(options.timeScale == 1 ? "" : ", time ×\(options.timeScale)").
                       Status API  \(base)/api/status   (all endpoints: docs/api.md)
                       Data        \(dir.path)
-                      Drive it    chargekit sim plug 1 --ev 3p-16a --data-dir \(dir.path)
+                      Drive it    chargekit whitelist add 04567DAA5F3580 --data-dir \(dir.path)
+                                  chargekit sim plug 1 --ev 3p-16a --data-dir \(dir.path)
                                   chargekit sim rfid 04567DAA5F3580 --data-dir \(dir.path)
                                   chargekit sim status --data-dir \(dir.path)
                       Stop        Ctrl-C (everything is persisted first)

@@ -123,7 +123,8 @@ struct SimCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "rfid", abstract: "Hold an RFID card to the reader.")
         @OptionGroup var common: Common
         @Argument(help: "Card UID in hexadecimal (4, 7 or 10 bytes), e.g. 04567DAA5F3580.") var uid: String
-        func run() throws { try common.send("POST", "/api/sim/rfid", ["uid": uid]) }
+        @Flag(help: "The card is read with secure messaging (for 'Enforce using Secure RFID').") var secure = false
+        func run() throws { try common.send("POST", "/api/sim/rfid", ["uid": uid, "secure": secure]) }
     }
 
     struct Fault: ParsableCommand {

@@ -1,0 +1,104 @@
+import NIOCore
+
+/// A Modbus TCP application data unit: MBAP header and PDU.
+///
+/// - SeeAlso: Modbus Messaging on TCP/IP Implementation Guide V1.0b §3.1.3 (MBAP header: transaction id,
+///   protocol id 0, length = unit id + PDU, unit id).
+public struct ModbusTCPFrame: Sendable, Equatable {
+    public var transactionID: UInt16
+    public var unitID: UInt8
+    public var pdu: ByteBuffer
+
+    public init(transactionID: UInt16, unitID: UInt8, pdu: ByteBuffer) {
+        self.transactionID = transactionID; self.unitID = unitID; self.pdu = pdu
+    }
+
+    /// Parses one frame from the front of `buffer`: nil when more bytes are needed; throws for bytes that
+    /// can never become a valid frame (the connection should then be closed).
+    public static func parse(_ buffer: inout ByteBuffer) throws(ModbusError) -> ModbusTCPFrame? {
+        guard buffer.readableBytes >= 7,
+              let tid = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self),
+              let protocolID = buffer.getInteger(at: buffer.readerIndex + 2, as: UInt16.self),
+              let length = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt16.self),
+              let unit = buffer.getInteger(at: buffer.readerIndex + 6, as: UInt8.self) else { return nil }
+        guard protocolID == 0 else { throw .malformed("protocol identifier \(protocolID), expected 0") }
+        guard length >= 2, Int(length) <= ModbusLimits.maxPDUBytes + 1 else { throw .malformed("MBAP length \(length) outside 2…254") }
+        guard buffer.readableBytes >= 6 + Int(length) else { return nil }
+        buffer.moveReaderIndex(forwardBy: 7)
+        let pdu = buffer.readSlice(length: Int(length) - 1)!
+        return ModbusTCPFrame(transactionID: tid, unitID: unit, pdu: pdu)
+    }
+
+    /// Writes the frame.
+    public func write(into b: inout ByteBuffer) {
+        b.writeInteger(transactionID)
+        b.writeInteger(UInt16(0))
+        b.writeInteger(UInt16(pdu.readableBytes + 1))
+        b.writeInteger(unitID)
+        var p = pdu
+        b.writeBuffer(&p)
+    }
+}
+
+/// NIO decoder for Modbus TCP frames (both directions).
+public struct ModbusTCPFrameDecoder: ByteToMessageDecoder, Sendable {
+    public typealias InboundOut = ModbusTCPFrame
+
+    public init() {}
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let frame = try ModbusTCPFrame.parse(&buffer) else { return .needMoreData }
+        context.fireChannelRead(Self.wrapInboundOut(frame))
+        return .continue
+    }
+
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        try decode(context: context, buffer: &buffer)
+    }
+}
+
+/// NIO encoder for Modbus TCP frames.
+public struct ModbusTCPFrameEncoder: MessageToByteEncoder, Sendable {
+    public typealias OutboundIn = ModbusTCPFrame
+
+    public init() {}
+
+    public func encode(data: ModbusTCPFrame, out: inout ByteBuffer) throws {
+        data.write(into: &out)
+    }
+}
+
+/// Modbus RTU framing: unit id, PDU, CRC-16 (low byte first), for serial lines and the gateway.
+///
+/// - SeeAlso: Modbus over Serial Line V1.02 §2.5.1.2 (CRC polynomial 0xA001, initial value 0xFFFF).
+public enum RTUFrame {
+    /// CRC-16/MODBUS of `bytes`.
+    public static func crc16<C: Collection>(_ bytes: C) -> UInt16 where C.Element == UInt8 {
+        var crc: UInt16 = 0xFFFF
+        for byte in bytes {
+            crc ^= UInt16(byte)
+            for _ in 0..<8 {
+                crc = crc & 1 != 0 ? (crc >> 1) ^ 0xA001 : crc >> 1
+            }
+        }
+        return crc
+    }
+
+    /// Encodes an RTU frame.
+    public static func encode(unitID: UInt8, pdu: [UInt8]) -> [UInt8] {
+        var frame = [unitID] + pdu
+        let crc = crc16(frame)
+        frame.append(UInt8(crc & 0xFF))
+        frame.append(UInt8(crc >> 8))
+        return frame
+    }
+
+    /// Decodes an RTU frame; throws if it is too short or the CRC does not match.
+    public static func decode(_ frame: [UInt8]) throws(ModbusError) -> (unitID: UInt8, pdu: [UInt8]) {
+        guard frame.count >= 4 else { throw .malformed("RTU frame of \(frame.count) bytes") }
+        let body = frame.dropLast(2)
+        let crc = UInt16(frame[frame.count - 2]) | UInt16(frame[frame.count - 1]) << 8
+        guard crc16(body) == crc else { throw .malformed("RTU CRC mismatch") }
+        return (frame[0], Array(body.dropFirst()))
+    }
+}

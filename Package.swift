@@ -28,13 +28,25 @@ let package = Package(
         // Pure Modbus codec: MBAP/RTU framing, PDUs, exceptions, declarative register maps.
         .target(name: "ModbusTCP", dependencies: [.product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
         // Pure station behaviour: parameter registry, current limits, station controller, store ports.
-        .target(name: "ChargePoint", dependencies: ["EVSECore"], swiftSettings: swiftSettings),
+        .target(name: "ChargePoint", dependencies: ["EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
         // Adapter: simulated board and EVs implementing the hardware port.
         .target(name: "Simulator", dependencies: ["EVSECore"], swiftSettings: swiftSettings),
         // Adapter: SQLite (GRDB, WAL) stores.
         .target(
             name: "Persistence",
             dependencies: ["ChargePoint", "EVSECore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // Adapter: network transports (Modbus TCP server; OCPP WebSocket and DLM link later).
+        .target(
+            name: "Transport",
+            dependencies: [
+                "ModbusTCP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Adapter: HTTP server (status API, simulator control API; the web pages come later).
@@ -51,7 +63,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "ChargePoint", "EVSECore", "Simulator", "Persistence", "WebUI",
+                "ChargePoint", "EVSECore", "Simulator", "Persistence", "WebUI", "Transport", "ModbusTCP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

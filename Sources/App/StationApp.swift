@@ -8,6 +8,7 @@ import EVSECore
 import Persistence
 import Simulator
 import WebUI
+import Transport
 
 /// Options of `chargekit station`.
 public struct StationOptions: Sendable {
@@ -18,11 +19,15 @@ public struct StationOptions: Sendable {
     public var httpPort: Int
     public var timeScale: Double
     public var logLevel: Logger.Level
+    /// Address the Modbus TCP server listens on (energy managers are on the LAN).
+    public var modbusHost: String
 
     public init(dataDirectory: String = "./chargekit-data", simulate: Bool = false, connectors: Int? = nil,
-                httpHost: String = "127.0.0.1", httpPort: Int = 8080, timeScale: Double = 1, logLevel: Logger.Level = .info) {
+                httpHost: String = "127.0.0.1", httpPort: Int = 8080, timeScale: Double = 1, logLevel: Logger.Level = .info,
+                modbusHost: String = "0.0.0.0") {
         self.dataDirectory = dataDirectory; self.simulate = simulate; self.connectors = connectors
         self.httpHost = httpHost; self.httpPort = httpPort; self.timeScale = timeScale; self.logLevel = logLevel
+        self.modbusHost = modbusHost
     }
 }
 
@@ -112,8 +117,14 @@ public enum StationApp {
                     """.utf8))
             },
             logger: httpLogger)
-        let group = ServiceGroup(services: [StationLoop(runtime: runtime), app],
-                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var services: [any Service] = [StationLoop(runtime: runtime), app]
+        if settings.modbus.enabled {
+            var modbusLogger = Logger(label: "chargekit.modbus")
+            modbusLogger.logLevel = options.logLevel
+            services.append(ModbusTCPServer(host: options.modbusHost, basePort: settings.modbus.basePort,
+                                            connectors: settings.connectorCount, handler: runtime, logger: modbusLogger))
+        }
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()
         } catch {

@@ -5,10 +5,12 @@ import EVSECore
 import Persistence
 import Simulator
 import WebUI
+import ModbusTCP
+import Transport
 
 /// The running station: owns the controller with its simulated board, the parameters and the database,
 /// and serves the local API. All state changes happen on this actor.
-public actor StationRuntime: StationService, SimulatorControl {
+public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHandler {
     private var controller: StationController<SimulatedBoard>
     private var parameterService: ParameterService
     private let database: StationDatabase
@@ -175,6 +177,69 @@ public actor StationRuntime: StationService, SimulatorControl {
 
     public func historySummary() throws -> HistorySummary {
         ChargingHistory.summary(try database.sessions(from: nil, to: nil), now: clock.now())
+    }
+
+    // MARK: Modbus (OMCCI register set)
+
+    /// Answers a Modbus request on connector `connector`'s port. Reads come from the current state; a write
+    /// request is validated completely before anything changes.
+    public func handleModbus(connector: Int, unitID: UInt8, request: ModbusRequest) -> ModbusResponse {
+        let now = clock.now()
+        controller.modbusRequest(connector: connector, now: now)
+        switch request {
+        case .readHoldingRegisters(let address, let quantity):
+            let state = controller.omcciState(connector: connector, now: now)
+            switch OMCCI.map.read(address: address, quantity: quantity, { OMCCI.value($0, state) }) {
+            case .success(let registers): return .registers(.readHoldingRegisters, registers)
+            case .failure(let code): return .exception(function: request.function.rawValue, code)
+            }
+        case .writeSingleRegister(let address, let value):
+            if let code = applyModbusWrites(address: address, values: [value], connector: connector, now: now) {
+                return .exception(function: request.function.rawValue, code)
+            }
+            return .writeSingleRegister(address: address, value: value)
+        case .writeMultipleRegisters(let address, let values):
+            if let code = applyModbusWrites(address: address, values: values, connector: connector, now: now) {
+                return .exception(function: request.function.rawValue, code)
+            }
+            return .writeMultiple(.writeMultipleRegisters, address: address, quantity: UInt16(values.count))
+        case .readCoils, .readDiscreteInputs, .readInputRegisters, .writeSingleCoil, .writeMultipleCoils:
+            // The OMCCI set has holding registers only.
+            return .exception(function: request.function.rawValue, .illegalFunction)
+        }
+    }
+
+    private func applyModbusWrites(address: UInt16, values: [UInt16], connector: Int, now: Date) -> ExceptionCode? {
+        let allow = controller.settings.modbus.allowStartStop
+        let parsed: [OMCCIWrite]
+        switch OMCCI.map.writes(address: address, values: values) {
+        case .failure(let code): return code
+        case .success(let parts):
+            var writes: [OMCCIWrite] = []
+            for (definition, registers) in parts {
+                switch OMCCI.parseWrite(definition, registers, allowStartStop: allow) {
+                case .success(let w): writes.append(w)
+                case .failure(let code): return code
+                }
+            }
+            parsed = writes
+        }
+        for write in parsed {
+            switch write {
+            case .safeCurrent(let amps):
+                guard (try? setParameter(StationParameters.modbusSafeCurrent, .integer(amps), role: .operator, changedBy: "modbus")) != nil else {
+                    return .serverDeviceFailure
+                }
+            case .commTimeout(let seconds):
+                guard (try? setParameter(StationParameters.modbusCommTimeout, .integer(seconds), role: .operator, changedBy: "modbus")) != nil else {
+                    return .serverDeviceFailure
+                }
+            default:
+                controller.applyModbus(write, connector: connector, now: now)
+            }
+        }
+        tick()
+        return nil
     }
 
     // MARK: SimulatorControl

@@ -13,6 +13,10 @@ public enum LimitSource: String, Sendable, Codable, CaseIterable {
     case installation
     case `operator`
     case singleFeedLine
+    /// The energy manager's limit in Modbus register 1000 (0 pauses), seeds/000 MODBUS-REGISTERSATZ.
+    case hems
+    /// The Modbus safe current after the energy manager stopped communicating (registers 131/132).
+    case modbusSafeCurrent
 }
 
 /// The current a connector may offer and the limit that binds it.
@@ -30,7 +34,7 @@ public struct CurrentLimit: Sendable, Codable, Equatable {
 public enum CurrentLimits {
     /// Limits for every connector. `demanding` are the connectors with a running transaction; on a single
     /// feed line they share its capacity equally, an idle connector claims nothing.
-    public static func compute(_ settings: StationSettings, demanding: Set<Int>) -> [CurrentLimit] {
+    public static func compute(_ settings: StationSettings, demanding: Set<Int>, external: [Int: CurrentLimit] = [:]) -> [CurrentLimit] {
         settings.connectors.enumerated().map { index, c in
             let n = index + 1
             var limit = CurrentLimit(amps: c.hardwareMaxCurrentAmps, binding: .hardware)
@@ -43,6 +47,7 @@ public enum CurrentLimits {
                 let sharers = max(1, demanding.contains(n) ? demanding.count : demanding.count + 1)
                 apply((settings.feedLineCapacityAmps / Double(sharers)).rounded(.down), .singleFeedLine)
             }
+            if let e = external[n] { apply(e.amps, e.binding) }
             return limit
         }
     }

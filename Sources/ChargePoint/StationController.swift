@@ -31,6 +31,14 @@ public struct StationController<Hardware: HardwarePort> {
         var unpluggedSince: Date?
         /// End of the 5 % duty cycle phase in HLC Encouragement mode.
         var encouragementUntil: Date?
+        /// When the last session on this connector ended (Modbus END_TIME).
+        var lastSessionEnd: Date?
+        /// The energy manager's limit (Modbus register 1000), 32 A until one writes it.
+        var hemsLimitAmps: Double = 32
+        /// An energy manager has written the HEMS limit since start (arms the communication watchdog).
+        var hemsControlled = false
+        /// The last Modbus request on this connector's port.
+        var lastModbusRequest: Date?
     }
 
     /// Time after which a commanded lock that the lock detect does not confirm raises "Plug locking failed".
@@ -102,7 +110,7 @@ public struct StationController<Hardware: HardwarePort> {
         if let loadFailure { notices.append(.storeFailed(what: "loadAuthorizationLists", error: loadFailure)) }
         log(now, .stationStarted, 0, "Station started with \(connectors.count) connector(s)")
         recover(now: now, previousShutdownClean: previousShutdownClean)
-        applyLimits()
+        applyLimits(now: now)
         poll(now: now)
     }
 
@@ -171,7 +179,7 @@ public struct StationController<Hardware: HardwarePort> {
         for n in 1...connectors.count { pollConnector(n, now: now) }
         pollStation(now: now)
         handleRFID(now: now)
-        applyLimits()
+        applyLimits(now: now)
         persistIfDue(now: now)
     }
 
@@ -509,6 +517,7 @@ public struct StationController<Hardware: HardwarePort> {
                     notices.append(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }
                 persistPending = true
+                connectors[n - 1].lastSessionEnd = at
                 log(now, .sessionStopped, n, "Session \(s.id) of \(s.idTag) stopped, reason \(reason.rawValue), \(Int(meterStopWh - s.meterStartWh)) Wh")
                 run(n, connectors[n - 1].machine.handle(.transactionStopped))
             case .awaitVehicle(let auth, let deadline):
@@ -532,14 +541,80 @@ public struct StationController<Hardware: HardwarePort> {
         }
     }
 
-    private mutating func applyLimits() {
+    private mutating func applyLimits(now: Date) {
         let demanding = Set(connectors.indices.filter { connectors[$0].session.activeSession != nil }.map { $0 + 1 })
-        let limits = CurrentLimits.compute(settings, demanding: demanding)
+        var external: [Int: CurrentLimit] = [:]
+        if settings.modbus.enabled {
+            for i in connectors.indices { external[i + 1] = modbusLimit(i, now: now) }
+        }
+        let limits = CurrentLimits.compute(settings, demanding: demanding, external: external)
         for i in connectors.indices where i < limits.count {
             let changed = connectors[i].limit != limits[i]
             connectors[i].limit = limits[i]
             if changed { run(i + 1, connectors[i].machine.handle(.currentLimitChanged(amps: limits[i].amps))) }
         }
+    }
+
+    // MARK: Modbus (seeds/000 MODBUS-REGISTERSATZ)
+
+    /// The energy manager's limit for a connector: the HEMS limit, or the safe current once the manager has
+    /// been silent for the communication timeout (registers 131/132).
+    private func modbusLimit(_ i: Int, now: Date) -> CurrentLimit {
+        let c = connectors[i]
+        let m = settings.modbus
+        if m.commTimeoutSeconds > 0, c.hemsControlled, let last = c.lastModbusRequest,
+           now.timeIntervalSince(last) >= m.commTimeoutSeconds {
+            return CurrentLimit(amps: m.safeCurrentAmps, binding: .modbusSafeCurrent)
+        }
+        return CurrentLimit(amps: c.hemsLimitAmps, binding: .hems)
+    }
+
+    /// Any Modbus request arrived on connector `n`'s port (feeds the communication watchdog).
+    public mutating func modbusRequest(connector n: Int, now: Date) {
+        guard connectors.indices.contains(n - 1) else { return }
+        connectors[n - 1].lastModbusRequest = now
+    }
+
+    /// Applies a validated Modbus write to connector `n` (the parameters 131/132 are the runtime's).
+    public mutating func applyModbus(_ write: OMCCIWrite, connector n: Int, now: Date) {
+        guard connectors.indices.contains(n - 1) else { return }
+        switch write {
+        case .availability(let on):
+            setOperative(connector: n, on, now: now)
+        case .hemsLimit(let amps):
+            connectors[n - 1].hemsLimitAmps = Double(amps)
+            connectors[n - 1].hemsControlled = true
+            applyLimits(now: now)
+        case .idTag(let id):
+            present(PresentedIdentifier(idTag: id, kind: .rfid, secure: true), method: .modbus, now: now, connector: n)
+        case .safeCurrent, .commTimeout:
+            break
+        }
+    }
+
+    /// Makes connector `n` operative or inoperative (a running transaction finishes first).
+    public mutating func setOperative(connector n: Int, _ on: Bool, now: Date) {
+        guard connectors.indices.contains(n - 1), connectors[n - 1].machine.isOperative != on else { return }
+        run(n, connectors[n - 1].machine.handle(.setOperative(on)))
+        log(now, .parameterChanged, n, "Connector \(n) made \(on ? "operative" : "inoperative")")
+    }
+
+    /// What the OMCCI registers of connector `n` show.
+    public func omcciState(connector n: Int, now: Date) -> OMCCIState {
+        let c = connectors[n - 1]
+        let cs = settings.connectors[n - 1]
+        let session = c.session.activeSession
+        return OMCCIState(
+            status: c.machine.status, activeErrorIDs: errors.errors.filter { $0.connector == n || $0.connector == 0 }.map(\.id),
+            pilot: c.reading.pilot, operative: c.machine.isOperative, safeCurrentAmps: settings.modbus.safeCurrentAmps,
+            commTimeoutSeconds: settings.modbus.commTimeoutSeconds, hardwareLimitAmps: cs.hardwareMaxCurrentAmps,
+            operatorLimitAmps: cs.operatorCurrentLimitAmps, residualCurrent: c.reading.residualCurrent, relays: c.reading.relayFeedback,
+            lockDetected: c.reading.lockDetected, meter: c.reading.meter, signaledCurrentAmps: c.machine.pilotSignal.signaledAmps,
+            minimumCurrentAmps: PWM.minimumAmps, sessionStart: session?.startedAt,
+            sessionEnergyWh: session.map { max(0, c.reading.meter.energyWh - $0.meterStartWh) } ?? 0,
+            sessionDurationSeconds: session.map { max(0, now.timeIntervalSince($0.startedAt)) } ?? 0,
+            sessionIdTag: session?.idTag, lastSessionEnd: c.lastSessionEnd, evccid: c.reading.evccid, vehicle: c.reading.vehicle,
+            hemsLimitAmps: c.hemsLimitAmps, allowUIDDisclose: settings.modbus.allowUIDDisclose, model: "ChargeKit CK-\(connectors.count)")
     }
 
     // MARK: Persistence

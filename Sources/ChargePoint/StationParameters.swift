@@ -43,6 +43,13 @@ public enum StationParameters {
     public static let localAuthorizeOffline = "LocalAuthorizeOffline"
     public static let allowOfflineTxForUnknownId = "AllowOfflineTxForUnknownId"
     public static let uidDisclose = "UIDDisclose"
+    public static let modbusServer = "ModbusTCPServer"
+    public static let modbusBasePort = "ModbusTCPServerBasePort"
+    public static let modbusRegisterSet = "ModbusTCPServerRegisterSet"
+    public static let modbusAllowStartStop = "ModbusTCPServerAllowStartStopTransaction"
+    public static let modbusAllowUIDDisclose = "ModbusTCPServerAllowUIDDisclose"
+    public static let modbusSafeCurrent = "ModbusSafeCurrent"
+    public static let modbusCommTimeout = "ModbusCommTimeout"
 
     /// Parameters whose role drops to installer when ``singleFeedLineInstallerAccess`` is On.
     public static let singleFeedLineKeys: Set<String> = [singleFeedLine, feedLineCapacity]
@@ -120,6 +127,43 @@ public enum StationParameters {
             defaultValue: .integer(32), role: .operator, menu: .loadManagement, section: "Local", scope: .connector,
             help: "Maximum current the charge point offers; may be changed at any time, also while charging. Must not exceed the installation current limit.",
             seeAlso: "seeds/004 §7.1 Operator Current Limit, §7.2"),
+        // MARK: Load Management — Modbus (seeds/000 "PV-gesteuertes Laden" → Modbus)
+        ParameterDefinition(
+            key: modbusServer, label: "Modbus TCP Server", type: .bool, defaultValue: .bool(false), role: .operator,
+            menu: .loadManagement, section: "Modbus", restartRequired: true,
+            help: "Serve the charge point's state and control registers to energy managers (HEMS, PV systems) over Modbus TCP.",
+            seeAlso: "seeds/000 PV-gesteuertes Laden, MODBUS-REGISTERSATZ"),
+        ParameterDefinition(
+            key: modbusBasePort, label: "Modbus TCP Server Base Port", type: .integer(1...65534, unit: nil), defaultValue: .integer(502),
+            role: .operator, menu: .loadManagement, section: "Modbus", restartRequired: true,
+            help: "TCP port of connector 1; connector 2 answers on the base port + 1. Any unit id 1–255 is answered.",
+            seeAlso: "seeds/000 Modbus TCP Server Basisport"),
+        ParameterDefinition(
+            key: modbusRegisterSet, label: "Modbus TCP Server Register Set",
+            type: .choice([Choice("omcci", "Open Modbus Charge Control Interface (OMCCI)")]), defaultValue: .string("omcci"),
+            role: .operator, menu: .loadManagement, section: "Modbus", restartRequired: true,
+            help: "The register set served; OMCCI is the Bender / ebee / MENNEKES set of seeds/000.",
+            seeAlso: "seeds/000 Modbus TCP Server Registersatz"),
+        ParameterDefinition(
+            key: modbusAllowStartStop, label: "Modbus TCP Server Allow Start/Stop Transaction", type: .bool, defaultValue: .bool(false),
+            role: .operator, menu: .loadManagement, section: "Modbus",
+            help: "Writing an identifier to registers 1110–1119 acts like presenting that card (start or stop). Off: such writes are refused.",
+            seeAlso: "seeds/000 Starten/Stoppen der Transaktion erlauben"),
+        ParameterDefinition(
+            key: modbusAllowUIDDisclose, label: "Modbus TCP Server Allow UID Disclose", type: .bool, defaultValue: .bool(false),
+            role: .operator, menu: .loadManagement, section: "Modbus",
+            help: "Show the session's identifier in registers 720–729. Off: those registers read as spaces.",
+            seeAlso: "seeds/000 UID-Übertragung erlauben"),
+        ParameterDefinition(
+            key: modbusSafeCurrent, label: "Modbus safe current [A]", type: .integer(0...80, unit: "A"), defaultValue: .integer(6),
+            role: .operator, menu: .loadManagement, section: "Modbus",
+            help: "Maximum charge current once the energy manager has stopped communicating for the communication timeout (register 131).",
+            seeAlso: "seeds/000 register 131 Safe Current"),
+        ParameterDefinition(
+            key: modbusCommTimeout, label: "Modbus communication timeout [s]", type: .integer(0...3600, unit: "s"), defaultValue: .integer(0),
+            role: .operator, menu: .loadManagement, section: "Modbus",
+            help: "Seconds without any request from an energy manager that has set a HEMS limit after which the safe current applies (register 132). 0 disables the watchdog.",
+            seeAlso: "seeds/000 register 132 Comm. Timeout"),
         // MARK: Backend (seeds/004 §4)
         ParameterDefinition(
             key: chargeBoxIdentity, label: "OCPP ChargeBoxIdentity (ChargePointID)",
@@ -289,6 +333,16 @@ public enum HLCMode: String, Sendable, Codable, CaseIterable {
     public static let encouragementDuration = Duration.seconds(2)
 }
 
+/// The Modbus TCP server settings.
+public struct ModbusSettings: Sendable, Equatable {
+    public var enabled: Bool
+    public var basePort: Int
+    public var allowStartStop: Bool
+    public var allowUIDDisclose: Bool
+    public var safeCurrentAmps: Double
+    public var commTimeoutSeconds: Double
+}
+
 /// The typed view of the parameters the station controller uses.
 public struct StationSettings: Sendable, Equatable {
     public struct ConnectorSettings: Sendable, Equatable {
@@ -312,6 +366,7 @@ public struct StationSettings: Sendable, Equatable {
     public var authorization: AuthorizationSettings
     public var sendAuthorizeForRemoteStart: Bool
     public var uidDisclose: Bool
+    public var modbus: ModbusSettings
     /// Settings per connector, index 0 = connector 1.
     public var connectors: [ConnectorSettings]
 
@@ -329,6 +384,9 @@ public struct StationSettings: Sendable, Equatable {
         hlcMode = HLCMode(rawValue: p.string(K.hlcMode)) ?? .off
         sendAuthorizeForRemoteStart = p.bool(K.sendAuthorizeForRemoteStart)
         uidDisclose = p.bool(K.uidDisclose)
+        modbus = ModbusSettings(enabled: p.bool(K.modbusServer), basePort: Int(p.number(K.modbusBasePort)),
+                                allowStartStop: p.bool(K.modbusAllowStartStop), allowUIDDisclose: p.bool(K.modbusAllowUIDDisclose),
+                                safeCurrentAmps: p.number(K.modbusSafeCurrent), commTimeoutSeconds: p.number(K.modbusCommTimeout))
         var a = AuthorizationSettings()
         a.freeCharging = p.bool(K.freeCharging)
         a.freeChargingMode = FreeChargingMode(rawValue: p.string(K.freeChargingMode)) ?? .noOCPP

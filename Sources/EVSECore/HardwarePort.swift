@@ -83,11 +83,28 @@ public struct ConnectorReading: Sendable, Codable, Equatable {
     public var meter: MeterReading
     /// ISO 15118 EVCCID (MAC) of the connected vehicle, if it communicated one.
     public var evccid: String?
+    /// What an ISO 15118 vehicle reported about itself (nil for basic PWM vehicles).
+    public var vehicle: VehicleReport?
 
     public init(pilot: PilotState, diodeCheckOK: Bool = true, relayFeedback: RelayState = .open, lockDetected: Bool = false,
-                residualCurrent: ResidualCurrentReading = .init(), meter: MeterReading, evccid: String? = nil) {
+                residualCurrent: ResidualCurrentReading = .init(), meter: MeterReading, evccid: String? = nil,
+                vehicle: VehicleReport? = nil) {
         self.pilot = pilot; self.diodeCheckOK = diodeCheckOK; self.relayFeedback = relayFeedback
         self.lockDetected = lockDetected; self.residualCurrent = residualCurrent; self.meter = meter; self.evccid = evccid
+        self.vehicle = vehicle
+    }
+}
+
+/// What an ISO 15118 vehicle communicates about itself.
+///
+/// - SeeAlso: seeds/000 MODBUS-REGISTERSATZ 713 "EV Required Energy", 715 "Max. Current EV".
+public struct VehicleReport: Sendable, Codable, Equatable {
+    public var maxCurrentAmps: Double
+    public var stateOfChargePercent: Double
+    public var requiredEnergyWh: Double
+
+    public init(maxCurrentAmps: Double, stateOfChargePercent: Double, requiredEnergyWh: Double) {
+        self.maxCurrentAmps = maxCurrentAmps; self.stateOfChargePercent = stateOfChargePercent; self.requiredEnergyWh = requiredEnergyWh
     }
 }
 

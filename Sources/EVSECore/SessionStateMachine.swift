@@ -18,6 +18,8 @@ public enum AuthorizationMethod: String, Sendable, Codable, CaseIterable, Equata
     case autocharge = "Autocharge"
     /// Started on plug-in without identification ("If in doubt allow charging: ImmediatelyOnPlugIn").
     case plugIn = "PlugIn"
+    /// An energy manager wrote the identifier to Modbus registers 1110–1119 (seeds/000).
+    case modbus = "Modbus"
 }
 
 /// Why a session ended. The raw values are the reason names of OCPP 1.6 StopTransaction so that the

@@ -108,7 +108,12 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
             residualCurrent: c.faults.contains(.rcd) ? ResidualCurrentReading(rmsMilliamps: 35.2, dcMilliamps: 8.4) : ResidualCurrentReading(),
             meter: MeterReading(energyWh: c.energyWh, powerW: meterOK ? power : .zero, currentA: meterOK ? c.currentA : .zero,
                                 voltageV: meterOK ? voltage : .zero, communicating: meterOK),
-            evccid: c.ev?.spec.evccid)
+            evccid: c.ev?.spec.evccid,
+            vehicle: c.ev.flatMap { ev in
+                ev.spec.evccid == nil ? nil : VehicleReport(
+                    maxCurrentAmps: ev.spec.maxCurrentAmps, stateOfChargePercent: ev.stateOfChargePercent,
+                    requiredEnergyWh: max(0, ev.spec.batteryCapacityWh * ev.spec.targetStateOfChargePercent / 100 - ev.batteryWh))
+            })
     }
 
     public var rfidReaderHealthy: Bool { !rfidFault }

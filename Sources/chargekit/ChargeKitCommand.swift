@@ -45,6 +45,8 @@ struct StationCommand: AsyncParsableCommand {
     var timeScale: Double = 1
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
+    @Option(name: .customLong("modbus-host"), help: "Address the Modbus TCP server listens on (when the parameter ModbusTCPServer is On).")
+    var modbusHost = "0.0.0.0"
 
     func validate() throws {
         if let c = connectors, !(1...2).contains(c) { throw ValidationError("--connectors must be 1 or 2 (got \(c))") }
@@ -64,7 +66,7 @@ struct StationCommand: AsyncParsableCommand {
         }
         do {
             try await StationApp.run(StationOptions(dataDirectory: dataDir, simulate: simulate, connectors: connectors, httpHost: httpHost,
-                                                    httpPort: httpPort, timeScale: timeScale, logLevel: level))
+                                                    httpPort: httpPort, timeScale: timeScale, logLevel: level, modbusHost: modbusHost))
         } catch {
             throw fail("\(error)")
         }

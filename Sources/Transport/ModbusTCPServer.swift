@@ -1,0 +1,104 @@
+import Logging
+import ModbusTCP
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Answers Modbus requests for one connector's port.
+public protocol ModbusRequestHandler: Sendable {
+    func handleModbus(connector: Int, unitID: UInt8, request: ModbusRequest) async -> ModbusResponse
+}
+
+/// Modbus TCP server: connector 1 on `basePort`, connector 2 on `basePort + 1`, any unit id. Requests are
+/// decoded by the pure codec; malformed PDUs get their exception response; bytes that can never form a
+/// frame close that connection only.
+///
+/// - SeeAlso: seeds/000 "Modbus TCP Server Basisport"; ../shared/reference/modbus-meters.md §8.1.
+public struct ModbusTCPServer: Service {
+    public let host: String
+    public let basePort: Int
+    public let connectors: Int
+    let handler: any ModbusRequestHandler
+    let logger: Logger
+    let onBound: @Sendable ([Int]) -> Void
+
+    public init(host: String, basePort: Int, connectors: Int, handler: any ModbusRequestHandler, logger: Logger,
+                onBound: @escaping @Sendable ([Int]) -> Void = { _ in }) {
+        self.host = host; self.basePort = basePort; self.connectors = connectors; self.handler = handler
+        self.logger = logger; self.onBound = onBound
+    }
+
+    public func run() async throws {
+        var channels: [any Channel] = []
+        for n in 1...connectors {
+            let connector = n
+            let handler = self.handler
+            let logger = self.logger
+            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 64)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers([
+                            ByteToMessageHandler(ModbusTCPFrameDecoder()),
+                            MessageToByteHandler(ModbusTCPFrameEncoder()),
+                            ModbusServerHandler(connector: connector, handler: handler, logger: logger),
+                        ])
+                    }
+                }
+                .bind(host: host, port: basePort == 0 ? 0 : basePort + n - 1).get()
+            channels.append(channel)
+        }
+        let bound = channels
+        let ports = bound.compactMap { $0.localAddress?.port }
+        logger.info("Modbus TCP server listening", metadata: ["ports": "\(ports)"])
+        onBound(ports)
+        await withGracefulShutdownHandler {
+            for c in bound { try? await c.closeFuture.get() }
+        } onGracefulShutdown: {
+            for c in bound { c.close(promise: nil) }
+        }
+    }
+}
+
+/// Per-connection handler: decodes the PDU, asks the station, writes the answer with the same
+/// transaction and unit id.
+final class ModbusServerHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ModbusTCPFrame
+    typealias OutboundOut = ModbusTCPFrame
+
+    let connector: Int
+    let handler: any ModbusRequestHandler
+    let logger: Logger
+
+    init(connector: Int, handler: any ModbusRequestHandler, logger: Logger) {
+        self.connector = connector; self.handler = handler; self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        let function = frame.pdu.getInteger(at: frame.pdu.readerIndex, as: UInt8.self) ?? 0
+        let channel = context.channel
+        switch PDUCodec.decodeRequest(frame.pdu) {
+        case .failure(let code):
+            reply(channel, frame, .exception(function: function, code))
+        case .success(let request):
+            let promise = context.eventLoop.makePromise(of: ModbusResponse.self)
+            let handler = self.handler, connector = self.connector
+            promise.completeWithTask { await handler.handleModbus(connector: connector, unitID: frame.unitID, request: request) }
+            promise.futureResult.whenSuccess { [self] response in self.reply(channel, frame, response) }
+        }
+    }
+
+    private func reply(_ channel: any Channel, _ request: ModbusTCPFrame, _ response: ModbusResponse) {
+        var pdu = channel.allocator.buffer(capacity: 256)
+        PDUCodec.encode(response, into: &pdu)
+        channel.writeAndFlush(ModbusTCPFrame(transactionID: request.transactionID, unitID: request.unitID, pdu: pdu), promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("Modbus connection closed: \(error)", metadata: ["connector": "\(connector)"])
+        context.close(promise: nil)
+    }
+}

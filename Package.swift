@@ -64,6 +64,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "ChargePoint", "EVSECore", "Simulator", "Persistence", "WebUI", "Transport", "ModbusTCP",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

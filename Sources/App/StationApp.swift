@@ -124,6 +124,16 @@ public enum StationApp {
             services.append(ModbusTCPServer(host: options.modbusHost, basePort: settings.modbus.basePort,
                                             connectors: settings.connectorCount, handler: runtime, logger: modbusLogger))
         }
+        var meterLogger = Logger(label: "chargekit.meter")
+        meterLogger.logLevel = options.logLevel
+        if let grid = settings.gridMeter {
+            services.append(MeterPoller(endpoint: grid, target: .grid, interval: settings.meterPollInterval, runtime: runtime, logger: meterLogger))
+        }
+        for (i, meter) in settings.chargeMeters.enumerated() {
+            guard let meter else { continue }
+            services.append(MeterPoller(endpoint: meter, target: .connector(i + 1), interval: settings.meterPollInterval, runtime: runtime,
+                                        logger: meterLogger))
+        }
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()

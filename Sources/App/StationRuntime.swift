@@ -18,6 +18,8 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
     private let logger: Logger
     /// The settings the station started with; parameters that need a restart keep these values until then.
     private let startSettings: StationSettings
+    /// Consecutive failed polls per meter.
+    private var meterFailures: [String: Int] = [:]
 
     public init(controller: StationController<SimulatedBoard>, parameters: ParameterService, database: StationDatabase,
                 clock: ScaledClock, logger: Logger) {
@@ -177,6 +179,33 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
 
     public func historySummary() throws -> HistorySummary {
         ChargingHistory.summary(try database.sessions(from: nil, to: nil), now: clock.now())
+    }
+
+    // MARK: Meters
+
+    /// The result of one meter poll. A failure counts; after "Failed polls before a meter error" in a row the
+    /// meter is reported as not communicating; the next good poll clears it.
+    public func meterPolled(_ target: MeterTarget, _ result: Result<MeterReading, any Error>) {
+        let key = target.description
+        let limit = controller.settings.meterFailedPolls
+        switch result {
+        case .success(let reading):
+            if (meterFailures[key] ?? 0) >= limit { logger.info("\(target) communicating again") }
+            meterFailures[key] = 0
+            apply(target, reading, communicating: true)
+        case .failure(let error):
+            let failures = (meterFailures[key] ?? 0) + 1
+            meterFailures[key] = failures
+            if failures == limit { logger.warning("\(target) not communicating after \(failures) failed polls: \(error)") }
+            if failures >= limit { apply(target, nil, communicating: false) }
+        }
+    }
+
+    private func apply(_ target: MeterTarget, _ reading: MeterReading?, communicating: Bool) {
+        switch target {
+        case .grid: controller.gridMeterUpdate(reading, communicating: communicating, now: clock.now())
+        case .connector(let n): controller.chargeMeterUpdate(connector: n, reading, communicating: communicating)
+        }
     }
 
     // MARK: Modbus (OMCCI register set)

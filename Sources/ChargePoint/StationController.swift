@@ -39,7 +39,12 @@ public struct StationController<Hardware: HardwarePort> {
         var hemsControlled = false
         /// The last Modbus request on this connector's port.
         var lastModbusRequest: Date?
+        /// The latest reading of a Modbus charge meter (replaces the board's meter when one is configured).
+        var chargeMeter: MeterReading?
     }
+
+    /// The grid (second) meter as load management sees it.
+    public private(set) var gridMeter: GridMeterState?
 
     /// Time after which a commanded lock that the lock detect does not confirm raises "Plug locking failed".
     public static var lockConfirmTimeout: Duration { .seconds(2) }
@@ -184,7 +189,12 @@ public struct StationController<Hardware: HardwarePort> {
     }
 
     private mutating func pollConnector(_ n: Int, now: Date) {
-        let r = hardware.reading(connector: n)
+        var r = hardware.reading(connector: n)
+        if settings.chargeMeters.indices.contains(n - 1), settings.chargeMeters[n - 1] != nil {
+            // A Modbus charge meter is configured: its values replace the controller's own meter.
+            r.meter = connectors[n - 1].chargeMeter
+                ?? MeterReading(energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero, communicating: true)
+        }
         connectors[n - 1].reading = r
         // What the reading reflects: contactor commands given before it was taken.
         let relaysAtReading = connectors[n - 1].machine.relays
@@ -555,6 +565,28 @@ public struct StationController<Hardware: HardwarePort> {
         }
     }
 
+    // MARK: Meters
+
+    /// A poll of the grid meter: a reading, or a failure after the configured number of failed polls.
+    /// Raises or resolves "External meter not communicating" (seeds/004 §9; charging continues).
+    public mutating func gridMeterUpdate(_ reading: MeterReading?, communicating: Bool, now: Date) {
+        let model = settings.gridMeter?.model
+        gridMeter = GridMeterState(model: model, communicating: communicating, reading: reading ?? gridMeter?.reading, updatedAt: now)
+        setError("externalMeterNotCommunicating", connector: 0, active: !communicating, now: now)
+    }
+
+    /// A poll of connector `n`'s Modbus charge meter. A failure marks the meter as not communicating, which
+    /// raises "OCPP meter not communicating" and stops charging (seeds/004 §9).
+    public mutating func chargeMeterUpdate(connector n: Int, _ reading: MeterReading?, communicating: Bool) {
+        guard connectors.indices.contains(n - 1) else { return }
+        if var r = reading ?? connectors[n - 1].chargeMeter {
+            r.communicating = communicating
+            connectors[n - 1].chargeMeter = r
+        } else {
+            connectors[n - 1].chargeMeter = MeterReading(energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero, communicating: communicating)
+        }
+    }
+
     // MARK: Modbus (seeds/000 MODBUS-REGISTERSATZ)
 
     /// The energy manager's limit for a connector: the HEMS limit, or the safe current once the manager has
@@ -662,6 +694,7 @@ public struct StationController<Hardware: HardwarePort> {
             startedAt: startedAt,
             activeErrors: errors.errors.map(ActiveErrorView.init),
             inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0.rawValue, hardware.input($0)) }),
+            gridMeter: gridMeter,
             connectors: connectors.indices.map { i in
                 let c = connectors[i]
                 let r = c.reading

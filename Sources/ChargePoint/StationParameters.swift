@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import ModbusTCP
 
 /// The parameter declarations of the station. Later capabilities append theirs here.
 public enum StationParameters {
@@ -50,6 +51,34 @@ public enum StationParameters {
     public static let modbusAllowUIDDisclose = "ModbusTCPServerAllowUIDDisclose"
     public static let modbusSafeCurrent = "ModbusSafeCurrent"
     public static let modbusCommTimeout = "ModbusCommTimeout"
+    public static let externalMeterSupport = "ExternalMeterSupport"
+    public static let secondMeterConfiguration = "SecondMeterConfiguration"
+    public static let secondMeterAddress = "SecondMeterIPAddress"
+    public static let secondMeterPort = "SecondMeterPort"
+    public static let secondMeterUnitID = "SecondMeterUnitID"
+    public static let meterConfiguration = "MeterConfiguration"
+    public static let meterAddress = "MeterIPAddress"
+    public static let meterPort = "MeterPort"
+    public static let meterUnitID = "MeterUnitID"
+    public static let meterPollInterval = "MeterPollInterval"
+    public static let meterFailedPolls = "MeterFailedPollsBeforeError"
+    public static let genericMeterFunction = "GenericMeterFunctionCode"
+    public static let genericMeterType = "GenericMeterValueType"
+    public static let genericMeterWordOrder = "GenericMeterWordOrder"
+    public static let genericMeterCurrentRegisters = "GenericMeterCurrentRegisters"
+    public static let genericMeterCurrentScale = "GenericMeterCurrentScale"
+    public static let genericMeterVoltageRegisters = "GenericMeterVoltageRegisters"
+    public static let genericMeterVoltageScale = "GenericMeterVoltageScale"
+    public static let genericMeterPowerRegisters = "GenericMeterPowerRegisters"
+    public static let genericMeterPowerScale = "GenericMeterPowerScale"
+    public static let genericMeterEnergyRegister = "GenericMeterEnergyRegister"
+    public static let genericMeterEnergyType = "GenericMeterEnergyType"
+    public static let genericMeterEnergyScale = "GenericMeterEnergyScale"
+
+    private static let hostCharacters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:"
+    private static let meterChoices = MeterModel.allCases.map { Choice($0.rawValue, $0.label) }
+    private static let valueTypes = [Choice("uint16", "uint16"), Choice("int16", "int16"), Choice("uint32", "uint32"),
+                                     Choice("int32", "int32"), Choice("float32", "float32")]
 
     /// Parameters whose role drops to installer when ``singleFeedLineInstallerAccess`` is On.
     public static let singleFeedLineKeys: Set<String> = [singleFeedLine, feedLineCapacity]
@@ -164,6 +193,108 @@ public enum StationParameters {
             role: .operator, menu: .loadManagement, section: "Modbus",
             help: "Seconds without any request from an energy manager that has set a HEMS limit after which the safe current applies (register 132). 0 disables the watchdog.",
             seeAlso: "seeds/000 register 132 Comm. Timeout"),
+        // MARK: Meters (seeds/000 "Externen Zähler einbinden", seeds/004 §7.4.2, §7.5)
+        ParameterDefinition(
+            key: externalMeterSupport, label: "External Meter Support", type: .bool, defaultValue: .bool(false), role: .installer,
+            menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            help: "Read a grid (second) meter over Modbus TCP so that load management knows the building's load.",
+            seeAlso: "seeds/004 §7.4.2, seeds/000 Externe Zählerunterstützung"),
+        ParameterDefinition(
+            key: secondMeterConfiguration, label: "Meter configuration (Second)",
+            type: .choice(meterChoices), defaultValue: .string(MeterModel.siemens7KM2200.rawValue), role: .installer,
+            menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            help: "The model of the grid meter. EM410/EM420 are read with the TQ map; IPD Control and others use the generic meter registers.",
+            seeAlso: "seeds/000 Konfiguration Externer Zähler, seeds/004 §7.5"),
+        ParameterDefinition(
+            key: secondMeterAddress, label: "IP address of second meter", type: .string(length: 0...64, allowed: hostCharacters),
+            defaultValue: .string(""), role: .installer, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            help: "IP address (or host name) of the grid meter; it must be reachable in the stations' network.",
+            seeAlso: "seeds/000 IP-Adresse des externen Zählers"),
+        ParameterDefinition(
+            key: secondMeterPort, label: "Port number of Second Meter", type: .integer(1...65535, unit: nil), defaultValue: .integer(502),
+            role: .installer, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            help: "Modbus TCP port of the grid meter.", seeAlso: "seeds/000 Portnummer des externen Zählers (502)"),
+        ParameterDefinition(
+            key: secondMeterUnitID, label: "Unit id of second meter (0 = model default)", type: .integer(0...255, unit: nil),
+            defaultValue: .integer(0), role: .installer, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            help: "Modbus unit id; 0 uses the model's default (TQ 247, Janitza UMG 605 PRO 2, others 1).",
+            seeAlso: "../shared/reference/modbus-meters.md §0"),
+        ParameterDefinition(
+            key: meterConfiguration, label: "Meter configuration",
+            type: .choice([Choice("internal", "Internal meter")] + meterChoices), defaultValue: .string("internal"), role: .installer,
+            menu: .installation, section: "Meter", scope: .connector, restartRequired: true,
+            help: "The charge meter of the connector: the controller's own meter, or a Modbus TCP meter (e.g. Modbus B-Control EM300-LR (TCP)).",
+            seeAlso: "seeds/004 §7.5"),
+        ParameterDefinition(
+            key: meterAddress, label: "IP address of the meter", type: .string(length: 0...64, allowed: hostCharacters),
+            defaultValue: .string(""), role: .installer, menu: .installation, section: "Meter", scope: .connector, restartRequired: true,
+            help: "IP address of the connector's Modbus TCP charge meter.", seeAlso: "seeds/004 §7.5"),
+        ParameterDefinition(
+            key: meterPort, label: "Port number of the meter", type: .integer(1...65535, unit: nil), defaultValue: .integer(502),
+            role: .installer, menu: .installation, section: "Meter", scope: .connector, restartRequired: true,
+            help: "Modbus TCP port of the charge meter.", seeAlso: "seeds/004 §7.5"),
+        ParameterDefinition(
+            key: meterUnitID, label: "Unit id of the meter (0 = model default)", type: .integer(0...255, unit: nil), defaultValue: .integer(0),
+            role: .installer, menu: .installation, section: "Meter", scope: .connector, restartRequired: true,
+            help: "Modbus unit id of the charge meter; 0 uses the model's default.", seeAlso: "../shared/reference/modbus-meters.md §0"),
+        ParameterDefinition(
+            key: meterPollInterval, label: "Meter poll interval [s]", type: .decimal(0.2...60, unit: "s"), defaultValue: .decimal(1),
+            role: .installer, menu: .installation, section: "Meter", restartRequired: true,
+            help: "How often Modbus meters are read.", seeAlso: "issue: poll interval default 1 s"),
+        ParameterDefinition(
+            key: meterFailedPolls, label: "Failed polls before a meter error", type: .integer(1...100, unit: nil), defaultValue: .integer(3),
+            role: .installer, menu: .installation, section: "Meter", restartRequired: true,
+            help: "After this many failed polls in a row the meter counts as not communicating (External meter / OCPP meter not communicating).",
+            seeAlso: "seeds/004 §9 powerMeterFailure"),
+        ParameterDefinition(
+            key: genericMeterFunction, label: "Generic meter function code", type: .choice([Choice("3", "03 Read Holding Registers"), Choice("4", "04 Read Input Registers")]),
+            defaultValue: .string("3"), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
+            help: "Function code used to read a generic meter.", seeAlso: "README: mapping meters without a public register map"),
+        ParameterDefinition(
+            key: genericMeterType, label: "Generic meter value type", type: .choice(valueTypes), defaultValue: .string("float32"),
+            role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
+            help: "Type of the current, voltage and power registers.", seeAlso: "README"),
+        ParameterDefinition(
+            key: genericMeterWordOrder, label: "Generic meter word order", type: .choice([Choice("ABCD", "ABCD (high word first)"), Choice("CDAB", "CDAB (low word first)")]),
+            defaultValue: .string("ABCD"), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
+            help: "Word order of 32/64-bit values.", seeAlso: "README"),
+        ParameterDefinition(
+            key: genericMeterCurrentRegisters, label: "Generic meter current registers (L1/L2/L3)", type: .phaseTriple(0...65535, unit: "address"),
+            defaultValue: .phaseTriple(PhaseValues(l1: 13, l2: 15, l3: 17)), role: .installer, menu: .installation, section: "Generic meter",
+            restartRequired: true, help: "PDU addresses (0-based) of the phase currents.", seeAlso: "README"),
+        ParameterDefinition(
+            key: genericMeterCurrentScale, label: "Generic meter current scale [A per unit]", type: .decimal(0.000001...1000, unit: "A"),
+            defaultValue: .decimal(1), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
+            help: "Amperes per register unit (e.g. 0.001 for mA).", seeAlso: "README"),
+        ParameterDefinition(
+            key: genericMeterVoltageRegisters, label: "Generic meter voltage registers (L1/L2/L3)", type: .phaseTriple(0...65535, unit: "address"),
+            defaultValue: .phaseTriple(PhaseValues(l1: 1, l2: 3, l3: 5)), role: .installer, menu: .installation, section: "Generic meter",
+            restartRequired: true, help: "PDU addresses of the phase-to-neutral voltages.", seeAlso: "README"),
+        ParameterDefinition(
+            key: genericMeterVoltageScale, label: "Generic meter voltage scale [V per unit]", type: .decimal(0.000001...1000, unit: "V"),
+            defaultValue: .decimal(1), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
+            help: "Volts per register unit.", seeAlso: "README"),
+        ParameterDefinition(
+            key: genericMeterPowerRegisters, label: "Generic meter power registers (L1/L2/L3)", type: .phaseTriple(0...65535, unit: "address"),
+            defaultValue: .phaseTriple(PhaseValues(l1: 25, l2: 27, l3: 29)), role: .installer, menu: .installation, section: "Generic meter",
+            restartRequired: true, help: "PDU addresses of the signed active power per phase (+ = import).", seeAlso: "README"),
+        ParameterDefinition(
+            key: genericMeterPowerScale, label: "Generic meter power scale [W per unit]", type: .decimal(0.000001...1000, unit: "W"),
+            defaultValue: .decimal(1), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
+            help: "Watts per register unit.", seeAlso: "README"),
+        ParameterDefinition(
+            key: genericMeterEnergyRegister, label: "Generic meter import energy register", type: .integer(0...65535, unit: nil),
+            defaultValue: .integer(801), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
+            help: "PDU address of the imported active energy counter.", seeAlso: "README"),
+        ParameterDefinition(
+            key: genericMeterEnergyType, label: "Generic meter energy type",
+            type: .choice(valueTypes.filter { $0.value.hasSuffix("32") } + [Choice("uint64", "uint64"), Choice("float64", "float64")]),
+            defaultValue: .string("float64"), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
+            help: "Type of the energy counter.", seeAlso: "README"),
+        ParameterDefinition(
+            key: genericMeterEnergyScale, label: "Generic meter energy scale [Wh per unit]", type: .decimal(0.000001...1_000_000, unit: "Wh"),
+            defaultValue: .decimal(1), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
+            help: "Watt-hours per register unit (e.g. 1000 for kWh, 0.1 for 0.1 Wh).", seeAlso: "README"),
         // MARK: Backend (seeds/004 §4)
         ParameterDefinition(
             key: chargeBoxIdentity, label: "OCPP ChargeBoxIdentity (ChargePointID)",
@@ -333,6 +464,30 @@ public enum HLCMode: String, Sendable, Codable, CaseIterable {
     public static let encouragementDuration = Duration.seconds(2)
 }
 
+/// A Modbus TCP meter to read.
+public struct MeterEndpoint: Sendable, Equatable {
+    public var model: MeterModel
+    public var host: String
+    public var port: Int
+    public var unitID: Int
+    public var layout: MeterLayout
+}
+
+extension StationSettings {
+    static func registerType(_ name: String) -> RegisterType? {
+        switch name {
+        case "uint16": .uint16
+        case "int16": .int16
+        case "uint32": .uint32
+        case "int32": .int32
+        case "float32": .float32
+        case "uint64": .uint64
+        case "float64": .float64
+        default: nil
+        }
+    }
+}
+
 /// The Modbus TCP server settings.
 public struct ModbusSettings: Sendable, Equatable {
     public var enabled: Bool
@@ -367,6 +522,12 @@ public struct StationSettings: Sendable, Equatable {
     public var sendAuthorizeForRemoteStart: Bool
     public var uidDisclose: Bool
     public var modbus: ModbusSettings
+    /// The grid (second) meter, when External Meter Support is On.
+    public var gridMeter: MeterEndpoint?
+    /// Modbus charge meters per connector (index 0 = connector 1); nil = the controller's own meter.
+    public var chargeMeters: [MeterEndpoint?]
+    public var meterPollInterval: Duration
+    public var meterFailedPolls: Int
     /// Settings per connector, index 0 = connector 1.
     public var connectors: [ConnectorSettings]
 
@@ -387,6 +548,34 @@ public struct StationSettings: Sendable, Equatable {
         modbus = ModbusSettings(enabled: p.bool(K.modbusServer), basePort: Int(p.number(K.modbusBasePort)),
                                 allowStartStop: p.bool(K.modbusAllowStartStop), allowUIDDisclose: p.bool(K.modbusAllowUIDDisclose),
                                 safeCurrentAmps: p.number(K.modbusSafeCurrent), commTimeoutSeconds: p.number(K.modbusCommTimeout))
+        var g = GenericMeterSettings()
+        g.function = p.string(K.genericMeterFunction) == "4" ? .readInputRegisters : .readHoldingRegisters
+        g.type = Self.registerType(p.string(K.genericMeterType)) ?? .float32
+        g.wordOrder = p.string(K.genericMeterWordOrder) == "CDAB" ? .lowFirst : .highFirst
+        func regs(_ key: String) -> [UInt16] { p.triple(key).array.map { UInt16(max(0, min(65535, $0))) } }
+        g.currentRegisters = regs(K.genericMeterCurrentRegisters)
+        g.currentScale = p.number(K.genericMeterCurrentScale)
+        g.voltageRegisters = regs(K.genericMeterVoltageRegisters)
+        g.voltageScale = p.number(K.genericMeterVoltageScale)
+        g.powerRegisters = regs(K.genericMeterPowerRegisters)
+        g.powerScale = p.number(K.genericMeterPowerScale)
+        g.energyRegister = UInt16(p.number(K.genericMeterEnergyRegister))
+        g.energyType = Self.registerType(p.string(K.genericMeterEnergyType)) ?? .float64
+        g.energyScale = p.number(K.genericMeterEnergyScale)
+        func endpoint(_ model: String, _ host: String, _ port: Double, _ unit: Double) -> MeterEndpoint? {
+            guard let m = MeterModel(rawValue: model), !host.isEmpty else { return nil }
+            return MeterEndpoint(model: m, host: host, port: Int(port), unitID: unit == 0 ? m.defaultUnitID : Int(unit), layout: m.layout(generic: g))
+        }
+        gridMeter = p.bool(K.externalMeterSupport)
+            ? endpoint(p.string(K.secondMeterConfiguration), p.string(K.secondMeterAddress), p.number(K.secondMeterPort), p.number(K.secondMeterUnitID))
+            : nil
+        let count = max(1, min(2, Int(p.number(K.connectorCount))))
+        chargeMeters = (1...count).map { n in
+            endpoint(p.string("\(K.meterConfiguration).\(n)"), p.string("\(K.meterAddress).\(n)"), p.number("\(K.meterPort).\(n)"),
+                     p.number("\(K.meterUnitID).\(n)"))
+        }
+        meterPollInterval = .milliseconds(Int64(p.number(K.meterPollInterval) * 1000))
+        meterFailedPolls = Int(p.number(K.meterFailedPolls))
         var a = AuthorizationSettings()
         a.freeCharging = p.bool(K.freeCharging)
         a.freeChargingMode = FreeChargingMode(rawValue: p.string(K.freeChargingMode)) ?? .noOCPP

@@ -14,7 +14,19 @@ public struct StationSnapshot: Sendable, Codable, Equatable {
     public var activeErrors: [ActiveErrorView]
     /// Levels of the digital inputs ("Opto 1 In", input 2).
     public var inputs: [String: Bool]
+    /// The grid (second) meter, when one is configured.
+    public var gridMeter: GridMeterState?
     public var connectors: [ConnectorSnapshot]
+}
+
+/// The grid meter's state: the input (and fallback signal) of load management.
+public struct GridMeterState: Sendable, Codable, Equatable {
+    public var model: MeterModel?
+    /// False after the configured number of failed polls: load management must use its fallback.
+    public var communicating: Bool
+    /// The last good reading (kept while the meter fails).
+    public var reading: MeterReading?
+    public var updatedAt: Date
 }
 
 /// An active error with its catalogue texts.

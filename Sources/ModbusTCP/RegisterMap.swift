@@ -5,6 +5,8 @@ public enum RegisterType: Sendable, Equatable {
     case uint32
     case int32
     case float32
+    /// IEEE 754 double in 4 registers (e.g. Siemens PAC energy counters).
+    case float64
     case uint64
     case int64
     /// Text of `registers` × 2 bytes.
@@ -17,7 +19,7 @@ public enum RegisterType: Sendable, Equatable {
         switch self {
         case .uint16, .int16: 1
         case .uint32, .int32, .float32: 2
-        case .uint64, .int64: 4
+        case .uint64, .int64, .float64: 4
         case .ascii(let n), .bcd(let n): n
         }
     }
@@ -99,6 +101,8 @@ public struct RegisterDefinition: Sendable, Equatable {
         case (.float32, _):
             let f = Float(physical(value) / scale)
             bytes = bigEndianBytes(UInt64(f.bitPattern), count: 4)
+        case (.float64, _):
+            bytes = bigEndianBytes((physical(value) / scale).bitPattern, count: 8)
         default:
             let raw = (physical(value) / scale).rounded()
             let bits: UInt64
@@ -130,6 +134,8 @@ public struct RegisterDefinition: Sendable, Equatable {
         case .float32:
             let bits = bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             return .float(Double(Float(bitPattern: bits)) * scale)
+        case .float64:
+            return .float(Double(bitPattern: bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }) * scale)
         default:
             let bits = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             let raw: Double

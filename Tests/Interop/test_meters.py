@@ -1,0 +1,102 @@
+"""The station's Modbus TCP meter drivers read pymodbus servers that emulate each model (meter_servers.py)."""
+import pytest
+
+from conftest import Station, cli, wait_for
+from meter_servers import AMPS, IMPORT_WH, MODELS, VOLTS, WATTS, MeterServer
+
+
+def configure(data_dir, pairs, role="installer"):
+    for key, value in pairs:
+        r = cli("config", "set", key, str(value), "--role", role, data_dir=data_dir)
+        assert r.returncode == 0, r.stderr
+
+
+def assert_reading(reading, tolerance=0.05):
+    assert abs(reading["energyWh"] - IMPORT_WH) < 0.2
+    for i, phase in enumerate(("l1", "l2", "l3")):
+        assert abs(reading["voltageV"][phase] - VOLTS[i]) < tolerance
+        assert abs(reading["currentA"][phase] - AMPS[i]) < tolerance
+        assert abs(reading["powerW"][phase] - WATTS[i]) < 0.2
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_grid_meter_models(model, data_dir):
+    image, unit = MODELS[model]
+    meter = MeterServer(image(), unit).start()
+    configure(data_dir, [("ExternalMeterSupport", "On"), ("SecondMeterConfiguration", model), ("SecondMeterIPAddress", "127.0.0.1"),
+                         ("SecondMeterPort", meter.port), ("MeterPollInterval", "0.2")])
+    station = Station(data_dir, cards=()).start()
+    try:
+        grid = wait_for(lambda: station.status().get("gridMeter", {}).get("reading") and station.status()["gridMeter"], what="grid meter")
+        assert grid["model"] == model and grid["communicating"]
+        assert_reading(grid["reading"])
+    finally:
+        station.terminate()
+        meter.stop()
+
+
+def test_generic_meter_for_models_without_a_public_map(data_dir):
+    # An "IPD Control" meter mapped like a PAC2200 through the generic registers (README).
+    image, _ = MODELS["siemens7KM2200"]
+    meter = MeterServer(image(), 3).start()
+    configure(data_dir, [("ExternalMeterSupport", "On"), ("SecondMeterConfiguration", "ipdControl"), ("SecondMeterIPAddress", "127.0.0.1"),
+                         ("SecondMeterPort", meter.port), ("SecondMeterUnitID", 3), ("MeterPollInterval", "0.2"),
+                         ("GenericMeterCurrentRegisters", "13,15,17"), ("GenericMeterEnergyRegister", 801), ("GenericMeterEnergyType", "float64")])
+    station = Station(data_dir, cards=()).start()
+    try:
+        grid = wait_for(lambda: station.status().get("gridMeter", {}).get("reading") and station.status()["gridMeter"], what="grid meter")
+        assert_reading(grid["reading"])
+    finally:
+        station.terminate()
+        meter.stop()
+
+
+def test_grid_meter_loss_raises_the_error_and_recovery_clears_it(data_dir):
+    image, unit = MODELS["janitzaUMG512PRO"]
+    meter = MeterServer(image(), unit).start()
+    configure(data_dir, [("ExternalMeterSupport", "On"), ("SecondMeterConfiguration", "janitzaUMG512PRO"),
+                         ("SecondMeterIPAddress", "127.0.0.1"), ("SecondMeterPort", meter.port), ("MeterPollInterval", "0.2"),
+                         ("MeterFailedPollsBeforeError", 3)])
+    station = Station(data_dir).start()
+    try:
+        wait_for(lambda: station.status().get("gridMeter", {}).get("communicating"), what="meter up")
+        station.sim("plug", "1")
+        station.sim("rfid", "04567DAA5F3580")
+        station.wait_status(1, "Charging")
+        meter.stop()
+        wait_for(lambda: any(e["id"] == "externalMeterNotCommunicating" for e in station.status()["activeErrors"]), what="meter error")
+        status = station.status()
+        assert status["gridMeter"]["communicating"] is False, "the fallback signal for load management"
+        assert status["gridMeter"]["reading"]["energyWh"] > 0, "the last good reading is kept"
+        assert station.connector(1)["status"] == "Charging", "External meter not communicating does not stop charging"
+        meter = MeterServer(image(), unit, port=meter.port).start()
+        wait_for(lambda: not station.status()["activeErrors"], timeout=20, what="recovery")
+        assert station.status()["gridMeter"]["communicating"]
+        code, events = station.get("/api/events")
+        assert any(e["message"] == "External meter communication recovered" for e in events)
+    finally:
+        station.terminate()
+        meter.stop()
+
+
+def test_modbus_charge_meter_replaces_the_internal_meter_and_its_loss_stops_charging(data_dir):
+    image, unit = MODELS["tqEM300LR"]
+    meter = MeterServer(image(), unit).start()
+    configure(data_dir, [("MeterConfiguration.1", "tqEM300LR"), ("MeterIPAddress.1", "127.0.0.1"), ("MeterPort.1", meter.port),
+                         ("MeterPollInterval", "0.2")])
+    station = Station(data_dir, connectors=1).start()
+    try:
+        wait_for(lambda: abs(station.connector(1)["meter"]["energyWh"] - IMPORT_WH) < 0.2, what="charge meter")
+        assert_reading(station.connector(1)["meter"])
+        station.sim("plug", "1")
+        station.sim("rfid", "04567DAA5F3580")
+        c = station.wait_status(1, "Charging")
+        assert abs(c["session"]["meterStartWh"] - IMPORT_WH) < 0.2, "the session starts at the Modbus meter's register"
+        meter.stop()
+        station.wait_status(1, "Faulted")
+        assert any(e["id"] == "meterNotCommunicating" for e in station.status()["activeErrors"])
+        code, sessions = station.get("/api/sessions")
+        assert sessions[0]["stopReason"] == "Other"
+    finally:
+        station.terminate()
+        meter.stop()

@@ -54,9 +54,14 @@ public struct ModbusTCPServer: Service {
         let ports = bound.compactMap { $0.localAddress?.port }
         logger.info("Modbus TCP server listening", metadata: ["ports": "\(ports)"])
         onBound(ports)
-        await withGracefulShutdownHandler {
-            for c in bound { try? await c.closeFuture.get() }
-        } onGracefulShutdown: {
+        // Close the listening sockets on graceful shutdown and on cancellation alike.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                for c in bound { try? await c.closeFuture.get() }
+            } onGracefulShutdown: {
+                for c in bound { c.close(promise: nil) }
+            }
+        } onCancel: {
             for c in bound { c.close(promise: nil) }
         }
     }

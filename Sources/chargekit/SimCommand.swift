@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import App
+import ChargePoint
+import EVSECore
 
 /// `chargekit sim …` — drives the simulator of a running station through its local API (`/api/sim/…`).
 struct SimCommand: ParsableCommand {
@@ -17,10 +19,12 @@ struct SimCommand: ParsableCommand {
               chargekit sim input opto1 on            energise the load-shedding input 'Opto 1 In'
               chargekit sim target 1 80               let the car on connector 1 stop at 80 % state of charge
               chargekit sim status                    show vehicles, faults, inputs
+              chargekit sim meter --model siemens7KM2200 --port 5020 --station http://127.0.0.1:8080
+                                                      a simulated grid meter (building load + the station)
             EV profiles: <phases>p-<amps>a, e.g. 1p-16a, 1p-32a, 2p-16a, 3p-16a, 3p-32a.
             Faults: rcd, welded, lock, meter, diode, ev-error (per connector); rfid (station).
             """,
-        subcommands: [Plug.self, Unplug.self, RFID.self, Fault.self, Input.self, Target.self, Status.self])
+        subcommands: [Plug.self, Unplug.self, RFID.self, Fault.self, Input.self, Target.self, Status.self, Meter.self])
 
     struct Common: ParsableArguments {
         @Option(name: .customLong("data-dir"), help: "Data directory of the running station (to find its API).")
@@ -171,5 +175,42 @@ struct SimCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the simulated vehicles, faults and inputs.")
         @OptionGroup var common: Common
         func run() throws { try common.send("GET", "/api/sim") }
+    }
+
+    struct Meter: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a simulated Modbus TCP meter with a model's real register layout.",
+            discussion: "Models: " + MeterModel.allCases.filter { $0 != .generic && $0 != .ipdControl }.map(\.rawValue).joined(separator: ", ")
+                + ". Values: the building load plus the current the given stations draw; energy is integrated.")
+        @Option(help: "Meter model, e.g. siemens7KM2200, janitzaUMG512PRO, tqEM300LR.") var model: String
+        @Option(help: "TCP port.") var port = 5020
+        @Option(help: "Address to listen on.") var host = "127.0.0.1"
+        @Option(name: .customLong("unit-id"), help: "Unit id (default: the model's).") var unitID: Int?
+        @Option(name: .customLong("building-load"), help: "Building load per phase in A, e.g. 20,10,5.") var buildingLoad = "10,10,10"
+        @Option(help: "constant, or daily (follows a day curve).") var profile = "constant"
+        @Option(help: "Phase voltage in V.") var voltage: Double = 230
+        @Option(name: .customLong("station"), help: "Base URL of a running station whose currents add to the load (repeatable).")
+        var stations: [String] = []
+
+        func validate() throws {
+            guard let m = MeterModel(rawValue: model), m != .generic, m != .ipdControl else {
+                throw ValidationError("--model must be one of " + MeterModel.allCases.filter { $0 != .generic && $0 != .ipdControl }.map(\.rawValue).joined(separator: ", "))
+            }
+            guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
+            if let unitID, !(0...255).contains(unitID) { throw ValidationError("--unit-id must be 0 to 255") }
+            guard ["constant", "daily"].contains(profile) else { throw ValidationError("--profile must be constant or daily") }
+            let parts = buildingLoad.split(separator: ",").compactMap { Double($0) }
+            guard parts.count == 3, parts.allSatisfy({ (0...1000).contains($0) }) else {
+                throw ValidationError("--building-load must be three currents in A, e.g. 20,10,5")
+            }
+        }
+
+        func run() async throws {
+            let parts = buildingLoad.split(separator: ",").compactMap { Double($0) }
+            let options = MeterTwinOptions(model: MeterModel(rawValue: model) ?? .siemens7KM2200, host: host, port: port, unitID: unitID,
+                                           buildingLoadAmps: PhaseValues(l1: parts[0], l2: parts[1], l3: parts[2]), profile: profile,
+                                           voltageV: voltage, stations: stations)
+            do { try await MeterTwin.run(options) } catch { throw fail("\(error)") }
+        }
     }
 }

@@ -100,3 +100,32 @@ def test_modbus_charge_meter_replaces_the_internal_meter_and_its_loss_stops_char
     finally:
         station.terminate()
         meter.stop()
+
+
+def test_simulated_meter_twin_adds_the_stations_load(data_dir):
+    import subprocess
+    from conftest import BIN
+    from meter_servers import free_port
+    port = free_port()
+    configure(data_dir, [("ExternalMeterSupport", "On"), ("SecondMeterConfiguration", "janitzaUMG512PRO"),
+                         ("SecondMeterIPAddress", "127.0.0.1"), ("SecondMeterPort", port), ("MeterPollInterval", "0.2")])
+    station = Station(data_dir).start()
+    twin = subprocess.Popen([BIN, "sim", "meter", "--model", "janitzaUMG512PRO", "--port", str(port), "--building-load", "20,10,5",
+                             "--station", station.base], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        grid = wait_for(lambda: station.status().get("gridMeter", {}).get("reading"), what="twin read")
+        assert [round(grid["currentA"][p], 1) for p in ("l1", "l2", "l3")] == [20.0, 10.0, 5.0]
+        station.sim("plug", "1", "--ev", "3p-16a")
+        station.sim("rfid", "04567DAA5F3580")
+        station.wait_status(1, "Charging")
+        wait_for(lambda: round(station.status()["gridMeter"]["reading"]["currentA"]["l1"], 1) == 36.0, what="station load in the twin")
+        reading = station.status()["gridMeter"]["reading"]
+        assert round(reading["currentA"]["l3"], 1) == 21.0 and round(reading["powerW"]["l1"]) == 36 * 230
+        e1 = reading["energyWh"]
+        wait_for(lambda: station.status()["gridMeter"]["reading"]["energyWh"] > e1, what="energy integrates")
+    finally:
+        twin.terminate()
+        try:
+            assert twin.wait(10) is not None, "the twin stops on SIGTERM with a client connected"
+        finally:
+            station.terminate()

@@ -80,6 +80,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Benchmark tool of scripts/bench-modbus.sh (server and load generator).
+        .executableTarget(
+            name: "modbus-bench",
+            dependencies: [
+                "ModbusTCP", "Transport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "TestSupport", dependencies: ["ChargePoint", "EVSECore"], swiftSettings: swiftSettings),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOTestUtils", package: "swift-nio")], swiftSettings: swiftSettings),

@@ -6,7 +6,15 @@ import Persistence
 import Simulator
 import WebUI
 import ModbusTCP
+import Synchronization
 import Transport
+
+/// The OMCCI view of every connector, refreshed every control tick, so that Modbus reads are answered on the
+/// network thread without waiting for the station actor; the read times feed the communication watchdog.
+final class ModbusSnapshot: Sendable {
+    struct State { var connectors: [OMCCIState] = []; var lastRequest: [Date?] = [] }
+    let state = Mutex(State())
+}
 
 /// The running station: owns the controller with its simulated board, the parameters and the database,
 /// and serves the local API. All state changes happen on this actor.
@@ -20,6 +28,8 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
     private let startSettings: StationSettings
     /// Consecutive failed polls per meter.
     private var meterFailures: [String: Int] = [:]
+    /// What Modbus reads are answered from.
+    nonisolated let modbusSnapshot = ModbusSnapshot()
 
     public init(controller: StationController<SimulatedBoard>, parameters: ParameterService, database: StationDatabase,
                 clock: ScaledClock, logger: Logger) {
@@ -36,6 +46,7 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
         let now = clock.now()
         controller.hardware.advance(to: now)
         controller.poll(now: now)
+        if controller.settings.modbus.enabled { refreshModbusSnapshot(now: now) }
         for notice in controller.takeNotices() {
             switch notice {
             case .statusChanged(let n, let from, let to):
@@ -236,6 +247,33 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
             // The OMCCI set has holding registers only.
             return .exception(function: request.function.rawValue, .illegalFunction)
         }
+    }
+
+    /// Answers reads from the per-tick snapshot; writes go through the actor.
+    nonisolated public func handleModbusImmediately(connector: Int, unitID: UInt8, request: ModbusRequest) -> ModbusResponse? {
+        guard case .readHoldingRegisters(let address, let quantity) = request else { return nil }
+        let state: OMCCIState? = modbusSnapshot.state.withLock { s in
+            guard s.connectors.indices.contains(connector - 1) else { return nil }
+            s.lastRequest[connector - 1] = Date()
+            return s.connectors[connector - 1]
+        }
+        guard let state else { return nil }
+        switch OMCCI.map.read(address: address, quantity: quantity, { OMCCI.value($0, state) }) {
+        case .success(let registers): return .registers(.readHoldingRegisters, registers)
+        case .failure(let code): return .exception(function: request.function.rawValue, code)
+        }
+    }
+
+    private func refreshModbusSnapshot(now: Date) {
+        let states = (1...controller.connectorCount).map { controller.omcciState(connector: $0, now: now) }
+        let reads = modbusSnapshot.state.withLock { s -> [Date?] in
+            s.connectors = states
+            if s.lastRequest.count != states.count { s.lastRequest = Array(repeating: nil, count: states.count) }
+            let r = s.lastRequest
+            s.lastRequest = Array(repeating: nil, count: states.count)
+            return r
+        }
+        for (i, read) in reads.enumerated() where read != nil { controller.modbusRequest(connector: i + 1, now: now) }
     }
 
     private func applyModbusWrites(address: UInt16, values: [UInt16], connector: Int, now: Date) -> ExceptionCode? {

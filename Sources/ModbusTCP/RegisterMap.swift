@@ -187,9 +187,10 @@ extension Double {
 /// exception 02.
 public struct RegisterMap: Sendable {
     public let definitions: [RegisterDefinition]
-    /// Address ranges that may be read (gaps inside read as 0).
+    /// Address ranges that may be read (gaps inside read as 0), sorted and merged.
     public let blocks: [ClosedRange<Int>]
     private let byAddress: [Int: Int]
+    private let writeOnly: Set<Int>
 
     public init(definitions: [RegisterDefinition], blocks: [ClosedRange<Int>]? = nil) {
         self.definitions = definitions.sorted { $0.address < $1.address }
@@ -201,7 +202,29 @@ public struct RegisterMap: Sendable {
             }
         }
         byAddress = index
-        self.blocks = blocks ?? self.definitions.map { $0.addresses }
+        writeOnly = Set(self.definitions.filter { !$0.access.readable }.flatMap { $0.addresses })
+        var merged: [ClosedRange<Int>] = []
+        for b in (blocks ?? self.definitions.map { $0.addresses }).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, b.lowerBound <= last.upperBound + 1 {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, b.upperBound)
+            } else {
+                merged.append(b)
+            }
+        }
+        self.blocks = merged
+    }
+
+    /// Whether every address of `range` lies in one readable block (binary search over the merged blocks).
+    func readable(_ range: Range<Int>) -> Bool {
+        var lo = 0, hi = blocks.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            let b = blocks[mid]
+            if range.lowerBound < b.lowerBound { hi = mid - 1 } else if range.lowerBound > b.upperBound { lo = mid + 1 } else {
+                return range.upperBound - 1 <= b.upperBound
+            }
+        }
+        return false
     }
 
     /// The definition covering `address`.
@@ -214,14 +237,19 @@ public struct RegisterMap: Sendable {
     /// outside the readable blocks or belongs to a write-only register.
     public func read(address: UInt16, quantity: UInt16, _ value: (RegisterDefinition) -> RegisterValue) -> Result<[UInt16], ExceptionCode> {
         let range = Int(address)..<(Int(address) + Int(quantity))
-        for a in range {
-            guard blocks.contains(where: { $0.contains(a) }) else { return .failure(.illegalDataAddress) }
-            if let d = definition(at: a), !d.access.readable { return .failure(.illegalDataAddress) }
-        }
+        guard readable(range) else { return .failure(.illegalDataAddress) }
+        if !writeOnly.isEmpty, range.contains(where: { writeOnly.contains($0) }) { return .failure(.illegalDataAddress) }
         var out = [UInt16](repeating: 0, count: range.count)
         var a = range.lowerBound
         while a < range.upperBound {
-            guard let d = definition(at: a) else { a += 1; continue }
+            guard let i = byAddress[a] else { a += 1; continue }
+            let d = definitions[i]
+            if d.type == .uint16, d.scale == 1, d.byteOrder == .bigEndian, case .integer(let v) = value(d) {
+                // Fast path for plain 16-bit registers.
+                out[a - range.lowerBound] = UInt16(clamping: v)
+                a += 1
+                continue
+            }
             let regs = d.encode(value(d))
             for (i, r) in regs.enumerated() where range.contains(Int(d.address) + i) {
                 out[Int(d.address) + i - range.lowerBound] = r

@@ -7,6 +7,13 @@ import ServiceLifecycle
 /// Answers Modbus requests for one connector's port.
 public protocol ModbusRequestHandler: Sendable {
     func handleModbus(connector: Int, unitID: UInt8, request: ModbusRequest) async -> ModbusResponse
+    /// Answers at once on the network thread when possible (e.g. reads from a snapshot); nil defers to
+    /// ``handleModbus(connector:unitID:request:)``.
+    func handleModbusImmediately(connector: Int, unitID: UInt8, request: ModbusRequest) -> ModbusResponse?
+}
+
+extension ModbusRequestHandler {
+    public func handleModbusImmediately(connector: Int, unitID: UInt8, request: ModbusRequest) -> ModbusResponse? { nil }
 }
 
 /// Modbus TCP server: connector 1 on `basePort`, connector 2 on `basePort + 1`, any unit id. Requests are
@@ -89,6 +96,10 @@ final class ModbusServerHandler: ChannelInboundHandler, Sendable {
         case .failure(let code):
             reply(channel, frame, .exception(function: function, code))
         case .success(let request):
+            if let response = handler.handleModbusImmediately(connector: connector, unitID: frame.unitID, request: request) {
+                reply(channel, frame, response)
+                return
+            }
             let promise = context.eventLoop.makePromise(of: ModbusResponse.self)
             let handler = self.handler, connector = self.connector
             promise.completeWithTask { await handler.handleModbus(connector: connector, unitID: frame.unitID, request: request) }

@@ -82,14 +82,12 @@ public enum WhitelistCSV {
                     seen[entry.displayID.lowercased()] = number
                     entries.append(entry)
                 }
-            } catch let e as WhitelistError {
-                if case .invalidID(let value, let reason) = e {
+            } catch {
+                if case .invalidID(let value, let reason) = error {
                     errors.append(CSVLineError(line: number, value: value, reason: reason))
                 } else {
-                    errors.append(CSVLineError(line: number, value: line, reason: e.description))
+                    errors.append(CSVLineError(line: number, value: line, reason: error.description))
                 }
-            } catch {
-                errors.append(CSVLineError(line: number, value: line, reason: "\(error)"))
             }
         }
         if entries.count > LocalWhitelist.maximumEntries {

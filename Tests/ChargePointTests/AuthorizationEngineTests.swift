@@ -10,13 +10,14 @@ struct AuthorizationEngineTests {
     static let future = now.addingTimeInterval(3600)
 
     static let lists: AuthorizationLists = {
-        var w = LocalWhitelist()
-        try! w.add(WhitelistEntry(id: "AAAAAAAA", kind: .rfid, groupID: "FLEET"))
-        try! w.add(WhitelistEntry(id: "BBBBBBBB", kind: .rfid, authorization: .blocked))
-        try! w.add(WhitelistEntry(id: "CCCCCCCC", kind: .rfid, expiry: past))
-        try! w.add(WhitelistEntry(id: "DDDDDDDD", kind: .rfid, connector: 1))
-        try! w.add(WhitelistEntry(id: inputAuthIdentifier, kind: .input))
-        try! w.add(WhitelistEntry(id: "00:1A:2B:3C:4D:5E", kind: .mac))
+        let w = LocalWhitelist(entries: [
+            WhitelistEntry(id: "AAAAAAAA", kind: .rfid, groupID: "FLEET"),
+            WhitelistEntry(id: "BBBBBBBB", kind: .rfid, authorization: .blocked),
+            WhitelistEntry(id: "CCCCCCCC", kind: .rfid, expiry: past),
+            WhitelistEntry(id: "DDDDDDDD", kind: .rfid, connector: 1),
+            WhitelistEntry(id: inputAuthIdentifier, kind: .input),
+            WhitelistEntry(id: "00:1A:2B:3C:4D:5E", kind: .mac),
+        ])
         return AuthorizationLists(
             whitelist: w,
             localList: [

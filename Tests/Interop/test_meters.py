@@ -11,6 +11,16 @@ def configure(data_dir, pairs, role="installer"):
         assert r.returncode == 0, r.stderr
 
 
+def grid_meter(model, port, *extra):
+    """Settings for a grid meter at 127.0.0.1:port polled every 0.2 s."""
+    return [("ExternalMeterSupport", "On"), ("SecondMeterConfiguration", model), ("SecondMeterIPAddress", "127.0.0.1"),
+            ("SecondMeterPort", port), ("MeterPollInterval", "0.2"), *extra]
+
+
+def grid_reading(station):
+    return wait_for(lambda: station.status().get("gridMeter", {}).get("reading") and station.status()["gridMeter"], what="grid meter")
+
+
 def assert_reading(reading, tolerance=0.05):
     assert abs(reading["energyWh"] - IMPORT_WH) < 0.2
     for i, phase in enumerate(("l1", "l2", "l3")):
@@ -23,11 +33,10 @@ def assert_reading(reading, tolerance=0.05):
 def test_grid_meter_models(model, data_dir):
     image, unit = MODELS[model]
     meter = MeterServer(image(), unit).start()
-    configure(data_dir, [("ExternalMeterSupport", "On"), ("SecondMeterConfiguration", model), ("SecondMeterIPAddress", "127.0.0.1"),
-                         ("SecondMeterPort", meter.port), ("MeterPollInterval", "0.2")])
+    configure(data_dir, grid_meter(model, meter.port))
     station = Station(data_dir, cards=()).start()
     try:
-        grid = wait_for(lambda: station.status().get("gridMeter", {}).get("reading") and station.status()["gridMeter"], what="grid meter")
+        grid = grid_reading(station)
         assert grid["model"] == model and grid["communicating"]
         assert_reading(grid["reading"])
     finally:
@@ -39,13 +48,11 @@ def test_generic_meter_for_models_without_a_public_map(data_dir):
     # An "IPD Control" meter mapped like a PAC2200 through the generic registers (README).
     image, _ = MODELS["siemens7KM2200"]
     meter = MeterServer(image(), 3).start()
-    configure(data_dir, [("ExternalMeterSupport", "On"), ("SecondMeterConfiguration", "ipdControl"), ("SecondMeterIPAddress", "127.0.0.1"),
-                         ("SecondMeterPort", meter.port), ("SecondMeterUnitID", 3), ("MeterPollInterval", "0.2"),
-                         ("GenericMeterCurrentRegisters", "13,15,17"), ("GenericMeterEnergyRegister", 801), ("GenericMeterEnergyType", "float64")])
+    configure(data_dir, grid_meter("ipdControl", meter.port, ("SecondMeterUnitID", 3), ("GenericMeterCurrentRegisters", "13,15,17"),
+                                   ("GenericMeterEnergyRegister", 801), ("GenericMeterEnergyType", "float64")))
     station = Station(data_dir, cards=()).start()
     try:
-        grid = wait_for(lambda: station.status().get("gridMeter", {}).get("reading") and station.status()["gridMeter"], what="grid meter")
-        assert_reading(grid["reading"])
+        assert_reading(grid_reading(station)["reading"])
     finally:
         station.terminate()
         meter.stop()
@@ -54,9 +61,7 @@ def test_generic_meter_for_models_without_a_public_map(data_dir):
 def test_grid_meter_loss_raises_the_error_and_recovery_clears_it(data_dir):
     image, unit = MODELS["janitzaUMG512PRO"]
     meter = MeterServer(image(), unit).start()
-    configure(data_dir, [("ExternalMeterSupport", "On"), ("SecondMeterConfiguration", "janitzaUMG512PRO"),
-                         ("SecondMeterIPAddress", "127.0.0.1"), ("SecondMeterPort", meter.port), ("MeterPollInterval", "0.2"),
-                         ("MeterFailedPollsBeforeError", 3)])
+    configure(data_dir, grid_meter("janitzaUMG512PRO", meter.port, ("MeterFailedPollsBeforeError", 3)))
     station = Station(data_dir).start()
     try:
         wait_for(lambda: station.status().get("gridMeter", {}).get("communicating"), what="meter up")
@@ -107,8 +112,7 @@ def test_simulated_meter_twin_adds_the_stations_load(data_dir):
     from conftest import BIN
     from meter_servers import free_port
     port = free_port()
-    configure(data_dir, [("ExternalMeterSupport", "On"), ("SecondMeterConfiguration", "janitzaUMG512PRO"),
-                         ("SecondMeterIPAddress", "127.0.0.1"), ("SecondMeterPort", port), ("MeterPollInterval", "0.2")])
+    configure(data_dir, grid_meter("janitzaUMG512PRO", port))
     station = Station(data_dir).start()
     twin = subprocess.Popen([BIN, "sim", "meter", "--model", "janitzaUMG512PRO", "--port", str(port), "--building-load", "20,10,5",
                              "--station", station.base], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -57,14 +57,19 @@ public struct MeterReading: Sendable, Codable, Equatable {
     public var voltageV: PhaseValues
     /// Whether the meter answered; `false` raises powerMeterFailure.
     public var communicating: Bool
+    /// Exported active energy in Wh, for meters that count both directions (grid meters).
+    public var exportEnergyWh: Double?
+    /// Total active power as the meter itself reports it, if it has such a register.
+    public var measuredTotalPowerW: Double?
 
-    public init(energyWh: Double, powerW: PhaseValues, currentA: PhaseValues, voltageV: PhaseValues, communicating: Bool = true) {
+    public init(energyWh: Double, powerW: PhaseValues, currentA: PhaseValues, voltageV: PhaseValues, communicating: Bool = true,
+                exportEnergyWh: Double? = nil, measuredTotalPowerW: Double? = nil) {
         self.energyWh = energyWh; self.powerW = powerW; self.currentA = currentA; self.voltageV = voltageV
-        self.communicating = communicating
+        self.communicating = communicating; self.exportEnergyWh = exportEnergyWh; self.measuredTotalPowerW = measuredTotalPowerW
     }
 
-    /// Total active power in W.
-    public var totalPowerW: Double { powerW.sum }
+    /// Total active power in W (signed: + import): the meter's own total, else the sum of the phases.
+    public var totalPowerW: Double { measuredTotalPowerW ?? powerW.sum }
 }
 
 /// Everything the controller reads from one connector's hardware in one poll.

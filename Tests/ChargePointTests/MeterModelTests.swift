@@ -7,7 +7,8 @@ import EVSECore
 @Suite("Modbus meter models")
 struct MeterModelTests {
     static let reading = MeterReading(energyWh: 123_456.7, powerW: PhaseValues(l1: 2425.5, l2: 732.8, l3: -1610),
-                                      currentA: PhaseValues(l1: 10.5, l2: 3.2, l3: 7), voltageV: PhaseValues(l1: 231, l2: 229.5, l3: 230))
+                                      currentA: PhaseValues(l1: 10.5, l2: 3.2, l3: 7), voltageV: PhaseValues(l1: 231, l2: 229.5, l3: 230),
+                                      exportEnergyWh: 9876.5)
 
     /// Writes a reading into a register image with the model's layout, then reads it back.
     func roundTrip(_ layout: MeterLayout) -> MeterReading? {
@@ -25,6 +26,8 @@ struct MeterModelTests {
         let layout = model.layout()
         let r = try #require(roundTrip(layout))
         #expect(abs(r.energyWh - Self.reading.energyWh) < 0.2)
+        #expect(abs(r.totalPowerW - Self.reading.powerW.sum) < 0.5)
+        if layout.exportEnergyWh != nil { #expect(abs((r.exportEnergyWh ?? -1) - 9876.5) < 0.2, "\(model)") }
         for p in 0..<3 {
             #expect(abs(r.currentA[p] - Self.reading.currentA[p]) < 0.01)
             #expect(abs(r.voltageV[p] - Self.reading.voltageV[p]) < 0.01)

@@ -108,11 +108,12 @@ public struct MeterLayout: Sendable, Equatable {
         }
         guard let currents = triple(currentA), let voltages = triple(voltageV), let powers = triple(powerW),
               let energy = value(importEnergyWh) else { return nil }
-        return MeterReading(energyWh: energy, powerW: powers, currentA: currents, voltageV: voltages)
+        return MeterReading(energyWh: energy, powerW: powers, currentA: currents, voltageV: voltages,
+                            exportEnergyWh: value(exportEnergyWh), measuredTotalPowerW: value(totalPowerW))
     }
 
     /// Register values for a reading (for simulated meter twins and test servers).
-    public func registers(for r: MeterReading, exportEnergyWh: Double = 0) -> [(RegisterDefinition, RegisterValue)] {
+    public func registers(for r: MeterReading) -> [(RegisterDefinition, RegisterValue)] {
         func put(_ q: MeterQuantity?, _ v: Double) -> [(RegisterDefinition, RegisterValue)] {
             guard let q else { return [] }
             if let minus = q.minus {
@@ -126,7 +127,7 @@ public struct MeterLayout: Sendable, Equatable {
         for (i, q) in powerW.enumerated() { out += put(q, r.powerW[i]) }
         out += put(totalPowerW, r.totalPowerW)
         out += put(importEnergyWh, r.energyWh)
-        out += put(self.exportEnergyWh, exportEnergyWh)
+        out += put(self.exportEnergyWh, r.exportEnergyWh ?? 0)
         return out
     }
 }

@@ -25,10 +25,12 @@ let package = Package(
     targets: [
         // Pure domain: hardware port, connector and session state machines, error catalogue.
         .target(name: "EVSECore", swiftSettings: swiftSettings),
+        // Pure OCPP 1.6J: RPC framing, error codes, date coding, schemas and typed messages.
+        .target(name: "OCPP16", swiftSettings: swiftSettings),
         // Pure Modbus codec: MBAP/RTU framing, PDUs, exceptions, declarative register maps.
         .target(name: "ModbusTCP", dependencies: [.product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
         // Pure station behaviour: parameter registry, current limits, station controller, store ports.
-        .target(name: "ChargePoint", dependencies: ["EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
+        .target(name: "ChargePoint", dependencies: ["EVSECore", "ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
         // Adapter: simulated board and EVs implementing the hardware port.
         .target(name: "Simulator", dependencies: ["EVSECore"], swiftSettings: swiftSettings),
         // Adapter: SQLite (GRDB, WAL) stores.
@@ -94,6 +96,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["ChargePoint", "EVSECore"], swiftSettings: swiftSettings),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOTestUtils", package: "swift-nio")], swiftSettings: swiftSettings),
+        .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "Simulator", "TestSupport"], swiftSettings: swiftSettings),

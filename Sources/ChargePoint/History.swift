@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import OCPP16
 
 /// One session of the charging history as shown and exported.
 ///
@@ -82,10 +83,10 @@ public enum ChargingHistory {
     /// The calendar month before the one containing `now` (UTC): start, end (exclusive), `YYYY-MM`.
     public static func previousMonth(before now: Date) -> (Date, Date, String) {
         let days = Int((now.timeIntervalSince1970 / 86_400).rounded(.down))
-        let (y, m, _) = CivilTime.civilFromDays(days)
+        let (y, m, _) = OCPPDate.civil(fromDays: days)
         let (py, pm) = m == 1 ? (y - 1, 12) : (y, m - 1)
-        let from = Date(timeIntervalSince1970: Double(CivilTime.daysFromCivil(py, pm, 1) * 86_400))
-        let to = Date(timeIntervalSince1970: Double(CivilTime.daysFromCivil(y, m, 1) * 86_400))
+        let from = Date(timeIntervalSince1970: Double(OCPPDate.days(fromCivil: py, pm, 1) * 86_400))
+        let to = Date(timeIntervalSince1970: Double(OCPPDate.days(fromCivil: y, m, 1) * 86_400))
         return (from, to, "\(py)-\(pm < 10 ? "0" : "")\(pm)")
     }
 

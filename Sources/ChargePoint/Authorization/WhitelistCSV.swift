@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import OCPP16
 
 /// The two CSV formats of the local whitelist.
 public enum WhitelistCSVFormat: String, Sendable, Codable, CaseIterable {
@@ -167,9 +168,9 @@ public enum CivilTime {
         let c = parts[1].split(separator: ":", omittingEmptySubsequences: false)
         guard d.count == 3, c.count == 3, d[0].count == 4, d[1].count == 2, d[2].count == 2, c.allSatisfy({ $0.count == 2 }),
               let y = Int(d[0]), let m = Int(d[1]), let day = Int(d[2]), let hh = Int(c[0]), let mm = Int(c[1]), let ss = Int(c[2]),
-              (1...12).contains(m), (1...daysIn(month: m, year: y)).contains(day), (0...23).contains(hh), (0...59).contains(mm),
+              (1...12).contains(m), (1...OCPPDate.daysIn(month: m, year: y)).contains(day), (0...23).contains(hh), (0...59).contains(mm),
               (0...59).contains(ss) else { return nil }
-        let days = daysFromCivil(y, m, day)
+        let days = OCPPDate.days(fromCivil: y, m, day)
         return Date(timeIntervalSince1970: Double(days * 86_400 + hh * 3600 + mm * 60 + ss))
     }
 
@@ -178,41 +179,10 @@ public enum CivilTime {
         let total = Int(date.timeIntervalSince1970.rounded(.down))
         let days = Int((Double(total) / 86_400).rounded(.down))
         let secs = total - days * 86_400
-        let (y, m, d) = civilFromDays(days)
+        let (y, m, d) = OCPPDate.civil(fromDays: days)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let year = String(y).count < 4 ? String(repeating: "0", count: 4 - String(y).count) + String(y) : String(y)
         return "\(year)-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs % 3600 / 60)):\(two(secs % 60))"
-    }
-
-    static func daysIn(month m: Int, year y: Int) -> Int {
-        switch m {
-        case 2: (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    // Howard Hinnant's days-from-civil algorithm (public domain), proleptic Gregorian calendar.
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? y + 1 : y, m, d)
     }
 }
 

@@ -1,0 +1,40 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// ChangeConfiguration.req (CS→CP), feature profile Core.
+///
+/// - SeeAlso: OCPP 1.6 §5.3.
+public struct ChangeConfigurationRequest: OCPPRequest {
+    public static let action = "ChangeConfiguration"
+    public typealias Response = ChangeConfigurationResponse
+    public static let schema = Schema.object([
+        req("key", .ci(50)),
+        req("value", .ci(500)),
+    ])
+
+    public var key: String
+    public var value: String
+
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// ChangeConfiguration.conf (CS→CP).
+///
+/// - SeeAlso: OCPP 1.6 §5.3.
+public struct ChangeConfigurationResponse: OCPPPayload {
+    public static let schema = Schema.object([
+        req("status", .enumeration(["Accepted", "Rejected", "RebootRequired", "NotSupported"])),
+    ])
+
+    public var status: String
+
+    public init(status: String) {
+        self.status = status
+    }
+}

@@ -1,0 +1,46 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// DataTransfer.req (both), feature profile Core.
+///
+/// - SeeAlso: OCPP 1.6 §4.3, §5.6.
+public struct DataTransferRequest: OCPPRequest {
+    public static let action = "DataTransfer"
+    public typealias Response = DataTransferResponse
+    public static let schema = Schema.object([
+        req("vendorId", .ci(255)),
+        opt("messageId", .ci(50)),
+        opt("data", .string()),
+    ])
+
+    public var vendorId: String
+    public var messageId: String?
+    public var data: String?
+
+    public init(vendorId: String, messageId: String? = nil, data: String? = nil) {
+        self.vendorId = vendorId
+        self.messageId = messageId
+        self.data = data
+    }
+}
+
+/// DataTransfer.conf (both).
+///
+/// - SeeAlso: OCPP 1.6 §4.3, §5.6.
+public struct DataTransferResponse: OCPPPayload {
+    public static let schema = Schema.object([
+        req("status", .enumeration(["Accepted", "Rejected", "UnknownMessageId", "UnknownVendorId"])),
+        opt("data", .string()),
+    ])
+
+    public var status: String
+    public var data: String?
+
+    public init(status: String, data: String? = nil) {
+        self.status = status
+        self.data = data
+    }
+}

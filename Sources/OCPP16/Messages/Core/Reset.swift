@@ -1,0 +1,37 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Reset.req (CS→CP), feature profile Core.
+///
+/// - SeeAlso: OCPP 1.6 §5.14.
+public struct ResetRequest: OCPPRequest {
+    public static let action = "Reset"
+    public typealias Response = ResetResponse
+    public static let schema = Schema.object([
+        req("type", .enumeration(["Hard", "Soft"])),
+    ])
+
+    public var type: String
+
+    public init(type: String) {
+        self.type = type
+    }
+}
+
+/// Reset.conf (CS→CP).
+///
+/// - SeeAlso: OCPP 1.6 §5.14.
+public struct ResetResponse: OCPPPayload {
+    public static let schema = Schema.object([
+        req("status", .enumeration(["Accepted", "Rejected"])),
+    ])
+
+    public var status: String
+
+    public init(status: String) {
+        self.status = status
+    }
+}

@@ -1,0 +1,40 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// TriggerMessage.req (CS→CP), feature profile RemoteTrigger.
+///
+/// - SeeAlso: OCPP 1.6 §5.17.
+public struct TriggerMessageRequest: OCPPRequest {
+    public static let action = "TriggerMessage"
+    public typealias Response = TriggerMessageResponse
+    public static let schema = Schema.object([
+        req("requestedMessage", .enumeration(["BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat", "MeterValues", "StatusNotification"])),
+        opt("connectorId", .integer(minimum: 0)),
+    ])
+
+    public var requestedMessage: String
+    public var connectorId: Int?
+
+    public init(requestedMessage: String, connectorId: Int? = nil) {
+        self.requestedMessage = requestedMessage
+        self.connectorId = connectorId
+    }
+}
+
+/// TriggerMessage.conf (CS→CP).
+///
+/// - SeeAlso: OCPP 1.6 §5.17.
+public struct TriggerMessageResponse: OCPPPayload {
+    public static let schema = Schema.object([
+        req("status", .enumeration(["Accepted", "Rejected", "NotImplemented"])),
+    ])
+
+    public var status: String
+
+    public init(status: String) {
+        self.status = status
+    }
+}

@@ -1,0 +1,37 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// CancelReservation.req (CS→CP), feature profile Reservation.
+///
+/// - SeeAlso: OCPP 1.6 §5.1.
+public struct CancelReservationRequest: OCPPRequest {
+    public static let action = "CancelReservation"
+    public typealias Response = CancelReservationResponse
+    public static let schema = Schema.object([
+        req("reservationId", .integer()),
+    ])
+
+    public var reservationId: Int
+
+    public init(reservationId: Int) {
+        self.reservationId = reservationId
+    }
+}
+
+/// CancelReservation.conf (CS→CP).
+///
+/// - SeeAlso: OCPP 1.6 §5.1.
+public struct CancelReservationResponse: OCPPPayload {
+    public static let schema = Schema.object([
+        req("status", .enumeration(["Accepted", "Rejected"])),
+    ])
+
+    public var status: String
+
+    public init(status: String) {
+        self.status = status
+    }
+}

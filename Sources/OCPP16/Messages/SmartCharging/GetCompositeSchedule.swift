@@ -1,0 +1,57 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// GetCompositeSchedule.req (CS→CP), feature profile SmartCharging.
+///
+/// - SeeAlso: OCPP 1.6 §5.7.
+public struct GetCompositeScheduleRequest: OCPPRequest {
+    public static let action = "GetCompositeSchedule"
+    public typealias Response = GetCompositeScheduleResponse
+    public static let schema = Schema.object([
+        req("connectorId", .integer(minimum: 0)),
+        req("duration", .integer(minimum: 0)),
+        opt("chargingRateUnit", .enumeration(["A", "W"])),
+    ])
+
+    public var connectorId: Int
+    public var duration: Int
+    public var chargingRateUnit: String?
+
+    public init(connectorId: Int, duration: Int, chargingRateUnit: String? = nil) {
+        self.connectorId = connectorId
+        self.duration = duration
+        self.chargingRateUnit = chargingRateUnit
+    }
+}
+
+/// GetCompositeSchedule.conf (CS→CP).
+///
+/// - SeeAlso: OCPP 1.6 §5.7.
+public struct GetCompositeScheduleResponse: OCPPPayload {
+    public static let schema = Schema.object([
+        req("status", .enumeration(["Accepted", "Rejected"])),
+        opt("connectorId", .integer(minimum: 0)),
+        opt("scheduleStart", .dateTime),
+        opt("chargingSchedule", OCPPTypes.chargingSchedule),
+    ])
+
+    public var status: String
+    public var connectorId: Int?
+    public var scheduleStart: Date?
+    public var chargingSchedule: ChargingSchedule?
+
+    public init(
+        status: String,
+        connectorId: Int? = nil,
+        scheduleStart: Date? = nil,
+        chargingSchedule: ChargingSchedule? = nil
+    ) {
+        self.status = status
+        self.connectorId = connectorId
+        self.scheduleStart = scheduleStart
+        self.chargingSchedule = chargingSchedule
+    }
+}

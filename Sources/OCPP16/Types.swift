@@ -1,0 +1,157 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Shared OCPP 1.6 types (OCPP 1.6 §7) with their schemas, as in the errata-corrected JSON schemas.
+public enum OCPPTypes {
+    public static let authorizationStatus = ["Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"]
+    public static let idTagInfo = Schema.object([
+        req("status", .enumeration(authorizationStatus)), opt("expiryDate", .dateTime), opt("parentIdTag", .ci(20)),
+    ])
+    public static let measurands = [
+        "Energy.Active.Export.Register", "Energy.Active.Import.Register", "Energy.Reactive.Export.Register",
+        "Energy.Reactive.Import.Register", "Energy.Active.Export.Interval", "Energy.Active.Import.Interval",
+        "Energy.Reactive.Export.Interval", "Energy.Reactive.Import.Interval", "Power.Active.Export", "Power.Active.Import",
+        "Power.Offered", "Power.Reactive.Export", "Power.Reactive.Import", "Power.Factor", "Current.Import", "Current.Export",
+        "Current.Offered", "Voltage", "Frequency", "Temperature", "SoC", "RPM",
+    ]
+    public static let sampledValue = Schema.object([
+        req("value", .string()),
+        opt("context", .enumeration(["Interruption.Begin", "Interruption.End", "Sample.Clock", "Sample.Periodic", "Transaction.Begin",
+                                     "Transaction.End", "Trigger", "Other"])),
+        opt("format", .enumeration(["Raw", "SignedData"])),
+        opt("measurand", .enumeration(measurands)),
+        opt("phase", .enumeration(["L1", "L2", "L3", "N", "L1-N", "L2-N", "L3-N", "L1-L2", "L2-L3", "L3-L1"])),
+        opt("location", .enumeration(["Cable", "EV", "Inlet", "Outlet", "Body"])),
+        opt("unit", .enumeration(["Wh", "kWh", "varh", "kvarh", "W", "kW", "VA", "kVA", "var", "kvar", "A", "V", "K", "Celcius", "Celsius",
+                                  "Fahrenheit", "Percent"])),
+    ])
+    public static let meterValue = Schema.object([req("timestamp", .dateTime), req("sampledValue", .array(sampledValue, minItems: 1))])
+    public static let chargingSchedule = Schema.object([
+        opt("duration", .integer()), opt("startSchedule", .dateTime), req("chargingRateUnit", .enumeration(["A", "W"])),
+        req("chargingSchedulePeriod", .array(.object([
+            req("startPeriod", .integer(minimum: 0)), req("limit", .number(minimum: 0, decimals: 1)), opt("numberPhases", .integer(minimum: 1, maximum: 3)),
+        ]), minItems: 1)),
+        opt("minChargingRate", .number(minimum: 0, decimals: 1)),
+    ])
+    public static let chargingProfile = Schema.object([
+        req("chargingProfileId", .integer()), opt("transactionId", .integer()), req("stackLevel", .integer(minimum: 0)),
+        req("chargingProfilePurpose", .enumeration(["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"])),
+        req("chargingProfileKind", .enumeration(["Absolute", "Recurring", "Relative"])),
+        opt("recurrencyKind", .enumeration(["Daily", "Weekly"])), opt("validFrom", .dateTime), opt("validTo", .dateTime),
+        req("chargingSchedule", chargingSchedule),
+    ])
+}
+
+/// OCPP 1.6 §7.2/§7.23 IdTagInfo.
+public struct IdTagInfo: Codable, Sendable, Equatable {
+    public var status: String
+    public var expiryDate: Date?
+    public var parentIdTag: String?
+
+    public init(status: String, expiryDate: Date? = nil, parentIdTag: String? = nil) {
+        self.status = status; self.expiryDate = expiryDate; self.parentIdTag = parentIdTag
+    }
+}
+
+/// OCPP 1.6 §7.45 SampledValue.
+public struct SampledValue: Codable, Sendable, Equatable {
+    public var value: String
+    public var context: String?
+    public var format: String?
+    public var measurand: String?
+    public var phase: String?
+    public var location: String?
+    public var unit: String?
+
+    public init(value: String, context: String? = nil, format: String? = nil, measurand: String? = nil, phase: String? = nil,
+                location: String? = nil, unit: String? = nil) {
+        self.value = value; self.context = context; self.format = format; self.measurand = measurand; self.phase = phase
+        self.location = location; self.unit = unit
+    }
+}
+
+/// OCPP 1.6 §7.33 MeterValue.
+public struct MeterValue: Codable, Sendable, Equatable {
+    public var timestamp: Date
+    public var sampledValue: [SampledValue]
+
+    public init(timestamp: Date, sampledValue: [SampledValue]) { self.timestamp = timestamp; self.sampledValue = sampledValue }
+}
+
+/// OCPP 1.6 §7.8 ChargingSchedulePeriod.
+public struct ChargingSchedulePeriod: Codable, Sendable, Equatable {
+    public var startPeriod: Int
+    public var limit: Double
+    public var numberPhases: Int?
+
+    public init(startPeriod: Int, limit: Double, numberPhases: Int? = nil) {
+        self.startPeriod = startPeriod; self.limit = limit; self.numberPhases = numberPhases
+    }
+}
+
+/// OCPP 1.6 §7.7 ChargingSchedule.
+public struct ChargingSchedule: Codable, Sendable, Equatable {
+    public var duration: Int?
+    public var startSchedule: Date?
+    public var chargingRateUnit: String
+    public var chargingSchedulePeriod: [ChargingSchedulePeriod]
+    public var minChargingRate: Double?
+
+    public init(duration: Int? = nil, startSchedule: Date? = nil, chargingRateUnit: String, chargingSchedulePeriod: [ChargingSchedulePeriod],
+                minChargingRate: Double? = nil) {
+        self.duration = duration; self.startSchedule = startSchedule; self.chargingRateUnit = chargingRateUnit
+        self.chargingSchedulePeriod = chargingSchedulePeriod; self.minChargingRate = minChargingRate
+    }
+}
+
+/// OCPP 1.6 §7.4 ChargingProfile.
+public struct ChargingProfile: Codable, Sendable, Equatable {
+    public var chargingProfileId: Int
+    public var transactionId: Int?
+    public var stackLevel: Int
+    public var chargingProfilePurpose: String
+    public var chargingProfileKind: String
+    public var recurrencyKind: String?
+    public var validFrom: Date?
+    public var validTo: Date?
+    public var chargingSchedule: ChargingSchedule
+
+    public init(chargingProfileId: Int, transactionId: Int? = nil, stackLevel: Int, chargingProfilePurpose: String, chargingProfileKind: String,
+                recurrencyKind: String? = nil, validFrom: Date? = nil, validTo: Date? = nil, chargingSchedule: ChargingSchedule) {
+        self.chargingProfileId = chargingProfileId; self.transactionId = transactionId; self.stackLevel = stackLevel
+        self.chargingProfilePurpose = chargingProfilePurpose; self.chargingProfileKind = chargingProfileKind
+        self.recurrencyKind = recurrencyKind; self.validFrom = validFrom; self.validTo = validTo; self.chargingSchedule = chargingSchedule
+    }
+}
+
+/// An empty payload `{}`.
+public struct EmptyPayload: OCPPPayload {
+    public static let schema = Schema.object([])
+    public init() {}
+}
+
+/// OCPP 1.6 §7.22 KeyValue (GetConfiguration.conf).
+public struct KeyValue: Codable, Sendable, Equatable {
+    public static let schema = Schema.object([req("key", .ci(50)), req("readonly", .boolean), opt("value", .ci(500))])
+    public static let schemaArray = Schema.array(schema)
+
+    public var key: String
+    public var readonly: Bool
+    public var value: String?
+
+    public init(key: String, readonly: Bool, value: String? = nil) { self.key = key; self.readonly = readonly; self.value = value }
+}
+
+/// OCPP 1.6 §7.3 AuthorizationData (SendLocalList.req).
+public struct AuthorizationData: Codable, Sendable, Equatable {
+    public static let schema = Schema.object([req("idTag", .ci(20)), opt("idTagInfo", OCPPTypes.idTagInfo)])
+    public static let schemaArray = Schema.array(schema)
+
+    public var idTag: String
+    public var idTagInfo: IdTagInfo?
+
+    public init(idTag: String, idTagInfo: IdTagInfo? = nil) { self.idTag = idTag; self.idTagInfo = idTagInfo }
+}

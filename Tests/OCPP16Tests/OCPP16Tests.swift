@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import OCPP16
+
+@Suite("OCPP-J framing")
+struct FramingTests {
+    @Test("frames parse and serialize")
+    func roundTrip() throws {
+        let call = try OCPPFrame.parse(#"[2,"19223201","BootNotification",{"chargePointVendor":"VendorX","chargePointModel":"SingleSocketCharger"}]"#)
+        guard case .call(let id, let action, let payload) = call else { Issue.record("not a call"); return }
+        #expect(id == "19223201" && action == "BootNotification")
+        #expect(payload == .object(["chargePointVendor": .string("VendorX"), "chargePointModel": .string("SingleSocketCharger")]))
+        #expect(try OCPPFrame.parse(call.serialized()) == call)
+        let result = try OCPPFrame.parse(#"[3,"19223201",{"status":"Accepted","currentTime":"2013-02-01T20:53:32.486Z","interval":300}]"#)
+        #expect(result.id == "19223201")
+        let error = try OCPPFrame.parse(#"[4,"162376037","NotSupported","SetDisplayMessageRequest not implemented",{}]"#)
+        #expect(error == .callError(id: "162376037", code: "NotSupported", description: "SetDisplayMessageRequest not implemented", details: .object([:])))
+        #expect(OCPPFrame.error(OCPPError(.formationViolation, "bad"), id: "1").serialized() == #"[4,"1","FormationViolation","bad",{}]"#)
+        #expect(OCPPFrame.call(id: "a", action: "Heartbeat", payload: .object([:])).serialized() == #"[2,"a","Heartbeat",{}]"#)
+    }
+
+    @Test("malformed frames are FormationViolations, with the id when it could be read", arguments: [
+        ("not json", nil as String?), ("{}", nil), ("[2]", nil), (#"[2,1,"Heartbeat",{}]"#, nil),
+        (#"[2,"0123456789012345678901234567890123456","Heartbeat",{}]"#, nil),
+        (#"[2,"1","Heartbeat"]"#, "1"), (#"[2,"1","Heartbeat",[]]"#, "1"), (#"[5,"1",{}]"#, "1"), (#"[4,"1","X"]"#, "1"),
+        (#"["2","1","Heartbeat",{}]"#, nil),
+    ])
+    func malformed(text: String, id: String?) {
+        do {
+            _ = try OCPPFrame.parse(text)
+            Issue.record("\(text) parsed")
+        } catch {
+            #expect(error.code == .formationViolation)
+            #expect(error.messageID == id)
+        }
+    }
+}
+
+@Suite("OCPP date coding")
+struct DateTests {
+    @Test("formats UTC with milliseconds")
+    func format() {
+        #expect(OCPPDate.format(Date(timeIntervalSince1970: 1_359_751_212.486)) == "2013-02-01T20:40:12.486Z")
+        #expect(OCPPDate.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+    }
+
+    @Test("parses fractions and offsets", arguments: [
+        ("2013-02-01T20:53:32.486Z", 1_359_752_012.486 as Double?), ("2013-02-01T20:53:32Z", 1_359_752_012),
+        ("2013-02-01T21:53:32.486+01:00", 1_359_752_012.486), ("2013-02-01T15:23:32-0530", 1_359_752_012),
+        ("2013-02-01T20:53:32.123456789Z", 1_359_752_012.123456789), ("2024-02-29T00:00:00z", 1_709_164_800),
+        ("2013-02-01T20:53:32", nil), ("2013-02-30T20:53:32Z", nil), ("2013-02-01 20:53Z", nil), ("", nil), ("2013-02-01T20:53:32.Z", nil),
+        ("2013-02-01T20:53:32+25:00", nil), ("2013-02-01T20:53:32Zjunk", nil),
+    ])
+    func parse(text: String, seconds: Double?) {
+        let got = OCPPDate.parse(text)?.timeIntervalSince1970
+        if let seconds { #expect(got.map { abs($0 - seconds) < 1e-6 } == true, "\(text)") } else { #expect(got == nil, "\(text)") }
+    }
+}
+
+@Suite("OCPP 1.6 messages and schemas")
+struct MessageTests {
+    func validate(_ action: String, _ json: String) -> OCPPErrorCode? {
+        guard let payload = try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)) else { return .formationViolation }
+        do {
+            try OCPP16Catalog.validateCall(action: action, payload: payload, supported: Set(FeatureProfile.allCases))
+            return nil
+        } catch {
+            return error.code
+        }
+    }
+
+    @Test("each violation gets its CALLERROR code", arguments: [
+        ("Authorize", #"{"idTag":"04567DAA5F3580"}"#, nil as OCPPErrorCode?),
+        ("Authorize", #"{}"#, .occurenceConstraintViolation),
+        ("Authorize", #"{"idTag":"012345678901234567890"}"#, .propertyConstraintViolation),
+        ("Authorize", #"{"idTag":12}"#, .typeConstraintViolation),
+        ("Authorize", #"{"idTag":"A","extra":1}"#, .formationViolation),
+        ("ChangeAvailability", #"{"connectorId":1,"type":"Sometimes"}"#, .propertyConstraintViolation),
+        ("ChangeAvailability", #"{"connectorId":-1,"type":"Operative"}"#, .propertyConstraintViolation),
+        ("ChangeAvailability", #"{"connectorId":"1","type":"Operative"}"#, .typeConstraintViolation),
+        ("ChangeAvailability", #"{"connectorId":1.0,"type":"Operative"}"#, nil),
+        ("Reset", #"{"type":"Hard"}"#, nil),
+        ("GetConfiguration", #"{}"#, nil),
+        ("GetConfiguration", #"{"key":["HeartbeatInterval", 5]}"#, .typeConstraintViolation),
+        ("RemoteStartTransaction", #"{"idTag":"A","connectorId":0}"#, .propertyConstraintViolation),
+        ("SetChargingProfile", #"{"connectorId":1,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":16.5}]}}}"#, nil),
+        ("SetChargingProfile", #"{"connectorId":1,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":16.55}]}}}"#, .propertyConstraintViolation),
+        ("SetChargingProfile", #"{"connectorId":1,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"Max","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[]}}}"#, .propertyConstraintViolation),
+        ("ReserveNow", #"{"connectorId":0,"expiryDate":"tomorrow","idTag":"A","reservationId":1}"#, .propertyConstraintViolation),
+        ("SendLocalList", #"{"listVersion":2,"updateType":"Full","localAuthorizationList":[{"idTag":"A","idTagInfo":{"status":"Accepted"}}]}"#, nil),
+        ("SendLocalList", #"{"listVersion":2,"updateType":"Full","localAuthorizationList":[{"idTagInfo":{"status":"Accepted"}}]}"#, .occurenceConstraintViolation),
+        ("TriggerMessage", #"{"requestedMessage":"StatusNotification","connectorId":1}"#, nil),
+        ("FrobnicateWidget", #"{}"#, .notImplemented),
+    ])
+    func violations(action: String, json: String, expected: OCPPErrorCode?) {
+        #expect(validate(action, json) == expected)
+    }
+
+    @Test("unsupported profiles answer NotSupported")
+    func notSupported() throws {
+        do {
+            try OCPP16Catalog.validateCall(action: "SetChargingProfile", payload: .object([:]), supported: [.core])
+            Issue.record("accepted")
+        } catch {
+            #expect(error.code == .notSupported)
+        }
+    }
+
+    @Test("the catalog has the 28 actions of the six profiles")
+    func catalog() {
+        #expect(OCPP16Catalog.entries.count == 28)
+        #expect(OCPP16Catalog.entries.values.filter { $0.profile == .core }.count == 16)
+        #expect(Set(OCPP16Catalog.entries.values.map(\.profile)) == Set(FeatureProfile.allCases))
+    }
+
+    @Test("typed payloads encode to the spec's JSON and decode back (golden)")
+    func golden() throws {
+        let boot = BootNotificationRequest(chargePointVendor: "ChargeKit", chargePointModel: "CK-2", chargePointSerialNumber: "CK-000001",
+                                           firmwareVersion: "0.1.0")
+        let json = OCPPCoding.encode(boot)
+        #expect(OCPPFrame.call(id: "1", action: BootNotificationRequest.action, payload: json).serialized()
+                == #"[2,"1","BootNotification",{"chargePointModel":"CK-2","chargePointSerialNumber":"CK-000001","chargePointVendor":"ChargeKit","firmwareVersion":"0.1.0"}]"#)
+        #expect(try OCPPCoding.decode(BootNotificationRequest.self, from: json) == boot)
+
+        let frame = try OCPPFrame.parse(#"[2,"m1","MeterValues",{"connectorId":1,"transactionId":7,"meterValue":[{"timestamp":"2026-11-21T10:00:00.000Z","sampledValue":[{"value":"1234.5","measurand":"Energy.Active.Import.Register","unit":"Wh","context":"Sample.Periodic","location":"Outlet"},{"value":"16.0","measurand":"Current.Import","phase":"L1","unit":"A"}]}]}]"#)
+        guard case .call(_, _, let payload) = frame else { Issue.record("not a call"); return }
+        let mv = try OCPPCoding.decode(MeterValuesRequest.self, from: payload)
+        #expect(mv.connectorId == 1 && mv.transactionId == 7)
+        #expect(mv.meterValue[0].timestamp == OCPPDate.parse("2026-11-21T10:00:00Z"))
+        #expect(mv.meterValue[0].sampledValue[1].phase == "L1")
+        #expect(OCPPCoding.encode(mv) == payload)
+
+        let response = BootNotificationResponse(status: "Accepted", currentTime: Date(timeIntervalSince1970: 1_359_751_212.486), interval: 300)
+        #expect(OCPPCoding.encode(response) == .object(["status": .string("Accepted"), "currentTime": .string("2013-02-01T20:40:12.486Z"), "interval": .integer(300)]))
+        #expect(OCPPCoding.encode(ClearCacheRequest()) == .object([:]), "an empty payload is {}")
+    }
+}

@@ -93,6 +93,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Benchmark tool of scripts/bench-ocpp.sh.
+        .executableTarget(name: "ocpp-bench", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["ChargePoint", "EVSECore"], swiftSettings: swiftSettings),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOTestUtils", package: "swift-nio")], swiftSettings: swiftSettings),

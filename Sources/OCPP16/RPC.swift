@@ -59,8 +59,9 @@ public enum OCPPFrame: Sendable, Equatable {
     /// Parses a text frame. Errors carry the CALLERROR code to answer with and, when it could be read, the
     /// message id (a CALLERROR to an unreadable frame cannot be addressed and is dropped by the caller).
     public static func parse(_ text: String) throws(OCPPError) -> OCPPFrame {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
-            throw OCPPError(.formationViolation, "the frame is not valid JSON")
+        let value: JSONValue
+        do { value = try JSONParser.parse(text) } catch {
+            throw OCPPError(.formationViolation, "the frame is not valid JSON: \(error.reason)")
         }
         guard case .array(let items) = value, items.count >= 3 else {
             throw OCPPError(.formationViolation, "the frame is not a JSON array of at least 3 elements")
@@ -98,9 +99,7 @@ public enum OCPPFrame: Sendable, Equatable {
         case .callError(let id, let code, let description, let details):
             array = [.integer(4), .string(id), .string(code), .string(description), details]
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        return String(decoding: (try? encoder.encode(array)) ?? Data("[]".utf8), as: UTF8.self)
+        return JSONValue.array(array).serialized
     }
 
     /// A CALLERROR frame for an error.

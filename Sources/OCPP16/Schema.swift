@@ -12,7 +12,7 @@ import Foundation
 /// - a value of the wrong JSON type → TypeConstraintViolation;
 /// - a value outside its enumeration, length, range or date-time format → PropertyConstraintViolation.
 public indirect enum Schema: Sendable {
-    case string(maxLength: Int? = nil, values: [String]? = nil, dateTime: Bool = false)
+    case string(maxLength: Int? = nil, values: Set<String>? = nil, dateTime: Bool = false)
     case integer(minimum: Int64? = nil, maximum: Int64? = nil)
     /// A number with at most `decimals` decimal places (e.g. charging limits: one decimal).
     case number(minimum: Double? = nil, decimals: Int? = nil)
@@ -23,7 +23,7 @@ public indirect enum Schema: Sendable {
     /// CiString of at most `n` characters.
     public static func ci(_ n: Int) -> Schema { .string(maxLength: n) }
     /// One of the values.
-    public static func enumeration(_ values: [String]) -> Schema { .string(values: values) }
+    public static func enumeration(_ values: [String]) -> Schema { .string(values: Set(values)) }
     /// An OCPP dateTime.
     public static let dateTime = Schema.string(dateTime: true)
 
@@ -35,7 +35,7 @@ public indirect enum Schema: Sendable {
                 throw OCPPError(.propertyConstraintViolation, "\(path) is longer than \(maxLength) characters")
             }
             if let values, !values.contains(s) {
-                throw OCPPError(.propertyConstraintViolation, "\(path) '\(s)' is not one of \(values.joined(separator: ", "))")
+                throw OCPPError(.propertyConstraintViolation, "\(path) '\(s)' is not one of \(values.sorted().joined(separator: ", "))")
             }
             if dateTime, OCPPDate.parse(s) == nil {
                 throw OCPPError(.propertyConstraintViolation, "\(path) '\(s)' is not a date-time like 2026-01-31T12:00:00Z")
@@ -77,8 +77,9 @@ public indirect enum Schema: Sendable {
                     throw OCPPError(.occurenceConstraintViolation, "\(path).\(p.name) is required")
                 }
             }
-            if let unknown = fields.keys.sorted().first(where: { k in !properties.contains { $0.name == k } }) {
-                throw OCPPError(.formationViolation, "\(path) has no property '\(unknown)'")
+            if fields.count > properties.count || fields.keys.contains(where: { k in !properties.contains { $0.name == k } }) {
+                let unknown = fields.keys.filter { k in !properties.contains { $0.name == k } }.sorted()
+                throw OCPPError(.formationViolation, "\(path) has no property '\(unknown.first ?? "")'")
             }
         case (.object, _):
             throw OCPPError(value == .null ? .formationViolation : .typeConstraintViolation, "\(path) must be an object, not \(value.typeName)")
@@ -127,6 +128,7 @@ public enum OCPPCoding {
         return e
     }()
 
+    /// Used by ``encode(_:)`` to turn the encoder's output back into a ``JSONValue``.
     static let decoder: JSONDecoder = {
         let d = JSONDecoder()
         d.dateDecodingStrategy = .custom { decoder in
@@ -144,7 +146,7 @@ public enum OCPPCoding {
     public static func decode<P: OCPPPayload>(_ type: P.Type, from json: JSONValue) throws(OCPPError) -> P {
         try P.schema.validate(json)
         do {
-            return try decoder.decode(P.self, from: encoder.encode(json))
+            return try JSONValueDecoder().decode(P.self, from: json)
         } catch {
             throw OCPPError(.formationViolation, "payload does not decode as \(P.self): \(error)")
         }

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import OCPP16
+
+@Suite("JSON parser and value decoder")
+struct JSONParserTests {
+    @Test("valid JSON", arguments: [
+        (#"{"a":[1,-2,3.5,1e3,true,false,null,"x"]}"#, JSONValue.object(["a": .array([.integer(1), .integer(-2), .number(3.5), .number(1000), .bool(true), .bool(false), .null, .string("x")])])),
+        (#"  [ ]  "#, .array([])),
+        (#"{}"#, .object([:])),
+        (#""\u00e9\n\"\\\/\ud83d\ude00""#, .string("é\n\"\\/😀")),
+        (#"9223372036854775807"#, .integer(Int64.max)),
+        (#"9223372036854775808"#, .number(9_223_372_036_854_775_808)),
+        (#"0.1"#, .number(0.1)),
+    ])
+    func valid(text: String, expected: JSONValue) throws {
+        #expect(try JSONParser.parse(text) == expected)
+    }
+
+    @Test("invalid JSON is refused with an offset", arguments: [
+        "", "[", "{", #"{"a"}"#, #"{"a":}"#, "[1,]", "[1 2]", "01", "1.", "-", "+1", ".5", "1e", "tru", "nul", #""abc"#,
+        "\"\u{1}\"", #""\x""#, #""\ud800""#, #""\udc00""#, #""\ud800\u0041""#, "[1]x", "NaN", "Infinity", "1e999",
+    ])
+    func invalid(text: String) {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }
+    }
+
+    @Test("nesting deeper than the limit is refused, not a stack overflow")
+    func depth() {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(String(repeating: "[", count: 100_000)) }
+        #expect(throws: Never.self) { try JSONParser.parse(String(repeating: "[", count: 60) + String(repeating: "]", count: 60)) }
+    }
+
+    @Test("serialization round-trips")
+    func roundTrip() throws {
+        let text = #"{"b":[1,2.5,"q\"\n"],"a":{"z":null,"y":true},"c":-7}"#
+        let v = try JSONParser.parse(text)
+        #expect(v.serialized == #"{"a":{"y":true,"z":null},"b":[1,2.5,"q\"\n"],"c":-7}"#)
+        #expect(try JSONParser.parse(v.serialized) == v)
+        #expect(JSONValue.number(16).serialized == "16.0", "decimals stay decimals")
+        #expect(JSONValue.string("\u{1}").serialized == #""\u0001""#)
+    }
+
+    @Test("typed decoding from values checks types and ranges")
+    func decoding() throws {
+        struct T: Decodable, Equatable { var i: Int; var d: Double; var s: String?; var t: Date; var a: [UInt8] }
+        let v = try JSONParser.parse(#"{"i":3,"d":4,"t":"2026-01-01T00:00:00Z","a":[1,255]}"#)
+        let t = try JSONValueDecoder().decode(T.self, from: v)
+        #expect(t == T(i: 3, d: 4, s: nil, t: Date(timeIntervalSince1970: 1_767_225_600), a: [1, 255]))
+        #expect(throws: (any Error).self) { try JSONValueDecoder().decode(T.self, from: try JSONParser.parse(#"{"i":3,"d":4,"t":"2026-01-01T00:00:00Z","a":[256]}"#)) }
+        #expect(throws: (any Error).self) { try JSONValueDecoder().decode(T.self, from: try JSONParser.parse(#"{"i":"3","d":4,"t":"2026-01-01T00:00:00Z","a":[]}"#)) }
+        #expect(throws: (any Error).self) { try JSONValueDecoder().decode(T.self, from: try JSONParser.parse(#"{"i":3,"d":4,"t":"yesterday","a":[]}"#)) }
+    }
+}

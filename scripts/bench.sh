@@ -69,6 +69,7 @@ with tempfile.TemporaryDirectory() as d:
     while not answers(port):
         time.sleep(0.01)
     for n, card in ((1, "04567DAA5F3580"), (2, "0A0E9B83")):
+        post(port, "/api/whitelist", {"id": card})
         post(port, "/api/sim/plug", {"connector": n, "ev": "3p-16a", "batteryCapacityWh": 100000})
         post(port, "/api/sim/rfid", {"uid": card})
     time.sleep(seconds)
@@ -81,6 +82,8 @@ with tempfile.TemporaryDirectory() as d:
             rollup[parts[0].rstrip(":")] = int(parts[1])
     stop(p)
 pss, anon = rollup["Pss"] / 1024, rollup.get("Pss_Anon", 0) / 1024
+if states != ["Charging", "Charging"]:
+    sys.exit(f"both connectors should be charging, found {states}")
 print(f"memory after {seconds} s with connectors {states}:")
 print(f"  PSS      {pss:6.1f} MB   goal ≤ 32 MB   {'OK' if pss <= 32 else 'ABOVE GOAL'}")
 print(f"  Pss_Anon {anon:6.1f} MB   goal ≤ 8 MB    {'OK' if anon <= 8 else 'ABOVE GOAL'}")

@@ -106,7 +106,7 @@ public func req(_ name: String, _ schema: Schema) -> SchemaProperty { SchemaProp
 public func opt(_ name: String, _ schema: Schema) -> SchemaProperty { SchemaProperty(name, schema) }
 
 /// A payload of an OCPP message with its schema.
-public protocol OCPPPayload: Codable, Sendable, Equatable {
+public protocol OCPPPayload: Codable, Sendable, Equatable, JSONValueDecodable {
     static var schema: Schema { get }
 }
 
@@ -145,11 +145,7 @@ public enum OCPPCoding {
     /// Validates and decodes a payload.
     public static func decode<P: OCPPPayload>(_ type: P.Type, from json: JSONValue) throws(OCPPError) -> P {
         try P.schema.validate(json)
-        do {
-            return try JSONValueDecoder().decode(P.self, from: json)
-        } catch {
-            throw OCPPError(.formationViolation, "payload does not decode as \(P.self): \(error)")
-        }
+        return try P(json: json)
     }
 
     /// Encodes a payload.

@@ -46,7 +46,7 @@ public enum OCPPTypes {
 }
 
 /// OCPP 1.6 §7.2/§7.23 IdTagInfo.
-public struct IdTagInfo: Codable, Sendable, Equatable {
+public struct IdTagInfo: Codable, Sendable, Equatable, JSONValueDecodable {
     public var status: String
     public var expiryDate: Date?
     public var parentIdTag: String?
@@ -54,10 +54,15 @@ public struct IdTagInfo: Codable, Sendable, Equatable {
     public init(status: String, expiryDate: Date? = nil, parentIdTag: String? = nil) {
         self.status = status; self.expiryDate = expiryDate; self.parentIdTag = parentIdTag
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status"); expiryDate = try f.optionalDate("expiryDate"); parentIdTag = try f.optionalString("parentIdTag")
+    }
 }
 
 /// OCPP 1.6 §7.45 SampledValue.
-public struct SampledValue: Codable, Sendable, Equatable {
+public struct SampledValue: Codable, Sendable, Equatable, JSONValueDecodable {
     public var value: String
     public var context: String?
     public var format: String?
@@ -71,18 +76,31 @@ public struct SampledValue: Codable, Sendable, Equatable {
         self.value = value; self.context = context; self.format = format; self.measurand = measurand; self.phase = phase
         self.location = location; self.unit = unit
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        value = try f.string("value"); context = try f.optionalString("context"); format = try f.optionalString("format")
+        measurand = try f.optionalString("measurand"); phase = try f.optionalString("phase"); location = try f.optionalString("location")
+        unit = try f.optionalString("unit")
+    }
 }
 
 /// OCPP 1.6 §7.33 MeterValue.
-public struct MeterValue: Codable, Sendable, Equatable {
+public struct MeterValue: Codable, Sendable, Equatable, JSONValueDecodable {
     public var timestamp: Date
     public var sampledValue: [SampledValue]
 
     public init(timestamp: Date, sampledValue: [SampledValue]) { self.timestamp = timestamp; self.sampledValue = sampledValue }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        timestamp = try f.date("timestamp")
+        sampledValue = try f.array("sampledValue", JSONElement.object(SampledValue.self))
+    }
 }
 
 /// OCPP 1.6 §7.8 ChargingSchedulePeriod.
-public struct ChargingSchedulePeriod: Codable, Sendable, Equatable {
+public struct ChargingSchedulePeriod: Codable, Sendable, Equatable, JSONValueDecodable {
     public var startPeriod: Int
     public var limit: Double
     public var numberPhases: Int?
@@ -90,10 +108,15 @@ public struct ChargingSchedulePeriod: Codable, Sendable, Equatable {
     public init(startPeriod: Int, limit: Double, numberPhases: Int? = nil) {
         self.startPeriod = startPeriod; self.limit = limit; self.numberPhases = numberPhases
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        startPeriod = try f.int("startPeriod"); limit = try f.double("limit"); numberPhases = try f.optionalInt("numberPhases")
+    }
 }
 
 /// OCPP 1.6 §7.7 ChargingSchedule.
-public struct ChargingSchedule: Codable, Sendable, Equatable {
+public struct ChargingSchedule: Codable, Sendable, Equatable, JSONValueDecodable {
     public var duration: Int?
     public var startSchedule: Date?
     public var chargingRateUnit: String
@@ -105,10 +128,18 @@ public struct ChargingSchedule: Codable, Sendable, Equatable {
         self.duration = duration; self.startSchedule = startSchedule; self.chargingRateUnit = chargingRateUnit
         self.chargingSchedulePeriod = chargingSchedulePeriod; self.minChargingRate = minChargingRate
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        duration = try f.optionalInt("duration"); startSchedule = try f.optionalDate("startSchedule")
+        chargingRateUnit = try f.string("chargingRateUnit")
+        chargingSchedulePeriod = try f.array("chargingSchedulePeriod", JSONElement.object(ChargingSchedulePeriod.self))
+        minChargingRate = try f.optionalDouble("minChargingRate")
+    }
 }
 
 /// OCPP 1.6 §7.4 ChargingProfile.
-public struct ChargingProfile: Codable, Sendable, Equatable {
+public struct ChargingProfile: Codable, Sendable, Equatable, JSONValueDecodable {
     public var chargingProfileId: Int
     public var transactionId: Int?
     public var stackLevel: Int
@@ -125,16 +156,26 @@ public struct ChargingProfile: Codable, Sendable, Equatable {
         self.chargingProfilePurpose = chargingProfilePurpose; self.chargingProfileKind = chargingProfileKind
         self.recurrencyKind = recurrencyKind; self.validFrom = validFrom; self.validTo = validTo; self.chargingSchedule = chargingSchedule
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        chargingProfileId = try f.int("chargingProfileId"); transactionId = try f.optionalInt("transactionId")
+        stackLevel = try f.int("stackLevel"); chargingProfilePurpose = try f.string("chargingProfilePurpose")
+        chargingProfileKind = try f.string("chargingProfileKind"); recurrencyKind = try f.optionalString("recurrencyKind")
+        validFrom = try f.optionalDate("validFrom"); validTo = try f.optionalDate("validTo")
+        chargingSchedule = try f.object("chargingSchedule", ChargingSchedule.self)
+    }
 }
 
 /// An empty payload `{}`.
 public struct EmptyPayload: OCPPPayload {
     public static let schema = Schema.object([])
     public init() {}
+    public init(json: JSONValue) throws(OCPPError) { _ = try JSONFields(json) }
 }
 
 /// OCPP 1.6 §7.22 KeyValue (GetConfiguration.conf).
-public struct KeyValue: Codable, Sendable, Equatable {
+public struct KeyValue: Codable, Sendable, Equatable, JSONValueDecodable {
     public static let schema = Schema.object([req("key", .ci(50)), req("readonly", .boolean), opt("value", .ci(500))])
     public static let schemaArray = Schema.array(schema)
 
@@ -143,10 +184,15 @@ public struct KeyValue: Codable, Sendable, Equatable {
     public var value: String?
 
     public init(key: String, readonly: Bool, value: String? = nil) { self.key = key; self.readonly = readonly; self.value = value }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        key = try f.string("key"); readonly = try f.bool("readonly"); value = try f.optionalString("value")
+    }
 }
 
 /// OCPP 1.6 §7.3 AuthorizationData (SendLocalList.req).
-public struct AuthorizationData: Codable, Sendable, Equatable {
+public struct AuthorizationData: Codable, Sendable, Equatable, JSONValueDecodable {
     public static let schema = Schema.object([req("idTag", .ci(20)), opt("idTagInfo", OCPPTypes.idTagInfo)])
     public static let schemaArray = Schema.array(schema)
 
@@ -154,4 +200,9 @@ public struct AuthorizationData: Codable, Sendable, Equatable {
     public var idTagInfo: IdTagInfo?
 
     public init(idTag: String, idTagInfo: IdTagInfo? = nil) { self.idTag = idTag; self.idTagInfo = idTagInfo }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        idTag = try f.string("idTag"); idTagInfo = try f.optionalObject("idTagInfo", IdTagInfo.self)
+    }
 }

@@ -41,14 +41,17 @@ struct JSONParserTests {
         #expect(JSONValue.string("\u{1}").serialized == #""\u0001""#)
     }
 
-    @Test("typed decoding from values checks types and ranges")
-    func decoding() throws {
-        struct T: Decodable, Equatable { var i: Int; var d: Double; var s: String?; var t: Date; var a: [UInt8] }
-        let v = try JSONParser.parse(#"{"i":3,"d":4,"t":"2026-01-01T00:00:00Z","a":[1,255]}"#)
-        let t = try JSONValueDecoder().decode(T.self, from: v)
-        #expect(t == T(i: 3, d: 4, s: nil, t: Date(timeIntervalSince1970: 1_767_225_600), a: [1, 255]))
-        #expect(throws: (any Error).self) { try JSONValueDecoder().decode(T.self, from: try JSONParser.parse(#"{"i":3,"d":4,"t":"2026-01-01T00:00:00Z","a":[256]}"#)) }
-        #expect(throws: (any Error).self) { try JSONValueDecoder().decode(T.self, from: try JSONParser.parse(#"{"i":"3","d":4,"t":"2026-01-01T00:00:00Z","a":[]}"#)) }
-        #expect(throws: (any Error).self) { try JSONValueDecoder().decode(T.self, from: try JSONParser.parse(#"{"i":3,"d":4,"t":"yesterday","a":[]}"#)) }
+    @Test("typed fields check types and presence")
+    func fields() throws {
+        let f = try JSONFields(try JSONParser.parse(#"{"i":3,"d":4,"t":"2026-01-01T00:00:00Z","a":["x","y"],"n":null,"s":"q"}"#))
+        #expect(try f.int("i") == 3 && f.double("d") == 4 && f.date("t") == Date(timeIntervalSince1970: 1_767_225_600))
+        #expect(try f.array("a", JSONElement.string) == ["x", "y"])
+        #expect(try f.optionalString("n") == nil && f.optionalString("missing") == nil && f.string("s") == "q")
+        #expect(throws: OCPPError.self) { try f.string("i") }
+        #expect(throws: OCPPError.self) { try f.int("missing") }
+        #expect(throws: OCPPError.self) { try f.date("s") }
+        #expect(throws: OCPPError.self) { try JSONFields(.array([])) }
+        let mv = try MeterValue(json: try JSONParser.parse(#"{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{"value":"1"}]}"#))
+        #expect(mv.sampledValue == [SampledValue(value: "1")])
     }
 }

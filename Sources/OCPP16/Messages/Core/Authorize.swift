@@ -19,6 +19,11 @@ public struct AuthorizeRequest: OCPPRequest {
     public init(idTag: String) {
         self.idTag = idTag
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        idTag = try f.string("idTag")
+    }
 }
 
 /// Authorize.conf (CP→CS).
@@ -33,5 +38,10 @@ public struct AuthorizeResponse: OCPPPayload {
 
     public init(idTagInfo: IdTagInfo) {
         self.idTagInfo = idTagInfo
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        idTagInfo = try f.object("idTagInfo", IdTagInfo.self)
     }
 }

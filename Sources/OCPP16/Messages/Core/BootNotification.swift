@@ -53,6 +53,19 @@ public struct BootNotificationRequest: OCPPRequest {
         self.meterType = meterType
         self.meterSerialNumber = meterSerialNumber
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        chargePointVendor = try f.string("chargePointVendor")
+        chargePointModel = try f.string("chargePointModel")
+        chargePointSerialNumber = try f.optionalString("chargePointSerialNumber")
+        chargeBoxSerialNumber = try f.optionalString("chargeBoxSerialNumber")
+        firmwareVersion = try f.optionalString("firmwareVersion")
+        iccid = try f.optionalString("iccid")
+        imsi = try f.optionalString("imsi")
+        meterType = try f.optionalString("meterType")
+        meterSerialNumber = try f.optionalString("meterSerialNumber")
+    }
 }
 
 /// BootNotification.conf (CP→CS).
@@ -73,5 +86,12 @@ public struct BootNotificationResponse: OCPPPayload {
         self.status = status
         self.currentTime = currentTime
         self.interval = interval
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
+        currentTime = try f.date("currentTime")
+        interval = try f.int("interval")
     }
 }

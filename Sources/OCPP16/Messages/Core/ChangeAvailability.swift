@@ -22,6 +22,12 @@ public struct ChangeAvailabilityRequest: OCPPRequest {
         self.connectorId = connectorId
         self.type = type
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        connectorId = try f.int("connectorId")
+        type = try f.string("type")
+    }
 }
 
 /// ChangeAvailability.conf (CS→CP).
@@ -36,5 +42,10 @@ public struct ChangeAvailabilityResponse: OCPPPayload {
 
     public init(status: String) {
         self.status = status
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
     }
 }

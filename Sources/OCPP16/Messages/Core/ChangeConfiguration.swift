@@ -22,6 +22,12 @@ public struct ChangeConfigurationRequest: OCPPRequest {
         self.key = key
         self.value = value
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        key = try f.string("key")
+        value = try f.string("value")
+    }
 }
 
 /// ChangeConfiguration.conf (CS→CP).
@@ -36,5 +42,10 @@ public struct ChangeConfigurationResponse: OCPPPayload {
 
     public init(status: String) {
         self.status = status
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
     }
 }

@@ -14,6 +14,10 @@ public struct ClearCacheRequest: OCPPRequest {
 
     public init() {
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        _ = try JSONFields(json)
+    }
 }
 
 /// ClearCache.conf (CS→CP).
@@ -28,5 +32,10 @@ public struct ClearCacheResponse: OCPPPayload {
 
     public init(status: String) {
         self.status = status
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
     }
 }

@@ -25,6 +25,13 @@ public struct DataTransferRequest: OCPPRequest {
         self.messageId = messageId
         self.data = data
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        vendorId = try f.string("vendorId")
+        messageId = try f.optionalString("messageId")
+        data = try f.optionalString("data")
+    }
 }
 
 /// DataTransfer.conf (both).
@@ -42,5 +49,11 @@ public struct DataTransferResponse: OCPPPayload {
     public init(status: String, data: String? = nil) {
         self.status = status
         self.data = data
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
+        data = try f.optionalString("data")
     }
 }

@@ -19,6 +19,11 @@ public struct GetConfigurationRequest: OCPPRequest {
     public init(key: [String]? = nil) {
         self.key = key
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        key = try f.optionalArray("key", JSONElement.string)
+    }
 }
 
 /// GetConfiguration.conf (CS→CP).
@@ -36,5 +41,11 @@ public struct GetConfigurationResponse: OCPPPayload {
     public init(configurationKey: [KeyValue]? = nil, unknownKey: [String]? = nil) {
         self.configurationKey = configurationKey
         self.unknownKey = unknownKey
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        configurationKey = try f.optionalArray("configurationKey", JSONElement.object(KeyValue.self))
+        unknownKey = try f.optionalArray("unknownKey", JSONElement.string)
     }
 }

@@ -14,6 +14,10 @@ public struct HeartbeatRequest: OCPPRequest {
 
     public init() {
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        _ = try JSONFields(json)
+    }
 }
 
 /// Heartbeat.conf (CP→CS).
@@ -28,5 +32,10 @@ public struct HeartbeatResponse: OCPPPayload {
 
     public init(currentTime: Date) {
         self.currentTime = currentTime
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        currentTime = try f.date("currentTime")
     }
 }

@@ -25,6 +25,13 @@ public struct MeterValuesRequest: OCPPRequest {
         self.transactionId = transactionId
         self.meterValue = meterValue
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        connectorId = try f.int("connectorId")
+        transactionId = try f.optionalInt("transactionId")
+        meterValue = try f.array("meterValue", JSONElement.object(MeterValue.self))
+    }
 }
 
 /// MeterValues.conf (CP→CS).
@@ -34,5 +41,9 @@ public struct MeterValuesResponse: OCPPPayload {
     public static let schema = Schema.object([])
 
     public init() {
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        _ = try JSONFields(json)
     }
 }

@@ -25,6 +25,13 @@ public struct RemoteStartTransactionRequest: OCPPRequest {
         self.idTag = idTag
         self.chargingProfile = chargingProfile
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        connectorId = try f.optionalInt("connectorId")
+        idTag = try f.string("idTag")
+        chargingProfile = try f.optionalObject("chargingProfile", ChargingProfile.self)
+    }
 }
 
 /// RemoteStartTransaction.conf (CS→CP).
@@ -39,5 +46,10 @@ public struct RemoteStartTransactionResponse: OCPPPayload {
 
     public init(status: String) {
         self.status = status
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
     }
 }

@@ -19,6 +19,11 @@ public struct RemoteStopTransactionRequest: OCPPRequest {
     public init(transactionId: Int) {
         self.transactionId = transactionId
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        transactionId = try f.int("transactionId")
+    }
 }
 
 /// RemoteStopTransaction.conf (CS→CP).
@@ -33,5 +38,10 @@ public struct RemoteStopTransactionResponse: OCPPPayload {
 
     public init(status: String) {
         self.status = status
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
     }
 }

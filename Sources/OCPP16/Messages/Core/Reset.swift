@@ -19,6 +19,11 @@ public struct ResetRequest: OCPPRequest {
     public init(type: String) {
         self.type = type
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        type = try f.string("type")
+    }
 }
 
 /// Reset.conf (CS→CP).
@@ -33,5 +38,10 @@ public struct ResetResponse: OCPPPayload {
 
     public init(status: String) {
         self.status = status
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
     }
 }

@@ -31,6 +31,15 @@ public struct StartTransactionRequest: OCPPRequest {
         self.reservationId = reservationId
         self.timestamp = timestamp
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        connectorId = try f.int("connectorId")
+        idTag = try f.string("idTag")
+        meterStart = try f.int("meterStart")
+        reservationId = try f.optionalInt("reservationId")
+        timestamp = try f.date("timestamp")
+    }
 }
 
 /// StartTransaction.conf (CP→CS).
@@ -48,5 +57,11 @@ public struct StartTransactionResponse: OCPPPayload {
     public init(idTagInfo: IdTagInfo, transactionId: Int) {
         self.idTagInfo = idTagInfo
         self.transactionId = transactionId
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        idTagInfo = try f.object("idTagInfo", IdTagInfo.self)
+        transactionId = try f.int("transactionId")
     }
 }

@@ -53,6 +53,17 @@ public struct StatusNotificationRequest: OCPPRequest {
         self.vendorId = vendorId
         self.vendorErrorCode = vendorErrorCode
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        connectorId = try f.int("connectorId")
+        errorCode = try f.string("errorCode")
+        info = try f.optionalString("info")
+        status = try f.string("status")
+        timestamp = try f.optionalDate("timestamp")
+        vendorId = try f.optionalString("vendorId")
+        vendorErrorCode = try f.optionalString("vendorErrorCode")
+    }
 }
 
 /// StatusNotification.conf (CP→CS).
@@ -62,5 +73,9 @@ public struct StatusNotificationResponse: OCPPPayload {
     public static let schema = Schema.object([])
 
     public init() {
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        _ = try JSONFields(json)
     }
 }

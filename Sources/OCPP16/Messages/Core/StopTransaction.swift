@@ -45,6 +45,16 @@ public struct StopTransactionRequest: OCPPRequest {
         self.reason = reason
         self.transactionData = transactionData
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        idTag = try f.optionalString("idTag")
+        meterStop = try f.int("meterStop")
+        timestamp = try f.date("timestamp")
+        transactionId = try f.int("transactionId")
+        reason = try f.optionalString("reason")
+        transactionData = try f.optionalArray("transactionData", JSONElement.object(MeterValue.self))
+    }
 }
 
 /// StopTransaction.conf (CP→CS).
@@ -59,5 +69,10 @@ public struct StopTransactionResponse: OCPPPayload {
 
     public init(idTagInfo: IdTagInfo? = nil) {
         self.idTagInfo = idTagInfo
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        idTagInfo = try f.optionalObject("idTagInfo", IdTagInfo.self)
     }
 }

@@ -19,6 +19,11 @@ public struct UnlockConnectorRequest: OCPPRequest {
     public init(connectorId: Int) {
         self.connectorId = connectorId
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        connectorId = try f.int("connectorId")
+    }
 }
 
 /// UnlockConnector.conf (CS→CP).
@@ -33,5 +38,10 @@ public struct UnlockConnectorResponse: OCPPPayload {
 
     public init(status: String) {
         self.status = status
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
     }
 }

@@ -19,6 +19,11 @@ public struct FirmwareStatusNotificationRequest: OCPPRequest {
     public init(status: String) {
         self.status = status
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
+    }
 }
 
 /// FirmwareStatusNotification.conf (CP→CS).
@@ -28,5 +33,9 @@ public struct FirmwareStatusNotificationResponse: OCPPPayload {
     public static let schema = Schema.object([])
 
     public init() {
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        _ = try JSONFields(json)
     }
 }

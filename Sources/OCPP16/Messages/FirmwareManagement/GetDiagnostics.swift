@@ -37,6 +37,15 @@ public struct GetDiagnosticsRequest: OCPPRequest {
         self.startTime = startTime
         self.stopTime = stopTime
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        location = try f.string("location")
+        retries = try f.optionalInt("retries")
+        retryInterval = try f.optionalInt("retryInterval")
+        startTime = try f.optionalDate("startTime")
+        stopTime = try f.optionalDate("stopTime")
+    }
 }
 
 /// GetDiagnostics.conf (CS→CP).
@@ -51,5 +60,10 @@ public struct GetDiagnosticsResponse: OCPPPayload {
 
     public init(fileName: String? = nil) {
         self.fileName = fileName
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        fileName = try f.optionalString("fileName")
     }
 }

@@ -28,6 +28,14 @@ public struct UpdateFirmwareRequest: OCPPRequest {
         self.retrieveDate = retrieveDate
         self.retryInterval = retryInterval
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        location = try f.string("location")
+        retries = try f.optionalInt("retries")
+        retrieveDate = try f.date("retrieveDate")
+        retryInterval = try f.optionalInt("retryInterval")
+    }
 }
 
 /// UpdateFirmware.conf (CS→CP).
@@ -37,5 +45,9 @@ public struct UpdateFirmwareResponse: OCPPPayload {
     public static let schema = Schema.object([])
 
     public init() {
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        _ = try JSONFields(json)
     }
 }

@@ -14,6 +14,10 @@ public struct GetLocalListVersionRequest: OCPPRequest {
 
     public init() {
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        _ = try JSONFields(json)
+    }
 }
 
 /// GetLocalListVersion.conf (CS→CP).
@@ -28,5 +32,10 @@ public struct GetLocalListVersionResponse: OCPPPayload {
 
     public init(listVersion: Int) {
         self.listVersion = listVersion
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        listVersion = try f.int("listVersion")
     }
 }

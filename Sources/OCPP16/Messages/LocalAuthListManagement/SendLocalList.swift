@@ -25,6 +25,13 @@ public struct SendLocalListRequest: OCPPRequest {
         self.localAuthorizationList = localAuthorizationList
         self.updateType = updateType
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        listVersion = try f.int("listVersion")
+        localAuthorizationList = try f.optionalArray("localAuthorizationList", JSONElement.object(AuthorizationData.self))
+        updateType = try f.string("updateType")
+    }
 }
 
 /// SendLocalList.conf (CS→CP).
@@ -39,5 +46,10 @@ public struct SendLocalListResponse: OCPPPayload {
 
     public init(status: String) {
         self.status = status
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
     }
 }

@@ -22,6 +22,12 @@ public struct TriggerMessageRequest: OCPPRequest {
         self.requestedMessage = requestedMessage
         self.connectorId = connectorId
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        requestedMessage = try f.string("requestedMessage")
+        connectorId = try f.optionalInt("connectorId")
+    }
 }
 
 /// TriggerMessage.conf (CS→CP).
@@ -36,5 +42,10 @@ public struct TriggerMessageResponse: OCPPPayload {
 
     public init(status: String) {
         self.status = status
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
     }
 }

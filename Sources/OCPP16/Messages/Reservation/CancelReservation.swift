@@ -19,6 +19,11 @@ public struct CancelReservationRequest: OCPPRequest {
     public init(reservationId: Int) {
         self.reservationId = reservationId
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        reservationId = try f.int("reservationId")
+    }
 }
 
 /// CancelReservation.conf (CS→CP).
@@ -33,5 +38,10 @@ public struct CancelReservationResponse: OCPPPayload {
 
     public init(status: String) {
         self.status = status
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
     }
 }

@@ -31,6 +31,15 @@ public struct ReserveNowRequest: OCPPRequest {
         self.parentIdTag = parentIdTag
         self.reservationId = reservationId
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        connectorId = try f.int("connectorId")
+        expiryDate = try f.date("expiryDate")
+        idTag = try f.string("idTag")
+        parentIdTag = try f.optionalString("parentIdTag")
+        reservationId = try f.int("reservationId")
+    }
 }
 
 /// ReserveNow.conf (CS→CP).
@@ -45,5 +54,10 @@ public struct ReserveNowResponse: OCPPPayload {
 
     public init(status: String) {
         self.status = status
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
     }
 }

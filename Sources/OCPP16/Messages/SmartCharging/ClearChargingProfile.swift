@@ -33,6 +33,14 @@ public struct ClearChargingProfileRequest: OCPPRequest {
         self.chargingProfilePurpose = chargingProfilePurpose
         self.stackLevel = stackLevel
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        id = try f.optionalInt("id")
+        connectorId = try f.optionalInt("connectorId")
+        chargingProfilePurpose = try f.optionalString("chargingProfilePurpose")
+        stackLevel = try f.optionalInt("stackLevel")
+    }
 }
 
 /// ClearChargingProfile.conf (CS→CP).
@@ -47,5 +55,10 @@ public struct ClearChargingProfileResponse: OCPPPayload {
 
     public init(status: String) {
         self.status = status
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
     }
 }

@@ -25,6 +25,13 @@ public struct GetCompositeScheduleRequest: OCPPRequest {
         self.duration = duration
         self.chargingRateUnit = chargingRateUnit
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        connectorId = try f.int("connectorId")
+        duration = try f.int("duration")
+        chargingRateUnit = try f.optionalString("chargingRateUnit")
+    }
 }
 
 /// GetCompositeSchedule.conf (CS→CP).
@@ -53,5 +60,13 @@ public struct GetCompositeScheduleResponse: OCPPPayload {
         self.connectorId = connectorId
         self.scheduleStart = scheduleStart
         self.chargingSchedule = chargingSchedule
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
+        connectorId = try f.optionalInt("connectorId")
+        scheduleStart = try f.optionalDate("scheduleStart")
+        chargingSchedule = try f.optionalObject("chargingSchedule", ChargingSchedule.self)
     }
 }

@@ -22,6 +22,12 @@ public struct SetChargingProfileRequest: OCPPRequest {
         self.connectorId = connectorId
         self.csChargingProfiles = csChargingProfiles
     }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        connectorId = try f.int("connectorId")
+        csChargingProfiles = try f.object("csChargingProfiles", ChargingProfile.self)
+    }
 }
 
 /// SetChargingProfile.conf (CS→CP).
@@ -36,5 +42,10 @@ public struct SetChargingProfileResponse: OCPPPayload {
 
     public init(status: String) {
         self.status = status
+    }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        let f = try JSONFields(json)
+        status = try f.string("status")
     }
 }

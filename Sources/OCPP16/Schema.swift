@@ -28,63 +28,68 @@ public indirect enum Schema: Sendable {
     public static let dateTime = Schema.string(dateTime: true)
 
     /// Checks `value`; throws the CALLERROR to answer with.
-    public func validate(_ value: JSONValue, at path: String = "payload") throws(OCPPError) {
+    public func validate(_ value: JSONValue) throws(OCPPError) {
+        try validate(value, at: "payload")
+    }
+
+    /// `path` names the field in error messages; it is only built when a check fails.
+    func validate(_ value: JSONValue, at path: @autoclosure () -> String) throws(OCPPError) {
         switch (self, value) {
         case (.string(let maxLength, let values, let dateTime), .string(let s)):
             if let maxLength, s.count > maxLength {
-                throw OCPPError(.propertyConstraintViolation, "\(path) is longer than \(maxLength) characters")
+                throw OCPPError(.propertyConstraintViolation, "\(path()) is longer than \(maxLength) characters")
             }
             if let values, !values.contains(s) {
-                throw OCPPError(.propertyConstraintViolation, "\(path) '\(s)' is not one of \(values.sorted().joined(separator: ", "))")
+                throw OCPPError(.propertyConstraintViolation, "\(path()) '\(s)' is not one of \(values.sorted().joined(separator: ", "))")
             }
             if dateTime, OCPPDate.parse(s) == nil {
-                throw OCPPError(.propertyConstraintViolation, "\(path) '\(s)' is not a date-time like 2026-01-31T12:00:00Z")
+                throw OCPPError(.propertyConstraintViolation, "\(path()) '\(s)' is not a date-time like 2026-01-31T12:00:00Z")
             }
         case (.integer(let minimum, let maximum), _):
             let i: Int64
             switch value {
             case .integer(let v): i = v
             case .number(let d) where d == d.rounded() && abs(d) < 9e18: i = Int64(d)
-            default: throw OCPPError(.typeConstraintViolation, "\(path) must be an integer, not \(value.typeName)")
+            default: throw OCPPError(.typeConstraintViolation, "\(path()) must be an integer, not \(value.typeName)")
             }
-            if let minimum, i < minimum { throw OCPPError(.propertyConstraintViolation, "\(path) must be at least \(minimum)") }
-            if let maximum, i > maximum { throw OCPPError(.propertyConstraintViolation, "\(path) must be at most \(maximum)") }
+            if let minimum, i < minimum { throw OCPPError(.propertyConstraintViolation, "\(path()) must be at least \(minimum)") }
+            if let maximum, i > maximum { throw OCPPError(.propertyConstraintViolation, "\(path()) must be at most \(maximum)") }
         case (.number(let minimum, let decimals), _):
             let d: Double
             switch value {
             case .integer(let v): d = Double(v)
             case .number(let v): d = v
-            default: throw OCPPError(.typeConstraintViolation, "\(path) must be a number, not \(value.typeName)")
+            default: throw OCPPError(.typeConstraintViolation, "\(path()) must be a number, not \(value.typeName)")
             }
-            if let minimum, d < minimum { throw OCPPError(.propertyConstraintViolation, "\(path) must be at least \(minimum)") }
+            if let minimum, d < minimum { throw OCPPError(.propertyConstraintViolation, "\(path()) must be at least \(minimum)") }
             if let decimals {
                 var scale = 1.0
                 for _ in 0..<decimals { scale *= 10 }
                 if abs((d * scale).rounded() - d * scale) > 1e-6 {
-                    throw OCPPError(.propertyConstraintViolation, "\(path) has more than \(decimals) decimal place(s)")
+                    throw OCPPError(.propertyConstraintViolation, "\(path()) has more than \(decimals) decimal place(s)")
                 }
             }
         case (.boolean, .bool):
             break
         case (.array(let item, let minItems), .array(let items)):
-            if items.count < minItems { throw OCPPError(.occurenceConstraintViolation, "\(path) needs at least \(minItems) item(s)") }
-            for (i, v) in items.enumerated() { try item.validate(v, at: "\(path)[\(i)]") }
+            if items.count < minItems { throw OCPPError(.occurenceConstraintViolation, "\(path()) needs at least \(minItems) item(s)") }
+            for (i, v) in items.enumerated() { try item.validate(v, at: "\(path())[\(i)]") }
         case (.object(let properties), .object(let fields)):
             for p in properties {
                 if let v = fields[p.name] {
-                    try p.schema.validate(v, at: "\(path).\(p.name)")
+                    try p.schema.validate(v, at: "\(path()).\(p.name)")
                 } else if p.required {
-                    throw OCPPError(.occurenceConstraintViolation, "\(path).\(p.name) is required")
+                    throw OCPPError(.occurenceConstraintViolation, "\(path()).\(p.name) is required")
                 }
             }
             if fields.count > properties.count || fields.keys.contains(where: { k in !properties.contains { $0.name == k } }) {
                 let unknown = fields.keys.filter { k in !properties.contains { $0.name == k } }.sorted()
-                throw OCPPError(.formationViolation, "\(path) has no property '\(unknown.first ?? "")'")
+                throw OCPPError(.formationViolation, "\(path()) has no property '\(unknown.first ?? "")'")
             }
         case (.object, _):
-            throw OCPPError(value == .null ? .formationViolation : .typeConstraintViolation, "\(path) must be an object, not \(value.typeName)")
+            throw OCPPError(value == .null ? .formationViolation : .typeConstraintViolation, "\(path()) must be an object, not \(value.typeName)")
         default:
-            throw OCPPError(.typeConstraintViolation, "\(path) has the wrong type \(value.typeName)")
+            throw OCPPError(.typeConstraintViolation, "\(path()) has the wrong type \(value.typeName)")
         }
     }
 }

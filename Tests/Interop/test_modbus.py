@@ -100,6 +100,8 @@ def test_every_register_matches_the_status_api(modbus_station):
     start = c1["session"]["startedAt"][11:19].replace(":", "")
     assert "%04x%04x" % (block700[7], block700[8]) == start.rjust(8, "0"), "START_TIME as packed BCD hhmmss"
     assert regs(c, 1000, 1) == [32]
+    # DLM block: this station is no DLM master (600 = 0 Disabled), so the master's registers read 0.
+    assert regs(c, 600, 36) == [0] * 36
     c.close()
     c2 = client(s, 2)
     assert regs(c2, 104, 1) == [0] and regs(c2, 122, 1) == [1] and regs(c2, 740, 1) == [0]

@@ -12,7 +12,7 @@ public protocol JSONValueDecodable {
 /// Typed access to the fields of a JSON object for ``JSONValueDecodable`` initializers. Payloads are validated
 /// against their schema first, so a failure here means the schema and the type disagree.
 public struct JSONFields {
-    let object: [String: JSONValue]
+    let object: JSONObject
 
     public init(_ value: JSONValue) throws(OCPPError) {
         guard case .object(let o) = value else { throw OCPPError(.formationViolation, "expected an object, found \(value.typeName)") }

@@ -61,7 +61,7 @@ public struct JSONParser {
         switch bytes[i] {
         case UInt8(ascii: "{"):
             i += 1
-            var object: [String: JSONValue] = [:]
+            var object = JSONObject()
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(object) }
             while true {
@@ -71,7 +71,7 @@ public struct JSONParser {
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 i += 1
-                object[key] = try value(depth: depth + 1)
+                object.append(key, try value(depth: depth + 1))
                 skipSpace()
                 guard i < bytes.count else { throw fail("unexpected end in an object") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }

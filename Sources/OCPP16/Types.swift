@@ -206,3 +206,17 @@ public struct AuthorizationData: Codable, Sendable, Equatable, JSONValueDecodabl
         idTag = try f.string("idTag"); idTagInfo = try f.optionalObject("idTagInfo", IdTagInfo.self)
     }
 }
+
+/// The response of the actions that answer only `status` Accepted or Rejected (ClearCache, RemoteStartTransaction,
+/// RemoteStopTransaction, Reset, CancelReservation).
+public struct AcceptedRejectedResponse: OCPPPayload {
+    public static let schema = Schema.object([req("status", .enumeration(["Accepted", "Rejected"]))])
+
+    public var status: String
+
+    public init(status: String) { self.status = status }
+
+    public init(json: JSONValue) throws(OCPPError) {
+        status = try JSONFields(json).string("status")
+    }
+}

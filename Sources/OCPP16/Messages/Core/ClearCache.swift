@@ -20,22 +20,7 @@ public struct ClearCacheRequest: OCPPRequest {
     }
 }
 
-/// ClearCache.conf (CS→CP).
+/// ClearCache.conf (CS→CP): a status Accepted or Rejected.
 ///
 /// - SeeAlso: OCPP 1.6 §5.4.
-public struct ClearCacheResponse: OCPPPayload {
-    public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Rejected"])),
-    ])
-
-    public var status: String
-
-    public init(status: String) {
-        self.status = status
-    }
-
-    public init(json: JSONValue) throws(OCPPError) {
-        let f = try JSONFields(json)
-        status = try f.string("status")
-    }
-}
+public typealias ClearCacheResponse = AcceptedRejectedResponse

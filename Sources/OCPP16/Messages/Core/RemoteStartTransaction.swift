@@ -34,22 +34,7 @@ public struct RemoteStartTransactionRequest: OCPPRequest {
     }
 }
 
-/// RemoteStartTransaction.conf (CS→CP).
+/// RemoteStartTransaction.conf (CS→CP): a status Accepted or Rejected.
 ///
 /// - SeeAlso: OCPP 1.6 §5.11.
-public struct RemoteStartTransactionResponse: OCPPPayload {
-    public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Rejected"])),
-    ])
-
-    public var status: String
-
-    public init(status: String) {
-        self.status = status
-    }
-
-    public init(json: JSONValue) throws(OCPPError) {
-        let f = try JSONFields(json)
-        status = try f.string("status")
-    }
-}
+public typealias RemoteStartTransactionResponse = AcceptedRejectedResponse

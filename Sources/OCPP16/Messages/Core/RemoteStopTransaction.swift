@@ -26,22 +26,7 @@ public struct RemoteStopTransactionRequest: OCPPRequest {
     }
 }
 
-/// RemoteStopTransaction.conf (CS→CP).
+/// RemoteStopTransaction.conf (CS→CP): a status Accepted or Rejected.
 ///
 /// - SeeAlso: OCPP 1.6 §5.12.
-public struct RemoteStopTransactionResponse: OCPPPayload {
-    public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Rejected"])),
-    ])
-
-    public var status: String
-
-    public init(status: String) {
-        self.status = status
-    }
-
-    public init(json: JSONValue) throws(OCPPError) {
-        let f = try JSONFields(json)
-        status = try f.string("status")
-    }
-}
+public typealias RemoteStopTransactionResponse = AcceptedRejectedResponse

@@ -26,22 +26,7 @@ public struct ResetRequest: OCPPRequest {
     }
 }
 
-/// Reset.conf (CS→CP).
+/// Reset.conf (CS→CP): a status Accepted or Rejected.
 ///
 /// - SeeAlso: OCPP 1.6 §5.14.
-public struct ResetResponse: OCPPPayload {
-    public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Rejected"])),
-    ])
-
-    public var status: String
-
-    public init(status: String) {
-        self.status = status
-    }
-
-    public init(json: JSONValue) throws(OCPPError) {
-        let f = try JSONFields(json)
-        status = try f.string("status")
-    }
-}
+public typealias ResetResponse = AcceptedRejectedResponse

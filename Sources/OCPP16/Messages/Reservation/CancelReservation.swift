@@ -26,22 +26,7 @@ public struct CancelReservationRequest: OCPPRequest {
     }
 }
 
-/// CancelReservation.conf (CS→CP).
+/// CancelReservation.conf (CS→CP): a status Accepted or Rejected.
 ///
 /// - SeeAlso: OCPP 1.6 §5.1.
-public struct CancelReservationResponse: OCPPPayload {
-    public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Rejected"])),
-    ])
-
-    public var status: String
-
-    public init(status: String) {
-        self.status = status
-    }
-
-    public init(json: JSONValue) throws(OCPPError) {
-        let f = try JSONFields(json)
-        status = try f.string("status")
-    }
-}
+public typealias CancelReservationResponse = AcceptedRejectedResponse

@@ -133,10 +133,3 @@ public actor MeterTwin: ModbusRequestHandler {
         try await ServiceGroup(services: [server, poller], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 }
-
-extension Duration {
-    fileprivate var seconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) / 1e18
-    }
-}

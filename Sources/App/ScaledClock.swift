@@ -1,3 +1,4 @@
+import EVSECore
 import Foundation
 
 /// The station's wall clock, optionally running faster than real time for the simulator
@@ -20,9 +21,6 @@ public struct ScaledClock: Sendable {
 
     /// The current (possibly accelerated) time.
     public func now() -> Date {
-        let elapsed = ContinuousClock.now - start
-        let c = elapsed.components
-        let seconds = Double(c.seconds) + Double(c.attoseconds) / 1e18
-        return origin.addingTimeInterval(seconds * scale)
+        origin.addingTimeInterval((ContinuousClock.now - start).seconds * scale)
     }
 }

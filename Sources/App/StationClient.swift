@@ -43,10 +43,6 @@ public struct StationClient {
         return r.body
     }
 
-    static func path(_ key: String) -> String {
-        "/api/config/" + (key.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? key)
-    }
-
     /// Runs `body` on the database of the stopped station.
     func offlineDatabase<T>(_ body: (StationDatabase) throws -> T) throws -> T {
         let lock = try dir.lock()
@@ -204,7 +200,7 @@ public struct StationClient {
 
     public func get(_ key: String) throws -> ParameterView {
         if let api = try api() {
-            return try Self.decoder.decode(ParameterView.self, from: Self.check(api.request("GET", Self.path(key))))
+            return try Self.decoder.decode(ParameterView.self, from: Self.check(api.request("GET", "/api/config/" + Self.pathComponent(key))))
         }
         return try offline { try $0.get(key) }
     }
@@ -214,7 +210,7 @@ public struct StationClient {
         if let api = try api() {
             struct Body: Encodable { var value: String; var role: String; var changedBy: String }
             let body = try JSONEncoder().encode(Body(value: text, role: role.rawValue, changedBy: by))
-            return try Self.decoder.decode(ParameterView.self, from: Self.check(api.request("PUT", Self.path(key), body: body)))
+            return try Self.decoder.decode(ParameterView.self, from: Self.check(api.request("PUT", "/api/config/" + Self.pathComponent(key), body: body)))
         }
         return try offline { try $0.set(key, text: text, role: role, changedBy: by, now: Date()) }
     }

@@ -228,11 +228,7 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
         controller.modbusRequest(connector: connector, now: now)
         switch request {
         case .readHoldingRegisters(let address, let quantity):
-            let state = controller.omcciState(connector: connector, now: now)
-            switch OMCCI.map.read(address: address, quantity: quantity, { OMCCI.value($0, state) }) {
-            case .success(let registers): return .registers(.readHoldingRegisters, registers)
-            case .failure(let code): return .exception(function: request.function.rawValue, code)
-            }
+            return Self.omcciRead(address: address, quantity: quantity, from: controller.omcciState(connector: connector, now: now))
         case .writeSingleRegister(let address, let value):
             if let code = applyModbusWrites(address: address, values: [value], connector: connector, now: now) {
                 return .exception(function: request.function.rawValue, code)
@@ -258,9 +254,14 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
             return s.connectors[connector - 1]
         }
         guard let state else { return nil }
+        return Self.omcciRead(address: address, quantity: quantity, from: state)
+    }
+
+    /// A Read Holding Registers answer over the OMCCI map (seeds/001 §6.2) for one connector's state.
+    private static func omcciRead(address: UInt16, quantity: UInt16, from state: OMCCIState) -> ModbusResponse {
         switch OMCCI.map.read(address: address, quantity: quantity, { OMCCI.value($0, state) }) {
         case .success(let registers): return .registers(.readHoldingRegisters, registers)
-        case .failure(let code): return .exception(function: request.function.rawValue, code)
+        case .failure(let code): return .exception(function: FunctionCode.readHoldingRegisters.rawValue, code)
         }
     }
 

@@ -133,6 +133,20 @@ public struct RFIDRead: Sendable, Codable, Equatable {
     public init(uid: [UInt8], secure: Bool = false) { self.uid = uid; self.secure = secure }
 }
 
+/// Parses hexadecimal text into bytes; nil if it is not an even number of hex digits.
+public func hexBytes<S: StringProtocol>(_ text: S) -> [UInt8]? {
+    guard text.count % 2 == 0, text.allSatisfy(\.isHexDigit) else { return nil }
+    var bytes: [UInt8] = []
+    var index = text.startIndex
+    while index < text.endIndex {
+        let next = text.index(index, offsetBy: 2)
+        guard let b = UInt8(text[index..<next], radix: 16) else { return nil }
+        bytes.append(b)
+        index = next
+    }
+    return bytes
+}
+
 /// Commands the controller sends to the hardware.
 public enum HardwareCommand: Sendable, Equatable {
     case setPilot(connector: Int, PilotSignal)

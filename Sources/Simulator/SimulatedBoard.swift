@@ -214,17 +214,10 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
     /// secure messaging.
     public mutating func presentRFID(_ hex: String, secure: Bool = false) throws(SimulatorError) {
         let clean = String(hex.filter { $0 != ":" })
-        guard clean.count % 2 == 0, [8, 14, 20].contains(clean.count), clean.allSatisfy(\.isHexDigit) else {
+        guard [8, 14, 20].contains(clean.count), let bytes = hexBytes(clean) else {
             throw .invalid("RFID UID must be 4, 7 or 10 bytes in hexadecimal, e.g. 04567DAA5F3580 (got '\(hex)')")
         }
         guard !rfidFault else { throw .conflict("the RFID reader has a fault injected; clear it with 'chargekit sim fault rfid --clear'") }
-        var bytes: [UInt8] = []
-        var index = clean.startIndex
-        while index < clean.endIndex {
-            let next = clean.index(index, offsetBy: 2)
-            bytes.append(UInt8(clean[index..<next], radix: 16) ?? 0)
-            index = next
-        }
         rfidQueue.append(RFIDRead(uid: bytes, secure: secure))
     }
 

@@ -46,17 +46,3 @@ public func sameIdentifier(_ a: String, _ b: String) -> Bool {
 
 /// The special whitelist identifier that authorizes by the digital input (seeds/000, seeds/004 §5.5).
 public let inputAuthIdentifier = "INPUT_AUTH"
-
-/// Parses hexadecimal text into bytes; nil if it is not an even number of hex digits.
-func hexBytes<S: StringProtocol>(_ text: S) -> [UInt8]? {
-    guard text.count % 2 == 0, text.allSatisfy(\.isHexDigit) else { return nil }
-    var bytes: [UInt8] = []
-    var index = text.startIndex
-    while index < text.endIndex {
-        let next = text.index(index, offsetBy: 2)
-        guard let b = UInt8(text[index..<next], radix: 16) else { return nil }
-        bytes.append(b)
-        index = next
-    }
-    return bytes
-}

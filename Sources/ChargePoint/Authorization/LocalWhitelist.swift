@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import EVSECore
 
 /// Whether a list entry may charge.
 ///

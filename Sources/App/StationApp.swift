@@ -9,6 +9,7 @@ import Persistence
 import Simulator
 import WebUI
 import Transport
+import Synchronization
 
 /// Options of `chargekit station`.
 public struct StationOptions: Sendable {
@@ -58,8 +59,15 @@ public enum StationApp {
     /// Meta key set when the station stopped gracefully (so recovery can tell a reboot from a power loss).
     static let cleanShutdownKey = "cleanShutdown"
 
-    /// Runs the station until SIGTERM/SIGINT. Everything is persisted before it returns.
+    /// Runs the station until SIGTERM/SIGINT. Everything is persisted before it returns. An OCPP Reset restarts the
+    /// station services in the same process: everything is persisted and shut down, then started anew (a new
+    /// BootNotification follows).
     public static func run(_ options: StationOptions) async throws {
+        while try await runOnce(options) {}
+    }
+
+    /// One life of the station services; returns whether they must start again (Reset).
+    static func runOnce(_ options: StationOptions) async throws -> Bool {
         var logger = Logger(label: "chargekit.station")
         logger.logLevel = options.logLevel
         guard options.simulate else {
@@ -92,6 +100,8 @@ public enum StationApp {
 
         let controller = StationController(settings: settings, hardware: board, store: database, now: now, previousShutdownClean: clean)
         let runtime = StationRuntime(controller: controller, parameters: parameters, database: database, clock: clock, logger: logger)
+        await runtime.restoreAvailability()
+        let ocppSettings = await runtime.setUpOCPP(version: ChargeKitVersion.current)
         await runtime.tick()
 
         let router = StationAPI.router(station: runtime, simulator: runtime)
@@ -134,7 +144,19 @@ public enum StationApp {
             services.append(MeterPoller(endpoint: meter, target: .connector(i + 1), interval: settings.meterPollInterval, runtime: runtime,
                                         logger: meterLogger))
         }
+        if let ocppSettings {
+            var ocppLogger = Logger(label: "chargekit.ocpp")
+            ocppLogger.logLevel = options.logLevel
+            ocppLogger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
+            services.append(OCPPWebSocketClient(settings: ocppSettings, delegate: runtime, logger: ocppLogger))
+            logger.info("OCPP-J 1.6 backend \(ocppSettings.url)")
+        }
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let restart = RestartRequest()
+        await runtime.setRestartHandler { hard in
+            restart.request()
+            Task { await group.triggerGracefulShutdown() }
+        }
         do {
             try await group.run()
         } catch {
@@ -144,6 +166,18 @@ public enum StationApp {
         try database.setMeta(cleanShutdownKey, "1")
         dir.removeRuntime()
         withExtendedLifetime(lock) {}
+        if restart.requested {
+            logger.notice("station services restarting (Reset)")
+            return true
+        }
         logger.info("station stopped; everything persisted")
+        return false
     }
+}
+
+/// Set when an OCPP Reset asked the station services to start again.
+final class RestartRequest: Sendable {
+    private let flag = Mutex(false)
+    func request() { flag.withLock { $0 = true } }
+    var requested: Bool { flag.withLock { $0 } }
 }

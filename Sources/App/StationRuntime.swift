@@ -19,11 +19,15 @@ final class ModbusSnapshot: Sendable {
 /// The running station: owns the controller with its simulated board, the parameters and the database,
 /// and serves the local API. All state changes happen on this actor.
 public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHandler {
-    private var controller: StationController<SimulatedBoard>
-    private var parameterService: ParameterService
-    private let database: StationDatabase
-    private let clock: ScaledClock
-    private let logger: Logger
+    var controller: StationController<SimulatedBoard>
+    var parameterService: ParameterService
+    let database: StationDatabase
+    let clock: ScaledClock
+    let logger: Logger
+    /// The OCPP connection state when a backend is configured.
+    var ocpp: OCPPState?
+    /// Restarts the station services (OCPP Reset; `true` = hard).
+    var restartHandler: (@Sendable (Bool) -> Void)?
     /// The settings the station started with; parameters that need a restart keep these values until then.
     private let startSettings: StationSettings
     /// Consecutive failed polls per meter.
@@ -57,9 +61,16 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
                 logger.error("persisting \(what) failed: \(error)")
             case .backendAuthorizationRequested(let idTag, let n):
                 logger.info("authorization of \(idTag) needs the backend", metadata: ["connector": "\(n)"])
+            case .sessionStarted, .sessionStopped:
+                break
             }
+            ocppNotice(notice, now: now)
         }
+        ocppTick(now: now)
     }
+
+    /// Sets the handler that restarts the station services.
+    public func setRestartHandler(_ handler: @escaping @Sendable (Bool) -> Void) { restartHandler = handler }
 
     /// Persists everything before exit.
     public func shutdown() {
@@ -93,6 +104,7 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
                                               message: "\(view.key) changed from \(old) to \(view.value) by \(changedBy)" +
                                                 (view.restartRequired ? " (takes effect after restart)" : "")))
             controller.update(settings: effectiveSettings())
+            applyBackendSettings()
             tick()
         }
         return view

@@ -17,6 +17,9 @@ public enum LimitSource: String, Sendable, Codable, CaseIterable {
     case hems
     /// The Modbus safe current after the energy manager stopped communicating (registers 131/132).
     case modbusSafeCurrent
+    /// The backend did not accept the transaction's idTag and StopTransactionOnInvalidId is false: energy stops,
+    /// the transaction stays (OCPP 1.6 errata 3.17).
+    case invalidIdTag
 }
 
 /// The current a connector may offer and the limit that binds it.

@@ -60,6 +60,10 @@ public enum ParameterType: Sendable, Equatable {
     case phaseTriple(ClosedRange<Double>, unit: String)
     /// A list of texts, each of `itemLength` characters, at most `maxCount` entries.
     case list(itemLength: ClosedRange<Int>, maxCount: Int)
+    /// A URL with one of `schemes` (e.g. `ws`, `wss`), a host, at most `maxLength` characters; empty means none.
+    case url(schemes: [String], maxLength: Int)
+    /// A list of at most `maxCount` distinct values drawn from `choices` (stored as a list).
+    case multiChoice([Choice], maxCount: Int)
 
     /// Name of the type as shown in the API and CLI.
     public var name: String {
@@ -71,6 +75,8 @@ public enum ParameterType: Sendable, Equatable {
         case .string: "string"
         case .phaseTriple: "phases"
         case .list: "list"
+        case .url: "url"
+        case .multiChoice: "set"
         }
     }
 
@@ -99,6 +105,10 @@ public enum ParameterType: Sendable, Equatable {
             return "three numbers L1,L2,L3 each from \(num(r.lowerBound)) to \(num(r.upperBound))\(u)"
         case .list(let len, let maxCount):
             return "up to \(maxCount) comma-separated entries of \(len.lowerBound) to \(len.upperBound) characters"
+        case .multiChoice(let cs, let maxCount):
+            return "up to \(maxCount) comma-separated values of " + cs.map(\.value).joined(separator: ", ")
+        case .url(let schemes, let maxLength):
+            return "empty, or a URL of at most \(maxLength) characters starting with " + schemes.map { "\($0)://" }.joined(separator: " or ")
         }
     }
 }
@@ -205,5 +215,31 @@ public struct ParameterError: Error, Sendable, Equatable, CustomStringConvertibl
     static func invalid(_ key: String, _ given: String, _ allowed: String) -> ParameterError {
         ParameterError(kind: .invalidValue, key: key, given: given, allowed: allowed,
                        message: "\(key): '\(given)' is not allowed; allowed is \(allowed)")
+    }
+}
+
+extension ParameterType {
+    /// Whether `s` is `scheme://host[:port][/path]` with one of `schemes`, a non-empty host, a port of 1–65535 if
+    /// given, and no spaces or control characters.
+    static func isURL(_ s: String, schemes: [String], maxLength: Int) -> Bool {
+        guard s.count <= maxLength, s.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }),
+              let colon = s.firstIndex(of: ":") else { return false }
+        let scheme = s[..<colon].lowercased()
+        let afterScheme = s[s.index(after: colon)...]
+        guard schemes.contains(scheme), afterScheme.hasPrefix("//") else { return false }
+        let rest = afterScheme.dropFirst(2)
+        var authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        var host = Substring(authority)
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return false }
+            let after = host[host.index(after: close)...]
+            if after.hasPrefix(":") { guard let p = Int(after.dropFirst()), (1...65535).contains(p) else { return false } } else if !after.isEmpty { return false }
+            host = host[host.index(after: host.startIndex)..<close]
+        } else if let colon = host.lastIndex(of: ":") {
+            guard let p = Int(host[host.index(after: colon)...]), (1...65535).contains(p) else { return false }
+            host = host[..<colon]
+        }
+        return !host.isEmpty
     }
 }

@@ -103,6 +103,11 @@ public struct ParameterRegistry: Sendable {
             return .string(c.value)
         case .string:
             return try check(.string(text), resolved)
+        case .url:
+            return try check(.string(t), resolved)
+        case .multiChoice:
+            let items = t.isEmpty ? [] : t.split(separator: ",").map { $0.trimmedWhitespace }
+            return try check(.list(items), resolved)
         case .phaseTriple:
             let parts = t.split(whereSeparator: { $0 == "," || $0 == "/" || $0 == " " }).map { Double($0) }
             if parts.count == 1, let v = parts[0] { return try check(.phaseTriple(PhaseValues(all: v)), resolved) }
@@ -142,6 +147,17 @@ public struct ParameterRegistry: Sendable {
             } else {
                 guard s.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { throw fail }
             }
+            return value
+        case (.multiChoice(let cs, let maxCount), .list(let items)):
+            var out: [String] = []
+            for item in items {
+                guard let c = cs.first(where: { $0.value.lowercased() == item.lowercased() }) else { throw fail }
+                if !out.contains(c.value) { out.append(c.value) }
+            }
+            guard out.count <= maxCount else { throw fail }
+            return .list(out)
+        case (.url(let schemes, let maxLength), .string(let s)):
+            guard s.isEmpty || ParameterType.isURL(s, schemes: schemes, maxLength: maxLength) else { throw fail }
             return value
         case (.phaseTriple(let r, _), .phaseTriple(let p)):
             guard p.array.allSatisfy({ $0.isFinite && r.contains($0) }) else { throw fail }

@@ -29,7 +29,10 @@ public struct ParameterView: Sendable, Codable, Equatable {
         key = r.key; label = d.label + (r.connector.map { $0 > 1 ? " (Connector \($0))" : "" } ?? "")
         type = d.type.name; self.value = value; defaultValue = d.defaultValue; unit = d.type.unit
         allowed = d.type.allowedDescription
-        if case .choice(let cs) = d.type { choices = cs } else { choices = nil }
+        switch d.type {
+        case .choice(let cs), .multiChoice(let cs, _): choices = cs
+        default: choices = nil
+        }
         self.role = role; menu = d.menu; section = d.section; connector = r.connector
         restartRequired = d.restartRequired; help = d.help; seeAlso = d.seeAlso
     }

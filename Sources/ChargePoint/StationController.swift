@@ -14,6 +14,10 @@ public enum ControllerNotice: Sendable, Equatable {
     case backendAuthorizationRequested(idTag: String, connector: Int)
     /// A store call failed; `what` names the operation.
     case storeFailed(what: String, error: String)
+    /// A session started (it is persisted, with its OCPP StartTransaction when a backend is configured).
+    case sessionStarted(ChargingSession)
+    /// A session stopped (persisted, with its OCPP StopTransaction when a backend is configured).
+    case sessionStopped(ChargingSession, reason: StopReason, meterStopWh: Double)
 }
 
 /// The station's behaviour in one value: polls the hardware, runs the connector and session state
@@ -41,6 +45,8 @@ public struct StationController<Hardware: HardwarePort> {
         var lastModbusRequest: Date?
         /// The latest reading of a Modbus charge meter (replaces the board's meter when one is configured).
         var chargeMeter: MeterReading?
+        /// The running session may draw no energy (backend answered its StartTransaction with an invalid idTag).
+        var energyBlocked = false
     }
 
     /// The grid (second) meter as load management sees it.
@@ -58,8 +64,8 @@ public struct StationController<Hardware: HardwarePort> {
     /// How often meter samples of running sessions (and the hardware state) are persisted.
     public var persistInterval: Duration = .seconds(5)
 
-    private var connectors: [ConnectorRuntime]
-    private let store: any StationStore
+    var connectors: [ConnectorRuntime]
+    let store: any StationStore
     /// The authorization engine with its lists (local whitelist, OCPP local list, cache).
     public private(set) var authorization: AuthorizationEngine
     /// Whether a backend is connected and can answer Authorize requests (set by the OCPP layer).
@@ -72,18 +78,18 @@ public struct StationController<Hardware: HardwarePort> {
     /// Identifiers read in learning mode since it was switched on.
     public private(set) var learned: [String] = []
 
-    private struct PendingAuthorization {
+    struct PendingAuthorization {
         var presented: PresentedIdentifier
         var connector: Int
         var method: AuthorizationMethod
         var since: Date
     }
-    private var pendingBackend: [PendingAuthorization] = []
+    var pendingBackend: [PendingAuthorization] = []
     private var input2 = false
-    private let makeID: @Sendable () -> UUID
+    let makeID: @Sendable () -> UUID
     private var lastPersistAt: Date
     private var persistPending = false
-    private var notices: [ControllerNotice] = []
+    var notices: [ControllerNotice] = []
 
     /// Creates the controller and recovers sessions that were open when the station stopped: with
     /// "Restart transaction after power loss" On and the vehicle still connected the session resumes;
@@ -410,7 +416,7 @@ public struct StationController<Hardware: HardwarePort> {
                 PendingAuthorization(presented: p, connector: i + 1, method: method, since: now), now: now)
     }
 
-    private mutating func decided(_ outcome: AuthorizationOutcome, _ request: PendingAuthorization, now: Date) {
+    mutating func decided(_ outcome: AuthorizationOutcome, _ request: PendingAuthorization, now: Date) {
         switch outcome {
         case .accept(let g):
             grant(request.connector, g, method: request.method, now: now)
@@ -422,7 +428,7 @@ public struct StationController<Hardware: HardwarePort> {
         }
     }
 
-    private mutating func grant(_ n: Int, _ g: AuthorizationGrant, method: AuthorizationMethod, now: Date) {
+    mutating func grant(_ n: Int, _ g: AuthorizationGrant, method: AuthorizationMethod, now: Date) {
         let auth = Authorization(idTag: g.idTag, method: method, authorizedAt: now, presentedIdTag: g.presented,
                                  parentIdTag: g.parentIdTag, source: g.source, provisional: g.provisional)
         perform(n, connectors[n - 1].session.authorize(auth, vehicleConnected: connectors[n - 1].pilot.vehicleConnected,
@@ -504,7 +510,7 @@ public struct StationController<Hardware: HardwarePort> {
 
     // MARK: Actions
 
-    private mutating func perform(_ n: Int, _ actions: [SessionAction], now: Date) {
+    mutating func perform(_ n: Int, _ actions: [SessionAction], now: Date) {
         for action in actions {
             switch action {
             case .start(let s):
@@ -519,6 +525,7 @@ public struct StationController<Hardware: HardwarePort> {
                 connectors[n - 1].encouragementUntil = now.addingTimeInterval(HLCMode.encouragementDuration.seconds)
                 updateHighLevelCommunication(n, now: now)
                 log(now, .sessionStarted, n, "Session \(s.id) started for \(s.idTag) (\(s.method.rawValue)), meter \(Int(s.meterStartWh)) Wh")
+                notices.append(.sessionStarted(s))
                 run(n, connectors[n - 1].machine.handle(.transactionStarted))
             case .stop(let s, let reason, let at, let meterStopWh):
                 do {
@@ -527,8 +534,10 @@ public struct StationController<Hardware: HardwarePort> {
                     notices.append(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }
                 persistPending = true
+                connectors[n - 1].energyBlocked = false
                 connectors[n - 1].lastSessionEnd = at
                 log(now, .sessionStopped, n, "Session \(s.id) of \(s.idTag) stopped, reason \(reason.rawValue), \(Int(meterStopWh - s.meterStartWh)) Wh")
+                notices.append(.sessionStopped(s, reason: reason, meterStopWh: meterStopWh))
                 run(n, connectors[n - 1].machine.handle(.transactionStopped))
             case .awaitVehicle(let auth, let deadline):
                 log(now, .authorizationAccepted, n, "\(auth.idTag) authorized; waiting for a vehicle until \(deadline.formatted(.iso8601))")
@@ -540,7 +549,7 @@ public struct StationController<Hardware: HardwarePort> {
         }
     }
 
-    private mutating func run(_ n: Int, _ actions: [ConnectorAction]) {
+    mutating func run(_ n: Int, _ actions: [ConnectorAction]) {
         for action in actions {
             switch action {
             case .setPilot(let signal): hardware.apply(.setPilot(connector: n, signal))
@@ -551,7 +560,7 @@ public struct StationController<Hardware: HardwarePort> {
         }
     }
 
-    private mutating func applyLimits(now: Date) {
+    mutating func applyLimits(now: Date) {
         let demanding = Set(connectors.indices.filter { connectors[$0].session.activeSession != nil }.map { $0 + 1 })
         var external: [Int: CurrentLimit] = [:]
         if settings.modbus.enabled {
@@ -559,6 +568,8 @@ public struct StationController<Hardware: HardwarePort> {
         }
         let limits = CurrentLimits.compute(settings, demanding: demanding, external: external)
         for i in connectors.indices where i < limits.count {
+            var limits = limits
+            if connectors[i].energyBlocked { limits[i] = CurrentLimit(amps: 0, binding: .invalidIdTag) }
             let changed = connectors[i].limit != limits[i]
             connectors[i].limit = limits[i]
             if changed { run(i + 1, connectors[i].machine.handle(.currentLimitChanged(amps: limits[i].amps))) }
@@ -679,7 +690,7 @@ public struct StationController<Hardware: HardwarePort> {
         log(now, .stationStopped, 0, "Station stopped")
     }
 
-    private mutating func log(_ at: Date, _ kind: EventKind, _ connector: Int, _ message: String, code: String? = nil) {
+    mutating func log(_ at: Date, _ kind: EventKind, _ connector: Int, _ message: String, code: String? = nil) {
         let entry = EventLogEntry(at: at, kind: kind, connector: connector, code: code, message: message)
         do { try store.append(entry) } catch { notices.append(.storeFailed(what: "append", error: "\(error)")) }
         notices.append(.logged(entry))

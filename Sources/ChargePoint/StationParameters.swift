@@ -96,7 +96,9 @@ public enum StationParameters {
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*+-._:"
 
     /// Every declared parameter, in the order the menus show them.
-    public static let all: [ParameterDefinition] = [
+    public static let all: [ParameterDefinition] = stationDefinitions + backendDefinitions
+
+    private static let stationDefinitions: [ParameterDefinition] = [
         // MARK: Installation (seeds/004 §7.1, §7.2, §7.3, §7.8)
         ParameterDefinition(
             key: hardwareMaxCurrent, label: "Maximum current [A]", type: .integer(6...80, unit: "A"),

@@ -38,6 +38,8 @@ public enum ConnectorEvent: Sendable, Equatable {
     case faulted(Bool)
     /// The connector was made operative (`true`) or inoperative (`false`).
     case setOperative(Bool)
+    /// Unlock the plug now (OCPP UnlockConnector); it stays unlocked until the vehicle is unplugged.
+    case unlockRequested
     /// A reservation started (`true`) or ended (`false`).
     case reserved(Bool)
     /// Signal the 5 % duty cycle (ISO 15118 high-level communication) instead of nominal PWM while a
@@ -95,6 +97,8 @@ public struct ConnectorStateMachine: Sendable, Equatable {
     public private(set) var finishedWhileConnected = false
     /// The vehicle has requested energy since the transaction started.
     public private(set) var hasRequestedEnergy = false
+    /// An unlock was commanded while the vehicle stays connected (cleared on unplug).
+    public private(set) var unlockCommanded = false
     /// The plug lock as last confirmed by the lock detect switch (fed by the controller).
     public var lockConfirmed = false
 
@@ -115,6 +119,7 @@ public struct ConnectorStateMachine: Sendable, Equatable {
             pilot = p
             if wasConnected && !p.vehicleConnected && p != .e {
                 finishedWhileConnected = false
+                unlockCommanded = false
             }
             if hasTransaction && p.requestsEnergy { hasRequestedEnergy = true }
         case .authorized:
@@ -123,6 +128,7 @@ public struct ConnectorStateMachine: Sendable, Equatable {
             authorizedWithoutTransaction = false
         case .transactionStarted:
             hasTransaction = true
+            unlockCommanded = false
             authorizedWithoutTransaction = false
             finishedWhileConnected = false
             hasRequestedEnergy = pilot.requestsEnergy
@@ -137,6 +143,8 @@ public struct ConnectorStateMachine: Sendable, Equatable {
             isFaulted = f
         case .setOperative(let o):
             isOperative = o
+        case .unlockRequested:
+            unlockCommanded = pilot.vehicleConnected
         case .reserved(let r):
             isReserved = r
         case .highLevelCommunication(let on):
@@ -152,7 +160,7 @@ public struct ConnectorStateMachine: Sendable, Equatable {
     }
 
     private var desiredLock: Bool {
-        guard configuration.hasLockActuator, pilot.vehicleConnected else { return false }
+        guard configuration.hasLockActuator, pilot.vehicleConnected, !unlockCommanded || hasTransaction else { return false }
         if hasTransaction || authorizedWithoutTransaction { return true }
         return !isFaulted && !configuration.lockOnlyIfAuthorized && !finishedWhileConnected
     }

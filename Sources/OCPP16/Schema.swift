@@ -121,6 +121,11 @@ public protocol OCPPRequest: OCPPPayload {
     static var action: String { get }
 }
 
+extension OCPPRequest {
+    /// The schema of the answer (CALLRESULT payload).
+    public static var responseSchema: Schema { Response.schema }
+}
+
 /// Turning payloads into JSON and back, with schema validation and OCPP date coding.
 public enum OCPPCoding {
     static let encoder: JSONEncoder = {

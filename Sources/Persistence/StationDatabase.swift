@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import ChargePoint
 import EVSECore
 
@@ -15,6 +16,9 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
     public static let fileName = "chargekit.sqlite"
 
     let writer: any DatabaseWriter
+    /// Whether session starts and stops also enqueue their OCPP transaction messages (on while a backend is
+    /// configured), in the same SQLite transaction as the session change.
+    public let journalTransactions = Atomic<Bool>(false)
 
     /// Opens (creating if needed) the database in `directory` and migrates it.
     public init(directory: String) throws {
@@ -127,6 +131,20 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                 );
                 """)
         }
+        m.registerMigration("v3-ocpp") { db in
+            try db.execute(sql: """
+                CREATE TABLE ocppQueue (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    messageId TEXT NOT NULL UNIQUE,
+                    action TEXT NOT NULL,
+                    sessionId TEXT,
+                    payload TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    createdAt REAL NOT NULL
+                );
+                ALTER TABLE session ADD COLUMN transactionDelivered INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return m
     }
 
@@ -207,6 +225,9 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [s.id.uuidString, s.connector, s.idTag, s.method.rawValue, s.startedAt.timeIntervalSince1970, s.meterStartWh,
                                  s.presentedIdTag, s.parentIdTag, s.source?.rawValue, s.provisional])
+            if journalTransactions.load(ordering: .relaxed) {
+                try Self.enqueue(db, action: "StartTransaction", session: s.id, payload: nil, at: s.startedAt)
+            }
         }
     }
 
@@ -215,6 +236,11 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
             try db.execute(sql: """
                 UPDATE session SET stoppedAt = ?, meterStopWh = ?, stopReason = ? WHERE id = ? AND stoppedAt IS NULL
                 """, arguments: [at.timeIntervalSince1970, meterStopWh, reason.rawValue, id.uuidString])
+            if db.changesCount > 0, journalTransactions.load(ordering: .relaxed),
+               try Bool.fetchOne(db, sql: "SELECT 1 FROM ocppQueue WHERE sessionId = ? UNION SELECT 1 FROM session WHERE id = ? AND transactionDelivered = 1",
+                                 arguments: [id.uuidString, id.uuidString]) == true {
+                try Self.enqueue(db, action: "StopTransaction", session: id, payload: nil, at: at)
+            }
         }
     }
 
@@ -242,7 +268,7 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
         try writer.read { db in try Data.fetchOne(db, sql: "SELECT data FROM hardwareState WHERE id = 1") }
     }
 
-    private static func sessionRecord(_ row: Row) -> SessionRecord? {
+    static func sessionRecord(_ row: Row) -> SessionRecord? {
         guard let id = UUID(uuidString: row["id"]), let method = AuthorizationMethod(rawValue: row["method"]) else { return nil }
         let session = ChargingSession(id: id, connector: row["connector"], idTag: row["idTag"], method: method,
                                       startedAt: date(row["startedAt"]), meterStartWh: row["meterStartWh"],

@@ -1,0 +1,295 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+import OCPP16
+
+/// The backend (OCPP) parameters. Where OCPP 1.6 names a standard configuration key for a setting, the parameter
+/// carries that name, so the registry stays the single source of truth for the web interface, the CLI and
+/// GetConfiguration/ChangeConfiguration alike (see ``OCPPConfigurationKeys``).
+///
+/// - SeeAlso: seeds/004 §4 "BACKEND" (connection, OCPP, more settings), seeds/002 §1.5, OCPP 1.6 §9.1.
+extension StationParameters {
+    public static let ocppMode = "OCPPMode"
+    public static let backendURL = "BackendURL"
+    public static let websocketsProxy = "WebsocketsProxy"
+    public static let webSocketPingInterval = "WebSocketPingInterval"
+    public static let authorizationKey = "AuthorizationKey"
+    public static let authorizationKeyEncoding = "AuthorizationKeyEncoding"
+    public static let forceHeartbeat = "ForceHeartbeatRequestMessages"
+    public static let sendInformativeStatusNotifications = "SendInformativeStatusNotifications"
+    public static let sendErrorStatusNotifications = "SendErrorStatusNotifications"
+    public static let statusNotificationStrategy = "StatusNotificationStrategy"
+    public static let backendConnectionTimeout = "BackendConnectionTimeout"
+    public static let sslStrictness = "SSLStrictnessAsClient"
+    public static let tcpWatchdogTimeout = "TCPWatchdogTimeout"
+    public static let heartbeatInterval = "HeartbeatInterval"
+    public static let meterValueSampleInterval = "MeterValueSampleInterval"
+    public static let meterValuesSampledData = "MeterValuesSampledData"
+    public static let clockAlignedDataInterval = "ClockAlignedDataInterval"
+    public static let meterValuesAlignedData = "MeterValuesAlignedData"
+    public static let stopTxnSampledData = "StopTxnSampledData"
+    public static let stopTxnAlignedData = "StopTxnAlignedData"
+    public static let transactionMessageAttempts = "TransactionMessageAttempts"
+    public static let transactionMessageRetryInterval = "TransactionMessageRetryInterval"
+    public static let stopTransactionOnInvalidId = "StopTransactionOnInvalidId"
+    public static let unlockConnectorOnEVSideDisconnect = "UnlockConnectorOnEVSideDisconnect"
+    public static let minimumStatusDuration = "MinimumStatusDuration"
+    public static let resetRetries = "ResetRetries"
+
+    /// The measurands ChargeKit can sample (seeds/002 §2 MeterValues; OCPP 1.6 §7.31).
+    public static let supportedMeasurands: [Choice] = Measurand.allCases.map { Choice($0.rawValue, $0.rawValue) }
+    /// Most measurands one CSL key may list (`…MaxLength`).
+    public static let measurandListMaxLength = 10
+
+    static let backendDefinitions: [ParameterDefinition] = [
+        ParameterDefinition(
+            key: ocppMode, label: "OCPP Mode", type: .choice([Choice("Off", "Off (no backend)"), Choice("OCPP-J 1.6", "OCPP-J 1.6")]),
+            defaultValue: .string("OCPP-J 1.6"), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
+            help: "OCPP-J 1.6: JSON over WebSocket to the backend URL below. Off: the station runs without a backend.",
+            seeAlso: "seeds/004 §4 Scenario 2, seeds/002 §1.5"),
+        ParameterDefinition(
+            key: backendURL, label: "WebSockets JSON OCPP URL of the Backend", type: .url(schemes: ["ws", "wss"], maxLength: 512),
+            defaultValue: .string(""), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
+            help: "The ws:// or wss:// URL your provider gives you, without the ChargeBoxIdentity: the station appends '/<ChargeBoxIdentity>'. Empty: no backend.",
+            seeAlso: "seeds/004 §4 WebSockets JSON OCPP URL of the Backend"),
+        ParameterDefinition(
+            key: websocketsProxy, label: "Websockets proxy", type: .url(schemes: ["http"], maxLength: 256),
+            defaultValue: .string(""), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
+            help: "An HTTP proxy (http://host:port) the WebSocket connection is tunnelled through with CONNECT. Empty: direct connection.",
+            seeAlso: "seeds/004 §4 Websockets proxy"),
+        ParameterDefinition(
+            key: webSocketPingInterval, label: "WebSockets keep-alive interval", type: .integer(0...3600, unit: "s"),
+            defaultValue: .integer(60), role: .operator, menu: .backend, section: "OCPP",
+            help: "Seconds between WebSocket pings; a backend that does not answer two pings in a row is treated as gone and the station reconnects. 0 disables the pings. Needed behind NAT routers.",
+            seeAlso: "seeds/004 §4 WebSockets keep-alive interval, OCPP-J §5.3 WebSocketPingInterval"),
+        ParameterDefinition(
+            key: authorizationKey, label: "HTTP Basic Authentication password", type: .string(length: 0...40, allowed: nil),
+            defaultValue: .string(""), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
+            help: "Password of HTTP Basic authentication (user = ChargeBoxIdentity, OCPP security profile 1). Empty: no authentication. Never shown to the backend.",
+            seeAlso: "seeds/004 §4, OCPP-J §6.1.3 AuthorizationKey"),
+        ParameterDefinition(
+            key: authorizationKeyEncoding, label: "Basic Authentication password encoding",
+            type: .choice([Choice("hex", "Hex: 32–40 hex digits are sent as the bytes they encode (OCTT TC_085)"),
+                           Choice("plain", "Plain: sent as typed")]),
+            defaultValue: .string("hex"), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
+            help: "How the password is put in the Authorization header. Backends disagree; OCTT decodes an AuthorizationKey of 32–40 hex digits.",
+            seeAlso: "OCPP-J §6.1.3; ../shared/reference/ocpp16-checklist.md §5.3"),
+        ParameterDefinition(
+            key: forceHeartbeat, label: "Force Heartbeat request messages", type: .bool, defaultValue: .bool(true),
+            role: .operator, menu: .backend, section: "OCPP",
+            help: "On: a Heartbeat every HeartbeatInterval, whatever else is sent. Off: only after HeartbeatInterval without any message (OCPP 1.6 §4.6).",
+            seeAlso: "seeds/004 §4 Force Heartbeat request messages"),
+        ParameterDefinition(
+            key: sendInformativeStatusNotifications, label: "Send informative StatusNotifications", type: .bool, defaultValue: .bool(true),
+            role: .operator, menu: .backend, section: "OCPP",
+            help: "Send StatusNotifications that only inform (warnings with a non-Faulted status, e.g. an external meter that does not answer).",
+            seeAlso: "seeds/004 §4 Send informative StatusNotifications"),
+        ParameterDefinition(
+            key: sendErrorStatusNotifications, label: "Send error StatusNotifications", type: .bool, defaultValue: .bool(true),
+            role: .operator, menu: .backend, section: "OCPP",
+            help: "Send the errors of the controller and the charge points (errorCode, info, vendorErrorCode; e.g. a defective lock actuator).",
+            seeAlso: "seeds/004 §4 Send error StatusNotifications, seeds/002 §3"),
+        ParameterDefinition(
+            key: statusNotificationStrategy, label: "Strategy for StatusNotification state transitions",
+            type: .choice([Choice("OccupiedOnCharging", "Occupied on Charging"), Choice("OccupiedOnAuthorizedOrPlugged", "Occupied on Authorized/Plugged")]),
+            defaultValue: .string("OccupiedOnCharging"), role: .operator, menu: .backend, section: "OCPP",
+            help: "Occupied on Charging: the backend sees the charge point occupied (Preparing) only when a cable is plugged in and the user is authorized. Occupied on Authorized/Plugged: either one is enough.",
+            seeAlso: "seeds/004 §4 Strategy for StatusNotification state transitions"),
+        ParameterDefinition(
+            key: backendConnectionTimeout, label: "Backend connection timeout", type: .integer(5...600, unit: "s"),
+            defaultValue: .integer(60), role: .operator, menu: .backend, section: "More settings",
+            help: "How long the station waits for the backend's answer to a message (and for the connection to be established) before it treats the backend as unreachable. OCPP key MessageTimeout.",
+            seeAlso: "seeds/004 §4 Backend connection timeout, OCPP 1.6 errata 3.83"),
+        ParameterDefinition(
+            key: sslStrictness, label: "SSL Strictness as client",
+            type: .choice([Choice("EncryptOnly", "Encrypt only, no authentication"),
+                           Choice("AllowExpiredSkipHostCheck", "Allow expired certificate and skip host check"),
+                           Choice("SkipHostCheck", "Skip host check"),
+                           Choice("AllowExpired", "Allow expired certificate"),
+                           Choice("Normal", "Normal SSL Auth")]),
+            defaultValue: .string("Normal"), role: .operator, menu: .backend, section: "More settings", restartRequired: true,
+            help: "How strictly the backend's TLS certificate is checked on wss:// connections. Normal: a valid, unexpired certificate for the host name, signed by a trusted CA.",
+            seeAlso: "seeds/004 §4 SSL Strictness as client"),
+        ParameterDefinition(
+            key: tcpWatchdogTimeout, label: "TCP Watchdog Timeout", type: .integer(0...604_800, unit: "s"),
+            defaultValue: .integer(10800), role: .operator, menu: .backend, section: "More settings",
+            help: "When the backend stays unreachable this long, the OCPP connection stack is restarted and connects anew. 0 disables it.",
+            seeAlso: "seeds/004 §4 TCP Watchdog Timeout"),
+        ParameterDefinition(
+            key: heartbeatInterval, label: "Heartbeat interval", type: .integer(0...86400, unit: "s"),
+            defaultValue: .integer(300), role: .operator, menu: .backend, section: "OCPP keys",
+            help: "Seconds between Heartbeats; the backend sets it in its BootNotification answer. 0: the backend's choice is kept off, one Heartbeat a day for time sync.",
+            seeAlso: "OCPP 1.6 §4.6, §9.1.14"),
+        ParameterDefinition(
+            key: meterValueSampleInterval, label: "Meter value sample interval", type: .integer(0...86400, unit: "s"),
+            defaultValue: .integer(60), role: .operator, menu: .backend, section: "OCPP keys",
+            help: "Seconds between sampled MeterValues during a transaction (context Sample.Periodic). 0: none.",
+            seeAlso: "OCPP 1.6 §9.1.20, seeds/002 §2 MeterValues"),
+        ParameterDefinition(
+            key: meterValuesSampledData, label: "Sampled measurands",
+            type: .multiChoice(supportedMeasurands, maxCount: measurandListMaxLength),
+            defaultValue: .list(["Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Current.Offered", "Voltage"]),
+            role: .operator, menu: .backend, section: "OCPP keys",
+            help: "The measurands of sampled MeterValues. Per-phase measurands (Current.Import, Voltage) are sent per connected phase.",
+            seeAlso: "OCPP 1.6 §9.1.19, seeds/002 §2 MeterValues"),
+        ParameterDefinition(
+            key: clockAlignedDataInterval, label: "Clock-aligned data interval", type: .integer(0...86400, unit: "s"),
+            defaultValue: .integer(0), role: .operator, menu: .backend, section: "OCPP keys",
+            help: "Seconds between clock-aligned MeterValues, aligned to midnight UTC (e.g. 900 = every quarter hour). 0: none.",
+            seeAlso: "OCPP 1.6 §9.1.6"),
+        ParameterDefinition(
+            key: meterValuesAlignedData, label: "Clock-aligned measurands",
+            type: .multiChoice(supportedMeasurands, maxCount: measurandListMaxLength),
+            defaultValue: .list(["Energy.Active.Import.Register"]), role: .operator, menu: .backend, section: "OCPP keys",
+            help: "The measurands of clock-aligned MeterValues.", seeAlso: "OCPP 1.6 §9.1.17"),
+        ParameterDefinition(
+            key: stopTxnSampledData, label: "Sampled measurands in StopTransaction",
+            type: .multiChoice(supportedMeasurands, maxCount: measurandListMaxLength),
+            defaultValue: .list(["Energy.Active.Import.Register"]), role: .operator, menu: .backend, section: "OCPP keys",
+            help: "Measurands put in StopTransaction's transactionData at the start and end of the transaction (Transaction.Begin/End).",
+            seeAlso: "OCPP 1.6 §9.1.27, errata 3.14"),
+        ParameterDefinition(
+            key: stopTxnAlignedData, label: "Clock-aligned measurands in StopTransaction",
+            type: .multiChoice(supportedMeasurands, maxCount: measurandListMaxLength),
+            defaultValue: .list([]), role: .operator, menu: .backend, section: "OCPP keys",
+            help: "Clock-aligned measurands added to StopTransaction's transactionData (empty: none).", seeAlso: "OCPP 1.6 §9.1.25"),
+        ParameterDefinition(
+            key: transactionMessageAttempts, label: "Transaction message attempts", type: .integer(1...100, unit: nil),
+            defaultValue: .integer(3), role: .operator, menu: .backend, section: "OCPP keys",
+            help: "How often a transaction message the backend fails to process (CALLERROR) is sent before it is dropped. Being offline never counts.",
+            seeAlso: "OCPP 1.6 §4.10, §9.1.33"),
+        ParameterDefinition(
+            key: transactionMessageRetryInterval, label: "Transaction message retry interval", type: .integer(1...86400, unit: "s"),
+            defaultValue: .integer(60), role: .operator, menu: .backend, section: "OCPP keys",
+            help: "Wait before resending a failed transaction message, multiplied by the attempts so far (60 s, 120 s, …).",
+            seeAlso: "OCPP 1.6 §4.10, §9.1.34"),
+        ParameterDefinition(
+            key: stopTransactionOnInvalidId, label: "Stop transaction on invalid id", type: .bool, defaultValue: .bool(true),
+            role: .operator, menu: .backend, section: "OCPP keys",
+            help: "When the backend answers a StartTransaction with a status other than Accepted: On stops the transaction (DeAuthorized), Off only stops the energy (SuspendedEVSE).",
+            seeAlso: "OCPP 1.6 §9.1.26, errata 3.17"),
+        ParameterDefinition(
+            key: unlockConnectorOnEVSideDisconnect, label: "Unlock connector on EV side disconnect", type: .bool, defaultValue: .bool(true),
+            role: .operator, menu: .backend, section: "OCPP keys",
+            help: "Unlock the socket when the cable is unplugged at the vehicle.", seeAlso: "OCPP 1.6 §9.1.35"),
+        ParameterDefinition(
+            key: minimumStatusDuration, label: "Minimum status duration", type: .integer(0...3600, unit: "s"),
+            defaultValue: .integer(0), role: .operator, menu: .backend, section: "OCPP keys",
+            help: "A connector status must last this long before it is reported; shorter states are not sent. 0: every change is reported.",
+            seeAlso: "OCPP 1.6 §9.1.21"),
+        ParameterDefinition(
+            key: resetRetries, label: "Reset retries", type: .integer(0...10, unit: nil), defaultValue: .integer(3),
+            role: .operator, menu: .backend, section: "OCPP keys",
+            help: "How often a failed reset is retried.", seeAlso: "OCPP 1.6 §9.1.23"),
+    ]
+}
+
+/// The OCPP 1.6 measurands ChargeKit can report (OCPP 1.6 §7.31).
+public enum Measurand: String, Sendable, CaseIterable {
+    case energyActiveImportRegister = "Energy.Active.Import.Register"
+    case powerActiveImport = "Power.Active.Import"
+    case currentImport = "Current.Import"
+    case currentOffered = "Current.Offered"
+    case powerOffered = "Power.Offered"
+    case voltage = "Voltage"
+    case soc = "SoC"
+}
+
+/// How StatusNotifications show an occupied charge point (seeds/004 §4).
+public enum StatusNotificationStrategy: String, Sendable {
+    case occupiedOnCharging = "OccupiedOnCharging"
+    case occupiedOnAuthorizedOrPlugged = "OccupiedOnAuthorizedOrPlugged"
+}
+
+/// The typed backend settings.
+public struct BackendSettings: Sendable, Equatable {
+    public var enabled: Bool
+    public var url: String
+    public var proxy: String
+    public var pingIntervalSeconds: Int
+    public var authorizationKey: String
+    public var authorizationKeyHex: Bool
+    public var forceHeartbeat: Bool
+    public var sendInformativeStatus: Bool
+    public var sendErrorStatus: Bool
+    public var strategy: StatusNotificationStrategy
+    public var messageTimeout: Duration
+    public var sslStrictness: String
+    public var tcpWatchdogSeconds: Int
+    public var heartbeatIntervalSeconds: Int
+    public var sampleIntervalSeconds: Int
+    public var sampledData: [Measurand]
+    public var alignedIntervalSeconds: Int
+    public var alignedData: [Measurand]
+    public var stopTxnSampledData: [Measurand]
+    public var stopTxnAlignedData: [Measurand]
+    public var transactionMessageAttempts: Int
+    public var transactionMessageRetryIntervalSeconds: Int
+    public var stopTransactionOnInvalidId: Bool
+    public var unlockOnEVSideDisconnect: Bool
+    public var minimumStatusDurationSeconds: Int
+
+    public init(_ p: ParameterSet) {
+        typealias K = StationParameters
+        url = p.string(K.backendURL)
+        enabled = p.string(K.ocppMode) == "OCPP-J 1.6" && !url.isEmpty
+        proxy = p.string(K.websocketsProxy)
+        pingIntervalSeconds = Int(p.number(K.webSocketPingInterval))
+        authorizationKey = p.string(K.authorizationKey)
+        authorizationKeyHex = p.string(K.authorizationKeyEncoding) == "hex"
+        forceHeartbeat = p.bool(K.forceHeartbeat)
+        sendInformativeStatus = p.bool(K.sendInformativeStatusNotifications)
+        sendErrorStatus = p.bool(K.sendErrorStatusNotifications)
+        strategy = StatusNotificationStrategy(rawValue: p.string(K.statusNotificationStrategy)) ?? .occupiedOnCharging
+        messageTimeout = .seconds(Int(p.number(K.backendConnectionTimeout)))
+        sslStrictness = p.string(K.sslStrictness)
+        tcpWatchdogSeconds = Int(p.number(K.tcpWatchdogTimeout))
+        heartbeatIntervalSeconds = Int(p.number(K.heartbeatInterval))
+        sampleIntervalSeconds = Int(p.number(K.meterValueSampleInterval))
+        func measurands(_ k: String) -> [Measurand] {
+            if case .list(let l)? = p.value(k) { return l.compactMap(Measurand.init(rawValue:)) }
+            return []
+        }
+        sampledData = measurands(K.meterValuesSampledData)
+        alignedIntervalSeconds = Int(p.number(K.clockAlignedDataInterval))
+        alignedData = measurands(K.meterValuesAlignedData)
+        stopTxnSampledData = measurands(K.stopTxnSampledData)
+        stopTxnAlignedData = measurands(K.stopTxnAlignedData)
+        transactionMessageAttempts = Int(p.number(K.transactionMessageAttempts))
+        transactionMessageRetryIntervalSeconds = Int(p.number(K.transactionMessageRetryInterval))
+        stopTransactionOnInvalidId = p.bool(K.stopTransactionOnInvalidId)
+        unlockOnEVSideDisconnect = p.bool(K.unlockConnectorOnEVSideDisconnect)
+        minimumStatusDurationSeconds = Int(p.number(K.minimumStatusDuration))
+    }
+
+    /// The password for HTTP Basic authentication: an AuthorizationKey of 32–40 hex digits (16–20 bytes) stands for
+    /// the bytes it encodes when the encoding is "hex" (OCPP-J §6.1.3, OCTT TC_085); otherwise the text itself.
+    public var basicAuthPassword: [UInt8]? {
+        guard !authorizationKey.isEmpty else { return nil }
+        let k = Array(authorizationKey.utf8)
+        if authorizationKeyHex, (32...40).contains(k.count), k.count % 2 == 0, let bytes = Self.hexDecode(k) { return bytes }
+        return k
+    }
+
+    static func hexDecode(_ s: [UInt8]) -> [UInt8]? {
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 65...70: c - 55
+            case 97...102: c - 87
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        var i = 0
+        while i + 1 < s.count {
+            guard let h = nibble(s[i]), let l = nibble(s[i + 1]) else { return nil }
+            out.append(h << 4 | l)
+            i += 2
+        }
+        return out
+    }
+}

@@ -1,0 +1,220 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+import OCPP16
+
+/// The OCPP configuration keys (GetConfiguration/ChangeConfiguration), all backed by the parameter registry:
+/// standard keys named like their parameter read and write it directly, the others are derived from registry
+/// parameters (ConnectionTimeOut ← VehicleConnectionTimeout, …), and every other registry parameter is reachable
+/// under its own key as a vendor key (seeds/004 §2 "Toegang via Backend"). The backend acts with the operator
+/// role: parameters that need the installer or manufacturer are reported read-only.
+///
+/// - SeeAlso: OCPP 1.6 §5.3, §5.8, §9; ../shared/reference/ocpp16-checklist.md §1.3.
+public enum OCPPConfigurationKeys {
+    /// What GetConfiguration may report about a key.
+    public enum Access: Sendable { case readOnly, readWrite, writeOnly }
+
+    /// The context the derived keys need.
+    public struct Context: Sendable {
+        public var supportedProfiles: [FeatureProfile]
+        public init(supportedProfiles: [FeatureProfile]) { self.supportedProfiles = supportedProfiles }
+    }
+
+    /// The answer to ChangeConfiguration.
+    public enum ChangeOutcome: Sendable, Equatable {
+        /// Store these parameter values; `rebootRequired` when one of them takes effect after a restart.
+        case apply([String: ParameterValue], rebootRequired: Bool)
+        case rejected(String)
+        case notSupported
+    }
+
+    /// The role the backend has when it changes parameters.
+    public static let backendRole = Role.operator
+    /// GetConfigurationMaxKeys.
+    public static let getConfigurationMaxKeys = 500
+    /// LocalAuthListMaxLength and SendLocalListMaxLength.
+    public static let localAuthListMaxLength = 1000
+
+    private struct Derived {
+        var name: String
+        var access: Access
+        var profile: FeatureProfile
+        var get: @Sendable (ParameterSet, Context) -> String
+        var set: (@Sendable (String, ParameterSet) throws(ParameterError) -> [String: ParameterValue])?
+    }
+
+    /// Standard keys whose parameter has the same name.
+    private static let sameName: [(String, FeatureProfile)] = {
+        typealias K = StationParameters
+        return [
+            (K.allowOfflineTxForUnknownId, .core), (K.authorizationCacheEnabled, .core), (K.clockAlignedDataInterval, .core),
+            (K.heartbeatInterval, .core), (K.localAuthorizeOffline, .core), (K.localPreAuthorize, .core),
+            (K.meterValuesAlignedData, .core), (K.meterValuesSampledData, .core), (K.meterValueSampleInterval, .core),
+            (K.minimumStatusDuration, .core), (K.resetRetries, .core), (K.stopTransactionOnInvalidId, .core),
+            (K.stopTxnAlignedData, .core), (K.stopTxnSampledData, .core), (K.transactionMessageAttempts, .core),
+            (K.transactionMessageRetryInterval, .core), (K.unlockConnectorOnEVSideDisconnect, .core), (K.webSocketPingInterval, .core),
+            (K.localAuthListEnabled, .localAuthListManagement),
+        ]
+    }()
+
+    private static let derived: [Derived] = {
+        typealias K = StationParameters
+        func constant(_ name: String, _ profile: FeatureProfile, _ value: String) -> Derived {
+            Derived(name: name, access: .readOnly, profile: profile, get: { _, _ in value }, set: nil)
+        }
+        func alias(_ name: String, _ key: String) -> Derived {
+            Derived(name: name, access: .readWrite, profile: .core, get: { p, _ in ocppText(p.value(key)) },
+                    set: { (text: String, p: ParameterSet) throws(ParameterError) -> [String: ParameterValue] in
+                        [key: try parse(text, key: key, in: p)]
+                    })
+        }
+        let maxLength = String(StationParameters.measurandListMaxLength)
+        return [
+            alias("AuthorizeRemoteTxRequests", K.sendAuthorizeForRemoteStart),
+            alias("ConnectionTimeOut", K.vehicleConnectionTimeout),
+            alias("MessageTimeout", K.backendConnectionTimeout),
+            Derived(name: "ConnectorPhaseRotation", access: .readWrite, profile: .core,
+                    get: { p, _ in
+                        (1...connectorCount(p)).map { "\($0).\(p.string("\(K.phaseRotation).\($0)"))" }.joined(separator: ",")
+                    },
+                    set: { (text: String, p: ParameterSet) throws(ParameterError) -> [String: ParameterValue] in
+                        var out: [String: ParameterValue] = [:]
+                        for item in text.split(separator: ",") {
+                            let parts = item.split(separator: ".")
+                            guard parts.count == 2, let n = Int(parts[0].trimmedWhitespace), (1...connectorCount(p)).contains(n),
+                                  let rotation = PhaseRotation(rawValue: parts[1].trimmedWhitespace.uppercased()) else {
+                                throw ParameterError.invalid("ConnectorPhaseRotation", String(item),
+                                                             "<connector>.<RST|RTS|SRT|STR|TRS|TSR> for connectors 1 to \(connectorCount(p))")
+                            }
+                            out["\(K.phaseRotation).\(n)"] = .string(rotation.rawValue)
+                        }
+                        return out
+                    }),
+            constant("ConnectorPhaseRotationMaxLength", .core, "2"),
+            Derived(name: "GetConfigurationMaxKeys", access: .readOnly, profile: .core, get: { _, _ in String(getConfigurationMaxKeys) }, set: nil),
+            constant("MeterValuesAlignedDataMaxLength", .core, maxLength),
+            constant("MeterValuesSampledDataMaxLength", .core, maxLength),
+            constant("StopTxnAlignedDataMaxLength", .core, maxLength),
+            constant("StopTxnSampledDataMaxLength", .core, maxLength),
+            Derived(name: "NumberOfConnectors", access: .readOnly, profile: .core, get: { p, _ in String(connectorCount(p)) }, set: nil),
+            Derived(name: "StopTransactionOnEVSideDisconnect", access: .readOnly, profile: .core,
+                    get: { p, _ in (StopTransactionMode(rawValue: p.string(K.stopTransactionMode)) ?? .normal).unplugStops ? "true" : "false" },
+                    set: nil),
+            Derived(name: "SupportedFeatureProfiles", access: .readOnly, profile: .core,
+                    get: { _, c in c.supportedProfiles.map(\.rawValue).joined(separator: ",") }, set: nil),
+            Derived(name: "SupportedFeatureProfilesMaxLength", access: .readOnly, profile: .core,
+                    get: { _, _ in String(FeatureProfile.allCases.count) }, set: nil),
+            Derived(name: "AuthorizationKey", access: .writeOnly, profile: .core, get: { _, _ in "" },
+                    set: { (text: String, p: ParameterSet) throws(ParameterError) -> [String: ParameterValue] in
+                        [K.authorizationKey: try parse(text, key: K.authorizationKey, in: p)]
+                    }),
+            constant("LocalAuthListMaxLength", .localAuthListManagement, String(localAuthListMaxLength)),
+            constant("SendLocalListMaxLength", .localAuthListManagement, String(localAuthListMaxLength)),
+        ]
+    }()
+
+    private static func connectorCount(_ p: ParameterSet) -> Int { max(1, min(2, Int(p.number(StationParameters.connectorCount)))) }
+
+    /// Registry keys that are reached through a standard key (or must never be shown) and are not vendor keys.
+    private static let hiddenParameters: Set<String> = [
+        StationParameters.sendAuthorizeForRemoteStart, StationParameters.vehicleConnectionTimeout,
+        StationParameters.backendConnectionTimeout, StationParameters.authorizationKey,
+    ]
+
+    /// Every key with its value, in GetConfiguration order: standard keys of the supported profiles, then vendor keys.
+    public static func all(_ p: ParameterSet, _ context: Context) -> [KeyValue] {
+        var out: [KeyValue] = []
+        for (key, profile) in sameName where context.supportedProfiles.contains(profile) {
+            out.append(KeyValue(key: key, readonly: !writable(key, p), value: ocppText(p.value(key))))
+        }
+        for d in derived where context.supportedProfiles.contains(d.profile) && d.access != .writeOnly {
+            out.append(KeyValue(key: d.name, readonly: d.access == .readOnly, value: d.get(p, context)))
+        }
+        let standard = Set(out.map(\.key)).union(sameName.map(\.0))
+        for r in p.registry.keys where !standard.contains(r.key) && !hiddenParameters.contains(r.definition.key) {
+            out.append(KeyValue(key: r.key, readonly: !writable(r.key, p), value: String(ocppText(p.value(r.key)).prefix(500))))
+        }
+        return out
+    }
+
+    /// GetConfiguration: the requested keys (all when `keys` is empty) and the unknown ones. Key names compare
+    /// case-insensitively (CiString50).
+    public static func get(_ keys: [String], _ p: ParameterSet, _ context: Context) -> (known: [KeyValue], unknown: [String]) {
+        let everything = all(p, context)
+        guard !keys.isEmpty else { return (everything, []) }
+        var known: [KeyValue] = []
+        var unknown: [String] = []
+        for k in keys {
+            if let kv = everything.first(where: { $0.key.lowercased() == k.lowercased() }) { known.append(kv) } else { unknown.append(k) }
+        }
+        return (known, unknown)
+    }
+
+    /// ChangeConfiguration: what to store, or why not. Booleans must be `true`/`false` (any case); numbers and
+    /// lists are checked against the parameter's range and choices.
+    public static func change(key: String, value: String, _ p: ParameterSet, _ context: Context) -> ChangeOutcome {
+        let lower = key.lowercased()
+        if let (name, profile) = sameName.first(where: { $0.0.lowercased() == lower }) {
+            guard context.supportedProfiles.contains(profile) else { return .notSupported }
+            return changeParameter(name, value, p)
+        }
+        if let d = derived.first(where: { $0.name.lowercased() == lower }), context.supportedProfiles.contains(d.profile) {
+            guard let set = d.set else { return .rejected("\(d.name) is read-only") }
+            do {
+                let values = try set(value, p)
+                return .apply(values, rebootRequired: values.keys.contains { restartRequired($0, p) })
+            } catch {
+                return .rejected(error.message)
+            }
+        }
+        if let r = p.registry.keys.first(where: { $0.key.lowercased() == lower }), !hiddenParameters.contains(r.definition.key) {
+            return changeParameter(r.key, value, p)
+        }
+        return .notSupported
+    }
+
+    private static func changeParameter(_ key: String, _ text: String, _ p: ParameterSet) -> ChangeOutcome {
+        guard writable(key, p) else { return .rejected("\(key) may not be changed by the backend") }
+        do {
+            let value = try parse(text, key: key, in: p)
+            _ = try p.registry.validateChange(key: key, value: value, role: backendRole, in: p)
+            return .apply([key: value], rebootRequired: restartRequired(key, p))
+        } catch {
+            return .rejected(error.message)
+        }
+    }
+
+    private static func writable(_ key: String, _ p: ParameterSet) -> Bool {
+        guard let r = try? p.registry.resolve(key) else { return false }
+        return p.registry.requiredRole(r, in: p) <= backendRole
+    }
+
+    private static func restartRequired(_ key: String, _ p: ParameterSet) -> Bool {
+        (try? p.registry.resolve(key))?.definition.restartRequired ?? false
+    }
+
+    /// Parses a ChangeConfiguration value for a registry parameter; booleans are strict (checklist §1.3).
+    static func parse(_ text: String, key: String, in p: ParameterSet) throws(ParameterError) -> ParameterValue {
+        let r = try p.registry.resolve(key)
+        if case .bool = r.definition.type {
+            switch text.lowercased() {
+            case "true": return .bool(true)
+            case "false": return .bool(false)
+            default: throw ParameterError.invalid(r.key, text, "true or false")
+            }
+        }
+        return try p.registry.parse(text, for: r)
+    }
+
+    /// A parameter value as OCPP text: booleans `true`/`false`, lists comma-separated.
+    public static func ocppText(_ v: ParameterValue?) -> String {
+        switch v {
+        case .bool(let b)?: b ? "true" : "false"
+        case let v?: v.description
+        case nil: ""
+        }
+    }
+}

@@ -1,0 +1,274 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+import OCPP16
+
+/// The charge point's side of an OCPP-J 1.6 connection as a state machine: registration (BootNotification
+/// Accepted/Pending/Rejected with its retry interval), one outstanding CALL at a time with a response timeout,
+/// message priorities, heartbeats, and validation of everything received. It does no I/O: frames come in as
+/// text, time as `now`, and it returns the frames to send and what the station must act on.
+///
+/// Order of outgoing CALLs when several wait: StatusNotifications (latest status per connector), other
+/// non-transaction messages, then the head of the persistent transaction queue (which the owner passes in),
+/// then a Heartbeat when one is due.
+///
+/// - SeeAlso: OCPP-J 1.6 §4 (RPC framework, one outstanding CALL per direction), OCPP 1.6 §4.2 (boot),
+///   §4.6 (heartbeat), §4.10 (transaction messages); ../shared/reference/ocpp16-checklist.md §1.2, §1.4.1.
+public struct OCPPLink: Sendable {
+    public enum Registration: String, Sendable, Equatable {
+        /// No BootNotification answered yet.
+        case unknown
+        case pending
+        case accepted
+        case rejected
+    }
+
+    /// Why a CALL was sent, so that its answer can be routed.
+    public enum Purpose: Sendable, Equatable {
+        case boot
+        case heartbeat
+        case status(connector: Int)
+        case authorize(idTag: String)
+        /// A message of the persistent transaction queue, by its sequence number.
+        case transaction(sequence: Int64)
+        /// Anything else (DataTransfer, firmware/diagnostics status, triggered MeterValues).
+        case other
+    }
+
+    /// A CALL to send.
+    public struct Call: Sendable, Equatable {
+        public var id: String
+        public var action: String
+        public var payload: JSONValue
+        public var purpose: Purpose
+        /// Sent while the registration is Pending (TriggerMessage answers).
+        public var allowedWhilePending: Bool
+
+        public init(id: String, action: String, payload: JSONValue, purpose: Purpose, allowedWhilePending: Bool = false) {
+            self.id = id; self.action = action; self.payload = payload; self.purpose = purpose; self.allowedWhilePending = allowedWhilePending
+        }
+    }
+
+    /// What the owner must do.
+    public enum Output: Sendable, Equatable {
+        /// Send this text frame.
+        case send(String)
+        /// A validated CALL from the central system; answer it with ``respond(to:payload:)`` or ``fail(_:_:)``.
+        case request(id: String, action: String, payload: JSONValue)
+        /// A validated answer to one of our CALLs.
+        case answered(Purpose, action: String, payload: JSONValue)
+        /// A CALL failed: a CALLERROR (`code`), an invalid answer, or no answer in time (`timedOut`).
+        case failed(Purpose, action: String, code: String, description: String, timedOut: Bool)
+        /// The registration changed (BootNotification answered).
+        case registered(Registration, interval: Int, currentTime: Date)
+        /// A frame could not be understood and could not be answered (no readable message id).
+        case dropped(reason: String)
+    }
+
+    public struct Configuration: Sendable, Equatable {
+        public var bootNotification: BootNotificationRequest
+        public var heartbeatInterval: Duration
+        /// Heartbeats at every interval, not only after silence (seeds/004 "Force Heartbeat request messages").
+        public var forceHeartbeat: Bool
+        public var messageTimeout: Duration
+        /// The retry interval when the backend gives none (Pending/Rejected with interval 0, or no answer).
+        public var bootRetryDefault: Duration
+        public var supportedProfiles: Set<FeatureProfile>
+
+        public init(bootNotification: BootNotificationRequest, heartbeatInterval: Duration = .seconds(300), forceHeartbeat: Bool = true,
+                    messageTimeout: Duration = .seconds(60), bootRetryDefault: Duration = .seconds(30),
+                    supportedProfiles: Set<FeatureProfile>) {
+            self.bootNotification = bootNotification; self.heartbeatInterval = heartbeatInterval; self.forceHeartbeat = forceHeartbeat
+            self.messageTimeout = messageTimeout; self.bootRetryDefault = bootRetryDefault; self.supportedProfiles = supportedProfiles
+        }
+    }
+
+    public var configuration: Configuration
+    public private(set) var registration: Registration = .unknown
+    public private(set) var connected = false
+    /// The CALL waiting for its answer.
+    public private(set) var inFlight: (call: Call, sentAt: Date)?
+    /// Latest status per connector not yet sent, in the order they changed.
+    public private(set) var pendingStatus: [(connector: Int, call: Call)] = []
+    /// Other non-transaction CALLs, first in first out.
+    public private(set) var pendingCalls: [Call] = []
+    /// When the next BootNotification may go out.
+    public private(set) var nextBootAt: Date?
+    /// Transaction messages wait until then after a failure (TransactionMessageRetryInterval).
+    public var transactionsNotBefore: Date?
+    /// When the last CALL was sent, and the last Heartbeat.
+    public private(set) var lastSentAt: Date?
+    public private(set) var lastHeartbeatAt: Date?
+    /// Whether a BootNotification was accepted since the process started (reconnects do not boot again, OCPP-J §5.4).
+    public private(set) var acceptedOnce = false
+    private let makeID: @Sendable () -> String
+
+    public init(configuration: Configuration, makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }) {
+        self.configuration = configuration
+        self.makeID = makeID
+    }
+
+    /// A new message id (unique across restarts: random UUIDs).
+    public func newID() -> String { makeID() }
+
+    // MARK: Connection
+
+    /// The WebSocket is open: boot (first time) or carry on where the registration left off.
+    public mutating func connected(now: Date) -> [Output] {
+        connected = true
+        inFlight = nil
+        if !acceptedOnce { registration = .unknown; nextBootAt = now }
+        return poll(now: now, transaction: nil)
+    }
+
+    /// The WebSocket closed. The CALL in flight is lost; transaction messages stay in their queue.
+    public mutating func disconnected() -> [Output] {
+        connected = false
+        defer { inFlight = nil }
+        guard let (call, _) = inFlight else { return [] }
+        return [.failed(call.purpose, action: call.action, code: "ConnectionLost", description: "the connection closed before the answer", timedOut: true)]
+    }
+
+    // MARK: Sending
+
+    /// Queues the current status of a connector; an unsent older status of the same connector is replaced
+    /// (StatusNotifications are not queued for guaranteed delivery; checklist §1.4.3).
+    public mutating func enqueueStatus(connector: Int, _ request: StatusNotificationRequest) {
+        let call = Call(id: makeID(), action: StatusNotificationRequest.action, payload: OCPPCoding.encode(request), purpose: .status(connector: connector))
+        pendingStatus.removeAll { $0.connector == connector }
+        pendingStatus.append((connector, call))
+    }
+
+    /// Queues a non-transaction CALL.
+    public mutating func enqueue(_ call: Call) { pendingCalls.append(call) }
+
+    /// Drops queued non-transaction CALLs matching `predicate` (e.g. Authorize requests that timed out).
+    public mutating func removeQueued(where predicate: (Call) -> Bool) { pendingCalls.removeAll(where: predicate) }
+
+    /// Advances timers and sends the next CALL if the line is free. `transaction` is the head of the persistent
+    /// transaction queue, if any.
+    public mutating func poll(now: Date, transaction: Call?) -> [Output] {
+        guard connected else { return [] }
+        var out: [Output] = []
+        if let (call, sentAt) = inFlight, now.timeIntervalSince(sentAt) >= configuration.messageTimeout.seconds {
+            inFlight = nil
+            out.append(.failed(call.purpose, action: call.action, code: "Timeout",
+                               description: "no answer within \(Int(configuration.messageTimeout.seconds)) s", timedOut: true))
+            if call.purpose == .boot { nextBootAt = now.addingTimeInterval(configuration.bootRetryDefault.seconds) }
+        }
+        guard inFlight == nil, let next = nextCall(now: now, transaction: transaction) else { return out }
+        inFlight = (next, now)
+        lastSentAt = now
+        if next.purpose == .heartbeat { lastHeartbeatAt = now }
+        out.append(.send(OCPPFrame.call(id: next.id, action: next.action, payload: next.payload).serialized()))
+        return out
+    }
+
+    private mutating func nextCall(now: Date, transaction: Call?) -> Call? {
+        switch registration {
+        case .unknown, .rejected, .pending:
+            if let at = nextBootAt, now >= at {
+                nextBootAt = nil
+                return Call(id: makeID(), action: BootNotificationRequest.action, payload: OCPPCoding.encode(configuration.bootNotification),
+                            purpose: .boot)
+            }
+            if registration == .pending, let i = pendingCalls.firstIndex(where: \.allowedWhilePending) {
+                return pendingCalls.remove(at: i)
+            }
+            return nil
+        case .accepted:
+            if !pendingStatus.isEmpty { return pendingStatus.removeFirst().call }
+            if !pendingCalls.isEmpty { return pendingCalls.removeFirst() }
+            if let transaction, transactionsNotBefore.map({ now >= $0 }) ?? true { return transaction }
+            let interval = configuration.heartbeatInterval.seconds
+            // Interval 0: at least one Heartbeat a day for time sync (checklist §1.2).
+            let effective = interval > 0 ? interval : 86_400
+            let reference = configuration.forceHeartbeat ? lastHeartbeatAt : lastSentAt
+            if now.timeIntervalSince(reference ?? .distantPast) >= effective {
+                return Call(id: makeID(), action: HeartbeatRequest.action, payload: .object([:]), purpose: .heartbeat)
+            }
+            return nil
+        }
+    }
+
+    // MARK: Receiving
+
+    /// Handles a received text frame.
+    public mutating func received(_ text: String, now: Date) -> [Output] {
+        let frame: OCPPFrame
+        do { frame = try OCPPFrame.parse(text) } catch {
+            if let id = error.messageID {
+                return registration == .rejected ? [] : [.send(OCPPFrame.error(error, id: id).serialized())]
+            }
+            return [.dropped(reason: error.description)]
+        }
+        switch frame {
+        case .call(let id, let action, let payload):
+            // Rejected: the charge point does not answer the central system (OCPP 1.6 §4.2.1).
+            guard registration != .rejected else { return [.dropped(reason: "\(action) while the registration is Rejected")] }
+            do {
+                try OCPP16Catalog.validateCall(action: action, payload: payload, supported: configuration.supportedProfiles)
+            } catch {
+                return [.send(OCPPFrame.error(error, id: id).serialized())]
+            }
+            if let entry = OCPP16Catalog.entries[action], entry.direction == .chargePointToCentralSystem {
+                return [.send(OCPPFrame.error(OCPPError(.notSupported, "\(action) is sent by charge points, not to them"), id: id).serialized())]
+            }
+            return [.request(id: id, action: action, payload: payload)]
+        case .callResult(let id, let payload):
+            guard let (call, _) = inFlight, call.id == id else { return [.dropped(reason: "CALLRESULT \(id) answers no outstanding CALL")] }
+            inFlight = nil
+            if let schema = OCPP16Catalog.entries[call.action]?.request.responseSchema {
+                do { try schema.validate(payload) } catch {
+                    if call.purpose == .boot { nextBootAt = now.addingTimeInterval(configuration.bootRetryDefault.seconds) }
+                    return [.failed(call.purpose, action: call.action, code: error.code.rawValue,
+                                    description: "invalid \(call.action).conf: \(error.description)", timedOut: false)]
+                }
+            }
+            if call.purpose == .boot { return bootAnswered(payload, now: now) }
+            return [.answered(call.purpose, action: call.action, payload: payload)]
+        case .callError(let id, let code, let description, _):
+            guard let (call, _) = inFlight, call.id == id else { return [.dropped(reason: "CALLERROR \(id) answers no outstanding CALL")] }
+            inFlight = nil
+            if call.purpose == .boot { nextBootAt = now.addingTimeInterval(configuration.bootRetryDefault.seconds) }
+            return [.failed(call.purpose, action: call.action, code: code, description: description, timedOut: false)]
+        }
+    }
+
+    private mutating func bootAnswered(_ payload: JSONValue, now: Date) -> [Output] {
+        guard let r = try? BootNotificationResponse(json: payload), let status = Registration(rawValue: r.status.lowercased()) else {
+            nextBootAt = now.addingTimeInterval(configuration.bootRetryDefault.seconds)
+            return []
+        }
+        registration = status
+        switch status {
+        case .accepted:
+            acceptedOnce = true
+            nextBootAt = nil
+            if r.interval > 0 { configuration.heartbeatInterval = .seconds(r.interval) }
+            lastHeartbeatAt = now
+        case .pending, .rejected:
+            let wait = r.interval > 0 ? Double(r.interval) : configuration.bootRetryDefault.seconds
+            nextBootAt = now.addingTimeInterval(wait)
+            // Rejected: nothing may be sent until the interval has passed; queued CALLs wait for acceptance.
+        case .unknown:
+            break
+        }
+        return [.registered(status, interval: r.interval, currentTime: r.currentTime)]
+    }
+
+    // MARK: Answering
+
+    /// The CALLRESULT frame answering a request.
+    public static func respond<P: OCPPPayload>(to id: String, _ payload: P) -> String {
+        OCPPFrame.callResult(id: id, payload: OCPPCoding.encode(payload)).serialized()
+    }
+
+    /// The CALLERROR frame answering a request.
+    public static func fail(_ id: String, _ error: OCPPError) -> String {
+        OCPPFrame.error(error, id: id).serialized()
+    }
+}

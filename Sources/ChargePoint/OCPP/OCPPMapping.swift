@@ -1,0 +1,131 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+import OCPP16
+
+/// How the station's state becomes OCPP StatusNotifications and MeterValues.
+public enum OCPPMapping {
+    /// The 16 ChargePointErrorCode values of OCPP 1.6 §7.6.
+    public static let errorCodes: Set<String> = [
+        "ConnectorLockFailure", "EVCommunicationError", "GroundFailure", "HighTemperature", "InternalError", "LocalListConflict",
+        "NoError", "OtherError", "OverCurrentFailure", "PowerMeterFailure", "PowerSwitchFailure", "ReaderFailure",
+        "ResetFailure", "UnderVoltage", "OverVoltage", "WeakSignal",
+    ]
+
+    /// The OCPP errorCode of a catalogued error: its code when it is one of the 1.6 codes (seeds/004 §9 codes
+    /// capitalised), the vehicle's mode 3 errors as EVCommunicationError, anything else as OtherError with the
+    /// catalogue code as vendorErrorCode (seeds/002 §3).
+    public static func errorCode(_ d: ErrorDefinition) -> (errorCode: String, vendorErrorCode: String?) {
+        let capitalised = d.code.prefix(1).uppercased() + d.code.dropFirst()
+        if errorCodes.contains(capitalised) { return (capitalised, nil) }
+        if d.code == "mode3Error" { return ("EVCommunicationError", d.code) }
+        return ("OtherError", String(d.code.prefix(50)))
+    }
+
+    /// The status a connector reports. "Occupied on Charging" shows a charge point occupied only once a cable is
+    /// plugged in and the user is authorized; before that Preparing is reported as Available (seeds/004 §4).
+    public static func status(_ v: ConnectorBackendView, strategy: StatusNotificationStrategy) -> ConnectorStatus {
+        if v.status == .preparing, strategy == .occupiedOnCharging, v.session == nil, !(v.vehicleConnected && v.authorized) {
+            return .available
+        }
+        return v.status
+    }
+
+    /// The StatusNotification of a connector (or of the station, connector 0: Available, Unavailable or Faulted).
+    /// Errors are reported only with "Send error StatusNotifications"; warnings (errors with a non-Faulted
+    /// status) only with "Send informative StatusNotifications" too.
+    public static func statusNotification(connector: Int, status: ConnectorStatus, errors: [ActiveError], settings: BackendSettings,
+                                          now: Date) -> StatusNotificationRequest {
+        var code = "NoError"
+        var info: String?
+        var vendorCode: String?
+        let faulted = status == .faulted
+        if settings.sendErrorStatus, let e = errors.first, let d = e.definition, faulted || settings.sendInformativeStatus {
+            (code, vendorCode) = errorCode(d)
+            info = String(d.activationMessage.prefix(50))
+            // EVCommunicationError only goes with Preparing, SuspendedEV(SE) or Finishing (checklist §1.4.3).
+            if code == "EVCommunicationError", ![.preparing, .suspendedEV, .suspendedEVSE, .finishing, .faulted].contains(status) {
+                code = "OtherError"; vendorCode = d.code
+            }
+        }
+        return StatusNotificationRequest(connectorId: connector, errorCode: code, info: info, status: status.rawValue, timestamp: now,
+                                         vendorId: vendorCode == nil ? nil : "ChargeKit", vendorErrorCode: vendorCode)
+    }
+
+    /// The station's own status (connector 0).
+    public static func stationStatus(errors: [ActiveError], allInoperative: Bool) -> ConnectorStatus {
+        if errors.contains(where: { $0.definition?.stopsCharging ?? false }) { return .faulted }
+        return allInoperative ? .unavailable : .available
+    }
+
+    /// The sampled values of `measurands` for a connector. Per-phase measurands are sent per connected phase;
+    /// energy is the meter register (monotonic, errata 3.9).
+    ///
+    /// - SeeAlso: OCPP 1.6 §7.45 SampledValue; seeds/002 §2 MeterValues (measurand, phase, location, unit).
+    public static func sampledValues(_ measurands: [Measurand], _ v: ConnectorBackendView, context: String) -> [SampledValue] {
+        func num(_ d: Double, _ decimals: Int = 1) -> String {
+            let factor = decimals == 0 ? 1.0 : 10.0
+            let r = (d * factor).rounded() / factor
+            return r == r.rounded() ? String(Int(r)) : String(r)
+        }
+        let phases = ["L1", "L2", "L3"].prefix(max(1, min(3, v.phaseCount)))
+        var out: [SampledValue] = []
+        for m in measurands {
+            switch m {
+            case .energyActiveImportRegister:
+                out.append(SampledValue(value: num(v.meter.energyWh, 0), context: context, format: "Raw", measurand: m.rawValue,
+                                        location: "Outlet", unit: "Wh"))
+            case .powerActiveImport:
+                out.append(SampledValue(value: num(v.meter.totalPowerW, 0), context: context, format: "Raw", measurand: m.rawValue,
+                                        location: "Outlet", unit: "W"))
+            case .currentImport:
+                for (i, p) in phases.enumerated() {
+                    out.append(SampledValue(value: num(v.meter.currentA[i]), context: context, format: "Raw", measurand: m.rawValue,
+                                            phase: p, location: "Outlet", unit: "A"))
+                }
+            case .currentOffered:
+                out.append(SampledValue(value: num(v.offeredAmps), context: context, format: "Raw", measurand: m.rawValue,
+                                        location: "Outlet", unit: "A"))
+            case .powerOffered:
+                out.append(SampledValue(value: num(v.offeredAmps * v.voltageV * Double(phases.count), 0), context: context, format: "Raw",
+                                        measurand: m.rawValue, location: "Outlet", unit: "W"))
+            case .voltage:
+                for (i, p) in phases.enumerated() {
+                    out.append(SampledValue(value: num(v.meter.voltageV[i]), context: context, format: "Raw", measurand: m.rawValue,
+                                            phase: "\(p)-N", location: "Outlet", unit: "V"))
+                }
+            case .soc:
+                if let soc = v.stateOfChargePercent {
+                    out.append(SampledValue(value: num(soc, 0), context: context, format: "Raw", measurand: m.rawValue, location: "EV", unit: "Percent"))
+                }
+            }
+        }
+        return out
+    }
+
+    /// StopTransaction.req for a finished session: idTag unless the station stopped it itself, reason unless Local
+    /// (OCPP 1.6 §4.10), and transactionData with the Transaction.Begin and Transaction.End energy register
+    /// (errata 3.14). `transactionID` is −1 when the StartTransaction was never answered (errata 3.18).
+    public static func stopTransaction(_ r: SessionRecord, transactionID: Int?, includeEnergy: Bool) -> StopTransactionRequest {
+        let s = r.session
+        let meterStop = r.meterStopWh ?? s.meterStartWh
+        let stoppedAt = r.stoppedAt ?? s.startedAt
+        let reason = r.stopReason ?? .other
+        let selfStopped: Set<StopReason> = [.powerLoss, .reboot, .hardReset, .softReset, .emergencyStop, .other]
+        var data: [MeterValue]?
+        if includeEnergy {
+            func value(_ wh: Double, _ context: String) -> SampledValue {
+                SampledValue(value: String(Int(wh.rounded())), context: context, format: "Raw", measurand: Measurand.energyActiveImportRegister.rawValue,
+                             location: "Outlet", unit: "Wh")
+            }
+            data = [MeterValue(timestamp: s.startedAt, sampledValue: [value(s.meterStartWh, "Transaction.Begin")]),
+                    MeterValue(timestamp: stoppedAt, sampledValue: [value(meterStop, "Transaction.End")])]
+        }
+        return StopTransactionRequest(idTag: selfStopped.contains(reason) || s.idTag.isEmpty ? nil : String(s.idTag.prefix(20)),
+                                      meterStop: Int(meterStop.rounded()), timestamp: stoppedAt, transactionId: transactionID ?? -1,
+                                      reason: reason == .local ? nil : reason.rawValue, transactionData: data)
+    }
+}

@@ -1,0 +1,163 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+
+/// The answer to an unlock command (OCPP 1.6 §5.18 UnlockStatus).
+public enum UnlockOutcome: String, Sendable, Equatable {
+    case unlocked = "Unlocked"
+    case unlockFailed = "UnlockFailed"
+    case notSupported = "NotSupported"
+}
+
+/// The answer to an availability change (OCPP 1.6 §5.2 AvailabilityStatus).
+public enum AvailabilityOutcome: String, Sendable, Equatable {
+    case accepted = "Accepted"
+    case rejected = "Rejected"
+    case scheduled = "Scheduled"
+}
+
+/// What the OCPP layer needs to know about one connector.
+public struct ConnectorBackendView: Sendable, Equatable {
+    public var connector: Int
+    public var status: ConnectorStatus
+    public var vehicleConnected: Bool
+    public var authorized: Bool
+    public var session: ChargingSession?
+    public var meter: MeterReading
+    public var offeredAmps: Double
+    public var phaseCount: Int
+    public var voltageV: Double
+    public var stateOfChargePercent: Double?
+    /// Active errors of the connector and of the whole station, most severe (stopping charging) first.
+    public var errors: [ActiveError]
+    public var hasLockActuator: Bool
+}
+
+/// Commands of the backend (OCPP) and the views it reads.
+extension StationController {
+    /// The backend view of connector `n`.
+    public func backendView(connector n: Int) -> ConnectorBackendView? {
+        guard connectors.indices.contains(n - 1) else { return nil }
+        let c = connectors[n - 1]
+        var authorized = c.session.activeSession != nil
+        if case .awaitingVehicle = c.session.state { authorized = true }
+        let errs = errors.errors.filter { $0.connector == n || $0.connector == 0 }
+            .sorted { ($0.definition?.stopsCharging ?? true) && !($1.definition?.stopsCharging ?? true) }
+        return ConnectorBackendView(
+            connector: n, status: c.machine.status, vehicleConnected: c.pilot.vehicleConnected, authorized: authorized,
+            session: c.session.activeSession, meter: c.reading.meter, offeredAmps: c.machine.pilotSignal.signaledAmps,
+            phaseCount: settings.connectors[min(n, settings.connectors.count) - 1].phasesConnected.phaseCount,
+            voltageV: settings.powerSourceVoltageV, stateOfChargePercent: c.reading.vehicle?.stateOfChargePercent,
+            errors: errs, hasLockActuator: c.machine.configuration.hasLockActuator)
+    }
+
+    /// Station-wide active errors (connector 0).
+    public var stationErrors: [ActiveError] { errors.errors.filter { $0.connector == 0 } }
+
+    /// RemoteStartTransaction: authorizes `idTag` on `connector` (or the first free one, preferring one where a
+    /// vehicle waits). With `authorize` the identifier is checked like a local card (AuthorizeRemoteTxRequests);
+    /// otherwise the start is authorized at once and the backend checks the idTag in StartTransaction.
+    /// Returns the connector, or nil when none can take it (Rejected).
+    ///
+    /// - SeeAlso: OCPP 1.6 §5.11; seeds/004 §5.1 "Send Authorize for RemoteStart".
+    public mutating func remoteStart(idTag: String, connector: Int?, authorize: Bool, now: Date) -> Int? {
+        func free(_ i: Int) -> Bool {
+            guard connectors[i].machine.isOperative, !errors.stopsCharging(connector: i + 1) else { return false }
+            if case .idle = connectors[i].session.state {} else { return false }
+            return !pendingBackend.contains { $0.connector == i + 1 } && !connectors[i].machine.finishedWhileConnected
+        }
+        let target: Int
+        if let connector {
+            guard connectors.indices.contains(connector - 1), free(connector - 1) else { return nil }
+            target = connector
+        } else {
+            guard let i = connectors.indices.first(where: { free($0) && connectors[$0].pilot.vehicleConnected })
+                ?? connectors.indices.first(where: free) else { return nil }
+            target = i + 1
+        }
+        if authorize {
+            present(PresentedIdentifier(idTag: idTag, kind: .rfid, secure: true), method: .remote, now: now, connector: target)
+        } else {
+            grant(target, AuthorizationGrant(idTag: idTag, presented: idTag, source: .backend), method: .remote, now: now)
+        }
+        applyLimits(now: now)
+        return target
+    }
+
+    /// Stops the session on connector `n` with `reason`. Returns whether one was running.
+    @discardableResult
+    public mutating func stopSession(connector n: Int, reason: StopReason, now: Date) -> Bool {
+        guard connectors.indices.contains(n - 1), connectors[n - 1].session.activeSession != nil else { return false }
+        perform(n, connectors[n - 1].session.stop(reason: reason, now: now, meterWh: connectors[n - 1].reading.meter.energyWh), now: now)
+        applyLimits(now: now)
+        return true
+    }
+
+    /// Stops every running session (Reset) and returns the connectors that had one.
+    @discardableResult
+    public mutating func stopAllSessions(reason: StopReason, now: Date) -> [Int] {
+        connectors.indices.compactMap { i in stopSession(connector: i + 1, reason: reason, now: now) ? i + 1 : nil }
+    }
+
+    /// UnlockConnector: a running session stops first (reason UnlockCommand), then the plug is unlocked.
+    /// A connector without a lock actuator (fixed cable) or an unknown connector is NotSupported.
+    ///
+    /// - SeeAlso: OCPP 1.6 §5.18, errata 3.87; checklist §1.4.6.
+    public mutating func unlock(connector n: Int, now: Date) -> UnlockOutcome {
+        guard connectors.indices.contains(n - 1), connectors[n - 1].machine.configuration.hasLockActuator else { return .notSupported }
+        stopSession(connector: n, reason: .unlockCommand, now: now)
+        run(n, connectors[n - 1].machine.handle(.unlockRequested))
+        // The lock detect must follow the command; a lock that stays detected is stuck (seeds/004 §9 "Type 2 actuator stuck").
+        if hardware.reading(connector: n).lockDetected && !connectors[n - 1].machine.lockCommanded {
+            log(now, .parameterChanged, n, "Unlock of connector \(n) failed: the lock stays detected")
+            return .unlockFailed
+        }
+        log(now, .parameterChanged, n, "Connector \(n) unlocked by the backend")
+        return .unlocked
+    }
+
+    /// ChangeAvailability for connector `n` (0 = the whole station). A connector with a running transaction
+    /// becomes inoperative when it ends (Scheduled).
+    ///
+    /// - SeeAlso: OCPP 1.6 §5.2.
+    public mutating func changeAvailability(connector n: Int, operative: Bool, now: Date) -> AvailabilityOutcome {
+        let targets = n == 0 ? Array(1...connectors.count) : [n]
+        guard n == 0 || connectors.indices.contains(n - 1) else { return .rejected }
+        var scheduled = false
+        for t in targets {
+            if !operative && connectors[t - 1].session.activeSession != nil { scheduled = true }
+            setOperative(connector: t, operative, now: now)
+        }
+        return scheduled ? .scheduled : .accepted
+    }
+
+    /// Whether connector `n` is operative (ChangeAvailability).
+    public func isOperative(connector n: Int) -> Bool {
+        connectors.indices.contains(n - 1) ? connectors[n - 1].machine.isOperative : false
+    }
+
+    /// The backend answered a session's StartTransaction with a status other than Accepted. With
+    /// StopTransactionOnInvalidId the session stops (DeAuthorized); otherwise it stays and draws no energy.
+    ///
+    /// - SeeAlso: OCPP 1.6 §9.1.26, errata 3.17.
+    public mutating func transactionNotAccepted(session id: UUID, status: String, stop: Bool, now: Date) {
+        guard let i = connectors.indices.first(where: { connectors[$0].session.activeSession?.id == id }) else { return }
+        log(now, .authorizationRejected, i + 1, "The backend answered StartTransaction with \(status)" + (stop ? "; session stopped" : "; energy stopped"))
+        if stop {
+            stopSession(connector: i + 1, reason: .deAuthorized, now: now)
+        } else {
+            connectors[i].energyBlocked = true
+            applyLimits(now: now)
+        }
+    }
+
+    /// Forgets Authorize requests that wait for the backend (the connection is lost; the offline rules apply).
+    public mutating func backendUnavailable(now: Date) {
+        let waiting = pendingBackend
+        pendingBackend.removeAll()
+        for p in waiting { decided(authorization.offlineFallback(idTag: p.presented.idTag), p, now: now) }
+    }
+}

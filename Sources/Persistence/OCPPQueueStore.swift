@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+import ChargePoint
+import EVSECore
+
+/// One message of the persistent OCPP transaction queue (StartTransaction, StopTransaction, MeterValues).
+public struct QueuedTransactionMessage: Sendable, Equatable {
+    public var sequence: Int64
+    /// Stable across retransmissions and restarts, so that a central system can recognise a repeated message.
+    public var messageID: String
+    public var action: String
+    public var sessionID: UUID?
+    /// The stored payload (MeterValues); Start/StopTransaction are built from the session when sent.
+    public var payload: String?
+    /// How often the central system failed to process it (CALLERROR).
+    public var attempts: Int
+    /// The session with its OCPP transactionId, when the message belongs to one.
+    public var session: SessionRecord?
+    public var transactionID: Int?
+}
+
+/// The persistent queue of OCPP transaction messages: written in the same SQLite transaction as the session change
+/// (so a `kill -9` can neither lose nor duplicate one), delivered in order, removed only when the central system
+/// answered.
+///
+/// - SeeAlso: OCPP 1.6 §3.7, §4.10 (transaction-related messages), errata 3.18 (transactionId −1).
+extension StationDatabase {
+    static func enqueue(_ db: Database, action: String, session: UUID?, payload: String?, at: Date) throws {
+        try db.execute(sql: "INSERT INTO ocppQueue(messageId, action, sessionId, payload, createdAt) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [UUID().uuidString.lowercased(), action, session?.uuidString, payload, at.timeIntervalSince1970])
+    }
+
+    /// Queues a MeterValues payload (JSON text) of a session.
+    public func enqueueMeterValues(session: UUID, payload: String, at: Date) throws {
+        try writer.write { db in try Self.enqueue(db, action: "MeterValues", session: session, payload: payload, at: at) }
+    }
+
+    /// The oldest queued message with its session.
+    public func transactionQueueHead() throws -> QueuedTransactionMessage? {
+        try writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ocppQueue ORDER BY seq LIMIT 1") else { return nil }
+            let sessionID = (row["sessionId"] as String?).flatMap(UUID.init(uuidString:))
+            var record: SessionRecord?
+            var transactionID: Int?
+            if let sessionID, let s = try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = ?", arguments: [sessionID.uuidString]) {
+                record = Self.sessionRecord(s)
+                transactionID = s["transactionId"]
+            }
+            return QueuedTransactionMessage(sequence: row["seq"], messageID: row["messageId"], action: row["action"], sessionID: sessionID,
+                                            payload: row["payload"], attempts: row["attempts"], session: record, transactionID: transactionID)
+        }
+    }
+
+    /// Number of queued messages.
+    public func transactionQueueCount() throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ocppQueue") ?? 0 }
+    }
+
+    /// The central system answered message `sequence`; a StartTransaction answer maps the session to its
+    /// transactionId in the same transaction.
+    public func transactionMessageDelivered(_ sequence: Int64, session: UUID?, transactionID: Int?) throws {
+        try writer.write { db in
+            if let session, let transactionID {
+                try db.execute(sql: "UPDATE session SET transactionId = ?, transactionDelivered = 1 WHERE id = ?",
+                               arguments: [transactionID, session.uuidString])
+            }
+            try db.execute(sql: "DELETE FROM ocppQueue WHERE seq = ?", arguments: [sequence])
+        }
+    }
+
+    /// The central system failed to process message `sequence` (CALLERROR): counts the attempt and drops the
+    /// message once `maxAttempts` is reached. Returns the attempts so far and whether it was dropped.
+    public func transactionMessageFailed(_ sequence: Int64, maxAttempts: Int) throws -> (attempts: Int, dropped: Bool) {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE ocppQueue SET attempts = attempts + 1 WHERE seq = ?", arguments: [sequence])
+            let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM ocppQueue WHERE seq = ?", arguments: [sequence]) ?? maxAttempts
+            if attempts >= maxAttempts {
+                try db.execute(sql: "DELETE FROM ocppQueue WHERE seq = ?", arguments: [sequence])
+                return (attempts, true)
+            }
+            return (attempts, false)
+        }
+    }
+
+    /// Empties the queue (no backend is configured any more).
+    public func clearTransactionQueue() throws {
+        try writer.write { db in try db.execute(sql: "DELETE FROM ocppQueue") }
+    }
+
+    /// The session with OCPP transactionId `id`, if it is still running.
+    public func openSession(transactionID id: Int) throws -> SessionRecord? {
+        try writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM session WHERE transactionId = ? AND stoppedAt IS NULL ORDER BY number DESC LIMIT 1",
+                             arguments: [id]).flatMap(Self.sessionRecord)
+        }
+    }
+
+    /// The OCPP transactionId of a session, once the central system assigned one.
+    public func transactionID(session id: UUID) throws -> Int? {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT transactionId FROM session WHERE id = ?", arguments: [id.uuidString]) }
+    }
+}

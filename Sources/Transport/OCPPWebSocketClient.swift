@@ -1,0 +1,203 @@
+import Foundation
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOSSL
+import NIOWebSocket
+import ServiceLifecycle
+import WSClient
+
+/// What an OCPP-J connection reports to the station.
+public protocol OCPPConnectionDelegate: Sendable {
+    /// The WebSocket is open; frames written to `outbound` are sent in order.
+    func ocppConnected(_ outbound: OCPPOutbound) async
+    /// A text frame arrived.
+    func ocppReceived(_ text: String) async
+    /// The WebSocket closed (or could not be opened).
+    func ocppDisconnected(reason: String) async
+}
+
+/// The sending side of an open OCPP-J connection.
+public struct OCPPOutbound: Sendable {
+    let continuation: AsyncStream<String>.Continuation
+    /// Queues a text frame.
+    public func send(_ text: String) { continuation.yield(text) }
+    /// Closes the connection (the client reconnects after its back-off).
+    public func close() { continuation.finish() }
+}
+
+/// The TLS server verification levels of seeds/004 §4 "SSL Strictness as client".
+public enum TLSStrictness: String, Sendable {
+    /// Encrypt only, no authentication.
+    case encryptOnly = "EncryptOnly"
+    case allowExpiredSkipHostCheck = "AllowExpiredSkipHostCheck"
+    case skipHostCheck = "SkipHostCheck"
+    case allowExpired = "AllowExpired"
+    case normal = "Normal"
+}
+
+/// Settings of the OCPP-J WebSocket connection.
+public struct OCPPConnectionSettings: Sendable {
+    /// The backend URL without the identity.
+    public var baseURL: String
+    public var chargeBoxIdentity: String
+    /// HTTP Basic password bytes (security profile 1); nil: no authentication.
+    public var basicAuthPassword: [UInt8]?
+    /// `http://host:port` of a proxy tunnelled through with CONNECT; empty: direct.
+    public var proxy: String
+    public var pingInterval: Duration
+    public var connectTimeout: Duration
+    public var tlsStrictness: TLSStrictness
+    /// Restart the connection stack after this long without a connection (seeds/004 "TCP Watchdog Timeout"; 0 = never).
+    public var watchdog: Duration
+    /// Frames may be this large (GetConfiguration with every key, SendLocalList with 1000 entries).
+    public var maxFrameSize: Int
+
+    public init(baseURL: String, chargeBoxIdentity: String, basicAuthPassword: [UInt8]?, proxy: String, pingInterval: Duration,
+                connectTimeout: Duration, tlsStrictness: TLSStrictness, watchdog: Duration, maxFrameSize: Int = 1 << 20) {
+        self.baseURL = baseURL; self.chargeBoxIdentity = chargeBoxIdentity; self.basicAuthPassword = basicAuthPassword; self.proxy = proxy
+        self.pingInterval = pingInterval; self.connectTimeout = connectTimeout; self.tlsStrictness = tlsStrictness; self.watchdog = watchdog
+        self.maxFrameSize = maxFrameSize
+    }
+
+    /// The connection URL: the backend URL, `/`, and the percent-encoded ChargeBoxIdentity (OCPP-J §3.1.1).
+    public var url: String {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return base + "/" + (chargeBoxIdentity.addingPercentEncoding(withAllowedCharacters: allowed) ?? chargeBoxIdentity)
+    }
+
+    /// The `Authorization` header value for HTTP Basic authentication (user = ChargeBoxIdentity, OCPP-J §6.1.3).
+    public var authorizationHeader: String? {
+        guard let password = basicAuthPassword else { return nil }
+        return "Basic " + Data(Array(chargeBoxIdentity.utf8) + [UInt8(ascii: ":")] + password).base64EncodedString()
+    }
+}
+
+/// The OCPP-J client connection: opens the WebSocket with subprotocol `ocpp1.6`, keeps it alive with pings,
+/// reconnects with exponential back-off and jitter (1 s doubling to 5 min, ±25 %), and restarts its stack when
+/// the watchdog expires.
+///
+/// - SeeAlso: OCPP-J 1.6 §3 (connection), §5.3 (WebSocketPingInterval); J-errata 3.4 (back-off); seeds/004 §4.
+public struct OCPPWebSocketClient: Service {
+    let settings: OCPPConnectionSettings
+    let delegate: any OCPPConnectionDelegate
+    let logger: Logger
+    static let firstBackoff = 1.0
+    static let maximumBackoff = 300.0
+
+    public init(settings: OCPPConnectionSettings, delegate: any OCPPConnectionDelegate, logger: Logger) {
+        self.settings = settings; self.delegate = delegate; self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var backoff = Self.firstBackoff
+            var lastConnected = ContinuousClock.now
+            while !Task.isCancelled {
+                let opened = await connectOnce()
+                if opened {
+                    backoff = Self.firstBackoff
+                    lastConnected = ContinuousClock.now
+                } else if settings.watchdog > .zero, ContinuousClock.now - lastConnected >= settings.watchdog {
+                    logger.warning("backend unreachable for \(settings.watchdog); restarting the OCPP connection stack (TCP Watchdog Timeout)")
+                    backoff = Self.firstBackoff
+                    lastConnected = ContinuousClock.now
+                }
+                let wait = backoff * Double.random(in: 0.75...1.25)
+                backoff = min(Self.maximumBackoff, backoff * 2)
+                try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
+            }
+        }
+    }
+
+    /// One connection attempt; returns whether the WebSocket opened.
+    private func connectOnce() async -> Bool {
+        var headers = HTTPFields()
+        headers[HTTPField.Name("Sec-WebSocket-Protocol")!] = "ocpp1.6"
+        if let auth = settings.authorizationHeader { headers[.authorization] = auth }
+        let configuration = WebSocketClientConfiguration(
+            maxFrameSize: settings.maxFrameSize, additionalHeaders: headers, closeTimeout: .seconds(5),
+            autoPing: settings.pingInterval > .zero ? .enabled(timePeriod: settings.pingInterval) : .disabled,
+            validateUTF8: true)
+        let opened = OpenedFlag()
+        let delegate = self.delegate
+        let maxFrameSize = settings.maxFrameSize
+        let handler: WebSocketDataHandler<WebSocketClient.Context> = { inbound, outbound, _ in
+            opened.set()
+            let (stream, continuation) = AsyncStream<String>.makeStream()
+            await delegate.ocppConnected(OCPPOutbound(continuation: continuation))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await text in stream { try await outbound.write(.text(text)) }
+                    try await outbound.close(WebSocketErrorCode.normalClosure, reason: "closing")
+                }
+                group.addTask {
+                    defer { continuation.finish() }
+                    for try await message in inbound.messages(maxSize: maxFrameSize) {
+                        if case .text(let text) = message { await delegate.ocppReceived(text) }
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+        var reason = "closed"
+        do {
+            let client: WebSocketClient
+            if let proxy = Self.proxyAddress(settings.proxy) {
+                client = WebSocketClient(url: settings.url, configuration: configuration, tlsConfiguration: tlsConfiguration(),
+                                         proxySettings: WebSocketProxySettings(host: proxy.host, port: proxy.port, type: .http(),
+                                                                               timeout: settings.connectTimeout),
+                                         logger: logger, handler: handler)
+            } else {
+                client = WebSocketClient(url: settings.url, configuration: configuration, tlsConfiguration: tlsConfiguration(),
+                                         logger: logger, handler: handler)
+            }
+            let close = try await client.run()
+            if let close { reason = "closed by the backend (\(close.closeCode))" }
+        } catch {
+            reason = "\(error)"
+        }
+        if opened.value {
+            logger.info("backend connection closed: \(reason)")
+        } else {
+            logger.debug("backend connection failed: \(reason)")
+        }
+        await delegate.ocppDisconnected(reason: reason)
+        return opened.value
+    }
+
+    /// TLS settings for wss:// per "SSL Strictness as client". The two "allow expired" levels verify the chain
+    /// and host name as the level without that allowance does, minus the expiry, which NIOSSL cannot relax on its
+    /// own; they are mapped to no certificate verification, the closest level that accepts an expired certificate.
+    private func tlsConfiguration() -> TLSConfiguration? {
+        guard settings.url.lowercased().hasPrefix("wss://") else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        switch settings.tlsStrictness {
+        case .normal: tls.certificateVerification = .fullVerification
+        case .skipHostCheck: tls.certificateVerification = .noHostnameVerification
+        case .encryptOnly, .allowExpired, .allowExpiredSkipHostCheck: tls.certificateVerification = .none
+        }
+        if let bundle = ProcessInfo.processInfo.environment["CHARGEKIT_CA_FILE"] {
+            tls.trustRoots = .file(bundle)
+        }
+        return tls
+    }
+
+    static func proxyAddress(_ text: String) -> (host: String, port: Int)? {
+        guard !text.isEmpty, let url = URL(string: text), let host = url.host else { return nil }
+        return (host, url.port ?? 8080)
+    }
+}
+
+/// Set once the WebSocket upgrade succeeded.
+final class OpenedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var opened = false
+    func set() { lock.withLock { opened = true } }
+    var value: Bool { lock.withLock { opened } }
+}

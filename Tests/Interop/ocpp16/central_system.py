@@ -1,0 +1,232 @@
+"""An independent OCPP 1.6J central system for the conformance tests: the Python `ocpp` library (it validates every
+frame against the official JSON schemas) on a `websockets` server, run in a background thread so that the tests
+stay synchronous. It records every frame in both directions and checks what the library does not: unique message
+ids of at most 36 characters, and date-times in the `YYYY-MM-DDTHH:MM:SS(.sss)Z` form."""
+import asyncio
+import json
+import re
+import threading
+import time
+from datetime import datetime, timezone
+
+import websockets
+from websockets.asyncio.server import serve
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint as CP
+from ocpp.v16 import call_result
+from ocpp.v16.enums import Action
+
+DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$")
+DATE_KEYS = {"timestamp", "currentTime", "expiryDate", "startSchedule", "validFrom", "validTo", "retrieveDate"}
+
+
+def now_iso():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class Recorder(CP):
+    """The library's charge point model with handlers that answer like a permissive backend; the answers can be
+    changed per test through the owning CentralSystem."""
+
+    def __init__(self, cp_id, ws, cs):
+        super().__init__(cp_id, ws, response_timeout=30)
+        self.cs = cs
+
+    async def route_message(self, raw):
+        self.cs._record("in", raw)
+        return await super().route_message(raw)
+
+    async def _send(self, message):
+        self.cs._record("out", message)
+        await super()._send(message)
+
+    @on(Action.boot_notification)
+    def on_boot(self, charge_point_vendor, charge_point_model, **kw):
+        status, interval = self.cs.boot_answers.pop(0) if self.cs.boot_answers else ("Accepted", self.cs.heartbeat_interval)
+        return call_result.BootNotification(current_time=now_iso(), interval=interval, status=status)
+
+    @on(Action.heartbeat)
+    def on_heartbeat(self, **kw):
+        return call_result.Heartbeat(current_time=now_iso())
+
+    @on(Action.status_notification)
+    def on_status(self, **kw):
+        return call_result.StatusNotification()
+
+    @on(Action.authorize)
+    def on_authorize(self, id_tag, **kw):
+        return call_result.Authorize(id_tag_info=self.cs.id_tag_info(id_tag))
+
+    @on(Action.start_transaction)
+    def on_start(self, connector_id, id_tag, meter_start, timestamp, **kw):
+        if self.cs.fail_start > 0:
+            self.cs.fail_start -= 1
+            raise self.cs.failure
+        self.cs.last_transaction_id += 1
+        return call_result.StartTransaction(transaction_id=self.cs.last_transaction_id, id_tag_info=self.cs.id_tag_info(id_tag))
+
+    @on(Action.stop_transaction)
+    def on_stop(self, meter_stop, timestamp, transaction_id, **kw):
+        return call_result.StopTransaction()
+
+    @on(Action.meter_values)
+    def on_meter_values(self, connector_id, meter_value, **kw):
+        return call_result.MeterValues()
+
+    @on(Action.data_transfer)
+    def on_data_transfer(self, vendor_id, **kw):
+        return call_result.DataTransfer(status="UnknownVendorId")
+
+
+class CentralSystem:
+    def __init__(self):
+        self.frames = []  # (direction, time, parsed JSON) — "in" = from the charge point
+        self.violations = []
+        self.boot_answers = []
+        self.heartbeat_interval = 300
+        self.id_tags = {}  # idTag -> status; unknown tags are Accepted
+        self.last_transaction_id = 100
+        self.fail_start = 0
+        self.failure = None
+        self.cp = None
+        self.connections = 0
+        self.auth_headers = []
+        self.paths = []
+        self.subprotocols = []
+        self._ids = set()
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._server = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self.port = None
+
+    # -- server --------------------------------------------------------------------------------
+    def start(self, port=0):
+        async def go():
+            self._server = await serve(self._handle, "127.0.0.1", port, subprotocols=["ocpp1.6"])
+            return self._server.sockets[0].getsockname()[1]
+        self.port = asyncio.run_coroutine_threadsafe(go(), self._loop).result(10)
+        return self
+
+    @property
+    def url(self):
+        return f"ws://127.0.0.1:{self.port}/ocpp"
+
+    def stop_server(self):
+        """Closes the listening socket and every connection (a network cut)."""
+        async def go():
+            self._server.close()
+            await self._server.wait_closed()
+        asyncio.run_coroutine_threadsafe(go(), self._loop).result(20)
+        self.cp = None
+
+    def restart_server(self):
+        self.start(self.port)
+
+    def shutdown(self):
+        try:
+            self.stop_server()
+        except Exception:
+            pass
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+    async def _handle(self, ws):
+        self.connections += 1
+        self.paths.append(ws.request.path)
+        self.auth_headers.append(ws.request.headers.get("Authorization"))
+        self.subprotocols.append(ws.subprotocol)
+        cp = Recorder(ws.request.path.rsplit("/", 1)[-1], ws, self)
+        self.cp = cp
+        try:
+            await cp.start()
+        except websockets.exceptions.ConnectionClosed:
+            pass
+
+    # -- recording and checks ------------------------------------------------------------------
+    def _record(self, direction, raw):
+        try:
+            msg = json.loads(raw)
+        except ValueError:
+            msg = raw
+        with self._lock:
+            self.frames.append((direction, time.monotonic(), msg))
+            if direction == "in" and isinstance(msg, list) and msg and msg[0] == 2:
+                mid = msg[1]
+                if not isinstance(mid, str) or len(mid) > 36 or mid in self._ids:
+                    self.violations.append(f"message id {mid!r} is reused or longer than 36 characters")
+                self._ids.add(mid)
+                self._check_dates(msg[3], msg[2])
+
+    def _check_dates(self, value, where):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if k in DATE_KEYS and isinstance(v, str) and not DATE_TIME.match(v):
+                    self.violations.append(f"{where}.{k} = {v!r} is not YYYY-MM-DDTHH:MM:SS(.sss)Z")
+                self._check_dates(v, where)
+        elif isinstance(value, list):
+            for v in value:
+                self._check_dates(v, where)
+
+    def id_tag_info(self, id_tag):
+        return {"status": self.id_tags.get(id_tag, "Accepted")}
+
+    # -- queries -------------------------------------------------------------------------------
+    def calls(self, action=None, since=0):
+        """CALLs received from the charge point: list of (index, payload)."""
+        with self._lock:
+            frames = list(enumerate(self.frames))[since:]
+        return [(i, m[3]) for i, (d, _, m) in frames
+                if d == "in" and isinstance(m, list) and m and m[0] == 2 and (action is None or m[2] == action)]
+
+    def actions(self, since=0):
+        with self._lock:
+            frames = list(self.frames)[since:]
+        return [m[2] for d, _, m in frames if d == "in" and isinstance(m, list) and m and m[0] == 2]
+
+    def mark(self):
+        with self._lock:
+            return len(self.frames)
+
+    def wait_call(self, action, predicate=lambda p: True, since=0, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for i, p in self.calls(action, since):
+                if predicate(p):
+                    return p
+            time.sleep(0.05)
+        raise AssertionError(f"no {action} matching the condition within {timeout} s; got {self.actions(since)}")
+
+    def wait_status(self, connector, status, since=0, timeout=30):
+        return self.wait_call("StatusNotification", lambda p: p["connectorId"] == connector and p["status"] == status, since, timeout)
+
+    def wait_connected(self, count=1, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.connections >= count and self.cp is not None:
+                return self.cp
+            time.sleep(0.05)
+        raise AssertionError(f"the charge point did not connect ({self.connections} connections)")
+
+    def call(self, payload, timeout=30):
+        """Sends a CALL to the charge point and returns the library's parsed (schema-validated) answer."""
+        cp = self.cp
+        assert cp is not None, "no charge point connected"
+        fut = asyncio.run_coroutine_threadsafe(cp.call(payload, suppress=False), self._loop)
+        return fut.result(timeout)
+
+    def send_raw(self, text):
+        """Sends a raw text frame (for malformed input)."""
+        cp = self.cp
+        asyncio.run_coroutine_threadsafe(cp._connection.send(text), self._loop).result(10)
+
+    def raw_answers(self, message_id, timeout=10):
+        """The frame the charge point answered to `message_id` with."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                for d, _, m in self.frames:
+                    if d == "in" and isinstance(m, list) and len(m) >= 2 and m[0] in (3, 4) and m[1] == message_id:
+                        return m
+            time.sleep(0.05)
+        raise AssertionError(f"no answer to {message_id}")

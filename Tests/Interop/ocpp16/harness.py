@@ -1,0 +1,56 @@
+"""Helpers of the OCPP 1.6J conformance suite: a simulated station configured for the test central system."""
+import importlib.util
+import json
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("interop_station", Path(__file__).resolve().parents[1] / "conftest.py")
+_station = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_station)
+Station, cli, wait_for = _station.Station, _station.cli, _station.wait_for
+
+CARD = "04567DAA5F3580"
+
+
+class OCPPStation(Station):
+    """A simulated station whose backend is the test central system."""
+
+    def __init__(self, data_dir, cs, config=(), connectors=2, time_scale=1.0):
+        super().__init__(data_dir, connectors=connectors, time_scale=time_scale, cards=())
+        self.cs = cs
+        self.config = [("BackendURL", cs.url), ("ChargeBoxIdentity", "CK-TEST-01"),
+                       ("StatusNotificationStrategy", "OccupiedOnAuthorizedOrPlugged"), ("EnableLocalWhitelist", "Off"),
+                       ("MeterValueSampleInterval", "0"), *config]
+
+    def start(self):
+        for key, value in self.config:
+            r = cli("config", "set", key, value, "--role", "manufacturer", data_dir=self.data_dir)
+            assert r.returncode == 0, r.stderr
+        return super().start()
+
+    def refresh(self):
+        """Re-reads the API port after the station services restarted in-process (Reset)."""
+        def info():
+            path = self.data_dir / "station.json"
+            if not path.exists():
+                return None
+            i = json.loads(path.read_text())
+            return i if i.get("pid") == self.proc.pid else None
+        port_before = self.base
+        wait_for(lambda: info() and f"http://127.0.0.1:{info()['httpPort']}" != port_before, timeout=30, what="restarted station")
+        self.base = f"http://127.0.0.1:{info()['httpPort']}"
+
+
+
+def plug(station, n=1, ev="3p-16a"):
+    r = station.sim("plug", str(n), "--ev", ev)
+    assert r.returncode == 0, r.stderr
+
+
+def unplug(station, n=1, force=False):
+    r = station.sim("unplug", str(n), *(["--force"] if force else []))
+    assert r.returncode == 0, r.stderr
+
+
+def rfid(station, uid=CARD):
+    r = station.sim("rfid", uid)
+    assert r.returncode == 0, r.stderr

@@ -1,0 +1,300 @@
+"""OCTT charge-point test cases of the Core profile (../shared/reference/ocpp16-checklist.md §3), against the
+independent central system of central_system.py."""
+import json
+import time
+
+from ocpp.v16 import call
+
+from harness import CARD, plug, rfid, unplug
+
+
+def test_TC_001_CS_cold_boot_charge_point(cs, make_station):
+    cs.boot_answers = [("Rejected", 3)]
+    cs.heartbeat_interval = 2
+    station = make_station(boot=False)
+    first = cs.wait_call("BootNotification")
+    assert first["chargePointVendor"] == "ChargeKit"
+    t0 = time.monotonic()
+    # Rejected: nothing but another BootNotification, and only after the interval.
+    mark = cs.mark()
+    cs.wait_call("BootNotification", since=mark, timeout=15)
+    assert time.monotonic() - t0 >= 2.5
+    actions = cs.actions()
+    assert actions[:2] == ["BootNotification", "BootNotification"]
+    for n in (0, 1, 2):
+        cs.wait_status(n, "Available")
+    hb = cs.mark()
+    cs.wait_call("Heartbeat", since=hb, timeout=10)
+    h2 = cs.mark()
+    cs.wait_call("Heartbeat", since=h2, timeout=10)
+    assert station.proc.poll() is None
+    assert cs.paths[0] == "/ocpp/CK-TEST-01"
+    assert cs.subprotocols[0] == "ocpp1.6"
+
+
+def test_TC_002_CS_cold_boot_pending(cs, make_station):
+    cs.boot_answers = [("Pending", 4)]
+    make_station(boot=False)
+    cs.wait_call("BootNotification")
+    cs.wait_connected()
+    conf = cs.call(call.GetConfiguration())
+    keys = {k["key"] for k in conf.configuration_key}
+    assert {"HeartbeatInterval", "MeterValueSampleInterval", "SupportedFeatureProfiles"} <= keys
+    assert cs.call(call.ChangeConfiguration(key="MeterValueSampleInterval", value="30")).status == "Accepted"
+    # While Pending the charge point sends nothing but BootNotification.
+    assert set(cs.actions()) == {"BootNotification"}
+    mark = cs.mark()
+    cs.wait_call("BootNotification", since=mark, timeout=15)
+    for n in (0, 1, 2):
+        cs.wait_status(n, "Available", since=mark)
+
+
+def test_TC_003_CS_regular_charging_session_plugin_first(cs, make_station):
+    station = make_station()
+    mark = cs.mark()
+    plug(station)
+    cs.wait_status(1, "Preparing", since=mark)
+    rfid(station)
+    auth = cs.wait_call("Authorize", since=mark)
+    assert auth["idTag"] == CARD.lower()
+    start = cs.wait_call("StartTransaction", since=mark)
+    assert start["connectorId"] == 1 and start["idTag"] == CARD.lower()
+    cs.wait_status(1, "Charging", since=mark, timeout=30)
+
+
+def test_TC_004_1_CS_regular_charging_session_identification_first(cs, make_station):
+    station = make_station()
+    mark = cs.mark()
+    rfid(station)
+    cs.wait_call("Authorize", since=mark)
+    cs.wait_status(1, "Preparing", since=mark)
+    plug(station)
+    cs.wait_call("StartTransaction", since=mark)
+    cs.wait_status(1, "Charging", since=mark, timeout=30)
+
+
+def test_TC_004_2_CS_identification_first_connection_timeout(cs, make_station):
+    station = make_station(config=[("VehicleConnectionTimeout", "5")])
+    mark = cs.mark()
+    rfid(station)
+    cs.wait_status(1, "Preparing", since=mark)
+    cs.wait_status(1, "Available", since=cs.mark(), timeout=15)
+    assert not cs.calls("StartTransaction", since=mark)
+
+
+def charging(cs, station, n=1):
+    mark = cs.mark()
+    plug(station, n)
+    rfid(station)
+    start = cs.wait_call("StartTransaction", since=mark)
+    cs.wait_status(n, "Charging", since=mark, timeout=30)
+    return start
+
+
+def test_TC_068_CS_stop_transaction_same_idtag(cs, make_station):
+    station = make_station()
+    charging(cs, station)
+    mark = cs.mark()
+    rfid(station)
+    stop = cs.wait_call("StopTransaction", since=mark)
+    assert stop["transactionId"] == cs.last_transaction_id
+    assert "reason" not in stop or stop["reason"] == "Local"
+    assert stop["idTag"] == CARD.lower()
+    assert not cs.calls("Authorize", since=mark)
+    cs.wait_status(1, "Finishing", since=mark)
+    contexts = [sv["context"] for mv in stop["transactionData"] for sv in mv["sampledValue"]]
+    assert contexts == ["Transaction.Begin", "Transaction.End"]
+
+
+def test_TC_005_1_CS_ev_side_disconnected(cs, make_station):
+    station = make_station()
+    charging(cs, station)
+    mark = cs.mark()
+    unplug(station, force=True)  # pulled at the vehicle side while the socket is locked
+    stop = cs.wait_call("StopTransaction", since=mark)
+    assert stop["reason"] == "EVDisconnected"
+    cs.wait_status(1, "Available", since=mark)
+
+
+def test_TC_010_CS_remote_start_cable_plugged_in_first(cs, make_station):
+    station = make_station()
+    mark = cs.mark()
+    plug(station)
+    cs.wait_status(1, "Preparing", since=mark)
+    assert cs.call(call.RemoteStartTransaction(id_tag="REMOTE1", connector_id=1)).status == "Accepted"
+    cs.wait_call("Authorize", lambda p: p["idTag"] == "REMOTE1", since=mark)
+    start = cs.wait_call("StartTransaction", since=mark)
+    assert start["idTag"] == "REMOTE1"
+    cs.wait_status(1, "Charging", since=mark, timeout=30)
+
+
+def test_TC_011_1_CS_remote_start_remote_start_first(cs, make_station):
+    station = make_station(config=[("SendAuthorizeForRemoteStart", "Off")])
+    mark = cs.mark()
+    assert cs.call(call.RemoteStartTransaction(id_tag="REMOTE2", connector_id=2)).status == "Accepted"
+    cs.wait_status(2, "Preparing", since=mark)
+    plug(station, 2)
+    start = cs.wait_call("StartTransaction", since=mark)
+    assert start["connectorId"] == 2
+    assert not cs.calls("Authorize", since=mark)
+    cs.wait_status(2, "Charging", since=mark, timeout=30)
+
+
+def test_TC_012_CS_remote_stop_charging_session(cs, make_station):
+    station = make_station()
+    charging(cs, station)
+    mark = cs.mark()
+    assert cs.call(call.RemoteStopTransaction(transaction_id=cs.last_transaction_id)).status == "Accepted"
+    stop = cs.wait_call("StopTransaction", since=mark)
+    assert stop["reason"] == "Remote"
+    cs.wait_status(1, "Finishing", since=mark)
+
+
+def test_TC_013_CS_hard_reset_without_transaction(cs, make_station):
+    station = make_station()
+    mark = cs.mark()
+    assert cs.call(call.ChangeAvailability(connector_id=1, type="Inoperative")).status == "Accepted"
+    cs.wait_status(1, "Unavailable", since=mark)
+    mark = cs.mark()
+    assert cs.call(call.Reset(type="Hard")).status == "Accepted"
+    cs.wait_call("BootNotification", since=mark, timeout=30)
+    cs.wait_status(1, "Unavailable", since=mark)
+    cs.wait_status(2, "Available", since=mark)
+    station.refresh()
+    mark = cs.mark()
+    cs.wait_connected(count=2)
+    assert cs.call(call.ChangeAvailability(connector_id=1, type="Operative")).status == "Accepted"
+    cs.wait_status(1, "Available", since=mark)
+
+
+def test_TC_016_CS_soft_reset_with_transaction(cs, make_station):
+    station = make_station()
+    charging(cs, station)
+    mark = cs.mark()
+    assert cs.call(call.Reset(type="Soft")).status == "Accepted"
+    stop = cs.wait_call("StopTransaction", since=mark)
+    assert stop["reason"] == "SoftReset"
+    cs.wait_call("BootNotification", since=mark, timeout=30)
+    cs.wait_call("StatusNotification", lambda p: p["connectorId"] == 1 and p["status"] in ("Finishing", "Preparing"), since=mark)
+
+
+def test_TC_017_1_CS_unlock_connector_no_charging_session(cs, make_station):
+    make_station()
+    assert cs.call(call.UnlockConnector(connector_id=1)).status == "Unlocked"
+
+
+def test_TC_018_1_CS_unlock_connector_with_charging_session(cs, make_station):
+    station = make_station()
+    charging(cs, station)
+    mark = cs.mark()
+    assert cs.call(call.UnlockConnector(connector_id=1)).status == "Unlocked"
+    stop = cs.wait_call("StopTransaction", since=mark)
+    assert stop["reason"] == "UnlockCommand"
+    cs.wait_status(1, "Finishing", since=mark)
+
+
+def test_TC_019_CS_retrieve_configuration(cs, make_station):
+    make_station()
+    conf = cs.call(call.GetConfiguration(key=["SupportedFeatureProfiles"]))
+    assert conf.configuration_key[0]["value"].split(",") == ["Core", "LocalAuthListManagement", "RemoteTrigger"]
+    everything = {k["key"]: k for k in cs.call(call.GetConfiguration()).configuration_key}
+    required_rw = ["ClockAlignedDataInterval", "ConnectionTimeOut", "ConnectorPhaseRotation", "HeartbeatInterval", "LocalAuthorizeOffline",
+                   "LocalPreAuthorize", "MeterValuesAlignedData", "MeterValuesSampledData", "MeterValueSampleInterval", "ResetRetries",
+                   "StopTransactionOnInvalidId", "StopTxnAlignedData", "StopTxnSampledData", "TransactionMessageAttempts",
+                   "TransactionMessageRetryInterval", "UnlockConnectorOnEVSideDisconnect", "LocalAuthListEnabled"]
+    required_r = ["GetConfigurationMaxKeys", "NumberOfConnectors", "SupportedFeatureProfiles", "LocalAuthListMaxLength",
+                  "SendLocalListMaxLength"]
+    for k in required_rw:
+        assert k in everything and everything[k]["readonly"] is False, k
+    for k in required_r + ["AuthorizeRemoteTxRequests", "StopTransactionOnEVSideDisconnect"]:
+        assert k in everything, k
+    assert "AuthorizationKey" not in everything
+    assert everything["NumberOfConnectors"]["value"] == "2"
+    max_keys = int(everything["GetConfigurationMaxKeys"]["value"])
+    some = ["HeartbeatInterval", "NumberOfConnectors", "MeterValueSampleInterval"]
+    assert len(some) <= max_keys
+    conf = cs.call(call.GetConfiguration(key=some + ["NoSuchKey"]))
+    assert [k["key"] for k in conf.configuration_key] == some
+    assert conf.unknown_key == ["NoSuchKey"]
+
+
+def test_TC_021_CS_change_configuration(cs, make_station):
+    make_station()
+    assert cs.call(call.ChangeConfiguration(key="MeterValueSampleInterval", value="17")).status == "Accepted"
+    conf = cs.call(call.GetConfiguration(key=["MeterValueSampleInterval"]))
+    assert conf.configuration_key[0]["value"] == "17"
+    # TC_040: unknown key, bad value, read-only key, and a key that needs a restart.
+    assert cs.call(call.ChangeConfiguration(key="Testing", value="1")).status == "NotSupported"
+    assert cs.call(call.ChangeConfiguration(key="MeterValueSampleInterval", value="-1")).status == "Rejected"
+    assert cs.call(call.ChangeConfiguration(key="LocalPreAuthorize", value="yes")).status == "Rejected"
+    assert cs.call(call.ChangeConfiguration(key="NumberOfConnectors", value="1")).status == "Rejected"
+    assert cs.call(call.ChangeConfiguration(key="AuthorizationKey", value="0123456789abcdef0123456789abcdef")).status == "RebootRequired"
+
+
+def test_TC_026_CS_remote_start_rejected_connector_in_use(cs, make_station):
+    station = make_station()
+    charging(cs, station)
+    assert cs.call(call.RemoteStartTransaction(id_tag="OTHER", connector_id=1)).status == "Rejected"
+
+
+def test_TC_027_CS_remote_start_connector_zero(cs, make_station):
+    make_station()
+    # OCTT accepts Rejected or a CALLERROR; the schema check answers PropertyConstraintViolation.
+    cs.send_raw(json.dumps([2, "rs-0", "RemoteStartTransaction", {"connectorId": 0, "idTag": "OTHER"}]))
+    answer = cs.raw_answers("rs-0")
+    assert answer[2] == "PropertyConstraintViolation" or answer[2] == {"status": "Rejected"}, answer
+
+
+def test_TC_028_CS_remote_stop_rejected(cs, make_station):
+    make_station()
+    assert cs.call(call.RemoteStopTransaction(transaction_id=987654)).status == "Rejected"
+
+
+def test_TC_031_CS_unlock_unknown_connector(cs, make_station):
+    make_station()
+    assert cs.call(call.UnlockConnector(connector_id=3)).status == "NotSupported"
+
+
+def test_TC_034_CS_power_failure_with_unavailable_status(cs, make_station):
+    station = make_station()
+    mark = cs.mark()
+    assert cs.call(call.ChangeAvailability(connector_id=0, type="Inoperative")).status == "Accepted"
+    for n in (0, 1, 2):
+        cs.wait_status(n, "Unavailable", since=mark)
+    station.kill9()
+    mark = cs.mark()
+    station.start()
+    cs.wait_call("BootNotification", since=mark)
+    for n in (1, 2):
+        cs.wait_status(n, "Unavailable", since=mark)
+
+
+def test_TC_062_CS_data_transfer_unknown_vendor(cs, make_station):
+    make_station()
+    assert cs.call(call.DataTransfer(vendor_id="com.example.unknown")).status == "UnknownVendorId"
+
+
+def test_TC_061_CS_clear_authorization_cache(cs, make_station):
+    station = make_station()
+    charging(cs, station)
+    rfid(station)
+    cs.wait_call("StopTransaction")
+    assert cs.call(call.ClearCache()).status == "Accepted"
+    unplug(station)
+    mark = cs.mark()
+    plug(station)
+    rfid(station)
+    cs.wait_call("Authorize", since=mark)
+
+
+def test_TC_070_CS_sampled_meter_values(cs, make_station):
+    station = make_station(config=[("MeterValueSampleInterval", "2")])
+    start = charging(cs, station)
+    mark = cs.mark()
+    mv = cs.wait_call("MeterValues", since=mark, timeout=15)
+    assert mv["transactionId"] == cs.last_transaction_id
+    measurands = {sv.get("measurand", "Energy.Active.Import.Register") for sv in mv["meterValue"][0]["sampledValue"]}
+    assert {"Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage"} <= measurands
+    assert all(sv["context"] == "Sample.Periodic" for sv in mv["meterValue"][0]["sampledValue"])
+    energy = [float(sv["value"]) for sv in mv["meterValue"][0]["sampledValue"] if sv["measurand"] == "Energy.Active.Import.Register"]
+    assert energy[0] >= start["meterStart"]

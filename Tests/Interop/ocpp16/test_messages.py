@@ -1,0 +1,122 @@
+"""LocalAuthListManagement and RemoteTrigger cases, and negative tests the OCTT does not cover."""
+import json
+import time
+
+from ocpp.v16 import call
+
+from harness import plug, rfid
+
+
+def test_TC_042_1_CS_get_local_list_version(cs, make_station):
+    make_station()
+    assert cs.call(call.GetLocalListVersion()).list_version == 0
+
+
+def test_TC_043_CS_send_local_list_full_and_differential(cs, make_station):
+    station = make_station()
+    full = call.SendLocalList(list_version=5, update_type="Full",
+                              local_authorization_list=[{"idTag": "LOCAL1", "idTagInfo": {"status": "Accepted"}},
+                                                        {"idTag": "LOCAL2", "idTagInfo": {"status": "Blocked"}}])
+    assert cs.call(full).status == "Accepted"
+    assert cs.call(call.GetLocalListVersion()).list_version == 5
+    stale = call.SendLocalList(list_version=5, update_type="Differential", local_authorization_list=[{"idTag": "LOCAL3"}])
+    assert cs.call(stale).status == "VersionMismatch"
+    diff = call.SendLocalList(list_version=6, update_type="Differential",
+                              local_authorization_list=[{"idTag": "LOCAL2"}, {"idTag": "LOCAL3", "idTagInfo": {"status": "Accepted"}}])
+    assert cs.call(diff).status == "Accepted"
+    lists = station.get("/api/authorization/lists")[1]
+    assert sorted(e["idTag"] for e in lists["localList"]) == ["LOCAL1", "LOCAL3"]
+
+
+def test_TC_054_CS_trigger_message(cs, make_station):
+    make_station()
+    for message, action in [("Heartbeat", "Heartbeat"), ("MeterValues", "MeterValues")]:
+        mark = cs.mark()
+        assert cs.call(call.TriggerMessage(requested_message=message, connector_id=1)).status == "Accepted"
+        cs.wait_call(action, since=mark)
+    mark = cs.mark()
+    assert cs.call(call.TriggerMessage(requested_message="StatusNotification")).status == "Accepted"
+    for n in (0, 1, 2):
+        cs.wait_status(n, "Available", since=mark)
+    assert cs.call(call.TriggerMessage(requested_message="FirmwareStatusNotification")).status == "NotImplemented"
+
+
+def test_TC_055_CS_trigger_message_rejected(cs, make_station):
+    make_station()
+    assert cs.call(call.TriggerMessage(requested_message="MeterValues", connector_id=3)).status == "Rejected"
+
+
+def test_unsupported_profile_is_not_supported(cs, make_station):
+    make_station()
+    cs.send_raw(json.dumps([2, "rsv-1", "ReserveNow", {"connectorId": 1, "expiryDate": "2030-01-01T00:00:00Z", "idTag": "X",
+                                                        "reservationId": 1}]))
+    assert cs.raw_answers("rsv-1")[:3] == [4, "rsv-1", "NotSupported"]
+
+
+def test_malformed_frames_get_the_right_callerror(cs, make_station):
+    station = make_station()
+    cases = {
+        "bad-1": ([2, "bad-1", "FooBar", {}], "NotImplemented"),
+        "bad-2": ([2, "bad-2", "ChangeAvailability", {"connectorId": 1}], "OccurenceConstraintViolation"),
+        "bad-3": ([2, "bad-3", "ChangeAvailability", {"connectorId": "1", "type": "Operative"}], "TypeConstraintViolation"),
+        "bad-4": ([2, "bad-4", "ChangeAvailability", {"connectorId": 1, "type": "Sideways"}], "PropertyConstraintViolation"),
+        "bad-5": ([2, "bad-5", "ChangeAvailability", {"connectorId": 1, "type": "Operative", "extra": 1}], "FormationViolation"),
+        "bad-6": ([2, "bad-6", "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}], "NotSupported"),
+    }
+    for mid, (frame, code) in cases.items():
+        cs.send_raw(json.dumps(frame))
+        answer = cs.raw_answers(mid)
+        assert answer[0] == 4 and answer[2] == code, (mid, answer)
+        assert answer[4] == {}
+    cs.send_raw('[2, "bad-7", "Reset", {"type": "Soft"')
+    cs.send_raw("not json at all")
+    time.sleep(0.5)
+    # Still connected and answering.
+    assert cs.call(call.GetLocalListVersion()).list_version == 0
+    assert station.proc.poll() is None
+
+
+def test_TC_036_CS_connection_loss_during_transaction(cs, make_station):
+    """Offline start (AllowOfflineTxForUnknownId), sampled MeterValues queued while offline: after reconnect the
+    StartTransaction comes first, then the queued MeterValues in order with the transactionId the central system
+    assigned, then new ones."""
+    station = make_station(config=[("MeterValueSampleInterval", "1"), ("AllowOfflineTxForUnknownId", "On")])
+    plug(station)
+    cs.stop_server()
+    rfid(station)
+    station.wait_status(1, "Charging", timeout=30)
+    time.sleep(4)
+    mark = cs.mark()
+    cs.restart_server()
+    start = cs.wait_call("StartTransaction", since=mark, timeout=60)
+    cs.wait_call("MeterValues", since=mark, timeout=30)
+    time.sleep(2)
+    tx = [(a, p) for a, p in zip(cs.actions(since=mark), [p for _, p in cs.calls(since=mark)]) if a in ("StartTransaction", "MeterValues")]
+    assert tx[0][0] == "StartTransaction"
+    values = [p for a, p in tx if a == "MeterValues"]
+    assert len(values) >= 3
+    assert all(p["transactionId"] == cs.last_transaction_id for p in values)
+    stamps = [p["meterValue"][0]["timestamp"] for p in values]
+    assert stamps == sorted(stamps)
+    assert start["timestamp"] < stamps[0]
+
+
+def test_kill9_while_messages_are_queued_loses_and_duplicates_nothing(cs, make_station):
+    station = make_station(config=[("AllowOfflineTxForUnknownId", "On")])
+    cs.stop_server()
+    plug(station)
+    rfid(station)
+    station.wait_status(1, "Charging", timeout=30)
+    rfid(station)
+    station.wait_status(1, "Finishing", timeout=30)
+    station.kill9()
+    mark = cs.mark()
+    cs.restart_server()
+    station.start()
+    stop = cs.wait_call("StopTransaction", since=mark, timeout=60)
+    starts = cs.calls("StartTransaction", since=0)
+    stops = cs.calls("StopTransaction", since=0)
+    assert len(starts) == 1 and len(stops) == 1
+    assert stop["transactionId"] == cs.last_transaction_id
+    order = [a for a in cs.actions(since=mark) if a in ("StartTransaction", "StopTransaction")]
+    assert order == ["StartTransaction", "StopTransaction"]

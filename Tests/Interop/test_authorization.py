@@ -3,7 +3,7 @@ import csv
 import io
 import json
 
-from conftest import Station, cli, wait_for
+from station import Station, cli, wait_for
 
 
 def test_unknown_card_is_rejected_until_whitelisted(data_dir):

@@ -1,7 +1,7 @@
 """The station's Modbus TCP meter drivers read pymodbus servers that emulate each model (meter_servers.py)."""
 import pytest
 
-from conftest import Station, cli, wait_for
+from station import Station, cli, wait_for
 from meter_servers import AMPS, EXPORT_WH, IMPORT_WH, MODELS, VOLTS, WATTS, MeterServer
 
 
@@ -112,7 +112,7 @@ def test_modbus_charge_meter_replaces_the_internal_meter_and_its_loss_stops_char
 
 def test_simulated_meter_twin_adds_the_stations_load(data_dir):
     import subprocess
-    from conftest import BIN
+    from station import BIN
     from meter_servers import free_port
     port = free_port()
     configure(data_dir, grid_meter("janitzaUMG512PRO", port))

@@ -8,7 +8,7 @@ import threading
 import pytest
 from pymodbus.client import ModbusTcpClient
 
-from conftest import Station, cli, wait_for
+from station import Station, cli, wait_for
 
 STATUS_CODES = {"Available": 0, "Reserved": 2, "Unavailable": 3, "Faulted": 4, "Preparing": 5, "Charging": 6,
                 "SuspendedEVSE": 7, "SuspendedEV": 8, "Finishing": 9}

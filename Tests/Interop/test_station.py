@@ -2,7 +2,7 @@
 SQLite durability across kill -9 and graceful shutdown."""
 import json
 
-from conftest import Station, cli, wait_for
+from station import Station, cli, wait_for
 
 
 def test_version_and_help():

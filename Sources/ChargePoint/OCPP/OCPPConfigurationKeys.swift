@@ -44,6 +44,17 @@ public enum OCPPConfigurationKeys {
         var profile: FeatureProfile
         var get: @Sendable (ParameterSet, Context) -> String
         var set: (@Sendable (String, ParameterSet) throws(ParameterError) -> [String: ParameterValue])?
+
+        /// The registry parameters a writable key changes (its access follows their roles).
+        func parameters(_ p: ParameterSet) -> [String] {
+            switch name {
+            case "ConnectorPhaseRotation": (1...connectorCount(p)).map { "\(StationParameters.phaseRotation).\($0)" }
+            case "AuthorizeRemoteTxRequests": [StationParameters.sendAuthorizeForRemoteStart]
+            case "ConnectionTimeOut": [StationParameters.vehicleConnectionTimeout]
+            case "MessageTimeout": [StationParameters.backendConnectionTimeout]
+            default: []
+            }
+        }
     }
 
     /// Standard keys whose parameter has the same name.
@@ -116,7 +127,7 @@ public enum OCPPConfigurationKeys {
         ]
     }()
 
-    private static func connectorCount(_ p: ParameterSet) -> Int { max(1, min(2, Int(p.number(StationParameters.connectorCount)))) }
+    private static func connectorCount(_ p: ParameterSet) -> Int { max(1, p.registry.connectorCount) }
 
     /// Registry keys that are reached through a standard key (or must never be shown) and are not vendor keys.
     private static let hiddenParameters: Set<String> = [
@@ -131,7 +142,8 @@ public enum OCPPConfigurationKeys {
             out.append(KeyValue(key: key, readonly: !writable(key, p), value: ocppText(p.value(key))))
         }
         for d in derived where context.supportedProfiles.contains(d.profile) && d.access != .writeOnly {
-            out.append(KeyValue(key: d.name, readonly: d.access == .readOnly, value: d.get(p, context)))
+            let underlying = d.parameters(p)
+            out.append(KeyValue(key: d.name, readonly: d.access == .readOnly || !underlying.allSatisfy { writable($0, p) }, value: d.get(p, context)))
         }
         let standard = Set(out.map(\.key)).union(sameName.map(\.0))
         for r in p.registry.keys where !standard.contains(r.key) && !hiddenParameters.contains(r.definition.key) {
@@ -165,6 +177,10 @@ public enum OCPPConfigurationKeys {
             guard let set = d.set else { return .rejected("\(d.name) is read-only") }
             do {
                 let values = try set(value, p)
+                for (k, v) in values {
+                    guard writable(k, p) else { return .rejected("\(d.name) may not be changed by the backend (\(k) needs a higher role)") }
+                    _ = try p.registry.validateChange(key: k, value: v, role: backendRole, in: p)
+                }
                 return .apply(values, rebootRequired: values.keys.contains { restartRequired($0, p) })
             } catch {
                 return .rejected(error.message)

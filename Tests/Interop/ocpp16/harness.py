@@ -1,12 +1,10 @@
 """Helpers of the OCPP 1.6J conformance suite: a simulated station configured for the test central system."""
-import importlib.util
 import json
+import sys
 from pathlib import Path
 
-_spec = importlib.util.spec_from_file_location("interop_station", Path(__file__).resolve().parents[1] / "conftest.py")
-_station = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_station)
-Station, cli, wait_for = _station.Station, _station.cli, _station.wait_for
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from station import Station, cli, wait_for  # noqa: E402
 
 CARD = "04567DAA5F3580"
 

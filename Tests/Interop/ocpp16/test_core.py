@@ -198,7 +198,7 @@ def test_TC_019_CS_retrieve_configuration(cs, make_station):
     conf = cs.call(call.GetConfiguration(key=["SupportedFeatureProfiles"]))
     assert conf.configuration_key[0]["value"].split(",") == ["Core", "LocalAuthListManagement", "RemoteTrigger"]
     everything = {k["key"]: k for k in cs.call(call.GetConfiguration()).configuration_key}
-    required_rw = ["ClockAlignedDataInterval", "ConnectionTimeOut", "ConnectorPhaseRotation", "HeartbeatInterval", "LocalAuthorizeOffline",
+    required_rw = ["ClockAlignedDataInterval", "ConnectionTimeOut", "HeartbeatInterval", "LocalAuthorizeOffline",
                    "LocalPreAuthorize", "MeterValuesAlignedData", "MeterValuesSampledData", "MeterValueSampleInterval", "ResetRetries",
                    "StopTransactionOnInvalidId", "StopTxnAlignedData", "StopTxnSampledData", "TransactionMessageAttempts",
                    "TransactionMessageRetryInterval", "UnlockConnectorOnEVSideDisconnect", "LocalAuthListEnabled"]
@@ -206,7 +206,8 @@ def test_TC_019_CS_retrieve_configuration(cs, make_station):
                   "SendLocalListMaxLength"]
     for k in required_rw:
         assert k in everything and everything[k]["readonly"] is False, k
-    for k in required_r + ["AuthorizeRemoteTxRequests", "StopTransactionOnEVSideDisconnect"]:
+    # ConnectorPhaseRotation follows the installer role of PhaseRotation (seeds/004 §7.3): read-only for the backend.
+    for k in required_r + ["AuthorizeRemoteTxRequests", "StopTransactionOnEVSideDisconnect", "ConnectorPhaseRotation"]:
         assert k in everything, k
     assert "AuthorizationKey" not in everything
     assert everything["NumberOfConnectors"]["value"] == "2"

@@ -1,0 +1,123 @@
+"""Helpers to run the real `chargekit` binary as a station and talk to its local API (shared by every interop suite)."""
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+BIN = os.environ.get("CHARGEKIT_BIN", str(Path(__file__).resolve().parents[2] / ".build" / "debug" / "chargekit"))
+
+
+def cli(*args, data_dir=None, check=False):
+    """Runs `chargekit ARGS` and returns the CompletedProcess."""
+    argv = [BIN, *args]
+    if data_dir is not None:
+        argv += ["--data-dir", str(data_dir)]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{argv} failed ({result.returncode}): {result.stderr}")
+    return result
+
+
+def wait_for(predicate, timeout=30.0, interval=0.05, what="condition"):
+    """Polls `predicate` until it returns a truthy value; fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except (urllib.error.URLError, ConnectionError, json.JSONDecodeError, KeyError, IndexError, TypeError):
+            pass
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}; last value {last!r}")
+
+
+class Station:
+    """A running `chargekit station --simulate` on a private data directory and a free port."""
+
+    #: Cards the tests present; put into the local whitelist before the first start.
+    CARDS = ("04567DAA5F3580", "0A0E9B83")
+
+    def __init__(self, data_dir: Path, connectors=2, time_scale=10.0, extra=(), cards=CARDS):
+        self.data_dir = data_dir
+        self.cards = list(cards)
+        self.connectors = connectors
+        self.time_scale = time_scale
+        self.extra = list(extra)
+        self.proc = None
+        self.base = None
+
+    def start(self):
+        for card in self.cards:
+            r = cli("whitelist", "add", card, data_dir=self.data_dir)
+            assert r.returncode == 0 or "already" in r.stderr, r.stderr
+        self.cards = []
+        runtime = self.data_dir / "station.json"
+        if runtime.exists():
+            runtime.unlink()
+        argv = [BIN, "station", "--simulate", "--data-dir", str(self.data_dir), "--http-port", "0",
+                "--connectors", str(self.connectors), "--time-scale", str(self.time_scale), "--log-level", "warning", *self.extra]
+        self.log = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log)
+        info = wait_for(lambda: self._runtime_info(), timeout=60, what="station.json")
+        self.base = f"http://127.0.0.1:{info['httpPort']}"
+        wait_for(lambda: self.get("/api/status")[0] == 200, what="status API")
+        return self
+
+    def _runtime_info(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"station exited with {self.proc.returncode}")
+        path = self.data_dir / "station.json"
+        if not path.exists():
+            return None
+        info = json.loads(path.read_text())
+        return info if info.get("pid") == self.proc.pid else None
+
+    def request(self, method, path, body=None, raw=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def status(self):
+        code, body = self.get("/api/status")
+        assert code == 200
+        return body
+
+    def connector(self, n):
+        return self.status()["connectors"][n - 1]
+
+    def wait_status(self, n, status, timeout=30):
+        return wait_for(lambda: self.connector(n)["status"] == status and self.connector(n), timeout=timeout,
+                        what=f"connector {n} {status}")
+
+    def sim(self, *args):
+        return cli("sim", *args, data_dir=self.data_dir)
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def terminate(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                raise
+        return self.proc.returncode if self.proc else None
+
+

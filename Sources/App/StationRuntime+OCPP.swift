@@ -265,7 +265,7 @@ extension StationRuntime: OCPPConnectionDelegate {
         switch purpose {
         case .authorize(let idTag):
             guard let r = try? AuthorizeResponse(json: payload) else { return }
-            cacheAndDecide(idTag: idTag, r.idTagInfo, now: now)
+            updateCache(idTag: idTag, r.idTagInfo, now: now)
         case .transaction(let sequence):
             let head = ocpp!.head?.message
             var transactionID: Int?
@@ -319,13 +319,10 @@ extension StationRuntime: OCPPConnectionDelegate {
         }
     }
 
+    /// The backend's answer about an idTag (Authorize, Start/StopTransaction): cached and applied to waiting requests.
     private func updateCache(idTag: String, _ info: IdTagInfo, now: Date) {
         guard let status = IdentifierStatus(rawValue: info.status) else { return }
         controller.backendAuthorization(idTag: idTag, status: status, parentIdTag: info.parentIdTag, expiry: info.expiryDate, now: now)
-    }
-
-    private func cacheAndDecide(idTag: String, _ info: IdTagInfo, now: Date) {
-        updateCache(idTag: idTag, info, now: now)
     }
 
     // MARK: Requests of the central system
@@ -426,23 +423,9 @@ extension StationRuntime: OCPPConnectionDelegate {
         guard ocpp != nil else { return }
         let b = BackendSettings(parameterService.values)
         let old = ocpp!.settings
-        ocpp!.settings.heartbeatIntervalSeconds = b.heartbeatIntervalSeconds
-        ocpp!.settings.sampleIntervalSeconds = b.sampleIntervalSeconds
-        ocpp!.settings.sampledData = b.sampledData
-        ocpp!.settings.alignedIntervalSeconds = b.alignedIntervalSeconds
-        ocpp!.settings.alignedData = b.alignedData
-        ocpp!.settings.stopTxnSampledData = b.stopTxnSampledData
-        ocpp!.settings.stopTxnAlignedData = b.stopTxnAlignedData
-        ocpp!.settings.transactionMessageAttempts = b.transactionMessageAttempts
-        ocpp!.settings.transactionMessageRetryIntervalSeconds = b.transactionMessageRetryIntervalSeconds
-        ocpp!.settings.stopTransactionOnInvalidId = b.stopTransactionOnInvalidId
-        ocpp!.settings.unlockOnEVSideDisconnect = b.unlockOnEVSideDisconnect
-        ocpp!.settings.minimumStatusDurationSeconds = b.minimumStatusDurationSeconds
-        ocpp!.settings.forceHeartbeat = b.forceHeartbeat
-        ocpp!.settings.sendErrorStatus = b.sendErrorStatus
-        ocpp!.settings.sendInformativeStatus = b.sendInformativeStatus
-        ocpp!.settings.strategy = b.strategy
-        ocpp!.settings.messageTimeout = b.messageTimeout
+        // The connection settings (URL, proxy, password, TLS, keep-alive) were handed to the WebSocket client at
+        // start and change after a restart (restartRequired in the registry); everything else applies now.
+        ocpp!.settings = b
         ocpp!.link.configuration.heartbeatInterval = .seconds(b.heartbeatIntervalSeconds)
         ocpp!.link.configuration.forceHeartbeat = b.forceHeartbeat
         ocpp!.link.configuration.messageTimeout = b.messageTimeout

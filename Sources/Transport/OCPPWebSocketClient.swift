@@ -5,6 +5,7 @@ import NIOCore
 import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
+import Synchronization
 import WSClient
 
 /// What an OCPP-J connection reports to the station.
@@ -195,9 +196,8 @@ public struct OCPPWebSocketClient: Service {
 }
 
 /// Set once the WebSocket upgrade succeeded.
-final class OpenedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var opened = false
-    func set() { lock.withLock { opened = true } }
-    var value: Bool { lock.withLock { opened } }
+final class OpenedFlag: Sendable {
+    private let opened = Atomic<Bool>(false)
+    func set() { opened.store(true, ordering: .relaxed) }
+    var value: Bool { opened.load(ordering: .relaxed) }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import EVSECore
 import OCPP16
+import Synchronization
 @testable import ChargePoint
 
 @Suite("OCPP link (registration, one outstanding CALL, heartbeats)")
@@ -115,10 +116,9 @@ struct OCPPLinkTests {
     }
 }
 
-final class Counter: @unchecked Sendable {
-    private var n = 0
-    private let lock = NSLock()
-    func next() -> String { lock.withLock { n += 1; return "m\(n)" } }
+final class Counter: Sendable {
+    private let n = Atomic<Int>(0)
+    func next() -> String { "m\(n.add(1, ordering: .relaxed).newValue)" }
 }
 
 @Suite("OCPP configuration keys")

@@ -35,7 +35,6 @@ extension StationParameters {
     public static let transactionMessageAttempts = "TransactionMessageAttempts"
     public static let transactionMessageRetryInterval = "TransactionMessageRetryInterval"
     public static let stopTransactionOnInvalidId = "StopTransactionOnInvalidId"
-    public static let unlockConnectorOnEVSideDisconnect = "UnlockConnectorOnEVSideDisconnect"
     public static let minimumStatusDuration = "MinimumStatusDuration"
     public static let resetRetries = "ResetRetries"
 
@@ -172,10 +171,6 @@ extension StationParameters {
             help: "When the backend answers a StartTransaction with a status other than Accepted: On stops the transaction (DeAuthorized), Off only stops the energy (SuspendedEVSE).",
             seeAlso: "OCPP 1.6 §9.1.26, errata 3.17"),
         ParameterDefinition(
-            key: unlockConnectorOnEVSideDisconnect, label: "Unlock connector on EV side disconnect", type: .bool, defaultValue: .bool(true),
-            role: .operator, menu: .backend, section: "OCPP keys",
-            help: "Unlock the socket when the cable is unplugged at the vehicle.", seeAlso: "OCPP 1.6 §9.1.35"),
-        ParameterDefinition(
             key: minimumStatusDuration, label: "Minimum status duration", type: .integer(0...3600, unit: "s"),
             defaultValue: .integer(0), role: .operator, menu: .backend, section: "OCPP keys",
             help: "A connector status must last this long before it is reported; shorter states are not sent. 0: every change is reported.",
@@ -183,7 +178,8 @@ extension StationParameters {
         ParameterDefinition(
             key: resetRetries, label: "Reset retries", type: .integer(0...10, unit: nil), defaultValue: .integer(3),
             role: .operator, menu: .backend, section: "OCPP keys",
-            help: "How often a failed reset is retried.", seeAlso: "OCPP 1.6 §9.1.23"),
+            help: "How often a failed reset is retried. A ChargeKit reset restarts the station services in the same process and does not fail, so the value is kept for backends that set it.",
+            seeAlso: "OCPP 1.6 §9.1.23"),
     ]
 }
 
@@ -229,7 +225,6 @@ public struct BackendSettings: Sendable, Equatable {
     public var transactionMessageAttempts: Int
     public var transactionMessageRetryIntervalSeconds: Int
     public var stopTransactionOnInvalidId: Bool
-    public var unlockOnEVSideDisconnect: Bool
     public var minimumStatusDurationSeconds: Int
 
     public init(_ p: ParameterSet) {
@@ -261,7 +256,6 @@ public struct BackendSettings: Sendable, Equatable {
         transactionMessageAttempts = Int(p.number(K.transactionMessageAttempts))
         transactionMessageRetryIntervalSeconds = Int(p.number(K.transactionMessageRetryInterval))
         stopTransactionOnInvalidId = p.bool(K.stopTransactionOnInvalidId)
-        unlockOnEVSideDisconnect = p.bool(K.unlockConnectorOnEVSideDisconnect)
         minimumStatusDurationSeconds = Int(p.number(K.minimumStatusDuration))
     }
 

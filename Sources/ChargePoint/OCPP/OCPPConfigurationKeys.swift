@@ -66,7 +66,7 @@ public enum OCPPConfigurationKeys {
             (K.meterValuesAlignedData, .core), (K.meterValuesSampledData, .core), (K.meterValueSampleInterval, .core),
             (K.minimumStatusDuration, .core), (K.resetRetries, .core), (K.stopTransactionOnInvalidId, .core),
             (K.stopTxnAlignedData, .core), (K.stopTxnSampledData, .core), (K.transactionMessageAttempts, .core),
-            (K.transactionMessageRetryInterval, .core), (K.unlockConnectorOnEVSideDisconnect, .core), (K.webSocketPingInterval, .core),
+            (K.transactionMessageRetryInterval, .core), (K.webSocketPingInterval, .core),
             (K.localAuthListEnabled, .localAuthListManagement),
         ]
     }()
@@ -122,6 +122,9 @@ public enum OCPPConfigurationKeys {
                     set: { (text: String, p: ParameterSet) throws(ParameterError) -> [String: ParameterValue] in
                         [K.authorizationKey: try parse(text, key: K.authorizationKey, in: p)]
                     }),
+            // The socket always unlocks when the cable is pulled at the vehicle side: the lock only holds a plug
+            // whose vehicle is connected (read-only is allowed, errata 3.84).
+            constant("UnlockConnectorOnEVSideDisconnect", .core, "true"),
             constant("LocalAuthListMaxLength", .localAuthListManagement, String(localAuthListMaxLength)),
             constant("SendLocalListMaxLength", .localAuthListManagement, String(localAuthListMaxLength)),
         ]

@@ -201,13 +201,14 @@ def test_TC_019_CS_retrieve_configuration(cs, make_station):
     required_rw = ["ClockAlignedDataInterval", "ConnectionTimeOut", "HeartbeatInterval", "LocalAuthorizeOffline",
                    "LocalPreAuthorize", "MeterValuesAlignedData", "MeterValuesSampledData", "MeterValueSampleInterval", "ResetRetries",
                    "StopTransactionOnInvalidId", "StopTxnAlignedData", "StopTxnSampledData", "TransactionMessageAttempts",
-                   "TransactionMessageRetryInterval", "UnlockConnectorOnEVSideDisconnect", "LocalAuthListEnabled"]
+                   "TransactionMessageRetryInterval", "LocalAuthListEnabled"]
     required_r = ["GetConfigurationMaxKeys", "NumberOfConnectors", "SupportedFeatureProfiles", "LocalAuthListMaxLength",
                   "SendLocalListMaxLength"]
     for k in required_rw:
         assert k in everything and everything[k]["readonly"] is False, k
     # ConnectorPhaseRotation follows the installer role of PhaseRotation (seeds/004 §7.3): read-only for the backend.
-    for k in required_r + ["AuthorizeRemoteTxRequests", "StopTransactionOnEVSideDisconnect", "ConnectorPhaseRotation"]:
+    for k in required_r + ["AuthorizeRemoteTxRequests", "StopTransactionOnEVSideDisconnect", "ConnectorPhaseRotation",
+                                  "UnlockConnectorOnEVSideDisconnect"]:
         assert k in everything, k
     assert "AuthorizationKey" not in everything
     assert everything["NumberOfConnectors"]["value"] == "2"

@@ -86,6 +86,8 @@ public struct OCPPWebSocketClient: Service {
     let settings: OCPPConnectionSettings
     let delegate: any OCPPConnectionDelegate
     let logger: Logger
+    /// The sending side of the open connection, closed on graceful shutdown.
+    let current = OpenConnection()
     static let firstBackoff = 1.0
     static let maximumBackoff = 300.0
 
@@ -94,23 +96,32 @@ public struct OCPPWebSocketClient: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            var backoff = Self.firstBackoff
-            var lastConnected = ContinuousClock.now
-            while !Task.isCancelled {
-                let opened = await connectOnce()
-                if opened {
-                    backoff = Self.firstBackoff
-                    lastConnected = ContinuousClock.now
-                } else if settings.watchdog > .zero, ContinuousClock.now - lastConnected >= settings.watchdog {
-                    logger.warning("backend unreachable for \(settings.watchdog); restarting the OCPP connection stack (TCP Watchdog Timeout)")
-                    backoff = Self.firstBackoff
-                    lastConnected = ContinuousClock.now
-                }
-                let wait = backoff * Double.random(in: 0.75...1.25)
-                backoff = min(Self.maximumBackoff, backoff * 2)
-                try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
+        let current = self.current
+        // On shutdown the open connection is closed with a close frame at once, so the service group (and a Reset's
+        // restart) does not wait for the backend.
+        await withGracefulShutdownHandler {
+            await cancelWhenGracefulShutdown { await self.reconnectLoop() }
+        } onGracefulShutdown: {
+            current.close()
+        }
+    }
+
+    private func reconnectLoop() async {
+        var backoff = Self.firstBackoff
+        var lastConnected = ContinuousClock.now
+        while !Task.isCancelled {
+            let opened = await connectOnce()
+            if opened {
+                backoff = Self.firstBackoff
+                lastConnected = ContinuousClock.now
+            } else if settings.watchdog > .zero, ContinuousClock.now - lastConnected >= settings.watchdog {
+                logger.warning("backend unreachable for \(settings.watchdog); restarting the OCPP connection stack (TCP Watchdog Timeout)")
+                backoff = Self.firstBackoff
+                lastConnected = ContinuousClock.now
             }
+            let wait = backoff * Double.random(in: 0.75...1.25)
+            backoff = min(Self.maximumBackoff, backoff * 2)
+            try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
         }
     }
 
@@ -125,10 +136,12 @@ public struct OCPPWebSocketClient: Service {
             validateUTF8: true)
         let opened = OpenedFlag()
         let delegate = self.delegate
+        let current = self.current
         let maxFrameSize = settings.maxFrameSize
         let handler: WebSocketDataHandler<WebSocketClient.Context> = { inbound, outbound, _ in
             opened.set()
             let (stream, continuation) = AsyncStream<String>.makeStream()
+            current.set(continuation)
             await delegate.ocppConnected(OCPPOutbound(continuation: continuation))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -193,6 +206,13 @@ public struct OCPPWebSocketClient: Service {
         guard !text.isEmpty, let url = URL(string: text), let host = url.host else { return nil }
         return (host, url.port ?? 8080)
     }
+}
+
+/// The sending side of the open connection, so that a shutdown can close it.
+final class OpenConnection: Sendable {
+    private let continuation = Mutex<AsyncStream<String>.Continuation?>(nil)
+    func set(_ c: AsyncStream<String>.Continuation) { continuation.withLock { $0 = c } }
+    func close() { continuation.withLock { $0?.finish(); $0 = nil } }
 }
 
 /// Set once the WebSocket upgrade succeeded.

@@ -120,3 +120,19 @@ def test_kill9_while_messages_are_queued_loses_and_duplicates_nothing(cs, make_s
     assert stop["transactionId"] == cs.last_transaction_id
     order = [a for a in cs.actions(since=mark) if a in ("StartTransaction", "StopTransaction")]
     assert order == ["StartTransaction", "StopTransaction"]
+
+
+def test_TC_032_2_CS_kill9_during_transaction_stops_it_after_boot(cs, make_station):
+    """Power loss without backup (kill -9) while charging, "Restart transaction after power loss" Off: after the
+    restart the transaction is stopped with reason PowerLoss, and its StopTransaction reaches the central system."""
+    station = make_station(config=[("RestartTransactionAfterPowerLoss", "Off")])
+    plug(station)
+    rfid(station)
+    cs.wait_call("StartTransaction")
+    station.wait_status(1, "Charging", timeout=30)
+    station.kill9()
+    mark = cs.mark()
+    station.start()
+    stop = cs.wait_call("StopTransaction", since=mark, timeout=60)
+    assert stop["reason"] == "PowerLoss" and stop["transactionId"] == cs.last_transaction_id
+    assert len(cs.calls("StopTransaction")) == 1

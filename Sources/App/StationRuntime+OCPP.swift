@@ -100,11 +100,15 @@ extension StationRuntime: OCPPConnectionDelegate {
                                      payload: OCPPCoding.encode(AuthorizeRequest(idTag: idTag)), purpose: .authorize(idTag: idTag)))
         case .sessionStarted(let s):
             ocpp!.headStale = true
+            recordTransactionData(connector: s.connector, session: s.id, measurands: ocpp!.settings.stopTxnSampledData,
+                                  context: "Transaction.Begin", at: s.startedAt)
             if ocpp!.settings.sampleIntervalSeconds > 0 {
                 ocpp!.nextSample[s.connector] = s.startedAt.addingTimeInterval(Double(ocpp!.settings.sampleIntervalSeconds))
             }
         case .sessionStopped(let s, _, _):
             ocpp!.headStale = true
+            recordTransactionData(connector: s.connector, session: s.id, measurands: ocpp!.settings.stopTxnSampledData,
+                                  context: "Transaction.End", at: now)
             ocpp!.nextSample[s.connector] = nil
         default:
             break
@@ -141,8 +145,11 @@ extension StationRuntime: OCPPConnectionDelegate {
                                                                 meterStart: Int(r.session.meterStartWh.rounded()), timestamp: r.session.startedAt))
         case StopTransactionRequest.action:
             guard let r = m.session else { throw StartupError("StopTransaction without its session") }
-            payload = OCPPCoding.encode(OCPPMapping.stopTransaction(r, transactionID: m.transactionID,
-                                                                    includeEnergy: ocpp!.settings.stopTxnSampledData.contains(.energyActiveImportRegister)))
+            let recorded = try database.transactionData(session: r.session.id).map { text in
+                try MeterValue(json: try JSONParser.parse(text))
+            }
+            payload = OCPPCoding.encode(OCPPMapping.stopTransaction(r, transactionID: m.transactionID, recorded: recorded,
+                                                                    sampledMeasurands: ocpp!.settings.stopTxnSampledData))
         default:
             guard case .object(var o) = try JSONParser.parse(m.payload ?? "{}") else { throw StartupError("stored \(m.action) is not an object") }
             if m.sessionID != nil { o["transactionId"] = .integer(Int64(m.transactionID ?? -1)) }
@@ -172,9 +179,22 @@ extension StationRuntime: OCPPConnectionDelegate {
             guard let v = controller.backendView(connector: n) else { continue }
             if let session = v.session {
                 enqueueMeterValues(v, session: session, context: "Sample.Clock", measurands: s.alignedData, at: due)
+                recordTransactionData(connector: n, session: session.id, measurands: s.stopTxnAlignedData, context: "Sample.Clock", at: due)
             } else if ocpp!.link.registration == .accepted {
                 sendMeterValues(v, context: "Sample.Clock", measurands: s.alignedData, at: due, transactionID: nil, allowedWhilePending: false)
             }
+        }
+    }
+
+    /// Keeps the current values of `measurands` for the session's StopTransaction.transactionData.
+    private func recordTransactionData(connector n: Int, session: UUID, measurands: [Measurand], context: String, at: Date) {
+        guard !measurands.isEmpty, let v = controller.backendView(connector: n) else { return }
+        let values = OCPPMapping.sampledValues(measurands, v, context: context)
+        guard !values.isEmpty else { return }
+        let request = MeterValuesRequest(connectorId: n, meterValue: [MeterValue(timestamp: at, sampledValue: values)])
+        guard case .object(let o) = OCPPCoding.encode(request), case .array(let mvs)? = o["meterValue"], let mv = mvs.first else { return }
+        do { try database.appendTransactionData(session: session, payload: mv.serialized) } catch {
+            logger.error("keeping transactionData failed: \(error)")
         }
     }
 
@@ -277,7 +297,8 @@ extension StationRuntime: OCPPConnectionDelegate {
                 info = (try? StopTransactionResponse(json: payload))?.idTagInfo
             }
             do {
-                try database.transactionMessageDelivered(sequence, session: head?.sessionID, transactionID: transactionID)
+                try database.transactionMessageDelivered(sequence, session: head?.sessionID, transactionID: transactionID,
+                                                         finished: action == StopTransactionRequest.action)
             } catch {
                 logger.error("recording the delivery of \(action) failed: \(error)")
             }

@@ -33,7 +33,6 @@ public struct ConnectorBackendView: Sendable, Equatable {
     public var stateOfChargePercent: Double?
     /// Active errors of the connector and of the whole station, most severe (stopping charging) first.
     public var errors: [ActiveError]
-    public var hasLockActuator: Bool
 }
 
 /// Commands of the backend (OCPP) and the views it reads.
@@ -51,7 +50,7 @@ extension StationController {
             session: c.session.activeSession, meter: c.reading.meter, offeredAmps: c.machine.pilotSignal.signaledAmps,
             phaseCount: settings.connectors[min(n, settings.connectors.count) - 1].phasesConnected.phaseCount,
             voltageV: settings.powerSourceVoltageV, stateOfChargePercent: c.reading.vehicle?.stateOfChargePercent,
-            errors: errs, hasLockActuator: c.machine.configuration.hasLockActuator)
+            errors: errs)
     }
 
     /// Station-wide active errors (connector 0).
@@ -132,11 +131,6 @@ extension StationController {
             setOperative(connector: t, operative, now: now)
         }
         return scheduled ? .scheduled : .accepted
-    }
-
-    /// Whether connector `n` is operative (ChangeAvailability).
-    public func isOperative(connector n: Int) -> Bool {
-        connectors.indices.contains(n - 1) ? connectors[n - 1].machine.isOperative : false
     }
 
     /// The backend answered a session's StartTransaction with a status other than Accepted. With

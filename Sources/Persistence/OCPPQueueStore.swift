@@ -12,8 +12,6 @@ public struct QueuedTransactionMessage: Sendable, Equatable {
     public var sessionID: UUID?
     /// The stored payload (MeterValues); Start/StopTransaction are built from the session when sent.
     public var payload: String?
-    /// How often the central system failed to process it (CALLERROR).
-    public var attempts: Int
     /// The session with its OCPP transactionId, when the message belongs to one.
     public var session: SessionRecord?
     public var transactionID: Int?
@@ -47,7 +45,7 @@ extension StationDatabase {
                 transactionID = s["transactionId"]
             }
             return QueuedTransactionMessage(sequence: row["seq"], messageID: row["messageId"], action: row["action"], sessionID: sessionID,
-                                            payload: row["payload"], attempts: row["attempts"], session: record, transactionID: transactionID)
+                                            payload: row["payload"], session: record, transactionID: transactionID)
         }
     }
 
@@ -56,13 +54,31 @@ extension StationDatabase {
         try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ocppQueue") ?? 0 }
     }
 
-    /// The central system answered message `sequence`; a StartTransaction answer maps the session to its
-    /// transactionId in the same transaction.
-    public func transactionMessageDelivered(_ sequence: Int64, session: UUID?, transactionID: Int?) throws {
+    /// Keeps a meter value (JSON) of a session for its StopTransaction's transactionData (StopTxnSampledData at
+    /// Transaction.Begin/End, StopTxnAlignedData at every clock-aligned interval).
+    public func appendTransactionData(session: UUID, payload: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO ocppTransactionData(sessionId, payload) VALUES (?, ?)", arguments: [session.uuidString, payload])
+        }
+    }
+
+    /// The meter values kept for a session's StopTransaction, oldest first.
+    public func transactionData(session: UUID) throws -> [String] {
+        try writer.read { db in
+            try String.fetchAll(db, sql: "SELECT payload FROM ocppTransactionData WHERE sessionId = ? ORDER BY id", arguments: [session.uuidString])
+        }
+    }
+
+    /// The central system answered message `sequence`. A StartTransaction answer maps the session to its
+    /// transactionId, a StopTransaction answer (`finished`) forgets the session's transactionData, in the same transaction.
+    public func transactionMessageDelivered(_ sequence: Int64, session: UUID?, transactionID: Int?, finished: Bool = false) throws {
         try writer.write { db in
             if let session, let transactionID {
                 try db.execute(sql: "UPDATE session SET transactionId = ?, transactionDelivered = 1 WHERE id = ?",
                                arguments: [transactionID, session.uuidString])
+            }
+            if let session, finished {
+                try db.execute(sql: "DELETE FROM ocppTransactionData WHERE sessionId = ?", arguments: [session.uuidString])
             }
             try db.execute(sql: "DELETE FROM ocppQueue WHERE seq = ?", arguments: [sequence])
         }

@@ -145,6 +145,16 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                 ALTER TABLE session ADD COLUMN transactionDelivered INTEGER NOT NULL DEFAULT 0;
                 """)
         }
+        m.registerMigration("v4-ocpp-transaction-data") { db in
+            try db.execute(sql: """
+                CREATE TABLE ocppTransactionData (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sessionId TEXT NOT NULL,
+                    payload TEXT NOT NULL
+                );
+                CREATE INDEX ocppTransactionData_session ON ocppTransactionData(sessionId, id);
+                """)
+        }
         return m
     }
 

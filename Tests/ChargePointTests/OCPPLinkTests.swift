@@ -194,3 +194,34 @@ struct OCPPConfigurationKeysTests {
         }
     }
 }
+
+@Suite("OCPP StopTransaction data")
+struct OCPPStopTransactionTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func record(reason: StopReason) -> SessionRecord {
+        SessionRecord(session: ChargingSession(id: UUID(), connector: 1, idTag: "AABBCCDD", method: .rfid, startedAt: t0, meterStartWh: 1000),
+                      stoppedAt: t0.addingTimeInterval(600), meterStopWh: 3500, stopReason: reason)
+    }
+
+    func energy(_ wh: String, _ context: String, _ at: Date) -> MeterValue {
+        MeterValue(timestamp: at, sampledValue: [SampledValue(value: wh, context: context, measurand: "Energy.Active.Import.Register", unit: "Wh")])
+    }
+
+    @Test("recorded values are kept; a missing Transaction.End (power loss) is completed from the session record")
+    func completes() throws {
+        let recorded = [energy("1000", "Transaction.Begin", t0), energy("2000", "Sample.Clock", t0.addingTimeInterval(300))]
+        let r = OCPPMapping.stopTransaction(record(reason: .powerLoss), transactionID: nil, recorded: recorded,
+                                            sampledMeasurands: [.energyActiveImportRegister])
+        let data = try #require(r.transactionData)
+        #expect(data.map { $0.sampledValue[0].context } == ["Transaction.Begin", "Sample.Clock", "Transaction.End"])
+        #expect(data.last?.sampledValue[0].value == "3500")
+        #expect(r.transactionId == -1 && r.idTag == nil && r.reason == "PowerLoss" && r.meterStop == 3500)
+    }
+
+    @Test("a local stop carries the idTag and no reason; nothing sampled and nothing recorded means no transactionData")
+    func localStop() {
+        let r = OCPPMapping.stopTransaction(record(reason: .local), transactionID: 17, recorded: [], sampledMeasurands: [])
+        #expect(r.idTag == "AABBCCDD" && r.reason == nil && r.transactionId == 17 && r.transactionData == nil)
+    }
+}

@@ -61,8 +61,8 @@ extension StationParameters {
             seeAlso: "seeds/004 §4 Websockets proxy"),
         ParameterDefinition(
             key: webSocketPingInterval, label: "WebSockets keep-alive interval", type: .integer(0...3600, unit: "s"),
-            defaultValue: .integer(60), role: .operator, menu: .backend, section: "OCPP",
-            help: "Seconds between WebSocket pings; a backend that does not answer two pings in a row is treated as gone and the station reconnects. 0 disables the pings. Needed behind NAT routers.",
+            defaultValue: .integer(0), role: .operator, menu: .backend, section: "OCPP",
+            help: "Seconds between WebSocket pings; a backend that does not answer them is treated as gone and the station reconnects. 0 (factory setting) disables the pings. Switch it on behind a NAT router (e.g. 60), or it may drop the idle connection.",
             seeAlso: "seeds/004 §4 WebSockets keep-alive interval, OCPP-J §5.3 WebSocketPingInterval"),
         ParameterDefinition(
             key: authorizationKey, label: "HTTP Basic Authentication password", type: .string(length: 0...40, allowed: nil),
@@ -263,27 +263,10 @@ public struct BackendSettings: Sendable, Equatable {
     /// the bytes it encodes when the encoding is "hex" (OCPP-J §6.1.3, OCTT TC_085); otherwise the text itself.
     public var basicAuthPassword: [UInt8]? {
         guard !authorizationKey.isEmpty else { return nil }
-        let k = Array(authorizationKey.utf8)
-        if authorizationKeyHex, (32...40).contains(k.count), k.count % 2 == 0, let bytes = Self.hexDecode(k) { return bytes }
-        return k
-    }
-
-    static func hexDecode(_ s: [UInt8]) -> [UInt8]? {
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 48...57: c - 48
-            case 65...70: c - 55
-            case 97...102: c - 87
-            default: nil
-            }
+        if authorizationKeyHex, (32...40).contains(authorizationKey.count),
+           let bytes = hexBytes(authorizationKey) {
+            return bytes
         }
-        var out: [UInt8] = []
-        var i = 0
-        while i + 1 < s.count {
-            guard let h = nibble(s[i]), let l = nibble(s[i + 1]) else { return nil }
-            out.append(h << 4 | l)
-            i += 2
-        }
-        return out
+        return Array(authorizationKey.utf8)
     }
 }

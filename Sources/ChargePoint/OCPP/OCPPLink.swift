@@ -145,9 +145,6 @@ public struct OCPPLink: Sendable {
     /// Queues a non-transaction CALL.
     public mutating func enqueue(_ call: Call) { pendingCalls.append(call) }
 
-    /// Drops queued non-transaction CALLs matching `predicate` (e.g. Authorize requests that timed out).
-    public mutating func removeQueued(where predicate: (Call) -> Bool) { pendingCalls.removeAll(where: predicate) }
-
     /// Advances timers and sends the next CALL if the line is free. `transaction` is the head of the persistent
     /// transaction queue, if any.
     public mutating func poll(now: Date, transaction: Call?) -> [Output] {

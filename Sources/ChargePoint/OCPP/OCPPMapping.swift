@@ -107,25 +107,30 @@ public enum OCPPMapping {
     }
 
     /// StopTransaction.req for a finished session: idTag unless the station stopped it itself, reason unless Local
-    /// (OCPP 1.6 §4.10), and transactionData with the Transaction.Begin and Transaction.End energy register
-    /// (errata 3.14). `transactionID` is −1 when the StartTransaction was never answered (errata 3.18).
-    public static func stopTransaction(_ r: SessionRecord, transactionID: Int?, includeEnergy: Bool) -> StopTransactionRequest {
+    /// (OCPP 1.6 §4.10), and transactionData: the meter values `recorded` during the session (StopTxnSampledData at
+    /// Transaction.Begin/End, StopTxnAlignedData at Sample.Clock), completed with the energy register at
+    /// Transaction.Begin and Transaction.End from the session record when the energy register is sampled and a value
+    /// is missing (e.g. a session closed by recovery after a power loss; errata 3.14). `transactionID` is −1 when the
+    /// StartTransaction was never answered (errata 3.18).
+    public static func stopTransaction(_ r: SessionRecord, transactionID: Int?, recorded: [MeterValue], sampledMeasurands: [Measurand])
+        -> StopTransactionRequest {
         let s = r.session
         let meterStop = r.meterStopWh ?? s.meterStartWh
         let stoppedAt = r.stoppedAt ?? s.startedAt
         let reason = r.stopReason ?? .other
         let selfStopped: Set<StopReason> = [.powerLoss, .reboot, .hardReset, .softReset, .emergencyStop, .other]
-        var data: [MeterValue]?
-        if includeEnergy {
+        var data = recorded
+        if sampledMeasurands.contains(.energyActiveImportRegister) {
             func value(_ wh: Double, _ context: String) -> SampledValue {
                 SampledValue(value: String(Int(wh.rounded())), context: context, format: "Raw", measurand: Measurand.energyActiveImportRegister.rawValue,
                              location: "Outlet", unit: "Wh")
             }
-            data = [MeterValue(timestamp: s.startedAt, sampledValue: [value(s.meterStartWh, "Transaction.Begin")]),
-                    MeterValue(timestamp: stoppedAt, sampledValue: [value(meterStop, "Transaction.End")])]
+            func has(_ context: String) -> Bool { data.contains { $0.sampledValue.contains { $0.context == context } } }
+            if !has("Transaction.Begin") { data.insert(MeterValue(timestamp: s.startedAt, sampledValue: [value(s.meterStartWh, "Transaction.Begin")]), at: 0) }
+            if !has("Transaction.End") { data.append(MeterValue(timestamp: stoppedAt, sampledValue: [value(meterStop, "Transaction.End")])) }
         }
         return StopTransactionRequest(idTag: selfStopped.contains(reason) || s.idTag.isEmpty ? nil : String(s.idTag.prefix(20)),
                                       meterStop: Int(meterStop.rounded()), timestamp: stoppedAt, transactionId: transactionID ?? -1,
-                                      reason: reason == .local ? nil : reason.rawValue, transactionData: data)
+                                      reason: reason == .local ? nil : reason.rawValue, transactionData: data.isEmpty ? nil : data)
     }
 }

@@ -300,3 +300,30 @@ def test_TC_070_CS_sampled_meter_values(cs, make_station):
     assert all(sv["context"] == "Sample.Periodic" for sv in mv["meterValue"][0]["sampledValue"])
     energy = [float(sv["value"]) for sv in mv["meterValue"][0]["sampledValue"] if sv["measurand"] == "Energy.Active.Import.Register"]
     assert energy[0] >= start["meterStart"]
+
+
+def test_TC_071_CS_clock_aligned_meter_values_and_stop_transaction_data(cs, make_station):
+    """Clock-aligned MeterValues (Sample.Clock, MeterValuesAlignedData) on interval boundaries, and StopTransaction's
+    transactionData: StopTxnSampledData at Transaction.Begin/End plus StopTxnAlignedData at each aligned interval."""
+    station = make_station(config=[("ClockAlignedDataInterval", "2"), ("MeterValuesAlignedData", "Energy.Active.Import.Register"),
+                                   ("StopTxnSampledData", "Energy.Active.Import.Register,Current.Import"),
+                                   ("StopTxnAlignedData", "Energy.Active.Import.Register")])
+    charging(cs, station)
+    mark = cs.mark()
+    aligned = cs.wait_call("MeterValues", lambda p: p.get("transactionId") == cs.last_transaction_id, since=mark, timeout=15)
+    values = aligned["meterValue"][0]["sampledValue"]
+    assert [sv["context"] for sv in values] == ["Sample.Clock"]
+    seconds = int(aligned["meterValue"][0]["timestamp"][17:19])
+    assert seconds % 2 == 0 and aligned["meterValue"][0]["timestamp"][19:] in (".000Z", "Z")
+    cs.wait_call("MeterValues", since=cs.mark(), timeout=15)
+    mark = cs.mark()
+    rfid(station)
+    stop = cs.wait_call("StopTransaction", since=mark)
+    data = stop["transactionData"]
+    contexts = [sv["context"] for mv in data for sv in mv["sampledValue"]]
+    assert contexts[0] == "Transaction.Begin" and contexts[-1] == "Transaction.End"
+    assert contexts.count("Sample.Clock") >= 2
+    begin = [sv for sv in data[0]["sampledValue"]]
+    assert {sv["measurand"] for sv in begin} == {"Energy.Active.Import.Register", "Current.Import"}
+    stamps = [mv["timestamp"] for mv in data]
+    assert stamps == sorted(stamps)

@@ -25,7 +25,7 @@ struct OCPPState {
 }
 
 /// The profiles the station supports (SupportedFeatureProfiles).
-let supportedProfiles: [FeatureProfile] = [.core, .localAuthListManagement, .remoteTrigger]
+let supportedProfiles: [FeatureProfile] = [.core, .localAuthListManagement, .reservation, .remoteTrigger]
 
 extension StationRuntime: OCPPConnectionDelegate {
     // MARK: Setup
@@ -142,7 +142,8 @@ extension StationRuntime: OCPPConnectionDelegate {
         case StartTransactionRequest.action:
             guard let r = m.session else { throw StartupError("StartTransaction without its session") }
             payload = OCPPCoding.encode(StartTransactionRequest(connectorId: r.session.connector, idTag: String(r.session.idTag.prefix(20)),
-                                                                meterStart: Int(r.session.meterStartWh.rounded()), timestamp: r.session.startedAt))
+                                                                meterStart: Int(r.session.meterStartWh.rounded()),
+                                                                reservationId: r.session.reservationID, timestamp: r.session.startedAt))
         case StopTransactionRequest.action:
             guard let r = m.session else { throw StartupError("StopTransaction without its session") }
             let recorded = try database.transactionData(session: r.session.id).map { text in
@@ -408,6 +409,14 @@ extension StationRuntime: OCPPConnectionDelegate {
             case TriggerMessageRequest.action:
                 let r = try TriggerMessageRequest(json: payload)
                 return triggerMessage(r, now: now)
+            case ReserveNowRequest.action:
+                let r = try ReserveNowRequest(json: payload)
+                let reservation = Reservation(id: r.reservationId, connector: r.connectorId, idTag: r.idTag, parentIdTag: r.parentIdTag,
+                                              expiresAt: r.expiryDate)
+                return answer(ReserveNowResponse(status: controller.reserve(reservation, now: now).rawValue))
+            case CancelReservationRequest.action:
+                let r = try CancelReservationRequest(json: payload)
+                return status(controller.cancelReservation(id: r.reservationId, now: now) ? "Accepted" : "Rejected")
             default:
                 return ({ id in OCPPLink.fail(id, OCPPError(.notSupported, "\(action) is not supported")) }, {})
             }

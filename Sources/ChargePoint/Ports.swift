@@ -55,6 +55,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case whitelistChanged
     case authorizationExpired
     case parameterChanged
+    /// A reservation was placed, refused, cancelled, used or expired.
+    case reservationChanged
 }
 
 /// One entry of the event log.
@@ -94,6 +96,12 @@ public protocol StationStore: Sendable {
     func clearCache() throws
     /// Replaces the OCPP local authorization list.
     func saveLocalList(version: Int, entries: [ListedIdentifier]) throws
+    /// The stored reservations. A session that carries a `reservationID` removes its reservation in
+    /// ``sessionStarted(_:)``, in the same write.
+    func loadReservations() throws -> [Reservation]
+    /// Inserts or replaces a reservation (same id).
+    func saveReservation(_ reservation: Reservation) throws
+    func deleteReservation(id: Int) throws
 }
 
 /// The persistence port of the parameter registry: values and their audit trail.

@@ -73,9 +73,19 @@ extension StationController {
             guard connectors.indices.contains(connector - 1), free(connector - 1) else { return nil }
             target = connector
         } else {
-            guard let i = connectors.indices.first(where: { free($0) && connectors[$0].pilot.vehicleConnected })
-                ?? connectors.indices.first(where: free) else { return nil }
+            let candidates = connectors.indices.filter(free)
+            guard let i = candidates.first(where: { connectors[$0].pilot.vehicleConnected })
+                ?? candidates.first(where: { reservations.reservation(connector: $0 + 1)?.admits(idTag: idTag, parentIdTag: nil) == true })
+                ?? candidates.first(where: { !connectors[$0].machine.isReserved }) ?? candidates.first else { return nil }
             target = i + 1
+        }
+        // A reserved connector takes only its identifier or group. An identifier whose group the lists do not know is
+        // asked about (Authorize.req, OCPP 1.6 §5.13) and checked against the reservation when the answer comes.
+        var authorize = authorize
+        let parent = knownParentIdTag(idTag)
+        if case .refused = reservationAdmission(connector: target, idTag: idTag, parentIdTag: parent) {
+            guard parent == nil, reservations.reservation(connector: target)?.parentIdTag != nil else { return nil }
+            authorize = true
         }
         if authorize {
             present(PresentedIdentifier(idTag: idTag, kind: .rfid, secure: true), method: .remote, now: now, connector: target)

@@ -77,6 +77,8 @@ public struct StationController<Hardware: HardwarePort> {
     public private(set) var learningUntil: Date?
     /// Identifiers read in learning mode since it was switched on.
     public private(set) var learned: [String] = []
+    /// Reservations of the backend (persisted; see StationController+Reservations).
+    public internal(set) var reservations = ReservationBook()
 
     struct PendingAuthorization {
         var presented: PresentedIdentifier
@@ -119,6 +121,9 @@ public struct StationController<Hardware: HardwarePort> {
                                     pilot: .a, reading: reading, limit: CurrentLimit(amps: 0, binding: .hardware))
         }
         if let loadFailure { notices.append(.storeFailed(what: "loadAuthorizationLists", error: loadFailure)) }
+        do { reservations = ReservationBook(try store.loadReservations()) } catch {
+            notices.append(.storeFailed(what: "loadReservations", error: "\(error)"))
+        }
         log(now, .stationStarted, 0, "Station started with \(connectors.count) connector(s)")
         recover(now: now, previousShutdownClean: previousShutdownClean)
         applyLimits(now: now)
@@ -189,6 +194,7 @@ public struct StationController<Hardware: HardwarePort> {
     public mutating func poll(now: Date) {
         for n in 1...connectors.count { pollConnector(n, now: now) }
         pollStation(now: now)
+        maintainReservations(now: now)
         handleRFID(now: now)
         applyLimits(now: now)
         persistIfDue(now: now)
@@ -266,7 +272,9 @@ public struct StationController<Hardware: HardwarePort> {
                if case .awaitingVehicle = connectors[i].session.state, !connectors[i].pilot.vehicleConnected { return true }
                return false
            }),
-           case .awaitingVehicle(let auth, _) = connectors[m].session.state {
+           case .awaitingVehicle(var auth, _) = connectors[m].session.state,
+           case .allowed(let reservationID) = reservationAdmission(connector: n, idTag: auth.idTag, parentIdTag: auth.parentIdTag) {
+            auth.reservationID = reservationID
             _ = connectors[m].session.stop(reason: .other, now: now, meterWh: 0)
             run(m + 1, connectors[m].machine.handle(.authorizationEnded))
             guard !errors.stopsCharging(connector: n) else { return }
@@ -405,8 +413,11 @@ public struct StationController<Hardware: HardwarePort> {
         if let connector {
             target = connectors.indices.contains(connector - 1) && usable(connector - 1) ? connector - 1 : nil
         } else {
+            // A vehicle waiting, else the connector reserved for this identifier, else a free one that is not reserved.
             let waiting = connectors.indices.first { usable($0) && connectors[$0].pilot.vehicleConnected && !connectors[$0].machine.finishedWhileConnected }
-            target = waiting ?? connectors.indices.first(where: { usable($0) && !connectors[$0].pilot.vehicleConnected })
+            let free = connectors.indices.filter { usable($0) && !connectors[$0].pilot.vehicleConnected }
+            let reservedForTag = free.first { reservations.reservation(connector: $0 + 1)?.admits(idTag: p.idTag, parentIdTag: nil) == true }
+            target = waiting ?? reservedForTag ?? free.first { !connectors[$0].machine.isReserved } ?? free.first
         }
         guard let i = target else {
             log(now, .authorizationRejected, 0, "\(p.idTag) presented but no connector is free")
@@ -429,8 +440,15 @@ public struct StationController<Hardware: HardwarePort> {
     }
 
     mutating func grant(_ n: Int, _ g: AuthorizationGrant, method: AuthorizationMethod, now: Date) {
+        let reservationID: Int?
+        switch reservationAdmission(connector: n, idTag: g.idTag, parentIdTag: g.parentIdTag) {
+        case .allowed(let id): reservationID = id
+        case .refused(let reason):
+            log(now, .authorizationRejected, n, "\(g.idTag) may not charge: \(reason)", code: g.presented)
+            return
+        }
         let auth = Authorization(idTag: g.idTag, method: method, authorizedAt: now, presentedIdTag: g.presented,
-                                 parentIdTag: g.parentIdTag, source: g.source, provisional: g.provisional)
+                                 parentIdTag: g.parentIdTag, source: g.source, provisional: g.provisional, reservationID: reservationID)
         perform(n, connectors[n - 1].session.authorize(auth, vehicleConnected: connectors[n - 1].pilot.vehicleConnected,
                                                        meterWh: connectors[n - 1].reading.meter.energyWh, newID: makeID()), now: now)
     }
@@ -524,9 +542,11 @@ public struct StationController<Hardware: HardwarePort> {
                 persistPending = true
                 connectors[n - 1].encouragementUntil = now.addingTimeInterval(HLCMode.encouragementDuration.seconds)
                 updateHighLevelCommunication(n, now: now)
-                log(now, .sessionStarted, n, "Session \(s.id) started for \(s.idTag) (\(s.method.rawValue)), meter \(Int(s.meterStartWh)) Wh")
+                log(now, .sessionStarted, n, "Session \(s.id) started for \(s.idTag) (\(s.method.rawValue)), meter \(Int(s.meterStartWh)) Wh"
+                    + (s.reservationID.map { ", reservation \($0)" } ?? ""))
                 notices.append(.sessionStarted(s))
                 run(n, connectors[n - 1].machine.handle(.transactionStarted))
+                if let r = s.reservationID { reservationUsed(r) }
             case .stop(let s, let reason, let at, let meterStopWh):
                 do {
                     try store.sessionStopped(s.id, at: at, meterStopWh: meterStopWh, reason: reason)

@@ -528,6 +528,7 @@ public struct StationSettings: Sendable, Equatable {
     public var gridMeter: MeterEndpoint?
     /// Modbus charge meters per connector (index 0 = connector 1); nil = the controller's own meter.
     public var chargeMeters: [MeterEndpoint?]
+    public var reservations: ReservationSettings
     public var meterPollInterval: Duration
     public var meterFailedPolls: Int
     /// Settings per connector, index 0 = connector 1.
@@ -597,6 +598,7 @@ public struct StationSettings: Sendable, Equatable {
         a.localAuthorizeOffline = p.bool(K.localAuthorizeOffline)
         a.allowOfflineTxForUnknownId = p.bool(K.allowOfflineTxForUnknownId)
         authorization = a
+        reservations = ReservationSettings(enabled: p.bool(K.reservationsEnabled), connectorZeroSupported: p.bool(K.reserveConnectorZeroSupported))
         connectors = (1...max(1, min(2, connectorCount))).map { n in
             ConnectorSettings(
                 hardwareMaxCurrentAmps: p.number("\(K.hardwareMaxCurrent).\(n)"),

@@ -67,11 +67,13 @@ public struct Authorization: Sendable, Codable, Equatable {
     public var source: AuthorizationSource?
     /// The backend must still confirm the identifier ("If in doubt allow charging").
     public var provisional: Bool
+    /// The reservation this authorization uses (OCPP 1.6 §5.13); the transaction ends it.
+    public var reservationID: Int?
 
     public init(idTag: String, method: AuthorizationMethod, authorizedAt: Date, presentedIdTag: String? = nil,
-                parentIdTag: String? = nil, source: AuthorizationSource? = nil, provisional: Bool = false) {
+                parentIdTag: String? = nil, source: AuthorizationSource? = nil, provisional: Bool = false, reservationID: Int? = nil) {
         self.idTag = idTag; self.method = method; self.authorizedAt = authorizedAt; self.presentedIdTag = presentedIdTag
-        self.parentIdTag = parentIdTag; self.source = source; self.provisional = provisional
+        self.parentIdTag = parentIdTag; self.source = source; self.provisional = provisional; self.reservationID = reservationID
     }
 }
 
@@ -89,18 +91,21 @@ public struct ChargingSession: Sendable, Codable, Equatable, Identifiable {
     public var parentIdTag: String?
     public var source: AuthorizationSource?
     public var provisional: Bool
+    /// The reservation the session ended (OCPP StartTransaction.reservationId).
+    public var reservationID: Int?
 
     public init(id: UUID, connector: Int, idTag: String, method: AuthorizationMethod, startedAt: Date, meterStartWh: Double,
-                presentedIdTag: String? = nil, parentIdTag: String? = nil, source: AuthorizationSource? = nil, provisional: Bool = false) {
+                presentedIdTag: String? = nil, parentIdTag: String? = nil, source: AuthorizationSource? = nil, provisional: Bool = false,
+                reservationID: Int? = nil) {
         self.id = id; self.connector = connector; self.idTag = idTag; self.method = method
         self.startedAt = startedAt; self.meterStartWh = meterStartWh; self.presentedIdTag = presentedIdTag
-        self.parentIdTag = parentIdTag; self.source = source; self.provisional = provisional
+        self.parentIdTag = parentIdTag; self.source = source; self.provisional = provisional; self.reservationID = reservationID
     }
 
     /// The authorization the session was started with.
     public var authorization: Authorization {
         Authorization(idTag: idTag, method: method, authorizedAt: startedAt, presentedIdTag: presentedIdTag, parentIdTag: parentIdTag,
-                      source: source, provisional: provisional)
+                      source: source, provisional: provisional, reservationID: reservationID)
     }
 }
 
@@ -198,7 +203,8 @@ public struct SessionStateMachine: Sendable, Equatable {
     private mutating func start(_ auth: Authorization, meterWh: Double, id: UUID) -> [SessionAction] {
         let s = ChargingSession(id: id, connector: connector, idTag: auth.idTag, method: auth.method,
                                 startedAt: auth.authorizedAt, meterStartWh: meterWh, presentedIdTag: auth.presentedIdTag,
-                                parentIdTag: auth.parentIdTag, source: auth.source, provisional: auth.provisional)
+                                parentIdTag: auth.parentIdTag, source: auth.source, provisional: auth.provisional,
+                                reservationID: auth.reservationID)
         state = .active(s)
         return [.start(s)]
     }

@@ -155,6 +155,18 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                 CREATE INDEX ocppTransactionData_session ON ocppTransactionData(sessionId, id);
                 """)
         }
+        m.registerMigration("v5-reservations") { db in
+            try db.execute(sql: """
+                CREATE TABLE reservation (
+                    id INTEGER PRIMARY KEY NOT NULL,
+                    connector INTEGER NOT NULL,
+                    idTag TEXT NOT NULL,
+                    parentIdTag TEXT,
+                    expiresAt REAL NOT NULL
+                );
+                ALTER TABLE session ADD COLUMN reservationId INTEGER;
+                """)
+        }
         return m
     }
 
@@ -231,10 +243,12 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
     public func sessionStarted(_ s: ChargingSession) throws {
         try writer.write { db in
             try db.execute(sql: """
-                INSERT INTO session(id, connector, idTag, method, startedAt, meterStartWh, presentedIdTag, parentIdTag, source, provisional)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO session(id, connector, idTag, method, startedAt, meterStartWh, presentedIdTag, parentIdTag, source, provisional,
+                                    reservationId)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [s.id.uuidString, s.connector, s.idTag, s.method.rawValue, s.startedAt.timeIntervalSince1970, s.meterStartWh,
-                                 s.presentedIdTag, s.parentIdTag, s.source?.rawValue, s.provisional])
+                                 s.presentedIdTag, s.parentIdTag, s.source?.rawValue, s.provisional, s.reservationID])
+            if let r = s.reservationID { try db.execute(sql: "DELETE FROM reservation WHERE id = ?", arguments: [r]) }
             if journalTransactions.load(ordering: .relaxed) {
                 try Self.enqueue(db, action: "StartTransaction", session: s.id, payload: nil, at: s.startedAt)
             }
@@ -284,7 +298,7 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                                       startedAt: date(row["startedAt"]), meterStartWh: row["meterStartWh"],
                                       presentedIdTag: row["presentedIdTag"], parentIdTag: row["parentIdTag"],
                                       source: (row["source"] as String?).flatMap(AuthorizationSource.init(rawValue:)),
-                                      provisional: row["provisional"] ?? false)
+                                      provisional: row["provisional"] ?? false, reservationID: row["reservationId"])
         return SessionRecord(session: session, stoppedAt: (row["stoppedAt"] as Double?).map(date), meterStopWh: row["meterStopWh"],
                              stopReason: (row["stopReason"] as String?).flatMap(StopReason.init(rawValue:)))
     }
@@ -401,6 +415,29 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('localListVersion', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            arguments: [String(version)])
         }
+    }
+
+    public func loadReservations() throws -> [Reservation] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM reservation ORDER BY id").map { row in
+                Reservation(id: row["id"], connector: row["connector"], idTag: row["idTag"], parentIdTag: row["parentIdTag"],
+                            expiresAt: Self.date(row["expiresAt"]))
+            }
+        }
+    }
+
+    public func saveReservation(_ r: Reservation) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO reservation(id, connector, idTag, parentIdTag, expiresAt) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET connector = excluded.connector, idTag = excluded.idTag,
+                    parentIdTag = excluded.parentIdTag, expiresAt = excluded.expiresAt
+                """, arguments: [r.id, r.connector, r.idTag, r.parentIdTag, r.expiresAt.timeIntervalSince1970])
+        }
+    }
+
+    public func deleteReservation(id: Int) throws {
+        try writer.write { db in try db.execute(sql: "DELETE FROM reservation WHERE id = ?", arguments: [id]) }
     }
 
     /// Event log entries, newest first.

@@ -37,6 +37,7 @@ public final class InMemoryStationStore: StationStore {
         public var events: [EventLogEntry] = []
         public var hardwareState: Data?
         public var lists = AuthorizationLists()
+        public var reservations: [Reservation] = []
         public var failWrites = false
     }
 
@@ -55,6 +56,7 @@ public final class InMemoryStationStore: StationStore {
             if s.failWrites { throw WriteFailed() }
             s.sessions[session.id] = SessionRecord(session: session)
             s.order.append(session.id)
+            if let r = session.reservationID { s.reservations.removeAll { $0.id == r } }
         }
     }
 
@@ -110,6 +112,17 @@ public final class InMemoryStationStore: StationStore {
     }
 
     public func clearCache() throws { try write { $0.lists.cache = [] } }
+
+    public func loadReservations() throws -> [Reservation] { state.withLock { $0.reservations } }
+
+    public func saveReservation(_ reservation: Reservation) throws {
+        try write { s in
+            s.reservations.removeAll { $0.id == reservation.id }
+            s.reservations.append(reservation)
+        }
+    }
+
+    public func deleteReservation(id: Int) throws { try write { $0.reservations.removeAll { $0.id == id } } }
 
     public func saveLocalList(version: Int, entries: [ListedIdentifier]) throws {
         try write { s in

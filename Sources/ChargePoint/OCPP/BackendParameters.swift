@@ -37,6 +37,8 @@ extension StationParameters {
     public static let stopTransactionOnInvalidId = "StopTransactionOnInvalidId"
     public static let minimumStatusDuration = "MinimumStatusDuration"
     public static let resetRetries = "ResetRetries"
+    public static let reservationsEnabled = "ReservationsEnabled"
+    public static let reserveConnectorZeroSupported = "ReserveConnectorZeroSupported"
 
     /// The measurands ChargeKit can sample (seeds/002 §2 MeterValues; OCPP 1.6 §7.31).
     public static let supportedMeasurands: [Choice] = Measurand.allCases.map { Choice($0.rawValue, $0.rawValue) }
@@ -180,6 +182,16 @@ extension StationParameters {
             role: .operator, menu: .backend, section: "OCPP keys",
             help: "How often a failed reset is retried. A ChargeKit reset restarts the station services in the same process and does not fail, so the value is kept for backends that set it.",
             seeAlso: "OCPP 1.6 §9.1.23"),
+        ParameterDefinition(
+            key: reservationsEnabled, label: "Accept reservations", type: .bool, defaultValue: .bool(true),
+            role: .operator, menu: .backend, section: "Reservation",
+            help: "On: the backend may reserve a connector (ReserveNow) for an RFID card or its group until an expiry time. Off: every reservation is Rejected.",
+            seeAlso: "OCPP 1.6 §5.13, seeds/002 §2 ReserveNow"),
+        ParameterDefinition(
+            key: reserveConnectorZeroSupported, label: "Reserve connector zero supported", type: .bool, defaultValue: .bool(true),
+            role: .installer, menu: .backend, section: "Reservation",
+            help: "On: a reservation of connector 0 keeps one free connector of the station for the card, whichever it is. Read-only for the backend.",
+            seeAlso: "OCPP 1.6 §9.3.1, seeds/002 §2.3"),
     ]
 }
 

@@ -67,7 +67,7 @@ public enum OCPPConfigurationKeys {
             (K.minimumStatusDuration, .core), (K.resetRetries, .core), (K.stopTransactionOnInvalidId, .core),
             (K.stopTxnAlignedData, .core), (K.stopTxnSampledData, .core), (K.transactionMessageAttempts, .core),
             (K.transactionMessageRetryInterval, .core), (K.webSocketPingInterval, .core),
-            (K.localAuthListEnabled, .localAuthListManagement),
+            (K.localAuthListEnabled, .localAuthListManagement), (K.reserveConnectorZeroSupported, .reservation),
         ]
     }()
 

@@ -85,6 +85,7 @@ class CentralSystem:
         self.boot_answers = []
         self.heartbeat_interval = 300
         self.id_tags = {}  # idTag -> status; unknown tags are Accepted
+        self.parents = {}  # idTag -> parentIdTag
         self.last_transaction_id = 100
         self.fail_start = 0
         self.failure = None
@@ -169,7 +170,10 @@ class CentralSystem:
                 self._check_dates(v, where)
 
     def id_tag_info(self, id_tag):
-        return {"status": self.id_tags.get(id_tag, "Accepted")}
+        info = {"status": self.id_tags.get(id_tag, "Accepted")}
+        if id_tag in self.parents:
+            info["parentIdTag"] = self.parents[id_tag]
+        return info
 
     # -- queries -------------------------------------------------------------------------------
     def calls(self, action=None, since=0):

@@ -48,9 +48,8 @@ def test_TC_055_CS_trigger_message_rejected(cs, make_station):
 
 def test_unsupported_profile_is_not_supported(cs, make_station):
     make_station()
-    cs.send_raw(json.dumps([2, "rsv-1", "ReserveNow", {"connectorId": 1, "expiryDate": "2030-01-01T00:00:00Z", "idTag": "X",
-                                                        "reservationId": 1}]))
-    assert cs.raw_answers("rsv-1")[:3] == [4, "rsv-1", "NotSupported"]
+    cs.send_raw(json.dumps([2, "gcs-1", "GetCompositeSchedule", {"connectorId": 1, "duration": 60}]))
+    assert cs.raw_answers("gcs-1")[:3] == [4, "gcs-1", "NotSupported"]
 
 
 def test_malformed_frames_get_the_right_callerror(cs, make_station):

@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
     ],
     targets: [
+        // System zlib (Debian zlib1g-dev), for the gzip of diagnostics archives.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Pure domain: hardware port, connector and session state machines, error catalogue.
         .target(name: "EVSECore", swiftSettings: swiftSettings),
         // Pure OCPP 1.6J: RPC framing, error codes, date coding, schemas and typed messages.
@@ -46,7 +48,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
-                "ModbusTCP",
+                "ModbusTCP", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -54,6 +56,7 @@ let package = Package(
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings

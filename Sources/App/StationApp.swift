@@ -103,7 +103,7 @@ public enum StationApp {
         let controller = StationController(settings: settings, hardware: board, store: database, now: now, previousShutdownClean: clean)
         let runtime = StationRuntime(controller: controller, parameters: parameters, database: database, clock: clock, logger: logger)
         await runtime.restoreAvailability()
-        let ocppSettings = await runtime.setUpOCPP(version: ChargeKitVersion.current)
+        let ocppSettings = await runtime.setUpOCPP(version: ChargeKitVersion.current, dataDirectory: dir.path)
         await runtime.tick()
 
         let router = StationAPI.router(station: runtime, simulator: runtime)

@@ -22,16 +22,25 @@ struct OCPPState {
     /// When the next sampled MeterValues of a running session is due, per connector.
     var nextSample: [Int: Date] = [:]
     var nextAligned: Date?
+    /// Firmware updates and diagnostics uploads (StationRuntime+Firmware).
+    var firmware: FirmwareManagement
+    /// Where downloaded packages and diagnostics files are kept.
+    var dataDirectory: String
+    /// A requested restart of the station services (Reset, firmware installation): it waits until the queued
+    /// messages are delivered (at most ``StationRuntime/restartGrace``) so that no answered message is sent again.
+    var restart: (hard: Bool, since: Date)?
+    /// The services are stopping: nothing new is sent.
+    var stopping = false
 }
 
 /// The profiles the station supports (SupportedFeatureProfiles).
-let supportedProfiles: [FeatureProfile] = [.core, .localAuthListManagement, .reservation, .remoteTrigger]
+let supportedProfiles: [FeatureProfile] = [.core, .firmwareManagement, .localAuthListManagement, .reservation, .remoteTrigger]
 
 extension StationRuntime: OCPPConnectionDelegate {
     // MARK: Setup
 
     /// Prepares OCPP when a backend is configured; returns the connection settings for the WebSocket client.
-    func setUpOCPP(version: String) -> OCPPConnectionSettings? {
+    func setUpOCPP(version: String, dataDirectory: String) -> OCPPConnectionSettings? {
         let backend = BackendSettings(parameterService.values)
         database.journalTransactions.store(backend.enabled, ordering: .relaxed)
         guard backend.enabled else {
@@ -45,11 +54,11 @@ extension StationRuntime: OCPPConnectionDelegate {
         let boot = BootNotificationRequest(
             chargePointVendor: "ChargeKit", chargePointModel: "CK-\(controller.connectorCount)",
             chargePointSerialNumber: String(s.serialNumber.prefix(25)), chargeBoxSerialNumber: String(s.serialNumber.prefix(25)),
-            firmwareVersion: String(version.prefix(50)), meterType: s.chargeMeters.compactMap { $0?.model.rawValue }.first.map { String($0.prefix(25)) } ?? "ChargeKit internal")
+            firmwareVersion: String(firmwareVersion(build: version).prefix(50)), meterType: s.chargeMeters.compactMap { $0?.model.rawValue }.first.map { String($0.prefix(25)) } ?? "ChargeKit internal")
         let link = OCPPLink(configuration: .init(
             bootNotification: boot, heartbeatInterval: .seconds(backend.heartbeatIntervalSeconds), forceHeartbeat: backend.forceHeartbeat,
             messageTimeout: backend.messageTimeout, supportedProfiles: Set(supportedProfiles)))
-        ocpp = OCPPState(link: link, settings: backend)
+        ocpp = OCPPState(link: link, settings: backend, firmware: FirmwareManagement(restored: restoredFirmwareJob()), dataDirectory: dataDirectory)
         controller.backendTimeout = backend.messageTimeout
         return OCPPConnectionSettings(
             baseURL: backend.url, chargeBoxIdentity: s.chargeBoxIdentity, basicAuthPassword: backend.basicAuthPassword, proxy: backend.proxy,
@@ -117,11 +126,30 @@ extension StationRuntime: OCPPConnectionDelegate {
 
     /// Samples meter values, reports status changes and sends what is due.
     func ocppTick(now: Date) {
-        guard ocpp != nil else { return }
+        guard ocpp != nil, !ocpp!.stopping else { return }
         sampleMeterValues(now: now)
         if ocpp!.link.registration == .accepted && ocpp!.link.connected { reportStatus(now: now, force: []) }
+        firmwareTick(now: now)
         if ocpp!.headStale { loadHead() }
+        if restartIfDrained(now: now) { return }
         process(ocpp!.link.poll(now: now, transaction: ocpp!.head?.call))
+    }
+
+    /// How long a restart waits for queued messages to be delivered.
+    static let restartGrace: TimeInterval = 10
+
+    /// Restarts the station services once the requested restart may go: offline, nothing left to deliver, or the
+    /// grace period over (what is left stays queued in SQLite and is sent after the restart).
+    private func restartIfDrained(now: Date) -> Bool {
+        guard let r = ocpp!.restart else { return false }
+        let link = ocpp!.link
+        let drained = link.inFlight == nil && link.pendingCalls.isEmpty && ocpp!.head == nil
+        guard !link.connected || drained || now.timeIntervalSince(r.since) >= Self.restartGrace else { return false }
+        ocpp!.restart = nil
+        ocpp!.stopping = true
+        logger.notice("restarting the station services\(drained ? "" : "; undelivered messages stay queued")")
+        restartHandler?(r.hard)
+        return true
     }
 
     private func loadHead() {
@@ -273,6 +301,7 @@ extension StationRuntime: OCPPConnectionDelegate {
                         ocpp!.settings = BackendSettings(parameterService.values)
                     }
                     ocpp!.reported = [:]
+                    firmwareBooted()
                 }
                 updateOnline()
             case .dropped(let reason):
@@ -409,6 +438,12 @@ extension StationRuntime: OCPPConnectionDelegate {
             case TriggerMessageRequest.action:
                 let r = try TriggerMessageRequest(json: payload)
                 return triggerMessage(r, now: now)
+            case UpdateFirmwareRequest.action:
+                let r = try UpdateFirmwareRequest(json: payload)
+                return answer(UpdateFirmwareResponse()) { [self] in _ = self.updateFirmware(r) }
+            case GetDiagnosticsRequest.action:
+                let r = try GetDiagnosticsRequest(json: payload)
+                return answer(GetDiagnosticsResponse(fileName: getDiagnostics(r, now: now)))
             case ReserveNowRequest.action:
                 let r = try ReserveNowRequest(json: payload)
                 let reservation = Reservation(id: r.reservationId, connector: r.connectorId, idTag: r.idTag, parentIdTag: r.parentIdTag,
@@ -530,8 +565,11 @@ extension StationRuntime: OCPPConnectionDelegate {
                                          allowedWhilePending: true)
                 }
             })
+        case "FirmwareStatusNotification":
+            return (answerStatus("Accepted"), { [self] in self.enqueueNotification(self.triggeredFirmwareStatus(), allowedWhilePending: true) })
+        case "DiagnosticsStatusNotification":
+            return (answerStatus("Accepted"), { [self] in self.enqueueNotification(self.triggeredDiagnosticsStatus(), allowedWhilePending: true) })
         default:
-            // DiagnosticsStatusNotification and FirmwareStatusNotification belong to FirmwareManagement, not supported yet.
             return (answerStatus("NotImplemented"), {})
         }
     }
@@ -546,13 +584,14 @@ extension StationRuntime: OCPPConnectionDelegate {
         reportStatus(now: now, force: targets)
     }
 
-    /// Reset: running transactions stop (SoftReset/HardReset) and are queued, then the station services restart.
+    /// Reset: running transactions stop (SoftReset/HardReset); the station services restart once their
+    /// StopTransactions are delivered (OCPP 1.6 §5.14).
     private func reset(hard: Bool) {
         let now = clock.now()
         let stopped = controller.stopAllSessions(reason: hard ? .hardReset : .softReset, now: now)
-        logger.notice("\(hard ? "Hard" : "Soft") reset requested by the backend; \(stopped.count) transaction(s) stopped; restarting")
+        logger.notice("\(hard ? "Hard" : "Soft") reset requested by the backend; \(stopped.count) transaction(s) stopped")
+        ocpp!.restart = (hard, now)
         tick()
-        restartHandler?(hard)
     }
 
     /// Re-applies availability set by ChangeAvailability before the restart (persisted, OCPP 1.6 §5.2).

@@ -182,12 +182,15 @@ public struct ParameterDefinition: Sendable, Equatable {
     public var help: String
     /// Where the seeds describe the parameter.
     public var seeAlso: String
+    /// A password or key: never shown back (API, OCPP GetConfiguration) and left out of diagnostics files.
+    public var secret: Bool
 
     public init(key: String, label: String, type: ParameterType, defaultValue: ParameterValue, role: Role, menu: Menu,
-                section: String, scope: ParameterScope = .station, restartRequired: Bool = false, help: String, seeAlso: String) {
+                section: String, scope: ParameterScope = .station, restartRequired: Bool = false, secret: Bool = false,
+                help: String, seeAlso: String) {
         self.key = key; self.label = label; self.type = type; self.defaultValue = defaultValue; self.role = role
         self.menu = menu; self.section = section; self.scope = scope; self.restartRequired = restartRequired
-        self.help = help; self.seeAlso = seeAlso
+        self.secret = secret; self.help = help; self.seeAlso = seeAlso
     }
 }
 

@@ -23,11 +23,15 @@ public struct ParameterView: Sendable, Codable, Equatable {
     public var restartRequired: Bool
     public var help: String
     public var seeAlso: String
+    /// A password or key: `value` is empty and `isSet` tells whether one is stored.
+    public var secret: Bool
+    public var isSet: Bool
 
     public init(_ r: ResolvedKey, value: ParameterValue, role: Role) {
         let d = r.definition
         key = r.key; label = d.label + (r.connector.map { $0 > 1 ? " (Connector \($0))" : "" } ?? "")
-        type = d.type.name; self.value = value; defaultValue = d.defaultValue; unit = d.type.unit
+        secret = d.secret; isSet = !value.description.isEmpty
+        type = d.type.name; self.value = d.secret ? .string("") : value; defaultValue = d.defaultValue; unit = d.type.unit
         allowed = d.type.allowedDescription
         switch d.type {
         case .choice(let cs), .multiChoice(let cs, _): choices = cs

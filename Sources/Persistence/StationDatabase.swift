@@ -193,6 +193,11 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
         }
     }
 
+    /// Removes a value of the meta table.
+    public func deleteMeta(_ key: String) throws {
+        try writer.write { db in try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
     // MARK: ParameterStore
 
     private static let encoder: JSONEncoder = {
@@ -440,10 +445,12 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
         try writer.write { db in try db.execute(sql: "DELETE FROM reservation WHERE id = ?", arguments: [id]) }
     }
 
-    /// Event log entries, newest first.
-    public func events(limit: Int = 100) throws -> [EventLogEntry] {
+    /// Event log entries, newest first, optionally only those from `from` to `to`.
+    public func events(limit: Int = 100, from: Date? = nil, to: Date? = nil) throws -> [EventLogEntry] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM event ORDER BY id DESC LIMIT ?", arguments: [limit]).compactMap { row in
+            try Row.fetchAll(db, sql: "SELECT * FROM event WHERE at >= ? AND at <= ? ORDER BY id DESC LIMIT ?",
+                             arguments: [from?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude,
+                                         to?.timeIntervalSince1970 ?? Double.greatestFiniteMagnitude, limit]).compactMap { row in
                 guard let kind = EventKind(rawValue: row["kind"]) else { return nil }
                 return EventLogEntry(at: Self.date(row["at"]), kind: kind, connector: row["connector"], code: row["code"], message: row["message"])
             }

@@ -12,7 +12,8 @@ struct ChargeKitCommand: AsyncParsableCommand {
         commandName: "chargekit",
         abstract: "ChargeKit — open EV charge point controller.",
         version: ChargeKitVersion.current,
-        subcommands: [StationCommand.self, ConfigCommand.self, WhitelistCommand.self, HistoryCommand.self, SimCommand.self])
+        subcommands: [StationCommand.self, ConfigCommand.self, WhitelistCommand.self, HistoryCommand.self, SimCommand.self,
+                      FirmwareCommand.self])
 }
 
 /// Prints a message to standard error and exits with status 1 (request refused) or 2 (station unreachable).

@@ -39,6 +39,8 @@ extension StationParameters {
     public static let resetRetries = "ResetRetries"
     public static let reservationsEnabled = "ReservationsEnabled"
     public static let reserveConnectorZeroSupported = "ReserveConnectorZeroSupported"
+    public static let firmwareInstallCommand = "FirmwareInstallCommand"
+    public static let fileTransferTimeout = "FileTransferTimeout"
 
     /// The measurands ChargeKit can sample (seeds/002 §2 MeterValues; OCPP 1.6 §7.31).
     public static let supportedMeasurands: [Choice] = Measurand.allCases.map { Choice($0.rawValue, $0.rawValue) }
@@ -68,7 +70,7 @@ extension StationParameters {
             seeAlso: "seeds/004 §4 WebSockets keep-alive interval, OCPP-J §5.3 WebSocketPingInterval"),
         ParameterDefinition(
             key: authorizationKey, label: "HTTP Basic Authentication password", type: .string(length: 0...40, allowed: nil),
-            defaultValue: .string(""), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
+            defaultValue: .string(""), role: .operator, menu: .backend, section: "OCPP", restartRequired: true, secret: true,
             help: "Password of HTTP Basic authentication (user = ChargeBoxIdentity, OCPP security profile 1). Empty: no authentication. Never shown to the backend.",
             seeAlso: "seeds/004 §4, OCPP-J §6.1.3 AuthorizationKey"),
         ParameterDefinition(
@@ -192,6 +194,16 @@ extension StationParameters {
             role: .installer, menu: .backend, section: "Reservation",
             help: "On: a reservation of connector 0 keeps one free connector of the station for the card, whichever it is. Read-only for the backend.",
             seeAlso: "OCPP 1.6 §9.3.1, seeds/002 §2.3"),
+        ParameterDefinition(
+            key: firmwareInstallCommand, label: "Firmware install command", type: .string(length: 0...512, allowed: nil),
+            defaultValue: .string(""), role: .manufacturer, menu: .system, section: "Firmware",
+            help: "Shell command (/bin/sh -c) that installs a checked ChargeKit firmware package, e.g. dpkg -i \"$1\". The payload file is $1 and FIRMWARE_FILE, the version FIRMWARE_VERSION; exit status 0 means installed. The station services restart afterwards. Empty (simulation): the new version is only recorded and the services restart.",
+            seeAlso: "OCPP 1.6 §5.19 UpdateFirmware, checklist §1.4.9"),
+        ParameterDefinition(
+            key: fileTransferTimeout, label: "File transfer timeout", type: .integer(10...3600, unit: "s"),
+            defaultValue: .integer(300), role: .operator, menu: .system, section: "Firmware",
+            help: "Longest time one firmware download or diagnostics upload may take before the attempt counts as failed (and is retried as the backend asked).",
+            seeAlso: "OCPP 1.6 §5.9 GetDiagnostics, §5.19 UpdateFirmware"),
     ]
 }
 

@@ -125,6 +125,7 @@ public enum OCPPConfigurationKeys {
             // The socket always unlocks when the cable is pulled at the vehicle side: the lock only holds a plug
             // whose vehicle is connected (read-only is allowed, errata 3.84).
             constant("UnlockConnectorOnEVSideDisconnect", .core, "true"),
+            constant("SupportedFileTransferProtocols", .firmwareManagement, "FTP,HTTP,HTTPS"),
             constant("LocalAuthListMaxLength", .localAuthListManagement, String(localAuthListMaxLength)),
             constant("SendLocalListMaxLength", .localAuthListManagement, String(localAuthListMaxLength)),
         ]

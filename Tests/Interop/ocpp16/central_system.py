@@ -73,6 +73,14 @@ class Recorder(CP):
     def on_meter_values(self, connector_id, meter_value, **kw):
         return call_result.MeterValues()
 
+    @on(Action.firmware_status_notification)
+    def on_firmware_status(self, status, **kw):
+        return call_result.FirmwareStatusNotification()
+
+    @on(Action.diagnostics_status_notification)
+    def on_diagnostics_status(self, status, **kw):
+        return call_result.DiagnosticsStatusNotification()
+
     @on(Action.data_transfer)
     def on_data_transfer(self, vendor_id, **kw):
         return call_result.DataTransfer(status="UnknownVendorId")

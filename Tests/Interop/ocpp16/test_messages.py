@@ -38,7 +38,6 @@ def test_TC_054_CS_trigger_message(cs, make_station):
     assert cs.call(call.TriggerMessage(requested_message="StatusNotification")).status == "Accepted"
     for n in (0, 1, 2):
         cs.wait_status(n, "Available", since=mark)
-    assert cs.call(call.TriggerMessage(requested_message="FirmwareStatusNotification")).status == "NotImplemented"
 
 
 def test_TC_055_CS_trigger_message_rejected(cs, make_station):

@@ -1,0 +1,95 @@
+import CZlib
+import Foundation
+
+/// Writes a gzip-compressed tar archive (POSIX ustar, RFC 1952 gzip through zlib) of in-memory files: the
+/// diagnostics file GetDiagnostics uploads.
+public struct TarGzipArchive: Sendable {
+    public struct Entry: Sendable {
+        public var path: String
+        public var contents: [UInt8]
+        public var modified: Date
+        public init(path: String, contents: [UInt8], modified: Date) { self.path = path; self.contents = contents; self.modified = modified }
+    }
+
+    public private(set) var entries: [Entry] = []
+
+    public init() {}
+
+    public mutating func add(_ path: String, _ text: String, modified: Date) {
+        entries.append(Entry(path: path, contents: Array(text.utf8), modified: modified))
+    }
+
+    /// The uncompressed tar stream.
+    public func tar() -> [UInt8] {
+        var out: [UInt8] = []
+        for e in entries {
+            out += Self.header(e)
+            out += e.contents
+            out += [UInt8](repeating: 0, count: (512 - e.contents.count % 512) % 512)
+        }
+        out += [UInt8](repeating: 0, count: 1024)
+        return out
+    }
+
+    /// The gzip-compressed archive.
+    public func gzipped() throws -> [UInt8] { try Self.gzip(tar()) }
+
+    /// One ustar header block (paths up to 100 bytes; longer ones use the 155-byte prefix field).
+    static func header(_ e: Entry) -> [UInt8] {
+        var h = [UInt8](repeating: 0, count: 512)
+        func put(_ s: String, _ offset: Int, _ length: Int) {
+            for (i, b) in s.utf8.prefix(length).enumerated() { h[offset + i] = b }
+        }
+        func octal(_ v: Int, _ offset: Int, _ length: Int) {
+            put(String(String(v, radix: 8).suffix(length - 1)).leftPadded(length - 1), offset, length - 1)
+        }
+        var name = e.path, prefix = ""
+        if name.utf8.count > 100, let slash = name.lastIndex(of: "/") {
+            prefix = String(name[..<slash]); name = String(name[name.index(after: slash)...])
+        }
+        put(name, 0, 100)
+        octal(0o644, 100, 8)
+        octal(0, 108, 8)
+        octal(0, 116, 8)
+        octal(e.contents.count, 124, 12)
+        octal(Int(e.modified.timeIntervalSince1970), 136, 12)
+        for i in 148..<156 { h[i] = 0x20 }
+        h[156] = UInt8(ascii: "0")
+        put("ustar", 257, 6)
+        put("00", 263, 2)
+        put("chargekit", 265, 32)
+        put("chargekit", 297, 32)
+        put(prefix, 345, 155)
+        let sum = h.reduce(0) { $0 + Int($1) }
+        put(String(String(sum, radix: 8).leftPadded(6)) + "\0 ", 148, 8)
+        return h
+    }
+
+    /// gzip (RFC 1952) of `input` with zlib's default compression.
+    public static func gzip(_ input: [UInt8]) throws -> [UInt8] {
+        var stream = z_stream()
+        // windowBits 15 + 16 selects the gzip wrapper.
+        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw FileTransferError("zlib could not start compressing")
+        }
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 64)
+        var source = input
+        let status = source.withUnsafeMutableBufferPointer { src in
+            output.withUnsafeMutableBufferPointer { dst in
+                stream.next_in = src.baseAddress
+                stream.avail_in = uInt(src.count)
+                stream.next_out = dst.baseAddress
+                stream.avail_out = uInt(dst.count)
+                return deflate(&stream, Z_FINISH)
+            }
+        }
+        guard status == Z_STREAM_END else { throw FileTransferError("zlib could not compress (status \(status))") }
+        return Array(output.prefix(Int(stream.total_out)))
+    }
+}
+
+private extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}

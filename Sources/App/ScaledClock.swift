@@ -1,14 +1,18 @@
 import EVSECore
 import Foundation
+import Synchronization
 
 /// The station's wall clock, optionally running faster than real time for the simulator
-/// (`--time-scale`). Every timestamp and timer of the station goes through it.
+/// (`--time-scale`). Every timestamp and timer of the station goes through it. It can be stepped to follow the
+/// backend's time (TimeSource Heartbeat).
 ///
-/// - SeeAlso: ../shared/DESIGN.md principle 5 "Time is injected".
-public struct ScaledClock: Sendable {
+/// - SeeAlso: ../shared/DESIGN.md principle 5 "Time is injected"; seeds/002 §2.3 TimeSource.
+public final class ScaledClock: Sendable {
     public let origin: Date
     public let scale: Double
     private let start: ContinuousClock.Instant
+    /// Seconds added by ``step(by:)``.
+    private let offsetSeconds = Mutex<Double>(0)
 
     /// - Parameters:
     ///   - origin: the time at start; a restarted simulation continues after its last stored timestamp.
@@ -21,6 +25,9 @@ public struct ScaledClock: Sendable {
 
     /// The current (possibly accelerated) time.
     public func now() -> Date {
-        origin.addingTimeInterval((ContinuousClock.now - start).seconds * scale)
+        origin.addingTimeInterval((ContinuousClock.now - start).seconds * scale + offsetSeconds.withLock { $0 })
     }
+
+    /// Moves the clock by `seconds` (positive: forward).
+    public func step(by seconds: Double) { offsetSeconds.withLock { $0 += seconds } }
 }

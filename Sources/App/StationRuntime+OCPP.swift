@@ -257,7 +257,7 @@ extension StationRuntime: OCPPConnectionDelegate {
         let stationStatus = OCPPMapping.stationStatus(errors: controller.stationErrors, allInoperative: views.allSatisfy { $0.status == .unavailable })
         requests.append((0, OCPPMapping.statusNotification(connector: 0, status: stationStatus, errors: controller.stationErrors, settings: s, now: now)))
         for v in views {
-            let status = OCPPMapping.status(v, strategy: s.strategy)
+            let status = OCPPMapping.status(v, strategy: s.strategy, preparingUntilStateC: s.preparingUntilStateC)
             requests.append((v.connector, OCPPMapping.statusNotification(connector: v.connector, status: status, errors: v.errors, settings: s, now: now)))
         }
         for (n, r) in requests {
@@ -294,6 +294,7 @@ extension StationRuntime: OCPPConnectionDelegate {
                 failed(purpose, action: action, code: code, description: description, timedOut: timedOut)
             case .registered(let status, let interval, let currentTime):
                 logger.info("BootNotification \(status.rawValue) (interval \(interval) s, backend time \(OCPPDate.format(currentTime)))")
+                followBackendTime(currentTime)
                 if status == .accepted {
                     if interval > 0, interval != ocpp!.settings.heartbeatIntervalSeconds {
                         _ = try? parameterService.set(StationParameters.heartbeatInterval, .integer(interval), role: .manufacturer,
@@ -340,9 +341,24 @@ extension StationRuntime: OCPPConnectionDelegate {
                     controller.transactionNotAccepted(session: id, status: info.status, stop: ocpp!.settings.stopTransactionOnInvalidId, now: now)
                 }
             }
-        case .boot, .heartbeat, .status, .other:
+        case .heartbeat:
+            if let r = try? HeartbeatResponse(json: payload) { followBackendTime(r.currentTime) }
+        case .boot, .status, .other:
             break
         }
+    }
+
+    /// Largest difference to the backend's time that is left alone (the answer's transit time is not corrected).
+    static let timeStepThreshold: TimeInterval = 2
+
+    /// TimeSource Heartbeat: steps the station clock to the backend's time when they differ by more than
+    /// ``timeStepThreshold`` (real-time stations only; a time-scaled simulation keeps its own time).
+    private func followBackendTime(_ backend: Date) {
+        guard ocpp!.settings.timeFromBackend, clock.scale == 1 else { return }
+        let difference = backend.timeIntervalSince(clock.now())
+        guard abs(difference) > Self.timeStepThreshold else { return }
+        clock.step(by: difference)
+        logger.notice("station clock set to the backend's time \(OCPPDate.format(backend)) (moved by \(Int(difference.rounded())) s; TimeSource Heartbeat)")
     }
 
     private func failed(_ purpose: OCPPLink.Purpose, action: String, code: String, description: String, timedOut: Bool) {
@@ -391,7 +407,8 @@ extension StationRuntime: OCPPConnectionDelegate {
             case GetConfigurationRequest.action:
                 let r = try GetConfigurationRequest(json: payload)
                 let (known, unknown) = OCPPConfigurationKeys.get(r.key ?? [], parameterService.values,
-                                                                 .init(supportedProfiles: supportedProfiles))
+                                                                 .init(supportedProfiles: supportedProfiles,
+                                                                       allowLongKeys: ocpp!.settings.allowLongConfigurationKeys))
                 return answer(GetConfigurationResponse(configurationKey: known, unknownKey: unknown.isEmpty ? nil : unknown))
             case ChangeConfigurationRequest.action:
                 let r = try ChangeConfigurationRequest(json: payload)

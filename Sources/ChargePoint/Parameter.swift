@@ -184,13 +184,16 @@ public struct ParameterDefinition: Sendable, Equatable {
     public var seeAlso: String
     /// A password or key: never shown back (API, OCPP GetConfiguration) and left out of diagnostics files.
     public var secret: Bool
+    /// A preset: choosing one of these values also sets the listed parameters in the same change (e.g. a backend
+    /// provider fills the backend URL).
+    public var fills: [String: [String: ParameterValue]]
 
     public init(key: String, label: String, type: ParameterType, defaultValue: ParameterValue, role: Role, menu: Menu,
                 section: String, scope: ParameterScope = .station, restartRequired: Bool = false, secret: Bool = false,
-                help: String, seeAlso: String) {
+                fills: [String: [String: ParameterValue]] = [:], help: String, seeAlso: String) {
         self.key = key; self.label = label; self.type = type; self.defaultValue = defaultValue; self.role = role
         self.menu = menu; self.section = section; self.scope = scope; self.restartRequired = restartRequired
-        self.secret = secret; self.help = help; self.seeAlso = seeAlso
+        self.secret = secret; self.fills = fills; self.help = help; self.seeAlso = seeAlso
     }
 }
 

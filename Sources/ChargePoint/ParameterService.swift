@@ -102,10 +102,22 @@ public struct ParameterService: Sendable {
         default: break
         }
         let (r, normalized) = try registry.validateChange(key: key, value: value, role: role, in: values)
-        let old = values.value(r.key)
-        if old != normalized {
-            try store.saveParameter(key: r.key, value: normalized, old: old, changedBy: changedBy, at: now)
-            values.set(r.key, normalized)
+        // A preset's values are validated (with the same role) before anything is stored.
+        var changes = [(r.key, normalized)]
+        if case .string(let choice) = normalized, let filled = r.definition.fills[choice] {
+            var after = values
+            after.set(r.key, normalized)
+            for (k, v) in filled.sorted(by: { $0.key < $1.key }) {
+                let (fr, fv) = try registry.validateChange(key: k, value: v, role: role, in: after)
+                after.set(fr.key, fv)
+                changes.append((fr.key, fv))
+            }
+        }
+        for (k, v) in changes {
+            let old = values.value(k)
+            guard old != v else { continue }
+            try store.saveParameter(key: k, value: v, old: old, changedBy: k == r.key ? changedBy : "\(changedBy) (\(r.key))", at: now)
+            values.set(k, v)
         }
         return try get(r.key)
     }

@@ -92,7 +92,7 @@ public enum StationParameters {
         (operatorCurrentLimit, installationCurrentLimit),
     ]
 
-    private static let identityCharacters =
+    static let identityCharacters =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*+-._:"
 
     /// Every declared parameter, in the order the menus show them.
@@ -534,10 +534,34 @@ public struct StationSettings: Sendable, Equatable {
     /// Settings per connector, index 0 = connector 1.
     public var connectors: [ConnectorSettings]
 
+    /// The identity a Chargebox ID template gives for `serial` ({serial}, {serial:N} = its last N characters),
+    /// or nil for an empty template (seeds/002 §1.5 "Chargebox ID (Template)").
+    public static func identity(template: String, serial: String) -> String? {
+        guard !template.isEmpty else { return nil }
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else { out += rest[open...]; rest = ""; break }
+            let field = rest[rest.index(after: open)..<close]
+            if field == "serial" {
+                out += serial
+            } else if field.hasPrefix("serial:"), let n = Int(field.dropFirst(7)), n > 0 {
+                out += serial.suffix(n)
+            } else {
+                out += rest[open...close]
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        return String(out.prefix(48))
+    }
+
     public init(_ p: ParameterSet) {
         typealias K = StationParameters
-        chargeBoxIdentity = p.string(K.chargeBoxIdentity)
         serialNumber = p.string(K.chargeBoxSerialNumber)
+        chargeBoxIdentity = Self.identity(template: p.string(K.chargeBoxIdentityTemplate), serial: serialNumber)
+            ?? p.string(K.chargeBoxIdentity)
         connectorCount = Int(p.number(K.connectorCount))
         powerSourceVoltageV = p.number(K.powerSourceVoltage)
         singleFeedLine = p.bool(K.singleFeedLine)

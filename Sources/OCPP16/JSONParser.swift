@@ -61,7 +61,7 @@ public struct JSONParser {
         switch bytes[i] {
         case UInt8(ascii: "{"):
             i += 1
-            var object = JSONObject()
+            var object = JSONObject(reservingCapacity: 8)
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(object) }
             while true {

@@ -54,14 +54,28 @@ public enum JSONValue: Sendable, Equatable, Hashable, Codable {
     }
 }
 
-/// A JSON object as parallel key and value arrays. OCPP objects have a handful of keys, so a linear search with
-/// string comparison is cheaper than hashing every key into a dictionary (callgrind: hashing was about a quarter of
-/// the instructions of decoding a MeterValues). Equality ignores key order, as JSON's does.
+/// String equality that rejects keys of different lengths without calling into the string comparison (most keys
+/// compared during a lookup differ, and usually in length).
+@inline(__always)
+func sameKey(_ a: String, _ b: String) -> Bool { a.utf8.count == b.utf8.count && a == b }
+
+/// A JSON object as one array of members in document order. OCPP objects have a handful of keys, so a linear search
+/// is cheaper than hashing every key into a dictionary (callgrind: hashing was about a quarter of the instructions of
+/// decoding a MeterValues). Equality ignores key order, as JSON's does.
 public struct JSONObject: Sendable, Hashable, Codable, ExpressibleByDictionaryLiteral {
-    public private(set) var keys: [String] = []
-    public private(set) var values: [JSONValue] = []
+    /// One member, in document order.
+    public struct Member: Sendable, Hashable {
+        public var key: String
+        public var value: JSONValue
+    }
+
+    /// The members in document order (one array: one allocation per object).
+    public private(set) var members: [Member] = []
 
     public init() {}
+
+    /// An empty object with room for `n` members.
+    public init(reservingCapacity n: Int) { members.reserveCapacity(n) }
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         for (k, v) in elements { self[k] = v }
@@ -71,20 +85,22 @@ public struct JSONObject: Sendable, Hashable, Codable, ExpressibleByDictionaryLi
         for k in dictionary.keys.sorted() { self[k] = dictionary[k] }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    public var keys: [String] { members.map(\.key) }
+    public var values: [JSONValue] { members.map(\.value) }
+    public var count: Int { members.count }
+    public var isEmpty: Bool { members.isEmpty }
 
     /// The value of `key`; setting replaces an existing value or appends.
     public subscript(key: String) -> JSONValue? {
         get {
-            for i in keys.indices where keys[i] == key { return values[i] }
+            for i in members.indices where sameKey(members[i].key, key) { return members[i].value }
             return nil
         }
         set {
-            if let i = keys.firstIndex(of: key) {
-                if let newValue { values[i] = newValue } else { keys.remove(at: i); values.remove(at: i) }
+            if let i = members.firstIndex(where: { sameKey($0.key, key) }) {
+                if let newValue { members[i].value = newValue } else { members.remove(at: i) }
             } else if let newValue {
-                keys.append(key); values.append(newValue)
+                members.append(Member(key: key, value: newValue))
             }
         }
     }
@@ -94,7 +110,7 @@ public struct JSONObject: Sendable, Hashable, Codable, ExpressibleByDictionaryLi
 
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
         guard a.count == b.count else { return false }
-        for i in a.keys.indices where b[a.keys[i]] != a.values[i] { return false }
+        for m in a.members where b[m.key] != m.value { return false }
         return true
     }
 
@@ -109,7 +125,7 @@ public struct JSONObject: Sendable, Hashable, Codable, ExpressibleByDictionaryLi
 
     public func encode(to encoder: any Encoder) throws {
         var d: [String: JSONValue] = [:]
-        for i in keys.indices { d[keys[i]] = values[i] }
+        for m in members { d[m.key] = m.value }
         try d.encode(to: encoder)
     }
 }

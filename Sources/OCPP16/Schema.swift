@@ -12,7 +12,8 @@ import Foundation
 /// - a value of the wrong JSON type → TypeConstraintViolation;
 /// - a value outside its enumeration, length, range or date-time format → PropertyConstraintViolation.
 public indirect enum Schema: Sendable {
-    case string(maxLength: Int? = nil, values: Set<String>? = nil, dateTime: Bool = false)
+    /// `values`: the enumeration, if any (a short list: a linear scan beats hashing here).
+    case string(maxLength: Int? = nil, values: [String]? = nil, dateTime: Bool = false)
     case integer(minimum: Int64? = nil, maximum: Int64? = nil)
     /// A number with at most `decimals` decimal places (e.g. charging limits: one decimal).
     case number(minimum: Double? = nil, decimals: Int? = nil)
@@ -23,7 +24,7 @@ public indirect enum Schema: Sendable {
     /// CiString of at most `n` characters.
     public static func ci(_ n: Int) -> Schema { .string(maxLength: n) }
     /// One of the values.
-    public static func enumeration(_ values: [String]) -> Schema { .string(values: Set(values)) }
+    public static func enumeration(_ values: [String]) -> Schema { .string(values: values) }
     /// An OCPP dateTime.
     public static let dateTime = Schema.string(dateTime: true)
 
@@ -34,18 +35,20 @@ public indirect enum Schema: Sendable {
 
     /// `path` names the field in error messages; it is only built when a check fails.
     func validate(_ value: JSONValue, at path: @autoclosure () -> String) throws(OCPPError) {
-        switch (self, value) {
-        case (.string(let maxLength, let values, let dateTime), .string(let s)):
-            if let maxLength, s.count > maxLength {
+        // Switching on `self` first and matching `value` inside avoids copying a tuple of both (ARC traffic).
+        switch self {
+        case .string(let maxLength, let values, let dateTime):
+            guard case .string(let s) = value else { throw OCPPError(.typeConstraintViolation, "\(path()) has the wrong type \(value.typeName)") }
+            if let maxLength, s.utf8.count > maxLength, s.count > maxLength {
                 throw OCPPError(.propertyConstraintViolation, "\(path()) is longer than \(maxLength) characters")
             }
-            if let values, !values.contains(s) {
+            if let values, !values.contains(where: { sameKey($0, s) }) {
                 throw OCPPError(.propertyConstraintViolation, "\(path()) '\(s)' is not one of \(values.sorted().joined(separator: ", "))")
             }
             if dateTime, OCPPDate.parse(s) == nil {
                 throw OCPPError(.propertyConstraintViolation, "\(path()) '\(s)' is not a date-time like 2026-01-31T12:00:00Z")
             }
-        case (.integer(let minimum, let maximum), _):
+        case .integer(let minimum, let maximum):
             let i: Int64
             switch value {
             case .integer(let v): i = v
@@ -54,7 +57,7 @@ public indirect enum Schema: Sendable {
             }
             if let minimum, i < minimum { throw OCPPError(.propertyConstraintViolation, "\(path()) must be at least \(minimum)") }
             if let maximum, i > maximum { throw OCPPError(.propertyConstraintViolation, "\(path()) must be at most \(maximum)") }
-        case (.number(let minimum, let decimals), _):
+        case .number(let minimum, let decimals):
             let d: Double
             switch value {
             case .integer(let v): d = Double(v)
@@ -69,27 +72,29 @@ public indirect enum Schema: Sendable {
                     throw OCPPError(.propertyConstraintViolation, "\(path()) has more than \(decimals) decimal place(s)")
                 }
             }
-        case (.boolean, .bool):
-            break
-        case (.array(let item, let minItems), .array(let items)):
+        case .boolean:
+            guard case .bool = value else { throw OCPPError(.typeConstraintViolation, "\(path()) has the wrong type \(value.typeName)") }
+        case .array(let item, let minItems):
+            guard case .array(let items) = value else { throw OCPPError(.typeConstraintViolation, "\(path()) has the wrong type \(value.typeName)") }
             if items.count < minItems { throw OCPPError(.occurenceConstraintViolation, "\(path()) needs at least \(minItems) item(s)") }
-            for (i, v) in items.enumerated() { try item.validate(v, at: "\(path())[\(i)]") }
-        case (.object(let properties), .object(let fields)):
-            for p in properties {
-                if let v = fields[p.name] {
-                    try p.schema.validate(v, at: "\(path()).\(p.name)")
-                } else if p.required {
-                    throw OCPPError(.occurenceConstraintViolation, "\(path()).\(p.name) is required")
+            for i in items.indices { try item.validate(items[i], at: "\(path())[\(i)]") }
+        case .object(let properties):
+            guard case .object(let fields) = value else {
+                throw OCPPError(value == .null ? .formationViolation : .typeConstraintViolation, "\(path()) must be an object, not \(value.typeName)")
+            }
+            // One pass over the fields (each must be a known property), then the required ones that are missing.
+            var required = 0
+            let members = fields.members
+            for f in members.indices {
+                guard let j = properties.firstIndex(where: { sameKey($0.name, members[f].key) }) else {
+                    throw OCPPError(.formationViolation, "\(path()) has no property '\(members[f].key)'")
                 }
+                if properties[j].required { required += 1 }
+                try properties[j].schema.validate(members[f].value, at: "\(path()).\(properties[j].name)")
             }
-            if fields.count > properties.count || fields.keys.contains(where: { k in !properties.contains { $0.name == k } }) {
-                let unknown = fields.keys.filter { k in !properties.contains { $0.name == k } }.sorted()
-                throw OCPPError(.formationViolation, "\(path()) has no property '\(unknown.first ?? "")'")
+            if required < properties.count(where: \.required), let missing = properties.first(where: { $0.required && fields[$0.name] == nil }) {
+                throw OCPPError(.occurenceConstraintViolation, "\(path()).\(missing.name) is required")
             }
-        case (.object, _):
-            throw OCPPError(value == .null ? .formationViolation : .typeConstraintViolation, "\(path()) must be an object, not \(value.typeName)")
-        default:
-            throw OCPPError(.typeConstraintViolation, "\(path()) has the wrong type \(value.typeName)")
         }
     }
 }
@@ -128,41 +133,14 @@ extension OCPPRequest {
 
 /// Turning payloads into JSON and back, with schema validation and OCPP date coding.
 public enum OCPPCoding {
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .custom { date, encoder in
-            var c = encoder.singleValueContainer()
-            try c.encode(OCPPDate.format(date))
-        }
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
-
-    /// Used by ``encode(_:)`` to turn the encoder's output back into a ``JSONValue``.
-    static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .custom { decoder in
-            let c = try decoder.singleValueContainer()
-            let s = try c.decode(String.self)
-            guard let date = OCPPDate.parse(s) else {
-                throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an OCPP date-time: \(s)")
-            }
-            return date
-        }
-        return d
-    }()
-
     /// Validates and decodes a payload.
     public static func decode<P: OCPPPayload>(_ type: P.Type, from json: JSONValue) throws(OCPPError) -> P {
         try P.schema.validate(json)
         return try P(json: json)
     }
 
-    /// Encodes a payload.
+    /// Encodes a payload (dates as OCPP date-times, absent optionals left out).
     public static func encode<P: OCPPPayload>(_ payload: P) -> JSONValue {
-        guard let data = try? encoder.encode(payload), let json = try? decoder.decode(JSONValue.self, from: data) else {
-            return .object([:])
-        }
-        return json
+        (try? JSONValueEncoder.encode(payload)) ?? .object([:])
     }
 }

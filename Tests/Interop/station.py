@@ -51,6 +51,7 @@ class Station:
         self.extra = list(extra)
         self.proc = None
         self.base = None
+        self.env = None  # extra environment variables of the station process
 
     def start(self):
         for card in self.cards:
@@ -63,7 +64,8 @@ class Station:
         argv = [BIN, "station", "--simulate", "--data-dir", str(self.data_dir), "--http-port", "0",
                 "--connectors", str(self.connectors), "--time-scale", str(self.time_scale), "--log-level", "warning", *self.extra]
         self.log = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log)
+        env = {**os.environ, **self.env} if self.env else None
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env=env)
         info = wait_for(lambda: self._runtime_info(), timeout=60, what="station.json")
         self.base = f"http://127.0.0.1:{info['httpPort']}"
         wait_for(lambda: self.get("/api/status")[0] == 200, what="status API")

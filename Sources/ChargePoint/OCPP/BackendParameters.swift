@@ -40,6 +40,11 @@ extension StationParameters {
     public static let reservationsEnabled = "ReservationsEnabled"
     public static let reserveConnectorZeroSupported = "ReserveConnectorZeroSupported"
     public static let firmwareInstallCommand = "FirmwareInstallCommand"
+    public static let operatorPreset = "OperatorPreset"
+    public static let chargeBoxIdentityTemplate = "ChargeBoxIdentityTemplate"
+    public static let preparingUntilStateC = "PreparingUntilStateC"
+    public static let allowLongGetConfigurationKeys = "AllowLongGetConfigurationKeys"
+    public static let timeSource = "TimeSource"
     public static let fileTransferTimeout = "FileTransferTimeout"
 
     /// The measurands ChargeKit can sample (seeds/002 §2 MeterValues; OCPP 1.6 §7.31).
@@ -47,7 +52,42 @@ extension StationParameters {
     /// Most measurands one CSL key may list (`…MaxLength`).
     public static let measurandListMaxLength = 10
 
+    /// The backend providers seeds/004 §1.3 names, with what they need (Total also needs upper-case card UIDs).
+    static let operatorPresets: [String: [String: ParameterValue]] = [
+        "E-Flux": [backendURL: .string("wss://ocpp.e-flux.nl/1.6/powerstation"), ocppMode: .string("OCPP-J 1.6")],
+        "TotalEnergies": [backendURL: .string("ws://evse.total-ev-charge.com:9999/ocpp/WebSocket"), ocppMode: .string("OCPP-J 1.6"),
+                          rfidTagLetterCase: .string(RFIDLetterCase.upper.rawValue)],
+        "LMS": [backendURL: .string("ws://ws-private.evc-net.com"), ocppMode: .string("OCPP-J 1.6")],
+    ]
+
     static let backendDefinitions: [ParameterDefinition] = [
+        ParameterDefinition(
+            key: operatorPreset, label: "Backend provider",
+            type: .choice([Choice("Custom", "Custom"), Choice("E-Flux", "E-Flux"), Choice("TotalEnergies", "TotalEnergies"), Choice("LMS", "LMS")]),
+            defaultValue: .string("Custom"), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
+            fills: operatorPresets,
+            help: "Choosing a provider fills its backend settings in one step: E-Flux wss://ocpp.e-flux.nl/1.6/powerstation, TotalEnergies ws://evse.total-ev-charge.com:9999/ocpp/WebSocket (and RFID Tag letter case Upper Case), LMS ws://ws-private.evc-net.com; OCPP-J 1.6. Custom changes nothing. Register the station with the provider afterwards (ChargeBoxIdentity, serial number).",
+            seeAlso: "seeds/004 §1.3, §4 Overzicht van verschillende backend-providers"),
+        ParameterDefinition(
+            key: chargeBoxIdentityTemplate, label: "Chargebox ID (Template)", type: .string(length: 0...48, allowed: identityCharacters + "{}"),
+            defaultValue: .string(""), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
+            help: "How the station names itself to the backend, built from the serial number: {serial} is the whole serial number, {serial:6} its last 6 characters (e.g. TE-{serial}). Empty: the OCPP ChargeBoxIdentity above is used as it is.",
+            seeAlso: "seeds/002 §1.5 Chargebox ID (Template)"),
+        ParameterDefinition(
+            key: preparingUntilStateC, label: "Preparing until state C", type: .bool, defaultValue: .bool(true),
+            role: .operator, menu: .backend, section: "OCPP",
+            help: "When the backend sees Charging: On, only once the vehicle requests energy (state C); Off, as soon as the transaction runs with the vehicle connected (state B).",
+            seeAlso: "seeds/004 §4 Preparing until state C (OCPP 1.6)"),
+        ParameterDefinition(
+            key: allowLongGetConfigurationKeys, label: "Allow long get configuration keys", type: .bool, defaultValue: .bool(false),
+            role: .operator, menu: .backend, section: "OCPP",
+            help: "Off: GetConfiguration keeps to the OCPP 1.6 limits (keys of more than 50 characters are left out, values are cut at 500). On: names and values are sent in full, for backends that accept longer ones.",
+            seeAlso: "seeds/004 §4 Allow long get configuration keys, OCPP 1.6 §6.25 KeyValue"),
+        ParameterDefinition(
+            key: timeSource, label: "Time source", type: .choice([Choice("Heartbeat", "Heartbeat (backend time)"), Choice("NTP", "NTP (system clock)")]),
+            defaultValue: .string("Heartbeat"), role: .operator, menu: .backend, section: "OCPP",
+            help: "Heartbeat: the station sets its clock from the backend's time in BootNotification and Heartbeat answers (steps of more than 2 s). NTP: the system clock is used as it is (keep it synchronized with NTP).",
+            seeAlso: "seeds/002 §2.3 TimeSource, OCPP 1.6 §4.6"),
         ParameterDefinition(
             key: ocppMode, label: "OCPP Mode", type: .choice([Choice("Off", "Off (no backend)"), Choice("OCPP-J 1.6", "OCPP-J 1.6")]),
             defaultValue: .string("OCPP-J 1.6"), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
@@ -250,6 +290,10 @@ public struct BackendSettings: Sendable, Equatable {
     public var transactionMessageRetryIntervalSeconds: Int
     public var stopTransactionOnInvalidId: Bool
     public var minimumStatusDurationSeconds: Int
+    public var preparingUntilStateC: Bool
+    public var allowLongConfigurationKeys: Bool
+    /// TimeSource Heartbeat: the station clock follows the backend's time.
+    public var timeFromBackend: Bool
 
     public init(_ p: ParameterSet) {
         typealias K = StationParameters
@@ -281,6 +325,9 @@ public struct BackendSettings: Sendable, Equatable {
         transactionMessageRetryIntervalSeconds = Int(p.number(K.transactionMessageRetryInterval))
         stopTransactionOnInvalidId = p.bool(K.stopTransactionOnInvalidId)
         minimumStatusDurationSeconds = Int(p.number(K.minimumStatusDuration))
+        preparingUntilStateC = p.bool(K.preparingUntilStateC)
+        allowLongConfigurationKeys = p.bool(K.allowLongGetConfigurationKeys)
+        timeFromBackend = p.string(K.timeSource) == "Heartbeat"
     }
 
     /// The password for HTTP Basic authentication: an AuthorizationKey of 32–40 hex digits (16–20 bytes) stands for

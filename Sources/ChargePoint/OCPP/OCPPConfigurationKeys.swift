@@ -20,8 +20,17 @@ public enum OCPPConfigurationKeys {
     /// The context the derived keys need.
     public struct Context: Sendable {
         public var supportedProfiles: [FeatureProfile]
-        public init(supportedProfiles: [FeatureProfile]) { self.supportedProfiles = supportedProfiles }
+        /// seeds/004 §4 "Allow long get configuration keys": names over 50 and values over 500 characters are sent in
+        /// full (On) instead of keeping to the OCPP 1.6 KeyValue limits (Off: such keys are left out, values cut).
+        public var allowLongKeys: Bool
+        public init(supportedProfiles: [FeatureProfile], allowLongKeys: Bool = false) {
+            self.supportedProfiles = supportedProfiles; self.allowLongKeys = allowLongKeys
+        }
     }
+
+    /// OCPP 1.6 §6.25 KeyValue: key CiString50, value CiString500.
+    public static let maxKeyLength = 50
+    public static let maxValueLength = 500
 
     /// The answer to ChangeConfiguration.
     public enum ChangeOutcome: Sendable, Equatable {
@@ -151,9 +160,15 @@ public enum OCPPConfigurationKeys {
         }
         let standard = Set(out.map(\.key)).union(sameName.map(\.0))
         for r in p.registry.keys where !standard.contains(r.key) && !hiddenParameters.contains(r.definition.key) {
-            out.append(KeyValue(key: r.key, readonly: !writable(r.key, p), value: String(ocppText(p.value(r.key)).prefix(500))))
+            out.append(KeyValue(key: r.key, readonly: !writable(r.key, p), value: ocppText(p.value(r.key))))
         }
-        return out
+        guard !context.allowLongKeys else { return out }
+        return out.compactMap { kv in
+            guard kv.key.count <= maxKeyLength else { return nil }
+            var kv = kv
+            if let v = kv.value, v.count > maxValueLength { kv.value = String(v.prefix(maxValueLength)) }
+            return kv
+        }
     }
 
     /// GetConfiguration: the requested keys (all when `keys` is empty) and the unknown ones. Key names compare

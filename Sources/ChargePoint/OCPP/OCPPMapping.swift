@@ -27,10 +27,12 @@ public enum OCPPMapping {
 
     /// The status a connector reports. "Occupied on Charging" shows a charge point occupied only once a cable is
     /// plugged in and the user is authorized; before that Preparing is reported as Available (seeds/004 §4).
-    public static func status(_ v: ConnectorBackendView, strategy: StatusNotificationStrategy) -> ConnectorStatus {
+    public static func status(_ v: ConnectorBackendView, strategy: StatusNotificationStrategy, preparingUntilStateC: Bool = true) -> ConnectorStatus {
         if v.status == .preparing, strategy == .occupiedOnCharging, v.session == nil, !(v.vehicleConnected && v.authorized) {
             return .available
         }
+        // seeds/004 §4 "Preparing until state C" Off: a transaction with the vehicle connected (state B) is Charging.
+        if v.status == .preparing, !preparingUntilStateC, v.session != nil, v.vehicleConnected { return .charging }
         return v.status
     }
 

@@ -7,7 +7,7 @@ import json
 import re
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import websockets
 from websockets.asyncio.server import serve
@@ -20,8 +20,9 @@ DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$")
 DATE_KEYS = {"timestamp", "currentTime", "expiryDate", "startSchedule", "validFrom", "validTo", "retrieveDate"}
 
 
-def now_iso():
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def now_iso(offset_seconds=0):
+    t = datetime.now(timezone.utc) + timedelta(seconds=offset_seconds)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class Recorder(CP):
@@ -43,11 +44,11 @@ class Recorder(CP):
     @on(Action.boot_notification)
     def on_boot(self, charge_point_vendor, charge_point_model, **kw):
         status, interval = self.cs.boot_answers.pop(0) if self.cs.boot_answers else ("Accepted", self.cs.heartbeat_interval)
-        return call_result.BootNotification(current_time=now_iso(), interval=interval, status=status)
+        return call_result.BootNotification(current_time=now_iso(self.cs.time_offset), interval=interval, status=status)
 
     @on(Action.heartbeat)
     def on_heartbeat(self, **kw):
-        return call_result.Heartbeat(current_time=now_iso())
+        return call_result.Heartbeat(current_time=now_iso(self.cs.time_offset))
 
     @on(Action.status_notification)
     def on_status(self, **kw):
@@ -87,11 +88,14 @@ class Recorder(CP):
 
 
 class CentralSystem:
-    def __init__(self):
+    def __init__(self, ssl_context=None, host="127.0.0.1"):
+        self.ssl_context = ssl_context  # wss:// when set
+        self.host = host  # the host name in the URL the station is given
         self.frames = []  # (direction, time, parsed JSON) — "in" = from the charge point
         self.violations = []
         self.boot_answers = []
         self.heartbeat_interval = 300
+        self.time_offset = 0  # seconds the central system's clock is ahead of the real time
         self.id_tags = {}  # idTag -> status; unknown tags are Accepted
         self.parents = {}  # idTag -> parentIdTag
         self.last_transaction_id = 100
@@ -103,6 +107,7 @@ class CentralSystem:
         self.paths = []
         self.subprotocols = []
         self._ids = set()
+        self._outstanding = None  # the charge point's CALL that is not answered yet
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._server = None
@@ -113,14 +118,14 @@ class CentralSystem:
     # -- server --------------------------------------------------------------------------------
     def start(self, port=0):
         async def go():
-            self._server = await serve(self._handle, "127.0.0.1", port, subprotocols=["ocpp1.6"])
+            self._server = await serve(self._handle, "127.0.0.1", port, subprotocols=["ocpp1.6"], ssl=self.ssl_context)
             return self._server.sockets[0].getsockname()[1]
         self.port = asyncio.run_coroutine_threadsafe(go(), self._loop).result(10)
         return self
 
     @property
     def url(self):
-        return f"ws://127.0.0.1:{self.port}/ocpp"
+        return f"{'wss' if self.ssl_context else 'ws'}://{self.host}:{self.port}/ocpp"
 
     def stop_server(self):
         """Closes the listening socket and every connection (a network cut)."""
@@ -145,6 +150,8 @@ class CentralSystem:
         self.paths.append(ws.request.path)
         self.auth_headers.append(ws.request.headers.get("Authorization"))
         self.subprotocols.append(ws.subprotocol)
+        with self._lock:
+            self._outstanding = None  # a CALL left unanswered by a lost connection may be sent again
         cp = Recorder(ws.request.path.rsplit("/", 1)[-1], ws, self)
         self.cp = cp
         try:
@@ -164,8 +171,13 @@ class CentralSystem:
                 mid = msg[1]
                 if not isinstance(mid, str) or len(mid) > 36 or mid in self._ids:
                     self.violations.append(f"message id {mid!r} is reused or longer than 36 characters")
+                if self._outstanding is not None:
+                    self.violations.append(f"{msg[2]} {mid} sent while CALL {self._outstanding} is not answered (OCPP-J §4.1.1)")
+                self._outstanding = mid
                 self._ids.add(mid)
                 self._check_dates(msg[3], msg[2])
+            elif direction == "out" and isinstance(msg, list) and msg and msg[0] in (3, 4) and msg[1] == self._outstanding:
+                self._outstanding = None
 
     def _check_dates(self, value, where):
         if isinstance(value, dict):

@@ -26,8 +26,8 @@ def cs():
 def make_station(data_dir, cs):
     started = []
 
-    def make(config=(), connectors=2, boot=True):
-        s = OCPPStation(data_dir, cs, config=config, connectors=connectors).start()
+    def make(config=(), connectors=2, boot=True, env=None):
+        s = OCPPStation(data_dir, cs, config=config, connectors=connectors, env=env).start()
         started.append(s)
         if boot:
             cs.wait_connected()

@@ -12,9 +12,10 @@ CARD = "04567DAA5F3580"
 class OCPPStation(Station):
     """A simulated station whose backend is the test central system."""
 
-    def __init__(self, data_dir, cs, config=(), connectors=2, time_scale=1.0):
+    def __init__(self, data_dir, cs, config=(), connectors=2, time_scale=1.0, env=None):
         super().__init__(data_dir, connectors=connectors, time_scale=time_scale, cards=())
         self.cs = cs
+        self.env = env
         self.config = [("BackendURL", cs.url), ("ChargeBoxIdentity", "CK-TEST-01"),
                        ("StatusNotificationStrategy", "OccupiedOnAuthorizedOrPlugged"), ("EnableLocalWhitelist", "Off"),
                        ("MeterValueSampleInterval", "0"), *config]

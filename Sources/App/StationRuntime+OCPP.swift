@@ -34,7 +34,7 @@ struct OCPPState {
 }
 
 /// The profiles the station supports (SupportedFeatureProfiles).
-let supportedProfiles: [FeatureProfile] = [.core, .firmwareManagement, .localAuthListManagement, .reservation, .remoteTrigger]
+let supportedProfiles: [FeatureProfile] = [.core, .firmwareManagement, .localAuthListManagement, .reservation, .smartCharging, .remoteTrigger]
 
 extension StationRuntime: OCPPConnectionDelegate {
     // MARK: Setup
@@ -417,7 +417,7 @@ extension StationRuntime: OCPPConnectionDelegate {
                 let r = try RemoteStartTransactionRequest(json: payload)
                 if let c = r.connectorId, c <= 0 { return status("Rejected") }
                 let started = controller.remoteStart(idTag: r.idTag, connector: r.connectorId, authorize: controller.settings.sendAuthorizeForRemoteStart,
-                                                     now: now)
+                                                     chargingProfile: r.chargingProfile, now: now)
                 return status(started == nil ? "Rejected" : "Accepted")
             case RemoteStopTransactionRequest.action:
                 let r = try RemoteStopTransactionRequest(json: payload)
@@ -461,6 +461,26 @@ extension StationRuntime: OCPPConnectionDelegate {
             case GetDiagnosticsRequest.action:
                 let r = try GetDiagnosticsRequest(json: payload)
                 return answer(GetDiagnosticsResponse(fileName: getDiagnostics(r, now: now)))
+            case SetChargingProfileRequest.action:
+                let r = try SetChargingProfileRequest(json: payload)
+                let running = controller.backendView(connector: r.connectorId)?.session
+                let transactionID = running.flatMap { try? database.transactionID(session: $0.id) }
+                let rejection = controller.setChargingProfile(connector: r.connectorId, r.csChargingProfiles, transactionID: transactionID, now: now)
+                if let rejection { logger.info("SetChargingProfile \(r.csChargingProfiles.chargingProfileId) rejected: \(rejection)") }
+                return answer(SetChargingProfileResponse(status: rejection == nil ? "Accepted" : "Rejected"))
+            case ClearChargingProfileRequest.action:
+                let r = try ClearChargingProfileRequest(json: payload)
+                let cleared = controller.clearChargingProfiles(id: r.id, connector: r.connectorId, purpose: r.chargingProfilePurpose,
+                                                               stackLevel: r.stackLevel, now: now)
+                return answer(ClearChargingProfileResponse(status: cleared ? "Accepted" : "Unknown"))
+            case GetCompositeScheduleRequest.action:
+                let r = try GetCompositeScheduleRequest(json: payload)
+                guard let schedule = controller.compositeSchedule(connector: r.connectorId, durationSeconds: r.duration,
+                                                                  unit: r.chargingRateUnit ?? "A", now: now) else {
+                    return answer(GetCompositeScheduleResponse(status: "Rejected"))
+                }
+                return answer(GetCompositeScheduleResponse(status: "Accepted", connectorId: r.connectorId, scheduleStart: now,
+                                                           chargingSchedule: schedule))
             case ReserveNowRequest.action:
                 let r = try ReserveNowRequest(json: payload)
                 let reservation = Reservation(id: r.reservationId, connector: r.connectorId, idTag: r.idTag, parentIdTag: r.parentIdTag,

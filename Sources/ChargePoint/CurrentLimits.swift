@@ -20,6 +20,8 @@ public enum LimitSource: String, Sendable, Codable, CaseIterable {
     /// The backend did not accept the transaction's idTag and StopTransactionOnInvalidId is false: energy stops,
     /// the transaction stays (OCPP 1.6 errata 3.17).
     case invalidIdTag
+    /// The OCPP composite schedule of the connector's charging profiles (OCPP 1.6 §3.13).
+    case chargingProfile
 }
 
 /// The current a connector may offer and the limit that binds it.

@@ -57,6 +57,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case parameterChanged
     /// A reservation was placed, refused, cancelled, used or expired.
     case reservationChanged
+    /// An OCPP charging profile was installed, refused, cleared or expired.
+    case chargingProfileChanged
 }
 
 /// One entry of the event log.
@@ -102,6 +104,10 @@ public protocol StationStore: Sendable {
     /// Inserts or replaces a reservation (same id).
     func saveReservation(_ reservation: Reservation) throws
     func deleteReservation(id: Int) throws
+    /// The installed OCPP charging profiles.
+    func loadChargingProfiles() throws -> [InstalledProfile]
+    /// Inserts or replaces profiles and deletes others (by chargingProfileId) in one write.
+    func saveChargingProfiles(_ profiles: [InstalledProfile], deleting ids: [Int]) throws
 }
 
 /// The persistence port of the parameter registry: values and their audit trail.

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import OCPP16
 
 /// The answer to an unlock command (OCPP 1.6 §5.18 UnlockStatus).
 public enum UnlockOutcome: String, Sendable, Equatable {
@@ -62,7 +63,9 @@ extension StationController {
     /// Returns the connector, or nil when none can take it (Rejected).
     ///
     /// - SeeAlso: OCPP 1.6 §5.11; seeds/004 §5.1 "Send Authorize for RemoteStart".
-    public mutating func remoteStart(idTag: String, connector: Int?, authorize: Bool, now: Date) -> Int? {
+    public mutating func remoteStart(idTag: String, connector: Int?, authorize: Bool, chargingProfile: ChargingProfile? = nil, now: Date) -> Int? {
+        // A profile in RemoteStartTransaction must be a TxProfile for the transaction to come (errata 3.41/3.42; TC_060).
+        if let p = chargingProfile, p.chargingProfilePurpose != ChargingProfiles.Purpose.tx.rawValue || p.transactionId != nil { return nil }
         func free(_ i: Int) -> Bool {
             guard connectors[i].machine.isOperative, !errors.stopsCharging(connector: i + 1) else { return false }
             if case .idle = connectors[i].session.state {} else { return false }
@@ -87,6 +90,7 @@ extension StationController {
             guard parent == nil, reservations.reservation(connector: target)?.parentIdTag != nil else { return nil }
             authorize = true
         }
+        if let chargingProfile { pendingRemoteProfiles[target] = chargingProfile }
         if authorize {
             present(PresentedIdentifier(idTag: idTag, kind: .rfid, secure: true), method: .remote, now: now, connector: target)
         } else {

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import OCPP16
 
 /// Something the controller did or noticed, returned for logging by the runtime.
 public enum ControllerNotice: Sendable, Equatable {
@@ -79,6 +80,10 @@ public struct StationController<Hardware: HardwarePort> {
     public private(set) var learned: [String] = []
     /// Reservations of the backend (persisted; see StationController+Reservations).
     public internal(set) var reservations = ReservationBook()
+    /// OCPP charging profiles (persisted; see StationController+SmartCharging).
+    public internal(set) var chargingProfiles = ChargingProfiles()
+    /// A TxProfile that came with RemoteStartTransaction, installed when that transaction starts.
+    var pendingRemoteProfiles: [Int: ChargingProfile] = [:]
 
     struct PendingAuthorization {
         var presented: PresentedIdentifier
@@ -123,6 +128,9 @@ public struct StationController<Hardware: HardwarePort> {
         if let loadFailure { notices.append(.storeFailed(what: "loadAuthorizationLists", error: loadFailure)) }
         do { reservations = ReservationBook(try store.loadReservations()) } catch {
             notices.append(.storeFailed(what: "loadReservations", error: "\(error)"))
+        }
+        do { chargingProfiles = ChargingProfiles(try store.loadChargingProfiles()) } catch {
+            notices.append(.storeFailed(what: "loadChargingProfiles", error: "\(error)"))
         }
         log(now, .stationStarted, 0, "Station started with \(connectors.count) connector(s)")
         recover(now: now, previousShutdownClean: previousShutdownClean)
@@ -195,6 +203,7 @@ public struct StationController<Hardware: HardwarePort> {
         for n in 1...connectors.count { pollConnector(n, now: now) }
         pollStation(now: now)
         maintainReservations(now: now)
+        expireChargingProfiles(now: now)
         handleRFID(now: now)
         applyLimits(now: now)
         persistIfDue(now: now)
@@ -547,6 +556,7 @@ public struct StationController<Hardware: HardwarePort> {
                 notices.append(.sessionStarted(s))
                 run(n, connectors[n - 1].machine.handle(.transactionStarted))
                 if let r = s.reservationID { reservationUsed(r) }
+                chargingProfilesOnTransaction(started: true, connector: n, now: now)
             case .stop(let s, let reason, let at, let meterStopWh):
                 do {
                     try store.sessionStopped(s.id, at: at, meterStopWh: meterStopWh, reason: reason)
@@ -559,6 +569,7 @@ public struct StationController<Hardware: HardwarePort> {
                 log(now, .sessionStopped, n, "Session \(s.id) of \(s.idTag) stopped, reason \(reason.rawValue), \(Int(meterStopWh - s.meterStartWh)) Wh")
                 notices.append(.sessionStopped(s, reason: reason, meterStopWh: meterStopWh))
                 run(n, connectors[n - 1].machine.handle(.transactionStopped))
+                chargingProfilesOnTransaction(started: false, connector: n, now: now)
             case .awaitVehicle(let auth, let deadline):
                 log(now, .authorizationAccepted, n, "\(auth.idTag) authorized; waiting for a vehicle until \(deadline.formatted(.iso8601))")
                 run(n, connectors[n - 1].machine.handle(.authorized))
@@ -589,6 +600,9 @@ public struct StationController<Hardware: HardwarePort> {
         let limits = CurrentLimits.compute(settings, demanding: demanding, external: external)
         for i in connectors.indices where i < limits.count {
             var limits = limits
+            if let amps = chargingProfileLimit(i + 1, demanding: demanding.count, now: now), amps < limits[i].amps {
+                limits[i] = CurrentLimit(amps: amps, binding: .chargingProfile)
+            }
             if connectors[i].energyBlocked { limits[i] = CurrentLimit(amps: 0, binding: .invalidIdTag) }
             let changed = connectors[i].limit != limits[i]
             connectors[i].limit = limits[i]

@@ -167,6 +167,15 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                 ALTER TABLE session ADD COLUMN reservationId INTEGER;
                 """)
         }
+        m.registerMigration("v6-charging-profiles") { db in
+            try db.execute(sql: """
+                CREATE TABLE chargingProfile (
+                    id INTEGER PRIMARY KEY NOT NULL,
+                    connector INTEGER NOT NULL,
+                    profile TEXT NOT NULL
+                );
+                """)
+        }
         return m
     }
 
@@ -443,6 +452,27 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
 
     public func deleteReservation(id: Int) throws {
         try writer.write { db in try db.execute(sql: "DELETE FROM reservation WHERE id = ?", arguments: [id]) }
+    }
+
+    public func loadChargingProfiles() throws -> [InstalledProfile] {
+        try writer.read { db in
+            try String.fetchAll(db, sql: "SELECT profile FROM chargingProfile ORDER BY id").compactMap { text in
+                try? JSONDecoder().decode(InstalledProfile.self, from: Data(text.utf8))
+            }
+        }
+    }
+
+    public func saveChargingProfiles(_ profiles: [InstalledProfile], deleting ids: [Int]) throws {
+        let encoded = try profiles.map { p in (p, String(decoding: try JSONEncoder().encode(p), as: UTF8.self)) }
+        try writer.write { db in
+            for id in ids { try db.execute(sql: "DELETE FROM chargingProfile WHERE id = ?", arguments: [id]) }
+            for (p, text) in encoded {
+                try db.execute(sql: """
+                    INSERT INTO chargingProfile(id, connector, profile) VALUES (?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET connector = excluded.connector, profile = excluded.profile
+                    """, arguments: [p.id, p.connector, text])
+            }
+        }
     }
 
     /// Event log entries, newest first, optionally only those from `from` to `to`.

@@ -38,6 +38,7 @@ public final class InMemoryStationStore: StationStore {
         public var hardwareState: Data?
         public var lists = AuthorizationLists()
         public var reservations: [Reservation] = []
+        public var chargingProfiles: [InstalledProfile] = []
         public var failWrites = false
     }
 
@@ -123,6 +124,16 @@ public final class InMemoryStationStore: StationStore {
     }
 
     public func deleteReservation(id: Int) throws { try write { $0.reservations.removeAll { $0.id == id } } }
+
+    public func loadChargingProfiles() throws -> [InstalledProfile] { state.withLock { $0.chargingProfiles } }
+
+    public func saveChargingProfiles(_ profiles: [InstalledProfile], deleting ids: [Int]) throws {
+        try write { s in
+            let replaced = Set(ids + profiles.map(\.id))
+            s.chargingProfiles.removeAll { replaced.contains($0.id) }
+            s.chargingProfiles += profiles
+        }
+    }
 
     public func saveLocalList(version: Int, entries: [ListedIdentifier]) throws {
         try write { s in

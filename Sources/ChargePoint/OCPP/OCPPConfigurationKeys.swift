@@ -135,6 +135,10 @@ public enum OCPPConfigurationKeys {
             // whose vehicle is connected (read-only is allowed, errata 3.84).
             constant("UnlockConnectorOnEVSideDisconnect", .core, "true"),
             constant("SupportedFileTransferProtocols", .firmwareManagement, "FTP,HTTP,HTTPS"),
+            constant("ChargeProfileMaxStackLevel", .smartCharging, String(ChargingProfiles.Limits().maxStackLevel)),
+            constant("ChargingScheduleAllowedChargingRateUnit", .smartCharging, "Current,Power"),
+            constant("ChargingScheduleMaxPeriods", .smartCharging, String(ChargingProfiles.Limits().maxPeriods)),
+            constant("MaxChargingProfilesInstalled", .smartCharging, String(ChargingProfiles.Limits().maxProfiles)),
             constant("LocalAuthListMaxLength", .localAuthListManagement, String(localAuthListMaxLength)),
             constant("SendLocalListMaxLength", .localAuthListManagement, String(localAuthListMaxLength)),
         ]

@@ -45,12 +45,6 @@ def test_TC_055_CS_trigger_message_rejected(cs, make_station):
     assert cs.call(call.TriggerMessage(requested_message="MeterValues", connector_id=3)).status == "Rejected"
 
 
-def test_unsupported_profile_is_not_supported(cs, make_station):
-    make_station()
-    cs.send_raw(json.dumps([2, "gcs-1", "GetCompositeSchedule", {"connectorId": 1, "duration": 60}]))
-    assert cs.raw_answers("gcs-1")[:3] == [4, "gcs-1", "NotSupported"]
-
-
 def test_malformed_frames_get_the_right_callerror(cs, make_station):
     station = make_station()
     cases = {

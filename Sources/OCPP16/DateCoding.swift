@@ -21,7 +21,12 @@ public enum OCPPDate {
 
     /// Parses an RFC 3339 date-time; nil if malformed.
     public static func parse(_ text: String) -> Date? {
-        let s = Array(text.utf8)
+        var text = text
+        text.makeContiguousUTF8()
+        return text.utf8.withContiguousStorageIfAvailable { parse(bytes: $0) } ?? nil
+    }
+
+    private static func parse(bytes s: UnsafeBufferPointer<UInt8>) -> Date? {
         func num(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= s.count else { return nil }
             var v = 0

@@ -93,7 +93,8 @@ public struct JSONObject: Sendable, Hashable, Codable, ExpressibleByDictionaryLi
     /// The value of `key`; setting replaces an existing value or appends.
     public subscript(key: String) -> JSONValue? {
         get {
-            for i in members.indices where sameKey(members[i].key, key) { return members[i].value }
+            // The last member wins when a parsed text repeats a key (RFC 8259 leaves duplicates open).
+            for i in members.indices.reversed() where sameKey(members[i].key, key) { return members[i].value }
             return nil
         }
         set {
@@ -105,8 +106,8 @@ public struct JSONObject: Sendable, Hashable, Codable, ExpressibleByDictionaryLi
         }
     }
 
-    /// Appends a member; a repeated key replaces the earlier value (RFC 8259 leaves duplicates open).
-    mutating func append(_ key: String, _ value: JSONValue) { self[key] = value }
+    /// Appends a member as parsed, without looking for an earlier one with the same key (lookups take the last).
+    mutating func append(_ key: String, _ value: JSONValue) { members.append(Member(key: key, value: value)) }
 
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
         guard a.count == b.count else { return false }

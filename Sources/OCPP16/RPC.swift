@@ -67,7 +67,7 @@ public enum OCPPFrame: Sendable, Equatable {
             throw OCPPError(.formationViolation, "the frame is not a JSON array of at least 3 elements")
         }
         guard case .integer(let type) = items[0] else { throw OCPPError(.formationViolation, "the message type is not a number") }
-        guard case .string(let id) = items[1], !id.isEmpty, id.count <= maximumIDLength else {
+        guard case .string(let id) = items[1], !id.isEmpty, id.utf8.count <= maximumIDLength || id.count <= maximumIDLength else {
             throw OCPPError(.formationViolation, "the message id is not a string of 1 to 36 characters")
         }
         switch type {

@@ -82,18 +82,20 @@ public indirect enum Schema: Sendable {
             guard case .object(let fields) = value else {
                 throw OCPPError(value == .null ? .formationViolation : .typeConstraintViolation, "\(path()) must be an object, not \(value.typeName)")
             }
-            // One pass over the fields (each must be a known property), then the required ones that are missing.
-            var required = 0
+            // One pass over the fields (each must be a known property), then the required ones that are missing
+            // (a bit per property: a repeated key does not count twice).
+            var seen: UInt64 = 0
             let members = fields.members
             for f in members.indices {
                 guard let j = properties.firstIndex(where: { sameKey($0.name, members[f].key) }) else {
                     throw OCPPError(.formationViolation, "\(path()) has no property '\(members[f].key)'")
                 }
-                if properties[j].required { required += 1 }
+                if j < 64 { seen |= 1 << UInt64(j) }
                 try properties[j].schema.validate(members[f].value, at: "\(path()).\(properties[j].name)")
             }
-            if required < properties.count(where: \.required), let missing = properties.first(where: { $0.required && fields[$0.name] == nil }) {
-                throw OCPPError(.occurenceConstraintViolation, "\(path()).\(missing.name) is required")
+            for j in properties.indices where properties[j].required && (j >= 64 || seen & (1 << UInt64(j)) == 0) {
+                guard fields[properties[j].name] == nil else { continue }
+                throw OCPPError(.occurenceConstraintViolation, "\(path()).\(properties[j].name) is required")
             }
         }
     }

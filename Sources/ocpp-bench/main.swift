@@ -1,18 +1,19 @@
-// ocpp-bench: decode + validate a ~1 KB MeterValues CALL and encode its CALLRESULT, N times.
+// ocpp-bench: decode + validate a MeterValues CALL and encode its CALLRESULT, N times.
+// `ocpp-bench ITERATIONS [--samples K]`: K sampled values (7 ≈ 1 KB, the issue's size; 11 ≈ 1.6 KB).
 // Prints the frame size and µs per message as JSON (`--stages`: µs per stage). Used by scripts/bench-ocpp.sh.
 // Writes the frame to standard error so that the Python peer measures the same bytes.
 import Foundation
 import OCPP16
 
-/// A MeterValues CALL of about 1 KB: one meter value with the measurands a station samples.
-func meterValuesFrame() -> String {
+/// A MeterValues CALL: one meter value with the first `count` measurands a station samples.
+func meterValuesFrame(samples count: Int) -> String {
     let samples = [
         ("Energy.Active.Import.Register", nil, "Wh", "123456.7"), ("Power.Active.Import", nil, "W", "11040.0"),
         ("Current.Import", "L1", "A", "16.02"), ("Current.Import", "L2", "A", "15.98"), ("Current.Import", "L3", "A", "16.01"),
         ("Voltage", "L1-N", "V", "230.1"), ("Voltage", "L2-N", "V", "229.8"), ("Voltage", "L3-N", "V", "230.4"),
         ("Current.Offered", nil, "A", "32.0"), ("Power.Offered", nil, "W", "22080.0"), ("SoC", nil, "Percent", "57"),
     ]
-    let sampled = samples.map { m, phase, unit, value in
+    let sampled = samples.prefix(count).map { m, phase, unit, value in
         #"{"value":"\#(value)","context":"Sample.Periodic","format":"Raw","measurand":"\#(m)","location":"Outlet","unit":"\#(unit)""#
             + (phase.map { #","phase":"\#($0)""# } ?? "") + "}"
     }.joined(separator: ",")
@@ -20,8 +21,10 @@ func meterValuesFrame() -> String {
         + sampled + "]}]}]"
 }
 
-let frame = meterValuesFrame()
-let iterations = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 100_000
+let arguments = CommandLine.arguments
+let sampleCount = arguments.firstIndex(of: "--samples").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? 7
+let frame = meterValuesFrame(samples: max(1, min(11, sampleCount)))
+let iterations = Int(arguments.dropFirst().first ?? "") ?? 100_000
 let all = Set(FeatureProfile.allCases)
 
 /// One message: returns a checksum so that the work cannot be optimized away.

@@ -54,4 +54,12 @@ struct JSONParserTests {
         let mv = try MeterValue(json: try JSONParser.parse(#"{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{"value":"1"}]}"#))
         #expect(mv.sampledValue == [SampledValue(value: "1")])
     }
+
+    @Test("a repeated key: the last value wins, and it does not stand in for a missing required property")
+    func duplicateKeys() throws {
+        let v = try JSONParser.parse(#"{"connectorId":1,"connectorId":2}"#)
+        guard case .object(let o) = v else { Issue.record("not an object"); return }
+        #expect(o["connectorId"] == .integer(2))
+        #expect { try MeterValuesRequest.schema.validate(v) } throws: { ($0 as? OCPPError)?.code == .occurenceConstraintViolation }
+    }
 }

@@ -447,8 +447,10 @@ extension StationRuntime: OCPPConnectionDelegate {
                 try controller.clearAuthorizationCache(now: now)
                 return status("Accepted")
             case GetLocalListVersionRequest.action:
-                let enabled = controller.authorization.settings.localListEnabled
-                return answer(GetLocalListVersionResponse(listVersion: enabled ? controller.authorization.lists.localListVersion : -1))
+                // -1: no local list support (switched off); 0: the list is empty (OCPP 1.6 §5.10).
+                let lists = controller.authorization.lists
+                let version = !controller.authorization.settings.localListEnabled ? -1 : lists.localList.isEmpty ? 0 : lists.localListVersion
+                return answer(GetLocalListVersionResponse(listVersion: version))
             case SendLocalListRequest.action:
                 let r = try SendLocalListRequest(json: payload)
                 return answer(SendLocalListResponse(status: sendLocalList(r, now: now)))

@@ -27,13 +27,15 @@ public struct SessionRecord: Sendable, Codable, Equatable {
     public var stoppedAt: Date?
     public var meterStopWh: Double?
     public var stopReason: StopReason?
+    /// The identifier that stopped the session, when it is not the one that started it.
+    public var stoppedBy: String?
     /// The last sample stored for the session (for recovery after power loss).
     public var lastSample: MeterSample?
 
     public init(session: ChargingSession, stoppedAt: Date? = nil, meterStopWh: Double? = nil, stopReason: StopReason? = nil,
-                lastSample: MeterSample? = nil) {
+                stoppedBy: String? = nil, lastSample: MeterSample? = nil) {
         self.session = session; self.stoppedAt = stoppedAt; self.meterStopWh = meterStopWh
-        self.stopReason = stopReason; self.lastSample = lastSample
+        self.stopReason = stopReason; self.stoppedBy = stoppedBy; self.lastSample = lastSample
     }
 
     /// Energy charged in Wh, once stopped.
@@ -80,7 +82,9 @@ public struct EventLogEntry: Sendable, Codable, Equatable {
 /// (../shared/DESIGN.md principle 3).
 public protocol StationStore: Sendable {
     func sessionStarted(_ session: ChargingSession) throws
-    func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason) throws
+    /// `stoppedBy`: the identifier that stopped the session when it differs from the one that started it (a card of
+    /// the same group, a master card).
+    func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?) throws
     /// Stores samples and the hardware's persistent state in one transaction.
     func record(samples: [MeterSample], hardwareState: Data?) throws
     /// Sessions that were never stopped, with their last sample.

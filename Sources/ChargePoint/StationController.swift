@@ -33,6 +33,8 @@ public struct StationController<Hardware: HardwarePort> {
         var reading: ConnectorReading
         var limit: CurrentLimit
         var lockCommandedAt: Date?
+        /// When an unlock was commanded that the lock detect does not follow yet.
+        var unlockCommandedAt: Date?
         var unpluggedSince: Date?
         /// End of the 5 % duty cycle phase in HLC Encouragement mode.
         var encouragementUntil: Date?
@@ -84,6 +86,8 @@ public struct StationController<Hardware: HardwarePort> {
     public internal(set) var chargingProfiles = ChargingProfiles()
     /// A TxProfile that came with RemoteStartTransaction, installed when that transaction starts.
     var pendingRemoteProfiles: [Int: ChargingProfile] = [:]
+    /// The identifier that is stopping the session of a connector, when it is not the session's own.
+    var stopIdentifiers: [Int: String] = [:]
 
     struct PendingAuthorization {
         var presented: PresentedIdentifier
@@ -141,7 +145,7 @@ public struct StationController<Hardware: HardwarePort> {
     private static func machineConfiguration(_ s: StationSettings, _ n: Int) -> ConnectorStateMachine.Configuration {
         let c = s.connectors[min(n, s.connectors.count) - 1]
         return .init(lockOnlyIfAuthorized: s.lockActuatorOnlyIfAuthorized,
-                     chargingRelays: c.phasesConnected.phaseCount == 3 ? .threePhase : .onePhase)
+                     chargingRelays: c.phasesConnected.phaseCount == 3 ? .threePhase : .onePhase, hasLockActuator: c.hasLockActuator)
     }
 
     /// Number of connectors the controller drives.
@@ -175,7 +179,7 @@ public struct StationController<Hardware: HardwarePort> {
             } else {
                 let reason: StopReason = previousShutdownClean ? .reboot : .powerLoss
                 let at = record.lastSample?.at ?? s.startedAt
-                do { try store.sessionStopped(s.id, at: at, meterStopWh: meterWh, reason: reason) } catch {
+                do { try store.sessionStopped(s.id, at: at, meterStopWh: meterWh, reason: reason, stoppedBy: nil) } catch {
                     notices.append(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }
                 log(now, .sessionStopped, n, "Session \(s.id) of \(s.idTag) closed after restart, reason \(reason.rawValue), \(Int(meterWh - s.meterStartWh)) Wh")
@@ -355,6 +359,16 @@ public struct StationController<Hardware: HardwarePort> {
             connectors[n - 1].lockCommandedAt = nil
             setError("plugLockingFailed", connector: n, active: false, now: now)
         }
+        // seeds/004 §9 "Type 2 actuator stuck, cannot unlock": the lock stays detected after an unlock command.
+        if !m.lockCommanded && r.lockDetected && m.configuration.hasLockActuator {
+            if connectors[n - 1].unlockCommandedAt == nil { connectors[n - 1].unlockCommandedAt = now }
+            if let at = connectors[n - 1].unlockCommandedAt, now.timeIntervalSince(at) >= Self.lockConfirmTimeout.seconds {
+                setError("actuatorStuck", connector: n, active: true, now: now)
+            }
+        } else {
+            connectors[n - 1].unlockCommandedAt = nil
+            setError("actuatorStuck", connector: n, active: false, now: now)
+        }
     }
 
     private mutating func setError(_ id: String, connector n: Int, active: Bool, now: Date) {
@@ -397,8 +411,7 @@ public struct StationController<Hardware: HardwarePort> {
             let started = AuthorizationGrant(idTag: s.idTag, presented: s.presentedIdTag, parentIdTag: s.parentIdTag,
                                              source: s.source ?? .localWhitelist)
             if authorization.mayStop(started: started, presented: p.idTag, connector: i + 1, now: now) != nil {
-                let meter = connectors[i].reading.meter.energyWh
-                perform(i + 1, connectors[i].session.stop(reason: .local, now: now, meterWh: meter), now: now)
+                stopByIdentifier(i + 1, p.idTag, now: now)
                 return
             }
         }
@@ -429,11 +442,25 @@ public struct StationController<Hardware: HardwarePort> {
             target = waiting ?? reservedForTag ?? free.first { !connectors[$0].machine.isReserved } ?? free.first
         }
         guard let i = target else {
+            // No free connector: a card of a running session's group may still stop it once the backend names its
+            // group (OCPP 1.6 §3.10 / OCTT TC_069).
+            if online, authorization.settings.stopMode.cardStops,
+               let g = connectors.indices.first(where: { connectors[$0].session.activeSession?.parentIdTag != nil }) {
+                decided(.askBackend, PendingAuthorization(presented: p, connector: g + 1, method: method, since: now), now: now)
+                return
+            }
             log(now, .authorizationRejected, 0, "\(p.idTag) presented but no connector is free")
             return
         }
         decided(authorization.decide(p, connector: i + 1, online: online, now: now),
                 PendingAuthorization(presented: p, connector: i + 1, method: method, since: now), now: now)
+    }
+
+    /// Stops connector `n`'s session because `idTag` was presented (reason Local; StopTransaction names `idTag`).
+    private mutating func stopByIdentifier(_ n: Int, _ idTag: String, now: Date) {
+        guard let s = connectors[n - 1].session.activeSession else { return }
+        if !sameIdentifier(s.idTag, idTag) { stopIdentifiers[n] = idTag }
+        perform(n, connectors[n - 1].session.stop(reason: .local, now: now, meterWh: connectors[n - 1].reading.meter.energyWh), now: now)
     }
 
     mutating func decided(_ outcome: AuthorizationOutcome, _ request: PendingAuthorization, now: Date) {
@@ -481,6 +508,14 @@ public struct StationController<Hardware: HardwarePort> {
         }
         guard let index = pendingBackend.firstIndex(where: { sameIdentifier($0.presented.idTag, idTag) }) else { return }
         let request = pendingBackend.remove(at: index)
+        // A card of the same group as a running session stops it (OCPP 1.6 §3.10, OCTT TC_069).
+        if let parentIdTag, authorization.settings.stopMode.cardStops, !authorization.settings.freeCharging,
+           let i = connectors.indices.first(where: { i in
+               connectors[i].session.activeSession.map { $0.parentIdTag.map { sameIdentifier($0, parentIdTag) } ?? false } ?? false
+           }) {
+            stopByIdentifier(i + 1, idTag, now: now)
+            return
+        }
         if status == .accepted {
             grant(request.connector, AuthorizationGrant(idTag: idTag, presented: idTag, parentIdTag: parentIdTag, source: .backend),
                   method: request.method, now: now)
@@ -558,8 +593,9 @@ public struct StationController<Hardware: HardwarePort> {
                 if let r = s.reservationID { reservationUsed(r) }
                 chargingProfilesOnTransaction(started: true, connector: n, now: now)
             case .stop(let s, let reason, let at, let meterStopWh):
+                let stoppedBy = stopIdentifiers.removeValue(forKey: n)
                 do {
-                    try store.sessionStopped(s.id, at: at, meterStopWh: meterStopWh, reason: reason)
+                    try store.sessionStopped(s.id, at: at, meterStopWh: meterStopWh, reason: reason, stoppedBy: stoppedBy)
                 } catch {
                     notices.append(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }

@@ -14,6 +14,7 @@ public enum StationParameters {
     public static let operatorCurrentLimit = "OperatorCurrentLimit"
     public static let powerSourceVoltage = "PowerSourceVoltage"
     public static let phasesConnected = "PhasesConnected"
+    public static let connectorKind = "ConnectorKind"
     public static let phaseRotation = "PhaseRotation"
     public static let singleFeedLine = "SingleFeedLine"
     public static let feedLineCapacity = "FeedLineCapacity"
@@ -117,6 +118,13 @@ public enum StationParameters {
             defaultValue: .decimal(230), role: .installer, menu: .installation, section: "Installation",
             help: "RMS voltage between one phase conductor and neutral; 230 V in Central Europe, also for three-phase connections.",
             seeAlso: "seeds/004 §7.1 Power Source Voltage"),
+        ParameterDefinition(
+            key: connectorKind, label: "Connector",
+            type: .choice([Choice("Socket", "Type 2 socket with locking actuator"), Choice("Cable", "Fixed (tethered) cable")]),
+            defaultValue: .string("Socket"), role: .manufacturer, menu: .installation, section: "Installation", scope: .connector,
+            restartRequired: true,
+            help: "A socket locks the plug with its actuator while a vehicle is connected; a fixed cable has no lock (OCPP UnlockConnector answers NotSupported).",
+            seeAlso: "OCPP 1.6 §5.18 UnlockConnector, errata 3.87; seeds/004 §9 connectorLockFailure"),
         ParameterDefinition(
             key: phasesConnected, label: "Phases connected to the ChargePoint",
             type: .choice([Choice(PhasesConnected.singlePhase.rawValue, "Single phase system"),
@@ -507,6 +515,8 @@ public struct StationSettings: Sendable, Equatable {
         public var installationCurrentLimitAmps: Double
         public var operatorCurrentLimitAmps: Double
         public var phasesConnected: PhasesConnected
+        /// A socket with a locking actuator (false: a fixed cable).
+        public var hasLockActuator: Bool
         public var phaseRotation: PhaseRotation
     }
 
@@ -629,6 +639,7 @@ public struct StationSettings: Sendable, Equatable {
                 installationCurrentLimitAmps: p.number("\(K.installationCurrentLimit).\(n)"),
                 operatorCurrentLimitAmps: p.number("\(K.operatorCurrentLimit).\(n)"),
                 phasesConnected: PhasesConnected(rawValue: p.string("\(K.phasesConnected).\(n)")) ?? .threePhase,
+                hasLockActuator: p.string("\(K.connectorKind).\(n)") != "Cable",
                 phaseRotation: PhaseRotation(rawValue: p.string("\(K.phaseRotation).\(n)")) ?? .rst)
         }
     }

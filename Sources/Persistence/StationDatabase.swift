@@ -176,6 +176,9 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                 );
                 """)
         }
+        m.registerMigration("v7-session-stopped-by") { db in
+            try db.execute(sql: "ALTER TABLE session ADD COLUMN stoppedBy TEXT")
+        }
         return m
     }
 
@@ -269,11 +272,11 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
         }
     }
 
-    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason) throws {
+    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?) throws {
         try writer.write { db in
             try db.execute(sql: """
-                UPDATE session SET stoppedAt = ?, meterStopWh = ?, stopReason = ? WHERE id = ? AND stoppedAt IS NULL
-                """, arguments: [at.timeIntervalSince1970, meterStopWh, reason.rawValue, id.uuidString])
+                UPDATE session SET stoppedAt = ?, meterStopWh = ?, stopReason = ?, stoppedBy = ? WHERE id = ? AND stoppedAt IS NULL
+                """, arguments: [at.timeIntervalSince1970, meterStopWh, reason.rawValue, stoppedBy, id.uuidString])
             if db.changesCount > 0, journalTransactions.load(ordering: .relaxed),
                try Bool.fetchOne(db, sql: "SELECT 1 FROM ocppQueue WHERE sessionId = ? UNION SELECT 1 FROM session WHERE id = ? AND transactionDelivered = 1",
                                  arguments: [id.uuidString, id.uuidString]) == true {
@@ -314,7 +317,7 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                                       source: (row["source"] as String?).flatMap(AuthorizationSource.init(rawValue:)),
                                       provisional: row["provisional"] ?? false, reservationID: row["reservationId"])
         return SessionRecord(session: session, stoppedAt: (row["stoppedAt"] as Double?).map(date), meterStopWh: row["meterStopWh"],
-                             stopReason: (row["stopReason"] as String?).flatMap(StopReason.init(rawValue:)))
+                             stopReason: (row["stopReason"] as String?).flatMap(StopReason.init(rawValue:)), stoppedBy: row["stoppedBy"])
     }
 
     private static func sample(_ row: Row) -> MeterSample {

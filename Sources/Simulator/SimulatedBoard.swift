@@ -13,6 +13,8 @@ public enum SimulatedFault: String, Sendable, Codable, CaseIterable {
     case welded
     /// The plug lock never reports locked.
     case lock
+    /// The locking actuator is stuck where it is: commands no longer move it.
+    case lockStuck = "lock-stuck"
     /// The connector's energy meter stops answering.
     case meter
     /// The vehicle diode check fails (tamper detection).
@@ -134,7 +136,8 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
         case .setRelays(let n, let r):
             connectors[n - 1].relays = r
             if !r.isClosed && connectors[n - 1].weldedAs == nil { connectors[n - 1].currentA = .zero }
-        case .setLock(let n, let locked): connectors[n - 1].lockCommanded = locked
+        case .setLock(let n, let locked):
+            if !connectors[n - 1].faults.contains(.lockStuck) { connectors[n - 1].lockCommanded = locked }
         }
     }
 

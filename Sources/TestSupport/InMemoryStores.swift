@@ -61,12 +61,13 @@ public final class InMemoryStationStore: StationStore {
         }
     }
 
-    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason) throws {
+    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?) throws {
         try state.withLock { s in
             if s.failWrites { throw WriteFailed() }
             s.sessions[id]?.stoppedAt = at
             s.sessions[id]?.meterStopWh = meterStopWh
             s.sessions[id]?.stopReason = reason
+            s.sessions[id]?.stoppedBy = stoppedBy
         }
     }
 

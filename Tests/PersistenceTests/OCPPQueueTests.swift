@@ -16,9 +16,9 @@ struct OCPPQueueTests {
         let s = ChargingSession(id: UUID(), connector: 1, idTag: "AABBCCDD", method: .rfid, startedAt: t0, meterStartWh: 1000)
         try db.sessionStarted(s)
         try db.enqueueMeterValues(session: s.id, payload: "{\"connectorId\":1,\"meterValue\":[]}", at: t0.addingTimeInterval(60))
-        try db.sessionStopped(s.id, at: t0.addingTimeInterval(120), meterStopWh: 1500, reason: .local)
+        try db.sessionStopped(s.id, at: t0.addingTimeInterval(120), meterStopWh: 1500, reason: .local, stoppedBy: nil)
         // Stopping twice (recovery after a crash) does not enqueue a second StopTransaction.
-        try db.sessionStopped(s.id, at: t0.addingTimeInterval(130), meterStopWh: 1600, reason: .powerLoss)
+        try db.sessionStopped(s.id, at: t0.addingTimeInterval(130), meterStopWh: 1600, reason: .powerLoss, stoppedBy: nil)
         #expect(try db.transactionQueueCount() == 3)
 
         let start = try #require(try db.transactionQueueHead())
@@ -43,7 +43,7 @@ struct OCPPQueueTests {
         let s = ChargingSession(id: UUID(), connector: 1, idTag: "A", method: .rfid, startedAt: t0, meterStartWh: 0)
         try db.sessionStarted(s)
         db.journalTransactions.store(true, ordering: .relaxed)
-        try db.sessionStopped(s.id, at: t0.addingTimeInterval(10), meterStopWh: 10, reason: .local)
+        try db.sessionStopped(s.id, at: t0.addingTimeInterval(10), meterStopWh: 10, reason: .local, stoppedBy: nil)
         #expect(try db.transactionQueueCount() == 0)
     }
 

@@ -19,7 +19,7 @@ struct StationDatabaseTests {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let db = try StationDatabase(directory: dir)
-        #expect(try db.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles"])
+        #expect(try db.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles", "v7-session-stopped-by"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         let tables = try db.writer.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
@@ -28,7 +28,7 @@ struct StationDatabaseTests {
         }
         try db.setMeta("cleanShutdown", "1")
         let again = try StationDatabase(directory: dir)
-        #expect(try again.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles"])
+        #expect(try again.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles", "v7-session-stopped-by"])
         #expect(try again.meta("cleanShutdown") == "1")
     }
 
@@ -47,7 +47,7 @@ struct StationDatabaseTests {
         }
         try pool.close()
         let db = try StationDatabase(directory: dir)
-        #expect(try db.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles"])
+        #expect(try db.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles", "v7-session-stopped-by"])
         let r = try #require(try db.sessions().first)
         #expect(r.session.idTag == "04567DAA5F3580" && r.energyWh == 11_040 && r.stopReason == .local && r.session.source == nil)
     }
@@ -105,8 +105,8 @@ struct StationDatabaseTests {
         #expect(open.first?.session == s)
         #expect(open.first?.lastSample == sample)
         #expect(try db.hardwareState() == Data("board".utf8))
-        try db.sessionStopped(id, at: t0.addingTimeInterval(20), meterStopWh: 150, reason: .evDisconnected)
-        try db.sessionStopped(id, at: t0.addingTimeInterval(99), meterStopWh: 999, reason: .other)
+        try db.sessionStopped(id, at: t0.addingTimeInterval(20), meterStopWh: 150, reason: .evDisconnected, stoppedBy: nil)
+        try db.sessionStopped(id, at: t0.addingTimeInterval(99), meterStopWh: 999, reason: .other, stoppedBy: nil)
         #expect(try db.openSessions().isEmpty)
         let stored = try #require(try db.sessions().first)
         #expect(stored.stopReason == .evDisconnected, "a stopped session is never stopped twice")

@@ -131,7 +131,8 @@ public enum OCPPMapping {
             if !has("Transaction.Begin") { data.insert(MeterValue(timestamp: s.startedAt, sampledValue: [value(s.meterStartWh, "Transaction.Begin")]), at: 0) }
             if !has("Transaction.End") { data.append(MeterValue(timestamp: stoppedAt, sampledValue: [value(meterStop, "Transaction.End")])) }
         }
-        return StopTransactionRequest(idTag: selfStopped.contains(reason) || s.idTag.isEmpty ? nil : String(s.idTag.prefix(20)),
+        let idTag = r.stoppedBy ?? (selfStopped.contains(reason) || s.idTag.isEmpty ? nil : s.idTag)
+        return StopTransactionRequest(idTag: idTag.map { String($0.prefix(20)) },
                                       meterStop: Int(meterStop.rounded()), timestamp: stoppedAt, transactionId: transactionID ?? -1,
                                       reason: reason == .local ? nil : reason.rawValue, transactionData: data.isEmpty ? nil : data)
     }

@@ -196,7 +196,7 @@ def test_TC_018_1_CS_unlock_connector_with_charging_session(cs, make_station):
 def test_TC_019_CS_retrieve_configuration(cs, make_station):
     make_station()
     conf = cs.call(call.GetConfiguration(key=["SupportedFeatureProfiles"]))
-    assert conf.configuration_key[0]["value"].split(",") == ["Core", "FirmwareManagement", "LocalAuthListManagement", "Reservation", "RemoteTrigger"]
+    assert conf.configuration_key[0]["value"].split(",") == ["Core", "FirmwareManagement", "LocalAuthListManagement", "Reservation", "SmartCharging", "RemoteTrigger"]
     everything = {k["key"]: k for k in cs.call(call.GetConfiguration()).configuration_key}
     required_rw = ["ClockAlignedDataInterval", "ConnectionTimeOut", "HeartbeatInterval", "LocalAuthorizeOffline",
                    "LocalPreAuthorize", "MeterValuesAlignedData", "MeterValuesSampledData", "MeterValueSampleInterval", "ResetRetries",

@@ -43,6 +43,7 @@ extension StationRuntime: OCPPConnectionDelegate {
     func setUpOCPP(version: String, dataDirectory: String) -> OCPPConnectionSettings? {
         let backend = BackendSettings(parameterService.values)
         database.journalTransactions.store(backend.enabled, ordering: .relaxed)
+        controller.backendConfigured = backend.enabled
         guard backend.enabled else {
             if (try? database.transactionQueueCount()) ?? 0 > 0 {
                 logger.notice("no backend configured: queued OCPP transaction messages are discarded")

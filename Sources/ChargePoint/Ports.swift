@@ -61,6 +61,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case reservationChanged
     /// An OCPP charging profile was installed, refused, cleared or expired.
     case chargingProfileChanged
+    /// The source that limits a connector's current changed, or the connector paused or resumed.
+    case currentLimitChanged
 }
 
 /// One entry of the event log.

@@ -73,6 +73,8 @@ public struct StationController<Hardware: HardwarePort> {
     public private(set) var authorization: AuthorizationEngine
     /// Whether a backend is connected and can answer Authorize requests (set by the OCPP layer).
     public var online = false
+    /// Whether an OCPP backend is configured (then "offline" limits apply while it is unreachable).
+    public var backendConfigured = false
     /// How long an Authorize request may stay unanswered before the offline rules apply
     /// (seeds/004 §4 "Backend connection timeout", 60 s).
     public var backendTimeout: Duration = .seconds(60)
@@ -627,23 +629,37 @@ public struct StationController<Hardware: HardwarePort> {
         }
     }
 
+    /// Recomputes every connector's limit chain (CurrentLimits) and signals the result; a change of the binding source
+    /// is written to the event log.
     mutating func applyLimits(now: Date) {
         let demanding = Set(connectors.indices.filter { connectors[$0].session.activeSession != nil }.map { $0 + 1 })
-        var external: [Int: CurrentLimit] = [:]
-        if settings.modbus.enabled {
-            for i in connectors.indices { external[i + 1] = modbusLimit(i, now: now) }
-        }
-        let limits = CurrentLimits.compute(settings, demanding: demanding, external: external)
-        for i in connectors.indices where i < limits.count {
-            var limits = limits
-            if let amps = chargingProfileLimit(i + 1, demanding: demanding.count, now: now), amps < limits[i].amps {
-                limits[i] = CurrentLimit(amps: amps, binding: .chargingProfile)
+        let statics = CurrentLimits.staticInputs(settings, demanding: demanding)
+        let shedding = loadSheddingActive
+        for i in connectors.indices where i < statics.count {
+            var inputs = statics[i]
+            if shedding, let amps = settings.loadSheddingAmps { inputs.append(LimitInput(.loadShedding, amps)) }
+            if settings.modbus.enabled { inputs.append(modbusLimit(i, now: now)) }
+            if let amps = chargingProfileLimit(i + 1, demanding: demanding.count, now: now) { inputs.append(LimitInput(.chargingProfile, amps)) }
+            if backendConfigured && !online, let amps = settings.offlineLimitAmps { inputs.append(LimitInput(.smartChargingOffline, amps)) }
+            if connectors[i].energyBlocked { inputs.append(LimitInput(.invalidIdTag, 0)) }
+            let limit = CurrentLimits.decide(inputs, minimumAmps: max(PWM.minimumAmps, settings.minimumCurrentAmps))
+            let old = connectors[i].limit
+            guard old != limit else { continue }
+            connectors[i].limit = limit
+            if old.binding != limit.binding || old.paused != limit.paused {
+                log(now, .currentLimitChanged, i + 1, limit.paused
+                    ? "Connector \(i + 1) paused: \(limit.binding.rawValue) allows less than the minimum current"
+                    : "Connector \(i + 1) limited by \(limit.binding.rawValue) to \(ParameterValue.decimal(limit.amps)) A")
             }
-            if connectors[i].energyBlocked { limits[i] = CurrentLimit(amps: 0, binding: .invalidIdTag) }
-            let changed = connectors[i].limit != limits[i]
-            connectors[i].limit = limits[i]
-            if changed { run(i + 1, connectors[i].machine.handle(.currentLimitChanged(amps: limits[i].amps))) }
+            if old.amps != limit.amps { run(i + 1, connectors[i].machine.handle(.currentLimitChanged(amps: limit.amps))) }
         }
+    }
+
+    /// Load shedding is signalled on "Opto 1 In" (seeds/000 "Lastabwurf"): Low active = the contact is closed (input
+    /// on), High active = it is open.
+    var loadSheddingActive: Bool {
+        guard settings.loadSheddingAmps != nil else { return false }
+        return hardware.input(.opto1) != settings.loadSheddingActiveHigh
     }
 
     // MARK: Meters
@@ -672,14 +688,14 @@ public struct StationController<Hardware: HardwarePort> {
 
     /// The energy manager's limit for a connector: the HEMS limit, or the safe current once the manager has
     /// been silent for the communication timeout (registers 131/132).
-    private func modbusLimit(_ i: Int, now: Date) -> CurrentLimit {
+    private func modbusLimit(_ i: Int, now: Date) -> LimitInput {
         let c = connectors[i]
         let m = settings.modbus
         if m.commTimeoutSeconds > 0, c.hemsControlled, let last = c.lastModbusRequest,
            now.timeIntervalSince(last) >= m.commTimeoutSeconds {
-            return CurrentLimit(amps: m.safeCurrentAmps, binding: .modbusSafeCurrent)
+            return LimitInput(.modbusSafeCurrent, m.safeCurrentAmps)
         }
-        return CurrentLimit(amps: c.hemsLimitAmps, binding: .hems)
+        return LimitInput(.hems, c.hemsLimitAmps)
     }
 
     /// Any Modbus request arrived on connector `n`'s port (feeds the communication watchdog).

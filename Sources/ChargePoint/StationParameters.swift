@@ -15,6 +15,11 @@ public enum StationParameters {
     public static let powerSourceVoltage = "PowerSourceVoltage"
     public static let phasesConnected = "PhasesConnected"
     public static let connectorKind = "ConnectorKind"
+    public static let minimumCurrentLimit = "MinimumCurrentLimit"
+    public static let externalInputEnergyManagement = "ExternalInputEnergyManagement"
+    public static let externalInputCurrentLimit = "ExternalInputCurrentLimit"
+    public static let externalInputPolarity = "ExternalInputPolarity"
+    public static let smartChargingOfflineLimit = "SmartChargingOfflineUpperLimit"
     public static let phaseRotation = "PhaseRotation"
     public static let singleFeedLine = "SingleFeedLine"
     public static let feedLineCapacity = "FeedLineCapacity"
@@ -166,6 +171,33 @@ public enum StationParameters {
             defaultValue: .integer(32), role: .operator, menu: .loadManagement, section: "Local", scope: .connector,
             help: "Maximum current the charge point offers; may be changed at any time, also while charging. Must not exceed the installation current limit.",
             seeAlso: "seeds/004 §7.1 Operator Current Limit, §7.2"),
+        ParameterDefinition(
+            key: minimumCurrentLimit, label: "Minimum Current Limit [A]", type: .integer(6...16, unit: "A"), defaultValue: .integer(6),
+            role: .installer, menu: .loadManagement, section: "Local",
+            help: "Below this current a connector pauses (0 A, SuspendedEVSE) instead of signalling less. 6 A is the lowest the Type 2 pilot allows; some vehicles need 7 or 8 A to charge at all.",
+            seeAlso: "seeds/004 §7 Minimum Current Limit [A]; IEC 61851-1 Table A.7"),
+        ParameterDefinition(
+            key: externalInputEnergyManagement, label: "Energy management from external input",
+            type: .choice([Choice("Off", "Disable"), Choice("Opto1", "Activate 'Opto 1 In'")]), defaultValue: .string("Off"),
+            role: .installer, menu: .loadManagement, section: "Local",
+            help: "Load shedding by the utility: while the potential-free contact on 'Opto 1 In' signals (see the polarity), the station charges with at most the current below.",
+            seeAlso: "seeds/000 Lastabwurf konfigurieren (Energiemanagement von externem Input)"),
+        ParameterDefinition(
+            key: externalInputCurrentLimit, label: "Current limit for energy management from external input [A]",
+            type: .integer(0...80, unit: "A"), defaultValue: .integer(0), role: .installer, menu: .loadManagement, section: "Local",
+            help: "The current the station is reduced to while load shedding is signalled: 0 stops charging, 10 limits it to 10 A.",
+            seeAlso: "seeds/000 Lastabwurf konfigurieren (Strombegrenzung für das Energiemanagement von externem Eingang)"),
+        ParameterDefinition(
+            key: externalInputPolarity, label: "Polarity of the external input",
+            type: .choice([Choice("LowActive", "Low active (normally open)"), Choice("HighActive", "High active (normally closed)")]),
+            defaultValue: .string("LowActive"), role: .installer, menu: .loadManagement, section: "Local",
+            help: "Low active: the contact closing (input on) signals load shedding. High active: the contact opening (input off) signals it, so a broken wire also sheds load. Agree it with the utility.",
+            seeAlso: "seeds/000 Lastabwurf konfigurieren (Polarität des externen Eingangs 1)"),
+        ParameterDefinition(
+            key: smartChargingOfflineLimit, label: "Upper current limit [A] on network failure for SmartCharging",
+            type: .integer(0...80, unit: "A"), defaultValue: .integer(0), role: .operator, menu: .loadManagement, section: "Local",
+            help: "While the OCPP backend is unreachable the connectors offer at most this current, so that a backend that steers the load cannot be overrun. 0: off.",
+            seeAlso: "seeds/000 Lastabwurf konfigurieren (Aktiviere Obere Strombegrenzung [A] bei Netzwerkausfall für SmartCharging)"),
         // MARK: Load Management — Modbus (seeds/000 "PV-gesteuertes Laden" → Modbus)
         ParameterDefinition(
             key: modbusServer, label: "Modbus TCP Server", type: .bool, defaultValue: .bool(false), role: .operator,
@@ -539,6 +571,14 @@ public struct StationSettings: Sendable, Equatable {
     /// Modbus charge meters per connector (index 0 = connector 1); nil = the controller's own meter.
     public var chargeMeters: [MeterEndpoint?]
     public var reservations: ReservationSettings
+    /// seeds/004 "Minimum Current Limit [A]": below it a connector pauses.
+    public var minimumCurrentAmps: Double
+    /// Load shedding through "Opto 1 In": the limit while it is signalled (nil: off), and whether a closed contact
+    /// (input on) signals it.
+    public var loadSheddingAmps: Double?
+    public var loadSheddingActiveHigh: Bool
+    /// The upper limit while the backend is unreachable (nil: off).
+    public var offlineLimitAmps: Double?
     public var meterPollInterval: Duration
     public var meterFailedPolls: Int
     /// Settings per connector, index 0 = connector 1.
@@ -632,6 +672,10 @@ public struct StationSettings: Sendable, Equatable {
         a.localAuthorizeOffline = p.bool(K.localAuthorizeOffline)
         a.allowOfflineTxForUnknownId = p.bool(K.allowOfflineTxForUnknownId)
         authorization = a
+        minimumCurrentAmps = p.number(K.minimumCurrentLimit)
+        loadSheddingAmps = p.string(K.externalInputEnergyManagement) == "Opto1" ? p.number(K.externalInputCurrentLimit) : nil
+        loadSheddingActiveHigh = p.string(K.externalInputPolarity) == "HighActive"
+        offlineLimitAmps = p.number(K.smartChargingOfflineLimit) > 0 ? p.number(K.smartChargingOfflineLimit) : nil
         reservations = ReservationSettings(enabled: p.bool(K.reservationsEnabled), connectorZeroSupported: p.bool(K.reserveConnectorZeroSupported))
         connectors = (1...max(1, min(2, connectorCount))).map { n in
             ConnectorSettings(

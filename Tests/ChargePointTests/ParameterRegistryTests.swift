@@ -160,10 +160,10 @@ struct ParameterRegistryTests {
         v.set("InstallationCurrentLimit.1", .integer(25))
         v.set("OperatorCurrentLimit.2", .integer(20))
         var s = StationSettings(v)
-        #expect(CurrentLimits.compute(s, demanding: []) == [CurrentLimit(amps: 25, binding: .installation), CurrentLimit(amps: 20, binding: .operator)])
+        #expect(CurrentLimits.compute(s, demanding: []).map { "\($0.amps) \($0.binding)" } == ["25.0 installation", "20.0 operator"])
         s.singleFeedLine = true
         s.feedLineCapacityAmps = 32
         #expect(CurrentLimits.compute(s, demanding: [1]).map(\.amps) == [25, 16])
-        #expect(CurrentLimits.compute(s, demanding: [1, 2]) == [CurrentLimit(amps: 16, binding: .singleFeedLine), CurrentLimit(amps: 16, binding: .singleFeedLine)])
+        #expect(CurrentLimits.compute(s, demanding: [1, 2]).map { "\($0.amps) \($0.binding)" } == ["16.0 singleFeedLine", "16.0 singleFeedLine"])
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import OCPP16
+import Simulator
+import EVSECore
 @testable import ChargePoint
 
 @Suite("OCPP smart charging: profiles and composite schedule (OCPP 1.6 §3.13)")
@@ -51,6 +53,20 @@ struct SmartChargingTests {
         #expect(p.limit(connector: 2, at: t0.addingTimeInterval(61), transaction: tx, electrical: electrical) == 6)
         let c = p.composite(connector: 1, start: t0, durationSeconds: 120, unit: "W", transaction: tx, electrical: electrical, ceilingAmps: 32, phases: 3)
         #expect(table(c) == [[0, 11_040], [60, 4_140]])
+    }
+
+    @Test("a relative schedule whose boundaries fall between whole seconds still changes at each boundary")
+    func fractionalStart() {
+        var p = ChargingProfiles()
+        var rng = SplitMix64(seed: 59)
+        for _ in 0..<500 {
+            let fraction = Double.random(in: 0..<1, using: &rng)
+            let started = Date(timeIntervalSince1970: 1_795_000_000 + Double(Int.random(in: 0...10_000_000, using: &rng)) + fraction)
+            _ = p.install(connector: 1, profile(6, "TxProfile", kind: "Relative", [(0, 9), (100, 12)]), now: started)
+            let c = p.composite(connector: 1, start: started.addingTimeInterval(1.3), durationSeconds: 200, unit: "A",
+                                transaction: .init(transactionID: 1, startedAt: started), electrical: electrical, ceilingAmps: 32, phases: 3)
+            #expect(c.chargingSchedulePeriod.map(\.limit) == [9, 12], "start fraction \(fraction)")
+        }
     }
 
     @Test("Recurring daily profiles repeat every 24 h from startSchedule; validFrom/validTo bound every profile")
@@ -156,5 +172,75 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+@Suite("Limit chain (issue 5)")
+struct LimitChainTests {
+    @Test("below the minimum current the connector pauses; the binding source is named; ties go to the first in chain order")
+    func minimum() {
+        let paused = CurrentLimits.decide([LimitInput(.hardware, 32), LimitInput(.loadShedding, 5)], minimumAmps: 6)
+        #expect(paused.amps == 0 && paused.paused && paused.binding == .loadShedding)
+        let tie = CurrentLimits.decide([LimitInput(.chargingProfile, 16), LimitInput(.operator, 16), LimitInput(.hardware, 32)], minimumAmps: 6)
+        #expect(tie.amps == 16 && tie.binding == .operator && !tie.paused)
+        #expect(tie.inputs.map(\.source) == [.hardware, .operator, .chargingProfile])
+        let seven = CurrentLimits.decide([LimitInput(.hems, 6.5)], minimumAmps: 7)
+        #expect(seven.amps == 0 && seven.paused, "a vehicle that needs 7 A is paused rather than given 6.5 A")
+    }
+
+    @Test("property: the result is 0 or ≥ the minimum, never above any input, and deterministic")
+    func property() {
+        var rng = SplitMix64(seed: 42)
+        for _ in 0..<2000 {
+            let inputs = LimitSource.allCases.shuffled(using: &rng).prefix(Int.random(in: 1...LimitSource.allCases.count, using: &rng))
+                .map { LimitInput($0, Double(Int.random(in: 0...800, using: &rng)) / 10) }
+            let minimum = Double(Int.random(in: 6...8, using: &rng))
+            let d = CurrentLimits.decide(inputs, minimumAmps: minimum)
+            #expect(d.amps == 0 || d.amps >= minimum)
+            #expect(inputs.allSatisfy { d.amps <= $0.amps })
+            #expect(d == CurrentLimits.decide(inputs.reversed(), minimumAmps: minimum))
+        }
+    }
+}
+
+@Suite("Limit chain on the station (load shedding, offline limit)")
+struct StationLimitTests {
+    @Test("load shedding on Opto 1 In (seeds/000): 0 A pauses, a limit reduces; High active sheds when the contact opens")
+    func loadShedding() throws {
+        var rig = Rig { $0.set("ExternalInputEnergyManagement", .string("Opto1")); $0.set("ExternalInputCurrentLimit", .integer(0)) }
+        try rig.plug(1)
+        try rig.card()
+        rig.run(3)
+        #expect(rig.status(1) == .charging)
+        rig.controller.hardware.setInput(.opto1, true)
+        rig.run(6)
+        #expect(rig.connector(1).currentLimit.paused && rig.connector(1).currentLimit.binding == .loadShedding)
+        #expect(rig.status(1) == .suspendedEVSE)
+        #expect(rig.events.contains { $0.kind == .currentLimitChanged && $0.message.contains("paused: loadShedding") })
+        rig.controller.hardware.setInput(.opto1, false)
+        rig.run(6)
+        #expect(rig.status(1) == .charging)
+
+        var high = Rig { $0.set("ExternalInputEnergyManagement", .string("Opto1")); $0.set("ExternalInputCurrentLimit", .integer(10))
+            $0.set("ExternalInputPolarity", .string("HighActive")) }
+        high.run(0.2)
+        #expect(high.connector(1).currentLimit.amps == 10 && high.connector(1).currentLimit.binding == .loadShedding,
+                "High active: an open contact (input off, e.g. a broken wire) sheds load")
+        high.controller.hardware.setInput(.opto1, true)
+        high.run(0.2)
+        #expect(high.connector(1).currentLimit.binding == .hardware)
+    }
+
+    @Test("the SmartCharging offline limit applies only while a configured backend is unreachable")
+    func offlineLimit() {
+        var rig = Rig { $0.set("SmartChargingOfflineUpperLimit", .integer(8)) }
+        rig.run(0.2)
+        #expect(rig.connector(1).currentLimit.amps == 32, "no backend configured")
+        rig.controller.backendConfigured = true
+        rig.run(0.2)
+        #expect(rig.connector(1).currentLimit.amps == 8 && rig.connector(1).currentLimit.binding == .smartChargingOffline)
+        rig.controller.online = true
+        rig.run(0.2)
+        #expect(rig.connector(1).currentLimit.amps == 32)
     }
 }

@@ -22,6 +22,11 @@ def cli(*args, data_dir=None, check=False):
     return result
 
 
+def brief(limit):
+    """A connector's current limit without its list of inputs: {"amps": …, "binding": …}."""
+    return {"amps": limit["amps"], "binding": limit["binding"]}
+
+
 def wait_for(predicate, timeout=30.0, interval=0.05, what="condition"):
     """Polls `predicate` until it returns a truthy value; fails after `timeout` seconds."""
     deadline = time.monotonic() + timeout

@@ -8,7 +8,7 @@ import threading
 import pytest
 from pymodbus.client import ModbusTcpClient
 
-from station import Station, cli, wait_for
+from station import Station, brief, cli, wait_for
 
 STATUS_CODES = {"Available": 0, "Reserved": 2, "Unavailable": 3, "Faulted": 4, "Preparing": 5, "Charging": 6,
                 "SuspendedEVSE": 7, "SuspendedEV": 8, "Finishing": 9}
@@ -130,7 +130,7 @@ def test_writes_hems_limit_availability_safe_current_and_idtag(modbus_station, d
     s.sim("rfid", "04567DAA5F3580")
     s.wait_status(1, "Charging")
     assert not c.write_register(1000, 16, device_id=1).isError()
-    assert s.connector(1)["currentLimit"] == {"amps": 16, "binding": "hems"} and regs(c, 706, 1) == [16]
+    assert brief(s.connector(1)["currentLimit"]) == {"amps": 16, "binding": "hems"} and regs(c, 706, 1) == [16]
     assert not c.write_registers(1000, [0], device_id=7).isError(), "FC16, any unit id"
     s.wait_status(1, "SuspendedEVSE")
     assert c.write_register(1000, 5, device_id=1).exception_code == 3
@@ -142,10 +142,10 @@ def test_writes_hems_limit_availability_safe_current_and_idtag(modbus_station, d
     assert regs(c, 131, 2) == [10, 2]
     r = cli("config", "get", "ModbusSafeCurrent", "--json", data_dir=data_dir)
     assert '"value" : 10' in r.stdout
-    wait_for(lambda: s.connector(1)["currentLimit"] == {"amps": 10, "binding": "modbusSafeCurrent"}, what="safe current")
+    wait_for(lambda: brief(s.connector(1)["currentLimit"]) == {"amps": 10, "binding": "modbusSafeCurrent"}, what="safe current")
     regs(c, 104, 1)
     # Communication restored: the HEMS limit (32 A) applies again from the next control tick.
-    wait_for(lambda: s.connector(1)["currentLimit"] == {"amps": 32, "binding": "hardware"}, what="HEMS limit again")
+    wait_for(lambda: brief(s.connector(1)["currentLimit"]) == {"amps": 32, "binding": "hardware"}, what="HEMS limit again")
     assert not c.write_register(132, 0, device_id=1).isError()
     # Availability (1 = available): a running transaction finishes first.
     assert c.write_register(124, 2, device_id=1).exception_code == 3

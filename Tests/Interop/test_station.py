@@ -2,7 +2,7 @@
 SQLite durability across kill -9 and graceful shutdown."""
 import json
 
-from station import Station, cli, wait_for
+from station import Station, brief, cli, wait_for
 
 
 def test_version_and_help():
@@ -106,7 +106,7 @@ def test_operator_limit_changes_while_charging(station):
     code, body = station.request("PUT", "/api/config/OperatorCurrentLimit.2", body={"value": 10, "role": "operator"})
     assert code == 200 and body["value"] == 10
     c = station.connector(2)
-    assert c["currentLimit"] == {"amps": 10, "binding": "operator"}
+    assert brief(c["currentLimit"]) == {"amps": 10, "binding": "operator"}
     assert c["pilotSignal"]["signaledCurrentAmps"] == 10
     wait_for(lambda: station.connector(2)["meter"]["currentA"]["l1"] == 10, what="EV follows 10 A")
     code, audit = station.get("/api/config-audit")
@@ -146,7 +146,7 @@ def test_config_on_a_stopped_station_then_through_the_running_one(data_dir):
         assert cli("config", "get", "VehicleConnectionTimeout", "--json", data_dir=data_dir).returncode == 0
         r = cli("config", "set", "OperatorCurrentLimit.1", "12", "--role", "operator", data_dir=data_dir)
         assert r.returncode == 0, r.stderr
-        assert station.connector(1)["currentLimit"] == {"amps": 12, "binding": "operator"}
+        assert brief(station.connector(1)["currentLimit"]) == {"amps": 12, "binding": "operator"}
         r = cli("config", "get", "OperatorCurrentLimit.2", data_dir=data_dir)
         assert r.returncode == 1 and "connector 2 does not exist" in r.stderr
     finally:

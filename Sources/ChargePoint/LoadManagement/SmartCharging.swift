@@ -59,6 +59,8 @@ public struct ChargingProfiles: Sendable, Equatable {
 
     public private(set) var installed: [InstalledProfile]
     public var limits = Limits()
+    /// Seconds after a schedule boundary at which the composite schedule evaluates it.
+    static let boundaryEpsilon = 0.001
 
     public init(_ installed: [InstalledProfile] = []) { self.installed = installed }
 
@@ -266,7 +268,9 @@ public struct ChargingProfiles: Sendable, Equatable {
         let end = start.addingTimeInterval(Double(durationSeconds))
         var periods: [ChargingSchedulePeriod] = []
         for t in breakpoints(connector: connector, from: start, to: end, transaction: transaction) {
-            let amps = min(ceilingAmps, limit(connector: connector, at: t, transaction: transaction, electrical: electrical, sharers: sharers) ?? ceilingAmps)
+            // Evaluated just after the breakpoint: a boundary recomputed in floating point may land a hair before it.
+            let at = t.addingTimeInterval(Self.boundaryEpsilon)
+            let amps = min(ceilingAmps, limit(connector: connector, at: at, transaction: transaction, electrical: electrical, sharers: sharers) ?? ceilingAmps)
             var value = unit == "W" ? amps * electrical.voltageV * Double(phases) : amps
             value = (value * 10).rounded(.down) / 10
             let offset = Int(t.timeIntervalSince(start).rounded())

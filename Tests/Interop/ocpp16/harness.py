@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from station import Station, cli, wait_for  # noqa: E402
+from station import Station, brief, cli, wait_for  # noqa: E402
 
 CARD = "04567DAA5F3580"
 

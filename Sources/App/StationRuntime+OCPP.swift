@@ -349,15 +349,18 @@ extension StationRuntime: OCPPConnectionDelegate {
         }
     }
 
-    /// Largest difference to the backend's time that is left alone (the answer's transit time is not corrected).
+    /// Largest difference to the backend's time that is left alone.
     static let timeStepThreshold: TimeInterval = 2
 
     /// TimeSource Heartbeat: steps the station clock to the backend's time when they differ by more than
-    /// ``timeStepThreshold`` (real-time stations only; a time-scaled simulation keeps its own time).
+    /// ``timeStepThreshold`` and more than the round trip (real-time stations only; a time-scaled simulation keeps its
+    /// own time). The backend's clock read `backend` about half a round trip before the answer arrived.
     private func followBackendTime(_ backend: Date) {
         guard ocpp!.settings.timeFromBackend, clock.scale == 1 else { return }
-        let difference = backend.timeIntervalSince(clock.now())
-        guard abs(difference) > Self.timeStepThreshold else { return }
+        let now = clock.now()
+        let roundTrip = ocpp!.link.lastSentAt.map { max(0, now.timeIntervalSince($0)) } ?? 0
+        let difference = backend.addingTimeInterval(roundTrip / 2).timeIntervalSince(now)
+        guard abs(difference) > max(Self.timeStepThreshold, roundTrip) else { return }
         clock.step(by: difference)
         logger.notice("station clock set to the backend's time \(OCPPDate.format(backend)) (moved by \(Int(difference.rounded())) s; TimeSource Heartbeat)")
     }

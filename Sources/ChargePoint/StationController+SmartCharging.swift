@@ -46,8 +46,7 @@ extension StationController {
         var after = chargingProfiles
         let removed = after.clear(id: id, connector: connector, purpose: purpose, stackLevel: stackLevel)
         guard !removed.isEmpty else { return false }
-        guard removeProfiles(after, removed, now: now, why: "cleared by the backend") else { return false }
-        return true
+        return removeProfiles(after, removed, now: now, why: "cleared by the backend")
     }
 
     /// Persists the removal of profiles, then applies it.

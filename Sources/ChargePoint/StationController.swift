@@ -35,6 +35,8 @@ public struct StationController<Hardware: HardwarePort> {
         var lockCommandedAt: Date?
         /// When an unlock was commanded that the lock detect does not follow yet.
         var unlockCommandedAt: Date?
+        /// When the signalled current last changed (rate rule for increases).
+        var limitChangedAt: Date?
         var unpluggedSince: Date?
         /// End of the 5 % duty cycle phase in HLC Encouragement mode.
         var encouragementUntil: Date?
@@ -57,6 +59,8 @@ public struct StationController<Hardware: HardwarePort> {
 
     /// Time after which a commanded lock that the lock detect does not confirm raises "Plug locking failed".
     public static var lockConfirmTimeout: Duration { .seconds(2) }
+    /// How long the signalled current must be stable before it may rise again (IEC 61851-1 Table A.6, 5 s).
+    public static var increaseHoldOff: Duration { .seconds(5) }
     /// seeds/004 §9 groundFailure: the RCMB error resets 10 s after the EV was unplugged.
     public static var residualCurrentResetDelay: Duration { .seconds(10) }
 
@@ -645,6 +649,13 @@ public struct StationController<Hardware: HardwarePort> {
             let limit = CurrentLimits.decide(inputs, minimumAmps: max(PWM.minimumAmps, settings.minimumCurrentAmps))
             let old = connectors[i].limit
             guard old != limit else { continue }
+            // Decreases at once (IEC 61851-1 Table A.6: the vehicle follows within 5 s); an increase waits until the
+            // signalled current has been stable for 5 s, so that a vehicle still following a decrease never sees the
+            // current swing back and forth.
+            if limit.amps > old.amps, let at = connectors[i].limitChangedAt, now.timeIntervalSince(at) < Self.increaseHoldOff.seconds {
+                continue
+            }
+            if limit.amps != old.amps { connectors[i].limitChangedAt = now }
             connectors[i].limit = limit
             if old.binding != limit.binding || old.paused != limit.paused {
                 log(now, .currentLimitChanged, i + 1, limit.paused

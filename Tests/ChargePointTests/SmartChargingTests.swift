@@ -227,8 +227,27 @@ struct StationLimitTests {
         #expect(high.connector(1).currentLimit.amps == 10 && high.connector(1).currentLimit.binding == .loadShedding,
                 "High active: an open contact (input off, e.g. a broken wire) sheds load")
         high.controller.hardware.setInput(.opto1, true)
-        high.run(0.2)
+        high.run(5.2)
         #expect(high.connector(1).currentLimit.binding == .hardware)
+    }
+
+    @Test("rate rule: a decrease is signalled at once, an increase only after 5 s of stable current")
+    func rateRule() throws {
+        var rig = Rig()
+        try rig.plug(1)
+        try rig.card()
+        rig.run(3)
+        rig.controller.update(settings: Rig.settings { $0.set("OperatorCurrentLimit.1", .integer(10)) })
+        rig.run(0.1)
+        #expect(rig.connector(1).pilotSignal.signaledCurrentAmps == 10)
+        rig.controller.update(settings: Rig.settings { $0.set("OperatorCurrentLimit.1", .integer(20)) })
+        rig.run(4.5)
+        #expect(rig.connector(1).pilotSignal.signaledCurrentAmps == 10)
+        rig.run(0.6)
+        #expect(rig.connector(1).pilotSignal.signaledCurrentAmps == 20)
+        rig.controller.update(settings: Rig.settings { $0.set("OperatorCurrentLimit.1", .integer(8)) })
+        rig.run(0.1)
+        #expect(rig.connector(1).pilotSignal.signaledCurrentAmps == 8)
     }
 
     @Test("the SmartCharging offline limit applies only while a configured backend is unreachable")
@@ -241,6 +260,8 @@ struct StationLimitTests {
         #expect(rig.connector(1).currentLimit.amps == 8 && rig.connector(1).currentLimit.binding == .smartChargingOffline)
         rig.controller.online = true
         rig.run(0.2)
+        #expect(rig.connector(1).currentLimit.amps == 8, "an increase waits until the current was stable for 5 s")
+        rig.run(5)
         #expect(rig.connector(1).currentLimit.amps == 32)
     }
 }

@@ -14,6 +14,8 @@ public enum LimitSource: String, Sendable, Codable, CaseIterable {
     case installation
     case `operator`
     case singleFeedLine
+    /// The Maximum Current Scheduler's window for the time of day (seeds/004 DLM screen).
+    case scheduler
     /// Load shedding by the utility through "Opto 1 In" (seeds/000 "Lastabwurf konfigurieren").
     case loadShedding
     /// The energy manager's limit in Modbus register 1000 (0 pauses), seeds/000 MODBUS-REGISTERSATZ.

@@ -64,6 +64,8 @@ public enum ParameterType: Sendable, Equatable {
     case url(schemes: [String], maxLength: Int)
     /// A list of at most `maxCount` distinct values drawn from `choices` (stored as a list).
     case multiChoice([Choice], maxCount: Int)
+    /// At most `maxCount` daily time windows with a current, `HH:MM-HH:MM=A` (stored as a list).
+    case timeWindows(maxCount: Int, amps: ClosedRange<Int>)
 
     /// Name of the type as shown in the API and CLI.
     public var name: String {
@@ -77,6 +79,7 @@ public enum ParameterType: Sendable, Equatable {
         case .list: "list"
         case .url: "url"
         case .multiChoice: "set"
+        case .timeWindows: "schedule"
         }
     }
 
@@ -109,6 +112,8 @@ public enum ParameterType: Sendable, Equatable {
             return "up to \(maxCount) comma-separated values of " + cs.map(\.value).joined(separator: ", ")
         case .url(let schemes, let maxLength):
             return "empty, or a URL of at most \(maxLength) characters starting with " + schemes.map { "\($0)://" }.joined(separator: " or ")
+        case .timeWindows(let maxCount, let amps):
+            return "up to \(maxCount) comma-separated windows HH:MM-HH:MM=A (e.g. 17:00-22:00=10) with \(amps.lowerBound) to \(amps.upperBound) A"
         }
     }
 }

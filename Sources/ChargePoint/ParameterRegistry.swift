@@ -105,7 +105,7 @@ public struct ParameterRegistry: Sendable {
             return try check(.string(text), resolved)
         case .url:
             return try check(.string(t), resolved)
-        case .multiChoice:
+        case .multiChoice, .timeWindows:
             let items = t.isEmpty ? [] : t.split(separator: ",").map { $0.trimmedWhitespace }
             return try check(.list(items), resolved)
         case .phaseTriple:
@@ -162,6 +162,10 @@ public struct ParameterRegistry: Sendable {
         case (.phaseTriple(let r, _), .phaseTriple(let p)):
             guard p.array.allSatisfy({ $0.isFinite && r.contains($0) }) else { throw fail }
             return value
+        case (.timeWindows(let maxCount, let amps), .list(let items)):
+            let windows = items.compactMap(TimeWindowLimit.init(text:))
+            guard windows.count == items.count, items.count <= maxCount, windows.allSatisfy({ amps.contains(Int($0.amps)) }) else { throw fail }
+            return .list(windows.map(\.text))
         case (.list(let len, let maxCount), .list(let items)):
             guard items.count <= maxCount, items.allSatisfy({ len.contains($0.count) }) else { throw fail }
             return value

@@ -79,6 +79,8 @@ public struct StationController<Hardware: HardwarePort> {
     public var online = false
     /// Whether an OCPP backend is configured (then "offline" limits apply while it is unreachable).
     public var backendConfigured = false
+    /// The station's time zone (the Maximum Current Scheduler's windows are local times).
+    public var timeZone = TimeZone.current
     /// How long an Authorize request may stay unanswered before the offline rules apply
     /// (seeds/004 §4 "Backend connection timeout", 60 s).
     public var backendTimeout: Duration = .seconds(60)
@@ -639,8 +641,10 @@ public struct StationController<Hardware: HardwarePort> {
         let demanding = Set(connectors.indices.filter { connectors[$0].session.activeSession != nil }.map { $0 + 1 })
         let statics = CurrentLimits.staticInputs(settings, demanding: demanding)
         let shedding = loadSheddingActive
+        let scheduled = settings.currentSchedule.isEmpty ? nil : TimeWindowLimit.limit(settings.currentSchedule, at: now, timeZone: timeZone)
         for i in connectors.indices where i < statics.count {
             var inputs = statics[i]
+            if let amps = scheduled { inputs.append(LimitInput(.scheduler, amps)) }
             if shedding, let amps = settings.loadSheddingAmps { inputs.append(LimitInput(.loadShedding, amps)) }
             if settings.modbus.enabled { inputs.append(modbusLimit(i, now: now)) }
             if let amps = chargingProfileLimit(i + 1, demanding: demanding.count, now: now) { inputs.append(LimitInput(.chargingProfile, amps)) }

@@ -20,6 +20,8 @@ public enum StationParameters {
     public static let externalInputCurrentLimit = "ExternalInputCurrentLimit"
     public static let externalInputPolarity = "ExternalInputPolarity"
     public static let smartChargingOfflineLimit = "SmartChargingOfflineUpperLimit"
+    public static let maximumCurrentScheduler = "MaximumCurrentScheduler"
+    public static let maximumCurrentSchedule = "MaximumCurrentSchedule"
     public static let phaseRotation = "PhaseRotation"
     public static let singleFeedLine = "SingleFeedLine"
     public static let feedLineCapacity = "FeedLineCapacity"
@@ -198,6 +200,16 @@ public enum StationParameters {
             type: .integer(0...80, unit: "A"), defaultValue: .integer(0), role: .operator, menu: .loadManagement, section: "Local",
             help: "While the OCPP backend is unreachable the connectors offer at most this current, so that a backend that steers the load cannot be overrun. 0: off.",
             seeAlso: "seeds/000 Lastabwurf konfigurieren (Aktiviere Obere Strombegrenzung [A] bei Netzwerkausfall für SmartCharging)"),
+        ParameterDefinition(
+            key: maximumCurrentScheduler, label: "Maximum Current Scheduler", type: .bool, defaultValue: .bool(false),
+            role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "On: during the time windows of the schedule below every connector offers at most the window's current (e.g. less during the building's evening peak).",
+            seeAlso: "seeds/004 §7 Dynamic Load Management (Maximum Current Scheduler)"),
+        ParameterDefinition(
+            key: maximumCurrentSchedule, label: "Maximum current schedule", type: .timeWindows(maxCount: 12, amps: 0...80),
+            defaultValue: .list([]), role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "Daily windows in the station's time zone, e.g. 17:00-22:00=10, 22:00-06:00=32. A window may pass midnight; where windows overlap the lower current applies; 0 pauses charging.",
+            seeAlso: "seeds/004 §7 Dynamic Load Management (Maximum Current Scheduler)"),
         // MARK: Load Management — Modbus (seeds/000 "PV-gesteuertes Laden" → Modbus)
         ParameterDefinition(
             key: modbusServer, label: "Modbus TCP Server", type: .bool, defaultValue: .bool(false), role: .operator,
@@ -579,6 +591,8 @@ public struct StationSettings: Sendable, Equatable {
     public var loadSheddingActiveHigh: Bool
     /// The upper limit while the backend is unreachable (nil: off).
     public var offlineLimitAmps: Double?
+    /// The Maximum Current Scheduler's windows (empty: off).
+    public var currentSchedule: [TimeWindowLimit]
     public var meterPollInterval: Duration
     public var meterFailedPolls: Int
     /// Settings per connector, index 0 = connector 1.
@@ -676,6 +690,11 @@ public struct StationSettings: Sendable, Equatable {
         loadSheddingAmps = p.string(K.externalInputEnergyManagement) == "Opto1" ? p.number(K.externalInputCurrentLimit) : nil
         loadSheddingActiveHigh = p.string(K.externalInputPolarity) == "HighActive"
         offlineLimitAmps = p.number(K.smartChargingOfflineLimit) > 0 ? p.number(K.smartChargingOfflineLimit) : nil
+        if p.bool(K.maximumCurrentScheduler), case .list(let windows)? = p.value(K.maximumCurrentSchedule) {
+            currentSchedule = windows.compactMap(TimeWindowLimit.init(text:))
+        } else {
+            currentSchedule = []
+        }
         reservations = ReservationSettings(enabled: p.bool(K.reservationsEnabled), connectorZeroSupported: p.bool(K.reserveConnectorZeroSupported))
         connectors = (1...max(1, min(2, connectorCount))).map { n in
             ConnectorSettings(

@@ -250,6 +250,30 @@ struct StationLimitTests {
         #expect(rig.connector(1).pilotSignal.signaledCurrentAmps == 8)
     }
 
+    @Test("Maximum Current Scheduler: windows in the station's time zone, across midnight, the lower one on overlap")
+    func scheduler() throws {
+        let windows = ["17:00-22:00=10", "21:00-06:00=16", "12:00-12:30=0"].compactMap(TimeWindowLimit.init(text:))
+        let zone = TimeZone(identifier: "Europe/Berlin")!
+        func at(_ hhmm: String) -> Date {  // 2026-11-21 in Berlin (UTC+1)
+            let h = Int(hhmm.prefix(2))!, m = Int(hhmm.suffix(2))!
+            return Date(timeIntervalSince1970: 1_795_215_600 + Double(h * 3600 + m * 60))
+        }
+        #expect(TimeWindowLimit.limit(windows, at: at("1659"), timeZone: zone) == nil)
+        #expect(TimeWindowLimit.limit(windows, at: at("1700"), timeZone: zone) == 10)
+        #expect(TimeWindowLimit.limit(windows, at: at("2130"), timeZone: zone) == 10)
+        #expect(TimeWindowLimit.limit(windows, at: at("2300"), timeZone: zone) == 16)
+        #expect(TimeWindowLimit.limit(windows, at: at("1215"), timeZone: zone) == 0)
+        #expect(TimeWindowLimit(text: "25:00-26:00=10") == nil && TimeWindowLimit(text: "10:00-10:00=6") == nil && TimeWindowLimit(text: "10-12=6") == nil)
+        // The registry refuses a malformed schedule and names the form.
+        var p = ParameterSet(registry: ParameterRegistry(connectorCount: 1))
+        let r = try p.registry.resolve("MaximumCurrentSchedule")
+        #expect(throws: ParameterError.self) { try p.registry.parse("17:00-22:00=10,evening=6", for: r) }
+        #expect(try p.registry.parse("7:00-9:00=10", for: r) == .list(["07:00-09:00=10"]))
+        p.set("MaximumCurrentSchedule", try p.registry.parse("17:00-22:00=10", for: r))
+        p.set("MaximumCurrentScheduler", .bool(true))
+        #expect(StationSettings(p).currentSchedule == [TimeWindowLimit(startMinute: 1020, endMinute: 1320, amps: 10)])
+    }
+
     @Test("the SmartCharging offline limit applies only while a configured backend is unreachable")
     func offlineLimit() {
         var rig = Rig { $0.set("SmartChargingOfflineUpperLimit", .integer(8)) }

@@ -37,6 +37,12 @@ public struct StationController<Hardware: HardwarePort> {
         var unlockCommandedAt: Date?
         /// When the signalled current last changed (rate rule for increases).
         var limitChangedAt: Date?
+        /// Current returned after a pause of a vehicle that was charging: when, for the wake-up check.
+        var resumedAt: Date?
+        /// The vehicle was drawing energy when its current was paused.
+        var chargingWhenPaused = false
+        /// The end of a running wake-up pulse.
+        var wakeUpUntil: Date?
         var unpluggedSince: Date?
         /// End of the 5 % duty cycle phase in HLC Encouragement mode.
         var encouragementUntil: Date?
@@ -264,6 +270,36 @@ public struct StationController<Hardware: HardwarePort> {
         }
         perform(n, connectors[n - 1].session.tick(now: now), now: now)
         updateHighLevelCommunication(n, now: now)
+        wakeUpIfAsleep(n, now: now)
+    }
+
+    /// How long a vehicle may stay in state B after its current returned before it is woken.
+    public static var wakeUpDelay: Duration { .seconds(10) }
+    /// Length of the wake-up pulse (state F).
+    public static var wakeUpPulse: Duration { .seconds(4) }
+
+    /// seeds/004 "Allow EV Wakeup": a vehicle that was charging when its current paused and does not request energy
+    /// within ``wakeUpDelay`` after the current returned gets one state F pulse of ``wakeUpPulse`` (IEC 61851-1:2017
+    /// A.5.3), as a vehicle that fell asleep during the pause no longer reacts to the PWM alone.
+    private mutating func wakeUpIfAsleep(_ n: Int, now: Date) {
+        let c = connectors[n - 1]
+        if let until = c.wakeUpUntil {
+            guard now >= until else { return }
+            connectors[n - 1].wakeUpUntil = nil
+            run(n, connectors[n - 1].machine.handle(.wakeUpPulse(false)))
+            log(now, .currentLimitChanged, n, "Wake-up pulse on connector \(n) finished")
+            return
+        }
+        guard let resumed = c.resumedAt else { return }
+        if c.session.activeSession == nil || c.pilot.requestsEnergy || c.limit.paused {
+            connectors[n - 1].resumedAt = nil
+            return
+        }
+        guard settings.allowEVWakeup, now.timeIntervalSince(resumed) >= Self.wakeUpDelay.seconds else { return }
+        connectors[n - 1].resumedAt = nil
+        connectors[n - 1].wakeUpUntil = now.addingTimeInterval(Self.wakeUpPulse.seconds)
+        run(n, connectors[n - 1].machine.handle(.wakeUpPulse(true)))
+        log(now, .currentLimitChanged, n, "The vehicle on connector \(n) did not resume charging; waking it (Allow EV Wakeup)")
     }
 
     /// Applies the ISO 15118 mode (seeds/004 §7.3): Force keeps the 5 % duty cycle during the whole
@@ -660,6 +696,8 @@ public struct StationController<Hardware: HardwarePort> {
                 continue
             }
             if limit.amps != old.amps { connectors[i].limitChangedAt = now }
+            if limit.paused && !old.paused { connectors[i].chargingWhenPaused = connectors[i].pilot.requestsEnergy }
+            if !limit.paused && old.paused && connectors[i].chargingWhenPaused { connectors[i].resumedAt = now }
             connectors[i].limit = limit
             if old.binding != limit.binding || old.paused != limit.paused {
                 log(now, .currentLimitChanged, i + 1, limit.paused

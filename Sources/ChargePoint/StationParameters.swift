@@ -21,6 +21,7 @@ public enum StationParameters {
     public static let externalInputPolarity = "ExternalInputPolarity"
     public static let smartChargingOfflineLimit = "SmartChargingOfflineUpperLimit"
     public static let maximumCurrentScheduler = "MaximumCurrentScheduler"
+    public static let allowEVWakeup = "AllowEVWakeup"
     public static let maximumCurrentSchedule = "MaximumCurrentSchedule"
     public static let phaseRotation = "PhaseRotation"
     public static let singleFeedLine = "SingleFeedLine"
@@ -200,6 +201,11 @@ public enum StationParameters {
             type: .integer(0...80, unit: "A"), defaultValue: .integer(0), role: .operator, menu: .loadManagement, section: "Local",
             help: "While the OCPP backend is unreachable the connectors offer at most this current, so that a backend that steers the load cannot be overrun. 0: off.",
             seeAlso: "seeds/000 Lastabwurf konfigurieren (Aktiviere Obere Strombegrenzung [A] bei Netzwerkausfall für SmartCharging)"),
+        ParameterDefinition(
+            key: allowEVWakeup, label: "Allow EV Wakeup", type: .bool, defaultValue: .bool(true),
+            role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "When current returns after a pause and a vehicle that was charging does not start again within 10 s (it fell asleep), the station wakes it with a 4 s state F pulse on the pilot, once per pause.",
+            seeAlso: "seeds/004 §7 Dynamic Load Management (Allow EV Wakeup); IEC 61851-1:2017 A.5.3"),
         ParameterDefinition(
             key: maximumCurrentScheduler, label: "Maximum Current Scheduler", type: .bool, defaultValue: .bool(false),
             role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
@@ -593,6 +599,8 @@ public struct StationSettings: Sendable, Equatable {
     public var offlineLimitAmps: Double?
     /// The Maximum Current Scheduler's windows (empty: off).
     public var currentSchedule: [TimeWindowLimit]
+    /// seeds/004 "Allow EV Wakeup".
+    public var allowEVWakeup: Bool
     public var meterPollInterval: Duration
     public var meterFailedPolls: Int
     /// Settings per connector, index 0 = connector 1.
@@ -690,6 +698,7 @@ public struct StationSettings: Sendable, Equatable {
         loadSheddingAmps = p.string(K.externalInputEnergyManagement) == "Opto1" ? p.number(K.externalInputCurrentLimit) : nil
         loadSheddingActiveHigh = p.string(K.externalInputPolarity) == "HighActive"
         offlineLimitAmps = p.number(K.smartChargingOfflineLimit) > 0 ? p.number(K.smartChargingOfflineLimit) : nil
+        allowEVWakeup = p.bool(K.allowEVWakeup)
         if p.bool(K.maximumCurrentScheduler), case .list(let windows)? = p.value(K.maximumCurrentSchedule) {
             currentSchedule = windows.compactMap(TimeWindowLimit.init(text:))
         } else {

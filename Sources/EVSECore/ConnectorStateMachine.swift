@@ -45,6 +45,8 @@ public enum ConnectorEvent: Sendable, Equatable {
     /// Signal the 5 % duty cycle (ISO 15118 high-level communication) instead of nominal PWM while a
     /// transaction offers current (`true`), or nominal PWM again (`false`).
     case highLevelCommunication(Bool)
+    /// Wake a sleeping vehicle: state F on the pilot while `true` (IEC 61851-1:2017 A.5.3 optional wake-up).
+    case wakeUpPulse(Bool)
 }
 
 /// What the connector wants done on the hardware, or reports.
@@ -93,6 +95,8 @@ public struct ConnectorStateMachine: Sendable, Equatable {
     public private(set) var isReserved = false
     /// The 5 % duty cycle is signaled instead of nominal PWM (seeds/004 §7.3 ISO 15118 modes).
     public private(set) var highLevelCommunication = false
+    /// A wake-up pulse (state F) is on the pilot.
+    public private(set) var wakeUpPulse = false
     /// A transaction ended while the vehicle stayed connected (→ Finishing until unplugged).
     public private(set) var finishedWhileConnected = false
     /// The vehicle has requested energy since the transaction started.
@@ -149,6 +153,8 @@ public struct ConnectorStateMachine: Sendable, Equatable {
             isReserved = r
         case .highLevelCommunication(let on):
             highLevelCommunication = on
+        case .wakeUpPulse(let on):
+            wakeUpPulse = on
         }
         return reconcile()
     }
@@ -166,7 +172,7 @@ public struct ConnectorStateMachine: Sendable, Equatable {
     }
 
     private var desiredPilot: PilotSignal {
-        if isFaulted { return .stateF }
+        if isFaulted || (wakeUpPulse && hasTransaction) { return .stateF }
         if hasTransaction && offeredAmps >= PWM.minimumAmps {
             return highLevelCommunication ? .highLevelCommunication(amps: offeredAmps) : .pwm(amps: offeredAmps)
         }

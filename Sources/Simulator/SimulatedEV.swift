@@ -23,13 +23,16 @@ public struct EVSpec: Sendable, Codable, Equatable {
     public var requiresVentilation: Bool
     /// ISO 15118 EVCCID (the vehicle's MAC address), if the vehicle communicates one.
     public var evccid: String?
+    /// The vehicle falls asleep after this long without offered current and then needs a wake-up (nil: never).
+    public var sleepsAfterSeconds: Double?
 
     public init(phases: Int, maxCurrentAmps: Double, batteryCapacityWh: Double = 60_000, stateOfChargePercent: Double = 20,
                 targetStateOfChargePercent: Double = 100, reactionDelaySeconds: Double = 2, requiresVentilation: Bool = false,
-                evccid: String? = nil) {
+                evccid: String? = nil, sleepsAfterSeconds: Double? = nil) {
         self.phases = phases; self.maxCurrentAmps = maxCurrentAmps; self.batteryCapacityWh = batteryCapacityWh
         self.stateOfChargePercent = stateOfChargePercent; self.targetStateOfChargePercent = targetStateOfChargePercent
         self.reactionDelaySeconds = reactionDelaySeconds; self.requiresVentilation = requiresVentilation; self.evccid = evccid
+        self.sleepsAfterSeconds = sleepsAfterSeconds
     }
 
     /// Named profiles for `chargekit sim plug --ev NAME`: `<phases>p-<amps>a`, e.g. `3p-16a` (11 kW),
@@ -75,6 +78,12 @@ public struct SimulatedEV: Sendable, Codable, Equatable {
     var obeyedAmps: Double = 0
     var signalSeenAmps: Double = 0
     var signalChangedAt: Date?
+    /// Since when no current has been offered (for vehicles that fall asleep).
+    var unpoweredSince: Date?
+    /// The vehicle sleeps: it ignores PWM until the pilot wakes it (state F). Optional so that a stored state of an
+    /// older version still decodes.
+    var sleeping: Bool?
+    public var asleep: Bool { sleeping ?? false }
 
     public init(spec: EVSpec) {
         self.spec = spec
@@ -98,6 +107,15 @@ public struct SimulatedEV: Sendable, Codable, Equatable {
     /// Advances the vehicle's reaction to the EVSE's pilot signal.
     mutating func react(to signal: PilotSignal, now: Date) {
         let amps = signal.signaledAmps
+        if signal == .stateF { sleeping = false; unpoweredSince = nil }
+        if let after = spec.sleepsAfterSeconds, !isFull {
+            if amps < PWM.minimumAmps && signal != .stateF {
+                if unpoweredSince == nil { unpoweredSince = now }
+                if let since = unpoweredSince, now.timeIntervalSince(since) >= after { sleeping = true }
+            } else {
+                unpoweredSince = nil
+            }
+        }
         if amps != signalSeenAmps {
             signalSeenAmps = amps
             signalChangedAt = now
@@ -108,7 +126,7 @@ public struct SimulatedEV: Sendable, Codable, Equatable {
         }
         // Under the 5 % signal only a vehicle that speaks ISO 15118 (has an EVCCID) may charge.
         let allowed = !signal.requiresHighLevelCommunication || spec.evccid != nil
-        let wantsEnergy = !isFull && amps >= PWM.minimumAmps && allowed
+        let wantsEnergy = !isFull && amps >= PWM.minimumAmps && allowed && !asleep
         let desired: PilotState = wantsEnergy ? (spec.requiresVentilation ? .d : .c) : .b
         if desired == pilot {
             pendingPilot = nil; pendingPilotAt = nil

@@ -274,6 +274,29 @@ struct StationLimitTests {
         #expect(StationSettings(p).currentSchedule == [TimeWindowLimit(startMinute: 1020, endMinute: 1320, amps: 10)])
     }
 
+    @Test("Allow EV Wakeup: a vehicle that fell asleep during a pause gets one state F pulse and charges again")
+    func wakeUp() throws {
+        for allow in [true, false] {
+            var rig = Rig { $0.set("ExternalInputEnergyManagement", .string("Opto1")); $0.set("AllowEVWakeup", .bool(allow)) }
+            try rig.plug(1, EVSpec(phases: 3, maxCurrentAmps: 16, sleepsAfterSeconds: 30))
+            try rig.card()
+            rig.run(3)
+            #expect(rig.status(1) == .charging)
+            rig.controller.hardware.setInput(.opto1, true)
+            rig.run(60)
+            #expect(rig.controller.hardware.connectors[0].ev?.asleep == true)
+            rig.controller.hardware.setInput(.opto1, false)
+            rig.run(9.5)
+            #expect(rig.connector(1).pilotSignal == PilotSignalView(.pwm(amps: 32)), "the current is back; the vehicle sleeps")
+            #expect(rig.status(1) == .suspendedEV)
+            rig.run(1)
+            #expect(rig.connector(1).pilotSignal == (allow ? PilotSignalView(.stateF) : PilotSignalView(.pwm(amps: 32))))
+            rig.run(4 + 4)
+            #expect(rig.status(1) == (allow ? .charging : .suspendedEV), "allow: \(allow)")
+            #expect(rig.events.contains { $0.message.contains("waking it") } == allow)
+        }
+    }
+
     @Test("the SmartCharging offline limit applies only while a configured backend is unreachable")
     func offlineLimit() {
         var rig = Rig { $0.set("SmartChargingOfflineUpperLimit", .integer(8)) }

@@ -94,17 +94,21 @@ extension StationController {
                                       electrical: profileElectrical, sharers: max(1, demanding))
     }
 
-    /// GetCompositeSchedule for connector `n` (0 = the station's ChargePointMaxProfile), or nil for an unknown
-    /// connector (Rejected). Where no profile applies, the station's own limit (hardware, installation, operator;
-    /// their sum for connector 0) is reported.
+    /// GetCompositeSchedule for connector `n`, or nil for an unknown connector (Rejected). Where no profile applies, the
+    /// connector's own limit (hardware, installation, operator) is reported. Connector 0 reports the station's expected
+    /// draw: the sum over the connectors, capped by the ChargePointMaxProfile.
     public func compositeSchedule(connector n: Int, durationSeconds: Int, unit: String, now: Date) -> ChargingSchedule? {
         guard (0...connectors.count).contains(n) else { return nil }
         let statics = CurrentLimits.compute(settings, demanding: [])
-        let ceiling = n == 0 ? statics.reduce(0) { $0 + $1.amps } : statics[n - 1].amps
-        let phases = n == 0 ? 3 : settings.connectors[min(n, settings.connectors.count) - 1].phasesConnected.phaseCount
+        if n == 0 {
+            let perConnector = connectors.indices.map { i in (transaction: profileTransaction(i + 1, transactionID: nil), ceilingAmps: statics[i].amps) }
+            return chargingProfiles.stationComposite(start: now, durationSeconds: durationSeconds, unit: unit, connectors: perConnector,
+                                                     electrical: profileElectrical)
+        }
+        let phases = settings.connectors[min(n, settings.connectors.count) - 1].phasesConnected.phaseCount
         let demanding = connectors.filter { $0.session.activeSession != nil }.count
         return chargingProfiles.composite(connector: n, start: now, durationSeconds: durationSeconds, unit: unit,
-                                          transaction: n > 0 ? profileTransaction(n, transactionID: nil) : nil,
-                                          electrical: profileElectrical, ceilingAmps: ceiling, phases: phases, sharers: max(1, demanding))
+                                          transaction: profileTransaction(n, transactionID: nil), electrical: profileElectrical,
+                                          ceilingAmps: statics[n - 1].amps, phases: phases, sharers: max(1, demanding))
     }
 }

@@ -80,6 +80,16 @@ struct SmartChargingTests {
         #expect(p.removeExpired(now: t0.addingTimeInterval(3 * 86_400)) == [1])
     }
 
+    @Test("connector 0's composite is the station's expected draw: the connectors' sum capped by the ChargePointMaxProfile")
+    func stationComposite() {
+        var p = ChargingProfiles()
+        _ = p.install(connector: 0, profile(1, "ChargePointMaxProfile", start: t0, duration: 100, [(0, 12)]), now: t0)
+        _ = p.install(connector: 1, profile(2, "TxDefaultProfile", start: t0, duration: 200, [(0, 6)]), now: t0)
+        _ = p.install(connector: 2, profile(3, "TxDefaultProfile", start: t0, [(0, 8), (150, 10)]), now: t0)
+        let c = p.stationComposite(start: t0, durationSeconds: 300, unit: "A", connectors: [(nil, 32), (nil, 16)], electrical: electrical)
+        #expect(table(c) == [[0, 12], [100, 14], [150, 16], [200, 42]])
+    }
+
     @Test("ChargePointMaxProfile is shared by the running transactions")
     func shared() {
         var p = ChargingProfiles()

@@ -191,13 +191,15 @@ public struct ChargingProfiles: Sendable, Equatable {
         }
         apply(purposeLimit(.chargePointMax, connector: 0, at: t, transaction: nil, requestStart: t, electrical: electrical)
             .map { $0 / Double(max(1, sharers)) })
-        let hasTxProfile = transaction != nil && installed.contains { $0.purpose == .tx && $0.connector == connector }
-        if hasTxProfile {
-            apply(purposeLimit(.tx, connector: connector, at: t, transaction: transaction, requestStart: t, electrical: electrical))
-        } else {
-            apply(purposeLimit(.txDefault, connector: connector, at: t, transaction: transaction, requestStart: t, electrical: electrical))
-        }
+        apply(transactionLimit(connector: connector, at: t, transaction: transaction, electrical: electrical))
         return result
+    }
+
+    /// The TxProfile (when the transaction has one) or else the TxDefaultProfile limit of a connector at `t`.
+    func transactionLimit(connector: Int, at t: Date, transaction: Transaction?, electrical: Electrical) -> Double? {
+        let hasTxProfile = transaction != nil && installed.contains { $0.purpose == .tx && $0.connector == connector }
+        return purposeLimit(hasTxProfile ? .tx : .txDefault, connector: connector, at: t, transaction: transaction, requestStart: t,
+                            electrical: electrical)
     }
 
     /// The value of a profile's schedule at `t`, or nil when the schedule is not running then.
@@ -265,12 +267,37 @@ public struct ChargingProfiles: Sendable, Equatable {
     /// applies; every period is also capped by it. W = A × voltage × phases.
     public func composite(connector: Int, start: Date, durationSeconds: Int, unit: String, transaction: Transaction?,
                           electrical: Electrical, ceilingAmps: Double, phases: Int, sharers: Int = 1) -> ChargingSchedule {
+        schedule(start: start, durationSeconds: durationSeconds, unit: unit, electrical: electrical, phases: phases,
+                 breakpoints: breakpoints(connector: connector, from: start, to: start.addingTimeInterval(Double(durationSeconds)),
+                                          transaction: transaction)) { at in
+            min(ceilingAmps, limit(connector: connector, at: at, transaction: transaction, electrical: electrical, sharers: sharers) ?? ceilingAmps)
+        }
+    }
+
+    /// GetCompositeSchedule for connector 0: the station's expected draw from the grid — the sum of what every
+    /// connector may draw (its TxProfile or TxDefaultProfile, capped by its own limit), capped by the
+    /// ChargePointMaxProfile. `connectors[i]` is connector i + 1.
+    public func stationComposite(start: Date, durationSeconds: Int, unit: String, connectors: [(transaction: Transaction?, ceilingAmps: Double)],
+                                 electrical: Electrical) -> ChargingSchedule {
         let end = start.addingTimeInterval(Double(durationSeconds))
+        let points = Set(connectors.indices.flatMap { breakpoints(connector: $0 + 1, from: start, to: end, transaction: connectors[$0].transaction) })
+        return schedule(start: start, durationSeconds: durationSeconds, unit: unit, electrical: electrical, phases: 3,
+                        breakpoints: points.sorted()) { at in
+            let sum = connectors.indices.reduce(0.0) { total, i in
+                let c = connectors[i]
+                return total + min(c.ceilingAmps, transactionLimit(connector: i + 1, at: at, transaction: c.transaction, electrical: electrical) ?? c.ceilingAmps)
+            }
+            return min(sum, purposeLimit(.chargePointMax, connector: 0, at: at, transaction: nil, requestStart: at, electrical: electrical) ?? sum)
+        }
+    }
+
+    /// Periods of `amps(t)` at the breakpoints, merged where the value does not change.
+    private func schedule(start: Date, durationSeconds: Int, unit: String, electrical: Electrical, phases: Int, breakpoints: [Date],
+                          amps: (Date) -> Double) -> ChargingSchedule {
         var periods: [ChargingSchedulePeriod] = []
-        for t in breakpoints(connector: connector, from: start, to: end, transaction: transaction) {
+        for t in breakpoints {
             // Evaluated just after the breakpoint: a boundary recomputed in floating point may land a hair before it.
-            let at = t.addingTimeInterval(Self.boundaryEpsilon)
-            let amps = min(ceilingAmps, limit(connector: connector, at: at, transaction: transaction, electrical: electrical, sharers: sharers) ?? ceilingAmps)
+            let amps = amps(t.addingTimeInterval(Self.boundaryEpsilon))
             var value = unit == "W" ? amps * electrical.voltageV * Double(phases) : amps
             value = (value * 10).rounded(.down) / 10
             let offset = Int(t.timeIntervalSince(start).rounded())

@@ -116,7 +116,8 @@ def test_TC_066_CS_get_composite_schedule(cs, make_station):
     assert_periods(composite(cs, 1, 400), [(0, 8), (50, 10), (200, 6), (240, 10)])
     # In W (230 V, three phases): A × 690.
     assert [l for _, l in composite(cs, 1, 400, unit="W")] == [5520, 6900, 4140, 6900]
-    # Connector 0 reports the ChargePointMaxProfile; an unknown connector is Rejected.
+    # Connector 0 reports the station's expected draw (the connectors' sum capped by the ChargePointMaxProfile);
+    # an unknown connector is Rejected.
     assert_periods(composite(cs, 0, 400), [(0, 10)])
     assert cs.call(call.GetCompositeSchedule(connector_id=3, duration=60)).status == "Rejected"
 

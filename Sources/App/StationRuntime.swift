@@ -63,6 +63,11 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
                 logger.info("authorization of \(idTag) needs the backend", metadata: ["connector": "\(n)"])
             case .sessionStarted, .sessionStopped:
                 break
+            case .mainsPowerLost:
+                // On backup power: the StopTransactions go out first (OCPP), then the station goes down. The simulated
+                // board's power returns with the next start, so the services restart in-process.
+                logger.warning("mains power lost: shutting down on backup power")
+                if ocpp != nil { ocpp!.restart = (true, now) } else { restartHandler?(true) }
             }
             ocppNotice(notice, now: now)
         }

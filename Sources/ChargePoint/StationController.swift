@@ -19,6 +19,9 @@ public enum ControllerNotice: Sendable, Equatable {
     case sessionStarted(ChargingSession)
     /// A session stopped (persisted, with its OCPP StopTransaction when a backend is configured).
     case sessionStopped(ChargingSession, reason: StopReason, meterStopWh: Double)
+    /// The mains failed: every session was stopped (PowerLoss) and the station should shut down once their messages
+    /// are delivered, while its backup power lasts.
+    case mainsPowerLost
 }
 
 /// The station's behaviour in one value: polls the hardware, runs the connector and session state
@@ -102,6 +105,8 @@ public struct StationController<Hardware: HardwarePort> {
     var pendingRemoteProfiles: [Int: ChargingProfile] = [:]
     /// The identifier that is stopping the session of a connector, when it is not the session's own.
     var stopIdentifiers: [Int: String] = [:]
+    /// The loss of mains power has been acted on (once per start).
+    var powerLossHandled = false
 
     struct PendingAuthorization {
         var presented: PresentedIdentifier
@@ -362,6 +367,13 @@ public struct StationController<Hardware: HardwarePort> {
     }
 
     private mutating func pollStation(now: Date) {
+        if hardware.mainsPowerLost && !powerLossHandled {
+            // OCPP 1.6 TC_032_1: with backup power, transactions end with PowerLoss before the station goes down.
+            powerLossHandled = true
+            log(now, .stationStopped, 0, "Mains power lost: stopping every transaction (PowerLoss) and shutting down on backup power")
+            stopAllSessions(reason: .powerLoss, now: now)
+            notices.append(.mainsPowerLost)
+        }
         setError("rfidReaderNotCommunicating", connector: 0, active: !hardware.rfidReaderHealthy, now: now)
         // INPUT_AUTH: a rising edge of input 2 authorizes like a card (seeds/000, seeds/004 §5.5).
         let level = hardware.input(.input2)

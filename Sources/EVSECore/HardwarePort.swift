@@ -175,4 +175,6 @@ public protocol HardwarePort {
     /// State the board wants persisted with every meter sample so that meter registers and connected
     /// vehicles survive a restart (the simulator's twin of physics; `nil` for real hardware).
     func persistentState() -> Data?
+    /// The mains supply failed and the board runs on its backup power until it shuts down.
+    var mainsPowerLost: Bool { get }
 }

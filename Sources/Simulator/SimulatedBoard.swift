@@ -23,9 +23,11 @@ public enum SimulatedFault: String, Sendable, Codable, CaseIterable {
     case evError = "ev-error"
     /// The RFID reader stops answering (station-wide).
     case rfid
+    /// The mains supply fails; the board runs on backup power (station-wide; power returns with the next start).
+    case power
 
     /// Whether the fault concerns the whole station rather than a connector.
-    public var isStationFault: Bool { self == .rfid }
+    public var isStationFault: Bool { self == .rfid || self == .power }
 }
 
 /// One simulated connector: its socket hardware, meter and the vehicle plugged into it.
@@ -54,6 +56,9 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
     public var phaseCount: [Int]
     public private(set) var inputs: [DigitalInput: Bool] = [:]
     public private(set) var rfidFault = false
+    /// Mains lost (fault `power`); optional so that a stored state of an older version still decodes.
+    var powerLost: Bool?
+    public var mainsPowerLost: Bool { powerLost ?? false }
     public private(set) var now: Date
     var rfidQueue: [RFIDRead] = []
 
@@ -79,6 +84,7 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
         board.phaseCount = phaseCount
         board.now = max(board.now, now)
         board.rfidQueue = []
+        board.powerLost = false
         // After a power loss the EVSE's outputs are de-energised.
         for i in board.connectors.indices {
             board.connectors[i].pilotSignal = .off
@@ -231,6 +237,10 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
 
     /// Injects (`active`) or clears a fault. Station faults ignore the connector.
     public mutating func setFault(_ fault: SimulatedFault, connector n: Int?, active: Bool) throws(SimulatorError) {
+        if fault == .power {
+            powerLost = active
+            return
+        }
         if fault.isStationFault {
             rfidFault = active
             return

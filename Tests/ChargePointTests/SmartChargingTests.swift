@@ -3,6 +3,7 @@ import Testing
 import OCPP16
 import Simulator
 import EVSECore
+import TestSupport
 @testable import ChargePoint
 
 @Suite("OCPP smart charging: profiles and composite schedule (OCPP 1.6 §3.13)")
@@ -305,6 +306,21 @@ struct StationLimitTests {
             #expect(rig.status(1) == (allow ? .charging : .suspendedEV), "allow: \(allow)")
             #expect(rig.events.contains { $0.message.contains("waking it") } == allow)
         }
+    }
+
+    @Test("mains power lost (backup power): every session stops with PowerLoss, once, and the runtime is told to shut down")
+    func powerLoss() throws {
+        var rig = Rig()
+        try rig.plug(1)
+        try rig.card()
+        rig.run(3)
+        _ = rig.controller.takeNotices()
+        try rig.controller.hardware.setFault(.power, connector: nil, active: true)
+        rig.run(0.2)
+        #expect(rig.store.sessions.first?.stopReason == .powerLoss)
+        #expect(rig.controller.takeNotices().contains(.mainsPowerLost))
+        rig.run(1)
+        #expect(!rig.controller.takeNotices().contains(.mainsPowerLost), "acted on once")
     }
 
     @Test("the SmartCharging offline limit applies only while a configured backend is unreachable")

@@ -285,3 +285,22 @@ def test_TC_043_3_CS_send_local_list_failed_when_it_cannot_be_stored(cs, make_st
     too_many = [{"idTag": f"T{i:05d}", "idTagInfo": {"status": "Accepted"}} for i in range(1001)]
     assert cs.call(call.SendLocalList(list_version=1, update_type="Full", local_authorization_list=too_many)).status == "Failed"
     assert cs.call(call.GetLocalListVersion()).list_version == 0
+
+
+def test_TC_032_1_CS_power_loss_with_backup_power(cs, make_station):
+    station = make_station()
+    start = charging(cs, station)
+    mark = cs.mark()
+    r = station.sim("fault", "power")
+    assert r.returncode == 0, r.stderr
+    stop = cs.wait_call("StopTransaction", since=mark)
+    assert stop["reason"] == "PowerLoss" and stop["transactionId"] == cs.last_transaction_id and start
+    cs.wait_status(1, "Finishing", since=mark)
+    boot = cs.wait_call("BootNotification", since=mark, timeout=60)
+    actions = cs.actions(mark)
+    assert actions.index("StopTransaction") < actions.index("BootNotification"), "the StopTransaction goes out before the station goes down"
+    after = cs.mark()
+    station.refresh()
+    for n in (0, 1, 2):
+        cs.wait_status(n, "Preparing" if n == 1 else "Available", since=mark)
+    assert boot and "StopTransaction" not in cs.actions(after), "nothing is sent twice after the restart"

@@ -79,16 +79,32 @@ public enum CurrentLimits {
     }
 
     /// The static inputs of every connector: hardware, installation and operator limits, and the single feed line.
-    /// `demanding` are the connectors with a running transaction; on a single feed line they share its capacity
-    /// equally, an idle connector claims nothing.
-    public static func staticInputs(_ settings: StationSettings, demanding: Set<Int>) -> [[LimitInput]] {
-        settings.connectors.enumerated().map { index, c in
+    ///
+    /// Single feed line (seeds/004 §7.3): its capacity is per grid phase. Every connector with a running transaction
+    /// claims a share on the grid phases it uses — the vehicle's phases (`usedPhases`, charge point phase indices
+    /// 0 = L1 …; the connected phases when not known) mapped through the connector's phase rotation — and gets the
+    /// smallest share among them. An idle connector is offered what it would get if it started now. So two
+    /// single-phase vehicles on differently rotated connectors each get the full capacity; on the same grid phase
+    /// they share it.
+    public static func staticInputs(_ settings: StationSettings, demanding: Set<Int>, usedPhases: [Int: [Int]] = [:]) -> [[LimitInput]] {
+        func gridPhases(_ n: Int) -> Set<Int> {
+            let c = settings.connectors[n - 1]
+            let local = usedPhases[n] ?? (c.phasesConnected.phaseCount == 3 ? [0, 1, 2] : [0])
+            let map = c.phaseRotation.gridPhaseIndices
+            return Set(local.filter { (0..<3).contains($0) }.map { map[$0] })
+        }
+        return settings.connectors.enumerated().map { index, c in
             let n = index + 1
             var inputs = [LimitInput(.hardware, c.hardwareMaxCurrentAmps), LimitInput(.installation, c.installationCurrentLimitAmps),
                           LimitInput(.operator, c.operatorCurrentLimitAmps)]
             if settings.singleFeedLine && settings.connectorCount > 1 {
-                let sharers = max(1, demanding.contains(n) ? demanding.count : demanding.count + 1)
-                inputs.append(LimitInput(.singleFeedLine, (settings.feedLineCapacityAmps / Double(sharers)).rounded(.down)))
+                let sharers = demanding.union([n]).filter { $0 <= settings.connectors.count }
+                let mine = gridPhases(n)
+                let share = mine.map { g in
+                    let users = sharers.filter { gridPhases($0).contains(g) }.count
+                    return (settings.feedLineCapacityAmps / Double(max(1, users))).rounded(.down)
+                }.min() ?? settings.feedLineCapacityAmps
+                inputs.append(LimitInput(.singleFeedLine, share))
             }
             return inputs
         }

@@ -687,7 +687,7 @@ public struct StationController<Hardware: HardwarePort> {
     /// is written to the event log.
     mutating func applyLimits(now: Date) {
         let demanding = Set(connectors.indices.filter { connectors[$0].session.activeSession != nil }.map { $0 + 1 })
-        let statics = CurrentLimits.staticInputs(settings, demanding: demanding)
+        let statics = CurrentLimits.staticInputs(settings, demanding: demanding, usedPhases: vehiclePhases)
         let shedding = loadSheddingActive
         let scheduled = settings.currentSchedule.isEmpty ? nil : TimeWindowLimit.limit(settings.currentSchedule, at: now, timeZone: timeZone)
         for i in connectors.indices where i < statics.count {
@@ -718,6 +718,17 @@ public struct StationController<Hardware: HardwarePort> {
             }
             if old.amps != limit.amps { run(i + 1, connectors[i].machine.handle(.currentLimitChanged(amps: limit.amps))) }
         }
+    }
+
+    /// The charge point phases each charging vehicle draws current on (above 1 A), for the phase-aware feed line share.
+    var vehiclePhases: [Int: [Int]] {
+        var out: [Int: [Int]] = [:]
+        for i in connectors.indices where connectors[i].session.activeSession != nil {
+            let a = connectors[i].reading.meter.currentA
+            let used = [a.l1, a.l2, a.l3].indices.filter { [a.l1, a.l2, a.l3][$0] > 1 }
+            if !used.isEmpty { out[i + 1] = used }
+        }
+        return out
     }
 
     /// Load shedding is signalled on "Opto 1 In" (seeds/000 "Lastabwurf"): Low active = the contact is closed (input

@@ -338,3 +338,42 @@ struct StationLimitTests {
         #expect(rig.connector(1).currentLimit.amps == 32)
     }
 }
+
+@Suite("Single feed line per grid phase (seeds/004 §7.3)")
+struct FeedLineTests {
+    func settings(rotation2: String) -> StationSettings {
+        var s = Rig.settings(connectors: 2) { $0.set("PhaseRotation.2", .string(rotation2)) }
+        s.singleFeedLine = true
+        s.feedLineCapacityAmps = 32
+        return s
+    }
+
+    func share(_ inputs: [LimitInput]) -> Double? { inputs.first { $0.source == .singleFeedLine }?.amps }
+
+    @Test("single-phase vehicles on differently rotated connectors each get the whole capacity; on the same phase they share it")
+    func rotation() {
+        let rotated = CurrentLimits.staticInputs(settings(rotation2: "STR"), demanding: [1, 2], usedPhases: [1: [0], 2: [0]])
+        #expect(rotated.map(share) == [32, 32])
+        let same = CurrentLimits.staticInputs(settings(rotation2: "RST"), demanding: [1, 2], usedPhases: [1: [0], 2: [0]])
+        #expect(same.map(share) == [16, 16])
+        let mixed = CurrentLimits.staticInputs(settings(rotation2: "STR"), demanding: [1, 2], usedPhases: [1: [0, 1, 2], 2: [0]])
+        #expect(mixed.map(share) == [16, 16], "the three-phase vehicle shares grid phase S with the single-phase one")
+        let unknown = CurrentLimits.staticInputs(settings(rotation2: "STR"), demanding: [1, 2])
+        #expect(unknown.map(share) == [16, 16], "connected phases (three) are assumed until the vehicle draws")
+    }
+
+    @Test("on the station: two single-phase cars on rotated connectors both charge at 32 A")
+    func station() throws {
+        var rig = Rig(connectors: 2) { p in
+            p.set("PhaseRotation.2", .string("STR")); p.set("SingleFeedLine", .bool(true)); p.set("FeedLineCapacity", .integer(32))
+        }
+        #expect(rig.controller.settings.singleFeedLine)
+        try rig.plug(1, EVSpec(phases: 1, maxCurrentAmps: 32))
+        try rig.card()
+        try rig.plug(2, EVSpec(phases: 1, maxCurrentAmps: 32))
+        try rig.card("0A0E9B83")
+        rig.run(20)
+        #expect(rig.connector(1).pilotSignal.signaledCurrentAmps == 32)
+        #expect(rig.connector(2).pilotSignal.signaledCurrentAmps == 32)
+    }
+}

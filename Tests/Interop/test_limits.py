@@ -32,3 +32,19 @@ def test_load_shedding_pauses_and_the_status_api_explains_it(data_dir):
 def test_limit_hierarchy_is_enforced_with_the_rule_named(data_dir):
     r = cli("config", "set", "OperatorCurrentLimit.1", "40", "--role", "installer", data_dir=data_dir)
     assert r.returncode != 0 and "must not exceed" in r.stderr
+
+
+def test_single_feed_line_respects_phase_rotation(data_dir):
+    for key, value in (("ConnectorCount", "2"), ("SingleFeedLine", "On"), ("FeedLineCapacity", "32"), ("PhaseRotation.2", "STR")):
+        cli("config", "set", key, value, "--role", "manufacturer", data_dir=data_dir, check=True)
+    station = Station(data_dir).start()
+    try:
+        for n, card in ((1, "04567DAA5F3580"), (2, "0A0E9B83")):
+            assert station.sim("plug", str(n), "--ev", "1p-32a").returncode == 0
+            station.sim("rfid", card)
+            station.wait_status(n, "Charging")
+        # Both single-phase vehicles draw on different grid phases (L1 → R, L1 → S): each may use the full 32 A.
+        for n in (1, 2):
+            wait_for(lambda: station.connector(n)["pilotSignal"]["signaledCurrentAmps"] == 32, what=f"32 A on connector {n}")
+    finally:
+        station.terminate()

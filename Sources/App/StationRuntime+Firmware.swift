@@ -51,9 +51,8 @@ extension StationRuntime {
         }
         let stamp = OCPPDate.format(now).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
         let name = "diagnostics-\(controller.settings.chargeBoxIdentity)-\(stamp.prefix(15)).tar.gz"
-        let fileName = ocpp!.firmware.getDiagnostics(location: r.location, fileName: String(name.prefix(255)), startTime: r.startTime,
-                                                     stopTime: r.stopTime, retries: r.retries, retryIntervalSeconds: r.retryInterval, now: now)
-        return fileName
+        return ocpp!.firmware.getDiagnostics(location: r.location, fileName: String(name.prefix(255)), startTime: r.startTime,
+                                             stopTime: r.stopTime, retries: r.retries, retryIntervalSeconds: r.retryInterval, now: now)
     }
 
     /// The status a triggered FirmwareStatusNotification / DiagnosticsStatusNotification reports.

@@ -85,7 +85,7 @@ extension StationController {
         // A reserved connector takes only its identifier or group. An identifier whose group the lists do not know is
         // asked about (Authorize.req, OCPP 1.6 §5.13) and checked against the reservation when the answer comes.
         var authorize = authorize
-        let parent = knownParentIdTag(idTag)
+        let parent = authorization.parentIdTag(of: idTag, connector: target, now: now)
         if case .refused = reservationAdmission(connector: target, idTag: idTag, parentIdTag: parent) {
             guard parent == nil, reservations.reservation(connector: target)?.parentIdTag != nil else { return nil }
             authorize = true

@@ -88,10 +88,4 @@ extension StationController {
         guard !reservations.reservations.isEmpty else { return .allowed(reservationID: nil) }
         return reservations.admission(connector: n, idTag: idTag, parentIdTag: parentIdTag, connectors: reservationStates)
     }
-
-    /// The group of an identifier as the station's lists know it (for reservations with a parentIdTag).
-    func knownParentIdTag(_ idTag: String) -> String? {
-        let lists = authorization.lists
-        return (lists.localList.first { sameIdentifier($0.idTag, idTag) } ?? lists.cache.first { sameIdentifier($0.idTag, idTag) })?.parentIdTag
-    }
 }

@@ -30,11 +30,14 @@ extension JSONValue {
             out += "]"
         case .object(let o):
             out += "{"
-            for (i, k) in o.keys.sorted().enumerated() {
+            // Keys in sorted order, each once: a key a parsed text repeated is written with its last value.
+            let members = o.members.indices.filter { i in !o.members[(i + 1)...].contains { sameKey($0.key, o.members[i].key) } }
+                .map { o.members[$0] }.sorted { $0.key < $1.key }
+            for (i, m) in members.enumerated() {
                 if i > 0 { out += "," }
-                JSONValue.writeString(k, into: &out)
+                JSONValue.writeString(m.key, into: &out)
                 out += ":"
-                o[k]!.write(into: &out)
+                m.value.write(into: &out)
             }
             out += "}"
         }

@@ -96,7 +96,8 @@ struct SmartChargingTests {
         var p = ChargingProfiles()
         _ = p.install(connector: 0, profile(1, "ChargePointMaxProfile", start: t0, [(0, 32)]), now: t0)
         #expect(p.limit(connector: 1, at: t0, transaction: nil, electrical: electrical, sharers: 2) == 16)
-        #expect(p.limit(connector: 0, at: t0, transaction: nil, electrical: electrical) == 32)
+        #expect(table(p.stationComposite(start: t0, durationSeconds: 60, unit: "A", connectors: [(nil, 32), (nil, 32)],
+                                         electrical: electrical)) == [[0, 32]], "the whole station draws at most 32 A")
     }
 
     @Test("SetChargingProfile rules: Rejected with the reason, nothing stored", arguments: [

@@ -60,6 +60,7 @@ struct JSONParserTests {
         let v = try JSONParser.parse(#"{"connectorId":1,"connectorId":2}"#)
         guard case .object(let o) = v else { Issue.record("not an object"); return }
         #expect(o["connectorId"] == .integer(2))
+        #expect(v.serialized == #"{"connectorId":2}"#, "written once, with the last value")
         #expect { try MeterValuesRequest.schema.validate(v) } throws: { ($0 as? OCPPError)?.code == .occurenceConstraintViolation }
     }
 }

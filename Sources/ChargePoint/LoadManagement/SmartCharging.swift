@@ -180,15 +180,11 @@ public struct ChargingProfiles: Sendable, Equatable {
         return nil
     }
 
-    /// The composite limit of a connector at `t` in amperes per phase, or nil when no profile limits it.
+    /// The composite limit of connector `connector` (≥ 1) at `t` in amperes per phase, or nil when no profile limits it.
     /// `sharers`: how many transactions share the ChargePointMaxProfile (at least 1).
     public func limit(connector: Int, at t: Date, transaction: Transaction?, electrical: Electrical, sharers: Int = 1) -> Double? {
         var result: Double?
         func apply(_ v: Double?) { if let v { result = min(result ?? v, v) } }
-        if connector == 0 {
-            apply(purposeLimit(.chargePointMax, connector: 0, at: t, transaction: nil, requestStart: t, electrical: electrical))
-            return result
-        }
         apply(purposeLimit(.chargePointMax, connector: 0, at: t, transaction: nil, requestStart: t, electrical: electrical)
             .map { $0 / Double(max(1, sharers)) })
         apply(transactionLimit(connector: connector, at: t, transaction: transaction, electrical: electrical))

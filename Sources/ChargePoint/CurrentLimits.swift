@@ -31,11 +31,25 @@ public enum LimitSource: String, Sendable, Codable, CaseIterable {
     case invalidIdTag
 }
 
-/// One input of the limit chain: a source and the current it allows per phase.
+/// One input of the limit chain: a source and the current it allows.
+///
+/// The control pilot offers one current for all phases (IEC 61851-1 Annex A), so a source that limits the grid
+/// phases separately (the single feed line, the DLM allocation) also lists its per-phase values in `gridPhaseAmps`
+/// (L1, L2, L3 of the grid), and `amps` is the lowest of them on the grid phases the connector's vehicle uses.
 public struct LimitInput: Sendable, Codable, Equatable {
     public var source: LimitSource
     public var amps: Double
+    /// The source's limit on grid phases L1, L2, L3 (nil: the same on every phase).
+    public var gridPhaseAmps: [Double]?
+
     public init(_ source: LimitSource, _ amps: Double) { self.source = source; self.amps = amps }
+
+    /// A per-phase input: `amps` is the lowest value on `usedGridPhases` (indices 0 = L1 …).
+    public init(_ source: LimitSource, gridPhaseAmps: [Double], usedGridPhases: Set<Int>) {
+        self.source = source
+        self.gridPhaseAmps = gridPhaseAmps
+        self.amps = usedGridPhases.filter { gridPhaseAmps.indices.contains($0) }.map { gridPhaseAmps[$0] }.min() ?? gridPhaseAmps.min() ?? 0
+    }
 }
 
 /// The current a connector may offer, the limit that binds it and every input that was considered.
@@ -99,12 +113,11 @@ public enum CurrentLimits {
                           LimitInput(.operator, c.operatorCurrentLimitAmps)]
             if settings.singleFeedLine && settings.connectorCount > 1 {
                 let sharers = demanding.union([n]).filter { $0 <= settings.connectors.count }
-                let mine = gridPhases(n)
-                let share = mine.map { g in
+                let shares = (0..<3).map { g in
                     let users = sharers.filter { gridPhases($0).contains(g) }.count
                     return (settings.feedLineCapacityAmps / Double(max(1, users))).rounded(.down)
-                }.min() ?? settings.feedLineCapacityAmps
-                inputs.append(LimitInput(.singleFeedLine, share))
+                }
+                inputs.append(LimitInput(.singleFeedLine, gridPhaseAmps: shares, usedGridPhases: gridPhases(n)))
             }
             return inputs
         }

@@ -391,6 +391,7 @@ public struct StationController<Hardware: HardwarePort> {
     // MARK: Errors
 
     private mutating func evaluateErrors(_ n: Int, _ r: ConnectorReading, relaysCommanded: RelayState, now: Date) {
+        setError("connectorBoardNotCommunicating", connector: n, active: !r.boardLinked, now: now)
         setError("meterNotCommunicating", connector: n, active: !r.meter.communicating, now: now)
         setError("vehicleError", connector: n, active: r.pilot == .e, now: now)
         if r.pilot != .a && !r.diodeCheckOK {

@@ -30,6 +30,9 @@ public struct ErrorDefinition: Sendable, Codable, Equatable, Identifiable {
     public var ledBlinks: Int?
     /// Where the entry comes from.
     public var source: String
+    /// A failure of the USB link between the controller and a connector board (dual stations): reported to the
+    /// backend only with "Send USB error StatusNotifications" (seeds/004 §4).
+    public var usbLink: Bool = false
 }
 
 /// The error catalogue: every error of seeds/004 §9 (Foutdocumentatie) and seeds/002 §3 (OCPP Errors)
@@ -84,6 +87,11 @@ public enum ErrorCatalogue {
                "OCPP meter communication recovered", stops: true, .connector),
         bender("externalMeterNotCommunicating", "powerMeterFailure", "External meter not communicating",
                "External meter communication recovered", stops: false, .station),
+        ErrorDefinition(id: "connectorBoardNotCommunicating", code: "internalError",
+                        activationMessage: "Connector board not communicating (USB link lost)",
+                        resolutionMessage: "Connector board communication recovered", stopsCharging: true, scope: .connector,
+                        correctiveAction: "Check the USB cable between the controller and the connector board.", ledBlinks: nil,
+                        source: "seeds/004 §4 Send USB error StatusNotifications", usbLink: true),
         bender("rfidReaderNotCommunicating", "readerFailure", "RFID reader not communicating", "RFID reader recovered",
                stops: false, .station),
         // seeds/002 §3 (Technagon, OCPP 1.6 error codes; "Verfügbar" = keeps charging, "Fehlerhaft" = stops)

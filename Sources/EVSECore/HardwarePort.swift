@@ -90,13 +90,16 @@ public struct ConnectorReading: Sendable, Codable, Equatable {
     public var evccid: String?
     /// What an ISO 15118 vehicle reported about itself (nil for basic PWM vehicles).
     public var vehicle: VehicleReport?
+    /// Whether the connector's board answers on its link to the controller (USB on dual stations). A board that
+    /// loses the link de-energises its outputs on its own watchdog; the other fields are then its last values.
+    public var boardLinked: Bool
 
     public init(pilot: PilotState, diodeCheckOK: Bool = true, relayFeedback: RelayState = .open, lockDetected: Bool = false,
                 residualCurrent: ResidualCurrentReading = .init(), meter: MeterReading, evccid: String? = nil,
-                vehicle: VehicleReport? = nil) {
+                vehicle: VehicleReport? = nil, boardLinked: Bool = true) {
         self.pilot = pilot; self.diodeCheckOK = diodeCheckOK; self.relayFeedback = relayFeedback
         self.lockDetected = lockDetected; self.residualCurrent = residualCurrent; self.meter = meter; self.evccid = evccid
-        self.vehicle = vehicle
+        self.vehicle = vehicle; self.boardLinked = boardLinked
     }
 }
 

@@ -25,6 +25,9 @@ public enum SimulatedFault: String, Sendable, Codable, CaseIterable {
     case rfid
     /// The mains supply fails; the board runs on backup power (station-wide; power returns with the next start).
     case power
+    /// The connector board loses its USB link to the controller: it ignores commands and its watchdog opens the
+    /// contactor and stops the PWM.
+    case link
 
     /// Whether the fault concerns the whole station rather than a connector.
     public var isStationFault: Bool { self == .rfid || self == .power }
@@ -121,7 +124,8 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
                 ev.spec.evccid == nil ? nil : VehicleReport(
                     maxCurrentAmps: ev.spec.maxCurrentAmps, stateOfChargePercent: ev.stateOfChargePercent,
                     requiredEnergyWh: max(0, ev.spec.batteryCapacityWh * ev.spec.targetStateOfChargePercent / 100 - ev.batteryWh))
-            })
+            },
+            boardLinked: !c.faults.contains(.link))
     }
 
     public var rfidReaderHealthy: Bool { !rfidFault }
@@ -134,6 +138,11 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
     }
 
     public mutating func apply(_ command: HardwareCommand) {
+        switch command {
+        case .setPilot(let n, _), .setRelays(let n, _), .setLock(let n, _):
+            // A board without its link never receives the command.
+            if connectors[n - 1].faults.contains(.link) { return }
+        }
         switch command {
         case .setPilot(let n, let s):
             connectors[n - 1].pilotSignal = s
@@ -249,6 +258,13 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
         try check(n)
         if active {
             connectors[n - 1].faults.insert(fault)
+            if fault == .link {
+                // The board's watchdog: outputs de-energised when the controller is gone.
+                connectors[n - 1].pilotSignal = .off
+                connectors[n - 1].ev?.react(to: .off, now: now)
+                connectors[n - 1].relays = .open
+                if connectors[n - 1].weldedAs == nil { connectors[n - 1].currentA = .zero }
+            }
             if fault == .welded { connectors[n - 1].weldedAs = connectors[n - 1].relays.isClosed ? connectors[n - 1].relays : .threePhase }
         } else {
             connectors[n - 1].faults.remove(fault)

@@ -1,12 +1,10 @@
 import Foundation
-import HTTPTypes
 import Logging
 import NIOCore
-import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
 import Synchronization
-import WSClient
+@_spi(WSInternal) import WSCore
 
 /// What an OCPP-J connection reports to the station.
 public protocol OCPPConnectionDelegate: Sendable {
@@ -127,79 +125,49 @@ public struct OCPPWebSocketClient: Service {
 
     /// One connection attempt; returns whether the WebSocket opened.
     private func connectOnce() async -> Bool {
-        var headers = HTTPFields()
-        headers[HTTPField.Name("Sec-WebSocket-Protocol")!] = "ocpp1.6"
-        if let auth = settings.authorizationHeader { headers[.authorization] = auth }
-        let configuration = WebSocketClientConfiguration(
-            maxFrameSize: settings.maxFrameSize, additionalHeaders: headers, closeTimeout: .seconds(5),
-            autoPing: settings.pingInterval > .zero ? .enabled(timePeriod: settings.pingInterval) : .disabled,
-            validateUTF8: true)
         let opened = OpenedFlag()
         let delegate = self.delegate
         let current = self.current
         let maxFrameSize = settings.maxFrameSize
-        let handler: WebSocketDataHandler<WebSocketClient.Context> = { inbound, outbound, _ in
-            opened.set()
-            let (stream, continuation) = AsyncStream<String>.makeStream()
-            current.set(continuation)
-            await delegate.ocppConnected(OCPPOutbound(continuation: continuation))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for await text in stream { try await outbound.write(.text(text)) }
-                    try await outbound.close(WebSocketErrorCode.normalClosure, reason: "closing")
-                }
-                group.addTask {
-                    defer { continuation.finish() }
-                    for try await message in inbound.messages(maxSize: maxFrameSize) {
-                        if case .text(let text) = message { await delegate.ocppReceived(text) }
-                    }
-                }
-                try await group.next()
-                group.cancelAll()
-            }
-        }
         var reason = "closed"
+        var refused = false
         do {
-            let client: WebSocketClient
-            if let proxy = Self.proxyAddress(settings.proxy) {
-                client = WebSocketClient(url: settings.url, configuration: configuration, tlsConfiguration: tlsConfiguration(),
-                                         proxySettings: WebSocketProxySettings(host: proxy.host, port: proxy.port, type: .http(),
-                                                                               timeout: settings.connectTimeout),
-                                         logger: logger, handler: handler)
-            } else {
-                client = WebSocketClient(url: settings.url, configuration: configuration, tlsConfiguration: tlsConfiguration(),
-                                         logger: logger, handler: handler)
+            let channel = try OCPPClientChannel(settings: settings, logger: logger)
+            let close = try await channel.run { inbound, outbound, _ in
+                opened.set()
+                let (stream, continuation) = AsyncStream<String>.makeStream()
+                current.set(continuation)
+                await delegate.ocppConnected(OCPPOutbound(continuation: continuation))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await text in stream { try await outbound.write(.text(text)) }
+                        try await outbound.close(WebSocketErrorCode.normalClosure, reason: "closing")
+                    }
+                    group.addTask {
+                        defer { continuation.finish() }
+                        for try await message in inbound.messages(maxSize: maxFrameSize) {
+                            if case .text(let text) = message { await delegate.ocppReceived(text) }
+                        }
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
             }
-            let close = try await client.run()
             if let close { reason = "closed by the backend (\(close.closeCode))" }
         } catch {
             reason = "\(error)"
+            // A backend that answers but refuses us is a configuration problem the operator must see.
+            refused = error is OCPPConnectError
         }
         if opened.value {
             logger.info("backend connection closed: \(reason)")
+        } else if refused {
+            logger.warning("backend connection refused: \(reason)")
         } else {
             logger.debug("backend connection failed: \(reason)")
         }
         await delegate.ocppDisconnected(reason: reason)
         return opened.value
-    }
-
-    /// TLS settings for wss:// per "SSL Strictness as client". The two "allow expired" levels verify the chain
-    /// and host name as the level without that allowance does, minus the expiry, which NIOSSL cannot relax on its
-    /// own; they are mapped to no certificate verification, the closest level that accepts an expired certificate.
-    private func tlsConfiguration() -> TLSConfiguration? {
-        guard settings.url.lowercased().hasPrefix("wss://") else { return nil }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = .tlsv12
-        switch settings.tlsStrictness {
-        case .normal: tls.certificateVerification = .fullVerification
-        case .skipHostCheck: tls.certificateVerification = .noHostnameVerification
-        case .encryptOnly, .allowExpired, .allowExpiredSkipHostCheck: tls.certificateVerification = .none
-        }
-        if let bundle = ProcessInfo.processInfo.environment["CHARGEKIT_CA_FILE"] {
-            tls.trustRoots = .file(bundle)
-        }
-        return tls
     }
 
     static func proxyAddress(_ text: String) -> (host: String, port: Int)? {

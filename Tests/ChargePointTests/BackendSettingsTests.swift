@@ -61,4 +61,20 @@ struct BackendSettingsTests {
         #expect(long.first { $0.key == StationParameters.backendURL }?.value == full)
         #expect(short.allSatisfy { $0.key.count <= 50 && ($0.value?.count ?? 0) <= 500 })
     }
+
+    @Test("USB link errors reach the backend only with Send USB error StatusNotifications; other errors still do")
+    func usbErrorSwitch() {
+        var p = ParameterSet(registry: ParameterRegistry(connectorCount: 1))
+        let now = Date()
+        let link = ActiveError(id: "connectorBoardNotCommunicating", connector: 1, since: now)
+        let meter = ActiveError(id: "meterNotCommunicating", connector: 1, since: now)
+        var off = OCPPMapping.statusNotification(connector: 1, status: .faulted, errors: [link], settings: BackendSettings(p), now: now)
+        #expect(off.errorCode == "NoError" && off.info == nil, "default Off (seeds/004 §4)")
+        off = OCPPMapping.statusNotification(connector: 1, status: .faulted, errors: [link, meter], settings: BackendSettings(p), now: now)
+        #expect(off.errorCode == "PowerMeterFailure", "the next reportable error is sent instead")
+        p.set(StationParameters.sendUSBErrorStatusNotifications, .bool(true))
+        let on = OCPPMapping.statusNotification(connector: 1, status: .faulted, errors: [link], settings: BackendSettings(p), now: now)
+        #expect(on.errorCode == "InternalError")
+        #expect(on.info == "Connector board not communicating (USB link lost)")
+    }
 }

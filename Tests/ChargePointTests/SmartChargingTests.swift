@@ -359,6 +359,7 @@ struct FeedLineTests {
         #expect(same.map(share) == [16, 16])
         let mixed = CurrentLimits.staticInputs(settings(rotation2: "STR"), demanding: [1, 2], usedPhases: [1: [0, 1, 2], 2: [0]])
         #expect(mixed.map(share) == [16, 16], "the three-phase vehicle shares grid phase S with the single-phase one")
+        #expect(mixed[0].first { $0.source == .singleFeedLine }?.gridPhaseAmps == [32, 16, 32], "per grid phase: only S is shared")
         let unknown = CurrentLimits.staticInputs(settings(rotation2: "STR"), demanding: [1, 2])
         #expect(unknown.map(share) == [16, 16], "connected phases (three) are assumed until the vehicle draws")
     }

@@ -21,6 +21,7 @@ extension StationParameters {
     public static let forceHeartbeat = "ForceHeartbeatRequestMessages"
     public static let sendInformativeStatusNotifications = "SendInformativeStatusNotifications"
     public static let sendErrorStatusNotifications = "SendErrorStatusNotifications"
+    public static let sendUSBErrorStatusNotifications = "SendUSBErrorStatusNotifications"
     public static let statusNotificationStrategy = "StatusNotificationStrategy"
     public static let backendConnectionTimeout = "BackendConnectionTimeout"
     public static let sslStrictness = "SSLStrictnessAsClient"
@@ -135,6 +136,11 @@ extension StationParameters {
             role: .operator, menu: .backend, section: "OCPP",
             help: "Send the errors of the controller and the charge points (errorCode, info, vendorErrorCode; e.g. a defective lock actuator).",
             seeAlso: "seeds/004 §4 Send error StatusNotifications, seeds/002 §3"),
+        ParameterDefinition(
+            key: sendUSBErrorStatusNotifications, label: "Send USB error StatusNotifications", type: .bool, defaultValue: .bool(false),
+            role: .operator, menu: .backend, section: "OCPP",
+            help: "Send failures of the USB link between the controller and a connector board (dual stations) to the backend as errors. Off: the connector still reports Faulted, without the error code.",
+            seeAlso: "seeds/004 §4 Send USB error StatusNotifications"),
         ParameterDefinition(
             key: statusNotificationStrategy, label: "Strategy for StatusNotification state transitions",
             type: .choice([Choice("OccupiedOnCharging", "Occupied on Charging"), Choice("OccupiedOnAuthorizedOrPlugged", "Occupied on Authorized/Plugged")]),
@@ -275,6 +281,7 @@ public struct BackendSettings: Sendable, Equatable {
     public var forceHeartbeat: Bool
     public var sendInformativeStatus: Bool
     public var sendErrorStatus: Bool
+    public var sendUSBErrorStatus: Bool
     public var strategy: StatusNotificationStrategy
     public var messageTimeout: Duration
     public var sslStrictness: String
@@ -306,6 +313,7 @@ public struct BackendSettings: Sendable, Equatable {
         forceHeartbeat = p.bool(K.forceHeartbeat)
         sendInformativeStatus = p.bool(K.sendInformativeStatusNotifications)
         sendErrorStatus = p.bool(K.sendErrorStatusNotifications)
+        sendUSBErrorStatus = p.bool(K.sendUSBErrorStatusNotifications)
         strategy = StatusNotificationStrategy(rawValue: p.string(K.statusNotificationStrategy)) ?? .occupiedOnCharging
         messageTimeout = .seconds(Int(p.number(K.backendConnectionTimeout)))
         sslStrictness = p.string(K.sslStrictness)

@@ -38,14 +38,16 @@ public enum OCPPMapping {
 
     /// The StatusNotification of a connector (or of the station, connector 0: Available, Unavailable or Faulted).
     /// Errors are reported only with "Send error StatusNotifications"; warnings (errors with a non-Faulted
-    /// status) only with "Send informative StatusNotifications" too.
+    /// status) only with "Send informative StatusNotifications" too; USB link failures only with "Send USB error
+    /// StatusNotifications" (seeds/004 §4).
     public static func statusNotification(connector: Int, status: ConnectorStatus, errors: [ActiveError], settings: BackendSettings,
                                           now: Date) -> StatusNotificationRequest {
         var code = "NoError"
         var info: String?
         var vendorCode: String?
         let faulted = status == .faulted
-        if settings.sendErrorStatus, let e = errors.first, let d = e.definition, faulted || settings.sendInformativeStatus {
+        let reportable = errors.filter { $0.definition.map { !$0.usbLink || settings.sendUSBErrorStatus } ?? false }
+        if settings.sendErrorStatus, let e = reportable.first, let d = e.definition, faulted || settings.sendInformativeStatus {
             (code, vendorCode) = errorCode(d)
             info = String(d.activationMessage.prefix(50))
             // EVCommunicationError only goes with Preparing, SuspendedEV(SE) or Finishing (checklist §1.4.3).

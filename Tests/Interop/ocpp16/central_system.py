@@ -88,8 +88,9 @@ class Recorder(CP):
 
 
 class CentralSystem:
-    def __init__(self, ssl_context=None, host="127.0.0.1"):
+    def __init__(self, ssl_context=None, host="127.0.0.1", agree_subprotocol=True):
         self.ssl_context = ssl_context  # wss:// when set
+        self.agree_subprotocol = agree_subprotocol  # False: complete the handshake without Sec-WebSocket-Protocol
         self.host = host  # the host name in the URL the station is given
         self.frames = []  # (direction, time, parsed JSON) — "in" = from the charge point
         self.violations = []
@@ -118,7 +119,9 @@ class CentralSystem:
     # -- server --------------------------------------------------------------------------------
     def start(self, port=0):
         async def go():
-            self._server = await serve(self._handle, "127.0.0.1", port, subprotocols=["ocpp1.6"], ssl=self.ssl_context)
+            self._server = await serve(self._handle, "127.0.0.1", port, ssl=self.ssl_context,
+                                       **({"subprotocols": ["ocpp1.6"]} if self.agree_subprotocol
+                                          else {"select_subprotocol": lambda connection, offered: None}))
             return self._server.sockets[0].getsockname()[1]
         self.port = asyncio.run_coroutine_threadsafe(go(), self._loop).result(10)
         return self

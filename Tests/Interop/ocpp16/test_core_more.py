@@ -304,3 +304,25 @@ def test_TC_032_1_CS_power_loss_with_backup_power(cs, make_station):
     for n in (0, 1, 2):
         cs.wait_status(n, "Preparing" if n == 1 else "Available", since=mark)
     assert boot and "StopTransaction" not in cs.actions(after), "nothing is sent twice after the restart"
+
+
+def test_usb_link_errors_only_with_send_usb_error_status_notifications(cs, make_station):
+    """seeds/004 §4 "Send USB error StatusNotifications" (default Off): a connector board that loses its USB link
+    stops the transaction and reports Faulted; the error code goes to the backend only with the switch On."""
+    station = make_station()
+    charging(cs, station)
+    mark = cs.mark()
+    fault(station, 1, "link")
+    stop = cs.wait_call("StopTransaction", since=mark)
+    assert stop["reason"] == "Other"
+    faulted = cs.wait_call("StatusNotification", lambda p: p["connectorId"] == 1 and p["status"] == "Faulted", since=mark)
+    assert faulted["errorCode"] == "NoError"
+    fault(station, 1, "link", clear=True)
+    cs.wait_call("StatusNotification", lambda p: p["connectorId"] == 1 and p["status"] != "Faulted", since=mark)
+
+    assert cs.call(call.ChangeConfiguration(key="SendUSBErrorStatusNotifications", value="true")).status == "Accepted"
+    mark = cs.mark()
+    fault(station, 1, "link")
+    faulted = cs.wait_call("StatusNotification", lambda p: p["connectorId"] == 1 and p["status"] == "Faulted", since=mark)
+    assert faulted["errorCode"] == "InternalError"
+    assert faulted["info"] == "Connector board not communicating (USB link lost)"

@@ -17,15 +17,17 @@ def openssl(*args, cwd):
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
-    """A test CA, a server certificate for localhost/127.0.0.1 and one for another host name, both signed by it."""
+    """A test CA and server certificates signed by it: for localhost/127.0.0.1, for another host name, and expired
+    ones (notAfter yesterday) for both."""
     d = tmp_path_factory.mktemp("pki")
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
             "-subj", "/CN=ChargeKit Test CA", cwd=d)
-    for name, san in (("localhost", "DNS:localhost,IP:127.0.0.1"), ("other", "DNS:backend.example.com")):
+    for name, san, days in (("localhost", "DNS:localhost,IP:127.0.0.1", "30"), ("other", "DNS:backend.example.com", "30"),
+                            ("expired", "DNS:localhost,IP:127.0.0.1", "-1"), ("expired-other", "DNS:backend.example.com", "-1")):
         openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=d)
         (d / f"{name}.ext").write_text(f"subjectAltName={san}\n")
         openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", f"{name}.pem",
-                "-days", "30", "-extfile", f"{name}.ext", cwd=d)
+                "-days", days, "-extfile", f"{name}.ext", cwd=d)
     return d
 
 
@@ -89,3 +91,35 @@ def test_tls_skip_host_check_accepts_a_trusted_certificate_for_another_host(pki,
     cs = stations(pki, "other", "SkipHostCheck")
     cs.wait_connected()
     cs.wait_call("BootNotification")
+
+
+def test_tls_normal_refuses_an_expired_certificate(pki, stations):
+    refused = stations(pki, "expired", "Normal")
+    assert never_connects(refused), "an expired certificate must be refused at strictness Normal"
+
+
+def test_tls_allow_expired_accepts_an_expired_certificate_of_a_trusted_ca(pki, stations):
+    cs = stations(pki, "expired", "AllowExpired")
+    cs.wait_connected()
+    cs.wait_call("BootNotification")
+
+
+def test_tls_allow_expired_still_verifies_the_chain(pki, stations):
+    refused = stations(pki, "expired", "AllowExpired", trust_ca=False)
+    assert never_connects(refused), "AllowExpired must still refuse a certificate from an unknown CA"
+
+
+def test_tls_allow_expired_still_checks_the_host_name(pki, stations):
+    refused = stations(pki, "expired-other", "AllowExpired")
+    assert never_connects(refused), "AllowExpired must still refuse a certificate for another host"
+
+
+def test_tls_allow_expired_skip_host_check_accepts_an_expired_certificate_for_another_host(pki, stations):
+    cs = stations(pki, "expired-other", "AllowExpiredSkipHostCheck")
+    cs.wait_connected()
+    cs.wait_call("BootNotification")
+
+
+def test_tls_allow_expired_skip_host_check_still_verifies_the_chain(pki, stations):
+    refused = stations(pki, "expired-other", "AllowExpiredSkipHostCheck", trust_ca=False)
+    assert never_connects(refused), "AllowExpiredSkipHostCheck must still refuse a certificate from an unknown CA"

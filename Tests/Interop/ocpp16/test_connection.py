@@ -1,0 +1,134 @@
+"""The OCPP-J connection itself (OCPP-J 1.6 §3): the subprotocol handshake and the "Websockets proxy" of seeds/004 §4."""
+import socket
+import threading
+import time
+
+import pytest
+
+from central_system import CentralSystem
+from harness import OCPPStation
+from station import wait_for
+
+
+class ConnectProxy:
+    """A minimal HTTP proxy that only knows CONNECT (RFC 9110 §9.3.6) and records the tunnels it opened."""
+
+    def __init__(self):
+        self.requests = []
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client):
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = client.recv(4096)
+            if not chunk:
+                return client.close()
+            head += chunk
+        request_line = head.split(b"\r\n", 1)[0].decode()
+        self.requests.append(request_line)
+        method, authority, _ = request_line.split(" ", 2)
+        host, port = authority.rsplit(":", 1)
+        if method != "CONNECT":
+            client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+            return client.close()
+        upstream = socket.create_connection((host, int(port)))
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        def pipe(a, b):
+            try:
+                while data := a.recv(65536):
+                    b.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for s in (a, b):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+        threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+        pipe(upstream, client)
+
+    def close(self):
+        self.server.close()
+
+
+@pytest.fixture
+def central():
+    servers = []
+
+    def make(**kwargs):
+        cs = CentralSystem(**kwargs).start()
+        servers.append(cs)
+        return cs
+    yield make
+    for cs in servers:
+        cs.shutdown()
+        assert not cs.violations, cs.violations
+
+
+def station_log(station):
+    return (station.data_dir.parent / f"{station.data_dir.name}.log").read_text(errors="replace")
+
+
+def test_backend_without_the_ocpp16_subprotocol_is_refused(data_dir, central):
+    """OCPP-J §3.2: when the central system completes the handshake without agreeing to ocpp1.6, the charge point
+    closes the connection — it never talks OCPP over it."""
+    cs = central(agree_subprotocol=False)
+    s = OCPPStation(data_dir, cs).start()
+    try:
+        wait_for(lambda: cs.connections >= 1, timeout=20, what="a handshake")
+        wait_for(lambda: "did not agree to subprotocol ocpp1.6" in station_log(s), timeout=20, what="the refusal in the log")
+        time.sleep(1)
+        assert not [f for f in cs.frames if f[0] == "in"], "no OCPP message may be sent without the ocpp1.6 subprotocol"
+    finally:
+        s.terminate()
+
+
+def test_connection_through_the_websockets_proxy(data_dir, central):
+    cs = central()
+    proxy = ConnectProxy()
+    s = OCPPStation(data_dir, cs, config=[("WebsocketsProxy", f"http://127.0.0.1:{proxy.port}")]).start()
+    try:
+        cs.wait_connected()
+        assert cs.wait_call("BootNotification")
+        assert proxy.requests == [f"CONNECT 127.0.0.1:{cs.port} HTTP/1.1"]
+        assert cs.subprotocols[0] == "ocpp1.6"
+        cs.wait_status(1, "Available")
+    finally:
+        s.terminate()
+        proxy.close()
+
+
+def test_a_proxy_that_refuses_the_tunnel_is_reported(data_dir, central):
+    cs = central()
+    refusing = socket.create_server(("127.0.0.1", 0))
+
+    def answer():
+        while True:
+            try:
+                c, _ = refusing.accept()
+            except OSError:
+                return
+            c.recv(4096)
+            c.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            c.close()
+    threading.Thread(target=answer, daemon=True).start()
+    s = OCPPStation(data_dir, cs, config=[("WebsocketsProxy", f"http://127.0.0.1:{refusing.getsockname()[1]}")]).start()
+    try:
+        wait_for(lambda: "the proxy refused the tunnel: HTTP/1.1 403 Forbidden" in station_log(s), timeout=20,
+                 what="the proxy refusal in the log")
+        assert cs.connections == 0
+    finally:
+        s.terminate()
+        refusing.close()

@@ -22,6 +22,15 @@ public enum LimitSource: String, Sendable, Codable, CaseIterable {
     case hems
     /// The Modbus safe current after the energy manager stopped communicating (registers 131/132).
     case modbusSafeCurrent
+    /// The dynamic load management master's allocation (seeds/004 §7.4–7.8), or the Disconnected Limit when the
+    /// master is silent.
+    case dlm
+    /// PV surplus charging (an energy manager's surplus signal).
+    case pvSurplus
+    /// SMA Sunny Home Manager via SEMP.
+    case semp
+    /// EEBUS (VDE-AR-E 2829-6 / the LPC use case).
+    case eebus
     /// The OCPP composite schedule of the connector's charging profiles (OCPP 1.6 §3.13).
     case chargingProfile
     /// "Aktiviere Obere Strombegrenzung [A] bei Netzwerkausfall für SmartCharging" while the backend is unreachable.
@@ -49,6 +58,33 @@ public struct LimitInput: Sendable, Codable, Equatable {
         self.source = source
         self.gridPhaseAmps = gridPhaseAmps
         self.amps = usedGridPhases.filter { gridPhaseAmps.indices.contains($0) }.map { gridPhaseAmps[$0] }.min() ?? gridPhaseAmps.min() ?? 0
+    }
+}
+
+/// A limit fed into the chain by a component outside the station controller (the DLM link, PV surplus, SEMP,
+/// EEBUS): per grid phase, valid until a time after which `fallbackAmps` applies (nil: the input is dropped) —
+/// so a producer that falls silent leaves a safe value behind without having to act.
+public struct ExternalLimit: Sendable, Equatable {
+    public var source: LimitSource
+    /// The limit on grid phases L1, L2, L3.
+    public var gridPhaseAmps: [Double]
+    public var validUntil: Date?
+    public var fallbackAmps: Double?
+
+    public init(_ source: LimitSource, gridPhaseAmps: [Double], validUntil: Date? = nil, fallbackAmps: Double? = nil) {
+        self.source = source; self.gridPhaseAmps = gridPhaseAmps; self.validUntil = validUntil; self.fallbackAmps = fallbackAmps
+    }
+
+    public init(_ source: LimitSource, amps: Double, validUntil: Date? = nil, fallbackAmps: Double? = nil) {
+        self.init(source, gridPhaseAmps: [amps, amps, amps], validUntil: validUntil, fallbackAmps: fallbackAmps)
+    }
+
+    /// The chain input at `now` for a connector whose vehicle uses `usedGridPhases`; nil once expired without fallback.
+    public func input(at now: Date, usedGridPhases: Set<Int>) -> LimitInput? {
+        if let validUntil, now >= validUntil {
+            return fallbackAmps.map { LimitInput(source, $0) }
+        }
+        return LimitInput(source, gridPhaseAmps: gridPhaseAmps, usedGridPhases: usedGridPhases)
     }
 }
 
@@ -101,12 +137,7 @@ public enum CurrentLimits {
     /// single-phase vehicles on differently rotated connectors each get the full capacity; on the same grid phase
     /// they share it.
     public static func staticInputs(_ settings: StationSettings, demanding: Set<Int>, usedPhases: [Int: [Int]] = [:]) -> [[LimitInput]] {
-        func gridPhases(_ n: Int) -> Set<Int> {
-            let c = settings.connectors[n - 1]
-            let local = usedPhases[n] ?? (c.phasesConnected.phaseCount == 3 ? [0, 1, 2] : [0])
-            let map = c.phaseRotation.gridPhaseIndices
-            return Set(local.filter { (0..<3).contains($0) }.map { map[$0] })
-        }
+        func gridPhases(_ n: Int) -> Set<Int> { usedGridPhases(settings, connector: n, usedPhases: usedPhases[n]) }
         return settings.connectors.enumerated().map { index, c in
             let n = index + 1
             var inputs = [LimitInput(.hardware, c.hardwareMaxCurrentAmps), LimitInput(.installation, c.installationCurrentLimitAmps),
@@ -121,6 +152,15 @@ public enum CurrentLimits {
             }
             return inputs
         }
+    }
+
+    /// The grid phases (0 = L1 …) connector `n`'s vehicle draws from: its charge point phases (`usedPhases`; the
+    /// connected phases when not known) mapped through the connector's phase rotation (seeds/004 §7.6).
+    public static func usedGridPhases(_ settings: StationSettings, connector n: Int, usedPhases: [Int]?) -> Set<Int> {
+        let c = settings.connectors[n - 1]
+        let local = usedPhases ?? (c.phasesConnected.phaseCount == 3 ? [0, 1, 2] : [0])
+        let map = c.phaseRotation.gridPhaseIndices
+        return Set(local.filter { (0..<3).contains($0) }.map { map[$0] })
     }
 
     /// The static limit of every connector (what it may offer with no dynamic source active).

@@ -105,6 +105,8 @@ public struct StationController<Hardware: HardwarePort> {
     var pendingRemoteProfiles: [Int: ChargingProfile] = [:]
     /// The identifier that is stopping the session of a connector, when it is not the session's own.
     var stopIdentifiers: [Int: String] = [:]
+    /// Limits fed in from outside the controller (DLM, PV surplus, SEMP, EEBUS), per connector (1-based) and source.
+    public private(set) var externalLimits: [Int: [LimitSource: ExternalLimit]] = [:]
     /// The loss of mains power has been acted on (once per start).
     var powerLossHandled = false
 
@@ -688,7 +690,8 @@ public struct StationController<Hardware: HardwarePort> {
     /// is written to the event log.
     mutating func applyLimits(now: Date) {
         let demanding = Set(connectors.indices.filter { connectors[$0].session.activeSession != nil }.map { $0 + 1 })
-        let statics = CurrentLimits.staticInputs(settings, demanding: demanding, usedPhases: vehiclePhases)
+        let phases = vehiclePhases
+        let statics = CurrentLimits.staticInputs(settings, demanding: demanding, usedPhases: phases)
         let shedding = loadSheddingActive
         let scheduled = settings.currentSchedule.isEmpty ? nil : TimeWindowLimit.limit(settings.currentSchedule, at: now, timeZone: timeZone)
         for i in connectors.indices where i < statics.count {
@@ -696,6 +699,10 @@ public struct StationController<Hardware: HardwarePort> {
             if let amps = scheduled { inputs.append(LimitInput(.scheduler, amps)) }
             if shedding, let amps = settings.loadSheddingAmps { inputs.append(LimitInput(.loadShedding, amps)) }
             if settings.modbus.enabled { inputs.append(modbusLimit(i, now: now)) }
+            if let external = externalLimits[i + 1], !external.isEmpty {
+                let used = CurrentLimits.usedGridPhases(settings, connector: i + 1, usedPhases: phases[i + 1])
+                inputs += external.values.compactMap { $0.input(at: now, usedGridPhases: used) }
+            }
             if let amps = chargingProfileLimit(i + 1, demanding: demanding.count, now: now) { inputs.append(LimitInput(.chargingProfile, amps)) }
             if backendConfigured && !online, let amps = settings.offlineLimitAmps { inputs.append(LimitInput(.smartChargingOffline, amps)) }
             if connectors[i].energyBlocked { inputs.append(LimitInput(.invalidIdTag, 0)) }
@@ -719,6 +726,14 @@ public struct StationController<Hardware: HardwarePort> {
             }
             if old.amps != limit.amps { run(i + 1, connectors[i].machine.handle(.currentLimitChanged(amps: limit.amps))) }
         }
+    }
+
+    /// Sets (or with nil removes) the limit a component outside the controller feeds into connector `n`'s chain, and
+    /// applies the chain at once (a lower limit is signalled without delay).
+    public mutating func setExternalLimit(_ limit: ExternalLimit?, source: LimitSource, connector n: Int, now: Date) {
+        guard connectors.indices.contains(n - 1) else { return }
+        externalLimits[n, default: [:]][source] = limit
+        applyLimits(now: now)
     }
 
     /// The charge point phases each charging vehicle draws current on (above 1 A), for the phase-aware feed line share.

@@ -200,16 +200,23 @@ struct LimitChainTests {
         #expect(seven.amps == 0 && seven.paused, "a vehicle that needs 7 A is paused rather than given 6.5 A")
     }
 
-    @Test("property: the result is 0 or ≥ the minimum, never above any input, and deterministic")
+    @Test("property: the result is 0 or ≥ the minimum, never above any input on any phase the vehicle uses, and deterministic")
     func property() {
         var rng = SplitMix64(seed: 42)
         for _ in 0..<2000 {
+            let used = Set((0..<3).filter { _ in Bool.random(using: &rng) }).union([Int.random(in: 0...2, using: &rng)])
             let inputs = LimitSource.allCases.shuffled(using: &rng).prefix(Int.random(in: 1...LimitSource.allCases.count, using: &rng))
-                .map { LimitInput($0, Double(Int.random(in: 0...800, using: &rng)) / 10) }
+                .map { source in
+                    Bool.random(using: &rng)
+                        ? LimitInput(source, Double(Int.random(in: 0...800, using: &rng)) / 10)
+                        : LimitInput(source, gridPhaseAmps: (0..<3).map { _ in Double(Int.random(in: 0...800, using: &rng)) / 10 },
+                                     usedGridPhases: used)
+                }
             let minimum = Double(Int.random(in: 6...8, using: &rng))
             let d = CurrentLimits.decide(inputs, minimumAmps: minimum)
             #expect(d.amps == 0 || d.amps >= minimum)
             #expect(inputs.allSatisfy { d.amps <= $0.amps })
+            #expect(inputs.allSatisfy { input in used.allSatisfy { d.amps <= (input.gridPhaseAmps?[$0] ?? input.amps) } })
             #expect(d == CurrentLimits.decide(inputs.reversed(), minimumAmps: minimum))
         }
     }

@@ -255,6 +255,29 @@ struct StationControllerTests {
         #expect(rig.connector(1).currentLimit.binding == .singleFeedLine)
     }
 
+    @Test("an external per-phase limit (DLM) binds on the phases the vehicle uses and leaves its fallback when it expires")
+    func externalLimit() throws {
+        var rig = Rig { $0.set("PhaseRotation.1", .string("STR")) }
+        try rig.plug(1, EVSpec(phases: 1, maxCurrentAmps: 32))
+        try rig.card("AAAAAAAA")
+        rig.run(5)
+        #expect(rig.connector(1).meter.currentA.l1 == 32)
+        // Grid L1 is short, but this single-phase car draws on grid L2 (rotation STR maps charge point L1 to grid S).
+        let until = rig.clock.now.addingTimeInterval(30)
+        rig.controller.setExternalLimit(ExternalLimit(.dlm, gridPhaseAmps: [8, 20, 25], validUntil: until, fallbackAmps: 10),
+                                        source: .dlm, connector: 1, now: rig.clock.now)
+        rig.run(3)
+        #expect(rig.connector(1).currentLimit.binding == .dlm)
+        #expect(rig.connector(1).currentLimit.amps == 20)
+        #expect(rig.connector(1).currentLimit.inputs.first { $0.source == .dlm }?.gridPhaseAmps == [8, 20, 25])
+        rig.run(30)
+        #expect(rig.connector(1).currentLimit.amps == 10, "the producer fell silent: the fallback applies")
+        rig.controller.setExternalLimit(nil, source: .dlm, connector: 1, now: rig.clock.now)
+        rig.run(6)
+        #expect(rig.connector(1).currentLimit.amps == 32)
+        #expect(!rig.connector(1).currentLimit.inputs.contains { $0.source == .dlm })
+    }
+
     @Test("Lock Actuator only if authorized: the plug locks only after the card (seeds/004 §5.1)")
     func lockOnlyIfAuthorized() throws {
         var rig = Rig { $0.set("LockActuatorOnlyIfAuthorized", .bool(true)) }

@@ -114,7 +114,8 @@ let package = Package(
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "Simulator", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "Simulator", "TestSupport"],
+                    resources: [.copy("DLMScenarios")], swiftSettings: swiftSettings),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "ChargePoint", "EVSECore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
     ]
 )

@@ -106,6 +106,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Benchmark tool of scripts/bench-dlm.sh.
+        .executableTarget(name: "dlm-bench", dependencies: ["ChargePoint", "EVSECore"], swiftSettings: swiftSettings),
         // Benchmark tool of scripts/bench-ocpp.sh.
         .executableTarget(name: "ocpp-bench", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["ChargePoint", "EVSECore"], swiftSettings: swiftSettings),

@@ -203,6 +203,27 @@ public struct ParameterRegistry: Sendable {
     private func checkCeilings(_ resolved: ResolvedKey, _ value: ParameterValue, _ values: ParameterSet) throws(ParameterError) {
         let suffix = resolved.connector.map { ".\($0)" } ?? ""
         let new = value.numeric
+        for (a, b, shared) in StationParameters.exclusive where value == shared && (resolved.definition.key == a || resolved.definition.key == b) {
+            let other = resolved.definition.key == a ? b : a
+            if values.value(other) == shared {
+                throw ParameterError(kind: .conflict, key: resolved.key, given: value.description, allowed: "not \(shared) while \(other) is \(shared)",
+                                     message: "\(resolved.key): \(shared) is already used by \(other); set \(other) to Off first")
+            }
+        }
+        if case .phaseTriple(let p) = value {
+            for (lower, upper) in ceilings {
+                if resolved.definition.key == lower, case .phaseTriple(let u)? = values.value(upper + suffix),
+                   let g = (0..<3).first(where: { p[$0] > u[$0] }) {
+                    throw ParameterError(kind: .conflict, key: resolved.key, given: value.description, allowed: "at most \(upper + suffix) = \(ParameterValue.phaseTriple(u))",
+                                         message: "\(resolved.key): L\(g + 1) \(ParameterValue.decimal(p[g])) A is above \(upper + suffix) (\(ParameterValue.phaseTriple(u))); it must not exceed it")
+                }
+                if resolved.definition.key == upper, case .phaseTriple(let l)? = values.value(lower + suffix),
+                   let g = (0..<3).first(where: { p[$0] < l[$0] }) {
+                    throw ParameterError(kind: .conflict, key: resolved.key, given: value.description, allowed: "at least \(lower + suffix) = \(ParameterValue.phaseTriple(l))",
+                                         message: "\(resolved.key): L\(g + 1) \(ParameterValue.decimal(p[g])) A is below \(lower + suffix) (\(ParameterValue.phaseTriple(l))); lower \(lower + suffix) first")
+                }
+            }
+        }
         for (lower, upper) in ceilings {
             if resolved.definition.key == lower, let upperValue = values.value(upper + suffix)?.numeric, let new, new > upperValue {
                 throw ParameterError(kind: .conflict, key: resolved.key, given: value.description, allowed: "at most \(upper + suffix) = \(ParameterValue.decimal(upperValue))",

@@ -106,7 +106,9 @@ public struct StationController<Hardware: HardwarePort> {
     /// The identifier that is stopping the session of a connector, when it is not the session's own.
     var stopIdentifiers: [Int: String] = [:]
     /// Limits fed in from outside the controller (DLM, PV surplus, SEMP, EEBUS), per connector (1-based) and source.
-    public private(set) var externalLimits: [Int: [LimitSource: ExternalLimit]] = [:]
+    public internal(set) var externalLimits: [Int: [LimitSource: ExternalLimit]] = [:]
+    /// The DLM master's state when this station is the master (see StationController+DLM).
+    public internal(set) var dlm = DLMMasterState()
     /// The loss of mains power has been acted on (once per start).
     var powerLossHandled = false
 
@@ -230,6 +232,7 @@ public struct StationController<Hardware: HardwarePort> {
         maintainReservations(now: now)
         expireChargingProfiles(now: now)
         handleRFID(now: now)
+        runDLMIfDue(now: now)
         applyLimits(now: now)
         persistIfDue(now: now)
     }
@@ -710,12 +713,13 @@ public struct StationController<Hardware: HardwarePort> {
             let old = connectors[i].limit
             guard old != limit else { continue }
             // Decreases at once (IEC 61851-1 Table A.6: the vehicle follows within 5 s); an increase waits until the
-            // signalled current has been stable for 5 s, so that a vehicle still following a decrease never sees the
-            // current swing back and forth.
+            // signalled current has been stable for 5 s during the session, so that a vehicle still following a
+            // decrease never sees the current swing back and forth.
             if limit.amps > old.amps, let at = connectors[i].limitChangedAt, now.timeIntervalSince(at) < Self.increaseHoldOff.seconds {
                 continue
             }
-            if limit.amps != old.amps { connectors[i].limitChangedAt = now }
+            // Only a vehicle in a session follows the signal; an idle connector's changes hold nothing back.
+            if limit.amps != old.amps && connectors[i].session.activeSession != nil { connectors[i].limitChangedAt = now }
             if limit.paused && !old.paused { connectors[i].chargingWhenPaused = connectors[i].pilot.requestsEnergy }
             if !limit.paused && old.paused && connectors[i].chargingWhenPaused { connectors[i].resumedAt = now }
             connectors[i].limit = limit
@@ -835,7 +839,8 @@ public struct StationController<Hardware: HardwarePort> {
             sessionEnergyWh: session.map { max(0, c.reading.meter.energyWh - $0.meterStartWh) } ?? 0,
             sessionDurationSeconds: session.map { max(0, now.timeIntervalSince($0.startedAt)) } ?? 0,
             sessionIdTag: session?.idTag, lastSessionEnd: c.lastSessionEnd, evccid: c.reading.evccid, vehicle: c.reading.vehicle,
-            hemsLimitAmps: c.hemsLimitAmps, allowUIDDisclose: settings.modbus.allowUIDDisclose, model: "ChargeKit CK-\(connectors.count)")
+            hemsLimitAmps: c.hemsLimitAmps, allowUIDDisclose: settings.modbus.allowUIDDisclose, model: "ChargeKit CK-\(connectors.count)",
+            dlm: dlmRegisters)
     }
 
     // MARK: Persistence
@@ -884,6 +889,10 @@ public struct StationController<Hardware: HardwarePort> {
             activeErrors: errors.errors.map(ActiveErrorView.init),
             inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0.rawValue, hardware.input($0)) }),
             gridMeter: gridMeter,
+            dlm: settings.dlm.mode.isMaster ? DLMStatus(mode: settings.dlm.mode, lastRun: dlm.lastRun,
+                                                        availableAmps: dlm.allocation?.availableAmps ?? .zero,
+                                                        appliedAmps: dlm.allocation?.appliedAmps ?? .zero,
+                                                        grants: dlm.allocation?.grants ?? []) : nil,
             connectors: connectors.indices.map { i in
                 let c = connectors[i]
                 let r = c.reading

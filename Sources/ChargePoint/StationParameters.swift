@@ -84,7 +84,7 @@ public enum StationParameters {
     public static let genericMeterEnergyType = "GenericMeterEnergyType"
     public static let genericMeterEnergyScale = "GenericMeterEnergyScale"
 
-    private static let hostCharacters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:"
+    static let hostCharacters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:"
     private static let meterChoices = MeterModel.allCases.map { Choice($0.rawValue, $0.label) }
     private static let valueTypes = [Choice("uint16", "uint16"), Choice("int16", "int16"), Choice("uint32", "uint32"),
                                      Choice("int32", "int32"), Choice("float32", "float32")]
@@ -99,13 +99,21 @@ public enum StationParameters {
     public static let ceilings: [(lower: String, upper: String)] = [
         (installationCurrentLimit, hardwareMaxCurrent),
         (operatorCurrentLimit, installationCurrentLimit),
+        (operatorEVSESubDistributionLimit, evseSubDistributionLimit),
+    ]
+
+    /// Pairs of choice parameters that may not both take the given value (one input cannot serve two functions).
+    ///
+    /// - SeeAlso: seeds/000 "Lastabwurf konfigurieren": with DLM, the Local external input must be disabled.
+    public static let exclusive: [(a: String, b: String, value: ParameterValue)] = [
+        (externalInputEnergyManagement, dlmExternalInput, .string("Opto1")),
     ]
 
     static let identityCharacters =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*+-._:"
 
     /// Every declared parameter, in the order the menus show them.
-    public static let all: [ParameterDefinition] = stationDefinitions + backendDefinitions
+    public static let all: [ParameterDefinition] = stationDefinitions + dlmDefinitions + backendDefinitions
 
     private static let stationDefinitions: [ParameterDefinition] = [
         // MARK: Installation (seeds/004 §7.1, §7.2, §7.3, §7.8)
@@ -601,6 +609,8 @@ public struct StationSettings: Sendable, Equatable {
     public var currentSchedule: [TimeWindowLimit]
     /// seeds/004 "Allow EV Wakeup".
     public var allowEVWakeup: Bool
+    /// Dynamic load management between stations (seeds/004 §7.4–7.8).
+    public var dlm: DLMSettings
     public var meterPollInterval: Duration
     public var meterFailedPolls: Int
     /// Settings per connector, index 0 = connector 1.
@@ -644,6 +654,7 @@ public struct StationSettings: Sendable, Equatable {
         hlcMode = HLCMode(rawValue: p.string(K.hlcMode)) ?? .off
         sendAuthorizeForRemoteStart = p.bool(K.sendAuthorizeForRemoteStart)
         uidDisclose = p.bool(K.uidDisclose)
+        dlm = DLMSettings(p)
         modbus = ModbusSettings(enabled: p.bool(K.modbusServer), basePort: Int(p.number(K.modbusBasePort)),
                                 allowStartStop: p.bool(K.modbusAllowStartStop), allowUIDDisclose: p.bool(K.modbusAllowUIDDisclose),
                                 safeCurrentAmps: p.number(K.modbusSafeCurrent), commTimeoutSeconds: p.number(K.modbusCommTimeout))

@@ -16,7 +16,19 @@ public struct StationSnapshot: Sendable, Codable, Equatable {
     public var inputs: [String: Bool]
     /// The grid (second) meter, when one is configured.
     public var gridMeter: GridMeterState?
+    /// Dynamic load management when this station is the master: the last allocation.
+    public var dlm: DLMStatus?
     public var connectors: [ConnectorSnapshot]
+}
+
+/// The DLM master's view for the status API and the dashboard.
+public struct DLMStatus: Sendable, Codable, Equatable {
+    public var mode: DLMMode
+    public var lastRun: Date?
+    /// Per grid phase: what the site has for the vehicles and what is given out.
+    public var availableAmps: PhaseValues
+    public var appliedAmps: PhaseValues
+    public var grants: [DLMGrant]
 }
 
 /// The grid meter's state: the input (and fallback signal) of load management.

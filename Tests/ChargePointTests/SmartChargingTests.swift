@@ -332,9 +332,11 @@ struct StationLimitTests {
     }
 
     @Test("the SmartCharging offline limit applies only while a configured backend is unreachable")
-    func offlineLimit() {
+    func offlineLimit() throws {
         var rig = Rig { $0.set("SmartChargingOfflineUpperLimit", .integer(8)) }
-        rig.run(0.2)
+        try rig.plug(1)
+        try rig.card()
+        rig.run(3)
         #expect(rig.connector(1).currentLimit.amps == 32, "no backend configured")
         rig.controller.backendConfigured = true
         rig.run(0.2)
@@ -342,6 +344,7 @@ struct StationLimitTests {
         rig.controller.online = true
         rig.run(0.2)
         #expect(rig.connector(1).currentLimit.amps == 8, "an increase waits until the current was stable for 5 s")
+        #expect(rig.connector(2).currentLimit.amps == 32, "an idle connector has no vehicle to protect: at once")
         rig.run(5)
         #expect(rig.connector(1).currentLimit.amps == 32)
     }

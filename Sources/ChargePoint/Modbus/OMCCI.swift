@@ -32,6 +32,8 @@ public struct OMCCIState: Sendable, Equatable {
     public var hemsLimitAmps: Double
     public var allowUIDDisclose: Bool
     public var model: String
+    /// Registers 600–635 (the station's, the same on every connector's port).
+    public var dlm: DLMRegisters? = nil
 }
 
 /// A write an energy manager made, after validation.
@@ -207,7 +209,18 @@ public enum OMCCI {
         case 222: return meter(m.voltageV.l1)
         case 224: return meter(m.voltageV.l2)
         case 226: return meter(m.voltageV.l3)
-        case 600...635: return .integer(0)
+        case 600...635:
+            guard let dlm = s.dlm else { return .integer(0) }
+            switch d.address {
+            case 600: return .integer(dlm.mode)
+            case 610...612: return n(dlm.subDistributionLimitAmps[Int(d.address) - 610])
+            case 613...615: return n(dlm.operatorSubDistributionLimitAmps[Int(d.address) - 613])
+            case 620: return .integer(dlm.externalMeterSupport ? 1 : 0)
+            case 621: return .integer(Int64(dlm.slavesConnected))
+            case 630...632: return n(dlm.appliedAmps[Int(d.address) - 630])
+            case 633...635: return n(dlm.availableAmps[Int(d.address) - 633])
+            default: return .integer(0)
+            }
         case 700: return n(min(65535, s.vehicle?.requiredEnergyWh ?? 0))
         case 701, 703: return .integer(0)
         case 705: return n(min(65535, s.sessionEnergyWh))

@@ -1,0 +1,218 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+
+/// The role of a station in dynamic load management (seeds/004 §1.4, §1.5, §7.4 "Dynamic Load Management - DLM
+/// Master/Slave").
+public enum DLMMode: String, Sendable, Codable, CaseIterable, Equatable {
+    case off = "Off"
+    /// DLM Master (With internal DLM-Slave): allocates, and its own connectors take part.
+    case master = "Master"
+    /// DLM Master (Standalone): allocates for the slaves only; controls no connector (seeds/004 §7.7).
+    case masterStandalone = "MasterStandalone"
+    /// DLM Slave (Master-Auto-Discovery).
+    case slaveAutoDiscovery = "SlaveAutoDiscovery"
+    /// DLM Slave (Master-Fixed-IP).
+    case slaveFixedIP = "SlaveFixedIP"
+
+    public var isMaster: Bool { self == .master || self == .masterStandalone }
+    public var isSlave: Bool { self == .slaveAutoDiscovery || self == .slaveFixedIP }
+}
+
+extension StationParameters {
+    public static let dlmMode = "DLMMode"
+    public static let dlmNetworkID = "DLMNetworkId"
+    public static let dlmDisableDiscovery = "DLMDisableDiscoveryBroadcasting"
+    public static let dlmMasterAddress = "DLMMasterAddress"
+    public static let dlmNetworkKey = "DLMNetworkKey"
+    public static let dlmSampleRate = "DLMAlgorithmSampleRate"
+    public static let evseSubDistributionLimit = "EVSESubDistributionLimit"
+    public static let operatorEVSESubDistributionLimit = "OperatorEVSESubDistributionLimit"
+    public static let dlmExternalInput = "ExternalInput1Config"
+    public static let dlmExternalInputPolarity = "ExternalInput1Polarity"
+    public static let dlmExternalInputOffset = "ExternalInput1CurrentOffset"
+    public static let mainDistributionLimit = "MainDistributionLimit"
+    public static let externalLoadHeadroom = "ExternalLoadHeadroom"
+    public static let externalLoadFallback = "ExternalLoadFallback"
+    public static let externalMeterLocation = "ExternalMeterLocation"
+    public static let currentImbalancePrevention = "CurrentImbalancePrevention"
+    public static let currentImbalanceLimit = "CurrentImbalanceLimit"
+    public static let disconnectedLimit = "DisconnectedLimit"
+    public static let itNetwork = "ITNetwork"
+    public static let dlmRotationInterval = "DLMRotationInterval"
+
+    /// The Dynamic Load Management section of the Load Management menu (seeds/004 §7.4 screens, seeds/000
+    /// "Lastabwurf konfigurieren" → "Mit Lastmanagement"). External Meter Support and the second meter's model and
+    /// address are the grid meter's parameters (Meters).
+    static let dlmDefinitions: [ParameterDefinition] = [
+        ParameterDefinition(
+            key: dlmMode, label: "Dynamic Load Management - DLM Master/Slave",
+            type: .choice([Choice(DLMMode.off.rawValue, "Disabled"), Choice(DLMMode.master.rawValue, "DLM Master (With internal DLM-Slave)"),
+                           Choice(DLMMode.masterStandalone.rawValue, "DLM Master (Standalone)"),
+                           Choice(DLMMode.slaveAutoDiscovery.rawValue, "DLM Slave (Master-Auto-Discovery)"),
+                           Choice(DLMMode.slaveFixedIP.rawValue, "DLM Slave (Master-Fixed-IP)")]),
+            defaultValue: .string(DLMMode.off.rawValue), role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
+            restartRequired: true,
+            help: "The station's role in load management between stations on one grid connection. The master divides the current every sample period and at once on every change; a standalone master controls no connector of its own.",
+            seeAlso: "seeds/004 §1.4, §1.5, §7.4"),
+        ParameterDefinition(
+            key: dlmNetworkID, label: "DLM Network Id", type: .integer(0...65535, unit: nil), defaultValue: .integer(0),
+            role: .operator, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            help: "Stations with the same id form one DLM network; messages of other networks are ignored.",
+            seeAlso: "seeds/004 §7.4 DLM Network Id"),
+        ParameterDefinition(
+            key: dlmDisableDiscovery, label: "Disable Discovery Broadcasting", type: .bool, defaultValue: .bool(false),
+            role: .operator, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            help: "On: the master does not announce itself on the LAN; slaves must then use Master-Fixed-IP.",
+            seeAlso: "seeds/004 §7.4 Disable Discovery Broadcasting"),
+        ParameterDefinition(
+            key: dlmMasterAddress, label: "DLM Master IP address", type: .string(length: 0...64, allowed: hostCharacters),
+            defaultValue: .string(""), role: .operator, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            help: "The master's address for a slave with Master-Fixed-IP.", seeAlso: "seeds/004 §7.4 DLM Slave (Master-Fixed-IP)"),
+        ParameterDefinition(
+            key: dlmNetworkKey, label: "DLM network key", type: .string(length: 0...128, allowed: nil), defaultValue: .string(""),
+            role: .installer, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true, secret: true,
+            help: "Shared secret of the DLM network: every message between master and slaves carries an HMAC-SHA256 made with it, and messages without a valid one are rejected and logged. Set the same key on every station.",
+            seeAlso: "issue 7 (authenticated DLM link)"),
+        ParameterDefinition(
+            key: dlmSampleRate, label: "DLM Algorithm Sample Rate",
+            type: .choice([Choice("1", "1 sec"), Choice("5", "5 sec"), Choice("10", "10 sec"), Choice("30", "30 sec"), Choice("60", "60 sec")]),
+            defaultValue: .string("30"), role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "How often the master divides the current in any case. A new meter reading, a plug-in, an unplug or a slave report triggers a new allocation at once; decreases are never delayed.",
+            seeAlso: "seeds/004 §7.4 DLM Algorithm Sample Rate"),
+        ParameterDefinition(
+            key: evseSubDistributionLimit, label: "EVSE Sub-Distribution Limit (L1/L2/L3) [A]", type: .phaseTriple(0...9999, unit: "A"),
+            defaultValue: .phaseTriple(PhaseValues(all: 32)), role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "The fuse of the charging stations' sub-distribution, per phase: the most DLM ever divides.",
+            seeAlso: "seeds/004 §1.4 EVSE Sub-distributie Limiet, §7.4"),
+        ParameterDefinition(
+            key: operatorEVSESubDistributionLimit, label: "Operator EVSE Sub-Distribution Limit (L1/L2/L3) [A]",
+            type: .phaseTriple(0...9999, unit: "A"), defaultValue: .phaseTriple(PhaseValues(all: 32)), role: .operator,
+            menu: .loadManagement, section: "Dynamic Load Management",
+            help: "The operator's limit for the charging stations, per phase; at most the EVSE Sub-Distribution Limit. Also writable over Modbus (registers 613–615).",
+            seeAlso: "seeds/004 §1.4 Operator Sub-distributie Limiet; seeds/000 registers 613–615"),
+        ParameterDefinition(
+            key: dlmExternalInput, label: "External Input 1 Config",
+            type: .choice([Choice("Off", "Disable"), Choice("Opto1", "Activate 'Opto 1 In'")]), defaultValue: .string("Off"),
+            role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "Load shedding for the whole DLM network: while 'Opto 1 In' signals, the current offset below is applied to what DLM divides. Use either this or the Local 'Energy management from external input', not both.",
+            seeAlso: "seeds/000 Lastabwurf konfigurieren (Status des externen Eingangs 1)"),
+        ParameterDefinition(
+            key: dlmExternalInputPolarity, label: "External Input 1 Polarity",
+            type: .choice([Choice("LowActive", "Low-Active (normally open)"), Choice("HighActive", "High-Active (normally closed)")]),
+            defaultValue: .string("LowActive"), role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "Low-Active: a closed contact signals load shedding. High-Active: an opened contact does. Agree it with the utility.",
+            seeAlso: "seeds/000 Polarität des externen Eingangs 1"),
+        ParameterDefinition(
+            key: dlmExternalInputOffset, label: "External Input 1 Current Offset (L1/L2/L3) [A]", type: .phaseTriple(-9999...0, unit: "A"),
+            defaultValue: .phaseTriple(.zero), role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "How much each phase of the DLM current is reduced while load shedding is signalled, e.g. −10: 16 A become 6 A.",
+            seeAlso: "seeds/000 Externer Eingang 1 Stromoffset (16 A − 10 A = 6 A)"),
+        ParameterDefinition(
+            key: mainDistributionLimit, label: "Main Distribution Limit (L1/L2/L3) [A]", type: .phaseTriple(0...9999, unit: "A"),
+            defaultValue: .phaseTriple(PhaseValues(all: 100)), role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "With External Meter Support: the main fuse where the grid meter sits (the house connection), per phase.",
+            seeAlso: "seeds/004 §7.4.2 Main Distribution Limit; seeds/000 Netzanschlussstrombegrenzung"),
+        ParameterDefinition(
+            key: externalLoadHeadroom, label: "External Load Headroom (L1/L2/L3) [A]", type: .phaseTriple(0...9999, unit: "A"),
+            defaultValue: .phaseTriple(.zero), role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "A safety margin below the Main Distribution Limit that is never given to the vehicles.",
+            seeAlso: "seeds/004 §7.4.2; seeds/000 Sicherheitsmarge bei externer Last"),
+        ParameterDefinition(
+            key: externalLoadFallback, label: "External Load Fallback (L1/L2/L3) [A]", type: .phaseTriple(0...9999, unit: "A"),
+            defaultValue: .phaseTriple(PhaseValues(all: 9999)), role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "The external load assumed while the grid meter does not answer. 9999: no current is left for charging until it answers again.",
+            seeAlso: "seeds/004 §7.4.2; seeds/000 Rückfallebene der externen Last"),
+        ParameterDefinition(
+            key: externalMeterLocation, label: "External Meter Location",
+            type: .choice([Choice(ExternalMeterLocation.including.rawValue, "Including EVSE Sub-Distribution"),
+                           Choice(ExternalMeterLocation.excluding.rawValue, "Excluding EVSE Sub-Distribution")]),
+            defaultValue: .string(ExternalMeterLocation.including.rawValue), role: .installer, menu: .loadManagement,
+            section: "Dynamic Load Management",
+            help: "Including: the meter measures the building and the charging stations together (their own draw is subtracted). Excluding: it measures only the other consumers.",
+            seeAlso: "seeds/004 §7.4.2 External Meter Location; seeds/000 Externe Zähler Topologie"),
+        ParameterDefinition(
+            key: currentImbalancePrevention, label: "Current Imbalance Prevention", type: .bool, defaultValue: .bool(false),
+            role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "On: single- and two-phase vehicles are limited so that the phases' charging currents differ by at most the imbalance limit.",
+            seeAlso: "seeds/004 §7.4 Current Imbalance Prevention; seeds/000 Schieflastvermeidung"),
+        ParameterDefinition(
+            key: currentImbalanceLimit, label: "Current imbalance limit [A]", type: .integer(0...80, unit: "A"), defaultValue: .integer(20),
+            role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "The largest difference between the phases with Current Imbalance Prevention; 20 A ≈ the 4.6 kVA of VDE-AR-N 4100.",
+            seeAlso: "VDE-AR-N 4100 §5.5"),
+        ParameterDefinition(
+            key: disconnectedLimit, label: "Disconnected Limit [A]", type: .integer(0...80, unit: "A"), defaultValue: .integer(7),
+            role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "What a slave's connectors offer when the master is silent for three sample periods (0 pauses). The disconnected limits of all slaves together must fit the site limit.",
+            seeAlso: "seeds/004 §1.4 Max laadstroom bij disconnectie, §7.7"),
+        ParameterDefinition(
+            key: itNetwork, label: "IT Network", type: .bool, defaultValue: .bool(false),
+            role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "On: the grid has no neutral, so a single-phase vehicle draws from two phases and DLM reserves both.",
+            seeAlso: "seeds/004 §7.4 IT Network, §7.1"),
+        ParameterDefinition(
+            key: dlmRotationInterval, label: "DLM rotation interval [s]", type: .integer(60...86400, unit: "s"), defaultValue: .integer(900),
+            role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "When there is not enough current for every waiting vehicle at its minimum, a vehicle that has charged this long gives way to the longest-waiting one.",
+            seeAlso: "issue 7 (fair rotation)"),
+    ]
+}
+
+/// The DLM settings of a station.
+public struct DLMSettings: Sendable, Equatable {
+    public var mode: DLMMode
+    public var networkID: Int
+    public var discoveryDisabled: Bool
+    public var masterAddress: String
+    public var networkKey: String
+    public var sampleSeconds: Double
+    public var subDistributionLimitAmps: PhaseValues
+    public var operatorSubDistributionLimitAmps: PhaseValues
+    /// Load shedding for DLM through 'Opto 1 In': the offsets (nil: off) and whether a closed contact signals it.
+    public var sheddingOffsetAmps: PhaseValues?
+    public var sheddingActiveHigh: Bool
+    public var mainDistributionLimitAmps: PhaseValues
+    public var headroomAmps: PhaseValues
+    public var fallbackAmps: PhaseValues
+    public var meterLocation: ExternalMeterLocation
+    public var imbalanceLimitAmps: Double?
+    public var disconnectedLimitAmps: Double
+    public var itNetwork: Bool
+    public var rotationIntervalSeconds: Double
+
+    public init(_ p: ParameterSet) {
+        typealias K = StationParameters
+        mode = DLMMode(rawValue: p.string(K.dlmMode)) ?? .off
+        networkID = Int(p.number(K.dlmNetworkID))
+        discoveryDisabled = p.bool(K.dlmDisableDiscovery)
+        masterAddress = p.string(K.dlmMasterAddress)
+        networkKey = p.string(K.dlmNetworkKey)
+        sampleSeconds = Double(p.string(K.dlmSampleRate)) ?? 30
+        subDistributionLimitAmps = p.triple(K.evseSubDistributionLimit)
+        operatorSubDistributionLimitAmps = p.triple(K.operatorEVSESubDistributionLimit)
+        sheddingOffsetAmps = p.string(K.dlmExternalInput) == "Opto1" ? p.triple(K.dlmExternalInputOffset) : nil
+        sheddingActiveHigh = p.string(K.dlmExternalInputPolarity) == "HighActive"
+        mainDistributionLimitAmps = p.triple(K.mainDistributionLimit)
+        headroomAmps = p.triple(K.externalLoadHeadroom)
+        fallbackAmps = p.triple(K.externalLoadFallback)
+        meterLocation = ExternalMeterLocation(rawValue: p.string(K.externalMeterLocation)) ?? .including
+        imbalanceLimitAmps = p.bool(K.currentImbalancePrevention) ? p.number(K.currentImbalanceLimit) : nil
+        disconnectedLimitAmps = p.number(K.disconnectedLimit)
+        itNetwork = p.bool(K.itNetwork)
+        rotationIntervalSeconds = p.number(K.dlmRotationInterval)
+    }
+
+    /// The site for one cycle: `meterReading` is the grid meter's phase currents (nil: no meter configured or it
+    /// failed — `meterConfigured` tells which), `shedding` whether 'Opto 1 In' signals.
+    public func site(meterConfigured: Bool, meterReading: PhaseValues?, shedding: Bool) -> DLMSite {
+        DLMSite(subDistributionLimitAmps: subDistributionLimitAmps, operatorSubDistributionLimitAmps: operatorSubDistributionLimitAmps,
+                externalMeter: meterConfigured ? DLMExternalMeter(mainDistributionLimitAmps: mainDistributionLimitAmps, headroomAmps: headroomAmps,
+                                                                   fallbackAmps: fallbackAmps, location: meterLocation, readingAmps: meterReading) : nil,
+                loadSheddingOffsetAmps: shedding ? sheddingOffsetAmps : nil, imbalanceLimitAmps: imbalanceLimitAmps, itNetwork: itNetwork,
+                rotationIntervalSeconds: rotationIntervalSeconds)
+    }
+}

@@ -302,7 +302,7 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
         case .success(let parts):
             var writes: [OMCCIWrite] = []
             for (definition, registers) in parts {
-                switch OMCCI.parseWrite(definition, registers, allowStartStop: allow) {
+                switch OMCCI.parseWrite(definition, registers, allowStartStop: allow, dlmMaster: controller.settings.dlm.mode.isMaster) {
                 case .success(let w): writes.append(w)
                 case .failure(let code): return code
                 }
@@ -317,6 +317,15 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
                 }
             case .commTimeout(let seconds):
                 guard (try? setParameter(StationParameters.modbusCommTimeout, .integer(seconds), role: .operator, changedBy: "modbus")) != nil else {
+                    return .serverDeviceFailure
+                }
+            case .operatorSubDistribution(let phase, let amps):
+                // Above the EVSE Sub-Distribution Limit of that phase: the value is out of range (03).
+                var limits = controller.settings.dlm.operatorSubDistributionLimitAmps
+                limits[phase] = Double(amps)
+                guard limits[phase] <= controller.settings.dlm.subDistributionLimitAmps[phase] else { return .illegalDataValue }
+                guard (try? setParameter(StationParameters.operatorEVSESubDistributionLimit, .phaseTriple(limits), role: .operator,
+                                         changedBy: "modbus")) != nil else {
                     return .serverDeviceFailure
                 }
             default:

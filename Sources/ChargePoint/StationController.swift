@@ -800,7 +800,7 @@ public struct StationController<Hardware: HardwarePort> {
         connectors[n - 1].lastModbusRequest = now
     }
 
-    /// Applies a validated Modbus write to connector `n` (the parameters 131/132 are the runtime's).
+    /// Applies a validated Modbus write to connector `n` (the parameters of 131/132 and 613–615 are the runtime's).
     public mutating func applyModbus(_ write: OMCCIWrite, connector n: Int, now: Date) {
         guard connectors.indices.contains(n - 1) else { return }
         switch write {
@@ -812,7 +812,7 @@ public struct StationController<Hardware: HardwarePort> {
             applyLimits(now: now)
         case .idTag(let id):
             present(PresentedIdentifier(idTag: id, kind: .rfid, secure: true), method: .modbus, now: now, connector: n)
-        case .safeCurrent, .commTimeout:
+        case .safeCurrent, .commTimeout, .operatorSubDistribution:
             break
         }
     }
@@ -840,7 +840,7 @@ public struct StationController<Hardware: HardwarePort> {
             sessionDurationSeconds: session.map { max(0, now.timeIntervalSince($0.startedAt)) } ?? 0,
             sessionIdTag: session?.idTag, lastSessionEnd: c.lastSessionEnd, evccid: c.reading.evccid, vehicle: c.reading.vehicle,
             hemsLimitAmps: c.hemsLimitAmps, allowUIDDisclose: settings.modbus.allowUIDDisclose, model: "ChargeKit CK-\(connectors.count)",
-            dlm: dlmRegisters)
+            dlm: settings.dlm.mode == .off ? nil : dlmRegisters)
     }
 
     // MARK: Persistence

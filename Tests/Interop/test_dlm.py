@@ -97,3 +97,24 @@ def test_local_and_dlm_load_shedding_cannot_share_opto1(data_dir):
     configure(data_dir, [("ExternalInputEnergyManagement", "Opto1")])
     r = cli("config", "set", "ExternalInput1Config", "Opto1", "--role", "installer", data_dir=data_dir)
     assert r.returncode != 0 and "already used by ExternalInputEnergyManagement" in r.stderr
+
+
+def test_energy_manager_lowers_the_operator_sub_distribution_over_modbus(data_dir):
+    port = free_port_pair()
+    configure(data_dir, [("DLMMode", "Master"), ("OperatorEVSESubDistributionLimit", "20"), ("EVSESubDistributionLimit", "20"),
+                         ("ModbusTCPServer", "On"), ("ModbusTCPServerBasePort", port)])
+    station = Station(data_dir, extra=("--modbus-host", "127.0.0.1")).start()
+    client = ModbusTcpClient("127.0.0.1", port=port)
+    try:
+        assert client.connect()
+        charge(station, 1)
+        wait_for(lambda: signaled(station, 1) == 20, what="20 A")
+        assert not client.write_registers(613, [12, 12, 12], device_id=1).isError()
+        wait_for(lambda: signaled(station, 1) == 12, what="12 A after the energy manager's write")
+        assert client.read_holding_registers(613, count=3, device_id=1).registers == [12, 12, 12]
+        assert "OperatorEVSESubDistributionLimit = 12,12,12 A" in cli("config", "get", "OperatorEVSESubDistributionLimit", data_dir=data_dir).stdout
+        above = client.write_register(614, 25, device_id=1)
+        assert above.isError() and above.exception_code == 3, "above the EVSE Sub-Distribution Limit: illegal data value"
+    finally:
+        client.close()
+        station.terminate()

@@ -44,6 +44,8 @@ public enum OMCCIWrite: Sendable, Equatable {
     case safeCurrent(Int)
     /// Register 132, s.
     case commTimeout(Int)
+    /// Registers 613–615: the Operator EVSE Sub-Distribution Limit of one phase (0 = L1), A.
+    case operatorSubDistribution(phase: Int, amps: Int)
     /// Register 1000, A (0 pauses).
     case hemsLimit(Int)
     /// Registers 1110–1119: acts like presenting that card.
@@ -245,8 +247,9 @@ public enum OMCCI {
         }
     }
 
-    /// Validates a write to one definition. `allowStartStop` gates 1110–1119.
-    public static func parseWrite(_ d: RegisterDefinition, _ registers: [UInt16], allowStartStop: Bool) -> Result<OMCCIWrite, ExceptionCode> {
+    /// Validates a write to one definition. `allowStartStop` gates 1110–1119; 613–615 take writes only on a DLM master.
+    public static func parseWrite(_ d: RegisterDefinition, _ registers: [UInt16], allowStartStop: Bool,
+                                  dlmMaster: Bool = false) -> Result<OMCCIWrite, ExceptionCode> {
         let v = registers.first.map(Int.init) ?? -1
         switch d.address {
         case 124:
@@ -270,7 +273,9 @@ public enum OMCCI {
             }
             return .success(.idTag(id))
         case 613, 614, 615:
-            return .failure(.illegalFunction)
+            guard dlmMaster else { return .failure(.illegalFunction) }
+            guard (0...9999).contains(v) else { return .failure(.illegalDataValue) }
+            return .success(.operatorSubDistribution(phase: Int(d.address) - 613, amps: v))
         default:
             return .failure(.illegalDataAddress)
         }

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import EVSECore
 
 /// Transition table of the connector state machine: from a state reached by `given` events, `when`
@@ -116,7 +117,7 @@ struct ConnectorStateMachineTests {
             .faulted(true), .faulted(false), .setOperative(false), .setOperative(true), .highLevelCommunication(true),
             .highLevelCommunication(false),
         ]
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(seed: 42)
         for _ in 0..<200 {
             var m = ConnectorStateMachine()
             m.lockConfirmed = generator.next() % 2 == 0
@@ -133,15 +134,3 @@ struct ConnectorStateMachineTests {
     }
 }
 
-/// A tiny deterministic random generator for property tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

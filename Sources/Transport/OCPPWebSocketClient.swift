@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
 import Synchronization
@@ -156,8 +157,9 @@ public struct OCPPWebSocketClient: Service {
             if let close { reason = "closed by the backend (\(close.closeCode))" }
         } catch {
             reason = "\(error)"
-            // A backend that answers but refuses us is a configuration problem the operator must see.
-            refused = error is OCPPConnectError
+            // A backend that answers but refuses us (or whose certificate fails verification) is a configuration
+            // problem the operator must see.
+            refused = error is OCPPConnectError || error is NIOSSLError
         }
         if opened.value {
             logger.info("backend connection closed: \(reason)")

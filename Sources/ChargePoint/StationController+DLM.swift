@@ -12,10 +12,9 @@ public struct DLMMasterState: Sendable, Equatable {
     public var lastRun: Date?
     /// The inputs of the last run; a change triggers a new allocation at once.
     var signature: [String] = []
-    /// Per charge point id: when it last changed between served and waiting, and when its vehicle began to draw.
-    var since: [String: Date] = [:]
+    /// Per charge point id: when its vehicle began to draw in this session. (The previous grant and when it last
+    /// changed between served and waiting are in `allocation`.)
     var chargingSince: [String: Date] = [:]
-    var previous: [String: Double] = [:]
 }
 
 extension StationController {
@@ -38,12 +37,9 @@ extension StationController {
         let due = dlm.lastRun.map { now.timeIntervalSince($0) >= settings.dlm.sampleSeconds } ?? true
         guard due || signature != dlm.signature else { return }
         let result = DLM.allocate(site: site, chargePoints: points, now: now)
+        // The charge points are the connectors in order.
         for (i, grant) in result.grants.enumerated() {
-            let id = points[i].id
-            dlm.previous[id] = grant.amps
-            dlm.since[id] = grant.since
-            guard let n = Int(id.split(separator: "/").last ?? "") else { continue }
-            externalLimits[n, default: [:]][.dlm] = ExternalLimit(.dlm, amps: grant.amps)
+            externalLimits[i + 1, default: [:]][.dlm] = ExternalLimit(.dlm, amps: grant.amps)
         }
         if dlm.allocation?.availableAmps != result.availableAmps, let old = dlm.allocation {
             log(now, .currentLimitChanged, 0, "DLM: available per phase \(Self.phaseText(old.availableAmps)) → \(Self.phaseText(result.availableAmps)) A")
@@ -65,6 +61,7 @@ extension StationController {
     /// The station's own connectors as DLM charge points ("local/<n>").
     mutating func dlmChargePoints(now: Date) -> [DLMChargePoint] {
         let phases = vehiclePhases
+        let last = dlm.allocation?.grants ?? []
         return connectors.indices.map { i in
             let n = i + 1, id = "local/\(n)"
             let c = settings.connectors[i]
@@ -80,17 +77,15 @@ extension StationController {
             return DLMChargePoint(
                 id: id, rotation: c.phaseRotation, phasesConnected: c.phasesConnected.phaseCount, usedPhases: phases[n],
                 demanding: demanding, maximumAmps: own, minimumAmps: max(PWM.minimumAmps, settings.minimumCurrentAmps),
-                measuredAmps: measured, previousAmps: dlm.previous[id] ?? 0, since: dlm.since[id], chargingSince: dlm.chargingSince[id])
+                measuredAmps: measured, previousAmps: last.indices.contains(i) ? last[i].amps : 0,
+                since: last.indices.contains(i) ? last[i].since : nil, chargingSince: dlm.chargingSince[id])
         }
     }
 
     /// What makes a new allocation necessary before the sample period ends: demand, detected phases, own maxima, a
     /// self-limiting vehicle, the site's available current (meter readings in whole amperes, shedding, meter failure).
     func dlmSignature(_ points: [DLMChargePoint], _ site: DLMSite) -> [String] {
-        let available = DLM.available(site, evseDrawAmps: points.reduce(into: PhaseValues.zero) { sum, p in
-            let g = p.rotation.toGrid(p.measuredAmps)
-            for k in 0..<3 { sum[k] += g[k] }
-        })
+        let available = DLM.available(site, evseDrawAmps: DLM.evseDraw(points))
         return [Self.phaseText(available)] + points.map { p in
             "\(p.id) \(p.demanding) \(p.usedPhases ?? []) \(p.maximumAmps) \(p.chargingSince != nil)"
         }
@@ -100,17 +95,14 @@ extension StationController {
         [p.l1, p.l2, p.l3].map { ParameterValue.decimal(($0 * 10).rounded(.down) / 10).description }.joined(separator: "/")
     }
 
-    /// Modbus 600–635 (seeds/000 MODBUS-REGISTERSATZ): DLM mode 0 = off, 1 = master with internal slave, 2 = standalone
-    /// master, 3 = slave (auto-discovery), 4 = slave (fixed IP); limits; external meter support; slaves connected;
-    /// overall current applied and available per phase.
+    /// Modbus 600–635 (seeds/000 MODBUS-REGISTERSATZ): DLM mode 0 = off, 1 = master with internal slave (2–4 are kept
+    /// for the standalone master and the two slave roles); limits; external meter support; slaves connected (none
+    /// without the link); overall current applied and available per phase.
     public var dlmRegisters: DLMRegisters {
         let d = settings.dlm
         let code: Int64 = switch d.mode {
         case .off: 0
         case .master: 1
-        case .masterStandalone: 2
-        case .slaveAutoDiscovery: 3
-        case .slaveFixedIP: 4
         }
         return DLMRegisters(mode: code, subDistributionLimitAmps: d.subDistributionLimitAmps,
                             operatorSubDistributionLimitAmps: d.operatorSubDistributionLimitAmps,

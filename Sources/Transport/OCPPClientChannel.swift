@@ -218,10 +218,3 @@ final class ProxyConnectHandler: ChannelInboundHandler, RemovableChannelHandler 
         context.close(promise: nil)
     }
 }
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

@@ -159,7 +159,7 @@ public struct OCPPWebSocketClient: Service {
             reason = "\(error)"
             // A backend that answers but refuses us (or whose certificate fails verification) is a configuration
             // problem the operator must see.
-            refused = error is OCPPConnectError || error is NIOSSLError
+            refused = error is OCPPConnectError || error is NIOSSLError || error is NIOSSLExtraError
         }
         if opened.value {
             logger.info("backend connection closed: \(reason)")

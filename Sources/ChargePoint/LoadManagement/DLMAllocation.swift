@@ -187,14 +187,19 @@ public enum DLM {
         return out
     }
 
-    public static func allocate(site: DLMSite, chargePoints cps: [DLMChargePoint], now: Date) -> DLMAllocation {
-        let n = cps.count
+    /// The charge points' measured draw per grid phase.
+    public static func evseDraw(_ cps: [DLMChargePoint]) -> PhaseValues {
         var draw = PhaseValues.zero
         for cp in cps {
             let grid = cp.rotation.toGrid(cp.measuredAmps)
             for g in 0..<3 { draw[g] += grid[g] }
         }
-        let available = Self.available(site, evseDrawAmps: draw)
+        return draw
+    }
+
+    public static func allocate(site: DLMSite, chargePoints cps: [DLMChargePoint], now: Date) -> DLMAllocation {
+        let n = cps.count
+        let available = Self.available(site, evseDrawAmps: evseDraw(cps))
         let phases = cps.map { gridPhases($0, itNetwork: site.itNetwork) }
 
         // The most each may get: its own maximum, or its draw + a ramp step when it leaves current unused.

@@ -6,28 +6,18 @@ import Foundation
 import EVSECore
 
 /// The role of a station in dynamic load management (seeds/004 §1.4, §1.5, §7.4 "Dynamic Load Management - DLM
-/// Master/Slave").
+/// Master/Slave"). The roles that need the LAN link between stations — DLM Master (Standalone), DLM Slave
+/// (Master-Auto-Discovery), DLM Slave (Master-Fixed-IP) — are added with that link (issue 7).
 public enum DLMMode: String, Sendable, Codable, CaseIterable, Equatable {
     case off = "Off"
     /// DLM Master (With internal DLM-Slave): allocates, and its own connectors take part.
     case master = "Master"
-    /// DLM Master (Standalone): allocates for the slaves only; controls no connector (seeds/004 §7.7).
-    case masterStandalone = "MasterStandalone"
-    /// DLM Slave (Master-Auto-Discovery).
-    case slaveAutoDiscovery = "SlaveAutoDiscovery"
-    /// DLM Slave (Master-Fixed-IP).
-    case slaveFixedIP = "SlaveFixedIP"
 
-    public var isMaster: Bool { self == .master || self == .masterStandalone }
-    public var isSlave: Bool { self == .slaveAutoDiscovery || self == .slaveFixedIP }
+    public var isMaster: Bool { self == .master }
 }
 
 extension StationParameters {
     public static let dlmMode = "DLMMode"
-    public static let dlmNetworkID = "DLMNetworkId"
-    public static let dlmDisableDiscovery = "DLMDisableDiscoveryBroadcasting"
-    public static let dlmMasterAddress = "DLMMasterAddress"
-    public static let dlmNetworkKey = "DLMNetworkKey"
     public static let dlmSampleRate = "DLMAlgorithmSampleRate"
     public static let evseSubDistributionLimit = "EVSESubDistributionLimit"
     public static let operatorEVSESubDistributionLimit = "OperatorEVSESubDistributionLimit"
@@ -40,43 +30,21 @@ extension StationParameters {
     public static let externalMeterLocation = "ExternalMeterLocation"
     public static let currentImbalancePrevention = "CurrentImbalancePrevention"
     public static let currentImbalanceLimit = "CurrentImbalanceLimit"
-    public static let disconnectedLimit = "DisconnectedLimit"
     public static let itNetwork = "ITNetwork"
     public static let dlmRotationInterval = "DLMRotationInterval"
 
     /// The Dynamic Load Management section of the Load Management menu (seeds/004 §7.4 screens, seeds/000
     /// "Lastabwurf konfigurieren" → "Mit Lastmanagement"). External Meter Support and the second meter's model and
-    /// address are the grid meter's parameters (Meters).
+    /// address are the grid meter's parameters (Meters). The link's parameters (DLM Network Id, Disable Discovery
+    /// Broadcasting, Disconnected Limit, the network key) come with the link.
     static let dlmDefinitions: [ParameterDefinition] = [
         ParameterDefinition(
             key: dlmMode, label: "Dynamic Load Management - DLM Master/Slave",
-            type: .choice([Choice(DLMMode.off.rawValue, "Disabled"), Choice(DLMMode.master.rawValue, "DLM Master (With internal DLM-Slave)"),
-                           Choice(DLMMode.masterStandalone.rawValue, "DLM Master (Standalone)"),
-                           Choice(DLMMode.slaveAutoDiscovery.rawValue, "DLM Slave (Master-Auto-Discovery)"),
-                           Choice(DLMMode.slaveFixedIP.rawValue, "DLM Slave (Master-Fixed-IP)")]),
+            type: .choice([Choice(DLMMode.off.rawValue, "Disabled"), Choice(DLMMode.master.rawValue, "DLM Master (With internal DLM-Slave)")]),
             defaultValue: .string(DLMMode.off.rawValue), role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
             restartRequired: true,
-            help: "The station's role in load management between stations on one grid connection. The master divides the current every sample period and at once on every change; a standalone master controls no connector of its own.",
+            help: "The station's role in load management: the master divides the sub-distribution between its connectors every sample period and at once on every change.",
             seeAlso: "seeds/004 §1.4, §1.5, §7.4"),
-        ParameterDefinition(
-            key: dlmNetworkID, label: "DLM Network Id", type: .integer(0...65535, unit: nil), defaultValue: .integer(0),
-            role: .operator, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
-            help: "Stations with the same id form one DLM network; messages of other networks are ignored.",
-            seeAlso: "seeds/004 §7.4 DLM Network Id"),
-        ParameterDefinition(
-            key: dlmDisableDiscovery, label: "Disable Discovery Broadcasting", type: .bool, defaultValue: .bool(false),
-            role: .operator, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
-            help: "On: the master does not announce itself on the LAN; slaves must then use Master-Fixed-IP.",
-            seeAlso: "seeds/004 §7.4 Disable Discovery Broadcasting"),
-        ParameterDefinition(
-            key: dlmMasterAddress, label: "DLM Master IP address", type: .string(length: 0...64, allowed: hostCharacters),
-            defaultValue: .string(""), role: .operator, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
-            help: "The master's address for a slave with Master-Fixed-IP.", seeAlso: "seeds/004 §7.4 DLM Slave (Master-Fixed-IP)"),
-        ParameterDefinition(
-            key: dlmNetworkKey, label: "DLM network key", type: .string(length: 0...128, allowed: nil), defaultValue: .string(""),
-            role: .installer, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true, secret: true,
-            help: "Shared secret of the DLM network: every message between master and slaves carries an HMAC-SHA256 made with it, and messages without a valid one are rejected and logged. Set the same key on every station.",
-            seeAlso: "issue 7 (authenticated DLM link)"),
         ParameterDefinition(
             key: dlmSampleRate, label: "DLM Algorithm Sample Rate",
             type: .choice([Choice("1", "1 sec"), Choice("5", "5 sec"), Choice("10", "10 sec"), Choice("30", "30 sec"), Choice("60", "60 sec")]),
@@ -145,11 +113,6 @@ extension StationParameters {
             help: "The largest difference between the phases with Current Imbalance Prevention; 20 A ≈ the 4.6 kVA of VDE-AR-N 4100.",
             seeAlso: "VDE-AR-N 4100 §5.5"),
         ParameterDefinition(
-            key: disconnectedLimit, label: "Disconnected Limit [A]", type: .integer(0...80, unit: "A"), defaultValue: .integer(7),
-            role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
-            help: "What a slave's connectors offer when the master is silent for three sample periods (0 pauses). The disconnected limits of all slaves together must fit the site limit.",
-            seeAlso: "seeds/004 §1.4 Max laadstroom bij disconnectie, §7.7"),
-        ParameterDefinition(
             key: itNetwork, label: "IT Network", type: .bool, defaultValue: .bool(false),
             role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
             help: "On: the grid has no neutral, so a single-phase vehicle draws from two phases and DLM reserves both.",
@@ -165,10 +128,6 @@ extension StationParameters {
 /// The DLM settings of a station.
 public struct DLMSettings: Sendable, Equatable {
     public var mode: DLMMode
-    public var networkID: Int
-    public var discoveryDisabled: Bool
-    public var masterAddress: String
-    public var networkKey: String
     public var sampleSeconds: Double
     public var subDistributionLimitAmps: PhaseValues
     public var operatorSubDistributionLimitAmps: PhaseValues
@@ -180,17 +139,12 @@ public struct DLMSettings: Sendable, Equatable {
     public var fallbackAmps: PhaseValues
     public var meterLocation: ExternalMeterLocation
     public var imbalanceLimitAmps: Double?
-    public var disconnectedLimitAmps: Double
     public var itNetwork: Bool
     public var rotationIntervalSeconds: Double
 
     public init(_ p: ParameterSet) {
         typealias K = StationParameters
         mode = DLMMode(rawValue: p.string(K.dlmMode)) ?? .off
-        networkID = Int(p.number(K.dlmNetworkID))
-        discoveryDisabled = p.bool(K.dlmDisableDiscovery)
-        masterAddress = p.string(K.dlmMasterAddress)
-        networkKey = p.string(K.dlmNetworkKey)
         sampleSeconds = Double(p.string(K.dlmSampleRate)) ?? 30
         subDistributionLimitAmps = p.triple(K.evseSubDistributionLimit)
         operatorSubDistributionLimitAmps = p.triple(K.operatorEVSESubDistributionLimit)
@@ -201,7 +155,6 @@ public struct DLMSettings: Sendable, Equatable {
         fallbackAmps = p.triple(K.externalLoadFallback)
         meterLocation = ExternalMeterLocation(rawValue: p.string(K.externalMeterLocation)) ?? .including
         imbalanceLimitAmps = p.bool(K.currentImbalancePrevention) ? p.number(K.currentImbalanceLimit) : nil
-        disconnectedLimitAmps = p.number(K.disconnectedLimit)
         itNetwork = p.bool(K.itNetwork)
         rotationIntervalSeconds = p.number(K.dlmRotationInterval)
     }

@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"6.0.0"),
     ],
     targets: [
         // System zlib (Debian zlib1g-dev), for the gzip of diagnostics archives.
@@ -35,8 +36,10 @@ let package = Package(
         .target(name: "OCPP16", swiftSettings: swiftSettings),
         // Pure Modbus codec: MBAP/RTU framing, PDUs, exceptions, declarative register maps.
         .target(name: "ModbusTCP", dependencies: [.product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
-        // Pure station behaviour: parameter registry, current limits, station controller, store ports.
-        .target(name: "ChargePoint", dependencies: ["EVSECore", "ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
+        // Pure station behaviour: parameter registry, current limits, load management and its authenticated link
+        // messages (HMAC from swift-crypto), station controller, store ports.
+        .target(name: "ChargePoint", dependencies: ["EVSECore", "ModbusTCP", "OCPP16", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: swiftSettings),
         // Adapter: simulated board and EVs implementing the hardware port.
         .target(name: "Simulator", dependencies: ["EVSECore"], swiftSettings: swiftSettings),
         // Adapter: SQLite (GRDB, WAL) stores.

@@ -146,6 +146,22 @@ public enum StationApp {
             services.append(MeterPoller(endpoint: meter, target: .connector(i + 1), interval: settings.meterPollInterval, runtime: runtime,
                                         logger: meterLogger))
         }
+        let dlm = settings.dlm
+        if dlm.mode.usesLink {
+            if let problem = dlm.linkProblem {
+                logger.warning("\(problem)")
+            } else {
+                var dlmLogger = Logger(label: "chargekit.dlm")
+                dlmLogger.logLevel = options.logLevel
+                // The master receives reports on the DLM link port; a slave uses any free port (the master answers
+                // to it) and an Auto-Discovery slave listens for announcements on the shared discovery port.
+                services.append(DLMLinkService(port: dlm.mode.isMaster ? dlm.linkPort : 0,
+                                               discoveryPort: dlm.mode == .slaveAutoDiscovery ? dlm.discoveryPort : nil,
+                                               broadcastHost: dlm.broadcastAddress, broadcastPort: dlm.discoveryPort,
+                                               handler: runtime, logger: dlmLogger))
+                logger.info("DLM \(dlm.mode.rawValue) on network \(dlm.networkId)")
+            }
+        }
         if let ocppSettings {
             var ocppLogger = Logger(label: "chargekit.ocpp")
             ocppLogger.logLevel = options.logLevel

@@ -83,6 +83,32 @@ public struct StationClient {
         s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/:"))) ?? s
     }
 
+    // MARK: DLM
+
+    /// The running station's DLM status (nil: DLM is off).
+    public func dlmStatus() throws -> DLMStatus? {
+        guard let api = try api() else { throw Failure.unreachable("no station runs on \(dir.path); the DLM status exists only while it runs") }
+        struct Status: Decodable { var dlm: DLMStatus? }
+        return try call(api, "GET", "/api/status", as: Status.self).dlm
+    }
+
+    /// Removes one slave (nil: all) from the master's persistent DLM slave DB; returns the removed ids.
+    public func dlmRemoveSlaves(_ id: String?) throws -> [String] {
+        struct Removed: Decodable { var removed: [String] }
+        if let api = try api() {
+            return try call(api, "DELETE", "/api/dlm/slaves" + (id.map { "/" + Self.pathComponent($0) } ?? ""), as: Removed.self).removed
+        }
+        return try offlineDatabase { db in
+            let known = try db.loadDLMSlaves().map(\.id)
+            let ids = id.map { [$0] } ?? known
+            if let id, !known.contains(id) { throw Failure.rejected("no DLM slave '\(id)'") }
+            try db.deleteDLMSlaves(ids: ids)
+            try db.append(EventLogEntry(at: Date(), kind: .dlmLinkChanged, connector: 0,
+                                        message: "DLM: \(id.map { "slave \($0) removed" } ?? "persistent slave DB cleared (\(ids.count) slave(s))") (CLI, station stopped)"))
+            return ids
+        }
+    }
+
     // MARK: Whitelist
 
     private func offlineWhitelist<T>(_ what: String, _ change: (inout LocalWhitelist) throws -> T) throws -> T {

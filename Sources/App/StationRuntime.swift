@@ -18,7 +18,7 @@ final class ModbusSnapshot: Sendable {
 
 /// The running station: owns the controller with its simulated board, the parameters and the database,
 /// and serves the local API. All state changes happen on this actor.
-public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHandler {
+public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHandler, DLMLinkHandler {
     var controller: StationController<SimulatedBoard>
     var parameterService: ParameterService
     let database: StationDatabase
@@ -34,6 +34,8 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
     private var meterFailures: [String: Int] = [:]
     /// What Modbus reads are answered from.
     nonisolated let modbusSnapshot = ModbusSnapshot()
+    /// The DLM link's socket, once bound.
+    var dlmSender: DLMLinkSender?
 
     public init(controller: StationController<SimulatedBoard>, parameters: ParameterService, database: StationDatabase,
                 clock: ScaledClock, logger: Logger) {
@@ -61,6 +63,8 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
                 logger.error("persisting \(what) failed: \(error)")
             case .backendAuthorizationRequested(let idTag, let n):
                 logger.info("authorization of \(idTag) needs the backend", metadata: ["connector": "\(n)"])
+            case .dlmLinkWarning(let message):
+                logger.warning("\(message)")
             case .sessionStarted, .sessionStopped:
                 break
             case .mainsPowerLost:
@@ -72,6 +76,7 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
             ocppNotice(notice, now: now)
         }
         ocppTick(now: now)
+        flushDLM()
     }
 
     /// Sets the handler that restarts the station services.
@@ -121,10 +126,49 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
         s.chargeBoxIdentity = startSettings.chargeBoxIdentity
         s.serialNumber = startSettings.serialNumber
         s.connectorCount = startSettings.connectorCount
+        // The DLM role and sockets are set up at start.
+        s.dlm.mode = startSettings.dlm.mode
+        s.dlm.linkPort = startSettings.dlm.linkPort
+        s.dlm.discoveryPort = startSettings.dlm.discoveryPort
+        s.dlm.broadcastAddress = startSettings.dlm.broadcastAddress
         for i in s.connectors.indices where i < startSettings.connectors.count {
             s.connectors[i].phasesConnected = startSettings.connectors[i].phasesConnected
         }
         return s
+    }
+
+    public func removeDLMSlaves(_ id: String?) throws -> [String] {
+        let removed = try controller.removeDLMSlaves(id, now: clock.now())
+        flushDLM()
+        return removed
+    }
+
+    // MARK: DLM link
+
+    public func dlmLinkStarted(_ sender: DLMLinkSender) {
+        dlmSender = sender
+        flushDLM()
+    }
+
+    public func dlmDatagram(_ bytes: [UInt8], host: String, port: Int) {
+        controller.dlmReceive(bytes, from: DLMEndpoint(host: host, port: port), now: clock.now())
+        flushDLM()
+    }
+
+    /// Sends what the controller's DLM link has to say.
+    func flushDLM() {
+        let datagrams = controller.takeDLMDatagrams()
+        guard let sender = dlmSender else { return }
+        let d = controller.settings.dlm
+        for datagram in datagrams {
+            switch datagram.destination {
+            case .broadcast: sender.sendBroadcast(datagram.bytes)
+            case .endpoint(let e): sender.send(datagram.bytes, host: e.host, port: e.port)
+            case .configuredMaster:
+                guard let e = DLMEndpoint(parsing: d.masterAddress, defaultPort: d.linkPort) else { continue }
+                sender.send(datagram.bytes, host: e.host, port: e.port)
+            }
+        }
     }
 
     // MARK: AuthorizationService
@@ -231,7 +275,11 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
 
     private func apply(_ target: MeterTarget, _ reading: MeterReading?, communicating: Bool) {
         switch target {
-        case .grid: controller.gridMeterUpdate(reading, communicating: communicating, now: clock.now())
+        case .grid:
+            // A new reading triggers the DLM cycle at once (its grants go out now, not with the next tick).
+            controller.gridMeterUpdate(reading, communicating: communicating, now: clock.now())
+            controller.dlmInputChanged(now: clock.now())
+            flushDLM()
         case .connector(let n): controller.chargeMeterUpdate(connector: n, reading, communicating: communicating)
         }
     }

@@ -63,6 +63,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case chargingProfileChanged
     /// The source that limits a connector's current changed, or the connector paused or resumed.
     case currentLimitChanged
+    /// A DLM slave connected, fell silent or was removed; a slave found or lost its master.
+    case dlmLinkChanged
 }
 
 /// One entry of the event log.
@@ -92,6 +94,11 @@ public protocol StationStore: Sendable {
     /// Sessions that were never stopped, with their last sample.
     func openSessions() throws -> [SessionRecord]
     func append(_ entry: EventLogEntry) throws
+    /// The persistent DLM slave DB of a master (seeds/004 §7.4).
+    func loadDLMSlaves() throws -> [DLMSlaveRecord]
+    /// Inserts or replaces slave records (same id) in one write.
+    func saveDLMSlaves(_ records: [DLMSlaveRecord]) throws
+    func deleteDLMSlaves(ids: [String]) throws
     /// A session started without identification got its identifier (If in doubt: ImmediatelyOnPlugIn).
     func sessionIdentified(_ id: UUID, idTag: String) throws
     /// The local whitelist, the OCPP local list and the authorization cache.

@@ -22,6 +22,8 @@ public enum ControllerNotice: Sendable, Equatable {
     /// The mains failed: every session was stopped (PowerLoss) and the station should shut down once their messages
     /// are delivered, while its backup power lasts.
     case mainsPowerLost
+    /// The DLM link refused a datagram, or the DLM configuration needs attention (logged, rate-limited).
+    case dlmLinkWarning(String)
 }
 
 /// The station's behaviour in one value: polls the hardware, runs the connector and session state
@@ -109,6 +111,12 @@ public struct StationController<Hardware: HardwarePort> {
     public internal(set) var externalLimits: [Int: [LimitSource: ExternalLimit]] = [:]
     /// The DLM master's state when this station is the master (see StationController+DLM).
     public internal(set) var dlm = DLMMasterState()
+    /// The DLM slave's state when this station is a slave.
+    public internal(set) var dlmSlave: DLMSlaveState?
+    /// Datagrams of the DLM link for the adapter to send (``takeDLMDatagrams()``).
+    var dlmOutbox: [DLMDatagram] = []
+    /// When each DLM link warning was last logged (rate limit).
+    var dlmWarnings: [String: Date] = [:]
     /// The loss of mains power has been acted on (once per start).
     var powerLossHandled = false
 
@@ -174,6 +182,12 @@ public struct StationController<Hardware: HardwarePort> {
     /// Number of connectors the controller drives.
     public var connectorCount: Int { connectors.count }
 
+    /// Removes and returns the DLM link's datagrams to send.
+    public mutating func takeDLMDatagrams() -> [DLMDatagram] {
+        defer { dlmOutbox.removeAll() }
+        return dlmOutbox
+    }
+
     /// Removes and returns what happened since the last call.
     public mutating func takeNotices() -> [ControllerNotice] {
         defer { notices.removeAll() }
@@ -232,7 +246,7 @@ public struct StationController<Hardware: HardwarePort> {
         maintainReservations(now: now)
         expireChargingProfiles(now: now)
         handleRFID(now: now)
-        runDLMIfDue(now: now)
+        runDLM(now: now)
         applyLimits(now: now)
         persistIfDue(now: now)
     }
@@ -840,7 +854,7 @@ public struct StationController<Hardware: HardwarePort> {
             sessionDurationSeconds: session.map { max(0, now.timeIntervalSince($0.startedAt)) } ?? 0,
             sessionIdTag: session?.idTag, lastSessionEnd: c.lastSessionEnd, evccid: c.reading.evccid, vehicle: c.reading.vehicle,
             hemsLimitAmps: c.hemsLimitAmps, allowUIDDisclose: settings.modbus.allowUIDDisclose, model: "ChargeKit CK-\(connectors.count)",
-            dlm: settings.dlm.mode == .off ? nil : dlmRegisters)
+            dlm: settings.dlm.mode == .off ? nil : dlmRegisters(now: now))
     }
 
     // MARK: Persistence
@@ -889,10 +903,7 @@ public struct StationController<Hardware: HardwarePort> {
             activeErrors: errors.errors.map(ActiveErrorView.init),
             inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0.rawValue, hardware.input($0)) }),
             gridMeter: gridMeter,
-            dlm: settings.dlm.mode.isMaster ? DLMStatus(mode: settings.dlm.mode, lastRun: dlm.lastRun,
-                                                        availableAmps: dlm.allocation?.availableAmps ?? .zero,
-                                                        appliedAmps: dlm.allocation?.appliedAmps ?? .zero,
-                                                        grants: dlm.allocation?.grants ?? []) : nil,
+            dlm: dlmStatus(now: now),
             connectors: connectors.indices.map { i in
                 let c = connectors[i]
                 let r = c.reading

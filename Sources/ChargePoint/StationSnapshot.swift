@@ -21,14 +21,67 @@ public struct StationSnapshot: Sendable, Codable, Equatable {
     public var connectors: [ConnectorSnapshot]
 }
 
-/// The DLM master's view for the status API and the dashboard.
+/// Dynamic load management for the status API and the dashboard: the master's allocation and slaves, or the slave's
+/// master and grants.
 public struct DLMStatus: Sendable, Codable, Equatable {
     public var mode: DLMMode
+    public var networkId: Int
+    /// The LAN link runs (a key is set and, for a Fixed-IP slave, the master's address).
+    public var linkRunning: Bool
     public var lastRun: Date?
     /// Per grid phase: what the site has for the vehicles and what is given out.
     public var availableAmps: PhaseValues
     public var appliedAmps: PhaseValues
     public var grants: [DLMGrant]
+    /// Configuration warnings (e.g. the Disconnected Limits add up to more than the site allows, seeds/004 §7.7).
+    public var warnings: [String]
+    /// Master: every known slave (the persistent DLM slave DB).
+    public var slaves: [DLMSlaveView]?
+    /// Master: the sum of the slaves' Disconnected Limits per grid phase.
+    public var disconnectedLimitSumAmps: PhaseValues?
+    /// Slave: its master.
+    public var master: DLMMasterView?
+
+    public init(mode: DLMMode, networkId: Int, linkRunning: Bool, lastRun: Date?, availableAmps: PhaseValues, appliedAmps: PhaseValues,
+                grants: [DLMGrant], warnings: [String]) {
+        self.mode = mode; self.networkId = networkId; self.linkRunning = linkRunning; self.lastRun = lastRun
+        self.availableAmps = availableAmps; self.appliedAmps = appliedAmps; self.grants = grants; self.warnings = warnings
+    }
+}
+
+/// A slave as the master's dashboard shows it.
+public struct DLMSlaveView: Sendable, Codable, Equatable {
+    public var id: String
+    public var address: String
+    /// It reported within three sample periods; otherwise its current stays reserved.
+    public var connected: Bool
+    public var firstSeen: Date
+    public var lastSeen: Date
+    public var disconnectedLimitAmps: Double
+    public var connectors: [DLMSlaveConnectorView]
+}
+
+public struct DLMSlaveConnectorView: Sendable, Codable, Equatable {
+    public var connector: Int
+    /// The OCPP status the slave reported.
+    public var status: String
+    public var rotation: PhaseRotation
+    public var demanding: Bool
+    public var measuredAmps: PhaseValues
+    public var grantAmps: Double
+    public var reason: DLMGrantReason?
+}
+
+/// A slave's view of its master.
+public struct DLMMasterView: Sendable, Codable, Equatable {
+    public var id: String?
+    public var address: String?
+    /// Grants hold (the master answered within three sample periods).
+    public var connected: Bool
+    public var lastGrants: Date?
+    public var grantsAmps: [Double]?
+    public var validUntil: Date?
+    public var disconnectedLimitAmps: Double
 }
 
 /// The grid meter's state: the input (and fallback signal) of load management.

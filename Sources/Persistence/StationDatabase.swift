@@ -179,6 +179,14 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
         m.registerMigration("v7-session-stopped-by") { db in
             try db.execute(sql: "ALTER TABLE session ADD COLUMN stoppedBy TEXT")
         }
+        m.registerMigration("v8-dlm-slaves") { db in
+            try db.execute(sql: """
+                CREATE TABLE dlmSlave (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    record TEXT NOT NULL
+                );
+                """)
+        }
         return m
     }
 
@@ -475,6 +483,32 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                     ON CONFLICT(id) DO UPDATE SET connector = excluded.connector, profile = excluded.profile
                     """, arguments: [p.id, p.connector, text])
             }
+        }
+    }
+
+    // MARK: DLM slave DB
+
+    public func loadDLMSlaves() throws -> [DLMSlaveRecord] {
+        try writer.read { db in
+            try String.fetchAll(db, sql: "SELECT record FROM dlmSlave ORDER BY id").compactMap { text in
+                try? JSONDecoder().decode(DLMSlaveRecord.self, from: Data(text.utf8))
+            }
+        }
+    }
+
+    public func saveDLMSlaves(_ records: [DLMSlaveRecord]) throws {
+        let encoded = try records.map { r in (r.id, String(decoding: try JSONEncoder().encode(r), as: UTF8.self)) }
+        try writer.write { db in
+            for (id, text) in encoded {
+                try db.execute(sql: "INSERT INTO dlmSlave(id, record) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET record = excluded.record",
+                               arguments: [id, text])
+            }
+        }
+    }
+
+    public func deleteDLMSlaves(ids: [String]) throws {
+        try writer.write { db in
+            for id in ids { try db.execute(sql: "DELETE FROM dlmSlave WHERE id = ?", arguments: [id]) }
         }
     }
 

@@ -39,6 +39,7 @@ public final class InMemoryStationStore: StationStore {
         public var lists = AuthorizationLists()
         public var reservations: [Reservation] = []
         public var chargingProfiles: [InstalledProfile] = []
+        public var dlmSlaves: [String: DLMSlaveRecord] = [:]
         public var failWrites = false
     }
 
@@ -127,6 +128,16 @@ public final class InMemoryStationStore: StationStore {
     public func deleteReservation(id: Int) throws { try write { $0.reservations.removeAll { $0.id == id } } }
 
     public func loadChargingProfiles() throws -> [InstalledProfile] { state.withLock { $0.chargingProfiles } }
+
+    public func loadDLMSlaves() throws -> [DLMSlaveRecord] { state.withLock { $0.dlmSlaves.values.sorted { $0.id < $1.id } } }
+
+    public func saveDLMSlaves(_ records: [DLMSlaveRecord]) throws {
+        try write { s in for r in records { s.dlmSlaves[r.id] = r } }
+    }
+
+    public func deleteDLMSlaves(ids: [String]) throws {
+        try write { s in for id in ids { s.dlmSlaves[id] = nil } }
+    }
 
     public func saveChargingProfiles(_ profiles: [InstalledProfile], deleting ids: [Int]) throws {
         try write { s in

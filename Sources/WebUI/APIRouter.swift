@@ -65,6 +65,14 @@ public enum StationAPI {
                 json(try await station.setParameter(key, body.value, role: role, changedBy: body.changedBy ?? "api:\(role.rawValue)"))
             }
         }
+        // DLM master: "Clear persistent DLM slave DB" (seeds/004 §7.4) and the removal of one slave.
+        router.delete("api/dlm/slaves") { _, _ in
+            try await attempt { json(RemovedSlaves(removed: try await station.removeDLMSlaves(nil))) }
+        }
+        router.delete("api/dlm/slaves/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            return try await attempt { json(RemovedSlaves(removed: try await station.removeDLMSlaves(id))) }
+        }
         addAuthorizationRoutes(router, station)
         if let simulator {
             addSimulatorRoutes(router, simulator)
@@ -132,6 +140,8 @@ public enum StationAPI {
         }
     }
 
+    struct RemovedSlaves: Encodable { var removed: [String] }
+
     struct BodyError: Error {
         var response: Response
     }
@@ -185,6 +195,11 @@ public enum StationAPI {
                 return json(ImportError(error: "import rejected, nothing was changed: \(lines.count) bad line(s)", lines: lines), status: .badRequest)
             case .notFound: return error(.notFound, e.description)
             case .duplicate, .full: return error(.conflict, e.description)
+            }
+        } catch let e as DLMSlaveRemovalError {
+            switch e {
+            case .notMaster: return error(.conflict, e.description)
+            case .unknown: return error(.notFound, e.description)
             }
         } catch let e as ParameterError {
             let status: HTTPResponse.Status = switch e.kind {

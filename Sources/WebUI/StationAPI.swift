@@ -13,6 +13,8 @@ public protocol StationService: AuthorizationService, HistoryService {
     /// Changes a parameter; throws ``ParameterError`` for invalid changes.
     func setParameter(_ key: String, _ value: ParameterValue, role: Role, changedBy: String) async throws -> ParameterView
     func audit(limit: Int) async throws -> [ParameterAuditEntry]
+    /// DLM master: removes one slave (nil: all, "Clear persistent DLM slave DB") and returns the removed ids.
+    func removeDLMSlaves(_ id: String?) async throws -> [String]
 }
 
 /// Simulator commands of the local API (`/api/sim/…`), used by `chargekit sim` and tests.

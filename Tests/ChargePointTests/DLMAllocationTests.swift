@@ -154,7 +154,7 @@ struct StationDLMTests {
         #expect(rig.connector(1).currentLimit.amps == 10, "the decrease comes with the second session, not after a sample period")
         rig.run(5)
         #expect(rig.connector(2).meter.currentA.l1 == 10)
-        let registers = rig.controller.dlmRegisters
+        let registers = rig.controller.dlmRegisters(now: rig.clock.now)
         #expect(registers.mode == 1 && registers.appliedAmps == PhaseValues(all: 20) && registers.availableAmps == PhaseValues(all: 20))
     }
 
@@ -175,7 +175,7 @@ struct StationDLMTests {
         let limits = [rig.connector(1).currentLimit, rig.connector(2).currentLimit]
         #expect(limits.map(\.amps).sorted() == [0, 10])
         #expect(limits.contains { $0.paused && $0.binding == .dlm })
-        #expect(rig.controller.dlmRegisters.availableAmps == PhaseValues(all: 10))
+        #expect(rig.controller.dlmRegisters(now: rig.clock.now).availableAmps == PhaseValues(all: 10))
     }
 
     @Test("the grid meter's reading limits DLM at once; a failing meter falls back to External Load Fallback")

@@ -8,11 +8,11 @@ struct FirmwareManagementTests {
 
     @Test("SHA-256 matches the FIPS 180-4 examples")
     func sha256() {
-        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+        #expect(FirmwarePackage.sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(FirmwarePackage.sha256Hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(FirmwarePackage.sha256Hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(FirmwarePackage.sha256Hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     @Test("a package round-trips; other files, damaged payloads and missing versions are refused with the reason")
@@ -25,7 +25,7 @@ struct FirmwareManagementTests {
         var damaged = bytes
         damaged[damaged.count - 1] ^= 1
         #expect { try FirmwarePackage(damaged) } throws: { ($0 as? FirmwarePackage.Invalid)?.description.contains("damaged") == true }
-        let noVersion = Array("CHARGEKIT-FIRMWARE/1\nsha256: \(SHA256.hex([UInt8]()))\n\n".utf8)
+        let noVersion = Array("CHARGEKIT-FIRMWARE/1\nsha256: \(FirmwarePackage.sha256Hex([UInt8]()))\n\n".utf8)
         #expect { try FirmwarePackage(noVersion) } throws: { ($0 as? FirmwarePackage.Invalid)?.description.contains("version") == true }
     }
 

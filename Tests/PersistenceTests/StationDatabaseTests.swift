@@ -19,7 +19,7 @@ struct StationDatabaseTests {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let db = try StationDatabase(directory: dir)
-        #expect(try db.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles", "v7-session-stopped-by"])
+        #expect(try db.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles", "v7-session-stopped-by", "v8-dlm-slaves"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         let tables = try db.writer.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
@@ -28,7 +28,7 @@ struct StationDatabaseTests {
         }
         try db.setMeta("cleanShutdown", "1")
         let again = try StationDatabase(directory: dir)
-        #expect(try again.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles", "v7-session-stopped-by"])
+        #expect(try again.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles", "v7-session-stopped-by", "v8-dlm-slaves"])
         #expect(try again.meta("cleanShutdown") == "1")
     }
 
@@ -47,7 +47,7 @@ struct StationDatabaseTests {
         }
         try pool.close()
         let db = try StationDatabase(directory: dir)
-        #expect(try db.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles", "v7-session-stopped-by"])
+        #expect(try db.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles", "v7-session-stopped-by", "v8-dlm-slaves"])
         let r = try #require(try db.sessions().first)
         #expect(r.session.idTag == "04567DAA5F3580" && r.energyWh == 11_040 && r.stopReason == .local && r.session.source == nil)
     }
@@ -133,5 +133,28 @@ struct StationDatabaseTests {
         let e = try db.events(limit: 3)
         #expect(e.map(\.code) == ["e4", "e3", "e2"])
         #expect(e.first?.kind == .errorRaised)
+    }
+
+    @Test("the persistent DLM slave DB: records survive reopening, are replaced by id, and are deleted")
+    func dlmSlaves() throws {
+        let dir = temporaryDirectory()
+        let report = DLMReport(disconnectedLimitAmps: 8, connectors: [
+            DLMConnectorReport(rotation: .str, phasesConnected: 1, usedPhases: [0], demanding: true, maximumAmps: 16, minimumAmps: 6,
+                               measuredAmps: PhaseValues(l1: 12, l2: 0, l3: 0), status: "Charging"),
+        ])
+        var a = DLMSlaveRecord(id: "S1", endpoint: DLMEndpoint(host: "172.16.23.11", port: 40000), epoch: "e1", firstSeen: t0,
+                               lastSeen: t0.addingTimeInterval(5), report: report, grantsAmps: [12])
+        let b = DLMSlaveRecord(id: "S2", endpoint: DLMEndpoint(host: "172.16.23.12", port: 40001), epoch: "e2", firstSeen: t0,
+                               lastSeen: t0, report: report, grantsAmps: [0])
+        do {
+            let db = try StationDatabase(directory: dir)
+            try db.saveDLMSlaves([a, b])
+            a.grantsAmps = [16]
+            try db.saveDLMSlaves([a])
+        }
+        let db = try StationDatabase(directory: dir)
+        #expect(try db.loadDLMSlaves() == [a, b])
+        try db.deleteDLMSlaves(ids: ["S1"])
+        #expect(try db.loadDLMSlaves().map(\.id) == ["S2"])
     }
 }

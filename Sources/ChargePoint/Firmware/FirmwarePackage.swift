@@ -1,3 +1,5 @@
+import Crypto
+
 /// A ChargeKit firmware package: a short text header that names the release and the SHA-256 of the payload, a blank
 /// line, then the payload (what the install command receives, e.g. a Debian package or an image).
 ///
@@ -26,9 +28,18 @@ public struct FirmwarePackage: Sendable, Equatable {
         public var description: String
     }
 
+    /// The SHA-256 (FIPS 180-4) of `bytes` as 64 lower-case hex digits.
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in SHA256.hash(data: bytes) { out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xF)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Builds a package for `payload` (the `chargekit firmware pack` command).
     public static func make(version: String, payload: [UInt8]) -> [UInt8] {
-        Array("\(magic)\nversion: \(version)\nsha256: \(SHA256.hex(payload))\n\n".utf8) + payload
+        Array("\(magic)\nversion: \(version)\nsha256: \(Self.sha256Hex(payload))\n\n".utf8) + payload
     }
 
     /// Reads and checks a package.
@@ -51,7 +62,7 @@ public struct FirmwarePackage: Sendable, Equatable {
             throw Invalid(description: "the package has no sha256 of its payload")
         }
         let payload = Array(bytes[(end + 2)...])
-        let actual = SHA256.hex(payload)
+        let actual = Self.sha256Hex(payload)
         guard actual == digest else {
             throw Invalid(description: "the payload is damaged: sha256 \(actual) instead of \(digest)")
         }

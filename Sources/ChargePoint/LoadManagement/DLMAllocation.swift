@@ -83,6 +83,9 @@ public struct DLMChargePoint: Sendable, Codable, Equatable {
     public var since: Date?
     /// When the vehicle started drawing current in this session (nil: not drawing).
     public var chargingSince: Date?
+    /// A charge point that cannot be controlled now (a silent slave, seeds/004 §7.7): this much stays reserved on its
+    /// phases, whatever else happens; it is neither raised nor paused.
+    public var reservedAmps: Double?
 
     public init(id: String, rotation: PhaseRotation = .rst, phasesConnected: Int = 3, usedPhases: [Int]? = nil, demanding: Bool,
                 maximumAmps: Double, minimumAmps: Double = 6, measuredAmps: PhaseValues = .zero, previousAmps: Double = 0,
@@ -107,6 +110,8 @@ public enum DLMGrantReason: String, Sendable, Codable, Equatable {
     case imbalance
     /// Not enough current for its minimum: paused until its turn comes (fair rotation).
     case paused
+    /// Out of reach (a silent slave): its last grant or Disconnected Limit stays reserved.
+    case reserved
 }
 
 /// The allocation of one charge point.
@@ -225,7 +230,9 @@ public enum DLM {
             }
             return (1, t)
         }
-        let candidates = (0..<n).filter { cps[$0].demanding && cap[$0] >= cps[$0].minimumAmps && cps[$0].minimumAmps > 0 }
+        let candidates = (0..<n).filter {
+            cps[$0].reservedAmps == nil && cps[$0].demanding && cap[$0] >= cps[$0].minimumAmps && cps[$0].minimumAmps > 0
+        }
         let ranks = Dictionary(uniqueKeysWithValues: candidates.map { ($0, rank($0)) })
         let order = candidates.sorted { a, b in
             let ra = ranks[a]!, rb = ranks[b]!
@@ -236,6 +243,11 @@ public enum DLM {
         var level = [Double](repeating: 0, count: n)
         var used = PhaseValues.zero
         var admitted: [Int] = []
+        for i in 0..<n {
+            guard let r = cps[i].reservedAmps, r > 0 else { continue }
+            level[i] = r
+            for g in phases[i] { used[g] += r }
+        }
         for i in order {
             let m = cps[i].minimumAmps
             guard phases[i].allSatisfy({ used[$0] + m <= available[$0] + 1e-9 }) else { continue }
@@ -288,11 +300,14 @@ public enum DLM {
 
         var amps = (0..<n).map { i in level[i] > 0 ? (level[i] * 10 + 1e-9).rounded(.down) / 10 : 0 }
         var reduced = [Bool](repeating: false, count: n)
+        for i in 0..<n { if let r = cps[i].reservedAmps { amps[i] = max(0, r) } }
 
         // Current Imbalance Prevention.
         if let limit = site.imbalanceLimitAmps {
             var load = PhaseValues.zero
-            for i in admitted { for g in phases[i] { load[g] += amps[i] } }
+            // In admission order, then the reserved by id: the sums (and so the result) do not depend on the input order.
+            let reserved = (0..<n).filter { cps[$0].reservedAmps != nil }.sorted { cps[$0].id < cps[$1].id }
+            for i in admitted + reserved { for g in phases[i] { load[g] += amps[i] } }
             var guardCount = 0
             while guardCount < 4 * n + 8 {
                 guardCount += 1
@@ -315,7 +330,8 @@ public enum DLM {
         for (i, cp) in cps.enumerated() {
             for g in phases[i] { applied[g] += amps[i] }
             let reason: DLMGrantReason
-            if !cp.demanding { reason = .idle }
+            if cp.reservedAmps != nil { reason = .reserved }
+            else if !cp.demanding { reason = .idle }
             else if amps[i] == 0 { reason = reduced[i] ? .imbalance : .paused }
             else if reduced[i] { reason = .imbalance }
             else if phaseLimited[i] { reason = .phaseLimit }

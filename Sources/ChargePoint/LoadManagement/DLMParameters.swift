@@ -6,14 +6,35 @@ import Foundation
 import EVSECore
 
 /// The role of a station in dynamic load management (seeds/004 §1.4, §1.5, §7.4 "Dynamic Load Management - DLM
-/// Master/Slave"). The roles that need the LAN link between stations — DLM Master (Standalone), DLM Slave
-/// (Master-Auto-Discovery), DLM Slave (Master-Fixed-IP) — are added with that link (issue 7).
+/// Master/Slave", §7.7): the master allocates; slaves report to it over the LAN link and apply its grants.
 public enum DLMMode: String, Sendable, Codable, CaseIterable, Equatable {
     case off = "Off"
     /// DLM Master (With internal DLM-Slave): allocates, and its own connectors take part.
     case master = "Master"
+    /// DLM Master (Standalone): allocates for the slaves only and drives no connector of its own (seeds/004 §7.7: the
+    /// recommended place for the master is a controller of its own in the distribution cabinet).
+    case masterStandalone = "MasterStandalone"
+    /// DLM Slave (Master-Auto-Discovery): follows the master that announces itself on the LAN.
+    case slaveAutoDiscovery = "SlaveAutoDiscovery"
+    /// DLM Slave (Master-Fixed-IP): reports to the master at "DLM Master Address".
+    case slaveFixedIP = "SlaveFixedIP"
 
-    public var isMaster: Bool { self == .master }
+    public var isMaster: Bool { self == .master || self == .masterStandalone }
+    public var isSlave: Bool { self == .slaveAutoDiscovery || self == .slaveFixedIP }
+    /// The role talks over the LAN link (a master with internal slave too: remote slaves may join it).
+    public var usesLink: Bool { self != .off }
+
+    /// Modbus register 600 "DLM Mode" (seeds/000 MODBUS-REGISTERSATZ): 0 off, 1 master with internal slave, 2 standalone
+    /// master, 3 auto-discovery slave, 4 fixed-IP slave, in the order of the seeds' menu.
+    public var modbusCode: Int64 {
+        switch self {
+        case .off: 0
+        case .master: 1
+        case .masterStandalone: 2
+        case .slaveAutoDiscovery: 3
+        case .slaveFixedIP: 4
+        }
+    }
 }
 
 extension StationParameters {
@@ -32,19 +53,70 @@ extension StationParameters {
     public static let currentImbalanceLimit = "CurrentImbalanceLimit"
     public static let itNetwork = "ITNetwork"
     public static let dlmRotationInterval = "DLMRotationInterval"
+    public static let dlmNetworkId = "DLMNetworkId"
+    public static let dlmDisableDiscoveryBroadcasting = "DLMDisableDiscoveryBroadcasting"
+    public static let dlmNetworkKey = "DLMNetworkKey"
+    public static let dlmMasterAddress = "DLMMasterAddress"
+    public static let disconnectedLimit = "DisconnectedLimit"
+    public static let dlmLinkPort = "DLMLinkPort"
+    public static let dlmDiscoveryPort = "DLMDiscoveryPort"
+    public static let dlmBroadcastAddress = "DLMBroadcastAddress"
 
     /// The Dynamic Load Management section of the Load Management menu (seeds/004 §7.4 screens, seeds/000
     /// "Lastabwurf konfigurieren" → "Mit Lastmanagement"). External Meter Support and the second meter's model and
-    /// address are the grid meter's parameters (Meters). The link's parameters (DLM Network Id, Disable Discovery
-    /// Broadcasting, Disconnected Limit, the network key) come with the link.
+    /// address are the grid meter's parameters (Meters).
     static let dlmDefinitions: [ParameterDefinition] = [
         ParameterDefinition(
             key: dlmMode, label: "Dynamic Load Management - DLM Master/Slave",
-            type: .choice([Choice(DLMMode.off.rawValue, "Disabled"), Choice(DLMMode.master.rawValue, "DLM Master (With internal DLM-Slave)")]),
+            type: .choice([Choice(DLMMode.off.rawValue, "Disabled"), Choice(DLMMode.master.rawValue, "DLM Master (With internal DLM-Slave)"),
+                           Choice(DLMMode.masterStandalone.rawValue, "DLM Master (Standalone)"),
+                           Choice(DLMMode.slaveAutoDiscovery.rawValue, "DLM Slave (Master-Auto-Discovery)"),
+                           Choice(DLMMode.slaveFixedIP.rawValue, "DLM Slave (Master-Fixed-IP)")]),
             defaultValue: .string(DLMMode.off.rawValue), role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
             restartRequired: true,
-            help: "The station's role in load management: the master divides the sub-distribution between its connectors every sample period and at once on every change.",
-            seeAlso: "seeds/004 §1.4, §1.5, §7.4"),
+            help: "The station's role in load management. The master divides the sub-distribution between all charge points every sample period and at once on every change; with internal slave its own connectors take part, standalone it drives none. A slave reports to its master over the LAN and applies its grants; without the master it falls back to its Disconnected Limit.",
+            seeAlso: "seeds/004 §1.4, §1.5, §7.4, §7.7"),
+        ParameterDefinition(
+            key: dlmNetworkId, label: "DLM Network Id", type: .integer(0...65535, unit: nil), defaultValue: .integer(0),
+            role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "Stations with the same id form one DLM network; messages of other networks on the same LAN are ignored.",
+            seeAlso: "seeds/004 §7.4 DLM Network Id"),
+        ParameterDefinition(
+            key: dlmNetworkKey, label: "DLM Network Key", type: .string(length: 0...64, allowed: nil), defaultValue: .string(""),
+            role: .installer, menu: .loadManagement, section: "Dynamic Load Management", secret: true,
+            help: "The shared secret of the DLM network, the same on the master and every slave: every DLM message is authenticated with it (HMAC-SHA256), and messages without it are rejected and logged. Without a key the DLM link stays off.",
+            seeAlso: "issue 7 (authenticated DLM link)"),
+        ParameterDefinition(
+            key: dlmDisableDiscoveryBroadcasting, label: "Disable Discovery Broadcasting", type: .bool, defaultValue: .bool(false),
+            role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "On: the master does not announce itself on the LAN; slaves must then use Master-Fixed-IP.",
+            seeAlso: "seeds/004 §7.4 Disable Discovery Broadcasting"),
+        ParameterDefinition(
+            key: dlmMasterAddress, label: "DLM Master Address", type: .string(length: 0...253, allowed: nil), defaultValue: .string(""),
+            role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "For DLM Slave (Master-Fixed-IP): the master's IP address or host name, optionally with :port (default: the DLM link port).",
+            seeAlso: "seeds/004 §1.5, §7.4 DLM Slave (Master-Fixed-IP)"),
+        ParameterDefinition(
+            key: disconnectedLimit, label: "Disconnected Limit [A]", type: .integer(0...80, unit: "A"), defaultValue: .integer(7),
+            role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
+            help: "What each connector of a slave may draw while it hears nothing from its master (within three sample periods), until the master returns. The sum over all slaves must not exceed the sub-distribution limit.",
+            seeAlso: "seeds/004 §1.4 Max laadstroom bij disconnectie, §7.7"),
+        ParameterDefinition(
+            key: dlmLinkPort, label: "DLM link port (UDP)", type: .integer(1...65535, unit: nil), defaultValue: .integer(7520),
+            role: .installer, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            help: "The UDP port the master receives the slaves' reports on.",
+            seeAlso: "issue 7 (DLM link)"),
+        ParameterDefinition(
+            key: dlmDiscoveryPort, label: "DLM discovery port (UDP)", type: .integer(1...65535, unit: nil), defaultValue: .integer(7521),
+            role: .installer, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            help: "The UDP port of the master's discovery broadcasts, on which Auto-Discovery slaves listen.",
+            seeAlso: "issue 7 (DLM link)"),
+        ParameterDefinition(
+            key: dlmBroadcastAddress, label: "DLM broadcast address", type: .string(length: 7...15, allowed: "0123456789."),
+            defaultValue: .string("255.255.255.255"), role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
+            restartRequired: true,
+            help: "Where the master's discovery broadcasts go: 255.255.255.255, or the LAN's directed broadcast address (e.g. 172.16.23.255).",
+            seeAlso: "issue 7 (DLM link)"),
         ParameterDefinition(
             key: dlmSampleRate, label: "DLM Algorithm Sample Rate",
             type: .choice([Choice("1", "1 sec"), Choice("5", "5 sec"), Choice("10", "10 sec"), Choice("30", "30 sec"), Choice("60", "60 sec")]),
@@ -141,6 +213,14 @@ public struct DLMSettings: Sendable, Equatable {
     public var imbalanceLimitAmps: Double?
     public var itNetwork: Bool
     public var rotationIntervalSeconds: Double
+    public var networkId: Int
+    public var networkKey: String
+    public var discoveryBroadcastingDisabled: Bool
+    public var masterAddress: String
+    public var disconnectedLimitAmps: Double
+    public var linkPort: Int
+    public var discoveryPort: Int
+    public var broadcastAddress: String
 
     public init(_ p: ParameterSet) {
         typealias K = StationParameters
@@ -157,6 +237,28 @@ public struct DLMSettings: Sendable, Equatable {
         imbalanceLimitAmps = p.bool(K.currentImbalancePrevention) ? p.number(K.currentImbalanceLimit) : nil
         itNetwork = p.bool(K.itNetwork)
         rotationIntervalSeconds = p.number(K.dlmRotationInterval)
+        networkId = Int(p.number(K.dlmNetworkId))
+        networkKey = p.string(K.dlmNetworkKey)
+        discoveryBroadcastingDisabled = p.bool(K.dlmDisableDiscoveryBroadcasting)
+        masterAddress = p.string(K.dlmMasterAddress)
+        disconnectedLimitAmps = p.number(K.disconnectedLimit)
+        linkPort = Int(p.number(K.dlmLinkPort))
+        discoveryPort = Int(p.number(K.dlmDiscoveryPort))
+        broadcastAddress = p.string(K.dlmBroadcastAddress)
+    }
+
+    /// Why the DLM link cannot run with these settings (nil: it can, or the role needs none).
+    public var linkProblem: String? {
+        guard mode.usesLink else { return nil }
+        if networkKey.isEmpty {
+            return mode == .master
+                ? "DLM Network Key is not set: the DLM link is off, only this station's connectors take part"
+                : "DLM Network Key is not set: the DLM link is off (set the same key on the master and every slave)"
+        }
+        if mode == .slaveFixedIP && DLMEndpoint(parsing: masterAddress, defaultPort: linkPort) == nil {
+            return "DLM Master Address is not set: a Master-Fixed-IP slave needs the master's address"
+        }
+        return nil
     }
 
     /// The site for one cycle: `meterReading` is the grid meter's phase currents (nil: no meter configured or it

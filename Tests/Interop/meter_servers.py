@@ -133,3 +133,24 @@ class MeterServer:
             asyncio.run_coroutine_threadsafe(self.server.shutdown(), self.loop).result(5)
             self.thread.join(5)
             self.server = None
+
+    def set_registers(self, registers):
+        """Changes register values while the server runs (e.g. a new building load), through Modbus itself: one Write
+        Multiple Registers (16) per run of consecutive addresses."""
+        from pymodbus.client import ModbusTcpClient
+        client = ModbusTcpClient("127.0.0.1", port=self.port)
+        assert client.connect()
+        try:
+            addresses = sorted(registers)
+            start = 0
+            while start < len(addresses):
+                end = start
+                while end + 1 < len(addresses) and addresses[end + 1] == addresses[end] + 1:
+                    end += 1
+                values = [registers[a] for a in addresses[start:end + 1]]
+                r = client.write_registers(addresses[start], values, device_id=self.unit)
+                assert not r.isError(), r
+                start = end + 1
+        finally:
+            client.close()
+        self.registers.update(registers)

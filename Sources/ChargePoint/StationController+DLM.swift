@@ -11,7 +11,7 @@ public struct DLMMasterState: Sendable, Equatable {
     public var allocation: DLMAllocation?
     public var lastRun: Date?
     /// The inputs of the last run; a change triggers a new allocation at once.
-    var signature: [String] = []
+    var signature: DLMSignature?
     /// Per charge point id: when its vehicle began to draw in this session. (The previous grant and when it last
     /// changed between served and waiting are in `allocation`.)
     var chargingSince: [String: Date] = [:]
@@ -65,7 +65,7 @@ extension StationController {
         let previous = Dictionary((dlm.allocation?.grants ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var points = settings.dlm.mode == .master ? dlmChargePoints(previous: previous) : []
         let localCount = points.count
-        points += dlm.link?.chargePoints(previous: previous, chargingSince: dlm.chargingSince, now: now, validitySeconds: validity) ?? []
+        points += dlm.link?.chargePoints(previous: previous, now: now, validitySeconds: validity) ?? []
         updateChargingSince(points, now: now)
         for i in points.indices { points[i].chargingSince = dlm.chargingSince[points[i].id] }
         let site = dlmSite
@@ -327,11 +327,12 @@ extension StationController {
 
     /// What makes a new allocation necessary before the sample period ends: demand, detected phases, own maxima, a
     /// self-limiting vehicle, a silent slave, the site's available current (meter readings, shedding, meter failure).
-    func dlmSignature(_ points: [DLMChargePoint], _ site: DLMSite) -> [String] {
+    func dlmSignature(_ points: [DLMChargePoint], _ site: DLMSite) -> DLMSignature {
         let available = DLM.available(site, evseDrawAmps: DLM.evseDraw(points))
-        return [Self.phaseText(available)] + points.map { p in
-            "\(p.id) \(p.demanding) \(p.usedPhases ?? []) \(p.maximumAmps) \(p.minimumAmps) \(p.chargingSince != nil) \(p.reservedAmps ?? -1)"
-        }
+        return DLMSignature(availableDeciAmps: (0..<3).map { Int(available[$0] * 10) }, points: points.map { p in
+            DLMSignature.Point(id: p.id, demanding: p.demanding, usedPhases: p.usedPhases, maximumAmps: p.maximumAmps, minimumAmps: p.minimumAmps,
+                               charging: p.chargingSince != nil, reservedAmps: p.reservedAmps)
+        })
     }
 
     static func phaseText(_ p: PhaseValues) -> String {
@@ -383,6 +384,22 @@ extension StationController {
         }
         return status
     }
+}
+
+/// What makes a new DLM allocation necessary before the sample period ends (see ``StationController/dlmSignature(_:_:)``).
+struct DLMSignature: Sendable, Equatable {
+    struct Point: Sendable, Equatable {
+        var id: String
+        var demanding: Bool
+        var usedPhases: [Int]?
+        var maximumAmps: Double
+        var minimumAmps: Double
+        var charging: Bool
+        var reservedAmps: Double?
+    }
+    /// The site's available current per grid phase, in 0.1 A.
+    var availableDeciAmps: [Int]
+    var points: [Point]
 }
 
 /// Why slaves cannot be removed.

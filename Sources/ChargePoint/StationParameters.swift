@@ -306,9 +306,10 @@ public enum StationParameters {
             role: .installer, menu: .installation, section: "Meter", scope: .connector, restartRequired: true,
             help: "Modbus unit id of the charge meter; 0 uses the model's default.", seeAlso: "../shared/reference/modbus-meters.md §0"),
         ParameterDefinition(
-            key: meterPollInterval, label: "Meter poll interval [s]", type: .decimal(0.2...60, unit: "s"), defaultValue: .decimal(1),
+            key: meterPollInterval, label: "Meter poll interval [s]", type: .decimal(0.02...60, unit: "s"), defaultValue: .decimal(1),
             role: .installer, menu: .installation, section: "Meter", restartRequired: true,
-            help: "How often Modbus meters are read.", seeAlso: "issue: poll interval default 1 s"),
+            help: "How often Modbus meters are read. Every grid meter reading triggers a DLM allocation at once, so a short interval makes DLM react faster to the building load; most meters refresh their values every 200 ms.",
+            seeAlso: "issue: poll interval default 1 s"),
         ParameterDefinition(
             key: meterFailedPolls, label: "Failed polls before a meter error", type: .integer(1...100, unit: nil), defaultValue: .integer(3),
             role: .installer, menu: .installation, section: "Meter", restartRequired: true,

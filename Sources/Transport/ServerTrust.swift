@@ -89,7 +89,6 @@ struct ServerTrust: Sendable {
 extension String {
     /// An IPv4 or IPv6 literal (no name resolution).
     var isIPAddress: Bool {
-        var v4 = in_addr(), v6 = in6_addr()
-        return inet_pton(AF_INET, self, &v4) == 1 || inet_pton(AF_INET6, self, &v6) == 1
+        (try? SocketAddress(ipAddress: self, port: 0)) != nil
     }
 }

@@ -146,10 +146,12 @@ public struct DLMAllocation: Sendable, Codable, Equatable {
 /// 2. **Phases per charge point**: a vehicle reserves current only on the grid phases it uses (seeds/004 §7.6) — the
 ///    detected phases, or the connected ones until it draws — mapped through the phase rotation (§7.8). In an IT
 ///    network a single-phase vehicle loads two grid phases.
-/// 3. **Admission** at the minimum current, in this order: charge points served for less than the rotation interval
-///    (the longest-served of them is paused first when current shrinks), then waiting ones (longest-waiting first), then
-///    those served longer than the rotation interval (so a waiting vehicle takes over from one that has charged for the
-///    interval); ties by id. One that does not fit on every one of its phases is paused (0 A).
+/// 3. **Reserved** charge points (silent slaves, seeds/004 §7.7) keep their reservation on their phases before anything
+///    else is given out. **Admission** of the others at the minimum current, in this order: charge points served for
+///    less than the rotation interval (the longest-served of them is paused first when current shrinks), then waiting
+///    ones (longest-waiting first), then those served longer than the rotation interval (so a waiting vehicle takes
+///    over from one that has charged for the interval); ties by id. One that does not fit on every one of its phases
+///    is paused (0 A).
 /// 4. **Max-min fair filling**: the admitted charge points rise together from their minimum until a phase is full or
 ///    they reach their maximum; a vehicle that has drawn for 30 s at least 2 A less than it was given is capped at its
 ///    draw + 2 A (the ramp step), so unused current goes to others and returns step by step.

@@ -110,9 +110,9 @@ public struct DLMMasterLink: Sendable, Equatable {
         return .report(slave: m.from, new: true)
     }
 
-    /// The slaves' connectors as charge points, in slave id order. A silent slave's connectors reserve the more of their
-    /// last grant and the slave's Disconnected Limit on their phases.
-    public func chargePoints(previous: [String: DLMGrant], chargingSince: [String: Date], now: Date, validitySeconds: Double) -> [DLMChargePoint] {
+    /// The slaves' connectors as charge points, in slave id order (`chargingSince` is the caller's). A silent slave's
+    /// connectors reserve the more of their last grant and the slave's Disconnected Limit on their phases.
+    public func chargePoints(previous: [String: DLMGrant], now: Date, validitySeconds: Double) -> [DLMChargePoint] {
         var out: [DLMChargePoint] = []
         for id in slaves.keys.sorted() {
             let r = slaves[id]!
@@ -123,8 +123,7 @@ public struct DLMMasterLink: Sendable, Equatable {
                 var cp = DLMChargePoint(
                     id: cpID, rotation: c.rotation, phasesConnected: c.phasesConnected, usedPhases: c.usedPhases, demanding: c.demanding,
                     maximumAmps: c.maximumAmps, minimumAmps: c.minimumAmps, measuredAmps: c.measuredAmps,
-                    previousAmps: last?.amps ?? (r.grantsAmps.indices.contains(i) ? r.grantsAmps[i] : 0), since: last?.since,
-                    chargingSince: chargingSince[cpID])
+                    previousAmps: last?.amps ?? (r.grantsAmps.indices.contains(i) ? r.grantsAmps[i] : 0), since: last?.since)
                 if silent {
                     let granted = r.grantsAmps.indices.contains(i) ? r.grantsAmps[i] : 0
                     cp.reservedAmps = max(granted, r.report.disconnectedLimitAmps)

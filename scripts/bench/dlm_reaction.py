@@ -8,7 +8,6 @@ of the single slave latencies.
 
 Usage: python dlm_reaction.py CHARGEKIT_BIN [SLAVES] [ROUNDS]"""
 import json
-import os
 import random
 import selectors
 import shutil
@@ -18,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +68,16 @@ def main():
                                "--log-level", "warning"], stdout=log, stderr=log)
     slaves = []
     try:
-        time.sleep(1.5)
+        # Ready when the master's status API answers; hellos are repeated until the link answers too.
+        deadline = time.monotonic() + 30
+        while True:
+            assert master.poll() is None and time.monotonic() < deadline, "the master did not start"
+            try:
+                port = json.loads((data / "station.json").read_text())["httpPort"]
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=1).read()
+                break
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.05)
         slaves = [LightSlave(f"BENCH{i:04d}", KEY, 0, ("127.0.0.1", link), maximum=32) for i in range(n)]
         selector = selectors.DefaultSelector()
         for s in slaves:
@@ -100,7 +109,7 @@ def main():
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not all(s.grants for s in slaves):
             for s in slaves:
-                if s.master_id and not s.grants and time.monotonic() >= next_report[s.id]:
+                if not s.grants and time.monotonic() >= next_report[s.id]:
                     s.send_report()
                     next_report[s.id] = time.monotonic() + 0.2
             pump(time.monotonic() + 0.05)

@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
     ],
     targets: [
         // System zlib (Debian zlib1g-dev), for the gzip of diagnostics archives.
@@ -66,13 +68,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Adapter: HTTP server (status API, simulator control API; the web pages come later).
+        // Adapter: HTTP server (the local JSON API and the operator web interface: Mustache pages, bcrypt logins).
         .target(
             name: "WebUI",
             dependencies: [
                 "ChargePoint", "EVSECore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -120,6 +125,7 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "Simulator", "TestSupport"],
                     resources: [.copy("DLMScenarios")], swiftSettings: swiftSettings),
+        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint"], swiftSettings: swiftSettings),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "ChargePoint", "EVSECore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
     ]
 )

@@ -106,7 +106,15 @@ public enum StationApp {
         let ocppSettings = await runtime.setUpOCPP(version: ChargeKitVersion.current, dataDirectory: dir.path)
         await runtime.tick()
 
-        let router = StationAPI.router(station: runtime, simulator: runtime)
+        // The web interface's accounts: at the first start every role gets a random initial password, printed once
+        // here; only bcrypt hashes are stored, and the first login must change it.
+        let accounts = try WebAccounts(store: database)
+        let created = try await accounts.createMissingAccounts()
+        if !created.isEmpty {
+            FileHandle.standardOutput.write(Data(("Initial web interface passwords (shown only now; each must be changed at its first login):\n"
+                + created.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.password)\n" }.joined()).utf8))
+        }
+        let router = StationAPI.router(station: runtime, simulator: runtime, web: try WebInterface(station: runtime, accounts: accounts))
         var httpLogger = Logger(label: "chargekit.http")
         httpLogger.logLevel = .warning
         let app = Application(
@@ -118,6 +126,7 @@ public enum StationApp {
                 let base = "http://\(options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost):\(port)"
                 FileHandle.standardOutput.write(Data("""
                     ChargeKit station \(settings.chargeBoxIdentity) is running: \(settings.connectorCount) connector(s), simulated\(options.timeScale == 1 ? "" : ", time ×\(options.timeScale)").
+                      Web         \(base)/   (log in as operator, installer or manufacturer)
                       Status API  \(base)/api/status   (all endpoints: docs/api.md)
                       Data        \(dir.path)
                       Drive it    chargekit whitelist add 04567DAA5F3580 --data-dir \(dir.path)

@@ -106,18 +106,36 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
     public func audit(limit: Int) throws -> [ParameterAuditEntry] { try database.audit(limit: limit) }
 
     public func setParameter(_ key: String, _ value: ParameterValue, role: Role, changedBy: String) throws -> ParameterView {
-        let now = clock.now()
-        let old = try parameterService.get(key).value
-        let view = try parameterService.set(key, value, role: role, changedBy: changedBy, now: now)
-        if old != view.value {
-            try database.append(EventLogEntry(at: now, kind: .parameterChanged, connector: view.connector ?? 0, code: view.key,
-                                              message: "\(view.key) changed from \(old) to \(view.value) by \(changedBy)" +
-                                                (view.restartRequired ? " (takes effect after restart)" : "")))
-            controller.update(settings: effectiveSettings())
-            applyBackendSettings()
-            tick()
-        }
+        let before = parameterService.values
+        let view = try parameterService.set(key, value, role: role, changedBy: changedBy, now: clock.now())
+        try applied([view], before: before, changedBy: changedBy)
         return view
+    }
+
+    public func setParameters(_ changes: [(key: String, text: String)], role: Role, changedBy: String) throws -> [ParameterView] {
+        let before = parameterService.values
+        let views = try parameterService.set(texts: changes, role: role, changedBy: changedBy, now: clock.now())
+        try applied(views, before: before, changedBy: changedBy)
+        return views
+    }
+
+    /// Logs the changed parameters and applies them (those that need a restart keep their start value).
+    private func applied(_ views: [ParameterView], before: ParameterSet, changedBy: String) throws {
+        let now = clock.now()
+        var changed = false
+        for view in views {
+            let old = before.value(view.key) ?? view.defaultValue
+            guard old != parameterService.values.value(view.key) ?? view.defaultValue else { continue }
+            changed = true
+            let shown = { (v: ParameterValue) in view.secret ? "****" : v.description }
+            try database.append(EventLogEntry(at: now, kind: .parameterChanged, connector: view.connector ?? 0, code: view.key,
+                                              message: "\(view.key) changed from \(shown(old)) to \(shown(view.value)) by \(changedBy)" +
+                                                (view.restartRequired ? " (takes effect after restart)" : "")))
+        }
+        guard changed else { return }
+        controller.update(settings: effectiveSettings())
+        applyBackendSettings()
+        tick()
     }
 
     /// New values apply at once, except those that need a restart.

@@ -122,6 +122,37 @@ public struct ParameterService: Sendable {
         return try get(r.key)
     }
 
+    /// A form's changes (key → text, as typed): all are validated first, against each other (a ceiling and its limit may
+    /// change together); only when every one is valid are they stored. Throws every invalid key's error otherwise.
+    @discardableResult
+    public mutating func set(texts changes: [(key: String, text: String)], role: Role, changedBy: String,
+                             now: Date) throws -> [ParameterView] {
+        var scratch = values
+        var accepted: [(String, ParameterValue)] = []
+        var pending = changes
+        var errors: [String: ParameterError] = [:]
+        // Two passes: a change refused because of another parameter's current value may pass once that one changed.
+        for pass in 0..<2 {
+            var retry: [(key: String, text: String)] = []
+            for (key, text) in pending {
+                do throws(ParameterError) {
+                    let r = try registry.resolve(key)
+                    let (resolved, value) = try registry.validateChange(key: key, value: try registry.parse(text, for: r), role: role, in: scratch)
+                    scratch.set(resolved.key, value)
+                    accepted.append((resolved.key, value))
+                    errors[key] = nil
+                } catch {
+                    errors[key] = error
+                    if pass == 0 && error.kind != .forbidden { retry.append((key, text)) }
+                }
+            }
+            pending = retry
+            if pending.isEmpty { break }
+        }
+        guard errors.isEmpty else { throw ParameterBatchError(errors: errors) }
+        return try accepted.map { try set($0.0, $0.1, role: role, changedBy: changedBy, now: now) }
+    }
+
     /// Parses text for `key` and stores it (CLI and form input).
     @discardableResult
     public mutating func set(_ key: String, text: String, role: Role, changedBy: String, now: Date) throws -> ParameterView {
@@ -129,4 +160,10 @@ public struct ParameterService: Sendable {
         let value = try registry.parse(text, for: r)
         return try set(r.key, value, role: role, changedBy: changedBy, now: now)
     }
+}
+
+/// The invalid fields of a form: nothing of it was stored.
+public struct ParameterBatchError: Error, Sendable, Equatable {
+    /// By the key as submitted.
+    public var errors: [String: ParameterError]
 }

@@ -11,7 +11,7 @@ import EVSECore
 /// formatting GRDB would otherwise use for `Date` (which costs several MB of resident memory).
 ///
 /// - SeeAlso: ../shared/DESIGN.md principle 3 "Nothing is lost".
-public final class StationDatabase: StationStore, ParameterStore, Sendable {
+public final class StationDatabase: StationStore, ParameterStore, AccountStore, Sendable {
     /// The database file name inside the data directory.
     public static let fileName = "chargekit.sqlite"
 
@@ -183,6 +183,14 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
             try db.execute(sql: """
                 CREATE TABLE dlmSlave (
                     id TEXT PRIMARY KEY NOT NULL,
+                    record TEXT NOT NULL
+                );
+                """)
+        }
+        m.registerMigration("v9-accounts") { db in
+            try db.execute(sql: """
+                CREATE TABLE account (
+                    name TEXT PRIMARY KEY NOT NULL,
                     record TEXT NOT NULL
                 );
                 """)
@@ -483,6 +491,24 @@ public final class StationDatabase: StationStore, ParameterStore, Sendable {
                     ON CONFLICT(id) DO UPDATE SET connector = excluded.connector, profile = excluded.profile
                     """, arguments: [p.id, p.connector, text])
             }
+        }
+    }
+
+    // MARK: Accounts
+
+    public func loadAccounts() throws -> [Account] {
+        try writer.read { db in
+            try String.fetchAll(db, sql: "SELECT record FROM account ORDER BY name").compactMap { text in
+                try? JSONDecoder().decode(Account.self, from: Data(text.utf8))
+            }
+        }
+    }
+
+    public func saveAccount(_ account: Account) throws {
+        let text = String(decoding: try JSONEncoder().encode(account), as: UTF8.self)
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO account(name, record) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET record = excluded.record",
+                           arguments: [account.name, text])
         }
     }
 

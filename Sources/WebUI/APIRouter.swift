@@ -15,8 +15,9 @@ public enum StationAPI {
     public static let maximumBodyBytes = 64 * 1024
 
     /// Builds the router for a station (and its simulator, when running simulated).
-    public static func router(station: any StationService, simulator: (any SimulatorControl)?) -> Router<BasicRequestContext> {
+    public static func router(station: any StationService, simulator: (any SimulatorControl)?, web: WebInterface? = nil) -> Router<BasicRequestContext> {
         let router = Router()
+        web?.addRoutes(to: router)
         router.add(middleware: JSONErrorMiddleware())
         router.get("api/status") { _, _ in json(await station.status()) }
         router.get("api/connectors/:id") { _, context in

@@ -12,6 +12,8 @@ public protocol StationService: AuthorizationService, HistoryService {
     func parameter(_ key: String) async throws -> ParameterView
     /// Changes a parameter; throws ``ParameterError`` for invalid changes.
     func setParameter(_ key: String, _ value: ParameterValue, role: Role, changedBy: String) async throws -> ParameterView
+    /// A form's changes as typed: all or nothing; throws ``ParameterBatchError`` with every invalid field.
+    func setParameters(_ changes: [(key: String, text: String)], role: Role, changedBy: String) async throws -> [ParameterView]
     func audit(limit: Int) async throws -> [ParameterAuditEntry]
     /// DLM master: removes one slave (nil: all, "Clear persistent DLM slave DB") and returns the removed ids.
     func removeDLMSlaves(_ id: String?) async throws -> [String]

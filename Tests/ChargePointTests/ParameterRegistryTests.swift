@@ -146,6 +146,29 @@ struct ParameterRegistryTests {
         #expect(try reloaded.get("OperatorCurrentLimit.2").label == "Operator Current Limit [A] (Connector 2)")
     }
 
+    @Test("a form's changes: all validated against each other, then all stored; any error stores none")
+    func batch() throws {
+        let store = InMemoryParameterStore()
+        var s = try ParameterService(store: store, connectorCount: 1)
+        let t = Date(timeIntervalSince1970: 1_800_000_000)
+        // The installation limit may only fall below 32 A once the operator limit below it has fallen: one form does both.
+        let views = try s.set(texts: [("InstallationCurrentLimit.1", "20"), ("OperatorCurrentLimit.1", "16")], role: .installer,
+                              changedBy: "web", now: t)
+        #expect(views.map(\.key) == ["OperatorCurrentLimit.1", "InstallationCurrentLimit.1"])
+        #expect(s.values.value("InstallationCurrentLimit.1") == .integer(20))
+        do {
+            try s.set(texts: [("PowerSourceVoltage", "240"), ("OperatorCurrentLimit.1", "99"), ("HardwareMaxCurrent.1", "16")],
+                      role: .installer, changedBy: "web", now: t)
+            Issue.record("accepted")
+        } catch let e as ParameterBatchError {
+            #expect(e.errors["OperatorCurrentLimit.1"]?.kind == .invalidValue)
+            #expect(e.errors["HardwareMaxCurrent.1"]?.kind == .forbidden)
+            #expect(e.errors["PowerSourceVoltage"] == nil)
+        }
+        #expect(s.values.number("PowerSourceVoltage") == 230, "the valid change of a refused form is not stored either")
+        #expect(store.audit.count == 2)
+    }
+
     @Test("stored values that no longer validate fall back to the default")
     func invalidStored() throws {
         let store = InMemoryParameterStore(["OperatorCurrentLimit.1": .integer(500), "Bogus": .bool(true)])

@@ -1,0 +1,191 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import ServiceLifecycle
+import ChargePoint
+import EVSECore
+
+extension WebInterface {
+    // MARK: Parameter pages
+
+    /// A menu's parameters, by section in registry order (seeds/004 §3: label, value, ⓘ help, L1/L2/L3 triples,
+    /// dropdowns, "Unsaved Changes", "Reset all changes", "Save"). `entered` keeps what the user typed when the form had
+    /// errors, so that nothing typed is lost.
+    func parameterPage(_ session: WebAccounts.Session, _ menu: Menu, saved: String?, errors: [String: String], entered: [String: String],
+                       status: HTTPResponse.Status = .ok) async throws -> Response {
+        let language = await accounts.account(session.account)?.language ?? "en"
+        let t = WebText.table(language)
+        let views = await station.parameters().filter { $0.menu == menu }
+        var order: [String] = []
+        var bySection: [String: [[String: Any]]] = [:]
+        for v in views {
+            if bySection[v.section] == nil { order.append(v.section) }
+            bySection[v.section, default: []].append(field(v, session: session, t: t, error: errors[v.key], entered: entered))
+        }
+        let sections = order.map { ["name": $0, "anchor": Self.anchor($0), "parameters": bySection[$0] ?? []] as [String: Any] }
+        let context: [String: Any] = [
+            "menuLabel": t["menu.\(menu.rawValue)"] ?? menu.rawValue, "action": "/menu/\(Self.slug(menu))", "csrf": session.csrf,
+            "sections": sections, "saved": saved != nil, "restart": saved == "restart", "hasErrors": !errors.isEmpty,
+        ]
+        return try page("parameters", context, title: t["menu.\(menu.rawValue)"] ?? menu.rawValue, session: session, language: language,
+                        activeMenu: menu, sections: order, identity: await station.status().chargeBoxIdentity, status: status)
+    }
+
+    private func field(_ v: ParameterView, session: WebAccounts.Session, t: [String: String], error: String?,
+                       entered: [String: String]) -> [String: Any] {
+        var f: [String: Any] = [
+            "key": v.key, "label": v.label, "help": v.help, "allowed": v.allowed, "seeAlso": v.seeAlso,
+            "defaultValue": v.secret ? "" : v.defaultValue.description, "restartRequired": v.restartRequired,
+        ]
+        if let error { f["error"] = error }
+        if v.role > session.role {
+            f["readonly"] = (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(v.role.rawValue)"] ?? v.role.rawValue)
+        }
+        let current = entered[v.key] ?? v.value.description
+        if v.secret {
+            f["isSecret"] = true
+            f["secretState"] = v.isSet ? t["form.secretSet"] ?? "" : t["form.secretUnset"] ?? ""
+        } else if v.type == "bool" {
+            f["isBool"] = true
+            f["on"] = current == "On"
+        } else if let choices = v.choices, v.type == "enum" {
+            f["isChoice"] = true
+            f["choices"] = choices.map { ["value": $0.value, "label": $0.label, "selected": $0.value == current] }
+        } else if v.type == "phases" {
+            f["isTriple"] = true
+            let parts = current.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            f["phases"] = ["L1", "L2", "L3"].enumerated().map { i, p in
+                ["phase": p, "value": entered["\(v.key).\(p)"] ?? (parts.indices.contains(i) ? parts[i] : "")]
+            }
+        } else {
+            f["isText"] = true
+            f["value"] = current
+        }
+        return f
+    }
+
+    /// Saves the changed fields of a menu page: all are validated first; on any error nothing is stored and the page
+    /// comes back with every error next to its field and the typed values kept.
+    func saveParameters(_ session: WebAccounts.Session, _ menu: Menu, _ form: [String: String]) async throws -> Response {
+        let views = await station.parameters().filter { $0.menu == menu }
+        var changes: [(key: String, text: String)] = []
+        var entered: [String: String] = [:]
+        for v in views {
+            let text: String?
+            if v.type == "phases" {
+                let parts = ["L1", "L2", "L3"].map { form["\(v.key).\($0)"] }
+                for (p, value) in zip(["L1", "L2", "L3"], parts) { if let value { entered["\(v.key).\(p)"] = value } }
+                text = parts.contains(where: { $0 == nil }) ? nil : parts.map { $0!.trimmingCharacters(in: .whitespaces) }.joined(separator: ",")
+            } else {
+                text = form[v.key].map { v.secret ? $0 : $0.trimmingCharacters(in: .whitespaces) }
+            }
+            guard let text else { continue }  // not on the form (read-only fields are disabled and not sent)
+            if v.secret && text.isEmpty { continue }  // an empty secret field keeps the stored secret
+            if !v.secret { entered[v.key] = text }
+            if !v.secret && text == v.value.description { continue }
+            changes.append((v.key, text))
+        }
+        guard !changes.isEmpty else { return Self.redirect("/menu/\(Self.slug(menu))") }
+        do {
+            let saved = try await station.setParameters(changes, role: session.role, changedBy: "web:\(session.account)")
+            return Self.redirect("/menu/\(Self.slug(menu))?saved=\(saved.contains(where: \.restartRequired) ? "restart" : "1")")
+        } catch let e as ParameterBatchError {
+            let language = await accounts.account(session.account)?.language ?? "en"
+            let errors = e.errors.mapValues { Self.message($0, language: language) }
+            return try await parameterPage(session, menu, saved: nil, errors: errors, entered: entered, status: .badRequest)
+        }
+    }
+
+    /// A field's error: what is wrong and the allowed range (from the registry).
+    static func message(_ e: ParameterError, language: String) -> String {
+        switch e.kind {
+        case .invalidValue: "'\(e.given ?? "")' is not allowed. Allowed: \(e.allowed ?? "")."
+        default: e.message
+        }
+    }
+
+    // MARK: Dashboard
+
+    func dashboard(_ session: WebAccounts.Session) async throws -> Response {
+        let language = await accounts.account(session.account)?.language ?? "en"
+        let t = WebText.table(language)
+        let s = await station.status()
+        let summary = try? await station.historySummary()
+        var context: [String: Any] = [
+            "identity": s.chargeBoxIdentity, "serial": s.serialNumber, "startedAt": Self.time(s.startedAt),
+            "errors": s.activeErrors.map { ["id": $0.id, "message": $0.message] },
+            "connectors": s.connectors.map { c in (["id": c.id] as [String: Any]).merging(Self.connectorFields(c, t: t)) { a, _ in a } },
+            "summary": [
+                "total": summary.map { String($0.totalSessions) } ?? "–",
+                "duration": summary.map { Self.duration($0.averageDurationMinutes * 60) } ?? "–",
+                "energy": summary.map { Self.kWh($0.averageEnergyKWh * 1000) } ?? "–",
+                "lastMonth": summary.map { "\(Self.kWh($0.lastMonth.energyKWh * 1000)) (\($0.lastMonth.month))" } ?? "–",
+            ],
+        ]
+        if let d = s.dlm {
+            context["dlm"] = [
+                "mode": d.mode.rawValue, "available": Self.phases(d.availableAmps), "applied": Self.phases(d.appliedAmps), "warnings": d.warnings,
+                "hasSlaves": !(d.slaves ?? []).isEmpty,
+                "slaves": (d.slaves ?? []).map { slave in
+                    ["id": slave.id, "address": slave.address, "state": slave.connected ? t["dash.connected"] ?? "" : t["dash.silent"] ?? "",
+                     "status": slave.connectors.map(\.status).joined(separator: ", "),
+                     "current": slave.connectors.map { Self.phases($0.measuredAmps) }.joined(separator: " · "),
+                     "grant": slave.connectors.map { Self.amps($0.grantAmps) }.joined(separator: " · "), "lastSeen": Self.time(slave.lastSeen)]
+                },
+            ] as [String: Any]
+            if let m = d.master {
+                context["dlmMaster"] = "\(m.id ?? "–")\(m.address.map { " (\($0))" } ?? "") · \(m.connected ? t["dash.connected"] ?? "" : t["dash.silent"] ?? "")"
+            }
+        }
+        return try page("dashboard", context, title: t["menu.Dashboard"] ?? "", session: session, language: language, activeMenu: .dashboard,
+                        identity: s.chargeBoxIdentity)
+    }
+
+    /// What the dashboard shows of a connector, as texts (the same for the page and the live updates).
+    static func connectorFields(_ c: ConnectorSnapshot, t: [String: String]) -> [String: String] {
+        let m = c.meter
+        return [
+            "status": c.status.rawValue, "pilot": "\(c.pilotState.rawValue)", "signaled": amps(c.pilotSignal.signaledCurrentAmps),
+            "binding": c.currentLimit.binding.rawValue, "current": phases(m.currentA) + " A", "voltage": phases(m.voltageV) + " V",
+            "power": String(format: "%.2f kW", m.powerW.sum / 1000), "energy": kWh(m.energyWh),
+            "session": c.session.map { "\($0.idTag) · \(kWh($0.energyWh))" } ?? (t["dash.noSession"] ?? ""),
+        ]
+    }
+
+    /// Server-sent events with the dashboard's live values, every second, for up to 10 minutes (the browser reconnects);
+    /// they end at once when the station shuts down, so that an open dashboard never holds up a restart.
+    func liveStatus(_ session: WebAccounts.Session) -> Response {
+        let station = self.station, accounts = self.accounts
+        let body = ResponseBody { writer in
+            let language = await accounts.account(session.account)?.language ?? "en"
+            let t = WebText.table(language)
+            for _ in 0..<600 {
+                guard !Task.isCancelled, !Task.isShuttingDownGracefully, await accounts.session(session.token) != nil else { break }
+                let s = await station.status()
+                struct Live: Encodable {
+                    struct Connector: Encodable { var id: Int; var fields: [String: String] }
+                    struct Err: Encodable { var id: String; var message: String }
+                    struct DLM: Encodable { var available: String; var applied: String }
+                    var connectors: [Connector]; var errors: [Err]; var noErrors: String; var dlm: DLM?
+                }
+                let live = Live(connectors: s.connectors.map { .init(id: $0.id, fields: Self.connectorFields($0, t: t)) },
+                                errors: s.activeErrors.map { .init(id: $0.id, message: $0.message) }, noErrors: t["dash.noErrors"] ?? "",
+                                dlm: s.dlm.map { .init(available: Self.phases($0.availableAmps), applied: Self.phases($0.appliedAmps)) })
+                let json = (try? JSONEncoder().encode(live)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                try await writer.write(ByteBuffer(string: "event: status\ndata: \(json)\n\n"))
+                for _ in 0..<10 where !Task.isShuttingDownGracefully { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+    }
+
+    static func amps(_ a: Double) -> String { a == a.rounded() ? String(Int(a)) : String(format: "%.1f", a) }
+    static func phases(_ p: PhaseValues) -> String { [p.l1, p.l2, p.l3].map { String(format: "%.1f", $0) }.joined(separator: " / ") }
+    static func kWh(_ wh: Double) -> String { String(format: "%.2f kWh", wh / 1000) }
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return String(format: "%d:%02d h", s / 3600, (s % 3600) / 60)
+    }
+}

@@ -1,0 +1,218 @@
+"""The operator web interface in a real browser (issue 8): Debian's headless chromium driven by selenium. First login
+with the forced password change, lockout, CSRF refusal, parameter pages generated from the registry (an invalid value
+shows its error and saves nothing; a valid one persists across a restart), role restrictions enforced by the server,
+the language switch and the live dashboard. Every page visited is saved as a screenshot under
+$CHARGEKIT_ARTIFACTS (default Tests/Interop/artifacts)."""
+import os
+import re
+import shutil
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from station import cli
+
+ARTIFACTS = Path(os.environ.get("CHARGEKIT_ARTIFACTS", Path(__file__).resolve().parent / "artifacts"))
+NEW_PASSWORDS = {"operator": "operator-pass-2026", "installer": "installer-pass-2026", "manufacturer": "manufacturer-pass-26"}
+
+
+def initial_passwords(station):
+    """The initial passwords the station printed once at its first start."""
+    text = (station.data_dir.parent / f"{station.data_dir.name}.log").read_text(errors="replace")
+    found = dict(re.findall(r"^  (operator|installer|manufacturer)\s+(\S+)$", text, re.M))
+    assert set(found) == {"operator", "installer", "manufacturer"}, text[-2000:]
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = Options()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=en"):
+        options.add_argument(arg)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+class Web:
+    def __init__(self, driver, station):
+        self.d, self.station = driver, station
+        self.d.delete_all_cookies()
+
+    def open(self, path):
+        self.d.get(self.station.base + path)
+
+    def shot(self, name):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.d.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+    def el(self, css):
+        return WebDriverWait(self.d, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, css))
+
+    def login(self, name, password):
+        self.open("/login")
+        Select(self.el("#name")).select_by_value(name)
+        self.el("#password").send_keys(password)
+        self.el("#login").click()
+
+    def path(self):
+        return urllib.parse.urlparse(self.d.current_url).path
+
+    def change_password(self, old, new, repeat=None):
+        self.el("#old").send_keys(old)
+        self.el("#new").send_keys(new)
+        self.el("#repeat").send_keys(new if repeat is None else repeat)
+        self.el("#change-password").click()
+
+    def first_login(self, name, initial):
+        self.login(name, initial)
+        WebDriverWait(self.d, 10).until(lambda d: self.path() == "/account/password")
+        self.change_password(initial, NEW_PASSWORDS[name])
+        self.el(".alert.success")
+
+
+def test_first_login_forces_a_password_change(browser, station):
+    web = Web(browser, station)
+    initial = initial_passwords(station)
+    web.open("/")
+    assert web.path() == "/login", "no page without a session"
+    web.shot("login")
+    web.login("installer", initial["installer"])
+    WebDriverWait(browser, 10).until(lambda d: web.path() == "/account/password")
+    assert web.el(".alert.info").text  # the forced-change notice
+    web.open("/menu/installation")
+    assert web.path() == "/account/password", "nothing else until the initial password is changed"
+    web.change_password(initial["installer"], "short", "short")
+    assert "10 to 72 characters" in web.el("#new-error").text
+    web.change_password(initial["installer"], NEW_PASSWORDS["installer"], "something-else-1")
+    assert "differs" in web.el("#repeat-error").text
+    web.shot("password-forced-error")
+    web.change_password(initial["installer"], NEW_PASSWORDS["installer"])
+    assert web.el(".alert.success")
+    web.open("/")
+    assert web.path() == "/"
+    assert station.status()["chargeBoxIdentity"] in browser.page_source
+    web.shot("dashboard")
+    # Session cookie flags.
+    cookie = next(c for c in browser.get_cookies() if c["name"] == "ck_session")
+    assert cookie["httpOnly"] and cookie.get("sameSite") == "Strict"
+    web.el("details summary").click()
+    web.el("#logout").click()
+    WebDriverWait(browser, 10).until(lambda d: web.path() == "/login")
+    web.login("installer", initial["installer"])
+    assert "not correct" in web.el("#login-error").text, "the initial password no longer works"
+    web.login("installer", NEW_PASSWORDS["installer"])
+    WebDriverWait(browser, 10).until(lambda d: web.path() == "/")
+
+
+def test_repeated_failed_logins_lock_the_account(browser, station):
+    web = Web(browser, station)
+    initial = initial_passwords(station)
+    for _ in range(2):
+        web.login("operator", "wrong-password")
+        assert "not correct" in web.el("#login-error").text
+    web.login("operator", "wrong-password")
+    assert "locked until" in web.el("#login-error").text
+    web.shot("login-locked")
+    web.login("operator", initial["operator"])
+    assert "locked until" in web.el("#login-error").text, "even the right password waits for the lockout"
+    assert web.path() == "/login"
+
+
+def test_forms_without_the_csrf_token_are_refused(browser, station):
+    web = Web(browser, station)
+    web.first_login("installer", initial_passwords(station)["installer"])
+    web.open("/menu/installation")
+    browser.execute_script("document.querySelector('form.parameters input[name=csrf]').value = 'forged';")
+    field = web.el("#p-PowerSourceVoltage")
+    field.clear()
+    field.send_keys("240")
+    web.el("#save").click()
+    assert "did not come from this station" in web.el(".alert.error").text
+    r = cli("config", "get", "PowerSourceVoltage", data_dir=station.data_dir)
+    assert "= 230 V" in r.stdout, "nothing changed"
+    # A cross-site POST without the session cookie goes to the login page.
+    req = urllib.request.Request(station.base + "/menu/installation", data=b"PowerSourceVoltage=240", method="POST")
+    with urllib.request.urlopen(req) as r:
+        assert urllib.parse.urlparse(r.url).path == "/login"
+
+
+def test_parameter_page_validates_and_persists(browser, station, data_dir):
+    web = Web(browser, station)
+    web.first_login("installer", initial_passwords(station)["installer"])
+    web.open("/menu/installation")
+    web.shot("installation")
+    field = web.el("#p-PowerSourceVoltage")
+    field.clear()
+    field.send_keys("999")
+    assert web.el("[data-unsaved]").is_displayed(), "Unsaved Changes"
+    web.el("#save").click()
+    error = web.el("#e-PowerSourceVoltage").text
+    assert "'999' is not allowed" in error and "100 to 280 V" in error, error
+    assert web.el("#p-PowerSourceVoltage").get_attribute("value") == "999", "what was typed is kept"
+    web.shot("installation-error")
+    assert "= 230 V" in cli("config", "get", "PowerSourceVoltage", data_dir=data_dir).stdout, "nothing saved"
+    # A rule between parameters names the other one.
+    field = web.el("#p-InstallationCurrentLimit\\.1")
+    field.clear()
+    field.send_keys("20")
+    field = web.el("#p-PowerSourceVoltage")
+    field.clear()
+    field.send_keys("240")
+    web.el("#save").click()
+    assert "lower OperatorCurrentLimit.1 first" in web.el("#e-InstallationCurrentLimit\\.1").text
+    assert "= 230 V" in cli("config", "get", "PowerSourceVoltage", data_dir=data_dir).stdout, "all or nothing"
+    field = web.el("#p-InstallationCurrentLimit\\.1")
+    field.clear()
+    field.send_keys("32")
+    web.el("#save").click()
+    assert web.el("#saved")
+    assert "= 240 V" in cli("config", "get", "PowerSourceVoltage", data_dir=data_dir).stdout
+    station.terminate()
+    station.start()
+    web = Web(browser, station)
+    web.login("installer", NEW_PASSWORDS["installer"])
+    web.open("/menu/installation")
+    assert web.el("#p-PowerSourceVoltage").get_attribute("value") == "240", "persisted across a restart"
+
+
+def test_roles_are_enforced_by_the_server(browser, station, data_dir):
+    web = Web(browser, station)
+    web.first_login("operator", initial_passwords(station)["operator"])
+    web.open("/menu/installation")
+    field = web.el("#p-InstallationCurrentLimit\\.1")
+    assert field.get_attribute("disabled") is not None, "an installer parameter is read-only for the operator"
+    web.shot("installation-operator")
+    # Forge the change: enable the field in the page and submit it anyway.
+    browser.execute_script("var f = document.getElementById('p-InstallationCurrentLimit.1'); f.disabled = false; f.value = '16';")
+    web.el("#save").click()
+    assert "may only be changed by the installer role" in web.el("#e-InstallationCurrentLimit\\.1").text
+    assert "= 32 A" in cli("config", "get", "InstallationCurrentLimit.1", data_dir=data_dir).stdout
+
+
+def test_language_switch_and_live_dashboard(browser, station):
+    web = Web(browser, station)
+    web.first_login("installer", initial_passwords(station)["installer"])
+    web.open("/")
+    web.el("details summary").click()
+    Select(web.el("select[name=language]")).select_by_value("de")
+    WebDriverWait(browser, 10).until(lambda d: "Übersicht" in d.page_source)
+    assert "Lastmanagement" in browser.page_source
+    web.shot("dashboard-de")
+    status = web.el('[data-connector="1"] [data-field="status"]')
+    assert status.text == "Available"
+    assert station.sim("plug", "1", "--ev", "3p-16a").returncode == 0
+    WebDriverWait(browser, 15).until(lambda d: status.text == "Preparing")
+    web.el("details summary").click()
+    Select(web.el("select[name=language]")).select_by_value("nl")
+    WebDriverWait(browser, 10).until(lambda d: "Laadpunt" in d.page_source)
+    web.shot("dashboard-nl")

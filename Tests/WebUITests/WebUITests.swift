@@ -1,0 +1,95 @@
+import Foundation
+import Synchronization
+import Testing
+import ChargePoint
+@testable import WebUI
+
+/// Accounts in memory, for the login tests.
+final class MemoryAccounts: AccountStore {
+    let stored = Mutex<[String: Account]>([:])
+    func loadAccounts() throws -> [Account] { stored.withLock { Array($0.values) } }
+    func saveAccount(_ account: Account) throws { stored.withLock { $0[account.name] = account } }
+}
+
+/// A clock the test moves.
+final class TestClock: Sendable {
+    let t = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    var now: Date { t.withLock { $0 } }
+    func advance(_ seconds: Double) { t.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+@Suite("Web interface: accounts, lockout, texts, forms")
+struct WebUITests {
+    @Test("first start: one account per role with a random initial password; only bcrypt hashes are stored")
+    func initialAccounts() async throws {
+        let store = MemoryAccounts()
+        let accounts = try WebAccounts(store: store)
+        let created = try await accounts.createMissingAccounts()
+        #expect(created.map(\.name) == ["operator", "installer", "manufacturer"])
+        #expect(Set(created.map(\.password)).count == 3 && created.allSatisfy { $0.password.count == 12 })
+        let saved = try store.loadAccounts()
+        #expect(saved.allSatisfy { $0.passwordHash.hasPrefix("$2") && $0.mustChangePassword })
+        #expect(!saved.contains { a in created.contains { a.passwordHash.contains($0.password) } })
+        #expect(try await WebAccounts(store: store).createMissingAccounts().isEmpty, "a restart creates nothing")
+    }
+
+    @Test("three failed logins lock the account for 30 s, doubling with every further failure; a success resets")
+    func lockout() async throws {
+        let clock = TestClock()
+        let accounts = try WebAccounts(store: MemoryAccounts(), now: { clock.now })
+        let password = try await accounts.createMissingAccounts().first { $0.name == "operator" }!.password
+        #expect(try await accounts.login(name: "operator", password: "x") == .wrong)
+        #expect(try await accounts.login(name: "operator", password: "x") == .wrong)
+        #expect(try await accounts.login(name: "operator", password: "x") == .locked(until: clock.now.addingTimeInterval(30)))
+        #expect(try await accounts.login(name: "operator", password: password) == .locked(until: clock.now.addingTimeInterval(30)))
+        clock.advance(31)
+        #expect(try await accounts.login(name: "operator", password: "x") == .locked(until: clock.now.addingTimeInterval(60)))
+        clock.advance(61)
+        guard case .success(let session, let mustChange) = try await accounts.login(name: "operator", password: password) else {
+            Issue.record("the right password after the lockout"); return
+        }
+        #expect(mustChange)
+        #expect(await accounts.account("operator")?.failedLogins == 0)
+        #expect(await accounts.session(session.token)?.account == "operator")
+        clock.advance(WebAccounts.idleTimeout + 1)
+        #expect(await accounts.session(session.token) == nil, "idle sessions end")
+        #expect(try await accounts.login(name: "nobody", password: "x") == .wrong)
+    }
+
+    @Test("password change: old password, length, differs from the old, repeated; other sessions end")
+    func passwordChange() async throws {
+        let accounts = try WebAccounts(store: MemoryAccounts())
+        let password = try await accounts.createMissingAccounts().first { $0.name == "installer" }!.password
+        guard case .success(let s1, _) = try await accounts.login(name: "installer", password: password),
+              case .success(let s2, _) = try await accounts.login(name: "installer", password: password) else {
+            Issue.record("login"); return
+        }
+        func fails(_ old: String, _ new: String, _ repeated: String, field: String) async {
+            do {
+                try await accounts.changePassword(s1, old: old, new: new, repeated: repeated)
+                Issue.record("accepted \(new)")
+            } catch WebAccounts.PasswordChangeError.invalid(let f, _) {
+                #expect(f == field)
+            } catch { Issue.record("\(error)") }
+        }
+        await fails("wrong", "long-enough-1", "long-enough-1", field: "old")
+        await fails(password, "short", "short", field: "new")
+        await fails(password, password, password, field: "new")
+        await fails(password, "long-enough-1", "long-enough-2", field: "repeat")
+        try await accounts.changePassword(s1, old: password, new: "long-enough-1", repeated: "long-enough-1")
+        #expect(await accounts.account("installer")?.mustChangePassword == false)
+        #expect(await accounts.session(s1.token) != nil)
+        #expect(await accounts.session(s2.token) == nil, "the other session ended")
+    }
+
+    @Test("every text exists in English, German and Dutch")
+    func catalogue() {
+        for language in WebText.languages { #expect(WebText.missing(language).isEmpty, "\(language): \(WebText.missing(language))") }
+    }
+
+    @Test("form bodies: percent-encoding, plus as space, the first of repeated keys, empty values")
+    func formData() {
+        #expect(FormData.parse("a=1&b=x+y%21&c=&a=2&d") == ["a": "1", "b": "x y!", "c": "", "d": ""])
+        #expect(FormData.parse("k=%E2%82%AC") == ["k": "€"])
+    }
+}

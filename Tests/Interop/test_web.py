@@ -15,6 +15,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from station import cli
@@ -58,11 +59,24 @@ class Web:
     def el(self, css):
         return WebDriverWait(self.d, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, css))
 
+    def submit(self, button):
+        """Clicks a submit button and waits until the answer page has replaced this one (a marker set on this page's
+        window is gone once the next document loaded)."""
+        self.d.execute_script("window.__ckPage = true;")
+        self.el(button).click()
+
+        def replaced(d):
+            try:
+                return d.execute_script("return document.readyState === 'complete' && !window.__ckPage;")
+            except WebDriverException:
+                return False  # between the two documents
+        WebDriverWait(self.d, 10).until(replaced)
+
     def login(self, name, password):
         self.open("/login")
         Select(self.el("#name")).select_by_value(name)
         self.el("#password").send_keys(password)
-        self.el("#login").click()
+        self.submit("#login")
 
     def path(self):
         return urllib.parse.urlparse(self.d.current_url).path
@@ -71,7 +85,7 @@ class Web:
         self.el("#old").send_keys(old)
         self.el("#new").send_keys(new)
         self.el("#repeat").send_keys(new if repeat is None else repeat)
-        self.el("#change-password").click()
+        self.submit("#change-password")
 
     def first_login(self, name, initial):
         self.login(name, initial)
@@ -106,7 +120,7 @@ def test_first_login_forces_a_password_change(browser, station):
     cookie = next(c for c in browser.get_cookies() if c["name"] == "ck_session")
     assert cookie["httpOnly"] and cookie.get("sameSite") == "Strict"
     web.el("details summary").click()
-    web.el("#logout").click()
+    web.submit("#logout")
     WebDriverWait(browser, 10).until(lambda d: web.path() == "/login")
     web.login("installer", initial["installer"])
     assert "not correct" in web.el("#login-error").text, "the initial password no longer works"
@@ -136,7 +150,7 @@ def test_forms_without_the_csrf_token_are_refused(browser, station):
     field = web.el("#p-PowerSourceVoltage")
     field.clear()
     field.send_keys("240")
-    web.el("#save").click()
+    web.submit("#save")
     assert "did not come from this station" in web.el(".alert.error").text
     r = cli("config", "get", "PowerSourceVoltage", data_dir=station.data_dir)
     assert "= 230 V" in r.stdout, "nothing changed"
@@ -155,7 +169,7 @@ def test_parameter_page_validates_and_persists(browser, station, data_dir):
     field.clear()
     field.send_keys("999")
     assert web.el("[data-unsaved]").is_displayed(), "Unsaved Changes"
-    web.el("#save").click()
+    web.submit("#save")
     error = web.el("#e-PowerSourceVoltage").text
     assert "'999' is not allowed" in error and "100 to 280 V" in error, error
     assert web.el("#p-PowerSourceVoltage").get_attribute("value") == "999", "what was typed is kept"
@@ -168,13 +182,13 @@ def test_parameter_page_validates_and_persists(browser, station, data_dir):
     field = web.el("#p-PowerSourceVoltage")
     field.clear()
     field.send_keys("240")
-    web.el("#save").click()
+    web.submit("#save")
     assert "lower OperatorCurrentLimit.1 first" in web.el("#e-InstallationCurrentLimit\\.1").text
     assert "= 230 V" in cli("config", "get", "PowerSourceVoltage", data_dir=data_dir).stdout, "all or nothing"
     field = web.el("#p-InstallationCurrentLimit\\.1")
     field.clear()
     field.send_keys("32")
-    web.el("#save").click()
+    web.submit("#save")
     assert web.el("#saved")
     assert "= 240 V" in cli("config", "get", "PowerSourceVoltage", data_dir=data_dir).stdout
     station.terminate()
@@ -194,7 +208,7 @@ def test_roles_are_enforced_by_the_server(browser, station, data_dir):
     web.shot("installation-operator")
     # Forge the change: enable the field in the page and submit it anyway.
     browser.execute_script("var f = document.getElementById('p-InstallationCurrentLimit.1'); f.disabled = false; f.value = '16';")
-    web.el("#save").click()
+    web.submit("#save")
     assert "may only be changed by the installer role" in web.el("#e-InstallationCurrentLimit\\.1").text
     assert "= 32 A" in cli("config", "get", "InstallationCurrentLimit.1", data_dir=data_dir).stdout
 

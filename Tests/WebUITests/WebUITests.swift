@@ -92,4 +92,15 @@ struct WebUITests {
         #expect(FormData.parse("a=1&b=x+y%21&c=&a=2&d") == ["a": "1", "b": "x y!", "c": "", "d": ""])
         #expect(FormData.parse("k=%E2%82%AC") == ["k": "€"])
     }
+
+    @Test("multipart uploads: fields and a file by name; the closing boundary; no part without a name")
+    func multipart() {
+        #expect(MultipartForm.boundary("multipart/form-data; boundary=----x42") == "----x42")
+        #expect(MultipartForm.boundary("application/x-www-form-urlencoded") == nil)
+        let body = Array(("------x42\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n"
+            + "------x42\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+            + "UID\r\n11223344\r\n\r\n------x42\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n------x42--\r\n").utf8)
+        #expect(MultipartForm.parse(body, boundary: "----x42") == ["csrf": "abc", "file": "UID\r\n11223344\r\n"])
+        #expect(MultipartForm.parse(Array("garbage".utf8), boundary: "----x42").isEmpty)
+    }
 }

@@ -26,7 +26,8 @@ public struct WebInterface: Sendable {
         self.accounts = accounts
         var library = MustacheLibrary()
         for (name, text) in [("layout", WebTemplates.layout), ("login", WebTemplates.login), ("password", WebTemplates.password),
-                             ("parameters", WebTemplates.parameters), ("dashboard", WebTemplates.dashboard), ("message", WebTemplates.message)] {
+                             ("parameters", WebTemplates.parameters), ("dashboard", WebTemplates.dashboard), ("message", WebTemplates.message),
+                             ("whitelists", WebTemplates.whitelists)] {
             try library.register(MustacheTemplate(string: text), named: name)
         }
         self.library = library
@@ -79,6 +80,7 @@ public struct WebInterface: Sendable {
         router.get("live/status") { request, _ in
             try await withSession(request) { session, _ in liveStatus(session) }
         }
+        addWhitelistRoutes(to: router)
         for menu in Self.parameterMenus {
             let path = RouterPath(stringLiteral: "menu/\(Self.slug(menu))")
             router.get(path) { request, _ in
@@ -97,14 +99,14 @@ public struct WebInterface: Sendable {
     /// Runs `body` with the request's session; without one the browser goes to the login page. A POST must carry the
     /// session's CSRF token (else 403, nothing changes). Until the initial password is changed only the password page
     /// is reachable.
-    func withSession(_ request: Request, form: Bool = false, allowForcedChange: Bool = false,
+    func withSession(_ request: Request, form: Bool = false, upload: Bool = false, allowForcedChange: Bool = false,
                      _ body: (WebAccounts.Session, [String: String]) async throws -> Response) async throws -> Response {
         guard let session = await accounts.session(request.cookies[Self.sessionCookie]?.value) else {
             return Self.redirect("/login")
         }
         var fields: [String: String] = [:]
-        if form {
-            guard let parsed = try await Self.form(request) else {
+        if form || upload {
+            guard let parsed = upload ? try await Self.upload(request) : try await Self.form(request) else {
                 return try await messagePage(session, status: .contentTooLarge, heading: "413", message: "The form is too large.")
             }
             guard let token = parsed["csrf"], Self.constantTimeEqual(token, session.csrf) else {
@@ -123,6 +125,14 @@ public struct WebInterface: Sendable {
         var request = request
         guard let buffer = try? await request.collectBody(upTo: maximumFormBytes) else { return nil }
         return FormData.parse(String(buffer: buffer))
+    }
+
+    /// A multipart upload (at most ``maximumImportBytes``); nil when too large or not multipart.
+    static func upload(_ request: Request) async throws -> [String: String]? {
+        guard let boundary = request.headers[.contentType].flatMap(MultipartForm.boundary) else { return [:] }
+        var request = request
+        guard let buffer = try? await request.collectBody(upTo: maximumImportBytes) else { return nil }
+        return MultipartForm.parse(Array(buffer.readableBytesView), boundary: boundary)
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
@@ -196,8 +206,8 @@ public struct WebInterface: Sendable {
             layout["roleLabel"] = t["role.\(session.role.rawValue)"] ?? session.role.rawValue
             layout["csrf"] = session.csrf
             layout["languages"] = [("en", "English"), ("de", "Deutsch"), ("nl", "Nederlands")].map { ["code": $0.0, "name": $0.1, "selected": $0.0 == language] }
-            layout["menus"] = ([Menu.dashboard] + Self.parameterMenus).map { m -> [String: Any] in
-                ["href": m == .dashboard ? "/" : "/menu/\(Self.slug(m))", "label": t["menu.\(m.rawValue)"] ?? m.rawValue, "active": m == activeMenu,
+            layout["menus"] = Menu.allCases.map { m -> [String: Any] in
+                ["href": m == .dashboard ? "/" : m == .whitelists ? "/whitelists" : "/menu/\(Self.slug(m))", "label": t["menu.\(m.rawValue)"] ?? m.rawValue, "active": m == activeMenu,
                  "sections": sections.map { ["name": $0, "anchor": Self.anchor($0)] }, "hasSections": !sections.isEmpty]
             }
         }

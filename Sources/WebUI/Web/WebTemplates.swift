@@ -211,6 +211,96 @@ enum WebTemplates {
     {{#dlmMaster}}<section class="card"><h2>{{t.dash.dlm}}</h2><p>{{t.dash.master}}: {{dlmMaster}}</p></section>{{/dlmMaster}}
     """
 
+    static let whitelists = """
+    <h1>{{t.menu.Whitelists}}</h1>
+    {{#notice}}<p class="alert success" role="status" id="notice">{{notice}}</p>{{/notice}}
+    {{#error}}<p class="alert error" role="alert" id="error">{{error}}</p>{{/error}}
+    {{^enabled}}<p class="alert info">{{t.wl.disabled}}</p>{{/enabled}}
+    <section class="card" id="s-local">
+      <h2>{{t.wl.local}} <span class="badge" id="wl-count">{{count}} / {{maximum}}</span></h2>
+      <form method="get" action="/whitelists" class="row">
+        <input name="search" value="{{search}}" placeholder="{{t.wl.search}}" aria-label="{{t.wl.search}}" id="wl-search">
+        <button type="submit">{{t.wl.searchButton}}</button>
+      </form>
+      <table class="table" id="wl-table">
+        <thead><tr><th>{{t.wl.id}}</th><th>{{t.wl.kind}}</th><th>{{t.wl.group}}</th><th>{{t.wl.expiry}}</th><th>{{t.wl.state}}</th><th></th></tr></thead>
+        <tbody>
+        {{#entries}}
+          <tr data-id="{{id}}"><td class="mono">{{id}}</td><td>{{kind}}</td><td>{{group}}</td><td>{{expiry}}</td>
+            <td>{{#blocked}}<span class="badge blocked">{{t.wl.blocked}}</span>{{/blocked}}{{^blocked}}<span class="badge ok">{{t.wl.accepted}}</span>{{/blocked}}</td>
+            <td><form method="post" action="/whitelists/delete" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="id" value="{{id}}"><button type="submit" class="small danger">{{t.wl.delete}}</button></form></td></tr>
+        {{/entries}}
+        {{^hasEntries}}<tr><td colspan="6" class="muted">{{t.wl.empty}}</td></tr>{{/hasEntries}}
+        </tbody>
+      </table>
+      <div class="pager">
+        {{#hasPrev}}<a href="/whitelists?page={{prev}}&search={{search}}" id="wl-prev">← {{t.wl.prev}}</a>{{/hasPrev}}
+        <span class="muted">{{t.wl.page}} {{page}} / {{pages}}</span>
+        {{#hasNext}}<a href="/whitelists?page={{next}}&search={{search}}" id="wl-next">{{t.wl.next}} →</a>{{/hasNext}}
+      </div>
+      {{#hasDeleted}}
+      <h3>{{t.wl.deleted}}</h3>
+      <ul class="plain">{{#deleted}}<li><span class="mono">{{id}}</span>
+        <form method="post" action="/whitelists/restore" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="id" value="{{id}}"><button type="submit" class="small">{{t.wl.restore}}</button></form></li>{{/deleted}}</ul>
+      {{/hasDeleted}}
+    </section>
+    <div class="grid">
+      <section class="card" id="s-add">
+        <h2>{{t.wl.add}}</h2>
+        <form method="post" action="/whitelists/add">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          {{#add}}
+          <label for="wl-id">{{t.wl.id}}</label><input id="wl-id" name="id" value="{{id}}" required maxlength="40" class="wide" placeholder="04567DAA5F3580">
+          <label for="wl-group">{{t.wl.group}}</label><input id="wl-group" name="group" value="{{group}}" maxlength="20" class="wide">
+          <label for="wl-expiry">{{t.wl.expiry}} (UTC)</label><input id="wl-expiry" name="expiry" value="{{expiry}}" type="datetime-local" class="wide">
+          <label class="check"><input type="checkbox" name="blocked"{{#blocked}} checked{{/blocked}}> {{t.wl.addBlocked}}</label>
+          {{/add}}
+          <button type="submit" class="primary" id="wl-add">{{t.wl.addButton}}</button>
+        </form>
+        <h3>{{t.wl.learning}}</h3>
+        <p class="muted small">{{t.wl.learningHelp}}</p>
+        <form method="post" action="/whitelists/learning" class="inline">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          {{#learning}}<input type="hidden" name="active" value="off"><p class="alert info" id="wl-learning">{{t.wl.learningOn}}</p><button type="submit">{{t.wl.learningStop}}</button>{{/learning}}
+          {{^learning}}<input type="hidden" name="active" value="on"><button type="submit" id="wl-learn">{{t.wl.learningStart}}</button>{{/learning}}
+        </form>
+        {{#hasLearned}}<ul class="plain">{{#learned}}<li class="mono">{{id}}</li>{{/learned}}</ul>{{/hasLearned}}
+      </section>
+      <section class="card" id="s-import">
+        <h2>{{t.wl.import}}</h2>
+        <form method="post" action="/whitelists/import" enctype="multipart/form-data">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <label for="wl-file">{{t.wl.file}}</label><input id="wl-file" name="file" type="file" accept=".csv,text/csv,text/plain" required class="wide">
+          <label class="check"><input type="radio" name="mode" value="update" checked> {{t.wl.update}}</label>
+          <label class="check"><input type="radio" name="mode" value="replace"> {{t.wl.replace}}</label>
+          <button type="submit" class="primary" id="wl-import">{{t.wl.importButton}}</button>
+        </form>
+        <h3>{{t.wl.export}}</h3>
+        <p><a href="/whitelists/export?format=technagon" id="wl-export">{{t.wl.exportFull}}</a> · <a href="/whitelists/export?format=single-column">{{t.wl.exportIds}}</a></p>
+        <h3>{{t.wl.deleteAll}}</h3>
+        <form method="post" action="/whitelists/delete-all" class="inline" data-confirm="{{t.wl.deleteAllConfirm}}">
+          <input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger" id="wl-delete-all">{{t.wl.deleteAll}}</button>
+        </form>
+      </section>
+    </div>
+    <section class="card" id="s-ocpp">
+      <h2>{{t.wl.ocpp}}</h2>
+      {{^cacheEnabled}}<p class="alert info" id="wl-cache-off">{{t.wl.ocppOff}}</p>{{/cacheEnabled}}
+      {{#cacheEnabled}}
+      <form method="get" action="/whitelists#s-ocpp" class="row">
+        <input name="cacheSearch" value="{{cacheSearch}}" placeholder="{{t.wl.search}}" aria-label="{{t.wl.search}}">
+        <button type="submit">{{t.wl.searchButton}}</button>
+      </form>
+      <table class="table"><thead><tr><th>{{t.wl.id}}</th><th>{{t.wl.state}}</th><th>{{t.wl.expiry}}</th></tr></thead>
+        <tbody>{{#cache}}<tr><td class="mono">{{id}}</td><td>{{status}}</td><td>{{expiry}}</td></tr>{{/cache}}
+        {{^hasCache}}<tr><td colspan="3" class="muted">{{t.wl.empty}}</td></tr>{{/hasCache}}</tbody></table>
+      <form method="post" action="/whitelists/cache/clear" class="inline" data-confirm="{{t.wl.deleteAllConfirm}}">
+        <input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger">{{t.wl.deleteAll}}</button>
+      </form>
+      {{/cacheEnabled}}
+    </section>
+    """
+
     static let message = """
     <section class="card narrow-card">
       <h1>{{heading}}</h1>
@@ -283,7 +373,14 @@ enum WebTemplates {
     ul.errors { margin: 0; padding-left: 1.1rem; }
     .live { display: inline-block; width: .6rem; height: .6rem; border-radius: 50%; background: #c0c7cf; vertical-align: middle; } .live.on { background: #2fa84f; }
     table.table { width: 100%; border-collapse: collapse; } .table th, .table td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); }
-    form.inline { margin: 0; } form.inline label { font-weight: 500; }
+    form.inline { margin: 0; display: inline; } form.inline label { font-weight: 500; }
+    form.row { display: flex; gap: .5rem; margin-bottom: .8rem; } form.row input { flex: 1; max-width: 24rem; }
+    input.wide { width: 100%; } label.check { display: flex; gap: .4rem; align-items: center; font-weight: 400; }
+    .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+    button.small { padding: .2rem .6rem; font-size: .85rem; } button.danger { color: var(--error); border-color: #e4b6b2; }
+    .badge.blocked { background: var(--error-bg); color: var(--error); } .badge.ok { background: var(--ok-bg); color: var(--ok); }
+    .pager { display: flex; gap: 1rem; align-items: center; margin-top: .6rem; } ul.plain { list-style: none; padding: 0; }
+    .table td form.inline button { margin: 0; }
     @media (max-width: 760px) {
       .menu-toggle { display: block; }
       nav.side { display: none; position: fixed; inset: 3rem 0 0 0; width: auto; z-index: 4; }
@@ -304,6 +401,9 @@ enum WebTemplates {
         });
         document.querySelectorAll('[data-autosubmit]').forEach(function (s) {
           s.addEventListener('change', function () { s.form.submit(); });
+        });
+        document.querySelectorAll('form[data-confirm]').forEach(function (f) {
+          f.addEventListener('submit', function (e) { if (!window.confirm(f.dataset.confirm)) e.preventDefault(); });
         });
         document.querySelectorAll('button.help').forEach(function (b) {
           b.addEventListener('click', function () { var h = document.getElementById(b.dataset.help); h.hidden = !h.hidden; });

@@ -23,14 +23,6 @@ public struct DLMMasterState: Sendable, Equatable {
     var warned: [String] = []
 }
 
-/// What a DLM slave knows.
-public struct DLMSlaveState: Sendable, Equatable {
-    public var link = DLMSlaveLink()
-    /// The master's last grants and until when they hold.
-    public var grants: DLMGrants?
-    public var grantsValidUntil: Date?
-}
-
 extension StationController {
     // MARK: Cycle
 
@@ -132,8 +124,11 @@ extension StationController {
     /// three sample periods of the master's last message; it recovers by itself when the master returns); and its
     /// report to the master.
     private mutating func runDLMSlave(now: Date) {
-        var slave = dlmSlave ?? DLMSlaveState()
+        var slave = dlmSlave ?? DLMSlaveLink()
         let fallback = settings.dlm.disconnectedLimitAmps
+        if slave.expireGrants(now: now) {
+            log(now, .dlmLinkChanged, 0, "DLM: no message from master \(slave.master?.id ?? "?") for three sample periods; Disconnected Limit \(ParameterValue.decimal(fallback)) A applies")
+        }
         for i in connectors.indices {
             let limit: ExternalLimit
             if let g = slave.grants, let until = slave.grantsValidUntil, g.amps.indices.contains(i) {
@@ -143,13 +138,8 @@ extension StationController {
             }
             externalLimits[i + 1, default: [:]][.dlm] = limit
         }
-        if let until = slave.grantsValidUntil, now >= until {
-            log(now, .dlmLinkChanged, 0, "DLM: no message from master \(slave.link.master?.id ?? "?") for three sample periods; Disconnected Limit \(ParameterValue.decimal(fallback)) A applies")
-            slave.grants = nil
-            slave.grantsValidUntil = nil
-        }
         if settings.dlm.linkProblem == nil,
-           let (destination, m) = slave.link.reportIfDue(dlmReport(), ownID: settings.chargeBoxIdentity, network: settings.dlm.networkId,
+           let (destination, m) = slave.reportIfDue(dlmReport(), ownID: settings.chargeBoxIdentity, network: settings.dlm.networkId,
                                                           fixedMaster: settings.dlm.mode == .slaveFixedIP, now: now) {
             dlmOutbox.append(DLMDatagram(destination: destination, bytes: DLMLink.seal(m, key: settings.dlm.networkKey)))
         }
@@ -199,17 +189,16 @@ extension StationController {
                     applyLimits(now: now)
                 }
             } else if d.mode.isSlave {
-                var slave = dlmSlave ?? DLMSlaveState()
-                let result = try slave.link.receive(m, from: endpoint, ownID: settings.chargeBoxIdentity, fixedMaster: d.mode == .slaveFixedIP, now: now)
+                var slave = dlmSlave ?? DLMSlaveLink()
+                let hadGrants = slave.grants != nil
+                let result = try slave.receive(m, from: endpoint, ownID: settings.chargeBoxIdentity, fixedMaster: d.mode == .slaveFixedIP, now: now)
                 switch result {
-                case .grants(let g):
-                    if slave.grants == nil { log(now, .dlmLinkChanged, 0, "DLM: master \(m.from) at \(endpoint) controls this station") }
-                    slave.grants = g
-                    slave.grantsValidUntil = now.addingTimeInterval(g.validSeconds)
+                case .grants:
+                    if !hadGrants { log(now, .dlmLinkChanged, 0, "DLM: master \(m.from) at \(endpoint) controls this station") }
                 case .masterFound(let id, let at):
                     log(now, .dlmLinkChanged, 0, "DLM: following master \(id) at \(at)")
                 case .rivalMaster(let id):
-                    dlmWarn(now, key: "rival \(id)", "another DLM master \(id) announces itself on network \(d.networkId) from \(endpoint); this slave stays with \(slave.link.master?.id ?? "its master")")
+                    dlmWarn(now, key: "rival \(id)", "another DLM master \(id) announces itself on network \(d.networkId) from \(endpoint); this slave stays with \(slave.master?.id ?? "its master")")
                 case .ignored:
                     break
                 }
@@ -284,7 +273,7 @@ extension StationController {
                 out.append("The slaves' Disconnected Limits add up to \(Self.phaseText(sum)) A per phase, above the sub-distribution limit of \(Self.phaseText(site)) A: without the master they could overload it (seeds/004 §7.7)")
             }
         }
-        if let rivals = dlmSlave?.link.rivals, !rivals.isEmpty {
+        if let rivals = dlmSlave?.rivals, !rivals.isEmpty {
             out.append("More than one DLM master on network \(settings.dlm.networkId): \(rivals.sorted().joined(separator: ", "))")
         }
         return out
@@ -377,8 +366,8 @@ extension StationController {
             }
         }
         if let s = dlmSlave {
-            status.master = DLMMasterView(id: s.link.master?.id, address: s.link.master?.endpoint.description ?? (d.mode == .slaveFixedIP ? d.masterAddress : nil),
-                                          connected: s.grants != nil, lastGrants: s.link.master?.lastGrants,
+            status.master = DLMMasterView(id: s.master?.id, address: s.master?.endpoint.description ?? (d.mode == .slaveFixedIP ? d.masterAddress : nil),
+                                          connected: s.grants != nil, lastGrants: s.master?.lastGrants,
                                           grantsAmps: s.grants?.amps, validUntil: s.grantsValidUntil,
                                           disconnectedLimitAmps: d.disconnectedLimitAmps)
         }

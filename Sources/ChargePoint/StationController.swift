@@ -112,7 +112,7 @@ public struct StationController<Hardware: HardwarePort> {
     /// The DLM master's state when this station is the master (see StationController+DLM).
     public internal(set) var dlm = DLMMasterState()
     /// The DLM slave's state when this station is a slave.
-    public internal(set) var dlmSlave: DLMSlaveState?
+    public internal(set) var dlmSlave: DLMSlaveLink?
     /// Datagrams of the DLM link for the adapter to send (``takeDLMDatagrams()``).
     var dlmOutbox: [DLMDatagram] = []
     /// When each DLM link warning was last logged (rate limit).

@@ -173,3 +173,10 @@ struct ConfigCommand: ParsableCommand {
         }
     }
 }
+
+/// `--data-dir` of the commands that work on a running or a stopped station (whitelist, history, dlm).
+struct StationDataDirectory: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "The station's data directory.")
+    var dataDir = "./chargekit-data"
+    var client: StationClient { StationClient(dataDirectory: dataDir) }
+}

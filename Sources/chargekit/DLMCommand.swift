@@ -11,15 +11,9 @@ struct DLMCommand: ParsableCommand {
         abstract: "Dynamic load management: status, slaves, the persistent DLM slave DB.",
         subcommands: [Status.self, RemoveSlave.self, ClearSlaves.self])
 
-    struct Common: ParsableArguments {
-        @Option(name: .customLong("data-dir"), help: "The station's data directory.")
-        var dataDir = "./chargekit-data"
-        var client: StationClient { StationClient(dataDirectory: dataDir) }
-    }
-
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the DLM role, the allocation and the slaves (or the master).")
-        @OptionGroup var common: Common
+        @OptionGroup var common: StationDataDirectory
         @Flag(help: "Print JSON.") var json = false
         func run() throws {
             guard let s = try ConfigCommand.handle({ try common.client.dlmStatus() }) else { print("DLM is off"); return }
@@ -43,7 +37,7 @@ struct DLMCommand: ParsableCommand {
     struct RemoveSlave: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove-slave",
                                                         abstract: "Remove one slave from the master (it registers again when it reports).")
-        @OptionGroup var common: Common
+        @OptionGroup var common: StationDataDirectory
         @Argument(help: "The slave's id (its ChargeBoxIdentity).") var id: String
         func run() throws {
             let removed = try ConfigCommand.handle { try common.client.dlmRemoveSlaves(id) }
@@ -54,7 +48,7 @@ struct DLMCommand: ParsableCommand {
     struct ClearSlaves: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "clear-slaves",
                                                         abstract: "Clear persistent DLM slave DB (seeds/004 §7.4).")
-        @OptionGroup var common: Common
+        @OptionGroup var common: StationDataDirectory
         func run() throws {
             let removed = try ConfigCommand.handle { try common.client.dlmRemoveSlaves(nil) }
             print("cleared the persistent DLM slave DB: \(removed.count) slave(s)")

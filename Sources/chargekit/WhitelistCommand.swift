@@ -16,15 +16,9 @@ struct WhitelistCommand: ParsableCommand {
             """,
         subcommands: [List.self, Add.self, Remove.self, Import.self, Export.self, Learn.self])
 
-    struct Common: ParsableArguments {
-        @Option(name: .customLong("data-dir"), help: "The station's data directory.")
-        var dataDir = "./chargekit-data"
-        var client: StationClient { StationClient(dataDirectory: dataDir) }
-    }
-
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the entries (optionally those containing a text).")
-        @OptionGroup var common: Common
+        @OptionGroup var common: StationDataDirectory
         @Option(help: "Only entries whose identifier contains this text.") var search: String?
         @Flag(help: "Print JSON.") var json = false
         func run() throws {
@@ -43,7 +37,7 @@ struct WhitelistCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an entry.")
-        @OptionGroup var common: Common
+        @OptionGroup var common: StationDataDirectory
         @Argument(help: "Identifier, e.g. 04567DAA5F3580, 0a0e9b83_1, INPUT_AUTH, 00:1A:2B:3C:4D:5E.") var id: String
         @Option(help: "Group id (parentIdTag): cards of one group may stop each other's sessions.") var group: String?
         @Option(help: "Expiry, e.g. 2030-01-01T00:00:00 (UTC).") var expiry: String?
@@ -57,7 +51,7 @@ struct WhitelistCommand: ParsableCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete an entry, or all with --all (restorable until restart).")
-        @OptionGroup var common: Common
+        @OptionGroup var common: StationDataDirectory
         @Argument(help: "Identifier with its postfix, as listed.") var id: String?
         @Flag(help: "Delete the whole list.") var all = false
         func validate() throws {
@@ -77,7 +71,7 @@ struct WhitelistCommand: ParsableCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a CSV file; a file with any bad line is rejected whole and every bad line listed.")
-        @OptionGroup var common: Common
+        @OptionGroup var common: StationDataDirectory
         @Argument(help: "CSV file.") var file: String
         @Flag(help: "Replace the whole list instead of merging (Import (Replace)).") var replace = false
         func run() throws {
@@ -90,7 +84,7 @@ struct WhitelistCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Export the list as CSV.")
-        @OptionGroup var common: Common
+        @OptionGroup var common: StationDataDirectory
         @Option(help: "technagon (UID,GID,Expiry,Authorization) or single-column.") var format = "technagon"
         @Option(help: "Write to this file instead of standard output.") var output: String?
         func validate() throws {
@@ -105,7 +99,7 @@ struct WhitelistCommand: ParsableCommand {
     struct Learn: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Learning mode on a running station: the next cards and plugged-in vehicles are added (seeds/004 §5.5).")
-        @OptionGroup var common: Common
+        @OptionGroup var common: StationDataDirectory
         @Option(help: "How long to learn, in seconds.") var seconds = 60
         func validate() throws {
             guard (1...3600).contains(seconds) else { throw ValidationError("--seconds must be 1 to 3600") }
@@ -137,7 +131,7 @@ struct HistoryCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Export sessions started in a date range as CSV or JSON.")
-        @OptionGroup var common: WhitelistCommand.Common
+        @OptionGroup var common: StationDataDirectory
         @Option(help: "First day (2026-01-01) or time (2026-01-01T06:00:00), UTC.") var from: String?
         @Option(help: "Last day (inclusive) or time (exclusive), UTC.") var to: String?
         @Option(help: "csv or json.") var format = "csv"
@@ -160,7 +154,7 @@ struct HistoryCommand: ParsableCommand {
 
     struct Summary: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Total sessions, averages and last month's energy.")
-        @OptionGroup var common: WhitelistCommand.Common
+        @OptionGroup var common: StationDataDirectory
         @Flag(help: "Print JSON.") var json = false
         func run() throws {
             let s = try ConfigCommand.handle { try common.client.historySummary() }

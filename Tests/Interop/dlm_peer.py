@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import os
+import select
 import socket
 import time
 
@@ -86,11 +87,11 @@ class LightSlave:
         while time.monotonic() < deadline:
             self.send_report()
             end = time.monotonic() + 0.2
-            while time.monotonic() < end:
+            while (left := end - time.monotonic()) > 0:
+                select.select([self.sock], [], [], left)  # wakes on the answer
                 self.receive_all()
                 if self.grants:
                     return True
-                time.sleep(0.01)
         return False
 
     def close(self):

@@ -72,6 +72,11 @@ class Web:
                 return False  # between the two documents
         WebDriverWait(self.d, 10).until(replaced)
 
+    def fill(self, css, value):
+        field = self.el(css)
+        field.clear()
+        field.send_keys(value)
+
     def login(self, name, password):
         self.open("/login")
         Select(self.el("#name")).select_by_value(name)
@@ -147,9 +152,7 @@ def test_forms_without_the_csrf_token_are_refused(browser, station):
     web.first_login("installer", initial_passwords(station)["installer"])
     web.open("/menu/installation")
     browser.execute_script("document.querySelector('form.parameters input[name=csrf]').value = 'forged';")
-    field = web.el("#p-PowerSourceVoltage")
-    field.clear()
-    field.send_keys("240")
+    web.fill("#p-PowerSourceVoltage", "240")
     web.submit("#save")
     assert "did not come from this station" in web.el(".alert.error").text
     r = cli("config", "get", "PowerSourceVoltage", data_dir=station.data_dir)
@@ -165,9 +168,7 @@ def test_parameter_page_validates_and_persists(browser, station, data_dir):
     web.first_login("installer", initial_passwords(station)["installer"])
     web.open("/menu/installation")
     web.shot("installation")
-    field = web.el("#p-PowerSourceVoltage")
-    field.clear()
-    field.send_keys("999")
+    web.fill("#p-PowerSourceVoltage", "999")
     assert web.el("[data-unsaved]").is_displayed(), "Unsaved Changes"
     web.submit("#save")
     error = web.el("#e-PowerSourceVoltage").text
@@ -176,18 +177,12 @@ def test_parameter_page_validates_and_persists(browser, station, data_dir):
     web.shot("installation-error")
     assert "= 230 V" in cli("config", "get", "PowerSourceVoltage", data_dir=data_dir).stdout, "nothing saved"
     # A rule between parameters names the other one.
-    field = web.el("#p-InstallationCurrentLimit\\.1")
-    field.clear()
-    field.send_keys("20")
-    field = web.el("#p-PowerSourceVoltage")
-    field.clear()
-    field.send_keys("240")
+    web.fill("#p-InstallationCurrentLimit\\.1", "20")
+    web.fill("#p-PowerSourceVoltage", "240")
     web.submit("#save")
     assert "lower OperatorCurrentLimit.1 first" in web.el("#e-InstallationCurrentLimit\\.1").text
     assert "= 230 V" in cli("config", "get", "PowerSourceVoltage", data_dir=data_dir).stdout, "all or nothing"
-    field = web.el("#p-InstallationCurrentLimit\\.1")
-    field.clear()
-    field.send_keys("32")
+    web.fill("#p-InstallationCurrentLimit\\.1", "32")
     web.submit("#save")
     assert web.el("#saved")
     assert "= 240 V" in cli("config", "get", "PowerSourceVoltage", data_dir=data_dir).stdout
@@ -246,9 +241,7 @@ def test_whitelist_editor_round_trip(browser, station, tmp_path):
     web.submit("#wl-add")
     assert "XYZ" in web.el("#error").text
     assert web.el("#wl-id").get_attribute("value") == "XYZ"
-    field = web.el("#wl-id")
-    field.clear()
-    field.send_keys("11223344")
+    web.fill("#wl-id", "11223344")
     web.el("#wl-group").send_keys("FLEET")
     web.submit("#wl-add")
     assert "11223344 was added" in web.el("#notice").text

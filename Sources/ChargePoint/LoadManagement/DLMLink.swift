@@ -213,12 +213,7 @@ public enum DLMLink {
     }
 
     /// A new random epoch (16 hex digits).
-    public static func newEpoch() -> String {
-        var rng = SystemRandomNumberGenerator()
-        let v: UInt64 = rng.next()
-        let hex = String(v, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    public static func newEpoch() -> String { RandomHex.words(1) }
 }
 
 /// Freshness per sender: only increasing sequence numbers of its current epoch. A new epoch (the sender restarted)

@@ -64,7 +64,7 @@ public struct DLMMasterLink: Sendable, Equatable {
     /// Whether a slave has not reported within the validity period: then it is treated as drawing its last grant or
     /// its Disconnected Limit, whichever is more (seeds/004 §7.7), until it returns or is removed.
     public func isSilent(_ r: DLMSlaveRecord, now: Date, validitySeconds: Double) -> Bool {
-        now.timeIntervalSince(r.lastSeen) > validitySeconds || r.epoch.isEmpty
+        now.timeIntervalSince(r.lastSeen) > validitySeconds
     }
 
     public enum Received: Sendable, Equatable {
@@ -201,6 +201,9 @@ public struct DLMSlaveLink: Sendable, Equatable {
     public let epoch: String
     var seq: UInt64 = 0
     public private(set) var master: Master?
+    /// The master's last grants, and until when they hold (then the Disconnected Limit applies).
+    public private(set) var grants: DLMGrants?
+    public private(set) var grantsValidUntil: Date?
     var replay = DLMReplayGuard()
     var lastReport: Date?
     var lastReportSent: DLMReport?
@@ -220,10 +223,15 @@ public struct DLMSlaveLink: Sendable, Equatable {
         case ignored
     }
 
-    /// Whether our master answered within the validity period.
-    public func masterAlive(now: Date) -> Bool {
-        guard let m = master, let t = m.lastGrants else { return false }
-        return now.timeIntervalSince(t) <= DLMLink.validitySeconds(sampleSeconds: m.sampleSeconds)
+    /// Whether our master's grants hold.
+    public func masterAlive(now: Date) -> Bool { grantsValidUntil.map { now < $0 } ?? false }
+
+    /// Drops grants that no longer hold; true when it did (the slave falls back to its Disconnected Limit now).
+    public mutating func expireGrants(now: Date) -> Bool {
+        guard let until = grantsValidUntil, now >= until else { return false }
+        grants = nil
+        grantsValidUntil = nil
+        return true
     }
 
     /// A verified message for this slave. `fixedMaster`: a Master-Fixed-IP slave takes no broadcast announcements.
@@ -258,6 +266,8 @@ public struct DLMSlaveLink: Sendable, Equatable {
         guard replay.accept(from: m.from, epoch: m.epoch, seq: m.seq) else { throw .replayed }
         master?.lastGrants = now
         master?.endpoint = endpoint
+        grants = g
+        grantsValidUntil = now.addingTimeInterval(g.validSeconds)
         return .grants(g)
     }
 

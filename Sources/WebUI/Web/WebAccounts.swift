@@ -125,15 +125,9 @@ public actor WebAccounts {
         accounts[a.name] = a
     }
 
-    static func randomToken() -> String {
-        var rng = SystemRandomNumberGenerator()
-        return (0..<4).map { _ in String(rng.next() as UInt64, radix: 16).leftPadded(16) }.joined()
-    }
+    /// 256 random bits as hex (session and CSRF tokens).
+    static func randomToken() -> String { RandomHex.words(4) }
 
     /// A hash of a password nobody knows, for unknown names.
     private static let dummyHash = Bcrypt.hash(randomToken(), cost: cost)
-}
-
-extension String {
-    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }

@@ -15,10 +15,15 @@ extension StationRuntime {
     static let removedSecret = "<removed>"
 
     func diagnosticsArchive(from startTime: Date?, to stopTime: Date?) throws -> [UInt8] {
+        try diagnosticsFiles(from: startTime, to: stopTime).gzipped()
+    }
+
+    /// The diagnostics files: the event log and the sessions between the times, configuration, status and OCPP state.
+    func diagnosticsFiles(from startTime: Date?, to stopTime: Date?) throws -> FileArchive {
         let now = clock.now()
         let p = parameterService.values
         let secrets = Set(p.registry.keys.filter(\.definition.secret).map(\.key))
-        var archive = TarGzipArchive()
+        var archive = FileArchive()
         let s = controller.settings
         let range = "\(startTime.map(OCPPDate.format) ?? "beginning") to \(stopTime.map(OCPPDate.format) ?? "now")"
         archive.add("diagnostics/README.txt", """
@@ -69,7 +74,7 @@ extension StationRuntime {
             Reservations:           \(controller.reservations.reservations.map { "\($0.id)@\($0.connector) until \(OCPPDate.format($0.expiresAt))" }.joined(separator: ", "))
 
             """, modified: now)
-        return try archive.gzipped()
+        return archive
     }
 
     private static func csvField(_ s: String) -> String {

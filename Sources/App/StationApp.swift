@@ -22,13 +22,16 @@ public struct StationOptions: Sendable {
     public var logLevel: Logger.Level
     /// Address the Modbus TCP server listens on (energy managers are on the LAN).
     public var modbusHost: String
+    /// Run through `/bin/sh -c` by "Reboot System" once the station stopped (seeds/002 §1.2); nil: the station services
+    /// restart instead.
+    public var rebootCommand: String?
 
     public init(dataDirectory: String = "./chargekit-data", simulate: Bool = false, connectors: Int? = nil,
                 httpHost: String = "127.0.0.1", httpPort: Int = 8080, timeScale: Double = 1, logLevel: Logger.Level = .info,
-                modbusHost: String = "0.0.0.0") {
+                modbusHost: String = "0.0.0.0", rebootCommand: String? = nil) {
         self.dataDirectory = dataDirectory; self.simulate = simulate; self.connectors = connectors
         self.httpHost = httpHost; self.httpPort = httpPort; self.timeScale = timeScale; self.logLevel = logLevel
-        self.modbusHost = modbusHost
+        self.modbusHost = modbusHost; self.rebootCommand = rebootCommand
     }
 }
 
@@ -114,7 +117,7 @@ public enum StationApp {
             FileHandle.standardOutput.write(Data(("Initial web interface passwords (shown only now; each must be changed at its first login):\n"
                 + created.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.password)\n" }.joined()).utf8))
         }
-        let router = StationAPI.router(station: runtime, simulator: runtime, web: try WebInterface(station: runtime, accounts: accounts))
+        let router = StationAPI.router(station: runtime, simulator: runtime, web: try WebInterface(station: runtime, accounts: accounts, simulator: runtime))
         var httpLogger = Logger(label: "chargekit.http")
         httpLogger.logLevel = .warning
         let app = Application(
@@ -180,8 +183,8 @@ public enum StationApp {
         }
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         let restart = RestartRequest()
-        await runtime.setRestartHandler { hard in
-            restart.request()
+        await runtime.setRestartHandler { kind in
+            restart.request(kind)
             Task { await group.triggerGracefulShutdown() }
         }
         do {
@@ -193,18 +196,41 @@ public enum StationApp {
         try database.setMeta(cleanShutdownKey, "1")
         dir.removeRuntime()
         withExtendedLifetime(lock) {}
-        if restart.requested {
-            logger.notice("station services restarting (Reset)")
+        switch restart.requested {
+        case nil:
+            break
+        case .services:
+            logger.notice("station services restarting")
             return true
+        case .factoryReset:
+            try database.factoryReset(at: Date())
+            logger.notice("factory reset done: every setting is back to its default; the station services restart")
+            return true
+        case .reboot:
+            guard let command = options.rebootCommand else {
+                logger.notice("reboot requested; no --reboot-command is configured, so the station services restart")
+                return true
+            }
+            logger.notice("rebooting: \(command)")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", command]
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                logger.error("the reboot command failed (exit \(process.terminationStatus)); the station services restart")
+                return true
+            }
+            return false
         }
         logger.info("station stopped; everything persisted")
         return false
     }
 }
 
-/// Set when an OCPP Reset asked the station services to start again.
+/// Set when the station services must start again (OCPP Reset, firmware installation, web interface), and how.
 final class RestartRequest: Sendable {
-    private let flag = Mutex(false)
-    func request() { flag.withLock { $0 = true } }
-    var requested: Bool { flag.withLock { $0 } }
+    private let kind = Mutex<StationRestart?>(nil)
+    func request(_ k: StationRestart) { kind.withLock { $0 = k } }
+    var requested: StationRestart? { kind.withLock { $0 } }
 }

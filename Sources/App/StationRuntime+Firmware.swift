@@ -5,6 +5,7 @@ import EVSECore
 import OCPP16
 import Persistence
 import Transport
+import WebUI
 
 /// The FirmwareManagement profile: carries out the actions of ``FirmwareManagement`` — file transfers, the
 /// diagnostics archive, the firmware installer and the restart that completes an installation.
@@ -105,7 +106,7 @@ extension StationRuntime {
                 }
             case .restart:
                 logger.notice("firmware installed; the station services restart")
-                ocpp!.restart = (false, clock.now())
+                ocpp!.restart = (.services, clock.now())
             }
         }
     }

@@ -5,6 +5,7 @@ import EVSECore
 import OCPP16
 import Persistence
 import Transport
+import WebUI
 import Synchronization
 
 /// The station's OCPP state, owned by the runtime actor.
@@ -28,7 +29,7 @@ struct OCPPState {
     var dataDirectory: String
     /// A requested restart of the station services (Reset, firmware installation): it waits until the queued
     /// messages are delivered (at most ``StationRuntime/restartGrace``) so that no answered message is sent again.
-    var restart: (hard: Bool, since: Date)?
+    var restart: (kind: StationRestart, since: Date)?
     /// The services are stopping: nothing new is sent.
     var stopping = false
 }
@@ -149,7 +150,7 @@ extension StationRuntime: OCPPConnectionDelegate {
         ocpp!.restart = nil
         ocpp!.stopping = true
         logger.notice("restarting the station services\(drained ? "" : "; undelivered messages stay queued")")
-        restartHandler?(r.hard)
+        restartHandler?(r.kind)
         return true
     }
 
@@ -362,6 +363,7 @@ extension StationRuntime: OCPPConnectionDelegate {
         let difference = backend.addingTimeInterval(roundTrip / 2).timeIntervalSince(now)
         guard abs(difference) > max(Self.timeStepThreshold, roundTrip) else { return }
         clock.step(by: difference)
+        lastClockSet = ClockSet(at: clock.now(), movedSeconds: difference, source: "backend")
         logger.notice("station clock set to the backend's time \(OCPPDate.format(backend)) (moved by \(Int(difference.rounded())) s; TimeSource Heartbeat)")
     }
 
@@ -633,7 +635,7 @@ extension StationRuntime: OCPPConnectionDelegate {
         let now = clock.now()
         let stopped = controller.stopAllSessions(reason: hard ? .hardReset : .softReset, now: now)
         logger.notice("\(hard ? "Hard" : "Soft") reset requested by the backend; \(stopped.count) transaction(s) stopped")
-        ocpp!.restart = (hard, now)
+        ocpp!.restart = (.services, now)
         tick()
     }
 

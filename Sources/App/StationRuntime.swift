@@ -26,8 +26,8 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
     let logger: Logger
     /// The OCPP connection state when a backend is configured.
     var ocpp: OCPPState?
-    /// Restarts the station services (OCPP Reset; `true` = hard).
-    var restartHandler: (@Sendable (Bool) -> Void)?
+    /// Restarts the station services (OCPP Reset, firmware installation, the web interface's restart actions).
+    var restartHandler: (@Sendable (StationRestart) -> Void)?
     /// The settings the station started with; parameters that need a restart keep these values until then.
     private let startSettings: StationSettings
     /// Consecutive failed polls per meter.
@@ -36,6 +36,8 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
     nonisolated let modbusSnapshot = ModbusSnapshot()
     /// The DLM link's socket, once bound.
     var dlmSender: DLMLinkSender?
+    /// The last time the clock was set (backend time or browser), for the System page.
+    var lastClockSet: ClockSet?
 
     public init(controller: StationController<SimulatedBoard>, parameters: ParameterService, database: StationDatabase,
                 clock: ScaledClock, logger: Logger) {
@@ -71,7 +73,7 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
                 // On backup power: the StopTransactions go out first (OCPP), then the station goes down. The simulated
                 // board's power returns with the next start, so the services restart in-process.
                 logger.warning("mains power lost: shutting down on backup power")
-                if ocpp != nil { ocpp!.restart = (true, now) } else { restartHandler?(true) }
+                if ocpp != nil { ocpp!.restart = (.services, now) } else { restartHandler?(.services) }
             }
             ocppNotice(notice, now: now)
         }
@@ -80,7 +82,7 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
     }
 
     /// Sets the handler that restarts the station services.
-    public func setRestartHandler(_ handler: @escaping @Sendable (Bool) -> Void) { restartHandler = handler }
+    public func setRestartHandler(_ handler: @escaping @Sendable (StationRestart) -> Void) { restartHandler = handler }
 
     /// Persists everything before exit.
     public func shutdown() {
@@ -91,7 +93,15 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
 
     // MARK: StationService
 
-    public func status() -> StationSnapshot { controller.snapshot(now: clock.now()) }
+    public func status() -> StationSnapshot {
+        var s = controller.snapshot(now: clock.now())
+        if let o = ocpp {
+            s.backend = BackendStatus(url: o.settings.url, connected: o.link.connected, registration: o.link.registration.rawValue,
+                                      lastHeartbeatAt: o.link.lastHeartbeatAt, nextHeartbeatAt: o.link.connected ? o.link.nextHeartbeatAt : nil,
+                                      queuedTransactionMessages: (try? database.transactionQueueCount()) ?? 0)
+        }
+        return s
+    }
 
     public func sessions(limit: Int) throws -> [HistoryRow] {
         try database.sessions(limit: limit).map { HistoryRow($0, disclose: controller.settings.uidDisclose) }
@@ -419,7 +429,9 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
                               ventilation: ev.spec.requiresVentilation, evccid: ev.spec.evccid)
                     },
                     faults: c.faults.map(\.rawValue).sorted(), currentA: c.currentA, energyWh: c.energyWh)
-            })
+            },
+            availableFaults: SimulatedFault.allCases.map(\.rawValue), stationFaults: SimulatedFault.allCases.filter(\.isStationFault).map(\.rawValue),
+            powerLost: board.mainsPowerLost)
     }
 
     public func perform(_ command: SimulatorCommand) throws(SimulatorCommandError) {

@@ -192,14 +192,31 @@ public struct ParameterDefinition: Sendable, Equatable {
     /// A preset: choosing one of these values also sets the listed parameters in the same change (e.g. a backend
     /// provider fills the backend URL).
     public var fills: [String: [String: ParameterValue]]
+    /// The parameter only matters for some values of another one (e.g. a meter's address once a meter model is
+    /// chosen, seeds/000); the web interface hides it otherwise. Its value is kept either way.
+    public var visibleWhen: Visibility?
 
     public init(key: String, label: String, type: ParameterType, defaultValue: ParameterValue, role: Role, menu: Menu,
                 section: String, scope: ParameterScope = .station, restartRequired: Bool = false, secret: Bool = false,
-                fills: [String: [String: ParameterValue]] = [:], help: String, seeAlso: String) {
+                fills: [String: [String: ParameterValue]] = [:], visibleWhen: Visibility? = nil, help: String, seeAlso: String) {
         self.key = key; self.label = label; self.type = type; self.defaultValue = defaultValue; self.role = role
         self.menu = menu; self.section = section; self.scope = scope; self.restartRequired = restartRequired
-        self.secret = secret; self.fills = fills; self.help = help; self.seeAlso = seeAlso
+        self.secret = secret; self.fills = fills; self.visibleWhen = visibleWhen; self.help = help; self.seeAlso = seeAlso
     }
+}
+
+/// When a parameter is relevant: another parameter of the same menu (same connector for connector parameters) has one
+/// of `values`, or — `except` — none of them.
+public struct Visibility: Sendable, Codable, Equatable {
+    public var key: String
+    public var values: [String]
+    public var except: Bool
+
+    public static func when(_ key: String, is values: String...) -> Visibility { Visibility(key: key, values: values, except: false) }
+    public static func when(_ key: String, isNot values: String...) -> Visibility { Visibility(key: key, values: values, except: true) }
+
+    /// Whether the parameter shows for `value` of the other one.
+    public func shows(for value: String) -> Bool { values.contains(value) != except }
 }
 
 /// A validation failure. Its message names the key, the value given and what is allowed.

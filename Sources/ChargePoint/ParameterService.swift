@@ -26,11 +26,14 @@ public struct ParameterView: Sendable, Codable, Equatable {
     /// A password or key: `value` is empty and `isSet` tells whether one is stored.
     public var secret: Bool
     public var isSet: Bool
+    /// The other parameter (resolved key) and values this one is relevant for.
+    public var visibleWhen: Visibility?
 
     public init(_ r: ResolvedKey, value: ParameterValue, role: Role) {
         let d = r.definition
         key = r.key; label = d.label + (r.connector.map { $0 > 1 ? " (Connector \($0))" : "" } ?? "")
         secret = d.secret; isSet = !value.description.isEmpty
+        visibleWhen = d.visibleWhen.map { v in Visibility(key: v.key + (r.connector.map { ".\($0)" } ?? ""), values: v.values, except: v.except) }
         type = d.type.name; self.value = d.secret ? .string("") : value; defaultValue = d.defaultValue; unit = d.type.unit
         allowed = d.type.allowedDescription
         switch d.type {

@@ -65,6 +65,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case currentLimitChanged
     /// A DLM slave connected, fell silent or was removed; a slave found or lost its master.
     case dlmLinkChanged
+    /// An operator action on the station itself: restart, reboot, factory reset, clock set (web interface, seeds/002 §1.2).
+    case systemAction
 }
 
 /// One entry of the event log.

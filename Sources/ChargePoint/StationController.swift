@@ -887,6 +887,9 @@ public struct StationController<Hardware: HardwarePort> {
         log(now, .stationStopped, 0, "Station stopped")
     }
 
+    /// Records an event of the station as a whole (connector 0) in the event log.
+    public mutating func record(_ kind: EventKind, _ message: String, now: Date) { log(now, kind, 0, message) }
+
     mutating func log(_ at: Date, _ kind: EventKind, _ connector: Int, _ message: String, code: String? = nil) {
         let entry = EventLogEntry(at: at, kind: kind, connector: connector, code: code, message: message)
         do { try store.append(entry) } catch { notices.append(.storeFailed(what: "append", error: "\(error)")) }

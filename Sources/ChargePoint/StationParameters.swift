@@ -30,6 +30,7 @@ public enum StationParameters {
     public static let chargeBoxIdentity = "ChargeBoxIdentity"
     public static let chargeBoxSerialNumber = "ChargeBoxSerialNumber"
     public static let connectorCount = "ConnectorCount"
+    public static let timezone = "Timezone"
     public static let vehicleConnectionTimeout = "VehicleConnectionTimeout"
     public static let lockActuatorOnlyIfAuthorized = "LockActuatorOnlyIfAuthorized"
     public static let restartTransactionAfterPowerLoss = "RestartTransactionAfterPowerLoss"
@@ -108,6 +109,22 @@ public enum StationParameters {
     public static let exclusive: [(a: String, b: String, value: ParameterValue)] = [
         (externalInputEnergyManagement, dlmExternalInput, .string("Opto1")),
     ]
+
+    /// The time zones offered: UTC and the IANA zones of Europe (the seeds' markets) and the main zones elsewhere.
+    static let timezoneChoices: [Choice] = [
+        "UTC", "Europe/Amsterdam", "Europe/Andorra", "Europe/Athens", "Europe/Belgrade", "Europe/Berlin",
+        "Europe/Bratislava", "Europe/Brussels", "Europe/Bucharest", "Europe/Budapest", "Europe/Copenhagen",
+        "Europe/Dublin", "Europe/Helsinki", "Europe/Istanbul", "Europe/Kyiv", "Europe/Lisbon", "Europe/Ljubljana",
+        "Europe/London", "Europe/Luxembourg", "Europe/Madrid", "Europe/Malta", "Europe/Monaco", "Europe/Oslo",
+        "Europe/Paris", "Europe/Prague", "Europe/Riga", "Europe/Rome", "Europe/Sofia", "Europe/Stockholm",
+        "Europe/Tallinn", "Europe/Vaduz", "Europe/Vienna", "Europe/Vilnius", "Europe/Warsaw", "Europe/Zagreb",
+        "Europe/Zurich", "Atlantic/Canary", "Atlantic/Reykjavik", "Africa/Cairo", "Africa/Johannesburg", "Africa/Lagos",
+        "Africa/Nairobi", "America/Anchorage", "America/Chicago", "America/Denver", "America/Halifax",
+        "America/Los_Angeles", "America/Mexico_City", "America/New_York", "America/Phoenix", "America/Santiago",
+        "America/Sao_Paulo", "America/Toronto", "America/Vancouver", "Asia/Dubai", "Asia/Hong_Kong", "Asia/Jakarta",
+        "Asia/Jerusalem", "Asia/Kolkata", "Asia/Seoul", "Asia/Shanghai", "Asia/Singapore", "Asia/Tokyo",
+        "Australia/Adelaide", "Australia/Brisbane", "Australia/Perth", "Australia/Sydney", "Pacific/Auckland"
+    ].map { Choice($0, $0) }
 
     static let identityCharacters =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*+-._:"
@@ -196,12 +213,14 @@ public enum StationParameters {
         ParameterDefinition(
             key: externalInputCurrentLimit, label: "Current limit for energy management from external input [A]",
             type: .integer(0...80, unit: "A"), defaultValue: .integer(0), role: .installer, menu: .loadManagement, section: "Local",
+            visibleWhen: .when(externalInputEnergyManagement, is: "Opto1"),
             help: "The current the station is reduced to while load shedding is signalled: 0 stops charging, 10 limits it to 10 A.",
             seeAlso: "seeds/000 Lastabwurf konfigurieren (Strombegrenzung für das Energiemanagement von externem Eingang)"),
         ParameterDefinition(
             key: externalInputPolarity, label: "Polarity of the external input",
             type: .choice([Choice("LowActive", "Low active (normally open)"), Choice("HighActive", "High active (normally closed)")]),
             defaultValue: .string("LowActive"), role: .installer, menu: .loadManagement, section: "Local",
+            visibleWhen: .when(externalInputEnergyManagement, is: "Opto1"),
             help: "Low active: the contact closing (input on) signals load shedding. High active: the contact opening (input off) signals it, so a broken wire also sheds load. Agree it with the utility.",
             seeAlso: "seeds/000 Lastabwurf konfigurieren (Polarität des externen Eingangs 1)"),
         ParameterDefinition(
@@ -271,20 +290,24 @@ public enum StationParameters {
             key: secondMeterConfiguration, label: "Meter configuration (Second)",
             type: .choice(meterChoices), defaultValue: .string(MeterModel.siemens7KM2200.rawValue), role: .installer,
             menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            visibleWhen: .when(externalMeterSupport, is: "On"),
             help: "The model of the grid meter. EM410/EM420 are read with the TQ map; IPD Control and others use the generic meter registers.",
             seeAlso: "seeds/000 Konfiguration Externer Zähler, seeds/004 §7.5"),
         ParameterDefinition(
             key: secondMeterAddress, label: "IP address of second meter", type: .string(length: 0...64, allowed: hostCharacters),
             defaultValue: .string(""), role: .installer, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            visibleWhen: .when(externalMeterSupport, is: "On"),
             help: "IP address (or host name) of the grid meter; it must be reachable in the stations' network.",
             seeAlso: "seeds/000 IP-Adresse des externen Zählers"),
         ParameterDefinition(
             key: secondMeterPort, label: "Port number of Second Meter", type: .integer(1...65535, unit: nil), defaultValue: .integer(502),
             role: .installer, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            visibleWhen: .when(externalMeterSupport, is: "On"),
             help: "Modbus TCP port of the grid meter.", seeAlso: "seeds/000 Portnummer des externen Zählers (502)"),
         ParameterDefinition(
             key: secondMeterUnitID, label: "Unit id of second meter (0 = model default)", type: .integer(0...255, unit: nil),
             defaultValue: .integer(0), role: .installer, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
+            visibleWhen: .when(externalMeterSupport, is: "On"),
             help: "Modbus unit id; 0 uses the model's default (TQ 247, Janitza UMG 605 PRO 2, others 1).",
             seeAlso: "../shared/reference/modbus-meters.md §0"),
         ParameterDefinition(
@@ -296,14 +319,17 @@ public enum StationParameters {
         ParameterDefinition(
             key: meterAddress, label: "IP address of the meter", type: .string(length: 0...64, allowed: hostCharacters),
             defaultValue: .string(""), role: .installer, menu: .installation, section: "Meter", scope: .connector, restartRequired: true,
+            visibleWhen: .when(meterConfiguration, isNot: "internal"),
             help: "IP address of the connector's Modbus TCP charge meter.", seeAlso: "seeds/004 §7.5"),
         ParameterDefinition(
             key: meterPort, label: "Port number of the meter", type: .integer(1...65535, unit: nil), defaultValue: .integer(502),
             role: .installer, menu: .installation, section: "Meter", scope: .connector, restartRequired: true,
+            visibleWhen: .when(meterConfiguration, isNot: "internal"),
             help: "Modbus TCP port of the charge meter.", seeAlso: "seeds/004 §7.5"),
         ParameterDefinition(
             key: meterUnitID, label: "Unit id of the meter (0 = model default)", type: .integer(0...255, unit: nil), defaultValue: .integer(0),
             role: .installer, menu: .installation, section: "Meter", scope: .connector, restartRequired: true,
+            visibleWhen: .when(meterConfiguration, isNot: "internal"),
             help: "Modbus unit id of the charge meter; 0 uses the model's default.", seeAlso: "../shared/reference/modbus-meters.md §0"),
         ParameterDefinition(
             key: meterPollInterval, label: "Meter poll interval [s]", type: .decimal(0.02...60, unit: "s"), defaultValue: .decimal(1),
@@ -386,12 +412,14 @@ public enum StationParameters {
             key: freeChargingMode, label: "Free Charging Mode",
             type: .choice(FreeChargingMode.allCases.map { Choice($0.rawValue, $0.label) }), defaultValue: .string(FreeChargingMode.noOCPP.rawValue),
             role: .operator, menu: .authorization, section: "Free Charging",
+            visibleWhen: .when(freeCharging, is: "On"),
             help: "No OCPP (no backend): charging starts on plug-in. With a backend: status notifications only or full transactions, with or without presenting any card; full modes use the fixed tag below or the card's UID.",
             seeAlso: "seeds/004 §5.2"),
         ParameterDefinition(
             key: freeChargingRfidTag, label: "Rfid Tag for Free Charging with OCPP Full, fixed rfid modes",
             type: .string(length: 1...20, allowed: nil), defaultValue: .string("freecharging"), role: .operator,
             menu: .authorization, section: "Free Charging",
+            visibleWhen: .when(freeCharging, is: "On"),
             help: "The idTag the transactions carry in the modes 'With OCPP Full fixed RFID with/without auth'.",
             seeAlso: "seeds/004 §5.2, seeds/000"),
         ParameterDefinition(
@@ -505,6 +533,11 @@ public enum StationParameters {
             role: .manufacturer, menu: .system, section: "Device", restartRequired: true,
             help: "1 for a single charge point, 2 for a dual charge point (two sockets, one controller).",
             seeAlso: "seeds/004 §7.3 Dubbel Laadpunt"),
+        ParameterDefinition(
+            key: timezone, label: "Timezone", type: .choice(timezoneChoices), defaultValue: .string("UTC"),
+            role: .operator, menu: .system, section: "Timezone",
+            help: "The time zone of the site. The web interface shows times in it and the charging history's date filter uses its days; OCPP and exported files keep UTC. Set it to where the station is installed.",
+            seeAlso: "seeds/002 §1.6 Date/Time (Timezone)"),
     ]
 }
 

@@ -19,6 +19,26 @@ public struct StationSnapshot: Sendable, Codable, Equatable {
     /// Dynamic load management when this station is the master: the last allocation.
     public var dlm: DLMStatus?
     public var connectors: [ConnectorSnapshot]
+    /// The OCPP backend connection (nil: no backend configured); filled in by the runtime that owns the link.
+    public var backend: BackendStatus?
+}
+
+/// The backend connection for the dashboard and the status API (seeds/004 §3 "Backend connection").
+public struct BackendStatus: Sendable, Codable, Equatable {
+    public var url: String
+    public var connected: Bool
+    /// BootNotification result: unknown, pending, accepted or rejected.
+    public var registration: String
+    public var lastHeartbeatAt: Date?
+    public var nextHeartbeatAt: Date?
+    /// Transaction messages persisted and not yet confirmed by the backend.
+    public var queuedTransactionMessages: Int
+
+    public init(url: String, connected: Bool, registration: String, lastHeartbeatAt: Date?, nextHeartbeatAt: Date?,
+                queuedTransactionMessages: Int) {
+        self.url = url; self.connected = connected; self.registration = registration; self.lastHeartbeatAt = lastHeartbeatAt
+        self.nextHeartbeatAt = nextHeartbeatAt; self.queuedTransactionMessages = queuedTransactionMessages
+    }
 }
 
 /// Dynamic load management for the status API and the dashboard: the master's allocation and slaves, or the slave's

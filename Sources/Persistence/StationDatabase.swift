@@ -262,6 +262,25 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
         }
     }
 
+    /// Factory reset (done between two runs of the station services): every parameter back to its default (each
+    /// change audited), the whitelists, OCPP lists and cache, reservations, charging profiles, the DLM slave DB and the
+    /// remembered availability emptied. The charging history, the event log, the transaction queue and the web
+    /// interface accounts are kept.
+    public func factoryReset(at: Date) throws {
+        try writer.write { db in
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM parameter") {
+                try db.execute(sql: "INSERT INTO parameterAudit(key, oldValue, newValue, changedBy, at) VALUES (?, ?, '(default)', 'factory reset', ?)",
+                               arguments: [row["key"] as String, row["value"] as String, at.timeIntervalSince1970])
+            }
+            for table in ["parameter", "whitelist", "authList", "authCache", "reservation", "chargingProfile", "dlmSlave"] {
+                try db.execute(sql: "DELETE FROM \(table)")
+            }
+            try db.execute(sql: "DELETE FROM meta WHERE key LIKE 'availability.%' OR key LIKE 'localList%'")
+            try db.execute(sql: "INSERT INTO event(at, kind, connector, code, message) VALUES (?, 'systemAction', 0, NULL, 'Factory reset: settings back to their defaults')",
+                           arguments: [at.timeIntervalSince1970])
+        }
+    }
+
     /// The newest audit entries first.
     public func audit(limit: Int = 100) throws -> [ParameterAuditEntry] {
         try writer.read { db in

@@ -17,6 +17,65 @@ public protocol StationService: AuthorizationService, HistoryService {
     func audit(limit: Int) async throws -> [ParameterAuditEntry]
     /// DLM master: removes one slave (nil: all, "Clear persistent DLM slave DB") and returns the removed ids.
     func removeDLMSlaves(_ id: String?) async throws -> [String]
+    func systemInfo() async -> SystemInfo
+    /// Stops the running sessions and restarts the station services (the kind decides what happens in between).
+    func requestRestart(_ kind: StationRestart, by: String) async
+    /// "Browser (only once)" time synchronization.
+    func setClock(to time: Date, by: String) async throws(ClockSetError)
+    /// The log download: the diagnostics files as a ZIP archive.
+    func logArchive() async throws -> [UInt8]
+}
+
+/// The System page's facts (seeds/002 §1.6, seeds/004 §3 System).
+public struct SystemInfo: Sendable, Codable, Equatable {
+    public var stationVersion: String
+    public var webInterfaceVersion: String
+    public var operatingSystem: String
+    public var time: Date
+    /// IANA name of the site's time zone (parameter Timezone).
+    public var timezone: String
+    /// Parameter TimeSource: Heartbeat (backend) or NTP (system clock).
+    public var timeSource: String
+    public var backendConfigured: Bool
+    public var lastClockSet: ClockSet?
+    /// Simulated seconds per real second.
+    public var timeScale: Double
+    public var startedAt: Date
+    public var simulated: Bool
+
+    public init(stationVersion: String, webInterfaceVersion: String, operatingSystem: String, time: Date, timezone: String,
+                timeSource: String, backendConfigured: Bool, lastClockSet: ClockSet?, timeScale: Double, startedAt: Date, simulated: Bool) {
+        self.stationVersion = stationVersion; self.webInterfaceVersion = webInterfaceVersion; self.operatingSystem = operatingSystem
+        self.time = time; self.timezone = timezone; self.timeSource = timeSource; self.backendConfigured = backendConfigured
+        self.lastClockSet = lastClockSet; self.timeScale = timeScale; self.startedAt = startedAt; self.simulated = simulated
+    }
+}
+
+/// When and by how much the station clock was last set, and from where (backend, browser).
+public struct ClockSet: Sendable, Codable, Equatable {
+    public var at: Date
+    public var movedSeconds: Double
+    public var source: String
+    public init(at: Date, movedSeconds: Double, source: String) { self.at = at; self.movedSeconds = movedSeconds; self.source = source }
+}
+
+/// The browser's time was refused.
+public struct ClockSetError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// How the station services restart (seeds/002 §1.2 user menu "Restart Daemon" / "Reboot System", System → factory
+/// reset; OCPP Reset).
+public enum StationRestart: String, Sendable, Equatable {
+    /// The station services stop (everything persisted) and start again in the same process.
+    case services
+    /// The controller reboots: the configured reboot command runs after the services stopped; without one, the
+    /// services restart like ``services``.
+    case reboot
+    /// Every setting back to its default, the whitelists, OCPP lists, reservations, charging profiles and the DLM slave
+    /// DB emptied; the charging history, the event log, undelivered transaction messages and the accounts are kept.
+    case factoryReset
 }
 
 /// Simulator commands of the local API (`/api/sim/…`), used by `chargekit sim` and tests.
@@ -105,9 +164,15 @@ public struct SimulatorStatus: Sendable, Codable, Equatable {
     public var rfidReaderFault: Bool
     public var inputs: [String: Bool]
     public var connectors: [Connector]
-    public init(time: Date, timeScale: Double, rfidReaderFault: Bool, inputs: [String: Bool], connectors: [Connector]) {
+    /// The faults `POST /api/sim/fault` injects, and those of them that concern the whole station.
+    public var availableFaults: [String]
+    public var stationFaults: [String]
+    /// Whether the mains supply is lost (fault `power`).
+    public var powerLost: Bool
+    public init(time: Date, timeScale: Double, rfidReaderFault: Bool, inputs: [String: Bool], connectors: [Connector],
+                availableFaults: [String], stationFaults: [String], powerLost: Bool) {
         self.time = time; self.timeScale = timeScale; self.rfidReaderFault = rfidReaderFault; self.inputs = inputs
-        self.connectors = connectors
+        self.connectors = connectors; self.availableFaults = availableFaults; self.stationFaults = stationFaults; self.powerLost = powerLost
     }
 }
 

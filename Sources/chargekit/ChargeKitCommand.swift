@@ -48,6 +48,9 @@ struct StationCommand: AsyncParsableCommand {
     var logLevel = "info"
     @Option(name: .customLong("modbus-host"), help: "Address the Modbus TCP server listens on (when the parameter ModbusTCPServer is On).")
     var modbusHost = "0.0.0.0"
+    @Option(name: .customLong("reboot-command"),
+            help: "Command run by 'Reboot System' after the station stopped (e.g. 'systemctl reboot'); without it the station services restart.")
+    var rebootCommand: String?
 
     func validate() throws {
         if let c = connectors, !(1...2).contains(c) { throw ValidationError("--connectors must be 1 or 2 (got \(c))") }
@@ -67,7 +70,8 @@ struct StationCommand: AsyncParsableCommand {
         }
         do {
             try await StationApp.run(StationOptions(dataDirectory: dataDir, simulate: simulate, connectors: connectors, httpHost: httpHost,
-                                                    httpPort: httpPort, timeScale: timeScale, logLevel: level, modbusHost: modbusHost))
+                                                    httpPort: httpPort, timeScale: timeScale, logLevel: level, modbusHost: modbusHost,
+                                                    rebootCommand: rebootCommand))
         } catch {
             throw fail("\(error)")
         }

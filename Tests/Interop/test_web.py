@@ -3,11 +3,16 @@ with the forced password change, lockout, CSRF refusal, parameter pages generate
 shows its error and saves nothing; a valid one persists across a restart), role restrictions enforced by the server,
 the language switch and the live dashboard. Every page visited is saved as a screenshot under
 $CHARGEKIT_ARTIFACTS (default Tests/Interop/artifacts)."""
+import io
+import json
 import os
 import re
 import shutil
+import time
+import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,7 +23,7 @@ from selenium.webdriver.common.by import By
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from station import cli
+from station import Station, cli, wait_for
 
 ARTIFACTS = Path(os.environ.get("CHARGEKIT_ARTIFACTS", Path(__file__).resolve().parent / "artifacts"))
 NEW_PASSWORDS = {"operator": "operator-pass-2026", "installer": "installer-pass-2026", "manufacturer": "manufacturer-pass-26"}
@@ -264,7 +269,7 @@ def test_whitelist_editor_round_trip(browser, station, tmp_path):
     assert "11223344" in exported and exported.count("A1B2C3") == 12
     # Delete one, restore it.
     web.open("/whitelists?search=11223344")
-    web.submit('tr[data-id="11223344"] button')
+    web.submit('tr[data-id="11223344"] form[action="/whitelists/delete"] button')
     assert "11223344 was deleted" in web.el("#notice").text
     web.submit("form[action='/whitelists/restore'] button")
     assert "11223344 was restored" in web.el("#notice").text
@@ -283,3 +288,205 @@ def test_whitelist_editor_round_trip(browser, station, tmp_path):
     assert web.el("#wl-count").text.startswith("0 /")
     r = cli("whitelist", "list", data_dir=station.data_dir)
     assert "(no entries)" in r.stdout
+
+
+def session_get(browser, station, path):
+    """GET with the browser's session cookie: (status, content type, body bytes)."""
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in browser.get_cookies())
+    req = urllib.request.Request(station.base + path, headers={"Cookie": cookies})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, r.headers.get("Content-Type"), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type"), e.read()
+
+
+def charge_once(station, card="04567DAA5F3580"):
+    assert station.sim("plug", "1", "--ev", "3p-16a").returncode == 0
+    assert station.sim("rfid", card).returncode == 0
+    station.wait_status(1, "Charging")
+    time.sleep(1)
+    assert station.sim("unplug", "1", "--force").returncode == 0
+    station.wait_status(1, "Available")
+
+
+def test_charging_history_filters_by_day_and_exports_csv(browser, station):
+    charge_once(station)
+    web = Web(browser, station)
+    web.first_login("operator", initial_passwords(station)["operator"])
+    web.open("/history")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#h-table tbody tr")
+    assert len(rows) == 1 and "***3580" in rows[0].text, "the identifier is masked unless UID disclose is On"
+    assert "Sessions: 1" in web.el("#h-summary").text
+    web.shot("history")
+    # A day that does not exist: the field names the problem, nothing is shown.
+    web.open("/history?from=2026-02-30")
+    assert "'2026-02-30' is not a valid day" in web.el("#e-from").text
+    # The station's day holds the session; the day after holds none.
+    today = station.status()["time"][:10]
+    web.fill("#h-from", "")
+    browser.execute_script(f"document.getElementById('h-from').value = '{today}'; document.getElementById('h-to').value = '{today}';")
+    web.submit("#h-filter")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#h-table tbody tr td.mono")) == 1
+    status, ctype, body = session_get(browser, station, urllib.parse.urlparse(web.el("#h-export").get_attribute("href")).path
+                                      + "?" + urllib.parse.urlparse(web.el("#h-export").get_attribute("href")).query)
+    assert status == 200 and ctype.startswith("text/csv")
+    lines = body.decode().strip().splitlines()
+    assert lines[0].startswith("sessionId,connector,idTag") and len(lines) == 2 and ",EVDisconnected," in lines[1], lines
+    web.open("/history?from=2099-01-01")
+    assert "No charging sessions" in web.el("#h-table").text
+
+
+def test_system_page_log_timezone_restart_and_factory_reset(browser, station, data_dir):
+    charge_once(station)
+    web = Web(browser, station)
+    web.first_login("operator", initial_passwords(station)["operator"])
+    web.open("/menu/system")
+    assert web.el("#sys-version").text and "Linux" in web.el("#sys-os").text
+    assert "UTC" in web.el("#sys-timezone").text
+    assert web.el("#s-factory-reset .badge").text.startswith("Needs the Installer role"), "the operator may not reset"
+    Select(web.el("#p-Timezone")).select_by_value("Europe/Amsterdam")
+    web.submit("#save")
+    assert "Europe/Amsterdam (UTC+01:00)" in web.el("#sys-timezone").text
+    web.shot("system")
+    # The log download is a ZIP that Python's zipfile reads, with every file's CRC right.
+    status, ctype, body = session_get(browser, station, "/system/log.zip")
+    assert status == 200 and ctype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert archive.testzip() is None
+    names = archive.namelist()
+    assert "diagnostics/events.log" in names and "diagnostics/sessions.csv" in names
+    assert "Timezone = Europe/Amsterdam" in archive.read("diagnostics/configuration.txt").decode()
+    # Restart Daemon from the user menu: the services restart in the same process and come back.
+    before = json.loads((data_dir / "station.json").read_text())
+    web.el("details summary").click()
+    browser.execute_script("window.__ckPage = true;")
+    web.el("#restart-daemon").click()
+    browser.switch_to.alert.accept()
+    assert "restart" in web.el("#restarting").text
+    web.shot("restarting")
+    info = wait_for(lambda: (json.loads((data_dir / "station.json").read_text()) if (data_dir / "station.json").exists() else {}).get("startedAt", before["startedAt"]) != before["startedAt"]
+                    and json.loads((data_dir / "station.json").read_text()), what="the station back after the restart")
+    assert info["pid"] == before["pid"], "restarted in the same process"
+    station.base = f"http://127.0.0.1:{info['httpPort']}"
+    wait_for(lambda: station.get("/api/status")[0] == 200, what="status API")
+    # Factory reset as the installer: refused without the confirmation, then done.
+    assert cli("config", "set", "PowerSourceVoltage", "240", "--role", "installer", data_dir=data_dir).returncode == 0
+    web = Web(browser, station)
+    web.first_login("installer", initial_passwords(station)["installer"])
+    web.open("/menu/system")
+    browser.execute_script("window.__ckPage = true;")
+    web.el("#factory-reset").click()
+    browser.switch_to.alert.accept()
+    assert "Tick the box" in web.el("#reset-error").text
+    web.el("#reset-confirm").click()
+    browser.execute_script("window.__ckPage = true;")
+    web.el("#factory-reset").click()
+    browser.switch_to.alert.accept()
+    assert web.el("#restarting")
+    before = info
+    info = wait_for(lambda: (json.loads((data_dir / "station.json").read_text()) if (data_dir / "station.json").exists() else {}).get("startedAt", before["startedAt"]) != before["startedAt"]
+                    and json.loads((data_dir / "station.json").read_text()), what="the station back after the factory reset")
+    station.base = f"http://127.0.0.1:{info['httpPort']}"
+    wait_for(lambda: station.get("/api/status")[0] == 200, what="status API")
+    assert station.get("/api/config/PowerSourceVoltage")[1]["value"] == 230, "back to the default"
+    assert station.get("/api/config/Timezone")[1]["value"] == "UTC"
+    assert station.get("/api/whitelist")[1]["count"] == 0, "the whitelist is emptied"
+    assert len(station.get("/api/sessions")[1]) == 1, "the charging history is kept"
+    web.login("installer", NEW_PASSWORDS["installer"])
+    WebDriverWait(browser, 10).until(lambda d: web.path() == "/"), "the accounts are kept"
+
+
+def test_simulator_panel_drives_the_station(browser, station):
+    web = Web(browser, station)
+    web.first_login("operator", initial_passwords(station)["operator"])
+    web.open("/simulator")
+    Select(web.el("#sim-ev-1")).select_by_value("1p-16a")
+    web.submit("#sim-plug-1")
+    assert "plugged in" in web.el("#notice").text
+    assert "1 phase(s), up to 16 A" in web.el("#sim-vehicle-1").text
+    web.fill("#sim-uid", "04567DAA5F3580")
+    web.submit("#sim-rfid")
+    station.wait_status(1, "Charging")
+    web.open("/simulator")
+    web.shot("simulator")
+    web.submit("#sim-unplug-1")
+    assert "is locked" in web.el("#error").text, "the plug stays locked while the session runs"
+    # An empty card identifier is refused with its reason.
+    web.fill("#sim-uid", "")
+    browser.execute_script("document.getElementById('sim-uid').removeAttribute('required');")
+    web.submit("#sim-rfid")
+    assert "card identifier" in web.el("#error").text
+    # Inject a residual current fault on connector 1: the dashboard lists the error; clear it again.
+    Select(web.el("#sim-fault")).select_by_value("rcd")
+    Select(web.el("#sim-fault-connector")).select_by_value("1")
+    web.submit("#sim-fault-on")
+    wait_for(lambda: station.status()["activeErrors"], what="an active error")
+    web.open("/")
+    assert web.el("#errors strong").text
+    web.open("/simulator")
+    Select(web.el("#sim-fault")).select_by_value("rcd")
+    web.submit("#sim-fault-off")
+    web.submit("#sim-input-opto1")
+    assert station.status()["inputs"]["opto1"] is True
+    web.submit("#sim-pull-1")
+    assert "unplugged" in web.el("#notice").text
+
+
+def test_fields_appear_only_when_relevant(browser, station):
+    web = Web(browser, station)
+    web.first_login("installer", initial_passwords(station)["installer"])
+    web.open("/menu/installation")
+    address = web.el('[data-key="MeterIPAddress.1"]')
+    assert not address.is_displayed(), "no meter address for the internal meter"
+    Select(web.el("#p-MeterConfiguration\\.1")).select_by_index(1)
+    WebDriverWait(browser, 5).until(lambda d: address.is_displayed())
+    web.shot("installation-meter")
+    web.open("/menu/load-management")
+    assert not web.el('[data-key="DLMMasterAddress"]').is_displayed()
+    Select(web.el("#p-DLMMode")).select_by_value("SlaveFixedIP")
+    WebDriverWait(browser, 5).until(lambda d: web.el('[data-key="DLMMasterAddress"]').is_displayed())
+
+
+def test_whitelist_entries_accept_block_and_expiry(browser, station):
+    web = Web(browser, station)
+    web.first_login("operator", initial_passwords(station)["operator"])
+    web.open("/whitelists?search=0A0E9B83")
+    web.submit('[data-block="0A0E9B83"]')
+    assert "was changed" in web.el("#notice").text
+    assert "blocked" in web.el('tr[data-id="0A0E9B83"]').text
+    entry = next(e for e in station.get("/api/whitelist")[1]["entries"] if e["id"] == "0A0E9B83")
+    assert entry["authorization"] == "blocked"
+    web.el('[data-edit="0A0E9B83"]').click()
+    browser.execute_script("document.querySelector('[data-expiry=\"0A0E9B83\"]').value = '2031-05-01T12:30';")
+    web.submit('[data-save="0A0E9B83"]')
+    entry = next(e for e in station.get("/api/whitelist")[1]["entries"] if e["id"] == "0A0E9B83")
+    assert entry["expiry"].startswith("2031-05-01T12:30") and entry["authorization"] == "blocked", entry
+    web.submit('[data-accept="0A0E9B83"]')
+    entry = next(e for e in station.get("/api/whitelist")[1]["entries"] if e["id"] == "0A0E9B83")
+    assert entry["authorization"] == "accepted" and entry["expiry"].startswith("2031-05-01T12:30"), "accepting keeps the expiry"
+    web.shot("whitelists-edit")
+
+
+def test_clock_set_from_the_browser_once(browser, tmp_path):
+    data = tmp_path / "realtime"
+    data.mkdir()
+    station = Station(data, time_scale=1).start()
+    try:
+        web = Web(browser, station)
+        web.first_login("operator", initial_passwords(station)["operator"])
+        web.open("/menu/system")
+        assert "no backend is configured" in web.el("#sys-source").text
+        # The browser's clock is an hour ahead: the station takes it once.
+        browser.execute_script("var real = Date.now; Date.now = function () { return real() + 3600 * 1000; };")
+        web.submit("#clock-browser")
+        assert web.el("#clock-set")
+        ahead = wait_for(lambda: station.status()["time"], what="status")
+        import datetime
+        station_time = datetime.datetime.fromisoformat(ahead.replace("Z", "+00:00"))
+        difference = (station_time - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+        assert 3590 < difference < 3610, difference
+        events = station.get("/api/events?limit=20")[1]
+        assert any(e["kind"] == "systemAction" and "Clock set from the browser" in e["message"] for e in events)
+    finally:
+        station.terminate()

@@ -94,6 +94,7 @@ extension StationParameters {
         ParameterDefinition(
             key: dlmMasterAddress, label: "DLM Master Address", type: .string(length: 0...253, allowed: nil), defaultValue: .string(""),
             role: .operator, menu: .loadManagement, section: "Dynamic Load Management",
+            visibleWhen: .when(dlmMode, is: DLMMode.slaveFixedIP.rawValue),
             help: "For DLM Slave (Master-Fixed-IP): the master's IP address or host name, optionally with :port (default: the DLM link port).",
             seeAlso: "seeds/004 §1.5, §7.4 DLM Slave (Master-Fixed-IP)"),
         ParameterDefinition(

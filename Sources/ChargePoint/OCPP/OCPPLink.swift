@@ -180,15 +180,21 @@ public struct OCPPLink: Sendable {
             if !pendingStatus.isEmpty { return pendingStatus.removeFirst().call }
             if !pendingCalls.isEmpty { return pendingCalls.removeFirst() }
             if let transaction, transactionsNotBefore.map({ now >= $0 }) ?? true { return transaction }
-            let interval = configuration.heartbeatInterval.seconds
-            // Interval 0: at least one Heartbeat a day for time sync (checklist §1.2).
-            let effective = interval > 0 ? interval : 86_400
-            let reference = configuration.forceHeartbeat ? lastHeartbeatAt : lastSentAt
-            if now.timeIntervalSince(reference ?? .distantPast) >= effective {
+            if now >= nextHeartbeatAt ?? .distantPast {
                 return Call(id: makeID(), action: HeartbeatRequest.action, payload: .object([:]), purpose: .heartbeat)
             }
             return nil
         }
+    }
+
+    /// When the next Heartbeat is due while the registration is accepted: an interval after the last Heartbeat
+    /// (Force Heartbeat) or after the last CALL; interval 0 still sends one a day for time sync (checklist §1.2).
+    public var nextHeartbeatAt: Date? {
+        guard registration == .accepted else { return nil }
+        let interval = configuration.heartbeatInterval.seconds
+        let effective = interval > 0 ? interval : 86_400
+        let reference = configuration.forceHeartbeat ? lastHeartbeatAt : lastSentAt
+        return reference.map { $0.addingTimeInterval(effective) } ?? .distantPast
     }
 
     // MARK: Receiving

@@ -12,24 +12,46 @@ extension WebInterface {
     /// A menu's parameters, by section in registry order (seeds/004 §3: label, value, ⓘ help, L1/L2/L3 triples,
     /// dropdowns, "Unsaved Changes", "Reset all changes", "Save"). `entered` keeps what the user typed when the form had
     /// errors, so that nothing typed is lost.
-    func parameterPage(_ session: WebAccounts.Session, _ menu: Menu, saved: String?, errors: [String: String], entered: [String: String],
-                       status: HTTPResponse.Status = .ok) async throws -> Response {
+    func parameterPage(_ session: WebAccounts.Session, _ menu: Menu, query: [String: String], errors: [String: String],
+                       entered: [String: String], status: HTTPResponse.Status = .ok) async throws -> Response {
         let language = await accounts.account(session.account)?.language ?? "en"
         let t = WebText.table(language)
         let views = await station.parameters().filter { $0.menu == menu }
+        let keys = Set(views.map(\.key))
+        // What each parameter on the page currently holds (as typed when the form came back with errors), for the
+        // fields that only show for some values of another one.
+        var current: [String: String] = [:]
+        for v in views { current[v.key] = entered[v.key] ?? v.value.description }
         var order: [String] = []
         var bySection: [String: [[String: Any]]] = [:]
         for v in views {
             if bySection[v.section] == nil { order.append(v.section) }
-            bySection[v.section, default: []].append(field(v, session: session, t: t, error: errors[v.key], entered: entered))
+            var f = field(v, session: session, t: t, error: errors[v.key], entered: entered)
+            if let w = v.visibleWhen {
+                // A connector parameter depends on the same connector's parameter when there is one.
+                let other = keys.contains(w.key) ? w.key : w.key.split(separator: ".").first.map(String.init) ?? w.key
+                f["dependsOn"] = other
+                f["dependsValue"] = (w.except ? "!" : "") + w.values.joined(separator: "|")
+                f["hidden"] = !w.shows(for: current[other] ?? "") && errors[v.key] == nil
+            }
+            bySection[v.section, default: []].append(f)
         }
         let sections = order.map { ["name": $0, "anchor": Self.anchor($0), "parameters": bySection[$0] ?? []] as [String: Any] }
-        let context: [String: Any] = [
+        let saved = query["saved"]
+        var context: [String: Any] = [
             "menuLabel": t["menu.\(menu.rawValue)"] ?? menu.rawValue, "action": "/menu/\(Self.slug(menu))", "csrf": session.csrf,
             "sections": sections, "saved": saved != nil, "restart": saved == "restart", "hasErrors": !errors.isEmpty,
         ]
-        return try page("parameters", context, title: t["menu.\(menu.rawValue)"] ?? menu.rawValue, session: session, language: language,
-                        activeMenu: menu, sections: order, identity: await station.status().chargeBoxIdentity, status: status)
+        var template = "parameters"
+        var anchors = order.map { ($0, Self.anchor($0)) }
+        if menu == .system {
+            template = "system"
+            context["system"] = await systemContext(session, t: t, query: query)
+            anchors = [(t["sys.about"] ?? "", "s-about"), (t["sys.dateTime"] ?? "", "s-date-time"), (t["sys.log"] ?? "", "s-log")] + anchors
+                + [(t["sys.factoryReset"] ?? "", "s-factory-reset")]
+        }
+        return try page(template, context, title: t["menu.\(menu.rawValue)"] ?? menu.rawValue, session: session, language: language,
+                        activeMenu: menu, sections: anchors, identity: await station.status().chargeBoxIdentity, status: status)
     }
 
     private func field(_ v: ParameterView, session: WebAccounts.Session, t: [String: String], error: String?,
@@ -93,7 +115,7 @@ extension WebInterface {
         } catch let e as ParameterBatchError {
             let language = await accounts.account(session.account)?.language ?? "en"
             let errors = e.errors.mapValues { Self.message($0, language: language) }
-            return try await parameterPage(session, menu, saved: nil, errors: errors, entered: entered, status: .badRequest)
+            return try await parameterPage(session, menu, query: [:], errors: errors, entered: entered, status: .badRequest)
         }
     }
 
@@ -112,8 +134,9 @@ extension WebInterface {
         let t = WebText.table(language)
         let s = await station.status()
         let summary = try? await station.historySummary()
+        let tz = await timeZone()
         var context: [String: Any] = [
-            "identity": s.chargeBoxIdentity, "serial": s.serialNumber, "startedAt": Self.time(s.startedAt),
+            "identity": s.chargeBoxIdentity, "serial": s.serialNumber, "startedAt": Self.time(s.startedAt, tz: tz),
             "errors": s.activeErrors.map { ["id": $0.id, "message": $0.message] },
             "connectors": s.connectors.map { c in (["id": c.id] as [String: Any]).merging(Self.connectorFields(c, t: t)) { a, _ in a } },
             "summary": [
@@ -123,6 +146,11 @@ extension WebInterface {
                 "lastMonth": summary.map { "\(Self.kWh($0.lastMonth.energyKWh * 1000)) (\($0.lastMonth.month))" } ?? "–",
             ],
         ]
+        if let b = s.backend {
+            context["backend"] = Self.backendFields(b, t: t, tz: tz)
+        } else {
+            context["noBackend"] = true
+        }
         if let d = s.dlm {
             context["dlm"] = [
                 "mode": d.mode.rawValue, "available": Self.phases(d.availableAmps), "applied": Self.phases(d.appliedAmps), "warnings": d.warnings,
@@ -131,7 +159,7 @@ extension WebInterface {
                     ["id": slave.id, "address": slave.address, "state": slave.connected ? t["dash.connected"] ?? "" : t["dash.silent"] ?? "",
                      "status": slave.connectors.map(\.status).joined(separator: ", "),
                      "current": slave.connectors.map { Self.phases($0.measuredAmps) }.joined(separator: " · "),
-                     "grant": slave.connectors.map { Self.amps($0.grantAmps) }.joined(separator: " · "), "lastSeen": Self.time(slave.lastSeen)]
+                     "grant": slave.connectors.map { Self.amps($0.grantAmps) }.joined(separator: " · "), "lastSeen": Self.time(slave.lastSeen, tz: tz)]
                 },
             ] as [String: Any]
             if let m = d.master {
@@ -140,6 +168,17 @@ extension WebInterface {
         }
         return try page("dashboard", context, title: t["menu.Dashboard"] ?? "", session: session, language: language, activeMenu: .dashboard,
                         identity: s.chargeBoxIdentity)
+    }
+
+    /// The backend connection as texts (the same for the page and the live updates): state and next heartbeat.
+    static func backendFields(_ b: BackendStatus, t: [String: String], tz: TimeZone) -> [String: String] {
+        let state = !b.connected ? t["dash.backendOffline"] : b.registration == "accepted" ? t["dash.backendAccepted"]
+            : (t["dash.backendRegistration"] ?? "").replacingOccurrences(of: "%@", with: b.registration)
+        return [
+            "url": b.url, "state": state ?? "", "online": b.connected && b.registration == "accepted" ? "1" : "0",
+            "nextHeartbeat": b.nextHeartbeatAt.map { time($0, tz: tz) } ?? "–",
+            "lastHeartbeat": b.lastHeartbeatAt.map { time($0, tz: tz) } ?? "–", "queued": String(b.queuedTransactionMessages),
+        ]
     }
 
     /// What the dashboard shows of a connector, as texts (the same for the page and the live updates).
@@ -160,6 +199,7 @@ extension WebInterface {
         let body = ResponseBody { writer in
             let language = await accounts.account(session.account)?.language ?? "en"
             let t = WebText.table(language)
+            let tz = await timeZone()
             for _ in 0..<600 {
                 guard !Task.isCancelled, !Task.isShuttingDownGracefully, await accounts.session(session.token) != nil else { break }
                 let s = await station.status()
@@ -167,11 +207,12 @@ extension WebInterface {
                     struct Connector: Encodable { var id: Int; var fields: [String: String] }
                     struct Err: Encodable { var id: String; var message: String }
                     struct DLM: Encodable { var available: String; var applied: String }
-                    var connectors: [Connector]; var errors: [Err]; var noErrors: String; var dlm: DLM?
+                    var connectors: [Connector]; var errors: [Err]; var noErrors: String; var dlm: DLM?; var backend: [String: String]?
                 }
                 let live = Live(connectors: s.connectors.map { .init(id: $0.id, fields: Self.connectorFields($0, t: t)) },
                                 errors: s.activeErrors.map { .init(id: $0.id, message: $0.message) }, noErrors: t["dash.noErrors"] ?? "",
-                                dlm: s.dlm.map { .init(available: Self.phases($0.availableAmps), applied: Self.phases($0.appliedAmps)) })
+                                dlm: s.dlm.map { .init(available: Self.phases($0.availableAmps), applied: Self.phases($0.appliedAmps)) },
+                                backend: s.backend.map { Self.backendFields($0, t: t, tz: tz) })
                 let json = (try? JSONEncoder().encode(live)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                 try await writer.write(ByteBuffer(string: "event: status\ndata: \(json)\n\n"))
                 for _ in 0..<10 where !Task.isShuttingDownGracefully { try await Task.sleep(for: .milliseconds(100)) }

@@ -14,6 +14,8 @@ import EVSECore
 public struct WebInterface: Sendable {
     let station: any StationService
     let accounts: WebAccounts
+    /// The simulator panel's peer; nil on real hardware (no panel).
+    let simulator: (any SimulatorControl)?
     let library: MustacheLibrary
 
     static let sessionCookie = "ck_session"
@@ -21,13 +23,16 @@ public struct WebInterface: Sendable {
     /// Largest form accepted, in bytes.
     static let maximumFormBytes = 64 * 1024
 
-    public init(station: any StationService, accounts: WebAccounts) throws {
+    public init(station: any StationService, accounts: WebAccounts, simulator: (any SimulatorControl)? = nil) throws {
         self.station = station
         self.accounts = accounts
+        self.simulator = simulator
         var library = MustacheLibrary()
         for (name, text) in [("layout", WebTemplates.layout), ("login", WebTemplates.login), ("password", WebTemplates.password),
                              ("parameters", WebTemplates.parameters), ("dashboard", WebTemplates.dashboard), ("message", WebTemplates.message),
-                             ("whitelists", WebTemplates.whitelists)] {
+                             ("whitelists", WebTemplates.whitelists), ("history", WebTemplates.history), ("system", WebTemplates.system),
+                             ("restarting", WebTemplates.restarting), ("simulator", WebTemplates.simulator),
+                             ("formAlerts", WebTemplates.formAlerts), ("parameterForm", WebTemplates.parameterForm)] {
             try library.register(MustacheTemplate(string: text), named: name)
         }
         self.library = library
@@ -81,11 +86,13 @@ public struct WebInterface: Sendable {
             try await withSession(request) { session, _ in liveStatus(session) }
         }
         addWhitelistRoutes(to: router)
+        addSystemRoutes(to: router)
+        if let simulator { addSimulatorRoutes(to: router, simulator) }
         for menu in Self.parameterMenus {
             let path = RouterPath(stringLiteral: "menu/\(Self.slug(menu))")
             router.get(path) { request, _ in
                 try await withSession(request) { session, _ in
-                    try await parameterPage(session, menu, saved: request.uri.queryParameters.get("saved"), errors: [:], entered: [:])
+                    try await parameterPage(session, menu, query: Self.queryDictionary(request), errors: [:], entered: [:])
                 }
             }
             router.post(path) { request, _ in
@@ -180,7 +187,7 @@ public struct WebInterface: Sendable {
         case .wrong:
             return try await loginPage(request, error: t["login.wrong"], status: .unauthorized, name: name)
         case .locked(let until):
-            let text = (t["login.locked"] ?? "").replacingOccurrences(of: "%@", with: Self.time(until))
+            let text = (t["login.locked"] ?? "").replacingOccurrences(of: "%@", with: Self.time(until, tz: await timeZone()))
             return try await loginPage(request, error: text, status: .tooManyRequests, name: name)
         }
     }
@@ -194,7 +201,8 @@ public struct WebInterface: Sendable {
 
     /// Renders `template` inside the layout.
     func page(_ template: String, _ context: [String: Any], title: String, session: WebAccounts.Session?, language: String,
-              activeMenu: Menu? = nil, sections: [String] = [], identity: String = "", status: HTTPResponse.Status = .ok) throws -> Response {
+              activeMenu: Menu? = nil, activePage: String? = nil, sections: [(name: String, anchor: String)] = [], identity: String = "",
+              status: HTTPResponse.Status = .ok) throws -> Response {
         let t = WebText.table(language)
         var context = context
         context["t"] = Self.nested(t)
@@ -206,9 +214,16 @@ public struct WebInterface: Sendable {
             layout["roleLabel"] = t["role.\(session.role.rawValue)"] ?? session.role.rawValue
             layout["csrf"] = session.csrf
             layout["languages"] = [("en", "English"), ("de", "Deutsch"), ("nl", "Nederlands")].map { ["code": $0.0, "name": $0.1, "selected": $0.0 == language] }
-            layout["menus"] = Menu.allCases.map { m -> [String: Any] in
-                ["href": m == .dashboard ? "/" : m == .whitelists ? "/whitelists" : "/menu/\(Self.slug(m))", "label": t["menu.\(m.rawValue)"] ?? m.rawValue, "active": m == activeMenu,
-                 "sections": sections.map { ["name": $0, "anchor": Self.anchor($0)] }, "hasSections": !sections.isEmpty]
+            // The seeds' menus, the charging history after the dashboard, and the simulator panel last.
+            var items: [(id: String, href: String, label: String)] = Menu.allCases.map { m in
+                (Self.slug(m), m == .dashboard ? "/" : m == .whitelists ? "/whitelists" : "/menu/\(Self.slug(m))", t["menu.\(m.rawValue)"] ?? m.rawValue)
+            }
+            items.insert(("history", "/history", t["nav.history"] ?? ""), at: 1)
+            if simulator != nil { items.append(("simulator", "/simulator", t["nav.simulator"] ?? "")) }
+            let active = activeMenu.map(Self.slug) ?? activePage
+            layout["menus"] = items.map { item -> [String: Any] in
+                ["href": item.href, "label": item.label, "active": item.id == active, "id": "nav-\(item.id)",
+                 "sections": sections.map { ["name": $0.name, "anchor": $0.anchor] }, "hasSections": !sections.isEmpty]
             }
         }
         let html = library.render(layout, withTemplate: "layout") ?? ""
@@ -253,13 +268,6 @@ public struct WebInterface: Sendable {
 
     static func anchor(_ section: String) -> String {
         "s-" + section.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
-    }
-
-    static func time(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        f.timeZone = TimeZone.current
-        return f.string(from: date)
     }
 
     /// The flat text table as nested dictionaries, so that templates can say `{{t.login.heading}}`.

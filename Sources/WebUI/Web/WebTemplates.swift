@@ -30,6 +30,14 @@ enum WebTemplates {
               </label>
               <noscript><button type="submit">OK</button></noscript>
             </form>
+            <form method="post" action="/system/restart" class="inline" data-confirm="{{t.user.restartConfirm}}">
+              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="kind" value="services">
+              <button type="submit" id="restart-daemon">{{t.user.restart}}</button>
+            </form>
+            <form method="post" action="/system/restart" class="inline" data-confirm="{{t.user.rebootConfirm}}">
+              <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="kind" value="reboot">
+              <button type="submit" id="reboot-system">{{t.user.reboot}}</button>
+            </form>
             <form method="post" action="/logout" class="inline">
               <input type="hidden" name="csrf" value="{{csrf}}">
               <button type="submit" id="logout">{{t.user.logout}}</button>
@@ -42,7 +50,7 @@ enum WebTemplates {
     <nav class="side" id="nav">
       <ul>
       {{#menus}}
-        <li class="{{#active}}active{{/active}}"><a href="{{href}}">{{label}}</a>
+        <li class="{{#active}}active{{/active}}"><a href="{{href}}" id="{{id}}">{{label}}</a>
           {{#active}}{{#hasSections}}<ul>{{#sections}}<li><a href="#{{anchor}}">{{name}}</a></li>{{/sections}}</ul>{{/hasSections}}{{/active}}
         </li>
       {{/menus}}
@@ -103,15 +111,25 @@ enum WebTemplates {
 
     static let parameters = """
     <h1>{{menuLabel}}</h1>
+    {{> formAlerts}}
+    {{> parameterForm}}
+    """
+
+    /// The alerts above a parameter form (saved, restart needed, errors).
+    static let formAlerts = """
     {{#saved}}<p class="alert success" role="status" id="saved">{{t.form.saved}}{{#restart}} {{t.form.restart}}{{/restart}}</p>{{/saved}}
     {{#hasErrors}}<p class="alert error" role="alert" id="form-errors">{{t.form.errors}}</p>{{/hasErrors}}
+    """
+
+    /// A menu's parameters by section, generated from the registry.
+    static let parameterForm = """
     <form method="post" action="{{action}}" class="parameters" data-track-changes>
       <input type="hidden" name="csrf" value="{{csrf}}">
       {{#sections}}
       <section class="card" id="{{anchor}}">
         <h2>{{name}}</h2>
         {{#parameters}}
-        <div class="param{{#error}} invalid{{/error}}" data-key="{{key}}"{{#dependsOn}} data-depends="{{dependsOn}}" data-depends-value="{{dependsValue}}"{{/dependsOn}}>
+        <div class="param{{#error}} invalid{{/error}}" data-key="{{key}}"{{#dependsOn}} data-depends="{{dependsOn}}" data-depends-value="{{dependsValue}}"{{/dependsOn}}{{#hidden}} hidden{{/hidden}}>
           <label for="p-{{key}}">{{label}}
             <button type="button" class="help" aria-label="Help" title="Help" data-help="h-{{key}}">?</button>
           </label>
@@ -155,6 +173,180 @@ enum WebTemplates {
     </form>
     """
 
+    /// System: versions, date and time, the log download, the System parameters and the factory reset.
+    static let system = """
+    <h1>{{menuLabel}}</h1>
+    {{> formAlerts}}
+    {{#system}}
+    <div class="grid">
+      <section class="card" id="s-about">
+        <h2>{{t.sys.about}}</h2>
+        <dl class="facts">
+          <dt>{{t.sys.stationVersion}}</dt><dd id="sys-version">{{stationVersion}}</dd>
+          <dt>{{t.sys.webVersion}}</dt><dd>{{webVersion}}</dd>
+          <dt>{{t.sys.os}}</dt><dd id="sys-os">{{os}}</dd>
+          <dt>{{t.sys.runningSince}}</dt><dd>{{startedAt}}</dd>
+          {{#simulated}}<dt>{{t.sys.hardware}}</dt><dd>{{simulated}}</dd>{{/simulated}}
+        </dl>
+      </section>
+      <section class="card" id="s-date-time">
+        <h2>{{t.sys.dateTime}}</h2>
+        {{#clockSet}}<p class="alert success" role="status" id="clock-set">{{t.sys.clockSet}}</p>{{/clockSet}}
+        {{#clockError}}<p class="alert error" role="alert" id="clock-error">{{clockError}}</p>{{/clockError}}
+        <dl class="facts">
+          <dt>{{t.sys.time}}</dt><dd id="sys-time">{{time}}</dd>
+          <dt>{{t.sys.timezone}}</dt><dd id="sys-timezone">{{timezone}} ({{utcOffset}})</dd>
+          <dt>{{t.sys.source}}</dt><dd id="sys-source">{{timeSource}}</dd>
+          {{#lastSet}}<dt>{{t.sys.lastSetLabel}}</dt><dd>{{lastSet}}</dd>{{/lastSet}}
+        </dl>
+        {{#canSetClock}}
+        <form method="post" action="/system/clock" class="stack" data-browser-time>
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="epochMs" value="">
+          <label for="clock-time" data-nojs>{{t.sys.browserTime}}</label>
+          <input id="clock-time" name="time" type="datetime-local" value="{{localNow}}" data-nojs>
+          <button type="submit" id="clock-browser">{{t.sys.syncBrowser}}</button>
+          <p class="muted small">{{t.sys.browserHelp}}</p>
+        </form>
+        {{/canSetClock}}
+      </section>
+      <section class="card" id="s-log">
+        <h2>{{t.sys.log}}</h2>
+        <p class="muted">{{t.sys.logHelp}}</p>
+        <p><a class="button" href="/system/log.zip" id="log-download">{{t.sys.logDownload}}</a></p>
+        <p class="muted small">{{t.sys.firmwareHelp}}</p>
+      </section>
+    </div>
+    {{/system}}
+    {{> parameterForm}}
+    {{#system}}
+    <section class="card danger-zone" id="s-factory-reset">
+      <h2>{{t.sys.factoryReset}}</h2>
+      <p>{{t.sys.factoryResetHelp}}</p>
+      {{#resetError}}<p class="alert error" role="alert" id="reset-error">{{t.sys.resetConfirmMissing}}</p>{{/resetError}}
+      {{#mayReset}}
+      <form method="post" action="/system/factory-reset" data-confirm="{{t.sys.factoryResetConfirm}}">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label class="check"><input type="checkbox" name="confirm" id="reset-confirm"> {{t.sys.resetUnderstand}}</label>
+        <button type="submit" class="danger" id="factory-reset">{{t.sys.factoryResetButton}}</button>
+      </form>
+      {{/mayReset}}
+      {{^mayReset}}<span class="badge">{{resetRole}}</span>{{/mayReset}}
+    </section>
+    {{/system}}
+    """
+
+    static let restarting = """
+    <section class="card narrow-card">
+      <h1>{{t.sys.restarting}}</h1>
+      <p class="alert info" role="status" id="restarting">{{message}}</p>
+      <p class="muted">{{t.sys.restartingHelp}}</p>
+      <p><a href="/">{{t.menu.Dashboard}} →</a></p>
+    </section>
+    """
+
+    /// The charging history with a date filter and CSV export.
+    static let history = """
+    <h1>{{t.nav.history}}</h1>
+    <section class="card">
+      <form method="get" action="/history" class="filters">
+        <div class="field{{#fromError}} invalid{{/fromError}}">
+          <label for="h-from">{{t.hist.from}}</label><input id="h-from" name="from" type="date" value="{{from}}">
+          {{#fromError}}<p class="field-error" id="e-from">{{fromError}}</p>{{/fromError}}
+        </div>
+        <div class="field{{#toError}} invalid{{/toError}}">
+          <label for="h-to">{{t.hist.to}}</label><input id="h-to" name="to" type="date" value="{{to}}">
+          {{#toError}}<p class="field-error" id="e-to">{{toError}}</p>{{/toError}}
+        </div>
+        <div class="field buttons">
+          <button type="submit" class="primary" id="h-filter">{{t.hist.filter}}</button>
+          <a href="/history">{{t.hist.all}}</a>
+        </div>
+      </form>
+      <p class="muted small">{{t.hist.timezone}} {{timezone}}</p>
+      {{#summary}}<p id="h-summary"><strong>{{summary}}</strong>{{#export}} · <a href="{{export}}" id="h-export">{{t.hist.export}}</a>{{/export}}</p>{{/summary}}
+      {{#truncated}}<p class="muted small">{{truncated}}</p>{{/truncated}}
+      <div class="scroll">
+      <table class="table" id="h-table">
+        <thead><tr><th>{{t.hist.started}}</th><th>{{t.hist.stopped}}</th><th>{{t.dash.connector}}</th><th>{{t.wl.id}}</th><th>{{t.hist.method}}</th>
+          <th class="num">{{t.hist.duration}}</th><th class="num">{{t.dash.energy}}</th><th>{{t.hist.reason}}</th><th>{{t.hist.transaction}}</th></tr></thead>
+        <tbody>
+        {{#rows}}<tr><td class="nowrap">{{started}}</td><td class="nowrap">{{stopped}}</td><td>{{connector}}</td><td class="mono">{{idTag}}</td><td>{{method}}</td>
+          <td class="num">{{duration}}</td><td class="num">{{energy}}</td><td>{{reason}}</td><td>{{transaction}}</td></tr>{{/rows}}
+        {{^hasRows}}<tr><td colspan="9" class="muted">{{t.hist.empty}}</td></tr>{{/hasRows}}
+        </tbody>
+      </table>
+      </div>
+    </section>
+    """
+
+    /// The simulator panel (only with --simulate).
+    static let simulator = """
+    <h1>{{t.nav.simulator}}{{#hasTimeScale}} <span class="badge">{{timeScale}}</span>{{/hasTimeScale}}</h1>
+    <p class="muted">{{t.sim.intro}}</p>
+    {{#notice}}<p class="alert success" role="status" id="notice">{{notice}}</p>{{/notice}}
+    {{#error}}<p class="alert error" role="alert" id="error">{{error}}</p>{{/error}}
+    <div class="grid">
+      {{#connectors}}
+      <section class="card" data-sim-connector="{{id}}">
+        <h2>{{t.dash.connector}} {{id}} <span class="badge">{{status}}</span></h2>
+        {{#vehicle}}
+        <p id="sim-vehicle-{{id}}">{{vehicle}}</p>
+        <p class="muted">{{t.dash.current}} {{current}}</p>
+        <form method="post" action="/simulator/unplug" class="inline">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="connector" value="{{id}}">
+          <button type="submit" id="sim-unplug-{{id}}">{{t.sim.unplug}}</button>
+          <button type="submit" name="force" value="1" id="sim-pull-{{id}}" title="{{t.sim.forceHelp}}">{{t.sim.force}}</button>
+        </form>
+        {{/vehicle}}
+        {{^vehicle}}
+        <form method="post" action="/simulator/plug" class="row">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="connector" value="{{id}}">
+          <label class="sr-only" for="sim-ev-{{id}}">{{t.sim.vehicle}}</label>
+          <select id="sim-ev-{{id}}" name="ev">{{#profiles}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/profiles}}</select>
+          <button type="submit" class="primary" id="sim-plug-{{id}}">{{t.sim.plug}}</button>
+        </form>
+        {{/vehicle}}
+        {{#hasFaults}}<p>{{t.sim.activeFaults}} {{#faults}}<span class="badge blocked">{{name}}</span> {{/faults}}</p>{{/hasFaults}}
+      </section>
+      {{/connectors}}
+    </div>
+    <div class="grid">
+      <section class="card">
+        <h2>{{t.sim.rfid}}</h2>
+        <form method="post" action="/simulator/rfid" class="row">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <input name="uid" id="sim-uid" value="{{uid}}" placeholder="04567DAA5F3580" aria-label="{{t.sim.rfid}}" class="mono">
+          <button type="submit" class="primary" id="sim-rfid">{{t.sim.present}}</button>
+        </form>
+      </section>
+      <section class="card">
+        <h2>{{t.sim.inputs}}</h2>
+        {{#inputs}}
+        <form method="post" action="/simulator/input" class="row">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><input type="hidden" name="on" value="{{next}}">
+          <span class="grow">{{label}}: <strong>{{#on}}{{t.form.on}}{{/on}}{{^on}}{{t.form.off}}{{/on}}</strong></span>
+          <button type="submit" id="sim-input-{{name}}">{{t.sim.toggle}}</button>
+        </form>
+        {{/inputs}}
+      </section>
+      <section class="card">
+        <h2>{{t.sim.faults}}</h2>
+        <form method="post" action="/simulator/fault" class="stack">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <label for="sim-fault">{{t.sim.fault}}</label>
+          <select id="sim-fault" name="fault">{{#faults}}<option value="{{name}}">{{label}}</option>{{/faults}}</select>
+          <label for="sim-fault-connector">{{t.dash.connector}}</label>
+          <select id="sim-fault-connector" name="connector">{{#connectorChoices}}<option value="{{id}}">{{id}}</option>{{/connectorChoices}}</select>
+          <div class="row">
+            <button type="submit" name="active" value="1" class="danger" id="sim-fault-on">{{t.sim.inject}}</button>
+            <button type="submit" name="active" value="0" id="sim-fault-off">{{t.sim.clear}}</button>
+          </div>
+        </form>
+        {{#stationFaults}}<p><span class="badge blocked">{{name}}</span></p>{{/stationFaults}}
+      </section>
+    </div>
+    """
+
     static let dashboard = """
     <h1>{{t.menu.Dashboard}} <span class="live" id="live" title="{{t.dash.live}}"></span></h1>
     <div class="grid">
@@ -176,6 +368,19 @@ enum WebTemplates {
         </dl>
         <h3>{{t.dash.errors}}</h3>
         <ul class="errors" id="errors">{{#errors}}<li><strong>{{id}}</strong> {{message}}</li>{{/errors}}{{^errors}}<li class="muted">{{t.dash.noErrors}}</li>{{/errors}}</ul>
+      </section>
+      <section class="card" id="backend">
+        <h2>{{t.dash.backend}}</h2>
+        {{#backend}}
+        <dl class="facts">
+          <dt>{{t.dash.backendUrl}}</dt><dd class="mono small">{{url}}</dd>
+          <dt>{{t.dash.backendState}}</dt><dd><span class="dot" data-backend="online" data-on="{{online}}"></span> <span data-backend="state">{{state}}</span></dd>
+          <dt>{{t.dash.lastHeartbeat}}</dt><dd data-backend="lastHeartbeat">{{lastHeartbeat}}</dd>
+          <dt>{{t.dash.nextHeartbeat}}</dt><dd data-backend="nextHeartbeat">{{nextHeartbeat}}</dd>
+          <dt>{{t.dash.queued}}</dt><dd data-backend="queued">{{queued}}</dd>
+        </dl>
+        {{/backend}}
+        {{#noBackend}}<p class="muted">{{t.dash.noBackend}}</p>{{/noBackend}}
       </section>
     </div>
     <div class="grid">
@@ -228,7 +433,21 @@ enum WebTemplates {
         {{#entries}}
           <tr data-id="{{id}}"><td class="mono">{{id}}</td><td>{{kind}}</td><td>{{group}}</td><td>{{expiry}}</td>
             <td>{{#blocked}}<span class="badge blocked">{{t.wl.blocked}}</span>{{/blocked}}{{^blocked}}<span class="badge ok">{{t.wl.accepted}}</span>{{/blocked}}</td>
-            <td><form method="post" action="/whitelists/delete" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="id" value="{{id}}"><button type="submit" class="small danger">{{t.wl.delete}}</button></form></td></tr>
+            <td class="actions-cell">
+              <form method="post" action="/whitelists/update" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="id" value="{{id}}"><input type="hidden" name="group" value="{{group}}"><input type="hidden" name="expiry" value="{{expiryField}}">
+                {{#blocked}}<input type="hidden" name="authorization" value="accepted"><button type="submit" class="small" data-accept="{{id}}">{{t.wl.accept}}</button>{{/blocked}}
+                {{^blocked}}<input type="hidden" name="authorization" value="blocked"><button type="submit" class="small" data-block="{{id}}">{{t.wl.block}}</button>{{/blocked}}
+              </form>
+              <form method="post" action="/whitelists/delete" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="id" value="{{id}}"><button type="submit" class="small danger">{{t.wl.delete}}</button></form>
+              <details class="edit"><summary data-edit="{{id}}">{{t.wl.edit}}</summary>
+                <form method="post" action="/whitelists/update"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="id" value="{{id}}">
+                  <input type="hidden" name="authorization" value="{{#blocked}}blocked{{/blocked}}{{^blocked}}accepted{{/blocked}}">
+                  <label>{{t.wl.group}}<input name="group" value="{{group}}" maxlength="20"></label>
+                  <label>{{t.wl.expiry}} (UTC)<input name="expiry" type="datetime-local" value="{{expiryField}}" data-expiry="{{id}}"></label>
+                  <button type="submit" class="small primary" data-save="{{id}}">{{t.form.save}}</button>
+                </form>
+              </details>
+            </td></tr>
         {{/entries}}
         {{^hasEntries}}<tr><td colspan="6" class="muted">{{t.wl.empty}}</td></tr>{{/hasEntries}}
         </tbody>
@@ -313,6 +532,7 @@ enum WebTemplates {
     :root { --bg: #f4f6f8; --card: #fff; --ink: #1d2733; --muted: #5f6b7a; --line: #dde3ea; --brand: #0b6e4f; --brand-ink: #fff;
             --error: #b3261e; --error-bg: #fdecea; --ok: #1e6b35; --ok-bg: #e7f5ea; --info-bg: #e8f0fb; }
     * { box-sizing: border-box; }
+    [hidden] { display: none !important; }
     body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
     a { color: var(--brand); }
     header.top { display: flex; align-items: center; gap: 1rem; padding: .6rem 1rem; background: var(--brand); color: var(--brand-ink); position: sticky; top: 0; z-index: 5; }
@@ -381,6 +601,20 @@ enum WebTemplates {
     .badge.blocked { background: var(--error-bg); color: var(--error); } .badge.ok { background: var(--ok-bg); color: var(--ok); }
     .pager { display: flex; gap: 1rem; align-items: center; margin-top: .6rem; } ul.plain { list-style: none; padding: 0; }
     .table td form.inline button { margin: 0; }
+    .dot { display: inline-block; width: .6rem; height: .6rem; border-radius: 50%; background: var(--error); vertical-align: middle; }
+    .dot[data-on="1"] { background: #2fa84f; }
+    a.button { display: inline-block; padding: .5rem 1rem; border-radius: 6px; border: 1px solid var(--brand); text-decoration: none; font-weight: 600; }
+    form.filters { display: flex; flex-wrap: wrap; gap: .2rem 1rem; align-items: flex-end; }
+    form.filters .field.buttons { display: flex; gap: 1rem; align-items: center; padding-bottom: .1rem; }
+    form.filters .field-error { margin: .2rem 0 0; }
+    form.stack { display: grid; gap: .3rem; } form.stack label { margin-bottom: 0; }
+    .row .grow { flex: 1; align-self: center; }
+    .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+    .scroll { overflow-x: auto; } .nowrap { white-space: nowrap; } .num { text-align: right; font-variant-numeric: tabular-nums; }
+    .danger-zone { border-color: #e4b6b2; }
+    .user-menu form.inline button { width: 100%; text-align: left; }
+    details.edit summary { cursor: pointer; color: var(--brand); font-size: .85rem; }
+    details.edit form { display: grid; gap: .3rem; margin-top: .4rem; min-width: 14rem; }
     @media (max-width: 760px) {
       .menu-toggle { display: block; }
       nav.side { display: none; position: fixed; inset: 3rem 0 0 0; width: auto; z-index: 4; }
@@ -424,6 +658,11 @@ enum WebTemplates {
           form.addEventListener('reset', function () { setTimeout(update, 0); });
           update();
         });
+        // "Browser (only once)": the form sends the browser's clock, read when the button is pressed.
+        document.querySelectorAll('form[data-browser-time]').forEach(function (f) {
+          f.querySelectorAll('[data-nojs]').forEach(function (el) { el.hidden = true; });
+          f.addEventListener('submit', function () { f.elements.epochMs.value = String(Date.now()); });
+        });
         live();
       });
       // Fields that only matter for a value of another field (e.g. the meter's address once a meter model is chosen).
@@ -431,9 +670,9 @@ enum WebTemplates {
         form.querySelectorAll('[data-depends]').forEach(function (row) {
           var other = form.elements[row.dataset.depends];
           if (!other) return;
-          var values = row.dataset.dependsValue.split('|');
-          var show = row.dataset.dependsValue.charAt(0) === '!' ? values[0].slice(1) !== other.value : values.indexOf(other.value) >= 0;
-          row.hidden = !show;
+          var spec = row.dataset.dependsValue, except = spec.charAt(0) === '!';
+          var values = (except ? spec.slice(1) : spec).split('|');
+          row.hidden = (values.indexOf(other.value) >= 0) === except;
         });
       }
       // The dashboard follows the station through server-sent events.
@@ -459,6 +698,13 @@ enum WebTemplates {
             s.errors.forEach(function (err) { var li = document.createElement('li'); var b = document.createElement('strong'); b.textContent = err.id; li.appendChild(b); li.appendChild(document.createTextNode(' ' + err.message)); errors.appendChild(li); });
           }
           ['available', 'applied'].forEach(function (k) { var el = document.getElementById('dlm-' + k); if (el && s.dlm) el.textContent = s.dlm[k]; });
+          if (s.backend) {
+            Object.keys(s.backend).forEach(function (k) {
+              var el = document.querySelector('[data-backend="' + k + '"]');
+              if (!el) return;
+              if (k === 'online') el.dataset.on = s.backend[k]; else if (el.textContent !== s.backend[k]) el.textContent = s.backend[k];
+            });
+          }
         });
         source.onerror = function () { dot.classList.remove('on'); };
       }

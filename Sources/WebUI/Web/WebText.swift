@@ -152,15 +152,26 @@ public enum WebText {
         "error.notFound": "Deze pagina bestaat niet.", "error.csrf": "Het formulier is verlopen of komt niet van dit laadstation. Probeer het opnieuw.",
     ]
 
-    /// The texts of one language (English for missing keys).
-    public static func table(_ language: String) -> [String: String] {
-        let own = language == "de" ? de : language == "nl" ? nl : en
-        return en.merging(own) { _, mine in mine }
+    /// Each language's own texts.
+    static func own(_ language: String) -> [String: String] {
+        switch language {
+        case "de": de.merging(dePages) { a, _ in a }
+        case "nl": nl.merging(nlPages) { a, _ in a }
+        default: en.merging(enPages) { a, _ in a }
+        }
     }
+
+    /// Every language's table, built once: its own texts over English for missing keys.
+    static let tables: [String: [String: String]] = Dictionary(uniqueKeysWithValues: languages.map { l in
+        (l, own("en").merging(own(l)) { _, mine in mine })
+    })
+
+    /// The texts of one language (English for missing keys and unknown languages).
+    public static func table(_ language: String) -> [String: String] { tables[language] ?? tables["en"]! }
 
     /// Keys that a language lacks (for the catalogue test).
     public static func missing(_ language: String) -> [String] {
-        let own = language == "de" ? de : language == "nl" ? nl : en
-        return en.keys.filter { own[$0] == nil }.sorted()
+        let mine = own(language)
+        return own("en").keys.filter { mine[$0] == nil }.sorted()
     }
 }

@@ -46,6 +46,14 @@ extension WebInterface {
                 let e = try await station.whitelistAdd(input)
                 return "done=added&id=" + Self.query(e.id)
             }),
+            ("update", { _, f in
+                // Accept / block and expiry editing of an existing entry (seeds/002 §1.7): the row's form sends them all.
+                let input = WhitelistEntryInput(id: f["id"] ?? "", groupID: f["group"].flatMap { $0.isEmpty ? nil : $0 },
+                                                expiry: f["expiry"].flatMap { $0.isEmpty ? nil : Self.civil($0) },
+                                                authorization: f["authorization"] == "blocked" ? "blocked" : "accepted")
+                let e = try await station.whitelistUpdate(input.id, input)
+                return "done=updated&id=" + Self.query(e.id)
+            }),
             ("delete", { _, f in "done=deleted&id=" + Self.query(try await station.whitelistRemove(f["id"] ?? "").id) }),
             ("restore", { _, f in "done=restored&id=" + Self.query(try await station.whitelistRestore(f["id"] ?? "").id) }),
             ("delete-all", { _, _ in "done=cleared&count=\(try await station.whitelistRemoveAll())" }),
@@ -100,6 +108,9 @@ extension WebInterface {
         let learning = await station.learning()
         let lists = await station.authorizationLists()
         let cacheSearch = q["cacheSearch"] ?? ""
+        let tz = await timeZone()
+        // After a refused "Add entry" the form comes back with what was typed.
+        func typed(_ key: String) -> String { q["error"] == nil ? "" : q[key] ?? "" }
         var notice: String?
         if let done = q["done"] {
             notice = (t["wl.done.\(done)"] ?? done).replacingOccurrences(of: "%id", with: q["id"] ?? "")
@@ -115,16 +126,16 @@ extension WebInterface {
             "entries": shown.map { e -> [String: Any] in
                 var row: [String: Any] = ["id": e.id, "kind": e.kind.rawValue, "blocked": e.authorization == EntryAuthorization.blocked]
                 if let g = e.groupID { row["group"] = g }
-                if let x = e.expiry { row["expiry"] = x }
+                if let x = e.expiry { row["expiry"] = x; row["expiryField"] = String(x.prefix(16)) }
                 return row
             },
             "hasEntries": !shown.isEmpty, "deleted": view.deleted.map { ["id": $0.id] }, "hasDeleted": !view.deleted.isEmpty,
             "page": current, "pages": pages, "hasPrev": current > 1, "hasNext": current < pages, "prev": current - 1, "next": current + 1,
             "learning": learning.active, "learned": learning.learned.map { ["id": $0] }, "hasLearned": !learning.learned.isEmpty,
-            "add": ["id": q["id"] ?? "", "group": q["group"] ?? "", "expiry": q["expiry"] ?? "", "blocked": q["blocked"] == "on"],
+            "add": ["id": typed("id"), "group": typed("group"), "expiry": typed("expiry"), "blocked": typed("blocked") == "on"],
             "cacheEnabled": lists.cacheEnabled, "cacheSearch": cacheSearch,
             "cache": lists.cache.filter { cacheSearch.isEmpty || $0.idTag.localizedCaseInsensitiveContains(cacheSearch) }.map {
-                ["id": $0.idTag, "status": $0.status.rawValue, "expiry": $0.expiry.map { Self.time($0) } ?? "–"]
+                ["id": $0.idTag, "status": $0.status.rawValue, "expiry": $0.expiry.map { Self.time($0, tz: tz) } ?? "–"]
             },
             "hasCache": !lists.cache.isEmpty,
         ]

@@ -1,9 +1,9 @@
 import CZlib
 import Foundation
 
-/// Writes a gzip-compressed tar archive (POSIX ustar, RFC 1952 gzip through zlib) of in-memory files: the
-/// diagnostics file GetDiagnostics uploads.
-public struct TarGzipArchive: Sendable {
+/// An archive of in-memory files written as gzip-compressed tar (POSIX ustar, RFC 1952 gzip through zlib) or as ZIP: the
+/// diagnostics file GetDiagnostics uploads (tar.gz) and the web interface's log download (ZIP).
+public struct FileArchive: Sendable {
     public struct Entry: Sendable {
         public var path: String
         public var contents: [UInt8]
@@ -66,10 +66,12 @@ public struct TarGzipArchive: Sendable {
     }
 
     /// gzip (RFC 1952) of `input` with zlib's default compression.
-    public static func gzip(_ input: [UInt8]) throws -> [UInt8] {
+    public static func gzip(_ input: [UInt8]) throws -> [UInt8] { try deflate(input, windowBits: 15 + 16) }
+
+    /// zlib deflate of `input`: windowBits 15 + 16 selects the gzip wrapper, -15 raw deflate (ZIP entries).
+    static func deflate(_ input: [UInt8], windowBits: Int32) throws -> [UInt8] {
         var stream = z_stream()
-        // windowBits 15 + 16 selects the gzip wrapper.
-        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
                             Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw FileTransferError("zlib could not start compressing")
         }
@@ -82,11 +84,46 @@ public struct TarGzipArchive: Sendable {
                 stream.avail_in = uInt(src.count)
                 stream.next_out = dst.baseAddress
                 stream.avail_out = uInt(dst.count)
-                return deflate(&stream, Z_FINISH)
+                return CZlib.deflate(&stream, Z_FINISH)
             }
         }
         guard status == Z_STREAM_END else { throw FileTransferError("zlib could not compress (status \(status))") }
         return Array(output.prefix(Int(stream.total_out)))
+    }
+
+    /// The entries as a ZIP file (PKWARE APPNOTE 6.3: local headers, deflated data, central directory, end record;
+    /// UTF-8 names, no ZIP64 — a diagnostics file stays far below 4 GiB), for browsers and desktop tools that open
+    /// ZIP but not tar.gz (the web interface's log download).
+    public func zipped() throws -> [UInt8] {
+        var out: [UInt8] = []
+        var central: [UInt8] = []
+        func u16(_ v: Int, _ into: inout [UInt8]) { into += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
+        func u32(_ v: Int, _ into: inout [UInt8]) { for shift in stride(from: 0, to: 32, by: 8) { into.append(UInt8((v >> shift) & 0xFF)) } }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        for e in entries {
+            let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: e.modified)
+            let dosTime = (c.hour! << 11) | (c.minute! << 5) | (c.second! / 2)
+            let dosDate = ((max(1980, c.year!) - 1980) << 9) | (c.month! << 5) | c.day!
+            let data = try Self.deflate(e.contents, windowBits: -15)
+            let crc = e.contents.withUnsafeBufferPointer { Int(CZlib.crc32(0, $0.baseAddress, uInt($0.count))) }
+            let name = Array(e.path.utf8)
+            let offset = out.count
+            // Fields shared by the local header and the central directory entry: version needed 2.0, UTF-8 names,
+            // deflate, time, date, CRC-32, sizes, name length.
+            var common: [UInt8] = []
+            u16(20, &common); u16(0x0800, &common); u16(8, &common); u16(dosTime, &common); u16(dosDate, &common)
+            u32(crc, &common); u32(data.count, &common); u32(e.contents.count, &common); u16(name.count, &common)
+            u32(0x0403_4B50, &out); out += common; u16(0, &out); out += name; out += data
+            u32(0x0201_4B50, &central); u16(0x031E, &central); central += common
+            u16(0, &central); u16(0, &central); u16(0, &central); u16(0, &central)  // extra, comment, disk, internal attributes
+            u32(0o100644 << 16, &central); u32(offset, &central); central += name
+        }
+        let centralOffset = out.count
+        out += central
+        u32(0x0605_4B50, &out); u16(0, &out); u16(0, &out); u16(entries.count, &out); u16(entries.count, &out)
+        u32(central.count, &out); u32(centralOffset, &out); u16(0, &out)
+        return out
     }
 }
 

@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import ChargePoint
+import EVSECore
+import Persistence
+import Transport
+import WebUI
+
+/// The station as a whole, for the web interface's System page and user menu: versions, clock, restart, reboot,
+/// factory reset and the log download.
+extension StationRuntime {
+    /// Stops every running session (reason Reboot) and restarts the station services (seeds/002 §1.2 "Restart Daemon",
+    /// "Reboot System"; System → factory reset). With a backend the restart waits until the StopTransactions are
+    /// delivered, at most ``restartGrace``, like an OCPP Reset.
+    public func requestRestart(_ kind: StationRestart, by: String) {
+        let now = clock.now()
+        let stopped = controller.stopAllSessions(reason: .reboot, now: now)
+        let what = switch kind {
+        case .services: "Restart of the station services"
+        case .reboot: "Reboot"
+        case .factoryReset: "Factory reset"
+        }
+        controller.record(.systemAction, "\(what) requested by \(by); \(stopped.count) transaction(s) stopped", now: now)
+        tick()
+        if ocpp != nil { ocpp!.restart = (kind, now) } else { restartHandler?(kind) }
+    }
+
+    public func systemInfo() -> SystemInfo {
+        let p = parameterService.values
+        return SystemInfo(
+            stationVersion: firmwareVersion(build: ChargeKitVersion.current), webInterfaceVersion: ChargeKitVersion.current,
+            operatingSystem: Self.operatingSystem, time: clock.now(), timezone: p.string(StationParameters.timezone),
+            timeSource: p.string(StationParameters.timeSource), backendConfigured: ocpp != nil, lastClockSet: lastClockSet,
+            timeScale: clock.scale, startedAt: controller.startedAt, simulated: true)
+    }
+
+    /// "Browser (only once)": steps the station clock to the browser's time (seeds/002 §1.6). A time-scaled simulation
+    /// keeps its own time.
+    public func setClock(to time: Date, by: String) throws(ClockSetError) {
+        guard clock.scale == 1 else { throw ClockSetError("the simulation runs at ×\(clock.scale) and keeps its own time") }
+        let now = clock.now()
+        let seconds = time.timeIntervalSince(now)
+        guard abs(seconds) <= Self.maximumClockStep else {
+            throw ClockSetError("the browser's time is \(Int(seconds)) s away from the station's; at most \(Int(Self.maximumClockStep)) s (one year) is accepted")
+        }
+        clock.step(by: seconds)
+        lastClockSet = ClockSet(at: clock.now(), movedSeconds: seconds, source: "browser")
+        controller.record(.systemAction, "Clock set from the browser by \(by) (moved by \(Int(seconds.rounded())) s)", now: clock.now())
+        logger.notice("station clock set from the browser by \(by) (moved by \(Int(seconds.rounded())) s)")
+    }
+
+    /// Largest step the browser may set the clock by.
+    static let maximumClockStep: TimeInterval = 366 * 86_400
+
+    /// The log download of the System page: the diagnostics files of GetDiagnostics as a ZIP.
+    public func logArchive() throws -> [UInt8] { try diagnosticsFiles(from: nil, to: nil).zipped() }
+
+    /// `PRETTY_NAME` of /etc/os-release and the kernel release.
+    static let operatingSystem: String = {
+        let release = (try? String(contentsOfFile: "/etc/os-release", encoding: .utf8))?.split(separator: "\n")
+            .first { $0.hasPrefix("PRETTY_NAME=") }
+            .map { $0.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        var u = utsname()
+        uname(&u)
+        let kernel = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return [release ?? ProcessInfo.processInfo.operatingSystemVersionString, "Linux \(kernel)"].joined(separator: " · ")
+    }()
+}

@@ -1,0 +1,244 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import ChargePoint
+import EVSECore
+
+/// The charging history page, the System page's station facts and actions, and the user menu's "Restart Daemon" and
+/// "Reboot System" (seeds/002 §1.2 Admin, §1.6 Station Date/Time; seeds/004 §3).
+extension WebInterface {
+    /// Most history rows shown on the page; the CSV export carries every row of the range.
+    static let historyRowsShown = 500
+
+    func addSystemRoutes(to router: Router<BasicRequestContext>) {
+        router.get("history") { request, _ in
+            try await withSession(request) { session, _ in try await historyPage(session, Self.queryDictionary(request)) }
+        }
+        router.get("history/export") { request, _ in
+            try await withSession(request) { session, _ in
+                let tz = await timeZone()
+                guard case .success(let range) = Self.dateRange(Self.queryDictionary(request), tz: tz) else {
+                    return try await historyPage(session, Self.queryDictionary(request))
+                }
+                let csv = ChargingHistory.csv(try await station.history(from: range.from, to: range.to))
+                let name = "charging-history\(range.fromText.map { "-\($0)" } ?? "")\(range.toText.map { "-to-\($0)" } ?? "").csv"
+                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                                                       .contentDisposition: "attachment; filename=\"\(name)\"", .cacheControl: "no-store"],
+                                body: .init(byteBuffer: ByteBuffer(string: csv)))
+            }
+        }
+        router.get("system/log.zip") { request, _ in
+            try await withSession(request) { _, _ in
+                let zip = try await station.logArchive()
+                let identity = await station.status().chargeBoxIdentity
+                return Response(status: .ok, headers: [.contentType: "application/zip",
+                                                       .contentDisposition: "attachment; filename=\"chargekit-log-\(identity).zip\"",
+                                                       .cacheControl: "no-store"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: zip)))
+            }
+        }
+        router.post("system/clock") { request, _ in
+            try await withSession(request, form: true) { session, form in
+                let t = await texts(session)
+                let tz = await timeZone()
+                // The browser's clock as epoch milliseconds (filled in by the page's script); without JavaScript the
+                // typed date and time, read in the station's time zone.
+                let time = form["epochMs"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
+                    ?? form["time"].flatMap { Self.localTime($0, tz: tz) }
+                guard let time else { return Self.redirect("/menu/system?clockError=" + Self.query(t["sys.clockInvalid"] ?? "")) }
+                do throws(ClockSetError) {
+                    try await station.setClock(to: time, by: "web:\(session.account)")
+                } catch {
+                    return Self.redirect("/menu/system?clockError=" + Self.query(error.description))
+                }
+                return Self.redirect("/menu/system?clockSet=1")
+            }
+        }
+        router.post("system/restart") { request, _ in
+            try await withSession(request, form: true) { session, form in
+                let kind: StationRestart = form["kind"] == "reboot" ? .reboot : .services
+                return try await restart(session, kind)
+            }
+        }
+        router.post("system/factory-reset") { request, _ in
+            try await withSession(request, form: true) { session, form in
+                let t = await texts(session)
+                guard session.role >= Self.factoryResetRole else {
+                    return try await messagePage(session, status: .forbidden, heading: "403",
+                                                 message: (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.installer"] ?? ""))
+                }
+                guard form["confirm"] == "on" else { return Self.redirect("/menu/system?resetError=1#s-factory-reset") }
+                return try await restart(session, .factoryReset)
+            }
+        }
+    }
+
+    /// The lowest role that may reset the station to its factory settings.
+    static let factoryResetRole = Role.installer
+
+    /// Asks the station to restart and answers with a page that returns to the dashboard once the station is back.
+    func restart(_ session: WebAccounts.Session, _ kind: StationRestart) async throws -> Response {
+        let language = await accounts.account(session.account)?.language ?? "en"
+        let t = WebText.table(language)
+        let identity = await station.status().chargeBoxIdentity
+        await station.requestRestart(kind, by: "web:\(session.account)")
+        let text = t["sys.restarting.\(kind.rawValue)"] ?? ""
+        var r = try page("restarting", ["message": text], title: t["sys.restarting"] ?? "", session: session, language: language,
+                         identity: identity, status: .accepted)
+        r.headers[.init("Refresh")!] = "8; url=/"
+        return r
+    }
+
+    /// The site's time zone (parameter Timezone).
+    func timeZone() async -> TimeZone {
+        guard let v = try? await station.parameter(StationParameters.timezone) else { return .gmt }
+        return TimeZone(identifier: v.value.description) ?? .gmt
+    }
+
+    // MARK: History
+
+    /// A history filter: `from` and `to` are days (YYYY-MM-DD) of the site's time zone, both included.
+    struct DateRange {
+        var from: Date?
+        var to: Date?
+        var fromText: String?
+        var toText: String?
+    }
+
+    enum DateRangeResult {
+        case success(DateRange)
+        case failure(field: String, given: String)
+    }
+
+    static func dateRange(_ q: [String: String], tz: TimeZone) -> DateRangeResult {
+        var range = DateRange()
+        for field in ["from", "to"] {
+            guard let text = q[field]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { continue }
+            guard let day = day(text, tz: tz) else { return .failure(field: field, given: text) }
+            if field == "from" {
+                range.from = day; range.fromText = text
+            } else {
+                var calendar = Calendar(identifier: .gregorian)
+                calendar.timeZone = tz
+                range.to = calendar.date(byAdding: .day, value: 1, to: day); range.toText = text
+            }
+        }
+        if let f = range.from, let t = range.to, f >= t { return .failure(field: "to", given: range.toText ?? "") }
+        return .success(range)
+    }
+
+    /// The start of day `YYYY-MM-DD` in `tz`.
+    static func day(_ text: String, tz: TimeZone) -> Date? {
+        let parts = text.split(separator: "-").map { Int($0) }
+        guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2], (2000...2100).contains(y), (1...12).contains(m),
+              (1...31).contains(d) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = tz
+        let c = DateComponents(year: y, month: m, day: d)
+        guard c.isValidDate(in: calendar) else { return nil }
+        return calendar.date(from: c)
+    }
+
+    /// `YYYY-MM-DDTHH:MM[:SS]` (a datetime-local field) in `tz`.
+    static func localTime(_ text: String, tz: TimeZone) -> Date? {
+        let parts = text.split(separator: "T")
+        guard parts.count == 2, let day = day(String(parts[0]), tz: tz) else { return nil }
+        let hms = parts[1].split(separator: ":").map { Int($0) }
+        guard (2...3).contains(hms.count), let h = hms[0], let m = hms[1], (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+        let s = hms.count == 3 ? hms[2] ?? -1 : 0
+        guard (0..<60).contains(s) else { return nil }
+        return day.addingTimeInterval(Double(h * 3600 + m * 60 + s))
+    }
+
+    func historyPage(_ session: WebAccounts.Session, _ q: [String: String]) async throws -> Response {
+        let language = await accounts.account(session.account)?.language ?? "en"
+        let t = WebText.table(language)
+        let tz = await timeZone()
+        let zoneName = (try? await station.parameter(StationParameters.timezone))?.value.description ?? "UTC"
+        var context: [String: Any] = ["from": q["from"] ?? "", "to": q["to"] ?? "", "timezone": zoneName]
+        var status = HTTPResponse.Status.ok
+        switch Self.dateRange(q, tz: tz) {
+        case .failure(let field, let given):
+            status = .badRequest
+            context["\(field)Error"] = (t["hist.badDate"] ?? "").replacingOccurrences(of: "%@", with: given)
+            context["rows"] = [[String: Any]]()
+        case .success(let range):
+            let rows = try await station.history(from: range.from, to: range.to)
+            let shown = rows.reversed().prefix(Self.historyRowsShown)
+            let energy = rows.compactMap(\.energyWh).reduce(0, +)
+            context["rows"] = shown.map { r -> [String: Any] in
+                [
+                    "connector": r.connector, "idTag": r.idTag, "method": r.authorizationMethod.rawValue,
+                    "started": Self.time(r.startedAt, tz: tz), "stopped": r.stoppedAt.map { Self.time($0, tz: tz) } ?? t["hist.running"] ?? "",
+                    "duration": r.durationSeconds.map { Self.duration($0) } ?? "–", "energy": r.energyWh.map { Self.kWh($0) } ?? "–",
+                    "reason": r.stopReason?.rawValue ?? "", "transaction": r.transactionId.map(String.init) ?? "",
+                ]
+            }
+            context["hasRows"] = !shown.isEmpty
+            context["summary"] = (t["hist.summary"] ?? "").replacingOccurrences(of: "%n", with: String(rows.count))
+                .replacingOccurrences(of: "%e", with: Self.kWh(energy))
+            if rows.count > shown.count {
+                context["truncated"] = (t["hist.truncated"] ?? "").replacingOccurrences(of: "%n", with: String(shown.count))
+            }
+            var exportQuery: [String] = []
+            if let f = range.fromText { exportQuery.append("from=" + Self.query(f)) }
+            if let to = range.toText { exportQuery.append("to=" + Self.query(to)) }
+            context["export"] = "/history/export" + (exportQuery.isEmpty ? "" : "?" + exportQuery.joined(separator: "&"))
+        }
+        return try page("history", context, title: t["nav.history"] ?? "", session: session, language: language, activePage: "history",
+                        identity: await station.status().chargeBoxIdentity, status: status)
+    }
+
+    // MARK: System
+
+    /// The System page's cards above its parameters: versions, date and time with the time source, the log download,
+    /// and the factory reset.
+    func systemContext(_ session: WebAccounts.Session, t: [String: String], query: [String: String]) async -> [String: Any] {
+        let info = await station.systemInfo()
+        let tz = TimeZone(identifier: info.timezone) ?? .gmt
+        let source = info.timeSource == "Heartbeat" ? (info.backendConfigured ? t["sys.sourceHeartbeat"] : t["sys.sourceHeartbeatNoBackend"])
+            : t["sys.sourceNTP"]
+        var context: [String: Any] = [
+            "stationVersion": info.stationVersion, "webVersion": info.webInterfaceVersion, "os": info.operatingSystem,
+            "time": Self.time(info.time, tz: tz), "timezone": info.timezone, "utcOffset": Self.offset(tz, at: info.time),
+            "timeSource": source ?? "", "startedAt": Self.time(info.startedAt, tz: tz),
+            "canSetClock": info.timeScale == 1, "mayReset": session.role >= Self.factoryResetRole,
+            "resetRole": (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.installer"] ?? ""),
+            "clockSet": query["clockSet"] != nil, "resetError": query["resetError"] != nil,
+            "localNow": Self.localField(info.time, tz: tz),
+        ]
+        if info.simulated {
+            context["simulated"] = info.timeScale == 1 ? t["sys.simulated"] ?? "" : (t["sys.simulatedScaled"] ?? "")
+                .replacingOccurrences(of: "%@", with: Self.amps(info.timeScale))
+        }
+        if let c = info.lastClockSet {
+            context["lastSet"] = (t["sys.lastSet"] ?? "").replacingOccurrences(of: "%t", with: Self.time(c.at, tz: tz))
+                .replacingOccurrences(of: "%s", with: t["sys.by.\(c.source)"] ?? c.source)
+                .replacingOccurrences(of: "%d", with: String(Int(c.movedSeconds.rounded())))
+        }
+        if let e = query["clockError"] { context["clockError"] = e }
+        return context
+    }
+
+    static func time(_ date: Date, tz: TimeZone) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        f.timeZone = tz
+        return f.string(from: date)
+    }
+
+    /// A datetime-local field's value for `date` in `tz`.
+    static func localField(_ date: Date, tz: TimeZone) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd'T'HH:mm"
+        f.timeZone = tz
+        return f.string(from: date)
+    }
+
+    /// `UTC+01:00`.
+    static func offset(_ tz: TimeZone, at date: Date) -> String {
+        let s = tz.secondsFromGMT(for: date)
+        return String(format: "UTC%@%02d:%02d", s < 0 ? "-" : "+", abs(s) / 3600, (abs(s) % 3600) / 60)
+    }
+}

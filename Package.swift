@@ -126,6 +126,12 @@ let package = Package(
         .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "Simulator", "TestSupport"],
                     resources: [.copy("DLMScenarios")], swiftSettings: swiftSettings),
         .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint"], swiftSettings: swiftSettings),
+        // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
+        // directory, simulated board), through Hummingbird's in-process test client.
+        .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "ChargePoint", "EVSECore",
+                                                     .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                                     .product(name: "Hummingbird", package: "hummingbird"),
+                                                     .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "ChargePoint", "EVSECore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
     ]
 )

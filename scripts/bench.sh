@@ -14,7 +14,7 @@ build=(swift build -c release --static-swift-stdlib -Xswiftc -Osize --product ch
 "${build[@]}" >/dev/null 2>&1 || "${build[@]}"
 BIN="$("${build[@]}" --show-bin-path)/chargekit"
 exec python3 - "$BIN" "$@" <<'PY'
-import json, os, signal, statistics, subprocess, sys, tempfile, time, urllib.request
+import json, os, signal, statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 binary = sys.argv[1]
 seconds = 60
@@ -30,17 +30,31 @@ def start(data, port, connectors=2):
                              "--http-port", str(port), "--log-level", "error"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-def answers(port):
+def token(data):
+    """The API token the station published in its station.json (None until it did)."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=1) as r:
-            return r.status == 200
+        return json.loads(open(os.path.join(data, "station.json")).read())["apiToken"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+def call(data, port, path, body=None):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=None if body is None else json.dumps(body).encode(),
+                                 method="GET" if body is None else "POST",
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {token(data)}"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return r.status, r.read()
+
+def answers(data, port):
+    # The API answers when the server is up; 401 before station.json carries the token still means it answered.
+    try:
+        return call(data, port, "/api/status")[0] == 200
+    except urllib.error.HTTPError as e:
+        return e.code == 401
     except Exception:
         return False
 
-def post(port, path, body):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(req, timeout=5).read()
+def post(data, port, path, body):
+    call(data, port, path, body)
 
 def stop(p):
     p.send_signal(signal.SIGTERM); p.wait(timeout=20)
@@ -52,7 +66,7 @@ for i in range(5):
         port = free_port()
         t0 = time.perf_counter()
         p = start(d, port)
-        while not answers(port):
+        while not answers(d, port):
             if p.poll() is not None:
                 sys.exit(f"station exited with {p.returncode}")
             time.sleep(0.001)
@@ -66,14 +80,14 @@ print(f"  median {median:.0f} ms   goal ≤ 300 ms   {'OK' if median <= 300 else
 with tempfile.TemporaryDirectory() as d:
     port = free_port()
     p = start(d, port)
-    while not answers(port):
+    while not (answers(d, port) and token(d)):
         time.sleep(0.01)
     for n, card in ((1, "04567DAA5F3580"), (2, "0A0E9B83")):
-        post(port, "/api/whitelist", {"id": card})
-        post(port, "/api/sim/plug", {"connector": n, "ev": "3p-16a", "batteryCapacityWh": 100000})
-        post(port, "/api/sim/rfid", {"uid": card})
+        post(d, port, "/api/whitelist", {"id": card})
+        post(d, port, "/api/sim/plug", {"connector": n, "ev": "3p-16a", "batteryCapacityWh": 100000})
+        post(d, port, "/api/sim/rfid", {"uid": card})
     time.sleep(seconds)
-    status = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status").read())
+    status = json.loads(call(d, port, "/api/status")[1])
     states = [c["status"] for c in status["connectors"]]
     rollup = {}
     for line in open(f"/proc/{p.pid}/smaps_rollup"):

@@ -21,6 +21,8 @@ public struct DataDirectory: Sendable {
         public var httpHost: String
         public var httpPort: Int
         public var startedAt: Date
+        /// The bearer token of the local API (new at every start of the station services).
+        public var apiToken: String?
         public var baseURL: String { "http://\(httpHost == "0.0.0.0" ? "127.0.0.1" : httpHost):\(httpPort)" }
     }
 
@@ -76,7 +78,12 @@ public struct DataDirectory: Sendable {
     public func writeRuntime(_ info: RuntimeInfo) throws {
         let e = JSONEncoder()
         e.dateEncodingStrategy = .iso8601
-        try e.encode(info).write(to: URL(fileURLWithPath: runtimePath), options: .atomic)
+        // Only the owner may read it: it holds the API token.
+        let temporary = runtimePath + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: try e.encode(info), attributes: [.posixPermissions: 0o600]) else {
+            throw Failure.cannotCreate(runtimePath, "cannot write")
+        }
+        guard rename(temporary, runtimePath) == 0 else { throw Failure.cannotCreate(runtimePath, String(cString: strerror(errno))) }
     }
 
     public func readRuntime() -> RuntimeInfo? {

@@ -10,6 +10,8 @@ import Darwin
 public struct LocalHTTPClient: Sendable {
     public let host: String
     public let port: Int
+    /// Sent as `Authorization: Bearer` (the station's API token from station.json).
+    public let token: String?
 
     /// A response: status code and body.
     public struct Response: Sendable {
@@ -28,7 +30,8 @@ public struct LocalHTTPClient: Sendable {
         }
     }
 
-    public init(baseURL: String) throws {
+    public init(baseURL: String, token: String? = nil) throws {
+        self.token = token
         guard let url = URL(string: baseURL), url.scheme == "http", let host = url.host else {
             throw Failure.connect("invalid station URL '\(baseURL)'; expected http://HOST:PORT")
         }
@@ -66,6 +69,7 @@ public struct LocalHTTPClient: Sendable {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
 
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nAccept: application/json\r\n"
+        if let token { head += "Authorization: Bearer \(token)\r\n" }
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         head += "\r\n"
         var out = Data(head.utf8)

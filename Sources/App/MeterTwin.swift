@@ -18,7 +18,8 @@ public struct MeterTwinOptions: Sendable {
     /// "constant", or "daily": the building load follows a day curve (night 30 %, evening peak 100 %).
     public var profile: String
     public var voltageV: Double
-    /// Base URLs of running stations whose connector currents add to the load.
+    /// Running stations whose connector currents add to the load: data directories, or base URLs (token from the
+    /// environment).
     public var stations: [String]
 
     public init(model: MeterModel, host: String = "127.0.0.1", port: Int = 5020, unitID: Int? = nil,
@@ -77,8 +78,16 @@ public actor MeterTwin: ModbusRequestHandler {
     /// Adds up the currents the stations draw (from their status API).
     func pollStations() {
         var sum = PhaseValues.zero
-        for base in options.stations {
-            guard let client = try? LocalHTTPClient(baseURL: base), let r = try? client.request("GET", "/api/status", timeoutSeconds: 2),
+        for station in options.stations {
+            // A data directory: its station.json names the API and its token (read again each time: a restarted
+            // station has a new port and token). A URL: the token comes from the environment.
+            var client: LocalHTTPClient?
+            if station.hasPrefix("http://") {
+                client = try? LocalHTTPClient(baseURL: station, token: ProcessInfo.processInfo.environment["CHARGEKIT_API_TOKEN"])
+            } else if let info = DataDirectory(station).readRuntime() {
+                client = try? LocalHTTPClient(baseURL: info.baseURL, token: info.apiToken)
+            }
+            guard let client, let r = try? client.request("GET", "/api/status", timeoutSeconds: 2),
                   r.status == 200, let status = try? JSONDecoder().decode(StatusCurrents.self, from: r.body) else { continue }
             for c in status.connectors {
                 sum.l1 += c.meter.currentA.l1; sum.l2 += c.meter.currentA.l2; sum.l3 += c.meter.currentA.l3

@@ -81,43 +81,16 @@ public enum StationApp {
         }
         let dir = DataDirectory(options.dataDirectory)
         let lock = try dir.lock()
-        let database = try StationDatabase(directory: dir.path)
-
-        var parameters = try ParameterService(store: database, connectorCount: options.connectors)
-        if let n = options.connectors, parameters.values.number(StationParameters.connectorCount) != Double(n) {
-            try parameters.set(StationParameters.connectorCount, .integer(n), role: .manufacturer, changedBy: "cli:--connectors", now: Date())
-        }
-        let settings = StationSettings(parameters.values)
+        let assembly = try await assemble(options, dir: dir, logger: logger)
+        let (runtime, database, settings, ocppSettings) = (assembly.runtime, assembly.database, assembly.settings, assembly.ocppSettings)
         logger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
-        let clean = try database.meta(cleanShutdownKey) == "1"
-        try database.setMeta(cleanShutdownKey, "0")
-        let origin = max(Date(), try database.latestTimestamp() ?? .distantPast)
-        let clock = ScaledClock(origin: origin, scale: options.timeScale)
-        let now = clock.now()
-
-        let phaseCounts = settings.connectors.map { $0.phasesConnected.phaseCount }
-        let board = try database.hardwareState().flatMap {
-            SimulatedBoard.restore($0, connectorCount: settings.connectorCount, voltageV: settings.powerSourceVoltageV,
-                                   phaseCount: phaseCounts, now: now)
-        } ?? SimulatedBoard(connectorCount: settings.connectorCount, voltageV: settings.powerSourceVoltageV, phaseCount: phaseCounts, now: now)
-
-        // Recovery may close sessions: their StopTransaction must be queued like any other when a backend is configured.
-        database.journalTransactions.store(BackendSettings(parameters.values).enabled, ordering: .relaxed)
-        let controller = StationController(settings: settings, hardware: board, store: database, now: now, previousShutdownClean: clean)
-        let runtime = StationRuntime(controller: controller, parameters: parameters, database: database, clock: clock, logger: logger)
-        await runtime.restoreAvailability()
-        let ocppSettings = await runtime.setUpOCPP(version: ChargeKitVersion.current, dataDirectory: dir.path)
-        await runtime.tick()
-
-        // The web interface's accounts: at the first start every role gets a random initial password, printed once
-        // here; only bcrypt hashes are stored, and the first login must change it.
-        let accounts = try WebAccounts(store: database)
-        let created = try await accounts.createMissingAccounts()
-        if !created.isEmpty {
+        if !assembly.initialPasswords.isEmpty {
             FileHandle.standardOutput.write(Data(("Initial web interface passwords (shown only now; each must be changed at its first login):\n"
-                + created.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.password)\n" }.joined()).utf8))
+                + assembly.initialPasswords.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.password)\n" }.joined()).utf8))
         }
-        let router = StationAPI.router(station: runtime, simulator: runtime, web: try WebInterface(station: runtime, accounts: accounts, simulator: runtime))
+        let apiToken = RandomHex.words(2)
+        let router = StationAPI.router(station: runtime, simulator: runtime, web: try WebInterface(station: runtime, accounts: assembly.accounts, simulator: runtime),
+                                       apiToken: apiToken)
         var httpLogger = Logger(label: "chargekit.http")
         httpLogger.logLevel = .warning
         let app = Application(
@@ -125,7 +98,7 @@ public enum StationApp {
             configuration: .init(address: .hostname(options.httpHost, port: options.httpPort), serverName: "ChargeKit"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.httpPort
-                try? dir.writeRuntime(.init(pid: getpid(), httpHost: options.httpHost, httpPort: port, startedAt: Date()))
+                try? dir.writeRuntime(.init(pid: getpid(), httpHost: options.httpHost, httpPort: port, startedAt: Date(), apiToken: apiToken))
                 let base = "http://\(options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost):\(port)"
                 FileHandle.standardOutput.write(Data("""
                     ChargeKit station \(settings.chargeBoxIdentity) is running: \(settings.connectorCount) connector(s), simulated\(options.timeScale == 1 ? "" : ", time ×\(options.timeScale)").
@@ -225,6 +198,55 @@ public enum StationApp {
         }
         logger.info("station stopped; everything persisted")
         return false
+    }
+
+    /// The station's parts on a data directory, ready to run, without any listener: the runtime (recovered from the
+    /// database), its OCPP settings and the web accounts. Used by ``runOnce(_:)`` and the router tests.
+    struct Assembly {
+        var runtime: StationRuntime
+        var database: StationDatabase
+        var settings: StationSettings
+        var ocppSettings: OCPPConnectionSettings?
+        var accounts: WebAccounts
+        /// The initial passwords of accounts created now (first start).
+        var initialPasswords: [(name: String, password: String)]
+    }
+
+    static func assemble(_ options: StationOptions, dir: DataDirectory, logger: Logger) async throws -> Assembly {
+        let database = try StationDatabase(directory: dir.path)
+        var parameters = try ParameterService(store: database, connectorCount: options.connectors)
+        if let n = options.connectors, parameters.values.number(StationParameters.connectorCount) != Double(n) {
+            try parameters.set(StationParameters.connectorCount, .integer(n), role: .manufacturer, changedBy: "cli:--connectors", now: Date())
+        }
+        let settings = StationSettings(parameters.values)
+        var logger = logger
+        logger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
+        let clean = try database.meta(cleanShutdownKey) == "1"
+        try database.setMeta(cleanShutdownKey, "0")
+        let origin = max(Date(), try database.latestTimestamp() ?? .distantPast)
+        let clock = ScaledClock(origin: origin, scale: options.timeScale)
+        let now = clock.now()
+
+        let phaseCounts = settings.connectors.map { $0.phasesConnected.phaseCount }
+        let board = try database.hardwareState().flatMap {
+            SimulatedBoard.restore($0, connectorCount: settings.connectorCount, voltageV: settings.powerSourceVoltageV,
+                                   phaseCount: phaseCounts, now: now)
+        } ?? SimulatedBoard(connectorCount: settings.connectorCount, voltageV: settings.powerSourceVoltageV, phaseCount: phaseCounts, now: now)
+
+        // Recovery may close sessions: their StopTransaction must be queued like any other when a backend is configured.
+        database.journalTransactions.store(BackendSettings(parameters.values).enabled, ordering: .relaxed)
+        let controller = StationController(settings: settings, hardware: board, store: database, now: now, previousShutdownClean: clean)
+        let runtime = StationRuntime(controller: controller, parameters: parameters, database: database, clock: clock, logger: logger)
+        await runtime.restoreAvailability()
+        let ocppSettings = await runtime.setUpOCPP(version: ChargeKitVersion.current, dataDirectory: dir.path)
+        await runtime.tick()
+
+        // The web interface's accounts: at the first start every role gets a random initial password (printed once by
+        // the caller); only bcrypt hashes are stored, and the first login must change it.
+        let accounts = try WebAccounts(store: database)
+        let created = try await accounts.createMissingAccounts()
+        return Assembly(runtime: runtime, database: database, settings: settings, ocppSettings: ocppSettings, accounts: accounts,
+                        initialPasswords: created.map { ($0.name, $0.password) })
     }
 }
 

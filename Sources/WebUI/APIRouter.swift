@@ -15,10 +15,15 @@ public enum StationAPI {
     public static let maximumBodyBytes = 64 * 1024
 
     /// Builds the router for a station (and its simulator, when running simulated).
-    public static func router(station: any StationService, simulator: (any SimulatorControl)?, web: WebInterface? = nil) -> Router<BasicRequestContext> {
+    ///
+    /// Every `/api/` request must carry `Authorization: Bearer <apiToken>` (the token the station writes to its
+    /// `station.json`, readable only by its owner, where `chargekit` finds it); nil leaves the API open (tests only).
+    public static func router(station: any StationService, simulator: (any SimulatorControl)?, web: WebInterface? = nil,
+                              apiToken: String?) -> Router<BasicRequestContext> {
         let router = Router()
         web?.addRoutes(to: router)
         router.add(middleware: JSONErrorMiddleware())
+        if let apiToken { router.add(middleware: APITokenMiddleware(token: apiToken)) }
         router.get("api/status") { _, _ in json(await station.status()) }
         router.get("api/connectors/:id") { _, context in
             let snapshot = await station.status()
@@ -129,6 +134,13 @@ public enum StationAPI {
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
             do {
                 return try await next(request, context)
+            } catch let e as HTTPError where e.status == .notFound && !request.uri.path.hasPrefix("/api/") {
+                // A page of the web interface that does not exist.
+                return Response(status: .notFound, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: """
+                    <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Not found · ChargeKit</title>
+                    <link rel="stylesheet" href="/static/app.css"></head><body><main class="narrow"><section class="card">
+                    <h1>404</h1><p>This page does not exist.</p><p><a href="/">← Dashboard</a></p></section></main></body></html>
+                    """)))
             } catch let e as HTTPError {
                 let message = e.status == .notFound
                     ? "no such endpoint: \(request.method) \(request.uri.path) (see docs/api.md)"
@@ -138,6 +150,23 @@ public enum StationAPI {
                 context.logger.error("request failed: \(error)")
                 return StationAPI.error(.internalServerError, "internal error")
             }
+        }
+    }
+
+    /// Refuses API requests without the station's token (401, JSON error naming where the token is).
+    struct APITokenMiddleware: RouterMiddleware {
+        typealias Context = BasicRequestContext
+        let token: String
+
+        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+            guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
+            let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+            guard WebInterface.constantTimeEqual(given, token) else {
+                var r = StationAPI.error(.unauthorized, "missing or wrong API token: send 'Authorization: Bearer <apiToken>' with the apiToken of the station's station.json (in its data directory)")
+                r.headers[.wwwAuthenticate] = "Bearer"
+                return r
+            }
+            return try await next(request, context)
         }
     }
 

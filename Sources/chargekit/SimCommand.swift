@@ -31,16 +31,19 @@ struct SimCommand: ParsableCommand {
         var dataDir = "./chargekit-data"
         @Option(help: "Base URL of the station's API, e.g. http://127.0.0.1:8080 (instead of --data-dir).")
         var url: String?
+        @Option(name: .customLong("api-token"),
+                help: "The station's API token for --url (apiToken in its station.json; default: $CHARGEKIT_API_TOKEN).")
+        var apiToken: String?
         @Flag(help: "Print the simulator state as JSON afterwards.")
         var json = false
 
         func client() throws -> LocalHTTPClient {
-            if let url { return try LocalHTTPClient(baseURL: url) }
+            if let url { return try LocalHTTPClient(baseURL: url, token: apiToken ?? ProcessInfo.processInfo.environment["CHARGEKIT_API_TOKEN"]) }
             let dir = DataDirectory(dataDir)
             guard dir.isStationRunning(), let info = dir.readRuntime() else {
                 throw fail("no station is running on data directory \(dataDir); start one with 'chargekit station --simulate' or give --url", code: 2)
             }
-            return try LocalHTTPClient(baseURL: info.baseURL)
+            return try LocalHTTPClient(baseURL: info.baseURL, token: info.apiToken)
         }
 
         func send(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws {
@@ -189,7 +192,8 @@ struct SimCommand: ParsableCommand {
         @Option(name: .customLong("building-load"), help: "Building load per phase in A, e.g. 20,10,5.") var buildingLoad = "10,10,10"
         @Option(help: "constant, or daily (follows a day curve).") var profile = "constant"
         @Option(help: "Phase voltage in V.") var voltage: Double = 230
-        @Option(name: .customLong("station"), help: "Base URL of a running station whose currents add to the load (repeatable).")
+        @Option(name: .customLong("station"),
+                help: "Data directory (or base URL, with $CHARGEKIT_API_TOKEN) of a running station whose currents add to the load (repeatable).")
         var stations: [String] = []
 
         func validate() throws {

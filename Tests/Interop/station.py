@@ -72,9 +72,14 @@ class Station:
         env = {**os.environ, **self.env} if self.env else None
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env=env)
         info = wait_for(lambda: self._runtime_info(), timeout=60, what="station.json")
-        self.base = f"http://127.0.0.1:{info['httpPort']}"
+        self.attach(info)
         wait_for(lambda: self.get("/api/status")[0] == 200, what="status API")
         return self
+
+    def attach(self, info):
+        """Talks to the station that published `info` (station.json): its port and its API token."""
+        self.base = f"http://127.0.0.1:{info['httpPort']}"
+        self.token = info["apiToken"]
 
     def _runtime_info(self):
         if self.proc.poll() is not None:
@@ -88,7 +93,7 @@ class Station:
     def request(self, method, path, body=None, raw=None):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"})
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
                 return r.status, json.loads(r.read() or b"null")

@@ -66,7 +66,7 @@ def test_dlm_follows_the_grid_meter_and_falls_back_when_it_fails(data_dir):
 
     def twin():
         return subprocess.Popen([BIN, "sim", "meter", "--model", "janitzaUMG512PRO", "--port", str(meter_port),
-                                 "--building-load", "20,10,5", "--station", station.base],
+                                 "--building-load", "20,10,5", "--station", str(station.data_dir)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     meter = twin()
     try:

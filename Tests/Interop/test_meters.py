@@ -118,7 +118,7 @@ def test_simulated_meter_twin_adds_the_stations_load(data_dir):
     configure(data_dir, grid_meter("janitzaUMG512PRO", port))
     station = Station(data_dir).start()
     twin = subprocess.Popen([BIN, "sim", "meter", "--model", "janitzaUMG512PRO", "--port", str(port), "--building-load", "20,10,5",
-                             "--station", station.base], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             "--station", str(station.data_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         grid = wait_for(lambda: station.status().get("gridMeter", {}).get("reading"), what="twin read")
         assert [round(grid["currentA"][p], 1) for p in ("l1", "l2", "l3")] == [20.0, 10.0, 5.0]

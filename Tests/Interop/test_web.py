@@ -368,7 +368,7 @@ def test_system_page_log_timezone_restart_and_factory_reset(browser, station, da
     info = wait_for(lambda: (json.loads((data_dir / "station.json").read_text()) if (data_dir / "station.json").exists() else {}).get("startedAt", before["startedAt"]) != before["startedAt"]
                     and json.loads((data_dir / "station.json").read_text()), what="the station back after the restart")
     assert info["pid"] == before["pid"], "restarted in the same process"
-    station.base = f"http://127.0.0.1:{info['httpPort']}"
+    station.attach(info)
     wait_for(lambda: station.get("/api/status")[0] == 200, what="status API")
     # Factory reset as the installer: refused without the confirmation, then done.
     assert cli("config", "set", "PowerSourceVoltage", "240", "--role", "installer", data_dir=data_dir).returncode == 0
@@ -387,7 +387,7 @@ def test_system_page_log_timezone_restart_and_factory_reset(browser, station, da
     before = info
     info = wait_for(lambda: (json.loads((data_dir / "station.json").read_text()) if (data_dir / "station.json").exists() else {}).get("startedAt", before["startedAt"]) != before["startedAt"]
                     and json.loads((data_dir / "station.json").read_text()), what="the station back after the factory reset")
-    station.base = f"http://127.0.0.1:{info['httpPort']}"
+    station.attach(info)
     wait_for(lambda: station.get("/api/status")[0] == 200, what="status API")
     assert station.get("/api/config/PowerSourceVoltage")[1]["value"] == 230, "back to the default"
     assert station.get("/api/config/Timezone")[1]["value"] == "UTC"

@@ -73,8 +73,10 @@ def main():
         while True:
             assert master.poll() is None and time.monotonic() < deadline, "the master did not start"
             try:
-                port = json.loads((data / "station.json").read_text())["httpPort"]
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=1).read()
+                info = json.loads((data / "station.json").read_text())
+                req = urllib.request.Request(f"http://127.0.0.1:{info['httpPort']}/api/status",
+                                             headers={"Authorization": f"Bearer {info['apiToken']}"})
+                urllib.request.urlopen(req, timeout=1).read()
                 break
             except (OSError, ValueError, KeyError):
                 time.sleep(0.05)

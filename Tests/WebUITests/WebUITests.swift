@@ -87,6 +87,20 @@ struct WebUITests {
         for language in WebText.languages { #expect(WebText.missing(language).isEmpty, "\(language): \(WebText.missing(language))") }
     }
 
+    @Test("every parameter of the registry has its label and help text, and every section its name, in German and Dutch")
+    func parameterCatalogue() throws {
+        let registry = ParameterRegistry(connectorCount: 2)
+        let keys = Set(registry.keys.map(\.definition.key)), sections = Set(registry.keys.map(\.definition.section))
+        for language in ["de", "nl"] {
+            let texts = try #require(WebText.parameterTexts(language)), names = try #require(WebText.sectionNames(language))
+            #expect(keys.subtracting(texts.keys).isEmpty, "\(language) lacks \(keys.subtracting(texts.keys).sorted())")
+            #expect(Set(texts.keys).subtracting(keys).isEmpty, "\(language) has texts of unknown keys \(Set(texts.keys).subtracting(keys).sorted())")
+            #expect(sections.subtracting(names.keys).isEmpty, "\(language) lacks sections \(sections.subtracting(names.keys).sorted())")
+            #expect(texts.values.allSatisfy { !$0.label.isEmpty && !$0.help.isEmpty })
+        }
+        #expect(WebText.parameterTexts("en") == nil, "English is the registry's own text")
+    }
+
     @Test("form bodies: percent-encoding, plus as space, the first of repeated keys, empty values")
     func formData() {
         #expect(FormData.parse("a=1&b=x+y%21&c=&a=2&d") == ["a": "1", "b": "x y!", "c": "", "d": ""])

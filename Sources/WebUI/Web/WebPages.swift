@@ -26,7 +26,7 @@ extension WebInterface {
         var bySection: [String: [[String: Any]]] = [:]
         for v in views {
             if bySection[v.section] == nil { order.append(v.section) }
-            var f = field(v, session: session, t: t, error: errors[v.key], entered: entered)
+            var f = field(v, session: session, t: t, texts: WebText.parameterTexts(language), error: errors[v.key], entered: entered)
             if let w = v.visibleWhen {
                 // A connector parameter depends on the same connector's parameter when there is one.
                 let other = keys.contains(w.key) ? w.key : w.key.split(separator: ".").first.map(String.init) ?? w.key
@@ -36,14 +36,17 @@ extension WebInterface {
             }
             bySection[v.section, default: []].append(f)
         }
-        let sections = order.map { ["name": $0, "anchor": Self.anchor($0), "parameters": bySection[$0] ?? []] as [String: Any] }
+        // Anchors keep the registry's (English) section names, so links work in every language.
+        let names = WebText.sectionNames(language)
+        func name(_ section: String) -> String { names?[section] ?? section }
+        let sections = order.map { ["name": name($0), "anchor": Self.anchor($0), "parameters": bySection[$0] ?? []] as [String: Any] }
         let saved = query["saved"]
         var context: [String: Any] = [
             "menuLabel": t["menu.\(menu.rawValue)"] ?? menu.rawValue, "action": "/menu/\(Self.slug(menu))", "csrf": session.csrf,
             "sections": sections, "saved": saved != nil, "restart": saved == "restart", "hasErrors": !errors.isEmpty,
         ]
         var template = "parameters"
-        var anchors = order.map { ($0, Self.anchor($0)) }
+        var anchors = order.map { (name($0), Self.anchor($0)) }
         if menu == .system {
             template = "system"
             context["system"] = await systemContext(session, t: t, query: query)
@@ -54,10 +57,18 @@ extension WebInterface {
                         activeMenu: menu, sections: anchors, identity: await station.status().chargeBoxIdentity, status: status)
     }
 
-    private func field(_ v: ParameterView, session: WebAccounts.Session, t: [String: String], error: String?,
-                       entered: [String: String]) -> [String: Any] {
+    private func field(_ v: ParameterView, session: WebAccounts.Session, t: [String: String], texts: [String: WebText.ParameterText]?,
+                       error: String?, entered: [String: String]) -> [String: Any] {
+        // Label and help in the user's language; a connector parameter's label names its connector after the first.
+        let base = String(v.key.split(separator: ".").first ?? "")
+        var label = v.label, help = v.help
+        if let own = texts?[base] {
+            label = own.label
+            help = own.help
+            if let n = v.connector, n > 1 { label += (t["form.connectorSuffix"] ?? "").replacingOccurrences(of: "%n", with: String(n)) }
+        }
         var f: [String: Any] = [
-            "key": v.key, "label": v.label, "help": v.help, "allowed": v.allowed, "seeAlso": v.seeAlso,
+            "key": v.key, "label": label, "help": help, "allowed": v.allowed, "seeAlso": v.seeAlso,
             "defaultValue": v.secret ? "" : v.defaultValue.description, "restartRequired": v.restartRequired,
         ]
         if let error { f["error"] = error }
@@ -122,7 +133,9 @@ extension WebInterface {
     /// A field's error: what is wrong and the allowed range (from the registry).
     static func message(_ e: ParameterError, language: String) -> String {
         switch e.kind {
-        case .invalidValue: "'\(e.given ?? "")' is not allowed. Allowed: \(e.allowed ?? "")."
+        case .invalidValue:
+            (WebText.table(language)["form.invalid"] ?? "").replacingOccurrences(of: "%v", with: e.given ?? "")
+                .replacingOccurrences(of: "%a", with: e.allowed ?? "")
         default: e.message
         }
     }

@@ -205,9 +205,10 @@ public struct WebInterface: Sendable {
               status: HTTPResponse.Status = .ok) throws -> Response {
         let t = WebText.table(language)
         var context = context
-        context["t"] = Self.nested(t)
+        let texts = Self.nestedTables[language] ?? Self.nested(t)
+        context["t"] = texts
         let content = library.render(context, withTemplate: template) ?? ""
-        var layout: [String: Any] = ["lang": language, "pageTitle": title, "identity": identity, "content": content, "t": Self.nested(t)]
+        var layout: [String: Any] = ["lang": language, "pageTitle": title, "identity": identity, "content": content, "t": texts]
         if let session {
             layout["session"] = true
             layout["account"] = session.account
@@ -269,6 +270,11 @@ public struct WebInterface: Sendable {
     static func anchor(_ section: String) -> String {
         "s-" + section.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
     }
+
+    /// Every language's texts as nested dictionaries, built once (immutable afterwards, hence safe to share).
+    nonisolated(unsafe) static let nestedTables: [String: [String: Any]] = Dictionary(uniqueKeysWithValues: WebText.languages.map {
+        ($0, nested(WebText.table($0)))
+    })
 
     /// The flat text table as nested dictionaries, so that templates can say `{{t.login.heading}}`.
     static func nested(_ table: [String: String]) -> [String: Any] {

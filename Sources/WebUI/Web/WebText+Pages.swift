@@ -49,6 +49,7 @@ extension WebText {
         "sim.fault.link": "Connector board link lost",
         "sim.done.plug": "The vehicle was plugged in.", "sim.done.unplug": "The vehicle was unplugged.",
         "sim.done.rfid": "The card was held to the reader.", "sim.done.input": "The input was switched.", "sim.done.fault": "Done.",
+        "form.connectorSuffix": " (Connector %n)", "form.invalid": "'%v' is not allowed. Allowed: %a.",
         "wl.accept": "Accept", "wl.block": "Block", "wl.edit": "Edit", "wl.done.updated": "%id was changed.",
     ]
 
@@ -100,6 +101,7 @@ extension WebText {
         "sim.fault.link": "Verbindung zur Ladeplatine unterbrochen",
         "sim.done.plug": "Das Fahrzeug wurde angesteckt.", "sim.done.unplug": "Das Fahrzeug wurde abgesteckt.",
         "sim.done.rfid": "Die Karte wurde vorgehalten.", "sim.done.input": "Der Eingang wurde umgeschaltet.", "sim.done.fault": "Erledigt.",
+        "form.connectorSuffix": " (Ladepunkt %n)", "form.invalid": "'%v' ist nicht zulässig. Zulässig: %a.",
         "wl.accept": "Freigeben", "wl.block": "Sperren", "wl.edit": "Bearbeiten", "wl.done.updated": "%id wurde geändert.",
     ]
 
@@ -151,6 +153,7 @@ extension WebText {
         "sim.fault.link": "Verbinding met de laadprint verbroken",
         "sim.done.plug": "Het voertuig is aangesloten.", "sim.done.unplug": "Het voertuig is losgekoppeld.",
         "sim.done.rfid": "De kaart is aangeboden.", "sim.done.input": "De ingang is omgeschakeld.", "sim.done.fault": "Gedaan.",
+        "form.connectorSuffix": " (Laadpunt %n)", "form.invalid": "'%v' is niet toegestaan. Toegestaan: %a.",
         "wl.accept": "Toestaan", "wl.block": "Blokkeren", "wl.edit": "Bewerken", "wl.done.updated": "%id is gewijzigd.",
     ]
 }

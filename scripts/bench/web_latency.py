@@ -1,0 +1,108 @@
+"""Times the station's web interface and API while both connectors charge (see scripts/bench-web.sh)."""
+import http.client
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+binary, per_route = sys.argv[1], int(sys.argv[2])
+
+
+class Client:
+    """One keep-alive connection with cookies, like a browser tab."""
+
+    def __init__(self, port, token):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        self.cookies, self.token, self.csrf = {}, token, ""
+
+    def request(self, method, path, form=None, api=False):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if api:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if form is not None:
+            body = urllib.parse.urlencode({**form, "csrf": self.csrf})
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        r = self.conn.getresponse()
+        data = r.read()
+        for value in r.headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name] = rest.split(";")[0]
+        m = re.search(rb'name="csrf" value="([0-9a-f]+)"', data)
+        if m:
+            self.csrf = m.group(1).decode()
+        return r.status, data
+
+
+with tempfile.TemporaryDirectory() as d:
+    data = Path(d) / "data"
+    proc = subprocess.Popen([binary, "station", "--simulate", "--connectors", "2", "--data-dir", str(data), "--http-port", "0",
+                             "--log-level", "error"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        passwords = {}
+        while len(passwords) < 3:
+            line = proc.stdout.readline()
+            m = re.match(r"^  (operator|installer|manufacturer)\s+(\S+)$", line)
+            if m:
+                passwords[m.group(1)] = m.group(2)
+        while not (data / "station.json").exists():
+            time.sleep(0.01)
+        time.sleep(0.2)
+        info = json.loads((data / "station.json").read_text())
+        c = Client(info["httpPort"], info["apiToken"])
+        for n, card in ((1, "04567DAA5F3580"), (2, "0A0E9B83")):
+            c.conn.request("POST", "/api/whitelist", body=json.dumps({"id": card}),
+                           headers={"Authorization": f"Bearer {c.token}", "Content-Type": "application/json"}); c.conn.getresponse().read()
+            for path, body in (("/api/sim/plug", {"connector": n, "ev": "3p-16a", "batteryCapacityWh": 100000}), ("/api/sim/rfid", {"uid": card})):
+                c.conn.request("POST", path, body=json.dumps(body), headers={"Authorization": f"Bearer {c.token}", "Content-Type": "application/json"})
+                c.conn.getresponse().read()
+        c.request("GET", "/login")
+        c.request("POST", "/login", {"name": "installer", "password": passwords["installer"]})
+        c.request("GET", "/account/password")
+        c.request("POST", "/account/password", {"old": passwords["installer"], "new": "installer-bench-1", "repeat": "installer-bench-1"})
+        deadline = time.monotonic() + 30
+        while True:
+            status = json.loads(c.request("GET", "/api/status", api=True)[1])
+            if [x["status"] for x in status["connectors"]] == ["Charging", "Charging"]:
+                break
+            assert time.monotonic() < deadline, "both connectors should charge"
+            time.sleep(0.1)
+        routes = [
+            ("GET /static/app.css (reference)", "GET", "/static/app.css", None, False),
+            ("GET /api/status", "GET", "/api/status", None, True),
+            ("GET /api/config", "GET", "/api/config", None, True),
+            ("GET / (dashboard)", "GET", "/", None, False),
+            ("GET /menu/installation", "GET", "/menu/installation", None, False),
+            ("GET /menu/load-management", "GET", "/menu/load-management", None, False),
+            ("GET /whitelists", "GET", "/whitelists", None, False),
+            ("GET /history", "GET", "/history", None, False),
+            ("GET /menu/system", "GET", "/menu/system", None, False),
+            ("POST /menu/system (save)", "POST", "/menu/system", "form", False),
+        ]
+        print(f"{per_route} sequential requests per route, keep-alive, both connectors charging (release build):")
+        print(f"  {'route':36} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+        worst = 0.0
+        for i, (name, method, path, form, api) in enumerate(routes):
+            c.request("GET", "/menu/system")  # a fresh CSRF token for the form
+            times = []
+            for k in range(per_route):
+                fields = {"Timezone": "Europe/Berlin" if k % 2 == 0 else "UTC"} if form else None
+                t0 = time.perf_counter()
+                code, _ = c.request(method, path, fields, api)
+                times.append((time.perf_counter() - t0) * 1000)
+                assert code in (200, 303), f"{name}: HTTP {code}"
+            times.sort()
+            p50, p99 = statistics.median(times), times[int(len(times) * 0.99) - 1]
+            if i > 0:
+                worst = max(worst, p99)
+            print(f"  {name:36} {p50:8.2f} {p99:8.2f} {times[-1]:8.2f}")
+        print(f"  worst p99 {worst:.2f} ms   goal ≤ 10 ms   {'OK' if worst <= 10 else 'ABOVE GOAL'}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

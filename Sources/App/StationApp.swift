@@ -167,6 +167,8 @@ public enum StationApp {
             throw StartupError("station stopped: \(error)")
         }
         try database.setMeta(cleanShutdownKey, "1")
+        // The factory reset happens while this process still holds the data directory.
+        if restart.requested == .factoryReset { try database.factoryReset(at: Date()) }
         dir.removeRuntime()
         withExtendedLifetime(lock) {}
         switch restart.requested {
@@ -176,7 +178,6 @@ public enum StationApp {
             logger.notice("station services restarting")
             return true
         case .factoryReset:
-            try database.factoryReset(at: Date())
             logger.notice("factory reset done: every setting is back to its default; the station services restart")
             return true
         case .reboot:

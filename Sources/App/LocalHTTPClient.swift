@@ -30,6 +30,12 @@ public struct LocalHTTPClient: Sendable {
         }
     }
 
+    /// The API token for a station given by URL: `$CHARGEKIT_API_TOKEN`.
+    public static var environmentToken: String? { ProcessInfo.processInfo.environment["CHARGEKIT_API_TOKEN"] }
+
+    /// The client of the station that published `info` (its station.json): its address and API token.
+    public init(_ info: DataDirectory.RuntimeInfo) throws { try self.init(baseURL: info.baseURL, token: info.apiToken) }
+
     public init(baseURL: String, token: String? = nil) throws {
         self.token = token
         guard let url = URL(string: baseURL), url.scheme == "http", let host = url.host else {

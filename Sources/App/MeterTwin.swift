@@ -81,12 +81,8 @@ public actor MeterTwin: ModbusRequestHandler {
         for station in options.stations {
             // A data directory: its station.json names the API and its token (read again each time: a restarted
             // station has a new port and token). A URL: the token comes from the environment.
-            var client: LocalHTTPClient?
-            if station.hasPrefix("http://") {
-                client = try? LocalHTTPClient(baseURL: station, token: ProcessInfo.processInfo.environment["CHARGEKIT_API_TOKEN"])
-            } else if let info = DataDirectory(station).readRuntime() {
-                client = try? LocalHTTPClient(baseURL: info.baseURL, token: info.apiToken)
-            }
+            let client = station.hasPrefix("http://") ? try? LocalHTTPClient(baseURL: station, token: LocalHTTPClient.environmentToken)
+                : DataDirectory(station).readRuntime().flatMap { try? LocalHTTPClient($0) }
             guard let client, let r = try? client.request("GET", "/api/status", timeoutSeconds: 2),
                   r.status == 200, let status = try? JSONDecoder().decode(StatusCurrents.self, from: r.body) else { continue }
             for c in status.connectors {

@@ -31,7 +31,7 @@ public struct StationClient {
         guard let info = dir.readRuntime() else {
             throw Failure.unreachable("a station holds \(dir.path) but has not published its API address yet; try again")
         }
-        return try LocalHTTPClient(baseURL: info.baseURL, token: info.apiToken)
+        return try LocalHTTPClient(info)
     }
 
     static func check(_ r: LocalHTTPClient.Response) throws -> Data {

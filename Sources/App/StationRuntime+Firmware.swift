@@ -106,7 +106,7 @@ extension StationRuntime {
                 }
             case .restart:
                 logger.notice("firmware installed; the station services restart")
-                ocpp!.restart = (.services, clock.now())
+                scheduleRestart(.services, now: clock.now())
             }
         }
     }

@@ -635,7 +635,7 @@ extension StationRuntime: OCPPConnectionDelegate {
         let now = clock.now()
         let stopped = controller.stopAllSessions(reason: hard ? .hardReset : .softReset, now: now)
         logger.notice("\(hard ? "Hard" : "Soft") reset requested by the backend; \(stopped.count) transaction(s) stopped")
-        ocpp!.restart = (.services, now)
+        scheduleRestart(.services, now: now)
         tick()
     }
 

@@ -22,7 +22,7 @@ extension StationRuntime {
         }
         controller.record(.systemAction, "\(what) requested by \(by); \(stopped.count) transaction(s) stopped", now: now)
         tick()
-        if ocpp != nil { ocpp!.restart = (kind, now) } else { restartHandler?(kind) }
+        scheduleRestart(kind, now: now)
     }
 
     public func systemInfo() -> SystemInfo {
@@ -31,7 +31,7 @@ extension StationRuntime {
             stationVersion: firmwareVersion(build: ChargeKitVersion.current), webInterfaceVersion: ChargeKitVersion.current,
             operatingSystem: Self.operatingSystem, time: clock.now(), timezone: p.string(StationParameters.timezone),
             timeSource: p.string(StationParameters.timeSource), backendConfigured: ocpp != nil, lastClockSet: lastClockSet,
-            timeScale: clock.scale, startedAt: controller.startedAt, simulated: true)
+            timeScale: clock.scale, startedAt: controller.startedAt)
     }
 
     /// "Browser (only once)": steps the station clock to the browser's time (seeds/002 §1.6). A time-scaled simulation

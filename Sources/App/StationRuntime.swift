@@ -73,12 +73,18 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
                 // On backup power: the StopTransactions go out first (OCPP), then the station goes down. The simulated
                 // board's power returns with the next start, so the services restart in-process.
                 logger.warning("mains power lost: shutting down on backup power")
-                if ocpp != nil { ocpp!.restart = (.services, now) } else { restartHandler?(.services) }
+                scheduleRestart(.services, now: now)
             }
             ocppNotice(notice, now: now)
         }
         ocppTick(now: now)
         flushDLM()
+    }
+
+    /// Restarts the station services: with a backend once the queued messages are delivered (at most
+    /// ``restartGrace``), without one at once.
+    func scheduleRestart(_ kind: StationRestart, now: Date) {
+        if ocpp != nil { ocpp!.restart = (kind, now) } else { restartHandler?(kind) }
     }
 
     /// Sets the handler that restarts the station services.

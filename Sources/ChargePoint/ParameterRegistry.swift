@@ -54,6 +54,14 @@ public struct ParameterRegistry: Sendable {
         }
     }
 
+    /// When `r` is shown, naming the other parameter by its concrete key: the same connector's when it is a connector
+    /// parameter too.
+    public func visibility(of r: ResolvedKey) -> Visibility? {
+        guard let v = r.definition.visibleWhen else { return nil }
+        let key = definition(v.key)?.scope == .connector ? r.connector.map { "\(v.key).\($0)" } ?? v.key : v.key
+        return Visibility(key: key, values: v.values, except: v.except)
+    }
+
     /// Resolves a concrete key (case-insensitive) to its definition and connector.
     public func resolve(_ key: String) throws(ParameterError) -> ResolvedKey {
         let parts = key.split(separator: ".", omittingEmptySubsequences: false)

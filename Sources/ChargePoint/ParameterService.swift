@@ -33,7 +33,6 @@ public struct ParameterView: Sendable, Codable, Equatable {
         let d = r.definition
         key = r.key; label = d.label + (r.connector.map { $0 > 1 ? " (Connector \($0))" : "" } ?? "")
         secret = d.secret; isSet = !value.description.isEmpty
-        visibleWhen = d.visibleWhen.map { v in Visibility(key: v.key + (r.connector.map { ".\($0)" } ?? ""), values: v.values, except: v.except) }
         type = d.type.name; self.value = d.secret ? .string("") : value; defaultValue = d.defaultValue; unit = d.type.unit
         allowed = d.type.allowedDescription
         switch d.type {
@@ -84,14 +83,20 @@ public struct ParameterService: Sendable {
     /// All parameters with their current values.
     public func list() -> [ParameterView] {
         registry.keys.map { r in
-            ParameterView(r, value: values.value(r.key) ?? r.definition.defaultValue, role: registry.requiredRole(r, in: values))
+            view(r)
         }
     }
 
     /// One parameter.
     public func get(_ key: String) throws(ParameterError) -> ParameterView {
         let r = try registry.resolve(key)
-        return ParameterView(r, value: values.value(r.key) ?? r.definition.defaultValue, role: registry.requiredRole(r, in: values))
+        return view(r)
+    }
+
+    private func view(_ r: ResolvedKey) -> ParameterView {
+        var v = ParameterView(r, value: values.value(r.key) ?? r.definition.defaultValue, role: registry.requiredRole(r, in: values))
+        v.visibleWhen = registry.visibility(of: r)
+        return v
     }
 
     /// Validates and stores a change; nothing changes when it throws.

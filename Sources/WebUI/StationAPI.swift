@@ -41,13 +41,12 @@ public struct SystemInfo: Sendable, Codable, Equatable {
     /// Simulated seconds per real second.
     public var timeScale: Double
     public var startedAt: Date
-    public var simulated: Bool
 
     public init(stationVersion: String, webInterfaceVersion: String, operatingSystem: String, time: Date, timezone: String,
-                timeSource: String, backendConfigured: Bool, lastClockSet: ClockSet?, timeScale: Double, startedAt: Date, simulated: Bool) {
+                timeSource: String, backendConfigured: Bool, lastClockSet: ClockSet?, timeScale: Double, startedAt: Date) {
         self.stationVersion = stationVersion; self.webInterfaceVersion = webInterfaceVersion; self.operatingSystem = operatingSystem
         self.time = time; self.timezone = timezone; self.timeSource = timeSource; self.backendConfigured = backendConfigured
-        self.lastClockSet = lastClockSet; self.timeScale = timeScale; self.startedAt = startedAt; self.simulated = simulated
+        self.lastClockSet = lastClockSet; self.timeScale = timeScale; self.startedAt = startedAt
     }
 }
 

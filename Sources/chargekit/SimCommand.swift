@@ -38,12 +38,12 @@ struct SimCommand: ParsableCommand {
         var json = false
 
         func client() throws -> LocalHTTPClient {
-            if let url { return try LocalHTTPClient(baseURL: url, token: apiToken ?? ProcessInfo.processInfo.environment["CHARGEKIT_API_TOKEN"]) }
+            if let url { return try LocalHTTPClient(baseURL: url, token: apiToken ?? LocalHTTPClient.environmentToken) }
             let dir = DataDirectory(dataDir)
             guard dir.isStationRunning(), let info = dir.readRuntime() else {
                 throw fail("no station is running on data directory \(dataDir); start one with 'chargekit station --simulate' or give --url", code: 2)
             }
-            return try LocalHTTPClient(baseURL: info.baseURL, token: info.apiToken)
+            return try LocalHTTPClient(info)
         }
 
         func send(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws {

@@ -167,6 +167,9 @@ struct RouterTests {
                 #expect(r.status == .ok, "\(path)")
                 #expect(r.headers[.contentType] == "text/html; charset=utf-8" && r.headers[.init("X-Frame-Options")!] == "DENY", "\(path)")
             }
+            let network = String(buffer: try await client.send(&b, .get, "/menu/network").body)
+            #expect(network.contains(#"<td class="mono">lo</td><td class="mono">127.0.0.1"#), "the interfaces with their addresses")
+            #expect(network.contains("/menu/load-management#s-modbus") && !network.contains("data-track-changes"), "no empty form")
             let missing = try await client.send(&b, .get, "/no-such-page")
             #expect(missing.status == .notFound, "\(missing.status) \(String(buffer: missing.body))")
             for path in ["/menu/installation", "/whitelists/add", "/whitelists/delete-all", "/system/restart", "/system/factory-reset",

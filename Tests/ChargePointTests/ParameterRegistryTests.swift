@@ -17,6 +17,22 @@ struct ParameterRegistryTests {
         #expect(registry.keys.count == registry.definitions.count + registry.definitions.filter { $0.scope == .connector }.count)
     }
 
+    @Test("a parameter shown only for another one's values names a parameter of its own menu, with values it can take")
+    func visibility() throws {
+        var checked = 0
+        for r in registry.keys {
+            guard let v = registry.visibility(of: r) else { continue }
+            let other = try registry.resolve(v.key)
+            #expect(other.definition.menu == r.definition.menu, "\(r.key) depends on \(v.key) of another menu")
+            #expect(other.connector == r.connector || other.connector == nil, "\(r.key) depends on \(v.key) of another connector")
+            for value in v.values { #expect(throws: Never.self) { try registry.parse(value, for: other) } }
+            checked += 1
+        }
+        #expect(checked >= 10)
+        let address = try registry.resolve("MeterIPAddress.2")
+        #expect(registry.visibility(of: address) == .when("MeterConfiguration.2", isNot: "internal"))
+    }
+
     @Test("seed defaults (seeds/004 §4, §5.1, §7.1)", arguments: [
         ("VehicleConnectionTimeout", "45"), ("PowerSourceVoltage", "230"), ("PhasesConnected.1", "three"),
         ("PhaseRotation.2", "RST"), ("RestartTransactionAfterPowerLoss", "On"), ("LockActuatorOnlyIfAuthorized", "Off"),

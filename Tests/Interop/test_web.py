@@ -305,7 +305,7 @@ def charge_once(station, card="04567DAA5F3580"):
     assert station.sim("plug", "1", "--ev", "3p-16a").returncode == 0
     assert station.sim("rfid", card).returncode == 0
     station.wait_status(1, "Charging")
-    time.sleep(1)
+    wait_for(lambda: station.connector(1)["session"]["energyWh"] > 0, what="energy charged")
     assert station.sim("unplug", "1", "--force").returncode == 0
     station.wait_status(1, "Available")
 
@@ -442,6 +442,9 @@ def test_fields_appear_only_when_relevant(browser, station):
     Select(web.el("#p-MeterConfiguration\\.1")).select_by_index(1)
     WebDriverWait(browser, 5).until(lambda d: address.is_displayed())
     web.shot("installation-meter")
+    web.open("/menu/network")
+    assert "127.0.0.1" in web.el("#net-interfaces").text
+    web.shot("network")
     web.open("/menu/load-management")
     assert not web.el('[data-key="DLMMasterAddress"]').is_displayed()
     Select(web.el("#p-DLMMode")).select_by_value("SlaveFixedIP")

@@ -51,10 +51,12 @@ with tempfile.TemporaryDirectory() as d:
             m = re.match(r"^  (operator|installer|manufacturer)\s+(\S+)$", line)
             if m:
                 passwords[m.group(1)] = m.group(2)
-        while not (data / "station.json").exists():
-            time.sleep(0.01)
-        time.sleep(0.2)
-        info = json.loads((data / "station.json").read_text())
+        while True:  # station.json is replaced atomically once the server listens
+            try:
+                info = json.loads((data / "station.json").read_text())
+                break
+            except (OSError, ValueError):
+                time.sleep(0.01)
         c = Client(info["httpPort"], info["apiToken"])
         for n, card in ((1, "04567DAA5F3580"), (2, "0A0E9B83")):
             c.conn.request("POST", "/api/whitelist", body=json.dumps({"id": card}),

@@ -16,8 +16,8 @@ extension WebInterface {
                        entered: [String: String], status: HTTPResponse.Status = .ok) async throws -> Response {
         let language = await accounts.account(session.account)?.language ?? "en"
         let t = WebText.table(language)
-        let views = await station.parameters().filter { $0.menu == menu }
-        let keys = Set(views.map(\.key))
+        let all = await station.parameters()
+        let views = all.filter { $0.menu == menu }
         // What each parameter on the page currently holds (as typed when the form came back with errors), for the
         // fields that only show for some values of another one.
         var current: [String: String] = [:]
@@ -28,11 +28,9 @@ extension WebInterface {
             if bySection[v.section] == nil { order.append(v.section) }
             var f = field(v, session: session, t: t, texts: WebText.parameterTexts(language), error: errors[v.key], entered: entered)
             if let w = v.visibleWhen {
-                // A connector parameter depends on the same connector's parameter when there is one.
-                let other = keys.contains(w.key) ? w.key : w.key.split(separator: ".").first.map(String.init) ?? w.key
-                f["dependsOn"] = other
+                f["dependsOn"] = w.key
                 f["dependsValue"] = (w.except ? "!" : "") + w.values.joined(separator: "|")
-                f["hidden"] = !w.shows(for: current[other] ?? "") && errors[v.key] == nil
+                f["hidden"] = !w.shows(for: current[w.key] ?? "") && errors[v.key] == nil
             }
             bySection[v.section, default: []].append(f)
         }
@@ -43,11 +41,15 @@ extension WebInterface {
         let saved = query["saved"]
         var context: [String: Any] = [
             "menuLabel": t["menu.\(menu.rawValue)"] ?? menu.rawValue, "action": "/menu/\(Self.slug(menu))", "csrf": session.csrf,
-            "sections": sections, "saved": saved != nil, "restart": saved == "restart", "hasErrors": !errors.isEmpty,
+            "sections": sections, "hasParameters": !sections.isEmpty, "saved": saved != nil, "restart": saved == "restart", "hasErrors": !errors.isEmpty,
         ]
         var template = "parameters"
         var anchors = order.map { (name($0), Self.anchor($0)) }
-        if menu == .system {
+        if menu == .network {
+            template = "network"
+            context["network"] = networkContext(all, t: t)
+            anchors = [(t["net.interfaces"] ?? "", "s-interfaces"), (t["net.endpoints"] ?? "", "s-endpoints")] + anchors
+        } else if menu == .system {
             template = "system"
             context["system"] = await systemContext(session, t: t, query: query)
             anchors = [(t["sys.about"] ?? "", "s-about"), (t["sys.dateTime"] ?? "", "s-date-time"), (t["sys.log"] ?? "", "s-log")] + anchors

@@ -31,7 +31,7 @@ public struct WebInterface: Sendable {
         for (name, text) in [("layout", WebTemplates.layout), ("login", WebTemplates.login), ("password", WebTemplates.password),
                              ("parameters", WebTemplates.parameters), ("dashboard", WebTemplates.dashboard), ("message", WebTemplates.message),
                              ("whitelists", WebTemplates.whitelists), ("history", WebTemplates.history), ("system", WebTemplates.system),
-                             ("restarting", WebTemplates.restarting), ("simulator", WebTemplates.simulator),
+                             ("restarting", WebTemplates.restarting), ("network", WebTemplates.network), ("simulator", WebTemplates.simulator),
                              ("formAlerts", WebTemplates.formAlerts), ("parameterForm", WebTemplates.parameterForm)] {
             try library.register(MustacheTemplate(string: text), named: name)
         }
@@ -161,7 +161,7 @@ public struct WebInterface: Sendable {
         let t = WebText.table("en")
         let snapshot = await station.status()
         var context: [String: Any] = [
-            "t": Self.nested(t), "csrf": token, "identity": snapshot.chargeBoxIdentity,
+            "csrf": token, "identity": snapshot.chargeBoxIdentity,
             "accounts": Role.allCases.map { ["value": $0.rawValue, "label": t["role.\($0.rawValue)"] ?? $0.rawValue, "selected": $0.rawValue == name] },
         ]
         if let error { context["error"] = error }
@@ -205,7 +205,7 @@ public struct WebInterface: Sendable {
               status: HTTPResponse.Status = .ok) throws -> Response {
         let t = WebText.table(language)
         var context = context
-        let texts = Self.nestedTables[language] ?? Self.nested(t)
+        let texts = Self.nestedTables[language] ?? Self.nestedTables["en"]!
         context["t"] = texts
         let content = library.render(context, withTemplate: template) ?? ""
         var layout: [String: Any] = ["lang": language, "pageTitle": title, "identity": identity, "content": content, "t": texts]
@@ -271,24 +271,19 @@ public struct WebInterface: Sendable {
         "s-" + section.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
     }
 
-    /// Every language's texts as nested dictionaries, built once (immutable afterwards, hence safe to share).
-    nonisolated(unsafe) static let nestedTables: [String: [String: Any]] = Dictionary(uniqueKeysWithValues: WebText.languages.map {
+    /// Every language's texts grouped by their key's first part, built once, so that templates can say
+    /// `{{t.login.heading}}` (every catalogue key has a group: `group.name`).
+    static let nestedTables: [String: [String: [String: String]]] = Dictionary(uniqueKeysWithValues: WebText.languages.map {
         ($0, nested(WebText.table($0)))
     })
 
-    /// The flat text table as nested dictionaries, so that templates can say `{{t.login.heading}}`.
-    static func nested(_ table: [String: String]) -> [String: Any] {
-        var out: [String: Any] = [:]
+    static func nested(_ table: [String: String]) -> [String: [String: String]] {
         var groups: [String: [String: String]] = [:]
         for (key, value) in table {
-            if let dot = key.firstIndex(of: ".") {
-                groups[String(key[..<dot]), default: [:]][String(key[key.index(after: dot)...])] = value
-            } else {
-                out[key] = value
-            }
+            guard let dot = key.firstIndex(of: ".") else { continue }
+            groups[String(key[..<dot]), default: [:]][String(key[key.index(after: dot)...])] = value
         }
-        for (g, values) in groups { out[g] = values }
-        return out
+        return groups
     }
 }
 

@@ -91,10 +91,14 @@ extension WebInterface {
     }
 
     /// The site's time zone (parameter Timezone).
-    func timeZone() async -> TimeZone {
-        guard let v = try? await station.parameter(StationParameters.timezone) else { return .gmt }
-        return TimeZone(identifier: v.value.description) ?? .gmt
+    func timeZone() async -> TimeZone { Self.zone(await timeZoneName()) }
+
+    /// The Timezone parameter's IANA name, as set (Foundation names UTC "GMT").
+    func timeZoneName() async -> String {
+        (try? await station.parameter(StationParameters.timezone))?.value.description ?? "UTC"
     }
+
+    static func zone(_ name: String) -> TimeZone { TimeZone(identifier: name) ?? .gmt }
 
     // MARK: History
 
@@ -154,8 +158,8 @@ extension WebInterface {
     func historyPage(_ session: WebAccounts.Session, _ q: [String: String]) async throws -> Response {
         let language = await accounts.account(session.account)?.language ?? "en"
         let t = WebText.table(language)
-        let tz = await timeZone()
-        let zoneName = (try? await station.parameter(StationParameters.timezone))?.value.description ?? "UTC"
+        let zoneName = await timeZoneName()
+        let tz = Self.zone(zoneName)
         var context: [String: Any] = ["from": q["from"] ?? "", "to": q["to"] ?? "", "timezone": zoneName]
         var status = HTTPResponse.Status.ok
         switch Self.dateRange(q, tz: tz) {
@@ -196,7 +200,7 @@ extension WebInterface {
     /// and the factory reset.
     func systemContext(_ session: WebAccounts.Session, t: [String: String], query: [String: String]) async -> [String: Any] {
         let info = await station.systemInfo()
-        let tz = TimeZone(identifier: info.timezone) ?? .gmt
+        let tz = Self.zone(info.timezone)
         let source = info.timeSource == "Heartbeat" ? (info.backendConfigured ? t["sys.sourceHeartbeat"] : t["sys.sourceHeartbeatNoBackend"])
             : t["sys.sourceNTP"]
         var context: [String: Any] = [
@@ -208,7 +212,7 @@ extension WebInterface {
             "clockSet": query["clockSet"] != nil, "resetError": query["resetError"] != nil,
             "localNow": Self.localField(info.time, tz: tz),
         ]
-        if info.simulated {
+        if simulator != nil {
             context["simulated"] = info.timeScale == 1 ? t["sys.simulated"] ?? "" : (t["sys.simulatedScaled"] ?? "")
                 .replacingOccurrences(of: "%@", with: Self.amps(info.timeScale))
         }

@@ -235,6 +235,29 @@ enum WebTemplates {
     {{/system}}
     """
 
+    /// Network: the interfaces the operating system configured and the station's network endpoints.
+    static let network = """
+    <h1>{{menuLabel}}</h1>
+    {{> formAlerts}}
+    {{#network}}
+    <p class="muted">{{t.net.intro}}</p>
+    <div class="grid">
+      <section class="card" id="s-interfaces">
+        <h2>{{t.net.interfaces}}</h2>
+        <table class="table" id="net-interfaces">
+          <thead><tr><th>{{t.net.interface}}</th><th>{{t.net.addresses}}</th><th>{{t.net.state}}</th></tr></thead>
+          <tbody>{{#interfaces}}<tr><td class="mono">{{name}}</td><td class="mono">{{addresses}}</td><td>{{state}}</td></tr>{{/interfaces}}</tbody>
+        </table>
+      </section>
+      <section class="card" id="s-endpoints">
+        <h2>{{t.net.endpoints}}</h2>
+        <dl class="facts">{{#endpoints}}<dt><a href="{{href}}">{{label}}</a></dt><dd class="mono small">{{value}}</dd>{{/endpoints}}</dl>
+      </section>
+    </div>
+    {{/network}}
+    {{#hasParameters}}{{> parameterForm}}{{/hasParameters}}
+    """
+
     static let restarting = """
     <section class="card narrow-card">
       <h1>{{t.sys.restarting}}</h1>

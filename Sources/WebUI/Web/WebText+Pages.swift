@@ -2,6 +2,7 @@
 /// actions, in the catalogue's three languages.
 extension WebText {
     static let enPages: [String: String] = [
+        "net.intro": "The operating system configures the network interfaces (DHCP, static addresses, mobile modems); the station uses them as they are. The ports it serves and the backend it connects to are set in the menus linked below.", "net.interfaces": "Interfaces", "net.interface": "Interface", "net.addresses": "Addresses", "net.state": "State", "net.up": "up", "net.down": "down", "net.endpoints": "Station endpoints", "net.backend": "OCPP backend", "net.modbus": "Modbus TCP server", "net.dlm": "DLM link", "net.modbusPorts": "TCP %p (connector 1), the next port for connector 2", "net.dlmPorts": "UDP %l (link), UDP %d (discovery)",
         "nav.history": "Charging history", "nav.simulator": "Simulator",
         "user.restart": "Restart Daemon", "user.reboot": "Reboot System",
         "user.restartConfirm": "Restart the station services? Running charging sessions are stopped.",
@@ -54,6 +55,7 @@ extension WebText {
     ]
 
     static let dePages: [String: String] = [
+        "net.intro": "Das Betriebssystem richtet die Netzwerkschnittstellen ein (DHCP, feste Adressen, Mobilfunkmodems); die Station nutzt sie, wie sie sind. Die Ports, die sie bedient, und das Backend, mit dem sie sich verbindet, werden in den unten verlinkten Menüs eingestellt.", "net.interfaces": "Schnittstellen", "net.interface": "Schnittstelle", "net.addresses": "Adressen", "net.state": "Zustand", "net.up": "aktiv", "net.down": "inaktiv", "net.endpoints": "Endpunkte der Station", "net.backend": "OCPP-Backend", "net.modbus": "Modbus-TCP-Server", "net.dlm": "DLM-Verbindung", "net.modbusPorts": "TCP %p (Ladepunkt 1), der nächste Port für Ladepunkt 2", "net.dlmPorts": "UDP %l (Verbindung), UDP %d (Discovery)",
         "nav.history": "Ladeverlauf", "nav.simulator": "Simulator",
         "user.restart": "Restart Daemon", "user.reboot": "Reboot System",
         "user.restartConfirm": "Die Dienste der Ladestation neu starten? Laufende Ladevorgänge werden beendet.",
@@ -106,6 +108,7 @@ extension WebText {
     ]
 
     static let nlPages: [String: String] = [
+        "net.intro": "Het besturingssysteem configureert de netwerkinterfaces (DHCP, vaste adressen, mobiele modems); het station gebruikt ze zoals ze zijn. De poorten die het aanbiedt en de backend waarmee het verbindt, stelt u in de menu's hieronder in.", "net.interfaces": "Interfaces", "net.interface": "Interface", "net.addresses": "Adressen", "net.state": "Status", "net.up": "actief", "net.down": "inactief", "net.endpoints": "Eindpunten van het station", "net.backend": "OCPP-backend", "net.modbus": "Modbus TCP-server", "net.dlm": "DLM-verbinding", "net.modbusPorts": "TCP %p (laadpunt 1), de volgende poort voor laadpunt 2", "net.dlmPorts": "UDP %l (verbinding), UDP %d (discovery)",
         "nav.history": "Laadhistorie", "nav.simulator": "Simulator",
         "user.restart": "Restart Daemon", "user.reboot": "Reboot System",
         "user.restartConfirm": "De diensten van het laadstation herstarten? Lopende laadsessies worden beëindigd.",

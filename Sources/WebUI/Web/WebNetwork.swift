@@ -1,0 +1,64 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import ChargePoint
+
+/// The Network menu. ChargeKit runs on Linux, where the operating system configures the interfaces (DHCP, static
+/// addresses, GSM modems), so this page shows what the station sees — its interfaces with their addresses — and the
+/// ports it serves and uses, each linked to the menu where it is set.
+extension WebInterface {
+    struct NetworkInterface {
+        var name: String
+        var addresses: [String]
+        var up: Bool
+    }
+
+    /// The machine's interfaces with their IPv4 and IPv6 addresses (getifaddrs), loopback last.
+    static func networkInterfaces() -> [NetworkInterface] {
+        var first: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&first) == 0 else { return [] }
+        defer { freeifaddrs(first) }
+        var byName: [String: NetworkInterface] = [:]
+        var order: [String] = []
+        var cursor = first
+        while let ifa = cursor {
+            defer { cursor = ifa.pointee.ifa_next }
+            let name = String(cString: ifa.pointee.ifa_name)
+            if byName[name] == nil {
+                order.append(name)
+                byName[name] = NetworkInterface(name: name, addresses: [], up: ifa.pointee.ifa_flags & UInt32(IFF_UP) != 0)
+            }
+            guard let sa = ifa.pointee.ifa_addr else { continue }
+            let family = Int32(sa.pointee.sa_family)
+            guard family == AF_INET || family == AF_INET6 else { continue }
+            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            let length = socklen_t(family == AF_INET ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
+            guard getnameinfo(sa, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else { continue }
+            byName[name]?.addresses.append(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return order.compactMap { byName[$0] }.sorted { ($0.name == "lo" ? 1 : 0, $0.name) < ($1.name == "lo" ? 1 : 0, $1.name) }
+    }
+
+    /// The Network page's cards: interfaces and the station's network endpoints (from the parameters).
+    func networkContext(_ views: [ParameterView], t: [String: String]) -> [String: Any] {
+        func value(_ key: String) -> String { views.first { $0.key == key }?.value.description ?? "" }
+        let off = t["form.off"] ?? "Off"
+        let modbus = value(StationParameters.modbusServer) == "On"
+            ? (t["net.modbusPorts"] ?? "").replacingOccurrences(of: "%p", with: value(StationParameters.modbusBasePort)) : off
+        let dlm = value(StationParameters.dlmMode) == DLMMode.off.rawValue ? off
+            : (t["net.dlmPorts"] ?? "").replacingOccurrences(of: "%l", with: value(StationParameters.dlmLinkPort))
+                .replacingOccurrences(of: "%d", with: value(StationParameters.dlmDiscoveryPort))
+        let backend = value(StationParameters.backendURL)
+        return [
+            "interfaces": Self.networkInterfaces().map { i in
+                ["name": i.name, "addresses": i.addresses.joined(separator: ", "), "state": i.up ? t["net.up"] ?? "" : t["net.down"] ?? ""]
+            },
+            "endpoints": [
+                ["label": t["net.backend"] ?? "", "value": backend.isEmpty ? off : backend, "href": "/menu/backend"],
+                ["label": t["net.modbus"] ?? "", "value": modbus, "href": "/menu/load-management#s-modbus"],
+                ["label": t["net.dlm"] ?? "", "value": dlm, "href": "/menu/load-management#s-dynamic-load-management"],
+            ],
+        ]
+    }
+}

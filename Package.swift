@@ -42,6 +42,8 @@ let package = Package(
         // messages (HMAC from swift-crypto), station controller, store ports.
         .target(name: "ChargePoint", dependencies: ["EVSECore", "ModbusTCP", "OCPP16", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
+        // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers.
+        .target(name: "Gateway", dependencies: ["ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
         // Adapter: simulated board and EVs implementing the hardware port.
         .target(name: "Simulator", dependencies: ["EVSECore"], swiftSettings: swiftSettings),
         // Adapter: SQLite (GRDB, WAL) stores.
@@ -121,6 +123,7 @@ let package = Package(
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOTestUtils", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "Simulator", "TestSupport"],

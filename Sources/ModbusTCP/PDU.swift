@@ -22,6 +22,10 @@ public enum ExceptionCode: UInt8, Sendable, Error, CaseIterable {
     case illegalDataAddress = 0x02
     case illegalDataValue = 0x03
     case serverDeviceFailure = 0x04
+    /// A gateway cannot reach the device the request is for (e.g. the OCPP charger is not connected).
+    case gatewayPathUnavailable = 0x0A
+    /// A gateway got no answer from the target device.
+    case gatewayTargetDeviceFailedToRespond = 0x0B
 }
 
 /// A request PDU.

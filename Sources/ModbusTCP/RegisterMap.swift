@@ -215,7 +215,7 @@ public struct RegisterMap: Sendable {
     }
 
     /// Whether every address of `range` lies in one readable block (binary search over the merged blocks).
-    func readable(_ range: Range<Int>) -> Bool {
+    public func readable(_ range: Range<Int>) -> Bool {
         var lo = 0, hi = blocks.count - 1
         while lo <= hi {
             let mid = (lo + hi) / 2

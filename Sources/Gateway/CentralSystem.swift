@@ -1,0 +1,399 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ModbusTCP
+import OCPP16
+
+/// What the gateway logs, for the operator and the diagnostics page.
+public struct GatewayLogEntry: Sendable, Equatable {
+    public enum Level: String, Sendable { case info, warning, error }
+    public var level: Level
+    public var charger: String?
+    public var message: String
+    public init(_ level: Level, _ charger: String?, _ message: String) { self.level = level; self.charger = charger; self.message = message }
+}
+
+/// A transaction as the gateway records it: decided by the BMS, or kept in the gateway alone when the BMS did not
+/// answer in time.
+public struct GatewayTransaction: Sendable, Equatable {
+    public var charger: String
+    public var connectorId: Int
+    public var transactionId: Int
+    public var idTag: String
+    public var meterStartWh: Int
+    public var startedAt: Date
+    /// The AuthorizationStatus the charger was given.
+    public var status: String
+    /// False when the BMS did not answer within the timeout and the gateway answered by itself.
+    public var decidedByBMS: Bool
+}
+
+/// The end of a recorded transaction.
+public struct GatewayTransactionStop: Sendable, Equatable {
+    public var charger: String
+    public var transactionId: Int
+    public var meterStopWh: Int
+    public var stoppedAt: Date
+    public var reason: String
+    public var decidedByBMS: Bool
+}
+
+/// What the adapters must do after an event. Executed in order: a transaction is recorded before the answer that
+/// acknowledges it is sent.
+public enum GatewayAction: Sendable, Equatable {
+    case send(charger: String, text: String)
+    case log(GatewayLogEntry)
+    /// The BMS set the date and time (seeds/003 §2.3.1.1): the gateway clock is the system clock plus this offset.
+    case clockOffsetChanged(seconds: Double)
+    case transactionStarted(GatewayTransaction)
+    case transactionStopped(GatewayTransactionStop)
+    /// The next transaction id the gateway hands out by itself.
+    case nextTransactionId(Int)
+}
+
+/// A refused Modbus request: the exception code and why (for the log).
+public struct ModbusRefusal: Error, Sendable, Equatable {
+    public var code: ExceptionCode
+    public var reason: String
+    public init(_ code: ExceptionCode, _ reason: String) { self.code = code; self.reason = reason }
+}
+
+/// The gateway as an OCPP 1.6J central system whose decisions come from a Modbus BMS (seeds/003 use case 1), as a pure
+/// state machine: OCPP frames, Modbus requests and clock ticks go in, actions come out. It owns the register image of
+/// seeds/003 Appendix 2 and runs the flag handshakes of Appendix 1:
+///
+/// - **Messages to CS** (Authorize, StartTransaction, StopTransaction): the gateway fills the request registers and
+///   sets the Flag to 1; the BMS writes the result (and parent id, expiration, transaction id) and then Processed = 1;
+///   the gateway answers the charger and sets Flag and Processed back to 0. Requests of one kind from one charger
+///   are queued and presented one after the other. Without Processed within ``GatewaySettings/bmsTimeoutSeconds``
+///   the gateway answers safely by itself: Invalid (a StartTransaction gets a transaction id of the gateway's own and
+///   is recorded in the gateway only) and logs it.
+/// - **Messages from CS** (Cancel Reservation … Remote Stop, Unlock Connector, Availability): the BMS writes the
+///   parameters and then the Flag = 1; the gateway sends the request and, with the charger's answer, writes the
+///   result and sets the Flag back to 0. A result of 65535 means the charger did not answer (CALLERROR or no answer
+///   within ``GatewaySettings/chargerTimeoutSeconds``). One CALL is outstanding per charger at a time (OCPP-J §4.1.1);
+///   further operations wait in order.
+public struct CentralSystem: Sendable {
+    public internal(set) var settings: GatewaySettings
+    public internal(set) var layout: RegisterLayout
+    public internal(set) var image = RegisterImage()
+    /// Gateway time = system time + this offset (set by the BMS through registers 1…6).
+    public internal(set) var clockOffsetSeconds: Double
+    public internal(set) var nextTransactionId: Int
+    /// The last time the BMS set the Heartbeat register.
+    public internal(set) var lastBMSHeartbeat: Date?
+    var chargers: [String: ChargerState] = [:]
+    var heartbeatRaisedAt: Date?
+    var timeWrites: [SystemSignal: (value: Int, at: Date)] = [:]
+    /// Open transactions: transaction id → (charger, connector).
+    var openTransactions: [Int: (charger: String, connector: Int)] = [:]
+
+    /// The value of an optional integer parameter register that is not set.
+    public static let notSet = 0xFFFF
+    /// The result register value when a charger did not answer an operation.
+    public static let noAnswer = 0xFFFF
+    /// The time registers must all be written within this window (seeds/003 §2.3.1.1).
+    public static let timeWriteWindowSeconds = 15.0
+    /// Transaction ids handed out by the gateway fit the 16-bit Transaction ID registers.
+    public static let transactionIdRange = 1...65535
+
+    public init(settings: GatewaySettings, clockOffsetSeconds: Double = 0, nextTransactionId: Int = 1,
+                openTransactions: [GatewayTransaction] = []) {
+        self.settings = settings
+        self.clockOffsetSeconds = clockOffsetSeconds
+        self.nextTransactionId = Self.transactionIdRange.contains(nextTransactionId) ? nextTransactionId : 1
+        layout = RegisterLayout(mode: settings.mode, connectors: settings.connectorsBySlot)
+        for c in settings.chargers {
+            chargers[c.id] = ChargerState(entry: c)
+            initialiseRegisters(slot: c.slot, connectors: c.connectors)
+        }
+        for t in openTransactions where chargers[t.charger] != nil {
+            restoreTransaction(t)
+        }
+    }
+
+    private mutating func restoreTransaction(_ t: GatewayTransaction) {
+        openTransactions[t.transactionId] = (t.charger, t.connectorId)
+        guard let slot = chargers[t.charger]?.entry.slot, t.connectorId <= chargers[t.charger]!.entry.connectors else { return }
+        image.set(.connector(slot: slot, connector: t.connectorId, .transactionIdTag), text: t.idTag)
+        image.set(.connector(slot: slot, connector: t.connectorId, .transactionMeterValueOnStart), .float(Double(t.meterStartWh)))
+        image.set(.connector(slot: slot, connector: t.connectorId, .transactionTimestamp), Self.epoch(t.startedAt))
+    }
+
+    private mutating func initialiseRegisters(slot: Int, connectors: Int) {
+        image.set(.charger(slot: slot, .communicationStatus), 1)
+        let notSet: [ChargerSignal] = [.authorizationResult, .startResult, .stopResult, .clearChargingProfileId, .clearChargingProfileConnectorId,
+                                       .clearChargingProfilePurpose, .clearChargingProfileStackLevel, .sendLocalListAuthorizationStatus,
+                                       .cancelReservationResult, .clearCacheResult, .clearChargingProfileResult, .reserveNowResult,
+                                       .resetStatus, .sendLocalListResult, .triggerMessageStatus, .remoteStartResult, .remoteStopStatus,
+                                       .startReservationId]
+        for s in notSet { image.set(.charger(slot: slot, s), Self.notSet) }
+        for yy in 0...connectors {
+            image.set(.connector(slot: slot, connector: yy, .availability), 1)
+            image.set(.connector(slot: slot, connector: yy, .status), 7)
+            image.set(.connector(slot: slot, connector: yy, .errorCode), 6)
+            for m in Measurement.allCases { image.set(.connector(slot: slot, connector: yy, .units(m)), 0xFFFF) }
+        }
+    }
+
+    /// The gateway's clock.
+    public func gatewayTime(_ now: Date) -> Date { now.addingTimeInterval(clockOffsetSeconds) }
+
+    static func epoch(_ d: Date) -> Int { max(0, Int(d.timeIntervalSince1970.rounded(.down))) }
+
+    // MARK: connections
+
+    /// Whether a charger may connect: configured ChargerIDs only (unknown ones are listed by the OCPP scan).
+    public func isConfigured(_ id: String) -> Bool { chargers[id] != nil }
+
+    /// Whether the charger's WebSocket is open.
+    public func isConnected(_ id: String) -> Bool { chargers[id]?.connection != nil }
+
+    /// A charger's WebSocket opened (`connection` tells apart a new connection from one it replaces).
+    public mutating func connected(_ id: String, connection: UInt64, now: Date) -> [GatewayAction] {
+        guard var c = chargers[id] else { return [] }
+        var actions: [GatewayAction] = []
+        if c.connection != nil { actions += dropPending(&c, reason: "the charger connected again") }
+        c.connection = connection
+        chargers[id] = c
+        image.set(.charger(slot: c.entry.slot, .communicationStatus), 0)
+        actions.append(.log(.init(.info, id, "connected")))
+        return actions
+    }
+
+    /// A charger's WebSocket closed. Requests waiting for the BMS are dropped (the charger sends them again), and
+    /// operations waiting for the charger end with result 65535.
+    public mutating func disconnected(_ id: String, connection: UInt64, now: Date) -> [GatewayAction] {
+        guard var c = chargers[id], c.connection == connection else { return [] }
+        c.connection = nil
+        var actions = dropPending(&c, reason: "the charger disconnected")
+        chargers[id] = c
+        image.set(.charger(slot: c.entry.slot, .communicationStatus), 1)
+        actions.append(.log(.init(.warning, id, "disconnected")))
+        return actions
+    }
+
+    private mutating func dropPending(_ c: inout ChargerState, reason: String) -> [GatewayAction] {
+        var actions: [GatewayAction] = []
+        for block in IncomingBlock.allCases where !(c.incoming[block] ?? []).isEmpty {
+            actions.append(.log(.init(.warning, c.entry.id, "\(block.action) for the BMS dropped: \(reason)")))
+            c.incoming[block] = []
+            image.set(.charger(slot: c.entry.slot, block.flag), 0)
+        }
+        for op in c.outgoing {
+            finish(op, result: Self.noAnswer, charger: c.entry)
+            actions.append(.log(.init(.warning, c.entry.id, "\(op.action) not answered: \(reason)")))
+        }
+        c.outgoing = []
+        return actions
+    }
+
+    // MARK: OCPP frames from chargers
+
+    /// A text frame from a charger.
+    public mutating func received(_ id: String, text: String, now: Date) -> [GatewayAction] {
+        guard chargers[id] != nil else { return [] }
+        chargers[id]?.lastMessageAt = now
+        let frame: OCPPFrame
+        do { frame = try OCPPFrame.parse(text) } catch {
+            guard let messageID = error.messageID else {
+                return [.log(.init(.warning, id, "unreadable frame dropped: \(error.description)"))]
+            }
+            return [.send(charger: id, text: OCPPFrame.error(error, id: messageID).serialized())]
+        }
+        switch frame {
+        case .call(let messageID, let action, let payload):
+            return call(id, messageID: messageID, action: action, payload: payload, now: now)
+        case .callResult(let messageID, let payload):
+            return answer(id, messageID: messageID, result: .success(payload), now: now)
+        case .callError(let messageID, let code, let description, _):
+            return answer(id, messageID: messageID, result: .failure(OCPPError(OCPPErrorCode(rawValue: code) ?? .genericError, description)), now: now)
+        }
+    }
+
+    private mutating func call(_ id: String, messageID: String, action: String, payload: JSONValue, now: Date) -> [GatewayAction] {
+        func reply(_ p: some OCPPPayload) -> [GatewayAction] {
+            [.send(charger: id, text: OCPPFrame.callResult(id: messageID, payload: OCPPCoding.encode(p)).serialized())]
+        }
+        do throws(OCPPError) {
+            try OCPP16Catalog.validateCall(action: action, payload: payload, supported: Set(FeatureProfile.allCases))
+            if OCPP16Catalog.entries[action]?.direction == .centralSystemToChargePoint {
+                throw OCPPError(.notSupported, "\(action) is sent by the central system, not to it")
+            }
+            let time = gatewayTime(now)
+            switch action {
+            case BootNotificationRequest.action:
+                let r = try BootNotificationRequest(json: payload)
+                observeBoot(id, r)
+                chargers[id]?.bootedAt = now
+                return reply(BootNotificationResponse(status: "Accepted", currentTime: time, interval: settings.heartbeatIntervalSeconds))
+                    + [.log(.init(.info, id, "BootNotification: \(r.chargePointVendor) \(r.chargePointModel)"))]
+            case HeartbeatRequest.action:
+                return reply(HeartbeatResponse(currentTime: time))
+            case StatusNotificationRequest.action:
+                let r = try StatusNotificationRequest(json: payload)
+                var actions = reply(StatusNotificationResponse())
+                if let problem = observeStatus(id, r) { actions.append(.log(.init(.warning, id, problem))) }
+                return actions
+            case MeterValuesRequest.action:
+                observeMeterValues(id, try MeterValuesRequest(json: payload))
+                return reply(MeterValuesResponse())
+            case AuthorizeRequest.action:
+                return enqueue(id, .authorize, PendingRequest(messageID: messageID, body: .authorize(try AuthorizeRequest(json: payload)), receivedAt: now))
+            case StartTransactionRequest.action:
+                let r = try StartTransactionRequest(json: payload)
+                return enqueue(id, .start, PendingRequest(messageID: messageID, body: .start(r), receivedAt: now))
+            case StopTransactionRequest.action:
+                let r = try StopTransactionRequest(json: payload)
+                return enqueue(id, .stop, PendingRequest(messageID: messageID, body: .stop(r), receivedAt: now))
+            case DataTransferRequest.action:
+                return reply(DataTransferResponse(status: "UnknownVendorId"))
+            case DiagnosticsStatusNotificationRequest.action:
+                let r = try DiagnosticsStatusNotificationRequest(json: payload)
+                return reply(DiagnosticsStatusNotificationResponse()) + [.log(.init(.info, id, "DiagnosticsStatusNotification: \(r.status)"))]
+            case FirmwareStatusNotificationRequest.action:
+                let r = try FirmwareStatusNotificationRequest(json: payload)
+                return reply(FirmwareStatusNotificationResponse()) + [.log(.init(.info, id, "FirmwareStatusNotification: \(r.status)"))]
+            default:
+                throw OCPPError(.notSupported, "\(action) is not handled by the gateway")
+            }
+        } catch {
+            return [.send(charger: id, text: OCPPFrame.error(error, id: messageID).serialized()),
+                    .log(.init(.warning, id, "\(action) refused: \(error.code.rawValue) \(error.description)"))]
+        }
+    }
+
+    // MARK: register updates from what chargers report (both modes)
+
+    /// BootNotification.req: the charger information registers.
+    public mutating func observeBoot(_ id: String, _ r: BootNotificationRequest) {
+        guard let slot = chargers[id]?.entry.slot else { return }
+        image.set(.charger(slot: slot, .chargeBoxSerialNumber), text: r.chargeBoxSerialNumber ?? "")
+        image.set(.charger(slot: slot, .chargePointSerialNumber), text: r.chargePointSerialNumber ?? "")
+        image.set(.charger(slot: slot, .chargePointVendor), text: r.chargePointVendor)
+        image.set(.charger(slot: slot, .chargePointModel), text: r.chargePointModel)
+    }
+
+    /// StatusNotification.req: status and errorCode of the connector. Returns a problem for a connector the
+    /// configuration does not have (the answer is still Accepted; the registers do not exist).
+    public mutating func observeStatus(_ id: String, _ r: StatusNotificationRequest) -> String? {
+        guard let entry = chargers[id]?.entry else { return nil }
+        guard r.connectorId <= entry.connectors else {
+            return "StatusNotification for connector \(r.connectorId), but \(id) is configured with \(entry.connectors) connector(s)"
+        }
+        if let s = ConnectorStatusCode.names.firstIndex(of: r.status) {
+            image.set(.connector(slot: entry.slot, connector: r.connectorId, .status), s)
+        }
+        if let e = ConnectorErrorCode.names.firstIndex(of: r.errorCode) {
+            image.set(.connector(slot: entry.slot, connector: r.connectorId, .errorCode), e)
+        }
+        if r.status == "Unavailable" { image.set(.connector(slot: entry.slot, connector: r.connectorId, .availability), 0) }
+        else if r.status != "Faulted" { image.set(.connector(slot: entry.slot, connector: r.connectorId, .availability), 1) }
+        return nil
+    }
+
+    /// MeterValues.req (and the transactionData of StopTransaction.req): the measurand registers. Phase-wise values
+    /// go to their L1/L2/L3 registers (L1-N… for voltages); values without a phase go to the L1 register. Only the
+    /// newest value of a measurand is kept.
+    public mutating func observeMeterValues(_ id: String, _ r: MeterValuesRequest) {
+        guard let entry = chargers[id]?.entry, r.connectorId <= entry.connectors else { return }
+        observeSamples(slot: entry.slot, connector: r.connectorId, r.meterValue)
+    }
+
+    mutating func observeSamples(slot: Int, connector: Int, _ values: [MeterValue]) {
+        for mv in values.sorted(by: { $0.timestamp < $1.timestamp }) {
+            for sv in mv.sampledValue {
+                guard sv.format != "SignedData", let number = Double(sv.value),
+                      let m = Measurement(rawValue: sv.measurand ?? "Energy.Active.Import.Register") else { continue }
+                let phase: Int
+                switch sv.phase {
+                case "L2", "L2-N": phase = 1
+                case "L3", "L3-N": phase = 2
+                case nil, "L1", "L1-N": phase = 0
+                default: continue
+                }
+                guard phase < m.valueOffsets.count else { continue }
+                image.set(.connector(slot: slot, connector: connector, .value(m, phase: phase)), .float(number))
+                image.set(.connector(slot: slot, connector: connector, .units(m)), Int(MeasurementUnit.code(sv.unit ?? m.defaultUnit)))
+            }
+        }
+    }
+
+    /// A transaction began: the connector's Current Transaction Data.
+    mutating func observeTransactionStart(_ id: String, connector: Int, idTag: String, meterStartWh: Int, timestamp: Date) {
+        guard let entry = chargers[id]?.entry, connector <= entry.connectors else { return }
+        image.set(.connector(slot: entry.slot, connector: connector, .transactionIdTag), text: idTag)
+        image.set(.connector(slot: entry.slot, connector: connector, .transactionMeterValueOnStart), .float(Double(meterStartWh)))
+        image.set(.connector(slot: entry.slot, connector: connector, .transactionTimestamp), Self.epoch(timestamp))
+    }
+
+    /// A transaction ended: its connector's Current Transaction Data is cleared.
+    mutating func observeTransactionStop(transactionId: Int) {
+        guard let open = openTransactions.removeValue(forKey: transactionId), let entry = chargers[open.charger]?.entry,
+              open.connector <= entry.connectors else { return }
+        image.set(.connector(slot: entry.slot, connector: open.connector, .transactionIdTag), text: "")
+        image.set(.connector(slot: entry.slot, connector: open.connector, .transactionMeterValueOnStart), .float(0))
+        image.set(.connector(slot: entry.slot, connector: open.connector, .transactionTimestamp), 0)
+    }
+
+    // MARK: ticks
+
+    /// Timeouts of the BMS and of the chargers, and the Heartbeat register handshake. Call about once a second.
+    public mutating func tick(now: Date) -> [GatewayAction] {
+        var actions: [GatewayAction] = []
+        if let raised = heartbeatRaisedAt, now.timeIntervalSince(raised) >= 1 {
+            image.set(.system(.heartbeat), 0)
+            heartbeatRaisedAt = nil
+        }
+        if let first = timeWrites.values.map(\.at).max(), now.timeIntervalSince(first) > Self.timeWriteWindowSeconds {
+            actions.append(.log(.init(.warning, nil, "date/time registers: only \(timeWrites.keys.map { $0.spec.name }.sorted().joined(separator: ", ")) written within 15 s; partial dates are not valid and were discarded")))
+            timeWrites = [:]
+        }
+        for id in chargers.keys.sorted() {
+            actions += expireBMSRequests(id, now: now)
+            actions += expireOperations(id, now: now)
+        }
+        return actions
+    }
+
+    /// Whether the BMS set the Heartbeat register within the heartbeat timeout (nil: it never did).
+    public func bmsOnline(now: Date) -> Bool? {
+        guard let last = lastBMSHeartbeat else { return nil }
+        return now.timeIntervalSince(last) <= Double(settings.bmsHeartbeatTimeoutSeconds)
+    }
+
+    /// A snapshot of each configured charger for status pages.
+    public func chargerStatus(now: Date) -> [ChargerStatus] {
+        settings.chargers.sorted { $0.slot < $1.slot }.map { e in
+            let c = chargers[e.id]
+            return ChargerStatus(id: e.id, slot: e.slot, connectors: e.connectors, connected: c?.connection != nil, bootedAt: c?.bootedAt,
+                                 lastMessageAt: c?.lastMessageAt,
+                                 vendor: image.text(.charger(slot: e.slot, .chargePointVendor)),
+                                 model: image.text(.charger(slot: e.slot, .chargePointModel)),
+                                 connectorStatus: (0...e.connectors).map { yy in
+                                     let s = image.integer(.connector(slot: e.slot, connector: yy, .status))
+                                     return s < ConnectorStatusCode.names.count ? ConnectorStatusCode.names[s] : "Unknown"
+                                 },
+                                 pendingBMSRequests: IncomingBlock.allCases.reduce(0) { $0 + (c?.incoming[$1]?.count ?? 0) },
+                                 pendingOperations: c?.outgoing.count ?? 0)
+        }
+    }
+}
+
+/// A configured charger as status pages show it.
+public struct ChargerStatus: Sendable, Equatable, Codable {
+    public var id: String
+    public var slot: Int
+    public var connectors: Int
+    public var connected: Bool
+    public var bootedAt: Date?
+    public var lastMessageAt: Date?
+    public var vendor: String
+    public var model: String
+    /// Status of connector 0…connectors.
+    public var connectorStatus: [String]
+    public var pendingBMSRequests: Int
+    public var pendingOperations: Int
+}

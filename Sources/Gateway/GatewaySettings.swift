@@ -1,0 +1,123 @@
+/// One configured charger: its OCPP ChargerID (the last path segment of `ws://<gateway>:9000/<ChargerID>`), its
+/// register slot xx (0…19) and how many connectors it has besides connector 0.
+///
+/// - SeeAlso: seeds/003 §2.1 ("Note down the ChargerID"), §2.2 step 4.
+public struct ChargerEntry: Sendable, Codable, Equatable {
+    public var id: String
+    public var slot: Int
+    public var connectors: Int
+
+    public init(id: String, slot: Int, connectors: Int) { self.id = id; self.slot = slot; self.connectors = connectors }
+}
+
+/// A setting that is out of range, with the field it concerns and what is allowed.
+public struct SettingProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public var field: String
+    public var message: String
+    public init(_ field: String, _ message: String) { self.field = field; self.message = message }
+    public var description: String { "\(field): \(message)" }
+}
+
+/// Everything the gateway is configured with; the single definition of its settings, their defaults and ranges
+/// (used by the CLI, the database and the web configuration).
+///
+/// - SeeAlso: seeds/003 §2.2 (MAPS: General, Modbus Slave and OCPP tabs).
+public struct GatewaySettings: Sendable, Codable, Equatable {
+    public var mode: GatewayMode = .bms
+    public var chargers: [ChargerEntry] = []
+    /// Handed to the chargers in BootNotification.conf (seeds/003 §2.2 "Heartbeat interval").
+    public var heartbeatIntervalSeconds: Int = 300
+    /// The OCPP WebSocket port (seeds/003 §2.1: "The TCP port by default is 9000").
+    public var ocppPort: Int = 9000
+    /// How long a charger's Authorize/StartTransaction/StopTransaction waits for the BMS before the gateway answers
+    /// safely by itself (Invalid; the transaction is kept in the gateway only).
+    public var bmsTimeoutSeconds: Int = 20
+    /// How long the gateway waits for a charger's answer to an operation the BMS requested.
+    public var chargerTimeoutSeconds: Int = 30
+    /// The BMS counts as offline when it has not set the Heartbeat register (0) for this long.
+    public var bmsHeartbeatTimeoutSeconds: Int = 60
+    /// Modbus TCP server port (0 = off).
+    public var modbusTCPPort: Int = 502
+    /// The unit id the gateway answers to (seeds/003 §2.2 step 3, "Modbus Slave tab"); 0 answers every unit id.
+    public var modbusUnitID: Int = 1
+    /// Modbus RTU slave: serial device path (empty = off), line settings.
+    public var rtuDevice: String = ""
+    public var rtuBaudRate: Int = 19200
+    public var rtuParity: String = "even"
+    public var rtuStopBits: Int = 1
+    /// External mode: the external central system's URL (`ws://` or `wss://`); each charger is relayed to
+    /// `<url>/<ChargerID>`.
+    public var externalURL: String = ""
+    /// External mode: HTTP Basic password sent upstream (user = ChargerID); empty: none.
+    public var externalPassword: String = ""
+
+    public init() {}
+
+    public static let allowedParities = ["none", "even", "odd"]
+    public static let allowedBaudRates = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200]
+
+    /// The charger in slot `xx`.
+    public func charger(slot: Int) -> ChargerEntry? { chargers.first { $0.slot == slot } }
+    public func charger(id: String) -> ChargerEntry? { chargers.first { $0.id == id } }
+
+    /// The first free register slot.
+    public var freeSlot: Int? { (0..<RegisterLayout.maximumChargers).first { s in !chargers.contains { $0.slot == s } } }
+
+    /// Every problem of the settings (empty when they are valid).
+    public func problems() -> [SettingProblem] {
+        var p: [SettingProblem] = []
+        func range(_ field: String, _ v: Int, _ r: ClosedRange<Int>, _ unit: String = "") {
+            if !r.contains(v) { p.append(SettingProblem(field, "\(v) is outside \(r.lowerBound)…\(r.upperBound)\(unit)")) }
+        }
+        range("heartbeatIntervalSeconds", heartbeatIntervalSeconds, 10...86400, " s")
+        range("ocppPort", ocppPort, 0...65535)
+        range("bmsTimeoutSeconds", bmsTimeoutSeconds, 1...300, " s")
+        range("chargerTimeoutSeconds", chargerTimeoutSeconds, 1...300, " s")
+        range("bmsHeartbeatTimeoutSeconds", bmsHeartbeatTimeoutSeconds, 5...3600, " s")
+        range("modbusTCPPort", modbusTCPPort, 0...65535)
+        range("modbusUnitID", modbusUnitID, 0...247)
+        if !Self.allowedBaudRates.contains(rtuBaudRate) {
+            p.append(SettingProblem("rtuBaudRate", "\(rtuBaudRate) is not one of \(Self.allowedBaudRates.map(String.init).joined(separator: ", "))"))
+        }
+        if !Self.allowedParities.contains(rtuParity) {
+            p.append(SettingProblem("rtuParity", "'\(rtuParity)' is not one of none, even, odd"))
+        }
+        range("rtuStopBits", rtuStopBits, 1...2)
+        if chargers.count > RegisterLayout.maximumChargers {
+            p.append(SettingProblem("chargers", "\(chargers.count) chargers; at most \(RegisterLayout.maximumChargers)"))
+        }
+        var ids = Set<String>(), slots = Set<Int>()
+        for c in chargers {
+            if let problem = Self.chargerIDProblem(c.id) { p.append(SettingProblem("chargers", problem)) }
+            if !ids.insert(c.id).inserted { p.append(SettingProblem("chargers", "ChargerID '\(c.id)' is configured twice")) }
+            if !(0..<RegisterLayout.maximumChargers).contains(c.slot) {
+                p.append(SettingProblem("chargers", "slot \(c.slot) of '\(c.id)' is outside 0…\(RegisterLayout.maximumChargers - 1)"))
+            } else if !slots.insert(c.slot).inserted {
+                p.append(SettingProblem("chargers", "slot \(c.slot) is used twice"))
+            }
+            if !(1...RegisterLayout.maximumConnectors).contains(c.connectors) {
+                p.append(SettingProblem("chargers", "'\(c.id)' has \(c.connectors) connectors; allowed 1…\(RegisterLayout.maximumConnectors)"))
+            }
+        }
+        if mode == .external {
+            let lower = externalURL.lowercased()
+            if !(lower.hasPrefix("ws://") || lower.hasPrefix("wss://")) || externalURL.count < 7 {
+                p.append(SettingProblem("externalURL", "External mode needs the central system's ws:// or wss:// URL"))
+            }
+        }
+        return p
+    }
+
+    /// Why a ChargerID cannot be used, or nil: OCPP-J §3.1.1 identities are CiString20… in practice up to 48
+    /// characters; ChargeKit allows 1…48 characters without '/', whitespace or control characters.
+    public static func chargerIDProblem(_ id: String) -> String? {
+        if id.isEmpty || id.count > 48 { return "ChargerID '\(id)' must have 1…48 characters" }
+        if id.unicodeScalars.contains(where: { $0 == "/" || $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
+            return "ChargerID '\(id)' may not contain '/', spaces or control characters"
+        }
+        return nil
+    }
+
+    /// The connectors per slot, for the register layout.
+    public var connectorsBySlot: [Int: Int] { Dictionary(uniqueKeysWithValues: chargers.map { ($0.slot, $0.connectors) }) }
+}

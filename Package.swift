@@ -49,7 +49,7 @@ let package = Package(
         // Adapter: SQLite (GRDB, WAL) stores.
         .target(
             name: "Persistence",
-            dependencies: ["ChargePoint", "EVSECore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ChargePoint", "EVSECore", "Gateway", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // Adapter: network transports (Modbus TCP server and client, OCPP-J WebSocket client; DLM link later).
@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "ChargePoint", "EVSECore", "Simulator", "Persistence", "WebUI", "Transport", "ModbusTCP",
+                "ChargePoint", "EVSECore", "Gateway", "Simulator", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "ChargePoint", "EVSECore",
+                "App", "ChargePoint", "EVSECore", "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

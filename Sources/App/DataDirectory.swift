@@ -9,11 +9,13 @@ import Darwin
 /// `chargekit config` and `chargekit sim` find a running station's API.
 public struct DataDirectory: Sendable {
     public let path: String
+    /// "station" or "gateway": names the lock and runtime files, so both roles may share a directory.
+    public let role: String
 
-    public init(_ path: String) { self.path = path }
+    public init(_ path: String, role: String = "station") { self.path = path; self.role = role }
 
-    public var lockPath: String { (path as NSString).appendingPathComponent("station.lock") }
-    public var runtimePath: String { (path as NSString).appendingPathComponent("station.json") }
+    public var lockPath: String { (path as NSString).appendingPathComponent("\(role).lock") }
+    public var runtimePath: String { (path as NSString).appendingPathComponent("\(role).json") }
 
     /// What a running station publishes about itself.
     public struct RuntimeInfo: Codable, Sendable {
@@ -29,12 +31,12 @@ public struct DataDirectory: Sendable {
     /// Errors of the data directory.
     public enum Failure: Error, CustomStringConvertible {
         case cannotCreate(String, String)
-        case locked(String)
+        case locked(String, role: String)
 
         public var description: String {
             switch self {
             case .cannotCreate(let p, let why): "cannot use data directory \(p): \(why)"
-            case .locked(let p): "another chargekit station is running on data directory \(p)"
+            case .locked(let p, let role): "another chargekit \(role) is running on data directory \(p)"
             }
         }
     }
@@ -57,7 +59,7 @@ public struct DataDirectory: Sendable {
         guard fd >= 0 else { throw Failure.cannotCreate(path, String(cString: strerror(errno))) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            throw Failure.locked(path)
+            throw Failure.locked(path, role: role)
         }
         return Lock(fd: fd)
     }
@@ -75,7 +77,7 @@ public struct DataDirectory: Sendable {
         return true
     }
 
-    public func writeRuntime(_ info: RuntimeInfo) throws {
+    public func writeRuntime(_ info: some Encodable) throws {
         let e = JSONEncoder()
         e.dateEncodingStrategy = .iso8601
         // Only the owner may read it: it holds the API token.

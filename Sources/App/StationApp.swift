@@ -98,7 +98,7 @@ public enum StationApp {
             configuration: .init(address: .hostname(options.httpHost, port: options.httpPort), serverName: "ChargeKit"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.httpPort
-                try? dir.writeRuntime(.init(pid: getpid(), httpHost: options.httpHost, httpPort: port, startedAt: Date(), apiToken: apiToken))
+                try? dir.writeRuntime(DataDirectory.RuntimeInfo(pid: getpid(), httpHost: options.httpHost, httpPort: port, startedAt: Date(), apiToken: apiToken))
                 let base = "http://\(options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost):\(port)"
                 FileHandle.standardOutput.write(Data("""
                     ChargeKit station \(settings.chargeBoxIdentity) is running: \(settings.connectorCount) connector(s), simulated\(options.timeScale == 1 ? "" : ", time ×\(options.timeScale)").

@@ -105,7 +105,6 @@ extension CentralSystem {
         func optional(_ s: ChargerSignal) -> Int? { let v = int(s); return v == Self.notSet ? nil : v }
         func date(_ s: ChargerSignal) -> Date? { let v = int(s); return v > 0 ? Date(timeIntervalSince1970: TimeInterval(v)) : nil }
         func refuse(_ why: String) -> ModbusRefusal { ModbusRefusal(.illegalDataValue, why) }
-        guard c.connection != nil else { throw ModbusRefusal(.gatewayPathUnavailable, "charger \(id) is not connected") }
         guard !c.outgoing.contains(where: { $0.kind.flag(slot: slot) == kind.flag(slot: slot) }) else {
             throw refuse("the previous \(kind) operation of \(id) is still running")
         }
@@ -176,6 +175,8 @@ extension CentralSystem {
             op = Operation(kind: kind, action: ChangeAvailabilityRequest.action,
                            payload: OCPPCoding.encode(ChangeAvailabilityRequest(connectorId: yy, type: flagValue == 0 ? "Inoperative" : "Operative")))
         }
+        // Parameters first (03), then the path to the charger (0x0A).
+        guard c.connection != nil else { throw ModbusRefusal(.gatewayPathUnavailable, "charger \(id) is not connected") }
         chargers[id]?.outgoing.append(op)
         image.set(kind.flag(slot: slot), flagValue)
         return sendNext(id, now: now)

@@ -17,7 +17,7 @@ public struct GatewayLogEntry: Sendable, Equatable {
 
 /// A transaction as the gateway records it: decided by the BMS, or kept in the gateway alone when the BMS did not
 /// answer in time.
-public struct GatewayTransaction: Sendable, Equatable {
+public struct GatewayTransaction: Sendable, Equatable, Codable {
     public var charger: String
     public var connectorId: Int
     public var transactionId: Int
@@ -28,6 +28,12 @@ public struct GatewayTransaction: Sendable, Equatable {
     public var status: String
     /// False when the BMS did not answer within the timeout and the gateway answered by itself.
     public var decidedByBMS: Bool
+
+    public init(charger: String, connectorId: Int, transactionId: Int, idTag: String, meterStartWh: Int, startedAt: Date, status: String,
+                decidedByBMS: Bool) {
+        self.charger = charger; self.connectorId = connectorId; self.transactionId = transactionId; self.idTag = idTag
+        self.meterStartWh = meterStartWh; self.startedAt = startedAt; self.status = status; self.decidedByBMS = decidedByBMS
+    }
 }
 
 /// The end of a recorded transaction.

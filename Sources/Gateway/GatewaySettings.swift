@@ -36,7 +36,9 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     public var chargerTimeoutSeconds: Int = 30
     /// The BMS counts as offline when it has not set the Heartbeat register (0) for this long.
     public var bmsHeartbeatTimeoutSeconds: Int = 60
-    /// Modbus TCP server port (0 = off).
+    /// The Modbus TCP server (seeds/003 §2.2 step 3, "Modbus Slave tab").
+    public var modbusTCPEnabled: Bool = true
+    /// Its port (0 = any free port, published in gateway.json).
     public var modbusTCPPort: Int = 502
     /// The unit id the gateway answers to (seeds/003 §2.2 step 3, "Modbus Slave tab"); 0 answers every unit id.
     public var modbusUnitID: Int = 1

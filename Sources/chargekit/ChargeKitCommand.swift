@@ -12,7 +12,7 @@ struct ChargeKitCommand: AsyncParsableCommand {
         commandName: "chargekit",
         abstract: "ChargeKit — open EV charge point controller.",
         version: ChargeKitVersion.current,
-        subcommands: [StationCommand.self, ConfigCommand.self, WhitelistCommand.self, HistoryCommand.self, SimCommand.self, DLMCommand.self,
+        subcommands: [StationCommand.self, GatewayCommand.self, ConfigCommand.self, WhitelistCommand.self, HistoryCommand.self, SimCommand.self, DLMCommand.self,
                       FirmwareCommand.self])
 }
 

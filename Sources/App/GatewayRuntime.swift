@@ -1,0 +1,199 @@
+import Foundation
+import Logging
+import ModbusTCP
+import Synchronization
+import Gateway
+import Persistence
+import Transport
+
+/// A frame that passed the gateway, for the diagnostics page (seeds/003 §2.2 step 8).
+public struct FrameRecord: Sendable, Equatable, Codable {
+    public enum Direction: String, Sendable, Codable { case fromCharger, toCharger }
+    public var at: Date
+    public var direction: Direction
+    public var text: String
+}
+
+/// A log line of the gateway, kept for the diagnostics page.
+public struct GatewayEvent: Sendable, Equatable, Codable {
+    public var at: Date
+    public var level: String
+    public var charger: String?
+    public var message: String
+}
+
+/// The gateway's long-lived state: the pure ``CentralSystem`` and the adapters' ends (open WebSockets, database,
+/// logs). OCPP frames, Modbus requests and ticks come in here; the actions the central system returns are executed in
+/// order, so a transaction is in the database before the answer that acknowledges it is sent.
+public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
+    var central: CentralSystem
+    let database: GatewayDatabase
+    let logger: Logger
+    let now: @Sendable () -> Date
+    var outbound: [String: (connection: UInt64, channel: OCPPOutbound)] = [:]
+    var frames: [String: [FrameRecord]] = [:]
+    var events: [GatewayEvent] = []
+    /// ChargerIDs the OCPP server admits, readable from the network threads.
+    nonisolated let admitted: Mutex<Set<String>>
+    /// Refused ChargerIDs not yet written to the scan list (written on the next tick, off the network threads).
+    nonisolated let refused = Mutex<[(id: String, remote: String?, at: Date)]>([])
+
+    static let framesPerCharger = 50
+    static let eventsKept = 500
+
+    public init(settings: GatewaySettings, database: GatewayDatabase, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) throws {
+        central = CentralSystem(settings: settings, clockOffsetSeconds: try database.clockOffsetSeconds(),
+                                nextTransactionId: try database.nextTransactionId(), openTransactions: try database.openTransactions())
+        self.database = database
+        self.logger = logger
+        self.now = now
+        admitted = Mutex(Set(settings.chargers.map(\.id)))
+    }
+
+    public var settings: GatewaySettings { central.settings }
+
+    // MARK: OCPP server
+
+    public nonisolated func ocppAdmit(chargerID: String, remoteAddress: String?) -> Bool {
+        if admitted.withLock({ $0.contains(chargerID) }) { return true }
+        let at = now()
+        refused.withLock { $0.append((chargerID, remoteAddress, at)) }
+        logger.notice("unknown ChargerID refused (listed in the OCPP scan)", metadata: ["cp.id": "\(chargerID)", "remote": "\(remoteAddress ?? "?")"])
+        return false
+    }
+
+    public func ocppConnected(chargerID: String, connection: UInt64, outbound channel: OCPPOutbound) async {
+        if let old = outbound[chargerID] { old.channel.close() }
+        outbound[chargerID] = (connection, channel)
+        execute(central.connected(chargerID, connection: connection, now: now()))
+    }
+
+    public func ocppReceived(chargerID: String, connection: UInt64, text: String) async {
+        guard outbound[chargerID]?.connection == connection else { return }
+        let at = now()
+        record(chargerID, FrameRecord(at: at, direction: .fromCharger, text: text))
+        execute(central.received(chargerID, text: text, now: at))
+    }
+
+    public func ocppDisconnected(chargerID: String, connection: UInt64, reason: String) async {
+        if outbound[chargerID]?.connection == connection { outbound[chargerID] = nil }
+        execute(central.disconnected(chargerID, connection: connection, now: now()))
+    }
+
+    // MARK: Modbus
+
+    public func handleModbus(connector: Int, unitID: UInt8, request: ModbusRequest) async -> ModbusResponse {
+        let unit = central.settings.modbusUnitID
+        guard unit == 0 || Int(unitID) == unit else {
+            return .exception(function: request.function.rawValue, .gatewayTargetDeviceFailedToRespond)
+        }
+        return modbus(request)
+    }
+
+    /// Answers one Modbus request from the register image (TCP and RTU alike).
+    func modbus(_ request: ModbusRequest) -> ModbusResponse {
+        let at = now()
+        func refused(_ r: ModbusRefusal) -> ModbusResponse {
+            logger.info("Modbus \(request.function) refused with exception \(r.code.rawValue): \(r.reason)")
+            return .exception(function: request.function.rawValue, r.code)
+        }
+        switch request {
+        case .readHoldingRegisters(let a, let q), .readInputRegisters(let a, let q):
+            switch central.modbusRead(address: Int(a), quantity: Int(q), now: at) {
+            case .success(let regs): return .registers(request.function, regs)
+            case .failure(let r): return refused(r)
+            }
+        case .readCoils(let a, let q), .readDiscreteInputs(let a, let q):
+            switch central.modbusReadBits(address: Int(a), quantity: Int(q)) {
+            case .success(let bits): return .bits(request.function, bits)
+            case .failure(let r): return refused(r)
+            }
+        case .writeSingleRegister(let a, let v):
+            return written(central.modbusWrite(address: Int(a), values: [v], now: at), .writeSingleRegister(address: a, value: v), refused)
+        case .writeMultipleRegisters(let a, let values):
+            return written(central.modbusWrite(address: Int(a), values: values, now: at),
+                           .writeMultiple(.writeMultipleRegisters, address: a, quantity: UInt16(values.count)), refused)
+        case .writeSingleCoil(let a, let v):
+            return written(central.modbusWriteBits(address: Int(a), values: [v], now: at), .writeSingleCoil(address: a, value: v), refused)
+        case .writeMultipleCoils(let a, let values):
+            return written(central.modbusWriteBits(address: Int(a), values: values, now: at),
+                           .writeMultiple(.writeMultipleCoils, address: a, quantity: UInt16(values.count)), refused)
+        }
+    }
+
+    private func written(_ result: Result<[GatewayAction], ModbusRefusal>, _ ok: ModbusResponse,
+                         _ refused: (ModbusRefusal) -> ModbusResponse) -> ModbusResponse {
+        switch result {
+        case .success(let actions):
+            execute(actions)
+            return ok
+        case .failure(let r):
+            return refused(r)
+        }
+    }
+
+    // MARK: ticks and actions
+
+    /// Timeouts and the Heartbeat register; writes refused ChargerIDs to the scan list.
+    public func tick() {
+        let at = now()
+        execute(central.tick(now: at))
+        let scans = refused.withLock { list in defer { list = [] }; return list }
+        for s in scans {
+            do { try database.recordScan(id: s.id, remoteAddress: s.remote, at: s.at) } catch {
+                logger.error("cannot record the scanned charger \(s.id): \(error)")
+            }
+        }
+    }
+
+    func execute(_ actions: [GatewayAction]) {
+        for action in actions {
+            switch action {
+            case .send(let charger, let text):
+                guard let channel = outbound[charger]?.channel else { continue }
+                record(charger, FrameRecord(at: now(), direction: .toCharger, text: text))
+                channel.send(text)
+            case .log(let e):
+                var l = logger
+                if let c = e.charger { l[metadataKey: "cp.id"] = "\(c)" }
+                switch e.level {
+                case .info: l.info("\(e.message)")
+                case .warning: l.warning("\(e.message)")
+                case .error: l.error("\(e.message)")
+                }
+                events.append(GatewayEvent(at: now(), level: e.level.rawValue, charger: e.charger, message: e.message))
+                if events.count > Self.eventsKept { events.removeFirst(events.count - Self.eventsKept) }
+            case .clockOffsetChanged(let seconds):
+                persist { try database.setClockOffsetSeconds(seconds) }
+            case .transactionStarted(let t):
+                persist { try database.transactionStarted(t) }
+            case .transactionStopped(let s):
+                persist {
+                    if try !database.transactionStopped(s) {
+                        logger.notice("StopTransaction for transaction \(s.transactionId), which the gateway did not see start",
+                                      metadata: ["cp.id": "\(s.charger)"])
+                    }
+                }
+            case .nextTransactionId(let n):
+                persist { try database.setNextTransactionId(n) }
+            }
+        }
+    }
+
+    private func persist(_ body: () throws -> Void) {
+        do { try body() } catch { logger.error("database write failed: \(error)") }
+    }
+
+    private func record(_ charger: String, _ frame: FrameRecord) {
+        frames[charger, default: []].append(frame)
+        if frames[charger]!.count > Self.framesPerCharger { frames[charger]!.removeFirst() }
+    }
+
+    // MARK: status
+
+    /// The last frames of a charger, oldest first.
+    public func lastFrames(_ charger: String) -> [FrameRecord] { frames[charger] ?? [] }
+    public func recentEvents() -> [GatewayEvent] { events }
+    public func chargerStatus() -> [ChargerStatus] { central.chargerStatus(now: now()) }
+    public func bmsOnline() -> Bool? { central.bmsOnline(now: now()) }
+}

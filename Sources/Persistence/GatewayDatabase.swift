@@ -1,0 +1,178 @@
+import Foundation
+import GRDB
+import Gateway
+
+/// A charger that tried to connect with a ChargerID the gateway does not know (seeds/003 §2.2 step 4b "OCPP SCAN").
+public struct ScannedCharger: Sendable, Equatable, Codable {
+    public var id: String
+    public var remoteAddress: String?
+    public var firstSeen: Date
+    public var lastSeen: Date
+    public var attempts: Int
+}
+
+/// A recorded gateway transaction with its end, if it ended.
+public struct GatewayTransactionRecord: Sendable, Equatable, Codable {
+    public var start: GatewayTransaction
+    public var meterStopWh: Int?
+    public var stoppedAt: Date?
+    public var reason: String?
+}
+
+/// The gateway's SQLite database (GRDB, WAL): settings, the BMS-set clock offset, the transaction id counter, the
+/// transactions the gateway answered and the OCPP scan list. Every write returns after it is committed, so a
+/// transaction is on disk before the StartTransaction.conf that acknowledges it is sent.
+public final class GatewayDatabase: Sendable {
+    public static let fileName = "gateway.sqlite"
+    let writer: any DatabaseWriter
+
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        let pool = try DatabasePool(path: (directory as NSString).appendingPathComponent(Self.fileName), configuration: config)
+        writer = pool
+        try Self.migrator.migrate(pool)
+    }
+
+    /// An in-memory database, for tests.
+    public init() throws {
+        let queue = try DatabaseQueue()
+        writer = queue
+        try Self.migrator.migrate(queue)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("gateway-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                CREATE TABLE gatewayTransaction (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    charger TEXT NOT NULL,
+                    connectorId INTEGER NOT NULL,
+                    transactionId INTEGER NOT NULL,
+                    idTag TEXT NOT NULL,
+                    meterStartWh INTEGER NOT NULL,
+                    startedAt REAL NOT NULL,
+                    status TEXT NOT NULL,
+                    decidedByBMS INTEGER NOT NULL,
+                    meterStopWh INTEGER,
+                    stoppedAt REAL,
+                    stopReason TEXT,
+                    stopDecidedByBMS INTEGER
+                );
+                CREATE INDEX gatewayTransaction_open ON gatewayTransaction(charger, transactionId) WHERE stoppedAt IS NULL;
+                CREATE TABLE scannedCharger (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    remoteAddress TEXT,
+                    firstSeen REAL NOT NULL,
+                    lastSeen REAL NOT NULL,
+                    attempts INTEGER NOT NULL
+                );
+                """)
+        }
+        return m
+    }
+
+    static let settingsKey = "settings"
+    static let clockOffsetKey = "clockOffsetSeconds"
+    static let nextTransactionIdKey = "nextTransactionId"
+
+    public func meta(_ key: String) throws -> String? {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setMeta(_ key: String, _ value: String) throws {
+        try writer.write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value]) }
+    }
+
+    /// The stored settings; nil before the first save.
+    public func loadSettings() throws -> GatewaySettings? {
+        guard let json = try meta(Self.settingsKey) else { return nil }
+        return try JSONDecoder().decode(GatewaySettings.self, from: Data(json.utf8))
+    }
+
+    public func saveSettings(_ s: GatewaySettings) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = .sortedKeys
+        try setMeta(Self.settingsKey, String(decoding: try e.encode(s), as: UTF8.self))
+    }
+
+    public func clockOffsetSeconds() throws -> Double { try meta(Self.clockOffsetKey).flatMap(Double.init) ?? 0 }
+    public func setClockOffsetSeconds(_ v: Double) throws { try setMeta(Self.clockOffsetKey, String(v)) }
+    public func nextTransactionId() throws -> Int { try meta(Self.nextTransactionIdKey).flatMap(Int.init) ?? 1 }
+    public func setNextTransactionId(_ v: Int) throws { try setMeta(Self.nextTransactionIdKey, String(v)) }
+
+    /// Records a started transaction; an open one of the same charger and id (ids wrap after 65535) is closed first.
+    public func transactionStarted(_ t: GatewayTransaction) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE gatewayTransaction SET stoppedAt = ?, stopReason = 'Other' WHERE charger = ? AND transactionId = ? AND stoppedAt IS NULL
+                """, arguments: [t.startedAt.timeIntervalSince1970, t.charger, t.transactionId])
+            try db.execute(sql: """
+                INSERT INTO gatewayTransaction (charger, connectorId, transactionId, idTag, meterStartWh, startedAt, status, decidedByBMS)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [t.charger, t.connectorId, t.transactionId, t.idTag, t.meterStartWh, t.startedAt.timeIntervalSince1970, t.status,
+                                 t.decidedByBMS])
+        }
+    }
+
+    /// Records the end of a transaction; returns false when no open transaction matched (a stop for a transaction
+    /// the gateway never saw start).
+    @discardableResult
+    public func transactionStopped(_ s: GatewayTransactionStop) throws -> Bool {
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE gatewayTransaction SET meterStopWh = ?, stoppedAt = ?, stopReason = ?, stopDecidedByBMS = ?
+                WHERE charger = ? AND transactionId = ? AND stoppedAt IS NULL
+                """, arguments: [s.meterStopWh, s.stoppedAt.timeIntervalSince1970, s.reason, s.decidedByBMS, s.charger, s.transactionId])
+            return db.changesCount > 0
+        }
+    }
+
+    private static func transaction(_ row: Row) -> GatewayTransaction {
+        GatewayTransaction(charger: row["charger"], connectorId: row["connectorId"], transactionId: row["transactionId"], idTag: row["idTag"],
+                           meterStartWh: row["meterStartWh"], startedAt: Date(timeIntervalSince1970: row["startedAt"]), status: row["status"],
+                           decidedByBMS: row["decidedByBMS"])
+    }
+
+    public func openTransactions() throws -> [GatewayTransaction] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM gatewayTransaction WHERE stoppedAt IS NULL ORDER BY id").map(Self.transaction)
+        }
+    }
+
+    /// The newest transactions first.
+    public func transactions(limit: Int = 100) throws -> [GatewayTransactionRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM gatewayTransaction ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
+                let stopped: Double? = row["stoppedAt"]
+                return GatewayTransactionRecord(
+                    start: Self.transaction(row), meterStopWh: row["meterStopWh"], stoppedAt: stopped.map(Date.init(timeIntervalSince1970:)), reason: row["stopReason"])
+            }
+        }
+    }
+
+    public func recordScan(id: String, remoteAddress: String?, at: Date) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO scannedCharger (id, remoteAddress, firstSeen, lastSeen, attempts) VALUES (?, ?, ?, ?, 1)
+                ON CONFLICT(id) DO UPDATE SET remoteAddress = excluded.remoteAddress, lastSeen = excluded.lastSeen, attempts = attempts + 1
+                """, arguments: [id, remoteAddress, at.timeIntervalSince1970, at.timeIntervalSince1970])
+        }
+    }
+
+    public func scannedChargers() throws -> [ScannedCharger] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM scannedCharger ORDER BY lastSeen DESC").map { row in
+                ScannedCharger(id: row["id"], remoteAddress: row["remoteAddress"], firstSeen: Date(timeIntervalSince1970: row["firstSeen"]),
+                               lastSeen: Date(timeIntervalSince1970: row["lastSeen"]), attempts: row["attempts"])
+            }
+        }
+    }
+
+    public func deleteScan(id: String) throws {
+        try writer.write { db in try db.execute(sql: "DELETE FROM scannedCharger WHERE id = ?", arguments: [id]) }
+    }
+}

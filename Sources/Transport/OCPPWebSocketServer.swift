@@ -1,0 +1,211 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import NIOWebSocket
+import ServiceLifecycle
+import Synchronization
+@_spi(WSInternal) import WSCore
+
+/// What the OCPP server asks and tells the central system.
+public protocol OCPPServerDelegate: Sendable {
+    /// Whether a charger may open its WebSocket (called on the network thread: must not block). A refused charger
+    /// gets HTTP 404; the delegate can list it (seeds/003 §2.2 step 4b "OCPP SCAN").
+    func ocppAdmit(chargerID: String, remoteAddress: String?) -> Bool
+    /// The WebSocket of `chargerID` is open; frames written to `outbound` are sent in order. `connection` tells
+    /// this connection apart from an earlier one of the same charger.
+    func ocppConnected(chargerID: String, connection: UInt64, outbound: OCPPOutbound) async
+    /// A text frame arrived.
+    func ocppReceived(chargerID: String, connection: UInt64, text: String) async
+    /// The WebSocket closed.
+    func ocppDisconnected(chargerID: String, connection: UInt64, reason: String) async
+}
+
+/// The OCPP-J 1.6 server of a central system: chargers connect to `ws://host:port/<ChargerID>` (any path prefix; the
+/// last segment is the ChargerID, percent-decoded) with subprotocol `ocpp1.6`, optionally over TLS (wss). Each
+/// connection reads its frames in order and hands them to the delegate one at a time, so a charger that floods only
+/// waits for itself.
+///
+/// Refusals are plain HTTP answers before the upgrade: 426 for a request that is no WebSocket upgrade, 400 when the
+/// client does not offer `ocpp1.6` (OCPP-J §3.2), 404 for a ChargerID the delegate does not admit.
+///
+/// - SeeAlso: OCPP-J 1.6 §3.1 (connection URL), §3.2 (subprotocol); seeds/003 §2.1 ("ws://xxx.xxx.xxx.xxx:9000/ChargerID").
+public struct OCPPWebSocketServer: Service {
+    public let host: String
+    public let port: Int
+    let tls: NIOSSLContext?
+    let delegate: any OCPPServerDelegate
+    let logger: Logger
+    let onBound: @Sendable (Int) -> Void
+    /// The largest frame accepted (a SendLocalList answer or a long MeterValues fits easily).
+    public static let maxFrameSize = 1 << 20
+    static let subprotocol = "ocpp1.6"
+
+    public init(host: String, port: Int, tls: NIOSSLContext? = nil, delegate: any OCPPServerDelegate, logger: Logger,
+                onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.host = host; self.port = port; self.tls = tls; self.delegate = delegate; self.logger = logger; self.onBound = onBound
+    }
+
+    enum Upgrade: Sendable {
+        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, chargerID: String)
+        case refused
+    }
+
+    struct Context: WebSocketContext { let logger: Logger }
+
+    /// The ChargerID of a request path: its last segment, percent-decoded; nil when there is none.
+    public static func chargerID(path uri: String) -> String? {
+        let path = uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+        guard let last = path.split(separator: "/").last, let id = String(last).removingPercentEncoding, !id.isEmpty else { return nil }
+        return id
+    }
+
+    static func offersOCPP16(_ head: HTTPRequestHead) -> Bool {
+        head.headers[canonicalForm: "Sec-WebSocket-Protocol"].contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == subprotocol }
+    }
+
+    public func run() async throws {
+        let delegate = self.delegate, tls = self.tls, logger = self.logger
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 4096)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    let remote = channel.remoteAddress?.ipAddress
+                    let refusal = Refusal()
+                    let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
+                        maxFrameSize: Self.maxFrameSize,
+                        shouldUpgrade: { channel, head in
+                            channel.eventLoop.makeCompletedFuture {
+                                guard Self.offersOCPP16(head) else {
+                                    refusal.set(.badRequest, "OCPP-J: the subprotocol ocpp1.6 is required\n")
+                                    return nil
+                                }
+                                guard let id = Self.chargerID(path: head.uri) else {
+                                    refusal.set(.notFound, "OCPP-J: the URL needs the ChargerID: ws://<gateway>:<port>/<ChargerID>\n")
+                                    return nil
+                                }
+                                guard delegate.ocppAdmit(chargerID: id, remoteAddress: remote) else {
+                                    refusal.set(.notFound, "unknown ChargerID '\(id)': add it to the gateway's charger list\n")
+                                    return nil
+                                }
+                                return HTTPHeaders([("Sec-WebSocket-Protocol", Self.subprotocol)])
+                            }
+                        },
+                        upgradePipelineHandler: { channel, head in
+                            channel.eventLoop.makeCompletedFuture {
+                                .websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel), chargerID: Self.chargerID(path: head.uri) ?? "")
+                            }
+                        })
+                    let configuration = NIOUpgradableHTTPServerPipelineConfiguration(upgradeConfiguration: .init(
+                        upgraders: [upgrader],
+                        notUpgradingCompletionHandler: { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHandler(RefusalHandler(refusal: refusal))
+                                return .refused
+                            }
+                        }))
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+                }
+            }
+        let boundPort = server.channel.localAddress?.port ?? port
+        logger.info("OCPP-J 1.6 server listening", metadata: ["port": "\(boundPort)", "tls": "\(tls != nil)"])
+        onBound(boundPort)
+        let counter = Atomic<UInt64>(0)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await upgrade in inbound {
+                        let connection = counter.wrappingAdd(1, ordering: .relaxed).newValue
+                        group.addTask { await Self.serve(upgrade, connection: connection, delegate: delegate, logger: logger) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+        }
+    }
+
+    /// Runs one charger's connection until it closes.
+    static func serve(_ upgrade: EventLoopFuture<Upgrade>, connection: UInt64, delegate: any OCPPServerDelegate, logger: Logger) async {
+        guard case .websocket(let channel, let chargerID)? = try? await upgrade.get() else { return }
+        let logger = { var l = logger; l[metadataKey: "cp.id"] = "\(chargerID)"; return l }()
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        var reason = "closed"
+        do {
+            let close = try await WebSocketHandler.handle(
+                type: .server,
+                configuration: .init(extensions: [], autoPing: .enabled(timePeriod: .seconds(60)), closeTimeout: .seconds(5), validateUTF8: true,
+                                     maxFrameSize: maxFrameSize),
+                asyncChannel: channel, context: Context(logger: logger)
+            ) { inbound, outbound, _ in
+                await delegate.ocppConnected(chargerID: chargerID, connection: connection, outbound: OCPPOutbound(continuation: continuation))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await text in stream { try await outbound.write(.text(text)) }
+                        try await outbound.close(.normalClosure, reason: nil)
+                    }
+                    group.addTask {
+                        defer { continuation.finish() }
+                        for try await message in inbound.messages(maxSize: maxFrameSize) {
+                            switch message {
+                            case .text(let text): await delegate.ocppReceived(chargerID: chargerID, connection: connection, text: text)
+                            case .binary: logger.warning("binary frame ignored: OCPP-J uses text frames")
+                            }
+                        }
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
+            if let close { reason = "closed by the charger (\(close.closeCode))" }
+        } catch {
+            reason = "\(error)"
+        }
+        continuation.finish()
+        await delegate.ocppDisconnected(chargerID: chargerID, connection: connection, reason: reason)
+    }
+}
+
+/// Why a request was not upgraded; a request without `Upgrade: websocket` never reaches the upgrader and keeps the
+/// default (426 Upgrade Required).
+final class Refusal: Sendable {
+    private let state = Mutex<(HTTPResponseStatus, String)>((.upgradeRequired, "OCPP-J: connect with a WebSocket to ws://<gateway>:<port>/<ChargerID>\n"))
+    func set(_ status: HTTPResponseStatus, _ text: String) { state.withLock { $0 = (status, text) } }
+    var value: (HTTPResponseStatus, String) { state.withLock { $0 } }
+}
+
+/// Answers a request that was not upgraded with the reason, then closes the connection.
+final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    let refusal: Refusal
+    private var answered = false
+
+    init(refusal: Refusal) { self.refusal = refusal }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .end = unwrapInboundIn(data) else { return }
+        answer(context: context)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        // The request may have been read completely before this handler was added.
+        context.eventLoop.assumeIsolated().execute { [self] in if context.channel.isActive { self.answer(context: context) } }
+    }
+
+    private func answer(context: ChannelHandlerContext) {
+        guard !answered else { return }
+        answered = true
+        let (status, text) = refusal.value
+        var headers = HTTPHeaders([("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "\(text.utf8.count)"), ("Connection", "close")])
+        if status == .upgradeRequired { headers.add(name: "Upgrade", value: "websocket") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+    }
+}

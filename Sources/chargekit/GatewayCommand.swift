@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import App
+import Gateway
+import Logging
+
+/// `chargekit gateway`: the OCPP 1.6J central system with the seeds/003 Modbus register map.
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Run the OCPP-to-Modbus gateway (central system for up to 20 chargers, seeds/003 register map).",
+        discussion: """
+            Chargers connect to ws://<host>:<ocpp-port>/<ChargerID>; a building management system reads and writes the
+            Modbus registers of seeds/003 Appendix 2 (README: "Gateway"). Settings given here are saved in the data
+            directory and apply to later starts too; --charger replaces the charger list (slots 0, 1, … in the order given).
+            """)
+
+    @Option(name: .customLong("data-dir"), help: "Directory for the gateway's database and runtime file.")
+    var dataDir = "./chargekit-gateway"
+    @Option(help: "Address the OCPP and Modbus servers listen on.")
+    var host = "0.0.0.0"
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+    @Option(help: "BMS (the BMS is the central system) or External (bridge to an external central system).")
+    var mode: String?
+    @Option(name: .customLong("charger"), help: "A charger as ChargerID or ChargerID:connectors (1…7; default 1). Repeat for each.")
+    var chargers: [String] = []
+    @Option(name: .customLong("ocpp-port"), help: "OCPP WebSocket port (default 9000; 0 = any free port, see gateway.json).")
+    var ocppPort: Int?
+    @Option(name: .customLong("modbus-port"), help: "Modbus TCP port (default 502; 0 = any free port).")
+    var modbusPort: Int?
+    @Option(name: .customLong("modbus-tcp"), help: "on or off: the Modbus TCP server.")
+    var modbusTCP: String?
+    @Option(name: .customLong("modbus-unit-id"), help: "Unit id the gateway answers to (1…247; 0 = any).")
+    var modbusUnitID: Int?
+    @Option(name: .customLong("heartbeat-interval"), help: "Heartbeat interval handed out in BootNotification, seconds.")
+    var heartbeatInterval: Int?
+    @Option(name: .customLong("bms-timeout"), help: "Seconds a charger's Authorize/Start/Stop waits for the BMS before the gateway answers Invalid.")
+    var bmsTimeout: Int?
+    @Option(name: .customLong("charger-timeout"), help: "Seconds the gateway waits for a charger's answer to a BMS operation.")
+    var chargerTimeout: Int?
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical (got \(logLevel))")
+        }
+        if let mode, GatewayMode(rawValue: mode) == nil { throw ValidationError("--mode must be BMS or External (got \(mode))") }
+        if let modbusTCP, !["on", "off"].contains(modbusTCP) { throw ValidationError("--modbus-tcp must be on or off (got \(modbusTCP))") }
+        _ = try parsedChargers()
+    }
+
+    func parsedChargers() throws -> [ChargerEntry] {
+        try chargers.enumerated().map { slot, text in
+            let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let id = parts.first, !id.isEmpty else { throw ValidationError("--charger needs a ChargerID (got '\(text)')") }
+            var connectors = 1
+            if parts.count == 2 {
+                guard let n = Int(parts[1]) else { throw ValidationError("--charger \(text): connectors must be a number 1…7") }
+                connectors = n
+            }
+            return ChargerEntry(id: id, slot: slot, connectors: connectors)
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let chargers = try parsedChargers()
+        let (mode, ocppPort, modbusPort, modbusTCP, unit, heartbeat, bmsTimeout, chargerTimeout) =
+            (self.mode, self.ocppPort, self.modbusPort, self.modbusTCP, modbusUnitID, heartbeatInterval, self.bmsTimeout, self.chargerTimeout)
+        let options = GatewayOptions(dataDirectory: dataDir, logLevel: level, host: host) { s in
+            if let mode { s.mode = GatewayMode(rawValue: mode) ?? s.mode }
+            if !chargers.isEmpty { s.chargers = chargers }
+            if let ocppPort { s.ocppPort = ocppPort }
+            if let modbusPort { s.modbusTCPPort = modbusPort }
+            if let modbusTCP { s.modbusTCPEnabled = modbusTCP == "on" }
+            if let unit { s.modbusUnitID = unit }
+            if let heartbeat { s.heartbeatIntervalSeconds = heartbeat }
+            if let bmsTimeout { s.bmsTimeoutSeconds = bmsTimeout }
+            if let chargerTimeout { s.chargerTimeoutSeconds = chargerTimeout }
+        }
+        do {
+            try await GatewayApp.run(options)
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+}

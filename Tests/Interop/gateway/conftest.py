@@ -1,0 +1,5 @@
+"""Fixtures of the gateway suites."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))

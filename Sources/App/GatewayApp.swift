@@ -84,6 +84,7 @@ public enum GatewayApp {
                 ChargeKit gateway is running in \(settings.mode.rawValue) mode (seeds/003 register map).
                   OCPP-J 1.6   ws://<this host>:\(ocpp)/<ChargerID>
                   Modbus TCP   \(ports.modbus.map { "port \($0), unit id \(settings.modbusUnitID == 0 ? "any" : String(settings.modbusUnitID))" } ?? "off")
+                  Modbus RTU   \(settings.rtuDevice.isEmpty ? "off" : "\(settings.rtuDevice), \(settings.rtuBaudRate) baud, parity \(settings.rtuParity), \(settings.rtuStopBits) stop bit(s)")
                   Data         \(dir.path)
                   Chargers\(chargers.isEmpty ? "    none configured: add them with --charger ID[:connectors]" : "")
 
@@ -101,6 +102,13 @@ public enum GatewayApp {
             modbusLogger.logLevel = options.logLevel
             services.append(ModbusTCPServer(host: options.host, basePort: settings.modbusTCPPort, connectors: 1, handler: runtime, logger: modbusLogger,
                                             onBound: { ports.modbus = $0.first; publish() }))
+        }
+        if !settings.rtuDevice.isEmpty {
+            var rtuLogger = Logger(label: "chargekit.gateway.rtu")
+            rtuLogger.logLevel = options.logLevel
+            services.append(ModbusRTUSlave(settings: SerialSettings(device: settings.rtuDevice, baudRate: settings.rtuBaudRate,
+                                                                    parity: settings.rtuParity, stopBits: settings.rtuStopBits),
+                                           unitID: UInt8(settings.modbusUnitID), handler: runtime, logger: rtuLogger))
         }
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {

@@ -84,7 +84,8 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
 
     public func handleModbus(connector: Int, unitID: UInt8, request: ModbusRequest) async -> ModbusResponse {
         let unit = central.settings.modbusUnitID
-        guard unit == 0 || Int(unitID) == unit else {
+        // Unit id 0 is the serial line's broadcast (and "this device" for many TCP clients).
+        guard unit == 0 || unitID == 0 || Int(unitID) == unit else {
             return .exception(function: request.function.rawValue, .gatewayTargetDeviceFailedToRespond)
         }
         return modbus(request)

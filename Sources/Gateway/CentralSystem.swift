@@ -44,6 +44,11 @@ public struct GatewayTransactionStop: Sendable, Equatable {
     public var stoppedAt: Date
     public var reason: String
     public var decidedByBMS: Bool
+
+    public init(charger: String, transactionId: Int, meterStopWh: Int, stoppedAt: Date, reason: String, decidedByBMS: Bool) {
+        self.charger = charger; self.transactionId = transactionId; self.meterStopWh = meterStopWh; self.stoppedAt = stoppedAt
+        self.reason = reason; self.decidedByBMS = decidedByBMS
+    }
 }
 
 /// What the adapters must do after an event. Executed in order: a transaction is recorded before the answer that

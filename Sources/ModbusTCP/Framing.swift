@@ -102,3 +102,60 @@ public enum RTUFrame {
         return (frame[0], Array(body.dropFirst()))
     }
 }
+
+/// Finds RTU request frames in the byte stream of a serial line. A request's length follows from its function code
+/// (8 bytes for functions 1–6, 9 + byte count for 15 and 16), so frames are found without relying on the 3.5-character
+/// silence, which a serial driver or a pseudo-terminal does not preserve. A frame whose CRC does not match is not
+/// a frame: the first byte is dropped and the search goes on (resynchronisation after noise).
+///
+/// - SeeAlso: Modbus over Serial Line V1.02 §2.5.1 (RTU framing), Modbus Application Protocol V1.1b3 §6.
+public struct RTURequestFramer: Sendable {
+    public private(set) var buffer: [UInt8] = []
+    /// Longer than any request (253-byte PDU + unit id + CRC).
+    static let maximumFrame = 256
+
+    public init() {}
+
+    /// Appends received bytes; returns the complete frames found, in order.
+    public mutating func append(_ bytes: some Sequence<UInt8>) -> [(unitID: UInt8, pdu: [UInt8])] {
+        buffer.append(contentsOf: bytes)
+        var frames: [(unitID: UInt8, pdu: [UInt8])] = []
+        while let length = Self.expectedLength(buffer[...]) {
+            if buffer.count >= length {
+                if let frame = try? RTUFrame.decode(Array(buffer[0..<length])) {
+                    frames.append(frame)
+                    buffer.removeFirst(length)
+                } else {
+                    buffer.removeFirst()
+                }
+                continue
+            }
+            // Noise that looks like the start of a long frame: a complete frame further on wins.
+            guard let next = (1..<buffer.count).first(where: { Self.completeFrame(at: $0, in: buffer) }) else { break }
+            buffer.removeFirst(next)
+        }
+        if buffer.count > Self.maximumFrame { buffer.removeFirst(buffer.count - Self.maximumFrame) }
+        return frames
+    }
+
+    static func completeFrame(at offset: Int, in b: [UInt8]) -> Bool {
+        guard let length = expectedLength(b[offset...]), b.count - offset >= length else { return false }
+        return (try? RTUFrame.decode(Array(b[offset..<(offset + length)]))) != nil
+    }
+
+    /// Drops a partial frame (after a silence longer than a frame gap).
+    public mutating func reset() { buffer = [] }
+
+    /// The length of the request starting at the front, or nil while too few bytes are there to tell.
+    static func expectedLength(_ b: ArraySlice<UInt8>) -> Int? {
+        guard b.count >= 2 else { return nil }
+        switch b[b.startIndex + 1] {
+        case 0x0F, 0x10:
+            guard b.count >= 7 else { return nil }
+            return 9 + Int(b[b.startIndex + 6])
+        default:
+            // Functions 1–6 and, for an exception 01 answer, any other function: unit, function, 4 bytes, CRC.
+            return 8
+        }
+    }
+}

@@ -33,6 +33,14 @@ struct GatewayCommand: AsyncParsableCommand {
     var modbusTCP: String?
     @Option(name: .customLong("modbus-unit-id"), help: "Unit id the gateway answers to (1…247; 0 = any).")
     var modbusUnitID: Int?
+    @Option(name: .customLong("rtu-device"), help: "Serial device of the Modbus RTU slave (e.g. /dev/ttyUSB0); 'off' disables it.")
+    var rtuDevice: String?
+    @Option(name: .customLong("rtu-baud"), help: "RTU baud rate: 1200 … 115200 (default 19200).")
+    var rtuBaud: Int?
+    @Option(name: .customLong("rtu-parity"), help: "RTU parity: none, even or odd (default even).")
+    var rtuParity: String?
+    @Option(name: .customLong("rtu-stop-bits"), help: "RTU stop bits: 1 or 2.")
+    var rtuStopBits: Int?
     @Option(name: .customLong("heartbeat-interval"), help: "Heartbeat interval handed out in BootNotification, seconds.")
     var heartbeatInterval: Int?
     @Option(name: .customLong("bms-timeout"), help: "Seconds a charger's Authorize/Start/Stop waits for the BMS before the gateway answers Invalid.")
@@ -72,7 +80,12 @@ struct GatewayCommand: AsyncParsableCommand {
         let chargers = try parsedChargers()
         let (mode, ocppPort, modbusPort, modbusTCP, unit, heartbeat, bmsTimeout, chargerTimeout) =
             (self.mode, self.ocppPort, self.modbusPort, self.modbusTCP, modbusUnitID, heartbeatInterval, self.bmsTimeout, self.chargerTimeout)
+        let (rtuDevice, rtuBaud, rtuParity, rtuStopBits) = (self.rtuDevice, self.rtuBaud, self.rtuParity, self.rtuStopBits)
         let options = GatewayOptions(dataDirectory: dataDir, logLevel: level, host: host) { s in
+            if let rtuDevice { s.rtuDevice = rtuDevice == "off" ? "" : rtuDevice }
+            if let rtuBaud { s.rtuBaudRate = rtuBaud }
+            if let rtuParity { s.rtuParity = rtuParity }
+            if let rtuStopBits { s.rtuStopBits = rtuStopBits }
             if let mode { s.mode = GatewayMode(rawValue: mode) ?? s.mode }
             if !chargers.isEmpty { s.chargers = chargers }
             if let ocppPort { s.ocppPort = ocppPort }

@@ -1,0 +1,166 @@
+import Foundation
+import Logging
+import ModbusTCP
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Line settings of a serial port.
+public struct SerialSettings: Sendable, Equatable {
+    public var device: String
+    public var baudRate: Int
+    /// "none", "even" or "odd".
+    public var parity: String
+    public var stopBits: Int
+
+    public init(device: String, baudRate: Int, parity: String, stopBits: Int) {
+        self.device = device; self.baudRate = baudRate; self.parity = parity; self.stopBits = stopBits
+    }
+}
+
+/// Errors opening a serial port.
+public struct SerialPortError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// A Modbus RTU slave on a serial device (RS-485 adapter, or a pseudo-terminal in tests): 8 data bits, the configured
+/// baud rate, parity and stop bits. It answers requests for its unit id (any non-zero unit id when it is 0); a
+/// broadcast (unit id 0) is carried out without an answer, and requests for other slaves are ignored, as the serial
+/// line protocol requires.
+///
+/// - SeeAlso: Modbus over Serial Line V1.02 §2.2 (unicast/broadcast), §2.5 (RTU); seeds/003 §2.2 step 3.
+public struct ModbusRTUSlave: Service {
+    let settings: SerialSettings
+    let unitID: UInt8
+    let handler: any ModbusRequestHandler
+    let logger: Logger
+
+    public init(settings: SerialSettings, unitID: UInt8, handler: any ModbusRequestHandler, logger: Logger) {
+        self.settings = settings; self.unitID = unitID; self.handler = handler; self.logger = logger
+    }
+
+    static func speed(_ baud: Int) -> speed_t? {
+        switch baud {
+        case 1200: speed_t(B1200)
+        case 2400: speed_t(B2400)
+        case 4800: speed_t(B4800)
+        case 9600: speed_t(B9600)
+        case 19200: speed_t(B19200)
+        case 38400: speed_t(B38400)
+        case 57600: speed_t(B57600)
+        case 115200: speed_t(B115200)
+        default: nil
+        }
+    }
+
+    /// Opens and configures the device (raw mode, 8 data bits, parity, stop bits, speed).
+    func open() throws -> Int32 {
+        let fd = Glibc.open(settings.device, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw SerialPortError(description: "cannot open \(settings.device): \(String(cString: strerror(errno)))") }
+        var t = termios()
+        guard tcgetattr(fd, &t) == 0 else {
+            close(fd)
+            throw SerialPortError(description: "\(settings.device) is not a serial device: \(String(cString: strerror(errno)))")
+        }
+        cfmakeraw(&t)
+        t.c_cflag |= tcflag_t(CLOCAL | CREAD)
+        t.c_cflag &= ~tcflag_t(PARENB | PARODD | CSTOPB | CSIZE)
+        t.c_cflag |= tcflag_t(CS8)
+        if settings.parity != "none" { t.c_cflag |= tcflag_t(PARENB) }
+        if settings.parity == "odd" { t.c_cflag |= tcflag_t(PARODD) }
+        if settings.stopBits == 2 { t.c_cflag |= tcflag_t(CSTOPB) }
+        guard let speed = Self.speed(settings.baudRate) else {
+            close(fd)
+            throw SerialPortError(description: "unsupported baud rate \(settings.baudRate)")
+        }
+        cfsetispeed(&t, speed)
+        cfsetospeed(&t, speed)
+        guard tcsetattr(fd, TCSANOW, &t) == 0 else {
+            close(fd)
+            throw SerialPortError(description: "cannot configure \(settings.device): \(String(cString: strerror(errno)))")
+        }
+        return fd
+    }
+
+    public func run() async throws {
+        let fd = try open()
+        let handler = self.handler, unitID = self.unitID, logger = self.logger
+        let channel = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RTUSlaveHandler(unitID: unitID, handler: handler, logger: logger))
+                }
+            }
+            .takingOwnershipOfDescriptor(inputOutput: fd)
+            .get()
+        logger.info("Modbus RTU slave on \(settings.device)", metadata: ["baud": "\(settings.baudRate)", "parity": "\(settings.parity)",
+                                                                       "stopBits": "\(settings.stopBits)", "unit": "\(unitID)"])
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                try? await channel.closeFuture.get()
+            } onGracefulShutdown: {
+                channel.close(promise: nil)
+            }
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+    }
+}
+
+/// Frames requests, asks the handler and writes the RTU answer.
+final class RTUSlaveHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let unitID: UInt8
+    let handler: any ModbusRequestHandler
+    let logger: Logger
+    private var framer = RTURequestFramer()
+    private var silence: Scheduled<Void>?
+    /// A partial frame older than this is noise (3.5 characters at 1200 baud are 32 ms).
+    static let frameGap = TimeAmount.milliseconds(100)
+
+    init(unitID: UInt8, handler: any ModbusRequestHandler, logger: Logger) {
+        self.unitID = unitID; self.handler = handler; self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data).readableBytesView
+        silence?.cancel()
+        for (unit, pdu) in framer.append(bytes) { serve(context: context, unit: unit, pdu: pdu) }
+        if !framer.buffer.isEmpty {
+            let loop = context.eventLoop.assumeIsolated()
+            silence = loop.scheduleTask(in: Self.frameGap) { [self] in self.framer.reset() }
+        }
+    }
+
+    private func serve(context: ChannelHandlerContext, unit: UInt8, pdu: [UInt8]) {
+        let broadcast = unit == 0
+        guard broadcast || unitID == 0 || unit == unitID else { return }
+        let function = pdu.first ?? 0
+        let channel = context.channel
+        let respond: @Sendable (ModbusResponse) -> Void = { response in
+            guard !broadcast else { return }
+            var out = channel.allocator.buffer(capacity: 64)
+            PDUCodec.encode(response, into: &out)
+            let frame = RTUFrame.encode(unitID: unit, pdu: Array(out.readableBytesView))
+            channel.writeAndFlush(channel.allocator.buffer(bytes: frame), promise: nil)
+        }
+        switch PDUCodec.decodeRequest(ByteBuffer(bytes: pdu)) {
+        case .failure(let code):
+            respond(.exception(function: function, code))
+        case .success(let request):
+            let handler = self.handler
+            let promise = context.eventLoop.makePromise(of: ModbusResponse.self)
+            promise.completeWithTask { await handler.handleModbus(connector: 1, unitID: unit, request: request) }
+            promise.futureResult.whenSuccess(respond)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.warning("Modbus RTU: \(error)")
+    }
+}

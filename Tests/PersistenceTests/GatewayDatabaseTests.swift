@@ -1,0 +1,64 @@
+import Foundation
+import Gateway
+import Persistence
+import Testing
+
+@Suite("Gateway database")
+struct GatewayDatabaseTests {
+    @Test("settings, clock offset and the transaction counter survive a reopen")
+    func reopen() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gwdb-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var s = GatewaySettings()
+        s.chargers = [ChargerEntry(id: "CP1", slot: 4, connectors: 3)]
+        s.bmsTimeoutSeconds = 7
+        do {
+            let db = try GatewayDatabase(directory: dir)
+            #expect(try db.loadSettings() == nil)
+            try db.saveSettings(s)
+            try db.setClockOffsetSeconds(-3600.5)
+            try db.setNextTransactionId(42)
+        }
+        let db = try GatewayDatabase(directory: dir)
+        #expect(try db.loadSettings() == s)
+        #expect(try db.clockOffsetSeconds() == -3600.5)
+        #expect(try db.nextTransactionId() == 42)
+    }
+
+    @Test("transactions: open until stopped; a reused id closes the stale one; an unknown stop is reported")
+    func transactions() throws {
+        let db = try GatewayDatabase()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let t = GatewayTransaction(charger: "CP1", connectorId: 1, transactionId: 7, idTag: "TAG", meterStartWh: 100, startedAt: t0,
+                                   status: "Accepted", decidedByBMS: true)
+        try db.transactionStarted(t)
+        #expect(try db.openTransactions() == [t])
+        var again = t
+        again.startedAt = t0.addingTimeInterval(60)
+        try db.transactionStarted(again)
+        #expect(try db.openTransactions() == [again])
+        #expect(try db.transactionStopped(GatewayTransactionStop(charger: "CP1", transactionId: 7, meterStopWh: 900, stoppedAt: t0.addingTimeInterval(120),
+                                                                 reason: "Local", decidedByBMS: false)))
+        #expect(try db.openTransactions().isEmpty)
+        #expect(try !db.transactionStopped(GatewayTransactionStop(charger: "CP1", transactionId: 8, meterStopWh: 0, stoppedAt: t0, reason: "Local",
+                                                                  decidedByBMS: true)))
+        let all = try db.transactions()
+        #expect(all.count == 2)
+        #expect(all[0].meterStopWh == 900 && all[0].reason == "Local")
+        #expect(all[1].reason == "Other", "the stale one was closed")
+    }
+
+    @Test("the OCPP scan counts attempts per ChargerID")
+    func scan() throws {
+        let db = try GatewayDatabase()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        try db.recordScan(id: "NEW-1", remoteAddress: "10.0.0.5", at: t0)
+        try db.recordScan(id: "NEW-1", remoteAddress: "10.0.0.6", at: t0.addingTimeInterval(5))
+        try db.recordScan(id: "NEW-2", remoteAddress: nil, at: t0.addingTimeInterval(1))
+        let list = try db.scannedChargers()
+        #expect(list.map(\.id) == ["NEW-1", "NEW-2"])
+        #expect(list[0].attempts == 2 && list[0].remoteAddress == "10.0.0.6" && list[0].firstSeen == t0)
+        try db.deleteScan(id: "NEW-1")
+        #expect(try db.scannedChargers().map(\.id) == ["NEW-2"])
+    }
+}

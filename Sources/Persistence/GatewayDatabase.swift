@@ -27,19 +27,12 @@ public final class GatewayDatabase: Sendable {
     let writer: any DatabaseWriter
 
     public init(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var config = Configuration()
-        config.busyMode = .timeout(5)
-        let pool = try DatabasePool(path: (directory as NSString).appendingPathComponent(Self.fileName), configuration: config)
-        writer = pool
-        try Self.migrator.migrate(pool)
+        writer = try SQLiteFile.open(directory: directory, fileName: Self.fileName, migrator: Self.migrator)
     }
 
     /// An in-memory database, for tests.
     public init() throws {
-        let queue = try DatabaseQueue()
-        writer = queue
-        try Self.migrator.migrate(queue)
+        writer = try SQLiteFile.inMemory(migrator: Self.migrator)
     }
 
     static var migrator: DatabaseMigrator {

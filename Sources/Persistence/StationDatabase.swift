@@ -22,19 +22,12 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
 
     /// Opens (creating if needed) the database in `directory` and migrates it.
     public init(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var config = Configuration()
-        config.busyMode = .timeout(5)
-        let pool = try DatabasePool(path: (directory as NSString).appendingPathComponent(Self.fileName), configuration: config)
-        writer = pool
-        try Self.migrator.migrate(pool)
+        writer = try SQLiteFile.open(directory: directory, fileName: Self.fileName, migrator: Self.migrator)
     }
 
     /// An in-memory database, for tests.
     public init() throws {
-        let queue = try DatabaseQueue()
-        writer = queue
-        try Self.migrator.migrate(queue)
+        writer = try SQLiteFile.inMemory(migrator: Self.migrator)
     }
 
     /// Schema migrations, in order. Never edit a shipped migration; add a new one.
@@ -579,5 +572,23 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
             ]
             return candidates.compactMap { $0 }.max().map(Self.date)
         }
+    }
+}
+
+/// Opening the role databases: WAL (a DatabasePool), a busy timeout, migrations applied.
+enum SQLiteFile {
+    static func open(directory: String, fileName: String, migrator: DatabaseMigrator) throws -> any DatabaseWriter {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        let pool = try DatabasePool(path: (directory as NSString).appendingPathComponent(fileName), configuration: config)
+        try migrator.migrate(pool)
+        return pool
+    }
+
+    static func inMemory(migrator: DatabaseMigrator) throws -> any DatabaseWriter {
+        let queue = try DatabaseQueue()
+        try migrator.migrate(queue)
+        return queue
     }
 }

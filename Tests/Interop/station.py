@@ -42,6 +42,18 @@ def wait_for(predicate, timeout=30.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out waiting for {what}; last value {last!r}")
 
 
+def terminate(proc):
+    """Stops a chargekit process gracefully (SIGTERM) and returns its exit status."""
+    if proc and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            return proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    return proc.returncode if proc else None
+
+
 class Station:
     """A running `chargekit station --simulate` on a private data directory and a free port."""
 
@@ -123,13 +135,6 @@ class Station:
         self.proc.wait(timeout=10)
 
     def terminate(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                raise
-        return self.proc.returncode if self.proc else None
+        return terminate(self.proc)
 
 

@@ -3,14 +3,11 @@ library (every frame validated against the official OCPP 1.6 JSON schemas) and a
 seeds/003 Appendix 2 register map with the encodings the README documents."""
 import asyncio
 import json
-import os
-import signal
 import sqlite3
 import struct
 import subprocess
 import sys
 import threading
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,7 +19,7 @@ from ocpp.v16.enums import Action
 from pymodbus.client import ModbusTcpClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from station import BIN, wait_for  # noqa: E402,F401
+from station import BIN, terminate, wait_for  # noqa: E402,F401
 
 
 def iso(t=None):
@@ -73,14 +70,7 @@ class Gateway:
         return text in self.log_path.read_text()
 
     def terminate(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                raise
-        return self.proc.returncode if self.proc else None
+        return terminate(self.proc)
 
 
 class Loop:

@@ -6,22 +6,6 @@ import Gateway
 import Persistence
 import Transport
 
-/// A frame that passed the gateway, for the diagnostics page (seeds/003 §2.2 step 8).
-public struct FrameRecord: Sendable, Equatable, Codable {
-    public enum Direction: String, Sendable, Codable { case fromCharger, toCharger }
-    public var at: Date
-    public var direction: Direction
-    public var text: String
-}
-
-/// A log line of the gateway, kept for the diagnostics page.
-public struct GatewayEvent: Sendable, Equatable, Codable {
-    public var at: Date
-    public var level: String
-    public var charger: String?
-    public var message: String
-}
-
 /// The gateway's long-lived state: the pure ``CentralSystem`` and the adapters' ends (open WebSockets, database,
 /// logs). OCPP frames, Modbus requests and ticks come in here; the actions the central system returns are executed in
 /// order, so a transaction is in the database before the answer that acknowledges it is sent.
@@ -31,15 +15,10 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     let logger: Logger
     let now: @Sendable () -> Date
     var outbound: [String: (connection: UInt64, channel: OCPPOutbound)] = [:]
-    var frames: [String: [FrameRecord]] = [:]
-    var events: [GatewayEvent] = []
     /// ChargerIDs the OCPP server admits, readable from the network threads.
     nonisolated let admitted: Mutex<Set<String>>
     /// Refused ChargerIDs not yet written to the scan list (written on the next tick, off the network threads).
     nonisolated let refused = Mutex<[(id: String, remote: String?, at: Date)]>([])
-
-    static let framesPerCharger = 50
-    static let eventsKept = 500
 
     public init(settings: GatewaySettings, database: GatewayDatabase, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) throws {
         central = CentralSystem(settings: settings, clockOffsetSeconds: try database.clockOffsetSeconds(),
@@ -70,9 +49,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
 
     public func ocppReceived(chargerID: String, connection: UInt64, text: String) async {
         guard outbound[chargerID]?.connection == connection else { return }
-        let at = now()
-        record(chargerID, FrameRecord(at: at, direction: .fromCharger, text: text))
-        execute(central.received(chargerID, text: text, now: at))
+        execute(central.received(chargerID, text: text, now: now()))
     }
 
     public func ocppDisconnected(chargerID: String, connection: UInt64, reason: String) async {
@@ -151,9 +128,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         for action in actions {
             switch action {
             case .send(let charger, let text):
-                guard let channel = outbound[charger]?.channel else { continue }
-                record(charger, FrameRecord(at: now(), direction: .toCharger, text: text))
-                channel.send(text)
+                outbound[charger]?.channel.send(text)
             case .log(let e):
                 var l = logger
                 if let c = e.charger { l[metadataKey: "cp.id"] = "\(c)" }
@@ -162,8 +137,6 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
                 case .warning: l.warning("\(e.message)")
                 case .error: l.error("\(e.message)")
                 }
-                events.append(GatewayEvent(at: now(), level: e.level.rawValue, charger: e.charger, message: e.message))
-                if events.count > Self.eventsKept { events.removeFirst(events.count - Self.eventsKept) }
             case .clockOffsetChanged(let seconds):
                 persist { try database.setClockOffsetSeconds(seconds) }
             case .transactionStarted(let t):
@@ -184,17 +157,4 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     private func persist(_ body: () throws -> Void) {
         do { try body() } catch { logger.error("database write failed: \(error)") }
     }
-
-    private func record(_ charger: String, _ frame: FrameRecord) {
-        frames[charger, default: []].append(frame)
-        if frames[charger]!.count > Self.framesPerCharger { frames[charger]!.removeFirst() }
-    }
-
-    // MARK: status
-
-    /// The last frames of a charger, oldest first.
-    public func lastFrames(_ charger: String) -> [FrameRecord] { frames[charger] ?? [] }
-    public func recentEvents() -> [GatewayEvent] { events }
-    public func chargerStatus() -> [ChargerStatus] { central.chargerStatus(now: now()) }
-    public func bmsOnline() -> Bool? { central.bmsOnline(now: now()) }
 }

@@ -82,8 +82,6 @@ struct PendingRequest: Sendable {
 struct ChargerState: Sendable {
     var entry: ChargerEntry
     var connection: UInt64?
-    var bootedAt: Date?
-    var lastMessageAt: Date?
     /// Per block, the requests in arrival order; the first one is in the registers.
     var incoming: [IncomingBlock: [PendingRequest]] = [:]
     /// Operations requested by the BMS in order; the first one is on the wire when it has a message id.

@@ -120,17 +120,11 @@ public struct CentralSystem: Sendable {
             chargers[c.id] = ChargerState(entry: c)
             initialiseRegisters(slot: c.slot, connectors: c.connectors)
         }
+        // Transactions still open when the gateway stopped keep their Current Transaction Data.
         for t in openTransactions where chargers[t.charger] != nil {
-            restoreTransaction(t)
+            self.openTransactions[t.transactionId] = (t.charger, t.connectorId)
+            observeTransactionStart(t.charger, connector: t.connectorId, idTag: t.idTag, meterStartWh: t.meterStartWh, timestamp: t.startedAt)
         }
-    }
-
-    private mutating func restoreTransaction(_ t: GatewayTransaction) {
-        openTransactions[t.transactionId] = (t.charger, t.connectorId)
-        guard let slot = chargers[t.charger]?.entry.slot, t.connectorId <= chargers[t.charger]!.entry.connectors else { return }
-        image.set(.connector(slot: slot, connector: t.connectorId, .transactionIdTag), text: t.idTag)
-        image.set(.connector(slot: slot, connector: t.connectorId, .transactionMeterValueOnStart), .float(Double(t.meterStartWh)))
-        image.set(.connector(slot: slot, connector: t.connectorId, .transactionTimestamp), Self.epoch(t.startedAt))
     }
 
     private mutating func initialiseRegisters(slot: Int, connectors: Int) {
@@ -206,7 +200,6 @@ public struct CentralSystem: Sendable {
     /// A text frame from a charger.
     public mutating func received(_ id: String, text: String, now: Date) -> [GatewayAction] {
         guard chargers[id] != nil else { return [] }
-        chargers[id]?.lastMessageAt = now
         let frame: OCPPFrame
         do { frame = try OCPPFrame.parse(text) } catch {
             guard let messageID = error.messageID else {
@@ -238,7 +231,6 @@ public struct CentralSystem: Sendable {
             case BootNotificationRequest.action:
                 let r = try BootNotificationRequest(json: payload)
                 observeBoot(id, r)
-                chargers[id]?.bootedAt = now
                 return reply(BootNotificationResponse(status: "Accepted", currentTime: time, interval: settings.heartbeatIntervalSeconds))
                     + [.log(.init(.info, id, "BootNotification: \(r.chargePointVendor) \(r.chargePointModel)"))]
             case HeartbeatRequest.action:
@@ -375,36 +367,4 @@ public struct CentralSystem: Sendable {
         return now.timeIntervalSince(last) <= Double(settings.bmsHeartbeatTimeoutSeconds)
     }
 
-    /// A snapshot of each configured charger for status pages.
-    public func chargerStatus(now: Date) -> [ChargerStatus] {
-        settings.chargers.sorted { $0.slot < $1.slot }.map { e in
-            let c = chargers[e.id]
-            return ChargerStatus(id: e.id, slot: e.slot, connectors: e.connectors, connected: c?.connection != nil, bootedAt: c?.bootedAt,
-                                 lastMessageAt: c?.lastMessageAt,
-                                 vendor: image.text(.charger(slot: e.slot, .chargePointVendor)),
-                                 model: image.text(.charger(slot: e.slot, .chargePointModel)),
-                                 connectorStatus: (0...e.connectors).map { yy in
-                                     let s = image.integer(.connector(slot: e.slot, connector: yy, .status))
-                                     return s < ConnectorStatusCode.names.count ? ConnectorStatusCode.names[s] : "Unknown"
-                                 },
-                                 pendingBMSRequests: IncomingBlock.allCases.reduce(0) { $0 + (c?.incoming[$1]?.count ?? 0) },
-                                 pendingOperations: c?.outgoing.count ?? 0)
-        }
-    }
-}
-
-/// A configured charger as status pages show it.
-public struct ChargerStatus: Sendable, Equatable, Codable {
-    public var id: String
-    public var slot: Int
-    public var connectors: Int
-    public var connected: Bool
-    public var bootedAt: Date?
-    public var lastMessageAt: Date?
-    public var vendor: String
-    public var model: String
-    /// Status of connector 0…connectors.
-    public var connectorStatus: [String]
-    public var pendingBMSRequests: Int
-    public var pendingOperations: Int
 }

@@ -126,8 +126,8 @@ public enum ChargerSignal: String, CaseIterable, Sendable {
         case .cancelReservationFlag: SignalSpec(256, "Cancel Reservation Flag", .integer, .readWrite)
         case .cancelReservationId: SignalSpec(257, "Cancel Reservation Reservation ID", .integer, .write)
         case .cancelReservationResult: SignalSpec(261, "Cancel Reservation Result", .integer, .read)
-        case .clearCacheFlag: SignalSpec(266, "Clear Cache Flag", .integer, .readWrite)
-        case .clearCacheResult: SignalSpec(271, "Clear Cache Result", .integer, .read)
+        case .clearCacheFlag: SignalSpec(266, "Clear Caché Flag", .integer, .readWrite)
+        case .clearCacheResult: SignalSpec(271, "Clear Caché Result", .integer, .read)
         case .clearChargingProfileFlag: SignalSpec(276, "Clear Charging Profile Flag", .integer, .readWrite)
         case .clearChargingProfileId: SignalSpec(277, "Clear Charging Profile Profile ID", .integer, .write)
         case .clearChargingProfileConnectorId: SignalSpec(278, "Clear Charging Profile Connector ID", .integer, .write)
@@ -173,10 +173,8 @@ public enum ChargerSignal: String, CaseIterable, Sendable {
              .cancelReservationFlag, .clearCacheFlag, .clearChargingProfileFlag, .getLocalListVersionFlag, .reserveNowFlag,
              .sendLocalListFlag, .triggerMessageFlag, .remoteStartFlag, .remoteStopFlag:
             true
-        case .resetFlag:
-            // 2 requests a Hard reset (ChargeKit extension), so the Reset flag is not a plain bit.
-            false
         default:
+            // Including the Reset Flag: 2 requests a Hard reset (ChargeKit extension), so it is not a plain bit.
             false
         }
     }

@@ -72,13 +72,8 @@ public final class GatewayDatabase: Sendable {
     static let clockOffsetKey = "clockOffsetSeconds"
     static let nextTransactionIdKey = "nextTransactionId"
 
-    public func meta(_ key: String) throws -> String? {
-        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
-    }
-
-    public func setMeta(_ key: String, _ value: String) throws {
-        try writer.write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value]) }
-    }
+    public func meta(_ key: String) throws -> String? { try SQLiteFile.meta(writer, key) }
+    public func setMeta(_ key: String, _ value: String) throws { try SQLiteFile.setMeta(writer, key, value) }
 
     /// The stored settings; nil before the first save.
     public func loadSettings() throws -> GatewaySettings? {

@@ -202,17 +202,10 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
     // MARK: Meta
 
     /// Reads a value of the meta table.
-    public func meta(_ key: String) throws -> String? {
-        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
-    }
+    public func meta(_ key: String) throws -> String? { try SQLiteFile.meta(writer, key) }
 
     /// Writes a value of the meta table.
-    public func setMeta(_ key: String, _ value: String) throws {
-        try writer.write { db in
-            try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           arguments: [key, value])
-        }
-    }
+    public func setMeta(_ key: String, _ value: String) throws { try SQLiteFile.setMeta(writer, key, value) }
 
     /// Removes a value of the meta table.
     public func deleteMeta(_ key: String) throws {
@@ -590,5 +583,17 @@ enum SQLiteFile {
         let queue = try DatabaseQueue()
         try migrator.migrate(queue)
         return queue
+    }
+
+    /// A value of the `meta (key, value)` table both databases have.
+    static func meta(_ writer: any DatabaseWriter, _ key: String) throws -> String? {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    static func setMeta(_ writer: any DatabaseWriter, _ key: String, _ value: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [key, value])
+        }
     }
 }

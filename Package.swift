@@ -89,6 +89,7 @@ let package = Package(
             dependencies: [
                 "ChargePoint", "EVSECore", "Gateway", "Simulator", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -48,8 +49,9 @@ struct GatewayLoop: Service {
 
 /// The composition root of the gateway role.
 public enum GatewayApp {
-    /// Loads the settings, applies the command line's changes, validates and saves them.
-    static func settings(_ options: GatewayOptions, database: GatewayDatabase) throws -> GatewaySettings {
+    /// Loads the settings, applies the command line's changes, validates them (the wss certificate and key included)
+    /// and saves them; returns them with the OCPP server's TLS context.
+    static func settings(_ options: GatewayOptions, database: GatewayDatabase) throws -> (GatewaySettings, NIOSSLContext?) {
         let stored = try database.loadSettings()
         var settings = stored ?? GatewaySettings()
         options.changes(&settings)
@@ -57,8 +59,10 @@ public enum GatewayApp {
         guard problems.isEmpty else {
             throw StartupError("invalid gateway settings:\n" + problems.map { "  \($0.field): \($0.message)" }.joined(separator: "\n"))
         }
+        let tls = settings.ocppTLSCertificateFile.isEmpty ? nil
+            : try OCPPWebSocketServer.tlsContext(certificateFile: settings.ocppTLSCertificateFile, keyFile: settings.ocppTLSKeyFile)
         if settings != stored { try database.saveSettings(settings) }
-        return settings
+        return (settings, tls)
     }
 
     /// Runs the gateway until SIGTERM/SIGINT.
@@ -68,10 +72,7 @@ public enum GatewayApp {
         let dir = DataDirectory(options.dataDirectory, role: "gateway")
         let lock = try dir.lock()
         let database = try GatewayDatabase(directory: dir.path)
-        let settings = try settings(options, database: database)
-        guard settings.mode == .bms else {
-            throw StartupError("External mode (bridge to an external central system) is not available yet; set --mode BMS")
-        }
+        let (settings, tls) = try settings(options, database: database)
         let runtime = try GatewayRuntime(settings: settings, database: database, logger: logger)
         let ports = BoundPorts()
         let publish: @Sendable () -> Void = {
@@ -80,21 +81,22 @@ public enum GatewayApp {
                                                      startedAt: Date()))
             let chargers = settings.chargers.sorted { $0.slot < $1.slot }
                 .map { "    \($0.id.padding(toLength: 20, withPad: " ", startingAt: 0)) slot \($0.slot), \($0.connectors) connector(s), registers from \(RegisterLayout.chargerBase($0.slot))" }
-            FileHandle.standardOutput.write(Data(("""
-                ChargeKit gateway is running in \(settings.mode.rawValue) mode (seeds/003 register map).
-                  OCPP-J 1.6   ws://<this host>:\(ocpp)/<ChargerID>
-                  Modbus TCP   \(ports.modbus.map { "port \($0), unit id \(settings.modbusUnitID == 0 ? "any" : String(settings.modbusUnitID))" } ?? "off")
-                  Modbus RTU   \(settings.rtuDevice.isEmpty ? "off" : "\(settings.rtuDevice), \(settings.rtuBaudRate) baud, parity \(settings.rtuParity), \(settings.rtuStopBits) stop bit(s)")
-                  Data         \(dir.path)
-                  Chargers\(chargers.isEmpty ? "    none configured: add them with --charger ID[:connectors]" : "")
-
-                """ + chargers.joined(separator: "\n") + (chargers.isEmpty ? "" : "\n")).utf8))
+            var lines = ["ChargeKit gateway is running in \(settings.mode.rawValue) mode (seeds/003 register map).",
+                         "  OCPP-J 1.6   \(tls == nil ? "ws" : "wss")://<this host>:\(ocpp)/<ChargerID>"]
+            if settings.mode == .external {
+                lines.append("  Relayed to   \(settings.externalURL)/<ChargerID>\(settings.externalPassword.isEmpty ? "" : " (HTTP Basic authentication)")")
+            }
+            lines.append("  Modbus TCP   \(ports.modbus.map { "port \($0), unit id \(settings.modbusUnitID == 0 ? "any" : String(settings.modbusUnitID))" } ?? "off")")
+            lines.append("  Modbus RTU   \(settings.rtuDevice.isEmpty ? "off" : "\(settings.rtuDevice), \(settings.rtuBaudRate) baud, parity \(settings.rtuParity), \(settings.rtuStopBits) stop bit(s)")")
+            lines.append("  Data         \(dir.path)")
+            lines.append("  Chargers\(chargers.isEmpty ? "    none configured: add them with --charger ID[:connectors]" : "")")
+            FileHandle.standardOutput.write(Data((lines + chargers).map { $0 + "\n" }.joined().utf8))
         }
         var ocppLogger = Logger(label: "chargekit.gateway.ocpp")
         ocppLogger.logLevel = options.logLevel
         var services: [any Service] = [
             GatewayLoop(runtime: runtime),
-            OCPPWebSocketServer(host: options.host, port: settings.ocppPort, delegate: runtime, logger: ocppLogger,
+            OCPPWebSocketServer(host: options.host, port: settings.ocppPort, tls: tls, delegate: runtime, logger: ocppLogger,
                                 onBound: { ports.ocpp = $0; publish() }),
         ]
         if settings.modbusTCPEnabled {
@@ -114,9 +116,11 @@ public enum GatewayApp {
         do {
             try await group.run()
         } catch {
+            await runtime.closeAllUpstream()
             dir.removeRuntime()
             throw StartupError("gateway stopped: \(error)")
         }
+        await runtime.closeAllUpstream()
         dir.removeRuntime()
         withExtendedLifetime(lock) {}
         logger.info("gateway stopped; everything persisted")

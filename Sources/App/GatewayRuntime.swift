@@ -15,6 +15,9 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     let logger: Logger
     let now: @Sendable () -> Date
     var outbound: [String: (connection: UInt64, channel: OCPPOutbound)] = [:]
+    /// External mode: the open upstream links to the external central system, per charger.
+    var upstream: [String: UpstreamLink] = [:]
+    var upstreamGenerations: UInt64 = 0
     /// ChargerIDs the OCPP server admits, readable from the network threads.
     nonisolated let admitted: Mutex<Set<String>>
     /// Refused ChargerIDs not yet written to the scan list (written on the next tick, off the network threads).
@@ -129,6 +132,12 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
             switch action {
             case .send(let charger, let text):
                 outbound[charger]?.channel.send(text)
+            case .sendUpstream(let charger, let text):
+                upstream[charger]?.outbound?.send(text)
+            case .openUpstream(let charger):
+                openUpstream(charger)
+            case .closeUpstream(let charger):
+                closeUpstream(charger)
             case .log(let e):
                 var l = logger
                 if let c = e.charger { l[metadataKey: "cp.id"] = "\(c)" }

@@ -87,6 +87,8 @@ struct ChargerState: Sendable {
     /// Operations requested by the BMS in order; the first one is on the wire when it has a message id.
     var outgoing: [Operation] = []
     var messageCounter = 0
+    /// External mode: the frames on their way through the bridge.
+    var relay = RelayState()
 
     init(entry: ChargerEntry) { self.entry = entry }
 }
@@ -95,7 +97,6 @@ extension CentralSystem {
     /// Queues a charger's request for the BMS and presents it when its block is free.
     mutating func enqueue(_ id: String, _ block: IncomingBlock, _ request: PendingRequest) -> [GatewayAction] {
         guard var c = chargers[id] else { return [] }
-        if settings.mode == .external { return [] }
         c.incoming[block, default: []].append(request)
         let first = c.incoming[block]!.count == 1
         chargers[id] = c
@@ -174,18 +175,14 @@ extension CentralSystem {
             payload = OCPPCoding.encode(AuthorizeResponse(idTagInfo: info))
         case .start(let r):
             let t = GatewayTransaction(charger: id, connectorId: r.connectorId, transactionId: transactionId, idTag: r.idTag,
-                                       meterStartWh: r.meterStart, startedAt: r.timestamp, status: info.status, decidedByBMS: byBMS)
+                                       meterStartWh: r.meterStart, startedAt: r.timestamp, status: info.status, decidedBy: byBMS ? .bms : .gateway)
             actions.append(.transactionStarted(t))
-            openTransactions[transactionId] = (id, r.connectorId)
-            observeTransactionStart(id, connector: r.connectorId, idTag: r.idTag, meterStartWh: r.meterStart, timestamp: r.timestamp)
+            observeTransactionStart(t)
             payload = OCPPCoding.encode(StartTransactionResponse(idTagInfo: info, transactionId: transactionId))
         case .stop(let r):
             actions.append(.transactionStopped(GatewayTransactionStop(charger: id, transactionId: r.transactionId, meterStopWh: r.meterStop,
-                                                                      stoppedAt: r.timestamp, reason: r.reason ?? "Local", decidedByBMS: byBMS)))
-            if let slot = chargers[id]?.entry.slot, let open = openTransactions[r.transactionId], let data = r.transactionData {
-                observeSamples(slot: slot, connector: open.connector, data)
-            }
-            observeTransactionStop(transactionId: r.transactionId)
+                                                                      stoppedAt: r.timestamp, reason: r.reason ?? "Local", decidedBy: byBMS ? .bms : .gateway)))
+            observeTransactionStop(id, r)
             // idTagInfo only when the request carried an idTag (OCPP 1.6 §6.52).
             payload = OCPPCoding.encode(StopTransactionResponse(idTagInfo: r.idTag == nil ? nil : info))
         }
@@ -206,7 +203,8 @@ extension CentralSystem {
     mutating func allocateTransactionId() -> Int {
         var id = nextTransactionId
         // Skip ids still open (after 65535 transactions the numbers wrap).
-        for _ in Self.transactionIdRange where openTransactions[id] != nil {
+        let open = Set(openTransactions.keys.map(\.transactionId))
+        for _ in Self.transactionIdRange where open.contains(id) {
             id = id >= Self.transactionIdRange.upperBound ? 1 : id + 1
         }
         nextTransactionId = id >= Self.transactionIdRange.upperBound ? 1 : id + 1

@@ -15,8 +15,18 @@ public struct GatewayLogEntry: Sendable, Equatable {
     public init(_ level: Level, _ charger: String?, _ message: String) { self.level = level; self.charger = charger; self.message = message }
 }
 
-/// A transaction as the gateway records it: decided by the BMS, or kept in the gateway alone when the BMS did not
-/// answer in time.
+/// Who gave the charger the answer to a transaction message.
+public enum TransactionDecider: String, Sendable, Codable {
+    /// The BMS, through the Messages to CS handshake (BMS mode).
+    case bms = "BMS"
+    /// The gateway by itself, because the BMS did not process the request in time (BMS mode).
+    case gateway
+    /// The external central system the gateway relays to (External mode).
+    case external
+}
+
+/// A transaction as the gateway records it: decided by the BMS, kept in the gateway alone when the BMS did not
+/// answer in time, or relayed to the external central system.
 public struct GatewayTransaction: Sendable, Equatable, Codable {
     public var charger: String
     public var connectorId: Int
@@ -26,13 +36,12 @@ public struct GatewayTransaction: Sendable, Equatable, Codable {
     public var startedAt: Date
     /// The AuthorizationStatus the charger was given.
     public var status: String
-    /// False when the BMS did not answer within the timeout and the gateway answered by itself.
-    public var decidedByBMS: Bool
+    public var decidedBy: TransactionDecider
 
     public init(charger: String, connectorId: Int, transactionId: Int, idTag: String, meterStartWh: Int, startedAt: Date, status: String,
-                decidedByBMS: Bool) {
+                decidedBy: TransactionDecider) {
         self.charger = charger; self.connectorId = connectorId; self.transactionId = transactionId; self.idTag = idTag
-        self.meterStartWh = meterStartWh; self.startedAt = startedAt; self.status = status; self.decidedByBMS = decidedByBMS
+        self.meterStartWh = meterStartWh; self.startedAt = startedAt; self.status = status; self.decidedBy = decidedBy
     }
 }
 
@@ -43,18 +52,31 @@ public struct GatewayTransactionStop: Sendable, Equatable {
     public var meterStopWh: Int
     public var stoppedAt: Date
     public var reason: String
-    public var decidedByBMS: Bool
+    public var decidedBy: TransactionDecider
 
-    public init(charger: String, transactionId: Int, meterStopWh: Int, stoppedAt: Date, reason: String, decidedByBMS: Bool) {
+    public init(charger: String, transactionId: Int, meterStopWh: Int, stoppedAt: Date, reason: String, decidedBy: TransactionDecider) {
         self.charger = charger; self.transactionId = transactionId; self.meterStopWh = meterStopWh; self.stoppedAt = stoppedAt
-        self.reason = reason; self.decidedByBMS = decidedByBMS
+        self.reason = reason; self.decidedBy = decidedBy
     }
+}
+
+/// A transaction the gateway saw start and not yet stop.
+struct OpenTransaction: Hashable, Sendable {
+    var charger: String
+    var transactionId: Int
 }
 
 /// What the adapters must do after an event. Executed in order: a transaction is recorded before the answer that
 /// acknowledges it is sent.
 public enum GatewayAction: Sendable, Equatable {
+    /// A text frame to the charger.
     case send(charger: String, text: String)
+    /// External mode: a text frame to the external central system on the charger's upstream connection.
+    case sendUpstream(charger: String, text: String)
+    /// External mode: open the charger's upstream connection (`<externalURL>/<ChargerID>`) and keep reconnecting it.
+    case openUpstream(charger: String)
+    /// External mode: close the charger's upstream connection and stop reconnecting it.
+    case closeUpstream(charger: String)
     case log(GatewayLogEntry)
     /// The BMS set the date and time (seeds/003 §2.3.1.1): the gateway clock is the system clock plus this offset.
     case clockOffsetChanged(seconds: Double)
@@ -98,8 +120,9 @@ public struct CentralSystem: Sendable {
     var chargers: [String: ChargerState] = [:]
     var heartbeatRaisedAt: Date?
     var timeWrites: [SystemSignal: (value: Int, at: Date)] = [:]
-    /// Open transactions: transaction id → (charger, connector).
-    var openTransactions: [Int: (charger: String, connector: Int)] = [:]
+    /// Open transactions → their connector. Keyed by charger too: a BMS or an external central system may number
+    /// transactions per charger.
+    var openTransactions: [OpenTransaction: Int] = [:]
 
     /// The value of an optional integer parameter register that is not set.
     public static let notSet = 0xFFFF
@@ -121,10 +144,7 @@ public struct CentralSystem: Sendable {
             initialiseRegisters(slot: c.slot, connectors: c.connectors)
         }
         // Transactions still open when the gateway stopped keep their Current Transaction Data.
-        for t in openTransactions where chargers[t.charger] != nil {
-            self.openTransactions[t.transactionId] = (t.charger, t.connectorId)
-            observeTransactionStart(t.charger, connector: t.connectorId, idTag: t.idTag, meterStartWh: t.meterStartWh, timestamp: t.startedAt)
-        }
+        for t in openTransactions { observeTransactionStart(t) }
     }
 
     private mutating func initialiseRegisters(slot: Int, connectors: Int) {
@@ -162,9 +182,10 @@ public struct CentralSystem: Sendable {
         var actions: [GatewayAction] = []
         if c.connection != nil { actions += dropPending(&c, reason: "the charger connected again") }
         c.connection = connection
+        actions.append(.log(.init(.info, id, "connected")))
+        if settings.mode == .external { actions += relayChargerConnected(&c) }
         chargers[id] = c
         image.set(.charger(slot: c.entry.slot, .communicationStatus), 0)
-        actions.append(.log(.init(.info, id, "connected")))
         return actions
     }
 
@@ -174,6 +195,7 @@ public struct CentralSystem: Sendable {
         guard var c = chargers[id], c.connection == connection else { return [] }
         c.connection = nil
         var actions = dropPending(&c, reason: "the charger disconnected")
+        if settings.mode == .external { actions += relayChargerDisconnected(&c) }
         chargers[id] = c
         image.set(.charger(slot: c.entry.slot, .communicationStatus), 1)
         actions.append(.log(.init(.warning, id, "disconnected")))
@@ -200,6 +222,7 @@ public struct CentralSystem: Sendable {
     /// A text frame from a charger.
     public mutating func received(_ id: String, text: String, now: Date) -> [GatewayAction] {
         guard chargers[id] != nil else { return [] }
+        if settings.mode == .external { return relayFromCharger(id, text: text, now: now) }
         let frame: OCPPFrame
         do { frame = try OCPPFrame.parse(text) } catch {
             guard let messageID = error.messageID else {
@@ -324,21 +347,24 @@ public struct CentralSystem: Sendable {
         }
     }
 
-    /// A transaction began: the connector's Current Transaction Data.
-    mutating func observeTransactionStart(_ id: String, connector: Int, idTag: String, meterStartWh: Int, timestamp: Date) {
-        guard let entry = chargers[id]?.entry, connector <= entry.connectors else { return }
-        image.set(.connector(slot: entry.slot, connector: connector, .transactionIdTag), text: idTag)
-        image.set(.connector(slot: entry.slot, connector: connector, .transactionMeterValueOnStart), .float(Double(meterStartWh)))
-        image.set(.connector(slot: entry.slot, connector: connector, .transactionTimestamp), Self.epoch(timestamp))
+    /// A transaction began: it is open, and its connector's Current Transaction Data is set.
+    mutating func observeTransactionStart(_ t: GatewayTransaction) {
+        guard let entry = chargers[t.charger]?.entry, t.connectorId <= entry.connectors else { return }
+        openTransactions[OpenTransaction(charger: t.charger, transactionId: t.transactionId)] = t.connectorId
+        image.set(.connector(slot: entry.slot, connector: t.connectorId, .transactionIdTag), text: t.idTag)
+        image.set(.connector(slot: entry.slot, connector: t.connectorId, .transactionMeterValueOnStart), .float(Double(t.meterStartWh)))
+        image.set(.connector(slot: entry.slot, connector: t.connectorId, .transactionTimestamp), Self.epoch(t.startedAt))
     }
 
-    /// A transaction ended: its connector's Current Transaction Data is cleared.
-    mutating func observeTransactionStop(transactionId: Int) {
-        guard let open = openTransactions.removeValue(forKey: transactionId), let entry = chargers[open.charger]?.entry,
-              open.connector <= entry.connectors else { return }
-        image.set(.connector(slot: entry.slot, connector: open.connector, .transactionIdTag), text: "")
-        image.set(.connector(slot: entry.slot, connector: open.connector, .transactionMeterValueOnStart), .float(0))
-        image.set(.connector(slot: entry.slot, connector: open.connector, .transactionTimestamp), 0)
+    /// A transaction ended: the samples of its StopTransaction.req go to its connector's registers and its Current
+    /// Transaction Data is cleared.
+    mutating func observeTransactionStop(_ id: String, _ r: StopTransactionRequest) {
+        guard let connector = openTransactions.removeValue(forKey: OpenTransaction(charger: id, transactionId: r.transactionId)),
+              let entry = chargers[id]?.entry, connector <= entry.connectors else { return }
+        if let data = r.transactionData { observeSamples(slot: entry.slot, connector: connector, data) }
+        image.set(.connector(slot: entry.slot, connector: connector, .transactionIdTag), text: "")
+        image.set(.connector(slot: entry.slot, connector: connector, .transactionMeterValueOnStart), .float(0))
+        image.set(.connector(slot: entry.slot, connector: connector, .transactionTimestamp), 0)
     }
 
     // MARK: ticks
@@ -357,6 +383,7 @@ public struct CentralSystem: Sendable {
         for id in chargers.keys.sorted() {
             actions += expireBMSRequests(id, now: now)
             actions += expireOperations(id, now: now)
+            actions += expireRelayed(id, now: now)
         }
         return actions
     }

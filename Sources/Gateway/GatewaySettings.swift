@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// One configured charger: its OCPP ChargerID (the last path segment of `ws://<gateway>:9000/<ChargerID>`), its
 /// register slot xx (0…19) and how many connectors it has besides connector 0.
 ///
@@ -32,7 +38,8 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     /// How long a charger's Authorize/StartTransaction/StopTransaction waits for the BMS before the gateway answers
     /// safely by itself (Invalid; the transaction is kept in the gateway only).
     public var bmsTimeoutSeconds: Int = 20
-    /// How long the gateway waits for a charger's answer to an operation the BMS requested.
+    /// How long the gateway waits for an answer to a CALL it sent: a charger's answer to an operation the BMS
+    /// requested; in External mode either side's answer to a relayed CALL, after which the next one goes out.
     public var chargerTimeoutSeconds: Int = 30
     /// The BMS counts as offline when it has not set the Heartbeat register (0) for this long.
     public var bmsHeartbeatTimeoutSeconds: Int = 60
@@ -52,8 +59,36 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     public var externalURL: String = ""
     /// External mode: HTTP Basic password sent upstream (user = ChargerID); empty: none.
     public var externalPassword: String = ""
+    /// wss for the chargers: PEM certificate (chain) and private key files of the OCPP server; both empty: ws.
+    public var ocppTLSCertificateFile: String = ""
+    public var ocppTLSKeyFile: String = ""
 
     public init() {}
+
+    /// Settings stored by an earlier version lack the newer fields: those get their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
+        let d = GatewaySettings()
+        mode = try value(.mode, d.mode)
+        chargers = try value(.chargers, d.chargers)
+        heartbeatIntervalSeconds = try value(.heartbeatIntervalSeconds, d.heartbeatIntervalSeconds)
+        ocppPort = try value(.ocppPort, d.ocppPort)
+        bmsTimeoutSeconds = try value(.bmsTimeoutSeconds, d.bmsTimeoutSeconds)
+        chargerTimeoutSeconds = try value(.chargerTimeoutSeconds, d.chargerTimeoutSeconds)
+        bmsHeartbeatTimeoutSeconds = try value(.bmsHeartbeatTimeoutSeconds, d.bmsHeartbeatTimeoutSeconds)
+        modbusTCPEnabled = try value(.modbusTCPEnabled, d.modbusTCPEnabled)
+        modbusTCPPort = try value(.modbusTCPPort, d.modbusTCPPort)
+        modbusUnitID = try value(.modbusUnitID, d.modbusUnitID)
+        rtuDevice = try value(.rtuDevice, d.rtuDevice)
+        rtuBaudRate = try value(.rtuBaudRate, d.rtuBaudRate)
+        rtuParity = try value(.rtuParity, d.rtuParity)
+        rtuStopBits = try value(.rtuStopBits, d.rtuStopBits)
+        externalURL = try value(.externalURL, d.externalURL)
+        externalPassword = try value(.externalPassword, d.externalPassword)
+        ocppTLSCertificateFile = try value(.ocppTLSCertificateFile, d.ocppTLSCertificateFile)
+        ocppTLSKeyFile = try value(.ocppTLSKeyFile, d.ocppTLSKeyFile)
+    }
 
     public static let allowedParities = ["none", "even", "odd"]
     public static let allowedBaudRates = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200]
@@ -101,13 +136,27 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
                 p.append(SettingProblem("chargers", "'\(c.id)' has \(c.connectors) connectors; allowed 1…\(RegisterLayout.maximumConnectors)"))
             }
         }
-        if mode == .external {
-            let lower = externalURL.lowercased()
-            if !(lower.hasPrefix("ws://") || lower.hasPrefix("wss://")) || externalURL.count < 7 {
-                p.append(SettingProblem("externalURL", "External mode needs the central system's ws:// or wss:// URL"))
-            }
+        if ocppTLSCertificateFile.isEmpty != ocppTLSKeyFile.isEmpty {
+            p.append(SettingProblem(ocppTLSCertificateFile.isEmpty ? "ocppTLSCertificateFile" : "ocppTLSKeyFile",
+                                    "wss needs both the certificate and the private key file"))
+        }
+        if let problem = externalURLProblem { p.append(SettingProblem("externalURL", problem)) }
+        if externalPassword.count > 64 || externalPassword.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            p.append(SettingProblem("externalPassword", "at most 64 characters, no control characters"))
         }
         return p
+    }
+
+    /// Why the external central system's URL cannot be used (External mode needs one; BMS mode only checks a given one).
+    var externalURLProblem: String? {
+        if externalURL.isEmpty { return mode == .external ? "External mode needs the central system's ws:// or wss:// URL" : nil }
+        guard let url = URL(string: externalURL), let scheme = url.scheme?.lowercased(), ["ws", "wss"].contains(scheme),
+              let host = url.host, !host.isEmpty else {
+            return "'\(externalURL)' is not a ws:// or wss:// URL with a host"
+        }
+        if url.user != nil || url.password != nil { return "put the password in externalPassword, not in the URL" }
+        if url.query != nil || url.fragment != nil { return "the URL may not have a query or fragment (the ChargerID is appended as a path segment)" }
+        return nil
     }
 
     /// Why a ChargerID cannot be used, or nil: OCPP-J §3.1.1 identities are CiString20… in practice up to 48

@@ -65,6 +65,17 @@ public final class GatewayDatabase: Sendable {
                 );
                 """)
         }
+        // Who decided a transaction: BMS, gateway or external (the bridge's central system), instead of a BMS flag.
+        m.registerMigration("gateway-v2-decidedBy") { db in
+            try db.execute(sql: """
+                ALTER TABLE gatewayTransaction ADD COLUMN decidedBy TEXT NOT NULL DEFAULT 'gateway';
+                UPDATE gatewayTransaction SET decidedBy = CASE decidedByBMS WHEN 1 THEN 'BMS' ELSE 'gateway' END;
+                ALTER TABLE gatewayTransaction ADD COLUMN stopDecidedBy TEXT;
+                UPDATE gatewayTransaction SET stopDecidedBy = CASE stopDecidedByBMS WHEN 1 THEN 'BMS' WHEN 0 THEN 'gateway' END;
+                ALTER TABLE gatewayTransaction DROP COLUMN decidedByBMS;
+                ALTER TABLE gatewayTransaction DROP COLUMN stopDecidedByBMS;
+                """)
+        }
         return m
     }
 
@@ -99,10 +110,10 @@ public final class GatewayDatabase: Sendable {
                 UPDATE gatewayTransaction SET stoppedAt = ?, stopReason = 'Other' WHERE charger = ? AND transactionId = ? AND stoppedAt IS NULL
                 """, arguments: [t.startedAt.timeIntervalSince1970, t.charger, t.transactionId])
             try db.execute(sql: """
-                INSERT INTO gatewayTransaction (charger, connectorId, transactionId, idTag, meterStartWh, startedAt, status, decidedByBMS)
+                INSERT INTO gatewayTransaction (charger, connectorId, transactionId, idTag, meterStartWh, startedAt, status, decidedBy)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [t.charger, t.connectorId, t.transactionId, t.idTag, t.meterStartWh, t.startedAt.timeIntervalSince1970, t.status,
-                                 t.decidedByBMS])
+                                 t.decidedBy.rawValue])
         }
     }
 
@@ -112,9 +123,9 @@ public final class GatewayDatabase: Sendable {
     public func transactionStopped(_ s: GatewayTransactionStop) throws -> Bool {
         try writer.write { db in
             try db.execute(sql: """
-                UPDATE gatewayTransaction SET meterStopWh = ?, stoppedAt = ?, stopReason = ?, stopDecidedByBMS = ?
+                UPDATE gatewayTransaction SET meterStopWh = ?, stoppedAt = ?, stopReason = ?, stopDecidedBy = ?
                 WHERE charger = ? AND transactionId = ? AND stoppedAt IS NULL
-                """, arguments: [s.meterStopWh, s.stoppedAt.timeIntervalSince1970, s.reason, s.decidedByBMS, s.charger, s.transactionId])
+                """, arguments: [s.meterStopWh, s.stoppedAt.timeIntervalSince1970, s.reason, s.decidedBy.rawValue, s.charger, s.transactionId])
             return db.changesCount > 0
         }
     }
@@ -122,7 +133,7 @@ public final class GatewayDatabase: Sendable {
     private static func transaction(_ row: Row) -> GatewayTransaction {
         GatewayTransaction(charger: row["charger"], connectorId: row["connectorId"], transactionId: row["transactionId"], idTag: row["idTag"],
                            meterStartWh: row["meterStartWh"], startedAt: Date(timeIntervalSince1970: row["startedAt"]), status: row["status"],
-                           decidedByBMS: row["decidedByBMS"])
+                           decidedBy: TransactionDecider(rawValue: row["decidedBy"]) ?? .gateway)
     }
 
     public func openTransactions() throws -> [GatewayTransaction] {

@@ -52,12 +52,15 @@ public struct OCPPConnectionSettings: Sendable {
     public var watchdog: Duration
     /// Frames may be this large (GetConfiguration with every key, SendLocalList with 1000 entries).
     public var maxFrameSize: Int
+    /// The reconnect back-off doubles from 1 s up to this.
+    public var maximumBackoff: Duration
 
     public init(baseURL: String, chargeBoxIdentity: String, basicAuthPassword: [UInt8]?, proxy: String, pingInterval: Duration,
-                connectTimeout: Duration, tlsStrictness: TLSStrictness, watchdog: Duration, maxFrameSize: Int = 1 << 20) {
+                connectTimeout: Duration, tlsStrictness: TLSStrictness, watchdog: Duration, maxFrameSize: Int = 1 << 20,
+                maximumBackoff: Duration = .seconds(300)) {
         self.baseURL = baseURL; self.chargeBoxIdentity = chargeBoxIdentity; self.basicAuthPassword = basicAuthPassword; self.proxy = proxy
         self.pingInterval = pingInterval; self.connectTimeout = connectTimeout; self.tlsStrictness = tlsStrictness; self.watchdog = watchdog
-        self.maxFrameSize = maxFrameSize
+        self.maxFrameSize = maxFrameSize; self.maximumBackoff = maximumBackoff
     }
 
     /// The connection URL: the backend URL, `/`, and the percent-encoded ChargeBoxIdentity (OCPP-J §3.1.1).
@@ -77,7 +80,8 @@ public struct OCPPConnectionSettings: Sendable {
 }
 
 /// The OCPP-J client connection: opens the WebSocket with subprotocol `ocpp1.6`, keeps it alive with pings,
-/// reconnects with exponential back-off and jitter (1 s doubling to 5 min, ±25 %), and restarts its stack when
+/// reconnects with exponential back-off and jitter (1 s doubling to ``OCPPConnectionSettings/maximumBackoff``, 5 min by
+/// default, ±25 %), and restarts its stack when
 /// the watchdog expires.
 ///
 /// - SeeAlso: OCPP-J 1.6 §3 (connection), §5.3 (WebSocketPingInterval); J-errata 3.4 (back-off); seeds/004 §4.
@@ -88,7 +92,6 @@ public struct OCPPWebSocketClient: Service {
     /// The sending side of the open connection, closed on graceful shutdown.
     let current = OpenConnection()
     static let firstBackoff = 1.0
-    static let maximumBackoff = 300.0
 
     public init(settings: OCPPConnectionSettings, delegate: any OCPPConnectionDelegate, logger: Logger) {
         self.settings = settings; self.delegate = delegate; self.logger = logger
@@ -119,7 +122,7 @@ public struct OCPPWebSocketClient: Service {
                 lastConnected = ContinuousClock.now
             }
             let wait = backoff * Double.random(in: 0.75...1.25)
-            backoff = min(Self.maximumBackoff, backoff * 2)
+            backoff = min(Double(settings.maximumBackoff.components.seconds), backoff * 2)
             try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
         }
     }

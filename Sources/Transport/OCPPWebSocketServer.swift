@@ -209,3 +209,28 @@ final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 }
+
+/// A certificate or key file of a wss server that cannot be used.
+public struct TLSFileError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+extension OCPPWebSocketServer {
+    /// The TLS context of a wss server: the certificate chain and private key from PEM files. The errors name the file
+    /// and what is wrong with it.
+    public static func tlsContext(certificateFile: String, keyFile: String) throws -> NIOSSLContext {
+        let chain: [NIOSSLCertificate]
+        do { chain = try NIOSSLCertificate.fromPEMFile(certificateFile) } catch {
+            throw TLSFileError(description: "cannot read the certificate file \(certificateFile): \(error)")
+        }
+        guard !chain.isEmpty else { throw TLSFileError(description: "the certificate file \(certificateFile) holds no PEM certificate") }
+        let key: NIOSSLPrivateKey
+        do { key = try NIOSSLPrivateKey(file: keyFile, format: .pem) } catch {
+            throw TLSFileError(description: "cannot read the private key file \(keyFile): \(error)")
+        }
+        let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        do { return try NIOSSLContext(configuration: configuration) } catch {
+            throw TLSFileError(description: "the private key \(keyFile) does not fit the certificate \(certificateFile): \(error)")
+        }
+    }
+}

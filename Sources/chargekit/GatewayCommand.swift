@@ -45,8 +45,18 @@ struct GatewayCommand: AsyncParsableCommand {
     var heartbeatInterval: Int?
     @Option(name: .customLong("bms-timeout"), help: "Seconds a charger's Authorize/Start/Stop waits for the BMS before the gateway answers Invalid.")
     var bmsTimeout: Int?
-    @Option(name: .customLong("charger-timeout"), help: "Seconds the gateway waits for a charger's answer to a BMS operation.")
+    @Option(name: .customLong("charger-timeout"),
+            help: "Seconds the gateway waits for an answer: a charger's to a BMS operation; in External mode either side's to a relayed CALL.")
     var chargerTimeout: Int?
+    @Option(name: .customLong("external-url"), help: "External mode: the central system's ws:// or wss:// URL; each charger is relayed to <url>/<ChargerID>.")
+    var externalURL: String?
+    @Option(name: .customLong("external-password"),
+            help: "External mode: HTTP Basic password for the central system (user = ChargerID); '' for none. Stored, never logged.")
+    var externalPassword: String?
+    @Option(name: .customLong("ocpp-tls-cert"), help: "wss for the chargers: PEM certificate (chain) file; '' for plain ws.")
+    var ocppTLSCert: String?
+    @Option(name: .customLong("ocpp-tls-key"), help: "wss for the chargers: PEM private key file; '' for plain ws.")
+    var ocppTLSKey: String?
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -81,6 +91,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let (mode, ocppPort, modbusPort, modbusTCP, unit, heartbeat, bmsTimeout, chargerTimeout) =
             (self.mode, self.ocppPort, self.modbusPort, self.modbusTCP, modbusUnitID, heartbeatInterval, self.bmsTimeout, self.chargerTimeout)
         let (rtuDevice, rtuBaud, rtuParity, rtuStopBits) = (self.rtuDevice, self.rtuBaud, self.rtuParity, self.rtuStopBits)
+        let (externalURL, externalPassword, tlsCert, tlsKey) = (self.externalURL, self.externalPassword, ocppTLSCert, ocppTLSKey)
         let options = GatewayOptions(dataDirectory: dataDir, logLevel: level, host: host) { s in
             if let rtuDevice { s.rtuDevice = rtuDevice == "off" ? "" : rtuDevice }
             if let rtuBaud { s.rtuBaudRate = rtuBaud }
@@ -95,6 +106,10 @@ struct GatewayCommand: AsyncParsableCommand {
             if let heartbeat { s.heartbeatIntervalSeconds = heartbeat }
             if let bmsTimeout { s.bmsTimeoutSeconds = bmsTimeout }
             if let chargerTimeout { s.chargerTimeoutSeconds = chargerTimeout }
+            if let externalURL { s.externalURL = externalURL }
+            if let externalPassword { s.externalPassword = externalPassword }
+            if let tlsCert { s.ocppTLSCertificateFile = tlsCert }
+            if let tlsKey { s.ocppTLSKeyFile = tlsKey }
         }
         do {
             try await GatewayApp.run(options)

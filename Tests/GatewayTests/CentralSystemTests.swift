@@ -145,7 +145,7 @@ struct BMSHandshakeTests {
         #expect(h.value(.cp1(2, .transactionMeterValueOnStart)) == .float(1200))
         #expect(h.actions.contains(.transactionStarted(GatewayTransaction(charger: "CP1", connectorId: 2, transactionId: 777, idTag: "TAG1",
                                                                           meterStartWh: 1200, startedAt: h.now, status: "Accepted",
-                                                                          decidedByBMS: true))))
+                                                                          decidedBy: .bms))))
 
         let stop = h.call(StopTransactionRequest(idTag: "TAG1", meterStop: 4500, timestamp: h.now, transactionId: 777, reason: "EVDisconnected"))
         #expect(h.int(.cp1(.stopFlag)) == 1)
@@ -166,7 +166,7 @@ struct BMSHandshakeTests {
         let answer = try #require(h.answer(start))
         #expect(field(answer, "idTagInfo", "status") == .string("Invalid"))
         #expect(field(answer, "transactionId") == .integer(1))
-        #expect(h.actions.contains { if case .transactionStarted(let t) = $0 { !t.decidedByBMS && t.transactionId == 1 } else { false } })
+        #expect(h.actions.contains { if case .transactionStarted(let t) = $0 { t.decidedBy == .gateway && t.transactionId == 1 } else { false } })
         #expect(h.actions.contains(.nextTransactionId(2)))
     }
 

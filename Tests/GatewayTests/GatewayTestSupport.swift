@@ -9,6 +9,8 @@ struct Harness {
     var cs: CentralSystem
     var now = Date(timeIntervalSince1970: 1_800_000_000)
     var sent: [String: [OCPPFrame]] = [:]
+    /// External mode: the frames relayed to the external central system, per charger, as text.
+    var upstream: [String: [String]] = [:]
     var actions: [GatewayAction] = []
     var nextID = 0
 
@@ -28,6 +30,7 @@ struct Harness {
             guard let frame = try? OCPPFrame.parse(text) else { Issue.record("the gateway sent an unreadable frame: \(text)"); continue }
             sent[charger, default: []].append(frame)
         }
+        for case .sendUpstream(let charger, let text) in a { upstream[charger, default: []].append(text) }
     }
 
     /// Sends a CALL from a charger; returns its message id.

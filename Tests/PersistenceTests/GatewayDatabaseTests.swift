@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
-import Persistence
+import GRDB
+@testable import Persistence
 import Testing
 
 @Suite("Gateway database")
@@ -30,7 +31,7 @@ struct GatewayDatabaseTests {
         let db = try GatewayDatabase()
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         let t = GatewayTransaction(charger: "CP1", connectorId: 1, transactionId: 7, idTag: "TAG", meterStartWh: 100, startedAt: t0,
-                                   status: "Accepted", decidedByBMS: true)
+                                   status: "Accepted", decidedBy: .bms)
         try db.transactionStarted(t)
         #expect(try db.openTransactions() == [t])
         var again = t
@@ -38,10 +39,10 @@ struct GatewayDatabaseTests {
         try db.transactionStarted(again)
         #expect(try db.openTransactions() == [again])
         #expect(try db.transactionStopped(GatewayTransactionStop(charger: "CP1", transactionId: 7, meterStopWh: 900, stoppedAt: t0.addingTimeInterval(120),
-                                                                 reason: "Local", decidedByBMS: false)))
+                                                                 reason: "Local", decidedBy: .gateway)))
         #expect(try db.openTransactions().isEmpty)
         #expect(try !db.transactionStopped(GatewayTransactionStop(charger: "CP1", transactionId: 8, meterStopWh: 0, stoppedAt: t0, reason: "Local",
-                                                                  decidedByBMS: true)))
+                                                                  decidedBy: .bms)))
         let all = try db.transactions()
         #expect(all.count == 2)
         #expect(all[0].meterStopWh == 900 && all[0].reason == "Local")
@@ -60,5 +61,28 @@ struct GatewayDatabaseTests {
         #expect(list[0].attempts == 2 && list[0].remoteAddress == "10.0.0.6" && list[0].firstSeen == t0)
         try db.deleteScan(id: "NEW-1")
         #expect(try db.scannedChargers().map(\.id) == ["NEW-2"])
+    }
+
+    @Test("a version 1 database keeps its transactions: the BMS flag becomes decidedBy")
+    func migrationFromV1() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gwdb-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        do {
+            let old = try DatabaseQueue(path: dir + "/" + GatewayDatabase.fileName)
+            try GatewayDatabase.migrator.migrate(old, upTo: "gateway-v1")
+            try old.write { db in
+                try db.execute(sql: """
+                    INSERT INTO gatewayTransaction (charger, connectorId, transactionId, idTag, meterStartWh, startedAt, status, decidedByBMS,
+                                                    meterStopWh, stoppedAt, stopReason, stopDecidedByBMS)
+                    VALUES ('CP1', 1, 7, 'A', 0, 1, 'Accepted', 1, 10, 2, 'Local', 0), ('CP1', 2, 8, 'B', 5, 3, 'Invalid', 0, NULL, NULL, NULL, NULL)
+                    """)
+            }
+        }
+        let db = try GatewayDatabase(directory: dir)
+        #expect(try db.transactions().map(\.start.decidedBy) == [.gateway, .bms])
+        #expect(try db.openTransactions().map(\.transactionId) == [8])
+        let stopDecided = try db.writer.read { try String?.fetchAll($0, sql: "SELECT stopDecidedBy FROM gatewayTransaction ORDER BY id") }
+        #expect(stopDecided == ["gateway", nil])
     }
 }

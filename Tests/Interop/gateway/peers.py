@@ -3,6 +3,7 @@ library (every frame validated against the official OCPP 1.6 JSON schemas) and a
 seeds/003 Appendix 2 register map with the encodings the README documents."""
 import asyncio
 import json
+import os
 import sqlite3
 import struct
 import subprocess
@@ -30,10 +31,12 @@ def iso(t=None):
 class Gateway:
     """`chargekit gateway` on a private data directory with free ports (read back from gateway.json)."""
 
-    def __init__(self, data_dir: Path, chargers=("CP1:2", "CP2:1"), extra=()):
+    def __init__(self, data_dir: Path, chargers=("CP1:2", "CP2:1"), extra=(), env=None, client_ssl=None):
         self.data_dir = data_dir
         self.chargers = list(chargers)
         self.extra = list(extra)
+        self.env = env or {}
+        self.client_ssl = client_ssl  # wss: the charge points' TLS context (trusting the gateway's certificate)
         self.proc = None
 
     def start(self):
@@ -44,7 +47,7 @@ class Gateway:
                 "--log-level", "info", *[a for c in self.chargers for a in ("--charger", c)], *self.extra]
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-gateway.log"
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env={**os.environ, **self.env})
         info = wait_for(self._runtime_info, timeout=60, what="gateway.json")
         self.ocpp_port = info["ocppPort"]
         self.modbus_port = info["modbusTCPPort"]
@@ -60,7 +63,7 @@ class Gateway:
         return info if info.get("pid") == self.proc.pid else None
 
     def url(self, charger_id):
-        return f"ws://127.0.0.1:{self.ocpp_port}/{charger_id}"
+        return f"wss://localhost:{self.ocpp_port}/{charger_id}" if self.client_ssl else f"ws://127.0.0.1:{self.ocpp_port}/{charger_id}"
 
     def db(self, sql, *args):
         with sqlite3.connect(self.data_dir / "gateway.sqlite") as c:
@@ -105,6 +108,10 @@ class ChargerModel(CP):
     def __init__(self, cp_id, ws, peer):
         super().__init__(cp_id, ws, response_timeout=30)
         self.peer = peer
+
+    async def _send(self, message):
+        self.peer.sent.append(json.loads(message))
+        await super()._send(message)
 
     def _answer(self, action, default="Accepted"):
         return self.peer.answers.get(action, default)
@@ -191,13 +198,15 @@ class Charger:
         self.cp_id = cp_id
         self.answers = {}
         self.received = []
+        self.sent = []  # every frame the charge point sent, parsed
         self.list_version = 0
         self.meter_sample = []
         self.ws = None
 
     def connect(self):
         async def go():
-            self.ws = await websockets.connect(self.gateway.url(self.cp_id), subprotocols=["ocpp1.6"])
+            self.ws = await websockets.connect(self.gateway.url(self.cp_id), subprotocols=["ocpp1.6"],
+                                               **({"ssl": self.gateway.client_ssl} if self.gateway.client_ssl else {}))
             self.model = ChargerModel(self.cp_id, self.ws, self)
             self.task = asyncio.ensure_future(self.model.start())
         self.loop.run(go())
@@ -212,6 +221,10 @@ class Charger:
     def boot(self):
         return self.call(call.BootNotification(charge_point_vendor="ChargeKit Tests", charge_point_model="PyCP",
                                                charge_point_serial_number="CPSN-1", charge_box_serial_number="CBSN-1"))
+
+    def sent_id(self, action):
+        """The message id of the last CALL of `action` the charge point sent."""
+        return next(m[1] for m in reversed(self.sent) if m[0] == 2 and m[2] == action)
 
     def wait_received(self, action, timeout=15):
         return wait_for(lambda: next((kw for a, kw in self.received if a == action), None), timeout=timeout, what=f"{action} from the gateway")

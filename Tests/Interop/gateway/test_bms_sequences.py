@@ -98,7 +98,7 @@ def test_SEQ_StartTransaction(cp1, bms, gateway):
     c2 = connector_base(0, 2)
     assert decode_string(bms.read(c2 + 86, 10)) == "TAG-START"
     assert decode_float(bms.read(c2 + 96, 2)) == 12345.0
-    assert gateway.db("SELECT transactionId, connectorId, idTag, decidedByBMS FROM gatewayTransaction") == [(4321, 2, "TAG-START", 1)]
+    assert gateway.db("SELECT transactionId, connectorId, idTag, decidedBy FROM gatewayTransaction") == [(4321, 2, "TAG-START", "BMS")]
 
 
 def test_SEQ_StopTransaction(cp1, bms, gateway):
@@ -222,7 +222,7 @@ def test_bms_timeout_answers_invalid_and_keeps_the_transaction_local(cp1, bms, g
     start = cp1.call(call.StartTransaction(connector_id=1, id_tag="NOBODY-HOME", meter_start=0, timestamp=iso()), timeout=15)
     assert start.id_tag_info["status"] == "Invalid"
     assert start.transaction_id >= 1
-    assert gateway.db("SELECT decidedByBMS, status FROM gatewayTransaction WHERE transactionId = ?", start.transaction_id) == [(0, "Invalid")]
+    assert gateway.db("SELECT decidedBy, status FROM gatewayTransaction WHERE transactionId = ?", start.transaction_id) == [("gateway", "Invalid")]
     assert bms.read(B + 64) == [0] and bms.read(B + 94) == [0]
     wait_for(lambda: gateway.logged("BMS did not process Authorize within 4 s"), what="timeout logged")
 

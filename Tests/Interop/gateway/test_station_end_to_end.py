@@ -69,8 +69,8 @@ def test_station_charges_through_the_gateway_with_the_bms_as_central_system(gate
         bms.write(B + 168, 0)
         bms.write(B + 155, 1)
         wait_for(lambda: bms.read(B + 134) == [0], what="stop processed")
-        rows = gateway.db("SELECT transactionId, meterStartWh, meterStopWh, stopReason, decidedByBMS FROM gatewayTransaction")
-        assert len(rows) == 1 and rows[0][0] == 901 and rows[0][3] == "Remote" and rows[0][4] == 1
+        rows = gateway.db("SELECT transactionId, meterStartWh, meterStopWh, stopReason, decidedBy FROM gatewayTransaction")
+        assert len(rows) == 1 and rows[0][0] == 901 and rows[0][3] == "Remote" and rows[0][4] == "BMS"
         assert rows[0][2] == stop_meter and rows[0][2] > rows[0][1], "energy was charged"
     finally:
         station.terminate()

@@ -34,11 +34,11 @@ class Recorder(CP):
         self.cs = cs
 
     async def route_message(self, raw):
-        self.cs._record("in", raw)
+        self.cs._record("in", raw, self.id)
         return await super().route_message(raw)
 
     async def _send(self, message):
-        self.cs._record("out", message)
+        self.cs._record("out", message, self.id)
         await super()._send(message)
 
     @on(Action.boot_notification)
@@ -92,7 +92,7 @@ class CentralSystem:
         self.ssl_context = ssl_context  # wss:// when set
         self.agree_subprotocol = agree_subprotocol  # False: complete the handshake without Sec-WebSocket-Protocol
         self.host = host  # the host name in the URL the station is given
-        self.frames = []  # (direction, time, parsed JSON) — "in" = from the charge point
+        self.frames = []  # (direction, time, parsed JSON, charge point id) — "in" = from the charge point
         self.violations = []
         self.boot_answers = []
         self.heartbeat_interval = 300
@@ -102,13 +102,14 @@ class CentralSystem:
         self.last_transaction_id = 100
         self.fail_start = 0
         self.failure = None
-        self.cp = None
+        self.cp = None  # the charge point that connected last
+        self.cps = {}  # charge point id (the last path segment) -> its open connection's model
         self.connections = 0
         self.auth_headers = []
         self.paths = []
         self.subprotocols = []
         self._ids = set()
-        self._outstanding = None  # the charge point's CALL that is not answered yet
+        self._outstanding = {}  # charge point id -> its CALL that is not answered yet
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._server = None
@@ -137,6 +138,7 @@ class CentralSystem:
             await self._server.wait_closed()
         asyncio.run_coroutine_threadsafe(go(), self._loop).result(20)
         self.cp = None
+        self.cps = {}
 
     def restart_server(self):
         self.start(self.port)
@@ -153,34 +155,38 @@ class CentralSystem:
         self.paths.append(ws.request.path)
         self.auth_headers.append(ws.request.headers.get("Authorization"))
         self.subprotocols.append(ws.subprotocol)
-        with self._lock:
-            self._outstanding = None  # a CALL left unanswered by a lost connection may be sent again
         cp = Recorder(ws.request.path.rsplit("/", 1)[-1], ws, self)
+        with self._lock:
+            self._outstanding.pop(cp.id, None)  # a CALL left unanswered by a lost connection may be sent again
         self.cp = cp
+        self.cps[cp.id] = cp
         try:
             await cp.start()
         except websockets.exceptions.ConnectionClosed:
             pass
+        finally:
+            if self.cps.get(cp.id) is cp:
+                del self.cps[cp.id]
 
     # -- recording and checks ------------------------------------------------------------------
-    def _record(self, direction, raw):
+    def _record(self, direction, raw, cp_id):
         try:
             msg = json.loads(raw)
         except ValueError:
             msg = raw
         with self._lock:
-            self.frames.append((direction, time.monotonic(), msg))
+            self.frames.append((direction, time.monotonic(), msg, cp_id))
             if direction == "in" and isinstance(msg, list) and msg and msg[0] == 2:
                 mid = msg[1]
-                if not isinstance(mid, str) or len(mid) > 36 or mid in self._ids:
+                if not isinstance(mid, str) or len(mid) > 36 or (cp_id, mid) in self._ids:
                     self.violations.append(f"message id {mid!r} is reused or longer than 36 characters")
-                if self._outstanding is not None:
-                    self.violations.append(f"{msg[2]} {mid} sent while CALL {self._outstanding} is not answered (OCPP-J §4.1.1)")
-                self._outstanding = mid
-                self._ids.add(mid)
+                if self._outstanding.get(cp_id) is not None:
+                    self.violations.append(f"{msg[2]} {mid} sent while CALL {self._outstanding[cp_id]} is not answered (OCPP-J §4.1.1)")
+                self._outstanding[cp_id] = mid
+                self._ids.add((cp_id, mid))
                 self._check_dates(msg[3], msg[2])
-            elif direction == "out" and isinstance(msg, list) and msg and msg[0] in (3, 4) and msg[1] == self._outstanding:
-                self._outstanding = None
+            elif direction == "out" and isinstance(msg, list) and msg and msg[0] in (3, 4) and msg[1] == self._outstanding.get(cp_id):
+                self._outstanding[cp_id] = None
 
     def _check_dates(self, value, where):
         if isinstance(value, dict):
@@ -199,17 +205,22 @@ class CentralSystem:
         return info
 
     # -- queries -------------------------------------------------------------------------------
-    def calls(self, action=None, since=0):
-        """CALLs received from the charge point: list of (index, payload)."""
+    def calls(self, action=None, since=0, cp_id=None):
+        """CALLs received from the charge point(s): list of (index, payload)."""
+        return [(i, m[3]) for i, m in self.call_frames(action, since, cp_id)]
+
+    def call_frames(self, action=None, since=0, cp_id=None):
+        """CALL frames received from the charge point(s): list of (index, [2, id, action, payload])."""
         with self._lock:
             frames = list(enumerate(self.frames))[since:]
-        return [(i, m[3]) for i, (d, _, m) in frames
-                if d == "in" and isinstance(m, list) and m and m[0] == 2 and (action is None or m[2] == action)]
+        return [(i, m) for i, (d, _, m, cp) in frames
+                if d == "in" and isinstance(m, list) and m and m[0] == 2 and (action is None or m[2] == action)
+                and (cp_id is None or cp == cp_id)]
 
     def actions(self, since=0):
         with self._lock:
             frames = list(self.frames)[since:]
-        return [m[2] for d, _, m in frames if d == "in" and isinstance(m, list) and m and m[0] == 2]
+        return [m[2] for d, _, m, *_ in frames if d == "in" and isinstance(m, list) and m and m[0] == 2]
 
     def mark(self):
         with self._lock:
@@ -235,10 +246,11 @@ class CentralSystem:
             time.sleep(0.05)
         raise AssertionError(f"the charge point did not connect ({self.connections} connections)")
 
-    def call(self, payload, timeout=30):
-        """Sends a CALL to the charge point and returns the library's parsed (schema-validated) answer."""
-        cp = self.cp
-        assert cp is not None, "no charge point connected"
+    def call(self, payload, timeout=30, cp_id=None):
+        """Sends a CALL to the charge point (the last one connected, or `cp_id`) and returns the library's parsed
+        (schema-validated) answer."""
+        cp = self.cps.get(cp_id) if cp_id else self.cp
+        assert cp is not None, f"charge point {cp_id or ''} not connected"
         fut = asyncio.run_coroutine_threadsafe(cp.call(payload, suppress=False), self._loop)
         return fut.result(timeout)
 
@@ -252,7 +264,7 @@ class CentralSystem:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                for d, _, m in self.frames:
+                for d, _, m, *_ in self.frames:
                     if d == "in" and isinstance(m, list) and len(m) >= 2 and m[0] in (3, 4) and m[1] == message_id:
                         return m
             time.sleep(0.05)

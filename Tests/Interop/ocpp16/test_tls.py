@@ -2,32 +2,25 @@
 as client" levels of seeds/004 §4, against a central system with certificates made by openssl for each run."""
 import base64
 import ssl
-import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from central_system import CentralSystem
 from harness import OCPPStation, wait_for
 
-
-def openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pki import make_pki  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
     """A test CA and server certificates signed by it: for localhost/127.0.0.1, for another host name, and expired
     ones (notAfter yesterday) for both."""
-    d = tmp_path_factory.mktemp("pki")
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
-            "-subj", "/CN=ChargeKit Test CA", cwd=d)
-    for name, san, days in (("localhost", "DNS:localhost,IP:127.0.0.1", "30"), ("other", "DNS:backend.example.com", "30"),
-                            ("expired", "DNS:localhost,IP:127.0.0.1", "-1"), ("expired-other", "DNS:backend.example.com", "-1")):
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=d)
-        (d / f"{name}.ext").write_text(f"subjectAltName={san}\n")
-        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", f"{name}.pem",
-                "-days", days, "-extfile", f"{name}.ext", cwd=d)
-    return d
+    return make_pki(tmp_path_factory.mktemp("pki"), (
+        ("localhost", "DNS:localhost,IP:127.0.0.1", "30"), ("other", "DNS:backend.example.com", "30"),
+        ("expired", "DNS:localhost,IP:127.0.0.1", "-1"), ("expired-other", "DNS:backend.example.com", "-1")))
 
 
 def tls_cs(pki, cert):

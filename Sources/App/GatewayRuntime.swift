@@ -19,7 +19,9 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     var upstream: [String: UpstreamLink] = [:]
     var upstreamGenerations: UInt64 = 0
     /// ChargerIDs the OCPP server admits, readable from the network threads.
-    nonisolated let admitted: Mutex<Set<String>>
+    nonisolated let admitted: Set<String>
+    /// Every ChargerID is admitted (``GatewaySettings/acceptUnconfiguredChargers``).
+    nonisolated let admitsAll: Bool
     /// Refused ChargerIDs not yet written to the scan list (written on the next tick, off the network threads).
     nonisolated let refused = Mutex<[(id: String, remote: String?, at: Date)]>([])
 
@@ -29,7 +31,8 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         self.database = database
         self.logger = logger
         self.now = now
-        admitted = Mutex(Set(settings.chargers.map(\.id)))
+        admitted = Set(settings.chargers.map(\.id))
+        admitsAll = settings.acceptUnconfiguredChargers
     }
 
     public var settings: GatewaySettings { central.settings }
@@ -37,7 +40,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     // MARK: OCPP server
 
     public nonisolated func ocppAdmit(chargerID: String, remoteAddress: String?) -> Bool {
-        if admitted.withLock({ $0.contains(chargerID) }) { return true }
+        if admitsAll || admitted.contains(chargerID) { return true }
         let at = now()
         refused.withLock { $0.append((chargerID, remoteAddress, at)) }
         logger.notice("unknown ChargerID refused (listed in the OCPP scan)", metadata: ["cp.id": "\(chargerID)", "remote": "\(remoteAddress ?? "?")"])

@@ -97,6 +97,8 @@ extension CentralSystem {
     /// Queues a charger's request for the BMS and presents it when its block is free.
     mutating func enqueue(_ id: String, _ block: IncomingBlock, _ request: PendingRequest) -> [GatewayAction] {
         guard var c = chargers[id] else { return [] }
+        // A charger without registers cannot reach the BMS: the safe answer at once.
+        if c.entry.slot == ChargerEntry.noSlot { return answerWithoutBMS(id, block, request, because: "it has no registers (not configured)") }
         c.incoming[block, default: []].append(request)
         let first = c.incoming[block]!.count == 1
         chargers[id] = c
@@ -218,17 +220,25 @@ extension CentralSystem {
         let timeout = TimeInterval(settings.bmsTimeoutSeconds)
         for block in IncomingBlock.allCases {
             while let c = chargers[id], let first = c.incoming[block]?.first, now.timeIntervalSince(first.receivedAt) >= timeout {
-                var transactionId = 0
-                if block == .start {
-                    transactionId = allocateTransactionId()
-                    actions.append(.nextTransactionId(nextTransactionId))
-                }
-                actions += answer(id, first, info: IdTagInfo(status: "Invalid"), transactionId: transactionId, byBMS: false)
-                let detail = block == .start ? "; transaction \(transactionId) recorded in the gateway only" : ""
-                actions.append(.log(.init(.warning, id, "BMS did not process \(block.action) within \(settings.bmsTimeoutSeconds) s; answered Invalid\(detail)")))
+                actions += answerWithoutBMS(id, block, first, because: "the BMS did not process it within \(settings.bmsTimeoutSeconds) s")
                 complete(id, block)
             }
         }
+        return actions
+    }
+
+    /// The gateway's safe answer to a request the BMS does not decide: Invalid; a StartTransaction gets a transaction
+    /// id of the gateway's own and is recorded in the gateway only. Logged.
+    mutating func answerWithoutBMS(_ id: String, _ block: IncomingBlock, _ request: PendingRequest, because reason: String) -> [GatewayAction] {
+        var actions: [GatewayAction] = []
+        var transactionId = 0
+        if block == .start {
+            transactionId = allocateTransactionId()
+            actions.append(.nextTransactionId(nextTransactionId))
+        }
+        actions += answer(id, request, info: IdTagInfo(status: "Invalid"), transactionId: transactionId, byBMS: false)
+        let detail = block == .start ? "; transaction \(transactionId) recorded in the gateway only" : ""
+        actions.append(.log(.init(.warning, id, "\(block.action) answered Invalid because \(reason)\(detail)")))
         return actions
     }
 }

@@ -19,7 +19,7 @@ public struct GatewayLogEntry: Sendable, Equatable {
 public enum TransactionDecider: String, Sendable, Codable {
     /// The BMS, through the Messages to CS handshake (BMS mode).
     case bms = "BMS"
-    /// The gateway by itself, because the BMS did not process the request in time (BMS mode).
+    /// The gateway by itself: the BMS did not process the request in time, or the charger has no registers (BMS mode).
     case gateway
     /// The external central system the gateway relays to (External mode).
     case external
@@ -170,15 +170,17 @@ public struct CentralSystem: Sendable {
 
     // MARK: connections
 
-    /// Whether a charger may connect: configured ChargerIDs only (unknown ones are listed by the OCPP scan).
-    public func isConfigured(_ id: String) -> Bool { chargers[id] != nil }
+    /// Whether a charger may connect: configured ChargerIDs (unknown ones are listed by the OCPP scan), or any with
+    /// ``GatewaySettings/acceptUnconfiguredChargers``.
+    public func admits(_ id: String) -> Bool { settings.acceptUnconfiguredChargers || chargers[id] != nil }
 
     /// Whether the charger's WebSocket is open.
     public func isConnected(_ id: String) -> Bool { chargers[id]?.connection != nil }
 
     /// A charger's WebSocket opened (`connection` tells apart a new connection from one it replaces).
     public mutating func connected(_ id: String, connection: UInt64, now: Date) -> [GatewayAction] {
-        guard var c = chargers[id] else { return [] }
+        guard var c = chargers[id] ?? (admits(id) ? ChargerState(entry: ChargerEntry(id: id, slot: ChargerEntry.noSlot,
+                                                                                     connectors: RegisterLayout.maximumConnectors)) : nil) else { return [] }
         var actions: [GatewayAction] = []
         if c.connection != nil { actions += dropPending(&c, reason: "the charger connected again") }
         c.connection = connection
@@ -196,7 +198,8 @@ public struct CentralSystem: Sendable {
         c.connection = nil
         var actions = dropPending(&c, reason: "the charger disconnected")
         if settings.mode == .external { actions += relayChargerDisconnected(&c) }
-        chargers[id] = c
+        // A charger without registers is forgotten with its connection.
+        chargers[id] = c.entry.slot == ChargerEntry.noSlot ? nil : c
         image.set(.charger(slot: c.entry.slot, .communicationStatus), 1)
         actions.append(.log(.init(.warning, id, "disconnected")))
         return actions

@@ -13,6 +13,10 @@ public struct ChargerEntry: Sendable, Codable, Equatable {
     public var slot: Int
     public var connectors: Int
 
+    /// The slot of a charger accepted without being configured (``GatewaySettings/acceptUnconfiguredChargers``): it
+    /// has no registers.
+    public static let noSlot = -1
+
     public init(id: String, slot: Int, connectors: Int) { self.id = id; self.slot = slot; self.connectors = connectors }
 }
 
@@ -59,6 +63,11 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     public var externalURL: String = ""
     /// External mode: HTTP Basic password sent upstream (user = ChargerID); empty: none.
     public var externalPassword: String = ""
+    /// Off (seeds/003): a ChargerID that is not configured is refused and listed by the OCPP scan. On: every ChargerID
+    /// is accepted, and those not configured are served without registers (the gateway as a central system for more
+    /// chargers than the register map has slots). In BMS mode their Authorize/StartTransaction/StopTransaction, which
+    /// the BMS cannot see, are answered at once as on a BMS timeout; in External mode they are relayed.
+    public var acceptUnconfiguredChargers: Bool = false
     /// wss for the chargers: PEM certificate (chain) and private key files of the OCPP server; both empty: ws.
     public var ocppTLSCertificateFile: String = ""
     public var ocppTLSKeyFile: String = ""
@@ -86,6 +95,7 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
         rtuStopBits = try value(.rtuStopBits, d.rtuStopBits)
         externalURL = try value(.externalURL, d.externalURL)
         externalPassword = try value(.externalPassword, d.externalPassword)
+        acceptUnconfiguredChargers = try value(.acceptUnconfiguredChargers, d.acceptUnconfiguredChargers)
         ocppTLSCertificateFile = try value(.ocppTLSCertificateFile, d.ocppTLSCertificateFile)
         ocppTLSKeyFile = try value(.ocppTLSKeyFile, d.ocppTLSKeyFile)
     }

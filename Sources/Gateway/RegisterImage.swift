@@ -9,8 +9,9 @@ public struct RegisterImage: Sendable {
 
     public subscript(_ range: Range<Int>) -> ArraySlice<UInt16> { words[range] }
 
-    /// Stores a value in the registers of a signal.
+    /// Stores a value in the registers of a signal (nothing for a charger without registers).
     public mutating func set(_ s: SignalAddress, _ value: RegisterValue) {
+        guard s.hasRegisters else { return }
         let regs = Self.definition(s).encode(value)
         let a = s.address
         for i in regs.indices { words[a + i] = regs[i] }
@@ -24,8 +25,9 @@ public struct RegisterImage: Sendable {
         for i in registers.indices { words[address + i] = registers[i] }
     }
 
-    /// The decoded value of a signal.
+    /// The decoded value of a signal (unavailable for a charger without registers).
     public func value(_ s: SignalAddress) -> RegisterValue {
+        guard s.hasRegisters else { return .unavailable }
         let d = Self.definition(s)
         return d.decode(Array(words[s.address..<(s.address + d.registerCount)]))
     }

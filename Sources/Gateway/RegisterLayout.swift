@@ -32,6 +32,14 @@ public enum SignalAddress: Hashable, Sendable {
         }
     }
 
+    /// Whether the signal has registers: signals of a charger without a slot (``ChargerEntry/noSlot``) have none.
+    public var hasRegisters: Bool {
+        switch self {
+        case .system: true
+        case .charger(let xx, _), .connector(let xx, _, _): xx >= 0
+        }
+    }
+
     public var isBoolean: Bool {
         switch self {
         case .system(let s): s == .heartbeat

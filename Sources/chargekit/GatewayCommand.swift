@@ -53,6 +53,9 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(name: .customLong("external-password"),
             help: "External mode: HTTP Basic password for the central system (user = ChargerID); '' for none. Stored, never logged.")
     var externalPassword: String?
+    @Option(name: .customLong("accept-unconfigured"),
+            help: "on: accept every ChargerID; those not configured have no registers (BMS mode: their Authorize/Start/Stop are answered Invalid). off (default): refuse and list them in the OCPP scan.")
+    var acceptUnconfigured: String?
     @Option(name: .customLong("ocpp-tls-cert"), help: "wss for the chargers: PEM certificate (chain) file; '' for plain ws.")
     var ocppTLSCert: String?
     @Option(name: .customLong("ocpp-tls-key"), help: "wss for the chargers: PEM private key file; '' for plain ws.")
@@ -64,6 +67,9 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         if let mode, GatewayMode(rawValue: mode) == nil { throw ValidationError("--mode must be BMS or External (got \(mode))") }
         if let modbusTCP, !["on", "off"].contains(modbusTCP) { throw ValidationError("--modbus-tcp must be on or off (got \(modbusTCP))") }
+        if let acceptUnconfigured, !["on", "off"].contains(acceptUnconfigured) {
+            throw ValidationError("--accept-unconfigured must be on or off (got \(acceptUnconfigured))")
+        }
         _ = try parsedChargers()
     }
 
@@ -92,6 +98,7 @@ struct GatewayCommand: AsyncParsableCommand {
             (self.mode, self.ocppPort, self.modbusPort, self.modbusTCP, modbusUnitID, heartbeatInterval, self.bmsTimeout, self.chargerTimeout)
         let (rtuDevice, rtuBaud, rtuParity, rtuStopBits) = (self.rtuDevice, self.rtuBaud, self.rtuParity, self.rtuStopBits)
         let (externalURL, externalPassword, tlsCert, tlsKey) = (self.externalURL, self.externalPassword, ocppTLSCert, ocppTLSKey)
+        let acceptUnconfigured = self.acceptUnconfigured
         let options = GatewayOptions(dataDirectory: dataDir, logLevel: level, host: host) { s in
             if let rtuDevice { s.rtuDevice = rtuDevice == "off" ? "" : rtuDevice }
             if let rtuBaud { s.rtuBaudRate = rtuBaud }
@@ -108,6 +115,7 @@ struct GatewayCommand: AsyncParsableCommand {
             if let chargerTimeout { s.chargerTimeoutSeconds = chargerTimeout }
             if let externalURL { s.externalURL = externalURL }
             if let externalPassword { s.externalPassword = externalPassword }
+            if let acceptUnconfigured { s.acceptUnconfiguredChargers = acceptUnconfigured == "on" }
             if let tlsCert { s.ocppTLSCertificateFile = tlsCert }
             if let tlsKey { s.ocppTLSKeyFile = tlsKey }
         }

@@ -184,4 +184,15 @@ struct BridgeTests {
         #expect(h.write(.cp1(.remoteStartFlag), 1) == .illegalFunction)
         #expect(h.write(.cp1(1, .unlockConnector), 1) == .illegalFunction)
     }
+
+    @Test("an unconfigured charger accepted in External mode is relayed like the others")
+    func unconfiguredRelayed() {
+        var h = Harness(mode: .external)
+        h.cs.settings.acceptUnconfiguredChargers = true
+        h.record(h.cs.connected("CP77", connection: 9, now: h.now))
+        #expect(h.actions.contains(.openUpstream(charger: "CP77")))
+        h.record(h.cs.upstreamConnected("CP77", now: h.now))
+        _ = h.call(HeartbeatRequest(), from: "CP77")
+        #expect(h.upstream["CP77"]?.count == 1)
+    }
 }

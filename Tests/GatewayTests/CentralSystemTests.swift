@@ -69,6 +69,28 @@ struct CentralSystemOCPPTests {
         #expect(h.int(.cp1(2, .units(.soc))) == 15)
         #expect(h.int(.cp1(1, .units(.soc))) == 0xFFFF, "nothing reported on connector 1")
     }
+
+    @Test("unconfigured chargers: refused by default; with acceptUnconfiguredChargers served without registers")
+    func unconfigured() throws {
+        var h = Harness()
+        #expect(!h.cs.admits("CP77"))
+        #expect(h.cs.connected("CP77", connection: 9, now: h.now).isEmpty)
+        h.cs.settings.acceptUnconfiguredChargers = true
+        #expect(h.cs.admits("CP77"))
+        let before = h.cs.image.words
+        h.record(h.cs.connected("CP77", connection: 9, now: h.now))
+        let boot = h.call(BootNotificationRequest(chargePointVendor: "Far", chargePointModel: "Away"), from: "CP77")
+        #expect(field(h.answer(boot, "CP77"), "status") == .string("Accepted"))
+        _ = h.call(StatusNotificationRequest(connectorId: 1, errorCode: "NoError", status: "Charging"), from: "CP77")
+        let auth = h.call(AuthorizeRequest(idTag: "AAA"), from: "CP77")
+        #expect(field(h.answer(auth, "CP77"), "idTagInfo", "status") == .string("Invalid"), "the BMS cannot see it: answered at once")
+        let start = h.call(StartTransactionRequest(connectorId: 1, idTag: "AAA", meterStart: 0, timestamp: h.now), from: "CP77")
+        #expect(field(h.answer(start, "CP77"), "transactionId") == .integer(1))
+        #expect(h.cs.image.words == before, "no register changed")
+        #expect(h.int(.cp1(.authorizationFlag)) == 0)
+        h.record(h.cs.disconnected("CP77", connection: 9, now: h.now))
+        #expect(h.cs.chargers["CP77"] == nil, "forgotten with its connection")
+    }
 }
 
 @Suite("Gateway central system: BMS handshakes (seeds/003 Appendix 1)")
@@ -119,7 +141,7 @@ struct BMSHandshakeTests {
         h.tick(1)
         #expect(field(h.answer(id), "idTagInfo", "status") == .string("Invalid"))
         #expect(h.int(.cp1(.authorizationFlag)) == 0)
-        #expect(h.actions.contains { if case .log(let e) = $0 { e.level == .warning && e.message.contains("did not process Authorize") } else { false } })
+        #expect(h.actions.contains { if case .log(let e) = $0 { e.level == .warning && e.message.contains("Authorize answered Invalid because the BMS did not process it") } else { false } })
     }
 
     @Test("SEQ_StartTransaction and SEQ_StopTransaction with the BMS's transaction id")

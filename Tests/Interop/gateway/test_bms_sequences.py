@@ -224,7 +224,7 @@ def test_bms_timeout_answers_invalid_and_keeps_the_transaction_local(cp1, bms, g
     assert start.transaction_id >= 1
     assert gateway.db("SELECT decidedBy, status FROM gatewayTransaction WHERE transactionId = ?", start.transaction_id) == [("gateway", "Invalid")]
     assert bms.read(B + 64) == [0] and bms.read(B + 94) == [0]
-    wait_for(lambda: gateway.logged("BMS did not process Authorize within 4 s"), what="timeout logged")
+    wait_for(lambda: gateway.logged("Authorize answered Invalid because the BMS did not process it within 4 s"), what="timeout logged")
 
 
 def test_operations_the_charger_does_not_answer_read_65535(gateway, loop, bms, cp1):
@@ -255,3 +255,19 @@ def test_unknown_charger_is_refused_and_listed_by_the_scan(gateway, loop):
     assert refused.value.response.status_code == 404
     rows = wait_for(lambda: gateway.db("SELECT id, attempts FROM scannedCharger"), what="scan list")
     assert rows == [("STRANGER-9", 1)]
+
+
+def test_unconfigured_chargers_are_served_without_registers_when_accepted(data_dir, loop):
+    g = Gateway(data_dir, chargers=["CP1:1"], extra=["--accept-unconfigured", "on", "--bms-timeout", "30"]).start()
+    b = BMS(g)
+    try:
+        far = Charger(loop, g, "FAR-AWAY-17").connect()
+        assert far.boot().status == "Accepted"
+        auth = far.call(call.Authorize(id_tag="NOBODY"), timeout=5)
+        assert auth.id_tag_info["status"] == "Invalid", "answered at once: the BMS cannot see a charger without registers"
+        assert b.read(B + 64) == [0], "no Authorization Flag raised for CP1's slot"
+        assert g.db("SELECT id FROM scannedCharger") == []
+        far.close()
+    finally:
+        b.close()
+        assert g.terminate() == 0

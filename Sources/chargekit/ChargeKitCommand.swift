@@ -5,8 +5,7 @@ import ChargePoint
 import EVSECore
 import Logging
 
-/// `chargekit` — the ChargeKit charge point controller.
-@main
+/// `chargekit` — the ChargeKit charge point controller (started from main.swift).
 struct ChargeKitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chargekit",
@@ -14,6 +13,9 @@ struct ChargeKitCommand: AsyncParsableCommand {
         version: ChargeKitVersion.current,
         subcommands: [StationCommand.self, GatewayCommand.self, ConfigCommand.self, WhitelistCommand.self, HistoryCommand.self, SimCommand.self, DLMCommand.self,
                       FirmwareCommand.self])
+
+    /// ArgumentParser's asynchronous entry point (in an async context the async `main()` is chosen).
+    static func start() async { await main() }
 }
 
 /// Prints a message to standard error and exits with status 1 (request refused) or 2 (station unreachable).

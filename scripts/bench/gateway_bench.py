@@ -1,0 +1,118 @@
+"""Gateway benchmark orchestration (scripts/bench-gateway.sh): for each charger count, the same load (ocpp_load.py)
+against `chargekit gateway` (release, --accept-unconfigured on) and against a minimal central system on the Python
+`ocpp` library, one server at a time on this machine. Per run: connect time for all, CALL→CALLRESULT p50/p99, msg/s,
+the server's CPU seconds and PSS over the steady phase, and msg/s per CPU-second (per core)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / HZ  # utime + stime
+
+
+def pss_mb(pid):
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait_port(port, timeout=30):
+    import socket
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing listens on port {port}")
+
+
+def run(server_argv, port, chargers, seconds, python, work, meter=10):
+    server = subprocess.Popen(server_argv, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "ab"))
+    try:
+        wait_port(port)
+        ready, done = work / "ready", work / "done"
+        for f in (ready, done):
+            f.unlink(missing_ok=True)
+        load = subprocess.Popen([python, str(Path(__file__).parent / "ocpp_load.py"), "--url", f"ws://127.0.0.1:{port}/ocpp",
+                                 "--chargers", str(chargers), "--seconds", str(seconds), "--meter", str(meter),
+                                 "--ready-file", str(ready), "--done-file", str(done)],
+                                stdout=subprocess.PIPE, text=True)
+        while not ready.exists():
+            if load.poll() is not None:
+                raise SystemExit(f"load generator failed: {load.stdout.read()}")
+            time.sleep(0.05)
+        cpu0 = cpu_seconds(server.pid)
+        while not done.exists():
+            time.sleep(0.05)
+        cpu1, pss = cpu_seconds(server.pid), pss_mb(server.pid)
+        out, _ = load.communicate(timeout=120)
+        result = json.loads(out.strip().splitlines()[-1])
+        result["cpuSeconds"] = round(cpu1 - cpu0, 2)
+        result["pssMB"] = round(pss, 1)
+        result["perCPUSecond"] = round(result["messages"] / max(0.01, cpu1 - cpu0), 0)
+        return result
+    finally:
+        server.terminate()
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def main():
+    chargekit, python, counts, seconds = sys.argv[1], sys.argv[2], [int(c) for c in sys.argv[3].split(",")], float(sys.argv[4])
+    rows, saturation = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+
+        def gateway(name):
+            return [chargekit, "gateway", "--data-dir", str(work / name), "--host", "127.0.0.1", "--ocpp-port", "19000", "--modbus-tcp", "off",
+                    "--accept-unconfigured", "on", "--heartbeat-interval", "60", "--log-level", "error"]
+        py = [python, str(Path(__file__).parent / "ocpp_central_system.py"), "19001"]
+        for n in counts:
+            rows.append(("ChargeKit gateway", n, run(gateway(f"gateway-{n}"), 19000, n, seconds, python, work)))
+            rows.append(("Python ocpp CS", n, run(py, 19001, n, seconds, python, work)))
+        # Throughput per core: 200 charge points sending MeterValues back to back.
+        saturation["ChargeKit gateway"] = run(gateway("gateway-saturation"), 19000, 200, 10, python, work, meter=0)
+        saturation["Python ocpp CS"] = run(py, 19001, 200, 10, python, work, meter=0)
+    print(f"OCPP central system at scale: boot + 2 StatusNotification, then MeterValues every 10 s and Heartbeat every 60 s "
+          f"per charger; {seconds:.0f} s steady phase; {os.cpu_count()} cores, load generator on the same machine")
+    print(f"{'server':<20}{'chargers':>9}{'connect s':>11}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU s':>8}{'msg/CPU-s':>11}{'PSS MB':>9}{'errors':>8}")
+    for name, n, r in rows:
+        print(f"{name:<20}{n:>9}{r['connectSeconds']:>11.2f}{r['perSecond']:>9.0f}{r['p50ms']:>9.2f}{r['p99ms']:>9.2f}"
+              f"{r['cpuSeconds']:>8.2f}{r['perCPUSecond']:>11.0f}{r['pssMB']:>9.0f}{r['errors'] + r['connectFailures']:>8}")
+    print()
+    print("Saturation: 200 charge points sending MeterValues back to back for 10 s (the load generator shares the cores)")
+    print(f"{'server':<20}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU s':>8}{'msg/CPU-s':>11}")
+    for name, r in saturation.items():
+        print(f"{name:<20}{r['perSecond']:>9.0f}{r['p50ms']:>9.2f}{r['p99ms']:>9.2f}{r['cpuSeconds']:>8.2f}{r['perCPUSecond']:>11.0f}")
+    ratio = saturation["ChargeKit gateway"]["perCPUSecond"] / max(1, saturation["Python ocpp CS"]["perCPUSecond"])
+    print(f"msg/s per core {ratio:.1f}× the Python central system (goal ≥ 10×): {'OK' if ratio >= 10 else 'BELOW GOAL'}")
+    print()
+    for n in counts:
+        ck = next(r for name, m, r in rows if m == n and name.startswith("ChargeKit"))
+        py = next(r for name, m, r in rows if m == n and name.startswith("Python"))
+        ratio = ck["perCPUSecond"] / max(1, py["perCPUSecond"])
+        print(f"{n} chargers: msg per CPU-second at the charger profile {ratio:.1f}× the Python central system")
+        if n >= 10000:
+            print(f"  connected and booted in {ck['connectSeconds']:.1f} s (goal ≤ 60 s): {'OK' if ck['connectSeconds'] <= 60 else 'ABOVE GOAL'}")
+            print(f"  p99 {ck['p99ms']:.2f} ms at {ck['perSecond']:.0f} msg/s (goal ≤ 10 ms at 1,200 msg/s): "
+                  f"{'OK' if ck['p99ms'] <= 10 else 'ABOVE GOAL'}")
+            print(f"  PSS {ck['pssMB']:.0f} MB (goal ≤ 600 MB): {'OK' if ck['pssMB'] <= 600 else 'ABOVE GOAL'}")
+        failures = ck["errors"] + ck["connectFailures"]
+        if failures:
+            print(f"  ChargeKit: {failures} failures ({ck['lastError']})")
+
+
+if __name__ == "__main__":
+    main()

@@ -108,6 +108,8 @@ public struct ModbusRefusal: Error, Sendable, Equatable {
 ///   result and sets the Flag back to 0. A result of 65535 means the charger did not answer (CALLERROR or no answer
 ///   within ``GatewaySettings/chargerTimeoutSeconds``). One CALL is outstanding per charger at a time (OCPP-J §4.1.1);
 ///   further operations wait in order.
+///
+/// In External mode (seeds/003 use case 2) it is a bridge instead: see `CentralSystem+Bridge.swift`.
 public struct CentralSystem: Sendable {
     public internal(set) var settings: GatewaySettings
     public internal(set) var layout: RegisterLayout

@@ -7,7 +7,7 @@ import pytest
 import websockets
 from ocpp.v16 import call
 
-from peers import (BMS, Charger, Gateway, Loop, charger_base, connector_base, decode_epoch, decode_float, decode_string,
+from peers import (BMS, Charger, Gateway, charger_base, connector_base, decode_epoch, decode_float, decode_string,
                    encode_epoch, encode_string, iso, wait_for)
 
 B = charger_base(0)
@@ -19,20 +19,6 @@ def gateway(data_dir):
     g = Gateway(data_dir, extra=["--bms-timeout", "4", "--charger-timeout", "5"]).start()
     yield g
     assert g.terminate() == 0
-
-
-@pytest.fixture
-def loop():
-    l = Loop()
-    yield l
-    l.stop()
-
-
-@pytest.fixture
-def bms(gateway):
-    b = BMS(gateway)
-    yield b
-    b.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from ocpp.v16 import call
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ocpp16"))
 from central_system import CentralSystem  # noqa: E402
-from peers import (BMS, Charger, Gateway, Loop, charger_base, connector_base, decode_epoch, decode_float,  # noqa: E402
+from peers import (Charger, Gateway, charger_base, connector_base, decode_epoch, decode_float,  # noqa: E402
                    decode_string, iso, wait_for)
 
 PASSWORD = "bridge-secret-0815"
@@ -35,20 +35,6 @@ def gateway(data_dir, upstream):
     yield g
     assert g.terminate() == 0
     assert PASSWORD not in g.log_path.read_text(), "the password is never logged"
-
-
-@pytest.fixture
-def loop():
-    l = Loop()
-    yield l
-    l.stop()
-
-
-@pytest.fixture
-def bms(gateway):
-    b = BMS(gateway)
-    yield b
-    b.close()
 
 
 def upstream_frames(upstream, cp_id, direction):

@@ -5,25 +5,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from ocpp.v16 import call
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ocpp16"))
 from central_system import CentralSystem  # noqa: E402
-from peers import Charger, Gateway, Loop, wait_for  # noqa: E402
+from peers import Charger, Gateway  # noqa: E402
 from pki import make_pki  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
     return make_pki(tmp_path_factory.mktemp("gateway-pki"))
-
-
-@pytest.fixture
-def loop():
-    l = Loop()
-    yield l
-    l.stop()
 
 
 def client_context(pki):

@@ -9,7 +9,7 @@ import websockets
 from ocpp.v16 import call
 from pymodbus.client import ModbusTcpClient
 
-from peers import BMS, Charger, Gateway, Loop, charger_base, connector_base, encode_string, wait_for
+from peers import Charger, Gateway, charger_base, connector_base, encode_string, wait_for
 
 B = charger_base(0)
 
@@ -19,20 +19,6 @@ def gateway(data_dir):
     g = Gateway(data_dir).start()
     yield g
     assert g.terminate() == 0
-
-
-@pytest.fixture
-def bms(gateway):
-    b = BMS(gateway)
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def loop():
-    l = Loop()
-    yield l
-    l.stop()
 
 
 @pytest.mark.parametrize("function", [3, 4])

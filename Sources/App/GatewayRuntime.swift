@@ -20,7 +20,8 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     var upstreamGenerations: UInt64 = 0
     /// ChargerIDs the OCPP server admits, readable from the network threads.
     nonisolated let admitted: Set<String>
-    /// Every ChargerID is admitted (``GatewaySettings/acceptUnconfiguredChargers``).
+    /// Every ChargerID is admitted (``GatewaySettings/acceptUnconfiguredChargers``). These two copy what
+    /// ``CentralSystem/admits(_:)`` decides, because the server asks from its network threads, outside the actor.
     nonisolated let admitsAll: Bool
     /// Refused ChargerIDs not yet written to the scan list (written on the next tick, off the network threads).
     nonisolated let refused = Mutex<[(id: String, remote: String?, at: Date)]>([])

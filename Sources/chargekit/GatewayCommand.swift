@@ -66,9 +66,8 @@ struct GatewayCommand: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical (got \(logLevel))")
         }
         if let mode, GatewayMode(rawValue: mode) == nil { throw ValidationError("--mode must be BMS or External (got \(mode))") }
-        if let modbusTCP, !["on", "off"].contains(modbusTCP) { throw ValidationError("--modbus-tcp must be on or off (got \(modbusTCP))") }
-        if let acceptUnconfigured, !["on", "off"].contains(acceptUnconfigured) {
-            throw ValidationError("--accept-unconfigured must be on or off (got \(acceptUnconfigured))")
+        for (option, value) in [("modbus-tcp", modbusTCP), ("accept-unconfigured", acceptUnconfigured)] {
+            if let value, !["on", "off"].contains(value) { throw ValidationError("--\(option) must be on or off (got \(value))") }
         }
         _ = try parsedChargers()
     }

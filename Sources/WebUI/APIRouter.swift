@@ -161,7 +161,7 @@ public enum StationAPI {
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
             guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
             let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
-            guard WebInterface.constantTimeEqual(given, token) else {
+            guard WebHTTP.constantTimeEqual(given, token) else {
                 var r = StationAPI.error(.unauthorized, "missing or wrong API token: send 'Authorization: Bearer <apiToken>' with the apiToken of the station's station.json (in its data directory)")
                 r.headers[.wwwAuthenticate] = "Bearer"
                 return r

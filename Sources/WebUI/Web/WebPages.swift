@@ -37,14 +37,14 @@ extension WebInterface {
         // Anchors keep the registry's (English) section names, so links work in every language.
         let names = WebText.sectionNames(language)
         func name(_ section: String) -> String { names?[section] ?? section }
-        let sections = order.map { ["name": name($0), "anchor": Self.anchor($0), "parameters": bySection[$0] ?? []] as [String: Any] }
+        let sections = order.map { ["name": name($0), "anchor": WebHTTP.anchor($0), "parameters": bySection[$0] ?? []] as [String: Any] }
         let saved = query["saved"]
         var context: [String: Any] = [
             "menuLabel": t["menu.\(menu.rawValue)"] ?? menu.rawValue, "action": "/menu/\(Self.slug(menu))", "csrf": session.csrf,
             "sections": sections, "hasParameters": !sections.isEmpty, "saved": saved != nil, "restart": saved == "restart", "hasErrors": !errors.isEmpty,
         ]
         var template = "parameters"
-        var anchors = order.map { (name($0), Self.anchor($0)) }
+        var anchors = order.map { (name($0), WebHTTP.anchor($0)) }
         if menu == .network {
             template = "network"
             context["network"] = networkContext(all, t: t)
@@ -55,8 +55,8 @@ extension WebInterface {
             anchors = [(t["sys.about"] ?? "", "s-about"), (t["sys.dateTime"] ?? "", "s-date-time"), (t["sys.log"] ?? "", "s-log")] + anchors
                 + [(t["sys.factoryReset"] ?? "", "s-factory-reset")]
         }
-        return try page(template, context, title: t["menu.\(menu.rawValue)"] ?? menu.rawValue, session: session, language: language,
-                        activeMenu: menu, sections: anchors, identity: await station.status().chargeBoxIdentity, status: status)
+        return try await page(template, context, title: t["menu.\(menu.rawValue)"] ?? menu.rawValue, session: session, language: language,
+                        activeMenu: menu, sections: anchors, status: status)
     }
 
     private func field(_ v: ParameterView, session: WebAccounts.Session, t: [String: String], texts: [String: WebText.ParameterText]?,
@@ -121,10 +121,10 @@ extension WebInterface {
             if !v.secret && text == v.value.description { continue }
             changes.append((v.key, text))
         }
-        guard !changes.isEmpty else { return Self.redirect("/menu/\(Self.slug(menu))") }
+        guard !changes.isEmpty else { return WebHTTP.redirect("/menu/\(Self.slug(menu))") }
         do {
             let saved = try await station.setParameters(changes, role: session.role, changedBy: "web:\(session.account)")
-            return Self.redirect("/menu/\(Self.slug(menu))?saved=\(saved.contains(where: \.restartRequired) ? "restart" : "1")")
+            return WebHTTP.redirect("/menu/\(Self.slug(menu))?saved=\(saved.contains(where: \.restartRequired) ? "restart" : "1")")
         } catch let e as ParameterBatchError {
             let language = await accounts.account(session.account)?.language ?? "en"
             let errors = e.errors.mapValues { Self.message($0, language: language) }
@@ -151,7 +151,7 @@ extension WebInterface {
         let summary = try? await station.historySummary()
         let tz = await timeZone()
         var context: [String: Any] = [
-            "identity": s.chargeBoxIdentity, "serial": s.serialNumber, "startedAt": Self.time(s.startedAt, tz: tz),
+            "identity": s.chargeBoxIdentity, "serial": s.serialNumber, "startedAt": WebHTTP.time(s.startedAt, tz: tz),
             "errors": s.activeErrors.map { ["id": $0.id, "message": $0.message] },
             "connectors": s.connectors.map { c in (["id": c.id] as [String: Any]).merging(Self.connectorFields(c, t: t)) { a, _ in a } },
             "summary": [
@@ -174,15 +174,14 @@ extension WebInterface {
                     ["id": slave.id, "address": slave.address, "state": slave.connected ? t["dash.connected"] ?? "" : t["dash.silent"] ?? "",
                      "status": slave.connectors.map(\.status).joined(separator: ", "),
                      "current": slave.connectors.map { Self.phases($0.measuredAmps) }.joined(separator: " · "),
-                     "grant": slave.connectors.map { Self.amps($0.grantAmps) }.joined(separator: " · "), "lastSeen": Self.time(slave.lastSeen, tz: tz)]
+                     "grant": slave.connectors.map { Self.amps($0.grantAmps) }.joined(separator: " · "), "lastSeen": WebHTTP.time(slave.lastSeen, tz: tz)]
                 },
             ] as [String: Any]
             if let m = d.master {
                 context["dlmMaster"] = "\(m.id ?? "–")\(m.address.map { " (\($0))" } ?? "") · \(m.connected ? t["dash.connected"] ?? "" : t["dash.silent"] ?? "")"
             }
         }
-        return try page("dashboard", context, title: t["menu.Dashboard"] ?? "", session: session, language: language, activeMenu: .dashboard,
-                        identity: s.chargeBoxIdentity)
+        return try await page("dashboard", context, title: t["menu.Dashboard"] ?? "", session: session, language: language, activeMenu: .dashboard)
     }
 
     /// The backend connection as texts (the same for the page and the live updates): state and next heartbeat.
@@ -191,8 +190,8 @@ extension WebInterface {
             : (t["dash.backendRegistration"] ?? "").replacingOccurrences(of: "%@", with: b.registration)
         return [
             "url": b.url, "state": state ?? "", "online": b.connected && b.registration == "accepted" ? "1" : "0",
-            "nextHeartbeat": b.nextHeartbeatAt.map { time($0, tz: tz) } ?? "–",
-            "lastHeartbeat": b.lastHeartbeatAt.map { time($0, tz: tz) } ?? "–", "queued": String(b.queuedTransactionMessages),
+            "nextHeartbeat": b.nextHeartbeatAt.map { WebHTTP.time($0, tz: tz) } ?? "–",
+            "lastHeartbeat": b.lastHeartbeatAt.map { WebHTTP.time($0, tz: tz) } ?? "–", "queued": String(b.queuedTransactionMessages),
         ]
     }
 

@@ -13,7 +13,7 @@ extension WebInterface {
 
     func addSimulatorRoutes(to router: Router<BasicRequestContext>, _ simulator: any SimulatorControl) {
         router.get("simulator") { request, _ in
-            try await withSession(request) { session, _ in try await simulatorPage(session, simulator, Self.queryDictionary(request)) }
+            try await withSession(request) { session, _ in try await simulatorPage(session, simulator, WebHTTP.queryDictionary(request)) }
         }
         let actions: [(String, @Sendable ([String: String]) throws(SimulatorCommandError) -> SimulatorCommand)] = [
             ("plug", { f throws(SimulatorCommandError) in
@@ -40,7 +40,7 @@ extension WebInterface {
                 try await withSession(request, form: true) { session, form in
                     do throws(SimulatorCommandError) {
                         try await simulator.perform(try command(form))
-                        return Self.redirect("/simulator?done=\(path)")
+                        return WebHTTP.redirect("/simulator?done=\(path)")
                     } catch {
                         return try await simulatorPage(session, simulator, ["error": error.message, "uid": form["uid"] ?? ""],
                                                        status: error.kind == .notFound ? .notFound : error.kind == .conflict ? .conflict : .badRequest)
@@ -91,7 +91,6 @@ extension WebInterface {
         ]
         if let done = q["done"] { context["notice"] = t["sim.done.\(done)"] ?? done }
         if let e = q["error"] { context["error"] = e }
-        return try page("simulator", context, title: t["nav.simulator"] ?? "", session: session, language: language, activePage: "simulator",
-                        identity: station.chargeBoxIdentity, status: status)
+        return try await page("simulator", context, title: t["nav.simulator"] ?? "", session: session, language: language, activePage: "simulator", status: status)
     }
 }

@@ -13,13 +13,13 @@ extension WebInterface {
 
     func addSystemRoutes(to router: Router<BasicRequestContext>) {
         router.get("history") { request, _ in
-            try await withSession(request) { session, _ in try await historyPage(session, Self.queryDictionary(request)) }
+            try await withSession(request) { session, _ in try await historyPage(session, WebHTTP.queryDictionary(request)) }
         }
         router.get("history/export") { request, _ in
             try await withSession(request) { session, _ in
                 let tz = await timeZone()
-                guard case .success(let range) = Self.dateRange(Self.queryDictionary(request), tz: tz) else {
-                    return try await historyPage(session, Self.queryDictionary(request))
+                guard case .success(let range) = Self.dateRange(WebHTTP.queryDictionary(request), tz: tz) else {
+                    return try await historyPage(session, WebHTTP.queryDictionary(request))
                 }
                 let csv = ChargingHistory.csv(try await station.history(from: range.from, to: range.to))
                 let name = "charging-history\(range.fromText.map { "-\($0)" } ?? "")\(range.toText.map { "-to-\($0)" } ?? "").csv"
@@ -46,13 +46,13 @@ extension WebInterface {
                 // typed date and time, read in the station's time zone.
                 let time = form["epochMs"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
                     ?? form["time"].flatMap { Self.localTime($0, tz: tz) }
-                guard let time else { return Self.redirect("/menu/system?clockError=" + Self.query(t["sys.clockInvalid"] ?? "")) }
+                guard let time else { return WebHTTP.redirect("/menu/system?clockError=" + WebHTTP.query(t["sys.clockInvalid"] ?? "")) }
                 do throws(ClockSetError) {
                     try await station.setClock(to: time, by: "web:\(session.account)")
                 } catch {
-                    return Self.redirect("/menu/system?clockError=" + Self.query(error.description))
+                    return WebHTTP.redirect("/menu/system?clockError=" + WebHTTP.query(error.description))
                 }
-                return Self.redirect("/menu/system?clockSet=1")
+                return WebHTTP.redirect("/menu/system?clockSet=1")
             }
         }
         router.post("system/restart") { request, _ in
@@ -68,7 +68,7 @@ extension WebInterface {
                     return try await messagePage(session, status: .forbidden, heading: "403",
                                                  message: (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.installer"] ?? ""))
                 }
-                guard form["confirm"] == "on" else { return Self.redirect("/menu/system?resetError=1#s-factory-reset") }
+                guard form["confirm"] == "on" else { return WebHTTP.redirect("/menu/system?resetError=1#s-factory-reset") }
                 return try await restart(session, .factoryReset)
             }
         }
@@ -81,20 +81,22 @@ extension WebInterface {
     func restart(_ session: WebAccounts.Session, _ kind: StationRestart) async throws -> Response {
         let language = await accounts.account(session.account)?.language ?? "en"
         let t = WebText.table(language)
-        let identity = await station.status().chargeBoxIdentity
         await station.requestRestart(kind, by: "web:\(session.account)")
         let text = t["sys.restarting.\(kind.rawValue)"] ?? ""
-        var r = try page("restarting", ["message": text], title: t["sys.restarting"] ?? "", session: session, language: language,
-                         identity: identity, status: .accepted)
+        var r = try await page("restarting", ["message": text], title: t["sys.restarting"] ?? "", session: session, language: language, status: .accepted)
         r.headers[.init("Refresh")!] = "8; url=/"
         return r
     }
 
     /// The site's time zone (parameter Timezone).
-    func timeZone() async -> TimeZone { Self.zone(await timeZoneName()) }
+    func timeZone() async -> TimeZone { await Self.timeZone(station) }
+
+    static func timeZone(_ station: any StationService) async -> TimeZone { zone(await timeZoneName(station)) }
 
     /// The Timezone parameter's IANA name, as set (Foundation names UTC "GMT").
-    func timeZoneName() async -> String {
+    func timeZoneName() async -> String { await Self.timeZoneName(station) }
+
+    static func timeZoneName(_ station: any StationService) async -> String {
         (try? await station.parameter(StationParameters.timezone))?.value.description ?? "UTC"
     }
 
@@ -174,7 +176,7 @@ extension WebInterface {
             context["rows"] = shown.map { r -> [String: Any] in
                 [
                     "connector": r.connector, "idTag": r.idTag, "method": r.authorizationMethod.rawValue,
-                    "started": Self.time(r.startedAt, tz: tz), "stopped": r.stoppedAt.map { Self.time($0, tz: tz) } ?? t["hist.running"] ?? "",
+                    "started": WebHTTP.time(r.startedAt, tz: tz), "stopped": r.stoppedAt.map { WebHTTP.time($0, tz: tz) } ?? t["hist.running"] ?? "",
                     "duration": r.durationSeconds.map { Self.duration($0) } ?? "–", "energy": r.energyWh.map { Self.kWh($0) } ?? "–",
                     "reason": r.stopReason?.rawValue ?? "", "transaction": r.transactionId.map(String.init) ?? "",
                 ]
@@ -186,12 +188,11 @@ extension WebInterface {
                 context["truncated"] = (t["hist.truncated"] ?? "").replacingOccurrences(of: "%n", with: String(shown.count))
             }
             var exportQuery: [String] = []
-            if let f = range.fromText { exportQuery.append("from=" + Self.query(f)) }
-            if let to = range.toText { exportQuery.append("to=" + Self.query(to)) }
+            if let f = range.fromText { exportQuery.append("from=" + WebHTTP.query(f)) }
+            if let to = range.toText { exportQuery.append("to=" + WebHTTP.query(to)) }
             context["export"] = "/history/export" + (exportQuery.isEmpty ? "" : "?" + exportQuery.joined(separator: "&"))
         }
-        return try page("history", context, title: t["nav.history"] ?? "", session: session, language: language, activePage: "history",
-                        identity: await station.status().chargeBoxIdentity, status: status)
+        return try await page("history", context, title: t["nav.history"] ?? "", session: session, language: language, activePage: "history", status: status)
     }
 
     // MARK: System
@@ -205,8 +206,8 @@ extension WebInterface {
             : t["sys.sourceNTP"]
         var context: [String: Any] = [
             "stationVersion": info.stationVersion, "webVersion": info.webInterfaceVersion, "os": info.operatingSystem,
-            "time": Self.time(info.time, tz: tz), "timezone": info.timezone, "utcOffset": Self.offset(tz, at: info.time),
-            "timeSource": source ?? "", "startedAt": Self.time(info.startedAt, tz: tz),
+            "time": WebHTTP.time(info.time, tz: tz), "timezone": info.timezone, "utcOffset": Self.offset(tz, at: info.time),
+            "timeSource": source ?? "", "startedAt": WebHTTP.time(info.startedAt, tz: tz),
             "canSetClock": info.timeScale == 1, "mayReset": session.role >= Self.factoryResetRole,
             "resetRole": (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.installer"] ?? ""),
             "clockSet": query["clockSet"] != nil, "resetError": query["resetError"] != nil,
@@ -217,19 +218,12 @@ extension WebInterface {
                 .replacingOccurrences(of: "%@", with: Self.amps(info.timeScale))
         }
         if let c = info.lastClockSet {
-            context["lastSet"] = (t["sys.lastSet"] ?? "").replacingOccurrences(of: "%t", with: Self.time(c.at, tz: tz))
+            context["lastSet"] = (t["sys.lastSet"] ?? "").replacingOccurrences(of: "%t", with: WebHTTP.time(c.at, tz: tz))
                 .replacingOccurrences(of: "%s", with: t["sys.by.\(c.source)"] ?? c.source)
                 .replacingOccurrences(of: "%d", with: String(Int(c.movedSeconds.rounded())))
         }
         if let e = query["clockError"] { context["clockError"] = e }
         return context
-    }
-
-    static func time(_ date: Date, tz: TimeZone) -> String {
-        let f = DateFormatter()
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        f.timeZone = tz
-        return f.string(from: date)
     }
 
     /// A datetime-local field's value for `date` in `tz`.

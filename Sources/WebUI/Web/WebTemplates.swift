@@ -30,6 +30,7 @@ enum WebTemplates {
               </label>
               <noscript><button type="submit">OK</button></noscript>
             </form>
+            {{#restartActions}}
             <form method="post" action="/system/restart" class="inline" data-confirm="{{t.user.restartConfirm}}">
               <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="kind" value="services">
               <button type="submit" id="restart-daemon">{{t.user.restart}}</button>
@@ -38,6 +39,7 @@ enum WebTemplates {
               <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="kind" value="reboot">
               <button type="submit" id="reboot-system">{{t.user.reboot}}</button>
             </form>
+            {{/restartActions}}
             <form method="post" action="/logout" class="inline">
               <input type="hidden" name="csrf" value="{{csrf}}">
               <button type="submit" id="logout">{{t.user.logout}}</button>

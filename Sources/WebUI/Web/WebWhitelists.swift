@@ -15,7 +15,7 @@ extension WebInterface {
 
     func addWhitelistRoutes(to router: Router<BasicRequestContext>) {
         router.get("whitelists") { request, _ in
-            try await withSession(request) { session, _ in try await whitelistPage(session, Self.queryDictionary(request)) }
+            try await withSession(request) { session, _ in try await whitelistPage(session, WebHTTP.queryDictionary(request)) }
         }
         router.get("whitelists/export") { request, _ in
             try await withSession(request) { _, _ in
@@ -29,12 +29,12 @@ extension WebInterface {
         router.post("whitelists/import") { request, _ in
             try await withSession(request, upload: true) { session, form in
                 let mode: WhitelistImportMode = form["mode"] == "replace" ? .replace : .update
-                guard let csv = form["file"], !csv.isEmpty else { return Self.redirect("/whitelists?error=" + Self.query("import.empty")) }
+                guard let csv = form["file"], !csv.isEmpty else { return WebHTTP.redirect("/whitelists?error=" + WebHTTP.query("import.empty")) }
                 do {
                     let report = try await station.whitelistImport(csv, mode: mode)
-                    return Self.redirect("/whitelists?imported=\(report.processedLines)&added=\(report.added)&updated=\(report.updated)")
+                    return WebHTTP.redirect("/whitelists?imported=\(report.processedLines)&added=\(report.added)&updated=\(report.updated)")
                 } catch let e as WhitelistError {
-                    return Self.redirect("/whitelists?error=" + Self.query(e.description))
+                    return WebHTTP.redirect("/whitelists?error=" + WebHTTP.query(e.description))
                 }
             }
         }
@@ -44,7 +44,7 @@ extension WebInterface {
                                                 expiry: f["expiry"].flatMap { $0.isEmpty ? nil : Self.civil($0) },
                                                 authorization: f["blocked"] == "on" ? "blocked" : "accepted")
                 let e = try await station.whitelistAdd(input)
-                return "done=added&id=" + Self.query(e.id)
+                return "done=added&id=" + WebHTTP.query(e.id)
             }),
             ("update", { _, f in
                 // Accept / block and expiry editing of an existing entry (seeds/002 §1.7): the row's form sends them all.
@@ -52,10 +52,10 @@ extension WebInterface {
                                                 expiry: f["expiry"].flatMap { $0.isEmpty ? nil : Self.civil($0) },
                                                 authorization: f["authorization"] == "blocked" ? "blocked" : "accepted")
                 let e = try await station.whitelistUpdate(input.id, input)
-                return "done=updated&id=" + Self.query(e.id)
+                return "done=updated&id=" + WebHTTP.query(e.id)
             }),
-            ("delete", { _, f in "done=deleted&id=" + Self.query(try await station.whitelistRemove(f["id"] ?? "").id) }),
-            ("restore", { _, f in "done=restored&id=" + Self.query(try await station.whitelistRestore(f["id"] ?? "").id) }),
+            ("delete", { _, f in "done=deleted&id=" + WebHTTP.query(try await station.whitelistRemove(f["id"] ?? "").id) }),
+            ("restore", { _, f in "done=restored&id=" + WebHTTP.query(try await station.whitelistRestore(f["id"] ?? "").id) }),
             ("delete-all", { _, _ in "done=cleared&count=\(try await station.whitelistRemoveAll())" }),
             ("learning", { _, f in
                 let on = f["active"] == "on"
@@ -71,13 +71,13 @@ extension WebInterface {
             router.post(RouterPath(stringLiteral: "whitelists/\(path)")) { request, _ in
                 try await withSession(request, form: true) { session, form in
                     do {
-                        return Self.redirect("/whitelists?" + (try await action(session, form)))
+                        return WebHTTP.redirect("/whitelists?" + (try await action(session, form)))
                     } catch let e as WhitelistError {
-                        var q = "error=" + Self.query(e.description)
+                        var q = "error=" + WebHTTP.query(e.description)
                         if path == "add" {
-                            for k in ["id", "group", "expiry", "blocked"] { if let v = form[k] { q += "&\(k)=" + Self.query(v) } }
+                            for k in ["id", "group", "expiry", "blocked"] { if let v = form[k] { q += "&\(k)=" + WebHTTP.query(v) } }
                         }
-                        return Self.redirect("/whitelists?" + q)
+                        return WebHTTP.redirect("/whitelists?" + q)
                     }
                 }
             }
@@ -86,16 +86,6 @@ extension WebInterface {
 
     /// `2030-01-01T12:00` (a datetime-local field) → `2030-01-01T12:00:00`.
     static func civil(_ s: String) -> String { s.count == 16 ? s + ":00" : s }
-
-    static func queryDictionary(_ request: Request) -> [String: String] {
-        var out: [String: String] = [:]
-        for (k, v) in request.uri.queryParameters where out[String(k)] == nil { out[String(k)] = String(v) }
-        return out
-    }
-
-    static func query(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-    }
 
     func whitelistPage(_ session: WebAccounts.Session, _ q: [String: String]) async throws -> Response {
         let language = await accounts.account(session.account)?.language ?? "en"
@@ -135,14 +125,13 @@ extension WebInterface {
             "add": ["id": typed("id"), "group": typed("group"), "expiry": typed("expiry"), "blocked": typed("blocked") == "on"],
             "cacheEnabled": lists.cacheEnabled, "cacheSearch": cacheSearch,
             "cache": lists.cache.filter { cacheSearch.isEmpty || $0.idTag.localizedCaseInsensitiveContains(cacheSearch) }.map {
-                ["id": $0.idTag, "status": $0.status.rawValue, "expiry": $0.expiry.map { Self.time($0, tz: tz) } ?? "–"]
+                ["id": $0.idTag, "status": $0.status.rawValue, "expiry": $0.expiry.map { WebHTTP.time($0, tz: tz) } ?? "–"]
             },
             "hasCache": !lists.cache.isEmpty,
         ]
         if let notice { context["notice"] = notice }
         if let error { context["error"] = error }
-        return try page("whitelists", context, title: t["menu.Whitelists"] ?? "", session: session, language: language, activeMenu: Menu.whitelists,
-                        identity: await station.status().chargeBoxIdentity)
+        return try await page("whitelists", context, title: t["menu.Whitelists"] ?? "", session: session, language: language, activeMenu: Menu.whitelists)
     }
 }
 

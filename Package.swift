@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// ChargeKit — open EV charge point controller. Target graph per ../shared/DESIGN.md:
-/// imports point down only: chargekit → App → {Persistence, Simulator, WebUI} → ChargePoint → EVSECore.
+/// imports point down only: chargekit → App → {Persistence, Simulator, WebUI} → {ChargePoint, Gateway} → EVSECore.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "WebUI",
             dependencies: [
-                "ChargePoint", "EVSECore",
+                "ChargePoint", "EVSECore", "Gateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "Simulator", "TestSupport"],
                     resources: [.copy("DLMScenarios")], swiftSettings: swiftSettings),
-        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway"], swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.
         .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "ChargePoint", "EVSECore",

@@ -68,7 +68,9 @@ extension GatewayRuntime {
 
     func upstreamReceived(_ charger: String, generation: UInt64, text: String) {
         guard upstream[charger]?.generation == generation else { return }
-        execute(central.upstreamReceived(charger, text: text, now: now()))
+        let at = now()
+        recordFrame(charger, .fromCentral, text, at: at)
+        execute(central.upstreamReceived(charger, text: text, now: at))
     }
 
     func upstreamDisconnected(_ charger: String, generation: UInt64, reason: String) {

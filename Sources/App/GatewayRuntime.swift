@@ -25,6 +25,11 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     nonisolated let admitsAll: Bool
     /// Refused ChargerIDs not yet written to the scan list (written on the next tick, off the network threads).
     nonisolated let refused = Mutex<[(id: String, remote: String?, at: Date)]>([])
+    /// For the diagnostics page: the configured chargers' newest frames, what the gateway logged, the BMS's requests.
+    var frames = FrameLog()
+    var events = EventLog()
+    var modbusActivity = ModbusActivity()
+    let startedAt: Date
 
     public init(settings: GatewaySettings, database: GatewayDatabase, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) throws {
         central = CentralSystem(settings: settings, clockOffsetSeconds: try database.clockOffsetSeconds(),
@@ -34,6 +39,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         self.now = now
         admitted = Set(settings.chargers.map(\.id))
         admitsAll = settings.acceptUnconfiguredChargers
+        startedAt = now()
     }
 
     public var settings: GatewaySettings { central.settings }
@@ -56,7 +62,9 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
 
     public func ocppReceived(chargerID: String, connection: UInt64, text: String) async {
         guard outbound[chargerID]?.connection == connection else { return }
-        execute(central.received(chargerID, text: text, now: now()))
+        let at = now()
+        recordFrame(chargerID, .fromCharger, text, at: at)
+        execute(central.received(chargerID, text: text, now: at))
     }
 
     public func ocppDisconnected(chargerID: String, connection: UInt64, reason: String) async {
@@ -66,54 +74,55 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
 
     // MARK: Modbus
 
+    /// A request of the Modbus TCP server.
     public func handleModbus(connector: Int, unitID: UInt8, request: ModbusRequest) async -> ModbusResponse {
+        modbus(request, unitID: unitID, via: .tcp)
+    }
+
+    /// Answers one Modbus request from the register image (TCP and RTU alike); a refusal is logged and answered with
+    /// its exception code.
+    func modbus(_ request: ModbusRequest, unitID: UInt8, via transport: ModbusActivity.Transport) -> ModbusResponse {
+        let at = now()
+        let result = answer(request, unitID: unitID, now: at)
+        switch result {
+        case .success(let response):
+            modbusActivity.record(request, unitID: unitID, via: transport, refusal: nil, at: at)
+            return response
+        case .failure(let r):
+            logger.info("Modbus \(request.function) refused with exception \(r.code.rawValue): \(r.reason)")
+            modbusActivity.record(request, unitID: unitID, via: transport, refusal: r, at: at)
+            return .exception(function: request.function.rawValue, r.code)
+        }
+    }
+
+    private func answer(_ request: ModbusRequest, unitID: UInt8, now at: Date) -> Result<ModbusResponse, ModbusRefusal> {
         let unit = central.settings.modbusUnitID
         // Unit id 0 is the serial line's broadcast (and "this device" for many TCP clients).
         guard unit == 0 || unitID == 0 || Int(unitID) == unit else {
-            return .exception(function: request.function.rawValue, .gatewayTargetDeviceFailedToRespond)
-        }
-        return modbus(request)
-    }
-
-    /// Answers one Modbus request from the register image (TCP and RTU alike).
-    func modbus(_ request: ModbusRequest) -> ModbusResponse {
-        let at = now()
-        func refused(_ r: ModbusRefusal) -> ModbusResponse {
-            logger.info("Modbus \(request.function) refused with exception \(r.code.rawValue): \(r.reason)")
-            return .exception(function: request.function.rawValue, r.code)
+            return .failure(ModbusRefusal(.gatewayTargetDeviceFailedToRespond, "unit id \(unitID) is not the gateway's (\(unit))"))
         }
         switch request {
         case .readHoldingRegisters(let a, let q), .readInputRegisters(let a, let q):
-            switch central.modbusRead(address: Int(a), quantity: Int(q), now: at) {
-            case .success(let regs): return .registers(request.function, regs)
-            case .failure(let r): return refused(r)
-            }
+            return central.modbusRead(address: Int(a), quantity: Int(q), now: at).map { .registers(request.function, $0) }
         case .readCoils(let a, let q), .readDiscreteInputs(let a, let q):
-            switch central.modbusReadBits(address: Int(a), quantity: Int(q)) {
-            case .success(let bits): return .bits(request.function, bits)
-            case .failure(let r): return refused(r)
-            }
+            return central.modbusReadBits(address: Int(a), quantity: Int(q)).map { .bits(request.function, $0) }
         case .writeSingleRegister(let a, let v):
-            return written(central.modbusWrite(address: Int(a), values: [v], now: at), .writeSingleRegister(address: a, value: v), refused)
+            return written(central.modbusWrite(address: Int(a), values: [v], now: at), .writeSingleRegister(address: a, value: v))
         case .writeMultipleRegisters(let a, let values):
             return written(central.modbusWrite(address: Int(a), values: values, now: at),
-                           .writeMultiple(.writeMultipleRegisters, address: a, quantity: UInt16(values.count)), refused)
+                           .writeMultiple(.writeMultipleRegisters, address: a, quantity: UInt16(values.count)))
         case .writeSingleCoil(let a, let v):
-            return written(central.modbusWriteBits(address: Int(a), values: [v], now: at), .writeSingleCoil(address: a, value: v), refused)
+            return written(central.modbusWriteBits(address: Int(a), values: [v], now: at), .writeSingleCoil(address: a, value: v))
         case .writeMultipleCoils(let a, let values):
             return written(central.modbusWriteBits(address: Int(a), values: values, now: at),
-                           .writeMultiple(.writeMultipleCoils, address: a, quantity: UInt16(values.count)), refused)
+                           .writeMultiple(.writeMultipleCoils, address: a, quantity: UInt16(values.count)))
         }
     }
 
-    private func written(_ result: Result<[GatewayAction], ModbusRefusal>, _ ok: ModbusResponse,
-                         _ refused: (ModbusRefusal) -> ModbusResponse) -> ModbusResponse {
-        switch result {
-        case .success(let actions):
+    private func written(_ result: Result<[GatewayAction], ModbusRefusal>, _ ok: ModbusResponse) -> Result<ModbusResponse, ModbusRefusal> {
+        result.map { actions in
             execute(actions)
             return ok
-        case .failure(let r):
-            return refused(r)
         }
     }
 
@@ -135,14 +144,17 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         for action in actions {
             switch action {
             case .send(let charger, let text):
+                recordFrame(charger, .toCharger, text, at: now())
                 outbound[charger]?.channel.send(text)
             case .sendUpstream(let charger, let text):
+                recordFrame(charger, .toCentral, text, at: now())
                 upstream[charger]?.outbound?.send(text)
             case .openUpstream(let charger):
                 openUpstream(charger)
             case .closeUpstream(let charger):
                 closeUpstream(charger)
             case .log(let e):
+                events.record(e, at: now())
                 var l = logger
                 if let c = e.charger { l[metadataKey: "cp.id"] = "\(c)" }
                 switch e.level {
@@ -165,6 +177,21 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
                 persist { try database.setNextTransactionId(n) }
             }
         }
+    }
+
+    /// Keeps a configured charger's frame for the diagnostics page.
+    func recordFrame(_ charger: String, _ direction: FrameRecord.Direction, _ text: String, at: Date) {
+        if admitted.contains(charger) { frames.record(charger, direction, text, at: at) }
+    }
+
+    /// What the diagnostics page shows (seeds/003 §2.2 step 8): both sides' communication state.
+    public func diagnostics() -> GatewayDiagnostics {
+        let at = now()
+        let (chargers, more) = central.chargerStatuses()
+        return GatewayDiagnostics(
+            settings: central.settings, startedAt: startedAt, now: at, gatewayTime: central.gatewayTime(at), bmsOnline: central.bmsOnline(now: at),
+            lastBMSHeartbeat: central.lastBMSHeartbeat, modbus: modbusActivity, chargers: chargers, moreUnconfigured: more,
+            frames: Dictionary(uniqueKeysWithValues: chargers.map { ($0.id, frames.frames($0.id)) }), events: events.events.reversed())
     }
 
     private func persist(_ body: () throws -> Void) {

@@ -82,6 +82,8 @@ struct PendingRequest: Sendable {
 struct ChargerState: Sendable {
     var entry: ChargerEntry
     var connection: UInt64?
+    /// When the open connection opened.
+    var connectedAt: Date?
     /// Per block, the requests in arrival order; the first one is in the registers.
     var incoming: [IncomingBlock: [PendingRequest]] = [:]
     /// Operations requested by the BMS in order; the first one is on the wire when it has a message id.

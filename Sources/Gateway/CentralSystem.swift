@@ -186,6 +186,7 @@ public struct CentralSystem: Sendable {
         var actions: [GatewayAction] = []
         if c.connection != nil { actions += dropPending(&c, reason: "the charger connected again") }
         c.connection = connection
+        c.connectedAt = now
         actions.append(.log(.init(.info, id, "connected")))
         if settings.mode == .external { actions += relayChargerConnected(&c) }
         chargers[id] = c
@@ -198,6 +199,7 @@ public struct CentralSystem: Sendable {
     public mutating func disconnected(_ id: String, connection: UInt64, now: Date) -> [GatewayAction] {
         guard var c = chargers[id], c.connection == connection else { return [] }
         c.connection = nil
+        c.connectedAt = nil
         var actions = dropPending(&c, reason: "the charger disconnected")
         if settings.mode == .external { actions += relayChargerDisconnected(&c) }
         // A charger without registers is forgotten with its connection.

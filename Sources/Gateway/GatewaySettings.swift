@@ -113,23 +113,16 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     /// Every problem of the settings (empty when they are valid).
     public func problems() -> [SettingProblem] {
         var p: [SettingProblem] = []
-        func range(_ field: String, _ v: Int, _ r: ClosedRange<Int>, _ unit: String = "") {
-            if !r.contains(v) { p.append(SettingProblem(field, "\(v) is outside \(r.lowerBound)…\(r.upperBound)\(unit)")) }
+        for field in Self.fields {
+            let value = field.value(self)
+            switch field.input {
+            case .number(let r, let unit):
+                if let v = Int(value), !r.contains(v) { p.append(SettingProblem(field.key, "\(v) is outside \(r.lowerBound)…\(r.upperBound)\(unit)")) }
+            case .choice(let allowed) where !allowed.contains(value):
+                p.append(SettingProblem(field.key, "'\(value)' is not one of \(allowed.joined(separator: ", "))"))
+            default: break
+            }
         }
-        range("heartbeatIntervalSeconds", heartbeatIntervalSeconds, 10...86400, " s")
-        range("ocppPort", ocppPort, 0...65535)
-        range("bmsTimeoutSeconds", bmsTimeoutSeconds, 1...300, " s")
-        range("chargerTimeoutSeconds", chargerTimeoutSeconds, 1...300, " s")
-        range("bmsHeartbeatTimeoutSeconds", bmsHeartbeatTimeoutSeconds, 5...3600, " s")
-        range("modbusTCPPort", modbusTCPPort, 0...65535)
-        range("modbusUnitID", modbusUnitID, 0...247)
-        if !Self.allowedBaudRates.contains(rtuBaudRate) {
-            p.append(SettingProblem("rtuBaudRate", "\(rtuBaudRate) is not one of \(Self.allowedBaudRates.map(String.init).joined(separator: ", "))"))
-        }
-        if !Self.allowedParities.contains(rtuParity) {
-            p.append(SettingProblem("rtuParity", "'\(rtuParity)' is not one of none, even, odd"))
-        }
-        range("rtuStopBits", rtuStopBits, 1...2)
         if chargers.count > RegisterLayout.maximumChargers {
             p.append(SettingProblem("chargers", "\(chargers.count) chargers; at most \(RegisterLayout.maximumChargers)"))
         }
@@ -181,4 +174,97 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
 
     /// The connectors per slot, for the register layout.
     public var connectorsBySlot: [Int: Int] { Dictionary(uniqueKeysWithValues: chargers.map { ($0.slot, $0.connectors) }) }
+}
+
+/// One setting as the web configuration shows and edits it. ``GatewaySettings/fields`` lists them in page order with
+/// their ranges and choices, which ``GatewaySettings/problems()`` checks: the one definition of what is allowed.
+public struct GatewaySettingField: Sendable {
+    public enum Input: Sendable, Equatable {
+        /// A whole number in a range, with its unit (" s") for messages.
+        case number(ClosedRange<Int>, unit: String)
+        case choice([String])
+        case onOff
+        case text
+        /// Shown masked; an empty entry keeps the stored value.
+        case secret
+    }
+
+    /// The groups of the web configuration, after the tabs of the vendor's tool (seeds/003 §2.2 steps 2–4).
+    public enum Section: String, Sendable, CaseIterable {
+        case ocpp, external, timeouts, modbusTCP, modbusRTU
+    }
+
+    /// The settings property's name (the form field and ``SettingProblem/field``).
+    public let key: String
+    public let section: Section
+    public let input: Input
+    /// Where the setting comes from.
+    public let seeAlso: String
+    /// Shown only while another field has one of some values (key, values).
+    public let visibleWhen: (key: String, values: [String])?
+    let get: @Sendable (GatewaySettings) -> String
+    let set: @Sendable (inout GatewaySettings, String) -> Bool
+
+    public static func trimmed(_ text: String) -> String {
+        String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+
+    /// The setting's value as the form shows it ("On"/"Off" for switches).
+    public func value(_ s: GatewaySettings) -> String { get(s) }
+
+    /// Sets the value from a form entry; a number that is not a whole number is a problem (the range is checked by
+    /// ``GatewaySettings/problems()``).
+    public func apply(_ text: String, to s: inout GatewaySettings) -> SettingProblem? {
+        set(&s, text) ? nil : SettingProblem(key, "'\(text)' is not a whole number")
+    }
+
+    static func number(_ key: String, _ path: WritableKeyPath<GatewaySettings, Int> & Sendable, _ range: ClosedRange<Int>, unit: String = "",
+                       _ section: Section, _ seeAlso: String, visibleWhen: (String, [String])? = nil) -> Self {
+        Self(key: key, section: section, input: .number(range, unit: unit), seeAlso: seeAlso, visibleWhen: visibleWhen,
+             get: { String($0[keyPath: path]) },
+             set: { s, text in
+                 guard let v = Int(Self.trimmed(text)) else { return false }
+                 s[keyPath: path] = v
+                 return true
+             })
+    }
+
+    static func string(_ key: String, _ path: WritableKeyPath<GatewaySettings, String> & Sendable, _ input: Input, _ section: Section,
+                       _ seeAlso: String, visibleWhen: (String, [String])? = nil) -> Self {
+        Self(key: key, section: section, input: input, seeAlso: seeAlso, visibleWhen: visibleWhen, get: { $0[keyPath: path] },
+             set: { s, text in s[keyPath: path] = input == .secret ? text : Self.trimmed(text); return true })
+    }
+
+    static func onOff(_ key: String, _ path: WritableKeyPath<GatewaySettings, Bool> & Sendable, _ section: Section, _ seeAlso: String) -> Self {
+        Self(key: key, section: section, input: .onOff, seeAlso: seeAlso, visibleWhen: nil, get: { $0[keyPath: path] ? "On" : "Off" },
+             set: { s, text in s[keyPath: path] = text == "On"; return true })
+    }
+}
+
+extension GatewaySettings {
+    /// Every setting of the web configuration except the charger list, in page order.
+    public static let fields: [GatewaySettingField] = [
+        .init(key: "mode", section: .ocpp, input: .choice(GatewayMode.allCases.map(\.rawValue)), seeAlso: "seeds/003 §2.2 step 4a",
+              visibleWhen: nil, get: { $0.mode.rawValue },
+              set: { s, text in if let m = GatewayMode(rawValue: text) { s.mode = m }; return true }),
+        .number("heartbeatIntervalSeconds", \.heartbeatIntervalSeconds, 10...86400, unit: " s", .ocpp, "seeds/003 §2.2 step 4"),
+        .number("ocppPort", \.ocppPort, 0...65535, .ocpp, "seeds/003 §2.1, §2.2 step 4"),
+        .string("ocppTLSCertificateFile", \.ocppTLSCertificateFile, .text, .ocpp, "OCPP-J 1.6 §7"),
+        .string("ocppTLSKeyFile", \.ocppTLSKeyFile, .text, .ocpp, "OCPP-J 1.6 §7"),
+        .onOff("acceptUnconfiguredChargers", \.acceptUnconfiguredChargers, .ocpp, "seeds/003 §2.2 step 4b"),
+        .string("externalURL", \.externalURL, .text, .external, "seeds/003 §2.4", visibleWhen: ("mode", [GatewayMode.external.rawValue])),
+        .string("externalPassword", \.externalPassword, .secret, .external, "OCPP-J 1.6 §6.1.3", visibleWhen: ("mode", [GatewayMode.external.rawValue])),
+        .number("bmsTimeoutSeconds", \.bmsTimeoutSeconds, 1...300, unit: " s", .timeouts, "seeds/003 §2.3.1.2–§2.3.1.4"),
+        .number("chargerTimeoutSeconds", \.chargerTimeoutSeconds, 1...300, unit: " s", .timeouts, "OCPP-J 1.6 §4.1.1"),
+        .number("bmsHeartbeatTimeoutSeconds", \.bmsHeartbeatTimeoutSeconds, 5...3600, unit: " s", .timeouts, "seeds/003 Appendix 2, register 0"),
+        .onOff("modbusTCPEnabled", \.modbusTCPEnabled, .modbusTCP, "seeds/003 §2.2 step 3"),
+        .number("modbusTCPPort", \.modbusTCPPort, 0...65535, .modbusTCP, "seeds/003 §2.2 step 3"),
+        .number("modbusUnitID", \.modbusUnitID, 0...247, .modbusTCP, "seeds/003 §2.2 step 3"),
+        .string("rtuDevice", \.rtuDevice, .text, .modbusRTU, "seeds/003 §2.2 step 3"),
+        .init(key: "rtuBaudRate", section: .modbusRTU, input: .choice(allowedBaudRates.map(String.init)), seeAlso: "seeds/003 §2.2 step 3",
+              visibleWhen: nil, get: { String($0.rtuBaudRate) },
+              set: { s, text in guard let v = Int(text) else { return false }; s.rtuBaudRate = v; return true }),
+        .string("rtuParity", \.rtuParity, .choice(allowedParities), .modbusRTU, "seeds/003 §2.2 step 3"),
+        .number("rtuStopBits", \.rtuStopBits, 1...2, .modbusRTU, "seeds/003 §2.2 step 3"),
+    ]
 }

@@ -1,28 +1,12 @@
 import Foundation
 import GRDB
+import ChargePoint
 import Gateway
 
-/// A charger that tried to connect with a ChargerID the gateway does not know (seeds/003 §2.2 step 4b "OCPP SCAN").
-public struct ScannedCharger: Sendable, Equatable, Codable {
-    public var id: String
-    public var remoteAddress: String?
-    public var firstSeen: Date
-    public var lastSeen: Date
-    public var attempts: Int
-}
-
-/// A recorded gateway transaction with its end, if it ended.
-public struct GatewayTransactionRecord: Sendable, Equatable, Codable {
-    public var start: GatewayTransaction
-    public var meterStopWh: Int?
-    public var stoppedAt: Date?
-    public var reason: String?
-}
-
 /// The gateway's SQLite database (GRDB, WAL): settings, the BMS-set clock offset, the transaction id counter, the
-/// transactions the gateway answered and the OCPP scan list. Every write returns after it is committed, so a
+/// transactions the gateway answered, the OCPP scan list and the web interface's accounts. Every write returns after it is committed, so a
 /// transaction is on disk before the StartTransaction.conf that acknowledges it is sent.
-public final class GatewayDatabase: Sendable {
+public final class GatewayDatabase: AccountStore, Sendable {
     public static let fileName = "gateway.sqlite"
     let writer: any DatabaseWriter
 
@@ -75,6 +59,10 @@ public final class GatewayDatabase: Sendable {
                 ALTER TABLE gatewayTransaction DROP COLUMN decidedByBMS;
                 ALTER TABLE gatewayTransaction DROP COLUMN stopDecidedByBMS;
                 """)
+        }
+        // The web interface's accounts (the same records as the station's).
+        m.registerMigration("gateway-v3-accounts") { db in
+            try db.execute(sql: "CREATE TABLE account (name TEXT PRIMARY KEY NOT NULL, record TEXT NOT NULL)")
         }
         return m
     }
@@ -174,4 +162,7 @@ public final class GatewayDatabase: Sendable {
     public func deleteScan(id: String) throws {
         try writer.write { db in try db.execute(sql: "DELETE FROM scannedCharger WHERE id = ?", arguments: [id]) }
     }
+
+    public func loadAccounts() throws -> [Account] { try SQLiteFile.loadAccounts(writer) }
+    public func saveAccount(_ account: Account) throws { try SQLiteFile.saveAccount(writer, account) }
 }

@@ -501,21 +501,8 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
 
     // MARK: Accounts
 
-    public func loadAccounts() throws -> [Account] {
-        try writer.read { db in
-            try String.fetchAll(db, sql: "SELECT record FROM account ORDER BY name").compactMap { text in
-                try? JSONDecoder().decode(Account.self, from: Data(text.utf8))
-            }
-        }
-    }
-
-    public func saveAccount(_ account: Account) throws {
-        let text = String(decoding: try JSONEncoder().encode(account), as: UTF8.self)
-        try writer.write { db in
-            try db.execute(sql: "INSERT INTO account(name, record) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET record = excluded.record",
-                           arguments: [account.name, text])
-        }
-    }
+    public func loadAccounts() throws -> [Account] { try SQLiteFile.loadAccounts(writer) }
+    public func saveAccount(_ account: Account) throws { try SQLiteFile.saveAccount(writer, account) }
 
     // MARK: DLM slave DB
 
@@ -594,6 +581,23 @@ enum SQLiteFile {
         try writer.write { db in
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            arguments: [key, value])
+        }
+    }
+
+    /// The web interface's accounts (table `account`: name, JSON record), in the station's and the gateway's database.
+    static func loadAccounts(_ writer: any DatabaseWriter) throws -> [Account] {
+        try writer.read { db in
+            try String.fetchAll(db, sql: "SELECT record FROM account ORDER BY name").compactMap { text in
+                try? JSONDecoder().decode(Account.self, from: Data(text.utf8))
+            }
+        }
+    }
+
+    static func saveAccount(_ writer: any DatabaseWriter, _ account: Account) throws {
+        let text = String(decoding: try JSONEncoder().encode(account), as: UTF8.self)
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO account(name, record) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET record = excluded.record",
+                           arguments: [account.name, text])
         }
     }
 }

@@ -212,6 +212,9 @@ final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
 
 /// A certificate or key file of a wss server that cannot be used.
 public struct TLSFileError: Error, CustomStringConvertible {
+    public enum File: Sendable { case certificate, key }
+    /// The file at fault.
+    public let file: File
     public let description: String
 }
 
@@ -221,16 +224,16 @@ extension OCPPWebSocketServer {
     public static func tlsContext(certificateFile: String, keyFile: String) throws -> NIOSSLContext {
         let chain: [NIOSSLCertificate]
         do { chain = try NIOSSLCertificate.fromPEMFile(certificateFile) } catch {
-            throw TLSFileError(description: "cannot read the certificate file \(certificateFile): \(error)")
+            throw TLSFileError(file: .certificate, description: "cannot read the certificate file \(certificateFile): \(error)")
         }
-        guard !chain.isEmpty else { throw TLSFileError(description: "the certificate file \(certificateFile) holds no PEM certificate") }
+        guard !chain.isEmpty else { throw TLSFileError(file: .certificate, description: "the certificate file \(certificateFile) holds no PEM certificate") }
         let key: NIOSSLPrivateKey
         do { key = try NIOSSLPrivateKey(file: keyFile, format: .pem) } catch {
-            throw TLSFileError(description: "cannot read the private key file \(keyFile): \(error)")
+            throw TLSFileError(file: .key, description: "cannot read the private key file \(keyFile): \(error)")
         }
         let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         do { return try NIOSSLContext(configuration: configuration) } catch {
-            throw TLSFileError(description: "the private key \(keyFile) does not fit the certificate \(certificateFile): \(error)")
+            throw TLSFileError(file: .key, description: "the private key \(keyFile) does not fit the certificate \(certificateFile): \(error)")
         }
     }
 }

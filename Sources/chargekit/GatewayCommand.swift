@@ -11,14 +11,20 @@ struct GatewayCommand: AsyncParsableCommand {
         abstract: "Run the OCPP-to-Modbus gateway (central system for up to 20 chargers, seeds/003 register map).",
         discussion: """
             Chargers connect to ws://<host>:<ocpp-port>/<ChargerID>; a building management system reads and writes the
-            Modbus registers of seeds/003 Appendix 2 (README: "Gateway"). Settings given here are saved in the data
-            directory and apply to later starts too; --charger replaces the charger list (slots 0, 1, … in the order given).
+            Modbus registers of seeds/003 Appendix 2 (README: "Gateway"). The web configuration at
+            http://<http-host>:<http-port>/ sets everything below and shows the diagnostics; the initial passwords are
+            printed at the first start. Settings given here are saved in the data directory and apply to later starts too;
+            --charger replaces the charger list (slots 0, 1, … in the order given).
             """)
 
     @Option(name: .customLong("data-dir"), help: "Directory for the gateway's database and runtime file.")
     var dataDir = "./chargekit-gateway"
     @Option(help: "Address the OCPP and Modbus servers listen on.")
     var host = "0.0.0.0"
+    @Option(name: .customLong("http-host"), help: "Address of the web configuration (0.0.0.0: every interface).")
+    var httpHost = "127.0.0.1"
+    @Option(name: .customLong("http-port"), help: "Port of the web configuration (0 = any free port, see gateway.json).")
+    var httpPort = GatewayOptions.defaultHTTPPort
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
     @Option(help: "BMS (the BMS is the central system) or External (bridge to an external central system).")
@@ -62,6 +68,7 @@ struct GatewayCommand: AsyncParsableCommand {
     var ocppTLSKey: String?
 
     func validate() throws {
+        guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0…65535 (got \(httpPort))") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical (got \(logLevel))")
         }
@@ -98,7 +105,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let (rtuDevice, rtuBaud, rtuParity, rtuStopBits) = (self.rtuDevice, self.rtuBaud, self.rtuParity, self.rtuStopBits)
         let (externalURL, externalPassword, tlsCert, tlsKey) = (self.externalURL, self.externalPassword, ocppTLSCert, ocppTLSKey)
         let acceptUnconfigured = self.acceptUnconfigured
-        let options = GatewayOptions(dataDirectory: dataDir, logLevel: level, host: host) { s in
+        let options = GatewayOptions(dataDirectory: dataDir, logLevel: level, host: host, httpHost: httpHost, httpPort: httpPort) { s in
             if let rtuDevice { s.rtuDevice = rtuDevice == "off" ? "" : rtuDevice }
             if let rtuBaud { s.rtuBaudRate = rtuBaud }
             if let rtuParity { s.rtuParity = rtuParity }

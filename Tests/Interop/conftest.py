@@ -8,6 +8,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from station import Station  # noqa: E402
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless chromium, one per test module (the web suites)."""
+    from web_browser import chromium
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
 @pytest.fixture
 def data_dir(tmp_path):
     d = tmp_path / "data"

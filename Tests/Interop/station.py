@@ -80,7 +80,8 @@ class Station:
             runtime.unlink()
         argv = [BIN, "station", "--simulate", "--data-dir", str(self.data_dir), "--http-port", "0",
                 "--connectors", str(self.connectors), "--time-scale", str(self.time_scale), "--log-level", "warning", *self.extra]
-        self.log = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")
+        self.log_path = self.data_dir.parent / f"{self.data_dir.name}.log"
+        self.log = open(self.log_path, "ab")
         env = {**os.environ, **self.env} if self.env else None
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env=env)
         info = wait_for(lambda: self._runtime_info(), timeout=60, what="station.json")

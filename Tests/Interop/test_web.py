@@ -5,103 +5,16 @@ the language switch and the live dashboard. Every page visited is saved as a scr
 $CHARGEKIT_ARTIFACTS (default Tests/Interop/artifacts)."""
 import io
 import json
-import os
-import re
-import shutil
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
-from pathlib import Path
 
-import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from station import Station, cli, wait_for
-
-ARTIFACTS = Path(os.environ.get("CHARGEKIT_ARTIFACTS", Path(__file__).resolve().parent / "artifacts"))
-NEW_PASSWORDS = {"operator": "operator-pass-2026", "installer": "installer-pass-2026", "manufacturer": "manufacturer-pass-26"}
-
-
-def initial_passwords(station):
-    """The initial passwords the station printed once at its first start."""
-    text = (station.data_dir.parent / f"{station.data_dir.name}.log").read_text(errors="replace")
-    found = dict(re.findall(r"^  (operator|installer|manufacturer)\s+(\S+)$", text, re.M))
-    assert set(found) == {"operator", "installer", "manufacturer"}, text[-2000:]
-    return found
-
-
-@pytest.fixture(scope="module")
-def browser():
-    options = Options()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=en"):
-        options.add_argument(arg)
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
-
-
-class Web:
-    def __init__(self, driver, station):
-        self.d, self.station = driver, station
-        self.d.delete_all_cookies()
-
-    def open(self, path):
-        self.d.get(self.station.base + path)
-
-    def shot(self, name):
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.d.save_screenshot(str(ARTIFACTS / f"{name}.png"))
-
-    def el(self, css):
-        return WebDriverWait(self.d, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, css))
-
-    def submit(self, button):
-        """Clicks a submit button and waits until the answer page has replaced this one (a marker set on this page's
-        window is gone once the next document loaded)."""
-        self.d.execute_script("window.__ckPage = true;")
-        self.el(button).click()
-
-        def replaced(d):
-            try:
-                return d.execute_script("return document.readyState === 'complete' && !window.__ckPage;")
-            except WebDriverException:
-                return False  # between the two documents
-        WebDriverWait(self.d, 10).until(replaced)
-
-    def fill(self, css, value):
-        field = self.el(css)
-        field.clear()
-        field.send_keys(value)
-
-    def login(self, name, password):
-        self.open("/login")
-        Select(self.el("#name")).select_by_value(name)
-        self.el("#password").send_keys(password)
-        self.submit("#login")
-
-    def path(self):
-        return urllib.parse.urlparse(self.d.current_url).path
-
-    def change_password(self, old, new, repeat=None):
-        self.el("#old").send_keys(old)
-        self.el("#new").send_keys(new)
-        self.el("#repeat").send_keys(new if repeat is None else repeat)
-        self.submit("#change-password")
-
-    def first_login(self, name, initial):
-        self.login(name, initial)
-        WebDriverWait(self.d, 10).until(lambda d: self.path() == "/account/password")
-        self.change_password(initial, NEW_PASSWORDS[name])
-        self.el(".alert.success")
+from web_browser import NEW_PASSWORDS, Web, initial_passwords  # noqa: F401  (the browser fixture is in conftest.py)
 
 
 def test_first_login_forces_a_password_change(browser, station):

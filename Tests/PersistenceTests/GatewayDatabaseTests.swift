@@ -1,4 +1,5 @@
 import Foundation
+import ChargePoint
 import Gateway
 import GRDB
 @testable import Persistence
@@ -84,5 +85,16 @@ struct GatewayDatabaseTests {
         #expect(try db.openTransactions().map(\.transactionId) == [8])
         let stopDecided = try db.writer.read { try String?.fetchAll($0, sql: "SELECT stopDecidedBy FROM gatewayTransaction ORDER BY id") }
         #expect(stopDecided == ["gateway", nil])
+    }
+
+    @Test("the web interface's accounts are stored in the gateway database and survive a reopen")
+    func accounts() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gwdb-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var account = Account(name: "installer", role: .installer, passwordHash: "$2b$10$abc")
+        try GatewayDatabase(directory: dir).saveAccount(account)
+        account.language = "de"
+        try GatewayDatabase(directory: dir).saveAccount(account)
+        #expect(try GatewayDatabase(directory: dir).loadAccounts() == [account])
     }
 }

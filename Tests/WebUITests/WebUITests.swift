@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import ChargePoint
+import Gateway
 @testable import WebUI
 
 /// Accounts in memory, for the login tests.
@@ -116,5 +117,40 @@ struct WebUITests {
             + "UID\r\n11223344\r\n\r\n------x42\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n------x42--\r\n").utf8)
         #expect(MultipartForm.parse(body, boundary: "----x42") == ["csrf": "abc", "file": "UID\r\n11223344\r\n"])
         #expect(MultipartForm.parse(Array("garbage".utf8), boundary: "----x42").isEmpty)
+    }
+
+    @Test("every {{t.group.name}} of every template, station and gateway, names a text that exists (one dot: deeper keys cannot resolve)")
+    func templateTexts() throws {
+        let station = [WebTemplates.layout, WebTemplates.login, WebTemplates.password, WebTemplates.parameters, WebTemplates.formAlerts,
+                       WebTemplates.parameterForm, WebTemplates.dashboard, WebTemplates.message, WebTemplates.whitelists, WebTemplates.history,
+                       WebTemplates.system, WebTemplates.restarting, WebTemplates.network, WebTemplates.simulator]
+        let gateway = [GatewayTemplates.diagnostic, GatewayTemplates.frames, GatewayTemplates.transactions, GatewayTemplates.settings,
+                       GatewayTemplates.chargers]
+        let reference = /\{\{[#^\/]?t\.([A-Za-z0-9.]+)\}\}/
+        var checked = 0
+        for (templates, table) in [(station, WebText.table("en")), (gateway + [WebTemplates.layout, WebTemplates.login, WebTemplates.parameterForm],
+                                                                     WebText.gatewayTable("en"))] {
+            for text in templates {
+                for match in text.matches(of: reference) {
+                    let key = String(match.output.1)
+                    #expect(key.split(separator: ".").count == 2, "\(key): a key with more than one dot does not resolve in a template")
+                    #expect(table[key] != nil, "\(key) has no text")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 100)
+    }
+
+    @Test("the gateway's texts: its own wording of the shared login texts, a label and help for every setting in every language")
+    func gatewayTexts() {
+        #expect(WebText.gatewayTable("en")["login.hint"]?.contains("gateway") == true)
+        #expect(WebText.table("en")["login.hint"]?.contains("station") == true, "the station keeps its own")
+        for language in WebText.languages {
+            let t = WebText.gatewayTable(language)
+            for f in GatewaySettings.fields {
+                #expect(t["gw.field.\(f.key)"]?.isEmpty == false && t["gw.help.\(f.key)"]?.isEmpty == false, "\(language): \(f.key)")
+            }
+        }
     }
 }

@@ -673,6 +673,7 @@ enum WebTemplates {
           function changed() {
             return Array.prototype.some.call(form.elements, function (e) {
               if (e.type === 'hidden' || !e.name) return false;
+              if (e.type === 'checkbox' || e.type === 'radio') return e.checked !== e.defaultChecked;
               if (e.tagName === 'SELECT') return Array.prototype.some.call(e.options, function (o) { return o.selected !== o.defaultSelected; });
               return e.value !== e.defaultValue;
             });

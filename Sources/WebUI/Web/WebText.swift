@@ -152,9 +152,9 @@ public enum WebText {
     /// Each language's own texts.
     static func own(_ language: String) -> [String: String] {
         switch language {
-        case "de": de.merging(dePages) { a, _ in a }
-        case "nl": nl.merging(nlPages) { a, _ in a }
-        default: en.merging(enPages) { a, _ in a }
+        case "de": de.merging(dePages) { a, _ in a }.merging(deGateway) { a, _ in a }
+        case "nl": nl.merging(nlPages) { a, _ in a }.merging(nlGateway) { a, _ in a }
+        default: en.merging(enPages) { a, _ in a }.merging(enGateway) { a, _ in a }
         }
     }
 

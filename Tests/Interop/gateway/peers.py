@@ -44,14 +44,23 @@ class Gateway:
         if runtime.exists():
             runtime.unlink()
         argv = [BIN, "gateway", "--data-dir", str(self.data_dir), "--ocpp-port", "0", "--modbus-port", "0", "--host", "127.0.0.1",
-                "--log-level", "info", *[a for c in self.chargers for a in ("--charger", c)], *self.extra]
+                "--http-port", "0", "--log-level", "info", *[a for c in self.chargers for a in ("--charger", c)], *self.extra]
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-gateway.log"
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env={**os.environ, **self.env})
-        info = wait_for(self._runtime_info, timeout=60, what="gateway.json")
+        self._read(wait_for(self._runtime_info, timeout=60, what="gateway.json"))
+        return self
+
+    def _read(self, info):
+        self.info = info
         self.ocpp_port = info["ocppPort"]
         self.modbus_port = info["modbusTCPPort"]
-        return self
+        self.base = f"http://127.0.0.1:{info['httpPort']}"
+
+    def wait_restarted(self):
+        """Waits until the gateway services restarted (new settings saved on the web) and reads their new ports."""
+        before = self.info["starts"]
+        self._read(wait_for(lambda: (i := self._runtime_info()) and i["starts"] > before and i, timeout=30, what="restart"))
 
     def _runtime_info(self):
         if self.proc.poll() is not None:

@@ -1,0 +1,241 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import ChargePoint
+import Gateway
+
+/// The settings pages: General and Modbus are generated from ``GatewaySettings/fields`` with the station's parameter
+/// form; Chargers edits the charger list and handles the OCPP scan (seeds/003 §2.2 step 4a "Manually", 4b "OCPP SCAN").
+/// A form with an error saves nothing and comes back with the error next to its field and what was typed kept.
+extension GatewayWeb {
+    static func fields(_ sections: [GatewaySettingField.Section]) -> [GatewaySettingField] {
+        GatewaySettings.fields.filter { sections.contains($0.section) }
+    }
+
+    /// What a field allows, for its help text and its error message.
+    static func allowed(_ f: GatewaySettingField, t: [String: String]) -> String {
+        switch f.input {
+        case .number(let r, let unit): "\(r.lowerBound)…\(r.upperBound)\(unit)"
+        case .choice(let values): values.joined(separator: ", ")
+        case .onOff: "\(t["form.on"] ?? "On"), \(t["form.off"] ?? "Off")"
+        case .text, .secret:
+            t["gw.allowed.\(["ocppTLSCertificateFile": "file", "ocppTLSKeyFile": "file", "externalURL": "url", "rtuDevice": "device"][f.key] ?? "text")"] ?? ""
+        }
+    }
+
+    /// A problem's message next to its field: a number or choice out of range in the user's language, with what is
+    /// allowed; anything else as the settings check words it.
+    static func message(_ p: SettingProblem, given: String?, t: [String: String]) -> String {
+        guard let f = GatewaySettings.fields.first(where: { $0.key == p.field }), let given else { return p.message }
+        switch f.input {
+        case .number, .choice:
+            return (t["form.invalid"] ?? "").replacingOccurrences(of: "%v", with: given).replacingOccurrences(of: "%a", with: allowed(f, t: t))
+        default:
+            return p.message
+        }
+    }
+
+    func readonlyNote(_ session: WebAccounts.Session, t: [String: String]) -> String? {
+        session.role >= Self.configureRole ? nil
+            : (t["gw.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(Self.configureRole.rawValue)"] ?? "")
+    }
+
+    // MARK: General and Modbus
+
+    func settingsPage(_ session: WebAccounts.Session, _ slug: String, _ sections: [GatewaySettingField.Section], saved: Bool,
+                      errors: [String: String] = [:], entered: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
+        let language = await shell.language(session)
+        let t = shell.table(language)
+        let settings = try await gateway.settings(), defaults = GatewaySettings()
+        let readonly = session.role < Self.configureRole
+            ? (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(Self.configureRole.rawValue)"] ?? "") : nil
+        let fields = Self.fields(sections)
+        func current(_ key: String) -> String { entered[key] ?? fields.first { $0.key == key }.map { $0.value(settings) } ?? "" }
+        let sectionContexts: [[String: Any]] = sections.map { section in
+            let parameters: [[String: Any]] = fields.filter { $0.section == section }.map { f in
+                let value = current(f.key)
+                var p: [String: Any] = ["key": f.key, "label": t["gw.field.\(f.key)"] ?? f.key, "help": t["gw.help.\(f.key)"] ?? "",
+                                        "allowed": Self.allowed(f, t: t), "seeAlso": f.seeAlso,
+                                        "defaultValue": f.input == .secret ? "" : f.value(defaults)]
+                switch f.input {
+                case .onOff:
+                    p["isBool"] = true; p["on"] = value == "On"
+                case .choice(let values):
+                    p["isChoice"] = true; p["choices"] = values.map { ["value": $0, "label": $0, "selected": $0 == value] }
+                case .secret:
+                    p["isSecret"] = true; p["secretState"] = t[f.value(settings).isEmpty ? "form.secretUnset" : "form.secretSet"] ?? ""
+                case .number, .text:
+                    p["isText"] = true; p["value"] = value
+                }
+                if let readonly { p["readonly"] = readonly }
+                if let e = errors[f.key] { p["error"] = e }
+                if let w = f.visibleWhen {
+                    p["dependsOn"] = w.key
+                    p["dependsValue"] = w.values.joined(separator: "|")
+                    p["hidden"] = !w.values.contains(current(w.key)) && errors[f.key] == nil
+                }
+                return p
+            }
+            return ["name": t["gw.section.\(section.rawValue)"] ?? section.rawValue, "anchor": "s-\(section.rawValue)", "parameters": parameters]
+        }
+        let fieldKeys = Set(fields.map(\.key))
+        var context: [String: Any] = [
+            "menuLabel": t["gw.nav.\(slug)"] ?? slug, "action": "/settings/\(slug)", "csrf": session.csrf, "sections": sectionContexts,
+            "saved": saved, "hasErrors": !errors.isEmpty, "otherErrors": errors.filter { !fieldKeys.contains($0.key) }.map { "\($0.key): \($0.value)" }.sorted(),
+        ]
+        if let note = readonlyNote(session, t: t) { context["readonlyNote"] = note }
+        return try await shell.page("settings", context, title: t["gw.nav.\(slug)"] ?? slug, session: session, language: language, active: slug,
+                                    sections: sections.map { (t["gw.section.\($0.rawValue)"] ?? $0.rawValue, "s-\($0.rawValue)") }, status: status)
+    }
+
+    func saveSettings(_ session: WebAccounts.Session, _ slug: String, _ sections: [GatewaySettingField.Section],
+                      _ form: [String: String]) async throws -> Response {
+        guard session.role >= Self.configureRole else { return try await shell.forbidden(session, needs: Self.configureRole) }
+        let t = await shell.texts(session)
+        let stored = try await gateway.settings()
+        var settings = stored
+        var errors: [String: String] = [:], entered: [String: String] = [:]
+        for f in Self.fields(sections) {
+            guard let text = form[f.key] else { continue }  // not on the form
+            if f.input == .secret {
+                if text.isEmpty { continue }  // an empty password field keeps the stored password
+            } else {
+                entered[f.key] = text
+            }
+            if let p = f.apply(text, to: &settings) { errors[f.key] = Self.message(p, given: text, t: t) }
+        }
+        var problems: [SettingProblem] = []
+        if errors.isEmpty {
+            guard settings != stored else { return WebHTTP.redirect("/settings/\(slug)") }
+            do {
+                try await gateway.apply(settings, by: "web:\(session.account)")
+                return WebHTTP.redirect("/settings/\(slug)?saved=1")
+            } catch let rejected as SettingsRejected {
+                problems = rejected.problems
+            }
+        } else {
+            problems = settings.problems()  // the other fields' problems too, all at once
+        }
+        for p in problems where errors[p.field] == nil {
+            errors[p.field] = Self.message(p, given: entered[p.field] ?? Self.fields(sections).first { $0.key == p.field }?.value(settings), t: t)
+        }
+        return try await settingsPage(session, slug, sections, saved: false, errors: errors, entered: entered, status: .badRequest)
+    }
+
+    // MARK: Chargers and the OCPP scan
+
+    func chargersPage(_ session: WebAccounts.Session, settings: GatewaySettings, saved: Bool, errors: [String: String] = [:],
+                      entered: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
+        let language = await shell.language(session)
+        let t = shell.table(language)
+        let connectorRange = 1...RegisterLayout.maximumConnectors
+        func choices(_ selected: Int) -> [[String: Any]] { connectorRange.map { ["value": $0, "selected": $0 == selected] } }
+        let rows: [[String: Any]] = settings.chargers.sorted { $0.slot < $1.slot }.map { c in
+            let base = RegisterLayout.chargerBase(c.slot)
+            var row: [String: Any] = ["slot": c.slot, "registers": "\(base)…\(RegisterLayout.chargerBase(c.slot + 1) - 1)",
+                                      "id": entered["id.\(c.slot)"] ?? c.id,
+                                      "connectorChoices": choices(entered["connectors.\(c.slot)"].flatMap(Int.init) ?? c.connectors),
+                                      "removeChecked": entered["remove.\(c.slot)"] == "on"]
+            if let e = errors["id.\(c.slot)"] { row["error"] = e }
+            return row
+        }
+        let used = Set(settings.chargers.map(\.slot)), configured = Set(settings.chargers.map(\.id))
+        let free = (0..<RegisterLayout.maximumChargers).filter { !used.contains($0) }
+        let newSlot = entered["new.slot"].flatMap(Int.init) ?? free.first
+        let scans = try await gateway.scannedChargers().filter { !configured.contains($0.id) }
+        let tz = TimeZone.current
+        var context: [String: Any] = [
+            "heading": t["gw.nav.chargers"] ?? "", "csrf": session.csrf, "saved": saved, "hasErrors": !errors.isEmpty, "rows": rows,
+            "hasRows": !rows.isEmpty,
+            "canAdd": !free.isEmpty, "newId": entered["new.id"] ?? "",
+            "freeSlots": free.map { ["value": $0, "label": "\($0) (\(t["gw.registers"] ?? "") \(RegisterLayout.chargerBase($0))…)", "selected": $0 == newSlot] },
+            "newConnectorChoices": choices(entered["new.connectors"].flatMap(Int.init) ?? 1),
+            "scans": scans.map { s -> [String: Any] in
+                ["id": s.id, "remote": s.remoteAddress ?? "–", "firstSeen": WebHTTP.time(s.firstSeen, tz: tz), "lastSeen": WebHTTP.time(s.lastSeen, tz: tz),
+                 "attempts": s.attempts]
+            },
+            "hasScans": !scans.isEmpty,
+        ]
+        if let e = errors["new"] { context["newError"] = e }
+        var listErrors = errors["list"].map { [$0] } ?? []
+        if free.isEmpty { listErrors.append((t["gw.noFreeSlot"] ?? "").replacingOccurrences(of: "%n", with: String(RegisterLayout.maximumChargers))) }
+        if !listErrors.isEmpty { context["listError"] = listErrors.joined(separator: " ") }
+        if let note = readonlyNote(session, t: t) {
+            context["readonlyNote"] = note
+            context["readonly"] = note
+        }
+        return try await shell.page("chargers", context, title: t["gw.nav.chargers"] ?? "", session: session, language: language, active: "chargers",
+                                    sections: [(t["gw.configured"] ?? "", "s-configured"), (t["gw.add"] ?? "", "s-add"), (t["gw.scan"] ?? "", "s-scan")],
+                                    status: status)
+    }
+
+    /// Saves the charger list: ChargerIDs and connectors by slot, removals, and one new charger.
+    func saveChargers(_ session: WebAccounts.Session, _ form: [String: String]) async throws -> Response {
+        guard session.role >= Self.configureRole else { return try await shell.forbidden(session, needs: Self.configureRole) }
+        let stored = try await gateway.settings()
+        var list: [ChargerEntry] = [], errors: [String: String] = [:], entered: [String: String] = [:]
+        var seen = Set<String>()
+        func add(_ entry: ChargerEntry, errorKey: String) {
+            if let p = GatewaySettings.chargerIDProblem(entry.id) {
+                errors[errorKey] = p
+            } else if !seen.insert(entry.id).inserted {
+                errors[errorKey] = "ChargerID '\(entry.id)' is configured twice"
+            }
+            list.append(entry)
+        }
+        for c in stored.chargers.sorted(by: { $0.slot < $1.slot }) {
+            if form["remove.\(c.slot)"] == "on" {
+                entered["remove.\(c.slot)"] = "on"
+                continue
+            }
+            let id = GatewaySettingField.trimmed(form["id.\(c.slot)"] ?? c.id)
+            let connectors = form["connectors.\(c.slot)"].flatMap(Int.init) ?? c.connectors
+            entered["id.\(c.slot)"] = id
+            entered["connectors.\(c.slot)"] = String(connectors)
+            add(ChargerEntry(id: id, slot: c.slot, connectors: connectors), errorKey: "id.\(c.slot)")
+        }
+        let newID = GatewaySettingField.trimmed(form["new.id"] ?? "")
+        if !newID.isEmpty {
+            for key in ["new.id", "new.slot", "new.connectors"] { entered[key] = form[key] }
+            let slot = form["new.slot"].flatMap(Int.init) ?? stored.freeSlot ?? 0
+            add(ChargerEntry(id: newID, slot: slot, connectors: form["new.connectors"].flatMap(Int.init) ?? 1), errorKey: "new")
+        }
+        var settings = stored
+        settings.chargers = list
+        if errors.isEmpty {
+            guard settings != stored else { return WebHTTP.redirect("/settings/chargers") }
+            do {
+                try await gateway.apply(settings, by: "web:\(session.account)")
+                return WebHTTP.redirect("/settings/chargers?saved=1")
+            } catch let rejected as SettingsRejected {
+                errors["list"] = rejected.problems.map(\.message).joined(separator: "; ")
+            }
+        }
+        return try await chargersPage(session, settings: stored, saved: false, errors: errors, entered: entered, status: .badRequest)
+    }
+
+    /// Accepts a scanned charger into the first free slot (seeds/003 §2.2 step 4b) and removes it from the scan list.
+    func acceptScanned(_ session: WebAccounts.Session, _ form: [String: String]) async throws -> Response {
+        guard session.role >= Self.configureRole else { return try await shell.forbidden(session, needs: Self.configureRole) }
+        let t = await shell.texts(session)
+        let stored = try await gateway.settings()
+        let id = form["id"] ?? ""
+        var settings = stored
+        let problem: String?
+        if stored.charger(id: id) != nil {
+            problem = "ChargerID '\(id)' is configured already"
+        } else if let slot = stored.freeSlot {
+            settings.chargers.append(ChargerEntry(id: id, slot: slot, connectors: form["connectors"].flatMap(Int.init) ?? 1))
+            do {
+                try await gateway.apply(settings, by: "web:\(session.account)")
+                try await gateway.dismissScan(id)
+                return WebHTTP.redirect("/settings/chargers?saved=1")
+            } catch let rejected as SettingsRejected {
+                problem = rejected.problems.map(\.message).joined(separator: "; ")
+            }
+        } else {
+            problem = (t["gw.noFreeSlot"] ?? "").replacingOccurrences(of: "%n", with: String(RegisterLayout.maximumChargers))
+        }
+        return try await chargersPage(session, settings: stored, saved: false, errors: ["list": problem ?? ""], status: .badRequest)
+    }
+}

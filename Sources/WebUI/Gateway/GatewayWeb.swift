@@ -1,0 +1,203 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import ChargePoint
+import Gateway
+
+/// Settings that were not saved, with every problem and the field it concerns.
+public struct SettingsRejected: Error, Sendable {
+    public var problems: [SettingProblem]
+    public init(_ problems: [SettingProblem]) { self.problems = problems }
+}
+
+/// What the gateway's web interface needs from the running gateway.
+public protocol GatewayService: Sendable {
+    /// The stored settings.
+    func settings() async throws -> GatewaySettings
+    /// Checks `settings` (ranges, the charger list, the wss certificate and key files), saves them and restarts the
+    /// gateway services with them; the web interface and its sessions stay up. Throws ``SettingsRejected`` and saves
+    /// nothing when there is a problem.
+    func apply(_ settings: GatewaySettings, by: String) async throws
+    func scannedChargers() async throws -> [ScannedCharger]
+    func dismissScan(_ id: String) async throws
+    /// The communication state on both sides; nil while the gateway services are not running.
+    func diagnostics() async -> GatewayDiagnostics?
+    /// Why the gateway services are not running, if they are not.
+    func failure() async -> String?
+    func transactions(limit: Int) async throws -> [GatewayTransactionRecord]
+}
+
+/// The gateway's web configuration and diagnostics (issue 9 item 6; seeds/003 §2.2 — the vendor's Windows tool with its
+/// General, Modbus Slave and OCPP tabs, the OCPP scan of step 4b and the Diagnostic tab of step 8, as web pages). Login,
+/// roles, layout and style are the station's (``WebShell``). Everyone may look; changing the settings needs the
+/// installer role.
+public struct GatewayWeb: Sendable {
+    let gateway: any GatewayService
+    let shell: WebShell
+
+    /// The lowest role that may change the gateway's settings and accept or dismiss scanned chargers.
+    public static let configureRole = Role.installer
+    /// Transactions shown on the Transactions page.
+    static let transactionsShown = 200
+    /// The settings pages and their sections (the charger list has a page of its own).
+    static let settingsPages: [(slug: String, sections: [GatewaySettingField.Section])] = [
+        ("general", [.ocpp, .external, .timeouts]), ("modbus", [.modbusTCP, .modbusRTU]),
+    ]
+
+    public init(gateway: any GatewayService, accounts: WebAccounts) throws {
+        self.gateway = gateway
+        shell = try WebShell(
+            accounts: accounts,
+            templates: [("diagnostic", GatewayTemplates.diagnostic), ("frames", GatewayTemplates.frames),
+                        ("transactions", GatewayTemplates.transactions), ("settings", GatewayTemplates.settings),
+                        ("chargers", GatewayTemplates.chargers), ("parameterForm", WebTemplates.parameterForm)],
+            texts: WebText.gatewayTable,
+            identity: { "Gateway" },
+            timeZone: { .current },
+            navigation: { t in
+                [WebNavItem(id: "diagnostic", href: "/", label: t["gw.diagnostic"] ?? ""),
+                 WebNavItem(id: "transactions", href: "/transactions", label: t["gw.transactions"] ?? ""),
+                 WebNavItem(id: "general", href: "/settings/general", label: t["gw.nav.general"] ?? ""),
+                 WebNavItem(id: "modbus", href: "/settings/modbus", label: t["gw.nav.modbus"] ?? ""),
+                 WebNavItem(id: "chargers", href: "/settings/chargers", label: t["gw.nav.chargers"] ?? "")]
+            },
+            restartActions: false)
+    }
+
+    public func addRoutes(to router: Router<BasicRequestContext>) {
+        shell.addRoutes(to: router)
+        router.get("/") { request, _ in try await shell.withSession(request) { session, _ in try await diagnosticPage(session) } }
+        router.get("diagnostic/frames") { request, _ in
+            try await shell.withSession(request) { session, _ in try await framesPage(session, charger: WebHTTP.queryDictionary(request)["id"] ?? "") }
+        }
+        router.get("transactions") { request, _ in try await shell.withSession(request) { session, _ in try await transactionsPage(session) } }
+        for page in Self.settingsPages {
+            let path = RouterPath(stringLiteral: "settings/\(page.slug)")
+            router.get(path) { request, _ in
+                try await shell.withSession(request) { session, _ in
+                    try await settingsPage(session, page.slug, page.sections, saved: WebHTTP.queryDictionary(request)["saved"] != nil)
+                }
+            }
+            router.post(path) { request, _ in
+                try await shell.withSession(request, form: true) { session, form in try await saveSettings(session, page.slug, page.sections, form) }
+            }
+        }
+        router.get("settings/chargers") { request, _ in
+            try await shell.withSession(request) { session, _ in
+                try await chargersPage(session, settings: try await gateway.settings(), saved: WebHTTP.queryDictionary(request)["saved"] != nil)
+            }
+        }
+        router.post("settings/chargers") { request, _ in
+            try await shell.withSession(request, form: true) { session, form in try await saveChargers(session, form) }
+        }
+        router.post("settings/chargers/accept") { request, _ in
+            try await shell.withSession(request, form: true) { session, form in try await acceptScanned(session, form) }
+        }
+        router.post("settings/chargers/dismiss") { request, _ in
+            try await shell.withSession(request, form: true) { session, form in
+                guard session.role >= Self.configureRole else { return try await shell.forbidden(session, needs: Self.configureRole) }
+                try await gateway.dismissScan(form["id"] ?? "")
+                return WebHTTP.redirect("/settings/chargers")
+            }
+        }
+    }
+
+    // MARK: Diagnostic
+
+    func diagnosticPage(_ session: WebAccounts.Session) async throws -> Response {
+        let language = await shell.language(session)
+        let t = shell.table(language)
+        var context: [String: Any] = [:]
+        if let failure = await gateway.failure() { context["failure"] = failure }
+        if let d = await gateway.diagnostics() { context["d"] = diagnosticContext(d, t: t) }
+        return try await shell.page("diagnostic", context, title: t["gw.diagnostic"] ?? "", session: session, language: language, active: "diagnostic")
+    }
+
+    func diagnosticContext(_ d: GatewayDiagnostics, t: [String: String]) -> [String: Any] {
+        let s = d.settings, tz = TimeZone.current
+        func time(_ date: Date?) -> String { date.map { WebHTTP.time($0, tz: tz) } ?? "–" }
+        let scheme = s.ocppTLSCertificateFile.isEmpty ? "ws" : "wss"
+        let connected = d.chargers.filter { $0.connectedSince != nil }.count + d.moreUnconfigured
+        var bms = t["gw.bms.never"] ?? ""
+        if let online = d.bmsOnline {
+            bms = (t[online ? "gw.bms.online" : "gw.bms.offline"] ?? "").replacingOccurrences(of: "%@", with: time(d.lastBMSHeartbeat))
+        }
+        func request(_ r: ModbusActivity.Request?) -> String? {
+            guard let r else { return nil }
+            let what = r.function <= 2 || r.function == 5 || r.function == 15 ? "bits" : "registers"
+            let outcome = r.exception.map { String(format: "exception %02d: ", Int($0)) + (r.reason ?? "") } ?? "OK"
+            return "\(time(r.at)) · \(r.transport.rawValue) · unit \(r.unitID) · function \(r.function) · address \(r.address) · \(r.quantity) \(what) → \(outcome)"
+        }
+        let chargers: [[String: Any]] = d.chargers.map { c in
+            var row: [String: Any] = [
+                "id": c.id, "connectors": c.connectors, "connectedFlag": c.connectedSince == nil ? "0" : "1",
+                "slot": c.slot.map { "\($0)" } ?? (t["gw.unconfigured"] ?? ""),
+                "state": t[c.connectedSince == nil ? "gw.state.disconnected" : "gw.state.connected"] ?? "", "since": time(c.connectedSince),
+                "upstream": c.upstream.map { t["gw.upstream.\($0.rawValue)"] ?? $0.rawValue } ?? "–",
+                "waiting": c.callsToCentral + c.requestsWaiting + c.operationsWaiting,
+                "hasFrames": c.slot != nil, "framesHref": "/diagnostic/frames?id=" + WebHTTP.query(c.id),
+            ]
+            if s.mode == .external { row["isExternal"] = true }
+            return row
+        }
+        var context: [String: Any] = [
+            "labels": ["mode": t["gw.field.mode"] ?? "", "externalURL": t["gw.field.externalURL"] ?? "",
+                       "modbusTCP": t["gw.section.modbusTCP"] ?? "", "modbusRTU": t["gw.section.modbusRTU"] ?? ""],
+            "mode": s.mode.rawValue, "isExternal": s.mode == .external,
+            "endpoint": "\(scheme)://<gateway>:\(d.ocppPort.map(String.init) ?? String(s.ocppPort))/<ChargerID>",
+            "connected": "\(connected) / \(s.chargers.count)\(s.acceptUnconfiguredChargers ? "+" : "")",
+            "startedAt": time(d.startedAt), "gatewayTime": time(d.gatewayTime), "bms": bms, "bmsOnlineFlag": d.bmsOnline == true ? "1" : "0",
+            "tcp": s.modbusTCPEnabled ? "port \(d.modbusTCPPort.map(String.init) ?? String(s.modbusTCPPort)), unit id \(s.modbusUnitID == 0 ? "any" : String(s.modbusUnitID))"
+                : t["gw.off"] ?? "",
+            "rtu": s.rtuDevice.isEmpty ? t["gw.off"] ?? "" : "\(s.rtuDevice), \(s.rtuBaudRate) baud, parity \(s.rtuParity), \(s.rtuStopBits) stop bit(s)",
+            "requests": (t["gw.requestsText"] ?? "").replacingOccurrences(of: "%n", with: String(d.modbus.requests))
+                .replacingOccurrences(of: "%e", with: String(d.modbus.exceptions)),
+            "lastRequest": request(d.modbus.last) ?? t["gw.noRequest"] ?? "",
+            "chargers": chargers, "hasChargers": !chargers.isEmpty,
+            "events": d.events.map { e -> [String: Any] in
+                ["at": time(e.at), "level": e.entry.level.rawValue, "levelClass": e.entry.level == .info ? "" : e.entry.level == .warning ? "restart" : "blocked",
+                 "charger": e.entry.charger ?? "", "message": e.entry.message]
+            },
+            "hasEvents": !d.events.isEmpty,
+        ]
+        if let e = request(d.modbus.lastException) { context["lastException"] = e }
+        if s.mode == .external { context["external"] = s.externalURL + "/<ChargerID>" }
+        if d.moreUnconfigured > 0 { context["moreUnconfigured"] = (t["gw.more"] ?? "").replacingOccurrences(of: "%n", with: String(d.moreUnconfigured)) }
+        return context
+    }
+
+    func framesPage(_ session: WebAccounts.Session, charger: String) async throws -> Response {
+        let language = await shell.language(session)
+        let t = shell.table(language)
+        guard let d = await gateway.diagnostics(), let frames = d.frames[charger] else {
+            return try await shell.messagePage(session, status: .notFound, heading: "404", message: t["error.notFound"] ?? "")
+        }
+        let rows: [[String: Any]] = frames.map { f in
+            var row: [String: Any] = ["at": WebHTTP.time(f.at, tz: .current), "direction": f.direction.rawValue,
+                                      "label": t["gw.dir.\(f.direction.rawValue)"] ?? "", "text": f.text]
+            if f.omittedCharacters > 0 { row["omitted"] = (t["gw.omitted"] ?? "").replacingOccurrences(of: "%n", with: String(f.omittedCharacters)) }
+            return row
+        }
+        let note = (t["gw.framesNote"] ?? "").replacingOccurrences(of: "%n", with: String(FrameLog.framesPerCharger))
+            .replacingOccurrences(of: "%c", with: String(FrameLog.maximumCharacters))
+        return try await shell.page("frames", ["charger": charger, "frames": rows, "hasFrames": !rows.isEmpty, "note": note,
+                                               "href": "/diagnostic/frames?id=" + WebHTTP.query(charger)],
+                                    title: "\(t["gw.frames"] ?? "") \(charger)", session: session, language: language, active: "diagnostic")
+    }
+
+    func transactionsPage(_ session: WebAccounts.Session) async throws -> Response {
+        let language = await shell.language(session)
+        let t = shell.table(language)
+        let rows: [[String: Any]] = try await gateway.transactions(limit: Self.transactionsShown).map { r in
+            [
+                "started": WebHTTP.time(r.start.startedAt, tz: .current), "stopped": r.stoppedAt.map { WebHTTP.time($0, tz: .current) } ?? "–",
+                "charger": r.start.charger, "connector": r.start.connectorId, "transaction": r.start.transactionId, "idTag": r.start.idTag,
+                "status": r.start.status, "decidedBy": r.start.decidedBy.rawValue, "reason": r.reason ?? "",
+                "energy": r.meterStopWh.map { String(format: "%.2f kWh", Double($0 - r.start.meterStartWh) / 1000) } ?? "–",
+            ]
+        }
+        let note = (t["gw.transactionsNote"] ?? "").replacingOccurrences(of: "%n", with: String(Self.transactionsShown))
+        return try await shell.page("transactions", ["rows": rows, "hasRows": !rows.isEmpty, "note": note],
+                                    title: t["gw.transactions"] ?? "", session: session, language: language, active: "transactions")
+    }
+}

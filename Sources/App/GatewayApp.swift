@@ -136,7 +136,11 @@ struct GatewayServices: Service {
             } catch {
                 if first { throw error }
                 await controller.failed(error)
-                await controller.waitForRestart(orAfter: Self.retryInterval)
+                await withGracefulShutdownHandler {
+                    await controller.waitForRestart(orAfter: Self.retryInterval)
+                } onGracefulShutdown: {
+                    Task { await controller.stopWaiting() }
+                }
             }
             first = false
             guard await controller.takeRestartRequest() else { break }
@@ -255,7 +259,6 @@ actor GatewayController: GatewayService {
             throw error
         }
         await runtime.closeAllUpstream()
-        failureText = nil
     }
 
     func failed(_ error: any Error) {
@@ -269,14 +272,15 @@ actor GatewayController: GatewayService {
         guard !restartRequested else { return }
         let timeout = Task { [weak self] in
             try? await Task.sleep(for: interval)
-            await self?.wake()
+            await self?.stopWaiting()
         }
         await withCheckedContinuation { restartWaiter = $0 }
         timeout.cancel()
         restartRequested = true
     }
 
-    private func wake() {
+    /// Ends ``waitForRestart(orAfter:)`` (its time is up, or the gateway shuts down).
+    func stopWaiting() {
         restartWaiter?.resume()
         restartWaiter = nil
     }
@@ -305,6 +309,7 @@ actor GatewayController: GatewayService {
     /// Writes gateway.json and prints where everything is, once every server is bound.
     private func publish() {
         guard let settings = running, let ocpp = ports.ocpp, let http = ports.http, !settings.modbusTCPEnabled || ports.modbus != nil else { return }
+        failureText = nil
         try? directory.writeRuntime(GatewayRuntimeInfo(pid: getpid(), mode: settings.mode.rawValue, ocppPort: ocpp, modbusTCPPort: ports.modbus,
                                                        httpPort: http, startedAt: Date(), starts: starts))
         let chargers = settings.chargers.sorted { $0.slot < $1.slot }

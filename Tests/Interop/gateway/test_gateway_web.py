@@ -3,6 +3,8 @@ chromium: the station's login and roles, settings pages that refuse bad values f
 services on save (the web interface stays up), the charger list and the OCPP scan, and the Diagnostic page with both
 sides' state and the frames of each charger. Screenshots go to $CHARGEKIT_ARTIFACTS."""
 import json
+import socket
+import time
 import sys
 from pathlib import Path
 
@@ -260,3 +262,41 @@ def test_language_and_the_password_change_work_as_on_the_station(browser, gatewa
     web.submit("#logout")
     web.login("manufacturer", "manufacturer-pass-27")
     WebDriverWait(browser, 10).until(lambda d: web.path() == "/")
+
+
+def test_services_that_cannot_start_are_reported_and_recover_at_the_next_save(browser, gateway, loop):
+    web = logged_in(browser, gateway)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        web.open("/settings/modbus")
+        web.fill("#p-modbusTCPPort", str(port))
+        web.submit("#save")
+        web.el("#saved")
+        wait_for(lambda: (web.open("/"), browser.find_elements(By.CSS_SELECTOR, "#service-failure"))[1], what="the failure shown")
+        assert "The gateway services are not running" in web.el("#service-failure").text
+        web.shot("gateway-service-failure")
+        web.open("/settings/modbus")
+        web.fill("#p-modbusTCPPort", "0")
+        web.submit("#save")
+        gateway.wait_restarted()
+    web.open("/")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#service-failure")
+    cp1 = Charger(loop, gateway, "CP1").connect()
+    assert cp1.boot().status == "Accepted", "the services run again"
+    cp1.close()
+
+
+def test_a_gateway_waiting_to_retry_its_services_stops_at_once(browser, gateway):
+    web = logged_in(browser, gateway)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        web.open("/settings/general")
+        web.fill("#p-ocppPort", str(taken.getsockname()[1]))
+        web.submit("#save")
+        wait_for(lambda: gateway.logged("the gateway services stopped"), what="the failure")
+        started = time.monotonic()
+        assert gateway.terminate() == 0
+        assert time.monotonic() - started < 5, "SIGTERM does not wait for the retry"

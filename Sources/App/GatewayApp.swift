@@ -269,7 +269,7 @@ actor GatewayController: GatewayService {
 
     /// Waits until new settings are saved, at most `interval`; afterwards the services are built again.
     func waitForRestart(orAfter interval: Duration) async {
-        guard !restartRequested else { return }
+        guard !restartRequested, !Task.isShuttingDownGracefully else { return }
         let timeout = Task { [weak self] in
             try? await Task.sleep(for: interval)
             await self?.stopWaiting()

@@ -40,6 +40,19 @@ extension GatewayWeb {
             : (t["gw.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(Self.configureRole.rawValue)"] ?? "")
     }
 
+    /// Applies `settings` (which restarts the gateway services) and answers with the page showing "Saved"; unchanged
+    /// settings are not applied. The problems when they are refused.
+    func save(_ settings: GatewaySettings, over stored: GatewaySettings, _ session: WebAccounts.Session,
+              page: String) async throws -> Result<Response, SettingsRejected> {
+        guard settings != stored else { return .success(WebHTTP.redirect(page)) }
+        do {
+            try await gateway.apply(settings, by: "web:\(session.account)")
+            return .success(WebHTTP.redirect(page + "?saved=1"))
+        } catch let rejected as SettingsRejected {
+            return .failure(rejected)
+        }
+    }
+
     // MARK: General and Modbus
 
     func settingsPage(_ session: WebAccounts.Session, _ slug: String, _ sections: [GatewaySettingField.Section], saved: Bool,
@@ -106,12 +119,9 @@ extension GatewayWeb {
         }
         var problems: [SettingProblem] = []
         if errors.isEmpty {
-            guard settings != stored else { return WebHTTP.redirect("/settings/\(slug)") }
-            do {
-                try await gateway.apply(settings, by: "web:\(session.account)")
-                return WebHTTP.redirect("/settings/\(slug)?saved=1")
-            } catch let rejected as SettingsRejected {
-                problems = rejected.problems
+            switch try await save(settings, over: stored, session, page: "/settings/\(slug)") {
+            case .success(let redirect): return redirect
+            case .failure(let rejected): problems = rejected.problems
             }
         } else {
             problems = settings.problems()  // the other fields' problems too, all at once
@@ -203,12 +213,9 @@ extension GatewayWeb {
         var settings = stored
         settings.chargers = list
         if errors.isEmpty {
-            guard settings != stored else { return WebHTTP.redirect("/settings/chargers") }
-            do {
-                try await gateway.apply(settings, by: "web:\(session.account)")
-                return WebHTTP.redirect("/settings/chargers?saved=1")
-            } catch let rejected as SettingsRejected {
-                errors["list"] = rejected.problems.map(\.message).joined(separator: "; ")
+            switch try await save(settings, over: stored, session, page: "/settings/chargers") {
+            case .success(let redirect): return redirect
+            case .failure(let rejected): errors["list"] = rejected.problems.map(\.message).joined(separator: "; ")
             }
         }
         return try await chargersPage(session, settings: stored, saved: false, errors: errors, entered: entered, status: .badRequest)
@@ -226,11 +233,11 @@ extension GatewayWeb {
             problem = "ChargerID '\(id)' is configured already"
         } else if let slot = stored.freeSlot {
             settings.chargers.append(ChargerEntry(id: id, slot: slot, connectors: form["connectors"].flatMap(Int.init) ?? 1))
-            do {
-                try await gateway.apply(settings, by: "web:\(session.account)")
+            switch try await save(settings, over: stored, session, page: "/settings/chargers") {
+            case .success(let redirect):
                 try await gateway.dismissScan(id)
-                return WebHTTP.redirect("/settings/chargers?saved=1")
-            } catch let rejected as SettingsRejected {
+                return redirect
+            case .failure(let rejected):
                 problem = rejected.problems.map(\.message).joined(separator: "; ")
             }
         } else {

@@ -622,6 +622,7 @@ enum WebTemplates {
     form.row { display: flex; gap: .5rem; margin-bottom: .8rem; } form.row input { flex: 1; max-width: 24rem; }
     input.wide { width: 100%; } label.check { display: flex; gap: .4rem; align-items: center; font-weight: 400; }
     .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+    pre.frame-text { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; font-size: .82rem; }
     button.small { padding: .2rem .6rem; font-size: .85rem; } button.danger { color: var(--error); border-color: #e4b6b2; }
     .badge.blocked { background: var(--error-bg); color: var(--error); } .badge.ok { background: var(--ok-bg); color: var(--ok); }
     .pager { display: flex; gap: 1rem; align-items: center; margin-top: .6rem; } ul.plain { list-style: none; padding: 0; }

@@ -70,8 +70,8 @@ struct GatewayRTUHandler: ModbusRequestHandler {
 /// The composition root of the gateway role.
 public enum GatewayApp {
     /// Loads the settings, applies the command line's changes, validates them (the wss certificate and key included)
-    /// and saves them.
-    static func settings(_ options: GatewayOptions, database: GatewayDatabase) throws -> GatewaySettings {
+    /// and saves them; the services read them from the database.
+    static func applyCommandLine(_ options: GatewayOptions, database: GatewayDatabase) throws {
         let stored = try database.loadSettings()
         var settings = stored ?? GatewaySettings()
         options.changes(&settings)
@@ -80,7 +80,6 @@ public enum GatewayApp {
             throw StartupError("invalid gateway settings:\n" + problems.map { "  \($0.field): \($0.message)" }.joined(separator: "\n"))
         }
         if settings != stored { try database.saveSettings(settings) }
-        return settings
     }
 
     /// Runs the gateway until SIGTERM/SIGINT: the web configuration, and the gateway services (OCPP server, Modbus TCP
@@ -91,7 +90,7 @@ public enum GatewayApp {
         let dir = DataDirectory(options.dataDirectory, role: "gateway")
         let lock = try dir.lock()
         let database = try GatewayDatabase(directory: dir.path)
-        _ = try settings(options, database: database)
+        try applyCommandLine(options, database: database)
         // The web configuration's accounts: at the first start every role gets a random initial password, printed once;
         // only bcrypt hashes are stored, and the first login must change it.
         let accounts = try WebAccounts(store: database)
@@ -162,7 +161,6 @@ actor GatewayController: GatewayService {
     private var failureText: String?
     private var ports = (ocpp: Int?.none, modbus: Int?.none, http: Int?.none)
     private var running: GatewaySettings?
-    private var tls: Bool = false
     private var starts = 0
 
     init(database: GatewayDatabase, options: GatewayOptions, directory: DataDirectory, logger: Logger) {
@@ -243,7 +241,6 @@ actor GatewayController: GatewayService {
         self.group = group
         running = settings
         starts += 1
-        tls = tlsContext != nil
         ports.ocpp = nil
         ports.modbus = nil
         defer { self.group = nil }
@@ -316,12 +313,12 @@ actor GatewayController: GatewayService {
             .map { "    \($0.id.padding(toLength: 20, withPad: " ", startingAt: 0)) slot \($0.slot), \($0.connectors) connector(s), registers from \(RegisterLayout.chargerBase($0.slot))" }
         let web = options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost
         var lines = ["ChargeKit gateway is running in \(settings.mode.rawValue) mode (seeds/003 register map).",
-                     "  OCPP-J 1.6   \(tls ? "wss" : "ws")://<this host>:\(ocpp)/<ChargerID>"]
+                     "  OCPP-J 1.6   \(settings.ocppScheme)://<this host>:\(ocpp)/<ChargerID>"]
         if settings.mode == .external {
             lines.append("  Relayed to   \(settings.externalURL)/<ChargerID>\(settings.externalPassword.isEmpty ? "" : " (HTTP Basic authentication)")")
         }
-        lines.append("  Modbus TCP   \(ports.modbus.map { "port \($0), unit id \(settings.modbusUnitID == 0 ? "any" : String(settings.modbusUnitID))" } ?? "off")")
-        lines.append("  Modbus RTU   \(settings.rtuDevice.isEmpty ? "off" : "\(settings.rtuDevice), \(settings.rtuBaudRate) baud, parity \(settings.rtuParity), \(settings.rtuStopBits) stop bit(s)")")
+        lines.append("  Modbus TCP   \(ports.modbus.map { "port \($0), unit id \(settings.unitIDDescription)" } ?? "off")")
+        lines.append("  Modbus RTU   \(settings.rtuDescription ?? "off")")
         lines.append("  Web          http://\(web):\(http)/   (configuration and diagnostics; log in as operator, installer or manufacturer)")
         lines.append("  Data         \(directory.path)")
         lines.append("  Chargers\(chargers.isEmpty ? "    none configured: add them on the web page Chargers or with --charger ID[:connectors]" : "")")

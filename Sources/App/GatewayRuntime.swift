@@ -42,8 +42,6 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         startedAt = now()
     }
 
-    public var settings: GatewaySettings { central.settings }
-
     // MARK: OCPP server
 
     public nonisolated func ocppAdmit(chargerID: String, remoteAddress: String?) -> Bool {

@@ -33,7 +33,7 @@ public struct GatewayTransactionRecord: Sendable, Equatable, Codable {
 /// One OCPP frame as it passed the gateway, for the diagnostics page (seeds/003 §2.2 step 8: "the communication
 /// status in both sides").
 public struct FrameRecord: Sendable, Equatable {
-    public enum Direction: String, Sendable, CaseIterable {
+    public enum Direction: String, Sendable {
         case fromCharger, toCharger
         /// External mode: the charger's upstream connection to the external central system.
         case fromCentral, toCentral

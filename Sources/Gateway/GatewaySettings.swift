@@ -107,6 +107,17 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     public func charger(slot: Int) -> ChargerEntry? { chargers.first { $0.slot == slot } }
     public func charger(id: String) -> ChargerEntry? { chargers.first { $0.id == id } }
 
+    /// How chargers connect: `wss` with a certificate and key, else `ws`.
+    public var ocppScheme: String { ocppTLSCertificateFile.isEmpty ? "ws" : "wss" }
+
+    /// The unit id the gateway answers to, as the console and the Diagnostic page show it.
+    public var unitIDDescription: String { modbusUnitID == 0 ? "any" : String(modbusUnitID) }
+
+    /// The RTU slave's line ("/dev/ttyUSB0, 19200 baud, parity even, 1 stop bit(s)"); nil when it is off.
+    public var rtuDescription: String? {
+        rtuDevice.isEmpty ? nil : "\(rtuDevice), \(rtuBaudRate) baud, parity \(rtuParity), \(rtuStopBits) stop bit(s)"
+    }
+
     /// The first free register slot.
     public var freeSlot: Int? { (0..<RegisterLayout.maximumChargers).first { s in !chargers.contains { $0.slot == s } } }
 
@@ -190,7 +201,7 @@ public struct GatewaySettingField: Sendable {
     }
 
     /// The groups of the web configuration, after the tabs of the vendor's tool (seeds/003 §2.2 steps 2–4).
-    public enum Section: String, Sendable, CaseIterable {
+    public enum Section: String, Sendable {
         case ocpp, external, timeouts, modbusTCP, modbusRTU
     }
 

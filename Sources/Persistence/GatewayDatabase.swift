@@ -4,8 +4,8 @@ import ChargePoint
 import Gateway
 
 /// The gateway's SQLite database (GRDB, WAL): settings, the BMS-set clock offset, the transaction id counter, the
-/// transactions the gateway answered, the OCPP scan list and the web interface's accounts. Every write returns after it is committed, so a
-/// transaction is on disk before the StartTransaction.conf that acknowledges it is sent.
+/// transactions the gateway answered, the OCPP scan list and the web interface's accounts. Every write returns after it
+/// is committed, so a transaction is on disk before the StartTransaction.conf that acknowledges it is sent.
 public final class GatewayDatabase: AccountStore, Sendable {
     public static let fileName = "gateway.sqlite"
     let writer: any DatabaseWriter

@@ -116,7 +116,6 @@ public struct GatewayWeb: Sendable {
     func diagnosticContext(_ d: GatewayDiagnostics, t: [String: String]) -> [String: Any] {
         let s = d.settings, tz = TimeZone.current
         func time(_ date: Date?) -> String { date.map { WebHTTP.time($0, tz: tz) } ?? "–" }
-        let scheme = s.ocppTLSCertificateFile.isEmpty ? "ws" : "wss"
         let connected = d.chargers.filter { $0.connectedSince != nil }.count + d.moreUnconfigured
         var bms = t["gw.bms.never"] ?? ""
         if let online = d.bmsOnline {
@@ -144,12 +143,12 @@ public struct GatewayWeb: Sendable {
             "labels": ["mode": t["gw.field.mode"] ?? "", "externalURL": t["gw.field.externalURL"] ?? "",
                        "modbusTCP": t["gw.section.modbusTCP"] ?? "", "modbusRTU": t["gw.section.modbusRTU"] ?? ""],
             "mode": s.mode.rawValue, "isExternal": s.mode == .external,
-            "endpoint": "\(scheme)://<gateway>:\(d.ocppPort.map(String.init) ?? String(s.ocppPort))/<ChargerID>",
+            "endpoint": "\(s.ocppScheme)://<gateway>:\(d.ocppPort.map(String.init) ?? String(s.ocppPort))/<ChargerID>",
             "connected": "\(connected) / \(s.chargers.count)\(s.acceptUnconfiguredChargers ? "+" : "")",
             "startedAt": time(d.startedAt), "gatewayTime": time(d.gatewayTime), "bms": bms, "bmsOnlineFlag": d.bmsOnline == true ? "1" : "0",
-            "tcp": s.modbusTCPEnabled ? "port \(d.modbusTCPPort.map(String.init) ?? String(s.modbusTCPPort)), unit id \(s.modbusUnitID == 0 ? "any" : String(s.modbusUnitID))"
+            "tcp": s.modbusTCPEnabled ? "port \(d.modbusTCPPort.map(String.init) ?? String(s.modbusTCPPort)), unit id \(s.unitIDDescription)"
                 : t["gw.off"] ?? "",
-            "rtu": s.rtuDevice.isEmpty ? t["gw.off"] ?? "" : "\(s.rtuDevice), \(s.rtuBaudRate) baud, parity \(s.rtuParity), \(s.rtuStopBits) stop bit(s)",
+            "rtu": s.rtuDescription ?? t["gw.off"] ?? "",
             "requests": (t["gw.requestsText"] ?? "").replacingOccurrences(of: "%n", with: String(d.modbus.requests))
                 .replacingOccurrences(of: "%e", with: String(d.modbus.exceptions)),
             "lastRequest": request(d.modbus.last) ?? t["gw.noRequest"] ?? "",

@@ -14,7 +14,7 @@ extension WebInterface {
     /// errors, so that nothing typed is lost.
     func parameterPage(_ session: WebAccounts.Session, _ menu: Menu, query: [String: String], errors: [String: String],
                        entered: [String: String], status: HTTPResponse.Status = .ok) async throws -> Response {
-        let language = await accounts.account(session.account)?.language ?? "en"
+        let language = await language(session)
         let t = WebText.table(language)
         let all = await station.parameters()
         let views = all.filter { $0.menu == menu }
@@ -126,7 +126,7 @@ extension WebInterface {
             let saved = try await station.setParameters(changes, role: session.role, changedBy: "web:\(session.account)")
             return WebHTTP.redirect("/menu/\(Self.slug(menu))?saved=\(saved.contains(where: \.restartRequired) ? "restart" : "1")")
         } catch let e as ParameterBatchError {
-            let language = await accounts.account(session.account)?.language ?? "en"
+            let language = await language(session)
             let errors = e.errors.mapValues { Self.message($0, language: language) }
             return try await parameterPage(session, menu, query: [:], errors: errors, entered: entered, status: .badRequest)
         }
@@ -145,7 +145,7 @@ extension WebInterface {
     // MARK: Dashboard
 
     func dashboard(_ session: WebAccounts.Session) async throws -> Response {
-        let language = await accounts.account(session.account)?.language ?? "en"
+        let language = await language(session)
         let t = WebText.table(language)
         let s = await station.status()
         let summary = try? await station.historySummary()
@@ -211,7 +211,7 @@ extension WebInterface {
     func liveStatus(_ session: WebAccounts.Session) -> Response {
         let station = self.station, accounts = self.accounts
         let body = ResponseBody { writer in
-            let language = await accounts.account(session.account)?.language ?? "en"
+            let language = await language(session)
             let t = WebText.table(language)
             let tz = await timeZone()
             for _ in 0..<600 {

@@ -57,7 +57,7 @@ extension WebInterface {
 
     func simulatorPage(_ session: WebAccounts.Session, _ simulator: any SimulatorControl, _ q: [String: String],
                        status: HTTPResponse.Status = .ok) async throws -> Response {
-        let language = await accounts.account(session.account)?.language ?? "en"
+        let language = await language(session)
         let t = WebText.table(language)
         let sim = await simulator.simulatorStatus()
         let station = await self.station.status()

@@ -79,7 +79,7 @@ extension WebInterface {
 
     /// Asks the station to restart and answers with a page that returns to the dashboard once the station is back.
     func restart(_ session: WebAccounts.Session, _ kind: StationRestart) async throws -> Response {
-        let language = await accounts.account(session.account)?.language ?? "en"
+        let language = await language(session)
         let t = WebText.table(language)
         await station.requestRestart(kind, by: "web:\(session.account)")
         let text = t["sys.restarting.\(kind.rawValue)"] ?? ""
@@ -158,7 +158,7 @@ extension WebInterface {
     }
 
     func historyPage(_ session: WebAccounts.Session, _ q: [String: String]) async throws -> Response {
-        let language = await accounts.account(session.account)?.language ?? "en"
+        let language = await language(session)
         let t = WebText.table(language)
         let zoneName = await timeZoneName()
         let tz = Self.zone(zoneName)

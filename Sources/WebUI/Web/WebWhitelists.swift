@@ -88,7 +88,7 @@ extension WebInterface {
     static func civil(_ s: String) -> String { s.count == 16 ? s + ":00" : s }
 
     func whitelistPage(_ session: WebAccounts.Session, _ q: [String: String]) async throws -> Response {
-        let language = await accounts.account(session.account)?.language ?? "en"
+        let language = await language(session)
         let t = WebText.table(language)
         let search = q["search"] ?? ""
         let view = await station.whitelist(search: search)

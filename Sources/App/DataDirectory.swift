@@ -51,11 +51,12 @@ public struct DataDirectory: Sendable {
     /// Takes the single-instance lock, or reports that a station holds it.
     public func lock() throws -> Lock {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            // Private to the station's user: the database in it holds secrets (see SQLiteFile.open).
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw Failure.cannotCreate(path, "\(error.localizedDescription)")
         }
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure.cannotCreate(path, String(cString: strerror(errno))) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)

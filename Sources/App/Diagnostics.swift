@@ -22,7 +22,7 @@ extension StationRuntime {
     func diagnosticsFiles(from startTime: Date?, to stopTime: Date?) throws -> FileArchive {
         let now = clock.now()
         let p = parameterService.values
-        let secrets = Set(p.registry.keys.filter(\.definition.secret).map(\.key))
+        let secrets = p.registry.secretKeys
         var archive = FileArchive()
         let s = controller.settings
         let range = "\(startTime.map(OCPPDate.format) ?? "beginning") to \(stopTime.map(OCPPDate.format) ?? "now")"
@@ -38,7 +38,7 @@ extension StationRuntime {
 
         let events = try database.events(limit: Self.diagnosticsEventLimit, from: startTime, to: stopTime).reversed()
         archive.add("diagnostics/events.log", events.map { e in
-            "\(OCPPDate.format(e.at)) [\(e.kind.rawValue)] connector \(e.connector)\(e.code.map { " \($0)" } ?? ""): \(e.message)"
+            "\(OCPPDate.format(e.at)) [\(e.kind.rawValue)] connector \(e.connector)\(e.code.map { " \($0)" } ?? ""): \(LogText.escape(e.message))"
         }.joined(separator: "\n") + "\n", modified: now)
 
         archive.add("diagnostics/configuration.txt", p.registry.keys.map { r in
@@ -56,7 +56,7 @@ extension StationRuntime {
             let x = r.session
             csv += [x.id.uuidString, String(x.connector), x.idTag, OCPPDate.format(x.startedAt), String(x.meterStartWh),
                     r.stoppedAt.map(OCPPDate.format) ?? "", r.meterStopWh.map { String($0) } ?? "", r.stopReason?.rawValue ?? "",
-                    x.reservationID.map(String.init) ?? ""].map(Self.csvField).joined(separator: ",") + "\n"
+                    x.reservationID.map(String.init) ?? ""].map(CSVCell.field).joined(separator: ",") + "\n"
         }
         archive.add("diagnostics/sessions.csv", csv, modified: now)
 
@@ -77,7 +77,4 @@ extension StationRuntime {
         return archive
     }
 
-    private static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
 }

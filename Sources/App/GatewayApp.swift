@@ -100,7 +100,8 @@ public enum GatewayApp {
                 + created.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.password)\n" }.joined()).utf8))
         }
         let controller = GatewayController(database: database, options: options, directory: dir, logger: logger)
-        let router = Router()
+        let router = Router(context: WebRequestContext.self)
+        router.add(middleware: CanonicalPathMiddleware())  // before every route: one spelling per path
         try GatewayWeb(gateway: controller, accounts: accounts).addRoutes(to: router)
         var httpLogger = Logger(label: "chargekit.gateway.http")
         httpLogger.logLevel = .warning

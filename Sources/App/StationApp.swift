@@ -168,7 +168,9 @@ public enum StationApp {
         }
         try database.setMeta(cleanShutdownKey, "1")
         // The factory reset happens while this process still holds the data directory.
-        if restart.requested == .factoryReset { try database.factoryReset(at: Date()) }
+        if restart.requested == .factoryReset {
+            try database.factoryReset(at: Date(), secretKeys: ParameterRegistry(connectorCount: 2).secretKeys)
+        }
         dir.removeRuntime()
         withExtendedLifetime(lock) {}
         switch restart.requested {
@@ -216,6 +218,7 @@ public enum StationApp {
     static func assemble(_ options: StationOptions, dir: DataDirectory, logger: Logger) async throws -> Assembly {
         let database = try StationDatabase(directory: dir.path)
         var parameters = try ParameterService(store: database, connectorCount: options.connectors)
+        try database.redactAudit(keys: parameters.registry.secretKeys)
         if let n = options.connectors, parameters.values.number(StationParameters.connectorCount) != Double(n) {
             try parameters.set(StationParameters.connectorCount, .integer(n), role: .manufacturer, changedBy: "cli:--connectors", now: Date())
         }

@@ -350,18 +350,27 @@ extension StationRuntime: OCPPConnectionDelegate {
         }
     }
 
-    /// Largest difference to the backend's time that is left alone.
-    static let timeStepThreshold: TimeInterval = 2
+    /// Which backend times the station follows.
+    static let backendTimePolicy = BackendTimePolicy(earliest: ChargeKitVersion.releaseDate)
 
-    /// TimeSource Heartbeat: steps the station clock to the backend's time when they differ by more than
-    /// ``timeStepThreshold`` and more than the round trip (real-time stations only; a time-scaled simulation keeps its
-    /// own time). The backend's clock read `backend` about half a round trip before the answer arrived.
+    /// TimeSource Heartbeat: steps the station clock to the backend's time when ``backendTimePolicy`` finds it plausible
+    /// (real-time stations only; a time-scaled simulation keeps its own time).
     private func followBackendTime(_ backend: Date) {
         guard ocpp!.settings.timeFromBackend, clock.scale == 1 else { return }
         let now = clock.now()
         let roundTrip = ocpp!.link.lastSentAt.map { max(0, now.timeIntervalSince($0)) } ?? 0
-        let difference = backend.addingTimeInterval(roundTrip / 2).timeIntervalSince(now)
-        guard abs(difference) > max(Self.timeStepThreshold, roundTrip) else { return }
+        let difference: Double
+        switch Self.backendTimePolicy.decide(backend: backend, now: now, roundTripSeconds: roundTrip) {
+        case .keep: return
+        case .refuse(let why):
+            if lastRefusedBackendTime.map({ now.timeIntervalSince($0) >= 3600 || now < $0 }) ?? true {
+                lastRefusedBackendTime = now  // once an hour in the event log, not at every heartbeat
+                controller.record(.systemAction, "Clock not set: \(why)", now: now)
+            }
+            logger.warning("station clock not set: \(why)")
+            return
+        case .step(let seconds): difference = seconds
+        }
         clock.step(by: difference)
         lastClockSet = ClockSet(at: clock.now(), movedSeconds: difference, source: "backend")
         logger.notice("station clock set to the backend's time \(OCPPDate.format(backend)) (moved by \(Int(difference.rounded())) s; TimeSource Heartbeat)")

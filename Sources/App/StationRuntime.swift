@@ -38,6 +38,8 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
     var dlmSender: DLMLinkSender?
     /// The last time the clock was set (backend time or browser), for the System page.
     var lastClockSet: ClockSet?
+    /// When a backend time was last refused (the event log names it once an hour).
+    var lastRefusedBackendTime: Date?
 
     public init(controller: StationController<SimulatedBoard>, parameters: ParameterService, database: StationDatabase,
                 clock: ScaledClock, logger: Logger) {

@@ -15,16 +15,12 @@ public struct Account: Sendable, Codable, Equatable {
     public var passwordHash: String
     /// The initial password must be changed at the first login (seeds/002 "User Profile").
     public var mustChangePassword: Bool
-    /// Failed logins in a row (lockout).
-    public var failedLogins: Int
-    public var lockedUntil: Date?
     /// Language of the pages: "en", "de" or "nl".
     public var language: String
 
-    public init(name: String, role: Role, passwordHash: String, mustChangePassword: Bool = true, failedLogins: Int = 0,
-                lockedUntil: Date? = nil, language: String = "en") {
+    public init(name: String, role: Role, passwordHash: String, mustChangePassword: Bool = true, language: String = "en") {
         self.name = name; self.role = role; self.passwordHash = passwordHash; self.mustChangePassword = mustChangePassword
-        self.failedLogins = failedLogins; self.lockedUntil = lockedUntil; self.language = language
+        self.language = language
     }
 }
 
@@ -35,7 +31,8 @@ public protocol AccountStore: Sendable {
     func saveAccount(_ account: Account) throws
 }
 
-/// Login rules: the lockout after failed logins and what a new password must satisfy.
+/// Login rules: the lockout after failed logins (applied per account and source address by ``LoginThrottle``) and what
+/// a new password must satisfy.
 public enum LoginPolicy {
     /// Failed logins in a row allowed before the lockout starts.
     public static let freeAttempts = 3
@@ -45,7 +42,7 @@ public enum LoginPolicy {
     public static let minimumPasswordLength = 10
     public static let maximumPasswordLength = 72  // bcrypt uses at most 72 bytes
 
-    /// How long the account is locked after `failures` failed logins in a row (nil: not locked).
+    /// How long an account is locked for one source after `failures` failed logins in a row from it (nil: not locked).
     public static func lockout(afterFailures failures: Int) -> Duration? {
         guard failures >= freeAttempts else { return nil }
         let exponent = min(failures - freeAttempts, 16)

@@ -31,7 +31,7 @@ public struct HistoryRow: Sendable, Codable, Equatable {
         sessionId = s.id; connector = s.connector; idTag = ChargingHistory.mask(s.idTag, disclose: disclose)
         authorizationMethod = s.method; authorizationSource = s.source; startedAt = s.startedAt; stoppedAt = r.stoppedAt
         meterStartWh = s.meterStartWh; meterStopWh = r.meterStopWh; energyWh = r.energyWh
-        durationSeconds = r.stoppedAt.map { $0.timeIntervalSince(s.startedAt) }; stopReason = r.stopReason; transactionId = nil
+        durationSeconds = r.stoppedAt.map { $0.timeIntervalSince(s.startedAt) }; stopReason = r.stopReason; transactionId = r.transactionId
     }
 }
 
@@ -101,10 +101,9 @@ public enum ChargingHistory {
             return d == d.rounded() ? String(Int(d)) : String((d * 1000).rounded() / 1000)
         }
         func time(_ d: Date?) -> String { d.map { CivilTime.format($0) + "Z" } ?? "" }
-        func cell(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacing("\"", with: "\"\"") + "\"" : s }
         var out = csvHeader + "\r\n"
         for r in rows {
-            out += [r.sessionId.uuidString, String(r.connector), cell(r.idTag), r.authorizationMethod.rawValue,
+            out += [r.sessionId.uuidString, String(r.connector), CSVCell.field(r.idTag), r.authorizationMethod.rawValue,
                     r.authorizationSource?.rawValue ?? "", time(r.startedAt), time(r.stoppedAt), num(r.meterStartWh), num(r.meterStopWh),
                     num(r.energyWh), num(r.durationSeconds), r.stopReason?.rawValue ?? "", r.transactionId.map(String.init) ?? ""]
                 .joined(separator: ",") + "\r\n"

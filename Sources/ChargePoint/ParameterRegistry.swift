@@ -54,6 +54,10 @@ public struct ParameterRegistry: Sendable {
         }
     }
 
+    /// The concrete keys of every secret parameter: never shown, exported, logged or sent over OCPP; masked in the
+    /// audit trail.
+    public var secretKeys: Set<String> { Set(keys.filter(\.definition.secret).map(\.key)) }
+
     /// When `r` is shown, naming the other parameter by its concrete key: the same connector's when it is a connector
     /// parameter too.
     public func visibility(of r: ResolvedKey) -> Visibility? {

@@ -52,6 +52,10 @@ public struct ParameterAuditEntry: Sendable, Codable, Equatable {
     public var changedBy: String
     public var at: Date
 
+    /// Stands for a secret's old and new value in the audit trail (issue 20 item 4): the trail says that the secret
+    /// changed, when and by whom, never what it was or became.
+    public static let secretMarker = "(secret)"
+
     public init(key: String, oldValue: String?, newValue: String, changedBy: String, at: Date) {
         self.key = key; self.oldValue = oldValue; self.newValue = newValue; self.changedBy = changedBy; self.at = at
     }
@@ -124,7 +128,9 @@ public struct ParameterService: Sendable {
         for (k, v) in changes {
             let old = values.value(k)
             guard old != v else { continue }
-            try store.saveParameter(key: k, value: v, old: old, changedBy: k == r.key ? changedBy : "\(changedBy) (\(r.key))", at: now)
+            let secret = (try? registry.resolve(k))?.definition.secret ?? false
+            try store.saveParameter(key: k, value: v, old: old, changedBy: k == r.key ? changedBy : "\(changedBy) (\(r.key))", at: now,
+                                    secret: secret)
             values.set(k, v)
         }
         return try get(r.key)

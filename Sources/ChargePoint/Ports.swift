@@ -31,11 +31,14 @@ public struct SessionRecord: Sendable, Codable, Equatable {
     public var stoppedBy: String?
     /// The last sample stored for the session (for recovery after power loss).
     public var lastSample: MeterSample?
+    /// The OCPP transactionId the central system assigned (StartTransaction.conf), so that the history can be reconciled
+    /// with the backend; nil without a backend or before the answer.
+    public var transactionId: Int?
 
     public init(session: ChargingSession, stoppedAt: Date? = nil, meterStopWh: Double? = nil, stopReason: StopReason? = nil,
-                stoppedBy: String? = nil, lastSample: MeterSample? = nil) {
+                stoppedBy: String? = nil, lastSample: MeterSample? = nil, transactionId: Int? = nil) {
         self.session = session; self.stoppedAt = stoppedAt; self.meterStopWh = meterStopWh
-        self.stopReason = stopReason; self.stoppedBy = stoppedBy; self.lastSample = lastSample
+        self.stopReason = stopReason; self.stoppedBy = stoppedBy; self.lastSample = lastSample; self.transactionId = transactionId
     }
 
     /// Energy charged in Wh, once stopped.
@@ -123,10 +126,18 @@ public protocol StationStore: Sendable {
     func loadChargingProfiles() throws -> [InstalledProfile]
     /// Inserts or replaces profiles and deletes others (by chargingProfileId) in one write.
     func saveChargingProfiles(_ profiles: [InstalledProfile], deleting ids: [Int]) throws
+    /// The connectors whose session ended while the vehicle stayed plugged (Finishing until it is unplugged). A
+    /// restart must not turn them into Preparing, where the next card would start a session for the wrong vehicle
+    /// (issue 20 item 3).
+    func loadFinishedConnectors() throws -> Set<Int>
+    /// Replaces the set of finished connectors.
+    func saveFinishedConnectors(_ connectors: Set<Int>) throws
 }
 
 /// The persistence port of the parameter registry: values and their audit trail.
 public protocol ParameterStore: Sendable {
     func loadParameters() throws -> [String: ParameterValue]
-    func saveParameter(key: String, value: ParameterValue, old: ParameterValue?, changedBy: String, at: Date) throws
+    /// Stores a value and its audit entry in one write. For a `secret` parameter the audit entry holds
+    /// ``ParameterAuditEntry/secretMarker`` instead of the old and the new value.
+    func saveParameter(key: String, value: ParameterValue, old: ParameterValue?, changedBy: String, at: Date, secret: Bool) throws
 }

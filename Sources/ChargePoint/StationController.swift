@@ -131,6 +131,9 @@ public struct StationController<Hardware: HardwarePort> {
     let makeID: @Sendable () -> UUID
     private var lastPersistAt: Date
     private var persistPending = false
+    /// The connectors stored as Finishing (``StationStore/saveFinishedConnectors(_:)``); written before the status
+    /// change is reported.
+    var finishedPersisted: Set<Int> = []
     var notices: [ControllerNotice] = []
 
     /// Creates the controller and recovers sessions that were open when the station stopped: with
@@ -168,6 +171,8 @@ public struct StationController<Hardware: HardwarePort> {
             notices.append(.storeFailed(what: "loadChargingProfiles", error: "\(error)"))
         }
         log(now, .stationStarted, 0, "Station started with \(connectors.count) connector(s)")
+        restoreFinished()
+        saveFinishedIfChanged()  // forgets connectors whose vehicle left while the station was off
         recover(now: now, previousShutdownClean: previousShutdownClean)
         applyLimits(now: now)
         poll(now: now)
@@ -195,6 +200,35 @@ public struct StationController<Hardware: HardwarePort> {
     }
 
     // MARK: Recovery
+
+    /// Connectors that were Finishing before the restart and still have their vehicle stay Finishing: the pilot is
+    /// taken as it is (no plug-in event, so no session starts on plug-in) and the ended transaction is replayed into
+    /// the connector machine.
+    private mutating func restoreFinished() {
+        do { finishedPersisted = try store.loadFinishedConnectors() } catch {
+            notices.append(.storeFailed(what: "loadFinishedConnectors", error: "\(error)")); return
+        }
+        for n in finishedPersisted.sorted() where connectors.indices.contains(n - 1) {
+            let reading = hardware.reading(connector: n)
+            guard reading.pilot.vehicleConnected else { continue }
+            connectors[n - 1].pilot = reading.pilot
+            connectors[n - 1].reading = reading
+            run(n, connectors[n - 1].machine.handle(.pilotChanged(reading.pilot)))
+            run(n, connectors[n - 1].machine.handle(.transactionStopped))
+        }
+    }
+
+    /// Persists which connectors are Finishing whenever that changes, so that a restart restores it.
+    mutating func saveFinishedIfChanged() {
+        let now = Set(connectors.indices.filter { connectors[$0].machine.finishedWhileConnected }.map { $0 + 1 })
+        guard now != finishedPersisted else { return }
+        do {
+            try store.saveFinishedConnectors(now)
+            finishedPersisted = now
+        } catch {
+            notices.append(.storeFailed(what: "saveFinishedConnectors", error: "\(error)"))
+        }
+    }
 
     private mutating func recover(now: Date, previousShutdownClean: Bool) {
         let open: [SessionRecord]
@@ -693,6 +727,7 @@ public struct StationController<Hardware: HardwarePort> {
     }
 
     mutating func run(_ n: Int, _ actions: [ConnectorAction]) {
+        if connectors[n - 1].machine.finishedWhileConnected != finishedPersisted.contains(n) { saveFinishedIfChanged() }
         for action in actions {
             switch action {
             case .setPilot(let signal): hardware.apply(.setPilot(connector: n, signal))

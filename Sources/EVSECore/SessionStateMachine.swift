@@ -172,12 +172,14 @@ public struct SessionStateMachine: Sendable, Equatable {
         return start(auth, meterWh: meterWh, id: newID)
     }
 
-    /// Ends the running session for `reason`.
+    /// Ends the running session for `reason`. A session never ends before it started: after the wall clock was stepped
+    /// back during the session (backend time, browser) the stop is dated at its start, so that no StopTransaction
+    /// precedes its StartTransaction and no duration is negative (issue 20 item 9).
     public mutating func stop(reason: StopReason, now: Date, meterWh: Double) -> [SessionAction] {
         switch state {
         case .active(let s):
             state = .idle
-            return [.stop(s, reason: reason, at: now, meterStopWh: max(meterWh, s.meterStartWh))]
+            return [.stop(s, reason: reason, at: max(now, s.startedAt), meterStopWh: max(meterWh, s.meterStartWh))]
         case .awaitingVehicle(let auth, _):
             state = .idle
             return [.authorizationExpired(auth)]

@@ -29,7 +29,10 @@ public enum OCPPErrorCode: String, Sendable, Codable, CaseIterable, Error {
 public struct OCPPError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: OCPPErrorCode
     public var description: String
-    /// The id of the CALL, when it could be read.
+    /// The id of the CALL to answer with a CALLERROR: set only when the frame is a CALL whose id could be read. A
+    /// malformed CALLRESULT or CALLERROR, or an unknown message type, is never answered (OCPP-J 1.6 §4.2.3: a
+    /// CALLERROR answers a CALL; §4.1.3: a message of an unknown type is ignored) — answering would start an error
+    /// ping-pong between two peers that each find the other's answer malformed.
     public var messageID: String?
 
     public init(_ code: OCPPErrorCode, _ description: String, messageID: String? = nil) {
@@ -56,8 +59,8 @@ public enum OCPPFrame: Sendable, Equatable {
     /// The longest message id OCPP-J allows.
     public static let maximumIDLength = 36
 
-    /// Parses a text frame. Errors carry the CALLERROR code to answer with and, when it could be read, the
-    /// message id (a CALLERROR to an unreadable frame cannot be addressed and is dropped by the caller).
+    /// Parses a text frame. Errors carry the CALLERROR code to answer with and, for a CALL whose id could be read,
+    /// the message id; every other unreadable frame has none and is dropped by the caller (see ``OCPPError/messageID``).
     public static func parse(_ text: String) throws(OCPPError) -> OCPPFrame {
         let value: JSONValue
         do { value = try JSONParser.parse(text) } catch {
@@ -78,15 +81,15 @@ public enum OCPPFrame: Sendable, Equatable {
             guard case .object = items[3] else { throw OCPPError(.formationViolation, "the CALL payload is not an object", messageID: id) }
             return .call(id: id, action: action, payload: items[3])
         case 3:
-            guard items.count == 3 else { throw OCPPError(.formationViolation, "a CALLRESULT is [3, id, payload]", messageID: id) }
+            guard items.count == 3 else { throw OCPPError(.formationViolation, "a CALLRESULT [3, \(id), payload] has 3 elements") }
             return .callResult(id: id, payload: items[2])
         case 4:
             guard items.count == 5, case .string(let code) = items[2], case .string(let description) = items[3] else {
-                throw OCPPError(.formationViolation, "a CALLERROR is [4, id, code, description, details]", messageID: id)
+                throw OCPPError(.formationViolation, "a CALLERROR is [4, \(id), code, description, details]")
             }
             return .callError(id: id, code: code, description: description, details: items[4])
         default:
-            throw OCPPError(.formationViolation, "unknown message type \(type)", messageID: id)
+            throw OCPPError(.formationViolation, "unknown message type \(type) (message \(id))")
         }
     }
 

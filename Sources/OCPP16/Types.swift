@@ -29,8 +29,10 @@ public enum OCPPTypes {
                                   "Fahrenheit", "Percent"])),
     ])
     public static let meterValue = Schema.object([req("timestamp", .dateTime), req("sampledValue", .array(sampledValue, minItems: 1))])
+    /// `duration` and `startPeriod` are seconds: the official schema only says integer, but a negative one has no
+    /// meaning (OCPP 1.6 §7.13), so it is a PropertyConstraintViolation like any other value out of range.
     public static let chargingSchedule = Schema.object([
-        opt("duration", .integer()), opt("startSchedule", .dateTime), req("chargingRateUnit", .enumeration(["A", "W"])),
+        opt("duration", .integer(minimum: 0)), opt("startSchedule", .dateTime), req("chargingRateUnit", .enumeration(["A", "W"])),
         req("chargingSchedulePeriod", .array(.object([
             req("startPeriod", .integer(minimum: 0)), req("limit", .number(minimum: 0, decimals: 1)), opt("numberPhases", .integer(minimum: 1, maximum: 3)),
         ]), minItems: 1)),

@@ -235,16 +235,18 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
         }
     }
 
-    public func saveParameter(key: String, value: ParameterValue, old: ParameterValue?, changedBy: String, at: Date) throws {
+    public func saveParameter(key: String, value: ParameterValue, old: ParameterValue?, changedBy: String, at: Date, secret: Bool) throws {
         let new = try Self.encode(value)
         let previous = try old.map(Self.encode)
+        let marker = ParameterAuditEntry.secretMarker
         try writer.write { db in
             try db.execute(sql: """
                 INSERT INTO parameter(key, value, updatedAt) VALUES (?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt
                 """, arguments: [key, new, at.timeIntervalSince1970])
             try db.execute(sql: "INSERT INTO parameterAudit(key, oldValue, newValue, changedBy, at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [key, previous, new, changedBy, at.timeIntervalSince1970])
+                           arguments: [key, secret ? previous.map { _ in marker } : previous, secret ? marker : new, changedBy,
+                                       at.timeIntervalSince1970])
         }
     }
 
@@ -252,11 +254,13 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
     /// change audited), the whitelists, OCPP lists and cache, reservations, charging profiles, the DLM slave DB and the
     /// remembered availability emptied. The charging history, the event log, the transaction queue and the web
     /// interface accounts are kept.
-    public func factoryReset(at: Date) throws {
+    public func factoryReset(at: Date, secretKeys: Set<String>) throws {
         try writer.write { db in
             for row in try Row.fetchAll(db, sql: "SELECT key, value FROM parameter") {
+                let key: String = row["key"]
                 try db.execute(sql: "INSERT INTO parameterAudit(key, oldValue, newValue, changedBy, at) VALUES (?, ?, '(default)', 'factory reset', ?)",
-                               arguments: [row["key"] as String, row["value"] as String, at.timeIntervalSince1970])
+                               arguments: [key, secretKeys.contains(key) ? ParameterAuditEntry.secretMarker : row["value"] as String,
+                                           at.timeIntervalSince1970])
             }
             for table in ["parameter", "whitelist", "authList", "authCache", "reservation", "chargingProfile", "dlmSlave"] {
                 try db.execute(sql: "DELETE FROM \(table)")
@@ -264,6 +268,21 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
             try db.execute(sql: "DELETE FROM meta WHERE key LIKE 'availability.%' OR key LIKE 'localList%'")
             try db.execute(sql: "INSERT INTO event(at, kind, connector, code, message) VALUES (?, 'systemAction', 0, NULL, 'Factory reset: settings back to their defaults')",
                            arguments: [at.timeIntervalSince1970])
+        }
+    }
+
+    /// Replaces the values of `keys` in audit entries written before secrets were masked (an earlier version kept
+    /// them in clear text); run at every start with the registry's secret keys.
+    public func redactAudit(keys: Set<String>) throws {
+        guard !keys.isEmpty else { return }
+        let marker = ParameterAuditEntry.secretMarker
+        let list = keys.sorted()
+        let places = Array(repeating: "?", count: list.count).joined(separator: ",")
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE parameterAudit SET oldValue = CASE WHEN oldValue IS NULL THEN NULL ELSE ? END, newValue = ?
+                WHERE key IN (\(places)) AND (newValue != ? OR COALESCE(oldValue, ?) != ?)
+                """, arguments: StatementArguments([marker, marker] + list + [marker, marker, marker]))
         }
     }
 
@@ -338,7 +357,8 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
                                       source: (row["source"] as String?).flatMap(AuthorizationSource.init(rawValue:)),
                                       provisional: row["provisional"] ?? false, reservationID: row["reservationId"])
         return SessionRecord(session: session, stoppedAt: (row["stoppedAt"] as Double?).map(date), meterStopWh: row["meterStopWh"],
-                             stopReason: (row["stopReason"] as String?).flatMap(StopReason.init(rawValue:)), stoppedBy: row["stoppedBy"])
+                             stopReason: (row["stopReason"] as String?).flatMap(StopReason.init(rawValue:)), stoppedBy: row["stoppedBy"],
+                             transactionId: row["transactionId"])
     }
 
     private static func sample(_ row: Row) -> MeterSample {
@@ -501,6 +521,16 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
 
     // MARK: Accounts
 
+    static let finishedConnectorsKey = "finishedConnectors"
+
+    public func loadFinishedConnectors() throws -> Set<Int> {
+        Set((try meta(Self.finishedConnectorsKey) ?? "").split(separator: ",").compactMap { Int($0) })
+    }
+
+    public func saveFinishedConnectors(_ connectors: Set<Int>) throws {
+        try setMeta(Self.finishedConnectorsKey, connectors.sorted().map(String.init).joined(separator: ","))
+    }
+
     public func loadAccounts() throws -> [Account] { try SQLiteFile.loadAccounts(writer) }
     public func saveAccount(_ account: Account) throws { try SQLiteFile.saveAccount(writer, account) }
 
@@ -557,13 +587,38 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
 
 /// Opening the role databases: WAL (a DatabasePool), a busy timeout, migrations applied.
 enum SQLiteFile {
+    /// The database holds secrets (the OCPP AuthorizationKey, the DLM network key, password hashes), so the data
+    /// directory is private to the station's user (0700) and the database files are 0600. SQLite gives the `-wal` and
+    /// `-shm` files the database file's permissions; a file of an earlier version is tightened here (issue 20 item 4).
     static func open(directory: String, fileName: String, migrator: DatabaseMigrator) throws -> any DatabaseWriter {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        try restrict(directory, 0o700)
+        let path = (directory as NSString).appendingPathComponent(fileName)
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            }
+        }
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            try restrict(file, 0o600)
+        }
         var config = Configuration()
         config.busyMode = .timeout(5)
-        let pool = try DatabasePool(path: (directory as NSString).appendingPathComponent(fileName), configuration: config)
+        let pool = try DatabasePool(path: path, configuration: config)
         try migrator.migrate(pool)
+        for file in [path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            try restrict(file, 0o600)
+        }
         return pool
+    }
+
+    /// Sets `mode` on `path` unless it already has it.
+    static func restrict(_ path: String, _ mode: Int) throws {
+        let current = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+        if current.map({ $0 & 0o777 }) != mode {
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        }
     }
 
     static func inMemory(migrator: DatabaseMigrator) throws -> any DatabaseWriter {

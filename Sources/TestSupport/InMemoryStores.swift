@@ -40,6 +40,7 @@ public final class InMemoryStationStore: StationStore {
         public var reservations: [Reservation] = []
         public var chargingProfiles: [InstalledProfile] = []
         public var dlmSlaves: [String: DLMSlaveRecord] = [:]
+        public var finishedConnectors: Set<Int> = []
         public var failWrites = false
     }
 
@@ -129,6 +130,10 @@ public final class InMemoryStationStore: StationStore {
 
     public func loadChargingProfiles() throws -> [InstalledProfile] { state.withLock { $0.chargingProfiles } }
 
+    public func loadFinishedConnectors() throws -> Set<Int> { state.withLock { $0.finishedConnectors } }
+
+    public func saveFinishedConnectors(_ connectors: Set<Int>) throws { try write { $0.finishedConnectors = connectors } }
+
     public func loadDLMSlaves() throws -> [DLMSlaveRecord] { state.withLock { $0.dlmSlaves.values.sorted { $0.id < $1.id } } }
 
     public func saveDLMSlaves(_ records: [DLMSlaveRecord]) throws {
@@ -177,10 +182,12 @@ public final class InMemoryParameterStore: ParameterStore {
 
     public func loadParameters() throws -> [String: ParameterValue] { state.withLock { $0.0 } }
 
-    public func saveParameter(key: String, value: ParameterValue, old: ParameterValue?, changedBy: String, at: Date) throws {
+    public func saveParameter(key: String, value: ParameterValue, old: ParameterValue?, changedBy: String, at: Date, secret: Bool) throws {
         state.withLock { s in
             s.0[key] = value
-            s.1.append(ParameterAuditEntry(key: key, oldValue: old?.description, newValue: value.description, changedBy: changedBy, at: at))
+            let marker = ParameterAuditEntry.secretMarker
+            s.1.append(ParameterAuditEntry(key: key, oldValue: secret ? old.map { _ in marker } : old?.description,
+                                           newValue: secret ? marker : value.description, changedBy: changedBy, at: at))
         }
     }
 }

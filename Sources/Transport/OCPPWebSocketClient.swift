@@ -145,13 +145,17 @@ public struct OCPPWebSocketClient: Service {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         for await text in stream { try await outbound.write(.text(text)) }
-                        try await outbound.close(WebSocketErrorCode.normalClosure, reason: "closing")
+                        // Cancelled: the inbound side failed, and the library closes with that failure's code.
+                        if !Task.isCancelled { try await outbound.close(WebSocketErrorCode.normalClosure, reason: "closing") }
                     }
                     group.addTask {
-                        defer { continuation.finish() }
+                        // A failure (invalid UTF-8: 1007, frame too large: 1009) must close with its own code, not
+                        // with the normal closure of the outbound side (RFC 6455 §7.4.1), so only a clean end of the
+                        // inbound messages ends the outbound side.
                         for try await message in inbound.messages(maxSize: maxFrameSize) {
                             if case .text(let text) = message { await delegate.ocppReceived(text) }
                         }
+                        continuation.finish()
                     }
                     try await group.next()
                     group.cancelAll()

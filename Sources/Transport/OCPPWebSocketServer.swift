@@ -147,16 +147,19 @@ public struct OCPPWebSocketServer: Service {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         for await text in stream { try await outbound.write(.text(text)) }
-                        try await outbound.close(.normalClosure, reason: nil)
+                        // Cancelled: the inbound side failed, and the library closes with that failure's code.
+                        if !Task.isCancelled { try await outbound.close(.normalClosure, reason: nil) }
                     }
                     group.addTask {
-                        defer { continuation.finish() }
+                        // Only a clean end of the inbound messages ends the outbound side with a normal closure; a
+                        // failure (invalid UTF-8: 1007, RFC 6455 §8.1) closes with its own code.
                         for try await message in inbound.messages(maxSize: maxFrameSize) {
                             switch message {
                             case .text(let text): await delegate.ocppReceived(chargerID: chargerID, connection: connection, text: text)
                             case .binary: logger.warning("binary frame ignored: OCPP-J uses text frames")
                             }
                         }
+                        continuation.finish()
                     }
                     try await group.next()
                     group.cancelAll()

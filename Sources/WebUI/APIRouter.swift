@@ -14,13 +14,24 @@ public enum StationAPI {
     /// Largest request body accepted, in bytes.
     public static let maximumBodyBytes = 64 * 1024
 
+    /// The role of the API token's holder. The token is in `station.json` of the data directory (mode 0600), so its
+    /// holder is whoever administers the station's computer: the installer who set it up or the integrator of an
+    /// energy manager. It acts as installer; a request's `role` may narrow that (to check what an operator may
+    /// change) but never widen it. Manufacturer settings (hardware ratings) stay with the manufacturer login of the
+    /// web interface and the CLI on the stopped station (issue 20 item 1: a body `role` of manufacturer raised
+    /// `HardwareMaxCurrent`).
+    public static let apiRole = Role.installer
+
     /// Builds the router for a station (and its simulator, when running simulated).
     ///
     /// Every `/api/` request must carry `Authorization: Bearer <apiToken>` (the token the station writes to its
     /// `station.json`, readable only by its owner, where `chargekit` finds it); nil leaves the API open (tests only).
+    /// The first middleware refuses every non-canonical path (``CanonicalPathMiddleware``), so the token check and the
+    /// router see the same path.
     public static func router(station: any StationService, simulator: (any SimulatorControl)?, web: WebInterface? = nil,
-                              apiToken: String?) -> Router<BasicRequestContext> {
-        let router = Router()
+                              apiToken: String?) -> Router<WebRequestContext> {
+        let router = Router(context: WebRequestContext.self)
+        router.add(middleware: CanonicalPathMiddleware())
         web?.addRoutes(to: router)
         router.add(middleware: JSONErrorMiddleware())
         if let apiToken { router.add(middleware: APITokenMiddleware(token: apiToken)) }
@@ -63,9 +74,13 @@ public enum StationAPI {
                 guard let parsed = Role(rawValue: r) else {
                     return error(.badRequest, "role '\(r)' is unknown; allowed: operator, installer, manufacturer", field: "role")
                 }
+                guard parsed <= apiRole else {
+                    return error(.forbidden, "the API token acts as \(apiRole.rawValue) at most; '\(r)' settings are changed with the \(r) login of the web interface or with 'chargekit config set --role \(r)' while the station is stopped",
+                                 field: "role")
+                }
                 role = parsed
             } else {
-                role = .installer
+                role = apiRole
             }
             return try await attempt {
                 json(try await station.setParameter(key, body.value, role: role, changedBy: body.changedBy ?? "api:\(role.rawValue)"))
@@ -86,7 +101,7 @@ public enum StationAPI {
         return router
     }
 
-    private static func addSimulatorRoutes(_ router: Router<BasicRequestContext>, _ sim: any SimulatorControl) {
+    private static func addSimulatorRoutes(_ router: Router<WebRequestContext>, _ sim: any SimulatorControl) {
         router.get("api/sim") { _, _ in json(await sim.simulatorStatus()) }
         func command<Body: Decodable & Sendable>(_ path: String, _ type: Body.Type, _ make: @escaping @Sendable (Body) -> SimulatorCommand) {
             router.post(RouterPath(stringLiteral: "api/sim/\(path)")) { request, _ in
@@ -129,12 +144,12 @@ public enum StationAPI {
 
     /// Answers unknown routes, wrong methods and any other error with a JSON body like every other error.
     struct JSONErrorMiddleware: RouterMiddleware {
-        typealias Context = BasicRequestContext
+        typealias Context = WebRequestContext
 
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
             do {
                 return try await next(request, context)
-            } catch let e as HTTPError where e.status == .notFound && !request.uri.path.hasPrefix("/api/") {
+            } catch let e as HTTPError where e.status == .notFound && !CanonicalPath.isAPI(request.uri.path) {
                 // A page of the web interface that does not exist.
                 return Response(status: .notFound, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: """
                     <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Not found · ChargeKit</title>
@@ -155,11 +170,12 @@ public enum StationAPI {
 
     /// Refuses API requests without the station's token (401, JSON error naming where the token is).
     struct APITokenMiddleware: RouterMiddleware {
-        typealias Context = BasicRequestContext
+        typealias Context = WebRequestContext
         let token: String
 
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-            guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
+            // The router's view of the path, not its raw spelling (the canonical-path middleware runs first anyway).
+            guard CanonicalPath.isAPI(request.uri.path) else { return try await next(request, context) }
             let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
             guard WebHTTP.constantTimeEqual(given, token) else {
                 var r = StationAPI.error(.unauthorized, "missing or wrong API token: send 'Authorization: Bearer <apiToken>' with the apiToken of the station's station.json (in its data directory)")

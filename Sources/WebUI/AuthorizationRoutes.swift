@@ -71,7 +71,7 @@ public protocol HistoryService: Sendable {
 }
 
 extension StationAPI {
-    static func addAuthorizationRoutes(_ router: Router<BasicRequestContext>, _ station: any StationService) {
+    static func addAuthorizationRoutes(_ router: Router<WebRequestContext>, _ station: any StationService) {
         router.get("api/whitelist") { request, _ in
             json(await station.whitelist(search: request.uri.queryParameters.get("search") ?? ""))
         }
@@ -151,7 +151,7 @@ extension StationAPI {
         router.get("api/history/summary") { _, _ in try await attempt { json(try await station.historySummary()) } }
     }
 
-    static func pathID(_ context: BasicRequestContext) -> String {
+    static func pathID(_ context: WebRequestContext) -> String {
         let raw = context.parameters.get("id") ?? ""
         return raw.removingPercentEncoding ?? raw
     }

@@ -95,7 +95,7 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
+            var h = SanitizingLogHandler(StreamLogHandler.standardError(label: label))
             h.logLevel = level
             return h
         }

@@ -361,3 +361,49 @@ struct StationControllerTests {
         #expect(rig.status(1) == .preparing, "the vehicle is still connected and needs a new authorization")
     }
 }
+
+@Suite("Finishing survives a restart (issue 20 item 3)")
+struct FinishingRestartTests {
+    /// A station whose connector 1 session was ended by the card with the vehicle still plugged in.
+    func finished(charging seconds: Double) throws -> Rig {
+        var rig = Rig()
+        try rig.plug(1)
+        try rig.card()
+        rig.run(seconds, every: 1)
+        try rig.card()
+        rig.run(1)
+        #expect(rig.status(1) == .finishing)
+        #expect(rig.store.snapshot.finishedConnectors == [1], "stored before the status is reported")
+        return rig
+    }
+
+    @Test("a session ended with the vehicle plugged stays Finishing after a restart; the next card goes to the other connector",
+          arguments: [false, true])
+    func finishingAfterRestart(clean: Bool) throws {
+        let rig = try finished(charging: 60)
+        let state = try #require(rig.store.snapshot.hardwareState)
+        let board = try #require(SimulatedBoard.restore(state, connectorCount: 2, voltageV: 230, phaseCount: [3, 3], now: rig.clock.now))
+        var after = Rig(store: rig.store, board: board, clean: clean)
+        after.run(1)
+        #expect(after.status(1) == .finishing)
+        #expect(after.connector(1).session == nil)
+        try after.plug(2)
+        try after.card("AAAAAAAA")
+        after.run(3)
+        #expect(after.connector(2).session?.idTag == "aaaaaaaa", "the second driver's card starts connector 2")
+        #expect(after.connector(1).session == nil && after.status(1) == .finishing, "the first vehicle stays ended")
+        try after.controller.hardware.unplug(1, force: true)
+        after.run(1)
+        #expect(after.status(1) == .available)
+        #expect(after.store.snapshot.finishedConnectors.isEmpty, "cleared on unplug")
+    }
+
+    @Test("a Finishing flag is not restored when the vehicle left while the station was off")
+    func unpluggedWhileOff() throws {
+        let rig = try finished(charging: 10)
+        var after = Rig(store: rig.store)  // a board without the vehicle: it left while the station was off
+        after.run(1)
+        #expect(after.status(1) == .available)
+        #expect(after.store.snapshot.finishedConnectors.isEmpty)
+    }
+}

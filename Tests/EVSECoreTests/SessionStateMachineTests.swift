@@ -205,3 +205,17 @@ struct SessionTransitionTableTests {
         #expect(actions == row.actions)
     }
 }
+
+@Suite("Session stop after a clock step back (issue 20 item 9)")
+struct SessionClockStepTests {
+    @Test("a session stopped after the wall clock went back before its start ends at its start, not before")
+    func neverBeforeStart() {
+        var machine = SessionStateMachine(connector: 1, vehicleConnectionTimeout: .seconds(45))
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let session = ChargingSession(id: UUID(), connector: 1, idTag: "a", method: .rfid, startedAt: start, meterStartWh: 100)
+        machine.resume(session)
+        let actions = machine.stop(reason: .local, now: start.addingTimeInterval(-25 * 365 * 86_400), meterWh: 90)
+        guard case .stop(_, _, let at, let meterStopWh)? = actions.first else { Issue.record("\(actions)"); return }
+        #expect(at == start && meterStopWh == 100)
+    }
+}

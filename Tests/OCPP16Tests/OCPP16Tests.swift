@@ -19,11 +19,13 @@ struct FramingTests {
         #expect(OCPPFrame.call(id: "a", action: "Heartbeat", payload: .object([:])).serialized() == #"[2,"a","Heartbeat",{}]"#)
     }
 
-    @Test("malformed frames are FormationViolations, with the id when it could be read", arguments: [
+    /// Only a CALL whose id could be read carries the id to answer with (OCPP-J 1.6 §4.2.3: a CALLERROR answers a
+    /// CALL; issue 20 item 11): a malformed CALLRESULT or CALLERROR and an unknown message type are not answered.
+    @Test("malformed frames are FormationViolations, with the id only for a CALL", arguments: [
         ("not json", nil as String?), ("{}", nil), ("[2]", nil), (#"[2,1,"Heartbeat",{}]"#, nil),
         (#"[2,"0123456789012345678901234567890123456","Heartbeat",{}]"#, nil),
-        (#"[2,"1","Heartbeat"]"#, "1"), (#"[2,"1","Heartbeat",[]]"#, "1"), (#"[5,"1",{}]"#, "1"), (#"[4,"1","X"]"#, "1"),
-        (#"["2","1","Heartbeat",{}]"#, nil),
+        (#"[2,"1","Heartbeat"]"#, "1"), (#"[2,"1","Heartbeat",[]]"#, "1"), (#"[5,"1",{}]"#, nil), (#"[4,"1","X"]"#, nil),
+        (#"[3,"1",{},"extra"]"#, nil), (#"["2","1","Heartbeat",{}]"#, nil),
     ])
     func malformed(text: String, id: String?) {
         do {

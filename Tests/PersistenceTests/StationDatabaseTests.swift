@@ -158,3 +158,56 @@ struct StationDatabaseTests {
         #expect(try db.loadDLMSlaves().map(\.id) == ["S2"])
     }
 }
+
+/// Issue 20 items 3, 4, 7.
+@Suite("SQLite database: secrets, file modes, Finishing, transaction ids")
+struct StationDatabaseSecurityTests {
+    func mode(_ path: String) throws -> Int {
+        try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber).intValue & 0o777
+    }
+
+    @Test("the data directory is 0700 and the database files 0600, also those an earlier version left readable")
+    func fileModes() throws {
+        let dir = NSTemporaryDirectory() + "chargekit-modes-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        do { _ = try StationDatabase(directory: dir) }
+        let file = dir + "/chargekit.sqlite"
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
+        let db = try StationDatabase(directory: dir)
+        try db.setMeta("x", "y")
+        #expect(try mode(dir) == 0o700)
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir) where name.hasPrefix("chargekit.sqlite") {
+            #expect(try mode(dir + "/" + name) == 0o600, "\(name)")
+        }
+    }
+
+    @Test("secret values in audit entries of an earlier version are replaced by the marker; a factory reset keeps none")
+    func redaction() throws {
+        let dir = NSTemporaryDirectory() + "chargekit-audit-" + UUID().uuidString
+        let db = try StationDatabase(directory: dir)
+        let t = Date(timeIntervalSince1970: 1_800_000_000)
+        try db.saveParameter(key: "DLMNetworkKey", value: .string("old-clear"), old: nil, changedBy: "v0.1", at: t, secret: false)
+        try db.saveParameter(key: "DLMNetworkKey", value: .string("new-clear"), old: .string("old-clear"), changedBy: "v0.1", at: t, secret: false)
+        try db.saveParameter(key: "HeartbeatInterval", value: .integer(600), old: nil, changedBy: "x", at: t, secret: false)
+        try db.redactAudit(keys: ["DLMNetworkKey"])
+        try db.factoryReset(at: t, secretKeys: ["DLMNetworkKey"])
+        let audit = try db.audit(limit: 100)
+        #expect(!audit.contains { ($0.oldValue ?? "").contains("clear") || $0.newValue.contains("clear") }, "\(audit)")
+        #expect(audit.contains { $0.key == "HeartbeatInterval" && $0.newValue == "600" })
+    }
+
+    @Test("the Finishing connectors and the backend's transaction id are stored")
+    func finishingAndTransactionID() throws {
+        let dir = NSTemporaryDirectory() + "chargekit-fin-" + UUID().uuidString
+        let db = try StationDatabase(directory: dir)
+        #expect(try db.loadFinishedConnectors().isEmpty)
+        try db.saveFinishedConnectors([2, 1])
+        #expect(try StationDatabase(directory: dir).loadFinishedConnectors() == [1, 2])
+        let s = ChargingSession(id: UUID(), connector: 1, idTag: "a", method: .rfid, startedAt: Date(timeIntervalSince1970: 1_800_000_000), meterStartWh: 0)
+        try db.sessionStarted(s)
+        #expect(try db.sessions(limit: 1).first?.transactionId == nil)
+        try db.writer.write { try $0.execute(sql: "UPDATE session SET transactionId = 4711 WHERE id = ?", arguments: [s.id.uuidString]) }
+        #expect(try db.sessions(limit: 1).first?.transactionId == 4711)
+    }
+}

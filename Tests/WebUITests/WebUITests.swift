@@ -34,27 +34,64 @@ struct WebUITests {
         #expect(try await WebAccounts(store: store).createMissingAccounts().isEmpty, "a restart creates nothing")
     }
 
-    @Test("three failed logins lock the account for 30 s, doubling with every further failure; a success resets")
+    @Test("three failed logins lock the account for that address for 30 s, doubling; another address still logs in")
     func lockout() async throws {
         let clock = TestClock()
         let accounts = try WebAccounts(store: MemoryAccounts(), now: { clock.now })
         let password = try await accounts.createMissingAccounts().first { $0.name == "operator" }!.password
-        #expect(try await accounts.login(name: "operator", password: "x") == .wrong)
-        #expect(try await accounts.login(name: "operator", password: "x") == .wrong)
-        #expect(try await accounts.login(name: "operator", password: "x") == .locked(until: clock.now.addingTimeInterval(30)))
-        #expect(try await accounts.login(name: "operator", password: password) == .locked(until: clock.now.addingTimeInterval(30)))
-        clock.advance(31)
-        #expect(try await accounts.login(name: "operator", password: "x") == .locked(until: clock.now.addingTimeInterval(60)))
-        clock.advance(61)
-        guard case .success(let session, let mustChange) = try await accounts.login(name: "operator", password: password) else {
-            Issue.record("the right password after the lockout"); return
+        let attacker = "192.0.2.7", owner = "192.0.2.20"
+        #expect(try await accounts.login(name: "operator", password: "x", source: attacker) == .wrong)
+        #expect(try await accounts.login(name: "operator", password: "x", source: attacker) == .wrong)
+        #expect(try await accounts.login(name: "operator", password: "x", source: attacker) == .locked(until: clock.now.addingTimeInterval(30)))
+        #expect(try await accounts.login(name: "operator", password: password, source: attacker) == .locked(until: clock.now.addingTimeInterval(30)))
+        guard case .success(let session, let mustChange) = try await accounts.login(name: "operator", password: password, source: owner) else {
+            Issue.record("the owner's address is not locked out by the attacker's failures"); return
         }
         #expect(mustChange)
-        #expect(await accounts.account("operator")?.failedLogins == 0)
+        clock.advance(31)
+        #expect(try await accounts.login(name: "operator", password: "x", source: attacker) == .locked(until: clock.now.addingTimeInterval(60)))
+        clock.advance(61)
+        guard case .success = try await accounts.login(name: "operator", password: password, source: attacker) else {
+            Issue.record("the right password after the lockout"); return
+        }
+        #expect(try await accounts.login(name: "operator", password: "x", source: attacker) == .wrong, "a success resets the count")
         #expect(await accounts.session(session.token)?.account == "operator")
         clock.advance(WebAccounts.idleTimeout + 1)
         #expect(await accounts.session(session.token) == nil, "idle sessions end")
-        #expect(try await accounts.login(name: "nobody", password: "x") == .wrong)
+    }
+
+    @Test("every source is rate limited, unknown names too; the limit refills")
+    func rateLimit() async throws {
+        let clock = TestClock()
+        let accounts = try WebAccounts(store: MemoryAccounts(), now: { clock.now })
+        _ = try await accounts.createMissingAccounts()
+        for n in 0..<Int(LoginThrottle.burst) {
+            #expect(try await accounts.login(name: "nobody\(n)", password: "x", source: "198.51.100.1") == .wrong)
+        }
+        let refused = try await accounts.login(name: "nobody", password: "x", source: "198.51.100.1")
+        #expect(refused == .locked(until: clock.now.addingTimeInterval(LoginThrottle.refillSeconds)))
+        #expect(try await accounts.login(name: "nobody", password: "x", source: "198.51.100.2") == .wrong, "other sources are not limited")
+        clock.advance(LoginThrottle.refillSeconds)
+        #expect(try await accounts.login(name: "nobody", password: "x", source: "198.51.100.1") == .wrong)
+    }
+
+    @Test("source keys: IPv4 as it is, IPv6 per /64, none as unknown", arguments: [
+        ("192.0.2.1", "192.0.2.1"), ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"), ("2001:db8:1:2:bbbb:cccc:dddd:eeee", "2001:db8:1:2::/64"),
+        ("2001:db8::1", "2001:db8:0:0::/64"), ("::1", "0:0:0:0::/64"),
+    ])
+    func sourceKeys(address: String, key: String) {
+        #expect(LoginThrottle.sourceKey(address) == key)
+    }
+
+    @Test("the throttle forgets the oldest sources beyond its bound")
+    func throttleBound() {
+        var t = LoginThrottle()
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        for n in 0..<(LoginThrottle.maximumEntries * 2) {
+            _ = t.failed(account: "operator", source: "s\(n)", now: start.addingTimeInterval(Double(n) / 1000))
+            _ = t.admit(source: "s\(n)", now: start.addingTimeInterval(Double(n) / 1000))
+        }
+        #expect(t.entryCounts.failures <= LoginThrottle.maximumEntries && t.entryCounts.buckets <= LoginThrottle.maximumEntries)
     }
 
     @Test("password change: old password, length, differs from the old, repeated; other sessions end")

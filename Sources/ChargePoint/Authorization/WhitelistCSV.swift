@@ -43,12 +43,12 @@ public enum WhitelistCSV {
     public static func export(_ entries: [WhitelistEntry], format: WhitelistCSVFormat) -> String {
         switch format {
         case .singleColumn:
-            return entries.map { $0.displayID + "\r\n" }.joined()
+            return entries.map { CSVCell.field($0.displayID) + "\r\n" }.joined()
         case .technagon:
             var out = technagonHeader + "\r\n"
             for e in entries {
                 let expiry = e.expiry.map(CivilTime.format) ?? ""
-                out += "\(e.displayID),\(e.groupID ?? ""),\(expiry),\(e.authorization.rawValue)\r\n"
+                out += "\(CSVCell.field(e.displayID)),\(CSVCell.field(e.groupID ?? "")),\(expiry),\(e.authorization.rawValue)\r\n"
             }
             return out
         }
@@ -123,12 +123,12 @@ public enum WhitelistCSV {
 
     private static func singleColumnRow(_ line: String) throws(WhitelistError) -> WhitelistEntry {
         let cell = line.split(separator: ",", omittingEmptySubsequences: false).first.map(String.init) ?? line
-        let (id, kind, connector) = try WhitelistEntry.parseIdentifier(cell)
+        let (id, kind, connector) = try WhitelistEntry.parseIdentifier(CSVCell.unneutralised(cell))
         return WhitelistEntry(id: id, kind: kind, connector: connector)
     }
 
     private static func technagonRow(_ line: String) throws(WhitelistError) -> WhitelistEntry {
-        let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmedWhitespace }
+        let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { CSVCell.unneutralised(String($0).trimmedWhitespace) }
         guard cells.count == 4 else {
             throw .invalidID(line, "expected 4 columns UID,GID,Expiry,Authorization, found \(cells.count)")
         }

@@ -163,7 +163,9 @@ public enum OCPPConfigurationKeys {
             out.append(KeyValue(key: d.name, readonly: d.access == .readOnly || !underlying.allSatisfy { writable($0, p) }, value: d.get(p, context)))
         }
         let standard = Set(out.map(\.key)).union(sameName.map(\.0))
-        for r in p.registry.keys where !standard.contains(r.key) && !hiddenParameters.contains(r.definition.key) {
+        // Secret parameters (the DLM network key, …) are write-only like AuthorizationKey: never read back over OCPP,
+        // where anyone on a ws:// path or the backend itself would learn them (issue 20 item 4).
+        for r in p.registry.keys where !standard.contains(r.key) && !hiddenParameters.contains(r.definition.key) && !r.definition.secret {
             out.append(KeyValue(key: r.key, readonly: !writable(r.key, p), value: ocppText(p.value(r.key))))
         }
         guard !context.allowLongKeys else { return out }

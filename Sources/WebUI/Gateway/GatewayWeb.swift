@@ -64,7 +64,7 @@ public struct GatewayWeb: Sendable {
             restartActions: false)
     }
 
-    public func addRoutes(to router: Router<BasicRequestContext>) {
+    public func addRoutes(to router: Router<WebRequestContext>) {
         shell.addRoutes(to: router)
         router.get("/") { request, _ in try await shell.withSession(request) { session, _ in try await diagnosticPage(session) } }
         router.get("diagnostic/frames") { request, _ in

@@ -1,10 +1,15 @@
 import Foundation
+import Synchronization
 import HummingbirdBcrypt
 import ChargePoint
 import EVSECore
 
 /// The web interface's accounts and sessions: one account per role, bcrypt hashes in the station database, sessions in
-/// memory (a restart logs everyone out). Login failures lock the account with a doubling delay (``LoginPolicy``).
+/// memory (a restart logs everyone out). Login failures lock the account for the failing source address with a doubling
+/// delay, and every source has a rate limit (``LoginThrottle``).
+///
+/// bcrypt (about 50 ms a check) runs on ``BcryptWorker``'s own thread, one check at a time, never inside this actor:
+/// session lookups of logged-in users must not wait behind a flood of login attempts (issue 20 item 5).
 public actor WebAccounts {
     /// A logged-in browser.
     public struct Session: Sendable, Equatable {
@@ -19,7 +24,7 @@ public actor WebAccounts {
     public enum LoginResult: Sendable, Equatable {
         case success(Session, mustChangePassword: Bool)
         case wrong
-        /// Locked after repeated failures; try again after this time.
+        /// Locked for this source after repeated failures, or too many attempts from it; try again after this time.
         case locked(until: Date)
     }
 
@@ -31,7 +36,9 @@ public actor WebAccounts {
     let store: any AccountStore
     private var accounts: [String: Account] = [:]
     private var sessions: [String: Session] = [:]
+    private var throttle = LoginThrottle()
     private let now: @Sendable () -> Date
+    private let bcrypt = BcryptWorker()
 
     public init(store: any AccountStore, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.store = store
@@ -55,28 +62,38 @@ public actor WebAccounts {
 
     public func account(_ name: String) -> Account? { accounts[name] }
 
-    /// Checks a login. A locked account is refused without checking the password (no timing oracle while locked).
-    public func login(name: String, password: String) throws -> LoginResult {
+    /// Checks a login from `source` (the client's address). A locked pair or a source over its rate limit is refused
+    /// without checking the password (no timing oracle while locked); an unknown name costs the same bcrypt time as a
+    /// known one.
+    public nonisolated func login(name: String, password: String, source: String? = nil) async throws -> LoginResult {
+        let key = LoginThrottle.sourceKey(source)
+        let hash: String
+        switch await admit(name: name.lowercased(), source: key) {
+        case .refused(let result): return result
+        case .check(let h): hash = h
+        }
+        guard let ok = await bcrypt.verify(password, hash: hash) else { return .locked(until: now().addingTimeInterval(1)) }
+        return try await finish(name: name.lowercased(), source: key, passwordOK: ok)
+    }
+
+    private enum Admission { case refused(LoginResult), check(hash: String) }
+
+    private func admit(name: String, source: String) -> Admission {
         let t = now()
-        guard var a = accounts[name.lowercased()] else {
-            _ = Bcrypt.verify(password, hash: Self.dummyHash)  // the same time as for a known name
+        if let until = throttle.admit(source: source, now: t) { return .refused(.locked(until: until)) }
+        guard let a = accounts[name] else { return .check(hash: Self.dummyHash) }
+        if let until = throttle.lockedUntil(account: a.name, source: source, now: t) { return .refused(.locked(until: until)) }
+        return .check(hash: a.passwordHash)
+    }
+
+    private func finish(name: String, source: String, passwordOK: Bool) throws -> LoginResult {
+        let t = now()
+        guard let a = accounts[name] else { return .wrong }
+        guard passwordOK else {
+            if let until = throttle.failed(account: a.name, source: source, now: t) { return .locked(until: until) }
             return .wrong
         }
-        if let until = a.lockedUntil, until > t { return .locked(until: until) }
-        guard Bcrypt.verify(password, hash: a.passwordHash) else {
-            a.failedLogins += 1
-            a.lockedUntil = LoginPolicy.lockout(afterFailures: a.failedLogins).map { t.addingTimeInterval($0.seconds) }
-            try store.saveAccount(a)
-            accounts[a.name] = a
-            if let until = a.lockedUntil { return .locked(until: until) }
-            return .wrong
-        }
-        if a.failedLogins != 0 || a.lockedUntil != nil {
-            a.failedLogins = 0
-            a.lockedUntil = nil
-            try store.saveAccount(a)
-            accounts[a.name] = a
-        }
+        throttle.succeeded(account: a.name, source: source)
         let session = Session(token: Self.randomToken(), account: a.name, role: a.role, csrf: Self.randomToken(), lastSeen: t)
         sessions[session.token] = session
         return .success(session, mustChangePassword: a.mustChangePassword)
@@ -102,16 +119,29 @@ public actor WebAccounts {
         case invalid(field: String, message: String)
     }
 
-    /// Changes the password of a logged-in account (old, new, repeat). The other sessions of the account end.
-    public func changePassword(_ session: Session, old: String, new: String, repeated: String) throws {
-        guard var a = accounts[session.account] else { throw PasswordChangeError.invalid(field: "old", message: "Unknown account.") }
-        guard Bcrypt.verify(old, hash: a.passwordHash) else {
+    /// Changes the password of a logged-in account (old, new, repeat). The other sessions of the account end. The
+    /// bcrypt work runs on ``BcryptWorker``, off this actor.
+    public nonisolated func changePassword(_ session: Session, old: String, new: String, repeated: String) async throws {
+        guard let hash = await account(session.account)?.passwordHash else {
+            throw PasswordChangeError.invalid(field: "old", message: "Unknown account.")
+        }
+        guard await bcrypt.verify(old, hash: hash) == true else {
             throw PasswordChangeError.invalid(field: "old", message: "The old password is not correct.")
         }
         if let (field, message) = LoginPolicy.checkNewPassword(new, repeated: repeated, old: old) {
             throw PasswordChangeError.invalid(field: field, message: message)
         }
-        a.passwordHash = Bcrypt.hash(new, cost: Self.cost)
+        guard let newHash = await bcrypt.hash(new, cost: Self.cost) else {
+            throw PasswordChangeError.invalid(field: "new", message: "The station is busy; please try again.")
+        }
+        try await store(session, passwordHash: newHash, expected: hash)
+    }
+
+    private func store(_ session: Session, passwordHash: String, expected: String) throws {
+        guard var a = accounts[session.account], a.passwordHash == expected else {
+            throw PasswordChangeError.invalid(field: "old", message: "The password was changed meanwhile; please log in again.")
+        }
+        a.passwordHash = passwordHash
         a.mustChangePassword = false
         try store.saveAccount(a)
         accounts[a.name] = a
@@ -130,4 +160,37 @@ public actor WebAccounts {
 
     /// A hash of a password nobody knows, for unknown names.
     private static let dummyHash = Bcrypt.hash(randomToken(), cost: cost)
+}
+
+/// Runs bcrypt on a thread of its own, one computation at a time: a login flood then costs one core at most and never
+/// blocks the cooperative threads that serve pages. At most ``maximumWaiting`` computations wait; beyond that an
+/// attempt is refused at once (nil) instead of queueing without bound.
+final class BcryptWorker: Sendable {
+    static let maximumWaiting = 16
+    private let queue = DispatchQueue(label: "chargekit.bcrypt", qos: .utility)
+    private let waiting = Mutex(0)
+
+    func verify(_ password: String, hash: String) async -> Bool? {
+        await run { Bcrypt.verify(password, hash: hash) }
+    }
+
+    func hash(_ password: String, cost: UInt8) async -> String? {
+        await run { Bcrypt.hash(password, cost: cost) }
+    }
+
+    private func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T? {
+        let admitted = waiting.withLock { n -> Bool in
+            guard n < Self.maximumWaiting else { return false }
+            n += 1
+            return true
+        }
+        guard admitted else { return nil }
+        return await withCheckedContinuation { continuation in
+            queue.async {
+                let result = work()
+                self.waiting.withLock { $0 -= 1 }
+                continuation.resume(returning: result)
+            }
+        }
+    }
 }

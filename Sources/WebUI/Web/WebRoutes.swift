@@ -50,7 +50,7 @@ public struct WebInterface: Sendable {
 
     static func slug(_ menu: Menu) -> String { menu.rawValue.lowercased().replacingOccurrences(of: " ", with: "-") }
 
-    public func addRoutes(to router: Router<BasicRequestContext>) {
+    public func addRoutes(to router: Router<WebRequestContext>) {
         shell.addRoutes(to: router)
         router.get("/") { request, _ in
             try await withSession(request) { session, _ in try await dashboard(session) }

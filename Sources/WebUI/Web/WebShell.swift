@@ -56,11 +56,11 @@ public struct WebShell: Sendable {
     }
 
     /// The shared routes: static assets, login, logout, the password and language forms.
-    public func addRoutes(to router: Router<BasicRequestContext>) {
+    public func addRoutes(to router: Router<WebRequestContext>) {
         router.get("static/app.css") { _, _ in WebHTTP.asset(WebTemplates.css, type: "text/css; charset=utf-8") }
         router.get("static/app.js") { _, _ in WebHTTP.asset(WebTemplates.js, type: "text/javascript; charset=utf-8") }
         router.get("login") { request, _ in try await loginPage(request) }
-        router.post("login") { request, _ in try await login(request) }
+        router.post("login") { request, context in try await login(request, source: context.clientAddress) }
         router.post("logout") { request, _ in
             try await withSession(request, form: true) { session, _ in
                 await accounts.logout(session.token)
@@ -89,7 +89,7 @@ public struct WebShell: Sendable {
         router.post("account/language") { request, _ in
             try await withSession(request, form: true, allowForcedChange: true) { session, form in
                 try await accounts.setLanguage(session, form["language"] ?? "en")
-                return WebHTTP.redirect(request.headers[.referer].flatMap { URL(string: $0)?.path } ?? "/")
+                return WebHTTP.redirect(WebHTTP.backTo(referer: request.headers[.referer]))
             }
         }
     }
@@ -148,14 +148,14 @@ public struct WebShell: Sendable {
         return r
     }
 
-    func login(_ request: Request) async throws -> Response {
+    func login(_ request: Request, source: String?) async throws -> Response {
         guard let form = try await WebHTTP.form(request) else { return Response(status: .contentTooLarge) }
         let t = table("en")
         guard let token = form["csrf"], let cookie = request.cookies[Self.loginCookie]?.value, WebHTTP.constantTimeEqual(token, cookie) else {
             return try await loginPage(request, error: t["error.csrf"], status: .forbidden)
         }
         let name = form["name"] ?? ""
-        switch try await accounts.login(name: name, password: form["password"] ?? "") {
+        switch try await accounts.login(name: name, password: form["password"] ?? "", source: source) {
         case .success(let session, let mustChange):
             var r = WebHTTP.redirect(mustChange ? "/account/password" : "/")
             r.setCookie(WebHTTP.cookie(Self.sessionCookie, session.token))
@@ -275,6 +275,14 @@ enum WebHTTP {
 
     static func asset(_ text: String, type: String) -> Response {
         Response(status: .ok, headers: [.contentType: type, .cacheControl: "max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Where a form goes back to: the path of the page it was sent from, when that is a canonical path of this site;
+    /// otherwise the start page. A Referer of `http://host//evil.example/` has the path `//evil.example/`, which a
+    /// browser reads as another host (an open redirect, issue 20 item 11).
+    static func backTo(referer: String?) -> String {
+        guard let referer, let path = URL(string: referer)?.path, CanonicalPath.isCanonical(path) else { return "/" }
+        return path
     }
 
     static func redirect(_ location: String) -> Response {

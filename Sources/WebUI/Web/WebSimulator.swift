@@ -11,7 +11,7 @@ extension WebInterface {
     /// The vehicle profiles offered (`<phases>p-<amps>a`, the names `chargekit sim plug --ev` takes).
     static let vehicleProfiles = ["1p-16a", "1p-32a", "2p-16a", "3p-16a", "3p-32a"]
 
-    func addSimulatorRoutes(to router: Router<BasicRequestContext>, _ simulator: any SimulatorControl) {
+    func addSimulatorRoutes(to router: Router<WebRequestContext>, _ simulator: any SimulatorControl) {
         router.get("simulator") { request, _ in
             try await withSession(request) { session, _ in try await simulatorPage(session, simulator, WebHTTP.queryDictionary(request)) }
         }

@@ -11,7 +11,7 @@ extension WebInterface {
     /// Most history rows shown on the page; the CSV export carries every row of the range.
     static let historyRowsShown = 500
 
-    func addSystemRoutes(to router: Router<BasicRequestContext>) {
+    func addSystemRoutes(to router: Router<WebRequestContext>) {
         router.get("history") { request, _ in
             try await withSession(request) { session, _ in try await historyPage(session, WebHTTP.queryDictionary(request)) }
         }

@@ -13,7 +13,7 @@ extension WebInterface {
     /// Largest import file accepted.
     static let maximumImportBytes = 512 * 1024
 
-    func addWhitelistRoutes(to router: Router<BasicRequestContext>) {
+    func addWhitelistRoutes(to router: Router<WebRequestContext>) {
         router.get("whitelists") { request, _ in
             try await withSession(request) { session, _ in try await whitelistPage(session, WebHTTP.queryDictionary(request)) }
         }

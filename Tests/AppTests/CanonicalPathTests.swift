@@ -79,7 +79,7 @@ struct CanonicalPathTests {
             let narrowed = try await client.execute(uri: "/api/config/InstallationCurrentLimit.1", method: .put, headers: auth,
                                                     body: ByteBuffer(string: #"{"value":16,"role":"operator"}"#))
             #expect(narrowed.status == .forbidden, "an operator may not change an installer parameter")
-            let ok = try await client.execute(uri: "/api/config/InstallationCurrentLimit.1", method: .put, headers: auth,
+            let ok = try await client.execute(uri: "/api/config/OperatorCurrentLimit.1", method: .put, headers: auth,
                                               body: ByteBuffer(string: #"{"value":16}"#))
             #expect(ok.status == .ok)
         }

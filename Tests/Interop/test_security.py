@@ -51,9 +51,10 @@ def test_the_api_token_acts_as_installer_at_most(station):
     assert code == 403 and body["field"] == "role" and "installer" in body["error"]
     code, body = station.request("PUT", "/api/config/HardwareMaxCurrent.1", body={"value": 16})
     assert code == 403 and "manufacturer" in body["error"]
-    code, body = station.request("PUT", "/api/config/InstallationCurrentLimit.1", body={"value": 16})
-    assert code == 200
-    assert station.connector(1)["currentLimit"]["amps"] <= 32
+    code, body = station.request("PUT", "/api/config/InstallationCurrentLimit.1", body={"value": 20, "role": "operator"})
+    assert code == 403, "a narrowed role is checked like any other"
+    code, body = station.request("PUT", "/api/config/OperatorCurrentLimit.1", body={"value": 16})
+    assert code == 200 and body["value"] == 16
 
 
 def mode(path):

@@ -220,11 +220,11 @@ public struct StationController<Hardware: HardwarePort> {
 
     /// Persists which connectors are Finishing whenever that changes, so that a restart restores it.
     mutating func saveFinishedIfChanged() {
-        let now = Set(connectors.indices.filter { connectors[$0].machine.finishedWhileConnected }.map { $0 + 1 })
-        guard now != finishedPersisted else { return }
+        let finished = Set(connectors.indices.filter { connectors[$0].machine.finishedWhileConnected }.map { $0 + 1 })
+        guard finished != finishedPersisted else { return }
         do {
-            try store.saveFinishedConnectors(now)
-            finishedPersisted = now
+            try store.saveFinishedConnectors(finished)
+            finishedPersisted = finished
         } catch {
             notices.append(.storeFailed(what: "saveFinishedConnectors", error: "\(error)"))
         }

@@ -134,10 +134,10 @@ public actor WebAccounts {
         guard let newHash = await bcrypt.hash(new, cost: Self.cost) else {
             throw PasswordChangeError.invalid(field: "new", message: "The station is busy; please try again.")
         }
-        try await store(session, passwordHash: newHash, expected: hash)
+        try await replacePassword(session, passwordHash: newHash, expected: hash)
     }
 
-    private func store(_ session: Session, passwordHash: String, expected: String) throws {
+    private func replacePassword(_ session: Session, passwordHash: String, expected: String) throws {
         guard var a = accounts[session.account], a.passwordHash == expected else {
             throw PasswordChangeError.invalid(field: "old", message: "The password was changed meanwhile; please log in again.")
         }

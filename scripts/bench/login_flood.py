@@ -35,8 +35,9 @@ def request(conn, method, path, cookies, form=None):
     return r.status, (m.group(1).decode() if m else None)
 
 
-def flood(port, sources, rate, stop, answers):
-    """`rate` login attempts a second with a wrong password, round-robin over `sources`."""
+def flood(port, sources, rate, stop, answers, name="nobody"):
+    """`rate` login attempts a second for an unknown name (never locked by a per-account lockout), round-robin over
+    `sources`."""
     interval, n = 1.0 / rate, 0
     next_at = time.monotonic()
     while not stop.is_set():
@@ -46,7 +47,7 @@ def flood(port, sources, rate, stop, answers):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
             cookies = {}
             _, csrf = request(conn, "GET", "/login", cookies)
-            status, _ = request(conn, "POST", "/login", cookies, {"name": "operator", "password": "wrong", "csrf": csrf})
+            status, _ = request(conn, "POST", "/login", cookies, {"name": name, "password": "wrong", "csrf": csrf})
             answers[status] += 1
             conn.close()
         except OSError as e:
@@ -83,9 +84,12 @@ with tempfile.TemporaryDirectory() as d:
         for name, sources in (("no flood (reference)", None), ("50 logins/s from one address", ["127.0.0.2"]),
                               ("50 logins/s from 50 addresses", [f"127.0.0.{n}" for n in range(10, 60)])):
             stop, answers = threading.Event(), Counter()
-            worker = threading.Thread(target=flood, args=(port, sources, 50, stop, answers)) if sources else None
-            if worker:
-                worker.start()
+            # 10 clients of 5 attempts a second each: the attempts do not wait for each other's answers.
+            workers = [threading.Thread(target=flood, args=(port, sources[k::10] or sources, 5, stop, answers))
+                       for k in range(10)] if sources else []
+            for w in workers:
+                w.start()
+            if workers:
                 time.sleep(1)
             times, end = [], time.monotonic() + seconds
             while time.monotonic() < end:
@@ -94,8 +98,8 @@ with tempfile.TemporaryDirectory() as d:
                 times.append((time.perf_counter() - t0) * 1000)
                 time.sleep(0.05)
             stop.set()
-            if worker:
-                worker.join()
+            for w in workers:
+                w.join()
             times.sort()
             print(f"  {name:44} {statistics.median(times):8.1f} {times[int(len(times) * 0.99) - 1]:8.1f}  "
                   + (", ".join(f"{k}: {v}" for k, v in sorted(answers.items(), key=str)) or "-"))

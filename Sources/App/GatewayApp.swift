@@ -4,6 +4,7 @@ import ServiceLifecycle
 import UnixSignals
 import Gateway
 import Hummingbird
+import HummingbirdCore
 import ModbusTCP
 import WebUI
 import Persistence
@@ -69,6 +70,14 @@ struct GatewayRTUHandler: ModbusRequestHandler {
 
 /// The composition root of the gateway role.
 public enum GatewayApp {
+    /// The OCPP server's caps: at most what the process's descriptor budget leaves after the web interface's and the
+    /// BMS port's caps, so that a flood of charger connections never locks out the BMS or the installer.
+    static func ocppLimits(_ budget: DescriptorBudget) -> ConnectionLimits {
+        let others = HTTPServerBuilder.webLimits.maxConnections + ModbusTCPServer.defaultLimits.maxConnections
+        return ConnectionLimits(maxConnections: min(OCPPWebSocketServer.maxConnections, budget.capacity - others),
+                                maxPerAddress: OCPPWebSocketServer.maxHandshakesPerAddress)
+    }
+
     /// Loads the settings, applies the command line's changes, validates them (the wss certificate and key included)
     /// and saves them; the services read them from the database.
     static func applyCommandLine(_ options: GatewayOptions, database: GatewayDatabase) throws {
@@ -87,6 +96,8 @@ public enum GatewayApp {
     public static func run(_ options: GatewayOptions) async throws {
         var logger = Logger(label: "chargekit.gateway")
         logger.logLevel = options.logLevel
+        let descriptors = DescriptorBudget.process  // raises the soft descriptor limit before anything opens
+        logger.info("descriptor limit \(descriptors.limit): the listeners hold at most \(descriptors.capacity) connections together")
         let dir = DataDirectory(options.dataDirectory, role: "gateway")
         let lock = try dir.lock()
         let database = try GatewayDatabase(directory: dir.path)
@@ -105,7 +116,8 @@ public enum GatewayApp {
         try GatewayWeb(gateway: controller, accounts: accounts).addRoutes(to: router)
         var httpLogger = Logger(label: "chargekit.gateway.http")
         httpLogger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname(options.httpHost, port: options.httpPort), serverName: "ChargeKit"),
+        let app = Application(router: router, server: .guardedHTTP1(name: "HTTP", logger: httpLogger),
+                              configuration: .init(address: .hostname(options.httpHost, port: options.httpPort), serverName: "ChargeKit"),
                               onServerRunning: { channel in await controller.httpBound(channel.localAddress?.port ?? options.httpPort) },
                               logger: httpLogger)
         let group = ServiceGroup(services: [app, GatewayServices(controller: controller)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -225,7 +237,7 @@ actor GatewayController: GatewayService {
         var services: [any Service] = [
             GatewayLoop(runtime: runtime),
             OCPPWebSocketServer(host: options.host, port: settings.ocppPort, tls: tlsContext, delegate: runtime, logger: logger(labeled: "chargekit.gateway.ocpp"),
-                                onBound: { port in Task { await self.bound(ocpp: port) } }),
+                                limits: GatewayApp.ocppLimits(.process), onBound: { port in Task { await self.bound(ocpp: port) } }),
         ]
         if settings.modbusTCPEnabled {
             services.append(ModbusTCPServer(host: options.host, basePort: settings.modbusTCPPort, connectors: 1, handler: runtime,

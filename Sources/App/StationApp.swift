@@ -79,6 +79,8 @@ public enum StationApp {
         guard options.timeScale > 0, options.timeScale <= 3600 else {
             throw StartupError("--time-scale must be above 0 and at most 3600 (got \(options.timeScale))")
         }
+        let descriptors = DescriptorBudget.process  // raises the soft descriptor limit before anything opens
+        logger.info("descriptor limit \(descriptors.limit): the listeners hold at most \(descriptors.capacity) connections together")
         let dir = DataDirectory(options.dataDirectory)
         let lock = try dir.lock()
         let assembly = try await assemble(options, dir: dir, logger: logger)
@@ -95,6 +97,7 @@ public enum StationApp {
         httpLogger.logLevel = .warning
         let app = Application(
             router: router,
+            server: .guardedHTTP1(name: "HTTP", logger: httpLogger),
             configuration: .init(address: .hostname(options.httpHost, port: options.httpPort), serverName: "ChargeKit"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.httpPort
@@ -119,7 +122,10 @@ public enum StationApp {
             var modbusLogger = Logger(label: "chargekit.modbus")
             modbusLogger.logLevel = options.logLevel
             services.append(ModbusTCPServer(host: options.modbusHost, basePort: settings.modbus.basePort,
-                                            connectors: settings.connectorCount, handler: runtime, logger: modbusLogger))
+                                            connectors: settings.connectorCount, handler: runtime, logger: modbusLogger,
+                                            limits: ConnectionLimits(maxConnections: settings.modbus.maxConnections,
+                                                                     maxPerAddress: ModbusTCPServer.defaultLimits.maxPerAddress),
+                                            idleTimeout: settings.modbus.idleTimeout))
         }
         var meterLogger = Logger(label: "chargekit.meter")
         meterLogger.logLevel = options.logLevel

@@ -61,6 +61,8 @@ public enum StationParameters {
     public static let modbusAllowUIDDisclose = "ModbusTCPServerAllowUIDDisclose"
     public static let modbusSafeCurrent = "ModbusSafeCurrent"
     public static let modbusCommTimeout = "ModbusCommTimeout"
+    public static let modbusMaxConnections = "ModbusTCPServerMaxConnections"
+    public static let modbusIdleTimeout = "ModbusTCPServerIdleTimeout"
     public static let externalMeterSupport = "ExternalMeterSupport"
     public static let secondMeterConfiguration = "SecondMeterConfiguration"
     public static let secondMeterAddress = "SecondMeterIPAddress"
@@ -280,6 +282,17 @@ public enum StationParameters {
             role: .operator, menu: .loadManagement, section: "Modbus",
             help: "Seconds without any request from an energy manager that has set a HEMS limit after which the safe current applies (register 132). 0 disables the watchdog.",
             seeAlso: "seeds/000 register 132 Comm. Timeout"),
+        // Not in the seeds: the listener's bounds (DESIGN.md principle 7, issue #20 item 2).
+        ParameterDefinition(
+            key: modbusMaxConnections, label: "Modbus TCP Server Max Connections", type: .integer(1...256, unit: nil), defaultValue: .integer(32),
+            role: .operator, menu: .loadManagement, section: "Modbus", restartRequired: true,
+            help: "Connections each Modbus TCP port holds at most; one client address at most 8 of them (or all when this is lower). Further connections are closed at once. An energy manager needs one.",
+            seeAlso: "DESIGN.md principle 7 (bounded listeners)"),
+        ParameterDefinition(
+            key: modbusIdleTimeout, label: "Modbus TCP Server Idle Timeout [s]", type: .integer(5...3600, unit: "s"), defaultValue: .integer(60),
+            role: .operator, menu: .loadManagement, section: "Modbus", restartRequired: true,
+            help: "A Modbus TCP connection without a complete request for this long is closed (a half-sent request does not count). Set it above the energy manager's poll interval; clients connect again after a close.",
+            seeAlso: "DESIGN.md principle 7 (bounded listeners)"),
         // MARK: Meters (seeds/000 "Externen Zähler einbinden", seeds/004 §7.4.2, §7.5)
         ParameterDefinition(
             key: externalMeterSupport, label: "External Meter Support", type: .bool, defaultValue: .bool(false), role: .installer,
@@ -598,6 +611,10 @@ public struct ModbusSettings: Sendable, Equatable {
     public var allowUIDDisclose: Bool
     public var safeCurrentAmps: Double
     public var commTimeoutSeconds: Double
+    /// Connections each port holds at most (``StationParameters/modbusMaxConnections``).
+    public var maxConnections: Int
+    /// A connection without a complete request for this long is closed (``StationParameters/modbusIdleTimeout``).
+    public var idleTimeout: Duration
 }
 
 /// The typed view of the parameters the station controller uses.
@@ -691,7 +708,8 @@ public struct StationSettings: Sendable, Equatable {
         dlm = DLMSettings(p)
         modbus = ModbusSettings(enabled: p.bool(K.modbusServer), basePort: Int(p.number(K.modbusBasePort)),
                                 allowStartStop: p.bool(K.modbusAllowStartStop), allowUIDDisclose: p.bool(K.modbusAllowUIDDisclose),
-                                safeCurrentAmps: p.number(K.modbusSafeCurrent), commTimeoutSeconds: p.number(K.modbusCommTimeout))
+                                safeCurrentAmps: p.number(K.modbusSafeCurrent), commTimeoutSeconds: p.number(K.modbusCommTimeout),
+                                maxConnections: Int(p.number(K.modbusMaxConnections)), idleTimeout: .seconds(p.number(K.modbusIdleTimeout)))
         var g = GenericMeterSettings()
         g.function = p.string(K.genericMeterFunction) == "4" ? .readInputRegisters : .readHoldingRegisters
         g.type = Self.registerType(p.string(K.genericMeterType)) ?? .float32

@@ -20,19 +20,37 @@ extension ModbusRequestHandler {
 /// decoded by the pure codec; malformed PDUs get their exception response; bytes that can never form a
 /// frame close that connection only.
 ///
+/// Each port caps its connections (``limits``, in total and per address) and closes a connection that sends no
+/// complete request for ``idleTimeout`` — a half-sent frame does not count —, so that idle clients cannot exhaust the
+/// process's descriptors (issue #20 item 2).
+///
 /// - SeeAlso: seeds/000 "Modbus TCP Server Basisport"; ../shared/reference/modbus-meters.md §8.1.
 public struct ModbusTCPServer: Service {
     public let host: String
     public let basePort: Int
     public let connectors: Int
+    /// The caps of each port.
+    public let limits: ConnectionLimits
+    /// How long a connection may stay without a complete request.
+    public let idleTimeout: Duration
     let handler: any ModbusRequestHandler
     let logger: Logger
     let onBound: @Sendable ([Int]) -> Void
 
+    /// The caps where no setting chooses them (the gateway's BMS port, meter twins; the station's default of
+    /// `ModbusTCPServerMaxConnections`): an energy manager or BMS needs one connection; 8 per address cover several
+    /// tools on one host (an energy manager, a home automation, a monitoring tool) and reconnects made before the old
+    /// connection timed out.
+    public static let defaultLimits = ConnectionLimits(maxConnections: 32, maxPerAddress: 8)
+    /// The idle timeout where no setting chooses it: energy managers poll every few seconds (evcc's default interval
+    /// is 30 s), and a client whose connection was closed connects again.
+    public static let defaultIdleTimeout = Duration.seconds(60)
+
     public init(host: String, basePort: Int, connectors: Int, handler: any ModbusRequestHandler, logger: Logger,
+                limits: ConnectionLimits = Self.defaultLimits, idleTimeout: Duration = Self.defaultIdleTimeout,
                 onBound: @escaping @Sendable ([Int]) -> Void = { _ in }) {
         self.host = host; self.basePort = basePort; self.connectors = connectors; self.handler = handler
-        self.logger = logger; self.onBound = onBound
+        self.logger = logger; self.limits = limits; self.idleTimeout = idleTimeout; self.onBound = onBound
     }
 
     public func run() async throws {
@@ -41,20 +59,30 @@ public struct ModbusTCPServer: Service {
             let connector = n
             let handler = self.handler
             let logger = self.logger
+            let port = basePort == 0 ? 0 : basePort + n - 1
+            let connectionGuard = ConnectionGuard(name: connectors == 1 ? "Modbus TCP" : "Modbus TCP connector \(n)", limits: limits, logger: logger)
+            let idle = TimeAmount(idleTimeout)
             let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 64)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                // Without it a failing accept() (no descriptor left) is retried at once, forever.
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler()) }
+                }
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        // A refused connection is closed already; it gets no handlers.
+                        guard case .success = connectionGuard.admit(channel) else { return }
                         try channel.pipeline.syncOperations.addHandlers([
                             ByteToMessageHandler(ModbusTCPFrameDecoder()),
+                            ConnectionTimeoutHandler(timeout: idle, mode: .idle),
                             MessageToByteHandler(ModbusTCPFrameEncoder()),
                             ModbusServerHandler(connector: connector, handler: handler, logger: logger),
                         ])
                     }
                 }
-                .bind(host: host, port: basePort == 0 ? 0 : basePort + n - 1).get()
+                .bind(host: host, port: port).get()
             channels.append(channel)
         }
         let bound = channels

@@ -31,6 +31,12 @@ public protocol OCPPServerDelegate: Sendable {
 /// Refusals are plain HTTP answers before the upgrade: 426 for a request that is no WebSocket upgrade, 400 when the
 /// client does not offer `ocpp1.6` (OCPP-J §3.2), 404 for a ChargerID the delegate does not admit.
 ///
+/// Connections are capped (``limits``: in total, and per address while their handshake is unfinished — an admitted
+/// charger's WebSocket counts only against the total, as a charging park's chargers may share one NAT address), and a
+/// connection whose TLS and WebSocket handshake is not done within ``handshakeTimeout`` is closed, so that half-open
+/// handshakes cannot exhaust the process's descriptors (issue #20 item 2). An open WebSocket whose peer stops
+/// answering pings is closed by the 60 s auto-ping.
+///
 /// - SeeAlso: OCPP-J 1.6 §3.1 (connection URL), §3.2 (subprotocol); seeds/003 §2.1 ("ws://xxx.xxx.xxx.xxx:9000/ChargerID").
 public struct OCPPWebSocketServer: Service {
     public let host: String
@@ -39,13 +45,27 @@ public struct OCPPWebSocketServer: Service {
     let delegate: any OCPPServerDelegate
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
+    /// The caps of the listener.
+    public let limits: ConnectionLimits
     /// The largest frame accepted (a SendLocalList answer or a long MeterValues fits easily).
     public static let maxFrameSize = 1 << 20
     static let subprotocol = "ocpp1.6"
+    /// The time a charger has from its TCP connect to an open WebSocket, TLS included: one to three round trips even on
+    /// a cellular modem; the Python `websockets` library gives a client 10 s too (`open_timeout`).
+    public static let handshakeTimeout = Duration.seconds(10)
+    static let handshakeTimeoutName = "handshakeTimeout"
+    /// At most this many connections: twice the 10,000 chargers of scripts/bench-gateway.sh (338 MB PSS), so that
+    /// `--accept-unconfigured on` cannot grow the gateway past ~700 MB whatever the descriptor limit.
+    public static let maxConnections = 20_000
+    /// Unfinished handshakes one address may hold: a charging park behind one NAT reconnecting at once after an
+    /// outage, or the benchmark's load generator with its 200 handshakes in flight, stay below it.
+    public static let maxHandshakesPerAddress = 256
 
     public init(host: String, port: Int, tls: NIOSSLContext? = nil, delegate: any OCPPServerDelegate, logger: Logger,
+                limits: ConnectionLimits = ConnectionLimits(maxConnections: maxConnections, maxPerAddress: maxHandshakesPerAddress),
                 onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
-        self.host = host; self.port = port; self.tls = tls; self.delegate = delegate; self.logger = logger; self.onBound = onBound
+        self.host = host; self.port = port; self.tls = tls; self.delegate = delegate; self.logger = logger
+        self.limits = limits; self.onBound = onBound
     }
 
     enum Upgrade: Sendable {
@@ -68,12 +88,17 @@ public struct OCPPWebSocketServer: Service {
 
     public func run() async throws {
         let delegate = self.delegate, tls = self.tls, logger = self.logger
+        let connectionGuard = ConnectionGuard(name: "OCPP-J server", limits: limits, logger: logger)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // A refused connection is closed already; the failure makes NIO drop it.
+                    let slot = try connectionGuard.admit(channel).get()
+                    try channel.pipeline.syncOperations.addHandler(ConnectionTimeoutHandler(timeout: TimeAmount(Self.handshakeTimeout), mode: .deadline),
+                                                                   name: Self.handshakeTimeoutName)
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     let remote = channel.remoteAddress?.ipAddress
                     let refusal = Refusal()
@@ -98,7 +123,9 @@ public struct OCPPWebSocketServer: Service {
                         },
                         upgradePipelineHandler: { channel, head in
                             channel.eventLoop.makeCompletedFuture {
-                                .websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel), chargerID: Self.chargerID(path: head.uri) ?? "")
+                                channel.pipeline.syncOperations.removeHandler(name: Self.handshakeTimeoutName, promise: nil)
+                                slot.establish()
+                                return .websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel), chargerID: Self.chargerID(path: head.uri) ?? "")
                             }
                         })
                     let configuration = NIOUpgradableHTTPServerPipelineConfiguration(upgradeConfiguration: .init(

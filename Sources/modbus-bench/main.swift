@@ -97,7 +97,9 @@ switch mode {
 case "serve":
     var logger = Logger(label: "modbus-bench")
     logger.logLevel = .warning
-    let server = ModbusTCPServer(host: "127.0.0.1", basePort: argument("--port", 15502), connectors: 1, handler: FlatRegisters(), logger: logger)
+    // The load generator's clients all come from 127.0.0.1: the per-address cap of a deployment would refuse them.
+    let server = ModbusTCPServer(host: "127.0.0.1", basePort: argument("--port", 15502), connectors: 1, handler: FlatRegisters(), logger: logger,
+                                 limits: ConnectionLimits(maxConnections: 1024, maxPerAddress: 1024))
     try await ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
 case "load":
     let port = argument("--port", 15502), clients = argument("--clients", 1), seconds = argument("--seconds", 5)

@@ -69,6 +69,7 @@ class Station:
         self.proc = None
         self.base = None
         self.env = None  # extra environment variables of the station process
+        self.preexec_fn = None  # run in the child before exec (e.g. a descriptor limit)
 
     def start(self):
         for card in self.cards:
@@ -83,7 +84,7 @@ class Station:
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}.log"
         self.log = open(self.log_path, "ab")
         env = {**os.environ, **self.env} if self.env else None
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env=env)
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env=env, preexec_fn=self.preexec_fn)
         info = wait_for(lambda: self._runtime_info(), timeout=60, what="station.json")
         self.attach(info)
         wait_for(lambda: self.get("/api/status")[0] == 200, what="status API")

@@ -43,8 +43,9 @@ def modbus_station(data_dir):
     station.terminate()
 
 
-def client(station, connector=1):
-    c = ModbusTcpClient("127.0.0.1", port=station.modbus_port + connector - 1, timeout=5)
+def client(station, connector=1, source=None):
+    c = ModbusTcpClient("127.0.0.1", port=station.modbus_port + connector - 1, timeout=5,
+                        source_address=(source, 0) if source else None)
     assert c.connect()
     return c
 
@@ -208,9 +209,10 @@ def test_exception_paths(modbus_station):
 def test_many_concurrent_clients(modbus_station):
     errors = []
 
-    def worker():
+    def worker(source):
         try:
-            c = client(modbus_station)
+            # One client per loopback address: one address holds at most 8 connections (test_listeners.py).
+            c = client(modbus_station, source=source)
             for _ in range(40):
                 assert text(regs(c, 100, 2)) == "5.22"
                 assert len(regs(c, 700, 47)) == 47
@@ -218,7 +220,7 @@ def test_many_concurrent_clients(modbus_station):
         except Exception as e:  # collected and asserted below
             errors.append(e)
 
-    threads = [threading.Thread(target=worker) for _ in range(16)]
+    threads = [threading.Thread(target=worker, args=(f"127.0.0.{2 + i}",)) for i in range(16)]
     for t in threads:
         t.start()
     for t in threads:

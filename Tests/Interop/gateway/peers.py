@@ -31,12 +31,13 @@ def iso(t=None):
 class Gateway:
     """`chargekit gateway` on a private data directory with free ports (read back from gateway.json)."""
 
-    def __init__(self, data_dir: Path, chargers=("CP1:2", "CP2:1"), extra=(), env=None, client_ssl=None):
+    def __init__(self, data_dir: Path, chargers=("CP1:2", "CP2:1"), extra=(), env=None, client_ssl=None, preexec_fn=None):
         self.data_dir = data_dir
         self.chargers = list(chargers)
         self.extra = list(extra)
         self.env = env or {}
         self.client_ssl = client_ssl  # wss: the charge points' TLS context (trusting the gateway's certificate)
+        self.preexec_fn = preexec_fn  # run in the child before exec (e.g. a descriptor limit)
         self.proc = None
 
     def start(self):
@@ -47,7 +48,7 @@ class Gateway:
                 "--http-port", "0", "--log-level", "info", *[a for c in self.chargers for a in ("--charger", c)], *self.extra]
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-gateway.log"
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env={**os.environ, **self.env})
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env={**os.environ, **self.env}, preexec_fn=self.preexec_fn)
         self._read(wait_for(self._runtime_info, timeout=60, what="gateway.json"))
         return self
 

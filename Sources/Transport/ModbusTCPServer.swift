@@ -75,6 +75,9 @@ public struct ModbusTCPServer: Service {
                         // A refused connection is closed already; it gets no handlers.
                         guard case .success = connectionGuard.admit(channel) else { return }
                         try channel.pipeline.syncOperations.addHandlers([
+                            // A client that sends requests without reading the answers must not make the answers pile up
+                            // in memory: reading stops while the socket's send buffer is above its high-water mark.
+                            BackPressureHandler(),
                             ByteToMessageHandler(ModbusTCPFrameDecoder()),
                             ConnectionTimeoutHandler(timeout: idle, mode: .idle),
                             MessageToByteHandler(ModbusTCPFrameEncoder()),

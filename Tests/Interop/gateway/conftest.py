@@ -14,6 +14,8 @@ def loop():
     l = Loop()
     yield l
     l.stop()
+    for charger in l.chargers:
+        charger.check()
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from ocpp.v16.enums import Action
 from pymodbus.client import ModbusTcpClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ocpp16"))
+from central_system import schema_errors  # noqa: E402
 from station import BIN, terminate, wait_for  # noqa: E402,F401
 
 
@@ -87,9 +89,11 @@ class Gateway:
 
 
 class Loop:
-    """An asyncio loop in a background thread, so that the tests stay synchronous."""
+    """An asyncio loop in a background thread, so that the tests stay synchronous; `chargers` are the charge points
+    made on it (the `loop` fixture checks them at teardown)."""
 
     def __init__(self):
+        self.chargers = []
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -113,14 +117,26 @@ class Loop:
 
 class ChargerModel(CP):
     """The library's charge point with handlers that record every request of the central system and answer with
-    `answers[action]` (default Accepted)."""
+    `answers[action]` (default Accepted). Every frame of the gateway is checked when it arrives: its schema (CALLs,
+    and CALLRESULTs against the action of the CALL they answer) and that it answers an open CALL; a CALLERROR of
+    the gateway, or one this charge point had to send, is a violation (`Charger.check`)."""
 
     def __init__(self, cp_id, ws, peer):
         super().__init__(cp_id, ws, response_timeout=30)
         self.peer = peer
+        self.open_calls = {}  # message id -> action of the CALLs this charge point sent
+
+    async def route_message(self, raw):
+        self.peer.check_in(raw, self.open_calls)
+        return await super().route_message(raw)
 
     async def _send(self, message):
-        self.peer.sent.append(json.loads(message))
+        msg = json.loads(message)
+        self.peer.sent.append(msg)
+        if msg[0] == 2:
+            self.open_calls[msg[1]] = msg[2]
+        elif msg[0] == 4:
+            self.peer.violations.append(f"{self.id} answered the gateway's CALL {msg[1]} with CALLERROR {msg[2]}: {json.dumps(msg[4])[:300]}")
         await super()._send(message)
 
     def _answer(self, action, default="Accepted"):
@@ -212,6 +228,30 @@ class Charger:
         self.list_version = 0
         self.meter_sample = []
         self.ws = None
+        self.violations = []
+        loop.chargers.append(self)
+
+    def check_in(self, raw, open_calls):
+        """Records what is wrong with a frame from the gateway."""
+        try:
+            msg = json.loads(raw)
+            kind, mid = msg[0], msg[1]
+        except (ValueError, TypeError, IndexError, KeyError):
+            self.violations.append(f"{self.cp_id} got a frame that is not OCPP-J: {str(raw)[:300]}")
+            return
+        if kind == 2:
+            errors = schema_errors(2, msg[2], json.dumps(msg[3]))
+            what = f"the gateway's {msg[2]} {mid}"
+        elif kind in (3, 4) and mid in open_calls:
+            action = open_calls.pop(mid)
+            errors = schema_errors(3, action, json.dumps(msg[2])) if kind == 3 else [f"CALLERROR {msg[2:]}"]
+            what = f"the gateway's answer to {action} {mid}"
+        else:
+            errors, what = [f"answers no open CALL: {str(raw)[:300]}"], "a gateway frame"
+        self.violations += [f"to {self.cp_id}: {what}: {e}" for e in errors]
+
+    def check(self):
+        assert not self.violations, f"charge point {self.cp_id} saw:\n  " + "\n  ".join(self.violations)
 
     def connect(self):
         async def go():

@@ -71,4 +71,4 @@ def test_bridge_to_a_wss_central_system(data_dir, pki, loop):
     finally:
         assert g.terminate() == 0
         upstream.shutdown()
-    assert not upstream.violations, upstream.violations
+    upstream.check()

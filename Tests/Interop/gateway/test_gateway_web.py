@@ -169,6 +169,7 @@ def test_external_mode_from_the_web_shows_the_upstream_side(browser, gateway, lo
         cp1.close()
     finally:
         upstream.shutdown()
+    upstream.check()
 
 
 def test_scanned_chargers_are_accepted_or_dismissed(browser, gateway, loop):

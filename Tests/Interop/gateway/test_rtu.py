@@ -72,6 +72,7 @@ def test_rtu_reads_writes_and_handshakes(rtu, gateway):
         cp.close()
     finally:
         loop.stop()
+    cp.check()
 
 
 def test_other_slave_addresses_get_no_answer(rtu):

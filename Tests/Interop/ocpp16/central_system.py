@@ -1,8 +1,15 @@
-"""An independent OCPP 1.6J central system for the conformance tests: the Python `ocpp` library (it validates every
-frame against the official JSON schemas) on a `websockets` server, run in a background thread so that the tests
-stay synchronous. It records every frame in both directions and checks what the library does not: unique message
-ids of at most 36 characters, and date-times in the `YYYY-MM-DDTHH:MM:SS(.sss)Z` form."""
+"""An independent OCPP 1.6J central system for the conformance tests: the Python `ocpp` library on a `websockets`
+server, run in a background thread so that the tests stay synchronous. It records every frame in both directions.
+
+Every frame the charge point sends is checked when it arrives, before any test can see it: OCPP-J framing, the
+official JSON schema of its action (CALLs, and CALLRESULTs against the action of the CALL they answer), unique
+message ids of at most 36 characters, one outstanding CALL, date-times in `YYYY-MM-DDTHH:MM:SS(.sss)Z` form. A
+CALLERROR from the charge point is a violation unless the test sees it (`call` raises it, `raw_answers` returns it),
+and so is a CALLERROR of the central system itself that the test did not ask for (`fail_start`). `wait_call` fails at
+once when a frame of the awaited action is invalid; `check()` (every central-system fixture calls it at teardown)
+fails the test with every violation."""
 import asyncio
+import decimal
 import json
 import re
 import threading
@@ -11,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 import websockets
 from websockets.asyncio.server import serve
+from ocpp.messages import get_validator
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as CP
 from ocpp.v16 import call_result
@@ -18,6 +26,25 @@ from ocpp.v16.enums import Action
 
 DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$")
 DATE_KEYS = {"timestamp", "currentTime", "expiryDate", "startSchedule", "validFrom", "validTo", "retrieveDate"}
+
+
+ERROR_CODES = {"NotImplemented", "NotSupported", "InternalError", "ProtocolError", "SecurityError", "FormationViolation",
+               "PropertyConstraintViolation", "OccurenceConstraintViolation", "TypeConstraintViolation", "GenericError"}
+# The library parses these with decimal.Decimal (multipleOf 0.1); its validator cache is shared, so do the same.
+DECIMAL_SCHEMAS = {(2, "SetChargingProfile"), (2, "RemoteStartTransaction"), (3, "GetCompositeSchedule")}
+
+
+def schema_errors(message_type_id, action, raw_payload):
+    """The OCPP 1.6 JSON schema errors of a CALL (2) or CALLRESULT (3) payload, with the `ocpp` library's own
+    validators; `raw_payload` is the payload re-serialized as JSON text."""
+    decimals = (message_type_id, action) in DECIMAL_SCHEMAS
+    try:
+        validator = get_validator(message_type_id, action, "1.6", parse_float=decimal.Decimal if decimals else float)
+    except OSError:
+        return [f"no OCPP 1.6 schema for {action}{'Response' if message_type_id == 3 else ''}"]
+    payload = json.loads(raw_payload, parse_float=decimal.Decimal) if decimals else json.loads(raw_payload)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(payload)'}: {e.message}"
+            for e in sorted(validator.iter_errors(payload), key=lambda e: list(map(str, e.absolute_path)))]
 
 
 def now_iso(offset_seconds=0):
@@ -59,9 +86,11 @@ class Recorder(CP):
         return call_result.Authorize(id_tag_info=self.cs.id_tag_info(id_tag))
 
     @on(Action.start_transaction)
-    def on_start(self, connector_id, id_tag, meter_start, timestamp, **kw):
+    def on_start(self, connector_id, id_tag, meter_start, timestamp, call_unique_id, **kw):
         if self.cs.fail_start > 0:
             self.cs.fail_start -= 1
+            with self.cs._lock:
+                self.cs._asked_errors.add((self.id, call_unique_id))
             raise self.cs.failure
         self.cs.last_transaction_id += 1
         return call_result.StartTransaction(transaction_id=self.cs.last_transaction_id, id_tag_info=self.cs.id_tag_info(id_tag))
@@ -110,6 +139,12 @@ class CentralSystem:
         self.subprotocols = []
         self._ids = set()
         self._outstanding = {}  # charge point id -> its CALL that is not answered yet
+        self._sent = {}  # (charge point id, message id) -> action of a CALL the central system sent
+        self._seen = set()  # (charge point id, message id) of CALLs whose answer the test sees (call, raw_answers)
+        self._expected_invalid = set()  # message ids of raw CALLs whose answer may break the schema (test's choice)
+        self._asked_errors = set()  # (charge point id, message id) of CALLs the central system fails on purpose
+        self._station_errors = []  # (charge point id, message id, frame) of CALLERRORs the charge point sent
+        self._invalid = {}  # frame index -> what is wrong with it
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._server = None
@@ -143,6 +178,10 @@ class CentralSystem:
     def restart_server(self):
         self.start(self.port)
 
+    def _run(self, coro, timeout=10):
+        """Runs a coroutine on the central system's loop and returns its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
     def shutdown(self):
         try:
             self.stop_server()
@@ -175,28 +214,79 @@ class CentralSystem:
         except ValueError:
             msg = raw
         with self._lock:
+            index = len(self.frames)
             self.frames.append((direction, time.monotonic(), msg, cp_id))
-            if direction == "in" and isinstance(msg, list) and msg and msg[0] == 2:
-                mid = msg[1]
-                if not isinstance(mid, str) or len(mid) > 36 or (cp_id, mid) in self._ids:
-                    self.violations.append(f"message id {mid!r} is reused or longer than 36 characters")
-                if self._outstanding.get(cp_id) is not None:
-                    self.violations.append(f"{msg[2]} {mid} sent while CALL {self._outstanding[cp_id]} is not answered (OCPP-J §4.1.1)")
-                self._outstanding[cp_id] = mid
-                self._ids.add((cp_id, mid))
-                self._check_dates(msg[3], msg[2])
-            elif direction == "out" and isinstance(msg, list) and msg and msg[0] in (3, 4) and msg[1] == self._outstanding.get(cp_id):
-                self._outstanding[cp_id] = None
+            problems = self._check_in(msg, raw, cp_id) if direction == "in" else self._check_out(msg, cp_id)
+            if problems:
+                self._invalid[index] = problems
+                self.violations.extend(problems)
+
+    def _check_in(self, msg, raw, cp_id):
+        """What is wrong with a frame from the charge point (called with the lock held)."""
+        if not isinstance(msg, list) or not msg or msg[0] not in (2, 3, 4) or not isinstance(msg[1] if len(msg) > 1 else None, str):
+            return [f"from {cp_id}: not an OCPP-J frame: {str(raw)[:300]}"]
+        kind, mid = msg[0], msg[1]
+        shape = {2: (4, (str, dict)), 3: (3, (dict,)), 4: (5, (str, str, dict))}[kind]
+        if len(msg) != shape[0] or not all(isinstance(v, t) for v, t in zip(msg[2:], shape[1])):
+            return [f"from {cp_id}: malformed {['CALL', 'CALLRESULT', 'CALLERROR'][kind - 2]} frame: {str(raw)[:300]}"]
+        problems = []
+        if kind == 2:
+            action, payload = msg[2], msg[3]
+            if len(mid) > 36 or (cp_id, mid) in self._ids:
+                problems.append(f"message id {mid!r} is reused or longer than 36 characters")
+            if self._outstanding.get(cp_id) is not None:
+                problems.append(f"{action} {mid} sent while CALL {self._outstanding[cp_id]} is not answered (OCPP-J §4.1.1)")
+            self._outstanding[cp_id] = mid
+            self._ids.add((cp_id, mid))
+            problems += [f"{action} {mid} from {cp_id} breaks the schema: {e} — {json.dumps(payload)[:500]}"
+                         for e in schema_errors(2, action, json.dumps(payload))]
+            problems += self._check_dates(payload, action)
+            return problems
+        action = self._sent.pop((cp_id, mid), None)
+        if action is None:
+            return [f"from {cp_id}: {['CALLRESULT', 'CALLERROR'][kind - 3]} to {mid!r}, which is no open CALL of the central system: {str(raw)[:300]}"]
+        if kind == 3:
+            if mid not in self._expected_invalid:
+                problems += [f"{action} answer {mid} from {cp_id} breaks the schema: {e} — {json.dumps(msg[2])[:500]}"
+                             for e in schema_errors(3, action, json.dumps(msg[2]))]
+                problems += self._check_dates(msg[2], action + "Response")
+            return problems
+        if msg[2] not in ERROR_CODES:
+            problems.append(f"CALLERROR to {action} {mid} from {cp_id} has no OCPP 1.6 error code: {msg[2]!r}")
+        self._station_errors.append((cp_id, mid, msg))
+        return problems
+
+    def _check_out(self, msg, cp_id):
+        """Remembers the CALLs the central system sends; a CALLERROR it sends is a violation unless asked for."""
+        if not isinstance(msg, list) or len(msg) < 3:
+            return []
+        if msg[0] == 2:
+            self._sent[(cp_id, msg[1])] = msg[2]
+        elif msg[0] in (3, 4) and msg[1] == self._outstanding.get(cp_id):
+            self._outstanding[cp_id] = None
+        if msg[0] == 4 and (cp_id, msg[1]) not in self._asked_errors:
+            return [f"the central system answered {cp_id}'s CALL {msg[1]} with CALLERROR {msg[2]}: {msg[3]} {json.dumps(msg[4])[:300]}"]
+        return []
 
     def _check_dates(self, value, where):
+        problems = []
         if isinstance(value, dict):
             for k, v in value.items():
                 if k in DATE_KEYS and isinstance(v, str) and not DATE_TIME.match(v):
-                    self.violations.append(f"{where}.{k} = {v!r} is not YYYY-MM-DDTHH:MM:SS(.sss)Z")
-                self._check_dates(v, where)
+                    problems.append(f"{where}.{k} = {v!r} is not YYYY-MM-DDTHH:MM:SS(.sss)Z")
+                problems += self._check_dates(v, where)
         elif isinstance(value, list):
             for v in value:
-                self._check_dates(v, where)
+                problems += self._check_dates(v, where)
+        return problems
+
+    def check(self):
+        """Fails with every violation and every CALLERROR of the charge point that no test saw (fixture teardown)."""
+        with self._lock:
+            unseen = [f"CALLERROR from {cp}: {json.dumps(frame)[:300]}" for cp, mid, frame in self._station_errors
+                      if (cp, mid) not in self._seen]
+            problems = self.violations + unseen
+        assert not problems, "the central system saw:\n  " + "\n  ".join(problems)
 
     def id_tag_info(self, id_tag):
         info = {"status": self.id_tags.get(id_tag, "Accepted")}
@@ -227,9 +317,13 @@ class CentralSystem:
             return len(self.frames)
 
     def wait_call(self, action, predicate=lambda p: True, since=0, timeout=30):
+        """The first CALL of `action` since frame `since` whose payload satisfies `predicate`; fails at once when
+        a CALL of `action` broke its schema (a wrong frame never satisfies a wait)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for i, p in self.calls(action, since):
+                if i in self._invalid:
+                    raise AssertionError("; ".join(self._invalid[i]))
                 if predicate(p):
                     return p
             time.sleep(0.05)
@@ -251,12 +345,25 @@ class CentralSystem:
         (schema-validated) answer."""
         cp = self.cps.get(cp_id) if cp_id else self.cp
         assert cp is not None, f"charge point {cp_id or ''} not connected"
-        fut = asyncio.run_coroutine_threadsafe(cp.call(payload, suppress=False), self._loop)
+        mid = cp._unique_id_generator()
+        with self._lock:
+            self._seen.add((cp.id, str(mid)))  # a CALLERROR answer is raised to the test
+        fut = asyncio.run_coroutine_threadsafe(cp.call(payload, suppress=False, unique_id=str(mid)), self._loop)
         return fut.result(timeout)
 
-    def send_raw(self, text):
-        """Sends a raw text frame (for malformed input)."""
+    def send_raw(self, text, may_break_schema=False):
+        """Sends a raw text frame (for malformed input). Its answer is the test's to check with `raw_answers`;
+        `may_break_schema`: the test expects an answer outside the official schema (a documented extension)."""
         cp = self.cp
+        try:
+            msg = json.loads(text)
+        except ValueError:
+            msg = None
+        with self._lock:
+            if isinstance(msg, list) and len(msg) >= 3 and msg[0] == 2 and isinstance(msg[1], str):
+                self._sent[(cp.id, msg[1])] = msg[2]
+                if may_break_schema:
+                    self._expected_invalid.add(msg[1])
         asyncio.run_coroutine_threadsafe(cp._connection.send(text), self._loop).result(10)
 
     def raw_answers(self, message_id, timeout=10):
@@ -264,8 +371,9 @@ class CentralSystem:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                for d, _, m, *_ in self.frames:
+                for d, _, m, cp in self.frames:
                     if d == "in" and isinstance(m, list) and len(m) >= 2 and m[0] in (3, 4) and m[1] == message_id:
+                        self._seen.add((cp, message_id))
                         return m
             time.sleep(0.05)
         raise AssertionError(f"no answer to {message_id}")

@@ -19,7 +19,7 @@ def cs():
     c = CentralSystem().start()
     yield c
     c.shutdown()
-    assert not c.violations, c.violations
+    c.check()
 
 
 @pytest.fixture

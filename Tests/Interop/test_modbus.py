@@ -207,7 +207,7 @@ def test_exception_paths(modbus_station):
 
 
 def test_many_concurrent_clients(modbus_station):
-    errors = []
+    errors, finished = [], []
 
     def worker(source):
         try:
@@ -217,15 +217,17 @@ def test_many_concurrent_clients(modbus_station):
                 assert text(regs(c, 100, 2)) == "5.22"
                 assert len(regs(c, 700, 47)) == 47
             c.close()
+            finished.append(True)
         except Exception as e:  # collected and asserted below
             errors.append(e)
 
-    threads = [threading.Thread(target=worker, args=(f"127.0.0.{2 + i}",)) for i in range(16)]
+    threads = [threading.Thread(target=worker, args=(f"127.0.0.{2 + i}",), daemon=True) for i in range(16)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
     assert errors == []
+    assert not [t for t in threads if t.is_alive()] and len(finished) == 16, f"{len(finished)} of 16 workers finished in 60 s"
 
 
 def test_mbpoll_as_a_second_client(modbus_station):

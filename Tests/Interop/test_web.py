@@ -9,6 +9,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -250,6 +252,17 @@ def test_charging_history_filters_by_day_and_exports_csv(browser, station):
     assert "No charging sessions" in web.el("#h-table").text
 
 
+def amsterdam_offsets(local_time):
+    """Amsterdam's UTC offset at the local time `local_time` (`YYYY-MM-DD HH:MM:SS`) as the system page writes it;
+    both offsets in the hour that repeats when summer time ends."""
+    t = datetime.strptime(local_time, "%Y-%m-%d %H:%M:%S").replace(tzinfo=ZoneInfo("Europe/Amsterdam"))
+    offsets = set()
+    for fold in (0, 1):
+        minutes = int(t.replace(fold=fold).utcoffset().total_seconds()) // 60
+        offsets.add(f"UTC{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}")
+    return offsets
+
+
 def test_system_page_log_timezone_restart_and_factory_reset(browser, station, data_dir):
     charge_once(station)
     web = Web(browser, station)
@@ -260,7 +273,9 @@ def test_system_page_log_timezone_restart_and_factory_reset(browser, station, da
     assert web.el("#s-factory-reset .badge").text.startswith("Needs the Installer role"), "the operator may not reset"
     Select(web.el("#p-Timezone")).select_by_value("Europe/Amsterdam")
     web.submit("#save")
-    assert "Europe/Amsterdam (UTC+01:00)" in web.el("#sys-timezone").text
+    # The offset of the station's own time (which --time-scale runs ahead): UTC+01:00 in winter, UTC+02:00 in summer.
+    expected = amsterdam_offsets(web.el("#sys-time").text)
+    assert any(web.el("#sys-timezone").text == f"Europe/Amsterdam ({o})" for o in expected), (web.el("#sys-timezone").text, expected)
     web.shot("system")
     # The log download is a ZIP that Python's zipfile reads, with every file's CRC right.
     status, ctype, body = session_get(browser, station, "/system/log.zip")

@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -229,13 +230,15 @@ class Charger:
         self.meter_sample = []
         self.ws = None
         self.violations = []
+        self.received_at = []  # (monotonic time, frame) of every frame from the gateway
         loop.chargers.append(self)
 
     def check_in(self, raw, open_calls):
-        """Records what is wrong with a frame from the gateway."""
+        """Records what is wrong with a frame from the gateway, and when it came (`received_at`)."""
         try:
             msg = json.loads(raw)
             kind, mid = msg[0], msg[1]
+            self.received_at.append((time.monotonic(), msg))
         except (ValueError, TypeError, IndexError, KeyError):
             self.violations.append(f"{self.cp_id} got a frame that is not OCPP-J: {str(raw)[:300]}")
             return

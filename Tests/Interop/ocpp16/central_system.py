@@ -134,6 +134,7 @@ class CentralSystem:
         self.cp = None  # the charge point that connected last
         self.cps = {}  # charge point id (the last path segment) -> its open connection's model
         self.connections = 0
+        self.closed = []  # (monotonic time, close code) of every connection that ended
         self.auth_headers = []
         self.paths = []
         self.subprotocols = []
@@ -204,6 +205,7 @@ class CentralSystem:
         except websockets.exceptions.ConnectionClosed:
             pass
         finally:
+            self.closed.append((time.monotonic(), ws.close_code))
             if self.cps.get(cp.id) is cp:
                 del self.cps[cp.id]
 

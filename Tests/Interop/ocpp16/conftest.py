@@ -26,8 +26,8 @@ def cs():
 def make_station(data_dir, cs):
     started = []
 
-    def make(config=(), connectors=2, boot=True, env=None):
-        s = OCPPStation(data_dir, cs, config=config, connectors=connectors, env=env).start()
+    def make(config=(), connectors=2, boot=True, env=None, time_scale=1.0):
+        s = OCPPStation(data_dir, cs, config=config, connectors=connectors, env=env, time_scale=time_scale).start()
         started.append(s)
         if boot:
             cs.wait_connected()

@@ -1,7 +1,6 @@
 """The OCPP-J connection itself (OCPP-J 1.6 §3): the subprotocol handshake and the "Websockets proxy" of seeds/004 §4."""
 import socket
 import threading
-import time
 
 import pytest
 
@@ -89,7 +88,8 @@ def test_backend_without_the_ocpp16_subprotocol_is_refused(data_dir, central):
     try:
         wait_for(lambda: cs.connections >= 1, timeout=20, what="a handshake")
         wait_for(lambda: "did not agree to subprotocol ocpp1.6" in station_log(s), timeout=20, what="the refusal in the log")
-        time.sleep(1)
+        # Once the station closed the connection nothing more can come over it.
+        wait_for(lambda: cs.closed, timeout=20, what="the station closing the connection")
         assert not [f for f in cs.frames if f[0] == "in"], "no OCPP message may be sent without the ocpp1.6 subprotocol"
     finally:
         s.terminate()

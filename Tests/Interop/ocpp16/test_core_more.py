@@ -101,13 +101,24 @@ def test_TC_011_2_CS_remote_start_without_a_vehicle_times_out(cs, make_station):
 
 
 def test_TC_014_CS_soft_reset_without_transaction(cs, make_station):
+    """As TC_013 with a soft reset: an Inoperative connector stays Unavailable after the reset, the others come back
+    Available, and ChangeAvailability Operative makes it Available again."""
     station = make_station()
+    mark = cs.mark()
+    assert cs.call(call.ChangeAvailability(connector_id=1, type="Inoperative")).status == "Accepted"
+    cs.wait_status(1, "Unavailable", since=mark)
     mark = cs.mark()
     assert cs.call(call.Reset(type="Soft")).status == "Accepted"
     cs.wait_call("BootNotification", since=mark, timeout=30)
-    for n in (0, 1, 2):
-        cs.wait_status(n, "Available", since=mark)
+    cs.wait_status(0, "Available", since=mark)
+    cs.wait_status(1, "Unavailable", since=mark)
+    cs.wait_status(2, "Available", since=mark)
+    assert not [p for _, p in cs.calls("StatusNotification", since=mark) if p["connectorId"] == 1 and p["status"] != "Unavailable"]
     station.refresh()
+    cs.wait_connected(count=2)
+    mark = cs.mark()
+    assert cs.call(call.ChangeAvailability(connector_id=1, type="Operative")).status == "Accepted"
+    cs.wait_status(1, "Available", since=mark)
 
 
 def test_TC_015_CS_hard_reset_with_transaction(cs, make_station):
@@ -131,21 +142,30 @@ def test_TC_017_2_and_TC_018_2_CS_unlock_a_fixed_cable_is_not_supported(cs, make
     charging(cs, station)
     mark = cs.mark()
     assert cs.call(call.UnlockConnector(connector_id=1)).status == "NotSupported"
-    assert "StopTransaction" not in cs.actions(mark), "a fixed cable's transaction is not stopped by UnlockConnector"
+    # The transaction still runs: the central system stops it, and that is the only StopTransaction.
+    assert cs.call(call.RemoteStopTransaction(transaction_id=cs.last_transaction_id)).status == "Accepted"
+    cs.wait_call("StopTransaction", since=mark)
+    assert [p["reason"] for _, p in cs.calls("StopTransaction", since=mark)] == ["Remote"], "not stopped by UnlockConnector"
 
 
 def test_TC_023_CS_invalid_tag_starts_nothing(cs, make_station):
-    station = make_station(config=[("MinimumStatusDuration", "10")])
+    """MinimumStatusDuration 10 s (time ×10): an invalid tag is refused by Authorize; the plug-in is reported as
+    Preparing once it lasted 10 s, and no transaction starts (a start would have come right after the plug-in)."""
+    scale = 10
+    station = make_station(config=[("MinimumStatusDuration", "10")], time_scale=scale)
     cs.id_tags = {TAG: "Invalid"}
     mark = cs.mark()
     rfid(station)
     assert cs.wait_call("Authorize", since=mark)["idTag"] == TAG
+    plugged = time.monotonic()
     plug(station)
-    station.wait_status(1, "Preparing")
-    time.sleep(1)
+    cs.wait_status(1, "Preparing", since=mark)
+    reported = next(t for i, (d, t, m, _) in enumerate(list(cs.frames)) if i >= mark and d == "in" and m[0] == 2
+                    and m[2] == "StatusNotification" and m[3]["connectorId"] == 1)
+    assert reported - plugged >= 10 / scale, "reported only once it lasted MinimumStatusDuration"
+    assert [p["status"] for _, p in cs.calls("StatusNotification", since=mark) if p["connectorId"] == 1] == ["Preparing"]
     assert "StartTransaction" not in cs.actions(mark)
-    # A Preparing that lasts less than MinimumStatusDuration is not reported yet.
-    assert not [p for _, p in cs.calls("StatusNotification", since=mark) if p["connectorId"] == 1]
+    assert station.connector(1)["status"] == "Preparing" and not station.connector(1).get("session")
 
 
 def test_TC_024_CS_lock_failure_reports_connector_lock_failure(cs, make_station):
@@ -202,8 +222,10 @@ def test_TC_037_2_CS_offline_start_invalid_tag_stop_transaction_on_invalid_id_fa
     station = make_station(config=[("AllowOfflineTxForUnknownId", "On"), ("StopTransactionOnInvalidId", "Off")])
     mark = offline_start_with_invalid_tag(cs, station)
     cs.wait_status(1, "SuspendedEVSE", since=mark, timeout=30)
-    time.sleep(1)
-    assert "StopTransaction" not in cs.actions(mark)
+    # The transaction still runs: the central system stops it, and that is the only StopTransaction.
+    assert cs.call(call.RemoteStopTransaction(transaction_id=cs.last_transaction_id)).status == "Accepted"
+    cs.wait_call("StopTransaction", since=mark)
+    assert [p["reason"] for _, p in cs.calls("StopTransaction", since=mark)] == ["Remote"]
 
 
 def test_TC_037_3_CS_offline_start_invalid_tag_stop_transaction_on_invalid_id_true(cs, make_station):
@@ -243,14 +265,20 @@ def test_TC_039_CS_offline_transaction(cs, make_station):
 
 
 def test_TC_041_CS_fault_behavior(cs, make_station):
+    """A faulted connector starts nothing: the card presented while a vehicle is plugged into it is authorized for
+    the other connector, where the transaction then starts."""
     station = make_station()
     mark = cs.mark()
     fault(station, 1, "meter")
     cs.wait_status(1, "Faulted", since=mark)
     plug(station)
     rfid(station)
-    time.sleep(1)
-    assert "StartTransaction" not in cs.actions(mark)
+    cs.wait_call("Authorize", since=mark)
+    cs.wait_status(2, "Preparing", since=mark)
+    plug(station, 2)
+    start = cs.wait_call("StartTransaction", since=mark)
+    assert start["connectorId"] == 2 and len(cs.calls("StartTransaction", since=mark)) == 1
+    assert station.connector(1)["status"] == "Faulted"
     fault(station, 1, "meter", clear=True)
     cs.wait_call("StatusNotification", lambda p: p["connectorId"] == 1 and p["status"] != "Faulted", since=mark, timeout=15)
 

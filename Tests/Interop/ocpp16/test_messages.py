@@ -1,15 +1,20 @@
 """LocalAuthListManagement and RemoteTrigger cases, and negative tests the OCTT does not cover."""
 import json
-import time
+from datetime import datetime
 
 from ocpp.v16 import call
 
 from harness import plug, rfid, unplug, wait_for
 
 
-def test_TC_042_1_CS_get_local_list_version(cs, make_station):
-    make_station()
-    assert cs.call(call.GetLocalListVersion()).list_version == 0
+def parse(ts):
+    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+def test_TC_042_1_CS_get_local_list_version_not_supported(cs, make_station):
+    """The local list disabled (LocalAuthListEnabled false): GetLocalListVersion answers -1 (OCPP 1.6 §5.10)."""
+    make_station(config=[("LocalAuthListEnabled", "Off")])
+    assert cs.call(call.GetLocalListVersion()).list_version == -1
 
 
 def test_TC_043_CS_send_local_list_full_and_differential(cs, make_station):
@@ -68,27 +73,36 @@ def test_malformed_frames_get_the_right_callerror(cs, make_station):
 
 
 def test_TC_036_CS_connection_loss_during_transaction(cs, make_station):
-    """Offline start (AllowOfflineTxForUnknownId), sampled MeterValues queued while offline: after reconnect the
-    StartTransaction comes first, then the queued MeterValues in order with the transactionId the central system
-    assigned, then new ones."""
-    station = make_station(config=[("MeterValueSampleInterval", "1"), ("AllowOfflineTxForUnknownId", "On")])
+    """The connection is lost while a transaction runs: the sampled MeterValues taken offline are queued and, after
+    the reconnect, come first, in chronological order, MeterValueSampleInterval apart and with the transaction's id,
+    before the new ones."""
+    interval = 1
+    station = make_station(config=[("MeterValueSampleInterval", str(interval))])
     plug(station)
-    cs.stop_server()
     rfid(station)
-    station.wait_status(1, "Charging", timeout=30)
-    time.sleep(4)
+    start = cs.wait_call("StartTransaction")
+    cs.wait_status(1, "Charging")
+    tx = cs.last_transaction_id
+    cs.stop_server()
+    wait_for(lambda: not station.status()["backend"]["connected"], what="the station noticing the connection loss")
+    wait_for(lambda: station.status()["backend"]["queuedTransactionMessages"] >= 4, timeout=15, what="four MeterValues queued offline")
     mark = cs.mark()
     cs.restart_server()
-    start = cs.wait_call("StartTransaction", since=mark, timeout=60)
-    wait_for(lambda: len(cs.calls("MeterValues", since=mark)) >= 3, what="the queued MeterValues")
-    tx = [(a, p) for a, p in zip(cs.actions(since=mark), [p for _, p in cs.calls(since=mark)]) if a in ("StartTransaction", "MeterValues")]
-    assert tx[0][0] == "StartTransaction"
-    values = [p for a, p in tx if a == "MeterValues"]
-    assert len(values) >= 3
-    assert all(p["transactionId"] == cs.last_transaction_id for p in values)
-    stamps = [p["meterValue"][0]["timestamp"] for p in values]
-    assert stamps == sorted(stamps)
-    assert start["timestamp"] < stamps[0]
+    # The StatusNotifications sent at the reconnect carry the station's time of it: what was sampled before is queued.
+    reconnect = parse(cs.wait_status(1, "Charging", since=mark)["timestamp"])
+    values = wait_for(lambda: (v := [p for _, p in cs.calls("MeterValues", since=mark)
+                                    if parse(p["meterValue"][0]["timestamp"]) > reconnect]) and v, what="a MeterValues taken after the reconnect")
+    after = [p for _, p in cs.calls("MeterValues", since=mark)]
+    assert not [a for a in cs.actions(mark) if a in ("StartTransaction", "StopTransaction")], "the transaction started online and runs"
+    stamps = [parse(p["meterValue"][0]["timestamp"]) for p in after]
+    queued = [t for t in stamps if t < reconnect]
+    assert len(queued) >= 4 and stamps[:len(queued)] == queued, "the queued values come first"
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps), "in chronological order, none twice"
+    assert all(p["transactionId"] == tx for p in after)
+    assert all(sv["context"] == "Sample.Periodic" for p in after for sv in p["meterValue"][0]["sampledValue"])
+    gaps = [(b - a).total_seconds() for a, b in zip(stamps, stamps[1:])]
+    assert all(0.5 * interval <= g <= 1.5 * interval for g in gaps), f"MeterValueSampleInterval apart: {gaps}"
+    assert parse(start["timestamp"]) < queued[0] and values
 
 
 def test_kill9_while_messages_are_queued_loses_and_duplicates_nothing(cs, make_station):

@@ -106,7 +106,7 @@ extension StationParameters {
             seeAlso: "seeds/004 §4 Websockets proxy"),
         ParameterDefinition(
             key: webSocketPingInterval, label: "WebSockets keep-alive interval", type: .integer(0...3600, unit: "s"),
-            defaultValue: .integer(0), role: .operator, menu: .backend, section: "OCPP",
+            defaultValue: .integer(0), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
             help: "Seconds between WebSocket pings; a backend that does not answer them is treated as gone and the station reconnects. 0 (factory setting) disables the pings. Switch it on behind a NAT router (e.g. 60), or it may drop the idle connection.",
             seeAlso: "seeds/004 §4 WebSockets keep-alive interval, OCPP-J §5.3 WebSocketPingInterval"),
         ParameterDefinition(
@@ -164,7 +164,7 @@ extension StationParameters {
             seeAlso: "seeds/004 §4 SSL Strictness as client"),
         ParameterDefinition(
             key: tcpWatchdogTimeout, label: "TCP Watchdog Timeout", type: .integer(0...604_800, unit: "s"),
-            defaultValue: .integer(10800), role: .operator, menu: .backend, section: "More settings",
+            defaultValue: .integer(10800), role: .operator, menu: .backend, section: "More settings", restartRequired: true,
             help: "When the backend stays unreachable this long, the OCPP connection stack is restarted and connects anew. 0 disables it.",
             seeAlso: "seeds/004 §4 TCP Watchdog Timeout"),
         ParameterDefinition(

@@ -3,11 +3,11 @@ server, run in a background thread so that the tests stay synchronous. It record
 
 Every frame the charge point sends is checked when it arrives, before any test can see it: OCPP-J framing, the
 official JSON schema of its action (CALLs, and CALLRESULTs against the action of the CALL they answer), unique
-message ids of at most 36 characters, one outstanding CALL, date-times in `YYYY-MM-DDTHH:MM:SS(.sss)Z` form. A
-CALLERROR from the charge point is a violation unless the test sees it (`call` raises it, `raw_answers` returns it),
-and so is a CALLERROR of the central system itself that the test did not ask for (`fail_start`). `wait_call` fails at
-once when a frame of the awaited action is invalid; `check()` (every central-system fixture calls it at teardown)
-fails the test with every violation."""
+message ids of at most 36 characters (a retransmission may repeat its message's), one outstanding CALL, date-times
+in `YYYY-MM-DDTHH:MM:SS(.sss)Z` form. A CALLERROR from the charge point is a violation unless the test sees it
+(`call` raises it, `raw_answers` returns it), and so is a CALLERROR of the central system itself that the test did
+not ask for (`fail_start`). `wait_call` fails at once when a frame of the awaited action is invalid; `check()` (every
+central-system fixture calls it at teardown) fails the test with every violation."""
 import asyncio
 import decimal
 import json
@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 import websockets
 from websockets.asyncio.server import serve
+from websockets.frames import Opcode
 from ocpp.messages import get_validator
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as CP
@@ -96,7 +97,12 @@ class Recorder(CP):
         return call_result.StartTransaction(transaction_id=self.cs.last_transaction_id, id_tag_info=self.cs.id_tag_info(id_tag))
 
     @on(Action.stop_transaction)
-    def on_stop(self, meter_stop, timestamp, transaction_id, **kw):
+    def on_stop(self, meter_stop, timestamp, transaction_id, call_unique_id, **kw):
+        if self.cs.fail_stop > 0:
+            self.cs.fail_stop -= 1
+            with self.cs._lock:
+                self.cs._asked_errors.add((self.id, call_unique_id))
+            raise self.cs.failure
         return call_result.StopTransaction()
 
     @on(Action.meter_values)
@@ -129,16 +135,19 @@ class CentralSystem:
         self.id_tags = {}  # idTag -> status; unknown tags are Accepted
         self.parents = {}  # idTag -> parentIdTag
         self.last_transaction_id = 100
-        self.fail_start = 0
+        self.fail_start = 0  # answer the next N StartTransactions with the CALLERROR `failure`
+        self.fail_stop = 0  # the same for StopTransactions
         self.failure = None
         self.cp = None  # the charge point that connected last
         self.cps = {}  # charge point id (the last path segment) -> its open connection's model
         self.connections = 0
         self.closed = []  # (monotonic time, close code) of every connection that ended
+        self.pings = []  # monotonic times of the charge point's WebSocket pings
+        self.answer_pings = True
         self.auth_headers = []
         self.paths = []
         self.subprotocols = []
-        self._ids = set()
+        self._ids = {}  # (charge point id, message id) -> (action, payload) of the CALLs the charge point sent
         self._outstanding = {}  # charge point id -> its CALL that is not answered yet
         self._sent = {}  # (charge point id, message id) -> action of a CALL the central system sent
         self._seen = set()  # (charge point id, message id) of CALLs whose answer the test sees (call, raw_answers)
@@ -196,6 +205,7 @@ class CentralSystem:
         self.auth_headers.append(ws.request.headers.get("Authorization"))
         self.subprotocols.append(ws.subprotocol)
         cp = Recorder(ws.request.path.rsplit("/", 1)[-1], ws, self)
+        self._watch_pings(ws)
         with self._lock:
             self._outstanding.pop(cp.id, None)  # a CALL left unanswered by a lost connection may be sent again
         self.cp = cp
@@ -208,6 +218,22 @@ class CentralSystem:
             self.closed.append((time.monotonic(), ws.close_code))
             if self.cps.get(cp.id) is cp:
                 del self.cps[cp.id]
+
+    def _watch_pings(self, ws):
+        """Records the WebSocket pings of the charge point (`pings`: monotonic times) and, while `answer_pings` is
+        False, swallows the pongs the connection would answer them with (a half-open link)."""
+        process_event, send_frame = ws.process_event, ws.protocol.send_frame
+
+        def on_event(event):
+            if event.opcode is Opcode.PING:
+                self.pings.append(time.monotonic())
+            process_event(event)
+
+        def on_send(frame):
+            if frame.opcode is Opcode.PONG and not self.answer_pings:
+                return
+            send_frame(frame)
+        ws.process_event, ws.protocol.send_frame = on_event, on_send
 
     # -- recording and checks ------------------------------------------------------------------
     def _record(self, direction, raw, cp_id):
@@ -234,12 +260,13 @@ class CentralSystem:
         problems = []
         if kind == 2:
             action, payload = msg[2], msg[3]
-            if len(mid) > 36 or (cp_id, mid) in self._ids:
-                problems.append(f"message id {mid!r} is reused or longer than 36 characters")
+            # Unique per sender; a retransmission of the same message MAY reuse its id (J-errata 3.1/3.7).
+            if len(mid) > 36 or self._ids.get((cp_id, mid), (action, payload)) != (action, payload):
+                problems.append(f"message id {mid!r} is reused for another message or longer than 36 characters")
             if self._outstanding.get(cp_id) is not None:
                 problems.append(f"{action} {mid} sent while CALL {self._outstanding[cp_id]} is not answered (OCPP-J §4.1.1)")
             self._outstanding[cp_id] = mid
-            self._ids.add((cp_id, mid))
+            self._ids[(cp_id, mid)] = (action, payload)
             problems += [f"{action} {mid} from {cp_id} breaks the schema: {e} — {json.dumps(payload)[:500]}"
                          for e in schema_errors(2, action, json.dumps(payload))]
             problems += self._check_dates(payload, action)

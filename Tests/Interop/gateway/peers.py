@@ -280,7 +280,9 @@ class Charger:
         return next(m[1] for m in reversed(self.sent) if m[0] == 2 and m[2] == action)
 
     def wait_received(self, action, timeout=15):
-        return wait_for(lambda: next((kw for a, kw in self.received if a == action), None), timeout=timeout, what=f"{action} from the gateway")
+        found = wait_for(lambda: next(((kw,) for a, kw in self.received if a == action), None), timeout=timeout,
+                         what=f"{action} from the gateway")
+        return found[0]  # a request without fields is {}
 
     def close(self):
         if self.ws is not None:

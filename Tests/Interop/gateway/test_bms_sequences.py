@@ -177,6 +177,68 @@ def test_SEQ_GetLocalListVersion(cp1, bms):
     assert bms.read(B + 291) == [0xFFFF], "-1 (no local list support) in two's complement"
 
 
+def test_ReserveNow(cp1, bms):
+    # seeds/003 Appendix 2 "Reserve Now" (296…323): the BMS writes the parameters and raises the Flag.
+    expiry = 1_950_000_000
+    bms.write(B + 297, 2)
+    bms.write(B + 298, encode_epoch(expiry))
+    bms.write(B + 300, encode_string("RES-CARD"))
+    bms.write(B + 310, encode_string("RES-GROUP"))
+    bms.write(B + 320, 17)
+    bms.write(B + 296, 1)
+    request = cp1.wait_received("ReserveNow")
+    assert request.pop("expiry_date").startswith("2031-10-17T")
+    assert request == {"connector_id": 2, "id_tag": "RES-CARD", "parent_id_tag": "RES-GROUP", "reservation_id": 17}
+    bms.wait_register(B + 296, 0)
+    assert bms.read(B + 323) == [0], "Accepted"
+    for answer, code in (("Occupied", 9), ("Faulted", 8), ("Unavailable", 7), ("Rejected", 1)):
+        cp1.answers["ReserveNow"] = answer
+        cp1.received.clear()
+        bms.write(B + 296, 1)
+        cp1.wait_received("ReserveNow")
+        bms.wait_register(B + 296, 0)
+        assert bms.read(B + 323) == [code], answer
+    # Without an Id Tag the request is refused with exception 03 and nothing is sent.
+    bms.write(B + 300, encode_string(""))
+    cp1.received.clear()
+    assert bms.write_error(B + 296, 1) == 3
+    assert bms.read(B + 296) == [0] and not cp1.received
+
+
+def test_CancelReservation(cp1, bms):
+    bms.write(B + 257, 17)
+    bms.write(B + 256, 1)
+    assert cp1.wait_received("CancelReservation") == {"reservation_id": 17}
+    bms.wait_register(B + 256, 0)
+    assert bms.read(B + 261) == [0], "Accepted"
+    cp1.answers["CancelReservation"] = "Rejected"
+    cp1.received.clear()
+    bms.write(B + 257, 18)
+    bms.write(B + 256, 1)
+    assert cp1.wait_received("CancelReservation") == {"reservation_id": 18}
+    bms.wait_register(B + 256, 0)
+    assert bms.read(B + 261) == [1], "Rejected"
+
+
+def test_ClearChargingProfile(cp1, bms):
+    # Every parameter not set (65535): ClearChargingProfile without fields clears all profiles.
+    bms.write(B + 276, 1)
+    assert cp1.wait_received("ClearChargingProfile") == {}
+    bms.wait_register(B + 276, 0)
+    assert bms.read(B + 283) == [0], "Accepted"
+    # Profile ID, connector, purpose 1 = TxDefaultProfile and stack level; the charger knows none: Unknown.
+    cp1.answers["ClearChargingProfile"] = "Unknown"
+    cp1.received.clear()
+    bms.write(B + 277, [5, 1, 1, 2])
+    bms.write(B + 276, 1)
+    assert cp1.wait_received("ClearChargingProfile") == {"id": 5, "connector_id": 1, "charging_profile_purpose": "TxDefaultProfile",
+                                                         "stack_level": 2}
+    bms.wait_register(B + 276, 0)
+    assert bms.read(B + 283) == [4], "Unknown"
+    # A purpose outside the three of OCPP 1.6 is refused with exception 03.
+    assert bms.write_error(B + 279, 3) == 3
+
+
 def test_TriggerMessage_MeterValues_reads_values_on_demand(cp1, bms):
     # seeds/003 §2.3.1.6: the BMS asks for MeterValues through the Trigger Message registers.
     cp1.meter_sample = [

@@ -177,6 +177,7 @@ def test_TC_024_CS_lock_failure_reports_connector_lock_failure(cs, make_station)
     cs.wait_call("StatusNotification", lambda p: p["connectorId"] == 1 and p["errorCode"] == "ConnectorLockFailure", since=mark, timeout=15)
     # The contactors never close without a confirmed lock: no Charging.
     assert not [p for _, p in cs.calls("StatusNotification", since=mark) if p["connectorId"] == 1 and p["status"] == "Charging"]
+    assert station.connector(1)["relays"] == "open"
 
 
 def test_TC_030_CS_unlock_failure(cs, make_station):

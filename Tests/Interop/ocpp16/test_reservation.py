@@ -213,3 +213,4 @@ def test_reserved_connector_refuses_another_group_and_card_follows_the_vehicle(c
     plug(station, 2)
     start = cs.wait_call("StartTransaction", since=mark)
     assert start["connectorId"] == 2 and "reservationId" not in start
+    assert len(cs.calls("StartTransaction", since=mark)) == 1, "none on the reserved connector before it"

@@ -28,8 +28,9 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
     var ocpp: OCPPState?
     /// Restarts the station services (OCPP Reset, firmware installation, the web interface's restart actions).
     var restartHandler: (@Sendable (StationRestart) -> Void)?
-    /// The settings the station started with; parameters that need a restart keep these values until then.
-    private let startSettings: StationSettings
+    /// The parameter values the station started with; parameters that need a restart keep these values until then
+    /// (``ParameterSet/effective(startedWith:)``).
+    private let startValues: ParameterSet
     /// Consecutive failed polls per meter.
     private var meterFailures: [String: Int] = [:]
     /// What Modbus reads are answered from.
@@ -48,7 +49,7 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
         self.database = database
         self.clock = clock
         self.logger = logger
-        self.startSettings = controller.settings
+        self.startValues = parameters.values
     }
 
     /// Advances the simulation and the controller to the clock's current time.
@@ -156,21 +157,12 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
         tick()
     }
 
-    /// New values apply at once, except those that need a restart.
-    private func effectiveSettings() -> StationSettings {
-        var s = StationSettings(parameterService.values)
-        s.chargeBoxIdentity = startSettings.chargeBoxIdentity
-        s.serialNumber = startSettings.serialNumber
-        s.connectorCount = startSettings.connectorCount
-        // The DLM role and sockets are set up at start.
-        s.dlm.mode = startSettings.dlm.mode
-        s.dlm.linkPort = startSettings.dlm.linkPort
-        s.dlm.discoveryPort = startSettings.dlm.discoveryPort
-        s.dlm.broadcastAddress = startSettings.dlm.broadcastAddress
-        for i in s.connectors.indices where i < startSettings.connectors.count {
-            s.connectors[i].phasesConnected = startSettings.connectors[i].phasesConnected
-        }
-        return s
+    /// The settings the controller works with now.
+    var settingsInEffect: StationSettings { controller.settings }
+
+    /// New values apply at once, except those of parameters that need a restart.
+    func effectiveSettings() -> StationSettings {
+        StationSettings(parameterService.values.effective(startedWith: startValues))
     }
 
     public func removeDLMSlaves(_ id: String?) throws -> [String] {

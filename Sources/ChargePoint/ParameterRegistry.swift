@@ -282,6 +282,16 @@ public struct ParameterSet: Sendable, Equatable {
     /// Sets a value that was validated by ``ParameterRegistry/validateChange(key:value:role:in:)``.
     public mutating func set(_ key: String, _ value: ParameterValue) { stored[key] = value }
 
+    /// The values a running station works with: these, except that every parameter whose change takes effect only
+    /// after a restart (its definition's `restartRequired`) keeps the value it had in `start`, the values the station
+    /// started with. One rule for every such parameter, read from the registry, instead of a hand-kept list of the
+    /// settings to pin (issue 21 item 4: three parameters that say "after restart" acted at once, half applied).
+    public func effective(startedWith start: ParameterSet) -> ParameterSet {
+        var out = self
+        for r in registry.keys where r.definition.restartRequired { out.stored[r.key] = start.stored[r.key] }
+        return out
+    }
+
     public func bool(_ key: String) -> Bool {
         if case .bool(let b) = value(key) { return b }
         return false

@@ -80,4 +80,31 @@ struct RestartRulesTests {
         #expect(effective.value("ExternalMeterSupport") == .bool(false))
         #expect(effective.value("HeartbeatInterval") == .integer(600))
     }
+
+    /// The three bugs of issue 21 item 4, each a parameter whose help says "after restart" but which acted at once.
+    @Test("(a) a charge meter configured while running does not replace the board meter until the restart")
+    func chargeMeterWaits() async throws {
+        let h = try await RouterHarness()
+        _ = try await h.runtime.setParameter("\(StationParameters.meterConfiguration).1", .string(MeterModel.tqEM300LR.rawValue),
+                                             role: .installer, changedBy: "test")
+        _ = try await h.runtime.setParameter("\(StationParameters.meterAddress).1", .string("192.0.2.50"), role: .installer, changedBy: "test")
+        #expect(await h.runtime.settingsInEffect.chargeMeters[0] == nil, "no poller runs before the restart, so the board meter stays")
+        #expect(await h.runtime.status().connectors[0].meter.communicating)
+    }
+
+    @Test("(b) switching the Modbus TCP server Off while running keeps its snapshot fresh until the restart")
+    func modbusServerWaits() async throws {
+        let h = try await RouterHarness(preset: [StationParameters.modbusServer: .bool(true)])
+        #expect(await h.runtime.settingsInEffect.modbus.enabled)
+        _ = try await h.runtime.setParameter(StationParameters.modbusServer, .bool(false), role: .operator, changedBy: "test")
+        #expect(await h.runtime.settingsInEffect.modbus.enabled, "the server still answers, so its snapshot is still refreshed")
+    }
+
+    @Test("(c) External Meter Support switched On while running does not start DLM's meter fallback before the restart")
+    func externalMeterWaits() async throws {
+        let h = try await RouterHarness()
+        _ = try await h.runtime.setParameter(StationParameters.externalMeterSupport, .bool(true), role: .installer, changedBy: "test")
+        _ = try await h.runtime.setParameter(StationParameters.secondMeterAddress, .string("192.0.2.51"), role: .installer, changedBy: "test")
+        #expect(await h.runtime.settingsInEffect.gridMeter == nil, "no meter is polled before the restart: nothing has failed")
+    }
 }

@@ -9,6 +9,7 @@ import Testing
 import ChargePoint
 import EVSECore
 import WebUI
+import Persistence
 @testable import App
 
 /// A station runtime on a temporary data directory with its router (web interface and API), and a browser-like
@@ -25,8 +26,15 @@ struct RouterHarness: Sendable {
         let kinds = Mutex<[StationRestart]>([])
     }
 
-    init(connectors: Int = 2) async throws {
+    /// - Parameter preset: parameter values stored before the station starts (as `chargekit config set` on a stopped station).
+    init(connectors: Int = 2, preset: [String: ParameterValue] = [:]) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ck-router-\(UUID().uuidString)").path
+        if !preset.isEmpty {
+            var parameters = try ParameterService(store: try StationDatabase(directory: directory))
+            for (key, value) in preset.sorted(by: { $0.key < $1.key }) {
+                try parameters.set(key, value, role: .manufacturer, changedBy: "test", now: Date())
+            }
+        }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let assembly = try await StationApp.assemble(StationOptions(dataDirectory: directory, simulate: true, connectors: connectors),

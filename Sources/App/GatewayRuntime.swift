@@ -23,8 +23,12 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     /// Every ChargerID is admitted (``GatewaySettings/acceptUnconfiguredChargers``). These two copy what
     /// ``CentralSystem/admits(_:)`` decides, because the server asks from its network threads, outside the actor.
     nonisolated let admitsAll: Bool
-    /// Refused ChargerIDs not yet written to the scan list (written on the next tick, off the network threads).
-    nonisolated let refused = Mutex<[(id: String, remote: String?, at: Date)]>([])
+    /// Refused connection attempts not yet written to the scan list and the log (on the next tick, off the network
+    /// threads); bounded (``RefusedConnections``).
+    nonisolated let refused = Mutex(RefusedConnections())
+    /// ChargerIDs with an open connection, readable from the network threads: a second connection is refused with
+    /// HTTP 409 before its upgrade (``CentralSystem/connected(_:connection:now:)`` decides again on the actor).
+    nonisolated let connectedIDs = Mutex<Set<String>>([])
     /// For the diagnostics page: the configured chargers' newest frames, what the gateway logged, the BMS's requests.
     var frames = FrameLog()
     var events = EventLog()
@@ -44,18 +48,29 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
 
     // MARK: OCPP server
 
-    public nonisolated func ocppAdmit(chargerID: String, remoteAddress: String?) -> Bool {
-        if admitsAll || admitted.contains(chargerID) { return true }
-        let at = now()
-        refused.withLock { $0.append((chargerID, remoteAddress, at)) }
-        logger.notice("unknown ChargerID refused (listed in the OCPP scan)", metadata: ["cp.id": "\(chargerID)", "remote": "\(remoteAddress ?? "?")"])
-        return false
+    /// Admits configured ChargerIDs (any with ``GatewaySettings/acceptUnconfiguredChargers``) that are not connected
+    /// already. Refusals are collected for the next tick, which lists unknown ChargerIDs in the OCPP scan and logs them.
+    public nonisolated func ocppAdmit(chargerID: String, remoteAddress: String?) -> OCPPAdmission {
+        guard admitsAll || admitted.contains(chargerID) else {
+            let at = now()
+            refused.withLock { $0.record(chargerID, .unknown, remoteAddress: remoteAddress, at: at) }
+            return .refuse(status: 404, reason: "unknown ChargerID '\(chargerID)': add it to the gateway's charger list")
+        }
+        guard !connectedIDs.withLock({ $0.contains(chargerID) }) else {
+            let at = now()
+            refused.withLock { $0.record(chargerID, .alreadyConnected, remoteAddress: remoteAddress, at: at) }
+            return .refuse(status: 409, reason: "ChargerID '\(chargerID)' is connected already; the open connection stays until it is gone")
+        }
+        return .accept
     }
 
     public func ocppConnected(chargerID: String, connection: UInt64, outbound channel: OCPPOutbound) async {
-        if let old = outbound[chargerID] { old.channel.close() }
-        outbound[chargerID] = (connection, channel)
         execute(central.connected(chargerID, connection: connection, now: now()))
+        // The central system keeps a charger's first connection; a second one that passed admission at the same time
+        // is closed here.
+        guard central.connection(of: chargerID) == connection else { channel.close(); return }
+        outbound[chargerID] = (connection, channel)
+        connectedIDs.withLock { _ = $0.insert(chargerID) }
     }
 
     public func ocppReceived(chargerID: String, connection: UInt64, text: String) async {
@@ -66,7 +81,10 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     }
 
     public func ocppDisconnected(chargerID: String, connection: UInt64, reason: String) async {
-        if outbound[chargerID]?.connection == connection { outbound[chargerID] = nil }
+        if outbound[chargerID]?.connection == connection {
+            outbound[chargerID] = nil
+            connectedIDs.withLock { _ = $0.remove(chargerID) }
+        }
         execute(central.disconnected(chargerID, connection: connection, now: now()))
     }
 
@@ -126,16 +144,15 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
 
     // MARK: ticks and actions
 
-    /// Timeouts and the Heartbeat register; writes refused ChargerIDs to the scan list.
+    /// Timeouts and the Heartbeat register; writes refused ChargerIDs to the scan list (one write per tick) and logs
+    /// the refusals (one entry per tick, however many there were).
     public func tick() {
         let at = now()
         execute(central.tick(now: at))
-        let scans = refused.withLock { list in defer { list = [] }; return list }
-        for s in scans {
-            do { try database.recordScan(id: s.id, remoteAddress: s.remote, at: s.at) } catch {
-                logger.error("cannot record the scanned charger \(s.id): \(error)")
-            }
-        }
+        let (attempts, uncounted) = refused.withLock { $0.drain() }
+        guard !attempts.isEmpty || uncounted > 0 else { return }
+        persist { try database.recordScans(attempts.filter { $0.cause == .unknown }) }
+        execute(RefusedConnections.logEntries(attempts, uncounted: uncounted).map { .log($0) })
     }
 
     func execute(_ actions: [GatewayAction]) {

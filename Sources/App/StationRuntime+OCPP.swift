@@ -235,7 +235,9 @@ extension StationRuntime: OCPPConnectionDelegate {
         guard !values.isEmpty else { return }
         let request = MeterValuesRequest(connectorId: v.connector, meterValue: [MeterValue(timestamp: at, sampledValue: values)])
         do {
-            try database.enqueueMeterValues(session: session.id, payload: OCPPCoding.encode(request).serialized, at: at)
+            if try database.enqueueMeterValues(session: session.id, payload: OCPPCoding.encode(request).serialized, at: at) > 0 {
+                logger.warning("more than \(RetentionPolicy.queuedMeterValuesMax) MeterValues wait for the backend; the oldest was dropped")
+            }
             ocpp!.headStale = true
         } catch {
             logger.error("queueing MeterValues failed: \(error)")

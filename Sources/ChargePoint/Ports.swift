@@ -96,6 +96,8 @@ public protocol StationStore: Sendable {
     func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?) throws
     /// Stores samples and the hardware's persistent state in one transaction.
     func record(samples: [MeterSample], hardwareState: Data?) throws
+    /// Deletes what `policy` no longer keeps, at most ``RetentionPolicy/batch`` rows per table (issue #20 item 6).
+    func applyRetention(_ policy: RetentionPolicy, now: Date) throws -> RetentionReport
     /// Sessions that were never stopped, with their last sample.
     func openSessions() throws -> [SessionRecord]
     func append(_ entry: EventLogEntry) throws

@@ -605,8 +605,7 @@ public struct StationController<Hardware: HardwarePort> {
     public mutating func backendAuthorization(idTag: String, status: IdentifierStatus, parentIdTag: String?, expiry: Date?, now: Date) {
         if authorization.settings.cacheEnabled {
             let entry = ListedIdentifier(idTag: idTag, status: status, expiry: expiry, parentIdTag: parentIdTag, updatedAt: now)
-            authorization.lists.cache.removeAll { sameIdentifier($0.idTag, idTag) }
-            authorization.lists.cache.append(entry)
+            authorization.lists.remember(entry)
             do { try store.saveCacheEntry(entry) } catch { notices.append(.storeFailed(what: "saveCacheEntry", error: "\(error)")) }
         }
         for i in connectors.indices {
@@ -914,6 +913,7 @@ public struct StationController<Hardware: HardwarePort> {
         } catch {
             notices.append(.storeFailed(what: "record", error: "\(error)"))
         }
+        applyRetention(now: now)
     }
 
     /// Persists everything before the process exits (sessions stay open and are recovered on start).

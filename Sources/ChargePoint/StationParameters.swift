@@ -54,6 +54,7 @@ public enum StationParameters {
     public static let localAuthorizeOffline = "LocalAuthorizeOffline"
     public static let allowOfflineTxForUnknownId = "AllowOfflineTxForUnknownId"
     public static let uidDisclose = "UIDDisclose"
+    public static let meterSampleRetention = "MeterSampleRetentionDays"
     public static let modbusServer = "ModbusTCPServer"
     public static let modbusBasePort = "ModbusTCPServerBasePort"
     public static let modbusRegisterSet = "ModbusTCPServerRegisterSet"
@@ -530,6 +531,11 @@ public enum StationParameters {
             help: "Show card UIDs in full in the charging history and its exports. Off: they are masked except the last four characters.",
             seeAlso: "seeds/004 §3 dashboard"),
         ParameterDefinition(
+            key: meterSampleRetention, label: "Meter samples kept [days]", type: .integer(1...365, unit: "d"), defaultValue: .integer(30),
+            role: .operator, menu: .dashboard, section: "Charging history",
+            help: "How long the meter samples of sessions (energy, power, currents and voltages every 5 s while charging) are kept; older ones are deleted, and at most 500,000 are kept. The sessions of the charging history stay whole.",
+            seeAlso: "README Durability: bounds and retention"),
+        ParameterDefinition(
             key: hlcMode, label: "ISO 15118 high level communication (HLC) mode",
             type: .choice(HLCMode.allCases.map { Choice($0.rawValue, $0.label) }), defaultValue: .string(HLCMode.off.rawValue),
             role: .installer, menu: .authorization, section: "HLC 15118", restartRequired: false,
@@ -642,6 +648,8 @@ public struct StationSettings: Sendable, Equatable {
     public var authorization: AuthorizationSettings
     public var sendAuthorizeForRemoteStart: Bool
     public var uidDisclose: Bool
+    /// Meter samples older than this are deleted (``RetentionPolicy``).
+    public var meterSampleRetentionDays: Int
     public var modbus: ModbusSettings
     /// The grid (second) meter, when External Meter Support is On.
     public var gridMeter: MeterEndpoint?
@@ -705,6 +713,7 @@ public struct StationSettings: Sendable, Equatable {
         hlcMode = HLCMode(rawValue: p.string(K.hlcMode)) ?? .off
         sendAuthorizeForRemoteStart = p.bool(K.sendAuthorizeForRemoteStart)
         uidDisclose = p.bool(K.uidDisclose)
+        meterSampleRetentionDays = Int(p.number(K.meterSampleRetention))
         dlm = DLMSettings(p)
         modbus = ModbusSettings(enabled: p.bool(K.modbusServer), basePort: Int(p.number(K.modbusBasePort)),
                                 allowStartStop: p.bool(K.modbusAllowStartStop), allowUIDDisclose: p.bool(K.modbusAllowUIDDisclose),

@@ -96,11 +96,20 @@ struct ChargerState: Sendable {
 }
 
 extension CentralSystem {
+    /// Requests of one kind queued per charger for the BMS. A charger sends one CALL at a time (OCPP-J §4.1.1), so
+    /// a few are retries; more are refused with a CALLERROR instead of growing the queue (issue #20 item 6).
+    static let maximumQueuedRequests = 8
+
     /// Queues a charger's request for the BMS and presents it when its block is free.
     mutating func enqueue(_ id: String, _ block: IncomingBlock, _ request: PendingRequest) -> [GatewayAction] {
         guard var c = chargers[id] else { return [] }
         // A charger without registers cannot reach the BMS: the safe answer at once.
         if c.entry.slot == ChargerEntry.noSlot { return answerWithoutBMS(id, block, request, because: "it has no registers (not configured)") }
+        guard (c.incoming[block]?.count ?? 0) < Self.maximumQueuedRequests else {
+            let error = OCPPError(.genericError, "\(Self.maximumQueuedRequests) \(block.action) requests already wait for the BMS; send it again once they are answered")
+            return [.send(charger: id, text: OCPPFrame.error(error, id: request.messageID).serialized()),
+                    .log(.init(.warning, id, "\(block.action) \(request.messageID) refused: \(Self.maximumQueuedRequests) requests already wait for the BMS"))]
+        }
         c.incoming[block, default: []].append(request)
         let first = c.incoming[block]!.count == 1
         chargers[id] = c

@@ -119,7 +119,7 @@ public struct CentralSystem: Sendable {
     public internal(set) var nextTransactionId: Int
     /// The last time the BMS set the Heartbeat register.
     public internal(set) var lastBMSHeartbeat: Date?
-    var chargers: [String: ChargerState] = [:]
+    var chargers = ChargerTable()
     var heartbeatRaisedAt: Date?
     var timeWrites: [SystemSignal: (value: Int, at: Date)] = [:]
     /// Open transactions → their connector. Keyed by charger too: a BMS or an external central system may number
@@ -179,12 +179,21 @@ public struct CentralSystem: Sendable {
     /// Whether the charger's WebSocket is open.
     public func isConnected(_ id: String) -> Bool { chargers[id]?.connection != nil }
 
-    /// A charger's WebSocket opened (`connection` tells apart a new connection from one it replaces).
+    /// The charger's open connection, if any.
+    public func connection(of id: String) -> UInt64? { chargers[id]?.connection }
+
+    /// A charger's WebSocket opened (`connection` tells apart one connection from another). While the charger's
+    /// first connection is open a second one is refused — logged, and not taken as the charger's (the adapter closes
+    /// it): another device with the same ChargerID must not take over the charger's registers, its transactions and
+    /// what waits for it (issue #20 item 10). The first connection counts as gone when it closes or stops answering
+    /// the WebSocket pings.
     public mutating func connected(_ id: String, connection: UInt64, now: Date) -> [GatewayAction] {
         guard var c = chargers[id] ?? (admits(id) ? ChargerState(entry: ChargerEntry(id: id, slot: ChargerEntry.noSlot,
                                                                                      connectors: RegisterLayout.maximumConnectors)) : nil) else { return [] }
+        if let open = c.connection, open != connection {
+            return [.log(.init(.warning, id, "a second connection with this ChargerID was refused; the open connection stays until it is gone"))]
+        }
         var actions: [GatewayAction] = []
-        if c.connection != nil { actions += dropPending(&c, reason: "the charger connected again") }
         c.connection = connection
         c.connectedAt = now
         actions.append(.log(.init(.info, id, "connected")))
@@ -324,7 +333,24 @@ public struct CentralSystem: Sendable {
         }
         if r.status == "Unavailable" { image.set(.connector(slot: entry.slot, connector: r.connectorId, .availability), 0) }
         else if r.status != "Faulted" { image.set(.connector(slot: entry.slot, connector: r.connectorId, .availability), 1) }
+        // No vehicle, no load — also after a session the gateway did not see end (a restart, an unanswered stop).
+        if r.status == "Available" { clearLoad(slot: entry.slot, connector: r.connectorId) }
         return nil
+    }
+
+    /// The measurands of a flow of energy: what a BMS adds up as the connector's load.
+    static let loadMeasurands: [Measurement] = [.currentImport, .currentExport, .currentOffered, .powerActiveImport, .powerActiveExport,
+                                                .powerReactiveImport, .powerReactiveExport, .powerOffered]
+
+    /// Sets a connector's current and power registers to 0 once its session ended, so that a BMS does not see load
+    /// that is not there (issue #20 item 10). A charger reports them only while it charges (MeterValues); the energy
+    /// registers, the voltages and the units keep their last values.
+    mutating func clearLoad(slot: Int, connector: Int) {
+        for m in Self.loadMeasurands {
+            for phase in m.valueOffsets.indices {
+                image.set(.connector(slot: slot, connector: connector, .value(m, phase: phase)), .float(0))
+            }
+        }
     }
 
     /// MeterValues.req (and the transactionData of StopTransaction.req): the measurand registers. Phase-wise values
@@ -357,14 +383,18 @@ public struct CentralSystem: Sendable {
     /// A transaction began: it is open, and its connector's Current Transaction Data is set.
     mutating func observeTransactionStart(_ t: GatewayTransaction) {
         guard let entry = chargers[t.charger]?.entry, t.connectorId <= entry.connectors else { return }
+        // A connector has one transaction at a time: one whose stop never came is superseded (this bounds the table).
+        for (open, connector) in openTransactions where open.charger == t.charger && connector == t.connectorId {
+            openTransactions[open] = nil
+        }
         openTransactions[OpenTransaction(charger: t.charger, transactionId: t.transactionId)] = t.connectorId
         image.set(.connector(slot: entry.slot, connector: t.connectorId, .transactionIdTag), text: t.idTag)
         image.set(.connector(slot: entry.slot, connector: t.connectorId, .transactionMeterValueOnStart), .float(Double(t.meterStartWh)))
         image.set(.connector(slot: entry.slot, connector: t.connectorId, .transactionTimestamp), Self.epoch(t.startedAt))
     }
 
-    /// A transaction ended: the samples of its StopTransaction.req go to its connector's registers and its Current
-    /// Transaction Data is cleared.
+    /// A transaction ended: the samples of its StopTransaction.req go to its connector's registers, its Current
+    /// Transaction Data is cleared and its current and power registers read 0 (``clearLoad(slot:connector:)``).
     mutating func observeTransactionStop(_ id: String, _ r: StopTransactionRequest) {
         guard let connector = openTransactions.removeValue(forKey: OpenTransaction(charger: id, transactionId: r.transactionId)),
               let entry = chargers[id]?.entry, connector <= entry.connectors else { return }
@@ -372,6 +402,7 @@ public struct CentralSystem: Sendable {
         image.set(.connector(slot: entry.slot, connector: connector, .transactionIdTag), text: "")
         image.set(.connector(slot: entry.slot, connector: connector, .transactionMeterValueOnStart), .float(0))
         image.set(.connector(slot: entry.slot, connector: connector, .transactionTimestamp), 0)
+        clearLoad(slot: entry.slot, connector: connector)
     }
 
     // MARK: ticks

@@ -86,9 +86,12 @@ public struct FrameLog: Sendable {
     }
 }
 
-/// What the gateway logged recently, newest last (bounded), for the diagnostics page.
+/// What the gateway logged recently, newest last, for the diagnostics page; bounded in count and, since messages
+/// quote what chargers send, in length.
 public struct EventLog: Sendable {
     public static let capacity = 200
+    /// Characters kept of one message.
+    public static let maximumCharacters = 500
 
     public struct Event: Sendable, Equatable {
         public var at: Date
@@ -100,6 +103,8 @@ public struct EventLog: Sendable {
     public init() {}
 
     public mutating func record(_ entry: GatewayLogEntry, at: Date) {
+        var entry = entry
+        if entry.message.count > Self.maximumCharacters { entry.message = String(entry.message.prefix(Self.maximumCharacters)) + "…" }
         events.append(Event(at: at, entry: entry))
         if events.count > Self.capacity { events.removeFirst(events.count - Self.capacity) }
     }

@@ -80,8 +80,10 @@ public struct RegisterLayout: Sendable {
         func add(_ s: SignalAddress) {
             let spec = s.spec
             guard mode == .bms || !spec.bmsOnly else { return }
-            // W registers read back their last value (see SignalSpec); the seed's access is enforced by the gateway.
-            definitions.append(RegisterDefinition(UInt16(s.address), spec.name, spec.format.registerType, access: .readWrite))
+            // W registers read back their last value (see SignalSpec). R registers are read-only in the map too, so that
+            // any write to one — also to a single register of a float or a string — answers 02, as the station does.
+            definitions.append(RegisterDefinition(UInt16(s.address), spec.name, spec.format.registerType,
+                                                  access: spec.access.writable ? .readWrite : .read))
             owners[s.address] = s
         }
         if mode == .bms {

@@ -259,8 +259,11 @@ public struct RegisterMap: Sendable {
         return .success(out)
     }
 
-    /// Splits a write into whole definitions. Exception 02 for addresses without a writable definition,
-    /// 03 for writes that cover only part of a multi-register value.
+    /// Splits a write into whole definitions. Exception 02 (ILLEGAL DATA ADDRESS) for addresses without a writable
+    /// definition — a read-only register, also a single register of a read-only multi-register value — and 03 (ILLEGAL
+    /// DATA VALUE, "the implied length is incorrect") for writes that cover only part of a writable multi-register value.
+    ///
+    /// - SeeAlso: Modbus Application Protocol Specification V1.1b3 §7 (exception codes 02 and 03).
     public func writes(address: UInt16, values: [UInt16]) -> Result<[(RegisterDefinition, [UInt16])], ExceptionCode> {
         var result: [(RegisterDefinition, [UInt16])] = []
         var a = Int(address)

@@ -5,7 +5,9 @@ import Gateway
 
 /// The gateway's SQLite database (GRDB, WAL): settings, the BMS-set clock offset, the transaction id counter, the
 /// transactions the gateway answered, the OCPP scan list and the web interface's accounts. Every write returns after it
-/// is committed, so a transaction is on disk before the StartTransaction.conf that acknowledges it is sent.
+/// is committed, so a transaction is on disk before the StartTransaction.conf that acknowledges it is sent. The tables
+/// that grow with events are bounded: ``transactionCapacity`` transactions, ``RefusedConnections/scanListCapacity``
+/// scanned ChargerIDs.
 public final class GatewayDatabase: AccountStore, Sendable {
     public static let fileName = "gateway.sqlite"
     let writer: any DatabaseWriter
@@ -91,9 +93,16 @@ public final class GatewayDatabase: AccountStore, Sendable {
     public func nextTransactionId() throws -> Int { try meta(Self.nextTransactionIdKey).flatMap(Int.init) ?? 1 }
     public func setNextTransactionId(_ v: Int) throws { try setMeta(Self.nextTransactionIdKey, String(v)) }
 
+    /// Transactions kept, the newest (by insertion) first; older ones are deleted as new ones are recorded. The
+    /// Transactions page shows the newest 200; the open ones a restart needs are a few per connector.
+    public static let transactionCapacity = 100_000
+
     /// Records a started transaction; an open one of the same charger and id (ids wrap after 65535) is closed first.
+    /// Beyond ``transactionCapacity`` rows the oldest go, one or two per insert (issue #20 item 6).
     public func transactionStarted(_ t: GatewayTransaction) throws {
         try writer.write { db in
+            try db.execute(sql: "DELETE FROM gatewayTransaction WHERE id <= (SELECT MAX(id) FROM gatewayTransaction) - ?",
+                           arguments: [Self.transactionCapacity - 1])
             try db.execute(sql: """
                 UPDATE gatewayTransaction SET stoppedAt = ?, stopReason = 'Other' WHERE charger = ? AND transactionId = ? AND stoppedAt IS NULL
                 """, arguments: [t.startedAt.timeIntervalSince1970, t.charger, t.transactionId])
@@ -142,11 +151,24 @@ public final class GatewayDatabase: AccountStore, Sendable {
     }
 
     public func recordScan(id: String, remoteAddress: String?, at: Date) throws {
+        try recordScans([RefusedConnections.Attempt(id: id, cause: .unknown, remoteAddress: remoteAddress, firstAt: at, lastAt: at, count: 1)])
+    }
+
+    /// Adds refused attempts to the OCPP scan list in one write and keeps only the `capacity` most recently seen
+    /// ChargerIDs, so that connections with ever new ChargerIDs cannot grow the table (issue #20 item 6).
+    public func recordScans(_ attempts: [RefusedConnections.Attempt], capacity: Int = RefusedConnections.scanListCapacity) throws {
+        guard !attempts.isEmpty else { return }
         try writer.write { db in
+            for a in attempts {
+                try db.execute(sql: """
+                    INSERT INTO scannedCharger (id, remoteAddress, firstSeen, lastSeen, attempts) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET remoteAddress = excluded.remoteAddress, lastSeen = excluded.lastSeen,
+                        attempts = attempts + excluded.attempts
+                    """, arguments: [a.id, a.remoteAddress, a.firstAt.timeIntervalSince1970, a.lastAt.timeIntervalSince1970, a.count])
+            }
             try db.execute(sql: """
-                INSERT INTO scannedCharger (id, remoteAddress, firstSeen, lastSeen, attempts) VALUES (?, ?, ?, ?, 1)
-                ON CONFLICT(id) DO UPDATE SET remoteAddress = excluded.remoteAddress, lastSeen = excluded.lastSeen, attempts = attempts + 1
-                """, arguments: [id, remoteAddress, at.timeIntervalSince1970, at.timeIntervalSince1970])
+                DELETE FROM scannedCharger WHERE id NOT IN (SELECT id FROM scannedCharger ORDER BY lastSeen DESC, id LIMIT ?)
+                """, arguments: [capacity])
         }
     }
 

@@ -28,9 +28,20 @@ extension StationDatabase {
                        arguments: [UUID().uuidString.lowercased(), action, session?.uuidString, payload, at.timeIntervalSince1970])
     }
 
-    /// Queues a MeterValues payload (JSON text) of a session.
-    public func enqueueMeterValues(session: UUID, payload: String, at: Date) throws {
-        try writer.write { db in try Self.enqueue(db, action: "MeterValues", session: session, payload: payload, at: at) }
+    /// Queues a MeterValues payload (JSON text) of a session. Beyond ``RetentionPolicy/queuedMeterValuesMax`` queued
+    /// MeterValues the oldest are dropped in the same write (a backend away for weeks must not fill the disk; issue #20
+    /// item 6); StartTransaction and StopTransaction are never dropped. Returns how many were dropped.
+    @discardableResult
+    public func enqueueMeterValues(session: UUID, payload: String, at: Date, capacity: Int = RetentionPolicy.queuedMeterValuesMax) throws -> Int {
+        try writer.write { db in
+            try Self.enqueue(db, action: "MeterValues", session: session, payload: payload, at: at)
+            let excess = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ocppQueue WHERE action = 'MeterValues'") ?? 0) - capacity
+            guard excess > 0 else { return 0 }
+            try db.execute(sql: """
+                DELETE FROM ocppQueue WHERE seq IN (SELECT seq FROM ocppQueue WHERE action = 'MeterValues' ORDER BY seq LIMIT ?)
+                """, arguments: [excess])
+            return db.changesCount
+        }
     }
 
     /// The oldest queued message with its session.

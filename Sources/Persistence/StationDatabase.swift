@@ -396,7 +396,8 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
     public func append(_ e: EventLogEntry) throws {
         try writer.write { db in
             try db.execute(sql: "INSERT INTO event(at, kind, connector, code, message) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [e.at.timeIntervalSince1970, e.kind.rawValue, e.connector, e.code, e.message])
+                           arguments: [e.at.timeIntervalSince1970, e.kind.rawValue, e.connector, e.code,
+                                       String(e.message.prefix(RetentionPolicy.eventMessageMaxCharacters))])
         }
     }
 
@@ -458,8 +459,16 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
             """, arguments: [e.idTag, e.status.rawValue, e.expiry?.timeIntervalSince1970, e.parentIdTag, e.updatedAt.timeIntervalSince1970])
     }
 
+    /// Inserts or replaces a cache entry; beyond ``RetentionPolicy/authorizationCacheMaxEntries`` the least recently
+    /// updated go in the same write.
     public func saveCacheEntry(_ entry: ListedIdentifier) throws {
-        try writer.write { db in try Self.upsert(db, table: "authCache", entry) }
+        try writer.write { db in
+            try Self.upsert(db, table: "authCache", entry)
+            try db.execute(sql: """
+                DELETE FROM authCache WHERE rowid IN (SELECT rowid FROM authCache ORDER BY updatedAt, rowid
+                    LIMIT max(0, (SELECT COUNT(*) FROM authCache) - ?))
+                """, arguments: [RetentionPolicy.authorizationCacheMaxEntries])
+        }
     }
 
     public func clearCache() throws {

@@ -81,6 +81,23 @@ public final class InMemoryStationStore: StationStore {
         }
     }
 
+    /// The same policy as the database: samples by age and count (the newest of each running session kept), events by
+    /// count; at most a batch per pass.
+    public func applyRetention(_ policy: RetentionPolicy, now: Date) throws -> RetentionReport {
+        try state.withLock { s in
+            if s.failWrites { throw WriteFailed() }
+            let running = Set(s.sessions.values.filter { $0.stoppedAt == nil }.map(\.session.id))
+            let keep = Set(running.compactMap { id in s.samples.lastIndex { $0.sessionID == id } })
+            let cutoff = now.addingTimeInterval(-policy.meterSampleMaxAgeSeconds)
+            let beyond = s.samples.count - RetentionPolicy.meterSampleMaxRows
+            let drop = s.samples.indices.prefix(RetentionPolicy.batch).filter { i in !keep.contains(i) && (s.samples[i].at < cutoff || i < beyond) }
+            for i in drop.reversed() { s.samples.remove(at: i) }
+            let events = min(RetentionPolicy.batch, max(0, s.events.count - RetentionPolicy.eventMaxRows))
+            s.events.removeFirst(events)
+            return RetentionReport(meterSamples: drop.count, events: events)
+        }
+    }
+
     public func openSessions() throws -> [SessionRecord] {
         state.withLock { s in
             s.order.compactMap { id in
@@ -110,8 +127,7 @@ public final class InMemoryStationStore: StationStore {
 
     public func saveCacheEntry(_ entry: ListedIdentifier) throws {
         try write { s in
-            s.lists.cache.removeAll { sameIdentifier($0.idTag, entry.idTag) }
-            s.lists.cache.append(entry)
+            s.lists.remember(entry)
         }
     }
 

@@ -10,8 +10,9 @@ import NIOWebSocket
 /// Why a connection attempt ended before the WebSocket was open.
 public enum OCPPConnectError: Error, CustomStringConvertible, Equatable {
     case invalidURL(String)
-    /// The backend did not switch protocols (HTTP 401 for a wrong password, 404 for an unknown identity, …).
-    case upgradeRefused
+    /// The backend did not switch protocols: the HTTP status it answered with (401 for a wrong password, 404 for an
+    /// unknown identity or path, 5xx for a fault of its own), nil when the connection closed before a status line.
+    case upgradeRefused(status: Int?, reasonPhrase: String?)
     /// The backend accepted the WebSocket without agreeing to `ocpp1.6` (OCPP-J §3.2: the client must close).
     case subprotocolRefused(String?)
     case proxyRefused(String)
@@ -20,11 +21,25 @@ public enum OCPPConnectError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .invalidURL(let url): "invalid backend URL \(url)"
-        case .upgradeRefused: "the backend refused the WebSocket upgrade (check the URL, the ChargeBoxIdentity and the AuthorizationKey)"
+        case .upgradeRefused(let status?, let phrase):
+            "the backend refused the WebSocket upgrade with HTTP \(status)\(phrase.map { " \($0)" } ?? "")\(Self.hint(status))"
+        case .upgradeRefused(nil, _):
+            "the backend closed the connection without answering the WebSocket upgrade (check the URL, the ChargeBoxIdentity and the AuthorizationKey)"
         case .subprotocolRefused(let answer):
             "the backend did not agree to subprotocol ocpp1.6 (answered \(answer.map { "'\($0)'" } ?? "without Sec-WebSocket-Protocol")); connection closed"
         case .proxyRefused(let status): "the proxy refused the tunnel: \(status)"
         case .handshakeTimeout: "no WebSocket handshake within the backend connection timeout"
+        }
+    }
+
+    /// What an upgrade refusal's status most likely means, so that a wrong password (401) and a wrong URL (404) do not
+    /// look the same in the log (RFC 9110 §15).
+    static func hint(_ status: Int) -> String {
+        switch status {
+        case 401, 403: ": the identity or the password is not accepted"
+        case 404: ": the URL or the identity is not known there"
+        case 500...599: ": a fault on the backend's side"
+        default: ""
         }
     }
 }
@@ -36,7 +51,8 @@ public enum OCPPConnectError: Error, CustomStringConvertible, Equatable {
 struct OCPPClientChannel: Sendable {
     enum Upgrade: Sendable {
         case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
-        case notUpgraded
+        /// The answer's status line, once the response head has passed the upgrade handler (nil: none came).
+        case notUpgraded(EventLoopFuture<HTTPResponseHead?>)
         case subprotocolRefused(String?)
     }
 
@@ -81,8 +97,9 @@ struct OCPPClientChannel: Sendable {
                 configuration: .init(extensions: [], autoPing: autoPing, closeTimeout: .seconds(5), validateUTF8: true,
                                      maxFrameSize: settings.maxFrameSize),
                 asyncChannel: channel, context: Context(logger: logger), handler: handler)
-        case .notUpgraded:
-            throw OCPPConnectError.upgradeRefused
+        case .notUpgraded(let head):
+            let answer = try? await head.get()
+            throw OCPPConnectError.upgradeRefused(status: answer.map { Int($0.status.code) }, reasonPhrase: answer?.status.reasonPhrase)
         case .subprotocolRefused(let answer):
             throw OCPPConnectError.subprotocolRefused(answer)
         }
@@ -140,11 +157,47 @@ struct OCPPClientChannel: Sendable {
         var configuration = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: .init(
             upgradeRequestHead: request, upgraders: [upgrader],
             notUpgradingCompletionHandler: { channel in
-                channel.close(promise: nil)
-                return channel.eventLoop.makeSucceededFuture(.notUpgraded)
+                // The upgrade handler passes the refusing response on once this completes; the catcher reads its status
+                // line and closes the connection.
+                let head = channel.eventLoop.makePromise(of: HTTPResponseHead?.self)
+                do {
+                    try channel.pipeline.syncOperations.addHandler(RefusedUpgradeCatcher(head: head))
+                } catch {
+                    head.succeed(nil)
+                    channel.close(promise: nil)
+                }
+                return channel.eventLoop.makeSucceededFuture(.notUpgraded(head.futureResult))
             }))
         configuration.leftOverBytesStrategy = .forwardBytes
         return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: configuration)
+    }
+}
+
+/// Reads the status line of a response that refused the WebSocket upgrade, then closes the connection.
+final class RefusedUpgradeCatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    let head: EventLoopPromise<HTTPResponseHead?>
+    private var done = false
+
+    init(head: EventLoopPromise<HTTPResponseHead?>) { self.head = head }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !done, case .head(let response) = unwrapInboundIn(data) else { return }
+        finish(context: context, response)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(context: context, nil)
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { if !done { done = true; head.succeed(nil) } }
+
+    private func finish(context: ChannelHandlerContext, _ response: HTTPResponseHead?) {
+        guard !done else { return }
+        done = true
+        head.succeed(response)
+        context.close(promise: nil)
     }
 }
 

@@ -9,11 +9,19 @@ import ServiceLifecycle
 import Synchronization
 @_spi(WSInternal) import WSCore
 
+/// The central system's answer to a charger that asks to open its WebSocket.
+public enum OCPPAdmission: Sendable, Equatable {
+    case accept
+    /// Refused before the upgrade with this HTTP status and text (404 for an unknown ChargerID, 409 for one that is
+    /// connected already), so that the charger's log tells the causes apart.
+    case refuse(status: Int, reason: String)
+}
+
 /// What the OCPP server asks and tells the central system.
 public protocol OCPPServerDelegate: Sendable {
-    /// Whether a charger may open its WebSocket (called on the network thread: must not block). A refused charger
-    /// gets HTTP 404; the delegate can list it (seeds/003 §2.2 step 4b "OCPP SCAN").
-    func ocppAdmit(chargerID: String, remoteAddress: String?) -> Bool
+    /// Whether a charger may open its WebSocket (called on the network thread: must not block). The delegate can list
+    /// a refused charger (seeds/003 §2.2 step 4b "OCPP SCAN").
+    func ocppAdmit(chargerID: String, remoteAddress: String?) -> OCPPAdmission
     /// The WebSocket of `chargerID` is open; frames written to `outbound` are sent in order. `connection` tells
     /// this connection apart from an earlier one of the same charger.
     func ocppConnected(chargerID: String, connection: UInt64, outbound: OCPPOutbound) async
@@ -29,7 +37,7 @@ public protocol OCPPServerDelegate: Sendable {
 /// waits for itself.
 ///
 /// Refusals are plain HTTP answers before the upgrade: 426 for a request that is no WebSocket upgrade, 400 when the
-/// client does not offer `ocpp1.6` (OCPP-J §3.2), 404 for a ChargerID the delegate does not admit.
+/// client does not offer `ocpp1.6` (OCPP-J §3.2), and the delegate's status for a ChargerID it does not admit.
 ///
 /// Connections are capped (``limits``: in total, and per address while their handshake is unfinished — an admitted
 /// charger's WebSocket counts only against the total, as a charging park's chargers may share one NAT address), and a
@@ -114,8 +122,8 @@ public struct OCPPWebSocketServer: Service {
                                     refusal.set(.notFound, "OCPP-J: the URL needs the ChargerID: ws://<gateway>:<port>/<ChargerID>\n")
                                     return nil
                                 }
-                                guard delegate.ocppAdmit(chargerID: id, remoteAddress: remote) else {
-                                    refusal.set(.notFound, "unknown ChargerID '\(id)': add it to the gateway's charger list\n")
+                                if case .refuse(let status, let reason) = delegate.ocppAdmit(chargerID: id, remoteAddress: remote) {
+                                    refusal.set(HTTPResponseStatus(statusCode: status), reason + "\n")
                                     return nil
                                 }
                                 return HTTPHeaders([("Sec-WebSocket-Protocol", Self.subprotocol)])

@@ -83,22 +83,24 @@ struct BridgeTests {
                                                                              decidedBy: .external))))
     }
 
-    @Test("the CALL on the wire when the central system goes away is sent again first, with its message id")
+    @Test("the CALL on the wire when the central system goes away is not sent again; held ones go out when it is back")
     func upstreamReconnect() throws {
         var h = Self.open()
-        let stop = StopTransactionRequest(meterStop: 9500, timestamp: h.now, transactionId: 55, reason: "Local")
-        let first = h.call(stop)
-        h.record(h.cs.upstreamDisconnected("CP1", reason: "closed by the backend (1006)", now: h.now))
+        let trigger = MeterValuesRequest(connectorId: 1, meterValue: [MeterValue(timestamp: h.now, sampledValue: [SampledValue(value: "3.2")])])
+        let first = h.call(trigger)
+        // The central system may have processed it (its answer lost in the close): sending it again would make it
+        // arrive twice with the same message id (issue #20 item 10).
+        h.record(h.cs.upstreamDisconnected("CP1", reason: "closed by the backend (1000)", now: h.now))
         let heartbeat = h.call(HeartbeatRequest())
         #expect(h.upstream["CP1"]?.count == 1, "nothing goes out while the central system is away")
         h.upstream = [:]
 
         h.record(h.cs.upstreamConnected("CP1", now: h.now))
-        #expect(h.upstream["CP1"]?.count == 1 && h.upstream["CP1"]?.first?.contains("\"\(first)\"") == true)
-        h.record(h.cs.upstreamReceived("CP1", text: Self.callResult(first, [:]), now: h.now))
+        #expect(h.upstream["CP1"]?.count == 1 && h.upstream["CP1"]?.first?.contains("\"\(heartbeat)\"") == true)
+        #expect(h.upstream["CP1"]?.contains { $0.contains("\"\(first)\"") } == false)
         h.record(h.cs.upstreamReceived("CP1", text: Self.callResult(heartbeat, ["currentTime": "2027-01-15T08:00:00Z"]), now: h.now))
-        #expect(h.upstream["CP1"]?.count == 2 && h.upstream["CP1"]?.last?.contains("\"\(heartbeat)\"") == true)
-        #expect(h.answer(first) != nil && h.answer(heartbeat) != nil)
+        #expect(h.answer(heartbeat) != nil)
+        #expect(h.actions.contains { if case .log(let e) = $0 { e.message.contains("\(first) was on the wire and is not sent again") } else { false } })
     }
 
     @Test("a charger's retry of the CALL that was on the wire when the central system went away is sent once, as the retry")

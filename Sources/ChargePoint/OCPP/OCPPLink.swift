@@ -142,8 +142,16 @@ public struct OCPPLink: Sendable {
         pendingStatus.append((connector, call))
     }
 
+    /// Non-transaction CALLs kept while they cannot be sent (clock-aligned MeterValues of a backend away for days):
+    /// beyond this the oldest is dropped, so the queue cannot grow without bound (issue #20 item 6). Transaction
+    /// messages have their own persistent queue.
+    public static let maximumPendingCalls = 100
+
     /// Queues a non-transaction CALL.
-    public mutating func enqueue(_ call: Call) { pendingCalls.append(call) }
+    public mutating func enqueue(_ call: Call) {
+        pendingCalls.append(call)
+        if pendingCalls.count > Self.maximumPendingCalls { pendingCalls.removeFirst(pendingCalls.count - Self.maximumPendingCalls) }
+    }
 
     /// Advances timers and sends the next CALL if the line is free. `transaction` is the head of the persistent
     /// transaction queue, if any.

@@ -153,3 +153,22 @@ def test_bridge_refuses_bms_writes_and_unknown_chargers(gateway, upstream, loop,
     assert refused.value.response.status_code == 404
     assert upstream.connections == 0, "an unknown charger is not relayed"
     wait_for(lambda: gateway.db("SELECT id FROM scannedCharger") == [("CP9",)], what="CP9 in the OCPP scan")
+
+
+def test_bridge_sends_a_triggered_meter_values_once_when_the_central_system_closes_after_answering(gateway, upstream, loop):
+    """Issue #20 item 10: the central system answers a triggered MeterValues and closes the connection right behind
+    the answer; the reconnected upstream connection must not get the same CALL (same message id) again."""
+    cp1 = Charger(loop, gateway, "CP1").connect()
+    cp1.boot()
+    wait_for(lambda: "CP1" in upstream.cps, what="CP1 upstream")
+    cp1.meter_sample = [{"value": "3.2", "measurand": "Current.Import", "phase": "L1", "unit": "A"}]
+    upstream.close_after_answering = {"MeterValues"}
+    mark = upstream.mark()
+    assert upstream.call(call.TriggerMessage(requested_message="MeterValues", connector_id=1), cp_id="CP1").status == "Accepted"
+    upstream.wait_call("MeterValues", since=mark)
+    upstream.close_after_answering = set()
+    wait_for(lambda: upstream.connections == 2 and "CP1" in upstream.cps, what="the gateway reconnecting upstream")
+    assert cp1.call(call.Heartbeat()).current_time, "the bridge works on the new connection"
+    meter_values = upstream.call_frames("MeterValues", since=mark, cp_id="CP1")
+    assert [m[1] for _, m in meter_values] == [cp1.sent_id("MeterValues")], "sent once, with the charger's message id"
+    cp1.close()

@@ -63,6 +63,13 @@ class Recorder(CP):
 
     async def route_message(self, raw):
         self.cs._record("in", raw, self.id)
+        try:
+            action = json.loads(raw)[2] if json.loads(raw)[0] == 2 else None
+        except (ValueError, IndexError, KeyError, TypeError):
+            action = None
+        if action in self.cs.close_after_answering:
+            # The handler answers and the connection closes right behind the answer (the close is scheduled first).
+            asyncio.ensure_future(self._connection.close())
         return await super().route_message(raw)
 
     async def _send(self, message):
@@ -137,6 +144,7 @@ class CentralSystem:
         self.last_transaction_id = 100
         self.fail_start = 0  # answer the next N StartTransactions with the CALLERROR `failure`
         self.fail_stop = 0  # the same for StopTransactions
+        self.close_after_answering = set()  # actions after whose answer the central system closes the connection
         self.failure = None
         self.cp = None  # the charge point that connected last
         self.cps = {}  # charge point id (the last path segment) -> its open connection's model

@@ -24,7 +24,7 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// Meter samples older than this are deleted, except the newest sample of each running session.
     public var meterSampleMaxAgeSeconds: Double
 
-    /// Meter samples kept at most (about 60 MB with their index: two weeks of two connectors charging around the clock).
+    /// Meter samples kept at most (about 90 MB with their index: two weeks of two connectors charging around the clock).
     public static let meterSampleMaxRows = 500_000
     /// Event log entries kept.
     public static let eventMaxRows = 50_000

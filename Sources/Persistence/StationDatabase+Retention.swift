@@ -49,12 +49,13 @@ extension StationDatabase {
     }
 
     /// StopTransaction meter values of sessions stopped before `stoppedBefore` that no queued message needs any more
-    /// (their StopTransaction was dropped after its attempts, or the backend was removed).
+    /// (their StopTransaction was dropped after its attempts, or the backend was removed). Driven by the kept values,
+    /// a small table, never by the charging history.
     static func pruneTransactionData(_ db: Database, stoppedBefore: Date, batch: Int) throws -> Int {
         try db.execute(sql: """
             DELETE FROM ocppTransactionData WHERE id IN (
-                SELECT d.id FROM ocppTransactionData d JOIN session s ON s.id = d.sessionId
-                WHERE s.stoppedAt IS NOT NULL AND s.stoppedAt < ?
+                SELECT d.id FROM ocppTransactionData d
+                WHERE (SELECT s.stoppedAt FROM session s WHERE s.id = d.sessionId) < ?
                   AND NOT EXISTS (SELECT 1 FROM ocppQueue q WHERE q.sessionId = d.sessionId)
                 ORDER BY d.id LIMIT ?)
             """, arguments: [stoppedBefore.timeIntervalSince1970, batch])

@@ -80,7 +80,9 @@ def test_memory_and_database_stay_flat_while_both_connectors_charge(data_dir):
 
     # One simulated day at 2 samples per tick (100 ms real = 360 s simulated): about 480 rows, plus a pass's lag.
     assert max(samples) <= 2 * 86_400 / 360 + 100, "the retention of one day holds"
-    assert max(samples) - min(samples) <= 60, "the number of samples is flat"
+    # Flat: without the retention they grow by about 20 rows a second (780 in the window). A loaded machine ticks less
+    # often, which lowers the count a little; hence a relative band.
+    assert max(samples) - min(samples) <= max(samples) // 4, "the number of samples is flat"
     assert max(used) - used[0] <= 32 * 1024, "the database does not grow (deleted pages are reused)"
     assert last[7] - first[7] <= 64 * 1024, "the database file does not grow"
     for name, slope in zip(("Pss_Anon", "RSS"), slopes[1:]):

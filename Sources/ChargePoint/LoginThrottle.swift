@@ -33,10 +33,16 @@ public struct LoginThrottle: Sendable {
 
     public init() {}
 
-    /// The key of a source address: the address itself, an IPv6 address's /64, "unknown" without one.
+    /// The key of a source address: the address itself, an IPv6 address's /64, an IPv4-mapped IPv6 address
+    /// (`::ffff:192.0.2.1`, what a dual-stack listener sees of an IPv4 client) as its IPv4 address, "unknown" without
+    /// one. The listeners count connections the same way (`ConnectionLedger.addressKey`).
     public static func sourceKey(_ address: String?) -> String {
         guard let address, !address.isEmpty else { return "unknown" }
         guard address.contains(":") else { return address }
+        if let dot = address.lastIndex(of: ":"), address[address.index(after: dot)...].contains("."),
+           address.lowercased().hasPrefix("::ffff:") {
+            return String(address[address.index(after: dot)...])
+        }
         // Expand `::` far enough to take the first four groups.
         let halves = address.split(separator: "::", maxSplits: 1, omittingEmptySubsequences: false).map { $0.split(separator: ":") }
         var groups = Array(halves[0])

@@ -283,17 +283,17 @@ public enum StationParameters {
             role: .operator, menu: .loadManagement, section: "Modbus",
             help: "Seconds without any request from an energy manager that has set a HEMS limit after which the safe current applies (register 132). 0 disables the watchdog.",
             seeAlso: "seeds/000 register 132 Comm. Timeout"),
-        // Not in the seeds: the listener's bounds (DESIGN.md principle 7, issue #20 item 2).
+        // Not in the seeds: the listener's bounds (issue #20 item 2: every listener is bounded).
         ParameterDefinition(
             key: modbusMaxConnections, label: "Modbus TCP Server Max Connections", type: .integer(1...256, unit: nil), defaultValue: .integer(32),
             role: .operator, menu: .loadManagement, section: "Modbus", restartRequired: true,
             help: "Connections each Modbus TCP port holds at most; one client address at most 8 of them (or all when this is lower). Further connections are closed at once. An energy manager needs one.",
-            seeAlso: "DESIGN.md principle 7 (bounded listeners)"),
+            seeAlso: "README: Connection limits and timeouts"),
         ParameterDefinition(
             key: modbusIdleTimeout, label: "Modbus TCP Server Idle Timeout [s]", type: .integer(5...3600, unit: "s"), defaultValue: .integer(60),
             role: .operator, menu: .loadManagement, section: "Modbus", restartRequired: true,
             help: "A Modbus TCP connection without a complete request for this long is closed (a half-sent request does not count). Set it above the energy manager's poll interval; clients connect again after a close.",
-            seeAlso: "DESIGN.md principle 7 (bounded listeners)"),
+            seeAlso: "README: Connection limits and timeouts"),
         // MARK: Meters (seeds/000 "Externen Zähler einbinden", seeds/004 §7.4.2, §7.5)
         ParameterDefinition(
             key: externalMeterSupport, label: "External Meter Support", type: .bool, defaultValue: .bool(false), role: .installer,

@@ -1,7 +1,7 @@
 /// The connection caps of one listener.
 ///
 /// Every listener of ChargeKit caps its connections in total and per remote address, so that no client, and no
-/// number of clients, can take the descriptors the process needs to keep charging (DESIGN.md principle 7; issue #20
+/// number of clients, can take the descriptors the process needs to keep charging (issue #20
 /// item 2: ~1,100 idle connections used to exhaust the common embedded limit of 1,024 descriptors and crash the
 /// process).
 public struct ConnectionLimits: Sendable, Equatable {

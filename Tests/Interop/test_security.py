@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 
-from station import Station, cli, wait_for
+from station import Station, cli
 
 NON_CANONICAL = ["//api/status", "///api/status", "/api//status", "/api/status/", "/./api/status", "/x/../api/status",
                  "//api/config-audit", "//api/config", "//api/events", "//api/sessions", "/api%2Fstatus"]

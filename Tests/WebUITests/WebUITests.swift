@@ -77,7 +77,7 @@ struct WebUITests {
 
     @Test("source keys: IPv4 as it is, IPv6 per /64, none as unknown", arguments: [
         ("192.0.2.1", "192.0.2.1"), ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"), ("2001:db8:1:2:bbbb:cccc:dddd:eeee", "2001:db8:1:2::/64"),
-        ("2001:db8::1", "2001:db8:0:0::/64"), ("::1", "0:0:0:0::/64"),
+        ("2001:db8::1", "2001:db8:0:0::/64"), ("::1", "0:0:0:0::/64"), ("::ffff:192.0.2.9", "192.0.2.9"), ("::FFFF:10.0.0.1", "10.0.0.1"),
     ])
     func sourceKeys(address: String, key: String) {
         #expect(LoginThrottle.sourceKey(address) == key)

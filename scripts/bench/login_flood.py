@@ -4,10 +4,8 @@ Three phases against one `chargekit station --simulate`: no flood (the reference
 address, and 50 a second spread over 50 loopback addresses (127.0.0.10…59, one attempt each a second, within every
 per-address limit). Prints the dashboard's p50/p99 per phase and how the flood's attempts were answered."""
 import http.client
-import json
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -15,6 +13,8 @@ import time
 import urllib.parse
 from collections import Counter
 from pathlib import Path
+
+from station_process import start_station
 
 binary, seconds = sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
 
@@ -57,21 +57,9 @@ def flood(port, sources, rate, stop, answers, name="nobody"):
 
 
 with tempfile.TemporaryDirectory() as d:
-    data = Path(d) / "data"
-    proc = subprocess.Popen([binary, "station", "--simulate", "--connectors", "2", "--data-dir", str(data), "--http-port", "0",
-                             "--log-level", "error"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc, info, passwords = start_station(binary, Path(d) / "data")
     try:
-        passwords = {}
-        while len(passwords) < 3:
-            m = re.match(r"^  (operator|installer|manufacturer)\s+(\S+)$", proc.stdout.readline())
-            if m:
-                passwords[m.group(1)] = m.group(2)
-        while True:
-            try:
-                port = json.loads((data / "station.json").read_text())["httpPort"]
-                break
-            except (OSError, ValueError):
-                time.sleep(0.01)
+        port = info["httpPort"]
         user, cookies = http.client.HTTPConnection("127.0.0.1", port, timeout=30), {}
         _, csrf = request(user, "GET", "/login", cookies)
         request(user, "POST", "/login", cookies, {"name": "installer", "password": passwords["installer"], "csrf": csrf})

@@ -3,12 +3,13 @@ import http.client
 import json
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 from pathlib import Path
+
+from station_process import start_station
 
 binary, per_route = sys.argv[1], int(sys.argv[2])
 
@@ -41,22 +42,8 @@ class Client:
 
 
 with tempfile.TemporaryDirectory() as d:
-    data = Path(d) / "data"
-    proc = subprocess.Popen([binary, "station", "--simulate", "--connectors", "2", "--data-dir", str(data), "--http-port", "0",
-                             "--log-level", "error"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc, info, passwords = start_station(binary, Path(d) / "data")
     try:
-        passwords = {}
-        while len(passwords) < 3:
-            line = proc.stdout.readline()
-            m = re.match(r"^  (operator|installer|manufacturer)\s+(\S+)$", line)
-            if m:
-                passwords[m.group(1)] = m.group(2)
-        while True:  # station.json is replaced atomically once the server listens
-            try:
-                info = json.loads((data / "station.json").read_text())
-                break
-            except (OSError, ValueError):
-                time.sleep(0.01)
         c = Client(info["httpPort"], info["apiToken"])
         for n, card in ((1, "04567DAA5F3580"), (2, "0A0E9B83")):
             c.conn.request("POST", "/api/whitelist", body=json.dumps({"id": card}),

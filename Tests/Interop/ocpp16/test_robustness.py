@@ -6,11 +6,9 @@ import asyncio
 import csv
 import io
 import json
-import time
 from datetime import datetime, timezone
 
 from ocpp.v16 import call
-from websockets.exceptions import ConnectionClosed
 
 from harness import cli, plug, rfid
 from station import wait_for

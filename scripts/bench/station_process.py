@@ -1,0 +1,22 @@
+"""Starts a simulated `chargekit station` for the web benchmarks and reads what it prints and publishes."""
+import json
+import re
+import subprocess
+import time
+
+
+def start_station(binary, data):
+    """Starts the station on data directory `data` and any free HTTP port. Returns (process, station.json as a dict,
+    the initial passwords by role)."""
+    proc = subprocess.Popen([binary, "station", "--simulate", "--connectors", "2", "--data-dir", str(data), "--http-port", "0",
+                             "--log-level", "error"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    passwords = {}
+    while len(passwords) < 3:
+        m = re.match(r"^  (operator|installer|manufacturer)\s+(\S+)$", proc.stdout.readline())
+        if m:
+            passwords[m.group(1)] = m.group(2)
+    while True:  # station.json is replaced atomically once the server listens
+        try:
+            return proc, json.loads((data / "station.json").read_text()), passwords
+        except (OSError, ValueError):
+            time.sleep(0.01)

@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// ChargeKit — open EV charge point controller. Target graph per ../shared/DESIGN.md:
+/// ChargeKit — open EV charge point controller. Target graph (pure targets below, adapters above):
 /// imports point down only: chargekit → App → {Persistence, Simulator, WebUI} → {ChargePoint, Gateway} → EVSECore.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),

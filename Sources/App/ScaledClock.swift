@@ -6,7 +6,7 @@ import Synchronization
 /// (`--time-scale`). Every timestamp and timer of the station goes through it. It can be stepped to follow the
 /// backend's time (TimeSource Heartbeat).
 ///
-/// - SeeAlso: ../shared/DESIGN.md principle 5 "Time is injected"; seeds/002 §2.3 TimeSource.
+/// - SeeAlso: the design principle "time is injected" (timestamps and timers come from injected clocks); seeds/002 §2.3 TimeSource.
 public final class ScaledClock: Sendable {
     public let origin: Date
     public let scale: Double

@@ -8,7 +8,7 @@ import EVSECore
 /// A source that can limit the current a connector signals, in the order the chain lists them (on a tie the first
 /// one is named as binding).
 ///
-/// - SeeAlso: ../shared/DESIGN.md principle 6 "Explainable control"; seeds/004 §7.2.
+/// - SeeAlso: the design principle "explainable control" (every limit names its source); seeds/004 §7.2.
 public enum LimitSource: String, Sendable, Codable, CaseIterable {
     case hardware
     case installation

@@ -17,7 +17,7 @@ public struct ResolvedKey: Sendable, Equatable {
 /// The typed parameter registry: every setting of the station is declared here once and drives
 /// validation, the CLI, the local API (and later the web pages and OCPP vendor keys).
 ///
-/// - SeeAlso: ../shared/DESIGN.md principle 2 "One source of truth for every setting".
+/// - SeeAlso: the design principle "one source of truth for every setting".
 public struct ParameterRegistry: Sendable {
     public let definitions: [ParameterDefinition]
     /// "not above" constraints between two connector or station parameters (lower ≤ upper).

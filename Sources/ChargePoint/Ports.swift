@@ -88,7 +88,7 @@ public struct EventLogEntry: Sendable, Codable, Equatable {
 }
 
 /// The persistence port of the station controller. Every call returns only after the data is durable
-/// (../shared/DESIGN.md principle 3).
+/// (design principle "nothing is lost": persisted before acknowledged).
 public protocol StationStore: Sendable {
     func sessionStarted(_ session: ChargingSession) throws
     /// `stoppedBy`: the identifier that stopped the session when it differs from the one that started it (a card of

@@ -323,7 +323,7 @@ public enum StationParameters {
             defaultValue: .integer(0), role: .installer, menu: .loadManagement, section: "Dynamic Load Management", restartRequired: true,
             visibleWhen: .when(externalMeterSupport, is: "On"),
             help: "Modbus unit id; 0 uses the model's default (TQ 247, Janitza UMG 605 PRO 2, others 1).",
-            seeAlso: "../shared/reference/modbus-meters.md §0"),
+            seeAlso: "the meter manufacturers' Modbus manuals (default unit ids)"),
         ParameterDefinition(
             key: meterConfiguration, label: "Meter configuration",
             type: .choice([Choice("internal", "Internal meter")] + meterChoices), defaultValue: .string("internal"), role: .installer,
@@ -344,7 +344,7 @@ public enum StationParameters {
             key: meterUnitID, label: "Unit id of the meter (0 = model default)", type: .integer(0...255, unit: nil), defaultValue: .integer(0),
             role: .installer, menu: .installation, section: "Meter", scope: .connector, restartRequired: true,
             visibleWhen: .when(meterConfiguration, isNot: "internal"),
-            help: "Modbus unit id of the charge meter; 0 uses the model's default.", seeAlso: "../shared/reference/modbus-meters.md §0"),
+            help: "Modbus unit id of the charge meter; 0 uses the model's default.", seeAlso: "the meter manufacturers' Modbus manuals (default unit ids)"),
         ParameterDefinition(
             key: meterPollInterval, label: "Meter poll interval [s]", type: .decimal(0.02...60, unit: "s"), defaultValue: .decimal(1),
             role: .installer, menu: .installation, section: "Meter", restartRequired: true,

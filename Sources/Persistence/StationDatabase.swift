@@ -10,7 +10,7 @@ import EVSECore
 /// Timestamps are stored as Unix seconds (REAL): exact, sortable, and free of the ICU-backed date
 /// formatting GRDB would otherwise use for `Date` (which costs several MB of resident memory).
 ///
-/// - SeeAlso: ../shared/DESIGN.md principle 3 "Nothing is lost".
+/// - SeeAlso: the design principle "nothing is lost" (persisted before acknowledged).
 public final class StationDatabase: StationStore, ParameterStore, AccountStore, Sendable {
     /// The database file name inside the data directory.
     public static let fileName = "chargekit.sqlite"

@@ -24,7 +24,7 @@ extension ModbusRequestHandler {
 /// complete request for ``idleTimeout`` — a half-sent frame does not count —, so that idle clients cannot exhaust the
 /// process's descriptors (issue #20 item 2).
 ///
-/// - SeeAlso: seeds/000 "Modbus TCP Server Basisport"; ../shared/reference/modbus-meters.md §8.1.
+/// - SeeAlso: seeds/000 "Modbus TCP Server Basisport"; the Bender CC612/CC613 OMCCI register set (general behaviour: ports and unit ids).
 public struct ModbusTCPServer: Service {
     public let host: String
     public let basePort: Int

@@ -1,5 +1,5 @@
 """pymodbus servers that emulate the register maps of the grid meters, written from
-../shared/reference/modbus-meters.md (not from ChargeKit's own code)."""
+the manufacturers' published Modbus register maps (not from ChargeKit's own code)."""
 import asyncio
 import logging
 import socket

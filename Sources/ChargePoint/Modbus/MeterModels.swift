@@ -32,7 +32,7 @@ public enum MeterModel: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// The unit id the model answers by default (../shared/reference/modbus-meters.md §0).
+    /// The unit id the model answers by default (the manufacturers' Modbus manuals).
     public var defaultUnitID: Int {
         switch self {
         case .tqEM300LR, .tqEM410EM420: 247
@@ -53,7 +53,7 @@ public struct MeterQuantity: Sendable, Equatable {
 
 /// A meter model's register layout.
 ///
-/// - SeeAlso: ../shared/reference/modbus-meters.md §1 (TQ), §4 (Janitza 19000 block), §5 (UMG 604/605 layout),
+/// - SeeAlso: the manufacturers' Modbus register maps: TQ EM300-LR/EM410, Janitza (19000 block), UMG 604/605 layout,
 ///   §6 (Phoenix EMpro, CDAB), §7 (Siemens PAC2200, float64 energy).
 public struct MeterLayout: Sendable, Equatable {
     public var function: FunctionCode

@@ -55,7 +55,7 @@ public enum OMCCIWrite: Sendable, Equatable {
 /// The "Open Modbus Charge Control Interface" register set of Bender CC612/CC613 controllers
 /// (address set "Ebee / Bender / MENNEKES"), every register of seeds/000 MODBUS-REGISTERSATZ.
 ///
-/// Choices where the sources leave room (../shared/reference/modbus-meters.md §8):
+/// Choices where the sources leave room (Bender CC612/CC613 OMCCI register set as published by Bender and Mennekes, and how evcc uses it):
 /// - FIRMWARE_VERSION (100–101) reports "5.22", the compatibility level whose semantics ChargeKit follows:
 ///   register 124 reads and takes **1 = available, 0 = unavailable** (the meaning since firmware 5.22),
 ///   HEMS_CURRENT_LIMIT (1000) starts at 32 A, and registers 134, 152, 218–227, 715–719 are filled.

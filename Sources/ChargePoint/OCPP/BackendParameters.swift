@@ -120,7 +120,7 @@ extension StationParameters {
                            Choice("plain", "Plain: sent as typed")]),
             defaultValue: .string("hex"), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
             help: "How the password is put in the Authorization header. Backends disagree; OCTT decodes an AuthorizationKey of 32–40 hex digits.",
-            seeAlso: "OCPP-J §6.1.3; ../shared/reference/ocpp16-checklist.md §5.3"),
+            seeAlso: "OCPP-J §6.1.3; OCA Improved security for OCPP 1.6-J (AuthorizationKey)"),
         ParameterDefinition(
             key: forceHeartbeat, label: "Force Heartbeat request messages", type: .bool, defaultValue: .bool(true),
             role: .operator, menu: .backend, section: "OCPP",

@@ -12,7 +12,7 @@ import OCPP16
 /// under its own key as a vendor key (seeds/004 §2 "Toegang via Backend"). The backend acts with the operator
 /// role: parameters that need the installer or manufacturer are reported read-only.
 ///
-/// - SeeAlso: OCPP 1.6 §5.3, §5.8, §9; ../shared/reference/ocpp16-checklist.md §1.3.
+/// - SeeAlso: OCPP 1.6 §5.3, §5.8, §9; the OCA OCPP 1.6 compliance test cases (configuration keys).
 public enum OCPPConfigurationKeys {
     /// What GetConfiguration may report about a key.
     public enum Access: Sendable { case readOnly, readWrite, writeOnly }

@@ -16,7 +16,7 @@ import OCPP16
 /// then a Heartbeat when one is due.
 ///
 /// - SeeAlso: OCPP-J 1.6 §4 (RPC framework, one outstanding CALL per direction), OCPP 1.6 §4.2 (boot),
-///   §4.6 (heartbeat), §4.10 (transaction messages); ../shared/reference/ocpp16-checklist.md §1.2, §1.4.1.
+///   §4.6 (heartbeat), §4.10 (transaction messages); the OCA OCPP 1.6 compliance test cases (OCTT).
 public struct OCPPLink: Sendable {
     public enum Registration: String, Sendable, Equatable {
         /// No BootNotification answered yet.

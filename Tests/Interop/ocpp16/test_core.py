@@ -1,4 +1,4 @@
-"""OCTT charge-point test cases of the Core profile (../shared/reference/ocpp16-checklist.md §3), against the
+"""OCTT charge-point test cases of the Core profile (the OCA OCTT test case list §3), against the
 independent central system of central_system.py."""
 import json
 import time

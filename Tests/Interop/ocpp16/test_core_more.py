@@ -1,4 +1,4 @@
-"""More OCTT charge-point cases of the Core and LocalAuthListManagement profiles (../shared/reference/ocpp16-checklist.md
+"""More OCTT charge-point cases of the Core and LocalAuthListManagement profiles (the OCA OCTT test case list
 §3): authorization by cache and local list, remote start timeouts, resets, unlocking sockets and fixed cables, faults,
 offline transactions and local list versions."""
 import time

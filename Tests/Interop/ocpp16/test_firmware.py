@@ -1,4 +1,4 @@
-"""OCTT charge-point test cases of the FirmwareManagement profile (../shared/reference/ocpp16-checklist.md §2.18–2.19,
+"""OCTT charge-point test cases of the FirmwareManagement profile (the OCA OCTT test case list §2.18–2.19,
 OCPP 1.6 §5.9, §5.19, §4.4–4.5): firmware updates and diagnostics over FTP (pyftpdlib) and HTTP, against the
 independent central system of central_system.py."""
 import io

@@ -1,4 +1,4 @@
-"""OCTT charge-point test cases of the Reservation profile (../shared/reference/ocpp16-checklist.md §2.20, OCPP 1.6
+"""OCTT charge-point test cases of the Reservation profile (the OCA OCTT test case list §2.20, OCPP 1.6
 §5.13 and §5.2), against the independent central system of central_system.py."""
 from datetime import datetime, timedelta, timezone
 

@@ -1,4 +1,4 @@
-"""OCTT charge-point test cases of the SmartCharging profile (../shared/reference/ocpp16-checklist.md §1.5 and §2.21,
+"""OCTT charge-point test cases of the SmartCharging profile (the OCA test case list, SmartCharging,
 OCPP 1.6 §3.13, §5.5, §5.7, §5.16), against the independent central system of central_system.py, plus the effect of
 the profiles on the current the station signals and their persistence across a restart."""
 import json

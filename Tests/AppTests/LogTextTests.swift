@@ -15,9 +15,14 @@ struct LogTextTests {
         #expect(LogText.escape(raw) == escaped)
     }
 
-    final class Capture: LogHandler, @unchecked Sendable {
-        var lines: [String] = []
-        var lastMetadata: Logger.Metadata = [:]
+    /// What the wrapped handler was given (shared by the handler's copies).
+    final class Seen: Sendable {
+        let lines = Mutex<[String]>([])
+        let lastMetadata = Mutex<Logger.Metadata>([:])
+    }
+
+    struct Capture: LogHandler {
+        let seen: Seen
         var metadata: Logger.Metadata = [:]
         var logLevel: Logger.Level = .trace
         var metadataProvider: Logger.MetadataProvider?
@@ -27,19 +32,19 @@ struct LogTextTests {
         }
         func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
                  function: String, line: UInt) {
-            lines.append("\(message)")
-            lastMetadata = metadata ?? [:]
+            seen.lines.withLock { $0.append("\(message)") }
+            seen.lastMetadata.withLock { $0 = metadata ?? [:] }
         }
     }
 
     @Test("the handler escapes messages and metadata before the wrapped handler sees them")
     func handler() {
-        let capture = Capture()
-        let logger = Logger(label: "t") { _ in SanitizingLogHandler(capture) }
+        let seen = Seen()
+        let logger = Logger(label: "t") { _ in SanitizingLogHandler(Capture(seen: seen)) }
         logger.warning("idTag \("AB\nFORGED")", metadata: ["cp.id": "CP\r1", "list": .array(["x\ny"])])
-        #expect(capture.lines.count == 1)
-        #expect(capture.lines[0] == "idTag AB\\nFORGED")
-        #expect(capture.lastMetadata["cp.id"] == .string("CP\\r1"))
-        #expect(capture.lastMetadata["list"] == .array([.string("x\\ny")]))
+        #expect(seen.lines.withLock { $0 } == ["idTag AB\\nFORGED"])
+        let metadata = seen.lastMetadata.withLock { $0 }
+        #expect(metadata["cp.id"] == .string("CP\\r1"))
+        #expect(metadata["list"] == .array([.string("x\\ny")]))
     }
 }

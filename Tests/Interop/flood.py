@@ -43,6 +43,20 @@ def accept_queue(port):
     return 0
 
 
+def queued_bytes(port):
+    """Bytes on the way over the established IPv4 connections to or from `port`: written but not yet read by the peer
+    (/proc/net/tcp: tx_queue + rx_queue of every socket whose local or remote port is `port`)."""
+    total = 0
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            ports = {int(fields[1].split(":")[1], 16), int(fields[2].split(":")[1], 16)}
+            if fields[3] == "01" and port in ports:
+                tx, rx = fields[4].split(":")
+                total += int(tx, 16) + int(rx, 16)
+    return total
+
+
 class Flood:
     """`count` TCP connections to 127.0.0.1:`port`, spread over the loopback `sources`; connection i sends
     `payloads[i % len(payloads)]` (b"" = nothing: idle; half a request: unfinished) and then nothing more.

@@ -3,17 +3,17 @@ made-up ChargerIDs keeps the OCPP scan list and the database small, and the CALL
 system is away are bounded in bytes (README "Bounds and retention")."""
 import asyncio
 import json
-import os
 import sys
 import time
 import uuid
 from pathlib import Path
 
-import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ocpp16"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from central_system import CentralSystem  # noqa: E402
-from peers import Charger, Gateway, iso, wait_for  # noqa: E402
+from flood import queued_bytes  # noqa: E402
+from peers import Charger, Gateway, wait_for  # noqa: E402
 
 SCAN_LIST_CAPACITY = 100  # RefusedConnections.scanListCapacity
 HELD_BYTES_PER_CHARGER = 4 << 20  # CentralSystem.maximumHeldBytes
@@ -51,7 +51,9 @@ def test_a_flood_of_unknown_charger_ids_keeps_the_scan_list_and_the_database_sma
         statuses = asyncio.run(_flood(gateway.ocpp_port, paths))
         elapsed = time.monotonic() - started
         assert set(statuses) == {404}, "every unknown ChargerID is refused"
-        time.sleep(2.5)  # the next tick writes what is left
+        # The refusals are written once a second: wait until the list is full (a list that grows past the bound
+        # times out here with its size in the message).
+        wait_for(lambda: gateway.db("SELECT COUNT(*) FROM scannedCharger")[0][0] >= SCAN_LIST_CAPACITY, what="the scan list written")
         rows = gateway.db("SELECT COUNT(*), MAX(LENGTH(id)) FROM scannedCharger")[0]
         grown = _db_bytes(data_dir) - before
         print(f"\n{len(paths)} refused connections in {elapsed:.1f} s: scan list {rows[0]} rows, database +{grown / 1024:.0f} KiB")
@@ -91,7 +93,14 @@ def test_calls_held_while_the_central_system_is_away_are_bounded_in_bytes(data_d
                 cp1.model.open_calls[mid] = "DataTransfer"  # sent past the library: its answer is checked all the same
                 await cp1.ws.send(json.dumps([2, mid, "DataTransfer", {"vendorId": "ChargeKitTests", "messageId": str(i), "data": big}]))
         loop.run(send_all(), timeout=60)
-        time.sleep(2)  # the gateway reads them all
+        # The gateway has read every frame once nothing is left in the socket buffers between the charger and it.
+        def drained():  # three readings 0.1 s apart with nothing in flight
+            for _ in range(3):
+                if queued_bytes(gateway.ocpp_port):
+                    return False
+                time.sleep(0.1)
+            return True
+        wait_for(drained, timeout=30, what="the gateway reading every frame")
         mark = upstream.mark()
         upstream.restart_server()
         wait_for(lambda: any(p["messageId"] == str(count - 1) for _, p in upstream.calls("DataTransfer", since=mark)),

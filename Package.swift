@@ -133,8 +133,12 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "Simulator", "TestSupport"],
+        .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "OCPP16", "Simulator", "TestSupport"],
                     resources: [.copy("DLMScenarios")], swiftSettings: swiftSettings),
+        // The station's OCPP charge point in process: the OCTT cases of Tests/Interop/ocpp16 as frames in and frames out
+        // against the pure machine on a manual clock, SQLite in memory.
+        .testTarget(name: "OCPPChargePointTests", dependencies: ["ChargePoint", "EVSECore", "OCPP16", "Persistence", "Simulator", "TestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway"], swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.

@@ -65,9 +65,9 @@ extension StationRuntime {
         encoder.dateEncodingStrategy = .iso8601
         archive.add("diagnostics/status.json", String(decoding: try encoder.encode(controller.snapshot(now: now)), as: UTF8.self), modified: now)
 
-        let link = ocpp?.link
+        let link = ocpp?.chargePoint.link
         archive.add("diagnostics/ocpp.txt", """
-            Backend URL:            \(ocpp?.settings.url ?? "(none)")
+            Backend URL:            \(ocpp?.chargePoint.settings.url ?? "(none)")
             Connected:              \(link?.connected ?? false)
             Registration:           \(link.map { "\($0.registration)" } ?? "-")
             Queued transaction messages: \((try? database.transactionQueueCount()) ?? 0)

@@ -244,8 +244,8 @@ public enum StationApp {
         } ?? SimulatedBoard(connectorCount: settings.connectorCount, voltageV: settings.powerSourceVoltageV, phaseCount: phaseCounts, now: now)
 
         // Recovery may close sessions: their StopTransaction must be queued like any other when a backend is configured.
-        database.journalTransactions.store(BackendSettings(parameters.values).enabled, ordering: .relaxed)
-        let controller = StationController(settings: settings, hardware: board, store: database, now: now, previousShutdownClean: clean)
+        let controller = StationController(settings: settings, hardware: board, store: database, now: now, previousShutdownClean: clean,
+                                           backendConfigured: BackendSettings(parameters.values).enabled)
         let runtime = StationRuntime(controller: controller, parameters: parameters, database: database, clock: clock, logger: logger)
         await runtime.restoreAvailability()
         let ocppSettings = await runtime.setUpOCPP(version: ChargeKitVersion.current, dataDirectory: dir.path)

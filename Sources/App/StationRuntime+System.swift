@@ -11,7 +11,7 @@ import WebUI
 extension StationRuntime {
     /// Stops every running session (reason Reboot) and restarts the station services (seeds/002 §1.2 "Restart Daemon",
     /// "Reboot System"; System → factory reset). With a backend the restart waits until the StopTransactions are
-    /// delivered, at most ``restartGrace``, like an OCPP Reset.
+    /// delivered, at most ``OCPPChargePoint/restartGraceSeconds``, like an OCPP Reset.
     public func requestRestart(_ kind: StationRestart, by: String) {
         let now = clock.now()
         let stopped = controller.stopAllSessions(reason: .reboot, now: now)

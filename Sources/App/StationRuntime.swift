@@ -39,8 +39,8 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
     var dlmSender: DLMLinkSender?
     /// The last time the clock was set (backend time or browser), for the System page.
     var lastClockSet: ClockSet?
-    /// When a backend time was last refused (the event log names it once an hour).
-    var lastRefusedBackendTime: Date?
+    /// The kind of restart that waits for the OCPP charge point to deliver its queued messages.
+    var pendingRestart: StationRestart?
 
     public init(controller: StationController<SimulatedBoard>, parameters: ParameterService, database: StationDatabase,
                 clock: ScaledClock, logger: Logger) {
@@ -78,16 +78,18 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
                 logger.warning("mains power lost: shutting down on backup power")
                 scheduleRestart(.services, now: now)
             }
-            ocppNotice(notice, now: now)
+            ocppEvent(.notice(notice))
         }
-        ocppTick(now: now)
+        ocppEvent(.tick)
         flushDLM()
     }
 
     /// Restarts the station services: with a backend once the queued messages are delivered (at most
-    /// ``restartGrace``), without one at once.
+    /// ``OCPPChargePoint/restartGraceSeconds``), without one at once.
     func scheduleRestart(_ kind: StationRestart, now: Date) {
-        if ocpp != nil { ocpp!.restart = (kind, now) } else { restartHandler?(kind) }
+        guard ocpp != nil else { restartHandler?(kind); return }
+        pendingRestart = kind
+        ocppEvent(.restartRequested)
     }
 
     /// Sets the handler that restarts the station services.
@@ -104,9 +106,10 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
 
     public func status() -> StationSnapshot {
         var s = controller.snapshot(now: clock.now())
-        if let o = ocpp {
-            s.backend = BackendStatus(url: o.settings.url, connected: o.link.connected, registration: o.link.registration.rawValue,
-                                      lastHeartbeatAt: o.link.lastHeartbeatAt, nextHeartbeatAt: o.link.connected ? o.link.nextHeartbeatAt : nil,
+        if let cp = ocpp?.chargePoint {
+            let link = cp.link
+            s.backend = BackendStatus(url: cp.settings.url, connected: link.connected, registration: link.registration.rawValue,
+                                      lastHeartbeatAt: link.lastHeartbeatAt, nextHeartbeatAt: link.connected ? link.nextHeartbeatAt : nil,
                                       queuedTransactionMessages: (try? database.transactionQueueCount()) ?? 0)
         }
         return s
@@ -139,7 +142,7 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
     }
 
     /// Logs the changed parameters and applies them (those that need a restart keep their start value).
-    private func applied(_ views: [ParameterView], before: ParameterSet, changedBy: String) throws {
+    func applied(_ views: [ParameterView], before: ParameterSet, changedBy: String) throws {
         let now = clock.now()
         var changed = false
         for view in views {
@@ -153,7 +156,7 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
         }
         guard changed else { return }
         controller.update(settings: effectiveSettings())
-        applyBackendSettings()
+        ocppEvent(.settingsChanged(BackendSettings(parameterService.values.effective(startedWith: startValues))))
         tick()
     }
 

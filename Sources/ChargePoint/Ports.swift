@@ -90,10 +90,14 @@ public struct EventLogEntry: Sendable, Codable, Equatable {
 /// The persistence port of the station controller. Every call returns only after the data is durable
 /// (design principle "nothing is lost": persisted before acknowledged).
 public protocol StationStore: Sendable {
-    func sessionStarted(_ session: ChargingSession) throws
+    /// `queueForBackend`: the session's StartTransaction joins the OCPP transaction queue in the same write (a
+    /// backend is configured), so that a `kill -9` can neither lose nor duplicate it (OCPP 1.6 §4.10).
+    func sessionStarted(_ session: ChargingSession, queueForBackend: Bool) throws
     /// `stoppedBy`: the identifier that stopped the session when it differs from the one that started it (a card of
     /// the same group, a master card).
-    func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?) throws
+    /// `queueForBackend`: the StopTransaction joins the OCPP transaction queue in the same write, when the backend
+    /// knows the transaction (its StartTransaction is queued or was delivered).
+    func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?, queueForBackend: Bool) throws
     /// Stores samples and the hardware's persistent state in one transaction.
     func record(samples: [MeterSample], hardwareState: Data?) throws
     /// Deletes what `policy` no longer keeps, at most ``RetentionPolicy/batch`` rows per table (issue #20 item 6).
@@ -119,7 +123,7 @@ public protocol StationStore: Sendable {
     /// Replaces the OCPP local authorization list.
     func saveLocalList(version: Int, entries: [ListedIdentifier]) throws
     /// The stored reservations. A session that carries a `reservationID` removes its reservation in
-    /// ``sessionStarted(_:)``, in the same write.
+    /// ``sessionStarted(_:queueForBackend:)``, in the same write.
     func loadReservations() throws -> [Reservation]
     /// Inserts or replaces a reservation (same id).
     func saveReservation(_ reservation: Reservation) throws

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import OCPP16
 
 /// A reservation of one connector, or of any connector (`connector` 0), for an identifier or its group until
 /// `expiresAt`.
@@ -31,13 +32,7 @@ public struct Reservation: Sendable, Codable, Equatable {
 }
 
 /// The answer to a reservation request (OCPP 1.6 §7.38 ReservationStatus).
-public enum ReservationOutcome: String, Sendable, Equatable {
-    case accepted = "Accepted"
-    case faulted = "Faulted"
-    case occupied = "Occupied"
-    case rejected = "Rejected"
-    case unavailable = "Unavailable"
-}
+public typealias ReservationOutcome = ReservationStatus
 
 /// Whether reservations are taken at all and whether connector 0 may be reserved (ReserveConnectorZeroSupported).
 public struct ReservationSettings: Sendable, Equatable {

@@ -6,19 +6,11 @@ import Foundation
 import EVSECore
 import OCPP16
 
-/// The answer to an unlock command (OCPP 1.6 §5.18 UnlockStatus).
-public enum UnlockOutcome: String, Sendable, Equatable {
-    case unlocked = "Unlocked"
-    case unlockFailed = "UnlockFailed"
-    case notSupported = "NotSupported"
-}
+/// The answer to an unlock command: OCPP's UnlockStatus (OCPP 1.6 §5.18).
+public typealias UnlockOutcome = UnlockStatus
 
-/// The answer to an availability change (OCPP 1.6 §5.2 AvailabilityStatus).
-public enum AvailabilityOutcome: String, Sendable, Equatable {
-    case accepted = "Accepted"
-    case rejected = "Rejected"
-    case scheduled = "Scheduled"
-}
+/// The answer to an availability change: OCPP's AvailabilityStatus (OCPP 1.6 §5.2).
+public typealias AvailabilityOutcome = AvailabilityStatus
 
 /// What the OCPP layer needs to know about one connector.
 public struct ConnectorBackendView: Sendable, Equatable {

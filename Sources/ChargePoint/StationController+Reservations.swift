@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import OCPP16
 
 /// Reservations (OCPP 1.6 §5.13 ReserveNow / §5.2 CancelReservation): taking, keeping, expiring and ending them.
 extension StationController {

@@ -88,8 +88,9 @@ public struct StationController<Hardware: HardwarePort> {
     public private(set) var authorization: AuthorizationEngine
     /// Whether a backend is connected and can answer Authorize requests (set by the OCPP layer).
     public var online = false
-    /// Whether an OCPP backend is configured (then "offline" limits apply while it is unreachable).
-    public var backendConfigured = false
+    /// Whether an OCPP backend is configured: then "offline" limits apply while it is unreachable, and every session
+    /// change queues its transaction message for the backend in the same write.
+    public var backendConfigured: Bool
     /// The station's time zone (the Maximum Current Scheduler's windows are local times).
     public var timeZone = TimeZone.current
     /// How long an Authorize request may stay unanswered before the offline rules apply
@@ -142,11 +143,12 @@ public struct StationController<Hardware: HardwarePort> {
     ///
     /// - SeeAlso: seeds/004 §4 "Restart transaction after power loss".
     public init(settings: StationSettings, hardware: Hardware, store: any StationStore,
-                now: Date, previousShutdownClean: Bool = false,
+                now: Date, previousShutdownClean: Bool = false, backendConfigured: Bool = false,
                 makeID: @escaping @Sendable () -> UUID = { UUID() }) {
         self.settings = settings
         self.hardware = hardware
         self.store = store
+        self.backendConfigured = backendConfigured
         var lists = AuthorizationLists()
         var loadFailure: String?
         do { lists = try store.loadAuthorizationLists() } catch { loadFailure = "\(error)" }
@@ -250,7 +252,7 @@ public struct StationController<Hardware: HardwarePort> {
             } else {
                 let reason: StopReason = previousShutdownClean ? .reboot : .powerLoss
                 let at = record.lastSample?.at ?? s.startedAt
-                do { try store.sessionStopped(s.id, at: at, meterStopWh: meterWh, reason: reason, stoppedBy: nil) } catch {
+                do { try store.sessionStopped(s.id, at: at, meterStopWh: meterWh, reason: reason, stoppedBy: nil, queueForBackend: backendConfigured) } catch {
                     notices.append(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }
                 log(now, .sessionStopped, n, "Session \(s.id) of \(s.idTag) closed after restart, reason \(reason.rawValue), \(Int(meterWh - s.meterStartWh)) Wh")
@@ -686,7 +688,7 @@ public struct StationController<Hardware: HardwarePort> {
             switch action {
             case .start(let s):
                 do {
-                    try store.sessionStarted(s)
+                    try store.sessionStarted(s, queueForBackend: backendConfigured)
                 } catch {
                     notices.append(.storeFailed(what: "sessionStarted", error: "\(error)"))
                     connectors[n - 1].session = SessionStateMachine(connector: n, vehicleConnectionTimeout: settings.vehicleConnectionTimeout)
@@ -704,7 +706,7 @@ public struct StationController<Hardware: HardwarePort> {
             case .stop(let s, let reason, let at, let meterStopWh):
                 let stoppedBy = stopIdentifiers.removeValue(forKey: n)
                 do {
-                    try store.sessionStopped(s.id, at: at, meterStopWh: meterStopWh, reason: reason, stoppedBy: stoppedBy)
+                    try store.sessionStopped(s.id, at: at, meterStopWh: meterStopWh, reason: reason, stoppedBy: stoppedBy, queueForBackend: backendConfigured)
                 } catch {
                     notices.append(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }

@@ -271,7 +271,7 @@ extension CentralSystem {
         guard call.action == StartTransactionRequest.action, let request = call.payload, let r = try? StartTransactionRequest(json: request),
               let answer = try? StartTransactionResponse(json: payload) else { return [] }
         let t = GatewayTransaction(charger: id, connectorId: r.connectorId, transactionId: answer.transactionId, idTag: r.idTag,
-                                   meterStartWh: r.meterStart, startedAt: r.timestamp, status: answer.idTagInfo.status, decidedBy: .external)
+                                   meterStartWh: r.meterStart, startedAt: r.timestamp, status: answer.idTagInfo.status.rawValue, decidedBy: .external)
         observeTransactionStart(t)
         return [.transactionStarted(t)]
     }

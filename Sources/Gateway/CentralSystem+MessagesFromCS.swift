@@ -84,11 +84,11 @@ public enum OperationResultCode {
     }
 
     /// Requested Message codes of the Trigger Message block.
-    public static let triggerMessages = ["BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat",
-                                         "MeterValues", "StatusNotification"]
+    public static let triggerMessages: [MessageTrigger] = [.bootNotification, .diagnosticsStatusNotification, .firmwareStatusNotification,
+                                                           .heartbeat, .meterValues, .statusNotification]
     /// Charging Profile Purpose codes of the Clear Charging Profile block (the seed gives none; ChargeKit numbers the
     /// OCPP enumeration in its order).
-    public static let chargingProfilePurposes = ["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"]
+    public static let chargingProfilePurposes: [ChargingProfilePurpose] = [.chargePointMaxProfile, .txDefaultProfile, .txProfile]
     /// The Version register when the charger did not answer (-1 is OCPP's "no local list support").
     public static let versionNoAnswer = -32768
 }
@@ -134,7 +134,7 @@ extension CentralSystem {
                                                                         parentIdTag: parent.isEmpty ? nil : parent,
                                                                         reservationId: int(.reserveNowReservationId))))
         case .reset:
-            op = Operation(kind: kind, action: ResetRequest.action, payload: OCPPCoding.encode(ResetRequest(type: flagValue == 2 ? "Hard" : "Soft")))
+            op = Operation(kind: kind, action: ResetRequest.action, payload: OCPPCoding.encode(ResetRequest(type: flagValue == 2 ? .hard : .soft)))
         case .sendLocalList:
             let operation = int(.sendLocalListOperation)
             guard (1...3).contains(operation) else { throw refuse("Send Local List needs the Operation 1 (add), 2 (delete) or 3 (modify)") }
@@ -173,7 +173,7 @@ extension CentralSystem {
             op = Operation(kind: kind, action: UnlockConnectorRequest.action, payload: OCPPCoding.encode(UnlockConnectorRequest(connectorId: yy)))
         case .availability(let yy, _):
             op = Operation(kind: kind, action: ChangeAvailabilityRequest.action,
-                           payload: OCPPCoding.encode(ChangeAvailabilityRequest(connectorId: yy, type: flagValue == 0 ? "Inoperative" : "Operative")))
+                           payload: OCPPCoding.encode(ChangeAvailabilityRequest(connectorId: yy, type: flagValue == 0 ? .inoperative : .operative)))
         }
         // Parameters first (03), then the path to the charger (0x0A).
         guard c.connection != nil else { throw ModbusRefusal(.gatewayPathUnavailable, "charger \(id) is not connected") }
@@ -229,7 +229,7 @@ extension CentralSystem {
             }
             let send = Operation(kind: op.kind, action: SendLocalListRequest.action,
                                  payload: OCPPCoding.encode(SendLocalListRequest(listVersion: version + 1, localAuthorizationList: [entry],
-                                                                                 updateType: "Differential")))
+                                                                                 updateType: .differential)))
             c.outgoing.insert(send, at: 0)
             chargers[id] = c
             return sendNext(id, now: now)

@@ -188,7 +188,7 @@ extension CentralSystem {
             payload = OCPPCoding.encode(AuthorizeResponse(idTagInfo: info))
         case .start(let r):
             let t = GatewayTransaction(charger: id, connectorId: r.connectorId, transactionId: transactionId, idTag: r.idTag,
-                                       meterStartWh: r.meterStart, startedAt: r.timestamp, status: info.status, decidedBy: byBMS ? .bms : .gateway)
+                                       meterStartWh: r.meterStart, startedAt: r.timestamp, status: info.status.rawValue, decidedBy: byBMS ? .bms : .gateway)
             actions.append(.transactionStarted(t))
             observeTransactionStart(t)
             payload = OCPPCoding.encode(StartTransactionResponse(idTagInfo: info, transactionId: transactionId))
@@ -247,7 +247,7 @@ extension CentralSystem {
             transactionId = allocateTransactionId()
             actions.append(.nextTransactionId(nextTransactionId))
         }
-        actions += answer(id, request, info: IdTagInfo(status: "Invalid"), transactionId: transactionId, byBMS: false)
+        actions += answer(id, request, info: IdTagInfo(status: .invalid), transactionId: transactionId, byBMS: false)
         let detail = block == .start ? "; transaction \(transactionId) recorded in the gateway only" : ""
         actions.append(.log(.init(.warning, id, "\(block.action) answered Invalid because \(reason)\(detail)")))
         return actions

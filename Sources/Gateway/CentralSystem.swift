@@ -270,7 +270,7 @@ public struct CentralSystem: Sendable {
             case BootNotificationRequest.action:
                 let r = try BootNotificationRequest(json: payload)
                 observeBoot(id, r)
-                return reply(BootNotificationResponse(status: "Accepted", currentTime: time, interval: settings.heartbeatIntervalSeconds))
+                return reply(BootNotificationResponse(status: .accepted, currentTime: time, interval: settings.heartbeatIntervalSeconds))
                     + [.log(.init(.info, id, "BootNotification: \(r.chargePointVendor) \(r.chargePointModel)"))]
             case HeartbeatRequest.action:
                 return reply(HeartbeatResponse(currentTime: time))
@@ -291,7 +291,7 @@ public struct CentralSystem: Sendable {
                 let r = try StopTransactionRequest(json: payload)
                 return enqueue(id, .stop, PendingRequest(messageID: messageID, body: .stop(r), receivedAt: now))
             case DataTransferRequest.action:
-                return reply(DataTransferResponse(status: "UnknownVendorId"))
+                return reply(DataTransferResponse(status: .unknownVendorId))
             case DiagnosticsStatusNotificationRequest.action:
                 let r = try DiagnosticsStatusNotificationRequest(json: payload)
                 return reply(DiagnosticsStatusNotificationResponse()) + [.log(.init(.info, id, "DiagnosticsStatusNotification: \(r.status)"))]

@@ -1,4 +1,5 @@
 import ModbusTCP
+import OCPP16
 
 /// How a signal of seeds/003 Appendix 2 is laid out in 16-bit holding registers. The seed names the formats
 /// (Integer, String, Float, DateTime) and how many registers each occupies; ChargeKit fixes the byte layout:
@@ -382,7 +383,7 @@ public enum ConnectorErrorCode {
 /// The authorization result codes the BMS writes (seeds/003 Appendix 2: "0 = Accepted 1 = Blocked 2 = Expired
 /// 3 = Invalid 4 = Concurrent Transaction") and the OCPP AuthorizationStatus each stands for.
 public enum AuthorizationResultCode {
-    public static let statuses = ["Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"]
+    public static let statuses: [AuthorizationStatus] = [.accepted, .blocked, .expired, .invalid, .concurrentTx]
 }
 
 /// The Stop Transaction reason codes (seeds/003 Appendix 2 "Reason").

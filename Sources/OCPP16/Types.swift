@@ -6,9 +6,8 @@ import Foundation
 
 /// Shared OCPP 1.6 types (OCPP 1.6 §7) with their schemas, as in the errata-corrected JSON schemas.
 public enum OCPPTypes {
-    public static let authorizationStatus = ["Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"]
     public static let idTagInfo = Schema.object([
-        req("status", .enumeration(authorizationStatus)), opt("expiryDate", .dateTime), opt("parentIdTag", .ci(20)),
+        req("status", AuthorizationStatus.schema), opt("expiryDate", .dateTime), opt("parentIdTag", .ci(20)),
     ])
     public static let measurands = [
         "Energy.Active.Export.Register", "Energy.Active.Import.Register", "Energy.Reactive.Export.Register",
@@ -49,17 +48,17 @@ public enum OCPPTypes {
 
 /// OCPP 1.6 §7.2/§7.23 IdTagInfo.
 public struct IdTagInfo: Codable, Sendable, Equatable, JSONValueDecodable {
-    public var status: String
+    public var status: AuthorizationStatus
     public var expiryDate: Date?
     public var parentIdTag: String?
 
-    public init(status: String, expiryDate: Date? = nil, parentIdTag: String? = nil) {
+    public init(status: AuthorizationStatus, expiryDate: Date? = nil, parentIdTag: String? = nil) {
         self.status = status; self.expiryDate = expiryDate; self.parentIdTag = parentIdTag
     }
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        status = try f.string("status"); expiryDate = try f.optionalDate("expiryDate"); parentIdTag = try f.optionalString("parentIdTag")
+        status = try f.value("status", AuthorizationStatus.self); expiryDate = try f.optionalDate("expiryDate"); parentIdTag = try f.optionalString("parentIdTag")
     }
 }
 
@@ -212,13 +211,13 @@ public struct AuthorizationData: Codable, Sendable, Equatable, JSONValueDecodabl
 /// The response of the actions that answer only `status` Accepted or Rejected (ClearCache, RemoteStartTransaction,
 /// RemoteStopTransaction, Reset, CancelReservation).
 public struct AcceptedRejectedResponse: OCPPPayload {
-    public static let schema = Schema.object([req("status", .enumeration(["Accepted", "Rejected"]))])
+    public static let schema = Schema.object([req("status", AcceptedRejected.schema)])
 
-    public var status: String
+    public var status: AcceptedRejected
 
-    public init(status: String) { self.status = status }
+    public init(status: AcceptedRejected) { self.status = status }
 
     public init(json: JSONValue) throws(OCPPError) {
-        status = try JSONFields(json).string("status")
+        status = try JSONFields(json).value("status", AcceptedRejected.self)
     }
 }

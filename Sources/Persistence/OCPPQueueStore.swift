@@ -3,26 +3,12 @@ import GRDB
 import ChargePoint
 import EVSECore
 
-/// One message of the persistent OCPP transaction queue (StartTransaction, StopTransaction, MeterValues).
-public struct QueuedTransactionMessage: Sendable, Equatable {
-    public var sequence: Int64
-    /// Stable across retransmissions and restarts, so that a central system can recognise a repeated message.
-    public var messageID: String
-    public var action: String
-    public var sessionID: UUID?
-    /// The stored payload (MeterValues); Start/StopTransaction are built from the session when sent.
-    public var payload: String?
-    /// The session with its OCPP transactionId, when the message belongs to one.
-    public var session: SessionRecord?
-    public var transactionID: Int?
-}
-
 /// The persistent queue of OCPP transaction messages: written in the same SQLite transaction as the session change
 /// (so a `kill -9` can neither lose nor duplicate one), delivered in order, removed only when the central system
 /// answered.
 ///
 /// - SeeAlso: OCPP 1.6 §3.7, §4.10 (transaction-related messages), errata 3.18 (transactionId −1).
-extension StationDatabase {
+extension StationDatabase: OCPPStore {
     static func enqueue(_ db: Database, action: String, session: UUID?, payload: String?, at: Date) throws {
         try db.execute(sql: "INSERT INTO ocppQueue(messageId, action, sessionId, payload, createdAt) VALUES (?, ?, ?, ?, ?)",
                        arguments: [UUID().uuidString.lowercased(), action, session?.uuidString, payload, at.timeIntervalSince1970])
@@ -32,7 +18,7 @@ extension StationDatabase {
     /// MeterValues the oldest are dropped in the same write (a backend away for weeks must not fill the disk; issue #20
     /// item 6); StartTransaction and StopTransaction are never dropped. Returns how many were dropped.
     @discardableResult
-    public func enqueueMeterValues(session: UUID, payload: String, at: Date, capacity: Int = RetentionPolicy.queuedMeterValuesMax) throws -> Int {
+    public func enqueueMeterValues(session: UUID, payload: String, at: Date, capacity: Int) throws -> Int {
         try writer.write { db in
             try Self.enqueue(db, action: "MeterValues", session: session, payload: payload, at: at)
             let excess = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ocppQueue WHERE action = 'MeterValues'") ?? 0) - capacity
@@ -82,7 +68,7 @@ extension StationDatabase {
 
     /// The central system answered message `sequence`. A StartTransaction answer maps the session to its
     /// transactionId, a StopTransaction answer (`finished`) forgets the session's transactionData, in the same transaction.
-    public func transactionMessageDelivered(_ sequence: Int64, session: UUID?, transactionID: Int?, finished: Bool = false) throws {
+    public func transactionMessageDelivered(_ sequence: Int64, session: UUID?, transactionID: Int?, finished: Bool) throws {
         try writer.write { db in
             if let session, let transactionID {
                 try db.execute(sql: "UPDATE session SET transactionId = ?, transactionDelivered = 1 WHERE id = ?",
@@ -126,4 +112,28 @@ extension StationDatabase {
     public func transactionID(session id: UUID) throws -> Int? {
         try writer.read { db in try Int.fetchOne(db, sql: "SELECT transactionId FROM session WHERE id = ?", arguments: [id.uuidString]) }
     }
+}
+
+/// The station state the OCPP charge point keeps across restarts, in the `meta` table (keys unchanged since 1.0, so
+/// that an updated station reads what the previous version stored).
+extension StationDatabase {
+    public func persistedInoperative(connector: Int) throws -> Bool { try meta("availability.\(connector)") == "Inoperative" }
+
+    public func setPersistedAvailability(connector: Int, operative: Bool) throws {
+        try setMeta("availability.\(connector)", operative ? "Operative" : "Inoperative")
+    }
+
+    public func firmwareJob() throws -> FirmwareUpdateJob? {
+        guard let text = try meta("firmware.job") else { return nil }
+        return try JSONDecoder().decode(FirmwareUpdateJob.self, from: Data(text.utf8))
+    }
+
+    public func saveFirmwareJob(_ job: FirmwareUpdateJob?) throws {
+        guard let job else { return try deleteMeta("firmware.job") }
+        try setMeta("firmware.job", String(decoding: try JSONEncoder().encode(job), as: UTF8.self))
+    }
+
+    public func installedFirmwareVersion() throws -> String? { try meta("firmware.version") }
+
+    public func setInstalledFirmwareVersion(_ version: String) throws { try setMeta("firmware.version", version) }
 }

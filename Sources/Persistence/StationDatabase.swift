@@ -16,9 +16,6 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
     public static let fileName = "chargekit.sqlite"
 
     let writer: any DatabaseWriter
-    /// Whether session starts and stops also enqueue their OCPP transaction messages (on while a backend is
-    /// configured), in the same SQLite transaction as the session change.
-    public let journalTransactions = Atomic<Bool>(false)
 
     /// Opens (creating if needed) the database in `directory` and migrates it.
     public init(directory: String) throws {
@@ -297,7 +294,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
 
     // MARK: StationStore
 
-    public func sessionStarted(_ s: ChargingSession) throws {
+    public func sessionStarted(_ s: ChargingSession, queueForBackend: Bool) throws {
         try writer.write { db in
             try db.execute(sql: """
                 INSERT INTO session(id, connector, idTag, method, startedAt, meterStartWh, presentedIdTag, parentIdTag, source, provisional,
@@ -306,18 +303,18 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
                 """, arguments: [s.id.uuidString, s.connector, s.idTag, s.method.rawValue, s.startedAt.timeIntervalSince1970, s.meterStartWh,
                                  s.presentedIdTag, s.parentIdTag, s.source?.rawValue, s.provisional, s.reservationID])
             if let r = s.reservationID { try db.execute(sql: "DELETE FROM reservation WHERE id = ?", arguments: [r]) }
-            if journalTransactions.load(ordering: .relaxed) {
+            if queueForBackend {
                 try Self.enqueue(db, action: "StartTransaction", session: s.id, payload: nil, at: s.startedAt)
             }
         }
     }
 
-    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?) throws {
+    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?, queueForBackend: Bool) throws {
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE session SET stoppedAt = ?, meterStopWh = ?, stopReason = ?, stoppedBy = ? WHERE id = ? AND stoppedAt IS NULL
                 """, arguments: [at.timeIntervalSince1970, meterStopWh, reason.rawValue, stoppedBy, id.uuidString])
-            if db.changesCount > 0, journalTransactions.load(ordering: .relaxed),
+            if db.changesCount > 0, queueForBackend,
                try Bool.fetchOne(db, sql: "SELECT 1 FROM ocppQueue WHERE sessionId = ? UNION SELECT 1 FROM session WHERE id = ? AND transactionDelivered = 1",
                                  arguments: [id.uuidString, id.uuidString]) == true {
                 try Self.enqueue(db, action: "StopTransaction", session: id, payload: nil, at: at)

@@ -54,7 +54,7 @@ public final class InMemoryStationStore: StationStore {
 
     struct WriteFailed: Error {}
 
-    public func sessionStarted(_ session: ChargingSession) throws {
+    public func sessionStarted(_ session: ChargingSession, queueForBackend: Bool) throws {
         try state.withLock { s in
             if s.failWrites { throw WriteFailed() }
             s.sessions[session.id] = SessionRecord(session: session)
@@ -63,7 +63,7 @@ public final class InMemoryStationStore: StationStore {
         }
     }
 
-    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?) throws {
+    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?, queueForBackend: Bool) throws {
         try state.withLock { s in
             if s.failWrites { throw WriteFailed() }
             s.sessions[id]?.stoppedAt = at

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import EVSECore
+import OCPP16
 import Simulator
 import TestSupport
 @testable import ChargePoint

@@ -132,7 +132,7 @@ struct MessageTests {
         #expect(mv.meterValue[0].sampledValue[1].phase == "L1")
         #expect(OCPPCoding.encode(mv) == payload)
 
-        let response = BootNotificationResponse(status: "Accepted", currentTime: Date(timeIntervalSince1970: 1_359_751_212.486), interval: 300)
+        let response = BootNotificationResponse(status: .accepted, currentTime: Date(timeIntervalSince1970: 1_359_751_212.486), interval: 300)
         #expect(OCPPCoding.encode(response) == .object(["status": .string("Accepted"), "currentTime": .string("2013-02-01T20:40:12.486Z"), "interval": .integer(300)]))
         #expect(OCPPCoding.encode(ClearCacheRequest()) == .object([:]), "an empty payload is {}")
     }

@@ -12,18 +12,17 @@ struct OCPPQueueTests {
     @Test("session start and stop enqueue their messages atomically, in order; delivery maps the transactionId")
     func journal() throws {
         let db = try StationDatabase()
-        db.journalTransactions.store(true, ordering: .relaxed)
         let s = ChargingSession(id: UUID(), connector: 1, idTag: "AABBCCDD", method: .rfid, startedAt: t0, meterStartWh: 1000)
-        try db.sessionStarted(s)
-        try db.enqueueMeterValues(session: s.id, payload: "{\"connectorId\":1,\"meterValue\":[]}", at: t0.addingTimeInterval(60))
-        try db.sessionStopped(s.id, at: t0.addingTimeInterval(120), meterStopWh: 1500, reason: .local, stoppedBy: nil)
+        try db.sessionStarted(s, queueForBackend: true)
+        try db.enqueueMeterValues(session: s.id, payload: "{\"connectorId\":1,\"meterValue\":[]}", at: t0.addingTimeInterval(60), capacity: RetentionPolicy.queuedMeterValuesMax)
+        try db.sessionStopped(s.id, at: t0.addingTimeInterval(120), meterStopWh: 1500, reason: .local, stoppedBy: nil, queueForBackend: true)
         // Stopping twice (recovery after a crash) does not enqueue a second StopTransaction.
-        try db.sessionStopped(s.id, at: t0.addingTimeInterval(130), meterStopWh: 1600, reason: .powerLoss, stoppedBy: nil)
+        try db.sessionStopped(s.id, at: t0.addingTimeInterval(130), meterStopWh: 1600, reason: .powerLoss, stoppedBy: nil, queueForBackend: true)
         #expect(try db.transactionQueueCount() == 3)
 
         let start = try #require(try db.transactionQueueHead())
         #expect(start.action == "StartTransaction" && start.session?.session.id == s.id && start.transactionID == nil)
-        try db.transactionMessageDelivered(start.sequence, session: s.id, transactionID: 4711)
+        try db.transactionMessageDelivered(start.sequence, session: s.id, transactionID: 4711, finished: false)
         let meter = try #require(try db.transactionQueueHead())
         #expect(meter.action == "MeterValues" && meter.transactionID == 4711 && meter.messageID != start.messageID)
         // A CALLERROR counts; the message is dropped after the last attempt.
@@ -32,7 +31,7 @@ struct OCPPQueueTests {
         #expect(try db.transactionMessageFailed(meter.sequence, maxAttempts: 2) == (2, true))
         let stop = try #require(try db.transactionQueueHead())
         #expect(stop.action == "StopTransaction" && stop.transactionID == 4711 && stop.session?.meterStopWh == 1500)
-        try db.transactionMessageDelivered(stop.sequence, session: nil, transactionID: nil)
+        try db.transactionMessageDelivered(stop.sequence, session: nil, transactionID: nil, finished: false)
         #expect(try db.transactionQueueHead() == nil)
         #expect(try db.openSession(transactionID: 4711) == nil)
     }
@@ -41,9 +40,8 @@ struct OCPPQueueTests {
     func noJournal() throws {
         let db = try StationDatabase()
         let s = ChargingSession(id: UUID(), connector: 1, idTag: "A", method: .rfid, startedAt: t0, meterStartWh: 0)
-        try db.sessionStarted(s)
-        db.journalTransactions.store(true, ordering: .relaxed)
-        try db.sessionStopped(s.id, at: t0.addingTimeInterval(10), meterStopWh: 10, reason: .local, stoppedBy: nil)
+        try db.sessionStarted(s, queueForBackend: false)
+        try db.sessionStopped(s.id, at: t0.addingTimeInterval(10), meterStopWh: 10, reason: .local, stoppedBy: nil, queueForBackend: true)
         #expect(try db.transactionQueueCount() == 0)
     }
 
@@ -55,8 +53,7 @@ struct OCPPQueueTests {
         var id = ""
         do {
             let db = try StationDatabase(directory: dir)
-            db.journalTransactions.store(true, ordering: .relaxed)
-            try db.sessionStarted(s)
+            try db.sessionStarted(s, queueForBackend: true)
             id = try #require(try db.transactionQueueHead()).messageID
         }
         let reopened = try StationDatabase(directory: dir)

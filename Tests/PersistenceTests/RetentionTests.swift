@@ -26,11 +26,11 @@ struct RetentionTests {
         let db = try StationDatabase()
         let old = ChargingSession(id: UUID(), connector: 1, idTag: "A", method: .rfid, startedAt: t0, meterStartWh: 0)
         let running = ChargingSession(id: UUID(), connector: 2, idTag: "B", method: .rfid, startedAt: t0, meterStartWh: 0)
-        try db.sessionStarted(old)
-        try db.sessionStarted(running)
+        try db.sessionStarted(old, queueForBackend: false)
+        try db.sessionStarted(running, queueForBackend: false)
         for i in 0..<1_500 { try db.record(samples: [sample(old.id, at: t0.addingTimeInterval(Double(i) * 5))], hardwareState: nil) }
         try db.record(samples: [sample(running.id, connector: 2, at: t0.addingTimeInterval(7_600))], hardwareState: nil)
-        try db.sessionStopped(old.id, at: t0.addingTimeInterval(7_500), meterStopWh: 900, reason: .local, stoppedBy: nil)
+        try db.sessionStopped(old.id, at: t0.addingTimeInterval(7_500), meterStopWh: 900, reason: .local, stoppedBy: nil, queueForBackend: false)
         let policy = RetentionPolicy(meterSampleMaxAgeSeconds: 86_400)
         let later = t0.addingTimeInterval(86_400 * 3)
         #expect(try db.applyRetention(policy, now: later).meterSamples == RetentionPolicy.batch, "one batch per pass")
@@ -83,9 +83,8 @@ struct RetentionTests {
     @Test("queued MeterValues are bounded, the oldest first; Start/StopTransaction are never dropped")
     func queuedMeterValues() throws {
         let db = try StationDatabase()
-        db.journalTransactions.store(true, ordering: .relaxed)
         let s = ChargingSession(id: UUID(), connector: 1, idTag: "A", method: .rfid, startedAt: t0, meterStartWh: 0)
-        try db.sessionStarted(s)
+        try db.sessionStarted(s, queueForBackend: true)
         var dropped = 0
         for i in 0..<25 { dropped += try db.enqueueMeterValues(session: s.id, payload: "{\"n\":\(i)}", at: t0, capacity: 10) }
         #expect(dropped == 15)
@@ -99,9 +98,9 @@ struct RetentionTests {
     func orphanedTransactionData() throws {
         let db = try StationDatabase()
         let s = ChargingSession(id: UUID(), connector: 1, idTag: "A", method: .rfid, startedAt: t0, meterStartWh: 0)
-        try db.sessionStarted(s)
+        try db.sessionStarted(s, queueForBackend: false)
         try db.appendTransactionData(session: s.id, payload: "{}")
-        try db.sessionStopped(s.id, at: t0.addingTimeInterval(60), meterStopWh: 10, reason: .local, stoppedBy: nil)
+        try db.sessionStopped(s.id, at: t0.addingTimeInterval(60), meterStopWh: 10, reason: .local, stoppedBy: nil, queueForBackend: false)
         let policy = RetentionPolicy(meterSampleMaxAgeSeconds: 86_400)
         #expect(try db.applyRetention(policy, now: t0.addingTimeInterval(3_600)).transactionData == 0, "young: kept")
         #expect(try db.applyRetention(policy, now: t0.addingTimeInterval(2 * 86_400)).transactionData == 1)

@@ -96,7 +96,7 @@ struct StationDatabaseTests {
         let db = try StationDatabase()
         let id = UUID()
         let s = ChargingSession(id: id, connector: 2, idTag: "04567DAA5F3580", method: .rfid, startedAt: t0, meterStartWh: 100)
-        try db.sessionStarted(s)
+        try db.sessionStarted(s, queueForBackend: false)
         let sample = MeterSample(connector: 2, sessionID: id, at: t0.addingTimeInterval(10), energyWh: 130, powerW: 11_040,
                                  currentA: PhaseValues(all: 16), voltageV: PhaseValues(all: 230))
         try db.record(samples: [sample], hardwareState: Data("board".utf8))
@@ -105,8 +105,8 @@ struct StationDatabaseTests {
         #expect(open.first?.session == s)
         #expect(open.first?.lastSample == sample)
         #expect(try db.hardwareState() == Data("board".utf8))
-        try db.sessionStopped(id, at: t0.addingTimeInterval(20), meterStopWh: 150, reason: .evDisconnected, stoppedBy: nil)
-        try db.sessionStopped(id, at: t0.addingTimeInterval(99), meterStopWh: 999, reason: .other, stoppedBy: nil)
+        try db.sessionStopped(id, at: t0.addingTimeInterval(20), meterStopWh: 150, reason: .evDisconnected, stoppedBy: nil, queueForBackend: false)
+        try db.sessionStopped(id, at: t0.addingTimeInterval(99), meterStopWh: 999, reason: .other, stoppedBy: nil, queueForBackend: false)
         #expect(try db.openSessions().isEmpty)
         let stored = try #require(try db.sessions().first)
         #expect(stored.stopReason == .evDisconnected, "a stopped session is never stopped twice")
@@ -119,8 +119,8 @@ struct StationDatabaseTests {
     func duplicateSession() throws {
         let db = try StationDatabase()
         let s = ChargingSession(id: UUID(), connector: 1, idTag: "A", method: .rfid, startedAt: t0, meterStartWh: 0)
-        try db.sessionStarted(s)
-        #expect(throws: (any Error).self) { try db.sessionStarted(s) }
+        try db.sessionStarted(s, queueForBackend: false)
+        #expect(throws: (any Error).self) { try db.sessionStarted(s, queueForBackend: false) }
         #expect(try db.sessions().count == 1)
     }
 
@@ -205,7 +205,7 @@ struct StationDatabaseSecurityTests {
         try db.saveFinishedConnectors([2, 1])
         #expect(try StationDatabase(directory: dir).loadFinishedConnectors() == [1, 2])
         let s = ChargingSession(id: UUID(), connector: 1, idTag: "a", method: .rfid, startedAt: Date(timeIntervalSince1970: 1_800_000_000), meterStartWh: 0)
-        try db.sessionStarted(s)
+        try db.sessionStarted(s, queueForBackend: false)
         #expect(try db.sessions(limit: 1).first?.transactionId == nil)
         try db.writer.write { try $0.execute(sql: "UPDATE session SET transactionId = 4711 WHERE id = ?", arguments: [s.id.uuidString]) }
         #expect(try db.sessions(limit: 1).first?.transactionId == 4711)

@@ -250,7 +250,7 @@ public struct OCPPLink: Sendable {
     }
 
     private mutating func bootAnswered(_ payload: JSONValue, now: Date) -> [Output] {
-        guard let r = try? BootNotificationResponse(json: payload), let status = Registration(rawValue: r.status.lowercased()) else {
+        guard let r = try? BootNotificationResponse(json: payload), let status = Registration(rawValue: r.status.rawValue.lowercased()) else {
             nextBootAt = now.addingTimeInterval(configuration.bootRetryDefault.seconds)
             return []
         }

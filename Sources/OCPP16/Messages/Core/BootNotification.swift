@@ -73,16 +73,16 @@ public struct BootNotificationRequest: OCPPRequest {
 /// - SeeAlso: OCPP 1.6 §4.2.
 public struct BootNotificationResponse: OCPPPayload {
     public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Pending", "Rejected"])),
+        req("status", RegistrationStatus.schema),
         req("currentTime", .dateTime),
         req("interval", .integer()),
     ])
 
-    public var status: String
+    public var status: RegistrationStatus
     public var currentTime: Date
     public var interval: Int
 
-    public init(status: String, currentTime: Date, interval: Int) {
+    public init(status: RegistrationStatus, currentTime: Date, interval: Int) {
         self.status = status
         self.currentTime = currentTime
         self.interval = interval
@@ -90,7 +90,7 @@ public struct BootNotificationResponse: OCPPPayload {
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        status = try f.string("status")
+        status = try f.value("status", RegistrationStatus.self)
         currentTime = try f.date("currentTime")
         interval = try f.int("interval")
     }

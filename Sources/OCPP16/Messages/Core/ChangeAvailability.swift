@@ -12,13 +12,13 @@ public struct ChangeAvailabilityRequest: OCPPRequest {
     public typealias Response = ChangeAvailabilityResponse
     public static let schema = Schema.object([
         req("connectorId", .integer(minimum: 0)),
-        req("type", .enumeration(["Inoperative", "Operative"])),
+        req("type", AvailabilityType.schema),
     ])
 
     public var connectorId: Int
-    public var type: String
+    public var type: AvailabilityType
 
-    public init(connectorId: Int, type: String) {
+    public init(connectorId: Int, type: AvailabilityType) {
         self.connectorId = connectorId
         self.type = type
     }
@@ -26,7 +26,7 @@ public struct ChangeAvailabilityRequest: OCPPRequest {
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
         connectorId = try f.int("connectorId")
-        type = try f.string("type")
+        type = try f.value("type", AvailabilityType.self)
     }
 }
 
@@ -35,17 +35,17 @@ public struct ChangeAvailabilityRequest: OCPPRequest {
 /// - SeeAlso: OCPP 1.6 §5.2.
 public struct ChangeAvailabilityResponse: OCPPPayload {
     public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Rejected", "Scheduled"])),
+        req("status", AvailabilityStatus.schema),
     ])
 
-    public var status: String
+    public var status: AvailabilityStatus
 
-    public init(status: String) {
+    public init(status: AvailabilityStatus) {
         self.status = status
     }
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        status = try f.string("status")
+        status = try f.value("status", AvailabilityStatus.self)
     }
 }

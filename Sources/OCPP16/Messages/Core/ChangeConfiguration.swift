@@ -35,17 +35,17 @@ public struct ChangeConfigurationRequest: OCPPRequest {
 /// - SeeAlso: OCPP 1.6 §5.3.
 public struct ChangeConfigurationResponse: OCPPPayload {
     public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Rejected", "RebootRequired", "NotSupported"])),
+        req("status", ConfigurationStatus.schema),
     ])
 
-    public var status: String
+    public var status: ConfigurationStatus
 
-    public init(status: String) {
+    public init(status: ConfigurationStatus) {
         self.status = status
     }
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        status = try f.string("status")
+        status = try f.value("status", ConfigurationStatus.self)
     }
 }

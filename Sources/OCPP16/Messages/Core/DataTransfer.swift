@@ -39,21 +39,21 @@ public struct DataTransferRequest: OCPPRequest {
 /// - SeeAlso: OCPP 1.6 §4.3, §5.6.
 public struct DataTransferResponse: OCPPPayload {
     public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Rejected", "UnknownMessageId", "UnknownVendorId"])),
+        req("status", DataTransferStatus.schema),
         opt("data", .string()),
     ])
 
-    public var status: String
+    public var status: DataTransferStatus
     public var data: String?
 
-    public init(status: String, data: String? = nil) {
+    public init(status: DataTransferStatus, data: String? = nil) {
         self.status = status
         self.data = data
     }
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        status = try f.string("status")
+        status = try f.value("status", DataTransferStatus.self)
         data = try f.optionalString("data")
     }
 }

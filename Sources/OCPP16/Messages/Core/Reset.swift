@@ -11,18 +11,18 @@ public struct ResetRequest: OCPPRequest {
     public static let action = "Reset"
     public typealias Response = ResetResponse
     public static let schema = Schema.object([
-        req("type", .enumeration(["Hard", "Soft"])),
+        req("type", ResetType.schema),
     ])
 
-    public var type: String
+    public var type: ResetType
 
-    public init(type: String) {
+    public init(type: ResetType) {
         self.type = type
     }
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        type = try f.string("type")
+        type = try f.value("type", ResetType.self)
     }
 }
 

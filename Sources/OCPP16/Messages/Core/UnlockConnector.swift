@@ -31,17 +31,17 @@ public struct UnlockConnectorRequest: OCPPRequest {
 /// - SeeAlso: OCPP 1.6 §5.18.
 public struct UnlockConnectorResponse: OCPPPayload {
     public static let schema = Schema.object([
-        req("status", .enumeration(["Unlocked", "UnlockFailed", "NotSupported"])),
+        req("status", UnlockStatus.schema),
     ])
 
-    public var status: String
+    public var status: UnlockStatus
 
-    public init(status: String) {
+    public init(status: UnlockStatus) {
         self.status = status
     }
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        status = try f.string("status")
+        status = try f.value("status", UnlockStatus.self)
     }
 }

@@ -13,14 +13,14 @@ public struct SendLocalListRequest: OCPPRequest {
     public static let schema = Schema.object([
         req("listVersion", .integer()),
         opt("localAuthorizationList", AuthorizationData.schemaArray),
-        req("updateType", .enumeration(["Differential", "Full"])),
+        req("updateType", UpdateType.schema),
     ])
 
     public var listVersion: Int
     public var localAuthorizationList: [AuthorizationData]?
-    public var updateType: String
+    public var updateType: UpdateType
 
-    public init(listVersion: Int, localAuthorizationList: [AuthorizationData]? = nil, updateType: String) {
+    public init(listVersion: Int, localAuthorizationList: [AuthorizationData]? = nil, updateType: UpdateType) {
         self.listVersion = listVersion
         self.localAuthorizationList = localAuthorizationList
         self.updateType = updateType
@@ -30,7 +30,7 @@ public struct SendLocalListRequest: OCPPRequest {
         let f = try JSONFields(json)
         listVersion = try f.int("listVersion")
         localAuthorizationList = try f.optionalArray("localAuthorizationList", JSONElement.object(AuthorizationData.self))
-        updateType = try f.string("updateType")
+        updateType = try f.value("updateType", UpdateType.self)
     }
 }
 
@@ -39,17 +39,17 @@ public struct SendLocalListRequest: OCPPRequest {
 /// - SeeAlso: OCPP 1.6 §5.15.
 public struct SendLocalListResponse: OCPPPayload {
     public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Failed", "NotSupported", "VersionMismatch"])),
+        req("status", UpdateStatus.schema),
     ])
 
-    public var status: String
+    public var status: UpdateStatus
 
-    public init(status: String) {
+    public init(status: UpdateStatus) {
         self.status = status
     }
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        status = try f.string("status")
+        status = try f.value("status", UpdateStatus.self)
     }
 }

@@ -11,21 +11,21 @@ public struct TriggerMessageRequest: OCPPRequest {
     public static let action = "TriggerMessage"
     public typealias Response = TriggerMessageResponse
     public static let schema = Schema.object([
-        req("requestedMessage", .enumeration(["BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat", "MeterValues", "StatusNotification"])),
+        req("requestedMessage", MessageTrigger.schema),
         opt("connectorId", .integer(minimum: 0)),
     ])
 
-    public var requestedMessage: String
+    public var requestedMessage: MessageTrigger
     public var connectorId: Int?
 
-    public init(requestedMessage: String, connectorId: Int? = nil) {
+    public init(requestedMessage: MessageTrigger, connectorId: Int? = nil) {
         self.requestedMessage = requestedMessage
         self.connectorId = connectorId
     }
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        requestedMessage = try f.string("requestedMessage")
+        requestedMessage = try f.value("requestedMessage", MessageTrigger.self)
         connectorId = try f.optionalInt("connectorId")
     }
 }
@@ -35,17 +35,17 @@ public struct TriggerMessageRequest: OCPPRequest {
 /// - SeeAlso: OCPP 1.6 §5.17.
 public struct TriggerMessageResponse: OCPPPayload {
     public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Rejected", "NotImplemented"])),
+        req("status", TriggerMessageStatus.schema),
     ])
 
-    public var status: String
+    public var status: TriggerMessageStatus
 
-    public init(status: String) {
+    public init(status: TriggerMessageStatus) {
         self.status = status
     }
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        status = try f.string("status")
+        status = try f.value("status", TriggerMessageStatus.self)
     }
 }

@@ -47,17 +47,17 @@ public struct ReserveNowRequest: OCPPRequest {
 /// - SeeAlso: OCPP 1.6 §5.13.
 public struct ReserveNowResponse: OCPPPayload {
     public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Faulted", "Occupied", "Rejected", "Unavailable"])),
+        req("status", ReservationStatus.schema),
     ])
 
-    public var status: String
+    public var status: ReservationStatus
 
-    public init(status: String) {
+    public init(status: ReservationStatus) {
         self.status = status
     }
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        status = try f.string("status")
+        status = try f.value("status", ReservationStatus.self)
     }
 }

@@ -13,19 +13,19 @@ public struct ClearChargingProfileRequest: OCPPRequest {
     public static let schema = Schema.object([
         opt("id", .integer()),
         opt("connectorId", .integer(minimum: 0)),
-        opt("chargingProfilePurpose", .enumeration(["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"])),
+        opt("chargingProfilePurpose", ChargingProfilePurpose.schema),
         opt("stackLevel", .integer(minimum: 0)),
     ])
 
     public var id: Int?
     public var connectorId: Int?
-    public var chargingProfilePurpose: String?
+    public var chargingProfilePurpose: ChargingProfilePurpose?
     public var stackLevel: Int?
 
     public init(
         id: Int? = nil,
         connectorId: Int? = nil,
-        chargingProfilePurpose: String? = nil,
+        chargingProfilePurpose: ChargingProfilePurpose? = nil,
         stackLevel: Int? = nil
     ) {
         self.id = id
@@ -38,7 +38,7 @@ public struct ClearChargingProfileRequest: OCPPRequest {
         let f = try JSONFields(json)
         id = try f.optionalInt("id")
         connectorId = try f.optionalInt("connectorId")
-        chargingProfilePurpose = try f.optionalString("chargingProfilePurpose")
+        chargingProfilePurpose = try f.optionalValue("chargingProfilePurpose", ChargingProfilePurpose.self)
         stackLevel = try f.optionalInt("stackLevel")
     }
 }
@@ -48,17 +48,17 @@ public struct ClearChargingProfileRequest: OCPPRequest {
 /// - SeeAlso: OCPP 1.6 §5.5.
 public struct ClearChargingProfileResponse: OCPPPayload {
     public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Unknown"])),
+        req("status", ClearChargingProfileStatus.schema),
     ])
 
-    public var status: String
+    public var status: ClearChargingProfileStatus
 
-    public init(status: String) {
+    public init(status: ClearChargingProfileStatus) {
         self.status = status
     }
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        status = try f.string("status")
+        status = try f.value("status", ClearChargingProfileStatus.self)
     }
 }

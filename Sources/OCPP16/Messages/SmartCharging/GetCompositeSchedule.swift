@@ -13,14 +13,14 @@ public struct GetCompositeScheduleRequest: OCPPRequest {
     public static let schema = Schema.object([
         req("connectorId", .integer(minimum: 0)),
         req("duration", .integer(minimum: 0)),
-        opt("chargingRateUnit", .enumeration(["A", "W"])),
+        opt("chargingRateUnit", ChargingRateUnit.schema),
     ])
 
     public var connectorId: Int
     public var duration: Int
-    public var chargingRateUnit: String?
+    public var chargingRateUnit: ChargingRateUnit?
 
-    public init(connectorId: Int, duration: Int, chargingRateUnit: String? = nil) {
+    public init(connectorId: Int, duration: Int, chargingRateUnit: ChargingRateUnit? = nil) {
         self.connectorId = connectorId
         self.duration = duration
         self.chargingRateUnit = chargingRateUnit
@@ -30,7 +30,7 @@ public struct GetCompositeScheduleRequest: OCPPRequest {
         let f = try JSONFields(json)
         connectorId = try f.int("connectorId")
         duration = try f.int("duration")
-        chargingRateUnit = try f.optionalString("chargingRateUnit")
+        chargingRateUnit = try f.optionalValue("chargingRateUnit", ChargingRateUnit.self)
     }
 }
 
@@ -39,19 +39,19 @@ public struct GetCompositeScheduleRequest: OCPPRequest {
 /// - SeeAlso: OCPP 1.6 §5.7.
 public struct GetCompositeScheduleResponse: OCPPPayload {
     public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Rejected"])),
+        req("status", AcceptedRejected.schema),
         opt("connectorId", .integer(minimum: 0)),
         opt("scheduleStart", .dateTime),
         opt("chargingSchedule", OCPPTypes.chargingSchedule),
     ])
 
-    public var status: String
+    public var status: AcceptedRejected
     public var connectorId: Int?
     public var scheduleStart: Date?
     public var chargingSchedule: ChargingSchedule?
 
     public init(
-        status: String,
+        status: AcceptedRejected,
         connectorId: Int? = nil,
         scheduleStart: Date? = nil,
         chargingSchedule: ChargingSchedule? = nil
@@ -64,7 +64,7 @@ public struct GetCompositeScheduleResponse: OCPPPayload {
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        status = try f.string("status")
+        status = try f.value("status", AcceptedRejected.self)
         connectorId = try f.optionalInt("connectorId")
         scheduleStart = try f.optionalDate("scheduleStart")
         chargingSchedule = try f.optionalObject("chargingSchedule", ChargingSchedule.self)

@@ -35,17 +35,17 @@ public struct SetChargingProfileRequest: OCPPRequest {
 /// - SeeAlso: OCPP 1.6 §5.16.
 public struct SetChargingProfileResponse: OCPPPayload {
     public static let schema = Schema.object([
-        req("status", .enumeration(["Accepted", "Rejected", "NotSupported"])),
+        req("status", ChargingProfileStatus.schema),
     ])
 
-    public var status: String
+    public var status: ChargingProfileStatus
 
-    public init(status: String) {
+    public init(status: ChargingProfileStatus) {
         self.status = status
     }
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        status = try f.string("status")
+        status = try f.value("status", ChargingProfileStatus.self)
     }
 }

@@ -1,0 +1,132 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+import OCPP16
+
+/// A request of the central system that the station answers: the typed handler of one OCPP action. The compiler pairs
+/// it with its response type (``OCPPRequest/Response``), and ``OCPPChargePoint`` finds it through the action catalogue
+/// (``OCPP16Catalog``), so there is no switch on action names. A handler may command the station and queue CALLs on
+/// the charge point; they go out after its answer. Handlers are grouped by feature profile (OCPP 1.6 §3.2).
+///
+/// Throwing an ``OCPPError`` answers with that CALLERROR; any other error answers InternalError.
+public protocol CentralSystemRequest: OCPPRequest {
+    static func answer<H: HardwarePort>(_ request: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+                                        _ env: inout OCPPEnvironment) throws -> Response
+}
+
+// MARK: Core profile (OCPP 1.6 §5)
+
+extension GetConfigurationRequest: CentralSystemRequest {
+    /// OCPP 1.6 §5.8: the known keys asked for (all without a list), and the unknown ones.
+    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+                                 _ env: inout OCPPEnvironment) -> Response {
+        let (known, unknown) = OCPPConfigurationKeys.get(r.key ?? [], env.parameters.values,
+                                                         .init(supportedProfiles: OCPPChargePoint.supportedProfiles,
+                                                               allowLongKeys: cp.settings.allowLongConfigurationKeys))
+        return Response(configurationKey: known, unknownKey: unknown.isEmpty ? nil : unknown)
+    }
+}
+
+extension ChangeConfigurationRequest: CentralSystemRequest {
+    /// OCPP 1.6 §5.3: a key maps to one or more registry parameters (OCPPConfigurationKeys); they are stored with the
+    /// backend's role, and RebootRequired says the value waits for a restart.
+    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+                                 _ env: inout OCPPEnvironment) -> Response {
+        switch OCPPConfigurationKeys.change(key: r.key, value: r.value, env.parameters.values, .init(supportedProfiles: OCPPChargePoint.supportedProfiles)) {
+        case .notSupported:
+            return Response(status: .notSupported)
+        case .rejected(let why):
+            cp.out.append(.log(.info, "ChangeConfiguration \(r.key)=\(r.value) rejected: \(why)"))
+            return Response(status: .rejected)
+        case .apply(let values, let rebootRequired):
+            let before = env.parameters.values
+            var views: [ParameterView] = []
+            defer { if !views.isEmpty { cp.out.append(.parametersChanged(views, before: before, changedBy: "ocpp")) } }
+            do {
+                for (k, v) in values.sorted(by: { $0.key < $1.key }) {
+                    views.append(try env.parameters.set(k, v, role: OCPPConfigurationKeys.backendRole, changedBy: "ocpp", now: env.now))
+                }
+            } catch {
+                cp.out.append(.log(.info, "ChangeConfiguration \(r.key)=\(r.value) rejected: \(error)"))
+                return Response(status: .rejected)
+            }
+            return Response(status: rebootRequired ? .rebootRequired : .accepted)
+        }
+    }
+}
+
+extension RemoteStartTransactionRequest: CentralSystemRequest {
+    /// OCPP 1.6 §5.11; connector 0 is not a connector (Rejected).
+    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+                                 _ env: inout OCPPEnvironment) -> Response {
+        if let c = r.connectorId, c <= 0 { return Response(status: .rejected) }
+        let started = station.remoteStart(idTag: r.idTag, connector: r.connectorId, authorize: station.settings.sendAuthorizeForRemoteStart,
+                                          chargingProfile: r.chargingProfile, now: env.now)
+        return Response(status: started == nil ? .rejected : .accepted)
+    }
+}
+
+extension RemoteStopTransactionRequest: CentralSystemRequest {
+    /// OCPP 1.6 §5.12: the transaction is found by the transactionId the backend assigned.
+    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+                                 _ env: inout OCPPEnvironment) throws -> Response {
+        guard let s = try env.store.openSession(transactionID: r.transactionId) else { return Response(status: .rejected) }
+        return Response(status: station.stopSession(connector: s.session.connector, reason: .remote, now: env.now) ? .accepted : .rejected)
+    }
+}
+
+extension ResetRequest: CentralSystemRequest {
+    /// OCPP 1.6 §5.14: accepted; the runtime stops the transactions and the services restart once their
+    /// StopTransactions are delivered (``OCPPChargePoint/Action/reset(_:)``).
+    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+                                 _ env: inout OCPPEnvironment) -> Response {
+        cp.out.append(.reset(r.type))
+        return Response(status: .accepted)
+    }
+}
+
+extension ChangeAvailabilityRequest: CentralSystemRequest {
+    /// OCPP 1.6 §5.2: connector 0 is the whole station; the availability is persistent (it survives a restart), and a
+    /// connector with a running transaction changes when it ends (Scheduled).
+    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+                                 _ env: inout OCPPEnvironment) -> Response {
+        guard r.connectorId == 0 || (1...station.connectorCount).contains(r.connectorId) else { return Response(status: .rejected) }
+        let operative = r.type == .operative
+        let outcome = station.changeAvailability(connector: r.connectorId, operative: operative, now: env.now)
+        for t in r.connectorId == 0 ? Array(1...station.connectorCount) : [r.connectorId] {
+            do { try env.store.setPersistedAvailability(connector: t, operative: operative) } catch {
+                cp.out.append(.log(.error, "storing the availability of connector \(t) failed: \(error)"))
+            }
+        }
+        return Response(status: outcome)
+    }
+}
+
+extension UnlockConnectorRequest: CentralSystemRequest {
+    /// OCPP 1.6 §5.18.
+    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+                                 _ env: inout OCPPEnvironment) -> Response {
+        Response(status: station.unlock(connector: r.connectorId, now: env.now))
+    }
+}
+
+extension DataTransferRequest: CentralSystemRequest {
+    /// ChargeKit defines no vendor-specific DataTransfer messages (OCPP 1.6 §5.6).
+    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+                                 _ env: inout OCPPEnvironment) -> Response {
+        Response(status: .unknownVendorId)
+    }
+}
+
+extension ClearCacheRequest: CentralSystemRequest {
+    /// OCPP 1.6 §5.4: Rejected while the authorization cache is switched off.
+    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+                                 _ env: inout OCPPEnvironment) throws -> Response {
+        guard station.authorization.settings.cacheEnabled else { return Response(status: .rejected) }
+        try station.clearAuthorizationCache(now: env.now)
+        return Response(status: .accepted)
+    }
+}

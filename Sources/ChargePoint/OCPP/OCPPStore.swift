@@ -1,0 +1,67 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// One message of the persistent OCPP transaction queue (StartTransaction, StopTransaction, MeterValues).
+public struct QueuedTransactionMessage: Sendable, Equatable {
+    public var sequence: Int64
+    /// Stable across retransmissions and restarts, so that a central system can recognise a repeated message.
+    public var messageID: String
+    public var action: String
+    public var sessionID: UUID?
+    /// The stored payload (MeterValues); Start/StopTransaction are built from the session when sent.
+    public var payload: String?
+    /// The session with its OCPP transactionId, when the message belongs to one.
+    public var session: SessionRecord?
+    public var transactionID: Int?
+
+    public init(sequence: Int64, messageID: String, action: String, sessionID: UUID?, payload: String?, session: SessionRecord?,
+                transactionID: Int?) {
+        self.sequence = sequence; self.messageID = messageID; self.action = action; self.sessionID = sessionID
+        self.payload = payload; self.session = session; self.transactionID = transactionID
+    }
+}
+
+/// The persistence port of the station's OCPP charge point (``OCPPChargePoint``): the persistent transaction queue
+/// and what must survive a restart. Every call returns only after the data is durable. Start and StopTransaction are
+/// queued by the ``StationStore`` in the same write as the session change (``StationStore/sessionStarted(_:queueForBackend:)``);
+/// this port reads and retires them.
+///
+/// - SeeAlso: OCPP 1.6 §3.7 and §4.10 (transaction-related messages are delivered in order, retried, never lost),
+///   errata 3.18 (transactionId −1 for a transaction the backend never answered).
+public protocol OCPPStore: Sendable {
+    /// The oldest queued message with its session.
+    func transactionQueueHead() throws -> QueuedTransactionMessage?
+    func transactionQueueCount() throws -> Int
+    /// Empties the queue (no backend is configured any more).
+    func clearTransactionQueue() throws
+    /// Queues a MeterValues payload (JSON text) of a session; beyond `capacity` queued MeterValues the oldest are
+    /// dropped in the same write. Returns how many were dropped.
+    @discardableResult
+    func enqueueMeterValues(session: UUID, payload: String, at: Date, capacity: Int) throws -> Int
+    /// Keeps a meter value (JSON) for the session's StopTransaction.transactionData.
+    func appendTransactionData(session: UUID, payload: String) throws
+    /// The meter values kept for a session's StopTransaction, oldest first.
+    func transactionData(session: UUID) throws -> [String]
+    /// The central system answered message `sequence`: a StartTransaction answer maps the session to its
+    /// transactionId, a StopTransaction answer (`finished`) forgets its transactionData, in one write.
+    func transactionMessageDelivered(_ sequence: Int64, session: UUID?, transactionID: Int?, finished: Bool) throws
+    /// The central system failed to process message `sequence`: counts the attempt and drops the message once
+    /// `maxAttempts` is reached.
+    func transactionMessageFailed(_ sequence: Int64, maxAttempts: Int) throws -> (attempts: Int, dropped: Bool)
+    /// The running session with OCPP transactionId `id`.
+    func openSession(transactionID id: Int) throws -> SessionRecord?
+    /// The OCPP transactionId of a session, once the central system assigned one.
+    func transactionID(session id: UUID) throws -> Int?
+    /// Whether ChangeAvailability made connector `connector` Inoperative (persistent, OCPP 1.6 §5.2).
+    func persistedInoperative(connector: Int) throws -> Bool
+    func setPersistedAvailability(connector: Int, operative: Bool) throws
+    /// A firmware update that must survive the restart that installs it.
+    func firmwareJob() throws -> FirmwareUpdateJob?
+    func saveFirmwareJob(_ job: FirmwareUpdateJob?) throws
+    /// The version of the last installed firmware package (BootNotification's firmwareVersion).
+    func installedFirmwareVersion() throws -> String?
+    func setInstalledFirmwareVersion(_ version: String) throws
+}

@@ -1,0 +1,237 @@
+import Foundation
+import Synchronization
+import ChargePoint
+import EVSECore
+import OCPP16
+import Persistence
+import Simulator
+import TestSupport
+
+/// A station with its OCPP charge point, run in process on a manual clock: the runtime's loop (board → controller →
+/// notices → charge point → actions) without sockets, SQLite in memory, and on the other side a scripted central
+/// system that answers the charge point's CALLs like the pytest suite's independent `ocpp` peer does (OCPP 1.6 §4:
+/// BootNotification Accepted, Authorize Accepted, a new transactionId per StartTransaction, empty confirmations).
+///
+/// Scenarios read as frames in and frames out: ``call(_:)`` sends a CALL of the central system and returns its
+/// typed answer, ``calls(_:)`` lists what the charge point sent.
+struct ChargePointHarness {
+    static let card = "04567DAA5F3580"
+    static let identity = "CK-TEST-01"
+
+    var now = Date(timeIntervalSince1970: 1_800_000_000)
+    var station: StationController<SimulatedBoard>
+    var parameters: ParameterService
+    let db: StationDatabase
+    var cp: OCPPChargePoint
+    let startValues: ParameterSet
+    /// Every frame the charge point sent, in order.
+    private(set) var sent: [OCPPFrame] = []
+    /// The actions other than frames (restarts, clock steps, transfers), in order.
+    private(set) var actions: [OCPPChargePoint.Action] = []
+    /// The central system's answers to BootNotification, first to last; the last one repeats.
+    var bootAnswers: [(RegistrationStatus, interval: Int)] = [(.accepted, 300)]
+    /// The central system's answer to Authorize and StartTransaction.
+    var authorization: AuthorizationStatus = .accepted
+    /// Actions the central system leaves unanswered (a backend that is slow or gone).
+    var unanswered: Set<String> = []
+    /// The central system's clock (Heartbeat and BootNotification currentTime), relative to the station's.
+    var backendClockOffsetSeconds: Double = 0
+    private(set) var lastTransactionID = 0
+    private var answers: [String] = []
+    private var callCount = 0
+
+    /// The station as the pytest suite configures it (Tests/Interop/ocpp16/harness.py) plus `config`.
+    init(connectors: Int = 2, config: [(String, String)] = []) throws {
+        db = try StationDatabase()
+        parameters = try ParameterService(store: db, connectorCount: connectors)
+        let base = [("ConnectorCount", "\(connectors)"), ("BackendURL", "ws://central-system.invalid/ocpp"), ("ChargeBoxIdentity", Self.identity),
+                    ("StatusNotificationStrategy", "OccupiedOnAuthorizedOrPlugged"), ("EnableLocalWhitelist", "Off"),
+                    ("MeterValueSampleInterval", "0")]
+        for (key, value) in base + config {
+            _ = try parameters.set(key, text: value, role: .manufacturer, changedBy: "test", now: now)
+        }
+        startValues = parameters.values
+        let settings = StationSettings(parameters.values)
+        let phases = settings.connectors.map { $0.phasesConnected.phaseCount }
+        station = StationController(settings: settings, hardware: SimulatedBoard(connectorCount: connectors, phaseCount: phases, now: now),
+                                    store: db, now: now, backendConfigured: true)
+        cp = try Self.chargePoint(parameters, db, connectors: connectors)
+    }
+
+    /// A new charge point as the runtime makes one at start: the firmware update that survived the restart, the
+    /// version it installed.
+    private static func chargePoint(_ parameters: ParameterService, _ db: StationDatabase, connectors: Int) throws -> OCPPChargePoint {
+        let counter = Atomic<Int>(0)
+        let settings = StationSettings(parameters.values)
+        let boot = OCPPChargePoint.bootNotification(settings: settings, connectorCount: connectors,
+                                                    firmwareVersion: try db.installedFirmwareVersion() ?? "test")
+        return OCPPChargePoint(settings: BackendSettings(parameters.values), bootNotification: boot, chargeBoxIdentity: Self.identity,
+                               timePolicy: BackendTimePolicy(earliest: Date(timeIntervalSince1970: 1_700_000_000)),
+                               firmware: FirmwareManagement(restored: try db.firmwareJob()),
+                               makeID: { "cp-\(counter.add(1, ordering: .relaxed).newValue)" })
+    }
+
+    /// The station services restarted (Reset, firmware installation): a new charge point from what is stored, connected.
+    mutating func restart() throws {
+        cp = try Self.chargePoint(parameters, db, connectors: station.connectorCount)
+        connect()
+    }
+
+    // MARK: Driving
+
+    /// Opens the connection and runs until the station is registered (or `seconds` passed).
+    mutating func connect(run seconds: Double = 1) {
+        event(.connected)
+        run(seconds)
+    }
+
+    /// Advances the clock by `seconds`, in 100 ms control steps like the runtime.
+    mutating func run(_ seconds: Double, every: Double = 0.1) {
+        var left = seconds
+        while left > 1e-9 {
+            let d = min(every, left)
+            now = now.addingTimeInterval(d)
+            station.hardware.advance(to: now)
+            station.poll(now: now)
+            for notice in station.takeNotices() { event(.notice(notice)) }
+            event(.tick)
+            left -= d
+        }
+    }
+
+    /// Hands the charge point an event, carries out its actions like the runtime, and lets the central system answer.
+    mutating func event(_ e: OCPPChargePoint.Event) {
+        let out = cp.handle(e, now: now, station: &station, parameters: &parameters, store: db)
+        for action in out { execute(action) }
+        while !answers.isEmpty {
+            let text = answers.removeFirst()
+            event(.received(text))
+        }
+    }
+
+    private mutating func execute(_ action: OCPPChargePoint.Action) {
+        switch action {
+        case .send(let text):
+            guard let frame = try? OCPPFrame.parse(text) else { return }
+            sent.append(frame)
+            if case .call(let id, let name, let payload) = frame, !unanswered.contains(name), let answer = centralSystemAnswer(name, payload) {
+                answers.append(OCPPFrame.callResult(id: id, payload: answer).serialized())
+            }
+        case .parametersChanged:
+            station.update(settings: StationSettings(parameters.values.effective(startedWith: startValues)))
+            actions.append(action)
+            event(.settingsChanged(BackendSettings(parameters.values.effective(startedWith: startValues))))
+        case .reset(let type):
+            actions.append(action)
+            station.stopAllSessions(reason: type == .hard ? .hardReset : .softReset, now: now)
+            for notice in station.takeNotices() { event(.notice(notice)) }
+            event(.restartRequested)
+        case .stepClock(let seconds, _):
+            actions.append(action)
+            now = now.addingTimeInterval(seconds)
+        case .log:
+            break
+        case .download, .upload, .install, .restartServices:
+            actions.append(action)
+        }
+    }
+
+    /// What the scripted central system answers (nil: nothing, the action is not the charge point's to send).
+    private mutating func centralSystemAnswer(_ action: String, _ payload: JSONValue) -> JSONValue? {
+        let time = now.addingTimeInterval(backendClockOffsetSeconds)
+        switch action {
+        case BootNotificationRequest.action:
+            let (status, interval) = bootAnswers.count > 1 ? bootAnswers.removeFirst() : bootAnswers[0]
+            return OCPPCoding.encode(BootNotificationResponse(status: status, currentTime: time, interval: interval))
+        case HeartbeatRequest.action:
+            return OCPPCoding.encode(HeartbeatResponse(currentTime: time))
+        case AuthorizeRequest.action:
+            return OCPPCoding.encode(AuthorizeResponse(idTagInfo: IdTagInfo(status: authorization)))
+        case StartTransactionRequest.action:
+            lastTransactionID += 1
+            return OCPPCoding.encode(StartTransactionResponse(idTagInfo: IdTagInfo(status: authorization), transactionId: lastTransactionID))
+        case StopTransactionRequest.action, StatusNotificationRequest.action, MeterValuesRequest.action,
+             FirmwareStatusNotificationRequest.action, DiagnosticsStatusNotificationRequest.action:
+            return .object([:])
+        default:
+            return nil
+        }
+    }
+
+    // MARK: The central system's side
+
+    /// Sends a CALL of the central system and returns the charge point's answer, decoded.
+    mutating func call<R: OCPPRequest>(_ request: R) throws -> R.Response {
+        let answer = try send(R.action, OCPPCoding.encode(request))
+        guard case .callResult(_, let payload) = answer else { throw HarnessError("\(R.action) answered \(answer)") }
+        return try R.Response(json: payload)
+    }
+
+    /// Sends a raw CALL and returns the answer frame (a CALLRESULT or a CALLERROR).
+    mutating func send(_ action: String, _ payload: JSONValue) throws -> OCPPFrame {
+        callCount += 1
+        let id = "cs-\(callCount)"
+        event(.received(OCPPFrame.call(id: id, action: action, payload: payload).serialized()))
+        guard let answer = sent.last(where: { if case .call = $0 { false } else { $0.id == id } }) else {
+            throw HarnessError("\(action) was not answered")
+        }
+        return answer
+    }
+
+    /// The payloads of the CALLs `action` the charge point sent (after `mark`, an index into ``sent``).
+    func calls(_ action: String, since mark: Int = 0) -> [JSONValue] {
+        sent[mark...].compactMap { if case .call(_, action, let payload) = $0 { payload } else { nil } }
+    }
+
+    /// The names of the CALLs the charge point sent, in order.
+    func callNames(since mark: Int = 0) -> [String] {
+        sent[mark...].compactMap { if case .call(_, let action, _) = $0 { action } else { nil } }
+    }
+
+    /// The position in ``sent`` to look from.
+    var mark: Int { sent.count }
+
+    /// The statuses reported for `connector`, in order.
+    func statuses(_ connector: Int, since mark: Int = 0) -> [String] {
+        calls(StatusNotificationRequest.action, since: mark).compactMap { p in
+            guard let r = try? StatusNotificationRequest(json: p), r.connectorId == connector else { return nil }
+            return r.status
+        }
+    }
+
+    // MARK: The station's side
+
+    mutating func plug(_ n: Int = 1) throws {
+        try station.hardware.plug(n, EVSpec(phases: 3, maxCurrentAmps: 16))
+        run(0.5)
+    }
+
+    mutating func unplug(_ n: Int = 1, force: Bool = false) throws {
+        try station.hardware.unplug(n, force: force)
+        run(0.5)
+    }
+
+    mutating func card(_ uid: String = Self.card) throws {
+        try station.hardware.presentRFID(uid)
+        run(0.5)
+    }
+
+    /// Plugs in and presents the card: the session of connector `n` runs and its StartTransaction was answered.
+    mutating func charging(_ n: Int = 1) throws {
+        try plug(n)
+        try card()
+        run(5)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension JSONValue {
+    /// A field of an object payload.
+    subscript(_ key: String) -> JSONValue? {
+        if case .object(let o) = self { o[key] } else { nil }
+    }
+}

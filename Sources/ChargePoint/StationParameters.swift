@@ -288,12 +288,12 @@ public enum StationParameters {
             key: modbusMaxConnections, label: "Modbus TCP Server Max Connections", type: .integer(1...256, unit: nil), defaultValue: .integer(32),
             role: .operator, menu: .loadManagement, section: "Modbus", restartRequired: true,
             help: "Connections each Modbus TCP port holds at most; one client address at most 8 of them (or all when this is lower). Further connections are closed at once. An energy manager needs one.",
-            seeAlso: "README: Connection limits and timeouts"),
+            seeAlso: "docs/integrator.md: Connection limits and timeouts"),
         ParameterDefinition(
             key: modbusIdleTimeout, label: "Modbus TCP Server Idle Timeout [s]", type: .integer(5...3600, unit: "s"), defaultValue: .integer(60),
             role: .operator, menu: .loadManagement, section: "Modbus", restartRequired: true,
             help: "A Modbus TCP connection without a complete request for this long is closed (a half-sent request does not count). Set it above the energy manager's poll interval; clients connect again after a close.",
-            seeAlso: "README: Connection limits and timeouts"),
+            seeAlso: "docs/integrator.md: Connection limits and timeouts"),
         // MARK: Meters (seeds/000 "Externen Zähler einbinden", seeds/004 §7.4.2, §7.5)
         ParameterDefinition(
             key: externalMeterSupport, label: "External Meter Support", type: .bool, defaultValue: .bool(false), role: .installer,
@@ -358,52 +358,52 @@ public enum StationParameters {
         ParameterDefinition(
             key: genericMeterFunction, label: "Generic meter function code", type: .choice([Choice("3", "03 Read Holding Registers"), Choice("4", "04 Read Input Registers")]),
             defaultValue: .string("3"), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
-            help: "Function code used to read a generic meter.", seeAlso: "README: mapping meters without a public register map"),
+            help: "Function code used to read a generic meter.", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
             key: genericMeterType, label: "Generic meter value type", type: .choice(valueTypes), defaultValue: .string("float32"),
             role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
-            help: "Type of the current, voltage and power registers.", seeAlso: "README"),
+            help: "Type of the current, voltage and power registers.", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
             key: genericMeterWordOrder, label: "Generic meter word order", type: .choice([Choice("ABCD", "ABCD (high word first)"), Choice("CDAB", "CDAB (low word first)")]),
             defaultValue: .string("ABCD"), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
-            help: "Word order of 32/64-bit values.", seeAlso: "README"),
+            help: "Word order of 32/64-bit values.", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
             key: genericMeterCurrentRegisters, label: "Generic meter current registers (L1/L2/L3)", type: .phaseTriple(0...65535, unit: "address"),
             defaultValue: .phaseTriple(PhaseValues(l1: 13, l2: 15, l3: 17)), role: .installer, menu: .installation, section: "Generic meter",
-            restartRequired: true, help: "PDU addresses (0-based) of the phase currents.", seeAlso: "README"),
+            restartRequired: true, help: "PDU addresses (0-based) of the phase currents.", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
             key: genericMeterCurrentScale, label: "Generic meter current scale [A per unit]", type: .decimal(0.000001...1000, unit: "A"),
             defaultValue: .decimal(1), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
-            help: "Amperes per register unit (e.g. 0.001 for mA).", seeAlso: "README"),
+            help: "Amperes per register unit (e.g. 0.001 for mA).", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
             key: genericMeterVoltageRegisters, label: "Generic meter voltage registers (L1/L2/L3)", type: .phaseTriple(0...65535, unit: "address"),
             defaultValue: .phaseTriple(PhaseValues(l1: 1, l2: 3, l3: 5)), role: .installer, menu: .installation, section: "Generic meter",
-            restartRequired: true, help: "PDU addresses of the phase-to-neutral voltages.", seeAlso: "README"),
+            restartRequired: true, help: "PDU addresses of the phase-to-neutral voltages.", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
             key: genericMeterVoltageScale, label: "Generic meter voltage scale [V per unit]", type: .decimal(0.000001...1000, unit: "V"),
             defaultValue: .decimal(1), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
-            help: "Volts per register unit.", seeAlso: "README"),
+            help: "Volts per register unit.", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
             key: genericMeterPowerRegisters, label: "Generic meter power registers (L1/L2/L3)", type: .phaseTriple(0...65535, unit: "address"),
             defaultValue: .phaseTriple(PhaseValues(l1: 25, l2: 27, l3: 29)), role: .installer, menu: .installation, section: "Generic meter",
-            restartRequired: true, help: "PDU addresses of the signed active power per phase (+ = import).", seeAlso: "README"),
+            restartRequired: true, help: "PDU addresses of the signed active power per phase (+ = import).", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
             key: genericMeterPowerScale, label: "Generic meter power scale [W per unit]", type: .decimal(0.000001...1000, unit: "W"),
             defaultValue: .decimal(1), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
-            help: "Watts per register unit.", seeAlso: "README"),
+            help: "Watts per register unit.", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
             key: genericMeterEnergyRegister, label: "Generic meter import energy register", type: .integer(0...65535, unit: nil),
             defaultValue: .integer(801), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
-            help: "PDU address of the imported active energy counter.", seeAlso: "README"),
+            help: "PDU address of the imported active energy counter.", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
             key: genericMeterEnergyType, label: "Generic meter energy type",
             type: .choice(valueTypes.filter { $0.value.hasSuffix("32") } + [Choice("uint64", "uint64"), Choice("float64", "float64")]),
             defaultValue: .string("float64"), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
-            help: "Type of the energy counter.", seeAlso: "README"),
+            help: "Type of the energy counter.", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
             key: genericMeterEnergyScale, label: "Generic meter energy scale [Wh per unit]", type: .decimal(0.000001...1_000_000, unit: "Wh"),
             defaultValue: .decimal(1), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
-            help: "Watt-hours per register unit (e.g. 1000 for kWh, 0.1 for 0.1 Wh).", seeAlso: "README"),
+            help: "Watt-hours per register unit (e.g. 1000 for kWh, 0.1 for 0.1 Wh).", seeAlso: "docs/installer.md: Meters without a public register map"),
         // MARK: Backend (seeds/004 §4)
         ParameterDefinition(
             key: chargeBoxIdentity, label: "OCPP ChargeBoxIdentity (ChargePointID)",
@@ -534,7 +534,7 @@ public enum StationParameters {
             key: meterSampleRetention, label: "Meter samples kept [days]", type: .integer(1...365, unit: "d"), defaultValue: .integer(30),
             role: .operator, menu: .dashboard, section: "Charging history",
             help: "How long the meter samples of sessions (energy, power, currents and voltages every 5 s while charging) are kept; older ones are deleted, and at most 500,000 are kept. The sessions of the charging history stay whole.",
-            seeAlso: "README Durability: bounds and retention"),
+            seeAlso: "docs/operator.md: Bounds and retention"),
         ParameterDefinition(
             key: hlcMode, label: "ISO 15118 high level communication (HLC) mode",
             type: .choice(HLCMode.allCases.map { Choice($0.rawValue, $0.label) }), defaultValue: .string(HLCMode.off.rawValue),

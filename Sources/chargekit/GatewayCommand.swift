@@ -11,7 +11,7 @@ struct GatewayCommand: AsyncParsableCommand {
         abstract: "Run the OCPP-to-Modbus gateway (central system for up to 20 chargers, seeds/003 register map).",
         discussion: """
             Chargers connect to ws://<host>:<ocpp-port>/<ChargerID>; a building management system reads and writes the
-            Modbus registers of seeds/003 Appendix 2 (README: "Gateway"). The web configuration at
+            Modbus registers of seeds/003 Appendix 2 (docs/integrator.md, "Gateway"). The web configuration at
             http://<http-host>:<http-port>/ sets everything below and shows the diagnostics; the initial passwords are
             printed at the first start. Settings given here are saved in the data directory and apply to later starts too;
             --charger replaces the charger list (slots 0, 1, … in the order given).

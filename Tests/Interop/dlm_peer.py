@@ -1,4 +1,4 @@
-"""A DLM link peer in Python, written from the wire format documented in README "DLM link" (not from ChargeKit's code):
+"""A DLM link peer in Python, written from the wire format documented in docs/installer.md "DLM link" (not from ChargeKit's code):
 every UDP datagram is b"CKDLM1", the HMAC-SHA256 of the JSON body under the network key, then the JSON body.
 
 `LightSlave` is a lightweight DLM slave (one UDP socket, one connector) for the multi-process test's foreign slave and

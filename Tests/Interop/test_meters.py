@@ -48,7 +48,7 @@ def test_grid_meter_models(model, data_dir):
 
 
 def test_generic_meter_for_models_without_a_public_map(data_dir):
-    # An "IPD Control" meter mapped like a PAC2200 through the generic registers (README).
+    # An "IPD Control" meter mapped like a PAC2200 through the generic registers (docs/installer.md).
     image, _ = MODELS["siemens7KM2200"]
     meter = MeterServer(image(), 3).start()
     configure(data_dir, grid_meter("ipdControl", meter.port, ("SecondMeterUnitID", 3), ("GenericMeterCurrentRegisters", "13,15,17"),

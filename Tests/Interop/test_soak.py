@@ -1,7 +1,7 @@
 """Soak (issue #20 item 6): a busy two-connector station, accelerated 3600× (a simulated hour per second), charges on
 both connectors while a client polls the status API. After a warm-up longer than the meter sample retention (set to
 its minimum, one day = 24 s here) the station's memory (PSS and RSS from /proc) and its database (rows and file size)
-must stay flat: every table that grows with events has a bound or a retention (README "Bounds and retention")."""
+must stay flat: every table that grows with events has a bound or a retention (docs/operator.md "Bounds and retention")."""
 import sqlite3
 import time
 from pathlib import Path

@@ -7,7 +7,7 @@ import GRDB
 import Synchronization
 @testable import Persistence
 
-/// Issue #20 item 6: every table that grows with events has a bound or a retention (README "Bounds and retention").
+/// Issue #20 item 6: every table that grows with events has a bound or a retention (docs/operator.md "Bounds and retention").
 @Suite("Retention and bounds of the databases")
 struct RetentionTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)

@@ -1,6 +1,6 @@
 """Peers of the gateway suites: the real `chargekit gateway` process, charge points built on the Python `ocpp`
 library (every frame validated against the official OCPP 1.6 JSON schemas) and a pymodbus BMS that speaks the
-seeds/003 Appendix 2 register map with the encodings the README documents."""
+seeds/003 Appendix 2 register map with the encodings docs/integrator.md documents."""
 import asyncio
 import json
 import os
@@ -294,7 +294,7 @@ class Charger:
             self.ws = None
 
 
-# Register encodings (README "Gateway"): integers 1 register; strings ASCII high byte first, NUL padded; floats IEEE
+# Register encodings (docs/integrator.md "Gateway"): integers 1 register; strings ASCII high byte first, NUL padded; floats IEEE
 # 754 single, high word first; DateTime Unix seconds as unsigned 32-bit, high word first.
 def encode_string(text, registers=10):
     raw = text.encode("ascii").ljust(registers * 2, b"\0")

@@ -1,6 +1,6 @@
 """Issue #20 item 6 ("Unbounded growth"), the gateway's part, against the real binary: a flood of connections with
 made-up ChargerIDs keeps the OCPP scan list and the database small, and the CALLs held while the external central
-system is away are bounded in bytes (README "Bounds and retention")."""
+system is away are bounded in bytes (docs/operator.md "Bounds and retention")."""
 import asyncio
 import json
 import sys

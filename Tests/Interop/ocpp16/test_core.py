@@ -215,7 +215,7 @@ def test_TC_019_CS_retrieve_configuration(cs, make_station):
     wrong += [(k, everything[k]["readonly"]) for k in REQUIRED_R if k not in everything or everything[k]["readonly"] is not True]
     assert not wrong, f"required keys missing or with the wrong accessibility: {wrong}"
     assert all(k in everything and isinstance(everything[k]["readonly"], bool) for k in REQUIRED_R_OR_RW)
-    # Known deviation (README): ConnectorPhaseRotation is RW in OCPP 1.6 §9.1.7, but it follows PhaseRotation, an
+    # Known deviation (docs/operator.md): ConnectorPhaseRotation is RW in OCPP 1.6 §9.1.7, but it follows PhaseRotation, an
     # installer parameter (seeds/004 §7.3), which the backend (operator role) may read only. OCTT TC_019 expects RW.
     assert everything["ConnectorPhaseRotation"]["readonly"] is True
     assert "AuthorizationKey" not in everything

@@ -81,8 +81,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            // The pages' templates, style, script and texts (Resources/) are compiled into the binary by the plugin.
+            exclude: ["Resources"],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedWebResources"]
         ),
+        // Build tool of WebUI: embeds the web interface's resource files as string literals (a self-contained binary).
+        .executableTarget(name: "EmbedWebResourcesTool", path: "Plugins/EmbedWebResourcesTool", swiftSettings: swiftSettings),
+        .plugin(name: "EmbedWebResources", capability: .buildTool(), dependencies: ["EmbedWebResourcesTool"]),
         // Composition root: configuration → services.
         .target(
             name: "App",

@@ -48,9 +48,7 @@ public struct GatewayWeb: Sendable {
         self.gateway = gateway
         shell = try WebShell(
             accounts: accounts,
-            templates: [("diagnostic", GatewayTemplates.diagnostic), ("frames", GatewayTemplates.frames),
-                        ("transactions", GatewayTemplates.transactions), ("settings", GatewayTemplates.settings),
-                        ("chargers", GatewayTemplates.chargers), ("parameterForm", WebTemplates.parameterForm)],
+            site: "gateway",
             texts: WebText.gatewayTable,
             identity: { "Gateway" },
             timeZone: { .current },

@@ -24,9 +24,7 @@ public struct WebInterface: Sendable {
         let hasSimulator = simulator != nil
         shell = try WebShell(
             accounts: accounts,
-            templates: [("parameters", WebTemplates.parameters), ("dashboard", WebTemplates.dashboard), ("whitelists", WebTemplates.whitelists),
-                        ("history", WebTemplates.history), ("system", WebTemplates.system), ("restarting", WebTemplates.restarting),
-                        ("network", WebTemplates.network), ("simulator", WebTemplates.simulator), ("parameterForm", WebTemplates.parameterForm)],
+            site: "station",
             texts: WebText.table,
             identity: { await station.status().chargeBoxIdentity },
             timeZone: { await Self.timeZone(station) },

@@ -15,7 +15,7 @@ public struct WebNavItem: Sendable {
 
 /// What the station's and the gateway's web interfaces share (issue 8, issue 9 item 6): the accounts and their login,
 /// sessions and CSRF tokens, the password and language forms, the page layout with its navigation and user menu, and the
-/// static assets. A site gives its identity, its navigation, its texts and its own templates.
+/// static assets. A site gives its identity, its navigation, its texts and its folder of templates.
 ///
 /// Every page except the login page and the static assets needs a session; every form carries the session's CSRF
 /// token; the session cookie is HttpOnly and SameSite=Strict.
@@ -36,17 +36,12 @@ public struct WebShell: Sendable {
     static let sessionCookie = "ck_session"
     static let loginCookie = "ck_login"
 
-    public init(accounts: WebAccounts, templates: [(name: String, text: String)], texts: @Sendable (String) -> [String: String],
-                identity: @escaping @Sendable () async -> String, timeZone: @escaping @Sendable () async -> TimeZone = { .gmt },
-                navigation: @escaping @Sendable ([String: String]) -> [WebNavItem], restartActions: Bool) throws {
+    /// `site` is the site's folder of templates (`Resources/templates/<site>/`), registered with the shared ones.
+    init(accounts: WebAccounts, site: String, texts: @Sendable (String) -> [String: String],
+         identity: @escaping @Sendable () async -> String, timeZone: @escaping @Sendable () async -> TimeZone = { .gmt },
+         navigation: @escaping @Sendable ([String: String]) -> [WebNavItem], restartActions: Bool) throws {
         self.accounts = accounts
-        var library = MustacheLibrary()
-        let shared = [("layout", WebTemplates.layout), ("login", WebTemplates.login), ("password", WebTemplates.password),
-                      ("message", WebTemplates.message), ("formAlerts", WebTemplates.formAlerts)]
-        for (name, text) in shared + templates.map({ ($0.name, $0.text) }) {
-            try library.register(MustacheTemplate(string: text), named: name)
-        }
-        self.library = library
+        library = try WebResources.library(folders: ["shared", site])
         tables = Dictionary(uniqueKeysWithValues: WebText.languages.map { ($0, texts($0)) })
         nestedTables = tables.mapValues(Self.nested)
         self.identity = identity
@@ -57,8 +52,8 @@ public struct WebShell: Sendable {
 
     /// The shared routes: static assets, login, logout, the password and language forms.
     public func addRoutes(to router: Router<WebRequestContext>) {
-        router.get("static/app.css") { _, _ in WebHTTP.asset(WebTemplates.css, type: "text/css; charset=utf-8") }
-        router.get("static/app.js") { _, _ in WebHTTP.asset(WebTemplates.js, type: "text/javascript; charset=utf-8") }
+        router.get("static/app.css") { _, _ in WebHTTP.asset(WebResources.css, type: "text/css; charset=utf-8") }
+        router.get("static/app.js") { _, _ in WebHTTP.asset(WebResources.js, type: "text/javascript; charset=utf-8") }
         router.get("login") { request, _ in try await loginPage(request) }
         router.post("login") { request, context in try await login(request, source: context.clientAddress) }
         router.post("logout") { request, _ in

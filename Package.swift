@@ -141,7 +141,8 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "Simulator", "TestSupport"],
                     resources: [.copy("DLMScenarios")], swiftSettings: swiftSettings),
-        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", .product(name: "Mustache", package: "swift-mustache")],
+                    swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.
         .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "ChargePoint", "EVSECore",

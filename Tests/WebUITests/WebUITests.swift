@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import ChargePoint
 import Gateway
+import Mustache
 @testable import WebUI
 
 /// Accounts in memory, for the login tests.
@@ -202,5 +203,23 @@ struct WebUITests {
         #expect(WebResources.css.hasPrefix(":root {") && WebResources.css.hasSuffix("}"))
         #expect(WebResources.js.hasPrefix("// ChargeKit web interface") && WebResources.js.hasSuffix("})();"))
         for site in ["station", "gateway"] { _ = try WebResources.library(folders: ["shared", site]) }
+    }
+
+    @Test("page models: a property by its name, nested values, a nil optional resolves in the enclosing context, t and identity over the model")
+    func pageModels() throws {
+        struct Row { var name: String; var note: String? }
+        struct Page: PageModel {
+            var template: WebTemplate { .message }
+            var note: String
+            var rows: [Row]
+            var missing: String?
+            var identity = "not the site's"
+        }
+        var library = MustacheLibrary()
+        try library.register(MustacheTemplate(string: "{{identity}}|{{t.nav.home}}|{{#rows}}{{name}}={{note}};{{/rows}}|{{^missing}}none{{/missing}}"),
+                             named: "message")
+        let page = Page(note: "page", rows: [Row(name: "a", note: "own"), Row(name: "b", note: nil)])
+        let context = PageContext(model: page, t: ["nav": ["home": "Home"]], identity: "CK-1")
+        #expect(library.render(context, withTemplate: "message") == "CK-1|Home|a=own;b=page;|none")
     }
 }

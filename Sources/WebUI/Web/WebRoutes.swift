@@ -83,11 +83,11 @@ public struct WebInterface: Sendable {
 
     func texts(_ session: WebAccounts.Session?) async -> [String: String] { await shell.texts(session) }
 
-    /// Renders `template` inside the layout with `menu` (or the page `activePage`) highlighted in the navigation.
-    func page(_ template: String, _ context: [String: Any], title: String, session: WebAccounts.Session?, language: String,
+    /// Renders `model`'s template inside the layout with `menu` (or the page `activePage`) highlighted in the navigation.
+    func page(_ model: some PageModel, title: String, session: WebAccounts.Session?, language: String,
               activeMenu: Menu? = nil, activePage: String? = nil, sections: [(name: String, anchor: String)] = [],
               status: HTTPResponse.Status = .ok) async throws -> Response {
-        try await shell.page(template, context, title: title, session: session, language: language, active: activeMenu.map(Self.slug) ?? activePage,
+        try await shell.page(model, title: title, session: session, language: language, active: activeMenu.map(Self.slug) ?? activePage,
                              sections: sections, status: status)
     }
 

@@ -81,8 +81,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            // The pages' templates, style, script and texts (Resources/) are compiled into the binary by the plugin.
+            exclude: ["Resources"],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedWebResources"]
         ),
+        // Build tool of WebUI: embeds the web interface's resource files as string literals (a self-contained binary).
+        .executableTarget(name: "EmbedWebResourcesTool", path: "Plugins/EmbedWebResourcesTool", swiftSettings: swiftSettings),
+        .plugin(name: "EmbedWebResources", capability: .buildTool(), dependencies: ["EmbedWebResourcesTool"]),
         // Composition root: configuration → services.
         .target(
             name: "App",
@@ -139,7 +145,8 @@ let package = Package(
         // against the pure machine on a manual clock, SQLite in memory.
         .testTarget(name: "OCPPChargePointTests", dependencies: ["ChargePoint", "EVSECore", "OCPP16", "Persistence", "Simulator", "TestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", .product(name: "Mustache", package: "swift-mustache")],
+                    swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.
         .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "ChargePoint", "EVSECore",

@@ -34,8 +34,12 @@ struct ChargePointHarness {
     var authorization: AuthorizationStatus = .accepted
     /// Actions the central system leaves unanswered (a backend that is slow or gone).
     var unanswered: Set<String> = []
-    /// The central system's clock (Heartbeat and BootNotification currentTime), relative to the station's.
+    /// The central system's clock (Heartbeat and BootNotification currentTime): the real time of the scenario plus
+    /// this offset, whatever the station's clock does.
     var backendClockOffsetSeconds: Double = 0
+    private let startedAt = Date(timeIntervalSince1970: 1_800_000_000)
+    private var elapsedSeconds: Double = 0
+    private var draining = false
     private(set) var lastTransactionID = 0
     private var answers: [String] = []
     private var callCount = 0
@@ -91,6 +95,7 @@ struct ChargePointHarness {
         while left > 1e-9 {
             let d = min(every, left)
             now = now.addingTimeInterval(d)
+            elapsedSeconds += d
             station.hardware.advance(to: now)
             station.poll(now: now)
             for notice in station.takeNotices() { event(.notice(notice)) }
@@ -103,9 +108,14 @@ struct ChargePointHarness {
     mutating func event(_ e: OCPPChargePoint.Event) {
         let out = cp.handle(e, now: now, station: &station, parameters: &parameters, store: db)
         for action in out { execute(action) }
+        // The central system's answers arrive one after the other, like frames on the socket.
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
         while !answers.isEmpty {
             let text = answers.removeFirst()
-            event(.received(text))
+            let more = cp.handle(.received(text), now: now, station: &station, parameters: &parameters, store: db)
+            for action in more { execute(action) }
         }
     }
 
@@ -138,7 +148,7 @@ struct ChargePointHarness {
 
     /// What the scripted central system answers (nil: nothing, the action is not the charge point's to send).
     private mutating func centralSystemAnswer(_ action: String, _ payload: JSONValue) -> JSONValue? {
-        let time = now.addingTimeInterval(backendClockOffsetSeconds)
+        let time = startedAt.addingTimeInterval(elapsedSeconds + backendClockOffsetSeconds)
         switch action {
         case BootNotificationRequest.action:
             let (status, interval) = bootAnswers.count > 1 ? bootAnswers.removeFirst() : bootAnswers[0]

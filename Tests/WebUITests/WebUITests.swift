@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import ChargePoint
 import Gateway
+import Mustache
 @testable import WebUI
 
 /// Accounts in memory, for the login tests.
@@ -120,9 +121,11 @@ struct WebUITests {
         #expect(await accounts.session(s2.token) == nil, "the other session ended")
     }
 
-    @Test("every text exists in English, German and Dutch")
+    @Test("every text exists in English, German and Dutch, and no language has a text English lacks")
     func catalogue() {
         for language in WebText.languages { #expect(WebText.missing(language).isEmpty, "\(language): \(WebText.missing(language))") }
+        for language in WebText.languages { #expect(WebText.unknown(language).isEmpty, "\(language): \(WebText.unknown(language))") }
+        #expect(WebText.languages.allSatisfy { !WebText.own($0).isEmpty })
     }
 
     @Test("every parameter of the registry has its label and help text, and every section its name, in German and Dutch")
@@ -158,15 +161,13 @@ struct WebUITests {
 
     @Test("every {{t.group.name}} of every template, station and gateway, names a text that exists (one dot: deeper keys cannot resolve)")
     func templateTexts() throws {
-        let station = [WebTemplates.layout, WebTemplates.login, WebTemplates.password, WebTemplates.parameters, WebTemplates.formAlerts,
-                       WebTemplates.parameterForm, WebTemplates.dashboard, WebTemplates.message, WebTemplates.whitelists, WebTemplates.history,
-                       WebTemplates.system, WebTemplates.restarting, WebTemplates.network, WebTemplates.simulator]
-        let gateway = [GatewayTemplates.diagnostic, GatewayTemplates.frames, GatewayTemplates.transactions, GatewayTemplates.settings,
-                       GatewayTemplates.chargers]
+        // Each site's pages with the templates both sites share (layout, login, password, message, parameter form).
+        func templates(_ site: String) -> [String] { WebTemplate.allCases.filter { ["shared", site].contains($0.folder) }.map(\.text) }
+        let station = templates("station"), gateway = templates("gateway")
+        #expect(station.count == 14 && gateway.count == 11, "every template of the site is checked")
         let reference = /\{\{[#^\/]?t\.([A-Za-z0-9.]+)\}\}/
         var checked = 0
-        for (templates, table) in [(station, WebText.table("en")), (gateway + [WebTemplates.layout, WebTemplates.login, WebTemplates.parameterForm],
-                                                                     WebText.gatewayTable("en"))] {
+        for (templates, table) in [(station, WebText.table("en")), (gateway, WebText.gatewayTable("en"))] {
             for text in templates {
                 for match in text.matches(of: reference) {
                     let key = String(match.output.1)
@@ -189,5 +190,36 @@ struct WebUITests {
                 #expect(t["gw.field.\(f.key)"]?.isEmpty == false && t["gw.help.\(f.key)"]?.isEmpty == false, "\(language): \(f.key)")
             }
         }
+    }
+
+    @Test("the embedded resources: every template, the style sheet and the script, each without the newline ending its file")
+    func embeddedResources() throws {
+        #expect(WebTemplate.allCases.count == 19)
+        for template in WebTemplate.allCases {
+            #expect(!template.text.isEmpty && !template.text.hasSuffix("\n"), "\(template)")
+            #expect(EmbeddedWebResources.files["templates/\(template.folder)/\(template.rawValue).mustache"] == template.text)
+        }
+        #expect(WebTemplate.layout.text.contains("<!DOCTYPE html>\n<html lang=\"{{lang}}\">"))
+        #expect(WebResources.css.hasPrefix(":root {") && WebResources.css.hasSuffix("}"))
+        #expect(WebResources.js.hasPrefix("// ChargeKit web interface") && WebResources.js.hasSuffix("})();"))
+        for site in ["station", "gateway"] { _ = try WebResources.library(folders: ["shared", site]) }
+    }
+
+    @Test("page models: a property by its name, nested values, a nil optional resolves in the enclosing context, t and identity over the model")
+    func pageModels() throws {
+        struct Row { var name: String; var note: String? }
+        struct Page: PageModel {
+            var template: WebTemplate { .message }
+            var note: String
+            var rows: [Row]
+            var missing: String?
+            var identity = "not the site's"
+        }
+        var library = MustacheLibrary()
+        try library.register(MustacheTemplate(string: "{{identity}}|{{t.nav.home}}|{{#rows}}{{name}}={{note}};{{/rows}}|{{^missing}}none{{/missing}}"),
+                             named: "message")
+        let page = Page(note: "page", rows: [Row(name: "a", note: "own"), Row(name: "b", note: nil)])
+        let context = PageContext(model: page, t: ["nav": ["home": "Home"]], identity: "CK-1")
+        #expect(library.render(context, withTemplate: "message") == "CK-1|Home|a=own;b=page;|none")
     }
 }

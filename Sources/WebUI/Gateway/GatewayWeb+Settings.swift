@@ -64,40 +64,37 @@ extension GatewayWeb {
             ? (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(Self.configureRole.rawValue)"] ?? "") : nil
         let fields = Self.fields(sections)
         func current(_ key: String) -> String { entered[key] ?? fields.first { $0.key == key }.map { $0.value(settings) } ?? "" }
-        let sectionContexts: [[String: Any]] = sections.map { section in
-            let parameters: [[String: Any]] = fields.filter { $0.section == section }.map { f in
+        let parameterSections = sections.map { section in
+            let parameters = fields.filter { $0.section == section }.map { f in
                 let value = current(f.key)
-                var p: [String: Any] = ["key": f.key, "label": t["gw.field.\(f.key)"] ?? f.key, "help": t["gw.help.\(f.key)"] ?? "",
-                                        "allowed": Self.allowed(f, t: t), "seeAlso": f.seeAlso,
-                                        "defaultValue": f.input == .secret ? "" : f.value(defaults)]
+                var p = ParameterField(key: f.key, label: t["gw.field.\(f.key)"] ?? f.key, help: t["gw.help.\(f.key)"] ?? "",
+                                       allowed: Self.allowed(f, t: t), seeAlso: f.seeAlso, defaultValue: f.input == .secret ? "" : f.value(defaults),
+                                       error: errors[f.key], readonly: readonly)
                 switch f.input {
                 case .onOff:
-                    p["isBool"] = true; p["on"] = value == "On"
+                    p.isBool = true; p.on = value == "On"
                 case .choice(let values):
-                    p["isChoice"] = true; p["choices"] = values.map { ["value": $0, "label": $0, "selected": $0 == value] }
+                    p.isChoice = true; p.choices = values.map { SelectOption(value: $0, label: $0, selected: $0 == value) }
                 case .secret:
-                    p["isSecret"] = true; p["secretState"] = t[f.value(settings).isEmpty ? "form.secretUnset" : "form.secretSet"] ?? ""
+                    p.isSecret = true; p.secretState = t[f.value(settings).isEmpty ? "form.secretUnset" : "form.secretSet"] ?? ""
                 case .number, .text:
-                    p["isText"] = true; p["value"] = value
+                    p.isText = true; p.value = value
                 }
-                if let readonly { p["readonly"] = readonly }
-                if let e = errors[f.key] { p["error"] = e }
                 if let w = f.visibleWhen {
-                    p["dependsOn"] = w.key
-                    p["dependsValue"] = w.values.joined(separator: "|")
-                    p["hidden"] = !w.values.contains(current(w.key)) && errors[f.key] == nil
+                    p.dependsOn = w.key
+                    p.dependsValue = w.values.joined(separator: "|")
+                    p.hidden = !w.values.contains(current(w.key)) && errors[f.key] == nil
                 }
                 return p
             }
-            return ["name": t["gw.section.\(section.rawValue)"] ?? section.rawValue, "anchor": "s-\(section.rawValue)", "parameters": parameters]
+            return ParameterSection(name: t["gw.section.\(section.rawValue)"] ?? section.rawValue, anchor: "s-\(section.rawValue)", parameters: parameters)
         }
         let fieldKeys = Set(fields.map(\.key))
-        var context: [String: Any] = [
-            "menuLabel": t["gw.nav.\(slug)"] ?? slug, "action": "/settings/\(slug)", "csrf": session.csrf, "sections": sectionContexts,
-            "saved": saved, "hasErrors": !errors.isEmpty, "otherErrors": errors.filter { !fieldKeys.contains($0.key) }.map { "\($0.key): \($0.value)" }.sorted(),
-        ]
-        if let note = readonlyNote(session, t: t) { context["readonlyNote"] = note }
-        return try await shell.page("settings", context, title: t["gw.nav.\(slug)"] ?? slug, session: session, language: language, active: slug,
+        let model = GatewaySettingsPage(
+            menuLabel: t["gw.nav.\(slug)"] ?? slug, action: "/settings/\(slug)", csrf: session.csrf, sections: parameterSections,
+            saved: saved, hasErrors: !errors.isEmpty, otherErrors: errors.filter { !fieldKeys.contains($0.key) }.map { "\($0.key): \($0.value)" }.sorted(),
+            readonlyNote: readonlyNote(session, t: t))
+        return try await shell.page(model, title: t["gw.nav.\(slug)"] ?? slug, session: session, language: language, active: slug,
                                     sections: sections.map { (t["gw.section.\($0.rawValue)"] ?? $0.rawValue, "s-\($0.rawValue)") }, status: status)
     }
 
@@ -139,42 +136,35 @@ extension GatewayWeb {
         let language = await shell.language(session)
         let t = shell.table(language)
         let connectorRange = 1...RegisterLayout.maximumConnectors
-        func choices(_ selected: Int) -> [[String: Any]] { connectorRange.map { ["value": $0, "selected": $0 == selected] } }
-        let rows: [[String: Any]] = settings.chargers.sorted { $0.slot < $1.slot }.map { c in
+        func choices(_ selected: Int) -> [ChargersPage.ConnectorChoice] { connectorRange.map { .init(value: $0, selected: $0 == selected) } }
+        let rows = settings.chargers.sorted { $0.slot < $1.slot }.map { c in
             let base = RegisterLayout.chargerBase(c.slot)
-            var row: [String: Any] = ["slot": c.slot, "registers": "\(base)…\(RegisterLayout.chargerBase(c.slot + 1) - 1)",
-                                      "id": entered["id.\(c.slot)"] ?? c.id,
-                                      "connectorChoices": choices(entered["connectors.\(c.slot)"].flatMap(Int.init) ?? c.connectors),
-                                      "removeChecked": entered["remove.\(c.slot)"] == "on"]
-            if let e = errors["id.\(c.slot)"] { row["error"] = e }
-            return row
+            return ChargersPage.Row(slot: c.slot, registers: "\(base)…\(RegisterLayout.chargerBase(c.slot + 1) - 1)",
+                                    id: entered["id.\(c.slot)"] ?? c.id,
+                                    connectorChoices: choices(entered["connectors.\(c.slot)"].flatMap(Int.init) ?? c.connectors),
+                                    removeChecked: entered["remove.\(c.slot)"] == "on", error: errors["id.\(c.slot)"])
         }
         let used = Set(settings.chargers.map(\.slot)), configured = Set(settings.chargers.map(\.id))
         let free = (0..<RegisterLayout.maximumChargers).filter { !used.contains($0) }
         let newSlot = entered["new.slot"].flatMap(Int.init) ?? free.first
         let scans = try await gateway.scannedChargers().filter { !configured.contains($0.id) }
         let tz = TimeZone.current
-        var context: [String: Any] = [
-            "heading": t["gw.nav.chargers"] ?? "", "csrf": session.csrf, "saved": saved, "hasErrors": !errors.isEmpty, "rows": rows,
-            "hasRows": !rows.isEmpty,
-            "canAdd": !free.isEmpty, "newId": entered["new.id"] ?? "",
-            "freeSlots": free.map { ["value": $0, "label": "\($0) (\(t["gw.registers"] ?? "") \(RegisterLayout.chargerBase($0))…)", "selected": $0 == newSlot] },
-            "newConnectorChoices": choices(entered["new.connectors"].flatMap(Int.init) ?? 1),
-            "scans": scans.map { s -> [String: Any] in
-                ["id": s.id, "remote": s.remoteAddress ?? "–", "firstSeen": WebHTTP.time(s.firstSeen, tz: tz), "lastSeen": WebHTTP.time(s.lastSeen, tz: tz),
-                 "attempts": s.attempts]
-            },
-            "hasScans": !scans.isEmpty,
-        ]
-        if let e = errors["new"] { context["newError"] = e }
         var listErrors = errors["list"].map { [$0] } ?? []
         if free.isEmpty { listErrors.append((t["gw.noFreeSlot"] ?? "").replacingOccurrences(of: "%n", with: String(RegisterLayout.maximumChargers))) }
-        if !listErrors.isEmpty { context["listError"] = listErrors.joined(separator: " ") }
-        if let note = readonlyNote(session, t: t) {
-            context["readonlyNote"] = note
-            context["readonly"] = note
-        }
-        return try await shell.page("chargers", context, title: t["gw.nav.chargers"] ?? "", session: session, language: language, active: "chargers",
+        let note = readonlyNote(session, t: t)
+        let model = ChargersPage(
+            heading: t["gw.nav.chargers"] ?? "", csrf: session.csrf, saved: saved, hasErrors: !errors.isEmpty, rows: rows, hasRows: !rows.isEmpty,
+            canAdd: !free.isEmpty, newId: entered["new.id"] ?? "",
+            freeSlots: free.map { SelectOption(value: String($0), label: "\($0) (\(t["gw.registers"] ?? "") \(RegisterLayout.chargerBase($0))…)",
+                                               selected: $0 == newSlot) },
+            newConnectorChoices: choices(entered["new.connectors"].flatMap(Int.init) ?? 1),
+            scans: scans.map { s in
+                .init(id: s.id, remote: s.remoteAddress ?? "–", firstSeen: WebHTTP.time(s.firstSeen, tz: tz), lastSeen: WebHTTP.time(s.lastSeen, tz: tz),
+                      attempts: s.attempts)
+            },
+            hasScans: !scans.isEmpty, newError: errors["new"], listError: listErrors.isEmpty ? nil : listErrors.joined(separator: " "),
+            readonlyNote: note, readonly: note)
+        return try await shell.page(model, title: t["gw.nav.chargers"] ?? "", session: session, language: language, active: "chargers",
                                     sections: [(t["gw.configured"] ?? "", "s-configured"), (t["gw.add"] ?? "", "s-add"), (t["gw.scan"] ?? "", "s-scan")],
                                     status: status)
     }

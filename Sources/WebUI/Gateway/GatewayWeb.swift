@@ -48,9 +48,7 @@ public struct GatewayWeb: Sendable {
         self.gateway = gateway
         shell = try WebShell(
             accounts: accounts,
-            templates: [("diagnostic", GatewayTemplates.diagnostic), ("frames", GatewayTemplates.frames),
-                        ("transactions", GatewayTemplates.transactions), ("settings", GatewayTemplates.settings),
-                        ("chargers", GatewayTemplates.chargers), ("parameterForm", WebTemplates.parameterForm)],
+            site: "gateway",
             texts: WebText.gatewayTable,
             identity: { "Gateway" },
             timeZone: { .current },
@@ -107,13 +105,11 @@ public struct GatewayWeb: Sendable {
     func diagnosticPage(_ session: WebAccounts.Session) async throws -> Response {
         let language = await shell.language(session)
         let t = shell.table(language)
-        var context: [String: Any] = [:]
-        if let failure = await gateway.failure() { context["failure"] = failure }
-        if let d = await gateway.diagnostics() { context["d"] = diagnosticContext(d, t: t) }
-        return try await shell.page("diagnostic", context, title: t["gw.diagnostic"] ?? "", session: session, language: language, active: "diagnostic")
+        let model = DiagnosticPage(failure: await gateway.failure(), d: await gateway.diagnostics().map { diagnostic($0, t: t) })
+        return try await shell.page(model, title: t["gw.diagnostic"] ?? "", session: session, language: language, active: "diagnostic")
     }
 
-    func diagnosticContext(_ d: GatewayDiagnostics, t: [String: String]) -> [String: Any] {
+    func diagnostic(_ d: GatewayDiagnostics, t: [String: String]) -> DiagnosticPage.Diagnostic {
         let s = d.settings, tz = TimeZone.current
         func time(_ date: Date?) -> String { date.map { WebHTTP.time($0, tz: tz) } ?? "–" }
         let connected = d.chargers.filter { $0.connectedSince != nil }.count + d.moreUnconfigured
@@ -127,42 +123,37 @@ public struct GatewayWeb: Sendable {
             let outcome = r.exception.map { String(format: "exception %02d: ", Int($0)) + (r.reason ?? "") } ?? "OK"
             return "\(time(r.at)) · \(r.transport.rawValue) · unit \(r.unitID) · function \(r.function) · address \(r.address) · \(r.quantity) \(what) → \(outcome)"
         }
-        let chargers: [[String: Any]] = d.chargers.map { c in
-            var row: [String: Any] = [
-                "id": c.id, "connectors": c.connectors, "connectedFlag": c.connectedSince == nil ? "0" : "1",
-                "slot": c.slot.map { "\($0)" } ?? (t["gw.unconfigured"] ?? ""),
-                "state": t[c.connectedSince == nil ? "gw.state.disconnected" : "gw.state.connected"] ?? "", "since": time(c.connectedSince),
-                "upstream": c.upstream.map { t["gw.upstream.\($0.rawValue)"] ?? $0.rawValue } ?? "–",
-                "waiting": c.callsToCentral + c.requestsWaiting + c.operationsWaiting,
-                "hasFrames": c.slot != nil, "framesHref": "/diagnostic/frames?id=" + WebHTTP.query(c.id),
-            ]
-            if s.mode == .external { row["isExternal"] = true }
-            return row
+        let chargers = d.chargers.map { c in
+            DiagnosticPage.Charger(
+                id: c.id, connectors: c.connectors, connectedFlag: c.connectedSince == nil ? "0" : "1",
+                slot: c.slot.map { "\($0)" } ?? (t["gw.unconfigured"] ?? ""),
+                state: t[c.connectedSince == nil ? "gw.state.disconnected" : "gw.state.connected"] ?? "", since: time(c.connectedSince),
+                upstream: c.upstream.map { t["gw.upstream.\($0.rawValue)"] ?? $0.rawValue } ?? "–",
+                waiting: c.callsToCentral + c.requestsWaiting + c.operationsWaiting,
+                hasFrames: c.slot != nil, framesHref: "/diagnostic/frames?id=" + WebHTTP.query(c.id), isExternal: s.mode == .external)
         }
-        var context: [String: Any] = [
-            "labels": ["mode": t["gw.field.mode"] ?? "", "externalURL": t["gw.field.externalURL"] ?? "",
-                       "modbusTCP": t["gw.section.modbusTCP"] ?? "", "modbusRTU": t["gw.section.modbusRTU"] ?? ""],
-            "mode": s.mode.rawValue, "isExternal": s.mode == .external,
-            "endpoint": "\(s.ocppScheme)://<gateway>:\(d.ocppPort.map(String.init) ?? String(s.ocppPort))/<ChargerID>",
-            "connected": "\(connected) / \(s.chargers.count)\(s.acceptUnconfiguredChargers ? "+" : "")",
-            "startedAt": time(d.startedAt), "gatewayTime": time(d.gatewayTime), "bms": bms, "bmsOnlineFlag": d.bmsOnline == true ? "1" : "0",
-            "tcp": s.modbusTCPEnabled ? "port \(d.modbusTCPPort.map(String.init) ?? String(s.modbusTCPPort)), unit id \(s.unitIDDescription)"
+        return DiagnosticPage.Diagnostic(
+            labels: .init(mode: t["gw.field.mode"] ?? "", externalURL: t["gw.field.externalURL"] ?? "",
+                          modbusTCP: t["gw.section.modbusTCP"] ?? "", modbusRTU: t["gw.section.modbusRTU"] ?? ""),
+            mode: s.mode.rawValue, isExternal: s.mode == .external,
+            endpoint: "\(s.ocppScheme)://<gateway>:\(d.ocppPort.map(String.init) ?? String(s.ocppPort))/<ChargerID>",
+            connected: "\(connected) / \(s.chargers.count)\(s.acceptUnconfiguredChargers ? "+" : "")",
+            startedAt: time(d.startedAt), gatewayTime: time(d.gatewayTime), bms: bms, bmsOnlineFlag: d.bmsOnline == true ? "1" : "0",
+            tcp: s.modbusTCPEnabled ? "port \(d.modbusTCPPort.map(String.init) ?? String(s.modbusTCPPort)), unit id \(s.unitIDDescription)"
                 : t["gw.off"] ?? "",
-            "rtu": s.rtuDescription ?? t["gw.off"] ?? "",
-            "requests": (t["gw.requestsText"] ?? "").replacingOccurrences(of: "%n", with: String(d.modbus.requests))
+            rtu: s.rtuDescription ?? t["gw.off"] ?? "",
+            requests: (t["gw.requestsText"] ?? "").replacingOccurrences(of: "%n", with: String(d.modbus.requests))
                 .replacingOccurrences(of: "%e", with: String(d.modbus.exceptions)),
-            "lastRequest": request(d.modbus.last) ?? t["gw.noRequest"] ?? "",
-            "chargers": chargers, "hasChargers": !chargers.isEmpty,
-            "events": d.events.map { e -> [String: Any] in
-                ["at": time(e.at), "level": e.entry.level.rawValue, "levelClass": e.entry.level == .info ? "" : e.entry.level == .warning ? "restart" : "blocked",
-                 "charger": e.entry.charger ?? "", "message": e.entry.message]
+            lastRequest: request(d.modbus.last) ?? t["gw.noRequest"] ?? "",
+            chargers: chargers, hasChargers: !chargers.isEmpty,
+            events: d.events.map { e in
+                .init(at: time(e.at), level: e.entry.level.rawValue, levelClass: e.entry.level == .info ? "" : e.entry.level == .warning ? "restart" : "blocked",
+                      charger: e.entry.charger ?? "", message: e.entry.message)
             },
-            "hasEvents": !d.events.isEmpty,
-        ]
-        if let e = request(d.modbus.lastException) { context["lastException"] = e }
-        if s.mode == .external { context["external"] = s.externalURL + "/<ChargerID>" }
-        if d.moreUnconfigured > 0 { context["moreUnconfigured"] = (t["gw.more"] ?? "").replacingOccurrences(of: "%n", with: String(d.moreUnconfigured)) }
-        return context
+            hasEvents: !d.events.isEmpty,
+            lastException: request(d.modbus.lastException),
+            external: s.mode == .external ? s.externalURL + "/<ChargerID>" : nil,
+            moreUnconfigured: d.moreUnconfigured > 0 ? (t["gw.more"] ?? "").replacingOccurrences(of: "%n", with: String(d.moreUnconfigured)) : nil)
     }
 
     func framesPage(_ session: WebAccounts.Session, charger: String) async throws -> Response {
@@ -171,32 +162,30 @@ public struct GatewayWeb: Sendable {
         guard let d = await gateway.diagnostics(), let frames = d.frames[charger] else {
             return try await shell.messagePage(session, status: .notFound, heading: "404", message: t["error.notFound"] ?? "")
         }
-        let rows: [[String: Any]] = frames.map { f in
-            var row: [String: Any] = ["at": WebHTTP.time(f.at, tz: .current), "direction": f.direction.rawValue,
-                                      "label": t["gw.dir.\(f.direction.rawValue)"] ?? "", "text": f.text]
-            if f.omittedCharacters > 0 { row["omitted"] = (t["gw.omitted"] ?? "").replacingOccurrences(of: "%n", with: String(f.omittedCharacters)) }
-            return row
+        let rows = frames.map { f in
+            FramesPage.Frame(at: WebHTTP.time(f.at, tz: .current), direction: f.direction.rawValue, label: t["gw.dir.\(f.direction.rawValue)"] ?? "",
+                             text: f.text,
+                             omitted: f.omittedCharacters > 0 ? (t["gw.omitted"] ?? "").replacingOccurrences(of: "%n", with: String(f.omittedCharacters)) : nil)
         }
         let note = (t["gw.framesNote"] ?? "").replacingOccurrences(of: "%n", with: String(FrameLog.framesPerCharger))
             .replacingOccurrences(of: "%c", with: String(FrameLog.maximumCharacters))
-        return try await shell.page("frames", ["charger": charger, "frames": rows, "hasFrames": !rows.isEmpty, "note": note,
-                                               "href": "/diagnostic/frames?id=" + WebHTTP.query(charger)],
+        return try await shell.page(FramesPage(charger: charger, frames: rows, hasFrames: !rows.isEmpty, note: note,
+                                               href: "/diagnostic/frames?id=" + WebHTTP.query(charger)),
                                     title: "\(t["gw.frames"] ?? "") \(charger)", session: session, language: language, active: "diagnostic")
     }
 
     func transactionsPage(_ session: WebAccounts.Session) async throws -> Response {
         let language = await shell.language(session)
         let t = shell.table(language)
-        let rows: [[String: Any]] = try await gateway.transactions(limit: Self.transactionsShown).map { r in
-            [
-                "started": WebHTTP.time(r.start.startedAt, tz: .current), "stopped": r.stoppedAt.map { WebHTTP.time($0, tz: .current) } ?? "–",
-                "charger": r.start.charger, "connector": r.start.connectorId, "transaction": r.start.transactionId, "idTag": r.start.idTag,
-                "status": r.start.status, "decidedBy": r.start.decidedBy.rawValue, "reason": r.reason ?? "",
-                "energy": r.meterStopWh.map { String(format: "%.2f kWh", Double($0 - r.start.meterStartWh) / 1000) } ?? "–",
-            ]
+        let rows = try await gateway.transactions(limit: Self.transactionsShown).map { r in
+            TransactionsPage.Row(
+                started: WebHTTP.time(r.start.startedAt, tz: .current), stopped: r.stoppedAt.map { WebHTTP.time($0, tz: .current) } ?? "–",
+                charger: r.start.charger, connector: r.start.connectorId, transaction: r.start.transactionId, idTag: r.start.idTag,
+                status: r.start.status, decidedBy: r.start.decidedBy.rawValue, reason: r.reason ?? "",
+                energy: r.meterStopWh.map { String(format: "%.2f kWh", Double($0 - r.start.meterStartWh) / 1000) } ?? "–")
         }
         let note = (t["gw.transactionsNote"] ?? "").replacingOccurrences(of: "%n", with: String(Self.transactionsShown))
-        return try await shell.page("transactions", ["rows": rows, "hasRows": !rows.isEmpty, "note": note],
+        return try await shell.page(TransactionsPage(rows: rows, hasRows: !rows.isEmpty, note: note),
                                     title: t["gw.transactions"] ?? "", session: session, language: language, active: "transactions")
     }
 }

@@ -40,8 +40,28 @@ extension WebInterface {
         return order.compactMap { byName[$0] }.sorted { ($0.name == "lo" ? 1 : 0, $0.name) < ($1.name == "lo" ? 1 : 0, $1.name) }
     }
 
+    /// The Network page's cards above its parameters.
+    struct NetworkCards {
+        struct Interface {
+            var name: String
+            /// Its addresses, comma-separated.
+            var addresses: String
+            var state: String
+        }
+
+        /// A port or address the station serves or uses, linked to the menu where it is set.
+        struct Endpoint {
+            var label: String
+            var value: String
+            var href: String
+        }
+
+        var interfaces: [Interface]
+        var endpoints: [Endpoint]
+    }
+
     /// The Network page's cards: interfaces and the station's network endpoints (from the parameters).
-    func networkContext(_ views: [ParameterView], t: [String: String]) -> [String: Any] {
+    func networkCards(_ views: [ParameterView], t: [String: String]) -> NetworkCards {
         func value(_ key: String) -> String { views.first { $0.key == key }?.value.description ?? "" }
         let off = t["form.off"] ?? "Off"
         let modbus = value(StationParameters.modbusServer) == "On"
@@ -50,15 +70,14 @@ extension WebInterface {
             : (t["net.dlmPorts"] ?? "").replacingOccurrences(of: "%l", with: value(StationParameters.dlmLinkPort))
                 .replacingOccurrences(of: "%d", with: value(StationParameters.dlmDiscoveryPort))
         let backend = value(StationParameters.backendURL)
-        return [
-            "interfaces": Self.networkInterfaces().map { i in
-                ["name": i.name, "addresses": i.addresses.joined(separator: ", "), "state": i.up ? t["net.up"] ?? "" : t["net.down"] ?? ""]
+        return NetworkCards(
+            interfaces: Self.networkInterfaces().map { i in
+                .init(name: i.name, addresses: i.addresses.joined(separator: ", "), state: i.up ? t["net.up"] ?? "" : t["net.down"] ?? "")
             },
-            "endpoints": [
-                ["label": t["net.backend"] ?? "", "value": backend.isEmpty ? off : backend, "href": "/menu/backend"],
-                ["label": t["net.modbus"] ?? "", "value": modbus, "href": "/menu/load-management#s-modbus"],
-                ["label": t["net.dlm"] ?? "", "value": dlm, "href": "/menu/load-management#s-dynamic-load-management"],
-            ],
-        ]
+            endpoints: [
+                .init(label: t["net.backend"] ?? "", value: backend.isEmpty ? off : backend, href: "/menu/backend"),
+                .init(label: t["net.modbus"] ?? "", value: modbus, href: "/menu/load-management#s-modbus"),
+                .init(label: t["net.dlm"] ?? "", value: dlm, href: "/menu/load-management#s-dynamic-load-management"),
+            ])
     }
 }

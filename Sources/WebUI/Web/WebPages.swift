@@ -6,6 +6,75 @@ import ServiceLifecycle
 import ChargePoint
 import EVSECore
 
+/// A menu's parameter page; the Network and System menus show their cards above the parameters.
+struct ParameterPage: PageModel {
+    var template: WebTemplate { system != nil ? .system : network != nil ? .network : .parameters }
+    var menuLabel: String
+    /// Where the form is sent.
+    var action: String
+    var csrf: String
+    var sections: [ParameterSection]
+    var hasParameters: Bool
+    var saved: Bool
+    /// A saved change takes effect after a restart.
+    var restart: Bool
+    var hasErrors: Bool
+    var network: WebInterface.NetworkCards?
+    var system: WebInterface.SystemCards?
+}
+
+/// The dashboard: sessions, system status, the backend connection, each connector and the load management.
+struct DashboardPage: PageModel {
+    var template: WebTemplate { .dashboard }
+
+    struct ActiveError {
+        var id: String
+        var message: String
+    }
+
+    struct Connector {
+        var id: Int
+        var fields: WebInterface.ConnectorFields
+    }
+
+    struct Summary {
+        var total: String
+        var duration: String
+        var energy: String
+        var lastMonth: String
+    }
+
+    struct DLM {
+        struct Slave {
+            var id: String
+            var address: String
+            var state: String
+            var status: String
+            var current: String
+            var grant: String
+            var lastSeen: String
+        }
+
+        var mode: String
+        var available: String
+        var applied: String
+        var warnings: [String]
+        var hasSlaves: Bool
+        var slaves: [Slave]
+    }
+
+    var serial: String
+    var startedAt: String
+    var errors: [ActiveError]
+    var connectors: [Connector]
+    var summary: Summary
+    var backend: WebInterface.BackendFields?
+    var noBackend: Bool
+    var dlm: DLM?
+    /// This station's DLM master, when it is a slave.
+    var dlmMaster: String?
+}
+
 extension WebInterface {
     // MARK: Parameter pages
 
@@ -23,44 +92,40 @@ extension WebInterface {
         var current: [String: String] = [:]
         for v in views { current[v.key] = entered[v.key] ?? v.value.description }
         var order: [String] = []
-        var bySection: [String: [[String: Any]]] = [:]
+        var bySection: [String: [ParameterField]] = [:]
         for v in views {
             if bySection[v.section] == nil { order.append(v.section) }
             var f = field(v, session: session, t: t, texts: WebText.parameterTexts(language), error: errors[v.key], entered: entered)
             if let w = v.visibleWhen {
-                f["dependsOn"] = w.key
-                f["dependsValue"] = (w.except ? "!" : "") + w.values.joined(separator: "|")
-                f["hidden"] = !w.shows(for: current[w.key] ?? "") && errors[v.key] == nil
+                f.dependsOn = w.key
+                f.dependsValue = (w.except ? "!" : "") + w.values.joined(separator: "|")
+                f.hidden = !w.shows(for: current[w.key] ?? "") && errors[v.key] == nil
             }
             bySection[v.section, default: []].append(f)
         }
         // Anchors keep the registry's (English) section names, so links work in every language.
         let names = WebText.sectionNames(language)
         func name(_ section: String) -> String { names?[section] ?? section }
-        let sections = order.map { ["name": name($0), "anchor": WebHTTP.anchor($0), "parameters": bySection[$0] ?? []] as [String: Any] }
+        let sections = order.map { ParameterSection(name: name($0), anchor: WebHTTP.anchor($0), parameters: bySection[$0] ?? []) }
         let saved = query["saved"]
-        var context: [String: Any] = [
-            "menuLabel": t["menu.\(menu.rawValue)"] ?? menu.rawValue, "action": "/menu/\(Self.slug(menu))", "csrf": session.csrf,
-            "sections": sections, "hasParameters": !sections.isEmpty, "saved": saved != nil, "restart": saved == "restart", "hasErrors": !errors.isEmpty,
-        ]
-        var template = "parameters"
+        var model = ParameterPage(menuLabel: t["menu.\(menu.rawValue)"] ?? menu.rawValue, action: "/menu/\(Self.slug(menu))", csrf: session.csrf,
+                                  sections: sections, hasParameters: !sections.isEmpty, saved: saved != nil, restart: saved == "restart",
+                                  hasErrors: !errors.isEmpty)
         var anchors = order.map { (name($0), WebHTTP.anchor($0)) }
         if menu == .network {
-            template = "network"
-            context["network"] = networkContext(all, t: t)
+            model.network = networkCards(all, t: t)
             anchors = [(t["net.interfaces"] ?? "", "s-interfaces"), (t["net.endpoints"] ?? "", "s-endpoints")] + anchors
         } else if menu == .system {
-            template = "system"
-            context["system"] = await systemContext(session, t: t, query: query)
+            model.system = await systemCards(session, t: t, query: query)
             anchors = [(t["sys.about"] ?? "", "s-about"), (t["sys.dateTime"] ?? "", "s-date-time"), (t["sys.log"] ?? "", "s-log")] + anchors
                 + [(t["sys.factoryReset"] ?? "", "s-factory-reset")]
         }
-        return try await page(template, context, title: t["menu.\(menu.rawValue)"] ?? menu.rawValue, session: session, language: language,
-                        activeMenu: menu, sections: anchors, status: status)
+        return try await page(model, title: t["menu.\(menu.rawValue)"] ?? menu.rawValue, session: session, language: language,
+                              activeMenu: menu, sections: anchors, status: status)
     }
 
     private func field(_ v: ParameterView, session: WebAccounts.Session, t: [String: String], texts: [String: WebText.ParameterText]?,
-                       error: String?, entered: [String: String]) -> [String: Any] {
+                       error: String?, entered: [String: String]) -> ParameterField {
         // Label and help in the user's language; a connector parameter's label names its connector after the first.
         let base = String(v.key.split(separator: ".").first ?? "")
         var label = v.label, help = v.help
@@ -69,33 +134,30 @@ extension WebInterface {
             help = own.help
             if let n = v.connector, n > 1 { label += (t["form.connectorSuffix"] ?? "").replacingOccurrences(of: "%n", with: String(n)) }
         }
-        var f: [String: Any] = [
-            "key": v.key, "label": label, "help": help, "allowed": v.allowed, "seeAlso": v.seeAlso,
-            "defaultValue": v.secret ? "" : v.defaultValue.description, "restartRequired": v.restartRequired,
-        ]
-        if let error { f["error"] = error }
+        var f = ParameterField(key: v.key, label: label, help: help, allowed: v.allowed, seeAlso: v.seeAlso,
+                               defaultValue: v.secret ? "" : v.defaultValue.description, restartRequired: v.restartRequired, error: error)
         if v.role > session.role {
-            f["readonly"] = (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(v.role.rawValue)"] ?? v.role.rawValue)
+            f.readonly = (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(v.role.rawValue)"] ?? v.role.rawValue)
         }
         let current = entered[v.key] ?? v.value.description
         if v.secret {
-            f["isSecret"] = true
-            f["secretState"] = v.isSet ? t["form.secretSet"] ?? "" : t["form.secretUnset"] ?? ""
+            f.isSecret = true
+            f.secretState = v.isSet ? t["form.secretSet"] ?? "" : t["form.secretUnset"] ?? ""
         } else if v.type == "bool" {
-            f["isBool"] = true
-            f["on"] = current == "On"
+            f.isBool = true
+            f.on = current == "On"
         } else if let choices = v.choices, v.type == "enum" {
-            f["isChoice"] = true
-            f["choices"] = choices.map { ["value": $0.value, "label": $0.label, "selected": $0.value == current] }
+            f.isChoice = true
+            f.choices = choices.map { SelectOption(value: $0.value, label: $0.label, selected: $0.value == current) }
         } else if v.type == "phases" {
-            f["isTriple"] = true
+            f.isTriple = true
             let parts = current.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            f["phases"] = ["L1", "L2", "L3"].enumerated().map { i, p in
-                ["phase": p, "value": entered["\(v.key).\(p)"] ?? (parts.indices.contains(i) ? parts[i] : "")]
+            f.phases = ["L1", "L2", "L3"].enumerated().map { i, p in
+                .init(phase: p, value: entered["\(v.key).\(p)"] ?? (parts.indices.contains(i) ? parts[i] : ""))
             }
         } else {
-            f["isText"] = true
-            f["value"] = current
+            f.isText = true
+            f.value = current
         }
         return f
     }
@@ -150,60 +212,71 @@ extension WebInterface {
         let s = await station.status()
         let summary = try? await station.historySummary()
         let tz = await timeZone()
-        var context: [String: Any] = [
-            "identity": s.chargeBoxIdentity, "serial": s.serialNumber, "startedAt": WebHTTP.time(s.startedAt, tz: tz),
-            "errors": s.activeErrors.map { ["id": $0.id, "message": $0.message] },
-            "connectors": s.connectors.map { c in (["id": c.id] as [String: Any]).merging(Self.connectorFields(c, t: t)) { a, _ in a } },
-            "summary": [
-                "total": summary.map { String($0.totalSessions) } ?? "–",
-                "duration": summary.map { Self.duration($0.averageDurationMinutes * 60) } ?? "–",
-                "energy": summary.map { Self.kWh($0.averageEnergyKWh * 1000) } ?? "–",
-                "lastMonth": summary.map { "\(Self.kWh($0.lastMonth.energyKWh * 1000)) (\($0.lastMonth.month))" } ?? "–",
-            ],
-        ]
-        if let b = s.backend {
-            context["backend"] = Self.backendFields(b, t: t, tz: tz)
-        } else {
-            context["noBackend"] = true
-        }
+        var model = DashboardPage(
+            serial: s.serialNumber, startedAt: WebHTTP.time(s.startedAt, tz: tz),
+            errors: s.activeErrors.map { .init(id: $0.id, message: $0.message) },
+            connectors: s.connectors.map { .init(id: $0.id, fields: Self.connectorFields($0, t: t)) },
+            summary: .init(total: summary.map { String($0.totalSessions) } ?? "–",
+                           duration: summary.map { Self.duration($0.averageDurationMinutes * 60) } ?? "–",
+                           energy: summary.map { Self.kWh($0.averageEnergyKWh * 1000) } ?? "–",
+                           lastMonth: summary.map { "\(Self.kWh($0.lastMonth.energyKWh * 1000)) (\($0.lastMonth.month))" } ?? "–"),
+            backend: s.backend.map { Self.backendFields($0, t: t, tz: tz) }, noBackend: s.backend == nil)
         if let d = s.dlm {
-            context["dlm"] = [
-                "mode": d.mode.rawValue, "available": Self.phases(d.availableAmps), "applied": Self.phases(d.appliedAmps), "warnings": d.warnings,
-                "hasSlaves": !(d.slaves ?? []).isEmpty,
-                "slaves": (d.slaves ?? []).map { slave in
-                    ["id": slave.id, "address": slave.address, "state": slave.connected ? t["dash.connected"] ?? "" : t["dash.silent"] ?? "",
-                     "status": slave.connectors.map(\.status).joined(separator: ", "),
-                     "current": slave.connectors.map { Self.phases($0.measuredAmps) }.joined(separator: " · "),
-                     "grant": slave.connectors.map { Self.amps($0.grantAmps) }.joined(separator: " · "), "lastSeen": WebHTTP.time(slave.lastSeen, tz: tz)]
-                },
-            ] as [String: Any]
+            model.dlm = .init(
+                mode: d.mode.rawValue, available: Self.phases(d.availableAmps), applied: Self.phases(d.appliedAmps), warnings: d.warnings,
+                hasSlaves: !(d.slaves ?? []).isEmpty,
+                slaves: (d.slaves ?? []).map { slave in
+                    .init(id: slave.id, address: slave.address, state: slave.connected ? t["dash.connected"] ?? "" : t["dash.silent"] ?? "",
+                          status: slave.connectors.map(\.status).joined(separator: ", "),
+                          current: slave.connectors.map { Self.phases($0.measuredAmps) }.joined(separator: " · "),
+                          grant: slave.connectors.map { Self.amps($0.grantAmps) }.joined(separator: " · "), lastSeen: WebHTTP.time(slave.lastSeen, tz: tz))
+                })
             if let m = d.master {
-                context["dlmMaster"] = "\(m.id ?? "–")\(m.address.map { " (\($0))" } ?? "") · \(m.connected ? t["dash.connected"] ?? "" : t["dash.silent"] ?? "")"
+                model.dlmMaster = "\(m.id ?? "–")\(m.address.map { " (\($0))" } ?? "") · \(m.connected ? t["dash.connected"] ?? "" : t["dash.silent"] ?? "")"
             }
         }
-        return try await page("dashboard", context, title: t["menu.Dashboard"] ?? "", session: session, language: language, activeMenu: .dashboard)
+        return try await page(model, title: t["menu.Dashboard"] ?? "", session: session, language: language, activeMenu: .dashboard)
     }
 
     /// The backend connection as texts (the same for the page and the live updates): state and next heartbeat.
-    static func backendFields(_ b: BackendStatus, t: [String: String], tz: TimeZone) -> [String: String] {
-        let state = !b.connected ? t["dash.backendOffline"] : b.registration == "accepted" ? t["dash.backendAccepted"]
-            : (t["dash.backendRegistration"] ?? "").replacingOccurrences(of: "%@", with: b.registration)
-        return [
-            "url": b.url, "state": state ?? "", "online": b.connected && b.registration == "accepted" ? "1" : "0",
-            "nextHeartbeat": b.nextHeartbeatAt.map { WebHTTP.time($0, tz: tz) } ?? "–",
-            "lastHeartbeat": b.lastHeartbeatAt.map { WebHTTP.time($0, tz: tz) } ?? "–", "queued": String(b.queuedTransactionMessages),
-        ]
+    struct BackendFields: Encodable {
+        var url: String
+        var state: String
+        /// "1" when connected and accepted, else "0" (the state dot's `data-on`).
+        var online: String
+        var nextHeartbeat: String
+        var lastHeartbeat: String
+        var queued: String
     }
 
-    /// What the dashboard shows of a connector, as texts (the same for the page and the live updates).
-    static func connectorFields(_ c: ConnectorSnapshot, t: [String: String]) -> [String: String] {
+    static func backendFields(_ b: BackendStatus, t: [String: String], tz: TimeZone) -> BackendFields {
+        let state = !b.connected ? t["dash.backendOffline"] : b.registration == "accepted" ? t["dash.backendAccepted"]
+            : (t["dash.backendRegistration"] ?? "").replacingOccurrences(of: "%@", with: b.registration)
+        return BackendFields(url: b.url, state: state ?? "", online: b.connected && b.registration == "accepted" ? "1" : "0",
+                             nextHeartbeat: b.nextHeartbeatAt.map { WebHTTP.time($0, tz: tz) } ?? "–",
+                             lastHeartbeat: b.lastHeartbeatAt.map { WebHTTP.time($0, tz: tz) } ?? "–", queued: String(b.queuedTransactionMessages))
+    }
+
+    /// What the dashboard shows of a connector, as texts (the same for the page and the live updates, whose script
+    /// writes each into the element with its name as `data-field`).
+    struct ConnectorFields: Encodable {
+        var status: String
+        var pilot: String
+        var signaled: String
+        var binding: String
+        var current: String
+        var voltage: String
+        var power: String
+        var energy: String
+        var session: String
+    }
+
+    static func connectorFields(_ c: ConnectorSnapshot, t: [String: String]) -> ConnectorFields {
         let m = c.meter
-        return [
-            "status": c.status.rawValue, "pilot": "\(c.pilotState.rawValue)", "signaled": amps(c.pilotSignal.signaledCurrentAmps),
-            "binding": c.currentLimit.binding.rawValue, "current": phases(m.currentA) + " A", "voltage": phases(m.voltageV) + " V",
-            "power": String(format: "%.2f kW", m.powerW.sum / 1000), "energy": kWh(m.energyWh),
-            "session": c.session.map { "\($0.idTag) · \(kWh($0.energyWh))" } ?? (t["dash.noSession"] ?? ""),
-        ]
+        return ConnectorFields(status: c.status.rawValue, pilot: "\(c.pilotState.rawValue)", signaled: amps(c.pilotSignal.signaledCurrentAmps),
+                               binding: c.currentLimit.binding.rawValue, current: phases(m.currentA) + " A", voltage: phases(m.voltageV) + " V",
+                               power: String(format: "%.2f kW", m.powerW.sum / 1000), energy: kWh(m.energyWh),
+                               session: c.session.map { "\($0.idTag) · \(kWh($0.energyWh))" } ?? (t["dash.noSession"] ?? ""))
     }
 
     /// Server-sent events with the dashboard's live values, every second, for up to 10 minutes (the browser reconnects);
@@ -218,10 +291,10 @@ extension WebInterface {
                 guard !Task.isCancelled, !Task.isShuttingDownGracefully, await accounts.session(session.token) != nil else { break }
                 let s = await station.status()
                 struct Live: Encodable {
-                    struct Connector: Encodable { var id: Int; var fields: [String: String] }
+                    struct Connector: Encodable { var id: Int; var fields: ConnectorFields }
                     struct Err: Encodable { var id: String; var message: String }
                     struct DLM: Encodable { var available: String; var applied: String }
-                    var connectors: [Connector]; var errors: [Err]; var noErrors: String; var dlm: DLM?; var backend: [String: String]?
+                    var connectors: [Connector]; var errors: [Err]; var noErrors: String; var dlm: DLM?; var backend: BackendFields?
                 }
                 let live = Live(connectors: s.connectors.map { .init(id: $0.id, fields: Self.connectorFields($0, t: t)) },
                                 errors: s.activeErrors.map { .init(id: $0.id, message: $0.message) }, noErrors: t["dash.noErrors"] ?? "",

@@ -24,9 +24,7 @@ public struct WebInterface: Sendable {
         let hasSimulator = simulator != nil
         shell = try WebShell(
             accounts: accounts,
-            templates: [("parameters", WebTemplates.parameters), ("dashboard", WebTemplates.dashboard), ("whitelists", WebTemplates.whitelists),
-                        ("history", WebTemplates.history), ("system", WebTemplates.system), ("restarting", WebTemplates.restarting),
-                        ("network", WebTemplates.network), ("simulator", WebTemplates.simulator), ("parameterForm", WebTemplates.parameterForm)],
+            site: "station",
             texts: WebText.table,
             identity: { await station.status().chargeBoxIdentity },
             timeZone: { await Self.timeZone(station) },
@@ -85,11 +83,11 @@ public struct WebInterface: Sendable {
 
     func texts(_ session: WebAccounts.Session?) async -> [String: String] { await shell.texts(session) }
 
-    /// Renders `template` inside the layout with `menu` (or the page `activePage`) highlighted in the navigation.
-    func page(_ template: String, _ context: [String: Any], title: String, session: WebAccounts.Session?, language: String,
+    /// Renders `model`'s template inside the layout with `menu` (or the page `activePage`) highlighted in the navigation.
+    func page(_ model: some PageModel, title: String, session: WebAccounts.Session?, language: String,
               activeMenu: Menu? = nil, activePage: String? = nil, sections: [(name: String, anchor: String)] = [],
               status: HTTPResponse.Status = .ok) async throws -> Response {
-        try await shell.page(template, context, title: title, session: session, language: language, active: activeMenu.map(Self.slug) ?? activePage,
+        try await shell.page(model, title: title, session: session, language: language, active: activeMenu.map(Self.slug) ?? activePage,
                              sections: sections, status: status)
     }
 

@@ -15,7 +15,7 @@ public struct WebNavItem: Sendable {
 
 /// What the station's and the gateway's web interfaces share (issue 8, issue 9 item 6): the accounts and their login,
 /// sessions and CSRF tokens, the password and language forms, the page layout with its navigation and user menu, and the
-/// static assets. A site gives its identity, its navigation, its texts and its own templates.
+/// static assets. A site gives its identity, its navigation, its texts and its folder of templates.
 ///
 /// Every page except the login page and the static assets needs a session; every form carries the session's CSRF
 /// token; the session cookie is HttpOnly and SameSite=Strict.
@@ -36,17 +36,12 @@ public struct WebShell: Sendable {
     static let sessionCookie = "ck_session"
     static let loginCookie = "ck_login"
 
-    public init(accounts: WebAccounts, templates: [(name: String, text: String)], texts: @Sendable (String) -> [String: String],
-                identity: @escaping @Sendable () async -> String, timeZone: @escaping @Sendable () async -> TimeZone = { .gmt },
-                navigation: @escaping @Sendable ([String: String]) -> [WebNavItem], restartActions: Bool) throws {
+    /// `site` is the site's folder of templates (`Resources/templates/<site>/`), registered with the shared ones.
+    init(accounts: WebAccounts, site: String, texts: @Sendable (String) -> [String: String],
+         identity: @escaping @Sendable () async -> String, timeZone: @escaping @Sendable () async -> TimeZone = { .gmt },
+         navigation: @escaping @Sendable ([String: String]) -> [WebNavItem], restartActions: Bool) throws {
         self.accounts = accounts
-        var library = MustacheLibrary()
-        let shared = [("layout", WebTemplates.layout), ("login", WebTemplates.login), ("password", WebTemplates.password),
-                      ("message", WebTemplates.message), ("formAlerts", WebTemplates.formAlerts)]
-        for (name, text) in shared + templates.map({ ($0.name, $0.text) }) {
-            try library.register(MustacheTemplate(string: text), named: name)
-        }
-        self.library = library
+        library = try WebResources.library(folders: ["shared", site])
         tables = Dictionary(uniqueKeysWithValues: WebText.languages.map { ($0, texts($0)) })
         nestedTables = tables.mapValues(Self.nested)
         self.identity = identity
@@ -57,8 +52,8 @@ public struct WebShell: Sendable {
 
     /// The shared routes: static assets, login, logout, the password and language forms.
     public func addRoutes(to router: Router<WebRequestContext>) {
-        router.get("static/app.css") { _, _ in WebHTTP.asset(WebTemplates.css, type: "text/css; charset=utf-8") }
-        router.get("static/app.js") { _, _ in WebHTTP.asset(WebTemplates.js, type: "text/javascript; charset=utf-8") }
+        router.get("static/app.css") { _, _ in WebHTTP.asset(WebResources.css, type: "text/css; charset=utf-8") }
+        router.get("static/app.js") { _, _ in WebHTTP.asset(WebResources.js, type: "text/javascript; charset=utf-8") }
         router.get("login") { request, _ in try await loginPage(request) }
         router.post("login") { request, context in try await login(request, source: context.clientAddress) }
         router.post("logout") { request, _ in
@@ -138,12 +133,10 @@ public struct WebShell: Sendable {
         // Login CSRF: the form's token must equal a cookie set with the page (double submit).
         let token = WebAccounts.randomToken()
         let t = table("en")
-        var context: [String: Any] = [
-            "csrf": token,
-            "accounts": Role.allCases.map { ["value": $0.rawValue, "label": t["role.\($0.rawValue)"] ?? $0.rawValue, "selected": $0.rawValue == name] },
-        ]
-        if let error { context["error"] = error }
-        var r = try await page("login", context, title: t["login.heading"] ?? "", session: nil, language: "en", status: status)
+        let model = LoginPage(csrf: token, accounts: Role.allCases.map {
+            SelectOption(value: $0.rawValue, label: t["role.\($0.rawValue)"] ?? $0.rawValue, selected: $0.rawValue == name)
+        }, error: error)
+        var r = try await page(model, title: t["login.heading"] ?? "", session: nil, language: "en", status: status)
         r.setCookie(WebHTTP.cookie(Self.loginCookie, token))
         return r
     }
@@ -171,39 +164,40 @@ public struct WebShell: Sendable {
 
     // MARK: Pages
 
-    /// Renders `template` inside the layout; `active` is the navigation entry to highlight, `sections` the page's
-    /// anchors listed under it.
-    public func page(_ template: String, _ context: [String: Any], title: String, session: WebAccounts.Session?, language: String,
-                     active: String? = nil, sections: [(name: String, anchor: String)] = [],
-                     status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// Renders `model`'s template inside the layout; `active` is the navigation entry to highlight, `sections` the
+    /// page's anchors listed under it.
+    func page(_ model: some PageModel, title: String, session: WebAccounts.Session?, language: String,
+              active: String? = nil, sections: [(name: String, anchor: String)] = [],
+              status: HTTPResponse.Status = .ok) async throws -> Response {
         let t = table(language)
         let identity = await identity()
-        var context = context
-        let texts = nestedTables[language] ?? nestedTables["en"]!
-        context["t"] = texts
-        context["identity"] = identity
-        let content = library.render(context, withTemplate: template) ?? ""
-        var layout: [String: Any] = ["lang": language, "pageTitle": title, "identity": identity, "content": content, "t": texts]
+        var layout = LayoutPage(lang: language, pageTitle: title, content: render(model, language: language, identity: identity))
         if let session {
-            layout["session"] = true
-            layout["account"] = session.account
-            layout["roleLabel"] = t["role.\(session.role.rawValue)"] ?? session.role.rawValue
-            layout["csrf"] = session.csrf
-            layout["restartActions"] = restartActions
-            layout["languages"] = [("en", "English"), ("de", "Deutsch"), ("nl", "Nederlands")].map { ["code": $0.0, "name": $0.1, "selected": $0.0 == language] }
-            layout["menus"] = navigation(t).map { item -> [String: Any] in
-                ["href": item.href, "label": item.label, "active": item.id == active, "id": "nav-\(item.id)",
-                 "sections": sections.map { ["name": $0.name, "anchor": $0.anchor] }, "hasSections": !sections.isEmpty]
+            layout.session = true
+            layout.account = session.account
+            layout.roleLabel = t["role.\(session.role.rawValue)"] ?? session.role.rawValue
+            layout.csrf = session.csrf
+            layout.restartActions = restartActions
+            layout.languages = [("en", "English"), ("de", "Deutsch"), ("nl", "Nederlands")].map { .init(code: $0.0, name: $0.1, selected: $0.0 == language) }
+            layout.menus = navigation(t).map { item in
+                .init(href: item.href, label: item.label, active: item.id == active, id: "nav-\(item.id)",
+                      sections: sections.map { .init(name: $0.name, anchor: $0.anchor) }, hasSections: !sections.isEmpty)
             }
         }
-        let html = library.render(layout, withTemplate: "layout") ?? ""
+        let html = render(layout, language: language, identity: identity)
         return Response(status: status, headers: WebHTTP.htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// `model`'s template with the texts of `language` and the site's identity.
+    func render(_ model: some PageModel, language: String, identity: String) -> String {
+        let context = PageContext(model: model, t: nestedTables[language] ?? nestedTables["en"]!, identity: identity)
+        return library.render(context, withTemplate: model.template.rawValue) ?? ""
     }
 
     public func messagePage(_ session: WebAccounts.Session, status: HTTPResponse.Status, heading: String, message: String) async throws -> Response {
         let language = await language(session)
         let t = table(language)
-        return try await page("message", ["heading": heading, "message": message, "back": "/", "backLabel": t["nav.home"] ?? ""], title: heading,
+        return try await page(MessagePage(heading: heading, message: message, back: "/", backLabel: t["nav.home"] ?? ""), title: heading,
                               session: session, language: language, status: status)
     }
 
@@ -218,13 +212,11 @@ public struct WebShell: Sendable {
                       status: HTTPResponse.Status = .ok) async throws -> Response {
         let language = await language(session)
         let t = table(language)
-        let fields: [[String: Any]] = [("old", "password.old", "current-password"), ("new", "password.new", "new-password"),
-                                       ("repeat", "password.repeat", "new-password")].map { name, label, auto in
-            var f: [String: Any] = ["name": name, "label": t[label] ?? label, "autocomplete": auto]
-            if let e = errors[name] { f["error"] = e }
-            return f
+        let fields = [("old", "password.old", "current-password"), ("new", "password.new", "new-password"),
+                      ("repeat", "password.repeat", "new-password")].map { name, label, auto in
+            PasswordPage.Field(name: name, label: t[label] ?? label, autocomplete: auto, error: errors[name])
         }
-        return try await page("password", ["forced": forced, "changed": changed, "fields": fields, "csrf": session.csrf],
+        return try await page(PasswordPage(forced: forced, changed: changed, fields: fields, csrf: session.csrf),
                               title: t["password.heading"] ?? "", session: session, language: language, status: status)
     }
 

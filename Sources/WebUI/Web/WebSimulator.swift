@@ -7,6 +7,62 @@ import EVSECore
 
 /// The simulator panel (only when the station runs with `--simulate`): plug and unplug the simulator's vehicles, hold
 /// a card to the reader, switch the digital inputs and inject faults — what `chargekit sim` does, from the browser.
+/// The simulator panel: each connector with its vehicle, the card reader, the digital inputs and the faults.
+struct SimulatorPage: PageModel {
+    var template: WebTemplate { .simulator }
+
+    struct Connector {
+        /// A fault or station fault by name.
+        struct Fault {
+            var name: String
+        }
+
+        struct Profile {
+            var name: String
+            var selected: Bool
+        }
+
+        var id: Int
+        var status: String
+        var current: String
+        var faults: [Fault]
+        var hasFaults: Bool
+        var profiles: [Profile]
+        /// The plugged-in vehicle, described; nil when none is.
+        var vehicle: String?
+    }
+
+    struct Input {
+        var name: String
+        var label: String
+        var on: Bool
+        /// The value the Switch button sends.
+        var next: String
+    }
+
+    /// A fault that can be injected.
+    struct FaultChoice {
+        var name: String
+        var label: String
+    }
+
+    struct ConnectorChoice {
+        var id: Int
+    }
+
+    var csrf: String
+    var uid: String
+    var connectors: [Connector]
+    var inputs: [Input]
+    var faults: [FaultChoice]
+    var connectorChoices: [ConnectorChoice]
+    var stationFaults: [Connector.Fault]
+    var hasTimeScale: Bool
+    var timeScale: String
+    var notice: String?
+    var error: String?
+}
+
 extension WebInterface {
     /// The vehicle profiles offered (`<phases>p-<amps>a`, the names `chargekit sim plug --ev` takes).
     static let vehicleProfiles = ["1p-16a", "1p-32a", "2p-16a", "3p-16a", "3p-32a"]
@@ -62,35 +118,31 @@ extension WebInterface {
         let sim = await simulator.simulatorStatus()
         let station = await self.station.status()
         let connectorIds = sim.connectors.map(\.id)
-        var context: [String: Any] = [
-            "csrf": session.csrf, "uid": q["uid"] ?? "",
-            "connectors": sim.connectors.map { c -> [String: Any] in
+        let model = SimulatorPage(
+            csrf: session.csrf, uid: q["uid"] ?? "",
+            connectors: sim.connectors.map { c in
                 let snapshot = station.connectors.first { $0.id == c.id }
-                var row: [String: Any] = [
-                    "id": c.id, "status": snapshot?.status.rawValue ?? "", "current": Self.phases(c.currentA) + " A",
-                    "faults": c.faults.map { ["name": $0] }, "hasFaults": !c.faults.isEmpty,
-                    "profiles": Self.vehicleProfiles.map { ["name": $0, "selected": $0 == "3p-16a"] },
-                ]
-                if let v = c.vehicle {
-                    row["vehicle"] = (t["sim.vehicleText"] ?? "").replacingOccurrences(of: "%p", with: String(v.phases))
-                        .replacingOccurrences(of: "%a", with: Self.amps(v.maxCurrentAmps))
-                        .replacingOccurrences(of: "%s", with: String(format: "%.1f", v.stateOfChargePercent))
-                        .replacingOccurrences(of: "%c", with: v.pilot.rawValue)
-                }
-                return row
+                return .init(
+                    id: c.id, status: snapshot?.status.rawValue ?? "", current: Self.phases(c.currentA) + " A",
+                    faults: c.faults.map { .init(name: $0) }, hasFaults: !c.faults.isEmpty,
+                    profiles: Self.vehicleProfiles.map { .init(name: $0, selected: $0 == "3p-16a") },
+                    vehicle: c.vehicle.map { v in
+                        (t["sim.vehicleText"] ?? "").replacingOccurrences(of: "%p", with: String(v.phases))
+                            .replacingOccurrences(of: "%a", with: Self.amps(v.maxCurrentAmps))
+                            .replacingOccurrences(of: "%s", with: String(format: "%.1f", v.stateOfChargePercent))
+                            .replacingOccurrences(of: "%c", with: v.pilot.rawValue)
+                    })
             },
-            "inputs": sim.inputs.keys.sorted().map { name in
-                ["name": name, "label": t["sim.input.\(name)"] ?? name, "on": sim.inputs[name] ?? false, "next": (sim.inputs[name] ?? false) ? "0" : "1"] as [String: Any]
+            inputs: sim.inputs.keys.sorted().map { name in
+                .init(name: name, label: t["sim.input.\(name)"] ?? name, on: sim.inputs[name] ?? false, next: (sim.inputs[name] ?? false) ? "0" : "1")
             },
-            "faults": sim.availableFaults.map { name in
-                ["name": name, "label": (t["sim.fault.\(name)"] ?? name) + (sim.stationFaults.contains(name) ? " · " + (t["sim.stationWide"] ?? "") : "")]
+            faults: sim.availableFaults.map { name in
+                .init(name: name, label: (t["sim.fault.\(name)"] ?? name) + (sim.stationFaults.contains(name) ? " · " + (t["sim.stationWide"] ?? "") : ""))
             },
-            "connectorChoices": connectorIds.map { ["id": $0] },
-            "stationFaults": [sim.rfidReaderFault ? "rfid" : nil, sim.powerLost ? "power" : nil].compactMap { $0 }.map { ["name": $0] },
-            "hasTimeScale": sim.timeScale != 1, "timeScale": "×" + Self.amps(sim.timeScale),
-        ]
-        if let done = q["done"] { context["notice"] = t["sim.done.\(done)"] ?? done }
-        if let e = q["error"] { context["error"] = e }
-        return try await page("simulator", context, title: t["nav.simulator"] ?? "", session: session, language: language, activePage: "simulator", status: status)
+            connectorChoices: connectorIds.map { .init(id: $0) },
+            stationFaults: [sim.rfidReaderFault ? "rfid" : nil, sim.powerLost ? "power" : nil].compactMap { $0 }.map { .init(name: $0) },
+            hasTimeScale: sim.timeScale != 1, timeScale: "×" + Self.amps(sim.timeScale),
+            notice: q["done"].map { t["sim.done.\($0)"] ?? $0 }, error: q["error"])
+        return try await page(model, title: t["nav.simulator"] ?? "", session: session, language: language, activePage: "simulator", status: status)
     }
 }

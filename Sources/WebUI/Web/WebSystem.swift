@@ -7,6 +7,41 @@ import EVSECore
 
 /// The charging history page, the System page's station facts and actions, and the user menu's "Restart Daemon" and
 /// "Reboot System" (seeds/002 §1.2 Admin, §1.6 Station Date/Time; seeds/004 §3).
+/// The charging history with its date filter (`from`, `to` as typed) and CSV export.
+struct HistoryPage: PageModel {
+    var template: WebTemplate { .history }
+
+    struct Row {
+        var connector: Int
+        var idTag: String
+        var method: String
+        var started: String
+        var stopped: String
+        var duration: String
+        var energy: String
+        var reason: String
+        var transaction: String
+    }
+
+    var from: String
+    var to: String
+    var timezone: String
+    var fromError: String?
+    var toError: String?
+    var rows: [Row] = []
+    var hasRows = false
+    /// Sessions and energy of the range; nil when the range is wrong.
+    var summary: String?
+    var truncated: String?
+    var export: String?
+}
+
+/// The page shown while the station restarts; it returns to the dashboard by itself.
+struct RestartingPage: PageModel {
+    var template: WebTemplate { .restarting }
+    var message: String
+}
+
 extension WebInterface {
     /// Most history rows shown on the page; the CSV export carries every row of the range.
     static let historyRowsShown = 500
@@ -83,7 +118,7 @@ extension WebInterface {
         let t = WebText.table(language)
         await station.requestRestart(kind, by: "web:\(session.account)")
         let text = t["sys.restarting.\(kind.rawValue)"] ?? ""
-        var r = try await page("restarting", ["message": text], title: t["sys.restarting"] ?? "", session: session, language: language, status: .accepted)
+        var r = try await page(RestartingPage(message: text), title: t["sys.restarting"] ?? "", session: session, language: language, status: .accepted)
         r.headers[.init("Refresh")!] = "8; url=/"
         return r
     }
@@ -162,68 +197,89 @@ extension WebInterface {
         let t = WebText.table(language)
         let zoneName = await timeZoneName()
         let tz = Self.zone(zoneName)
-        var context: [String: Any] = ["from": q["from"] ?? "", "to": q["to"] ?? "", "timezone": zoneName]
+        var model = HistoryPage(from: q["from"] ?? "", to: q["to"] ?? "", timezone: zoneName)
         var status = HTTPResponse.Status.ok
         switch Self.dateRange(q, tz: tz) {
         case .failure(let field, let given):
             status = .badRequest
-            context["\(field)Error"] = (t["hist.badDate"] ?? "").replacingOccurrences(of: "%@", with: given)
-            context["rows"] = [[String: Any]]()
+            let error = (t["hist.badDate"] ?? "").replacingOccurrences(of: "%@", with: given)
+            if field == "from" { model.fromError = error } else { model.toError = error }
         case .success(let range):
             let rows = try await station.history(from: range.from, to: range.to)
             let shown = rows.reversed().prefix(Self.historyRowsShown)
             let energy = rows.compactMap(\.energyWh).reduce(0, +)
-            context["rows"] = shown.map { r -> [String: Any] in
-                [
-                    "connector": r.connector, "idTag": r.idTag, "method": r.authorizationMethod.rawValue,
-                    "started": WebHTTP.time(r.startedAt, tz: tz), "stopped": r.stoppedAt.map { WebHTTP.time($0, tz: tz) } ?? t["hist.running"] ?? "",
-                    "duration": r.durationSeconds.map { Self.duration($0) } ?? "–", "energy": r.energyWh.map { Self.kWh($0) } ?? "–",
-                    "reason": r.stopReason?.rawValue ?? "", "transaction": r.transactionId.map(String.init) ?? "",
-                ]
+            model.rows = shown.map { r in
+                .init(connector: r.connector, idTag: r.idTag, method: r.authorizationMethod.rawValue,
+                      started: WebHTTP.time(r.startedAt, tz: tz), stopped: r.stoppedAt.map { WebHTTP.time($0, tz: tz) } ?? t["hist.running"] ?? "",
+                      duration: r.durationSeconds.map { Self.duration($0) } ?? "–", energy: r.energyWh.map { Self.kWh($0) } ?? "–",
+                      reason: r.stopReason?.rawValue ?? "", transaction: r.transactionId.map(String.init) ?? "")
             }
-            context["hasRows"] = !shown.isEmpty
-            context["summary"] = (t["hist.summary"] ?? "").replacingOccurrences(of: "%n", with: String(rows.count))
+            model.hasRows = !shown.isEmpty
+            model.summary = (t["hist.summary"] ?? "").replacingOccurrences(of: "%n", with: String(rows.count))
                 .replacingOccurrences(of: "%e", with: Self.kWh(energy))
             if rows.count > shown.count {
-                context["truncated"] = (t["hist.truncated"] ?? "").replacingOccurrences(of: "%n", with: String(shown.count))
+                model.truncated = (t["hist.truncated"] ?? "").replacingOccurrences(of: "%n", with: String(shown.count))
             }
             var exportQuery: [String] = []
             if let f = range.fromText { exportQuery.append("from=" + WebHTTP.query(f)) }
             if let to = range.toText { exportQuery.append("to=" + WebHTTP.query(to)) }
-            context["export"] = "/history/export" + (exportQuery.isEmpty ? "" : "?" + exportQuery.joined(separator: "&"))
+            model.export = "/history/export" + (exportQuery.isEmpty ? "" : "?" + exportQuery.joined(separator: "&"))
         }
-        return try await page("history", context, title: t["nav.history"] ?? "", session: session, language: language, activePage: "history", status: status)
+        return try await page(model, title: t["nav.history"] ?? "", session: session, language: language, activePage: "history", status: status)
     }
 
     // MARK: System
 
-    /// The System page's cards above its parameters: versions, date and time with the time source, the log download,
-    /// and the factory reset.
-    func systemContext(_ session: WebAccounts.Session, t: [String: String], query: [String: String]) async -> [String: Any] {
+    /// The System page's cards around its parameters: versions, date and time with the time source, the log
+    /// download, and the factory reset.
+    struct SystemCards {
+        var stationVersion: String
+        var webVersion: String
+        var os: String
+        var time: String
+        var timezone: String
+        /// `UTC+01:00`.
+        var utcOffset: String
+        var timeSource: String
+        var startedAt: String
+        /// Not while the simulation runs faster than real time.
+        var canSetClock: Bool
+        var mayReset: Bool
+        /// Which role the factory reset needs, for those who may not.
+        var resetRole: String
+        var clockSet: Bool
+        var resetError: Bool
+        /// The clock form's value without JavaScript.
+        var localNow: String
+        /// The simulated board, when there is one.
+        var simulated: String?
+        var lastSet: String?
+        var clockError: String?
+    }
+
+    func systemCards(_ session: WebAccounts.Session, t: [String: String], query: [String: String]) async -> SystemCards {
         let info = await station.systemInfo()
         let tz = Self.zone(info.timezone)
         let source = info.timeSource == "Heartbeat" ? (info.backendConfigured ? t["sys.sourceHeartbeat"] : t["sys.sourceHeartbeatNoBackend"])
             : t["sys.sourceNTP"]
-        var context: [String: Any] = [
-            "stationVersion": info.stationVersion, "webVersion": info.webInterfaceVersion, "os": info.operatingSystem,
-            "time": WebHTTP.time(info.time, tz: tz), "timezone": info.timezone, "utcOffset": Self.offset(tz, at: info.time),
-            "timeSource": source ?? "", "startedAt": WebHTTP.time(info.startedAt, tz: tz),
-            "canSetClock": info.timeScale == 1, "mayReset": session.role >= Self.factoryResetRole,
-            "resetRole": (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.installer"] ?? ""),
-            "clockSet": query["clockSet"] != nil, "resetError": query["resetError"] != nil,
-            "localNow": Self.localField(info.time, tz: tz),
-        ]
+        var cards = SystemCards(
+            stationVersion: info.stationVersion, webVersion: info.webInterfaceVersion, os: info.operatingSystem,
+            time: WebHTTP.time(info.time, tz: tz), timezone: info.timezone, utcOffset: Self.offset(tz, at: info.time),
+            timeSource: source ?? "", startedAt: WebHTTP.time(info.startedAt, tz: tz),
+            canSetClock: info.timeScale == 1, mayReset: session.role >= Self.factoryResetRole,
+            resetRole: (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.installer"] ?? ""),
+            clockSet: query["clockSet"] != nil, resetError: query["resetError"] != nil,
+            localNow: Self.localField(info.time, tz: tz), clockError: query["clockError"])
         if simulator != nil {
-            context["simulated"] = info.timeScale == 1 ? t["sys.simulated"] ?? "" : (t["sys.simulatedScaled"] ?? "")
+            cards.simulated = info.timeScale == 1 ? t["sys.simulated"] ?? "" : (t["sys.simulatedScaled"] ?? "")
                 .replacingOccurrences(of: "%@", with: Self.amps(info.timeScale))
         }
         if let c = info.lastClockSet {
-            context["lastSet"] = (t["sys.lastSet"] ?? "").replacingOccurrences(of: "%t", with: WebHTTP.time(c.at, tz: tz))
+            cards.lastSet = (t["sys.lastSet"] ?? "").replacingOccurrences(of: "%t", with: WebHTTP.time(c.at, tz: tz))
                 .replacingOccurrences(of: "%s", with: t["sys.by.\(c.source)"] ?? c.source)
                 .replacingOccurrences(of: "%d", with: String(Int(c.movedSeconds.rounded())))
         }
-        if let e = query["clockError"] { context["clockError"] = e }
-        return context
+        return cards
     }
 
     /// A datetime-local field's value for `date` in `tz`.

@@ -8,6 +8,68 @@ import ChargePoint
 /// of 10, "Add entry" (with learning mode: hold the card to the reader or plug in the car), delete and restore, delete
 /// the whole list, import (Update / Replace, "Processed N"), export; and the OCPP whitelist (authorization cache) with
 /// search and "delete whole list".
+/// The Whitelists menu: the local whitelist (a page of it), "Add entry", learning mode, import and export, and the
+/// OCPP whitelist.
+struct WhitelistsPage: PageModel {
+    var template: WebTemplate { .whitelists }
+
+    struct Entry {
+        var id: String
+        var kind: String
+        var blocked: Bool
+        var group: String?
+        var expiry: String?
+        /// The expiry as a datetime-local field's value.
+        var expiryField: String?
+    }
+
+    /// An identifier alone (deleted entries, learned cards).
+    struct Identifier {
+        var id: String
+    }
+
+    /// The "Add entry" form: empty, or as typed when the entry was refused.
+    struct Add {
+        var id: String
+        var group: String
+        var expiry: String
+        var blocked: Bool
+    }
+
+    struct CacheEntry {
+        var id: String
+        var status: String
+        var expiry: String
+    }
+
+    var csrf: String
+    var search: String
+    var count: Int
+    var maximum: Int
+    /// The local whitelist is switched on (its entries are kept when it is off).
+    var enabled: Bool
+    var entries: [Entry]
+    var hasEntries: Bool
+    var deleted: [Identifier]
+    var hasDeleted: Bool
+    var page: Int
+    var pages: Int
+    var hasPrev: Bool
+    var hasNext: Bool
+    var prev: Int
+    var next: Int
+    var learning: Bool
+    var learned: [Identifier]
+    var hasLearned: Bool
+    var add: Add
+    var cacheEnabled: Bool
+    var cacheSearch: String
+    var cache: [CacheEntry]
+    var hasCache: Bool
+    var notice: String?
+    var error: String?
+}
+
 extension WebInterface {
     static let pageSize = 10
     /// Largest import file accepted.
@@ -110,28 +172,22 @@ extension WebInterface {
             notice = (t["wl.imported"] ?? "").replacingOccurrences(of: "%n", with: n).replacingOccurrences(of: "%a", with: q["added"] ?? "0")
                 .replacingOccurrences(of: "%u", with: q["updated"] ?? "0")
         }
-        let error = q["error"].map { t[$0] ?? $0 }
-        var context: [String: Any] = [
-            "csrf": session.csrf, "search": search, "count": view.count, "maximum": view.maximum, "enabled": view.enabled,
-            "entries": shown.map { e -> [String: Any] in
-                var row: [String: Any] = ["id": e.id, "kind": e.kind.rawValue, "blocked": e.authorization == EntryAuthorization.blocked]
-                if let g = e.groupID { row["group"] = g }
-                if let x = e.expiry { row["expiry"] = x; row["expiryField"] = String(x.prefix(16)) }
-                return row
+        let model = WhitelistsPage(
+            csrf: session.csrf, search: search, count: view.count, maximum: view.maximum, enabled: view.enabled,
+            entries: shown.map { e in
+                .init(id: e.id, kind: e.kind.rawValue, blocked: e.authorization == EntryAuthorization.blocked, group: e.groupID,
+                      expiry: e.expiry, expiryField: e.expiry.map { String($0.prefix(16)) })
             },
-            "hasEntries": !shown.isEmpty, "deleted": view.deleted.map { ["id": $0.id] }, "hasDeleted": !view.deleted.isEmpty,
-            "page": current, "pages": pages, "hasPrev": current > 1, "hasNext": current < pages, "prev": current - 1, "next": current + 1,
-            "learning": learning.active, "learned": learning.learned.map { ["id": $0] }, "hasLearned": !learning.learned.isEmpty,
-            "add": ["id": typed("id"), "group": typed("group"), "expiry": typed("expiry"), "blocked": typed("blocked") == "on"],
-            "cacheEnabled": lists.cacheEnabled, "cacheSearch": cacheSearch,
-            "cache": lists.cache.filter { cacheSearch.isEmpty || $0.idTag.localizedCaseInsensitiveContains(cacheSearch) }.map {
-                ["id": $0.idTag, "status": $0.status.rawValue, "expiry": $0.expiry.map { WebHTTP.time($0, tz: tz) } ?? "–"]
+            hasEntries: !shown.isEmpty, deleted: view.deleted.map { .init(id: $0.id) }, hasDeleted: !view.deleted.isEmpty,
+            page: current, pages: pages, hasPrev: current > 1, hasNext: current < pages, prev: current - 1, next: current + 1,
+            learning: learning.active, learned: learning.learned.map { .init(id: $0) }, hasLearned: !learning.learned.isEmpty,
+            add: .init(id: typed("id"), group: typed("group"), expiry: typed("expiry"), blocked: typed("blocked") == "on"),
+            cacheEnabled: lists.cacheEnabled, cacheSearch: cacheSearch,
+            cache: lists.cache.filter { cacheSearch.isEmpty || $0.idTag.localizedCaseInsensitiveContains(cacheSearch) }.map {
+                .init(id: $0.idTag, status: $0.status.rawValue, expiry: $0.expiry.map { WebHTTP.time($0, tz: tz) } ?? "–")
             },
-            "hasCache": !lists.cache.isEmpty,
-        ]
-        if let notice { context["notice"] = notice }
-        if let error { context["error"] = error }
-        return try await page("whitelists", context, title: t["menu.Whitelists"] ?? "", session: session, language: language, activeMenu: Menu.whitelists)
+            hasCache: !lists.cache.isEmpty, notice: notice, error: q["error"].map { t[$0] ?? $0 })
+        return try await page(model, title: t["menu.Whitelists"] ?? "", session: session, language: language, activeMenu: Menu.whitelists)
     }
 }
 

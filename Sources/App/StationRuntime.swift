@@ -55,7 +55,7 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
     /// Advances the simulation and the controller to the clock's current time.
     public func tick() {
         let now = clock.now()
-        controller.hardware.advance(to: now)
+        controller.hardware.advance(to: clock.monotonicNow())
         controller.poll(now: now)
         if controller.settings.modbus.enabled { refreshModbusSnapshot(now: now) }
         for notice in controller.takeNotices() {

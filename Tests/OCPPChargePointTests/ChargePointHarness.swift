@@ -96,7 +96,7 @@ struct ChargePointHarness {
             let d = min(every, left)
             now = now.addingTimeInterval(d)
             elapsedSeconds += d
-            station.hardware.advance(to: now)
+            station.hardware.advance(to: startedAt.addingTimeInterval(elapsedSeconds))  // monotonic, like the runtime
             station.poll(now: now)
             for notice in station.takeNotices() { event(.notice(notice)) }
             event(.tick)

@@ -265,4 +265,21 @@ struct CoreProfileTests {
         #expect(abs(try #require(status.timestamp).timeIntervalSince(before) - 3600) < 5)
         #expect(h.actions.contains { if case .stepClock = $0 { true } else { false } })
     }
+
+    @Test("a backend two hours behind: the clock steps back once; heartbeats keep their interval and the session its energy")
+    func backendBehind() throws {
+        var h = try ChargePointHarness(config: [("HeartbeatInterval", "10")])
+        h.backendClockOffsetSeconds = -7200
+        h.bootAnswers = [(.accepted, 10)]
+        let before = h.now
+        h.connect()
+        try h.charging()
+        #expect(abs(h.now.timeIntervalSince(before) + 7200) < 60, "stepped back by the backend's two hours")
+        let energy = h.station.backendView(connector: 1)?.meter.energyWh ?? 0
+        let mark = h.mark
+        h.run(35)
+        #expect((3...4).contains(h.calls(HeartbeatRequest.action, since: mark).count), "every 10 s")
+        #expect((h.station.backendView(connector: 1)?.meter.energyWh ?? 0) > energy + 50)
+        #expect(h.actions.filter { if case .stepClock = $0 { true } else { false } }.count == 1, "once: afterwards the clocks agree")
+    }
 }

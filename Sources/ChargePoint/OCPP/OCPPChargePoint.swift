@@ -40,6 +40,8 @@ public struct OCPPChargePoint: Sendable {
         case installFinished(version: String?)
         /// The station must restart its services (mains lost on backup power): once the queued messages are delivered.
         case restartRequested
+        /// The wall clock was stepped by `seconds` by something else than the charge point (the browser's time).
+        case wallClockStepped(seconds: Double)
     }
 
     public enum LogLevel: Sendable, Equatable { case info, notice, warning, error }
@@ -172,6 +174,8 @@ public struct OCPPChargePoint: Sendable {
             runFirmware(firmware.installFinished(version: version), &station, &env)
         case .restartRequested:
             requestRestart(now: now)
+        case .wallClockStepped(let seconds):
+            shiftTimers(by: seconds)
         }
         if station.online != online { station.online = online }
         parameters = env.parameters
@@ -395,7 +399,21 @@ public struct OCPPChargePoint: Sendable {
         case .step(let seconds):
             out.append(.stepClock(seconds: seconds, backendTime: backend))
             env.now = now.addingTimeInterval(seconds)
+            shiftTimers(by: seconds)
         }
+    }
+}
+
+extension OCPPChargePoint {
+    /// Keeps every interval of the charge point as long as it was when the wall clock steps: heartbeats, timeouts,
+    /// retries, MinimumStatusDuration and the sample interval are durations, not times of day (a backend two hours
+    /// behind must not silence the heartbeat for two hours). Clock-aligned sampling is aligned to the new time of day.
+    mutating func shiftTimers(by seconds: Double) {
+        link.shiftTimers(by: seconds)
+        candidate = candidate.mapValues { ($0.key, $0.since.addingTimeInterval(seconds)) }
+        nextSample = nextSample.mapValues { $0.addingTimeInterval(seconds) }
+        nextAligned = nil
+        restartRequestedAt = restartRequestedAt?.addingTimeInterval(seconds)
     }
 }
 

@@ -205,6 +205,16 @@ public struct OCPPLink: Sendable {
         return reference.map { $0.addingTimeInterval(effective) } ?? .distantPast
     }
 
+    /// The wall clock was stepped by `seconds`: every timer keeps its remaining duration.
+    public mutating func shiftTimers(by seconds: Double) {
+        func shift(_ d: Date?) -> Date? { d?.addingTimeInterval(seconds) }
+        if let (call, sentAt) = inFlight { inFlight = (call, sentAt.addingTimeInterval(seconds)) }
+        nextBootAt = shift(nextBootAt)
+        transactionsNotBefore = shift(transactionsNotBefore)
+        lastSentAt = shift(lastSentAt)
+        lastHeartbeatAt = shift(lastHeartbeatAt)
+    }
+
     // MARK: Receiving
 
     /// Handles a received text frame.

@@ -38,9 +38,15 @@ let package = Package(
         .target(name: "OCPP16", swiftSettings: swiftSettings),
         // Pure Modbus codec: MBAP/RTU framing, PDUs, exceptions, declarative register maps.
         .target(name: "ModbusTCP", dependencies: [.product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
-        // Pure station behaviour: parameter registry, current limits, load management and its authenticated link
-        // messages (HMAC from swift-crypto), station controller, store ports.
-        .target(name: "ChargePoint", dependencies: ["EVSECore", "ModbusTCP", "OCPP16", .product(name: "Crypto", package: "swift-crypto")],
+        // Pure load management: the DLM allocation, the authenticated DLM link between stations (message codec with
+        // HMAC-SHA256 from swift-crypto, master and slave roles), the DLM settings, OCPP smart charging profiles and the
+        // Maximum Current Scheduler's time windows. Values in, values out: no registry, no clock, no sockets.
+        .target(name: "LoadManagement", dependencies: ["EVSECore", "OCPP16", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: swiftSettings),
+        // Pure station behaviour: parameter registry (with the DLM parameters, read into LoadManagement's settings),
+        // current limits, authorization, firmware, Modbus meters and OMCCI, the station controller, store ports.
+        .target(name: "ChargePoint", dependencies: ["EVSECore", "LoadManagement", "ModbusTCP", "OCPP16",
+                                                    .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers.
         .target(name: "Gateway", dependencies: ["ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
@@ -49,7 +55,7 @@ let package = Package(
         // Adapter: SQLite (GRDB, WAL) stores.
         .target(
             name: "Persistence",
-            dependencies: ["ChargePoint", "EVSECore", "Gateway", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // Adapter: network transports (Modbus TCP server and client, OCPP-J WebSocket client; DLM link later).
@@ -74,7 +80,7 @@ let package = Package(
         .target(
             name: "WebUI",
             dependencies: [
-                "ChargePoint", "EVSECore", "Gateway",
+                "ChargePoint", "EVSECore", "Gateway", "LoadManagement",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -93,7 +99,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "ChargePoint", "EVSECore", "Gateway", "Simulator", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
+                "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "Simulator", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -107,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "ChargePoint", "EVSECore", "Gateway",
+                "App", "ChargePoint", "EVSECore", "Gateway", "LoadManagement",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -126,10 +132,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Benchmark tool of scripts/bench-dlm.sh.
-        .executableTarget(name: "dlm-bench", dependencies: ["ChargePoint", "EVSECore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "dlm-bench", dependencies: ["EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
         // Benchmark tool of scripts/bench-ocpp.sh.
         .executableTarget(name: "ocpp-bench", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
-        .target(name: "TestSupport", dependencies: ["ChargePoint", "EVSECore"], swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["ChargePoint", "EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOTestUtils", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
@@ -139,7 +145,7 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "OCPP16", "Simulator", "TestSupport"],
+        .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "LoadManagement", "OCPP16", "Simulator", "TestSupport"],
                     resources: [.copy("DLMScenarios")], swiftSettings: swiftSettings),
         // The station's OCPP charge point in process: the OCTT cases of Tests/Interop/ocpp16 as frames in and frames out
         // against the pure machine on a manual clock, SQLite in memory.
@@ -153,6 +159,6 @@ let package = Package(
                                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "ChargePoint", "EVSECore", "Gateway", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
     ]
 )

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import LoadManagement
 
 /// A current value of a parameter together with where it is addressed.
 public struct ResolvedKey: Sendable, Equatable {

@@ -1,4 +1,5 @@
-/// Random hex texts from the system's secure generator: DLM link epochs, web session and CSRF tokens.
+/// Random hex texts from the system's secure generator: web session and CSRF tokens, the local API token. (DLM link
+/// epochs are drawn the same way by LoadManagement's `DLMLink.newEpoch()`.)
 public enum RandomHex {
     /// `words` random 64-bit words as lower-case hex, 16 digits each.
     public static func words(_ words: Int) -> String {

@@ -4,6 +4,7 @@ import EVSECore
 import Simulator
 import TestSupport
 @testable import ChargePoint
+import LoadManagement
 
 /// A scenario file of Tests/ChargePointTests/DLMScenarios: a site, its charge points and the expected allocation.
 /// Times are seconds relative to the cycle's "now"; phase triples are [L1, L2, L3].

@@ -4,6 +4,7 @@ import EVSECore
 import Simulator
 import TestSupport
 @testable import ChargePoint
+import LoadManagement
 
 private let key = "correct horse battery staple"
 

@@ -5,6 +5,7 @@ import Simulator
 import EVSECore
 import TestSupport
 @testable import ChargePoint
+import LoadManagement
 
 @Suite("OCPP smart charging: profiles and composite schedule (OCPP 1.6 §3.13)")
 struct SmartChargingTests {

@@ -145,8 +145,12 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "LoadManagement", "OCPP16", "Simulator", "TestSupport"],
+        // The pure tests of LoadManagement: the allocation (with the seeds' worked examples in DLMScenarios/), the link
+        // codec and replay guard, smart charging and time windows. Station-level DLM tests stay in ChargePointTests.
+        .testTarget(name: "LoadManagementTests", dependencies: ["LoadManagement", "EVSECore", "OCPP16", "TestSupport"],
                     resources: [.copy("DLMScenarios")], swiftSettings: swiftSettings),
+        .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "LoadManagement", "OCPP16", "Simulator", "TestSupport"],
+                    swiftSettings: swiftSettings),
         // The station's OCPP charge point in process: the OCTT cases of Tests/Interop/ocpp16 as frames in and frames out
         // against the pure machine on a manual clock, SQLite in memory.
         .testTarget(name: "OCPPChargePointTests", dependencies: ["ChargePoint", "EVSECore", "OCPP16", "Persistence", "Simulator", "TestSupport"],

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import OCPP16
 import Simulator
 import EVSECore
 import TestSupport
@@ -89,20 +88,9 @@ struct StationLimitTests {
         #expect(rig.connector(1).pilotSignal.signaledCurrentAmps == 8)
     }
 
-    @Test("Maximum Current Scheduler: windows in the station's time zone, across midnight, the lower one on overlap")
+    /// The windows themselves are tested in LoadManagementTests (TimeWindowLimitTests); here the registry's side.
+    @Test("Maximum Current Scheduler in the registry: a malformed schedule is refused, times are written canonically, the settings read the windows")
     func scheduler() throws {
-        let windows = ["17:00-22:00=10", "21:00-06:00=16", "12:00-12:30=0"].compactMap(TimeWindowLimit.init(text:))
-        let zone = TimeZone(identifier: "Europe/Berlin")!
-        func at(_ hhmm: String) -> Date {  // 2026-11-21 in Berlin (UTC+1)
-            let h = Int(hhmm.prefix(2))!, m = Int(hhmm.suffix(2))!
-            return Date(timeIntervalSince1970: 1_795_215_600 + Double(h * 3600 + m * 60))
-        }
-        #expect(TimeWindowLimit.limit(windows, at: at("1659"), timeZone: zone) == nil)
-        #expect(TimeWindowLimit.limit(windows, at: at("1700"), timeZone: zone) == 10)
-        #expect(TimeWindowLimit.limit(windows, at: at("2130"), timeZone: zone) == 10)
-        #expect(TimeWindowLimit.limit(windows, at: at("2300"), timeZone: zone) == 16)
-        #expect(TimeWindowLimit.limit(windows, at: at("1215"), timeZone: zone) == 0)
-        #expect(TimeWindowLimit(text: "25:00-26:00=10") == nil && TimeWindowLimit(text: "10:00-10:00=6") == nil && TimeWindowLimit(text: "10-12=6") == nil)
         // The registry refuses a malformed schedule and names the form.
         var p = ParameterSet(registry: ParameterRegistry(connectorCount: 1))
         let r = try p.registry.resolve("MaximumCurrentSchedule")

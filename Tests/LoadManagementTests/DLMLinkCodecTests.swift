@@ -1,9 +1,6 @@
 import Foundation
 import Testing
 import EVSECore
-import Simulator
-import TestSupport
-@testable import ChargePoint
 import LoadManagement
 
 private let key = "correct horse battery staple"

@@ -1,12 +1,10 @@
 import Foundation
 import Testing
 import EVSECore
-import Simulator
-import TestSupport
-@testable import ChargePoint
 import LoadManagement
+import TestSupport
 
-/// A scenario file of Tests/ChargePointTests/DLMScenarios: a site, its charge points and the expected allocation.
+/// A scenario file of Tests/LoadManagementTests/DLMScenarios: a site, its charge points and the expected allocation.
 /// Times are seconds relative to the cycle's "now"; phase triples are [L1, L2, L3].
 struct DLMScenario: Decodable {
     struct Meter: Decodable {

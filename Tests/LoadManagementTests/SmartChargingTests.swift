@@ -1,11 +1,8 @@
 import Foundation
 import Testing
-import OCPP16
-import Simulator
-import EVSECore
-import TestSupport
-@testable import ChargePoint
 import LoadManagement
+import OCPP16
+import TestSupport
 
 @Suite("OCPP smart charging: profiles and composite schedule (OCPP 1.6 §3.13)")
 struct SmartChargingTests {

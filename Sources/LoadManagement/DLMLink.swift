@@ -212,13 +212,8 @@ public enum DLMLink {
         return message
     }
 
-    /// A new random epoch: one 64-bit word from the system's secure generator as 16 lower-case hex digits (the form of
-    /// ChargePoint's `RandomHex.words(1)`, which this target cannot import: ChargePoint sits above it).
-    public static func newEpoch() -> String {
-        var rng = SystemRandomNumberGenerator()
-        let hex = String(rng.next() as UInt64, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    /// A new random epoch (16 hex digits).
+    public static func newEpoch() -> String { RandomHex.words(1) }
 }
 
 /// Freshness per sender: only increasing sequence numbers of its current epoch. A new epoch (the sender restarted)

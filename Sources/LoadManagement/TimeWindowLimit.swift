@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import EVSECore
 
 /// One window of the Maximum Current Scheduler (seeds/004 DLM screen): from `startMinute` to `endMinute` of every
 /// day (minutes after midnight, station time zone; a window may pass midnight) the current is at most `amps`.
@@ -18,25 +19,17 @@ public struct TimeWindowLimit: Sendable, Equatable {
     /// Reads `HH:MM-HH:MM=A`; nil when malformed or empty (start = end).
     public init?(text: String) {
         let parts = text.split(separator: "=")
-        guard parts.count == 2, let amps = Int(Self.trimmed(parts[1])) else { return nil }
+        guard parts.count == 2, let amps = Int(parts[1].trimmedWhitespace) else { return nil }
         let times = parts[0].split(separator: "-")
         guard times.count == 2, let a = Self.minute(times[0]), let b = Self.minute(times[1]), a != b else { return nil }
         self.init(startMinute: a, endMinute: b, amps: Double(amps))
     }
 
     private static func minute(_ s: Substring) -> Int? {
-        let hm = Self.trimmed(s).split(separator: ":")
+        let hm = s.trimmedWhitespace.split(separator: ":")
         guard hm.count == 2, (1...2).contains(hm[0].count), hm[1].count == 2, let h = Int(hm[0]), let m = Int(hm[1]),
               (0...24).contains(h), (0...59).contains(m), h * 60 + m <= 1440 else { return nil }
         return h * 60 + m
-    }
-
-    /// The text without leading and trailing spaces and tabs (as ChargePoint's `trimmedWhitespace`, which is internal
-    /// to the registry's target; `Foundation.trimmingCharacters` would also take newlines and other Unicode spaces).
-    private static func trimmed(_ s: Substring) -> Substring {
-        func blank(_ c: Character) -> Bool { c == " " || c == "\t" }
-        guard let first = s.firstIndex(where: { !blank($0) }), let last = s.lastIndex(where: { !blank($0) }) else { return "" }
-        return s[first...last]
     }
 
     /// The canonical text.

@@ -1,8 +1,19 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// ChargeKit — open EV charge point controller. Target graph (pure targets below, adapters above):
-/// imports point down only: chargekit → App → {Persistence, Simulator, WebUI} → {ChargePoint, Gateway} → EVSECore.
+/// ChargeKit — open EV charge point controller. Target graph (pure targets below, adapters above); imports point down
+/// only, and no pure target imports an adapter:
+///
+///     chargekit → App                                              composition root
+///     App → {Persistence, WebUI, Transport, Simulator}             adapters
+///     {Persistence, WebUI} → {ChargePoint, Gateway}
+///     ChargePoint → {LoadManagement, EVSECore, ModbusTCP, OCPP16}  pure: the station
+///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
+///     Gateway → {ModbusTCP, OCPP16};  Transport → ModbusTCP;  Simulator → EVSECore
+///
+/// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
+/// arguments or through ChargePoint's store ports, which the adapters implement. Each world of its own gets its own pure
+/// target when its imports allow it (issue 21 item 8): LoadManagement came out of ChargePoint first.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -32,7 +43,8 @@ let package = Package(
     targets: [
         // System zlib (Debian zlib1g-dev), for the gzip of diagnostics archives.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // Pure domain: hardware port, connector and session state machines, error catalogue.
+        // Pure domain: hardware port, connector and session state machines, error catalogue; and the two small helpers the
+        // targets above share (secure random hex, whitespace trimming).
         .target(name: "EVSECore", swiftSettings: swiftSettings),
         // Pure OCPP 1.6J: RPC framing, error codes, date coding, schemas and typed messages.
         .target(name: "OCPP16", swiftSettings: swiftSettings),
@@ -44,7 +56,8 @@ let package = Package(
         .target(name: "LoadManagement", dependencies: ["EVSECore", "OCPP16", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
         // Pure station behaviour: parameter registry (with the DLM parameters, read into LoadManagement's settings),
-        // current limits, authorization, firmware, Modbus meters and OMCCI, the station controller, store ports.
+        // current limits, authorization, firmware, Modbus meters and OMCCI, the OCPP charge point (OCPP/), the station
+        // controller, store ports.
         .target(name: "ChargePoint", dependencies: ["EVSECore", "LoadManagement", "ModbusTCP", "OCPP16",
                                                     .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
@@ -58,7 +71,8 @@ let package = Package(
             dependencies: ["ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        // Adapter: network transports (Modbus TCP server and client, OCPP-J WebSocket client; DLM link later).
+        // Adapter: network transports (Modbus TCP server and client, Modbus RTU slave, OCPP-J WebSocket client and
+        // server, the DLM link's UDP socket, FTP and HTTP file transfers and archives, connection caps and timeouts).
         .target(
             name: "Transport",
             dependencies: [

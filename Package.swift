@@ -1,8 +1,19 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// ChargeKit — open EV charge point controller. Target graph (pure targets below, adapters above):
-/// imports point down only: chargekit → App → {Persistence, Simulator, WebUI} → {ChargePoint, Gateway} → EVSECore.
+/// ChargeKit — open EV charge point controller. Target graph (pure targets below, adapters above); imports point down
+/// only, and no pure target imports an adapter:
+///
+///     chargekit → App                                              composition root
+///     App → {Persistence, WebUI, Transport, Simulator}             adapters
+///     {Persistence, WebUI} → {ChargePoint, Gateway}
+///     ChargePoint → {LoadManagement, EVSECore, ModbusTCP, OCPP16}  pure: the station
+///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
+///     Gateway → {ModbusTCP, OCPP16};  Transport → ModbusTCP;  Simulator → EVSECore
+///
+/// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
+/// arguments or through ChargePoint's store ports, which the adapters implement. Each world of its own gets its own pure
+/// target when its imports allow it (issue 21 item 8): LoadManagement came out of ChargePoint first.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -32,15 +43,23 @@ let package = Package(
     targets: [
         // System zlib (Debian zlib1g-dev), for the gzip of diagnostics archives.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // Pure domain: hardware port, connector and session state machines, error catalogue.
+        // Pure domain: hardware port, connector and session state machines, error catalogue; and the two small helpers the
+        // targets above share (secure random hex, whitespace trimming).
         .target(name: "EVSECore", swiftSettings: swiftSettings),
         // Pure OCPP 1.6J: RPC framing, error codes, date coding, schemas and typed messages.
         .target(name: "OCPP16", swiftSettings: swiftSettings),
         // Pure Modbus codec: MBAP/RTU framing, PDUs, exceptions, declarative register maps.
         .target(name: "ModbusTCP", dependencies: [.product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
-        // Pure station behaviour: parameter registry, current limits, load management and its authenticated link
-        // messages (HMAC from swift-crypto), station controller, store ports.
-        .target(name: "ChargePoint", dependencies: ["EVSECore", "ModbusTCP", "OCPP16", .product(name: "Crypto", package: "swift-crypto")],
+        // Pure load management: the DLM allocation, the authenticated DLM link between stations (message codec with
+        // HMAC-SHA256 from swift-crypto, master and slave roles), the DLM settings, OCPP smart charging profiles and the
+        // Maximum Current Scheduler's time windows. Values in, values out: no registry, no clock, no sockets.
+        .target(name: "LoadManagement", dependencies: ["EVSECore", "OCPP16", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: swiftSettings),
+        // Pure station behaviour: parameter registry (with the DLM parameters, read into LoadManagement's settings),
+        // current limits, authorization, firmware, Modbus meters and OMCCI, the OCPP charge point (OCPP/), the station
+        // controller, store ports.
+        .target(name: "ChargePoint", dependencies: ["EVSECore", "LoadManagement", "ModbusTCP", "OCPP16",
+                                                    .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers.
         .target(name: "Gateway", dependencies: ["ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
@@ -49,10 +68,11 @@ let package = Package(
         // Adapter: SQLite (GRDB, WAL) stores.
         .target(
             name: "Persistence",
-            dependencies: ["ChargePoint", "EVSECore", "Gateway", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        // Adapter: network transports (Modbus TCP server and client, OCPP-J WebSocket client; DLM link later).
+        // Adapter: network transports (Modbus TCP server and client, Modbus RTU slave, OCPP-J WebSocket client and
+        // server, the DLM link's UDP socket, FTP and HTTP file transfers and archives, connection caps and timeouts).
         .target(
             name: "Transport",
             dependencies: [
@@ -74,7 +94,7 @@ let package = Package(
         .target(
             name: "WebUI",
             dependencies: [
-                "ChargePoint", "EVSECore", "Gateway",
+                "ChargePoint", "EVSECore", "Gateway", "LoadManagement",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -93,7 +113,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "ChargePoint", "EVSECore", "Gateway", "Simulator", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
+                "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "Simulator", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -107,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "ChargePoint", "EVSECore", "Gateway",
+                "App", "ChargePoint", "EVSECore", "Gateway", "LoadManagement",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -126,10 +146,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Benchmark tool of scripts/bench-dlm.sh.
-        .executableTarget(name: "dlm-bench", dependencies: ["ChargePoint", "EVSECore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "dlm-bench", dependencies: ["EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
         // Benchmark tool of scripts/bench-ocpp.sh.
         .executableTarget(name: "ocpp-bench", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
-        .target(name: "TestSupport", dependencies: ["ChargePoint", "EVSECore"], swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["ChargePoint", "EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOTestUtils", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
@@ -139,8 +159,12 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "OCPP16", "Simulator", "TestSupport"],
+        // The pure tests of LoadManagement: the allocation (with the seeds' worked examples in DLMScenarios/), the link
+        // codec and replay guard, smart charging and time windows. Station-level DLM tests stay in ChargePointTests.
+        .testTarget(name: "LoadManagementTests", dependencies: ["LoadManagement", "EVSECore", "OCPP16", "TestSupport"],
                     resources: [.copy("DLMScenarios")], swiftSettings: swiftSettings),
+        .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "LoadManagement", "OCPP16", "Simulator", "TestSupport"],
+                    swiftSettings: swiftSettings),
         // The station's OCPP charge point in process: the OCTT cases of Tests/Interop/ocpp16 as frames in and frames out
         // against the pure machine on a manual clock, SQLite in memory.
         .testTarget(name: "OCPPChargePointTests", dependencies: ["ChargePoint", "EVSECore", "OCPP16", "Persistence", "Simulator", "TestSupport"],
@@ -153,6 +177,6 @@ let package = Package(
                                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "ChargePoint", "EVSECore", "Gateway", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
     ]
 )

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import UnixSignals
 import ChargePoint
 import EVSECore
+import LoadManagement
 import Persistence
 import Simulator
 import WebUI

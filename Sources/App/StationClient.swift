@@ -1,6 +1,7 @@
 import Foundation
 import ChargePoint
 import EVSECore
+import LoadManagement
 import Persistence
 
 /// The CLI's access to a station: through the API of a running station, or directly on the database of a

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ChargePoint
 import EVSECore
+import LoadManagement
 import Persistence
 import Simulator
 import WebUI

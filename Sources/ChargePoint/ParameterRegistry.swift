@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import LoadManagement
 
 /// A current value of a parameter together with where it is addressed.
 public struct ResolvedKey: Sendable, Equatable {
@@ -310,12 +311,5 @@ public struct ParameterSet: Sendable, Equatable {
     public func triple(_ key: String) -> PhaseValues {
         if case .phaseTriple(let p) = value(key) { return p }
         return .zero
-    }
-}
-
-extension StringProtocol {
-    /// The text without leading and trailing spaces and tabs.
-    var trimmedWhitespace: String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }

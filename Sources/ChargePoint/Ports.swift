@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import LoadManagement
 
 /// One persisted meter sample of a connector.
 public struct MeterSample: Sendable, Codable, Equatable {

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import LoadManagement
 import OCPP16
 
 /// The answer to an unlock command: OCPP's UnlockStatus (OCPP 1.6 §5.18).

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import LoadManagement
 
 /// What the DLM master knows between cycles.
 public struct DLMMasterState: Sendable, Equatable {

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import LoadManagement
 import OCPP16
 
 /// OCPP smart charging on the station: installing, clearing and expiring charging profiles (persisted before they

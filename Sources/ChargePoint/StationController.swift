@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import LoadManagement
 import OCPP16
 
 /// Something the controller did or noticed, returned for logging by the runtime.

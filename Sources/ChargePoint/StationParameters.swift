@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import LoadManagement
 import ModbusTCP
 
 /// The parameter declarations of the station. Later capabilities append theirs here.

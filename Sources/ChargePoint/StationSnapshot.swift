@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import LoadManagement
 
 /// The station's state as the local status API returns it.
 public struct StationSnapshot: Sendable, Codable, Equatable {

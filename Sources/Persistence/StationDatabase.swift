@@ -3,6 +3,7 @@ import GRDB
 import Synchronization
 import ChargePoint
 import EVSECore
+import LoadManagement
 
 /// The station's SQLite database (GRDB, WAL journal): parameters with their audit trail, sessions,
 /// meter samples, the event log and the hardware state. Every write returns after it is committed.

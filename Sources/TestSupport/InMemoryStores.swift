@@ -5,6 +5,7 @@ import Foundation
 #endif
 import ChargePoint
 import EVSECore
+import LoadManagement
 import Synchronization
 
 /// A manual clock for scenario tests: time moves only when the test says so.

@@ -8,7 +8,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// Receives the DLM link's datagrams. The link adapter knows nothing of their content: authentication, freshness and
-/// meaning are the station controller's (ChargePoint.DLMLink).
+/// meaning are the station controller's (ChargePoint, with LoadManagement's DLMLink codec and roles).
 public protocol DLMLinkHandler: Sendable {
     /// The socket is bound; `sender` sends datagrams until the service stops.
     func dlmLinkStarted(_ sender: DLMLinkSender) async

@@ -3,6 +3,7 @@ import Foundation
 import App
 import ChargePoint
 import EVSECore
+import LoadManagement
 
 /// `chargekit dlm …` — dynamic load management: the master's slaves and its persistent slave DB.
 struct DLMCommand: ParsableCommand {

@@ -2,9 +2,9 @@
 // (EVSE sub-distribution, operator sub-distribution, main distribution with an external meter), mixed one- and
 // three-phase vehicles on all six phase rotations, some self-limiting, some waiting. Used by scripts/bench-dlm.sh.
 // `dlm-bench N [CYCLES]` prints {"chargePoints", "cycles", "meanUs", "p99Us", "paused", "checksum"} as JSON.
-import ChargePoint
 import EVSECore
 import Foundation
+import LoadManagement
 
 /// xorshift64*: a fixed seed gives the same site every run.
 struct Rng {

@@ -3,6 +3,7 @@ import Testing
 import ChargePoint
 import EVSECore
 import GRDB
+import LoadManagement
 @testable import Persistence
 
 @Suite("SQLite database")

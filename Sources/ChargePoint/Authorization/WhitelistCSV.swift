@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import EVSECore
 import OCPP16
 
 /// The two CSV formats of the local whitelist.

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import LoadManagement
 import OCPP16
 
 /// The OCPP configuration keys (GetConfiguration/ChangeConfiguration), all backed by the parameter registry:

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import ChargePoint
+import LoadManagement
 
 /// The Network menu. ChargeKit runs on Linux, where the operating system configures the interfaces (DHCP, static
 /// addresses, GSM modems), so this page shows what the station sees — its interfaces with their addresses — and the

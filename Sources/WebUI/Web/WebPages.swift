@@ -5,6 +5,7 @@ import NIOCore
 import ServiceLifecycle
 import ChargePoint
 import EVSECore
+import LoadManagement
 
 /// A menu's parameter page; the Network and System menus show their cards above the parameters.
 struct ParameterPage: PageModel {

@@ -18,6 +18,9 @@ public enum DLMDestination: Sendable, Equatable {
 public struct DLMDatagram: Sendable, Equatable {
     public var destination: DLMDestination
     public var bytes: [UInt8]
+
+    /// Public: the station controller (ChargePoint) seals the roles' messages into datagrams for the adapter.
+    public init(destination: DLMDestination, bytes: [UInt8]) { self.destination = destination; self.bytes = bytes }
 }
 
 /// A slave as the master knows it; kept in the persistent DLM slave DB (seeds/004 §7.4 "Clear persistent DLM slave DB"),

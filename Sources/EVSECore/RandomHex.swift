@@ -1,4 +1,5 @@
-/// Random hex texts from the system's secure generator: DLM link epochs, web session and CSRF tokens.
+/// Random hex texts from the system's secure generator: DLM link epochs (LoadManagement), web session and CSRF tokens
+/// (WebUI), the local API token (App). Here, the lowest pure target they share, so that there is one hex padder.
 public enum RandomHex {
     /// `words` random 64-bit words as lower-case hex, 16 digits each.
     public static func words(_ words: Int) -> String {

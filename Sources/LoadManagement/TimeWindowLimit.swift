@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import EVSECore
 
 /// One window of the Maximum Current Scheduler (seeds/004 DLM screen): from `startMinute` to `endMinute` of every
 /// day (minutes after midnight, station time zone; a window may pass midnight) the current is at most `amps`.

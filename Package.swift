@@ -113,7 +113,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "Simulator", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
+                "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "ChargePoint", "EVSECore", "Gateway", "LoadManagement",
+                "App", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -173,7 +173,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.
-        .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "ChargePoint", "EVSECore",
+        .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "ChargePoint", "EVSECore", "Simulator",
                                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),

@@ -11,8 +11,8 @@ import Transport
 /// - SeeAlso: OCPP 1.6 §5.9 GetDiagnostics (startTime/stopTime limit the log and the sessions).
 extension StationRuntime {
     /// Most event log entries a diagnostics file carries.
-    static let diagnosticsEventLimit = 20_000
-    static let removedSecret = "<removed>"
+    static var diagnosticsEventLimit: Int { 20_000 }
+    static var removedSecret: String { "<removed>" }
 
     func diagnosticsArchive(from startTime: Date?, to stopTime: Date?) throws -> [UInt8] {
         try diagnosticsFiles(from: startTime, to: stopTime).gzipped()

@@ -24,11 +24,11 @@ public enum MeterTarget: Sendable, Equatable, CustomStringConvertible {
 
 /// Reads a Modbus TCP meter every poll interval over a kept-open connection and reports every poll to the
 /// runtime, which decides when the meter counts as not communicating.
-struct MeterPoller: Service {
+struct MeterPoller<Board: HardwarePort>: Service {
     let endpoint: MeterEndpoint
     let target: MeterTarget
     let interval: Duration
-    let runtime: StationRuntime
+    let runtime: StationRuntime<Board>
     let logger: Logger
 
     func run() async throws {

@@ -7,7 +7,6 @@ import ChargePoint
 import EVSECore
 import LoadManagement
 import Persistence
-import Simulator
 import WebUI
 import Transport
 import Synchronization
@@ -15,7 +14,6 @@ import Synchronization
 /// Options of `chargekit station`.
 public struct StationOptions: Sendable {
     public var dataDirectory: String
-    public var simulate: Bool
     public var connectors: Int?
     public var httpHost: String
     public var httpPort: Int
@@ -27,10 +25,10 @@ public struct StationOptions: Sendable {
     /// restart instead.
     public var rebootCommand: String?
 
-    public init(dataDirectory: String = "./chargekit-data", simulate: Bool = false, connectors: Int? = nil,
+    public init(dataDirectory: String = "./chargekit-data", connectors: Int? = nil,
                 httpHost: String = "127.0.0.1", httpPort: Int = 8080, timeScale: Double = 1, logLevel: Logger.Level = .info,
                 modbusHost: String = "0.0.0.0", rebootCommand: String? = nil) {
-        self.dataDirectory = dataDirectory; self.simulate = simulate; self.connectors = connectors
+        self.dataDirectory = dataDirectory; self.connectors = connectors
         self.httpHost = httpHost; self.httpPort = httpPort; self.timeScale = timeScale; self.logLevel = logLevel
         self.modbusHost = modbusHost; self.rebootCommand = rebootCommand
     }
@@ -42,10 +40,23 @@ public struct StartupError: Error, CustomStringConvertible {
     public init(_ d: String) { description = d }
 }
 
+/// How the station gets its board at every start. The executable chooses it (`--simulate`: the simulated board); the
+/// rest of the station only knows the ``HardwarePort``.
+public struct BoardFactory<Board: HardwarePort>: Sendable {
+    /// Shown in the start banner ("simulated").
+    public var name: String
+    /// Makes the board; `persisted` is what it asked to keep at the last stop (``HardwarePort/persistentState()``).
+    public var make: @Sendable (_ setup: BoardSetup, _ persisted: Data?, _ now: Date) throws -> Board
+
+    public init(name: String, make: @escaping @Sendable (_ setup: BoardSetup, _ persisted: Data?, _ now: Date) throws -> Board) {
+        self.name = name; self.make = make
+    }
+}
+
 /// Drives the runtime: a tick every 100 ms of real time until graceful shutdown, then persists.
-struct StationLoop: Service {
-    let runtime: StationRuntime
-    static let tickInterval = Duration.milliseconds(100)
+struct StationLoop<Board: HardwarePort>: Service {
+    let runtime: StationRuntime<Board>
+    static var tickInterval: Duration { .milliseconds(100) }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -66,17 +77,14 @@ public enum StationApp {
     /// Runs the station until SIGTERM/SIGINT. Everything is persisted before it returns. An OCPP Reset restarts the
     /// station services in the same process: everything is persisted and shut down, then started anew (a new
     /// BootNotification follows).
-    public static func run(_ options: StationOptions) async throws {
-        while try await runOnce(options) {}
+    public static func run<Board>(board: BoardFactory<Board>, _ options: StationOptions) async throws {
+        while try await runOnce(options, board: board) {}
     }
 
     /// One life of the station services; returns whether they must start again (Reset).
-    static func runOnce(_ options: StationOptions) async throws -> Bool {
+    static func runOnce<Board>(_ options: StationOptions, board: BoardFactory<Board>) async throws -> Bool {
         var logger = Logger(label: "chargekit.station")
         logger.logLevel = options.logLevel
-        guard options.simulate else {
-            throw StartupError("no hardware adapter is available on this machine; run with --simulate to use the built-in simulator")
-        }
         guard options.timeScale > 0, options.timeScale <= 3600 else {
             throw StartupError("--time-scale must be above 0 and at most 3600 (got \(options.timeScale))")
         }
@@ -84,7 +92,7 @@ public enum StationApp {
         logger.info("descriptor limit \(descriptors.limit): the listeners hold at most \(descriptors.capacity) connections together")
         let dir = DataDirectory(options.dataDirectory)
         let lock = try dir.lock()
-        let assembly = try await assemble(options, dir: dir, logger: logger)
+        let assembly = try await assemble(options, board: board, dir: dir, logger: logger)
         let (runtime, database, settings, ocppSettings) = (assembly.runtime, assembly.database, assembly.settings, assembly.ocppSettings)
         logger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
         if !assembly.initialPasswords.isEmpty {
@@ -92,7 +100,8 @@ public enum StationApp {
                 + assembly.initialPasswords.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.password)\n" }.joined()).utf8))
         }
         let apiToken = RandomHex.words(2)
-        let router = StationAPI.router(station: runtime, simulator: runtime, web: try WebInterface(station: runtime, accounts: assembly.accounts, simulator: runtime),
+        let simulator = runtime as? any SimulatorControl
+        let router = StationAPI.router(station: runtime, simulator: simulator, web: try WebInterface(station: runtime, accounts: assembly.accounts, simulator: simulator),
                                        apiToken: apiToken)
         var httpLogger = Logger(label: "chargekit.http")
         httpLogger.logLevel = .warning
@@ -105,7 +114,7 @@ public enum StationApp {
                 try? dir.writeRuntime(DataDirectory.RuntimeInfo(pid: getpid(), httpHost: options.httpHost, httpPort: port, startedAt: Date(), apiToken: apiToken))
                 let base = "http://\(options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost):\(port)"
                 FileHandle.standardOutput.write(Data("""
-                    ChargeKit station \(settings.chargeBoxIdentity) is running: \(settings.connectorCount) connector(s), simulated\(options.timeScale == 1 ? "" : ", time ×\(options.timeScale)").
+                    ChargeKit station \(settings.chargeBoxIdentity) is running: \(settings.connectorCount) connector(s), \(board.name)\(options.timeScale == 1 ? "" : ", time ×\(options.timeScale)").
                       Web         \(base)/   (log in as operator, installer or manufacturer)
                       Status API  \(base)/api/status   (all endpoints: docs/api.md)
                       Data        \(dir.path)
@@ -212,8 +221,8 @@ public enum StationApp {
 
     /// The station's parts on a data directory, ready to run, without any listener: the runtime (recovered from the
     /// database), its OCPP settings and the web accounts. Used by ``runOnce(_:)`` and the router tests.
-    struct Assembly {
-        var runtime: StationRuntime
+    struct Assembly<Board: HardwarePort> {
+        var runtime: StationRuntime<Board>
         var database: StationDatabase
         var settings: StationSettings
         var ocppSettings: OCPPConnectionSettings?
@@ -222,7 +231,8 @@ public enum StationApp {
         var initialPasswords: [(name: String, password: String)]
     }
 
-    static func assemble(_ options: StationOptions, dir: DataDirectory, logger: Logger) async throws -> Assembly {
+    static func assemble<Board>(_ options: StationOptions, board factory: BoardFactory<Board>, dir: DataDirectory,
+                                logger: Logger) async throws -> Assembly<Board> {
         let database = try StationDatabase(directory: dir.path)
         var parameters = try ParameterService(store: database, connectorCount: options.connectors)
         try database.redactAudit(keys: parameters.registry.secretKeys)
@@ -238,11 +248,9 @@ public enum StationApp {
         let clock = ScaledClock(origin: origin, scale: options.timeScale)
         let now = clock.now()
 
-        let phaseCounts = settings.connectors.map { $0.phasesConnected.phaseCount }
-        let board = try database.hardwareState().flatMap {
-            SimulatedBoard.restore($0, connectorCount: settings.connectorCount, voltageV: settings.powerSourceVoltageV,
-                                   phaseCount: phaseCounts, now: now)
-        } ?? SimulatedBoard(connectorCount: settings.connectorCount, voltageV: settings.powerSourceVoltageV, phaseCount: phaseCounts, now: now)
+        let setup = BoardSetup(connectorCount: settings.connectorCount, voltageV: settings.powerSourceVoltageV,
+                               phaseCount: settings.connectors.map { $0.phasesConnected.phaseCount })
+        let board = try factory.make(setup, try database.hardwareState(), clock.monotonicNow())
 
         // Recovery may close sessions: their StopTransaction must be queued like any other when a backend is configured.
         let controller = StationController(settings: settings, hardware: board, store: database, now: now, previousShutdownClean: clean,

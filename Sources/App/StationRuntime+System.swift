@@ -51,19 +51,22 @@ extension StationRuntime {
     }
 
     /// Largest step the browser may set the clock by.
-    static let maximumClockStep: TimeInterval = 366 * 86_400
+    static var maximumClockStep: TimeInterval { 366 * 86_400 }
 
     /// The log download of the System page: the diagnostics files of GetDiagnostics as a ZIP.
     public func logArchive() throws -> [UInt8] { try diagnosticsFiles(from: nil, to: nil).zipped() }
 
     /// `PRETTY_NAME` of /etc/os-release and the kernel release.
-    static let operatingSystem: String = {
-        let release = (try? String(contentsOfFile: "/etc/os-release", encoding: .utf8))?.split(separator: "\n")
-            .first { $0.hasPrefix("PRETTY_NAME=") }
-            .map { $0.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-        var u = utsname()
-        uname(&u)
-        let kernel = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return [release ?? ProcessInfo.processInfo.operatingSystemVersionString, "Linux \(kernel)"].joined(separator: " · ")
-    }()
+    static var operatingSystem: String { operatingSystemDescription }
 }
+
+/// Read once per process.
+private let operatingSystemDescription: String = {
+    let release = (try? String(contentsOfFile: "/etc/os-release", encoding: .utf8))?.split(separator: "\n")
+        .first { $0.hasPrefix("PRETTY_NAME=") }
+        .map { $0.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+    var u = utsname()
+    uname(&u)
+    let kernel = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    return [release ?? ProcessInfo.processInfo.operatingSystemVersionString, "Linux \(kernel)"].joined(separator: " · ")
+}()

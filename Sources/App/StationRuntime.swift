@@ -4,7 +4,6 @@ import ChargePoint
 import EVSECore
 import LoadManagement
 import Persistence
-import Simulator
 import WebUI
 import ModbusTCP
 import Synchronization
@@ -17,10 +16,10 @@ final class ModbusSnapshot: Sendable {
     let state = Mutex(State())
 }
 
-/// The running station: owns the controller with its simulated board, the parameters and the database,
+/// The running station: owns the controller with its board (any ``HardwarePort``; the simulated one with `--simulate`), the parameters and the database,
 /// and serves the local API. All state changes happen on this actor.
-public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHandler, DLMLinkHandler {
-    var controller: StationController<SimulatedBoard>
+public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestHandler, DLMLinkHandler {
+    var controller: StationController<Board>
     var parameterService: ParameterService
     let database: StationDatabase
     let clock: ScaledClock
@@ -43,7 +42,7 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
     /// The kind of restart that waits for the OCPP charge point to deliver its queued messages.
     var pendingRestart: StationRestart?
 
-    public init(controller: StationController<SimulatedBoard>, parameters: ParameterService, database: StationDatabase,
+    public init(controller: StationController<Board>, parameters: ParameterService, database: StationDatabase,
                 clock: ScaledClock, logger: Logger) {
         self.controller = controller
         self.parameterService = parameters
@@ -415,80 +414,18 @@ public actor StationRuntime: StationService, SimulatorControl, ModbusRequestHand
         tick()
         return nil
     }
+}
 
-    // MARK: SimulatorControl
+// MARK: SimulatorControl
 
-    public func simulatorStatus() -> SimulatorStatus {
-        let board = controller.hardware
-        return SimulatorStatus(
-            time: board.now, timeScale: clock.scale, rfidReaderFault: board.rfidFault,
-            inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0.rawValue, board.input($0)) }),
-            connectors: board.connectors.enumerated().map { i, c in
-                SimulatorStatus.Connector(
-                    id: i + 1,
-                    vehicle: c.ev.map { ev in
-                        .init(phases: ev.spec.phases, maxCurrentAmps: ev.spec.maxCurrentAmps, batteryCapacityWh: ev.spec.batteryCapacityWh,
-                              stateOfChargePercent: (ev.stateOfChargePercent * 10).rounded() / 10,
-                              targetStateOfChargePercent: ev.spec.targetStateOfChargePercent, pilot: ev.pilot,
-                              ventilation: ev.spec.requiresVentilation, evccid: ev.spec.evccid)
-                    },
-                    faults: c.faults.map(\.rawValue).sorted(), currentA: c.currentA, energyWh: c.energyWh)
-            },
-            availableFaults: SimulatedFault.allCases.map(\.rawValue), stationFaults: SimulatedFault.allCases.filter(\.isStationFault).map(\.rawValue),
-            powerLost: board.mainsPowerLost)
-    }
+/// With a simulated board, the runtime answers the local API's simulator routes; each command runs between two control
+/// steps so that its effect is seen at once.
+extension StationRuntime: SimulatorControl where Board: SimulatedHardware {
+    public func simulatorStatus() -> SimulatorStatus { controller.hardware.simulatorStatus(timeScale: clock.scale) }
 
     public func perform(_ command: SimulatorCommand) throws(SimulatorCommandError) {
         tick()
-        do {
-            switch command {
-            case .plug(let r):
-                var spec: EVSpec
-                if let name = r.ev {
-                    guard let p = EVSpec.profile(name) else {
-                        throw SimulatorCommandError(.invalid, "unknown EV profile '\(name)'; use <phases>p-<amps>a such as 1p-16a, 3p-16a, 3p-32a")
-                    }
-                    spec = p
-                } else {
-                    spec = EVSpec(phases: 3, maxCurrentAmps: 16)
-                }
-                if let v = r.phases { spec.phases = v }
-                if let v = r.maxCurrentAmps { spec.maxCurrentAmps = v }
-                if let v = r.batteryCapacityWh { spec.batteryCapacityWh = v }
-                if let v = r.stateOfChargePercent { spec.stateOfChargePercent = v }
-                if let v = r.targetStateOfChargePercent { spec.targetStateOfChargePercent = v }
-                if let v = r.reactionDelaySeconds { spec.reactionDelaySeconds = v }
-                if let v = r.ventilation { spec.requiresVentilation = v }
-                if let v = r.evccid { spec.evccid = v }
-                try controller.hardware.plug(r.connector, spec)
-            case .unplug(let n, let force):
-                try controller.hardware.unplug(n, force: force)
-            case .rfid(let uid, let secure):
-                try controller.hardware.presentRFID(uid, secure: secure)
-            case .fault(let name, let n, let active):
-                guard let fault = SimulatedFault(rawValue: name) else {
-                    throw SimulatorCommandError(.invalid, "unknown fault '\(name)'; allowed: " + SimulatedFault.allCases.map(\.rawValue).joined(separator: ", "))
-                }
-                try controller.hardware.setFault(fault, connector: n, active: active)
-            case .input(let name, let on):
-                guard let input = DigitalInput(rawValue: name) else {
-                    throw SimulatorCommandError(.invalid, "unknown input '\(name)'; allowed: " + DigitalInput.allCases.map(\.rawValue).joined(separator: ", "))
-                }
-                controller.hardware.setInput(input, on)
-            case .target(let n, let soc):
-                try controller.hardware.setVehicleTarget(n, targetStateOfChargePercent: soc)
-            }
-        } catch let e as SimulatorError {
-            switch e {
-            case .invalid(let m): throw SimulatorCommandError(.invalid, m)
-            case .conflict(let m): throw SimulatorCommandError(.conflict, m)
-            case .unknownConnector: throw SimulatorCommandError(.notFound, e.description)
-            }
-        } catch let e as SimulatorCommandError {
-            throw e
-        } catch {
-            throw SimulatorCommandError(.invalid, "\(error)")
-        }
+        try controller.hardware.perform(command)
         tick()
     }
 }

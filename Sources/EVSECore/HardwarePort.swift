@@ -180,4 +180,22 @@ public protocol HardwarePort {
     func persistentState() -> Data?
     /// The mains supply failed and the board runs on its backup power until it shuts down.
     var mainsPowerLost: Bool { get }
+    /// Time passed: a board that models physics (the simulator) advances to `monotonic` time, which is never stepped
+    /// with the wall clock; a real board has nothing to do.
+    mutating func advance(to monotonic: Date)
+}
+
+extension HardwarePort {
+    public mutating func advance(to monotonic: Date) {}
+}
+
+/// What a board is set up with at start, from the station's parameters (ConnectorCount, the supply voltage, the phases
+/// wired per connector).
+public struct BoardSetup: Sendable, Equatable {
+    public var connectorCount: Int
+    public var voltageV: Double
+    public var phaseCount: [Int]
+    public init(connectorCount: Int, voltageV: Double, phaseCount: [Int]) {
+        self.connectorCount = connectorCount; self.voltageV = voltageV; self.phaseCount = phaseCount
+    }
 }

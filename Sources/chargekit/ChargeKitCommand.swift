@@ -4,6 +4,7 @@ import App
 import ChargePoint
 import EVSECore
 import Logging
+import Simulator
 
 /// `chargekit` — the ChargeKit charge point controller (started from main.swift).
 struct ChargeKitCommand: AsyncParsableCommand {
@@ -71,7 +72,12 @@ struct StationCommand: AsyncParsableCommand {
             return h
         }
         do {
-            try await StationApp.run(StationOptions(dataDirectory: dataDir, simulate: simulate, connectors: connectors, httpHost: httpHost,
+            // The only board this build drives is the simulator's; a real board's adapter will be chosen here.
+            guard simulate else {
+                throw StartupError("no hardware adapter is available on this machine; run with --simulate to use the built-in simulator")
+            }
+            let board = BoardFactory(name: "simulated") { setup, persisted, now in SimulatedBoard.make(setup, persisted: persisted, now: now) }
+            try await StationApp.run(board: board, StationOptions(dataDirectory: dataDir, connectors: connectors, httpHost: httpHost,
                                                     httpPort: httpPort, timeScale: timeScale, logLevel: level, modbusHost: modbusHost,
                                                     rebootCommand: rebootCommand))
         } catch {

@@ -53,7 +53,7 @@ struct RestartRulesTests {
 
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let restarted = try await StationApp.assemble(StationOptions(dataDirectory: h.directory, simulate: true),
+        let restarted = try await StationApp.assemble(StationOptions(dataDirectory: h.directory), board: RouterHarness.board,
                                                       dir: DataDirectory(h.directory), logger: logger)
         let after = await restarted.runtime.settingsInEffect
         #expect(after != before, "the changes take effect with the restart")

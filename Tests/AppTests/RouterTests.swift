@@ -8,6 +8,7 @@ import Synchronization
 import Testing
 import ChargePoint
 import EVSECore
+import Simulator
 import WebUI
 import Persistence
 @testable import App
@@ -17,7 +18,9 @@ import Persistence
 struct RouterHarness: Sendable {
     static let token = "router-test-token"
     let directory: String
-    let runtime: StationRuntime
+    let runtime: StationRuntime<SimulatedBoard>
+    /// The simulated board, as `chargekit station --simulate` chooses it.
+    static let board = BoardFactory(name: "simulated") { setup, persisted, now in SimulatedBoard.make(setup, persisted: persisted, now: now) }
     let accounts: WebAccounts
     let passwords: [String: String]
     let restarts = RestartLog()
@@ -37,7 +40,7 @@ struct RouterHarness: Sendable {
         }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let assembly = try await StationApp.assemble(StationOptions(dataDirectory: directory, simulate: true, connectors: connectors),
+        let assembly = try await StationApp.assemble(StationOptions(dataDirectory: directory, connectors: connectors), board: Self.board,
                                                      dir: DataDirectory(directory), logger: logger)
         runtime = assembly.runtime
         accounts = assembly.accounts

@@ -1,83 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import ChargePoint
-import EVSECore
+#endif
 
-/// What the HTTP layer needs from the running station. The App target implements it.
-public protocol StationService: AuthorizationService, HistoryService {
-    func status() async -> StationSnapshot
-    /// The newest sessions first, as history rows.
-    func sessions(limit: Int) async throws -> [HistoryRow]
-    func events(limit: Int) async throws -> [EventLogEntry]
-    func parameters() async -> [ParameterView]
-    func parameter(_ key: String) async throws -> ParameterView
-    /// Changes a parameter; throws ``ParameterError`` for invalid changes.
-    func setParameter(_ key: String, _ value: ParameterValue, role: Role, changedBy: String) async throws -> ParameterView
-    /// A form's changes as typed: all or nothing; throws ``ParameterBatchError`` with every invalid field.
-    func setParameters(_ changes: [(key: String, text: String)], role: Role, changedBy: String) async throws -> [ParameterView]
-    func audit(limit: Int) async throws -> [ParameterAuditEntry]
-    /// DLM master: removes one slave (nil: all, "Clear persistent DLM slave DB") and returns the removed ids.
-    func removeDLMSlaves(_ id: String?) async throws -> [String]
-    func systemInfo() async -> SystemInfo
-    /// Stops the running sessions and restarts the station services (the kind decides what happens in between).
-    func requestRestart(_ kind: StationRestart, by: String) async
-    /// "Browser (only once)" time synchronization.
-    func setClock(to time: Date, by: String) async throws(ClockSetError)
-    /// The log download: the diagnostics files as a ZIP archive.
-    func logArchive() async throws -> [UInt8]
-}
-
-/// The System page's facts (seeds/002 §1.6, seeds/004 §3 System).
-public struct SystemInfo: Sendable, Codable, Equatable {
-    public var stationVersion: String
-    public var webInterfaceVersion: String
-    public var operatingSystem: String
-    public var time: Date
-    /// IANA name of the site's time zone (parameter Timezone).
-    public var timezone: String
-    /// Parameter TimeSource: Heartbeat (backend) or NTP (system clock).
-    public var timeSource: String
-    public var backendConfigured: Bool
-    public var lastClockSet: ClockSet?
-    /// Simulated seconds per real second.
-    public var timeScale: Double
-    public var startedAt: Date
-
-    public init(stationVersion: String, webInterfaceVersion: String, operatingSystem: String, time: Date, timezone: String,
-                timeSource: String, backendConfigured: Bool, lastClockSet: ClockSet?, timeScale: Double, startedAt: Date) {
-        self.stationVersion = stationVersion; self.webInterfaceVersion = webInterfaceVersion; self.operatingSystem = operatingSystem
-        self.time = time; self.timezone = timezone; self.timeSource = timeSource; self.backendConfigured = backendConfigured
-        self.lastClockSet = lastClockSet; self.timeScale = timeScale; self.startedAt = startedAt
-    }
-}
-
-/// When and by how much the station clock was last set, and from where (backend, browser).
-public struct ClockSet: Sendable, Codable, Equatable {
-    public var at: Date
-    public var movedSeconds: Double
-    public var source: String
-    public init(at: Date, movedSeconds: Double, source: String) { self.at = at; self.movedSeconds = movedSeconds; self.source = source }
-}
-
-/// The browser's time was refused.
-public struct ClockSetError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// How the station services restart (seeds/002 §1.2 user menu "Restart Daemon" / "Reboot System", System → factory
-/// reset; OCPP Reset).
-public enum StationRestart: String, Sendable, Equatable {
-    /// The station services stop (everything persisted) and start again in the same process.
-    case services
-    /// The controller reboots: the configured reboot command runs after the services stopped; without one, the
-    /// services restart like ``services``.
-    case reboot
-    /// Every setting back to its default, the whitelists, OCPP lists, reservations, charging profiles and the DLM slave
-    /// DB emptied; the charging history, the event log, undelivered transaction messages and the accounts are kept.
-    case factoryReset
-}
+/// The simulation port: what the local API's simulator routes and `chargekit sim` ask of a simulated board (plug a
+/// vehicle, hold a card, inject a fault), beside the hardware port every board implements. A real board has none of it.
 
 /// Simulator commands of the local API (`/api/sim/…`), used by `chargekit sim` and tests.
+/// A command of the simulator (`POST /api/sim/…`, `chargekit sim …`).
 public enum SimulatorCommand: Sendable, Equatable {
     /// Plug a vehicle into `connector`. `profile` names an EV profile (e.g. `3p-16a`); the other fields
     /// override single properties.
@@ -175,8 +106,16 @@ public struct SimulatorStatus: Sendable, Codable, Equatable {
     }
 }
 
-/// The simulator side of the local API.
+
+/// The simulator side of the local API, implemented by the runtime when its board is simulated.
 public protocol SimulatorControl: Sendable {
     func simulatorStatus() async -> SimulatorStatus
     func perform(_ command: SimulatorCommand) async throws(SimulatorCommandError)
+}
+
+/// A board that simulates the hardware and its vehicles: it takes the simulator's commands and reports their state.
+/// Its physics runs on monotonic time (``HardwarePort/advance(to:)``).
+public protocol SimulatedHardware: HardwarePort {
+    mutating func perform(_ command: SimulatorCommand) throws(SimulatorCommandError)
+    func simulatorStatus(timeScale: Double) -> SimulatorStatus
 }

@@ -1,0 +1,150 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+
+/// The inbound ports of the station: what the web interface, the local API and the CLI ask of the running station,
+/// declared by the core and implemented by the runtime (App). The HTTP adapter (WebUI) only translates requests into
+/// these calls.
+
+/// What the HTTP layer needs from the running station. The App target implements it.
+public protocol StationService: AuthorizationService, HistoryService {
+    func status() async -> StationSnapshot
+    /// The newest sessions first, as history rows.
+    func sessions(limit: Int) async throws -> [HistoryRow]
+    func events(limit: Int) async throws -> [EventLogEntry]
+    func parameters() async -> [ParameterView]
+    func parameter(_ key: String) async throws -> ParameterView
+    /// Changes a parameter; throws ``ParameterError`` for invalid changes.
+    func setParameter(_ key: String, _ value: ParameterValue, role: Role, changedBy: String) async throws -> ParameterView
+    /// A form's changes as typed: all or nothing; throws ``ParameterBatchError`` with every invalid field.
+    func setParameters(_ changes: [(key: String, text: String)], role: Role, changedBy: String) async throws -> [ParameterView]
+    func audit(limit: Int) async throws -> [ParameterAuditEntry]
+    /// DLM master: removes one slave (nil: all, "Clear persistent DLM slave DB") and returns the removed ids.
+    func removeDLMSlaves(_ id: String?) async throws -> [String]
+    func systemInfo() async -> SystemInfo
+    /// Stops the running sessions and restarts the station services (the kind decides what happens in between).
+    func requestRestart(_ kind: StationRestart, by: String) async
+    /// "Browser (only once)" time synchronization.
+    func setClock(to time: Date, by: String) async throws(ClockSetError)
+    /// The log download: the diagnostics files as a ZIP archive.
+    func logArchive() async throws -> [UInt8]
+}
+
+/// The System page's facts (seeds/002 §1.6, seeds/004 §3 System).
+public struct SystemInfo: Sendable, Codable, Equatable {
+    public var stationVersion: String
+    public var webInterfaceVersion: String
+    public var operatingSystem: String
+    public var time: Date
+    /// IANA name of the site's time zone (parameter Timezone).
+    public var timezone: String
+    /// Parameter TimeSource: Heartbeat (backend) or NTP (system clock).
+    public var timeSource: String
+    public var backendConfigured: Bool
+    public var lastClockSet: ClockSet?
+    /// Simulated seconds per real second.
+    public var timeScale: Double
+    public var startedAt: Date
+
+    public init(stationVersion: String, webInterfaceVersion: String, operatingSystem: String, time: Date, timezone: String,
+                timeSource: String, backendConfigured: Bool, lastClockSet: ClockSet?, timeScale: Double, startedAt: Date) {
+        self.stationVersion = stationVersion; self.webInterfaceVersion = webInterfaceVersion; self.operatingSystem = operatingSystem
+        self.time = time; self.timezone = timezone; self.timeSource = timeSource; self.backendConfigured = backendConfigured
+        self.lastClockSet = lastClockSet; self.timeScale = timeScale; self.startedAt = startedAt
+    }
+}
+
+/// When and by how much the station clock was last set, and from where (backend, browser).
+public struct ClockSet: Sendable, Codable, Equatable {
+    public var at: Date
+    public var movedSeconds: Double
+    public var source: String
+    public init(at: Date, movedSeconds: Double, source: String) { self.at = at; self.movedSeconds = movedSeconds; self.source = source }
+}
+
+/// The browser's time was refused.
+public struct ClockSetError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// How the station services restart (seeds/002 §1.2 user menu "Restart Daemon" / "Reboot System", System → factory
+/// reset; OCPP Reset).
+public enum StationRestart: String, Sendable, Equatable {
+    /// The station services stop (everything persisted) and start again in the same process.
+    case services
+    /// The controller reboots: the configured reboot command runs after the services stopped; without one, the
+    /// services restart like ``services``.
+    case reboot
+    /// Every setting back to its default, the whitelists, OCPP lists, reservations, charging profiles and the DLM slave
+    /// DB emptied; the charging history, the event log, undelivered transaction messages and the accounts are kept.
+    case factoryReset
+}
+
+/// The local whitelist with its state, as `GET /api/whitelist` answers.
+public struct WhitelistView: Sendable, Codable, Equatable {
+    public var enabled: Bool
+    public var mode: LocalWhitelistMode
+    public var count: Int
+    public var maximum: Int
+    public var entries: [WhitelistEntryView]
+    /// Entries deleted since the last restart, restorable ("Hide deleted entries", seeds/002 §1.7).
+    public var deleted: [WhitelistEntryView]
+
+    public init(enabled: Bool, mode: LocalWhitelistMode, list: LocalWhitelist, search: String) {
+        self.enabled = enabled; self.mode = mode; count = list.entries.count; maximum = LocalWhitelist.maximumEntries
+        entries = list.search(search).map(WhitelistEntryView.init)
+        deleted = list.deleted.map(WhitelistEntryView.init)
+    }
+}
+
+/// Learning mode state.
+public struct LearningView: Sendable, Codable, Equatable {
+    public var active: Bool
+    public var until: Date?
+    /// Identifiers added since learning mode was switched on.
+    public var learned: [String]
+    public init(active: Bool, until: Date?, learned: [String]) { self.active = active; self.until = until; self.learned = learned }
+}
+
+/// The OCPP-managed lists as `GET /api/authorization/lists` answers.
+public struct AuthorizationListsView: Sendable, Codable, Equatable {
+    public var localListEnabled: Bool
+    public var localListVersion: Int
+    public var localList: [ListedIdentifier]
+    /// "Enable OCPP whitelist".
+    public var cacheEnabled: Bool
+    public var cacheExpiryMode: CacheExpiryMode
+    public var cache: [ListedIdentifier]
+    public init(localListEnabled: Bool, localListVersion: Int, localList: [ListedIdentifier], cacheEnabled: Bool,
+                cacheExpiryMode: CacheExpiryMode, cache: [ListedIdentifier]) {
+        self.localListEnabled = localListEnabled; self.localListVersion = localListVersion; self.localList = localList
+        self.cacheEnabled = cacheEnabled; self.cacheExpiryMode = cacheExpiryMode; self.cache = cache
+    }
+}
+
+/// Whitelists, learning mode and the OCPP lists, for the local API.
+public protocol AuthorizationService: Sendable {
+    func whitelist(search: String) async -> WhitelistView
+    func whitelistAdd(_ input: WhitelistEntryInput) async throws -> WhitelistEntryView
+    func whitelistUpdate(_ id: String, _ input: WhitelistEntryInput) async throws -> WhitelistEntryView
+    func whitelistRemove(_ id: String) async throws -> WhitelistEntryView
+    func whitelistRemoveAll() async throws -> Int
+    func whitelistRestore(_ id: String) async throws -> WhitelistEntryView
+    func whitelistImport(_ csv: String, mode: WhitelistImportMode) async throws -> WhitelistImportReport
+    func whitelistExport(format: WhitelistCSVFormat) async -> String
+    func learning() async -> LearningView
+    func setLearning(_ active: Bool) async -> LearningView
+    func authorizationLists() async -> AuthorizationListsView
+    func clearAuthorizationCache() async throws
+}
+
+/// The charging history, for the local API.
+public protocol HistoryService: Sendable {
+    /// Sessions started in `[from, to)`, oldest first, identifiers masked unless "UID disclose" is On.
+    func history(from: Date?, to: Date?) async throws -> [HistoryRow]
+    func historySummary() async throws -> HistorySummary
+}

@@ -41,6 +41,8 @@ struct ChargePointHarness {
     private var elapsedSeconds: Double = 0
     private var draining = false
     private(set) var lastTransactionID = 0
+    /// The services restarted (``OCPPChargePoint/Action/restartServices(drained:)``): the old connection is gone.
+    private(set) var servicesStopped = false
     private var answers: [String] = []
     private var callCount = 0
 
@@ -78,6 +80,7 @@ struct ChargePointHarness {
     /// The station services restarted (Reset, firmware installation): a new charge point from what is stored, connected.
     mutating func restart() throws {
         cp = try Self.chargePoint(parameters, db, connectors: station.connectorCount)
+        servicesStopped = false
         connect()
     }
 
@@ -122,7 +125,8 @@ struct ChargePointHarness {
     private mutating func execute(_ action: OCPPChargePoint.Action) {
         switch action {
         case .send(let text):
-            guard let frame = try? OCPPFrame.parse(text) else { return }
+            // After a restart of the services nothing more goes out on the old connection.
+            guard !servicesStopped, let frame = try? OCPPFrame.parse(text) else { return }
             sent.append(frame)
             if case .call(let id, let name, let payload) = frame, !unanswered.contains(name), let answer = centralSystemAnswer(name, payload) {
                 answers.append(OCPPFrame.callResult(id: id, payload: answer).serialized())
@@ -136,12 +140,16 @@ struct ChargePointHarness {
             station.stopAllSessions(reason: type == .hard ? .hardReset : .softReset, now: now)
             for notice in station.takeNotices() { event(.notice(notice)) }
             event(.restartRequested)
+            event(.tick)  // the runtime runs its control step at once
         case .stepClock(let seconds, _):
             actions.append(action)
             now = now.addingTimeInterval(seconds)
         case .log:
             break
-        case .download, .upload, .install, .restartServices:
+        case .restartServices:
+            actions.append(action)
+            servicesStopped = true
+        case .download, .upload, .install:
             actions.append(action)
         }
     }

@@ -297,7 +297,14 @@ public struct OCPPChargePoint: Sendable {
             out.append(.send(OCPPLink.fail(id, OCPPError(.notSupported, "\(action) is not supported"))))
             return
         }
-        out.append(.send(answer(type, id: id, payload: payload, &station, &env)))
+        // What the handler asked for (a reset, a log line) comes after its answer: the central system must have the
+        // answer before the station restarts.
+        let mark = out.count
+        let frame = answer(type, id: id, payload: payload, &station, &env)
+        let followUps = Array(out[mark...])
+        out.removeSubrange(mark...)
+        out.append(.send(frame))
+        out += followUps
     }
 
     private mutating func answer<R: CentralSystemRequest, H>(_ type: R.Type, id: String, payload: JSONValue,

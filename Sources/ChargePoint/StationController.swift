@@ -67,7 +67,7 @@ public struct StationController<Hardware: HardwarePort> {
     }
 
     /// The grid (second) meter as load management sees it.
-    public private(set) var gridMeter: GridMeterState?
+    public internal(set) var gridMeter: GridMeterState?
 
     /// Time after which a commanded lock that the lock detect does not confirm raises "Plug locking failed".
     public static var lockConfirmTimeout: Duration { .seconds(2) }
@@ -77,8 +77,8 @@ public struct StationController<Hardware: HardwarePort> {
     public static var residualCurrentResetDelay: Duration { .seconds(10) }
 
     public var hardware: Hardware
-    public private(set) var settings: StationSettings
-    public private(set) var errors = ActiveErrors()
+    public internal(set) var settings: StationSettings
+    public internal(set) var errors = ActiveErrors()
     public let startedAt: Date
     /// How often meter samples of running sessions (and the hardware state) are persisted.
     public var persistInterval: Duration = .seconds(5)
@@ -86,7 +86,7 @@ public struct StationController<Hardware: HardwarePort> {
     var connectors: [ConnectorRuntime]
     let store: any StationStore
     /// The authorization engine with its lists (local whitelist, OCPP local list, cache).
-    public private(set) var authorization: AuthorizationEngine
+    public internal(set) var authorization: AuthorizationEngine
     /// Whether a backend is connected and can answer Authorize requests (set by the OCPP layer).
     public var online = false
     /// Whether an OCPP backend is configured: then "offline" limits apply while it is unreachable, and every session
@@ -98,9 +98,9 @@ public struct StationController<Hardware: HardwarePort> {
     /// (seeds/004 §4 "Backend connection timeout", 60 s).
     public var backendTimeout: Duration = .seconds(60)
     /// Learning mode ("Add entry", seeds/004 §5.5) is on until this time.
-    public private(set) var learningUntil: Date?
+    public internal(set) var learningUntil: Date?
     /// Identifiers read in learning mode since it was switched on.
-    public private(set) var learned: [String] = []
+    public internal(set) var learned: [String] = []
     /// Reservations of the backend (persisted; see StationController+Reservations).
     public internal(set) var reservations = ReservationBook()
     /// OCPP charging profiles (persisted; see StationController+SmartCharging).
@@ -129,10 +129,10 @@ public struct StationController<Hardware: HardwarePort> {
         var since: Date
     }
     var pendingBackend: [PendingAuthorization] = []
-    private var input2 = false
+    var input2 = false
     let makeID: @Sendable () -> UUID
-    private var lastPersistAt: Date
-    private var persistPending = false
+    var lastPersistAt: Date
+    var persistPending = false
     /// The connectors stored as Finishing (``StationStore/saveFinishedConnectors(_:)``); written before the status
     /// change is reported.
     var finishedPersisted: Set<Int> = []
@@ -444,244 +444,6 @@ public struct StationController<Hardware: HardwarePort> {
         for p in expired { decided(authorization.offlineFallback(idTag: p.presented.idTag), p, now: now) }
     }
 
-    // MARK: Errors
-
-    private mutating func evaluateErrors(_ n: Int, _ r: ConnectorReading, relaysCommanded: RelayState, now: Date) {
-        setError("connectorBoardNotCommunicating", connector: n, active: !r.boardLinked, now: now)
-        setError("meterNotCommunicating", connector: n, active: !r.meter.communicating, now: now)
-        setError("vehicleError", connector: n, active: r.pilot == .e, now: now)
-        if r.pilot != .a && !r.diodeCheckOK {
-            setError("vehicleDiodeCheckFailed", connector: n, active: true, now: now)
-        } else if r.pilot == .a {
-            setError("vehicleDiodeCheckFailed", connector: n, active: false, now: now)
-        }
-        if r.residualCurrent.exceedsTripThreshold {
-            setError("rcmbResidualCurrent", connector: n, active: true, now: now)
-        } else if let since = connectors[n - 1].unpluggedSince,
-                  now.timeIntervalSince(since) >= Self.residualCurrentResetDelay.seconds {
-            setError("rcmbResidualCurrent", connector: n, active: false, now: now)
-        }
-        let m = connectors[n - 1].machine
-        setError("contactorWelded", connector: n, active: !relaysCommanded.isClosed && r.relayFeedback.isClosed, now: now)
-        if m.lockCommanded && !r.lockDetected {
-            if connectors[n - 1].lockCommandedAt == nil { connectors[n - 1].lockCommandedAt = now }
-            if let at = connectors[n - 1].lockCommandedAt, now.timeIntervalSince(at) >= Self.lockConfirmTimeout.seconds {
-                setError("plugLockingFailed", connector: n, active: true, now: now)
-            }
-        } else {
-            connectors[n - 1].lockCommandedAt = nil
-            setError("plugLockingFailed", connector: n, active: false, now: now)
-        }
-        // seeds/004 §9 "Type 2 actuator stuck, cannot unlock": the lock stays detected after an unlock command.
-        if !m.lockCommanded && r.lockDetected && m.configuration.hasLockActuator {
-            if connectors[n - 1].unlockCommandedAt == nil { connectors[n - 1].unlockCommandedAt = now }
-            if let at = connectors[n - 1].unlockCommandedAt, now.timeIntervalSince(at) >= Self.lockConfirmTimeout.seconds {
-                setError("actuatorStuck", connector: n, active: true, now: now)
-            }
-        } else {
-            connectors[n - 1].unlockCommandedAt = nil
-            setError("actuatorStuck", connector: n, active: false, now: now)
-        }
-    }
-
-    private mutating func setError(_ id: String, connector n: Int, active: Bool, now: Date) {
-        guard let d = ErrorCatalogue.definition(id) else { return }
-        if active, errors.raise(id, connector: n, now: now) != nil {
-            log(now, .errorRaised, n, d.activationMessage, code: id)
-        } else if !active, errors.resolve(id, connector: n) != nil {
-            log(now, .errorResolved, n, d.resolutionMessage, code: id)
-        }
-    }
-
-    // MARK: Authorization
-
-    private mutating func handleRFID(now: Date) {
-        for read in hardware.takeRFIDReads() {
-            // A reader delivering garbage is logged and ignored (ISO 14443 UIDs have 4, 7 or 10 bytes).
-            guard [4, 7, 10].contains(read.uid.count) else {
-                log(now, .authorizationRejected, 0, "RFID reader delivered \(read.uid.count) bytes; ignored (a UID has 4, 7 or 10 bytes)")
-                continue
-            }
-            let idTag = authorization.settings.letterCase.format(read.uid)
-            let p = PresentedIdentifier(idTag: idTag, kind: .rfid, secure: read.secure)
-            if learningUntil != nil {
-                learn(p, now: now)
-            } else {
-                present(p, method: .rfid, now: now)
-            }
-        }
-    }
-
-    /// An identifier was presented at the station (card, digital input, vehicle MAC, or via the API).
-    ///
-    /// Order: a card that may stop a running session stops it (Stop Transaction Mode, group, master card);
-    /// a session started on plug-in without identification takes the card; otherwise the engine decides for
-    /// the connector where a vehicle waits, else the first free connector (the authorization follows the
-    /// vehicle if it is plugged in elsewhere).
-    public mutating func present(_ p: PresentedIdentifier, method: AuthorizationMethod, now: Date, connector: Int? = nil) {
-        for i in connectors.indices {
-            guard let s = connectors[i].session.activeSession, !s.idTag.isEmpty else { continue }
-            let started = AuthorizationGrant(idTag: s.idTag, presented: s.presentedIdTag, parentIdTag: s.parentIdTag,
-                                             source: s.source ?? .localWhitelist)
-            if authorization.mayStop(started: started, presented: p.idTag, connector: i + 1, now: now) != nil {
-                stopByIdentifier(i + 1, p.idTag, now: now)
-                return
-            }
-        }
-        if p.kind == .rfid, let i = connectors.indices.first(where: { connectors[$0].session.activeSession?.idTag.isEmpty == true }),
-           var s = connectors[i].session.activeSession {
-            s.idTag = p.idTag
-            s.presentedIdTag = p.idTag
-            do { try store.sessionIdentified(s.id, idTag: p.idTag) } catch {
-                notices.append(.storeFailed(what: "sessionIdentified", error: "\(error)"))
-            }
-            connectors[i].session.resume(s)
-            log(now, .authorizationAccepted, i + 1, "\(p.idTag) identifies the session started on plug-in; to be confirmed by the backend")
-            return
-        }
-        func usable(_ i: Int) -> Bool {
-            guard connectors[i].machine.isOperative, !errors.stopsCharging(connector: i + 1) else { return false }
-            if case .active = connectors[i].session.state { return false }
-            return !pendingBackend.contains { $0.connector == i + 1 }
-        }
-        let target: Int?
-        if let connector {
-            target = connectors.indices.contains(connector - 1) && usable(connector - 1) ? connector - 1 : nil
-        } else {
-            // A vehicle waiting, else the connector reserved for this identifier, else a free one that is not reserved.
-            let waiting = connectors.indices.first { usable($0) && connectors[$0].pilot.vehicleConnected && !connectors[$0].machine.finishedWhileConnected }
-            let free = connectors.indices.filter { usable($0) && !connectors[$0].pilot.vehicleConnected }
-            let reservedForTag = free.first { reservations.reservation(connector: $0 + 1)?.admits(idTag: p.idTag, parentIdTag: nil) == true }
-            target = waiting ?? reservedForTag ?? free.first { !connectors[$0].machine.isReserved } ?? free.first
-        }
-        guard let i = target else {
-            // No free connector: a card of a running session's group may still stop it once the backend names its
-            // group (OCPP 1.6 §3.10 / OCTT TC_069).
-            if online, authorization.settings.stopMode.cardStops,
-               let g = connectors.indices.first(where: { connectors[$0].session.activeSession?.parentIdTag != nil }) {
-                decided(.askBackend, PendingAuthorization(presented: p, connector: g + 1, method: method, since: now), now: now)
-                return
-            }
-            log(now, .authorizationRejected, 0, "\(p.idTag) presented but no connector is free")
-            return
-        }
-        decided(authorization.decide(p, connector: i + 1, online: online, now: now),
-                PendingAuthorization(presented: p, connector: i + 1, method: method, since: now), now: now)
-    }
-
-    /// Stops connector `n`'s session because `idTag` was presented (reason Local; StopTransaction names `idTag`).
-    private mutating func stopByIdentifier(_ n: Int, _ idTag: String, now: Date) {
-        guard let s = connectors[n - 1].session.activeSession else { return }
-        if !sameIdentifier(s.idTag, idTag) { stopIdentifiers[n] = idTag }
-        perform(n, connectors[n - 1].session.stop(reason: .local, now: now, meterWh: connectors[n - 1].reading.meter.energyWh), now: now)
-    }
-
-    mutating func decided(_ outcome: AuthorizationOutcome, _ request: PendingAuthorization, now: Date) {
-        switch outcome {
-        case .accept(let g):
-            grant(request.connector, g, method: request.method, now: now)
-        case .reject(let reason):
-            log(now, .authorizationRejected, request.connector, reason, code: request.presented.idTag)
-        case .askBackend:
-            pendingBackend.append(request)
-            notices.append(.backendAuthorizationRequested(idTag: request.presented.idTag, connector: request.connector))
-        }
-    }
-
-    mutating func grant(_ n: Int, _ g: AuthorizationGrant, method: AuthorizationMethod, now: Date) {
-        let reservationID: Int?
-        switch reservationAdmission(connector: n, idTag: g.idTag, parentIdTag: g.parentIdTag) {
-        case .allowed(let id): reservationID = id
-        case .refused(let reason):
-            log(now, .authorizationRejected, n, "\(g.idTag) may not charge: \(reason)", code: g.presented)
-            return
-        }
-        let auth = Authorization(idTag: g.idTag, method: method, authorizedAt: now, presentedIdTag: g.presented,
-                                 parentIdTag: g.parentIdTag, source: g.source, provisional: g.provisional, reservationID: reservationID)
-        perform(n, connectors[n - 1].session.authorize(auth, vehicleConnected: connectors[n - 1].pilot.vehicleConnected,
-                                                       meterWh: connectors[n - 1].reading.meter.energyWh, newID: makeID()), now: now)
-    }
-
-    /// The backend answered an Authorize request (or confirmed a provisional session). Accepted answers are
-    /// cached when the OCPP whitelist is enabled; a provisional session of a rejected identifier is stopped
-    /// (seeds/004 §5.1 "If in doubt allow charging: … kan het oplaadproces vervolgens worden afgebroken").
-    public mutating func backendAuthorization(idTag: String, status: IdentifierStatus, parentIdTag: String?, expiry: Date?, now: Date) {
-        if authorization.settings.cacheEnabled {
-            let entry = ListedIdentifier(idTag: idTag, status: status, expiry: expiry, parentIdTag: parentIdTag, updatedAt: now)
-            authorization.lists.remember(entry)
-            do { try store.saveCacheEntry(entry) } catch { notices.append(.storeFailed(what: "saveCacheEntry", error: "\(error)")) }
-        }
-        for i in connectors.indices {
-            guard let s = connectors[i].session.activeSession, s.provisional, sameIdentifier(s.idTag, idTag) else { continue }
-            if status != .accepted {
-                log(now, .authorizationRejected, i + 1, "The backend rejected \(idTag) (\(status.rawValue)); session stopped", code: idTag)
-                perform(i + 1, connectors[i].session.stop(reason: .deAuthorized, now: now, meterWh: connectors[i].reading.meter.energyWh), now: now)
-            }
-        }
-        guard let index = pendingBackend.firstIndex(where: { sameIdentifier($0.presented.idTag, idTag) }) else { return }
-        let request = pendingBackend.remove(at: index)
-        // A card of the same group as a running session stops it (OCPP 1.6 §3.10, OCTT TC_069).
-        if let parentIdTag, authorization.settings.stopMode.cardStops, !authorization.settings.freeCharging,
-           let i = connectors.indices.first(where: { i in
-               connectors[i].session.activeSession.map { $0.parentIdTag.map { sameIdentifier($0, parentIdTag) } ?? false } ?? false
-           }) {
-            stopByIdentifier(i + 1, idTag, now: now)
-            return
-        }
-        if status == .accepted {
-            grant(request.connector, AuthorizationGrant(idTag: idTag, presented: idTag, parentIdTag: parentIdTag, source: .backend),
-                  method: request.method, now: now)
-        } else {
-            log(now, .authorizationRejected, request.connector, "The backend rejected \(idTag) (\(status.rawValue))", code: idTag)
-        }
-    }
-
-    // MARK: Lists
-
-    /// Switches learning mode on (for `duration`) or off. While on, every card read and every vehicle MAC
-    /// is added to the local whitelist instead of authorizing (seeds/004 §5.5 "Add entry").
-    public mutating func setLearning(_ on: Bool, now: Date, duration: Duration = .seconds(300)) {
-        learningUntil = on ? now.addingTimeInterval(duration.seconds) : nil
-        if on { learned = [] }
-    }
-
-    private mutating func learn(_ p: PresentedIdentifier, now: Date) {
-        guard let parsed = try? WhitelistEntry.parseIdentifier(p.idTag) else { return }
-        let entry = WhitelistEntry(id: parsed.id, kind: parsed.kind)
-        do {
-            try changeWhitelist(now: now, "\(entry.id) learned") { try $0.add(entry) }
-            learned.append(entry.id)
-            log(now, .identifierLearned, 0, "\(entry.id) added to the local whitelist in learning mode", code: entry.id)
-        } catch {
-            log(now, .identifierLearned, 0, "\(entry.id) read in learning mode: \(error)", code: entry.id)
-        }
-    }
-
-    /// Changes the local whitelist and persists it; nothing changes if the change or the write fails.
-    public mutating func changeWhitelist<T>(now: Date, _ what: String, _ change: (inout LocalWhitelist) throws -> T) throws -> T {
-        var list = authorization.lists.whitelist
-        let result = try change(&list)
-        try store.saveWhitelist(list.entries)
-        authorization.lists.whitelist = list
-        log(now, .whitelistChanged, 0, what)
-        return result
-    }
-
-    /// Empties the authorization cache ("OCPP whitelist", ClearCache).
-    public mutating func clearAuthorizationCache(now: Date) throws {
-        try store.clearCache()
-        authorization.lists.cache = []
-        log(now, .whitelistChanged, 0, "Authorization cache cleared")
-    }
-
-    /// Replaces the OCPP local authorization list (SendLocalList Full).
-    public mutating func replaceLocalList(version: Int, entries: [ListedIdentifier], now: Date) throws {
-        try store.saveLocalList(version: version, entries: entries)
-        authorization.lists.localList = entries
-        authorization.lists.localListVersion = version
-        log(now, .whitelistChanged, 0, "Local authorization list version \(version) with \(entries.count) entries")
-    }
-
     // MARK: Actions
 
     mutating func perform(_ n: Int, _ actions: [SessionAction], now: Date) {
@@ -738,232 +500,5 @@ public struct StationController<Hardware: HardwarePort> {
             case .statusChanged(let from, let to): notices.append(.statusChanged(connector: n, from: from, to: to))
             }
         }
-    }
-
-    /// Recomputes every connector's limit chain (CurrentLimits) and signals the result; a change of the binding source
-    /// is written to the event log.
-    mutating func applyLimits(now: Date) {
-        let demanding = Set(connectors.indices.filter { connectors[$0].session.activeSession != nil }.map { $0 + 1 })
-        let phases = vehiclePhases
-        let statics = CurrentLimits.staticInputs(settings, demanding: demanding, usedPhases: phases)
-        let shedding = loadSheddingActive
-        let scheduled = settings.currentSchedule.isEmpty ? nil : TimeWindowLimit.limit(settings.currentSchedule, at: now, timeZone: timeZone)
-        for i in connectors.indices where i < statics.count {
-            var inputs = statics[i]
-            if let amps = scheduled { inputs.append(LimitInput(.scheduler, amps)) }
-            if shedding, let amps = settings.loadSheddingAmps { inputs.append(LimitInput(.loadShedding, amps)) }
-            if settings.modbus.enabled { inputs.append(modbusLimit(i, now: now)) }
-            if let external = externalLimits[i + 1], !external.isEmpty {
-                let used = CurrentLimits.usedGridPhases(settings, connector: i + 1, usedPhases: phases[i + 1])
-                inputs += external.values.compactMap { $0.input(at: now, usedGridPhases: used) }
-            }
-            if let amps = chargingProfileLimit(i + 1, demanding: demanding.count, now: now) { inputs.append(LimitInput(.chargingProfile, amps)) }
-            if backendConfigured && !online, let amps = settings.offlineLimitAmps { inputs.append(LimitInput(.smartChargingOffline, amps)) }
-            if connectors[i].energyBlocked { inputs.append(LimitInput(.invalidIdTag, 0)) }
-            let limit = CurrentLimits.decide(inputs, minimumAmps: max(PWM.minimumAmps, settings.minimumCurrentAmps))
-            let old = connectors[i].limit
-            guard old != limit else { continue }
-            // Decreases at once (IEC 61851-1 Table A.6: the vehicle follows within 5 s); an increase waits until the
-            // signalled current has been stable for 5 s during the session, so that a vehicle still following a
-            // decrease never sees the current swing back and forth.
-            if limit.amps > old.amps, let at = connectors[i].limitChangedAt, now.timeIntervalSince(at) < Self.increaseHoldOff.seconds {
-                continue
-            }
-            // Only a vehicle in a session follows the signal; an idle connector's changes hold nothing back.
-            if limit.amps != old.amps && connectors[i].session.activeSession != nil { connectors[i].limitChangedAt = now }
-            if limit.paused && !old.paused { connectors[i].chargingWhenPaused = connectors[i].pilot.requestsEnergy }
-            if !limit.paused && old.paused && connectors[i].chargingWhenPaused { connectors[i].resumedAt = now }
-            connectors[i].limit = limit
-            if old.binding != limit.binding || old.paused != limit.paused {
-                log(now, .currentLimitChanged, i + 1, limit.paused
-                    ? "Connector \(i + 1) paused: \(limit.binding.rawValue) allows less than the minimum current"
-                    : "Connector \(i + 1) limited by \(limit.binding.rawValue) to \(ParameterValue.decimal(limit.amps)) A")
-            }
-            if old.amps != limit.amps { run(i + 1, connectors[i].machine.handle(.currentLimitChanged(amps: limit.amps))) }
-        }
-    }
-
-    /// Sets (or with nil removes) the limit a component outside the controller feeds into connector `n`'s chain, and
-    /// applies the chain at once (a lower limit is signalled without delay).
-    public mutating func setExternalLimit(_ limit: ExternalLimit?, source: LimitSource, connector n: Int, now: Date) {
-        guard connectors.indices.contains(n - 1) else { return }
-        externalLimits[n, default: [:]][source] = limit
-        applyLimits(now: now)
-    }
-
-    /// The charge point phases each charging vehicle draws current on (above 1 A), for the phase-aware feed line share.
-    var vehiclePhases: [Int: [Int]] {
-        var out: [Int: [Int]] = [:]
-        for i in connectors.indices where connectors[i].session.activeSession != nil {
-            let a = connectors[i].reading.meter.currentA
-            let used = [a.l1, a.l2, a.l3].indices.filter { [a.l1, a.l2, a.l3][$0] > 1 }
-            if !used.isEmpty { out[i + 1] = used }
-        }
-        return out
-    }
-
-    /// Load shedding is signalled on "Opto 1 In" (seeds/000 "Lastabwurf"): Low active = the contact is closed (input
-    /// on), High active = it is open.
-    var loadSheddingActive: Bool {
-        guard settings.loadSheddingAmps != nil else { return false }
-        return hardware.input(.opto1) != settings.loadSheddingActiveHigh
-    }
-
-    // MARK: Meters
-
-    /// A poll of the grid meter: a reading, or a failure after the configured number of failed polls.
-    /// Raises or resolves "External meter not communicating" (seeds/004 §9; charging continues).
-    public mutating func gridMeterUpdate(_ reading: MeterReading?, communicating: Bool, now: Date) {
-        let model = settings.gridMeter?.model
-        gridMeter = GridMeterState(model: model, communicating: communicating, reading: reading ?? gridMeter?.reading, updatedAt: now)
-        setError("externalMeterNotCommunicating", connector: 0, active: !communicating, now: now)
-    }
-
-    /// A poll of connector `n`'s Modbus charge meter. A failure marks the meter as not communicating, which
-    /// raises "OCPP meter not communicating" and stops charging (seeds/004 §9).
-    public mutating func chargeMeterUpdate(connector n: Int, _ reading: MeterReading?, communicating: Bool) {
-        guard connectors.indices.contains(n - 1) else { return }
-        if var r = reading ?? connectors[n - 1].chargeMeter {
-            r.communicating = communicating
-            connectors[n - 1].chargeMeter = r
-        } else {
-            connectors[n - 1].chargeMeter = MeterReading(energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero, communicating: communicating)
-        }
-    }
-
-    // MARK: Modbus (seeds/000 MODBUS-REGISTERSATZ)
-
-    /// The energy manager's limit for a connector: the HEMS limit, or the safe current once the manager has
-    /// been silent for the communication timeout (registers 131/132).
-    private func modbusLimit(_ i: Int, now: Date) -> LimitInput {
-        let c = connectors[i]
-        let m = settings.modbus
-        if m.commTimeoutSeconds > 0, c.hemsControlled, let last = c.lastModbusRequest,
-           now.timeIntervalSince(last) >= m.commTimeoutSeconds {
-            return LimitInput(.modbusSafeCurrent, m.safeCurrentAmps)
-        }
-        return LimitInput(.hems, c.hemsLimitAmps)
-    }
-
-    /// Any Modbus request arrived on connector `n`'s port (feeds the communication watchdog).
-    public mutating func modbusRequest(connector n: Int, now: Date) {
-        guard connectors.indices.contains(n - 1) else { return }
-        connectors[n - 1].lastModbusRequest = now
-    }
-
-    /// Applies a validated Modbus write to connector `n` (the parameters of 131/132 and 613–615 are the runtime's).
-    public mutating func applyModbus(_ write: OMCCIWrite, connector n: Int, now: Date) {
-        guard connectors.indices.contains(n - 1) else { return }
-        switch write {
-        case .availability(let on):
-            setOperative(connector: n, on, now: now)
-        case .hemsLimit(let amps):
-            connectors[n - 1].hemsLimitAmps = Double(amps)
-            connectors[n - 1].hemsControlled = true
-            applyLimits(now: now)
-        case .idTag(let id):
-            present(PresentedIdentifier(idTag: id, kind: .rfid, secure: true), method: .modbus, now: now, connector: n)
-        case .safeCurrent, .commTimeout, .operatorSubDistribution:
-            break
-        }
-    }
-
-    /// Makes connector `n` operative or inoperative (a running transaction finishes first).
-    public mutating func setOperative(connector n: Int, _ on: Bool, now: Date) {
-        guard connectors.indices.contains(n - 1), connectors[n - 1].machine.isOperative != on else { return }
-        run(n, connectors[n - 1].machine.handle(.setOperative(on)))
-        log(now, .parameterChanged, n, "Connector \(n) made \(on ? "operative" : "inoperative")")
-    }
-
-    /// What the OMCCI registers of connector `n` show.
-    public func omcciState(connector n: Int, now: Date) -> OMCCIState {
-        let c = connectors[n - 1]
-        let cs = settings.connectors[n - 1]
-        let session = c.session.activeSession
-        return OMCCIState(
-            status: c.machine.status, activeErrorIDs: errors.errors.filter { $0.connector == n || $0.connector == 0 }.map(\.id),
-            pilot: c.reading.pilot, operative: c.machine.isOperative, safeCurrentAmps: settings.modbus.safeCurrentAmps,
-            commTimeoutSeconds: settings.modbus.commTimeoutSeconds, hardwareLimitAmps: cs.hardwareMaxCurrentAmps,
-            operatorLimitAmps: cs.operatorCurrentLimitAmps, residualCurrent: c.reading.residualCurrent, relays: c.reading.relayFeedback,
-            lockDetected: c.reading.lockDetected, meter: c.reading.meter, signaledCurrentAmps: c.machine.pilotSignal.signaledAmps,
-            minimumCurrentAmps: PWM.minimumAmps, sessionStart: session?.startedAt,
-            sessionEnergyWh: session.map { max(0, c.reading.meter.energyWh - $0.meterStartWh) } ?? 0,
-            sessionDurationSeconds: session.map { max(0, now.timeIntervalSince($0.startedAt)) } ?? 0,
-            sessionIdTag: session?.idTag, lastSessionEnd: c.lastSessionEnd, evccid: c.reading.evccid, vehicle: c.reading.vehicle,
-            hemsLimitAmps: c.hemsLimitAmps, allowUIDDisclose: settings.modbus.allowUIDDisclose, model: "ChargeKit CK-\(connectors.count)",
-            dlm: settings.dlm.mode == .off ? nil : dlmRegisters(now: now))
-    }
-
-    // MARK: Persistence
-
-    private mutating func persistIfDue(now: Date) {
-        guard persistPending || now.timeIntervalSince(lastPersistAt) >= persistInterval.seconds else { return }
-        persistNow(now: now)
-    }
-
-    /// Persists meter samples of running sessions and the hardware state at once.
-    public mutating func persistNow(now: Date) {
-        let samples = connectors.indices.compactMap { i -> MeterSample? in
-            guard let s = connectors[i].session.activeSession else { return nil }
-            let m = connectors[i].reading.meter
-            return MeterSample(connector: i + 1, sessionID: s.id, at: now, energyWh: m.energyWh, powerW: m.totalPowerW,
-                               currentA: m.currentA, voltageV: m.voltageV)
-        }
-        do {
-            try store.record(samples: samples, hardwareState: hardware.persistentState())
-            lastPersistAt = now
-            persistPending = false
-        } catch {
-            notices.append(.storeFailed(what: "record", error: "\(error)"))
-        }
-        applyRetention(now: now)
-    }
-
-    /// Persists everything before the process exits (sessions stay open and are recovered on start).
-    public mutating func shutdown(now: Date) {
-        persistNow(now: now)
-        log(now, .stationStopped, 0, "Station stopped")
-    }
-
-    /// Records an event of the station as a whole (connector 0) in the event log.
-    public mutating func record(_ kind: EventKind, _ message: String, now: Date) { log(now, kind, 0, message) }
-
-    mutating func log(_ at: Date, _ kind: EventKind, _ connector: Int, _ message: String, code: String? = nil) {
-        let entry = EventLogEntry(at: at, kind: kind, connector: connector, code: code, message: message)
-        do { try store.append(entry) } catch { notices.append(.storeFailed(what: "append", error: "\(error)")) }
-        notices.append(.logged(entry))
-    }
-
-    // MARK: Status
-
-    /// The state of the station for the status API.
-    public func snapshot(now: Date) -> StationSnapshot {
-        StationSnapshot(
-            chargeBoxIdentity: settings.chargeBoxIdentity, serialNumber: settings.serialNumber, time: now,
-            startedAt: startedAt,
-            activeErrors: errors.errors.map(ActiveErrorView.init),
-            inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0.rawValue, hardware.input($0)) }),
-            gridMeter: gridMeter,
-            dlm: dlmStatus(now: now),
-            connectors: connectors.indices.map { i in
-                let c = connectors[i]
-                let r = c.reading
-                var auth: AuthorizationView?
-                if case .awaitingVehicle(let a, let deadline) = c.session.state {
-                    auth = AuthorizationView(idTag: a.idTag, method: a.method, expiresAt: deadline)
-                }
-                return ConnectorSnapshot(
-                    id: i + 1, status: c.machine.status, pilotState: r.pilot, pilotSignal: PilotSignalView(c.machine.pilotSignal),
-                    relays: c.machine.relays, relayFeedback: r.relayFeedback, lockCommanded: c.machine.lockCommanded,
-                    lockDetected: r.lockDetected, currentLimit: c.limit, meter: r.meter, residualCurrent: r.residualCurrent,
-                    evccid: r.evccid, awaitingVehicle: auth,
-                    session: c.session.activeSession.map { s in
-                        ActiveSessionView(id: s.id, idTag: s.idTag, method: s.method, source: s.source,
-                                          presentedIdTag: s.presentedIdTag == s.idTag ? nil : s.presentedIdTag,
-                                          provisional: s.provisional, startedAt: s.startedAt,
-                                          meterStartWh: s.meterStartWh, energyWh: max(0, r.meter.energyWh - s.meterStartWh),
-                                          durationSeconds: max(0, now.timeIntervalSince(s.startedAt)))
-                    })
-            })
     }
 }

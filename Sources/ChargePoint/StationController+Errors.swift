@@ -1,0 +1,61 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+import LoadManagement
+import OCPP16
+
+/// The catalogued errors of the station and its connectors: raised and resolved from what the board reports
+/// (seeds/004 §9, seeds/002 §3).
+extension StationController {
+    // MARK: Errors
+
+    mutating func evaluateErrors(_ n: Int, _ r: ConnectorReading, relaysCommanded: RelayState, now: Date) {
+        setError("connectorBoardNotCommunicating", connector: n, active: !r.boardLinked, now: now)
+        setError("meterNotCommunicating", connector: n, active: !r.meter.communicating, now: now)
+        setError("vehicleError", connector: n, active: r.pilot == .e, now: now)
+        if r.pilot != .a && !r.diodeCheckOK {
+            setError("vehicleDiodeCheckFailed", connector: n, active: true, now: now)
+        } else if r.pilot == .a {
+            setError("vehicleDiodeCheckFailed", connector: n, active: false, now: now)
+        }
+        if r.residualCurrent.exceedsTripThreshold {
+            setError("rcmbResidualCurrent", connector: n, active: true, now: now)
+        } else if let since = connectors[n - 1].unpluggedSince,
+                  now.timeIntervalSince(since) >= Self.residualCurrentResetDelay.seconds {
+            setError("rcmbResidualCurrent", connector: n, active: false, now: now)
+        }
+        let m = connectors[n - 1].machine
+        setError("contactorWelded", connector: n, active: !relaysCommanded.isClosed && r.relayFeedback.isClosed, now: now)
+        if m.lockCommanded && !r.lockDetected {
+            if connectors[n - 1].lockCommandedAt == nil { connectors[n - 1].lockCommandedAt = now }
+            if let at = connectors[n - 1].lockCommandedAt, now.timeIntervalSince(at) >= Self.lockConfirmTimeout.seconds {
+                setError("plugLockingFailed", connector: n, active: true, now: now)
+            }
+        } else {
+            connectors[n - 1].lockCommandedAt = nil
+            setError("plugLockingFailed", connector: n, active: false, now: now)
+        }
+        // seeds/004 §9 "Type 2 actuator stuck, cannot unlock": the lock stays detected after an unlock command.
+        if !m.lockCommanded && r.lockDetected && m.configuration.hasLockActuator {
+            if connectors[n - 1].unlockCommandedAt == nil { connectors[n - 1].unlockCommandedAt = now }
+            if let at = connectors[n - 1].unlockCommandedAt, now.timeIntervalSince(at) >= Self.lockConfirmTimeout.seconds {
+                setError("actuatorStuck", connector: n, active: true, now: now)
+            }
+        } else {
+            connectors[n - 1].unlockCommandedAt = nil
+            setError("actuatorStuck", connector: n, active: false, now: now)
+        }
+    }
+
+    mutating func setError(_ id: String, connector n: Int, active: Bool, now: Date) {
+        guard let d = ErrorCatalogue.definition(id) else { return }
+        if active, errors.raise(id, connector: n, now: now) != nil {
+            log(now, .errorRaised, n, d.activationMessage, code: id)
+        } else if !active, errors.resolve(id, connector: n) != nil {
+            log(now, .errorResolved, n, d.resolutionMessage, code: id)
+        }
+    }
+}

@@ -1,0 +1,170 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+import LoadManagement
+import OCPP16
+
+/// Meter readings, the Modbus register set (seeds/000 MODBUS-REGISTERSATZ), availability, persistence and the
+/// status snapshot.
+extension StationController {
+    // MARK: Meters
+
+    /// A poll of the grid meter: a reading, or a failure after the configured number of failed polls.
+    /// Raises or resolves "External meter not communicating" (seeds/004 §9; charging continues).
+    public mutating func gridMeterUpdate(_ reading: MeterReading?, communicating: Bool, now: Date) {
+        let model = settings.gridMeter?.model
+        gridMeter = GridMeterState(model: model, communicating: communicating, reading: reading ?? gridMeter?.reading, updatedAt: now)
+        setError("externalMeterNotCommunicating", connector: 0, active: !communicating, now: now)
+    }
+
+    /// A poll of connector `n`'s Modbus charge meter. A failure marks the meter as not communicating, which
+    /// raises "OCPP meter not communicating" and stops charging (seeds/004 §9).
+    public mutating func chargeMeterUpdate(connector n: Int, _ reading: MeterReading?, communicating: Bool) {
+        guard connectors.indices.contains(n - 1) else { return }
+        if var r = reading ?? connectors[n - 1].chargeMeter {
+            r.communicating = communicating
+            connectors[n - 1].chargeMeter = r
+        } else {
+            connectors[n - 1].chargeMeter = MeterReading(energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero, communicating: communicating)
+        }
+    }
+
+    // MARK: Modbus (seeds/000 MODBUS-REGISTERSATZ)
+
+    /// The energy manager's limit for a connector: the HEMS limit, or the safe current once the manager has
+    /// been silent for the communication timeout (registers 131/132).
+    func modbusLimit(_ i: Int, now: Date) -> LimitInput {
+        let c = connectors[i]
+        let m = settings.modbus
+        if m.commTimeoutSeconds > 0, c.hemsControlled, let last = c.lastModbusRequest,
+           now.timeIntervalSince(last) >= m.commTimeoutSeconds {
+            return LimitInput(.modbusSafeCurrent, m.safeCurrentAmps)
+        }
+        return LimitInput(.hems, c.hemsLimitAmps)
+    }
+
+    /// Any Modbus request arrived on connector `n`'s port (feeds the communication watchdog).
+    public mutating func modbusRequest(connector n: Int, now: Date) {
+        guard connectors.indices.contains(n - 1) else { return }
+        connectors[n - 1].lastModbusRequest = now
+    }
+
+    /// Applies a validated Modbus write to connector `n` (the parameters of 131/132 and 613–615 are the runtime's).
+    public mutating func applyModbus(_ write: OMCCIWrite, connector n: Int, now: Date) {
+        guard connectors.indices.contains(n - 1) else { return }
+        switch write {
+        case .availability(let on):
+            setOperative(connector: n, on, now: now)
+        case .hemsLimit(let amps):
+            connectors[n - 1].hemsLimitAmps = Double(amps)
+            connectors[n - 1].hemsControlled = true
+            applyLimits(now: now)
+        case .idTag(let id):
+            present(PresentedIdentifier(idTag: id, kind: .rfid, secure: true), method: .modbus, now: now, connector: n)
+        case .safeCurrent, .commTimeout, .operatorSubDistribution:
+            break
+        }
+    }
+
+    /// Makes connector `n` operative or inoperative (a running transaction finishes first).
+    public mutating func setOperative(connector n: Int, _ on: Bool, now: Date) {
+        guard connectors.indices.contains(n - 1), connectors[n - 1].machine.isOperative != on else { return }
+        run(n, connectors[n - 1].machine.handle(.setOperative(on)))
+        log(now, .parameterChanged, n, "Connector \(n) made \(on ? "operative" : "inoperative")")
+    }
+
+    /// What the OMCCI registers of connector `n` show.
+    public func omcciState(connector n: Int, now: Date) -> OMCCIState {
+        let c = connectors[n - 1]
+        let cs = settings.connectors[n - 1]
+        let session = c.session.activeSession
+        return OMCCIState(
+            status: c.machine.status, activeErrorIDs: errors.errors.filter { $0.connector == n || $0.connector == 0 }.map(\.id),
+            pilot: c.reading.pilot, operative: c.machine.isOperative, safeCurrentAmps: settings.modbus.safeCurrentAmps,
+            commTimeoutSeconds: settings.modbus.commTimeoutSeconds, hardwareLimitAmps: cs.hardwareMaxCurrentAmps,
+            operatorLimitAmps: cs.operatorCurrentLimitAmps, residualCurrent: c.reading.residualCurrent, relays: c.reading.relayFeedback,
+            lockDetected: c.reading.lockDetected, meter: c.reading.meter, signaledCurrentAmps: c.machine.pilotSignal.signaledAmps,
+            minimumCurrentAmps: PWM.minimumAmps, sessionStart: session?.startedAt,
+            sessionEnergyWh: session.map { max(0, c.reading.meter.energyWh - $0.meterStartWh) } ?? 0,
+            sessionDurationSeconds: session.map { max(0, now.timeIntervalSince($0.startedAt)) } ?? 0,
+            sessionIdTag: session?.idTag, lastSessionEnd: c.lastSessionEnd, evccid: c.reading.evccid, vehicle: c.reading.vehicle,
+            hemsLimitAmps: c.hemsLimitAmps, allowUIDDisclose: settings.modbus.allowUIDDisclose, model: "ChargeKit CK-\(connectors.count)",
+            dlm: settings.dlm.mode == .off ? nil : dlmRegisters(now: now))
+    }
+
+    // MARK: Persistence
+
+    mutating func persistIfDue(now: Date) {
+        guard persistPending || now.timeIntervalSince(lastPersistAt) >= persistInterval.seconds else { return }
+        persistNow(now: now)
+    }
+
+    /// Persists meter samples of running sessions and the hardware state at once.
+    public mutating func persistNow(now: Date) {
+        let samples = connectors.indices.compactMap { i -> MeterSample? in
+            guard let s = connectors[i].session.activeSession else { return nil }
+            let m = connectors[i].reading.meter
+            return MeterSample(connector: i + 1, sessionID: s.id, at: now, energyWh: m.energyWh, powerW: m.totalPowerW,
+                               currentA: m.currentA, voltageV: m.voltageV)
+        }
+        do {
+            try store.record(samples: samples, hardwareState: hardware.persistentState())
+            lastPersistAt = now
+            persistPending = false
+        } catch {
+            notices.append(.storeFailed(what: "record", error: "\(error)"))
+        }
+        applyRetention(now: now)
+    }
+
+    /// Persists everything before the process exits (sessions stay open and are recovered on start).
+    public mutating func shutdown(now: Date) {
+        persistNow(now: now)
+        log(now, .stationStopped, 0, "Station stopped")
+    }
+
+    /// Records an event of the station as a whole (connector 0) in the event log.
+    public mutating func record(_ kind: EventKind, _ message: String, now: Date) { log(now, kind, 0, message) }
+
+    mutating func log(_ at: Date, _ kind: EventKind, _ connector: Int, _ message: String, code: String? = nil) {
+        let entry = EventLogEntry(at: at, kind: kind, connector: connector, code: code, message: message)
+        do { try store.append(entry) } catch { notices.append(.storeFailed(what: "append", error: "\(error)")) }
+        notices.append(.logged(entry))
+    }
+
+    // MARK: Status
+
+    /// The state of the station for the status API.
+    public func snapshot(now: Date) -> StationSnapshot {
+        StationSnapshot(
+            chargeBoxIdentity: settings.chargeBoxIdentity, serialNumber: settings.serialNumber, time: now,
+            startedAt: startedAt,
+            activeErrors: errors.errors.map(ActiveErrorView.init),
+            inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0.rawValue, hardware.input($0)) }),
+            gridMeter: gridMeter,
+            dlm: dlmStatus(now: now),
+            connectors: connectors.indices.map { i in
+                let c = connectors[i]
+                let r = c.reading
+                var auth: AuthorizationView?
+                if case .awaitingVehicle(let a, let deadline) = c.session.state {
+                    auth = AuthorizationView(idTag: a.idTag, method: a.method, expiresAt: deadline)
+                }
+                return ConnectorSnapshot(
+                    id: i + 1, status: c.machine.status, pilotState: r.pilot, pilotSignal: PilotSignalView(c.machine.pilotSignal),
+                    relays: c.machine.relays, relayFeedback: r.relayFeedback, lockCommanded: c.machine.lockCommanded,
+                    lockDetected: r.lockDetected, currentLimit: c.limit, meter: r.meter, residualCurrent: r.residualCurrent,
+                    evccid: r.evccid, awaitingVehicle: auth,
+                    session: c.session.activeSession.map { s in
+                        ActiveSessionView(id: s.id, idTag: s.idTag, method: s.method, source: s.source,
+                                          presentedIdTag: s.presentedIdTag == s.idTag ? nil : s.presentedIdTag,
+                                          provisional: s.provisional, startedAt: s.startedAt,
+                                          meterStartWh: s.meterStartWh, energyWh: max(0, r.meter.energyWh - s.meterStartWh),
+                                          durationSeconds: max(0, now.timeIntervalSince(s.startedAt)))
+                    })
+            })
+    }
+}

@@ -53,19 +53,48 @@ public struct BoardFactory<Board: HardwarePort>: Sendable {
     }
 }
 
-/// Drives the runtime: a tick every 100 ms of real time until graceful shutdown, then persists.
+/// Drives the runtime: a tick every 100 ms of real time until graceful shutdown or a requested restart, then persists.
+/// It is the group's leading service: when it returns because a restart was requested, the whole service group shuts
+/// down gracefully (``ServiceGroupConfiguration/ServiceConfiguration/successTerminationBehavior``), and
+/// ``StationApp/run(board:_:)`` starts it again — the restart is a state, not a task.
 struct StationLoop<Board: HardwarePort>: Service {
     let runtime: StationRuntime<Board>
+    let restart: RestartRequest
     static var tickInterval: Duration { .milliseconds(100) }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
+            while !Task.isCancelled && restart.requested == nil {
                 try? await Task.sleep(for: Self.tickInterval)
                 await runtime.tick()
             }
         }
         await runtime.shutdown()
+    }
+}
+
+/// The station's background work (file transfers and the firmware installer) as a service: the runtime submits jobs,
+/// they run in a task group inside the service group and are cancelled with it, so nothing outlives the station.
+final class BackgroundJobs: Sendable {
+    typealias Job = @Sendable () async -> Void
+    private let stream: AsyncStream<Job>
+    private let continuation: AsyncStream<Job>.Continuation
+
+    init() { (stream, continuation) = AsyncStream.makeStream(of: Job.self) }
+
+    func submit(_ job: @escaping Job) { continuation.yield(job) }
+
+    /// The service that runs the submitted jobs.
+    var service: some Service { Runner(jobs: stream) }
+
+    private struct Runner: Service {
+        let jobs: AsyncStream<Job>
+        func run() async {
+            await withDiscardingTaskGroup { group in
+                for await job in jobs.cancelOnGracefulShutdown() { group.addTask { await job() } }
+                group.cancelAll()
+            }
+        }
     }
 }
 
@@ -127,7 +156,8 @@ public enum StationApp {
                     """.utf8))
             },
             logger: httpLogger)
-        var services: [any Service] = [StationLoop(runtime: runtime), app]
+        let restart = RestartRequest()
+        var services: [any Service] = [app, runtime.jobs.service]
         if settings.modbus.enabled {
             var modbusLogger = Logger(label: "chargekit.modbus")
             modbusLogger.logLevel = options.logLevel
@@ -170,12 +200,12 @@ public enum StationApp {
             services.append(OCPPWebSocketClient(settings: ocppSettings, delegate: runtime, logger: ocppLogger))
             logger.info("OCPP-J 1.6 backend \(ocppSettings.url)")
         }
-        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        let restart = RestartRequest()
-        await runtime.setRestartHandler { kind in
-            restart.request(kind)
-            Task { await group.triggerGracefulShutdown() }
-        }
+        let loop = ServiceGroupConfiguration.ServiceConfiguration(service: StationLoop(runtime: runtime, restart: restart),
+                                                                   successTerminationBehavior: .gracefullyShutdownGroup)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [loop] + services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        await runtime.setRestartHandler { kind in restart.request(kind) }
         do {
             try await group.run()
         } catch {

@@ -24,7 +24,7 @@ extension StationRuntime {
         do { try FileManager.default.createDirectory(atPath: firmwareDirectory, withIntermediateDirectories: true) } catch {
             logger.error("cannot create \(firmwareDirectory): \(error)")
         }
-        Task { [weak self] in
+        jobs.submit { [weak self] in
             var failure: String?
             do {
                 guard let url = URL(string: location) else { throw FileTransferError("not a URL") }
@@ -54,7 +54,7 @@ extension StationRuntime {
             return
         }
         let transfer = transfer
-        Task { [weak self] in
+        jobs.submit { [weak self] in
             var failure: String?
             do {
                 guard let url = URL(string: location) else { throw FileTransferError("not a URL") }
@@ -78,7 +78,7 @@ extension StationRuntime {
         let path = packagePath
         let payloadPath = (firmwareDirectory as NSString).appendingPathComponent("payload")
         let command = parameterService.values.string(StationParameters.firmwareInstallCommand)
-        Task.detached { [weak self] in
+        jobs.submit { [weak self] in
             let outcome = FirmwareInstaller.install(package: path, payloadPath: payloadPath, command: command)
             await self?.installFinished(outcome)
         }

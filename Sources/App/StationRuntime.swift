@@ -39,6 +39,8 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     var dlmSender: DLMLinkSender?
     /// The last time the clock was set (backend time or browser), for the System page.
     var lastClockSet: ClockSet?
+    /// File transfers and the firmware installer run here (a service of the station's service group).
+    nonisolated let jobs = BackgroundJobs()
     /// The kind of restart that waits for the OCPP charge point to deliver its queued messages.
     var pendingRestart: StationRestart?
 

@@ -92,6 +92,7 @@ extension StationRuntime: OCPPConnectionDelegate {
             }
         case .stepClock(let seconds, let backendTime):
             clock.step(by: seconds)
+            controller.wallClockStepped(by: seconds)
             lastClockSet = ClockSet(at: clock.now(), movedSeconds: seconds, source: "backend")
             logger.notice("station clock set to the backend's time \(OCPPDate.format(backendTime)) (moved by \(Int(seconds.rounded())) s; TimeSource Heartbeat)")
         case .download(let location):

@@ -44,6 +44,7 @@ extension StationRuntime {
             throw ClockSetError("the browser's time is \(Int(seconds)) s away from the station's; at most \(Int(Self.maximumClockStep)) s (one year) is accepted")
         }
         clock.step(by: seconds)
+        controller.wallClockStepped(by: seconds)
         ocppEvent(.wallClockStepped(seconds: seconds))
         lastClockSet = ClockSet(at: clock.now(), movedSeconds: seconds, source: "browser")
         controller.record(.systemAction, "Clock set from the browser by \(by) (moved by \(Int(seconds.rounded())) s)", now: clock.now())

@@ -189,6 +189,13 @@ public struct SessionStateMachine: Sendable, Equatable {
     }
 
     /// Lets the authorization expire once the vehicle connection timeout has passed.
+    /// The wall clock stepped by `seconds`: the vehicle connection deadline keeps its remaining time.
+    public mutating func shiftTimers(by seconds: Double) {
+        if case .awaitingVehicle(let authorization, let deadline) = state {
+            state = .awaitingVehicle(authorization, deadline: deadline.addingTimeInterval(seconds))
+        }
+    }
+
     public mutating func tick(now: Date) -> [SessionAction] {
         if case .awaitingVehicle(let auth, let deadline) = state, now >= deadline {
             state = .idle

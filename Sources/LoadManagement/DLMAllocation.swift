@@ -346,3 +346,10 @@ public enum DLM {
         return DLMAllocation(grants: grants, availableAmps: available, appliedAmps: applied)
     }
 }
+
+extension DLMAllocation {
+    /// The wall clock stepped by `seconds`: the fair rotation's times keep their distance from now.
+    public mutating func shiftTimers(by seconds: Double) {
+        for i in grants.indices { grants[i].since = grants[i].since?.addingTimeInterval(seconds) }
+    }
+}

@@ -289,3 +289,20 @@ public struct DLMSlaveLink: Sendable, Equatable {
         return (.endpoint(master!.endpoint), message)
     }
 }
+
+extension DLMMasterLink {
+    /// The wall clock stepped by `seconds`: a slave's silence and the announcement interval keep their durations.
+    public mutating func shiftTimers(by seconds: Double) {
+        lastAnnounce = lastAnnounce?.addingTimeInterval(seconds)
+        for id in slaves.keys { slaves[id]?.lastSeen.addTimeInterval(seconds) }
+    }
+}
+
+extension DLMSlaveLink {
+    /// The wall clock stepped by `seconds`: the grants' validity and the report interval keep their durations.
+    public mutating func shiftTimers(by seconds: Double) {
+        if let at = master?.lastGrants { master?.lastGrants = at.addingTimeInterval(seconds) }
+        grantsValidUntil = grantsValidUntil?.addingTimeInterval(seconds)
+        lastReport = lastReport?.addingTimeInterval(seconds)
+    }
+}

@@ -144,6 +144,7 @@ struct ChargePointHarness {
         case .stepClock(let seconds, _):
             actions.append(action)
             now = now.addingTimeInterval(seconds)
+            station.wallClockStepped(by: seconds)
         case .log:
             break
         case .restartServices:

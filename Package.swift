@@ -127,10 +127,13 @@ let package = Package(
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "Simulator",
+                "App", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "ModbusTCP", "Persistence", "Simulator", "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

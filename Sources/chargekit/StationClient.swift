@@ -1,4 +1,5 @@
 import Foundation
+import App
 import ChargePoint
 import EVSECore
 import LoadManagement
@@ -241,11 +242,4 @@ public struct StationClient {
         }
         return try offline { try $0.set(key, text: text, role: role, changedBy: by, now: Date()) }
     }
-}
-
-/// The version of ChargeKit.
-public enum ChargeKitVersion {
-    public static let current = "0.1.0"
-    /// The release date of this version: no real time lies before it (``BackendTimePolicy``). Set with every release.
-    public static let releaseDate = Date(timeIntervalSince1970: 1_794_268_800)  // 2026-11-10T00:00:00Z
 }

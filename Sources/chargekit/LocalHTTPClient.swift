@@ -1,4 +1,5 @@
 import Foundation
+import App
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,4 +1,5 @@
 import Foundation
+import App
 import Logging
 import ModbusTCP
 import ServiceLifecycle

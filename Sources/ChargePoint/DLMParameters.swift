@@ -101,14 +101,14 @@ extension StationParameters {
             seeAlso: "seeds/004 §1.4 Operator Sub-distributie Limiet; seeds/000 registers 613–615"),
         ParameterDefinition(
             key: dlmExternalInput, label: "External Input 1 Config",
-            type: .choice([Choice("Off", "Disable"), Choice("Opto1", "Activate 'Opto 1 In'")]), defaultValue: .string("Off"),
+            type: .choice([ExternalInputFunction.off: "Disable", .opto1: "Activate 'Opto 1 In'"]), defaultValue: .choice(ExternalInputFunction.off),
             role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
             help: "Load shedding for the whole DLM network: while 'Opto 1 In' signals, the current offset below is applied to what DLM divides. Use either this or the Local 'Energy management from external input', not both.",
             seeAlso: "seeds/000 Lastabwurf konfigurieren (Status des externen Eingangs 1)"),
         ParameterDefinition(
             key: dlmExternalInputPolarity, label: "External Input 1 Polarity",
-            type: .choice([Choice("LowActive", "Low-Active (normally open)"), Choice("HighActive", "High-Active (normally closed)")]),
-            defaultValue: .string("LowActive"), role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
+            type: .choice([InputPolarity.lowActive: "Low-Active (normally open)", .highActive: "High-Active (normally closed)"]),
+            defaultValue: .choice(InputPolarity.lowActive), role: .installer, menu: .loadManagement, section: "Dynamic Load Management",
             help: "Low-Active: a closed contact signals load shedding. High-Active: an opened contact does. Agree it with the utility.",
             seeAlso: "seeds/000 Polarität des externen Eingangs 1"),
         ParameterDefinition(
@@ -168,16 +168,16 @@ extension DLMSettings {
     public init(_ p: ParameterSet) {
         typealias K = StationParameters
         self.init(
-            mode: DLMMode(rawValue: p.string(K.dlmMode)) ?? .off,
+            mode: p.choice(K.dlmMode, DLMMode.self),
             sampleSeconds: Double(p.string(K.dlmSampleRate)) ?? 30,
             subDistributionLimitAmps: p.triple(K.evseSubDistributionLimit),
             operatorSubDistributionLimitAmps: p.triple(K.operatorEVSESubDistributionLimit),
-            sheddingOffsetAmps: p.string(K.dlmExternalInput) == "Opto1" ? p.triple(K.dlmExternalInputOffset) : nil,
-            sheddingActiveHigh: p.string(K.dlmExternalInputPolarity) == "HighActive",
+            sheddingOffsetAmps: p.choice(K.dlmExternalInput, ExternalInputFunction.self) == .opto1 ? p.triple(K.dlmExternalInputOffset) : nil,
+            sheddingActiveHigh: p.choice(K.dlmExternalInputPolarity, InputPolarity.self) == .highActive,
             mainDistributionLimitAmps: p.triple(K.mainDistributionLimit),
             headroomAmps: p.triple(K.externalLoadHeadroom),
             fallbackAmps: p.triple(K.externalLoadFallback),
-            meterLocation: ExternalMeterLocation(rawValue: p.string(K.externalMeterLocation)) ?? .including,
+            meterLocation: p.choice(K.externalMeterLocation, ExternalMeterLocation.self),
             imbalanceLimitAmps: p.bool(K.currentImbalancePrevention) ? p.number(K.currentImbalanceLimit) : nil,
             itNetwork: p.bool(K.itNetwork),
             rotationIntervalSeconds: p.number(K.dlmRotationInterval),

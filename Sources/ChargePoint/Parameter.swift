@@ -271,3 +271,21 @@ extension ParameterType {
         return !host.isEmpty
     }
 }
+
+/// A parameter whose value is one of a Swift enum's cases. The registry's choices are built from the enum
+/// (``ParameterType/choice(_:)``) and the settings read the enum (``ParameterSet/choice(_:_:)``), so a choice is
+/// spelled once — no `== "OCPP-J 1.6"` in the code that uses it.
+public protocol ParameterChoice: RawRepresentable, CaseIterable, Sendable where RawValue == String {}
+
+extension ParameterType {
+    /// The choices of an enum with the labels the seeds show, in the order given; every case must have one (a test
+    /// of the registry checks that each choice parameter's values and its enum's cases are the same).
+    public static func choice<C: ParameterChoice>(_ labels: KeyValuePairs<C, String>) -> ParameterType {
+        .choice(labels.map { Choice($0.key.rawValue, $0.value) })
+    }
+}
+
+extension ParameterValue {
+    /// The stored value of an enum-backed choice.
+    public static func choice(_ c: some ParameterChoice) -> ParameterValue { .string(c.rawValue) }
+}

@@ -308,6 +308,15 @@ public struct ParameterSet: Sendable, Equatable {
         }
     }
 
+    /// The value of an enum-backed choice parameter. Stored values are validated against the registry's choices, which
+    /// are built from the enum, so the fallback (the registry's default, then the first case) is only reached by a
+    /// registry that disagrees with its enum — which the registry tests catch.
+    public func choice<C: ParameterChoice>(_ key: String, _ type: C.Type) -> C {
+        if let c = C(rawValue: string(key)) { return c }
+        if let r = try? registry.resolve(key), case .string(let d) = r.definition.defaultValue, let c = C(rawValue: d) { return c }
+        return C.allCases.first!
+    }
+
     public func triple(_ key: String) -> PhaseValues {
         if case .phaseTriple(let p) = value(key) { return p }
         return .zero

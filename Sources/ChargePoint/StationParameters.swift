@@ -111,7 +111,7 @@ public enum StationParameters {
     ///
     /// - SeeAlso: seeds/000 "Lastabwurf konfigurieren": with DLM, the Local external input must be disabled.
     public static let exclusive: [(a: String, b: String, value: ParameterValue)] = [
-        (externalInputEnergyManagement, dlmExternalInput, .string("Opto1")),
+        (externalInputEnergyManagement, dlmExternalInput, .choice(ExternalInputFunction.opto1)),
     ]
 
     /// The time zones offered: UTC and the IANA zones of Europe (the seeds' markets) and the main zones elsewhere.
@@ -157,8 +157,8 @@ public enum StationParameters {
             seeAlso: "seeds/004 §7.1 Power Source Voltage"),
         ParameterDefinition(
             key: connectorKind, label: "Connector",
-            type: .choice([Choice("Socket", "Type 2 socket with locking actuator"), Choice("Cable", "Fixed (tethered) cable")]),
-            defaultValue: .string("Socket"), role: .manufacturer, menu: .installation, section: "Installation", scope: .connector,
+            type: .choice([ConnectorKind.socket: "Type 2 socket with locking actuator", .cable: "Fixed (tethered) cable"]),
+            defaultValue: .choice(ConnectorKind.socket), role: .manufacturer, menu: .installation, section: "Installation", scope: .connector,
             restartRequired: true,
             help: "A socket locks the plug with its actuator while a vehicle is connected; a fixed cable has no lock (OCPP UnlockConnector answers NotSupported).",
             seeAlso: "OCPP 1.6 §5.18 UnlockConnector, errata 3.87; seeds/004 §9 connectorLockFailure"),
@@ -210,7 +210,7 @@ public enum StationParameters {
             seeAlso: "seeds/004 §7 Minimum Current Limit [A]; IEC 61851-1 Table A.7"),
         ParameterDefinition(
             key: externalInputEnergyManagement, label: "Energy management from external input",
-            type: .choice([Choice("Off", "Disable"), Choice("Opto1", "Activate 'Opto 1 In'")]), defaultValue: .string("Off"),
+            type: .choice([ExternalInputFunction.off: "Disable", .opto1: "Activate 'Opto 1 In'"]), defaultValue: .choice(ExternalInputFunction.off),
             role: .installer, menu: .loadManagement, section: "Local",
             help: "Load shedding by the utility: while the potential-free contact on 'Opto 1 In' signals (see the polarity), the station charges with at most the current below.",
             seeAlso: "seeds/000 Lastabwurf konfigurieren (Energiemanagement von externem Input)"),
@@ -222,8 +222,8 @@ public enum StationParameters {
             seeAlso: "seeds/000 Lastabwurf konfigurieren (Strombegrenzung für das Energiemanagement von externem Eingang)"),
         ParameterDefinition(
             key: externalInputPolarity, label: "Polarity of the external input",
-            type: .choice([Choice("LowActive", "Low active (normally open)"), Choice("HighActive", "High active (normally closed)")]),
-            defaultValue: .string("LowActive"), role: .installer, menu: .loadManagement, section: "Local",
+            type: .choice([InputPolarity.lowActive: "Low active (normally open)", .highActive: "High active (normally closed)"]),
+            defaultValue: .choice(InputPolarity.lowActive), role: .installer, menu: .loadManagement, section: "Local",
             visibleWhen: .when(externalInputEnergyManagement, is: "Opto1"),
             help: "Low active: the contact closing (input on) signals load shedding. High active: the contact opening (input off) signals it, so a broken wire also sheds load. Agree it with the utility.",
             seeAlso: "seeds/000 Lastabwurf konfigurieren (Polarität des externen Eingangs 1)"),
@@ -357,16 +357,16 @@ public enum StationParameters {
             help: "After this many failed polls in a row the meter counts as not communicating (External meter / OCPP meter not communicating).",
             seeAlso: "seeds/004 §9 powerMeterFailure"),
         ParameterDefinition(
-            key: genericMeterFunction, label: "Generic meter function code", type: .choice([Choice("3", "03 Read Holding Registers"), Choice("4", "04 Read Input Registers")]),
-            defaultValue: .string("3"), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
+            key: genericMeterFunction, label: "Generic meter function code", type: .choice([GenericMeterFunction.readHoldingRegisters: "03 Read Holding Registers", .readInputRegisters: "04 Read Input Registers"]),
+            defaultValue: .choice(GenericMeterFunction.readHoldingRegisters), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
             help: "Function code used to read a generic meter.", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
             key: genericMeterType, label: "Generic meter value type", type: .choice(valueTypes), defaultValue: .string("float32"),
             role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
             help: "Type of the current, voltage and power registers.", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
-            key: genericMeterWordOrder, label: "Generic meter word order", type: .choice([Choice("ABCD", "ABCD (high word first)"), Choice("CDAB", "CDAB (low word first)")]),
-            defaultValue: .string("ABCD"), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
+            key: genericMeterWordOrder, label: "Generic meter word order", type: .choice([GenericMeterWordOrder.abcd: "ABCD (high word first)", .cdab: "CDAB (low word first)"]),
+            defaultValue: .choice(GenericMeterWordOrder.abcd), role: .installer, menu: .installation, section: "Generic meter", restartRequired: true,
             help: "Word order of 32/64-bit values.", seeAlso: "docs/installer.md: Meters without a public register map"),
         ParameterDefinition(
             key: genericMeterCurrentRegisters, label: "Generic meter current registers (L1/L2/L3)", type: .phaseTriple(0...65535, unit: "address"),

@@ -157,7 +157,7 @@ public struct StationSettings: Sendable, Equatable {
         vehicleConnectionTimeout = .seconds(Int(p.number(K.vehicleConnectionTimeout)))
         lockActuatorOnlyIfAuthorized = p.bool(K.lockActuatorOnlyIfAuthorized)
         restartTransactionAfterPowerLoss = p.bool(K.restartTransactionAfterPowerLoss)
-        hlcMode = HLCMode(rawValue: p.string(K.hlcMode)) ?? .off
+        hlcMode = p.choice(K.hlcMode, HLCMode.self)
         sendAuthorizeForRemoteStart = p.bool(K.sendAuthorizeForRemoteStart)
         uidDisclose = p.bool(K.uidDisclose)
         meterSampleRetentionDays = Int(p.number(K.meterSampleRetention))
@@ -167,9 +167,9 @@ public struct StationSettings: Sendable, Equatable {
                                 safeCurrentAmps: p.number(K.modbusSafeCurrent), commTimeoutSeconds: p.number(K.modbusCommTimeout),
                                 maxConnections: Int(p.number(K.modbusMaxConnections)), idleTimeout: .seconds(p.number(K.modbusIdleTimeout)))
         var g = GenericMeterSettings()
-        g.function = p.string(K.genericMeterFunction) == "4" ? .readInputRegisters : .readHoldingRegisters
+        g.function = p.choice(K.genericMeterFunction, GenericMeterFunction.self) == .readInputRegisters ? .readInputRegisters : .readHoldingRegisters
         g.type = Self.registerType(p.string(K.genericMeterType)) ?? .float32
-        g.wordOrder = p.string(K.genericMeterWordOrder) == "CDAB" ? .lowFirst : .highFirst
+        g.wordOrder = p.choice(K.genericMeterWordOrder, GenericMeterWordOrder.self) == .cdab ? .lowFirst : .highFirst
         func regs(_ key: String) -> [UInt16] { p.triple(key).array.map { UInt16(max(0, min(65535, $0))) } }
         g.currentRegisters = regs(K.genericMeterCurrentRegisters)
         g.currentScale = p.number(K.genericMeterCurrentScale)
@@ -196,26 +196,26 @@ public struct StationSettings: Sendable, Equatable {
         meterFailedPolls = Int(p.number(K.meterFailedPolls))
         var a = AuthorizationSettings()
         a.freeCharging = p.bool(K.freeCharging)
-        a.freeChargingMode = FreeChargingMode(rawValue: p.string(K.freeChargingMode)) ?? .noOCPP
+        a.freeChargingMode = p.choice(K.freeChargingMode, FreeChargingMode.self)
         a.freeChargingIdTag = p.string(K.freeChargingRfidTag)
-        a.ifInDoubt = IfInDoubtAllowCharging(rawValue: p.string(K.ifInDoubtAllowCharging)) ?? .off
-        a.stopMode = StopTransactionMode(rawValue: p.string(K.stopTransactionMode)) ?? .normal
-        a.letterCase = RFIDLetterCase(rawValue: p.string(K.rfidTagLetterCase)) ?? .lower
+        a.ifInDoubt = p.choice(K.ifInDoubtAllowCharging, IfInDoubtAllowCharging.self)
+        a.stopMode = p.choice(K.stopTransactionMode, StopTransactionMode.self)
+        a.letterCase = p.choice(K.rfidTagLetterCase, RFIDLetterCase.self)
         a.enforceMasterRFID = p.bool(K.enforceMasterRFID)
         if case .list(let ids)? = p.value(K.masterRFIDs) { a.masterIdTags = ids }
         a.enforceSecureRFID = p.bool(K.enforceSecureRFID)
         a.localWhitelistEnabled = p.bool(K.enableLocalWhitelist)
-        a.localWhitelistMode = LocalWhitelistMode(rawValue: p.string(K.localWhitelistMode)) ?? .always
+        a.localWhitelistMode = p.choice(K.localWhitelistMode, LocalWhitelistMode.self)
         a.cacheEnabled = p.bool(K.authorizationCacheEnabled)
-        a.cacheExpiryMode = CacheExpiryMode(rawValue: p.string(K.ocppWhitelistExpiryMode)) ?? .endOfEpoch2038
+        a.cacheExpiryMode = p.choice(K.ocppWhitelistExpiryMode, CacheExpiryMode.self)
         a.localListEnabled = p.bool(K.localAuthListEnabled)
         a.localPreAuthorize = p.bool(K.localPreAuthorize)
         a.localAuthorizeOffline = p.bool(K.localAuthorizeOffline)
         a.allowOfflineTxForUnknownId = p.bool(K.allowOfflineTxForUnknownId)
         authorization = a
         minimumCurrentAmps = p.number(K.minimumCurrentLimit)
-        loadSheddingAmps = p.string(K.externalInputEnergyManagement) == "Opto1" ? p.number(K.externalInputCurrentLimit) : nil
-        loadSheddingActiveHigh = p.string(K.externalInputPolarity) == "HighActive"
+        loadSheddingAmps = p.choice(K.externalInputEnergyManagement, ExternalInputFunction.self) == .opto1 ? p.number(K.externalInputCurrentLimit) : nil
+        loadSheddingActiveHigh = p.choice(K.externalInputPolarity, InputPolarity.self) == .highActive
         offlineLimitAmps = p.number(K.smartChargingOfflineLimit) > 0 ? p.number(K.smartChargingOfflineLimit) : nil
         allowEVWakeup = p.bool(K.allowEVWakeup)
         if p.bool(K.maximumCurrentScheduler), case .list(let windows)? = p.value(K.maximumCurrentSchedule) {
@@ -229,9 +229,57 @@ public struct StationSettings: Sendable, Equatable {
                 hardwareMaxCurrentAmps: p.number("\(K.hardwareMaxCurrent).\(n)"),
                 installationCurrentLimitAmps: p.number("\(K.installationCurrentLimit).\(n)"),
                 operatorCurrentLimitAmps: p.number("\(K.operatorCurrentLimit).\(n)"),
-                phasesConnected: PhasesConnected(rawValue: p.string("\(K.phasesConnected).\(n)")) ?? .threePhase,
-                hasLockActuator: p.string("\(K.connectorKind).\(n)") != "Cable",
-                phaseRotation: PhaseRotation(rawValue: p.string("\(K.phaseRotation).\(n)")) ?? .rst)
+                phasesConnected: p.choice("\(K.phasesConnected).\(n)", PhasesConnected.self),
+                hasLockActuator: p.choice("\(K.connectorKind).\(n)", ConnectorKind.self) != .cable,
+                phaseRotation: p.choice("\(K.phaseRotation).\(n)", PhaseRotation.self))
         }
     }
 }
+
+/// What an external input of the controller does (seeds/004 §7: "Energy management from external input",
+/// "External Input 1 Config").
+public enum ExternalInputFunction: String, ParameterChoice {
+    case off = "Off"
+    /// The input "Opto 1 In" switches load shedding.
+    case opto1 = "Opto1"
+}
+
+/// When an external input counts as active.
+public enum InputPolarity: String, ParameterChoice {
+    /// Active when the contact closes (normally open).
+    case lowActive = "LowActive"
+    /// Active when the contact opens (normally closed).
+    case highActive = "HighActive"
+}
+
+/// How the vehicle is connected (seeds/004 §3): a socket with a locking actuator, or a fixed cable without one.
+public enum ConnectorKind: String, ParameterChoice {
+    case socket = "Socket"
+    case cable = "Cable"
+}
+
+/// The Modbus function a generic meter is read with.
+public enum GenericMeterFunction: String, ParameterChoice {
+    case readHoldingRegisters = "3"
+    case readInputRegisters = "4"
+}
+
+/// The word order of a generic meter's 32/64-bit values.
+public enum GenericMeterWordOrder: String, ParameterChoice {
+    /// High word first.
+    case abcd = "ABCD"
+    /// Low word first.
+    case cdab = "CDAB"
+}
+
+extension HLCMode: ParameterChoice {}
+extension FreeChargingMode: ParameterChoice {}
+extension IfInDoubtAllowCharging: ParameterChoice {}
+extension StopTransactionMode: ParameterChoice {}
+extension RFIDLetterCase: ParameterChoice {}
+extension LocalWhitelistMode: ParameterChoice {}
+extension CacheExpiryMode: ParameterChoice {}
+extension PhasesConnected: ParameterChoice {}
+extension PhaseRotation: ParameterChoice {}
+extension DLMMode: ParameterChoice {}
+extension ExternalMeterLocation: ParameterChoice {}

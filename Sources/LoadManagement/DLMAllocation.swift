@@ -6,7 +6,7 @@ import Foundation
 import EVSECore
 
 /// Where the grid (second) meter sits (seeds/004 §7.4.2 "External Meter Location").
-public enum ExternalMeterLocation: String, Sendable, Codable, Equatable {
+public enum ExternalMeterLocation: String, Sendable, Codable, Equatable, CaseIterable {
     /// The meter measures the building and the charging stations together: their own draw is subtracted.
     case including = "Including"
     /// The meter measures only the other consumers (seeds/004: the recommended variant).

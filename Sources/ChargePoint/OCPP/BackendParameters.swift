@@ -55,10 +55,10 @@ extension StationParameters {
 
     /// The backend providers seeds/004 §1.3 names, with what they need (Total also needs upper-case card UIDs).
     static let operatorPresets: [String: [String: ParameterValue]] = [
-        "E-Flux": [backendURL: .string("wss://ocpp.e-flux.nl/1.6/powerstation"), ocppMode: .string("OCPP-J 1.6")],
-        "TotalEnergies": [backendURL: .string("ws://evse.total-ev-charge.com:9999/ocpp/WebSocket"), ocppMode: .string("OCPP-J 1.6"),
+        "E-Flux": [backendURL: .string("wss://ocpp.e-flux.nl/1.6/powerstation"), ocppMode: .choice(OCPPMode.ocppJ16)],
+        "TotalEnergies": [backendURL: .string("ws://evse.total-ev-charge.com:9999/ocpp/WebSocket"), ocppMode: .choice(OCPPMode.ocppJ16),
                           rfidTagLetterCase: .string(RFIDLetterCase.upper.rawValue)],
-        "LMS": [backendURL: .string("ws://ws-private.evc-net.com"), ocppMode: .string("OCPP-J 1.6")],
+        "LMS": [backendURL: .string("ws://ws-private.evc-net.com"), ocppMode: .choice(OCPPMode.ocppJ16)],
     ]
 
     static let backendDefinitions: [ParameterDefinition] = [
@@ -85,13 +85,13 @@ extension StationParameters {
             help: "Off: GetConfiguration keeps to the OCPP 1.6 limits (keys of more than 50 characters are left out, values are cut at 500). On: names and values are sent in full, for backends that accept longer ones.",
             seeAlso: "seeds/004 §4 Allow long get configuration keys, OCPP 1.6 §6.25 KeyValue"),
         ParameterDefinition(
-            key: timeSource, label: "Time source", type: .choice([Choice("Heartbeat", "Heartbeat (backend time)"), Choice("NTP", "NTP (system clock)")]),
-            defaultValue: .string("Heartbeat"), role: .operator, menu: .backend, section: "OCPP",
+            key: timeSource, label: "Time source", type: .choice([TimeSource.heartbeat: "Heartbeat (backend time)", .ntp: "NTP (system clock)"]),
+            defaultValue: .choice(TimeSource.heartbeat), role: .operator, menu: .backend, section: "OCPP",
             help: "Heartbeat: the station sets its clock from the backend's time in BootNotification and Heartbeat answers (steps of more than 2 s). NTP: the system clock is used as it is (keep it synchronized with NTP).",
             seeAlso: "seeds/002 §2.3 TimeSource, OCPP 1.6 §4.6"),
         ParameterDefinition(
-            key: ocppMode, label: "OCPP Mode", type: .choice([Choice("Off", "Off (no backend)"), Choice("OCPP-J 1.6", "OCPP-J 1.6")]),
-            defaultValue: .string("OCPP-J 1.6"), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
+            key: ocppMode, label: "OCPP Mode", type: .choice([OCPPMode.off: "Off (no backend)", .ocppJ16: "OCPP-J 1.6"]),
+            defaultValue: .choice(OCPPMode.ocppJ16), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
             help: "OCPP-J 1.6: JSON over WebSocket to the backend URL below. Off: the station runs without a backend.",
             seeAlso: "seeds/004 §4 Scenario 2, seeds/002 §1.5"),
         ParameterDefinition(
@@ -116,8 +116,8 @@ extension StationParameters {
             seeAlso: "seeds/004 §4, OCPP-J §6.1.3 AuthorizationKey"),
         ParameterDefinition(
             key: authorizationKeyEncoding, label: "Basic Authentication password encoding",
-            type: .choice([Choice("hex", "Hex: 32–40 hex digits are sent as the bytes they encode (OCTT TC_085)"),
-                           Choice("plain", "Plain: sent as typed")]),
+            type: .choice([PasswordEncoding.hex: "Hex: 32–40 hex digits are sent as the bytes they encode (OCTT TC_085)",
+                           .plain: "Plain: sent as typed"]),
             defaultValue: .string("hex"), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
             help: "How the password is put in the Authorization header. Backends disagree; OCTT decodes an AuthorizationKey of 32–40 hex digits.",
             seeAlso: "OCPP-J §6.1.3; OCA Improved security for OCPP 1.6-J (AuthorizationKey)"),
@@ -264,8 +264,28 @@ public enum Measurand: String, Sendable, CaseIterable {
     case soc = "SoC"
 }
 
+/// Whether the station talks to a backend (seeds/004 §4 "OCPP Mode").
+public enum OCPPMode: String, ParameterChoice {
+    case off = "Off"
+    case ocppJ16 = "OCPP-J 1.6"
+}
+
+/// How the Basic Authentication password (AuthorizationKey) is sent (OCPP-J §6.1.3; OCTT TC_085).
+public enum PasswordEncoding: String, ParameterChoice {
+    case hex
+    case plain
+}
+
+/// Where the station clock comes from (seeds/002 §2.3 TimeSource).
+public enum TimeSource: String, ParameterChoice {
+    /// The backend's time in BootNotification and Heartbeat answers.
+    case heartbeat = "Heartbeat"
+    /// The system clock, kept by NTP.
+    case ntp = "NTP"
+}
+
 /// How StatusNotifications show an occupied charge point (seeds/004 §4).
-public enum StatusNotificationStrategy: String, Sendable {
+public enum StatusNotificationStrategy: String, Sendable, CaseIterable, ParameterChoice {
     case occupiedOnCharging = "OccupiedOnCharging"
     case occupiedOnAuthorizedOrPlugged = "OccupiedOnAuthorizedOrPlugged"
 }
@@ -305,16 +325,16 @@ public struct BackendSettings: Sendable, Equatable {
     public init(_ p: ParameterSet) {
         typealias K = StationParameters
         url = p.string(K.backendURL)
-        enabled = p.string(K.ocppMode) == "OCPP-J 1.6" && !url.isEmpty
+        enabled = p.choice(K.ocppMode, OCPPMode.self) == .ocppJ16 && !url.isEmpty
         proxy = p.string(K.websocketsProxy)
         pingIntervalSeconds = Int(p.number(K.webSocketPingInterval))
         authorizationKey = p.string(K.authorizationKey)
-        authorizationKeyHex = p.string(K.authorizationKeyEncoding) == "hex"
+        authorizationKeyHex = p.choice(K.authorizationKeyEncoding, PasswordEncoding.self) == .hex
         forceHeartbeat = p.bool(K.forceHeartbeat)
         sendInformativeStatus = p.bool(K.sendInformativeStatusNotifications)
         sendErrorStatus = p.bool(K.sendErrorStatusNotifications)
         sendUSBErrorStatus = p.bool(K.sendUSBErrorStatusNotifications)
-        strategy = StatusNotificationStrategy(rawValue: p.string(K.statusNotificationStrategy)) ?? .occupiedOnCharging
+        strategy = p.choice(K.statusNotificationStrategy, StatusNotificationStrategy.self)
         messageTimeout = .seconds(Int(p.number(K.backendConnectionTimeout)))
         sslStrictness = p.string(K.sslStrictness)
         tcpWatchdogSeconds = Int(p.number(K.tcpWatchdogTimeout))
@@ -335,7 +355,7 @@ public struct BackendSettings: Sendable, Equatable {
         minimumStatusDurationSeconds = Int(p.number(K.minimumStatusDuration))
         preparingUntilStateC = p.bool(K.preparingUntilStateC)
         allowLongConfigurationKeys = p.bool(K.allowLongGetConfigurationKeys)
-        timeFromBackend = p.string(K.timeSource) == "Heartbeat"
+        timeFromBackend = p.choice(K.timeSource, TimeSource.self) == .heartbeat
     }
 
     /// The password for HTTP Basic authentication: an AuthorizationKey of 32–40 hex digits (16–20 bytes) stands for

@@ -7,13 +7,14 @@ import PackageDescription
 ///     chargekit → App                                              composition root
 ///     App → {Persistence, WebUI, Transport, Simulator}             adapters
 ///     {Persistence, WebUI} → {ChargePoint, Gateway}
-///     ChargePoint → {LoadManagement, EVSECore, ModbusTCP, OCPP16}  pure: the station
+///     ChargePoint → {LoadManagement, Firmware, EVSECore, ModbusTCP, OCPP16}  pure: the station
 ///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
+///     Firmware → swift-crypto only                                 pure: UpdateFirmware/GetDiagnostics, packages
 ///     Gateway → {ModbusTCP, OCPP16};  Transport → ModbusTCP;  Simulator → EVSECore
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
 /// arguments or through ChargePoint's store ports, which the adapters implement. Each world of its own gets its own pure
-/// target when its imports allow it (issue 21 item 8): LoadManagement came out of ChargePoint first.
+/// target when its imports allow it (issue 21 item 8): LoadManagement came out of ChargePoint first, then Firmware.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -55,11 +56,14 @@ let package = Package(
         // Maximum Current Scheduler's time windows. Values in, values out: no registry, no clock, no sockets.
         .target(name: "LoadManagement", dependencies: ["EVSECore", "OCPP16", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
+        // Pure firmware management: the FirmwareManagement profile as a state machine (UpdateFirmware with retries,
+        // install once no transaction runs, Installed after the reboot; GetDiagnostics uploads) and the ChargeKit
+        // firmware package (header with version and SHA-256 from swift-crypto). Actions out; the runtime does the I/O.
+        .target(name: "Firmware", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Pure station behaviour: parameter registry (with the DLM parameters, read into LoadManagement's settings),
-        // current limits, authorization, firmware, Modbus meters and OMCCI, the OCPP charge point (OCPP/), the station
-        // controller, store ports.
-        .target(name: "ChargePoint", dependencies: ["EVSECore", "LoadManagement", "ModbusTCP", "OCPP16",
-                                                    .product(name: "Crypto", package: "swift-crypto")],
+        // current limits, authorization, Modbus meters and OMCCI, the OCPP charge point (OCPP/, which drives
+        // Firmware's machine), the station controller, store ports.
+        .target(name: "ChargePoint", dependencies: ["EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "OCPP16"],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers.
         .target(name: "Gateway", dependencies: ["ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
@@ -68,7 +72,7 @@ let package = Package(
         // Adapter: SQLite (GRDB, WAL) stores.
         .target(
             name: "Persistence",
-            dependencies: ["ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // Adapter: network transports (Modbus TCP server and client, Modbus RTU slave, OCPP-J WebSocket client and
@@ -113,7 +117,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
+                "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -127,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "ModbusTCP", "Persistence", "Simulator", "Transport",
+                "App", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "ModbusTCP", "Persistence", "Simulator", "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -166,11 +170,13 @@ let package = Package(
         // codec and replay guard, smart charging and time windows. Station-level DLM tests stay in ChargePointTests.
         .testTarget(name: "LoadManagementTests", dependencies: ["LoadManagement", "EVSECore", "OCPP16", "TestSupport"],
                     resources: [.copy("DLMScenarios")], swiftSettings: swiftSettings),
+        // The pure tests of Firmware: SHA-256 vectors, the package format, the UpdateFirmware/GetDiagnostics sequences.
+        .testTarget(name: "FirmwareTests", dependencies: ["Firmware"], swiftSettings: swiftSettings),
         .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "LoadManagement", "OCPP16", "Simulator", "TestSupport"],
                     swiftSettings: swiftSettings),
         // The station's OCPP charge point in process: the OCTT cases of Tests/Interop/ocpp16 as frames in and frames out
         // against the pure machine on a manual clock, SQLite in memory.
-        .testTarget(name: "OCPPChargePointTests", dependencies: ["ChargePoint", "EVSECore", "OCPP16", "Persistence", "Simulator", "TestSupport"],
+        .testTarget(name: "OCPPChargePointTests", dependencies: ["ChargePoint", "EVSECore", "Firmware", "OCPP16", "Persistence", "Simulator", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", .product(name: "Mustache", package: "swift-mustache")],
                     swiftSettings: swiftSettings),

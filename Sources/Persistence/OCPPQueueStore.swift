@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import ChargePoint
 import EVSECore
+import Firmware
 
 /// The persistent queue of OCPP transaction messages: written in the same SQLite transaction as the session change
 /// (so a `kill -9` can neither lose nor duplicate one), delivered in order, removed only when the central system

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ChargePoint
+import Firmware
 import Foundation
 
 /// `chargekit firmware` — builds and checks firmware packages for UpdateFirmware.

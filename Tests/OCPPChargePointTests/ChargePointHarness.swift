@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import ChargePoint
 import EVSECore
+import Firmware
 import OCPP16
 import Persistence
 import Simulator

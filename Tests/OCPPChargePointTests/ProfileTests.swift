@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ChargePoint
 import EVSECore
+import Firmware
 import OCPP16
 import Persistence
 

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import Firmware
 import OCPP16
 
 // MARK: LocalAuthListManagement profile

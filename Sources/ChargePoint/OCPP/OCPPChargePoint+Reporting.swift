@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import Firmware
 import OCPP16
 
 /// What the charge point reports on its own: meter values (sampled, clock-aligned, kept for StopTransaction), status

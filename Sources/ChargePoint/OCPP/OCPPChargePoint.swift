@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import Firmware
 import OCPP16
 
 /// The station's OCPP 1.6J charge point as a state machine, shaped like the gateway's central system: it takes events

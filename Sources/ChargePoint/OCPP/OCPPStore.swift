@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Firmware
 
 /// One message of the persistent OCPP transaction queue (StartTransaction, StopTransaction, MeterValues).
 public struct QueuedTransactionMessage: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ChargePoint
+@testable import Firmware
 
 @Suite("Firmware management (OCPP 1.6 §5.9, §5.19)")
 struct FirmwareManagementTests {

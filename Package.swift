@@ -7,14 +7,17 @@ import PackageDescription
 ///     chargekit → App                                              composition root
 ///     App → {Persistence, WebUI, Transport, Simulator}             adapters
 ///     {Persistence, WebUI} → {ChargePoint, Gateway}
-///     ChargePoint → {LoadManagement, Firmware, EVSECore, ModbusTCP, OCPP16}  pure: the station
+///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station
+///                    EVSECore, ModbusTCP, OCPP16}
+///     Authorization → {EVSECore, OCPP16}                           pure: who may charge, whitelist and its CSV
 ///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
 ///     Firmware → swift-crypto only                                 pure: UpdateFirmware/GetDiagnostics, packages
 ///     Gateway → {ModbusTCP, OCPP16};  Transport → ModbusTCP;  Simulator → EVSECore
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
 /// arguments or through ChargePoint's store ports, which the adapters implement. Each world of its own gets its own pure
-/// target when its imports allow it (issue 21 item 8): LoadManagement came out of ChargePoint first, then Firmware.
+/// target when its imports allow it (issue 21 item 8): LoadManagement came out of ChargePoint first, then Firmware
+/// and Authorization.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -44,8 +47,8 @@ let package = Package(
     targets: [
         // System zlib (Debian zlib1g-dev), for the gzip of diagnostics archives.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // Pure domain: hardware port, connector and session state machines, error catalogue; and the two small helpers the
-        // targets above share (secure random hex, whitespace trimming).
+        // Pure domain: hardware port, connector and session state machines, error catalogue; and the small helpers the
+        // targets above share (secure random hex, whitespace trimming, spreadsheet-safe CSV cells).
         .target(name: "EVSECore", swiftSettings: swiftSettings),
         // Pure OCPP 1.6J: RPC framing, error codes, date coding, schemas and typed messages.
         .target(name: "OCPP16", swiftSettings: swiftSettings),
@@ -60,10 +63,15 @@ let package = Package(
         // install once no transaction runs, Installed after the reboot; GetDiagnostics uploads) and the ChargeKit
         // firmware package (header with version and SHA-256 from swift-crypto). Actions out; the runtime does the I/O.
         .target(name: "Firmware", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
-        // Pure station behaviour: parameter registry (with the DLM parameters, read into LoadManagement's settings),
-        // current limits, authorization, Modbus meters and OMCCI, the OCPP charge point (OCPP/, which drives
-        // Firmware's machine), the station controller, store ports.
-        .target(name: "ChargePoint", dependencies: ["EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "OCPP16"],
+        // Pure authorization: the engine that decides accept / reject / ask the backend (free charging, local whitelist,
+        // OCPP local list and cache, offline rules), its settings and modes, the local whitelist with its CSV import and
+        // export, identifier formats, and CivilTime (the whitelist's expiry format, also the history export's). The
+        // module name is shadowed by EVSECore's `Authorization` (a granted authorization): never qualify with it.
+        .target(name: "Authorization", dependencies: ["EVSECore", "OCPP16"], swiftSettings: swiftSettings),
+        // Pure station behaviour: parameter registry (with the DLM parameters, read into LoadManagement's settings, and
+        // the authorization parameters, read into Authorization's settings), current limits, Modbus meters and OMCCI,
+        // the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller, store ports.
+        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "OCPP16"],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers.
         .target(name: "Gateway", dependencies: ["ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
@@ -72,7 +80,8 @@ let package = Package(
         // Adapter: SQLite (GRDB, WAL) stores.
         .target(
             name: "Persistence",
-            dependencies: ["ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // Adapter: network transports (Modbus TCP server and client, Modbus RTU slave, OCPP-J WebSocket client and
@@ -98,7 +107,7 @@ let package = Package(
         .target(
             name: "WebUI",
             dependencies: [
-                "ChargePoint", "EVSECore", "Gateway", "LoadManagement",
+                "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -117,7 +126,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
+                "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -131,7 +140,8 @@ let package = Package(
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "ModbusTCP", "Persistence", "Simulator", "Transport",
+                "App", "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "ModbusTCP", "Persistence", "Simulator",
+                "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -156,7 +166,7 @@ let package = Package(
         .executableTarget(name: "dlm-bench", dependencies: ["EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
         // Benchmark tool of scripts/bench-ocpp.sh.
         .executableTarget(name: "ocpp-bench", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
-        .target(name: "TestSupport", dependencies: ["ChargePoint", "EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOTestUtils", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
@@ -172,20 +182,24 @@ let package = Package(
                     resources: [.copy("DLMScenarios")], swiftSettings: swiftSettings),
         // The pure tests of Firmware: SHA-256 vectors, the package format, the UpdateFirmware/GetDiagnostics sequences.
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChargePointTests", dependencies: ["ChargePoint", "EVSECore", "LoadManagement", "OCPP16", "Simulator", "TestSupport"],
+        // The pure tests of Authorization: the engine's decisions in every mode, identifiers, the whitelist and its CSV.
+        // Station-level authorization tests (a card on a connector, stop rules) stay in ChargePointTests.
+        .testTarget(name: "AuthorizationTests", dependencies: ["Authorization", "EVSECore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChargePointTests", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "OCPP16", "Simulator",
+                                                             "TestSupport"],
                     swiftSettings: swiftSettings),
         // The station's OCPP charge point in process: the OCTT cases of Tests/Interop/ocpp16 as frames in and frames out
         // against the pure machine on a manual clock, SQLite in memory.
-        .testTarget(name: "OCPPChargePointTests", dependencies: ["ChargePoint", "EVSECore", "Firmware", "OCPP16", "Persistence", "Simulator", "TestSupport"],
+        .testTarget(name: "OCPPChargePointTests", dependencies: ["Authorization", "ChargePoint", "EVSECore", "Firmware", "OCPP16", "Persistence", "Simulator", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", .product(name: "Mustache", package: "swift-mustache")],
                     swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.
-        .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "ChargePoint", "EVSECore", "Simulator",
+        .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Simulator",
                                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
     ]
 )

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Authorization
 
 /// How much of what grows with every event the station keeps. Each table that gains rows while the station runs has a
 /// bound or a retention, so that a busy station's database stays the same size year after year (issue #20 item 6: the

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Authorization
 import EVSECore
 
 /// The inbound ports of the station: what the web interface, the local API and the CLI ask of the running station,

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Synchronization
+import Authorization
 import ChargePoint
 import EVSECore
 import LoadManagement

@@ -3,6 +3,7 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import NIOCore
+import Authorization
 import ChargePoint
 import EVSECore
 

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import NIOCore
+import Authorization
 import ChargePoint
 import EVSECore
 

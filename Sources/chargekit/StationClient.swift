@@ -1,5 +1,6 @@
 import Foundation
 import App
+import Authorization
 import ChargePoint
 import EVSECore
 import LoadManagement

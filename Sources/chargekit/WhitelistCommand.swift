@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import App
+import Authorization
 import ChargePoint
 
 /// `chargekit whitelist …` — the local whitelist (fixed local list), on a running or a stopped station.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Authorization
 import ChargePoint
 import EVSECore
 import LoadManagement

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Authorization
 import EVSECore
 import Simulator
 import TestSupport

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Authorization
 import EVSECore
 import Firmware
 import OCPP16

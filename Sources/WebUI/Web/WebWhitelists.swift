@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import NIOCore
+import Authorization
 import ChargePoint
 
 /// The Whitelists menu (seeds/000, seeds/002 §1.7 "Users", seeds/004 §5.5): the local whitelist with search and pages

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
+@testable import Authorization
 import EVSECore
-@testable import ChargePoint
 
 @Suite("Authorization engine")
 struct AuthorizationEngineTests {

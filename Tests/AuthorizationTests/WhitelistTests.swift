@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ChargePoint
+@testable import Authorization
 
 @Suite("Local whitelist and CSV")
 struct WhitelistTests {

@@ -171,7 +171,7 @@ let package = Package(
                                                             .product(name: "NIOTestUtils", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
-                                                           .product(name: "NIOEmbedded", package: "swift-nio"),
+                                                           .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                            .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),

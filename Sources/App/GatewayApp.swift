@@ -241,7 +241,8 @@ actor GatewayController: GatewayService {
         ]
         if settings.modbusTCPEnabled {
             services.append(ModbusTCPServer(host: options.host, basePort: settings.modbusTCPPort, connectors: 1, handler: runtime,
-                                            logger: logger(labeled: "chargekit.gateway.modbus"), onBound: { ports in Task { await self.bound(modbus: ports.first) } }))
+                                            logger: logger(labeled: "chargekit.gateway.modbus"), portSetting: "the gateway's Modbus TCP port (web configuration or --modbus-port)",
+                                            onBound: { ports in Task { await self.bound(modbus: ports.first) } }))
         }
         if !settings.rtuDevice.isEmpty {
             services.append(ModbusRTUSlave(settings: SerialSettings(device: settings.rtuDevice, baudRate: settings.rtuBaudRate,

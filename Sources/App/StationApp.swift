@@ -146,6 +146,7 @@ public enum StationApp {
                     ChargeKit station \(settings.chargeBoxIdentity) is running: \(settings.connectorCount) connector(s), \(board.name)\(options.timeScale == 1 ? "" : ", time ×\(options.timeScale)").
                       Web         \(base)/   (log in as operator, installer or manufacturer)
                       Status API  \(base)/api/status   (all endpoints: docs/api.md)
+                                  send "Authorization: Bearer <apiToken>"; the token is in \(dir.path)/station.json
                       Data        \(dir.path)
                       Drive it    chargekit whitelist add 04567DAA5F3580 --data-dir \(dir.path)
                                   chargekit sim plug 1 --ev 3p-16a --data-dir \(dir.path)

@@ -46,9 +46,13 @@ public struct ModbusTCPServer: Service {
     /// is 30 s), and a client whose connection was closed connects again.
     public static let defaultIdleTimeout = Duration.seconds(60)
 
+    /// The parameter or option that sets the port, named when the port cannot be opened.
+    let portSetting: String
+
     public init(host: String, basePort: Int, connectors: Int, handler: any ModbusRequestHandler, logger: Logger,
                 limits: ConnectionLimits = Self.defaultLimits, idleTimeout: Duration = Self.defaultIdleTimeout,
-                onBound: @escaping @Sendable ([Int]) -> Void = { _ in }) {
+                portSetting: String = "ModbusTCPServerBasePort", onBound: @escaping @Sendable ([Int]) -> Void = { _ in }) {
+        self.portSetting = portSetting
         self.host = host; self.basePort = basePort; self.connectors = connectors; self.handler = handler
         self.logger = logger; self.limits = limits; self.idleTimeout = idleTimeout; self.onBound = onBound
     }
@@ -62,7 +66,7 @@ public struct ModbusTCPServer: Service {
             let port = basePort == 0 ? 0 : basePort + n - 1
             let connectionGuard = ConnectionGuard(name: connectors == 1 ? "Modbus TCP" : "Modbus TCP connector \(n)", limits: limits, logger: logger)
             let idle = TimeAmount(idleTimeout)
-            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 64)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 // Without it a failing accept() (no descriptor left) is retried at once, forever.
@@ -85,7 +89,12 @@ public struct ModbusTCPServer: Service {
                         ])
                     }
                 }
-                .bind(host: host, port: port).get()
+            let channel: any Channel
+            do { channel = try await bootstrap.bind(host: host, port: port).get() } catch {
+                for c in channels { try? await c.close() }
+                throw ListenError(listener: connectors == 1 ? "The Modbus TCP server" : "The Modbus TCP server of connector \(n)", host: host,
+                                  port: port, error: error, setting: portSetting)
+            }
             channels.append(channel)
         }
         let bound = channels

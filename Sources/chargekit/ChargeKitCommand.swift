@@ -155,7 +155,7 @@ struct ConfigCommand: ParsableCommand {
             let v = try handle { try StationClient(dataDirectory: common.dataDir).get(key) }
             if common.json { printJSON(v); return }
             print("""
-                \(v.key) = \(v.value)\(v.unit.map { " \($0)" } ?? "")
+                \(v.key) = \(v.secret ? "(secret, not shown)" : "\(v.value)\(v.unit.map { " \($0)" } ?? "")")
                   \(v.label)
                   default \(v.defaultValue); allowed: \(v.allowed)
                   role \(v.role.rawValue); menu \(v.menu.rawValue) / \(v.section)\(v.restartRequired ? "; takes effect after restart" : "")
@@ -181,7 +181,9 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             let v = try handle { try StationClient(dataDirectory: common.dataDir).set(key, text: value, role: Role(rawValue: role) ?? .installer) }
             if common.json { printJSON(v); return }
-            print("\(v.key) = \(v.value)\(v.unit.map { " \($0)" } ?? "")\(v.restartRequired ? " (takes effect after restart)" : "")")
+            // A secret is never shown back (ParameterView carries it empty): say that it was set.
+            let shown = v.secret ? "(secret, set)" : "\(v.value)\(v.unit.map { " \($0)" } ?? "")"
+            print("\(v.key) = \(shown)\(v.restartRequired ? " (takes effect after restart)" : "")")
         }
     }
 }

@@ -237,12 +237,12 @@ actor GatewayController: GatewayService {
         var services: [any Service] = [
             GatewayLoop(runtime: runtime),
             OCPPWebSocketServer(host: options.host, port: settings.ocppPort, tls: tlsContext, delegate: runtime, logger: logger(labeled: "chargekit.gateway.ocpp"),
-                                limits: GatewayApp.ocppLimits(.process), onBound: { port in Task { await self.bound(ocpp: port) } }),
+                                limits: GatewayApp.ocppLimits(.process), onBound: { port in await self.bound(ocpp: port) }),
         ]
         if settings.modbusTCPEnabled {
             services.append(ModbusTCPServer(host: options.host, basePort: settings.modbusTCPPort, connectors: 1, handler: runtime,
                                             logger: logger(labeled: "chargekit.gateway.modbus"), portSetting: "the gateway's Modbus TCP port (web configuration or --modbus-port)",
-                                            onBound: { ports in Task { await self.bound(modbus: ports.first) } }))
+                                            onBound: { ports in await self.bound(modbus: ports.first) }))
         }
         if !settings.rtuDevice.isEmpty {
             services.append(ModbusRTUSlave(settings: SerialSettings(device: settings.rtuDevice, baudRate: settings.rtuBaudRate,

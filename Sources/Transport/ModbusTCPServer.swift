@@ -35,7 +35,7 @@ public struct ModbusTCPServer: Service {
     public let idleTimeout: Duration
     let handler: any ModbusRequestHandler
     let logger: Logger
-    let onBound: @Sendable ([Int]) -> Void
+    let onBound: @Sendable ([Int]) async -> Void
 
     /// The caps where no setting chooses them (the gateway's BMS port, meter twins; the station's default of
     /// `ModbusTCPServerMaxConnections`): an energy manager or BMS needs one connection; 8 per address cover several
@@ -51,7 +51,7 @@ public struct ModbusTCPServer: Service {
 
     public init(host: String, basePort: Int, connectors: Int, handler: any ModbusRequestHandler, logger: Logger,
                 limits: ConnectionLimits = Self.defaultLimits, idleTimeout: Duration = Self.defaultIdleTimeout,
-                portSetting: String = "ModbusTCPServerBasePort", onBound: @escaping @Sendable ([Int]) -> Void = { _ in }) {
+                portSetting: String = "ModbusTCPServerBasePort", onBound: @escaping @Sendable ([Int]) async -> Void = { _ in }) {
         self.portSetting = portSetting
         self.host = host; self.basePort = basePort; self.connectors = connectors; self.handler = handler
         self.logger = logger; self.limits = limits; self.idleTimeout = idleTimeout; self.onBound = onBound
@@ -100,7 +100,7 @@ public struct ModbusTCPServer: Service {
         let bound = channels
         let ports = bound.compactMap { $0.localAddress?.port }
         logger.info("Modbus TCP server listening", metadata: ["ports": "\(ports)"])
-        onBound(ports)
+        await onBound(ports)
         // Close the listening sockets on graceful shutdown and on cancellation alike.
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {

@@ -52,7 +52,7 @@ public struct OCPPWebSocketServer: Service {
     let tls: NIOSSLContext?
     let delegate: any OCPPServerDelegate
     let logger: Logger
-    let onBound: @Sendable (Int) -> Void
+    let onBound: @Sendable (Int) async -> Void
     /// The caps of the listener.
     public let limits: ConnectionLimits
     /// The largest frame accepted (a SendLocalList answer or a long MeterValues fits easily).
@@ -71,7 +71,7 @@ public struct OCPPWebSocketServer: Service {
 
     public init(host: String, port: Int, tls: NIOSSLContext? = nil, delegate: any OCPPServerDelegate, logger: Logger,
                 limits: ConnectionLimits = ConnectionLimits(maxConnections: maxConnections, maxPerAddress: maxHandshakesPerAddress),
-                onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+                onBound: @escaping @Sendable (Int) async -> Void = { _ in }) {
         self.host = host; self.port = port; self.tls = tls; self.delegate = delegate; self.logger = logger
         self.limits = limits; self.onBound = onBound
     }
@@ -149,7 +149,7 @@ public struct OCPPWebSocketServer: Service {
             }
         let boundPort = server.channel.localAddress?.port ?? port
         logger.info("OCPP-J 1.6 server listening", metadata: ["port": "\(boundPort)", "tls": "\(tls != nil)"])
-        onBound(boundPort)
+        await onBound(boundPort)
         let counter = Atomic<UInt64>(0)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in

@@ -148,15 +148,26 @@ struct GatewayServices: Service {
             } catch {
                 if first { throw error }
                 await controller.failed(error)
-                await withGracefulShutdownHandler {
-                    await controller.waitForRestart(orAfter: Self.retryInterval)
-                } onGracefulShutdown: {
-                    Task { await controller.stopWaiting() }
-                }
+                await waitForRestart()
             }
             first = false
             guard await controller.takeRestartRequest() else { break }
         }
+    }
+
+    /// After a failure: waits until new settings are saved, at most ``retryInterval``, or until the gateway shuts down
+    /// — whichever comes first; then the services are built again (or not, at shutdown).
+    private func waitForRestart() async {
+        guard await controller.mayWaitForRestart() else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await controller.waitForSettings() }
+            group.addTask { try? await Task.sleep(for: Self.retryInterval) }
+            group.addTask { try? await gracefulShutdown() }
+            await group.next()
+            group.cancelAll()
+            await controller.stopWaiting()  // a waiter on a continuation does not end by cancellation
+        }
+        await controller.restartAfterWaiting()
     }
 }
 
@@ -171,6 +182,8 @@ actor GatewayController: GatewayService {
     private var group: ServiceGroup?
     private var restartRequested = false
     private var restartWaiter: CheckedContinuation<Void, Never>?
+    /// ``stopWaiting()`` was called for the current wait.
+    private var waitStopped = false
     private var failureText: String?
     private var ports = (ocpp: Int?.none, modbus: Int?.none, http: Int?.none)
     private var running: GatewaySettings?
@@ -260,10 +273,18 @@ actor GatewayController: GatewayService {
         defer { self.group = nil }
         if restartRequested { await group.triggerGracefulShutdown() }
         do {
-            try await withGracefulShutdownHandler {
-                try await group.run()
-            } onGracefulShutdown: {
-                Task { await group.triggerGracefulShutdown() }
+            // The inner group runs until a restart (``apply(_:by:)`` shuts it down) or until the gateway shuts down,
+            // which is passed on to it: a child waits for the outer graceful shutdown and triggers the inner one.
+            try await withThrowingTaskGroup(of: Bool.self) { tasks in
+                tasks.addTask { try await group.run(); return true }
+                tasks.addTask {
+                    do { try await gracefulShutdown() } catch { return false }
+                    await group.triggerGracefulShutdown()
+                    return false
+                }
+                while let servicesEnded = try await tasks.next() {
+                    if servicesEnded { tasks.cancelAll(); break }
+                }
             }
         } catch {
             await runtime.closeAllUpstream()
@@ -278,20 +299,25 @@ actor GatewayController: GatewayService {
         logger.error("the gateway services stopped: \(error); retrying in \(GatewayServices.retryInterval) or when settings are saved")
     }
 
-    /// Waits until new settings are saved, at most `interval`; afterwards the services are built again.
-    func waitForRestart(orAfter interval: Duration) async {
-        guard !restartRequested, !Task.isShuttingDownGracefully else { return }
-        let timeout = Task { [weak self] in
-            try? await Task.sleep(for: interval)
-            await self?.stopWaiting()
-        }
-        await withCheckedContinuation { restartWaiter = $0 }
-        timeout.cancel()
-        restartRequested = true
+    /// Whether the services, after a failure, should wait for new settings (not when saved ones wait already, nor at
+    /// shutdown).
+    func mayWaitForRestart() -> Bool {
+        waitStopped = false
+        return !restartRequested && !Task.isShuttingDownGracefully
     }
 
-    /// Ends ``waitForRestart(orAfter:)`` (its time is up, or the gateway shuts down).
+    /// Returns when new settings are saved (``apply(_:by:)``) or ``stopWaiting()`` is called.
+    func waitForSettings() async {
+        guard !restartRequested, !waitStopped else { return }
+        await withCheckedContinuation { restartWaiter = $0 }
+    }
+
+    /// After the wait, the services are built again.
+    func restartAfterWaiting() { restartRequested = true }
+
+    /// Ends ``waitForSettings()``, also one that has not begun to wait yet.
     func stopWaiting() {
+        waitStopped = true
         restartWaiter?.resume()
         restartWaiter = nil
     }

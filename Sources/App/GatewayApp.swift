@@ -249,6 +249,7 @@ actor GatewayController: GatewayService {
         }
         var services: [any Service] = [
             GatewayLoop(runtime: runtime),
+            runtime.upstreamClients.service,
             OCPPWebSocketServer(host: options.host, port: settings.ocppPort, tls: tlsContext, delegate: runtime, logger: logger(labeled: "chargekit.gateway.ocpp"),
                                 limits: GatewayApp.ocppLimits(.process), onBound: { port in await self.bound(ocpp: port) }),
         ]

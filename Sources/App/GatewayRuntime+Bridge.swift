@@ -1,14 +1,15 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import Gateway
 import Transport
 
 /// One charger's upstream connection to the external central system (External mode): an ``OCPPWebSocketClient``
-/// running in its own task, reconnecting with back-off until the charger disconnects.
+/// run by ``UpstreamClients``, reconnecting with back-off until the charger disconnects.
 struct UpstreamLink {
     /// Tells this link's callbacks apart from those of a link it replaced.
     let generation: UInt64
-    let task: Task<Void, Never>
+    let stop: UpstreamClients.Stop
     /// The sending side while the WebSocket is open.
     var outbound: OCPPOutbound?
 }
@@ -45,14 +46,13 @@ extension GatewayRuntime {
         l[metadataKey: "cp.id"] = "\(charger)"
         let client = OCPPWebSocketClient(settings: upstreamSettings(charger),
                                          delegate: UpstreamDelegate(runtime: self, charger: charger, generation: upstreamGenerations), logger: l)
-        let task = Task { do { try await client.run() } catch {} }
-        upstream[charger] = UpstreamLink(generation: upstreamGenerations, task: task)
+        upstream[charger] = UpstreamLink(generation: upstreamGenerations, stop: upstreamClients.start(client))
     }
 
     func closeUpstream(_ charger: String) {
         guard let link = upstream.removeValue(forKey: charger) else { return }
         link.outbound?.close()
-        link.task.cancel()
+        link.stop.stop()
     }
 
     /// Closes every upstream connection (at shutdown).
@@ -77,5 +77,54 @@ extension GatewayRuntime {
         guard upstream[charger]?.generation == generation else { return }
         upstream[charger]?.outbound = nil
         execute(central.upstreamDisconnected(charger, reason: reason, now: now()))
+    }
+}
+
+/// Runs the upstream clients of External mode inside the gateway's service group: each in a child task of one task
+/// group, ended by its own stop signal (the charger disconnected) or with the group (restart, shutdown) — no task
+/// outlives the services.
+final class UpstreamClients: Sendable {
+    /// Ends one client.
+    struct Stop: Sendable {
+        fileprivate let signal: AsyncStream<Void>.Continuation
+        func stop() { signal.finish() }
+    }
+
+    private struct Job: Sendable {
+        let client: OCPPWebSocketClient
+        let stopped: AsyncStream<Void>
+    }
+
+    private let jobs: AsyncStream<Job>
+    private let submit: AsyncStream<Job>.Continuation
+
+    init() { (jobs, submit) = AsyncStream.makeStream(of: Job.self) }
+
+    /// Starts `client` (once the service runs) and returns what stops it.
+    func start(_ client: OCPPWebSocketClient) -> Stop {
+        let (stopped, signal) = AsyncStream.makeStream(of: Void.self)
+        submit.yield(Job(client: client, stopped: stopped))
+        return Stop(signal: signal)
+    }
+
+    /// The service that runs the clients.
+    var service: some Service { Runner(jobs: jobs) }
+
+    private struct Runner: Service {
+        let jobs: AsyncStream<Job>
+        func run() async {
+            await withDiscardingTaskGroup { group in
+                for await job in jobs.cancelOnGracefulShutdown() {
+                    group.addTask {
+                        await withDiscardingTaskGroup { link in
+                            link.addTask { try? await job.client.run() }
+                            for await _ in job.stopped {}
+                            link.cancelAll()
+                        }
+                    }
+                }
+                group.cancelAll()
+            }
+        }
     }
 }

@@ -18,6 +18,8 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     /// External mode: the open upstream links to the external central system, per charger.
     var upstream: [String: UpstreamLink] = [:]
     var upstreamGenerations: UInt64 = 0
+    /// Runs the upstream clients (a service of the gateway's service group).
+    nonisolated let upstreamClients = UpstreamClients()
     /// ChargerIDs the OCPP server admits, readable from the network threads.
     nonisolated let admitted: Set<String>
     /// Every ChargerID is admitted (``GatewaySettings/acceptUnconfiguredChargers``). These two copy what

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Authorization
 import ChargePoint
 import EVSECore
 import OCPP16
@@ -295,5 +296,75 @@ struct CoreMoreTests {
         #expect(contexts.filter { $0 == "Sample.Clock" }.count >= 2)
         #expect(Set(data.first?.sampledValue.compactMap(\.measurand) ?? []) == ["Energy.Active.Import.Register", "Current.Import"])
         #expect(data.map(\.timestamp) == data.map(\.timestamp).sorted())
+    }
+
+    @Test("TC_014 soft reset without a transaction: an Inoperative connector stays Unavailable after the restart, the others Available")
+    func TC_014() throws {
+        var h = try H()
+        h.connect()
+        var mark = h.mark
+        #expect(try h.call(ChangeAvailabilityRequest(connectorId: 1, type: .inoperative)).status == .accepted)
+        h.run(1)
+        #expect(h.statuses(1, since: mark) == ["Unavailable"])
+        mark = h.mark
+        #expect(try h.call(ResetRequest(type: .soft)).status == .accepted)
+        h.run(1)
+        #expect(h.actions.last == .restartServices(drained: true))
+        try h.restart()
+        #expect(h.calls(BootNotificationRequest.action, since: mark).count == 1)
+        #expect(h.statuses(0, since: mark) == ["Available"])
+        #expect(h.statuses(1, since: mark) == ["Unavailable"], "never anything else")
+        #expect(h.statuses(2, since: mark) == ["Available"])
+        mark = h.mark
+        #expect(try h.call(ChangeAvailabilityRequest(connectorId: 1, type: .operative)).status == .accepted)
+        h.run(1)
+        #expect(h.statuses(1, since: mark) == ["Available"])
+    }
+
+    @Test("TC_015 hard reset with a transaction: StopTransaction HardReset is delivered before the BootNotification")
+    func TC_015() throws {
+        var h = try H()
+        h.connect()
+        try h.charging()
+        let mark = h.mark
+        #expect(try h.call(ResetRequest(type: .hard)).status == .accepted)
+        h.run(1)
+        #expect(h.calls(StopTransactionRequest.action, since: mark).map { $0["reason"] } == [.string("HardReset")])
+        #expect(h.actions.last == .restartServices(drained: true))
+        try h.restart()
+        let names = h.callNames(since: mark)
+        let boot = try #require(names.firstIndex(of: BootNotificationRequest.action))
+        #expect(try #require(names.firstIndex(of: StopTransactionRequest.action)) < boot)
+        #expect(h.statuses(1, since: mark).contains("Finishing"))
+    }
+
+    @Test("TC_017_2/TC_018_2 a fixed cable cannot be unlocked (NotSupported), with or without a transaction; the transaction goes on")
+    func TC_017_2_and_TC_018_2() throws {
+        var h = try H(config: [("ConnectorKind.1", "Cable")])
+        h.connect()
+        #expect(try h.call(UnlockConnectorRequest(connectorId: 1)).status == .notSupported)
+        try h.charging()
+        let mark = h.mark
+        #expect(try h.call(UnlockConnectorRequest(connectorId: 1)).status == .notSupported)
+        h.run(1)
+        #expect(h.calls(StopTransactionRequest.action, since: mark).isEmpty, "not stopped by UnlockConnector")
+        #expect(try h.call(RemoteStopTransactionRequest(transactionId: h.lastTransactionID)).status == .accepted)
+        h.run(1)
+        #expect(h.calls(StopTransactionRequest.action, since: mark).map { $0["reason"] } == [.string("Remote")])
+    }
+
+    @Test("TC_043 SendLocalList Full then Differential: a stale version is a VersionMismatch; an entry without idTagInfo is removed")
+    func TC_043() throws {
+        var h = try H()
+        h.connect()
+        let full = [AuthorizationData(idTag: "LOCAL1", idTagInfo: IdTagInfo(status: .accepted)),
+                    AuthorizationData(idTag: "LOCAL2", idTagInfo: IdTagInfo(status: .blocked))]
+        #expect(try h.call(SendLocalListRequest(listVersion: 5, localAuthorizationList: full, updateType: .full)).status == .accepted)
+        #expect(try h.call(GetLocalListVersionRequest()).listVersion == 5)
+        let stale = [AuthorizationData(idTag: "LOCAL3")]
+        #expect(try h.call(SendLocalListRequest(listVersion: 5, localAuthorizationList: stale, updateType: .differential)).status == .versionMismatch)
+        let diff = [AuthorizationData(idTag: "LOCAL2"), AuthorizationData(idTag: "LOCAL3", idTagInfo: IdTagInfo(status: .accepted))]
+        #expect(try h.call(SendLocalListRequest(listVersion: 6, localAuthorizationList: diff, updateType: .differential)).status == .accepted)
+        #expect(h.station.authorization.lists.localList.map(\.idTag).sorted() == ["LOCAL1", "LOCAL3"])
     }
 }

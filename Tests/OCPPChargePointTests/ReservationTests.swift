@@ -149,4 +149,71 @@ struct ReservationTests {
         let start = try #require(h.calls(StartTransactionRequest.action, since: mark).first)
         #expect(start["idTag"] == .string("MEMBER2") && start["reservationId"] == .integer(42))
     }
+
+    @Test("TC_046_2 a reserved connector: a remote start of another idTag is Rejected, of its own idTag uses the reservation")
+    func TC_046_2() throws {
+        var h = try H()
+        h.connect()
+        let mark = h.mark
+        #expect(try reserve(&h, 1, id: 12) == .accepted)
+        h.run(0.5)
+        #expect(h.statuses(1, since: mark).last == "Reserved")
+        #expect(try h.call(RemoteStartTransactionRequest(connectorId: 1, idTag: "SOMEONE")).status == .rejected)
+        #expect(try h.call(RemoteStartTransactionRequest(connectorId: 1, idTag: H.tag)).status == .accepted)
+        h.run(1)
+        #expect(h.statuses(1, since: mark).last == "Preparing")
+        try h.plug()
+        h.run(5)
+        let starts = h.calls(StartTransactionRequest.action, since: mark)
+        #expect(starts.count == 1 && starts.first?["idTag"] == .string(H.tag) && starts.first?["reservationId"] == .integer(12))
+    }
+
+    @Test("TC_048_2 an occupied connector answers Occupied, and so does one reserved for another idTag")
+    func TC_048_2() throws {
+        var h = try H()
+        h.connect()
+        let mark = h.mark
+        try h.plug(1)
+        #expect(h.statuses(1, since: mark).last == "Preparing")
+        #expect(try reserve(&h, 1) == .occupied)
+        #expect(try reserve(&h, 2, id: 5) == .accepted)
+        #expect(try reserve(&h, 2, id: 6, idTag: "SOMEONE") == .occupied)
+    }
+
+    @Test("TC_048_3 an Inoperative connector answers Unavailable")
+    func TC_048_3() throws {
+        var h = try H()
+        h.connect()
+        let mark = h.mark
+        #expect(try h.call(ChangeAvailabilityRequest(connectorId: 1, type: .inoperative)).status == .accepted)
+        h.run(1)
+        #expect(h.statuses(1, since: mark).last == "Unavailable")
+        #expect(try reserve(&h, 1) == .unavailable)
+    }
+
+    @Test("TC_051 CancelReservation: Available again, and the next transaction names no reservation")
+    func TC_051() throws {
+        var h = try H()
+        h.connect()
+        let mark = h.mark
+        #expect(try reserve(&h, 1, id: 31) == .accepted)
+        h.run(0.5)
+        #expect(h.statuses(1, since: mark).last == "Reserved")
+        let after = h.mark
+        #expect(try h.call(CancelReservationRequest(reservationId: 31)).status == .accepted)
+        h.run(0.5)
+        #expect(h.statuses(1, since: after) == ["Available"])
+        try h.card()
+        try h.plug()
+        h.run(5)
+        let start = try #require(h.calls(StartTransactionRequest.action, since: after).first)
+        #expect(start["reservationId"] == nil)
+    }
+
+    @Test("TC_052 CancelReservation of an unknown reservation is Rejected")
+    func TC_052() throws {
+        var h = try H()
+        h.connect()
+        #expect(try h.call(CancelReservationRequest(reservationId: 999)).status == .rejected)
+    }
 }

@@ -17,6 +17,10 @@ import TestSupport
 /// typed answer, ``calls(_:)`` lists what the charge point sent.
 struct ChargePointHarness {
     static let card = "04567DAA5F3580"
+    /// The card as the station reports it (RFID Tag Letter Case: lower case).
+    static let tag = card.lowercased()
+    /// A second card (the pytest suite's OTHER_CARD).
+    static let otherCard = "0A0E9B83"
     static let identity = "CK-TEST-01"
 
     var now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -33,6 +37,10 @@ struct ChargePointHarness {
     var bootAnswers: [(RegistrationStatus, interval: Int)] = [(.accepted, 300)]
     /// The central system's answer to Authorize and StartTransaction.
     var authorization: AuthorizationStatus = .accepted
+    /// Per idTag, an answer other than ``authorization`` (like the pytest central system's `id_tags`).
+    var idTags: [String: AuthorizationStatus] = [:]
+    /// Per idTag, the parentIdTag the central system names (its `parents`).
+    var parents: [String: String] = [:]
     /// Actions the central system leaves unanswered (a backend that is slow or gone).
     var unanswered: Set<String> = []
     /// The central system's clock (Heartbeat and BootNotification currentTime): the real time of the scenario plus
@@ -102,7 +110,11 @@ struct ChargePointHarness {
             elapsedSeconds += d
             station.hardware.advance(to: startedAt.addingTimeInterval(elapsedSeconds))  // monotonic, like the runtime
             station.poll(now: now)
-            for notice in station.takeNotices() { event(.notice(notice)) }
+            for notice in station.takeNotices() {
+                event(.notice(notice))
+                // Like the runtime: on backup power the services restart once the queued messages are delivered.
+                if case .mainsPowerLost = notice { event(.restartRequested) }
+            }
             event(.tick)
             left -= d
         }
@@ -166,16 +178,21 @@ struct ChargePointHarness {
         case HeartbeatRequest.action:
             return OCPPCoding.encode(HeartbeatResponse(currentTime: time))
         case AuthorizeRequest.action:
-            return OCPPCoding.encode(AuthorizeResponse(idTagInfo: IdTagInfo(status: authorization)))
+            return OCPPCoding.encode(AuthorizeResponse(idTagInfo: idTagInfo(payload["idTag"])))
         case StartTransactionRequest.action:
             lastTransactionID += 1
-            return OCPPCoding.encode(StartTransactionResponse(idTagInfo: IdTagInfo(status: authorization), transactionId: lastTransactionID))
+            return OCPPCoding.encode(StartTransactionResponse(idTagInfo: idTagInfo(payload["idTag"]), transactionId: lastTransactionID))
         case StopTransactionRequest.action, StatusNotificationRequest.action, MeterValuesRequest.action,
              FirmwareStatusNotificationRequest.action, DiagnosticsStatusNotificationRequest.action:
             return .object([:])
         default:
             return nil
         }
+    }
+
+    private func idTagInfo(_ idTag: JSONValue?) -> IdTagInfo {
+        guard case .string(let tag) = idTag else { return IdTagInfo(status: authorization) }
+        return IdTagInfo(status: idTags[tag] ?? authorization, parentIdTag: parents[tag])
     }
 
     // MARK: The central system's side
@@ -211,6 +228,11 @@ struct ChargePointHarness {
     /// The position in ``sent`` to look from.
     var mark: Int { sent.count }
 
+    /// The StatusNotifications reported for `connector`, in order.
+    func statusReports(_ connector: Int, since mark: Int = 0) -> [StatusNotificationRequest] {
+        calls(StatusNotificationRequest.action, since: mark).compactMap { try? StatusNotificationRequest(json: $0) }.filter { $0.connectorId == connector }
+    }
+
     /// The statuses reported for `connector`, in order.
     func statuses(_ connector: Int, since mark: Int = 0) -> [String] {
         calls(StatusNotificationRequest.action, since: mark).compactMap { p in
@@ -236,10 +258,16 @@ struct ChargePointHarness {
         run(0.5)
     }
 
+    /// Injects (or clears) a fault of the simulated board on connector `n` (nil: a station fault such as `.power`).
+    mutating func fault(_ kind: SimulatedFault, _ n: Int?, clear: Bool = false) throws {
+        try station.hardware.setFault(kind, connector: n, active: !clear)
+        run(0.5)
+    }
+
     /// Plugs in and presents the card: the session of connector `n` runs and its StartTransaction was answered.
-    mutating func charging(_ n: Int = 1) throws {
+    mutating func charging(_ n: Int = 1, card uid: String = Self.card) throws {
         try plug(n)
-        try card()
+        try card(uid)
         run(5)
     }
 }

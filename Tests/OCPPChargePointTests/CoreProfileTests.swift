@@ -242,7 +242,7 @@ struct CoreProfileTests {
         #expect(!contexts.isEmpty && contexts.allSatisfy { $0 == "Sample.Periodic" })
     }
 
-    @Test("TC_014/TC_015 ChangeAvailability: the station Inoperative, a charging connector Scheduled, persisted")
+    @Test("ChangeAvailability: the station Inoperative, a charging connector Scheduled, persisted")
     func changeAvailability() throws {
         var h = try ChargePointHarness()
         h.connect()

@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
-                "ModbusTCP", "CZlib",
+                "ModbusTCP", "CZlib", "Firmware",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

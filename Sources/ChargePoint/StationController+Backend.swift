@@ -59,7 +59,7 @@ extension StationController {
     /// - SeeAlso: OCPP 1.6 §5.11; seeds/004 §5.1 "Send Authorize for RemoteStart".
     public mutating func remoteStart(idTag: String, connector: Int?, authorize: Bool, chargingProfile: ChargingProfile? = nil, now: Date) -> Int? {
         // A profile in RemoteStartTransaction must be a TxProfile for the transaction to come (errata 3.41/3.42; TC_060).
-        if let p = chargingProfile, p.chargingProfilePurpose != ChargingProfiles.Purpose.tx.rawValue || p.transactionId != nil { return nil }
+        if let p = chargingProfile, p.chargingProfilePurpose != ChargingProfiles.Purpose.txProfile.rawValue || p.transactionId != nil { return nil }
         func free(_ i: Int) -> Bool {
             guard connectors[i].machine.isOperative, !errors.stopsCharging(connector: i + 1) else { return false }
             if case .idle = connectors[i].session.state {} else { return false }

@@ -222,3 +222,14 @@ public struct FirmwareManagement: Sendable, Equatable {
     /// The status a triggered DiagnosticsStatusNotification reports.
     public var triggeredDiagnosticsStatus: DiagnosticsStatus { diagnostics?.uploading == true ? .uploading : .idle }
 }
+
+extension FirmwareManagement {
+    /// The URL schemes the station can download from and upload to (the file transfers implement exactly these).
+    public static let transferSchemes: Set<String> = ["ftp", "http", "https"]
+
+    /// Whether `location` is a URL of one of ``transferSchemes``.
+    public static func transferable(_ location: String) -> Bool {
+        guard let colon = location.firstIndex(of: ":") else { return false }
+        return transferSchemes.contains(location[..<colon].lowercased()) && location[colon...].hasPrefix("://")
+    }
+}

@@ -36,11 +36,8 @@ public struct InstalledProfile: Sendable, Codable, Equatable {
 /// - W limits become amperes per phase: W ÷ (voltage × numberPhases, default 3), as given (errata 3.34).
 /// - ChargePointMaxProfile limits the sum of all connectors: the running transactions share it equally.
 public struct ChargingProfiles: Sendable, Equatable {
-    public enum Purpose: String, Sendable, CaseIterable {
-        case chargePointMax = "ChargePointMaxProfile"
-        case txDefault = "TxDefaultProfile"
-        case tx = "TxProfile"
-    }
+    /// OCPP 1.6's ChargingProfilePurposeType (one enum for the wire and the stacking rules).
+    public typealias Purpose = ChargingProfilePurpose
 
     /// The limits the station announces (read-only configuration keys of the SmartCharging profile).
     public struct Limits: Sendable, Equatable {
@@ -71,10 +68,10 @@ public struct ChargingProfiles: Sendable, Equatable {
         guard (0...connectorCount).contains(connector) else { return "connector \(connector) does not exist" }
         guard let purpose = Purpose(rawValue: p.chargingProfilePurpose) else { return "unknown purpose \(p.chargingProfilePurpose)" }
         switch purpose {
-        case .chargePointMax where connector != 0: return "a ChargePointMaxProfile belongs to connector 0"
-        case .tx where connector == 0: return "a TxProfile needs a connector"
-        case .tx where transaction == nil: return "a TxProfile needs a running transaction on connector \(connector)"
-        case .tx where p.transactionId != nil && transaction?.transactionID != nil && p.transactionId != transaction?.transactionID:
+        case .chargePointMaxProfile where connector != 0: return "a ChargePointMaxProfile belongs to connector 0"
+        case .txProfile where connector == 0: return "a TxProfile needs a connector"
+        case .txProfile where transaction == nil: return "a TxProfile needs a running transaction on connector \(connector)"
+        case .txProfile where p.transactionId != nil && transaction?.transactionID != nil && p.transactionId != transaction?.transactionID:
             return "transaction \(p.transactionId ?? 0) is not the one running on connector \(connector)"
         default: break
         }
@@ -147,7 +144,7 @@ public struct ChargingProfiles: Sendable, Equatable {
 
     /// The TxProfiles of a connector end with its transaction. Returns the ids removed.
     public mutating func transactionEnded(connector: Int) -> [Int] {
-        clear(id: nil, connector: connector, purpose: Purpose.tx.rawValue, stackLevel: nil)
+        clear(id: nil, connector: connector, purpose: Purpose.txProfile.rawValue, stackLevel: nil)
     }
 
     /// Profiles whose validTo has passed. Returns the ids removed.
@@ -169,8 +166,8 @@ public struct ChargingProfiles: Sendable, Equatable {
     func purposeLimit(_ purpose: Purpose, connector: Int, at t: Date, transaction: Transaction?, requestStart: Date,
                       electrical: Electrical) -> Double? {
         var candidates = installed.filter { $0.purpose == purpose && $0.connector == connector }
-        if purpose == .txDefault && candidates.isEmpty { candidates = installed.filter { $0.purpose == .txDefault && $0.connector == 0 } }
-        if purpose == .chargePointMax { candidates = installed.filter { $0.purpose == .chargePointMax } }
+        if purpose == .txDefaultProfile && candidates.isEmpty { candidates = installed.filter { $0.purpose == .txDefaultProfile && $0.connector == 0 } }
+        if purpose == .chargePointMaxProfile { candidates = installed.filter { $0.purpose == .chargePointMaxProfile } }
         for c in candidates.sorted(by: { $0.profile.stackLevel > $1.profile.stackLevel }) {
             let p = c.profile
             if let from = p.validFrom, t < from { continue }
@@ -185,7 +182,7 @@ public struct ChargingProfiles: Sendable, Equatable {
     public func limit(connector: Int, at t: Date, transaction: Transaction?, electrical: Electrical, sharers: Int = 1) -> Double? {
         var result: Double?
         func apply(_ v: Double?) { if let v { result = min(result ?? v, v) } }
-        apply(purposeLimit(.chargePointMax, connector: 0, at: t, transaction: nil, requestStart: t, electrical: electrical)
+        apply(purposeLimit(.chargePointMaxProfile, connector: 0, at: t, transaction: nil, requestStart: t, electrical: electrical)
             .map { $0 / Double(max(1, sharers)) })
         apply(transactionLimit(connector: connector, at: t, transaction: transaction, electrical: electrical))
         return result
@@ -193,8 +190,8 @@ public struct ChargingProfiles: Sendable, Equatable {
 
     /// The TxProfile (when the transaction has one) or else the TxDefaultProfile limit of a connector at `t`.
     func transactionLimit(connector: Int, at t: Date, transaction: Transaction?, electrical: Electrical) -> Double? {
-        let hasTxProfile = transaction != nil && installed.contains { $0.purpose == .tx && $0.connector == connector }
-        return purposeLimit(hasTxProfile ? .tx : .txDefault, connector: connector, at: t, transaction: transaction, requestStart: t,
+        let hasTxProfile = transaction != nil && installed.contains { $0.purpose == .txProfile && $0.connector == connector }
+        return purposeLimit(hasTxProfile ? .txProfile : .txDefaultProfile, connector: connector, at: t, transaction: transaction, requestStart: t,
                             electrical: electrical)
     }
 
@@ -283,7 +280,7 @@ public struct ChargingProfiles: Sendable, Equatable {
                 let c = connectors[i]
                 return total + min(c.ceilingAmps, transactionLimit(connector: i + 1, at: at, transaction: c.transaction, electrical: electrical) ?? c.ceilingAmps)
             }
-            return min(sum, purposeLimit(.chargePointMax, connector: 0, at: at, transaction: nil, requestStart: at, electrical: electrical) ?? sum)
+            return min(sum, purposeLimit(.chargePointMaxProfile, connector: 0, at: at, transaction: nil, requestStart: at, electrical: electrical) ?? sum)
         }
     }
 

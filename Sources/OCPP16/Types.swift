@@ -31,7 +31,7 @@ public enum OCPPTypes {
     /// `duration` and `startPeriod` are seconds: the official schema only says integer, but a negative one has no
     /// meaning (OCPP 1.6 §7.13), so it is a PropertyConstraintViolation like any other value out of range.
     public static let chargingSchedule = Schema.object([
-        opt("duration", .integer(minimum: 0)), opt("startSchedule", .dateTime), req("chargingRateUnit", .enumeration(["A", "W"])),
+        opt("duration", .integer(minimum: 0)), opt("startSchedule", .dateTime), req("chargingRateUnit", ChargingRateUnit.schema),
         req("chargingSchedulePeriod", .array(.object([
             req("startPeriod", .integer(minimum: 0)), req("limit", .number(minimum: 0, decimals: 1)), opt("numberPhases", .integer(minimum: 1, maximum: 3)),
         ]), minItems: 1)),
@@ -39,7 +39,7 @@ public enum OCPPTypes {
     ])
     public static let chargingProfile = Schema.object([
         req("chargingProfileId", .integer()), opt("transactionId", .integer()), req("stackLevel", .integer(minimum: 0)),
-        req("chargingProfilePurpose", .enumeration(["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"])),
+        req("chargingProfilePurpose", ChargingProfilePurpose.schema),
         req("chargingProfileKind", .enumeration(["Absolute", "Recurring", "Relative"])),
         opt("recurrencyKind", .enumeration(["Daily", "Weekly"])), opt("validFrom", .dateTime), opt("validTo", .dateTime),
         req("chargingSchedule", chargingSchedule),

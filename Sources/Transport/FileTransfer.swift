@@ -1,4 +1,5 @@
 import Foundation
+import Firmware
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -18,7 +19,7 @@ public struct FileTransferError: Error, CustomStringConvertible, Sendable {
 ///   RFC 959 (FTP), RFC 2428 (EPSV), RFC 3659 (REST for STREAM mode).
 public struct FileTransfer: Sendable {
     /// The protocols SupportedFileTransferProtocols lists.
-    public static let supportedSchemes = ["ftp", "http", "https"]
+    public static var supportedSchemes: [String] { FirmwareManagement.transferSchemes.sorted() }
 
     public var timeout: Duration
     public var group: any EventLoopGroup

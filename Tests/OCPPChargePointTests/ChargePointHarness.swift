@@ -50,6 +50,8 @@ struct ChargePointHarness {
     private var elapsedSeconds: Double = 0
     private var draining = false
     private(set) var lastTransactionID = 0
+    /// The log lines the charge point asked for.
+    private(set) var logs: [String] = []
     /// The services restarted (``OCPPChargePoint/Action/restartServices(drained:)``): the old connection is gone.
     private(set) var servicesStopped = false
     private var answers: [String] = []
@@ -158,8 +160,8 @@ struct ChargePointHarness {
             actions.append(action)
             now = now.addingTimeInterval(seconds)
             station.wallClockStepped(by: seconds)
-        case .log:
-            break
+        case .log(_, let line):
+            logs.append(line)
         case .restartServices:
             actions.append(action)
             servicesStopped = true

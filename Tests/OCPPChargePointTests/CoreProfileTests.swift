@@ -282,4 +282,14 @@ struct CoreProfileTests {
         #expect((h.station.backendView(connector: 1)?.meter.energyWh ?? 0) > energy + 50)
         #expect(h.actions.filter { if case .stepClock = $0 { true } else { false } }.count == 1, "once: afterwards the clocks agree")
     }
+
+    @Test("a ChangeConfiguration of a secret that is refused logs neither the value nor a message repeating it")
+    func secretNotLogged() throws {
+        var h = try ChargePointHarness()
+        h.connect()
+        let value = "not-a-valid-key-\u{7}-xyz"
+        #expect(try h.call(ChangeConfigurationRequest(key: "AuthorizationKey", value: value)).status == .rejected)
+        #expect(h.logs.contains { $0.contains("AuthorizationKey") }, "the refusal is logged")
+        #expect(!h.logs.contains { $0.contains("xyz") }, "\(h.logs)")
+    }
 }

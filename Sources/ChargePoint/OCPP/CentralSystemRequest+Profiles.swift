@@ -91,16 +91,6 @@ extension TriggerMessageRequest: CentralSystemRequest {
 
 // MARK: FirmwareManagement profile (OCPP 1.6 §5.19, §5.9; checklist §1.4.9)
 
-extension FirmwareManagement {
-    /// The URL schemes the station can download from and upload to.
-    public static let transferSchemes: Set<String> = ["ftp", "http", "https"]
-
-    static func transferable(_ location: String) -> Bool {
-        guard let colon = location.firstIndex(of: ":") else { return false }
-        return transferSchemes.contains(location[..<colon].lowercased()) && location[colon...].hasPrefix("://")
-    }
-}
-
 extension UpdateFirmwareRequest: CentralSystemRequest {
     /// The answer has no status: a location that cannot be downloaded is logged and ignored.
     public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,

@@ -36,11 +36,13 @@ extension ChangeConfigurationRequest: CentralSystemRequest {
     /// backend's role, and RebootRequired says the value waits for a restart.
     public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
                                  _ env: inout OCPPEnvironment) -> Response {
+        // The log names the key, never the value, nor a refusal that repeats it when the key is a secret (AuthorizationKey).
+        let secretKey = env.parameters.registry.secretKeys.contains(r.key)
         switch OCPPConfigurationKeys.change(key: r.key, value: r.value, env.parameters.values, .init(supportedProfiles: OCPPChargePoint.supportedProfiles)) {
         case .notSupported:
             return Response(status: .notSupported)
         case .rejected(let why):
-            cp.out.append(.log(.info, "ChangeConfiguration \(r.key)=\(r.value) rejected: \(why)"))
+            cp.out.append(.log(.info, "ChangeConfiguration of \(r.key) rejected" + (secretKey ? "" : ": \(why)")))
             return Response(status: .rejected)
         case .apply(let values, let rebootRequired):
             let before = env.parameters.values
@@ -51,7 +53,8 @@ extension ChangeConfigurationRequest: CentralSystemRequest {
                     views.append(try env.parameters.set(k, v, role: OCPPConfigurationKeys.backendRole, changedBy: "ocpp", now: env.now))
                 }
             } catch {
-                cp.out.append(.log(.info, "ChangeConfiguration \(r.key)=\(r.value) rejected: \(error)"))
+                let secret = secretKey || values.keys.contains { env.parameters.registry.secretKeys.contains($0) }
+                cp.out.append(.log(.info, "ChangeConfiguration of \(r.key) rejected" + (secret ? "" : ": \(error)")))
                 return Response(status: .rejected)
             }
             return Response(status: rebootRequired ? .rebootRequired : .accepted)

@@ -12,11 +12,17 @@ def start_station(binary, data):
                              "--log-level", "error"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     passwords = {}
     while len(passwords) < 3:
-        m = re.match(r"^  (operator|installer|manufacturer)\s+(\S+)$", proc.stdout.readline())
+        line = proc.stdout.readline()
+        if not line:  # the station exited before printing its passwords
+            raise RuntimeError(f"the station stopped at start (exit {proc.wait()}); run it by hand to see why")
+        m = re.match(r"^  (operator|installer|manufacturer)\s+(\S+)$", line)
         if m:
             passwords[m.group(1)] = m.group(2)
+    deadline = time.monotonic() + 60
     while True:  # station.json is replaced atomically once the server listens
         try:
             return proc, json.loads((data / "station.json").read_text()), passwords
         except (OSError, ValueError):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the station did not publish station.json within 60 s")
             time.sleep(0.01)

@@ -8,7 +8,8 @@ import PackageDescription
 ///     App → {Persistence, WebUI, Transport, Simulator}             adapters
 ///     {Persistence, WebUI} → {ChargePoint, Gateway}
 ///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station
-///                    EVSECore, ModbusTCP, OCPP16}
+///                    StationModbus, EVSECore, ModbusTCP, OCPP16}
+///     StationModbus → {EVSECore, ModbusTCP}                        pure: meter models, OMCCI registers
 ///     Authorization → {EVSECore, OCPP16}                           pure: who may charge, whitelist and its CSV
 ///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
 ///     Firmware → swift-crypto only                                 pure: UpdateFirmware/GetDiagnostics, packages
@@ -16,8 +17,8 @@ import PackageDescription
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
 /// arguments or through ChargePoint's store ports, which the adapters implement. Each world of its own gets its own pure
-/// target when its imports allow it (issue 21 item 8): LoadManagement came out of ChargePoint first, then Firmware
-/// and Authorization.
+/// target when its imports allow it (issue 21 item 8): LoadManagement came out of ChargePoint first, then Firmware,
+/// Authorization and StationModbus.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -68,10 +69,16 @@ let package = Package(
         // export, identifier formats, and CivilTime (the whitelist's expiry format, also the history export's). The
         // module name is shadowed by EVSECore's `Authorization` (a granted authorization): never qualify with it.
         .target(name: "Authorization", dependencies: ["EVSECore", "OCPP16"], swiftSettings: swiftSettings),
+        // Pure: the station's Modbus world. The register layouts of the Modbus TCP meters it reads (charge and grid
+        // meters, the generic meter), and the OMCCI register set it serves to energy managers (seeds/000
+        // MODBUS-REGISTERSATZ) with the DLM registers 600–635: values in, register values and validated writes out.
+        .target(name: "StationModbus", dependencies: ["EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
         // Pure station behaviour: parameter registry (with the DLM parameters, read into LoadManagement's settings, and
-        // the authorization parameters, read into Authorization's settings), current limits, Modbus meters and OMCCI,
-        // the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller, store ports.
-        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "OCPP16"],
+        // the authorization parameters, read into Authorization's settings), current limits, the meters' and OMCCI's
+        // settings (StationModbus has their registers), the OCPP charge point (OCPP/, which drives Firmware's machine),
+        // the station controller, store ports.
+        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "OCPP16",
+                                                    "StationModbus"],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers.
         .target(name: "Gateway", dependencies: ["ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
@@ -127,6 +134,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
+                "StationModbus",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -141,7 +149,7 @@ let package = Package(
             name: "chargekit",
             dependencies: [
                 "App", "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "ModbusTCP", "Persistence", "Simulator",
-                "Transport",
+                "StationModbus", "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -185,8 +193,10 @@ let package = Package(
         // The pure tests of Authorization: the engine's decisions in every mode, identifiers, the whitelist and its CSV.
         // Station-level authorization tests (a card on a connector, stop rules) stay in ChargePointTests.
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization", "EVSECore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChargePointTests", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "OCPP16", "Simulator",
-                                                             "TestSupport"],
+        // The pure tests of StationModbus: every meter model's layout round trip, the OMCCI map and its write validation.
+        .testTarget(name: "StationModbusTests", dependencies: ["StationModbus", "EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChargePointTests", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "ModbusTCP", "OCPP16",
+                                                             "Simulator", "StationModbus", "TestSupport"],
                     swiftSettings: swiftSettings),
         // The station's OCPP charge point in process: the OCTT cases of Tests/Interop/ocpp16 as frames in and frames out
         // against the pure machine on a manual clock, SQLite in memory.
@@ -196,7 +206,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.
-        .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Simulator",
+        .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Simulator", "StationModbus",
                                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),

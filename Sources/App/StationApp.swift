@@ -7,6 +7,7 @@ import ChargePoint
 import EVSECore
 import LoadManagement
 import Persistence
+import StationModbus
 import WebUI
 import Transport
 import Synchronization

@@ -7,6 +7,7 @@ import LoadManagement
 import Persistence
 import WebUI
 import ModbusTCP
+import StationModbus
 import Synchronization
 import Transport
 

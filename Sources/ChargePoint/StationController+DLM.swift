@@ -5,6 +5,7 @@ import Foundation
 #endif
 import EVSECore
 import LoadManagement
+import StationModbus
 
 /// What the DLM master knows between cycles.
 public struct DLMMasterState: Sendable, Equatable {
@@ -403,15 +404,4 @@ public enum DLMSlaveRemovalError: Error, Sendable, Equatable, CustomStringConver
         case .unknown(let id): "no DLM slave '\(id)'"
         }
     }
-}
-
-/// The values of Modbus registers 600–635.
-public struct DLMRegisters: Sendable, Equatable {
-    public var mode: Int64
-    public var subDistributionLimitAmps: PhaseValues
-    public var operatorSubDistributionLimitAmps: PhaseValues
-    public var externalMeterSupport: Bool
-    public var slavesConnected: Int
-    public var appliedAmps: PhaseValues
-    public var availableAmps: PhaseValues
 }

@@ -7,6 +7,7 @@ import Authorization
 import EVSECore
 import LoadManagement
 import OCPP16
+import StationModbus
 
 /// Meter readings, the Modbus register set (seeds/000 MODBUS-REGISTERSATZ), availability, persistence and the
 /// status snapshot.

@@ -7,6 +7,7 @@ import Authorization
 import EVSECore
 import LoadManagement
 import ModbusTCP
+import StationModbus
 
 /// The parameter declarations of the station. Later capabilities append theirs here.
 public enum StationParameters {

@@ -7,6 +7,7 @@ import Authorization
 import EVSECore
 import LoadManagement
 import ModbusTCP
+import StationModbus
 
 /// The ISO 15118 modes of the charge controller.
 ///

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import UnixSignals
 import ChargePoint
 import EVSECore
+import StationModbus
 import Transport
 
 /// Options of `chargekit sim meter`.

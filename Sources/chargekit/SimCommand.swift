@@ -3,6 +3,7 @@ import Foundation
 import App
 import ChargePoint
 import EVSECore
+import StationModbus
 
 /// `chargekit sim …` — drives the simulator of a running station through its local API (`/api/sim/…`).
 struct SimCommand: ParsableCommand {

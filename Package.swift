@@ -110,12 +110,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Adapter: HTTP server (the local JSON API and the operator web interface: Mustache pages, bcrypt logins).
+        // Adapter: HTTP server (the local JSON API and the operator web interface: Mustache pages, bcrypt logins; its
+        // HTTP/1.1 channel behind Transport's connection guard).
         .target(
             name: "WebUI",
             dependencies: [
-                "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement",
+                "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "Transport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
@@ -206,7 +209,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.
-        .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Simulator", "StationModbus",
+        .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Persistence", "Simulator", "StationModbus",
                                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),

@@ -32,19 +32,6 @@ public struct GatewayOptions: Sendable {
     }
 }
 
-/// What a running gateway publishes in `gateway.json`: the ports it bound (0 in the settings = any free port). It is
-/// written again, with a new `startedAt`, whenever the gateway services restart with new settings.
-public struct GatewayRuntimeInfo: Codable, Sendable {
-    public var pid: Int32
-    public var mode: String
-    public var ocppPort: Int
-    public var modbusTCPPort: Int?
-    public var httpPort: Int
-    public var startedAt: Date
-    /// How often the gateway services started in this process (1, then one more per restart with new settings).
-    public var starts: Int
-}
-
 /// Drives the gateway's timeouts once a second.
 struct GatewayLoop: Service {
     let runtime: GatewayRuntime

@@ -1,5 +1,6 @@
 import Foundation
 import App
+import Persistence
 import Logging
 import ModbusTCP
 import ServiceLifecycle

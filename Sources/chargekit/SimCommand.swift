@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import App
+import Persistence
 import ChargePoint
 import EVSECore
 import StationModbus

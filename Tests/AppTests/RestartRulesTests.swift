@@ -3,6 +3,7 @@ import Logging
 import Testing
 import ChargePoint
 import EVSECore
+import Persistence
 import StationModbus
 @testable import App
 

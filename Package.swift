@@ -82,6 +82,18 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers.
         .target(name: "Gateway", dependencies: ["ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
+        // Adapter: what the process needs from its host, whatever the role: the scaled system clock (wall clock and
+        // monotonic time), the log handler that escapes control characters, and service lifecycle helpers (services
+        // restarted in process, child tasks started while the services run).
+        .target(
+            name: "Hosting",
+            dependencies: [
+                "EVSECore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Adapter: simulated board and EVs implementing the hardware port.
         .target(name: "Simulator", dependencies: ["EVSECore"], swiftSettings: swiftSettings),
         // Adapter: SQLite (GRDB, WAL) stores.
@@ -136,10 +148,8 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
-                "StationModbus",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "Persistence", "WebUI", "Transport",
+                "ModbusTCP", "OCPP16", "StationModbus",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -151,8 +161,8 @@ let package = Package(
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "ModbusTCP", "Persistence", "Simulator",
-                "StationModbus", "Transport",
+                "App", "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "ModbusTCP", "Persistence",
+                "Simulator", "StationModbus", "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -185,6 +195,10 @@ let package = Package(
                                                            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                            .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
+        // Hosting's clock, log handler, restarter and child tasks, on real time (short waits for a condition).
+        .testTarget(name: "HostingTests", dependencies: ["Hosting", "EVSECore", .product(name: "Logging", package: "swift-log"),
+                                                         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         // The pure tests of LoadManagement: the allocation (with the seeds' worked examples in DLMScenarios/), the link

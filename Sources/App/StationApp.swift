@@ -5,6 +5,7 @@ import ServiceLifecycle
 import UnixSignals
 import ChargePoint
 import EVSECore
+import Hosting
 import LoadManagement
 import Persistence
 import StationModbus

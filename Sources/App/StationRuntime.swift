@@ -3,6 +3,7 @@ import Logging
 import Authorization
 import ChargePoint
 import EVSECore
+import Hosting
 import LoadManagement
 import Persistence
 import WebUI

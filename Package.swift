@@ -4,16 +4,16 @@ import PackageDescription
 /// ChargeKit — open EV charge point controller. Target graph (pure targets below, adapters above); imports point down
 /// only, and no pure target imports an adapter:
 ///
-///     chargekit → App                                              composition root
-///     App → {Persistence, WebUI, Transport, Simulator}             adapters
-///     {Persistence, WebUI} → {ChargePoint, Gateway}
+///     chargekit → App                                              composition root (wiring only)
+///     App → {Persistence, WebUI, Transport, Hosting, Simulator}    adapters
+///     {Persistence, WebUI} → {ChargePoint, Gateway};  WebUI → Transport
 ///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station
 ///                    StationModbus, EVSECore, ModbusTCP, OCPP16}
 ///     StationModbus → {EVSECore, ModbusTCP}                        pure: meter models, OMCCI registers
 ///     Authorization → {EVSECore, OCPP16}                           pure: who may charge, whitelist and its CSV
 ///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
 ///     Firmware → swift-crypto only                                 pure: UpdateFirmware/GetDiagnostics, packages
-///     Gateway → {ModbusTCP, OCPP16};  Transport → ModbusTCP;  Simulator → EVSECore
+///     Gateway → {ModbusTCP, OCPP16};  Transport → ModbusTCP;  Hosting → EVSECore;  Simulator → EVSECore
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
 /// arguments or through ChargePoint's store ports, which the adapters implement. Each world of its own gets its own pure
@@ -96,15 +96,16 @@ let package = Package(
         ),
         // Adapter: simulated board and EVs implementing the hardware port.
         .target(name: "Simulator", dependencies: ["EVSECore"], swiftSettings: swiftSettings),
-        // Adapter: SQLite (GRDB, WAL) stores.
+        // Adapter: SQLite (GRDB, WAL) stores, and the data directory (single-instance lock, runtime files).
         .target(
             name: "Persistence",
             dependencies: ["Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement",
                            .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        // Adapter: network transports (Modbus TCP server and client, Modbus RTU slave, OCPP-J WebSocket client and
-        // server, the DLM link's UDP socket, FTP and HTTP file transfers and archives, connection caps and timeouts).
+        // Adapter: network transports (Modbus TCP server, client and poller, Modbus RTU slave, OCPP-J WebSocket client,
+        // its links keyed per charger, and server, the DLM link's UDP socket, FTP and HTTP file transfers and archives,
+        // connection caps and timeouts).
         .target(
             name: "Transport",
             dependencies: [
@@ -144,7 +145,8 @@ let package = Package(
         // Build tool of WebUI: embeds the web interface's resource files as string literals (a self-contained binary).
         .executableTarget(name: "EmbedWebResourcesTool", path: "Plugins/EmbedWebResourcesTool", swiftSettings: swiftSettings),
         .plugin(name: "EmbedWebResources", capability: .buildTool(), dependencies: ["EmbedWebResourcesTool"]),
-        // Composition root: configuration → services.
+        // Composition root: options → services → wiring, and the runtimes that execute the pure machines' actions. Code
+        // that is not wiring belongs in the target of its world (issue 21).
         .target(
             name: "App",
             dependencies: [

@@ -26,7 +26,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     /// Refused connection attempts not yet written to the scan list and the log (on the next tick, off the network
     /// threads); bounded (``RefusedConnections``).
     nonisolated let refused = Mutex(RefusedConnections())
-    /// ChargerIDs with an open connection, readable from the network threads.
+    /// ChargerIDs with an open connection, readable from the network threads (a second connection is refused).
     nonisolated let connectedIDs = Mutex<Set<String>>([])
 
     public init(settings: GatewaySettings, database: GatewayDatabase, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) throws {
@@ -41,7 +41,8 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
 
     // MARK: OCPP server
 
-    /// Refusals are collected for the next tick, which lists unknown ChargerIDs in the OCPP scan and logs them.
+    /// Admits what ``ChargerAdmission`` lets through. Refusals are collected for the next tick, which lists unknown
+    /// ChargerIDs in the OCPP scan and logs them.
     public nonisolated func ocppAdmit(chargerID: String, remoteAddress: String?) -> OCPPAdmission {
         guard let refusal = admission.refusal(chargerID, connected: connectedIDs.withLock { $0.contains(chargerID) }) else { return .accept }
         let at = now()

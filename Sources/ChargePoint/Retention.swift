@@ -72,7 +72,7 @@ extension StationController {
     /// Deletes what the retention policy no longer keeps (one bounded pass; called with every persist).
     mutating func applyRetention(now: Date) {
         do { _ = try store.applyRetention(RetentionPolicy(settings), now: now) } catch {
-            notices.append(.storeFailed(what: "retention", error: "\(error)"))
+            notice(.storeFailed(what: "retention", error: "\(error)"))
         }
     }
 }

@@ -14,7 +14,9 @@ extension StationController {
     // MARK: Authorization
 
     mutating func handleRFID(now: Date) {
-        for read in hardware.takeRFIDReads() {
+        let reads = board.rfidReads
+        board.rfidReads = []  // each card once, even if the controller is polled again with the same inputs
+        for read in reads {
             // A reader delivering garbage is logged and ignored (ISO 14443 UIDs have 4, 7 or 10 bytes).
             guard [4, 7, 10].contains(read.uid.count) else {
                 log(now, .authorizationRejected, 0, "RFID reader delivered \(read.uid.count) bytes; ignored (a UID has 4, 7 or 10 bytes)")
@@ -51,7 +53,7 @@ extension StationController {
             s.idTag = p.idTag
             s.presentedIdTag = p.idTag
             do { try store.sessionIdentified(s.id, idTag: p.idTag) } catch {
-                notices.append(.storeFailed(what: "sessionIdentified", error: "\(error)"))
+                notice(.storeFailed(what: "sessionIdentified", error: "\(error)"))
             }
             connectors[i].session.resume(s)
             log(now, .authorizationAccepted, i + 1, "\(p.idTag) identifies the session started on plug-in; to be confirmed by the backend")
@@ -102,7 +104,7 @@ extension StationController {
             log(now, .authorizationRejected, request.connector, reason, code: request.presented.idTag)
         case .askBackend:
             pendingBackend.append(request)
-            notices.append(.backendAuthorizationRequested(idTag: request.presented.idTag, connector: request.connector))
+            notice(.backendAuthorizationRequested(idTag: request.presented.idTag, connector: request.connector))
         }
     }
 
@@ -127,7 +129,7 @@ extension StationController {
         if authorization.settings.cacheEnabled {
             let entry = ListedIdentifier(idTag: idTag, status: status, expiry: expiry, parentIdTag: parentIdTag, updatedAt: now)
             authorization.lists.remember(entry)
-            do { try store.saveCacheEntry(entry) } catch { notices.append(.storeFailed(what: "saveCacheEntry", error: "\(error)")) }
+            do { try store.saveCacheEntry(entry) } catch { notice(.storeFailed(what: "saveCacheEntry", error: "\(error)")) }
         }
         for i in connectors.indices {
             guard let s = connectors[i].session.activeSession, s.provisional, sameIdentifier(s.idTag, idTag) else { continue }

@@ -96,11 +96,11 @@ extension StationController {
         let dirty = link.takeDirty()
         dlm.link = link
         if !dirty.isEmpty {
-            do { try store.saveDLMSlaves(dirty) } catch { notices.append(.storeFailed(what: "saveDLMSlaves", error: "\(error)")) }
+            do { try store.saveDLMSlaves(dirty) } catch { notice(.storeFailed(what: "saveDLMSlaves", error: "\(error)")) }
         }
         guard settings.dlm.linkProblem == nil else { return }
         for (endpoint, m) in messages {
-            dlmOutbox.append(DLMDatagram(destination: .endpoint(endpoint), bytes: DLMLink.seal(m, key: settings.dlm.networkKey)))
+            sendDLM(DLMDatagram(destination: .endpoint(endpoint), bytes: DLMLink.seal(m, key: settings.dlm.networkKey)))
         }
     }
 
@@ -110,7 +110,7 @@ extension StationController {
               let m = link.announcementIfDue(ownID: id, network: d.networkId, sampleSeconds: d.sampleSeconds,
                                              standalone: d.mode == .masterStandalone, now: now) else { return }
         dlm.link = link
-        dlmOutbox.append(DLMDatagram(destination: .broadcast, bytes: DLMLink.seal(m, key: settings.dlm.networkKey)))
+        sendDLM(DLMDatagram(destination: .broadcast, bytes: DLMLink.seal(m, key: settings.dlm.networkKey)))
     }
 
     /// An input of the allocation changed outside the poll (a grid meter reading): the master reallocates at once and
@@ -142,7 +142,7 @@ extension StationController {
         if settings.dlm.linkProblem == nil,
            let (destination, m) = slave.reportIfDue(dlmReport(), ownID: settings.chargeBoxIdentity, network: settings.dlm.networkId,
                                                           fixedMaster: settings.dlm.mode == .slaveFixedIP, now: now) {
-            dlmOutbox.append(DLMDatagram(destination: destination, bytes: DLMLink.seal(m, key: settings.dlm.networkKey)))
+            sendDLM(DLMDatagram(destination: destination, bytes: DLMLink.seal(m, key: settings.dlm.networkKey)))
         }
         dlmSlave = slave
     }
@@ -182,7 +182,7 @@ extension StationController {
                 dlm.link = link
                 switch received {
                 case .hello(let reply):
-                    dlmOutbox.append(DLMDatagram(destination: .endpoint(endpoint), bytes: DLMLink.seal(reply, key: d.networkKey)))
+                    sendDLM(DLMDatagram(destination: .endpoint(endpoint), bytes: DLMLink.seal(reply, key: d.networkKey)))
                 case .report(let slave, let new):
                     if new { log(now, .dlmLinkChanged, 0, "DLM: slave \(slave) connected from \(endpoint)") }
                     dlm.reported.insert(slave)
@@ -219,7 +219,7 @@ extension StationController {
         if let last = dlmWarnings[key], now.timeIntervalSince(last) < 60, now >= last { return }
         if dlmWarnings.count > 256 { dlmWarnings.removeAll() }
         dlmWarnings[key] = now
-        notices.append(.dlmLinkWarning(message))
+        notice(.dlmLinkWarning(message))
     }
 
     /// Removes one slave (nil: every slave) from the master and the persistent DLM slave DB ("Clear persistent DLM slave
@@ -229,7 +229,7 @@ extension StationController {
         if let id, link.slaves[id] == nil { throw .unknown(id) }
         let ids = link.remove(id)
         dlm.link = link
-        do { try store.deleteDLMSlaves(ids: ids) } catch { notices.append(.storeFailed(what: "deleteDLMSlaves", error: "\(error)")) }
+        do { try store.deleteDLMSlaves(ids: ids) } catch { notice(.storeFailed(what: "deleteDLMSlaves", error: "\(error)")) }
         log(now, .dlmLinkChanged, 0, id == nil ? "DLM: persistent slave DB cleared (\(ids.count) slave(s))" : "DLM: slave \(id!) removed")
         runDLMIfDue(now: now)
         applyLimits(now: now)
@@ -245,7 +245,7 @@ extension StationController {
     private mutating func checkDisconnectedLimits(now: Date) {
         let warnings = dlmConfigurationWarnings(now: now)
         guard warnings != dlm.warned else { return }
-        for w in warnings where !dlm.warned.contains(w) { notices.append(.dlmLinkWarning(w)) }
+        for w in warnings where !dlm.warned.contains(w) { notice(.dlmLinkWarning(w)) }
         dlm.warned = warnings
     }
 
@@ -287,7 +287,7 @@ extension StationController {
     var dlmSite: DLMSite {
         let d = settings.dlm
         let meterReading = gridMeter.flatMap { $0.communicating ? $0.reading?.currentA : nil }
-        let shedding = d.sheddingOffsetAmps != nil && hardware.input(.opto1) != d.sheddingActiveHigh
+        let shedding = d.sheddingOffsetAmps != nil && board.input(.opto1) != d.sheddingActiveHigh
         return d.site(meterConfigured: settings.gridMeter != nil, meterReading: meterReading, shedding: shedding)
     }
 

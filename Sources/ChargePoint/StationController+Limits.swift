@@ -76,6 +76,6 @@ extension StationController {
     /// on), High active = it is open.
     var loadSheddingActive: Bool {
         guard settings.loadSheddingAmps != nil else { return false }
-        return hardware.input(.opto1) != settings.loadSheddingActiveHigh
+        return board.input(.opto1) != settings.loadSheddingActiveHigh
     }
 }

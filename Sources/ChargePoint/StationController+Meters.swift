@@ -103,7 +103,8 @@ extension StationController {
         persistNow(now: now)
     }
 
-    /// Persists meter samples of running sessions and the hardware state at once.
+    /// Persists meter samples of running sessions and the hardware state at once (an effect: the board's state is the
+    /// runtime's to read; a failed write is the runtime's to log, and the next sample follows at ``persistInterval``).
     public mutating func persistNow(now: Date) {
         let samples = connectors.indices.compactMap { i -> MeterSample? in
             guard let s = connectors[i].session.activeSession else { return nil }
@@ -111,13 +112,9 @@ extension StationController {
             return MeterSample(connector: i + 1, sessionID: s.id, at: now, energyWh: m.energyWh, powerW: m.totalPowerW,
                                currentA: m.currentA, voltageV: m.voltageV)
         }
-        do {
-            try store.record(samples: samples, hardwareState: hardware.persistentState())
-            lastPersistAt = now
-            persistPending = false
-        } catch {
-            notices.append(.storeFailed(what: "record", error: "\(error)"))
-        }
+        effects.append(.recordSamples(samples))
+        lastPersistAt = now
+        persistPending = false
         applyRetention(now: now)
     }
 
@@ -132,8 +129,8 @@ extension StationController {
 
     mutating func log(_ at: Date, _ kind: EventKind, _ connector: Int, _ message: String, code: String? = nil) {
         let entry = EventLogEntry(at: at, kind: kind, connector: connector, code: code, message: message)
-        do { try store.append(entry) } catch { notices.append(.storeFailed(what: "append", error: "\(error)")) }
-        notices.append(.logged(entry))
+        do { try store.append(entry) } catch { notice(.storeFailed(what: "append", error: "\(error)")) }
+        notice(.logged(entry))
     }
 
     // MARK: Status
@@ -144,7 +141,7 @@ extension StationController {
             chargeBoxIdentity: settings.chargeBoxIdentity, serialNumber: settings.serialNumber, time: now,
             startedAt: startedAt,
             activeErrors: errors.errors.map(ActiveErrorView.init),
-            inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0.rawValue, hardware.input($0)) }),
+            inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0.rawValue, board.input($0)) }),
             gridMeter: gridMeter,
             dlm: dlmStatus(now: now),
             connectors: connectors.indices.map { i in

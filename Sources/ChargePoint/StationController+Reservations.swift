@@ -31,7 +31,7 @@ extension StationController {
             return outcome
         }
         do { try store.saveReservation(r) } catch {
-            notices.append(.storeFailed(what: "saveReservation", error: "\(error)"))
+            notice(.storeFailed(what: "saveReservation", error: "\(error)"))
             return .rejected
         }
         reservations.place(r)
@@ -63,7 +63,7 @@ extension StationController {
 
     private mutating func endReservation(_ id: Int, now: Date, why: String) {
         do { try store.deleteReservation(id: id) } catch {
-            notices.append(.storeFailed(what: "deleteReservation", error: "\(error)"))
+            notice(.storeFailed(what: "deleteReservation", error: "\(error)"))
         }
         guard let r = reservations.remove(id: id) else { return }
         log(now, .reservationChanged, r.connector, "Reservation \(r.id) of \(r.idTag) \(why)")

@@ -26,6 +26,7 @@ extension StationController {
             connectors[i].session.shiftTimers(by: seconds)
         }
         learningUntil = shift(learningUntil)
+        unlockRequests = unlockRequests.mapValues { $0.addingTimeInterval(seconds) }
         dlmWarnings = dlmWarnings.mapValues { $0.addingTimeInterval(seconds) }
         for i in pendingBackend.indices { pendingBackend[i].since.addTimeInterval(seconds) }
         lastPersistAt.addTimeInterval(seconds)

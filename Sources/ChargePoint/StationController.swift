@@ -26,13 +26,34 @@ public enum ControllerNotice: Sendable, Equatable {
     case mainsPowerLost
     /// The DLM link refused a datagram, or the DLM configuration needs attention (logged, rate-limited).
     case dlmLinkWarning(String)
+    /// An UnlockConnector of the backend finished: the lock detect followed the command, or it did not within
+    /// ``StationController/lockConfirmTimeout`` (answered late, when the board has shown what it did).
+    case unlockFinished(connector: Int, UnlockOutcome)
 }
 
-/// The station's behaviour in one value: polls the hardware, runs the connector and session state
-/// machines, raises and resolves catalogued errors, applies current limits and persists sessions,
-/// meter samples and the event log through its store. It does no I/O of its own: time comes in as
-/// `now`, the hardware and the store are ports.
-public struct StationController<Hardware: HardwarePort> {
+/// What the station's core wants done, in the order it must happen. The controller never calls the board or a
+/// socket: it returns these and the runtime carries them out one after the other (``StationController/takeEffects()``).
+///
+/// The store is the one exception, on purpose: a session change, a whitelist change or a reservation is written
+/// through the synchronous ``StationStore`` port before anything reports it, so that what the station acknowledges is
+/// persisted first and a write that fails is never reported as done.
+public enum StationEffect: Sendable, Equatable {
+    /// Drive the board (pilot, contactors, plug lock).
+    case hardware(HardwareCommand)
+    /// Tell the rest of the station: the log, and the OCPP charge point.
+    case notice(ControllerNotice)
+    /// Send a datagram on the DLM link.
+    case dlm(DLMDatagram)
+    /// Persist these meter samples of running sessions together with the board's own state in one write
+    /// (``StationStore/record(samples:hardwareState:)``; the board's state is the runtime's to read).
+    case recordSamples([MeterSample])
+}
+
+/// The station's behaviour in one value: takes what the board read (``BoardInputs``), runs the connector and session
+/// state machines, raises and resolves catalogued errors, applies current limits and persists sessions and the event
+/// log through its store. It does no I/O of its own: time comes in as `now`, the board's readings as values, and what
+/// must happen goes out as one ordered list of ``StationEffect``s.
+public struct StationController {
     struct ConnectorRuntime {
         var machine: ConnectorStateMachine
         var session: SessionStateMachine
@@ -77,7 +98,8 @@ public struct StationController<Hardware: HardwarePort> {
     /// seeds/004 §9 groundFailure: the RCMB error resets 10 s after the EV was unplugged.
     public static var residualCurrentResetDelay: Duration { .seconds(10) }
 
-    public var hardware: Hardware
+    /// What the board read in the latest control step.
+    public internal(set) var board: BoardInputs
     public internal(set) var settings: StationSettings
     public internal(set) var errors = ActiveErrors()
     public let startedAt: Date
@@ -116,8 +138,6 @@ public struct StationController<Hardware: HardwarePort> {
     public internal(set) var dlm = DLMMasterState()
     /// The DLM slave's state when this station is a slave.
     public internal(set) var dlmSlave: DLMSlaveLink?
-    /// Datagrams of the DLM link for the adapter to send (``takeDLMDatagrams()``).
-    var dlmOutbox: [DLMDatagram] = []
     /// When each DLM link warning was last logged (rate limit).
     var dlmWarnings: [String: Date] = [:]
     /// The loss of mains power has been acted on (once per start).
@@ -137,18 +157,21 @@ public struct StationController<Hardware: HardwarePort> {
     /// The connectors stored as Finishing (``StationStore/saveFinishedConnectors(_:)``); written before the status
     /// change is reported.
     var finishedPersisted: Set<Int> = []
-    var notices: [ControllerNotice] = []
+    /// What must happen, in order (``takeEffects()``).
+    var effects: [StationEffect] = []
+    /// UnlockConnector requests of the backend that wait for the lock detect to follow, per connector: since when.
+    var unlockRequests: [Int: Date] = [:]
 
     /// Creates the controller and recovers sessions that were open when the station stopped: with
     /// "Restart transaction after power loss" On and the vehicle still connected the session resumes;
     /// otherwise it is closed with reason PowerLoss (Reboot after a clean shutdown).
     ///
     /// - SeeAlso: seeds/004 §4 "Restart transaction after power loss".
-    public init(settings: StationSettings, hardware: Hardware, store: any StationStore,
+    public init(settings: StationSettings, board: BoardInputs, store: any StationStore,
                 now: Date, previousShutdownClean: Bool = false, backendConfigured: Bool = false,
                 makeID: @escaping @Sendable () -> UUID = { UUID() }) {
         self.settings = settings
-        self.hardware = hardware
+        self.board = board
         self.store = store
         self.backendConfigured = backendConfigured
         var lists = AuthorizationLists()
@@ -158,28 +181,29 @@ public struct StationController<Hardware: HardwarePort> {
         self.makeID = makeID
         self.startedAt = now
         self.lastPersistAt = now
-        let count = min(settings.connectorCount, hardware.connectorCount)
+        let count = min(settings.connectorCount, board.connectors.count)
         connectors = (1...max(1, count)).map { n in
-            let reading = hardware.reading(connector: n)
+            let reading = board.reading(connector: n) ?? ConnectorReading(pilot: .a, meter: MeterReading(
+                energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero, communicating: false))
             var machine = ConnectorStateMachine(configuration: Self.machineConfiguration(settings, n))
             _ = machine.handle(.pilotChanged(.a))
             return ConnectorRuntime(machine: machine,
                                     session: SessionStateMachine(connector: n, vehicleConnectionTimeout: settings.vehicleConnectionTimeout),
                                     pilot: .a, reading: reading, limit: CurrentLimit(amps: 0, binding: .hardware))
         }
-        if let loadFailure { notices.append(.storeFailed(what: "loadAuthorizationLists", error: loadFailure)) }
+        if let loadFailure { notice(.storeFailed(what: "loadAuthorizationLists", error: loadFailure)) }
         do { reservations = ReservationBook(try store.loadReservations()) } catch {
-            notices.append(.storeFailed(what: "loadReservations", error: "\(error)"))
+            notice(.storeFailed(what: "loadReservations", error: "\(error)"))
         }
         do { chargingProfiles = ChargingProfiles(try store.loadChargingProfiles()) } catch {
-            notices.append(.storeFailed(what: "loadChargingProfiles", error: "\(error)"))
+            notice(.storeFailed(what: "loadChargingProfiles", error: "\(error)"))
         }
         log(now, .stationStarted, 0, "Station started with \(connectors.count) connector(s)")
         restoreFinished()
         saveFinishedIfChanged()  // forgets connectors whose vehicle left while the station was off
         recover(now: now, previousShutdownClean: previousShutdownClean)
         applyLimits(now: now)
-        poll(now: now)
+        poll(board, now: now)
     }
 
     private static func machineConfiguration(_ s: StationSettings, _ n: Int) -> ConnectorStateMachine.Configuration {
@@ -191,17 +215,15 @@ public struct StationController<Hardware: HardwarePort> {
     /// Number of connectors the controller drives.
     public var connectorCount: Int { connectors.count }
 
-    /// Removes and returns the DLM link's datagrams to send.
-    public mutating func takeDLMDatagrams() -> [DLMDatagram] {
-        defer { dlmOutbox.removeAll() }
-        return dlmOutbox
+    /// Removes and returns what must happen since the last call, in order. The runtime takes them after every call
+    /// into the controller and carries them out before the next one.
+    public mutating func takeEffects() -> [StationEffect] {
+        defer { effects.removeAll() }
+        return effects
     }
 
-    /// Removes and returns what happened since the last call.
-    public mutating func takeNotices() -> [ControllerNotice] {
-        defer { notices.removeAll() }
-        return notices
-    }
+    mutating func notice(_ notice: ControllerNotice) { effects.append(.notice(notice)) }
+    mutating func sendDLM(_ datagram: DLMDatagram) { effects.append(.dlm(datagram)) }
 
     // MARK: Recovery
 
@@ -210,10 +232,10 @@ public struct StationController<Hardware: HardwarePort> {
     /// the connector machine.
     private mutating func restoreFinished() {
         do { finishedPersisted = try store.loadFinishedConnectors() } catch {
-            notices.append(.storeFailed(what: "loadFinishedConnectors", error: "\(error)")); return
+            notice(.storeFailed(what: "loadFinishedConnectors", error: "\(error)")); return
         }
         for n in finishedPersisted.sorted() where connectors.indices.contains(n - 1) {
-            let reading = hardware.reading(connector: n)
+            let reading = board.connectors[n - 1]
             guard reading.pilot.vehicleConnected else { continue }
             connectors[n - 1].pilot = reading.pilot
             connectors[n - 1].reading = reading
@@ -230,19 +252,19 @@ public struct StationController<Hardware: HardwarePort> {
             try store.saveFinishedConnectors(finished)
             finishedPersisted = finished
         } catch {
-            notices.append(.storeFailed(what: "saveFinishedConnectors", error: "\(error)"))
+            notice(.storeFailed(what: "saveFinishedConnectors", error: "\(error)"))
         }
     }
 
     private mutating func recover(now: Date, previousShutdownClean: Bool) {
         let open: [SessionRecord]
         do { open = try store.openSessions() } catch {
-            notices.append(.storeFailed(what: "openSessions", error: "\(error)")); return
+            notice(.storeFailed(what: "openSessions", error: "\(error)")); return
         }
         for record in open {
             let s = record.session
             let n = s.connector
-            let reading = connectors.indices.contains(n - 1) ? hardware.reading(connector: n) : nil
+            let reading = connectors.indices.contains(n - 1) ? board.reading(connector: n) : nil
             let meterWh = max(reading?.meter.energyWh ?? 0, record.lastSample?.energyWh ?? s.meterStartWh)
             if settings.restartTransactionAfterPowerLoss, let reading, reading.pilot.vehicleConnected {
                 connectors[n - 1].pilot = reading.pilot
@@ -255,7 +277,7 @@ public struct StationController<Hardware: HardwarePort> {
                 let reason: StopReason = previousShutdownClean ? .reboot : .powerLoss
                 let at = record.lastSample?.at ?? s.startedAt
                 do { try store.sessionStopped(s.id, at: at, meterStopWh: meterWh, reason: reason, stoppedBy: nil, queueForBackend: backendConfigured) } catch {
-                    notices.append(.storeFailed(what: "sessionStopped", error: "\(error)"))
+                    notice(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }
                 log(now, .sessionStopped, n, "Session \(s.id) of \(s.idTag) closed after restart, reason \(reason.rawValue), \(Int(meterWh - s.meterStartWh)) Wh")
             }
@@ -276,9 +298,10 @@ public struct StationController<Hardware: HardwarePort> {
 
     // MARK: Polling
 
-    /// Reads the hardware and advances every state machine to `now`. Call it periodically
-    /// (the runtime does every 100 ms) and after every hardware change.
-    public mutating func poll(now: Date) {
+    /// Takes what the board read and advances every state machine to `now`. Call it periodically (the runtime does
+    /// every 100 ms) and after every hardware change.
+    public mutating func poll(_ inputs: BoardInputs, now: Date) {
+        board = inputs
         for n in 1...connectors.count { pollConnector(n, now: now) }
         pollStation(now: now)
         maintainReservations(now: now)
@@ -290,7 +313,7 @@ public struct StationController<Hardware: HardwarePort> {
     }
 
     private mutating func pollConnector(_ n: Int, now: Date) {
-        var r = hardware.reading(connector: n)
+        guard var r = board.reading(connector: n) else { return }
         if settings.chargeMeters.indices.contains(n - 1), settings.chargeMeters[n - 1] != nil {
             // A Modbus charge meter is configured: its values replace the controller's own meter.
             r.meter = connectors[n - 1].chargeMeter
@@ -331,6 +354,7 @@ public struct StationController<Hardware: HardwarePort> {
             run(n, connectors[n - 1].machine.handle(.faulted(faulted)))
         }
         perform(n, connectors[n - 1].session.tick(now: now), now: now)
+        if unlockRequests[n] != nil, let outcome = unlockFollowed(n, now: now) { notice(.unlockFinished(connector: n, outcome)) }
         updateHighLevelCommunication(n, now: now)
         wakeUpIfAsleep(n, now: now)
     }
@@ -424,16 +448,16 @@ public struct StationController<Hardware: HardwarePort> {
     }
 
     private mutating func pollStation(now: Date) {
-        if hardware.mainsPowerLost && !powerLossHandled {
+        if board.mainsPowerLost && !powerLossHandled {
             // OCPP 1.6 TC_032_1: with backup power, transactions end with PowerLoss before the station goes down.
             powerLossHandled = true
             log(now, .stationStopped, 0, "Mains power lost: stopping every transaction (PowerLoss) and shutting down on backup power")
             stopAllSessions(reason: .powerLoss, now: now)
-            notices.append(.mainsPowerLost)
+            notice(.mainsPowerLost)
         }
-        setError("rfidReaderNotCommunicating", connector: 0, active: !hardware.rfidReaderHealthy, now: now)
+        setError("rfidReaderNotCommunicating", connector: 0, active: !board.rfidReaderHealthy, now: now)
         // INPUT_AUTH: a rising edge of input 2 authorizes like a card (seeds/000, seeds/004 §5.5).
-        let level = hardware.input(.input2)
+        let level = board.input(.input2)
         if level && !input2 {
             present(PresentedIdentifier(idTag: inputAuthIdentifier, kind: .input), method: .digitalInput, now: now)
         }
@@ -454,7 +478,7 @@ public struct StationController<Hardware: HardwarePort> {
                 do {
                     try store.sessionStarted(s, queueForBackend: backendConfigured)
                 } catch {
-                    notices.append(.storeFailed(what: "sessionStarted", error: "\(error)"))
+                    notice(.storeFailed(what: "sessionStarted", error: "\(error)"))
                     connectors[n - 1].session = SessionStateMachine(connector: n, vehicleConnectionTimeout: settings.vehicleConnectionTimeout)
                     continue
                 }
@@ -463,7 +487,7 @@ public struct StationController<Hardware: HardwarePort> {
                 updateHighLevelCommunication(n, now: now)
                 log(now, .sessionStarted, n, "Session \(s.id) started for \(s.idTag) (\(s.method.rawValue)), meter \(Int(s.meterStartWh)) Wh"
                     + (s.reservationID.map { ", reservation \($0)" } ?? ""))
-                notices.append(.sessionStarted(s))
+                notice(.sessionStarted(s))
                 run(n, connectors[n - 1].machine.handle(.transactionStarted))
                 if let r = s.reservationID { reservationUsed(r) }
                 chargingProfilesOnTransaction(started: true, connector: n, now: now)
@@ -472,13 +496,13 @@ public struct StationController<Hardware: HardwarePort> {
                 do {
                     try store.sessionStopped(s.id, at: at, meterStopWh: meterStopWh, reason: reason, stoppedBy: stoppedBy, queueForBackend: backendConfigured)
                 } catch {
-                    notices.append(.storeFailed(what: "sessionStopped", error: "\(error)"))
+                    notice(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }
                 persistPending = true
                 connectors[n - 1].energyBlocked = false
                 connectors[n - 1].lastSessionEnd = at
                 log(now, .sessionStopped, n, "Session \(s.id) of \(s.idTag) stopped, reason \(reason.rawValue), \(Int(meterStopWh - s.meterStartWh)) Wh")
-                notices.append(.sessionStopped(s, reason: reason, meterStopWh: meterStopWh))
+                notice(.sessionStopped(s, reason: reason, meterStopWh: meterStopWh))
                 run(n, connectors[n - 1].machine.handle(.transactionStopped))
                 chargingProfilesOnTransaction(started: false, connector: n, now: now)
             case .awaitVehicle(let auth, let deadline):
@@ -495,10 +519,10 @@ public struct StationController<Hardware: HardwarePort> {
         if connectors[n - 1].machine.finishedWhileConnected != finishedPersisted.contains(n) { saveFinishedIfChanged() }
         for action in actions {
             switch action {
-            case .setPilot(let signal): hardware.apply(.setPilot(connector: n, signal))
-            case .setRelays(let relays): hardware.apply(.setRelays(connector: n, relays))
-            case .setLock(let locked): hardware.apply(.setLock(connector: n, locked: locked))
-            case .statusChanged(let from, let to): notices.append(.statusChanged(connector: n, from: from, to: to))
+            case .setPilot(let signal): effects.append(.hardware(.setPilot(connector: n, signal)))
+            case .setRelays(let relays): effects.append(.hardware(.setRelays(connector: n, relays)))
+            case .setLock(let locked): effects.append(.hardware(.setLock(connector: n, locked: locked)))
+            case .statusChanged(let from, let to): notice(.statusChanged(connector: n, from: from, to: to))
             }
         }
     }

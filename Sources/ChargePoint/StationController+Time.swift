@@ -33,10 +33,7 @@ extension StationController {
         for (n, limits) in externalLimits {
             externalLimits[n] = limits.mapValues { var l = $0; l.validUntil = l.validUntil?.addingTimeInterval(seconds); return l }
         }
-        dlm.lastRun = shift(dlm.lastRun)
-        dlm.chargingSince = dlm.chargingSince.mapValues { $0.addingTimeInterval(seconds) }
-        dlm.allocation?.shiftTimers(by: seconds)
-        dlm.link?.shiftTimers(by: seconds)
+        dlmMaster?.shiftTimers(by: seconds)
         dlmSlave?.shiftTimers(by: seconds)
     }
 }

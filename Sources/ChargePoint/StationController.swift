@@ -134,10 +134,10 @@ public struct StationController {
     var stopIdentifiers: [Int: String] = [:]
     /// Limits fed in from outside the controller (DLM, PV surplus, SEMP, EEBUS), per connector (1-based) and source.
     public internal(set) var externalLimits: [Int: [LimitSource: ExternalLimit]] = [:]
-    /// The DLM master's state when this station is the master (see StationController+DLM).
-    public internal(set) var dlm = DLMMasterState()
-    /// The DLM slave's state when this station is a slave.
-    public internal(set) var dlmSlave: DLMSlaveLink?
+    /// The DLM master when this station is one (see StationController+DLM).
+    public internal(set) var dlmMaster: DLMMaster?
+    /// The DLM slave when this station is one.
+    public internal(set) var dlmSlave: DLMSlave?
     /// When each DLM link warning was last logged (rate limit).
     var dlmWarnings: [String: Date] = [:]
     /// The loss of mains power has been acted on (once per start).

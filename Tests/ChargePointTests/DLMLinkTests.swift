@@ -218,7 +218,7 @@ struct DLMLinkStationTests {
         lan.add("S1", mode: .slaveAutoDiscovery)
         lan.run(3)
         _ = lan.stations["M"]!.rig.takeNotices()
-        let master = lan.stations["M"]!.rig.controller.dlm.link!.epoch
+        let master = lan.stations["M"]!.rig.controller.dlmMaster!.link.epoch
         var intruder = DLMMessage(network: 0, from: "EVIL", epoch: "0000000000000001", seq: 1, to: "M", peerEpoch: master, report: report(0))
         lan.inject(DLMLink.seal(intruder, key: "guessed"), to: "M", from: DLMEndpoint(host: "10.0.0.66", port: 1))
         intruder.network = 9

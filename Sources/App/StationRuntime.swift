@@ -411,46 +411,19 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         for (i, read) in reads.enumerated() where read != nil { controller.modbusRequest(connector: i + 1, now: now) }
     }
 
+    /// A write request: the controller validates all of it and makes its own changes; the parameters it returns are
+    /// stored through the registry (audit trail, restart rules) like any other change.
     private func applyModbusWrites(address: UInt16, values: [UInt16], connector: Int, now: Date) -> ExceptionCode? {
-        let allow = controller.settings.modbus.allowStartStop
-        let parsed: [OMCCIWrite]
-        switch OMCCI.map.writes(address: address, values: values) {
-        case .failure(let code): return code
-        case .success(let parts):
-            var writes: [OMCCIWrite] = []
-            for (definition, registers) in parts {
-                switch OMCCI.parseWrite(definition, registers, allowStartStop: allow, dlmMaster: controller.settings.dlm.mode.isMaster) {
-                case .success(let w): writes.append(w)
-                case .failure(let code): return code
-                }
+        switch controller.modbusWrite(address: address, values: values, connector: connector, now: now) {
+        case .failure(let code):
+            return code
+        case .success(let changes):
+            for (key, value) in changes {
+                guard (try? setParameter(key, value, role: .operator, changedBy: "modbus")) != nil else { return .serverDeviceFailure }
             }
-            parsed = writes
+            tick()
+            return nil
         }
-        for write in parsed {
-            switch write {
-            case .safeCurrent(let amps):
-                guard (try? setParameter(StationParameters.modbusSafeCurrent, .integer(amps), role: .operator, changedBy: "modbus")) != nil else {
-                    return .serverDeviceFailure
-                }
-            case .commTimeout(let seconds):
-                guard (try? setParameter(StationParameters.modbusCommTimeout, .integer(seconds), role: .operator, changedBy: "modbus")) != nil else {
-                    return .serverDeviceFailure
-                }
-            case .operatorSubDistribution(let phase, let amps):
-                // Above the EVSE Sub-Distribution Limit of that phase: the value is out of range (03).
-                var limits = controller.settings.dlm.operatorSubDistributionLimitAmps
-                limits[phase] = Double(amps)
-                guard limits[phase] <= controller.settings.dlm.subDistributionLimitAmps[phase] else { return .illegalDataValue }
-                guard (try? setParameter(StationParameters.operatorEVSESubDistributionLimit, .phaseTriple(limits), role: .operator,
-                                         changedBy: "modbus")) != nil else {
-                    return .serverDeviceFailure
-                }
-            default:
-                controller.applyModbus(write, connector: connector, now: now)
-            }
-        }
-        tick()
-        return nil
     }
 }
 

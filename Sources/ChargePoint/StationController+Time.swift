@@ -22,9 +22,9 @@ extension StationController {
             connectors[i].wakeUpUntil = shift(connectors[i].wakeUpUntil)
             connectors[i].unpluggedSince = shift(connectors[i].unpluggedSince)
             connectors[i].encouragementUntil = shift(connectors[i].encouragementUntil)
-            connectors[i].lastModbusRequest = shift(connectors[i].lastModbusRequest)
             connectors[i].session.shiftTimers(by: seconds)
         }
+        modbus.shiftTimers(by: seconds)
         learningUntil = shift(learningUntil)
         unlockRequests = unlockRequests.mapValues { $0.addingTimeInterval(seconds) }
         dlmWarnings = dlmWarnings.mapValues { $0.addingTimeInterval(seconds) }

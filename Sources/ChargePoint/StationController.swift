@@ -76,12 +76,6 @@ public struct StationController {
         var encouragementUntil: Date?
         /// When the last session on this connector ended (Modbus END_TIME).
         var lastSessionEnd: Date?
-        /// The energy manager's limit (Modbus register 1000), 32 A until one writes it.
-        var hemsLimitAmps: Double = 32
-        /// An energy manager has written the HEMS limit since start (arms the communication watchdog).
-        var hemsControlled = false
-        /// The last Modbus request on this connector's port.
-        var lastModbusRequest: Date?
         /// The latest reading of a Modbus charge meter (replaces the board's meter when one is configured).
         var chargeMeter: MeterReading?
         /// The running session may draw no energy (backend answered its StartTransaction with an invalid idTag).
@@ -134,6 +128,8 @@ public struct StationController {
     var stopIdentifiers: [Int: String] = [:]
     /// Limits fed in from outside the controller (DLM, PV surplus, SEMP, EEBUS), per connector (1-based) and source.
     public internal(set) var externalLimits: [Int: [LimitSource: ExternalLimit]] = [:]
+    /// An energy manager's control over Modbus: the HEMS limit and its watchdog (see ``ModbusControl``).
+    public internal(set) var modbus: ModbusControl
     /// The DLM master when this station is one (see StationController+DLM).
     public internal(set) var dlmMaster: DLMMaster?
     /// The DLM slave when this station is one.
@@ -181,6 +177,7 @@ public struct StationController {
         self.makeID = makeID
         self.startedAt = now
         self.lastPersistAt = now
+        self.modbus = ModbusControl(connectorCount: min(settings.connectorCount, board.connectors.count))
         let count = min(settings.connectorCount, board.connectors.count)
         connectors = (1...max(1, count)).map { n in
             let reading = board.reading(connector: n) ?? ConnectorReading(pilot: .a, meter: MeterReading(

@@ -63,7 +63,7 @@ extension StationController {
         func free(_ i: Int) -> Bool {
             guard connectors[i].machine.isOperative, !errors.stopsCharging(connector: i + 1) else { return false }
             if case .idle = connectors[i].session.state {} else { return false }
-            return !pendingBackend.contains { $0.connector == i + 1 } && !connectors[i].machine.finishedWhileConnected
+            return !authorizationFlow.pending.contains { $0.connector == i + 1 } && !connectors[i].machine.finishedWhileConnected
         }
         let target: Int
         if let connector {
@@ -171,8 +171,6 @@ extension StationController {
 
     /// Forgets Authorize requests that wait for the backend (the connection is lost; the offline rules apply).
     public mutating func backendUnavailable(now: Date) {
-        let waiting = pendingBackend
-        pendingBackend.removeAll()
-        for p in waiting { decided(authorization.offlineFallback(idTag: p.presented.idTag), p, now: now) }
+        carryOut(authorizationFlow.backendUnavailable(), now: now)
     }
 }

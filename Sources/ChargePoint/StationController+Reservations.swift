@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Authorization
 import EVSECore
 import OCPP16
 
@@ -12,7 +13,7 @@ extension StationController {
     var reservationStates: [ReservationConnectorState] {
         connectors.indices.map { i in
             var idle = false
-            if case .idle = connectors[i].session.state { idle = !pendingBackend.contains { $0.connector == i + 1 } }
+            if case .idle = connectors[i].session.state { idle = !authorizationFlow.pending.contains { $0.connector == i + 1 } }
             return ReservationConnectorState(faulted: connectors[i].machine.isFaulted || errors.stopsCharging(connector: i + 1),
                                              operative: connectors[i].machine.isOperative, idle: idle,
                                              vehicleConnected: connectors[i].pilot.vehicleConnected)

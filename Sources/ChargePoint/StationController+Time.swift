@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Authorization
 import EVSECore
 import LoadManagement
 
@@ -25,10 +26,9 @@ extension StationController {
             connectors[i].session.shiftTimers(by: seconds)
         }
         modbus.shiftTimers(by: seconds)
-        learningUntil = shift(learningUntil)
+        authorizationFlow.shiftTimers(by: seconds)
         unlockRequests = unlockRequests.mapValues { $0.addingTimeInterval(seconds) }
         dlmWarnings = dlmWarnings.mapValues { $0.addingTimeInterval(seconds) }
-        for i in pendingBackend.indices { pendingBackend[i].since.addTimeInterval(seconds) }
         lastPersistAt.addTimeInterval(seconds)
         for (n, limits) in externalLimits {
             externalLimits[n] = limits.mapValues { var l = $0; l.validUntil = l.validUntil?.addingTimeInterval(seconds); return l }

@@ -102,8 +102,14 @@ public struct StationController {
 
     var connectors: [ConnectorRuntime]
     let store: any StationStore
+    /// The authorization flow: the engine with its lists, the requests that wait for the backend, learning mode
+    /// (see ``AuthorizationFlow``).
+    public internal(set) var authorizationFlow: AuthorizationFlow
     /// The authorization engine with its lists (local whitelist, OCPP local list, cache).
-    public internal(set) var authorization: AuthorizationEngine
+    public internal(set) var authorization: AuthorizationEngine {
+        get { authorizationFlow.engine }
+        set { authorizationFlow.engine = newValue }
+    }
     /// Whether a backend is connected and can answer Authorize requests (set by the OCPP layer).
     public var online = false
     /// Whether an OCPP backend is configured: then "offline" limits apply while it is unreachable, and every session
@@ -115,9 +121,9 @@ public struct StationController {
     /// (seeds/004 §4 "Backend connection timeout", 60 s).
     public var backendTimeout: Duration = .seconds(60)
     /// Learning mode ("Add entry", seeds/004 §5.5) is on until this time.
-    public internal(set) var learningUntil: Date?
+    public var learningUntil: Date? { authorizationFlow.learningUntil }
     /// Identifiers read in learning mode since it was switched on.
-    public internal(set) var learned: [String] = []
+    public var learned: [String] { authorizationFlow.learned }
     /// Reservations of the backend (persisted; see StationController+Reservations).
     public internal(set) var reservations = ReservationBook()
     /// OCPP charging profiles (persisted; see StationController+SmartCharging).
@@ -139,13 +145,6 @@ public struct StationController {
     /// The loss of mains power has been acted on (once per start).
     var powerLossHandled = false
 
-    struct PendingAuthorization {
-        var presented: PresentedIdentifier
-        var connector: Int
-        var method: AuthorizationMethod
-        var since: Date
-    }
-    var pendingBackend: [PendingAuthorization] = []
     var input2 = false
     let makeID: @Sendable () -> UUID
     var lastPersistAt: Date
@@ -173,7 +172,8 @@ public struct StationController {
         var lists = AuthorizationLists()
         var loadFailure: String?
         do { lists = try store.loadAuthorizationLists() } catch { loadFailure = "\(error)" }
-        self.authorization = AuthorizationEngine(settings: settings.authorization, lists: lists)
+        self.authorizationFlow = AuthorizationFlow(engine: AuthorizationEngine(settings: settings.authorization, lists: lists),
+                                                   cacheCapacity: RetentionPolicy.authorizationCacheMaxEntries)
         self.makeID = makeID
         self.startedAt = now
         self.lastPersistAt = now
@@ -324,11 +324,8 @@ public struct StationController {
             present(PresentedIdentifier(idTag: inputAuthIdentifier, kind: .input), method: .digitalInput, now: now)
         }
         input2 = level
-        if let until = learningUntil, now >= until { setLearning(false, now: now) }
         // Authorize requests the backend did not answer in time fall back to the offline rules.
-        let expired = pendingBackend.filter { now.timeIntervalSince($0.since) >= backendTimeout.seconds }
-        pendingBackend.removeAll { now.timeIntervalSince($0.since) >= backendTimeout.seconds }
-        for p in expired { decided(authorization.offlineFallback(idTag: p.presented.idTag), p, now: now) }
+        carryOut(authorizationFlow.step(now: now, backendTimeout: backendTimeout), now: now)
     }
 
     // MARK: Actions

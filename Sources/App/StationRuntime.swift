@@ -242,12 +242,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
 
     // MARK: AuthorizationService
 
-    private var authorizationSettings: AuthorizationSettings { controller.authorization.settings }
-
-    public func whitelist(search: String) -> WhitelistView {
-        WhitelistView(enabled: authorizationSettings.localWhitelistEnabled, mode: authorizationSettings.localWhitelistMode,
-                      list: controller.authorization.lists.whitelist, search: search)
-    }
+    public func whitelist(search: String) -> WhitelistView { WhitelistView(controller.authorization, search: search) }
 
     public func whitelistAdd(_ input: WhitelistEntryInput) throws -> WhitelistEntryView {
         let entry = try input.entry()
@@ -292,21 +287,14 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         WhitelistCSV.export(controller.authorization.lists.whitelist.entries, format: format)
     }
 
-    public func learning() -> LearningView {
-        LearningView(active: controller.learningUntil != nil, until: controller.learningUntil, learned: controller.learned)
-    }
+    public func learning() -> LearningView { LearningView(controller.authorizationFlow) }
 
     public func setLearning(_ active: Bool) -> LearningView {
         controller.setLearning(active, now: clock.now())
         return learning()
     }
 
-    public func authorizationLists() -> AuthorizationListsView {
-        let l = controller.authorization.lists
-        return AuthorizationListsView(localListEnabled: authorizationSettings.localListEnabled, localListVersion: l.localListVersion,
-                                      localList: l.localList, cacheEnabled: authorizationSettings.cacheEnabled,
-                                      cacheExpiryMode: authorizationSettings.cacheExpiryMode, cache: l.cache)
-    }
+    public func authorizationLists() -> AuthorizationListsView { AuthorizationListsView(controller.authorization) }
 
     public func clearAuthorizationCache() throws {
         try controller.clearAuthorizationCache(now: clock.now())

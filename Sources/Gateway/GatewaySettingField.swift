@@ -14,6 +14,14 @@ public struct GatewaySettingField: Sendable {
         case text
         /// Shown masked; an empty entry keeps the stored value.
         case secret
+
+        /// A number or a choice: a value out of what is allowed is named with the allowed range.
+        var isRange: Bool {
+            switch self {
+            case .number, .choice: true
+            case .onOff, .text, .secret: false
+            }
+        }
     }
 
     /// The groups of the web configuration, after the tabs of the vendor's tool (seeds/003 §2.2 steps 2–4); a

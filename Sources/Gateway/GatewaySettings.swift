@@ -147,10 +147,19 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     /// The first free register slot.
     public var freeSlot: Int? { (0..<RegisterLayout.maximumChargers).first { s in !chargers.contains { $0.slot == s } } }
 
-    /// Every problem of the settings (empty when they are valid): each setting against its declaration, then what
-    /// concerns several of them (the charger list, the wss pair, the external central system's URL).
+    /// Every problem of the settings (empty when they are valid): each setting against its declaration and what
+    /// concerns several of them (the charger list, the wss pair, the external central system's URL) — numbers and
+    /// choices first, then the lists, then texts, in page order.
     public func problems() -> [SettingProblem] {
-        var p = Self.fields.compactMap { $0.problem(in: self) }
+        let url = ParameterKey<String>.externalURL.name
+        let own = Self.fields.compactMap { f in f.problem(in: self).map { (ranged: f.input.isRange, problem: $0) } }
+        var p = own.filter(\.ranged).map(\.problem)
+        var texts = own.filter { !$0.ranged }.map(\.problem)
+        if let i = texts.firstIndex(where: { $0.field == url }) {
+            texts.insert(texts.remove(at: i), at: 0)
+        } else if let problem = externalURLProblem {
+            texts.insert(SettingProblem(url, problem), at: 0)
+        }
         if chargers.count > RegisterLayout.maximumChargers {
             p.append(SettingProblem("chargers", "\(chargers.count) chargers; at most \(RegisterLayout.maximumChargers)"))
         }
@@ -171,10 +180,7 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
             p.append(SettingProblem(ocppTLSCertificateFile.isEmpty ? "ocppTLSCertificateFile" : "ocppTLSKeyFile",
                                     "wss needs both the certificate and the private key file"))
         }
-        if !p.contains(where: { $0.field == ParameterKey<String>.externalURL.name }), let problem = externalURLProblem {
-            p.append(SettingProblem(ParameterKey<String>.externalURL.name, problem))
-        }
-        return p
+        return p + texts
     }
 
     /// Why the external central system's URL cannot be used beyond its declared format (External mode needs one; the

@@ -177,6 +177,11 @@ public struct ConnectorParameterKey<Value: Sendable>: Sendable, CustomStringConv
     public var description: String { name }
 }
 
+extension ParameterKey {
+    /// Connector `n`'s key of a connector parameter, where a plain key is expected: `.connector(2, of: .meterPort)`.
+    public static func connector(_ n: Int, of key: ConnectorParameterKey<Value>) -> ParameterKey<Value> { key.connector(n) }
+}
+
 extension ParameterDefinition {
     /// Declares a station-wide parameter with its typed key; the key's codec must fit `type` and read `defaultValue`
     /// (checked here: a disagreement stops the program at its first use of the registry, which every test does).

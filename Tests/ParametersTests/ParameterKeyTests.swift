@@ -90,15 +90,15 @@ struct ParameterKeyTests {
         #expect(try roundTrip(.fans, [.fast, .off]) == [.fast, .off])
         #expect(try roundTrip(.baud, 9600) == 9600)
         #expect(try roundTrip(.rate, 1) == 1)
-        #expect(try roundTrip(ConnectorParameterKey<Fan?>.fanOfConnector.connector(2), .fast) == .fast)
-        #expect(try roundTrip(ConnectorParameterKey<Fan?>.fanOfConnector.connector(1), nil) == nil)
+        #expect(try roundTrip(.connector(2, of: .fanOfConnector), .fast) == .fast)
+        #expect(try roundTrip(.connector(1, of: .fanOfConnector), nil) == nil)
         #expect(throws: ParameterError.self) { try roundTrip(.amps, 81) }
     }
 
     @Test("a connector key reads its own connector's value; a typed set stores what the key encodes")
     func connectorsAndSet() {
         var p = ParameterSet(registry: registry)
-        p.set(ConnectorParameterKey<Fan?>.fanOfConnector.connector(2), .slow)
+        p.set(.connector(2, of: .fanOfConnector), .slow)
         p.set(.port, 1502)
         #expect(p[.fanOfConnector, connector: 1] == nil && p[.fanOfConnector, connector: 2] == .slow)
         #expect(p.stored == ["ConnectorFan.2": .string("Slow"), "Port": .integer(1502)])

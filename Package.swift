@@ -7,14 +7,14 @@ import PackageDescription
 ///     chargekit → App                                              composition root
 ///     App → {Persistence, WebUI, Transport, Simulator}             adapters
 ///     {Persistence, WebUI} → {ChargePoint, Gateway}
-///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station and its parameter registry
+///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
 ///                    EVSECore, ModbusTCP, OCPP16, Parameters}
 ///     Authorization → {EVSECore, OCPP16}                           pure: who may charge, whitelist and its CSV
 ///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
 ///     Firmware → swift-crypto only                                 pure: UpdateFirmware/GetDiagnostics, packages
-///     Gateway → {ModbusTCP, OCPP16, Parameters}                    pure: the gateway and its parameter registry
-///     EVSECore → Parameters                                        pure: generic registry, typed keys (depends on nothing)
-///     Transport → ModbusTCP;  Simulator → EVSECore
+///     Gateway → {ModbusTCP, OCPP16, Parameters}                    pure: the gateway; its settings' declarations
+///     Transport → ModbusTCP;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
+///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
 /// arguments or through ChargePoint's store ports, which the adapters implement. Each world of its own gets its own pure
@@ -75,9 +75,10 @@ let package = Package(
         // export, identifier formats, and CivilTime (the whitelist's expiry format, also the history export's). The
         // module name is shadowed by EVSECore's `Authorization` (a granted authorization): never qualify with it.
         .target(name: "Authorization", dependencies: ["EVSECore", "OCPP16"], swiftSettings: swiftSettings),
-        // Pure station behaviour: parameter registry (with the DLM parameters, read into LoadManagement's settings, and
-        // the authorization parameters, read into Authorization's settings), current limits, Modbus meters and OMCCI,
-        // the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller, store ports.
+        // Pure station behaviour: the station's parameters declared with their typed keys in Parameters' registry (with
+        // the DLM parameters, read into LoadManagement's settings, and the authorization parameters, read into
+        // Authorization's settings), current limits, Modbus meters and OMCCI, the OCPP charge point (OCPP/, which drives
+        // Firmware's machine), the station controller, store ports.
         .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "OCPP16", "Parameters"],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers;

@@ -184,7 +184,7 @@ public struct ParameterDefinition: Sendable, Equatable {
     /// The section of the menu page, as the seeds group it.
     public var section: String
     public var scope: ParameterScope
-    /// Whether a change takes effect only after the station restarts.
+    /// Whether a change takes effect only after a restart (``ParameterSet/effective(startedWith:)``).
     public var restartRequired: Bool
     public var help: String
     /// Where the seeds describe the parameter.

@@ -37,11 +37,14 @@ extension Menu {
     public static let system = Menu(rawValue: "System")
 
     /// The station's menus in the order of its navigation.
-    public static let allCases: [Menu] = [.dashboard, .network, .backend, .authorization, .whitelists, .loadManagement, .installation, .system]
+    public static let allCases: [Menu] = [
+        .dashboard, .network, .backend, .authorization, .whitelists, .loadManagement, .installation, .system,
+    ]
 }
 
 private typealias K = StationParameters
 
+/// The station's parameter names: what the API, the CLI, the web forms and OCPP address them by.
 extension StationParameters {
     public static let hardwareMaxCurrent = "HardwareMaxCurrent"
     public static let installationCurrentLimit = "InstallationCurrentLimit"
@@ -123,6 +126,7 @@ extension StationParameters {
     public static let genericMeterEnergyScale = "GenericMeterEnergyScale"
 }
 
+/// The typed keys of the station's parameters that exist once per station.
 extension ParameterKey {
     public static var powerSourceVoltage: ParameterKey<Double> { .init(K.powerSourceVoltage, .number) }
     public static var minimumCurrentLimit: ParameterKey<Double> { .init(K.minimumCurrentLimit, .number) }

@@ -317,10 +317,12 @@ public struct ParameterSet: Sendable, Equatable {
 
     /// The value of a typed key: the stored one or the declared default, as the key's type. Every settings struct reads
     /// its parameters this way. A key the registry does not declare is a programming error: it stops a debug build (so
-    /// the tests that read the settings catch it) and reads the codec's fallback in a release build.
+    /// the tests that read the settings catch it) and reads the codec's fallback in a release build, as does a
+    /// connector beyond the registry's connectors (what the name lookups read for it too).
     public subscript<V>(key: ParameterKey<V>) -> V {
         guard let v = value(key.name) else {
-            assertionFailure("\(key.name) is not declared in this registry")
+            let base = String(key.name.prefix { $0 != "." })
+            assert(registry.definition(base) != nil, "\(key.name) is not declared in this registry")
             return key.codec.fallback
         }
         if let decoded = key.codec.decode(v) { return decoded }

@@ -22,6 +22,7 @@ extension ParameterKey {
 
 extension ConnectorParameterKey {
     fileprivate static var fanOfConnector: ConnectorParameterKey<Fan?> { .init("ConnectorFan", .choice(Fan.self, none: "none")) }
+    fileprivate static var ampsOfConnector: ConnectorParameterKey<Double> { .init("ConnectorAmps", .number) }
 }
 
 private let menu = Menu(rawValue: "Test")
@@ -54,6 +55,8 @@ private let definitions: [ParameterDefinition] = [
     ParameterDefinition(key: .fanOfConnector, label: "Connector fan", type: .choice([Choice("none", "None"), Choice("Off", "Off"),
                                                                                     Choice("Slow", "Slow"), Choice("Fast", "Fast")]),
                         defaultValue: .string("none"), role: .operator, menu: menu, section: "A", help: "h", seeAlso: "s"),
+    ParameterDefinition(key: .ampsOfConnector, label: "Connector amps", type: .integer(6...32, unit: "A"), defaultValue: .integer(16),
+                        role: .operator, menu: menu, section: "A", help: "h", seeAlso: "s"),
 ]
 
 @Suite("Typed parameter keys")
@@ -103,6 +106,9 @@ struct ParameterKeyTests {
         #expect(p[.fanOfConnector, connector: 1] == nil && p[.fanOfConnector, connector: 2] == .slow)
         #expect(p.stored == ["ConnectorFan.2": .string("Slow"), "Port": .integer(1502)])
         #expect(p.value("ConnectorFan.2") == .string("Slow"), "the same value by its name, as a form or OCPP addresses it")
+        #expect(p[.ampsOfConnector, connector: 2] == 16)
+        #expect(p[.ampsOfConnector, connector: 3] == 0 && p.number("ConnectorAmps.3") == 0,
+                "a connector beyond the registry's reads the fallback, as its name does")
     }
 
     @Test("a key that does not fit its declaration is named with what disagrees")

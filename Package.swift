@@ -7,12 +7,14 @@ import PackageDescription
 ///     chargekit → App                                              composition root
 ///     App → {Persistence, WebUI, Transport, Simulator}             adapters
 ///     {Persistence, WebUI} → {ChargePoint, Gateway}
-///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station
-///                    EVSECore, ModbusTCP, OCPP16}
+///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
+///                    EVSECore, ModbusTCP, OCPP16, Parameters}
 ///     Authorization → {EVSECore, OCPP16}                           pure: who may charge, whitelist and its CSV
 ///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
 ///     Firmware → swift-crypto only                                 pure: UpdateFirmware/GetDiagnostics, packages
-///     Gateway → {ModbusTCP, OCPP16};  Transport → ModbusTCP;  Simulator → EVSECore
+///     Gateway → {ModbusTCP, OCPP16, Parameters}                    pure: the gateway; its settings' declarations
+///     Transport → ModbusTCP;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
+///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
 /// arguments or through ChargePoint's store ports, which the adapters implement. Each world of its own gets its own pure
@@ -47,9 +49,14 @@ let package = Package(
     targets: [
         // System zlib (Debian zlib1g-dev), for the gzip of diagnostics archives.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Pure parameters, the lowest target (depends on nothing): the generic registry (definitions, types and values,
+        // validation, roles, menus), the current values (ParameterSet) and the typed keys the settings read them by; and
+        // the two small value helpers everything shares (PhaseValues, whitespace trimming). The station's registry is
+        // declared in ChargePoint, the gateway's in Gateway. EVSECore re-exports it.
+        .target(name: "Parameters", swiftSettings: swiftSettings),
         // Pure domain: hardware port, connector and session state machines, error catalogue; and the small helpers the
-        // targets above share (secure random hex, whitespace trimming, spreadsheet-safe CSV cells).
-        .target(name: "EVSECore", swiftSettings: swiftSettings),
+        // targets above share (secure random hex, spreadsheet-safe CSV cells).
+        .target(name: "EVSECore", dependencies: ["Parameters"], swiftSettings: swiftSettings),
         // Pure OCPP 1.6J: RPC framing, error codes, date coding, schemas and typed messages.
         .target(name: "OCPP16", swiftSettings: swiftSettings),
         // Pure Modbus codec: MBAP/RTU framing, PDUs, exceptions, declarative register maps.
@@ -68,13 +75,15 @@ let package = Package(
         // export, identifier formats, and CivilTime (the whitelist's expiry format, also the history export's). The
         // module name is shadowed by EVSECore's `Authorization` (a granted authorization): never qualify with it.
         .target(name: "Authorization", dependencies: ["EVSECore", "OCPP16"], swiftSettings: swiftSettings),
-        // Pure station behaviour: parameter registry (with the DLM parameters, read into LoadManagement's settings, and
-        // the authorization parameters, read into Authorization's settings), current limits, Modbus meters and OMCCI,
-        // the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller, store ports.
-        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "OCPP16"],
+        // Pure station behaviour: the station's parameters declared with their typed keys in Parameters' registry (with
+        // the DLM parameters, read into LoadManagement's settings, and the authorization parameters, read into
+        // Authorization's settings), current limits, Modbus meters and OMCCI, the OCPP charge point (OCPP/, which drives
+        // Firmware's machine), the station controller, store ports.
+        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "OCPP16", "Parameters"],
                 swiftSettings: swiftSettings),
-        // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers.
-        .target(name: "Gateway", dependencies: ["ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
+        // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers;
+        // its settings, declared as the parameters of the gateway's registry.
+        .target(name: "Gateway", dependencies: ["ModbusTCP", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
         // Adapter: simulated board and EVs implementing the hardware port.
         .target(name: "Simulator", dependencies: ["EVSECore"], swiftSettings: swiftSettings),
         // Adapter: SQLite (GRDB, WAL) stores.
@@ -167,13 +176,15 @@ let package = Package(
         // Benchmark tool of scripts/bench-ocpp.sh.
         .executableTarget(name: "ocpp-bench", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
+        // The pure tests of Parameters: typed keys and their codecs, the generic registry's rules.
+        .testTarget(name: "ParametersTests", dependencies: ["Parameters"], swiftSettings: swiftSettings),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOTestUtils", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                            .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         // The pure tests of LoadManagement: the allocation (with the seeds' worked examples in DLMScenarios/), the link

@@ -267,7 +267,7 @@ public enum StationApp {
         let database = try StationDatabase(directory: dir.path)
         var parameters = try ParameterService(store: database, connectorCount: options.connectors)
         try database.redactAudit(keys: parameters.registry.secretKeys)
-        if let n = options.connectors, parameters.values.number(StationParameters.connectorCount) != Double(n) {
+        if let n = options.connectors, parameters.values[.connectorCount] != n {
             try parameters.set(StationParameters.connectorCount, .integer(n), role: .manufacturer, changedBy: "cli:--connectors", now: Date())
         }
         let settings = StationSettings(parameters.values)

@@ -16,7 +16,7 @@ extension StationRuntime {
     private var firmwareDirectory: String { (ocpp!.dataDirectory as NSString).appendingPathComponent("firmware") }
     private var packagePath: String { (firmwareDirectory as NSString).appendingPathComponent("package.ckfw") }
 
-    private var transfer: FileTransfer { FileTransfer(timeout: .seconds(Int(parameterService.values.number(StationParameters.fileTransferTimeout)))) }
+    private var transfer: FileTransfer { FileTransfer(timeout: .seconds(parameterService.values[.fileTransferTimeout])) }
 
     func startDownload(_ location: String) {
         let path = packagePath, transfer = transfer
@@ -78,7 +78,7 @@ extension StationRuntime {
     func startInstall() {
         let path = packagePath
         let payloadPath = (firmwareDirectory as NSString).appendingPathComponent("payload")
-        let command = parameterService.values.string(StationParameters.firmwareInstallCommand)
+        let command = parameterService.values[.firmwareInstallCommand]
         jobs.submit { [weak self] in
             let outcome = FirmwareInstaller.install(package: path, payloadPath: payloadPath, command: command)
             await self?.installFinished(outcome)

@@ -7,13 +7,16 @@ import PackageDescription
 ///     chargekit → App                                              composition root (wiring only)
 ///     App → {Persistence, WebUI, Transport, Hosting, Simulator}    adapters
 ///     {Persistence, WebUI} → {ChargePoint, Gateway};  WebUI → Transport
-///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station
-///                    StationModbus, EVSECore, ModbusTCP, OCPP16}
+///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
+///                    StationModbus, EVSECore, ModbusTCP, OCPP16,
+///                    Parameters}
 ///     StationModbus → {EVSECore, ModbusTCP}                        pure: meter models, OMCCI registers
 ///     Authorization → {EVSECore, OCPP16}                           pure: who may charge, whitelist and its CSV
 ///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
 ///     Firmware → swift-crypto only                                 pure: UpdateFirmware/GetDiagnostics, packages
-///     Gateway → {ModbusTCP, OCPP16};  Transport → ModbusTCP;  Hosting → EVSECore;  Simulator → EVSECore
+///     Gateway → {ModbusTCP, OCPP16, Parameters}                    pure: the gateway; its settings' declarations
+///     Transport → ModbusTCP;  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
+///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
 /// arguments or through ChargePoint's store ports, which the adapters implement. Each world of its own gets its own pure
@@ -48,9 +51,14 @@ let package = Package(
     targets: [
         // System zlib (Debian zlib1g-dev), for the gzip of diagnostics archives.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Pure parameters, the lowest target (depends on nothing): the generic registry (definitions, types and values,
+        // validation, roles, menus), the current values (ParameterSet) and the typed keys the settings read them by; and
+        // the two small value helpers everything shares (PhaseValues, whitespace trimming). The station's registry is
+        // declared in ChargePoint, the gateway's in Gateway. EVSECore re-exports it.
+        .target(name: "Parameters", swiftSettings: swiftSettings),
         // Pure domain: hardware port, connector and session state machines, error catalogue; and the small helpers the
-        // targets above share (secure random hex, whitespace trimming, spreadsheet-safe CSV cells).
-        .target(name: "EVSECore", swiftSettings: swiftSettings),
+        // targets above share (secure random hex, spreadsheet-safe CSV cells).
+        .target(name: "EVSECore", dependencies: ["Parameters"], swiftSettings: swiftSettings),
         // Pure OCPP 1.6J: RPC framing, error codes, date coding, schemas and typed messages.
         .target(name: "OCPP16", swiftSettings: swiftSettings),
         // Pure Modbus codec: MBAP/RTU framing, PDUs, exceptions, declarative register maps.
@@ -73,15 +81,17 @@ let package = Package(
         // meters, the generic meter), and the OMCCI register set it serves to energy managers (seeds/000
         // MODBUS-REGISTERSATZ) with the DLM registers 600–635: values in, register values and validated writes out.
         .target(name: "StationModbus", dependencies: ["EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
-        // Pure station behaviour: parameter registry (with the DLM parameters, read into LoadManagement's settings, and
-        // the authorization parameters, read into Authorization's settings), current limits, the meters' and OMCCI's
-        // settings (StationModbus has their registers), the OCPP charge point (OCPP/, which drives Firmware's machine),
-        // the station controller, store ports.
-        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "OCPP16",
+        // Pure station behaviour: the station's parameters declared with their typed keys in Parameters' registry (with
+        // the DLM parameters, read into LoadManagement's settings, and the authorization parameters, read into
+        // Authorization's settings), current limits, the meters' and OMCCI's settings and Modbus control (StationModbus
+        // has their registers), the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller,
+        // store ports.
+        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "OCPP16", "Parameters",
                                                     "StationModbus"],
                 swiftSettings: swiftSettings),
-        // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers.
-        .target(name: "Gateway", dependencies: ["ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
+        // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers;
+        // its settings, declared as the parameters of the gateway's registry.
+        .target(name: "Gateway", dependencies: ["ModbusTCP", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
         // Adapter: what the process needs from its host, whatever the role: the scaled system clock (wall clock and
         // monotonic time), the log handler that escapes control characters, and service lifecycle helpers (services
         // restarted in process, child tasks started while the services run).
@@ -190,13 +200,15 @@ let package = Package(
         // Benchmark tool of scripts/bench-ocpp.sh.
         .executableTarget(name: "ocpp-bench", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
+        // The pure tests of Parameters: typed keys and their codecs, the generic registry's rules.
+        .testTarget(name: "ParametersTests", dependencies: ["Parameters"], swiftSettings: swiftSettings),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOTestUtils", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                            .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "OCPP16"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
         // Hosting's clock, log handler, restarter and child tasks, on real time (short waits for a condition).
         .testTarget(name: "HostingTests", dependencies: ["Hosting", "EVSECore", .product(name: "Logging", package: "swift-log"),
                                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],

@@ -269,7 +269,7 @@ public enum StationApp {
         let database = try StationDatabase(directory: dir.path)
         var parameters = try ParameterService(store: database, connectorCount: options.connectors)
         try database.redactAudit(keys: parameters.registry.secretKeys)
-        if let n = options.connectors, parameters.values.number(StationParameters.connectorCount) != Double(n) {
+        if let n = options.connectors, parameters.values[.connectorCount] != n {
             try parameters.set(StationParameters.connectorCount, .integer(n), role: .manufacturer, changedBy: "cli:--connectors", now: Date())
         }
         let settings = StationSettings(parameters.values)
@@ -283,12 +283,13 @@ public enum StationApp {
 
         let setup = BoardSetup(connectorCount: settings.connectorCount, voltageV: settings.powerSourceVoltageV,
                                phaseCount: settings.connectors.map { $0.phasesConnected.phaseCount })
-        let board = try factory.make(setup, try database.hardwareState(), clock.monotonicNow())
+        var board = try factory.make(setup, try database.hardwareState(), clock.monotonicNow())
 
         // Recovery may close sessions: their StopTransaction must be queued like any other when a backend is configured.
-        let controller = StationController(settings: settings, hardware: board, store: database, now: now, previousShutdownClean: clean,
-                                           backendConfigured: BackendSettings(parameters.values).enabled)
-        let runtime = StationRuntime(controller: controller, parameters: parameters, database: database, clock: clock, logger: logger)
+        let controller = StationController(settings: settings, board: board.readInputs(), store: database, now: now,
+                                           previousShutdownClean: clean, backendConfigured: BackendSettings(parameters.values).enabled)
+        let runtime = StationRuntime(controller: controller, board: board, parameters: parameters, database: database, clock: clock,
+                                     logger: logger)
         await runtime.restoreAvailability()
         let ocppSettings = await runtime.setUpOCPP(version: ChargeKitVersion.current, dataDirectory: dir.path)
         await runtime.tick()

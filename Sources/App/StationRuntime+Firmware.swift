@@ -16,7 +16,7 @@ extension StationRuntime {
     private var firmwareDirectory: String { (ocpp!.dataDirectory as NSString).appendingPathComponent("firmware") }
     private var packagePath: String { (firmwareDirectory as NSString).appendingPathComponent("package.ckfw") }
 
-    private var transfer: FileTransfer { FileTransfer(timeout: .seconds(Int(parameterService.values.number(StationParameters.fileTransferTimeout)))) }
+    private var transfer: FileTransfer { FileTransfer(timeout: .seconds(parameterService.values[.fileTransferTimeout])) }
 
     func startDownload(_ location: String) {
         let path = packagePath, transfer = transfer
@@ -78,7 +78,7 @@ extension StationRuntime {
     func startInstall() {
         let path = packagePath
         let payloadPath = (firmwareDirectory as NSString).appendingPathComponent("payload")
-        let command = parameterService.values.string(StationParameters.firmwareInstallCommand)
+        let command = parameterService.values[.firmwareInstallCommand]
         jobs.submit { [weak self] in
             let outcome = FirmwareInstaller.install(package: path, payloadPath: payloadPath, command: command)
             await self?.installFinished(outcome)
@@ -94,33 +94,5 @@ extension StationRuntime {
             ocppEvent(.installFinished(version: nil))
         }
         try? FileManager.default.removeItem(atPath: packagePath)
-    }
-}
-
-/// Checks a downloaded firmware package and runs the install command.
-enum FirmwareInstaller {
-    static func install(package path: String, payloadPath: String, command: String) -> Result<String, FileTransferError> {
-        guard let bytes = FileManager.default.contents(atPath: path) else { return .failure(FileTransferError("the downloaded package is gone")) }
-        let package: FirmwarePackage
-        do { package = try FirmwarePackage(Array(bytes)) } catch { return .failure(FileTransferError(error.description)) }
-        guard !command.isEmpty else { return .success(package.version) }
-        guard FileManager.default.createFile(atPath: payloadPath, contents: Data(package.payload)) else {
-            return .failure(FileTransferError("cannot write \(payloadPath)"))
-        }
-        defer { try? FileManager.default.removeItem(atPath: payloadPath) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command, "chargekit-firmware-install", payloadPath]
-        process.environment = ProcessInfo.processInfo.environment.merging(["FIRMWARE_VERSION": package.version, "FIRMWARE_FILE": payloadPath]) { $1 }
-        do {
-            try process.run()
-            process.waitUntilExit()
-        } catch {
-            return .failure(FileTransferError("cannot run the install command: \(error)"))
-        }
-        guard process.terminationStatus == 0 else {
-            return .failure(FileTransferError("the install command exited with status \(process.terminationStatus)"))
-        }
-        return .success(package.version)
     }
 }

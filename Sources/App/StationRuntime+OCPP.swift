@@ -70,11 +70,12 @@ extension StationRuntime: OCPPConnectionDelegate {
 
     // MARK: Executing
 
-    /// Hands the charge point one event and carries out what it returns.
+    /// Hands the charge point one event and carries out what it returns, then what it asked of the station.
     func ocppEvent(_ event: OCPPChargePoint.Event) {
         guard ocpp != nil else { return }
         let actions = ocpp!.chargePoint.handle(event, now: clock.now(), station: &controller, parameters: &parameterService, store: database)
         for action in actions { execute(action) }
+        carryOut()  // what its handlers asked of the station
     }
 
     private func execute(_ action: OCPPChargePoint.Action) {

@@ -30,8 +30,8 @@ extension StationRuntime {
         let p = parameterService.values
         return SystemInfo(
             stationVersion: firmwareVersion(build: ChargeKitVersion.current), webInterfaceVersion: ChargeKitVersion.current,
-            operatingSystem: Self.operatingSystem, time: clock.now(), timezone: p.string(StationParameters.timezone),
-            timeSource: p.string(StationParameters.timeSource), backendConfigured: ocpp != nil, lastClockSet: lastClockSet,
+            operatingSystem: Self.operatingSystem, time: clock.now(), timezone: p[.timezone],
+            timeSource: p[.timeSource].rawValue, backendConfigured: ocpp != nil, lastClockSet: lastClockSet,
             timeScale: clock.scale, startedAt: controller.startedAt)
     }
 

@@ -19,10 +19,12 @@ final class ModbusSnapshot: Sendable {
     let state = Mutex(State())
 }
 
-/// The running station: owns the controller with its board (any ``HardwarePort``; the simulated one with `--simulate`), the parameters and the database,
-/// and serves the local API. All state changes happen on this actor.
+/// The running station: owns the controller, its board (any ``HardwarePort``; the simulated one with `--simulate`), the
+/// parameters and the database, and serves the local API. All state changes happen on this actor; every control step
+/// reads the board, hands the readings to the controller and carries out the effects it returns, in order.
 public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestHandler, DLMLinkHandler {
-    var controller: StationController<Board>
+    var controller: StationController
+    var board: Board
     var parameterService: ParameterService
     let database: StationDatabase
     let clock: ScaledClock
@@ -46,10 +48,13 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     nonisolated let jobs = BackgroundJobs()
     /// The kind of restart that waits for the OCPP charge point to deliver its queued messages.
     var pendingRestart: StationRestart?
+    /// Effects are being carried out (a notice handed to the charge point may produce more; they queue behind).
+    private var carryingOut = false
 
-    public init(controller: StationController<Board>, parameters: ParameterService, database: StationDatabase,
+    public init(controller: StationController, board: Board, parameters: ParameterService, database: StationDatabase,
                 clock: ScaledClock, logger: Logger) {
         self.controller = controller
+        self.board = board
         self.parameterService = parameters
         self.database = database
         self.clock = clock
@@ -57,36 +62,69 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         self.startValues = parameters.values
     }
 
-    /// Advances the simulation and the controller to the clock's current time.
+    /// One control step: carries out what is pending, advances the board to the monotonic clock, hands its readings to
+    /// the controller and the tick to the OCPP charge point, and carries out what they return.
     public func tick() {
+        carryOut()
         let now = clock.now()
-        controller.hardware.advance(to: clock.monotonicNow())
-        controller.poll(now: now)
+        board.advance(to: clock.monotonicNow())
+        controller.poll(board.readInputs(), now: now)
         if controller.settings.modbus.enabled { refreshModbusSnapshot(now: now) }
-        for notice in controller.takeNotices() {
-            switch notice {
-            case .statusChanged(let n, let from, let to):
-                logger.info("status \(from.rawValue) → \(to.rawValue)", metadata: ["connector": "\(n)"])
-            case .logged(let e):
-                logger.info("\(e.message)", metadata: ["connector": "\(e.connector)", "event": "\(e.kind.rawValue)"])
-            case .storeFailed(let what, let error):
-                logger.error("persisting \(what) failed: \(error)")
-            case .backendAuthorizationRequested(let idTag, let n):
-                logger.info("authorization of \(idTag) needs the backend", metadata: ["connector": "\(n)"])
-            case .dlmLinkWarning(let message):
-                logger.warning("\(message)")
-            case .sessionStarted, .sessionStopped:
-                break
-            case .mainsPowerLost:
+        carryOut()
+        ocppEvent(.tick)
+    }
+
+    /// Carries out the controller's effects in the order it returned them. A notice handed to the OCPP charge point may
+    /// command the controller again; those effects queue behind the ones being carried out, never before them.
+    func carryOut() {
+        guard !carryingOut else { return }
+        carryingOut = true
+        defer { carryingOut = false }
+        while true {
+            let effects = controller.takeEffects()
+            if effects.isEmpty { return }
+            for effect in effects { carryOut(effect) }
+        }
+    }
+
+    private func carryOut(_ effect: StationEffect) {
+        switch effect {
+        case .hardware(let command):
+            board.apply(command)
+        case .recordSamples(let samples):
+            do { try database.record(samples: samples, hardwareState: board.persistentState()) } catch {
+                logger.error("persisting meter samples failed: \(error)")
+            }
+        case .dlm(let datagram):
+            send(datagram)
+        case .notice(let notice):
+            log(notice)
+            if case .mainsPowerLost = notice {
                 // On backup power: the StopTransactions go out first (OCPP), then the station goes down. The simulated
                 // board's power returns with the next start, so the services restart in-process.
-                logger.warning("mains power lost: shutting down on backup power")
-                scheduleRestart(.services, now: now)
+                scheduleRestart(.services, now: clock.now())
             }
             ocppEvent(.notice(notice))
         }
-        ocppEvent(.tick)
-        flushDLM()
+    }
+
+    private func log(_ notice: ControllerNotice) {
+        switch notice {
+        case .statusChanged(let n, let from, let to):
+            logger.info("status \(from.rawValue) → \(to.rawValue)", metadata: ["connector": "\(n)"])
+        case .logged(let e):
+            logger.info("\(e.message)", metadata: ["connector": "\(e.connector)", "event": "\(e.kind.rawValue)"])
+        case .storeFailed(let what, let error):
+            logger.error("persisting \(what) failed: \(error)")
+        case .backendAuthorizationRequested(let idTag, let n):
+            logger.info("authorization of \(idTag) needs the backend", metadata: ["connector": "\(n)"])
+        case .dlmLinkWarning(let message):
+            logger.warning("\(message)")
+        case .mainsPowerLost:
+            logger.warning("mains power lost: shutting down on backup power")
+        case .sessionStarted, .sessionStopped, .unlockFinished:
+            break
+        }
     }
 
     /// Restarts the station services: with a backend once the queued messages are delivered (at most
@@ -104,7 +142,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     public func shutdown() {
         tick()
         controller.shutdown(now: clock.now())
-        _ = controller.takeNotices()
+        carryOut()
     }
 
     // MARK: StationService
@@ -175,7 +213,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
 
     public func removeDLMSlaves(_ id: String?) throws -> [String] {
         let removed = try controller.removeDLMSlaves(id, now: clock.now())
-        flushDLM()
+        carryOut()
         return removed
     }
 
@@ -183,38 +221,30 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
 
     public func dlmLinkStarted(_ sender: DLMLinkSender) {
         dlmSender = sender
-        flushDLM()
+        carryOut()
     }
 
     public func dlmDatagram(_ bytes: [UInt8], host: String, port: Int) {
         controller.dlmReceive(bytes, from: DLMEndpoint(host: host, port: port), now: clock.now())
-        flushDLM()
+        carryOut()
     }
 
-    /// Sends what the controller's DLM link has to say.
-    func flushDLM() {
-        let datagrams = controller.takeDLMDatagrams()
+    /// Sends a datagram of the controller's DLM link (none before the link's socket is bound).
+    private func send(_ datagram: DLMDatagram) {
         guard let sender = dlmSender else { return }
-        let d = controller.settings.dlm
-        for datagram in datagrams {
-            switch datagram.destination {
-            case .broadcast: sender.sendBroadcast(datagram.bytes)
-            case .endpoint(let e): sender.send(datagram.bytes, host: e.host, port: e.port)
-            case .configuredMaster:
-                guard let e = DLMEndpoint(parsing: d.masterAddress, defaultPort: d.linkPort) else { continue }
-                sender.send(datagram.bytes, host: e.host, port: e.port)
-            }
+        switch datagram.destination {
+        case .broadcast: sender.sendBroadcast(datagram.bytes)
+        case .endpoint(let e): sender.send(datagram.bytes, host: e.host, port: e.port)
+        case .configuredMaster:
+            let d = controller.settings.dlm
+            guard let e = DLMEndpoint(parsing: d.masterAddress, defaultPort: d.linkPort) else { return }
+            sender.send(datagram.bytes, host: e.host, port: e.port)
         }
     }
 
     // MARK: AuthorizationService
 
-    private var authorizationSettings: AuthorizationSettings { controller.authorization.settings }
-
-    public func whitelist(search: String) -> WhitelistView {
-        WhitelistView(enabled: authorizationSettings.localWhitelistEnabled, mode: authorizationSettings.localWhitelistMode,
-                      list: controller.authorization.lists.whitelist, search: search)
-    }
+    public func whitelist(search: String) -> WhitelistView { WhitelistView(controller.authorization, search: search) }
 
     public func whitelistAdd(_ input: WhitelistEntryInput) throws -> WhitelistEntryView {
         let entry = try input.entry()
@@ -259,21 +289,14 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         WhitelistCSV.export(controller.authorization.lists.whitelist.entries, format: format)
     }
 
-    public func learning() -> LearningView {
-        LearningView(active: controller.learningUntil != nil, until: controller.learningUntil, learned: controller.learned)
-    }
+    public func learning() -> LearningView { LearningView(controller.authorizationFlow) }
 
     public func setLearning(_ active: Bool) -> LearningView {
         controller.setLearning(active, now: clock.now())
         return learning()
     }
 
-    public func authorizationLists() -> AuthorizationListsView {
-        let l = controller.authorization.lists
-        return AuthorizationListsView(localListEnabled: authorizationSettings.localListEnabled, localListVersion: l.localListVersion,
-                                      localList: l.localList, cacheEnabled: authorizationSettings.cacheEnabled,
-                                      cacheExpiryMode: authorizationSettings.cacheExpiryMode, cache: l.cache)
-    }
+    public func authorizationLists() -> AuthorizationListsView { AuthorizationListsView(controller.authorization) }
 
     public func clearAuthorizationCache() throws {
         try controller.clearAuthorizationCache(now: clock.now())
@@ -315,7 +338,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
             // A new reading triggers the DLM cycle at once (its grants go out now, not with the next tick).
             controller.gridMeterUpdate(reading, communicating: communicating, now: clock.now())
             controller.dlmInputChanged(now: clock.now())
-            flushDLM()
+            carryOut()
         case .connector(let n): controller.chargeMeterUpdate(connector: n, reading, communicating: communicating)
         }
     }
@@ -378,46 +401,19 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         for (i, read) in reads.enumerated() where read != nil { controller.modbusRequest(connector: i + 1, now: now) }
     }
 
+    /// A write request: the controller validates all of it and makes its own changes; the parameters it returns are
+    /// stored through the registry (audit trail, restart rules) like any other change.
     private func applyModbusWrites(address: UInt16, values: [UInt16], connector: Int, now: Date) -> ExceptionCode? {
-        let allow = controller.settings.modbus.allowStartStop
-        let parsed: [OMCCIWrite]
-        switch OMCCI.map.writes(address: address, values: values) {
-        case .failure(let code): return code
-        case .success(let parts):
-            var writes: [OMCCIWrite] = []
-            for (definition, registers) in parts {
-                switch OMCCI.parseWrite(definition, registers, allowStartStop: allow, dlmMaster: controller.settings.dlm.mode.isMaster) {
-                case .success(let w): writes.append(w)
-                case .failure(let code): return code
-                }
+        switch controller.modbusWrite(address: address, values: values, connector: connector, now: now) {
+        case .failure(let code):
+            return code
+        case .success(let changes):
+            for (key, value) in changes {
+                guard (try? setParameter(key, value, role: .operator, changedBy: "modbus")) != nil else { return .serverDeviceFailure }
             }
-            parsed = writes
+            tick()
+            return nil
         }
-        for write in parsed {
-            switch write {
-            case .safeCurrent(let amps):
-                guard (try? setParameter(StationParameters.modbusSafeCurrent, .integer(amps), role: .operator, changedBy: "modbus")) != nil else {
-                    return .serverDeviceFailure
-                }
-            case .commTimeout(let seconds):
-                guard (try? setParameter(StationParameters.modbusCommTimeout, .integer(seconds), role: .operator, changedBy: "modbus")) != nil else {
-                    return .serverDeviceFailure
-                }
-            case .operatorSubDistribution(let phase, let amps):
-                // Above the EVSE Sub-Distribution Limit of that phase: the value is out of range (03).
-                var limits = controller.settings.dlm.operatorSubDistributionLimitAmps
-                limits[phase] = Double(amps)
-                guard limits[phase] <= controller.settings.dlm.subDistributionLimitAmps[phase] else { return .illegalDataValue }
-                guard (try? setParameter(StationParameters.operatorEVSESubDistributionLimit, .phaseTriple(limits), role: .operator,
-                                         changedBy: "modbus")) != nil else {
-                    return .serverDeviceFailure
-                }
-            default:
-                controller.applyModbus(write, connector: connector, now: now)
-            }
-        }
-        tick()
-        return nil
     }
 }
 
@@ -426,11 +422,11 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
 /// With a simulated board, the runtime answers the local API's simulator routes; each command runs between two control
 /// steps so that its effect is seen at once.
 extension StationRuntime: SimulatorControl where Board: SimulatedHardware {
-    public func simulatorStatus() -> SimulatorStatus { controller.hardware.simulatorStatus(timeScale: clock.scale) }
+    public func simulatorStatus() -> SimulatorStatus { board.simulatorStatus(timeScale: clock.scale) }
 
     public func perform(_ command: SimulatorCommand) throws(SimulatorCommandError) {
         tick()
-        try controller.hardware.perform(command)
+        try board.perform(command)
         tick()
     }
 }

@@ -153,6 +153,16 @@ public struct AuthorizationLists: Sendable, Equatable {
     }
 }
 
+extension AuthorizationLists {
+    /// Puts a backend's answer into the authorization cache, replacing the identifier's earlier entry. The cache is in
+    /// update order, so beyond `capacity` the least recently updated entries go (the database drops the same ones).
+    public mutating func remember(_ entry: ListedIdentifier, capacity: Int) {
+        cache.removeAll { sameIdentifier($0.idTag, entry.idTag) }
+        cache.append(entry)
+        cache.removeFirst(max(0, cache.count - capacity))
+    }
+}
+
 /// An accepted authorization.
 public struct AuthorizationGrant: Sendable, Codable, Equatable {
     /// The identifier the transaction carries (may be the fixed free charging tag).

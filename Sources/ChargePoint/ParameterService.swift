@@ -44,6 +44,12 @@ public struct ParameterView: Sendable, Codable, Equatable {
     }
 }
 
+extension [ParameterView] {
+    /// The value of a typed key among these views (a page's parameters from ``ParameterService/list()``), nil when
+    /// none of them is the key's.
+    public subscript<V>(key: ParameterKey<V>) -> V? { first { $0.key == key.name }.flatMap { key.codec.decode($0.value) } }
+}
+
 /// One entry of the parameter audit trail: who changed what, when, from which value to which.
 public struct ParameterAuditEntry: Sendable, Codable, Equatable {
     public var key: String

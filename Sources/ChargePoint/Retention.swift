@@ -59,12 +59,9 @@ public struct RetentionReport: Sendable, Equatable {
 }
 
 extension AuthorizationLists {
-    /// Puts a backend's answer into the authorization cache, replacing the identifier's earlier entry. The cache is in
-    /// update order, so beyond `capacity` the least recently updated entries go (the database drops the same ones).
-    public mutating func remember(_ entry: ListedIdentifier, capacity: Int = RetentionPolicy.authorizationCacheMaxEntries) {
-        cache.removeAll { sameIdentifier($0.idTag, entry.idTag) }
-        cache.append(entry)
-        cache.removeFirst(max(0, cache.count - capacity))
+    /// Puts a backend's answer into the authorization cache, keeping the retention policy's number of entries.
+    public mutating func remember(_ entry: ListedIdentifier) {
+        remember(entry, capacity: RetentionPolicy.authorizationCacheMaxEntries)
     }
 }
 
@@ -72,7 +69,7 @@ extension StationController {
     /// Deletes what the retention policy no longer keeps (one bounded pass; called with every persist).
     mutating func applyRetention(now: Date) {
         do { _ = try store.applyRetention(RetentionPolicy(settings), now: now) } catch {
-            notices.append(.storeFailed(what: "retention", error: "\(error)"))
+            notice(.storeFailed(what: "retention", error: "\(error)"))
         }
     }
 }

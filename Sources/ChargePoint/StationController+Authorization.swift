@@ -14,7 +14,9 @@ extension StationController {
     // MARK: Authorization
 
     mutating func handleRFID(now: Date) {
-        for read in hardware.takeRFIDReads() {
+        let reads = board.rfidReads
+        board.rfidReads = []  // each card once, even if the controller is polled again with the same inputs
+        for read in reads {
             // A reader delivering garbage is logged and ignored (ISO 14443 UIDs have 4, 7 or 10 bytes).
             guard [4, 7, 10].contains(read.uid.count) else {
                 log(now, .authorizationRejected, 0, "RFID reader delivered \(read.uid.count) bytes; ignored (a UID has 4, 7 or 10 bytes)")
@@ -30,61 +32,63 @@ extension StationController {
         }
     }
 
-    /// An identifier was presented at the station (card, digital input, vehicle MAC, or via the API).
-    ///
-    /// Order: a card that may stop a running session stops it (Stop Transaction Mode, group, master card);
-    /// a session started on plug-in without identification takes the card; otherwise the engine decides for
-    /// the connector where a vehicle waits, else the first free connector (the authorization follows the
-    /// vehicle if it is plugged in elsewhere).
+    /// An identifier was presented at the station (card, digital input, vehicle MAC, Modbus, RemoteStart): the
+    /// ``AuthorizationFlow`` decides what it is for.
     public mutating func present(_ p: PresentedIdentifier, method: AuthorizationMethod, now: Date, connector: Int? = nil) {
-        for i in connectors.indices {
-            guard let s = connectors[i].session.activeSession, !s.idTag.isEmpty else { continue }
-            let started = AuthorizationGrant(idTag: s.idTag, presented: s.presentedIdTag, parentIdTag: s.parentIdTag,
-                                             source: s.source ?? .localWhitelist)
-            if authorization.mayStop(started: started, presented: p.idTag, connector: i + 1, now: now) != nil {
-                stopByIdentifier(i + 1, p.idTag, now: now)
-                return
+        let views = authorizationViews(presented: p.idTag)
+        carryOut(authorizationFlow.present(p, method: method, connector: connector, views, online: online, now: now), now: now)
+    }
+
+    /// The backend answered an Authorize request (or confirmed a provisional session).
+    public mutating func backendAuthorization(idTag: String, status: IdentifierStatus, parentIdTag: String?, expiry: Date?, now: Date) {
+        let views = authorizationViews(presented: idTag)
+        carryOut(authorizationFlow.backendAnswered(idTag: idTag, status: status, parentIdTag: parentIdTag, expiry: expiry, views, now: now),
+                 now: now)
+    }
+
+    /// The connectors as the authorization flow sees them, for an identifier being presented.
+    private func authorizationViews(presented idTag: String) -> [AuthorizationFlow.Connector] {
+        connectors.indices.map { i in
+            let c = connectors[i]
+            var active = false
+            if case .active = c.session.state { active = true }
+            return AuthorizationFlow.Connector(
+                session: c.session.activeSession, available: c.machine.isOperative && !errors.stopsCharging(connector: i + 1),
+                sessionActive: active, vehicleConnected: c.pilot.vehicleConnected, finishedWhileConnected: c.machine.finishedWhileConnected,
+                reserved: c.machine.isReserved,
+                reservedForPresented: reservations.reservation(connector: i + 1)?.admits(idTag: idTag, parentIdTag: nil) == true)
+        }
+    }
+
+    /// Carries out what the authorization flow decided, in order.
+    mutating func carryOut(_ actions: [AuthorizationFlow.Action], now: Date) {
+        for action in actions {
+            switch action {
+            case .stop(let n, let idTag):
+                stopByIdentifier(n, idTag, now: now)
+            case .identify(let n, let idTag):
+                guard var s = connectors[n - 1].session.activeSession else { continue }
+                s.idTag = idTag
+                s.presentedIdTag = idTag
+                do { try store.sessionIdentified(s.id, idTag: idTag) } catch {
+                    notice(.storeFailed(what: "sessionIdentified", error: "\(error)"))
+                }
+                connectors[n - 1].session.resume(s)
+                log(now, .authorizationAccepted, n, "\(idTag) identifies the session started on plug-in; to be confirmed by the backend")
+            case .grant(let n, let g, let method):
+                grant(n, g, method: method, now: now)
+            case .reject(let n, let message, let idTag):
+                log(now, .authorizationRejected, n, message, code: idTag)
+            case .askBackend(let idTag, let n):
+                notice(.backendAuthorizationRequested(idTag: idTag, connector: n))
+            case .deauthorize(let n, let idTag, let status):
+                log(now, .authorizationRejected, n, "The backend rejected \(idTag) (\(status.rawValue)); session stopped", code: idTag)
+                perform(n, connectors[n - 1].session.stop(reason: .deAuthorized, now: now, meterWh: connectors[n - 1].reading.meter.energyWh),
+                        now: now)
+            case .cache(let entry):
+                do { try store.saveCacheEntry(entry) } catch { notice(.storeFailed(what: "saveCacheEntry", error: "\(error)")) }
             }
         }
-        if p.kind == .rfid, let i = connectors.indices.first(where: { connectors[$0].session.activeSession?.idTag.isEmpty == true }),
-           var s = connectors[i].session.activeSession {
-            s.idTag = p.idTag
-            s.presentedIdTag = p.idTag
-            do { try store.sessionIdentified(s.id, idTag: p.idTag) } catch {
-                notices.append(.storeFailed(what: "sessionIdentified", error: "\(error)"))
-            }
-            connectors[i].session.resume(s)
-            log(now, .authorizationAccepted, i + 1, "\(p.idTag) identifies the session started on plug-in; to be confirmed by the backend")
-            return
-        }
-        func usable(_ i: Int) -> Bool {
-            guard connectors[i].machine.isOperative, !errors.stopsCharging(connector: i + 1) else { return false }
-            if case .active = connectors[i].session.state { return false }
-            return !pendingBackend.contains { $0.connector == i + 1 }
-        }
-        let target: Int?
-        if let connector {
-            target = connectors.indices.contains(connector - 1) && usable(connector - 1) ? connector - 1 : nil
-        } else {
-            // A vehicle waiting, else the connector reserved for this identifier, else a free one that is not reserved.
-            let waiting = connectors.indices.first { usable($0) && connectors[$0].pilot.vehicleConnected && !connectors[$0].machine.finishedWhileConnected }
-            let free = connectors.indices.filter { usable($0) && !connectors[$0].pilot.vehicleConnected }
-            let reservedForTag = free.first { reservations.reservation(connector: $0 + 1)?.admits(idTag: p.idTag, parentIdTag: nil) == true }
-            target = waiting ?? reservedForTag ?? free.first { !connectors[$0].machine.isReserved } ?? free.first
-        }
-        guard let i = target else {
-            // No free connector: a card of a running session's group may still stop it once the backend names its
-            // group (OCPP 1.6 §3.10 / OCTT TC_069).
-            if online, authorization.settings.stopMode.cardStops,
-               let g = connectors.indices.first(where: { connectors[$0].session.activeSession?.parentIdTag != nil }) {
-                decided(.askBackend, PendingAuthorization(presented: p, connector: g + 1, method: method, since: now), now: now)
-                return
-            }
-            log(now, .authorizationRejected, 0, "\(p.idTag) presented but no connector is free")
-            return
-        }
-        decided(authorization.decide(p, connector: i + 1, online: online, now: now),
-                PendingAuthorization(presented: p, connector: i + 1, method: method, since: now), now: now)
     }
 
     /// Stops connector `n`'s session because `idTag` was presented (reason Local; StopTransaction names `idTag`).
@@ -94,18 +98,7 @@ extension StationController {
         perform(n, connectors[n - 1].session.stop(reason: .local, now: now, meterWh: connectors[n - 1].reading.meter.energyWh), now: now)
     }
 
-    mutating func decided(_ outcome: AuthorizationOutcome, _ request: PendingAuthorization, now: Date) {
-        switch outcome {
-        case .accept(let g):
-            grant(request.connector, g, method: request.method, now: now)
-        case .reject(let reason):
-            log(now, .authorizationRejected, request.connector, reason, code: request.presented.idTag)
-        case .askBackend:
-            pendingBackend.append(request)
-            notices.append(.backendAuthorizationRequested(idTag: request.presented.idTag, connector: request.connector))
-        }
-    }
-
+    /// Authorizes connector `n`, unless its reservation rules refuse the identifier.
     mutating func grant(_ n: Int, _ g: AuthorizationGrant, method: AuthorizationMethod, now: Date) {
         let reservationID: Int?
         switch reservationAdmission(connector: n, idTag: g.idTag, parentIdTag: g.parentIdTag) {
@@ -120,47 +113,12 @@ extension StationController {
                                                        meterWh: connectors[n - 1].reading.meter.energyWh, newID: makeID()), now: now)
     }
 
-    /// The backend answered an Authorize request (or confirmed a provisional session). Accepted answers are
-    /// cached when the OCPP whitelist is enabled; a provisional session of a rejected identifier is stopped
-    /// (seeds/004 §5.1 "If in doubt allow charging: … kan het oplaadproces vervolgens worden afgebroken").
-    public mutating func backendAuthorization(idTag: String, status: IdentifierStatus, parentIdTag: String?, expiry: Date?, now: Date) {
-        if authorization.settings.cacheEnabled {
-            let entry = ListedIdentifier(idTag: idTag, status: status, expiry: expiry, parentIdTag: parentIdTag, updatedAt: now)
-            authorization.lists.remember(entry)
-            do { try store.saveCacheEntry(entry) } catch { notices.append(.storeFailed(what: "saveCacheEntry", error: "\(error)")) }
-        }
-        for i in connectors.indices {
-            guard let s = connectors[i].session.activeSession, s.provisional, sameIdentifier(s.idTag, idTag) else { continue }
-            if status != .accepted {
-                log(now, .authorizationRejected, i + 1, "The backend rejected \(idTag) (\(status.rawValue)); session stopped", code: idTag)
-                perform(i + 1, connectors[i].session.stop(reason: .deAuthorized, now: now, meterWh: connectors[i].reading.meter.energyWh), now: now)
-            }
-        }
-        guard let index = pendingBackend.firstIndex(where: { sameIdentifier($0.presented.idTag, idTag) }) else { return }
-        let request = pendingBackend.remove(at: index)
-        // A card of the same group as a running session stops it (OCPP 1.6 §3.10, OCTT TC_069).
-        if let parentIdTag, authorization.settings.stopMode.cardStops, !authorization.settings.freeCharging,
-           let i = connectors.indices.first(where: { i in
-               connectors[i].session.activeSession.map { $0.parentIdTag.map { sameIdentifier($0, parentIdTag) } ?? false } ?? false
-           }) {
-            stopByIdentifier(i + 1, idTag, now: now)
-            return
-        }
-        if status == .accepted {
-            grant(request.connector, AuthorizationGrant(idTag: idTag, presented: idTag, parentIdTag: parentIdTag, source: .backend),
-                  method: request.method, now: now)
-        } else {
-            log(now, .authorizationRejected, request.connector, "The backend rejected \(idTag) (\(status.rawValue))", code: idTag)
-        }
-    }
-
     // MARK: Lists
 
     /// Switches learning mode on (for `duration`) or off. While on, every card read and every vehicle MAC
     /// is added to the local whitelist instead of authorizing (seeds/004 §5.5 "Add entry").
     public mutating func setLearning(_ on: Bool, now: Date, duration: Duration = .seconds(300)) {
-        learningUntil = on ? now.addingTimeInterval(duration.seconds) : nil
-        if on { learned = [] }
+        authorizationFlow.setLearning(on, now: now, duration: duration)
     }
 
     mutating func learn(_ p: PresentedIdentifier, now: Date) {
@@ -168,7 +126,7 @@ extension StationController {
         let entry = WhitelistEntry(id: parsed.id, kind: parsed.kind)
         do {
             try changeWhitelist(now: now, "\(entry.id) learned") { try $0.add(entry) }
-            learned.append(entry.id)
+            authorizationFlow.didLearn(entry.id)
             log(now, .identifierLearned, 0, "\(entry.id) added to the local whitelist in learning mode", code: entry.id)
         } catch {
             log(now, .identifierLearned, 0, "\(entry.id) read in learning mode: \(error)", code: entry.id)

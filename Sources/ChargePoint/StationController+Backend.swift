@@ -63,7 +63,7 @@ extension StationController {
         func free(_ i: Int) -> Bool {
             guard connectors[i].machine.isOperative, !errors.stopsCharging(connector: i + 1) else { return false }
             if case .idle = connectors[i].session.state {} else { return false }
-            return !pendingBackend.contains { $0.connector == i + 1 } && !connectors[i].machine.finishedWhileConnected
+            return !authorizationFlow.pending.contains { $0.connector == i + 1 } && !connectors[i].machine.finishedWhileConnected
         }
         let target: Int
         if let connector {
@@ -110,20 +110,33 @@ extension StationController {
     }
 
     /// UnlockConnector: a running session stops first (reason UnlockCommand), then the plug is unlocked.
-    /// A connector without a lock actuator (fixed cable) or an unknown connector is NotSupported.
+    /// A connector without a lock actuator (fixed cable) or an unknown connector is NotSupported. A plug that is not
+    /// locked is Unlocked at once; otherwise the answer waits for the lock detect to follow the command: `nil` here,
+    /// then ``ControllerNotice/unlockFinished(connector:_:)`` with Unlocked, or UnlockFailed when the lock stays
+    /// detected for ``lockConfirmTimeout`` (seeds/004 §9 "Type 2 actuator stuck") — a real actuator takes its time.
     ///
     /// - SeeAlso: OCPP 1.6 §5.18, errata 3.87; checklist §1.4.6.
-    public mutating func unlock(connector n: Int, now: Date) -> UnlockOutcome {
+    public mutating func unlock(connector n: Int, now: Date) -> UnlockOutcome? {
         guard connectors.indices.contains(n - 1), connectors[n - 1].machine.configuration.hasLockActuator else { return .notSupported }
         stopSession(connector: n, reason: .unlockCommand, now: now)
         run(n, connectors[n - 1].machine.handle(.unlockRequested))
-        // The lock detect must follow the command; a lock that stays detected is stuck (seeds/004 §9 "Type 2 actuator stuck").
-        if hardware.reading(connector: n).lockDetected && !connectors[n - 1].machine.lockCommanded {
-            log(now, .parameterChanged, n, "Unlock of connector \(n) failed: the lock stays detected")
-            return .unlockFailed
+        unlockRequests[n] = now
+        return unlockFollowed(n, now: now)
+    }
+
+    /// The outcome of a waiting UnlockConnector once the lock detect shows it (nil: still waiting).
+    mutating func unlockFollowed(_ n: Int, now: Date) -> UnlockOutcome? {
+        guard let since = unlockRequests[n] else { return nil }
+        let c = connectors[n - 1]
+        if !c.reading.lockDetected || c.machine.lockCommanded {
+            unlockRequests[n] = nil
+            log(now, .parameterChanged, n, "Connector \(n) unlocked by the backend")
+            return .unlocked
         }
-        log(now, .parameterChanged, n, "Connector \(n) unlocked by the backend")
-        return .unlocked
+        guard now.timeIntervalSince(since) >= Self.lockConfirmTimeout.seconds else { return nil }
+        unlockRequests[n] = nil
+        log(now, .parameterChanged, n, "Unlock of connector \(n) failed: the lock stays detected")
+        return .unlockFailed
     }
 
     /// ChangeAvailability for connector `n` (0 = the whole station). A connector with a running transaction
@@ -158,8 +171,6 @@ extension StationController {
 
     /// Forgets Authorize requests that wait for the backend (the connection is lost; the offline rules apply).
     public mutating func backendUnavailable(now: Date) {
-        let waiting = pendingBackend
-        pendingBackend.removeAll()
-        for p in waiting { decided(authorization.offlineFallback(idTag: p.presented.idTag), p, now: now) }
+        carryOut(authorizationFlow.backendUnavailable(), now: now)
     }
 }

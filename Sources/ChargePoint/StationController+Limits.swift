@@ -22,7 +22,7 @@ extension StationController {
             var inputs = statics[i]
             if let amps = scheduled { inputs.append(LimitInput(.scheduler, amps)) }
             if shedding, let amps = settings.loadSheddingAmps { inputs.append(LimitInput(.loadShedding, amps)) }
-            if settings.modbus.enabled { inputs.append(modbusLimit(i, now: now)) }
+            if settings.modbus.enabled { inputs.append(modbus.limit(connector: i + 1, settings.modbus, now: now)) }
             if let external = externalLimits[i + 1], !external.isEmpty {
                 let used = CurrentLimits.usedGridPhases(settings, connector: i + 1, usedPhases: phases[i + 1])
                 inputs += external.values.compactMap { $0.input(at: now, usedGridPhases: used) }
@@ -76,6 +76,6 @@ extension StationController {
     /// on), High active = it is open.
     var loadSheddingActive: Bool {
         guard settings.loadSheddingAmps != nil else { return false }
-        return hardware.input(.opto1) != settings.loadSheddingActiveHigh
+        return board.input(.opto1) != settings.loadSheddingActiveHigh
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 import Authorization
 import EVSECore
 import LoadManagement
+import ModbusTCP
 import OCPP16
 import StationModbus
 
@@ -36,39 +37,29 @@ extension StationController {
 
     // MARK: Modbus (seeds/000 MODBUS-REGISTERSATZ)
 
-    /// The energy manager's limit for a connector: the HEMS limit, or the safe current once the manager has
-    /// been silent for the communication timeout (registers 131/132).
-    func modbusLimit(_ i: Int, now: Date) -> LimitInput {
-        let c = connectors[i]
-        let m = settings.modbus
-        if m.commTimeoutSeconds > 0, c.hemsControlled, let last = c.lastModbusRequest,
-           now.timeIntervalSince(last) >= m.commTimeoutSeconds {
-            return LimitInput(.modbusSafeCurrent, m.safeCurrentAmps)
-        }
-        return LimitInput(.hems, c.hemsLimitAmps)
-    }
-
     /// Any Modbus request arrived on connector `n`'s port (feeds the communication watchdog).
-    public mutating func modbusRequest(connector n: Int, now: Date) {
-        guard connectors.indices.contains(n - 1) else { return }
-        connectors[n - 1].lastModbusRequest = now
-    }
+    public mutating func modbusRequest(connector n: Int, now: Date) { modbus.requested(connector: n, now: now) }
 
-    /// Applies a validated Modbus write to connector `n` (the parameters of 131/132 and 613–615 are the runtime's).
-    public mutating func applyModbus(_ write: OMCCIWrite, connector n: Int, now: Date) {
-        guard connectors.indices.contains(n - 1) else { return }
-        switch write {
-        case .availability(let on):
-            setOperative(connector: n, on, now: now)
-        case .hemsLimit(let amps):
-            connectors[n - 1].hemsLimitAmps = Double(amps)
-            connectors[n - 1].hemsControlled = true
-            applyLimits(now: now)
-        case .idTag(let id):
-            present(PresentedIdentifier(idTag: id, kind: .rfid, secure: true), method: .modbus, now: now, connector: n)
-        case .safeCurrent, .commTimeout, .operatorSubDistribution:
-            break
+    /// A Modbus write request on connector `n`'s port, validated completely before anything changes (see
+    /// ``ModbusControl/write(address:values:connector:_:now:)``). The station's own changes happen here; the parameter
+    /// changes are returned for the registry, which stores them with their audit trail.
+    public mutating func modbusWrite(address: UInt16, values: [UInt16], connector n: Int,
+                                     now: Date) -> Result<[(key: String, value: ParameterValue)], ExceptionCode> {
+        let actions: [ModbusControl.Action]
+        switch modbus.write(address: address, values: values, connector: n, settings, now: now) {
+        case .failure(let code): return .failure(code)
+        case .success(let a): actions = a
         }
+        var parameters: [(key: String, value: ParameterValue)] = []
+        for action in actions {
+            switch action {
+            case .setParameter(let key, let value): parameters.append((key, value))
+            case .setOperative(let n, let on): setOperative(connector: n, on, now: now)
+            case .present(let id, let n): present(PresentedIdentifier(idTag: id, kind: .rfid, secure: true), method: .modbus, now: now, connector: n)
+            case .limitChanged: applyLimits(now: now)
+            }
+        }
+        return .success(parameters)
     }
 
     /// Makes connector `n` operative or inoperative (a running transaction finishes first).
@@ -93,7 +84,7 @@ extension StationController {
             sessionEnergyWh: session.map { max(0, c.reading.meter.energyWh - $0.meterStartWh) } ?? 0,
             sessionDurationSeconds: session.map { max(0, now.timeIntervalSince($0.startedAt)) } ?? 0,
             sessionIdTag: session?.idTag, lastSessionEnd: c.lastSessionEnd, evccid: c.reading.evccid, vehicle: c.reading.vehicle,
-            hemsLimitAmps: c.hemsLimitAmps, allowUIDDisclose: settings.modbus.allowUIDDisclose, model: "ChargeKit CK-\(connectors.count)",
+            hemsLimitAmps: modbus.hemsLimitAmps(connector: n), allowUIDDisclose: settings.modbus.allowUIDDisclose, model: "ChargeKit CK-\(connectors.count)",
             dlm: settings.dlm.mode == .off ? nil : dlmRegisters(now: now))
     }
 
@@ -104,7 +95,8 @@ extension StationController {
         persistNow(now: now)
     }
 
-    /// Persists meter samples of running sessions and the hardware state at once.
+    /// Persists meter samples of running sessions and the hardware state at once (an effect: the board's state is the
+    /// runtime's to read; a failed write is the runtime's to log, and the next sample follows at ``persistInterval``).
     public mutating func persistNow(now: Date) {
         let samples = connectors.indices.compactMap { i -> MeterSample? in
             guard let s = connectors[i].session.activeSession else { return nil }
@@ -112,13 +104,9 @@ extension StationController {
             return MeterSample(connector: i + 1, sessionID: s.id, at: now, energyWh: m.energyWh, powerW: m.totalPowerW,
                                currentA: m.currentA, voltageV: m.voltageV)
         }
-        do {
-            try store.record(samples: samples, hardwareState: hardware.persistentState())
-            lastPersistAt = now
-            persistPending = false
-        } catch {
-            notices.append(.storeFailed(what: "record", error: "\(error)"))
-        }
+        effects.append(.recordSamples(samples))
+        lastPersistAt = now
+        persistPending = false
         applyRetention(now: now)
     }
 
@@ -133,8 +121,8 @@ extension StationController {
 
     mutating func log(_ at: Date, _ kind: EventKind, _ connector: Int, _ message: String, code: String? = nil) {
         let entry = EventLogEntry(at: at, kind: kind, connector: connector, code: code, message: message)
-        do { try store.append(entry) } catch { notices.append(.storeFailed(what: "append", error: "\(error)")) }
-        notices.append(.logged(entry))
+        do { try store.append(entry) } catch { notice(.storeFailed(what: "append", error: "\(error)")) }
+        notice(.logged(entry))
     }
 
     // MARK: Status
@@ -145,7 +133,7 @@ extension StationController {
             chargeBoxIdentity: settings.chargeBoxIdentity, serialNumber: settings.serialNumber, time: now,
             startedAt: startedAt,
             activeErrors: errors.errors.map(ActiveErrorView.init),
-            inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0.rawValue, hardware.input($0)) }),
+            inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0.rawValue, board.input($0)) }),
             gridMeter: gridMeter,
             dlm: dlmStatus(now: now),
             connectors: connectors.indices.map { i in

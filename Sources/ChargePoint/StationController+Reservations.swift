@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Authorization
 import EVSECore
 import OCPP16
 
@@ -12,7 +13,7 @@ extension StationController {
     var reservationStates: [ReservationConnectorState] {
         connectors.indices.map { i in
             var idle = false
-            if case .idle = connectors[i].session.state { idle = !pendingBackend.contains { $0.connector == i + 1 } }
+            if case .idle = connectors[i].session.state { idle = !authorizationFlow.pending.contains { $0.connector == i + 1 } }
             return ReservationConnectorState(faulted: connectors[i].machine.isFaulted || errors.stopsCharging(connector: i + 1),
                                              operative: connectors[i].machine.isOperative, idle: idle,
                                              vehicleConnected: connectors[i].pilot.vehicleConnected)
@@ -31,7 +32,7 @@ extension StationController {
             return outcome
         }
         do { try store.saveReservation(r) } catch {
-            notices.append(.storeFailed(what: "saveReservation", error: "\(error)"))
+            notice(.storeFailed(what: "saveReservation", error: "\(error)"))
             return .rejected
         }
         reservations.place(r)
@@ -63,7 +64,7 @@ extension StationController {
 
     private mutating func endReservation(_ id: Int, now: Date, why: String) {
         do { try store.deleteReservation(id: id) } catch {
-            notices.append(.storeFailed(what: "deleteReservation", error: "\(error)"))
+            notice(.storeFailed(what: "deleteReservation", error: "\(error)"))
         }
         guard let r = reservations.remove(id: id) else { return }
         log(now, .reservationChanged, r.connector, "Reservation \(r.id) of \(r.idTag) \(why)")

@@ -32,7 +32,7 @@ extension StationController {
         let installed = after.install(connector: n, profile, now: now)
         let replaced = Set(chargingProfiles.installed.map(\.id)).subtracting(after.installed.map(\.id))
         do { try store.saveChargingProfiles([installed], deleting: Array(replaced)) } catch {
-            notices.append(.storeFailed(what: "saveChargingProfiles", error: "\(error)"))
+            notice(.storeFailed(what: "saveChargingProfiles", error: "\(error)"))
             return "the profile could not be stored"
         }
         chargingProfiles = after
@@ -55,7 +55,7 @@ extension StationController {
     mutating func removeProfiles(_ after: ChargingProfiles, _ removed: [Int], now: Date, why: String) -> Bool {
         guard !removed.isEmpty else { return true }
         do { try store.saveChargingProfiles([], deleting: removed) } catch {
-            notices.append(.storeFailed(what: "saveChargingProfiles", error: "\(error)"))
+            notice(.storeFailed(what: "saveChargingProfiles", error: "\(error)"))
             return false
         }
         chargingProfiles = after

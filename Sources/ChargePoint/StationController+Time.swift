@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Authorization
 import EVSECore
 import LoadManagement
 
@@ -22,20 +23,17 @@ extension StationController {
             connectors[i].wakeUpUntil = shift(connectors[i].wakeUpUntil)
             connectors[i].unpluggedSince = shift(connectors[i].unpluggedSince)
             connectors[i].encouragementUntil = shift(connectors[i].encouragementUntil)
-            connectors[i].lastModbusRequest = shift(connectors[i].lastModbusRequest)
             connectors[i].session.shiftTimers(by: seconds)
         }
-        learningUntil = shift(learningUntil)
+        modbus.shiftTimers(by: seconds)
+        authorizationFlow.shiftTimers(by: seconds)
+        unlockRequests = unlockRequests.mapValues { $0.addingTimeInterval(seconds) }
         dlmWarnings = dlmWarnings.mapValues { $0.addingTimeInterval(seconds) }
-        for i in pendingBackend.indices { pendingBackend[i].since.addTimeInterval(seconds) }
         lastPersistAt.addTimeInterval(seconds)
         for (n, limits) in externalLimits {
             externalLimits[n] = limits.mapValues { var l = $0; l.validUntil = l.validUntil?.addingTimeInterval(seconds); return l }
         }
-        dlm.lastRun = shift(dlm.lastRun)
-        dlm.chargingSince = dlm.chargingSince.mapValues { $0.addingTimeInterval(seconds) }
-        dlm.allocation?.shiftTimers(by: seconds)
-        dlm.link?.shiftTimers(by: seconds)
+        dlmMaster?.shiftTimers(by: seconds)
         dlmSlave?.shiftTimers(by: seconds)
     }
 }

@@ -26,13 +26,34 @@ public enum ControllerNotice: Sendable, Equatable {
     case mainsPowerLost
     /// The DLM link refused a datagram, or the DLM configuration needs attention (logged, rate-limited).
     case dlmLinkWarning(String)
+    /// An UnlockConnector of the backend finished: the lock detect followed the command, or it did not within
+    /// ``StationController/lockConfirmTimeout`` (answered late, when the board has shown what it did).
+    case unlockFinished(connector: Int, UnlockOutcome)
 }
 
-/// The station's behaviour in one value: polls the hardware, runs the connector and session state
-/// machines, raises and resolves catalogued errors, applies current limits and persists sessions,
-/// meter samples and the event log through its store. It does no I/O of its own: time comes in as
-/// `now`, the hardware and the store are ports.
-public struct StationController<Hardware: HardwarePort> {
+/// What the station's core wants done, in the order it must happen. The controller never calls the board or a
+/// socket: it returns these and the runtime carries them out one after the other (``StationController/takeEffects()``).
+///
+/// The store is the one exception, on purpose: a session change, a whitelist change or a reservation is written
+/// through the synchronous ``StationStore`` port before anything reports it, so that what the station acknowledges is
+/// persisted first and a write that fails is never reported as done.
+public enum StationEffect: Sendable, Equatable {
+    /// Drive the board (pilot, contactors, plug lock).
+    case hardware(HardwareCommand)
+    /// Tell the rest of the station: the log, and the OCPP charge point.
+    case notice(ControllerNotice)
+    /// Send a datagram on the DLM link.
+    case dlm(DLMDatagram)
+    /// Persist these meter samples of running sessions together with the board's own state in one write
+    /// (``StationStore/record(samples:hardwareState:)``; the board's state is the runtime's to read).
+    case recordSamples([MeterSample])
+}
+
+/// The station's behaviour in one value: takes what the board read (``BoardInputs``), runs the connector and session
+/// state machines, raises and resolves catalogued errors, applies current limits and persists sessions and the event
+/// log through its store. It does no I/O of its own: time comes in as `now`, the board's readings as values, and what
+/// must happen goes out as one ordered list of ``StationEffect``s.
+public struct StationController {
     struct ConnectorRuntime {
         var machine: ConnectorStateMachine
         var session: SessionStateMachine
@@ -55,12 +76,6 @@ public struct StationController<Hardware: HardwarePort> {
         var encouragementUntil: Date?
         /// When the last session on this connector ended (Modbus END_TIME).
         var lastSessionEnd: Date?
-        /// The energy manager's limit (Modbus register 1000), 32 A until one writes it.
-        var hemsLimitAmps: Double = 32
-        /// An energy manager has written the HEMS limit since start (arms the communication watchdog).
-        var hemsControlled = false
-        /// The last Modbus request on this connector's port.
-        var lastModbusRequest: Date?
         /// The latest reading of a Modbus charge meter (replaces the board's meter when one is configured).
         var chargeMeter: MeterReading?
         /// The running session may draw no energy (backend answered its StartTransaction with an invalid idTag).
@@ -77,7 +92,8 @@ public struct StationController<Hardware: HardwarePort> {
     /// seeds/004 §9 groundFailure: the RCMB error resets 10 s after the EV was unplugged.
     public static var residualCurrentResetDelay: Duration { .seconds(10) }
 
-    public var hardware: Hardware
+    /// What the board read in the latest control step.
+    public internal(set) var board: BoardInputs
     public internal(set) var settings: StationSettings
     public internal(set) var errors = ActiveErrors()
     public let startedAt: Date
@@ -86,8 +102,14 @@ public struct StationController<Hardware: HardwarePort> {
 
     var connectors: [ConnectorRuntime]
     let store: any StationStore
+    /// The authorization flow: the engine with its lists, the requests that wait for the backend, learning mode
+    /// (see ``AuthorizationFlow``).
+    public internal(set) var authorizationFlow: AuthorizationFlow
     /// The authorization engine with its lists (local whitelist, OCPP local list, cache).
-    public internal(set) var authorization: AuthorizationEngine
+    public internal(set) var authorization: AuthorizationEngine {
+        get { authorizationFlow.engine }
+        set { authorizationFlow.engine = newValue }
+    }
     /// Whether a backend is connected and can answer Authorize requests (set by the OCPP layer).
     public var online = false
     /// Whether an OCPP backend is configured: then "offline" limits apply while it is unreachable, and every session
@@ -99,9 +121,9 @@ public struct StationController<Hardware: HardwarePort> {
     /// (seeds/004 §4 "Backend connection timeout", 60 s).
     public var backendTimeout: Duration = .seconds(60)
     /// Learning mode ("Add entry", seeds/004 §5.5) is on until this time.
-    public internal(set) var learningUntil: Date?
+    public var learningUntil: Date? { authorizationFlow.learningUntil }
     /// Identifiers read in learning mode since it was switched on.
-    public internal(set) var learned: [String] = []
+    public var learned: [String] { authorizationFlow.learned }
     /// Reservations of the backend (persisted; see StationController+Reservations).
     public internal(set) var reservations = ReservationBook()
     /// OCPP charging profiles (persisted; see StationController+SmartCharging).
@@ -112,24 +134,17 @@ public struct StationController<Hardware: HardwarePort> {
     var stopIdentifiers: [Int: String] = [:]
     /// Limits fed in from outside the controller (DLM, PV surplus, SEMP, EEBUS), per connector (1-based) and source.
     public internal(set) var externalLimits: [Int: [LimitSource: ExternalLimit]] = [:]
-    /// The DLM master's state when this station is the master (see StationController+DLM).
-    public internal(set) var dlm = DLMMasterState()
-    /// The DLM slave's state when this station is a slave.
-    public internal(set) var dlmSlave: DLMSlaveLink?
-    /// Datagrams of the DLM link for the adapter to send (``takeDLMDatagrams()``).
-    var dlmOutbox: [DLMDatagram] = []
+    /// An energy manager's control over Modbus: the HEMS limit and its watchdog (see ``ModbusControl``).
+    public internal(set) var modbus: ModbusControl
+    /// The DLM master when this station is one (see StationController+DLM).
+    public internal(set) var dlmMaster: DLMMaster?
+    /// The DLM slave when this station is one.
+    public internal(set) var dlmSlave: DLMSlave?
     /// When each DLM link warning was last logged (rate limit).
     var dlmWarnings: [String: Date] = [:]
     /// The loss of mains power has been acted on (once per start).
     var powerLossHandled = false
 
-    struct PendingAuthorization {
-        var presented: PresentedIdentifier
-        var connector: Int
-        var method: AuthorizationMethod
-        var since: Date
-    }
-    var pendingBackend: [PendingAuthorization] = []
     var input2 = false
     let makeID: @Sendable () -> UUID
     var lastPersistAt: Date
@@ -137,49 +152,55 @@ public struct StationController<Hardware: HardwarePort> {
     /// The connectors stored as Finishing (``StationStore/saveFinishedConnectors(_:)``); written before the status
     /// change is reported.
     var finishedPersisted: Set<Int> = []
-    var notices: [ControllerNotice] = []
+    /// What must happen, in order (``takeEffects()``).
+    var effects: [StationEffect] = []
+    /// UnlockConnector requests of the backend that wait for the lock detect to follow, per connector: since when.
+    var unlockRequests: [Int: Date] = [:]
 
     /// Creates the controller and recovers sessions that were open when the station stopped: with
     /// "Restart transaction after power loss" On and the vehicle still connected the session resumes;
     /// otherwise it is closed with reason PowerLoss (Reboot after a clean shutdown).
     ///
     /// - SeeAlso: seeds/004 §4 "Restart transaction after power loss".
-    public init(settings: StationSettings, hardware: Hardware, store: any StationStore,
+    public init(settings: StationSettings, board: BoardInputs, store: any StationStore,
                 now: Date, previousShutdownClean: Bool = false, backendConfigured: Bool = false,
                 makeID: @escaping @Sendable () -> UUID = { UUID() }) {
         self.settings = settings
-        self.hardware = hardware
+        self.board = board
         self.store = store
         self.backendConfigured = backendConfigured
         var lists = AuthorizationLists()
         var loadFailure: String?
         do { lists = try store.loadAuthorizationLists() } catch { loadFailure = "\(error)" }
-        self.authorization = AuthorizationEngine(settings: settings.authorization, lists: lists)
+        self.authorizationFlow = AuthorizationFlow(engine: AuthorizationEngine(settings: settings.authorization, lists: lists),
+                                                   cacheCapacity: RetentionPolicy.authorizationCacheMaxEntries)
         self.makeID = makeID
         self.startedAt = now
         self.lastPersistAt = now
-        let count = min(settings.connectorCount, hardware.connectorCount)
+        self.modbus = ModbusControl(connectorCount: min(settings.connectorCount, board.connectors.count))
+        let count = min(settings.connectorCount, board.connectors.count)
         connectors = (1...max(1, count)).map { n in
-            let reading = hardware.reading(connector: n)
+            let reading = board.reading(connector: n) ?? ConnectorReading(pilot: .a, meter: MeterReading(
+                energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero, communicating: false))
             var machine = ConnectorStateMachine(configuration: Self.machineConfiguration(settings, n))
             _ = machine.handle(.pilotChanged(.a))
             return ConnectorRuntime(machine: machine,
                                     session: SessionStateMachine(connector: n, vehicleConnectionTimeout: settings.vehicleConnectionTimeout),
                                     pilot: .a, reading: reading, limit: CurrentLimit(amps: 0, binding: .hardware))
         }
-        if let loadFailure { notices.append(.storeFailed(what: "loadAuthorizationLists", error: loadFailure)) }
+        if let loadFailure { notice(.storeFailed(what: "loadAuthorizationLists", error: loadFailure)) }
         do { reservations = ReservationBook(try store.loadReservations()) } catch {
-            notices.append(.storeFailed(what: "loadReservations", error: "\(error)"))
+            notice(.storeFailed(what: "loadReservations", error: "\(error)"))
         }
         do { chargingProfiles = ChargingProfiles(try store.loadChargingProfiles()) } catch {
-            notices.append(.storeFailed(what: "loadChargingProfiles", error: "\(error)"))
+            notice(.storeFailed(what: "loadChargingProfiles", error: "\(error)"))
         }
         log(now, .stationStarted, 0, "Station started with \(connectors.count) connector(s)")
         restoreFinished()
         saveFinishedIfChanged()  // forgets connectors whose vehicle left while the station was off
         recover(now: now, previousShutdownClean: previousShutdownClean)
         applyLimits(now: now)
-        poll(now: now)
+        poll(board, now: now)
     }
 
     private static func machineConfiguration(_ s: StationSettings, _ n: Int) -> ConnectorStateMachine.Configuration {
@@ -191,17 +212,15 @@ public struct StationController<Hardware: HardwarePort> {
     /// Number of connectors the controller drives.
     public var connectorCount: Int { connectors.count }
 
-    /// Removes and returns the DLM link's datagrams to send.
-    public mutating func takeDLMDatagrams() -> [DLMDatagram] {
-        defer { dlmOutbox.removeAll() }
-        return dlmOutbox
+    /// Removes and returns what must happen since the last call, in order. The runtime takes them after every call
+    /// into the controller and carries them out before the next one.
+    public mutating func takeEffects() -> [StationEffect] {
+        defer { effects.removeAll() }
+        return effects
     }
 
-    /// Removes and returns what happened since the last call.
-    public mutating func takeNotices() -> [ControllerNotice] {
-        defer { notices.removeAll() }
-        return notices
-    }
+    mutating func notice(_ notice: ControllerNotice) { effects.append(.notice(notice)) }
+    mutating func sendDLM(_ datagram: DLMDatagram) { effects.append(.dlm(datagram)) }
 
     // MARK: Recovery
 
@@ -210,10 +229,10 @@ public struct StationController<Hardware: HardwarePort> {
     /// the connector machine.
     private mutating func restoreFinished() {
         do { finishedPersisted = try store.loadFinishedConnectors() } catch {
-            notices.append(.storeFailed(what: "loadFinishedConnectors", error: "\(error)")); return
+            notice(.storeFailed(what: "loadFinishedConnectors", error: "\(error)")); return
         }
         for n in finishedPersisted.sorted() where connectors.indices.contains(n - 1) {
-            let reading = hardware.reading(connector: n)
+            let reading = board.connectors[n - 1]
             guard reading.pilot.vehicleConnected else { continue }
             connectors[n - 1].pilot = reading.pilot
             connectors[n - 1].reading = reading
@@ -230,19 +249,19 @@ public struct StationController<Hardware: HardwarePort> {
             try store.saveFinishedConnectors(finished)
             finishedPersisted = finished
         } catch {
-            notices.append(.storeFailed(what: "saveFinishedConnectors", error: "\(error)"))
+            notice(.storeFailed(what: "saveFinishedConnectors", error: "\(error)"))
         }
     }
 
     private mutating func recover(now: Date, previousShutdownClean: Bool) {
         let open: [SessionRecord]
         do { open = try store.openSessions() } catch {
-            notices.append(.storeFailed(what: "openSessions", error: "\(error)")); return
+            notice(.storeFailed(what: "openSessions", error: "\(error)")); return
         }
         for record in open {
             let s = record.session
             let n = s.connector
-            let reading = connectors.indices.contains(n - 1) ? hardware.reading(connector: n) : nil
+            let reading = connectors.indices.contains(n - 1) ? board.reading(connector: n) : nil
             let meterWh = max(reading?.meter.energyWh ?? 0, record.lastSample?.energyWh ?? s.meterStartWh)
             if settings.restartTransactionAfterPowerLoss, let reading, reading.pilot.vehicleConnected {
                 connectors[n - 1].pilot = reading.pilot
@@ -255,7 +274,7 @@ public struct StationController<Hardware: HardwarePort> {
                 let reason: StopReason = previousShutdownClean ? .reboot : .powerLoss
                 let at = record.lastSample?.at ?? s.startedAt
                 do { try store.sessionStopped(s.id, at: at, meterStopWh: meterWh, reason: reason, stoppedBy: nil, queueForBackend: backendConfigured) } catch {
-                    notices.append(.storeFailed(what: "sessionStopped", error: "\(error)"))
+                    notice(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }
                 log(now, .sessionStopped, n, "Session \(s.id) of \(s.idTag) closed after restart, reason \(reason.rawValue), \(Int(meterWh - s.meterStartWh)) Wh")
             }
@@ -276,9 +295,10 @@ public struct StationController<Hardware: HardwarePort> {
 
     // MARK: Polling
 
-    /// Reads the hardware and advances every state machine to `now`. Call it periodically
-    /// (the runtime does every 100 ms) and after every hardware change.
-    public mutating func poll(now: Date) {
+    /// Takes what the board read and advances every state machine to `now`. Call it periodically (the runtime does
+    /// every 100 ms) and after every hardware change.
+    public mutating func poll(_ inputs: BoardInputs, now: Date) {
+        board = inputs
         for n in 1...connectors.count { pollConnector(n, now: now) }
         pollStation(now: now)
         maintainReservations(now: now)
@@ -289,160 +309,23 @@ public struct StationController<Hardware: HardwarePort> {
         persistIfDue(now: now)
     }
 
-    private mutating func pollConnector(_ n: Int, now: Date) {
-        var r = hardware.reading(connector: n)
-        if settings.chargeMeters.indices.contains(n - 1), settings.chargeMeters[n - 1] != nil {
-            // A Modbus charge meter is configured: its values replace the controller's own meter.
-            r.meter = connectors[n - 1].chargeMeter
-                ?? MeterReading(energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero, communicating: true)
-        }
-        connectors[n - 1].reading = r
-        // What the reading reflects: contactor commands given before it was taken.
-        let relaysAtReading = connectors[n - 1].machine.relays
-        let old = connectors[n - 1].pilot
-        if r.pilot != old {
-            connectors[n - 1].pilot = r.pilot
-            run(n, connectors[n - 1].machine.handle(.pilotChanged(r.pilot)))
-            persistPending = true
-            if old == .a && r.pilot.vehicleConnected {
-                connectors[n - 1].unpluggedSince = nil
-                vehicleConnected(n, now: now, meterWh: r.meter.energyWh)
-            } else if r.pilot == .a && old != .a {
-                connectors[n - 1].unpluggedSince = now
-                if authorization.settings.stopMode.unplugStops {
-                    perform(n, connectors[n - 1].session.stop(reason: .evDisconnected, now: now, meterWh: r.meter.energyWh), now: now)
-                } else if case .awaitingVehicle = connectors[n - 1].session.state {
-                    perform(n, connectors[n - 1].session.stop(reason: .evDisconnected, now: now, meterWh: r.meter.energyWh), now: now)
-                }
-            }
-            if r.pilot == .d && authorization.settings.stopMode == .normalModeDRCD {
-                perform(n, connectors[n - 1].session.stop(reason: .other, now: now, meterWh: r.meter.energyWh), now: now)
-            }
-        }
-        if r.lockDetected != connectors[n - 1].machine.lockConfirmed {
-            run(n, connectors[n - 1].machine.lockFeedback(r.lockDetected))
-        }
-        evaluateErrors(n, r, relaysCommanded: relaysAtReading, now: now)
-        let faulted = errors.stopsCharging(connector: n)
-        if faulted != connectors[n - 1].machine.isFaulted {
-            if faulted {
-                perform(n, connectors[n - 1].session.stop(reason: .other, now: now, meterWh: r.meter.energyWh), now: now)
-            }
-            run(n, connectors[n - 1].machine.handle(.faulted(faulted)))
-        }
-        perform(n, connectors[n - 1].session.tick(now: now), now: now)
-        updateHighLevelCommunication(n, now: now)
-        wakeUpIfAsleep(n, now: now)
-    }
-
-    /// How long a vehicle may stay in state B after its current returned before it is woken.
-    public static var wakeUpDelay: Duration { .seconds(10) }
-    /// Length of the wake-up pulse (state F).
-    public static var wakeUpPulse: Duration { .seconds(4) }
-
-    /// seeds/004 "Allow EV Wakeup": a vehicle that was charging when its current paused and does not request energy
-    /// within ``wakeUpDelay`` after the current returned gets one state F pulse of ``wakeUpPulse`` (IEC 61851-1:2017
-    /// A.5.3), as a vehicle that fell asleep during the pause no longer reacts to the PWM alone.
-    private mutating func wakeUpIfAsleep(_ n: Int, now: Date) {
-        let c = connectors[n - 1]
-        if let until = c.wakeUpUntil {
-            guard now >= until else { return }
-            connectors[n - 1].wakeUpUntil = nil
-            run(n, connectors[n - 1].machine.handle(.wakeUpPulse(false)))
-            log(now, .currentLimitChanged, n, "Wake-up pulse on connector \(n) finished")
-            return
-        }
-        guard let resumed = c.resumedAt else { return }
-        if c.session.activeSession == nil || c.pilot.requestsEnergy || c.limit.paused {
-            connectors[n - 1].resumedAt = nil
-            return
-        }
-        guard settings.allowEVWakeup, now.timeIntervalSince(resumed) >= Self.wakeUpDelay.seconds else { return }
-        connectors[n - 1].resumedAt = nil
-        connectors[n - 1].wakeUpUntil = now.addingTimeInterval(Self.wakeUpPulse.seconds)
-        run(n, connectors[n - 1].machine.handle(.wakeUpPulse(true)))
-        log(now, .currentLimitChanged, n, "The vehicle on connector \(n) did not resume charging; waking it (Allow EV Wakeup)")
-    }
-
-    /// Applies the ISO 15118 mode (seeds/004 §7.3): Force keeps the 5 % duty cycle during the whole
-    /// transaction; Encouragement signals it for the first 2 seconds and keeps it only if the vehicle
-    /// answered with ISO 15118 (reported an EVCCID); all other modes use the nominal duty cycle.
-    private mutating func updateHighLevelCommunication(_ n: Int, now: Date) {
-        let c = connectors[n - 1]
-        var wanted = false
-        if c.session.activeSession != nil {
-            switch settings.hlcMode {
-            case .force: wanted = true
-            case .encouragement:
-                let inWindow = c.encouragementUntil.map { now < $0 } ?? false
-                wanted = inWindow || (c.machine.highLevelCommunication && c.reading.evccid != nil)
-            case .off, .offer, .ed2: wanted = false
-            }
-        }
-        if wanted != c.machine.highLevelCommunication {
-            run(n, connectors[n - 1].machine.handle(.highLevelCommunication(wanted)))
-        }
-    }
-
-    private mutating func vehicleConnected(_ n: Int, now: Date, meterWh: Double) {
-        // Card first on another free connector: the authorization follows the vehicle.
-        if case .idle = connectors[n - 1].session.state,
-           let m = connectors.indices.first(where: { i in
-               if case .awaitingVehicle = connectors[i].session.state, !connectors[i].pilot.vehicleConnected { return true }
-               return false
-           }),
-           case .awaitingVehicle(var auth, _) = connectors[m].session.state,
-           case .allowed(let reservationID) = reservationAdmission(connector: n, idTag: auth.idTag, parentIdTag: auth.parentIdTag) {
-            auth.reservationID = reservationID
-            _ = connectors[m].session.stop(reason: .other, now: now, meterWh: 0)
-            run(m + 1, connectors[m].machine.handle(.authorizationEnded))
-            guard !errors.stopsCharging(connector: n) else { return }
-            perform(n, connectors[n - 1].session.authorize(auth, vehicleConnected: true, meterWh: meterWh, newID: makeID()), now: now)
-            return
-        }
-        guard !errors.stopsCharging(connector: n) else { return }
-        perform(n, connectors[n - 1].session.vehicleConnected(now: now, meterWh: meterWh, newID: makeID()), now: now)
-        guard case .idle = connectors[n - 1].session.state else { return }
-        let a = authorization.settings
-        if let mac = connectors[n - 1].reading.evccid {
-            if learningUntil.map({ now < $0 }) == true {
-                learn(PresentedIdentifier(idTag: mac, kind: .mac), now: now)
-                return
-            }
-            // Autocharge: the vehicle's MAC authorizes when the local whitelist holds it (seeds/000).
-            if a.localWhitelistEnabled && !a.freeCharging, authorization.lists.whitelist.lookup(mac, connector: n) != nil {
-                present(PresentedIdentifier(idTag: mac, kind: .mac), method: .autocharge, now: now, connector: n)
-                return
-            }
-        }
-        if a.freeCharging && a.freeChargingMode.startsOnPlugIn {
-            grant(n, AuthorizationGrant(idTag: a.freeChargingIdTag, presented: nil, source: .freeCharging), method: .freeCharging, now: now)
-        } else if !a.freeCharging && a.ifInDoubt == .immediatelyOnPlugIn && !online {
-            // Charging starts without a card; the card presented later is checked with the backend.
-            grant(n, AuthorizationGrant(idTag: "", presented: nil, source: .ifInDoubt, provisional: true), method: .plugIn, now: now)
-        }
-    }
-
     private mutating func pollStation(now: Date) {
-        if hardware.mainsPowerLost && !powerLossHandled {
+        if board.mainsPowerLost && !powerLossHandled {
             // OCPP 1.6 TC_032_1: with backup power, transactions end with PowerLoss before the station goes down.
             powerLossHandled = true
             log(now, .stationStopped, 0, "Mains power lost: stopping every transaction (PowerLoss) and shutting down on backup power")
             stopAllSessions(reason: .powerLoss, now: now)
-            notices.append(.mainsPowerLost)
+            notice(.mainsPowerLost)
         }
-        setError("rfidReaderNotCommunicating", connector: 0, active: !hardware.rfidReaderHealthy, now: now)
+        setError("rfidReaderNotCommunicating", connector: 0, active: !board.rfidReaderHealthy, now: now)
         // INPUT_AUTH: a rising edge of input 2 authorizes like a card (seeds/000, seeds/004 §5.5).
-        let level = hardware.input(.input2)
+        let level = board.input(.input2)
         if level && !input2 {
             present(PresentedIdentifier(idTag: inputAuthIdentifier, kind: .input), method: .digitalInput, now: now)
         }
         input2 = level
-        if let until = learningUntil, now >= until { setLearning(false, now: now) }
         // Authorize requests the backend did not answer in time fall back to the offline rules.
-        let expired = pendingBackend.filter { now.timeIntervalSince($0.since) >= backendTimeout.seconds }
-        pendingBackend.removeAll { now.timeIntervalSince($0.since) >= backendTimeout.seconds }
-        for p in expired { decided(authorization.offlineFallback(idTag: p.presented.idTag), p, now: now) }
+        carryOut(authorizationFlow.step(now: now, backendTimeout: backendTimeout), now: now)
     }
 
     // MARK: Actions
@@ -454,7 +337,7 @@ public struct StationController<Hardware: HardwarePort> {
                 do {
                     try store.sessionStarted(s, queueForBackend: backendConfigured)
                 } catch {
-                    notices.append(.storeFailed(what: "sessionStarted", error: "\(error)"))
+                    notice(.storeFailed(what: "sessionStarted", error: "\(error)"))
                     connectors[n - 1].session = SessionStateMachine(connector: n, vehicleConnectionTimeout: settings.vehicleConnectionTimeout)
                     continue
                 }
@@ -463,7 +346,7 @@ public struct StationController<Hardware: HardwarePort> {
                 updateHighLevelCommunication(n, now: now)
                 log(now, .sessionStarted, n, "Session \(s.id) started for \(s.idTag) (\(s.method.rawValue)), meter \(Int(s.meterStartWh)) Wh"
                     + (s.reservationID.map { ", reservation \($0)" } ?? ""))
-                notices.append(.sessionStarted(s))
+                notice(.sessionStarted(s))
                 run(n, connectors[n - 1].machine.handle(.transactionStarted))
                 if let r = s.reservationID { reservationUsed(r) }
                 chargingProfilesOnTransaction(started: true, connector: n, now: now)
@@ -472,13 +355,13 @@ public struct StationController<Hardware: HardwarePort> {
                 do {
                     try store.sessionStopped(s.id, at: at, meterStopWh: meterStopWh, reason: reason, stoppedBy: stoppedBy, queueForBackend: backendConfigured)
                 } catch {
-                    notices.append(.storeFailed(what: "sessionStopped", error: "\(error)"))
+                    notice(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }
                 persistPending = true
                 connectors[n - 1].energyBlocked = false
                 connectors[n - 1].lastSessionEnd = at
                 log(now, .sessionStopped, n, "Session \(s.id) of \(s.idTag) stopped, reason \(reason.rawValue), \(Int(meterStopWh - s.meterStartWh)) Wh")
-                notices.append(.sessionStopped(s, reason: reason, meterStopWh: meterStopWh))
+                notice(.sessionStopped(s, reason: reason, meterStopWh: meterStopWh))
                 run(n, connectors[n - 1].machine.handle(.transactionStopped))
                 chargingProfilesOnTransaction(started: false, connector: n, now: now)
             case .awaitVehicle(let auth, let deadline):
@@ -495,10 +378,10 @@ public struct StationController<Hardware: HardwarePort> {
         if connectors[n - 1].machine.finishedWhileConnected != finishedPersisted.contains(n) { saveFinishedIfChanged() }
         for action in actions {
             switch action {
-            case .setPilot(let signal): hardware.apply(.setPilot(connector: n, signal))
-            case .setRelays(let relays): hardware.apply(.setRelays(connector: n, relays))
-            case .setLock(let locked): hardware.apply(.setLock(connector: n, locked: locked))
-            case .statusChanged(let from, let to): notices.append(.statusChanged(connector: n, from: from, to: to))
+            case .setPilot(let signal): effects.append(.hardware(.setPilot(connector: n, signal)))
+            case .setRelays(let relays): effects.append(.hardware(.setRelays(connector: n, relays)))
+            case .setLock(let locked): effects.append(.hardware(.setLock(connector: n, locked: locked)))
+            case .statusChanged(let from, let to): notice(.statusChanged(connector: n, from: from, to: to))
             }
         }
     }

@@ -100,6 +100,12 @@ public struct WhitelistView: Sendable, Codable, Equatable {
         entries = list.search(search).map(WhitelistEntryView.init)
         deleted = list.deleted.map(WhitelistEntryView.init)
     }
+
+    /// The station's local whitelist, entries matching `search`.
+    public init(_ engine: AuthorizationEngine, search: String) {
+        self.init(enabled: engine.settings.localWhitelistEnabled, mode: engine.settings.localWhitelistMode, list: engine.lists.whitelist,
+                  search: search)
+    }
 }
 
 /// Learning mode state.
@@ -109,6 +115,7 @@ public struct LearningView: Sendable, Codable, Equatable {
     /// Identifiers added since learning mode was switched on.
     public var learned: [String]
     public init(active: Bool, until: Date?, learned: [String]) { self.active = active; self.until = until; self.learned = learned }
+    public init(_ flow: AuthorizationFlow) { self.init(active: flow.learningUntil != nil, until: flow.learningUntil, learned: flow.learned) }
 }
 
 /// The OCPP-managed lists as `GET /api/authorization/lists` answers.
@@ -124,6 +131,12 @@ public struct AuthorizationListsView: Sendable, Codable, Equatable {
                 cacheExpiryMode: CacheExpiryMode, cache: [ListedIdentifier]) {
         self.localListEnabled = localListEnabled; self.localListVersion = localListVersion; self.localList = localList
         self.cacheEnabled = cacheEnabled; self.cacheExpiryMode = cacheExpiryMode; self.cache = cache
+    }
+
+    public init(_ engine: AuthorizationEngine) {
+        let l = engine.lists, s = engine.settings
+        self.init(localListEnabled: s.localListEnabled, localListVersion: l.localListVersion, localList: l.localList,
+                  cacheEnabled: s.cacheEnabled, cacheExpiryMode: s.cacheExpiryMode, cache: l.cache)
     }
 }
 

@@ -7,6 +7,7 @@ import Authorization
 import EVSECore
 import LoadManagement
 import ModbusTCP
+import Parameters
 import StationModbus
 
 /// The ISO 15118 modes of the charge controller.
@@ -41,21 +42,6 @@ public struct MeterEndpoint: Sendable, Equatable {
     public var port: Int
     public var unitID: Int
     public var layout: MeterLayout
-}
-
-extension StationSettings {
-    static func registerType(_ name: String) -> RegisterType? {
-        switch name {
-        case "uint16": .uint16
-        case "int16": .int16
-        case "uint32": .uint32
-        case "int32": .int32
-        case "float32": .float32
-        case "uint64": .uint64
-        case "float64": .float64
-        default: nil
-        }
-    }
 }
 
 /// The Modbus TCP server settings.
@@ -147,93 +133,88 @@ public struct StationSettings: Sendable, Equatable {
         return String(out.prefix(48))
     }
 
+    /// Reads the settings from the parameters through their typed keys (StationParameterKeys.swift).
     public init(_ p: ParameterSet) {
-        typealias K = StationParameters
-        serialNumber = p.string(K.chargeBoxSerialNumber)
-        chargeBoxIdentity = Self.identity(template: p.string(K.chargeBoxIdentityTemplate), serial: serialNumber)
-            ?? p.string(K.chargeBoxIdentity)
-        connectorCount = Int(p.number(K.connectorCount))
-        powerSourceVoltageV = p.number(K.powerSourceVoltage)
-        singleFeedLine = p.bool(K.singleFeedLine)
-        feedLineCapacityAmps = p.number(K.feedLineCapacity)
-        vehicleConnectionTimeout = .seconds(Int(p.number(K.vehicleConnectionTimeout)))
-        lockActuatorOnlyIfAuthorized = p.bool(K.lockActuatorOnlyIfAuthorized)
-        restartTransactionAfterPowerLoss = p.bool(K.restartTransactionAfterPowerLoss)
-        hlcMode = p.choice(K.hlcMode, HLCMode.self)
-        sendAuthorizeForRemoteStart = p.bool(K.sendAuthorizeForRemoteStart)
-        uidDisclose = p.bool(K.uidDisclose)
-        meterSampleRetentionDays = Int(p.number(K.meterSampleRetention))
+        serialNumber = p[.chargeBoxSerialNumber]
+        chargeBoxIdentity = Self.identity(template: p[.chargeBoxIdentityTemplate], serial: serialNumber) ?? p[.chargeBoxIdentity]
+        connectorCount = p[.connectorCount]
+        powerSourceVoltageV = p[.powerSourceVoltage]
+        singleFeedLine = p[.singleFeedLine]
+        feedLineCapacityAmps = p[.feedLineCapacity]
+        vehicleConnectionTimeout = .seconds(p[.vehicleConnectionTimeout])
+        lockActuatorOnlyIfAuthorized = p[.lockActuatorOnlyIfAuthorized]
+        restartTransactionAfterPowerLoss = p[.restartTransactionAfterPowerLoss]
+        hlcMode = p[.hlcMode]
+        sendAuthorizeForRemoteStart = p[.sendAuthorizeForRemoteStart]
+        uidDisclose = p[.uidDisclose]
+        meterSampleRetentionDays = p[.meterSampleRetention]
         dlm = DLMSettings(p)
-        modbus = ModbusSettings(enabled: p.bool(K.modbusServer), basePort: Int(p.number(K.modbusBasePort)),
-                                allowStartStop: p.bool(K.modbusAllowStartStop), allowUIDDisclose: p.bool(K.modbusAllowUIDDisclose),
-                                safeCurrentAmps: p.number(K.modbusSafeCurrent), commTimeoutSeconds: p.number(K.modbusCommTimeout),
-                                maxConnections: Int(p.number(K.modbusMaxConnections)), idleTimeout: .seconds(p.number(K.modbusIdleTimeout)))
+        modbus = ModbusSettings(enabled: p[.modbusServer], basePort: p[.modbusBasePort],
+                                allowStartStop: p[.modbusAllowStartStop], allowUIDDisclose: p[.modbusAllowUIDDisclose],
+                                safeCurrentAmps: p[.modbusSafeCurrent], commTimeoutSeconds: p[.modbusCommTimeout],
+                                maxConnections: p[.modbusMaxConnections], idleTimeout: .seconds(p[.modbusIdleTimeout]))
         var g = GenericMeterSettings()
-        g.function = p.choice(K.genericMeterFunction, GenericMeterFunction.self) == .readInputRegisters ? .readInputRegisters : .readHoldingRegisters
-        g.type = Self.registerType(p.string(K.genericMeterType)) ?? .float32
-        g.wordOrder = p.choice(K.genericMeterWordOrder, GenericMeterWordOrder.self) == .cdab ? .lowFirst : .highFirst
-        func regs(_ key: String) -> [UInt16] { p.triple(key).array.map { UInt16(max(0, min(65535, $0))) } }
-        g.currentRegisters = regs(K.genericMeterCurrentRegisters)
-        g.currentScale = p.number(K.genericMeterCurrentScale)
-        g.voltageRegisters = regs(K.genericMeterVoltageRegisters)
-        g.voltageScale = p.number(K.genericMeterVoltageScale)
-        g.powerRegisters = regs(K.genericMeterPowerRegisters)
-        g.powerScale = p.number(K.genericMeterPowerScale)
-        g.energyRegister = UInt16(p.number(K.genericMeterEnergyRegister))
-        g.energyType = Self.registerType(p.string(K.genericMeterEnergyType)) ?? .float64
-        g.energyScale = p.number(K.genericMeterEnergyScale)
-        func endpoint(_ model: String, _ host: String, _ port: Double, _ unit: Double) -> MeterEndpoint? {
-            guard let m = MeterModel(rawValue: model), !host.isEmpty else { return nil }
-            return MeterEndpoint(model: m, host: host, port: Int(port), unitID: unit == 0 ? m.defaultUnitID : Int(unit), layout: m.layout(generic: g))
+        g.function = p[.genericMeterFunction].functionCode
+        g.type = p[.genericMeterType].registerType
+        g.wordOrder = p[.genericMeterWordOrder].wordOrder
+        func regs(_ key: ParameterKey<PhaseValues>) -> [UInt16] { p[key].array.map { UInt16(max(0, min(65535, $0))) } }
+        g.currentRegisters = regs(.genericMeterCurrentRegisters)
+        g.currentScale = p[.genericMeterCurrentScale]
+        g.voltageRegisters = regs(.genericMeterVoltageRegisters)
+        g.voltageScale = p[.genericMeterVoltageScale]
+        g.powerRegisters = regs(.genericMeterPowerRegisters)
+        g.powerScale = p[.genericMeterPowerScale]
+        g.energyRegister = UInt16(p[.genericMeterEnergyRegister])
+        g.energyType = p[.genericMeterEnergyType].registerType
+        g.energyScale = p[.genericMeterEnergyScale]
+        func endpoint(_ model: MeterModel?, _ host: String, _ port: Int, _ unit: Int) -> MeterEndpoint? {
+            guard let m = model, !host.isEmpty else { return nil }
+            return MeterEndpoint(model: m, host: host, port: port, unitID: unit == 0 ? m.defaultUnitID : unit, layout: m.layout(generic: g))
         }
-        gridMeter = p.bool(K.externalMeterSupport)
-            ? endpoint(p.string(K.secondMeterConfiguration), p.string(K.secondMeterAddress), p.number(K.secondMeterPort), p.number(K.secondMeterUnitID))
+        gridMeter = p[.externalMeterSupport]
+            ? endpoint(p[.secondMeterConfiguration], p[.secondMeterAddress], p[.secondMeterPort], p[.secondMeterUnitID])
             : nil
-        let count = max(1, min(2, Int(p.number(K.connectorCount))))
+        let count = max(1, min(2, connectorCount))
         chargeMeters = (1...count).map { n in
-            endpoint(p.string("\(K.meterConfiguration).\(n)"), p.string("\(K.meterAddress).\(n)"), p.number("\(K.meterPort).\(n)"),
-                     p.number("\(K.meterUnitID).\(n)"))
+            endpoint(p[.meterConfiguration, connector: n], p[.meterAddress, connector: n], p[.meterPort, connector: n],
+                     p[.meterUnitID, connector: n])
         }
-        meterPollInterval = .milliseconds(Int64(p.number(K.meterPollInterval) * 1000))
-        meterFailedPolls = Int(p.number(K.meterFailedPolls))
+        meterPollInterval = .milliseconds(Int64(p[.meterPollInterval] * 1000))
+        meterFailedPolls = p[.meterFailedPolls]
         var a = AuthorizationSettings()
-        a.freeCharging = p.bool(K.freeCharging)
-        a.freeChargingMode = p.choice(K.freeChargingMode, FreeChargingMode.self)
-        a.freeChargingIdTag = p.string(K.freeChargingRfidTag)
-        a.ifInDoubt = p.choice(K.ifInDoubtAllowCharging, IfInDoubtAllowCharging.self)
-        a.stopMode = p.choice(K.stopTransactionMode, StopTransactionMode.self)
-        a.letterCase = p.choice(K.rfidTagLetterCase, RFIDLetterCase.self)
-        a.enforceMasterRFID = p.bool(K.enforceMasterRFID)
-        if case .list(let ids)? = p.value(K.masterRFIDs) { a.masterIdTags = ids }
-        a.enforceSecureRFID = p.bool(K.enforceSecureRFID)
-        a.localWhitelistEnabled = p.bool(K.enableLocalWhitelist)
-        a.localWhitelistMode = p.choice(K.localWhitelistMode, LocalWhitelistMode.self)
-        a.cacheEnabled = p.bool(K.authorizationCacheEnabled)
-        a.cacheExpiryMode = p.choice(K.ocppWhitelistExpiryMode, CacheExpiryMode.self)
-        a.localListEnabled = p.bool(K.localAuthListEnabled)
-        a.localPreAuthorize = p.bool(K.localPreAuthorize)
-        a.localAuthorizeOffline = p.bool(K.localAuthorizeOffline)
-        a.allowOfflineTxForUnknownId = p.bool(K.allowOfflineTxForUnknownId)
+        a.freeCharging = p[.freeCharging]
+        a.freeChargingMode = p[.freeChargingMode]
+        a.freeChargingIdTag = p[.freeChargingRfidTag]
+        a.ifInDoubt = p[.ifInDoubtAllowCharging]
+        a.stopMode = p[.stopTransactionMode]
+        a.letterCase = p[.rfidTagLetterCase]
+        a.enforceMasterRFID = p[.enforceMasterRFID]
+        a.masterIdTags = p[.masterRFIDs]
+        a.enforceSecureRFID = p[.enforceSecureRFID]
+        a.localWhitelistEnabled = p[.enableLocalWhitelist]
+        a.localWhitelistMode = p[.localWhitelistMode]
+        a.cacheEnabled = p[.authorizationCacheEnabled]
+        a.cacheExpiryMode = p[.ocppWhitelistExpiryMode]
+        a.localListEnabled = p[.localAuthListEnabled]
+        a.localPreAuthorize = p[.localPreAuthorize]
+        a.localAuthorizeOffline = p[.localAuthorizeOffline]
+        a.allowOfflineTxForUnknownId = p[.allowOfflineTxForUnknownId]
         authorization = a
-        minimumCurrentAmps = p.number(K.minimumCurrentLimit)
-        loadSheddingAmps = p.choice(K.externalInputEnergyManagement, ExternalInputFunction.self) == .opto1 ? p.number(K.externalInputCurrentLimit) : nil
-        loadSheddingActiveHigh = p.choice(K.externalInputPolarity, InputPolarity.self) == .highActive
-        offlineLimitAmps = p.number(K.smartChargingOfflineLimit) > 0 ? p.number(K.smartChargingOfflineLimit) : nil
-        allowEVWakeup = p.bool(K.allowEVWakeup)
-        if p.bool(K.maximumCurrentScheduler), case .list(let windows)? = p.value(K.maximumCurrentSchedule) {
-            currentSchedule = windows.compactMap(TimeWindowLimit.init(text:))
-        } else {
-            currentSchedule = []
-        }
-        reservations = ReservationSettings(enabled: p.bool(K.reservationsEnabled), connectorZeroSupported: p.bool(K.reserveConnectorZeroSupported))
+        minimumCurrentAmps = p[.minimumCurrentLimit]
+        loadSheddingAmps = p[.externalInputEnergyManagement] == .opto1 ? p[.externalInputCurrentLimit] : nil
+        loadSheddingActiveHigh = p[.externalInputPolarity] == .highActive
+        offlineLimitAmps = p[.smartChargingOfflineLimit] > 0 ? p[.smartChargingOfflineLimit] : nil
+        allowEVWakeup = p[.allowEVWakeup]
+        currentSchedule = p[.maximumCurrentScheduler] ? p[.maximumCurrentSchedule] : []
+        reservations = ReservationSettings(enabled: p[.reservationsEnabled], connectorZeroSupported: p[.reserveConnectorZeroSupported])
         connectors = (1...max(1, min(2, connectorCount))).map { n in
             ConnectorSettings(
-                hardwareMaxCurrentAmps: p.number("\(K.hardwareMaxCurrent).\(n)"),
-                installationCurrentLimitAmps: p.number("\(K.installationCurrentLimit).\(n)"),
-                operatorCurrentLimitAmps: p.number("\(K.operatorCurrentLimit).\(n)"),
-                phasesConnected: p.choice("\(K.phasesConnected).\(n)", PhasesConnected.self),
-                hasLockActuator: p.choice("\(K.connectorKind).\(n)", ConnectorKind.self) != .cable,
-                phaseRotation: p.choice("\(K.phaseRotation).\(n)", PhaseRotation.self))
+                hardwareMaxCurrentAmps: p[.hardwareMaxCurrent, connector: n],
+                installationCurrentLimitAmps: p[.installationCurrentLimit, connector: n],
+                operatorCurrentLimitAmps: p[.operatorCurrentLimit, connector: n],
+                phasesConnected: p[.phasesConnected, connector: n],
+                hasLockActuator: p[.connectorKind, connector: n] != .cable,
+                phaseRotation: p[.phaseRotation, connector: n])
         }
     }
 }
@@ -264,6 +245,8 @@ public enum ConnectorKind: String, ParameterChoice {
 public enum GenericMeterFunction: String, ParameterChoice {
     case readHoldingRegisters = "3"
     case readInputRegisters = "4"
+
+    public var functionCode: FunctionCode { self == .readInputRegisters ? .readInputRegisters : .readHoldingRegisters }
 }
 
 /// The word order of a generic meter's 32/64-bit values.
@@ -272,6 +255,44 @@ public enum GenericMeterWordOrder: String, ParameterChoice {
     case abcd = "ABCD"
     /// Low word first.
     case cdab = "CDAB"
+
+    public var wordOrder: WordOrder { self == .cdab ? .lowFirst : .highFirst }
+}
+
+/// The type of a generic meter's current, voltage and power registers.
+public enum GenericMeterValueType: String, ParameterChoice {
+    case uint16, int16, uint32, int32, float32
+
+    public var registerType: RegisterType {
+        switch self {
+        case .uint16: .uint16
+        case .int16: .int16
+        case .uint32: .uint32
+        case .int32: .int32
+        case .float32: .float32
+        }
+    }
+
+    /// The registry's choices: each type labelled by its name.
+    static var choices: [Choice] { allCases.map { Choice($0.rawValue, $0.rawValue) } }
+}
+
+/// The type of a generic meter's import energy counter.
+public enum GenericMeterEnergyType: String, ParameterChoice {
+    case uint32, int32, float32, uint64, float64
+
+    public var registerType: RegisterType {
+        switch self {
+        case .uint32: .uint32
+        case .int32: .int32
+        case .float32: .float32
+        case .uint64: .uint64
+        case .float64: .float64
+        }
+    }
+
+    /// The registry's choices: each type labelled by its name.
+    static var choices: [Choice] { allCases.map { Choice($0.rawValue, $0.rawValue) } }
 }
 
 extension HLCMode: ParameterChoice {}
@@ -285,3 +306,7 @@ extension PhasesConnected: ParameterChoice {}
 extension PhaseRotation: ParameterChoice {}
 extension DLMMode: ParameterChoice {}
 extension ExternalMeterLocation: ParameterChoice {}
+extension MeterModel: ParameterChoice {
+    /// The value of a connector's meter configuration that chooses the controller's own meter instead of a model.
+    public static let internalMeter = "internal"
+}

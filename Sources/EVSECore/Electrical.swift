@@ -4,36 +4,6 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// One value per phase (L1, L2, L3), e.g. currents in amperes or a limit triple.
-///
-/// - SeeAlso: seeds/004 §7.4 "EVSE Sub-Distribution Limit (L1/L2/L3) [A]".
-public struct PhaseValues: Sendable, Codable, Equatable, Hashable {
-    public var l1: Double
-    public var l2: Double
-    public var l3: Double
-
-    public init(l1: Double, l2: Double, l3: Double) {
-        self.l1 = l1; self.l2 = l2; self.l3 = l3
-    }
-
-    /// The same value on every phase.
-    public init(all value: Double) { self.init(l1: value, l2: value, l3: value) }
-
-    public static let zero = PhaseValues(all: 0)
-
-    /// The values as an array [L1, L2, L3].
-    public var array: [Double] { [l1, l2, l3] }
-    /// Sum of the three phases.
-    public var sum: Double { l1 + l2 + l3 }
-    /// The largest of the three phases.
-    public var maximum: Double { max(l1, l2, l3) }
-
-    public subscript(phase: Int) -> Double {
-        get { phase == 0 ? l1 : phase == 1 ? l2 : l3 }
-        set { if phase == 0 { l1 = newValue } else if phase == 1 { l2 = newValue } else { l3 = newValue } }
-    }
-}
-
 /// The state of a connector's contactors (relays).
 ///
 /// - SeeAlso: seeds/000 MODBUS-REGISTERSATZ register 140 "Relays State".

@@ -162,7 +162,7 @@ public enum HardwareCommand: Sendable, Equatable {
 /// The simulator implements it; a real board adapter would too.
 ///
 /// - SeeAlso: IEC 61851-1 (control pilot), seeds/004 §7.3 (dual charge point), seeds/004 §9 (faults).
-public protocol HardwarePort {
+public protocol HardwarePort: SendableMetatype {
     /// Number of connectors the board drives (1 or 2).
     var connectorCount: Int { get }
     /// Reads the current state of connector `connector` (1-based).
@@ -187,6 +187,40 @@ public protocol HardwarePort {
 
 extension HardwarePort {
     public mutating func advance(to monotonic: Date) {}
+}
+
+/// Everything the station reads from its board in one control step: the controller takes this value and never calls
+/// the board itself, so the same core runs on the simulator, a real board or a test's hand-made readings.
+public struct BoardInputs: Sendable, Equatable {
+    /// Per connector (index 0 = connector 1).
+    public var connectors: [ConnectorReading]
+    public var rfidReaderHealthy: Bool
+    /// The digital inputs' levels (`true` = energised).
+    public var inputs: [DigitalInput: Bool]
+    /// Cards read since the previous step.
+    public var rfidReads: [RFIDRead]
+    public var mainsPowerLost: Bool
+
+    public init(connectors: [ConnectorReading], rfidReaderHealthy: Bool = true, inputs: [DigitalInput: Bool] = [:],
+                rfidReads: [RFIDRead] = [], mainsPowerLost: Bool = false) {
+        self.connectors = connectors; self.rfidReaderHealthy = rfidReaderHealthy; self.inputs = inputs
+        self.rfidReads = rfidReads; self.mainsPowerLost = mainsPowerLost
+    }
+
+    /// The level of `input` (an input that was not read is de-energised).
+    public func input(_ input: DigitalInput) -> Bool { inputs[input] ?? false }
+
+    /// The reading of connector `n` (1-based).
+    public func reading(connector n: Int) -> ConnectorReading? { connectors.indices.contains(n - 1) ? connectors[n - 1] : nil }
+}
+
+extension HardwarePort {
+    /// Reads everything the controller needs for one step (and takes the cards read since the last one).
+    public mutating func readInputs() -> BoardInputs {
+        BoardInputs(connectors: (0..<connectorCount).map { reading(connector: $0 + 1) }, rfidReaderHealthy: rfidReaderHealthy,
+                    inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0, input($0)) }),
+                    rfidReads: takeRFIDReads(), mainsPowerLost: mainsPowerLost)
+    }
 }
 
 /// What a board is set up with at start, from the station's parameters (ConnectorCount, the supply voltage, the phases

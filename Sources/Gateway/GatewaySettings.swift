@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Parameters
 
 /// One configured charger: its OCPP ChargerID (the last path segment of `ws://<gateway>:9000/<ChargerID>`), its
 /// register slot xx (0…19) and how many connectors it has besides connector 0.
@@ -28,80 +29,105 @@ public struct SettingProblem: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String { "\(field): \(message)" }
 }
 
-/// Everything the gateway is configured with; the single definition of its settings, their defaults and ranges
-/// (used by the CLI, the database and the web configuration).
+/// Everything the gateway is configured with. Each setting but the charger list is a parameter of the gateway's
+/// registry (``GatewayParameters``), which declares its type, range, default and help; the settings read it through
+/// its typed key, and ``fields`` binds each key to its property for the web configuration, the command line and the
+/// stored JSON (whose keys are the property names, as before).
 ///
 /// - SeeAlso: seeds/003 §2.2 (MAPS: General, Modbus Slave and OCPP tabs).
 public struct GatewaySettings: Sendable, Codable, Equatable {
-    public var mode: GatewayMode = .bms
+    public var mode: GatewayMode
     public var chargers: [ChargerEntry] = []
     /// Handed to the chargers in BootNotification.conf (seeds/003 §2.2 "Heartbeat interval").
-    public var heartbeatIntervalSeconds: Int = 300
+    public var heartbeatIntervalSeconds: Int
     /// The OCPP WebSocket port (seeds/003 §2.1: "The TCP port by default is 9000").
-    public var ocppPort: Int = 9000
+    public var ocppPort: Int
     /// How long a charger's Authorize/StartTransaction/StopTransaction waits for the BMS before the gateway answers
     /// safely by itself (Invalid; the transaction is kept in the gateway only).
-    public var bmsTimeoutSeconds: Int = 20
+    public var bmsTimeoutSeconds: Int
     /// How long the gateway waits for an answer to a CALL it sent: a charger's answer to an operation the BMS
     /// requested; in External mode either side's answer to a relayed CALL, after which the next one goes out.
-    public var chargerTimeoutSeconds: Int = 30
+    public var chargerTimeoutSeconds: Int
     /// The BMS counts as offline when it has not set the Heartbeat register (0) for this long.
-    public var bmsHeartbeatTimeoutSeconds: Int = 60
+    public var bmsHeartbeatTimeoutSeconds: Int
     /// The Modbus TCP server (seeds/003 §2.2 step 3, "Modbus Slave tab").
-    public var modbusTCPEnabled: Bool = true
+    public var modbusTCPEnabled: Bool
     /// Its port (0 = any free port, published in gateway.json).
-    public var modbusTCPPort: Int = 502
+    public var modbusTCPPort: Int
     /// The unit id the gateway answers to (seeds/003 §2.2 step 3, "Modbus Slave tab"); 0 answers every unit id.
-    public var modbusUnitID: Int = 1
+    public var modbusUnitID: Int
     /// Modbus RTU slave: serial device path (empty = off), line settings.
-    public var rtuDevice: String = ""
-    public var rtuBaudRate: Int = 19200
-    public var rtuParity: String = "even"
-    public var rtuStopBits: Int = 1
+    public var rtuDevice: String
+    public var rtuBaudRate: Int
+    public var rtuParity: String
+    public var rtuStopBits: Int
     /// External mode: the external central system's URL (`ws://` or `wss://`); each charger is relayed to
     /// `<url>/<ChargerID>`.
-    public var externalURL: String = ""
+    public var externalURL: String
     /// External mode: HTTP Basic password sent upstream (user = ChargerID); empty: none.
-    public var externalPassword: String = ""
+    public var externalPassword: String
     /// Off (seeds/003): a ChargerID that is not configured is refused and listed by the OCPP scan. On: every ChargerID
     /// is accepted, and those not configured are served without registers (the gateway as a central system for more
     /// chargers than the register map has slots). In BMS mode their Authorize/StartTransaction/StopTransaction, which
     /// the BMS cannot see, are answered at once as on a BMS timeout; in External mode they are relayed.
-    public var acceptUnconfiguredChargers: Bool = false
+    public var acceptUnconfiguredChargers: Bool
     /// wss for the chargers: PEM certificate (chain) and private key files of the OCPP server; both empty: ws.
-    public var ocppTLSCertificateFile: String = ""
-    public var ocppTLSKeyFile: String = ""
+    public var ocppTLSCertificateFile: String
+    public var ocppTLSKeyFile: String
 
-    public init() {}
+    /// The declared defaults, no chargers.
+    public init() { self.init(GatewayParameters.defaults) }
 
-    /// Settings stored by an earlier version lack the newer fields: those get their defaults.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
-        let d = GatewaySettings()
-        mode = try value(.mode, d.mode)
-        chargers = try value(.chargers, d.chargers)
-        heartbeatIntervalSeconds = try value(.heartbeatIntervalSeconds, d.heartbeatIntervalSeconds)
-        ocppPort = try value(.ocppPort, d.ocppPort)
-        bmsTimeoutSeconds = try value(.bmsTimeoutSeconds, d.bmsTimeoutSeconds)
-        chargerTimeoutSeconds = try value(.chargerTimeoutSeconds, d.chargerTimeoutSeconds)
-        bmsHeartbeatTimeoutSeconds = try value(.bmsHeartbeatTimeoutSeconds, d.bmsHeartbeatTimeoutSeconds)
-        modbusTCPEnabled = try value(.modbusTCPEnabled, d.modbusTCPEnabled)
-        modbusTCPPort = try value(.modbusTCPPort, d.modbusTCPPort)
-        modbusUnitID = try value(.modbusUnitID, d.modbusUnitID)
-        rtuDevice = try value(.rtuDevice, d.rtuDevice)
-        rtuBaudRate = try value(.rtuBaudRate, d.rtuBaudRate)
-        rtuParity = try value(.rtuParity, d.rtuParity)
-        rtuStopBits = try value(.rtuStopBits, d.rtuStopBits)
-        externalURL = try value(.externalURL, d.externalURL)
-        externalPassword = try value(.externalPassword, d.externalPassword)
-        acceptUnconfiguredChargers = try value(.acceptUnconfiguredChargers, d.acceptUnconfiguredChargers)
-        ocppTLSCertificateFile = try value(.ocppTLSCertificateFile, d.ocppTLSCertificateFile)
-        ocppTLSKeyFile = try value(.ocppTLSKeyFile, d.ocppTLSKeyFile)
+    /// Reads the settings from the gateway's parameters through their typed keys; the charger list is not one of them.
+    public init(_ p: ParameterSet, chargers: [ChargerEntry] = []) {
+        mode = p[.mode]
+        self.chargers = chargers
+        heartbeatIntervalSeconds = p[.heartbeatIntervalSeconds]
+        ocppPort = p[.ocppPort]
+        bmsTimeoutSeconds = p[.bmsTimeoutSeconds]
+        chargerTimeoutSeconds = p[.chargerTimeoutSeconds]
+        bmsHeartbeatTimeoutSeconds = p[.bmsHeartbeatTimeoutSeconds]
+        modbusTCPEnabled = p[.modbusTCPEnabled]
+        modbusTCPPort = p[.modbusTCPPort]
+        modbusUnitID = p[.modbusUnitID]
+        rtuDevice = p[.rtuDevice]
+        rtuBaudRate = p[.rtuBaudRate]
+        rtuParity = p[.rtuParity]
+        rtuStopBits = p[.rtuStopBits]
+        externalURL = p[.externalURL]
+        externalPassword = p[.externalPassword]
+        acceptUnconfiguredChargers = p[.acceptUnconfiguredChargers]
+        ocppTLSCertificateFile = p[.ocppTLSCertificateFile]
+        ocppTLSKeyFile = p[.ocppTLSKeyFile]
     }
 
-    public static let allowedParities = ["none", "even", "odd"]
-    public static let allowedBaudRates = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200]
+    /// The settings as the gateway registry's values (the charger list aside).
+    public var parameters: ParameterSet {
+        var p = GatewayParameters.defaults
+        for f in Self.fields { p.set(f.key, f.get(self)) }
+        return p
+    }
+
+    /// Sets one setting through its typed key (the command line's options).
+    public mutating func set<V>(_ key: ParameterKey<V>, _ value: V) {
+        guard let f = Self.fields.first(where: { $0.key == key.name }) else { preconditionFailure("\(key) is no gateway setting") }
+        f.set(&self, key.codec.encode(value))
+    }
+
+    /// Settings stored by an earlier version lack the newer fields: those get their declared defaults. The keys are the
+    /// parameters' names (the property names).
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: SettingsCodingKey.self)
+        for f in Self.fields { try f.decode(c, &self) }
+        chargers = try c.decodeIfPresent([ChargerEntry].self, forKey: .chargers) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: SettingsCodingKey.self)
+        for f in Self.fields { try f.encode(&c, self) }
+        try c.encode(chargers, forKey: .chargers)
+    }
 
     /// The charger in slot `xx`.
     public func charger(slot: Int) -> ChargerEntry? { chargers.first { $0.slot == slot } }
@@ -121,18 +147,18 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     /// The first free register slot.
     public var freeSlot: Int? { (0..<RegisterLayout.maximumChargers).first { s in !chargers.contains { $0.slot == s } } }
 
-    /// Every problem of the settings (empty when they are valid).
+    /// Every problem of the settings (empty when they are valid): each setting against its declaration and what
+    /// concerns several of them (the charger list, the wss pair, the external central system's URL) — numbers and
+    /// choices first, then the lists, then texts, in page order.
     public func problems() -> [SettingProblem] {
-        var p: [SettingProblem] = []
-        for field in Self.fields {
-            let value = field.value(self)
-            switch field.input {
-            case .number(let r, let unit):
-                if let v = Int(value), !r.contains(v) { p.append(SettingProblem(field.key, "\(v) is outside \(r.lowerBound)…\(r.upperBound)\(unit)")) }
-            case .choice(let allowed) where !allowed.contains(value):
-                p.append(SettingProblem(field.key, "'\(value)' is not one of \(allowed.joined(separator: ", "))"))
-            default: break
-            }
+        let url = ParameterKey<String>.externalURL.name
+        let own = Self.fields.compactMap { f in f.problem(in: self).map { (ranged: f.input.isRange, problem: $0) } }
+        var p = own.filter(\.ranged).map(\.problem)
+        var texts = own.filter { !$0.ranged }.map(\.problem)
+        if let i = texts.firstIndex(where: { $0.field == url }) {
+            texts.insert(texts.remove(at: i), at: 0)
+        } else if let problem = externalURLProblem {
+            texts.insert(SettingProblem(url, problem), at: 0)
         }
         if chargers.count > RegisterLayout.maximumChargers {
             p.append(SettingProblem("chargers", "\(chargers.count) chargers; at most \(RegisterLayout.maximumChargers)"))
@@ -154,14 +180,11 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
             p.append(SettingProblem(ocppTLSCertificateFile.isEmpty ? "ocppTLSCertificateFile" : "ocppTLSKeyFile",
                                     "wss needs both the certificate and the private key file"))
         }
-        if let problem = externalURLProblem { p.append(SettingProblem("externalURL", problem)) }
-        if externalPassword.count > 64 || externalPassword.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            p.append(SettingProblem("externalPassword", "at most 64 characters, no control characters"))
-        }
-        return p
+        return p + texts
     }
 
-    /// Why the external central system's URL cannot be used (External mode needs one; BMS mode only checks a given one).
+    /// Why the external central system's URL cannot be used beyond its declared format (External mode needs one; the
+    /// password belongs in its own setting; the ChargerID is appended, so no query or fragment).
     var externalURLProblem: String? {
         if externalURL.isEmpty { return mode == .external ? "External mode needs the central system's ws:// or wss:// URL" : nil }
         guard let url = URL(string: externalURL), let scheme = url.scheme?.lowercased(), ["ws", "wss"].contains(scheme),
@@ -187,95 +210,3 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     public var connectorsBySlot: [Int: Int] { Dictionary(uniqueKeysWithValues: chargers.map { ($0.slot, $0.connectors) }) }
 }
 
-/// One setting as the web configuration shows and edits it. ``GatewaySettings/fields`` lists them in page order with
-/// their ranges and choices, which ``GatewaySettings/problems()`` checks: the one definition of what is allowed.
-public struct GatewaySettingField: Sendable {
-    public enum Input: Sendable, Equatable {
-        /// A whole number in a range, with its unit (" s") for messages.
-        case number(ClosedRange<Int>, unit: String)
-        case choice([String])
-        case onOff
-        case text
-        /// Shown masked; an empty entry keeps the stored value.
-        case secret
-    }
-
-    /// The groups of the web configuration, after the tabs of the vendor's tool (seeds/003 §2.2 steps 2–4).
-    public enum Section: String, Sendable {
-        case ocpp, external, timeouts, modbusTCP, modbusRTU
-    }
-
-    /// The settings property's name (the form field and ``SettingProblem/field``).
-    public let key: String
-    public let section: Section
-    public let input: Input
-    /// Where the setting comes from.
-    public let seeAlso: String
-    /// Shown only while another field has one of some values (key, values).
-    public let visibleWhen: (key: String, values: [String])?
-    let get: @Sendable (GatewaySettings) -> String
-    let set: @Sendable (inout GatewaySettings, String) -> Bool
-
-    public static func trimmed(_ text: String) -> String {
-        String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-    }
-
-    /// The setting's value as the form shows it ("On"/"Off" for switches).
-    public func value(_ s: GatewaySettings) -> String { get(s) }
-
-    /// Sets the value from a form entry; a number that is not a whole number is a problem (the range is checked by
-    /// ``GatewaySettings/problems()``).
-    public func apply(_ text: String, to s: inout GatewaySettings) -> SettingProblem? {
-        set(&s, text) ? nil : SettingProblem(key, "'\(text)' is not a whole number")
-    }
-
-    static func number(_ key: String, _ path: WritableKeyPath<GatewaySettings, Int> & Sendable, _ range: ClosedRange<Int>, unit: String = "",
-                       _ section: Section, _ seeAlso: String, visibleWhen: (String, [String])? = nil) -> Self {
-        Self(key: key, section: section, input: .number(range, unit: unit), seeAlso: seeAlso, visibleWhen: visibleWhen,
-             get: { String($0[keyPath: path]) },
-             set: { s, text in
-                 guard let v = Int(Self.trimmed(text)) else { return false }
-                 s[keyPath: path] = v
-                 return true
-             })
-    }
-
-    static func string(_ key: String, _ path: WritableKeyPath<GatewaySettings, String> & Sendable, _ input: Input, _ section: Section,
-                       _ seeAlso: String, visibleWhen: (String, [String])? = nil) -> Self {
-        Self(key: key, section: section, input: input, seeAlso: seeAlso, visibleWhen: visibleWhen, get: { $0[keyPath: path] },
-             set: { s, text in s[keyPath: path] = input == .secret ? text : Self.trimmed(text); return true })
-    }
-
-    static func onOff(_ key: String, _ path: WritableKeyPath<GatewaySettings, Bool> & Sendable, _ section: Section, _ seeAlso: String) -> Self {
-        Self(key: key, section: section, input: .onOff, seeAlso: seeAlso, visibleWhen: nil, get: { $0[keyPath: path] ? "On" : "Off" },
-             set: { s, text in s[keyPath: path] = text == "On"; return true })
-    }
-}
-
-extension GatewaySettings {
-    /// Every setting of the web configuration except the charger list, in page order.
-    public static let fields: [GatewaySettingField] = [
-        .init(key: "mode", section: .ocpp, input: .choice(GatewayMode.allCases.map(\.rawValue)), seeAlso: "seeds/003 §2.2 step 4a",
-              visibleWhen: nil, get: { $0.mode.rawValue },
-              set: { s, text in if let m = GatewayMode(rawValue: text) { s.mode = m }; return true }),
-        .number("heartbeatIntervalSeconds", \.heartbeatIntervalSeconds, 10...86400, unit: " s", .ocpp, "seeds/003 §2.2 step 4"),
-        .number("ocppPort", \.ocppPort, 0...65535, .ocpp, "seeds/003 §2.1, §2.2 step 4"),
-        .string("ocppTLSCertificateFile", \.ocppTLSCertificateFile, .text, .ocpp, "OCPP-J 1.6 §7"),
-        .string("ocppTLSKeyFile", \.ocppTLSKeyFile, .text, .ocpp, "OCPP-J 1.6 §7"),
-        .onOff("acceptUnconfiguredChargers", \.acceptUnconfiguredChargers, .ocpp, "seeds/003 §2.2 step 4b"),
-        .string("externalURL", \.externalURL, .text, .external, "seeds/003 §2.4", visibleWhen: ("mode", [GatewayMode.external.rawValue])),
-        .string("externalPassword", \.externalPassword, .secret, .external, "OCPP-J 1.6 §6.1.3", visibleWhen: ("mode", [GatewayMode.external.rawValue])),
-        .number("bmsTimeoutSeconds", \.bmsTimeoutSeconds, 1...300, unit: " s", .timeouts, "seeds/003 §2.3.1.2–§2.3.1.4"),
-        .number("chargerTimeoutSeconds", \.chargerTimeoutSeconds, 1...300, unit: " s", .timeouts, "OCPP-J 1.6 §4.1.1"),
-        .number("bmsHeartbeatTimeoutSeconds", \.bmsHeartbeatTimeoutSeconds, 5...3600, unit: " s", .timeouts, "seeds/003 Appendix 2, register 0"),
-        .onOff("modbusTCPEnabled", \.modbusTCPEnabled, .modbusTCP, "seeds/003 §2.2 step 3"),
-        .number("modbusTCPPort", \.modbusTCPPort, 0...65535, .modbusTCP, "seeds/003 §2.2 step 3"),
-        .number("modbusUnitID", \.modbusUnitID, 0...247, .modbusTCP, "seeds/003 §2.2 step 3"),
-        .string("rtuDevice", \.rtuDevice, .text, .modbusRTU, "seeds/003 §2.2 step 3"),
-        .init(key: "rtuBaudRate", section: .modbusRTU, input: .choice(allowedBaudRates.map(String.init)), seeAlso: "seeds/003 §2.2 step 3",
-              visibleWhen: nil, get: { String($0.rtuBaudRate) },
-              set: { s, text in guard let v = Int(text) else { return false }; s.rtuBaudRate = v; return true }),
-        .string("rtuParity", \.rtuParity, .choice(allowedParities), .modbusRTU, "seeds/003 §2.2 step 3"),
-        .number("rtuStopBits", \.rtuStopBits, 1...2, .modbusRTU, "seeds/003 §2.2 step 3"),
-    ]
-}

@@ -6,6 +6,7 @@ import NIOCore
 import Authorization
 import ChargePoint
 import EVSECore
+import LoadManagement
 
 /// The local JSON API of the station, served on the station's HTTP port. Documented in docs/api.md.
 ///

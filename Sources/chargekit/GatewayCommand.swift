@@ -106,25 +106,27 @@ struct GatewayCommand: AsyncParsableCommand {
         let (rtuDevice, rtuBaud, rtuParity, rtuStopBits) = (self.rtuDevice, self.rtuBaud, self.rtuParity, self.rtuStopBits)
         let (externalURL, externalPassword, tlsCert, tlsKey) = (self.externalURL, self.externalPassword, ocppTLSCert, ocppTLSKey)
         let acceptUnconfigured = self.acceptUnconfigured
+        // Each option sets its parameter of the gateway registry (GatewayParameters) through its typed key; the values are
+        // checked against the declarations with the stored ones at start, as the web configuration's are.
         let options = GatewayOptions(dataDirectory: dataDir, logLevel: level, host: host, httpHost: httpHost, httpPort: httpPort) { s in
-            if let rtuDevice { s.rtuDevice = rtuDevice == "off" ? "" : rtuDevice }
-            if let rtuBaud { s.rtuBaudRate = rtuBaud }
-            if let rtuParity { s.rtuParity = rtuParity }
-            if let rtuStopBits { s.rtuStopBits = rtuStopBits }
-            if let mode { s.mode = GatewayMode(rawValue: mode) ?? s.mode }
+            if let rtuDevice { s.set(.rtuDevice, rtuDevice == "off" ? "" : rtuDevice) }
+            if let rtuBaud { s.set(.rtuBaudRate, rtuBaud) }
+            if let rtuParity { s.set(.rtuParity, rtuParity) }
+            if let rtuStopBits { s.set(.rtuStopBits, rtuStopBits) }
+            if let mode = mode.flatMap(GatewayMode.init(rawValue:)) { s.set(.mode, mode) }
             if !chargers.isEmpty { s.chargers = chargers }
-            if let ocppPort { s.ocppPort = ocppPort }
-            if let modbusPort { s.modbusTCPPort = modbusPort }
-            if let modbusTCP { s.modbusTCPEnabled = modbusTCP == "on" }
-            if let unit { s.modbusUnitID = unit }
-            if let heartbeat { s.heartbeatIntervalSeconds = heartbeat }
-            if let bmsTimeout { s.bmsTimeoutSeconds = bmsTimeout }
-            if let chargerTimeout { s.chargerTimeoutSeconds = chargerTimeout }
-            if let externalURL { s.externalURL = externalURL }
-            if let externalPassword { s.externalPassword = externalPassword }
-            if let acceptUnconfigured { s.acceptUnconfiguredChargers = acceptUnconfigured == "on" }
-            if let tlsCert { s.ocppTLSCertificateFile = tlsCert }
-            if let tlsKey { s.ocppTLSKeyFile = tlsKey }
+            if let ocppPort { s.set(.ocppPort, ocppPort) }
+            if let modbusPort { s.set(.modbusTCPPort, modbusPort) }
+            if let modbusTCP { s.set(.modbusTCPEnabled, modbusTCP == "on") }
+            if let unit { s.set(.modbusUnitID, unit) }
+            if let heartbeat { s.set(.heartbeatIntervalSeconds, heartbeat) }
+            if let bmsTimeout { s.set(.bmsTimeoutSeconds, bmsTimeout) }
+            if let chargerTimeout { s.set(.chargerTimeoutSeconds, chargerTimeout) }
+            if let externalURL { s.set(.externalURL, externalURL) }
+            if let externalPassword { s.set(.externalPassword, externalPassword) }
+            if let acceptUnconfigured { s.set(.acceptUnconfiguredChargers, acceptUnconfigured == "on") }
+            if let tlsCert { s.set(.ocppTLSCertificateFile, tlsCert) }
+            if let tlsKey { s.set(.ocppTLSKeyFile, tlsKey) }
         }
         do {
             try await GatewayApp.run(options)

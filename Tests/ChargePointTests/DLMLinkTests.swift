@@ -56,8 +56,7 @@ struct LAN {
             left -= 0.1
             for id in order where stations[id]!.up {
                 stations[id]!.rig.clock = clock
-                stations[id]!.rig.controller.hardware.advance(to: clock.now)
-                stations[id]!.rig.controller.poll(now: clock.now)
+                stations[id]!.rig.step(now: clock.now)
             }
             deliver()
         }
@@ -69,7 +68,7 @@ struct LAN {
             rounds += 1
             var any = false
             for id in order where stations[id]!.up {
-                let out = stations[id]!.rig.controller.takeDLMDatagrams()
+                let out = stations[id]!.rig.takeDatagrams()
                 guard !cut.contains(id) else { continue }
                 for d in out {
                     any = true
@@ -98,9 +97,9 @@ struct LAN {
     }
 
     mutating func charge(_ id: String, _ n: Int, _ spec: EVSpec = EVSpec(phases: 3, maxCurrentAmps: 32)) throws {
-        try stations[id]!.rig.controller.hardware.plug(n, spec)
+        try stations[id]!.rig.board.plug(n, spec)
         run(0.2)
-        try stations[id]!.rig.controller.hardware.presentRFID(Rig.cards[n])
+        try stations[id]!.rig.board.presentRFID(Rig.cards[n])
         run(0.2)
     }
 
@@ -161,7 +160,7 @@ struct DLMLinkStationTests {
         #expect(lan.dlm("S1")?.master?.connected == false)
         // The master restarts (new life, same persistent slave DB): until the slaves report, it reserves their current.
         lan.add("M", mode: .master, store: masterStore, site(sub: 32))
-        lan.stations["M"]!.rig.controller.poll(now: lan.clock.now)
+        lan.stations["M"]!.rig.step(now: lan.clock.now)
         let before = lan.dlm("M")!
         #expect(before.slaves?.map(\.id) == ["S1", "S2"] && before.slaves?.allSatisfy { !$0.connected } == true)
         #expect(before.grants.filter { $0.reason == .reserved }.count == 4, "two connectors each, from the slave DB")
@@ -219,8 +218,8 @@ struct DLMLinkStationTests {
         lan.add("M", mode: .masterStandalone, store: InMemoryStationStore(), site())
         lan.add("S1", mode: .slaveAutoDiscovery)
         lan.run(3)
-        _ = lan.stations["M"]!.rig.controller.takeNotices()
-        let master = lan.stations["M"]!.rig.controller.dlm.link!.epoch
+        _ = lan.stations["M"]!.rig.takeNotices()
+        let master = lan.stations["M"]!.rig.controller.dlmMaster!.link.epoch
         var intruder = DLMMessage(network: 0, from: "EVIL", epoch: "0000000000000001", seq: 1, to: "M", peerEpoch: master, report: report(0))
         lan.inject(DLMLink.seal(intruder, key: "guessed"), to: "M", from: DLMEndpoint(host: "10.0.0.66", port: 1))
         intruder.network = 9
@@ -228,7 +227,7 @@ struct DLMLinkStationTests {
         // A recorded report of S1, sent again.
         let recorded = lan.delivered.last { $0.0 == "S1" && $0.1 == "M" }!.2
         lan.inject(recorded, to: "M", from: lan.stations["S1"]!.endpoint)
-        let warnings = lan.stations["M"]!.rig.controller.takeNotices().compactMap { n -> String? in
+        let warnings = lan.stations["M"]!.rig.takeNotices().compactMap { n -> String? in
             if case .dlmLinkWarning(let m) = n { return m } else { return nil }
         }
         #expect(warnings.contains { $0.contains("10.0.0.66") && $0.contains("not authenticated") })

@@ -110,7 +110,7 @@ struct ReservationTests {
         #expect(answer4 == .accepted)
         let answer5 = rig.controller.reserve(Reservation(id: 4, connector: 1, idTag: Self.c, expiresAt: rig.clock.now), now: rig.clock.now)
         #expect(answer5 == .rejected)
-        let restarted = StationController(settings: Rig.settings(), hardware: SimulatedBoard(connectorCount: 2, now: rig.clock.now),
+        let restarted = StationController(settings: Rig.settings(), board: { var b = rig.board; return b.readInputs() }(),
                                           store: rig.store, now: rig.clock.now)
         #expect(restarted.reservations.reservation(connector: 2)?.id == 3)
         rig.run(59)

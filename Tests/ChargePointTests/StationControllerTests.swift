@@ -1,17 +1,24 @@
 import Foundation
 import Testing
 import Authorization
+import LoadManagement
 import EVSECore
 import Simulator
 import TestSupport
 @testable import ChargePoint
 
-/// A station with a simulated board, an in-memory store and a manual clock.
+/// A station with a simulated board, an in-memory store and a manual clock, driven like the runtime drives it: every
+/// step reads the board, hands the readings to the controller and carries out its effects in order.
 struct Rig {
     var clock = ManualClock()
-    var controller: StationController<SimulatedBoard>
+    var controller: StationController
+    var board: SimulatedBoard
     let store: InMemoryStationStore
     let ids = SequentialIDs()
+    /// The notices the controller returned, in order (``takeNotices()``).
+    private var notices: [ControllerNotice] = []
+    /// The DLM datagrams it returned, in order (``takeDatagrams()``).
+    private var datagrams: [DLMDatagram] = []
 
     static func settings(connectors: Int = 2, _ change: (inout ParameterSet) -> Void = { _ in }) -> StationSettings {
         var p = ParameterSet(registry: ParameterRegistry(connectorCount: connectors))
@@ -34,9 +41,45 @@ struct Rig {
         self.store = store
         let s = Self.settings(connectors: connectors, change)
         let ids = self.ids
-        let b = board ?? SimulatedBoard(connectorCount: connectors, now: clock.now)
-        controller = StationController(settings: s, hardware: b, store: store, now: clock.now, previousShutdownClean: clean,
+        var b = board ?? SimulatedBoard(connectorCount: connectors, now: clock.now)
+        controller = StationController(settings: s, board: b.readInputs(), store: store, now: clock.now, previousShutdownClean: clean,
                                        makeID: { ids.next() })
+        self.board = b
+        carryOut()
+    }
+
+    /// Carries out the controller's effects like the runtime: commands to the board, samples to the store.
+    mutating func carryOut() {
+        for effect in controller.takeEffects() {
+            switch effect {
+            case .hardware(let command): board.apply(command)
+            case .notice(let notice): notices.append(notice)
+            case .dlm(let datagram): datagrams.append(datagram)
+            case .recordSamples(let samples): try? store.record(samples: samples, hardwareState: board.persistentState())
+            }
+        }
+    }
+
+    /// One control step at `now` (the wall clock; the board follows the manual clock, its monotonic time).
+    mutating func step(now: Date) {
+        carryOut()
+        board.advance(to: clock.now)
+        controller.poll(board.readInputs(), now: now)
+        carryOut()
+    }
+
+    /// The notices since the last call.
+    mutating func takeNotices() -> [ControllerNotice] {
+        carryOut()
+        defer { notices = [] }
+        return notices
+    }
+
+    /// The DLM datagrams since the last call.
+    mutating func takeDatagrams() -> [DLMDatagram] {
+        carryOut()
+        defer { datagrams = [] }
+        return datagrams
     }
 
     /// Advances time by `seconds`, polling every `every` seconds like the runtime does.
@@ -45,19 +88,18 @@ struct Rig {
         while left > 1e-9 {
             let d = min(every, left)
             clock.advance(by: .milliseconds(Int64((d * 1000).rounded())))
-            controller.hardware.advance(to: clock.now)
-            controller.poll(now: clock.now)
+            step(now: clock.now)
             left -= d
         }
     }
 
     mutating func plug(_ n: Int, _ spec: EVSpec = EVSpec(phases: 3, maxCurrentAmps: 16)) throws {
-        try controller.hardware.plug(n, spec)
+        try board.plug(n, spec)
         run(0.1)
     }
 
     mutating func card(_ uid: String = "04567DAA5F3580") throws {
-        try controller.hardware.presentRFID(uid)
+        try board.presentRFID(uid)
         run(0.1)
     }
 
@@ -86,10 +128,10 @@ struct StationControllerTests {
         #expect(rig.status(1) == .charging)
         rig.run(8 * 3600, every: 10)
         #expect(rig.status(1) == .suspendedEV)
-        #expect(rig.controller.hardware.connectors[0].ev?.isFull == true)
+        #expect(rig.board.connectors[0].ev?.isFull == true)
         let delivered = rig.connector(1).session?.energyWh ?? 0
         #expect(abs(delivered - 48_000) < 1)
-        try rig.controller.hardware.unplug(1, force: true)
+        try rig.board.unplug(1, force: true)
         rig.run(1)
         #expect(rig.status(1) == .available)
         let record = try #require(rig.store.sessions.first)
@@ -141,7 +183,7 @@ struct StationControllerTests {
         #expect(!rig.connector(1).lockCommanded)
         #expect(rig.connector(1).relays == .open)
         #expect(rig.store.sessions.first?.stopReason == .local)
-        try rig.controller.hardware.unplug(1)
+        try rig.board.unplug(1)
         rig.run(0.2)
         #expect(rig.status(1) == .available)
     }
@@ -152,17 +194,17 @@ struct StationControllerTests {
         try rig.plug(1)
         try rig.card()
         rig.run(10)
-        try rig.controller.hardware.setFault(.rcd, connector: 1, active: true)
+        try rig.board.setFault(.rcd, connector: 1, active: true)
         rig.run(0.1)
         #expect(rig.status(1) == .faulted)
         #expect(rig.connector(1).relays == .open)
         #expect(rig.connector(1).pilotSignal.kind == "stateF")
         #expect(rig.store.sessions.first?.stopReason == .other)
         #expect(rig.controller.errors.isActive("rcmbResidualCurrent", connector: 1))
-        try rig.controller.hardware.setFault(.rcd, connector: 1, active: false)
+        try rig.board.setFault(.rcd, connector: 1, active: false)
         rig.run(30)
         #expect(rig.status(1) == .faulted, "latched until the EV is unplugged")
-        try rig.controller.hardware.unplug(1, force: true)
+        try rig.board.unplug(1, force: true)
         rig.run(9.5)
         #expect(rig.status(1) == .faulted)
         rig.run(1)
@@ -183,7 +225,7 @@ struct StationControllerTests {
         try rig.card()
         rig.run(5)
         #expect(rig.status(1) == .charging)
-        try rig.controller.hardware.setFault(fault, connector: connector, active: true)
+        try rig.board.setFault(fault, connector: connector, active: true)
         rig.run(0.3)
         #expect(rig.controller.errors.isActive(errorID, connector: connector ?? 0))
         #expect((rig.status(1) == .faulted) == stops)
@@ -195,7 +237,7 @@ struct StationControllerTests {
     @Test("plug lock not confirmed: Plug locking failed after 2 s, contactors never close")
     func lockFailure() throws {
         var rig = Rig()
-        try rig.controller.hardware.setFault(.lock, connector: 1, active: true)
+        try rig.board.setFault(.lock, connector: 1, active: true)
         try rig.plug(1)
         try rig.card()
         rig.run(5)
@@ -210,7 +252,7 @@ struct StationControllerTests {
         try rig.plug(1)
         try rig.card()
         rig.run(5)
-        try rig.controller.hardware.setFault(.welded, connector: 1, active: true)
+        try rig.board.setFault(.welded, connector: 1, active: true)
         rig.run(0.2)
         #expect(!rig.controller.errors.isActive("contactorWelded", connector: 1))
         try rig.card()
@@ -293,13 +335,13 @@ struct StationControllerTests {
     func storeFailure() throws {
         var rig = Rig()
         try rig.plug(1)
-        _ = rig.controller.takeNotices()
+        _ = rig.takeNotices()
         rig.store.setFailWrites(true)
         try rig.card()
         rig.run(5)
         #expect(rig.connector(1).session == nil)
         #expect(rig.connector(1).relays == .open)
-        #expect(rig.controller.takeNotices().contains { if case .storeFailed("sessionStarted", _) = $0 { return true } else { return false } })
+        #expect(rig.takeNotices().contains { if case .storeFailed("sessionStarted", _) = $0 { return true } else { return false } })
     }
 
     @Test("ISO 15118 modes (seeds/004 §7.3): 5 % duty cycle at start, kept only for vehicles that speak ISO 15118", arguments: [
@@ -393,7 +435,7 @@ struct FinishingRestartTests {
         after.run(3)
         #expect(after.connector(2).session?.idTag == "aaaaaaaa", "the second driver's card starts connector 2")
         #expect(after.connector(1).session == nil && after.status(1) == .finishing, "the first vehicle stays ended")
-        try after.controller.hardware.unplug(1, force: true)
+        try after.board.unplug(1, force: true)
         after.run(1)
         #expect(after.status(1) == .available)
         #expect(after.store.snapshot.finishedConnectors.isEmpty, "cleared on unplug")

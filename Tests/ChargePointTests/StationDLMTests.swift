@@ -48,7 +48,7 @@ struct StationDLMTests {
         try rig.plug(2, EVSpec(phases: 3, maxCurrentAmps: 32))
         try rig.card("BBBBBBBB")
         rig.run(6)
-        rig.controller.hardware.setInput(.opto1, true)
+        rig.board.setInput(.opto1, true)
         rig.run(1)
         let limits = [rig.connector(1).currentLimit, rig.connector(2).currentLimit]
         #expect(limits.map(\.amps).sorted() == [0, 10])

@@ -15,8 +15,7 @@ struct WallClockStepTests {
         while left > 1e-9 {
             let d = min(0.1, left)
             rig.clock.advance(by: .milliseconds(Int64((d * 1000).rounded())))
-            rig.controller.hardware.advance(to: rig.clock.now)
-            rig.controller.poll(now: rig.clock.now.addingTimeInterval(wallOffset))
+            rig.step(now: rig.clock.now.addingTimeInterval(wallOffset))
             left -= d
         }
     }

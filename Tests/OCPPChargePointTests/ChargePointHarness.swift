@@ -24,7 +24,8 @@ struct ChargePointHarness {
     static let identity = "CK-TEST-01"
 
     var now = Date(timeIntervalSince1970: 1_800_000_000)
-    var station: StationController<SimulatedBoard>
+    var station: StationController
+    var board: SimulatedBoard
     var parameters: ParameterService
     let db: StationDatabase
     var cp: OCPPChargePoint
@@ -56,6 +57,7 @@ struct ChargePointHarness {
     private(set) var servicesStopped = false
     private var answers: [String] = []
     private var callCount = 0
+    private var carryingOut = false
 
     /// The station as the pytest suite configures it (Tests/Interop/ocpp16/harness.py) plus `config`.
     init(connectors: Int = 2, config: [(String, String)] = []) throws {
@@ -70,8 +72,8 @@ struct ChargePointHarness {
         startValues = parameters.values
         let settings = StationSettings(parameters.values)
         let phases = settings.connectors.map { $0.phasesConnected.phaseCount }
-        station = StationController(settings: settings, hardware: SimulatedBoard(connectorCount: connectors, phaseCount: phases, now: now),
-                                    store: db, now: now, backendConfigured: true)
+        board = SimulatedBoard(connectorCount: connectors, phaseCount: phases, now: now)
+        station = StationController(settings: settings, board: board.readInputs(), store: db, now: now, backendConfigured: true)
         cp = try Self.chargePoint(parameters, db, connectors: connectors)
     }
 
@@ -110,15 +112,33 @@ struct ChargePointHarness {
             let d = min(every, left)
             now = now.addingTimeInterval(d)
             elapsedSeconds += d
-            station.hardware.advance(to: startedAt.addingTimeInterval(elapsedSeconds))  // monotonic, like the runtime
-            station.poll(now: now)
-            for notice in station.takeNotices() {
-                event(.notice(notice))
-                // Like the runtime: on backup power the services restart once the queued messages are delivered.
-                if case .mainsPowerLost = notice { event(.restartRequested) }
-            }
+            carryOut()
+            board.advance(to: startedAt.addingTimeInterval(elapsedSeconds))  // monotonic, like the runtime
+            station.poll(board.readInputs(), now: now)
+            carryOut()
             event(.tick)
             left -= d
+        }
+    }
+
+    /// Carries out the station's effects in order, like the runtime: commands to the board, samples to the database,
+    /// notices to the charge point (whose handlers may command the station again: those effects queue behind).
+    mutating func carryOut() {
+        guard !carryingOut else { return }
+        carryingOut = true
+        defer { carryingOut = false }
+        while case let effects = station.takeEffects(), !effects.isEmpty {
+            for effect in effects {
+                switch effect {
+                case .hardware(let command): board.apply(command)
+                case .recordSamples(let samples): try? db.record(samples: samples, hardwareState: board.persistentState())
+                case .dlm: break
+                case .notice(let notice):
+                    event(.notice(notice))
+                    // Like the runtime: on backup power the services restart once the queued messages are delivered.
+                    if case .mainsPowerLost = notice { event(.restartRequested) }
+                }
+            }
         }
     }
 
@@ -126,6 +146,7 @@ struct ChargePointHarness {
     mutating func event(_ e: OCPPChargePoint.Event) {
         let out = cp.handle(e, now: now, station: &station, parameters: &parameters, store: db)
         for action in out { execute(action) }
+        carryOut()
         // The central system's answers arrive one after the other, like frames on the socket.
         guard !draining else { return }
         draining = true
@@ -153,7 +174,7 @@ struct ChargePointHarness {
         case .reset(let type):
             actions.append(action)
             station.stopAllSessions(reason: type == .hard ? .hardReset : .softReset, now: now)
-            for notice in station.takeNotices() { event(.notice(notice)) }
+            carryOut()
             event(.restartRequested)
             event(.tick)  // the runtime runs its control step at once
         case .stepClock(let seconds, _):
@@ -211,10 +232,12 @@ struct ChargePointHarness {
         callCount += 1
         let id = "cs-\(callCount)"
         event(.received(OCPPFrame.call(id: id, action: action, payload: payload).serialized()))
-        guard let answer = sent.last(where: { if case .call = $0 { false } else { $0.id == id } }) else {
-            throw HarnessError("\(action) was not answered")
+        // An answer that waits for the station (UnlockConnector and its lock detect) comes within a few control steps.
+        for _ in 0..<50 {
+            if let answer = sent.last(where: { if case .call = $0 { false } else { $0.id == id } }) { return answer }
+            run(0.1)
         }
-        return answer
+        throw HarnessError("\(action) was not answered within 5 s")
     }
 
     /// The payloads of the CALLs `action` the charge point sent (after `mark`, an index into ``sent``).
@@ -246,23 +269,23 @@ struct ChargePointHarness {
     // MARK: The station's side
 
     mutating func plug(_ n: Int = 1) throws {
-        try station.hardware.plug(n, EVSpec(phases: 3, maxCurrentAmps: 16))
+        try board.plug(n, EVSpec(phases: 3, maxCurrentAmps: 16))
         run(0.5)
     }
 
     mutating func unplug(_ n: Int = 1, force: Bool = false) throws {
-        try station.hardware.unplug(n, force: force)
+        try board.unplug(n, force: force)
         run(0.5)
     }
 
     mutating func card(_ uid: String = Self.card) throws {
-        try station.hardware.presentRFID(uid)
+        try board.presentRFID(uid)
         run(0.5)
     }
 
     /// Injects (or clears) a fault of the simulated board on connector `n` (nil: a station fault such as `.power`).
     mutating func fault(_ kind: SimulatedFault, _ n: Int?, clear: Bool = false) throws {
-        try station.hardware.setFault(kind, connector: n, active: !clear)
+        try board.setFault(kind, connector: n, active: !clear)
         run(0.5)
     }
 

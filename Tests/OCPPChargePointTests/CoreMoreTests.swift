@@ -146,7 +146,7 @@ struct CoreMoreTests {
         #expect(h.statuses(1, since: mark).last == "Finishing")
         #expect(h.actions.last == .restartServices(drained: true), "the station goes down once the StopTransaction is delivered")
         // The simulated board's power returns with the next start.
-        try h.station.hardware.setFault(.power, connector: nil, active: false)
+        try h.board.setFault(.power, connector: nil, active: false)
         let booted = h.mark
         try h.restart()
         h.run(1)

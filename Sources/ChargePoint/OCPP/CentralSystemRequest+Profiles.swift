@@ -12,7 +12,7 @@ import OCPP16
 
 extension GetLocalListVersionRequest: CentralSystemRequest {
     /// OCPP 1.6 §5.10: −1 when the local list is switched off, 0 when it is empty.
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         let lists = station.authorization.lists
         let version = !station.authorization.settings.localListEnabled ? -1 : lists.localList.isEmpty ? 0 : lists.localListVersion
@@ -23,7 +23,7 @@ extension GetLocalListVersionRequest: CentralSystemRequest {
 extension SendLocalListRequest: CentralSystemRequest {
     /// OCPP 1.6 §5.15 (checklist §1.4.4): Full replaces the list; Differential adds or updates the entries with
     /// idTagInfo and removes those without, and needs a newer version.
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         guard station.authorization.settings.localListEnabled else { return Response(status: .notSupported) }
         let items = r.localAuthorizationList ?? []
@@ -61,7 +61,7 @@ extension SendLocalListRequest: CentralSystemRequest {
 extension TriggerMessageRequest: CentralSystemRequest {
     /// OCPP 1.6 §5.17: the requested message is queued after the answer (errata 3.35: after acceptance a
     /// BootNotification is not triggered again until the next reconnect).
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) throws -> Response {
         let n = station.connectorCount
         if let c = r.connectorId, !(0...n).contains(c) { return Response(status: .rejected) }
@@ -93,7 +93,7 @@ extension TriggerMessageRequest: CentralSystemRequest {
 
 extension UpdateFirmwareRequest: CentralSystemRequest {
     /// The answer has no status: a location that cannot be downloaded is logged and ignored.
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         guard FirmwareManagement.transferable(r.location) else {
             cp.out.append(.log(.warning, "UpdateFirmware: '\(r.location)' is not an ftp://, http:// or https:// URL; ignored"))
@@ -108,7 +108,7 @@ extension UpdateFirmwareRequest: CentralSystemRequest {
 
 extension GetDiagnosticsRequest: CentralSystemRequest {
     /// Answers the file name that will be uploaded (none when the location cannot be uploaded to).
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         guard FirmwareManagement.transferable(r.location) else {
             cp.out.append(.log(.warning, "GetDiagnostics: '\(r.location)' is not an ftp://, http:// or https:// URL; nothing is uploaded"))
@@ -125,7 +125,7 @@ extension GetDiagnosticsRequest: CentralSystemRequest {
 // MARK: SmartCharging profile (OCPP 1.6 §5.16, §5.5, §5.7)
 
 extension SetChargingProfileRequest: CentralSystemRequest {
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) throws -> Response {
         let running = station.backendView(connector: r.connectorId)?.session
         let transactionID = try running.flatMap { try env.store.transactionID(session: $0.id) }
@@ -136,7 +136,7 @@ extension SetChargingProfileRequest: CentralSystemRequest {
 }
 
 extension ClearChargingProfileRequest: CentralSystemRequest {
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         let cleared = station.clearChargingProfiles(id: r.id, connector: r.connectorId, purpose: r.chargingProfilePurpose?.rawValue,
                                                     stackLevel: r.stackLevel, now: env.now)
@@ -145,7 +145,7 @@ extension ClearChargingProfileRequest: CentralSystemRequest {
 }
 
 extension GetCompositeScheduleRequest: CentralSystemRequest {
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         guard let schedule = station.compositeSchedule(connector: r.connectorId, durationSeconds: r.duration,
                                                        unit: (r.chargingRateUnit ?? .amperes).rawValue, now: env.now) else {
@@ -158,7 +158,7 @@ extension GetCompositeScheduleRequest: CentralSystemRequest {
 // MARK: Reservation profile (OCPP 1.6 §5.13, §5.1)
 
 extension ReserveNowRequest: CentralSystemRequest {
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         let reservation = Reservation(id: r.reservationId, connector: r.connectorId, idTag: r.idTag, parentIdTag: r.parentIdTag, expiresAt: r.expiryDate)
         return Response(status: station.reserve(reservation, now: env.now))
@@ -166,7 +166,7 @@ extension ReserveNowRequest: CentralSystemRequest {
 }
 
 extension CancelReservationRequest: CentralSystemRequest {
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         Response(status: station.cancelReservation(id: r.reservationId, now: env.now) ? .accepted : .rejected)
     }

@@ -14,7 +14,7 @@ import OCPP16
 ///
 /// Throwing an ``OCPPError`` answers with that CALLERROR; any other error answers InternalError.
 public protocol CentralSystemRequest: OCPPRequest {
-    static func answer<H: HardwarePort>(_ request: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    static func answer(_ request: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                         _ env: inout OCPPEnvironment) throws -> Response
 }
 
@@ -22,7 +22,7 @@ public protocol CentralSystemRequest: OCPPRequest {
 
 extension GetConfigurationRequest: CentralSystemRequest {
     /// OCPP 1.6 §5.8: the known keys asked for (all without a list), and the unknown ones.
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         let (known, unknown) = OCPPConfigurationKeys.get(r.key ?? [], env.parameters.values,
                                                          .init(supportedProfiles: OCPPChargePoint.supportedProfiles,
@@ -34,7 +34,7 @@ extension GetConfigurationRequest: CentralSystemRequest {
 extension ChangeConfigurationRequest: CentralSystemRequest {
     /// OCPP 1.6 §5.3: a key maps to one or more registry parameters (OCPPConfigurationKeys); they are stored with the
     /// backend's role, and RebootRequired says the value waits for a restart.
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         // The log names the key, never the value, nor a refusal that repeats it when the key is a secret (AuthorizationKey).
         let secretKey = env.parameters.registry.secretKeys.contains(r.key)
@@ -64,7 +64,7 @@ extension ChangeConfigurationRequest: CentralSystemRequest {
 
 extension RemoteStartTransactionRequest: CentralSystemRequest {
     /// OCPP 1.6 §5.11; connector 0 is not a connector (Rejected).
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         if let c = r.connectorId, c <= 0 { return Response(status: .rejected) }
         let started = station.remoteStart(idTag: r.idTag, connector: r.connectorId, authorize: station.settings.sendAuthorizeForRemoteStart,
@@ -75,7 +75,7 @@ extension RemoteStartTransactionRequest: CentralSystemRequest {
 
 extension RemoteStopTransactionRequest: CentralSystemRequest {
     /// OCPP 1.6 §5.12: the transaction is found by the transactionId the backend assigned.
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) throws -> Response {
         guard let s = try env.store.openSession(transactionID: r.transactionId) else { return Response(status: .rejected) }
         return Response(status: station.stopSession(connector: s.session.connector, reason: .remote, now: env.now) ? .accepted : .rejected)
@@ -85,7 +85,7 @@ extension RemoteStopTransactionRequest: CentralSystemRequest {
 extension ResetRequest: CentralSystemRequest {
     /// OCPP 1.6 §5.14: accepted; the runtime stops the transactions and the services restart once their
     /// StopTransactions are delivered (``OCPPChargePoint/Action/reset(_:)``).
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         cp.out.append(.reset(r.type))
         return Response(status: .accepted)
@@ -95,7 +95,7 @@ extension ResetRequest: CentralSystemRequest {
 extension ChangeAvailabilityRequest: CentralSystemRequest {
     /// OCPP 1.6 §5.2: connector 0 is the whole station; the availability is persistent (it survives a restart), and a
     /// connector with a running transaction changes when it ends (Scheduled).
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         guard r.connectorId == 0 || (1...station.connectorCount).contains(r.connectorId) else { return Response(status: .rejected) }
         let operative = r.type == .operative
@@ -110,16 +110,20 @@ extension ChangeAvailabilityRequest: CentralSystemRequest {
 }
 
 extension UnlockConnectorRequest: CentralSystemRequest {
-    /// OCPP 1.6 §5.18.
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    /// OCPP 1.6 §5.18. The answer says what the plug did, so it waits for the lock detect (at most 2 s).
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
-        Response(status: station.unlock(connector: r.connectorId, now: env.now))
+        if let outcome = station.unlock(connector: r.connectorId, now: env.now) { return Response(status: outcome) }
+        // The lock detect has not followed yet: answered with the station's ``ControllerNotice/unlockFinished``.
+        cp.unlockCalls[r.connectorId] = env.callID
+        env.answerLater = true
+        return Response(status: .unlockFailed)
     }
 }
 
 extension DataTransferRequest: CentralSystemRequest {
     /// ChargeKit defines no vendor-specific DataTransfer messages (OCPP 1.6 §5.6).
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
         Response(status: .unknownVendorId)
     }
@@ -127,7 +131,7 @@ extension DataTransferRequest: CentralSystemRequest {
 
 extension ClearCacheRequest: CentralSystemRequest {
     /// OCPP 1.6 §5.4: Rejected while the authorization cache is switched off.
-    public static func answer<H>(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController<H>,
+    public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) throws -> Response {
         guard station.authorization.settings.cacheEnabled else { return Response(status: .rejected) }
         try station.clearAuthorizationCache(now: env.now)

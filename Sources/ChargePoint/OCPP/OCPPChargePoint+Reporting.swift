@@ -15,7 +15,7 @@ import OCPP16
 extension OCPPChargePoint {
     // MARK: Meter values
 
-    mutating func sampleMeterValues<H>(_ station: StationController<H>, _ env: OCPPEnvironment) {
+    mutating func sampleMeterValues(_ station: StationController, _ env: OCPPEnvironment) {
         let now = env.now
         let s = settings
         for n in 1...station.connectorCount {
@@ -43,7 +43,7 @@ extension OCPPChargePoint {
     }
 
     /// Keeps the current values of `measurands` for the session's StopTransaction.transactionData.
-    mutating func recordTransactionData<H>(_ station: StationController<H>, _ env: OCPPEnvironment, connector n: Int, session: UUID,
+    mutating func recordTransactionData(_ station: StationController, _ env: OCPPEnvironment, connector n: Int, session: UUID,
                                            measurands: [Measurand], context: String, at: Date) {
         guard !measurands.isEmpty, let v = station.backendView(connector: n) else { return }
         let values = OCPPMapping.sampledValues(measurands, v, context: context)
@@ -86,7 +86,7 @@ extension OCPPChargePoint {
 
     /// Queues the StatusNotification of every connector whose reported status changed (and lasted
     /// MinimumStatusDuration), and of the connectors in `force`.
-    mutating func reportStatus<H>(_ station: StationController<H>, now: Date, force: Set<Int>) {
+    mutating func reportStatus(_ station: StationController, now: Date, force: Set<Int>) {
         let s = settings
         var requests: [(Int, StatusNotificationRequest)] = []
         let views = (1...station.connectorCount).compactMap { station.backendView(connector: $0) }
@@ -153,7 +153,7 @@ extension OCPPChargePoint {
 
     /// Carries out the firmware profile's actions: notifications are queued, persistence goes to the store, transfers
     /// and the installer are the runtime's.
-    mutating func runFirmware<H>(_ actions: [FirmwareManagement.Action], _ station: inout StationController<H>, _ env: inout OCPPEnvironment) {
+    mutating func runFirmware(_ actions: [FirmwareManagement.Action], _ station: inout StationController, _ env: inout OCPPEnvironment) {
         for action in actions {
             switch action {
             case .notifyFirmware(let s):
@@ -189,7 +189,7 @@ extension OCPPChargePoint {
 
     /// Keeps idle connectors Unavailable while an installation waits and runs; releasing restores the availability
     /// the backend set (persisted by ChangeAvailability).
-    private func holdConnectors<H>(_ hold: Bool, _ station: inout StationController<H>, _ env: OCPPEnvironment) {
+    private func holdConnectors(_ hold: Bool, _ station: inout StationController, _ env: OCPPEnvironment) {
         for n in 1...station.connectorCount {
             if hold {
                 guard station.backendView(connector: n)?.session == nil else { continue }

@@ -106,6 +106,8 @@ public struct OCPPChargePoint: Sendable {
     var lastRefusedBackendTime: Date?
     /// The actions of the event being handled.
     var out: [Action] = []
+    /// UnlockConnector CALLs answered when the lock detect has followed: per connector, the CALL's unique id.
+    var unlockCalls: [Int: String] = [:]
 
     public init(settings: BackendSettings, bootNotification: BootNotificationRequest, chargeBoxIdentity: String,
                 timePolicy: BackendTimePolicy, firmware: FirmwareManagement = FirmwareManagement(), mayFollowBackendTime: Bool = true,
@@ -136,7 +138,7 @@ public struct OCPPChargePoint: Sendable {
     // MARK: Events
 
     /// Handles one event and returns what the runtime must do.
-    public mutating func handle<H: HardwarePort>(_ event: Event, now: Date, station: inout StationController<H>,
+    public mutating func handle(_ event: Event, now: Date, station: inout StationController,
                                                  parameters: inout ParameterService, store: any OCPPStore) -> [Action] {
         out = []
         var env = OCPPEnvironment(now: now, store: store, parameters: parameters)
@@ -147,6 +149,7 @@ public struct OCPPChargePoint: Sendable {
             out.append(.log(.info, "backend connected"))
             process(link.connected(now: now), &station, &env)
         case .disconnected:
+            unlockCalls = [:]  // an answer belongs to its connection
             let wasConnected = link.connected
             process(link.disconnected(), &station, &env)
             if wasConnected { station.backendUnavailable(now: now) }
@@ -191,7 +194,7 @@ public struct OCPPChargePoint: Sendable {
     mutating func requestRestart(now: Date) { restartRequestedAt = now }
 
     /// Samples meter values, reports status changes and sends what is due.
-    mutating func tick<H>(_ station: inout StationController<H>, _ env: inout OCPPEnvironment) {
+    mutating func tick(_ station: inout StationController, _ env: inout OCPPEnvironment) {
         guard !stopping else { return }
         let now = env.now
         sampleMeterValues(station, env)
@@ -217,7 +220,7 @@ public struct OCPPChargePoint: Sendable {
     }
 
     /// Station events that concern the backend.
-    private mutating func noticed<H>(_ notice: ControllerNotice, _ station: inout StationController<H>, _ env: inout OCPPEnvironment) {
+    private mutating func noticed(_ notice: ControllerNotice, _ station: inout StationController, _ env: inout OCPPEnvironment) {
         switch notice {
         case .backendAuthorizationRequested(let idTag, _):
             link.enqueue(.init(id: link.newID(), action: AuthorizeRequest.action, payload: OCPPCoding.encode(AuthorizeRequest(idTag: idTag)),
@@ -234,6 +237,9 @@ public struct OCPPChargePoint: Sendable {
             recordTransactionData(station, env, connector: s.connector, session: s.id, measurands: settings.stopTxnSampledData,
                                   context: "Transaction.End", at: env.now)
             nextSample[s.connector] = nil
+        case .unlockFinished(let n, let outcome):
+            guard let id = unlockCalls.removeValue(forKey: n) else { break }
+            out.append(.send(OCPPLink.respond(to: id, UnlockConnectorResponse(status: outcome))))
         case .statusChanged, .logged, .storeFailed, .dlmLinkWarning, .mainsPowerLost:
             break
         }
@@ -242,7 +248,7 @@ public struct OCPPChargePoint: Sendable {
     /// Applies changed backend parameters that take effect at once. The connection settings (URL, proxy, password,
     /// TLS, keep-alive) were handed to the WebSocket client at start and change after a restart (restartRequired in the
     /// registry).
-    private mutating func apply<H>(_ new: BackendSettings, _ station: inout StationController<H>, now: Date) {
+    private mutating func apply(_ new: BackendSettings, _ station: inout StationController, now: Date) {
         let old = settings
         settings = new
         link.configuration.heartbeatInterval = .seconds(new.heartbeatIntervalSeconds)
@@ -260,7 +266,7 @@ public struct OCPPChargePoint: Sendable {
 
     // MARK: Link outputs
 
-    private mutating func process<H>(_ outputs: [OCPPLink.Output], _ station: inout StationController<H>, _ env: inout OCPPEnvironment) {
+    private mutating func process(_ outputs: [OCPPLink.Output], _ station: inout StationController, _ env: inout OCPPEnvironment) {
         for output in outputs {
             switch output {
             case .send(let text):
@@ -294,7 +300,7 @@ public struct OCPPChargePoint: Sendable {
 
     /// Answers a validated CALL of the central system with its typed handler (``CentralSystemRequest``); the answer
     /// goes out before anything the handler queued.
-    private mutating func answer<H>(id: String, action: String, payload: JSONValue, _ station: inout StationController<H>,
+    private mutating func answer(id: String, action: String, payload: JSONValue, _ station: inout StationController,
                                     _ env: inout OCPPEnvironment) {
         guard let type = OCPP16Catalog.entries[action]?.request as? any CentralSystemRequest.Type else {
             out.append(.send(OCPPLink.fail(id, OCPPError(.notSupported, "\(action) is not supported"))))
@@ -303,15 +309,16 @@ public struct OCPPChargePoint: Sendable {
         // What the handler asked for (a reset, a log line) comes after its answer: the central system must have the
         // answer before the station restarts.
         let mark = out.count
+        env.callID = id
         let frame = answer(type, id: id, payload: payload, &station, &env)
         let followUps = Array(out[mark...])
         out.removeSubrange(mark...)
-        out.append(.send(frame))
+        if env.answerLater { env.answerLater = false } else { out.append(.send(frame)) }
         out += followUps
     }
 
-    private mutating func answer<R: CentralSystemRequest, H>(_ type: R.Type, id: String, payload: JSONValue,
-                                                            _ station: inout StationController<H>, _ env: inout OCPPEnvironment) -> String {
+    private mutating func answer<R: CentralSystemRequest>(_ type: R.Type, id: String, payload: JSONValue,
+                                                            _ station: inout StationController, _ env: inout OCPPEnvironment) -> String {
         do {
             let request = try R(json: payload)
             return OCPPLink.respond(to: id, try R.answer(request, &self, &station, &env))
@@ -322,7 +329,7 @@ public struct OCPPChargePoint: Sendable {
         }
     }
 
-    private mutating func answered<H>(_ purpose: OCPPLink.Purpose, action: String, payload: JSONValue, _ station: inout StationController<H>,
+    private mutating func answered(_ purpose: OCPPLink.Purpose, action: String, payload: JSONValue, _ station: inout StationController,
                                       _ env: inout OCPPEnvironment) {
         let now = env.now
         switch purpose {
@@ -386,14 +393,14 @@ public struct OCPPChargePoint: Sendable {
     }
 
     /// The backend's answer about an idTag (Authorize, Start/StopTransaction): cached and applied to waiting requests.
-    private func updateCache<H>(idTag: String, _ info: IdTagInfo, _ station: inout StationController<H>, now: Date) {
+    private func updateCache(idTag: String, _ info: IdTagInfo, _ station: inout StationController, now: Date) {
         guard let status = IdentifierStatus(rawValue: info.status.rawValue) else { return }
         station.backendAuthorization(idTag: idTag, status: status, parentIdTag: info.parentIdTag, expiry: info.expiryDate, now: now)
     }
 
     /// TimeSource Heartbeat: steps the station clock to the backend's time when the time policy finds it plausible. The
     /// rest of the event already runs on the stepped time (the StatusNotifications after an accepted boot carry it).
-    private mutating func followBackendTime<H>(_ backend: Date, _ station: inout StationController<H>, _ env: inout OCPPEnvironment) {
+    private mutating func followBackendTime(_ backend: Date, _ station: inout StationController, _ env: inout OCPPEnvironment) {
         let now = env.now
         guard settings.timeFromBackend, mayFollowBackendTime else { return }
         let roundTrip = link.lastSentAt.map { max(0, now.timeIntervalSince($0)) } ?? 0
@@ -433,4 +440,9 @@ public struct OCPPEnvironment {
     public var now: Date
     public var store: any OCPPStore
     public var parameters: ParameterService
+    /// The unique id of the CALL being answered (for a handler that answers later).
+    public internal(set) var callID = ""
+    /// Set by a handler whose answer waits for the station (an UnlockConnector waiting for the lock detect): its return
+    /// value is not sent, and the charge point sends the answer when the station reports the outcome.
+    var answerLater = false
 }

@@ -7,6 +7,7 @@ import Authorization
 import EVSECore
 import LoadManagement
 import OCPP16
+import Parameters
 
 /// The OCPP configuration keys (GetConfiguration/ChangeConfiguration), all backed by the parameter registry:
 /// standard keys named like their parameter read and write it directly, the others are derived from registry
@@ -100,7 +101,7 @@ public enum OCPPConfigurationKeys {
             alias("MessageTimeout", K.backendConnectionTimeout),
             Derived(name: "ConnectorPhaseRotation", access: .readWrite, profile: .core,
                     get: { p, _ in
-                        (1...connectorCount(p)).map { "\($0).\(p.string("\(K.phaseRotation).\($0)"))" }.joined(separator: ",")
+                        (1...connectorCount(p)).map { "\($0).\(p[.phaseRotation, connector: $0].rawValue)" }.joined(separator: ",")
                     },
                     set: { (text: String, p: ParameterSet) throws(ParameterError) -> [String: ParameterValue] in
                         var out: [String: ParameterValue] = [:]
@@ -123,7 +124,7 @@ public enum OCPPConfigurationKeys {
             constant("StopTxnSampledDataMaxLength", .core, maxLength),
             Derived(name: "NumberOfConnectors", access: .readOnly, profile: .core, get: { p, _ in String(connectorCount(p)) }, set: nil),
             Derived(name: "StopTransactionOnEVSideDisconnect", access: .readOnly, profile: .core,
-                    get: { p, _ in (StopTransactionMode(rawValue: p.string(K.stopTransactionMode)) ?? .normal).unplugStops ? "true" : "false" },
+                    get: { p, _ in p[.stopTransactionMode].unplugStops ? "true" : "false" },
                     set: nil),
             Derived(name: "SupportedFeatureProfiles", access: .readOnly, profile: .core,
                     get: { _, c in c.supportedProfiles.map(\.rawValue).joined(separator: ",") }, set: nil),

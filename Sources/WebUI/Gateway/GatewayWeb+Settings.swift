@@ -4,19 +4,19 @@ import HTTPTypes
 import ChargePoint
 import Gateway
 
-/// The settings pages: General and Modbus are generated from ``GatewaySettings/fields`` with the station's parameter
-/// form; Chargers edits the charger list and handles the OCPP scan (seeds/003 §2.2 step 4a "Manually", 4b "OCPP SCAN").
+/// The settings pages: General and Modbus are generated from ``GatewaySettings/fields`` (the gateway registry's
+/// parameters, ``GatewayParameters``) with the station's parameter form; Chargers edits the charger list and handles the OCPP scan (seeds/003 §2.2 step 4a "Manually", 4b "OCPP SCAN").
 /// A form with an error saves nothing and comes back with the error next to its field and what was typed kept.
 extension GatewayWeb {
     static func fields(_ sections: [GatewaySettingField.Section]) -> [GatewaySettingField] {
         GatewaySettings.fields.filter { sections.contains($0.section) }
     }
 
-    /// What a field allows, for its help text and its error message.
+    /// What a field allows, for its help text and its error message: a number's range and a choice's values as the
+    /// registry declares them.
     static func allowed(_ f: GatewaySettingField, t: [String: String]) -> String {
         switch f.input {
-        case .number(let r, let unit): "\(r.lowerBound)…\(r.upperBound)\(unit)"
-        case .choice(let values): values.joined(separator: ", ")
+        case .number, .choice: GatewayParameters.allowed(f.definition.type)
         case .onOff: "\(t["form.on"] ?? "On"), \(t["form.off"] ?? "Off")"
         case .text, .secret:
             t["gw.allowed.\(["ocppTLSCertificateFile": "file", "ocppTLSKeyFile": "file", "externalURL": "url", "rtuDevice": "device"][f.key] ?? "text")"] ?? ""
@@ -67,7 +67,7 @@ extension GatewayWeb {
         let parameterSections = sections.map { section in
             let parameters = fields.filter { $0.section == section }.map { f in
                 let value = current(f.key)
-                var p = ParameterField(key: f.key, label: t["gw.field.\(f.key)"] ?? f.key, help: t["gw.help.\(f.key)"] ?? "",
+                var p = ParameterField(key: f.key, label: t["gw.field.\(f.key)"] ?? f.definition.label, help: t["gw.help.\(f.key)"] ?? f.definition.help,
                                        allowed: Self.allowed(f, t: t), seeAlso: f.seeAlso, defaultValue: f.input == .secret ? "" : f.value(defaults),
                                        error: errors[f.key], readonly: readonly)
                 switch f.input {

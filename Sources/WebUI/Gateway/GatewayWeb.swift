@@ -35,8 +35,9 @@ public struct GatewayWeb: Sendable {
     let gateway: any GatewayService
     let shell: WebShell
 
-    /// The lowest role that may change the gateway's settings and accept or dismiss scanned chargers.
-    public static let configureRole = Role.installer
+    /// The lowest role that may change the gateway's settings (the role its registry declares them with) and accept or
+    /// dismiss scanned chargers.
+    public static let configureRole = GatewayParameters.role
     /// Transactions shown on the Transactions page.
     static let transactionsShown = 200
     /// The settings pages and their sections (the charger list has a page of its own).

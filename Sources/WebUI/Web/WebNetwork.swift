@@ -63,14 +63,14 @@ extension WebInterface {
 
     /// The Network page's cards: interfaces and the station's network endpoints (from the parameters).
     func networkCards(_ views: [ParameterView], t: [String: String]) -> NetworkCards {
-        func value(_ key: String) -> String { views.first { $0.key == key }?.value.description ?? "" }
+        func value<V>(_ key: ParameterKey<V>) -> String { views[key].map { key.codec.encode($0).description } ?? "" }
         let off = t["form.off"] ?? "Off"
-        let modbus = value(StationParameters.modbusServer) == "On"
-            ? (t["net.modbusPorts"] ?? "").replacingOccurrences(of: "%p", with: value(StationParameters.modbusBasePort)) : off
-        let dlm = value(StationParameters.dlmMode) == DLMMode.off.rawValue ? off
-            : (t["net.dlmPorts"] ?? "").replacingOccurrences(of: "%l", with: value(StationParameters.dlmLinkPort))
-                .replacingOccurrences(of: "%d", with: value(StationParameters.dlmDiscoveryPort))
-        let backend = value(StationParameters.backendURL)
+        let modbus = views[.modbusServer] == true
+            ? (t["net.modbusPorts"] ?? "").replacingOccurrences(of: "%p", with: value(.modbusBasePort)) : off
+        let dlm = (views[.dlmMode] ?? .off) == .off ? off
+            : (t["net.dlmPorts"] ?? "").replacingOccurrences(of: "%l", with: value(.dlmLinkPort))
+                .replacingOccurrences(of: "%d", with: value(.dlmDiscoveryPort))
+        let backend = views[.backendURL] ?? ""
         return NetworkCards(
             interfaces: Self.networkInterfaces().map { i in
                 .init(name: i.name, addresses: i.addresses.joined(separator: ", "), state: i.up ? t["net.up"] ?? "" : t["net.down"] ?? "")

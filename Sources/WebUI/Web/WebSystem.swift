@@ -260,7 +260,7 @@ extension WebInterface {
     func systemCards(_ session: WebAccounts.Session, t: [String: String], query: [String: String]) async -> SystemCards {
         let info = await station.systemInfo()
         let tz = Self.zone(info.timezone)
-        let source = info.timeSource == "Heartbeat" ? (info.backendConfigured ? t["sys.sourceHeartbeat"] : t["sys.sourceHeartbeatNoBackend"])
+        let source = info.timeSource == TimeSource.heartbeat.rawValue ? (info.backendConfigured ? t["sys.sourceHeartbeat"] : t["sys.sourceHeartbeatNoBackend"])
             : t["sys.sourceNTP"]
         var cards = SystemCards(
             stationVersion: info.stationVersion, webVersion: info.webInterfaceVersion, os: info.operatingSystem,

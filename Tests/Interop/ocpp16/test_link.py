@@ -47,7 +47,10 @@ def test_transaction_message_is_retried_after_a_callerror_and_dropped_after_the_
     rfid(station)
     start = sent_three_times("StartTransaction", mark)
     cs.wait_status(1, "Charging", since=mark)
-    assert cs.last_transaction_id == 101 and start["connectorId"] == 1
+    # A frame is recorded when it arrives, its handler runs after: wait for the third attempt's answer, not just for
+    # its frame (an immediate check raced the handler).
+    wait_for(lambda: cs.last_transaction_id == 101, timeout=5, what="the third StartTransaction answered with transaction 101")
+    assert start["connectorId"] == 1
 
     # Three failures of the StopTransaction: dropped; the next transaction's StartTransaction goes out, and it is
     # the first transaction message after the third StopTransaction (a fourth would have come before it).

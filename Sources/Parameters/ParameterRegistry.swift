@@ -3,8 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import EVSECore
-import LoadManagement
 
 /// A current value of a parameter together with where it is addressed.
 public struct ResolvedKey: Sendable, Equatable {
@@ -15,24 +13,41 @@ public struct ResolvedKey: Sendable, Equatable {
     public var key: String
 }
 
-/// The typed parameter registry: every setting of the station is declared here once and drives
-/// validation, the CLI, the local API (and later the web pages and OCPP vendor keys).
+/// What a registry checks besides each parameter's own type and range: the constraints between parameters and the
+/// formats it does not own. The station's are `StationParameters.rules` (ChargePoint); the gateway has none.
+public struct ParameterRules: Sendable {
+    /// "lower must not exceed upper" between two parameters (per connector where both are connector parameters).
+    public var ceilings: [(lower: String, upper: String)]
+    /// Pairs of choice parameters that may not both take `value` (one input cannot serve two functions).
+    public var exclusive: [(a: String, b: String, value: ParameterValue)]
+    /// Parameters whose required role drops to `role` while the Bool parameter `whenOn` is On.
+    public var roleGrants: [(keys: Set<String>, role: Role, whenOn: ParameterKey<Bool>)]
+    /// Reads one window `HH:MM-HH:MM=A` of a `.timeWindows` parameter: its canonical text and its current, or nil when
+    /// malformed. The format belongs to its owner (the station's scheduler); without it no window is valid.
+    public var timeWindow: @Sendable (String) -> (text: String, amps: Int)?
+
+    public init(ceilings: [(lower: String, upper: String)] = [], exclusive: [(a: String, b: String, value: ParameterValue)] = [],
+                roleGrants: [(keys: Set<String>, role: Role, whenOn: ParameterKey<Bool>)] = [],
+                timeWindow: @escaping @Sendable (String) -> (text: String, amps: Int)? = { _ in nil }) {
+        self.ceilings = ceilings; self.exclusive = exclusive; self.roleGrants = roleGrants; self.timeWindow = timeWindow
+    }
+}
+
+/// The typed parameter registry: every setting of a device (the station's in ChargePoint, the gateway's in Gateway) is
+/// declared once and drives validation, the CLI, the local API, the web pages and OCPP's configuration keys.
 ///
 /// - SeeAlso: the design principle "one source of truth for every setting".
 public struct ParameterRegistry: Sendable {
     public let definitions: [ParameterDefinition]
-    /// "not above" constraints between two connector or station parameters (lower ≤ upper).
-    public let ceilings: [(lower: String, upper: String)]
+    public let rules: ParameterRules
     /// Number of connectors for which connector parameters exist.
     public var connectorCount: Int
 
     private let byKey: [String: ParameterDefinition]
 
-    public init(definitions: [ParameterDefinition] = StationParameters.all,
-                ceilings: [(lower: String, upper: String)] = StationParameters.ceilings,
-                connectorCount: Int = 2) {
+    public init(definitions: [ParameterDefinition], rules: ParameterRules = ParameterRules(), connectorCount: Int) {
         self.definitions = definitions
-        self.ceilings = ceilings
+        self.rules = rules
         self.connectorCount = connectorCount
         var map: [String: ParameterDefinition] = [:]
         for d in definitions {
@@ -41,6 +56,12 @@ public struct ParameterRegistry: Sendable {
         }
         self.byKey = map
     }
+
+    /// "not above" constraints between two connector or station parameters (lower ≤ upper).
+    public var ceilings: [(lower: String, upper: String)] { rules.ceilings }
+
+    /// Whether the registry declares the concrete key `name` (`Key`, or `Key.N` of an existing connector).
+    public func declares(_ name: String) -> Bool { (try? resolve(name)) != nil }
 
     /// The definition with base key `key`.
     public func definition(_ key: String) -> ParameterDefinition? { byKey[key] }
@@ -176,8 +197,8 @@ public struct ParameterRegistry: Sendable {
             guard p.array.allSatisfy({ $0.isFinite && r.contains($0) }) else { throw fail }
             return value
         case (.timeWindows(let maxCount, let amps), .list(let items)):
-            let windows = items.compactMap(TimeWindowLimit.init(text:))
-            guard windows.count == items.count, items.count <= maxCount, windows.allSatisfy({ amps.contains(Int($0.amps)) }) else { throw fail }
+            let windows = items.compactMap(rules.timeWindow)
+            guard windows.count == items.count, items.count <= maxCount, windows.allSatisfy({ amps.contains($0.amps) }) else { throw fail }
             return .list(windows.map(\.text))
         case (.list(let len, let maxCount), .list(let items)):
             guard items.count <= maxCount, items.allSatisfy({ len.contains($0.count) }) else { throw fail }
@@ -187,12 +208,11 @@ public struct ParameterRegistry: Sendable {
         }
     }
 
-    /// The role required to change `resolved` given the current values (the single feed line settings
-    /// become installer settings when the manufacturer opens them, seeds/004 §7.3).
+    /// The role required to change `resolved` given the current values (a rule's grant lowers it: the station's single
+    /// feed line settings become installer settings when the manufacturer opens them, seeds/004 §7.3).
     public func requiredRole(_ resolved: ResolvedKey, in values: ParameterSet) -> Role {
-        if StationParameters.singleFeedLineKeys.contains(resolved.definition.key),
-           values.bool(StationParameters.singleFeedLineInstallerAccess) {
-            return .installer
+        for grant in rules.roleGrants where grant.keys.contains(resolved.definition.key) && values[grant.whenOn] {
+            return grant.role
         }
         return resolved.definition.role
     }
@@ -216,7 +236,7 @@ public struct ParameterRegistry: Sendable {
     private func checkCeilings(_ resolved: ResolvedKey, _ value: ParameterValue, _ values: ParameterSet) throws(ParameterError) {
         let suffix = resolved.connector.map { ".\($0)" } ?? ""
         let new = value.numeric
-        for (a, b, shared) in StationParameters.exclusive where value == shared && (resolved.definition.key == a || resolved.definition.key == b) {
+        for (a, b, shared) in rules.exclusive where value == shared && (resolved.definition.key == a || resolved.definition.key == b) {
             let other = resolved.definition.key == a ? b : a
             if values.value(other) == shared {
                 throw ParameterError(kind: .conflict, key: resolved.key, given: value.description, allowed: "not \(shared) while \(other) is \(shared)",
@@ -292,6 +312,35 @@ public struct ParameterSet: Sendable, Equatable {
         for r in registry.keys where r.definition.restartRequired { out.stored[r.key] = start.stored[r.key] }
         return out
     }
+
+    // MARK: Typed keys
+
+    /// The value of a typed key: the stored one or the declared default, as the key's type. Every settings struct reads
+    /// its parameters this way. A key the registry does not declare is a programming error: it stops a debug build (so
+    /// the tests that read the settings catch it) and reads the codec's fallback in a release build, as does a
+    /// connector beyond the registry's connectors (what the name lookups read for it too).
+    public subscript<V>(key: ParameterKey<V>) -> V {
+        guard let v = value(key.name) else {
+            let base = String(key.name.prefix { $0 != "." })
+            assert(registry.definition(base) != nil, "\(key.name) is not declared in this registry")
+            return key.codec.fallback
+        }
+        if let decoded = key.codec.decode(v) { return decoded }
+        // Stored values are validated against the declaration, which the key fits: reached only by a value set unchecked.
+        if let r = try? registry.resolve(key.name), let d = key.codec.decode(r.definition.defaultValue) { return d }
+        return key.codec.fallback
+    }
+
+    /// The value of connector `connector`'s parameter of a typed connector key.
+    public subscript<V>(key: ConnectorParameterKey<V>, connector connector: Int) -> V { self[key.connector(connector)] }
+
+    /// Stores `value` as its key encodes it, unchecked: a value from outside is validated with
+    /// ``ParameterRegistry/validateChange(key:value:role:in:)`` first.
+    public mutating func set<V>(_ key: ParameterKey<V>, _ value: V) { stored[key.name] = key.codec.encode(value) }
+
+    // MARK: Lookup by name
+
+    // For names that come from outside (a form, the API, the CLI, OCPP); code reads typed keys.
 
     public func bool(_ key: String) -> Bool {
         if case .bool(let b) = value(key) { return b }

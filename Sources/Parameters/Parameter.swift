@@ -3,7 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import EVSECore
 
 /// Who may change a setting. A higher role may change everything a lower one may.
 ///
@@ -17,19 +16,21 @@ public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
     public static func < (a: Role, b: Role) -> Bool { a.rank < b.rank }
 }
 
-/// The menus of the web interface in which a parameter appears.
+/// A menu (page) of a web interface in which a parameter appears. Each registry names its own: the station's menus are
+/// declared in ChargePoint (``Menu/allCases`` there), the gateway's in Gateway. The raw value is the name the API shows.
 ///
-/// - SeeAlso: seeds/004 §3 "Configuratie-interface 2.0" (DASHBOARD, NETWORK, BACKEND, AUTHORIZATION,
-///   WHITELISTS, LOAD MANAGEMENT, INSTALLATION, SYSTEM).
-public enum Menu: String, Sendable, Codable, CaseIterable {
-    case dashboard = "Dashboard"
-    case network = "Network"
-    case backend = "Backend"
-    case authorization = "Authorization"
-    case whitelists = "Whitelists"
-    case loadManagement = "Load Management"
-    case installation = "Installation"
-    case system = "System"
+/// - SeeAlso: seeds/004 §3 "Configuratie-interface 2.0" (the station's menus), seeds/003 §2.2 (the gateway's tabs).
+public struct Menu: RawRepresentable, Sendable, Hashable, Codable {
+    public var rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
 }
 
 /// Whether a parameter exists once per station or once per connector (`Key.1`, `Key.2`).
@@ -168,7 +169,8 @@ public enum ParameterValue: Sendable, Equatable, Hashable, Codable, CustomString
 }
 
 /// The declaration of one setting: the single source of truth for its key, type, default, range,
-/// role, menu, restart behaviour and help text.
+/// role, menu, restart behaviour and help text. Declared with its typed key (``ParameterKey``), so that the name the
+/// code reads and the declaration cannot disagree.
 public struct ParameterDefinition: Sendable, Equatable {
     /// Base key; connector parameters are addressed as `Key.1`, `Key.2`.
     public var key: String
@@ -182,7 +184,7 @@ public struct ParameterDefinition: Sendable, Equatable {
     /// The section of the menu page, as the seeds group it.
     public var section: String
     public var scope: ParameterScope
-    /// Whether a change takes effect only after the station restarts.
+    /// Whether a change takes effect only after a restart (``ParameterSet/effective(startedWith:)``).
     public var restartRequired: Bool
     public var help: String
     /// Where the seeds describe the parameter.
@@ -196,11 +198,16 @@ public struct ParameterDefinition: Sendable, Equatable {
     /// chosen, seeds/000); the web interface hides it otherwise. Its value is kept either way.
     public var visibleWhen: Visibility?
 
-    public init(key: String, label: String, type: ParameterType, defaultValue: ParameterValue, role: Role, menu: Menu,
-                section: String, scope: ParameterScope = .station, restartRequired: Bool = false, secret: Bool = false,
-                fills: [String: [String: ParameterValue]] = [:], visibleWhen: Visibility? = nil, help: String, seeAlso: String) {
-        self.key = key; self.label = label; self.type = type; self.defaultValue = defaultValue; self.role = role
-        self.menu = menu; self.section = section; self.scope = scope; self.restartRequired = restartRequired
+    /// The Swift type the parameter's typed key reads it as (`Bool`, `Double`, `HLCMode`, …).
+    public var valueType: String
+
+    /// A definition is declared with its typed key (``ParameterKey``/``ConnectorParameterKey``, in `ParameterKey.swift`),
+    /// which gives it its name, scope and value type and is checked against its type and default.
+    init(key: String, valueType: String, label: String, type: ParameterType, defaultValue: ParameterValue, role: Role, menu: Menu,
+         section: String, scope: ParameterScope, restartRequired: Bool, secret: Bool, fills: [String: [String: ParameterValue]],
+         visibleWhen: Visibility?, help: String, seeAlso: String) {
+        self.key = key; self.valueType = valueType; self.label = label; self.type = type; self.defaultValue = defaultValue
+        self.role = role; self.menu = menu; self.section = section; self.scope = scope; self.restartRequired = restartRequired
         self.secret = secret; self.fills = fills; self.visibleWhen = visibleWhen; self.help = help; self.seeAlso = seeAlso
     }
 }
@@ -236,11 +243,13 @@ public struct ParameterError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String { message }
 
-    static func unknown(_ key: String) -> ParameterError {
+    /// An unknown key.
+    public static func unknown(_ key: String) -> ParameterError {
         ParameterError(kind: .unknownKey, key: key, given: nil, allowed: nil, message: "unknown parameter '\(key)'")
     }
 
-    static func invalid(_ key: String, _ given: String, _ allowed: String) -> ParameterError {
+    /// `given` is not a value of `key`; `allowed` says what is.
+    public static func invalid(_ key: String, _ given: String, _ allowed: String) -> ParameterError {
         ParameterError(kind: .invalidValue, key: key, given: given, allowed: allowed,
                        message: "\(key): '\(given)' is not allowed; allowed is \(allowed)")
     }
@@ -273,8 +282,8 @@ extension ParameterType {
 }
 
 /// A parameter whose value is one of a Swift enum's cases. The registry's choices are built from the enum
-/// (``ParameterType/choice(_:)``) and the settings read the enum (``ParameterSet/choice(_:_:)``), so a choice is
-/// spelled once — no `== "OCPP-J 1.6"` in the code that uses it.
+/// (``ParameterType/choice(_:)``) and the settings read the enum through a typed key (``ParameterCodec/choice``), so a
+/// choice is spelled once — no `== "OCPP-J 1.6"` in the code that uses it.
 public protocol ParameterChoice: RawRepresentable, CaseIterable, Sendable where RawValue == String {}
 
 extension ParameterType {
@@ -288,4 +297,45 @@ extension ParameterType {
 extension ParameterValue {
     /// The stored value of an enum-backed choice.
     public static func choice(_ c: some ParameterChoice) -> ParameterValue { .string(c.rawValue) }
+}
+
+/// One value per phase (L1, L2, L3), e.g. currents in amperes or a limit triple: the value of a per-phase parameter
+/// (``ParameterValue/phaseTriple(_:)``) and of the station's electrical readings. Here, in the lowest pure target, so that
+/// both use one type; EVSECore re-exports it.
+///
+/// - SeeAlso: seeds/004 §7.4 "EVSE Sub-Distribution Limit (L1/L2/L3) [A]".
+public struct PhaseValues: Sendable, Codable, Equatable, Hashable {
+    public var l1: Double
+    public var l2: Double
+    public var l3: Double
+
+    public init(l1: Double, l2: Double, l3: Double) {
+        self.l1 = l1; self.l2 = l2; self.l3 = l3
+    }
+
+    /// The same value on every phase.
+    public init(all value: Double) { self.init(l1: value, l2: value, l3: value) }
+
+    public static let zero = PhaseValues(all: 0)
+
+    /// The values as an array [L1, L2, L3].
+    public var array: [Double] { [l1, l2, l3] }
+    /// Sum of the three phases.
+    public var sum: Double { l1 + l2 + l3 }
+    /// The largest of the three phases.
+    public var maximum: Double { max(l1, l2, l3) }
+
+    public subscript(phase: Int) -> Double {
+        get { phase == 0 ? l1 : phase == 1 ? l2 : l3 }
+        set { if phase == 0 { l1 = newValue } else if phase == 1 { l2 = newValue } else { l3 = newValue } }
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs (not newlines: a line-based format keeps its lines). Here,
+    /// in the lowest pure target (EVSECore re-exports it), so that the registry, the whitelist CSV and LoadManagement's
+    /// time windows trim alike.
+    public var trimmedWhitespace: String {
+        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+    }
 }

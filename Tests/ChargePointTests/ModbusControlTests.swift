@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import EVSECore
+import LoadManagement
+import ModbusTCP
+@testable import ChargePoint
+
+/// The energy manager's control over Modbus as a machine: writes in, actions out (seeds/000 MODBUS-REGISTERSATZ 124,
+/// 131/132, 613–615, 1000, 1110–1119).
+@Suite("Modbus control: HEMS limit, watchdog, writes validated before anything changes")
+struct ModbusControlTests {
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func settings(_ change: (inout ParameterSet) -> Void = { _ in }) -> StationSettings {
+        Rig.settings { p in
+            p.set(StationParameters.modbusCommTimeout, .integer(10))
+            p.set(StationParameters.modbusSafeCurrent, .integer(8))
+            change(&p)
+        }
+    }
+
+    @Test("register 1000 sets the HEMS limit; silent for the timeout, the safe current applies until the next request")
+    func watchdog() {
+        var control = ModbusControl(connectorCount: 2)
+        let s = Self.settings()
+        #expect(control.limit(connector: 1, s.modbus, now: Self.t0) == LimitInput(.hems, 32), "32 A before a manager writes")
+        #expect(control.write(address: 1000, values: [12], connector: 1, s, now: Self.t0) == .success([.limitChanged(connector: 1)]))
+        control.requested(connector: 1, now: Self.t0)
+        #expect(control.limit(connector: 1, s.modbus, now: Self.t0.addingTimeInterval(9.9)) == LimitInput(.hems, 12))
+        #expect(control.limit(connector: 1, s.modbus, now: Self.t0.addingTimeInterval(10)) == LimitInput(.modbusSafeCurrent, 8))
+        control.requested(connector: 1, now: Self.t0.addingTimeInterval(11))
+        #expect(control.limit(connector: 1, s.modbus, now: Self.t0.addingTimeInterval(11)) == LimitInput(.hems, 12))
+        #expect(control.limit(connector: 2, s.modbus, now: Self.t0.addingTimeInterval(60)) == LimitInput(.hems, 32),
+                "connector 2's manager never wrote: no watchdog")
+        control.shiftTimers(by: -7200)
+        #expect(control.limit(connector: 1, s.modbus, now: Self.t0.addingTimeInterval(-7200 + 21)) == LimitInput(.modbusSafeCurrent, 8),
+                "a wall clock step keeps the watchdog's duration")
+    }
+
+    @Test("registers become actions in order: availability, parameters, the card of 1110–1119")
+    func actions() {
+        var control = ModbusControl(connectorCount: 2)
+        let s = Self.settings { $0.set(StationParameters.modbusAllowStartStop, .bool(true)) }
+        #expect(control.write(address: 124, values: [0], connector: 2, s, now: Self.t0) == .success([.setOperative(connector: 2, false)]))
+        #expect(control.write(address: 131, values: [10, 30], connector: 1, s, now: Self.t0) == .success([
+            .setParameter(key: StationParameters.modbusSafeCurrent, .integer(10)),
+            .setParameter(key: StationParameters.modbusCommTimeout, .integer(30)),
+        ]))
+        let card = Array("AABBCCDD".utf8).chunked2 + Array(repeating: 0, count: 6)
+        #expect(control.write(address: 1110, values: card, connector: 1, s, now: Self.t0) == .success([.present(idTag: "AABBCCDD", connector: 1)]))
+    }
+
+    @Test("refusals change nothing: a value out of range, start/stop not allowed, 613–615 on a non-master or above the EVSE limit")
+    func refusals() {
+        var control = ModbusControl(connectorCount: 1)
+        let s = Self.settings()
+        #expect(control.write(address: 1000, values: [5], connector: 1, s, now: Self.t0) == .failure(.illegalDataValue))
+        #expect(control.write(address: 1110, values: Array(repeating: 0x4141, count: 10), connector: 1, s, now: Self.t0) == .failure(.illegalFunction))
+        #expect(control.write(address: 613, values: [10], connector: 1, s, now: Self.t0) == .failure(.illegalFunction))
+        #expect(control.write(address: 125, values: [1], connector: 1, s, now: Self.t0) == .failure(.illegalDataAddress))
+
+        let master = Self.settings { p in
+            p.set(StationParameters.dlmMode, .string(DLMMode.master.rawValue))
+            p.set(StationParameters.evseSubDistributionLimit, .phaseTriple(PhaseValues(all: 32)))
+            p.set(StationParameters.operatorEVSESubDistributionLimit, .phaseTriple(PhaseValues(all: 32)))
+        }
+        #expect(control.write(address: 613, values: [20, 20, 40], connector: 1, master, now: Self.t0) == .failure(.illegalDataValue),
+                "L3 above the EVSE Sub-Distribution Limit: refused whole, L1 and L2 unchanged")
+        #expect(control.write(address: 613, values: [20, 25], connector: 1, master, now: Self.t0) == .success([
+            .setParameter(key: StationParameters.operatorEVSESubDistributionLimit, .phaseTriple(PhaseValues(l1: 20, l2: 32, l3: 32))),
+            .setParameter(key: StationParameters.operatorEVSESubDistributionLimit, .phaseTriple(PhaseValues(l1: 20, l2: 25, l3: 32))),
+        ]))
+        #expect(control.limit(connector: 1, s.modbus, now: Self.t0) == LimitInput(.hems, 32), "no refused write touched the HEMS limit")
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Two bytes per register, high byte first (Modbus data model).
+    fileprivate var chunked2: [UInt16] {
+        stride(from: 0, to: count, by: 2).map { UInt16(self[$0]) << 8 | UInt16($0 + 1 < count ? self[$0 + 1] : 0) }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Gateway
+import GRDB
+@testable import Persistence
+import Testing
+
+/// Issue 21 item 3: the gateway's settings moved onto the parameter registry; the database keeps its settings row, and
+/// rows written before load as they did.
+@Suite("Gateway settings rows of earlier versions")
+struct GatewaySettingsRowTests {
+    @Test("a settings row written by the version before the registry loads, and saving it again writes the same row")
+    func earlierRow() throws {
+        let db = try GatewayDatabase()
+        let row = #"{"acceptUnconfiguredChargers":true,"bmsHeartbeatTimeoutSeconds":90,"bmsTimeoutSeconds":7,"chargerTimeoutSeconds":30,"chargers":[{"connectors":3,"id":"CP1","slot":4}],"externalPassword":"secret","externalURL":"ws:\/\/cs.example:9000\/ocpp","heartbeatIntervalSeconds":120,"modbusTCPEnabled":true,"modbusTCPPort":502,"modbusUnitID":7,"mode":"External","ocppPort":9000,"ocppTLSCertificateFile":"","ocppTLSKeyFile":"","rtuBaudRate":9600,"rtuDevice":"\/dev\/ttyUSB0","rtuParity":"odd","rtuStopBits":2}"#
+        try db.setMeta("settings", row)
+        let s = try #require(try db.loadSettings())
+        #expect(s.mode == .external && s.externalURL == "ws://cs.example:9000/ocpp" && s.externalPassword == "secret")
+        #expect(s.chargers == [ChargerEntry(id: "CP1", slot: 4, connectors: 3)] && s.acceptUnconfiguredChargers)
+        #expect(s.bmsTimeoutSeconds == 7 && s.bmsHeartbeatTimeoutSeconds == 90 && s.heartbeatIntervalSeconds == 120 && s.modbusUnitID == 7)
+        #expect(s.rtuDevice == "/dev/ttyUSB0" && s.rtuBaudRate == 9600 && s.rtuParity == "odd" && s.rtuStopBits == 2)
+        #expect(s.problems().isEmpty)
+        try db.saveSettings(s)
+        #expect(try db.meta("settings") == row)
+    }
+
+    @Test("a row of the first version, without the settings added since, loads with their declared defaults")
+    func firstVersionRow() throws {
+        let db = try GatewayDatabase()
+        try db.setMeta("settings", #"{"bmsTimeoutSeconds":7,"chargers":[],"heartbeatIntervalSeconds":600,"mode":"BMS","modbusTCPEnabled":true,"modbusTCPPort":502,"ocppPort":9000,"rtuBaudRate":19200,"rtuDevice":"","rtuParity":"even","rtuStopBits":1}"#)
+        var expected = GatewaySettings()
+        expected.bmsTimeoutSeconds = 7
+        expected.heartbeatIntervalSeconds = 600
+        #expect(try db.loadSettings() == expected)
+        #expect(expected.modbusUnitID == 1 && expected.chargerTimeoutSeconds == 30 && expected.bmsHeartbeatTimeoutSeconds == 60)
+    }
+}

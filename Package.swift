@@ -4,22 +4,24 @@ import PackageDescription
 /// ChargeKit — open EV charge point controller. Target graph (pure targets below, adapters above); imports point down
 /// only, and no pure target imports an adapter:
 ///
-///     chargekit → App                                              composition root
-///     App → {Persistence, WebUI, Transport, Simulator}             adapters
-///     {Persistence, WebUI} → {ChargePoint, Gateway}
+///     chargekit → App                                              composition root (wiring only)
+///     App → {Persistence, WebUI, Transport, Hosting, Simulator}    adapters
+///     {Persistence, WebUI} → {ChargePoint, Gateway};  WebUI → Transport
 ///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
-///                    EVSECore, ModbusTCP, OCPP16, Parameters}
+///                    StationModbus, EVSECore, ModbusTCP, OCPP16,
+///                    Parameters}
+///     StationModbus → {EVSECore, ModbusTCP}                        pure: meter models, OMCCI registers
 ///     Authorization → {EVSECore, OCPP16}                           pure: who may charge, whitelist and its CSV
 ///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
 ///     Firmware → swift-crypto only                                 pure: UpdateFirmware/GetDiagnostics, packages
 ///     Gateway → {ModbusTCP, OCPP16, Parameters}                    pure: the gateway; its settings' declarations
-///     Transport → ModbusTCP;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
+///     Transport → ModbusTCP;  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
 ///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
 /// arguments or through ChargePoint's store ports, which the adapters implement. Each world of its own gets its own pure
-/// target when its imports allow it (issue 21 item 8): LoadManagement came out of ChargePoint first, then Firmware
-/// and Authorization.
+/// target when its imports allow it (issue 21 item 8): LoadManagement came out of ChargePoint first, then Firmware,
+/// Authorization and StationModbus.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -75,26 +77,45 @@ let package = Package(
         // export, identifier formats, and CivilTime (the whitelist's expiry format, also the history export's). The
         // module name is shadowed by EVSECore's `Authorization` (a granted authorization): never qualify with it.
         .target(name: "Authorization", dependencies: ["EVSECore", "OCPP16"], swiftSettings: swiftSettings),
+        // Pure: the station's Modbus world. The register layouts of the Modbus TCP meters it reads (charge and grid
+        // meters, the generic meter), and the OMCCI register set it serves to energy managers (seeds/000
+        // MODBUS-REGISTERSATZ) with the DLM registers 600–635: values in, register values and validated writes out.
+        .target(name: "StationModbus", dependencies: ["EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
         // Pure station behaviour: the station's parameters declared with their typed keys in Parameters' registry (with
         // the DLM parameters, read into LoadManagement's settings, and the authorization parameters, read into
-        // Authorization's settings), current limits, Modbus meters and OMCCI, the OCPP charge point (OCPP/, which drives
-        // Firmware's machine), the station controller, store ports.
-        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "OCPP16", "Parameters"],
+        // Authorization's settings), current limits, the meters' and OMCCI's settings and Modbus control (StationModbus
+        // has their registers), the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller,
+        // store ports.
+        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "OCPP16", "Parameters",
+                                                    "StationModbus"],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers;
         // its settings, declared as the parameters of the gateway's registry.
         .target(name: "Gateway", dependencies: ["ModbusTCP", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
+        // Adapter: what the process needs from its host, whatever the role: the scaled system clock (wall clock and
+        // monotonic time), the log handler that escapes control characters, and service lifecycle helpers (services
+        // restarted in process, child tasks started while the services run).
+        .target(
+            name: "Hosting",
+            dependencies: [
+                "EVSECore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Adapter: simulated board and EVs implementing the hardware port.
         .target(name: "Simulator", dependencies: ["EVSECore"], swiftSettings: swiftSettings),
-        // Adapter: SQLite (GRDB, WAL) stores.
+        // Adapter: SQLite (GRDB, WAL) stores, and the data directory (single-instance lock, runtime files).
         .target(
             name: "Persistence",
             dependencies: ["Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement",
                            .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        // Adapter: network transports (Modbus TCP server and client, Modbus RTU slave, OCPP-J WebSocket client and
-        // server, the DLM link's UDP socket, FTP and HTTP file transfers and archives, connection caps and timeouts).
+        // Adapter: network transports (Modbus TCP server, client and poller, Modbus RTU slave, OCPP-J WebSocket client,
+        // its links keyed per charger, and server, the DLM link's UDP socket, FTP and HTTP file transfers and archives,
+        // connection caps and timeouts).
         .target(
             name: "Transport",
             dependencies: [
@@ -112,12 +133,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Adapter: HTTP server (the local JSON API and the operator web interface: Mustache pages, bcrypt logins).
+        // Adapter: HTTP server (the local JSON API and the operator web interface: Mustache pages, bcrypt logins; its
+        // HTTP/1.1 channel behind Transport's connection guard).
         .target(
             name: "WebUI",
             dependencies: [
-                "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement",
+                "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "Transport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
@@ -131,13 +155,13 @@ let package = Package(
         // Build tool of WebUI: embeds the web interface's resource files as string literals (a self-contained binary).
         .executableTarget(name: "EmbedWebResourcesTool", path: "Plugins/EmbedWebResourcesTool", swiftSettings: swiftSettings),
         .plugin(name: "EmbedWebResources", capability: .buildTool(), dependencies: ["EmbedWebResourcesTool"]),
-        // Composition root: configuration → services.
+        // Composition root: options → services → wiring, and the runtimes that execute the pure machines' actions. Code
+        // that is not wiring belongs in the target of its world (issue 21).
         .target(
             name: "App",
             dependencies: [
-                "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "Persistence", "WebUI", "Transport", "ModbusTCP", "OCPP16",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "Persistence", "WebUI", "Transport",
+                "ModbusTCP", "OCPP16", "StationModbus",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -149,8 +173,8 @@ let package = Package(
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "ModbusTCP", "Persistence", "Simulator",
-                "Transport",
+                "App", "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "ModbusTCP", "Persistence",
+                "Simulator", "StationModbus", "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -185,6 +209,10 @@ let package = Package(
                                                            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                            .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
+        // Hosting's clock, log handler, restarter and child tasks, on real time (short waits for a condition).
+        .testTarget(name: "HostingTests", dependencies: ["Hosting", "EVSECore", .product(name: "Logging", package: "swift-log"),
+                                                         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         // The pure tests of LoadManagement: the allocation (with the seeds' worked examples in DLMScenarios/), the link
@@ -196,8 +224,10 @@ let package = Package(
         // The pure tests of Authorization: the engine's decisions in every mode, identifiers, the whitelist and its CSV.
         // Station-level authorization tests (a card on a connector, stop rules) stay in ChargePointTests.
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization", "EVSECore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChargePointTests", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "OCPP16", "Simulator",
-                                                             "TestSupport"],
+        // The pure tests of StationModbus: every meter model's layout round trip, the OMCCI map and its write validation.
+        .testTarget(name: "StationModbusTests", dependencies: ["StationModbus", "EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChargePointTests", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "ModbusTCP", "OCPP16",
+                                                             "Simulator", "StationModbus", "TestSupport"],
                     swiftSettings: swiftSettings),
         // The station's OCPP charge point in process: the OCTT cases of Tests/Interop/ocpp16 as frames in and frames out
         // against the pure machine on a manual clock, SQLite in memory.
@@ -207,7 +237,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.
-        .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Simulator",
+        .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Persistence", "Simulator", "StationModbus",
                                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),

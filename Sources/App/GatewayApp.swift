@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import Gateway
+import Hosting
 import Hummingbird
 import HummingbirdCore
 import ModbusTCP
@@ -29,34 +30,6 @@ public struct GatewayOptions: Sendable {
                 httpHost: String = "127.0.0.1", httpPort: Int = defaultHTTPPort, changes: @escaping @Sendable (inout GatewaySettings) -> Void = { _ in }) {
         self.dataDirectory = dataDirectory; self.logLevel = logLevel; self.host = host; self.httpHost = httpHost; self.httpPort = httpPort
         self.changes = changes
-    }
-}
-
-/// What a running gateway publishes in `gateway.json`: the ports it bound (0 in the settings = any free port). It is
-/// written again, with a new `startedAt`, whenever the gateway services restart with new settings.
-public struct GatewayRuntimeInfo: Codable, Sendable {
-    public var pid: Int32
-    public var mode: String
-    public var ocppPort: Int
-    public var modbusTCPPort: Int?
-    public var httpPort: Int
-    public var startedAt: Date
-    /// How often the gateway services started in this process (1, then one more per restart with new settings).
-    public var starts: Int
-}
-
-/// Drives the gateway's timeouts once a second.
-struct GatewayLoop: Service {
-    let runtime: GatewayRuntime
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                await runtime.tick()
-            }
-        }
-        await runtime.tick()
     }
 }
 
@@ -105,11 +78,7 @@ public enum GatewayApp {
         // The web configuration's accounts: at the first start every role gets a random initial password, printed once;
         // only bcrypt hashes are stored, and the first login must change it.
         let accounts = try WebAccounts(store: database)
-        let created = try await accounts.createMissingAccounts()
-        if !created.isEmpty {
-            FileHandle.standardOutput.write(Data(("Initial web interface passwords (shown only now; each must be changed at its first login):\n"
-                + created.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.password)\n" }.joined()).utf8))
-        }
+        FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(try await accounts.createMissingAccounts()).utf8))
         let controller = GatewayController(database: database, options: options, directory: dir, logger: logger)
         let router = Router(context: WebRequestContext.self)
         router.add(middleware: CanonicalPathMiddleware())  // before every route: one spelling per path
@@ -118,9 +87,10 @@ public enum GatewayApp {
         httpLogger.logLevel = .warning
         let app = Application(router: router, server: .guardedHTTP1(name: "HTTP", logger: httpLogger),
                               configuration: .init(address: .hostname(options.httpHost, port: options.httpPort), serverName: "ChargeKit"),
-                              onServerRunning: { channel in await controller.httpBound(channel.localAddress?.port ?? options.httpPort) },
+                              onServerRunning: { channel in await controller.bound(\.http, channel.localAddress?.port ?? options.httpPort) },
                               logger: httpLogger)
-        let group = ServiceGroup(services: [app, GatewayServices(controller: controller)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let group = ServiceGroup(services: [app, controller.restarter.service(running: controller)], gracefulShutdownSignals: [.sigterm, .sigint],
+                                 logger: logger)
         do {
             try await group.run()
         } catch {
@@ -133,64 +103,26 @@ public enum GatewayApp {
     }
 }
 
-/// The gateway services under the web configuration: built from the stored settings, run until shutdown or until
-/// new settings are saved, then built again. The first start's failure (a port in use) stops the gateway; a later
-/// one is shown on the Diagnostic page and retried every ``retryInterval`` or at the next save.
-struct GatewayServices: Service {
-    let controller: GatewayController
-    static let retryInterval = Duration.seconds(10)
-
-    func run() async throws {
-        var first = true
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await controller.runServicesOnce()
-            } catch {
-                if first { throw error }
-                await controller.failed(error)
-                await waitForRestart()
-            }
-            first = false
-            guard await controller.takeRestartRequest() else { break }
-        }
-    }
-
-    /// After a failure: waits until new settings are saved, at most ``retryInterval``, or until the gateway shuts down
-    /// — whichever comes first; then the services are built again (or not, at shutdown).
-    private func waitForRestart() async {
-        guard await controller.mayWaitForRestart() else { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await controller.waitForSettings() }
-            group.addTask { try? await Task.sleep(for: Self.retryInterval) }
-            group.addTask { try? await gracefulShutdown() }
-            await group.next()
-            group.cancelAll()
-            await controller.stopWaiting()  // a waiter on a continuation does not end by cancellation
-        }
-        await controller.restartAfterWaiting()
-    }
-}
-
 /// The running gateway as the web configuration sees it (``GatewayService``): the stored settings, the current
-/// runtime and its restarts.
-actor GatewayController: GatewayService {
+/// runtime and its restarts. Its services (the runtime, the OCPP server, Modbus TCP and RTU) are built from the stored
+/// settings and restarted by ``restarter`` when new ones are saved; a failure after the first start is shown on the
+/// Diagnostic page and retried.
+actor GatewayController: GatewayService, RestartableServices {
     let database: GatewayDatabase
     let options: GatewayOptions
     let directory: DataDirectory
     let logger: Logger
+    nonisolated let restarter: ServiceRestarter
     private var runtime: GatewayRuntime?
-    private var group: ServiceGroup?
-    private var restartRequested = false
-    private var restartWaiter: CheckedContinuation<Void, Never>?
-    /// ``stopWaiting()`` was called for the current wait.
-    private var waitStopped = false
     private var failureText: String?
-    private var ports = (ocpp: Int?.none, modbus: Int?.none, http: Int?.none)
+    typealias Ports = (ocpp: Int?, modbus: Int?, http: Int?)
+    private var ports: Ports = (nil, nil, nil)
     private var running: GatewaySettings?
     private var starts = 0
 
     init(database: GatewayDatabase, options: GatewayOptions, directory: DataDirectory, logger: Logger) {
         self.database = database; self.options = options; self.directory = directory; self.logger = logger
+        restarter = ServiceRestarter(logger: logger)
     }
 
     /// Every problem of `settings`: ranges and the charger list, and whether the wss files can be used.
@@ -215,10 +147,7 @@ actor GatewayController: GatewayService {
         guard problems.isEmpty else { throw SettingsRejected(problems) }
         try database.saveSettings(settings)
         logger.notice("settings saved by \(by); the gateway services restart with them")
-        restartRequested = true
-        restartWaiter?.resume()
-        restartWaiter = nil
-        await group?.triggerGracefulShutdown()
+        await restarter.restart()
     }
 
     func scannedChargers() throws -> [ScannedCharger] { try database.scannedChargers() }
@@ -234,10 +163,10 @@ actor GatewayController: GatewayService {
         return d
     }
 
-    // MARK: Running the services
+    // MARK: RestartableServices
 
-    /// Builds the runtime and the servers from the stored settings and runs them until a restart or shutdown.
-    func runServicesOnce() async throws {
+    /// The runtime and the servers, from the stored settings.
+    func makeServices() async throws -> [any Service] {
         let settings = try settings()
         let tlsContext = settings.ocppTLSCertificateFile.isEmpty ? nil
             : try OCPPWebSocketServer.tlsContext(certificateFile: settings.ocppTLSCertificateFile, keyFile: settings.ocppTLSKeyFile)
@@ -248,15 +177,15 @@ actor GatewayController: GatewayService {
             return l
         }
         var services: [any Service] = [
-            GatewayLoop(runtime: runtime),
+            Ticker(every: .seconds(1)) { await runtime.tick() },  // the timeouts and the Heartbeat register
             runtime.upstreamClients.service,
             OCPPWebSocketServer(host: options.host, port: settings.ocppPort, tls: tlsContext, delegate: runtime, logger: logger(labeled: "chargekit.gateway.ocpp"),
-                                limits: GatewayApp.ocppLimits(.process), onBound: { port in await self.bound(ocpp: port) }),
+                                limits: GatewayApp.ocppLimits(.process), onBound: { port in await self.bound(\.ocpp, port) }),
         ]
         if settings.modbusTCPEnabled {
             services.append(ModbusTCPServer(host: options.host, basePort: settings.modbusTCPPort, connectors: 1, handler: runtime,
                                             logger: logger(labeled: "chargekit.gateway.modbus"), portSetting: "the gateway's Modbus TCP port (web configuration or --modbus-port)",
-                                            onBound: { ports in await self.bound(modbus: ports.first) }))
+                                            onBound: { ports in await self.bound(\.modbus, ports.first) }))
         }
         if !settings.rtuDevice.isEmpty {
             services.append(ModbusRTUSlave(settings: SerialSettings(device: settings.rtuDevice, baudRate: settings.rtuBaudRate,
@@ -264,105 +193,34 @@ actor GatewayController: GatewayService {
                                            unitID: UInt8(settings.modbusUnitID), handler: GatewayRTUHandler(runtime: runtime),
                                            logger: logger(labeled: "chargekit.gateway.rtu")))
         }
-        let group = ServiceGroup(configuration: .init(services: services, logger: self.logger))
         self.runtime = runtime
-        self.group = group
         running = settings
         starts += 1
         ports.ocpp = nil
         ports.modbus = nil
-        defer { self.group = nil }
-        if restartRequested { await group.triggerGracefulShutdown() }
-        do {
-            // The inner group runs until a restart (``apply(_:by:)`` shuts it down) or until the gateway shuts down,
-            // which is passed on to it: a child waits for the outer graceful shutdown and triggers the inner one.
-            try await withThrowingTaskGroup(of: Bool.self) { tasks in
-                tasks.addTask { try await group.run(); return true }
-                tasks.addTask {
-                    do { try await gracefulShutdown() } catch { return false }
-                    await group.triggerGracefulShutdown()
-                    return false
-                }
-                while let servicesEnded = try await tasks.next() {
-                    if servicesEnded { tasks.cancelAll(); break }
-                }
-            }
-        } catch {
-            await runtime.closeAllUpstream()
-            throw error
-        }
-        await runtime.closeAllUpstream()
+        return services
     }
 
-    func failed(_ error: any Error) {
+    func servicesEnded() async { await runtime?.closeAllUpstream() }
+
+    func servicesFailed(_ error: any Error) {
         runtime = nil
         failureText = "\(error)"
-        logger.error("the gateway services stopped: \(error); retrying in \(GatewayServices.retryInterval) or when settings are saved")
+        logger.error("the gateway services stopped: \(error); retrying in \(restarter.retryInterval) or when settings are saved")
     }
 
-    /// Whether the services, after a failure, should wait for new settings (not when saved ones wait already, nor at
-    /// shutdown).
-    func mayWaitForRestart() -> Bool {
-        waitStopped = false
-        return !restartRequested && !Task.isShuttingDownGracefully
-    }
+    // MARK: Ports
 
-    /// Returns when new settings are saved (``apply(_:by:)``) or ``stopWaiting()`` is called.
-    func waitForSettings() async {
-        guard !restartRequested, !waitStopped else { return }
-        await withCheckedContinuation { restartWaiter = $0 }
-    }
-
-    /// After the wait, the services are built again.
-    func restartAfterWaiting() { restartRequested = true }
-
-    /// Ends ``waitForSettings()``, also one that has not begun to wait yet.
-    func stopWaiting() {
-        waitStopped = true
-        restartWaiter?.resume()
-        restartWaiter = nil
-    }
-
-    /// Whether the services stopped for a restart (and not for shutdown); clears the request.
-    func takeRestartRequest() -> Bool {
-        defer { restartRequested = false }
-        return restartRequested
-    }
-
-    func httpBound(_ port: Int) {
-        ports.http = port
-        publish()
-    }
-
-    private func bound(ocpp port: Int) {
-        ports.ocpp = port
-        publish()
-    }
-
-    private func bound(modbus port: Int?) {
-        ports.modbus = port
-        publish()
-    }
-
-    /// Writes gateway.json and prints where everything is, once every server is bound.
-    private func publish() {
+    /// A server bound its port (they differ from the settings' when those are 0). Once every server is bound, writes
+    /// gateway.json and prints where everything is.
+    func bound(_ server: WritableKeyPath<Ports, Int?>, _ port: Int?) {
+        ports[keyPath: server] = port
         guard let settings = running, let ocpp = ports.ocpp, let http = ports.http, !settings.modbusTCPEnabled || ports.modbus != nil else { return }
         failureText = nil
         try? directory.writeRuntime(GatewayRuntimeInfo(pid: getpid(), mode: settings.mode.rawValue, ocppPort: ocpp, modbusTCPPort: ports.modbus,
                                                        httpPort: http, startedAt: Date(), starts: starts))
-        let chargers = settings.chargers.sorted { $0.slot < $1.slot }
-            .map { "    \($0.id.padding(toLength: 20, withPad: " ", startingAt: 0)) slot \($0.slot), \($0.connectors) connector(s), registers from \(RegisterLayout.chargerBase($0.slot))" }
-        let web = options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost
-        var lines = ["ChargeKit gateway is running in \(settings.mode.rawValue) mode (seeds/003 register map).",
-                     "  OCPP-J 1.6   \(settings.ocppScheme)://<this host>:\(ocpp)/<ChargerID>"]
-        if settings.mode == .external {
-            lines.append("  Relayed to   \(settings.externalURL)/<ChargerID>\(settings.externalPassword.isEmpty ? "" : " (HTTP Basic authentication)")")
-        }
-        lines.append("  Modbus TCP   \(ports.modbus.map { "port \($0), unit id \(settings.unitIDDescription)" } ?? "off")")
-        lines.append("  Modbus RTU   \(settings.rtuDescription ?? "off")")
-        lines.append("  Web          http://\(web):\(http)/   (configuration and diagnostics; log in as operator, installer or manufacturer)")
-        lines.append("  Data         \(directory.path)")
-        lines.append("  Chargers\(chargers.isEmpty ? "    none configured: add them on the web page Chargers or with --charger ID[:connectors]" : "")")
-        FileHandle.standardOutput.write(Data((lines + chargers).map { $0 + "\n" }.joined().utf8))
+        FileHandle.standardOutput.write(Data(GatewayBanner.text(settings, ocppPort: ocpp, modbusTCPPort: ports.modbus,
+                                                                webHost: options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost,
+                                                                httpPort: http, dataPath: directory.path).utf8))
     }
 }

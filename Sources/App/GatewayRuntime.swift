@@ -3,73 +3,56 @@ import Logging
 import ModbusTCP
 import Synchronization
 import Gateway
+import Hosting
 import Persistence
 import Transport
 
-/// The gateway's long-lived state: the pure ``CentralSystem`` and the adapters' ends (open WebSockets, database,
-/// logs). OCPP frames, Modbus requests and ticks come in here; the actions the central system returns are executed in
-/// order, so a transaction is in the database before the answer that acknowledges it is sent.
+/// The gateway's long-lived state: the pure ``CentralSystem`` and ``GatewayMonitor``, and the adapters' ends (open
+/// WebSockets, database, log). OCPP frames, Modbus requests and ticks come in here; the actions the central system
+/// returns are executed in order, so a transaction is in the database before the answer that acknowledges it is sent.
 public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     var central: CentralSystem
+    var monitor: GatewayMonitor
     let database: GatewayDatabase
     let logger: Logger
     let now: @Sendable () -> Date
     var outbound: [String: (connection: UInt64, channel: OCPPOutbound)] = [:]
-    /// External mode: the open upstream links to the external central system, per charger.
-    var upstream: [String: UpstreamLink] = [:]
-    var upstreamGenerations: UInt64 = 0
+    /// External mode: the upstream links to the external central system, per charger.
+    var upstream = OCPPClientLinks<String>()
     /// Runs the upstream clients (a service of the gateway's service group).
-    nonisolated let upstreamClients = UpstreamClients()
-    /// ChargerIDs the OCPP server admits, readable from the network threads.
-    nonisolated let admitted: Set<String>
-    /// Every ChargerID is admitted (``GatewaySettings/acceptUnconfiguredChargers``). These two copy what
-    /// ``CentralSystem/admits(_:)`` decides, because the server asks from its network threads, outside the actor.
-    nonisolated let admitsAll: Bool
+    nonisolated let upstreamClients = ChildTasks()
+    /// Whom the OCPP server admits; it asks from its network threads.
+    nonisolated let admission: ChargerAdmission
     /// Refused connection attempts not yet written to the scan list and the log (on the next tick, off the network
     /// threads); bounded (``RefusedConnections``).
     nonisolated let refused = Mutex(RefusedConnections())
-    /// ChargerIDs with an open connection, readable from the network threads: a second connection is refused with
-    /// HTTP 409 before its upgrade (``CentralSystem/connected(_:connection:now:)`` decides again on the actor).
+    /// ChargerIDs with an open connection, readable from the network threads (a second connection is refused).
     nonisolated let connectedIDs = Mutex<Set<String>>([])
-    /// For the diagnostics page: the configured chargers' newest frames, what the gateway logged, the BMS's requests.
-    var frames = FrameLog()
-    var events = EventLog()
-    var modbusActivity = ModbusActivity()
-    let startedAt: Date
 
     public init(settings: GatewaySettings, database: GatewayDatabase, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) throws {
         central = CentralSystem(settings: settings, clockOffsetSeconds: try database.clockOffsetSeconds(),
                                 nextTransactionId: try database.nextTransactionId(), openTransactions: try database.openTransactions())
+        monitor = GatewayMonitor(settings: settings, startedAt: now())
+        admission = ChargerAdmission(settings)
         self.database = database
         self.logger = logger
         self.now = now
-        admitted = Set(settings.chargers.map(\.id))
-        admitsAll = settings.acceptUnconfiguredChargers
-        startedAt = now()
     }
 
     // MARK: OCPP server
 
-    /// Admits configured ChargerIDs (any with ``GatewaySettings/acceptUnconfiguredChargers``) that are not connected
-    /// already. Refusals are collected for the next tick, which lists unknown ChargerIDs in the OCPP scan and logs them.
+    /// Admits what ``ChargerAdmission`` lets through. Refusals are collected for the next tick, which lists unknown
+    /// ChargerIDs in the OCPP scan and logs them.
     public nonisolated func ocppAdmit(chargerID: String, remoteAddress: String?) -> OCPPAdmission {
-        guard admitsAll || admitted.contains(chargerID) else {
-            let at = now()
-            refused.withLock { $0.record(chargerID, .unknown, remoteAddress: remoteAddress, at: at) }
-            return .refuse(status: 404, reason: "unknown ChargerID '\(chargerID)': add it to the gateway's charger list")
-        }
-        guard !connectedIDs.withLock({ $0.contains(chargerID) }) else {
-            let at = now()
-            refused.withLock { $0.record(chargerID, .alreadyConnected, remoteAddress: remoteAddress, at: at) }
-            return .refuse(status: 409, reason: "ChargerID '\(chargerID)' is connected already; the open connection stays until it is gone")
-        }
-        return .accept
+        guard let refusal = admission.refusal(chargerID, connected: connectedIDs.withLock { $0.contains(chargerID) }) else { return .accept }
+        let at = now()
+        refused.withLock { $0.record(chargerID, refusal.cause, remoteAddress: remoteAddress, at: at) }
+        return .refuse(status: refusal.status, reason: refusal.reason)
     }
 
     public func ocppConnected(chargerID: String, connection: UInt64, outbound channel: OCPPOutbound) async {
         execute(central.connected(chargerID, connection: connection, now: now()))
-        // The central system keeps a charger's first connection; a second one that passed admission at the same time
-        // is closed here.
+        // A second connection that passed admission at the same time as the first is not the charger's: closed here.
         guard central.connection(of: chargerID) == connection else { channel.close(); return }
         outbound[chargerID] = (connection, channel)
         connectedIDs.withLock { _ = $0.insert(chargerID) }
@@ -78,7 +61,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     public func ocppReceived(chargerID: String, connection: UInt64, text: String) async {
         guard outbound[chargerID]?.connection == connection else { return }
         let at = now()
-        recordFrame(chargerID, .fromCharger, text, at: at)
+        monitor.recordFrame(chargerID, .fromCharger, text, at: at)
         execute(central.received(chargerID, text: text, now: at))
     }
 
@@ -97,51 +80,14 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         modbus(request, unitID: unitID, via: .tcp)
     }
 
-    /// Answers one Modbus request from the register image (TCP and RTU alike); a refusal is logged and answered with
-    /// its exception code.
+    /// Answers one Modbus request (TCP and RTU alike); a refusal is logged.
     func modbus(_ request: ModbusRequest, unitID: UInt8, via transport: ModbusActivity.Transport) -> ModbusResponse {
         let at = now()
-        let result = answer(request, unitID: unitID, now: at)
-        switch result {
-        case .success(let response):
-            modbusActivity.record(request, unitID: unitID, via: transport, refusal: nil, at: at)
-            return response
-        case .failure(let r):
-            logger.info("Modbus \(request.function) refused with exception \(r.code.rawValue): \(r.reason)")
-            modbusActivity.record(request, unitID: unitID, via: transport, refusal: r, at: at)
-            return .exception(function: request.function.rawValue, r.code)
-        }
-    }
-
-    private func answer(_ request: ModbusRequest, unitID: UInt8, now at: Date) -> Result<ModbusResponse, ModbusRefusal> {
-        let unit = central.settings.modbusUnitID
-        // Unit id 0 is the serial line's broadcast (and "this device" for many TCP clients).
-        guard unit == 0 || unitID == 0 || Int(unitID) == unit else {
-            return .failure(ModbusRefusal(.gatewayTargetDeviceFailedToRespond, "unit id \(unitID) is not the gateway's (\(unit))"))
-        }
-        switch request {
-        case .readHoldingRegisters(let a, let q), .readInputRegisters(let a, let q):
-            return central.modbusRead(address: Int(a), quantity: Int(q), now: at).map { .registers(request.function, $0) }
-        case .readCoils(let a, let q), .readDiscreteInputs(let a, let q):
-            return central.modbusReadBits(address: Int(a), quantity: Int(q)).map { .bits(request.function, $0) }
-        case .writeSingleRegister(let a, let v):
-            return written(central.modbusWrite(address: Int(a), values: [v], now: at), .writeSingleRegister(address: a, value: v))
-        case .writeMultipleRegisters(let a, let values):
-            return written(central.modbusWrite(address: Int(a), values: values, now: at),
-                           .writeMultiple(.writeMultipleRegisters, address: a, quantity: UInt16(values.count)))
-        case .writeSingleCoil(let a, let v):
-            return written(central.modbusWriteBits(address: Int(a), values: [v], now: at), .writeSingleCoil(address: a, value: v))
-        case .writeMultipleCoils(let a, let values):
-            return written(central.modbusWriteBits(address: Int(a), values: values, now: at),
-                           .writeMultiple(.writeMultipleCoils, address: a, quantity: UInt16(values.count)))
-        }
-    }
-
-    private func written(_ result: Result<[GatewayAction], ModbusRefusal>, _ ok: ModbusResponse) -> Result<ModbusResponse, ModbusRefusal> {
-        result.map { actions in
-            execute(actions)
-            return ok
-        }
+        let answer = central.modbus(request, unitID: unitID, now: at)
+        execute(answer.actions)
+        if let r = answer.refusal { logger.info("Modbus \(request.function) refused with exception \(r.code.rawValue): \(r.reason)") }
+        monitor.recordModbus(request, unitID: unitID, via: transport, refusal: answer.refusal, at: at)
+        return answer.response
     }
 
     // MARK: ticks and actions
@@ -149,8 +95,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     /// Timeouts and the Heartbeat register; writes refused ChargerIDs to the scan list (one write per tick) and logs
     /// the refusals (one entry per tick, however many there were).
     public func tick() {
-        let at = now()
-        execute(central.tick(now: at))
+        execute(central.tick(now: now()))
         let (attempts, uncounted) = refused.withLock { $0.drain() }
         guard !attempts.isEmpty || uncounted > 0 else { return }
         persist { try database.recordScans(attempts.filter { $0.cause == .unknown }) }
@@ -161,28 +106,20 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         for action in actions {
             switch action {
             case .send(let charger, let text):
-                recordFrame(charger, .toCharger, text, at: now())
+                monitor.recordFrame(charger, .toCharger, text, at: now())
                 outbound[charger]?.channel.send(text)
             case .sendUpstream(let charger, let text):
-                recordFrame(charger, .toCentral, text, at: now())
-                upstream[charger]?.outbound?.send(text)
-            case .openUpstream(let charger):
-                openUpstream(charger)
-            case .closeUpstream(let charger):
-                closeUpstream(charger)
+                monitor.recordFrame(charger, .toCentral, text, at: now())
+                upstream.send(charger, text)
+            case .openUpstream(let charger): openUpstream(charger)
+            case .closeUpstream(let charger): upstream.close(charger)
             case .log(let e):
-                events.record(e, at: now())
+                monitor.recordEvent(e, at: now())
                 var l = logger
                 if let c = e.charger { l[metadataKey: "cp.id"] = "\(c)" }
-                switch e.level {
-                case .info: l.info("\(e.message)")
-                case .warning: l.warning("\(e.message)")
-                case .error: l.error("\(e.message)")
-                }
-            case .clockOffsetChanged(let seconds):
-                persist { try database.setClockOffsetSeconds(seconds) }
-            case .transactionStarted(let t):
-                persist { try database.transactionStarted(t) }
+                l.log(level: Logger.Level(rawValue: e.level.rawValue) ?? .error, "\(e.message)")
+            case .clockOffsetChanged(let seconds): persist { try database.setClockOffsetSeconds(seconds) }
+            case .transactionStarted(let t): persist { try database.transactionStarted(t) }
             case .transactionStopped(let s):
                 persist {
                     if try !database.transactionStopped(s) {
@@ -190,26 +127,13 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
                                       metadata: ["cp.id": "\(s.charger)"])
                     }
                 }
-            case .nextTransactionId(let n):
-                persist { try database.setNextTransactionId(n) }
+            case .nextTransactionId(let n): persist { try database.setNextTransactionId(n) }
             }
         }
     }
 
-    /// Keeps a configured charger's frame for the diagnostics page.
-    func recordFrame(_ charger: String, _ direction: FrameRecord.Direction, _ text: String, at: Date) {
-        if admitted.contains(charger) { frames.record(charger, direction, text, at: at) }
-    }
-
     /// What the diagnostics page shows (seeds/003 §2.2 step 8): both sides' communication state.
-    public func diagnostics() -> GatewayDiagnostics {
-        let at = now()
-        let (chargers, more) = central.chargerStatuses()
-        return GatewayDiagnostics(
-            settings: central.settings, startedAt: startedAt, now: at, gatewayTime: central.gatewayTime(at), bmsOnline: central.bmsOnline(now: at),
-            lastBMSHeartbeat: central.lastBMSHeartbeat, modbus: modbusActivity, chargers: chargers, moreUnconfigured: more,
-            frames: Dictionary(uniqueKeysWithValues: chargers.map { ($0.id, frames.frames($0.id)) }), events: events.events.reversed())
-    }
+    public func diagnostics() -> GatewayDiagnostics { monitor.diagnostics(central, now: now()) }
 
     private func persist(_ body: () throws -> Void) {
         do { try body() } catch { logger.error("database write failed: \(error)") }

@@ -5,8 +5,10 @@ import ServiceLifecycle
 import UnixSignals
 import ChargePoint
 import EVSECore
+import Hosting
 import LoadManagement
 import Persistence
+import StationModbus
 import WebUI
 import Transport
 import Synchronization

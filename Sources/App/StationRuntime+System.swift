@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ChargePoint
 import EVSECore
+import Hosting
 import Persistence
 import Transport
 import WebUI

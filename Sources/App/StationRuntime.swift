@@ -3,10 +3,12 @@ import Logging
 import Authorization
 import ChargePoint
 import EVSECore
+import Hosting
 import LoadManagement
 import Persistence
 import WebUI
 import ModbusTCP
+import StationModbus
 import Synchronization
 import Transport
 

@@ -6,6 +6,7 @@ import Foundation
 import EVSECore
 import LoadManagement
 import ModbusTCP
+import StationModbus
 
 /// An energy manager's control of the station over Modbus (seeds/000 MODBUS-REGISTERSATZ, the OMCCI set of seeds/001
 /// §6.2) as a state machine: the HEMS limit of register 1000, the communication watchdog of registers 131/132 (after

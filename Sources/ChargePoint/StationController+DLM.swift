@@ -5,6 +5,7 @@ import Foundation
 #endif
 import EVSECore
 import LoadManagement
+import StationModbus
 
 /// The DLM roles of the station: the master and slave machines (LoadManagement's ``DLMMaster`` and ``DLMSlave``) get
 /// their inputs from here, and their actions are carried out here — log lines, datagrams sealed with the network key,
@@ -223,15 +224,4 @@ extension StationController {
         }
         return status
     }
-}
-
-/// The values of Modbus registers 600–635.
-public struct DLMRegisters: Sendable, Equatable {
-    public var mode: Int64
-    public var subDistributionLimitAmps: PhaseValues
-    public var operatorSubDistributionLimitAmps: PhaseValues
-    public var externalMeterSupport: Bool
-    public var slavesConnected: Int
-    public var appliedAmps: PhaseValues
-    public var availableAmps: PhaseValues
 }

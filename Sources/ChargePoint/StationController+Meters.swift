@@ -8,6 +8,7 @@ import EVSECore
 import LoadManagement
 import ModbusTCP
 import OCPP16
+import StationModbus
 
 /// Meter readings, the Modbus register set (seeds/000 MODBUS-REGISTERSATZ), availability, persistence and the
 /// status snapshot.

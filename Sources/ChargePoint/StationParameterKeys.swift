@@ -7,6 +7,7 @@ import Authorization
 import EVSECore
 import LoadManagement
 import Parameters
+import StationModbus
 
 // The station's registry, its menus, and its parameters' names and typed keys (issue 21 item 3). The name is what
 // the API, the CLI, the web forms and OCPP use; the typed key is how the code reads the value

@@ -8,6 +8,7 @@ import EVSECore
 import LoadManagement
 import ModbusTCP
 @_exported import Parameters
+import StationModbus
 
 /// The parameter declarations of the station: its registry (``ParameterRegistry/init(connectorCount:)``). The names and
 /// typed keys are in StationParameterKeys.swift; each definition is declared with its typed key. Later capabilities

@@ -8,6 +8,7 @@ import EVSECore
 import LoadManagement
 import ModbusTCP
 import Parameters
+import StationModbus
 
 /// The ISO 15118 modes of the charge controller.
 ///

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import EVSECore
 import LoadManagement
+import StationModbus
 
 /// The station's state as the local status API returns it.
 public struct StationSnapshot: Sendable, Codable, Equatable {

@@ -218,3 +218,48 @@ extension CentralSystem {
                 .month: civil.month, .year: civil.year]
     }
 }
+
+/// One Modbus request of the BMS answered, over TCP or RTU alike.
+public struct ModbusAnswer: Sendable, Equatable {
+    public var response: ModbusResponse
+    /// Why the request was answered with an exception (for the log and the diagnostics page); nil when it was not.
+    public var refusal: ModbusRefusal?
+    /// What an accepted write set off, to be executed before the response is sent.
+    public var actions: [GatewayAction]
+}
+
+extension CentralSystem {
+    /// Answers one Modbus request from the register image: reads with function 1–4, writes with 5, 6, 15 and 16; a
+    /// refusal is answered with its exception code. A unit id other than the gateway's is answered with exception 0x0B;
+    /// unit id 0 is the serial line's broadcast (and "this device" for many TCP clients) and so is a gateway with
+    /// unit id 0, which answers any.
+    public mutating func modbus(_ request: ModbusRequest, unitID: UInt8, now: Date) -> ModbusAnswer {
+        switch answer(request, unitID: unitID, now: now) {
+        case .success(let (response, actions)): ModbusAnswer(response: response, refusal: nil, actions: actions)
+        case .failure(let r): ModbusAnswer(response: .exception(function: request.function.rawValue, r.code), refusal: r, actions: [])
+        }
+    }
+
+    private mutating func answer(_ request: ModbusRequest, unitID: UInt8, now: Date) -> Result<(ModbusResponse, [GatewayAction]), ModbusRefusal> {
+        let unit = settings.modbusUnitID
+        guard unit == 0 || unitID == 0 || Int(unitID) == unit else {
+            return .failure(ModbusRefusal(.gatewayTargetDeviceFailedToRespond, "unit id \(unitID) is not the gateway's (\(unit))"))
+        }
+        switch request {
+        case .readHoldingRegisters(let a, let q), .readInputRegisters(let a, let q):
+            return modbusRead(address: Int(a), quantity: Int(q), now: now).map { (.registers(request.function, $0), []) }
+        case .readCoils(let a, let q), .readDiscreteInputs(let a, let q):
+            return modbusReadBits(address: Int(a), quantity: Int(q)).map { (.bits(request.function, $0), []) }
+        case .writeSingleRegister(let a, let v):
+            return modbusWrite(address: Int(a), values: [v], now: now).map { (.writeSingleRegister(address: a, value: v), $0) }
+        case .writeMultipleRegisters(let a, let values):
+            return modbusWrite(address: Int(a), values: values, now: now)
+                .map { (.writeMultiple(.writeMultipleRegisters, address: a, quantity: UInt16(values.count)), $0) }
+        case .writeSingleCoil(let a, let v):
+            return modbusWriteBits(address: Int(a), values: [v], now: now).map { (.writeSingleCoil(address: a, value: v), $0) }
+        case .writeMultipleCoils(let a, let values):
+            return modbusWriteBits(address: Int(a), values: values, now: now)
+                .map { (.writeMultiple(.writeMultipleCoils, address: a, quantity: UInt16(values.count)), $0) }
+        }
+    }
+}

@@ -17,7 +17,7 @@ public struct ConnectionRefused: Error, Equatable, CustomStringConvertible {
 /// waiting in a queue), and refusals are logged at most once a minute per listener with their count.
 ///
 /// Every TCP listener uses one: the Modbus TCP servers, the OCPP-J server and the HTTP servers (through
-/// `GuardedHTTPServer` in App).
+/// `GuardedHTTPServer` in WebUI).
 public final class ConnectionGuard: Sendable {
     /// One admitted connection: released when its channel closes.
     public final class Slot: Sendable {

@@ -3,6 +3,7 @@ import Foundation
 import App
 import ChargePoint
 import EVSECore
+import Hosting
 import Logging
 import Simulator
 

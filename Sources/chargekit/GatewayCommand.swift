@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import App
 import Gateway
+import Hosting
 import Logging
 
 /// `chargekit gateway`: the OCPP 1.6J central system with the seeds/003 Modbus register map.

@@ -1,5 +1,6 @@
 import Foundation
 import App
+import Persistence
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

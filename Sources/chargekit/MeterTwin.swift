@@ -1,11 +1,13 @@
 import Foundation
 import App
+import Persistence
 import Logging
 import ModbusTCP
 import ServiceLifecycle
 import UnixSignals
 import ChargePoint
 import EVSECore
+import StationModbus
 import Transport
 
 /// Options of `chargekit sim meter`.

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import App
+import Persistence
 import ChargePoint
 import EVSECore
+import StationModbus
 
 /// `chargekit sim …` — drives the simulator of a running station through its local API (`/api/sim/…`).
 struct SimCommand: ParsableCommand {

@@ -3,6 +3,8 @@ import Logging
 import Testing
 import ChargePoint
 import EVSECore
+import Persistence
+import StationModbus
 @testable import App
 
 /// Issue 21 item 4: what takes effect at once and what waits for a restart follows each parameter's `restartRequired`

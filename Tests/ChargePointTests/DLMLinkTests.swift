@@ -5,6 +5,7 @@ import Simulator
 import TestSupport
 @testable import ChargePoint
 import LoadManagement
+import StationModbus
 
 private let key = "correct horse battery staple"
 

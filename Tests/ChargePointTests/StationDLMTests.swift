@@ -5,6 +5,7 @@ import Simulator
 import TestSupport
 @testable import ChargePoint
 import LoadManagement
+import StationModbus
 
 @Suite("DLM master with internal slave on the station (seeds/004 §1.4)")
 struct StationDLMTests {

@@ -6,6 +6,7 @@ import LoadManagement
 import ModbusTCP
 import TestSupport
 @testable import ChargePoint
+import StationModbus
 
 /// Issue 21 item 3: the station's parameters are declared with typed keys, and the settings read them through those
 /// keys instead of string lookups.

@@ -7,6 +7,7 @@ import Authorization
 import EVSECore
 import Firmware
 import OCPP16
+import StationModbus
 
 /// The station's OCPP 1.6J charge point as a state machine, shaped like the gateway's central system: it takes events
 /// (a connection opened or closed, a received frame, a tick of the injected clock, a station notice, a finished file

@@ -46,6 +46,13 @@ public actor WebAccounts {
         for a in try store.loadAccounts() { accounts[a.name] = a }
     }
 
+    /// What the caller prints once about the accounts ``createMissingAccounts()`` created ("" when it created none).
+    public static func initialPasswordsNotice(_ created: [(name: String, password: String)]) -> String {
+        guard !created.isEmpty else { return "" }
+        return "Initial web interface passwords (shown only now; each must be changed at its first login):\n"
+            + created.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.password)\n" }.joined()
+    }
+
     /// Creates the accounts that do not exist yet, each with a random initial password that must be changed at the first
     /// login. Returns the new (name, password) pairs so that the caller prints them once; only hashes are stored.
     public func createMissingAccounts() throws -> [(name: String, password: String)] {

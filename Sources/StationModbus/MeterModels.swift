@@ -42,6 +42,21 @@ public enum MeterModel: String, Sendable, Codable, CaseIterable {
     }
 }
 
+/// Which meter a reading is of: the station's grid meter or a connector's Modbus charge meter.
+public enum MeterTarget: Sendable, Equatable, CustomStringConvertible {
+    /// The grid (second) meter for load management.
+    case grid
+    /// The Modbus charge meter of a connector.
+    case connector(Int)
+
+    public var description: String {
+        switch self {
+        case .grid: "grid meter"
+        case .connector(let n): "charge meter of connector \(n)"
+        }
+    }
+}
+
 /// How to read one quantity: the register definition and, for signed power split into import and export
 /// registers (TQ OBIS map), the export register to subtract.
 public struct MeterQuantity: Sendable, Equatable {

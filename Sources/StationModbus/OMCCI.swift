@@ -6,52 +6,6 @@ import Foundation
 import EVSECore
 import ModbusTCP
 
-/// What the OMCCI registers of one connector show.
-public struct OMCCIState: Sendable, Equatable {
-    public var status: ConnectorStatus
-    public var activeErrorIDs: [String]
-    public var pilot: PilotState
-    public var operative: Bool
-    public var safeCurrentAmps: Double
-    public var commTimeoutSeconds: Double
-    public var hardwareLimitAmps: Double
-    public var operatorLimitAmps: Double
-    public var residualCurrent: ResidualCurrentReading
-    public var relays: RelayState
-    public var lockDetected: Bool
-    public var meter: MeterReading
-    public var signaledCurrentAmps: Double
-    public var minimumCurrentAmps: Double
-    public var sessionStart: Date?
-    public var sessionEnergyWh: Double
-    public var sessionDurationSeconds: Double
-    public var sessionIdTag: String?
-    public var lastSessionEnd: Date?
-    public var evccid: String?
-    public var vehicle: VehicleReport?
-    public var hemsLimitAmps: Double
-    public var allowUIDDisclose: Bool
-    public var model: String
-    /// Registers 600–635 (the station's, the same on every connector's port).
-    public var dlm: DLMRegisters? = nil
-}
-
-/// A write an energy manager made, after validation.
-public enum OMCCIWrite: Sendable, Equatable {
-    /// Register 124: make the connector operative (`true`) or inoperative.
-    case availability(Bool)
-    /// Register 131, A.
-    case safeCurrent(Int)
-    /// Register 132, s.
-    case commTimeout(Int)
-    /// Registers 613–615: the Operator EVSE Sub-Distribution Limit of one phase (0 = L1), A.
-    case operatorSubDistribution(phase: Int, amps: Int)
-    /// Register 1000, A (0 pauses).
-    case hemsLimit(Int)
-    /// Registers 1110–1119: acts like presenting that card.
-    case idTag(String)
-}
-
 /// The "Open Modbus Charge Control Interface" register set of Bender CC612/CC613 controllers
 /// (address set "Ebee / Bender / MENNEKES"), every register of seeds/000 MODBUS-REGISTERSATZ.
 ///

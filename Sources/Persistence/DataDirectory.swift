@@ -5,8 +5,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The station's data directory: database, single-instance lock and the runtime file through which
-/// `chargekit config` and `chargekit sim` find a running station's API.
+/// The data directory of a station or a gateway: its database, the single-instance lock and the runtime file through
+/// which `chargekit config` and `chargekit sim` find a running station's API (and the interop tests a gateway's ports).
 public struct DataDirectory: Sendable {
     public let path: String
     /// "station" or "gateway": names the lock and runtime files, so both roles may share a directory.
@@ -26,6 +26,10 @@ public struct DataDirectory: Sendable {
         /// The bearer token of the local API (new at every start of the station services).
         public var apiToken: String?
         public var baseURL: String { "http://\(httpHost == "0.0.0.0" ? "127.0.0.1" : httpHost):\(httpPort)" }
+
+        public init(pid: Int32, httpHost: String, httpPort: Int, startedAt: Date, apiToken: String?) {
+            self.pid = pid; self.httpHost = httpHost; self.httpPort = httpPort; self.startedAt = startedAt; self.apiToken = apiToken
+        }
     }
 
     /// Errors of the data directory.
@@ -98,5 +102,23 @@ public struct DataDirectory: Sendable {
 
     public func removeRuntime() {
         try? FileManager.default.removeItem(atPath: runtimePath)
+    }
+}
+
+/// What a running gateway publishes in `gateway.json`: the ports it bound (0 in the settings = any free port). It is
+/// written again, with a new `startedAt`, whenever the gateway services restart with new settings.
+public struct GatewayRuntimeInfo: Codable, Sendable {
+    public var pid: Int32
+    public var mode: String
+    public var ocppPort: Int
+    public var modbusTCPPort: Int?
+    public var httpPort: Int
+    public var startedAt: Date
+    /// How often the gateway services started in this process (1, then one more per restart with new settings).
+    public var starts: Int
+
+    public init(pid: Int32, mode: String, ocppPort: Int, modbusTCPPort: Int?, httpPort: Int, startedAt: Date, starts: Int) {
+        self.pid = pid; self.mode = mode; self.ocppPort = ocppPort; self.modbusTCPPort = modbusTCPPort; self.httpPort = httpPort
+        self.startedAt = startedAt; self.starts = starts
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import ModbusTCP
 import Testing
 import EVSECore
-@testable import ChargePoint
+@testable import StationModbus
 
 @Suite("OMCCI register set (seeds/000 MODBUS-REGISTERSATZ)")
 struct OMCCITests {

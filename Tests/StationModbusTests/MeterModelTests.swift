@@ -2,7 +2,7 @@ import Foundation
 import ModbusTCP
 import Testing
 import EVSECore
-@testable import ChargePoint
+@testable import StationModbus
 
 @Suite("Modbus meter models")
 struct MeterModelTests {
@@ -64,23 +64,5 @@ struct MeterModelTests {
     @Test("a reading with a missing register is not a reading")
     func missing() {
         #expect(MeterModel.janitzaUMG512PRO.layout().reading([:]) == nil)
-    }
-
-    @Test("generic meters are configured through parameters")
-    func generic() throws {
-        var p = ParameterSet(registry: ParameterRegistry(connectorCount: 1))
-        p.set("ExternalMeterSupport", .bool(true))
-        p.set("SecondMeterConfiguration", .string("ipdControl"))
-        p.set("SecondMeterIPAddress", .string("192.0.2.10"))
-        p.set("GenericMeterValueType", .string("int32"))
-        p.set("GenericMeterWordOrder", .string("CDAB"))
-        p.set("GenericMeterCurrentRegisters", .phaseTriple(PhaseValues(l1: 100, l2: 102, l3: 104)))
-        p.set("GenericMeterCurrentScale", .decimal(0.001))
-        let s = StationSettings(p)
-        let endpoint = try #require(s.gridMeter)
-        #expect(endpoint.unitID == 1 && endpoint.port == 502 && endpoint.host == "192.0.2.10")
-        let current = endpoint.layout.currentA[1].register
-        #expect(current.address == 102 && current.type == .int32 && current.wordOrder == .lowFirst && current.scale == 0.001)
-        #expect(try #require(roundTrip(endpoint.layout)).currentA.l2 == 3.2)
     }
 }

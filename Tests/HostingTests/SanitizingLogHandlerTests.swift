@@ -22,10 +22,9 @@ struct SanitizingLogHandlerTests {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-                 function: String, line: UInt) {
-            seen.lines.withLock { $0.append("\(message)") }
-            seen.lastMetadata.withLock { $0 = metadata ?? [:] }
+        func log(event: LogEvent) {
+            seen.lines.withLock { $0.append("\(event.message)") }
+            seen.lastMetadata.withLock { $0 = event.metadata ?? [:] }
         }
     }
 

@@ -36,8 +36,6 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     /// The parameter values the station started with; parameters that need a restart keep these values until then
     /// (``ParameterSet/effective(startedWith:)``).
     private let startValues: ParameterSet
-    /// Consecutive failed polls per meter.
-    private var meterFailures: [String: Int] = [:]
     /// What Modbus reads are answered from.
     nonisolated let modbusSnapshot = ModbusSnapshot()
     /// The DLM link's socket, once bound.
@@ -120,6 +118,8 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
             logger.info("authorization of \(idTag) needs the backend", metadata: ["connector": "\(n)"])
         case .dlmLinkWarning(let message):
             logger.warning("\(message)")
+        case .meterCommunication(let message, let communicating):
+            if communicating { logger.info("\(message)") } else { logger.warning("\(message)") }
         case .mainsPowerLost:
             logger.warning("mains power lost: shutting down on backup power")
         case .sessionStarted, .sessionStopped, .unlockFinished:
@@ -314,59 +314,28 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
 
     // MARK: Meters
 
-    /// The result of one meter poll. A failure counts; after "Failed polls before a meter error" in a row the
-    /// meter is reported as not communicating; the next good poll clears it.
+    /// The result of one meter poll (the controller counts failures and raises the meter errors).
     public func meterPolled(_ target: MeterTarget, _ result: Result<MeterReading, any Error>) {
-        let key = target.description
-        let limit = controller.settings.meterFailedPolls
         switch result {
-        case .success(let reading):
-            if (meterFailures[key] ?? 0) >= limit { logger.info("\(target) communicating again") }
-            meterFailures[key] = 0
-            apply(target, reading, communicating: true)
-        case .failure(let error):
-            let failures = (meterFailures[key] ?? 0) + 1
-            meterFailures[key] = failures
-            if failures == limit { logger.warning("\(target) not communicating after \(failures) failed polls: \(error)") }
-            if failures >= limit { apply(target, nil, communicating: false) }
+        case .success(let reading): controller.meterPolled(target, reading, now: clock.now())
+        case .failure(let error): controller.meterPolled(target, nil, error: "\(error)", now: clock.now())
         }
-    }
-
-    private func apply(_ target: MeterTarget, _ reading: MeterReading?, communicating: Bool) {
-        switch target {
-        case .grid:
-            // A new reading triggers the DLM cycle at once (its grants go out now, not with the next tick).
-            controller.gridMeterUpdate(reading, communicating: communicating, now: clock.now())
-            controller.dlmInputChanged(now: clock.now())
-            carryOut()
-        case .connector(let n): controller.chargeMeterUpdate(connector: n, reading, communicating: communicating)
-        }
+        carryOut()
     }
 
     // MARK: Modbus (OMCCI register set)
 
-    /// Answers a Modbus request on connector `connector`'s port. Reads come from the current state; a write
-    /// request is validated completely before anything changes.
+    /// Answers a Modbus request on connector `connector`'s port (the controller decides; a write's parameters are stored
+    /// first, and a write that cannot be stored answers 04).
     public func handleModbus(connector: Int, unitID: UInt8, request: ModbusRequest) -> ModbusResponse {
-        let now = clock.now()
-        controller.modbusRequest(connector: connector, now: now)
-        switch request {
-        case .readHoldingRegisters(let address, let quantity):
-            return Self.omcciRead(address: address, quantity: quantity, from: controller.omcciState(connector: connector, now: now))
-        case .writeSingleRegister(let address, let value):
-            if let code = applyModbusWrites(address: address, values: [value], connector: connector, now: now) {
-                return .exception(function: request.function.rawValue, code)
+        let (parameters, answer) = controller.modbus(request, connector: connector, now: clock.now())
+        for (key, value) in parameters {
+            guard (try? setParameter(key, value, role: .operator, changedBy: "modbus")) != nil else {
+                return .exception(function: request.function.rawValue, .serverDeviceFailure)
             }
-            return .writeSingleRegister(address: address, value: value)
-        case .writeMultipleRegisters(let address, let values):
-            if let code = applyModbusWrites(address: address, values: values, connector: connector, now: now) {
-                return .exception(function: request.function.rawValue, code)
-            }
-            return .writeMultiple(.writeMultipleRegisters, address: address, quantity: UInt16(values.count))
-        case .readCoils, .readDiscreteInputs, .readInputRegisters, .writeSingleCoil, .writeMultipleCoils:
-            // The OMCCI set has holding registers only.
-            return .exception(function: request.function.rawValue, .illegalFunction)
         }
+        if case .readHoldingRegisters = request {} else { tick() }
+        return answer
     }
 
     /// Answers reads from the per-tick snapshot; writes go through the actor.
@@ -378,15 +347,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
             return s.connectors[connector - 1]
         }
         guard let state else { return nil }
-        return Self.omcciRead(address: address, quantity: quantity, from: state)
-    }
-
-    /// A Read Holding Registers answer over the OMCCI map (seeds/001 §6.2) for one connector's state.
-    private static func omcciRead(address: UInt16, quantity: UInt16, from state: OMCCIState) -> ModbusResponse {
-        switch OMCCI.map.read(address: address, quantity: quantity, { OMCCI.value($0, state) }) {
-        case .success(let registers): return .registers(.readHoldingRegisters, registers)
-        case .failure(let code): return .exception(function: FunctionCode.readHoldingRegisters.rawValue, code)
-        }
+        return OMCCI.readAnswer(address: address, quantity: quantity, state)
     }
 
     private func refreshModbusSnapshot(now: Date) {
@@ -399,21 +360,6 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
             return r
         }
         for (i, read) in reads.enumerated() where read != nil { controller.modbusRequest(connector: i + 1, now: now) }
-    }
-
-    /// A write request: the controller validates all of it and makes its own changes; the parameters it returns are
-    /// stored through the registry (audit trail, restart rules) like any other change.
-    private func applyModbusWrites(address: UInt16, values: [UInt16], connector: Int, now: Date) -> ExceptionCode? {
-        switch controller.modbusWrite(address: address, values: values, connector: connector, now: now) {
-        case .failure(let code):
-            return code
-        case .success(let changes):
-            for (key, value) in changes {
-                guard (try? setParameter(key, value, role: .operator, changedBy: "modbus")) != nil else { return .serverDeviceFailure }
-            }
-            tick()
-            return nil
-        }
     }
 }
 

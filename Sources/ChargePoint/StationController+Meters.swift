@@ -15,6 +15,27 @@ import StationModbus
 extension StationController {
     // MARK: Meters
 
+    /// The result of one poll of a Modbus meter (`reading`, or nil and the error). A failure counts; after "Failed polls
+    /// before a meter error" in a row the meter is not communicating; the next good poll clears it. A grid meter's
+    /// reading makes the DLM master reallocate at once (its grants go out now, not with the next poll).
+    public mutating func meterPolled(_ target: MeterTarget, _ reading: MeterReading?, error: String? = nil, now: Date) {
+        let limit = settings.meterFailedPolls
+        let failures = reading == nil ? (meterFailures[target] ?? 0) + 1 : 0
+        if reading != nil, (meterFailures[target] ?? 0) >= limit { notice(.meterCommunication("\(target) communicating again", communicating: true)) }
+        meterFailures[target] = failures
+        if failures == limit {
+            notice(.meterCommunication("\(target) not communicating after \(failures) failed polls: \(error ?? "no reading")", communicating: false))
+        }
+        guard reading != nil || failures >= limit else { return }
+        switch target {
+        case .grid:
+            gridMeterUpdate(reading, communicating: reading != nil, now: now)
+            dlmInputChanged(now: now)
+        case .connector(let n):
+            chargeMeterUpdate(connector: n, reading, communicating: reading != nil)
+        }
+    }
+
     /// A poll of the grid meter: a reading, or a failure after the configured number of failed polls.
     /// Raises or resolves "External meter not communicating" (seeds/004 §9; charging continues).
     public mutating func gridMeterUpdate(_ reading: MeterReading?, communicating: Bool, now: Date) {
@@ -39,6 +60,32 @@ extension StationController {
 
     /// Any Modbus request arrived on connector `n`'s port (feeds the communication watchdog).
     public mutating func modbusRequest(connector n: Int, now: Date) { modbus.requested(connector: n, now: now) }
+
+    /// What a Modbus request on connector `n`'s port needs: its answer, and the parameters a write stores first (through
+    /// the registry, with their audit trail; the answer holds only if they are stored). The OMCCI set has holding
+    /// registers only: any other function is answered 01.
+    public mutating func modbus(_ request: ModbusRequest, connector n: Int, now: Date)
+        -> (parameters: [(key: String, value: ParameterValue)], answer: ModbusResponse) {
+        modbusRequest(connector: n, now: now)
+        let written: Result<[(key: String, value: ParameterValue)], ExceptionCode>
+        let ok: ModbusResponse
+        switch request {
+        case .readHoldingRegisters(let address, let quantity):
+            return ([], OMCCI.readAnswer(address: address, quantity: quantity, omcciState(connector: n, now: now)))
+        case .writeSingleRegister(let address, let value):
+            written = modbusWrite(address: address, values: [value], connector: n, now: now)
+            ok = .writeSingleRegister(address: address, value: value)
+        case .writeMultipleRegisters(let address, let values):
+            written = modbusWrite(address: address, values: values, connector: n, now: now)
+            ok = .writeMultiple(.writeMultipleRegisters, address: address, quantity: UInt16(values.count))
+        case .readCoils, .readDiscreteInputs, .readInputRegisters, .writeSingleCoil, .writeMultipleCoils:
+            return ([], .exception(function: request.function.rawValue, .illegalFunction))
+        }
+        switch written {
+        case .success(let parameters): return (parameters, ok)
+        case .failure(let code): return ([], .exception(function: request.function.rawValue, code))
+        }
+    }
 
     /// A Modbus write request on connector `n`'s port, validated completely before anything changes (see
     /// ``ModbusControl/write(address:values:connector:_:now:)``). The station's own changes happen here; the parameter

@@ -7,6 +7,7 @@ import Authorization
 import EVSECore
 import LoadManagement
 import OCPP16
+import StationModbus
 
 /// Something the controller did or noticed, returned for logging by the runtime.
 public enum ControllerNotice: Sendable, Equatable {
@@ -26,6 +27,9 @@ public enum ControllerNotice: Sendable, Equatable {
     case mainsPowerLost
     /// The DLM link refused a datagram, or the DLM configuration needs attention (logged, rate-limited).
     case dlmLinkWarning(String)
+    /// A Modbus meter stopped communicating (after "Failed polls before a meter error" polls in a row), or it
+    /// communicates again.
+    case meterCommunication(String, communicating: Bool)
     /// An UnlockConnector of the backend finished: the lock detect followed the command, or it did not within
     /// ``StationController/lockConfirmTimeout`` (answered late, when the board has shown what it did).
     case unlockFinished(connector: Int, UnlockOutcome)
@@ -140,6 +144,8 @@ public struct StationController {
     public internal(set) var dlmMaster: DLMMaster?
     /// The DLM slave when this station is one.
     public internal(set) var dlmSlave: DLMSlave?
+    /// Failed polls in a row per Modbus meter.
+    var meterFailures: [MeterTarget: Int] = [:]
     /// When each DLM link warning was last logged (rate limit).
     var dlmWarnings: [String: Date] = [:]
     /// The loss of mains power has been acted on (once per start).

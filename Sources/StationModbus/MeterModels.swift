@@ -43,7 +43,7 @@ public enum MeterModel: String, Sendable, Codable, CaseIterable {
 }
 
 /// Which meter a reading is of: the station's grid meter or a connector's Modbus charge meter.
-public enum MeterTarget: Sendable, Equatable, CustomStringConvertible {
+public enum MeterTarget: Sendable, Hashable, CustomStringConvertible {
     /// The grid (second) meter for load management.
     case grid
     /// The Modbus charge meter of a connector.

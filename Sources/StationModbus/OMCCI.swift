@@ -241,3 +241,14 @@ extension String {
         String(drop(while: { $0 == " " || $0 == "\0" }).reversed().drop(while: { $0 == " " || $0 == "\0" }).reversed())
     }
 }
+
+extension OMCCI {
+    /// The answer to a Read Holding Registers of `quantity` registers from `address` over one connector's state
+    /// (seeds/001 §6.2): the registers, or the exception the map gives (02 for an address it does not hold).
+    public static func readAnswer(address: UInt16, quantity: UInt16, _ state: OMCCIState) -> ModbusResponse {
+        switch map.read(address: address, quantity: quantity, { value($0, state) }) {
+        case .success(let registers): .registers(.readHoldingRegisters, registers)
+        case .failure(let code): .exception(function: FunctionCode.readHoldingRegisters.rawValue, code)
+        }
+    }
+}

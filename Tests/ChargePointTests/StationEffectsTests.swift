@@ -3,6 +3,7 @@ import Testing
 import Authorization
 import EVSECore
 import OCPP16
+import StationModbus
 import TestSupport
 @testable import ChargePoint
 
@@ -73,5 +74,23 @@ struct StationEffectsTests {
         #expect(!stuck.takeEffects().contains { if case .notice(.unlockFinished) = $0 { true } else { false } })
         stuck.poll(Self.inputs([Self.reading(.b, locked: true)]), now: Self.t0.addingTimeInterval(2))
         #expect(stuck.takeEffects().contains(.notice(.unlockFinished(connector: 1, .unlockFailed))))
+    }
+
+    @Test("a Modbus meter fails after \"Failed polls before a meter error\" polls in a row (3), raises its error, and recovers with the next good poll")
+    func meterFailedPolls() throws {
+        var rig = Rig(connectors: 1)
+        _ = rig.takeNotices()
+        let good = MeterReading(energyWh: 5, powerW: .zero, currentA: PhaseValues(all: 10), voltageV: PhaseValues(all: 230))
+        rig.controller.meterPolled(.grid, good, now: rig.clock.now)
+        for _ in 1...2 { rig.controller.meterPolled(.grid, nil, error: "timeout", now: rig.clock.now) }
+        #expect(rig.controller.gridMeter?.communicating == true, "two failed polls are not yet an error")
+        #expect(!rig.takeNotices().contains { if case .meterCommunication = $0 { true } else { false } })
+        rig.controller.meterPolled(.grid, nil, error: "timeout", now: rig.clock.now)
+        #expect(rig.controller.gridMeter?.communicating == false)
+        #expect(rig.controller.errors.errors.contains { $0.id == "externalMeterNotCommunicating" })
+        #expect(rig.takeNotices().contains(.meterCommunication("grid meter not communicating after 3 failed polls: timeout", communicating: false)))
+        rig.controller.meterPolled(.grid, good, now: rig.clock.now)
+        #expect(rig.takeNotices().contains(.meterCommunication("grid meter communicating again", communicating: true)))
+        #expect(!rig.controller.errors.errors.contains { $0.id == "externalMeterNotCommunicating" })
     }
 }

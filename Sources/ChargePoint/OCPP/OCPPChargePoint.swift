@@ -240,7 +240,7 @@ public struct OCPPChargePoint: Sendable {
         case .unlockFinished(let n, let outcome):
             guard let id = unlockCalls.removeValue(forKey: n) else { break }
             out.append(.send(OCPPLink.respond(to: id, UnlockConnectorResponse(status: outcome))))
-        case .statusChanged, .logged, .storeFailed, .dlmLinkWarning, .mainsPowerLost:
+        case .statusChanged, .logged, .storeFailed, .dlmLinkWarning, .meterCommunication, .mainsPowerLost:
             break
         }
     }

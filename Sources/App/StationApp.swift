@@ -75,31 +75,6 @@ struct StationLoop<Board: HardwarePort>: Service {
     }
 }
 
-/// The station's background work (file transfers and the firmware installer) as a service: the runtime submits jobs,
-/// they run in a task group inside the service group and are cancelled with it, so nothing outlives the station.
-final class BackgroundJobs: Sendable {
-    typealias Job = @Sendable () async -> Void
-    private let stream: AsyncStream<Job>
-    private let continuation: AsyncStream<Job>.Continuation
-
-    init() { (stream, continuation) = AsyncStream.makeStream(of: Job.self) }
-
-    func submit(_ job: @escaping Job) { continuation.yield(job) }
-
-    /// The service that runs the submitted jobs.
-    var service: some Service { Runner(jobs: stream) }
-
-    private struct Runner: Service {
-        let jobs: AsyncStream<Job>
-        func run() async {
-            await withDiscardingTaskGroup { group in
-                for await job in jobs.cancelOnGracefulShutdown() { group.addTask { await job() } }
-                group.cancelAll()
-            }
-        }
-    }
-}
-
 /// The composition root of the station role.
 public enum StationApp {
     /// Meta key set when the station stopped gracefully (so recovery can tell a reboot from a power loss).
@@ -126,10 +101,7 @@ public enum StationApp {
         let assembly = try await assemble(options, board: board, dir: dir, logger: logger)
         let (runtime, database, settings, ocppSettings) = (assembly.runtime, assembly.database, assembly.settings, assembly.ocppSettings)
         logger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
-        if !assembly.initialPasswords.isEmpty {
-            FileHandle.standardOutput.write(Data(("Initial web interface passwords (shown only now; each must be changed at its first login):\n"
-                + assembly.initialPasswords.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.password)\n" }.joined()).utf8))
-        }
+        FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(assembly.initialPasswords).utf8))
         let apiToken = RandomHex.words(2)
         let simulator = runtime as? any SimulatorControl
         let router = StationAPI.router(station: runtime, simulator: simulator, web: try WebInterface(station: runtime, accounts: assembly.accounts, simulator: simulator),
@@ -143,20 +115,9 @@ public enum StationApp {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.httpPort
                 try? dir.writeRuntime(DataDirectory.RuntimeInfo(pid: getpid(), httpHost: options.httpHost, httpPort: port, startedAt: Date(), apiToken: apiToken))
-                let base = "http://\(options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost):\(port)"
-                FileHandle.standardOutput.write(Data("""
-                    ChargeKit station \(settings.chargeBoxIdentity) is running: \(settings.connectorCount) connector(s), \(board.name)\(options.timeScale == 1 ? "" : ", time ×\(options.timeScale)").
-                      Web         \(base)/   (log in as operator, installer or manufacturer)
-                      Status API  \(base)/api/status   (all endpoints: docs/api.md)
-                                  send "Authorization: Bearer <apiToken>"; the token is in \(dir.path)/station.json
-                      Data        \(dir.path)
-                      Drive it    chargekit whitelist add 04567DAA5F3580 --data-dir \(dir.path)
-                                  chargekit sim plug 1 --ev 3p-16a --data-dir \(dir.path)
-                                  chargekit sim rfid 04567DAA5F3580 --data-dir \(dir.path)
-                                  chargekit sim status --data-dir \(dir.path)
-                      Stop        Ctrl-C (everything is persisted first)
-
-                    """.utf8))
+                let host = options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost
+                FileHandle.standardOutput.write(Data(StationBanner.text(settings, board: board.name, timeScale: options.timeScale,
+                                                                        web: "http://\(host):\(port)", dataPath: dir.path).utf8))
             },
             logger: httpLogger)
         let restart = RestartRequest()

@@ -3,6 +3,7 @@ import Logging
 import ChargePoint
 import EVSECore
 import Firmware
+import Hosting
 import OCPP16
 import Persistence
 import Transport
@@ -25,7 +26,7 @@ extension StationRuntime {
         do { try FileManager.default.createDirectory(atPath: firmwareDirectory, withIntermediateDirectories: true) } catch {
             logger.error("cannot create \(firmwareDirectory): \(error)")
         }
-        jobs.submit { [weak self] in
+        _ = jobs.start { [weak self] in
             var failure: String?
             do {
                 guard let url = URL(string: location) else { throw FileTransferError("not a URL") }
@@ -55,7 +56,7 @@ extension StationRuntime {
             return
         }
         let transfer = transfer
-        jobs.submit { [weak self] in
+        _ = jobs.start { [weak self] in
             var failure: String?
             do {
                 guard let url = URL(string: location) else { throw FileTransferError("not a URL") }
@@ -79,7 +80,7 @@ extension StationRuntime {
         let path = packagePath
         let payloadPath = (firmwareDirectory as NSString).appendingPathComponent("payload")
         let command = parameterService.values[.firmwareInstallCommand]
-        jobs.submit { [weak self] in
+        _ = jobs.start { [weak self] in
             let outcome = FirmwareInstaller.install(package: path, payloadPath: payloadPath, command: command)
             await self?.installFinished(outcome)
         }

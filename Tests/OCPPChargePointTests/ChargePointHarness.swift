@@ -97,6 +97,20 @@ struct ChargePointHarness {
         connect()
     }
 
+    /// The process was killed (`kill -9`: nothing more is written) and starts again on the same database, with the
+    /// board as it is (the vehicles stay plugged in): the station recovers what was open, re-applies the availability
+    /// ChangeAvailability persisted, and a new charge point connects — like `StationApp` at start.
+    mutating func kill9() throws {
+        carryingOut = false
+        let settings = StationSettings(parameters.values)
+        station = StationController(settings: settings, board: board.readInputs(), store: db, now: now, previousShutdownClean: false,
+                                    backendConfigured: true)
+        for n in 1...station.connectorCount where try db.persistedInoperative(connector: n) {
+            station.setOperative(connector: n, false, now: now)
+        }
+        try restart()
+    }
+
     // MARK: Driving
 
     /// Opens the connection and runs until the station is registered (or `seconds` passed).

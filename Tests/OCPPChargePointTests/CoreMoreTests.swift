@@ -133,6 +133,37 @@ struct CoreMoreTests {
         #expect(h.statusReports(1, since: mark).contains { $0.errorCode == "ConnectorLockFailure" })
     }
 
+    @Test("TC_032_2 kill -9 while charging, Restart transaction after power loss Off: after the start the transaction stops (PowerLoss), once")
+    func TC_032_2() throws {
+        var h = try H(config: [("RestartTransactionAfterPowerLoss", "Off")])
+        h.connect()
+        try h.charging()
+        let transaction = h.lastTransactionID
+        #expect(h.calls(StopTransactionRequest.action).isEmpty)
+        let mark = h.mark
+        try h.kill9()
+        h.run(2)
+        let stops = h.calls(StopTransactionRequest.action, since: mark)
+        #expect(stops.count == 1)
+        #expect(stops.first?["reason"] == .string("PowerLoss") && stops.first?["transactionId"] == .integer(Int64(transaction)))
+        #expect(h.callNames(since: mark).first == BootNotificationRequest.action)
+    }
+
+    @Test("TC_034 kill -9 with every connector Unavailable: after the start the connectors report Unavailable again")
+    func TC_034() throws {
+        var h = try H()
+        h.connect()
+        let mark = h.mark
+        #expect(try h.call(ChangeAvailabilityRequest(connectorId: 0, type: .inoperative)).status == .accepted)
+        h.run(1)
+        for n in 0...2 { #expect(h.statuses(n, since: mark).last == "Unavailable") }
+        let restarted = h.mark
+        try h.kill9()
+        h.run(2)
+        #expect(h.callNames(since: restarted).first == BootNotificationRequest.action)
+        for n in 1...2 { #expect(h.statuses(n, since: restarted) == ["Unavailable"], "connector \(n)") }
+    }
+
     @Test("TC_032_1 power loss on backup power: StopTransaction PowerLoss goes out before the restart; Finishing survives it")
     func TC_032_1() throws {
         var h = try H()

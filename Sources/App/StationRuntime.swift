@@ -9,15 +9,7 @@ import Persistence
 import WebUI
 import ModbusTCP
 import StationModbus
-import Synchronization
 import Transport
-
-/// The OMCCI view of every connector, refreshed every control tick, so that Modbus reads are answered on the
-/// network thread without waiting for the station actor; the read times feed the communication watchdog.
-final class ModbusSnapshot: Sendable {
-    struct State { var connectors: [OMCCIState] = []; var lastRequest: [Date?] = [] }
-    let state = Mutex(State())
-}
 
 /// The running station: owns the controller, its board (any ``HardwarePort``; the simulated one with `--simulate`), the
 /// parameters and the database, and serves the local API. All state changes happen on this actor; every control step
@@ -37,7 +29,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     /// (``ParameterSet/effective(startedWith:)``).
     private let startValues: ParameterSet
     /// What Modbus reads are answered from.
-    nonisolated let modbusSnapshot = ModbusSnapshot()
+    nonisolated let modbusSnapshot = OMCCISnapshot()
     /// The DLM link's socket, once bound.
     var dlmSender: DLMLinkSender?
     /// The last time the clock was set (backend time or browser), for the System page.
@@ -186,18 +178,9 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
 
     /// Logs the changed parameters and applies them (those that need a restart keep their start value).
     func applied(_ views: [ParameterView], before: ParameterSet, changedBy: String) throws {
-        let now = clock.now()
-        var changed = false
-        for view in views {
-            let old = before.value(view.key) ?? view.defaultValue
-            guard old != parameterService.values.value(view.key) ?? view.defaultValue else { continue }
-            changed = true
-            let shown = { (v: ParameterValue) in view.secret ? "****" : v.description }
-            try database.append(EventLogEntry(at: now, kind: .parameterChanged, connector: view.connector ?? 0, code: view.key,
-                                              message: "\(view.key) changed from \(shown(old)) to \(shown(view.value)) by \(changedBy)" +
-                                                (view.restartRequired ? " (takes effect after restart)" : "")))
-        }
-        guard changed else { return }
+        let entries = parameterService.changeLog(views, before: before, changedBy: changedBy, now: clock.now())
+        guard !entries.isEmpty else { return }
+        for entry in entries { try database.append(entry) }
         controller.update(settings: effectiveSettings())
         ocppEvent(.settingsChanged(BackendSettings(parameterService.values.effective(startedWith: startValues))))
         tick()
@@ -246,43 +229,20 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
 
     public func whitelist(search: String) -> WhitelistView { WhitelistView(controller.authorization, search: search) }
 
-    public func whitelistAdd(_ input: WhitelistEntryInput) throws -> WhitelistEntryView {
-        let entry = try input.entry()
-        try controller.changeWhitelist(now: clock.now(), "\(entry.displayID) added to the local whitelist") { try $0.add(entry) }
-        return WhitelistEntryView(entry)
-    }
+    public func whitelistAdd(_ input: WhitelistEntryInput) throws -> WhitelistEntryView { try controller.whitelistAdd(input, now: clock.now()) }
 
     public func whitelistUpdate(_ id: String, _ input: WhitelistEntryInput) throws -> WhitelistEntryView {
-        let entry = try input.entry()
-        try controller.changeWhitelist(now: clock.now(), "\(entry.displayID) changed in the local whitelist") { try $0.update(entry) }
-        return WhitelistEntryView(entry)
+        try controller.whitelistUpdate(input, now: clock.now())
     }
 
-    public func whitelistRemove(_ id: String) throws -> WhitelistEntryView {
-        let removed = try controller.changeWhitelist(now: clock.now(), "\(id) deleted from the local whitelist") { try $0.remove(id) }
-        return WhitelistEntryView(removed)
-    }
+    public func whitelistRemove(_ id: String) throws -> WhitelistEntryView { try controller.whitelistRemove(id, now: clock.now()) }
 
-    public func whitelistRemoveAll() throws -> Int {
-        try controller.changeWhitelist(now: clock.now(), "local whitelist deleted") { list in
-            let n = list.entries.count
-            list.removeAll()
-            return n
-        }
-    }
+    public func whitelistRemoveAll() throws -> Int { try controller.whitelistRemoveAll(now: clock.now()) }
 
-    public func whitelistRestore(_ id: String) throws -> WhitelistEntryView {
-        try controller.changeWhitelist(now: clock.now(), "\(id) restored in the local whitelist") { list in
-            try list.restore(id)
-            guard let e = list.entries.last else { throw WhitelistError.notFound(id) }
-            return WhitelistEntryView(e)
-        }
-    }
+    public func whitelistRestore(_ id: String) throws -> WhitelistEntryView { try controller.whitelistRestore(id, now: clock.now()) }
 
     public func whitelistImport(_ csv: String, mode: WhitelistImportMode) throws -> WhitelistImportReport {
-        try controller.changeWhitelist(now: clock.now(), "local whitelist imported (\(mode.rawValue))") { list in
-            try WhitelistCSV.importCSV(csv, into: &list, mode: mode)
-        }
+        try controller.whitelistImport(csv, mode: mode, now: clock.now())
     }
 
     public func whitelistExport(format: WhitelistCSVFormat) -> String {
@@ -338,28 +298,14 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         return answer
     }
 
-    /// Answers reads from the per-tick snapshot; writes go through the actor.
+    /// Answers reads from the view of the last control step; writes go through the actor.
     nonisolated public func handleModbusImmediately(connector: Int, unitID: UInt8, request: ModbusRequest) -> ModbusResponse? {
-        guard case .readHoldingRegisters(let address, let quantity) = request else { return nil }
-        let state: OMCCIState? = modbusSnapshot.state.withLock { s in
-            guard s.connectors.indices.contains(connector - 1) else { return nil }
-            s.lastRequest[connector - 1] = Date()
-            return s.connectors[connector - 1]
-        }
-        guard let state else { return nil }
-        return OMCCI.readAnswer(address: address, quantity: quantity, state)
+        modbusSnapshot.answer(connector: connector, request)
     }
 
     private func refreshModbusSnapshot(now: Date) {
-        let states = (1...controller.connectorCount).map { controller.omcciState(connector: $0, now: now) }
-        let reads = modbusSnapshot.state.withLock { s -> [Date?] in
-            s.connectors = states
-            if s.lastRequest.count != states.count { s.lastRequest = Array(repeating: nil, count: states.count) }
-            let r = s.lastRequest
-            s.lastRequest = Array(repeating: nil, count: states.count)
-            return r
-        }
-        for (i, read) in reads.enumerated() where read != nil { controller.modbusRequest(connector: i + 1, now: now) }
+        let read = modbusSnapshot.refresh((1...controller.connectorCount).map { controller.omcciState(connector: $0, now: now) })
+        for n in read { controller.modbusRequest(connector: n, now: now) }
     }
 }
 

@@ -180,6 +180,19 @@ public struct ParameterService: Sendable {
         let value = try registry.parse(text, for: r)
         return try set(r.key, value, role: role, changedBy: changedBy, now: now)
     }
+
+    /// The event log's lines for parameters that changed from their value in `before` (a secret shows as ****; one that
+    /// waits for a restart says so). Empty when nothing changed.
+    public func changeLog(_ views: [ParameterView], before: ParameterSet, changedBy: String, now: Date) -> [EventLogEntry] {
+        views.compactMap { view in
+            let old = before.value(view.key) ?? view.defaultValue
+            guard old != values.value(view.key) ?? view.defaultValue else { return nil }
+            let shown = { (v: ParameterValue) in view.secret ? "****" : v.description }
+            return EventLogEntry(at: now, kind: .parameterChanged, connector: view.connector ?? 0, code: view.key,
+                                 message: "\(view.key) changed from \(shown(old)) to \(shown(view.value)) by \(changedBy)"
+                                    + (view.restartRequired ? " (takes effect after restart)" : ""))
+        }
+    }
 }
 
 /// The invalid fields of a form: nothing of it was stored.

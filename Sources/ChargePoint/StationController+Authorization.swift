@@ -157,4 +157,43 @@ extension StationController {
         authorization.lists.localListVersion = version
         log(now, .whitelistChanged, 0, "Local authorization list version \(version) with \(entries.count) entries")
     }
+
+    // MARK: The local whitelist, as the API and the web interface change it
+
+    public mutating func whitelistAdd(_ input: WhitelistEntryInput, now: Date) throws -> WhitelistEntryView {
+        let entry = try input.entry()
+        try changeWhitelist(now: now, "\(entry.displayID) added to the local whitelist") { try $0.add(entry) }
+        return WhitelistEntryView(entry)
+    }
+
+    public mutating func whitelistUpdate(_ input: WhitelistEntryInput, now: Date) throws -> WhitelistEntryView {
+        let entry = try input.entry()
+        try changeWhitelist(now: now, "\(entry.displayID) changed in the local whitelist") { try $0.update(entry) }
+        return WhitelistEntryView(entry)
+    }
+
+    public mutating func whitelistRemove(_ id: String, now: Date) throws -> WhitelistEntryView {
+        WhitelistEntryView(try changeWhitelist(now: now, "\(id) deleted from the local whitelist") { try $0.remove(id) })
+    }
+
+    /// Empties the local whitelist; returns how many entries it had.
+    public mutating func whitelistRemoveAll(now: Date) throws -> Int {
+        try changeWhitelist(now: now, "local whitelist deleted") { list in
+            defer { list.removeAll() }
+            return list.entries.count
+        }
+    }
+
+    /// Restores an entry deleted since the last restart.
+    public mutating func whitelistRestore(_ id: String, now: Date) throws -> WhitelistEntryView {
+        try changeWhitelist(now: now, "\(id) restored in the local whitelist") { list in
+            try list.restore(id)
+            guard let e = list.entries.last else { throw WhitelistError.notFound(id) }
+            return WhitelistEntryView(e)
+        }
+    }
+
+    public mutating func whitelistImport(_ csv: String, mode: WhitelistImportMode, now: Date) throws -> WhitelistImportReport {
+        try changeWhitelist(now: now, "local whitelist imported (\(mode.rawValue))") { try WhitelistCSV.importCSV(csv, into: &$0, mode: mode) }
+    }
 }

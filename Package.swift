@@ -5,7 +5,8 @@ import PackageDescription
 /// only, and no pure target imports an adapter:
 ///
 ///     chargekit → App                                              composition root (wiring only)
-///     App → {Persistence, WebUI, Transport, Hosting, Simulator}    adapters
+///     App → Runtimes                                               the station's and the gateway's actors
+///     Runtimes → {Persistence, WebUI, Transport, Hosting}          adapters
 ///     {Persistence, WebUI} → {ChargePoint, Gateway};  WebUI → Transport
 ///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
 ///                    StationModbus, EVSECore, ModbusTCP, OCPP16,
@@ -157,11 +158,25 @@ let package = Package(
         .plugin(name: "EmbedWebResources", capability: .buildTool(), dependencies: ["EmbedWebResourcesTool"]),
         // Composition root: options → services → wiring, and the runtimes that execute the pure machines' actions. Code
         // that is not wiring belongs in the target of its world (issue 21).
+        // Adapter: the runtimes, which run the pure cores against the adapters — the station's actor (it reads the board,
+        // hands the readings to the controller, carries out its effects and the OCPP charge point's actions, and serves
+        // the local API's inbound ports) and the gateway's (it executes the central system's actions). No decision of
+        // the station or the gateway is taken here.
         .target(
-            name: "App",
+            name: "Runtimes",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "Persistence", "WebUI", "Transport",
                 "ModbusTCP", "OCPP16", "StationModbus",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "App",
+            dependencies: [
+                "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "Persistence", "Runtimes", "WebUI",
+                "Transport", "ModbusTCP", "OCPP16", "StationModbus",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -173,7 +188,7 @@ let package = Package(
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "ModbusTCP", "Persistence",
+                "App", "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "ModbusTCP", "Persistence", "Runtimes",
                 "Simulator", "StationModbus", "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -237,7 +252,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.
-        .testTarget(name: "AppTests", dependencies: ["App", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Persistence", "Simulator", "StationModbus",
+        .testTarget(name: "AppTests", dependencies: ["App", "Runtimes", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Persistence", "Simulator", "StationModbus",
                                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),

@@ -9,6 +9,7 @@ import HummingbirdCore
 import ModbusTCP
 import WebUI
 import Persistence
+import Runtimes
 import Transport
 
 /// Options of `chargekit gateway`; settings given here are saved in the gateway's database.

@@ -1,4 +1,5 @@
 import Logging
+import Runtimes
 import ChargePoint
 import EVSECore
 import ModbusTCP

@@ -8,6 +8,7 @@ import EVSECore
 import Hosting
 import LoadManagement
 import Persistence
+import Runtimes
 import StationModbus
 import WebUI
 import Transport

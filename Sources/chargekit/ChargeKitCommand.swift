@@ -4,6 +4,7 @@ import App
 import ChargePoint
 import EVSECore
 import Hosting
+import Runtimes
 import Logging
 import Simulator
 

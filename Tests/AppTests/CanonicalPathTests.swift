@@ -7,6 +7,7 @@ import Testing
 import ChargePoint
 import WebUI
 @testable import App
+@testable import Runtimes
 
 /// Issue 20 item 1: `//api/…` reached every API handler without a token because the token check looked at the raw
 /// path while the router skips empty segments. Every route of the station is requested in every non-canonical

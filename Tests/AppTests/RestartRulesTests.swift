@@ -6,6 +6,7 @@ import EVSECore
 import Persistence
 import StationModbus
 @testable import App
+@testable import Runtimes
 
 /// Issue 21 item 4: what takes effect at once and what waits for a restart follows each parameter's `restartRequired`
 /// flag in the registry — one rule, no hand-kept list.

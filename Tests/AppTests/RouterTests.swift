@@ -13,6 +13,7 @@ import Simulator
 import WebUI
 import Persistence
 @testable import App
+@testable import Runtimes
 
 /// A station runtime on a temporary data directory with its router (web interface and API), and a browser-like
 /// client state: cookies and the session's CSRF token.

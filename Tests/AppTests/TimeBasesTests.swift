@@ -5,6 +5,7 @@ import EVSECore
 import Simulator
 import WebUI
 @testable import App
+@testable import Runtimes
 
 /// Issue 21 item 6: the wall clock (timestamps; stepped by the backend's or the browser's time) and monotonic time (the
 /// simulator's physics) are separate. Found with an independent central system whose clock was off: a backend two

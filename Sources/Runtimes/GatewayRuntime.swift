@@ -20,7 +20,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     /// External mode: the upstream links to the external central system, per charger.
     var upstream = OCPPClientLinks<String>()
     /// Runs the upstream clients (a service of the gateway's service group).
-    nonisolated let upstreamClients = ChildTasks()
+    package nonisolated let upstreamClients = ChildTasks()
     /// Whom the OCPP server admits; it asks from its network threads.
     nonisolated let admission: ChargerAdmission
     /// Refused connection attempts not yet written to the scan list and the log (on the next tick, off the network
@@ -81,7 +81,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     }
 
     /// Answers one Modbus request (TCP and RTU alike); a refusal is logged.
-    func modbus(_ request: ModbusRequest, unitID: UInt8, via transport: ModbusActivity.Transport) -> ModbusResponse {
+    package func modbus(_ request: ModbusRequest, unitID: UInt8, via transport: ModbusActivity.Transport) -> ModbusResponse {
         let at = now()
         let answer = central.modbus(request, unitID: unitID, now: at)
         execute(answer.actions)

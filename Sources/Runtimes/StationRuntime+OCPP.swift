@@ -21,7 +21,7 @@ struct OCPPState {
 /// notices and the clock's ticks, and carries out the actions it returns. No OCPP decision is taken here.
 extension StationRuntime: OCPPConnectionDelegate {
     /// Prepares OCPP when a backend is configured; returns the connection settings for the WebSocket client.
-    func setUpOCPP(version: String, dataDirectory: String) -> OCPPConnectionSettings? {
+    package func setUpOCPP(version: String, dataDirectory: String) -> OCPPConnectionSettings? {
         let backend = BackendSettings(parameterService.values)
         guard backend.enabled else {
             if (try? database.transactionQueueCount()) ?? 0 > 0 {
@@ -118,7 +118,7 @@ extension StationRuntime: OCPPConnectionDelegate {
     }
 
     /// Re-applies availability set by ChangeAvailability before the restart (persisted, OCPP 1.6 §5.2).
-    func restoreAvailability() {
+    package func restoreAvailability() {
         let now = clock.now()
         for n in 1...controller.connectorCount where (try? database.persistedInoperative(connector: n)) == true {
             controller.setOperative(connector: n, false, now: now)

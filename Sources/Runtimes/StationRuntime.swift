@@ -35,7 +35,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     /// The last time the clock was set (backend time or browser), for the System page.
     var lastClockSet: ClockSet?
     /// File transfers and the firmware installer run here (a service of the station's service group).
-    nonisolated let jobs = ChildTasks()
+    package nonisolated let jobs = ChildTasks()
     /// The kind of restart that waits for the OCPP charge point to deliver its queued messages.
     var pendingRestart: StationRestart?
     /// Effects are being carried out (a notice handed to the charge point may produce more; they queue behind).

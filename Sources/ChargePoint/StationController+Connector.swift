@@ -131,7 +131,7 @@ extension StationController {
         guard case .idle = connectors[n - 1].session.state else { return }
         let a = authorization.settings
         if let mac = connectors[n - 1].reading.evccid {
-            if learningUntil.map({ now < $0 }) == true {
+            if authorizationFlow.learning(now: now) {
                 learn(PresentedIdentifier(idTag: mac, kind: .mac), now: now)
                 return
             }

@@ -90,7 +90,7 @@ extension StationController {
     /// A Modbus write request on connector `n`'s port, validated completely before anything changes (see
     /// ``ModbusControl/write(address:values:connector:_:now:)``). The station's own changes happen here; the parameter
     /// changes are returned for the registry, which stores them with their audit trail.
-    public mutating func modbusWrite(address: UInt16, values: [UInt16], connector n: Int,
+    private mutating func modbusWrite(address: UInt16, values: [UInt16], connector n: Int,
                                      now: Date) -> Result<[(key: String, value: ParameterValue)], ExceptionCode> {
         let actions: [ModbusControl.Action]
         switch modbus.write(address: address, values: values, connector: n, settings, now: now) {

@@ -120,6 +120,24 @@ struct CoreMoreTests {
         #expect(h.station.snapshot(now: h.now).connectors[0].relays == .open)
     }
 
+    @Test("UnlockConnector repeated while the first waits for the lock detect: both are answered, with the same outcome")
+    func unlockRepeated() throws {
+        var h = try H()
+        h.connect()
+        try h.charging()
+        try h.fault(.lockStuck, 1)
+        let unlock = OCPPCoding.encode(UnlockConnectorRequest(connectorId: 1))
+        h.event(.received(OCPPFrame.call(id: "u1", action: UnlockConnectorRequest.action, payload: unlock).serialized()))
+        h.event(.received(OCPPFrame.call(id: "u2", action: UnlockConnectorRequest.action, payload: unlock).serialized()))
+        h.run(3)
+        for id in ["u1", "u2"] {
+            guard case .callResult(_, let payload)? = h.sent.last(where: { if case .call = $0 { false } else { $0.id == id } }) else {
+                Issue.record("\(id) not answered"); continue
+            }
+            #expect(payload["status"] == .string("UnlockFailed"))
+        }
+    }
+
     @Test("TC_030 unlock failure: UnlockFailed, the transaction stops (UnlockCommand), ConnectorLockFailure")
     func TC_030() throws {
         var h = try H()

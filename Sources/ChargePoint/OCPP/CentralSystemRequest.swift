@@ -110,12 +110,18 @@ extension ChangeAvailabilityRequest: CentralSystemRequest {
 }
 
 extension UnlockConnectorRequest: CentralSystemRequest {
+    /// How many UnlockConnector CALLs may wait for the same connector's lock detect (a flood gets GenericError).
+    static let maximumWaiting = 8
+
     /// OCPP 1.6 §5.18. The answer says what the plug did, so it waits for the lock detect (at most 2 s).
     public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
-                                 _ env: inout OCPPEnvironment) -> Response {
+                                 _ env: inout OCPPEnvironment) throws -> Response {
+        guard cp.unlockCalls[r.connectorId, default: []].count < maximumWaiting else {
+            throw OCPPError(.genericError, "\(maximumWaiting) UnlockConnector requests already wait for connector \(r.connectorId)")
+        }
         if let outcome = station.unlock(connector: r.connectorId, now: env.now) { return Response(status: outcome) }
         // The lock detect has not followed yet: answered with the station's ``ControllerNotice/unlockFinished``.
-        cp.unlockCalls[r.connectorId] = env.callID
+        cp.unlockCalls[r.connectorId, default: []].append(env.callID)
         env.answerLater = true
         return Response(status: .unlockFailed)
     }

@@ -106,8 +106,9 @@ public struct OCPPChargePoint: Sendable {
     var lastRefusedBackendTime: Date?
     /// The actions of the event being handled.
     var out: [Action] = []
-    /// UnlockConnector CALLs answered when the lock detect has followed: per connector, the CALL's unique id.
-    var unlockCalls: [Int: String] = [:]
+    /// UnlockConnector CALLs answered when the lock detect has followed: per connector, the CALLs' unique ids (a
+    /// repeated request for the same connector gets the same answer).
+    var unlockCalls: [Int: [String]] = [:]
 
     public init(settings: BackendSettings, bootNotification: BootNotificationRequest, chargeBoxIdentity: String,
                 timePolicy: BackendTimePolicy, firmware: FirmwareManagement = FirmwareManagement(), mayFollowBackendTime: Bool = true,
@@ -238,8 +239,9 @@ public struct OCPPChargePoint: Sendable {
                                   context: "Transaction.End", at: env.now)
             nextSample[s.connector] = nil
         case .unlockFinished(let n, let outcome):
-            guard let id = unlockCalls.removeValue(forKey: n) else { break }
-            out.append(.send(OCPPLink.respond(to: id, UnlockConnectorResponse(status: outcome))))
+            for id in unlockCalls.removeValue(forKey: n) ?? [] {
+                out.append(.send(OCPPLink.respond(to: id, UnlockConnectorResponse(status: outcome))))
+            }
         case .statusChanged, .logged, .storeFailed, .dlmLinkWarning, .meterCommunication, .mainsPowerLost:
             break
         }

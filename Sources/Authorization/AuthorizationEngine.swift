@@ -173,9 +173,14 @@ public struct AuthorizationGrant: Sendable, Codable, Equatable {
     public var source: AuthorizationSource
     /// The backend must still confirm the identifier (If in doubt allow charging).
     public var provisional: Bool
+    /// The session becomes a backend transaction; false for the free charging modes that send only status
+    /// notifications (``FreeChargingMode/sendsTransactions``).
+    public var backendTransaction: Bool
 
-    public init(idTag: String, presented: String?, parentIdTag: String? = nil, source: AuthorizationSource, provisional: Bool = false) {
+    public init(idTag: String, presented: String?, parentIdTag: String? = nil, source: AuthorizationSource, provisional: Bool = false,
+                backendTransaction: Bool = true) {
         self.idTag = idTag; self.presented = presented; self.parentIdTag = parentIdTag; self.source = source; self.provisional = provisional
+        self.backendTransaction = backendTransaction
     }
 }
 
@@ -245,7 +250,8 @@ public struct AuthorizationEngine: Sendable {
         let s = settings
         if s.freeCharging {
             let idTag = s.freeChargingMode.usesFixedIdTag ? s.freeChargingIdTag : p.idTag
-            return .accept(AuthorizationGrant(idTag: idTag, presented: p.idTag, source: .freeCharging))
+            return .accept(AuthorizationGrant(idTag: idTag, presented: p.idTag, source: .freeCharging,
+                                              backendTransaction: s.freeChargingMode.sendsTransactions))
         }
         if s.enforceSecureRFID && p.kind == .rfid && !p.secure {
             return .reject(reason: "\(p.idTag) is not a secure RFID (Enforce using Secure RFID is On)")

@@ -108,7 +108,8 @@ extension StationController {
             return
         }
         let auth = Authorization(idTag: g.idTag, method: method, authorizedAt: now, presentedIdTag: g.presented,
-                                 parentIdTag: g.parentIdTag, source: g.source, provisional: g.provisional, reservationID: reservationID)
+                                 parentIdTag: g.parentIdTag, source: g.source, provisional: g.provisional, reservationID: reservationID,
+                                 backendTransaction: g.backendTransaction)
         perform(n, connectors[n - 1].session.authorize(auth, vehicleConnected: connectors[n - 1].pilot.vehicleConnected,
                                                        meterWh: connectors[n - 1].reading.meter.energyWh, newID: makeID()), now: now)
     }

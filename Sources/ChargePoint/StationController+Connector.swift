@@ -142,7 +142,8 @@ extension StationController {
             }
         }
         if a.freeCharging && a.freeChargingMode.startsOnPlugIn {
-            grant(n, AuthorizationGrant(idTag: a.freeChargingIdTag, presented: nil, source: .freeCharging), method: .freeCharging, now: now)
+            grant(n, AuthorizationGrant(idTag: a.freeChargingIdTag, presented: nil, source: .freeCharging,
+                                        backendTransaction: a.freeChargingMode.sendsTransactions), method: .freeCharging, now: now)
         } else if !a.freeCharging && a.ifInDoubt == .immediatelyOnPlugIn && !online {
             // Charging starts without a card; the card presented later is checked with the backend.
             grant(n, AuthorizationGrant(idTag: "", presented: nil, source: .ifInDoubt, provisional: true), method: .plugIn, now: now)

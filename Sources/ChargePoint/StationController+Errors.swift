@@ -28,7 +28,9 @@ extension StationController {
             setError("rcmbResidualCurrent", connector: n, active: false, now: now)
         }
         let m = connectors[n - 1].machine
-        setError("contactorWelded", connector: n, active: !relaysCommanded.isClosed && r.relayFeedback.isClosed, now: now)
+        if !readingPredatesCommands {
+            setError("contactorWelded", connector: n, active: !relaysCommanded.isClosed && r.relayFeedback.isClosed, now: now)
+        }
         if m.lockCommanded && !r.lockDetected {
             if connectors[n - 1].lockCommandedAt == nil { connectors[n - 1].lockCommandedAt = now }
             if let at = connectors[n - 1].lockCommandedAt, now.timeIntervalSince(at) >= Self.lockConfirmTimeout.seconds {

@@ -162,6 +162,10 @@ public struct StationController {
     var effects: [StationEffect] = []
     /// UnlockConnector requests of the backend that wait for the lock detect to follow, per connector: since when.
     var unlockRequests: [Int: Date] = [:]
+    /// The reading the controller starts with was taken before it commanded anything: a board that outlives the process
+    /// (real hardware after a `kill -9`) may still hold the contactors of a session that resumes. The weld check waits
+    /// for the first reading taken after the controller's own commands.
+    var readingPredatesCommands = false
 
     /// Creates the controller and recovers sessions that were open when the station stopped: with
     /// "Restart transaction after power loss" On and the vehicle still connected the session resumes;
@@ -206,7 +210,9 @@ public struct StationController {
         saveFinishedIfChanged()  // forgets connectors whose vehicle left while the station was off
         recover(now: now, previousShutdownClean: previousShutdownClean)
         applyLimits(now: now)
+        readingPredatesCommands = true
         poll(board, now: now)
+        readingPredatesCommands = false
     }
 
     private static func machineConfiguration(_ s: StationSettings, _ n: Int) -> ConnectorStateMachine.Configuration {
@@ -279,7 +285,10 @@ public struct StationController {
             } else {
                 let reason: StopReason = previousShutdownClean ? .reboot : .powerLoss
                 let at = record.lastSample?.at ?? s.startedAt
-                do { try store.sessionStopped(s.id, at: at, meterStopWh: meterWh, reason: reason, stoppedBy: nil, queueForBackend: backendConfigured) } catch {
+                do {
+                    try store.sessionStopped(s.id, at: at, meterStopWh: meterWh, reason: reason, stoppedBy: nil,
+                                             queueForBackend: backendConfigured && s.backendTransaction)
+                } catch {
                     notice(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }
                 log(now, .sessionStopped, n, "Session \(s.id) of \(s.idTag) closed after restart, reason \(reason.rawValue), \(Int(meterWh - s.meterStartWh)) Wh")
@@ -341,7 +350,7 @@ public struct StationController {
             switch action {
             case .start(let s):
                 do {
-                    try store.sessionStarted(s, queueForBackend: backendConfigured)
+                    try store.sessionStarted(s, queueForBackend: backendConfigured && s.backendTransaction)
                 } catch {
                     notice(.storeFailed(what: "sessionStarted", error: "\(error)"))
                     connectors[n - 1].session = SessionStateMachine(connector: n, vehicleConnectionTimeout: settings.vehicleConnectionTimeout)
@@ -359,7 +368,8 @@ public struct StationController {
             case .stop(let s, let reason, let at, let meterStopWh):
                 let stoppedBy = stopIdentifiers.removeValue(forKey: n)
                 do {
-                    try store.sessionStopped(s.id, at: at, meterStopWh: meterStopWh, reason: reason, stoppedBy: stoppedBy, queueForBackend: backendConfigured)
+                    try store.sessionStopped(s.id, at: at, meterStopWh: meterStopWh, reason: reason, stoppedBy: stoppedBy,
+                                             queueForBackend: backendConfigured && s.backendTransaction)
                 } catch {
                     notice(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }

@@ -69,11 +69,17 @@ public struct Authorization: Sendable, Codable, Equatable {
     public var provisional: Bool
     /// The reservation this authorization uses (OCPP 1.6 §5.13); the transaction ends it.
     public var reservationID: Int?
+    /// The session becomes a transaction of the backend (StartTransaction, MeterValues, StopTransaction). Free charging
+    /// "No OCPP" and the two "With OCPP status notif …" modes charge without one: the backend sees only the
+    /// connector's StatusNotifications (seeds/004 §5.2, modes 1–3).
+    public var backendTransaction: Bool
 
     public init(idTag: String, method: AuthorizationMethod, authorizedAt: Date, presentedIdTag: String? = nil,
-                parentIdTag: String? = nil, source: AuthorizationSource? = nil, provisional: Bool = false, reservationID: Int? = nil) {
+                parentIdTag: String? = nil, source: AuthorizationSource? = nil, provisional: Bool = false, reservationID: Int? = nil,
+                backendTransaction: Bool = true) {
         self.idTag = idTag; self.method = method; self.authorizedAt = authorizedAt; self.presentedIdTag = presentedIdTag
         self.parentIdTag = parentIdTag; self.source = source; self.provisional = provisional; self.reservationID = reservationID
+        self.backendTransaction = backendTransaction
     }
 }
 
@@ -93,19 +99,22 @@ public struct ChargingSession: Sendable, Codable, Equatable, Identifiable {
     public var provisional: Bool
     /// The reservation the session ended (OCPP StartTransaction.reservationId).
     public var reservationID: Int?
+    /// The backend sees the session as a transaction (see ``Authorization/backendTransaction``).
+    public var backendTransaction: Bool
 
     public init(id: UUID, connector: Int, idTag: String, method: AuthorizationMethod, startedAt: Date, meterStartWh: Double,
                 presentedIdTag: String? = nil, parentIdTag: String? = nil, source: AuthorizationSource? = nil, provisional: Bool = false,
-                reservationID: Int? = nil) {
+                reservationID: Int? = nil, backendTransaction: Bool = true) {
         self.id = id; self.connector = connector; self.idTag = idTag; self.method = method
         self.startedAt = startedAt; self.meterStartWh = meterStartWh; self.presentedIdTag = presentedIdTag
         self.parentIdTag = parentIdTag; self.source = source; self.provisional = provisional; self.reservationID = reservationID
+        self.backendTransaction = backendTransaction
     }
 
     /// The authorization the session was started with.
     public var authorization: Authorization {
         Authorization(idTag: idTag, method: method, authorizedAt: startedAt, presentedIdTag: presentedIdTag, parentIdTag: parentIdTag,
-                      source: source, provisional: provisional, reservationID: reservationID)
+                      source: source, provisional: provisional, reservationID: reservationID, backendTransaction: backendTransaction)
     }
 }
 
@@ -213,7 +222,7 @@ public struct SessionStateMachine: Sendable, Equatable {
         let s = ChargingSession(id: id, connector: connector, idTag: auth.idTag, method: auth.method,
                                 startedAt: auth.authorizedAt, meterStartWh: meterWh, presentedIdTag: auth.presentedIdTag,
                                 parentIdTag: auth.parentIdTag, source: auth.source, provisional: auth.provisional,
-                                reservationID: auth.reservationID)
+                                reservationID: auth.reservationID, backendTransaction: auth.backendTransaction)
         state = .active(s)
         return [.start(s)]
     }

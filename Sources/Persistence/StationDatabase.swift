@@ -187,6 +187,10 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
                 );
                 """)
         }
+        // Free charging modes without a backend transaction (seeds/004 §5.2 modes 1–3); earlier sessions had one.
+        m.registerMigration("v10-session-backend-transaction") { db in
+            try db.execute(sql: "ALTER TABLE session ADD COLUMN backendTransaction INTEGER NOT NULL DEFAULT 1")
+        }
         return m
     }
 
@@ -300,10 +304,10 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
         try writer.write { db in
             try db.execute(sql: """
                 INSERT INTO session(id, connector, idTag, method, startedAt, meterStartWh, presentedIdTag, parentIdTag, source, provisional,
-                                    reservationId)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    reservationId, backendTransaction)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [s.id.uuidString, s.connector, s.idTag, s.method.rawValue, s.startedAt.timeIntervalSince1970, s.meterStartWh,
-                                 s.presentedIdTag, s.parentIdTag, s.source?.rawValue, s.provisional, s.reservationID])
+                                 s.presentedIdTag, s.parentIdTag, s.source?.rawValue, s.provisional, s.reservationID, s.backendTransaction])
             if let r = s.reservationID { try db.execute(sql: "DELETE FROM reservation WHERE id = ?", arguments: [r]) }
             if queueForBackend {
                 try Self.enqueue(db, action: "StartTransaction", session: s.id, payload: nil, at: s.startedAt)
@@ -354,7 +358,8 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
                                       startedAt: date(row["startedAt"]), meterStartWh: row["meterStartWh"],
                                       presentedIdTag: row["presentedIdTag"], parentIdTag: row["parentIdTag"],
                                       source: (row["source"] as String?).flatMap(AuthorizationSource.init(rawValue:)),
-                                      provisional: row["provisional"] ?? false, reservationID: row["reservationId"])
+                                      provisional: row["provisional"] ?? false, reservationID: row["reservationId"],
+                                      backendTransaction: row["backendTransaction"] ?? true)
         return SessionRecord(session: session, stoppedAt: (row["stoppedAt"] as Double?).map(date), meterStopWh: row["meterStopWh"],
                              stopReason: (row["stopReason"] as String?).flatMap(StopReason.init(rawValue:)), stoppedBy: row["stoppedBy"],
                              transactionId: row["transactionId"])

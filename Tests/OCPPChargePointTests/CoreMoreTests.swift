@@ -167,6 +167,19 @@ struct CoreMoreTests {
         #expect(h.callNames(since: mark).first == BootNotificationRequest.action)
     }
 
+    @Test("kill -9 while charging with a board that holds its contactors: the session resumes, no false Contactor welded")
+    func kill9WithContactorsHeld() throws {
+        var h = try H(config: [("RestartTransactionAfterPowerLoss", "On")])
+        h.connect()
+        try h.charging()
+        let mark = h.mark
+        try h.kill9()
+        h.run(5)
+        #expect(h.calls(StopTransactionRequest.action, since: mark).isEmpty)
+        #expect(!h.station.errors.isActive("contactorWelded", connector: 1))
+        #expect(h.statuses(1, since: mark).last == "Charging")
+    }
+
     @Test("TC_034 kill -9 with every connector Unavailable: after the start the connectors report Unavailable again")
     func TC_034() throws {
         var h = try H()

@@ -19,7 +19,8 @@ extension OCPPChargePoint {
         let now = env.now
         let s = settings
         for n in 1...station.connectorCount {
-            guard let due = nextSample[n], now >= due, let v = station.backendView(connector: n), let session = v.session else { continue }
+            guard let due = nextSample[n], now >= due, let v = station.backendView(connector: n), let session = v.session,
+                  session.backendTransaction else { continue }
             enqueueMeterValues(v, session: session, context: "Sample.Periodic", measurands: s.sampledData, at: now, env.store)
             var next = due.addingTimeInterval(Double(max(1, s.sampleIntervalSeconds)))
             if next <= now { next = now.addingTimeInterval(Double(max(1, s.sampleIntervalSeconds))) }
@@ -33,7 +34,7 @@ extension OCPPChargePoint {
         nextAligned = following
         for n in 1...station.connectorCount {
             guard let v = station.backendView(connector: n) else { continue }
-            if let session = v.session {
+            if let session = v.session, session.backendTransaction {
                 enqueueMeterValues(v, session: session, context: "Sample.Clock", measurands: s.alignedData, at: due, env.store)
                 recordTransactionData(station, env, connector: n, session: session.id, measurands: s.stopTxnAlignedData, context: "Sample.Clock", at: due)
             } else if link.registration == .accepted {

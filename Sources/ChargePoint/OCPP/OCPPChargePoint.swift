@@ -226,14 +226,14 @@ public struct OCPPChargePoint: Sendable {
         case .backendAuthorizationRequested(let idTag, _):
             link.enqueue(.init(id: link.newID(), action: AuthorizeRequest.action, payload: OCPPCoding.encode(AuthorizeRequest(idTag: idTag)),
                                purpose: .authorize(idTag: idTag)))
-        case .sessionStarted(let s):
+        case .sessionStarted(let s) where s.backendTransaction:
             headStale = true
             recordTransactionData(station, env, connector: s.connector, session: s.id, measurands: settings.stopTxnSampledData,
                                   context: "Transaction.Begin", at: s.startedAt)
             if settings.sampleIntervalSeconds > 0 {
                 nextSample[s.connector] = s.startedAt.addingTimeInterval(Double(settings.sampleIntervalSeconds))
             }
-        case .sessionStopped(let s, _, _):
+        case .sessionStopped(let s, _, _) where s.backendTransaction:
             headStale = true
             recordTransactionData(station, env, connector: s.connector, session: s.id, measurands: settings.stopTxnSampledData,
                                   context: "Transaction.End", at: env.now)
@@ -242,7 +242,8 @@ public struct OCPPChargePoint: Sendable {
             for id in unlockCalls.removeValue(forKey: n) ?? [] {
                 out.append(.send(OCPPLink.respond(to: id, UnlockConnectorResponse(status: outcome))))
             }
-        case .statusChanged, .logged, .storeFailed, .dlmLinkWarning, .meterCommunication, .mainsPowerLost:
+        case .sessionStarted, .sessionStopped, .statusChanged, .logged, .storeFailed, .dlmLinkWarning, .meterCommunication, .mainsPowerLost:
+            // A free charging session of the status-only modes is no transaction of the backend (seeds/004 §5.2).
             break
         }
     }

@@ -173,6 +173,28 @@ public struct ParameterService: Sendable {
         return try accepted.map { try set($0.0, $0.1, role: role, changedBy: changedBy, now: now) }
     }
 
+    /// seeds/004 §3 "Operator Default & Restart": every parameter the operator role may change goes back to its default
+    /// (each change audited as `changedBy`); what the installer and the manufacturer set (hardware, installation
+    /// currents, meters, load management, network) stays, and so do the lists, the history and the accounts — unlike the
+    /// factory reset, which returns every setting to its default. A default that the installer's values do not allow
+    /// (a constraint between parameters) keeps its current value and is returned in `kept`.
+    public mutating func restoreOperatorDefaults(changedBy: String, now: Date) throws -> (restored: [ParameterView], kept: [String]) {
+        var restored: [ParameterView] = [], kept: [String] = []
+        for r in registry.keys where registry.requiredRole(r, in: values) <= .operator {
+            let d = r.definition.defaultValue
+            guard values.value(r.key) != d else { continue }
+            guard let (resolved, normalized) = try? registry.validateChange(key: r.key, value: d, role: .operator, in: values) else {
+                kept.append(r.key)
+                continue
+            }
+            try store.saveParameter(key: resolved.key, value: normalized, old: values.value(resolved.key), changedBy: changedBy, at: now,
+                                    secret: resolved.definition.secret)
+            values.set(resolved.key, normalized)
+            restored.append(try get(resolved.key))
+        }
+        return (restored, kept)
+    }
+
     /// Parses text for `key` and stores it (CLI and form input).
     @discardableResult
     public mutating func set(_ key: String, text: String, role: Role, changedBy: String, now: Date) throws -> ParameterView {

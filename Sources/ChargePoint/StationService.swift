@@ -28,6 +28,12 @@ public protocol StationService: AuthorizationService, HistoryService {
     func systemInfo() async -> SystemInfo
     /// Stops the running sessions and restarts the station services (the kind decides what happens in between).
     func requestRestart(_ kind: StationRestart, by: String) async
+    /// The parameters changed since the start whose new value takes effect only after a restart (seeds/004 §4 "Save &
+    /// Restart").
+    func waitingForRestart() async -> [ParameterView]
+    /// seeds/004 §3 "Operator Default & Restart": the operator's parameters back to their defaults, then a restart of the
+    /// station services. Returns the keys whose default the installer's values do not allow (they keep their value).
+    func restoreOperatorDefaults(by: String) async throws -> [String]
     /// "Browser (only once)" time synchronization.
     func setClock(to time: Date, by: String) async throws(ClockSetError)
     /// The log download: the diagnostics files as a ZIP archive.

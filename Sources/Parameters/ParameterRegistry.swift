@@ -313,6 +313,12 @@ public struct ParameterSet: Sendable, Equatable {
         return out
     }
 
+    /// The parameters whose stored value waits for a restart: those whose change takes effect only after one and whose
+    /// value differs from `start`'s. The web interface names them next to "Restart now" (seeds/004 §4 "Save & Restart").
+    public func waitingForRestart(startedWith start: ParameterSet) -> [ResolvedKey] {
+        registry.keys.filter { $0.definition.restartRequired && value($0.key) != start.value($0.key) }
+    }
+
     // MARK: Typed keys
 
     /// The value of a typed key: the stored one or the declared default, as the key's type. Every settings struct reads

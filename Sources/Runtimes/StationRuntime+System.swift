@@ -26,6 +26,22 @@ extension StationRuntime {
         scheduleRestart(kind, now: now)
     }
 
+    public func waitingForRestart() -> [ParameterView] {
+        parameterService.values.waitingForRestart(startedWith: startValues).compactMap { try? parameterService.get($0.key) }
+    }
+
+    public func restoreOperatorDefaults(by: String) throws -> [String] {
+        let before = parameterService.values
+        let changedBy = "operator default (\(by))"
+        let (restored, kept) = try parameterService.restoreOperatorDefaults(changedBy: changedBy, now: clock.now())
+        try applied(restored, before: before, changedBy: changedBy)
+        controller.record(.systemAction, "Operator defaults restored by \(by): \(restored.count) parameter(s)"
+                          + (kept.isEmpty ? "" : "; kept because the installation does not allow the default: \(kept.joined(separator: ", "))"),
+                          now: clock.now())
+        requestRestart(.services, by: by)
+        return kept
+    }
+
     public func systemInfo() -> SystemInfo {
         let p = parameterService.values
         return SystemInfo(

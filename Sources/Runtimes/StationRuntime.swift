@@ -27,7 +27,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     var restartHandler: (@Sendable (StationRestart) -> Void)?
     /// The parameter values the station started with; parameters that need a restart keep these values until then
     /// (``ParameterSet/effective(startedWith:)``).
-    private let startValues: ParameterSet
+    let startValues: ParameterSet
     /// What Modbus reads are answered from.
     nonisolated let modbusSnapshot = OMCCISnapshot()
     /// The DLM link's socket, once bound.

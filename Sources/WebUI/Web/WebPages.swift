@@ -20,8 +20,16 @@ struct ParameterPage: PageModel {
     /// A saved change takes effect after a restart.
     var restart: Bool
     var hasErrors: Bool
+    /// The parameters (of every page) whose saved value waits for a restart, by label; the page offers "Restart now".
+    /// (Stored, not computed: the templates read a model's stored properties.)
+    var hasWaiting = false
+    var waitingList = ""
+    /// "Save & Restart" next to "Save" (seeds/004 §4).
+    var saveAndRestart = true
     var network: WebInterface.NetworkCards?
     var system: WebInterface.SystemCards?
+    /// Load Management: "Clear persistent DLM slave DB" (seeds/004 §7.4).
+    var dlmSlaves: WebInterface.DLMSlaveCard?
 }
 
 /// The dashboard: sessions, system status, the backend connection, each connector and the load management.
@@ -112,6 +120,14 @@ extension WebInterface {
         var model = ParameterPage(menuLabel: t["menu.\(menu.rawValue)"] ?? menu.rawValue, action: "/menu/\(Self.slug(menu))", csrf: session.csrf,
                                   sections: sections, hasParameters: !sections.isEmpty, saved: saved != nil, restart: saved == "restart",
                                   hasErrors: !errors.isEmpty)
+        let texts = WebText.parameterTexts(language)
+        let waiting = await station.waitingForRestart().map { v in
+            let base = String(v.key.split(separator: ".").first ?? "")
+            let label = texts?[base]?.label ?? v.label
+            return v.connector.map { "\(label) (\($0))" } ?? label
+        }
+        model.hasWaiting = !waiting.isEmpty
+        model.waitingList = waiting.joined(separator: ", ")
         var anchors = order.map { (name($0), WebHTTP.anchor($0)) }
         if menu == .network {
             model.network = networkCards(all, t: t)
@@ -119,7 +135,10 @@ extension WebInterface {
         } else if menu == .system {
             model.system = await systemCards(session, t: t, query: query)
             anchors = [(t["sys.about"] ?? "", "s-about"), (t["sys.dateTime"] ?? "", "s-date-time"), (t["sys.log"] ?? "", "s-log")] + anchors
-                + [(t["sys.factoryReset"] ?? "", "s-factory-reset")]
+                + [(t["sys.operatorDefault"] ?? "", "s-operator-default"), (t["sys.factoryReset"] ?? "", "s-factory-reset")]
+        } else if menu == .loadManagement {
+            model.dlmSlaves = await dlmSlaveCard(session, t: t, query: query)
+            anchors.append((t["dlm.clearSlaves"] ?? "", "s-dlm-slave-db"))
         }
         return try await page(model, title: t["menu.\(menu.rawValue)"] ?? menu.rawValue, session: session, language: language,
                               activeMenu: menu, sections: anchors, status: status)
@@ -184,9 +203,15 @@ extension WebInterface {
             if !v.secret && text == v.value.description { continue }
             changes.append((v.key, text))
         }
-        guard !changes.isEmpty else { return WebHTTP.redirect("/menu/\(Self.slug(menu))") }
+        let thenRestart = form["then"] == "restart"
+        guard !changes.isEmpty else {
+            return thenRestart ? try await restart(session, .services) : WebHTTP.redirect("/menu/\(Self.slug(menu))")
+        }
         do {
             let saved = try await station.setParameters(changes, role: session.role, changedBy: "web:\(session.account)")
+            // "Save & Restart" (seeds/004 §4): saved first, then the services restart; a form with errors stores nothing
+            // and does not restart.
+            if thenRestart { return try await restart(session, .services) }
             return WebHTTP.redirect("/menu/\(Self.slug(menu))?saved=\(saved.contains(where: \.restartRequired) ? "restart" : "1")")
         } catch let e as ParameterBatchError {
             let language = await language(session)

@@ -98,11 +98,7 @@ extension WebInterface {
         }
         router.post("system/factory-reset") { request, _ in
             try await withSession(request, form: true) { session, form in
-                let t = await texts(session)
-                guard session.role >= Self.factoryResetRole else {
-                    return try await messagePage(session, status: .forbidden, heading: "403",
-                                                 message: (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.installer"] ?? ""))
-                }
+                guard session.role >= Self.factoryResetRole else { return try await forbidden(session, Self.factoryResetRole) }
                 guard form["confirm"] == "on" else { return WebHTTP.redirect("/menu/system?resetError=1#s-factory-reset") }
                 return try await restart(session, .factoryReset)
             }
@@ -114,11 +110,16 @@ extension WebInterface {
 
     /// Asks the station to restart and answers with a page that returns to the dashboard once the station is back.
     func restart(_ session: WebAccounts.Session, _ kind: StationRestart) async throws -> Response {
+        await station.requestRestart(kind, by: "web:\(session.account)")
+        return try await restartingPage(session, message: "sys.restarting.\(kind.rawValue)")
+    }
+
+    /// The page shown while the station restarts (`message`: its text's key); it returns to the dashboard by itself.
+    func restartingPage(_ session: WebAccounts.Session, message: String) async throws -> Response {
         let language = await language(session)
         let t = WebText.table(language)
-        await station.requestRestart(kind, by: "web:\(session.account)")
-        let text = t["sys.restarting.\(kind.rawValue)"] ?? ""
-        var r = try await page(RestartingPage(message: text), title: t["sys.restarting"] ?? "", session: session, language: language, status: .accepted)
+        var r = try await page(RestartingPage(message: t[message] ?? ""), title: t["sys.restarting"] ?? "", session: session, language: language,
+                               status: .accepted)
         r.headers[.init("Refresh")!] = "8; url=/"
         return r
     }
@@ -249,6 +250,8 @@ extension WebInterface {
         var resetRole: String
         var clockSet: Bool
         var resetError: Bool
+        /// "Operator Default & Restart" was sent without its confirmation.
+        var operatorDefaultError: Bool
         /// The clock form's value without JavaScript.
         var localNow: String
         /// The simulated board, when there is one.
@@ -269,6 +272,7 @@ extension WebInterface {
             canSetClock: info.timeScale == 1, mayReset: session.role >= Self.factoryResetRole,
             resetRole: (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.installer"] ?? ""),
             clockSet: query["clockSet"] != nil, resetError: query["resetError"] != nil,
+            operatorDefaultError: query["operatorDefaultError"] != nil,
             localNow: Self.localField(info.time, tz: tz), clockError: query["clockError"])
         if simulator != nil {
             cards.simulated = info.timeScale == 1 ? t["sys.simulated"] ?? "" : (t["sys.simulatedScaled"] ?? "")

@@ -19,7 +19,7 @@
       var flag = form.querySelector('[data-unsaved]');
       function changed() {
         return Array.prototype.some.call(form.elements, function (e) {
-          if (e.type === 'hidden' || !e.name) return false;
+          if (e.type === 'hidden' || e.tagName === 'BUTTON' || !e.name) return false;
           if (e.type === 'checkbox' || e.type === 'radio') return e.checked !== e.defaultChecked;
           if (e.tagName === 'SELECT') return Array.prototype.some.call(e.options, function (o) { return o.selected !== o.defaultSelected; });
           return e.value !== e.defaultValue;

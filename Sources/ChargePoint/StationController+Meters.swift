@@ -127,7 +127,7 @@ extension StationController {
             commTimeoutSeconds: settings.modbus.commTimeoutSeconds, hardwareLimitAmps: cs.hardwareMaxCurrentAmps,
             operatorLimitAmps: cs.operatorCurrentLimitAmps, residualCurrent: c.reading.residualCurrent, relays: c.reading.relayFeedback,
             lockDetected: c.reading.lockDetected, meter: c.reading.meter, signaledCurrentAmps: c.machine.pilotSignal.signaledAmps,
-            minimumCurrentAmps: PWM.minimumAmps, sessionStart: session?.startedAt,
+            minimumCurrentAmps: max(PWM.minimumAmps, settings.minimumCurrentAmps), sessionStart: session?.startedAt,
             sessionEnergyWh: session.map { max(0, c.reading.meter.energyWh - $0.meterStartWh) } ?? 0,
             sessionDurationSeconds: session.map { max(0, now.timeIntervalSince($0.startedAt)) } ?? 0,
             sessionIdTag: session?.idTag, lastSessionEnd: c.lastSessionEnd, evccid: c.reading.evccid, vehicle: c.reading.vehicle,

@@ -64,7 +64,9 @@ def test_generic_meter_for_models_without_a_public_map(data_dir):
 def test_grid_meter_loss_raises_the_error_and_recovery_clears_it(data_dir):
     image, unit = MODELS["janitzaUMG512PRO"]
     meter = MeterServer(image(), unit).start()
-    configure(data_dir, grid_meter("janitzaUMG512PRO", meter.port, ("MeterFailedPollsBeforeError", 3)))
+    # External Load Fallback 0: the error alone is under test here; what load management does with a lost meter (the
+    # default fallback 9999 A pauses charging, seeds/000) is test_seeds000_external_meter_on_a_single_station_*.
+    configure(data_dir, grid_meter("janitzaUMG512PRO", meter.port, ("MeterFailedPollsBeforeError", 3), ("ExternalLoadFallback", "0,0,0")))
     station = Station(data_dir).start()
     try:
         wait_for(lambda: station.status().get("gridMeter", {}).get("communicating"), what="meter up")

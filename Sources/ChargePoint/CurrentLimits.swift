@@ -25,6 +25,10 @@ public enum LimitSource: String, Sendable, Codable, CaseIterable {
     /// The dynamic load management master's allocation (seeds/004 §7.4–7.8), or the Disconnected Limit when the
     /// master is silent.
     case dlm
+    /// The house connection as the external meter sees it, on a station without a DLM role: Main Distribution Limit
+    /// − External Load Headroom − the measured non-EV load (External Load Fallback while the meter does not answer),
+    /// divided among the station's connectors (seeds/000 "Externen Zähler einbinden").
+    case externalMeter
     /// PV surplus charging (an energy manager's surplus signal).
     case pvSurplus
     /// SMA Sunny Home Manager via SEMP.

@@ -20,6 +20,8 @@ public struct ModbusControl: Sendable, Equatable {
         var hemsControlled = false
         /// The last Modbus request on this connector's port.
         var lastRequest: Date?
+        /// Multi-register values written register by register, until complete (1110–1119).
+        var registerWrites = OMCCIRegisterWrites()
     }
 
     /// What a write asks of the station, in the order of its registers.
@@ -62,12 +64,17 @@ public struct ModbusControl: Sendable, Equatable {
     /// (02 for an address without a writable register), each value (03 out of its range; 01 for 1110–1119 while "Allow
     /// Modbus Start/Stop" is off and for 613–615 unless the station is a DLM master) and the Operator EVSE
     /// Sub-Distribution Limit against the EVSE Sub-Distribution Limit of its phase (03 above it) — and only then is
-    /// anything changed.
+    /// anything changed. A multi-register value (1110–1119) may come register by register (``OMCCIRegisterWrites``):
+    /// its pieces are answered at once and it acts when its last register is written; a value completed so and found
+    /// invalid is refused (03) and discarded.
     public mutating func write(address: UInt16, values: [UInt16], connector n: Int, _ settings: StationSettings,
                                now: Date) -> Result<[Action], ExceptionCode> {
         guard connectors.indices.contains(n - 1) else { return .failure(.illegalDataAddress) }
         var writes: [OMCCIWrite] = []
-        switch OMCCI.map.writes(address: address, values: values) {
+        let refuse: (RegisterDefinition) -> ExceptionCode? = {
+            OMCCI.refusesWrite($0, allowStartStop: settings.modbus.allowStartStop, dlmMaster: settings.dlm.mode.isMaster)
+        }
+        switch connectors[n - 1].registerWrites.split(address: address, values: values, map: OMCCI.map, now: now, refuse: refuse) {
         case .failure(let code): return .failure(code)
         case .success(let parts):
             for (definition, registers) in parts {
@@ -104,6 +111,14 @@ public struct ModbusControl: Sendable, Equatable {
 
     /// The wall clock was stepped: the watchdog keeps its remaining duration.
     public mutating func shiftTimers(by seconds: Double) {
-        for i in connectors.indices { connectors[i].lastRequest = connectors[i].lastRequest?.addingTimeInterval(seconds) }
+        for i in connectors.indices {
+            connectors[i].lastRequest = connectors[i].lastRequest?.addingTimeInterval(seconds)
+            connectors[i].registerWrites.shiftTimers(by: seconds)
+        }
+    }
+
+    /// The multi-register values of connector `n` that wait for more registers (``OMCCIRegisterWrites``).
+    public func unfinishedWrites(connector n: Int, now: Date) -> [UInt16] {
+        connectors.indices.contains(n - 1) ? connectors[n - 1].registerWrites.unfinished(now: now) : []
     }
 }

@@ -120,8 +120,16 @@ public struct ParameterService: Sendable {
         default: break
         }
         let (r, normalized) = try registry.validateChange(key: key, value: value, role: role, in: values)
-        // A preset's values are validated (with the same role) before anything is stored.
+        // A preset's values, and the other connectors' values of a station-wide parameter, are validated (with the
+        // same role) before anything is stored.
         var changes = [(r.key, normalized)]
+        var together = values
+        together.set(r.key, normalized)
+        for k in registry.companions(of: r, in: values) {
+            let (cr, cv) = try registry.validateChange(key: k, value: normalized, role: role, in: together)
+            together.set(cr.key, cv)
+            changes.append((cr.key, cv))
+        }
         if case .string(let choice) = normalized, let filled = r.definition.fills[choice] {
             var after = values
             after.set(r.key, normalized)
@@ -158,7 +166,19 @@ public struct ParameterService: Sendable {
                 do throws(ParameterError) {
                     let r = try registry.resolve(key)
                     let (resolved, value) = try registry.validateChange(key: key, value: try registry.parse(text, for: r), role: role, in: scratch)
-                    scratch.set(resolved.key, value)
+                    // A station-wide parameter's other connectors change with it: validated here, and the form may
+                    // not give them another value.
+                    var after = scratch
+                    after.set(resolved.key, value)
+                    for k in registry.companions(of: resolved, in: scratch) {
+                        if let given = accepted.first(where: { $0.0 == k }), given.1 != value {
+                            throw ParameterError.conflict(resolved.key, value.description, allowed: "the same value as \(k) (\(given.1))",
+                                                          message: "\(resolved.key): \(resolved.definition.key) is one value for the whole station here; \(k) was given \(given.1), \(resolved.key) \(value)")
+                        }
+                        let (cr, cv) = try registry.validateChange(key: k, value: value, role: role, in: after)
+                        after.set(cr.key, cv)
+                    }
+                    scratch = after
                     accepted.append((resolved.key, value))
                     errors[key] = nil
                 } catch {

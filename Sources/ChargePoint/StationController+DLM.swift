@@ -41,7 +41,14 @@ extension StationController {
     /// An input of the allocation changed outside the poll (a grid meter reading): the master reallocates at once and
     /// its grants go out with this call's effects.
     public mutating func dlmInputChanged(now: Date) {
-        guard settings.dlm.mode.isMaster, var master = dlmMaster else { return }
+        guard settings.dlm.mode.isMaster, var master = dlmMaster else {
+            // A single station that divides its house connection itself (External Meter Support On, DLM off).
+            if meterLoadManagement != nil {
+                runMeterLoadManagement(now: now)
+                applyLimits(now: now)
+            }
+            return
+        }
         let actions = master.runIfDue(dlmInputs, now: now)
         dlmMaster = master
         carryOut(actions, now: now)
@@ -81,9 +88,11 @@ extension StationController {
         })
     }
 
-    /// A connector's own chain without DLM: what it could use if DLM gave everything.
+    /// A connector's own chain without load management (DLM, the house connection): what it could use if load
+    /// management gave everything.
     private func ownMaximumAmps(_ i: Int) -> Double {
-        connectors[i].limit.inputs.filter { $0.source != .dlm }.map(\.amps).min() ?? settings.connectors[i].hardwareMaxCurrentAmps
+        connectors[i].limit.inputs.filter { $0.source != .dlm && $0.source != .externalMeter }.map(\.amps).min()
+            ?? settings.connectors[i].hardwareMaxCurrentAmps
     }
 
     // MARK: Link input
@@ -142,6 +151,9 @@ extension StationController {
     func dlmConfigurationWarnings() -> [String] {
         if let master = dlmMaster, settings.dlm.mode.isMaster { return master.configurationWarnings(settings.dlm) }
         var out = settings.dlm.linkProblem.map { [$0] } ?? []
+        if settings.dlm.mode.isSlave, settings.gridMeter != nil {
+            out.append("External Meter Support is On on a DLM slave: its meter is read but limits nothing here; the DLM master's external meter limits the site")
+        }
         if let rivals = dlmSlave?.link.rivals, !rivals.isEmpty {
             out.append("More than one DLM master on network \(settings.dlm.networkId): \(rivals.sorted().joined(separator: ", "))")
         }
@@ -154,22 +166,26 @@ extension StationController {
     /// DLM load shedding on "Opto 1 In".
     var dlmSite: DLMSite {
         let d = settings.dlm
-        let meterReading = gridMeter.flatMap { $0.communicating ? $0.reading?.currentA : nil }
         let shedding = d.sheddingOffsetAmps != nil && board.input(.opto1) != d.sheddingActiveHigh
-        return d.site(meterConfigured: settings.gridMeter != nil, meterReading: meterReading, shedding: shedding)
+        return d.site(meterConfigured: settings.gridMeter != nil, meterReading: gridMeterCurrents, shedding: shedding)
     }
 
     /// What the master works with in this step: its settings, its connectors as charge points ("local/<n>"), the site.
     var dlmInputs: DLMStationInputs {
+        DLMStationInputs(settings: settings.dlm, ownID: settings.chargeBoxIdentity, connectors: localChargePoints, site: dlmSite)
+    }
+
+    /// The station's connectors as charge points of an allocation ("local/<n>"): phases, rotation, demand, their own
+    /// maximum and the minimum current, their measured currents.
+    var localChargePoints: [DLMChargePoint] {
         let phases = vehiclePhases
-        let points = connectors.indices.map { i in
+        return connectors.indices.map { i in
             let c = settings.connectors[i]
             return DLMChargePoint(
                 id: "local/\(i + 1)", rotation: c.phaseRotation, phasesConnected: c.phasesConnected.phaseCount, usedPhases: phases[i + 1],
                 demanding: connectors[i].session.activeSession != nil && connectors[i].machine.isOperative, maximumAmps: ownMaximumAmps(i),
                 minimumAmps: max(PWM.minimumAmps, settings.minimumCurrentAmps), measuredAmps: connectors[i].reading.meter.currentA)
         }
-        return DLMStationInputs(settings: settings.dlm, ownID: settings.chargeBoxIdentity, connectors: points, site: dlmSite)
     }
 
     /// What the slave works with in this step.
@@ -180,15 +196,18 @@ extension StationController {
     // MARK: Visibility
 
     /// Modbus 600–635 (seeds/000 MODBUS-REGISTERSATZ): DLM mode (``DLMMode/modbusCode``), limits, external meter
-    /// support, slaves connected, overall current applied and available per phase (the master's; 0 on a slave).
+    /// support, slaves connected, overall current applied and available per phase (the master's; 0 on a slave). A
+    /// station without a DLM role that divides its house connection (External Meter Support On) shows its own
+    /// allocation in 630–635 and 1 in 620.
     public func dlmRegisters(now: Date) -> DLMRegisters {
         let d = settings.dlm
         let validity = DLMLink.validitySeconds(sampleSeconds: d.sampleSeconds)
+        let allocation = dlmMaster?.allocation ?? (dividesHouseConnection ? meterLoadManagement?.cycle.allocation : nil)
         return DLMRegisters(mode: d.mode.modbusCode, subDistributionLimitAmps: d.subDistributionLimitAmps,
                             operatorSubDistributionLimitAmps: d.operatorSubDistributionLimitAmps,
                             externalMeterSupport: settings.gridMeter != nil,
                             slavesConnected: dlmMaster?.link.connectedCount(now: now, validitySeconds: validity) ?? 0,
-                            appliedAmps: dlmMaster?.allocation?.appliedAmps ?? .zero, availableAmps: dlmMaster?.allocation?.availableAmps ?? .zero)
+                            appliedAmps: allocation?.appliedAmps ?? .zero, availableAmps: allocation?.availableAmps ?? .zero)
     }
 
     /// The DLM part of the status API: the allocation and the slaves (master), or the master and its grants (slave).

@@ -127,12 +127,12 @@ extension StationController {
             commTimeoutSeconds: settings.modbus.commTimeoutSeconds, hardwareLimitAmps: cs.hardwareMaxCurrentAmps,
             operatorLimitAmps: cs.operatorCurrentLimitAmps, residualCurrent: c.reading.residualCurrent, relays: c.reading.relayFeedback,
             lockDetected: c.reading.lockDetected, meter: c.reading.meter, signaledCurrentAmps: c.machine.pilotSignal.signaledAmps,
-            minimumCurrentAmps: PWM.minimumAmps, sessionStart: session?.startedAt,
+            minimumCurrentAmps: max(PWM.minimumAmps, settings.minimumCurrentAmps), sessionStart: session?.startedAt,
             sessionEnergyWh: session.map { max(0, c.reading.meter.energyWh - $0.meterStartWh) } ?? 0,
             sessionDurationSeconds: session.map { max(0, now.timeIntervalSince($0.startedAt)) } ?? 0,
             sessionIdTag: session?.idTag, lastSessionEnd: c.lastSessionEnd, evccid: c.reading.evccid, vehicle: c.reading.vehicle,
             hemsLimitAmps: modbus.hemsLimitAmps(connector: n), allowUIDDisclose: settings.modbus.allowUIDDisclose, model: "ChargeKit CK-\(connectors.count)",
-            dlm: settings.dlm.mode == .off ? nil : dlmRegisters(now: now))
+            dlm: settings.dlm.mode == .off && settings.gridMeter == nil ? nil : dlmRegisters(now: now))
     }
 
     // MARK: Persistence
@@ -181,7 +181,7 @@ extension StationController {
             startedAt: startedAt,
             activeErrors: errors.errors.map(ActiveErrorView.init),
             inputs: Dictionary(uniqueKeysWithValues: DigitalInput.allCases.map { ($0.rawValue, board.input($0)) }),
-            gridMeter: gridMeter,
+            gridMeter: gridMeter.map { var g = $0; g.availableAmps = houseConnectionAvailableAmps; return g },
             dlm: dlmStatus(now: now),
             connectors: connectors.indices.map { i in
                 let c = connectors[i]

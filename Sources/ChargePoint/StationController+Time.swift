@@ -35,5 +35,6 @@ extension StationController {
         }
         dlmMaster?.shiftTimers(by: seconds)
         dlmSlave?.shiftTimers(by: seconds)
+        meterLoadManagement?.shiftTimers(by: seconds)
     }
 }

@@ -144,6 +144,8 @@ public struct StationController {
     public internal(set) var dlmMaster: DLMMaster?
     /// The DLM slave when this station is one.
     public internal(set) var dlmSlave: DLMSlave?
+    /// Load management of the house connection with an external meter and no DLM role (see StationController+MeterLoad).
+    public internal(set) var meterLoadManagement: MeterLoadManagement?
     /// Failed polls in a row per Modbus meter.
     var meterFailures: [MeterTarget: Int] = [:]
     /// When each DLM link warning was last logged (rate limit).
@@ -320,6 +322,7 @@ public struct StationController {
         expireChargingProfiles(now: now)
         handleRFID(now: now)
         runDLM(now: now)
+        runMeterLoadManagement(now: now)
         applyLimits(now: now)
         persistIfDue(now: now)
     }

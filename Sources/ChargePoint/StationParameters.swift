@@ -38,10 +38,12 @@ public enum StationParameters {
     ]
 
     /// What the station's registry checks besides each parameter's type and range: the ceilings, the exclusive inputs,
-    /// the single feed line settings the manufacturer opens to the installer, and the scheduler's time windows.
+    /// the single feed line settings the manufacturer opens to the installer, the scheduler's time windows, and the
+    /// single feed line's installation limit (one value for the station, a change of one connector's sets both).
     public static let rules = ParameterRules(
         ceilings: ceilings, exclusive: exclusive, roleGrants: [(singleFeedLineKeys, .installer, .singleFeedLineInstallerAccess)],
-        timeWindow: { TimeWindowLimit(text: $0).map { ($0.text, Int($0.amps)) } })
+        timeWindow: { TimeWindowLimit(text: $0).map { ($0.text, Int($0.amps)) } },
+        stationWide: [(installationCurrentLimit, .singleFeedLine)], constraints: [singleFeedLineInstallation])
 
     /// The time zones offered: UTC and the IANA zones of Europe (the seeds' markets) and the main zones elsewhere.
     static let timezoneChoices: [Choice] = [
@@ -76,7 +78,7 @@ public enum StationParameters {
             key: .installationCurrentLimit, label: "Charging Station Installation Current Limit [A]",
             type: .integer(6...80, unit: "A"), defaultValue: .integer(32), role: .installer, menu: .installation,
             section: "Installation",
-            help: "Current carrying capacity of the supply line for this charge point (fuse, circuit breaker). Must not exceed the maximum current.",
+            help: "Current carrying capacity of the supply line for this charge point (fuse, circuit breaker). Must not exceed the maximum current. With a single feed line it is one value for the whole station (changing one connector's changes both) and at most the feed line's capacity.",
             seeAlso: "seeds/004 §1.4, §7.2"),
         ParameterDefinition(
             key: .powerSourceVoltage, label: "Power Source Voltage [V]", type: .decimal(100...280, unit: "V"),
@@ -116,7 +118,7 @@ public enum StationParameters {
         ParameterDefinition(
             key: .feedLineCapacity, label: "Current carrying capacity of the feed line [A]", type: .integer(6...160, unit: "A"),
             defaultValue: .integer(32), role: .manufacturer, menu: .installation, section: "Single feed line",
-            help: "Maximum sum current of both charge points given by wiring and fuses.",
+            help: "Maximum sum current of both charge points given by wiring and fuses. The Installation Current Limit may not exceed it.",
             seeAlso: "seeds/004 §7.2, §7.3"),
         ParameterDefinition(
             key: .singleFeedLineInstallerAccess,

@@ -216,6 +216,12 @@ public struct StationSettings: Sendable, Equatable {
                 hasLockActuator: p[.connectorKind, connector: n] != .cable,
                 phaseRotation: p[.phaseRotation, connector: n])
         }
+        // seeds/004 §7.2–7.3: with a single feed line the installation limit is one value for the station, at most the
+        // feed line's capacity (the registry refuses anything else; a configuration stored before that rule reads as
+        // the lowest of its values).
+        if singleFeedLine && connectors.count > 1, let lowest = connectors.map(\.installationCurrentLimitAmps).min() {
+            for i in connectors.indices { connectors[i].installationCurrentLimitAmps = min(lowest, feedLineCapacityAmps) }
+        }
     }
 }
 

@@ -114,6 +114,9 @@ public struct GridMeterState: Sendable, Codable, Equatable {
     /// The last good reading (kept while the meter fails).
     public var reading: MeterReading?
     public var updatedAt: Date
+    /// What the house connection leaves for the vehicles per grid phase, on a station that divides it itself (External
+    /// Meter Support On, no DLM role; seeds/000 "Externen Zähler einbinden"); nil otherwise.
+    public var availableAmps: PhaseValues? = nil
 }
 
 /// An active error with its catalogue texts.

@@ -45,15 +45,13 @@ public struct DLMStationInputs: Sendable, Equatable {
 /// the persistent slave DB's changes. Events in (a control step, a message of a slave, a removal), ``DLMAction``s out;
 /// no clock, socket or store of its own.
 public struct DLMMaster: Sendable, Equatable {
+    /// The allocation cycle: the last allocation, when it ran, what it ran on.
+    public private(set) var cycle = DLMCycle()
     /// The last allocation (status API, Modbus 600–635).
-    public private(set) var allocation: DLMAllocation?
-    public private(set) var lastRun: Date?
+    public var allocation: DLMAllocation? { cycle.allocation }
+    public var lastRun: Date? { cycle.lastRun }
     /// The link to the slaves.
     public private(set) var link: DLMMasterLink
-    /// The inputs of the last run; a change triggers a new allocation at once.
-    var signature: DLMSignature?
-    /// Per charge point id: when its vehicle began to draw in this session (the self-limit rule).
-    var chargingSince: [String: Date] = [:]
     /// Slaves that reported since the last cycle: they are answered with their grants in any case.
     var reported: Set<String> = []
     /// The configuration warnings last reported.
@@ -87,29 +85,17 @@ public struct DLMMaster: Sendable, Equatable {
         var out: [DLMAction] = []
         let d = station.settings
         let validity = DLMLink.validitySeconds(sampleSeconds: d.sampleSeconds)
-        let previous = Dictionary((allocation?.grants ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var points: [DLMChargePoint] = d.mode == .master ? station.connectors : []
-        for i in points.indices {
-            points[i].previousAmps = previous[points[i].id]?.amps ?? 0
-            points[i].since = previous[points[i].id]?.since
-        }
+        var points: [DLMChargePoint] = d.mode == .master ? cycle.carryingOver(station.connectors) : []
         let localCount = points.count
-        points += link.chargePoints(previous: previous, now: now, validitySeconds: validity)
-        updateChargingSince(points, now: now)
-        for i in points.indices { points[i].chargingSince = chargingSince[points[i].id] }
-        let signature = Self.signature(points, station.site)
-        let due = lastRun.map { now.timeIntervalSince($0) >= d.sampleSeconds || now < $0 } ?? true
-        if due || signature != self.signature {
-            let result = DLM.allocate(site: station.site, chargePoints: points, now: now)
-            if allocation?.availableAmps != result.availableAmps, let old = allocation {
+        points += link.chargePoints(previous: cycle.previousGrants, now: now, validitySeconds: validity)
+        let before = cycle.allocation
+        if cycle.runIfDue(site: station.site, points: points, sampleSeconds: d.sampleSeconds, now: now), let result = cycle.allocation {
+            if before?.availableAmps != result.availableAmps, let old = before {
                 out.append(.availableChanged("DLM: available per phase \(Self.phaseText(old.availableAmps)) → \(Self.phaseText(result.availableAmps)) A"))
             }
-            for (old, new) in zip(allocation?.grants ?? [], result.grants) where old.id == new.id && old.reason != .reserved && new.reason == .reserved {
+            for (old, new) in zip(before?.grants ?? [], result.grants) where old.id == new.id && old.reason != .reserved && new.reason == .reserved {
                 out.append(.linkChanged("DLM: \(new.id) is silent; \(Self.ampsText(new.amps)) A stay reserved for it until it returns or is removed"))
             }
-            allocation = result
-            lastRun = now
-            self.signature = signature
         }
         // Own connectors: with internal slave the first grants are theirs; a standalone master drives none (0 A).
         let grants = allocation?.grants ?? []
@@ -153,9 +139,7 @@ public struct DLMMaster: Sendable, Equatable {
 
     /// The wall clock was stepped: the cycle's and the link's timers keep their remaining durations.
     public mutating func shiftTimers(by seconds: Double) {
-        lastRun = lastRun?.addingTimeInterval(seconds)
-        chargingSince = chargingSince.mapValues { $0.addingTimeInterval(seconds) }
-        allocation?.shiftTimers(by: seconds)
+        cycle.shiftTimers(by: seconds)
         link.shiftTimers(by: seconds)
     }
 
@@ -204,25 +188,6 @@ public struct DLMMaster: Sendable, Equatable {
         return out
     }
 
-    /// Tracks when each charge point's vehicle began to draw (for the self-limit rule).
-    private mutating func updateChargingSince(_ points: [DLMChargePoint], now: Date) {
-        var next: [String: Date] = [:]
-        for p in points where p.demanding && p.reservedAmps == nil {
-            if let t = chargingSince[p.id] { next[p.id] = t } else if p.measuredAmps.maximum > 1 { next[p.id] = now }
-        }
-        chargingSince = next
-    }
-
-    /// What makes a new allocation necessary before the sample period ends: demand, detected phases, own maxima, a
-    /// self-limiting vehicle, a silent slave, the site's available current (meter readings, shedding, meter failure).
-    static func signature(_ points: [DLMChargePoint], _ site: DLMSite) -> DLMSignature {
-        let available = DLM.available(site, evseDrawAmps: DLM.evseDraw(points))
-        return DLMSignature(availableDeciAmps: (0..<3).map { Int(available[$0] * 10) }, points: points.map { p in
-            DLMSignature.Point(id: p.id, demanding: p.demanding, usedPhases: p.usedPhases, maximumAmps: p.maximumAmps, minimumAmps: p.minimumAmps,
-                               charging: p.chargingSince != nil, reservedAmps: p.reservedAmps)
-        })
-    }
-
     /// Amperes as the station's texts show them: whole numbers without a fraction, others as they are.
     static func ampsText(_ a: Double) -> String { a == a.rounded() && abs(a) < 1e15 ? String(Int(a)) : String(a) }
 
@@ -230,22 +195,6 @@ public struct DLMMaster: Sendable, Equatable {
     public static func phaseText(_ p: PhaseValues) -> String {
         [p.l1, p.l2, p.l3].map { ampsText(($0 * 10).rounded(.down) / 10) }.joined(separator: "/")
     }
-}
-
-/// What makes a new DLM allocation necessary before the sample period ends (see ``DLMMaster/signature(_:_:)``).
-struct DLMSignature: Sendable, Equatable {
-    struct Point: Sendable, Equatable {
-        var id: String
-        var demanding: Bool
-        var usedPhases: [Int]?
-        var maximumAmps: Double
-        var minimumAmps: Double
-        var charging: Bool
-        var reservedAmps: Double?
-    }
-    /// The site's available current per grid phase, in 0.1 A.
-    var availableDeciAmps: [Int]
-    var points: [Point]
 }
 
 /// Why slaves cannot be removed.

@@ -248,6 +248,11 @@ public struct ParameterError: Error, Sendable, Equatable, CustomStringConvertibl
         ParameterError(kind: .unknownKey, key: key, given: nil, allowed: nil, message: "unknown parameter '\(key)'")
     }
 
+    /// `given` for `key` breaks a rule between parameters; `allowed` says what would keep it, `message` names the rule.
+    public static func conflict(_ key: String, _ given: String, allowed: String, message: String) -> ParameterError {
+        ParameterError(kind: .conflict, key: key, given: given, allowed: allowed, message: message)
+    }
+
     /// `given` is not a value of `key`; `allowed` says what is.
     public static func invalid(_ key: String, _ given: String, _ allowed: String) -> ParameterError {
         ParameterError(kind: .invalidValue, key: key, given: given, allowed: allowed,

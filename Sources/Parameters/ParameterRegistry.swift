@@ -25,11 +25,33 @@ public struct ParameterRules: Sendable {
     /// Reads one window `HH:MM-HH:MM=A` of a `.timeWindows` parameter: its canonical text and its current, or nil when
     /// malformed. The format belongs to its owner (the station's scheduler); without it no window is valid.
     public var timeWindow: @Sendable (String) -> (text: String, amps: Int)?
+    /// Connector parameters that are one value for the whole device while the Bool parameter `whenOn` is On: a change
+    /// of any connector's value changes every connector's (each validated like a change of its own).
+    public var stationWide: [(key: String, whenOn: ParameterKey<Bool>)]
+    /// Rules between several parameters that every stored configuration keeps; a change that would break one is
+    /// refused with the rule's own words.
+    public var constraints: [ParameterConstraint]
 
     public init(ceilings: [(lower: String, upper: String)] = [], exclusive: [(a: String, b: String, value: ParameterValue)] = [],
                 roleGrants: [(keys: Set<String>, role: Role, whenOn: ParameterKey<Bool>)] = [],
-                timeWindow: @escaping @Sendable (String) -> (text: String, amps: Int)? = { _ in nil }) {
+                timeWindow: @escaping @Sendable (String) -> (text: String, amps: Int)? = { _ in nil },
+                stationWide: [(key: String, whenOn: ParameterKey<Bool>)] = [], constraints: [ParameterConstraint] = []) {
         self.ceilings = ceilings; self.exclusive = exclusive; self.roleGrants = roleGrants; self.timeWindow = timeWindow
+        self.stationWide = stationWide; self.constraints = constraints
+    }
+}
+
+/// A rule between several parameters (the station's: seeds/004 §7.2–7.3, with a single feed line the installation
+/// limit is one value for the station, at most the feed line's capacity).
+public struct ParameterConstraint: Sendable {
+    /// The base keys the rule reads: a change of one of them is checked against it.
+    public var keys: Set<String>
+    /// What is wrong with a configuration (nil: the rule holds): what is allowed, and a message that names the rule
+    /// and the parameters.
+    public var problem: @Sendable (ParameterSet) -> (allowed: String, message: String)?
+
+    public init(keys: Set<String>, problem: @escaping @Sendable (ParameterSet) -> (allowed: String, message: String)?) {
+        self.keys = keys; self.problem = problem
     }
 }
 
@@ -230,7 +252,30 @@ public struct ParameterRegistry: Sendable {
         }
         let normalized = try check(value, resolved)
         try checkCeilings(resolved, normalized, values)
+        try checkConstraints(resolved, normalized, values)
         return (resolved, normalized)
+    }
+
+    /// The other connectors' keys that a change of `resolved` changes with it: a station-wide connector parameter
+    /// (``ParameterRules/stationWide``) while its switch is On in `values`.
+    public func companions(of resolved: ResolvedKey, in values: ParameterSet) -> [String] {
+        guard let n = resolved.connector, connectorCount > 1,
+              rules.stationWide.contains(where: { $0.key == resolved.definition.key && values[$0.whenOn] }) else { return [] }
+        return (1...connectorCount).filter { $0 != n }.map { "\(resolved.definition.key).\($0)" }
+    }
+
+    /// The rules between several parameters, on the configuration after the change (with its companions).
+    private func checkConstraints(_ resolved: ResolvedKey, _ value: ParameterValue, _ values: ParameterSet) throws(ParameterError) {
+        let relevant = rules.constraints.filter { $0.keys.contains(resolved.definition.key) }
+        guard !relevant.isEmpty else { return }
+        var after = values
+        after.set(resolved.key, value)
+        for k in companions(of: resolved, in: values) { after.set(k, value) }
+        for c in relevant {
+            if let p = c.problem(after) {
+                throw ParameterError(kind: .conflict, key: resolved.key, given: value.description, allowed: p.allowed, message: "\(resolved.key): \(p.message)")
+            }
+        }
     }
 
     private func checkCeilings(_ resolved: ResolvedKey, _ value: ParameterValue, _ values: ParameterSet) throws(ParameterError) {

@@ -19,6 +19,10 @@ import ModbusTCP
 /// - Writes: read-only registers → 02; values out of range → 03 (124: 0/1; 131: 0–80 A; 132: 0–3600 s;
 ///   1000: 0 or 6–80 A; 1110–1119: 1–20 printable characters); 1110–1119 with "Allow Start/Stop
 ///   Transaction" Off and 613–615 on a station that is not a DLM master → 01 (server in the wrong state).
+///   1110–1119 may be written register by register (``OMCCIRegisterWrites``: complete when its last register is
+///   written, discarded 15 s after its latest piece).
+/// - 712 is the station's Minimum Current Limit; 707/710 are UTC (the seeds' Bender controllers keep their clock in
+///   UTC; seeds/004's screens show "… UTC").
 public enum OMCCI {
     public static let firmwareVersion = "5.22"
     public static let protocolVersion = "0.14"
@@ -118,7 +122,8 @@ public enum OMCCI {
         }
     }
 
-    /// hhmmss (UTC) as a decimal number for the BCD registers.
+    /// hhmmss (UTC) as a decimal number for the BCD registers 707/710: the table (seeds/000) names no zone, and the
+    /// controllers of this register set run on UTC (seeds/004's web header "… UTC"), so energy managers expect UTC.
     static func hhmmss(_ d: Date?) -> Int64 {
         guard let d else { return 0 }
         let s = Int64(d.timeIntervalSince1970.rounded(.down)) % 86_400
@@ -198,6 +203,17 @@ public enum OMCCI {
         case 741: return s.evccid.map { .text(String($0.filter { $0 != ":" && $0 != "-" }.uppercased().prefix(12))) } ?? .integer(0)
         case 1000: return n(s.hemsLimitAmps)
         default: return .integer(0)
+        }
+    }
+
+    /// Whether the server refuses any write to `d` in its state (01, SERVER IN THE WRONG STATE): 1110–1119 while "Allow
+    /// Start/Stop Transaction" is Off, 613–615 on a station that is no DLM master. Asked before a piece of a
+    /// multi-register value is kept (``OMCCIRegisterWrites``).
+    public static func refusesWrite(_ d: RegisterDefinition, allowStartStop: Bool, dlmMaster: Bool) -> ExceptionCode? {
+        switch d.address {
+        case 1110: allowStartStop ? nil : .illegalFunction
+        case 613, 614, 615: dlmMaster ? nil : .illegalFunction
+        default: nil
         }
     }
 

@@ -3,6 +3,9 @@ import Testing
 import EVSECore
 import LoadManagement
 import ModbusTCP
+import Simulator
+import StationModbus
+import TestSupport
 @testable import ChargePoint
 
 /// The energy manager's control over Modbus as a machine: writes in, actions out (seeds/000 MODBUS-REGISTERSATZ 124,
@@ -71,6 +74,55 @@ struct ModbusControlTests {
             .setParameter(key: StationParameters.operatorEVSESubDistributionLimit, .phaseTriple(PhaseValues(l1: 20, l2: 25, l3: 32))),
         ]))
         #expect(control.limit(connector: 1, s.modbus, now: Self.t0) == LimitInput(.hems, 32), "no refused write touched the HEMS limit")
+    }
+
+    @Test("seeds000 1110–1119 register by register: each FC06 answered, the card presented when 1119 is written; refused pieces")
+    func seeds000_1110_registerByRegister() {
+        var control = ModbusControl(connectorCount: 2)
+        let s = Self.settings { $0.set(StationParameters.modbusAllowStartStop, .bool(true)) }
+        let card = Array("      AABBCCDD".utf8).chunked2 + Array(repeating: 0, count: 3)
+        for i in 0..<9 {
+            #expect(control.write(address: UInt16(1110 + i), values: [card[i]], connector: 1, s, now: Self.t0) == .success([]))
+        }
+        #expect(control.unfinishedWrites(connector: 1, now: Self.t0) == [1110])
+        #expect(control.unfinishedWrites(connector: 2, now: Self.t0).isEmpty, "each connector's port keeps its own")
+        #expect(control.write(address: 1119, values: [card[9]], connector: 1, s, now: Self.t0) == .success([.present(idTag: "AABBCCDD", connector: 1)]))
+        // A piece while Allow Start/Stop is off: 01 at once, nothing kept.
+        #expect(control.write(address: 1110, values: [card[0]], connector: 1, Self.settings(), now: Self.t0) == .failure(.illegalFunction))
+        #expect(control.unfinishedWrites(connector: 1, now: Self.t0).isEmpty)
+        // A value completed register by register that is not a valid IdTag: 03, and it is discarded.
+        for i in 0..<9 { _ = control.write(address: UInt16(1110 + i), values: [0x2020], connector: 1, s, now: Self.t0) }
+        #expect(control.write(address: 1119, values: [0x2020], connector: 1, s, now: Self.t0) == .failure(.illegalDataValue))
+        #expect(control.unfinishedWrites(connector: 1, now: Self.t0).isEmpty)
+        // Left unfinished: discarded after the timeout; the last register alone is then refused.
+        _ = control.write(address: 1110, values: Array(card[0...8]), connector: 1, s, now: Self.t0)
+        let late = Self.t0.addingTimeInterval(OMCCIRegisterWrites.timeoutSeconds)
+        #expect(control.write(address: 1119, values: [card[9]], connector: 1, s, now: late) == .failure(.illegalDataValue))
+    }
+
+    @Test("seeds000 register 712 reads the configured Minimum Current Limit")
+    func seeds000_712_minimumCurrentLimit() {
+        var rig = Rig(connectors: 1) { $0.set(StationParameters.minimumCurrentLimit, .integer(8)) }
+        let answer = rig.controller.modbus(.readHoldingRegisters(address: 712, quantity: 1), connector: 1, now: rig.clock.now).answer
+        #expect(answer == .registers(.readHoldingRegisters, [8]))
+        var plain = Rig(connectors: 1)
+        #expect(plain.controller.modbus(.readHoldingRegisters(address: 712, quantity: 1), connector: 1, now: plain.clock.now).answer
+                == .registers(.readHoldingRegisters, [6]))
+    }
+
+    @Test("seeds000 707/710 start and end time read as hhmmss in UTC, whatever the station's time zone (docs/integrator.md)")
+    func seeds000_707_710_startAndEndTimeUTC() throws {
+        var rig = Rig(connectors: 1) { $0.set(StationParameters.timezone, .string("Europe/Berlin")) }
+        rig.controller.timeZone = TimeZone(identifier: "Europe/Berlin")!
+        try rig.plug(1, EVSpec(phases: 3, maxCurrentAmps: 16))
+        try rig.card()
+        rig.run(1)
+        let start = try #require(rig.connector(1).session?.startedAt)
+        let seconds = Int(start.timeIntervalSince1970) % 86_400
+        let utc = UInt32(seconds / 3600 * 10_000 + seconds % 3600 / 60 * 100 + seconds % 60)
+        let bcd = UInt32(String(utc), radix: 16)!
+        let answer = rig.controller.modbus(.readHoldingRegisters(address: 707, quantity: 2), connector: 1, now: rig.clock.now).answer
+        #expect(answer == .registers(.readHoldingRegisters, [UInt16(bcd >> 16), UInt16(bcd & 0xFFFF)]))
     }
 }
 

@@ -48,3 +48,29 @@ def test_single_feed_line_respects_phase_rotation(data_dir):
             wait_for(lambda: station.connector(n)["pilotSignal"]["signaledCurrentAmps"] == 32, what=f"32 A on connector {n}")
     finally:
         station.terminate()
+
+
+def test_seeds004_7_3_single_feed_line_installation_limit_is_one_value_not_above_the_feed_line(data_dir):
+    """seeds/004 §7.2 (case 3) and §7.3: with a single feed line the installation limit is one value for the station, at
+    most the feed line's capacity; `chargekit config set` and the API refuse anything else with the rule named."""
+    for key, value in (("ConnectorCount", "2"), ("SingleFeedLine", "On"), ("SingleFeedLineInstallerAccess", "On")):
+        cli("config", "set", key, value, "--role", "manufacturer", data_dir=data_dir, check=True)
+    for key in ("OperatorCurrentLimit.1", "OperatorCurrentLimit.2"):
+        cli("config", "set", key, "16", "--role", "operator", data_dir=data_dir, check=True)
+    cli("config", "set", "InstallationCurrentLimit.1", "20", "--role", "installer", data_dir=data_dir, check=True)
+    r = cli("config", "get", "InstallationCurrentLimit.2", "--json", data_dir=data_dir)
+    assert '"value" : 20' in r.stdout, "one value for the station: connector 2 follows"
+    cli("config", "set", "FeedLineCapacity", "24", "--role", "installer", data_dir=data_dir, check=True)
+    r = cli("config", "set", "InstallationCurrentLimit.2", "25", "--role", "installer", data_dir=data_dir)
+    assert r.returncode != 0
+    for words in ("single feed line", "InstallationCurrentLimit.1 and InstallationCurrentLimit.2", "between 6 and 24 A", "FeedLineCapacity"):
+        assert words in r.stderr, (words, r.stderr)
+    station = Station(data_dir).start()
+    try:
+        code, body = station.request("PUT", "/api/config/FeedLineCapacity", {"value": 16, "role": "installer"})
+        assert code == 409 and "single feed line" in str(body) and "InstallationCurrentLimit" in str(body), (code, body)
+        code, body = station.request("PUT", "/api/config/InstallationCurrentLimit.2", {"value": 18, "role": "installer"})
+        assert code == 200, (code, body)
+        assert station.connector(1)["currentLimit"]["inputs"][1] == {"source": "installation", "amps": 18}
+    finally:
+        station.terminate()

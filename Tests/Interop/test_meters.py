@@ -64,7 +64,9 @@ def test_generic_meter_for_models_without_a_public_map(data_dir):
 def test_grid_meter_loss_raises_the_error_and_recovery_clears_it(data_dir):
     image, unit = MODELS["janitzaUMG512PRO"]
     meter = MeterServer(image(), unit).start()
-    configure(data_dir, grid_meter("janitzaUMG512PRO", meter.port, ("MeterFailedPollsBeforeError", 3)))
+    # External Load Fallback 0: the error alone is under test here; what load management does with a lost meter (the
+    # default fallback 9999 A pauses charging, seeds/000) is test_seeds000_external_meter_on_a_single_station_*.
+    configure(data_dir, grid_meter("janitzaUMG512PRO", meter.port, ("MeterFailedPollsBeforeError", 3), ("ExternalLoadFallback", "0,0,0")))
     station = Station(data_dir).start()
     try:
         wait_for(lambda: station.status().get("gridMeter", {}).get("communicating"), what="meter up")
@@ -136,3 +138,46 @@ def test_simulated_meter_twin_adds_the_stations_load(data_dir):
             assert twin.wait(10) is not None, "the twin stops on SIGTERM with a client connected"
         finally:
             station.terminate()
+
+
+def test_seeds000_external_meter_on_a_single_station_follows_the_house_load(data_dir):
+    """seeds/000 "Externen Zähler einbinden" with DLM off: the signalled current follows the house load the meter
+    measures (Main Distribution Limit − load), and falls back to External Load Fallback when the meter stops answering."""
+    import struct as _struct
+    image, unit = MODELS["janitzaUMG512PRO"]
+    meter = MeterServer(image(), unit).start()
+    configure(data_dir, grid_meter("janitzaUMG512PRO", meter.port, ("MeterFailedPollsBeforeError", 3),
+                                   ("MainDistributionLimit", "40,40,40"), ("ExternalMeterLocation", "Excluding"),
+                                   ("ExternalLoadFallback", "30,30,30")))
+    station = Station(data_dir).start()
+
+    def limit():
+        c = station.connector(1)
+        return c["currentLimit"]["amps"], c["currentLimit"]["binding"], c["pilotSignal"]["signaledCurrentAmps"]
+
+    try:
+        wait_for(lambda: station.status().get("gridMeter", {}).get("communicating"), what="meter up")
+        station.sim("plug", "1", "--ev", "3p-32a")
+        station.sim("rfid", "04567DAA5F3580")
+        station.wait_status(1, "Charging")
+        # The house draws 10.5/3.2/7.0 A: 40 A − 10.5 A on L1 leaves 29.5 A for the three-phase car.
+        wait_for(lambda: limit() == (29.5, "externalMeter", 29.5), what="29.5 A from the house connection")
+        assert station.status()["gridMeter"]["availableAmps"]["l1"] == 29.5
+        # The house load on L1 rises to 25 A: the car gets 15 A.
+        regs = {}
+        for i, w in enumerate(_struct.unpack(">2H", _struct.pack(">f", 25.0))):
+            regs[19012 + i] = w
+        meter.set_registers(regs)
+        wait_for(lambda: limit() == (15, "externalMeter", 15), what="15 A after the house load rose")
+        # The meter stops answering: External Load Fallback (30 A assumed) leaves 10 A.
+        meter.stop()
+        wait_for(lambda: limit() == (10, "externalMeter", 10), what="10 A on the fallback")
+        assert any(e["id"] == "externalMeterNotCommunicating" for e in station.status()["activeErrors"])
+        code, events = station.get("/api/events")
+        assert any("External Load Fallback applies" in e["message"] for e in events)
+        # It answers again (the original house load): back to 29.5 A.
+        meter = MeterServer(image(), unit, port=meter.port).start()
+        wait_for(lambda: limit() == (29.5, "externalMeter", 29.5), timeout=20, what="29.5 A again")
+    finally:
+        station.terminate()
+        meter.stop()

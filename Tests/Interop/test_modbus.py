@@ -165,8 +165,8 @@ def test_writes_hems_limit_availability_safe_current_and_idtag(modbus_station, d
     assert c.write_registers(1110, tag, device_id=1).exception_code == 1
     assert "session" not in s.connector(1)
     assert cli("config", "set", "ModbusTCPServerAllowStartStopTransaction", "On", "--role", "operator", data_dir=data_dir).returncode == 0
-    assert c.write_register(1110, tag[0], device_id=1).exception_code == 3, "part of the IdTag"
-    assert not c.write_registers(1110, tag, device_id=1).isError()
+    assert not c.write_register(1110, tag[0], device_id=1).isError(), "a piece of the IdTag is kept (register by register)"
+    assert not c.write_registers(1110, tag, device_id=1).isError(), "a whole write acts at once"
     conn = s.wait_status(1, "Charging")
     assert conn["session"]["method"] == "Modbus"
     assert not c.write_registers(1110, tag, device_id=1).isError()
@@ -241,3 +241,45 @@ def test_mbpoll_as_a_second_client(modbus_station):
     out = subprocess.run(["mbpoll", "-m", "tcp", "-p", port, "-a", "1", "-0", "-r", "1000", "-c", "1", "-1", "127.0.0.1"],
                          capture_output=True, text=True, timeout=30)
     assert "[1000]: \t20" in out.stdout, out.stdout
+
+
+def station_seconds(station):
+    from datetime import datetime
+    return datetime.fromisoformat(station.status()["time"].replace("Z", "+00:00")).timestamp()
+
+
+def test_seeds000_1110_register_by_register_and_712_minimum_current(modbus_station, data_dir):
+    """seeds/000 MODBUS-REGISTERSATZ: 712 is the configured Minimum Current Limit; the User ID 1110-1119 (five rows of two
+    registers) may be written one register at a time (mbpoll, FC06) or row by row (pymodbus, FC16 of 2): it acts when
+    its last register is written; an unfinished value is discarded 15 s (station time) after its latest register."""
+    s = modbus_station
+    port = str(s.modbus_port)
+    for key, value, role in [("ModbusTCPServerAllowStartStopTransaction", "On", "operator"), ("MinimumCurrentLimit", "8", "installer")]:
+        r = cli("config", "set", key, value, "--role", role, data_dir=data_dir)
+        assert r.returncode == 0, r.stderr
+    c = client(s)
+    wait_for(lambda: regs(c, 712, 1) == [8], what="712 = Minimum Current Limit 8 A")
+    tag = [struct.unpack(">H", ("      04567DAA5F3580"[i:i + 2]).encode())[0] for i in range(0, 20, 2)]
+    s.sim("plug", "1")
+    s.wait_status(1, "Preparing")
+
+    def mbpoll_write(address, value):
+        out = subprocess.run(["mbpoll", "-m", "tcp", "-p", port, "-a", "1", "-0", "-r", str(address), "-1", "127.0.0.1", str(value)],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stdout + out.stderr
+
+    for i in range(9):
+        mbpoll_write(1110 + i, tag[i])
+    assert "session" not in s.connector(1) and s.connector(1)["status"] == "Preparing", "nothing acts before register 1119"
+    mbpoll_write(1119, tag[9])
+    conn = s.wait_status(1, "Charging")
+    assert conn["session"]["method"] == "Modbus" and conn["session"]["idTag"].lower() == "04567daa5f3580"
+    for row in range(0, 10, 2):
+        assert not c.write_registers(1110 + row, tag[row:row + 2], device_id=1).isError(), row
+    s.wait_status(1, "Finishing")
+    # An unfinished value is discarded: 15 s of station time after its latest register, the last one alone is refused.
+    assert not c.write_registers(1110, tag[:9], device_id=1).isError()
+    t0 = station_seconds(s)
+    wait_for(lambda: station_seconds(s) - t0 > 16, what="15 s of station time")
+    assert c.write_register(1119, tag[9], device_id=1).exception_code == 3
+    c.close()

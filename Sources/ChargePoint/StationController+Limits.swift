@@ -17,7 +17,7 @@ extension StationController {
         let phases = vehiclePhases
         let statics = CurrentLimits.staticInputs(settings, demanding: demanding, usedPhases: phases)
         let shedding = loadSheddingActive
-        let scheduled = settings.currentSchedule.isEmpty ? nil : TimeWindowLimit.limit(settings.currentSchedule, at: now, timeZone: timeZone)
+        let scheduled = settings.currentSchedule.isEmpty ? nil : TimeWindowLimit.limit(settings.currentSchedule, at: now, timeZone: settings.timeZone)
         for i in connectors.indices where i < statics.count {
             var inputs = statics[i]
             if let amps = scheduled { inputs.append(LimitInput(.scheduler, amps)) }

@@ -119,8 +119,6 @@ public struct StationController {
     /// Whether an OCPP backend is configured: then "offline" limits apply while it is unreachable, and every session
     /// change queues its transaction message for the backend in the same write.
     public var backendConfigured: Bool
-    /// The station's time zone (the Maximum Current Scheduler's windows are local times).
-    public var timeZone = TimeZone.current
     /// How long an Authorize request may stay unanswered before the offline rules apply
     /// (seeds/004 §4 "Backend connection timeout", 60 s).
     public var backendTimeout: Duration = .seconds(60)

@@ -99,8 +99,11 @@ public struct StationSettings: Sendable, Equatable {
     public var loadSheddingActiveHigh: Bool
     /// The upper limit while the backend is unreachable (nil: off).
     public var offlineLimitAmps: Double?
-    /// The Maximum Current Scheduler's windows (empty: off).
+    /// The Maximum Current Scheduler's windows (empty: off), in local time of `timeZone`.
     public var currentSchedule: [TimeWindowLimit]
+    /// The site's time zone (parameter Timezone, seeds/002 §1.6): what local times such as the scheduler's windows mean.
+    /// UTC when the stored name is no zone this system knows.
+    public var timeZone: TimeZone
     /// seeds/004 "Allow EV Wakeup".
     public var allowEVWakeup: Bool
     /// Dynamic load management between stations (seeds/004 §7.4–7.8).
@@ -148,6 +151,7 @@ public struct StationSettings: Sendable, Equatable {
         sendAuthorizeForRemoteStart = p[.sendAuthorizeForRemoteStart]
         uidDisclose = p[.uidDisclose]
         meterSampleRetentionDays = p[.meterSampleRetention]
+        timeZone = TimeZone(identifier: p[.timezone]) ?? TimeZone(identifier: "UTC")!
         dlm = DLMSettings(p)
         modbus = ModbusSettings(enabled: p[.modbusServer], basePort: p[.modbusBasePort],
                                 allowStartStop: p[.modbusAllowStartStop], allowUIDDisclose: p[.modbusAllowUIDDisclose],

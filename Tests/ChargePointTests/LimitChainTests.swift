@@ -101,6 +101,21 @@ struct StationLimitTests {
         #expect(StationSettings(p).currentSchedule == [TimeWindowLimit(startMinute: 1020, endMinute: 1320, amps: 10)])
     }
 
+    @Test("seeds002_1_6 the scheduler's windows are local times of the Timezone parameter, not of the host")
+    func schedulerInStationTimeZone() throws {
+        // 2027-01-15 08:00 UTC is 09:00 in Amsterdam: inside the window 09:00–10:00 there, outside it in UTC.
+        for (zone, inside) in [("Europe/Amsterdam", true), ("UTC", false)] {
+            var rig = Rig {
+                $0.set("Timezone", .string(zone))
+                $0.set("MaximumCurrentSchedule", .list(["09:00-10:00=10"]))
+                $0.set("MaximumCurrentScheduler", .bool(true))
+            }
+            rig.run(0.2)
+            #expect((rig.connector(1).currentLimit.binding == .scheduler) == inside, "\(zone)")
+            #expect((rig.connector(1).currentLimit.amps == 10) == inside, "\(zone)")
+        }
+    }
+
     @Test("Allow EV Wakeup: a vehicle that fell asleep during a pause gets one state F pulse and charges again")
     func wakeUp() throws {
         for allow in [true, false] {

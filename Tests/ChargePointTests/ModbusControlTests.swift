@@ -113,7 +113,6 @@ struct ModbusControlTests {
     @Test("seeds000 707/710 start and end time read as hhmmss in UTC, whatever the station's time zone (docs/integrator.md)")
     func seeds000_707_710_startAndEndTimeUTC() throws {
         var rig = Rig(connectors: 1) { $0.set(StationParameters.timezone, .string("Europe/Berlin")) }
-        rig.controller.timeZone = TimeZone(identifier: "Europe/Berlin")!
         try rig.plug(1, EVSpec(phases: 3, maxCurrentAmps: 16))
         try rig.card()
         rig.run(1)

@@ -252,6 +252,10 @@ public struct CentralSystem: Sendable {
     public mutating func received(_ id: String, text: String, now: Date) -> [GatewayAction] {
         guard chargers[id] != nil else { return [] }
         if settings.mode == .external { return relayFromCharger(id, text: text, now: now) }
+        // A date the BMS wrote whose window is over is taken before the answer, which may carry the time (the tick
+        // may come up to one interval later).
+        let due = expireTimeWrites(now: now)
+        if !due.isEmpty { return due + received(id, text: text, now: now) }
         let frame: OCPPFrame
         do { frame = try OCPPFrame.parse(text) } catch {
             guard let messageID = error.messageID else {

@@ -66,12 +66,11 @@ extension CentralSystem {
     }
 
     /// What registers 1…6 read: the gateway's clock in the BMS's time zone, and what the BMS wrote for the registers of
-    /// a date not yet taken.
+    /// a date not yet taken (until the tick or the next OCPP message takes it: a read never shows the old clock for a
+    /// date that is due).
     func timeRegisterValues(now: Date) -> [SystemSignal: Int] {
         var out = timeRegisters(gatewayTime(now))
-        if let last = timeWrites.values.map(\.at).max(), now.timeIntervalSince(last) < Self.timeWriteWindowSeconds {
-            for (s, w) in timeWrites { out[s] = w.value }
-        }
+        for (s, w) in timeWrites { out[s] = w.value }
         return out
     }
 

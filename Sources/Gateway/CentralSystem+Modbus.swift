@@ -8,10 +8,11 @@ import OCPP16
 
 /// The BMS side: Modbus reads and writes of the register map (seeds/003 Appendix 2).
 ///
-/// Exceptions: 02 for addresses outside the map or registers the BMS may not write (the seed's R signals), whole or
-/// any register of them — ILLEGAL DATA ADDRESS, "not an allowable address for the server" (Modbus Application Protocol
-/// Specification V1.1b3 §7), as the station answers; 03 for values outside what the signal allows, writable strings
-/// or numbers written only in part, or a handshake step out of order;
+/// Exceptions: 02 for addresses outside the map, signals switched off, or registers the BMS may not write (the seed's
+/// R signals), whole or any register of them — ILLEGAL DATA ADDRESS, "not an allowable address for the server" (Modbus
+/// Application Protocol Specification V1.1b3 §7), as the station answers; 03 for values outside what the signal
+/// allows (a multi-register value written in part is checked once complete, ``PartialValue``), or a handshake step
+/// out of order;
 /// 0x0A when the operation's charger is not connected; 01 for every write in External mode (the external central
 /// system operates the chargers; the registers are read-only). A refused write changes nothing.
 extension CentralSystem {

@@ -178,7 +178,7 @@ actor GatewayController: GatewayService, RestartableServices {
             return l
         }
         var services: [any Service] = [
-            Ticker(every: .seconds(1)) { await runtime.tick() },  // the timeouts and the Heartbeat register
+            Ticker(every: .milliseconds(Int(CentralSystem.tickIntervalSeconds * 1000))) { await runtime.tick() },  // timeouts, the Heartbeat register
             runtime.upstreamClients.service,
             OCPPWebSocketServer(host: options.host, port: settings.ocppPort, tls: tlsContext, delegate: runtime, logger: logger(labeled: "chargekit.gateway.ocpp"),
                                 limits: GatewayApp.ocppLimits(.process), onBound: { port in await self.bound(\.ocpp, port) }),

@@ -8,10 +8,11 @@ import OCPP16
 
 /// The BMS side: Modbus reads and writes of the register map (seeds/003 Appendix 2).
 ///
-/// Exceptions: 02 for addresses outside the map or registers the BMS may not write (the seed's R signals), whole or
-/// any register of them — ILLEGAL DATA ADDRESS, "not an allowable address for the server" (Modbus Application Protocol
-/// Specification V1.1b3 §7), as the station answers; 03 for values outside what the signal allows, writable strings
-/// or numbers written only in part, or a handshake step out of order;
+/// Exceptions: 02 for addresses outside the map, signals switched off, or registers the BMS may not write (the seed's
+/// R signals), whole or any register of them — ILLEGAL DATA ADDRESS, "not an allowable address for the server" (Modbus
+/// Application Protocol Specification V1.1b3 §7), as the station answers; 03 for values outside what the signal
+/// allows (a multi-register value written in part is checked once complete, ``PartialValue``), or a handshake step
+/// out of order;
 /// 0x0A when the operation's charger is not connected; 01 for every write in External mode (the external central
 /// system operates the chargers; the registers are read-only). A refused write changes nothing.
 extension CentralSystem {
@@ -23,8 +24,12 @@ extension CentralSystem {
         }
         var out = Array(image[range])
         if settings.mode == .bms, address <= SystemSignal.year.rawValue {
-            let time = timeRegisters(gatewayTime(now))
+            let time = timeRegisterValues(now: now)
             for s in SystemSignal.allCases where s != .heartbeat && range.contains(s.rawValue) { out[s.rawValue - address] = UInt16(time[s]!) }
+        }
+        // A signal switched off answers as the seed's "Not used" registers: it reads 0 (seeds/003 §2.2 step 6).
+        if !layout.offRegisters.isEmpty {
+            for a in range where layout.offRegisters.contains(a) { out[a - address] = 0 }
         }
         return .success(out)
     }
@@ -45,31 +50,39 @@ extension CentralSystem {
     /// Function 5/15: writes 0/1 signals as bits (each like a write of 0 or 1 to the register).
     public mutating func modbusWriteBits(address: Int, values: [Bool], now: Date) -> Result<[GatewayAction], ModbusRefusal> {
         if settings.mode == .external { return .failure(Self.externalRefusal) }
-        var writes: [(SignalAddress, [UInt16])] = []
+        var writes: [RegisterWrite] = []
         for (i, bit) in values.enumerated() {
             guard let s = layout.booleanSignal(at: address + i) else {
                 return .failure(ModbusRefusal(.illegalDataAddress, "register \(address + i) is not a 0/1 signal"))
             }
-            writes.append((s, [bit ? 1 : 0]))
+            writes.append(.whole(s, [bit ? 1 : 0]))
         }
         return apply(writes, now: now)
     }
 
-    /// Function 6/16: registers of the map.
+    /// Function 6/16: registers of the map. A multi-register value (an Id Tag, a Parent Id Tag, an Expiration Date) may
+    /// be written whole or a register at a time — function 6 or a function 16 write covering part of it — as a BMS that
+    /// writes its points one by one does (seeds/003 §2.3.1.7: "the BMS should write these registers one by one");
+    /// see ``PartialValue``.
     public mutating func modbusWrite(address: Int, values: [UInt16], now: Date) -> Result<[GatewayAction], ModbusRefusal> {
         if settings.mode == .external { return .failure(Self.externalRefusal) }
-        switch layout.map.writes(address: UInt16(address), values: values) {
-        case .failure(let code):
-            let why = code == .illegalDataValue ? "the write covers only part of a multi-register value" : "register \(address) is not in the map"
-            return .failure(ModbusRefusal(code, why))
-        case .success(let pieces):
-            var writes: [(SignalAddress, [UInt16])] = []
-            for (d, regs) in pieces {
-                guard let s = layout.signal(at: Int(d.address)) else { return .failure(ModbusRefusal(.illegalDataAddress, "register \(d.address) is not in the map")) }
-                writes.append((s, regs))
+        var writes: [RegisterWrite] = []
+        var a = address
+        let end = address + values.count
+        while a < end {
+            if layout.offRegisters.contains(a) {
+                return .failure(ModbusRefusal(.illegalDataAddress, "register \(a) belongs to a signal that is switched off (\"Not used\")"))
             }
-            return apply(writes, now: now)
+            guard let d = layout.map.definition(at: a), let s = layout.signal(at: Int(d.address)) else {
+                return .failure(ModbusRefusal(.illegalDataAddress, "register \(a) is not in the map"))
+            }
+            guard d.access.writable else { return .failure(ModbusRefusal(.illegalDataAddress, "\(s.spec.name) (\(s.address)) is read-only")) }
+            let first = Int(d.address), stop = min(end, d.addresses.upperBound + 1)
+            let regs = Array(values[(a - address)..<(stop - address)])
+            writes.append(a == first && stop == d.addresses.upperBound + 1 ? .whole(s, regs) : .part(s, offset: a - first, regs))
+            a = stop
         }
+        return apply(writes, now: now)
     }
 
     static var externalRefusal: ModbusRefusal {
@@ -77,17 +90,31 @@ extension CentralSystem {
     }
 
     /// Validates every piece, stores the parameters, then runs the handshakes in address order; all or nothing.
-    private mutating func apply(_ writes: [(SignalAddress, [UInt16])], now: Date) -> Result<[GatewayAction], ModbusRefusal> {
+    private mutating func apply(_ writes: [RegisterWrite], now: Date) -> Result<[GatewayAction], ModbusRefusal> {
         var next = self
         var triggers: [(SignalAddress, Int)] = []
-        for (s, regs) in writes {
-            guard s.spec.access.writable else {
-                return .failure(ModbusRefusal(.illegalDataAddress, "\(s.spec.name) (\(s.address)) is read-only"))
+        for w in writes {
+            switch w {
+            case .part(let s, let offset, let regs):
+                if case .string = s.spec.format, let problem = RegisterImage.stringProblem(regs) {
+                    return .failure(ModbusRefusal(.illegalDataValue, "\(s.spec.name) (\(s.address)): \(problem)"))
+                }
+                if let complete = next.writePart(s, offset: offset, regs, now: now) {
+                    // The value's last register (or every register) was written: the value is complete.
+                    if let problem = problem(s, complete) {
+                        return .failure(ModbusRefusal(.illegalDataValue, "\(s.spec.name) (\(s.address)), written register by register: \(problem)"))
+                    }
+                    next.partialValues[s.address] = nil
+                }
+            case .whole(let s, let regs):
+                if let problem = problem(s, regs) {
+                    return .failure(ModbusRefusal(.illegalDataValue, "\(s.spec.name) (\(s.address)): \(problem)"))
+                }
+                if isTrigger(s) { triggers.append((s, Int(regs[0]))) } else {
+                    next.image.store(s.address, regs)
+                    next.partialValues[s.address] = nil
+                }
             }
-            if let problem = problem(s, regs) {
-                return .failure(ModbusRefusal(.illegalDataValue, "\(s.spec.name) (\(s.address)): \(problem)"))
-            }
-            if isTrigger(s) { triggers.append((s, Int(regs[0]))) } else { next.image.store(s.address, regs) }
         }
         var actions: [GatewayAction] = []
         do {
@@ -124,7 +151,7 @@ extension CentralSystem {
     }
 
     /// Why the BMS may not write these registers to the signal, or nil.
-    private func problem(_ s: SignalAddress, _ regs: [UInt16]) -> String? {
+    func problem(_ s: SignalAddress, _ regs: [UInt16]) -> String? {
         if case .string = s.spec.format { return RegisterImage.stringProblem(regs) }
         guard regs.count == 1 else { return nil }
         let v = Int(regs[0])
@@ -165,6 +192,8 @@ extension CentralSystem {
             return try writeTime(t, v, now: now)
         case .charger(let slot, let c):
             guard let id = settings.charger(slot: slot)?.id else { return [] }
+            // Raising a Flag or Processed completes the values the BMS is writing register by register (seeds/003 §2.3.1.7).
+            if v != 0 { try completePartialValues(slot: slot) }
             if let block = IncomingBlock(processed: c) {
                 if v == 0 { image.set(s, 0); return [] }
                 return try processed(id, block, now: now)
@@ -186,36 +215,6 @@ extension CentralSystem {
             }
             return try request(id, .availability(connector: yy, previous: image.integer(s)), flagValue: v, now: now)
         }
-    }
-
-    /// Registers 1…6: the date takes effect once all six were written with at most 15 s between the writes; a
-    /// partial date is discarded (seeds/003 §2.3.1.1). An impossible date (31 April) is refused with exception 03.
-    private mutating func writeTime(_ t: SystemSignal, _ v: Int, now: Date) throws(ModbusRefusal) -> [GatewayAction] {
-        if let last = timeWrites.values.map(\.at).max(), now.timeIntervalSince(last) > Self.timeWriteWindowSeconds { timeWrites = [:] }
-        timeWrites[t] = (v, now)
-        let parts = SystemSignal.allCases.dropFirst().compactMap { timeWrites[$0]?.value }
-        guard parts.count == 6 else { return [] }
-        let (second, minute, hour, day, month, year) = (parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
-        guard day <= OCPPDate.daysIn(month: month, year: year) else {
-            timeWrites = [:]
-            throw ModbusRefusal(.illegalDataValue, "\(year)-\(month)-\(day) (year-month-day) is not a date")
-        }
-        let seconds = OCPPDate.days(fromCivil: year, month, day) * 86400 + hour * 3600 + minute * 60 + second
-        let date = Date(timeIntervalSince1970: TimeInterval(seconds))
-        timeWrites = [:]
-        clockOffsetSeconds = date.timeIntervalSince(now)
-        return [.clockOffsetChanged(seconds: clockOffsetSeconds),
-                .log(.init(.info, nil, "BMS set the date and time to \(OCPPDate.format(date)) (UTC)"))]
-    }
-
-    /// The gateway clock as register values (UTC).
-    func timeRegisters(_ date: Date) -> [SystemSignal: Int] {
-        let total = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = total >= 0 ? total / 86400 : (total - 86399) / 86400
-        let secondOfDay = total - days * 86400
-        let civil = OCPPDate.civil(fromDays: days)
-        return [.second: secondOfDay % 60, .minute: secondOfDay / 60 % 60, .hour: secondOfDay / 3600, .day: civil.day,
-                .month: civil.month, .year: civil.year]
     }
 }
 

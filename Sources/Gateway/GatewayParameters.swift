@@ -29,6 +29,7 @@ extension ParameterKey {
     public static var rtuBaudRate: ParameterKey<Int> { .init("rtuBaudRate", .integerChoice) }
     public static var rtuParity: ParameterKey<String> { .init("rtuParity", .text) }
     public static var rtuStopBits: ParameterKey<Int> { .init("rtuStopBits", .integer) }
+    public static var bmsTimeZone: ParameterKey<String> { .init("bmsTimeZone", .text) }
 }
 
 /// The gateway's settings declared as the parameters of its registry: type and range, default, section, help — the
@@ -132,6 +133,12 @@ public enum GatewayParameters {
         ParameterDefinition(
             key: .rtuStopBits, label: "Stop bits", type: .integer(1...2, unit: nil), defaultValue: .integer(1), role: role,
             menu: .gatewayModbus, section: "modbusRTU", help: "Stop bits of the serial line.", seeAlso: "seeds/003 §2.2 step 3"),
+        // MARK: Time synchronisation (seeds/003 §2.3.1.1, Appendix 2 registers 1…6)
+        ParameterDefinition(
+            key: .bmsTimeZone, label: "BMS time zone", type: .string(length: 1...64, allowed: nil), defaultValue: .string("UTC"), role: role,
+            menu: .gatewayModbus, section: "timeSync",
+            help: "Time zone of the date and time registers 1…6 (IANA name such as Europe/Berlin, or UTC): what the BMS writes there is read in this zone, and they read back the gateway's clock in it. BMS clocks often run on local time. The OCPP times stay UTC.",
+            seeAlso: "seeds/003 §2.3.1.1"),
     ]
 
     /// The gateway's registry.
@@ -169,7 +176,7 @@ extension GatewaySettingField.Section {
     public var menu: Menu {
         switch self {
         case .ocpp, .external, .timeouts: .gatewayGeneral
-        case .modbusTCP, .modbusRTU: .gatewayModbus
+        case .modbusTCP, .modbusRTU, .timeSync: .gatewayModbus
         }
     }
 }

@@ -27,7 +27,7 @@ public struct GatewaySettingField: Sendable {
     /// The groups of the web configuration, after the tabs of the vendor's tool (seeds/003 §2.2 steps 2–4); a
     /// definition's `section` is one of their raw values.
     public enum Section: String, Sendable {
-        case ocpp, external, timeouts, modbusTCP, modbusRTU
+        case ocpp, external, timeouts, modbusTCP, modbusRTU, timeSync
     }
 
     /// The parameter's name: the settings property's name (the form field and ``SettingProblem/field``).
@@ -136,6 +136,7 @@ struct SettingsCodingKey: CodingKey {
     init?(intValue: Int) { nil }
 
     static let chargers = SettingsCodingKey("chargers")
+    static let signalsOff = SettingsCodingKey("signalsOff")
 }
 
 extension GatewaySettings {
@@ -160,5 +161,6 @@ extension GatewaySettings {
         .bind(.rtuBaudRate, \.rtuBaudRate),
         .bind(.rtuParity, \.rtuParity),
         .bind(.rtuStopBits, \.rtuStopBits),
+        .bind(.bmsTimeZone, \.bmsTimeZone),
     ]
 }

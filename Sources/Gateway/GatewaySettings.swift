@@ -74,6 +74,12 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     /// wss for the chargers: PEM certificate (chain) and private key files of the OCPP server; both empty: ws.
     public var ocppTLSCertificateFile: String
     public var ocppTLSKeyFile: String
+    /// The time zone of the date registers 1…6 (IANA name; seeds/003 §2.3.1.1): BMS clocks often run on local time.
+    public var bmsTimeZone: String
+    /// The signals switched off on the Signals page (seeds/003 §2.2 step 6), by their first register address: each
+    /// answers as the seed's "Not used" registers (reads 0; a write answers exception 02). Not a parameter: like the
+    /// charger list it has its own page and check.
+    public var signalsOff: [Int] = []
 
     /// The declared defaults, no chargers.
     public init() { self.init(GatewayParameters.defaults) }
@@ -99,6 +105,7 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
         acceptUnconfiguredChargers = p[.acceptUnconfiguredChargers]
         ocppTLSCertificateFile = p[.ocppTLSCertificateFile]
         ocppTLSKeyFile = p[.ocppTLSKeyFile]
+        bmsTimeZone = p[.bmsTimeZone]
     }
 
     /// The settings as the gateway registry's values (the charger list aside).
@@ -121,12 +128,14 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
         let c = try decoder.container(keyedBy: SettingsCodingKey.self)
         for f in Self.fields { try f.decode(c, &self) }
         chargers = try c.decodeIfPresent([ChargerEntry].self, forKey: .chargers) ?? []
+        signalsOff = try c.decodeIfPresent([Int].self, forKey: .signalsOff) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: SettingsCodingKey.self)
         for f in Self.fields { try f.encode(&c, self) }
         try c.encode(chargers, forKey: .chargers)
+        try c.encode(signalsOff, forKey: .signalsOff)
     }
 
     /// The charger in slot `xx`.
@@ -176,9 +185,15 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
                 p.append(SettingProblem("chargers", "'\(c.id)' has \(c.connectors) connectors; allowed 1…\(RegisterLayout.maximumConnectors)"))
             }
         }
+        for a in signalsOff where RegisterLayout.signal(forAddress: a) == nil {
+            p.append(SettingProblem("signalsOff", "\(a) is not the first register of a signal of the register map"))
+        }
         if ocppTLSCertificateFile.isEmpty != ocppTLSKeyFile.isEmpty {
             p.append(SettingProblem(ocppTLSCertificateFile.isEmpty ? "ocppTLSCertificateFile" : "ocppTLSKeyFile",
                                     "wss needs both the certificate and the private key file"))
+        }
+        if !texts.contains(where: { $0.field == "bmsTimeZone" }), TimeZone(identifier: bmsTimeZone) == nil {
+            texts.append(SettingProblem("bmsTimeZone", "'\(bmsTimeZone)' is not a time zone (an IANA name such as Europe/Berlin, or UTC)"))
         }
         return p + texts
     }

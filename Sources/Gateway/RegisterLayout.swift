@@ -69,17 +69,31 @@ public struct RegisterLayout: Sendable {
     /// Connectors (1…7) per occupied slot.
     public let connectors: [Int: Int]
     public let map: RegisterMap
+    /// Every register of the signals switched off (``GatewaySettings/signalsOff``): they read 0.
+    public let offRegisters: Set<Int>
+    /// Every signal of the layout in address order, switched off or not.
+    public let signals: [SignalAddress]
     private let owners: [Int: SignalAddress]
 
-    public init(mode: GatewayMode, connectors: [Int: Int]) {
+    /// `off`: first addresses of signals switched off (seeds/003 §2.2 step 6: "Not all the available charger signals are
+    /// active by default"). Such a signal has no definition in the map — it answers like the seed's "Not used"
+    /// registers inside its block: it reads 0, and a write (or a bit access) answers exception 02.
+    public init(mode: GatewayMode, connectors: [Int: Int], off: Set<Int> = []) {
         self.mode = mode
         self.connectors = connectors
         var definitions: [RegisterDefinition] = []
         var blocks: [ClosedRange<Int>] = []
         var owners: [Int: SignalAddress] = [:]
+        var offRegisters = Set<Int>()
+        var signals: [SignalAddress] = []
         func add(_ s: SignalAddress) {
             let spec = s.spec
             guard mode == .bms || !spec.bmsOnly else { return }
+            signals.append(s)
+            if off.contains(s.address) {
+                offRegisters.formUnion(s.address..<(s.address + spec.format.registerCount))
+                return
+            }
             // W registers read back their last value (see SignalSpec). R registers are read-only in the map too, so that
             // any write to one — also to a single register of a float or a string — answers 02, as the station does.
             definitions.append(RegisterDefinition(UInt16(s.address), spec.name, spec.format.registerType,
@@ -105,8 +119,26 @@ public struct RegisterLayout: Sendable {
             }
         }
         self.owners = owners
+        self.offRegisters = offRegisters
+        self.signals = signals
         map = RegisterMap(definitions: definitions, blocks: blocks)
     }
+
+    /// The signal whose first register is `address` in any slot and connector of the map (BMS mode, every slot with 7
+    /// connectors); nil for other addresses.
+    public static func signal(forAddress address: Int) -> SignalAddress? {
+        if let s = SystemSignal(rawValue: address) { return .system(s) }
+        guard address >= 100 else { return nil }
+        let xx = (address - 100) / 2000, relative = (address - 100) % 2000
+        guard xx < maximumChargers else { return nil }
+        if relative < 512 { return chargerSignals[relative].map { SignalAddress.charger(slot: xx, $0) } }
+        let yy = (relative - 512) / 100
+        guard yy <= maximumConnectors else { return nil }
+        return connectorSignals[(relative - 512) % 100].map { SignalAddress.connector(slot: xx, connector: yy, $0) }
+    }
+
+    private static let chargerSignals: [Int: ChargerSignal] = Dictionary(uniqueKeysWithValues: ChargerSignal.allCases.map { ($0.spec.offset, $0) })
+    private static let connectorSignals: [Int: ConnectorSignal] = Dictionary(uniqueKeysWithValues: ConnectorSignal.all.map { ($0.spec.offset, $0) })
 
     /// The signal starting at `address`.
     public func signal(at address: Int) -> SignalAddress? { owners[address] }

@@ -67,6 +67,8 @@ struct GatewayCommand: AsyncParsableCommand {
     var ocppTLSCert: String?
     @Option(name: .customLong("ocpp-tls-key"), help: "wss for the chargers: PEM private key file; '' for plain ws.")
     var ocppTLSKey: String?
+    @Option(name: .customLong("bms-time-zone"), help: "Time zone of the date registers 1…6 the BMS writes and reads (IANA name such as Europe/Berlin; default UTC).")
+    var bmsTimeZone: String?
 
     func validate() throws {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0…65535 (got \(httpPort))") }
@@ -105,7 +107,7 @@ struct GatewayCommand: AsyncParsableCommand {
             (self.mode, self.ocppPort, self.modbusPort, self.modbusTCP, modbusUnitID, heartbeatInterval, self.bmsTimeout, self.chargerTimeout)
         let (rtuDevice, rtuBaud, rtuParity, rtuStopBits) = (self.rtuDevice, self.rtuBaud, self.rtuParity, self.rtuStopBits)
         let (externalURL, externalPassword, tlsCert, tlsKey) = (self.externalURL, self.externalPassword, ocppTLSCert, ocppTLSKey)
-        let acceptUnconfigured = self.acceptUnconfigured
+        let (acceptUnconfigured, bmsTimeZone) = (self.acceptUnconfigured, self.bmsTimeZone)
         // Each option sets its parameter of the gateway registry (GatewayParameters) through its typed key; the values are
         // checked against the declarations with the stored ones at start, as the web configuration's are.
         let options = GatewayOptions(dataDirectory: dataDir, logLevel: level, host: host, httpHost: httpHost, httpPort: httpPort) { s in
@@ -127,6 +129,7 @@ struct GatewayCommand: AsyncParsableCommand {
             if let acceptUnconfigured { s.set(.acceptUnconfiguredChargers, acceptUnconfigured == "on") }
             if let tlsCert { s.set(.ocppTLSCertificateFile, tlsCert) }
             if let tlsKey { s.set(.ocppTLSKeyFile, tlsKey) }
+            if let bmsTimeZone { s.set(.bmsTimeZone, bmsTimeZone) }
         }
         do {
             try await GatewayApp.run(options)

@@ -315,13 +315,13 @@ struct BMSOperationTests {
         #expect(h.int(.cp1(2, .availability)) == 1, "a rejected change puts the register back")
     }
 
-    @Test("writes to read-only registers answer 02, partial strings 03, and nothing changes")
+    @Test("writes to read-only registers answer 02, bad strings 03, and nothing changes")
     func refusedWrites() {
         var h = Harness()
         #expect(h.write(.cp1(.authorizationFlag), 1) == .illegalDataAddress)
         #expect(h.write(.cp1(.communicationStatus), 1) == .illegalDataAddress)
-        #expect(h.write(100 + 378, [0x4142, 0x4344]) == .illegalDataValue, "2 of the 10 Id Tag registers")
-        #expect(h.write(100 + 379, [0x4142]) == .illegalDataValue, "inside the Id Tag")
+        #expect(h.write(100 + 378, [0x4142, 0x0143]) == .illegalDataValue, "a control character in part of the Id Tag")
+        #expect(h.write(100 + 379, [0x0041]) == .illegalDataValue, "a character after the NUL")
         #expect(h.write(100 + 388, [1]) == .illegalDataAddress, "not used")
         // A multi-register write with one bad value changes nothing.
         #expect(h.write(100 + 376, [1, 9]) == .illegalDataValue)
@@ -329,19 +329,21 @@ struct BMSOperationTests {
         #expect(h.sent["CP1"] == nil)
     }
 
-    @Test("SEQ_SyncDateTime: all six registers within 15 s set the gateway clock")
+    @Test("SEQ_SyncDateTime: all six registers, each within 15 s of the last, set the gateway clock once the 15 s are over")
     func syncDateTime() throws {
         var h = Harness()
         #expect(h.write(1, [30, 15, 12, 29, 2, 2028]) == nil)
+        h.tick(15)
         #expect(h.actions.contains { if case .clockOffsetChanged = $0 { true } else { false } })
-        #expect(try h.read(1, 6).get() == [30, 15, 12, 29, 2, 2028])
+        #expect(try h.read(1, 6).get() == [45, 15, 12, 29, 2, 2028], "the date as of the write, 15 s later")
         let id = h.call(HeartbeatRequest())
-        #expect(field(h.answer(id), "currentTime") == .string("2028-02-29T12:15:30.000Z"))
-        // One at a time, the last one 14 s after the first: applied.
+        #expect(field(h.answer(id), "currentTime") == .string("2028-02-29T12:15:45.000Z"))
+        // One at a time, 2.8 s apart: taken 15 s after the last.
         for (i, v) in [0, 0, 8, 1, 3, 2029].enumerated() {
             #expect(h.write(1 + i, [UInt16(v)]) == nil)
-            h.now = h.now.addingTimeInterval(2.8)
+            h.tick(2.8)
         }
+        h.tick(12.2)
         #expect(try h.read(3, 4).get() == [8, 1, 3, 2029])
     }
 
@@ -367,7 +369,7 @@ struct BMSOperationTests {
         #expect(h.write(0, [2]) == .illegalDataValue)
         #expect(h.write(0, [1]) == nil)
         #expect(h.read(0, 1) == .success([1]))
-        h.tick(1)
+        h.tick(0.5)
         #expect(h.read(0, 1) == .success([0]))
         #expect(h.cs.bmsOnline(now: h.now) == true)
         h.tick(61)

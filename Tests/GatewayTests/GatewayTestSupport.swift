@@ -14,12 +14,13 @@ struct Harness {
     var actions: [GatewayAction] = []
     var nextID = 0
 
-    init(mode: GatewayMode = .bms, bmsTimeout: Int = 20) {
+    init(mode: GatewayMode = .bms, bmsTimeout: Int = 20, configure: (inout GatewaySettings) -> Void = { _ in }) {
         var s = GatewaySettings()
         s.mode = mode
         s.externalURL = "ws://upstream.example:9000/ocpp"
         s.bmsTimeoutSeconds = bmsTimeout
         s.chargers = [ChargerEntry(id: "CP1", slot: 0, connectors: 2), ChargerEntry(id: "CP2", slot: 3, connectors: 1)]
+        configure(&s)
         cs = CentralSystem(settings: s)
         record(cs.connected("CP1", connection: 1, now: now))
     }

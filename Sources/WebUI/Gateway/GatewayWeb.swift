@@ -42,7 +42,7 @@ public struct GatewayWeb: Sendable {
     static let transactionsShown = 200
     /// The settings pages and their sections (the charger list has a page of its own).
     static let settingsPages: [(slug: String, sections: [GatewaySettingField.Section])] = [
-        ("general", [.ocpp, .external, .timeouts]), ("modbus", [.modbusTCP, .modbusRTU]),
+        ("general", [.ocpp, .external, .timeouts]), ("modbus", [.modbusTCP, .modbusRTU, .timeSync]),
     ]
 
     public init(gateway: any GatewayService, accounts: WebAccounts) throws {
@@ -58,7 +58,9 @@ public struct GatewayWeb: Sendable {
                  WebNavItem(id: "transactions", href: "/transactions", label: t["gw.transactions"] ?? ""),
                  WebNavItem(id: "general", href: "/settings/general", label: t["gw.nav.general"] ?? ""),
                  WebNavItem(id: "modbus", href: "/settings/modbus", label: t["gw.nav.modbus"] ?? ""),
-                 WebNavItem(id: "chargers", href: "/settings/chargers", label: t["gw.nav.chargers"] ?? "")]
+                 WebNavItem(id: "chargers", href: "/settings/chargers", label: t["gw.nav.chargers"] ?? ""),
+                 WebNavItem(id: "signals", href: "/settings/signals", label: t["gw.signals"] ?? ""),
+                 WebNavItem(id: "project", href: "/settings/project", label: t["gw.project"] ?? "")]
             },
             restartActions: false)
     }
@@ -89,6 +91,7 @@ public struct GatewayWeb: Sendable {
         router.post("settings/chargers") { request, _ in
             try await shell.withSession(request, form: true) { session, form in try await saveChargers(session, form) }
         }
+        addSignalRoutes(to: router)
         router.post("settings/chargers/accept") { request, _ in
             try await shell.withSession(request, form: true) { session, form in try await acceptScanned(session, form) }
         }

@@ -41,7 +41,7 @@ def test_reads_outside_the_map_answer_02(bms):
 def test_invalid_writes_answer_03_or_02_and_change_nothing(bms):
     assert bms.write_error(B + 90, 5) == 3, "authorization result 0…4"
     assert bms.write_error(B + 64, 1) == 2, "the Authorization Flag is the gateway's"
-    assert bms.write_error(B + 378, encode_string("AB")[:2]) == 3, "2 of the 10 Id Tag registers"
+    assert bms.write_error(B + 378, [0x0041, 0x4242]) == 3, "a character after the NUL, also in part of the Id Tag"
     assert bms.write_error(B + 378, [0x0141] + [0] * 9) == 3, "control character in a string"
     assert bms.write_error(B + 377, 3) == 3, "CP1 has connectors 0…2"
     assert bms.write_error(B + 376, 1) == 3, "Remote Start without an Id Tag"

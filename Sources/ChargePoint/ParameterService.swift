@@ -28,6 +28,8 @@ public struct ParameterView: Sendable, Codable, Equatable {
     public var isSet: Bool
     /// The other parameter (resolved key) and values this one is relevant for.
     public var visibleWhen: Visibility?
+    /// A preset whose value is what the parameters it fills amount to (true; nil otherwise): choosing a value sets them.
+    public var preset: Bool?
 
     public init(_ r: ResolvedKey, value: ParameterValue, role: Role) {
         let d = r.definition
@@ -41,6 +43,7 @@ public struct ParameterView: Sendable, Codable, Equatable {
         }
         self.role = role; menu = d.menu; section = d.section; connector = r.connector
         restartRequired = d.restartRequired; help = d.help; seeAlso = d.seeAlso
+        preset = d.derivedFromFills ? true : nil
     }
 }
 
@@ -170,8 +173,12 @@ public struct ParameterService: Sendable {
             if pending.isEmpty { break }
         }
         guard errors.isEmpty else { throw ParameterBatchError(errors: errors) }
-        return try accepted.map { try set($0.0, $0.1, role: role, changedBy: changedBy, now: now) }
+        // A preset goes first, so that a parameter it fills and the form changes too keeps the value typed for it.
+        let presetsFirst = accepted.filter { isPreset($0.0) } + accepted.filter { !isPreset($0.0) }
+        return try presetsFirst.map { try set($0.0, $0.1, role: role, changedBy: changedBy, now: now) }
     }
+
+    private func isPreset(_ key: String) -> Bool { !((try? registry.resolve(key))?.definition.fills.isEmpty ?? true) }
 
     /// Parses text for `key` and stores it (CLI and form input).
     @discardableResult

@@ -179,5 +179,8 @@ def test_seeds002_1_7_authentication_mode_is_a_preset_over_its_parameters(data_d
     cli("config", "set", "AuthenticationMode", "NoRFID", "--role", "operator", data_dir=data_dir, check=True)
     assert get("DummyRfidEnabled") is True and get("AuthenticationMode") == "NoRFID"
     cli("config", "set", "DummyRfidEnabled", "Off", "--role", "operator", data_dir=data_dir, check=True)
+    assert get("AuthenticationMode") == "AnyUnknownOrWhitelistedRFID", "AllowOfflineTxForUnknownId is still On"
+    cli("config", "set", "AllowOfflineTxForUnknownId", "Off", "--role", "operator", data_dir=data_dir, check=True)
+    assert get("AuthenticationMode") == "WhitelistedRFID"
     cli("config", "set", "IfInDoubtAllowCharging", "on", "--role", "operator", data_dir=data_dir, check=True)
     assert get("AuthenticationMode") == "Custom"

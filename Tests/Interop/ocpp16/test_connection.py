@@ -1,4 +1,5 @@
 """The OCPP-J connection itself (OCPP-J 1.6 §3): the subprotocol handshake and the "Websockets proxy" of seeds/004 §4."""
+import base64
 import socket
 import threading
 
@@ -160,3 +161,19 @@ def test_malformed_backend_url_placeholder_is_refused_by_name(data_dir):
     r = cli("config", "set", "BackendURL", "ws://127.0.0.1:9/ocpp/{ChargeBoxId}/", "--role", "operator", data_dir=data_dir)
     assert r.returncode != 0
     assert "unknown placeholder {ChargeBoxId}" in r.stderr + r.stdout and "{ChargeBoxIdentity} or {id}" in r.stderr + r.stdout
+
+
+@pytest.mark.parametrize("encoding", [None, "hex"])
+def test_peers_authorization_key_as_typed_by_default_hex_as_option(data_dir, central, encoding):
+    """Issue 29 item 5: a 32-hex-digit AuthorizationKey goes into HTTP Basic as typed (the independent central systems
+    ocpp-csms and arthexis compare it so); AuthorizationKeyEncoding hex sends the bytes it encodes (OCTT TC_085)."""
+    key = "4f43415f4f4354545f61646d696e5f74657374"
+    cs = central()
+    config = [("AuthorizationKey", key)] + ([("AuthorizationKeyEncoding", encoding)] if encoding else [])
+    s = OCPPStation(data_dir, cs, config=config).start()
+    try:
+        cs.wait_connected()
+        password = bytes.fromhex(key) if encoding == "hex" else key.encode()
+        assert cs.auth_headers[0] == "Basic " + base64.b64encode(b"CK-TEST-01:" + password).decode()
+    finally:
+        s.terminate()

@@ -64,7 +64,8 @@ public enum StationParameters {
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*+-._:"
 
     /// Every declared parameter, in the order the menus show them.
-    public static let all: [ParameterDefinition] = stationDefinitions + dlmDefinitions + backendDefinitions + technagonDefinitions
+    public static let all: [ParameterDefinition] =
+        authenticationDefinitions + stationDefinitions + dlmDefinitions + backendDefinitions + resetDefinitions
 
     private static let stationDefinitions: [ParameterDefinition] = [
         // MARK: Installation (seeds/004 §7.1, §7.2, §7.3, §7.8)

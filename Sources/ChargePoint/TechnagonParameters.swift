@@ -55,7 +55,8 @@ extension StationParameters {
         ],
     ]
 
-    static let technagonDefinitions: [ParameterDefinition] = [
+    /// The authentication mode and Plug&Charge settings: first on the Authorization page, as on the Technagon's.
+    static let authenticationDefinitions: [ParameterDefinition] = [
         ParameterDefinition(
             key: .authenticationMode, label: "User needs to provide",
             type: .choice([AuthenticationMode.anyUnknownOrWhitelistedRFID: "any unknown RFID or a whitelisted RFID",
@@ -80,6 +81,10 @@ extension StationParameters {
             role: .operator, menu: .authorization, section: "Authentication", visibleWhen: .when(.dummyRfidEnabled, is: true),
             help: "On: the station's button (the authorization input, INPUT_AUTH) ends a charge started with the dummy RFID — then everyone can end it and unplug the cable. Off: it ends when the vehicle ends it or is unplugged at the vehicle, or by a remote stop. Cards never end it. OCPP key /hw/auth/device/Dummy/allowStop.",
             seeAlso: "seeds/002 §2.3 /hw/auth/device/Dummy/allowStop"),
+    ]
+
+    /// seeds/002 §2.3 StopTxOnReset, among the backend's OCPP keys.
+    static let resetDefinitions: [ParameterDefinition] = [
         ParameterDefinition(
             key: .stopTxOnReset, label: "Stop transactions on reset", type: .bool, defaultValue: .bool(true),
             role: .operator, menu: .backend, section: "OCPP keys",

@@ -211,6 +211,13 @@ public struct AuthorizationSettings: Sendable, Equatable {
     public var localPreAuthorize = true
     public var localAuthorizeOffline = true
     public var allowOfflineTxForUnknownId = false
+    /// Plug&Charge mode with a dummy RFID (seeds/002 §1.7 "no RFID", §2.3 `/hw/auth/device/Dummy/enabled`): a vehicle
+    /// plugged in is authorized with ``dummyIdTag``, which the backend authorizes at every charge.
+    public var dummyEnabled = false
+    public var dummyIdTag = "DUMMY"
+    /// `/hw/auth/device/Dummy/allowStop` (seeds/002 §2.3 "End charging by button press in Plug&Charge-Mode"): the
+    /// station's button (the authorization input, `INPUT_AUTH`) ends a charge started with the dummy RFID.
+    public var dummyAllowStop = false
 
     public init() {}
 }
@@ -232,8 +239,9 @@ public struct PresentedIdentifier: Sendable, Equatable {
 /// (fixed local list) → OCPP local authorization list → OCPP authorization cache → backend → offline rules
 /// (AllowOfflineTxForUnknownId, If in doubt allow charging). Pure: no I/O, time comes in as `now`.
 ///
-/// The Technagon modes of seeds/002 §1.7 are configurations of this engine (see
-/// ``AuthorizationSettings/technagon(_:location:dummyIdTag:)``), not separate code paths.
+/// The Technagon modes of seeds/002 §1.7 are configurations of this engine (the station's `AuthenticationMode`
+/// preset sets them), not separate code paths; their Plug&Charge mode presents the dummy RFID through
+/// ``AuthorizationFlow/plugAndCharge(connector:_:online:now:)``.
 ///
 /// - SeeAlso: seeds/004 §5.1–§5.5, seeds/000 "Free Charge", seeds/002 §1.7, OCPP 1.6 §3.5 (local authorization).
 public struct AuthorizationEngine: Sendable {
@@ -317,6 +325,9 @@ public struct AuthorizationEngine: Sendable {
     /// - SeeAlso: seeds/004 §5.1 "Stop Transaction Mode", §5.3 "Enforce Master RFID".
     public func mayStop(started grant: AuthorizationGrant, presented: String, connector: Int, now: Date) -> AuthorizationSource? {
         guard settings.stopMode.cardStops else { return nil }
+        if startedWithDummy(grant) {
+            return settings.dummyAllowStop && sameIdentifier(presented, inputAuthIdentifier) ? grant.source : nil
+        }
         if sameIdentifier(grant.presented ?? grant.idTag, presented) { return grant.source }
         if settings.enforceMasterRFID && settings.masterIdTags.contains(where: { sameIdentifier($0, presented) }) { return .masterRFID }
         if settings.freeCharging { return nil }
@@ -327,52 +338,16 @@ public struct AuthorizationEngine: Sendable {
         return nil
     }
 
+    /// Whether a session was started in Plug&Charge mode with the dummy RFID: no card ends it at the station, and the
+    /// button (`INPUT_AUTH`) only with `Dummy/allowStop` (seeds/002 §2.3: then "everyone could unplug the cable").
+    public func startedWithDummy(_ grant: AuthorizationGrant) -> Bool {
+        settings.dummyEnabled && sameIdentifier(grant.idTag, settings.dummyIdTag)
+    }
+
     /// The group of an identifier as the lists know it.
     public func parentIdTag(of idTag: String, connector: Int, now: Date) -> String? {
         if let e = lists.whitelist.lookup(idTag, connector: connector), e.authorization == .accepted { return e.groupID }
         for entry in lists.localList + lists.cache where sameIdentifier(entry.idTag, idTag) { return entry.parentIdTag }
         return nil
-    }
-}
-
-/// The Technagon authentication modes (seeds/002 §1.7 User Management → Authentication).
-public enum TechnagonAuthentication: String, Sendable, CaseIterable {
-    /// "any unknown RFID or a whitelisted RFID": online the backend decides, offline every card is accepted.
-    case anyUnknownOrWhitelisted
-    /// "no RFID": charging without a card; the dummy RFID must be enabled in the backend.
-    case noRFID
-    /// "a whitelisted RFID": the whitelist of the chosen location first, then the backend.
-    case whitelisted
-}
-
-/// The Technagon whitelist location (seeds/002 §1.7 "Whitelist").
-public enum TechnagonWhitelistLocation: String, Sendable, CaseIterable {
-    /// "OCPP (managed)": the backend's lists.
-    case ocppManaged
-    /// "Local whitelist (offline only)".
-    case localOfflineOnly
-}
-
-extension AuthorizationSettings {
-    /// The engine configuration that reproduces a Technagon authentication mode.
-    public static func technagon(_ mode: TechnagonAuthentication, location: TechnagonWhitelistLocation,
-                                 dummyIdTag: String = "freecharging") -> AuthorizationSettings {
-        var s = AuthorizationSettings()
-        s.localWhitelistEnabled = location == .localOfflineOnly
-        s.localWhitelistMode = .offlineOnly
-        s.localListEnabled = location == .ocppManaged
-        s.cacheEnabled = location == .ocppManaged
-        switch mode {
-        case .anyUnknownOrWhitelisted:
-            s.allowOfflineTxForUnknownId = true
-        case .noRFID:
-            s.freeCharging = true
-            s.freeChargingMode = .fullFixedRFIDWithoutAuth
-            s.freeChargingIdTag = dummyIdTag
-        case .whitelisted:
-            // The whitelist of `location` first, then the backend; unknown cards are refused offline.
-            s.allowOfflineTxForUnknownId = false
-        }
-        return s
     }
 }

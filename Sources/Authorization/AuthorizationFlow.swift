@@ -119,6 +119,19 @@ public struct AuthorizationFlow: Sendable {
                        Request(presented: p, connector: i + 1, method: method, since: now))
     }
 
+    /// A vehicle was plugged in on `connector` in Plug&Charge mode (seeds/002 §1.7 "no RFID", §2.3
+    /// `/hw/auth/device/Dummy/enabled`): the dummy RFID is presented for that connector. Online it goes to the backend
+    /// in an Authorize every time, whatever the lists hold (§1.7: "Diese wird dann bei jedem Ladevorgang vom Backend
+    /// autorisiert"); offline the lists and the offline rules decide, as for a card. It never stops a session.
+    public mutating func plugAndCharge(connector: Int, _ connectors: [Connector], online: Bool, now: Date) -> [Action] {
+        let s = engine.settings
+        guard s.dummyEnabled, !s.freeCharging, connectors.indices.contains(connector - 1), connectors[connector - 1].available,
+              !connectors[connector - 1].sessionActive, !pending.contains(where: { $0.connector == connector }) else { return [] }
+        let p = PresentedIdentifier(idTag: s.dummyIdTag, kind: .rfid, secure: true)
+        let request = Request(presented: p, connector: connector, method: .plugIn, since: now)
+        return decided(online ? .askBackend : engine.decide(p, connector: connector, online: false, now: now), request)
+    }
+
     /// The backend answered an Authorize request (or confirmed a provisional session). Accepted answers are cached when
     /// the authorization cache is on; a provisional session of a rejected identifier is stopped (seeds/004 §5.1 "If in
     /// doubt allow charging: … kan het oplaadproces vervolgens worden afgebroken").
@@ -139,7 +152,7 @@ public struct AuthorizationFlow: Sendable {
         guard let index = pending.firstIndex(where: { sameIdentifier($0.presented.idTag, idTag) }) else { return out }
         let request = pending.remove(at: index)
         // A card of the same group as a running session stops it (OCPP 1.6 §3.10, OCTT TC_069).
-        if let parentIdTag, engine.settings.stopMode.cardStops, !engine.settings.freeCharging,
+        if let parentIdTag, engine.settings.stopMode.cardStops, !engine.settings.freeCharging, request.method != .plugIn,
            let i = connectors.indices.first(where: { i in
                !stopped.contains(i) && connectors[i].session.map { $0.parentIdTag.map { sameIdentifier($0, parentIdTag) } ?? false } ?? false
            }) {

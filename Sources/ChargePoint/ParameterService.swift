@@ -28,6 +28,8 @@ public struct ParameterView: Sendable, Codable, Equatable {
     public var isSet: Bool
     /// The other parameter (resolved key) and values this one is relevant for.
     public var visibleWhen: Visibility?
+    /// A preset whose value is what the parameters it fills amount to (true; nil otherwise): choosing a value sets them.
+    public var preset: Bool?
 
     public init(_ r: ResolvedKey, value: ParameterValue, role: Role) {
         let d = r.definition
@@ -41,6 +43,7 @@ public struct ParameterView: Sendable, Codable, Equatable {
         }
         self.role = role; menu = d.menu; section = d.section; connector = r.connector
         restartRequired = d.restartRequired; help = d.help; seeAlso = d.seeAlso
+        preset = d.derivedFromFills ? true : nil
     }
 }
 
@@ -190,7 +193,9 @@ public struct ParameterService: Sendable {
             if pending.isEmpty { break }
         }
         guard errors.isEmpty else { throw ParameterBatchError(errors: errors) }
-        return try accepted.map { try set($0.0, $0.1, role: role, changedBy: changedBy, now: now) }
+        // A preset goes first, so that a parameter it fills and the form changes too keeps the value typed for it.
+        let presetsFirst = accepted.filter { isPreset($0.0) } + accepted.filter { !isPreset($0.0) }
+        return try presetsFirst.map { try set($0.0, $0.1, role: role, changedBy: changedBy, now: now) }
     }
 
     /// seeds/004 §3 "Operator Default & Restart": every parameter the operator role may change goes back to its default
@@ -200,7 +205,8 @@ public struct ParameterService: Sendable {
     /// (a constraint between parameters) keeps its current value and is returned in `kept`.
     public mutating func restoreOperatorDefaults(changedBy: String, now: Date) throws -> (restored: [ParameterView], kept: [String]) {
         var restored: [ParameterView] = [], kept: [String] = []
-        for r in registry.keys where registry.requiredRole(r, in: values) <= .operator {
+        // A preset read from the parameters it fills (the authentication mode) follows them back to its default.
+        for r in registry.keys where registry.requiredRole(r, in: values) <= .operator && !r.definition.derivedFromFills {
             let d = r.definition.defaultValue
             guard values.value(r.key) != d else { continue }
             guard let (resolved, normalized) = try? registry.validateChange(key: r.key, value: d, role: .operator, in: values) else {
@@ -214,6 +220,8 @@ public struct ParameterService: Sendable {
         }
         return (restored, kept)
     }
+
+    private func isPreset(_ key: String) -> Bool { !((try? registry.resolve(key))?.definition.fills.isEmpty ?? true) }
 
     /// Parses text for `key` and stores it (CLI and form input).
     @discardableResult

@@ -47,7 +47,7 @@ extension StationController {
     }
 
     /// The connectors as the authorization flow sees them, for an identifier being presented.
-    private func authorizationViews(presented idTag: String) -> [AuthorizationFlow.Connector] {
+    func authorizationViews(presented idTag: String) -> [AuthorizationFlow.Connector] {
         connectors.indices.map { i in
             let c = connectors[i]
             var active = false

@@ -144,6 +144,9 @@ extension StationController {
         if a.freeCharging && a.freeChargingMode.startsOnPlugIn {
             grant(n, AuthorizationGrant(idTag: a.freeChargingIdTag, presented: nil, source: .freeCharging,
                                         backendTransaction: a.freeChargingMode.sendsTransactions), method: .freeCharging, now: now)
+        } else if !a.freeCharging && a.dummyEnabled {
+            // Plug&Charge with the dummy RFID (seeds/002 §1.7 "no RFID"): presented for this connector, sent to the backend.
+            carryOut(authorizationFlow.plugAndCharge(connector: n, authorizationViews(presented: a.dummyIdTag), online: online, now: now), now: now)
         } else if !a.freeCharging && a.ifInDoubt == .immediatelyOnPlugIn && !online {
             // Charging starts without a card; the card presented later is checked with the backend.
             grant(n, AuthorizationGrant(idTag: "", presented: nil, source: .ifInDoubt, provisional: true), method: .plugIn, now: now)

@@ -43,7 +43,8 @@ public enum StationParameters {
     public static let rules = ParameterRules(
         ceilings: ceilings, exclusive: exclusive, roleGrants: [(singleFeedLineKeys, .installer, .singleFeedLineInstallerAccess)],
         timeWindow: { TimeWindowLimit(text: $0).map { ($0.text, Int($0.amps)) } },
-        stationWide: [(installationCurrentLimit, .singleFeedLine)], constraints: [singleFeedLineInstallation])
+        stationWide: [(installationCurrentLimit, .singleFeedLine)], constraints: [singleFeedLineInstallation],
+        textChecks: [backendURL: { BackendURL.problem($0) }])
 
     /// The time zones offered: UTC and the IANA zones of Europe (the seeds' markets) and the main zones elsewhere.
     static let timezoneChoices: [Choice] = [
@@ -65,7 +66,8 @@ public enum StationParameters {
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*+-._:"
 
     /// Every declared parameter, in the order the menus show them.
-    public static let all: [ParameterDefinition] = stationDefinitions + dlmDefinitions + backendDefinitions
+    public static let all: [ParameterDefinition] =
+        authenticationDefinitions + stationDefinitions + dlmDefinitions + backendDefinitions + resetDefinitions
 
     private static let stationDefinitions: [ParameterDefinition] = [
         // MARK: Installation (seeds/004 §7.1, §7.2, §7.3, §7.8)

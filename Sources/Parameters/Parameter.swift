@@ -197,6 +197,10 @@ public struct ParameterDefinition: Sendable, Equatable {
     /// The parameter only matters for some values of another one (e.g. a meter's address once a meter model is
     /// chosen, seeds/000); the web interface hides it otherwise. Its value is kept either way.
     public var visibleWhen: Visibility?
+    /// A preset over other parameters (``fills``) whose value is not stored but read from them: the first choice whose
+    /// filled values all hold, else the choice without fills ("Custom"). Choosing a value still sets the parameters it
+    /// fills; changing one of those afterwards changes what the preset shows (seeds/002 §1.7 authentication modes).
+    public var derivedFromFills = false
 
     /// The Swift type the parameter's typed key reads it as (`Bool`, `Double`, `HLCMode`, …).
     public var valueType: String
@@ -209,6 +213,15 @@ public struct ParameterDefinition: Sendable, Equatable {
         self.key = key; self.valueType = valueType; self.label = label; self.type = type; self.defaultValue = defaultValue
         self.role = role; self.menu = menu; self.section = section; self.scope = scope; self.restartRequired = restartRequired
         self.secret = secret; self.fills = fills; self.visibleWhen = visibleWhen; self.help = help; self.seeAlso = seeAlso
+    }
+}
+
+extension ParameterDefinition {
+    /// This preset, shown as the choice its filled parameters currently amount to (``derivedFromFills``).
+    public func shownFromFilledValues() -> ParameterDefinition {
+        var d = self
+        d.derivedFromFills = true
+        return d
     }
 }
 

@@ -31,13 +31,18 @@ public struct ParameterRules: Sendable {
     /// Rules between several parameters that every stored configuration keeps; a change that would break one is
     /// refused with the rule's own words.
     public var constraints: [ParameterConstraint]
+    /// Further checks of a text or URL parameter's value by its owner, by the parameter's name: nil when the value is
+    /// fine, otherwise what is wrong and what is allowed (the error's `allowed`, shown next to the field). E.g. the
+    /// station's backend URL and its `{ChargeBoxIdentity}` placeholder.
+    public var textChecks: [String: @Sendable (String) -> String?]
 
     public init(ceilings: [(lower: String, upper: String)] = [], exclusive: [(a: String, b: String, value: ParameterValue)] = [],
                 roleGrants: [(keys: Set<String>, role: Role, whenOn: ParameterKey<Bool>)] = [],
                 timeWindow: @escaping @Sendable (String) -> (text: String, amps: Int)? = { _ in nil },
-                stationWide: [(key: String, whenOn: ParameterKey<Bool>)] = [], constraints: [ParameterConstraint] = []) {
+                stationWide: [(key: String, whenOn: ParameterKey<Bool>)] = [], constraints: [ParameterConstraint] = [],
+                textChecks: [String: @Sendable (String) -> String?] = [:]) {
         self.ceilings = ceilings; self.exclusive = exclusive; self.roleGrants = roleGrants; self.timeWindow = timeWindow
-        self.stationWide = stationWide; self.constraints = constraints
+        self.stationWide = stationWide; self.constraints = constraints; self.textChecks = textChecks
     }
 }
 
@@ -214,6 +219,7 @@ public struct ParameterRegistry: Sendable {
             return .list(out)
         case (.url(let schemes, let maxLength), .string(let s)):
             guard s.isEmpty || ParameterType.isURL(s, schemes: schemes, maxLength: maxLength) else { throw fail }
+            if !s.isEmpty, let problem = rules.textChecks[d.key]?(s) { throw ParameterError.invalid(resolved.key, s, problem) }
             return value
         case (.phaseTriple(let r, _), .phaseTriple(let p)):
             guard p.array.allSatisfy({ $0.isFinite && r.contains($0) }) else { throw fail }
@@ -338,11 +344,23 @@ public struct ParameterSet: Sendable, Equatable {
 
     public static func == (a: ParameterSet, b: ParameterSet) -> Bool { a.stored == b.stored }
 
-    /// The value of a concrete key: the stored one or the default.
+    /// The value of a concrete key: the stored one or the default; a preset shown from its filled values
+    /// (``ParameterDefinition/derivedFromFills``) reads as the choice they amount to.
     public func value(_ key: String) -> ParameterValue? {
-        if let v = stored[key] { return v }
+        if let v = stored[key], registry.definition(key)?.derivedFromFills != true { return v }
         guard let r = try? registry.resolve(key) else { return nil }
+        if r.definition.derivedFromFills { return preset(r.definition) }
         return stored[r.key] ?? r.definition.defaultValue
+    }
+
+    /// The first choice of a preset whose filled values all hold, else its choice without fills (or its default).
+    private func preset(_ d: ParameterDefinition) -> ParameterValue {
+        guard case .choice(let choices) = d.type else { return d.defaultValue }
+        for c in choices {
+            guard let fills = d.fills[c.value], !fills.isEmpty else { continue }
+            if fills.allSatisfy({ value($0.key) == $0.value }) { return .string(c.value) }
+        }
+        return choices.first { d.fills[$0.value]?.isEmpty ?? true }.map { .string($0.value) } ?? d.defaultValue
     }
 
     /// Sets a value that was validated by ``ParameterRegistry/validateChange(key:value:role:in:)``.

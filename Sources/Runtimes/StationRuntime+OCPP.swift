@@ -44,7 +44,8 @@ extension StationRuntime: OCPPConnectionDelegate {
             mayFollowBackendTime: clock.scale == 1), dataDirectory: dataDirectory)
         controller.backendTimeout = backend.messageTimeout
         return OCPPConnectionSettings(
-            baseURL: backend.url, chargeBoxIdentity: s.chargeBoxIdentity, basicAuthPassword: backend.basicAuthPassword, proxy: backend.proxy,
+            baseURL: backend.url, connectionURL: BackendURL.connectionURL(backend.url, identity: s.chargeBoxIdentity),
+            chargeBoxIdentity: s.chargeBoxIdentity, basicAuthPassword: backend.basicAuthPassword, proxy: backend.proxy,
             pingInterval: .seconds(backend.pingIntervalSeconds), connectTimeout: backend.messageTimeout,
             tlsStrictness: TLSStrictness(rawValue: backend.sslStrictness) ?? .normal, watchdog: .seconds(backend.tcpWatchdogSeconds))
     }

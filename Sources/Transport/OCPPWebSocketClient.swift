@@ -40,6 +40,9 @@ public enum TLSStrictness: String, Sendable {
 public struct OCPPConnectionSettings: Sendable {
     /// The backend URL without the identity.
     public var baseURL: String
+    /// The complete connection URL when the owner built it (the station: its BackendURL with the identity where the
+    /// `{ChargeBoxIdentity}` placeholder stands, ChargePoint's `BackendURL`); nil: ``baseURL`` + `/` + identity.
+    public var connectionURL: String?
     public var chargeBoxIdentity: String
     /// HTTP Basic password bytes (security profile 1); nil: no authentication.
     public var basicAuthPassword: [UInt8]?
@@ -55,16 +58,18 @@ public struct OCPPConnectionSettings: Sendable {
     /// The reconnect back-off doubles from 1 s up to this.
     public var maximumBackoff: Duration
 
-    public init(baseURL: String, chargeBoxIdentity: String, basicAuthPassword: [UInt8]?, proxy: String, pingInterval: Duration,
-                connectTimeout: Duration, tlsStrictness: TLSStrictness, watchdog: Duration, maxFrameSize: Int = 1 << 20,
+    public init(baseURL: String, connectionURL: String? = nil, chargeBoxIdentity: String, basicAuthPassword: [UInt8]?, proxy: String,
+                pingInterval: Duration, connectTimeout: Duration, tlsStrictness: TLSStrictness, watchdog: Duration, maxFrameSize: Int = 1 << 20,
                 maximumBackoff: Duration = .seconds(300)) {
-        self.baseURL = baseURL; self.chargeBoxIdentity = chargeBoxIdentity; self.basicAuthPassword = basicAuthPassword; self.proxy = proxy
+        self.baseURL = baseURL; self.connectionURL = connectionURL; self.chargeBoxIdentity = chargeBoxIdentity; self.basicAuthPassword = basicAuthPassword; self.proxy = proxy
         self.pingInterval = pingInterval; self.connectTimeout = connectTimeout; self.tlsStrictness = tlsStrictness; self.watchdog = watchdog
         self.maxFrameSize = maxFrameSize; self.maximumBackoff = maximumBackoff
     }
 
-    /// The connection URL: the backend URL, `/`, and the percent-encoded ChargeBoxIdentity (OCPP-J §3.1.1).
+    /// The connection URL: ``connectionURL`` when given, else the backend URL, `/`, and the percent-encoded
+    /// ChargeBoxIdentity (OCPP-J §3.1.1).
     public var url: String {
+        if let connectionURL { return connectionURL }
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         var allowed = CharacterSet.alphanumerics

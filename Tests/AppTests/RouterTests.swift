@@ -227,6 +227,25 @@ struct RouterTests {
         }
     }
 
+    @Test("seeds002_1_7 the authentication mode on the Authorization page: a preset that sets its parameters and shows what they amount to")
+    func seeds002_1_7_authenticationModePage() async throws {
+        let h = try await RouterHarness()
+        try await h.app.test(.router) { client in
+            var b = try await client.loggedIn("operator", h)
+            var page = String(buffer: try await client.send(&b, .get, "/menu/authorization").body)
+            #expect(page.contains(#"<option value="WhitelistedRFID" selected>"#) && page.contains(#"id="preset-AuthenticationMode""#))
+            let saved = try await client.send(&b, .post, "/menu/authorization", form: ["AuthenticationMode": "NoRFID"])
+            #expect(saved.status == .seeOther)
+            let dummy = try await h.value("DummyRfidEnabled"), free = try await h.value("FreeCharging")
+            #expect(dummy == "On" && free == "Off")
+            page = String(buffer: try await client.send(&b, .get, "/menu/authorization").body)
+            #expect(page.contains(#"<option value="NoRFID" selected>"#))
+            _ = try await client.send(&b, .post, "/menu/authorization", form: ["DummyRfidEnabled": "Off", "IfInDoubtAllowCharging": "on"])
+            page = String(buffer: try await client.send(&b, .get, "/menu/authorization").body)
+            #expect(page.contains(#"<option value="Custom" selected>"#), "the settings match no mode")
+        }
+    }
+
     @Test("history: a bad day 400 naming it, CSV export with the range; log download is a ZIP")
     func historyAndLog() async throws {
         let h = try await RouterHarness()

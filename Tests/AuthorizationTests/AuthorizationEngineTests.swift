@@ -157,25 +157,43 @@ struct AuthorizationEngineTests {
                 "only the card that started a fixed-tag free session stops it")
     }
 
-    @Test("Technagon modes are configurations of the same engine (seeds/002 §1.7)", arguments: [
-        (TechnagonAuthentication.anyUnknownOrWhitelisted, TechnagonWhitelistLocation.ocppManaged, "12345678", false, "accept:offlineUnknown"),
-        (.anyUnknownOrWhitelisted, .ocppManaged, "12345678", true, "backend"),
-        (.whitelisted, .localOfflineOnly, "AAAAAAAA", false, "accept:localWhitelist"),
-        (.whitelisted, .localOfflineOnly, "AAAAAAAA", true, "backend"),
-        (.whitelisted, .localOfflineOnly, "12345678", false, "reject"),
-        (.whitelisted, .ocppManaged, "L0CA1000", false, "accept:localList"),
-        (.noRFID, .ocppManaged, "12345678", true, "accept:freeCharging"),
-    ])
-    func technagon(mode: TechnagonAuthentication, location: TechnagonWhitelistLocation, idTag: String, online: Bool, expected: String) {
-        let engine = AuthorizationEngine(settings: .technagon(mode, location: location, dummyIdTag: "DUMMY"), lists: Self.lists)
-        let outcome = engine.decide(PresentedIdentifier(idTag: idTag), connector: 1, online: online, now: Self.now)
-        switch outcome {
-        case .accept(let g):
-            #expect("accept:\(g.source.rawValue)" == expected)
-            if mode == .noRFID { #expect(g.idTag == "DUMMY") }
-        case .reject: #expect(expected == "reject")
-        case .askBackend: #expect(expected == "backend")
+    @Test("seeds002_2_3 Dummy/allowStop: a Plug&Charge session ends only by the station's button (INPUT_AUTH) and only when allowed; cards never")
+    func seeds002_2_3_dummyAllowStop() {
+        var settings = AuthorizationSettings()
+        settings.dummyEnabled = true
+        settings.dummyIdTag = "DUMMY"
+        var engine = AuthorizationEngine(settings: settings, lists: Self.lists)
+        let dummy = AuthorizationGrant(idTag: "DUMMY", presented: "DUMMY", source: .backend)
+        #expect(engine.mayStop(started: dummy, presented: inputAuthIdentifier, connector: 1, now: Self.now) == nil)
+        #expect(engine.mayStop(started: dummy, presented: "DUMMY", connector: 1, now: Self.now) == nil)
+        engine.settings.dummyAllowStop = true
+        #expect(engine.mayStop(started: dummy, presented: inputAuthIdentifier, connector: 1, now: Self.now) == .backend)
+        #expect(engine.mayStop(started: dummy, presented: "12345678", connector: 1, now: Self.now) == nil, "a card does not end it")
+        let card = AuthorizationGrant(idTag: "12345678", presented: "12345678", source: .backend)
+        #expect(engine.mayStop(started: card, presented: inputAuthIdentifier, connector: 1, now: Self.now) == nil)
+        #expect(engine.mayStop(started: card, presented: "12345678", connector: 1, now: Self.now) == .backend)
+    }
+
+    @Test("seeds002_1_7 no RFID: plugging in presents the dummy RFID to the backend every time online, even when the cache holds it; offline the rules decide")
+    func seeds002_1_7_plugAndChargeAsksTheBackend() {
+        var settings = AuthorizationSettings()
+        settings.dummyEnabled = true
+        settings.dummyIdTag = "DUMMY"
+        var lists = Self.lists
+        lists.cache.append(ListedIdentifier(idTag: "DUMMY", status: .accepted, updatedAt: Self.now))
+        var flow = AuthorizationFlow(engine: AuthorizationEngine(settings: settings, lists: lists), cacheCapacity: 100)
+        let free = AuthorizationFlow.Connector(session: nil, available: true, sessionActive: false, vehicleConnected: true,
+                                               finishedWhileConnected: false, reserved: false)
+        #expect(flow.plugAndCharge(connector: 2, [free, free], online: true, now: Self.now) == [.askBackend(idTag: "DUMMY", connector: 2)])
+        #expect(flow.plugAndCharge(connector: 2, [free, free], online: true, now: Self.now).isEmpty, "one request per connector")
+        let answered = flow.backendAnswered(idTag: "DUMMY", status: .accepted, parentIdTag: nil, expiry: nil, [free, free], now: Self.now)
+        #expect(answered.last == .grant(connector: 2, AuthorizationGrant(idTag: "DUMMY", presented: "DUMMY", source: .backend), .plugIn))
+        guard case .grant(1, let g, .plugIn)? = flow.plugAndCharge(connector: 1, [free, free], online: false, now: Self.now).first else {
+            Issue.record("offline: the cached dummy is accepted by the local rules"); return
         }
+        #expect(g.idTag == "DUMMY" && g.source == .cache)
+        flow.engine.settings.dummyEnabled = false
+        #expect(flow.plugAndCharge(connector: 1, [free, free], online: true, now: Self.now).isEmpty)
     }
 
     @Test("RFID Tag letter case (seeds/004 §5.3 example 0a0e9b83)", arguments: [

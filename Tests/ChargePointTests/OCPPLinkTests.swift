@@ -3,6 +3,7 @@ import Testing
 import EVSECore
 import OCPP16
 import Synchronization
+import TestSupport
 @testable import ChargePoint
 
 @Suite("OCPP link (registration, one outstanding CALL, heartbeats)")
@@ -171,9 +172,10 @@ struct OCPPConfigurationKeysTests {
         }
     }
 
-    @Test("AuthorizationKey of 32–40 hex digits is sent as its bytes; otherwise as text (OCTT TC_085)")
-    func basicAuth() {
+    @Test("TC_085 with AuthorizationKeyEncoding hex: a key of 32–40 hex digits is sent as its bytes; otherwise as text")
+    func TC_085_basicAuthHex() {
         var p = values
+        p.set(.authorizationKeyEncoding, PasswordEncoding.hex)
         p.set(StationParameters.authorizationKey, .string("4f43415f4f4354545f61646d696e5f74657374"))
         #expect(BackendSettings(p).basicAuthPassword == Array("OCA_OCTT_admin_test".utf8))
         p.set(StationParameters.authorizationKey, .string("plain-secret"))
@@ -181,6 +183,18 @@ struct OCPPConfigurationKeysTests {
         p.set(StationParameters.authorizationKeyEncoding, .string("plain"))
         p.set(StationParameters.authorizationKey, .string("4f43415f4f4354545f61646d696e5f74657374"))
         #expect(BackendSettings(p).basicAuthPassword == Array("4f43415f4f4354545f61646d696e5f74657374".utf8))
+    }
+
+    @Test("independent central systems (ocpp-csms, arthexis) compare the key as typed: that is the factory setting, also for a stored configuration without AuthorizationKeyEncoding")
+    func peers_authorizationKeyAsTypedByDefault() throws {
+        var p = values
+        #expect(p.value(StationParameters.authorizationKeyEncoding) == .string("plain"))
+        p.set(StationParameters.authorizationKey, .string("4f43415f4f4354545f61646d696e5f74657374"))
+        #expect(BackendSettings(p).basicAuthPassword == Array("4f43415f4f4354545f61646d696e5f74657374".utf8))
+        // A configuration stored by an earlier version (no AuthorizationKeyEncoding in it) loads with the new default.
+        let stored = InMemoryParameterStore([StationParameters.authorizationKey: .string("0123456789abcdef0123456789abcdef")])
+        let loaded = try ParameterService(store: stored)
+        #expect(BackendSettings(loaded.values).basicAuthPassword == Array("0123456789abcdef0123456789abcdef".utf8))
     }
 
     @Test("backend URL must be ws:// or wss:// with a host")
@@ -191,6 +205,41 @@ struct OCPPConfigurationKeysTests {
         }
         for bad in ["http://cs.example.com", "ws://", "ws://host:0/x", "ws://ho st/x", "cs.example.com"] {
             #expect(throws: ParameterError.self) { try values.registry.parse(bad, for: r) }
+        }
+    }
+
+    @Test("peers that route …/<id>/ or the id mid-path (arthexis): BackendURL forms, trailing slash kept, {ChargeBoxIdentity}/{id}",
+          arguments: [
+              ("ws://cs:9000/ocpp", "ws://cs:9000/ocpp/CK%2F1%20a"),
+              ("ws://cs:9000/ocpp/", "ws://cs:9000/ocpp/CK%2F1%20a/"),
+              ("ws://cs:9000/ocpp//", "ws://cs:9000/ocpp/CK%2F1%20a/"),
+              ("ws://cs:9000/ocpp/{ChargeBoxIdentity}/ws", "ws://cs:9000/ocpp/CK%2F1%20a/ws"),
+              ("wss://cs.example.com/{id}/", "wss://cs.example.com/CK%2F1%20a/"),
+              ("ws://cs/ocpp?cp={id}", "ws://cs/ocpp?cp=CK%2F1%20a"),
+          ])
+    func peers_backendURLForms(backendURL: String, expected: String) throws {
+        #expect(BackendURL.connectionURL(backendURL, identity: "CK/1 a") == expected)
+        let r = try values.registry.resolve(StationParameters.backendURL)
+        #expect(throws: Never.self) { try values.registry.parse(backendURL, for: r) }
+    }
+
+    @Test("malformed BackendURL placeholders are refused with what is wrong", arguments: [
+        ("ws://cs/ocpp/{ChargeBoxIdentity", "a brace without its partner"),
+        ("ws://cs/ocpp/ChargeBoxIdentity}", "a brace without its partner"),
+        ("ws://cs/ocpp/{chargeboxid}", "unknown placeholder {chargeboxid}"),
+        ("ws://cs/{id}/{ChargeBoxIdentity}", "the placeholder stands 2 times"),
+        ("ws://{id}.cs.example.com/ocpp", "not in the host or port"),
+        ("ws://cs/ocpp#{id}", "not after #"),
+    ])
+    func backendURLRefused(backendURL: String, why: String) throws {
+        let r = try values.registry.resolve(StationParameters.backendURL)
+        do {
+            _ = try values.registry.parse(backendURL, for: r)
+            Issue.record("\(backendURL) was accepted")
+        } catch {
+            #expect(error.kind == .invalidValue && error.key == StationParameters.backendURL)
+            #expect(error.allowed?.contains(why) == true, "\(error.message)")
+            #expect(error.message.contains("{ChargeBoxIdentity} or {id}"))
         }
     }
 }

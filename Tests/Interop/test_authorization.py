@@ -164,3 +164,23 @@ def test_history_export_summary_masking_and_restart(data_dir, tmp_path):
         assert {e["id"] for e in wl["entries"]} == {"04567DAA5F3580", "0A0E9B83"}
     finally:
         station.terminate()
+
+
+def test_seeds002_1_7_authentication_mode_is_a_preset_over_its_parameters(data_dir):
+    """Issue 29 item 7: `chargekit config set AuthenticationMode …` sets the parameters the Technagon mode stands for,
+    and `config get` shows the mode the current values amount to (Custom when none)."""
+    def get(key):
+        r = cli("config", "get", key, "--json", data_dir=data_dir, check=True)
+        return json.loads(r.stdout)["value"]
+    assert get("AuthenticationMode") == "WhitelistedRFID"
+    cli("config", "set", "AuthenticationMode", "AnyUnknownOrWhitelistedRFID", "--role", "operator", data_dir=data_dir, check=True)
+    assert get("AllowOfflineTxForUnknownId") is True and get("DummyRfidEnabled") is False
+    assert get("AuthenticationMode") == "AnyUnknownOrWhitelistedRFID"
+    cli("config", "set", "AuthenticationMode", "NoRFID", "--role", "operator", data_dir=data_dir, check=True)
+    assert get("DummyRfidEnabled") is True and get("AuthenticationMode") == "NoRFID"
+    cli("config", "set", "DummyRfidEnabled", "Off", "--role", "operator", data_dir=data_dir, check=True)
+    assert get("AuthenticationMode") == "AnyUnknownOrWhitelistedRFID", "AllowOfflineTxForUnknownId is still On"
+    cli("config", "set", "AllowOfflineTxForUnknownId", "Off", "--role", "operator", data_dir=data_dir, check=True)
+    assert get("AuthenticationMode") == "WhitelistedRFID"
+    cli("config", "set", "IfInDoubtAllowCharging", "on", "--role", "operator", data_dir=data_dir, check=True)
+    assert get("AuthenticationMode") == "Custom"

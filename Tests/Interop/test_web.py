@@ -421,3 +421,27 @@ def test_clock_set_from_the_browser_once(browser, tmp_path):
         assert any(e["kind"] == "systemAction" and "Clock set from the browser" in e["message"] for e in events)
     finally:
         station.terminate()
+
+
+def test_seeds002_1_7_authentication_mode_preset_in_the_browser(browser, station):
+    """Issue 29 item 7: the Technagon authentication mode is a preset on the Authorization page — choosing a mode in the
+    browser (which posts every field of the form) sets its parameters, and the page shows the mode the current values
+    amount to, or Custom."""
+    web = Web(browser, station)
+    web.first_login("installer", initial_passwords(station)["installer"])
+    web.open("/menu/authorization")
+
+    def selected(key):
+        return Select(web.el(f"#p-{key}")).first_selected_option.get_attribute("value")
+    assert selected("AuthenticationMode") == "WhitelistedRFID"
+    assert web.el("#preset-AuthenticationMode").is_displayed()
+    Select(web.el("#p-AuthenticationMode")).select_by_value("NoRFID")
+    web.submit("#save")
+    assert web.el("#saved")
+    assert selected("AuthenticationMode") == "NoRFID" and selected("DummyRfidEnabled") == "On"
+    assert station.get("/api/config/DummyRfidEnabled")[1]["value"] is True
+    web.shot("authorization-preset")
+    Select(web.el("#p-DummyRfidEnabled")).select_by_value("Off")
+    Select(web.el("#p-IfInDoubtAllowCharging")).select_by_value("on")
+    web.submit("#save")
+    assert selected("AuthenticationMode") == "Custom"

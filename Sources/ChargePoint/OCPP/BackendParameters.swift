@@ -143,8 +143,8 @@ extension StationParameters {
         ParameterDefinition(
             key: .backendURL, label: "WebSockets JSON OCPP URL of the Backend", type: .url(schemes: ["ws", "wss"], maxLength: 512),
             defaultValue: .string(""), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
-            help: "The ws:// or wss:// URL your provider gives you, without the ChargeBoxIdentity: the station appends '/<ChargeBoxIdentity>'. Empty: no backend.",
-            seeAlso: "seeds/004 §4 WebSockets JSON OCPP URL of the Backend"),
+            help: "The ws:// or wss:// URL your provider gives you. Without a placeholder the station appends '/<ChargeBoxIdentity>' (a URL ending in '/' keeps it: ws://cs/ocpp/ connects to ws://cs/ocpp/<ChargeBoxIdentity>/). Where the provider puts the identity elsewhere in the path, write {ChargeBoxIdentity} (or {id}) there, e.g. wss://cs.example.com/ocpp/{ChargeBoxIdentity}/ws. Empty: no backend.",
+            seeAlso: "seeds/004 §4 WebSockets JSON OCPP URL of the Backend, OCPP-J §3.1.1"),
         ParameterDefinition(
             key: .websocketsProxy, label: "Websockets proxy", type: .url(schemes: ["http"], maxLength: 256),
             defaultValue: .string(""), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
@@ -162,10 +162,10 @@ extension StationParameters {
             seeAlso: "seeds/004 §4, OCPP-J §6.1.3 AuthorizationKey"),
         ParameterDefinition(
             key: .authorizationKeyEncoding, label: "Basic Authentication password encoding",
-            type: .choice([PasswordEncoding.hex: "Hex: 32–40 hex digits are sent as the bytes they encode (OCTT TC_085)",
-                           .plain: "Plain: sent as typed"]),
-            defaultValue: .string("hex"), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
-            help: "How the password is put in the Authorization header. Backends disagree; OCTT decodes an AuthorizationKey of 32–40 hex digits.",
+            type: .choice([PasswordEncoding.plain: "As typed (factory setting)",
+                           .hex: "Hex as bytes: a key of 32–40 hex digits is sent as the bytes it encodes (OCTT TC_085)"]),
+            defaultValue: .choice(PasswordEncoding.plain), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
+            help: "How the password is put in the Authorization header. As typed (factory setting): the key goes out exactly as entered; central systems that compare the password they issued expect this. Hex as bytes: a key of 32–40 hex digits is sent as the 16–20 bytes it encodes, the reading of the OCPP security whitepaper that the OCA test tool (OCTT TC_085) checks; choose it only when the backend is tested or configured that way. Keys of another length or with other characters are always sent as typed.",
             seeAlso: "OCPP-J §6.1.3; OCA Improved security for OCPP 1.6-J (AuthorizationKey)"),
         ParameterDefinition(
             key: .forceHeartbeat, label: "Force Heartbeat request messages", type: .bool, defaultValue: .bool(true),
@@ -316,10 +316,14 @@ public enum OCPPMode: String, ParameterChoice {
     case ocppJ16 = "OCPP-J 1.6"
 }
 
-/// How the Basic Authentication password (AuthorizationKey) is sent (OCPP-J §6.1.3; OCTT TC_085).
+/// How the Basic Authentication password (AuthorizationKey) is sent (OCPP-J §6.1.3; OCTT TC_085). Plain (as typed) is
+/// the factory setting since issue 29 item 5: the independent central systems tested (the PyPI `ocpp-csms` and
+/// `arthexis`) compare the password as they issued it and refuse the decoded bytes; hex is the OCTT reading.
 public enum PasswordEncoding: String, ParameterChoice {
-    case hex
+    /// The key's text, as typed.
     case plain
+    /// A key of 32–40 hex digits as the 16–20 bytes it encodes (the security whitepaper's reading, OCTT TC_085).
+    case hex
 }
 
 /// Where the station clock comes from (seeds/002 §2.3 TimeSource).
@@ -367,6 +371,8 @@ public struct BackendSettings: Sendable, Equatable {
     public var allowLongConfigurationKeys: Bool
     /// TimeSource Heartbeat: the station clock follows the backend's time.
     public var timeFromBackend: Bool
+    /// A Reset stops the running transactions first (seeds/002 §2.3 StopTxOnReset; OCPP 1.6 §5.14).
+    public var stopTransactionsOnReset: Bool
 
     /// Reads the backend settings from the parameters through their typed keys.
     public init(_ p: ParameterSet) {
@@ -398,10 +404,12 @@ public struct BackendSettings: Sendable, Equatable {
         preparingUntilStateC = p[.preparingUntilStateC]
         allowLongConfigurationKeys = p[.allowLongGetConfigurationKeys]
         timeFromBackend = p[.timeSource] == .heartbeat
+        stopTransactionsOnReset = p[.stopTxOnReset]
     }
 
-    /// The password for HTTP Basic authentication: an AuthorizationKey of 32–40 hex digits (16–20 bytes) stands for
-    /// the bytes it encodes when the encoding is "hex" (OCPP-J §6.1.3, OCTT TC_085); otherwise the text itself.
+    /// The password for HTTP Basic authentication: the AuthorizationKey as typed (the factory setting); with the
+    /// encoding "hex" a key of 32–40 hex digits (16–20 bytes) stands for the bytes it encodes (OCPP-J §6.1.3, OCTT
+    /// TC_085).
     public var basicAuthPassword: [UInt8]? {
         guard !authorizationKey.isEmpty else { return nil }
         if authorizationKeyHex, (32...40).contains(authorizationKey.count),

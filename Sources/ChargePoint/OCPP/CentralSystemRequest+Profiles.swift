@@ -59,15 +59,18 @@ extension SendLocalListRequest: CentralSystemRequest {
 // MARK: RemoteTrigger profile
 
 extension TriggerMessageRequest: CentralSystemRequest {
-    /// OCPP 1.6 §5.17: the requested message is queued after the answer (errata 3.35: after acceptance a
-    /// BootNotification is not triggered again until the next reconnect).
+    /// OCPP 1.6 §5.17: the requested message is queued after the answer. A BootNotification goes out at once, also
+    /// while the registration is Pending (OCPP 1.6 §4.2.1: Pending lasts until the interval ends or the central system
+    /// triggers the boot); after it was Accepted it is Rejected until the next reconnect or restart (errata 3.35: "until
+    /// the next reset/reboot/reconnect"), so a central system that expects a BootNotification on every new connection
+    /// gets one when it asks.
     public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) throws -> Response {
         let n = station.connectorCount
         if let c = r.connectorId, !(0...n).contains(c) { return Response(status: .rejected) }
         switch r.requestedMessage {
         case .bootNotification:
-            return Response(status: cp.link.registration == .accepted ? .rejected : .accepted)
+            return Response(status: cp.link.triggerBoot(now: env.now) ? .accepted : .rejected)
         case .heartbeat:
             cp.enqueue(HeartbeatRequest(), allowedWhilePending: true)
         case .statusNotification:

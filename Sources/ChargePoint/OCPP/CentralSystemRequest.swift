@@ -26,7 +26,7 @@ extension GetConfigurationRequest: CentralSystemRequest {
                                  _ env: inout OCPPEnvironment) -> Response {
         let (known, unknown) = OCPPConfigurationKeys.get(r.key ?? [], env.parameters.values,
                                                          .init(supportedProfiles: OCPPChargePoint.supportedProfiles,
-                                                               allowLongKeys: cp.settings.allowLongConfigurationKeys))
+                                                               allowLongKeys: cp.settings.allowLongConfigurationKeys, now: env.now))
         return Response(configurationKey: known, unknownKey: unknown.isEmpty ? nil : unknown)
     }
 }
@@ -84,10 +84,18 @@ extension RemoteStopTransactionRequest: CentralSystemRequest {
 
 extension ResetRequest: CentralSystemRequest {
     /// OCPP 1.6 §5.14: accepted; the runtime stops the transactions and the services restart once their
-    /// StopTransactions are delivered (``OCPPChargePoint/Action/reset(_:)``).
+    /// StopTransactions are delivered (``OCPPChargePoint/Action/reset(_:)``). With StopTxOnReset false (seeds/002 §2.3
+    /// "Whether to stop charging on reset") the transactions are left running and the services restart at once: the
+    /// station resumes them after the restart as after a power loss (Restart transaction after power loss), or closes
+    /// them with reason Reboot.
     public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
-        cp.out.append(.reset(r.type))
+        if cp.settings.stopTransactionsOnReset {
+            cp.out.append(.reset(r.type))
+        } else {
+            cp.out.append(.log(.notice, "\(r.type.rawValue) reset requested by the backend; transactions go on (StopTxOnReset false)"))
+            cp.requestRestart(now: env.now)
+        }
         return Response(status: .accepted)
     }
 }

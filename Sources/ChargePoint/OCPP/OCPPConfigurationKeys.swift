@@ -26,8 +26,10 @@ public enum OCPPConfigurationKeys {
         /// seeds/004 §4 "Allow long get configuration keys": names over 50 and values over 500 characters are sent in
         /// full (On) instead of keeping to the OCPP 1.6 KeyValue limits (Off: such keys are left out, values cut).
         public var allowLongKeys: Bool
-        public init(supportedProfiles: [FeatureProfile], allowLongKeys: Bool = false) {
-            self.supportedProfiles = supportedProfiles; self.allowLongKeys = allowLongKeys
+        /// The station's time, for CurrentDateTime (nil: the key reads empty).
+        public var now: Date?
+        public init(supportedProfiles: [FeatureProfile], allowLongKeys: Bool = false, now: Date? = nil) {
+            self.supportedProfiles = supportedProfiles; self.allowLongKeys = allowLongKeys; self.now = now
         }
     }
 
@@ -64,6 +66,10 @@ public enum OCPPConfigurationKeys {
             case "AuthorizeRemoteTxRequests": [StationParameters.sendAuthorizeForRemoteStart]
             case "ConnectionTimeOut": [StationParameters.vehicleConnectionTimeout]
             case "MessageTimeout": [StationParameters.backendConnectionTimeout]
+            case "/ocpp/stopTransactionsOnReset": [StationParameters.stopTxOnReset]
+            case "/hw/auth/device/Dummy/enabled": [StationParameters.dummyRfidEnabled]
+            case "/hw/auth/device/Dummy/id/value": [StationParameters.dummyRfidTag]
+            case "/hw/auth/device/Dummy/allowStop": [StationParameters.dummyAllowStop]
             default: []
             }
         }
@@ -80,6 +86,7 @@ public enum OCPPConfigurationKeys {
             (K.stopTxnAlignedData, .core), (K.stopTxnSampledData, .core), (K.transactionMessageAttempts, .core),
             (K.transactionMessageRetryInterval, .core), (K.webSocketPingInterval, .core),
             (K.localAuthListEnabled, .localAuthListManagement), (K.reserveConnectorZeroSupported, .reservation),
+            (K.stopTxOnReset, .core),
         ]
     }()
 
@@ -99,6 +106,17 @@ public enum OCPPConfigurationKeys {
             alias("AuthorizeRemoteTxRequests", K.sendAuthorizeForRemoteStart),
             alias("ConnectionTimeOut", K.vehicleConnectionTimeout),
             alias("MessageTimeout", K.backendConnectionTimeout),
+            // The Technagon controller's keys (seeds/002 §2.3) under their own names.
+            alias("/ocpp/stopTransactionsOnReset", K.stopTxOnReset),
+            alias("/hw/auth/device/Dummy/enabled", K.dummyRfidEnabled),
+            alias("/hw/auth/device/Dummy/id/value", K.dummyRfidTag),
+            alias("/hw/auth/device/Dummy/allowStop", K.dummyAllowStop),
+            // seeds/002 §2.3 CurrentDateTime (r): the station's clock, in OCPP's date-time form.
+            Derived(name: "CurrentDateTime", access: .readOnly, profile: .core, get: { _, c in c.now.map(OCPPDate.format) ?? "" }, set: nil),
+            // seeds/002 §2.3 ChargingProfileStackPerConnector ("Stack per connector in TxProfile"): ChargeKit keeps the
+            // stack of each connector apart (a profile replaces one of the same stackLevel and purpose on its own
+            // connector only, OCPP 1.6 §5.16), so the key reports true and is read-only (docs/operator.md says why).
+            constant("ChargingProfileStackPerConnector", .smartCharging, "true"),
             Derived(name: "ConnectorPhaseRotation", access: .readWrite, profile: .core,
                     get: { p, _ in
                         (1...connectorCount(p)).map { "\($0).\(p[.phaseRotation, connector: $0].rawValue)" }.joined(separator: ",")
@@ -153,6 +171,7 @@ public enum OCPPConfigurationKeys {
     private static let hiddenParameters: Set<String> = [
         StationParameters.sendAuthorizeForRemoteStart, StationParameters.vehicleConnectionTimeout,
         StationParameters.backendConnectionTimeout, StationParameters.authorizationKey,
+        StationParameters.dummyRfidEnabled, StationParameters.dummyRfidTag, StationParameters.dummyAllowStop,
     ]
 
     /// Every key with its value, in GetConfiguration order: standard keys of the supported profiles, then vendor keys.

@@ -104,6 +104,9 @@ public struct OCPPLink: Sendable {
     public private(set) var lastHeartbeatAt: Date?
     /// Whether a BootNotification was accepted since the process started (reconnects do not boot again, OCPP-J §5.4).
     public private(set) var acceptedOnce = false
+    /// Whether a BootNotification was accepted on the current connection: until the next reconnect (or restart) a
+    /// TriggerMessage(BootNotification) is Rejected (OCPP 1.6 errata 3.35); on a new connection it is sent again.
+    public private(set) var acceptedOnThisConnection = false
     private let makeID: @Sendable () -> String
 
     public init(configuration: Configuration, makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }) {
@@ -120,13 +123,15 @@ public struct OCPPLink: Sendable {
     public mutating func connected(now: Date) -> [Output] {
         connected = true
         inFlight = nil
-        if !acceptedOnce { registration = .unknown; nextBootAt = now }
+        acceptedOnThisConnection = false
+        if !acceptedOnce { registration = .unknown; nextBootAt = now } else if registration == .accepted { nextBootAt = nil }
         return poll(now: now, transaction: nil)
     }
 
     /// The WebSocket closed. The CALL in flight is lost; transaction messages stay in their queue.
     public mutating func disconnected() -> [Output] {
         connected = false
+        acceptedOnThisConnection = false
         defer { inFlight = nil }
         guard let (call, _) = inFlight else { return [] }
         return [.failed(call.purpose, action: call.action, code: "ConnectionLost", description: "the connection closed before the answer", timedOut: true)]
@@ -153,6 +158,17 @@ public struct OCPPLink: Sendable {
         if pendingCalls.count > Self.maximumPendingCalls { pendingCalls.removeFirst(pendingCalls.count - Self.maximumPendingCalls) }
     }
 
+    /// TriggerMessage(BootNotification) (OCPP 1.6 §5.17, errata 3.35): whether it is accepted, and if so the
+    /// BootNotification goes out as the next CALL — at once, not when a Pending or Rejected interval ends (a central
+    /// system that answered Pending with an interval of an hour triggers the boot to accept the station now). After a
+    /// BootNotification was Accepted on this connection it is Rejected until the next reconnect or restart; on a new
+    /// connection it is accepted again, and the station then follows the answer like any BootNotification's.
+    public mutating func triggerBoot(now: Date) -> Bool {
+        guard !acceptedOnThisConnection else { return false }
+        if inFlight?.call.purpose != .boot { nextBootAt = now }
+        return true
+    }
+
     /// Advances timers and sends the next CALL if the line is free. `transaction` is the head of the persistent
     /// transaction queue, if any.
     public mutating func poll(now: Date, transaction: Call?) -> [Output] {
@@ -162,7 +178,7 @@ public struct OCPPLink: Sendable {
             inFlight = nil
             out.append(.failed(call.purpose, action: call.action, code: "Timeout",
                                description: "no answer within \(Int(configuration.messageTimeout.seconds)) s", timedOut: true))
-            if call.purpose == .boot { nextBootAt = now.addingTimeInterval(configuration.bootRetryDefault.seconds) }
+            if call.purpose == .boot { bootFailed(now: now) }
         }
         guard inFlight == nil, let next = nextCall(now: now, transaction: transaction) else { return out }
         inFlight = (next, now)
@@ -185,6 +201,12 @@ public struct OCPPLink: Sendable {
             }
             return nil
         case .accepted:
+            if let at = nextBootAt, now >= at {
+                // A triggered BootNotification (a reconnect without a reboot does not boot on its own, OCPP-J §5.4).
+                nextBootAt = nil
+                return Call(id: makeID(), action: BootNotificationRequest.action, payload: OCPPCoding.encode(configuration.bootNotification),
+                            purpose: .boot)
+            }
             if !pendingStatus.isEmpty { return pendingStatus.removeFirst().call }
             if !pendingCalls.isEmpty { return pendingCalls.removeFirst() }
             if let transaction, transactionsNotBefore.map({ now >= $0 }) ?? true { return transaction }
@@ -244,7 +266,7 @@ public struct OCPPLink: Sendable {
             inFlight = nil
             if let schema = OCPP16Catalog.entries[call.action]?.request.responseSchema {
                 do { try schema.validate(payload) } catch {
-                    if call.purpose == .boot { nextBootAt = now.addingTimeInterval(configuration.bootRetryDefault.seconds) }
+                    if call.purpose == .boot { bootFailed(now: now) }
                     return [.failed(call.purpose, action: call.action, code: error.code.rawValue,
                                     description: "invalid \(call.action).conf: \(error.description)", timedOut: false)]
                 }
@@ -254,20 +276,28 @@ public struct OCPPLink: Sendable {
         case .callError(let id, let code, let description, _):
             guard let (call, _) = inFlight, call.id == id else { return [.dropped(reason: "CALLERROR \(id) answers no outstanding CALL")] }
             inFlight = nil
-            if call.purpose == .boot { nextBootAt = now.addingTimeInterval(configuration.bootRetryDefault.seconds) }
+            if call.purpose == .boot { bootFailed(now: now) }
             return [.failed(call.purpose, action: call.action, code: code, description: description, timedOut: false)]
         }
     }
 
+    /// A BootNotification got no usable answer: it is sent again after the default interval — unless the station is
+    /// Accepted already (a triggered BootNotification is not repeated on its own).
+    private mutating func bootFailed(now: Date) {
+        guard registration != .accepted else { return }
+        nextBootAt = now.addingTimeInterval(configuration.bootRetryDefault.seconds)
+    }
+
     private mutating func bootAnswered(_ payload: JSONValue, now: Date) -> [Output] {
         guard let r = try? BootNotificationResponse(json: payload), let status = Registration(rawValue: r.status.rawValue.lowercased()) else {
-            nextBootAt = now.addingTimeInterval(configuration.bootRetryDefault.seconds)
+            bootFailed(now: now)
             return []
         }
         registration = status
         switch status {
         case .accepted:
             acceptedOnce = true
+            acceptedOnThisConnection = true
             nextBootAt = nil
             if r.interval > 0 { configuration.heartbeatInterval = .seconds(r.interval) }
             lastHeartbeatAt = now

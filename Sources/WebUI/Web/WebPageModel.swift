@@ -141,6 +141,8 @@ struct ParameterField {
     var seeAlso: String
     var defaultValue: String
     var restartRequired = false
+    /// A preset over other parameters, showing what they amount to (seeds/002 §1.7 authentication modes).
+    var preset = false
     var error: String?
     /// Why the user's role may not change it; nil when it may.
     var readonly: String?

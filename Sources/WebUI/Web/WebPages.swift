@@ -155,7 +155,8 @@ extension WebInterface {
             if let n = v.connector, n > 1 { label += (t["form.connectorSuffix"] ?? "").replacingOccurrences(of: "%n", with: String(n)) }
         }
         var f = ParameterField(key: v.key, label: label, help: help, allowed: v.allowed, seeAlso: v.seeAlso,
-                               defaultValue: v.secret ? "" : v.defaultValue.description, restartRequired: v.restartRequired, error: error)
+                               defaultValue: v.secret ? "" : v.defaultValue.description, restartRequired: v.restartRequired,
+                               preset: v.preset == true, error: error)
         if v.role > session.role {
             f.readonly = (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(v.role.rawValue)"] ?? v.role.rawValue)
         }

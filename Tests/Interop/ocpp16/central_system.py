@@ -130,8 +130,13 @@ class Recorder(CP):
 
 
 class CentralSystem:
-    def __init__(self, ssl_context=None, host="127.0.0.1", agree_subprotocol=True):
+    def __init__(self, ssl_context=None, host="127.0.0.1", agree_subprotocol=True, route=None):
         self.ssl_context = ssl_context  # wss:// when set
+        # A regular expression the request path must match in full, with the charge point id as its group "id"; other
+        # paths are answered HTTP 500 before the upgrade, like central systems that route only their own path form
+        # (the PyPI central system arthexis serves only "…/<id>/"). None: any path, the id is the last segment.
+        self.route = re.compile(route) if route else None
+        self.refused_paths = []
         self.agree_subprotocol = agree_subprotocol  # False: complete the handshake without Sec-WebSocket-Protocol
         self.host = host  # the host name in the URL the station is given
         self.frames = []  # (direction, time, parsed JSON, charge point id) — "in" = from the charge point
@@ -173,7 +178,7 @@ class CentralSystem:
     # -- server --------------------------------------------------------------------------------
     def start(self, port=0):
         async def go():
-            self._server = await serve(self._handle, "127.0.0.1", port, ssl=self.ssl_context,
+            self._server = await serve(self._handle, "127.0.0.1", port, ssl=self.ssl_context, process_request=self._route,
                                        **({"subprotocols": ["ocpp1.6"]} if self.agree_subprotocol
                                           else {"select_subprotocol": lambda connection, offered: None}))
             return self._server.sockets[0].getsockname()[1]
@@ -207,12 +212,19 @@ class CentralSystem:
             pass
         self._loop.call_soon_threadsafe(self._loop.stop)
 
+    def _route(self, connection, request):
+        if self.route is None or self.route.fullmatch(request.path):
+            return None
+        self.refused_paths.append(request.path)
+        return connection.respond(500, "no route for this path\n")
+
     async def _handle(self, ws):
         self.connections += 1
         self.paths.append(ws.request.path)
         self.auth_headers.append(ws.request.headers.get("Authorization"))
         self.subprotocols.append(ws.subprotocol)
-        cp = Recorder(ws.request.path.rsplit("/", 1)[-1], ws, self)
+        cp_id = self.route.fullmatch(ws.request.path).group("id") if self.route else ws.request.path.rsplit("/", 1)[-1]
+        cp = Recorder(cp_id, ws, self)
         self._watch_pings(ws)
         with self._lock:
             self._outstanding.pop(cp.id, None)  # a CALL left unanswered by a lost connection may be sent again

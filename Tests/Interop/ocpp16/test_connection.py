@@ -1,4 +1,5 @@
 """The OCPP-J connection itself (OCPP-J 1.6 §3): the subprotocol handshake and the "Websockets proxy" of seeds/004 §4."""
+import base64
 import socket
 import threading
 
@@ -6,7 +7,7 @@ import pytest
 
 from central_system import CentralSystem
 from harness import OCPPStation
-from station import wait_for
+from station import cli, wait_for
 
 
 class ConnectProxy:
@@ -132,3 +133,47 @@ def test_a_proxy_that_refuses_the_tunnel_is_reported(data_dir, central):
     finally:
         s.terminate()
         refusing.close()
+
+
+@pytest.mark.parametrize("backend_url,route,path", [
+    # The identity in the middle of the path, with a trailing slash: written with the placeholder.
+    ("/ocpp/{ChargeBoxIdentity}/ws/", r"/ocpp/(?P<id>[^/]+)/ws/", "/ocpp/CK-TEST-01/ws/"),
+    # A backend that routes only "…/<id>/" (arthexis answers HTTP 500 without the slash): a BackendURL ending in "/".
+    ("/ocpp/", r"/ocpp/(?P<id>[^/]+)/", "/ocpp/CK-TEST-01/"),
+], ids=["placeholder-mid-path", "trailing-slash"])
+def test_peer_routes_id_mid_path_with_trailing_slash(data_dir, central, backend_url, route, path):
+    """Issue 29 item 4: a central system that serves only its own path form (anything else gets HTTP 500 before the
+    upgrade) is reached with BackendURL's {ChargeBoxIdentity} placeholder or its kept trailing slash."""
+    cs = central(route=route)
+    s = OCPPStation(data_dir, cs, config=[("BackendURL", f"ws://127.0.0.1:{cs.port}{backend_url}")]).start()
+    try:
+        cs.wait_connected()
+        assert cs.wait_call("BootNotification")
+        cs.wait_status(1, "Available")
+        assert cs.paths[0] == path
+        assert cs.refused_paths == []
+    finally:
+        s.terminate()
+
+
+def test_malformed_backend_url_placeholder_is_refused_by_name(data_dir):
+    """Issue 29 item 4: `chargekit config set` refuses a BackendURL whose placeholder is malformed and says why."""
+    r = cli("config", "set", "BackendURL", "ws://127.0.0.1:9/ocpp/{ChargeBoxId}/", "--role", "operator", data_dir=data_dir)
+    assert r.returncode != 0
+    assert "unknown placeholder {ChargeBoxId}" in r.stderr + r.stdout and "{ChargeBoxIdentity} or {id}" in r.stderr + r.stdout
+
+
+@pytest.mark.parametrize("encoding", [None, "hex"])
+def test_peers_authorization_key_as_typed_by_default_hex_as_option(data_dir, central, encoding):
+    """Issue 29 item 5: a 32-hex-digit AuthorizationKey goes into HTTP Basic as typed (the independent central systems
+    ocpp-csms and arthexis compare it so); AuthorizationKeyEncoding hex sends the bytes it encodes (OCTT TC_085)."""
+    key = "4f43415f4f4354545f61646d696e5f74657374"
+    cs = central()
+    config = [("AuthorizationKey", key)] + ([("AuthorizationKeyEncoding", encoding)] if encoding else [])
+    s = OCPPStation(data_dir, cs, config=config).start()
+    try:
+        cs.wait_connected()
+        password = bytes.fromhex(key) if encoding == "hex" else key.encode()
+        assert cs.auth_headers[0] == "Basic " + base64.b64encode(b"CK-TEST-01:" + password).decode()
+    finally:
+        s.terminate()

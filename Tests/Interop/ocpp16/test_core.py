@@ -49,6 +49,28 @@ def test_TC_002_CS_cold_boot_pending(cs, make_station):
         cs.wait_status(n, "Available", since=mark)
 
 
+def test_peer_pending_3600_triggered_boot_is_sent_at_once(cs, make_station):
+    """Issue 29 item 3: a central system that answers Pending with an interval of an hour accepts the station by
+    triggering a BootNotification: it goes out at once (not after the hour). After the acceptance the trigger is
+    Rejected on that connection, and accepted again after a reconnect (errata 3.35: until the next reconnect)."""
+    cs.boot_answers = [("Pending", 3600)]
+    make_station(boot=False)
+    cs.wait_call("BootNotification")
+    cs.wait_connected()
+    mark = cs.mark()
+    assert cs.call(call.TriggerMessage(requested_message="BootNotification")).status == "Accepted"
+    cs.wait_call("BootNotification", since=mark, timeout=10)
+    for n in (0, 1, 2):
+        cs.wait_status(n, "Available", since=mark)
+    assert cs.call(call.TriggerMessage(requested_message="BootNotification")).status == "Rejected"
+    cs.stop_server()
+    cs.restart_server()
+    cs.wait_connected(count=2)
+    mark = cs.mark()
+    assert cs.call(call.TriggerMessage(requested_message="BootNotification")).status == "Accepted"
+    cs.wait_call("BootNotification", since=mark, timeout=10)
+
+
 def test_TC_003_CS_regular_charging_session_plugin_first(cs, make_station):
     station = make_station()
     mark = cs.mark()

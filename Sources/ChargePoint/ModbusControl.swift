@@ -65,8 +65,8 @@ public struct ModbusControl: Sendable, Equatable {
     /// Modbus Start/Stop" is off and for 613–615 unless the station is a DLM master) and the Operator EVSE
     /// Sub-Distribution Limit against the EVSE Sub-Distribution Limit of its phase (03 above it) — and only then is
     /// anything changed. A multi-register value (1110–1119) may come register by register (``OMCCIRegisterWrites``):
-    /// its pieces are answered at once and it acts when its last register is written; a value completed so and found
-    /// invalid is refused (03) and discarded.
+    /// its pieces are answered at once and it acts when its last register is written; a write that completes a value
+    /// found invalid is refused (03) and changes nothing: the pieces before it still wait (and time out).
     public mutating func write(address: UInt16, values: [UInt16], connector n: Int, _ settings: StationSettings,
                                now: Date) -> Result<[Action], ExceptionCode> {
         guard connectors.indices.contains(n - 1) else { return .failure(.illegalDataAddress) }
@@ -74,7 +74,9 @@ public struct ModbusControl: Sendable, Equatable {
         let refuse: (RegisterDefinition) -> ExceptionCode? = {
             OMCCI.refusesWrite($0, allowStartStop: settings.modbus.allowStartStop, dlmMaster: settings.dlm.mode.isMaster)
         }
-        switch connectors[n - 1].registerWrites.split(address: address, values: values, map: OMCCI.map, now: now, refuse: refuse) {
+        // The pieces are kept only once the whole request passed: a refused write changes nothing, not even them.
+        var pending = connectors[n - 1].registerWrites
+        switch pending.split(address: address, values: values, map: OMCCI.map, now: now, refuse: refuse) {
         case .failure(let code): return .failure(code)
         case .success(let parts):
             for (definition, registers) in parts {
@@ -88,6 +90,7 @@ public struct ModbusControl: Sendable, Equatable {
         for case .operatorSubDistribution(let phase, let amps) in writes where Double(amps) > settings.dlm.subDistributionLimitAmps[phase] {
             return .failure(.illegalDataValue)
         }
+        connectors[n - 1].registerWrites = pending
         var actions: [Action] = []
         var operatorLimits = settings.dlm.operatorSubDistributionLimitAmps
         for write in writes {

@@ -201,12 +201,15 @@ public struct ParameterService: Sendable {
     /// seeds/004 §3 "Operator Default & Restart": every parameter the operator role may change goes back to its default
     /// (each change audited as `changedBy`); what the installer and the manufacturer set (hardware, installation
     /// currents, meters, load management, network) stays, and so do the lists, the history and the accounts — unlike the
-    /// factory reset, which returns every setting to its default. A default that the installer's values do not allow
-    /// (a constraint between parameters) keeps its current value and is returned in `kept`.
+    /// factory reset, which returns every setting to its default. The station's connection to its backend
+    /// (``StationParameters/keptByOperatorDefault``) stays too, so that the station comes back online after the restart.
+    /// A default that the installer's values do not allow (a constraint between parameters) keeps its current value and
+    /// is returned in `kept`.
     public mutating func restoreOperatorDefaults(changedBy: String, now: Date) throws -> (restored: [ParameterView], kept: [String]) {
         var restored: [ParameterView] = [], kept: [String] = []
         // A preset read from the parameters it fills (the authentication mode) follows them back to its default.
-        for r in registry.keys where registry.requiredRole(r, in: values) <= .operator && !r.definition.derivedFromFills {
+        for r in registry.keys where registry.requiredRole(r, in: values) <= .operator && !r.definition.derivedFromFills
+            && !StationParameters.keptByOperatorDefault.contains(r.definition.key) {
             let d = r.definition.defaultValue
             guard values.value(r.key) != d else { continue }
             guard let (resolved, normalized) = try? registry.validateChange(key: r.key, value: d, role: .operator, in: values) else {
@@ -250,3 +253,13 @@ public struct ParameterBatchError: Error, Sendable, Equatable {
     /// By the key as submitted.
     public var errors: [String: ParameterError]
 }
+
+extension StationParameters {
+    /// What "Operator Default & Restart" keeps although the operator may change it: the station's connection to its
+    /// backend (URL, proxy, identity and its template, the key and how it is sent). Reset, the station would restart
+    /// without a backend, or under another name the backend does not know.
+    public static let keptByOperatorDefault: Set<String> = [
+        backendURL, websocketsProxy, chargeBoxIdentity, chargeBoxIdentityTemplate, authorizationKey, authorizationKeyEncoding,
+    ]
+}
+

@@ -192,8 +192,9 @@ extension CentralSystem {
             return try writeTime(t, v, now: now)
         case .charger(let slot, let c):
             guard let id = settings.charger(slot: slot)?.id else { return [] }
-            // Raising a Flag or Processed completes the values the BMS is writing register by register (seeds/003 §2.3.1.7).
-            if v != 0 { try completePartialValues(slot: slot) }
+            // Raising a Flag or Processed completes the values of its operation that the BMS is writing register by
+            // register (seeds/003 §2.3.1.7); values of other operations go on waiting for their own.
+            if v != 0 { try completePartialValues(slot: slot, block: c.blockOffsets) }
             if let block = IncomingBlock(processed: c) {
                 if v == 0 { image.set(s, 0); return [] }
                 return try processed(id, block, now: now)

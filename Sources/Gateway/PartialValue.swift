@@ -53,11 +53,11 @@ extension CentralSystem {
         return Array(image[s.address..<(s.address + count)])
     }
 
-    /// Raising a Flag or Processed of slot `slot` completes the values of the slot still being written: each is checked
-    /// whole; an invalid one refuses the Flag with 03.
-    mutating func completePartialValues(slot: Int) throws(ModbusRefusal) {
+    /// Raising a Flag or Processed of slot `slot` completes the values of that operation (the charger signals at the
+    /// offsets `block`) still being written: each is checked whole; an invalid one refuses the Flag with 03.
+    mutating func completePartialValues(slot: Int, block: Range<Int>) throws(ModbusRefusal) {
         for address in partialValues.keys.sorted() {
-            guard let s = layout.signal(at: address), case .charger(slot, _) = s else { continue }
+            guard let s = layout.signal(at: address), case .charger(slot, let c) = s, block.contains(c.spec.offset) else { continue }
             let regs = Array(image[address..<(address + s.spec.format.registerCount)])
             if let problem = problem(s, regs) {
                 throw ModbusRefusal(.illegalDataValue, "\(s.spec.name) (\(address)), written register by register: \(problem)")

@@ -85,6 +85,16 @@ public enum ChargerSignal: String, CaseIterable, Sendable {
 
     static let idTag = SignalFormat.string(registers: 10)
 
+    /// The offsets of the operation this signal belongs to: seeds/003 Appendix 2 lists every message as a block that
+    /// starts with its Flag, so a block runs from its Flag up to the next block's Flag.
+    var blockOffsets: Range<Int> {
+        let flags = Self.flagOffsets
+        let start = flags.last { $0 <= spec.offset } ?? 0
+        return start..<(flags.first { $0 > spec.offset } ?? Int.max)
+    }
+
+    private static let flagOffsets = allCases.filter { $0.rawValue.hasSuffix("Flag") }.map(\.spec.offset).sorted()
+
     /// Offset, name, format and access exactly as seeds/003 Appendix 2 lists them.
     public var spec: SignalSpec {
         switch self {

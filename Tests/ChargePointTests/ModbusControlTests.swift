@@ -90,9 +90,13 @@ struct ModbusControlTests {
         // A piece while Allow Start/Stop is off: 01 at once, nothing kept.
         #expect(control.write(address: 1110, values: [card[0]], connector: 1, Self.settings(), now: Self.t0) == .failure(.illegalFunction))
         #expect(control.unfinishedWrites(connector: 1, now: Self.t0).isEmpty)
-        // A value completed register by register that is not a valid IdTag: 03, and it is discarded.
+        // A write that completes a value which is not a valid IdTag: 03, and it changes nothing — the pieces before it
+        // still wait, and a valid last register completes them.
         for i in 0..<9 { _ = control.write(address: UInt16(1110 + i), values: [0x2020], connector: 1, s, now: Self.t0) }
         #expect(control.write(address: 1119, values: [0x2020], connector: 1, s, now: Self.t0) == .failure(.illegalDataValue))
+        #expect(control.unfinishedWrites(connector: 1, now: Self.t0) == [1110])
+        for i in 0..<9 { _ = control.write(address: UInt16(1110 + i), values: [card[i]], connector: 1, s, now: Self.t0) }
+        #expect(control.write(address: 1119, values: [card[9]], connector: 1, s, now: Self.t0) == .success([.present(idTag: "AABBCCDD", connector: 1)]))
         #expect(control.unfinishedWrites(connector: 1, now: Self.t0).isEmpty)
         // Left unfinished: discarded after the timeout; the last register alone is then refused.
         _ = control.write(address: 1110, values: Array(card[0...8]), connector: 1, s, now: Self.t0)

@@ -185,19 +185,23 @@ struct ParameterRegistryTests {
         #expect(store.audit.count == 2)
     }
 
-    @Test("seeds004_3 Operator Default: the operator's parameters return to their defaults, the installer's stay; a default above an installer's limit is kept")
+    @Test("seeds004_3 Operator Default: the operator's parameters return to their defaults, the installer's and the backend connection stay; a default above an installer's limit is kept")
     func seeds004_3_operatorDefault() throws {
         let store = InMemoryParameterStore()
         var s = try ParameterService(store: store, connectorCount: 2)
         let t = Date(timeIntervalSince1970: 1_800_000_000)
         try s.set(texts: [("InstallationCurrentLimit.1", "20"), ("OperatorCurrentLimit.1", "16"), ("OperatorCurrentLimit.2", "10"),
-                          ("FreeCharging", "On"), ("PowerSourceVoltage", "240")], role: .installer, changedBy: "setup", now: t)
+                          ("FreeCharging", "On"), ("PowerSourceVoltage", "240"), ("BackendURL", "ws://cs.example:9000/ocpp"),
+                          ("ChargeBoxIdentity", "CK-FLEET-7"), ("AuthorizationKey", "fleet-secret-key")],
+                  role: .installer, changedBy: "setup", now: t)
         let audited = store.audit.count
         let (restored, kept) = try s.restoreOperatorDefaults(changedBy: "operator default (test)", now: t)
         #expect(Set(restored.map(\.key)) == ["OperatorCurrentLimit.2", "FreeCharging"])
         #expect(kept == ["OperatorCurrentLimit.1"], "32 A would exceed the installation limit of 20 A")
         #expect(s.values.value("OperatorCurrentLimit.2") == .integer(32) && s.values.value("FreeCharging") == .bool(false))
         #expect(s.values.number("PowerSourceVoltage") == 240 && s.values.value("InstallationCurrentLimit.1") == .integer(20))
+        #expect(s.values.value("BackendURL") == .string("ws://cs.example:9000/ocpp") && s.values.value("ChargeBoxIdentity") == .string("CK-FLEET-7")
+                && s.values.value("AuthorizationKey") == .string("fleet-secret-key"), "the backend connection stays")
         #expect(store.audit.dropFirst(audited).allSatisfy { $0.changedBy == "operator default (test)" } && store.audit.count == audited + 2)
         let reloaded = try ParameterService(store: store, connectorCount: 2)
         #expect(reloaded.values.value("FreeCharging") == .bool(false), "stored")

@@ -79,6 +79,18 @@ struct Issue29GatewayTests {
         #expect(h.write(a + 9, [0x4343]) == .illegalDataValue, "the last register completes it: refused")
     }
 
+    @Test("seeds/003 §2.3.1.7: a Flag completes only its own operation's values; another operation's half-written value waits")
+    func seeds003_2_3_1_7_flagCompletesItsOwnBlockOnly() throws {
+        var h = Harness()
+        let a = SignalAddress.cp1(.sendLocalListIdTag).address
+        #expect(h.write(a, [0x4100]) == nil)   // "A", NUL: invalid once a character follows
+        #expect(h.write(a + 1, [0x4242]) == nil)
+        #expect(h.write(.cp1(.resetFlag), 1) == nil, "the Reset is not refused for the Send Local List's Id Tag")
+        guard case .call(_, "Reset", _)? = h.last() else { Issue.record("no Reset"); return }
+        #expect(h.cs.partialValues.count == 1, "the Id Tag still waits for its own Flag or last register")
+        #expect(h.write(.cp1(.sendLocalListFlag), 1) == .illegalDataValue, "its own Flag checks it")
+    }
+
     @Test("OCPP 1.6 §7.45: a one-register measurand gets the total, not the L1 value sent with it")
     func ocpp16_7_45_totalNotOverwrittenByPhases() throws {
         var h = Harness()

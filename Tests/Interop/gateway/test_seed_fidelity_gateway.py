@@ -71,16 +71,21 @@ def test_seeds003_2_3_1_7_register_by_register_reserve_now_with_mbpoll(cp1, bms,
 
 
 def test_seeds003_appendix2_heartbeat_reset_within_a_second(gateway, bms):
-    # README / integrator.md: "the BMS writes 1, the gateway sets it back to 0 within a second". Measured ten times.
-    worst = 0.0
+    # README / integrator.md: "the BMS writes 1, the gateway sets it back to 0 within a second". Measured ten times; the
+    # rule itself (reset 0.5 s after the write, ticked every 0.25 s) is pinned in process on the injected clock
+    # (Issue29GatewayTests). Here the median must keep the promise; a single slow round trip on a busy machine may not
+    # fail the test, a reset that never comes or comes seconds late does.
+    resets = []
     for _ in range(10):
         bms.write(0, 1)
         started = time.monotonic()
         while bms.read(0) != [0]:
             assert time.monotonic() - started < 3, "the Heartbeat register was not reset"
             time.sleep(0.01)
-        worst = max(worst, time.monotonic() - started)
-    assert worst < 1.0, f"reset after {worst:.2f} s"
+        resets.append(time.monotonic() - started)
+    resets.sort()
+    assert resets[len(resets) // 2] < 1.0, f"median reset after {resets[len(resets) // 2]:.2f} s: {resets}"
+    assert resets[-1] < 2.0, f"slowest reset after {resets[-1]:.2f} s"
 
 
 def test_seeds003_2_3_1_1_bms_time_zone_and_window(gateway, bms, loop):
@@ -89,6 +94,9 @@ def test_seeds003_2_3_1_1_bms_time_zone_and_window(gateway, bms, loop):
     bms.write(1, [0, 30, 14, 1, 7, 2031])
     written = time.monotonic()
     assert bms.read(1, 6) == [0, 30, 14, 1, 7, 2031], "within the window the registers read what was written"
+    # Five seconds on, still within the window: the date is not taken yet (taken at once, the seconds would have moved).
+    wait_for(lambda: time.monotonic() - written >= 5, timeout=10, what="5 s into the window")
+    assert bms.read(1, 6) == [0, 30, 14, 1, 7, 2031], "the date is taken only when the window ends"
     wait_for(lambda: bms.read(6) == [2031] and bms.read(1, 6) != [0, 30, 14, 1, 7, 2031] and time.monotonic() - written >= 15,
              timeout=25, what="the date taken after the window")
     assert time.monotonic() - written >= 14.9

@@ -7,7 +7,8 @@ import PackageDescription
 ///     chargekit → App                                              composition root (wiring only)
 ///     App → Runtimes                                               the station's and the gateway's actors
 ///     Runtimes → {Persistence, WebUI, Transport, Hosting}          adapters
-///     {Persistence, WebUI} → {ChargePoint, Gateway};  WebUI → Transport
+///     {Persistence, WebUI} → {ChargePoint, Gateway};  WebUI → {Transport, MetricsExporter}
+///     MetricsExporter → {ChargePoint, swift-metrics, swift-prometheus}  Prometheus metrics
 ///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
 ///                    StationModbus, EVSECore, ModbusTCP, OCPP16,
 ///                    Parameters}
@@ -48,6 +49,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"6.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // System zlib (Debian zlib1g-dev), for the gzip of diagnostics archives.
@@ -139,7 +142,7 @@ let package = Package(
         .target(
             name: "WebUI",
             dependencies: [
-                "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "Transport",
+                "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "MetricsExporter", "Transport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -153,6 +156,18 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: ["EmbedWebResources"]
         ),
+        // Adapter: Prometheus metrics (issue 30). Maps the station's status snapshot to gauges at scrape time and counts
+        // events through swift-metrics' handlers, exported by swift-prometheus as text exposition format. No pure target
+        // imports it; WebUI serves its text on /metrics.
+        .target(
+            name: "MetricsExporter",
+            dependencies: [
+                "ChargePoint", "EVSECore", "LoadManagement", "ModbusTCP", "StationModbus",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Build tool of WebUI: embeds the web interface's resource files as string literals (a self-contained binary).
         .executableTarget(name: "EmbedWebResourcesTool", path: "Plugins/EmbedWebResourcesTool", swiftSettings: swiftSettings),
         .plugin(name: "EmbedWebResources", capability: .buildTool(), dependencies: ["EmbedWebResourcesTool"]),
@@ -165,8 +180,8 @@ let package = Package(
         .target(
             name: "Runtimes",
             dependencies: [
-                "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "Persistence", "WebUI", "Transport",
-                "ModbusTCP", "OCPP16", "StationModbus",
+                "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "WebUI",
+                "Transport", "ModbusTCP", "OCPP16", "StationModbus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -256,6 +271,9 @@ let package = Package(
                                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        // The mapping of the station's snapshot to Prometheus metric families, the event counters, the endpoint's access rule.
+        .testTarget(name: "MetricsExporterTests", dependencies: ["MetricsExporter", "ChargePoint", "EVSECore", "LoadManagement", "ModbusTCP", "StationModbus"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
     ]
 )

@@ -106,7 +106,7 @@ public enum StationApp {
         let apiToken = RandomHex.words(2)
         let simulator = runtime as? any SimulatorControl
         let router = StationAPI.router(station: runtime, simulator: simulator, web: try WebInterface(station: runtime, accounts: assembly.accounts, simulator: simulator),
-                                       apiToken: apiToken)
+                                       apiToken: apiToken, metrics: runtime)
         var httpLogger = Logger(label: "chargekit.http")
         httpLogger.logLevel = .warning
         let app = Application(

@@ -47,6 +47,13 @@ extension StationDatabase: OCPPStore {
         }
     }
 
+    /// When the oldest queued message was queued (nil: the queue is empty); its age is a Prometheus gauge.
+    public func transactionQueueOldestCreatedAt() throws -> Date? {
+        try writer.read { db in
+            try Double.fetchOne(db, sql: "SELECT createdAt FROM ocppQueue ORDER BY seq LIMIT 1").map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
     /// Number of queued messages.
     public func transactionQueueCount() throws -> Int {
         try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ocppQueue") ?? 0 }

@@ -3,6 +3,7 @@ import Logging
 import ChargePoint
 import EVSECore
 import Hosting
+import MetricsExporter
 import Firmware
 import OCPP16
 import Persistence
@@ -61,7 +62,10 @@ extension StationRuntime: OCPPConnectionDelegate {
         ocppEvent(.connected)
     }
 
-    public func ocppReceived(_ text: String) { ocppEvent(.received(text)) }
+    public func ocppReceived(_ text: String) {
+        metrics.ocppFrame(text, direction: .received)
+        ocppEvent(.received(text))
+    }
 
     public func ocppDisconnected(reason: String) {
         guard ocpp != nil else { return }
@@ -82,6 +86,7 @@ extension StationRuntime: OCPPConnectionDelegate {
     private func execute(_ action: OCPPChargePoint.Action) {
         switch action {
         case .send(let text):
+            metrics.ocppFrame(text, direction: .sent)
             ocpp?.outbound?.send(text)
         case .log(let level, let message):
             switch level {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Authorization
+import MetricsExporter
 import ChargePoint
 import EVSECore
 import Hosting
@@ -30,6 +31,8 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     let startValues: ParameterSet
     /// What Modbus reads are answered from.
     nonisolated let modbusSnapshot = OMCCISnapshot()
+    /// The Prometheus counters (Modbus, meter failures, CALLERRORs); read by `/metrics` with the gauges of the snapshot.
+    public nonisolated let metrics = StationMetrics()
     /// The DLM link's socket, once bound.
     var dlmSender: DLMLinkSender?
     /// The last time the clock was set (backend time or browser), for the System page.
@@ -278,7 +281,9 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     public func meterPolled(_ target: MeterTarget, _ result: Result<MeterReading, any Error>) {
         switch result {
         case .success(let reading): controller.meterPolled(target, reading, now: clock.now())
-        case .failure(let error): controller.meterPolled(target, nil, error: "\(error)", now: clock.now())
+        case .failure(let error):
+            metrics.meterPollFailed(target)
+            controller.meterPolled(target, nil, error: "\(error)", now: clock.now())
         }
         carryOut()
     }
@@ -291,16 +296,21 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         let (parameters, answer) = controller.modbus(request, connector: connector, now: clock.now())
         for (key, value) in parameters {
             guard (try? setParameter(key, value, role: .operator, changedBy: "modbus")) != nil else {
-                return .exception(function: request.function.rawValue, .serverDeviceFailure)
+                let failure = ModbusResponse.exception(function: request.function.rawValue, .serverDeviceFailure)
+                metrics.modbusAnswered(function: request.function.rawValue, response: failure)
+                return failure
             }
         }
         if case .readHoldingRegisters = request {} else { tick() }
+        metrics.modbusAnswered(function: request.function.rawValue, response: answer)
         return answer
     }
 
     /// Answers reads from the view of the last control step; writes go through the actor.
     nonisolated public func handleModbusImmediately(connector: Int, unitID: UInt8, request: ModbusRequest) -> ModbusResponse? {
-        modbusSnapshot.answer(connector: connector, request)
+        let answer = modbusSnapshot.answer(connector: connector, request)
+        if let answer { metrics.modbusAnswered(function: request.function.rawValue, response: answer) }
+        return answer
     }
 
     private func refreshModbusSnapshot(now: Date) {

@@ -7,6 +7,7 @@ import Authorization
 import ChargePoint
 import EVSECore
 import LoadManagement
+import MetricsExporter
 
 /// The local JSON API of the station, served on the station's HTTP port. Documented in docs/api.md.
 ///
@@ -28,10 +29,11 @@ public enum StationAPI {
     ///
     /// Every `/api/` request must carry `Authorization: Bearer <apiToken>` (the token the station writes to its
     /// `station.json`, readable only by its owner, where `chargekit` finds it); nil leaves the API open (tests only).
+    /// `metrics` serves `GET /metrics` with its own token (``MetricsRoute``).
     /// The first middleware refuses every non-canonical path (``CanonicalPathMiddleware``), so the token check and the
     /// router see the same path.
     public static func router(station: any StationService, simulator: (any SimulatorControl)?, web: WebInterface? = nil,
-                              apiToken: String?) -> Router<WebRequestContext> {
+                              apiToken: String?, metrics: (any StationMetricsSource)? = nil) -> Router<WebRequestContext> {
         let router = Router(context: WebRequestContext.self)
         router.add(middleware: CanonicalPathMiddleware())
         web?.addRoutes(to: router)
@@ -97,6 +99,7 @@ public enum StationAPI {
             return try await attempt { json(RemovedSlaves(removed: try await station.removeDLMSlaves(id))) }
         }
         addAuthorizationRoutes(router, station)
+        if let metrics { MetricsRoute.add(to: router, source: metrics) }
         if let simulator {
             addSimulatorRoutes(router, simulator)
         }

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The cost of Prometheus metrics (issue 30): station CPU and PSS with both connectors charging, metrics off versus
+# metrics on and scraped every 5 s (goal: < 1 % CPU and < 2 MB PSS more). Figures are printed, not asserted.
+# Usage: scripts/bench-metrics.sh [--seconds N] [--bin PATH]
+# Without --bin it measures the appliance build of scripts/bench.sh (release, -Osize, static Swift runtime).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=""
+args=()
+while (($#)); do
+  case "$1" in
+    --bin) BIN="$2"; shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+if [[ -z "$BIN" ]]; then
+  build=(swift build -c release --static-swift-stdlib -Xswiftc -Osize --product chargekit --scratch-path .build-static)
+  "${build[@]}" >/dev/null 2>&1 || "${build[@]}"
+  BIN="$("${build[@]}" --show-bin-path)/chargekit"
+fi
+exec python3 - "$BIN" "${args[@]}" <<'PY'
+import json, os, signal, subprocess, sys, tempfile, time, urllib.error, urllib.request
+
+binary = sys.argv[1]
+seconds = 120
+if "--seconds" in sys.argv:
+    seconds = int(sys.argv[sys.argv.index("--seconds") + 1])
+TOKEN = "bench-metrics-token-0123456789"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+def free_port():
+    import socket
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+
+def call(data, port, path, body=None, method=None, token=None):
+    if token is None:
+        token = json.loads(open(os.path.join(data, "station.json")).read())["apiToken"]
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=None if body is None else json.dumps(body).encode(),
+                                 method=method or ("GET" if body is None else "POST"),
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return r.status, r.read()
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+def pss_mb(pid):
+    for line in open(f"/proc/{pid}/smaps_rollup"):
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+
+def run(metrics):
+    with tempfile.TemporaryDirectory() as d:
+        port = free_port()
+        p = subprocess.Popen([binary, "station", "--simulate", "--connectors", "2", "--data-dir", d, "--http-port", str(port),
+                              "--log-level", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if call(d, port, "/api/status")[0] == 200:
+                    break
+            except Exception:
+                if time.monotonic() > deadline or p.poll() is not None:
+                    sys.exit("station did not start")
+                time.sleep(0.05)
+        for n, card in ((1, "04567DAA5F3580"), (2, "0A0E9B83")):
+            call(d, port, "/api/whitelist", {"id": card})
+            call(d, port, "/api/sim/plug", {"connector": n, "ev": "3p-16a", "batteryCapacityWh": 100000})
+            call(d, port, "/api/sim/rfid", {"uid": card})
+        if metrics:
+            call(d, port, "/api/config/MetricsToken", {"value": TOKEN}, method="PUT")
+            call(d, port, "/api/config/MetricsEnabled", {"value": True}, method="PUT")
+        time.sleep(10)  # settle: sessions running, first allocations done
+        scrapes, size = 0, 0
+        c0, t0 = cpu_seconds(p.pid), time.monotonic()
+        next_scrape = t0
+        while time.monotonic() - t0 < seconds:
+            if metrics and time.monotonic() >= next_scrape:
+                size = len(call(d, port, "/metrics", token=TOKEN)[1]); scrapes += 1
+                next_scrape += 5
+            time.sleep(0.05)
+        cpu = (cpu_seconds(p.pid) - c0) / (time.monotonic() - t0) * 100
+        pss = pss_mb(p.pid)
+        states = [c["status"] for c in json.loads(call(d, port, "/api/status")[1])["connectors"]]
+        p.send_signal(signal.SIGTERM); p.wait(timeout=20)
+        if states != ["Charging", "Charging"]:
+            sys.exit(f"both connectors should be charging, found {states}")
+        return cpu, pss, scrapes, size
+
+off = run(False)
+on = run(True)
+print(f"station with both connectors charging, {seconds} s each ({binary}):")
+print(f"  metrics off:                      CPU {off[0]:5.2f} %   PSS {off[1]:6.1f} MB")
+print(f"  metrics on, scraped every 5 s:    CPU {on[0]:5.2f} %   PSS {on[1]:6.1f} MB   ({on[2]} scrapes of {on[3]} bytes)")
+print(f"  difference:                       CPU {on[0]-off[0]:+5.2f} %   PSS {on[1]-off[1]:+6.1f} MB   goal < 1 % and < 2 MB")
+PY

@@ -56,7 +56,7 @@ struct RouterHarness: Sendable {
         get throws {
             Application(router: StationAPI.router(station: runtime, simulator: runtime,
                                                   web: try WebInterface(station: runtime, accounts: accounts, simulator: runtime),
-                                                  apiToken: Self.token))
+                                                  apiToken: Self.token, metrics: runtime))
         }
     }
 

@@ -57,6 +57,10 @@ def test_issue30_1_metrics_off_by_default_answer_404(station):
     enable_metrics(station)
     code, view = station.get("/api/config/MetricsToken")
     assert code == 200 and TOKEN not in json.dumps(view)
+    for path in ("/api/config", "/api/config-audit", "/api/events?limit=100"):
+        code, body = station.get(path)
+        assert code == 200 and TOKEN not in json.dumps(body), path
+    assert TOKEN not in station.log_path.read_text(errors="replace")
     assert fetch_metrics(station, TOKEN)[0] == 200
     # Switched off again: 404 at once, no restart.
     code, body = station.request("PUT", "/api/config/MetricsEnabled", body={"value": False})

@@ -36,6 +36,21 @@ struct OCPPQueueTests {
         #expect(try db.openSession(transactionID: 4711) == nil)
     }
 
+    /// The age gauge of Prometheus' /metrics (issue 30 item 1) reads when the head of the queue was queued.
+    @Test("issue30_1: the oldest queued message's time is the head's, nil when the queue is empty")
+    func issue30_1_oldestQueuedAt() throws {
+        let db = try StationDatabase()
+        #expect(try db.transactionQueueOldestCreatedAt() == nil)
+        let session = UUID()
+        try db.enqueueMeterValues(session: session, payload: "{}", at: t0.addingTimeInterval(60), capacity: 10)
+        try db.enqueueMeterValues(session: session, payload: "{}", at: t0.addingTimeInterval(90), capacity: 10)
+        #expect(try db.transactionQueueOldestCreatedAt() == t0.addingTimeInterval(60))
+        try db.transactionMessageDelivered(try #require(try db.transactionQueueHead()).sequence, session: nil, transactionID: nil, finished: false)
+        #expect(try db.transactionQueueOldestCreatedAt() == t0.addingTimeInterval(90))
+        try db.transactionMessageDelivered(try #require(try db.transactionQueueHead()).sequence, session: nil, transactionID: nil, finished: false)
+        #expect(try db.transactionQueueOldestCreatedAt() == nil)
+    }
+
     @Test("without a backend nothing is queued; sessions from before the backend send no StopTransaction")
     func noJournal() throws {
         let db = try StationDatabase()

@@ -97,6 +97,8 @@ public enum StationAPI {
             return try await attempt { json(RemovedSlaves(removed: try await station.removeDLMSlaves(id))) }
         }
         addAuthorizationRoutes(router, station)
+        addSystemRoutes(router, station, accounts: web?.accounts)
+        router.get(RouterPath(stringLiteral: String(openAPIPath.dropFirst()))) { _, _ in openAPIDocument() }
         if let simulator {
             addSimulatorRoutes(router, simulator)
         }
@@ -178,6 +180,9 @@ public enum StationAPI {
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
             // The router's view of the path, not its raw spelling (the canonical-path middleware runs first anyway).
             guard CanonicalPath.isAPI(request.uri.path) else { return try await next(request, context) }
+            // The OpenAPI document is public: it describes the API's shape (as the source does), holds no station data,
+            // and tools read it before they are given the token.
+            if request.method == .get, request.uri.path == StationAPI.openAPIPath { return try await next(request, context) }
             let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
             guard WebHTTP.constantTimeEqual(given, token) else {
                 var r = StationAPI.error(.unauthorized, "missing or wrong API token: send 'Authorization: Bearer <apiToken>' with the apiToken of the station's station.json (in its data directory)")
@@ -275,6 +280,7 @@ public enum StationAPI {
             throw BodyError(response: error(.badRequest, "missing field '\(key.stringValue)'", field: key.stringValue))
         } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
             let field = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+            guard !field.isEmpty else { throw BodyError(response: error(.badRequest, "the request body must be a JSON object", field: "body")) }
             throw BodyError(response: error(.badRequest, "field '\(field)' has the wrong type", field: field))
         } catch {
             throw BodyError(response: StationAPI.error(.badRequest, "request body is not valid JSON"))

@@ -1,0 +1,111 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HTTPTypes
+import NIOCore
+import Synchronization
+import Testing
+import ChargePoint
+import WebUI
+@testable import App
+
+/// API parity with the web interface (issue 30 item 4): the System page's actions and the password form as API calls,
+/// calling the station methods the web interface calls, with the same role rules and confirmations.
+@Suite("API parity: what the web interface does, the API does")
+struct APIParityTests {
+    static let auth: HTTPFields = [.authorization: "Bearer \(RouterHarness.token)", .contentType: "application/json"]
+
+    static func object(_ r: TestResponse) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(String(buffer: r.body).utf8)) as? [String: Any]) ?? [:]
+    }
+
+    @Test("seeds004_3 factory reset by API: refused without confirm (400 naming it), then 202 and the station resets")
+    func seeds004_3_factoryResetByAPI() async throws {
+        let h = try await RouterHarness()
+        try await h.app.test(.router) { client in
+            let uri = "/api/system/factory-reset"
+            let missing = try await client.execute(uri: uri, method: .post, headers: Self.auth, body: ByteBuffer(string: "{}"))
+            #expect(missing.status == .badRequest && Self.object(missing)["field"] as? String == "confirm")
+            let no = try await client.execute(uri: uri, method: .post, headers: Self.auth, body: ByteBuffer(string: #"{"confirm": false}"#))
+            #expect(no.status == .badRequest && Self.object(no)["field"] as? String == "confirm")
+            #expect(h.restarts.kinds.withLock { $0.isEmpty }, "nothing restarted")
+            let yes = try await client.execute(uri: uri, method: .post, headers: Self.auth, body: ByteBuffer(string: #"{"confirm": true}"#))
+            #expect(yes.status == .accepted && Self.object(yes)["restarting"] as? String == "factoryReset")
+            #expect(h.restarts.kinds.withLock { $0 } == [.factoryReset])
+        }
+    }
+
+    @Test("seeds002_1_2 Restart Daemon / Reboot System by API: 202 with the kind; an unknown kind 400 naming the field")
+    func seeds002_1_2_restartByAPI() async throws {
+        let h = try await RouterHarness()
+        try await h.app.test(.router) { client in
+            let bad = try await client.execute(uri: "/api/system/restart", method: .post, headers: Self.auth, body: ByteBuffer(string: #"{"kind": "halt"}"#))
+            #expect(bad.status == .badRequest && Self.object(bad)["field"] as? String == "kind")
+            let services = try await client.execute(uri: "/api/system/restart", method: .post, headers: Self.auth, body: ByteBuffer(string: "{}"))
+            #expect(services.status == .accepted && Self.object(services)["restarting"] as? String == "services")
+            let reboot = try await client.execute(uri: "/api/system/restart", method: .post, headers: Self.auth, body: ByteBuffer(string: #"{"kind": "reboot"}"#))
+            #expect(reboot.status == .accepted)
+            #expect(h.restarts.kinds.withLock { $0 } == [.services, .reboot])
+        }
+    }
+
+    @Test("seeds004_3 Operator Default & Restart by API: the operator's parameters back to default, the installer's kept, restart")
+    func seeds004_3_operatorDefaultByAPI() async throws {
+        let h = try await RouterHarness(preset: ["OperatorCurrentLimit.1": .integer(10), "PowerSourceVoltage": .integer(240)])
+        try await h.app.test(.router) { client in
+            let uri = "/api/system/operator-default"
+            #expect(try await client.execute(uri: uri, method: .post, headers: Self.auth, body: ByteBuffer(string: "{}")).status == .badRequest)
+            #expect(try await h.value("OperatorCurrentLimit.1") == "10", "nothing changed without confirm")
+            let r = try await client.execute(uri: uri, method: .post, headers: Self.auth, body: ByteBuffer(string: #"{"confirm": true}"#))
+            #expect(r.status == .accepted && Self.object(r)["restarting"] as? String == "operatorDefault")
+            #expect(try await h.value("OperatorCurrentLimit.1") == "32")
+            #expect(try await h.value("PowerSourceVoltage") == "240", "the installer's setting stays")
+            #expect(h.restarts.kinds.withLock { $0 } == [.services])
+        }
+    }
+
+    @Test("seeds002_1_6 clock set by API: a time without zone 400 naming 'time', more than a year away 409, else stepped")
+    func seeds002_1_6_clockSetByAPI() async throws {
+        let h = try await RouterHarness()
+        try await h.app.test(.router) { client in
+            let uri = "/api/system/clock"
+            let bad = try await client.execute(uri: uri, method: .post, headers: Self.auth, body: ByteBuffer(string: #"{"time": "2026-12-05 08:00"}"#))
+            #expect(bad.status == .badRequest && Self.object(bad)["field"] as? String == "time")
+            let far = try await client.execute(uri: uri, method: .post, headers: Self.auth, body: ByteBuffer(string: #"{"time": "1999-01-01T00:00:00Z"}"#))
+            #expect(far.status == .conflict)
+            let target = Date().addingTimeInterval(3600)
+            let text = ISO8601DateFormatter().string(from: target)
+            let ok = try await client.execute(uri: uri, method: .post, headers: Self.auth, body: ByteBuffer(string: #"{"time": "\#(text)"}"#))
+            #expect(ok.status == .ok, "\(String(buffer: ok.body))")
+            let moved = (Self.object(ok)["lastClockSet"] as? [String: Any])?["movedSeconds"] as? Double ?? 0
+            #expect(abs(moved - 3600) < 60)
+            let system = try await client.execute(uri: "/api/system", method: .get, headers: Self.auth)
+            #expect(system.status == .ok && Self.object(system)["waitingForRestart"] is [Any])
+            let log = try await client.execute(uri: "/api/system/log.zip", method: .get, headers: Self.auth)
+            #expect(log.status == .ok && log.headers[.contentType] == "application/zip" && Array(buffer: log.body).prefix(2) == [0x50, 0x4B])
+        }
+    }
+
+    @Test("seeds004_3 change password by API: old password needed, the policy's rules, manufacturer 403, then the web login takes it")
+    func seeds004_3_changePasswordByAPI() async throws {
+        let h = try await RouterHarness()
+        try await h.app.test(.router) { client in
+            func change(_ account: String, _ body: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/accounts/\(account)/password", method: .put, headers: Self.auth, body: ByteBuffer(string: body))
+            }
+            let manufacturer = try await change("manufacturer", #"{"old": "x", "new": "manufacturer-pw-1"}"#)
+            #expect(manufacturer.status == .forbidden)
+            #expect(try await change("nobody", #"{"old": "x", "new": "y"}"#).status == .notFound)
+            let wrong = try await change("operator", #"{"old": "wrong", "new": "operator-pw-123"}"#)
+            #expect(wrong.status == .badRequest && Self.object(wrong)["field"] as? String == "old")
+            let short = try await change("operator", #"{"old": "\#(h.password("operator"))", "new": "short"}"#)
+            #expect(short.status == .badRequest && Self.object(short)["field"] as? String == "new")
+            let ok = try await change("operator", #"{"old": "\#(h.password("operator"))", "new": "operator-pw-123"}"#)
+            #expect(ok.status == .ok, "\(String(buffer: ok.body))")
+            var b = Browser()
+            try await client.send(&b, .get, "/login")
+            let login = try await client.send(&b, .post, "/login", form: ["name": "operator", "password": "operator-pw-123"])
+            #expect(login.status == .seeOther && login.headers[.location] == "/", "the new password, no forced change any more")
+        }
+    }
+}

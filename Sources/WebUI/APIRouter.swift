@@ -233,6 +233,11 @@ public enum StationAPI {
         return n
     }
 
+    /// The field a whitelist entry's error concerns: its rule names groupID, expiry or authorization; else the id.
+    static func whitelistField(_ reason: String) -> String {
+        ["groupID", "expiry", "authorization"].first { reason.hasPrefix($0) } ?? "id"
+    }
+
     static func badLimit() -> Response { error(.badRequest, "limit must be a whole number from 1 to 10000", field: "limit") }
 
     /// Runs a station call and turns parameter errors into 4xx answers.
@@ -242,7 +247,7 @@ public enum StationAPI {
         } catch let e as WhitelistError {
             switch e {
             case .invalidID(let value, let reason):
-                return json(ErrorBody(error: e.description, field: "id", given: value, allowed: reason), status: .badRequest)
+                return json(ErrorBody(error: e.description, field: whitelistField(reason), given: value, allowed: reason), status: .badRequest)
             case .importRejected(let lines):
                 struct ImportError: Encodable { var error: String; var lines: [CSVLineError] }
                 return json(ImportError(error: "import rejected, nothing was changed: \(lines.count) bad line(s)", lines: lines), status: .badRequest)

@@ -5,9 +5,11 @@ import HTTPTypes
 import NIOCore
 import Synchronization
 import Testing
+import Authorization
 import ChargePoint
 import WebUI
 @testable import App
+@testable import Runtimes
 
 /// API parity with the web interface (issue 30 item 4): the System page's actions and the password form as API calls,
 /// calling the station methods the web interface calls, with the same role rules and confirmations.
@@ -106,6 +108,39 @@ struct APIParityTests {
             try await client.send(&b, .get, "/login")
             let login = try await client.send(&b, .post, "/login", form: ["name": "operator", "password": "operator-pw-123"])
             #expect(login.status == .seeOther && login.headers[.location] == "/", "the new password, no forced change any more")
+        }
+    }
+}
+
+extension APIParityTests {
+    @Test("seeds002_1_7 whitelist import by API refuses an empty file as the web form does (replace must not empty the list)")
+    func seeds002_1_7_emptyImportRefusedByAPI() async throws {
+        let h = try await RouterHarness()
+        _ = try await h.runtime.whitelistAdd(WhitelistEntryInput(id: "04567DAA5F3580"))
+        try await h.app.test(.router) { client in
+            for body in ["", " \n"] {
+                let r = try await client.execute(uri: "/api/whitelist/import?mode=replace", method: .post,
+                                                 headers: [.authorization: "Bearer \(RouterHarness.token)", .contentType: "text/csv"],
+                                                 body: ByteBuffer(string: body))
+                #expect(r.status == .badRequest && Self.object(r)["field"] as? String == "body", "\(String(buffer: r.body))")
+            }
+            #expect(await h.runtime.whitelist(search: "").count == 1, "the list was not emptied")
+        }
+    }
+}
+
+extension APIParityTests {
+    @Test("seeds002_1_7 whitelist entry errors name the field in error (groupID, expiry, authorization), not always the id")
+    func seeds002_1_7_whitelistErrorsNameTheField() async throws {
+        let h = try await RouterHarness()
+        try await h.app.test(.router) { client in
+            for (body, field) in [(#"{"id": "0A0E9B83", "groupID": "123456789012345678901"}"#, "groupID"),
+                                  (#"{"id": "0A0E9B83", "expiry": "soon"}"#, "expiry"),
+                                  (#"{"id": "0A0E9B83", "authorization": "maybe"}"#, "authorization"),
+                                  (#"{"id": "0A0E9B"}"#, "id")] {
+                let r = try await client.execute(uri: "/api/whitelist", method: .post, headers: Self.auth, body: ByteBuffer(string: body))
+                #expect(r.status == .badRequest && Self.object(r)["field"] as? String == field, "\(body): \(String(buffer: r.body))")
+            }
         }
     }
 }

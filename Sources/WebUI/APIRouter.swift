@@ -98,6 +98,7 @@ public enum StationAPI {
         }
         addAuthorizationRoutes(router, station)
         addSystemRoutes(router, station, accounts: web?.accounts)
+        addConfigBatchRoute(router, station)
         router.get(RouterPath(stringLiteral: String(openAPIPath.dropFirst()))) { _, _ in openAPIDocument() }
         if let simulator {
             addSimulatorRoutes(router, simulator)

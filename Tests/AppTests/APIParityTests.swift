@@ -144,3 +144,27 @@ extension APIParityTests {
         }
     }
 }
+
+extension APIParityTests {
+    @Test("seeds004_4 Save of a parameter page by API: several parameters all or nothing, every refused key named, role rules kept")
+    func seeds004_4_saveSeveralParametersByAPI() async throws {
+        let h = try await RouterHarness()
+        try await h.app.test(.router) { client in
+            func patch(_ body: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/config", method: .patch, headers: Self.auth, body: ByteBuffer(string: body))
+            }
+            let bad = try await patch(#"{"values": {"OperatorCurrentLimit.1": 10, "PowerSourceVoltage": 999}}"#)
+            #expect(bad.status == .badRequest, "\(String(buffer: bad.body))")
+            #expect((Self.object(bad)["fields"] as? [String: Any])?.keys.sorted() == ["PowerSourceVoltage"])
+            #expect(try await h.value("OperatorCurrentLimit.1") == "32", "nothing was changed")
+            #expect(try await patch(#"{"values": {"HardwareMaxCurrent.1": 16}}"#).status == .forbidden, "a manufacturer parameter")
+            #expect(try await patch(#"{"values": {"OperatorCurrentLimit.1": 10}, "role": "manufacturer"}"#).status == .forbidden)
+            #expect(try await patch(#"{"values": {"NoSuchKey": 1}}"#).status == .notFound)
+            #expect(try await patch(#"{"values": {}}"#).status == .badRequest)
+            let ok = try await patch(#"{"values": {"OperatorCurrentLimit.1": 10, "PowerSourceVoltage": "240"}, "changedBy": "bms"}"#)
+            #expect(ok.status == .ok, "\(String(buffer: ok.body))")
+            #expect(try await h.value("OperatorCurrentLimit.1") == "10")
+            #expect(try await h.value("PowerSourceVoltage") == "240")
+        }
+    }
+}

@@ -90,9 +90,11 @@ public enum StationAPI {
         }
         // DLM master: "Clear persistent DLM slave DB" (seeds/004 §7.4) and the removal of one slave.
         router.delete("api/dlm/slaves") { _, _ in
-            try await attempt { json(RemovedSlaves(removed: try await station.removeDLMSlaves(nil))) }
+            guard apiRole >= WebInterface.clearDLMSlavesRole else { return roleTooLow(WebInterface.clearDLMSlavesRole) }
+            return try await attempt { json(RemovedSlaves(removed: try await station.removeDLMSlaves(nil))) }
         }
         router.delete("api/dlm/slaves/:id") { _, context in
+            guard apiRole >= WebInterface.clearDLMSlavesRole else { return roleTooLow(WebInterface.clearDLMSlavesRole) }
             let id = context.parameters.get("id") ?? ""
             return try await attempt { json(RemovedSlaves(removed: try await station.removeDLMSlaves(id))) }
         }

@@ -168,3 +168,24 @@ extension APIParityTests {
         }
     }
 }
+
+extension APIParityTests {
+    @Test("seeds002_1_7 whitelist CSV export and import by API round-trip; DLM slave DB clearing needs a DLM master (409)")
+    func seeds002_1_7_whitelistCSVRoundTripByAPI() async throws {
+        let h = try await RouterHarness()
+        _ = try await h.runtime.whitelistAdd(WhitelistEntryInput(id: "04567DAA5F3580", groupID: "fleet", authorization: "blocked"))
+        try await h.app.test(.router) { client in
+            let export = try await client.execute(uri: "/api/whitelist/export?format=technagon", method: .get, headers: Self.auth)
+            #expect(export.status == .ok && export.headers[.contentType] == "text/csv; charset=utf-8")
+            let csv = String(buffer: export.body)
+            #expect(csv.contains("04567DAA5F3580") && csv.contains("blocked"))
+            #expect(try await client.execute(uri: "/api/whitelist", method: .delete, headers: Self.auth).status == .ok)
+            let imported = try await client.execute(uri: "/api/whitelist/import?mode=replace", method: .post, headers: Self.auth, body: ByteBuffer(string: csv))
+            #expect(imported.status == .ok && Self.object(imported)["totalEntries"] as? Int == 1, "\(String(buffer: imported.body))")
+            let back = await h.runtime.whitelist(search: "").entries
+            #expect(back.map(\.id) == ["04567DAA5F3580"] && back.first?.groupID == "fleet" && back.first?.authorization == .blocked)
+            let slaves = try await client.execute(uri: "/api/dlm/slaves", method: .delete, headers: Self.auth)
+            #expect(slaves.status == .conflict, "not a DLM master: \(String(buffer: slaves.body))")
+        }
+    }
+}

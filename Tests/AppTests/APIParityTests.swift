@@ -79,8 +79,9 @@ struct APIParityTests {
             let text = ISO8601DateFormatter().string(from: target)
             let ok = try await client.execute(uri: uri, method: .post, headers: Self.auth, body: ByteBuffer(string: #"{"time": "\#(text)"}"#))
             #expect(ok.status == .ok, "\(String(buffer: ok.body))")
-            let moved = (Self.object(ok)["lastClockSet"] as? [String: Any])?["movedSeconds"] as? Double ?? 0
-            #expect(abs(moved - 3600) < 60)
+            let set = Self.object(ok)["lastClockSet"] as? [String: Any]
+            #expect(abs((set?["movedSeconds"] as? Double ?? 0) - 3600) < 60)
+            #expect(set?["source"] as? String == "api", "the System page tells an API setting from a browser's")
             let system = try await client.execute(uri: "/api/system", method: .get, headers: Self.auth)
             #expect(system.status == .ok && Self.object(system)["waitingForRestart"] is [Any])
             let log = try await client.execute(uri: "/api/system/log.zip", method: .get, headers: Self.auth)

@@ -16,7 +16,7 @@ import PackageDescription
 ///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
 ///     Firmware → swift-crypto only                                 pure: UpdateFirmware/GetDiagnostics, packages
 ///     Gateway → {ModbusTCP, OCPP16, Parameters}                    pure: the gateway; its settings' declarations
-///     Transport → ModbusTCP;  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
+///     Transport → {ModbusTCP, MQTT};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
 ///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as

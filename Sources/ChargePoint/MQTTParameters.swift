@@ -45,7 +45,7 @@ extension StationParameters {
         ParameterDefinition(
             key: .mqttTLS, label: "MQTT over TLS", type: .bool, defaultValue: .bool(false),
             role: .operator, menu: .network, section: "MQTT", restartRequired: true,
-            help: "On: the connection is encrypted with TLS and the broker's certificate is checked against the system's trusted certificates and the host name.",
+            help: "On: the connection is encrypted with TLS (1.2 or later) and the broker's certificate is checked: a chain to a trusted CA (the system's, or the PEM bundle named by the environment variable CHARGEKIT_CA_FILE), the host name and the validity period.",
             seeAlso: "MQTT 3.1.1 §5.4.6"),
         ParameterDefinition(
             key: .mqttUser, label: "MQTT user name", type: .string(length: 0...64, allowed: nil),

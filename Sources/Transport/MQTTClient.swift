@@ -60,10 +60,12 @@ public struct MQTTClient: Service {
 
     public func run() async throws {
         var backoff = configuration.backoff
-        let sslContext = configuration.tls ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
+        // Full verification (chain to a trusted CA, host name, validity), TLS 1.2 at least; the trust roots are the
+        // system's, or the PEM bundle of CHARGEKIT_CA_FILE (as for the OCPP backend).
+        let trust = configuration.tls ? try ServerTrust(strictness: .normal) : nil
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let accepted = try await runConnection(sslContext: sslContext)
+                let accepted = try await runConnection(trust: trust)
                 if accepted { backoff.reset() }
             } catch {
                 logger.warning("MQTT broker \(configuration.host):\(configuration.port): \(error)")
@@ -80,16 +82,15 @@ public struct MQTTClient: Service {
     }
 
     /// One network connection; returns whether the broker accepted it (CONNACK 0).
-    func runConnection(sslContext: NIOSSLContext?) async throws -> Bool {
+    func runConnection(trust: ServerTrust?) async throws -> Bool {
         let host = configuration.host
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(configuration.connectTimeoutSeconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if let sslContext {
-                        let sni = host.first(where: { $0.isLetter }) == nil || host.contains(":") ? nil : host
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: sni))
+                    if let trust {
+                        try channel.pipeline.syncOperations.addHandler(try trust.handler(serverHostname: host))
                     }
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
@@ -142,7 +143,11 @@ public struct MQTTClient: Service {
                         case .acknowledged:
                             break
                         case .close(let reason):
-                            logger.warning("MQTT connection closed: \(reason)")
+                            if reason == "disconnected" {
+                                logger.info("MQTT disconnected")
+                            } else {
+                                logger.warning("MQTT connection to \(host):\(configuration.port) closed: \(reason)")
+                            }
                             break loop
                         }
                     }
@@ -152,7 +157,7 @@ public struct MQTTClient: Service {
                         pending = session.received(bytes, nowSeconds: now())
                     case .closed(let reason):
                         session.closedByPeer()
-                        logger.warning("MQTT connection lost: \(reason)")
+                        logger.warning("MQTT connection to \(host):\(configuration.port) lost: \(reason)")
                         break loop
                     case .tick:
                         if Task.isShuttingDownGracefully {

@@ -12,6 +12,7 @@ import time
 import paho.mqtt.client as mqtt
 import pytest
 
+from pki import make_pki
 from station import Station, cli, wait_for
 
 USER, PASSWORD = "station", "mqtt-s3cret"
@@ -30,14 +31,16 @@ def free_port():
 class Broker:
     """mosquitto on a free port of 127.0.0.1: no anonymous clients, one user from a password file, no persistence."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, pki=None):
         self.dir = directory
         self.port = free_port()
         self.proc = None
+        self.pki = pki
         passwords = directory / "passwd"
         subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwords), USER, PASSWORD], check=True, capture_output=True)
+        tls = f"cafile {pki / 'ca.pem'}\ncertfile {pki / 'localhost.pem'}\nkeyfile {pki / 'localhost.key'}\n" if pki else ""
         (directory / "mosquitto.conf").write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous false\npassword_file {passwords}\npersistence false\n"
+            f"listener {self.port} 127.0.0.1\n{tls}allow_anonymous false\npassword_file {passwords}\npersistence false\n"
             "user root\nlog_dest stderr\n")
 
     def start(self):
@@ -68,21 +71,25 @@ class Watcher:
     """A paho-mqtt client subscribed to the station's topics and Home Assistant's discovery topics; keeps the last
     message of every topic (payload and retain flag) and every result."""
 
-    def __init__(self, port):
+    def __init__(self, port, ca=None):
         self.port = port
         self.messages = {}
         self.results = []
+        self.history = []  # (monotonic time, topic, payload)
         self.lock = threading.Lock()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-{time.monotonic_ns()}")
         self.client.username_pw_set(USER, PASSWORD)
+        if ca:
+            self.client.tls_set(ca_certs=str(ca))
         self.client.on_message = self._on_message
         self.client.on_connect = lambda c, u, f, rc, p: c.subscribe([("chargekit/#", 1), ("homeassistant/#", 1)])
-        self.client.connect("127.0.0.1", port)
+        self.client.connect("localhost" if ca else "127.0.0.1", port)
         self.client.loop_start()
 
     def _on_message(self, client, userdata, msg):
         with self.lock:
             self.messages[msg.topic] = (msg.payload.decode(), msg.retain)
+            self.history.append((time.monotonic(), msg.topic, msg.payload.decode()))
             if msg.topic.endswith("/result"):
                 self.results.append((msg.topic, msg.payload.decode()))
 
@@ -115,9 +122,10 @@ class Watcher:
         self.client.disconnect()
 
 
-def configure(data_dir, port):
-    for key, value in [("ChargeBoxIdentity", IDENTITY), ("MQTTEnabled", "On"), ("MQTTBrokerHost", "127.0.0.1"),
-                       ("MQTTBrokerPort", str(port)), ("MQTTUser", USER), ("MQTTPassword", PASSWORD)]:
+def configure(data_dir, port, tls=False):
+    for key, value in [("ChargeBoxIdentity", IDENTITY), ("MQTTEnabled", "On"), ("MQTTBrokerHost", "localhost" if tls else "127.0.0.1"),
+                       ("MQTTBrokerPort", str(port)), ("MQTTUser", USER), ("MQTTPassword", PASSWORD),
+                       ("MQTTTLS", "On" if tls else "Off")]:
         r = cli("config", "set", key, value, "--role", "operator", data_dir=data_dir)
         assert r.returncode == 0, r.stderr
 
@@ -237,6 +245,33 @@ def test_mqtt_set_operator_current_limit_answers_on_result_topic(mqtt_station, w
     mqtt_station.wait_status(2, "Available")
 
 
+def test_mqtt_charging_session_power_and_energy_at_most_every_interval(data_dir, broker, watcher):
+    """During a charging session the status, power and session energy are published retained; the meters at most
+    every MQTTMeterInterval seconds (2 s here), the newest value each time."""
+    configure(data_dir, broker.port)
+    assert cli("config", "set", "MQTTMeterInterval", "2", "--role", "operator", data_dir=data_dir).returncode == 0
+    station = Station(data_dir).start()
+    try:
+        watcher.wait_value(f"{BASE}/availability", "online")
+        assert station.sim("plug", "1", "--ev", "3p-16a").returncode == 0
+        assert station.sim("rfid", Station.CARDS[0]).returncode == 0
+        station.wait_status(1, "Charging")
+        watcher.wait_value(f"{BASE}/connector/1/status", "Charging")
+        wait_for(lambda: float(watcher.value(f"{BASE}/connector/1/power") or 0) > 1000, what="power while charging")
+        topic = f"{BASE}/connector/1/session_energy"
+
+        def energies():
+            with watcher.lock:
+                return [(t, float(p)) for t, tp, p in watcher.history if tp == topic and float(p) > 0]
+        samples = wait_for(lambda: len(energies()) >= 4 and energies(), timeout=30, what="four session energy values")
+        gaps = [b[0] - a[0] for a, b in zip(samples, samples[1:])]
+        assert min(gaps) >= 1.7, f"published more often than every 2 s: {gaps}"
+        assert all(b[1] > a[1] for a, b in zip(samples, samples[1:])), samples
+        assert abs(samples[-1][1] - station.connector(1)["session"]["energyWh"]) < 200
+    finally:
+        station.terminate()
+
+
 def test_mqtt311_3_1_2_5_will_offline_after_sigkill(mqtt_station, watcher):
     """MQTT 3.1.1 §3.1.2.5: the broker publishes the will when the connection ends without DISCONNECT; a station
     killed with SIGKILL shows offline (retained), and a graceful stop publishes offline itself."""
@@ -274,3 +309,39 @@ def test_mqtt_broker_restart_retained_state_published_again(mqtt_station, broker
         assert_retained(broker.port, expected={t for t in fresh.messages if not t.endswith("/result")})
     finally:
         fresh.close()
+
+
+def test_mqtt_over_tls_checks_the_broker_certificate(tmp_path, data_dir):
+    """MQTTTLS On: the station connects over TLS with user and password and checks the broker's certificate against
+    the trusted CAs (CHARGEKIT_CA_FILE here): a broker its CA does not vouch for gets no connection, and no password."""
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    make_pki(pki)
+    other = tmp_path / "other"
+    other.mkdir()
+    make_pki(other, servers=())
+    (tmp_path / "broker").mkdir()
+    broker = Broker(tmp_path / "broker", pki=pki).start()
+    watcher = Watcher(broker.port, ca=pki / "ca.pem")
+    configure(data_dir, broker.port, tls=True)
+    station = Station(data_dir)
+    try:
+        station.env = {"CHARGEKIT_CA_FILE": str(other / "ca.pem")}
+        station.start()
+        wait_for(lambda: "MQTT connection to localhost" in station.log_path.read_text(errors="replace")
+                 and "certificate" in station.log_path.read_text(errors="replace").lower(),
+                 what="the refused certificate in the station's log")
+        assert watcher.value(f"{BASE}/availability") is None
+        assert PASSWORD not in station.log_path.read_text(errors="replace")
+        station.terminate()
+
+        station.env = {"CHARGEKIT_CA_FILE": str(pki / "ca.pem")}
+        station.start()
+        watcher.wait_value(f"{BASE}/availability", "online")
+        assert watcher.command(f"{BASE}/connector/1/operator_current_limit/set", "11") == {"ok": True}
+        assert station.get("/api/config/OperatorCurrentLimit.1")[1]["value"] == 11
+    finally:
+        if station.proc and station.proc.poll() is None:
+            station.terminate()
+        watcher.close()
+        broker.stop()

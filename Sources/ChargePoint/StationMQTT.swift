@@ -155,7 +155,8 @@ public struct StationMQTT: Sendable {
         }
         switch parts[1] {
         case "operator_current_limit":
-            return (resultTopic, .success(.operatorCurrentLimit(connector: n, text: text)))
+            // A number is never longer; the registry's message echoes the value, so a long payload is cut first.
+            return (resultTopic, .success(.operatorCurrentLimit(connector: n, text: String(text.prefix(32)))))
         case "operative":
             switch text.uppercased() {
             case "ON": return (resultTopic, .success(.operative(connector: n, true)))

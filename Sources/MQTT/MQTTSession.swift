@@ -38,11 +38,15 @@ public struct MQTTSession: Sendable {
     private var inFlight: [UInt16: (packet: MQTTPacket, sentAt: Double)] = [:]
     private var buffer: [UInt8] = []
     public let maximumPacketSize: Int
+    /// Most QoS 1 packets waiting for their acknowledgement. A broker that stops acknowledging gets the connection
+    /// closed (and a new one, with everything published again) instead of an ever longer list; it also keeps packet
+    /// identifiers free (§2.3.1: one in use cannot be taken again).
+    public let maximumInFlight: Int
 
     public init(connect: MQTTConnect, connackTimeoutSeconds: Double = 10, retryIntervalSeconds: Double = 20,
-                maximumPacketSize: Int = MQTTDecoder.defaultMaximumPacketSize) {
+                maximumPacketSize: Int = MQTTDecoder.defaultMaximumPacketSize, maximumInFlight: Int = 1000) {
         self.connect = connect; self.connackTimeoutSeconds = connackTimeoutSeconds; self.retryIntervalSeconds = retryIntervalSeconds
-        self.maximumPacketSize = maximumPacketSize
+        self.maximumPacketSize = maximumPacketSize; self.maximumInFlight = min(max(1, maximumInFlight), 60_000)
     }
 
     /// Messages sent with QoS 1 and not yet acknowledged.
@@ -123,6 +127,7 @@ public struct MQTTSession: Sendable {
         guard state == .connected else { return [] }
         var p = MQTTPublish(topic: topic, payload: payload, qos: qos, retain: retain)
         if qos == .atLeastOnce {
+            guard inFlight.count < maximumInFlight else { return fail("\(inFlight.count) messages without PUBACK") }
             let id = takePacketId()
             p.packetId = id
             inFlight[id] = (.publish(p), now)
@@ -133,6 +138,7 @@ public struct MQTTSession: Sendable {
     /// SUBSCRIBE to topic filters (§3.8); the SUBACK is checked for refusals.
     public mutating func subscribe(_ filters: [MQTTSubscription], nowSeconds now: Double) -> [Action] {
         guard state == .connected, !filters.isEmpty else { return [] }
+        guard inFlight.count < maximumInFlight else { return fail("\(inFlight.count) messages without acknowledgement") }
         let id = takePacketId()
         let packet = MQTTPacket.subscribe(packetId: id, filters: filters)
         inFlight[id] = (packet, now)

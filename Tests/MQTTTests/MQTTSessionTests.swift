@@ -121,6 +121,34 @@ import Testing
         #expect(s.disconnect(nowSeconds: 1) == [.send(.disconnect), .close(reason: "disconnected")])
     }
 
+    /// A broker that stops acknowledging: the connection closes at the in-flight limit rather than growing without end
+    /// or running out of packet identifiers (§2.3.1).
+    @Test func mqtt311_2_3_1_inFlightLimitCloses() {
+        var s = MQTTSession(connect: Self.connect, maximumInFlight: 3)
+        _ = s.opened(nowSeconds: 0)
+        _ = s.received(.connack(sessionPresent: false, returnCode: 0), nowSeconds: 0)
+        for i in 1...3 {
+            #expect(s.publish(topic: "t", payload: [], qos: .atLeastOnce, nowSeconds: 1)
+                    == [.send(.publish(MQTTPublish(topic: "t", payload: [], qos: .atLeastOnce, packetId: UInt16(i))))])
+        }
+        #expect(s.publish(topic: "t", payload: [], qos: .atLeastOnce, nowSeconds: 1) == [.close(reason: "3 messages without PUBACK")])
+        #expect(s.state == .closed)
+    }
+
+    /// Packet identifiers wrap from 65535 to 1, skipping 0 (§2.3.1).
+    @Test func mqtt311_2_3_1_packetIdentifiersWrapWithoutZero() {
+        var s = connected()
+        var last: UInt16 = 0
+        for _ in 0..<65_536 {
+            guard case .send(.publish(let p)) = s.publish(topic: "t", payload: [], qos: .atLeastOnce, nowSeconds: 1).first,
+                  let id = p.packetId else { Issue.record("no publish"); return }
+            #expect(id != 0)
+            last = id
+            _ = s.received(.puback(packetId: id), nowSeconds: 1)
+        }
+        #expect(last == 1)
+    }
+
     @Test func backoffDoublesToItsMaximumAndResets() {
         var b = MQTTBackoff(initialSeconds: 1, maximumSeconds: 60)
         #expect((0..<8).map { _ in b.nextDelaySeconds() } == [1, 2, 4, 8, 16, 32, 60, 60])

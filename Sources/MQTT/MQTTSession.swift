@@ -212,15 +212,23 @@ public struct MQTTSession: Sendable {
     }
 }
 
-/// The delays between connection attempts: doubling from `initialSeconds` to `maximumSeconds`, back to the start after
-/// a connection was accepted, so a broker that restarts is not hammered and one that comes back is found soon.
+/// The delays between connection attempts: doubling from `initialSeconds` to `maximumSeconds`, and back to the start
+/// only after a connection that the broker accepted and that then lasted `stableSeconds` — so a broker that restarts
+/// is not hammered and one that comes back is found soon, while one that accepts and then drops the connection at
+/// once (or sends a malformed packet) is not reconnected to every second.
 public struct MQTTBackoff: Sendable, Equatable {
     public var initialSeconds: Double
     public var maximumSeconds: Double
+    public var stableSeconds: Double
     public private(set) var failures = 0
 
-    public init(initialSeconds: Double = 1, maximumSeconds: Double = 60) {
-        self.initialSeconds = initialSeconds; self.maximumSeconds = maximumSeconds
+    public init(initialSeconds: Double = 1, maximumSeconds: Double = 60, stableSeconds: Double = 10) {
+        self.initialSeconds = initialSeconds; self.maximumSeconds = maximumSeconds; self.stableSeconds = stableSeconds
+    }
+
+    /// A connection ended: `acceptedForSeconds` is how long it lasted after CONNACK 0 (nil: never accepted).
+    public mutating func connectionEnded(acceptedForSeconds: Double?) {
+        if let lasted = acceptedForSeconds, lasted >= stableSeconds { failures = 0 }
     }
 
     /// The wait before the next attempt after a failed or lost connection.
@@ -229,7 +237,4 @@ public struct MQTTBackoff: Sendable, Equatable {
         failures += 1
         return delay
     }
-
-    /// A connection was accepted (CONNACK 0).
-    public mutating func reset() { failures = 0 }
 }

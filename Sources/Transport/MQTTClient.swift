@@ -65,8 +65,7 @@ public struct MQTTClient: Service {
         let trust = configuration.tls ? try ServerTrust(strictness: .normal) : nil
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let accepted = try await runConnection(trust: trust)
-                if accepted { backoff.reset() }
+                backoff.connectionEnded(acceptedForSeconds: try await runConnection(trust: trust))
             } catch {
                 logger.warning("MQTT broker \(configuration.host):\(configuration.port): \(error)")
             }
@@ -81,8 +80,8 @@ public struct MQTTClient: Service {
         }
     }
 
-    /// One network connection; returns whether the broker accepted it (CONNACK 0).
-    func runConnection(trust: ServerTrust?) async throws -> Bool {
+    /// One network connection; returns how long it lasted after the broker accepted it (CONNACK 0), nil if never.
+    func runConnection(trust: ServerTrust?) async throws -> Double? {
         let host = configuration.host
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(configuration.connectTimeoutSeconds))
@@ -122,7 +121,7 @@ public struct MQTTClient: Service {
                 defer { channel.channel.close(promise: nil); group.cancelAll(); continuation.finish() }
                 var iterator = events.makeAsyncIterator()
                 var session = MQTTSession(connect: configuration.connect)
-                var accepted = false
+                var acceptedAt: Double?
                 var pending = session.opened(nowSeconds: now())
                 loop: while true {
                     // Carry out the session's actions; an action may lead to more (publishing after CONNACK).
@@ -132,7 +131,7 @@ public struct MQTTClient: Service {
                         case .send(let packet):
                             try await outbound.write(ByteBuffer(bytes: packet.encoded()))
                         case .connected:
-                            accepted = true
+                            acceptedAt = now()
                             logger.notice("MQTT connected to \(host):\(configuration.port)")
                             pending += session.subscribe(configuration.subscriptions, nowSeconds: now())
                             let messages = await delegate.mqttConnected()
@@ -176,7 +175,7 @@ public struct MQTTClient: Service {
                         }
                     }
                 }
-                return accepted
+                return acceptedAt.map { now() - $0 }
             }
         }
     }

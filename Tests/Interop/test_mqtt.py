@@ -3,8 +3,8 @@ retained state and Home Assistant discovery, commands on …/set topics answered
 SIGKILL, and the state published again after a broker restart (the broker runs without persistence, so everything
 it shows afterwards was published anew by the station)."""
 import json
-import shutil
 import socket
+import socketserver
 import subprocess
 import threading
 import time
@@ -18,9 +18,6 @@ from station import Station, cli, wait_for
 USER, PASSWORD = "station", "mqtt-s3cret"
 IDENTITY = "CK-MQTT-1"
 BASE = f"chargekit/{IDENTITY}"
-
-pytestmark = pytest.mark.skipif(shutil.which("mosquitto") is None, reason="mosquitto is not installed (scripts/test.sh installs it)")
-
 
 def free_port():
     with socket.socket() as s:
@@ -345,3 +342,68 @@ def test_mqtt_over_tls_checks_the_broker_certificate(tmp_path, data_dir):
             station.terminate()
         watcher.close()
         broker.stop()
+
+
+class HostileBroker(socketserver.ThreadingTCPServer):
+    """A fake broker that reads CONNECT, accepts it with CONNACK and then sends one malformed packet per connection,
+    from a list: a five-byte remaining length (MQTT 3.1.1 §2.2.3), a length of 256 MB, a PUBLISH whose topic length
+    runs past the packet, QoS 3 (§3.3.1.2), a reserved packet type, invalid UTF-8 in a topic (§1.5.3)."""
+    allow_reuse_address = True
+    daemon_threads = True
+    PACKETS = [
+        bytes([0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]),
+        bytes([0x30, 0xFF, 0xFF, 0xFF, 0x7F]) + b"x" * 100,
+        bytes([0x30, 0x03, 0x00, 0x10, 0x41]),
+        bytes([0x36, 0x03, 0x00, 0x01, 0x61]),
+        bytes([0xF0, 0x00]),
+        bytes([0x30, 0x03, 0x00, 0x01, 0xFF]),
+    ]
+
+    def __init__(self):
+        self.connections = 0
+        self.lock = threading.Lock()
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(handler):
+                with self.lock:
+                    n = self.connections
+                    self.connections += 1
+                handler.request.settimeout(5)
+                first = handler.request.recv(4096)
+                if not first or first[0] != 0x10:
+                    return
+                handler.request.sendall(bytes([0x20, 0x02, 0x00, 0x00]))
+                handler.request.sendall(self.PACKETS[n % len(self.PACKETS)])
+                try:
+                    while handler.request.recv(4096):
+                        pass
+                except OSError:
+                    pass
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+def test_mqtt311_4_8_malformed_packets_from_the_broker_close_the_connection_not_the_station(data_dir):
+    """MQTT 3.1.1 §4.8: a malformed packet from the broker closes the network connection. The station stays up
+    (its API answers), logs why, and connects again (with back-off) for the next one: every malformed packet of the
+    list arrives without a crash."""
+    broker = HostileBroker()
+    try:
+        configure(data_dir, broker.server_address[1])
+        for key, value in [("MQTTUser", ""), ("MQTTPassword", "")]:
+            assert cli("config", "set", key, value, "--role", "operator", data_dir=data_dir).returncode == 0
+        station = Station(data_dir).start()
+        try:
+            # back-off 1 + 2 + 4 + 8 + 16 s between the six connections: accepted, but never for 10 s
+            reasons = ["remaining length longer than four bytes", "exceeds the limit", "a field's length runs past the packet",
+                       "invalid flags 6 for packet type 3", "unknown or unexpected packet type 15", "not well-formed UTF-8"]
+            wait_for(lambda: all(r in station.log_path.read_text(errors="replace") for r in reasons), timeout=60,
+                     what="every malformed packet logged as the reason of a closed connection")
+            assert station.proc.poll() is None
+            assert station.get("/api/status")[0] == 200
+            assert broker.connections == len(HostileBroker.PACKETS), "back-off: no reconnection every second"
+        finally:
+            station.terminate()
+    finally:
+        broker.shutdown()
+        broker.server_close()

@@ -149,10 +149,14 @@ import Testing
         #expect(last == 1)
     }
 
-    @Test func backoffDoublesToItsMaximumAndResets() {
-        var b = MQTTBackoff(initialSeconds: 1, maximumSeconds: 60)
+    @Test func backoffDoublesToItsMaximumAndResetsAfterAStableConnection() {
+        var b = MQTTBackoff(initialSeconds: 1, maximumSeconds: 60, stableSeconds: 10)
         #expect((0..<8).map { _ in b.nextDelaySeconds() } == [1, 2, 4, 8, 16, 32, 60, 60])
-        b.reset()
+        b.connectionEnded(acceptedForSeconds: 9.9)
+        #expect(b.nextDelaySeconds() == 60, "accepted, then dropped at once: still backing off")
+        b.connectionEnded(acceptedForSeconds: nil)
+        #expect(b.nextDelaySeconds() == 60)
+        b.connectionEnded(acceptedForSeconds: 10)
         #expect(b.nextDelaySeconds() == 1)
     }
 }

@@ -165,6 +165,13 @@ public enum StationApp {
             services.append(OCPPWebSocketClient(settings: ocppSettings, delegate: runtime, logger: ocppLogger))
             logger.info("OCPP-J 1.6 backend \(ocppSettings.url)")
         }
+        if let mqtt = assembly.mqtt {
+            var mqttLogger = Logger(label: "chargekit.mqtt")
+            mqttLogger.logLevel = options.logLevel
+            services.append(MQTTClient(configuration: StationMQTTLink<Board>.configuration(mqtt.settings, bridge: mqtt),
+                                       delegate: StationMQTTLink(runtime: runtime, bridge: mqtt), logger: mqttLogger))
+            logger.info("MQTT broker \(mqtt.settings.host):\(mqtt.settings.port)\(mqtt.settings.tls ? " (TLS)" : ""), topics \(mqtt.base)/")
+        }
         let loop = ServiceGroupConfiguration.ServiceConfiguration(service: StationLoop(runtime: runtime, restart: restart),
                                                                    successTerminationBehavior: .gracefullyShutdownGroup)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -222,6 +229,8 @@ public enum StationApp {
         var settings: StationSettings
         var ocppSettings: OCPPConnectionSettings?
         var accounts: WebAccounts
+        /// The MQTT client's topics and state when MQTT is on (menu Network, MQTT), else nil.
+        var mqtt: StationMQTT?
         /// The initial passwords of accounts created now (first start).
         var initialPasswords: [(name: String, password: String)]
     }
@@ -260,7 +269,10 @@ public enum StationApp {
         // the caller); only bcrypt hashes are stored, and the first login must change it.
         let accounts = try WebAccounts(store: database)
         let created = try await accounts.createMissingAccounts()
-        return Assembly(runtime: runtime, database: database, settings: settings, ocppSettings: ocppSettings, accounts: accounts,
+        let mqtt = MQTTSettings(parameters.values).map {
+            StationMQTT(settings: $0, identity: settings.chargeBoxIdentity, version: ChargeKitVersion.current)
+        }
+        return Assembly(runtime: runtime, database: database, settings: settings, ocppSettings: ocppSettings, accounts: accounts, mqtt: mqtt,
                         initialPasswords: created.map { ($0.name, $0.password) })
     }
 }

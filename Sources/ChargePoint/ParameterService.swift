@@ -255,11 +255,13 @@ public struct ParameterBatchError: Error, Sendable, Equatable {
 }
 
 extension StationParameters {
-    /// What "Operator Default & Restart" keeps although the operator may change it: the station's connection to its
-    /// backend (URL, proxy, identity and its template, the key and how it is sent). Reset, the station would restart
-    /// without a backend, or under another name the backend does not know.
+    /// What "Operator Default & Restart" keeps although the operator may change it: the station's connections to the
+    /// systems that watch it — its backend (URL, proxy, identity and its template, the key and how it is sent) and its
+    /// MQTT broker (on/off, host, port, TLS, user, password, topic prefix). Reset, the station would restart without
+    /// them, or under another name they do not know.
     public static let keptByOperatorDefault: Set<String> = [
         backendURL, websocketsProxy, chargeBoxIdentity, chargeBoxIdentityTemplate, authorizationKey, authorizationKeyEncoding,
+        mqttEnabled, mqttBrokerHost, mqttBrokerPort, mqttTLS, mqttUser, mqttPassword, mqttTopicPrefix,
     ]
 }
 

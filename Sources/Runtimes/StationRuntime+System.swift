@@ -63,9 +63,11 @@ extension StationRuntime {
         clock.step(by: seconds)
         controller.wallClockStepped(by: seconds)
         ocppEvent(.wallClockStepped(seconds: seconds))
-        lastClockSet = ClockSet(at: clock.now(), movedSeconds: seconds, source: "browser")
-        controller.record(.systemAction, "Clock set from the browser by \(by) (moved by \(Int(seconds.rounded())) s)", now: clock.now())
-        logger.notice("station clock set from the browser by \(by) (moved by \(Int(seconds.rounded())) s)")
+        // The local API (`POST /api/system/clock`, by "api:…") sets it as the browser does; the System page says which.
+        let source = by.hasPrefix("api:") ? "api" : "browser"
+        lastClockSet = ClockSet(at: clock.now(), movedSeconds: seconds, source: source)
+        controller.record(.systemAction, "Clock set from the \(source) by \(by) (moved by \(Int(seconds.rounded())) s)", now: clock.now())
+        logger.notice("station clock set from the \(source) by \(by) (moved by \(Int(seconds.rounded())) s)")
     }
 
     /// Largest step the browser may set the clock by.

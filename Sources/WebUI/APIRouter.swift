@@ -92,13 +92,18 @@ public enum StationAPI {
         }
         // DLM master: "Clear persistent DLM slave DB" (seeds/004 §7.4) and the removal of one slave.
         router.delete("api/dlm/slaves") { _, _ in
-            try await attempt { json(RemovedSlaves(removed: try await station.removeDLMSlaves(nil))) }
+            guard apiRole >= WebInterface.clearDLMSlavesRole else { return roleTooLow(WebInterface.clearDLMSlavesRole) }
+            return try await attempt { json(RemovedSlaves(removed: try await station.removeDLMSlaves(nil))) }
         }
         router.delete("api/dlm/slaves/:id") { _, context in
+            guard apiRole >= WebInterface.clearDLMSlavesRole else { return roleTooLow(WebInterface.clearDLMSlavesRole) }
             let id = context.parameters.get("id") ?? ""
             return try await attempt { json(RemovedSlaves(removed: try await station.removeDLMSlaves(id))) }
         }
         addAuthorizationRoutes(router, station)
+        addSystemRoutes(router, station, accounts: web?.accounts)
+        addConfigBatchRoute(router, station)
+        router.get(RouterPath(stringLiteral: String(openAPIPath.dropFirst()))) { _, _ in openAPIDocument() }
         if let metrics { MetricsRoute.add(to: router, source: metrics) }
         if let simulator {
             addSimulatorRoutes(router, simulator)
@@ -181,6 +186,9 @@ public enum StationAPI {
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
             // The router's view of the path, not its raw spelling (the canonical-path middleware runs first anyway).
             guard CanonicalPath.isAPI(request.uri.path) else { return try await next(request, context) }
+            // The OpenAPI document is public: it describes the API's shape (as the source does), holds no station data,
+            // and tools read it before they are given the token.
+            if request.method == .get, request.uri.path == StationAPI.openAPIPath { return try await next(request, context) }
             let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
             guard WebHTTP.constantTimeEqual(given, token) else {
                 var r = StationAPI.error(.unauthorized, "missing or wrong API token: send 'Authorization: Bearer <apiToken>' with the apiToken of the station's station.json (in its data directory)")
@@ -231,6 +239,11 @@ public enum StationAPI {
         return n
     }
 
+    /// The field a whitelist entry's error concerns: its rule names groupID, expiry or authorization; else the id.
+    static func whitelistField(_ reason: String) -> String {
+        ["groupID", "expiry", "authorization"].first { reason.hasPrefix($0) } ?? "id"
+    }
+
     static func badLimit() -> Response { error(.badRequest, "limit must be a whole number from 1 to 10000", field: "limit") }
 
     /// Runs a station call and turns parameter errors into 4xx answers.
@@ -240,7 +253,7 @@ public enum StationAPI {
         } catch let e as WhitelistError {
             switch e {
             case .invalidID(let value, let reason):
-                return json(ErrorBody(error: e.description, field: "id", given: value, allowed: reason), status: .badRequest)
+                return json(ErrorBody(error: e.description, field: whitelistField(reason), given: value, allowed: reason), status: .badRequest)
             case .importRejected(let lines):
                 struct ImportError: Encodable { var error: String; var lines: [CSVLineError] }
                 return json(ImportError(error: "import rejected, nothing was changed: \(lines.count) bad line(s)", lines: lines), status: .badRequest)
@@ -278,6 +291,7 @@ public enum StationAPI {
             throw BodyError(response: error(.badRequest, "missing field '\(key.stringValue)'", field: key.stringValue))
         } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
             let field = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+            guard !field.isEmpty else { throw BodyError(response: error(.badRequest, "the request body must be a JSON object", field: "body")) }
             throw BodyError(response: error(.badRequest, "field '\(field)' has the wrong type", field: field))
         } catch {
             throw BodyError(response: StationAPI.error(.badRequest, "request body is not valid JSON"))

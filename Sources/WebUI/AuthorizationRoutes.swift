@@ -36,7 +36,12 @@ extension StationAPI {
                 return error(.contentTooLarge, "CSV file larger than \(WhitelistCSV.maximumBytes) bytes")
             }
             guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
-                return error(.badRequest, "the CSV file is not UTF-8 text")
+                return error(.badRequest, "the CSV file is not UTF-8 text", field: "body")
+            }
+            // As the web form: an empty file is refused, never taken as an empty list (with mode=replace it would empty
+            // the whitelist; DELETE /api/whitelist does that on purpose). Found by schemathesis (issue 30 item 3).
+            guard !text.allSatisfy(\.isWhitespace) else {
+                return error(.badRequest, "the CSV file is empty: send the file as the request body", field: "body")
             }
             return try await attempt { json(try await station.whitelistImport(text, mode: mode)) }
         }

@@ -182,7 +182,11 @@ struct RouterTests {
             }
             let network = String(buffer: try await client.send(&b, .get, "/menu/network").body)
             #expect(network.contains(#"<td class="mono">lo</td><td class="mono">127.0.0.1"#), "the interfaces with their addresses")
-            #expect(network.contains("/menu/load-management#s-modbus") && !network.contains("data-track-changes"), "no empty form")
+            #expect(network.contains("/menu/load-management#s-modbus"))
+            #expect(network.contains(#"name="MQTTBrokerHost""#) && network.contains(#"name="MQTTEnabled""#),
+                    "the MQTT client's parameters (section MQTT) in the page's form")
+            #expect(network.contains(#"<a href="/menu/network#s-mqtt">MQTT broker</a></dt><dd class="mono small">Off</dd>"#),
+                    "the MQTT endpoint, off by default")
             let missing = try await client.send(&b, .get, "/no-such-page")
             #expect(missing.status == .notFound, "\(missing.status) \(String(buffer: missing.body))")
             for path in ["/menu/installation", "/whitelists/add", "/whitelists/delete-all", "/system/restart", "/system/factory-reset",

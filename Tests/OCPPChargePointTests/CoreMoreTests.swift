@@ -221,6 +221,22 @@ struct CoreMoreTests {
         #expect(!h.callNames(since: booted).contains(StopTransactionRequest.action), "nothing is sent twice after the restart")
     }
 
+    @Test("TC_036 the connection is lost with a MeterValues in flight: after the reconnect the queue is sent at once, not after TransactionMessageRetryInterval")
+    func TC_036_inFlightAtConnectionLoss() throws {
+        var h = try H(config: [("MeterValueSampleInterval", "1"), ("TransactionMessageRetryInterval", "60")])
+        h.connect()
+        try h.charging()
+        h.unanswered = [MeterValuesRequest.action]  // the backend goes away with the next MeterValues unanswered
+        h.run(1.5)
+        h.event(.disconnected)
+        h.unanswered = []
+        h.run(5)
+        let mark = h.mark
+        h.connect(run: 3)
+        let values = h.calls(MeterValuesRequest.action, since: mark)
+        #expect(values.count >= 6, "the queued values and the new ones go out within seconds of the reconnect: \(values.count)")
+    }
+
     @Test("TC_037_1 offline start with a cached valid tag: delivered once the connection is back, Charging")
     func TC_037_1() throws {
         var h = try H(config: [("LocalAuthorizeOffline", "On"), ("AuthorizationCacheEnabled", "On")])

@@ -123,6 +123,9 @@ public struct OCPPLink: Sendable {
     public mutating func connected(now: Date) -> [Output] {
         connected = true
         inFlight = nil
+        // A transaction message lost with the old connection is no failure of the backend: the queue goes out at once on
+        // the new one (OCPP 1.6 §4.10; TC_036), not after TransactionMessageRetryInterval.
+        transactionsNotBefore = nil
         acceptedOnThisConnection = false
         if !acceptedOnce { registration = .unknown; nextBootAt = now } else if registration == .accepted { nextBootAt = nil }
         return poll(now: now, transaction: nil)

@@ -71,6 +71,9 @@ extension WebInterface {
             : (t["net.dlmPorts"] ?? "").replacingOccurrences(of: "%l", with: value(.dlmLinkPort))
                 .replacingOccurrences(of: "%d", with: value(.dlmDiscoveryPort))
         let backend = views[.backendURL] ?? ""
+        let mqttHost = views[.mqttBrokerHost] ?? ""
+        let mqtt = views[.mqttEnabled] == true && !mqttHost.isEmpty
+            ? "\(views[.mqttTLS] == true ? "mqtts" : "mqtt")://\(mqttHost):\(value(.mqttBrokerPort))" : off
         return NetworkCards(
             interfaces: Self.networkInterfaces().map { i in
                 .init(name: i.name, addresses: i.addresses.joined(separator: ", "), state: i.up ? t["net.up"] ?? "" : t["net.down"] ?? "")
@@ -79,6 +82,7 @@ extension WebInterface {
                 .init(label: t["net.backend"] ?? "", value: backend.isEmpty ? off : backend, href: "/menu/backend"),
                 .init(label: t["net.modbus"] ?? "", value: modbus, href: "/menu/load-management#s-modbus"),
                 .init(label: t["net.dlm"] ?? "", value: dlm, href: "/menu/load-management#s-dynamic-load-management"),
+                .init(label: t["net.mqtt"] ?? "", value: mqtt, href: "/menu/network#s-mqtt"),
             ])
     }
 }

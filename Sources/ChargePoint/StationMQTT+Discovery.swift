@@ -1,0 +1,123 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EVSECore
+
+/// Home Assistant MQTT discovery: one retained config message per entity under
+/// `homeassistant/<component>/<node_id>/<object_id>/config`, so the station appears in Home Assistant by itself.
+/// Per connector: sensors for status, power, session energy and the meter's energy, a `number` for the operator
+/// current limit and a `switch` for its availability; all tied to one device and to the availability topic (online /
+/// offline, the last will), so Home Assistant shows them unavailable when the station is gone.
+///
+/// - SeeAlso: Home Assistant's documentation "MQTT Discovery" (topic format, `device`, `availability`), and of the
+///   MQTT Sensor, Number and Switch integrations (state_topic, command_topic, min/max/step, payload_on/off).
+extension StationMQTT {
+    /// node_id and object_id may contain `[a-zA-Z0-9_-]` only (Home Assistant's discovery topic format).
+    static func discoveryId(_ s: String) -> String {
+        String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") ? $0 : "_" })
+    }
+
+    public var nodeId: String { Self.discoveryId("chargekit_\(identity)") }
+
+    /// The config messages of every entity, retained.
+    public func discovery(_ state: StationMQTTState) -> [Message] {
+        let device: MQTTJSON = .object([
+            "identifiers": .array([.string(nodeId)]),
+            "name": .string("ChargeKit \(identity)"),
+            "manufacturer": .string("ChargeKit"),
+            "model": .string("ChargeKit station"),
+            "sw_version": .string(version),
+        ])
+        var out: [Message] = []
+        for (i, c) in state.connectors.enumerated() {
+            let n = i + 1
+            func config(_ component: String, _ object: String, _ name: String, _ extra: [String: MQTTJSON]) -> Message {
+                let objectId = "connector\(n)_\(object)"
+                var body: [String: MQTTJSON] = [
+                    "name": .string(state.connectors.count > 1 ? "Connector \(n) \(name)" : name),
+                    "unique_id": .string("\(nodeId)_\(objectId)"),
+                    "availability_topic": .string(availabilityTopic),
+                    "payload_available": .string(Self.online),
+                    "payload_not_available": .string(Self.offline),
+                    "device": device,
+                ]
+                body.merge(extra) { _, new in new }
+                return Message(topic: "\(Self.discoveryPrefix)/\(component)/\(nodeId)/\(objectId)/config", payload: MQTTJSON.object(body).text,
+                               retain: true)
+            }
+            out.append(config("sensor", "status", "status", [
+                "state_topic": .string(connectorTopic(n, "status")),
+                "device_class": .string("enum"),
+                "options": .array(ConnectorStatus.allCases.map { .string($0.rawValue) }),
+            ]))
+            out.append(config("sensor", "power", "power", [
+                "state_topic": .string(connectorTopic(n, "power")), "device_class": .string("power"),
+                "state_class": .string("measurement"), "unit_of_measurement": .string("W"),
+            ]))
+            out.append(config("sensor", "session_energy", "session energy", [
+                "state_topic": .string(connectorTopic(n, "session_energy")), "device_class": .string("energy"),
+                "state_class": .string("total_increasing"), "unit_of_measurement": .string("Wh"),
+            ]))
+            out.append(config("sensor", "energy", "energy", [
+                "state_topic": .string(connectorTopic(n, "energy")), "device_class": .string("energy"),
+                "state_class": .string("total_increasing"), "unit_of_measurement": .string("Wh"),
+            ]))
+            out.append(config("sensor", "current_limit", "offered current", [
+                "state_topic": .string(connectorTopic(n, "current_limit")), "device_class": .string("current"),
+                "state_class": .string("measurement"), "unit_of_measurement": .string("A"),
+            ]))
+            out.append(config("number", "operator_current_limit", "current limit", [
+                "state_topic": .string(connectorTopic(n, "operator_current_limit")),
+                "command_topic": .string(connectorTopic(n, "operator_current_limit") + "/set"),
+                "min": .number(6), "max": .number(max(6, c.installationCurrentLimitA)), "step": .number(1),
+                "mode": .string("box"), "device_class": .string("current"), "unit_of_measurement": .string("A"),
+            ]))
+            out.append(config("switch", "operative", "available", [
+                "state_topic": .string(connectorTopic(n, "operative")),
+                "command_topic": .string(connectorTopic(n, "operative") + "/set"),
+                "payload_on": .string("ON"), "payload_off": .string("OFF"), "state_on": .string("ON"), "state_off": .string("OFF"),
+            ]))
+        }
+        return out
+    }
+}
+
+/// A JSON value written with sorted keys (deterministic payloads, so a retained config is only replaced when it changes).
+public indirect enum MQTTJSON: Sendable, Equatable {
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case array([MQTTJSON])
+    case object([String: MQTTJSON])
+
+    public var text: String {
+        switch self {
+        case .string(let s): return Self.quoted(s)
+        case .number(let d): return StationMQTT.number(d)
+        case .bool(let b): return b ? "true" : "false"
+        case .array(let a): return "[" + a.map(\.text).joined(separator: ",") + "]"
+        case .object(let o): return "{" + o.keys.sorted().map { Self.quoted($0) + ":" + o[$0]!.text }.joined(separator: ",") + "}"
+        }
+    }
+
+    /// RFC 8259 §7: quotation mark, reverse solidus and control characters escaped.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20:
+                let hex = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import ChargePoint
+import EVSECore
+import Hosting
+import MQTT
+import OCPP16
+import Parameters
+import Persistence
+import Transport
+
+extension StationRuntime {
+    /// The station's state for the MQTT client.
+    package func mqttState() -> StationMQTTState { controller.mqttState(now: clock.now()) }
+
+    /// Makes connector `n` operative or inoperative, as OCPP ChangeAvailability does (persisted first, so it survives a
+    /// restart; a running session finishes first, Scheduled). Throws a message naming the connector range.
+    ///
+    /// - SeeAlso: OCPP 1.6 §5.2.
+    package func setAvailability(connector n: Int, operative: Bool, by: String) throws -> AvailabilityOutcome {
+        guard (1...controller.connectorCount).contains(n) else {
+            throw StationMQTTError("connector: '\(n)' is not allowed; allowed is 1–\(controller.connectorCount)")
+        }
+        try database.setPersistedAvailability(connector: n, operative: operative)
+        let outcome = controller.changeAvailability(connector: n, operative: operative, now: clock.now())
+        logger.notice("connector \(n) made \(operative ? "operative" : "inoperative") by \(by)")
+        tick()
+        return outcome
+    }
+}
+
+/// The MQTT client's delegate for the station: the pure ``StationMQTT`` (topics, retained state, discovery, commands)
+/// fed from the runtime, and commands carried out with the operator's role through the runtime's own calls — the
+/// operator current limit through the parameter registry like the web form, availability like ChangeAvailability.
+package actor StationMQTTLink<Board: HardwarePort>: MQTTClientDelegate {
+    let runtime: StationRuntime<Board>
+    var bridge: StationMQTT
+    let start = ContinuousClock.now
+    /// Who changes parameters over MQTT, in the audit trail and event log.
+    static var changedBy: String { "mqtt" }
+
+    package init(runtime: StationRuntime<Board>, bridge: StationMQTT) {
+        self.runtime = runtime; self.bridge = bridge
+    }
+
+    /// The client's configuration: client id `chargekit-<identity>`, keep-alive 30 s, the retained offline will,
+    /// the user and password when a user is set (MQTT 3.1.1 §3.1.2.9: no password without a user name).
+    package static func configuration(_ settings: MQTTSettings, bridge: StationMQTT) -> MQTTClientConfiguration {
+        let connect = MQTTConnect(clientId: "chargekit-\(bridge.identity)", cleanSession: true, keepAliveSeconds: 30,
+                                  will: MQTTWill(topic: bridge.availabilityTopic, payload: Array(bridge.willPayload.utf8), qos: .atLeastOnce, retain: true),
+                                  username: settings.user.isEmpty ? nil : settings.user,
+                                  password: settings.user.isEmpty || settings.password.isEmpty ? nil : Array(settings.password.utf8))
+        return MQTTClientConfiguration(host: settings.host, port: settings.port, tls: settings.tls, connect: connect,
+                                       subscriptions: [MQTTSubscription(bridge.commandFilter, qos: .atLeastOnce)])
+    }
+
+    var nowSeconds: Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    package func mqttConnected() async -> [MQTTOutgoing] {
+        let state = await runtime.mqttState()
+        return Self.outgoing(bridge.connected(state, nowSeconds: nowSeconds))
+    }
+
+    package func mqttTick() async -> [MQTTOutgoing] {
+        let state = await runtime.mqttState()
+        return Self.outgoing(bridge.update(state, nowSeconds: nowSeconds))
+    }
+
+    package func mqttReceived(topic: String, payload: [UInt8]) async -> [MQTTOutgoing] {
+        guard let received = bridge.command(topic: topic, payload: payload) else { return [] }
+        let (resultTopic, parsed) = received
+        var failure: String?
+        switch parsed {
+        case .failure(let e):
+            failure = e.description
+        case .success(.operatorCurrentLimit(let n, let text)):
+            let count = await runtime.mqttState().connectors.count
+            if !(1...count).contains(n) {
+                failure = "connector: '\(n)' is not allowed; allowed is 1–\(count)"
+            } else {
+                do {
+                    _ = try await runtime.setParameters([(key: StationParameters.operatorCurrentLimit + ".\(n)", text: text)], role: .operator,
+                                                        changedBy: Self.changedBy)
+                } catch let batch as ParameterBatchError {
+                    failure = batch.errors.values.map(\.message).sorted().joined(separator: "; ")
+                } catch {
+                    failure = "\(error)"
+                }
+            }
+        case .success(.operative(let n, let on)):
+            do { _ = try await runtime.setAvailability(connector: n, operative: on, by: Self.changedBy) } catch { failure = "\(error)" }
+        }
+        // The changed state goes out with the answer, so a client sees the new value as soon as the result.
+        let state = await runtime.mqttState()
+        return Self.outgoing(bridge.update(state, nowSeconds: nowSeconds) + [StationMQTT.result(topic: resultTopic, error: failure)])
+    }
+
+    static func outgoing(_ messages: [StationMQTT.Message]) -> [MQTTOutgoing] {
+        messages.map { MQTTOutgoing(topic: $0.topic, payload: Array($0.payload.utf8), retain: $0.retain) }
+    }
+}

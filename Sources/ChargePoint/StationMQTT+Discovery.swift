@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import OCPP16
 
 /// Home Assistant MQTT discovery: one retained config message per entity under
 /// `homeassistant/<component>/<node_id>/<object_id>/config`, so the station appears in Home Assistant by itself.
@@ -21,9 +22,10 @@ extension StationMQTT {
 
     public var nodeId: String { Self.discoveryId("chargekit_\(identity)") }
 
-    /// The config messages of every entity, retained.
+    /// The config messages of every entity, retained; written with sorted keys (deterministic payloads, so a retained
+    /// config is only replaced when it changes).
     public func discovery(_ state: StationMQTTState) -> [Message] {
-        let device: MQTTJSON = .object([
+        let device: JSONValue = .object([
             "identifiers": .array([.string(nodeId)]),
             "name": .string("ChargeKit \(identity)"),
             "manufacturer": .string("ChargeKit"),
@@ -33,9 +35,9 @@ extension StationMQTT {
         var out: [Message] = []
         for (i, c) in state.connectors.enumerated() {
             let n = i + 1
-            func config(_ component: String, _ object: String, _ name: String, _ extra: [String: MQTTJSON]) -> Message {
+            func config(_ component: String, _ object: String, _ name: String, _ extra: [String: JSONValue]) -> Message {
                 let objectId = "connector\(n)_\(object)"
-                var body: [String: MQTTJSON] = [
+                var body: [String: JSONValue] = [
                     "name": .string(state.connectors.count > 1 ? "Connector \(n) \(name)" : name),
                     "unique_id": .string("\(nodeId)_\(objectId)"),
                     "availability_topic": .string(availabilityTopic),
@@ -44,7 +46,7 @@ extension StationMQTT {
                     "device": device,
                 ]
                 body.merge(extra) { _, new in new }
-                return Message(topic: "\(Self.discoveryPrefix)/\(component)/\(nodeId)/\(objectId)/config", payload: MQTTJSON.object(body).text,
+                return Message(topic: "\(Self.discoveryPrefix)/\(component)/\(nodeId)/\(objectId)/config", payload: JSONValue.object(JSONObject(body)).serialized,
                                retain: true)
             }
             out.append(config("sensor", "status", "status", [
@@ -71,7 +73,7 @@ extension StationMQTT {
             out.append(config("number", "operator_current_limit", "current limit", [
                 "state_topic": .string(connectorTopic(n, "operator_current_limit")),
                 "command_topic": .string(connectorTopic(n, "operator_current_limit") + "/set"),
-                "min": .number(6), "max": .number(max(6, c.installationCurrentLimitA)), "step": .number(1),
+                "min": .integer(6), "max": .integer(Int64(max(6, c.installationCurrentLimitA))), "step": .integer(1),
                 "mode": .string("box"), "device_class": .string("current"), "unit_of_measurement": .string("A"),
             ]))
             out.append(config("switch", "operative", "available", [
@@ -81,43 +83,5 @@ extension StationMQTT {
             ]))
         }
         return out
-    }
-}
-
-/// A JSON value written with sorted keys (deterministic payloads, so a retained config is only replaced when it changes).
-public indirect enum MQTTJSON: Sendable, Equatable {
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case array([MQTTJSON])
-    case object([String: MQTTJSON])
-
-    public var text: String {
-        switch self {
-        case .string(let s): return Self.quoted(s)
-        case .number(let d): return StationMQTT.number(d)
-        case .bool(let b): return b ? "true" : "false"
-        case .array(let a): return "[" + a.map(\.text).joined(separator: ",") + "]"
-        case .object(let o): return "{" + o.keys.sorted().map { Self.quoted($0) + ":" + o[$0]!.text }.joined(separator: ",") + "}"
-        }
-    }
-
-    /// RFC 8259 §7: quotation mark, reverse solidus and control characters escaped.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
     }
 }

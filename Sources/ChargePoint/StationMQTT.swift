@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import OCPP16
 import Parameters
 
 /// What the station shows over MQTT, per connector: the values of the retained state topics.
@@ -171,8 +172,8 @@ public struct StationMQTT: Sendable {
 
     /// The answer of a command (not retained): `{"ok":true}` or `{"ok":false,"error":"…"}`.
     public static func result(topic: String, error: String?) -> Message {
-        let body: [String: MQTTJSON] = error.map { ["ok": .bool(false), "error": .string($0)] } ?? ["ok": .bool(true)]
-        return Message(topic: topic, payload: MQTTJSON.object(body).text, retain: false)
+        let body: JSONObject = error.map { ["ok": .bool(false), "error": .string($0)] } ?? ["ok": .bool(true)]
+        return Message(topic: topic, payload: JSONValue.object(body).serialized, retain: false)
     }
 
     /// A number as text: integers without a fraction, else one decimal (W, Wh, A).

@@ -72,11 +72,8 @@ public struct MQTTClient: Service {
             guard !Task.isShuttingDownGracefully && !Task.isCancelled else { break }
             let delay = backoff.nextDelaySeconds()
             logger.info("MQTT reconnecting in \(Int(delay)) s")
-            // Waits in short steps so that a shutdown is not held up by the back-off.
-            let until = ContinuousClock.now + .seconds(delay)
-            while ContinuousClock.now < until && !Task.isShuttingDownGracefully && !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(200))
-            }
+            // A shutdown ends the wait at once (as the OCPP client's reconnect loop does).
+            await cancelWhenGracefulShutdown { try? await Task.sleep(for: .seconds(delay)) }
         }
     }
 

@@ -23,14 +23,7 @@ extension StationAPI {
             let waiting = await station.waitingForRestart().map(\.key)
             return json(SystemView(info, waitingForRestart: waiting))
         }
-        router.get("api/system/log.zip") { _, _ in
-            let zip = try await station.logArchive()
-            let identity = await station.status().chargeBoxIdentity
-            return Response(status: .ok, headers: [.contentType: "application/zip",
-                                                   .contentDisposition: "attachment; filename=\"chargekit-log-\(identity).zip\"",
-                                                   .cacheControl: "no-store"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: zip)))
-        }
+        router.get("api/system/log.zip") { _, _ in try await logArchiveResponse(station) }
         router.post("api/system/clock") { request, _ in
             struct Body: Decodable { var time: String }
             let body: Body
@@ -151,4 +144,15 @@ extension StationAPI {
             self.waitingForRestart = waitingForRestart
         }
     }
+}
+
+/// The log download (the diagnostics files as a ZIP, never cached), as the System page and `GET /api/system/log.zip`
+/// answer it.
+func logArchiveResponse(_ station: any StationService) async throws -> Response {
+    let zip = try await station.logArchive()
+    let identity = await station.status().chargeBoxIdentity
+    return Response(status: .ok, headers: [.contentType: "application/zip",
+                                           .contentDisposition: "attachment; filename=\"chargekit-log-\(identity).zip\"",
+                                           .cacheControl: "no-store"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: zip)))
 }

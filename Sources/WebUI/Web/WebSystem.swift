@@ -64,14 +64,7 @@ extension WebInterface {
             }
         }
         router.get("system/log.zip") { request, _ in
-            try await withSession(request) { _, _ in
-                let zip = try await station.logArchive()
-                let identity = await station.status().chargeBoxIdentity
-                return Response(status: .ok, headers: [.contentType: "application/zip",
-                                                       .contentDisposition: "attachment; filename=\"chargekit-log-\(identity).zip\"",
-                                                       .cacheControl: "no-store"],
-                                body: .init(byteBuffer: ByteBuffer(bytes: zip)))
-            }
+            try await withSession(request) { _, _ in try await logArchiveResponse(station) }
         }
         router.post("system/clock") { request, _ in
             try await withSession(request, form: true) { session, form in

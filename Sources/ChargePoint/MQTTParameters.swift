@@ -21,6 +21,7 @@ extension StationParameters {
     public static let mqttTopicPrefix = "MQTTTopicPrefix"
     public static let mqttMeterInterval = "MQTTMeterInterval"
     public static let mqttDiscovery = "MQTTHomeAssistantDiscovery"
+    public static let mqttAllowStartStop = "MQTTAllowStartStop"
 
     /// Letters of a topic level the station builds: no wildcards (+, #), no level separator, no spaces (MQTT 3.1.1
     /// §4.7.1, §4.7.3); '/' is allowed in the prefix, which may have several levels.
@@ -72,6 +73,13 @@ extension StationParameters {
             role: .operator, menu: .network, section: "MQTT", restartRequired: true,
             help: "On: the station announces its sensors, current limit and availability switches to Home Assistant (retained config messages under homeassistant/), so it appears by itself.",
             seeAlso: "Home Assistant MQTT discovery"),
+        // Off by default like Modbus "Allow Start/Stop Transaction" (seeds/000): whoever may publish to the broker could
+        // otherwise start charging; the identifier is still authorized like a card.
+        ParameterDefinition(
+            key: .mqttAllowStartStop, label: "Allow start/stop over MQTT", type: .bool, defaultValue: .bool(false),
+            role: .operator, menu: .network, section: "MQTT", restartRequired: true,
+            help: "On: an identifier published to …/connector/<n>/start/set or …/stop/set is presented at that connector like a card (the whitelist, the backend and the free charging mode decide, as for a card). Off (factory setting): those commands are refused.",
+            seeAlso: "docs/integrator.md MQTT"),
     ]
 }
 
@@ -85,6 +93,7 @@ extension ParameterKey {
     public static var mqttTopicPrefix: ParameterKey<String> { .init(K.mqttTopicPrefix, .text) }
     public static var mqttMeterInterval: ParameterKey<Int> { .init(K.mqttMeterInterval, .integer) }
     public static var mqttDiscovery: ParameterKey<Bool> { .init(K.mqttDiscovery, .bool) }
+    public static var mqttAllowStartStop: ParameterKey<Bool> { .init(K.mqttAllowStartStop, .bool) }
 }
 
 /// The MQTT client's settings, read from the parameters.
@@ -97,6 +106,8 @@ public struct MQTTSettings: Sendable, Equatable {
     public var topicPrefix: String
     public var meterIntervalSeconds: Int
     public var discovery: Bool
+    /// Whether `…/start/set` and `…/stop/set` are carried out (MQTTAllowStartStop).
+    public var allowStartStop: Bool
 
     /// nil when the client is off (MQTT client Off, or no broker host).
     public init?(_ p: ParameterSet) {
@@ -104,12 +115,12 @@ public struct MQTTSettings: Sendable, Equatable {
         host = p[.mqttBrokerHost]; port = p[.mqttBrokerPort]; tls = p[.mqttTLS]; user = p[.mqttUser]; password = p[.mqttPassword]
         topicPrefix = String(p[.mqttTopicPrefix].split(separator: "/").joined(separator: "/"))
         if topicPrefix.isEmpty { topicPrefix = "chargekit" }
-        meterIntervalSeconds = p[.mqttMeterInterval]; discovery = p[.mqttDiscovery]
+        meterIntervalSeconds = p[.mqttMeterInterval]; discovery = p[.mqttDiscovery]; allowStartStop = p[.mqttAllowStartStop]
     }
 
     public init(host: String, port: Int = 1883, tls: Bool = false, user: String = "", password: String = "", topicPrefix: String = "chargekit",
-                meterIntervalSeconds: Int = 10, discovery: Bool = true) {
+                meterIntervalSeconds: Int = 10, discovery: Bool = true, allowStartStop: Bool = false) {
         self.host = host; self.port = port; self.tls = tls; self.user = user; self.password = password; self.topicPrefix = topicPrefix
-        self.meterIntervalSeconds = meterIntervalSeconds; self.discovery = discovery
+        self.meterIntervalSeconds = meterIntervalSeconds; self.discovery = discovery; self.allowStartStop = allowStartStop
     }
 }

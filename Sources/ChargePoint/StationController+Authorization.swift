@@ -39,6 +39,50 @@ extension StationController {
         carryOut(authorizationFlow.present(p, method: method, connector: connector, views, online: online, now: now), now: now)
     }
 
+    /// Presents `idTag` at connector `n` for a start or a stop command of a local client (MQTT): the card rules
+    /// decide, but only the intended effect may happen — a start never stops another session, a stop never starts
+    /// one. Returns what happens next, or why nothing happens (a message naming the connector and the reason).
+    public mutating func presentCommand(_ idTag: String, connector n: Int, start: Bool, method: AuthorizationMethod,
+                                        now: Date) -> Result<CommandProgress, StationCommandError> {
+        guard connectors.indices.contains(n - 1) else {
+            return .failure(StationCommandError("connector: '\(n)' is not allowed; allowed is 1–\(connectors.count)"))
+        }
+        let running = connectors[n - 1].session.activeSession != nil
+        if start && running { return .failure(StationCommandError("connector \(n) already has a session; stop it first")) }
+        if !start && !running { return .failure(StationCommandError("connector \(n) has no session to stop")) }
+        let p = PresentedIdentifier(idTag: idTag, kind: .rfid, secure: true)
+        // `present` records a pending request only when it goes on to decide a start; the stop and identify answers,
+        // checked here first, leave the flow untouched, so refusing them changes nothing.
+        let actions = authorizationFlow.present(p, method: method, connector: n, authorizationViews(presented: idTag), online: online, now: now)
+        for action in actions {
+            switch action {
+            case .stop(let c, _) where start || c != n:
+                return .failure(StationCommandError("\(idTag) has the session on connector \(c); send stop there"))
+            case .identify(let c, _) where c != n:
+                return .failure(StationCommandError("the session started on plug-in at connector \(c) takes the next identifier first"))
+            case .grant, .identify, .askBackend, .reject, .cache, .deauthorize, .stop:
+                continue
+            }
+        }
+        let asksBackend = actions.contains { if case .askBackend = $0 { true } else { false } }
+        if !start {
+            // A stop is only a stop (or the backend asked for the identifier's group, OCPP 1.6 §3.10): anything else
+            // would be the flow trying a start, refused here without logging a misleading "no connector is free".
+            guard asksBackend || actions.contains(where: { if case .stop = $0 { true } else { false } }) else {
+                return .failure(StationCommandError("\(idTag) may not stop the session on connector \(n) (Stop Transaction Mode decides who may)"))
+            }
+        }
+        carryOut(actions, now: now)
+        applyLimits(now: now)
+        if asksBackend { return .success(.awaitingBackend) }
+        if !start { return .success(.stopped) }
+        if let message = actions.lazy.compactMap({ if case .reject(_, let m, _) = $0 { m } else { nil } }).first {
+            return .failure(StationCommandError(message))
+        }
+        return connectors[n - 1].session.state != .idle
+            ? .success(.authorized) : .failure(StationCommandError("\(idTag) was not authorized on connector \(n); the event log says why"))
+    }
+
     /// The backend answered an Authorize request (or confirmed a provisional session).
     public mutating func backendAuthorization(idTag: String, status: IdentifierStatus, parentIdTag: String?, expiry: Date?, now: Date) {
         let views = authorizationViews(presented: idTag)
@@ -197,4 +241,20 @@ extension StationController {
     public mutating func whitelistImport(_ csv: String, mode: WhitelistImportMode, now: Date) throws -> WhitelistImportReport {
         try changeWhitelist(now: now, "local whitelist imported (\(mode.rawValue))") { try WhitelistCSV.importCSV(csv, into: &$0, mode: mode) }
     }
+}
+
+/// What follows a start or stop command that was taken.
+public enum CommandProgress: String, Sendable, Equatable {
+    /// The identifier is authorized: the session starts (or runs when the vehicle is plugged in).
+    case authorized
+    /// The backend is asked (Authorize.req); the status topic shows its answer.
+    case awaitingBackend = "awaiting backend"
+    /// The session stops.
+    case stopped
+}
+
+/// A command that was not carried out, with the reason.
+public struct StationCommandError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

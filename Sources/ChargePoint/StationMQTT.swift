@@ -57,6 +57,10 @@ public enum StationMQTTCommand: Sendable, Equatable {
     case operatorCurrentLimit(connector: Int, text: String)
     /// `<base>/connector/<n>/operative/set`, ON or OFF (OCPP ChangeAvailability's Operative / Inoperative).
     case operative(connector: Int, Bool)
+    /// `<base>/connector/<n>/start/set`, the payload an identifier presented like a card (MQTTAllowStartStop).
+    case start(connector: Int, idTag: String)
+    /// `<base>/connector/<n>/stop/set`, the payload the identifier that may stop the session (Stop Transaction Mode).
+    case stop(connector: Int, idTag: String)
 }
 
 /// The station's MQTT world, pure: topics, the retained state published on change (meters at most every N seconds),
@@ -65,7 +69,7 @@ public enum StationMQTTCommand: Sendable, Equatable {
 ///
 /// Topics (all under `<prefix>/<ChargeBoxIdentity>`): `availability` (online/offline, retained, the last will), and per
 /// connector `connector/<n>/{status, operative, operator_current_limit, current_limit, power, session_energy, energy}`;
-/// commands `connector/<n>/{operator_current_limit, operative}/set`, answered on the same path's `…/result`.
+/// commands `connector/<n>/{operator_current_limit, operative, start, stop}/set`, answered on the same path's `…/result`.
 ///
 /// - SeeAlso: MQTT 3.1.1 §3.3.1.3 (RETAIN), §3.1.2.5 (will); Home Assistant's MQTT discovery documentation.
 public struct StationMQTT: Sendable {
@@ -165,14 +169,27 @@ public struct StationMQTT: Sendable {
             default:
                 return (resultTopic, .failure(StationMQTTError("operative: '\(text.prefix(40))' is not allowed; allowed is ON or OFF")))
             }
+        case "start", "stop":
+            let name = String(parts[1])
+            guard settings.allowStartStop else {
+                return (resultTopic, .failure(StationMQTTError("\(name): not allowed on this station; the operator switches on 'Allow start/stop over MQTT' (MQTTAllowStartStop)")))
+            }
+            // OCPP 1.6 IdToken: CiString20Type; printable ASCII as the Modbus identifier registers 1110–1119 take it.
+            guard (1...20).contains(text.count), text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+                return (resultTopic, .failure(StationMQTTError("\(name): '\(text.prefix(40))' is not an identifier; allowed are 1–20 printable ASCII characters without spaces")))
+            }
+            return (resultTopic, .success(name == "start" ? .start(connector: n, idTag: text) : .stop(connector: n, idTag: text)))
         default:
-            return (resultTopic, .failure(StationMQTTError("'\(parts[1].prefix(40))' is not a command; allowed are operator_current_limit and operative")))
+            return (resultTopic, .failure(StationMQTTError("'\(parts[1].prefix(40))' is not a command; allowed are operator_current_limit, operative, start and stop")))
         }
     }
 
-    /// The answer of a command (not retained): `{"ok":true}` or `{"ok":false,"error":"…"}`.
-    public static func result(topic: String, error: String?) -> Message {
-        let body: JSONObject = error.map { ["ok": .bool(false), "error": .string($0)] } ?? ["ok": .bool(true)]
+    /// The answer of a command (not retained): `{"ok":true}` (with `"state"` when the command starts something that
+    /// goes on, e.g. `"awaiting backend"`) or `{"ok":false,"error":"…"}`.
+    public static func result(topic: String, error: String?, state: String? = nil) -> Message {
+        var ok: JSONObject = ["ok": .bool(true)]
+        if let state { ok["state"] = .string(state) }
+        let body: JSONObject = error.map { ["ok": .bool(false), "error": .string($0)] } ?? ok
         return Message(topic: topic, payload: JSONValue.object(body).serialized, retain: false)
     }
 

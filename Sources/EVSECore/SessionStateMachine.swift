@@ -20,6 +20,8 @@ public enum AuthorizationMethod: String, Sendable, Codable, CaseIterable, Equata
     case plugIn = "PlugIn"
     /// An energy manager wrote the identifier to Modbus registers 1110–1119 (seeds/000).
     case modbus = "Modbus"
+    /// An MQTT client published the identifier on a connector's start or stop command topic (MQTTAllowStartStop).
+    case mqtt = "MQTT"
 }
 
 /// Why a session ended. The raw values are the reason names of OCPP 1.6 StopTransaction so that the

@@ -27,6 +27,16 @@ extension StationRuntime {
         tick()
         return outcome
     }
+
+    /// An identifier of an MQTT start or stop command, presented at connector `n` like a card (see
+    /// ``StationController/presentCommand(_:connector:start:method:now:)``); the authorization request or the session
+    /// change goes out with the next tick.
+    package func presentCommand(_ idTag: String, connector n: Int, start: Bool) -> Result<CommandProgress, StationCommandError> {
+        let result = controller.presentCommand(idTag, connector: n, start: start, method: .mqtt, now: clock.now())
+        if case .success = result { logger.notice("MQTT \(start ? "start" : "stop") on connector \(n)") }
+        tick()
+        return result
+    }
 }
 
 /// The MQTT client's delegate for the station: the pure ``StationMQTT`` (topics, retained state, discovery, commands)
@@ -72,7 +82,7 @@ package actor StationMQTTLink<Board: HardwarePort>: MQTTClientDelegate {
     package func mqttReceived(topic: String, payload: [UInt8]) async -> [MQTTOutgoing] {
         guard let received = bridge.command(topic: topic, payload: payload) else { return [] }
         let (resultTopic, parsed) = received
-        var failure: String?
+        var failure: String?, progress: String?
         switch parsed {
         case .failure(let e):
             failure = e.description
@@ -92,10 +102,17 @@ package actor StationMQTTLink<Board: HardwarePort>: MQTTClientDelegate {
             }
         case .success(.operative(let n, let on)):
             do { _ = try await runtime.setAvailability(connector: n, operative: on, by: Self.changedBy) } catch { failure = "\(error)" }
+        case .success(.start(let n, let idTag)), .success(.stop(let n, let idTag)):
+            var start = false
+            if case .success(.start) = parsed { start = true }
+            switch await runtime.presentCommand(idTag, connector: n, start: start) {
+            case .success(let p): progress = p.rawValue
+            case .failure(let e): failure = e.description
+            }
         }
         // The changed state goes out with the answer, so a client sees the new value as soon as the result.
         let state = await runtime.mqttState()
-        return Self.outgoing(bridge.update(state, nowSeconds: nowSeconds) + [StationMQTT.result(topic: resultTopic, error: failure)])
+        return Self.outgoing(bridge.update(state, nowSeconds: nowSeconds) + [StationMQTT.result(topic: resultTopic, error: failure, state: progress)])
     }
 
     static func outgoing(_ messages: [StationMQTT.Message]) -> [MQTTOutgoing] {

@@ -47,6 +47,36 @@ struct StationAuthorizationTests {
         }
     }
 
+    /// Issue 30 item 2: an MQTT start or stop presents the identifier like a card at the named connector, but a start
+    /// never stops another session and a stop never starts one.
+    @Test("issue30_2: start/stop commands present the identifier like a card, with only the intended effect")
+    func issue30_2_startStopCommands() throws {
+        var rig = Rig()
+        try rig.plug(1)
+        let unknown = rig.controller.presentCommand("12345678", connector: 1, start: true, method: .mqtt, now: rig.clock.now)
+        guard case .failure(let refusal) = unknown else { Issue.record("an unknown identifier was taken: \(unknown)"); return }
+        #expect(refusal.description.contains("12345678 is unknown"), "the whitelist decides, as for a card")
+        #expect(rig.controller.presentCommand("AAAAAAAA", connector: 3, start: true, method: .mqtt, now: rig.clock.now)
+                == .failure(StationCommandError("connector: '3' is not allowed; allowed is 1–2")))
+        #expect(rig.controller.presentCommand("AAAAAAAA", connector: 1, start: true, method: .mqtt, now: rig.clock.now) == .success(.authorized))
+        rig.run(3)
+        #expect(rig.status(1) == .charging)
+        #expect(rig.connector(1).session?.method == .mqtt)
+        #expect(rig.controller.presentCommand("BBBBBBBB", connector: 1, start: true, method: .mqtt, now: rig.clock.now)
+                == .failure(StationCommandError("connector 1 already has a session; stop it first")))
+        #expect(rig.controller.presentCommand("AAAAAAAA", connector: 2, start: true, method: .mqtt, now: rig.clock.now)
+                == .failure(StationCommandError("AAAAAAAA has the session on connector 1; send stop there")), "a start never stops")
+        #expect(rig.controller.presentCommand("BBBBBBBB", connector: 2, start: false, method: .mqtt, now: rig.clock.now)
+                == .failure(StationCommandError("connector 2 has no session to stop")))
+        let events = rig.events.count
+        #expect(rig.controller.presentCommand("BBBBBBBB", connector: 1, start: false, method: .mqtt, now: rig.clock.now)
+                == .failure(StationCommandError("BBBBBBBB may not stop the session on connector 1 (Stop Transaction Mode decides who may)")))
+        #expect(rig.status(1) == .charging && rig.events.count == events, "another card neither stops nor starts anything")
+        #expect(rig.controller.presentCommand("AAAAAAAA", connector: 1, start: false, method: .mqtt, now: rig.clock.now) == .success(.stopped))
+        rig.run(2)
+        #expect(rig.status(1) == .finishing)
+    }
+
     @Test("learning mode: the next cards and vehicle MACs are added to the whitelist, not authorized (seeds/004 §5.5)")
     func learning() throws {
         var rig = Rig()

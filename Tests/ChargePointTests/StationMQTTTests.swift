@@ -72,9 +72,31 @@ import Parameters
                 == .failure(StationMQTTError("operative: '' is not allowed; allowed is ON or OFF")))
     }
 
+    /// Issue 30 item 2: start and stop with an identifier, only where the operator allowed it (MQTTAllowStartStop,
+    /// off by default like Modbus "Allow Start/Stop Transaction"), the identifier an OCPP IdToken (CiString20Type).
+    @Test func issue30_2_startStopWithAnIdentifierWhereAllowed() throws {
+        let off = StationMQTT(settings: Self.settings, identity: "CP1", version: "1.0")
+        #expect(off.command(topic: "ck/CP1/connector/1/start/set", payload: Array("AAAAAAAA".utf8))?.command
+                == .failure(StationMQTTError("start: not allowed on this station; the operator switches on 'Allow start/stop over MQTT' (MQTTAllowStartStop)")))
+        var allowed = Self.settings
+        allowed.allowStartStop = true
+        let m = StationMQTT(settings: allowed, identity: "CP1", version: "1.0")
+        let start = try #require(m.command(topic: "ck/CP1/connector/2/start/set", payload: Array(" AAAAAAAA\n".utf8)))
+        #expect(start.resultTopic == "ck/CP1/connector/2/start/result")
+        #expect(start.command == .success(.start(connector: 2, idTag: "AAAAAAAA")))
+        #expect(m.command(topic: "ck/CP1/connector/1/stop/set", payload: Array("AAAAAAAA".utf8))?.command == .success(.stop(connector: 1, idTag: "AAAAAAAA")))
+        for bad in ["", "A B", String(repeating: "A", count: 21), "Ä"] {
+            #expect(m.command(topic: "ck/CP1/connector/1/start/set", payload: Array(bad.utf8))?.command
+                    == .failure(StationMQTTError("start: '\(bad)' is not an identifier; allowed are 1–20 printable ASCII characters without spaces")))
+        }
+        let registry = ParameterRegistry(connectorCount: 1)
+        #expect(registry.definition(StationParameters.mqttAllowStartStop)?.defaultValue == .bool(false))
+    }
+
     @Test func resultPayloads() {
         #expect(StationMQTT.result(topic: "t", error: nil) == .init(topic: "t", payload: #"{"ok":true}"#, retain: false))
         #expect(StationMQTT.result(topic: "t", error: "a \"b\"\n").payload == #"{"error":"a \"b\"\n","ok":false}"#)
+        #expect(StationMQTT.result(topic: "t", error: nil, state: "awaiting backend").payload == #"{"ok":true,"state":"awaiting backend"}"#)
     }
 
     /// Home Assistant MQTT discovery: `<discovery_prefix>/<component>/<node_id>/<object_id>/config`, ids of

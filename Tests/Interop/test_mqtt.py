@@ -269,6 +269,44 @@ def test_mqtt_charging_session_power_and_energy_at_most_every_interval(data_dir,
         station.terminate()
 
 
+def test_mqtt_start_stop_with_an_idtag_where_allowed(data_dir, broker, watcher):
+    """Start and stop with an identifier (issue 30 item 2): refused until the operator allows it
+    (MQTTAllowStartStop, off by default); then the identifier is presented at the connector like a card — the
+    whitelist decides, another identifier may not stop the session, the same one stops it."""
+    configure(data_dir, broker.port)
+    station = Station(data_dir).start()
+    try:
+        watcher.wait_value(f"{BASE}/availability", "online")
+        card = Station.CARDS[0]
+        refused = watcher.command(f"{BASE}/connector/1/start/set", card)
+        assert refused["ok"] is False and "MQTTAllowStartStop" in refused["error"], refused
+    finally:
+        station.terminate()
+    assert cli("config", "set", "MQTTAllowStartStop", "On", "--role", "operator", data_dir=data_dir).returncode == 0
+    station = Station(data_dir).start()
+    try:
+        watcher.wait_value(f"{BASE}/availability", "online")
+        assert station.sim("plug", "1", "--ev", "3p-16a").returncode == 0
+        station.wait_status(1, "Preparing")
+        unknown = watcher.command(f"{BASE}/connector/1/start/set", "DEADBEEF99")
+        assert unknown["ok"] is False and "DEADBEEF99" in unknown["error"] and "unknown" in unknown["error"], unknown
+        assert watcher.command(f"{BASE}/connector/1/start/set", "A B") == \
+            {"ok": False, "error": "start: 'A B' is not an identifier; allowed are 1–20 printable ASCII characters without spaces"}
+        assert watcher.command(f"{BASE}/connector/1/start/set", card) == {"ok": True, "state": "authorized"}
+        station.wait_status(1, "Charging")
+        watcher.wait_value(f"{BASE}/connector/1/status", "Charging")
+        other = Station.CARDS[1]
+        answer = watcher.command(f"{BASE}/connector/1/stop/set", other)
+        assert answer["ok"] is False and "may not stop" in answer["error"], answer
+        assert station.connector(1)["status"] == "Charging"
+        assert watcher.command(f"{BASE}/connector/1/stop/set", card) == {"ok": True, "state": "stopped"}
+        station.wait_status(1, "Finishing")
+        session = station.get("/api/sessions?limit=1")[1][0]
+        assert session["idTag"].endswith(card[-4:]) and session["authorizationMethod"] == "MQTT", session
+    finally:
+        station.terminate()
+
+
 def test_mqtt311_3_1_2_5_will_offline_after_sigkill(mqtt_station, watcher):
     """MQTT 3.1.1 §3.1.2.5: the broker publishes the will when the connection ends without DISCONNECT; a station
     killed with SIGKILL shows offline (retained), and a graceful stop publishes offline itself."""

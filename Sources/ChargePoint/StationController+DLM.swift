@@ -224,6 +224,7 @@ extension StationController {
         if let master = dlmMaster {
             let link = master.link
             status.disconnectedLimitSumAmps = master.disconnectedSumAmps()
+            status.cycleSeconds = master.cycleSeconds
             status.slaves = link.slaves.values.sorted { $0.id < $1.id }.map { r in
                 DLMSlaveView(id: r.id, address: r.endpoint.description, connected: !link.isSilent(r, now: now, validitySeconds: validity),
                              firstSeen: r.firstSeen, lastSeen: r.lastSeen, disconnectedLimitAmps: r.report.disconnectedLimitAmps,

@@ -51,6 +51,8 @@ public struct DLMStatus: Sendable, Codable, Equatable {
     /// The LAN link runs (a key is set and, for a Fixed-IP slave, the master's address).
     public var linkRunning: Bool
     public var lastRun: Date?
+    /// Master: the time between its last two allocations (the DLM cycle time).
+    public var cycleSeconds: Double?
     /// Per grid phase: what the site has for the vehicles and what is given out.
     public var availableAmps: PhaseValues
     public var appliedAmps: PhaseValues

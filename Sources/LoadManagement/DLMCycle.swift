@@ -16,6 +16,9 @@ public struct DLMCycle: Sendable, Equatable {
     public private(set) var allocation: DLMAllocation?
     /// When it was made.
     public private(set) var lastRun: Date?
+    /// The time between the last two allocations (the cycle as it runs: the sample period, or less when an input
+    /// changed); nil before the second one.
+    public private(set) var cycleSeconds: Double?
     /// The inputs of the last run; a change triggers a new allocation at once.
     var signature: DLMSignature?
     /// Per charge point id: when its vehicle began to draw in this session (the self-limit rule).
@@ -50,6 +53,7 @@ public struct DLMCycle: Sendable, Equatable {
         let due = lastRun.map { now.timeIntervalSince($0) >= sampleSeconds || now < $0 } ?? true
         guard due || signature != self.signature else { return false }
         allocation = DLM.allocate(site: site, chargePoints: points, now: now)
+        if let lastRun, now >= lastRun { cycleSeconds = now.timeIntervalSince(lastRun) }
         lastRun = now
         self.signature = signature
         return true

@@ -50,6 +50,7 @@ public struct DLMMaster: Sendable, Equatable {
     /// The last allocation (status API, Modbus 600–635).
     public var allocation: DLMAllocation? { cycle.allocation }
     public var lastRun: Date? { cycle.lastRun }
+    public var cycleSeconds: Double? { cycle.cycleSeconds }
     /// The link to the slaves.
     public private(set) var link: DLMMasterLink
     /// Slaves that reported since the last cycle: they are answered with their grants in any case.

@@ -31,6 +31,7 @@ public enum MetricNames {
     public static let ocppQueued = "chargekit_ocpp_queued_transaction_messages"
     public static let ocppQueuedAge = "chargekit_ocpp_oldest_queued_transaction_message_age_seconds"
     public static let ocppCallErrors = "chargekit_ocpp_callerrors_total"
+    public static let ocppRoundTrip = "chargekit_ocpp_round_trip_seconds"
     // Modbus, meters.
     public static let modbusRequests = "chargekit_modbus_requests_total"
     public static let modbusExceptions = "chargekit_modbus_exceptions_total"
@@ -44,6 +45,7 @@ public enum MetricNames {
     public static let dlmSlavesConnected = "chargekit_dlm_slaves_connected"
     public static let dlmSlavesKnown = "chargekit_dlm_slaves_known"
     public static let dlmMasterConnected = "chargekit_dlm_master_connected"
+    public static let dlmCycle = "chargekit_dlm_cycle_seconds"
 
     /// Help text of each metric.
     public static let help: [String: String] = [
@@ -71,6 +73,7 @@ public enum MetricNames {
         ocppQueued: "Transaction messages persisted and not yet confirmed by the OCPP backend.",
         ocppQueuedAge: "Age of the oldest queued transaction message in seconds (0 when none is queued).",
         ocppCallErrors: "OCPP CALLERROR frames by direction and error code.",
+        ocppRoundTrip: "Seconds from a CALL the station sent to the backend's CALLRESULT or CALLERROR, by action.",
         modbusRequests: "Modbus requests answered on the station's OMCCI ports, by function code.",
         modbusExceptions: "Modbus exception answers on the station's OMCCI ports, by function and exception code.",
         meterPollFailures: "Failed polls of a Modbus TCP meter (connectorN or grid).",
@@ -82,6 +85,7 @@ public enum MetricNames {
         dlmSlavesConnected: "DLM master: slaves that reported within three sample periods.",
         dlmSlavesKnown: "DLM master: slaves in the persistent slave DB.",
         dlmMasterConnected: "DLM slave: 1 while the master's grants hold.",
+        dlmCycle: "DLM master: seconds between its last two allocations (the sample period, or less when an input changed).",
     ]
 
     /// The OCPP 1.6 CALLERROR codes (§4.2.3); others are counted as "Other".
@@ -89,6 +93,10 @@ public enum MetricNames {
         "NotImplemented", "NotSupported", "InternalError", "ProtocolError", "SecurityError", "FormationViolation",
         "PropertyConstraintViolation", "OccurenceConstraintViolation", "OccurrenceConstraintViolation", "TypeConstraintViolation", "GenericError",
     ]
+
+    /// Buckets of the round-trip histogram: a LAN backend answers in milliseconds, one over LTE in a second or more; the
+    /// station gives up on an answer after its call timeout (tens of seconds).
+    static let roundTripBuckets: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30].map { .milliseconds(Int($0 * 1000)) }
 
     static func descriptor(_ name: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "", helpText: help[name] ?? "")

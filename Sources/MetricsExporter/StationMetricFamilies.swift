@@ -62,6 +62,7 @@ public enum StationMetricFamilies {
                 out.append(MetricSample(MetricNames.dlmSlavesKnown, Double(slaves.count)))
             }
             if let m = d.master { out.append(MetricSample(MetricNames.dlmMasterConnected, m.connected ? 1 : 0)) }
+            if let c = d.cycleSeconds { out.append(MetricSample(MetricNames.dlmCycle, c)) }
         }
         return out
     }

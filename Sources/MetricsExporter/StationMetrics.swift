@@ -1,5 +1,6 @@
 import Foundation
 import CoreMetrics
+import Synchronization
 import Prometheus
 import ModbusTCP
 import StationModbus
@@ -15,8 +16,17 @@ public final class StationMetrics: Sendable {
     /// Prometheus' `rate()` and `increase()` read as a counter reset).
     let counters = PrometheusCollectorRegistry()
     let factory: HelpedPrometheusFactory
+    /// CALLs sent and not answered yet: unique id → action and the time sent (monotonic nanoseconds). A call the
+    /// backend never answers is dropped when the table is full, oldest first, so a silent backend cannot grow it.
+    let unanswered = Mutex<[String: (action: String, sentAtNs: UInt64)]>([:])
+    static let unansweredLimit = 64
+    let nowNanoseconds: @Sendable () -> UInt64
 
-    public init() { factory = HelpedPrometheusFactory(registry: counters) }
+    /// `nowNanoseconds` is a monotonic clock (injected so that tests control the round-trip time).
+    public init(nowNanoseconds: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) {
+        factory = HelpedPrometheusFactory(registry: counters)
+        self.nowNanoseconds = nowNanoseconds
+    }
 
     // MARK: Events
 
@@ -37,9 +47,29 @@ public final class StationMetrics: Sendable {
         count(MetricNames.meterPollFailures, [("meter", meter)])
     }
 
-    /// An OCPP frame in or out; a CALLERROR is counted by its error code.
+    /// An OCPP frame in or out: a CALL the station sends starts a round trip, the backend's CALLRESULT or CALLERROR
+    /// with the same unique id ends it (OCPP-J 1.6 §4.1.1, §4.2); a CALLERROR is counted by its error code.
     public func ocppFrame(_ text: String, direction: OCPPDirection) {
-        guard let code = Self.callErrorCode(text) else { return }
+        guard let head = OCPPFrameHead(text) else { return }
+        switch (head.messageType, direction) {
+        case (2, .sent):
+            guard let action = head.action else { return }
+            let at = nowNanoseconds()
+            unanswered.withLock { calls in
+                if calls.count >= Self.unansweredLimit, let oldest = calls.min(by: { $0.value.sentAtNs < $1.value.sentAtNs }) {
+                    calls[oldest.key] = nil
+                }
+                calls[head.uniqueId] = (action, at)
+            }
+        case (3, .received), (4, .received):
+            if let call = unanswered.withLock({ $0.removeValue(forKey: head.uniqueId) }) {
+                let elapsed = nowNanoseconds() &- call.sentAtNs
+                CoreMetrics.Timer(label: MetricNames.ocppRoundTrip, dimensions: [("action", call.action)], factory: factory)
+                    .recordNanoseconds(Int64(clamping: elapsed))
+            }
+        default: break
+        }
+        guard head.messageType == 4, let code = Self.callErrorCode(text) else { return }
         count(MetricNames.ocppCallErrors, [("direction", direction.rawValue), ("code", code)])
     }
 
@@ -109,11 +139,61 @@ struct HelpedPrometheusFactory: CoreMetrics.MetricsFactory {
         plain.makeMeter(label: label, dimensions: dimensions)
     }
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        plain.makeTimer(label: label, dimensions: dimensions)
+        registry.makeDurationHistogram(descriptor: MetricNames.descriptor(label), labels: dimensions, buckets: MetricNames.roundTripBuckets)
     }
     func destroyCounter(_ handler: any CounterHandler) { plain.destroyCounter(handler) }
     func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { plain.destroyFloatingPointCounter(handler) }
     func destroyRecorder(_ handler: any RecorderHandler) { plain.destroyRecorder(handler) }
     func destroyMeter(_ handler: any MeterHandler) { plain.destroyMeter(handler) }
     func destroyTimer(_ handler: any TimerHandler) { plain.destroyTimer(handler) }
+}
+
+/// The head of an OCPP-J frame — `[<MessageTypeId>, "<UniqueId>", "<Action>" …` — read without parsing the payload,
+/// so that timing a MeterValues frame costs a scan of its first bytes (OCPP-J 1.6 §4.1.3 frame layout). The action is
+/// kept only when it is a plain name (letters, at most 40), so a peer cannot make up label values.
+struct OCPPFrameHead: Equatable {
+    var messageType: Int
+    var uniqueId: String
+    var action: String?
+
+    init(messageType: Int, uniqueId: String, action: String?) {
+        self.messageType = messageType; self.uniqueId = uniqueId; self.action = action
+    }
+
+    init?(_ text: String) {
+        var bytes = text.utf8[...]
+        func skipSpace() { bytes = bytes.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) }
+        func expect(_ c: UInt8) -> Bool {
+            skipSpace()
+            guard bytes.first == c else { return false }
+            bytes = bytes.dropFirst()
+            return true
+        }
+        /// A JSON string's raw content (escapes kept as they are: both sides echo the id byte for byte).
+        func string() -> String? {
+            guard expect(UInt8(ascii: "\"")) else { return nil }
+            var escaped = false
+            var end = bytes.startIndex
+            while end < bytes.endIndex {
+                let c = bytes[end]
+                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { break }
+                end = bytes.index(after: end)
+            }
+            guard end < bytes.endIndex, bytes.distance(from: bytes.startIndex, to: end) <= 128 else { return nil }
+            let s = String(decoding: bytes[bytes.startIndex..<end], as: UTF8.self)
+            bytes = bytes[bytes.index(after: end)...]
+            return s
+        }
+        guard expect(UInt8(ascii: "[")) else { return nil }
+        skipSpace()
+        guard let digit = bytes.first, (UInt8(ascii: "2")...UInt8(ascii: "4")).contains(digit) else { return nil }
+        bytes = bytes.dropFirst()
+        guard expect(UInt8(ascii: ",")), let id = string() else { return nil }
+        messageType = Int(digit - UInt8(ascii: "0"))
+        uniqueId = id
+        if messageType == 2, expect(UInt8(ascii: ",")), let a = string(), (1...40).contains(a.utf8.count),
+           a.utf8.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) {
+            action = a
+        }
+    }
 }

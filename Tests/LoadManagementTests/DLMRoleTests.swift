@@ -47,6 +47,21 @@ struct DLMRoleTests {
                 "a master announces itself for discovery")
     }
 
+    @Test("issue30_1: the master's cycle time is the time between its last two allocations")
+    func cycleTime() {
+        var master = DLMMaster(known: [], epoch: "00000000000000ac")
+        var d = Self.settings(.master)
+        d.sampleSeconds = 5
+        _ = master.step(Self.inputs(d, demanding: [true, true]), now: Self.t0)
+        #expect(master.cycleSeconds == nil, "one allocation has no cycle yet")
+        _ = master.step(Self.inputs(d, demanding: [true, true]), now: Self.t0.addingTimeInterval(2))
+        #expect(master.cycleSeconds == nil, "nothing changed and the sample period has not passed: no allocation")
+        _ = master.step(Self.inputs(d, demanding: [true, true]), now: Self.t0.addingTimeInterval(5))
+        #expect(master.cycleSeconds == 5)
+        _ = master.step(Self.inputs(d, demanding: [true, false]), now: Self.t0.addingTimeInterval(6.5))
+        #expect(master.cycleSeconds == 1.5, "a changed input reallocates at once")
+    }
+
     @Test("a slave's report joins the cycle at once: logged, stored, answered with its grant")
     func masterReport() throws {
         let d = Self.settings(.master)

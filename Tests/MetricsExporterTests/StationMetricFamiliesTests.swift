@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import ChargePoint
 import EVSECore
@@ -121,12 +122,64 @@ import StationModbus
         #expect(!v.keys.contains { $0.contains("Heartbeat") })
     }
 
+    /// OCPP round-trip time (issue 30 item 1): from a CALL the station sends to the CALLRESULT or CALLERROR with its
+    /// unique id (OCPP-J 1.6 §4.1.1), by action, as a histogram in seconds; answers to calls it did not send, calls of
+    /// the backend, and garbage are not timed.
+    @Test func issue30_1_ocppRoundTripByAction() {
+        final class Nanos: Sendable { let value = Mutex<UInt64>(1_000) }
+        let clock = Nanos()
+        let m = StationMetrics(nowNanoseconds: { clock.value.withLock { $0 } })
+        m.ocppFrame(#"[2, "m1", "MeterValues", {"connectorId":1,"meterValue":[]}]"#, direction: .sent)
+        m.ocppFrame(#"[2,"h1","Heartbeat",{}]"#, direction: .sent)
+        clock.value.withLock { $0 += 40_000_000 }
+        m.ocppFrame(#"[3,"m1",{}]"#, direction: .received)
+        clock.value.withLock { $0 += 2_000_000_000 }
+        m.ocppFrame(#"[4,"h1","InternalError","",{}]"#, direction: .received)
+        m.ocppFrame(#"[3,"h1",{}]"#, direction: .received)  // answered twice: timed once
+        m.ocppFrame(#"[2,"r1","RemoteStartTransaction",{}]"#, direction: .received)
+        m.ocppFrame(#"[3,"r1",{}]"#, direction: .sent)
+        m.ocppFrame("[3,", direction: .received)
+        let v = Self.scrape(Self.snapshot(), metrics: m)
+        #expect(v[#"chargekit_ocpp_round_trip_seconds_count{action="MeterValues"}"#] == 1)
+        #expect(v[#"chargekit_ocpp_round_trip_seconds_sum{action="MeterValues"}"#] == 0.04)
+        #expect(v[#"chargekit_ocpp_round_trip_seconds_bucket{action="MeterValues",le="0.05"}"#] == 1)
+        #expect(v[#"chargekit_ocpp_round_trip_seconds_bucket{action="MeterValues",le="0.025"}"#] == 0)
+        #expect(v[#"chargekit_ocpp_round_trip_seconds_count{action="Heartbeat"}"#] == 1)
+        #expect(v[#"chargekit_ocpp_round_trip_seconds_sum{action="Heartbeat"}"#] == 2.04)
+        #expect(!v.keys.contains { $0.contains("RemoteStartTransaction") })
+    }
+
+    /// The head of a frame is read without its payload; odd frames give nil, never a crash.
+    @Test func issue30_1_frameHead() {
+        #expect(OCPPFrameHead(#" [ 2 , "id\"1" , "BootNotification" , {}]"#) == OCPPFrameHead(messageType: 2, uniqueId: #"id\"1"#, action: "BootNotification"))
+        #expect(OCPPFrameHead(#"[3,"x",{}]"#) == OCPPFrameHead(messageType: 3, uniqueId: "x", action: nil))
+        #expect(OCPPFrameHead(#"[2,"x","Made Up",{}]"#)?.action == nil, "not a plain name: no label value")
+        for bad in ["", "[", "[5,\"x\"]", "[2,x]", "[2,\"unterminated", "{}", "[2,\"\(String(repeating: "a", count: 200))\",\"A\"]"] {
+            #expect(OCPPFrameHead(bad) == nil, "\(bad)")
+        }
+    }
+
+    /// The DLM master's cycle time: the seconds between its last two allocations.
+    @Test func issue30_1_dlmCycleTime() {
+        var dlm = DLMStatus(mode: .master, networkId: 1, linkRunning: true, lastRun: nil, availableAmps: .zero, appliedAmps: .zero,
+                            grants: [], warnings: [])
+        #expect(Self.scrape(Self.snapshot(dlm: dlm))["chargekit_dlm_cycle_seconds"] == nil, "before the second allocation")
+        dlm.cycleSeconds = 5
+        #expect(Self.scrape(Self.snapshot(dlm: dlm))["chargekit_dlm_cycle_seconds"] == 5)
+    }
+
     /// Every exported family has a HELP and a TYPE line (promtool check metrics refuses metrics without help).
     @Test func issue30_1_everyFamilyHasHelpAndType() {
         let m = StationMetrics()
         m.meterPollFailed(.connector(1))
+        m.ocppFrame(#"[2,"c1","Heartbeat",{}]"#, direction: .sent)
+        m.ocppFrame(#"[3,"c1",{}]"#, direction: .received)
         let text = m.exposition(StationMetricsInput(snapshot: Self.snapshot(), oldestQueuedTransactionMessageAt: nil), process: Self.process)
-        let names = Set(text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { String($0.prefix { $0 != "{" && $0 != " " }) })
+        let names = Set(text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+            let name = String(line.prefix { $0 != "{" && $0 != " " })
+            // A histogram's series carry the family name with a suffix.
+            return ["_bucket", "_sum", "_count"].first { name.hasSuffix($0) && MetricNames.help[name] == nil }.map { String(name.dropLast($0.count)) } ?? name
+        })
         #expect(names.count >= 20)
         for name in names {
             #expect(text.contains("# HELP \(name) "), "no help for \(name)")

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The cost of Prometheus metrics (issue 30): station CPU and PSS with both connectors charging, metrics off versus
-# metrics on and scraped every 5 s (goal: < 1 % CPU and < 2 MB PSS more). Figures are printed, not asserted.
+# The cost of Prometheus metrics and MQTT (issue 30): station CPU and PSS with both connectors charging — both off,
+# metrics on and scraped every 5 s, and metrics plus the MQTT client publishing to a local mosquitto (Debian package)
+# (and mosquitto-clients, to count what it publishes) with the meters every 5 s and Home Assistant discovery (goal: < 1 % CPU and < 2 MB PSS more with both on than off).
+# Figures are printed, not asserted.
 # Usage: scripts/bench-metrics.sh [--seconds N] [--bin PATH]
 # Without --bin it measures the appliance build of scripts/bench.sh (release, -Osize, static Swift runtime).
 set -euo pipefail
@@ -19,7 +21,7 @@ if [[ -z "$BIN" ]]; then
   BIN="$("${build[@]}" --show-bin-path)/chargekit"
 fi
 exec python3 - "$BIN" "${args[@]}" <<'PY'
-import json, os, signal, subprocess, sys, tempfile, time, urllib.error, urllib.request
+import json, os, shutil, signal, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 binary = sys.argv[1]
 seconds = 120
@@ -55,9 +57,35 @@ def pss_mb(pid):
             rollup[parts[0].rstrip(":")] = int(parts[1]) / 1024
     return rollup["Pss"], rollup.get("Pss_Anon", 0)
 
-def run(metrics):
+class Broker:
+    """mosquitto on a free loopback port, and a subscriber counting what the station publishes."""
+    def __init__(self, directory):
+        self.port = free_port()
+        conf = os.path.join(directory, "mosquitto.conf")
+        open(conf, "w").write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\nuser root\n")
+        self.proc = subprocess.Popen(["mosquitto", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.out = open(os.path.join(directory, "messages"), "w+")
+        time.sleep(0.5)
+        self.sub = subprocess.Popen(["mosquitto_sub", "-p", str(self.port), "-h", "127.0.0.1", "-t", "chargekit/#", "-v"],
+                                    stdout=self.out, stderr=subprocess.DEVNULL)
+
+    def messages(self):
+        self.out.flush()
+        return sum(1 for _ in open(self.out.name))
+
+    def stop(self):
+        for proc in (self.sub, self.proc):
+            proc.terminate(); proc.wait(timeout=10)
+
+def run(metrics, mqtt=False):
     with tempfile.TemporaryDirectory() as d:
         port = free_port()
+        broker = Broker(d) if mqtt else None
+        if broker:
+            for key, value in (("MQTTEnabled", "On"), ("MQTTBrokerHost", "127.0.0.1"), ("MQTTBrokerPort", str(broker.port)),
+                               ("MQTTMeterInterval", "5")):
+                subprocess.run([binary, "config", "set", key, value, "--role", "operator", "--data-dir", d], check=True,
+                               stdout=subprocess.DEVNULL)
         p = subprocess.Popen([binary, "station", "--simulate", "--connectors", "2", "--data-dir", d, "--http-port", str(port),
                               "--log-level", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
@@ -78,6 +106,7 @@ def run(metrics):
             call(d, port, "/api/config/MetricsEnabled", {"value": True}, method="PUT")
         time.sleep(10)  # settle: sessions running, first allocations done
         scrapes, size = 0, 0
+        m0 = broker.messages() if broker else 0
         c0, t0 = cpu_seconds(p.pid), time.monotonic()
         next_scrape = t0
         while time.monotonic() - t0 < seconds:
@@ -87,17 +116,27 @@ def run(metrics):
             time.sleep(0.05)
         cpu = (cpu_seconds(p.pid) - c0) / (time.monotonic() - t0) * 100
         pss, anon = pss_mb(p.pid)
+        published = broker.messages() - m0 if broker else 0
         states = [c["status"] for c in json.loads(call(d, port, "/api/status")[1])["connectors"]]
         p.send_signal(signal.SIGTERM); p.wait(timeout=20)
+        if broker: broker.stop()
         if states != ["Charging", "Charging"]:
             sys.exit(f"both connectors should be charging, found {states}")
-        return cpu, pss, scrapes, size, anon
+        if mqtt and published == 0:
+            sys.exit("the MQTT client published nothing")
+        return cpu, pss, scrapes, size, anon, published
 
 off = run(False)
 on = run(True)
+both = run(True, mqtt=True) if shutil.which("mosquitto") and shutil.which("mosquitto_sub") else None
 print(f"station with both connectors charging, {seconds} s each ({binary}):")
-print(f"  metrics off:                      CPU {off[0]:5.2f} %   PSS {off[1]:6.1f} MB   Pss_Anon {off[4]:5.1f} MB")
+print(f"  metrics and MQTT off:             CPU {off[0]:5.2f} %   PSS {off[1]:6.1f} MB   Pss_Anon {off[4]:5.1f} MB")
 print(f"  metrics on, scraped every 5 s:    CPU {on[0]:5.2f} %   PSS {on[1]:6.1f} MB   Pss_Anon {on[4]:5.1f} MB   ({on[2]} scrapes of {on[3]} bytes)")
-print(f"  difference:                       CPU {on[0]-off[0]:+5.2f} %   PSS {on[1]-off[1]:+6.1f} MB   Pss_Anon {on[4]-off[4]:+5.1f} MB"
+if both:
+    print(f"  metrics and MQTT on:              CPU {both[0]:5.2f} %   PSS {both[1]:6.1f} MB   Pss_Anon {both[4]:5.1f} MB   ({both[5]} MQTT messages)")
+else:
+    print("  metrics and MQTT on:              skipped (needs the Debian packages mosquitto and mosquitto-clients)")
+last = both or on
+print(f"  difference, all on versus off:    CPU {last[0]-off[0]:+5.2f} %   PSS {last[1]-off[1]:+6.1f} MB   Pss_Anon {last[4]-off[4]:+5.1f} MB"
       "   goal < 1 % CPU and < 2 MB")
 PY

@@ -253,7 +253,7 @@ let package = Package(
         // The pure tests of LoadManagement: the allocation (with the seeds' worked examples in DLMScenarios/), the link
         // codec and replay guard, smart charging and time windows. Station-level DLM tests stay in ChargePointTests.
         .testTarget(name: "LoadManagementTests", dependencies: ["LoadManagement", "EVSECore", "OCPP16", "TestSupport"],
-                    resources: [.copy("DLMScenarios")], swiftSettings: swiftSettings),
+                    resources: [.copy("DLMScenarios"), .copy("SurplusScenarios")], swiftSettings: swiftSettings),
         // The pure tests of Firmware: SHA-256 vectors, the package format, the UpdateFirmware/GetDiagnostics sequences.
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware"], swiftSettings: swiftSettings),
         // The pure tests of Authorization: the engine's decisions in every mode, identifiers, the whitelist and its CSV.

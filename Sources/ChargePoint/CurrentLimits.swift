@@ -119,10 +119,12 @@ public struct CurrentLimit: Sendable, Codable, Equatable {
 public enum CurrentLimits {
     /// Combines `inputs` (at least one) with the minimum current rule.
     public static func decide(_ inputs: [LimitInput], minimumAmps: Double) -> CurrentLimit {
-        let ordered = inputs.sorted { a, b in
-            let ia = LimitSource.allCases.firstIndex(of: a.source) ?? 0, ib = LimitSource.allCases.firstIndex(of: b.source) ?? 0
-            return ia < ib
+        // On a tie the source listed first binds — except the allocations (DLM, external meter), which take the
+        // connector's other limits as its maximum: when they give exactly that, the other limit is the reason.
+        func rank(_ s: LimitSource) -> Int {
+            (s == .dlm || s == .externalMeter ? LimitSource.allCases.count : 0) + (LimitSource.allCases.firstIndex(of: s) ?? 0)
         }
+        let ordered = inputs.sorted { rank($0.source) < rank($1.source) }
         guard let lowest = ordered.min(by: { $0.amps < $1.amps }) else { return CurrentLimit(amps: 0, binding: .hardware, paused: true) }
         let binding = ordered.first { $0.amps == lowest.amps } ?? lowest
         let amps = max(0, lowest.amps)

@@ -201,7 +201,8 @@ extension StationController {
                                           provisional: s.provisional, startedAt: s.startedAt,
                                           meterStartWh: s.meterStartWh, energyWh: max(0, r.meter.energyWh - s.meterStartWh),
                                           durationSeconds: max(0, now.timeIntervalSince(s.startedAt)))
-                    })
+                    },
+                    pvSurplus: surplusDecisions[i + 1])
             })
     }
 }

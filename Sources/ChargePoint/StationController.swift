@@ -144,6 +144,9 @@ public struct StationController {
     public internal(set) var dlmSlave: DLMSlave?
     /// Load management of the house connection with an external meter and no DLM role (see StationController+MeterLoad).
     public internal(set) var meterLoadManagement: MeterLoadManagement?
+    /// PV surplus charging (see StationController+Surplus) and its last decision per connector in Min+PV or PV mode.
+    var surplus = SurplusController()
+    public internal(set) var surplusDecisions: [Int: SurplusDecision] = [:]
     /// Failed polls in a row per Modbus meter.
     var meterFailures: [MeterTarget: Int] = [:]
     /// When each DLM link warning was last logged (rate limit).
@@ -321,6 +324,7 @@ public struct StationController {
         handleRFID(now: now)
         runDLM(now: now)
         runMeterLoadManagement(now: now)
+        runSurplus(now: now)
         applyLimits(now: now)
         persistIfDue(now: now)
     }

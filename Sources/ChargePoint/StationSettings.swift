@@ -68,6 +68,8 @@ public struct StationSettings: Sendable, Equatable {
         /// A socket with a locking actuator (false: a fixed cable).
         public var hasLockActuator: Bool
         public var phaseRotation: PhaseRotation
+        /// How the connector's sessions use PV surplus (``SurplusController``).
+        public var chargeMode: ChargeMode = .fast
     }
 
     public var chargeBoxIdentity: String
@@ -88,6 +90,8 @@ public struct StationSettings: Sendable, Equatable {
     public var modbus: ModbusSettings
     /// The grid (second) meter, when External Meter Support is On.
     public var gridMeter: MeterEndpoint?
+    /// PV surplus charging's thresholds, delays and step.
+    public var surplus = SurplusSettings()
     /// Modbus charge meters per connector (index 0 = connector 1); nil = the controller's own meter.
     public var chargeMeters: [MeterEndpoint?]
     public var reservations: ReservationSettings
@@ -221,8 +225,10 @@ public struct StationSettings: Sendable, Equatable {
                 operatorCurrentLimitAmps: p[.operatorCurrentLimit, connector: n],
                 phasesConnected: p[.phasesConnected, connector: n],
                 hasLockActuator: p[.connectorKind, connector: n] != .cable,
-                phaseRotation: p[.phaseRotation, connector: n])
+                phaseRotation: p[.phaseRotation, connector: n],
+                chargeMode: p[.chargeMode, connector: n])
         }
+        surplus = SurplusSettings(p)
         // seeds/004 §7.2–7.3: with a single feed line the installation limit is one value for the station, at most the
         // feed line's capacity (the registry refuses anything else; a configuration stored before that rule reads as
         // the lowest of its values).

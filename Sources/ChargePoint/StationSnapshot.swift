@@ -197,4 +197,6 @@ public struct ConnectorSnapshot: Sendable, Codable, Equatable {
     public var evccid: String?
     public var awaitingVehicle: AuthorizationView?
     public var session: ActiveSessionView?
+    /// Min+PV or PV mode: the surplus controller's limit and why (nil in Fast mode).
+    public var pvSurplus: SurplusDecision?
 }

@@ -105,7 +105,7 @@ public struct SurplusController: Sendable, Equatable {
     /// configured or does not answer. Returns a decision for every connector in PV or Min+PV mode, and the lines worth
     /// an event log entry (a PV session starting or pausing).
     public mutating func step(gridPowerW: Double?, connectors: [SurplusConnector], settings s: SurplusSettings,
-                              now: Date) -> (decisions: [SurplusDecision], log: [String]) {
+                              now: Date) -> (decisions: [SurplusDecision], log: [(connector: Int, line: String)]) {
         let managed = connectors.filter { $0.mode != .fast }
         for id in tracks.keys where !managed.contains(where: { $0.id == id && $0.sessionActive }) { tracks[id] = nil }
         guard let grid = gridPowerW else {
@@ -119,7 +119,7 @@ public struct SurplusController: Sendable, Equatable {
         let surplusW = -grid + managed.reduce(0) { $0 + max(0, $1.powerW) }
         var leftW = surplusW
         var decisions: [SurplusDecision] = []
-        var log: [String] = []
+        var log: [(connector: Int, line: String)] = []
         let order = managed.sorted { a, b in
             let ca = tracks[a.id]?.charging == true, cb = tracks[b.id]?.charging == true
             return ca != cb ? ca : a.id < b.id
@@ -160,7 +160,7 @@ public struct SurplusController: Sendable, Equatable {
     /// pause after it has been below the minimum power minus the stop threshold for the stop delay, not before the
     /// minimum charging time.
     private func pv(_ t: inout Track, shareW: Double, minimumW: Double, wattsPerAmp: Double, _ s: SurplusSettings, now: Date,
-                    log: inout [String], connector: Int) -> (Double, String) {
+                    log: inout [(connector: Int, line: String)], connector: Int) -> (Double, String) {
         let kW = Self.kW(shareW)
         if !t.charging {
             guard shareW >= minimumW + s.startThresholdW else {
@@ -176,7 +176,7 @@ public struct SurplusController: Sendable, Equatable {
             t.charging = true
             t.chargingSince = now
             t.conditionSince = nil
-            log.append("PV surplus \(kW) kW: connector \(connector) starts charging")
+            log.append((connector, "PV surplus \(kW) kW: connector \(connector) starts charging"))
             return (shareW / wattsPerAmp, "surplus \(kW) kW")
         }
         guard shareW < minimumW - s.stopThresholdW else {
@@ -197,7 +197,7 @@ public struct SurplusController: Sendable, Equatable {
         t.charging = false
         t.chargingSince = nil
         t.conditionSince = nil
-        log.append("PV surplus \(kW) kW: connector \(connector) pauses")
+        log.append((connector, "PV surplus \(kW) kW: connector \(connector) pauses"))
         return (0, "surplus \(kW) kW, below the \(Self.kW(minimumW)) kW to charge: paused")
     }
 

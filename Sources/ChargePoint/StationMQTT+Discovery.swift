@@ -4,16 +4,18 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import LoadManagement
 import OCPP16
 
 /// Home Assistant MQTT discovery: one retained config message per entity under
 /// `homeassistant/<component>/<node_id>/<object_id>/config`, so the station appears in Home Assistant by itself.
 /// Per connector: sensors for status, power, session energy and the meter's energy, a `number` for the operator
-/// current limit and a `switch` for its availability; all tied to one device and to the availability topic (online /
+/// current limit, a `select` for the PV charge mode and a `switch` for its availability; all tied to one device and to the availability topic (online /
 /// offline, the last will), so Home Assistant shows them unavailable when the station is gone.
 ///
 /// - SeeAlso: Home Assistant's documentation "MQTT Discovery" (topic format, `device`, `availability`), and of the
-///   MQTT Sensor, Number and Switch integrations (state_topic, command_topic, min/max/step, payload_on/off).
+///   MQTT Sensor, Number, Select and Switch integrations (state_topic, command_topic, min/max/step, options,
+///   payload_on/off).
 extension StationMQTT {
     /// node_id and object_id may contain `[a-zA-Z0-9_-]` only (Home Assistant's discovery topic format).
     static func discoveryId(_ s: String) -> String {
@@ -75,6 +77,11 @@ extension StationMQTT {
                 "command_topic": .string(connectorTopic(n, "operator_current_limit") + "/set"),
                 "min": .integer(6), "max": .integer(Int64(max(6, c.installationCurrentLimitA))), "step": .integer(1),
                 "mode": .string("box"), "device_class": .string("current"), "unit_of_measurement": .string("A"),
+            ]))
+            out.append(config("select", "charge_mode", "charge mode", [
+                "state_topic": .string(connectorTopic(n, "charge_mode")),
+                "command_topic": .string(connectorTopic(n, "charge_mode") + "/set"),
+                "options": .array(ChargeMode.allCases.map { .string($0.rawValue) }),
             ]))
             out.append(config("switch", "operative", "available", [
                 "state_topic": .string(connectorTopic(n, "operative")),

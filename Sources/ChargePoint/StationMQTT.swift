@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import LoadManagement
 import OCPP16
 import Parameters
 
@@ -23,12 +24,14 @@ public struct StationMQTTState: Sendable, Equatable {
         public var sessionEnergyWh: Double
         /// The meter's cumulative register.
         public var energyWh: Double
+        /// The PV charge mode (ChargeMode.<n>, what the `select` sets).
+        public var chargeMode: ChargeMode
 
         public init(status: ConnectorStatus, operative: Bool, operatorCurrentLimitA: Double, installationCurrentLimitA: Double,
-                    currentLimitA: Double, powerW: Double, sessionEnergyWh: Double, energyWh: Double) {
+                    currentLimitA: Double, powerW: Double, sessionEnergyWh: Double, energyWh: Double, chargeMode: ChargeMode = .fast) {
             self.status = status; self.operative = operative; self.operatorCurrentLimitA = operatorCurrentLimitA
             self.installationCurrentLimitA = installationCurrentLimitA; self.currentLimitA = currentLimitA; self.powerW = powerW
-            self.sessionEnergyWh = sessionEnergyWh; self.energyWh = energyWh
+            self.sessionEnergyWh = sessionEnergyWh; self.energyWh = energyWh; self.chargeMode = chargeMode
         }
     }
 
@@ -45,7 +48,7 @@ extension StationController {
             return .init(status: c.status, operative: connectors[c.id - 1].machine.isOperative,
                          operatorCurrentLimitA: s.operatorCurrentLimitAmps, installationCurrentLimitA: s.installationCurrentLimitAmps,
                          currentLimitA: c.currentLimit.amps, powerW: c.meter.totalPowerW, sessionEnergyWh: c.session?.energyWh ?? 0,
-                         energyWh: c.meter.energyWh)
+                         energyWh: c.meter.energyWh, chargeMode: s.chargeMode)
         })
     }
 }
@@ -57,6 +60,8 @@ public enum StationMQTTCommand: Sendable, Equatable {
     case operatorCurrentLimit(connector: Int, text: String)
     /// `<base>/connector/<n>/operative/set`, ON or OFF (OCPP ChangeAvailability's Operative / Inoperative).
     case operative(connector: Int, Bool)
+    /// `<base>/connector/<n>/charge_mode/set`: Fast, MinPV or PV (validated by the registry as ChargeMode.<n>).
+    case chargeMode(connector: Int, text: String)
     /// `<base>/connector/<n>/start/set`, the payload an identifier presented like a card (MQTTAllowStartStop).
     case start(connector: Int, idTag: String)
     /// `<base>/connector/<n>/stop/set`, the payload the identifier that may stop the session (Stop Transaction Mode).
@@ -68,8 +73,8 @@ public enum StationMQTTCommand: Sendable, Equatable {
 /// connection.
 ///
 /// Topics (all under `<prefix>/<ChargeBoxIdentity>`): `availability` (online/offline, retained, the last will), and per
-/// connector `connector/<n>/{status, operative, operator_current_limit, current_limit, power, session_energy, energy}`;
-/// commands `connector/<n>/{operator_current_limit, operative, start, stop}/set`, answered on the same path's `…/result`.
+/// connector `connector/<n>/{status, operative, operator_current_limit, charge_mode, current_limit, power, session_energy, energy}`;
+/// commands `connector/<n>/{operator_current_limit, charge_mode, operative, start, stop}/set`, answered on the same path's `…/result`.
 ///
 /// - SeeAlso: MQTT 3.1.1 §3.3.1.3 (RETAIN), §3.1.2.5 (will); Home Assistant's MQTT discovery documentation.
 public struct StationMQTT: Sendable {
@@ -126,6 +131,7 @@ public struct StationMQTT: Sendable {
                 ("status", c.status.rawValue, false),
                 ("operative", c.operative ? "ON" : "OFF", false),
                 ("operator_current_limit", Self.number(c.operatorCurrentLimitA), false),
+                ("charge_mode", c.chargeMode.rawValue, false),
                 ("current_limit", Self.number(c.currentLimitA), false),
                 ("power", Self.number(c.powerW), true),
                 ("session_energy", Self.number(c.sessionEnergyWh), true),
@@ -162,6 +168,8 @@ public struct StationMQTT: Sendable {
         case "operator_current_limit":
             // A number is never longer; the registry's message echoes the value, so a long payload is cut first.
             return (resultTopic, .success(.operatorCurrentLimit(connector: n, text: String(text.prefix(32)))))
+        case "charge_mode":
+            return (resultTopic, .success(.chargeMode(connector: n, text: String(text.prefix(32)))))
         case "operative":
             switch text.uppercased() {
             case "ON": return (resultTopic, .success(.operative(connector: n, true)))
@@ -180,7 +188,7 @@ public struct StationMQTT: Sendable {
             }
             return (resultTopic, .success(name == "start" ? .start(connector: n, idTag: text) : .stop(connector: n, idTag: text)))
         default:
-            return (resultTopic, .failure(StationMQTTError("'\(parts[1].prefix(40))' is not a command; allowed are operator_current_limit, operative, start and stop")))
+            return (resultTopic, .failure(StationMQTTError("'\(parts[1].prefix(40))' is not a command; allowed are operator_current_limit, charge_mode, operative, start and stop")))
         }
     }
 

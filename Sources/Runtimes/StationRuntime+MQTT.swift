@@ -87,19 +87,9 @@ package actor StationMQTTLink<Board: HardwarePort>: MQTTClientDelegate {
         case .failure(let e):
             failure = e.description
         case .success(.operatorCurrentLimit(let n, let text)):
-            let count = await runtime.mqttState().connectors.count
-            if !(1...count).contains(n) {
-                failure = "connector: '\(n)' is not allowed; allowed is 1–\(count)"
-            } else {
-                do {
-                    _ = try await runtime.setParameters([(key: StationParameters.operatorCurrentLimit + ".\(n)", text: text)], role: .operator,
-                                                        changedBy: Self.changedBy)
-                } catch let batch as ParameterBatchError {
-                    failure = batch.errors.values.map(\.message).sorted().joined(separator: "; ")
-                } catch {
-                    failure = "\(error)"
-                }
-            }
+            failure = await setConnectorParameter(StationParameters.operatorCurrentLimit, connector: n, text)
+        case .success(.chargeMode(let n, let text)):
+            failure = await setConnectorParameter(StationParameters.chargeMode, connector: n, text)
         case .success(.operative(let n, let on)):
             do { _ = try await runtime.setAvailability(connector: n, operative: on, by: Self.changedBy) } catch { failure = "\(error)" }
         case .success(.start(let n, let idTag)), .success(.stop(let n, let idTag)):
@@ -113,6 +103,21 @@ package actor StationMQTTLink<Board: HardwarePort>: MQTTClientDelegate {
         // The changed state goes out with the answer, so a client sees the new value as soon as the result.
         let state = await runtime.mqttState()
         return Self.outgoing(bridge.update(state, nowSeconds: nowSeconds) + [StationMQTT.result(topic: resultTopic, error: failure, state: progress)])
+    }
+
+    /// Sets `<key>.<n>` to `text` with the operator's role through the registry, as the web form does: its validation,
+    /// role rule and audit trail. Returns the error message, or nil.
+    func setConnectorParameter(_ key: String, connector n: Int, _ text: String) async -> String? {
+        let count = await runtime.mqttState().connectors.count
+        guard (1...count).contains(n) else { return "connector: '\(n)' is not allowed; allowed is 1–\(count)" }
+        do {
+            _ = try await runtime.setParameters([(key: "\(key).\(n)", text: text)], role: .operator, changedBy: Self.changedBy)
+            return nil
+        } catch let batch as ParameterBatchError {
+            return batch.errors.values.map(\.message).sorted().joined(separator: "; ")
+        } catch {
+            return "\(error)"
+        }
     }
 
     static func outgoing(_ messages: [StationMQTT.Message]) -> [MQTTOutgoing] {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import ChargePoint
 import EVSECore
+import LoadManagement
 import Parameters
 
 /// The station's MQTT world, pure: topics, retained state on change, meters at most every N seconds, commands and
@@ -31,7 +32,7 @@ import Parameters
         #expect(out.contains(.init(topic: "ck/CP1/connector/1/status", payload: "Available", retain: true)))
         #expect(out.contains(.init(topic: "ck/CP1/connector/1/operator_current_limit", payload: "16", retain: true)))
         #expect(out.contains(.init(topic: "ck/CP1/connector/1/operative", payload: "ON", retain: true)))
-        #expect(out.filter { $0.topic.hasPrefix("homeassistant/") }.count == 7)
+        #expect(out.filter { $0.topic.hasPrefix("homeassistant/") }.count == 8)
         #expect(out.allSatisfy { $0.retain })
         // A second connection publishes everything again (the broker may have lost it).
         #expect(m.connected(StationMQTTState(connectors: [Self.connector()]), nowSeconds: 1).count == out.count)
@@ -93,6 +94,16 @@ import Parameters
         #expect(registry.definition(StationParameters.mqttAllowStartStop)?.defaultValue == .bool(false))
     }
 
+    /// Issue 30 item 2 / issue 25 item 2: the PV charge mode is published retained and set on `…/charge_mode/set`.
+    @Test func issue30_2_chargeModeStateAndCommand() throws {
+        var m = StationMQTT(settings: Self.settings, identity: "CP1", version: "1.0")
+        var c = Self.connector()
+        c.chargeMode = .minPV
+        let out = m.connected(StationMQTTState(connectors: [c]), nowSeconds: 0)
+        #expect(out.contains(.init(topic: "ck/CP1/connector/1/charge_mode", payload: "MinPV", retain: true)))
+        #expect(m.command(topic: "ck/CP1/connector/1/charge_mode/set", payload: Array("PV".utf8))?.command == .success(.chargeMode(connector: 1, text: "PV")))
+    }
+
     @Test func resultPayloads() {
         #expect(StationMQTT.result(topic: "t", error: nil) == .init(topic: "t", payload: #"{"ok":true}"#, retain: false))
         #expect(StationMQTT.result(topic: "t", error: "a \"b\"\n").payload == #"{"error":"a \"b\"\n","ok":false}"#)
@@ -104,7 +115,7 @@ import Parameters
     @Test func homeAssistantDiscoveryConfig() throws {
         let m = StationMQTT(settings: Self.settings, identity: "CP+1/#", version: "1.0")
         let configs = m.discovery(StationMQTTState(connectors: [Self.connector(), Self.connector()]))
-        #expect(configs.count == 14)
+        #expect(configs.count == 16)
         for c in configs {
             let parts = c.topic.split(separator: "/")
             #expect(parts.count == 5 && parts[0] == "homeassistant" && parts[4] == "config")
@@ -117,8 +128,12 @@ import Parameters
                 #expect(json["min"] as? Double == 6 && json["max"] as? Double == 32)
             }
             if parts[1] == "switch" { #expect(json["payload_on"] as? String == "ON") }
+            if parts[1] == "select" {
+                #expect(json["options"] as? [String] == ["Fast", "MinPV", "PV"])
+                #expect(json["command_topic"] as? String == (json["state_topic"] as? String).map { $0 + "/set" })
+            }
         }
-        #expect(Set(configs.map { $0.topic.split(separator: "/")[1] }) == ["sensor", "number", "switch"])
+        #expect(Set(configs.map { $0.topic.split(separator: "/")[1] }) == ["sensor", "number", "select", "switch"])
         #expect(Set(configs.map(\.topic)).count == configs.count)
     }
 

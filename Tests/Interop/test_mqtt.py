@@ -158,6 +158,7 @@ REQUIRED = {
     "sensor": {"name", "unique_id", "state_topic", "availability_topic", "payload_available", "payload_not_available", "device"},
     "number": {"name", "unique_id", "state_topic", "command_topic", "min", "max", "step", "availability_topic", "device"},
     "switch": {"name", "unique_id", "state_topic", "command_topic", "payload_on", "payload_off", "availability_topic", "device"},
+    "select": {"name", "unique_id", "state_topic", "command_topic", "options", "availability_topic", "device"},
 }
 
 
@@ -178,7 +179,7 @@ def test_home_assistant_discovery_config_and_retained_state(mqtt_station, watche
     and a switch for availability, retained under homeassistant/<component>/<node_id>/<object_id>/config, tied to one
     device and to the availability topic; the state they point at is retained and current."""
     watcher.wait_value(f"{BASE}/availability", "online")
-    configs = wait_for(lambda: len(watcher.configs()) == 14 and watcher.configs(), what="14 discovery configs")
+    configs = wait_for(lambda: len(watcher.configs()) == 16 and watcher.configs(), what="16 discovery configs")
     components = {}
     unique_ids = set()
     for topic, config in configs.items():
@@ -193,11 +194,13 @@ def test_home_assistant_discovery_config_and_retained_state(mqtt_station, watche
         assert config["state_topic"].startswith(BASE + "/")
         unique_ids.add(config["unique_id"])
         components.setdefault(component, []).append(config)
-    assert len(unique_ids) == 14
-    assert {c: len(v) for c, v in components.items()} == {"sensor": 10, "number": 2, "switch": 2}
+    assert len(unique_ids) == 16
+    assert {c: len(v) for c, v in components.items()} == {"sensor": 10, "number": 2, "select": 2, "switch": 2}
     for number in components["number"]:
         assert number["command_topic"] == number["state_topic"] + "/set"
         assert number["unit_of_measurement"] == "A" and number["min"] == 6 and number["max"] >= 6
+    for select in components["select"]:
+        assert select["command_topic"] == select["state_topic"] + "/set" and select["options"] == ["Fast", "MinPV", "PV"]
     units = {c["unit_of_measurement"] for c in components["sensor"] if "unit_of_measurement" in c}
     assert {"W", "Wh", "A"} <= units
     # The state the entities show, retained.
@@ -240,6 +243,14 @@ def test_mqtt_set_operator_current_limit_answers_on_result_topic(mqtt_station, w
         {"ok": False, "error": "operative: 'maybe' is not allowed; allowed is ON or OFF"}
     assert watcher.command(f"{BASE}/connector/2/operative/set", "ON") == {"ok": True}
     mqtt_station.wait_status(2, "Available")
+
+    # The PV charge mode (a Home Assistant select): through the registry like the web form, stored and audited.
+    assert watcher.command(f"{BASE}/connector/1/charge_mode/set", "MinPV") == {"ok": True}
+    assert mqtt_station.get("/api/config/ChargeMode.1")[1]["value"] == "MinPV"
+    watcher.wait_value(f"{BASE}/connector/1/charge_mode", "MinPV")
+    answer = watcher.command(f"{BASE}/connector/1/charge_mode/set", "Solar")
+    assert answer["ok"] is False and "ChargeMode.1" in answer["error"] and "PV" in answer["error"], answer
+    assert mqtt_station.get("/api/config/ChargeMode.1")[1]["value"] == "MinPV"
 
 
 def test_mqtt_charging_session_power_and_energy_at_most_every_interval(data_dir, broker, watcher):
@@ -340,7 +351,7 @@ def test_mqtt_broker_restart_retained_state_published_again(mqtt_station, broker
         fresh.wait_value(f"{BASE}/availability", "online", timeout=40)
         fresh.wait_value(f"{BASE}/connector/1/operator_current_limit", "12")
         fresh.wait_value(f"{BASE}/connector/1/status", mqtt_station.connector(1)["status"])
-        wait_for(lambda: len(fresh.configs()) == 14, what="discovery configs again")
+        wait_for(lambda: len(fresh.configs()) == 16, what="discovery configs again")
         assert_retained(broker.port, expected={t for t in fresh.messages if not t.endswith("/result")})
     finally:
         fresh.close()

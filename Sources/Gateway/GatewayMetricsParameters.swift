@@ -14,9 +14,6 @@ extension ParameterKey {
 }
 
 extension GatewayParameters {
-    /// The characters of an OAuth bearer token (RFC 6750 §2.1 b64token), so the token fits an `Authorization` header.
-    public static let bearerTokenCharacters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/"
-
     static let metricsDefinitions: [ParameterDefinition] = [
         ParameterDefinition(
             key: .gatewayMetricsEnabled, label: "Prometheus metrics", type: .bool, defaultValue: .bool(false), role: role,
@@ -24,7 +21,7 @@ extension GatewayParameters {
             help: "Serve Prometheus metrics on /metrics of the web configuration's port. They are served only while a metrics token is set too; Prometheus sends it as a bearer token.",
             seeAlso: "docs/integrator.md, Gateway metrics"),
         ParameterDefinition(
-            key: .gatewayMetricsToken, label: "Metrics token", type: .string(length: 0...128, allowed: bearerTokenCharacters),
+            key: .gatewayMetricsToken, label: "Metrics token", type: .string(length: 0...128, allowed: ParameterType.bearerTokenCharacters),
             defaultValue: .string(""), role: role, menu: GatewaySettingField.Section.metrics.menu,
             section: GatewaySettingField.Section.metrics.rawValue, secret: true,
             help: "The bearer token Prometheus must send to read /metrics. Empty: the metrics stay off. Use at least 16 random characters. Leave the field empty to keep the stored token.",

@@ -8,7 +8,7 @@ import PackageDescription
 ///     App → Runtimes                                               the station's and the gateway's actors
 ///     Runtimes → {Persistence, WebUI, Transport, Hosting}          adapters
 ///     {Persistence, WebUI} → {ChargePoint, Gateway};  WebUI → {Transport, MetricsExporter}
-///     MetricsExporter → {ChargePoint, swift-metrics, swift-prometheus}  Prometheus metrics
+///     MetricsExporter → {ChargePoint, Gateway, swift-metrics, swift-prometheus}  Prometheus metrics
 ///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
 ///                    StationModbus, EVSECore, ModbusTCP, OCPP16,
 ///                    Parameters}
@@ -159,13 +159,13 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: ["EmbedWebResources"]
         ),
-        // Adapter: Prometheus metrics (issue 30). Maps the station's status snapshot to gauges at scrape time and counts
+        // Adapter: Prometheus metrics (issue 30). Maps the station's status snapshot (the gateway's diagnostics) to gauges at scrape time and counts
         // events through swift-metrics' handlers, exported by swift-prometheus as text exposition format. No pure target
         // imports it; WebUI serves its text on /metrics.
         .target(
             name: "MetricsExporter",
             dependencies: [
-                "ChargePoint", "EVSECore", "LoadManagement", "ModbusTCP", "StationModbus",
+                "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "ModbusTCP", "StationModbus",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -193,7 +193,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "Persistence", "Runtimes", "WebUI",
+                "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "Runtimes", "WebUI",
                 "Transport", "ModbusTCP", "OCPP16", "StationModbus",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -272,12 +272,13 @@ let package = Package(
                     swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.
-        .testTarget(name: "AppTests", dependencies: ["App", "Runtimes", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Persistence", "Simulator", "StationModbus",
+        .testTarget(name: "AppTests", dependencies: ["App", "Runtimes", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Gateway", "Persistence", "Simulator", "StationModbus",
                                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         // The mapping of the station's snapshot to Prometheus metric families, the event counters, the endpoint's access rule.
-        .testTarget(name: "MetricsExporterTests", dependencies: ["MetricsExporter", "ChargePoint", "EVSECore", "LoadManagement", "ModbusTCP", "StationModbus"],
+        .testTarget(name: "MetricsExporterTests", dependencies: ["MetricsExporter", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "ModbusTCP", "OCPP16",
+                                                                 "StationModbus"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
     ]

@@ -6,6 +6,7 @@ import Gateway
 import Hosting
 import Hummingbird
 import HummingbirdCore
+import MetricsExporter
 import ModbusTCP
 import WebUI
 import Persistence
@@ -83,7 +84,7 @@ public enum GatewayApp {
         let controller = GatewayController(database: database, options: options, directory: dir, logger: logger)
         let router = Router(context: WebRequestContext.self)
         router.add(middleware: CanonicalPathMiddleware())  // before every route: one spelling per path
-        try GatewayWeb(gateway: controller, accounts: accounts).addRoutes(to: router)
+        try GatewayWeb(gateway: controller, accounts: accounts, metrics: controller).addRoutes(to: router)
         var httpLogger = Logger(label: "chargekit.gateway.http")
         httpLogger.logLevel = .warning
         let app = Application(router: router, server: .guardedHTTP1(name: "HTTP", logger: httpLogger),
@@ -108,12 +109,14 @@ public enum GatewayApp {
 /// runtime and its restarts. Its services (the runtime, the OCPP server, Modbus TCP and RTU) are built from the stored
 /// settings and restarted by ``restarter`` when new ones are saved; a failure after the first start is shown on the
 /// Diagnostic page and retried.
-actor GatewayController: GatewayService, RestartableServices {
+actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSource {
     let database: GatewayDatabase
     let options: GatewayOptions
     let directory: DataDirectory
     let logger: Logger
     nonisolated let restarter: ServiceRestarter
+    /// The Prometheus counters: kept across the services' restarts, handed to each runtime.
+    nonisolated let metrics = GatewayMetrics()
     private var runtime: GatewayRuntime?
     private var failureText: String?
     typealias Ports = (ocpp: Int?, modbus: Int?, http: Int?)
@@ -164,6 +167,18 @@ actor GatewayController: GatewayService, RestartableServices {
         return d
     }
 
+    // MARK: GatewayMetricsSource
+
+    /// The stored settings' metrics switch and token (a change takes effect with the save, before the restart).
+    func metricsAccess() -> MetricsAccess {
+        let s = (try? settings()) ?? GatewaySettings()
+        return MetricsAccess(enabled: s.metricsEnabled, token: s.metricsToken)
+    }
+
+    func metricsDiagnostics() async -> (diagnostics: GatewayDiagnostics?, mode: GatewayMode) {
+        (await diagnostics(), running?.mode ?? ((try? settings()) ?? GatewaySettings()).mode)
+    }
+
     // MARK: RestartableServices
 
     /// The runtime and the servers, from the stored settings.
@@ -171,7 +186,7 @@ actor GatewayController: GatewayService, RestartableServices {
         let settings = try settings()
         let tlsContext = settings.ocppTLSCertificateFile.isEmpty ? nil
             : try OCPPWebSocketServer.tlsContext(certificateFile: settings.ocppTLSCertificateFile, keyFile: settings.ocppTLSKeyFile)
-        let runtime = try GatewayRuntime(settings: settings, database: database, logger: self.logger)
+        let runtime = try GatewayRuntime(settings: settings, database: database, logger: self.logger, metrics: metrics)
         func logger(labeled label: String) -> Logger {
             var l = Logger(label: label)
             l.logLevel = options.logLevel

@@ -8,9 +8,6 @@ extension StationParameters {
     public static let metricsEnabled = "MetricsEnabled"
     public static let metricsToken = "MetricsToken"
 
-    /// The characters of an OAuth bearer token (RFC 6750 §2.1 b64token), so the token fits an `Authorization` header.
-    static let bearerTokenCharacters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/"
-
     static let metricsDefinitions: [ParameterDefinition] = [
         ParameterDefinition(
             key: .metricsEnabled, label: "Prometheus metrics", type: .bool, defaultValue: .bool(false),
@@ -18,7 +15,7 @@ extension StationParameters {
             help: "Serve Prometheus metrics on /metrics of the web server's port. They are served only while a Metrics Token is set too; Prometheus sends it as a bearer token. Takes effect at once.",
             seeAlso: "docs/integrator.md, Prometheus metrics"),
         ParameterDefinition(
-            key: .metricsToken, label: "Metrics Token", type: .string(length: 0...128, allowed: bearerTokenCharacters),
+            key: .metricsToken, label: "Metrics Token", type: .string(length: 0...128, allowed: ParameterType.bearerTokenCharacters),
             defaultValue: .string(""), role: .installer, menu: .system, section: "Prometheus metrics", secret: true,
             help: "The bearer token Prometheus must send to read /metrics (its own: the local API's token is not accepted). Empty: the metrics stay off. Use at least 16 random characters.",
             seeAlso: "docs/integrator.md, Prometheus metrics"),

@@ -22,6 +22,17 @@ struct Operation: Sendable {
     var sentAt: Date?
     /// Send Local List runs in two steps: GetLocalListVersion first, then SendLocalList with the next version.
     var localListEntry: AuthorizationData?
+    /// When the BMS wrote the Flag: the start of the handshake's latency (``HandshakeEnded``).
+    var requestedAt: Date?
+
+    /// The handshake's action: Send Local List's, also while its GetLocalListVersion step is on the wire.
+    var handshakeAction: String { kind == .sendLocalList ? SendLocalListRequest.action : action }
+
+    /// The handshake ended at `now`.
+    func ended(_ charger: String, _ end: HandshakeEnded.End, now: Date) -> GatewayAction {
+        .handshakeEnded(HandshakeEnded(charger: charger, block: .messagesFromCS, action: handshakeAction,
+                                       seconds: requestedAt.map { max(0, now.timeIntervalSince($0)) } ?? 0, end: end))
+    }
 }
 
 extension Operation.Kind {
@@ -177,6 +188,7 @@ extension CentralSystem {
         }
         // Parameters first (03), then the path to the charger (0x0A).
         guard c.connection != nil else { throw ModbusRefusal(.gatewayPathUnavailable, "charger \(id) is not connected") }
+        op.requestedAt = now
         chargers[id]?.outgoing.append(op)
         image.set(kind.flag(slot: slot), flagValue)
         return sendNext(id, now: now)
@@ -224,12 +236,14 @@ extension CentralSystem {
             if version < 0 {
                 chargers[id] = c
                 finish(op, result: 3, charger: c.entry)
+                actions.append(op.ended(id, .answered, now: now))
                 actions.append(.log(.init(.info, id, "SendLocalList: the charger has no local list (version \(version))")))
                 return actions + sendNext(id, now: now)
             }
             let send = Operation(kind: op.kind, action: SendLocalListRequest.action,
                                  payload: OCPPCoding.encode(SendLocalListRequest(listVersion: version + 1, localAuthorizationList: [entry],
-                                                                                 updateType: .differential)))
+                                                                                 updateType: .differential)),
+                                 requestedAt: op.requestedAt)
             c.outgoing.insert(send, at: 0)
             chargers[id] = c
             return sendNext(id, now: now)
@@ -237,6 +251,7 @@ extension CentralSystem {
         chargers[id] = c
         if let failure {
             finish(op, result: Self.noAnswer, charger: c.entry)
+            actions.append(op.ended(id, .failed, now: now))
             actions.append(.log(.init(.warning, id, "\(op.action) failed: \(failure)")))
         } else {
             let value: Int
@@ -247,6 +262,7 @@ extension CentralSystem {
             if op.action == SendLocalListRequest.action, status == "Accepted", case .object(let o) = op.payload, case .integer(let v)? = o["listVersion"] {
                 image.set(.charger(slot: slot, .localListVersion), Int(v))
             }
+            actions.append(op.ended(id, .answered, now: now))
             actions.append(.log(.init(.info, id, "\(op.action): \(status ?? "answered")")))
         }
         return actions + sendNext(id, now: now)
@@ -275,6 +291,7 @@ extension CentralSystem {
               now.timeIntervalSince(sent) >= TimeInterval(settings.chargerTimeoutSeconds) else { return [] }
         chargers[id]?.outgoing.removeFirst()
         finish(op, result: Self.noAnswer, charger: c.entry)
-        return [.log(.init(.warning, id, "\(op.action) not answered within \(settings.chargerTimeoutSeconds) s"))] + sendNext(id, now: now)
+        return [op.ended(id, .timedOut, now: now), .log(.init(.warning, id, "\(op.action) not answered within \(settings.chargerTimeoutSeconds) s"))]
+            + sendNext(id, now: now)
     }
 }

@@ -175,6 +175,8 @@ extension CentralSystem {
             actions.append(.nextTransactionId(nextTransactionId))
         }
         actions += answer(id, request, info: info, transactionId: transactionId, byBMS: true)
+        actions.append(.handshakeEnded(HandshakeEnded(charger: id, block: .messagesToCS, action: block.action,
+                                                      seconds: max(0, now.timeIntervalSince(request.receivedAt)), end: .answered)))
         complete(id, block)
         return actions
     }
@@ -232,6 +234,8 @@ extension CentralSystem {
         for block in IncomingBlock.allCases {
             while let c = chargers[id], let first = c.incoming[block]?.first, now.timeIntervalSince(first.receivedAt) >= timeout {
                 actions += answerWithoutBMS(id, block, first, because: "the BMS did not process it within \(settings.bmsTimeoutSeconds) s")
+                actions.append(.handshakeEnded(HandshakeEnded(charger: id, block: .messagesToCS, action: block.action,
+                                                              seconds: max(0, now.timeIntervalSince(first.receivedAt)), end: .timedOut)))
                 complete(id, block)
             }
         }

@@ -84,6 +84,8 @@ public enum GatewayAction: Sendable, Equatable {
     case transactionStopped(GatewayTransactionStop)
     /// The next transaction id the gateway hands out by itself.
     case nextTransactionId(Int)
+    /// A register handshake with the BMS ended (for the metrics; nothing to execute).
+    case handshakeEnded(HandshakeEnded)
 }
 
 /// A refused Modbus request: the exception code and why (for the log).

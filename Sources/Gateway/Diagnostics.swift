@@ -175,6 +175,9 @@ public struct ChargerStatus: Sendable, Equatable {
     public var requestsWaiting: Int
     /// BMS mode: operations the BMS requested that wait for the charger.
     public var operationsWaiting: Int
+    /// The OCPP status of connector 0…n as its status register holds it (seeds/003 Appendix 2; "Unavailable" until the
+    /// charger's first StatusNotification); empty for a charger without registers (for the metrics, issue 30 item 1).
+    public var connectorStatuses: [String] = []
 }
 
 extension CentralSystem {
@@ -194,8 +197,20 @@ extension CentralSystem {
             upstream: external && c.connection != nil ? (c.relay.upstreamOpen ? .open : .connecting) : nil,
             callsToCentral: c.relay.toCentral.count,
             requestsWaiting: external ? c.relay.toCharger.count : c.incoming.values.reduce(0) { $0 + $1.count },
-            operationsWaiting: c.outgoing.count)
+            operationsWaiting: c.outgoing.count, connectorStatuses: connectorStatuses(c.entry))
     }
+
+    /// The status registers of a configured charger's connectors 0…n, by name.
+    private func connectorStatuses(_ entry: ChargerEntry) -> [String] {
+        guard entry.slot != ChargerEntry.noSlot else { return [] }
+        return (0...entry.connectors).map { yy in
+            let code = image.integer(.connector(slot: entry.slot, connector: yy, .status))
+            return ConnectorStatusCode.names.indices.contains(code) ? ConnectorStatusCode.names[code] : "Unavailable"
+        }
+    }
+
+    /// Transactions the gateway saw start and not yet stop.
+    public var openTransactionCount: Int { openTransactions.count }
 }
 
 /// Everything the diagnostics page shows at one moment.
@@ -220,6 +235,8 @@ public struct GatewayDiagnostics: Sendable {
     /// The ports the servers bound (they differ from the settings' when those are 0); nil until bound.
     public var ocppPort: Int?
     public var modbusTCPPort: Int?
+    /// Transactions the gateway saw start and not yet stop (``CentralSystem/openTransactionCount``).
+    public var openTransactions = 0
 
     public init(settings: GatewaySettings, startedAt: Date, now: Date, gatewayTime: Date, bmsOnline: Bool?, lastBMSHeartbeat: Date?,
                 modbus: ModbusActivity, chargers: [ChargerStatus], moreUnconfigured: Int, frames: [String: [FrameRecord]], events: [EventLog.Event]) {

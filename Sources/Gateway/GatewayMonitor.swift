@@ -38,9 +38,11 @@ public struct GatewayMonitor: Sendable {
     /// shown, the events newest first.
     public func diagnostics(_ central: CentralSystem, now: Date) -> GatewayDiagnostics {
         let (chargers, more) = central.chargerStatuses()
-        return GatewayDiagnostics(
+        var d = GatewayDiagnostics(
             settings: central.settings, startedAt: startedAt, now: now, gatewayTime: central.gatewayTime(now), bmsOnline: central.bmsOnline(now: now),
             lastBMSHeartbeat: central.lastBMSHeartbeat, modbus: modbusActivity, chargers: chargers, moreUnconfigured: more,
             frames: Dictionary(uniqueKeysWithValues: chargers.map { ($0.id, frames.frames($0.id)) }), events: events.events.reversed())
+        d.openTransactions = central.openTransactionCount
+        return d
     }
 }

@@ -139,7 +139,7 @@ public enum GatewayParameters {
             menu: .gatewayModbus, section: "timeSync",
             help: "Time zone of the date and time registers 1…6 (IANA name such as Europe/Berlin, or UTC): what the BMS writes there is read in this zone, and they read back the gateway's clock in it. BMS clocks often run on local time. The OCPP times stay UTC.",
             seeAlso: "seeds/003 §2.3.1.1"),
-    ]
+    ] + metricsDefinitions
 
     /// The gateway's registry.
     public static let registry = ParameterRegistry(definitions: definitions, connectorCount: 1)
@@ -163,6 +163,10 @@ public enum GatewayParameters {
         case .choice: "'\(value)' is not one of \(allowed(type))"
         case .string(let length, nil):
             (length.lowerBound == 0 ? "at most \(length.upperBound)" : "\(length.lowerBound)…\(length.upperBound)") + " characters, no control characters"
+        case .string(let length, .some):
+            // Without the value: the only such setting is a secret (the metrics token).
+            (length.lowerBound == 0 ? "at most \(length.upperBound)" : "\(length.lowerBound)…\(length.upperBound)")
+                + " characters of A–Z, a–z, 0–9 and - . _ ~ + /"
         case .url(let schemes, let maxLength):
             value.description.count > maxLength ? "at most \(maxLength) characters"
                 : "'\(value)' is not a \(schemes.map { "\($0)://" }.joined(separator: " or ")) URL with a host"
@@ -177,6 +181,7 @@ extension GatewaySettingField.Section {
         switch self {
         case .ocpp, .external, .timeouts: .gatewayGeneral
         case .modbusTCP, .modbusRTU, .timeSync: .gatewayModbus
+        case .metrics: .gatewayGeneral
         }
     }
 }

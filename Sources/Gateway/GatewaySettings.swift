@@ -80,6 +80,10 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     /// answers as the seed's "Not used" registers (reads 0; a write answers exception 02). Not a parameter: like the
     /// charger list it has its own page and check.
     public var signalsOff: [Int] = []
+    /// Prometheus metrics on the web configuration's `/metrics` (issue 30 item 1): served while on and a token is set.
+    public var metricsEnabled: Bool
+    /// The bearer token of `/metrics` (secret).
+    public var metricsToken: String
 
     /// The declared defaults, no chargers.
     public init() { self.init(GatewayParameters.defaults) }
@@ -106,6 +110,8 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
         ocppTLSCertificateFile = p[.ocppTLSCertificateFile]
         ocppTLSKeyFile = p[.ocppTLSKeyFile]
         bmsTimeZone = p[.bmsTimeZone]
+        metricsEnabled = p[.gatewayMetricsEnabled]
+        metricsToken = p[.gatewayMetricsToken]
     }
 
     /// The settings as the gateway registry's values (the charger list aside).

@@ -50,7 +50,7 @@ public enum MetricNames {
     /// Help text of each metric.
     public static let help: [String: String] = [
         info: "Station identity (labels charge_box_identity, serial_number); always 1.",
-        uptime: "Seconds since the station services started.",
+        uptime: "Seconds since the station's (or the gateway's) services last started; a restart of the services starts it again.",
         activeErrors: "Active errors of the station (error catalogue entries now raised).",
         residentMemory: "Resident memory of the chargekit process in bytes.",
         openFDs: "Open file descriptors of the chargekit process.",
@@ -98,7 +98,10 @@ public enum MetricNames {
     /// station gives up on an answer after its call timeout (tens of seconds).
     static let roundTripBuckets: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30].map { .milliseconds(Int($0 * 1000)) }
 
+    /// The buckets of the histograms recorded through swift-metrics' `Recorder`, by name.
+    static let histogramBuckets: [String: [Double]] = [GatewayMetricNames.handshakeDuration: GatewayMetricNames.handshakeBuckets]
+
     static func descriptor(_ name: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(metricName: name, unitName: "", helpText: help[name] ?? "")
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help[name] ?? GatewayMetricNames.help[name] ?? "")
     }
 }

@@ -55,11 +55,24 @@ public struct StationMetricsInput: Sendable {
     }
 }
 
+/// What `/metrics` serves, whatever the role: who may read it and the exposition text of this moment. The station
+/// (``StationMetricsSource``) and the gateway (``GatewayMetricsSource``) implement it; the route is one for both.
+public protocol MetricsSource: Sendable {
+    /// The role's metrics switch and token, read at each request (a change takes effect at once).
+    func metricsAccess() async -> MetricsAccess
+    /// The exposition text (Prometheus text format 0.0.4).
+    func metricsExposition() async -> String
+}
+
 /// The running station as the metrics endpoint sees it (implemented by the station's runtime).
-public protocol StationMetricsSource: Sendable {
+public protocol StationMetricsSource: MetricsSource {
     /// Parameters `MetricsEnabled` and `MetricsToken`, read at each request (a change takes effect at once).
     func metricsAccess() async -> MetricsAccess
     func metricsInput() async -> StationMetricsInput
     /// The counters the station increments where events happen.
     var metrics: StationMetrics { get }
+}
+
+extension StationMetricsSource {
+    public func metricsExposition() async -> String { metrics.exposition(await metricsInput(), process: .current()) }
 }

@@ -96,27 +96,12 @@ public final class StationMetrics: Sendable {
     /// The exposition text (Prometheus text format 0.0.4): the values of this moment (a registry per scrape, so a part
     /// no longer configured disappears), then the station's counters.
     public func exposition(_ input: StationMetricsInput, process: ProcessFacts) -> String {
-        let gauges = PrometheusCollectorRegistry()
-        for sample in StationMetricFamilies.samples(input, process: process) {
-            let descriptor = MetricNames.descriptor(sample.name)
-            switch sample.kind {
-            case .gauge: gauges.makeGauge(descriptor: descriptor, labels: sample.labels).set(sample.value)
-            case .counter:
-                // swift-prometheus stops the process on a negative or NaN increment: a meter's garbage must not.
-                let value = sample.value.isFinite ? max(0, sample.value) : 0
-                gauges.makeCounter(descriptor: descriptor, labels: sample.labels).increment(by: value)
-            }
-        }
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(16 * 1024)
-        gauges.emit(into: &buffer)
-        counters.emit(into: &buffer)
-        return String(decoding: buffer, as: UTF8.self)
+        MetricExposition.text(StationMetricFamilies.samples(input, process: process), then: counters)
     }
 }
 
-/// swift-metrics' factory for the station's counters: like swift-prometheus' own, but every metric carries its help
-/// text (``MetricNames/help``), which `promtool check metrics` requires.
+/// swift-metrics' factory for the station's and the gateway's counters: like swift-prometheus' own, but every metric
+/// carries its help text (``MetricNames/help``, ``GatewayMetricNames/help``), which `promtool check metrics` requires.
 struct HelpedPrometheusFactory: CoreMetrics.MetricsFactory {
     let registry: PrometheusCollectorRegistry
     let plain: PrometheusMetricsFactory
@@ -133,7 +118,11 @@ struct HelpedPrometheusFactory: CoreMetrics.MetricsFactory {
         registry.makeCounter(descriptor: MetricNames.descriptor(label), labels: dimensions)
     }
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        plain.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate)
+        // A histogram of ours gets its buckets and help text (the gateway's BMS handshake latencies).
+        if aggregate, let buckets = MetricNames.histogramBuckets[label] {
+            return registry.makeValueHistogram(descriptor: MetricNames.descriptor(label), labels: dimensions, buckets: buckets)
+        }
+        return plain.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate)
     }
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         plain.makeMeter(label: label, dimensions: dimensions)

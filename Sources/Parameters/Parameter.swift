@@ -357,3 +357,9 @@ extension StringProtocol {
         String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }
+
+extension ParameterType {
+    /// The characters of an OAuth bearer token (RFC 6750 §2.1 b64token), so a token fits an `Authorization` header: the
+    /// allowed characters of the station's `MetricsToken` and the gateway's `metricsToken`.
+    public static let bearerTokenCharacters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/"
+}

@@ -42,6 +42,7 @@ extension GatewayRuntime {
         case .received(let text):
             let at = now()
             monitor.recordFrame(charger, .fromCentral, text, at: at)
+            countFrame(charger, .fromCentral)
             execute(central.upstreamReceived(charger, text: text, now: at))
         case .disconnected(let reason): execute(central.upstreamDisconnected(charger, reason: reason, now: now()))
         }

@@ -4,6 +4,7 @@ import ModbusTCP
 import Synchronization
 import Gateway
 import Hosting
+import MetricsExporter
 import Persistence
 import Transport
 
@@ -28,15 +29,28 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     nonisolated let refused = Mutex(RefusedConnections())
     /// ChargerIDs with an open connection, readable from the network threads (a second connection is refused).
     nonisolated let connectedIDs = Mutex<Set<String>>([])
+    /// The Prometheus counters (frames, Modbus requests, BMS handshakes); the gateway's controller owns them, so that they
+    /// outlive this runtime across settings restarts.
+    nonisolated let metrics: GatewayMetrics
+    /// The configured ChargerIDs: the others' frames are counted together (``GatewayMetricNames``).
+    let configuredChargers: Set<String>
 
-    public init(settings: GatewaySettings, database: GatewayDatabase, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) throws {
+    public init(settings: GatewaySettings, database: GatewayDatabase, logger: Logger, metrics: GatewayMetrics = GatewayMetrics(),
+                now: @escaping @Sendable () -> Date = Date.init) throws {
         central = CentralSystem(settings: settings, clockOffsetSeconds: try database.clockOffsetSeconds(),
                                 nextTransactionId: try database.nextTransactionId(), openTransactions: try database.openTransactions())
         monitor = GatewayMonitor(settings: settings, startedAt: now())
         admission = ChargerAdmission(settings)
         self.database = database
         self.logger = logger
+        self.metrics = metrics
+        configuredChargers = Set(settings.chargers.map(\.id))
         self.now = now
+    }
+
+    /// Counts a frame for the metrics.
+    func countFrame(_ charger: String, _ direction: FrameRecord.Direction) {
+        metrics.ocppFrame(charger: charger, configured: configuredChargers.contains(charger), direction: direction)
     }
 
     // MARK: OCPP server
@@ -62,6 +76,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         guard outbound[chargerID]?.connection == connection else { return }
         let at = now()
         monitor.recordFrame(chargerID, .fromCharger, text, at: at)
+        countFrame(chargerID, .fromCharger)
         execute(central.received(chargerID, text: text, now: at))
     }
 
@@ -87,6 +102,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         execute(answer.actions)
         if let r = answer.refusal { logger.info("Modbus \(request.function) refused with exception \(r.code.rawValue): \(r.reason)") }
         monitor.recordModbus(request, unitID: unitID, via: transport, refusal: answer.refusal, at: at)
+        metrics.modbusAnswered(function: request.function.rawValue, via: transport, refusal: answer.refusal)
         return answer.response
     }
 
@@ -107,10 +123,14 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
             switch action {
             case .send(let charger, let text):
                 monitor.recordFrame(charger, .toCharger, text, at: now())
-                outbound[charger]?.channel.send(text)
+                if let channel = outbound[charger]?.channel {
+                    channel.send(text)
+                    countFrame(charger, .toCharger)
+                }
             case .sendUpstream(let charger, let text):
                 monitor.recordFrame(charger, .toCentral, text, at: now())
                 upstream.send(charger, text)
+                countFrame(charger, .toCentral)
             case .openUpstream(let charger): openUpstream(charger)
             case .closeUpstream(let charger): upstream.close(charger)
             case .log(let e):
@@ -128,6 +148,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
                     }
                 }
             case .nextTransactionId(let n): persist { try database.setNextTransactionId(n) }
+            case .handshakeEnded(let h): metrics.handshakeEnded(h)
             }
         }
     }

@@ -69,6 +69,11 @@ struct GatewayCommand: AsyncParsableCommand {
     var ocppTLSKey: String?
     @Option(name: .customLong("bms-time-zone"), help: "Time zone of the date registers 1…6 the BMS writes and reads (IANA name such as Europe/Berlin; default UTC).")
     var bmsTimeZone: String?
+    @Option(name: .customLong("metrics"), help: "on or off: Prometheus metrics on /metrics of the web configuration's port (served only with a token).")
+    var metrics: String?
+    @Option(name: .customLong("metrics-token-file"),
+            help: "File holding the bearer token Prometheus must send to /metrics (read once; a file keeps the secret out of the process list). Stored, never logged.")
+    var metricsTokenFile: String?
 
     func validate() throws {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0…65535 (got \(httpPort))") }
@@ -76,7 +81,7 @@ struct GatewayCommand: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical (got \(logLevel))")
         }
         if let mode, GatewayMode(rawValue: mode) == nil { throw ValidationError("--mode must be BMS or External (got \(mode))") }
-        for (option, value) in [("modbus-tcp", modbusTCP), ("accept-unconfigured", acceptUnconfigured)] {
+        for (option, value) in [("modbus-tcp", modbusTCP), ("accept-unconfigured", acceptUnconfigured), ("metrics", metrics)] {
             if let value, !["on", "off"].contains(value) { throw ValidationError("--\(option) must be on or off (got \(value))") }
         }
         _ = try parsedChargers()
@@ -108,6 +113,12 @@ struct GatewayCommand: AsyncParsableCommand {
         let (rtuDevice, rtuBaud, rtuParity, rtuStopBits) = (self.rtuDevice, self.rtuBaud, self.rtuParity, self.rtuStopBits)
         let (externalURL, externalPassword, tlsCert, tlsKey) = (self.externalURL, self.externalPassword, ocppTLSCert, ocppTLSKey)
         let (acceptUnconfigured, bmsTimeZone) = (self.acceptUnconfigured, self.bmsTimeZone)
+        let metrics = self.metrics
+        let metricsToken = try metricsTokenFile.map { path in
+            do { return GatewaySettingField.trimmed(try String(contentsOfFile: path, encoding: .utf8)) } catch {
+                throw fail("--metrics-token-file \(path) cannot be read: \(error.localizedDescription)")
+            }
+        }
         // Each option sets its parameter of the gateway registry (GatewayParameters) through its typed key; the values are
         // checked against the declarations with the stored ones at start, as the web configuration's are.
         let options = GatewayOptions(dataDirectory: dataDir, logLevel: level, host: host, httpHost: httpHost, httpPort: httpPort) { s in
@@ -130,6 +141,8 @@ struct GatewayCommand: AsyncParsableCommand {
             if let tlsCert { s.set(.ocppTLSCertificateFile, tlsCert) }
             if let tlsKey { s.set(.ocppTLSKeyFile, tlsKey) }
             if let bmsTimeZone { s.set(.bmsTimeZone, bmsTimeZone) }
+            if let metrics { s.set(.gatewayMetricsEnabled, metrics == "on") }
+            if let metricsToken { s.set(.gatewayMetricsToken, metricsToken) }
         }
         do {
             try await GatewayApp.run(options)

@@ -128,8 +128,10 @@ struct GatewayParametersTests {
         let e = JSONEncoder()
         e.outputFormatting = .sortedKeys
         for (settings, json) in [(GatewaySettings(), oldDefaults), (changed, oldChanged)] {
-            // The same keys and values, plus the settings added since (issue 29: the BMS time zone, the signals off).
-            let now = json.replacingOccurrences(of: #""bmsTimeoutSeconds""#, with: #""bmsTimeZone":"UTC","bmsTimeoutSeconds""#).dropLast()
+            // The same keys and values, plus the settings added since (issue 29: the BMS time zone, the signals off; issue 30:
+            // the metrics).
+            let now = json.replacingOccurrences(of: #""bmsTimeoutSeconds""#, with: #""bmsTimeZone":"UTC","bmsTimeoutSeconds""#)
+                .replacingOccurrences(of: #""modbusTCPEnabled""#, with: #""metricsEnabled":false,"metricsToken":"","modbusTCPEnabled""#).dropLast()
                 + #","signalsOff":[]}"#
             #expect(String(decoding: try e.encode(settings), as: UTF8.self) == now)
             #expect(try JSONDecoder().decode(GatewaySettings.self, from: Data(json.utf8)) == settings)
@@ -150,5 +152,31 @@ struct GatewayParametersTests {
         #expect(throws: DecodingError.self, "a value of the wrong type is refused, as before") {
             try JSONDecoder().decode(GatewaySettings.self, from: Data(#"{"ocppPort":"9000"}"#.utf8))
         }
+    }
+}
+
+/// The gateway's metrics settings (issue 30 item 1): off by default, the token a secret of the registry.
+@Suite struct GatewayMetricsSettingsTests {
+    @Test func issue30_1_metricsTokenIsASecretNeverExported() throws {
+        var s = GatewaySettings()
+        #expect(s.metricsEnabled == false && s.metricsToken == "")
+        let field = try #require(GatewaySettings.fields.first { $0.key == "metricsToken" })
+        #expect(field.input == .secret && field.section == .metrics)
+        #expect(GatewayProject.secretKeys.contains("metricsToken"))
+        s.metricsEnabled = true
+        s.metricsToken = "project-export-token-0815"
+        let file = try GatewayProject.export(s)
+        #expect(!file.contains("project-export-token-0815"), "a project file never carries the token")
+        #expect(file.contains("\"metricsEnabled\" : true"))
+        let back = try GatewayProject.read(Array(file.utf8), keepingSecretsOf: s)
+        #expect(back.metricsToken == "project-export-token-0815", "an import keeps the gateway's own token")
+    }
+
+    @Test func issue30_1_badMetricsTokenIsRefusedWithoutEchoingIt() {
+        var s = GatewaySettings()
+        s.metricsToken = "has space and ü"
+        let problem = s.problems().first { $0.field == "metricsToken" }
+        #expect(problem != nil)
+        #expect(problem.map { !$0.message.contains("has space") } == true, "the message does not show the secret")
     }
 }

@@ -124,17 +124,18 @@ def test_issue30_1_promtool_check_metrics_accepts_the_exposition(modbus_station)
 
 @pytest.fixture
 def prometheus_server(tmp_path):
-    """Starts a Prometheus server with a temporary configuration; `start(target)` returns its base URL."""
+    """Starts a Prometheus server with a temporary configuration; `start(target, token)` returns its base URL (also used by
+    the gateway's suite)."""
     procs = []
 
-    def start(target):
+    def start(target, token=TOKEN):
         port = free_port()
         config = tmp_path / "prometheus.yml"
         config.write_text(
             "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
             "scrape_configs:\n"
             "  - job_name: chargekit\n"
-            "    authorization:\n      type: Bearer\n      credentials: " + TOKEN + "\n"
+            "    authorization:\n      type: Bearer\n      credentials: " + token + "\n"
             "    static_configs:\n      - targets: ['" + target + "']\n")
         assert subprocess.run(["promtool", "check", "config", str(config)], capture_output=True).returncode == 0
         log = open(tmp_path / "prometheus.log", "wb")

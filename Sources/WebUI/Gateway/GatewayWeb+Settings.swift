@@ -12,6 +12,10 @@ extension GatewayWeb {
         GatewaySettings.fields.filter { sections.contains($0.section) }
     }
 
+    /// The text of what a text field allows (`gw.allowed.*`), by its key; "text" for the others.
+    static let allowedTexts = ["ocppTLSCertificateFile": "file", "ocppTLSKeyFile": "file", "externalURL": "url", "rtuDevice": "device",
+                               "metricsToken": "token"]
+
     /// What a field allows, for its help text and its error message: a number's range and a choice's values as the
     /// registry declares them.
     static func allowed(_ f: GatewaySettingField, t: [String: String]) -> String {
@@ -19,7 +23,7 @@ extension GatewayWeb {
         case .number, .choice: GatewayParameters.allowed(f.definition.type)
         case .onOff: "\(t["form.on"] ?? "On"), \(t["form.off"] ?? "Off")"
         case .text, .secret:
-            t["gw.allowed.\(["ocppTLSCertificateFile": "file", "ocppTLSKeyFile": "file", "externalURL": "url", "rtuDevice": "device"][f.key] ?? "text")"] ?? ""
+            t["gw.allowed.\(allowedTexts[f.key] ?? "text")"] ?? ""
         }
     }
 

@@ -3,6 +3,7 @@ import Hummingbird
 import HTTPTypes
 import ChargePoint
 import Gateway
+import MetricsExporter
 
 /// Settings that were not saved, with every problem and the field it concerns.
 public struct SettingsRejected: Error, Sendable {
@@ -34,6 +35,8 @@ public protocol GatewayService: Sendable {
 public struct GatewayWeb: Sendable {
     let gateway: any GatewayService
     let shell: WebShell
+    /// Serves `GET /metrics` (``MetricsRoute``), with the gateway's own metrics settings.
+    let metrics: (any MetricsSource)?
 
     /// The lowest role that may change the gateway's settings (the role its registry declares them with) and accept or
     /// dismiss scanned chargers.
@@ -42,11 +45,12 @@ public struct GatewayWeb: Sendable {
     static let transactionsShown = 200
     /// The settings pages and their sections (the charger list has a page of its own).
     static let settingsPages: [(slug: String, sections: [GatewaySettingField.Section])] = [
-        ("general", [.ocpp, .external, .timeouts]), ("modbus", [.modbusTCP, .modbusRTU, .timeSync]),
+        ("general", [.ocpp, .external, .timeouts, .metrics]), ("modbus", [.modbusTCP, .modbusRTU, .timeSync]),
     ]
 
-    public init(gateway: any GatewayService, accounts: WebAccounts) throws {
+    public init(gateway: any GatewayService, accounts: WebAccounts, metrics: (any MetricsSource)? = nil) throws {
         self.gateway = gateway
+        self.metrics = metrics
         shell = try WebShell(
             accounts: accounts,
             site: "gateway",
@@ -67,6 +71,7 @@ public struct GatewayWeb: Sendable {
 
     public func addRoutes(to router: Router<WebRequestContext>) {
         shell.addRoutes(to: router)
+        if let metrics { MetricsRoute.add(to: router, source: metrics) }
         router.get("/") { request, _ in try await shell.withSession(request) { session, _ in try await diagnosticPage(session) } }
         router.get("diagnostic/frames") { request, _ in
             try await shell.withSession(request) { session, _ in try await framesPage(session, charger: WebHTTP.queryDictionary(request)["id"] ?? "") }

@@ -16,8 +16,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import websockets
 
-from peers import Gateway
+from peers import BMS, Charger, Gateway, charger_base, wait_for
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 
@@ -29,13 +30,33 @@ def gateway(data_dir):
     assert g.terminate() == 0
 
 
-def get(gateway, path, token=None):
-    request = urllib.request.Request(gateway.base + path, headers={"Authorization": f"Bearer {token}"} if token else {})
+def call(gateway, method, path, token=None, body=None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = None
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        data = json.dumps(body).encode()
+    request = urllib.request.Request(gateway.base + path, method=method, headers=headers, data=data)
     try:
         with urllib.request.urlopen(request, timeout=10) as r:
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
+
+
+def get(gateway, path, token=None):
+    return call(gateway, "GET", path, token)
+
+
+def scan(gateway, loop, *ids):
+    """Chargers with ChargerIDs the gateway does not know try to connect: refused, they are listed in the OCPP scan."""
+    async def try_connect(cp_id):
+        with pytest.raises(websockets.exceptions.InvalidStatus):
+            async with websockets.connect(gateway.url(cp_id), subprotocols=["ocpp1.6"]):
+                pass
+    for cp_id in ids:
+        loop.run(try_connect(cp_id))
+    wait_for(lambda: {c["id"] for c in get(gateway, "/api/scanned-chargers", gateway.token)[1]} >= set(ids), what="scanned")
 
 
 def test_issue30_3_gateway_api_token_in_gateway_json(gateway):
@@ -50,7 +71,32 @@ def test_issue30_3_gateway_api_token_in_gateway_json(gateway):
     assert [c["id"] for c in body["chargers"]] == ["CP1", "CP2"]
 
 
-def test_issue30_3_schemathesis_finds_no_defect_in_the_gateway_api(gateway, tmp_path):
+def test_seeds003_2_2_4b_scan_accept_by_api_then_the_charger_is_served(gateway, loop):
+    """The Chargers page's OCPP scan through the API on the real gateway: the refused ChargerID is listed, accepted into
+    the first free slot (the gateway services restart with it), and the charger then connects and its registers fill."""
+    scan(gateway, loop, "NEW-CP", "STRAY-CP")
+    status, body = call(gateway, "DELETE", "/api/scanned-chargers/STRAY-CP", gateway.token)
+    assert status == 200 and body == {"dismissed": "STRAY-CP"}
+    status, body = call(gateway, "POST", "/api/scanned-chargers/NEW-CP/accept", gateway.token, {"connectors": 8})
+    assert status == 400 and "chargers" in body["fields"], "connectors out of range: refused as on the page"
+    status, body = call(gateway, "POST", "/api/scanned-chargers/NEW-CP/accept", gateway.token, {"connectors": 3})
+    assert status == 200 and {"id": "NEW-CP", "slot": 2, "connectors": 3} in body["chargers"] and body["changed"] is True
+    gateway.wait_restarted()
+    assert get(gateway, "/api/scanned-chargers", gateway.token) == (200, [])
+    new = Charger(loop, gateway, "NEW-CP").connect()
+    new.boot()
+    bms = BMS(gateway)
+    assert bms.read(charger_base(2)) == [0], "slot 2's communication status: connected"
+    bms.close()
+    charger = next(c for c in get(gateway, "/api/diagnostics", gateway.token)[1]["chargers"] if c["id"] == "NEW-CP")
+    assert charger["connected"] is True and charger["slot"] == 2 and charger["connectors"] == 3
+    status, frames = get(gateway, "/api/chargers/NEW-CP/frames", gateway.token)
+    assert status == 200 and any('"BootNotification"' in f["text"] and f["direction"] == "fromCharger" for f in frames)
+    new.close()
+
+
+def test_issue30_3_schemathesis_finds_no_defect_in_the_gateway_api(gateway, loop, tmp_path):
+    scan(gateway, loop, "NEW-CP", "STRAY-CP")  # the document's examples: accepted and dismissed by the fuzzer
     status, doc = get(gateway, "/api/openapi.json")
     assert status == 200 and doc["openapi"] == "3.1.0" and "/api/settings" in doc["paths"], "the document is public"
     started = time.monotonic()

@@ -76,6 +76,43 @@ struct GatewayOpenAPITests {
         #expect(documented.subtracting(registered).sorted() == [], "descriptions of routes the router does not have")
     }
 
+    @Test("every operation has a success schema, a 400, JSON error responses, a request body schema where it reads one")
+    func issue30_3_gatewayEveryOperationHasSchemas() throws {
+        let doc = try Self.document()
+        #expect(doc["openapi"] as? String == "3.1.0")
+        let components = doc["components"] as? [String: Any] ?? [:]
+        #expect((components["securitySchemes"] as? [String: [String: String]])?["bearer"]?["scheme"] == "bearer")
+        let responses = components["responses"] as? [String: [String: Any]] ?? [:]
+        for (path, item) in doc["paths"] as? [String: [String: Any]] ?? [:] {
+            for (method, value) in item where OpenAPITests.methods.contains(method) {
+                let name = "\(method.uppercased()) \(path)"
+                let operation = try #require(value as? [String: Any], "\(name)")
+                let answers = operation["responses"] as? [String: Any] ?? [:]
+                let success = answers.filter { $0.key.hasPrefix("2") }
+                #expect(!success.isEmpty, "\(name) has no 2xx response")
+                for (_, answer) in success {
+                    let content = (answer as? [String: Any])?["content"] as? [String: [String: Any]] ?? [:]
+                    #expect(!content.isEmpty && content.values.allSatisfy { $0["schema"] != nil }, "\(name): a 2xx answer without a schema")
+                }
+                #expect(answers["400"] != nil, "\(name): no 400 (every path can be non-canonical)")
+                for (status, answer) in answers where status.hasPrefix("4") {
+                    let reference = ((answer as? [String: String])?["$ref"] ?? "").replacingOccurrences(of: "#/components/responses/", with: "")
+                    let content = responses[reference]?["content"] as? [String: [String: [String: String]]]
+                    #expect(content?["application/json"]?["schema"]?["$ref"] == "#/components/schemas/Error", "\(name) \(status)")
+                }
+                if ["put", "patch", "post"].contains(method) {
+                    let content = (operation["requestBody"] as? [String: Any])?["content"] as? [String: [String: Any]] ?? [:]
+                    #expect(!content.isEmpty && content.values.allSatisfy { $0["schema"] != nil }, "\(name): no request body schema")
+                }
+                if path.contains("{") {
+                    let parameters = operation["parameters"] as? [[String: Any]] ?? []
+                    let names = Set(parameters.filter { $0["in"] as? String == "path" }.compactMap { $0["name"] as? String })
+                    #expect(names == Set(path.split(separator: "{").dropFirst().map { String($0.prefix { $0 != "}" }) }), "\(name): path parameters")
+                }
+            }
+        }
+    }
+
     @Test("the settings' schemas are the gateway registry: every setting, its range or choices; secrets only in the PATCH")
     func issue30_3_gatewayOpenAPISettingsAreTheRegistry() throws {
         let schemas = try #require((try Self.document()["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])

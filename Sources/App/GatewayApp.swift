@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
+import EVSECore
 import Gateway
 import Hosting
 import Hummingbird
@@ -85,6 +86,7 @@ public enum GatewayApp {
         let router = Router(context: WebRequestContext.self)
         router.add(middleware: CanonicalPathMiddleware())  // before every route: one spelling per path
         try GatewayWeb(gateway: controller, accounts: accounts, metrics: controller).addRoutes(to: router)
+        GatewayAPI.addRoutes(to: router, gateway: controller, accounts: accounts, apiToken: controller.apiToken, version: ChargeKitVersion.current)
         var httpLogger = Logger(label: "chargekit.gateway.http")
         httpLogger.logLevel = .warning
         let app = Application(router: router, server: .guardedHTTP1(name: "HTTP", logger: httpLogger),
@@ -117,6 +119,8 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
     nonisolated let restarter: ServiceRestarter
     /// The Prometheus counters: kept across the services' restarts, handed to each runtime.
     nonisolated let metrics = GatewayMetrics()
+    /// The bearer token of the local API (``GatewayAPI``): new at every start of the process, published in gateway.json.
+    nonisolated let apiToken = RandomHex.words(2)
     private var runtime: GatewayRuntime?
     private var failureText: String?
     typealias Ports = (ocpp: Int?, modbus: Int?, http: Int?)
@@ -234,7 +238,7 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
         guard let settings = running, let ocpp = ports.ocpp, let http = ports.http, !settings.modbusTCPEnabled || ports.modbus != nil else { return }
         failureText = nil
         try? directory.writeRuntime(GatewayRuntimeInfo(pid: getpid(), mode: settings.mode.rawValue, ocppPort: ocpp, modbusTCPPort: ports.modbus,
-                                                       httpPort: http, startedAt: Date(), starts: starts))
+                                                       httpPort: http, startedAt: Date(), starts: starts, apiToken: apiToken))
         FileHandle.standardOutput.write(Data(GatewayBanner.text(settings, ocppPort: ocpp, modbusTCPPort: ports.modbus,
                                                                 webHost: options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost,
                                                                 httpPort: http, dataPath: directory.path).utf8))

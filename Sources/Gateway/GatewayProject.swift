@@ -67,6 +67,10 @@ public enum GatewayProject {
         let known = Set(GatewaySettings.fields.map(\.key) + ["chargers", "signalsOff"])
         let unknown = settings.keys.filter { !known.contains($0) }.sorted()
         if !unknown.isEmpty { throw ProjectRejected(unknown.map { SettingProblem($0, "is no setting of the gateway") }) }
+        // A null would read as a setting left out (its default, or the gateway's own secret): refused like any value of
+        // the wrong type, so that a damaged file is not half taken (found by fuzzing the API's project import).
+        let nulls = settings.members.filter { $0.value == JSONValue.null }.map(\.key).sorted()
+        if !nulls.isEmpty { throw ProjectRejected(nulls.map { SettingProblem($0, "is null; leave a setting out to take its default") }) }
         for key in secretKeys {
             if case .string(let s)? = settings[key], !s.isEmpty { continue }
             settings[key] = nil

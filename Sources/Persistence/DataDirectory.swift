@@ -105,8 +105,8 @@ public struct DataDirectory: Sendable {
     }
 }
 
-/// What a running gateway publishes in `gateway.json`: the ports it bound (0 in the settings = any free port). It is
-/// written again, with a new `startedAt`, whenever the gateway services restart with new settings.
+/// What a running gateway publishes in `gateway.json`: the ports it bound (0 in the settings = any free port) and its
+/// API token. It is written again, with a new `startedAt`, whenever the gateway services restart with new settings.
 public struct GatewayRuntimeInfo: Codable, Sendable {
     public var pid: Int32
     public var mode: String
@@ -116,9 +116,11 @@ public struct GatewayRuntimeInfo: Codable, Sendable {
     public var startedAt: Date
     /// How often the gateway services started in this process (1, then one more per restart with new settings).
     public var starts: Int
+    /// The bearer token of the gateway's local API (new at every start of the process; the file is mode 0600).
+    public var apiToken: String?
 
-    public init(pid: Int32, mode: String, ocppPort: Int, modbusTCPPort: Int?, httpPort: Int, startedAt: Date, starts: Int) {
+    public init(pid: Int32, mode: String, ocppPort: Int, modbusTCPPort: Int?, httpPort: Int, startedAt: Date, starts: Int, apiToken: String? = nil) {
         self.pid = pid; self.mode = mode; self.ocppPort = ocppPort; self.modbusTCPPort = modbusTCPPort; self.httpPort = httpPort
-        self.startedAt = startedAt; self.starts = starts
+        self.startedAt = startedAt; self.starts = starts; self.apiToken = apiToken
     }
 }

@@ -182,6 +182,8 @@ public enum StationAPI {
     struct APITokenMiddleware: RouterMiddleware {
         typealias Context = WebRequestContext
         let token: String
+        /// Whose runtime file holds the token: the station's station.json or the gateway's gateway.json.
+        var product = "station"
 
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
             // The router's view of the path, not its raw spelling (the canonical-path middleware runs first anyway).
@@ -191,7 +193,7 @@ public enum StationAPI {
             if request.method == .get, request.uri.path == StationAPI.openAPIPath { return try await next(request, context) }
             let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
             guard WebHTTP.constantTimeEqual(given, token) else {
-                var r = StationAPI.error(.unauthorized, "missing or wrong API token: send 'Authorization: Bearer <apiToken>' with the apiToken of the station's station.json (in its data directory)")
+                var r = StationAPI.error(.unauthorized, "missing or wrong API token: send 'Authorization: Bearer <apiToken>' with the apiToken of the \(product)'s \(product).json (in its data directory)")
                 r.headers[.wwwAuthenticate] = "Bearer"
                 return r
             }

@@ -221,12 +221,9 @@ extension GatewayWeb {
         let t = await shell.texts(session)
         let stored = try await gateway.settings()
         let id = form["id"] ?? ""
-        var settings = stored
         let problem: String?
-        if stored.charger(id: id) != nil {
-            problem = "ChargerID '\(id)' is configured already"
-        } else if let slot = stored.freeSlot {
-            settings.chargers.append(ChargerEntry(id: id, slot: slot, connectors: form["connectors"].flatMap(Int.init) ?? 1))
+        switch Self.accepting(id, connectors: form["connectors"].flatMap(Int.init) ?? 1, into: stored) {
+        case .success(let settings):
             switch try await save(settings, over: stored, session, page: "/settings/chargers") {
             case .success(let redirect):
                 try await gateway.dismissScan(id)
@@ -234,9 +231,25 @@ extension GatewayWeb {
             case .failure(let rejected):
                 problem = rejected.problems.map(\.message).joined(separator: "; ")
             }
-        } else {
+        case .failure(.configured):
+            problem = "ChargerID '\(id)' is configured already"
+        case .failure(.noFreeSlot):
             problem = (t["gw.noFreeSlot"] ?? "").replacingOccurrences(of: "%n", with: String(RegisterLayout.maximumChargers))
         }
         return try await chargersPage(session, settings: stored, saved: false, errors: ["list": problem ?? ""], status: .badRequest)
+    }
+
+    /// Why a scanned charger cannot be accepted.
+    enum AcceptRefusal: Error { case configured, noFreeSlot }
+
+    /// The settings with the scanned charger `id` in the first free slot (seeds/003 §2.2 step 4b), or why it cannot be
+    /// accepted. The Chargers page and the API (`POST /api/scanned-chargers/{id}/accept`) both accept through this and
+    /// ``GatewayService/apply(_:by:)``, which checks the rest (the connector count, the ChargerID's characters).
+    static func accepting(_ id: String, connectors: Int, into stored: GatewaySettings) -> Result<GatewaySettings, AcceptRefusal> {
+        guard stored.charger(id: id) == nil else { return .failure(.configured) }
+        guard let slot = stored.freeSlot else { return .failure(.noFreeSlot) }
+        var settings = stored
+        settings.chargers.append(ChargerEntry(id: id, slot: slot, connectors: connectors))
+        return .success(settings)
     }
 }

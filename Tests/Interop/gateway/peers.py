@@ -60,6 +60,7 @@ class Gateway:
         self.ocpp_port = info["ocppPort"]
         self.modbus_port = info["modbusTCPPort"]
         self.base = f"http://127.0.0.1:{info['httpPort']}"
+        self.token = info.get("apiToken")  # the local API's bearer token (new at every start of the process)
 
     def wait_restarted(self):
         """Waits until the gateway services restarted (new settings saved on the web) and reads their new ports."""

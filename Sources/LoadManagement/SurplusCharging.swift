@@ -112,8 +112,8 @@ public struct SurplusController: Sendable, Equatable {
             return (managed.map { c in
                 let amps = c.mode == .minPV && c.sessionActive ? min(s.minimumAmps, c.maximumAmps) : 0
                 if c.sessionActive { tracks[c.id] = Track(charging: amps > 0, chargingSince: amps > 0 ? now : nil, amps: amps) }
-                return SurplusDecision(connector: c.id, mode: c.mode, amps: amps,
-                                       reason: "no grid meter reading: \(c.mode == .minPV ? "minimum current" : "paused")", surplusW: nil)
+                let reason = c.sessionActive ? "no grid meter reading: \(c.mode == .minPV ? "minimum current" : "paused")" : "no session"
+                return SurplusDecision(connector: c.id, mode: c.mode, amps: amps, reason: reason, surplusW: nil)
             }, [])
         }
         let surplusW = -grid + managed.reduce(0) { $0 + max(0, $1.powerW) }

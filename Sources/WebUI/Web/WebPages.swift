@@ -296,6 +296,8 @@ extension WebInterface {
         var power: String
         var energy: String
         var session: String
+        /// The PV charge mode, and in Min+PV or PV what the surplus controller decided and why.
+        var pv: String
     }
 
     static func connectorFields(_ c: ConnectorSnapshot, t: [String: String]) -> ConnectorFields {
@@ -303,7 +305,8 @@ extension WebInterface {
         return ConnectorFields(status: c.status.rawValue, pilot: "\(c.pilotState.rawValue)", signaled: amps(c.pilotSignal.signaledCurrentAmps),
                                binding: c.currentLimit.binding.rawValue, current: phases(m.currentA) + " A", voltage: phases(m.voltageV) + " V",
                                power: String(format: "%.2f kW", m.powerW.sum / 1000), energy: kWh(m.energyWh),
-                               session: c.session.map { "\($0.idTag) · \(kWh($0.energyWh))" } ?? (t["dash.noSession"] ?? ""))
+                               session: c.session.map { "\($0.idTag) · \(kWh($0.energyWh))" } ?? (t["dash.noSession"] ?? ""),
+                               pv: c.pvSurplus.map { "\($0.mode == .minPV ? "Min+PV" : $0.mode.rawValue) · \($0.reason)" } ?? (t["dash.pvFast"] ?? ""))
     }
 
     /// Server-sent events with the dashboard's live values, every second, for up to 10 minutes (the browser reconnects);

@@ -107,6 +107,8 @@ public struct ModbusControl: Sendable, Equatable {
                 connectors[n - 1].hemsControlled = true
                 actions.append(.limitChanged(connector: n))
             case .idTag(let id): actions.append(.present(idTag: id, connector: n))
+            case .chargeMode(let code):
+                actions.append(.setParameter(key: "\(StationParameters.chargeMode).\(n)", .string(ChargeMode.modbusOrder[code].rawValue)))
             }
         }
         return .success(actions)

@@ -121,7 +121,7 @@ extension StationController {
         let c = connectors[n - 1]
         let cs = settings.connectors[n - 1]
         let session = c.session.activeSession
-        return OMCCIState(
+        var state = OMCCIState(
             status: c.machine.status, activeErrorIDs: errors.errors.filter { $0.connector == n || $0.connector == 0 }.map(\.id),
             pilot: c.reading.pilot, operative: c.machine.isOperative, safeCurrentAmps: settings.modbus.safeCurrentAmps,
             commTimeoutSeconds: settings.modbus.commTimeoutSeconds, hardwareLimitAmps: cs.hardwareMaxCurrentAmps,
@@ -133,6 +133,8 @@ extension StationController {
             sessionIdTag: session?.idTag, lastSessionEnd: c.lastSessionEnd, evccid: c.reading.evccid, vehicle: c.reading.vehicle,
             hemsLimitAmps: modbus.hemsLimitAmps(connector: n), allowUIDDisclose: settings.modbus.allowUIDDisclose, model: "ChargeKit CK-\(connectors.count)",
             dlm: settings.dlm.mode == .off && settings.gridMeter == nil ? nil : dlmRegisters(now: now))
+        state.chargeModeCode = ChargeMode.modbusOrder.firstIndex(of: cs.chargeMode) ?? 0
+        return state
     }
 
     // MARK: Persistence

@@ -8,7 +8,10 @@ import Parameters
 
 private typealias K = StationParameters
 
-extension ChargeMode: ParameterChoice {}
+extension ChargeMode: ParameterChoice {
+    /// The codes of Modbus register 2000 CHARGEKIT_CHARGE_MODE: 0 Fast, 1 Min+PV, 2 PV.
+    static let modbusOrder: [ChargeMode] = [.fast, .minPV, .pv]
+}
 
 /// PV surplus charging from the grid meter (menu Load Management, section PV surplus; issue 25 item 2): the charge mode
 /// per connector, and the thresholds, delays and step that keep clouds from switching the vehicle. The surplus is read

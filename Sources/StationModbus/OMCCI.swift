@@ -15,6 +15,9 @@ import ModbusTCP
 ///   HEMS_CURRENT_LIMIT (1000) starts at 32 A, and registers 134, 152, 218–227, 715–719 are filled.
 /// - Inside the blocks 100–152, 200–227, 600–635, 700–746 undefined addresses read 0; every other address
 ///   (e.g. 1001, 1002, which energy managers probe) answers exception 02.
+/// - 2000 CHARGEKIT_CHARGE_MODE is ChargeKit's own (no seed names one; an address far from the OMCCI blocks, so
+///   that energy managers probing 1001/1002 still see exception 02): the PV charge mode of the connector, 0 Fast,
+///   1 Min+PV, 2 PV (parameter ChargeMode.<n>); other values → 03.
 /// - Only function 03 reads and 06/16 writes are served (holding registers); 01, 02, 04, 05, 15 answer 01.
 /// - Writes: read-only registers → 02; values out of range → 03 (124: 0/1; 131: 0–80 A; 132: 0–3600 s;
 ///   1000: 0 or 6–80 A; 1110–1119: 1–20 printable characters); 1110–1119 with "Allow Start/Stop
@@ -105,7 +108,8 @@ public enum OMCCI {
         r(741, "EVCCID", .ascii(registers: 6)),
         r(1000, "HEMS_CURRENT_LIMIT", .uint16, .readWrite, unit: "A"),
         r(1110, "WRITE_IDTAG", .ascii(registers: 10), .write),
-    ], blocks: [100...152, 200...227, 600...635, 700...746, 1000...1000, 1110...1119])
+        r(2000, "CHARGEKIT_CHARGE_MODE", .uint16, .readWrite),
+    ], blocks: [100...152, 200...227, 600...635, 700...746, 1000...1000, 1110...1119, 2000...2000])
 
     /// Register 104: the OCPP status enumeration.
     public static func statusCode(_ s: ConnectorStatus) -> Int64 {
@@ -202,6 +206,7 @@ public enum OMCCI {
         case 740: return .integer(s.vehicle != nil ? 1 : 0)
         case 741: return s.evccid.map { .text(String($0.filter { $0 != ":" && $0 != "-" }.uppercased().prefix(12))) } ?? .integer(0)
         case 1000: return n(s.hemsLimitAmps)
+        case 2000: return .integer(Int64(s.chargeModeCode))
         default: return .integer(0)
         }
     }
@@ -242,6 +247,9 @@ public enum OMCCI {
                 return .failure(.illegalDataValue)
             }
             return .success(.idTag(id))
+        case 2000:
+            guard (0...2).contains(v) else { return .failure(.illegalDataValue) }
+            return .success(.chargeMode(v))
         case 613, 614, 615:
             guard dlmMaster else { return .failure(.illegalFunction) }
             guard (0...9999).contains(v) else { return .failure(.illegalDataValue) }

@@ -33,6 +33,8 @@ public struct OMCCIState: Sendable, Equatable {
     public var model: String
     /// Registers 600–635 (the station's, the same on every connector's port).
     public var dlm: DLMRegisters?
+    /// Register 2000: the PV charge mode, 0 Fast, 1 Min+PV, 2 PV.
+    public var chargeModeCode: Int = 0
 
     public init(status: ConnectorStatus, activeErrorIDs: [String], pilot: PilotState, operative: Bool, safeCurrentAmps: Double,
                 commTimeoutSeconds: Double, hardwareLimitAmps: Double, operatorLimitAmps: Double, residualCurrent: ResidualCurrentReading,
@@ -65,6 +67,8 @@ public enum OMCCIWrite: Sendable, Equatable {
     case hemsLimit(Int)
     /// Registers 1110–1119: acts like presenting that card.
     case idTag(String)
+    /// Register 2000: the PV charge mode code (0 Fast, 1 Min+PV, 2 PV).
+    case chargeMode(Int)
 }
 
 /// The values of Modbus registers 600–635 (seeds/000 MODBUS-REGISTERSATZ): the station's DLM mode, its limits, external

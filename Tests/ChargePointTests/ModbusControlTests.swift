@@ -114,6 +114,24 @@ struct ModbusControlTests {
                 == .registers(.readHoldingRegisters, [6]))
     }
 
+    /// Issue 25 item 2: the PV charge mode over Modbus, ChargeKit's register 2000 (0 Fast, 1 Min+PV, 2 PV): read per
+    /// connector, written through the registry like the web form; another value is refused (03) and changes nothing;
+    /// 1001 stays unknown (02) for the energy managers that probe it.
+    @Test("issue25_2: register 2000 reads and writes the connector's PV charge mode")
+    func issue25_2_chargeModeRegister() {
+        var rig = Rig(connectors: 2) { $0.set("\(StationParameters.chargeMode).2", .string(ChargeMode.pv.rawValue)) }
+        func read(_ n: Int) -> ModbusResponse { rig.controller.modbus(.readHoldingRegisters(address: 2000, quantity: 1), connector: n, now: rig.clock.now).answer }
+        #expect(read(1) == .registers(.readHoldingRegisters, [0]))
+        #expect(read(2) == .registers(.readHoldingRegisters, [2]))
+        var control = ModbusControl(connectorCount: 2)
+        let s = Self.settings()
+        #expect(control.write(address: 2000, values: [1], connector: 1, s, now: Self.t0)
+                == .success([.setParameter(key: "ChargeMode.1", .string("MinPV"))]))
+        #expect(control.write(address: 2000, values: [3], connector: 1, s, now: Self.t0) == .failure(.illegalDataValue))
+        #expect(rig.controller.modbus(.readHoldingRegisters(address: 1001, quantity: 1), connector: 1, now: rig.clock.now).answer
+                == .exception(function: 3, .illegalDataAddress))
+    }
+
     @Test("seeds000 707/710 start and end time read as hhmmss in UTC, whatever the station's time zone (docs/integrator.md)")
     func seeds000_707_710_startAndEndTimeUTC() throws {
         var rig = Rig(connectors: 1) { $0.set(StationParameters.timezone, .string("Europe/Berlin")) }

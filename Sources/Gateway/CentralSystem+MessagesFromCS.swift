@@ -22,6 +22,8 @@ struct Operation: Sendable {
     var sentAt: Date?
     /// Send Local List runs in two steps: GetLocalListVersion first, then SendLocalList with the next version.
     var localListEntry: AuthorizationData?
+    /// An operator's operation (MQTT): where its answer goes (``CentralSystem/operatorCommand(_:_:replyTo:now:)``).
+    var replyTo: String?
 }
 
 extension Operation.Kind {
@@ -238,6 +240,7 @@ extension CentralSystem {
         if let failure {
             finish(op, result: Self.noAnswer, charger: c.entry)
             actions.append(.log(.init(.warning, id, "\(op.action) failed: \(failure)")))
+            actions += operatorAnswer(op, charger: id, failure: failure)
         } else {
             let value: Int
             if case .getLocalListVersion = op.kind { value = Int(status ?? "") ?? OperationResultCode.versionNoAnswer } else {
@@ -248,6 +251,7 @@ extension CentralSystem {
                 image.set(.charger(slot: slot, .localListVersion), Int(v))
             }
             actions.append(.log(.init(.info, id, "\(op.action): \(status ?? "answered")")))
+            actions += operatorAnswer(op, charger: id, status: status)
         }
         return actions + sendNext(id, now: now)
     }
@@ -275,6 +279,7 @@ extension CentralSystem {
               now.timeIntervalSince(sent) >= TimeInterval(settings.chargerTimeoutSeconds) else { return [] }
         chargers[id]?.outgoing.removeFirst()
         finish(op, result: Self.noAnswer, charger: c.entry)
-        return [.log(.init(.warning, id, "\(op.action) not answered within \(settings.chargerTimeoutSeconds) s"))] + sendNext(id, now: now)
+        return [.log(.init(.warning, id, "\(op.action) not answered within \(settings.chargerTimeoutSeconds) s"))]
+            + operatorAnswer(op, charger: id, failure: "not answered within \(settings.chargerTimeoutSeconds) s") + sendNext(id, now: now)
     }
 }

@@ -28,6 +28,8 @@ public struct GatewaySettingField: Sendable {
     /// definition's `section` is one of their raw values.
     public enum Section: String, Sendable {
         case ocpp, external, timeouts, modbusTCP, modbusRTU, timeSync
+        /// ChargeKit's own: the MQTT client (not in the seeds).
+        case mqtt
     }
 
     /// The parameter's name: the settings property's name (the form field and ``SettingProblem/field``).
@@ -162,5 +164,5 @@ extension GatewaySettings {
         .bind(.rtuParity, \.rtuParity),
         .bind(.rtuStopBits, \.rtuStopBits),
         .bind(.bmsTimeZone, \.bmsTimeZone),
-    ]
+    ] + mqttFields
 }

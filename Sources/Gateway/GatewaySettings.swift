@@ -80,6 +80,16 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     /// answers as the seed's "Not used" registers (reads 0; a write answers exception 02). Not a parameter: like the
     /// charger list it has its own page and check.
     public var signalsOff: [Int] = []
+    /// The MQTT client (ChargeKit's own, not in the seeds; ``mqttClient`` reads them as the station's settings type).
+    public var mqttEnabled: Bool
+    public var mqttBrokerHost: String
+    public var mqttBrokerPort: Int
+    public var mqttTLS: Bool
+    public var mqttUser: String
+    public var mqttPassword: String
+    public var mqttTopicPrefix: String
+    public var mqttMeterIntervalSeconds: Int
+    public var mqttHomeAssistantDiscovery: Bool
 
     /// The declared defaults, no chargers.
     public init() { self.init(GatewayParameters.defaults) }
@@ -106,6 +116,10 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
         ocppTLSCertificateFile = p[.ocppTLSCertificateFile]
         ocppTLSKeyFile = p[.ocppTLSKeyFile]
         bmsTimeZone = p[.bmsTimeZone]
+        mqttEnabled = p[.gatewayMQTTEnabled]; mqttBrokerHost = p[.gatewayMQTTBrokerHost]; mqttBrokerPort = p[.gatewayMQTTBrokerPort]
+        mqttTLS = p[.gatewayMQTTTLS]; mqttUser = p[.gatewayMQTTUser]; mqttPassword = p[.gatewayMQTTPassword]
+        mqttTopicPrefix = p[.gatewayMQTTTopicPrefix]; mqttMeterIntervalSeconds = p[.gatewayMQTTMeterIntervalSeconds]
+        mqttHomeAssistantDiscovery = p[.gatewayMQTTDiscovery]
     }
 
     /// The settings as the gateway registry's values (the charger list aside).

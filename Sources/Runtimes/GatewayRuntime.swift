@@ -28,6 +28,8 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     nonisolated let refused = Mutex(RefusedConnections())
     /// ChargerIDs with an open connection, readable from the network threads (a second connection is refused).
     nonisolated let connectedIDs = Mutex<Set<String>>([])
+    /// The chargers' answers to operator (MQTT) commands, until the MQTT client takes them (``takeOperatorAnswers()``).
+    var operatorAnswers: [(replyTo: String, error: String?)] = []
 
     public init(settings: GatewaySettings, database: GatewayDatabase, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) throws {
         central = CentralSystem(settings: settings, clockOffsetSeconds: try database.clockOffsetSeconds(),
@@ -128,6 +130,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
                     }
                 }
             case .nextTransactionId(let n): persist { try database.setNextTransactionId(n) }
+            case .operatorAnswer(let replyTo, let error): recordOperatorAnswer(replyTo: replyTo, error: error)
             }
         }
     }

@@ -69,6 +69,7 @@ struct GatewayCommand: AsyncParsableCommand {
     var ocppTLSKey: String?
     @Option(name: .customLong("bms-time-zone"), help: "Time zone of the date registers 1…6 the BMS writes and reads (IANA name such as Europe/Berlin; default UTC).")
     var bmsTimeZone: String?
+    @OptionGroup var mqtt: GatewayMQTTOptions
 
     func validate() throws {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0…65535 (got \(httpPort))") }
@@ -108,6 +109,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let (rtuDevice, rtuBaud, rtuParity, rtuStopBits) = (self.rtuDevice, self.rtuBaud, self.rtuParity, self.rtuStopBits)
         let (externalURL, externalPassword, tlsCert, tlsKey) = (self.externalURL, self.externalPassword, ocppTLSCert, ocppTLSKey)
         let (acceptUnconfigured, bmsTimeZone) = (self.acceptUnconfigured, self.bmsTimeZone)
+        let mqttChanges = try mqtt.changes()
         // Each option sets its parameter of the gateway registry (GatewayParameters) through its typed key; the values are
         // checked against the declarations with the stored ones at start, as the web configuration's are.
         let options = GatewayOptions(dataDirectory: dataDir, logLevel: level, host: host, httpHost: httpHost, httpPort: httpPort) { s in
@@ -130,6 +132,7 @@ struct GatewayCommand: AsyncParsableCommand {
             if let tlsCert { s.set(.ocppTLSCertificateFile, tlsCert) }
             if let tlsKey { s.set(.ocppTLSKeyFile, tlsKey) }
             if let bmsTimeZone { s.set(.bmsTimeZone, bmsTimeZone) }
+            mqttChanges(&s)
         }
         do {
             try await GatewayApp.run(options)

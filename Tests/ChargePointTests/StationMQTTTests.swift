@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import ChargePoint
 import EVSECore
+import MQTTIntegration
 import Parameters
 
 /// The station's MQTT world, pure: topics, retained state on change, meters at most every N seconds, commands and

@@ -9,10 +9,12 @@ import socket
 
 import pytest
 from ocpp.v16 import call
+from selenium.webdriver.support.ui import Select
 
 from peers import Charger, Gateway, iso
 from station import wait_for
 from test_mqtt import PASSWORD, USER, Broker, Watcher, assert_retained
+from web_browser import Web, initial_passwords
 
 #: The gateway's id in the topics: its host name's first label (docs/integrator.md, "MQTT (gateway)").
 GATEWAY_ID = re.sub(r"[+#/]", "_", socket.gethostname().split(".")[0]) or "gateway"
@@ -149,3 +151,37 @@ def test_seeds003_appendix1_gateway_mqtt_availability_command_reaches_the_charge
     assert watcher.command(f"{CP1}/connector/2/start/set", "TAG-42") == {"ok": True}
     assert cp1.wait_received("RemoteStartTransaction") == {"connector_id": 2, "id_tag": "TAG-42"}
     assert watcher.command(f"{CP1}/connector/2/start/set", "two words")["error"].startswith("idTag:")
+
+
+def test_gateway_mqtt_off_by_default_and_set_on_the_general_page_restarts_into_the_client(browser, data_dir, broker, watcher):
+    """Off by default: a gateway started without MQTT settings never connects. The installer sets the broker in the
+    General page's MQTT section; saving restarts the gateway services and the client with them, which connects with
+    the user and password; the password is never sent back to the browser nor written to the log."""
+    gateway = Gateway(data_dir, chargers=("CP1:1",)).start()
+    try:
+        web = Web(browser, gateway)
+        web.first_login("installer", initial_passwords(gateway)["installer"])
+        web.open("/settings/general")
+        assert web.el("#s-mqtt") and Select(web.el("#p-mqttEnabled")).first_selected_option.get_attribute("value") == "Off"
+        assert watcher.value(f"{BASE}/availability") is None, "no connection while the client is off"
+        Select(web.el("#p-mqttEnabled")).select_by_value("On")
+        web.fill("#p-mqttBrokerHost", "127.0.0.1")
+        web.fill("#p-mqttBrokerPort", "99999")
+        web.fill("#p-mqttUser", USER)
+        web.fill("#p-mqttPassword", PASSWORD)
+        web.submit("#save")
+        assert "99999" in web.el("#e-mqttBrokerPort").text and "65535" in web.el("#e-mqttBrokerPort").text, "named with its range"
+        web.fill("#p-mqttBrokerPort", str(broker.port))
+        web.fill("#p-mqttPassword", PASSWORD)
+        web.submit("#save")
+        web.el("#saved")
+        gateway.wait_restarted()
+        watcher.wait_value(f"{BASE}/availability", "online")
+        watcher.wait_value(f"{CP1}/connection", "offline")
+        web.open("/settings/general")
+        assert web.el("#p-mqttPassword").get_attribute("value") == "" and PASSWORD not in browser.page_source
+        assert PASSWORD not in gateway.log_path.read_text(errors="replace")
+    finally:
+        gateway.terminate()
+    # A graceful stop publishes offline before it disconnects.
+    watcher.wait_value(f"{BASE}/availability", "offline")

@@ -121,6 +121,29 @@ def test_gateway_mqtt_charger_state_retained_with_home_assistant_discovery(gatew
     watcher.wait_value(f"{CP1}/connection", "offline")
 
 
+def test_gateway_mqtt_broker_restart_retained_state_published_again(gateway, broker, cp1):
+    """After a broker restart without persistence (every retained message gone) the gateway reconnects with back-off
+    and publishes its availability, the discovery and every charger's state again, retained."""
+    watcher = Watcher(broker.port)
+    try:
+        watcher.wait_value(f"{CP1}/connection", "online")
+        cp1.call(call.StatusNotification(connector_id=2, error_code="NoError", status="Preparing"))
+        watcher.wait_value(f"{CP1}/connector/2/status", "Preparing")
+    finally:
+        watcher.close()
+    broker.stop()
+    broker.start()
+    fresh = Watcher(broker.port)
+    try:
+        fresh.wait_value(f"{BASE}/availability", "online", timeout=40)
+        fresh.wait_value(f"{CP1}/connection", "online")
+        fresh.wait_value(f"{CP1}/connector/2/status", "Preparing")
+        wait_for(lambda: len(fresh.configs()) == 23, what="the discovery configs again")
+        assert_retained(broker.port, expected={t for t in fresh.messages if not t.endswith("/result")})
+    finally:
+        fresh.close()
+
+
 def test_seeds003_appendix1_gateway_mqtt_availability_command_reaches_the_charger_as_change_availability(gateway, watcher, cp1):
     """…/available/set OFF on a connector: the charger receives ChangeAvailability Inoperative for it (the BMS's
     Availability operation), and the result topic answers with the charger's answer; a Rejected answer, a bad payload,

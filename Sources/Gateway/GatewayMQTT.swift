@@ -81,8 +81,8 @@ public struct GatewayMQTT: Sendable {
     public let gatewayId: String
     public let version: String
     private var publisher = RetainedPublisher()
-    /// The chargers whose topics were published on this connection (a charger that leaves the state, one accepted
-    /// without configuration, is published offline).
+    /// The chargers whose topics were published on this connection (the topics of a charger that leaves the state, one
+    /// accepted without configuration, are removed).
     private var published: Set<String> = []
     private var discovered: Set<String> = []
 
@@ -132,12 +132,17 @@ public struct GatewayMQTT: Sendable {
                 }
             }
         }
-        // A charger no longer in the state (one accepted without configuration is forgotten when it disconnects).
+        out += publisher.changes(values, meterIntervalSeconds: settings.meterIntervalSeconds, nowSeconds: now)
+        // A charger no longer in the state: one accepted without configuration, which the gateway forgets with its
+        // connection. Its retained topics go too (its connection and its discovery config, which removes it from Home
+        // Assistant), so that chargers coming and going with ever new ChargerIDs fill neither the broker nor this memory.
         let present = Set(state.chargers.map(\.id))
         for id in published.subtracting(present).sorted() {
-            values.append(MQTTStateValue(chargerTopic(id, "connection"), MQTTPayload.offline))
+            let gone = GatewayMQTTState.Charger(id: id, online: false, connectors: [])
+            out += publisher.remove([chargerTopic(id, "connection")] + (discovered.contains(id) ? discovery(gone).map(\.topic) : []))
+            published.remove(id); discovered.remove(id)
         }
-        return out + publisher.changes(values, meterIntervalSeconds: settings.meterIntervalSeconds, nowSeconds: now)
+        return out
     }
 
     /// The longest idTag: OCPP 1.6's IdToken (CiString20Type), which also fills the BMS's Id Tag registers exactly.

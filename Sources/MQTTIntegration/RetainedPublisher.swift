@@ -36,6 +36,15 @@ public struct RetainedPublisher: Sendable {
 
     public mutating func reset() { published = [:]; meterPublishedAt = [:] }
 
+    /// Removes retained topics: an empty retained message each, which makes the broker delete what it keeps for the topic
+    /// (MQTT 3.1.1 §3.3.1.3), and forgets them here.
+    public mutating func remove(_ topics: [String]) -> [MQTTMessage] {
+        topics.map { t in
+            published[t] = nil; meterPublishedAt[t] = nil
+            return MQTTMessage(topic: t, payload: "", retain: true)
+        }
+    }
+
     /// Whether `topic` was published since the last reset.
     public func hasPublished(_ topic: String) -> Bool { published[topic] != nil }
 

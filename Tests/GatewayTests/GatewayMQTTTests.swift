@@ -102,7 +102,7 @@ struct GatewayMQTTTests {
         #expect(m.update(h.cs.operatorState(), nowSeconds: 13) == [MQTTMessage(topic: "\(Self.base)/charger/CP1/connection", payload: "offline", retain: true)])
     }
 
-    @Test("a charger accepted without configuration: its connection and device, offline once it is forgotten")
+    @Test("a charger accepted without configuration: its connection and device; both removed from the broker once it is forgotten")
     func unconfiguredCharger() {
         var h = Harness { $0.acceptUnconfiguredChargers = true }
         var m = Self.mqtt()
@@ -112,7 +112,15 @@ struct GatewayMQTTTests {
         #expect(joined.contains(MQTTMessage(topic: "\(Self.base)/charger/CP77/connection", payload: "online", retain: true)))
         #expect(joined.contains { $0.topic == "homeassistant/binary_sensor/chargekit_gw1_CP77/connection/config" })
         h.record(h.cs.disconnected("CP77", connection: 9, now: h.now))
-        #expect(m.update(h.cs.operatorState(), nowSeconds: 2) == [MQTTMessage(topic: "\(Self.base)/charger/CP77/connection", payload: "offline", retain: true)])
+        // MQTT 3.1.1 §3.3.1.3: an empty retained message deletes the retained one.
+        #expect(m.update(h.cs.operatorState(), nowSeconds: 2) == [
+            MQTTMessage(topic: "\(Self.base)/charger/CP77/connection", payload: "", retain: true),
+            MQTTMessage(topic: "homeassistant/binary_sensor/chargekit_gw1_CP77/connection/config", payload: "", retain: true),
+        ])
+        #expect(m.update(h.cs.operatorState(), nowSeconds: 3) == [], "forgotten")
+        // It comes back: published and announced anew.
+        h.record(h.cs.connected("CP77", connection: 10, now: h.now))
+        #expect(m.update(h.cs.operatorState(), nowSeconds: 4).count == 2)
     }
 
     @Test("commands: the ChargerID, the command and its result topic; a wrong form names the field and what is allowed")

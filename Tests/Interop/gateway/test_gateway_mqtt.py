@@ -208,3 +208,32 @@ def test_gateway_mqtt_off_by_default_and_set_on_the_general_page_restarts_into_t
         gateway.terminate()
     # A graceful stop publishes offline before it disconnects.
     watcher.wait_value(f"{BASE}/availability", "offline")
+
+
+def test_mqtt311_3_3_1_3_unconfigured_charger_removed_from_the_broker_when_it_leaves(data_dir, broker, watcher, loop, tmp_path):
+    """A charger accepted without configuration is forgotten when it disconnects: its retained connection topic and its
+    discovery config are deleted with empty retained messages (MQTT 3.1.1 §3.3.1.3), so a client that subscribes
+    afterwards gets neither — chargers with ever new ChargerIDs do not fill the broker."""
+    password_file = tmp_path / "mqtt-password"
+    password_file.write_text(PASSWORD)
+    gateway = Gateway(data_dir, chargers=("CP1:1",), extra=[
+        "--accept-unconfigured", "on", "--mqtt", "on", "--mqtt-broker-host", "127.0.0.1", "--mqtt-broker-port", str(broker.port),
+        "--mqtt-user", USER, "--mqtt-password-file", str(password_file)]).start()
+    try:
+        guest = Charger(loop, gateway, "GUEST-7").connect()
+        guest.boot()
+        topic = f"{BASE}/charger/GUEST-7/connection"
+        watcher.wait_value(topic, "online")
+        config = next(t for t in wait_for(lambda: [t for t in watcher.configs() if "GUEST-7" in t], what="the guest's discovery config"))
+        guest.close()
+        watcher.wait_value(topic, "")
+        late = Watcher(broker.port)
+        try:
+            # The retained messages of both filters have arrived: CP1's state and its 8 discovery configs.
+            late.wait_value(f"{BASE}/charger/CP1/connection", "offline")
+            wait_for(lambda: len([t for t in late.configs() if "_CP1/" in t]) == 8, what="CP1's discovery configs")
+            assert late.value(topic) is None and late.value(config) is None, "deleted from the broker"
+        finally:
+            late.close()
+    finally:
+        gateway.terminate()

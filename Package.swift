@@ -16,7 +16,8 @@ import PackageDescription
 ///     Authorization → {EVSECore, OCPP16}                           pure: who may charge, whitelist and its CSV
 ///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
 ///     Firmware → swift-crypto only                                 pure: UpdateFirmware/GetDiagnostics, packages
-///     Gateway → {ModbusTCP, OCPP16, Parameters}                    pure: the gateway; its settings' declarations
+///     Gateway → {ModbusTCP, MQTTIntegration, OCPP16, Parameters}   pure: the gateway; its settings' declarations
+///     MQTTIntegration → OCPP16                                     pure: what the station's and gateway's MQTT share
 ///     Transport → {ModbusTCP, MQTT};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
 ///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
 ///
@@ -70,6 +71,10 @@ let package = Package(
         // Pure MQTT 3.1.1 client: the packet codec (strict bounds: a malformed packet from a broker throws, never crashes)
         // and the client session as a state machine (CONNECT with will, QoS 0/1, SUBSCRIBE, keep-alive), no sockets.
         .target(name: "MQTT", swiftSettings: swiftSettings),
+        // Pure: what the station's and the gateway's MQTT worlds share — the client's settings, retained state published
+        // on change (meters at most every N s), payload conventions and the command result, Home Assistant discovery's
+        // building blocks. JSON through OCPP16's writer.
+        .target(name: "MQTTIntegration", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
         // Pure load management: the DLM allocation, the authenticated DLM link between stations (message codec with
         // HMAC-SHA256 from swift-crypto, master and slave roles), the DLM settings, OCPP smart charging profiles and the
         // Maximum Current Scheduler's time windows. Values in, values out: no registry, no clock, no sockets.
@@ -93,12 +98,12 @@ let package = Package(
         // Authorization's settings), current limits, the meters' and OMCCI's settings and Modbus control (StationModbus
         // has their registers), the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller,
         // store ports.
-        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "OCPP16", "Parameters",
-                                                    "StationModbus"],
+        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16",
+                                                    "Parameters", "StationModbus"],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers;
         // its settings, declared as the parameters of the gateway's registry.
-        .target(name: "Gateway", dependencies: ["ModbusTCP", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
+        .target(name: "Gateway", dependencies: ["ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
         // Adapter: what the process needs from its host, whatever the role: the scaled system clock (wall clock and
         // monotonic time), the log handler that escapes control characters, and service lifecycle helpers (services
         // restarted in process, child tasks started while the services run).
@@ -184,7 +189,7 @@ let package = Package(
             name: "Runtimes",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "WebUI",
-                "Transport", "ModbusTCP", "MQTT", "OCPP16", "StationModbus",
+                "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "StationModbus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -194,7 +199,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "Runtimes", "WebUI",
-                "Transport", "ModbusTCP", "OCPP16", "StationModbus",
+                "Transport", "ModbusTCP", "MQTTIntegration", "OCPP16", "StationModbus",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -243,7 +248,7 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                            .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
         // Hosting's clock, log handler, restarter and child tasks, on real time (short waits for a condition).
         .testTarget(name: "HostingTests", dependencies: ["Hosting", "EVSECore", .product(name: "Logging", package: "swift-log"),
                                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
@@ -261,7 +266,7 @@ let package = Package(
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization", "EVSECore"], swiftSettings: swiftSettings),
         // The pure tests of StationModbus: every meter model's layout round trip, the OMCCI map and its write validation.
         .testTarget(name: "StationModbusTests", dependencies: ["StationModbus", "EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChargePointTests", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "ModbusTCP", "OCPP16",
+        .testTarget(name: "ChargePointTests", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16",
                                                              "Simulator", "StationModbus", "TestSupport"],
                     swiftSettings: swiftSettings),
         // The station's OCPP charge point in process: the OCTT cases of Tests/Interop/ocpp16 as frames in and frames out

@@ -207,6 +207,7 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
                                             logger: logger(labeled: "chargekit.gateway.modbus"), portSetting: "the gateway's Modbus TCP port (web configuration or --modbus-port)",
                                             onBound: { ports in await self.bound(\.modbus, ports.first) }))
         }
+        if let mqtt = runtime.mqttClient(settings, logger: logger(labeled: "chargekit.gateway.mqtt")) { services.append(mqtt) }
         if !settings.rtuDevice.isEmpty {
             services.append(ModbusRTUSlave(settings: SerialSettings(device: settings.rtuDevice, baudRate: settings.rtuBaudRate,
                                                                     parity: settings.rtuParity, stopBits: settings.rtuStopBits),

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import ChargePoint
+import MQTTIntegration
 import EVSECore
 import Hosting
 import LoadManagement

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import MQTTIntegration
 import Parameters
 
 private typealias K = StationParameters
@@ -23,9 +24,8 @@ extension StationParameters {
     public static let mqttDiscovery = "MQTTHomeAssistantDiscovery"
     public static let mqttAllowStartStop = "MQTTAllowStartStop"
 
-    /// Letters of a topic level the station builds: no wildcards (+, #), no level separator, no spaces (MQTT 3.1.1
-    /// §4.7.1, §4.7.3); '/' is allowed in the prefix, which may have several levels.
-    static let topicPrefixCharacters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./"
+    /// Letters of a topic level the station builds (shared with the gateway's MQTT settings).
+    static var topicPrefixCharacters: String { MQTTSettings.topicPrefixCharacters }
 
     static let mqttDefinitions: [ParameterDefinition] = [
         ParameterDefinition(
@@ -96,31 +96,13 @@ extension ParameterKey {
     public static var mqttAllowStartStop: ParameterKey<Bool> { .init(K.mqttAllowStartStop, .bool) }
 }
 
-/// The MQTT client's settings, read from the parameters.
-public struct MQTTSettings: Sendable, Equatable {
-    public var host: String
-    public var port: Int
-    public var tls: Bool
-    public var user: String
-    public var password: String
-    public var topicPrefix: String
-    public var meterIntervalSeconds: Int
-    public var discovery: Bool
-    /// Whether `…/start/set` and `…/stop/set` are carried out (MQTTAllowStartStop).
-    public var allowStartStop: Bool
-
-    /// nil when the client is off (MQTT client Off, or no broker host).
+extension MQTTSettings {
+    /// The station's MQTT settings, read from its parameters; nil when the client is off (MQTT client Off, or no broker
+    /// host).
     public init?(_ p: ParameterSet) {
         guard p[.mqttEnabled], !p[.mqttBrokerHost].isEmpty else { return nil }
-        host = p[.mqttBrokerHost]; port = p[.mqttBrokerPort]; tls = p[.mqttTLS]; user = p[.mqttUser]; password = p[.mqttPassword]
-        topicPrefix = String(p[.mqttTopicPrefix].split(separator: "/").joined(separator: "/"))
-        if topicPrefix.isEmpty { topicPrefix = "chargekit" }
-        meterIntervalSeconds = p[.mqttMeterInterval]; discovery = p[.mqttDiscovery]; allowStartStop = p[.mqttAllowStartStop]
-    }
-
-    public init(host: String, port: Int = 1883, tls: Bool = false, user: String = "", password: String = "", topicPrefix: String = "chargekit",
-                meterIntervalSeconds: Int = 10, discovery: Bool = true, allowStartStop: Bool = false) {
-        self.host = host; self.port = port; self.tls = tls; self.user = user; self.password = password; self.topicPrefix = topicPrefix
-        self.meterIntervalSeconds = meterIntervalSeconds; self.discovery = discovery; self.allowStartStop = allowStartStop
+        self.init(host: p[.mqttBrokerHost], port: p[.mqttBrokerPort], tls: p[.mqttTLS], user: p[.mqttUser], password: p[.mqttPassword],
+                  topicPrefix: Self.normalizedPrefix(p[.mqttTopicPrefix]), meterIntervalSeconds: p[.mqttMeterInterval], discovery: p[.mqttDiscovery],
+                  allowStartStop: p[.mqttAllowStartStop])
     }
 }

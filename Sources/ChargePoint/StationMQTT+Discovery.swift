@@ -5,6 +5,7 @@ import Foundation
 #endif
 import EVSECore
 import LoadManagement
+import MQTTIntegration
 import OCPP16
 
 /// Home Assistant MQTT discovery: one retained config message per entity under
@@ -18,38 +19,21 @@ import OCPP16
 ///   payload_on/off).
 extension StationMQTT {
     /// node_id and object_id may contain `[a-zA-Z0-9_-]` only (Home Assistant's discovery topic format).
-    static func discoveryId(_ s: String) -> String {
-        String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") ? $0 : "_" })
-    }
+    static func discoveryId(_ s: String) -> String { HomeAssistantDiscovery.id(s) }
 
     public var nodeId: String { Self.discoveryId("chargekit_\(identity)") }
 
     /// The config messages of every entity, retained; written with sorted keys (deterministic payloads, so a retained
     /// config is only replaced when it changes).
     public func discovery(_ state: StationMQTTState) -> [Message] {
-        let device: JSONValue = .object([
-            "identifiers": .array([.string(nodeId)]),
-            "name": .string("ChargeKit \(identity)"),
-            "manufacturer": .string("ChargeKit"),
-            "model": .string("ChargeKit station"),
-            "sw_version": .string(version),
-        ])
+        let device = HomeAssistantDiscovery.device(identifier: nodeId, name: "ChargeKit \(identity)", model: "ChargeKit station", version: version)
         var out: [Message] = []
         for (i, c) in state.connectors.enumerated() {
             let n = i + 1
             func config(_ component: String, _ object: String, _ name: String, _ extra: [String: JSONValue]) -> Message {
-                let objectId = "connector\(n)_\(object)"
-                var body: [String: JSONValue] = [
-                    "name": .string(state.connectors.count > 1 ? "Connector \(n) \(name)" : name),
-                    "unique_id": .string("\(nodeId)_\(objectId)"),
-                    "availability_topic": .string(availabilityTopic),
-                    "payload_available": .string(Self.online),
-                    "payload_not_available": .string(Self.offline),
-                    "device": device,
-                ]
-                body.merge(extra) { _, new in new }
-                return Message(topic: "\(Self.discoveryPrefix)/\(component)/\(nodeId)/\(objectId)/config", payload: JSONValue.object(JSONObject(body)).serialized,
-                               retain: true)
+                HomeAssistantDiscovery.config(component: component, nodeId: nodeId, objectId: "connector\(n)_\(object)",
+                                              name: state.connectors.count > 1 ? "Connector \(n) \(name)" : name,
+                                              availabilityTopic: availabilityTopic, device: device, extra)
             }
             out.append(config("sensor", "status", "status", [
                 "state_topic": .string(connectorTopic(n, "status")),

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import EVSECore
 import LoadManagement
+import MQTTIntegration
 import OCPP16
 import Parameters
 
@@ -78,30 +79,24 @@ public enum StationMQTTCommand: Sendable, Equatable {
 ///
 /// - SeeAlso: MQTT 3.1.1 §3.3.1.3 (RETAIN), §3.1.2.5 (will); Home Assistant's MQTT discovery documentation.
 public struct StationMQTT: Sendable {
-    public struct Message: Sendable, Equatable {
-        public var topic: String
-        public var payload: String
-        public var retain: Bool
-        public init(topic: String, payload: String, retain: Bool) { self.topic = topic; self.payload = payload; self.retain = retain }
-    }
+    public typealias Message = MQTTMessage
 
     public let settings: MQTTSettings
     public let identity: String
     public let version: String
     /// The prefix of Home Assistant's discovery topics (its default).
-    public static let discoveryPrefix = "homeassistant"
-    public static let online = "online", offline = "offline"
+    public static let discoveryPrefix = HomeAssistantDiscovery.prefix
+    public static let online = MQTTPayload.online, offline = MQTTPayload.offline
 
-    /// The retained values last published, by topic; emptied on every new connection so that everything goes out again
-    /// (a broker restarted without persistence has lost them).
-    private var published: [String: String] = [:]
-    private var meterPublishedAt: [String: Double] = [:]
+    /// The retained values last published; reset on every new connection so that everything goes out again (a broker
+    /// restarted without persistence has lost them).
+    private var publisher = RetainedPublisher()
 
     /// `identity` is the ChargeBoxIdentity; as a topic level its wildcards and separators (`+`, `#`, `/`, MQTT 3.1.1
     /// §4.7.1) become `_`, so that the command filter stays valid.
     public init(settings: MQTTSettings, identity: String, version: String) {
         self.settings = settings; self.version = version
-        self.identity = String(identity.map { "+#/".contains($0) ? "_" : $0 })
+        self.identity = MQTTPayload.topicLevel(identity)
     }
 
     public var base: String { "\(settings.topicPrefix)/\(identity)" }
@@ -115,7 +110,7 @@ public struct StationMQTT: Sendable {
 
     /// The connection was accepted: online, the discovery configuration, and every state value published anew.
     public mutating func connected(_ state: StationMQTTState, nowSeconds now: Double) -> [Message] {
-        published = [:]; meterPublishedAt = [:]
+        publisher.reset()
         var out = [Message(topic: availabilityTopic, payload: Self.online, retain: true)]
         if settings.discovery { out += discovery(state) }
         return out + update(state, nowSeconds: now)
@@ -124,31 +119,21 @@ public struct StationMQTT: Sendable {
     /// The state values that changed since they were last published; power and energy at most every
     /// `meterIntervalSeconds` (the newest value goes out once the interval has passed).
     public mutating func update(_ state: StationMQTTState, nowSeconds now: Double) -> [Message] {
-        var out: [Message] = []
+        var values: [MQTTStateValue] = []
         for (i, c) in state.connectors.enumerated() {
             let n = i + 1
-            let values: [(String, String, Bool)] = [
-                ("status", c.status.rawValue, false),
-                ("operative", c.operative ? "ON" : "OFF", false),
-                ("operator_current_limit", Self.number(c.operatorCurrentLimitA), false),
-                ("charge_mode", c.chargeMode.rawValue, false),
-                ("current_limit", Self.number(c.currentLimitA), false),
-                ("power", Self.number(c.powerW), true),
-                ("session_energy", Self.number(c.sessionEnergyWh), true),
-                ("energy", Self.number(c.energyWh), true),
+            values += [
+                MQTTStateValue(connectorTopic(n, "status"), c.status.rawValue),
+                MQTTStateValue(connectorTopic(n, "operative"), c.operative ? "ON" : "OFF"),
+                MQTTStateValue(connectorTopic(n, "operator_current_limit"), Self.number(c.operatorCurrentLimitA)),
+                MQTTStateValue(connectorTopic(n, "charge_mode"), c.chargeMode.rawValue),
+                MQTTStateValue(connectorTopic(n, "current_limit"), Self.number(c.currentLimitA)),
+                MQTTStateValue(connectorTopic(n, "power"), Self.number(c.powerW), meter: true),
+                MQTTStateValue(connectorTopic(n, "session_energy"), Self.number(c.sessionEnergyWh), meter: true),
+                MQTTStateValue(connectorTopic(n, "energy"), Self.number(c.energyWh), meter: true),
             ]
-            for (name, payload, meter) in values {
-                let topic = connectorTopic(n, name)
-                guard published[topic] != payload else { continue }
-                if meter, published[topic] != nil, let last = meterPublishedAt[topic], now - last < Double(settings.meterIntervalSeconds) {
-                    continue
-                }
-                published[topic] = payload
-                if meter { meterPublishedAt[topic] = now }
-                out.append(Message(topic: topic, payload: payload, retain: true))
-            }
         }
-        return out
+        return publisher.changes(values, meterIntervalSeconds: settings.meterIntervalSeconds, nowSeconds: now)
     }
 
     /// A message on a command topic: the command and the topic of its answer; nil for a topic that is not a command.
@@ -159,8 +144,7 @@ public struct StationMQTT: Sendable {
         let parts = topic.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 3 else { return nil }
         let resultTopic = "\(prefix)\(parts[0])/\(parts[1])/result"
-        let raw = String(validating: payload, as: UTF8.self) ?? ""
-        let text = String(raw.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        let text = MQTTPayload.text(payload)
         guard let n = Int(parts[0]), n >= 1 else {
             return (resultTopic, .failure(StationMQTTError("connector: '\(parts[0])' is not allowed; allowed is a connector number")))
         }
@@ -195,17 +179,11 @@ public struct StationMQTT: Sendable {
     /// The answer of a command (not retained): `{"ok":true}` (with `"state"` when the command starts something that
     /// goes on, e.g. `"awaiting backend"`) or `{"ok":false,"error":"…"}`.
     public static func result(topic: String, error: String?, state: String? = nil) -> Message {
-        var ok: JSONObject = ["ok": .bool(true)]
-        if let state { ok["state"] = .string(state) }
-        let body: JSONObject = error.map { ["ok": .bool(false), "error": .string($0)] } ?? ok
-        return Message(topic: topic, payload: JSONValue.object(body).serialized, retain: false)
+        MQTTPayload.result(topic: topic, error: error, state: state)
     }
 
     /// A number as text: integers without a fraction, else one decimal (W, Wh, A).
-    static func number(_ v: Double) -> String {
-        let r = (v * 10).rounded() / 10
-        return r == r.rounded() && abs(r) < 1e15 ? String(Int(r)) : String(r)
-    }
+    static func number(_ v: Double) -> String { MQTTPayload.number(v) }
 }
 
 /// A command of the wrong form.

@@ -33,6 +33,8 @@ struct Operation: Sendable {
         .handshakeEnded(HandshakeEnded(charger: charger, block: .messagesFromCS, action: handshakeAction,
                                        seconds: requestedAt.map { max(0, now.timeIntervalSince($0)) } ?? 0, end: end))
     }
+    /// An operator's operation (MQTT): where its answer goes (``CentralSystem/operatorCommand(_:_:replyTo:now:)``).
+    var replyTo: String?
 }
 
 extension Operation.Kind {
@@ -253,6 +255,7 @@ extension CentralSystem {
             finish(op, result: Self.noAnswer, charger: c.entry)
             actions.append(op.ended(id, .failed, now: now))
             actions.append(.log(.init(.warning, id, "\(op.action) failed: \(failure)")))
+            actions += operatorAnswer(op, charger: id, failure: failure)
         } else {
             let value: Int
             if case .getLocalListVersion = op.kind { value = Int(status ?? "") ?? OperationResultCode.versionNoAnswer } else {
@@ -264,6 +267,7 @@ extension CentralSystem {
             }
             actions.append(op.ended(id, .answered, now: now))
             actions.append(.log(.init(.info, id, "\(op.action): \(status ?? "answered")")))
+            actions += operatorAnswer(op, charger: id, status: status)
         }
         return actions + sendNext(id, now: now)
     }
@@ -292,6 +296,6 @@ extension CentralSystem {
         chargers[id]?.outgoing.removeFirst()
         finish(op, result: Self.noAnswer, charger: c.entry)
         return [op.ended(id, .timedOut, now: now), .log(.init(.warning, id, "\(op.action) not answered within \(settings.chargerTimeoutSeconds) s"))]
-            + sendNext(id, now: now)
+            + operatorAnswer(op, charger: id, failure: "not answered within \(settings.chargerTimeoutSeconds) s") + sendNext(id, now: now)
     }
 }

@@ -86,6 +86,8 @@ public enum GatewayAction: Sendable, Equatable {
     case nextTransactionId(Int)
     /// A register handshake with the BMS ended (for the metrics; nothing to execute).
     case handshakeEnded(HandshakeEnded)
+    /// The charger answered an operator's operation (``operatorCommand(_:_:replyTo:now:)``): nil error for success.
+    case operatorAnswer(replyTo: String, error: String?)
 }
 
 /// A refused Modbus request: the exception code and why (for the log).
@@ -243,6 +245,7 @@ public struct CentralSystem: Sendable {
         for op in c.outgoing {
             finish(op, result: Self.noAnswer, charger: c.entry)
             actions.append(.log(.init(.warning, c.entry.id, "\(op.action) not answered: \(reason)")))
+            actions += operatorAnswer(op, charger: c.entry.id, failure: reason)
         }
         c.outgoing = []
         return actions

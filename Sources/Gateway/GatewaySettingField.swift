@@ -30,6 +30,8 @@ public struct GatewaySettingField: Sendable {
         case ocpp, external, timeouts, modbusTCP, modbusRTU, timeSync
         /// Prometheus metrics (issue 30 item 1).
         case metrics
+        /// ChargeKit's own: the MQTT client (not in the seeds).
+        case mqtt
     }
 
     /// The parameter's name: the settings property's name (the form field and ``SettingProblem/field``).
@@ -166,5 +168,5 @@ extension GatewaySettings {
         .bind(.bmsTimeZone, \.bmsTimeZone),
         .bind(.gatewayMetricsEnabled, \.metricsEnabled),
         .bind(.gatewayMetricsToken, \.metricsToken),
-    ]
+    ] + mqttFields
 }

@@ -84,6 +84,16 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     public var metricsEnabled: Bool
     /// The bearer token of `/metrics` (secret).
     public var metricsToken: String
+    /// The MQTT client (ChargeKit's own, not in the seeds; ``mqttClient`` reads them as the station's settings type).
+    public var mqttEnabled: Bool
+    public var mqttBrokerHost: String
+    public var mqttBrokerPort: Int
+    public var mqttTLS: Bool
+    public var mqttUser: String
+    public var mqttPassword: String
+    public var mqttTopicPrefix: String
+    public var mqttMeterIntervalSeconds: Int
+    public var mqttHomeAssistantDiscovery: Bool
 
     /// The declared defaults, no chargers.
     public init() { self.init(GatewayParameters.defaults) }
@@ -112,6 +122,10 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
         bmsTimeZone = p[.bmsTimeZone]
         metricsEnabled = p[.gatewayMetricsEnabled]
         metricsToken = p[.gatewayMetricsToken]
+        mqttEnabled = p[.gatewayMQTTEnabled]; mqttBrokerHost = p[.gatewayMQTTBrokerHost]; mqttBrokerPort = p[.gatewayMQTTBrokerPort]
+        mqttTLS = p[.gatewayMQTTTLS]; mqttUser = p[.gatewayMQTTUser]; mqttPassword = p[.gatewayMQTTPassword]
+        mqttTopicPrefix = p[.gatewayMQTTTopicPrefix]; mqttMeterIntervalSeconds = p[.gatewayMQTTMeterIntervalSeconds]
+        mqttHomeAssistantDiscovery = p[.gatewayMQTTDiscovery]
     }
 
     /// The settings as the gateway registry's values (the charger list aside).

@@ -34,6 +34,8 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     nonisolated let metrics: GatewayMetrics
     /// The configured ChargerIDs: the others' frames are counted together (``GatewayMetricNames``).
     let configuredChargers: Set<String>
+    /// The chargers' answers to operator (MQTT) commands, until the MQTT client takes them (``takeOperatorAnswers()``).
+    var operatorAnswers: [(replyTo: String, error: String?)] = []
 
     public init(settings: GatewaySettings, database: GatewayDatabase, logger: Logger, metrics: GatewayMetrics = GatewayMetrics(),
                 now: @escaping @Sendable () -> Date = Date.init) throws {
@@ -149,6 +151,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
                 }
             case .nextTransactionId(let n): persist { try database.setNextTransactionId(n) }
             case .handshakeEnded(let h): metrics.handshakeEnded(h)
+            case .operatorAnswer(let replyTo, let error): recordOperatorAnswer(replyTo: replyTo, error: error)
             }
         }
     }

@@ -4,6 +4,7 @@ import ChargePoint
 import EVSECore
 import Hosting
 import MQTT
+import MQTTIntegration
 import OCPP16
 import Parameters
 import Persistence

@@ -74,6 +74,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(name: .customLong("metrics-token-file"),
             help: "File holding the bearer token Prometheus must send to /metrics (read once; a file keeps the secret out of the process list). Stored, never logged.")
     var metricsTokenFile: String?
+    @OptionGroup var mqtt: GatewayMQTTOptions
 
     func validate() throws {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0…65535 (got \(httpPort))") }
@@ -119,6 +120,7 @@ struct GatewayCommand: AsyncParsableCommand {
                 throw fail("--metrics-token-file \(path) cannot be read: \(error.localizedDescription)")
             }
         }
+        let mqttChanges = try mqtt.changes()
         // Each option sets its parameter of the gateway registry (GatewayParameters) through its typed key; the values are
         // checked against the declarations with the stored ones at start, as the web configuration's are.
         let options = GatewayOptions(dataDirectory: dataDir, logLevel: level, host: host, httpHost: httpHost, httpPort: httpPort) { s in
@@ -143,6 +145,7 @@ struct GatewayCommand: AsyncParsableCommand {
             if let bmsTimeZone { s.set(.bmsTimeZone, bmsTimeZone) }
             if let metrics { s.set(.gatewayMetricsEnabled, metrics == "on") }
             if let metricsToken { s.set(.gatewayMetricsToken, metricsToken) }
+            mqttChanges(&s)
         }
         do {
             try await GatewayApp.run(options)

@@ -3,6 +3,7 @@ import Testing
 @testable import ChargePoint
 import EVSECore
 import LoadManagement
+import MQTTIntegration
 import Parameters
 
 /// The station's MQTT world, pure: topics, retained state on change, meters at most every N seconds, commands and

@@ -109,6 +109,9 @@ struct GatewayParametersTests {
         #expect(s == t && s.heartbeatIntervalSeconds == 120 && s.rtuBaudRate == 9600 && !s.modbusTCPEnabled && s.mode == .external)
     }
 
+    /// The MQTT settings' defaults as stored (sorted keys).
+    static let mqttDefaultsJSON = #""mqttBrokerHost":"","mqttBrokerPort":1883,"mqttEnabled":false,"mqttHomeAssistantDiscovery":true,"mqttMeterIntervalSeconds":10,"mqttPassword":"","mqttTLS":false,"mqttTopicPrefix":"chargekit","mqttUser":"""#
+
     @Test("stored JSON: the earlier version's keys and values, an earlier version's row without the newer settings gets the defaults")
     func storedJSON() throws {
         // Written by the version before the registry (JSONEncoder, sorted keys), for defaults and for changed settings.
@@ -129,9 +132,10 @@ struct GatewayParametersTests {
         e.outputFormatting = .sortedKeys
         for (settings, json) in [(GatewaySettings(), oldDefaults), (changed, oldChanged)] {
             // The same keys and values, plus the settings added since (issue 29: the BMS time zone, the signals off; issue 30:
-            // the metrics).
+            // the metrics, the MQTT client, off).
             let now = json.replacingOccurrences(of: #""bmsTimeoutSeconds""#, with: #""bmsTimeZone":"UTC","bmsTimeoutSeconds""#)
-                .replacingOccurrences(of: #""modbusTCPEnabled""#, with: #""metricsEnabled":false,"metricsToken":"","modbusTCPEnabled""#).dropLast()
+                .replacingOccurrences(of: #""modbusTCPEnabled""#, with: #""metricsEnabled":false,"metricsToken":"","modbusTCPEnabled""#)
+                .replacingOccurrences(of: #""ocppPort""#, with: Self.mqttDefaultsJSON + #","ocppPort""#).dropLast()
                 + #","signalsOff":[]}"#
             #expect(String(decoding: try e.encode(settings), as: UTF8.self) == now)
             #expect(try JSONDecoder().decode(GatewaySettings.self, from: Data(json.utf8)) == settings)

@@ -123,3 +123,27 @@ def test_a_refused_upstream_connection_is_logged_with_its_http_status(data_dir, 
     finally:
         assert gateway.terminate() == 0
         server.shutdown()
+
+
+def test_rfc6455_7_1_a_stopping_gateway_closes_open_charger_connections_cleanly_and_at_once(data_dir, loop):
+    """A graceful stop (SIGTERM) closes every charger's WebSocket with a close frame (RFC 6455 §7.1) at once: chargers
+    that keep their connection open do not hold the stop up, and they reconnect when the gateway is back."""
+    import time
+    gateway = Gateway(data_dir).start()
+    try:
+        chargers = [Charger(loop, gateway, cp).connect() for cp in ("CP1", "CP2")]
+        for c in chargers:
+            c.boot()
+        started = time.monotonic()
+        assert gateway.terminate() == 0
+        assert time.monotonic() - started < 8, "the stop waited for the chargers"
+        for c in chargers:
+            assert loop.run(_closed(c)) in (1000, 1001), "a clean close: normal closure or going away"
+            c.ws = None
+    finally:
+        gateway.terminate()
+
+
+async def _closed(charger):
+    await charger.ws.wait_closed()
+    return charger.ws.close_code

@@ -3,17 +3,28 @@
 #   (a) cold start: process exec until the status API answers, median of 5 (goal ≤ 300 ms)
 #   (b) memory: PSS and Pss_Anon from /proc/PID/smaps_rollup after one minute with both connectors charging
 #       (goals: PSS ≤ 32 MB, Pss_Anon ≤ 8 MB)
-# Figures are printed, not asserted. Usage: scripts/bench.sh [--seconds N]
+# Figures are printed, not asserted. Usage: scripts/bench.sh [--seconds N] [--bin PATH]
+# (--bin measures a binary built before, e.g. the one of an earlier commit for a before/after comparison)
 #
 # It measures the appliance build: release, size-optimized (-Osize), Swift runtime linked statically
 # (--static-swift-stdlib), i.e. one self-contained binary as a wallbox would run it. Build it yourself with
 #   swift build -c release --static-swift-stdlib -Xswiftc -Osize --product chargekit --scratch-path .build-static
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=(swift build -c release --static-swift-stdlib -Xswiftc -Osize --product chargekit --scratch-path .build-static)
-"${build[@]}" >/dev/null 2>&1 || "${build[@]}"
-BIN="$("${build[@]}" --show-bin-path)/chargekit"
-exec python3 - "$BIN" "$@" <<'PY'
+BIN=""
+args=()
+while (($#)); do
+  case "$1" in
+    --bin) BIN="$2"; shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+if [[ -z "$BIN" ]]; then
+  build=(swift build -c release --static-swift-stdlib -Xswiftc -Osize --product chargekit --scratch-path .build-static)
+  "${build[@]}" >/dev/null 2>&1 || "${build[@]}"
+  BIN="$("${build[@]}" --show-bin-path)/chargekit"
+fi
+exec python3 - "$BIN" "${args[@]}" <<'PY'
 import json, os, signal, statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 binary = sys.argv[1]

@@ -57,18 +57,11 @@ package actor StationMQTTLink<Board: HardwarePort>: MQTTClientDelegate {
     /// The client's configuration: client id `chargekit-<identity>`, keep-alive 30 s, the retained offline will,
     /// the user and password when a user is set (MQTT 3.1.1 §3.1.2.9: no password without a user name).
     package static func configuration(_ settings: MQTTSettings, bridge: StationMQTT) -> MQTTClientConfiguration {
-        let connect = MQTTConnect(clientId: "chargekit-\(bridge.identity)", cleanSession: true, keepAliveSeconds: 30,
-                                  will: MQTTWill(topic: bridge.availabilityTopic, payload: Array(bridge.willPayload.utf8), qos: .atLeastOnce, retain: true),
-                                  username: settings.user.isEmpty ? nil : settings.user,
-                                  password: settings.user.isEmpty || settings.password.isEmpty ? nil : Array(settings.password.utf8))
-        return MQTTClientConfiguration(host: settings.host, port: settings.port, tls: settings.tls, connect: connect,
-                                       subscriptions: [MQTTSubscription(bridge.commandFilter, qos: .atLeastOnce)])
+        .chargeKit(settings, clientId: "chargekit-\(bridge.identity)", availabilityTopic: bridge.availabilityTopic, willPayload: bridge.willPayload,
+                   commandFilter: bridge.commandFilter)
     }
 
-    var nowSeconds: Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
+    var nowSeconds: Double { start.secondsSince }
 
     package func mqttConnected() async -> [MQTTOutgoing] {
         let state = await runtime.mqttState()

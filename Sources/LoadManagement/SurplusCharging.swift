@@ -52,14 +52,18 @@ public struct SurplusConnector: Sendable, Equatable {
     public var sessionActive: Bool
     /// The phases the vehicle draws on (or the connector's, before it is known).
     public var phases: Int
+    /// `phases` was measured (the vehicle draws now). A paused vehicle draws nothing: the controller keeps what it
+    /// measured while the vehicle drew, so that a 1-phase car on a 3-phase connector needs 1-phase power to start again.
+    public var phasesMeasured: Bool
     /// What the connector draws now, W (added back to the surplus: the station's own draw is what it controls).
     public var powerW: Double
     /// The highest current the rest of the chain allows, A.
     public var maximumAmps: Double
 
-    public init(id: Int, mode: ChargeMode, sessionActive: Bool, phases: Int, powerW: Double, maximumAmps: Double) {
-        self.id = id; self.mode = mode; self.sessionActive = sessionActive; self.phases = phases; self.powerW = powerW
-        self.maximumAmps = maximumAmps
+    public init(id: Int, mode: ChargeMode, sessionActive: Bool, phases: Int, phasesMeasured: Bool = false, powerW: Double,
+                maximumAmps: Double) {
+        self.id = id; self.mode = mode; self.sessionActive = sessionActive; self.phases = phases; self.phasesMeasured = phasesMeasured
+        self.powerW = powerW; self.maximumAmps = maximumAmps
     }
 }
 
@@ -95,6 +99,8 @@ public struct SurplusController: Sendable, Equatable {
         /// Since when the surplus has been enough (paused) or too low (charging).
         var conditionSince: Date?
         var amps: Double = 0
+        /// The phases measured while the vehicle drew in this session.
+        var phases: Int?
     }
 
     var tracks: [Int: Track] = [:]
@@ -129,9 +135,10 @@ public struct SurplusController: Sendable, Equatable {
                 decisions.append(SurplusDecision(connector: c.id, mode: c.mode, amps: 0, reason: "no session", surplusW: surplusW))
                 continue
             }
-            let wattsPerAmp = s.voltageV * Double(max(1, c.phases))
-            let minimumW = s.minimumAmps * wattsPerAmp
             var t = tracks[c.id] ?? Track()
+            if c.phasesMeasured { t.phases = c.phases }
+            let wattsPerAmp = s.voltageV * Double(max(1, c.phasesMeasured ? c.phases : t.phases ?? c.phases))
+            let minimumW = s.minimumAmps * wattsPerAmp
             let share = max(0, leftW)
             var amps: Double
             var reason: String

@@ -156,6 +156,25 @@ struct SurplusChargingTests {
         #expect(c.step(gridPowerW: -5000, connectors: [fast], settings: s, now: Self.t0).decisions.isEmpty)
     }
 
+    /// A 1-phase vehicle on a 3-phase connector, paused: it needs 1.4 kW to start again, not the 4.1 kW of three
+    /// phases — the controller remembers the phases it measured while the vehicle drew.
+    @Test("issue25_2: a paused vehicle keeps the phases it drew on")
+    func pausedVehicleKeepsItsPhases() {
+        var c = SurplusController()
+        let s = SurplusSettings(startDelaySeconds: 0, stopDelaySeconds: 0, minimumChargingSeconds: 0)
+        func step(_ surplusW: Double, drawing: Bool, at t: Double) -> SurplusDecision {
+            let point = SurplusConnector(id: 1, mode: .pv, sessionActive: true, phases: drawing ? 1 : 3, phasesMeasured: drawing,
+                                         powerW: 0, maximumAmps: 16)
+            return c.step(gridPowerW: -surplusW, connectors: [point], settings: s, now: Self.t0.addingTimeInterval(t)).decisions[0]
+        }
+        #expect(step(2000, drawing: false, at: 0).amps == 0, "before it drew: three phases assumed, 2 kW is too little")
+        #expect(step(5000, drawing: false, at: 1).amps == 7.2)
+        #expect(step(2000, drawing: true, at: 2).amps == 8.6, "it draws on one phase: 2 kW is 8.6 A")
+        #expect(step(1000, drawing: true, at: 3).amps == 0, "paused below 1.4 kW")
+        let again = step(1500, drawing: false, at: 4)
+        #expect(again.amps == 6.5 && again.reason == "surplus 1.5 kW", "1.5 kW starts it again on its one phase: \(again.reason)")
+    }
+
     @Test func kilowattText() {
         #expect(SurplusController.kW(4140) == "4.1")
         #expect(SurplusController.kW(-400) == "-0.4")

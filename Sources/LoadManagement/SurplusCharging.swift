@@ -114,15 +114,18 @@ public struct SurplusController: Sendable, Equatable {
                               now: Date) -> (decisions: [SurplusDecision], log: [(connector: Int, line: String)]) {
         let managed = connectors.filter { $0.mode != .fast }
         for id in tracks.keys where !managed.contains(where: { $0.id == id && $0.sessionActive }) { tracks[id] = nil }
-        guard let grid = gridPowerW else {
+        // A meter's garbage (NaN, infinity) is no reading: it must not reach the chain or the status API's JSON.
+        guard let grid = gridPowerW, grid.isFinite else {
             return (managed.map { c in
                 let amps = c.mode == .minPV && c.sessionActive ? min(s.minimumAmps, c.maximumAmps) : 0
-                if c.sessionActive { tracks[c.id] = Track(charging: amps > 0, chargingSince: amps > 0 ? now : nil, amps: amps) }
+                if c.sessionActive {
+                    tracks[c.id] = Track(charging: amps > 0, chargingSince: amps > 0 ? now : nil, amps: amps, phases: tracks[c.id]?.phases)
+                }
                 let reason = c.sessionActive ? "no grid meter reading: \(c.mode == .minPV ? "minimum current" : "paused")" : "no session"
                 return SurplusDecision(connector: c.id, mode: c.mode, amps: amps, reason: reason, surplusW: nil)
             }, [])
         }
-        let surplusW = -grid + managed.reduce(0) { $0 + max(0, $1.powerW) }
+        let surplusW = -grid + managed.reduce(0) { $0 + ($1.powerW.isFinite ? max(0, $1.powerW) : 0) }
         var leftW = surplusW
         var decisions: [SurplusDecision] = []
         var log: [(connector: Int, line: String)] = []

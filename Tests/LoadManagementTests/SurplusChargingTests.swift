@@ -175,6 +175,21 @@ struct SurplusChargingTests {
         #expect(again.amps == 6.5 && again.reason == "surplus 1.5 kW", "1.5 kW starts it again on its one phase: \(again.reason)")
     }
 
+    /// A meter's garbage is no reading: NaN or infinite grid power pauses PV as a missing reading does, and a
+    /// connector meter's NaN adds nothing; every decision stays finite (the status API's JSON cannot carry NaN).
+    @Test("issue25_2: garbage from a meter is no reading, never a NaN decision")
+    func garbageReadings() {
+        var c = SurplusController()
+        let s = SurplusSettings(startDelaySeconds: 0)
+        let pv = SurplusConnector(id: 1, mode: .pv, sessionActive: true, phases: 3, powerW: .nan, maximumAmps: 16)
+        for grid in [Double.nan, .infinity, -.infinity] {
+            let d = c.step(gridPowerW: grid, connectors: [pv], settings: s, now: Self.t0).decisions[0]
+            #expect(d.amps == 0 && d.surplusW == nil && d.reason == "no grid meter reading: paused")
+        }
+        let d = c.step(gridPowerW: -5000, connectors: [pv], settings: s, now: Self.t0).decisions[0]
+        #expect(d.amps == 7.2 && d.surplusW == 5000)
+    }
+
     @Test func kilowattText() {
         #expect(SurplusController.kW(4140) == "4.1")
         #expect(SurplusController.kW(-400) == "-0.4")

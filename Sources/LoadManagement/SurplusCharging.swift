@@ -76,9 +76,15 @@ public struct SurplusDecision: Sendable, Equatable, Codable {
     public var reason: String
     /// The surplus the connector's share was computed from, W (nil without a grid meter reading).
     public var surplusW: Double?
+    /// What the connector draws now, split into the part its surplus share covers and the part from the grid, W (nil
+    /// without a session or a grid meter reading).
+    public var fromPVW: Double?
+    public var fromGridW: Double?
 
-    public init(connector: Int, mode: ChargeMode, amps: Double, reason: String, surplusW: Double?) {
+    public init(connector: Int, mode: ChargeMode, amps: Double, reason: String, surplusW: Double?, fromPVW: Double? = nil,
+                fromGridW: Double? = nil) {
         self.connector = connector; self.mode = mode; self.amps = amps; self.reason = reason; self.surplusW = surplusW
+        self.fromPVW = fromPVW; self.fromGridW = fromGridW
     }
 }
 
@@ -127,6 +133,9 @@ public struct SurplusController: Sendable, Equatable {
         }
         let surplusW = -grid + managed.reduce(0) { $0 + ($1.powerW.isFinite ? max(0, $1.powerW) : 0) }
         var leftW = surplusW
+        // What is left of the surplus after the draws of the connectors before, for the split of each draw (the
+        // allocation above shares what the vehicles will draw; the split says where today's draw comes from).
+        var uncoveredW = max(0, surplusW)
         var decisions: [SurplusDecision] = []
         var log: [(connector: Int, line: String)] = []
         let order = managed.sorted { a, b in
@@ -143,6 +152,9 @@ public struct SurplusController: Sendable, Equatable {
             let wattsPerAmp = s.voltageV * Double(max(1, c.phasesMeasured ? c.phases : t.phases ?? c.phases))
             let minimumW = s.minimumAmps * wattsPerAmp
             let share = max(0, leftW)
+            let drawnW = c.powerW.isFinite ? max(0, c.powerW) : 0
+            let fromPVW = min(drawnW, uncoveredW)
+            uncoveredW -= fromPVW
             var amps: Double
             var reason: String
             switch c.mode {
@@ -161,7 +173,8 @@ public struct SurplusController: Sendable, Equatable {
             t.amps = amps
             tracks[c.id] = t
             leftW -= amps * wattsPerAmp
-            decisions.append(SurplusDecision(connector: c.id, mode: c.mode, amps: amps, reason: reason, surplusW: surplusW))
+            decisions.append(SurplusDecision(connector: c.id, mode: c.mode, amps: amps, reason: reason, surplusW: surplusW,
+                                             fromPVW: fromPVW, fromGridW: drawnW - fromPVW))
         }
         return (decisions.sorted { $0.connector < $1.connector }, log)
     }

@@ -94,6 +94,9 @@ def test_issue25_2_pv_mode_follows_the_surplus_of_a_scripted_pv_curve(data_dir):
         assert time.monotonic() - t0 >= 3.5, "not before the start delay"
         c = watch(lambda c: c["pvSurplus"]["reason"] == "surplus 6.5 kW" and c["currentLimit"]["amps"] == 9.4, 20)
         assert c["currentLimit"]["binding"] == "pvSurplus"
+        # Issue 25 item 4: what the vehicle draws comes from PV (the draw split; the grid part only the lag of a step).
+        split = wait_for(lambda: (p := station.connector(1)["pvSurplus"]).get("fromPVW", 0) > 6000 and p, what="the draw from PV")
+        assert split["fromGridW"] < 300, split
         started_at = time.monotonic()
         # Passing clouds shorter than the stop delay do not pause it (it drops to the minimum current meanwhile).
         for _ in range(3):

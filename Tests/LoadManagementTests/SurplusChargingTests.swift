@@ -190,6 +190,27 @@ struct SurplusChargingTests {
         #expect(d.amps == 7.2 && d.surplusW == 5000)
     }
 
+    /// What a connector draws, split into PV and grid: its share of the surplus covers the PV part (issue 25 item 4,
+    /// the dashboard's "from PV / from the grid").
+    @Test("issue25_4: the draw of a connector split into PV and grid")
+    func drawSplitIntoPVAndGrid() {
+        var c = SurplusController()
+        let s = SurplusSettings(startDelaySeconds: 0)
+        func point(_ id: Int, _ mode: ChargeMode, drawingW: Double) -> SurplusConnector {
+            SurplusConnector(id: id, mode: mode, sessionActive: true, phases: 3, phasesMeasured: true, powerW: drawingW, maximumAmps: 16)
+        }
+        // Min+PV drawing 4.14 kW (6 A) with 1 kW exported: the surplus is 5.14 kW, all of the draw is PV.
+        var d = c.step(gridPowerW: -1000, connectors: [point(1, .minPV, drawingW: 4140)], settings: s, now: Self.t0).decisions[0]
+        #expect(d.fromPVW == 4140 && d.fromGridW == 0)
+        // The same draw with 3 kW imported: the surplus is 1.14 kW; the rest comes from the grid.
+        d = c.step(gridPowerW: 3000, connectors: [point(1, .minPV, drawingW: 4140)], settings: s, now: Self.t0).decisions[0]
+        #expect(d.fromPVW == 1140 && d.fromGridW == 3000)
+        // Two connectors: the one charging first takes the surplus first.
+        let two = c.step(gridPowerW: 2000, connectors: [point(1, .minPV, drawingW: 4140), point(2, .minPV, drawingW: 4140)],
+                         settings: s, now: Self.t0).decisions
+        #expect(two.map(\.fromPVW) == [4140, 2140] && two.map(\.fromGridW) == [0, 2000])
+    }
+
     @Test func kilowattText() {
         #expect(SurplusController.kW(4140) == "4.1")
         #expect(SurplusController.kW(-400) == "-0.4")

@@ -306,7 +306,17 @@ extension WebInterface {
                                binding: c.currentLimit.binding.rawValue, current: phases(m.currentA) + " A", voltage: phases(m.voltageV) + " V",
                                power: String(format: "%.2f kW", m.powerW.sum / 1000), energy: kWh(m.energyWh),
                                session: c.session.map { "\($0.idTag) · \(kWh($0.energyWh))" } ?? (t["dash.noSession"] ?? ""),
-                               pv: c.pvSurplus.map { "\($0.mode == .minPV ? "Min+PV" : $0.mode.rawValue) · \($0.reason)" } ?? (t["dash.pvFast"] ?? ""))
+                               pv: c.pvSurplus.map(pvText) ?? (t["dash.pvFast"] ?? ""))
+    }
+
+    /// The dashboard's PV line: the mode, the controller's reason, and while the vehicle draws, how much of it comes from
+    /// PV and how much from the grid.
+    static func pvText(_ d: SurplusDecision) -> String {
+        var text = "\(d.mode == .minPV ? "Min+PV" : d.mode.rawValue) · \(d.reason)"
+        if let pv = d.fromPVW, let grid = d.fromGridW, pv + grid > 0 {
+            text += " · PV \(String(format: "%.2f", pv / 1000)) kW, grid \(String(format: "%.2f", grid / 1000)) kW"
+        }
+        return text
     }
 
     /// Server-sent events with the dashboard's live values, every second, for up to 10 minutes (the browser reconnects);

@@ -11,20 +11,8 @@
 #   swift build -c release --static-swift-stdlib -Xswiftc -Osize --product chargekit --scratch-path .build-static
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=""
-args=()
-while (($#)); do
-  case "$1" in
-    --bin) BIN="$2"; shift 2 ;;
-    *) args+=("$1"); shift ;;
-  esac
-done
-if [[ -z "$BIN" ]]; then
-  build=(swift build -c release --static-swift-stdlib -Xswiftc -Osize --product chargekit --scratch-path .build-static)
-  "${build[@]}" >/dev/null 2>&1 || "${build[@]}"
-  BIN="$("${build[@]}" --show-bin-path)/chargekit"
-fi
-exec python3 - "$BIN" "${args[@]}" <<'PY'
+source scripts/bench/appliance-binary.sh
+exec python3 - "$BIN" "${ARGS[@]}" <<'PY'
 import json, os, signal, statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 binary = sys.argv[1]

@@ -16,11 +16,3 @@ extension MQTTClientConfiguration {
                                        subscriptions: [MQTTSubscription(commandFilter, qos: .atLeastOnce)])
     }
 }
-
-extension ContinuousClock.Instant {
-    /// Seconds since this instant, for the publishers' meter intervals.
-    var secondsSince: Double {
-        let d = ContinuousClock.now - self
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-}

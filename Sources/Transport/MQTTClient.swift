@@ -92,10 +92,7 @@ public struct MQTTClient: Service {
                 }
             }
         let start = ContinuousClock.now
-        func now() -> Double {
-            let d = ContinuousClock.now - start
-            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-        }
+        func now() -> Double { start.secondsSince }
         return try await channel.executeThenClose { inbound, outbound in
             let (events, continuation) = AsyncStream.makeStream(of: Event.self)
             return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -179,5 +176,13 @@ public struct MQTTClient: Service {
 
     private func publish(_ messages: [MQTTOutgoing], _ session: inout MQTTSession, _ now: Double) -> [MQTTSession.Action] {
         messages.flatMap { session.publish(topic: $0.topic, payload: $0.payload, qos: .atLeastOnce, retain: $0.retain, nowSeconds: now) }
+    }
+}
+
+extension ContinuousClock.Instant {
+    /// Seconds since this instant, as a Double: the MQTT session's clock and the publishers' meter intervals.
+    package var secondsSince: Double {
+        let d = ContinuousClock.now - self
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }

@@ -58,10 +58,10 @@ struct SurplusChargingTests {
             var amps: [Int: Double] = [:]
             for step in scenario.steps {
                 let sessions = Set(step.sessions)
-                let connectors = scenario.connectors.map { c in
-                    SurplusConnector(id: c.id, mode: try! #require(ChargeMode(rawValue: c.mode)), sessionActive: sessions.contains(c.id),
-                                     phases: c.phases, powerW: (amps[c.id] ?? 0) * settings.voltageV * Double(c.phases),
-                                     maximumAmps: c.maximumAmps)
+                let connectors = try scenario.connectors.map { c in
+                    SurplusConnector(id: c.id, mode: try #require(ChargeMode(rawValue: c.mode), "\(name): mode '\(c.mode)'"),
+                                     sessionActive: sessions.contains(c.id), phases: c.phases,
+                                     powerW: (amps[c.id] ?? 0) * settings.voltageV * Double(c.phases), maximumAmps: c.maximumAmps)
                 }
                 let evW = connectors.reduce(0) { $0 + ($1.sessionActive ? $1.powerW : 0) }
                 let grid = step.gridMeter == false ? nil : (step.houseW ?? 0) - (step.pvW ?? 0) + evW

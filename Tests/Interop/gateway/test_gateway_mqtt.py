@@ -13,7 +13,7 @@ from selenium.webdriver.support.ui import Select
 
 from peers import Charger, Gateway, iso
 from station import wait_for
-from test_mqtt import PASSWORD, USER, Broker, Watcher, assert_retained
+from test_mqtt import PASSWORD, USER, Watcher, assert_retained, broker, watcher  # noqa: F401  (fixtures)
 from web_browser import Web, initial_passwords
 
 #: The gateway's id in the topics: its host name's first label (docs/integrator.md, "MQTT (gateway)").
@@ -34,15 +34,6 @@ UNITS = {"power": {"W", "kW"}, "energy": {"Wh", "kWh"}, "current": {"A", "mA"}}
 
 
 @pytest.fixture
-def broker(tmp_path):
-    d = tmp_path / "broker"
-    d.mkdir()
-    b = Broker(d).start()
-    yield b
-    b.stop()
-
-
-@pytest.fixture
 def gateway(data_dir, broker, tmp_path):
     password_file = tmp_path / "mqtt-password"
     password_file.write_text(PASSWORD + "\n")
@@ -52,12 +43,6 @@ def gateway(data_dir, broker, tmp_path):
     yield g
     g.terminate()
 
-
-@pytest.fixture
-def watcher(broker):
-    w = Watcher(broker.port)
-    yield w
-    w.close()
 
 
 @pytest.fixture

@@ -84,6 +84,10 @@ let package = Package(
         // install once no transaction runs, Installed after the reboot; GetDiagnostics uploads) and the ChargeKit
         // firmware package (header with version and SHA-256 from swift-crypto). Actions out; the runtime does the I/O.
         .target(name: "Firmware", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        // Pure SEMP (SMA's Simple Energy Management Protocol, issue 25 item 1): SSDP messages, the UPnP description, the
+        // SEMP documents and a small strict XML parser and writer (no FoundationXML: it would link libxml2), and the
+        // station as a SEMP gateway (one device per connector, the manager's control as a current).
+        .target(name: "SEMP", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Pure authorization: the engine that decides accept / reject / ask the backend (free charging, local whitelist,
         // OCPP local list and cache, offline rules), its settings and modes, the local whitelist with its CSV import and
         // export, identifier formats, and CivilTime (the whitelist's expiry format, also the history export's). The
@@ -98,7 +102,7 @@ let package = Package(
         // Authorization's settings), current limits, the meters' and OMCCI's settings and Modbus control (StationModbus
         // has their registers), the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller,
         // store ports.
-        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16",
+        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16", "SEMP",
                                                     "Parameters", "StationModbus"],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers;
@@ -131,7 +135,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
-                "ModbusTCP", "CZlib", "Firmware", "MQTT",
+                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -150,7 +154,7 @@ let package = Package(
         .target(
             name: "WebUI",
             dependencies: [
-                "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "MetricsExporter", "Transport",
+                "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "MetricsExporter", "SEMP", "Transport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -189,7 +193,7 @@ let package = Package(
             name: "Runtimes",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "WebUI",
-                "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "StationModbus",
+                "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "SEMP", "StationModbus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -199,7 +203,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "Runtimes", "WebUI",
-                "Transport", "ModbusTCP", "MQTTIntegration", "OCPP16", "StationModbus",
+                "Transport", "ModbusTCP", "MQTTIntegration", "OCPP16", "SEMP", "StationModbus",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -261,6 +265,7 @@ let package = Package(
                     resources: [.copy("DLMScenarios"), .copy("SurplusScenarios")], swiftSettings: swiftSettings),
         // The pure tests of Firmware: SHA-256 vectors, the package format, the UpdateFirmware/GetDiagnostics sequences.
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware"], swiftSettings: swiftSettings),
+        .testTarget(name: "SEMPTests", dependencies: ["SEMP"], swiftSettings: swiftSettings),
         // The pure tests of Authorization: the engine's decisions in every mode, identifiers, the whitelist and its CSV.
         // Station-level authorization tests (a card on a connector, stop rules) stay in ChargePointTests.
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization", "EVSECore"], swiftSettings: swiftSettings),

@@ -10,6 +10,7 @@ import Hosting
 import LoadManagement
 import Persistence
 import Runtimes
+import SEMP
 import StationModbus
 import WebUI
 import Transport
@@ -28,13 +29,21 @@ public struct StationOptions: Sendable {
     /// Run through `/bin/sh -c` by "Reboot System" once the station stopped (seeds/002 §1.2); nil: the station services
     /// restart instead.
     public var rebootCommand: String?
+    /// Address and port of the SEMP HTTP listener (when the parameter SMAInterface is On): the Sunny Home Manager is on
+    /// the LAN. Port 0 takes any free one (the announcement carries the port actually bound).
+    public var sempHost = "0.0.0.0"
+    public var sempPort = 8090
+    /// The network interface SSDP announces on; nil: every up IPv4 interface with multicast except loopback.
+    public var sempInterface: String?
 
     public init(dataDirectory: String = "./chargekit-data", connectors: Int? = nil,
                 httpHost: String = "127.0.0.1", httpPort: Int = 8080, timeScale: Double = 1, logLevel: Logger.Level = .info,
-                modbusHost: String = "0.0.0.0", rebootCommand: String? = nil) {
+                modbusHost: String = "0.0.0.0", rebootCommand: String? = nil, sempHost: String = "0.0.0.0", sempPort: Int = 8090,
+                sempInterface: String? = nil) {
         self.dataDirectory = dataDirectory; self.connectors = connectors
         self.httpHost = httpHost; self.httpPort = httpPort; self.timeScale = timeScale; self.logLevel = logLevel
         self.modbusHost = modbusHost; self.rebootCommand = rebootCommand
+        self.sempHost = sempHost; self.sempPort = sempPort; self.sempInterface = sempInterface
     }
 }
 
@@ -159,6 +168,7 @@ public enum StationApp {
                 logger.info("DLM \(dlm.mode.rawValue) on network \(dlm.networkId)")
             }
         }
+        if settings.semp.enabled { services += try sempServices(options, runtime: runtime, settings: settings) }
         if let ocppSettings {
             var ocppLogger = Logger(label: "chargekit.ocpp")
             ocppLogger.logLevel = options.logLevel

@@ -8,6 +8,7 @@ import EVSECore
 import LoadManagement
 import ModbusTCP
 import OCPP16
+import SEMP
 import StationModbus
 
 /// Meter readings, the Modbus register set (seeds/000 MODBUS-REGISTERSATZ), availability, persistence and the
@@ -204,7 +205,7 @@ extension StationController {
                                           meterStartWh: s.meterStartWh, energyWh: max(0, r.meter.energyWh - s.meterStartWh),
                                           durationSeconds: max(0, now.timeIntervalSince(s.startedAt)))
                     },
-                    pvSurplus: surplusDecisions[i + 1])
+                    pvSurplus: surplusDecisions[i + 1], semp: sempDecisions[i + 1])
             })
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 import Authorization
 import EVSECore
 import LoadManagement
+import SEMP
 import OCPP16
 import StationModbus
 
@@ -147,6 +148,10 @@ public struct StationController {
     /// PV surplus charging (see StationController+Surplus) and its last decision per connector in Min+PV or PV mode.
     var surplus = SurplusController()
     public internal(set) var surplusDecisions: [Int: SurplusDecision] = [:]
+    /// The SMA interface (see StationController+SEMP): the SEMP gateway while the interface is On, and its last
+    /// decision per connector.
+    var sempGateway: SEMPGateway?
+    public internal(set) var sempDecisions: [Int: SEMPDecision] = [:]
     /// Failed polls in a row per Modbus meter.
     var meterFailures: [MeterTarget: Int] = [:]
     /// When each DLM link warning was last logged (rate limit).
@@ -325,6 +330,7 @@ public struct StationController {
         runDLM(now: now)
         runMeterLoadManagement(now: now)
         runSurplus(now: now)
+        runSEMP(now: now)
         applyLimits(now: now)
         persistIfDue(now: now)
     }

@@ -6,6 +6,7 @@ import Foundation
 import Authorization
 import EVSECore
 import LoadManagement
+import SEMP
 import ModbusTCP
 import Parameters
 import StationModbus
@@ -92,6 +93,8 @@ public struct StationSettings: Sendable, Equatable {
     public var gridMeter: MeterEndpoint?
     /// PV surplus charging's thresholds, delays and step.
     public var surplus = SurplusSettings()
+    /// The SMA interface (SEMP for the Sunny Home Manager).
+    public var semp = SEMPSettings()
     /// Modbus charge meters per connector (index 0 = connector 1); nil = the controller's own meter.
     public var chargeMeters: [MeterEndpoint?]
     public var reservations: ReservationSettings
@@ -229,6 +232,7 @@ public struct StationSettings: Sendable, Equatable {
                 chargeMode: p[.chargeMode, connector: n])
         }
         surplus = SurplusSettings(p)
+        semp = SEMPSettings(p)
         // seeds/004 §7.2–7.3: with a single feed line the installation limit is one value for the station, at most the
         // feed line's capacity (the registry refuses anything else; a configuration stored before that rule reads as
         // the lowest of its values).

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import EVSECore
 import LoadManagement
+import SEMP
 import StationModbus
 
 /// The station's state as the local status API returns it.
@@ -199,4 +200,6 @@ public struct ConnectorSnapshot: Sendable, Codable, Equatable {
     public var session: ActiveSessionView?
     /// Min+PV or PV mode: the surplus controller's limit and why (nil in Fast mode).
     public var pvSurplus: SurplusDecision?
+    /// SMA interface On with charge mode Surplus: the Sunny Home Manager's limit and why (nil otherwise).
+    public var semp: SEMPDecision? = nil
 }

@@ -53,6 +53,12 @@ struct StationCommand: AsyncParsableCommand {
     var logLevel = "info"
     @Option(name: .customLong("modbus-host"), help: "Address the Modbus TCP server listens on (when the parameter ModbusTCPServer is On).")
     var modbusHost = "0.0.0.0"
+    @Option(name: .customLong("semp-host"), help: "Address the SEMP interface for the SMA Sunny Home Manager listens on (when the parameter SMAInterface is On).")
+    var sempHost = "0.0.0.0"
+    @Option(name: .customLong("semp-port"), help: "Port of the SEMP interface (announced by SSDP).")
+    var sempPort = 8090
+    @Option(name: .customLong("semp-interface"), help: "Network interface the station announces itself on by SSDP (default: every IPv4 LAN interface).")
+    var sempInterface: String?
     @Option(name: .customLong("reboot-command"),
             help: "Command run by 'Reboot System' after the station stopped (e.g. 'systemctl reboot'); without it the station services restart.")
     var rebootCommand: String?
@@ -60,6 +66,7 @@ struct StationCommand: AsyncParsableCommand {
     func validate() throws {
         if let c = connectors, !(1...2).contains(c) { throw ValidationError("--connectors must be 1 or 2 (got \(c))") }
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0 to 65535 (got \(httpPort))") }
+        guard (1...65535).contains(sempPort) else { throw ValidationError("--semp-port must be 1 to 65535 (got \(sempPort))") }
         guard timeScale > 0 && timeScale <= 3600 else { throw ValidationError("--time-scale must be above 0 and at most 3600 (got \(timeScale))") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical (got \(logLevel))")
@@ -81,7 +88,8 @@ struct StationCommand: AsyncParsableCommand {
             let board = BoardFactory(name: "simulated") { setup, persisted, now in SimulatedBoard.make(setup, persisted: persisted, now: now) }
             try await StationApp.run(board: board, StationOptions(dataDirectory: dataDir, connectors: connectors, httpHost: httpHost,
                                                     httpPort: httpPort, timeScale: timeScale, logLevel: level, modbusHost: modbusHost,
-                                                    rebootCommand: rebootCommand))
+                                                    rebootCommand: rebootCommand, sempHost: sempHost, sempPort: sempPort,
+                                                    sempInterface: sempInterface))
         } catch {
             throw fail("\(error)")
         }

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import ChargePoint
 import EVSECore
 import LoadManagement
+import SEMP
 
 /// A menu's parameter page; the Network and System menus show their cards above the parameters.
 struct ParameterPage: PageModel {
@@ -169,7 +170,8 @@ extension WebInterface {
             f.on = current == "On"
         } else if let choices = v.choices, v.type == "enum" {
             f.isChoice = true
-            f.choices = choices.map { SelectOption(value: $0.value, label: $0.label, selected: $0.value == current) }
+            let own = texts?[base]?.choices
+            f.choices = choices.map { SelectOption(value: $0.value, label: own?[$0.value] ?? $0.label, selected: $0.value == current) }
         } else if v.type == "phases" {
             f.isTriple = true
             let parts = current.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -306,7 +308,13 @@ extension WebInterface {
                                binding: c.currentLimit.binding.rawValue, current: phases(m.currentA) + " A", voltage: phases(m.voltageV) + " V",
                                power: String(format: "%.2f kW", m.powerW.sum / 1000), energy: kWh(m.energyWh),
                                session: c.session.map { "\($0.idTag) · \(kWh($0.energyWh))" } ?? (t["dash.noSession"] ?? ""),
-                               pv: c.pvSurplus.map(pvText) ?? (t["dash.pvFast"] ?? ""))
+                               pv: pvLine(c, t: t))
+    }
+
+    /// The PV row: the surplus controller's decision and the Sunny Home Manager's, each when it applies.
+    static func pvLine(_ c: ConnectorSnapshot, t: [String: String]) -> String {
+        let parts = [c.pvSurplus.map(pvText), c.semp.map { "SMA · \($0.reason)" }].compactMap { $0 }
+        return parts.isEmpty ? (t["dash.pvFast"] ?? "") : parts.joined(separator: " | ")
     }
 
     /// The dashboard's PV line: the mode, the controller's reason, and while the vehicle draws, how much of it comes from

@@ -58,10 +58,12 @@ public enum WebText {
         var parameters: [String: ParameterText]
     }
 
-    /// A parameter's label and help text in one language.
+    /// A parameter's label and help text in one language, and where the seeds name a choice in that language (seeds/000
+    /// "SMA Lademodus: Überschussladen"), the choices' labels by value.
     struct ParameterText: Sendable, Decodable {
         var label: String
         var help: String
+        var choices: [String: String]?
     }
 
     static let parameterCatalogues: [String: ParameterCatalogue] = Dictionary(uniqueKeysWithValues: languages.filter { $0 != "en" }.map { language in

@@ -3,8 +3,9 @@
 - SMA, "Introduction SEMP for SMA Smart Home — Simple Energy Management Protocol" (M. Volkmar, 28.10.2014): SEMP is
   UPnP/SSDP discovery plus an HTTP/XML web service; the EM is the HTTP client, the device side ("SEMP gateway") the
   server; the EM GETs device information, status and planning requests once per minute and POSTs control commands.
-- SMA, SEMP protocol specification (discovery and communication) with the structure documentation, published by SMA
-  in 2015 (photovoltaikforum.com thread 104167, "SEMP Protokollspezifikation"): gateway device type
+- SMA, SEMP protocol specification (discovery and communication) and structure documentation, released by SMA "as
+  is" in photovoltaikforum.com thread 104167 ("SEMP Protokollspezifikation"; the PDFs' own version numbers could not
+  be retrieved for this module, the schema version below is exact): gateway device type
   `urn:schemas-simple-energy-management-protocol:device:Gateway:1`, the UPnP device description carrying
   `X_SEMPSERVICE` (server, basePath, transport HTTP/Pull, exchangeFormat XML, wsVersion) and the resources under the
   base path: `GET {base}/` (Device2EM with all DeviceInfo, DeviceStatus and PlanningRequest),
@@ -33,9 +34,11 @@ The API (all durations in seconds; `gateway` arguments default to the first one 
     hm.gateways -> {usn_uuid: Gateway}; hm.announcements -> [Announcement]  (M-SEARCH answers, NOTIFY alive/byebye)
     hm.poll(gateway=None) -> dict                 GET {base}/, validated, decoded by the XSD (xmlschema.to_dict)
     hm.get(resource="DeviceInfo", device_id=None) -> Exchange    a sub-resource (validated when 2xx)
-    hm.control(device_id, on, power_w=None) -> Exchange          POST EM2Device/DeviceControl, validated before sending;
-                                                  it becomes the device's standing control, re-sent (kind "resend")
-                                                  whenever none went to that device for control_period_s
+    hm.control(device_id, on, power_w=None, standing=True) -> Exchange
+                                                  POST EM2Device/DeviceControl, validated before sending; with
+                                                  `standing` it becomes the device's standing control, re-sent
+                                                  (kind "resend") whenever none went to that device for
+                                                  control_period_s (the Home Manager's 60 s)
     hm.post_raw(body, content_type="text/xml") -> Exchange      anything, unvalidated (malformed XML, bad ids)
     hm.silence() / hm.resume()                    stop / restart the timed polls and re-sends (the EM goes quiet)
     hm.exchanges -> [Exchange]; hm.exchanges_of(kind)   kinds: description, poll (timed), get (poll() and get()),
@@ -180,15 +183,17 @@ class HomeManager:
         self._raise_schema_error(e)
         return e
 
-    def control(self, device_id, on, power_w=None, gateway=None, timestamp_s=0):
-        """POSTs one DeviceControl and makes it the device's standing control (re-sent every control_period_s)."""
+    def control(self, device_id, on, power_w=None, gateway=None, timestamp_s=0, standing=True):
+        """POSTs one DeviceControl; with `standing` it replaces the device's standing control, which is re-sent
+        whenever no control went to that device for control_period_s."""
         gw = self._gateway(gateway)
         body = em2device([(device_id, on, power_w, timestamp_s)])
         validate(body, "the EM2Device this peer was about to send")
 
         def send():
-            with self._cond:
-                self._standing[(gw.key, device_id)] = [on, power_w, time.monotonic()]
+            if standing:
+                with self._cond:
+                    self._standing[(gw.key, device_id)] = [on, power_w, time.monotonic()]
             return self._post(gw, body, "control")
         e = self._call(send)
         self._raise_schema_error(e)
@@ -234,18 +239,21 @@ class HomeManager:
         try:
             while not self._stop:
                 readable, _, _ = select.select([self._listener, self._searcher, self._wake_r], [], [], self._idle_s())
-                for sock in readable:
-                    if sock is self._wake_r:
-                        os.read(self._wake_r, 4096)
-                    else:
-                        self._receive(sock)
+                try:
+                    for sock in readable:
+                        if sock is self._wake_r:
+                            os.read(self._wake_r, 4096)
+                        else:
+                            self._receive(sock)
+                    self._timers()
+                except Exception as e:  # a peer bug must not stop the worker: every later call would hang
+                    self._error(f"worker: {e!r}")
                 while not self._commands.empty():
                     fn, future = self._commands.get()
                     try:
                         future.set_result(fn())
                     except BaseException as e:  # handed to the caller
                         future.set_exception(e)
-                self._timers()
         finally:
             self._listener.close()
             self._searcher.close()

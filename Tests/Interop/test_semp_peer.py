@@ -158,7 +158,7 @@ def test_semp_peer_sends_malformed_xml_and_unknown_device_ids(hm, pysma):
     assert raw.sent.startswith("<EM2Device") and raw.status == 500  # pysma-plus' answer; the station must say 400
     since = len(pysma.events)
     unknown = "F-11223344-0000000000FF-00"
-    assert hm.control(unknown, on=True, power_w=4200).status == 200  # pysma-plus accepts any id
+    assert hm.control(unknown, on=True, power_w=4200, standing=False).status == 200  # pysma-plus accepts any id
     pysma.wait(lambda ev: ev.get("deviceId") == unknown, since, "the unknown id delivered")
     with pytest.raises(SempSchemaError):
         hm.control("not-a-device-id", on=True)  # the peer validates what it sends: off-pattern ids go by post_raw

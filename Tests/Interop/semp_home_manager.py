@@ -365,6 +365,11 @@ class HomeManager:
             gw.quirks.append(f"description UDN {gw.udn!r} differs from the USN's {key!r}")
         if gw.device_type != GATEWAY_URN:
             gw.quirks.append(f"deviceType {gw.device_type!r}")
+        gw.quirks += [f"description without {tag}" for tag in ("friendlyName", "manufacturer", "modelName", "UDN")
+                      if not text(device, tag)]  # UDA 1.0 §2.1: required
+        for tag, expected in (("transport", "HTTP/Pull"), ("exchangeFormat", "XML")):
+            if text(service, tag, SEMP_SERVICE_NS) != expected:
+                gw.quirks.append(f"X_SEMPSERVICE {tag} {text(service, tag, SEMP_SERVICE_NS)!r}, not {expected}")
         if not gw.server.startswith("http://") or not gw.base_path.startswith("/"):
             return self._error(f"X_SEMPSERVICE server {gw.server!r} basePath {gw.base_path!r} unusable")
         return gw

@@ -71,9 +71,8 @@ def test_semp_peer_discovers_pysma_plus_and_reads_its_description(netns_pair, hm
     assert gw.device_type == GATEWAY_URN and gw.ws_version == "1.1.5"
     assert gw.key.startswith("uuid:") and gw.location.endswith("/description.xml")
     # pysma-plus' deviations, tolerated and named (a UDA 1.0 gateway such as the station must have none):
-    assert "answered M-SEARCH with a NOTIFY datagram" in gw.quirks
-    assert {"response without EXT", "response without ST"} <= set(gw.quirks)
-    assert any(q.startswith("description UDN") for q in gw.quirks)
+    assert [q.split(" '")[0] for q in gw.quirks] == ["answered M-SEARCH with a NOTIFY datagram", "response without EXT",
+                                                    "response without ST", "description UDN"]
     # The M-SEARCH went out in the standard form with pysma-plus' exact MAN spelling, or it would not have answered.
     assert hm.exchanges_of("description")[0].status == 200
 
@@ -98,6 +97,75 @@ def test_semp_peer_forgets_a_gateway_on_byebye(netns_pair, hm):
     netns_pair.station.call(multicast)
     hm.wait_for(lambda p: gw.key not in p.gateways, 10, "the gateway forgotten after ssdp:byebye")
     assert [a for a in hm.announcements if a.kind == "byebye"][0].quirks == []
+
+
+UDA_KEY = "uuid:2f3e1c58-7a6b-4c1d-9e0f-a1b2c3d4e5f6"
+
+
+class UdaDescription(BaseHTTPRequestHandler):
+    """The UPnP device description of a gateway that follows UDA 1.0 and the SEMP documents to the letter."""
+
+    def do_GET(self):
+        host = self.server.server_address
+        body = f"""<?xml version="1.0"?><root xmlns="urn:schemas-upnp-org:device-1-0"><specVersion><major>1</major>
+<minor>0</minor></specVersion><device><deviceType>{GATEWAY_URN}</deviceType><friendlyName>UDA gateway</friendlyName>
+<manufacturer>test</manufacturer><modelName>uda</modelName><UDN>{UDA_KEY}</UDN>
+<semp:X_SEMPSERVICE xmlns:semp="urn:schemas-simple-energy-management-protocol:service-1-0">
+<semp:server>http://{host[0]}:{host[1]}</semp:server><semp:basePath>/semp</semp:basePath>
+<semp:transport>HTTP/Pull</semp:transport><semp:exchangeFormat>XML</semp:exchangeFormat>
+<semp:wsVersion>1.3.0</semp:wsVersion></semp:X_SEMPSERVICE></device></root>""".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_semp_peer_finds_no_quirk_in_a_uda_conforming_gateway(netns_pair, hm):
+    """So that `gateway.quirks == []` is a fair demand on the station: a gateway answering M-SEARCH per UDA 1.0."""
+    address = netns_pair.station.address
+
+    def open_sockets():
+        http = ThreadingHTTPServer((address, 0), UdaDescription)
+        ssdp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        ssdp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # pysma-plus' gateway listens on 1900 too
+        ssdp.bind(("", 1900))
+        ssdp.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton("239.255.255.250") +
+                        socket.inet_aton(address))
+        ssdp.settimeout(0.2)
+        return http, ssdp
+    http, ssdp = netns_pair.station.call(open_sockets)
+    stop = threading.Event()
+
+    def answer():
+        while not stop.is_set():
+            try:
+                data, source = ssdp.recvfrom(4096)
+            except socket.timeout:
+                continue
+            start, headers = parse_ssdp(data)
+            if start.startswith("M-SEARCH") and headers.get("st") == GATEWAY_URN:
+                ssdp.sendto((f"HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=1800\r\nEXT:\r\n"
+                             f"LOCATION: http://{address}:{http.server_address[1]}/description.xml\r\n"
+                             f"SERVER: Linux/6 UPnP/1.0 test/1\r\nST: {GATEWAY_URN}\r\n"
+                             f"USN: {UDA_KEY}::{GATEWAY_URN}\r\n\r\n").encode(), source)
+    threads = [threading.Thread(target=http.serve_forever, daemon=True), threading.Thread(target=answer, daemon=True)]
+    for t in threads:
+        t.start()
+    try:
+        hm.search()
+        gw = hm.wait_for(lambda p: p.gateways.get(UDA_KEY), 10, "the UDA gateway described")
+        assert gw.quirks == [] and gw.ws_version == "1.3.0"
+        assert [a.quirks for a in hm.announcements if a.usn.startswith(UDA_KEY)] == [[]]
+    finally:
+        stop.set()
+        http.shutdown()
+        http.server_close()
+        threads[1].join(5)
+        ssdp.close()
 
 
 def test_semp_peer_polls_and_validates_device2em(hm):

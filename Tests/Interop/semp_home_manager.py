@@ -399,7 +399,7 @@ class HomeManager:
         data = body.encode() if isinstance(body, str) else body
         request = urllib.request.Request(url, data=data, method=method,
                                          headers={"Content-Type": content_type} if data is not None else {})
-        status, received, ctype, error = None, "", None, None
+        status, received, ctype, error, started = None, "", None, None, time.monotonic()
         try:
             with self._opener.open(request, timeout=self.http_timeout_s) as r:
                 status, received, ctype = r.status, r.read().decode("utf-8", "replace"), r.headers.get("Content-Type")
@@ -420,7 +420,7 @@ class HomeManager:
         elif error and kind in ("poll", "resend"):
             self._error(error)  # a background request nobody waits for
         sent = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-        e = Exchange(kind, method, url, status, sent, received, ctype, document, invalid, error, time.monotonic())
+        e = Exchange(kind, method, url, status, sent, received, ctype, document, invalid, error, started)
         with self._cond:
             self._exchanges.append(e)
             self._cond.notify_all()

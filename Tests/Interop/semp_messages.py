@@ -115,7 +115,7 @@ class Exchange:
     document: dict | None  # the decoded SEMP document of a valid 2xx answer
     invalid: str | None  # why the 2xx answer failed the XSD (or had the wrong root element)
     error: str | None  # why there was no HTTP answer
-    at: float
+    at: float  # monotonic time the request was sent
 
 
 def announcement_quirks(kind, target, headers):

@@ -29,3 +29,14 @@ def station(data_dir):
     s = Station(data_dir).start()
     yield s
     s.terminate()
+
+
+@pytest.fixture(scope="module")
+def netns_pair():
+    """A station and a manager network namespace joined by a veth pair (netns.py); skips unless root."""
+    from netns import NamespacePair, can_create
+    reason = can_create()
+    if reason:
+        pytest.skip(reason)
+    with NamespacePair() as pair:
+        yield pair

@@ -11,11 +11,13 @@ from pathlib import Path
 BIN = os.environ.get("CHARGEKIT_BIN", str(Path(__file__).resolve().parents[2] / ".build" / "debug" / "chargekit"))
 
 
-def cli(*args, data_dir=None, check=False):
-    """Runs `chargekit ARGS` and returns the CompletedProcess."""
+def cli(*args, data_dir=None, check=False, namespace=None):
+    """Runs `chargekit ARGS` (inside `namespace`, a netns.Namespace, when given) and returns the CompletedProcess."""
     argv = [BIN, *args]
     if data_dir is not None:
         argv += ["--data-dir", str(data_dir)]
+    if namespace is not None:
+        argv = namespace.argv(argv)
     result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     if check and result.returncode != 0:
         raise AssertionError(f"{argv} failed ({result.returncode}): {result.stderr}")
@@ -70,6 +72,7 @@ class Station:
         self.base = None
         self.env = None  # extra environment variables of the station process
         self.preexec_fn = None  # run in the child before exec (e.g. a descriptor limit)
+        self.namespace = None  # a netns.Namespace to run in (SEMP tests); the API and `sim` are then used from inside
 
     def start(self):
         for card in self.cards:
@@ -84,6 +87,8 @@ class Station:
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}.log"
         self.log = open(self.log_path, "ab")
         env = {**os.environ, **self.env} if self.env else None
+        if self.namespace is not None:
+            argv = self.namespace.argv(argv)  # `ip netns exec` execs: the pid stays the station's (station.json)
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env=env, preexec_fn=self.preexec_fn)
         info = wait_for(lambda: self._runtime_info(), timeout=60, what="station.json")
         self.attach(info)
@@ -105,6 +110,11 @@ class Station:
         return info if info.get("pid") == self.proc.pid else None
 
     def request(self, method, path, body=None, raw=None):
+        if self.namespace is not None:  # 127.0.0.1 of the station's namespace
+            return self.namespace.call(self._request, method, path, body, raw)
+        return self._request(method, path, body, raw)
+
+    def _request(self, method, path, body=None, raw=None):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         req = urllib.request.Request(self.base + path, data=data, method=method,
                                      headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"})
@@ -130,7 +140,7 @@ class Station:
                         what=f"connector {n} {status}")
 
     def sim(self, *args):
-        return cli("sim", *args, data_dir=self.data_dir)
+        return cli("sim", *args, data_dir=self.data_dir, namespace=self.namespace)
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)

@@ -142,6 +142,25 @@ struct WebUITests {
         #expect(WebText.parameterTexts("en") == nil, "English is the registry's own text")
     }
 
+    @Test("seeds000 SMA-Schnittstelle: the German labels are the seed's own words, and translated choices name the registry's values")
+    func seeds000_smaInterfaceTexts() throws {
+        let de = try #require(WebText.parameterTexts("de"))
+        #expect(["SMAInterface", "SMAChargeMode", "SMAFallbackCurrent", "SMAConnectionTimeout", "SMAMaxEnergyDemand"].map { de[$0]?.label }
+                == ["SMA Schnittstelle", "SMA Lademodus", "SMA Strom bei Verbindungsausfall [A]", "SMA Zeit bis Verbindungsausfall [s]",
+                    "SMA Höchstbedarf Energie [kWh]"])
+        #expect(de["SMAChargeMode"]?.choices?["Surplus"] == "Überschussladen")
+        #expect(WebText.parameterTexts("nl")?["SMAChargeMode"]?.choices?["Surplus"] == "Overschotladen")
+        let registry = ParameterRegistry(connectorCount: 2)
+        for language in ["de", "nl"] {
+            for (key, text) in try #require(WebText.parameterTexts(language)) {
+                guard let choices = text.choices else { continue }
+                let definition = try #require(registry.keys.first { $0.definition.key == key }?.definition)
+                guard case .choice(let values) = definition.type else { Issue.record("\(key) has choice texts but no choices"); continue }
+                #expect(Set(choices.keys) == Set(values.map(\.value)), "\(language) \(key)")
+            }
+        }
+    }
+
     @Test("form bodies: percent-encoding, plus as space, the first of repeated keys, empty values")
     func formData() {
         #expect(FormData.parse("a=1&b=x+y%21&c=&a=2&d") == ["a": "1", "b": "x y!", "c": "", "d": ""])

@@ -161,3 +161,42 @@ def test_issue25_1_silence_of_the_manager_longer_than_the_timeout_applies_the_fa
             hm.check()
     finally:
         station.terminate()
+
+
+def test_seeds000_sma_interface_settings_in_german_on_the_load_management_page(browser, station, data_dir):
+    """seeds/000 "2. SMA-Schnittstelle (Sunny Home Manager)": the five settings with the seed's German words and
+    defaults, set from the web interface (headless Chromium)."""
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from web_browser import Web, initial_passwords
+
+    web = Web(browser, station)
+    web.first_login("operator", initial_passwords(station)["operator"])
+    web.open("/")
+    web.el("details summary").click()
+    Select(web.el("select[name=language]")).select_by_value("de")
+    WebDriverWait(browser, 10).until(lambda d: "Übersicht" in d.page_source)
+    web.open("/menu/load-management")
+    labels = {key: web.el(f'label[for="p-{key}"]').text for key in
+              ("SMAInterface", "SMAChargeMode", "SMAFallbackCurrent", "SMAConnectionTimeout", "SMAMaxEnergyDemand")}
+    assert [labels[k].split("\n")[0] for k in labels] == [
+        "SMA Schnittstelle", "SMA Lademodus", "SMA Strom bei Verbindungsausfall [A]", "SMA Zeit bis Verbindungsausfall [s]",
+        "SMA Höchstbedarf Energie [kWh]"], labels
+    mode = Select(web.el("#p-SMAChargeMode"))
+    assert mode.first_selected_option.text == "Überschussladen"
+    assert [o.text for o in mode.options] == ["Überschussladen", "Schnellladen"]
+    assert web.el("#p-SMAFallbackCurrent").get_attribute("value") == "6"
+    assert web.el("#p-SMAConnectionTimeout").get_attribute("value") == "600"
+    assert web.el("#p-SMAMaxEnergyDemand").get_attribute("value") == "30"
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", web.el("#p-SMAChargeMode"))
+    web.shot("load-management-sma-de")
+    web.fill("#p-SMAConnectionTimeout", "30")
+    web.submit("#save")
+    error = web.el("#e-SMAConnectionTimeout").text
+    assert "60 to 86400 s" in error, error
+    web.fill("#p-SMAConnectionTimeout", "900")
+    mode = Select(web.el("#p-SMAChargeMode"))
+    mode.select_by_visible_text("Schnellladen")
+    web.submit("#save")
+    assert web.el("#saved")
+    assert "= Fast" in cli("config", "get", "SMAChargeMode", data_dir=data_dir).stdout
+    assert "= 900" in cli("config", "get", "SMAConnectionTimeout", data_dir=data_dir).stdout

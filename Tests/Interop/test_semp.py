@@ -41,6 +41,17 @@ def charge(station, n=1, ev="3p-16a"):
     assert station.sim("rfid", Station.CARDS[n - 1]).returncode == 0
 
 
+def switched_on(station, hm):
+    """Discovers the station, starts a session on connector 1 and has the manager switch it on at 6.9 kW (10 A on three
+    phases); returns the device ids."""
+    hm.discover(timeout_s=15)
+    ids = device_ids(hm)
+    charge(station)
+    assert hm.control(ids[0], True, 6900).status == 200
+    wait_for(lambda: semp_limit(station)[:2] == ("semp", 10.0), what="10 A from 6.9 kW")
+    return ids
+
+
 def test_issue25_1_sunny_home_manager_discovers_the_station_by_ssdp_and_every_document_validates(data_dir, netns_pair):
     station = start(data_dir, netns_pair)
     try:
@@ -116,11 +127,7 @@ def test_issue25_1_malformed_xml_and_an_unknown_device_id_are_answered_400_and_c
     station = start(data_dir, netns_pair)
     try:
         with manager(netns_pair) as hm:
-            hm.discover(timeout_s=15)
-            ids = device_ids(hm)
-            charge(station)
-            assert hm.control(ids[0], True, 6900).status == 200
-            wait_for(lambda: semp_limit(station)[:2] == ("semp", 10.0), what="10 A")
+            ids = switched_on(station, hm)
             malformed = hm.post_raw("<EM2Device xmlns='http://www.sma.de/communication/schema/SEMP/v1'><DeviceControl>")
             assert malformed.status == 400 and "malformed EM2Device" in malformed.received, malformed
             unknown = hm.control(UNKNOWN_ID, False, standing=False)
@@ -144,11 +151,7 @@ def test_issue25_1_silence_of_the_manager_longer_than_the_timeout_applies_the_fa
     station = start(data_dir, netns_pair, SMAConnectionTimeout=120, SMAFallbackCurrent=8)
     try:
         with manager(netns_pair) as hm:
-            hm.discover(timeout_s=15)
-            ids = device_ids(hm)
-            charge(station)
-            assert hm.control(ids[0], True, 6900).status == 200
-            wait_for(lambda: semp_limit(station)[:2] == ("semp", 10.0), what="10 A")
+            ids = switched_on(station, hm)
             hm.silence()
             silent_since = time.monotonic()
             binding, amps, semp = wait_for(lambda: (s := semp_limit(station))[2]["fallback"] and s, timeout=30,

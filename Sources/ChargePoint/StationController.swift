@@ -147,6 +147,8 @@ public struct StationController {
     /// PV surplus charging (see StationController+Surplus) and its last decision per connector in Min+PV or PV mode.
     var surplus = SurplusController()
     public internal(set) var surplusDecisions: [Int: SurplusDecision] = [:]
+    /// Automatic 1-phase/3-phase switching per connector (see StationController+PhaseSwitching).
+    public internal(set) var phaseSwitching: [Int: PhaseSwitchState] = [:]
     /// Failed polls in a row per Modbus meter.
     var meterFailures: [MeterTarget: Int] = [:]
     /// When each DLM link warning was last logged (rate limit).
@@ -325,6 +327,7 @@ public struct StationController {
         runDLM(now: now)
         runMeterLoadManagement(now: now)
         runSurplus(now: now)
+        runPhaseSwitching(now: now)
         applyLimits(now: now)
         persistIfDue(now: now)
     }

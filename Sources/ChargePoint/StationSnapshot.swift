@@ -199,4 +199,7 @@ public struct ConnectorSnapshot: Sendable, Codable, Equatable {
     public var session: ActiveSessionView?
     /// Min+PV or PV mode: the surplus controller's limit and why (nil in Fast mode).
     public var pvSurplus: SurplusDecision?
+    /// The phase-switching contactor's phases and a switch under way (nil when the board has no such contactor or the
+    /// connector is wired for one phase; issue 25 item 3).
+    public var phaseSwitch: PhaseSwitchView? = nil
 }

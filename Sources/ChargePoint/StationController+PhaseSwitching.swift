@@ -37,7 +37,8 @@ public struct PhaseSwitchView: Sendable, Codable, Equatable {
 /// reports a phase-switching contactor (``ConnectorReading/switchedPhases``) is switched by LoadManagement's
 /// ``PhaseSwitcher``; what it is switched to comes from two places:
 /// - PV surplus (PhaseSwitching.<n> On, Min+PV or PV mode, a session): ``PhaseChoice`` on the connector's share of the
-///   surplus; in Fast mode, or with PhaseSwitching Off, the connector goes back to its three phases;
+///   surplus (not for a vehicle seen drawing on one phase of three: it gains nothing); in Fast mode, or with
+///   PhaseSwitching Off, the connector goes back to its three phases;
 /// - OCPP charging profiles: a running period with `numberPhases` 1 (OCPP 1.6 §7.7) asks for one phase whatever PV wants.
 /// While a switch runs, the chain holds the connector at 0 A as source ``LimitSource/phaseSwitch``; the current returns
 /// through the chain like after any pause, so a vehicle that fell asleep is woken by the wake-up rule (Allow EV Wakeup).
@@ -90,6 +91,11 @@ extension StationController {
             return (3, switched == 3 ? nil : "Fast mode charges on three phases")
         }
         guard connectors[n - 1].session.activeSession != nil else {
+            state.choice = PhaseChoice()
+            return (nil, nil)
+        }
+        // A vehicle that draws on one phase of three gains nothing from a switch (its charger is single-phase).
+        if switched == 3, let used = vehiclePhases[n], used.count == 1 {
             state.choice = PhaseChoice()
             return (nil, nil)
         }

@@ -115,6 +115,19 @@ struct StationPhaseSwitchTests {
         #expect(rig.status(1) == .charging && rig.connector(1).meter.currentA.l1 > 6 && rig.connector(1).meter.currentA.l2 == 0)
     }
 
+    @Test("issue25_3 a single-phase vehicle on a 3-phase connector is not switched: it gains nothing")
+    func singlePhaseVehicleNotSwitched() throws {
+        var rig = rig()
+        try rig.plug(1, EVSpec(phases: 1, maxCurrentAmps: 16))
+        try rig.card("AAAAAAAA")
+        // Enough for three phases to start; then it is seen drawing on L1 only.
+        _ = Self.run(&rig, seconds: 15, pvW: 5500)
+        #expect(rig.status(1) == .charging && rig.connector(1).meter.currentA.l2 == 0)
+        _ = Self.run(&rig, seconds: 30, pvW: 3000)
+        #expect(rig.board.connectors[0].phaseSwitches == nil)
+        #expect(rig.connector(1).phaseSwitch?.switchedPhases == 3 && rig.status(1) == .charging)
+    }
+
     @Test("issue25_3 a board without a phase contactor never switches; ConnectorSwitch3to1PhaseSupported follows the board")
     func boardWithoutContactor() throws {
         var board = SimulatedBoard(connectorCount: 1, now: ManualClock().now)

@@ -35,6 +35,9 @@ public enum LimitSource: String, Sendable, Codable, CaseIterable {
     case semp
     /// EEBUS (VDE-AR-E 2829-6 / the LPC use case).
     case eebus
+    /// A switch between 1 and 3 phases is under way: 0 A until the contactors were switched and the pause passed
+    /// (issue 25 item 3, ``PhaseSwitcher``).
+    case phaseSwitch
     /// The OCPP composite schedule of the connector's charging profiles (OCPP 1.6 §3.13).
     case chargingProfile
     /// "Aktiviere Obere Strombegrenzung [A] bei Netzwerkausfall für SmartCharging" while the backend is unreachable.

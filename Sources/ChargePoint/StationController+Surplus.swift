@@ -26,7 +26,8 @@ extension StationController {
         let points = connectors.indices.filter { $0 < settings.connectors.count }.map { i in
             let s = settings.connectors[i]
             return SurplusConnector(id: i + 1, mode: s.chargeMode, sessionActive: connectors[i].session.activeSession != nil,
-                                    phases: phases[i + 1]?.count ?? s.phasesConnected.phaseCount, phasesMeasured: phases[i + 1] != nil,
+                                    phases: phases[i + 1]?.count ?? min(s.phasesConnected.phaseCount, connectors[i].reading.switchedPhases ?? 3),
+                                    phasesMeasured: phases[i + 1] != nil,
                                     powerW: connectors[i].reading.meter.totalPowerW,
                                     maximumAmps: min(s.operatorCurrentLimitAmps, s.installationCurrentLimitAmps, s.hardwareMaxCurrentAmps))
         }

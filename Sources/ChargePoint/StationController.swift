@@ -152,6 +152,8 @@ public struct StationController {
     /// decision per connector.
     var sempGateway: SEMPGateway?
     public internal(set) var sempDecisions: [Int: SEMPDecision] = [:]
+    /// Automatic 1-phase/3-phase switching per connector (see StationController+PhaseSwitching).
+    public internal(set) var phaseSwitching: [Int: PhaseSwitchState] = [:]
     /// Failed polls in a row per Modbus meter.
     var meterFailures: [MeterTarget: Int] = [:]
     /// When each DLM link warning was last logged (rate limit).
@@ -331,6 +333,7 @@ public struct StationController {
         runMeterLoadManagement(now: now)
         runSurplus(now: now)
         runSEMP(now: now)
+        runPhaseSwitching(now: now)
         applyLimits(now: now)
         persistIfDue(now: now)
     }

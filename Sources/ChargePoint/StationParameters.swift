@@ -68,7 +68,7 @@ public enum StationParameters {
     /// Every declared parameter, in the order the menus show them.
     public static let all: [ParameterDefinition] =
         authenticationDefinitions + stationDefinitions + dlmDefinitions + backendDefinitions + resetDefinitions + mqttDefinitions
-            + metricsDefinitions + surplusDefinitions + sempDefinitions
+            + metricsDefinitions + surplusDefinitions + phaseSwitchDefinitions + sempDefinitions
 
     private static let stationDefinitions: [ParameterDefinition] = [
         // MARK: Installation (seeds/004 §7.1, §7.2, §7.3, §7.8)

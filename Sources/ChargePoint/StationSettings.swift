@@ -71,6 +71,8 @@ public struct StationSettings: Sendable, Equatable {
         public var phaseRotation: PhaseRotation
         /// How the connector's sessions use PV surplus (``SurplusController``).
         public var chargeMode: ChargeMode = .fast
+        /// Automatic 1-phase/3-phase switching with the board's phase contactor (``PhaseSwitcher``).
+        public var phaseSwitching = false
     }
 
     public var chargeBoxIdentity: String
@@ -95,6 +97,8 @@ public struct StationSettings: Sendable, Equatable {
     public var surplus = SurplusSettings()
     /// The SMA interface (SEMP for the Sunny Home Manager).
     public var semp = SEMPSettings()
+    /// Automatic phase switching's delay, pause and per-hour limit.
+    public var phaseSwitching = PhaseSwitchSettings()
     /// Modbus charge meters per connector (index 0 = connector 1); nil = the controller's own meter.
     public var chargeMeters: [MeterEndpoint?]
     public var reservations: ReservationSettings
@@ -229,10 +233,11 @@ public struct StationSettings: Sendable, Equatable {
                 phasesConnected: p[.phasesConnected, connector: n],
                 hasLockActuator: p[.connectorKind, connector: n] != .cable,
                 phaseRotation: p[.phaseRotation, connector: n],
-                chargeMode: p[.chargeMode, connector: n])
+                chargeMode: p[.chargeMode, connector: n], phaseSwitching: p[.phaseSwitching, connector: n])
         }
         surplus = SurplusSettings(p)
         semp = SEMPSettings(p)
+        phaseSwitching = PhaseSwitchSettings(p)
         // seeds/004 §7.2–7.3: with a single feed line the installation limit is one value for the station, at most the
         // feed line's capacity (the registry refuses anything else; a configuration stored before that rule reads as
         // the lowest of its values).

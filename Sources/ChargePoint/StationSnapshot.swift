@@ -202,4 +202,7 @@ public struct ConnectorSnapshot: Sendable, Codable, Equatable {
     public var pvSurplus: SurplusDecision?
     /// SMA interface On with charge mode Surplus: the Sunny Home Manager's limit and why (nil otherwise).
     public var semp: SEMPDecision? = nil
+    /// The phase-switching contactor's phases and a switch under way (nil when the board has no such contactor or the
+    /// connector is wired for one phase; issue 25 item 3).
+    public var phaseSwitch: PhaseSwitchView? = nil
 }

@@ -47,6 +47,10 @@ public enum ConnectorEvent: Sendable, Equatable {
     case highLevelCommunication(Bool)
     /// Wake a sleeping vehicle: state F on the pilot while `true` (IEC 61851-1:2017 A.5.3 optional wake-up).
     case wakeUpPulse(Bool)
+    /// While `true`, contactors that are closed stay closed after the current went below 6 A as long as the vehicle
+    /// still requests energy: the vehicle stops drawing before the station opens them (the first steps of a phase
+    /// switch, IEC 61851-1: no PWM, the vehicle reduces its current and goes to state B, then the contactors open).
+    case holdContactors(Bool)
 }
 
 /// What the connector wants done on the hardware, or reports.
@@ -97,6 +101,8 @@ public struct ConnectorStateMachine: Sendable, Equatable {
     public private(set) var highLevelCommunication = false
     /// A wake-up pulse (state F) is on the pilot.
     public private(set) var wakeUpPulse = false
+    /// Closed contactors are held while the vehicle stops drawing (``ConnectorEvent/holdContactors(_:)``).
+    public private(set) var holdingContactors = false
     /// A transaction ended while the vehicle stayed connected (→ Finishing until unplugged).
     public private(set) var finishedWhileConnected = false
     /// The vehicle has requested energy since the transaction started.
@@ -155,6 +161,8 @@ public struct ConnectorStateMachine: Sendable, Equatable {
             highLevelCommunication = on
         case .wakeUpPulse(let on):
             wakeUpPulse = on
+        case .holdContactors(let on):
+            holdingContactors = on
         }
         return reconcile()
     }
@@ -184,6 +192,7 @@ public struct ConnectorStateMachine: Sendable, Equatable {
         if hasTransaction, !isFaulted, pilot.requestsEnergy, offeredAmps >= PWM.minimumAmps, lockOK {
             return configuration.chargingRelays
         }
+        if holdingContactors, relays.isClosed, hasTransaction, !isFaulted, pilot.requestsEnergy { return relays }
         return .open
     }
 

@@ -93,13 +93,16 @@ public struct ConnectorReading: Sendable, Codable, Equatable {
     /// Whether the connector's board answers on its link to the controller (USB on dual stations). A board that
     /// loses the link de-energises its outputs on its own watchdog; the other fields are then its last values.
     public var boardLinked: Bool
+    /// The phases the connector's phase-switching contactor feeds now (1 or 3), as the board reports it back; nil on a
+    /// board without that contactor (``HardwarePort/hasPhaseSwitch``) or on a connector wired for one phase.
+    public var switchedPhases: Int?
 
     public init(pilot: PilotState, diodeCheckOK: Bool = true, relayFeedback: RelayState = .open, lockDetected: Bool = false,
                 residualCurrent: ResidualCurrentReading = .init(), meter: MeterReading, evccid: String? = nil,
-                vehicle: VehicleReport? = nil, boardLinked: Bool = true) {
+                vehicle: VehicleReport? = nil, boardLinked: Bool = true, switchedPhases: Int? = nil) {
         self.pilot = pilot; self.diodeCheckOK = diodeCheckOK; self.relayFeedback = relayFeedback
         self.lockDetected = lockDetected; self.residualCurrent = residualCurrent; self.meter = meter; self.evccid = evccid
-        self.vehicle = vehicle; self.boardLinked = boardLinked
+        self.vehicle = vehicle; self.boardLinked = boardLinked; self.switchedPhases = switchedPhases
     }
 }
 
@@ -155,6 +158,10 @@ public enum HardwareCommand: Sendable, Equatable {
     case setPilot(connector: Int, PilotSignal)
     case setRelays(connector: Int, RelayState)
     case setLock(connector: Int, locked: Bool)
+    /// Switch the connector's supply between 1 and 3 phases with its phase-switching contactor (issue 25 item 3). Only
+    /// with the main contactors open: the controller sends it only then, and a board refuses it otherwise (IEC 61851-1
+    /// requires the vehicle to be disconnected from the supply while the phases change).
+    case setPhases(connector: Int, phases: Int)
 }
 
 /// The port through which the station controller drives an EVSE board: one or two connectors with
@@ -180,6 +187,10 @@ public protocol HardwarePort: SendableMetatype {
     func persistentState() -> Data?
     /// The mains supply failed and the board runs on its backup power until it shuts down.
     var mainsPowerLost: Bool { get }
+    /// The board has a phase-switching contactor per 3-phase connector (``HardwareCommand/setPhases(connector:phases:)``).
+    /// False unless a board declares it (the board description of a real board, later): a board without one never
+    /// switches.
+    var hasPhaseSwitch: Bool { get }
     /// Time passed: a board that models physics (the simulator) advances to `monotonic` time, which is never stepped
     /// with the wall clock; a real board has nothing to do.
     mutating func advance(to monotonic: Date)
@@ -187,6 +198,7 @@ public protocol HardwarePort: SendableMetatype {
 
 extension HardwarePort {
     public mutating func advance(to monotonic: Date) {}
+    public var hasPhaseSwitch: Bool { false }
 }
 
 /// Everything the station reads from its board in one control step: the controller takes this value and never calls

@@ -61,6 +61,18 @@ public struct SimulatorCommandError: Error, Sendable, Equatable {
     public init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }
 }
 
+/// A phase-switch command as the simulated board saw it: when, to how many phases, the state of the main contactors
+/// then, and why it was refused (nil: carried out).
+public struct PhaseSwitchRecord: Sendable, Codable, Equatable {
+    public var time: Date
+    public var phases: Int
+    public var relays: RelayState
+    public var refused: String?
+    public init(time: Date, phases: Int, relays: RelayState, refused: String? = nil) {
+        self.time = time; self.phases = phases; self.relays = relays; self.refused = refused
+    }
+}
+
 /// The simulator's state for `GET /api/sim`.
 public struct SimulatorStatus: Sendable, Codable, Equatable {
     public struct Vehicle: Sendable, Codable, Equatable {
@@ -85,8 +97,14 @@ public struct SimulatorStatus: Sendable, Codable, Equatable {
         public var faults: [String]
         public var currentA: PhaseValues
         public var energyWh: Double
-        public init(id: Int, vehicle: Vehicle?, faults: [String], currentA: PhaseValues, energyWh: Double) {
+        /// The phases the simulated phase-switching contactor feeds (nil: the connector has none, or is wired 1-phase).
+        public var switchedPhases: Int?
+        /// The latest phase-switch commands the board received, oldest first: what it did and what it refused.
+        public var phaseSwitches: [PhaseSwitchRecord]?
+        public init(id: Int, vehicle: Vehicle?, faults: [String], currentA: PhaseValues, energyWh: Double,
+                    switchedPhases: Int? = nil, phaseSwitches: [PhaseSwitchRecord]? = nil) {
             self.id = id; self.vehicle = vehicle; self.faults = faults; self.currentA = currentA; self.energyWh = energyWh
+            self.switchedPhases = switchedPhases; self.phaseSwitches = phaseSwitches
         }
     }
     public var time: Date

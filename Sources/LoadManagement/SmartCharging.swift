@@ -197,6 +197,11 @@ public struct ChargingProfiles: Sendable, Equatable {
 
     /// The value of a profile's schedule at `t`, or nil when the schedule is not running then.
     static func scheduleLimit(_ p: ChargingProfile, at t: Date, start relativeStart: Date, electrical: Electrical) -> Double? {
+        schedulePeriod(p, at: t, start: relativeStart).map { amps($0, unit: p.chargingSchedule.chargingRateUnit, electrical: electrical) }
+    }
+
+    /// The period of a profile's schedule running at `t`, or nil when the schedule is not running then.
+    static func schedulePeriod(_ p: ChargingProfile, at t: Date, start relativeStart: Date) -> ChargingSchedulePeriod? {
         let s = p.chargingSchedule
         var elapsed: Double
         var cycle: Double?
@@ -217,8 +222,7 @@ public struct ChargingProfiles: Sendable, Equatable {
         guard elapsed >= 0 else { return nil }
         if let d = s.duration, elapsed >= Double(d) { return nil }
         if let cycle, elapsed >= cycle { return nil }
-        guard let period = s.chargingSchedulePeriod.last(where: { Double($0.startPeriod) <= elapsed }) else { return nil }
-        return amps(period, unit: s.chargingRateUnit, electrical: electrical)
+        return s.chargingSchedulePeriod.last(where: { Double($0.startPeriod) <= elapsed })
     }
 
     static func amps(_ period: ChargingSchedulePeriod, unit: String, electrical: Electrical) -> Double {

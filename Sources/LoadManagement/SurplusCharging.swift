@@ -80,11 +80,14 @@ public struct SurplusDecision: Sendable, Equatable, Codable {
     /// without a session or a grid meter reading).
     public var fromPVW: Double?
     public var fromGridW: Double?
+    /// The part of the surplus left for this connector after those before it, W (what phase switching decides from; nil
+    /// without a session or a grid meter reading).
+    public var shareW: Double?
 
     public init(connector: Int, mode: ChargeMode, amps: Double, reason: String, surplusW: Double?, fromPVW: Double? = nil,
-                fromGridW: Double? = nil) {
+                fromGridW: Double? = nil, shareW: Double? = nil) {
         self.connector = connector; self.mode = mode; self.amps = amps; self.reason = reason; self.surplusW = surplusW
-        self.fromPVW = fromPVW; self.fromGridW = fromGridW
+        self.fromPVW = fromPVW; self.fromGridW = fromGridW; self.shareW = shareW
     }
 }
 
@@ -174,7 +177,7 @@ public struct SurplusController: Sendable, Equatable {
             tracks[c.id] = t
             leftW -= amps * wattsPerAmp
             decisions.append(SurplusDecision(connector: c.id, mode: c.mode, amps: amps, reason: reason, surplusW: surplusW,
-                                             fromPVW: fromPVW, fromGridW: drawnW - fromPVW))
+                                             fromPVW: fromPVW, fromGridW: drawnW - fromPVW, shareW: share))
         }
         return (decisions.sorted { $0.connector < $1.connector }, log)
     }
@@ -223,6 +226,10 @@ public struct SurplusController: Sendable, Equatable {
         log.append((connector, "PV surplus \(kW) kW: connector \(connector) pauses"))
         return (0, "surplus \(kW) kW, below the \(Self.kW(minimumW)) kW to charge: paused")
     }
+
+    /// Forgets the phases measured while connector `id`'s vehicle drew: its supply was switched between 1 and 3 phases
+    /// (issue 25 item 3), so until it draws again the connector's phases count.
+    public mutating func forgetPhases(connector id: Int) { tracks[id]?.phases = nil }
 
     /// The current to signal: 0.1 A resolution; kept at `previous` while it moves less than `step` (a pause or a start
     /// always goes through).

@@ -24,7 +24,8 @@ extension SimulatedBoard: SimulatedHardware {
                               targetStateOfChargePercent: ev.spec.targetStateOfChargePercent, pilot: ev.pilot,
                               ventilation: ev.spec.requiresVentilation, evccid: ev.spec.evccid)
                     },
-                    faults: c.faults.map(\.rawValue).sorted(), currentA: c.currentA, energyWh: c.energyWh)
+                    faults: c.faults.map(\.rawValue).sorted(), currentA: c.currentA, energyWh: c.energyWh,
+                    switchedPhases: hasPhaseSwitch && phaseCount[i] == 3 ? c.switchedPhases ?? 3 : nil, phaseSwitches: c.phaseSwitches)
             },
             availableFaults: SimulatedFault.allCases.map(\.rawValue), stationFaults: SimulatedFault.allCases.filter(\.isStationFault).map(\.rawValue),
             powerLost: mainsPowerLost)

@@ -45,6 +45,10 @@ public struct SimulatedConnector: Sendable, Codable, Equatable {
     public var currentA: PhaseValues = .zero
     /// Contacts welded in this state (set when the weld fault is injected).
     var weldedAs: RelayState?
+    /// The phases the phase-switching contactor feeds (nil: never switched, i.e. all the wired phases).
+    public var switchedPhases: Int?
+    /// The latest phase-switch commands (at most ``SimulatedBoard/phaseSwitchRecordLimit``), for the simulator status.
+    public var phaseSwitches: [PhaseSwitchRecord]?
 
     public init() {}
 }
@@ -62,6 +66,15 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
     /// Mains lost (fault `power`); optional so that a stored state of an older version still decodes.
     var powerLost: Bool?
     public var mainsPowerLost: Bool { powerLost ?? false }
+    /// The board has a phase-switching contactor per 3-phase connector (issue 25 item 3; optional so that a stored state
+    /// of an older version still decodes; nil: it has one, as every simulated board).
+    var phaseContactor: Bool?
+    public var hasPhaseSwitch: Bool {
+        get { phaseContactor ?? true }
+        set { phaseContactor = newValue }
+    }
+    /// How many phase-switch commands the status keeps per connector.
+    public static let phaseSwitchRecordLimit = 20
     public private(set) var now: Date
     var rfidQueue: [RFIDRead] = []
 
@@ -108,6 +121,7 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
         var pilot: PilotState = c.ev?.pilot ?? .a
         if c.ev != nil && c.faults.contains(.evError) { pilot = .e }
         let phases = phaseCount[n - 1]
+        let switchedPhases = hasPhaseSwitch && phases == 3 ? c.switchedPhases ?? 3 : nil
         let voltage = PhaseValues(l1: voltageV, l2: phases == 3 ? voltageV : 0, l3: phases == 3 ? voltageV : 0)
         let power = PhaseValues(l1: voltage.l1 * c.currentA.l1, l2: voltage.l2 * c.currentA.l2, l3: voltage.l3 * c.currentA.l3)
         let meterOK = !c.faults.contains(.meter)
@@ -125,7 +139,7 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
                     maxCurrentAmps: ev.spec.maxCurrentAmps, stateOfChargePercent: ev.stateOfChargePercent,
                     requiredEnergyWh: max(0, ev.spec.batteryCapacityWh * ev.spec.targetStateOfChargePercent / 100 - ev.batteryWh))
             },
-            boardLinked: !c.faults.contains(.link))
+            boardLinked: !c.faults.contains(.link), switchedPhases: switchedPhases)
     }
 
     public var rfidReaderHealthy: Bool { !rfidFault }
@@ -139,7 +153,7 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
 
     public mutating func apply(_ command: HardwareCommand) {
         switch command {
-        case .setPilot(let n, _), .setRelays(let n, _), .setLock(let n, _):
+        case .setPilot(let n, _), .setRelays(let n, _), .setLock(let n, _), .setPhases(let n, _):
             // A board without its link never receives the command.
             if connectors[n - 1].faults.contains(.link) { return }
         }
@@ -153,7 +167,30 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
             if !r.isClosed && connectors[n - 1].weldedAs == nil { connectors[n - 1].currentA = .zero }
         case .setLock(let n, let locked):
             if !connectors[n - 1].faults.contains(.lockStuck) { connectors[n - 1].lockCommanded = locked }
+        case .setPhases(let n, let phases):
+            switchPhases(n, phases)
         }
+    }
+
+    /// The phase-switching contactor: switches only with the main contactors open (their feedback, so a welded contactor
+    /// counts as closed) on a 3-phase connector of a board that has one; a command it refuses is recorded with the
+    /// reason and changes nothing (a real contactor switched under load would arc, IEC 61851-1).
+    mutating func switchPhases(_ n: Int, _ phases: Int) {
+        let c = connectors[n - 1]
+        let relays = c.weldedAs ?? c.relays
+        var refused: String?
+        if !hasPhaseSwitch || phaseCount[n - 1] != 3 {
+            refused = "no phase-switching contactor"
+        } else if phases != 1 && phases != 3 {
+            refused = "phases must be 1 or 3"
+        } else if relays.isClosed {
+            refused = "main contactors closed"
+        } else {
+            connectors[n - 1].switchedPhases = phases
+        }
+        var log = c.phaseSwitches ?? []
+        log.append(PhaseSwitchRecord(time: now, phases: phases, relays: relays, refused: refused))
+        connectors[n - 1].phaseSwitches = Array(log.suffix(Self.phaseSwitchRecordLimit))
     }
 
     public func persistentState() -> Data? {
@@ -184,7 +221,7 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
         if conducting, ev.pilot.requestsEnergy, c.pilotSignal.signaledAmps >= PWM.minimumAmps, !ev.isFull {
             perPhase = min(ev.obeyedAmps, ev.spec.maxCurrentAmps, ev.acceptedAmps)
         }
-        let wired = (c.weldedAs ?? c.relays) == .onePhase ? 1 : phaseCount[i]
+        let wired = (c.weldedAs ?? c.relays) == .onePhase || (hasPhaseSwitch && c.switchedPhases == 1) ? 1 : phaseCount[i]
         let used = min(ev.spec.phases, wired)
         var current = PhaseValues.zero
         for p in 0..<used { current[p] = perPhase }

@@ -26,7 +26,8 @@ extension GetConfigurationRequest: CentralSystemRequest {
                                  _ env: inout OCPPEnvironment) -> Response {
         let (known, unknown) = OCPPConfigurationKeys.get(r.key ?? [], env.parameters.values,
                                                          .init(supportedProfiles: OCPPChargePoint.supportedProfiles,
-                                                               allowLongKeys: cp.settings.allowLongConfigurationKeys, now: env.now))
+                                                               allowLongKeys: cp.settings.allowLongConfigurationKeys, now: env.now,
+                                                               phaseSwitchSupported: station.phaseSwitchSupported))
         return Response(configurationKey: known, unknownKey: unknown.isEmpty ? nil : unknown)
     }
 }

@@ -28,8 +28,11 @@ public enum OCPPConfigurationKeys {
         public var allowLongKeys: Bool
         /// The station's time, for CurrentDateTime (nil: the key reads empty).
         public var now: Date?
-        public init(supportedProfiles: [FeatureProfile], allowLongKeys: Bool = false, now: Date? = nil) {
+        /// A connector can switch between 3 phases and 1 (ConnectorSwitch3to1PhaseSupported).
+        public var phaseSwitchSupported: Bool
+        public init(supportedProfiles: [FeatureProfile], allowLongKeys: Bool = false, now: Date? = nil, phaseSwitchSupported: Bool = false) {
             self.supportedProfiles = supportedProfiles; self.allowLongKeys = allowLongKeys; self.now = now
+            self.phaseSwitchSupported = phaseSwitchSupported
         }
     }
 
@@ -158,6 +161,11 @@ public enum OCPPConfigurationKeys {
             constant("SupportedFileTransferProtocols", .firmwareManagement, "FTP,HTTP,HTTPS"),
             constant("ChargeProfileMaxStackLevel", .smartCharging, String(ChargingProfiles.Limits().maxStackLevel)),
             constant("ChargingScheduleAllowedChargingRateUnit", .smartCharging, "Current,Power"),
+            // OCPP 1.6 §9.4: whether a connector can switch from 3 to 1 phase during a transaction — true when the board
+            // has a phase-switching contactor on a 3-phase connector; numberPhases of a profile period is then honoured
+            // by switching (issue 25 item 3).
+            Derived(name: "ConnectorSwitch3to1PhaseSupported", access: .readOnly, profile: .smartCharging,
+                    get: { _, c in c.phaseSwitchSupported ? "true" : "false" }, set: nil),
             constant("ChargingScheduleMaxPeriods", .smartCharging, String(ChargingProfiles.Limits().maxPeriods)),
             constant("MaxChargingProfilesInstalled", .smartCharging, String(ChargingProfiles.Limits().maxProfiles)),
             constant("LocalAuthListMaxLength", .localAuthListManagement, String(localAuthListMaxLength)),

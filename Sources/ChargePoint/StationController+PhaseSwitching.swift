@@ -39,6 +39,8 @@ public struct PhaseSwitchView: Sendable, Codable, Equatable {
 /// - PV surplus (PhaseSwitching.<n> On, Min+PV or PV mode, a session): ``PhaseChoice`` on the connector's share of the
 ///   surplus (not for a vehicle seen drawing on one phase of three: it gains nothing); in Fast mode, or with
 ///   PhaseSwitching Off, the connector goes back to its three phases;
+/// - the Sunny Home Manager (SMA interface in surplus charging, the connector in Fast mode): its recommended power, the
+///   same way as a share of the surplus;
 /// - OCPP charging profiles: a running period with `numberPhases` 1 (OCPP 1.6 §7.7) asks for one phase whatever PV wants.
 /// While a switch runs, the chain holds the connector at 0 A as source ``LimitSource/phaseSwitch``; the current returns
 /// through the chain like after any pause, so a vehicle that fell asleep is woken by the wake-up rule (Allow EV Wakeup).
@@ -87,6 +89,10 @@ extension StationController {
             return (3, switched == 3 ? nil : "automatic phase switching is off")
         }
         if cs.chargeMode == .fast {
+            // The Sunny Home Manager's recommended power stands for the surplus when it controls the connector.
+            if connectors[n - 1].session.activeSession != nil, let w = sempRecommendedW(n) {
+                return state.choice.wanted(shareW: w, switchedPhases: switched, settings.phaseSwitching, now: now)
+            }
             state.choice = PhaseChoice()
             return (3, switched == 3 ? nil : "Fast mode charges on three phases")
         }

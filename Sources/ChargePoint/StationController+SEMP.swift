@@ -65,7 +65,16 @@ extension StationController {
                                 url: url, now: now, only: deviceId)
     }
 
-    /// The connectors as the SEMP gateway sees them.
+    /// The power the Sunny Home Manager recommends for connector `n` while it controls it (surplus charging, switched
+    /// on, not silent), W; phase switching treats it as the connector's share of the surplus.
+    func sempRecommendedW(_ n: Int) -> Double? {
+        guard settings.semp.enabled, settings.semp.mode == .surplus, let d = sempDecisions[n], !d.fallback,
+              let control = sempGateway?.controls[n], control.on else { return nil }
+        return control.recommendedPowerW
+    }
+
+    /// The connectors as the SEMP gateway sees them: the phases are those the vehicle draws on, else those the phase
+    /// contactor feeds (1 after a switch to one phase), else the wiring's.
     var sempConnectors: [SEMPConnector] {
         let phases = vehiclePhases
         return connectors.indices.filter { $0 < settings.connectors.count }.map { i in
@@ -75,7 +84,8 @@ extension StationController {
             return SEMPConnector(
                 id: n, available: status != .faulted && status != .unavailable, errorCode: errors.stopsCharging(connector: n) ? 1 : 0,
                 sessionActive: session != nil, sessionEnergyWh: session.map { max(0, c.reading.meter.energyWh - $0.meterStartWh) } ?? 0,
-                powerW: max(0, c.reading.meter.totalPowerW), phases: phases[n]?.count ?? s.phasesConnected.phaseCount,
+                powerW: max(0, c.reading.meter.totalPowerW),
+                phases: phases[n]?.count ?? min(s.phasesConnected.phaseCount, c.reading.switchedPhases ?? 3),
                 phasesWired: s.phasesConnected.phaseCount, minimumAmps: settings.minimumCurrentAmps,
                 maximumAmps: min(s.operatorCurrentLimitAmps, s.installationCurrentLimitAmps, s.hardwareMaxCurrentAmps),
                 voltageV: settings.powerSourceVoltageV)

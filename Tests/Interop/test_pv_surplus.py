@@ -123,17 +123,19 @@ def test_issue25_2_pv_mode_follows_the_surplus_of_a_scripted_pv_curve(data_dir):
 
 def test_issue25_2_dashboard_shows_the_pv_mode_and_reason(browser, data_dir):
     assert cli("config", "set", "ChargeMode.1", "MinPV", "--role", "operator", data_dir=data_dir).returncode == 0
+    assert cli("config", "set", "PhaseSwitching.1", "On", "--role", "operator", data_dir=data_dir).returncode == 0
     station = Station(data_dir).start()
     try:
         web = Web(browser, station)
         web.first_login("operator", initial_passwords(station)["operator"])
         web.open("/")
         pv1 = web.el('[data-connector="1"] [data-field="pv"]')
-        assert pv1.text == "Min+PV · no session"
+        assert pv1.text == "Min+PV · no session | 3 phases"  # automatic phase switching On: the phases fed
         assert web.el('[data-connector="2"] [data-field="pv"]').text == "Fast"
         assert station.sim("plug", "1", "--ev", "3p-16a").returncode == 0
         assert station.sim("rfid", Station.CARDS[0]).returncode == 0
-        wait_for(lambda: pv1.text == "Min+PV · no grid meter reading: minimum current", what=f"the live reason (now {pv1.text!r})")
+        wait_for(lambda: pv1.text == "Min+PV · no grid meter reading: minimum current | 3 phases",
+                 what=f"the live reason (now {pv1.text!r})")
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", pv1)
         web.shot("dashboard-pv-surplus")
     finally:

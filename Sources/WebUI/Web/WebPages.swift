@@ -311,10 +311,17 @@ extension WebInterface {
                                pv: pvLine(c, t: t))
     }
 
-    /// The PV row: the surplus controller's decision and the Sunny Home Manager's, each when it applies.
+    /// The PV row: the surplus controller's decision and the Sunny Home Manager's, each when it applies, and on a
+    /// connector with automatic phase switching (or switched to one phase) the phases it feeds and a switch under way.
     static func pvLine(_ c: ConnectorSnapshot, t: [String: String]) -> String {
-        let parts = [c.pvSurplus.map(pvText), c.semp.map { "SMA · \($0.reason)" }].compactMap { $0 }
-        return parts.isEmpty ? (t["dash.pvFast"] ?? "") : parts.joined(separator: " | ")
+        var parts = [c.pvSurplus.map(pvText), c.semp.map { "SMA · \($0.reason)" }].compactMap { $0 }
+        if parts.isEmpty { parts.append(t["dash.pvFast"] ?? "") }
+        if let p = c.phaseSwitch, p.automatic || p.switchedPhases == 1 || p.stage != .idle {
+            var phases = p.switchedPhases == 1 ? "1 phase" : "\(p.switchedPhases) phases"
+            if p.stage != .idle, let reason = p.reason { phases += " (\(p.stage.rawValue): \(reason))" }
+            parts.append(phases)
+        }
+        return parts.joined(separator: " | ")
     }
 
     /// The dashboard's PV line: the mode, the controller's reason, and while the vehicle draws, how much of it comes from

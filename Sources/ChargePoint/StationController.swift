@@ -147,6 +147,8 @@ public struct StationController {
     /// PV surplus charging (see StationController+Surplus) and its last decision per connector in Min+PV or PV mode.
     var surplus = SurplusController()
     public internal(set) var surplusDecisions: [Int: SurplusDecision] = [:]
+    /// The running sessions' PV/grid split (see StationController+SolarShare).
+    var solarShares = SolarShareBook()
     /// Failed polls in a row per Modbus meter.
     var meterFailures: [MeterTarget: Int] = [:]
     /// When each DLM link warning was last logged (rate limit).
@@ -283,6 +285,7 @@ public struct StationController {
                 connectors[n - 1].reading = reading
                 run(n, connectors[n - 1].machine.handle(.pilotChanged(reading.pilot)))
                 connectors[n - 1].session.resume(s)
+                if let share = record.solarShare { solarShares.resumed[s.id] = share }
                 run(n, connectors[n - 1].machine.handle(.transactionStarted))
                 log(now, .sessionResumed, n, "Session \(s.id) of \(s.idTag) resumed after restart (Restart transaction after power loss: On)")
             } else {
@@ -290,7 +293,8 @@ public struct StationController {
                 let at = record.lastSample?.at ?? s.startedAt
                 do {
                     try store.sessionStopped(s.id, at: at, meterStopWh: meterWh, reason: reason, stoppedBy: nil,
-                                             queueForBackend: backendConfigured && s.backendTransaction)
+                                             queueForBackend: backendConfigured && s.backendTransaction,
+                                             solarShare: record.solarShare?.extended(to: meterWh))
                 } catch {
                     notice(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }
@@ -325,6 +329,7 @@ public struct StationController {
         runDLM(now: now)
         runMeterLoadManagement(now: now)
         runSurplus(now: now)
+        meterSolarShares()
         applyLimits(now: now)
         persistIfDue(now: now)
     }
@@ -372,9 +377,10 @@ public struct StationController {
                 chargingProfilesOnTransaction(started: true, connector: n, now: now)
             case .stop(let s, let reason, let at, let meterStopWh):
                 let stoppedBy = stopIdentifiers.removeValue(forKey: n)
+                let solar = solarShareAtStop(n, s, meterStopWh: meterStopWh)
                 do {
                     try store.sessionStopped(s.id, at: at, meterStopWh: meterStopWh, reason: reason, stoppedBy: stoppedBy,
-                                             queueForBackend: backendConfigured && s.backendTransaction)
+                                             queueForBackend: backendConfigured && s.backendTransaction, solarShare: solar)
                 } catch {
                     notice(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }

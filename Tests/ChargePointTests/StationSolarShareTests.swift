@@ -103,4 +103,30 @@ struct StationSolarShareTests {
         #expect(abs(share.totalWh - (r.energyWh ?? 0)) < 0.001, "nothing lost, nothing counted twice: \(share) \(String(describing: r.energyWh))")
         #expect(share.fromGridWh > 60, "the night's minimum current: \(share)")
     }
+
+    /// The resumed meter starts at the session's start value; the first poll after a start has no grid meter reading yet,
+    /// so the register's jump to today's value counts as grid, never as PV.
+    @Test("issue25_4: a session that ran before the split existed (firmware update mid-session) resumes with its earlier energy as grid")
+    func resumeWithoutStoredSplit() throws {
+        var before = Self.rig(mode: .minPV)
+        try before.plug(1, EVSpec(phases: 3, maxCurrentAmps: 32))
+        try before.card("AAAAAAAA")
+        Self.sun(&before, seconds: 120, pvW: 9_000)
+        let old = try #require(before.store.sessions.first)
+        var sample = try #require(before.store.snapshot.samples.last)
+        sample.solarShare = nil
+        let store = Rig.storeWithCards()  // what the earlier version left: the session and its sample, no split
+        try store.sessionStarted(old.session, queueForBackend: false)
+        try store.record(samples: [sample], hardwareState: nil)
+        let state = try #require(before.store.snapshot.hardwareState)
+        let board = try #require(SimulatedBoard.restore(state, connectorCount: 2, voltageV: 230, phaseCount: [3, 3], now: before.clock.now))
+        var after = Self.rig(store: store, board: board, mode: .minPV)
+        after.clock = before.clock
+        Self.sun(&after, seconds: 60, pvW: 9_000)
+        let r = try Self.stop(&after)
+        let share = try #require(r.solarShare)
+        #expect(share.fromGridWh >= sample.energyWh - old.session.meterStartWh - 0.001, "the energy before the update is not claimed as PV: \(share)")
+        #expect(abs(share.totalWh - (r.energyWh ?? 0)) < 0.001, "\(share) \(String(describing: r.energyWh))")
+        #expect(share.fromPVWh > 50, "after the update the split is measured: \(share)")
+    }
 }

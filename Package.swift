@@ -242,7 +242,9 @@ let package = Package(
         .executableTarget(name: "dlm-bench", dependencies: ["EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
         // Benchmark tool of scripts/bench-ocpp.sh.
         .executableTarget(name: "ocpp-bench", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
-        .target(name: "TestSupport", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "Simulator"], swiftSettings: swiftSettings),
+        // Benchmark tool of scripts/bench-pv.sh: a recorded PV day through the station's controller (TestSupport's PVDay).
+        .executableTarget(name: "pv-bench", dependencies: ["LoadManagement", "TestSupport"], swiftSettings: swiftSettings),
         // The pure tests of Parameters: typed keys and their codecs, the generic registry's rules.
         .testTarget(name: "ParametersTests", dependencies: ["Parameters"], swiftSettings: swiftSettings),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),

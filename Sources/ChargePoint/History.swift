@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Authorization
 import EVSECore
+import LoadManagement
 import OCPP16
 
 /// One session of the charging history as shown and exported.
@@ -26,6 +27,12 @@ public struct HistoryRow: Sendable, Codable, Equatable {
     public var stopReason: StopReason?
     /// The backend's transaction id, once an OCPP backend assigned one.
     public var transactionId: Int?
+    /// The session's energy from the PV surplus and from the grid, Wh, and the PV share, % (see ``SolarShare``; a
+    /// running session's as last persisted). Nil without a grid meter reading during the session — no solar share, not
+    /// 0 % — and for sessions recorded before the split existed.
+    public var fromPVWh: Double?
+    public var fromGridWh: Double?
+    public var solarSharePercent: Double?
 
     public init(_ r: SessionRecord, disclose: Bool) {
         let s = r.session
@@ -33,6 +40,11 @@ public struct HistoryRow: Sendable, Codable, Equatable {
         authorizationMethod = s.method; authorizationSource = s.source; startedAt = s.startedAt; stoppedAt = r.stoppedAt
         meterStartWh = s.meterStartWh; meterStopWh = r.meterStopWh; energyWh = r.energyWh
         durationSeconds = r.stoppedAt.map { $0.timeIntervalSince(s.startedAt) }; stopReason = r.stopReason; transactionId = r.transactionId
+        if let share = r.solarShare, share.measured {
+            fromPVWh = (share.fromPVWh * 10).rounded() / 10
+            fromGridWh = (share.fromGridWh * 10).rounded() / 10
+            solarSharePercent = share.percent
+        }
     }
 }
 
@@ -91,9 +103,11 @@ public enum ChargingHistory {
         return (from, to, "\(py)-\(pm < 10 ? "0" : "")\(pm)")
     }
 
-    /// The CSV export header.
+    /// The CSV export header. Columns are only ever added at the end, so that existing consumers keep working
+    /// (`fromPVWh,fromGridWh,solarSharePercent`: issue 25 item 4, empty without a grid meter reading).
     public static let csvHeader =
         "sessionId,connector,idTag,authorizationMethod,authorizationSource,startedAt,stoppedAt,meterStartWh,meterStopWh,energyWh,durationSeconds,stopReason,transactionId"
+        + ",fromPVWh,fromGridWh,solarSharePercent"
 
     /// History as CSV (times `YYYY-MM-DDTHH:MM:SSZ`, energies in Wh).
     public static func csv(_ rows: [HistoryRow]) -> String {
@@ -106,7 +120,8 @@ public enum ChargingHistory {
         for r in rows {
             out += [r.sessionId.uuidString, String(r.connector), CSVCell.field(r.idTag), r.authorizationMethod.rawValue,
                     r.authorizationSource?.rawValue ?? "", time(r.startedAt), time(r.stoppedAt), num(r.meterStartWh), num(r.meterStopWh),
-                    num(r.energyWh), num(r.durationSeconds), r.stopReason?.rawValue ?? "", r.transactionId.map(String.init) ?? ""]
+                    num(r.energyWh), num(r.durationSeconds), r.stopReason?.rawValue ?? "", r.transactionId.map(String.init) ?? "",
+                    num(r.fromPVWh), num(r.fromGridWh), num(r.solarSharePercent)]
                 .joined(separator: ",") + "\r\n"
         }
         return out

@@ -16,10 +16,14 @@ public struct MeterSample: Sendable, Codable, Equatable {
     public var powerW: Double
     public var currentA: PhaseValues
     public var voltageV: PhaseValues
+    /// The session's PV/grid split so far (persisted with the session in the same write as the sample), nil outside a
+    /// session.
+    public var solarShare: SolarShare?
 
-    public init(connector: Int, sessionID: UUID?, at: Date, energyWh: Double, powerW: Double, currentA: PhaseValues, voltageV: PhaseValues) {
+    public init(connector: Int, sessionID: UUID?, at: Date, energyWh: Double, powerW: Double, currentA: PhaseValues, voltageV: PhaseValues,
+                solarShare: SolarShare? = nil) {
         self.connector = connector; self.sessionID = sessionID; self.at = at; self.energyWh = energyWh
-        self.powerW = powerW; self.currentA = currentA; self.voltageV = voltageV
+        self.powerW = powerW; self.currentA = currentA; self.voltageV = voltageV; self.solarShare = solarShare
     }
 }
 
@@ -36,11 +40,15 @@ public struct SessionRecord: Sendable, Codable, Equatable {
     /// The OCPP transactionId the central system assigned (StartTransaction.conf), so that the history can be reconciled
     /// with the backend; nil without a backend or before the answer.
     public var transactionId: Int?
+    /// The session's energy split into PV and grid (running: as last persisted; stopped: final); nil for sessions of
+    /// a version before the split was recorded.
+    public var solarShare: SolarShare?
 
     public init(session: ChargingSession, stoppedAt: Date? = nil, meterStopWh: Double? = nil, stopReason: StopReason? = nil,
-                stoppedBy: String? = nil, lastSample: MeterSample? = nil, transactionId: Int? = nil) {
+                stoppedBy: String? = nil, lastSample: MeterSample? = nil, transactionId: Int? = nil, solarShare: SolarShare? = nil) {
         self.session = session; self.stoppedAt = stoppedAt; self.meterStopWh = meterStopWh
         self.stopReason = stopReason; self.stoppedBy = stoppedBy; self.lastSample = lastSample; self.transactionId = transactionId
+        self.solarShare = solarShare
     }
 
     /// Energy charged in Wh, once stopped.
@@ -99,7 +107,9 @@ public protocol StationStore: Sendable {
     /// the same group, a master card).
     /// `queueForBackend`: the StopTransaction joins the OCPP transaction queue in the same write, when the backend
     /// knows the transaction (its StartTransaction is queued or was delivered).
-    func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?, queueForBackend: Bool) throws
+    /// `solarShare`: the session's final PV/grid split, stored in the same write (issue 25 item 4).
+    func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?, queueForBackend: Bool,
+                        solarShare: SolarShare?) throws
     /// Stores samples and the hardware's persistent state in one transaction.
     func record(samples: [MeterSample], hardwareState: Data?) throws
     /// Deletes what `policy` no longer keeps, at most ``RetentionPolicy/batch`` rows per table (issue #20 item 6).
@@ -148,4 +158,12 @@ public protocol ParameterStore: Sendable {
     /// Stores a value and its audit entry in one write. For a `secret` parameter the audit entry holds
     /// ``ParameterAuditEntry/secretMarker`` instead of the old and the new value.
     func saveParameter(key: String, value: ParameterValue, old: ParameterValue?, changedBy: String, at: Date, secret: Bool) throws
+}
+
+extension StationStore {
+    /// A stop record without a PV/grid split (tools and tests that write sessions themselves).
+    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?, queueForBackend: Bool) throws {
+        try sessionStopped(id, at: at, meterStopWh: meterStopWh, reason: reason, stoppedBy: stoppedBy, queueForBackend: queueForBackend,
+                           solarShare: nil)
+    }
 }

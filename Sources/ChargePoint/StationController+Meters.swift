@@ -152,7 +152,7 @@ extension StationController {
             guard let s = connectors[i].session.activeSession else { return nil }
             let m = connectors[i].reading.meter
             return MeterSample(connector: i + 1, sessionID: s.id, at: now, energyWh: m.energyWh, powerW: m.totalPowerW,
-                               currentA: m.currentA, voltageV: m.voltageV)
+                               currentA: m.currentA, voltageV: m.voltageV, solarShare: solarShare(connector: i + 1, session: s.id))
         }
         effects.append(.recordSamples(samples))
         lastPersistAt = now

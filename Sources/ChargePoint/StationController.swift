@@ -154,6 +154,8 @@ public struct StationController {
     public internal(set) var sempDecisions: [Int: SEMPDecision] = [:]
     /// Automatic 1-phase/3-phase switching per connector (see StationController+PhaseSwitching).
     public internal(set) var phaseSwitching: [Int: PhaseSwitchState] = [:]
+    /// The running sessions' PV/grid split (see StationController+SolarShare).
+    var solarShares = SolarShareBook()
     /// Failed polls in a row per Modbus meter.
     var meterFailures: [MeterTarget: Int] = [:]
     /// When each DLM link warning was last logged (rate limit).
@@ -290,6 +292,7 @@ public struct StationController {
                 connectors[n - 1].reading = reading
                 run(n, connectors[n - 1].machine.handle(.pilotChanged(reading.pilot)))
                 connectors[n - 1].session.resume(s)
+                if let share = record.solarShare { solarShares.resumed[s.id] = share }
                 run(n, connectors[n - 1].machine.handle(.transactionStarted))
                 log(now, .sessionResumed, n, "Session \(s.id) of \(s.idTag) resumed after restart (Restart transaction after power loss: On)")
             } else {
@@ -297,7 +300,8 @@ public struct StationController {
                 let at = record.lastSample?.at ?? s.startedAt
                 do {
                     try store.sessionStopped(s.id, at: at, meterStopWh: meterWh, reason: reason, stoppedBy: nil,
-                                             queueForBackend: backendConfigured && s.backendTransaction)
+                                             queueForBackend: backendConfigured && s.backendTransaction,
+                                             solarShare: record.solarShare?.extended(to: meterWh))
                 } catch {
                     notice(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }
@@ -334,6 +338,7 @@ public struct StationController {
         runSurplus(now: now)
         runSEMP(now: now)
         runPhaseSwitching(now: now)
+        meterSolarShares()
         applyLimits(now: now)
         persistIfDue(now: now)
     }
@@ -381,9 +386,10 @@ public struct StationController {
                 chargingProfilesOnTransaction(started: true, connector: n, now: now)
             case .stop(let s, let reason, let at, let meterStopWh):
                 let stoppedBy = stopIdentifiers.removeValue(forKey: n)
+                let solar = solarShareAtStop(n, s, meterStopWh: meterStopWh)
                 do {
                     try store.sessionStopped(s.id, at: at, meterStopWh: meterStopWh, reason: reason, stoppedBy: stoppedBy,
-                                             queueForBackend: backendConfigured && s.backendTransaction)
+                                             queueForBackend: backendConfigured && s.backendTransaction, solarShare: solar)
                 } catch {
                     notice(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }

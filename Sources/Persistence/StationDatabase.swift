@@ -191,6 +191,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
         m.registerMigration("v10-session-backend-transaction") { db in
             try db.execute(sql: "ALTER TABLE session ADD COLUMN backendTransaction INTEGER NOT NULL DEFAULT 1")
         }
+        m.registerMigration("v11-session-solar-share") { db in try migrateSolarShare(db) }
         return m
     }
 
@@ -315,8 +316,10 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
         }
     }
 
-    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?, queueForBackend: Bool) throws {
+    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?, queueForBackend: Bool,
+                               solarShare: SolarShare?) throws {
         try writer.write { db in
+            if let solarShare { try Self.saveSolarShare(db, session: id, solarShare, runningOnly: true) }
             try db.execute(sql: """
                 UPDATE session SET stoppedAt = ?, meterStopWh = ?, stopReason = ?, stoppedBy = ? WHERE id = ? AND stoppedAt IS NULL
                 """, arguments: [at.timeIntervalSince1970, meterStopWh, reason.rawValue, stoppedBy, id.uuidString])
@@ -337,6 +340,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
                                             voltageL1, voltageL2, voltageL3) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [s.sessionID?.uuidString, s.connector, s.at.timeIntervalSince1970, s.energyWh, s.powerW,
                                      s.currentA.l1, s.currentA.l2, s.currentA.l3, s.voltageV.l1, s.voltageV.l2, s.voltageV.l3])
+                if let id = s.sessionID, let share = s.solarShare { try Self.saveSolarShare(db, session: id, share, runningOnly: true) }
             }
             if let hardwareState {
                 try db.execute(sql: """
@@ -362,7 +366,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
                                       backendTransaction: row["backendTransaction"] ?? true)
         return SessionRecord(session: session, stoppedAt: (row["stoppedAt"] as Double?).map(date), meterStopWh: row["meterStopWh"],
                              stopReason: (row["stopReason"] as String?).flatMap(StopReason.init(rawValue:)), stoppedBy: row["stoppedBy"],
-                             transactionId: row["transactionId"])
+                             transactionId: row["transactionId"], solarShare: solarShare(row))
     }
 
     private static func sample(_ row: Row) -> MeterSample {

@@ -65,9 +65,11 @@ public final class InMemoryStationStore: StationStore {
         }
     }
 
-    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?, queueForBackend: Bool) throws {
+    public func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?, queueForBackend: Bool,
+                               solarShare: SolarShare?) throws {
         try state.withLock { s in
             if s.failWrites { throw WriteFailed() }
+            s.sessions[id]?.solarShare = solarShare
             s.sessions[id]?.stoppedAt = at
             s.sessions[id]?.meterStopWh = meterStopWh
             s.sessions[id]?.stopReason = reason
@@ -79,6 +81,9 @@ public final class InMemoryStationStore: StationStore {
         try state.withLock { s in
             if s.failWrites { throw WriteFailed() }
             s.samples += samples
+            for m in samples {
+                if let id = m.sessionID, let share = m.solarShare, s.sessions[id]?.stoppedAt == nil { s.sessions[id]?.solarShare = share }
+            }
             s.hardwareState = hardwareState
         }
     }

@@ -19,6 +19,8 @@ struct HistoryPage: PageModel {
         var stopped: String
         var duration: String
         var energy: String
+        /// The energy from PV and its share ("1.20 kWh · 64 %"), "–" without a grid meter reading.
+        var solar: String
         var reason: String
         var transaction: String
     }
@@ -206,6 +208,7 @@ extension WebInterface {
                 .init(connector: r.connector, idTag: r.idTag, method: r.authorizationMethod.rawValue,
                       started: WebHTTP.time(r.startedAt, tz: tz), stopped: r.stoppedAt.map { WebHTTP.time($0, tz: tz) } ?? t["hist.running"] ?? "",
                       duration: r.durationSeconds.map { Self.duration($0) } ?? "–", energy: r.energyWh.map { Self.kWh($0) } ?? "–",
+                      solar: Self.solarShare(r),
                       reason: r.stopReason?.rawValue ?? "", transaction: r.transactionId.map(String.init) ?? "")
             }
             model.hasRows = !shown.isEmpty

@@ -46,7 +46,7 @@ extension StationParameters {
             help: "PV mode: how far the surplus may fall below the minimum charging power (drawing the rest from the grid) before the stop delay runs.",
             seeAlso: "docs/operator.md PV surplus charging"),
         ParameterDefinition(
-            key: .pvStartDelay, label: "PV start delay [s]", type: .integer(0...3600, unit: "s"), defaultValue: .integer(60),
+            key: .pvStartDelay, label: "PV start delay [s]", type: .integer(0...3600, unit: "s"), defaultValue: .integer(30),
             role: .operator, menu: .loadManagement, section: "PV surplus",
             help: "PV mode: how long the surplus must be enough before a paused session starts.",
             seeAlso: "docs/operator.md PV surplus charging"),

@@ -36,7 +36,7 @@ public struct SurplusSettings: Sendable, Equatable {
     /// The voltage to neutral the power is converted with, V.
     public var voltageV: Double
 
-    public init(startThresholdW: Double = 0, stopThresholdW: Double = 0, startDelaySeconds: Double = 60, stopDelaySeconds: Double = 180,
+    public init(startThresholdW: Double = 0, stopThresholdW: Double = 0, startDelaySeconds: Double = 30, stopDelaySeconds: Double = 180,
                 minimumChargingSeconds: Double = 300, currentStepAmps: Double = 1, minimumAmps: Double = 6, voltageV: Double = 230) {
         self.startThresholdW = startThresholdW; self.stopThresholdW = stopThresholdW; self.startDelaySeconds = startDelaySeconds
         self.stopDelaySeconds = stopDelaySeconds; self.minimumChargingSeconds = minimumChargingSeconds

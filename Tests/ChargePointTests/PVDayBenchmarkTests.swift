@@ -14,18 +14,18 @@ struct PVDayBenchmarkTests {
     }
 
     /// The issue's figure is the PV energy charged against the ideal (`sharePercent`, goal ≥ 95 %). The stricter
-    /// `capturedPercent` counts each second's PV only up to what the ideal charged then: Min+PV reaches 95 % of it too;
-    /// PV mode with the factory settings reaches about 92.7 % (the 60 s start delay after each of the 16 pauses costs
-    /// 4.4 points: see docs/testing.md), so its floor here guards against a regression, not the goal.
+    /// `capturedPercent` counts each second's PV only up to what the ideal charged then; both modes reach 95 % of it
+    /// with the factory settings (in PV mode thanks to the 30 s start delay: the 60 s of evcc's default captured 92.7 %,
+    /// see docs/testing.md).
     @Test("issue25_benchmark: a cloudy PV day charges at least 95 % of the ideal surplus from PV, in PV and in Min+PV mode",
-          arguments: [(ChargeMode.pv, 92.0), (.minPV, 95.0)])
-    func pvDayShareOfIdeal(mode: ChargeMode, capturedFloor: Double) throws {
+          arguments: [ChargeMode.pv, .minPV])
+    func pvDayShareOfIdeal(mode: ChargeMode) throws {
         let curve = try Self.curve()
         #expect(curve.count == 1440)
         let r = try PVDay.run(curve, mode: mode)
         #expect(r.idealPVWh > 30_000, "a day with real surplus: \(r)")
         #expect(r.sharePercent >= 95, "\(r)")
-        #expect(r.capturedPercent >= capturedFloor, "\(r)")
+        #expect(r.capturedPercent >= 95, "\(r)")
         #expect(abs(r.fromPVWh + r.fromGridWh - r.chargedWh) < 0.01)
         if mode == .pv { #expect(r.contactorCloses <= 20, "clouds must not toggle the contactor: \(r)") }
         let recorded = try #require(r.recordedSolarSharePercent, "the history has the session's solar share")

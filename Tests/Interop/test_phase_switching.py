@@ -24,12 +24,17 @@ def configure(data_dir, port):
 
 
 def watch(station, until, timeout):
-    """Samples the connector and the simulated board every 0.1 s until `until(sample)`; returns the samples."""
+    """Samples the connector and the simulated board every 0.1 s until `until(sample)`; returns the samples.
+
+    The two reads of a sample are two requests: the board first, then the station. A phase count seen on the board is
+    then older than the contactors' state read after it, so "switched with the contactors open" cannot be faked by a
+    switch that happened between the reads (it would be, the other way round: the contactors seen closed in the first
+    read, the phase contactor switched after they opened, in the second)."""
     samples = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        c = station.connector(1)
         sim = station.get("/api/sim")[1]["connectors"][0]
+        c = station.connector(1)
         s = {"t": time.monotonic(), "stage": (c.get("phaseSwitch") or {}).get("stage"), "pwm": c["pilotSignal"]["kind"],
              "relays": c["relayFeedback"], "vehicle": (sim.get("vehicle") or {}).get("pilot"), "phases": sim.get("switchedPhases"),
              "currentA": sim["currentA"], "records": sim.get("phaseSwitches") or [], "status": c["status"]}

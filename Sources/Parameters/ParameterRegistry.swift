@@ -208,6 +208,7 @@ public struct ParameterRegistry: Sendable {
             } else {
                 guard s.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { throw fail }
             }
+            if !s.isEmpty, let problem = rules.textChecks[d.key]?(s) { throw ParameterError.invalid(resolved.key, s, problem) }
             return value
         case (.multiChoice(let cs, let maxCount), .list(let items)):
             var out: [String] = []
@@ -230,6 +231,10 @@ public struct ParameterRegistry: Sendable {
             return .list(windows.map(\.text))
         case (.list(let len, let maxCount), .list(let items)):
             guard items.count <= maxCount, items.allSatisfy({ len.contains($0.count) }) else { throw fail }
+            // A list's check applies to each item (the e-mail recipients).
+            if let check = rules.textChecks[d.key] {
+                for item in items { if let problem = check(item) { throw ParameterError.invalid(resolved.key, item, problem) } }
+            }
             return value
         default:
             throw fail

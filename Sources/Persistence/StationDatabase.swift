@@ -191,6 +191,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
         m.registerMigration("v10-session-backend-transaction") { db in
             try db.execute(sql: "ALTER TABLE session ADD COLUMN backendTransaction INTEGER NOT NULL DEFAULT 1")
         }
+        registerMailAlertMigration(&m)
         return m
     }
 

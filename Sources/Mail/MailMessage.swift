@@ -59,7 +59,7 @@ public struct MailMessage: Sendable, Equatable {
     static func fold(_ name: String, words: [String]) -> String {
         var out = name, line = name.count
         for w in words {
-            if line + 1 + w.count > 78 && line > 1 {
+            if line + 1 + w.count > 78 && line > name.count {
                 out += "\r\n " + w
                 line = 1 + w.count
             } else {
@@ -110,11 +110,11 @@ public struct MailMessage: Sendable, Equatable {
     }
 }
 
-/// RFC 2047 encoded words: UTF-8 in base64 ("B" encoding), each word at most 75 characters and never splitting a
-/// character's bytes between two words (§5, §2).
+/// RFC 2047 encoded words: UTF-8 in base64 ("B" encoding), each word at most 75 characters (§2) — 68 here, so that
+/// "Subject: " and a word fit in 78 — and never splitting a character's bytes between two words (§5).
 public enum RFC2047 {
-    /// "=?UTF-8?B?" and "?=" leave 63 characters: 15 groups of base64, 45 bytes.
-    static let bytesPerWord = 45
+    /// 14 groups of base64 (42 bytes) and "=?UTF-8?B?", "?=": 68 characters.
+    static let bytesPerWord = 42
 
     public static func encodedWords(_ text: String) -> [String] {
         var words: [String] = [], chunk: [UInt8] = []

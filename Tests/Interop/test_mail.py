@@ -4,6 +4,8 @@ AUTH, which it requires over TLS. A raised and a cleared error each arrive once;
 — while the station is even killed with SIGKILL and started again — loses nothing; the test button, over the API and
 in the web interface, shows the server's refusal."""
 import email
+import re
+from datetime import datetime, timezone
 import email.policy
 import socket
 import ssl
@@ -82,10 +84,23 @@ def configure(station, pki, port, password=PASSWORD):
         assert code == 200, (key, body)
 
 
+def alert_times(inbox, what):
+    """The times (UTC, to the second) of the alert lines `what` ("Error raised, connector 1") in every mail received."""
+    return sorted(re.findall(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC  " + re.escape(what) + ":", "\n".join(inbox.bodies()), re.M))
+
+
+def event_times(station, kind, connector):
+    """The times of the event log's `kind` entries of `connector`, as the alert lines write them."""
+    code, events = station.get("/api/events?limit=500")
+    assert code == 200
+    return sorted(datetime.fromisoformat(e["at"].replace("Z", "+00:00")).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+                  for e in events if e["kind"] == kind and e["connector"] == connector)
+
+
 def sentinel(station, inbox):
     """Raises and waits for a last alert: the queue is first in, first out, so once it arrived every earlier alert that
     was still queued (a duplicate too) has been sent."""
-    assert station.sim("fault", "2", "diode").returncode == 0
+    assert station.sim("fault", "2", "meter").returncode == 0
     wait_for(lambda: inbox.count("connector 2") >= 1, timeout=60, what="the sentinel alert")
 
 
@@ -103,6 +118,8 @@ def test_seeds004_4_raised_and_cleared_error_each_arrive_once_over_starttls_with
         wait_for(lambda: server.inbox.count(cleared) == 1, timeout=60, what="the alert of the cleared error")
         sentinel(station, server.inbox)
         assert server.inbox.count(raised) == 1 and server.inbox.count(cleared) == 1, server.inbox.bodies()
+        assert alert_times(server.inbox, raised) == event_times(station, "errorRaised", 1)
+        assert alert_times(server.inbox, cleared) == event_times(station, "errorResolved", 1)
         rcpts, message, raw = server.inbox.mails[0]
         assert rcpts == [RECIPIENT]
         # RFC 5322 headers, the UTF-8 subject decoded from its RFC 2047 words, the plain text body.
@@ -133,10 +150,13 @@ def test_seeds004_4_mail_server_away_and_station_killed_loses_nothing(data_dir, 
         station = Station(data_dir).start()
         server = MailServer(pki, port).start()
         try:
-            raised = "Error raised, connector 1: "
-            wait_for(lambda: server.inbox.count(raised) >= 1, timeout=90, what="the queued alert after the restart")
+            raised = "Error raised, connector 1"
+            wait_for(lambda: alert_times(server.inbox, raised), timeout=90, what="the queued alert after the restart")
             sentinel(station, server.inbox)
-            assert server.inbox.count(raised) == 1, server.inbox.bodies()
+            # Every raise in the event log — the one before the kill, and the one the station logs again at its start while
+            # the simulated meter still fails — arrived exactly once.
+            events = event_times(station, "errorRaised", 1)
+            assert len(events) >= 1 and alert_times(server.inbox, raised) == events, (events, server.inbox.bodies())
         finally:
             server.stop()
     finally:
@@ -169,7 +189,7 @@ def test_seeds004_4_test_button_shows_the_servers_refusal(station, pki, browser)
         wait_for(lambda: server.inbox.count("This is a test of the e-mail alerts") == 1, what="the test mail")
         web.open("/menu/backend#s-e-mail-alerts")
         web.el("#s-e-mail-alerts")
-        browser.execute_script("document.getElementById('s-e-mail-alerts').scrollIntoView()")
+        browser.execute_script("document.getElementById('s-e-mail-alerts').scrollIntoView(); window.scrollBy(0, -70)")
         web.shot("backend-mail-settings")
     finally:
         server.stop()

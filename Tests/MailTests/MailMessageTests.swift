@@ -45,6 +45,8 @@ import Testing
         #expect(words.allSatisfy { $0.hasPrefix("=?UTF-8?B?") && $0.hasSuffix("?=") && $0.count <= 75 })
         // Folded: no header line longer than 78 characters.
         #expect(t.components(separatedBy: "\r\n").allSatisfy { $0.count <= 78 })
+        // The first word on the Subject line itself: a fold right after the name would add a space to the subject.
+        #expect(t.contains("\r\nSubject: =?UTF-8?B?"))
         // The words decode back to the subject (each word whole characters: RFC 2047 §5 (3)).
         let decoded = words.map { w -> String in
             let b64 = String(w.dropFirst(10).dropLast(2))

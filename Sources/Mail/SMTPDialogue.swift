@@ -72,7 +72,7 @@ public struct SMTPDialogue: Sendable {
     }
 
     let clientName: String
-    let security: SMTPSecurity
+    public let security: SMTPSecurity
     let credentials: Credentials?
     let from: MailAddress
     let recipients: [MailAddress]

@@ -150,5 +150,9 @@ public enum SMTPClient {
         }
     }
 
-    static func step(_ d: SMTPDialogue) -> String { d.stepName }
+    /// The step for a failure without a reply; before the greeting of an implicit TLS connection it is the handshake
+    /// (a certificate the station does not trust ends it there).
+    static func step(_ d: SMTPDialogue) -> String {
+        d.stepName == "greeting" && d.security == .tls ? "TLS handshake" : d.stepName
+    }
 }

@@ -4,18 +4,22 @@ AUTH, which it requires over TLS. A raised and a cleared error each arrive once;
 — while the station is even killed with SIGKILL and started again — loses nothing; the test button, over the API and
 in the web interface, shows the server's refusal."""
 import email
+import http.cookiejar
 import re
 from datetime import datetime, timezone
 import email.policy
 import socket
 import ssl
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from pki import make_pki
-from station import Station, wait_for
+from station import Station, cli, wait_for
 from web_browser import Web, initial_passwords
 
 USER, PASSWORD = "station", "mail-secret-2026"
@@ -52,14 +56,21 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 
 
 class MailServer:
-    """aiosmtpd on 127.0.0.1:`port` with STARTTLS required and AUTH required (only after STARTTLS)."""
+    """aiosmtpd on 127.0.0.1:`port`. `starttls` (the default): STARTTLS required, AUTH required only after it. `tls`: TLS
+    from the first byte (RFC 8314 implicit TLS) with AUTH required. `plain`: no TLS offered at all, no AUTH."""
 
-    def __init__(self, pki, port):
+    def __init__(self, pki, port, mode="starttls"):
         self.inbox = Inbox()
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(pki / "localhost.pem", pki / "localhost.key")
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
-                                     authenticator=authenticator, auth_required=True, auth_require_tls=True)
+        if mode == "starttls":
+            self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
+                                         authenticator=authenticator, auth_required=True, auth_require_tls=True)
+        elif mode == "tls":
+            self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port, ssl_context=context,
+                                         authenticator=authenticator, auth_required=True, auth_require_tls=False)
+        else:
+            self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port)
 
     def start(self):
         self.controller.start()
@@ -76,10 +87,10 @@ def pki(tmp_path):
     return make_pki(d)
 
 
-def configure(station, pki, port, password=PASSWORD):
-    for key, value in (("MailSMTPHost", "127.0.0.1"), ("MailSMTPPort", port), ("MailSMTPSecurity", "starttls"),
+def configure(station, pki, port, password=PASSWORD, security="starttls", ca=True):
+    for key, value in (("MailSMTPHost", "127.0.0.1"), ("MailSMTPPort", port), ("MailSMTPSecurity", security),
                        ("MailSMTPUser", USER), ("MailSMTPPassword", password), ("MailSender", SENDER),
-                       ("MailRecipients", [RECIPIENT]), ("MailLocation", "Garage Süd"), ("MailCAFile", str(pki / "ca.pem"))):
+                       ("MailRecipients", [RECIPIENT]), ("MailLocation", "Garage Süd"), ("MailCAFile", str(pki / "ca.pem") if ca else "")):
         code, body = station.request("PUT", f"/api/config/{key}", body={"value": value})
         assert code == 200, (key, body)
 
@@ -193,3 +204,63 @@ def test_seeds004_4_test_button_shows_the_servers_refusal(station, pki, browser)
         web.shot("backend-mail-settings")
     finally:
         server.stop()
+
+
+def test_rfc8314_implicit_tls_verifies_the_certificate_and_starttls_is_never_skipped(station, pki):
+    port = free_port()
+    server = MailServer(pki, port, mode="tls").start()
+    try:
+        # TLS from the first byte (port 465 style), the throw-away CA trusted through "Trusted CA file": delivered.
+        configure(station, pki, port, security="tls")
+        code, result = station.request("POST", "/api/mail/test")
+        assert code == 200 and result["sent"] is True and result["message"].startswith("250"), result
+        # The same server without its CA: the system trust store does not know it, the handshake fails, nothing is sent.
+        configure(station, pki, port, security="tls", ca=False)
+        code, result = station.request("POST", "/api/mail/test")
+        assert result["sent"] is False and result["message"].startswith("TLS handshake:"), result
+        assert "CERTIFICATE_VERIFY_FAILED" in result["message"], result
+        assert len(server.inbox.mails) == 1
+    finally:
+        server.stop()
+    port = free_port()
+    plain = MailServer(pki, port, mode="plain").start()
+    try:
+        # RFC 3207: STARTTLS chosen, the server does not offer it: the station sends nothing — no AUTH, no mail.
+        configure(station, pki, port, security="starttls")
+        code, result = station.request("POST", "/api/mail/test")
+        assert result["sent"] is False and result["message"].startswith("STARTTLS: the server does not offer STARTTLS"), result
+        assert plain.inbox.mails == []
+    finally:
+        plain.stop()
+
+
+def test_issue24_5_backend_offline_and_login_lockout_send_alerts(data_dir, pki):
+    dead = free_port()  # a backend that never answers
+    assert cli("config", "set", "BackendURL", f"ws://127.0.0.1:{dead}/ocpp", "--role", "installer", data_dir=data_dir).returncode == 0
+    station = Station(data_dir).start()
+    port = free_port()
+    server = MailServer(pki, port).start()
+    try:
+        configure(station, pki, port)
+        assert station.request("PUT", "/api/config/MailBackendOfflineMinutes", body={"value": 1})[0] == 200
+        # One simulated minute (6 s at the suite's time scale) after the alerts were switched on.
+        offline = "Backend offline, station: The OCPP backend has been unreachable for 1 min"
+        wait_for(lambda: server.inbox.count(offline) == 1, timeout=60, what="the backend offline alert")
+        # Three wrong passwords lock the operator's login for this address: an alert, and an entry in the event log.
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        for _ in range(3):
+            page = browser.open(station.base + "/login", timeout=10).read().decode()
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+            form = urllib.parse.urlencode({"csrf": csrf, "name": "operator", "password": "wrong"}).encode()
+            try:
+                browser.open(urllib.request.Request(station.base + "/login", data=form, method="POST"), timeout=10).read()
+            except urllib.error.HTTPError as e:
+                assert e.code in (401, 429), e.code
+        locked = "Login locked, station: Login of 'operator' from 127.0.0.1 locked for"
+        wait_for(lambda: server.inbox.count(locked) == 1, timeout=60, what="the login lockout alert")
+        assert any(e["kind"] == "loginLockout" for e in station.get("/api/events?limit=50")[1])
+        sentinel(station, server.inbox)
+        assert server.inbox.count(offline) == 1 and server.inbox.count(locked) == 1, server.inbox.bodies()
+    finally:
+        server.stop()
+        station.terminate()

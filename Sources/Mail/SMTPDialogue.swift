@@ -136,7 +136,8 @@ public struct SMTPDialogue: Sendable {
             state = .handshake
             return [.startTLS]
         case .handshake:
-            return fail("STARTTLS", reply, "the server spoke before the TLS handshake")
+            // RFC 3207 §4.2: whatever came before the handshake may be an attacker's; the conversation ends here.
+            return fail("STARTTLS", nil, "the server sent data before the TLS handshake")
         case .authPlain, .authLoginPassword:
             guard reply.code == 235 else { return fail("AUTH", reply) }
             return mailFrom()

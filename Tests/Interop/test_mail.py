@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import email.policy
 import socket
 import ssl
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,6 +22,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from pki import make_pki
 from station import Station, cli, wait_for
 from web_browser import Web, initial_passwords
+
+# aiosmtpd's own notes: AUTH over implicit TLS looks to it like AUTH without STARTTLS, and its login_data deprecation.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS", "ignore:Session.login_data is deprecated")
 
 USER, PASSWORD = "station", "mail-secret-2026"
 SENDER, RECIPIENT = "station@example.org", "ops@example.org"
@@ -264,3 +268,43 @@ def test_issue24_5_backend_offline_and_login_lockout_send_alerts(data_dir, pki):
     finally:
         server.stop()
         station.terminate()
+
+
+def test_rfc3207_4_2_data_sent_before_the_tls_handshake_ends_the_conversation(station, pki):
+    """A server (or a man in the middle) that sends a reply right behind its 220 to STARTTLS, before the handshake: the
+    station must not take those bytes as protected (the "STARTTLS injection"); it stops and says why."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    commands = []
+
+    def serve():
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(b"220 injector ESMTP\r\n")
+            reader = conn.makefile("rb")
+            try:
+                while line := reader.readline(1000):
+                    commands.append(line.strip().decode(errors="replace"))
+                    if line.upper().startswith(b"EHLO"):
+                        conn.sendall(b"250-injector\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n")
+                    elif line.upper().startswith(b"STARTTLS"):
+                        conn.sendall(b"220 go ahead\r\n250 injected\r\n")
+                    else:
+                        conn.sendall(b"500 unexpected\r\n")
+            except OSError:
+                pass  # the station closed the connection: what this test expects
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        configure(station, pki, port)
+        code, result = station.request("POST", "/api/mail/test")
+        assert result["sent"] is False, result
+        assert result["message"] == "STARTTLS: the server sent data before the TLS handshake", result
+        thread.join(timeout=10)
+        assert commands[:2] == ["EHLO [127.0.0.1]", "STARTTLS"], commands
+        assert not any(c.upper().startswith(("AUTH", "MAIL")) for c in commands), commands
+    finally:
+        listener.close()

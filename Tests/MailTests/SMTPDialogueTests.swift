@@ -38,6 +38,16 @@ import Testing
         #expect(d.finished)
     }
 
+    @Test func rfc3207_4_2_aReplyBeforeTheHandshakeEndsTheConversation() throws {
+        var d = try dialogue(.startTLS)
+        _ = d.received(r(220)); _ = d.received(r(250, "m", "STARTTLS"))
+        #expect(d.received(r(220, "go ahead")) == [.startTLS])
+        let out = d.received(r(250, "injected"))
+        #expect(out.first == .failed(SMTPFailure(step: "STARTTLS", reply: nil, message: "the server sent data before the TLS handshake")))
+        #expect(sent(out).isEmpty && out.last == .close)
+        #expect(d.tlsEstablished().isEmpty, "no EHLO over a connection that is already abandoned")
+    }
+
     @Test func rfc3207_noStartTLSOfferedIsAFailureNotAFallback() throws {
         var d = try dialogue(.startTLS)
         _ = d.received(r(220))

@@ -31,7 +31,7 @@ public struct ParameterRules: Sendable {
     /// Rules between several parameters that every stored configuration keeps; a change that would break one is
     /// refused with the rule's own words.
     public var constraints: [ParameterConstraint]
-    /// Further checks of a text or URL parameter's value by its owner, by the parameter's name: nil when the value is
+    /// Further checks of a text, URL or list parameter's value (a list's: each item) by its owner, by the parameter's name: nil when the value is
     /// fine, otherwise what is wrong and what is allowed (the error's `allowed`, shown next to the field). E.g. the
     /// station's backend URL and its `{ChargeBoxIdentity}` placeholder.
     public var textChecks: [String: @Sendable (String) -> String?]

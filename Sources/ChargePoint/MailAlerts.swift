@@ -186,3 +186,19 @@ public struct MailTestResult: Sendable, Codable, Equatable {
 
     public init(sent: Bool, message: String, recipients: [String]) { self.sent = sent; self.message = message; self.recipients = recipients }
 }
+
+/// A recipient's queue as the Backend page and `GET /api/mail/status` show it: how many alerts wait, the last mail, the
+/// back-off and why the last attempt failed.
+public struct MailRecipientStatus: Sendable, Codable, Equatable {
+    public var recipient: String
+    public var waiting: Int
+    public var lastSentAt: Date?
+    public var failures: Int
+    public var nextAttemptAt: Date?
+    public var lastError: String?
+
+    public init(recipient: String, waiting: Int, state: MailRecipientState) {
+        self.recipient = recipient; self.waiting = waiting; lastSentAt = state.lastSentAt; failures = state.failures
+        nextAttemptAt = state.failures > 0 ? state.nextAttemptAt : nil; lastError = state.lastError
+    }
+}

@@ -54,6 +54,22 @@ extension StationRuntime {
     }
 }
 
+extension StationRuntime {
+    /// The queue of each configured recipient (none while the alerts are off).
+    public func mailStatus() async -> [MailRecipientStatus] {
+        guard let s = MailAlertSettings(parameterService.values) else { return [] }
+        do {
+            let queue = try database.mailQueue()
+            return try s.recipients.map { r in
+                MailRecipientStatus(recipient: r.text, waiting: queue[r.text]?.count ?? 0, state: try database.mailRecipientState(r.text))
+            }
+        } catch {
+            logger.error("reading the e-mail queue failed: \(error)")
+            return []
+        }
+    }
+}
+
 extension SMTPClientConfiguration {
     init(_ s: MailAlertSettings) {
         self.init(host: s.host, port: s.port, security: s.security.smtp, credentials: s.credentials, caFile: s.caFile)

@@ -9,6 +9,7 @@ extension StationAPI {
     static let testMailRole = WebInterface.testMailRole
 
     static func addMailRoutes(_ router: Router<WebRequestContext>, _ station: any StationService) {
+        router.get("api/mail/status") { _, _ in json(await station.mailStatus()) }
         router.post("api/mail/test") { request, _ in
             guard apiRole >= testMailRole else { return roleTooLow(testMailRole) }
             // No body is needed; one that is sent must be a JSON object (as every POST of the API reads one).

@@ -161,6 +161,10 @@ def test_seeds004_4_mail_server_away_and_station_killed_loses_nothing(data_dir, 
         # The server is not there: the station tries, fails and backs off.
         wait_for(lambda: "alert mail to ops@example.org failed" in station.log_path.read_text(errors="replace"), timeout=60,
                  what="a failed delivery attempt")
+        # The queue shows it: the alert waiting, the failed attempt and why.
+        queue = wait_for(lambda: [q for q in station.get("/api/mail/status")[1] if q["failures"] >= 1], what="the failure in the queue status")
+        assert queue[0]["recipient"] == RECIPIENT and queue[0]["waiting"] >= 1 and "nextAttemptAt" in queue[0], queue
+        assert queue[0]["lastError"].startswith("connect: cannot connect to 127.0.0.1:"), queue
         station.kill9()
         station = Station(data_dir).start()
         server = MailServer(pki, port).start()
@@ -172,6 +176,9 @@ def test_seeds004_4_mail_server_away_and_station_killed_loses_nothing(data_dir, 
             # the simulated meter still fails — arrived exactly once.
             events = event_times(station, "errorRaised", 1)
             assert len(events) >= 1 and alert_times(server.inbox, raised) == events, (events, server.inbox.bodies())
+            # Deleted right after the server's 250: wait for that write.
+            wait_for(lambda: (lambda q: q["waiting"] == 0 and q["failures"] == 0 and "lastSentAt" in q)(station.get("/api/mail/status")[1][0]),
+                     what="an empty queue")
         finally:
             server.stop()
     finally:
@@ -196,6 +203,14 @@ def test_seeds004_4_test_button_shows_the_servers_refusal(station, pki, browser)
         assert "535" in answer.text and "AUTH" in answer.text, answer.text
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", answer)
         web.shot("backend-mail-test-refused")
+        # An alert meets the same refusal: the page lists it as waiting, with the server's answer.
+        assert station.sim("fault", "1", "meter").returncode == 0
+        wait_for(lambda: [q for q in station.get("/api/mail/status")[1] if q["failures"] >= 1], timeout=60, what="a failed alert mail")
+        web.open("/menu/backend#s-mail-test")
+        queue = web.el("#mail-queue")
+        assert RECIPIENT in queue.text and "1 waiting" in queue.text and "535" in queue.text, queue.text
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", queue)
+        web.shot("backend-mail-queue-failing")
         # With the right password the server takes it, and the answer is its 250.
         configure(station, pki, port)
         code, result = station.request("POST", "/api/mail/test")

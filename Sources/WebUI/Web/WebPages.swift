@@ -143,7 +143,7 @@ extension WebInterface {
             model.dlmSlaves = await dlmSlaveCard(session, t: t, query: query)
             anchors.append((t["dlm.clearSlaves"] ?? "", "s-dlm-slave-db"))
         } else if menu == .backend {
-            model.mailTest = mailTestCard(session, t: t, result: mailTest)
+            model.mailTest = await mailTestCard(session, t: t, result: mailTest)
             anchors.append((t["mail.test"] ?? "", "s-mail-test"))
         }
         return try await page(model, title: t["menu.\(menu.rawValue)"] ?? menu.rawValue, session: session, language: language,

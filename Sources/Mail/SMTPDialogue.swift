@@ -97,7 +97,20 @@ public struct SMTPDialogue: Sendable {
 
     static func line(_ text: String) -> Action { .send(Array((text + "\r\n").utf8)) }
 
+    /// What must never appear in a failure (shown on the web page and logged): the password and the AUTH tokens, which a
+    /// server might echo in its reply.
+    var secrets: [String] {
+        guard let c = credentials else { return [] }
+        return [Base64.encode([0] + Array(c.user.utf8) + [0] + Array(c.password.utf8)), Base64.encode(Array(c.password.utf8)), c.password]
+            .filter { $0.count >= 4 }
+    }
+
     mutating func fail(_ step: String, _ reply: SMTPReply?, _ message: String? = nil) -> [Action] {
+        var reply = reply
+        if var r = reply {
+            for secret in secrets { r.lines = r.lines.map { $0.replacing(secret, with: "[hidden]") } }
+            reply = r
+        }
         let failure = SMTPFailure(step: step, reply: reply, message: message)
         let quit = state != .greeting && state != .handshake
         state = .done

@@ -34,11 +34,14 @@ extension StationDatabase {
                     nextAttemptAt REAL,
                     lastError TEXT
                 );
+                INSERT INTO meta(key, value) SELECT 'mailAlertCursor', CAST(COALESCE(MAX(id), 0) AS TEXT) FROM event
+                    WHERE true ON CONFLICT(key) DO NOTHING;
                 """)
         }
     }
 
-    /// The id of the last event-log entry turned into alerts; nil before the first pass.
+    /// The id of the last event-log entry turned into alerts. The migration sets it to the log's end (an upgraded
+    /// station mails none of its history; a new one every entry from its first start); nil only if it was removed.
     public func mailAlertCursor() throws -> Int64? {
         try meta(Self.mailCursorKey).flatMap { Int64($0) }
     }

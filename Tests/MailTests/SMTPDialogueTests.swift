@@ -72,6 +72,15 @@ import Testing
         #expect(out.last == .close)
     }
 
+    @Test func aServerEchoingThePasswordDoesNotGetItShown() throws {
+        var d = SMTPDialogue(clientName: "c", security: .tls, credentials: .init(user: "u", password: "s3cret-pass"),
+                             from: try MailAddress("s@example.org"), recipients: [try MailAddress("r@example.org")], message: Self.message)
+        _ = d.received(r(220)); _ = d.received(r(250, "m", "AUTH PLAIN"))
+        let token = Base64.encode(Array("\0u\0s3cret-pass".utf8))
+        guard case .failed(let f) = d.received(r(535, "bad \(token) or s3cret-pass")).first else { Issue.record("no failure"); return }
+        #expect(f.description == "AUTH refused by the server: 535 bad [hidden] or [hidden]")
+    }
+
     @Test func rfc4954_4_noPasswordInTheClearUnlessSecurityNoneWasChosen() throws {
         // Security none chosen explicitly: AUTH goes out without TLS.
         var none = try dialogue(.none)

@@ -1,6 +1,7 @@
 import Foundation
 import ChargePoint
 import EVSECore
+import GRDB
 @testable import Persistence
 import Testing
 
@@ -18,7 +19,7 @@ struct MailAlertStoreTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         do {
             let db = try StationDatabase(directory: dir)
-            #expect(try db.mailAlertCursor() == nil)
+            #expect(try db.mailAlertCursor() == 0, "a new database: every entry from the first start on is new")
             try db.append(EventLogEntry(at: t0, kind: .errorRaised, connector: 1, code: "vehicleError", message: "one"))
             try db.append(EventLogEntry(at: t0, kind: .sessionStarted, connector: 1, message: "two"))
             let events = try db.events(after: 0, limit: 10)
@@ -43,6 +44,25 @@ struct MailAlertStoreTests {
         #expect(try db.dropMailAlerts(except: ["a@x.org"]) == 1)
         #expect(try db.mailQueue().isEmpty)
         #expect(try db.appliedMigrations().contains("v11-mail-alerts"))
+    }
+
+    @Test("an upgraded database starts its cursor at the log's end: no history is mailed")
+    func upgradeStartsAtTheEnd() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("maildb-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: dir + "/" + StationDatabase.fileName)
+        try StationDatabase.migrator.migrate(pool, upTo: "v10-session-backend-transaction")
+        try pool.write { db in
+            for i in 0..<3 {
+                try db.execute(sql: "INSERT INTO event(at, kind, connector, code, message) VALUES (?, 'errorRaised', 1, 'x', ?)", arguments: [1.0e9, "old \(i)"])
+            }
+        }
+        try pool.close()
+        let db = try StationDatabase(directory: dir)
+        let cursor = try #require(try db.mailAlertCursor())
+        #expect(cursor == (try db.latestEventID()) && cursor >= 3)
+        #expect(try db.events(after: cursor, limit: 10).isEmpty)
     }
 
     @Test("the queue keeps at most the newest alerts per recipient")

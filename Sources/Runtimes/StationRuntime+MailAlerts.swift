@@ -100,19 +100,22 @@ package struct MailAlertService<Board: HardwarePort>: Service {
     package func run() async throws {
         var watch = BackendOfflineWatch()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await pass(&watch)
+            // A shutdown interrupts a mail in flight (the alert stays queued) instead of waiting for its time-out.
+            let current = watch
+            watch = await cancelWhenGracefulShutdown { await self.pass(current) }
             await cancelWhenGracefulShutdown { try? await Task.sleep(for: interval) }
         }
     }
 
-    func pass(_ watch: inout BackendOfflineWatch) async {
+    /// One pass; returns the backend watch's new state.
+    func pass(_ start: BackendOfflineWatch) async -> BackendOfflineWatch {
+        var watch = start
         let (settings, online, now) = await runtime.mailAlertInputs()
         do {
             guard let settings else {
-                watch = BackendOfflineWatch()
                 let latest = try database.latestEventID()
                 if try database.mailAlertCursor() != latest { try database.setMailAlertCursor(latest) }
-                return
+                return BackendOfflineWatch()
             }
             if settings.events.contains(.backendOffline),
                let entry = watch.step(online: online, now: now, thresholdSeconds: settings.backendOfflineSeconds) {
@@ -131,6 +134,7 @@ package struct MailAlertService<Board: HardwarePort>: Service {
         } catch {
             logger.error("e-mail alerts: \(error)")
         }
+        return watch
     }
 
     /// Turns the event-log entries behind the cursor into alerts for every recipient, moving the cursor in the same write.
@@ -155,6 +159,8 @@ package struct MailAlertService<Board: HardwarePort>: Service {
             let reply = try await SMTPClient.send(message, recipients: [recipient], configuration: SMTPClientConfiguration(s))
             try database.mailDelivered(recipient: recipient.text, ids: pending.map(\.id), state: MailDeliveryPlan.delivered(state, now: now))
             logger.info("alert mail with \(pending.count) alert(s) sent to \(recipient): \(reply)")
+        } catch where Task.isCancelled {
+            logger.info("alert mail to \(recipient) interrupted by the shutdown; it stays queued")
         } catch {
             let failed = MailDeliveryPlan.failed(state, now: now, error: "\(error)")
             try database.saveMailRecipientState(recipient.text, failed)

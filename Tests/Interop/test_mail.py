@@ -11,6 +11,7 @@ import email.policy
 import socket
 import ssl
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -323,3 +324,36 @@ def test_rfc3207_4_2_data_sent_before_the_tls_handshake_ends_the_conversation(st
         assert not any(c.upper().startswith(("AUTH", "MAIL")) for c in commands), commands
     finally:
         listener.close()
+
+
+def test_issue24_5_sigterm_interrupts_a_mail_in_flight_and_keeps_the_alert(data_dir, pki):
+    """A mail server that accepts and never answers holds a delivery for up to the client's time-out (60 s); SIGTERM must
+    not wait for it (the station persists everything and stops), and the alert stays queued for the next start."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True).start()
+    station = Station(data_dir).start()
+    try:
+        configure(station, pki, port)
+        assert station.sim("fault", "1", "meter").returncode == 0
+        wait_for(lambda: accepted, timeout=30, what="the station connecting to the silent server")
+        started = time.monotonic()
+        assert station.terminate() == 0
+        assert time.monotonic() - started < 15, "the shutdown waited for the mail's time-out"
+    finally:
+        listener.close()
+        for conn, _ in accepted:
+            conn.close()
+    station = Station(data_dir).start()
+    server = MailServer(pki, port).start()
+    try:
+        raised = "Error raised, connector 1"
+        wait_for(lambda: alert_times(server.inbox, raised), timeout=60, what="the kept alert after the restart")
+        sentinel(station, server.inbox)
+        assert alert_times(server.inbox, raised) == event_times(station, "errorRaised", 1), server.inbox.bodies()
+    finally:
+        server.stop()
+        station.terminate()

@@ -11,7 +11,8 @@ import PackageDescription
 ///     MetricsExporter → {ChargePoint, Gateway, swift-metrics, swift-prometheus}  Prometheus metrics
 ///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
 ///                    StationModbus, EVSECore, ModbusTCP, OCPP16,
-///                    MQTTIntegration, SEMP, Parameters}
+///                    MQTTIntegration, SEMP, Mail, Parameters}
+///     Mail → nothing                                               pure: RFC 5322 messages, the SMTP dialogue
 ///     SEMP → swift-crypto only                                     pure: SSDP, UPnP description, SEMP documents, XML
 ///     StationModbus → {EVSECore, ModbusTCP}                        pure: meter models, OMCCI registers
 ///     Authorization → {EVSECore, OCPP16}                           pure: who may charge, whitelist and its CSV
@@ -19,7 +20,7 @@ import PackageDescription
 ///     Firmware → swift-crypto only                                 pure: UpdateFirmware/GetDiagnostics, packages
 ///     Gateway → {ModbusTCP, MQTTIntegration, OCPP16, Parameters}   pure: the gateway; its settings' declarations
 ///     MQTTIntegration → OCPP16                                     pure: what the station's and gateway's MQTT share
-///     Transport → {ModbusTCP, MQTT, SEMP};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
+///     Transport → {ModbusTCP, MQTT, SEMP, Mail};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
 ///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
@@ -89,6 +90,10 @@ let package = Package(
         // SEMP documents and a small strict XML parser and writer (no FoundationXML: it would link libxml2), and the
         // station as a SEMP gateway (one device per connector, the manager's control as a current).
         .target(name: "SEMP", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        // Pure e-mail (issue 24 item 5): plain-text messages per RFC 5322 (RFC 2047 subjects, quoted-printable bodies),
+        // addresses, SMTP replies with strict bounds, dot-stuffing and the SMTP dialogue (STARTTLS, AUTH) as a state
+        // machine; the socket and TLS are Transport's (SMTPClient).
+        .target(name: "Mail", swiftSettings: swiftSettings),
         // Pure authorization: the engine that decides accept / reject / ask the backend (free charging, local whitelist,
         // OCPP local list and cache, offline rules), its settings and modes, the local whitelist with its CSV import and
         // export, identifier formats, and CivilTime (the whitelist's expiry format, also the history export's). The
@@ -104,7 +109,7 @@ let package = Package(
         // has their registers), the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller,
         // store ports.
         .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16", "SEMP",
-                                                    "Parameters", "StationModbus"],
+                                                    "Mail", "Parameters", "StationModbus"],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers;
         // its settings, declared as the parameters of the gateway's registry.
@@ -136,7 +141,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
-                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP",
+                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -194,7 +199,7 @@ let package = Package(
             name: "Runtimes",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "WebUI",
-                "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "SEMP", "StationModbus",
+                "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "SEMP", "Mail", "StationModbus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -252,7 +257,7 @@ let package = Package(
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
         // The pure tests of MQTT: codec round trips, malformed and truncated packets, the session machine.
         .testTarget(name: "MQTTTests", dependencies: ["MQTT"], swiftSettings: swiftSettings),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Mail", "ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                            .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
@@ -269,12 +274,14 @@ let package = Package(
         // The pure tests of Firmware: SHA-256 vectors, the package format, the UpdateFirmware/GetDiagnostics sequences.
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware"], swiftSettings: swiftSettings),
         .testTarget(name: "SEMPTests", dependencies: ["SEMP"], swiftSettings: swiftSettings),
+        // The pure tests of Mail: message format (RFC 5322, 2047, quoted-printable), dot-stuffing, replies, the dialogue.
+        .testTarget(name: "MailTests", dependencies: ["Mail"], swiftSettings: swiftSettings),
         // The pure tests of Authorization: the engine's decisions in every mode, identifiers, the whitelist and its CSV.
         // Station-level authorization tests (a card on a connector, stop rules) stay in ChargePointTests.
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization", "EVSECore"], swiftSettings: swiftSettings),
         // The pure tests of StationModbus: every meter model's layout round trip, the OMCCI map and its write validation.
         .testTarget(name: "StationModbusTests", dependencies: ["StationModbus", "EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChargePointTests", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16",
+        .testTarget(name: "ChargePointTests", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "Mail", "ModbusTCP", "MQTTIntegration", "OCPP16",
                                                              "Simulator", "StationModbus", "TestSupport"],
                     swiftSettings: swiftSettings),
         // The station's OCPP charge point in process: the OCTT cases of Tests/Interop/ocpp16 as frames in and frames out

@@ -176,6 +176,10 @@ public enum StationApp {
             services.append(OCPPWebSocketClient(settings: ocppSettings, delegate: runtime, logger: ocppLogger))
             logger.info("OCPP-J 1.6 backend \(ocppSettings.url)")
         }
+        // E-mail alerts (issue 24 item 5): always running, idle until a server, a sender and a recipient are set.
+        var mailLogger = Logger(label: "chargekit.mail")
+        mailLogger.logLevel = options.logLevel
+        services.append(MailAlertService(runtime: runtime, database: assembly.database, logger: mailLogger))
         if let mqtt = assembly.mqtt {
             var mqttLogger = Logger(label: "chargekit.mqtt")
             mqttLogger.logLevel = options.logLevel
@@ -280,6 +284,7 @@ public enum StationApp {
         // the caller); only bcrypt hashes are stored, and the first login must change it.
         let accounts = try WebAccounts(store: database)
         let created = try await accounts.createMissingAccounts()
+        await accounts.observeLockouts { account, source, until in runtime.recordLoginLockout(account: account, source: source, until: until) }
         let mqtt = MQTTSettings(parameters.values).map {
             StationMQTT(settings: $0, identity: settings.chargeBoxIdentity, version: ChargeKitVersion.current)
         }

@@ -80,6 +80,13 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case dlmLinkChanged
     /// An operator action on the station itself: restart, reboot, factory reset, clock set (web interface, seeds/002 §1.2).
     case systemAction
+    /// A firmware update was installed or its installation failed (code `installed` or `failed`).
+    case firmwareInstallation
+    /// Wrong passwords locked a login of the web interface for a source address.
+    case loginLockout
+    /// The OCPP backend has been unreachable longer than the e-mail alerts' threshold (code `offline`), or is back
+    /// after such a silence (code `online`).
+    case backendConnection
 }
 
 /// One entry of the event log.

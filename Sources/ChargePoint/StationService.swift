@@ -38,6 +38,16 @@ public protocol StationService: AuthorizationService, HistoryService {
     func setClock(to time: Date, by: String) async throws(ClockSetError)
     /// The log download: the diagnostics files as a ZIP archive.
     func logArchive() async throws -> [UInt8]
+    /// seeds/004 §4 "Send test mail": one mail to every recipient now, with the server's answer.
+    func sendTestMail() async -> MailTestResult
+    /// The e-mail alerts' queue per configured recipient.
+    func mailStatus() async -> [MailRecipientStatus]
+}
+
+extension StationService {
+    /// A station without a mailer (test doubles) answers that it cannot send.
+    public func sendTestMail() async -> MailTestResult { MailTestResult(sent: false, message: "e-mail alerts are not available", recipients: []) }
+    public func mailStatus() async -> [MailRecipientStatus] { [] }
 }
 
 /// The System page's facts (seeds/002 §1.6, seeds/004 §3 System).

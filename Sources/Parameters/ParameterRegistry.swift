@@ -31,7 +31,7 @@ public struct ParameterRules: Sendable {
     /// Rules between several parameters that every stored configuration keeps; a change that would break one is
     /// refused with the rule's own words.
     public var constraints: [ParameterConstraint]
-    /// Further checks of a text or URL parameter's value by its owner, by the parameter's name: nil when the value is
+    /// Further checks of a text, URL or list parameter's value (a list's: each item) by its owner, by the parameter's name: nil when the value is
     /// fine, otherwise what is wrong and what is allowed (the error's `allowed`, shown next to the field). E.g. the
     /// station's backend URL and its `{ChargeBoxIdentity}` placeholder.
     public var textChecks: [String: @Sendable (String) -> String?]
@@ -208,6 +208,7 @@ public struct ParameterRegistry: Sendable {
             } else {
                 guard s.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { throw fail }
             }
+            if !s.isEmpty, let problem = rules.textChecks[d.key]?(s) { throw ParameterError.invalid(resolved.key, s, problem) }
             return value
         case (.multiChoice(let cs, let maxCount), .list(let items)):
             var out: [String] = []
@@ -230,6 +231,10 @@ public struct ParameterRegistry: Sendable {
             return .list(windows.map(\.text))
         case (.list(let len, let maxCount), .list(let items)):
             guard items.count <= maxCount, items.allSatisfy({ len.contains($0.count) }) else { throw fail }
+            // A list's check applies to each item (the e-mail recipients).
+            if let check = rules.textChecks[d.key] {
+                for item in items { if let problem = check(item) { throw ParameterError.invalid(resolved.key, item, problem) } }
+            }
             return value
         default:
             throw fail

@@ -192,6 +192,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
             try db.execute(sql: "ALTER TABLE session ADD COLUMN backendTransaction INTEGER NOT NULL DEFAULT 1")
         }
         m.registerMigration("v11-session-solar-share") { db in try migrateSolarShare(db) }
+        registerMailAlertMigration(&m)
         return m
     }
 

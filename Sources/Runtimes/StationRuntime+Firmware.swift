@@ -89,9 +89,14 @@ extension StationRuntime {
     private func installFinished(_ outcome: Result<String, FileTransferError>) {
         guard ocpp != nil else { return }
         switch outcome {
-        case .success(let version): ocppEvent(.installFinished(version: version))
+        case .success(let version):
+            recordEvent(EventLogEntry(at: clock.now(), kind: .firmwareInstallation, connector: 0, code: "installed",
+                                      message: "Firmware \(version) installed"))
+            ocppEvent(.installFinished(version: version))
         case .failure(let error):
             logger.error("firmware installation: \(error)")
+            recordEvent(EventLogEntry(at: clock.now(), kind: .firmwareInstallation, connector: 0, code: "failed",
+                                      message: "Firmware installation failed: \(error)"))
             ocppEvent(.installFinished(version: nil))
         }
         try? FileManager.default.removeItem(atPath: packagePath)

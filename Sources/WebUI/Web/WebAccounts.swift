@@ -39,6 +39,9 @@ public actor WebAccounts {
     private var throttle = LoginThrottle()
     private let now: @Sendable () -> Date
     private let bcrypt = BcryptWorker()
+    /// Told when wrong passwords start a lock of an account for a source (the station's event log and e-mail alerts,
+    /// issue 24 item 5). Runs inside the actor: it must be quick and must not call back.
+    private var lockoutObserver: (@Sendable (_ account: String, _ source: String, _ until: Date) -> Void)?
 
     public init(store: any AccountStore, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.store = store
@@ -47,6 +50,11 @@ public actor WebAccounts {
     }
 
     /// What the caller prints once about the accounts ``createMissingAccounts()`` created ("" when it created none).
+    /// Sets the observer of new login locks.
+    public func observeLockouts(_ observer: @escaping @Sendable (_ account: String, _ source: String, _ until: Date) -> Void) {
+        lockoutObserver = observer
+    }
+
     public static func initialPasswordsNotice(_ created: [(name: String, password: String)]) -> String {
         guard !created.isEmpty else { return "" }
         return "Initial web interface passwords (shown only now; each must be changed at its first login):\n"
@@ -97,7 +105,10 @@ public actor WebAccounts {
         let t = now()
         guard let a = accounts[name] else { return .wrong }
         guard passwordOK else {
-            if let until = throttle.failed(account: a.name, source: source, now: t) { return .locked(until: until) }
+            if let until = throttle.failed(account: a.name, source: source, now: t) {
+                lockoutObserver?(a.name, source, until)
+                return .locked(until: until)
+            }
             return .wrong
         }
         throttle.succeeded(account: a.name, source: source)

@@ -31,6 +31,8 @@ struct ParameterPage: PageModel {
     var system: WebInterface.SystemCards?
     /// Load Management: "Clear persistent DLM slave DB" (seeds/004 §7.4).
     var dlmSlaves: WebInterface.DLMSlaveCard?
+    /// Backend: "Send test mail" of the e-mail alerts (seeds/004 §4).
+    var mailTest: WebInterface.MailTestCard?
 }
 
 /// The dashboard: sessions, system status, the backend connection, each connector and the load management.
@@ -92,7 +94,7 @@ extension WebInterface {
     /// dropdowns, "Unsaved Changes", "Reset all changes", "Save"). `entered` keeps what the user typed when the form had
     /// errors, so that nothing typed is lost.
     func parameterPage(_ session: WebAccounts.Session, _ menu: Menu, query: [String: String], errors: [String: String],
-                       entered: [String: String], status: HTTPResponse.Status = .ok) async throws -> Response {
+                       entered: [String: String], status: HTTPResponse.Status = .ok, mailTest: MailTestResult? = nil) async throws -> Response {
         let language = await language(session)
         let t = WebText.table(language)
         let all = await station.parameters()
@@ -140,6 +142,9 @@ extension WebInterface {
         } else if menu == .loadManagement {
             model.dlmSlaves = await dlmSlaveCard(session, t: t, query: query)
             anchors.append((t["dlm.clearSlaves"] ?? "", "s-dlm-slave-db"))
+        } else if menu == .backend {
+            model.mailTest = await mailTestCard(session, t: t, result: mailTest)
+            anchors.append((t["mail.test"] ?? "", "s-mail-test"))
         }
         return try await page(model, title: t["menu.\(menu.rawValue)"] ?? menu.rawValue, session: session, language: language,
                               activeMenu: menu, sections: anchors, status: status)

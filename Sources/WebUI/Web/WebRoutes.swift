@@ -59,6 +59,7 @@ public struct WebInterface: Sendable {
         addWhitelistRoutes(to: router)
         addSystemRoutes(to: router)
         addRestartActionRoutes(to: router)
+        addMailRoutes(to: router)
         if let simulator { addSimulatorRoutes(to: router, simulator) }
         for menu in Self.parameterMenus {
             let path = RouterPath(stringLiteral: "menu/\(Self.slug(menu))")

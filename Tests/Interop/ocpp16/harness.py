@@ -27,7 +27,7 @@ class OCPPStation(Station):
         return super().start()
 
     def refresh(self):
-        """Re-reads the API port after the station services restarted in-process (Reset)."""
+        """Re-reads the API port and token after the station services restarted in-process (Reset)."""
         def info():
             path = self.data_dir / "station.json"
             if not path.exists():
@@ -36,7 +36,7 @@ class OCPPStation(Station):
             return i if i.get("pid") == self.proc.pid else None
         port_before = self.base
         wait_for(lambda: info() and f"http://127.0.0.1:{info()['httpPort']}" != port_before, timeout=30, what="restarted station")
-        self.base = f"http://127.0.0.1:{info()['httpPort']}"
+        self.attach(info())  # the new port, and the API token of this start
 
 
 

@@ -44,6 +44,9 @@ def test_TC_044_1_CS_firmware_update_download_and_install(cs, make_station, file
     assert boot > [i for i, a in enumerate(actions) if a == "FirmwareStatusNotification"][2]
     assert cs.wait_call("BootNotification", since=mark)["firmwareVersion"] == "2.0.0"
     station.refresh()
+    # In the event log (and so an e-mail alert when chosen, issue 24 item 5).
+    events = station.get("/api/events?limit=200")[1]
+    assert [(e["code"], e["message"]) for e in events if e["kind"] == "firmwareInstallation"] == [("installed", "Firmware 2.0.0 installed")]
     # The version survives a further restart.
     mark2 = cs.mark()
     assert cs.call(call.Reset(type="Soft")).status == "Accepted"
@@ -62,13 +65,15 @@ def test_TC_044_2_CS_firmware_update_download_failed(cs, make_station, files):
 
 
 def test_TC_044_3_CS_firmware_update_installation_failed(cs, make_station, files):
-    make_station()
+    station = make_station()
     (files.root / "broken.fwi").write_bytes(b"\x7fELF this is not a ChargeKit release" * 100)
     mark = cs.mark()
     cs.call(call.UpdateFirmware(location=files.http("broken.fwi"), retrieve_date=now_iso(), retries=0))
     cs.wait_call("FirmwareStatusNotification", lambda p: p["status"] == "InstallationFailed", since=mark, timeout=60)
     assert firmware_statuses(cs, mark) == ["Downloading", "Downloaded", "Installing", "InstallationFailed"]
     assert "BootNotification" not in cs.actions(mark)
+    failed = [e for e in station.get("/api/events?limit=200")[1] if e["kind"] == "firmwareInstallation"]
+    assert len(failed) == 1 and failed[0]["code"] == "failed" and failed[0]["message"].startswith("Firmware installation failed: ")
     # The connectors the installation held are available again.
     for n in (1, 2):
         cs.wait_status(n, "Available", since=mark)

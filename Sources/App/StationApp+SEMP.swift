@@ -21,12 +21,14 @@ extension StationApp {
         let port = options.sempPort
         var httpLogger = Logger(label: "chargekit.semp.http")
         httpLogger.logLevel = .warning
+        let (ready, bound) = AsyncStream.makeStream(of: Void.self)
         let http = Application(
             router: SEMPRoutes.router(source: runtime, port: port),
             server: .guardedHTTP1(name: "SEMP", logger: httpLogger),
             configuration: .init(address: .hostname(options.sempHost, port: port), serverName: "ChargeKit"),
+            onServerRunning: { _ in bound.yield(); bound.finish() },
             logger: httpLogger)
         logger.info("SMA interface: SEMP on http://\(options.sempHost):\(port)/semp, one device per connector")
-        return [http, SSDPService(device: device, httpPort: port, interfaceName: options.sempInterface, logger: logger)]
+        return [http, SSDPService(device: device, httpPort: port, interfaceName: options.sempInterface, httpReady: ready, logger: logger)]
     }
 }

@@ -20,10 +20,14 @@ public struct SSDPService: Service {
     let device: SSDP.Device
     let httpPort: Int
     let interfaceName: String?
+    /// Ends once the SEMP HTTP listener is bound: nothing is announced or answered before the description it points
+    /// at can be fetched (a manager that hears the alive of a restarting station would otherwise find nobody there).
+    let httpReady: AsyncStream<Void>
     let logger: Logger
 
-    public init(device: SSDP.Device, httpPort: Int, interfaceName: String?, logger: Logger) {
-        self.device = device; self.httpPort = httpPort; self.interfaceName = interfaceName; self.logger = logger
+    public init(device: SSDP.Device, httpPort: Int, interfaceName: String?, httpReady: AsyncStream<Void>, logger: Logger) {
+        self.device = device; self.httpPort = httpPort; self.interfaceName = interfaceName; self.httpReady = httpReady
+        self.logger = logger
     }
 
     public struct Interface: Sendable {
@@ -60,6 +64,8 @@ public struct SSDPService: Service {
     func location(_ i: Interface) -> String { "http://\(i.ip):\(httpPort)/description.xml" }
 
     public func run() async throws {
+        for await _ in httpReady.cancelOnGracefulShutdown() { break }
+        guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
         let interfaces = try Self.interfaces(named: interfaceName)
         guard !interfaces.isEmpty else {
             logger.warning("SMA interface: no IPv4 interface with multicast to announce on; the Sunny Home Manager cannot find the station")

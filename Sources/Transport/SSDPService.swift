@@ -1,6 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+#if canImport(CNIOLinux)
+import CNIOLinux  // where the release build finds struct sockaddr_in's members (MemberImportVisibility)
+#endif
 import Foundation
 import Logging
 import NIOCore
@@ -86,8 +89,8 @@ public struct SSDPService: Service {
         for i in interfaces {
             try await (receiver as! any MulticastChannel).joinGroup(groupAddress, device: i.device).get()
             let sender = try await DatagramBootstrap(group: group).bind(host: i.ip, port: 0).get()
-            if let options = sender as? any SocketOptionProvider {
-                try await options.setIPMulticastIF(in_addr(s_addr: i.address.bigEndian)).get()
+            if let options = sender as? any SocketOptionProvider, case .v4(let v4) = i.device.address {
+                try await options.setIPMulticastIF(v4.address.sin_addr).get()
                 try await options.setIPMulticastTTL(4).get()  // UDA 1.0 §1.1.2: TTL default 4
             }
             senders.append((i, sender))

@@ -12,8 +12,9 @@ import PackageDescription
 ///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
 ///                    StationModbus, EVSECore, ModbusTCP, OCPP16,
 ///                    MQTTIntegration, SEMP, Mail, Parameters}
-///     Mail → nothing                                               pure: RFC 5322 messages, the SMTP dialogue
-///     SEMP → swift-crypto only                                     pure: SSDP, UPnP description, SEMP documents, XML
+///     Mail → CivilDate                                             pure: RFC 5322 messages, the SMTP dialogue
+///     SEMP → {CivilDate, swift-crypto}                             pure: SSDP, UPnP description, SEMP documents, XML
+///     OCPP16 → CivilDate;  CivilDate → nothing                     pure: calendar arithmetic without ICU
 ///     StationModbus → {EVSECore, ModbusTCP}                        pure: meter models, OMCCI registers
 ///     Authorization → {EVSECore, OCPP16}                           pure: who may charge, whitelist and its CSV
 ///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
@@ -67,7 +68,10 @@ let package = Package(
         // targets above share (secure random hex, spreadsheet-safe CSV cells).
         .target(name: "EVSECore", dependencies: ["Parameters"], swiftSettings: swiftSettings),
         // Pure OCPP 1.6J: RPC framing, error codes, date coding, schemas and typed messages.
-        .target(name: "OCPP16", swiftSettings: swiftSettings),
+        // Pure calendar arithmetic without ICU (days ↔ dates, month lengths, the Internet date of HTTP, SSDP and mail
+        // headers), shared by the pure targets that write dates.
+        .target(name: "CivilDate", swiftSettings: swiftSettings),
+        .target(name: "OCPP16", dependencies: ["CivilDate"], swiftSettings: swiftSettings),
         // Pure Modbus codec: MBAP/RTU framing, PDUs, exceptions, declarative register maps.
         .target(name: "ModbusTCP", dependencies: [.product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
         // Pure MQTT 3.1.1 client: the packet codec (strict bounds: a malformed packet from a broker throws, never crashes)
@@ -89,11 +93,11 @@ let package = Package(
         // Pure SEMP (SMA's Simple Energy Management Protocol, issue 25 item 1): SSDP messages, the UPnP description, the
         // SEMP documents and a small strict XML parser and writer (no FoundationXML: it would link libxml2), and the
         // station as a SEMP gateway (one device per connector, the manager's control as a current).
-        .target(name: "SEMP", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .target(name: "SEMP", dependencies: ["CivilDate", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Pure e-mail (issue 24 item 5): plain-text messages per RFC 5322 (RFC 2047 subjects, quoted-printable bodies),
         // addresses, SMTP replies with strict bounds, dot-stuffing and the SMTP dialogue (STARTTLS, AUTH) as a state
         // machine; the socket and TLS are Transport's (SMTPClient).
-        .target(name: "Mail", swiftSettings: swiftSettings),
+        .target(name: "Mail", dependencies: ["CivilDate"], swiftSettings: swiftSettings),
         // Pure authorization: the engine that decides accept / reject / ask the backend (free charging, local whitelist,
         // OCPP local list and cache, offline rules), its settings and modes, the local whitelist with its CSV import and
         // export, identifier formats, and CivilTime (the whitelist's expiry format, also the history export's). The

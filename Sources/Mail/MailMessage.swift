@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CivilDate
 
 /// A plain-text e-mail as RFC 5322 writes it: the header fields Date, From, To, Subject, Message-ID and the MIME fields
 /// of a UTF-8 text body (RFC 2045), then the body in quoted-printable, every line ending in CRLF. A subject with letters
@@ -72,41 +73,16 @@ public struct MailMessage: Sendable, Equatable {
 
     // MARK: Date (RFC 5322 §3.3)
 
-    static let dayNames = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
-    static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
     /// `Sat, 05 Dec 2026 13:56:10 +0000`: the date in UTC, computed from Unix seconds (no locale, no time zone data).
     public static func rfc5322Date(_ date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = Int((Double(seconds) / 86_400).rounded(.down))
-        let secondOfDay = seconds - days * 86_400
-        let (y, m, d) = civil(fromDays: days)
-        let weekday = dayNames[((days % 7) + 7) % 7]
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(weekday), \(two(d)) \(monthNames[m - 1]) \(y) \(two(secondOfDay / 3600)):\(two(secondOfDay % 3600 / 60)):\(two(secondOfDay % 60)) +0000"
+        CivilDate.internetDate(secondsSince1970: Int64(date.timeIntervalSince1970.rounded(.down)), zone: "+0000")
     }
 
     /// `2026-12-05 13:56:10 UTC`: the time as alert texts show it.
     public static func utcText(_ date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = Int((Double(seconds) / 86_400).rounded(.down))
-        let s = seconds - days * 86_400
-        let (y, m, d) = civil(fromDays: days)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(y)-\(two(m))-\(two(d)) \(two(s / 3600)):\(two(s % 3600 / 60)):\(two(s % 60)) UTC"
-    }
-
-    /// Year, month, day of a count of days since 1970-01-01 (the proleptic Gregorian calendar; H. Hinnant's algorithm).
-    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        let s = CivilDate.split(secondsSince1970: Int64(date.timeIntervalSince1970.rounded(.down)))
+        let two = CivilDate.two
+        return "\(s.year)-\(two(s.month))-\(two(s.day)) \(two(s.secondOfDay / 3600)):\(two(s.secondOfDay % 3600 / 60)):\(two(s.secondOfDay % 60)) UTC"
     }
 }
 

@@ -1,3 +1,5 @@
+import CivilDate
+
 /// SSDP, the discovery half of UPnP, as the Sunny Home Manager uses it to find SEMP gateways.
 ///
 /// Source: UPnP Forum, "UPnP Device Architecture 1.0" (2008-04-24), §1 Discovery: §1.1.2 `NOTIFY` with
@@ -95,33 +97,9 @@ public enum SSDP {
     }
 
     /// RFC 1123 date of the `DATE` header, e.g. "Sat, 05 Dec 2026 14:00:00 GMT", from seconds since 1970.
-    public static func httpDate(secondsSince1970 t: Int64) -> String {
-        let days = Int(t.floorDiv(86_400)), secs = Int(t - Int64(days) * 86_400)
-        let (y, m, d) = civil(fromDays: days)
-        let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][((days % 7) + 7) % 7]
-        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][m - 1]
-        func two(_ x: Int) -> String { x < 10 ? "0\(x)" : "\(x)" }
-        return "\(weekday), \(two(d)) \(month) \(y) \(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60)) GMT"
-    }
-
-    /// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
-    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
+    public static func httpDate(secondsSince1970 t: Int64) -> String { CivilDate.internetDate(secondsSince1970: t, zone: "GMT") }
 
     private static func lines(_ ls: [String]) -> String { ls.joined(separator: "\r\n") + "\r\n\r\n" }
-}
-
-extension Int64 {
-    fileprivate func floorDiv(_ d: Int64) -> Int64 { self >= 0 ? self / d : -((-self + d - 1) / d) }
 }
 
 extension String {

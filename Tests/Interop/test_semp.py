@@ -151,7 +151,7 @@ def test_issue25_1_silence_of_the_manager_longer_than_the_timeout_applies_the_fa
     station = start(data_dir, netns_pair, SMAConnectionTimeout=120, SMAFallbackCurrent=8)
     try:
         with manager(netns_pair) as hm:
-            ids = switched_on(station, hm)
+            switched_on(station, hm)
             hm.silence()
             silent_since = time.monotonic()
             binding, amps, semp = wait_for(lambda: (s := semp_limit(station))[2]["fallback"] and s, timeout=30,

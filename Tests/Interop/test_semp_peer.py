@@ -22,6 +22,15 @@ DEVICE_ID = "F-11223344-000000000001-00"
 PORT = 8080
 
 
+def send_xml(handler, body):
+    """Answers a test gateway's request with `body` as text/xml."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/xml")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class PysmaGateway:
     """semp_pysma_gateway.py running in a namespace; `events` are the JSON lines it prints (the controls it got)."""
 
@@ -114,11 +123,7 @@ class UdaDescription(BaseHTTPRequestHandler):
 <semp:server>http://{host[0]}:{host[1]}</semp:server><semp:basePath>/semp</semp:basePath>
 <semp:transport>HTTP/Pull</semp:transport><semp:exchangeFormat>XML</semp:exchangeFormat>
 <semp:wsVersion>1.3.0</semp:wsVersion></semp:X_SEMPSERVICE></device></root>""".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_xml(self, body)
 
     def log_message(self, *args):
         pass
@@ -237,11 +242,7 @@ class OffSchemaGateway(BaseHTTPRequestHandler):
 
     def do_GET(self):
         body = DEVICE2EM_MIN_BEFORE_MAX.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_xml(self, body)
 
     def log_message(self, *args):
         pass

@@ -165,6 +165,14 @@ public struct ChargingProfiles: Sendable, Equatable {
     /// The limit of one purpose at `t` in amperes per phase (nil: no profile of this purpose applies).
     func purposeLimit(_ purpose: Purpose, connector: Int, at t: Date, transaction: Transaction?, requestStart: Date,
                       electrical: Electrical) -> Double? {
+        runningPeriod(purpose, connector: connector, at: t, start: transaction?.startedAt ?? requestStart).map {
+            Self.amps($0.period, unit: $0.profile.chargingSchedule.chargingRateUnit, electrical: electrical)
+        }
+    }
+
+    /// The running period of the highest-stack profile of `purpose` valid at `t` whose schedule runs then, with its
+    /// profile (a TxDefaultProfile of the connector before one of connector 0; the ChargePointMaxProfile of connector 0).
+    func runningPeriod(_ purpose: Purpose, connector: Int, at t: Date, start: Date) -> (profile: ChargingProfile, period: ChargingSchedulePeriod)? {
         var candidates = installed.filter { $0.purpose == purpose && $0.connector == connector }
         if purpose == .txDefaultProfile && candidates.isEmpty { candidates = installed.filter { $0.purpose == .txDefaultProfile && $0.connector == 0 } }
         if purpose == .chargePointMaxProfile { candidates = installed.filter { $0.purpose == .chargePointMaxProfile } }
@@ -172,7 +180,7 @@ public struct ChargingProfiles: Sendable, Equatable {
             let p = c.profile
             if let from = p.validFrom, t < from { continue }
             if let to = p.validTo, t >= to { continue }
-            if let v = Self.scheduleLimit(p, at: t, start: transaction?.startedAt ?? requestStart, electrical: electrical) { return v }
+            if let period = Self.schedulePeriod(p, at: t, start: start) { return (p, period) }
         }
         return nil
     }
@@ -193,11 +201,6 @@ public struct ChargingProfiles: Sendable, Equatable {
         let hasTxProfile = transaction != nil && installed.contains { $0.purpose == .txProfile && $0.connector == connector }
         return purposeLimit(hasTxProfile ? .txProfile : .txDefaultProfile, connector: connector, at: t, transaction: transaction, requestStart: t,
                             electrical: electrical)
-    }
-
-    /// The value of a profile's schedule at `t`, or nil when the schedule is not running then.
-    static func scheduleLimit(_ p: ChargingProfile, at t: Date, start relativeStart: Date, electrical: Electrical) -> Double? {
-        schedulePeriod(p, at: t, start: relativeStart).map { amps($0, unit: p.chargingSchedule.chargingRateUnit, electrical: electrical) }
     }
 
     /// The period of a profile's schedule running at `t`, or nil when the schedule is not running then.

@@ -13,23 +13,9 @@ extension ChargingProfiles {
     /// phase-switching contactor follows it by switching (issue 25 item 3).
     public func phases(connector: Int, at t: Date, transaction: Transaction?) -> Int? {
         let hasTxProfile = transaction != nil && installed.contains { $0.purpose == .txProfile && $0.connector == connector }
-        let asked = [purposePeriod(.chargePointMaxProfile, connector: 0, at: t, transaction: nil),
-                     purposePeriod(hasTxProfile ? .txProfile : .txDefaultProfile, connector: connector, at: t, transaction: transaction)]
-            .compactMap { $0?.numberPhases }
+        let asked = [runningPeriod(.chargePointMaxProfile, connector: 0, at: t, start: t),
+                     runningPeriod(hasTxProfile ? .txProfile : .txDefaultProfile, connector: connector, at: t, start: transaction?.startedAt ?? t)]
+            .compactMap { $0?.period.numberPhases }
         return asked.min()
-    }
-
-    /// The running period of the highest-stack profile of `purpose` that runs at `t` (the one ``purposeLimit`` takes).
-    func purposePeriod(_ purpose: Purpose, connector: Int, at t: Date, transaction: Transaction?) -> ChargingSchedulePeriod? {
-        var candidates = installed.filter { $0.purpose == purpose && $0.connector == connector }
-        if purpose == .txDefaultProfile && candidates.isEmpty { candidates = installed.filter { $0.purpose == .txDefaultProfile && $0.connector == 0 } }
-        if purpose == .chargePointMaxProfile { candidates = installed.filter { $0.purpose == .chargePointMaxProfile } }
-        for c in candidates.sorted(by: { $0.profile.stackLevel > $1.profile.stackLevel }) {
-            let p = c.profile
-            if let from = p.validFrom, t < from { continue }
-            if let to = p.validTo, t >= to { continue }
-            if let period = Self.schedulePeriod(p, at: t, start: transaction?.startedAt ?? t) { return period }
-        }
-        return nil
     }
 }

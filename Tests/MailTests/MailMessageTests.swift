@@ -72,13 +72,13 @@ import Testing
         #expect(long.first?.hasSuffix("=") == true)
     }
 
-    @Test func rfc5321_4_5_2_dotStuffingAndTheEndOfData() {
+    @Test func rfc5321_4_5_2_dotStuffingAndTheEndOfData() throws {
         let data = String(decoding: SMTPData.encode(Array(".first\nmiddle\r\n.\r\n..two\rlast".utf8)), as: UTF8.self)
         #expect(data == "..first\r\nmiddle\r\n..\r\n...two\r\nlast\r\n.\r\n")
         // A message that ends with CRLF gets no empty line before the final dot.
         #expect(String(decoding: SMTPData.encode(Array("a\r\n".utf8)), as: UTF8.self) == "a\r\n.\r\n")
         // Through the whole message: a body line "." cannot end DATA early.
-        let m = MailMessage(from: try! MailAddress("a@b.c"), to: [try! MailAddress("d@e.f")], subject: "s", body: "one\n.\ntwo",
+        let m = MailMessage(from: try MailAddress("a@b.c"), to: [try MailAddress("d@e.f")], subject: "s", body: "one\n.\ntwo",
                             date: Date(timeIntervalSince1970: 0), messageID: "x@y")
         let wire = String(decoding: SMTPData.encode(m.rendered()), as: UTF8.self)
         #expect(wire.contains("\r\none\r\n..\r\ntwo\r\n.\r\n"))

@@ -25,10 +25,10 @@ struct SMTPClientTests {
             .bind(host: "127.0.0.1", port: 0).get()
     }
 
-    func send(to port: Int, timeoutSeconds: Double) async -> SMTPFailure? {
+    func send(to port: Int, timeoutSeconds: Double) async throws -> SMTPFailure? {
         var c = SMTPClientConfiguration(host: "127.0.0.1", port: port, security: .none, credentials: nil, caFile: nil)
         c.timeoutSeconds = timeoutSeconds
-        let message = MailMessage(from: try! MailAddress("s@example.org"), to: [try! MailAddress("r@example.org")], subject: "s", body: "b",
+        let message = MailMessage(from: try MailAddress("s@example.org"), to: [try MailAddress("r@example.org")], subject: "s", body: "b",
                                   date: Date(), messageID: "x@y")
         do {
             _ = try await SMTPClient.send(message, recipients: message.to, configuration: c)
@@ -42,7 +42,7 @@ struct SMTPClientTests {
     func rfc5321_4_5_3_2_silentServerTimesOut() async throws {
         let silent = try await server(greeting: [])
         defer { silent.close(promise: nil) }
-        let failure = await send(to: silent.localAddress!.port!, timeoutSeconds: 1)
+        let failure = try await send(to: silent.localAddress!.port!, timeoutSeconds: 1)
         #expect(failure?.step == "timeout")
         #expect(failure?.description == "timeout: the server did not finish within 1 s")
     }
@@ -51,7 +51,7 @@ struct SMTPClientTests {
     func rfc5321_4_5_3_1_5_endlessLineRefused() async throws {
         let flood = try await server(greeting: Array("220 ".utf8) + Array(repeating: UInt8(ascii: "x"), count: 100_000))
         defer { flood.close(promise: nil) }
-        let failure = await send(to: flood.localAddress!.port!, timeoutSeconds: 10)
+        let failure = try await send(to: flood.localAddress!.port!, timeoutSeconds: 10)
         #expect(failure?.step == "greeting")
         #expect(failure?.message == "a reply line is longer than \(SMTPReplyParser.maximumLineLength) octets")
     }
@@ -61,7 +61,7 @@ struct SMTPClientTests {
         let closed = try await server(greeting: [])
         let port = closed.localAddress!.port!
         try await closed.close()
-        let failure = await send(to: port, timeoutSeconds: 5)
+        let failure = try await send(to: port, timeoutSeconds: 5)
         #expect(failure?.step == "connect")
         #expect(failure?.message?.hasPrefix("cannot connect to 127.0.0.1:\(port)") == true)
     }

@@ -200,6 +200,11 @@ public enum StationApp {
             throw StartupError("station stopped: \(error)")
         }
         try database.setMeta(cleanShutdownKey, "1")
+        // Every service stops within a second of the request; longer means one of them held the restart up (and the
+        // station was without its web interface meanwhile), which the log must show.
+        if let elapsed = restart.elapsed, elapsed > .seconds(5) {
+            logger.warning("stopping the station services for the restart took \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
+        }
         // The factory reset happens while this process still holds the data directory.
         if restart.requested == .factoryReset {
             try database.factoryReset(at: Date(), secretKeys: ParameterRegistry(connectorCount: 2).secretKeys)
@@ -295,7 +300,9 @@ public enum StationApp {
 
 /// Set when the station services must start again (OCPP Reset, firmware installation, web interface), and how.
 final class RestartRequest: Sendable {
-    private let kind = Mutex<StationRestart?>(nil)
-    func request(_ k: StationRestart) { kind.withLock { $0 = k } }
-    var requested: StationRestart? { kind.withLock { $0 } }
+    private let state = Mutex<(kind: StationRestart, at: ContinuousClock.Instant)?>(nil)
+    func request(_ k: StationRestart) { state.withLock { $0 = (k, .now) } }
+    var requested: StationRestart? { state.withLock { $0?.kind } }
+    /// How long ago the restart was requested (nil: none was).
+    var elapsed: Duration? { state.withLock { $0.map { $0.at.duration(to: .now) } } }
 }

@@ -100,6 +100,27 @@ class Station:
         self.base = f"http://127.0.0.1:{info['httpPort']}"
         self.token = info["apiToken"]
 
+    def wait_restarted(self, before, what="the station back after the restart", timeout=60):
+        """Waits until the station services started again in this process after a restart that `before` (station.json
+        of the previous life) preceded, attaches to them and returns the new station.json. A new life is told by its API
+        token, which every life draws anew (startedAt has whole seconds: two lives can start within one). On time-out
+        the assertion says whether the process still runs and ends with its log, so that a failure in CI explains itself."""
+        path = self.data_dir / "station.json"
+
+        def info():
+            data = json.loads(path.read_text()) if path.exists() else {}
+            return data if data.get("apiToken", before["apiToken"]) != before["apiToken"] else None
+        try:
+            new = wait_for(info, timeout=timeout, what=what)
+        except AssertionError as e:
+            state = "running" if self.proc.poll() is None else f"exited with {self.proc.returncode}"
+            self.log.flush()
+            tail = self.log_path.read_bytes()[-4000:].decode(errors="replace")
+            raise AssertionError(f"{e}; the process is {state}; the end of its log:\n{tail}") from None
+        self.attach(new)
+        wait_for(lambda: self.get("/api/status")[0] == 200, what="status API")
+        return new
+
     def _runtime_info(self):
         if self.proc.poll() is not None:
             raise AssertionError(f"station exited with {self.proc.returncode}")

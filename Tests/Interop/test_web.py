@@ -293,11 +293,8 @@ def test_system_page_log_timezone_restart_and_factory_reset(browser, station, da
     browser.switch_to.alert.accept()
     assert "restart" in web.el("#restarting").text
     web.shot("restarting")
-    info = wait_for(lambda: (json.loads((data_dir / "station.json").read_text()) if (data_dir / "station.json").exists() else {}).get("startedAt", before["startedAt"]) != before["startedAt"]
-                    and json.loads((data_dir / "station.json").read_text()), what="the station back after the restart")
+    info = station.wait_restarted(before)
     assert info["pid"] == before["pid"], "restarted in the same process"
-    station.attach(info)
-    wait_for(lambda: station.get("/api/status")[0] == 200, what="status API")
     # Factory reset as the installer: refused without the confirmation, then done.
     assert cli("config", "set", "PowerSourceVoltage", "240", "--role", "installer", data_dir=data_dir).returncode == 0
     web = Web(browser, station)
@@ -313,10 +310,7 @@ def test_system_page_log_timezone_restart_and_factory_reset(browser, station, da
     browser.switch_to.alert.accept()
     assert web.el("#restarting")
     before = info
-    info = wait_for(lambda: (json.loads((data_dir / "station.json").read_text()) if (data_dir / "station.json").exists() else {}).get("startedAt", before["startedAt"]) != before["startedAt"]
-                    and json.loads((data_dir / "station.json").read_text()), what="the station back after the factory reset")
-    station.attach(info)
-    wait_for(lambda: station.get("/api/status")[0] == 200, what="status API")
+    info = station.wait_restarted(before, what="the station back after the factory reset")
     assert station.get("/api/config/PowerSourceVoltage")[1]["value"] == 230, "back to the default"
     assert station.get("/api/config/Timezone")[1]["value"] == "UTC"
     assert station.get("/api/whitelist")[1]["count"] == 0, "the whitelist is emptied"

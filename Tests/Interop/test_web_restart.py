@@ -10,18 +10,6 @@ from test_dlm_link import KEY, configure, free_udp_port, slaves
 from web_browser import NEW_PASSWORDS, Web, initial_passwords  # noqa: F401  (the browser fixture is in conftest.py)
 
 
-def restarted(station, data_dir, before):
-    """Waits until the station services started again (a new startedAt in station.json) and attaches to them."""
-    def info():
-        p = data_dir / "station.json"
-        data = json.loads(p.read_text()) if p.exists() else {}
-        return data if data.get("startedAt", before["startedAt"]) != before["startedAt"] else None
-    new = wait_for(info, what="the station back after the restart")
-    station.attach(new)
-    wait_for(lambda: station.get("/api/status")[0] == 200, what="status API")
-    return new
-
-
 def click_confirmed(web, browser, css):
     """Clicks a button whose form asks for confirmation, accepts the dialog and waits for the next page."""
     browser.execute_script("window.__ckPage = true;")
@@ -46,7 +34,7 @@ def test_seeds004_4_restart_now_and_save_and_restart(browser, station, data_dir)
     before = json.loads((data_dir / "station.json").read_text())
     click_confirmed(web, browser, "#restart-now")
     assert web.el("#restarting")
-    info = restarted(station, data_dir, before)
+    info = station.wait_restarted(before)
     web.login("operator", NEW_PASSWORDS["operator"])  # the web sessions end with the services
     web.open("/menu/load-management")
     assert not browser.find_elements("css selector", "#restart-waiting"), "in effect after the restart"
@@ -55,7 +43,7 @@ def test_seeds004_4_restart_now_and_save_and_restart(browser, station, data_dir)
     web.fill("#p-ChargeBoxIdentity", "CK-SAVED-RESTART")
     web.submit("#save-restart")
     assert web.el("#restarting")
-    restarted(station, data_dir, info)
+    station.wait_restarted(info)
     assert station.status()["chargeBoxIdentity"] == "CK-SAVED-RESTART"
     web.login("operator", NEW_PASSWORDS["operator"])
     # A form with an error stores nothing and does not restart.
@@ -81,7 +69,7 @@ def test_seeds004_3_operator_default_and_restart(browser, station, data_dir):
     before = json.loads((data_dir / "station.json").read_text())
     click_confirmed(web, browser, "#operator-default")
     assert "operator's settings" in web.el("#restarting").text
-    restarted(station, data_dir, before)
+    station.wait_restarted(before)
     assert station.get("/api/config/FreeCharging")[1]["value"] is False
     assert station.get("/api/config/OperatorCurrentLimit.1")[1]["value"] == 32
     assert station.get("/api/config/PowerSourceVoltage")[1]["value"] == 240, "the installer's setting stays"

@@ -6,12 +6,16 @@ import PackageDescription
 ///
 ///     chargekit → App                                              composition root (wiring only)
 ///     App → Runtimes                                               the station's and the gateway's actors
-///     Runtimes → {Persistence, WebUI, Transport, Hosting}          adapters
+///     Runtimes → {Persistence, WebUI, Transport, Hosting, HostServices}  adapters
+///     HostServices → {DBus, HostConfig, swift-nio}                 adapter: the host's network, modem and time services
 ///     {Persistence, WebUI} → {ChargePoint, Gateway};  WebUI → {Transport, MetricsExporter}
 ///     MetricsExporter → {ChargePoint, Gateway, swift-metrics, swift-prometheus}  Prometheus metrics
 ///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
+///                    HostConfig,
 ///                    StationModbus, EVSECore, ModbusTCP, OCPP16,
 ///                    MQTTIntegration, SEMP, Mail, Parameters}
+///     HostConfig → nothing                                         pure: interfaces, DHCP server, router, modem, time
+///     DBus → nothing                                               pure: D-Bus values, wire format, the bus port
 ///     Mail → CivilDate                                             pure: RFC 5322 messages, the SMTP dialogue
 ///     SEMP → {CivilDate, swift-crypto}                             pure: SSDP, UPnP description, SEMP documents, XML
 ///     OCPP16 → CivilDate;  CivilDate → nothing                     pure: calendar arithmetic without ICU
@@ -98,6 +102,19 @@ let package = Package(
         // addresses, SMTP replies with strict bounds, dot-stuffing and the SMTP dialogue (STARTTLS, AUTH) as a state
         // machine; the socket and TLS are Transport's (SMTPClient).
         .target(name: "Mail", dependencies: ["CivilDate"], swiftSettings: swiftSettings),
+        // Pure D-Bus (issue 24): the type system's values, the wire format (marshalling, message headers, the SASL
+        // EXTERNAL handshake) and the bus port that the operating system adapters (NetworkManager, ModemManager,
+        // timedated) call through; the socket is Transport's (DBusConnection).
+        .target(name: "DBus", swiftSettings: swiftSettings),
+        // Pure host configuration (issue 24): what the station configures in its operating system — interfaces (IPv4 and
+        // IPv6, DHCP or static) with their validation, the service port's DHCP server and router, the mobile modem, the
+        // time service — as values, checks and the files or D-Bus arguments they become. No files, no processes.
+        .target(name: "HostConfig", swiftSettings: swiftSettings),
+        // Adapter: the host's services behind HostConfig's ports — NetworkManager or systemd-networkd, dnsmasq and
+        // nftables, ModemManager, timedated and the NTP service — over D-Bus (DBusConnection) and their own programs.
+        .target(name: "HostServices", dependencies: ["DBus", "HostConfig", .product(name: "Logging", package: "swift-log"),
+                                                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+                swiftSettings: swiftSettings),
         // Pure authorization: the engine that decides accept / reject / ask the backend (free charging, local whitelist,
         // OCPP local list and cache, offline rules), its settings and modes, the local whitelist with its CSV import and
         // export, identifier formats, and CivilTime (the whitelist's expiry format, also the history export's). The
@@ -112,8 +129,8 @@ let package = Package(
         // Authorization's settings), current limits, the meters' and OMCCI's settings and Modbus control (StationModbus
         // has their registers), the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller,
         // store ports.
-        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16", "SEMP",
-                                                    "Mail", "Parameters", "StationModbus"],
+        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "HostConfig", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16",
+                                                    "SEMP", "Mail", "Parameters", "StationModbus"],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers;
         // its settings, declared as the parameters of the gateway's registry.
@@ -203,7 +220,7 @@ let package = Package(
             name: "Runtimes",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "WebUI",
-                "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "SEMP", "Mail", "StationModbus",
+                "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "SEMP", "Mail", "StationModbus", "DBus", "HostConfig", "HostServices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -280,6 +297,12 @@ let package = Package(
         .testTarget(name: "SEMPTests", dependencies: ["SEMP"], swiftSettings: swiftSettings),
         // The pure tests of Mail: message format (RFC 5322, 2047, quoted-printable), dot-stuffing, replies, the dialogue.
         .testTarget(name: "MailTests", dependencies: ["Mail"], swiftSettings: swiftSettings),
+        // The pure tests of DBus (marshalling golden bytes, headers, SASL) and HostConfig (addresses, validation, the
+        // files and arguments the host's services get).
+        .testTarget(name: "DBusTests", dependencies: ["DBus"], swiftSettings: swiftSettings),
+        .testTarget(name: "HostConfigTests", dependencies: ["HostConfig"], swiftSettings: swiftSettings),
+        // HostServices against real programs and a private dbus-daemon where they run (skipped with a reason otherwise).
+        .testTarget(name: "HostServicesTests", dependencies: ["HostServices", "DBus", "HostConfig"], swiftSettings: swiftSettings),
         // The pure tests of Authorization: the engine's decisions in every mode, identifiers, the whitelist and its CSV.
         // Station-level authorization tests (a card on a connector, stop rules) stay in ChargePointTests.
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization", "EVSECore"], swiftSettings: swiftSettings),

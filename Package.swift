@@ -14,7 +14,7 @@ import PackageDescription
 ///                    HostConfig,
 ///                    StationModbus, EVSECore, ModbusTCP, OCPP16,
 ///                    MQTTIntegration, SEMP, Mail, Parameters}
-///     HostConfig → nothing                                         pure: interfaces, DHCP server, router, modem, time
+///     HostConfig → DBus                                            pure: interfaces, DHCP server, router, modem, time
 ///     DBus → nothing                                               pure: D-Bus values, wire format, the bus port
 ///     Mail → CivilDate                                             pure: RFC 5322 messages, the SMTP dialogue
 ///     SEMP → {CivilDate, swift-crypto}                             pure: SSDP, UPnP description, SEMP documents, XML
@@ -109,7 +109,7 @@ let package = Package(
         // Pure host configuration (issue 24): what the station configures in its operating system — interfaces (IPv4 and
         // IPv6, DHCP or static) with their validation, the service port's DHCP server and router, the mobile modem, the
         // time service — as values, checks and the files or D-Bus arguments they become. No files, no processes.
-        .target(name: "HostConfig", swiftSettings: swiftSettings),
+        .target(name: "HostConfig", dependencies: ["DBus"], swiftSettings: swiftSettings),
         // Adapter: the host's services behind HostConfig's ports — NetworkManager or systemd-networkd, dnsmasq and
         // nftables, ModemManager, timedated and the NTP service — over D-Bus (DBusConnection) and their own programs.
         .target(name: "HostServices", dependencies: ["DBus", "HostConfig", .product(name: "Logging", package: "swift-log"),

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Authorization
 import EVSECore
+import HostConfig
 
 /// The inbound ports of the station: what the web interface, the local API and the CLI ask of the running station,
 /// declared by the core and implemented by the runtime (App). The HTTP adapter (WebUI) only translates requests into
@@ -42,6 +43,10 @@ public protocol StationService: AuthorizationService, HistoryService {
     func sendTestMail() async -> MailTestResult
     /// The e-mail alerts' queue per configured recipient.
     func mailStatus() async -> [MailRecipientStatus]
+    /// Network configuration (issue 24 item 1, seeds/002 §1.4): see `StationService+Network.swift`.
+    func networkStatus() async -> NetworkConfigurationStatus
+    func configureInterface(_ form: InterfaceForm, connection: NetworkChangeGuard.Connection, by: String) async -> Result<NetworkChangeOutcome, NetworkConfigureError>
+    func confirmNetworkChange(connection: NetworkChangeGuard.Connection, by: String) async -> Result<InterfaceConfig, NetworkConfigureError>
 }
 
 extension StationService {

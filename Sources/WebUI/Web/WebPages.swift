@@ -28,6 +28,8 @@ struct ParameterPage: PageModel {
     /// "Save & Restart" next to "Save" (seeds/004 §4).
     var saveAndRestart = true
     var network: WebInterface.NetworkCards?
+    /// Network: the editable interface cards (issue 24 item 1).
+    var networkConfig: WebInterface.NetworkConfigCards?
     var system: WebInterface.SystemCards?
     /// Load Management: "Clear persistent DLM slave DB" (seeds/004 §7.4).
     var dlmSlaves: WebInterface.DLMSlaveCard?
@@ -94,7 +96,8 @@ extension WebInterface {
     /// dropdowns, "Unsaved Changes", "Reset all changes", "Save"). `entered` keeps what the user typed when the form had
     /// errors, so that nothing typed is lost.
     func parameterPage(_ session: WebAccounts.Session, _ menu: Menu, query: [String: String], errors: [String: String],
-                       entered: [String: String], status: HTTPResponse.Status = .ok, mailTest: MailTestResult? = nil) async throws -> Response {
+                       entered: [String: String], status: HTTPResponse.Status = .ok, mailTest: MailTestResult? = nil,
+                       networkForm: NetworkFormState? = nil, localPort: Int? = nil) async throws -> Response {
         let language = await language(session)
         let t = WebText.table(language)
         let all = await station.parameters()
@@ -134,7 +137,9 @@ extension WebInterface {
         var anchors = order.map { (name($0), WebHTTP.anchor($0)) }
         if menu == .network {
             model.network = networkCards(all, t: t)
-            anchors = [(t["net.interfaces"] ?? "", "s-interfaces"), (t["net.endpoints"] ?? "", "s-endpoints")] + anchors
+            model.networkConfig = await networkConfigCards(session, t: t, state: networkForm, localPort: localPort)
+            anchors = [(t["net.interfaces"] ?? "", "s-interfaces"), (t["net.endpoints"] ?? "", "s-endpoints"),
+                       (t["netcfg.heading"] ?? "", "s-network-config")] + anchors
         } else if menu == .system {
             model.system = await systemCards(session, t: t, query: query)
             anchors = [(t["sys.about"] ?? "", "s-about"), (t["sys.dateTime"] ?? "", "s-date-time"), (t["sys.log"] ?? "", "s-log")] + anchors

@@ -60,12 +60,13 @@ public struct WebInterface: Sendable {
         addSystemRoutes(to: router)
         addRestartActionRoutes(to: router)
         addMailRoutes(to: router)
+        addNetworkConfigRoutes(to: router)
         if let simulator { addSimulatorRoutes(to: router, simulator) }
         for menu in Self.parameterMenus {
             let path = RouterPath(stringLiteral: "menu/\(Self.slug(menu))")
-            router.get(path) { request, _ in
+            router.get(path) { request, context in
                 try await withSession(request) { session, _ in
-                    try await parameterPage(session, menu, query: WebHTTP.queryDictionary(request), errors: [:], entered: [:])
+                    try await parameterPage(session, menu, query: WebHTTP.queryDictionary(request), errors: [:], entered: [:], localPort: context.localPort)
                 }
             }
             router.post(path) { request, _ in

@@ -14,6 +14,11 @@
     document.querySelectorAll('button.help').forEach(function (b) {
       b.addEventListener('click', function () { var h = document.getElementById(b.dataset.help); h.hidden = !h.hidden; });
     });
+    // A pending network change's countdown (the page shows the seconds left when it was loaded).
+    document.querySelectorAll('[data-countdown]').forEach(function (c) {
+      var left = parseInt(c.dataset.countdown, 10);
+      var timer = setInterval(function () { left = Math.max(0, left - 1); c.textContent = String(left); if (left === 0) clearInterval(timer); }, 1000);
+    });
     // "Unsaved Changes": shown while a field differs from the value the page was loaded with.
     document.querySelectorAll('form[data-track-changes]').forEach(function (form) {
       var flag = form.querySelector('[data-unsaved]');

@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+import ChargePoint
+import DBus
+import EVSECore
+import HostConfig
+import HostServices
+
+/// The network service of this process (issue 24 item 1), found once at the first start of the station services and
+/// kept across their restarts, so that a change waiting for its confirmation is still taken back after a Reset.
+public actor StationNetwork {
+    public static let shared = StationNetwork()
+    private var service: NetworkConfigService?
+
+    /// The service, detected on first use (NetworkManager on the system bus, else systemd-networkd, else none).
+    public func configService(logLevel: Logger.Level = .info) async -> NetworkConfigService {
+        if let service { return service }
+        var logger = Logger(label: "chargekit.network")
+        logger.logLevel = logLevel
+        let detected = await NetworkConfigService.detect(bus: await Self.systemBus(), logger: logger)
+        service = detected
+        return detected
+    }
+
+    /// Uses `service` instead of detecting one (tests: a network service in memory).
+    package func use(_ service: NetworkConfigService) { self.service = service }
+
+    /// The system bus (or `DBUS_SYSTEM_BUS_ADDRESS`); nil until ChargeKit has its D-Bus connection.
+    static func systemBus() async -> (any DBusBus)? { nil }
+}
+
+extension StationRuntime {
+    public func networkStatus() async -> NetworkConfigurationStatus {
+        await StationNetwork.shared.configService().status()
+    }
+
+    public func configureInterface(_ form: InterfaceForm, connection: NetworkChangeGuard.Connection, by user: String) async
+        -> Result<NetworkChangeOutcome, NetworkConfigureError> {
+        await StationNetwork.shared.configService().configure(form, connection: connection, by: user)
+    }
+
+    public func confirmNetworkChange(connection: NetworkChangeGuard.Connection, by user: String) async -> Result<InterfaceConfig, NetworkConfigureError> {
+        await StationNetwork.shared.configService().confirm(connection: connection, by: user)
+    }
+}

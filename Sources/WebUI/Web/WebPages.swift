@@ -28,6 +28,8 @@ struct ParameterPage: PageModel {
     /// "Save & Restart" next to "Save" (seeds/004 §4).
     var saveAndRestart = true
     var network: WebInterface.NetworkCards?
+    /// Network: the mobile modem's status (issue 24 item 3).
+    var mobile: WebInterface.MobileCard?
     var system: WebInterface.SystemCards?
     /// Load Management: "Clear persistent DLM slave DB" (seeds/004 §7.4).
     var dlmSlaves: WebInterface.DLMSlaveCard?
@@ -134,7 +136,8 @@ extension WebInterface {
         var anchors = order.map { (name($0), WebHTTP.anchor($0)) }
         if menu == .network {
             model.network = networkCards(all, t: t)
-            anchors = [(t["net.interfaces"] ?? "", "s-interfaces"), (t["net.endpoints"] ?? "", "s-endpoints")] + anchors
+            model.mobile = await mobileCard(t: t)
+            anchors = [(t["net.interfaces"] ?? "", "s-interfaces"), (t["net.endpoints"] ?? "", "s-endpoints"), (t["net.mobile"] ?? "", "s-mobile-status")] + anchors
         } else if menu == .system {
             model.system = await systemCards(session, t: t, query: query)
             anchors = [(t["sys.about"] ?? "", "s-about"), (t["sys.dateTime"] ?? "", "s-date-time"), (t["sys.log"] ?? "", "s-log")] + anchors

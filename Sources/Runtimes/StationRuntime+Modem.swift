@@ -56,13 +56,24 @@ package struct MobileModemService<Board: HardwarePort>: Service {
     let bus: any DBusBus
     let logger: Logger
     let interval: Duration
+    /// iproute2's `ip`, which puts a connected bearer's address and default route on the modem's interface.
+    let ipProgram: String
 
-    package init(runtime: StationRuntime<Board>, bus: any DBusBus, logger: Logger, interval: Duration = .seconds(5)) {
-        self.runtime = runtime; self.bus = bus; self.logger = logger; self.interval = interval
+    package init(runtime: StationRuntime<Board>, bus: any DBusBus, logger: Logger, interval: Duration = .seconds(5),
+                 ipProgram: String = "/usr/sbin/ip") {
+        self.runtime = runtime; self.bus = bus; self.logger = logger; self.interval = interval; self.ipProgram = ipProgram
+    }
+
+    /// What the service keeps between polls besides the planner: the bearer configuration it applied, and the last
+    /// problem applying one (shown while no planner problem is).
+    struct Memory {
+        var applied: BearerIPConfig?
+        var bearerProblem: String?
     }
 
     package func run() async throws {
         var planner = ModemPlanner()
+        var memory = Memory()
         var reported: (manager: String?, problem: ModemPlanner.Problem?) = (nil, nil)
         let client = ModemManagerClient(bus: bus)
         let start = ContinuousClock.now
@@ -76,10 +87,10 @@ package struct MobileModemService<Board: HardwarePort>: Service {
                 if reported.manager != nil { logger.notice("ModemManager answers"); reported.manager = nil }
                 for action in planner.plan(settings, status: status, nowSeconds: seconds()) {
                     guard let status else { break }
-                    await perform(action, client: client, status: status, planner: &planner, nowSeconds: seconds())
+                    await perform(action, client: client, status: status, planner: &planner, memory: &memory, nowSeconds: seconds())
                 }
                 view.modem = status
-                view.problem = planner.problem?.message
+                view.problem = planner.problem?.message ?? (status?.state == .connected ? memory.bearerProblem : nil)
                 view.weakSignal = planner.weakSignal
                 if planner.problem != reported.problem {
                     if let p = planner.problem { logger.warning("mobile modem: \(p.message)") }
@@ -102,16 +113,24 @@ package struct MobileModemService<Board: HardwarePort>: Service {
 
     /// Carries out one action; its outcome goes back to the planner. Neither the PIN nor the APN password is logged.
     private func perform(_ action: ModemPlanner.Action, client: ModemManagerClient, status: ModemStatus, planner: inout ModemPlanner,
-                         nowSeconds: Double) async {
+                         memory: inout Memory, nowSeconds: Double) async {
         do {
-            try await client.perform(action, on: status)
+            let bearer = try await client.perform(action, on: status)
             switch action {
             case .sendPIN: planner.pinResult(accepted: true); logger.notice("mobile modem: SIM unlocked with the PIN")
-            case .connect(let r): planner.connectResult(succeeded: true, nowSeconds: nowSeconds); logger.notice("mobile modem: connected to APN \(r.apn)")
+            case .connect(let r):
+                planner.connectResult(succeeded: true, nowSeconds: nowSeconds)
+                logger.notice("mobile modem: connected to APN \(r.apn)")
+                if let bearer { await applyBearer(bearer, client: client, memory: &memory) }
             case .register(let id): planner.registerResult(succeeded: true); logger.notice("mobile modem: registering with \(id.isEmpty ? "automatic selection" : id)")
             case .enable: logger.notice("mobile modem: enabled")
             case .setModes: logger.notice("mobile modem: \(Self.describe(action))")
-            case .disconnect: logger.notice("mobile modem: disconnected (connection type LAN)")
+            case .disconnect:
+                logger.notice("mobile modem: disconnected (connection type LAN)")
+                if let applied = memory.applied {
+                    for args in applied.removalCommands { _ = try? await SystemCommand(ipProgram, args).run(timeoutSeconds: 10) }
+                    memory.applied = nil
+                }
             }
         } catch {
             switch action {
@@ -121,6 +140,47 @@ package struct MobileModemService<Board: HardwarePort>: Service {
             default: break
             }
             logger.warning("mobile modem: \(Self.describe(action)) failed: \(error)")
+        }
+    }
+
+    /// Puts the connected bearer's IPv4 configuration on the modem's interface (address, default route with the mobile
+    /// metric) and its DNS servers into systemd-resolved where it runs. A method the station cannot apply (PPP, DHCP)
+    /// is reported: such a modem needs NetworkManager.
+    private func applyBearer(_ bearer: String, client: ModemManagerClient, memory: inout Memory) async {
+        let config: BearerIPConfig
+        do { config = try await client.bearerConfig(bearer) } catch {
+            memory.bearerProblem = "the bearer's IP configuration cannot be read: \(error)"
+            logger.warning("mobile modem: \(memory.bearerProblem!)")
+            return
+        }
+        if let problem = config.problem {
+            memory.bearerProblem = problem
+            logger.warning("mobile modem: \(problem)")
+            return
+        }
+        for args in config.ipCommands {
+            do {
+                let result = try await SystemCommand(ipProgram, args).run(timeoutSeconds: 10)
+                guard result.succeeded else {
+                    memory.bearerProblem = "ip \(args.joined(separator: " ")) failed: \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
+                    logger.warning("mobile modem: \(memory.bearerProblem!)")
+                    return
+                }
+            } catch {
+                memory.bearerProblem = "\(error)"
+                logger.warning("mobile modem: \(error)")
+                return
+            }
+        }
+        memory.applied = config
+        memory.bearerProblem = nil
+        logger.notice("mobile modem: \(config.interface) has \(config.address.map(String.init(describing:)) ?? "")/\(config.prefixLength ?? 0), default route metric \(BearerIPConfig.routeMetric)")
+        if !config.dns.isEmpty {
+            let dns = config.dns.map(\.description)
+            let result = try? await SystemCommand("/usr/bin/resolvectl", ["dns", config.interface] + dns).run(timeoutSeconds: 10)
+            if result?.succeeded != true {
+                logger.notice("mobile modem: DNS servers \(dns.joined(separator: ", ")) not handed to systemd-resolved (not running); the system's resolver configuration stays")
+            }
         }
     }
 

@@ -72,10 +72,12 @@ public struct ModemManagerClient: Sendable {
         String((text ?? "").filter { $0.isASCII && $0.isNumber }.prefix(20))
     }
 
-    /// Carries out one action on the modem `status` describes.
-    public func perform(_ action: ModemPlanner.Action, on status: ModemStatus) async throws {
-        func call(_ interface: String, _ member: String, _ arguments: [DBusValue], path: String = status.path) async throws {
-            _ = try await bus.call(DBusMethodCall(destination: Self.service, path: path, interface: interface, member: member, arguments: arguments))
+    /// Carries out one action on the modem `status` describes; a connect returns the bearer's object path.
+    @discardableResult
+    public func perform(_ action: ModemPlanner.Action, on status: ModemStatus) async throws -> String? {
+        @discardableResult
+        func call(_ interface: String, _ member: String, _ arguments: [DBusValue], path: String = status.path) async throws -> [DBusValue] {
+            try await bus.call(DBusMethodCall(destination: Self.service, path: path, interface: interface, member: member, arguments: arguments))
         }
         switch action {
         case .enable:
@@ -92,9 +94,23 @@ public struct ModemManagerClient: Sendable {
             if !request.user.isEmpty { properties["user"] = .string(request.user) }
             if !request.password.isEmpty { properties["password"] = .string(request.password) }
             if let auth = request.allowedAuth { properties["allowed-auth"] = .uint32(auth) }
-            try await call(Self.simpleInterface, "Connect", [.stringVariantDictionary(properties)])
+            return try await call(Self.simpleInterface, "Connect", [.stringVariantDictionary(properties)]).first?.string
         case .disconnect:
             try await call(Self.simpleInterface, "Disconnect", [.objectPath("/")])
         }
+        return nil
+    }
+
+    static let bearerInterface = "org.freedesktop.ModemManager1.Bearer"
+
+    /// The IPv4 configuration of a connected bearer (its `Interface` and `Ip4Config`).
+    public func bearerConfig(_ bearer: String) async throws -> BearerIPConfig {
+        let props = try await bus.properties(of: Self.bearerInterface, at: bearer, on: Self.service)
+        let ip = props["Ip4Config"]?.dictionary?.mapValues(\.unwrapped) ?? [:]
+        return BearerIPConfig(
+            interface: props["Interface"]?.string ?? "", method: ip["method"]?.int.flatMap { BearerIPConfig.Method(rawValue: $0) } ?? .unknown,
+            address: ip["address"]?.string.flatMap { IPAddress($0) }, prefixLength: ip["prefix"]?.int,
+            gateway: ip["gateway"]?.string.flatMap { IPAddress($0) },
+            dns: ["dns1", "dns2", "dns3"].compactMap { ip[$0]?.string.flatMap { IPAddress($0) } }, mtu: ip["mtu"]?.int.flatMap { $0 > 0 ? $0 : nil })
     }
 }

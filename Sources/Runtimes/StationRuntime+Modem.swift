@@ -76,8 +76,9 @@ package struct MobileModemService<Board: HardwarePort>: Service {
         var memory = Memory()
         var reported: (manager: String?, problem: ModemPlanner.Problem?) = (nil, nil)
         let client = ModemManagerClient(bus: bus)
-        let start = ContinuousClock.now
-        func seconds() -> Double { let d = start.duration(to: .now); return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        // The station's monotonic clock (scaled like every other timer of the station: `--time-scale` speeds it up).
+        let clock = runtime.clock
+        func seconds() -> Double { clock.monotonicNow().timeIntervalSince1970 }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let settings = await runtime.mobileSettings()
             var view = MobileStatusView(connectionType: settings.connectionType)

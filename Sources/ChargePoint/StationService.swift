@@ -43,6 +43,8 @@ public protocol StationService: AuthorizationService, HistoryService {
     func sendTestMail() async -> MailTestResult
     /// The e-mail alerts' queue per configured recipient.
     func mailStatus() async -> [MailRecipientStatus]
+    /// The mobile modem's status for the Network page (issue 24 item 3).
+    func mobileStatus() async -> MobileStatusView
     /// Network configuration (issue 24 item 1, seeds/002 §1.4): see `StationService+Network.swift`.
     func networkStatus() async -> NetworkConfigurationStatus
     func configureInterface(_ form: InterfaceForm, connection: NetworkChangeGuard.Connection, by: String) async -> Result<NetworkChangeOutcome, NetworkConfigureError>
@@ -53,6 +55,8 @@ extension StationService {
     /// A station without a mailer (test doubles) answers that it cannot send.
     public func sendTestMail() async -> MailTestResult { MailTestResult(sent: false, message: "e-mail alerts are not available", recipients: []) }
     public func mailStatus() async -> [MailRecipientStatus] { [] }
+    /// A station without a modem service (test doubles): ModemManager is not asked.
+    public func mobileStatus() async -> MobileStatusView { MobileStatusView(managerProblem: "the modem service is not running") }
 }
 
 /// The System page's facts (seeds/002 §1.6, seeds/004 §3 System).

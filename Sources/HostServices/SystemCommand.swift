@@ -1,4 +1,8 @@
 import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs a program of the operating system (`networkctl reload`, `nft -f -`, `dnsmasq --test` …) without a shell, with
 /// its standard input given and its output captured, and a time limit after which it is killed: the adapters of the
@@ -30,34 +34,64 @@ public struct SystemCommand: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin; process.standardOutput = stdout; process.standardError = stderr
+        // Pipes made close-on-exec: another program started at the same moment (by another task) must not inherit our
+        // ends, or its copy of the input's write end would keep this program from ever seeing the end of its input.
+        let stdin = try Self.pipe(), stdout = try Self.pipe(), stderr = try Self.pipe()
+        process.standardInput = stdin.read; process.standardOutput = stdout.write; process.standardError = stderr.write
         do { try process.run() } catch {
             throw Failure(description: "\(executable) could not be started (\(error.localizedDescription)); is it installed?")
         }
-        if let input { try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
-        try? stdin.fileHandleForWriting.close()
+        // The child has its copies now; ours of its ends must go, so that EOF arrives when it exits.
+        for end in [stdin.read, stdout.write, stderr.write] { try? end.close() }
+        if let input { try? stdin.write.write(contentsOf: Data(input.utf8)) }
+        try? stdin.write.close()
         // Read both pipes while the program runs, so that a full pipe never blocks it — on Dispatch's threads: a blocking
-        // read on the concurrency pool (two threads on a 2-core board) would stall every task, this loop's time limit too.
-        async let out = Self.readToEnd(stdout)
-        async let err = Self.readToEnd(stderr)
-        let deadline = ContinuousClock.now + .milliseconds(Int(timeoutSeconds * 1000))
-        while process.isRunning {
-            if ContinuousClock.now >= deadline {
-                // SIGKILL: a child may inherit a blocked SIGTERM from the process's signal mask.
-                kill(process.processIdentifier, SIGKILL)
-                _ = await (out, err)
-                throw Failure(description: "\(commandLine) did not finish within \(timeoutSeconds) s")
-            }
-            try? await Task.sleep(for: .milliseconds(10))
+        // read on the concurrency pool (two threads on a 2-core board) would stall every task.
+        async let out = Self.readToEnd(stdout.read)
+        async let err = Self.readToEnd(stderr.read)
+        // The time limit is a Dispatch timer, not a loop on the concurrency pool: a busy pool must not let a hung
+        // program run past its limit.
+        let state = Outcome()
+        let pid = process.processIdentifier
+        let limit = DispatchWorkItem {
+            // SIGKILL: a child may inherit a blocked SIGTERM from the process's signal mask.
+            if state.timeOut() { kill(pid, SIGKILL) }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: limit)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { process.waitUntilExit(); continuation.resume() }
+        }
+        let timedOut = !state.exited()
+        limit.cancel()
+        if timedOut {
+            _ = await (out, err)
+            throw Failure(description: "\(commandLine) did not finish within \(timeoutSeconds) s")
         }
         let (o, e) = await (out, err)
         return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
-    static func readToEnd(_ pipe: Pipe) async -> Data {
+    /// Who came first: the program's exit or its time limit (so that a late timer never signals a finished program).
+    final class Outcome: Sendable {
+        private let state = Mutex<Bool?>(nil)  // true: exited in time, false: timed out
+        /// The timer's side: true when the program must be killed.
+        func timeOut() -> Bool { state.withLock { if $0 == nil { $0 = false; return true }; return false } }
+        /// The waiter's side: true when the program exited before its time ran out.
+        func exited() -> Bool { state.withLock { if $0 == nil { $0 = true }; return $0! } }
+    }
+
+    static func readToEnd(_ handle: FileHandle) async -> Data {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
+            DispatchQueue.global().async { continuation.resume(returning: handle.readDataToEndOfFile()) }
         }
+    }
+
+    /// A pipe whose both ends are close-on-exec (the child's copy made by dup2 onto 0, 1 or 2 is not). Glibc's module
+    /// does not export pipe2(2), so FD_CLOEXEC follows pipe(2) at once.
+    static func pipe() throws -> (read: FileHandle, write: FileHandle) {
+        var fds: [Int32] = [-1, -1]
+        guard Glibc.pipe(&fds) == 0 else { throw Failure(description: "no pipe for a program: \(String(cString: strerror(errno)))") }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (FileHandle(fileDescriptor: fds[0], closeOnDealloc: true), FileHandle(fileDescriptor: fds[1], closeOnDealloc: true))
     }
 }

@@ -44,6 +44,7 @@ extension StationRuntime: OCPPConnectionDelegate {
             timePolicy: BackendTimePolicy(earliest: ChargeKitVersion.releaseDate), firmware: FirmwareManagement(restored: restoredJob),
             mayFollowBackendTime: clock.scale == 1), dataDirectory: dataDirectory)
         controller.backendTimeout = backend.messageTimeout
+        restoreSIMIdentity()
         return OCPPConnectionSettings(
             baseURL: backend.url, connectionURL: BackendURL.connectionURL(backend.url, identity: s.chargeBoxIdentity),
             chargeBoxIdentity: s.chargeBoxIdentity, basicAuthPassword: backend.basicAuthPassword, proxy: backend.proxy,

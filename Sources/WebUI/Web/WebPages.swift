@@ -28,6 +28,8 @@ struct ParameterPage: PageModel {
     /// "Save & Restart" next to "Save" (seeds/004 §4).
     var saveAndRestart = true
     var network: WebInterface.NetworkCards?
+    /// Network: the mobile modem's status (issue 24 item 3).
+    var mobile: WebInterface.MobileCard?
     /// Network: the editable interface cards (issue 24 item 1).
     var networkConfig: WebInterface.NetworkConfigCards?
     var system: WebInterface.SystemCards?
@@ -137,8 +139,9 @@ extension WebInterface {
         var anchors = order.map { (name($0), WebHTTP.anchor($0)) }
         if menu == .network {
             model.network = networkCards(all, t: t)
+            model.mobile = await mobileCard(t: t)
             model.networkConfig = await networkConfigCards(session, t: t, state: networkForm, localPort: localPort)
-            anchors = [(t["net.interfaces"] ?? "", "s-interfaces"), (t["net.endpoints"] ?? "", "s-endpoints"),
+            anchors = [(t["net.interfaces"] ?? "", "s-interfaces"), (t["net.endpoints"] ?? "", "s-endpoints"), (t["net.mobile"] ?? "", "s-mobile-status"),
                        (t["netcfg.heading"] ?? "", "s-network-config")] + anchors
         } else if menu == .system {
             model.system = await systemCards(session, t: t, query: query)

@@ -25,8 +25,9 @@ public actor StationNetwork {
     /// Uses `service` instead of detecting one (tests: a network service in memory).
     package func use(_ service: NetworkConfigService) { self.service = service }
 
-    /// The system bus (or `DBUS_SYSTEM_BUS_ADDRESS`); nil until ChargeKit has its D-Bus connection.
-    static func systemBus() async -> (any DBusBus)? { nil }
+    /// The system bus (or `DBUS_SYSTEM_BUS_ADDRESS`), connected on the first call; where there is none, NetworkManager's
+    /// probe fails and says so.
+    static func systemBus() async -> (any DBusBus)? { DBusConnection(timeoutSeconds: 10, logger: Logger(label: "chargekit.dbus")) }
 }
 
 extension StationRuntime {

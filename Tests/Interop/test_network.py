@@ -283,7 +283,7 @@ def test_networkmanager_dbus_settings_profile_updated_and_activated_on_dbusmock(
         assert sent["ipv4"]["address-data"] == [{"address": "192.168.1.20", "prefix": 24}]
         assert sent["ipv4"]["dns"] == [0x0101A8C0, 0x09090909], "in_addr_t as NetworkManager has it"
         assert sent["ipv6"]["method"] == "disabled"
-        (activate,) = nm.method_calls("ActivateConnection")
+        (activate,) = nm.method_calls("ActivateConnection", path="/org/freedesktop/NetworkManager")
         assert activate == [profile, device, "/"]
         code, body = station.get("/api/network/interfaces")
         (eth0,) = [i for i in body["interfaces"] if i["name"] == "eth0"]

@@ -14,6 +14,7 @@ import json
 import os
 import pwd
 import shutil
+import threading
 
 import pytest
 
@@ -72,7 +73,7 @@ def networkd_bus():
 class NetworkdSite:
     """The pair, the private bus, networkd in the station's namespace and a station on 0.0.0.0 there."""
 
-    def __init__(self, pair, bus, tmp_path, data_dir):
+    def __init__(self, pair, bus, tmp_path, data_dir, env=None):
         self.pair, self.bus = pair, bus
         self.dir = tmp_path / "network"
         self.dir.mkdir()
@@ -92,7 +93,7 @@ class NetworkdSite:
         assert self.networkd.poll() is None, (tmp_path / "networkd.log").read_text()[-3000:]
         self.station = Station(data_dir, extra=["--http-host", "0.0.0.0"])
         self.station.namespace = pair.station
-        self.station.env = {**bus.env, "CHARGEKIT_NETWORKD_DIR": str(self.dir)}
+        self.station.env = {**bus.env, "CHARGEKIT_NETWORKD_DIR": str(self.dir), **(env or {})}
         self.station.start()
         self.port = int(self.station.base.rsplit(":", 1)[1])
         self.interface = pair.station.interface
@@ -106,7 +107,7 @@ class NetworkdSite:
 
 
 @pytest.fixture
-def site(tmp_path, data_dir):
+def site(request, tmp_path, data_dir):
     reason = networkd_missing()
     if reason:
         pytest.skip(reason)
@@ -115,7 +116,7 @@ def site(tmp_path, data_dir):
         bus = networkd_bus()
         s = None
         try:
-            s = NetworkdSite(pair, bus, tmp_path, data_dir)
+            s = NetworkdSite(pair, bus, tmp_path, data_dir, env=getattr(request, "param", None))
             yield s
         finally:
             if s is not None:
@@ -159,6 +160,45 @@ def test_systemd_network_5_static_address_applied_through_networkd_and_read_back
     assert code == 200, changed
     assert "DHCP=ipv4" in (site.dir / f"50-chargekit-{iface}.network").read_text()
     wait_for(lambda: "10.231.0.7/24" not in addresses(ns, iface), timeout=20, what="the static address gone")
+
+
+@pytest.mark.parametrize("site", [{"CHARGEKIT_NETWORK_CONFIRM_SECONDS": "5"}], indirect=True)
+def test_issue24_1_unconfirmed_change_of_the_clients_interface_is_taken_back_by_networkd(site):
+    """A client on the LAN side changes the address it reaches the station at (the API from 10.231.0.2 to 10.231.0.1):
+    the change applies pending; nobody confirms, and when the window ends (shortened to 5 s for the test by
+    CHARGEKIT_NETWORK_CONFIRM_SECONDS; 120 s by default) the previous configuration comes back through networkd."""
+    import urllib.request
+    st, iface, ns, lan = site.station, site.interface, site.pair.station, site.pair.manager
+    previous = {"ipv4": {"method": "manual", "address": "10.231.0.1", "prefix": 24, "gateway": "10.231.0.2"}, "ipv6": {"method": "off"}}
+    code, body = st.request("PUT", f"/api/network/interfaces/{iface}", previous)  # over loopback: at once
+    assert code == 200 and "pending" not in body, body
+    before = (site.dir / f"50-chargekit-{iface}.network").read_text()
+    wait_for(lambda: default_route(ns) == "10.231.0.2", timeout=20, what="the previous configuration in effect")
+
+    def put_from_lan():
+        request = urllib.request.Request(f"http://10.231.0.1:{site.port}/api/network/interfaces/{iface}", method="PUT",
+                                         data=json.dumps({"ipv4": {"method": "manual", "address": "10.231.0.9", "prefix": 24}}).encode(),
+                                         headers={"Content-Type": "application/json", "Authorization": f"Bearer {st.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                return json.loads(r.read())
+        except OSError:
+            return None  # the answer was lost with the old address: the state below tells what happened
+    answers = []
+    client = threading.Thread(target=lambda: answers.append(lan.call(put_from_lan)), daemon=True)
+    client.start()  # its answer may never come: watch the link meanwhile
+    wait_for(lambda: addresses(ns, iface) == ["10.231.0.9/24"], timeout=20, what="the new address on the link")
+    code, body = st.get("/api/network/interfaces")
+    assert body["pending"]["interface"] == iface and body["pending"]["remainingSeconds"] <= 5, body
+    # Nobody confirms: the previous file and address come back.
+    wait_for(lambda: addresses(ns, iface) == ["10.231.0.1/24"], timeout=30, what="the previous address back")
+    assert (site.dir / f"50-chargekit-{iface}.network").read_text() == before
+    wait_for(lambda: default_route(ns) == "10.231.0.2", timeout=20, what="the previous default route back")
+    code, body = st.get("/api/network/interfaces")
+    assert code == 200 and "pending" not in body, body
+    client.join(15)
+    if answers and answers[0] is not None:
+        assert answers[0]["pending"]["interface"] == iface and answers[0]["pending"]["newAddresses"] == ["10.231.0.9"], answers
 
 
 def test_issue24_1_browser_wrong_gateway_then_pending_change_confirmed_from_the_new_address(site, tmp_path):

@@ -1,13 +1,15 @@
 /// Confirm-or-rollback for interface changes, as routers do it: a change that could cut the browser off from the
 /// station is applied pending; unless it is confirmed from the station's new address within
-/// ``confirmWindowSeconds``, the previous configuration is applied again (issue 24 item 1; the seeds configure the
+/// ``defaultConfirmWindowSeconds``, the previous configuration is applied again (issue 24 item 1; the seeds configure the
 /// network from the same browser that might lose it, seeds/002 §1.4, seeds/004 §3.2). A state machine without clock or
 /// I/O: each event takes the current time in seconds (monotonic, injected) and returns the actions the runtime carries
 /// out.
 public struct NetworkChangeGuard: Sendable, Equatable {
     /// Two minutes: long enough to type the new address into the browser, short enough that a station cut off by a typo
     /// comes back before anyone drives out to it.
-    public static let confirmWindowSeconds: Double = 120
+    public static let defaultConfirmWindowSeconds: Double = 120
+    /// How long a change waits for its confirmation (the default; shorter only where a test must see the rollback).
+    public let confirmWindowSeconds: Double
 
     /// How the browser reached the station: its own address and the station address it connected to (the web server's
     /// local address of that connection). Nil fields when unknown (in-process callers).
@@ -57,7 +59,7 @@ public struct NetworkChangeGuard: Sendable, Equatable {
 
     public private(set) var pending: Pending?
 
-    public init() {}
+    public init(confirmWindowSeconds: Double = Self.defaultConfirmWindowSeconds) { self.confirmWindowSeconds = confirmWindowSeconds }
 
     /// Whether changing `previous` to `new` could cut off `connection`: the browser came in through this interface
     /// (it used one of the interface's addresses, or its own address is on one of the interface's networks) and the
@@ -83,7 +85,7 @@ public struct NetworkChangeGuard: Sendable, Equatable {
                                 nowSeconds: Double) -> Result<[Action], Refusal> {
         if let p = pending { return .failure(.changePending(interface: p.interface)) }
         if Self.mayCutOff(previous: previous, new: new, state: state, connection: connection) {
-            pending = Pending(previous: previous, applied: new, deadlineSeconds: nowSeconds + Self.confirmWindowSeconds,
+            pending = Pending(previous: previous, applied: new, deadlineSeconds: nowSeconds + confirmWindowSeconds,
                               removedAddresses: Self.removedAddresses(previous: previous, new: new, state: state),
                               newAddresses: new.staticAddresses)
         }

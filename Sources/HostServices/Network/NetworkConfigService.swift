@@ -11,7 +11,7 @@ public actor NetworkConfigService {
     public let configurator: (any NetworkConfigurator)?
     /// Why nothing is configured here (no service found, or switched off), when ``configurator`` is nil.
     public let reason: String?
-    var changeGuard = NetworkChangeGuard()
+    var changeGuard: NetworkChangeGuard
     /// The pending change's interface had no configuration in the service before: the way back is to remove ours.
     var revertRemoves = false
     let nowSeconds: @Sendable () -> Double
@@ -21,21 +21,26 @@ public actor NetworkConfigService {
 
     /// `nowSeconds` is monotonic; `runsTimer` false leaves the deadline to ``tick()`` (tests).
     public init(configurator: (any NetworkConfigurator)?, reason: String?, logger: Logger,
-                nowSeconds: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }, runsTimer: Bool = true) {
+                nowSeconds: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }, runsTimer: Bool = true,
+                confirmWindowSeconds: Double = NetworkChangeGuard.defaultConfirmWindowSeconds) {
         self.configurator = configurator; self.reason = reason; self.logger = logger; self.nowSeconds = nowSeconds; self.runsTimer = runsTimer
+        changeGuard = NetworkChangeGuard(confirmWindowSeconds: confirmWindowSeconds)
     }
 
     /// Chooses the service (issue 24 item 1: "detected at start"): `CHARGEKIT_NETWORK_SERVICE` = `networkmanager`,
     /// `networkd` or `none` forces one; otherwise NetworkManager when it answers on the system bus, else systemd-networkd
-    /// when it runs, else none. `CHARGEKIT_NETWORKD_DIR` and `CHARGEKIT_NETWORKCTL` move networkd's directory and program.
+    /// when it runs, else none. `CHARGEKIT_NETWORKD_DIR` and `CHARGEKIT_NETWORKCTL` move networkd's directory and program;
+    /// `CHARGEKIT_NETWORK_CONFIRM_SECONDS` (5–600) shortens the two minutes where a test must see the rollback.
     public static func detect(bus: (any DBusBus)?, environment: [String: String] = ProcessInfo.processInfo.environment,
                               logger: Logger) async -> NetworkConfigService {
         let choice = (environment["CHARGEKIT_NETWORK_SERVICE"] ?? "auto").lowercased()
         let networkd = NetworkdConfigurator(directory: environment["CHARGEKIT_NETWORKD_DIR"] ?? NetworkdConfigurator.defaultDirectory,
                                             networkctl: environment["CHARGEKIT_NETWORKCTL"] ?? "/usr/bin/networkctl")
+        let window = environment["CHARGEKIT_NETWORK_CONFIRM_SECONDS"].flatMap(Double.init).map { min(600, max(5, $0)) }
+            ?? NetworkChangeGuard.defaultConfirmWindowSeconds
         func made(_ c: (any NetworkConfigurator)?, _ reason: String?) -> NetworkConfigService {
             if let c { logger.info("network configuration through \(c.serviceName)") } else if let reason { logger.info("network configuration off: \(reason)") }
-            return NetworkConfigService(configurator: c, reason: reason, logger: logger)
+            return NetworkConfigService(configurator: c, reason: reason, logger: logger, confirmWindowSeconds: window)
         }
         switch choice {
         case "none", "off":
@@ -100,7 +105,7 @@ public actor NetworkConfigService {
         do {
             for case .apply(let c) in actions { try await configurator.apply(c) }
         } catch {
-            changeGuard = NetworkChangeGuard()  // nothing to confirm: the change did not happen
+            changeGuard = NetworkChangeGuard(confirmWindowSeconds: changeGuard.confirmWindowSeconds)  // the change did not happen
             logger.warning("applying \(new.name) failed: \(error)")
             return .failure(error as? NetworkConfigureError ?? .serviceFailed("\(error)"))
         }
@@ -131,7 +136,7 @@ public actor NetworkConfigService {
     public func tick() async -> [NetworkChangeGuard.Action] {
         let actions = changeGuard.tick(nowSeconds: nowSeconds())
         for case .revert(let previous) in actions {
-            logger.warning("the change of \(previous.name) was not confirmed within \(Int(NetworkChangeGuard.confirmWindowSeconds)) s: the previous configuration comes back")
+            logger.warning("the change of \(previous.name) was not confirmed within \(Int(changeGuard.confirmWindowSeconds)) s: the previous configuration comes back")
             do {
                 if revertRemoves, let networkd = configurator as? NetworkdConfigurator {
                     try await networkd.remove(previous.name)

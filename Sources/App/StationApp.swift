@@ -110,7 +110,7 @@ public enum StationApp {
         let dir = DataDirectory(options.dataDirectory)
         let lock = try dir.lock()
         let assembly = try await assemble(options, board: board, dir: dir, logger: logger)
-        _ = await StationNetwork.shared.configService(logLevel: options.logLevel)  // network service detected once (issue 24 item 1)
+        _ = await StationNetwork.shared.configService(logLevel: options.logLevel, dataDirectory: dir.path)  // network service detected once (issue 24 item 1)
         let (runtime, database, settings, ocppSettings) = (assembly.runtime, assembly.database, assembly.settings, assembly.ocppSettings)
         logger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
         FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(assembly.initialPasswords).utf8))

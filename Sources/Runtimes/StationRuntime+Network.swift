@@ -13,12 +13,15 @@ public actor StationNetwork {
     private var service: NetworkConfigService?
 
     /// The service, detected on first use (NetworkManager on the system bus, else systemd-networkd, else none).
-    public func configService(logLevel: Logger.Level = .info) async -> NetworkConfigService {
+    /// `dataDirectory` keeps a pending change across a restart of the process (`network-pending.json`).
+    public func configService(logLevel: Logger.Level = .info, dataDirectory: String? = nil) async -> NetworkConfigService {
         if let service { return service }
         var logger = Logger(label: "chargekit.network")
         logger.logLevel = logLevel
-        let detected = await NetworkConfigService.detect(bus: await Self.systemBus(), logger: logger)
+        let detected = await NetworkConfigService.detect(bus: await Self.systemBus(), pendingFile: dataDirectory.map { $0 + "/network-pending.json" },
+                                                         logger: logger)
         service = detected
+        await detected.resume()
         return detected
     }
 

@@ -111,6 +111,41 @@ struct NetworkConfigServiceTests {
         #expect(await s.status().pending == nil)
     }
 
+    @Test("a pending change outlives the process: the next start waits for the rest of the window, or takes it back at once")
+    func pendingChangeSurvivesARestartOfTheProcess() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ck-pending-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let wall = ManualSeconds()
+        wall.advance(1_800_000_000)
+        func start(_ fake: FakeConfigurator, monotonic: ManualSeconds) -> NetworkConfigService {
+            NetworkConfigService(configurator: fake, reason: nil, logger: Logger(label: "test"), nowSeconds: { monotonic.now }, runsTimer: false,
+                                 pendingFile: file, wallSeconds: { wall.now })
+        }
+        let form = InterfaceForm(name: "eth0", fields: ["ipv4.method": "manual", "ipv4.address": "192.168.1.30", "ipv4.prefix": "24"])
+        // First life: the change is pending, and on disk (0600) before anything else.
+        let first = FakeConfigurator(InterfaceState(name: "eth0", addresses: [IPPrefix("192.168.1.20/24")!], up: true, config: eth0))
+        _ = try await start(first, monotonic: ManualSeconds()).configure(form, connection: browser, by: "installer").get()
+        #expect(FileManager.default.fileExists(atPath: file))
+        #expect(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int == 0o600)
+        // Second life 30 s later (a new monotonic base): still pending with 90 s left; confirmed from the new address.
+        wall.advance(30)
+        let second = FakeConfigurator(InterfaceState(name: "eth0", addresses: [IPPrefix("192.168.1.30/24")!], up: true, config: await first.state.config))
+        let s2 = start(second, monotonic: ManualSeconds())
+        await s2.resume()
+        #expect(await s2.status().pending?.remainingSeconds == 90)
+        let fromNew = NetworkChangeGuard.Connection(client: IPAddress("192.168.1.100"), station: IPAddress("192.168.1.30"))
+        #expect(try await s2.confirm(connection: fromNew, by: "installer").get().ipv4.address == IPPrefix("192.168.1.30/24"))
+        #expect(!FileManager.default.fileExists(atPath: file), "a confirmed change leaves nothing to take back")
+        // Again, but the process stays away past the deadline: the next start takes the change back at once.
+        let again = FakeConfigurator(InterfaceState(name: "eth0", addresses: [IPPrefix("192.168.1.20/24")!], up: true, config: eth0))
+        _ = try await start(again, monotonic: ManualSeconds()).configure(form, connection: browser, by: "installer").get()
+        wall.advance(300)
+        let third = FakeConfigurator(InterfaceState(name: "eth0", addresses: [IPPrefix("192.168.1.30/24")!], up: true, config: await again.state.config))
+        await start(third, monotonic: ManualSeconds()).resume()
+        #expect(await third.applied == [eth0])
+        #expect(!FileManager.default.fileExists(atPath: file))
+    }
+
     @Test("confirmed from the new address: kept; invalid fields are refused before anything is applied")
     func confirmedChangeIsKept() async throws {
         let fake = FakeConfigurator(InterfaceState(name: "eth0", addresses: [IPPrefix("192.168.1.20/24")!], up: true, config: eth0))

@@ -201,6 +201,37 @@ def test_issue24_1_unconfirmed_change_of_the_clients_interface_is_taken_back_by_
         assert answers[0]["pending"]["interface"] == iface and answers[0]["pending"]["newAddresses"] == ["10.231.0.9"], answers
 
 
+@pytest.mark.parametrize("site", [{"CHARGEKIT_NETWORK_CONFIRM_SECONDS": "20"}], indirect=True)
+def test_issue24_1_pending_change_is_taken_back_after_the_station_process_was_killed(site):
+    """The way back is on disk before the change is made: the station is killed (-9) while a change waits for its
+    confirmation, and the next start still takes it back when nobody confirms."""
+    import urllib.request
+    st, iface, ns, lan = site.station, site.interface, site.pair.station, site.pair.manager
+    previous = {"ipv4": {"method": "manual", "address": "10.231.0.1", "prefix": 24}, "ipv6": {"method": "off"}}
+    assert st.request("PUT", f"/api/network/interfaces/{iface}", previous)[0] == 200
+    before = (site.dir / f"50-chargekit-{iface}.network").read_text()
+
+    def put_from_lan():
+        request = urllib.request.Request(f"http://10.231.0.1:{site.port}/api/network/interfaces/{iface}", method="PUT",
+                                         data=json.dumps({"ipv4": {"method": "manual", "address": "10.231.0.9", "prefix": 24}}).encode(),
+                                         headers={"Content-Type": "application/json", "Authorization": f"Bearer {st.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                return json.loads(r.read())
+        except OSError:
+            return None
+    threading.Thread(target=lambda: lan.call(put_from_lan), daemon=True).start()
+    wait_for(lambda: addresses(ns, iface) == ["10.231.0.9/24"], timeout=20, what="the new address on the link")
+    assert (st.data_dir / "network-pending.json").exists()
+    st.kill9()
+    # networkd keeps the change while the station is away (reload and reconfigure may still be settling the link).
+    wait_for(lambda: addresses(ns, iface) == ["10.231.0.9/24"], timeout=20, what="the change kept while the station is away")
+    st.start()
+    wait_for(lambda: addresses(ns, iface) == ["10.231.0.1/24"], timeout=40, what="the previous address back after the restart")
+    assert (site.dir / f"50-chargekit-{iface}.network").read_text() == before
+    assert not (st.data_dir / "network-pending.json").exists()
+
+
 def test_issue24_1_browser_wrong_gateway_then_pending_change_confirmed_from_the_new_address(site, tmp_path):
     """The installer's browser on the LAN side (the manager namespace, 10.231.0.2) edits the interface it reaches the
     station over: a wrong gateway comes back next to its field; a new address applies pending with the countdown, and

@@ -29,6 +29,11 @@ public struct NetworkChangeGuard: Sendable, Equatable {
         /// Where the browser can reach the station after the change (the new static addresses; empty with DHCP).
         public var newAddresses: [IPAddress]
         public var interface: String { applied.name }
+
+        public init(previous: InterfaceConfig, applied: InterfaceConfig, deadlineSeconds: Double, removedAddresses: [IPAddress], newAddresses: [IPAddress]) {
+            self.previous = previous; self.applied = applied; self.deadlineSeconds = deadlineSeconds
+            self.removedAddresses = removedAddresses; self.newAddresses = newAddresses
+        }
         public func remainingSeconds(now: Double) -> Int { max(0, Int((deadlineSeconds - now).rounded(.up))) }
     }
 
@@ -103,6 +108,9 @@ public struct NetworkChangeGuard: Sendable, Equatable {
         }
         return removed
     }
+
+    /// A pending change carried over a restart of the process (its deadline on the new process's clock).
+    public mutating func resume(_ p: Pending) { pending = p }
 
     /// The user confirms the pending change. The request must have reached the station at an address the change did
     /// not remove (proof that the new configuration works for the browser).

@@ -18,13 +18,32 @@ public actor NetworkConfigService {
     let logger: Logger
     let runsTimer: Bool
     var timer: Task<Void, Never>?
+    /// Where a pending change is kept across a restart of the process (``NetworkPendingRecord``); nil: in memory only.
+    let pendingFile: String?
+    let wallSeconds: @Sendable () -> Double
 
     /// `nowSeconds` is monotonic; `runsTimer` false leaves the deadline to ``tick()`` (tests).
     public init(configurator: (any NetworkConfigurator)?, reason: String?, logger: Logger,
                 nowSeconds: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }, runsTimer: Bool = true,
-                confirmWindowSeconds: Double = NetworkChangeGuard.defaultConfirmWindowSeconds) {
+                confirmWindowSeconds: Double = NetworkChangeGuard.defaultConfirmWindowSeconds, pendingFile: String? = nil,
+                wallSeconds: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.configurator = configurator; self.reason = reason; self.logger = logger; self.nowSeconds = nowSeconds; self.runsTimer = runsTimer
         changeGuard = NetworkChangeGuard(confirmWindowSeconds: confirmWindowSeconds)
+        self.pendingFile = pendingFile; self.wallSeconds = wallSeconds
+    }
+
+    /// At start: a change the previous process left pending waits for the rest of its time, or comes back now.
+    public func resume() async {
+        guard let pendingFile, let record = NetworkPendingRecord.load(pendingFile) else { return }
+        guard configurator != nil, let p = record.pending(nowSeconds: nowSeconds(), wallSeconds: wallSeconds()) else {
+            logger.warning("a pending network change was left by the previous start but cannot be taken back here: \(record.interface)")
+            NetworkPendingRecord.remove(pendingFile)
+            return
+        }
+        changeGuard.resume(p)
+        revertRemoves = record.revertRemoves
+        logger.notice("the change of \(p.interface) still waits for its confirmation: \(p.remainingSeconds(now: nowSeconds())) s left")
+        if p.deadlineSeconds <= nowSeconds() { await tick() } else { startTimer() }
     }
 
     /// Chooses the service (issue 24 item 1: "detected at start"): `CHARGEKIT_NETWORK_SERVICE` = `networkmanager`,
@@ -32,7 +51,7 @@ public actor NetworkConfigService {
     /// when it runs, else none. `CHARGEKIT_NETWORKD_DIR` and `CHARGEKIT_NETWORKCTL` move networkd's directory and program;
     /// `CHARGEKIT_NETWORK_CONFIRM_SECONDS` (5–600) shortens the two minutes where a test must see the rollback.
     public static func detect(bus: (any DBusBus)?, environment: [String: String] = ProcessInfo.processInfo.environment,
-                              logger: Logger) async -> NetworkConfigService {
+                              pendingFile: String? = nil, logger: Logger) async -> NetworkConfigService {
         let choice = (environment["CHARGEKIT_NETWORK_SERVICE"] ?? "auto").lowercased()
         let networkd = NetworkdConfigurator(directory: environment["CHARGEKIT_NETWORKD_DIR"] ?? NetworkdConfigurator.defaultDirectory,
                                             networkctl: environment["CHARGEKIT_NETWORKCTL"] ?? "/usr/bin/networkctl")
@@ -40,7 +59,7 @@ public actor NetworkConfigService {
             ?? NetworkChangeGuard.defaultConfirmWindowSeconds
         func made(_ c: (any NetworkConfigurator)?, _ reason: String?) -> NetworkConfigService {
             if let c { logger.info("network configuration through \(c.serviceName)") } else if let reason { logger.info("network configuration off: \(reason)") }
-            return NetworkConfigService(configurator: c, reason: reason, logger: logger, confirmWindowSeconds: window)
+            return NetworkConfigService(configurator: c, reason: reason, logger: logger, confirmWindowSeconds: window, pendingFile: pendingFile)
         }
         switch choice {
         case "none", "off":
@@ -103,8 +122,14 @@ public actor NetworkConfigService {
         case .failure(let r): return .failure(.refused(r))
         }
         do {
+            // The way back is on disk before the change is made.
+            if let p = changeGuard.pending, let pendingFile {
+                try NetworkPendingRecord(p, revertRemoves: state.config == nil, deadlineUnixSeconds: wallSeconds() + (p.deadlineSeconds - nowSeconds()))
+                    .save(pendingFile)
+            }
             for case .apply(let c) in actions { try await configurator.apply(c) }
         } catch {
+            if let pendingFile, changeGuard.pending != nil { NetworkPendingRecord.remove(pendingFile) }
             changeGuard = NetworkChangeGuard(confirmWindowSeconds: changeGuard.confirmWindowSeconds)  // the change did not happen
             logger.warning("applying \(new.name) failed: \(error)")
             return .failure(error as? NetworkConfigureError ?? .serviceFailed("\(error)"))
@@ -124,6 +149,7 @@ public actor NetworkConfigService {
         switch changeGuard.confirm(connection: connection, nowSeconds: nowSeconds()) {
         case .success(let c):
             timer?.cancel(); timer = nil
+            if let pendingFile { NetworkPendingRecord.remove(pendingFile) }
             logger.notice("\(user) confirmed the change of \(c.name) from \(connection.station.map(\.description) ?? "?")")
             return .success(c)
         case .failure(let r):
@@ -146,6 +172,7 @@ public actor NetworkConfigService {
             } catch {
                 logger.error("taking back the change of \(previous.name) failed: \(error)")
             }
+            if let pendingFile { NetworkPendingRecord.remove(pendingFile) }
         }
         return actions
     }

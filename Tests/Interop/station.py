@@ -70,7 +70,9 @@ class Station:
         self.extra = list(extra)
         self.proc = None
         self.base = None
-        self.env = None  # extra environment variables of the station process
+        # Extra environment variables of the station process. By default the station leaves the host's network alone
+        # (a fuzzer's PUT /api/network/interfaces must never reconfigure a developer's machine); network tests set env.
+        self.env = {"CHARGEKIT_NETWORK_SERVICE": "none"}
         self.preexec_fn = None  # run in the child before exec (e.g. a descriptor limit)
         self.namespace = None  # a netns.Namespace to run in (SEMP tests); the API and `sim` are then used from inside
 

@@ -42,12 +42,16 @@ public protocol StationService: AuthorizationService, HistoryService {
     func sendTestMail() async -> MailTestResult
     /// The e-mail alerts' queue per configured recipient.
     func mailStatus() async -> [MailRecipientStatus]
+    /// The service port's DHCP server (state, leases) and the WAN router (seeds/004 §4).
+    func dhcpStatus() async -> DHCPRouterStatus?
 }
 
 extension StationService {
     /// A station without a mailer (test doubles) answers that it cannot send.
     public func sendTestMail() async -> MailTestResult { MailTestResult(sent: false, message: "e-mail alerts are not available", recipients: []) }
     public func mailStatus() async -> [MailRecipientStatus] { [] }
+    /// A station without the DHCP/router service (test doubles) has none to show.
+    public func dhcpStatus() async -> DHCPRouterStatus? { nil }
 }
 
 /// The System page's facts (seeds/002 §1.6, seeds/004 §3 System).

@@ -103,6 +103,7 @@ public enum StationAPI {
         addAuthorizationRoutes(router, station)
         addSystemRoutes(router, station, accounts: web?.accounts)
         addMailRoutes(router, station)
+        addDHCPRoutes(router, station)
         addConfigBatchRoute(router, station)
         router.get(RouterPath(stringLiteral: String(openAPIPath.dropFirst()))) { _, _ in openAPIDocument() }
         if let metrics { MetricsRoute.add(to: router, source: metrics) }

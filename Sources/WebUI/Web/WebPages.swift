@@ -28,6 +28,7 @@ struct ParameterPage: PageModel {
     /// "Save & Restart" next to "Save" (seeds/004 §4).
     var saveAndRestart = true
     var network: WebInterface.NetworkCards?
+    var servicePort: WebInterface.ServicePortCard?
     var system: WebInterface.SystemCards?
     /// Load Management: "Clear persistent DLM slave DB" (seeds/004 §7.4).
     var dlmSlaves: WebInterface.DLMSlaveCard?
@@ -135,6 +136,8 @@ extension WebInterface {
         if menu == .network {
             model.network = networkCards(all, t: t)
             anchors = [(t["net.interfaces"] ?? "", "s-interfaces"), (t["net.endpoints"] ?? "", "s-endpoints")] + anchors
+            model.servicePort = await servicePortCard(t: t)
+            if model.servicePort != nil { anchors.insert((t["dhcp.title"] ?? "", "s-dhcp"), at: 2) }
         } else if menu == .system {
             model.system = await systemCards(session, t: t, query: query)
             anchors = [(t["sys.about"] ?? "", "s-about"), (t["sys.dateTime"] ?? "", "s-date-time"), (t["sys.log"] ?? "", "s-log")] + anchors

@@ -222,8 +222,11 @@ def test_seeds004_4_dhcp_server_leases_from_172_16_23_100_to_a_lan_host_and_show
             row = web.el("#dhcp-leases tbody tr").text
             assert mac in row and ip in row and "lan-host" in row, row
             assert web.el("#dhcp-pool").text == "172.16.23.100 – 172.16.23.254"
-            web.el("#s-dhcp").location_once_scrolled_into_view
+            browser.execute_script("document.getElementById('s-dhcp').scrollIntoView({block: 'center'});")
             web.shot("network-dhcp-server-leases")
+            web.open("/menu/network#s-dhcp-server-and-wan-router")
+            browser.execute_script("document.getElementById('s-dhcp-server-and-wan-router').scrollIntoView();")
+            web.shot("network-dhcp-server-settings")
     finally:
         station.terminate()
     assert dnsmasq_pids(topology) == [], "dnsmasq stops with the station"
@@ -252,8 +255,8 @@ def test_seeds004_4_wan_router_lan_reaches_uplink_not_back_and_off_removes_table
             assert not reaches(topology.uplink_host, lan_ip), "nothing is opened from the uplink side"
             # Off: the tables are gone, forwarding is back to what it was (off here), so the LAN reaches nothing.
             set_parameter(station, "WANRouter", False)
-            wait_for(lambda: "chargekit" not in nft_tables(topology), what="ChargeKit's tables removed")
-            assert dhcp(station)["router"]["state"] == "off"
+            wait_for(lambda: dhcp(station)["router"]["state"] == "off", what="the router reported off")
+            assert "chargekit" not in nft_tables(topology), "ChargeKit's tables removed"
             assert topology.station.run(["cat", "/proc/sys/net/ipv4/ip_forward"]).stdout.strip() == "0", "forwarding as before"
             assert not reaches(topology.lan_host, "10.231.9.2"), "no forwarding without the router"
         set_parameter(station, "DHCPServer", False)

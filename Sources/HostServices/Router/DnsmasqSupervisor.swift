@@ -21,7 +21,7 @@ public actor DnsmasqSupervisor {
     let program: String?
     let interfaces: InterfaceDirectory
     let logger: Logger
-    private var process: Process?
+    private var process: ChildProcess?
     private var output: OutputTail?
     private var startedAt: ContinuousClock.Instant?
     private var running: DHCPServerConfiguration?
@@ -63,7 +63,7 @@ public actor DnsmasqSupervisor {
             let ran = startedAt.map { Double((now - $0).components.seconds) } ?? 0
             // Its last words may still be in the pipe.
             for _ in 0..<25 where !(output?.finished ?? true) { try? await Task.sleep(for: .milliseconds(20)) }
-            let why = explain(output?.lines ?? [], status: process.terminationStatus, wanted)
+            let why = explain(output?.lines ?? [], status: process.exitStatus ?? -1, wanted)
             self.process = nil
             failed(why, ranSeconds: ran, now: now)
         }
@@ -122,18 +122,11 @@ public actor DnsmasqSupervisor {
         } catch {
             return failed("\(error)", ranSeconds: 0, now: now)
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program)
-        p.arguments = ["--keep-in-foreground", "--conf-file=\(paths.configuration)"]
-        let pipe = Pipe()
-        p.standardError = pipe
-        p.standardOutput = pipe
-        p.standardInput = FileHandle.nullDevice
-        let tail = OutputTail(pipe.fileHandleForReading, logger: logger)
-        do { try p.run() } catch {
-            return failed("\(program) could not be started: \(error.localizedDescription)", ranSeconds: 0, now: now)
+        let p: ChildProcess
+        do { p = try ChildProcess(program, ["--keep-in-foreground", "--conf-file=\(paths.configuration)"]) } catch {
+            return failed("\(error)", ranSeconds: 0, now: now)
         }
-        try? pipe.fileHandleForWriting.close()
+        let tail = OutputTail(FileHandle(fileDescriptor: p.outputFD, closeOnDealloc: false), logger: logger)
         tail.start()
         process = p; output = tail; startedAt = now
         report = Report(state: .starting, message: nil, pid: p.processIdentifier)
@@ -168,8 +161,9 @@ public actor DnsmasqSupervisor {
     }
 }
 
-/// The last lines a child wrote, read on a Dispatch thread (a blocking read must not hold a thread of the concurrency
-/// pool), each also logged.
+/// The last lines a child wrote, each also logged; read on a thread of its own for the child's whole life: neither the
+/// concurrency pool nor Dispatch's global queues may lose a thread to it (on a 2-core board Dispatch has two, which
+/// SystemCommand's pipe readers and Process's exit detection need).
 final class OutputTail: @unchecked Sendable {
     private let handle: FileHandle
     private let logger: Logger
@@ -185,7 +179,7 @@ final class OutputTail: @unchecked Sendable {
     var finished: Bool { lock.withLock { done } }
 
     func start() {
-        DispatchQueue.global().async { [self] in
+        let thread = Thread { [self] in
             var buffer = Data()
             while true {
                 let chunk = handle.availableData
@@ -205,6 +199,8 @@ final class OutputTail: @unchecked Sendable {
             }
             try? handle.close()
         }
+        thread.name = "dnsmasq-output"
+        thread.start()
     }
 }
 

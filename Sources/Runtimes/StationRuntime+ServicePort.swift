@@ -31,6 +31,9 @@ package struct ServicePortService<Board: HardwarePort>: Service {
     let address: ServiceAddress
     let logger: Logger
     let interval: Duration
+    /// Present while ChargeKit's nftables tables are loaded: a station killed with them loaded removes them at its next
+    /// start even when the router is now off — and a station that never loaded them runs no `nft` at all.
+    let tablesMarker: String
 
     package init(runtime: StationRuntime<Board>, dataDirectory: String, logger: Logger, interval: Duration = .seconds(1),
                  forwardingPath: String = "/proc/sys/net/ipv4/ip_forward") {
@@ -38,6 +41,7 @@ package struct ServicePortService<Board: HardwarePort>: Service {
         // dnsmasq gets absolute paths: it does not run in the station's working directory.
         let directory = dataDirectory.hasPrefix("/") ? dataDirectory : FileManager.default.currentDirectoryPath + "/" + dataDirectory
         dhcp = DnsmasqSupervisor(paths: DHCPServerPaths(directory: directory), logger: logger)
+        tablesMarker = directory + "/router-tables-loaded"
         router = NFTablesRouter(forwardingPath: forwardingPath, logger: logger)
         address = ServiceAddress(logger: logger)
     }
@@ -65,7 +69,15 @@ package struct ServicePortService<Board: HardwarePort>: Service {
         // Once at start: tables left by a station that was killed are removed, so "off" really is off.
         if !s.cleanedUp {
             s.cleanedUp = true
-            if settings.router == nil, ProgramLocator.find("nft") != nil { try? await router.remove() }
+            if settings.router == nil, FileManager.default.fileExists(atPath: tablesMarker) {
+                do throws(RouterError) {
+                    try await router.remove()
+                    try? FileManager.default.removeItem(atPath: tablesMarker)
+                    logger.notice("WAN router: tables left by an earlier run removed")
+                } catch {
+                    logger.error("WAN router: removing the tables of an earlier run failed: \(error.message)")
+                }
+            }
         }
         // The service interface's address, which the DHCP server and the router's clients need.
         s.addressError = nil
@@ -81,6 +93,7 @@ package struct ServicePortService<Board: HardwarePort>: Service {
         var routerState = RouterState.off
         if let r = settings.router {
             do throws(RouterError) {
+                if !s.routerLoaded { FileManager.default.createFile(atPath: tablesMarker, contents: Data()) }
                 try await router.apply(lan: r.lan, uplink: r.uplink, network: r.network)
                 s.routerLoaded = true; s.routerError = nil; routerState = .active
             } catch {
@@ -88,7 +101,10 @@ package struct ServicePortService<Board: HardwarePort>: Service {
                 s.routerError = error.message; routerState = .failed
             }
         } else if s.routerLoaded {
-            do throws(RouterError) { try await router.remove(); s.routerLoaded = false; s.routerError = nil } catch {
+            do throws(RouterError) {
+                try await router.remove(); s.routerLoaded = false; s.routerError = nil
+                try? FileManager.default.removeItem(atPath: tablesMarker)
+            } catch {
                 s.routerError = error.message; routerState = .failed
                 logger.error("WAN router: removing its tables failed: \(error.message)")
             }
@@ -116,7 +132,10 @@ package struct ServicePortService<Board: HardwarePort>: Service {
     func shutDown(_ s: PassState) async {
         await dhcp.reconcile(nil)
         if s.routerLoaded {
-            do throws(RouterError) { try await router.remove() } catch { logger.error("WAN router: removing its tables failed: \(error.message)") }
+            do throws(RouterError) {
+                try await router.remove()
+                try? FileManager.default.removeItem(atPath: tablesMarker)
+            } catch { logger.error("WAN router: removing its tables failed: \(error.message)") }
         }
         await address.release()
         await runtime.setServicePortStatus(nil)

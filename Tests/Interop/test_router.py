@@ -129,8 +129,13 @@ def nft_tables(t):
 
 
 def dnsmasq_pids(t):
-    r = t.station.run(["sh", "-c", "for p in $(ip netns pids " + t.station.name + "); do cat /proc/$p/comm; echo \" $p\"; done"])
-    return [line for line in r.stdout.splitlines() if line.startswith("dnsmasq")]
+    """The pids of the dnsmasq processes in the station's namespace."""
+    found = []
+    for pid in t.station.pids():
+        with contextlib.suppress(OSError):
+            if open(f"/proc/{pid}/comm").read().strip() == "dnsmasq":
+                found.append(pid)
+    return found
 
 
 @contextlib.contextmanager
@@ -265,3 +270,29 @@ def test_seeds004_4_wan_router_lan_reaches_uplink_not_back_and_off_removes_table
     finally:
         station.terminate()
     assert "chargekit" not in nft_tables(topology)
+
+
+def test_issue24_2_after_kill9_the_next_start_stops_the_orphaned_dnsmasq_and_removes_the_tables(data_dir, topology):
+    """A station killed with dnsmasq running and its tables loaded leaves both behind (a child outlives a SIGKILLed
+    parent); the next start must stop that dnsmasq (else port 67 stays taken) and, with the router now off, remove the
+    tables (else "off" would still filter and masquerade)."""
+    station = start(data_dir, topology, WANRouter="On")
+    try:
+        wait_for(lambda: dhcp(station)["state"] == "running" and dhcp(station)["router"]["state"] == "active", timeout=30,
+                 what="dnsmasq running and the router active")
+        orphan = dnsmasq_pids(topology)
+        assert len(orphan) == 1, orphan
+        station.kill9()
+        assert dnsmasq_pids(topology) == orphan and "table inet chargekit" in nft_tables(topology), "left behind"
+        r = cli("config", "set", "WANRouter", "Off", "--role", "installer", data_dir=data_dir)
+        assert r.returncode == 0, r.stderr
+        station = Station(data_dir)
+        station.namespace = topology.station
+        station.start()
+        wait_for(lambda: dhcp(station)["state"] == "running", timeout=30, what="dnsmasq running again")
+        now = dnsmasq_pids(topology)
+        assert len(now) == 1 and now != orphan, (orphan, now)
+        assert "chargekit" not in nft_tables(topology)
+        assert dhcp(station)["router"]["state"] == "off"
+    finally:
+        station.terminate()

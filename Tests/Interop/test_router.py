@@ -249,6 +249,8 @@ def test_seeds004_4_wan_router_lan_reaches_uplink_not_back_and_off_removes_table
         # seeds/004 §4: gateway and DNS are the station's address.
         assert offered["router"] == "172.16.23.1" and offered["dns"].split() == ["172.16.23.1"], offered
         lan_ip = offered["ip"]
+        listening = topology.station.run(["ss", "-lunp"]).stdout
+        assert "172.16.23.1:53 " in listening and "10.231.9.1:53 " not in listening, "the DNS relay only on the LAN: " + listening
         with http_server(topology.uplink_host, "10.231.9.2") as up, http_server(topology.lan_host, lan_ip):
             seen = []
             up.RequestHandlerClass = type("Recorder", (http.server.SimpleHTTPRequestHandler,), {

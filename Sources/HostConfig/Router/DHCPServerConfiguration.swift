@@ -94,7 +94,8 @@ public enum DnsmasqConfiguration {
     /// - `dhcp-range=first,last,netmask,lease`; `dhcp-authoritative`: it is the only DHCP server of this network.
     /// - `dhcp-option=3`/`6` with no value send no gateway/DNS (dnsmasq's defaults would name itself); in router mode
     ///   both are the station's address.
-    /// - `port=0`: no DNS, unless in router mode (the DNS relay, forwarding to the OS's resolvers of /etc/resolv.conf).
+    /// - `port=0`: no DNS, unless in router mode (the DNS relay, forwarding to the OS's resolvers of /etc/resolv.conf;
+    ///   `domain-needed` and `bogus-priv` keep names without a dot and private reverse lookups off the upstream servers).
     /// - `log-facility=-`: its messages go to standard error, which the supervisor logs; `log-dhcp` (every packet) off.
     public static func render(_ c: DHCPServerConfiguration, paths: DHCPServerPaths) -> String {
         let first = DHCPServerConfiguration.host(c.poolStart, in: c.address)?.description ?? "?"

@@ -180,6 +180,10 @@ public enum StationApp {
         var mailLogger = Logger(label: "chargekit.mail")
         mailLogger.logLevel = options.logLevel
         services.append(MailAlertService(runtime: runtime, database: assembly.database, logger: mailLogger))
+        // The service port's DHCP server and WAN router (issue 24 item 2): idle until switched on.
+        var routerLogger = Logger(label: "chargekit.router")
+        routerLogger.logLevel = options.logLevel
+        services.append(ServicePortService(runtime: runtime, dataDirectory: dir.path, logger: routerLogger))
         if let mqtt = assembly.mqtt {
             var mqttLogger = Logger(label: "chargekit.mqtt")
             mqttLogger.logLevel = options.logLevel

@@ -44,6 +44,8 @@ public protocol StationService: AuthorizationService, HistoryService {
     func mailStatus() async -> [MailRecipientStatus]
     /// The mobile modem's status for the Network page (issue 24 item 3).
     func mobileStatus() async -> MobileStatusView
+    /// The service port's DHCP server (state, leases) and the WAN router (seeds/004 §4).
+    func dhcpStatus() async -> DHCPRouterStatus?
 }
 
 extension StationService {
@@ -52,6 +54,8 @@ extension StationService {
     public func mailStatus() async -> [MailRecipientStatus] { [] }
     /// A station without a modem service (test doubles): ModemManager is not asked.
     public func mobileStatus() async -> MobileStatusView { MobileStatusView(managerProblem: "the modem service is not running") }
+    /// A station without the DHCP/router service (test doubles) has none to show.
+    public func dhcpStatus() async -> DHCPRouterStatus? { nil }
 }
 
 /// The System page's facts (seeds/002 §1.6, seeds/004 §3 System).

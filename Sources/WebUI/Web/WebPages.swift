@@ -30,6 +30,7 @@ struct ParameterPage: PageModel {
     var network: WebInterface.NetworkCards?
     /// Network: the mobile modem's status (issue 24 item 3).
     var mobile: WebInterface.MobileCard?
+    var servicePort: WebInterface.ServicePortCard?
     var system: WebInterface.SystemCards?
     /// Load Management: "Clear persistent DLM slave DB" (seeds/004 §7.4).
     var dlmSlaves: WebInterface.DLMSlaveCard?
@@ -138,6 +139,8 @@ extension WebInterface {
             model.network = networkCards(all, t: t)
             model.mobile = await mobileCard(t: t)
             anchors = [(t["net.interfaces"] ?? "", "s-interfaces"), (t["net.endpoints"] ?? "", "s-endpoints"), (t["net.mobile"] ?? "", "s-mobile-status")] + anchors
+            model.servicePort = await servicePortCard(t: t)
+            if model.servicePort != nil { anchors.insert((t["dhcp.title"] ?? "", "s-dhcp"), at: 2) }
         } else if menu == .system {
             model.system = await systemCards(session, t: t, query: query)
             anchors = [(t["sys.about"] ?? "", "s-about"), (t["sys.dateTime"] ?? "", "s-date-time"), (t["sys.log"] ?? "", "s-log")] + anchors

@@ -104,7 +104,7 @@ let package = Package(
         .target(name: "Mail", dependencies: ["CivilDate"], swiftSettings: swiftSettings),
         // Pure D-Bus (issue 24): the type system's values, the wire format (marshalling, message headers, the SASL
         // EXTERNAL handshake) and the bus port that the operating system adapters (NetworkManager, ModemManager,
-        // timedated) call through; the socket is Transport's (DBusConnection).
+        // timedated) call through; the socket is HostServices' (DBusConnection).
         .target(name: "DBus", swiftSettings: swiftSettings),
         // Pure host configuration (issue 24): what the station configures in its operating system — interfaces (IPv4 and
         // IPv6, DHCP or static) with their validation, the service port's DHCP server and router, the mobile modem, the

@@ -143,7 +143,7 @@ public struct DBusMethodCall: Sendable, Equatable {
     }
 }
 
-/// A connection to a message bus that can call methods: the real one (Transport's `DBusConnection`, on the system bus
+/// A connection to a message bus that can call methods: the real one (HostServices' `DBusConnection`, on the system bus
 /// or the address in `DBUS_SYSTEM_BUS_ADDRESS`) or a fake in unit tests. A reply's arguments come back in order; an
 /// ERROR reply throws ``DBusError``.
 public protocol DBusBus: Sendable {

@@ -140,7 +140,7 @@ extension WebInterface {
             model.mobile = await mobileCard(t: t)
             anchors = [(t["net.interfaces"] ?? "", "s-interfaces"), (t["net.endpoints"] ?? "", "s-endpoints"), (t["net.mobile"] ?? "", "s-mobile-status")] + anchors
             model.servicePort = await servicePortCard(t: t)
-            if model.servicePort != nil { anchors.insert((t["dhcp.title"] ?? "", "s-dhcp"), at: 2) }
+            if model.servicePort != nil { anchors.insert((t["dhcp.status"] ?? "", "s-dhcp"), at: 2) }
         } else if menu == .system {
             model.system = await systemCards(session, t: t, query: query)
             anchors = [(t["sys.about"] ?? "", "s-about"), (t["sys.dateTime"] ?? "", "s-date-time"), (t["sys.log"] ?? "", "s-log")] + anchors

@@ -7,6 +7,7 @@ import ChargePoint
 import MQTTIntegration
 import EVSECore
 import Hosting
+import HostServices
 import LoadManagement
 import Persistence
 import Runtimes
@@ -181,6 +182,18 @@ public enum StationApp {
         var mailLogger = Logger(label: "chargekit.mail")
         mailLogger.logLevel = options.logLevel
         services.append(MailAlertService(runtime: runtime, database: assembly.database, logger: mailLogger))
+        // The service port's DHCP server and WAN router (issue 24 item 2): idle until switched on.
+        var routerLogger = Logger(label: "chargekit.router")
+        routerLogger.logLevel = options.logLevel
+        services.append(ServicePortService(runtime: runtime, dataDirectory: dir.path, logger: routerLogger))
+        // The host's services on the system bus (ModemManager …): one connection per life of the station services.
+        var busLogger = Logger(label: "chargekit.dbus")
+        busLogger.logLevel = options.logLevel
+        let systemBus = DBusConnection(logger: busLogger)
+        // The mobile modem (issue 24 item 3): polls ModemManager, acts when Connection Type is GSM.
+        var modemLogger = Logger(label: "chargekit.modem")
+        modemLogger.logLevel = options.logLevel
+        services.append(MobileModemService(runtime: runtime, bus: systemBus, logger: modemLogger))
         if let mqtt = assembly.mqtt {
             var mqttLogger = Logger(label: "chargekit.mqtt")
             mqttLogger.logLevel = options.logLevel
@@ -200,6 +213,7 @@ public enum StationApp {
             dir.removeRuntime()
             throw StartupError("station stopped: \(error)")
         }
+        await systemBus.close()
         try database.setMeta(cleanShutdownKey, "1")
         // Every service stops within a second of the request; longer means one of them held the restart up (and the
         // station was without its web interface meanwhile), which the log must show.

@@ -43,8 +43,9 @@ public enum StationParameters {
     public static let rules = ParameterRules(
         ceilings: ceilings, exclusive: exclusive, roleGrants: [(singleFeedLineKeys, .installer, .singleFeedLineInstallerAccess)],
         timeWindow: { TimeWindowLimit(text: $0).map { ($0.text, Int($0.amps)) } },
-        stationWide: [(installationCurrentLimit, .singleFeedLine)], constraints: [singleFeedLineInstallation],
-        textChecks: mailTextChecks.merging(mobileTextChecks) { a, _ in a }.merging([backendURL: { BackendURL.problem($0) }]) { a, _ in a })
+        stationWide: [(installationCurrentLimit, .singleFeedLine)], constraints: [singleFeedLineInstallation] + routerConstraints,
+        textChecks: mailTextChecks.merging(mobileTextChecks) { a, _ in a }.merging([backendURL: { BackendURL.problem($0) }]) { a, _ in a }
+            .merging(routerTextChecks) { a, _ in a })
 
     /// The time zones offered: UTC and the IANA zones of Europe (the seeds' markets) and the main zones elsewhere.
     static let timezoneChoices: [Choice] = [
@@ -70,6 +71,7 @@ public enum StationParameters {
         authenticationDefinitions + stationDefinitions + dlmDefinitions + backendDefinitions + resetDefinitions + mqttDefinitions
             + metricsDefinitions + surplusDefinitions + phaseSwitchDefinitions + sempDefinitions + mailDefinitions
             + mobileDefinitions
+            + routerDefinitions
 
     private static let stationDefinitions: [ParameterDefinition] = [
         // MARK: Installation (seeds/004 §7.1, §7.2, §7.3, §7.8)

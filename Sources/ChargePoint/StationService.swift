@@ -45,6 +45,8 @@ public protocol StationService: AuthorizationService, HistoryService {
     func mailStatus() async -> [MailRecipientStatus]
     /// The mobile modem's status for the Network page (issue 24 item 3).
     func mobileStatus() async -> MobileStatusView
+    /// The service port's DHCP server (state, leases) and the WAN router (seeds/004 §4).
+    func dhcpStatus() async -> DHCPRouterStatus?
     /// Network configuration (issue 24 item 1, seeds/002 §1.4): see `StationService+Network.swift`.
     func networkStatus() async -> NetworkConfigurationStatus
     func configureInterface(_ form: InterfaceForm, connection: NetworkChangeGuard.Connection, by: String) async -> Result<NetworkChangeOutcome, NetworkConfigureError>
@@ -57,6 +59,8 @@ extension StationService {
     public func mailStatus() async -> [MailRecipientStatus] { [] }
     /// A station without a modem service (test doubles): ModemManager is not asked.
     public func mobileStatus() async -> MobileStatusView { MobileStatusView(managerProblem: "the modem service is not running") }
+    /// A station without the DHCP/router service (test doubles) has none to show.
+    public func dhcpStatus() async -> DHCPRouterStatus? { nil }
 }
 
 /// The System page's facts (seeds/002 §1.6, seeds/004 §3 System).

@@ -98,7 +98,7 @@ package struct MobileModemService<Board: HardwarePort>: Service {
                     reported.problem = planner.problem
                 }
             } catch {
-                let text = (error as? DBusError).map { $0.isServiceUnknown ? "ModemManager is not running" : $0.description } ?? "\(error)"
+                let text = (error as? DBusError).map { Self.managerProblem($0) } ?? "\(error)"
                 view.managerProblem = text
                 _ = planner.plan(settings, status: nil, nowSeconds: seconds())
                 if reported.manager != text {
@@ -183,6 +183,13 @@ package struct MobileModemService<Board: HardwarePort>: Service {
                 logger.notice("mobile modem: DNS servers \(dns.joined(separator: ", ")) not handed to systemd-resolved (not running); the system's resolver configuration stays")
             }
         }
+    }
+
+    /// Why ModemManager cannot be asked, in the installer's words.
+    static func managerProblem(_ error: DBusError) -> String {
+        if error.isServiceUnknown { return "ModemManager is not running" }
+        if error.name == "chargekit.Bus.Disconnected" { return "no system bus to ask ModemManager on (\(error.message))" }
+        return "ModemManager does not answer: \(error)"
     }
 
     /// An action in words, without secrets.

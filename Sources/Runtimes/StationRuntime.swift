@@ -39,6 +39,8 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     var lastClockSet: ClockSet?
     /// The mobile modem as the modem service saw it last (issue 24 item 3).
     var mobile = MobileStatusView()
+    /// The service port's DHCP server and WAN router as their service last reported them (nil: not running).
+    var servicePortStatus: DHCPRouterStatus?
     /// File transfers and the firmware installer run here (a service of the station's service group).
     package nonisolated let jobs = ChildTasks()
     /// The kind of restart that waits for the OCPP charge point to deliver its queued messages.

@@ -104,6 +104,7 @@ public enum StationAPI {
         addSystemRoutes(router, station, accounts: web?.accounts)
         addMailRoutes(router, station)
         addModemRoutes(router, station)
+        addDHCPRoutes(router, station)
         addNetworkRoutes(router, station)
         addConfigBatchRoute(router, station)
         router.get(RouterPath(stringLiteral: String(openAPIPath.dropFirst()))) { _, _ in openAPIDocument() }

@@ -183,7 +183,7 @@ struct WebUITests {
         // Each site's pages with the templates both sites share (layout, login, password, message, parameter form).
         func templates(_ site: String) -> [String] { WebTemplate.allCases.filter { ["shared", site].contains($0.folder) }.map(\.text) }
         let station = templates("station"), gateway = templates("gateway")
-        #expect(station.count == 15 && gateway.count == 13, "every template of the site is checked")
+        #expect(station.count == 16 && gateway.count == 13, "every template of the site is checked")
         let reference = /\{\{[#^\/]?t\.([A-Za-z0-9.]+)\}\}/
         var checked = 0
         for (templates, table) in [(station, WebText.table("en")), (gateway, WebText.gatewayTable("en"))] {
@@ -213,7 +213,7 @@ struct WebUITests {
 
     @Test("the embedded resources: every template, the style sheet and the script, each without the newline ending its file")
     func embeddedResources() throws {
-        #expect(WebTemplate.allCases.count == 22)
+        #expect(WebTemplate.allCases.count == 23)
         for template in WebTemplate.allCases {
             #expect(!template.text.isEmpty && !template.text.hasSuffix("\n"), "\(template)")
             #expect(EmbeddedWebResources.files["templates/\(template.folder)/\(template.rawValue).mustache"] == template.text)

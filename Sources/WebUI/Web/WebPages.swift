@@ -30,6 +30,7 @@ struct ParameterPage: PageModel {
     var network: WebInterface.NetworkCards?
     /// Network: the mobile modem's status (issue 24 item 3).
     var mobile: WebInterface.MobileCard?
+    var servicePort: WebInterface.ServicePortCard?
     /// Network: the editable interface cards (issue 24 item 1).
     var networkConfig: WebInterface.NetworkConfigCards?
     var system: WebInterface.SystemCards?
@@ -140,9 +141,11 @@ extension WebInterface {
         if menu == .network {
             model.network = networkCards(all, t: t)
             model.mobile = await mobileCard(t: t)
+            anchors = [(t["net.interfaces"] ?? "", "s-interfaces"), (t["net.endpoints"] ?? "", "s-endpoints"), (t["net.mobile"] ?? "", "s-mobile-status")] + anchors
+            model.servicePort = await servicePortCard(t: t)
+            if model.servicePort != nil { anchors.insert((t["dhcp.status"] ?? "", "s-dhcp"), at: 2) }
             model.networkConfig = await networkConfigCards(session, t: t, state: networkForm, localPort: localPort)
-            anchors = [(t["net.interfaces"] ?? "", "s-interfaces"), (t["net.endpoints"] ?? "", "s-endpoints"), (t["net.mobile"] ?? "", "s-mobile-status"),
-                       (t["netcfg.heading"] ?? "", "s-network-config")] + anchors
+            anchors.insert((t["netcfg.heading"] ?? "", "s-network-config"), at: 2)
         } else if menu == .system {
             model.system = await systemCards(session, t: t, query: query)
             anchors = [(t["sys.about"] ?? "", "s-about"), (t["sys.dateTime"] ?? "", "s-date-time"), (t["sys.log"] ?? "", "s-log")] + anchors

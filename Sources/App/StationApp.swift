@@ -180,6 +180,15 @@ public enum StationApp {
         var mailLogger = Logger(label: "chargekit.mail")
         mailLogger.logLevel = options.logLevel
         services.append(MailAlertService(runtime: runtime, database: assembly.database, logger: mailLogger))
+        // The OS clock, time zone and NTP servers (issue 24 item 4) through timedated. A simulated station leaves the
+        // host's clock alone unless a bus is named explicitly (the interop tests' private bus).
+        if simulator == nil || ProcessInfo.processInfo.environment["DBUS_SYSTEM_BUS_ADDRESS"] != nil {
+            var timeLogger = Logger(label: "chargekit.time")
+            timeLogger.logLevel = options.logLevel
+            services.append(OSTimeService.onSystemBus(runtime: runtime, logger: timeLogger))
+        } else {
+            await runtime.osClockUpdated(OSClockStatus(managed: false, note: "a simulated station leaves the host's clock alone (DBUS_SYSTEM_BUS_ADDRESS is not set)"))
+        }
         if let mqtt = assembly.mqtt {
             var mqttLogger = Logger(label: "chargekit.mqtt")
             mqttLogger.logLevel = options.logLevel

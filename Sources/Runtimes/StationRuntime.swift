@@ -37,6 +37,8 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     var dlmSender: DLMLinkSender?
     /// The last time the clock was set (backend time or browser), for the System page.
     var lastClockSet: ClockSet?
+    /// The operating system's clock as ``OSTimeService`` last saw it (nil while that service does not run).
+    var osClock: OSClockStatus?
     /// File transfers and the firmware installer run here (a service of the station's service group).
     package nonisolated let jobs = ChildTasks()
     /// The kind of restart that waits for the OCPP charge point to deliver its queued messages.

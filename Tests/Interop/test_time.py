@@ -60,6 +60,12 @@ def test_seeds002_1_6_timezone_parameter_and_clock_set_reach_timedated(dbus_bus,
         assert timedated.method_calls("SetNTP") == []
         shown = wait_for(lambda: os_clock(station).get("setFrom") == "api" and os_clock(station), what="the OS clock set")
         assert shown["ntp"] is False and shown["setAt"] and "note" not in shown, shown
+
+        # TimeSource NTP (seeds/002 §2.3): the OS's NTP is switched on again, and a browser's time stays the station's.
+        code, body = station.request("PUT", "/api/config/TimeSource", {"value": "NTP", "role": "operator"})
+        assert code == 200, body
+        assert timedated.wait_call("SetNTP") == [True, False]
+        assert timedated.property("NTP") is True
     finally:
         station.terminate()
 

@@ -92,14 +92,23 @@ struct DBusConnectionTests {
         let invalid = await #expect(throws: DBusError.self) { try await connection.call(busCall("GetNameOwner", [.uint32(1)])) }
         #expect(invalid?.name == "org.freedesktop.DBus.Error.InvalidArgs")
         #expect(try await connection.call(busCall("GetId")).count == 1)
+        // A call to another DBusConnection is refused at once (D-Bus Specification 0.41, Message Types: a call expecting a
+        // reply gets one), not left to time out.
+        let peer = DBusConnection(address: bus.address)
+        _ = try await peer.call(busCall("RequestName", [.string("chargekit.test.Peer"), .uint32(4)]))
+        let refused = await #expect(throws: DBusError.self) {
+            try await connection.call(DBusMethodCall(destination: "chargekit.test.Peer", path: "/", interface: "org.freedesktop.DBus.Peer", member: "Ping"))
+        }
+        #expect(refused?.name == "org.freedesktop.DBus.Error.UnknownMethod")
     }
 
     @Test("a call nobody answers times out with chargekit.Bus.Timeout; the connection stays usable")
     func timeout() async throws {
         let bus = try await PrivateBus.start()
         defer { bus.stop() }
-        // A second connection owns a name and, like every DBusConnection, never answers calls addressed to it.
+        // A second connection owns a name and never answers calls addressed to it.
         let silent = DBusConnection(address: bus.address)
+        await silent.setAnswersIncomingCalls(false)
         let owned = try await silent.call(busCall("RequestName", [.string("chargekit.test.Silent"), .uint32(4)]))
         #expect(owned == [.uint32(1)])
         let connection = DBusConnection(address: bus.address, timeoutSeconds: 0.3)
@@ -119,6 +128,7 @@ struct DBusConnectionTests {
         var bus = try await PrivateBus.start(listen: address)
         defer { bus.stop(); try? FileManager.default.removeItem(atPath: path) }
         let silent = DBusConnection(address: address)
+        await silent.setAnswersIncomingCalls(false)
         _ = try await silent.call(busCall("RequestName", [.string("chargekit.test.Silent"), .uint32(4)]))
         let connection = DBusConnection(address: address, timeoutSeconds: 30)
         let first = try await connection.uniqueNameAfter(busCall("GetId"))
@@ -146,6 +156,8 @@ struct DBusConnectionTests {
 }
 
 extension DBusConnection {
+    func setAnswersIncomingCalls(_ on: Bool) { answersIncomingCalls = on }
+
     func uniqueNameAfter(_ call: DBusMethodCall) async throws -> String? {
         _ = try await self.call(call)
         return uniqueName

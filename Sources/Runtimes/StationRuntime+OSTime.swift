@@ -118,7 +118,7 @@ package struct OSTimeService<Board: HardwarePort>: Service {
                     s.writtenServers = servers
                     if let service = await ntp.detect() {
                         s.status.ntpService = service.rawValue
-                        try await ntp.apply(servers, to: service)
+                        guard try await ntp.apply(servers, to: service) else { continue }
                         logger.notice("NTP servers for \(service.rawValue): \(servers.isEmpty ? "the operating system's own" : servers.joined(separator: " "))")
                     } else {
                         s.status.ntpService = nil

@@ -61,10 +61,16 @@ public struct NTPServiceConfigurator: Sendable {
         return nil
     }
 
-    /// Writes (or removes, for no servers) the file of `service` and has the service re-read it. Throws with a reason.
-    public func apply(_ servers: [String], to service: NTPConfiguration.Service) async throws {
+    /// Writes (or removes, for no servers) the file of `service` and has the service re-read it; returns false, touching
+    /// nothing, when the file already says that (a start does not restart the NTP service for nothing). Throws with a
+    /// reason.
+    @discardableResult
+    public func apply(_ servers: [String], to service: NTPConfiguration.Service) async throws -> Bool {
         let path = root + service.relativePath
-        if let contents = NTPConfiguration.file(for: service, servers: servers) {
+        let wanted = NTPConfiguration.file(for: service, servers: servers)
+        let present = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+        guard wanted != present else { return false }
+        if let contents = wanted {
             let directory = (path as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             // Written beside and renamed over: the service never reads half a file.
@@ -85,5 +91,6 @@ public struct NTPServiceConfigurator: Sendable {
             let r = try await SystemCommand(chronyc, ["reload", "sources"]).run(timeoutSeconds: 10)
             guard r.succeeded else { throw SystemCommand.Failure(description: "chronyc reload sources: \(r.stderr.isEmpty ? r.stdout : r.stderr)") }
         }
+        return true
     }
 }

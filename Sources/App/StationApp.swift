@@ -194,6 +194,15 @@ public enum StationApp {
         var modemLogger = Logger(label: "chargekit.modem")
         modemLogger.logLevel = options.logLevel
         services.append(MobileModemService(runtime: runtime, bus: systemBus, logger: modemLogger))
+        // The OS clock, time zone and NTP servers (issue 24 item 4) through timedated. A simulated station leaves the
+        // host's clock alone unless a bus is named explicitly (the interop tests' private bus).
+        if simulator == nil || ProcessInfo.processInfo.environment["DBUS_SYSTEM_BUS_ADDRESS"] != nil {
+            var timeLogger = Logger(label: "chargekit.time")
+            timeLogger.logLevel = options.logLevel
+            services.append(OSTimeService(runtime: runtime, bus: systemBus, logger: timeLogger))
+        } else {
+            await runtime.osClockUpdated(OSClockStatus(managed: false, note: "a simulated station leaves the host's clock alone (DBUS_SYSTEM_BUS_ADDRESS is not set)"))
+        }
         if let mqtt = assembly.mqtt {
             var mqttLogger = Logger(label: "chargekit.mqtt")
             mqttLogger.logLevel = options.logLevel

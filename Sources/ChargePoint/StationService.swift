@@ -78,9 +78,13 @@ public struct SystemInfo: Sendable, Codable, Equatable {
     /// Simulated seconds per real second.
     public var timeScale: Double
     public var startedAt: Date
+    /// The operating system's clock, time zone and NTP (issue 24 item 4); nil when the station does not manage them.
+    public var osClock: OSClockStatus?
 
     public init(stationVersion: String, webInterfaceVersion: String, operatingSystem: String, time: Date, timezone: String,
-                timeSource: String, backendConfigured: Bool, lastClockSet: ClockSet?, timeScale: Double, startedAt: Date) {
+                timeSource: String, backendConfigured: Bool, lastClockSet: ClockSet?, timeScale: Double, startedAt: Date,
+                osClock: OSClockStatus? = nil) {
+        self.osClock = osClock
         self.stationVersion = stationVersion; self.webInterfaceVersion = webInterfaceVersion; self.operatingSystem = operatingSystem
         self.time = time; self.timezone = timezone; self.timeSource = timeSource; self.backendConfigured = backendConfigured
         self.lastClockSet = lastClockSet; self.timeScale = timeScale; self.startedAt = startedAt

@@ -13,8 +13,9 @@ import NIOPosix
 /// SASL EXTERNAL with the process's uid (D-Bus Specification 0.41, "Authentication Protocol"), then
 /// `org.freedesktop.DBus.Hello`, as every client must. Replies are matched to calls by serial; each call has a time
 /// limit (`chargekit.Bus.Timeout`); when the bus goes away, the calls waiting fail with `chargekit.Bus.Disconnected`
-/// and the next call connects again. Signals and calls addressed to the station are read and ignored (it subscribes
-/// to nothing). Messages are read by DBus's strict codec: a malformed one closes the connection, never the process.
+/// and the next call connects again. Signals are read and ignored (it subscribes to nothing); a method call addressed
+/// to the station gets the error `org.freedesktop.DBus.Error.UnknownMethod`, as the specification asks of a peer that
+/// does not implement it (D-Bus Specification 0.41, "Message Types"). Messages are read by DBus's strict codec: a malformed one closes the connection, never the process.
 public actor DBusConnection: DBusBus {
     public static let timeoutErrorName = "chargekit.Bus.Timeout"
     public static let disconnectedErrorName = "chargekit.Bus.Disconnected"
@@ -48,6 +49,9 @@ public actor DBusConnection: DBusBus {
     public private(set) var uniqueName: String?
     /// Calls waiting for their reply.
     public var pendingCallCount: Int { pending.count }
+    /// Whether method calls addressed to this connection are answered (with UnknownMethod); tests switch it off to make
+    /// a peer that never answers.
+    var answersIncomingCalls = true
 
     public init(address: String? = nil, timeoutSeconds: Double = 10, logger: Logger = Logger(label: "chargekit.dbus")) {
         self.address = address ?? Self.systemBusAddress()
@@ -235,6 +239,14 @@ public actor DBusConnection: DBusBus {
     }
 
     private func dispatch(_ message: DBusMessage) {
+        if message.type == .methodCall, answersIncomingCalls, !message.flags.contains(.noReplyExpected), let sender = message.sender,
+           let channel = link?.channel {
+            let refusal = DBusMessage(type: .error, serial: nextSerial(), errorName: "org.freedesktop.DBus.Error.UnknownMethod",
+                                      replySerial: message.serial, destination: sender,
+                                      body: [.string("ChargeKit serves no methods (\(message.interface ?? "").\(message.member ?? ""))")])
+            if let bytes = try? refusal.encoded() { write(bytes, on: channel) }
+            return
+        }
         guard message.type == .methodReturn || message.type == .error, let replySerial = message.replySerial,
               let p = pending.removeValue(forKey: replySerial) else { return }
         p.timer.cancel()

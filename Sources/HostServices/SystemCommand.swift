@@ -7,8 +7,14 @@ import Glibc
 /// Runs a program of the operating system (`networkctl reload`, `nft -f -`, `dnsmasq --test` …) without a shell, with
 /// its standard input given and its output captured, and a time limit after which it is killed: the adapters of the
 /// host's services use the programs those services ship rather than reimplementing their configuration interfaces.
+///
+/// Started with `posix_spawn` and reaped with `waitpid` on threads of its own — not Foundation's `Process`, whose exit
+/// detection on Linux rests on descriptors its children inherit (a daemon that closes them, or a program started by
+/// another task at the same moment, made programs that had ended look running), and whose blocking waits took the
+/// threads the concurrency pool and Dispatch share. The child gets an empty signal mask and default dispositions: the
+/// station blocks SIGTERM for its own shutdown, and a child that inherited that could not be stopped.
 public struct SystemCommand: Sendable {
-    /// What a finished command left: its exit status and its output, decoded as UTF-8 (lossy).
+    /// What a finished command left: its exit status (128 + signal when killed) and its output, decoded as UTF-8 (lossy).
     public struct Result: Sendable, Equatable {
         public var status: Int32
         public var stdout: String
@@ -31,44 +37,33 @@ public struct SystemCommand: Sendable {
 
     /// Runs the command to its end (or kills it after `timeoutSeconds`).
     public func run(input: String? = nil, timeoutSeconds: Double = 30) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        // Pipes made close-on-exec: another program started at the same moment (by another task) must not inherit our
-        // ends, or its copy of the input's write end would keep this program from ever seeing the end of its input.
         let stdin = try Self.pipe(), stdout = try Self.pipe(), stderr = try Self.pipe()
-        process.standardInput = stdin.read; process.standardOutput = stdout.write; process.standardError = stderr.write
-        do { try process.run() } catch {
-            throw Failure(description: "\(executable) could not be started (\(error.localizedDescription)); is it installed?")
+        let pid: pid_t
+        do {
+            pid = try Self.spawn(executable, arguments, stdin: stdin.read, stdout: stdout.write, stderr: stderr.write)
+        } catch {
+            for fd in [stdin.read, stdin.write, stdout.read, stdout.write, stderr.read, stderr.write] { close(fd) }
+            throw error
         }
         // The child has its copies now; ours of its ends must go, so that EOF arrives when it exits.
-        for end in [stdin.read, stdout.write, stderr.write] { try? end.close() }
-        if let input { try? stdin.write.write(contentsOf: Data(input.utf8)) }
-        try? stdin.write.close()
-        // Read both pipes while the program runs, so that a full pipe never blocks it — on Dispatch's threads: a blocking
-        // read on the concurrency pool (two threads on a 2-core board) would stall every task.
-        async let out = Self.readToEnd(stdout.read)
-        async let err = Self.readToEnd(stderr.read)
-        // The time limit is a Dispatch timer, not a loop on the concurrency pool: a busy pool must not let a hung
-        // program run past its limit.
+        for fd in [stdin.read, stdout.write, stderr.write] { close(fd) }
         let state = Outcome()
-        let pid = process.processIdentifier
-        let limit = DispatchWorkItem {
-            // SIGKILL: a child may inherit a blocked SIGTERM from the process's signal mask.
-            if state.timeOut() { kill(pid, SIGKILL) }
-        }
+        let limit = DispatchWorkItem { if state.timeOut() { kill(pid, SIGKILL) } }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: limit)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { process.waitUntilExit(); continuation.resume() }
+        async let written: Void = Self.onThread { Self.writeAll(Array((input ?? "").utf8), to: stdin.write); close(stdin.write) }
+        async let out = Self.onThread { Self.readAll(stdout.read) }
+        async let err = Self.onThread { Self.readAll(stderr.read) }
+        // The exit is recorded on the waiting thread the moment waitpid returns: the task that awaits it may resume
+        // much later on a busy concurrency pool, and the time limit must not count that delay against the program.
+        let (status, inTime) = await Self.onThread { () -> (Int32, Bool) in
+            let status = Self.wait(pid)
+            return (status, state.exited())
         }
-        let timedOut = !state.exited()
+        let timedOut = !inTime
         limit.cancel()
-        if timedOut {
-            _ = await (out, err)
-            throw Failure(description: "\(commandLine) did not finish within \(timeoutSeconds) s")
-        }
-        let (o, e) = await (out, err)
-        return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let (_, o, e) = await (written, out, err)
+        if timedOut { throw Failure(description: "\(commandLine) did not finish within \(timeoutSeconds) s") }
+        return Result(status: status, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
     /// Who came first: the program's exit or its time limit (so that a late timer never signals a finished program).
@@ -80,18 +75,87 @@ public struct SystemCommand: Sendable {
         func exited() -> Bool { state.withLock { if $0 == nil { $0 = true }; return $0! } }
     }
 
-    static func readToEnd(_ handle: FileHandle) async -> Data {
+    /// Runs blocking work on a thread of its own (never on the concurrency pool or Dispatch's shared threads).
+    static func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: handle.readDataToEndOfFile()) }
+            Thread.detachNewThread { continuation.resume(returning: work()) }
         }
     }
 
-    /// A pipe whose both ends are close-on-exec (the child's copy made by dup2 onto 0, 1 or 2 is not). Glibc's module
-    /// does not export pipe2(2), so FD_CLOEXEC follows pipe(2) at once.
-    static func pipe() throws -> (read: FileHandle, write: FileHandle) {
+    static func spawn(_ path: String, _ arguments: [String], stdin: Int32, stdout: Int32, stderr: Int32) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), defaults = sigset_t()
+        sigemptyset(&none)
+        sigemptyset(&defaults)
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        guard rc == 0 else {
+            throw Failure(description: "\(path) could not be started (\(String(cString: strerror(rc)))); is it installed?")
+        }
+        return pid
+    }
+
+    /// Blocks until `pid` ends; its exit status, 128 + the signal that killed it, or -1 when it was reaped elsewhere.
+    static func wait(_ pid: pid_t) -> Int32 {
+        var raw: Int32 = 0
+        while true {
+            let r = waitpid(pid, &raw, 0)
+            if r == pid { break }
+            if r < 0 && errno == EINTR { continue }
+            return -1
+        }
+        let signal = raw & 0x7F
+        return signal == 0 ? (raw >> 8) & 0xFF : 128 + signal
+    }
+
+    static func readAll(_ fd: Int32) -> [UInt8] {
+        defer { close(fd) }
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 { data += buffer[0..<n]; continue }
+            if n < 0 && errno == EINTR { continue }
+            return data
+        }
+    }
+
+    static func writeAll(_ bytes: [UInt8], to fd: Int32) {
+        // A program that exits without reading its input must not take the station with it: SIGPIPE is blocked on
+        // this thread (its own), so the write fails with EPIPE instead.
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n > 0 { offset += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            return  // the program closed its input (EPIPE): what it did not read is not needed
+        }
+    }
+
+    /// A pipe whose both ends are close-on-exec (the child's copies made by dup2 onto 0, 1 or 2 are not). Glibc's
+    /// module does not export pipe2(2), so FD_CLOEXEC follows pipe(2) at once.
+    static func pipe() throws -> (read: Int32, write: Int32) {
         var fds: [Int32] = [-1, -1]
         guard Glibc.pipe(&fds) == 0 else { throw Failure(description: "no pipe for a program: \(String(cString: strerror(errno)))") }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        return (FileHandle(fileDescriptor: fds[0], closeOnDealloc: true), FileHandle(fileDescriptor: fds[1], closeOnDealloc: true))
+        return (fds[0], fds[1])
     }
 }

@@ -48,7 +48,7 @@ extension StationRuntime {
             stationVersion: firmwareVersion(build: ChargeKitVersion.current), webInterfaceVersion: ChargeKitVersion.current,
             operatingSystem: Self.operatingSystem, time: clock.now(), timezone: p[.timezone],
             timeSource: p[.timeSource].rawValue, backendConfigured: ocpp != nil, lastClockSet: lastClockSet,
-            timeScale: clock.scale, startedAt: controller.startedAt)
+            timeScale: clock.scale, startedAt: controller.startedAt, osClock: osClock)
     }
 
     /// "Browser (only once)": steps the station clock to the browser's time (seeds/002 §1.6). A time-scaled simulation

@@ -41,6 +41,8 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     var mobile = MobileStatusView()
     /// The service port's DHCP server and WAN router as their service last reported them (nil: not running).
     var servicePortStatus: DHCPRouterStatus?
+    /// The operating system's clock as ``OSTimeService`` last saw it (nil while that service does not run).
+    var osClock: OSClockStatus?
     /// File transfers and the firmware installer run here (a service of the station's service group).
     package nonisolated let jobs = ChildTasks()
     /// The kind of restart that waits for the OCPP charge point to deliver its queued messages.

@@ -135,12 +135,13 @@ extension StationAPI {
         var lastClockSet: ClockSet?
         var timeScale: Double
         var startedAt: Date
+        var osClock: OSClockStatus?
         var waitingForRestart: [String]
 
         init(_ i: SystemInfo, waitingForRestart: [String]) {
             stationVersion = i.stationVersion; webInterfaceVersion = i.webInterfaceVersion; operatingSystem = i.operatingSystem
             time = i.time; timezone = i.timezone; timeSource = i.timeSource; backendConfigured = i.backendConfigured
-            lastClockSet = i.lastClockSet; timeScale = i.timeScale; startedAt = i.startedAt
+            lastClockSet = i.lastClockSet; timeScale = i.timeScale; startedAt = i.startedAt; osClock = i.osClock
             self.waitingForRestart = waitingForRestart
         }
     }

@@ -13,7 +13,17 @@ final class PrivateBus: @unchecked Sendable {
     let address: String
 
     /// Starts the daemon; `listen` picks the address (a path, so that a restarted daemon comes back at the same one).
-    init(listen: String? = nil) throws {
+    /// Its printed address is read on a Dispatch thread: a blocking read on the concurrency pool (two threads on a
+    /// 2-core machine) would stall the other tests running in parallel, SystemCommand's time limits among them.
+    static func start(listen: String? = nil) async throws -> PrivateBus {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                do { continuation.resume(returning: try PrivateBus(listen: listen)) } catch { continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    private init(listen: String?) throws {
         process.executableURL = URL(fileURLWithPath: Self.daemonPath!)
         process.arguments = ["--session", "--nofork", "--print-address"] + (listen.map { ["--address=\($0)"] } ?? [])
         let out = Pipe()
@@ -50,7 +60,7 @@ func busCall(_ member: String, _ arguments: [DBusValue] = []) -> DBusMethodCall 
 struct DBusConnectionTests {
     @Test("EXTERNAL, Hello, then ListNames and GetId (abstract socket address as the session config gives it)")
     func dbusSpec_authenticationProtocol_helloListNames() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus.start()
         defer { bus.stop() }
         let connection = DBusConnection(address: bus.address)
         let names = try await connection.call(busCall("ListNames"))
@@ -67,7 +77,7 @@ struct DBusConnectionTests {
 
     @Test("an error reply throws its name: unknown method, unknown service")
     func dbusSpec_messageFormat_errorReplies() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus.start()
         defer { bus.stop() }
         let connection = DBusConnection(address: bus.address)
         let unknownMethod = await #expect(throws: DBusError.self) { try await connection.call(busCall("NoSuchMethod")) }
@@ -82,14 +92,23 @@ struct DBusConnectionTests {
         let invalid = await #expect(throws: DBusError.self) { try await connection.call(busCall("GetNameOwner", [.uint32(1)])) }
         #expect(invalid?.name == "org.freedesktop.DBus.Error.InvalidArgs")
         #expect(try await connection.call(busCall("GetId")).count == 1)
+        // A call to another DBusConnection is refused at once (D-Bus Specification 0.41, Message Types: a call expecting a
+        // reply gets one), not left to time out.
+        let peer = DBusConnection(address: bus.address)
+        _ = try await peer.call(busCall("RequestName", [.string("chargekit.test.Peer"), .uint32(4)]))
+        let refused = await #expect(throws: DBusError.self) {
+            try await connection.call(DBusMethodCall(destination: "chargekit.test.Peer", path: "/", interface: "org.freedesktop.DBus.Peer", member: "Ping"))
+        }
+        #expect(refused?.name == "org.freedesktop.DBus.Error.UnknownMethod")
     }
 
     @Test("a call nobody answers times out with chargekit.Bus.Timeout; the connection stays usable")
     func timeout() async throws {
-        let bus = try PrivateBus()
+        let bus = try await PrivateBus.start()
         defer { bus.stop() }
-        // A second connection owns a name and, like every DBusConnection, never answers calls addressed to it.
+        // A second connection owns a name and never answers calls addressed to it.
         let silent = DBusConnection(address: bus.address)
+        await silent.setAnswersIncomingCalls(false)
         let owned = try await silent.call(busCall("RequestName", [.string("chargekit.test.Silent"), .uint32(4)]))
         #expect(owned == [.uint32(1)])
         let connection = DBusConnection(address: bus.address, timeoutSeconds: 0.3)
@@ -106,14 +125,15 @@ struct DBusConnectionTests {
     func disconnectAndReconnect() async throws {
         let path = NSTemporaryDirectory() + "ck-dbus-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let address = "unix:path=\(path)"
-        var bus = try PrivateBus(listen: address)
+        var bus = try await PrivateBus.start(listen: address)
         defer { bus.stop(); try? FileManager.default.removeItem(atPath: path) }
         let silent = DBusConnection(address: address)
+        await silent.setAnswersIncomingCalls(false)
         _ = try await silent.call(busCall("RequestName", [.string("chargekit.test.Silent"), .uint32(4)]))
         let connection = DBusConnection(address: address, timeoutSeconds: 30)
         let first = try await connection.uniqueNameAfter(busCall("GetId"))
         let waiting = Task { try await connection.call(DBusMethodCall(destination: "chargekit.test.Silent", path: "/x", interface: "chargekit.test", member: "Ping")) }
-        while await connection.pendingCallCount == 0 { await Task.yield() }
+        while await connection.pendingCallCount == 0 { try await Task.sleep(for: .milliseconds(5)) }  // polls a condition
         bus.stop()
         let error = await #expect(throws: DBusError.self) { try await waiting.value }
         #expect(error?.name == DBusConnection.disconnectedErrorName)
@@ -121,7 +141,7 @@ struct DBusConnectionTests {
         let down = await #expect(throws: DBusError.self) { try await connection.call(busCall("GetId")) }
         #expect(down?.name == DBusConnection.disconnectedErrorName && down?.message.contains(path) == true)
         try? FileManager.default.removeItem(atPath: path)
-        bus = try PrivateBus(listen: address)
+        bus = try await PrivateBus.start(listen: address)
         let second = try await connection.uniqueNameAfter(busCall("GetId"))
         #expect(second != nil && first != nil)
     }
@@ -136,6 +156,8 @@ struct DBusConnectionTests {
 }
 
 extension DBusConnection {
+    func setAnswersIncomingCalls(_ on: Bool) { answersIncomingCalls = on }
+
     func uniqueNameAfter(_ call: DBusMethodCall) async throws -> String? {
         _ = try await self.call(call)
         return uniqueName

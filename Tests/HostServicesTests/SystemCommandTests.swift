@@ -22,3 +22,22 @@ struct SystemCommandTests {
         #expect(error?.description.contains("/bin/sleep 5") == true)
     }
 }
+
+@Suite("System commands under load")
+struct SystemCommandLoadTests {
+    @Test("forty programs at once, each reading its input to the end: every one sees the end of its input and its own output")
+    func concurrent() async throws {
+        try await withThrowingTaskGroup(of: (Int, SystemCommand.Result).self) { group in
+            for i in 0..<40 {
+                group.addTask { (i, try await SystemCommand("/bin/cat").run(input: "program \(i)", timeoutSeconds: 20)) }
+            }
+            for try await (i, result) in group { #expect(result.stdout == "program \(i)" && result.succeeded) }
+        }
+    }
+
+    @Test("a program that exits without reading a large input does not take the station down (SIGPIPE)")
+    func unreadInput() async throws {
+        let r = try await SystemCommand("/bin/true").run(input: String(repeating: "x", count: 1_000_000))
+        #expect(r.succeeded)
+    }
+}

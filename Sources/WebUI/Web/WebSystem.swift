@@ -254,6 +254,9 @@ extension WebInterface {
         var simulated: String?
         var lastSet: String?
         var clockError: String?
+        /// The operating system's clock (issue 24 item 4): managed or not, its zone and NTP, when the station set it.
+        var osClock: String?
+        var osClockNote: String?
     }
 
     func systemCards(_ session: WebAccounts.Session, t: [String: String], query: [String: String]) async -> SystemCards {
@@ -279,7 +282,21 @@ extension WebInterface {
                 .replacingOccurrences(of: "%s", with: t["sys.by.\(c.source)"] ?? c.source)
                 .replacingOccurrences(of: "%d", with: String(Int(c.movedSeconds.rounded())))
         }
+        if let os = info.osClock { (cards.osClock, cards.osClockNote) = Self.osClockText(os, t: t, tz: tz) }
         return cards
+    }
+
+    /// The System page's line on the operating system's clock and the note under it (an error, "NTP sets the clock").
+    static func osClockText(_ os: OSClockStatus, t: [String: String], tz: TimeZone) -> (String, String?) {
+        guard os.managed else { return ((t["sys.osClockUnmanaged"] ?? "%@").replacingOccurrences(of: "%@", with: os.note ?? ""), nil) }
+        let ntp = os.ntp == true ? (os.ntpSynchronized == true ? t["sys.ntpSynchronized"] : t["sys.ntpOn"]) : t["sys.ntpOff"]
+        var line = (t["sys.osClockManaged"] ?? "").replacingOccurrences(of: "%z", with: os.timezone ?? "?")
+            .replacingOccurrences(of: "%n", with: (ntp ?? "") + (os.ntpService.map { " (\($0))" } ?? ""))
+        if let at = os.setAt {
+            line += "; " + (t["sys.osClockSet"] ?? "").replacingOccurrences(of: "%t", with: WebHTTP.time(at, tz: tz))
+                .replacingOccurrences(of: "%s", with: t["sys.by.\(os.setFrom ?? "")"] ?? os.setFrom ?? "")
+        }
+        return (line, os.note)
     }
 
     /// A datetime-local field's value for `date` in `tz`.

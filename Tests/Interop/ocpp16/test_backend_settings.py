@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from ocpp.v16 import call
 
+from dbus_bus import dbus_bus  # noqa: F401  (the fixture)
 from harness import cli
 
 
@@ -54,3 +55,19 @@ def test_allow_long_get_configuration_keys(cs, make_station):
     # the full value is read from the raw frame.
     cs.send_raw(json.dumps([2, "long-1", "GetConfiguration", {"key": ["FirmwareInstallCommand"]}]), may_break_schema=True)
     assert cs.raw_answers("long-1")[2]["configurationKey"][0]["value"] == command
+
+
+def test_seeds002_1_6_backend_time_reaches_the_os_clock(cs, make_station, dbus_bus):
+    """Issue 24 item 4: TimeSource Heartbeat steps the station clock to the backend's time, and the station carries it
+    to the operating system's clock through systemd-timedated (python-dbusmock's template on a private bus, dbus_bus.py):
+    NTP off first (the backend is the chosen source, and timedated refuses SetTime while NTP is on), then SetTime."""
+    import time
+    timedated = dbus_bus.mock("timedated", {"Timezone": "Etc/UTC", "NTP": True})
+    cs.time_offset = 3600
+    make_station(boot=False, env=dbus_bus.env)
+    cs.wait_call("BootNotification")
+    usec, relative, interactive = timedated.wait_call("SetTime")
+    assert (relative, interactive) == (False, False)
+    assert abs(usec / 1e6 - (time.time() + 3600)) < 30, usec
+    assert [m for _, m, _ in timedated.calls() if m in ("SetNTP", "SetTime")] == ["SetNTP", "SetTime"]
+    assert timedated.method_calls("SetNTP") == [[False, False]]

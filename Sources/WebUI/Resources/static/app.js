@@ -41,6 +41,18 @@
       f.querySelectorAll('[data-nojs]').forEach(function (el) { el.hidden = true; });
       f.addEventListener('submit', function () { f.elements.epochMs.value = String(Date.now()); });
     });
+    // "Use browser's timezone" (seeds/002 §1.6): selects the browser's zone for the Timezone parameter; Save applies it.
+    document.querySelectorAll('[data-browser-timezone]').forEach(function (b) {
+      var select = document.getElementById('p-Timezone'), note = document.getElementById('tz-browser-note');
+      if (!select || select.disabled || !window.Intl) return;
+      b.closest('[data-browser-timezone-row]').hidden = false;
+      b.addEventListener('click', function () {
+        var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        var known = Array.prototype.some.call(select.options, function (o) { return o.value === zone; });
+        if (known) { select.value = zone; select.dispatchEvent(new Event('change', { bubbles: true })); }
+        note.textContent = known ? zone : b.dataset.missing.replace('%@', zone);
+      });
+    });
     live();
   });
   // Fields that only matter for a value of another field (e.g. the meter's address once a meter model is chosen).

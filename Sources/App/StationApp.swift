@@ -111,12 +111,14 @@ public enum StationApp {
         let dir = DataDirectory(options.dataDirectory)
         let lock = try dir.lock()
         let assembly = try await assemble(options, board: board, dir: dir, logger: logger)
-        _ = await StationNetwork.shared.configService(logLevel: options.logLevel, dataDirectory: dir.path)  // network service detected once (issue 24 item 1)
         let (runtime, database, settings, ocppSettings) = (assembly.runtime, assembly.database, assembly.settings, assembly.ocppSettings)
         logger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
         FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(assembly.initialPasswords).utf8))
         let apiToken = RandomHex.words(2)
         let simulator = runtime as? any SimulatorControl
+        // The network service (issue 24 item 1), detected once per process; a simulated station leaves the host's network
+        // alone unless a bus or a service is named explicitly (as the OS clock below).
+        _ = await StationNetwork.shared.configService(logLevel: options.logLevel, dataDirectory: dir.path, simulated: simulator != nil)
         let router = StationAPI.router(station: runtime, simulator: simulator, web: try WebInterface(station: runtime, accounts: assembly.accounts, simulator: simulator),
                                        apiToken: apiToken, metrics: runtime)
         var httpLogger = Logger(label: "chargekit.http")

@@ -14,12 +14,19 @@ public actor StationNetwork {
 
     /// The service, detected on first use (NetworkManager on the system bus, else systemd-networkd, else none).
     /// `dataDirectory` keeps a pending change across a restart of the process (`network-pending.json`).
-    public func configService(logLevel: Logger.Level = .info, dataDirectory: String? = nil) async -> NetworkConfigService {
+    public func configService(logLevel: Logger.Level = .info, dataDirectory: String? = nil, simulated: Bool = false) async -> NetworkConfigService {
         if let service { return service }
         var logger = Logger(label: "chargekit.network")
         logger.logLevel = logLevel
-        let detected = await NetworkConfigService.detect(bus: await Self.systemBus(), pendingFile: dataDirectory.map { $0 + "/network-pending.json" },
+        let environment = ProcessInfo.processInfo.environment
+        let detected: NetworkConfigService
+        if simulated, environment["DBUS_SYSTEM_BUS_ADDRESS"] == nil, environment["CHARGEKIT_NETWORK_SERVICE"] == nil {
+            detected = NetworkConfigService(configurator: nil, reason: "a simulated station leaves the host's network alone "
+                                            + "(DBUS_SYSTEM_BUS_ADDRESS or CHARGEKIT_NETWORK_SERVICE is not set)", logger: logger)
+        } else {
+            detected = await NetworkConfigService.detect(bus: await Self.systemBus(), pendingFile: dataDirectory.map { $0 + "/network-pending.json" },
                                                          logger: logger)
+        }
         service = detected
         await detected.resume()
         return detected

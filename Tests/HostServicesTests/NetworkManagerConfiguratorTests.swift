@@ -5,7 +5,7 @@ import HostConfig
 @testable import HostServices
 
 /// A bus that records each call and answers from a table keyed by "path interface.member [first string argument]".
-final class FakeBus: DBusBus {
+final class NetworkManagerFakeBus: DBusBus {
     let calls = Mutex<[DBusMethodCall]>([])
     let replies: [String: [DBusValue]]
     init(_ replies: [String: [DBusValue]]) { self.replies = replies }
@@ -27,9 +27,9 @@ struct NetworkManagerConfiguratorTests {
     static let device = "/org/freedesktop/NetworkManager/Devices/1"
     static let profile = "/org/freedesktop/NetworkManager/Settings/1"
 
-    static func bus(active: Bool) -> FakeBus {
+    static func bus(active: Bool) -> NetworkManagerFakeBus {
         let existing = NetworkManagerSettings.groups(for: InterfaceConfig(name: "eth0"), uuid: "0b5c3b4e-aaaa-4bbb-8ccc-000000000001")
-        return FakeBus([
+        return NetworkManagerFakeBus([
             "\(nm) org.freedesktop.NetworkManager.GetDevices": [.array(elementSignature: "o", [.objectPath(device)])],
             "\(device) org.freedesktop.DBus.Properties.GetAll org.freedesktop.NetworkManager.Device": [.stringVariantDictionary([
                 "Interface": .string("eth0"), "IpInterface": .string("eth0"), "DeviceType": .uint32(1), "State": .uint32(100),

@@ -283,6 +283,20 @@ public enum StationAPI {
         }
     }
 
+    /// The body of a POST that needs none: empty, or a JSON object (as every POST of the API reads one). Throws the
+    /// answer for anything else, and for a body over the limit.
+    static func expectNoBody(_ request: Request) async throws {
+        var request = request
+        let buffer: ByteBuffer
+        do { buffer = try await request.collectBody(upTo: maximumBodyBytes) } catch {
+            throw BodyError(response: StationAPI.error(.contentTooLarge, "request body larger than \(maximumBodyBytes) bytes"))
+        }
+        if buffer.readableBytes > 0,
+           !((try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) is [String: Any]) {
+            throw BodyError(response: error(.badRequest, "the request body must be a JSON object, or empty", field: "body"))
+        }
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         var request = request
         let buffer: ByteBuffer

@@ -12,16 +12,7 @@ extension StationAPI {
         router.get("api/mail/status") { _, _ in json(await station.mailStatus()) }
         router.post("api/mail/test") { request, _ in
             guard apiRole >= testMailRole else { return roleTooLow(testMailRole) }
-            // No body is needed; one that is sent must be a JSON object (as every POST of the API reads one).
-            var request = request
-            let buffer: ByteBuffer
-            do { buffer = try await request.collectBody(upTo: maximumBodyBytes) } catch {
-                return StationAPI.error(.contentTooLarge, "request body larger than \(maximumBodyBytes) bytes")
-            }
-            if buffer.readableBytes > 0,
-               !((try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) is [String: Any]) {
-                return error(.badRequest, "the request body must be a JSON object, or empty", field: "body")
-            }
+            do { try await expectNoBody(request) } catch let e as BodyError { return e.response }
             return json(await station.sendTestMail())
         }
     }

@@ -137,16 +137,7 @@ extension StationAPI {
         }
         router.post("api/network/confirm") { request, context in
             guard apiRole >= WebInterface.networkConfigRole else { return roleTooLow(WebInterface.networkConfigRole) }
-            // No body is needed; one that is sent must be a JSON object (as every POST of the API reads one).
-            var request = request
-            let buffer: ByteBuffer
-            do { buffer = try await request.collectBody(upTo: maximumBodyBytes) } catch {
-                return StationAPI.error(.contentTooLarge, "request body larger than \(maximumBodyBytes) bytes")
-            }
-            if buffer.readableBytes > 0,
-               !((try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) is [String: Any]) {
-                return error(.badRequest, "the request body must be a JSON object, or empty", field: "body")
-            }
+            do { try await expectNoBody(request) } catch let e as BodyError { return e.response }
             switch await station.confirmNetworkChange(connection: context.networkConnection, by: "api:\(apiRole.rawValue)") {
             case .success(let c): return json(["confirmed": body(c)])
             case .failure(let e): return networkError(e)

@@ -23,37 +23,18 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     init(_ path: String, _ arguments: [String]) throws {
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))") }
-        // Neither end may leak into other children (the dup2 below gives the child its own copies).
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), defaults = sigset_t()
-        sigemptyset(&none)
-        sigemptyset(&defaults)
-        for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        close(fds[1])
-        guard rc == 0 else {
-            close(fds[0])
-            throw SpawnError(description: "\(path) could not be started: \(String(cString: strerror(rc)))")
+        // Both ends close-on-exec: neither may leak into other children (the child gets its own copies by dup2).
+        let output = try SystemCommand.pipe()
+        let pid: pid_t
+        do {
+            pid = try SystemCommand.spawn(path, arguments, stdin: nil, stdout: output.write, stderr: output.write)
+        } catch {
+            close(output.read); close(output.write)
+            throw SpawnError(description: "\(error)")
         }
+        close(output.write)
         processIdentifier = pid
-        outputFD = fds[0]
+        outputFD = output.read
     }
 
     /// Whether the child still runs (reaps it once it ended).

@@ -39,6 +39,7 @@ CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configurat
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
+    <allow user="*"/>
   </policy>
 </busconfig>
 """
@@ -122,7 +123,8 @@ class Mock:
 
 
 class PrivateBus:
-    """A `dbus-daemon` of its own (a system-bus-like configuration allowing everything) on a socket in a temp dir."""
+    """A `dbus-daemon` of its own (a system-bus-like configuration allowing everything, every user included: a daemon
+    such as systemd-networkd drops to its own user before it connects) on a socket in a temp dir."""
 
     def __init__(self):
         self.dir = Path(tempfile.mkdtemp(prefix="ck-dbus-"))

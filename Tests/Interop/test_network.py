@@ -18,7 +18,7 @@ import threading
 
 import pytest
 
-from dbus_bus import dbus_bus  # noqa: F401  (the private system bus fixture)
+from dbus_bus import PrivateBus, dbus_bus  # noqa: F401  (the private system bus fixture)
 from station import Station, wait_for
 
 NETWORKD = next((p for p in ("/lib/systemd/systemd-networkd", "/usr/lib/systemd/systemd-networkd") if os.path.exists(p)), None)
@@ -50,24 +50,6 @@ def addresses(ns, interface):
 def default_route(ns):
     out = json.loads(ns.run(["ip", "-j", "route", "show", "default"]).stdout)
     return out[0].get("gateway") if out else None
-
-
-def networkd_bus():
-    """dbus_bus.PrivateBus whose policy also lets other users connect: networkd drops to its own user (systemd-network)
-    before it connects, and a bus admits only its own user unless the policy says `<allow user="*"/>`."""
-    import subprocess
-    import dbus_bus
-
-    class NetworkdBus(dbus_bus.PrivateBus):
-        def start(self):
-            config = self.dir / "bus.conf"
-            config.write_text(dbus_bus.CONFIG.format(socket=self.socket).replace("<allow own=\"*\"/>", "<allow own=\"*\"/>\n    <allow user=\"*\"/>"))
-            self.daemon = subprocess.Popen(["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
-                                           stdout=subprocess.PIPE, text=True)
-            printed = self.daemon.stdout.readline().strip()
-            assert printed.startswith("unix:path="), f"dbus-daemon printed {printed!r}"
-            return self
-    return NetworkdBus().start()
 
 
 class NetworkdSite:
@@ -113,7 +95,7 @@ def site(request, tmp_path, data_dir):
         pytest.skip(reason)
     from netns import NamespacePair
     with NamespacePair() as pair:
-        bus = networkd_bus()
+        bus = PrivateBus().start()  # its policy lets networkd connect after it dropped to its own user
         s = None
         try:
             s = NetworkdSite(pair, bus, tmp_path, data_dir, env=getattr(request, "param", None))

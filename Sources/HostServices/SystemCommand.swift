@@ -50,18 +50,21 @@ public struct SystemCommand: Sendable {
         let state = Outcome()
         let limit = DispatchWorkItem { if state.timeOut() { kill(pid, SIGKILL) } }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: limit)
-        async let written: Void = Self.onThread { Self.writeAll(Array((input ?? "").utf8), to: stdin.write); close(stdin.write) }
-        async let out = Self.onThread { Self.readAll(stdout.read) }
-        async let err = Self.onThread { Self.readAll(stderr.read) }
-        // The exit is recorded on the waiting thread the moment waitpid returns: the task that awaits it may resume
-        // much later on a busy concurrency pool, and the time limit must not count that delay against the program.
-        let (status, inTime) = await Self.onThread { () -> (Int32, Bool) in
+        // The threads start here, synchronously: started from child tasks they would wait for a thread of a busy
+        // concurrency pool, and the program would wait for its input meanwhile. The exit is recorded on the waiting
+        // thread the moment waitpid returns, so that a late resumption of this task is not counted against the program.
+        let bytes = Array((input ?? "").utf8)
+        let written = OnThread { Self.writeAll(bytes, to: stdin.write); close(stdin.write) }
+        let out = OnThread { Self.readAll(stdout.read) }
+        let err = OnThread { Self.readAll(stderr.read) }
+        let exit = OnThread { () -> (Int32, Bool) in
             let status = Self.wait(pid)
             return (status, state.exited())
         }
+        let (status, inTime) = await exit.value
         let timedOut = !inTime
         limit.cancel()
-        let (_, o, e) = await (written, out, err)
+        let (_, o, e) = (await written.value, await out.value, await err.value)
         if timedOut { throw Failure(description: "\(commandLine) did not finish within \(timeoutSeconds) s") }
         return Result(status: status, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
@@ -75,10 +78,34 @@ public struct SystemCommand: Sendable {
         func exited() -> Bool { state.withLock { if $0 == nil { $0 = true }; return $0! } }
     }
 
-    /// Runs blocking work on a thread of its own (never on the concurrency pool or Dispatch's shared threads).
-    static func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: work()) }
+    /// Blocking work on a thread of its own, started at once (never on the concurrency pool or Dispatch's shared
+    /// threads); `value` waits for its result, whether it came before or after.
+    final class OnThread<T: Sendable>: Sendable {
+        private let state = Mutex<(result: T?, waiter: CheckedContinuation<T, Never>?)>((nil, nil))
+
+        init(_ work: @escaping @Sendable () -> T) {
+            Thread.detachNewThread { [self] in
+                let result = work()
+                let waiter = state.withLock { s -> CheckedContinuation<T, Never>? in
+                    s.result = result
+                    defer { s.waiter = nil }
+                    return s.waiter
+                }
+                waiter?.resume(returning: result)
+            }
+        }
+
+        var value: T {
+            get async {
+                await withCheckedContinuation { continuation in
+                    let ready = state.withLock { s -> T? in
+                        if let r = s.result { return r }
+                        s.waiter = continuation
+                        return nil
+                    }
+                    if let ready { continuation.resume(returning: ready) }
+                }
+            }
         }
     }
 
@@ -154,12 +181,21 @@ public struct SystemCommand: Sendable {
         }
     }
 
-    /// A pipe whose both ends are close-on-exec (the child's copies made by dup2 onto 0, 1 or 2 are not). Glibc's
-    /// module does not export pipe2(2), so FD_CLOEXEC follows pipe(2) at once.
+    /// A pipe whose both ends are close-on-exec from the moment they exist (the child's copies made by dup2 onto 0, 1
+    /// or 2 are not): pipe2(2) with O_CLOEXEC. Setting FD_CLOEXEC after pipe(2) leaves a window in which a program
+    /// started by another thread inherits the write end of a child's input — and that child then never sees the end
+    /// of its input. Glibc's Swift module does not export pipe2, so it is looked up once.
     static func pipe() throws -> (read: Int32, write: Int32) {
         var fds: [Int32] = [-1, -1]
-        guard Glibc.pipe(&fds) == 0 else { throw Failure(description: "no pipe for a program: \(String(cString: strerror(errno)))") }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let rc: Int32
+        if let pipe2 = Self.pipe2 { rc = fds.withUnsafeMutableBufferPointer { pipe2($0.baseAddress!, O_CLOEXEC) } } else {
+            rc = Glibc.pipe(&fds)
+            if rc == 0 { for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) } }
+        }
+        guard rc == 0 else { throw Failure(description: "no pipe for a program: \(String(cString: strerror(errno)))") }
         return (fds[0], fds[1])
     }
+
+    private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
+    private static let pipe2: Pipe2? = dlsym(nil, "pipe2").map { unsafeBitCast($0, to: Pipe2.self) }
 }

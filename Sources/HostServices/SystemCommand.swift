@@ -149,6 +149,11 @@ public struct SystemCommand: Sendable {
             if r < 0 && errno == EINTR { continue }
             return -1
         }
+        return exitStatus(raw)
+    }
+
+    /// A wait status as a shell shows it: the exit code, or 128 + the signal that killed the program.
+    static func exitStatus(_ raw: Int32) -> Int32 {
         let signal = raw & 0x7F
         return signal == 0 ? (raw >> 8) & 0xFF : 128 + signal
     }

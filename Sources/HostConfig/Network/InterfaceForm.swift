@@ -51,15 +51,8 @@ public struct InterfaceForm: Sendable, Hashable {
         case let other: fail("ipv4.method", "'\(other)' is not a method: dhcp (Auto) or manual")
         }
         if config.ipv4.method == .manual {
-            config.ipv4.address = hostPrefix(family: 4, fail)
-            config.ipv4.gateway = gateway(family: 4, on: config.ipv4.address, fail)
-            if config.ipv4.gateway != nil, let holder = others.first(where: { $0.ipv4.method == .manual && $0.ipv4.gateway != nil }) {
-                fail("ipv4.gateway", "\(holder.name) already has the IPv4 default gateway \(holder.ipv4.gateway!); only one interface may have one: "
-                     + "leave this empty or remove it on \(holder.name) first")
-            }
-            if let mine = config.ipv4.address, let clash = others.first(where: { $0.ipv4.method == .manual && $0.ipv4.address.map(mine.overlaps) == true }) {
-                fail("ipv4.address", "\(mine.network) overlaps \(clash.name)'s \(clash.ipv4.address!); each interface needs a network of its own")
-            }
+            (config.ipv4.address, config.ipv4.gateway) = manual(
+                family: 4, others: others.filter { $0.ipv4.method == .manual }.map { ($0.name, $0.ipv4.address, $0.ipv4.gateway) }, fail)
         }
         config.ipv4.dns = dns(family: 4, fail)
 
@@ -71,21 +64,31 @@ public struct InterfaceForm: Sendable, Hashable {
         case let other: fail("ipv6.method", "'\(other)' is not a method: auto, manual or off")
         }
         if config.ipv6.method == .manual {
-            config.ipv6.address = hostPrefix(family: 6, fail)
-            config.ipv6.gateway = gateway(family: 6, on: config.ipv6.address, fail)
-            if config.ipv6.gateway != nil, let holder = others.first(where: { $0.ipv6.method == .manual && $0.ipv6.gateway != nil }) {
-                fail("ipv6.gateway", "\(holder.name) already has the IPv6 default gateway \(holder.ipv6.gateway!); only one interface may have one: "
-                     + "leave this empty or remove it on \(holder.name) first")
-            }
-            if let mine = config.ipv6.address, let clash = others.first(where: { $0.ipv6.method == .manual && $0.ipv6.address.map(mine.overlaps) == true }) {
-                fail("ipv6.address", "\(mine.network) overlaps \(clash.name)'s \(clash.ipv6.address!); each interface needs a network of its own")
-            }
+            (config.ipv6.address, config.ipv6.gateway) = manual(
+                family: 6, others: others.filter { $0.ipv6.method == .manual }.map { ($0.name, $0.ipv6.address, $0.ipv6.gateway) }, fail)
         }
         if config.ipv6.method != .off { config.ipv6.dns = dns(family: 6, fail) }
         return errors.isEmpty ? .success(config) : .failure(InterfaceConfigErrors(errors))
     }
 
     private func familyName(_ family: Int) -> String { family == 4 ? "IPv4" : "IPv6" }
+
+    /// A manual family's address and gateway, checked against the other interfaces' manual configurations of that
+    /// family: one default gateway per family, and no two interfaces in overlapping networks.
+    private func manual(family: Int, others: [(name: String, address: IPPrefix?, gateway: IPAddress?)],
+                        _ fail: (String, String) -> Void) -> (IPPrefix?, IPAddress?) {
+        let key = family == 4 ? "ipv4" : "ipv6"
+        let address = hostPrefix(family: family, fail)
+        let gateway = gateway(family: family, on: address, fail)
+        if gateway != nil, let holder = others.first(where: { $0.gateway != nil }) {
+            fail("\(key).gateway", "\(holder.name) already has the \(familyName(family)) default gateway \(holder.gateway!); only one interface may "
+                 + "have one: leave this empty or remove it on \(holder.name) first")
+        }
+        if let address, let clash = others.first(where: { $0.address.map(address.overlaps) == true }) {
+            fail("\(key).address", "\(address.network) overlaps \(clash.name)'s \(clash.address!); each interface needs a network of its own")
+        }
+        return (address, gateway)
+    }
 
     /// `ipv4.address` + `ipv4.prefix` (or `address/length` in the address field) as a host's address in its network.
     private func hostPrefix(family: Int, _ fail: (String, String) -> Void) -> IPPrefix? {

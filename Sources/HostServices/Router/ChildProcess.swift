@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,12 +12,12 @@ import Glibc
 /// The child gets /dev/null as standard input, one pipe for standard output and error (``outputFD``, the parent's read
 /// end), an empty signal mask and default signal dispositions (the station blocks SIGTERM for its own shutdown handling;
 /// a child that inherited that could not be stopped politely).
-final class ChildProcess: @unchecked Sendable {
+final class ChildProcess: Sendable {
     let processIdentifier: pid_t
     /// The read end of the child's output pipe; the caller owns it.
     let outputFD: Int32
-    private let lock = NSLock()
-    private var status: Int32?
+    /// Its exit status once reaped.
+    private let status = Mutex<Int32?>(nil)
 
     struct SpawnError: Error, CustomStringConvertible {
         var description: String
@@ -42,13 +43,12 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Its exit status (128 + signal when killed), nil while it runs.
     var exitStatus: Int32? {
-        lock.withLock {
+        status.withLock { status in
             if status == nil {
                 var raw: Int32 = 0
                 let r = waitpid(processIdentifier, &raw, WNOHANG)
                 if r == processIdentifier {
-                    let signal = raw & 0x7F
-                    status = signal == 0 ? (raw >> 8) & 0xFF : 128 + signal
+                    status = SystemCommand.exitStatus(raw)
                 } else if r < 0 && errno == ECHILD {
                     status = -1  // reaped elsewhere: gone all the same
                 }

@@ -1,6 +1,10 @@
 import Foundation
 import HostConfig
 import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the service port's DHCP server (seeds/004 §4 "3.2 Gateway Configuratie", DHCP-server mode) as a child process:
 /// `dnsmasq --keep-in-foreground --conf-file=<data>/dnsmasq.conf`, with the configuration ``DnsmasqConfiguration``
@@ -126,7 +130,7 @@ public actor DnsmasqSupervisor {
         do { p = try ChildProcess(program, ["--keep-in-foreground", "--conf-file=\(paths.configuration)"]) } catch {
             return failed("\(error)", ranSeconds: 0, now: now)
         }
-        let tail = OutputTail(FileHandle(fileDescriptor: p.outputFD, closeOnDealloc: false), logger: logger)
+        let tail = OutputTail(p.outputFD, logger: logger)
         tail.start()
         process = p; output = tail; startedAt = now
         report = Report(state: .starting, message: nil, pid: p.processIdentifier)
@@ -161,43 +165,50 @@ public actor DnsmasqSupervisor {
     }
 }
 
-/// The last lines a child wrote, each also logged; read on a thread of its own for the child's whole life: neither the
-/// concurrency pool nor Dispatch's global queues may lose a thread to it (on a 2-core board Dispatch has two, which
-/// SystemCommand's pipe readers and Process's exit detection need).
-final class OutputTail: @unchecked Sendable {
-    private let handle: FileHandle
+/// The last lines a child wrote, each also logged; read on a thread of its own for the child's whole life (never the
+/// concurrency pool's). Bounded: the last 20 lines are kept, and a line is cut at 4 KiB, so a child that writes without
+/// newlines cannot make the station's memory grow.
+final class OutputTail: Sendable {
+    static let keptLines = 20
+    static let maxLineBytes = 4096
+    private let fd: Int32
     private let logger: Logger
-    private let lock = NSLock()
-    private var kept: [String] = []
+    private let state = Mutex<(kept: [String], done: Bool)>(([], false))
 
-    init(_ handle: FileHandle, logger: Logger) { self.handle = handle; self.logger = logger }
+    /// Takes over `fd` (the read end of the child's output pipe) and closes it when the child closed its end.
+    init(_ fd: Int32, logger: Logger) { self.fd = fd; self.logger = logger }
 
-    private var done = false
-
-    var lines: [String] { lock.withLock { kept } }
+    var lines: [String] { state.withLock { $0.kept } }
     /// The child closed its end (it exited) and everything it wrote was read.
-    var finished: Bool { lock.withLock { done } }
+    var finished: Bool { state.withLock { $0.done } }
 
     func start() {
         let thread = Thread { [self] in
-            var buffer = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-                while let nl = buffer.firstIndex(of: 0x0A) {
-                    let line = String(decoding: buffer[buffer.startIndex..<nl], as: UTF8.self)
-                    buffer.removeSubrange(buffer.startIndex...nl)
-                    logger.info("dnsmasq: \(line)")
-                    lock.withLock { kept.append(line); if kept.count > 20 { kept.removeFirst(kept.count - 20) } }
+            var line: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            func emit() {
+                let text = String(decoding: line, as: UTF8.self)
+                line.removeAll(keepingCapacity: true)
+                logger.info("dnsmasq: \(text)")
+                state.withLock { s in
+                    s.kept.append(text)
+                    if s.kept.count > Self.keptLines { s.kept.removeFirst(s.kept.count - Self.keptLines) }
                 }
             }
-            let rest = String(decoding: buffer, as: UTF8.self)
-            lock.withLock {
-                if !rest.isEmpty { kept.append(rest) }
-                done = true
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                for byte in buffer[0..<n] {
+                    if byte == 0x0A { emit() } else {
+                        line.append(byte)
+                        if line.count >= Self.maxLineBytes { emit() }
+                    }
+                }
             }
-            try? handle.close()
+            if !line.isEmpty { emit() }
+            close(fd)
+            state.withLock { $0.done = true }
         }
         thread.name = "dnsmasq-output"
         thread.start()

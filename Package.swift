@@ -11,7 +11,7 @@ import PackageDescription
 ///     {Persistence, WebUI} → {ChargePoint, Gateway};  WebUI → {Transport, MetricsExporter}
 ///     MetricsExporter → {ChargePoint, Gateway, swift-metrics, swift-prometheus}  Prometheus metrics
 ///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
-///                    HostConfig,
+///                    HostConfig, PKI, OCMF,
 ///                    StationModbus, EVSECore, ModbusTCP, OCPP16,
 ///                    MQTTIntegration, SEMP, Mail, Parameters}
 ///     HostConfig → DBus                                            pure: interfaces, DHCP server, router, modem, time
@@ -19,11 +19,13 @@ import PackageDescription
 ///     Mail → CivilDate                                             pure: RFC 5322 messages, the SMTP dialogue
 ///     SEMP → {CivilDate, swift-crypto}                             pure: SSDP, UPnP description, SEMP documents, XML
 ///     OCPP16 → CivilDate;  CivilDate → nothing                     pure: calendar arithmetic without ICU
+///     PKI → {swift-certificates, swift-crypto}                     pure: X.509 checks, CSRs, certificate hashes, signatures
+///     OCMF → {CivilDate, swift-crypto}                             pure: signed meter readings (Open Charge Metering Format)
 ///     StationModbus → {EVSECore, ModbusTCP}                        pure: meter models, OMCCI registers
 ///     Authorization → {EVSECore, OCPP16}                           pure: who may charge, whitelist and its CSV
 ///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
-///     Firmware → swift-crypto only                                 pure: UpdateFirmware/GetDiagnostics, packages
-///     Gateway → {ModbusTCP, MQTTIntegration, OCPP16, Parameters}   pure: the gateway; its settings' declarations
+///     Firmware → {PKI, swift-crypto}                               pure: UpdateFirmware/GetDiagnostics, packages
+///     Gateway → {ModbusTCP, MQTTIntegration, OCPP16, PKI, Parameters}  pure: the gateway; its settings' declarations
 ///     MQTTIntegration → OCPP16                                     pure: what the station's and gateway's MQTT share
 ///     Transport → {ModbusTCP, MQTT, SEMP, Mail};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
 ///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
@@ -93,11 +95,24 @@ let package = Package(
         // Pure firmware management: the FirmwareManagement profile as a state machine (UpdateFirmware with retries,
         // install once no transaction runs, Installed after the reboot; GetDiagnostics uploads) and the ChargeKit
         // firmware package (header with version and SHA-256 from swift-crypto). Actions out; the runtime does the I/O.
-        .target(name: "Firmware", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .target(name: "Firmware", dependencies: ["PKI", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Pure SEMP (SMA's Simple Energy Management Protocol, issue 25 item 1): SSDP messages, the UPnP description, the
         // SEMP documents and a small strict XML parser and writer (no FoundationXML: it would link libxml2), and the
         // station as a SEMP gateway (one device per connector, the manager's control as a current).
         .target(name: "SEMP", dependencies: ["CivilDate", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        // Pure public-key infrastructure of the OCPP 1.6 security extension (issue 28): X.509 certificate checks (chain to
+        // installed roots, validity, key match, size bounds), certificate signing requests, the certificate hash data of
+        // the whitepaper (OCSP-style issuer name and key hashes), and signature checks (signed firmware). Values in,
+        // verdicts out: no files, no clock of its own.
+        .target(name: "PKI", dependencies: [.product(name: "X509", package: "swift-certificates"),
+                                            .product(name: "SwiftASN1", package: "swift-asn1"),
+                                            .product(name: "Crypto", package: "swift-crypto"),
+                                            .product(name: "_CryptoExtras", package: "swift-crypto")],
+                swiftSettings: swiftSettings),
+        // Pure signed meter values (issue 28 item 6): the Open Charge Metering Format (OCMF) of S.A.F.E. e.V. — readings
+        // as OCMF documents, their P-256 signatures, the public key in the forms that OCPP and the transparency software
+        // read.
+        .target(name: "OCMF", dependencies: ["CivilDate", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Pure e-mail (issue 24 item 5): plain-text messages per RFC 5322 (RFC 2047 subjects, quoted-printable bodies),
         // addresses, SMTP replies with strict bounds, dot-stuffing and the SMTP dialogue (STARTTLS, AUTH) as a state
         // machine; the socket and TLS are Transport's (SMTPClient).
@@ -130,11 +145,11 @@ let package = Package(
         // has their registers), the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller,
         // store ports.
         .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "HostConfig", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16",
-                                                    "SEMP", "Mail", "Parameters", "StationModbus"],
+                                                    "SEMP", "Mail", "OCMF", "Parameters", "PKI", "StationModbus"],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers;
         // its settings, declared as the parameters of the gateway's registry.
-        .target(name: "Gateway", dependencies: ["ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
+        .target(name: "Gateway", dependencies: ["ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters", "PKI"], swiftSettings: swiftSettings),
         // Adapter: what the process needs from its host, whatever the role: the scaled system clock (wall clock and
         // monotonic time), the log handler that escapes control characters, and service lifecycle helpers (services
         // restarted in process, child tasks started while the services run).
@@ -148,7 +163,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Adapter: simulated board and EVs implementing the hardware port.
-        .target(name: "Simulator", dependencies: ["EVSECore"], swiftSettings: swiftSettings),
+        .target(name: "Simulator", dependencies: ["EVSECore", "OCMF"], swiftSettings: swiftSettings),
         // Adapter: SQLite (GRDB, WAL) stores, and the data directory (single-instance lock, runtime files).
         .target(
             name: "Persistence",
@@ -162,7 +177,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
-                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail",
+                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -221,6 +236,7 @@ let package = Package(
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "WebUI",
                 "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "SEMP", "Mail", "StationModbus", "DBus", "HostConfig", "HostServices",
+                "PKI", "OCMF",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -278,23 +294,26 @@ let package = Package(
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
         // The pure tests of MQTT: codec round trips, malformed and truncated packets, the session machine.
         .testTarget(name: "MQTTTests", dependencies: ["MQTT"], swiftSettings: swiftSettings),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "Mail", "ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
+        .testTarget(name: "TransportTests", dependencies: ["PKI", "OCMF", "Transport", "Mail", "ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                            .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters", "PKI"], swiftSettings: swiftSettings),
         // Hosting's clock, log handler, restarter and child tasks, on real time (short waits for a condition).
         .testTarget(name: "HostingTests", dependencies: ["Hosting", "EVSECore", .product(name: "Logging", package: "swift-log"),
                                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SimulatorTests", dependencies: ["PKI", "OCMF", "Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         // The pure tests of LoadManagement: the allocation (with the seeds' worked examples in DLMScenarios/), the link
         // codec and replay guard, smart charging and time windows. Station-level DLM tests stay in ChargePointTests.
         .testTarget(name: "LoadManagementTests", dependencies: ["LoadManagement", "EVSECore", "OCPP16", "TestSupport"],
                     resources: [.copy("DLMScenarios"), .copy("SurplusScenarios")], swiftSettings: swiftSettings),
         // The pure tests of Firmware: SHA-256 vectors, the package format, the UpdateFirmware/GetDiagnostics sequences.
-        .testTarget(name: "FirmwareTests", dependencies: ["Firmware"], swiftSettings: swiftSettings),
+        .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "PKI"], swiftSettings: swiftSettings),
         .testTarget(name: "SEMPTests", dependencies: ["SEMP"], swiftSettings: swiftSettings),
+        .testTarget(name: "PKITests", dependencies: ["PKI", .product(name: "X509", package: "swift-certificates"),
+                                                     .product(name: "SwiftASN1", package: "swift-asn1"),
+                                                     .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // The pure tests of Mail: message format (RFC 5322, 2047, quoted-printable), dot-stuffing, replies, the dialogue.
         .testTarget(name: "MailTests", dependencies: ["Mail"], swiftSettings: swiftSettings),
         // The pure tests of DBus (marshalling golden bytes, headers, SASL) and HostConfig (addresses, validation, the
@@ -308,18 +327,18 @@ let package = Package(
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization", "EVSECore"], swiftSettings: swiftSettings),
         // The pure tests of StationModbus: every meter model's layout round trip, the OMCCI map and its write validation.
         .testTarget(name: "StationModbusTests", dependencies: ["StationModbus", "EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChargePointTests", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "Mail", "ModbusTCP", "MQTTIntegration", "OCPP16",
+        .testTarget(name: "ChargePointTests", dependencies: ["PKI", "OCMF", "Authorization", "ChargePoint", "EVSECore", "LoadManagement", "Mail", "ModbusTCP", "MQTTIntegration", "OCPP16",
                                                              "Simulator", "StationModbus", "TestSupport"],
                     swiftSettings: swiftSettings),
         // The station's OCPP charge point in process: the OCTT cases of Tests/Interop/ocpp16 as frames in and frames out
         // against the pure machine on a manual clock, SQLite in memory.
-        .testTarget(name: "OCPPChargePointTests", dependencies: ["Authorization", "ChargePoint", "EVSECore", "Firmware", "OCPP16", "Persistence", "Simulator", "TestSupport"],
+        .testTarget(name: "OCPPChargePointTests", dependencies: ["PKI", "OCMF", "Authorization", "ChargePoint", "EVSECore", "Firmware", "OCPP16", "Persistence", "Simulator", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", .product(name: "Mustache", package: "swift-mustache")],
                     swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.
-        .testTarget(name: "AppTests", dependencies: ["App", "Runtimes", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Gateway", "Persistence", "Simulator", "StationModbus",
+        .testTarget(name: "AppTests", dependencies: ["PKI", "OCMF", "App", "Runtimes", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Gateway", "Persistence", "Simulator", "StationModbus",
                                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
@@ -327,6 +346,6 @@ let package = Package(
         .testTarget(name: "MetricsExporterTests", dependencies: ["MetricsExporter", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "ModbusTCP", "OCPP16",
                                                                  "StationModbus"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "PersistenceTests", dependencies: ["PKI", "OCMF", "Persistence", "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
     ]
 )

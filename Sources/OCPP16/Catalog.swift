@@ -6,6 +6,9 @@ public enum FeatureProfile: String, Sendable, CaseIterable {
     case reservation = "Reservation"
     case smartCharging = "SmartCharging"
     case remoteTrigger = "RemoteTrigger"
+    /// Not a feature profile of OCPP 1.6: the messages of the security extension ("Improved security for OCPP 1.6-J",
+    /// edition 3), which a charge point supports beside its profiles. Never listed in SupportedFeatureProfiles.
+    case security = "Security"
 }
 
 /// Who sends a CALL of an action.

@@ -45,6 +45,10 @@ public struct OCPPChargePoint: Sendable {
         case restartRequested
         /// The wall clock was stepped by `seconds` by something else than the charge point (the browser's time).
         case wallClockStepped(seconds: Double)
+        /// Something outside the charge point saw a security event (a TLS handshake refused the central system's
+        /// certificate, a login failed, …): it goes to the security log and, where the whitepaper says so, to the
+        /// central system (OCPP 1.6 security whitepaper ed. 3 §8).
+        case securityEvent(SecurityEventType, techInfo: String?)
     }
 
     public enum LogLevel: Sendable, Equatable { case info, notice, warning, error }
@@ -116,7 +120,8 @@ public struct OCPPChargePoint: Sendable {
         self.settings = settings
         self.link = OCPPLink(configuration: .init(
             bootNotification: bootNotification, heartbeatInterval: .seconds(settings.heartbeatIntervalSeconds),
-            forceHeartbeat: settings.forceHeartbeat, messageTimeout: settings.messageTimeout, supportedProfiles: Set(Self.supportedProfiles)),
+            forceHeartbeat: settings.forceHeartbeat, messageTimeout: settings.messageTimeout,
+            supportedProfiles: Set(Self.supportedProfiles + [.security])),
             makeID: makeID)
         self.chargeBoxIdentity = chargeBoxIdentity
         self.firmware = firmware
@@ -183,6 +188,8 @@ public struct OCPPChargePoint: Sendable {
             requestRestart(now: now)
         case .wallClockStepped(let seconds):
             shiftTimers(by: seconds)
+        case .securityEvent(let type, let techInfo):
+            securityEvent(type, techInfo: techInfo, &env)
         }
         if station.online != online { station.online = online }
         parameters = env.parameters

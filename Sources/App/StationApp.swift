@@ -111,7 +111,7 @@ public enum StationApp {
         let dir = DataDirectory(options.dataDirectory)
         let lock = try dir.lock()
         let assembly = try await assemble(options, board: board, dir: dir, logger: logger)
-        let (runtime, database, settings, ocppSettings) = (assembly.runtime, assembly.database, assembly.settings, assembly.ocppSettings)
+        let (runtime, database, settings, ocppControl) = (assembly.runtime, assembly.database, assembly.settings, assembly.ocppControl)
         logger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
         FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(assembly.initialPasswords).utf8))
         let apiToken = RandomHex.words(2)
@@ -173,12 +173,12 @@ public enum StationApp {
             }
         }
         if settings.semp.enabled { services += try sempServices(options, runtime: runtime, settings: settings) }
-        if let ocppSettings {
+        if let ocppControl {
             var ocppLogger = Logger(label: "chargekit.ocpp")
             ocppLogger.logLevel = options.logLevel
             ocppLogger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
-            services.append(OCPPWebSocketClient(settings: ocppSettings, delegate: runtime, logger: ocppLogger))
-            logger.info("OCPP-J 1.6 backend \(ocppSettings.url)")
+            services.append(OCPPWebSocketClient(control: ocppControl, delegate: runtime, logger: ocppLogger))
+            logger.info("OCPP-J 1.6 backend \(ocppControl.settings.url)")
         }
         // E-mail alerts (issue 24 item 5): always running, idle until a server, a sender and a recipient are set.
         var mailLogger = Logger(label: "chargekit.mail")
@@ -273,7 +273,8 @@ public enum StationApp {
         var runtime: StationRuntime<Board>
         var database: StationDatabase
         var settings: StationSettings
-        var ocppSettings: OCPPConnectionSettings?
+        /// The OCPP connection's settings, changeable while it runs (nil: no backend).
+        var ocppControl: OCPPConnectionControl?
         var accounts: WebAccounts
         /// The MQTT client's topics and state when MQTT is on (menu Network, MQTT), else nil.
         var mqtt: StationMQTT?
@@ -308,7 +309,7 @@ public enum StationApp {
         let runtime = StationRuntime(controller: controller, board: board, parameters: parameters, database: database, clock: clock,
                                      logger: logger)
         await runtime.restoreAvailability()
-        let ocppSettings = await runtime.setUpOCPP(version: ChargeKitVersion.current, dataDirectory: dir.path)
+        let ocppControl = await runtime.setUpOCPP(version: ChargeKitVersion.current, dataDirectory: dir.path)
         await runtime.tick()
 
         // The web interface's accounts: at the first start every role gets a random initial password (printed once by
@@ -319,7 +320,7 @@ public enum StationApp {
         let mqtt = MQTTSettings(parameters.values).map {
             StationMQTT(settings: $0, identity: settings.chargeBoxIdentity, version: ChargeKitVersion.current)
         }
-        return Assembly(runtime: runtime, database: database, settings: settings, ocppSettings: ocppSettings, accounts: accounts, mqtt: mqtt,
+        return Assembly(runtime: runtime, database: database, settings: settings, ocppControl: ocppControl, accounts: accounts, mqtt: mqtt,
                         initialPasswords: created.map { ($0.name, $0.password) })
     }
 }

@@ -144,4 +144,13 @@ extension StationDatabase {
     public func installedFirmwareVersion() throws -> String? { try meta("firmware.version") }
 
     public func setInstalledFirmwareVersion(_ version: String) throws { try setMeta("firmware.version", version) }
+
+    public func securityProfileFallback() throws -> SecurityProfileFallback? {
+        try meta("security.profile.fallback").flatMap(SecurityProfileFallback.init(text:))
+    }
+
+    public func setSecurityProfileFallback(_ fallback: SecurityProfileFallback?) throws {
+        guard let fallback else { return try deleteMeta("security.profile.fallback") }
+        try setMeta("security.profile.fallback", fallback.text)
+    }
 }

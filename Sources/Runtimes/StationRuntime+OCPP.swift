@@ -16,13 +16,19 @@ struct OCPPState {
     var outbound: OCPPOutbound?
     /// Where downloaded packages and diagnostics files are kept.
     var dataDirectory: String
+    /// The connection's settings, changed while it runs when the security profile, the password or the certificates
+    /// change.
+    var control: OCPPConnectionControl?
+    /// How the last connection attempt failed (nil after a connection), so that a failure repeated at every attempt
+    /// raises its security event once.
+    var lastConnectFailure: OCPPConnectFailure?
 }
 
 /// Executes the station's OCPP charge point (``OCPPChargePoint``): feeds it the connection's events, the station's
 /// notices and the clock's ticks, and carries out the actions it returns. No OCPP decision is taken here.
 extension StationRuntime: OCPPConnectionDelegate {
-    /// Prepares OCPP when a backend is configured; returns the connection settings for the WebSocket client.
-    package func setUpOCPP(version: String, dataDirectory: String) -> OCPPConnectionSettings? {
+    /// Prepares OCPP when a backend is configured; returns the connection's settings for the WebSocket client.
+    package func setUpOCPP(version: String, dataDirectory: String) -> OCPPConnectionControl? {
         let backend = BackendSettings(parameterService.values)
         guard backend.enabled else {
             if (try? database.transactionQueueCount()) ?? 0 > 0 {
@@ -45,11 +51,9 @@ extension StationRuntime: OCPPConnectionDelegate {
             mayFollowBackendTime: clock.scale == 1), dataDirectory: dataDirectory)
         controller.backendTimeout = backend.messageTimeout
         restoreSIMIdentity()
-        return OCPPConnectionSettings(
-            baseURL: backend.url, connectionURL: BackendURL.connectionURL(backend.url, identity: s.chargeBoxIdentity),
-            chargeBoxIdentity: s.chargeBoxIdentity, basicAuthPassword: backend.basicAuthPassword, proxy: backend.proxy,
-            pingInterval: .seconds(backend.pingIntervalSeconds), connectTimeout: backend.messageTimeout,
-            tlsStrictness: TLSStrictness(rawValue: backend.sslStrictness) ?? .normal, watchdog: .seconds(backend.tcpWatchdogSeconds))
+        let control = OCPPConnectionControl(ocppConnectionSettings())
+        ocpp!.control = control
+        return control
     }
 
     /// The firmware version BootNotification reports: the last installed package's, else the build's.
@@ -60,6 +64,7 @@ extension StationRuntime: OCPPConnectionDelegate {
     public func ocppConnected(_ outbound: OCPPOutbound) {
         guard ocpp != nil else { outbound.close(); return }
         ocpp!.outbound = outbound
+        securityProfileConnected()
         ocppEvent(.connected)
     }
 
@@ -74,12 +79,17 @@ extension StationRuntime: OCPPConnectionDelegate {
         ocppEvent(.disconnected)
     }
 
+    public func ocppConnectFailed(_ failure: OCPPConnectFailure, reason: String) {
+        connectFailed(failure, reason: reason)
+    }
+
     // MARK: Executing
 
     /// Hands the charge point one event and carries out what it returns, then what it asked of the station.
     func ocppEvent(_ event: OCPPChargePoint.Event) {
         guard ocpp != nil else { return }
-        let actions = ocpp!.chargePoint.handle(event, now: clock.now(), station: &controller, parameters: &parameterService, store: database)
+        let actions = ocpp!.chargePoint.handle(event, now: clock.now(), station: &controller, parameters: &parameterService, store: database,
+                                               certificates: certificateStore)
         for action in actions { execute(action) }
         carryOut()  // what its handlers asked of the station
     }

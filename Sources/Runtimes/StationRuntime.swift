@@ -192,6 +192,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         for entry in entries { try database.append(entry) }
         controller.update(settings: effectiveSettings())
         ocppEvent(.settingsChanged(BackendSettings(parameterService.values.effective(startedWith: startValues))))
+        securitySettingsChanged(before: before)
         tick()
     }
 

@@ -72,7 +72,7 @@ struct OCPPClientChannel: Sendable {
         self.url = url
         self.settings = settings
         self.autoPing = settings.pingInterval > .zero ? .enabled(timePeriod: settings.pingInterval) : .disabled
-        self.tls = scheme == "wss" ? try ServerTrust(strictness: settings.tlsStrictness) : nil
+        self.tls = scheme == "wss" ? try ServerTrust(strictness: settings.tlsStrictness, material: settings.tls) : nil
         self.logger = logger
     }
 

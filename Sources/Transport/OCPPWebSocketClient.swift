@@ -15,6 +15,85 @@ public protocol OCPPConnectionDelegate: Sendable {
     func ocppReceived(_ text: String) async
     /// The WebSocket closed (or could not be opened).
     func ocppDisconnected(reason: String) async
+    /// An attempt ended before the WebSocket was open; `failure` says why in the terms of the security whitepaper's
+    /// events (called before ``ocppDisconnected(reason:)``).
+    func ocppConnectFailed(_ failure: OCPPConnectFailure, reason: String) async
+}
+
+extension OCPPConnectionDelegate {
+    public func ocppConnectFailed(_ failure: OCPPConnectFailure, reason: String) async {}
+}
+
+/// Why a connection attempt failed, as far as the security events of the OCPP 1.6 security whitepaper (ed. 3 §8)
+/// distinguish it.
+public enum OCPPConnectFailure: Sendable, Equatable {
+    /// The central system's certificate was not accepted (InvalidCentralSystemCertificate, A00.FR.4xx).
+    case serverCertificate
+    /// No common TLS version (InvalidTLSVersion).
+    case tlsVersion
+    /// No common cipher suite (InvalidTLSCipherSuite).
+    case cipherSuite
+    /// The central system refused our credentials: HTTP 401/403 at the upgrade, or a TLS alert about our client
+    /// certificate (FailedToAuthenticateAtCentralSystem).
+    case authentication
+    /// Anything else: unreachable, refused, timed out, a wrong URL.
+    case other
+
+    /// Classifies an error of one attempt. BoringSSL reports handshake failures by reason names
+    /// (CERTIFICATE_VERIFY_FAILED, UNSUPPORTED_PROTOCOL, NO_SHARED_CIPHER, TLSV1_ALERT_…), which NIOSSL carries in the
+    /// error's description.
+    static func classify(_ error: any Error) -> OCPPConnectFailure {
+        if case OCPPConnectError.upgradeRefused(let status?, _) = error, status == 401 || status == 403 { return .authentication }
+        guard error is NIOSSLError || error is NIOSSLExtraError else { return .other }
+        let text = String(describing: error).uppercased()
+        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("UNABLE_TO_GET_ISSUER") || text.contains("HOSTNAME") {
+            return .serverCertificate
+        }
+        if text.contains("UNSUPPORTED_PROTOCOL") || text.contains("PROTOCOL_VERSION") || text.contains("WRONG_VERSION") {
+            return .tlsVersion
+        }
+        if text.contains("NO_SHARED_CIPHER") || text.contains("NO_CIPHERS") || text.contains("HANDSHAKE_FAILURE") { return .cipherSuite }
+        if text.contains("CERTIFICATE_REQUIRED") || text.contains("BAD_CERTIFICATE") || text.contains("UNKNOWN_CA")
+            || text.contains("CERTIFICATE_EXPIRED") || text.contains("ACCESS_DENIED") {
+            return .authentication
+        }
+        return .other
+    }
+}
+
+/// The TLS material of one connection attempt (OCPP 1.6 security whitepaper ed. 3 §2, profiles 2 and 3).
+public struct OCPPTLSMaterial: Sendable, Equatable {
+    /// The installed CentralSystemRootCertificates in PEM; empty: the default trust (`CHARGEKIT_CA_FILE` or the system's).
+    public var trustRootsPEM: [String]
+    /// Profile 3: the charge point certificate chain (leaf first) and its private key, in PEM.
+    public var clientCertificateChainPEM: String?
+    public var clientPrivateKeyPEM: String?
+    /// Profiles 2 and 3: offer only the cipher suites of A00.FR.318–319 for TLS 1.2 (TLS 1.3's own suites stay).
+    public var whitepaperCipherSuites: Bool
+
+    public init(trustRootsPEM: [String] = [], clientCertificateChainPEM: String? = nil, clientPrivateKeyPEM: String? = nil,
+                whitepaperCipherSuites: Bool = false) {
+        self.trustRootsPEM = trustRootsPEM; self.clientCertificateChainPEM = clientCertificateChainPEM
+        self.clientPrivateKeyPEM = clientPrivateKeyPEM; self.whitepaperCipherSuites = whitepaperCipherSuites
+    }
+}
+
+/// The connection settings the next attempt uses, changeable while the client runs: a new AuthorizationKey, security
+/// profile or client certificate applies at the next connection, and ``reconnect()`` makes that connection now
+/// (security whitepaper A01: the charge point reconnects with the new password; A05: with the new profile).
+public final class OCPPConnectionControl: Sendable {
+    private let state: Mutex<OCPPConnectionSettings>
+    let current = OpenConnection()
+
+    public init(_ settings: OCPPConnectionSettings) { state = Mutex(settings) }
+
+    public var settings: OCPPConnectionSettings { state.withLock { $0 } }
+
+    /// The next attempt uses `settings`.
+    public func update(_ settings: OCPPConnectionSettings) { state.withLock { $0 = settings } }
+
+    /// Closes the open connection; the client connects again at once with the current settings.
+    public func reconnect() { current.close() }
 }
 
 /// The sending side of an open OCPP-J connection.
@@ -55,15 +134,18 @@ public struct OCPPConnectionSettings: Sendable {
     public var watchdog: Duration
     /// Frames may be this large (GetConfiguration with every key, SendLocalList with 1000 entries).
     public var maxFrameSize: Int
+    /// The TLS material of the security profile (OCPP 1.6 security whitepaper ed. 3 §2): the trust roots, the client
+    /// certificate (profile 3) and whether only the whitepaper's cipher suites are offered (profiles 2 and 3).
+    public var tls: OCPPTLSMaterial
     /// The reconnect back-off doubles from 1 s up to this.
     public var maximumBackoff: Duration
 
     public init(baseURL: String, connectionURL: String? = nil, chargeBoxIdentity: String, basicAuthPassword: [UInt8]?, proxy: String,
                 pingInterval: Duration, connectTimeout: Duration, tlsStrictness: TLSStrictness, watchdog: Duration, maxFrameSize: Int = 1 << 20,
-                maximumBackoff: Duration = .seconds(300)) {
+                maximumBackoff: Duration = .seconds(300), tls: OCPPTLSMaterial = OCPPTLSMaterial()) {
         self.baseURL = baseURL; self.connectionURL = connectionURL; self.chargeBoxIdentity = chargeBoxIdentity; self.basicAuthPassword = basicAuthPassword; self.proxy = proxy
         self.pingInterval = pingInterval; self.connectTimeout = connectTimeout; self.tlsStrictness = tlsStrictness; self.watchdog = watchdog
-        self.maxFrameSize = maxFrameSize; self.maximumBackoff = maximumBackoff
+        self.maxFrameSize = maxFrameSize; self.maximumBackoff = maximumBackoff; self.tls = tls
     }
 
     /// The connection URL: ``connectionURL`` when given, else the backend URL, `/`, and the percent-encoded
@@ -91,15 +173,19 @@ public struct OCPPConnectionSettings: Sendable {
 ///
 /// - SeeAlso: OCPP-J 1.6 §3 (connection), §5.3 (WebSocketPingInterval); J-errata 3.4 (back-off); seeds/004 §4.
 public struct OCPPWebSocketClient: Service {
-    let settings: OCPPConnectionSettings
+    let control: OCPPConnectionControl
     let delegate: any OCPPConnectionDelegate
     let logger: Logger
     /// The sending side of the open connection, closed on graceful shutdown.
-    let current = OpenConnection()
+    var current: OpenConnection { control.current }
     static let firstBackoff = 1.0
 
     public init(settings: OCPPConnectionSettings, delegate: any OCPPConnectionDelegate, logger: Logger) {
-        self.settings = settings; self.delegate = delegate; self.logger = logger
+        self.init(control: OCPPConnectionControl(settings), delegate: delegate, logger: logger)
+    }
+
+    public init(control: OCPPConnectionControl, delegate: any OCPPConnectionDelegate, logger: Logger) {
+        self.control = control; self.delegate = delegate; self.logger = logger
     }
 
     public func run() async throws {
@@ -117,7 +203,8 @@ public struct OCPPWebSocketClient: Service {
         var backoff = Self.firstBackoff
         var lastConnected = ContinuousClock.now
         while !Task.isCancelled {
-            let opened = await connectOnce()
+            let settings = control.settings
+            let opened = await connectOnce(settings)
             if opened {
                 backoff = Self.firstBackoff
                 lastConnected = ContinuousClock.now
@@ -133,7 +220,7 @@ public struct OCPPWebSocketClient: Service {
     }
 
     /// One connection attempt; returns whether the WebSocket opened.
-    private func connectOnce() async -> Bool {
+    private func connectOnce(_ settings: OCPPConnectionSettings) async -> Bool {
         let opened = OpenedFlag()
         let delegate = self.delegate
         let current = self.current
@@ -172,6 +259,7 @@ public struct OCPPWebSocketClient: Service {
             // A backend that answers but refuses us (or whose certificate fails verification) is a configuration
             // problem the operator must see.
             refused = error is OCPPConnectError || error is NIOSSLError || error is NIOSSLExtraError
+            await delegate.ocppConnectFailed(OCPPConnectFailure.classify(error), reason: reason)
         }
         if opened.value {
             logger.info("backend connection closed: \(reason)")

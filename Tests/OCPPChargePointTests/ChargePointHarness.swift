@@ -30,6 +30,8 @@ struct ChargePointHarness {
     let db: StationDatabase
     var cp: OCPPChargePoint
     let startValues: ParameterSet
+    /// The certificate store the charge point sees (none installed unless a test sets one).
+    var certificates: any CertificateStore = NoCertificates()
     /// Every frame the charge point sent, in order.
     private(set) var sent: [OCPPFrame] = []
     /// The actions other than frames (restarts, clock steps, transfers), in order.
@@ -158,7 +160,7 @@ struct ChargePointHarness {
 
     /// Hands the charge point an event, carries out its actions like the runtime, and lets the central system answer.
     mutating func event(_ e: OCPPChargePoint.Event) {
-        let out = cp.handle(e, now: now, station: &station, parameters: &parameters, store: db)
+        let out = cp.handle(e, now: now, station: &station, parameters: &parameters, store: db, certificates: certificates)
         for action in out { execute(action) }
         carryOut()
         // The central system's answers arrive one after the other, like frames on the socket.
@@ -167,7 +169,7 @@ struct ChargePointHarness {
         defer { draining = false }
         while !answers.isEmpty {
             let text = answers.removeFirst()
-            let more = cp.handle(.received(text), now: now, station: &station, parameters: &parameters, store: db)
+            let more = cp.handle(.received(text), now: now, station: &station, parameters: &parameters, store: db, certificates: certificates)
             for action in more { execute(action) }
         }
     }

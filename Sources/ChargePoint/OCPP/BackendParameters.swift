@@ -157,14 +157,14 @@ extension StationParameters {
             seeAlso: "seeds/004 §4 WebSockets keep-alive interval, OCPP-J §5.3 WebSocketPingInterval"),
         ParameterDefinition(
             key: .authorizationKey, label: "HTTP Basic Authentication password", type: .string(length: 0...40, allowed: nil),
-            defaultValue: .string(""), role: .operator, menu: .backend, section: "OCPP", restartRequired: true, secret: true,
-            help: "Password of HTTP Basic authentication (user = ChargeBoxIdentity, OCPP security profile 1). Empty: no authentication. Never shown to the backend.",
-            seeAlso: "seeds/004 §4, OCPP-J §6.1.3 AuthorizationKey"),
+            defaultValue: .string(""), role: .operator, menu: .backend, section: "OCPP", secret: true,
+            help: "Password of HTTP Basic authentication (user = ChargeBoxIdentity; security profiles 1 and 2 need 16 to 40 characters). Empty: no authentication. Never shown to the backend. A new password applies at once: the station reconnects with it.",
+            seeAlso: "seeds/004 §4, OCPP-J §6.1.3 AuthorizationKey, OCPP 1.6 security whitepaper ed. 3 A01"),
         ParameterDefinition(
             key: .authorizationKeyEncoding, label: "Basic Authentication password encoding",
             type: .choice([PasswordEncoding.plain: "As typed (factory setting)",
                            .hex: "Hex as bytes: a key of 32–40 hex digits is sent as the bytes it encodes (OCTT TC_085)"]),
-            defaultValue: .choice(PasswordEncoding.plain), role: .operator, menu: .backend, section: "OCPP", restartRequired: true,
+            defaultValue: .choice(PasswordEncoding.plain), role: .operator, menu: .backend, section: "OCPP",
             help: "How the password is put in the Authorization header. As typed (factory setting): the key goes out exactly as entered; central systems that compare the password they issued expect this. Hex as bytes: a key of 32–40 hex digits is sent as the 16–20 bytes it encodes, the reading of the OCPP security whitepaper that the OCA test tool (OCTT TC_085) checks; choose it only when the backend is tested or configured that way. Keys of another length or with other characters are always sent as typed.",
             seeAlso: "OCPP-J §6.1.3; OCA Improved security for OCPP 1.6-J (AuthorizationKey)"),
         ParameterDefinition(

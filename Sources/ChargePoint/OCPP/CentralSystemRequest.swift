@@ -37,6 +37,7 @@ extension ChangeConfigurationRequest: CentralSystemRequest {
     /// backend's role, and RebootRequired says the value waits for a restart.
     public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
+        if r.key.lowercased() == StationParameters.securityProfile.lowercased() { return raiseSecurityProfile(r.value, &cp, &env) }
         // The log names the key, never the value, nor a refusal that repeats it when the key is a secret (AuthorizationKey).
         let secretKey = env.parameters.registry.secretKeys.contains(r.key)
         switch OCPPConfigurationKeys.change(key: r.key, value: r.value, env.parameters.values, .init(supportedProfiles: OCPPChargePoint.supportedProfiles)) {

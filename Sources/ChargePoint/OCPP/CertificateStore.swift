@@ -22,3 +22,10 @@ public protocol CertificateStore: Sendable {
     /// The charge point certificate and key in use, or nil when none was signed yet.
     func chargePointCredential() throws -> ChargePointCredential?
 }
+
+/// A store without certificates: a station whose runtime has none to offer (tests of other features).
+public struct NoCertificates: CertificateStore {
+    public init() {}
+    public func rootCertificates(_ use: CertificateUse) throws -> [String] { [] }
+    public func chargePointCredential() throws -> ChargePointCredential? { nil }
+}

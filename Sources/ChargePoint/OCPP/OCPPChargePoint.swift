@@ -145,9 +145,10 @@ public struct OCPPChargePoint: Sendable {
 
     /// Handles one event and returns what the runtime must do.
     public mutating func handle(_ event: Event, now: Date, station: inout StationController,
-                                                 parameters: inout ParameterService, store: any OCPPStore) -> [Action] {
+                                                 parameters: inout ParameterService, store: any OCPPStore,
+                                                 certificates: any CertificateStore = NoCertificates()) -> [Action] {
         out = []
-        var env = OCPPEnvironment(now: now, store: store, parameters: parameters)
+        var env = OCPPEnvironment(now: now, store: store, parameters: parameters, certificates: certificates)
         switch event {
         case .connected:
             reported = [:]
@@ -450,6 +451,8 @@ public struct OCPPEnvironment {
     public var now: Date
     public var store: any OCPPStore
     public var parameters: ParameterService
+    /// The certificate store (OCPP 1.6 security whitepaper ed. 3).
+    public var certificates: any CertificateStore
     /// The unique id of the CALL being answered (for a handler that answers later).
     public internal(set) var callID = ""
     /// Set by a handler whose answer waits for the station (an UnlockConnector waiting for the lock detect): its return

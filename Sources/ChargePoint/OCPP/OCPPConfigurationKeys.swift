@@ -153,7 +153,11 @@ public enum OCPPConfigurationKeys {
                     get: { _, _ in String(FeatureProfile.allCases.count) }, set: nil),
             Derived(name: "AuthorizationKey", access: .writeOnly, profile: .core, get: { _, _ in "" },
                     set: { (text: String, p: ParameterSet) throws(ParameterError) -> [String: ParameterValue] in
-                        [K.authorizationKey: try parse(text, key: K.authorizationKey, in: p)]
+                        // 16–20 bytes, configured as up to 40 characters (security whitepaper ed. 3 A00.FR.203, A00.FR.304).
+                        guard SecurityProfilePolicy.validAuthorizationKey(text) else {
+                            throw ParameterError.invalid(K.authorizationKey, "", "16 to 40 characters")
+                        }
+                        return [K.authorizationKey: try parse(text, key: K.authorizationKey, in: p)]
                     }),
             // The socket always unlocks when the cable is pulled at the vehicle side: the lock only holds a plug
             // whose vehicle is connected (read-only is allowed, errata 3.84).

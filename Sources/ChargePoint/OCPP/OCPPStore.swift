@@ -65,4 +65,8 @@ public protocol OCPPStore: Sendable {
     /// The version of the last installed firmware package (BootNotification's firmwareVersion).
     func installedFirmwareVersion() throws -> String?
     func setInstalledFirmwareVersion(_ version: String) throws
+    /// A security profile raised by the central system and not yet connected with (OCPP 1.6 security whitepaper ed. 3
+    /// A05), so that the station can return to the previous one.
+    func securityProfileFallback() throws -> SecurityProfileFallback?
+    func setSecurityProfileFallback(_ fallback: SecurityProfileFallback?) throws
 }

@@ -29,9 +29,11 @@ struct ServerTrust: Sendable {
     /// The installed roots, parsed (empty: the file or the system bundle).
     let roots: [Certificate]
 
-    /// The TLS 1.2 cipher suites of the security whitepaper (A00.FR.318–319): both ECDSA and both RSA AES-GCM suites
-    /// with ECDHE, so that a central system with either kind of key is reached.
-    static let whitepaperCipherSuites = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"
+    /// The TLS 1.2 cipher suites of the security whitepaper (A00.FR.318: the two ECDHE-ECDSA AES-GCM suites; A00.FR.319:
+    /// the two RSA AES-GCM suites), with the ECDHE-RSA forms of the latter for forward secrecy. CBC, SHA-1 and ChaCha
+    /// suites, which BoringSSL would offer too, are left out.
+    static let whitepaperCipherSuites = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:"
+        + "ECDHE-RSA-AES256-GCM-SHA384:AES128-GCM-SHA256:AES256-GCM-SHA384"
 
     init(strictness: TLSStrictness, material: OCPPTLSMaterial = OCPPTLSMaterial(),
          caFile: String? = ProcessInfo.processInfo.environment["CHARGEKIT_CA_FILE"]) throws {

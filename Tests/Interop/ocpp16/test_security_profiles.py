@@ -173,3 +173,19 @@ def test_profile_2_refuses_a_weak_server_and_raises_the_security_event(pki, data
             station.terminate()
         server.kill()
         server.wait()
+
+
+def test_A05_a_raised_profile_that_cannot_connect_returns_to_the_previous_one(pki, run):
+    """A05: the backend raises the profile from 0 to 1 (ws://), but it serves only wss://: after three failed attempts
+    the station returns to profile 0 and connects as before; the backend reads the profile back as 0."""
+    new_cs, new_station = run
+    cs = new_cs(tls_context(pki))
+    # A plain HTTP upgrade sent to a TLS listener is never answered: each attempt ends at the connection timeout.
+    station = new_station(cs, config=[("AuthorizationKey", KEY), ("BackendConnectionTimeout", "5")],
+                          env={"CHARGEKIT_CA_FILE": str(pki / "ca.pem")})
+    cs.wait_call("BootNotification")
+    assert change(cs, "SecurityProfile", "1") == "Accepted"
+    wait_for(lambda: cs.connections == 2, timeout=60, what="the connection after the fallback")
+    assert "no connection with security profile 1 after 3 attempts: back to profile 0" in station_log(station)
+    got = cs.call(call.GetConfiguration(key=["SecurityProfile"])).configuration_key
+    assert got == [{"key": "SecurityProfile", "readonly": False, "value": "0"}]

@@ -161,7 +161,9 @@ struct OCPPConfigurationKeysTests {
         ("NumberOfConnectors", "1", .rejected("")),
         ("InstallationCurrentLimit.1", "16", .rejected("")),
         ("Testing", "1", .notSupported),
-        ("AuthorizationKey", "0011223344556677889900112233445566778899", .apply(["AuthorizationKey": .string("0011223344556677889900112233445566778899")], rebootRequired: true)),
+        // A new password applies at the next connection, which the station opens at once (security whitepaper A01).
+        ("AuthorizationKey", "0011223344556677889900112233445566778899", .apply(["AuthorizationKey": .string("0011223344556677889900112233445566778899")], rebootRequired: false)),
+        ("AuthorizationKey", "too-short", .rejected("")),
     ])
     func change(key: String, value: String, expected: OCPPConfigurationKeys.ChangeOutcome) {
         let outcome = OCPPConfigurationKeys.change(key: key, value: value, values, context)

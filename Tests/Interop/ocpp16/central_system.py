@@ -158,6 +158,7 @@ class CentralSystem:
         self.pings = []  # monotonic times of the charge point's WebSocket pings
         self.answer_pings = True
         self.auth_headers = []
+        self.peer_certs = []  # the client certificate of each connection as ssl's getpeercert() gives it (None: none)
         self.paths = []
         self.subprotocols = []
         self._ids = {}  # (charge point id, message id) -> (action, payload) of the CALLs the charge point sent
@@ -222,6 +223,7 @@ class CentralSystem:
         self.connections += 1
         self.paths.append(ws.request.path)
         self.auth_headers.append(ws.request.headers.get("Authorization"))
+        self.peer_certs.append(ws.transport.get_extra_info("peercert") if self.ssl_context else None)
         self.subprotocols.append(ws.subprotocol)
         cp_id = self.route.fullmatch(ws.request.path).group("id") if self.route else ws.request.path.rsplit("/", 1)[-1]
         cp = Recorder(cp_id, ws, self)

@@ -16,6 +16,8 @@ struct OCPPState {
     var outbound: OCPPOutbound?
     /// Where downloaded packages and diagnostics files are kept.
     var dataDirectory: String
+    /// The station's certificates and keys, under the data directory (security whitepaper ed. 3 A02/A03, M03–M05).
+    var certificates: CertificateDirectory
 }
 
 /// Executes the station's OCPP charge point (``OCPPChargePoint``): feeds it the connection's events, the station's
@@ -42,7 +44,8 @@ extension StationRuntime: OCPPConnectionDelegate {
         ocpp = OCPPState(chargePoint: OCPPChargePoint(
             settings: backend, bootNotification: boot, chargeBoxIdentity: s.chargeBoxIdentity,
             timePolicy: BackendTimePolicy(earliest: ChargeKitVersion.releaseDate), firmware: FirmwareManagement(restored: restoredJob),
-            mayFollowBackendTime: clock.scale == 1), dataDirectory: dataDirectory)
+            mayFollowBackendTime: clock.scale == 1), dataDirectory: dataDirectory,
+            certificates: CertificateDirectory(dataDirectory: dataDirectory))
         controller.backendTimeout = backend.messageTimeout
         restoreSIMIdentity()
         return OCPPConnectionSettings(
@@ -79,7 +82,8 @@ extension StationRuntime: OCPPConnectionDelegate {
     /// Hands the charge point one event and carries out what it returns, then what it asked of the station.
     func ocppEvent(_ event: OCPPChargePoint.Event) {
         guard ocpp != nil else { return }
-        let actions = ocpp!.chargePoint.handle(event, now: clock.now(), station: &controller, parameters: &parameterService, store: database)
+        let actions = ocpp!.chargePoint.handle(event, now: clock.now(), station: &controller, parameters: &parameterService, store: database,
+                                                   certificates: ocpp!.certificates)
         for action in actions { execute(action) }
         carryOut()  // what its handlers asked of the station
     }

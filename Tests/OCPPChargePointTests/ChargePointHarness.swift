@@ -28,6 +28,8 @@ struct ChargePointHarness {
     var board: SimulatedBoard
     var parameters: ParameterService
     let db: StationDatabase
+    /// The certificate store, in a directory of its own (security whitepaper A02/A03, M03–M05).
+    let certificates: CertificateDirectory
     var cp: OCPPChargePoint
     let startValues: ParameterSet
     /// Every frame the charge point sent, in order.
@@ -62,6 +64,8 @@ struct ChargePointHarness {
     /// The station as the pytest suite configures it (Tests/Interop/ocpp16/harness.py) plus `config`.
     init(connectors: Int = 2, config: [(String, String)] = []) throws {
         db = try StationDatabase()
+        certificates = CertificateDirectory(dataDirectory: FileManager.default.temporaryDirectory
+            .appendingPathComponent("ck-certs-\(UUID().uuidString)").path)
         parameters = try ParameterService(store: db, connectorCount: connectors)
         let base = [("ConnectorCount", "\(connectors)"), ("BackendURL", "ws://central-system.invalid/ocpp"), ("ChargeBoxIdentity", Self.identity),
                     ("StatusNotificationStrategy", "OccupiedOnAuthorizedOrPlugged"), ("EnableLocalWhitelist", "Off"),
@@ -158,7 +162,7 @@ struct ChargePointHarness {
 
     /// Hands the charge point an event, carries out its actions like the runtime, and lets the central system answer.
     mutating func event(_ e: OCPPChargePoint.Event) {
-        let out = cp.handle(e, now: now, station: &station, parameters: &parameters, store: db)
+        let out = cp.handle(e, now: now, station: &station, parameters: &parameters, store: db, certificates: certificates)
         for action in out { execute(action) }
         carryOut()
         // The central system's answers arrive one after the other, like frames on the socket.
@@ -167,7 +171,7 @@ struct ChargePointHarness {
         defer { draining = false }
         while !answers.isEmpty {
             let text = answers.removeFirst()
-            let more = cp.handle(.received(text), now: now, station: &station, parameters: &parameters, store: db)
+            let more = cp.handle(.received(text), now: now, station: &station, parameters: &parameters, store: db, certificates: certificates)
             for action in more { execute(action) }
         }
     }
@@ -220,8 +224,10 @@ struct ChargePointHarness {
             lastTransactionID += 1
             return OCPPCoding.encode(StartTransactionResponse(idTagInfo: idTagInfo(payload["idTag"]), transactionId: lastTransactionID))
         case StopTransactionRequest.action, StatusNotificationRequest.action, MeterValuesRequest.action,
-             FirmwareStatusNotificationRequest.action, DiagnosticsStatusNotificationRequest.action:
+             FirmwareStatusNotificationRequest.action, DiagnosticsStatusNotificationRequest.action, "LogStatusNotification":
             return .object([:])
+        case SignCertificateRequest.action:
+            return OCPPCoding.encode(SignCertificateResponse(status: .accepted))
         default:
             return nil
         }

@@ -3,6 +3,7 @@ item 2), mirrored on the OCTT cases TC_074–TC_078 against the Python `ocpp` li
 manufacturer hierarchies are made per run by openssl (Tests/Interop/pki.py); openssl also checks the station's CSR and
 computes the certificate hashes (its OCSP CertID), independently of ChargeKit's own code."""
 import stat
+import subprocess
 import sys
 import urllib.request
 import zipfile
@@ -85,8 +86,8 @@ def test_TC_074_update_charge_point_certificate_by_request(cs, station, pki):
     assert "PRIVATE KEY" in key
     # The key matches the certificate (openssl's view), and appears in no answer, log archive or status.
     (pki / "cp.key").write_text(key)
-    pub_cert = __import__("subprocess").run(["openssl", "x509", "-in", "cp.pem", "-noout", "-pubkey"], cwd=pki, capture_output=True, text=True).stdout
-    pub_key = __import__("subprocess").run(["openssl", "pkey", "-in", "cp.key", "-pubout"], cwd=pki, capture_output=True, text=True).stdout
+    pub_cert = subprocess.run(["openssl", "x509", "-in", "cp.pem", "-noout", "-pubkey"], cwd=pki, capture_output=True, text=True).stdout
+    pub_key = subprocess.run(["openssl", "pkey", "-in", "cp.key", "-pubout"], cwd=pki, capture_output=True, text=True).stdout
     assert pub_cert and pub_cert == pub_key
     body = key.split("-----")[2].strip().splitlines()[0]
     req = urllib.request.Request(station.base + "/api/system/log.zip", headers={"Authorization": f"Bearer {station.token}"})

@@ -59,6 +59,12 @@ public enum OCPP16Catalog {
         e(.smartCharging, .centralSystemToChargePoint, ClearChargingProfileRequest.self),
         e(.smartCharging, .centralSystemToChargePoint, GetCompositeScheduleRequest.self),
         e(.remoteTrigger, .centralSystemToChargePoint, TriggerMessageRequest.self),
+        e(.security, .chargePointToCentralSystem, SignCertificateRequest.self),
+        e(.security, .centralSystemToChargePoint, CertificateSignedRequest.self),
+        e(.security, .centralSystemToChargePoint, InstallCertificateRequest.self),
+        e(.security, .centralSystemToChargePoint, DeleteCertificateRequest.self),
+        e(.security, .centralSystemToChargePoint, GetInstalledCertificateIdsRequest.self),
+        e(.security, .centralSystemToChargePoint, ExtendedTriggerMessageRequest.self),
     ])
 
     /// Checks an incoming CALL: NotImplemented for an unknown action, NotSupported for an action of a profile

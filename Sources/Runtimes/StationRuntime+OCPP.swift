@@ -16,6 +16,8 @@ struct OCPPState {
     var outbound: OCPPOutbound?
     /// Where downloaded packages and diagnostics files are kept.
     var dataDirectory: String
+    /// The station's certificates and keys, under the data directory (security whitepaper ed. 3 A02/A03, M03–M05).
+    var certificates: CertificateDirectory
     /// The connection's settings, changed while it runs when the security profile, the password or the certificates
     /// change.
     var control: OCPPConnectionControl?
@@ -48,7 +50,8 @@ extension StationRuntime: OCPPConnectionDelegate {
         ocpp = OCPPState(chargePoint: OCPPChargePoint(
             settings: backend, bootNotification: boot, chargeBoxIdentity: s.chargeBoxIdentity,
             timePolicy: BackendTimePolicy(earliest: ChargeKitVersion.releaseDate), firmware: FirmwareManagement(restored: restoredJob),
-            mayFollowBackendTime: clock.scale == 1), dataDirectory: dataDirectory)
+            mayFollowBackendTime: clock.scale == 1), dataDirectory: dataDirectory,
+            certificates: CertificateDirectory(dataDirectory: dataDirectory))
         controller.backendTimeout = backend.messageTimeout
         restoreSIMIdentity()
         let control = OCPPConnectionControl(ocppConnectionSettings())
@@ -89,7 +92,7 @@ extension StationRuntime: OCPPConnectionDelegate {
     func ocppEvent(_ event: OCPPChargePoint.Event) {
         guard ocpp != nil else { return }
         let actions = ocpp!.chargePoint.handle(event, now: clock.now(), station: &controller, parameters: &parameterService, store: database,
-                                               certificates: certificateStore)
+                                               certificates: ocpp!.certificates)
         for action in actions { execute(action) }
         carryOut()  // what its handlers asked of the station
     }

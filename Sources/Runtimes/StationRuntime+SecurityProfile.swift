@@ -10,16 +10,14 @@ import Transport
 /// security event; a raised profile that cannot connect returns to the previous one. The rules are
 /// ``BackendConnectionPlan`` and ``SecurityProfilePolicy``'s; this only carries them out.
 extension StationRuntime {
-    /// The station's certificate store.
-    var certificateStore: any CertificateStore { NoCertificates() }
-
     /// The settings of the next connection attempt under the parameters and certificates in force.
     func ocppConnectionSettings() -> OCPPConnectionSettings {
         let backend = BackendSettings(parameterService.values.effective(startedWith: startValues))
         let identity = controller.settings.chargeBoxIdentity
         let profile = SecurityProfile(rawValue: parameterService.values[.securityProfile]) ?? .none
-        let roots = (try? certificateStore.rootCertificates(.centralSystemRootCertificate)) ?? []
-        let credential = profile == .tlsWithClientCertificate ? ((try? certificateStore.chargePointCredential()) ?? nil) : nil
+        let store: any CertificateStore = ocpp?.certificates ?? NoCertificateStore()
+        let roots = (try? store.rootCertificates(.centralSystemRootCertificate)) ?? []
+        let credential = profile == .tlsWithClientCertificate ? ((try? store.chargePointCredential()) ?? nil) : nil
         let plan = BackendConnectionPlan.make(profile, settings: backend, connectionURL: BackendURL.connectionURL(backend.url, identity: identity),
                                               centralSystemRoots: roots, credential: credential)
         if let problem = plan.problem { logger.warning("\(problem)") }

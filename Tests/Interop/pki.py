@@ -17,3 +17,45 @@ def make_pki(d, servers=(("localhost", "DNS:localhost,IP:127.0.0.1", "30"),)):
         openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", f"{name}.pem",
                 "-days", days, "-extfile", f"{name}.ext", cwd=d)
     return d
+
+
+# -- the OCPP 1.6 security extension (issue 28 item 2): CPO and manufacturer roots, CSRs signed, OCSP-style hashes --
+
+def make_root(d, name, days="30", issuer=None):
+    """A P-256 CA `name`.pem/.key in `d`: self-signed, or signed by CA `issuer` (a cross-certificate, as
+    AdditionalRootCertificateCheck wants a new root). days "-1": expired yesterday. Returns the PEM text."""
+    (d / f"{name}.ext").write_text("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n")
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", f"{name}.key", cwd=d)
+    openssl("req", "-new", "-key", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/O=ChargeKit Test/CN={name}", cwd=d)
+    # `x509 -req` (unlike `req -x509`) takes a negative -days, for an expired root.
+    signer = ["-signkey", f"{name}.key"] if issuer is None else ["-CA", f"{issuer}.pem", "-CAkey", f"{issuer}.key", "-CAcreateserial"]
+    openssl("x509", "-req", "-in", f"{name}.csr", *signer, "-out", f"{name}.pem", "-days", days, "-extfile", f"{name}.ext", cwd=d)
+    return (d / f"{name}.pem").read_text()
+
+
+def sign_csr(d, ca, csr_pem, name, days="30"):
+    """Signs `csr_pem` with CA `ca` (its subject kept) into `name`.pem; returns the PEM text."""
+    (d / f"{name}.csr").write_text(csr_pem)
+    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key", "-CAcreateserial", "-out", f"{name}.pem",
+            "-days", days, cwd=d)
+    return (d / f"{name}.pem").read_text()
+
+
+def csr_subject(d, csr_pem):
+    """The subject of a CSR in RFC 2253 form, after openssl checked its signature (`-verify`)."""
+    (d / "check.csr").write_text(csr_pem)
+    r = subprocess.run(["openssl", "req", "-in", "check.csr", "-noout", "-verify", "-subject", "-nameopt", "RFC2253"], cwd=d,
+                       check=True, capture_output=True, text=True)
+    assert "verify OK" in r.stdout + r.stderr, r.stdout + r.stderr
+    return r.stdout.strip().removeprefix("subject=")
+
+
+def ocsp_hash_data(d, cert, issuer):
+    """CertificateHashData of `cert`.pem issued by `issuer`.pem as openssl's OCSP request computes its CertID with SHA-256
+    (RFC 6960 §4.1.1, the rule of the whitepaper's edition 3): hashAlgorithm, issuerNameHash, issuerKeyHash (lower-case
+    hex) and serialNumber (hex without leading zeroes)."""
+    openssl("ocsp", "-sha256", "-issuer", f"{issuer}.pem", "-cert", f"{cert}.pem", "-no_nonce", "-reqout", "ocsp.der", cwd=d)
+    text = subprocess.run(["openssl", "ocsp", "-reqin", "ocsp.der", "-req_text"], cwd=d, check=True, capture_output=True, text=True).stdout
+    field = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in text.splitlines()) if v}
+    return {"hashAlgorithm": "SHA256", "issuerNameHash": field["Issuer Name Hash"].lower(),
+            "issuerKeyHash": field["Issuer Key Hash"].lower(), "serialNumber": field["Serial Number"].lower().lstrip("0") or "0"}

@@ -110,10 +110,46 @@ struct MessageTests {
 
     @Test("the catalog has the 28 actions of the six profiles")
     func catalog() {
-        #expect(OCPP16Catalog.entries.count == 28)
+        #expect(OCPP16Catalog.entries.values.filter { $0.profile != .security }.count == 28)
         #expect(OCPP16Catalog.entries.values.filter { $0.profile == .core }.count == 16)
-        // The security extension's messages come with their own catalog entries (issue 28).
-        #expect(Set(OCPP16Catalog.entries.values.map(\.profile)) == Set(FeatureProfile.allCases).subtracting([.security]))
+        #expect(Set(OCPP16Catalog.entries.values.map(\.profile)) == Set(FeatureProfile.allCases))
+    }
+
+    /// The certificate management messages of the security whitepaper ed. 3 (§5) with their schema bounds: csr and
+    /// certificate ≤ 5500, certificateChain ≤ 10000, hash fields ≤ 128, serialNumber ≤ 40, the enumerations.
+    @Test("whitepaper §5: certificate management messages and their bounds", arguments: [
+        ("SignCertificate", "{\"csr\":\"\(String(repeating: "A", count: 5500))\"}", nil as OCPPErrorCode?),
+        ("SignCertificate", "{\"csr\":\"\(String(repeating: "A", count: 5501))\"}", .propertyConstraintViolation),
+        ("CertificateSigned", "{\"certificateChain\":\"\(String(repeating: "A", count: 10000))\"}", nil),
+        ("CertificateSigned", "{\"certificateChain\":\"\(String(repeating: "A", count: 10001))\"}", .propertyConstraintViolation),
+        ("InstallCertificate", #"{"certificateType":"ManufacturerRootCertificate","certificate":"x"}"#, nil),
+        ("InstallCertificate", #"{"certificateType":"V2GRootCertificate","certificate":"x"}"#, .propertyConstraintViolation),
+        ("InstallCertificate", "{\"certificateType\":\"CentralSystemRootCertificate\",\"certificate\":\"\(String(repeating: "A", count: 5501))\"}", .propertyConstraintViolation),
+        ("InstallCertificate", #"{"certificate":"x"}"#, .occurenceConstraintViolation),
+        ("DeleteCertificate", #"{"certificateHashData":{"hashAlgorithm":"SHA256","issuerNameHash":"ab","issuerKeyHash":"cd","serialNumber":"1f"}}"#, nil),
+        ("DeleteCertificate", #"{"certificateHashData":{"hashAlgorithm":"MD5","issuerNameHash":"ab","issuerKeyHash":"cd","serialNumber":"1f"}}"#, .propertyConstraintViolation),
+        ("DeleteCertificate", "{\"certificateHashData\":{\"hashAlgorithm\":\"SHA256\",\"issuerNameHash\":\"\(String(repeating: "a", count: 129))\",\"issuerKeyHash\":\"cd\",\"serialNumber\":\"1f\"}}", .propertyConstraintViolation),
+        ("DeleteCertificate", "{\"certificateHashData\":{\"hashAlgorithm\":\"SHA256\",\"issuerNameHash\":\"ab\",\"issuerKeyHash\":\"cd\",\"serialNumber\":\"\(String(repeating: "1", count: 41))\"}}", .propertyConstraintViolation),
+        ("DeleteCertificate", #"{"certificateHashData":{"hashAlgorithm":"SHA256","issuerNameHash":"ab","serialNumber":"1f"}}"#, .occurenceConstraintViolation),
+        ("GetInstalledCertificateIds", #"{"certificateType":"CentralSystemRootCertificate"}"#, nil),
+        ("ExtendedTriggerMessage", #"{"requestedMessage":"SignChargePointCertificate"}"#, nil),
+        ("ExtendedTriggerMessage", #"{"requestedMessage":"LogStatusNotification","connectorId":0}"#, nil),
+        ("ExtendedTriggerMessage", #"{"requestedMessage":"DiagnosticsStatusNotification"}"#, .propertyConstraintViolation),
+    ])
+    func whitepaper5_certificateMessages(action: String, json: String, expected: OCPPErrorCode?) {
+        #expect(validate(action, json) == expected)
+        #expect(OCPP16Catalog.entries[action]?.profile == .security)
+    }
+
+    @Test("whitepaper §5: GetInstalledCertificateIds.conf encodes its hash data, NotFound without it")
+    func whitepaper5_installedIdsEncoding() throws {
+        let hash = CertificateHashData(hashAlgorithm: .sha256, issuerNameHash: "aa", issuerKeyHash: "bb", serialNumber: "1")
+        let found = GetInstalledCertificateIdsResponse(status: .accepted, certificateHashData: [hash])
+        #expect(OCPPCoding.encode(found) == .object(["status": .string("Accepted"), "certificateHashData": .array([.object([
+            "hashAlgorithm": .string("SHA256"), "issuerNameHash": .string("aa"), "issuerKeyHash": .string("bb"), "serialNumber": .string("1")])])]))
+        #expect(try OCPPCoding.decode(GetInstalledCertificateIdsResponse.self, from: OCPPCoding.encode(found)) == found)
+        #expect(OCPPCoding.encode(GetInstalledCertificateIdsResponse(status: .notFound)) == .object(["status": .string("NotFound")]))
+        #expect(throws: OCPPError.self) { try GetInstalledCertificateIdsResponse.schema.validate(.object(["status": .string("Accepted"), "certificateHashData": .array([])])) }
     }
 
     @Test("typed payloads encode to the spec's JSON and decode back (golden)")

@@ -28,10 +28,10 @@ struct ChargePointHarness {
     var board: SimulatedBoard
     var parameters: ParameterService
     let db: StationDatabase
+    /// The certificate store, in a directory of its own (security whitepaper A02/A03, M03–M05).
+    let certificates: CertificateDirectory
     var cp: OCPPChargePoint
     let startValues: ParameterSet
-    /// The certificate store the charge point sees (none installed unless a test sets one).
-    var certificates: any CertificateStore = NoCertificates()
     /// Every frame the charge point sent, in order.
     private(set) var sent: [OCPPFrame] = []
     /// The actions other than frames (restarts, clock steps, transfers), in order.
@@ -64,6 +64,8 @@ struct ChargePointHarness {
     /// The station as the pytest suite configures it (Tests/Interop/ocpp16/harness.py) plus `config`.
     init(connectors: Int = 2, config: [(String, String)] = []) throws {
         db = try StationDatabase()
+        certificates = CertificateDirectory(dataDirectory: FileManager.default.temporaryDirectory
+            .appendingPathComponent("ck-certs-\(UUID().uuidString)").path)
         parameters = try ParameterService(store: db, connectorCount: connectors)
         let base = [("ConnectorCount", "\(connectors)"), ("BackendURL", "ws://central-system.invalid/ocpp"), ("ChargeBoxIdentity", Self.identity),
                     ("StatusNotificationStrategy", "OccupiedOnAuthorizedOrPlugged"), ("EnableLocalWhitelist", "Off"),
@@ -222,8 +224,10 @@ struct ChargePointHarness {
             lastTransactionID += 1
             return OCPPCoding.encode(StartTransactionResponse(idTagInfo: idTagInfo(payload["idTag"]), transactionId: lastTransactionID))
         case StopTransactionRequest.action, StatusNotificationRequest.action, MeterValuesRequest.action,
-             FirmwareStatusNotificationRequest.action, DiagnosticsStatusNotificationRequest.action:
+             FirmwareStatusNotificationRequest.action, DiagnosticsStatusNotificationRequest.action, "LogStatusNotification":
             return .object([:])
+        case SignCertificateRequest.action:
+            return OCPPCoding.encode(SignCertificateResponse(status: .accepted))
         default:
             return nil
         }

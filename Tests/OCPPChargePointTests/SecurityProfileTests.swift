@@ -4,14 +4,6 @@ import OCPP16
 import Persistence
 import Testing
 
-/// A certificate store with what a test installs.
-struct InstalledCertificates: CertificateStore {
-    var centralSystemRoots: [String] = []
-    var credential: ChargePointCredential?
-    func rootCertificates(_ use: CertificateUse) throws -> [String] { use == .centralSystemRootCertificate ? centralSystemRoots : [] }
-    func chargePointCredential() throws -> ChargePointCredential? { credential }
-}
-
 /// The security profiles of the OCPP 1.6 security whitepaper ed. 3 (§2, A01, A05) on the station's charge point.
 @Suite("Security profiles (OCPP 1.6 security whitepaper ed. 3)")
 struct SecurityProfileTests {
@@ -67,7 +59,7 @@ struct SecurityProfileTests {
     @Test("TC_084: a lower profile is rejected and nothing changes")
     func TC_084_downgradeRejected() throws {
         var h = try ChargePointHarness(config: [("AuthorizationKey", Self.key), ("SecurityProfile", "2")])
-        h.certificates = InstalledCertificates(centralSystemRoots: ["root"])
+        try h.certificates.installRootCertificate("root", use: .centralSystemRootCertificate)
         h.connect()
         #expect(try h.call(ChangeConfigurationRequest(key: "SecurityProfile", value: "1")).status == .rejected)
         #expect(try h.call(ChangeConfigurationRequest(key: "SecurityProfile", value: "two")).status == .rejected)
@@ -81,12 +73,13 @@ struct SecurityProfileTests {
         var h = try ChargePointHarness(config: [("AuthorizationKey", Self.key), ("SecurityProfile", "1")])
         h.connect()
         #expect(try h.call(ChangeConfigurationRequest(key: "SecurityProfile", value: "2")).status == .rejected)  // no CS root yet
-        h.certificates = InstalledCertificates(centralSystemRoots: ["root"])
+        try h.certificates.installRootCertificate("root", use: .centralSystemRootCertificate)
         #expect(try h.call(ChangeConfigurationRequest(key: "securityprofile", value: "2")).status == .accepted)
         #expect(h.parameters.values[.securityProfile] == 2)
         #expect(try h.db.securityProfileFallback() == SecurityProfileFallback(previous: 1, target: 2))
         #expect(try h.call(ChangeConfigurationRequest(key: "SecurityProfile", value: "3")).status == .rejected)  // no certificate
-        h.certificates = InstalledCertificates(centralSystemRoots: ["root"], credential: Self.credential)
+        try h.certificates.savePendingPrivateKey("key")
+        try h.certificates.installChargePointCertificate(chainPEM: "chain")
         #expect(try h.call(ChangeConfigurationRequest(key: "SecurityProfile", value: "3")).status == .accepted)
     }
 

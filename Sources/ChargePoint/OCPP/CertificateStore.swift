@@ -15,17 +15,44 @@ public struct ChargePointCredential: Sendable, Equatable {
 
 /// The certificate store port of the station (OCPP 1.6 security whitepaper ed. 3: use cases A02/A03 certificate
 /// renewal, M03–M05 install, list and delete, L01 signed firmware). The adapter keeps the certificates durable and the
-/// private key in a file of mode 0600 that no export, archive or answer ever contains.
+/// private key in a file of mode 0600 that no export, archive or answer ever contains. Every write is durable when the
+/// call returns (the charge point answers the central system after it).
+///
+/// The store only keeps what it is given: the checks (chains, validity, the whitepaper's rules) are the charge point's.
 public protocol CertificateStore: Sendable {
     /// Each installed root certificate of `use` in PEM, oldest first.
     func rootCertificates(_ use: CertificateUse) throws -> [String]
     /// The charge point certificate and key in use, or nil when none was signed yet.
     func chargePointCredential() throws -> ChargePointCredential?
+
+    /// The credential the current one replaced, kept as fallback (A02: the old certificate stays about a month, in case
+    /// the central system does not accept the new one).
+    func previousChargePointCredential() throws -> ChargePointCredential?
+    /// Adds a root certificate of `use` (InstallCertificate, M05).
+    func installRootCertificate(_ pem: String, use: CertificateUse) throws
+    /// Removes the installed root certificate `pem` of `use` (DeleteCertificate, M04); false when it is not installed.
+    @discardableResult
+    func deleteRootCertificate(_ pem: String, use: CertificateUse) throws -> Bool
+    /// The private key of the last CSR sent (SignCertificate), waiting for its CertificateSigned; nil when none.
+    func pendingPrivateKey() throws -> String?
+    /// Keeps the key of a new CSR (file of mode 0600, written atomically), replacing an older pending key.
+    func savePendingPrivateKey(_ pem: String) throws
+    /// Installs the signed chain with the pending key as the charge point credential used from the next connection;
+    /// the current one becomes the previous one (older ones are removed), and no key is pending any more.
+    func installChargePointCertificate(chainPEM: String) throws
 }
 
-/// A store without certificates: a station whose runtime has none to offer (tests of other features).
-public struct NoCertificates: CertificateStore {
+/// No certificates and no way to store any: where no store is given (the gateway's charger simulation, old tests).
+/// Every write fails, so the handlers answer Failed or Rejected instead of pretending.
+public struct NoCertificateStore: CertificateStore {
+    struct Unavailable: Error, CustomStringConvertible { var description: String { "no certificate store" } }
     public init() {}
     public func rootCertificates(_ use: CertificateUse) throws -> [String] { [] }
     public func chargePointCredential() throws -> ChargePointCredential? { nil }
+    public func previousChargePointCredential() throws -> ChargePointCredential? { nil }
+    public func installRootCertificate(_ pem: String, use: CertificateUse) throws { throw Unavailable() }
+    public func deleteRootCertificate(_ pem: String, use: CertificateUse) throws -> Bool { throw Unavailable() }
+    public func pendingPrivateKey() throws -> String? { nil }
+    public func savePendingPrivateKey(_ pem: String) throws { throw Unavailable() }
+    public func installChargePointCertificate(chainPEM: String) throws { throw Unavailable() }
 }

@@ -7,6 +7,7 @@ import Authorization
 import EVSECore
 import Firmware
 import OCPP16
+import PKI
 import StationModbus
 
 /// The station's OCPP 1.6J charge point as a state machine, shaped like the gateway's central system: it takes events
@@ -113,11 +114,18 @@ public struct OCPPChargePoint: Sendable {
     /// UnlockConnector CALLs answered when the lock detect has followed: per connector, the CALLs' unique ids (a
     /// repeated request for the same connector gets the same answer).
     var unlockCalls: [Int: [String]] = [:]
+    /// Makes the key pair of a certificate signing request (security whitepaper A02/A03); injected, so that the state
+    /// machine does not reach for the system's random source itself.
+    let makeKey: @Sendable () -> ChargePointKey
+    /// The watch on the charge point certificate's expiry (A03) and the back-off of its renewal.
+    var certificateRenewal = CertificateRenewal()
 
     public init(settings: BackendSettings, bootNotification: BootNotificationRequest, chargeBoxIdentity: String,
                 timePolicy: BackendTimePolicy, firmware: FirmwareManagement = FirmwareManagement(), mayFollowBackendTime: Bool = true,
-                makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }) {
+                makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
+                makeKey: @escaping @Sendable () -> ChargePointKey = { ChargePointKey.generate() }) {
         self.settings = settings
+        self.makeKey = makeKey
         self.link = OCPPLink(configuration: .init(
             bootNotification: bootNotification, heartbeatInterval: .seconds(settings.heartbeatIntervalSeconds),
             forceHeartbeat: settings.forceHeartbeat, messageTimeout: settings.messageTimeout,
@@ -146,7 +154,7 @@ public struct OCPPChargePoint: Sendable {
     /// Handles one event and returns what the runtime must do.
     public mutating func handle(_ event: Event, now: Date, station: inout StationController,
                                                  parameters: inout ParameterService, store: any OCPPStore,
-                                                 certificates: any CertificateStore = NoCertificates()) -> [Action] {
+                                                 certificates: any CertificateStore = NoCertificateStore()) -> [Action] {
         out = []
         var env = OCPPEnvironment(now: now, store: store, parameters: parameters, certificates: certificates)
         switch event {
@@ -210,6 +218,7 @@ public struct OCPPChargePoint: Sendable {
         if online { reportStatus(station, now: now, force: []) }
         let running = (1...station.connectorCount).contains { station.backendView(connector: $0)?.session != nil }
         runFirmware(firmware.tick(now: now, transactionsRunning: running), &station, &env)
+        if online { watchCertificateExpiry(&env) }
         if headStale { loadHead(env.store) }
         if restartIfDrained(now: now) { return }
         process(link.poll(now: now, transaction: head?.call), &station, &env)
@@ -448,10 +457,14 @@ extension OCPPChargePoint {
 /// What a handler of the central system's requests may use besides the charge point and the station: the time, the
 /// store and the parameters.
 public struct OCPPEnvironment {
+    public init(now: Date, store: any OCPPStore, parameters: ParameterService, certificates: any CertificateStore = NoCertificateStore()) {
+        self.now = now; self.store = store; self.parameters = parameters; self.certificates = certificates
+    }
+
     public var now: Date
     public var store: any OCPPStore
     public var parameters: ParameterService
-    /// The certificate store (OCPP 1.6 security whitepaper ed. 3).
+    /// The station's certificates and keys (security whitepaper ed. 3: A02/A03, M03–M05).
     public var certificates: any CertificateStore
     /// The unique id of the CALL being answered (for a handler that answers later).
     public internal(set) var callID = ""

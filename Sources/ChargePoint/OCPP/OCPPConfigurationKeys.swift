@@ -54,6 +54,13 @@ public enum OCPPConfigurationKeys {
     public static let getConfigurationMaxKeys = 500
     /// LocalAuthListMaxLength and SendLocalListMaxLength.
     public static let localAuthListMaxLength = 1000
+    /// CertificateSignedMaxChainSize (security whitepaper ed. 3 §7): the schema's own bound of certificateChain, which
+    /// holds a leaf and a few sub-CAs of the CPO hierarchy comfortably.
+    public static let certificateSignedMaxChainSize = 10_000
+    /// CertificateStoreMaxLength (security whitepaper ed. 3 §7): root certificates of both uses together. Twenty covers
+    /// a central system root with its successor and fallback plus several manufacturer roots, while every check of a
+    /// chain (which parses the installed roots) and the GetInstalledCertificateIds answer stay small.
+    public static let certificateStoreMaxLength = 20
 
     private struct Derived {
         var name: String
@@ -173,6 +180,10 @@ public enum OCPPConfigurationKeys {
             constant("ChargingScheduleMaxPeriods", .smartCharging, String(ChargingProfiles.Limits().maxPeriods)),
             constant("MaxChargingProfilesInstalled", .smartCharging, String(ChargingProfiles.Limits().maxProfiles)),
             constant("LocalAuthListMaxLength", .localAuthListManagement, String(localAuthListMaxLength)),
+            // The security extension's read-only keys (whitepaper ed. 3 §7); CpoName and AdditionalRootCertificateCheck
+            // are registry parameters (SecurityParameters.swift) under their own names.
+            constant("CertificateSignedMaxChainSize", .core, String(certificateSignedMaxChainSize)),
+            constant("CertificateStoreMaxLength", .core, String(certificateStoreMaxLength)),
             constant("SendLocalListMaxLength", .localAuthListManagement, String(localAuthListMaxLength)),
         ]
     }()

@@ -35,7 +35,7 @@ extension StationParameters {
     static let securityProfileDefinitions: [ParameterDefinition] = [
         ParameterDefinition(
             key: .securityProfile, label: "Security profile", type: .integer(0...3, unit: nil), defaultValue: .integer(0),
-            role: .operator, menu: .backend, section: "OCPP",
+            role: .operator, menu: .backend, section: securitySection,
             help: "OCPP security profile. 0: none configured (the URL, the password and the SSL strictness decide). 1: ws:// with the HTTP Basic password. 2: wss:// with the password; the backend's certificate must chain to an installed Central System root certificate (or the trusted CAs when none is installed). 3: wss:// with the station's own client certificate instead of the password. The URL's scheme follows the profile. The backend may only raise it; if the station cannot connect with a raised profile, it returns to the previous one.",
             seeAlso: "OCPP 1.6 security whitepaper ed. 3 §2, A05"),
     ]

@@ -128,6 +128,11 @@ class Recorder(CP):
     def on_data_transfer(self, vendor_id, **kw):
         return call_result.DataTransfer(status="UnknownVendorId")
 
+    @on(Action.sign_certificate)
+    def on_sign_certificate(self, csr, **kw):
+        # Security whitepaper A02: the central system forwards the CSR to its CA; the test answers with CertificateSigned.
+        return call_result.SignCertificate(status="Accepted")
+
 
 class CentralSystem:
     def __init__(self, ssl_context=None, host="127.0.0.1", agree_subprotocol=True, route=None):

@@ -1,0 +1,183 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ChargePoint
+import OCPP16
+
+/// The station's ``CertificateStore`` as files under the data directory (`certificates/`), OCPP 1.6 security whitepaper
+/// ed. 3 A02/A03 and M03–M05:
+///
+/// - `roots/<use>/<n>.pem`: the installed root certificates of each use, `n` counting up (oldest first);
+/// - `chargepoint/<n>/chain.pem` and `key.pem`: a charge point credential; the highest `n` is in use, the one below it
+///   is the previous one kept as fallback, older ones are removed;
+/// - `chargepoint/pending-key.pem`: the key of the last CSR, waiting for its CertificateSigned.
+///
+/// Files rather than a table of the station database: the key must be a file of its own (mode 0600) anyway, and a
+/// credential — chain and key — becomes current in one step by renaming its complete directory into place, so a crash
+/// never leaves a certificate paired with the wrong key. Certificates are public and small; an installer can look at
+/// them with openssl. Every file is written to a temporary name, synced and renamed (atomic), the directories synced.
+/// Keys and the directory are private to the station's user (0600/0700). Nothing here goes into the diagnostics
+/// archive (built from the database and the parameters only), the API or the log.
+public final class CertificateDirectory: CertificateStore {
+    public let path: String
+    private let lock = NSLock()
+
+    /// The store in `dataDirectory`/certificates (created when needed, mode 0700).
+    public init(dataDirectory: String) { path = (dataDirectory as NSString).appendingPathComponent("certificates") }
+
+    private var rootsPath: String { (path as NSString).appendingPathComponent("roots") }
+    private var chargePointPath: String { (path as NSString).appendingPathComponent("chargepoint") }
+    private var pendingKeyPath: String { (chargePointPath as NSString).appendingPathComponent("pending-key.pem") }
+    private func rootsPath(_ use: CertificateUse) -> String { (rootsPath as NSString).appendingPathComponent(use.rawValue) }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    // MARK: CertificateStore
+
+    public func rootCertificates(_ use: CertificateUse) throws -> [String] {
+        try locked { try numbered(rootsPath(use), suffix: ".pem").map { try read($0.path) } }
+    }
+
+    public func chargePointCredential() throws -> ChargePointCredential? {
+        try locked { try credentials().last.map(credential) }
+    }
+
+    public func previousChargePointCredential() throws -> ChargePointCredential? {
+        try locked {
+            let all = try credentials()
+            return all.count >= 2 ? try credential(all[all.count - 2]) : nil
+        }
+    }
+
+    public func installRootCertificate(_ pem: String, use: CertificateUse) throws {
+        try locked {
+            let dir = rootsPath(use)
+            try makeDirectory(dir)
+            let next = (try numbered(dir, suffix: ".pem").last?.number ?? 0) + 1
+            try writeAtomically(pem, to: (dir as NSString).appendingPathComponent(name(next) + ".pem"), mode: 0o644)
+        }
+    }
+
+    public func deleteRootCertificate(_ pem: String, use: CertificateUse) throws -> Bool {
+        try locked {
+            guard let file = try numbered(rootsPath(use), suffix: ".pem").first(where: { (try? read($0.path)) == pem }) else { return false }
+            try remove(file.path)
+            syncDirectory(rootsPath(use))
+            return true
+        }
+    }
+
+    public func pendingPrivateKey() throws -> String? {
+        try locked { FileManager.default.fileExists(atPath: pendingKeyPath) ? try read(pendingKeyPath) : nil }
+    }
+
+    public func savePendingPrivateKey(_ pem: String) throws {
+        try locked {
+            try makeDirectory(chargePointPath)
+            try writeAtomically(pem, to: pendingKeyPath, mode: 0o600)
+        }
+    }
+
+    public func installChargePointCertificate(chainPEM: String) throws {
+        try locked {
+            guard FileManager.default.fileExists(atPath: pendingKeyPath) else { throw Failure(description: "no key is pending") }
+            let existing = try credentials()
+            let next = (existing.last?.number ?? 0) + 1
+            // The credential is complete in a temporary directory before it is renamed into place.
+            let temporary = (chargePointPath as NSString).appendingPathComponent(".new-\(getpid())")
+            try? FileManager.default.removeItem(atPath: temporary)
+            try makeDirectory(temporary)
+            try writeAtomically(chainPEM, to: (temporary as NSString).appendingPathComponent("chain.pem"), mode: 0o644)
+            try writeAtomically(try read(pendingKeyPath), to: (temporary as NSString).appendingPathComponent("key.pem"), mode: 0o600)
+            guard rename(temporary, (chargePointPath as NSString).appendingPathComponent(name(next))) == 0 else {
+                throw Failure(description: "installing the credential failed: \(String(cString: strerror(errno)))")
+            }
+            try remove(pendingKeyPath)
+            syncDirectory(chargePointPath)
+            // Only the new credential and the one it replaced stay.
+            for old in existing.dropLast() { try? FileManager.default.removeItem(atPath: old.path) }
+            syncDirectory(chargePointPath)
+        }
+    }
+
+    // MARK: Files
+
+    private func locked<T>(_ body: () throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    private func name(_ n: Int) -> String { String(format: "%08d", n) }
+
+    /// The entries of `dir` named by a number (and `suffix`), in order.
+    private func numbered(_ dir: String, suffix: String) throws -> [(number: Int, path: String)] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+        return names.compactMap { n -> (Int, String)? in
+            guard n.hasSuffix(suffix), let number = Int(n.dropLast(suffix.count)) else { return nil }
+            return (number, (dir as NSString).appendingPathComponent(n))
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    private func credentials() throws -> [(number: Int, path: String)] { try numbered(chargePointPath, suffix: "") }
+
+    private func credential(_ entry: (number: Int, path: String)) throws -> ChargePointCredential {
+        ChargePointCredential(certificateChainPEM: try read((entry.path as NSString).appendingPathComponent("chain.pem")),
+                              privateKeyPEM: try read((entry.path as NSString).appendingPathComponent("key.pem")))
+    }
+
+    private func read(_ file: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            throw Failure(description: "cannot read \(file)")
+        }
+        return text
+    }
+
+    private func makeDirectory(_ dir: String) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
+    private func remove(_ file: String) throws {
+        guard unlink(file) == 0 || errno == ENOENT else { throw Failure(description: "cannot remove \(file): \(String(cString: strerror(errno)))") }
+    }
+
+    /// Writes `text` to a temporary file created with `mode` (never readable by others, not even for a moment), syncs
+    /// it and renames it over `file`, then syncs the directory.
+    private func writeAtomically(_ text: String, to file: String, mode: mode_t) throws {
+        let temporary = file + ".tmp"
+        _ = unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw Failure(description: "cannot write \(file): \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                close(fd); unlink(temporary)
+                throw Failure(description: "cannot write \(file): \(String(cString: strerror(errno)))")
+            }
+            written += n
+        }
+        fchmod(fd, mode)  // the umask may have narrowed it; never widened beyond `mode`
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard synced, rename(temporary, file) == 0 else {
+            unlink(temporary)
+            throw Failure(description: "cannot write \(file): \(String(cString: strerror(errno)))")
+        }
+        syncDirectory((file as NSString).deletingLastPathComponent)
+    }
+
+    private func syncDirectory(_ dir: String) {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}

@@ -24,6 +24,8 @@ struct OCPPState {
     /// How the last connection attempt failed (nil after a connection), so that a failure repeated at every attempt
     /// raises its security event once.
     var lastConnectFailure: OCPPConnectFailure?
+    /// Why the security profile cannot connect as configured, as last logged.
+    var lastPlanProblem: String?
 }
 
 /// Executes the station's OCPP charge point (``OCPPChargePoint``): feeds it the connection's events, the station's
@@ -80,6 +82,9 @@ extension StationRuntime: OCPPConnectionDelegate {
         guard ocpp != nil else { return }
         ocpp!.outbound = nil
         ocppEvent(.disconnected)
+        // The next attempt uses the certificates as they are now: a charge point certificate signed or a Central
+        // System root installed since the last one (A02: the new certificate is used from the next connection).
+        refreshOCPPConnection(reconnect: false)
     }
 
     public func ocppConnectFailed(_ failure: OCPPConnectFailure, reason: String) {

@@ -20,7 +20,8 @@ extension StationRuntime {
         let credential = profile == .tlsWithClientCertificate ? ((try? store.chargePointCredential()) ?? nil) : nil
         let plan = BackendConnectionPlan.make(profile, settings: backend, connectionURL: BackendURL.connectionURL(backend.url, identity: identity),
                                               centralSystemRoots: roots, credential: credential)
-        if let problem = plan.problem { logger.warning("\(problem)") }
+        if let problem = plan.problem, problem != ocpp?.lastPlanProblem { logger.warning("\(problem)") }
+        ocpp?.lastPlanProblem = plan.problem
         return OCPPConnectionSettings(
             baseURL: backend.url, connectionURL: plan.url, chargeBoxIdentity: identity, basicAuthPassword: plan.basicAuthPassword,
             proxy: backend.proxy, pingInterval: .seconds(backend.pingIntervalSeconds), connectTimeout: backend.messageTimeout,

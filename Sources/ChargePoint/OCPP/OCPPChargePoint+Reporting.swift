@@ -181,6 +181,7 @@ extension OCPPChargePoint {
             case .notifySignedFirmware(let s, let requestId):
                 out.append(.log(.info, "signed firmware status \(s.rawValue) (request \(requestId))"))
                 if let status = SignedFirmwareStatus(rawValue: s.rawValue) {
+                    lastSignedFirmwareStatus = SignedFirmwareStatusNotificationRequest(status: status, requestId: requestId)
                     enqueue(SignedFirmwareStatusNotificationRequest(status: status, requestId: requestId))
                 }
             case .verifySignature(let certificate, let signature):

@@ -76,6 +76,14 @@ public enum SecurityParameters {
 }
 
 extension OCPPChargePoint {
+    /// The status a triggered SignedFirmwareStatusNotification reports (ExtendedTriggerMessage, whitepaper ed. 3
+    /// L01.FR.28/29): the last status of a signed update with its requestId, Idle (without one) after Installed or when
+    /// none ran since the start.
+    public var signedFirmwareStatusNotification: SignedFirmwareStatusNotificationRequest {
+        guard let last = lastSignedFirmwareStatus, last.status != .installed else { return .init(status: .idle) }
+        return last
+    }
+
     /// The log status a triggered LogStatusNotification reports (ExtendedTriggerMessage, whitepaper ed. 3 N01.FR.12):
     /// Uploading with GetLog's requestId while one is under way, else Idle without a requestId.
     public var logStatusNotification: LogStatusNotificationRequest {

@@ -130,6 +130,8 @@ public struct OCPPChargePoint: Sendable {
     /// When InvalidMessages was last raised, and how many malformed frames came since (rate limit).
     var lastInvalidMessageEvent: Date?
     var suppressedInvalidMessages = 0
+    /// The last SignedFirmwareStatusNotification (for ExtendedTriggerMessage, L01.FR.28/29).
+    var lastSignedFirmwareStatus: SignedFirmwareStatusNotificationRequest?
 
     public init(settings: BackendSettings, bootNotification: BootNotificationRequest, chargeBoxIdentity: String,
                 timePolicy: BackendTimePolicy, firmware: FirmwareManagement = FirmwareManagement(), mayFollowBackendTime: Bool = true,

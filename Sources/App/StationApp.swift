@@ -310,6 +310,8 @@ public enum StationApp {
                                      logger: logger)
         await runtime.restoreAvailability()
         let ocppControl = await runtime.setUpOCPP(version: ChargeKitVersion.current, dataDirectory: dir.path)
+        // Security whitepaper ed. 3 §8: StartupOfTheDevice (critical) at every start of the station's services.
+        await runtime.securityEventAtStart(version: ChargeKitVersion.current, previousShutdownClean: clean)
         await runtime.tick()
 
         // The web interface's accounts: at the first start every role gets a random initial password (printed once by

@@ -17,6 +17,8 @@ public protocol StationService: AuthorizationService, HistoryService {
     /// The newest sessions first, as history rows.
     func sessions(limit: Int) async throws -> [HistoryRow]
     func events(limit: Int) async throws -> [EventLogEntry]
+    /// The newest `limit` entries of the security log (OCPP 1.6 security whitepaper ed. 3 §8), oldest first.
+    func securityLog(limit: Int) async throws -> [SecurityLogEntry]
     func parameters() async -> [ParameterView]
     func parameter(_ key: String) async throws -> ParameterView
     /// Changes a parameter; throws ``ParameterError`` for invalid changes.

@@ -4,7 +4,8 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// OCPP 1.6 §7.25 FirmwareStatus.
+/// OCPP 1.6 §7.25 FirmwareStatus, and the statuses the security extension adds for a signed update (whitepaper ed. 3
+/// §5.1 FirmwareStatusEnumType), which only a signed update reports.
 public enum FirmwareStatus: String, Sendable, Codable, Equatable {
     case downloaded = "Downloaded"
     case downloadFailed = "DownloadFailed"
@@ -13,6 +14,11 @@ public enum FirmwareStatus: String, Sendable, Codable, Equatable {
     case installationFailed = "InstallationFailed"
     case installing = "Installing"
     case installed = "Installed"
+    case downloadScheduled = "DownloadScheduled"
+    case installScheduled = "InstallScheduled"
+    case installRebooting = "InstallRebooting"
+    case invalidSignature = "InvalidSignature"
+    case signatureVerified = "SignatureVerified"
 }
 
 /// OCPP 1.6 §7.24 DiagnosticsStatus.
@@ -29,7 +35,9 @@ public struct FirmwareUpdateJob: Sendable, Codable, Equatable {
         /// Waiting for retrieveDate or for the next attempt.
         case waiting
         case downloading
-        /// Downloaded; waiting until no transaction runs.
+        /// Downloaded, a signed package's signature being verified (SignedUpdateFirmware).
+        case verifying
+        /// Downloaded (and verified); waiting until no transaction runs.
         case downloaded
         case installing
         /// Installed; the station restarts and reports Installed after its next BootNotification.
@@ -44,6 +52,15 @@ public struct FirmwareUpdateJob: Sendable, Codable, Equatable {
     public var retryIntervalSeconds: Int
     /// The version the installed package named (set once installed).
     public var installedVersion: String?
+    /// A signed update (SignedUpdateFirmware, security whitepaper ed. 3 L01): its requestId, which every status
+    /// notification carries; nil for UpdateFirmware.
+    public var requestId: Int?
+    /// The signed update's PEM signing certificate (already checked against the manufacturer roots) and base64
+    /// signature over the whole file.
+    public var signingCertificate: String?
+    public var signature: String?
+    /// installDateTime: not installed before it.
+    public var installAt: Date?
 }
 
 /// A diagnostics upload in progress.
@@ -89,10 +106,24 @@ public struct FirmwareManagement: Sendable, Equatable {
         case persist(FirmwareUpdateJob?)
         /// Restart the station services to complete the installation.
         case restart
+        /// A signed update's status (SignedFirmwareStatusNotification with `requestId`).
+        case notifySignedFirmware(FirmwareStatus, requestId: Int)
+        /// Verify the downloaded file's signature; answer with ``signatureChecked(valid:)``.
+        case verifySignature(signingCertificate: String, signature: String)
+        /// The signature did not match: nothing is installed (security event InvalidFirmwareSignature).
+        case signatureRejected
+        /// A package was installed and the station runs it (security event FirmwareUpdated).
+        case firmwareUpdated(version: String?)
+        /// A GetLog upload's status (LogStatusNotification with `requestId`).
+        case notifyLog(LogUploadStatus, requestId: Int)
+        /// Build the log file of `kind` (entries from `oldest` to `latest`) and upload it to `location`; answer with
+        /// ``logUploadFinished(requestId:success:now:)``.
+        case uploadLog(LogKind, location: String, fileName: String, oldest: Date?, latest: Date?, requestId: Int)
     }
 
-    public private(set) var firmware: FirmwareUpdateJob?
+    public internal(set) var firmware: FirmwareUpdateJob?
     public private(set) var diagnostics: DiagnosticsJob?
+    public internal(set) var log: LogJob?
 
     /// Restores a persisted job (after a restart).
     public init(restored: FirmwareUpdateJob? = nil) {
@@ -121,15 +152,16 @@ public struct FirmwareManagement: Sendable, Equatable {
                 f.phase = .downloading
                 f.attemptsLeft -= 1
                 firmware = f
-                actions += [.notifyFirmware(.downloading), .download(location: f.location)]
-            case .downloaded where !transactionsRunning:
+                actions += [notify(.downloading, f), .download(location: f.location)]
+            case .downloaded where !transactionsRunning && f.installAt.map({ now >= $0 }) ?? true:
                 f.phase = .installing
                 firmware = f
-                actions += [.persist(f), .notifyFirmware(.installing), .install]
+                actions += [.persist(f), notify(.installing, f), .install]
             default:
                 break
             }
         }
+        actions += tickLog(now: now)
         if var d = diagnostics, !d.uploading, now >= d.nextAttemptAt {
             d.uploading = true
             d.attemptsLeft -= 1
@@ -142,10 +174,16 @@ public struct FirmwareManagement: Sendable, Equatable {
     /// The download ended.
     public mutating func downloadFinished(success: Bool, now: Date) -> [Action] {
         guard var f = firmware, f.phase == .downloading else { return [] }
+        if success, let certificate = f.signingCertificate, let signature = f.signature {
+            // Signed (L01.FR.04): nothing is installed before the signature over the whole file is verified.
+            f.phase = .verifying
+            firmware = f
+            return [.persist(f), notify(.downloaded, f), .verifySignature(signingCertificate: certificate, signature: signature)]
+        }
         if success {
             f.phase = .downloaded
             firmware = f
-            return [.persist(f), .notifyFirmware(.downloaded), .holdConnectors(true)]
+            return [.persist(f), notify(.downloaded, f), .holdConnectors(true)]
         }
         if f.attemptsLeft > 0 {
             f.phase = .waiting
@@ -154,7 +192,7 @@ public struct FirmwareManagement: Sendable, Equatable {
             return [.persist(f)]
         }
         firmware = nil
-        return [.persist(nil), .notifyFirmware(.downloadFailed)]
+        return [.persist(nil), notify(.downloadFailed, f)]
     }
 
     /// The installer ended: on success the station restarts and reports Installed after its next boot.
@@ -162,19 +200,26 @@ public struct FirmwareManagement: Sendable, Equatable {
         guard var f = firmware, f.phase == .installing else { return [] }
         guard let version else {
             firmware = nil
-            return [.persist(nil), .notifyFirmware(.installationFailed), .holdConnectors(false)]
+            return [.persist(nil), notify(.installationFailed, f), .holdConnectors(false)]
         }
         f.phase = .restarting
         f.installedVersion = version
         firmware = f
-        return [.persist(f), .restart]
+        // A signed update says that the station reboots into it (whitepaper ed. 3 §5.1 InstallRebooting).
+        return [.persist(f)] + (f.requestId == nil ? [] : [notify(.installRebooting, f)]) + [.restart]
     }
 
     /// The backend accepted the BootNotification after the restart.
     public mutating func booted() -> [Action] {
         guard let f = firmware, f.phase == .restarting else { return [] }
         firmware = nil
-        return [.persist(nil), .notifyFirmware(.installed)]
+        return [.persist(nil), notify(.installed, f), .firmwareUpdated(version: f.installedVersion)]
+    }
+
+    /// A status of `job`: FirmwareStatusNotification for UpdateFirmware, SignedFirmwareStatusNotification with the
+    /// requestId for a signed update.
+    func notify(_ status: FirmwareStatus, _ job: FirmwareUpdateJob) -> Action {
+        job.requestId.map { .notifySignedFirmware(status, requestId: $0) } ?? .notifyFirmware(status)
     }
 
     // MARK: Diagnostics
@@ -214,7 +259,7 @@ public struct FirmwareManagement: Sendable, Equatable {
         switch f.phase {
         case .waiting: return .idle
         case .downloading: return .downloading
-        case .downloaded: return .downloaded
+        case .verifying, .downloaded: return .downloaded
         case .installing, .restarting: return .installing
         }
     }

@@ -65,6 +65,11 @@ public enum OCPP16Catalog {
         e(.security, .centralSystemToChargePoint, DeleteCertificateRequest.self),
         e(.security, .centralSystemToChargePoint, GetInstalledCertificateIdsRequest.self),
         e(.security, .centralSystemToChargePoint, ExtendedTriggerMessageRequest.self),
+        e(.security, .chargePointToCentralSystem, SecurityEventNotificationRequest.self),
+        e(.security, .centralSystemToChargePoint, GetLogRequest.self),
+        e(.security, .chargePointToCentralSystem, LogStatusNotificationRequest.self),
+        e(.security, .centralSystemToChargePoint, SignedUpdateFirmwareRequest.self),
+        e(.security, .chargePointToCentralSystem, SignedFirmwareStatusNotificationRequest.self),
     ])
 
     /// Checks an incoming CALL: NotImplemented for an unknown action, NotSupported for an action of a profile

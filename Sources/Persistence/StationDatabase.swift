@@ -193,6 +193,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
         }
         m.registerMigration("v11-session-solar-share") { db in try migrateSolarShare(db) }
         registerMailAlertMigration(&m)
+        registerSecurityLogMigration(&m)
         return m
     }
 

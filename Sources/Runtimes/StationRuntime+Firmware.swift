@@ -15,7 +15,9 @@ import WebUI
 /// - SeeAlso: OCPP 1.6 §5.9 GetDiagnostics, §5.19 UpdateFirmware, §4.4–4.5; checklist §1.4.9.
 extension StationRuntime {
     private var firmwareDirectory: String { (ocpp!.dataDirectory as NSString).appendingPathComponent("firmware") }
-    private var packagePath: String { (firmwareDirectory as NSString).appendingPathComponent("package.ckfw") }
+    private var packagePath: String { firmwarePackagePath }
+    /// Where the downloaded package is kept until it is installed.
+    var firmwarePackagePath: String { (firmwareDirectory as NSString).appendingPathComponent("package.ckfw") }
 
     private var transfer: FileTransfer { FileTransfer(timeout: .seconds(parameterService.values[.fileTransferTimeout])) }
 

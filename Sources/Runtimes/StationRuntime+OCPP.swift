@@ -129,6 +129,10 @@ extension StationRuntime: OCPPConnectionDelegate {
             startUpload(location, fileName: fileName, startTime: startTime, stopTime: stopTime)
         case .install:
             startInstall()
+        case .verifySignature(let certificate, let signature):
+            verifyFirmwareSignature(signingCertificate: certificate, signature: signature)
+        case .uploadLog(let kind, let location, let fileName, let oldest, let latest, let requestId):
+            startLogUpload(kind, location: location, fileName: fileName, oldest: oldest, latest: latest, requestId: requestId)
         case .reset(let type):
             let now = clock.now()
             let stopped = controller.stopAllSessions(reason: type == .hard ? .hardReset : .softReset, now: now)

@@ -67,6 +67,7 @@ extension StationRuntime {
         let source = by.hasPrefix("api:") ? "api" : "browser"
         lastClockSet = ClockSet(at: clock.now(), movedSeconds: seconds, source: source)
         controller.record(.systemAction, "Clock set from the \(source) by \(by) (moved by \(Int(seconds.rounded())) s)", now: clock.now())
+        clockSetSecurityEvent("set from the \(source) by \(by) (moved by \(Int(seconds.rounded())) s)")
         logger.notice("station clock set from the \(source) by \(by) (moved by \(Int(seconds.rounded())) s)")
     }
 

@@ -56,6 +56,10 @@ public enum StationAPI {
             guard let limit = limit(request) else { return badLimit() }
             return try await attempt { json(try await station.events(limit: limit)) }
         }
+        router.get("api/security-log") { request, _ in
+            guard let limit = limit(request) else { return badLimit() }
+            return try await attempt { json(try await station.securityLog(limit: limit)) }
+        }
         router.get("api/sessions") { request, _ in
             guard let limit = limit(request) else { return badLimit() }
             return try await attempt { json(try await station.sessions(limit: limit)) }

@@ -109,7 +109,8 @@ struct OCPPLinkTests {
         guard case .send(let text)? = unsupported.first else { Issue.record("no answer"); return }
         #expect(text.hasPrefix("[4,\"c3\",\"NotSupported\""))
         #expect(l.inFlight?.call.id == b[0].0)
-        #expect(l.received("{oops", now: t0) == [.dropped(reason: "the frame is not valid JSON: \(errorReason("{oops"))")])
+        let oops = "the frame is not valid JSON: \(errorReason("{oops"))"
+        #expect(l.received("{oops", now: t0) == [.dropped(reason: oops), .invalid(reason: oops)])
     }
 
     func errorReason(_ text: String) -> String {

@@ -59,3 +59,27 @@ def ocsp_hash_data(d, cert, issuer):
     field = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in text.splitlines()) if v}
     return {"hashAlgorithm": "SHA256", "issuerNameHash": field["Issuer Name Hash"].lower(),
             "issuerKeyHash": field["Issuer Key Hash"].lower(), "serialNumber": field["Serial Number"].lower().lstrip("0") or "0"}
+
+
+def make_firmware_signing(d):
+    """The signed-firmware PKI of the security whitepaper's use case L01, with EC P-256 keys: a manufacturer root
+    (mfr-root.pem/.key), a firmware signing certificate it issued (fw-sign.pem/.key), and an unrelated root with its own
+    signing certificate (other-root.pem, other-sign.pem/.key). Returns `d`."""
+    for root, cn in (("mfr-root", "ChargeKit Test Manufacturer Root"), ("other-root", "Some Other Root")):
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f"{root}.key",
+                "-out", f"{root}.pem", "-days", "30", "-subj", f"/O=ChargeKit Test/CN={cn}",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
+    (d / "signing.ext").write_text("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n")
+    for name, root in (("fw-sign", "mfr-root"), ("other-sign", "other-root")):
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f"{name}.key",
+                "-out", f"{name}.csr", "-subj", "/O=ChargeKit Test/CN=Firmware Signing", cwd=d)
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{root}.pem", "-CAkey", f"{root}.key", "-CAcreateserial",
+                "-out", f"{name}.pem", "-days", "30", "-extfile", "signing.ext", cwd=d)
+    return d
+
+
+def sign_file(key, path):
+    """The base64 ECDSA (SHA-256, DER) signature of the whole file `path` with `key`, as SignedUpdateFirmware carries it."""
+    import base64
+    der = subprocess.run(["openssl", "dgst", "-sha256", "-sign", str(key), str(path)], check=True, capture_output=True).stdout
+    return base64.b64encode(der).decode()

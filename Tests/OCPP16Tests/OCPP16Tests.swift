@@ -108,9 +108,10 @@ struct MessageTests {
         }
     }
 
-    @Test("the catalog has the 28 actions of the six profiles")
+    @Test("the catalog has the 28 actions of the six profiles and the 11 of the security extension")
     func catalog() {
         #expect(OCPP16Catalog.entries.values.filter { $0.profile != .security }.count == 28)
+        #expect(OCPP16Catalog.entries.values.filter { $0.profile == .security }.count == 11)
         #expect(OCPP16Catalog.entries.values.filter { $0.profile == .core }.count == 16)
         #expect(Set(OCPP16Catalog.entries.values.map(\.profile)) == Set(FeatureProfile.allCases))
     }

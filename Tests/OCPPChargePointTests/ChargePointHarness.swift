@@ -46,6 +46,8 @@ struct ChargePointHarness {
     var parents: [String: String] = [:]
     /// Actions the central system leaves unanswered (a backend that is slow or gone).
     var unanswered: Set<String> = []
+    /// Actions the central system answers with this CALLERROR (SteVe: SecurityEventNotification NotImplemented).
+    var callErrors: [String: OCPPErrorCode] = [:]
     /// The central system's clock (Heartbeat and BootNotification currentTime): the real time of the scenario plus
     /// this offset, whatever the station's clock does.
     var backendClockOffsetSeconds: Double = 0
@@ -182,7 +184,9 @@ struct ChargePointHarness {
             // After a restart of the services nothing more goes out on the old connection.
             guard !servicesStopped, let frame = try? OCPPFrame.parse(text) else { return }
             sent.append(frame)
-            if case .call(let id, let name, let payload) = frame, !unanswered.contains(name), let answer = centralSystemAnswer(name, payload) {
+            if case .call(let id, let name, _) = frame, let code = callErrors[name] {
+                answers.append(OCPPFrame.error(OCPPError(code, "\(name) is not implemented here"), id: id).serialized())
+            } else if case .call(let id, let name, let payload) = frame, !unanswered.contains(name), let answer = centralSystemAnswer(name, payload) {
                 answers.append(OCPPFrame.callResult(id: id, payload: answer).serialized())
             }
         case .parametersChanged:
@@ -204,7 +208,7 @@ struct ChargePointHarness {
         case .restartServices:
             actions.append(action)
             servicesStopped = true
-        case .download, .upload, .install:
+        case .download, .upload, .install, .verifySignature, .uploadLog:
             actions.append(action)
         }
     }
@@ -224,7 +228,8 @@ struct ChargePointHarness {
             lastTransactionID += 1
             return OCPPCoding.encode(StartTransactionResponse(idTagInfo: idTagInfo(payload["idTag"]), transactionId: lastTransactionID))
         case StopTransactionRequest.action, StatusNotificationRequest.action, MeterValuesRequest.action,
-             FirmwareStatusNotificationRequest.action, DiagnosticsStatusNotificationRequest.action, "LogStatusNotification":
+             FirmwareStatusNotificationRequest.action, DiagnosticsStatusNotificationRequest.action,
+             SecurityEventNotificationRequest.action, LogStatusNotificationRequest.action, SignedFirmwareStatusNotificationRequest.action:
             return .object([:])
         case SignCertificateRequest.action:
             return OCPPCoding.encode(SignCertificateResponse(status: .accepted))

@@ -51,6 +51,7 @@ extension StationParameters {
     public static let allowLongGetConfigurationKeys = "AllowLongGetConfigurationKeys"
     public static let timeSource = "TimeSource"
     public static let fileTransferTimeout = "FileTransferTimeout"
+    public static let unsignedFirmwareUpdates = "UnsignedFirmwareUpdates"
 }
 
 /// The typed keys of the backend parameters, by which BackendSettings reads them (see StationParameterKeys.swift).
@@ -90,6 +91,7 @@ extension ParameterKey {
     public static var allowLongGetConfigurationKeys: ParameterKey<Bool> { .init(K.allowLongGetConfigurationKeys, .bool) }
     public static var timeSource: ParameterKey<TimeSource> { .init(K.timeSource, .choice) }
     public static var fileTransferTimeout: ParameterKey<Int> { .init(K.fileTransferTimeout, .integer) }
+    public static var unsignedFirmwareUpdates: ParameterKey<Bool> { .init(K.unsignedFirmwareUpdates, .bool) }
 }
 
 extension StationParameters {
@@ -296,6 +298,13 @@ extension StationParameters {
             defaultValue: .integer(300), role: .operator, menu: .system, section: "Firmware",
             help: "Longest time one firmware download or diagnostics upload may take before the attempt counts as failed (and is retried as the backend asked).",
             seeAlso: "OCPP 1.6 §5.9 GetDiagnostics, §5.19 UpdateFirmware"),
+        // OCPP 1.6 security whitepaper ed. 3 L01.FR.20 asks a charge point with signed updates to refuse UpdateFirmware;
+        // central systems in the field still send it (and OCTT keeps TC_044), so it stays accepted unless switched off.
+        ParameterDefinition(
+            key: .unsignedFirmwareUpdates, label: "Unsigned firmware updates", type: .bool, defaultValue: .bool(true),
+            role: .operator, menu: .system, section: "Firmware",
+            help: "On: the backend may also update the firmware with UpdateFirmware (unsigned; the package's own checksum is checked). Off: only SignedUpdateFirmware is taken (the signature over the package must verify against an installed manufacturer root certificate); UpdateFirmware is answered NotSupported.",
+            seeAlso: "OCPP 1.6 security whitepaper ed. 3 L01.FR.20, OCPP 1.6 §5.19 UpdateFirmware"),
     ]
 }
 
@@ -373,6 +382,8 @@ public struct BackendSettings: Sendable, Equatable {
     public var timeFromBackend: Bool
     /// A Reset stops the running transactions first (seeds/002 §2.3 StopTxOnReset; OCPP 1.6 §5.14).
     public var stopTransactionsOnReset: Bool
+    /// UpdateFirmware (unsigned) is taken; off: only SignedUpdateFirmware (whitepaper ed. 3 L01.FR.20).
+    public var unsignedFirmwareUpdates: Bool
 
     /// Reads the backend settings from the parameters through their typed keys.
     public init(_ p: ParameterSet) {
@@ -405,6 +416,7 @@ public struct BackendSettings: Sendable, Equatable {
         allowLongConfigurationKeys = p[.allowLongGetConfigurationKeys]
         timeFromBackend = p[.timeSource] == .heartbeat
         stopTransactionsOnReset = p[.stopTxOnReset]
+        unsignedFirmwareUpdates = p[.unsignedFirmwareUpdates]
     }
 
     /// The password for HTTP Basic authentication: the AuthorizationKey as typed (the factory setting); with the

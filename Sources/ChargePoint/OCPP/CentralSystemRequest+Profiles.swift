@@ -95,9 +95,13 @@ extension TriggerMessageRequest: CentralSystemRequest {
 // MARK: FirmwareManagement profile (OCPP 1.6 §5.19, §5.9; checklist §1.4.9)
 
 extension UpdateFirmwareRequest: CentralSystemRequest {
-    /// The answer has no status: a location that cannot be downloaded is logged and ignored.
+    /// The answer has no status: a location that cannot be downloaded is logged and ignored. With unsigned updates
+    /// switched off (security whitepaper ed. 3 L01.FR.20) the request is answered CALLERROR NotSupported.
     public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
-                                 _ env: inout OCPPEnvironment) -> Response {
+                                 _ env: inout OCPPEnvironment) throws -> Response {
+        guard cp.settings.unsignedFirmwareUpdates else {
+            throw OCPPError(.notSupported, "this station takes only SignedUpdateFirmware (UnsignedFirmwareUpdates is Off)")
+        }
         guard FirmwareManagement.transferable(r.location) else {
             cp.out.append(.log(.warning, "UpdateFirmware: '\(r.location)' is not an ftp://, http:// or https:// URL; ignored"))
             return Response()

@@ -92,6 +92,8 @@ extension ResetRequest: CentralSystemRequest {
     /// them with reason Reboot.
     public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
+        // Security whitepaper ed. 3 §8: ResetOrReboot (critical) is logged and queued before the station restarts.
+        cp.securityEvent(.resetOrReboot, techInfo: "\(r.type.rawValue) reset requested by the central system", &env)
         if cp.settings.stopTransactionsOnReset {
             cp.out.append(.reset(r.type))
         } else {

@@ -178,6 +178,25 @@ extension OCPPChargePoint {
             case .restart:
                 out.append(.log(.notice, "firmware installed; the station services restart"))
                 requestRestart(now: env.now)
+            case .notifySignedFirmware(let s, let requestId):
+                out.append(.log(.info, "signed firmware status \(s.rawValue) (request \(requestId))"))
+                if let status = SignedFirmwareStatus(rawValue: s.rawValue) {
+                    lastSignedFirmwareStatus = SignedFirmwareStatusNotificationRequest(status: status, requestId: requestId)
+                    enqueue(SignedFirmwareStatusNotificationRequest(status: status, requestId: requestId))
+                }
+            case .verifySignature(let certificate, let signature):
+                out.append(.verifySignature(signingCertificate: certificate, signature: signature))
+            case .signatureRejected:
+                break  // the security event follows from ``Event/signatureChecked(failure:)``, which knows why
+            case .firmwareUpdated(let version):
+                securityEvent(.firmwareUpdated, techInfo: version.map { "firmware \($0) installed" }, &env)
+            case .notifyLog(let s, let requestId):
+                out.append(.log(.info, "log status \(s.rawValue) (request \(requestId))"))
+                if let status = UploadLogStatus(rawValue: s.rawValue) {
+                    enqueue(LogStatusNotificationRequest(status: status, requestId: requestId))
+                }
+            case .uploadLog(let kind, let location, let fileName, let oldest, let latest, let requestId):
+                out.append(.uploadLog(kind, location: location, fileName: fileName, oldest: oldest, latest: latest, requestId: requestId))
             }
         }
     }

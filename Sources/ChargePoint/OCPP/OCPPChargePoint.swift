@@ -50,6 +50,11 @@ public struct OCPPChargePoint: Sendable {
         /// certificate, a login failed, …): it goes to the security log and, where the whitepaper says so, to the
         /// central system (OCPP 1.6 security whitepaper ed. 3 §8).
         case securityEvent(SecurityEventType, techInfo: String?)
+        /// The signature check of a signed firmware package (``Action/verifySignature(signingCertificate:signature:)``)
+        /// ended: nil when it is valid, else why not.
+        case signatureChecked(failure: String?)
+        /// A GetLog upload (``Action/uploadLog(_:location:fileName:oldest:latest:requestId:)``) ended.
+        case logUploadFinished(requestId: Int, success: Bool)
     }
 
     public enum LogLevel: Sendable, Equatable { case info, notice, warning, error }
@@ -68,6 +73,12 @@ public struct OCPPChargePoint: Sendable {
         case upload(location: String, fileName: String, startTime: Date?, stopTime: Date?)
         /// Check and install the downloaded package.
         case install
+        /// Verify the downloaded package's signature (whitepaper ed. 3 L01.FR.04, ``PKI/FirmwareSigning``) and report
+        /// ``Event/signatureChecked(failure:)``.
+        case verifySignature(signingCertificate: String, signature: String)
+        /// Build the log file of GetLog (the diagnostics archive, or the security log from `oldest` to `latest` as
+        /// CSV), upload it, and report ``Event/logUploadFinished(requestId:success:)``.
+        case uploadLog(LogKind, location: String, fileName: String, oldest: Date?, latest: Date?, requestId: Int)
         /// Reset accepted (OCPP 1.6 §5.14): stop every running transaction (reason HardReset/SoftReset), run the station's
         /// control step so that their StopTransactions are queued with their Transaction.End values, then hand the
         /// charge point ``Event/restartRequested``. The answer is sent first.
@@ -119,6 +130,11 @@ public struct OCPPChargePoint: Sendable {
     let makeKey: @Sendable () -> ChargePointKey
     /// The watch on the charge point certificate's expiry (A03) and the back-off of its renewal.
     var certificateRenewal = CertificateRenewal()
+    /// When InvalidMessages was last raised, and how many malformed frames came since (rate limit).
+    var lastInvalidMessageEvent: Date?
+    var suppressedInvalidMessages = 0
+    /// The last SignedFirmwareStatusNotification (for ExtendedTriggerMessage, L01.FR.28/29).
+    var lastSignedFirmwareStatus: SignedFirmwareStatusNotificationRequest?
 
     public init(settings: BackendSettings, bootNotification: BootNotificationRequest, chargeBoxIdentity: String,
                 timePolicy: BackendTimePolicy, firmware: FirmwareManagement = FirmwareManagement(), mayFollowBackendTime: Bool = true,
@@ -199,6 +215,13 @@ public struct OCPPChargePoint: Sendable {
             shiftTimers(by: seconds)
         case .securityEvent(let type, let techInfo):
             securityEvent(type, techInfo: techInfo, &env)
+        case .signatureChecked(let failure):
+            if let failure { out.append(.log(.warning, "firmware signature refused: \(failure)")) }
+            runFirmware(firmware.signatureChecked(valid: failure == nil, now: now), &station, &env)
+            if let failure { securityEvent(.invalidFirmwareSignature, techInfo: failure, &env) }
+        case .logUploadFinished(let requestId, let success):
+            out.append(success ? .log(.info, "log \(requestId) uploaded") : .log(.warning, "log \(requestId) upload failed"))
+            runFirmware(firmware.logUploadFinished(requestId: requestId, success: success, now: now), &station, &env)
         }
         if station.online != online { station.online = online }
         parameters = env.parameters
@@ -314,6 +337,8 @@ public struct OCPPChargePoint: Sendable {
                 }
             case .dropped(let reason):
                 out.append(.log(.warning, "OCPP frame ignored: \(reason)"))
+            case .invalid(let reason):
+                invalidMessage(reason, &env)
             }
         }
     }
@@ -397,6 +422,15 @@ public struct OCPPChargePoint: Sendable {
                 link.transactionsNotBefore = env.now.addingTimeInterval(retry)
                 return
             }
+            if Self.unsupportedByCentralSystem(action: action, code: code) {
+                out.append(.log(.notice, "backend does not implement \(action) (\(code)); retired"))
+                do { try env.store.transactionMessageDelivered(sequence, session: nil, transactionID: nil, finished: false) } catch {
+                    out.append(.log(.error, "retiring \(action) failed: \(error)"))
+                }
+                link.transactionsNotBefore = nil
+                headStale = true
+                return
+            }
             do {
                 let (attempts, dropped) = try env.store.transactionMessageFailed(sequence, maxAttempts: settings.transactionMessageAttempts)
                 out.append(.log(.warning, "backend failed to process \(action) (\(code): \(description)); attempt \(attempts)\(dropped ? ", dropped" : "")"))
@@ -437,6 +471,8 @@ public struct OCPPChargePoint: Sendable {
             out.append(.stepClock(seconds: seconds, backendTime: backend))
             env.now = now.addingTimeInterval(seconds)
             shiftTimers(by: seconds)
+            // Security whitepaper ed. 3 §8: SettingSystemTime (critical), stamped with the new time.
+            securityEvent(.settingSystemTime, techInfo: "set from the central system's time (moved by \(Int(seconds.rounded())) s)", &env)
         }
     }
 }

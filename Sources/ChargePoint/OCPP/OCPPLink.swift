@@ -66,6 +66,10 @@ public struct OCPPLink: Sendable {
         case registered(Registration, interval: Int, currentTime: Date)
         /// A frame could not be understood and could not be answered (no readable message id).
         case dropped(reason: String)
+        /// A frame of the central system was malformed (not OCPP-J, or a payload against its schema); it was answered
+        /// with a CALLERROR or dropped as well. The charge point raises the security event InvalidMessages (OCPP 1.6
+        /// security whitepaper ed. 3 §8).
+        case invalid(reason: String)
     }
 
     public struct Configuration: Sendable, Equatable {
@@ -247,9 +251,10 @@ public struct OCPPLink: Sendable {
         let frame: OCPPFrame
         do { frame = try OCPPFrame.parse(text) } catch {
             if let id = error.messageID {
-                return registration == .rejected ? [] : [.send(OCPPFrame.error(error, id: id).serialized())]
+                return registration == .rejected ? [.invalid(reason: error.description)]
+                    : [.send(OCPPFrame.error(error, id: id).serialized()), .invalid(reason: error.description)]
             }
-            return [.dropped(reason: error.description)]
+            return [.dropped(reason: error.description), .invalid(reason: error.description)]
         }
         switch frame {
         case .call(let id, let action, let payload):
@@ -258,7 +263,9 @@ public struct OCPPLink: Sendable {
             do {
                 try OCPP16Catalog.validateCall(action: action, payload: payload, supported: configuration.supportedProfiles)
             } catch {
+                let unknown = error.code == .notImplemented || error.code == .notSupported
                 return [.send(OCPPFrame.error(error, id: id).serialized())]
+                    + (unknown ? [] : [.invalid(reason: "\(action): \(error.description)")])
             }
             if let entry = OCPP16Catalog.entries[action], entry.direction == .chargePointToCentralSystem {
                 return [.send(OCPPFrame.error(OCPPError(.notSupported, "\(action) is sent by charge points, not to them"), id: id).serialized())]
@@ -271,7 +278,8 @@ public struct OCPPLink: Sendable {
                 do { try schema.validate(payload) } catch {
                     if call.purpose == .boot { bootFailed(now: now) }
                     return [.failed(call.purpose, action: call.action, code: error.code.rawValue,
-                                    description: "invalid \(call.action).conf: \(error.description)", timedOut: false)]
+                                    description: "invalid \(call.action).conf: \(error.description)", timedOut: false),
+                            .invalid(reason: "invalid \(call.action).conf: \(error.description)")]
                 }
             }
             if call.purpose == .boot { return bootAnswered(payload, now: now) }

@@ -32,7 +32,7 @@ public struct QueuedTransactionMessage: Sendable, Equatable {
 ///
 /// - SeeAlso: OCPP 1.6 §3.7 and §4.10 (transaction-related messages are delivered in order, retried, never lost),
 ///   errata 3.18 (transactionId −1 for a transaction the backend never answered).
-public protocol OCPPStore: Sendable {
+public protocol OCPPStore: SecurityLogStore {
     /// The oldest queued message with its session.
     func transactionQueueHead() throws -> QueuedTransactionMessage?
     func transactionQueueCount() throws -> Int
@@ -69,4 +69,40 @@ public protocol OCPPStore: Sendable {
     /// A05), so that the station can return to the previous one.
     func securityProfileFallback() throws -> SecurityProfileFallback?
     func setSecurityProfileFallback(_ fallback: SecurityProfileFallback?) throws
+}
+
+/// One entry of the station's security log (OCPP 1.6 security whitepaper ed. 3 §8, A04.FR.04).
+public struct SecurityLogEntry: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var at: Date
+    /// The event's name (``OCPP16/SecurityEventType``'s raw value; a free string of at most 50 characters).
+    public var type: String
+    public var techInfo: String?
+    public var critical: Bool
+
+    public init(id: Int64, at: Date, type: String, techInfo: String?, critical: Bool) {
+        self.id = id; self.at = at; self.type = type; self.techInfo = techInfo; self.critical = critical
+    }
+}
+
+/// The station's security log and the durable queueing of its SecurityEventNotifications (OCPP 1.6 security whitepaper
+/// ed. 3 §8, use case A04). An adapter that keeps a security log implements it beside ``OCPPStore``.
+public protocol SecurityLogStore: Sendable {
+    /// Appends an event to the rolling security log (beyond ``SecurityLogPolicy/maxEntries`` the oldest go, A04.FR.04)
+    /// and, when `notification` is given (the SecurityEventNotification payload as JSON text), queues it in the
+    /// persistent OCPP queue in the same write: a `kill -9` leaves both or neither.
+    func recordSecurityEvent(type: String, techInfo: String?, critical: Bool, at: Date, notification: String?) throws
+    /// The security log's entries from `from` to `to` (inclusive, nil: open), oldest first, at most `limit`.
+    func securityLog(from: Date?, to: Date?, limit: Int) throws -> [SecurityLogEntry]
+}
+
+/// The bounds of the security log and of the SecurityEventNotifications waiting for the central system.
+public enum SecurityLogPolicy {
+    /// Entries kept in the security log; the oldest are dropped first ("rolling", whitepaper A04.FR.04).
+    public static let maxEntries = 10_000
+    /// SecurityEventNotifications kept while the central system is away; the oldest go first, so a station offline for
+    /// months cannot fill its disk with one kind of event.
+    public static let maxQueued = 1_000
+    /// Characters of techInfo (the message's CiString255).
+    public static let techInfoMaxCharacters = 255
 }

@@ -257,7 +257,21 @@ extension WebInterface {
         /// The operating system's clock (issue 24 item 4): managed or not, its zone and NTP, when the station set it.
         var osClock: String?
         var osClockNote: String?
+        /// The newest entries of the security log, newest first (OCPP 1.6 security whitepaper ed. 3 §8).
+        var securityLog: [SecurityRow] = []
+        var securityLogEmpty: Bool { securityLog.isEmpty }
     }
+
+    /// One security event as the System page lists it.
+    struct SecurityRow {
+        var time: String
+        var type: String
+        var critical: Bool
+        var techInfo: String
+    }
+
+    /// How many security events the System page shows (the API and GetLog give them all).
+    static let securityLogShown = 20
 
     func systemCards(_ session: WebAccounts.Session, t: [String: String], query: [String: String]) async -> SystemCards {
         let info = await station.systemInfo()
@@ -283,6 +297,10 @@ extension WebInterface {
                 .replacingOccurrences(of: "%d", with: String(Int(c.movedSeconds.rounded())))
         }
         if let os = info.osClock { (cards.osClock, cards.osClockNote) = Self.osClockText(os, t: t, tz: tz) }
+        let entries = (try? await station.securityLog(limit: Self.securityLogShown)) ?? []
+        cards.securityLog = entries.reversed().map { e in
+            SecurityRow(time: WebHTTP.time(e.at, tz: tz), type: e.type, critical: e.critical, techInfo: e.techInfo ?? "")
+        }
         return cards
     }
 

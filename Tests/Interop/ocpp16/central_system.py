@@ -133,6 +133,24 @@ class Recorder(CP):
         # Security whitepaper A02: the central system forwards the CSR to its CA; the test answers with CertificateSigned.
         return call_result.SignCertificate(status="Accepted")
 
+    # The security extension's notifications (OCPP 1.6 security whitepaper ed. 3).
+    @on(Action.security_event_notification)
+    def on_security_event(self, type, timestamp, call_unique_id, **kw):
+        if self.cs.security_event_failure is not None:
+            # Like SteVe, which answers SecurityEventNotification with CALLERROR NotImplemented (EVerest/libocpp#495).
+            with self.cs._lock:
+                self.cs._asked_errors.add((self.id, call_unique_id))
+            raise self.cs.security_event_failure
+        return call_result.SecurityEventNotification()
+
+    @on(Action.log_status_notification)
+    def on_log_status(self, status, **kw):
+        return call_result.LogStatusNotification()
+
+    @on(Action.signed_firmware_status_notification)
+    def on_signed_firmware_status(self, status, **kw):
+        return call_result.SignedFirmwareStatusNotification()
+
 
 class CentralSystem:
     def __init__(self, ssl_context=None, host="127.0.0.1", agree_subprotocol=True, route=None):
@@ -156,6 +174,7 @@ class CentralSystem:
         self.fail_stop = 0  # the same for StopTransactions
         self.close_after_answering = set()  # actions after whose answer the central system closes the connection
         self.failure = None
+        self.security_event_failure = None  # an ocpp exception: SecurityEventNotification answered with this CALLERROR
         self.cp = None  # the charge point that connected last
         self.cps = {}  # charge point id (the last path segment) -> its open connection's model
         self.connections = 0

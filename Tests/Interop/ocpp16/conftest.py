@@ -27,12 +27,16 @@ def make_station(data_dir, cs):
     started = []
 
     def make(config=(), connectors=2, boot=True, env=None, time_scale=1.0):
+        mark = cs.mark()
         s = OCPPStation(data_dir, cs, config=config, connectors=connectors, env=env, time_scale=time_scale).start()
         started.append(s)
         if boot:
             cs.wait_connected()
             for n in range(0, connectors + 1):
                 cs.wait_status(n, "Available")
+            # Every start raises the security event StartupOfTheDevice (security whitepaper ed. 3 §8), sent after the
+            # StatusNotifications: a test starts from a quiet link.
+            cs.wait_call("SecurityEventNotification", lambda p: p["type"] == "StartupOfTheDevice", since=mark)
         return s
 
     yield make

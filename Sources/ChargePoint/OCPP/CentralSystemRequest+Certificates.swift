@@ -143,8 +143,9 @@ extension CertificateSignedRequest: CentralSystemRequest {
 extension ExtendedTriggerMessageRequest: CentralSystemRequest {
     /// Whitepaper ed. 3 §5.5. SignChargePointCertificate starts A02: a new key pair and SignCertificate with its CSR
     /// after the answer (Rejected without CpoName, which the CSR's O needs: A02.FR.13). LogStatusNotification reports
-    /// Idle (N01.FR.12: nothing is being uploaded). The other messages go as TriggerMessage sends them (the same
-    /// handler). Every value of the schema is implemented, so NotImplemented is never answered: an unknown value is a
+    /// the upload under way, or Idle (N01.FR.12). FirmwareStatusNotification reports the last signed update's status, or
+    /// Idle after Installed (L01.FR.28/29), once a signed update ran; before, the plain status as TriggerMessage does. The
+    /// other messages go as TriggerMessage sends them (the same handler). Every value of the schema is implemented, so NotImplemented is never answered: an unknown value is a
     /// PropertyConstraintViolation of the schema.
     public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) throws -> Response {
@@ -154,8 +155,10 @@ extension ExtendedTriggerMessageRequest: CentralSystemRequest {
         case .signChargePointCertificate:
             return Response(status: cp.requestCertificate(&env) ? .accepted : .rejected)
         case .logStatusNotification:
-            cp.link.enqueue(.init(id: cp.link.newID(), action: "LogStatusNotification", payload: .object(["status": .string("Idle")]),
-                                  purpose: .other, allowedWhilePending: true))
+            cp.enqueue(cp.logStatusNotification, allowedWhilePending: true)
+            return Response(status: .accepted)
+        case .firmwareStatusNotification where cp.lastSignedFirmwareStatus != nil:
+            cp.enqueue(cp.signedFirmwareStatusNotification, allowedWhilePending: true)
             return Response(status: .accepted)
         case .bootNotification: core = .bootNotification
         case .firmwareStatusNotification: core = .firmwareStatusNotification

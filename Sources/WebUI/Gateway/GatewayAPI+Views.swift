@@ -116,23 +116,40 @@ extension GatewayAPI {
     }
 
     /// `GET /api/chargers` and the answer of a change of the list.
+    /// A charger as the API shows it: never its password or its hash, only whether one is set (write-only).
+    struct ChargerEntryView: Encodable {
+        var id: String
+        var slot: Int
+        var connectors: Int
+        var passwordSet: Bool
+        init(_ c: ChargerEntry) { id = c.id; slot = c.slot; connectors = c.connectors; passwordSet = c.passwordHash != nil }
+    }
+
     struct ChargersView: Encodable {
-        var chargers: [ChargerEntry]
+        var chargers: [ChargerEntryView]
         var freeSlots: [Int]
         var maximumChargers = RegisterLayout.maximumChargers
         var maximumConnectors = RegisterLayout.maximumConnectors
         var changed: Bool?
 
         init(_ settings: GatewaySettings, changed: Bool? = nil) {
-            chargers = settings.chargers.sorted { $0.slot < $1.slot }
+            chargers = settings.chargers.sorted { $0.slot < $1.slot }.map(ChargerEntryView.init)
             let used = Set(settings.chargers.map(\.slot))
             freeSlots = (0..<RegisterLayout.maximumChargers).filter { !used.contains($0) }
             self.changed = changed
         }
     }
 
+    /// `PUT /api/chargers`: the whole list; `password` is write-only (left out: the stored hash of the ChargerID stays;
+    /// empty: removed). A `passwordHash` in the body is ignored: only a password sets one.
     struct ChargersBody: Decodable, Sendable {
-        var chargers: [ChargerEntry]
+        struct Entry: Decodable, Sendable {
+            var id: String
+            var slot: Int
+            var connectors: Int
+            var password: String?
+        }
+        var chargers: [Entry]
     }
 
     struct AcceptBody: Decodable, Sendable {

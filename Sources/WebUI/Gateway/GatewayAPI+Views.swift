@@ -148,6 +148,17 @@ extension GatewayAPI {
             var slot: Int
             var connectors: Int
             var password: String?
+
+            enum CodingKeys: String, CodingKey { case id, slot, connectors, password }
+
+            /// A `password` that is present must be text: `null` is refused, not read as "keep the stored one".
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                id = try c.decode(String.self, forKey: .id)
+                slot = try c.decode(Int.self, forKey: .slot)
+                connectors = try c.decode(Int.self, forKey: .connectors)
+                if c.contains(.password) { password = try c.decode(String.self, forKey: .password) }
+            }
         }
         var chargers: [Entry]
     }

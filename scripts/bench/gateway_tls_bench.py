@@ -7,6 +7,7 @@ then, one server at a time on this machine:
   2. `chargekit gateway` on security profile 3 (--accept-unconfigured on, Modbus off): the N chargers open their wss
      WebSocket (TLS with the client certificate, HTTP upgrade, the gateway's certificate check and admission) and stay
      connected.
+  3. for attribution, the gateway on profile 0 with the same wss certificate (no client certificate asked for).
 Per server: CPU seconds (utime + stime from /proc) over the N handshakes, per handshake; for the gateway also the PSS
 and RSS growth with N open connections, per connection. The gateway's handshake beyond OpenSSL's is the difference.
 Goals (issue 28): ≤ 1 ms CPU per handshake beyond OpenSSL's own cost, ≤ 60 kB per connection. Printed, not asserted.
@@ -113,13 +114,13 @@ def reference(d, ids, port=19443):
         server.wait()
 
 
-def gateway(chargekit, d, ids, concurrency):
-    data = d / "gateway-data"
+def gateway(chargekit, d, ids, concurrency, profile=3):
+    data = d / f"gateway-data-{profile}"
     data.mkdir(exist_ok=True)
     argv = [chargekit, "gateway", "--data-dir", str(data), "--host", "127.0.0.1", "--ocpp-port", "19000", "--modbus-tcp", "off",
             "--http-port", "0", "--accept-unconfigured", "on", "--log-level", "error",
             "--ocpp-tls-cert", str(d / "server.pem"), "--ocpp-tls-key", str(d / "server.key"),
-            "--ocpp-security-profile", "3", "--ocpp-client-ca", str(d / "ca.pem")]
+            "--ocpp-security-profile", str(profile)] + (["--ocpp-client-ca", str(d / "ca.pem")] if profile == 3 else [])
     server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(d / "gateway.log", "ab"))
     try:
         wait_port(19000)
@@ -176,18 +177,22 @@ def main():
         print(f"PKI: CA, server and {n} client certificates (P-256) made by openssl in {time.perf_counter() - t0:.1f} s")
         ref = reference(d, ids)
         gw = gateway(chargekit, d, ids, concurrency)
+        # For attribution: the same wss without client certificates (profile 0: the server does not ask for one).
+        plain = gateway(chargekit, d, ids, concurrency, profile=0)
     beyond = gw["perHandshakeMs"] - ref["perHandshakeMs"]
     print(f"TLS handshakes with client certificates (security profile 3), {n} chargers, {os.cpu_count()} cores, clients on the same machine")
     print(f"{'server':<34}{'CPU s':>8}{'ms/handshake':>14}{'wall s':>8}{'failures':>10}")
     print(f"{'openssl s_server (reference)':<34}{ref['cpuSeconds']:>8.2f}{ref['perHandshakeMs']:>14.3f}{ref['seconds']:>8.1f}{ref['failures']:>10}")
     print(f"{'chargekit gateway (wss + upgrade)':<34}{gw['cpuSeconds']:>8.2f}{gw['perHandshakeMs']:>14.3f}{gw['seconds']:>8.1f}{gw['failures']:>10}")
+    print(f"{'chargekit gateway, profile 0 (wss)':<34}{plain['cpuSeconds']:>8.2f}{plain['perHandshakeMs']:>14.3f}{plain['seconds']:>8.1f}{plain['failures']:>10}")
     print(f"gateway beyond OpenSSL's own cost: {beyond:.3f} ms CPU per handshake (goal ≤ 1 ms): {'OK' if beyond <= 1 else 'ABOVE GOAL'}")
     print(f"gateway memory with {gw['connected']} open connections: PSS {gw['pssMB']:.0f} MB; per connection PSS "
           f"{gw['pssKBPerConnection']:.1f} kB, RSS {gw['rssKBPerConnection']:.1f} kB (goal ≤ 60 kB): "
           f"{'OK' if gw['pssKBPerConnection'] <= 60 else 'ABOVE GOAL'}")
+    print(f"profile 0 (wss, no client certificate) for comparison: per connection PSS {plain['pssKBPerConnection']:.1f} kB")
     if gw["failures"]:
         print(f"  gateway: {gw['failures']} failures ({gw['lastError']})")
-    print(json.dumps({"reference": ref, "gateway": gw}))
+    print(json.dumps({"reference": ref, "gateway": gw, "gatewayProfile0": plain}))
 
 
 if __name__ == "__main__":

@@ -174,3 +174,38 @@ def test_whitepaper_profile_3_client_certificates(data_dir, pki, loop):
         assert g.logged("connection refused: no client certificate")
     finally:
         assert g.terminate() == 0
+
+
+def test_whitepaper_profile_2_password_set_on_the_chargers_page_and_refusal_listed_there(browser, data_dir, pki, loop):
+    from selenium.webdriver.common.by import By
+    from web_browser import Web, initial_passwords
+
+    g = Gateway(data_dir, chargers=("CP1:1", "CP2:1"), extra=tls_files(pki) + ["--ocpp-security-profile", "2"],
+                client_ssl=client_context(pki)).start()
+    try:
+        web = Web(browser, g)
+        web.first_login("installer", initial_passwords(g)["installer"])
+        web.open("/settings/chargers")
+        field = web.el("#c-password-0")
+        assert field.get_attribute("type") == "password" and field.get_attribute("value") == ""
+        web.fill("#c-password-0", "short")
+        web.submit("#save")
+        assert "16…64 characters" in web.el("#e-password-0").text
+        web.fill("#c-password-0", PASSWORD)
+        web.submit("#save")
+        web.el("#saved")
+        g.wait_restarted()
+        assert PASSWORD not in browser.page_source and "$2" not in browser.page_source
+        assert web.el("#c-password-0").get_attribute("placeholder").startswith("set")
+        cp1 = BasicCharger(loop, g, "CP1", PASSWORD).connect()
+        assert cp1.boot().status == "Accepted"
+        cp1.close()
+        refused(loop, g, "CP1", g.client_ssl, {"Authorization": basic("CP1", "not-the-password-123")})
+        wait_for(lambda: (web.open("/settings/chargers"), browser.find_elements(By.CSS_SELECTOR, "#scan-table tr[data-scan='CP1'] td.reason"))[1],
+                 what="CP1 in the scan table")
+        scan = browser.find_element(By.CSS_SELECTOR, "#scan-table tr[data-scan='CP1']")
+        assert scan.find_element(By.CSS_SELECTOR, "td.reason").text == "wrong password"
+        assert not scan.find_elements(By.CSS_SELECTOR, "button[data-accept]"), "a configured charger has nothing to accept"
+        web.shot("gateway-chargers-security")
+    finally:
+        assert g.terminate() == 0

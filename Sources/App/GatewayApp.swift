@@ -137,8 +137,17 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
     static func problems(_ settings: GatewaySettings) -> [SettingProblem] {
         var problems = settings.problems()
         if problems.isEmpty, !settings.ocppTLSCertificateFile.isEmpty {
-            do { _ = try OCPPWebSocketServer.tlsContext(certificateFile: settings.ocppTLSCertificateFile, keyFile: settings.ocppTLSKeyFile) } catch let e as TLSFileError {
-                problems.append(SettingProblem(e.file == .certificate ? "ocppTLSCertificateFile" : "ocppTLSKeyFile", e.description))
+            do {
+                _ = try GatewayRuntime.tlsContext(settings)
+                _ = try GatewayRuntime.clientCertificateCheck(settings)
+            } catch let e as TLSFileError {
+                let field: String
+                switch e.file {
+                case .certificate: field = "ocppTLSCertificateFile"
+                case .key: field = "ocppTLSKeyFile"
+                case .clientCA: field = "ocppClientCAFile"
+                }
+                problems.append(SettingProblem(field, e.description))
             } catch {
                 problems.append(SettingProblem("ocppTLSCertificateFile", "\(error)"))
             }
@@ -188,9 +197,10 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
     /// The runtime and the servers, from the stored settings.
     func makeServices() async throws -> [any Service] {
         let settings = try settings()
-        let tlsContext = settings.ocppTLSCertificateFile.isEmpty ? nil
-            : try OCPPWebSocketServer.tlsContext(certificateFile: settings.ocppTLSCertificateFile, keyFile: settings.ocppTLSKeyFile)
-        let runtime = try GatewayRuntime(settings: settings, database: database, logger: self.logger, metrics: metrics)
+        let tlsContext = try GatewayRuntime.tlsContext(settings)
+        let clientCertificates = try GatewayRuntime.clientCertificateCheck(settings)
+        let runtime = try GatewayRuntime(settings: settings, database: database, logger: self.logger, metrics: metrics,
+                                         clientCertificates: clientCertificates)
         func logger(labeled label: String) -> Logger {
             var l = Logger(label: label)
             l.logLevel = options.logLevel
@@ -199,7 +209,8 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
         var services: [any Service] = [
             Ticker(every: .milliseconds(Int(CentralSystem.tickIntervalSeconds * 1000))) { await runtime.tick() },  // timeouts, the Heartbeat register
             runtime.upstreamClients.service,
-            OCPPWebSocketServer(host: options.host, port: settings.ocppPort, tls: tlsContext, delegate: runtime, logger: logger(labeled: "chargekit.gateway.ocpp"),
+            OCPPWebSocketServer(host: options.host, port: settings.ocppPort, tls: tlsContext,
+                                requestsClientCertificates: clientCertificates != nil, delegate: runtime, logger: logger(labeled: "chargekit.gateway.ocpp"),
                                 limits: GatewayApp.ocppLimits(.process), onBound: { port in await self.bound(\.ocpp, port) }),
         ]
         if settings.modbusTCPEnabled {

@@ -5,16 +5,21 @@ import Foundation
 #endif
 import ModbusTCP
 
-/// A charger that tried to connect with a ChargerID the gateway does not know (seeds/003 §2.2 step 4b "OCPP SCAN").
+/// A charger that tried to connect with a ChargerID the gateway does not know (seeds/003 §2.2 step 4b "OCPP SCAN"), or
+/// whose credentials the gateway refused (OCPP 1.6 security whitepaper ed. 3 §2: wrong password, no or a wrong client
+/// certificate) — then `reason` says why.
 public struct ScannedCharger: Sendable, Equatable, Codable {
     public var id: String
     public var remoteAddress: String?
     public var firstSeen: Date
     public var lastSeen: Date
     public var attempts: Int
+    /// Why the last attempt was refused; nil: the ChargerID is not configured.
+    public var reason: String?
 
-    public init(id: String, remoteAddress: String?, firstSeen: Date, lastSeen: Date, attempts: Int) {
+    public init(id: String, remoteAddress: String?, firstSeen: Date, lastSeen: Date, attempts: Int, reason: String? = nil) {
         self.id = id; self.remoteAddress = remoteAddress; self.firstSeen = firstSeen; self.lastSeen = lastSeen; self.attempts = attempts
+        self.reason = reason
     }
 }
 

@@ -16,6 +16,8 @@ extension ParameterKey {
     public static var ocppPort: ParameterKey<Int> { .init("ocppPort", .integer) }
     public static var ocppTLSCertificateFile: ParameterKey<String> { .init("ocppTLSCertificateFile", .text) }
     public static var ocppTLSKeyFile: ParameterKey<String> { .init("ocppTLSKeyFile", .text) }
+    public static var ocppSecurityProfile: ParameterKey<Int> { .init("ocppSecurityProfile", .integerChoice) }
+    public static var ocppClientCAFile: ParameterKey<String> { .init("ocppClientCAFile", .text) }
     public static var acceptUnconfiguredChargers: ParameterKey<Bool> { .init("acceptUnconfiguredChargers", .bool) }
     public static var externalURL: ParameterKey<String> { .init("externalURL", .text) }
     public static var externalPassword: ParameterKey<String> { .init("externalPassword", .text) }
@@ -82,6 +84,15 @@ public enum GatewayParameters {
              seeAlso: "OCPP-J 1.6 §7"),
         path(.ocppTLSKeyFile, "wss private key file", section: .ocpp,
              help: "PEM private key that belongs to the certificate; empty for ws.", seeAlso: "OCPP-J 1.6 §7"),
+        ParameterDefinition(
+            key: .ocppSecurityProfile, label: "Charger security profile",
+            type: .choice(ChargerSecurityProfile.allCases.map { Choice(String($0.rawValue), $0.label) }), defaultValue: .string("0"),
+            role: role, menu: .gatewayGeneral, section: "ocpp",
+            help: "How chargers authenticate. 0: not at all (ws, or wss with the certificate above). 1: HTTP Basic with each charger's password over ws. 2: TLS (wss, the certificate above) with HTTP Basic. 3: TLS with a client certificate signed by the client CA; its CN must be the ChargerID.",
+            seeAlso: "OCPP 1.6 security whitepaper ed. 3 §2"),
+        path(.ocppClientCAFile, "Client CA file", section: .ocpp,
+             help: "Security profile 3: PEM certificate(s) of the CA that signs the chargers' client certificates.",
+             seeAlso: "OCPP 1.6 security whitepaper ed. 3 A00.FR.4xx"),
         ParameterDefinition(
             key: .acceptUnconfiguredChargers, label: "Accept unconfigured chargers", type: .bool, defaultValue: .bool(false), role: role,
             menu: .gatewayGeneral, section: "ocpp",

@@ -19,8 +19,9 @@ public struct ProjectRejected: Error, Sendable, Equatable {
 /// The file is JSON: `{"format": "chargekit-gateway-project", "formatVersion": 1, "secretsOmitted": [...],
 /// "settings": {...}}`, where `settings` is what the gateway stores — every setting of the registry by its name, the
 /// charger list (`chargers`: id, slot, connectors) and the signals switched off (`signalsOff`: first register
-/// addresses). **Secrets are never exported** (the external central system's password): `secretsOmitted` names them,
-/// and an import keeps the gateway's own value of a secret the file leaves out. Accounts of the web interface are not
+/// addresses). **Secrets are never exported** (the external central system's password, the chargers' password hashes):
+/// `secretsOmitted` names them, and an import keeps the gateway's own value of a secret the file leaves out — a
+/// charger's password hash by its ChargerID; a hash in a file is ignored, so that a file cannot set a password. Accounts of the web interface are not
 /// part of the project.
 ///
 /// An import is checked whole before anything is applied: a file that is no project file, an unknown setting, a value
@@ -34,6 +35,18 @@ public enum GatewayProject {
 
     /// The settings that are secrets: never in a project file.
     public static var secretKeys: [String] { GatewaySettings.fields.filter { $0.definition.secret }.map(\.key) }
+    /// How `secretsOmitted` names the chargers' password hashes (security profiles 1 and 2).
+    public static let chargerPasswordKey = "chargers[].passwordHash"
+
+    /// The charger list without password hashes.
+    static func withoutPasswords(_ chargers: JSONValue?) -> JSONValue? {
+        guard case .array(let list)? = chargers else { return chargers }
+        return .array(list.map { entry in
+            guard case .object(var o) = entry else { return entry }
+            o["passwordHash"] = nil
+            return .object(o)
+        })
+    }
 
     /// The project file of `settings` (pretty-printed JSON, keys sorted).
     public static func export(_ settings: GatewaySettings) throws -> String {
@@ -41,8 +54,9 @@ public enum GatewayProject {
         encoder.outputFormatting = [.sortedKeys]
         guard case .object(var object) = try JSONParser.parse(Array(try encoder.encode(settings))) else { return "" }
         for key in secretKeys { object[key] = nil }
+        if let chargers = withoutPasswords(object["chargers"]) { object["chargers"] = chargers }
         let file: JSONValue = .object(["format": .string(format), "formatVersion": .integer(Int64(formatVersion)),
-                                       "secretsOmitted": .array(secretKeys.map { .string($0) }), "settings": .object(object)])
+                                       "secretsOmitted": .array((secretKeys + [chargerPasswordKey]).map { .string($0) }), "settings": .object(object)])
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         return String(decoding: try encoder.encode(file), as: UTF8.self) + "\n"
     }
@@ -87,6 +101,7 @@ public enum GatewayProject {
             guard let f = GatewaySettings.fields.first(where: { $0.key == key }) else { continue }
             f.set(&result, f.get(stored))
         }
+        for i in result.chargers.indices { result.chargers[i].passwordHash = stored.charger(id: result.chargers[i].id)?.passwordHash }
         let problems = result.problems()
         guard problems.isEmpty else { throw ProjectRejected(problems) }
         return result

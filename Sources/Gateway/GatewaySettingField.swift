@@ -152,6 +152,8 @@ extension GatewaySettings {
         .bind(.ocppPort, \.ocppPort),
         .bind(.ocppTLSCertificateFile, \.ocppTLSCertificateFile),
         .bind(.ocppTLSKeyFile, \.ocppTLSKeyFile),
+        .bind(.ocppSecurityProfile, \.ocppSecurityProfile),
+        .bind(.ocppClientCAFile, \.ocppClientCAFile),
         .bind(.acceptUnconfiguredChargers, \.acceptUnconfiguredChargers),
         .bind(.externalURL, \.externalURL),
         .bind(.externalPassword, \.externalPassword),

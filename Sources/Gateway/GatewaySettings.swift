@@ -13,12 +13,19 @@ public struct ChargerEntry: Sendable, Codable, Equatable {
     public var id: String
     public var slot: Int
     public var connectors: Int
+    /// Security profiles 1 and 2: the bcrypt hash of the charger's HTTP Basic password (its AuthorizationKey, OCPP 1.6
+    /// security whitepaper ed. 3 A00.FR.2xx), never the clear text; nil: none set. The web interface and the API hash
+    /// what the installer enters (``ChargerPassword/canonical(_:)``) and never show it back; a project file leaves it
+    /// out (``GatewayProject``).
+    public var passwordHash: String?
 
     /// The slot of a charger accepted without being configured (``GatewaySettings/acceptUnconfiguredChargers``): it
     /// has no registers.
     public static let noSlot = -1
 
-    public init(id: String, slot: Int, connectors: Int) { self.id = id; self.slot = slot; self.connectors = connectors }
+    public init(id: String, slot: Int, connectors: Int, passwordHash: String? = nil) {
+        self.id = id; self.slot = slot; self.connectors = connectors; self.passwordHash = passwordHash
+    }
 }
 
 /// A setting that is out of range, with the field it concerns and what is allowed.
@@ -74,6 +81,11 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     /// wss for the chargers: PEM certificate (chain) and private key files of the OCPP server; both empty: ws.
     public var ocppTLSCertificateFile: String
     public var ocppTLSKeyFile: String
+    /// How chargers authenticate (``ChargerSecurityProfile``, OCPP 1.6 security whitepaper ed. 3 §2): 0 none, 1 Basic
+    /// over ws, 2 Basic over wss, 3 client certificates over wss.
+    public var ocppSecurityProfile: Int
+    /// Profile 3: the PEM file of the CA(s) the chargers' client certificates must chain to.
+    public var ocppClientCAFile: String
     /// The time zone of the date registers 1…6 (IANA name; seeds/003 §2.3.1.1): BMS clocks often run on local time.
     public var bmsTimeZone: String
     /// The signals switched off on the Signals page (seeds/003 §2.2 step 6), by their first register address: each
@@ -119,6 +131,8 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
         acceptUnconfiguredChargers = p[.acceptUnconfiguredChargers]
         ocppTLSCertificateFile = p[.ocppTLSCertificateFile]
         ocppTLSKeyFile = p[.ocppTLSKeyFile]
+        ocppSecurityProfile = p[.ocppSecurityProfile]
+        ocppClientCAFile = p[.ocppClientCAFile]
         bmsTimeZone = p[.bmsTimeZone]
         metricsEnabled = p[.gatewayMetricsEnabled]
         metricsToken = p[.gatewayMetricsToken]
@@ -161,6 +175,26 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     /// The charger in slot `xx`.
     public func charger(slot: Int) -> ChargerEntry? { chargers.first { $0.slot == slot } }
     public func charger(id: String) -> ChargerEntry? { chargers.first { $0.id == id } }
+
+    /// The charger security profile (``ocppSecurityProfile``; an undeclared number reads as 0, and is a problem).
+    public var securityProfile: ChargerSecurityProfile { ChargerSecurityProfile(rawValue: ocppSecurityProfile) ?? .none }
+
+    /// What the security profile needs of the other settings (OCPP 1.6 security whitepaper ed. 3 §2.1): profile 1 is
+    /// Basic over plain ws, 2 and 3 need the wss certificate and key, 3 the client CA file.
+    func securityProblems() -> [SettingProblem] {
+        let profile = ocppSecurityProfile, hasTLS = !ocppTLSCertificateFile.isEmpty
+        var p: [SettingProblem] = []
+        if profile == 1, hasTLS {
+            p.append(SettingProblem("ocppSecurityProfile", "profile 1 is HTTP Basic over plain ws; with the wss certificate set, choose profile 2"))
+        }
+        if profile >= 2, !hasTLS {
+            p.append(SettingProblem("ocppTLSCertificateFile", "security profile \(profile) needs wss: set the certificate and the private key file"))
+        }
+        if profile == 3, ocppClientCAFile.isEmpty {
+            p.append(SettingProblem("ocppClientCAFile", "security profile 3 needs the CA file the chargers' client certificates are signed by"))
+        }
+        return p
+    }
 
     /// How chargers connect: `wss` with a certificate and key, else `ws`.
     public var ocppScheme: String { ocppTLSCertificateFile.isEmpty ? "ws" : "wss" }
@@ -212,6 +246,7 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
             p.append(SettingProblem(ocppTLSCertificateFile.isEmpty ? "ocppTLSCertificateFile" : "ocppTLSKeyFile",
                                     "wss needs both the certificate and the private key file"))
         }
+        p += securityProblems()
         if !texts.contains(where: { $0.field == "bmsTimeZone" }), TimeZone(identifier: bmsTimeZone) == nil {
             texts.append(SettingProblem("bmsTimeZone", "'\(bmsTimeZone)' is not a time zone (an IANA name such as Europe/Berlin, or UTC)"))
         }

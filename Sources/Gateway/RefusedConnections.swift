@@ -18,6 +18,18 @@ public struct RefusedConnections: Sendable {
         case unknown
         /// The ChargerID is connected already (HTTP 409): the open connection stays until it is gone.
         case alreadyConnected
+        /// The charger's credentials were refused (HTTP 401 or 403; OCPP 1.6 security whitepaper ed. 3 §2): wrong
+        /// password, no or a wrong client certificate — the reason as the scan list shows it.
+        case credentials(String)
+
+        /// What the OCPP scan list shows (nil for an unknown ChargerID, the scan's original entry).
+        public var scanReason: String? {
+            if case .credentials(let reason) = self { return reason }
+            return nil
+        }
+
+        /// Listed in the OCPP scan.
+        public var isScanned: Bool { self != .alreadyConnected }
     }
 
     /// Refused attempts of one ChargerID.
@@ -53,6 +65,7 @@ public struct RefusedConnections: Sendable {
         if var a = byID[id] {
             a.count += 1
             a.lastAt = at
+            a.cause = cause
             a.remoteAddress = remoteAddress
             byID[id] = a
         } else if order.count < Self.capacity, GatewaySettings.chargerIDProblem(id) == nil {
@@ -81,6 +94,11 @@ public struct RefusedConnections: Sendable {
             var message = unknown.isEmpty ? "" : "unknown ChargerID refused (listed in the OCPP scan): " + list(unknown)
             if uncounted > 0 { message += (message.isEmpty ? "" : "; ") + "\(uncounted) more connection attempt(s) refused and not listed" }
             entries.append(GatewayLogEntry(.warning, nil, message))
+        }
+        for a in attempts {
+            guard case .credentials(let reason) = a.cause else { continue }
+            entries.append(GatewayLogEntry(.warning, a.id, "connection refused: \(reason) (\(a.count)×" + (a.remoteAddress.map { ", from \($0)" } ?? "")
+                + "); listed in the OCPP scan"))
         }
         for a in attempts where a.cause == .alreadyConnected {
             entries.append(GatewayLogEntry(.warning, a.id, "a second connection with this ChargerID was refused (\(a.count)×"

@@ -66,6 +66,10 @@ public final class GatewayDatabase: AccountStore, Sendable {
         m.registerMigration("gateway-v3-accounts") { db in
             try db.execute(sql: "CREATE TABLE account (name TEXT PRIMARY KEY NOT NULL, record TEXT NOT NULL)")
         }
+        // Why a charger was refused: NULL for an unknown ChargerID, else its credentials' refusal (issue 28 item 5).
+        m.registerMigration("gateway-v4-scanReason") { db in
+            try db.execute(sql: "ALTER TABLE scannedCharger ADD COLUMN reason TEXT")
+        }
         return m
     }
 
@@ -154,17 +158,18 @@ public final class GatewayDatabase: AccountStore, Sendable {
         try recordScans([RefusedConnections.Attempt(id: id, cause: .unknown, remoteAddress: remoteAddress, firstAt: at, lastAt: at, count: 1)])
     }
 
-    /// Adds refused attempts to the OCPP scan list in one write and keeps only the `capacity` most recently seen
+    /// Adds refused attempts (unknown ChargerIDs and refused credentials, with the reason) to the OCPP scan list in one write and keeps only the `capacity` most recently seen
     /// ChargerIDs, so that connections with ever new ChargerIDs cannot grow the table (issue #20 item 6).
     public func recordScans(_ attempts: [RefusedConnections.Attempt], capacity: Int = RefusedConnections.scanListCapacity) throws {
         guard !attempts.isEmpty else { return }
         try writer.write { db in
             for a in attempts {
                 try db.execute(sql: """
-                    INSERT INTO scannedCharger (id, remoteAddress, firstSeen, lastSeen, attempts) VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO scannedCharger (id, remoteAddress, firstSeen, lastSeen, attempts, reason) VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET remoteAddress = excluded.remoteAddress, lastSeen = excluded.lastSeen,
-                        attempts = attempts + excluded.attempts
-                    """, arguments: [a.id, a.remoteAddress, a.firstAt.timeIntervalSince1970, a.lastAt.timeIntervalSince1970, a.count])
+                        attempts = attempts + excluded.attempts, reason = excluded.reason
+                    """, arguments: [a.id, a.remoteAddress, a.firstAt.timeIntervalSince1970, a.lastAt.timeIntervalSince1970, a.count,
+                                     a.cause.scanReason])
             }
             try db.execute(sql: """
                 DELETE FROM scannedCharger WHERE id NOT IN (SELECT id FROM scannedCharger ORDER BY lastSeen DESC, id LIMIT ?)
@@ -176,7 +181,7 @@ public final class GatewayDatabase: AccountStore, Sendable {
         try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM scannedCharger ORDER BY lastSeen DESC").map { row in
                 ScannedCharger(id: row["id"], remoteAddress: row["remoteAddress"], firstSeen: Date(timeIntervalSince1970: row["firstSeen"]),
-                               lastSeen: Date(timeIntervalSince1970: row["lastSeen"]), attempts: row["attempts"])
+                               lastSeen: Date(timeIntervalSince1970: row["lastSeen"]), attempts: row["attempts"], reason: row["reason"])
             }
         }
     }

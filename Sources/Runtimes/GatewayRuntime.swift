@@ -6,7 +6,9 @@ import Gateway
 import Hosting
 import MetricsExporter
 import Persistence
+import PKI
 import Transport
+import WebUI
 
 /// The gateway's long-lived state: the pure ``CentralSystem`` and ``GatewayMonitor``, and the adapters' ends (open
 /// WebSockets, database, log). OCPP frames, Modbus requests and ticks come in here; the actions the central system
@@ -27,6 +29,9 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     /// Refused connection attempts not yet written to the scan list and the log (on the next tick, off the network
     /// threads); bounded (``RefusedConnections``).
     nonisolated let refused = Mutex(RefusedConnections())
+    /// The SHA-256 of each charger's password once bcrypt accepted it, with the hash it matched: a reconnection with
+    /// the same password costs no bcrypt run (only memory; a changed hash in the settings makes a new runtime).
+    nonisolated let verifiedPasswords = Mutex<[String: (hash: String, digest: [UInt8])]>([:])
     /// ChargerIDs with an open connection, readable from the network threads (a second connection is refused).
     nonisolated let connectedIDs = Mutex<Set<String>>([])
     /// The Prometheus counters (frames, Modbus requests, BMS handshakes); the gateway's controller owns them, so that they
@@ -38,11 +43,11 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
     var operatorAnswers: [(replyTo: String, error: String?)] = []
 
     public init(settings: GatewaySettings, database: GatewayDatabase, logger: Logger, metrics: GatewayMetrics = GatewayMetrics(),
-                now: @escaping @Sendable () -> Date = Date.init) throws {
+                clientCertificates: ClientCertificateCheck? = nil, now: @escaping @Sendable () -> Date = Date.init) throws {
         central = CentralSystem(settings: settings, clockOffsetSeconds: try database.clockOffsetSeconds(),
                                 nextTransactionId: try database.nextTransactionId(), openTransactions: try database.openTransactions())
         monitor = GatewayMonitor(settings: settings, startedAt: now())
-        admission = ChargerAdmission(settings)
+        admission = ChargerAdmission(settings, clientCertificates: clientCertificates)
         self.database = database
         self.logger = logger
         self.metrics = metrics
@@ -57,11 +62,31 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
 
     // MARK: OCPP server
 
-    /// Admits what ``ChargerAdmission`` lets through. Refusals are collected for the next tick, which lists unknown
-    /// ChargerIDs in the OCPP scan and logs them.
-    public nonisolated func ocppAdmit(chargerID: String, remoteAddress: String?) -> OCPPAdmission {
-        guard let refusal = admission.refusal(chargerID, connected: connectedIDs.withLock { $0.contains(chargerID) }) else { return .accept }
+    /// Admits what ``ChargerAdmission`` lets through; a password is checked with bcrypt off the network threads
+    /// (``ChargerPasswordHashing``). Refusals are collected for the next tick, which lists unknown ChargerIDs and
+    /// refused credentials in the OCPP scan and logs them.
+    public nonisolated func ocppAdmit(chargerID: String, remoteAddress: String?, credentials: OCPPCredentials) async -> OCPPAdmission {
         let at = now()
+        let presented = PresentedCredentials(authorization: credentials.authorization, clientCertificates: credentials.clientCertificates)
+        let refusal: ChargerAdmission.Refusal
+        switch admission.decide(chargerID, connected: connectedIDs.withLock { $0.contains(chargerID) }, credentials: presented, now: at) {
+        case .accept:
+            return .accept
+        case .refuse(let r):
+            refusal = r
+        case .verifyPassword(let hash, let candidates):
+            let digests = candidates.map(SecretDigest.sha256)
+            if let known = verifiedPasswords.withLock({ $0[chargerID] }), known.hash == hash, digests.contains(known.digest) { return .accept }
+            switch await ChargerPasswordHashing.verify(candidates, hash: hash) {
+            case .matched(let candidate):
+                verifiedPasswords.withLock { $0[chargerID] = (hash, SecretDigest.sha256(candidate)) }
+                return .accept
+            case .busy:
+                return .refuse(status: 503, reason: "the gateway is busy checking other chargers' passwords; try again")
+            case .noMatch:
+                refusal = admission.wrongPassword(chargerID)
+            }
+        }
         refused.withLock { $0.record(chargerID, refusal.cause, remoteAddress: remoteAddress, at: at) }
         return .refuse(status: refusal.status, reason: refusal.reason)
     }
@@ -116,7 +141,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         execute(central.tick(now: now()))
         let (attempts, uncounted) = refused.withLock { $0.drain() }
         guard !attempts.isEmpty || uncounted > 0 else { return }
-        persist { try database.recordScans(attempts.filter { $0.cause == .unknown }) }
+        persist { try database.recordScans(attempts.filter(\.cause.isScanned)) }
         execute(RefusedConnections.logEntries(attempts, uncounted: uncounted).map { .log($0) })
     }
 

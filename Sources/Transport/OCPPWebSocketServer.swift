@@ -17,11 +17,24 @@ public enum OCPPAdmission: Sendable, Equatable {
     case refuse(status: Int, reason: String)
 }
 
+/// What a charger presented on its connection: the `Authorization` header of its upgrade request (HTTP Basic on
+/// security profiles 1 and 2) and, when the server asks for one, its TLS client certificate chain (DER, leaf first;
+/// profile 3). The server does not judge them: the delegate does.
+public struct OCPPCredentials: Sendable, Equatable {
+    public var authorization: String?
+    public var clientCertificates: [[UInt8]]
+    public init(authorization: String? = nil, clientCertificates: [[UInt8]] = []) {
+        self.authorization = authorization; self.clientCertificates = clientCertificates
+    }
+}
+
 /// What the OCPP server asks and tells the central system.
 public protocol OCPPServerDelegate: Sendable {
-    /// Whether a charger may open its WebSocket (called on the network thread: must not block). The delegate can list
-    /// a refused charger (seeds/003 §2.2 step 4b "OCPP SCAN").
-    func ocppAdmit(chargerID: String, remoteAddress: String?) -> OCPPAdmission
+    /// Whether a charger may open its WebSocket, with what it presented to authenticate itself (OCPP 1.6 security
+    /// whitepaper ed. 3 §2). The WebSocket handshake waits for the answer (within ``OCPPWebSocketServer/handshakeTimeout``),
+    /// so slow checks (bcrypt) belong off the network threads. The delegate can list a refused charger (seeds/003 §2.2
+    /// step 4b "OCPP SCAN").
+    func ocppAdmit(chargerID: String, remoteAddress: String?, credentials: OCPPCredentials) async -> OCPPAdmission
     /// The WebSocket of `chargerID` is open; frames written to `outbound` are sent in order. `connection` tells
     /// this connection apart from an earlier one of the same charger.
     func ocppConnected(chargerID: String, connection: UInt64, outbound: OCPPOutbound) async
@@ -50,6 +63,11 @@ public struct OCPPWebSocketServer: Service {
     public let host: String
     public let port: Int
     let tls: NIOSSLContext?
+    /// Security profile 3: the TLS layer asks for a client certificate and hands its chain to the delegate, which checks
+    /// it (``OCPPServerDelegate/ocppAdmit(chargerID:remoteAddress:credentials:)``). Every certificate lets the TLS
+    /// handshake finish (the peer still proves it holds the key), so that a refusal is an HTTP answer with the reason
+    /// the charger can log, and the gateway knows the ChargerID of the URL to list it.
+    let requestsClientCertificates: Bool
     let delegate: any OCPPServerDelegate
     let logger: Logger
     let onBound: @Sendable (Int) async -> Void
@@ -69,10 +87,11 @@ public struct OCPPWebSocketServer: Service {
     /// outage, or the benchmark's load generator with its 200 handshakes in flight, stay below it.
     public static let maxHandshakesPerAddress = 256
 
-    public init(host: String, port: Int, tls: NIOSSLContext? = nil, delegate: any OCPPServerDelegate, logger: Logger,
-                limits: ConnectionLimits = ConnectionLimits(maxConnections: maxConnections, maxPerAddress: maxHandshakesPerAddress),
+    public init(host: String, port: Int, tls: NIOSSLContext? = nil, requestsClientCertificates: Bool = false, delegate: any OCPPServerDelegate,
+                logger: Logger, limits: ConnectionLimits = ConnectionLimits(maxConnections: maxConnections, maxPerAddress: maxHandshakesPerAddress),
                 onBound: @escaping @Sendable (Int) async -> Void = { _ in }) {
-        self.host = host; self.port = port; self.tls = tls; self.delegate = delegate; self.logger = logger
+        self.host = host; self.port = port; self.tls = tls; self.requestsClientCertificates = requestsClientCertificates
+        self.delegate = delegate; self.logger = logger
         self.limits = limits; self.onBound = onBound
     }
 
@@ -95,7 +114,7 @@ public struct OCPPWebSocketServer: Service {
     }
 
     public func run() async throws {
-        let delegate = self.delegate, tls = self.tls, logger = self.logger
+        let delegate = self.delegate, tls = self.tls, logger = self.logger, requestsClientCertificates = self.requestsClientCertificates
         let connectionGuard = ConnectionGuard(name: "OCPP-J server", limits: limits, logger: logger)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 4096)
@@ -107,22 +126,33 @@ public struct OCPPWebSocketServer: Service {
                     let slot = try connectionGuard.admit(channel).get()
                     try channel.pipeline.syncOperations.addHandler(ConnectionTimeoutHandler(timeout: TimeAmount(Self.handshakeTimeout), mode: .deadline),
                                                                    name: Self.handshakeTimeoutName)
-                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    let peerChain = PeerChain()
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(requestsClientCertificates
+                            ? NIOSSLServerHandler(context: tls, customVerificationCallback: { certificates, promise in
+                                peerChain.set(certificates.map { (try? $0.toDERBytes()) ?? [] })
+                                promise.succeed(.certificateVerified)
+                            })
+                            : NIOSSLServerHandler(context: tls))
+                    }
                     let remote = channel.remoteAddress?.ipAddress
                     let refusal = Refusal()
                     let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
                         maxFrameSize: Self.maxFrameSize,
                         shouldUpgrade: { channel, head in
-                            channel.eventLoop.makeCompletedFuture {
-                                guard Self.offersOCPP16(head) else {
-                                    refusal.set(.badRequest, "OCPP-J: the subprotocol ocpp1.6 is required\n")
-                                    return nil
-                                }
-                                guard let id = Self.chargerID(path: head.uri) else {
-                                    refusal.set(.notFound, "OCPP-J: the URL needs the ChargerID: ws://<gateway>:<port>/<ChargerID>\n")
-                                    return nil
-                                }
-                                if case .refuse(let status, let reason) = delegate.ocppAdmit(chargerID: id, remoteAddress: remote) {
+                            guard Self.offersOCPP16(head) else {
+                                refusal.set(.badRequest, "OCPP-J: the subprotocol ocpp1.6 is required\n")
+                                return channel.eventLoop.makeSucceededFuture(nil)
+                            }
+                            guard let id = Self.chargerID(path: head.uri) else {
+                                refusal.set(.notFound, "OCPP-J: the URL needs the ChargerID: ws://<gateway>:<port>/<ChargerID>\n")
+                                return channel.eventLoop.makeSucceededFuture(nil)
+                            }
+                            let credentials = OCPPCredentials(authorization: head.headers.first(name: "Authorization"), clientCertificates: peerChain.value)
+                            return channel.eventLoop.makeFutureWithTask {
+                                await delegate.ocppAdmit(chargerID: id, remoteAddress: remote, credentials: credentials)
+                            }.map { admission -> HTTPHeaders? in
+                                if case .refuse(let status, let reason) = admission {
                                     refusal.set(HTTPResponseStatus(statusCode: status), reason + "\n")
                                     return nil
                                 }
@@ -217,6 +247,13 @@ final class Refusal: Sendable {
     var value: (HTTPResponseStatus, String) { state.withLock { $0 } }
 }
 
+/// The client certificate chain a connection's TLS handshake presented (DER, leaf first), for its upgrade request.
+final class PeerChain: Sendable {
+    private let chain = Mutex<[[UInt8]]>([])
+    func set(_ value: [[UInt8]]) { chain.withLock { $0 = value } }
+    var value: [[UInt8]] { chain.withLock { $0 } }
+}
+
 /// Answers a request that was not upgraded with the reason, then closes the connection.
 final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -242,6 +279,8 @@ final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
         let (status, text) = refusal.value
         var headers = HTTPHeaders([("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "\(text.utf8.count)"), ("Connection", "close")])
         if status == .upgradeRequired { headers.add(name: "Upgrade", value: "websocket") }
+        // RFC 7235 §3.1: a 401 names the scheme (OCPP 1.6 security profiles 1 and 2 use HTTP Basic).
+        if status == .unauthorized { headers.add(name: "WWW-Authenticate", value: "Basic realm=\"OCPP\", charset=\"UTF-8\"") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
@@ -250,16 +289,23 @@ final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
 
 /// A certificate or key file of a wss server that cannot be used.
 public struct TLSFileError: Error, CustomStringConvertible {
-    public enum File: Sendable { case certificate, key }
+    public enum File: Sendable { case certificate, key, clientCA }
     /// The file at fault.
     public let file: File
     public let description: String
+    public init(file: File, description: String) { self.file = file; self.description = description }
 }
 
 extension OCPPWebSocketServer {
+    /// The TLS context a wss server is made with (a name for the adapters that do not import NIOSSL).
+    public typealias TLSContext = NIOSSLContext
+
     /// The TLS context of a wss server: the certificate chain and private key from PEM files. The errors name the file
     /// and what is wrong with it.
-    public static func tlsContext(certificateFile: String, keyFile: String) throws -> NIOSSLContext {
+    /// With `clientCAFile` (security profile 3) the server asks for a client certificate and names the CA's subjects
+    /// in its request; the chain is checked by the delegate (see ``requestsClientCertificates``), a client without
+    /// one still finishes TLS and is refused at the upgrade.
+    public static func tlsContext(certificateFile: String, keyFile: String, clientCAFile: String? = nil) throws -> NIOSSLContext {
         let chain: [NIOSSLCertificate]
         do { chain = try NIOSSLCertificate.fromPEMFile(certificateFile) } catch {
             throw TLSFileError(file: .certificate, description: "cannot read the certificate file \(certificateFile): \(error)")
@@ -269,7 +315,17 @@ extension OCPPWebSocketServer {
         do { key = try NIOSSLPrivateKey(file: keyFile, format: .pem) } catch {
             throw TLSFileError(file: .key, description: "cannot read the private key file \(keyFile): \(error)")
         }
-        let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        if let clientCAFile {
+            let cas: [NIOSSLCertificate]
+            do { cas = try NIOSSLCertificate.fromPEMFile(clientCAFile) } catch {
+                throw TLSFileError(file: .clientCA, description: "cannot read the client CA file \(clientCAFile): \(error)")
+            }
+            guard !cas.isEmpty else { throw TLSFileError(file: .clientCA, description: "the client CA file \(clientCAFile) holds no PEM certificate") }
+            configuration.certificateVerification = .optionalVerification
+            configuration.trustRoots = .certificates(cas)
+            configuration.sendCANameList = true
+        }
         do { return try NIOSSLContext(configuration: configuration) } catch {
             throw TLSFileError(file: .key, description: "the private key \(keyFile) does not fit the certificate \(certificateFile): \(error)")
         }

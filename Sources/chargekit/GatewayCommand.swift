@@ -67,6 +67,11 @@ struct GatewayCommand: AsyncParsableCommand {
     var ocppTLSCert: String?
     @Option(name: .customLong("ocpp-tls-key"), help: "wss for the chargers: PEM private key file; '' for plain ws.")
     var ocppTLSKey: String?
+    @Option(name: .customLong("ocpp-security-profile"),
+            help: "How chargers authenticate: 0 none, 1 HTTP Basic over ws, 2 TLS + Basic, 3 TLS + client certificate (OCPP 1.6 security whitepaper). Passwords are set per charger on the web page or the API.")
+    var ocppSecurityProfile: Int?
+    @Option(name: .customLong("ocpp-client-ca"), help: "Security profile 3: PEM file of the CA that signs the chargers' client certificates.")
+    var ocppClientCA: String?
     @Option(name: .customLong("bms-time-zone"), help: "Time zone of the date registers 1…6 the BMS writes and reads (IANA name such as Europe/Berlin; default UTC).")
     var bmsTimeZone: String?
     @Option(name: .customLong("metrics"), help: "on or off: Prometheus metrics on /metrics of the web configuration's port (served only with a token).")
@@ -114,6 +119,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let (rtuDevice, rtuBaud, rtuParity, rtuStopBits) = (self.rtuDevice, self.rtuBaud, self.rtuParity, self.rtuStopBits)
         let (externalURL, externalPassword, tlsCert, tlsKey) = (self.externalURL, self.externalPassword, ocppTLSCert, ocppTLSKey)
         let (acceptUnconfigured, bmsTimeZone) = (self.acceptUnconfigured, self.bmsTimeZone)
+        let (securityProfile, clientCA) = (ocppSecurityProfile, ocppClientCA)
         let metrics = self.metrics
         let metricsToken = try metricsTokenFile.map { path in
             do { return GatewaySettingField.trimmed(try String(contentsOfFile: path, encoding: .utf8)) } catch {
@@ -129,7 +135,8 @@ struct GatewayCommand: AsyncParsableCommand {
             if let rtuParity { s.set(.rtuParity, rtuParity) }
             if let rtuStopBits { s.set(.rtuStopBits, rtuStopBits) }
             if let mode = mode.flatMap(GatewayMode.init(rawValue:)) { s.set(.mode, mode) }
-            if !chargers.isEmpty { s.chargers = chargers }
+            // The stored password hash of a ChargerID stays (passwords are set on the web page or the API only).
+            if !chargers.isEmpty { s.chargers = chargers.map { c in var c = c; c.passwordHash = s.charger(id: c.id)?.passwordHash; return c } }
             if let ocppPort { s.set(.ocppPort, ocppPort) }
             if let modbusPort { s.set(.modbusTCPPort, modbusPort) }
             if let modbusTCP { s.set(.modbusTCPEnabled, modbusTCP == "on") }
@@ -142,6 +149,8 @@ struct GatewayCommand: AsyncParsableCommand {
             if let acceptUnconfigured { s.set(.acceptUnconfiguredChargers, acceptUnconfigured == "on") }
             if let tlsCert { s.set(.ocppTLSCertificateFile, tlsCert) }
             if let tlsKey { s.set(.ocppTLSKeyFile, tlsKey) }
+            if let securityProfile { s.set(.ocppSecurityProfile, securityProfile) }
+            if let clientCA { s.set(.ocppClientCAFile, clientCA) }
             if let bmsTimeZone { s.set(.bmsTimeZone, bmsTimeZone) }
             if let metrics { s.set(.gatewayMetricsEnabled, metrics == "on") }
             if let metricsToken { s.set(.gatewayMetricsToken, metricsToken) }

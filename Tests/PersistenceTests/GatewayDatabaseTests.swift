@@ -64,6 +64,20 @@ struct GatewayDatabaseTests {
         #expect(try db.scannedChargers().map(\.id) == ["NEW-2"])
     }
 
+    /// OCPP 1.6 security whitepaper ed. 3 §2: a charger whose credentials were refused is listed with the reason; the
+    /// latest attempt's reason wins, an unknown ChargerID has none.
+    @Test func whitepaper_2_refusedCredentialsScannedWithTheirReason() throws {
+        let db = try GatewayDatabase()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        try db.recordScans([RefusedConnections.Attempt(id: "CP1", cause: .credentials("wrong password"), remoteAddress: "10.0.0.5", firstAt: t0, lastAt: t0, count: 2),
+                            RefusedConnections.Attempt(id: "NEW", cause: .unknown, remoteAddress: nil, firstAt: t0, lastAt: t0, count: 1)])
+        try db.recordScans([RefusedConnections.Attempt(id: "CP1", cause: .credentials("no client certificate"), remoteAddress: "10.0.0.5",
+                                                       firstAt: t0 + 5, lastAt: t0 + 5, count: 1)])
+        let list = try db.scannedChargers()
+        #expect(list.map(\.id) == ["CP1", "NEW"])
+        #expect(list[0].reason == "no client certificate" && list[0].attempts == 3 && list[1].reason == nil)
+    }
+
     @Test("a version 1 database keeps its transactions: the BMS flag becomes decidedBy")
     func migrationFromV1() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gwdb-\(UUID().uuidString)").path

@@ -116,23 +116,51 @@ extension GatewayAPI {
     }
 
     /// `GET /api/chargers` and the answer of a change of the list.
+    /// A charger as the API shows it: never its password or its hash, only whether one is set (write-only).
+    struct ChargerEntryView: Encodable {
+        var id: String
+        var slot: Int
+        var connectors: Int
+        var passwordSet: Bool
+        init(_ c: ChargerEntry) { id = c.id; slot = c.slot; connectors = c.connectors; passwordSet = c.passwordHash != nil }
+    }
+
     struct ChargersView: Encodable {
-        var chargers: [ChargerEntry]
+        var chargers: [ChargerEntryView]
         var freeSlots: [Int]
         var maximumChargers = RegisterLayout.maximumChargers
         var maximumConnectors = RegisterLayout.maximumConnectors
         var changed: Bool?
 
         init(_ settings: GatewaySettings, changed: Bool? = nil) {
-            chargers = settings.chargers.sorted { $0.slot < $1.slot }
+            chargers = settings.chargers.sorted { $0.slot < $1.slot }.map(ChargerEntryView.init)
             let used = Set(settings.chargers.map(\.slot))
             freeSlots = (0..<RegisterLayout.maximumChargers).filter { !used.contains($0) }
             self.changed = changed
         }
     }
 
+    /// `PUT /api/chargers`: the whole list; `password` is write-only (left out: the stored hash of the ChargerID stays;
+    /// empty: removed). A `passwordHash` in the body is ignored: only a password sets one.
     struct ChargersBody: Decodable, Sendable {
-        var chargers: [ChargerEntry]
+        struct Entry: Decodable, Sendable {
+            var id: String
+            var slot: Int
+            var connectors: Int
+            var password: String?
+
+            enum CodingKeys: String, CodingKey { case id, slot, connectors, password }
+
+            /// A `password` that is present must be text: `null` is refused, not read as "keep the stored one".
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                id = try c.decode(String.self, forKey: .id)
+                slot = try c.decode(Int.self, forKey: .slot)
+                connectors = try c.decode(Int.self, forKey: .connectors)
+                if c.contains(.password) { password = try c.decode(String.self, forKey: .password) }
+            }
+        }
+        var chargers: [Entry]
     }
 
     struct AcceptBody: Decodable, Sendable {

@@ -76,12 +76,27 @@ public enum GatewayAPI {
             do { body = try await StationAPI.decode(ChargersBody.self, request) } catch let e as StationAPI.BodyError { return e.response }
             let stored = try await gateway.settings()
             var settings = stored
-            settings.chargers = body.chargers
+            settings.chargers = []
+            for (i, e) in body.chargers.enumerated() {
+                var entry = ChargerEntry(id: e.id, slot: e.slot, connectors: e.connectors, passwordHash: stored.charger(id: e.id)?.passwordHash)
+                switch e.password {
+                case nil: break
+                case ""?: entry.passwordHash = nil
+                case let password?:
+                    if let problem = ChargerPassword.problem(password) { return StationAPI.error(.badRequest, "chargers[\(i)].password: \(problem)", field: "chargers") }
+                    guard let hash = await ChargerPasswordHashing.hash(password) else {
+                        return StationAPI.error(.serviceUnavailable, "the gateway is busy hashing passwords; try again", field: "chargers")
+                    }
+                    entry.passwordHash = hash
+                }
+                settings.chargers.append(entry)
+            }
             return try await apply(settings, over: stored, gateway) { json(ChargersView($0, changed: $1)) }
         }
         router.get("api/scanned-chargers") { _, _ in
             let configured = Set(try await gateway.settings().chargers.map(\.id))
-            return json(try await gateway.scannedChargers().filter { !configured.contains($0.id) })
+            // A configured charger is listed when its credentials were refused (the reason says why).
+            return json(try await gateway.scannedChargers().filter { !configured.contains($0.id) || $0.reason != nil })
         }
         router.post("api/scanned-chargers/:id/accept") { request, context in
             if let refusal = roleRefusal() { return refusal }

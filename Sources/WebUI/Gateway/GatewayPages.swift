@@ -146,6 +146,9 @@ struct ChargersPage: PageModel {
         var connectorChoices: [ConnectorChoice]
         var removeChecked: Bool
         var error: String?
+        /// Security profiles 1 and 2: whether a password is set ("set" or "none"; the password is never shown).
+        var passwordState: String
+        var passwordError: String?
     }
 
     /// A charger that tried to connect with a ChargerID that is not configured.
@@ -155,6 +158,10 @@ struct ChargersPage: PageModel {
         var firstSeen: String
         var lastSeen: String
         var attempts: Int
+        /// Why it was refused: an unknown ChargerID, or its credentials (OCPP 1.6 security whitepaper ed. 3 §2).
+        var reason: String
+        /// A configured charger whose credentials were refused: nothing to accept.
+        var configured: Bool
     }
 
     var heading: String

@@ -146,12 +146,14 @@ extension GatewayWeb {
             return ChargersPage.Row(slot: c.slot, registers: "\(base)…\(RegisterLayout.chargerBase(c.slot + 1) - 1)",
                                     id: entered["id.\(c.slot)"] ?? c.id,
                                     connectorChoices: choices(entered["connectors.\(c.slot)"].flatMap(Int.init) ?? c.connectors),
-                                    removeChecked: entered["remove.\(c.slot)"] == "on", error: errors["id.\(c.slot)"])
+                                    removeChecked: entered["remove.\(c.slot)"] == "on", error: errors["id.\(c.slot)"],
+                                    passwordState: t[c.passwordHash == nil ? "gw.passwordUnset" : "gw.passwordSet"] ?? "",
+                                    passwordError: errors["password.\(c.slot)"])
         }
         let used = Set(settings.chargers.map(\.slot)), configured = Set(settings.chargers.map(\.id))
         let free = (0..<RegisterLayout.maximumChargers).filter { !used.contains($0) }
         let newSlot = entered["new.slot"].flatMap(Int.init) ?? free.first
-        let scans = try await gateway.scannedChargers().filter { !configured.contains($0.id) }
+        let scans = try await gateway.scannedChargers().filter { !configured.contains($0.id) || $0.reason != nil }
         let tz = TimeZone.current
         var listErrors = errors["list"].map { [$0] } ?? []
         if free.isEmpty { listErrors.append((t["gw.noFreeSlot"] ?? "").replacingOccurrences(of: "%n", with: String(RegisterLayout.maximumChargers))) }
@@ -164,7 +166,7 @@ extension GatewayWeb {
             newConnectorChoices: choices(entered["new.connectors"].flatMap(Int.init) ?? 1),
             scans: scans.map { s in
                 .init(id: s.id, remote: s.remoteAddress ?? "–", firstSeen: WebHTTP.time(s.firstSeen, tz: tz), lastSeen: WebHTTP.time(s.lastSeen, tz: tz),
-                      attempts: s.attempts)
+                      attempts: s.attempts, reason: s.reason ?? t["gw.unknownID"] ?? "", configured: configured.contains(s.id))
             },
             hasScans: !scans.isEmpty, newError: errors["new"], listError: listErrors.isEmpty ? nil : listErrors.joined(separator: " "),
             readonlyNote: note, readonly: note)
@@ -196,7 +198,19 @@ extension GatewayWeb {
             let connectors = form["connectors.\(c.slot)"].flatMap(Int.init) ?? c.connectors
             entered["id.\(c.slot)"] = id
             entered["connectors.\(c.slot)"] = String(connectors)
-            add(ChargerEntry(id: id, slot: c.slot, connectors: connectors), errorKey: "id.\(c.slot)")
+            // The password hash stays with its ChargerID; a new password is hashed below.
+            var entry = ChargerEntry(id: id, slot: c.slot, connectors: connectors, passwordHash: id == c.id ? c.passwordHash : nil)
+            let password = form["password.\(c.slot)"] ?? ""
+            if !password.isEmpty {
+                if let problem = ChargerPassword.problem(password) {
+                    errors["password.\(c.slot)"] = problem
+                } else if let hash = await ChargerPasswordHashing.hash(password) {
+                    entry.passwordHash = hash
+                } else {
+                    errors["password.\(c.slot)"] = "the gateway is busy hashing passwords; try again"
+                }
+            }
+            add(entry, errorKey: "id.\(c.slot)")
         }
         let newID = GatewaySettingField.trimmed(form["new.id"] ?? "")
         if !newID.isEmpty {

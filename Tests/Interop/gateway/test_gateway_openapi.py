@@ -80,7 +80,7 @@ def test_seeds003_2_2_4b_scan_accept_by_api_then_the_charger_is_served(gateway, 
     status, body = call(gateway, "POST", "/api/scanned-chargers/NEW-CP/accept", gateway.token, {"connectors": 8})
     assert status == 400 and "chargers" in body["fields"], "connectors out of range: refused as on the page"
     status, body = call(gateway, "POST", "/api/scanned-chargers/NEW-CP/accept", gateway.token, {"connectors": 3})
-    assert status == 200 and {"id": "NEW-CP", "slot": 2, "connectors": 3} in body["chargers"] and body["changed"] is True
+    assert status == 200 and {"id": "NEW-CP", "slot": 2, "connectors": 3, "passwordSet": False} in body["chargers"] and body["changed"] is True
     gateway.wait_restarted()
     assert get(gateway, "/api/scanned-chargers", gateway.token) == (200, [])
     new = Charger(loop, gateway, "NEW-CP").connect()

@@ -134,11 +134,13 @@ def test_TC_076_delete_a_specific_certificate_from_the_charge_point(cs, station,
 
 def test_TC_077_invalid_charge_point_certificate_security_event(cs, station, pki):
     """TC_077: a CertificateSigned chain that does not lead to the installed root (a foreign CA) → Rejected, nothing
-    installed (the station raises InvalidChargePointCertificate; its SecurityEventNotification is item 3's)."""
+    installed, and SecurityEventNotification InvalidChargePointCertificate."""
     assert install(cs, "CentralSystemRootCertificate", make_root(pki, "cpo-root")) == "Accepted"
     make_root(pki, "foreign")
     csr = request_csr(cs)
+    mark = cs.mark()
     assert cs.call(call.CertificateSigned(certificate_chain=sign_csr(pki, "foreign", csr, "bad"))).status == "Rejected"
+    cs.wait_call("SecurityEventNotification", lambda p: p["type"] == "InvalidChargePointCertificate", since=mark)
     assert cs.call(call.CertificateSigned(certificate_chain="-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")).status == "Rejected"
     store = station.data_dir / "certificates" / "chargepoint"
     assert not [p for p in store.iterdir() if p.is_dir()]
@@ -147,8 +149,10 @@ def test_TC_077_invalid_charge_point_certificate_security_event(cs, station, pki
 
 
 def test_TC_078_invalid_central_system_certificate_security_event(cs, station, pki):
-    """TC_078: InstallCertificate of an expired CentralSystemRootCertificate → Rejected (and the security event
-    InvalidCentralSystemCertificate); a certificate that is no CA → Rejected; nothing installed."""
+    """TC_078: InstallCertificate of an expired CentralSystemRootCertificate → Rejected and SecurityEventNotification
+    InvalidCentralSystemCertificate; a certificate that is no CA → Rejected; nothing installed."""
+    mark = cs.mark()
     assert install(cs, "CentralSystemRootCertificate", make_root(pki, "expired", days="-1")) == "Rejected"
+    cs.wait_call("SecurityEventNotification", lambda p: p["type"] == "InvalidCentralSystemCertificate", since=mark)
     assert install(cs, "CentralSystemRootCertificate", "not a certificate") == "Rejected"
     assert cs.call(call.GetInstalledCertificateIds(certificate_type="CentralSystemRootCertificate")).status == "NotFound"

@@ -137,6 +137,8 @@ def test_profile_2_refuses_an_untrusted_central_system_and_raises_InvalidCentral
     wait_for(lambda: station_log(station).count("backend connection refused") >= 3, timeout=20, what="three refused attempts")
     assert station_log(station).count("security event InvalidCentralSystemCertificate") == 1
     assert cs.connections == 0
+    code, log = station.get("/api/security-log?limit=10")
+    assert code == 200 and [e["type"] for e in log].count("InvalidCentralSystemCertificate") == 1
 
 
 def free_port():

@@ -59,16 +59,22 @@ extension StationRuntime {
         }
         let transfer = transfer
         _ = jobs.start { [weak self] in
-            var failure: String?
-            do {
-                guard let url = URL(string: location) else { throw FileTransferError("not a URL") }
-                try await transfer.upload(path, to: url)
-            } catch {
-                failure = "\(error)"
-            }
-            try? FileManager.default.removeItem(atPath: path)
+            let failure = await Self.upload(path, to: location, with: transfer)
             await self?.uploadFinished(failure: failure)
         }
+    }
+
+    /// Uploads the file at `path` to `location` (GetDiagnostics, GetLog) and removes it; the failure, if any.
+    nonisolated static func upload(_ path: String, to location: String, with transfer: FileTransfer) async -> String? {
+        var failure: String?
+        do {
+            guard let url = URL(string: location) else { throw FileTransferError("not a URL") }
+            try await transfer.upload(path, to: url)
+        } catch {
+            failure = "\(error)"
+        }
+        try? FileManager.default.removeItem(atPath: path)
+        return failure
     }
 
     private func uploadFinished(failure: String?) {

@@ -55,14 +55,7 @@ extension StationRuntime {
         }
         let transfer = FileTransfer(timeout: .seconds(parameterService.values[.fileTransferTimeout]))
         _ = jobs.start { [weak self] in
-            var failure: String?
-            do {
-                guard let url = URL(string: location) else { throw FileTransferError("not a URL") }
-                try await transfer.upload(path, to: url)
-            } catch {
-                failure = "\(error)"
-            }
-            try? FileManager.default.removeItem(atPath: path)
+            let failure = await Self.upload(path, to: location, with: transfer)
             await self?.logUploadFinished(requestId: requestId, failure: failure)
         }
     }

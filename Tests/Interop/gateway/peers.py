@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,6 +26,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ocpp16"))
 from central_system import schema_errors  # noqa: E402
 from station import BIN, terminate, wait_for  # noqa: E402,F401
+
+
+def api_call(gateway, method, path, token=None, body=None, timeout=30):
+    """One call of the gateway's JSON API: (HTTP status, decoded JSON body); `token` as Bearer when given."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = None
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        data = json.dumps(body).encode()
+    request = urllib.request.Request(gateway.base + path, method=method, headers=headers, data=data)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
 
 
 def iso(t=None):

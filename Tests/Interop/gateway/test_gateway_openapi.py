@@ -5,20 +5,17 @@ schemas, no invalid request accepted, and no crash. Valid changes are really app
 them; a port or serial device that cannot be opened is a failure the gateway reports and retries), so the gateway must
 still answer at the end. Bounded (fixed seed, few examples per operation): about 20 s.
 """
-import json
 import os
 import stat
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 import websockets
 
-from peers import BMS, Charger, Gateway, charger_base, wait_for
+from peers import BMS, Charger, Gateway, api_call, charger_base, wait_for
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 
@@ -31,17 +28,7 @@ def gateway(data_dir):
 
 
 def call(gateway, method, path, token=None, body=None):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    request = urllib.request.Request(gateway.base + path, method=method, headers=headers, data=data)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+    return api_call(gateway, method, path, token, body, timeout=10)
 
 
 def get(gateway, path, token=None):

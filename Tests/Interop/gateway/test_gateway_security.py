@@ -8,15 +8,13 @@ import base64
 import json
 import ssl
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from peers import Charger, Gateway, wait_for  # noqa: E402
+from peers import Charger, Gateway, api_call, wait_for  # noqa: E402
 from pki import make_pki, openssl  # noqa: E402
 
 PASSWORD = "CP1-secret-passw0rd"
@@ -53,17 +51,7 @@ def basic(user, password):
 
 
 def api(gateway, method, path, body=None):
-    headers = {"Authorization": f"Bearer {gateway.token}"}
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    request = urllib.request.Request(gateway.base + path, method=method, headers=headers, data=data)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+    return api_call(gateway, method, path, gateway.token, body)
 
 
 def refused(loop, gateway, cp_id, ssl_context, headers=None):

@@ -211,7 +211,15 @@ public struct OCPPChargePoint: Sendable {
         runFirmware(firmware.tick(now: now, transactionsRunning: running), &station, &env)
         if headStale { loadHead(env.store) }
         if restartIfDrained(now: now) { return }
-        process(link.poll(now: now, transaction: head?.call), &station, &env)
+        // A StopTransaction waits for the session's signed final reading (issue 28 item 6); it is read again from the
+        // store once the reading is there.
+        var held = false
+        if let (m, _) = head, m.action == StopTransactionRequest.action, let record = m.session,
+           station.holdsStopTransaction(record, now: now) {
+            held = true
+            headStale = true
+        }
+        process(link.poll(now: now, transaction: held ? nil : head?.call), &station, &env)
     }
 
     /// Ends a requested restart once it may go: offline, nothing left to deliver, or the grace period over (what is

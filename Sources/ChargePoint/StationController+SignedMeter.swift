@@ -76,11 +76,13 @@ extension StationController {
         connectors.contains { c in c.signedReadings.contains { $0.request.session == id } }
     }
 
-    /// Whether the StopTransaction of `record` must wait: a signed reading of it is awaited, or — signing required and
-    /// the final one missing from the record (a restart lost the request) — the meter is asked for it again now.
+    /// Whether the StopTransaction of `record` must wait: a signed reading of it is awaited, or — signing required, the
+    /// meter signed the session's begin and the end is missing from the record (a restart lost the request) — the meter
+    /// is asked for it again now. A session whose begin was never signed (signing required only after it started) is
+    /// not held: a reading signed now would not belong to it.
     public mutating func holdsStopTransaction(_ record: SessionRecord, now: Date) -> Bool {
         if awaitsSignedReading(session: record.session.id) { return true }
-        guard settings.requireSignedMeterValues, record.signedMeter?.end == nil,
+        guard settings.requireSignedMeterValues, record.signedMeter?.begin != nil, record.signedMeter?.end == nil,
               connectors.indices.contains(record.session.connector - 1) else { return false }
         requestSignedReading(record.session.connector, record.session, .transactionEnd, now: now)
         return true

@@ -123,6 +123,23 @@ struct SignedMeterValuesTests {
         #expect(!h.station.errors.isActive("signedMeterValuesUnavailable", connector: 1))
     }
 
+    @Test("seeds/002 §3 RegulatoryComplianceFailure: a held StopTransaction asks the meter again after kill -9 and goes with the signed end")
+    func seeds002_3_requiredSignature_heldStopTransactionSurvivesKill9() throws {
+        var h = try Self.harness(config: [("RequireSignedMeterValues", "On")])
+        h.connect()
+        try h.charging()
+        try h.fault(.meterSignature, 1)
+        h.run(5)
+        let mark = h.mark
+        #expect(h.calls(StopTransactionRequest.action).isEmpty)
+        // The meter is repaired while the station is down; after the restart nothing in memory remembers the request.
+        try h.board.setFault(.meterSignature, connector: 1, active: false)
+        try h.kill9()
+        h.run(5)
+        let stop = try StopTransactionRequest(json: try #require(h.calls(StopTransactionRequest.action, since: mark).first))
+        #expect(Set(Self.signed(stop).keys) == ["Transaction.Begin", "Transaction.End"])
+    }
+
     @Test("seeds/002 §3 RegulatoryComplianceFailure: with signing required, a meter that does not sign never starts a session")
     func seeds002_3_requiredSignature_unsignedMeterDoesNotStart() throws {
         var h = try Self.harness(config: [("RequireSignedMeterValues", "On")], signing: false)

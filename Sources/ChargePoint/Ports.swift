@@ -79,6 +79,7 @@ public struct SignedMeterRecord: Sendable, Codable, Equatable {
         switch reading.context {
         case .transactionBegin: r.begin = reading.ocmf
         case .transactionEnd: r.end = reading.ocmf
+        case .samplePeriodic: break
         }
         r.publicKeyHex = r.publicKeyHex ?? key
         return r

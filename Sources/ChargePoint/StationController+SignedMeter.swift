@@ -29,9 +29,19 @@ extension StationController {
         let request = SignedReadingRequest(session: s.id, context: context, idTag: s.idTag,
                                            authorizedByBackend: s.source == .backend || s.source == .cache || s.source == .localList,
                                            at: now)
+        // A newer request of the same kind replaces one still waiting (a periodic reading that is late is not sent).
         connectors[n - 1].signedReadings.removeAll { $0.request.session == s.id && $0.request.context == context }
         connectors[n - 1].signedReadings.append(PendingSignedReading(request: request, requestedAt: now))
         effects.append(.hardware(.requestSignedReading(connector: n, request)))
+    }
+
+    /// Asks connector `n`'s signing meter for a signed reading of its running session for a MeterValues
+    /// (`SampledDataSignReadings`, the OCA's signed meter values whitepaper); nothing without a session, a signing meter
+    /// or the setting.
+    public mutating func requestSignedSample(connector n: Int, now: Date) {
+        guard settings.signSampledReadings, connectors.indices.contains(n - 1), board.reading(connector: n)?.signingMeter != nil,
+              let s = connectors[n - 1].session.activeSession else { return }
+        requestSignedReading(n, s, .samplePeriodic, now: now)
     }
 
     /// One control step of connector `n`'s signing meter: stores what it delivered, watches the bound, raises or
@@ -40,7 +50,12 @@ extension StationController {
         let required = settings.requireSignedMeterValues
         var waiting: [PendingSignedReading] = []
         for p in connectors[n - 1].signedReadings {
-            if let signed = r.signingMeter?.reading(session: p.request.session, context: p.request.context) {
+            if let signed = r.signingMeter?.reading(for: p.request) {
+                if p.request.context == .samplePeriodic {
+                    // For a MeterValues of the transaction; the session keeps only its begin and end.
+                    notice(.signedMeterValue(connector: n, signed))
+                    continue
+                }
                 do {
                     try store.sessionSignedReading(p.request.session, signed, publicKeyHex: r.signingMeter?.publicKeyHex)
                     connectors[n - 1].signatureOverdue = false
@@ -53,7 +68,9 @@ extension StationController {
             }
             guard now.timeIntervalSince(p.requestedAt) >= Self.signedReadingTimeout.seconds else { waiting.append(p); continue }
             let what = "the signed \(p.request.context.rawValue) reading of session \(p.request.session)"
-            if required {
+            if p.request.context == .samplePeriodic {
+                notice(.meterCommunication("Connector \(n): the meter delivered no \(what) within \(Int(Self.signedReadingTimeout.seconds)) s; the MeterValues goes without it", communicating: false))
+            } else if required {
                 // Never without it: the StopTransaction keeps waiting, the meter is asked again, the error shows why.
                 connectors[n - 1].signatureOverdue = true
                 notice(.meterCommunication("Connector \(n): the meter delivered no \(what) within \(Int(Self.signedReadingTimeout.seconds)) s; asking again", communicating: false))

@@ -34,6 +34,9 @@ public enum ControllerNotice: Sendable, Equatable {
     /// An UnlockConnector of the backend finished: the lock detect followed the command, or it did not within
     /// ``StationController/lockConfirmTimeout`` (answered late, when the board has shown what it did).
     case unlockFinished(connector: Int, UnlockOutcome)
+    /// The meter delivered a signed reading during a transaction, for a MeterValues (OCA signed meter values whitepaper,
+    /// `SampledDataSignReadings`; issue 28 item 6).
+    case signedMeterValue(connector: Int, SignedReading)
 }
 
 /// What the station's core wants done, in the order it must happen. The controller never calls the board or a

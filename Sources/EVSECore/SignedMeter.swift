@@ -14,6 +14,9 @@ public enum SignedReadingContext: String, Sendable, Codable, CaseIterable {
     case transactionBegin = "Transaction.Begin"
     /// Transaction.End (OCMF `TX` "E").
     case transactionEnd = "Transaction.End"
+    /// A reading during the transaction for a MeterValues (OCMF `TX` "C"), with the OCA whitepaper's
+    /// `SampledDataSignReadings`.
+    case samplePeriodic = "Sample.Periodic"
 }
 
 /// What the station asks a signing meter to sign.
@@ -60,8 +63,10 @@ public struct SigningMeterState: Sendable, Codable, Equatable {
         self.publicKeyHex = publicKeyHex; self.signed = signed
     }
 
-    /// The signed reading of a request, once the meter delivered it.
-    public func reading(session: UUID, context: SignedReadingContext) -> SignedReading? {
-        signed.last { $0.session == session && $0.context == context }
+    /// The signed reading of a request, once the meter delivered it (a periodic one by its time as well: a session has
+    /// many).
+    public func reading(for request: SignedReadingRequest) -> SignedReading? {
+        signed.last { $0.session == request.session && $0.context == request.context
+            && (request.context != .samplePeriodic || $0.at == request.at) }
     }
 }

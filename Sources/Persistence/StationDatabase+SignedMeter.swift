@@ -24,7 +24,12 @@ extension StationDatabase {
 
     /// Stores a signed reading in its session's row (the first public key a session saw stays).
     public func sessionSignedReading(_ id: UUID, _ reading: SignedReading, publicKeyHex: String?) throws {
-        let column = reading.context == .transactionBegin ? "signedMeterBegin" : "signedMeterEnd"
+        let column: String
+        switch reading.context {
+        case .transactionBegin: column = "signedMeterBegin"
+        case .transactionEnd: column = "signedMeterEnd"
+        case .samplePeriodic: return  // sent in a MeterValues; the session keeps its begin and end
+        }
         try writer.write { db in
             try db.execute(sql: "UPDATE session SET \(column) = ?, meterPublicKey = COALESCE(meterPublicKey, ?) WHERE id = ?",
                            arguments: [reading.ocmf, publicKeyHex, id.uuidString])

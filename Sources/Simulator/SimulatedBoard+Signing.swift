@@ -60,6 +60,15 @@ extension SimulatedBoard {
     /// How many signed readings a simulated meter holds.
     public static let signedReadingLimit = 8
 
+    /// OCMF 1.2 table 7 `TX` of a request's context.
+    static func reason(_ context: SignedReadingContext) -> OCMFTransactionReason {
+        switch context {
+        case .transactionBegin: .begin
+        case .transactionEnd: .end
+        case .samplePeriodic: .charging
+        }
+    }
+
     /// The signing meter's state of connector `n` for ``ConnectorReading/signingMeter`` (nil: the board's meters do not sign).
     func signingMeterState(_ n: Int) -> SigningMeterState? {
         guard let signers = meterSigners, signers.signers.indices.contains(n - 1) else { return nil }
@@ -94,7 +103,7 @@ extension SimulatedBoard {
                                           meterFirmware: "1.0",
                                           identification: .forIDTag(job.request.idTag, authorizedByBackend: job.request.authorizedByBackend),
                                           readings: [OCMFReading(time: job.request.at, timeStatus: .informative,
-                                                                 transaction: job.request.context == .transactionBegin ? .begin : .end,
+                                                                 transaction: Self.reason(job.request.context),
                                                                  value: OCMFReading.kWhLiteral(wattHours: job.energyWh))])
                 guard let document = try? signer.sign(payload) else { continue }
                 var signed = connectors[i].signedReadings ?? []

@@ -67,6 +67,33 @@ struct SignedMeterValuesTests {
         #expect(record.signedMeter?.publicKeyHex == Self.signer.publicKey.hexDER)
     }
 
+    @Test("OCA signed meter values: SampledDataSignReadings adds a MeterValues with the signed reading after each sampled one")
+    func ocaSignedMeterValues_sampledDataSignReadings() throws {
+        var h = try Self.harness(config: [("MeterValueSampleInterval", "10"), ("SampledDataSignReadings", "true")])
+        h.connect()
+        try h.charging()
+        let mark = h.mark
+        h.run(25)
+        let values = h.calls(MeterValuesRequest.action, since: mark).compactMap { try? MeterValuesRequest(json: $0) }
+        let signed = values.flatMap { $0.meterValue.flatMap(\.sampledValue) }.filter { $0.format == "SignedData" }
+        #expect(signed.count == 2, "one signed reading per sample")
+        for sv in signed {
+            #expect(sv.context == "Sample.Periodic" && sv.measurand == "Energy.Active.Import.Register")
+            let doc = try OCMFDocument(parsing: sv.value)
+            #expect(doc.verify(with: Self.signer.publicKey))
+            #expect(doc.payload.readings.first?.transaction == .charging)
+        }
+        #expect(values.allSatisfy { $0.transactionId == h.lastTransactionID })
+        // Off (the default): none.
+        var plain = try Self.harness(config: [("MeterValueSampleInterval", "10")])
+        plain.connect()
+        try plain.charging()
+        plain.run(25)
+        #expect(!plain.calls(MeterValuesRequest.action).isEmpty)
+        #expect(plain.calls(MeterValuesRequest.action).compactMap { try? MeterValuesRequest(json: $0) }
+            .flatMap { $0.meterValue.flatMap(\.sampledValue) }.allSatisfy { $0.format != "SignedData" })
+    }
+
     @Test("OCA signed meter values: MeterPublicKey<N> is each connector's meter key, read-only")
     func ocaSignedMeterValues_meterPublicKeyConfigurationKey() throws {
         var h = try Self.harness()

@@ -205,7 +205,7 @@ public struct OCPPChargePoint: Sendable {
     mutating func tick(_ station: inout StationController, _ env: inout OCPPEnvironment) {
         guard !stopping else { return }
         let now = env.now
-        sampleMeterValues(station, env)
+        for n in sampleMeterValues(station, env) { station.requestSignedSample(connector: n, now: now) }
         if online { reportStatus(station, now: now, force: []) }
         let running = (1...station.connectorCount).contains { station.backendView(connector: $0)?.session != nil }
         runFirmware(firmware.tick(now: now, transactionsRunning: running), &station, &env)
@@ -253,6 +253,8 @@ public struct OCPPChargePoint: Sendable {
             recordTransactionData(station, env, connector: s.connector, session: s.id, measurands: settings.stopTxnSampledData,
                                   context: "Transaction.End", at: env.now)
             nextSample[s.connector] = nil
+        case .signedMeterValue(let n, let reading):
+            enqueueSignedMeterValue(station, connector: n, reading, env.store)
         case .unlockFinished(let n, let outcome):
             for id in unlockCalls.removeValue(forKey: n) ?? [] {
                 out.append(.send(OCPPLink.respond(to: id, UnlockConnectorResponse(status: outcome))))

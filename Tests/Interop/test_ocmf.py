@@ -112,6 +112,25 @@ def test_ocmf_signed_session_verified_by_pyocmf(cs, make_station, data_dir):
     assert OCMF.from_string(table[-1]["signedMeterBegin"]).verify_signature(key) is True
 
 
+def test_ocmf_sampled_data_sign_readings_meter_values_verified_by_pyocmf(cs, make_station):
+    """SampledDataSignReadings (the OCA whitepaper's key, set over OCPP): each sampled MeterValues of the transaction is
+    followed by one with the meter's signed reading (TX C), which pyocmf verifies."""
+    station = make_station(config=[("MeterValueSampleInterval", "2")])
+    assert cs.call(call.ChangeConfiguration(key="SampledDataSignReadings", value="true")).status == "Accepted"
+    key = meter_public_key(cs)
+    plug(station)
+    rfid(station)
+    cs.wait_call("StartTransaction")
+    signed = cs.wait_call("MeterValues", lambda p: any(sv.get("format") == "SignedData" for mv in p["meterValue"] for sv in mv["sampledValue"]),
+                          timeout=20)
+    assert signed["transactionId"] == cs.last_transaction_id
+    (sv,) = [sv for mv in signed["meterValue"] for sv in mv["sampledValue"]]
+    assert sv["context"] == "Sample.Periodic" and sv["measurand"] == "Energy.Active.Import.Register"
+    doc = OCMF.from_string(sv["value"])
+    assert doc.verify_signature(key) is True
+    assert doc.payload.RD[0].TX == "C"
+
+
 def test_ocmf_meter_key_is_stable_across_restarts(cs, make_station):
     station = make_station()
     key = meter_public_key(cs)

@@ -66,8 +66,13 @@ extension StationController {
                 }
                 continue
             }
-            guard now.timeIntervalSince(p.requestedAt) >= Self.signedReadingTimeout.seconds else { waiting.append(p); continue }
             let what = "the signed \(p.request.context.rawValue) reading of session \(p.request.session)"
+            // A board without its link never passed the request on: unless signing is required, nothing waits for it.
+            if !r.boardLinked && !required {
+                notice(.meterCommunication("Connector \(n): the board's link is lost, so \(what) cannot come; the transaction goes without it", communicating: false))
+                continue
+            }
+            guard now.timeIntervalSince(p.requestedAt) >= Self.signedReadingTimeout.seconds else { waiting.append(p); continue }
             if p.request.context == .samplePeriodic {
                 notice(.meterCommunication("Connector \(n): the meter delivered no \(what) within \(Int(Self.signedReadingTimeout.seconds)) s; the MeterValues goes without it", communicating: false))
             } else if required {

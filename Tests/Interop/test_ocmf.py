@@ -131,6 +131,22 @@ def test_ocmf_sampled_data_sign_readings_meter_values_verified_by_pyocmf(cs, mak
     assert doc.payload.RD[0].TX == "C"
 
 
+def test_ocmf_meter_public_key_on_the_dashboard(browser, cs, make_station):
+    """The key is visible on the station (the OCA whitepaper: shown on the station for the driver): the dashboard's
+    meter key row equals MeterPublicKey1, and says so when the meter cannot sign."""
+    from web_browser import Web, initial_passwords
+    from selenium.webdriver.support.ui import WebDriverWait
+    station = make_station()
+    key = meter_public_key(cs)
+    web = Web(browser, station)
+    web.first_login("operator", initial_passwords(station)["operator"])
+    web.open("/")
+    field = web.el('[data-connector="1"] [data-field="meterKey"]')
+    assert field.text == key
+    assert station.sim("fault", "1", "meter-signature").returncode == 0
+    WebDriverWait(browser, 15).until(lambda d: "does not sign" in field.text)
+
+
 def test_ocmf_meter_key_is_stable_across_restarts(cs, make_station):
     station = make_station()
     key = meter_public_key(cs)

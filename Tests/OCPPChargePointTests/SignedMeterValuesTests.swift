@@ -125,6 +125,18 @@ struct SignedMeterValuesTests {
         #expect(Set(Self.signed(stop).keys) == ["Transaction.Begin"], "goes without the end reading after the bound")
     }
 
+    @Test("seeds/004 §4 a connector board without its USB link: the StopTransaction does not wait for a meter it cannot reach")
+    func ocaSignedMeterValues_boardWithoutLinkDoesNotHoldStopTransaction() throws {
+        var h = try Self.harness()
+        h.connect()
+        try h.charging()
+        let mark = h.mark
+        try h.fault(.link, 1)
+        h.run(1)
+        let stop = try StopTransactionRequest(json: try #require(h.calls(StopTransactionRequest.action, since: mark).first))
+        #expect(Set(Self.signed(stop).keys) == ["Transaction.Begin"])
+    }
+
     @Test("seeds/002 §3 RegulatoryComplianceFailure: with signing required, a meter that stops signing stops charging and StopTransaction never goes without the signed end")
     func seeds002_3_requiredSignature_stopsChargingAndWaitsForTheEndReading() throws {
         var h = try Self.harness(config: [("RequireSignedMeterValues", "On")])

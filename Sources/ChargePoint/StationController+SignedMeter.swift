@@ -93,9 +93,10 @@ extension StationController {
         setError("signedMeterValuesUnavailable", connector: n, active: keyMissing || connectors[n - 1].signatureOverdue, now: now)
     }
 
-    /// Whether a signed reading of session `id` is still awaited: its StopTransaction waits for it.
+    /// Whether the signed begin or end reading of session `id` is still awaited: its StopTransaction waits for it (a
+    /// periodic one goes in a MeterValues of its own and holds nothing).
     public func awaitsSignedReading(session id: UUID) -> Bool {
-        connectors.contains { c in c.signedReadings.contains { $0.request.session == id } }
+        connectors.contains { c in c.signedReadings.contains { $0.request.session == id && $0.request.context != .samplePeriodic } }
     }
 
     /// Whether the StopTransaction of `record` must wait: a signed reading of it is awaited, or — signing required, the

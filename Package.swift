@@ -311,6 +311,7 @@ let package = Package(
         // The pure tests of Firmware: SHA-256 vectors, the package format, the UpdateFirmware/GetDiagnostics sequences.
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "PKI"], swiftSettings: swiftSettings),
         .testTarget(name: "SEMPTests", dependencies: ["SEMP"], swiftSettings: swiftSettings),
+        .testTarget(name: "OCMFTests", dependencies: ["OCMF", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "PKITests", dependencies: ["PKI", .product(name: "X509", package: "swift-certificates"),
                                                      .product(name: "SwiftASN1", package: "swift-asn1"),
                                                      .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),

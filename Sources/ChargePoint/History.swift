@@ -33,6 +33,12 @@ public struct HistoryRow: Sendable, Codable, Equatable {
     public var fromPVWh: Double?
     public var fromGridWh: Double?
     public var solarSharePercent: Double?
+    /// The meter's signed readings of the session (OCMF documents at its begin and end) and the meter's public key (hex
+    /// DER), for the transparency software (issue 28 item 6). They carry the identifier as the meter signed it: masking
+    /// it would break the signature.
+    public var signedMeterBegin: String?
+    public var signedMeterEnd: String?
+    public var meterPublicKey: String?
 
     public init(_ r: SessionRecord, disclose: Bool) {
         let s = r.session
@@ -45,6 +51,7 @@ public struct HistoryRow: Sendable, Codable, Equatable {
             fromGridWh = (share.fromGridWh * 10).rounded() / 10
             solarSharePercent = share.percent
         }
+        signedMeterBegin = r.signedMeter?.begin; signedMeterEnd = r.signedMeter?.end; meterPublicKey = r.signedMeter?.publicKeyHex
     }
 }
 
@@ -104,10 +111,12 @@ public enum ChargingHistory {
     }
 
     /// The CSV export header. Columns are only ever added at the end, so that existing consumers keep working
-    /// (`fromPVWh,fromGridWh,solarSharePercent`: issue 25 item 4, empty without a grid meter reading).
+    /// (`fromPVWh,fromGridWh,solarSharePercent`: issue 25 item 4, empty without a grid meter reading;
+    /// `meterPublicKey,signedMeterBegin,signedMeterEnd`: issue 28 item 6, the OCMF documents, empty without a signing meter).
     public static let csvHeader =
         "sessionId,connector,idTag,authorizationMethod,authorizationSource,startedAt,stoppedAt,meterStartWh,meterStopWh,energyWh,durationSeconds,stopReason,transactionId"
         + ",fromPVWh,fromGridWh,solarSharePercent"
+        + ",meterPublicKey,signedMeterBegin,signedMeterEnd"
 
     /// History as CSV (times `YYYY-MM-DDTHH:MM:SSZ`, energies in Wh).
     public static func csv(_ rows: [HistoryRow]) -> String {
@@ -121,7 +130,8 @@ public enum ChargingHistory {
             out += [r.sessionId.uuidString, String(r.connector), CSVCell.field(r.idTag), r.authorizationMethod.rawValue,
                     r.authorizationSource?.rawValue ?? "", time(r.startedAt), time(r.stoppedAt), num(r.meterStartWh), num(r.meterStopWh),
                     num(r.energyWh), num(r.durationSeconds), r.stopReason?.rawValue ?? "", r.transactionId.map(String.init) ?? "",
-                    num(r.fromPVWh), num(r.fromGridWh), num(r.solarSharePercent)]
+                    num(r.fromPVWh), num(r.fromGridWh), num(r.solarSharePercent),
+                    CSVCell.field(r.meterPublicKey ?? ""), CSVCell.field(r.signedMeterBegin ?? ""), CSVCell.field(r.signedMeterEnd ?? "")]
                 .joined(separator: ",") + "\r\n"
         }
         return out

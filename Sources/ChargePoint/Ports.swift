@@ -43,16 +43,47 @@ public struct SessionRecord: Sendable, Codable, Equatable {
     /// The session's energy split into PV and grid (running: as last persisted; stopped: final); nil for sessions of
     /// a version before the split was recorded.
     public var solarShare: SolarShare?
+    /// The meter's signed readings of the session (OCMF at its begin and end) and its public key (issue 28 item 6); nil
+    /// when the meter signed nothing.
+    public var signedMeter: SignedMeterRecord?
 
     public init(session: ChargingSession, stoppedAt: Date? = nil, meterStopWh: Double? = nil, stopReason: StopReason? = nil,
-                stoppedBy: String? = nil, lastSample: MeterSample? = nil, transactionId: Int? = nil, solarShare: SolarShare? = nil) {
+                stoppedBy: String? = nil, lastSample: MeterSample? = nil, transactionId: Int? = nil, solarShare: SolarShare? = nil,
+                signedMeter: SignedMeterRecord? = nil) {
         self.session = session; self.stoppedAt = stoppedAt; self.meterStopWh = meterStopWh
         self.stopReason = stopReason; self.stoppedBy = stoppedBy; self.lastSample = lastSample; self.transactionId = transactionId
-        self.solarShare = solarShare
+        self.solarShare = solarShare; self.signedMeter = signedMeter
     }
 
     /// Energy charged in Wh, once stopped.
     public var energyWh: Double? { meterStopWh.map { $0 - session.meterStartWh } }
+}
+
+/// A session's signed meter data: what the driver checks with the transparency software (issue 28 item 6).
+public struct SignedMeterRecord: Sendable, Codable, Equatable {
+    /// The OCMF document of the reading at the start of the transaction (TX "B").
+    public var begin: String?
+    /// The OCMF document of the reading at its end (TX "E").
+    public var end: String?
+    /// The meter's public key when it signed (hex DER SubjectPublicKeyInfo): kept with the session, so that a session
+    /// stays checkable after the meter is exchanged.
+    public var publicKeyHex: String?
+
+    public init(begin: String? = nil, end: String? = nil, publicKeyHex: String? = nil) {
+        self.begin = begin; self.end = end; self.publicKeyHex = publicKeyHex
+    }
+
+    /// The record with `reading` added.
+    public func adding(_ reading: SignedReading, publicKeyHex key: String?) -> SignedMeterRecord {
+        var r = self
+        switch reading.context {
+        case .transactionBegin: r.begin = reading.ocmf
+        case .transactionEnd: r.end = reading.ocmf
+        case .samplePeriodic: break
+        }
+        r.publicKeyHex = r.publicKeyHex ?? key
+        return r
+    }
 }
 
 /// Kinds of entries in the event log.
@@ -117,6 +148,9 @@ public protocol StationStore: Sendable {
     /// `solarShare`: the session's final PV/grid split, stored in the same write (issue 25 item 4).
     func sessionStopped(_ id: UUID, at: Date, meterStopWh: Double, reason: StopReason, stoppedBy: String?, queueForBackend: Bool,
                         solarShare: SolarShare?) throws
+    /// Keeps a signed reading (OCMF) of session `id` with the meter's public key, before the StopTransaction that
+    /// carries it can be sent or anything shows it (issue 28 item 6: persisted before it is acknowledged).
+    func sessionSignedReading(_ id: UUID, _ reading: SignedReading, publicKeyHex: String?) throws
     /// Stores samples and the hardware's persistent state in one transaction.
     func record(samples: [MeterSample], hardwareState: Data?) throws
     /// Deletes what `policy` no longer keeps, at most ``RetentionPolicy/batch`` rows per table (issue #20 item 6).

@@ -48,6 +48,7 @@ extension StationController {
             run(n, connectors[n - 1].machine.lockFeedback(r.lockDetected))
         }
         evaluateErrors(n, r, relaysCommanded: relaysAtReading, now: now)
+        pollSignedMeter(n, r, now: now)
         let faulted = errors.stopsCharging(connector: n)
         if faulted != connectors[n - 1].machine.isFaulted {
             if faulted {

@@ -34,6 +34,9 @@ public enum ControllerNotice: Sendable, Equatable {
     /// An UnlockConnector of the backend finished: the lock detect followed the command, or it did not within
     /// ``StationController/lockConfirmTimeout`` (answered late, when the board has shown what it did).
     case unlockFinished(connector: Int, UnlockOutcome)
+    /// The meter delivered a signed reading during a transaction, for a MeterValues (OCA signed meter values whitepaper,
+    /// `SampledDataSignReadings`; issue 28 item 6).
+    case signedMeterValue(connector: Int, SignedReading)
 }
 
 /// What the station's core wants done, in the order it must happen. The controller never calls the board or a
@@ -85,6 +88,10 @@ public struct StationController {
         var chargeMeter: MeterReading?
         /// The running session may draw no energy (backend answered its StartTransaction with an invalid idTag).
         var energyBlocked = false
+        /// Signed readings asked of the connector's meter and not yet delivered (issue 28 item 6).
+        var signedReadings: [PendingSignedReading] = []
+        /// A required signed reading did not come within ``StationController/signedReadingTimeout``.
+        var signatureOverdue = false
     }
 
     /// The grid (second) meter as load management sees it.
@@ -306,6 +313,7 @@ public struct StationController {
                     notice(.storeFailed(what: "sessionStopped", error: "\(error)"))
                 }
                 log(now, .sessionStopped, n, "Session \(s.id) of \(s.idTag) closed after restart, reason \(reason.rawValue), \(Int(meterWh - s.meterStartWh)) Wh")
+                if connectors.indices.contains(n - 1), record.signedMeter?.end == nil { requestSignedReading(n, s, .transactionEnd, now: now) }
             }
         }
     }
@@ -381,6 +389,7 @@ public struct StationController {
                 log(now, .sessionStarted, n, "Session \(s.id) started for \(s.idTag) (\(s.method.rawValue)), meter \(Int(s.meterStartWh)) Wh"
                     + (s.reservationID.map { ", reservation \($0)" } ?? ""))
                 notice(.sessionStarted(s))
+                requestSignedReading(n, s, .transactionBegin, now: now)
                 run(n, connectors[n - 1].machine.handle(.transactionStarted))
                 if let r = s.reservationID { reservationUsed(r) }
                 chargingProfilesOnTransaction(started: true, connector: n, now: now)
@@ -397,6 +406,7 @@ public struct StationController {
                 connectors[n - 1].energyBlocked = false
                 connectors[n - 1].lastSessionEnd = at
                 log(now, .sessionStopped, n, "Session \(s.id) of \(s.idTag) stopped, reason \(reason.rawValue), \(Int(meterStopWh - s.meterStartWh)) Wh")
+                requestSignedReading(n, s, .transactionEnd, now: now)
                 notice(.sessionStopped(s, reason: reason, meterStopWh: meterStopWh))
                 run(n, connectors[n - 1].machine.handle(.transactionStopped))
                 chargingProfilesOnTransaction(started: false, connector: n, now: now)

@@ -70,7 +70,7 @@ public enum StationParameters {
     public static let all: [ParameterDefinition] =
         authenticationDefinitions + stationDefinitions + dlmDefinitions + backendDefinitions + securityProfileDefinitions + resetDefinitions + mqttDefinitions
             + metricsDefinitions + surplusDefinitions + phaseSwitchDefinitions + sempDefinitions + mailDefinitions + timeDefinitions
-            + mobileDefinitions + routerDefinitions + securityDefinitions
+            + mobileDefinitions + routerDefinitions + securityDefinitions + signedMeterDefinitions
 
     private static let stationDefinitions: [ParameterDefinition] = [
         // MARK: Installation (seeds/004 §7.1, §7.2, §7.3, §7.8)

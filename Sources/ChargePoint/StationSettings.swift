@@ -99,6 +99,11 @@ public struct StationSettings: Sendable, Equatable {
     public var semp = SEMPSettings()
     /// Automatic phase switching's delay, pause and per-hour limit.
     public var phaseSwitching = PhaseSwitchSettings()
+    /// "Require signed meter values" (issue 28 item 6): charge only with a meter that signs its readings.
+    public var requireSignedMeterValues = false
+    /// `SampledDataSignReadings` (the OCA's signed meter values whitepaper): MeterValues of a transaction also carry a
+    /// signed reading of the meter.
+    public var signSampledReadings = false
     /// Modbus charge meters per connector (index 0 = connector 1); nil = the controller's own meter.
     public var chargeMeters: [MeterEndpoint?]
     public var reservations: ReservationSettings
@@ -238,6 +243,8 @@ public struct StationSettings: Sendable, Equatable {
         surplus = SurplusSettings(p)
         semp = SEMPSettings(p)
         phaseSwitching = PhaseSwitchSettings(p)
+        requireSignedMeterValues = p[.requireSignedMeterValues]
+        signSampledReadings = p[.sampledDataSignReadings]
         // seeds/004 §7.2–7.3: with a single feed line the installation limit is one value for the station, at most the
         // feed line's capacity (the registry refuses anything else; a configuration stored before that rule reads as
         // the lowest of its values).

@@ -205,4 +205,7 @@ public struct ConnectorSnapshot: Sendable, Codable, Equatable {
     /// The phase-switching contactor's phases and a switch under way (nil when the board has no such contactor or the
     /// connector is wired for one phase; issue 25 item 3).
     public var phaseSwitch: PhaseSwitchView? = nil
+    /// The public key of the connector's signing meter (hex DER SubjectPublicKeyInfo, as the OCPP key MeterPublicKey<N>
+    /// reports it); nil when the meter does not sign or its key cannot be read (issue 28 item 6).
+    public var meterPublicKey: String? = nil
 }

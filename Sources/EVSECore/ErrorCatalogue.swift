@@ -100,6 +100,14 @@ public enum ErrorCatalogue {
                   "Überspannungsschutz ist nicht mehr sichergestellt", stops: false, .station),
         technagon("regulatoryComplianceFailure", "RegulatoryComlianceFailure", "GSWML: Problem mit der SD-Karte",
                   stops: true, .station, blinks: 7),
+        // seeds/002 §3 lists RegulatoryComplianceFailure for the whole station (its GSWML's SD card); a meter that cannot
+        // sign concerns one connector, so it is an entry of its own with the same code (issue 28 item 6: "Require
+        // signed meter values"). It stops charging like the seed's entry ("Fehlerhaft").
+        ErrorDefinition(id: "signedMeterValuesUnavailable", code: "RegulatoryComplianceFailure",
+                        activationMessage: "Signed meter values unavailable: the meter's public key or signature cannot be read",
+                        resolutionMessage: "Signed meter values available again", stopsCharging: true, scope: .connector,
+                        correctiveAction: "Check the signing meter and its connection. Where calibration law does not apply, turn off Require signed meter values.",
+                        ledBlinks: 7, source: "seeds/002 §3 RegulatoryComplianceFailure"),
         technagon("evseCommunicationError", "EVSECommunicationError", "Fehler am Fahrzeug", stops: true, .connector, blinks: 1),
         technagon("readerNotFound", "ReaderFailure", "Kein gültiger RFIDReader wurde gefunden", stops: false, .station),
         technagon("powerMeterCommunication", "PowerMeterFailure", "Fehler bei der Kommunikation zum Zähler",

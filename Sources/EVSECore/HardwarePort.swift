@@ -96,13 +96,16 @@ public struct ConnectorReading: Sendable, Codable, Equatable {
     /// The phases the connector's phase-switching contactor feeds now (1 or 3), as the board reports it back; nil on a
     /// board without that contactor (``HardwarePort/hasPhaseSwitch``) or on a connector wired for one phase.
     public var switchedPhases: Int?
+    /// The connector's meter signs its readings (OCMF): its public key and the signed readings it delivered; nil for a
+    /// meter that does not sign (issue 28 item 6).
+    public var signingMeter: SigningMeterState?
 
     public init(pilot: PilotState, diodeCheckOK: Bool = true, relayFeedback: RelayState = .open, lockDetected: Bool = false,
                 residualCurrent: ResidualCurrentReading = .init(), meter: MeterReading, evccid: String? = nil,
-                vehicle: VehicleReport? = nil, boardLinked: Bool = true, switchedPhases: Int? = nil) {
+                vehicle: VehicleReport? = nil, boardLinked: Bool = true, switchedPhases: Int? = nil, signingMeter: SigningMeterState? = nil) {
         self.pilot = pilot; self.diodeCheckOK = diodeCheckOK; self.relayFeedback = relayFeedback
         self.lockDetected = lockDetected; self.residualCurrent = residualCurrent; self.meter = meter; self.evccid = evccid
-        self.vehicle = vehicle; self.boardLinked = boardLinked; self.switchedPhases = switchedPhases
+        self.vehicle = vehicle; self.boardLinked = boardLinked; self.switchedPhases = switchedPhases; self.signingMeter = signingMeter
     }
 }
 
@@ -162,6 +165,8 @@ public enum HardwareCommand: Sendable, Equatable {
     /// with the main contactors open: the controller sends it only then, and a board refuses it otherwise (IEC 61851-1
     /// requires the vehicle to be disconnected from the supply while the phases change).
     case setPhases(connector: Int, phases: Int)
+    /// Ask the connector's signing meter for a signed reading (issue 28 item 6); a meter that does not sign ignores it.
+    case requestSignedReading(connector: Int, SignedReadingRequest)
 }
 
 /// The port through which the station controller drives an EVSE board: one or two connectors with

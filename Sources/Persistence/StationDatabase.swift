@@ -194,6 +194,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
         m.registerMigration("v11-session-solar-share") { db in try migrateSolarShare(db) }
         registerMailAlertMigration(&m)
         registerSecurityLogMigration(&m)
+        registerSignedMeterMigration(&m)
         return m
     }
 
@@ -368,7 +369,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
                                       backendTransaction: row["backendTransaction"] ?? true)
         return SessionRecord(session: session, stoppedAt: (row["stoppedAt"] as Double?).map(date), meterStopWh: row["meterStopWh"],
                              stopReason: (row["stopReason"] as String?).flatMap(StopReason.init(rawValue:)), stoppedBy: row["stoppedBy"],
-                             transactionId: row["transactionId"], solarShare: solarShare(row))
+                             transactionId: row["transactionId"], solarShare: solarShare(row), signedMeter: signedMeter(row))
     }
 
     private static func sample(_ row: Row) -> MeterSample {

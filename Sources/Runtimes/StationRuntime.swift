@@ -123,7 +123,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
             if communicating { logger.info("\(message)") } else { logger.warning("\(message)") }
         case .mainsPowerLost:
             logger.warning("mains power lost: shutting down on backup power")
-        case .sessionStarted, .sessionStopped, .unlockFinished:
+        case .sessionStarted, .sessionStopped, .unlockFinished, .signedMeterValue:
             break
         }
     }

@@ -17,6 +17,9 @@ public enum SimulatedFault: String, Sendable, Codable, CaseIterable {
     case lockStuck = "lock-stuck"
     /// The connector's energy meter stops answering.
     case meter
+    /// The connector's meter can no longer sign: its public key cannot be read and it delivers no signed reading
+    /// (issue 28 item 6; with "Require signed meter values" it stops charging).
+    case meterSignature = "meter-signature"
     /// The vehicle diode check fails (tamper detection).
     case diode
     /// The vehicle signals an error (pilot state E).
@@ -49,6 +52,11 @@ public struct SimulatedConnector: Sendable, Codable, Equatable {
     public var switchedPhases: Int?
     /// The latest phase-switch commands (at most ``SimulatedBoard/phaseSwitchRecordLimit``), for the simulator status.
     public var phaseSwitches: [PhaseSwitchRecord]?
+    /// The signing meter's readings delivered, its requests not yet signed and its pagination counter (issue 28 item 6;
+    /// optional so that a stored state of an older version still decodes).
+    public var signedReadings: [SignedReading]?
+    public var signatureJobs: [SimulatedSignatureJob]?
+    public var pagination: Int?
 
     public init() {}
 }
@@ -57,7 +65,7 @@ public struct SimulatedConnector: Sendable, Codable, Equatable {
 /// the hardware port. Physics advance only in ``advance(to:)``, driven by the injected clock, so it can
 /// run faster than real time or step by step in tests.
 public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
-    public private(set) var connectors: [SimulatedConnector]
+    public internal(set) var connectors: [SimulatedConnector]
     public var voltageV: Double
     /// Phases wired per connector (1 or 3), from "Phases connected to the ChargePoint".
     public var phaseCount: [Int]
@@ -77,6 +85,9 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
     public static let phaseSwitchRecordLimit = 20
     public private(set) var now: Date
     var rfidQueue: [RFIDRead] = []
+    /// The connector meters' signing keys (nil: the meters do not sign). Set by the station's board factory from the data
+    /// directory; never persisted with the board.
+    public var meterSigners: SimulatedMeterSigners?
 
     /// The largest step physics takes at once; longer advances are split.
     public static let maximumStep: TimeInterval = 1
@@ -139,7 +150,7 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
                     maxCurrentAmps: ev.spec.maxCurrentAmps, stateOfChargePercent: ev.stateOfChargePercent,
                     requiredEnergyWh: max(0, ev.spec.batteryCapacityWh * ev.spec.targetStateOfChargePercent / 100 - ev.batteryWh))
             },
-            boardLinked: !c.faults.contains(.link), switchedPhases: switchedPhases)
+            boardLinked: !c.faults.contains(.link), switchedPhases: switchedPhases, signingMeter: signingMeterState(n))
     }
 
     public var rfidReaderHealthy: Bool { !rfidFault }
@@ -153,7 +164,7 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
 
     public mutating func apply(_ command: HardwareCommand) {
         switch command {
-        case .setPilot(let n, _), .setRelays(let n, _), .setLock(let n, _), .setPhases(let n, _):
+        case .setPilot(let n, _), .setRelays(let n, _), .setLock(let n, _), .setPhases(let n, _), .requestSignedReading(let n, _):
             // A board without its link never receives the command.
             if connectors[n - 1].faults.contains(.link) { return }
         }
@@ -169,6 +180,8 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
             if !connectors[n - 1].faults.contains(.lockStuck) { connectors[n - 1].lockCommanded = locked }
         case .setPhases(let n, let phases):
             switchPhases(n, phases)
+        case .requestSignedReading(let n, let request):
+            requestSignedReading(n, request)
         }
     }
 
@@ -205,6 +218,7 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
             let step = min(Self.maximumStep, time.timeIntervalSince(now))
             now = now.addingTimeInterval(step)
             for i in connectors.indices { stepConnector(i, dt: step) }
+            signDueReadings()
         }
     }
 

@@ -77,6 +77,14 @@ public final class InMemoryStationStore: StationStore {
         }
     }
 
+    public func sessionSignedReading(_ id: UUID, _ reading: SignedReading, publicKeyHex: String?) throws {
+        try state.withLock { s in
+            if s.failWrites { throw WriteFailed() }
+            let record = (s.sessions[id]?.signedMeter ?? SignedMeterRecord()).adding(reading, publicKeyHex: publicKeyHex)
+            s.sessions[id]?.signedMeter = record
+        }
+    }
+
     public func record(samples: [MeterSample], hardwareState: Data?) throws {
         try state.withLock { s in
             if s.failWrites { throw WriteFailed() }

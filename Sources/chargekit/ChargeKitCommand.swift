@@ -85,7 +85,12 @@ struct StationCommand: AsyncParsableCommand {
             guard simulate else {
                 throw StartupError("no hardware adapter is available on this machine; run with --simulate to use the built-in simulator")
             }
-            let board = BoardFactory(name: "simulated") { setup, persisted, now in SimulatedBoard.make(setup, persisted: persisted, now: now) }
+            // The simulated connector meters sign their readings (OCMF) with keys kept in the data directory.
+            let board = BoardFactory(name: "simulated") { [dataDir] setup, persisted, now in
+                var board = SimulatedBoard.make(setup, persisted: persisted, now: now)
+                board.meterSigners = try SimulatedMeterSigners.loadOrCreate(directory: dataDir, connectors: setup.connectorCount)
+                return board
+            }
             try await StationApp.run(board: board, StationOptions(dataDirectory: dataDir, connectors: connectors, httpHost: httpHost,
                                                     httpPort: httpPort, timeScale: timeScale, logLevel: level, modbusHost: modbusHost,
                                                     rebootCommand: rebootCommand, sempHost: sempHost, sempPort: sempPort,

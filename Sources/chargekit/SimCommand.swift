@@ -140,7 +140,7 @@ struct SimCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Inject or clear a fault: 'fault 1 rcd', 'fault rfid', 'fault 1 rcd --clear'.")
         @OptionGroup var common: Common
-        @Argument(help: "[connector] fault — faults: rcd, welded, lock, lock-stuck, meter, diode, ev-error, link (board USB link lost); rfid, power (station: mains lost).")
+        @Argument(help: "[connector] fault — faults: rcd, welded, lock, lock-stuck, meter, diode, ev-error, link (board USB link lost), meter-signature (the meter cannot sign); rfid, power (station: mains lost).")
         var words: [String]
         @Flag(help: "Clear the fault instead of injecting it.") var clear = false
 

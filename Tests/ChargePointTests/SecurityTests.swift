@@ -62,7 +62,8 @@ struct SecurityTests {
                                            transactionId: 4711), disclose: true)
         #expect(row.transactionId == 4711)
         let csv = ChargingHistory.csv([row])
-        #expect(csv.contains(",'=1+2,") && csv.hasSuffix(",4711,,,\r\n"))
+        // transactionId, then the solar columns and the signed meter columns, empty.
+        #expect(csv.contains(",'=1+2,") && csv.hasSuffix(",4711,,,,,,\r\n"))
     }
 
     static let release = Date(timeIntervalSince1970: 1_794_268_800)

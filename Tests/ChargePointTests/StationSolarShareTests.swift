@@ -52,8 +52,9 @@ struct StationSolarShareTests {
         #expect(row.fromPVWh == (share.fromPVWh * 10).rounded() / 10 && row.solarSharePercent == share.percent)
         #expect(row.solarSharePercent.map { $0 > 80 && $0 < 100 } == true)
         let csv = ChargingHistory.csv([row]).split(separator: "\r\n")
-        #expect(csv[0].hasSuffix(",transactionId,fromPVWh,fromGridWh,solarSharePercent"), "new columns at the end")
-        #expect(csv[1].split(separator: ",", omittingEmptySubsequences: false).suffix(3).map(String.init)
+        #expect(csv[0].hasSuffix(",transactionId,fromPVWh,fromGridWh,solarSharePercent,meterPublicKey,signedMeterBegin,signedMeterEnd"),
+                "new columns at the end")
+        #expect(csv[1].split(separator: ",", omittingEmptySubsequences: false).dropLast(3).suffix(3).map(String.init)
                 == [row.fromPVWh, row.fromGridWh, row.solarSharePercent].map { v in v.map { $0 == $0.rounded() ? String(Int($0)) : String($0) } ?? "" })
     }
 

@@ -61,7 +61,9 @@ def test_issue25_4_pv_session_share_in_history_and_csv_survives_kill9(browser, d
         assert 50 < row["solarSharePercent"] < 100, row
         exported = history_csv(station)[-1]
         assert exported["sessionId"].lower() == row["sessionId"].lower()
-        assert list(exported)[-3:] == ["fromPVWh", "fromGridWh", "solarSharePercent"], "new columns at the end"
+        columns = list(exported)
+        # New columns only at the end: the solar share's, then the signed meter values' (issue 28 item 6).
+        assert columns[columns.index("transactionId") + 1:][:3] == ["fromPVWh", "fromGridWh", "solarSharePercent"], "new columns at the end"
         assert abs(float(exported["fromPVWh"]) - row["fromPVWh"]) < 0.01
         assert float(exported["solarSharePercent"]) == row["solarSharePercent"]
         # The history page's column "From PV".

@@ -27,7 +27,8 @@ extension GetConfigurationRequest: CentralSystemRequest {
         let (known, unknown) = OCPPConfigurationKeys.get(r.key ?? [], env.parameters.values,
                                                          .init(supportedProfiles: OCPPChargePoint.supportedProfiles,
                                                                allowLongKeys: cp.settings.allowLongConfigurationKeys, now: env.now,
-                                                               phaseSwitchSupported: station.phaseSwitchSupported))
+                                                               phaseSwitchSupported: station.phaseSwitchSupported,
+                                                               meterPublicKeys: station.meterPublicKeys))
         return Response(configurationKey: known, unknownKey: unknown.isEmpty ? nil : unknown)
     }
 }

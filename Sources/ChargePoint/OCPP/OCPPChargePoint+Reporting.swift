@@ -15,22 +15,27 @@ import OCPP16
 extension OCPPChargePoint {
     // MARK: Meter values
 
-    mutating func sampleMeterValues(_ station: StationController, _ env: OCPPEnvironment) {
+    /// Returns the connectors whose transaction got a sampled MeterValues (a signing meter is asked for a signed reading
+    /// of each, ``StationController/requestSignedSample(connector:now:)``).
+    @discardableResult
+    mutating func sampleMeterValues(_ station: StationController, _ env: OCPPEnvironment) -> [Int] {
         let now = env.now
         let s = settings
+        var sampled: [Int] = []
         for n in 1...station.connectorCount {
             guard let due = nextSample[n], now >= due, let v = station.backendView(connector: n), let session = v.session,
                   session.backendTransaction else { continue }
             enqueueMeterValues(v, session: session, context: "Sample.Periodic", measurands: s.sampledData, at: now, env.store)
+            sampled.append(n)
             var next = due.addingTimeInterval(Double(max(1, s.sampleIntervalSeconds)))
             if next <= now { next = now.addingTimeInterval(Double(max(1, s.sampleIntervalSeconds))) }
             nextSample[n] = s.sampleIntervalSeconds > 0 ? next : nil
         }
-        guard s.alignedIntervalSeconds > 0 else { nextAligned = nil; return }
+        guard s.alignedIntervalSeconds > 0 else { nextAligned = nil; return sampled }
         let interval = Double(s.alignedIntervalSeconds)
         let following = Date(timeIntervalSince1970: ((now.timeIntervalSince1970 / interval).rounded(.down) + 1) * interval)
-        guard let due = nextAligned else { nextAligned = following; return }
-        guard now >= due else { return }
+        guard let due = nextAligned else { nextAligned = following; return sampled }
+        guard now >= due else { return sampled }
         nextAligned = following
         for n in 1...station.connectorCount {
             guard let v = station.backendView(connector: n) else { continue }
@@ -40,6 +45,24 @@ extension OCPPChargePoint {
             } else if link.registration == .accepted {
                 sendMeterValues(v, context: "Sample.Clock", measurands: s.alignedData, at: due, transactionID: nil, allowedWhilePending: false)
             }
+        }
+        return sampled
+    }
+
+    /// A signed reading of the meter for a MeterValues of its transaction (the OCA's signed meter values whitepaper,
+    /// `SampledDataSignReadings`): a MeterValues of its own through the persistent queue, its sampled value the OCMF
+    /// document as SignedData of the energy register, context Sample.Periodic.
+    mutating func enqueueSignedMeterValue(_ station: StationController, connector n: Int, _ reading: SignedReading, _ store: any OCPPStore) {
+        guard let session = station.backendView(connector: n)?.session, session.id == reading.session, session.backendTransaction else { return }
+        let value = SampledValue(value: reading.ocmf, context: reading.context.rawValue, format: "SignedData",
+                                 measurand: Measurand.energyActiveImportRegister.rawValue, location: "Outlet")
+        let request = MeterValuesRequest(connectorId: n, meterValue: [MeterValue(timestamp: reading.at, sampledValue: [value])])
+        do {
+            try store.enqueueMeterValues(session: session.id, payload: OCPPCoding.encode(request).serialized, at: reading.at,
+                                         capacity: RetentionPolicy.queuedMeterValuesMax)
+            headStale = true
+        } catch {
+            out.append(.log(.error, "queueing the signed MeterValues failed: \(error)"))
         }
     }
 

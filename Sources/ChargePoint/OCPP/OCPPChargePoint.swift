@@ -237,14 +237,22 @@ public struct OCPPChargePoint: Sendable {
     mutating func tick(_ station: inout StationController, _ env: inout OCPPEnvironment) {
         guard !stopping else { return }
         let now = env.now
-        sampleMeterValues(station, env)
+        for n in sampleMeterValues(station, env) { station.requestSignedSample(connector: n, now: now) }
         if online { reportStatus(station, now: now, force: []) }
         let running = (1...station.connectorCount).contains { station.backendView(connector: $0)?.session != nil }
         runFirmware(firmware.tick(now: now, transactionsRunning: running), &station, &env)
         if online { watchCertificateExpiry(&env) }
         if headStale { loadHead(env.store) }
         if restartIfDrained(now: now) { return }
-        process(link.poll(now: now, transaction: head?.call), &station, &env)
+        // A StopTransaction waits for the session's signed final reading (issue 28 item 6); it is read again from the
+        // store once the reading is there.
+        var held = false
+        if let (m, _) = head, m.action == StopTransactionRequest.action, let record = m.session,
+           station.holdsStopTransaction(record, now: now) {
+            held = true
+            headStale = true
+        }
+        process(link.poll(now: now, transaction: held ? nil : head?.call), &station, &env)
     }
 
     /// Ends a requested restart once it may go: offline, nothing left to deliver, or the grace period over (what is
@@ -278,6 +286,8 @@ public struct OCPPChargePoint: Sendable {
             recordTransactionData(station, env, connector: s.connector, session: s.id, measurands: settings.stopTxnSampledData,
                                   context: "Transaction.End", at: env.now)
             nextSample[s.connector] = nil
+        case .signedMeterValue(let n, let reading):
+            enqueueSignedMeterValue(station, connector: n, reading, env.store)
         case .unlockFinished(let n, let outcome):
             for id in unlockCalls.removeValue(forKey: n) ?? [] {
                 out.append(.send(OCPPLink.respond(to: id, UnlockConnectorResponse(status: outcome))))

@@ -30,9 +30,13 @@ public enum OCPPConfigurationKeys {
         public var now: Date?
         /// A connector can switch between 3 phases and 1 (ConnectorSwitch3to1PhaseSupported).
         public var phaseSwitchSupported: Bool
-        public init(supportedProfiles: [FeatureProfile], allowLongKeys: Bool = false, now: Date? = nil, phaseSwitchSupported: Bool = false) {
+        /// Each connector's meter public key (hex DER SubjectPublicKeyInfo) for `MeterPublicKey<N>`; a connector without
+        /// one reads empty (issue 28 item 6).
+        public var meterPublicKeys: [Int: String]
+        public init(supportedProfiles: [FeatureProfile], allowLongKeys: Bool = false, now: Date? = nil, phaseSwitchSupported: Bool = false,
+                    meterPublicKeys: [Int: String] = [:]) {
             self.supportedProfiles = supportedProfiles; self.allowLongKeys = allowLongKeys; self.now = now
-            self.phaseSwitchSupported = phaseSwitchSupported
+            self.phaseSwitchSupported = phaseSwitchSupported; self.meterPublicKeys = meterPublicKeys
         }
     }
 
@@ -190,6 +194,10 @@ public enum OCPPConfigurationKeys {
 
     private static func connectorCount(_ p: ParameterSet) -> Int { max(1, p.registry.connectorCount) }
 
+    /// The name of the per-connector meter public key (OCA Eichrecht application note: MeterPublicKey[ConnectorId]).
+    public static let meterPublicKeyPrefix = "MeterPublicKey"
+
+
     /// Registry keys that are reached through a standard key (or must never be shown) and are not vendor keys.
     private static let hiddenParameters: Set<String> = [
         StationParameters.sendAuthorizeForRemoteStart, StationParameters.vehicleConnectionTimeout,
@@ -206,6 +214,13 @@ public enum OCPPConfigurationKeys {
         for d in derived where context.supportedProfiles.contains(d.profile) && d.access != .writeOnly {
             let underlying = d.parameters(p)
             out.append(KeyValue(key: d.name, readonly: d.access == .readOnly || !underlying.allSatisfy { writable($0, p) }, value: d.get(p, context)))
+        }
+        // The OCA's Eichrecht application note for OCPP 1.6 (and its signed meter values whitepaper, v1.0): the public key
+        // of each connector's meter as the read-only key MeterPublicKey[ConnectorId], so that a central system can
+        // publish it for the transparency software; hex of the DER SubjectPublicKeyInfo, empty when the meter does not
+        // sign or its key cannot be read.
+        for n in 1...connectorCount(p) {
+            out.append(KeyValue(key: "\(meterPublicKeyPrefix)\(n)", readonly: true, value: context.meterPublicKeys[n] ?? ""))
         }
         let standard = Set(out.map(\.key)).union(sameName.map(\.0))
         // Secret parameters (the DLM network key, …) are write-only like AuthorizationKey: never read back over OCPP,
@@ -255,6 +270,10 @@ public enum OCPPConfigurationKeys {
             } catch {
                 return .rejected(error.message)
             }
+        }
+        if lower.hasPrefix(meterPublicKeyPrefix.lowercased()), let n = Int(lower.dropFirst(meterPublicKeyPrefix.count)),
+           (1...connectorCount(p)).contains(n) {
+            return .rejected("\(key) is read-only")
         }
         if let r = p.registry.keys.first(where: { $0.key.lowercased() == lower }), !hiddenParameters.contains(r.definition.key) {
             return changeParameter(r.key, value, p)

@@ -110,6 +110,27 @@ public enum OCPPMapping {
         return out
     }
 
+    /// The session's signed meter readings (OCMF) as `SignedData` sampled values of the energy register: the begin's in a
+    /// container of its own right after the first Transaction.Begin one, the end's in one of its own at the end — "start
+    /// and end in separate containers, contexts Transaction.Begin and Transaction.End", as the OCA's signed meter values
+    /// whitepaper (v1.0, OCPP 1.6 part) and OCMF 1.2 "Embedding in OCPP" place them. The value is the OCMF document
+    /// itself, byte for byte as the meter signed it.
+    static func addSignedReadings(_ r: SessionRecord, to data: inout [MeterValue], stoppedAt: Date) {
+        guard let signed = r.signedMeter else { return }
+        func value(_ ocmf: String, _ context: String) -> SampledValue {
+            SampledValue(value: ocmf, context: context, format: "SignedData", measurand: Measurand.energyActiveImportRegister.rawValue,
+                         location: "Outlet")
+        }
+        if let begin = signed.begin {
+            let at = data.firstIndex { $0.sampledValue.contains { $0.context == "Transaction.Begin" } }.map { $0 + 1 } ?? 0
+            data.insert(MeterValue(timestamp: r.session.startedAt, sampledValue: [value(begin, "Transaction.Begin")]), at: at)
+        }
+        if let end = signed.end {
+            let last = data.map(\.timestamp).max() ?? stoppedAt
+            data.append(MeterValue(timestamp: max(stoppedAt, last), sampledValue: [value(end, "Transaction.End")]))
+        }
+    }
+
     /// StopTransaction.req for a finished session: idTag unless the station stopped it itself, reason unless Local
     /// (OCPP 1.6 §4.10), and transactionData: the meter values `recorded` during the session (StopTxnSampledData at
     /// Transaction.Begin/End, StopTxnAlignedData at Sample.Clock), completed with the energy register at
@@ -133,6 +154,7 @@ public enum OCPPMapping {
             if !has("Transaction.Begin") { data.insert(MeterValue(timestamp: s.startedAt, sampledValue: [value(s.meterStartWh, "Transaction.Begin")]), at: 0) }
             if !has("Transaction.End") { data.append(MeterValue(timestamp: stoppedAt, sampledValue: [value(meterStop, "Transaction.End")])) }
         }
+        addSignedReadings(r, to: &data, stoppedAt: stoppedAt)
         let idTag = r.stoppedBy ?? (selfStopped.contains(reason) || s.idTag.isEmpty ? nil : s.idTag)
         return StopTransactionRequest(idTag: idTag.map { String($0.prefix(20)) },
                                       meterStop: Int(meterStop.rounded()), timestamp: stoppedAt, transactionId: transactionID ?? -1,

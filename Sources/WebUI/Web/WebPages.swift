@@ -316,6 +316,9 @@ extension WebInterface {
         var session: String
         /// The PV charge mode, and in Min+PV or PV what the surplus controller decided and why.
         var pv: String
+        /// The signing meter's public key (hex DER), which a driver compares with the transparency software's (issue 28
+        /// item 6; the OCA signed meter values whitepaper: the key visible on the station).
+        var meterKey: String
     }
 
     static func connectorFields(_ c: ConnectorSnapshot, t: [String: String]) -> ConnectorFields {
@@ -324,7 +327,7 @@ extension WebInterface {
                                binding: c.currentLimit.binding.rawValue, current: phases(m.currentA) + " A", voltage: phases(m.voltageV) + " V",
                                power: String(format: "%.2f kW", m.powerW.sum / 1000), energy: kWh(m.energyWh),
                                session: c.session.map { "\($0.idTag) · \(kWh($0.energyWh))" } ?? (t["dash.noSession"] ?? ""),
-                               pv: pvLine(c, t: t))
+                               pv: pvLine(c, t: t), meterKey: c.meterPublicKey ?? (t["dash.meterKeyNone"] ?? ""))
     }
 
     /// The PV row: the surplus controller's decision and the Sunny Home Manager's, each when it applies, and on a

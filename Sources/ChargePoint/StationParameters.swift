@@ -71,6 +71,7 @@ public enum StationParameters {
         authenticationDefinitions + stationDefinitions + dlmDefinitions + backendDefinitions + securityProfileDefinitions + resetDefinitions + mqttDefinitions
             + metricsDefinitions + surplusDefinitions + phaseSwitchDefinitions + sempDefinitions + mailDefinitions + timeDefinitions
             + mobileDefinitions + routerDefinitions + securityDefinitions + signedMeterDefinitions
+            + signedValueDefinitions
 
     private static let stationDefinitions: [ParameterDefinition] = [
         // MARK: Installation (seeds/004 §7.1, §7.2, §7.3, §7.8)

@@ -264,7 +264,7 @@ struct OCPPStopTransactionTests {
     func completes() throws {
         let recorded = [energy("1000", "Transaction.Begin", t0), energy("2000", "Sample.Clock", t0.addingTimeInterval(300))]
         let r = OCPPMapping.stopTransaction(record(reason: .powerLoss), transactionID: nil, recorded: recorded,
-                                            sampledMeasurands: [.energyActiveImportRegister])
+                                            sampledMeasurands: [.energyActiveImportRegister], settings: BackendSettings(ParameterSet(registry: ParameterRegistry(connectorCount: 2))))
         let data = try #require(r.transactionData)
         #expect(data.map { $0.sampledValue[0].context } == ["Transaction.Begin", "Sample.Clock", "Transaction.End"])
         #expect(data.last?.sampledValue[0].value == "3500")
@@ -273,7 +273,7 @@ struct OCPPStopTransactionTests {
 
     @Test("a local stop carries the idTag and no reason; nothing sampled and nothing recorded means no transactionData")
     func localStop() {
-        let r = OCPPMapping.stopTransaction(record(reason: .local), transactionID: 17, recorded: [], sampledMeasurands: [])
+        let r = OCPPMapping.stopTransaction(record(reason: .local), transactionID: 17, recorded: [], sampledMeasurands: [], settings: BackendSettings(ParameterSet(registry: ParameterRegistry(connectorCount: 2))))
         #expect(r.idTag == "AABBCCDD" && r.reason == nil && r.transactionId == 17 && r.transactionData == nil)
     }
 }

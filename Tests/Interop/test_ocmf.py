@@ -3,6 +3,7 @@
 whitepaper, OCPP 1.6 part), against the Python `ocpp` library as central system. Every signed reading is verified by
 `pyocmf`, an implementation independent of ChargeKit's; "Require signed meter values" with a meter that cannot sign
 stops charging with RegulatoryComplianceFailure (seeds/002 §3)."""
+import base64
 import csv
 import io
 import json
@@ -52,6 +53,14 @@ def signed_values(stop):
     return {sv["context"]: sv for mv in stop.get("transactionData", []) for sv in mv["sampledValue"] if sv.get("format") == "SignedData"}
 
 
+def unwrap(sv):
+    """The OCMF document and the public key text of a SignedData value in the OCA "Signed Meter Values in OCPP"
+    whitepaper's SignedMeterValueType JSON (the factory setting): signedMeterData and publicKey are base64."""
+    value = json.loads(sv["value"])
+    assert value["encodingMethod"] == "OCMF" and value["signingMethod"] == "ECDSA-secp256r1-SHA256"
+    return base64.b64decode(value["signedMeterData"]).decode(), base64.b64decode(value["publicKey"]).decode()
+
+
 def meter_public_key(cs, n=1):
     conf = cs.call(call.GetConfiguration(key=[f"MeterPublicKey{n}"]))
     (kv,) = conf.configuration_key
@@ -76,10 +85,13 @@ def test_ocmf_signed_session_verified_by_pyocmf(cs, make_station, data_dir):
     stop = cs.wait_call("StopTransaction", since=mark)
     signed = signed_values(stop)
     assert set(signed) == {"Transaction.Begin", "Transaction.End"}
-    readings = {}
+    readings, documents = {}, {}
     for context, sv in signed.items():
         assert sv["measurand"] == "Energy.Active.Import.Register"
-        doc = OCMF.from_string(sv["value"])
+        documents[context], public_key = unwrap(sv)
+        # PublicKeyWithSignedMeterValue OncePerTransaction (the factory setting): the key goes with the begin reading.
+        assert public_key == (f"oca:base16:asn1:{key}" if context == "Transaction.Begin" else "")
+        doc = OCMF.from_string(documents[context])
         # pyocmf verifies with the key the central system read as MeterPublicKey1.
         assert doc.verify_signature(key) is True, context
         assert doc.signature.SA == "ECDSA-secp256r1-SHA256"
@@ -89,7 +101,7 @@ def test_ocmf_signed_session_verified_by_pyocmf(cs, make_station, data_dir):
     assert float(readings["Transaction.End"].RV) >= float(readings["Transaction.Begin"].RV)
     assert round(float(readings["Transaction.End"].RV) * 1000) == pytest.approx(stop["meterStop"], abs=10)
     # A tampered reading (one digit of the value changed) is rejected.
-    end = signed["Transaction.End"]["value"]
+    end = documents["Transaction.End"]
     rv = str(readings["Transaction.End"].RV)
     tampered = end.replace(f'"RV":{rv}', f'"RV":{float(rv) + 1:.2f}')
     assert tampered != end
@@ -102,7 +114,7 @@ def test_ocmf_signed_session_verified_by_pyocmf(cs, make_station, data_dir):
     code, rows = station.get("/api/history")
     assert code == 200
     row = rows[-1]
-    assert row["signedMeterBegin"] == signed["Transaction.Begin"]["value"]
+    assert row["signedMeterBegin"] == documents["Transaction.Begin"]
     assert row["signedMeterEnd"] == end
     assert row["meterPublicKey"] == key
     req = urllib.request.Request(station.base + "/api/history?format=csv", headers={"Authorization": f"Bearer {station.token}"})
@@ -126,7 +138,9 @@ def test_ocmf_sampled_data_sign_readings_meter_values_verified_by_pyocmf(cs, mak
     assert signed["transactionId"] == cs.last_transaction_id
     (sv,) = [sv for mv in signed["meterValue"] for sv in mv["sampledValue"]]
     assert sv["context"] == "Sample.Periodic" and sv["measurand"] == "Energy.Active.Import.Register"
-    doc = OCMF.from_string(sv["value"])
+    document, public_key = unwrap(sv)
+    assert public_key == ""  # OncePerTransaction: only the transaction's begin reading carries it
+    doc = OCMF.from_string(document)
     assert doc.verify_signature(key) is True
     assert doc.payload.RD[0].TX == "C"
 

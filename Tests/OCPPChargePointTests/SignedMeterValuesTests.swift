@@ -23,6 +23,19 @@ struct SignedMeterValuesTests {
         return h
     }
 
+    /// The OCMF document and the public key text of a SignedData value in the OCA whitepaper's `SignedMeterValueType`
+    /// JSON (the factory setting): `signedMeterData` and `publicKey` are base64.
+    static func unwrap(_ sv: SampledValue) throws -> (ocmf: String, publicKey: String) {
+        let json = try JSONParser.parse(sv.value)
+        guard case .object(let o) = json, case .string(let data)? = o["signedMeterData"], case .string(let key)? = o["publicKey"],
+              o["encodingMethod"] == .string("OCMF"), let ocmf = Data(base64Encoded: data), let keyText = Data(base64Encoded: key) else {
+            throw OCPPError(.formationViolation, "not a SignedMeterValueType: \(sv.value)")
+        }
+        return (String(decoding: ocmf, as: UTF8.self), String(decoding: keyText, as: UTF8.self))
+    }
+
+    static func ocmf(_ sv: SampledValue) throws -> String { try unwrap(sv).ocmf }
+
     /// The SignedData values of a StopTransaction, by context.
     static func signed(_ stop: StopTransactionRequest) -> [String: SampledValue] {
         var out: [String: SampledValue] = [:]
@@ -45,7 +58,7 @@ struct SignedMeterValuesTests {
         var values: [Double] = []
         for (context, sv) in signed {
             #expect(sv.measurand == "Energy.Active.Import.Register")
-            let doc = try OCMFDocument(parsing: sv.value)
+            let doc = try OCMFDocument(parsing: try Self.ocmf(sv))
             #expect(doc.verify(with: Self.signer.publicKey), "\(context) verifies with the meter's key")
             #expect(doc.payload.readings.first?.transaction == (context == "Transaction.Begin" ? .begin : .end))
             #expect(doc.payload.identificationData == ChargePointHarness.card)
@@ -58,13 +71,41 @@ struct SignedMeterValuesTests {
         #expect(stamps == stamps.sorted())
         // The signed end reading is the register the session stopped at (kWh with two decimals).
         let record = try #require(try h.db.sessions(limit: 1).first)
-        let end = try OCMFDocument(parsing: try #require(signed["Transaction.End"]).value)
+        let end = try OCMFDocument(parsing: try Self.ocmf(try #require(signed["Transaction.End"])))
         #expect(end.payload.readings[0].value == OCMFReading.kWhLiteral(wattHours: try #require(record.meterStopWh)))
         #expect(abs(Double(end.payload.readings[0].value)! * 1000 - Double(stop.meterStop)) <= 5)
         // Kept with the session for the history.
-        #expect(record.signedMeter?.begin == signed["Transaction.Begin"]?.value)
-        #expect(record.signedMeter?.end == signed["Transaction.End"]?.value)
+        #expect(try record.signedMeter?.begin == Self.ocmf(try #require(signed["Transaction.Begin"])))
+        #expect(try record.signedMeter?.end == Self.ocmf(try #require(signed["Transaction.End"])))
         #expect(record.signedMeter?.publicKeyHex == Self.signer.publicKey.hexDER)
+    }
+
+    @Test("OCA signed meter values: the value is the whitepaper's SignedMeterValueType; PublicKeyWithSignedMeterValue says which carry the key; OCMF keeps the document as it is",
+          arguments: [("OCA", "OncePerTransaction", true, false), ("OCA", "EveryMeterValue", true, true), ("OCA", "Never", false, false),
+                      ("OCMF", "OncePerTransaction", false, false)])
+    func ocaSignedMeterValues_valueFormatAndPublicKey(format: String, publicKey: String, keyAtBegin: Bool, keyAtEnd: Bool) throws {
+        var h = try Self.harness(config: [("SignedMeterValueFormat", format), ("PublicKeyWithSignedMeterValue", publicKey)])
+        h.connect()
+        try h.charging()
+        h.run(30)
+        let mark = h.mark
+        try h.card()
+        h.run(3)
+        let stop = try StopTransactionRequest(json: try #require(h.calls(StopTransactionRequest.action, since: mark).first))
+        let signed = Self.signed(stop)
+        let record = try #require(try h.db.sessions(limit: 1).first)
+        let key = "oca:base16:asn1:" + Self.signer.publicKey.hexDER
+        for (context, expected) in [("Transaction.Begin", keyAtBegin), ("Transaction.End", keyAtEnd)] {
+            let sv = try #require(signed[context])
+            let document = context == "Transaction.Begin" ? record.signedMeter?.begin : record.signedMeter?.end
+            if format == "OCMF" {
+                #expect(sv.value == document)
+            } else {
+                let (ocmf, publicKey) = try Self.unwrap(sv)
+                #expect(ocmf == document)
+                #expect(publicKey == (expected ? key : ""), "\(context)")
+            }
+        }
     }
 
     @Test("OCA signed meter values: SampledDataSignReadings adds a MeterValues with the signed reading after each sampled one")
@@ -79,7 +120,7 @@ struct SignedMeterValuesTests {
         #expect(signed.count == 2, "one signed reading per sample")
         for sv in signed {
             #expect(sv.context == "Sample.Periodic" && sv.measurand == "Energy.Active.Import.Register")
-            let doc = try OCMFDocument(parsing: sv.value)
+            let doc = try OCMFDocument(parsing: try Self.ocmf(sv))
             #expect(doc.verify(with: Self.signer.publicKey))
             #expect(doc.payload.readings.first?.transaction == .charging)
         }

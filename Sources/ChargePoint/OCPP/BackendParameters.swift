@@ -382,6 +382,9 @@ public struct BackendSettings: Sendable, Equatable {
     public var timeFromBackend: Bool
     /// A Reset stops the running transactions first (seeds/002 §2.3 StopTxOnReset; OCPP 1.6 §5.14).
     public var stopTransactionsOnReset: Bool
+    /// How signed meter readings are written, and which carry the meter's key (OCA Signed Meter Values whitepaper).
+    public var signedValueEncoding: SignedValueEncoding
+    public var publicKeyWithSignedMeterValue: PublicKeyWithSignedMeterValue
     /// UpdateFirmware (unsigned) is taken; off: only SignedUpdateFirmware (whitepaper ed. 3 L01.FR.20).
     public var unsignedFirmwareUpdates: Bool
 
@@ -417,6 +420,14 @@ public struct BackendSettings: Sendable, Equatable {
         timeFromBackend = p[.timeSource] == .heartbeat
         stopTransactionsOnReset = p[.stopTxOnReset]
         unsignedFirmwareUpdates = p[.unsignedFirmwareUpdates]
+        signedValueEncoding = p[.signedMeterValueFormat]
+        publicKeyWithSignedMeterValue = p[.publicKeyWithSignedMeterValue]
+    }
+
+    /// A signed reading as the value of a SignedData sampled value, as these settings say.
+    public func signedValue(ocmf: String, publicKeyHex: String?, context: String) -> String {
+        SignedMeterValue.value(ocmf: ocmf, publicKeyHex: publicKeyHex, context: context, encoding: signedValueEncoding,
+                               publicKey: publicKeyWithSignedMeterValue)
     }
 
     /// The password for HTTP Basic authentication: the AuthorizationKey as typed (the factory setting); with the

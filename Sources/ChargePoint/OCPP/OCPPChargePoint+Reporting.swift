@@ -54,7 +54,9 @@ extension OCPPChargePoint {
     /// document as SignedData of the energy register, context Sample.Periodic.
     mutating func enqueueSignedMeterValue(_ station: StationController, connector n: Int, _ reading: SignedReading, _ store: any OCPPStore) {
         guard let session = station.backendView(connector: n)?.session, session.id == reading.session, session.backendTransaction else { return }
-        let value = SampledValue(value: reading.ocmf, context: reading.context.rawValue, format: "SignedData",
+        let text = settings.signedValue(ocmf: reading.ocmf, publicKeyHex: station.meterPublicKeys[n],
+                                        context: reading.context.rawValue)
+        let value = SampledValue(value: text, context: reading.context.rawValue, format: "SignedData",
                                  measurand: Measurand.energyActiveImportRegister.rawValue, location: "Outlet")
         let request = MeterValuesRequest(connectorId: n, meterValue: [MeterValue(timestamp: reading.at, sampledValue: [value])])
         do {
@@ -162,7 +164,7 @@ extension OCPPChargePoint {
             guard let r = m.session else { throw OCPPError(.internalError, "StopTransaction without its session") }
             let recorded = try store.transactionData(session: r.session.id).map { text in try MeterValue(json: try JSONParser.parse(text)) }
             payload = OCPPCoding.encode(OCPPMapping.stopTransaction(r, transactionID: m.transactionID, recorded: recorded,
-                                                                    sampledMeasurands: settings.stopTxnSampledData))
+                                                                    sampledMeasurands: settings.stopTxnSampledData, settings: settings))
         default:
             guard case .object(var o) = try JSONParser.parse(m.payload ?? "{}") else {
                 throw OCPPError(.internalError, "stored \(m.action) is not an object")

@@ -114,12 +114,12 @@ public enum OCPPMapping {
     /// container of its own right after the first Transaction.Begin one, the end's in one of its own at the end — "start
     /// and end in separate containers, contexts Transaction.Begin and Transaction.End", as the OCA's signed meter values
     /// whitepaper (v1.0, OCPP 1.6 part) and OCMF 1.2 "Embedding in OCPP" place them. The value is the OCMF document
-    /// itself, byte for byte as the meter signed it.
-    static func addSignedReadings(_ r: SessionRecord, to data: inout [MeterValue], stoppedAt: Date) {
+    /// itself, byte for byte as the meter signed it, written as `settings` say (``SignedMeterValue``).
+    static func addSignedReadings(_ r: SessionRecord, to data: inout [MeterValue], stoppedAt: Date, settings: BackendSettings) {
         guard let signed = r.signedMeter else { return }
         func value(_ ocmf: String, _ context: String) -> SampledValue {
-            SampledValue(value: ocmf, context: context, format: "SignedData", measurand: Measurand.energyActiveImportRegister.rawValue,
-                         location: "Outlet")
+            SampledValue(value: settings.signedValue(ocmf: ocmf, publicKeyHex: signed.publicKeyHex, context: context), context: context,
+                         format: "SignedData", measurand: Measurand.energyActiveImportRegister.rawValue, location: "Outlet")
         }
         if let begin = signed.begin {
             let at = data.firstIndex { $0.sampledValue.contains { $0.context == "Transaction.Begin" } }.map { $0 + 1 } ?? 0
@@ -137,7 +137,8 @@ public enum OCPPMapping {
     /// Transaction.Begin and Transaction.End from the session record when the energy register is sampled and a value
     /// is missing (e.g. a session closed by recovery after a power loss; errata 3.14). `transactionID` is −1 when the
     /// StartTransaction was never answered (errata 3.18).
-    public static func stopTransaction(_ r: SessionRecord, transactionID: Int?, recorded: [MeterValue], sampledMeasurands: [Measurand])
+    public static func stopTransaction(_ r: SessionRecord, transactionID: Int?, recorded: [MeterValue], sampledMeasurands: [Measurand],
+                                       settings: BackendSettings)
         -> StopTransactionRequest {
         let s = r.session
         let meterStop = r.meterStopWh ?? s.meterStartWh
@@ -154,7 +155,7 @@ public enum OCPPMapping {
             if !has("Transaction.Begin") { data.insert(MeterValue(timestamp: s.startedAt, sampledValue: [value(s.meterStartWh, "Transaction.Begin")]), at: 0) }
             if !has("Transaction.End") { data.append(MeterValue(timestamp: stoppedAt, sampledValue: [value(meterStop, "Transaction.End")])) }
         }
-        addSignedReadings(r, to: &data, stoppedAt: stoppedAt)
+        addSignedReadings(r, to: &data, stoppedAt: stoppedAt, settings: settings)
         let idTag = r.stoppedBy ?? (selfStopped.contains(reason) || s.idTag.isEmpty ? nil : s.idTag)
         return StopTransactionRequest(idTag: idTag.map { String($0.prefix(20)) },
                                       meterStop: Int(meterStop.rounded()), timestamp: stoppedAt, transactionId: transactionID ?? -1,

@@ -91,7 +91,8 @@ def test_seeds003_2_2_signals_tab_csv_and_project_file(browser, gateway, tmp_pat
     # The project file: settings, signals and chargers; the password is not in it.
     kind, text = download(browser, gateway, "/settings/project.json")
     project = json.loads(text)
-    assert project["format"] == "chargekit-gateway-project" and project["secretsOmitted"] == ["externalPassword", "metricsToken", "mqttPassword"]
+    assert project["format"] == "chargekit-gateway-project" and project["secretsOmitted"] == ["externalPassword", "metricsToken", "mqttPassword",
+                                                                                        "chargers[].passwordHash"]
     assert "upstream-secret-77" not in text and "externalPassword" not in project["settings"]
     assert project["settings"]["signalsOff"] == [B + 65, B + 378]
     assert [c["id"] for c in project["settings"]["chargers"]] == ["CP1", "CP2"]

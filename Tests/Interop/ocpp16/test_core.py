@@ -264,7 +264,9 @@ def test_TC_021_CS_change_configuration(cs, make_station):
     assert cs.call(call.ChangeConfiguration(key="MeterValueSampleInterval", value="-1")).status == "Rejected"
     assert cs.call(call.ChangeConfiguration(key="LocalPreAuthorize", value="yes")).status == "Rejected"
     assert cs.call(call.ChangeConfiguration(key="NumberOfConnectors", value="1")).status == "Rejected"
-    assert cs.call(call.ChangeConfiguration(key="AuthorizationKey", value="0123456789abcdef0123456789abcdef")).status == "RebootRequired"
+    assert cs.call(call.ChangeConfiguration(key="WebSocketPingInterval", value="60")).status == "RebootRequired"
+    # A new AuthorizationKey applies at once: the station reconnects with it (security whitepaper A01, TC_073).
+    assert cs.call(call.ChangeConfiguration(key="AuthorizationKey", value="0123456789abcdef0123456789abcdef")).status == "Accepted"
 
 
 def test_TC_026_CS_remote_start_rejected_connector_in_use(cs, make_station):

@@ -89,6 +89,18 @@ def test_TC_073_CS_update_charge_point_password_reconnects_with_the_new_key(run)
     assert NEW_KEY not in station_log(station) and KEY not in station_log(station)
 
 
+@pytest.mark.parametrize("encoding,password", [("plain", NEW_KEY.encode()), ("hex", b"OCA_OCTT_admin_test")])
+def test_TC_085_CS_basic_authentication_valid_username_password_combination(run, encoding, password):
+    """Profile 1: every upgrade carries `Authorization: Basic base64(<ChargePointId>:<AuthorizationKey>)` with the id
+    of the URL as user name (A00.FR.202–205); the key as typed, or as the bytes its hex digits encode (OCTT's reading)."""
+    new_cs, new_station = run
+    cs = new_cs()
+    new_station(cs, config=[("SecurityProfile", "1"), ("AuthorizationKey", NEW_KEY), ("AuthorizationKeyEncoding", encoding)])
+    cs.wait_call("BootNotification")
+    assert cs.paths[0].endswith("/CK-TEST-01")
+    assert cs.auth_headers == ["Basic " + base64.b64encode(b"CK-TEST-01:" + password).decode()]
+
+
 def test_TC_084_CS_downgrade_security_profile_rejected(run):
     new_cs, new_station = run
     cs = new_cs()

@@ -9,43 +9,14 @@ import io
 import json
 import os
 import stat
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from ocpp.v16 import call
 from pyocmf import OCMF
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "ocpp16"))
-from central_system import CentralSystem  # noqa: E402
-from harness import OCPPStation, plug, rfid  # noqa: E402
-
-
-@pytest.fixture
-def cs():
-    c = CentralSystem().start()
-    yield c
-    c.shutdown()
-    c.check()
-
-
-@pytest.fixture
-def make_station(data_dir, cs):
-    started = []
-
-    def make(config=(), connectors=1, time_scale=1.0):
-        s = OCPPStation(data_dir, cs, config=config, connectors=connectors, time_scale=time_scale).start()
-        started.append(s)
-        cs.wait_connected()
-        for n in range(0, connectors + 1):
-            cs.wait_status(n, "Available")
-        return s
-
-    yield make
-    for s in started:
-        s.terminate()
+from harness import plug, rfid  # noqa: E402
 
 
 def signed_values(stop):
@@ -69,7 +40,7 @@ def meter_public_key(cs, n=1):
 
 
 def test_ocmf_signed_session_verified_by_pyocmf(cs, make_station, data_dir):
-    station = make_station()
+    station = make_station(connectors=1)
     key = meter_public_key(cs)
     # The simulated meter's key is its own, kept in the data directory for the owner only.
     key_file = data_dir / "simulated-meter-1-key.pem"
@@ -127,7 +98,7 @@ def test_ocmf_signed_session_verified_by_pyocmf(cs, make_station, data_dir):
 def test_ocmf_sampled_data_sign_readings_meter_values_verified_by_pyocmf(cs, make_station):
     """SampledDataSignReadings (the OCA whitepaper's key, set over OCPP): each sampled MeterValues of the transaction is
     followed by one with the meter's signed reading (TX C), which pyocmf verifies."""
-    station = make_station(config=[("MeterValueSampleInterval", "2")])
+    station = make_station(connectors=1, config=[("MeterValueSampleInterval", "2")])
     assert cs.call(call.ChangeConfiguration(key="SampledDataSignReadings", value="true")).status == "Accepted"
     key = meter_public_key(cs)
     plug(station)
@@ -150,7 +121,7 @@ def test_ocmf_meter_public_key_on_the_dashboard(browser, cs, make_station):
     meter key row equals MeterPublicKey1, and says so when the meter cannot sign."""
     from web_browser import Web, initial_passwords
     from selenium.webdriver.support.ui import WebDriverWait
-    station = make_station()
+    station = make_station(connectors=1)
     key = meter_public_key(cs)
     web = Web(browser, station)
     web.first_login("operator", initial_passwords(station)["operator"])
@@ -162,11 +133,11 @@ def test_ocmf_meter_public_key_on_the_dashboard(browser, cs, make_station):
 
 
 def test_ocmf_meter_key_is_stable_across_restarts(cs, make_station):
-    station = make_station()
+    station = make_station(connectors=1)
     key = meter_public_key(cs)
     station.terminate()
     mark = cs.mark()
-    station = make_station()
+    station = make_station(connectors=1)
     cs.wait_call("BootNotification", since=mark)
     assert meter_public_key(cs) == key
 
@@ -175,7 +146,7 @@ def test_seeds002_3_required_signatures_meter_that_cannot_sign_stops_charging(cs
     """'Require signed meter values' On: a meter that can no longer sign raises RegulatoryComplianceFailure, charging
     stops, and the StopTransaction does not go without the signed end reading; once the meter signs again it goes with
     it. Time runs 5 times faster so that the 30 s bound passes in 6 s."""
-    station = make_station(config=[("RequireSignedMeterValues", "On")], time_scale=5.0)
+    station = make_station(connectors=1, config=[("RequireSignedMeterValues", "On")], time_scale=5.0)
     plug(station)
     rfid(station)
     cs.wait_call("StartTransaction")
@@ -195,7 +166,7 @@ def test_seeds002_3_required_signatures_meter_that_cannot_sign_stops_charging(cs
 
 
 def test_seeds002_3_required_signatures_unsigned_meter_never_starts(cs, make_station):
-    station = make_station(config=[("RequireSignedMeterValues", "On")])
+    station = make_station(connectors=1, config=[("RequireSignedMeterValues", "On")])
     mark = cs.mark()
     assert station.sim("fault", "1", "meter-signature").returncode == 0
     faulted = cs.wait_call("StatusNotification", lambda p: p["connectorId"] == 1 and p["status"] == "Faulted", since=mark)

@@ -92,8 +92,15 @@ public final class OCPPConnectionControl: Sendable {
     /// The next attempt uses `settings`.
     public func update(_ settings: OCPPConnectionSettings) { state.withLock { $0 = settings } }
 
-    /// Closes the open connection; the client connects again at once with the current settings.
-    public func reconnect() { current.close() }
+    /// Closes the open connection after `delay`, so that the answer that caused it (ChangeConfiguration Accepted) has
+    /// left over the old connection before the close; the client connects again at once with the current settings.
+    public func reconnect(after delay: Duration = .seconds(1)) {
+        let current = self.current
+        Task {
+            try? await Task.sleep(for: delay)
+            current.close()
+        }
+    }
 }
 
 /// The sending side of an open OCPP-J connection.

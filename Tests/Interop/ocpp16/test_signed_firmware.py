@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from ocpp.exceptions import OCPPError
 from ocpp.v16 import call
 
 from test_firmware import pack
@@ -27,12 +26,9 @@ def signing(tmp_path):
 
 
 def install_manufacturer_root(cs, signing):
-    """InstallCertificate(ManufacturerRootCertificate) (use case M05, the certificate helper's branch)."""
-    try:
-        status = cs.call(call.InstallCertificate(certificate_type="ManufacturerRootCertificate",
-                                                 certificate=(signing / "mfr-root.pem").read_text())).status
-    except OCPPError as e:
-        pytest.skip(f"InstallCertificate is not implemented on this build ({type(e).__name__}); it comes with the certificate store")
+    """InstallCertificate(ManufacturerRootCertificate) (use case M05)."""
+    status = cs.call(call.InstallCertificate(certificate_type="ManufacturerRootCertificate",
+                                             certificate=(signing / "mfr-root.pem").read_text())).status
     assert status == "Accepted"
 
 

@@ -149,7 +149,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers;
         // its settings, declared as the parameters of the gateway's registry.
-        .target(name: "Gateway", dependencies: ["ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters", "PKI"], swiftSettings: swiftSettings),
+        .target(name: "Gateway", dependencies: ["HostConfig", "ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters", "PKI"], swiftSettings: swiftSettings),
         // Adapter: what the process needs from its host, whatever the role: the scaled system clock (wall clock and
         // monotonic time), the log handler that escapes control characters, and service lifecycle helpers (services
         // restarted in process, child tasks started while the services run).
@@ -246,7 +246,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "Runtimes", "WebUI",
-                "Transport", "ModbusTCP", "MQTTIntegration", "OCPP16", "SEMP", "StationModbus", "HostServices",
+                "Transport", "ModbusTCP", "MQTTIntegration", "OCPP16", "SEMP", "StationModbus", "HostServices", "HostConfig",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -259,7 +259,7 @@ let package = Package(
             name: "chargekit",
             dependencies: [
                 "App", "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "ModbusTCP", "Persistence", "Runtimes",
-                "Simulator", "StationModbus", "Transport",
+                "Simulator", "StationModbus", "Transport", "WebUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -335,7 +335,7 @@ let package = Package(
         // against the pure machine on a manual clock, SQLite in memory.
         .testTarget(name: "OCPPChargePointTests", dependencies: ["PKI", "OCMF", "Authorization", "ChargePoint", "EVSECore", "Firmware", "OCPP16", "Persistence", "Simulator", "TestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", .product(name: "Mustache", package: "swift-mustache")],
+        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", "OCPP16", .product(name: "Mustache", package: "swift-mustache")],
                     swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.

@@ -2,8 +2,11 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
+import ChargePoint
 import EVSECore
 import Gateway
+import HostConfig
+import HostServices
 import Hosting
 import Hummingbird
 import HummingbirdCore
@@ -18,8 +21,9 @@ import Transport
 public struct GatewayOptions: Sendable {
     public var dataDirectory: String
     public var logLevel: Logger.Level
-    /// Address the OCPP and Modbus servers listen on.
-    public var host: String
+    /// `--host`: where the OCPP and Modbus servers listen, saved as their settings ocppBindAddress and
+    /// modbusTCPBindAddress like every option of the gateway (nil: the stored settings decide).
+    public var host: String?
     /// Address and port of the web configuration (0 = any free port, published in gateway.json).
     public var httpHost: String
     public var httpPort: Int
@@ -29,7 +33,7 @@ public struct GatewayOptions: Sendable {
     /// The web configuration's port when none is given (the station's is 8080, so both can run on one machine).
     public static let defaultHTTPPort = 8090
 
-    public init(dataDirectory: String = "./chargekit-gateway", logLevel: Logger.Level = .info, host: String = "0.0.0.0",
+    public init(dataDirectory: String = "./chargekit-gateway", logLevel: Logger.Level = .info, host: String? = nil,
                 httpHost: String = "127.0.0.1", httpPort: Int = defaultHTTPPort, changes: @escaping @Sendable (inout GatewaySettings) -> Void = { _ in }) {
         self.dataDirectory = dataDirectory; self.logLevel = logLevel; self.host = host; self.httpHost = httpHost; self.httpPort = httpPort
         self.changes = changes
@@ -60,6 +64,10 @@ public enum GatewayApp {
         let stored = try database.loadSettings()
         var settings = stored ?? GatewaySettings()
         options.changes(&settings)
+        if let host = options.host {
+            settings.set(.ocppBindAddress, host)
+            settings.set(.modbusTCPBindAddress, host)
+        }
         let problems = GatewayController.problems(settings)
         guard problems.isEmpty else {
             throw StartupError("invalid gateway settings:\n" + problems.map { "  \($0.field): \($0.message)" }.joined(separator: "\n"))
@@ -81,6 +89,8 @@ public enum GatewayApp {
         // The web configuration's accounts: at the first start every role gets a random initial password, printed once;
         // only bcrypt hashes are stored, and the first login must change it.
         let accounts = try WebAccounts(store: database)
+        let securityLog = LocalSecurityLog(store: database, logger: logger)
+        await accounts.observeSecurityEvents { event, techInfo in securityLog.record(event, techInfo) }
         FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(try await accounts.createMissingAccounts()).utf8))
         let controller = GatewayController(database: database, options: options, directory: dir, logger: logger)
         let router = Router(context: WebRequestContext.self)
@@ -162,8 +172,13 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
     func apply(_ settings: GatewaySettings, by: String) async throws {
         let problems = Self.problems(settings)
         guard problems.isEmpty else { throw SettingsRejected(problems) }
+        let before = try? self.settings()
         try database.saveSettings(settings)
         logger.notice("settings saved by \(by); the gateway services restart with them")
+        let changed = before.map { GatewaySettingsChanges.names(from: $0, to: settings) } ?? ["all settings"]
+        if !changed.isEmpty {
+            LocalSecurityLog(store: database, logger: logger).record(.configurationChanged, "by \(by): \(changed.joined(separator: ", "))")
+        }
         await restarter.restart()
     }
 
@@ -209,12 +224,13 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
         var services: [any Service] = [
             Ticker(every: .milliseconds(Int(CentralSystem.tickIntervalSeconds * 1000))) { await runtime.tick() },  // timeouts, the Heartbeat register
             runtime.upstreamClients.service,
-            OCPPWebSocketServer(host: options.host, port: settings.ocppPort, tls: tlsContext,
+            OCPPWebSocketServer(host: try Self.bindHost(settings.ocppBindAddress, setting: "ocppBindAddress"), port: settings.ocppPort, tls: tlsContext,
                                 requestsClientCertificates: clientCertificates != nil, delegate: runtime, logger: logger(labeled: "chargekit.gateway.ocpp"),
                                 limits: GatewayApp.ocppLimits(.process), onBound: { port in await self.bound(\.ocpp, port) }),
         ]
         if settings.modbusTCPEnabled {
-            services.append(ModbusTCPServer(host: options.host, basePort: settings.modbusTCPPort, connectors: 1, handler: runtime,
+            services.append(ModbusTCPServer(host: try Self.bindHost(settings.modbusTCPBindAddress, setting: "modbusTCPBindAddress"),
+                                            basePort: settings.modbusTCPPort, connectors: 1, handler: runtime,
                                             logger: logger(labeled: "chargekit.gateway.modbus"), portSetting: "the gateway's Modbus TCP port (web configuration or --modbus-port)",
                                             onBound: { ports in await self.bound(\.modbus, ports.first) }))
         }
@@ -231,6 +247,13 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
         ports.ocpp = nil
         ports.modbus = nil
         return services
+    }
+
+    /// A listener's host from its bind address setting (issue 23 item 7): an interface name is resolved to its address
+    /// now; an unknown one fails the services' start with a message naming it (shown on the Diagnostic page, retried).
+    static func bindHost(_ text: String, setting: String) throws -> String {
+        guard let address = ListenAddress(text) else { throw StartupError("\(setting) '\(text)': \(ListenAddress.problem(text) ?? "")") }
+        do { return try InterfaceAddresses.bindHost(address, setting: setting) } catch { throw StartupError("\(error)") }
     }
 
     func servicesEnded() async { await runtime?.closeAllUpstream() }

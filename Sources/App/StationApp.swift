@@ -25,21 +25,23 @@ public struct StationOptions: Sendable {
     public var httpPort: Int
     public var timeScale: Double
     public var logLevel: Logger.Level
-    /// Address the Modbus TCP server listens on (energy managers are on the LAN).
-    public var modbusHost: String
+    /// `--modbus-host`: overrides the parameter ModbusTCPServerBindAddress for this run (nil: the parameter decides,
+    /// issue 23 item 7). An address or an interface name.
+    public var modbusHost: String?
     /// Run through `/bin/sh -c` by "Reboot System" once the station stopped (seeds/002 §1.2); nil: the station services
     /// restart instead.
     public var rebootCommand: String?
-    /// Address and port of the SEMP HTTP listener (when the parameter SMAInterface is On): the Sunny Home Manager is on
-    /// the LAN. Port 0 takes any free one (the announcement carries the port actually bound).
-    public var sempHost = "0.0.0.0"
+    /// `--semp-host`: overrides the parameter SMAInterfaceBindAddress for this run (nil: the parameter decides), and the
+    /// port of the SEMP HTTP listener (when the parameter SMAInterface is On). Port 0 takes any free one (the
+    /// announcement carries the port actually bound).
+    public var sempHost: String?
     public var sempPort = 8090
     /// The network interface SSDP announces on; nil: every up IPv4 interface with multicast except loopback.
     public var sempInterface: String?
 
     public init(dataDirectory: String = "./chargekit-data", connectors: Int? = nil,
                 httpHost: String = "127.0.0.1", httpPort: Int = 8080, timeScale: Double = 1, logLevel: Logger.Level = .info,
-                modbusHost: String = "0.0.0.0", rebootCommand: String? = nil, sempHost: String = "0.0.0.0", sempPort: Int = 8090,
+                modbusHost: String? = nil, rebootCommand: String? = nil, sempHost: String? = nil, sempPort: Int = 8090,
                 sempInterface: String? = nil) {
         self.dataDirectory = dataDirectory; self.connectors = connectors
         self.httpHost = httpHost; self.httpPort = httpPort; self.timeScale = timeScale; self.logLevel = logLevel
@@ -140,7 +142,9 @@ public enum StationApp {
         if settings.modbus.enabled {
             var modbusLogger = Logger(label: "chargekit.modbus")
             modbusLogger.logLevel = options.logLevel
-            services.append(ModbusTCPServer(host: options.modbusHost, basePort: settings.modbus.basePort,
+            let modbusHost = try listenHost(options.modbusHost, "--modbus-host", parameter: settings.listeners.modbus,
+                                            StationParameters.modbusBindAddress, logger: logger)
+            services.append(ModbusTCPServer(host: modbusHost, basePort: settings.modbus.basePort,
                                             connectors: settings.connectorCount, handler: runtime, logger: modbusLogger,
                                             limits: ConnectionLimits(maxConnections: settings.modbus.maxConnections,
                                                                      maxPerAddress: ModbusTCPServer.defaultLimits.maxPerAddress),
@@ -165,7 +169,8 @@ public enum StationApp {
                 dlmLogger.logLevel = options.logLevel
                 // The master receives reports on the DLM link port; a slave uses any free port (the master answers
                 // to it) and an Auto-Discovery slave listens for announcements on the shared discovery port.
-                services.append(DLMLinkService(port: dlm.mode.isMaster ? dlm.linkPort : 0,
+                let dlmHost = try listenHost(nil, "", parameter: settings.listeners.dlm, StationParameters.dlmBindAddress, logger: logger)
+                services.append(DLMLinkService(host: dlmHost, port: dlm.mode.isMaster ? dlm.linkPort : 0,
                                                discoveryPort: dlm.mode == .slaveAutoDiscovery ? dlm.discoveryPort : nil,
                                                broadcastHost: dlm.broadcastAddress, broadcastPort: dlm.discoveryPort,
                                                handler: runtime, logger: dlmLogger))
@@ -319,6 +324,8 @@ public enum StationApp {
         let accounts = try WebAccounts(store: database)
         let created = try await accounts.createMissingAccounts()
         await accounts.observeLockouts { account, source, until in runtime.recordLoginLockout(account: account, source: source, until: until) }
+        let securityLog = runtime.localSecurityLog
+        await accounts.observeSecurityEvents { event, techInfo in securityLog.record(event, techInfo) }
         let mqtt = MQTTSettings(parameters.values).map {
             StationMQTT(settings: $0, identity: settings.chargeBoxIdentity, version: ChargeKitVersion.current)
         }

@@ -29,6 +29,23 @@ public protocol AccountStore: Sendable {
     func loadAccounts() throws -> [Account]
     /// Inserts or replaces (same name).
     func saveAccount(_ account: Account) throws
+    /// Notes a successful login (`chargekit accounts list` shows it), without rewriting the account's record.
+    func recordLogin(_ name: String, at: Date) throws
+    /// When each account last logged in (name → time; one that never did is absent).
+    func lastLogins() throws -> [String: Date]
+    /// Replaces an existing account's record (a new initial password, issue 23 item 6) and writes the security log's
+    /// PasswordReset entry in the same transaction; an unknown account changes nothing and throws.
+    func resetAccount(_ account: Account, techInfo: String, at: Date) throws
+}
+
+/// Why `chargekit accounts reset` changed nothing.
+public enum AccountResetError: Error, CustomStringConvertible, Equatable {
+    case unknownAccount(String)
+    public var description: String {
+        switch self {
+        case .unknownAccount(let name): "no account '\(name)' in this database (the accounts are made at the first start)"
+        }
+    }
 }
 
 /// Login rules: the lockout after failed logins (applied per account and source address by ``LoginThrottle``) and what

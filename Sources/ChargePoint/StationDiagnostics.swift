@@ -38,13 +38,17 @@ public struct StationDiagnostics {
     public var chargePoint: OCPPChargePoint?
     public var queuedTransactionMessages: Int
     public var reservations: [Reservation]
+    /// The security log of the range (the whitepaper's events and the local ones: logins, configuration changes …).
+    public var securityLog: [SecurityLogEntry]
 
     public init(settings: StationSettings, firmwareVersion: String, now: Date, startTime: Date?, stopTime: Date?, events: [EventLogEntry],
                 parameters: ParameterSet, audit: [ParameterAuditEntry], sessions: [SessionRecord], snapshot: StationSnapshot,
-                chargePoint: OCPPChargePoint?, queuedTransactionMessages: Int, reservations: [Reservation]) {
+                chargePoint: OCPPChargePoint?, queuedTransactionMessages: Int, reservations: [Reservation],
+                securityLog: [SecurityLogEntry] = []) {
         self.settings = settings; self.firmwareVersion = firmwareVersion; self.now = now; self.startTime = startTime; self.stopTime = stopTime
         self.events = events; self.parameters = parameters; self.audit = audit; self.sessions = sessions; self.snapshot = snapshot
         self.chargePoint = chargePoint; self.queuedTransactionMessages = queuedTransactionMessages; self.reservations = reservations
+        self.securityLog = securityLog
     }
 
     /// The files, each with its path in the archive.
@@ -59,9 +63,12 @@ public struct StationDiagnostics {
             Created:   \(OCPPDate.format(now))
             Log range: \(range)
             Files:     events.log (station event log), configuration.txt (every parameter; secrets removed),
-                       configuration-audit.log (changes; secrets removed), sessions.csv, status.json, ocpp.txt
+                       configuration-audit.log (changes; secrets removed), sessions.csv, status.json, ocpp.txt,
+                       security-log.csv (logins, configuration changes and OCPP security events; never a secret)
 
             """))
+
+        files.append(("diagnostics/security-log.csv", SecurityLogExport.csv(securityLog)))
 
         files.append(("diagnostics/events.log", events.reversed().map { e in
             "\(OCPPDate.format(e.at)) [\(e.kind.rawValue)] connector \(e.connector)\(e.code.map { " \($0)" } ?? ""): \(LogText.escape(e.message))"

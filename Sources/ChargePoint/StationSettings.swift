@@ -97,6 +97,8 @@ public struct StationSettings: Sendable, Equatable {
     public var surplus = SurplusSettings()
     /// The SMA interface (SEMP for the Sunny Home Manager).
     public var semp = SEMPSettings()
+    /// Where the Modbus TCP server, the SEMP interface and the DLM link bind (issue 23 item 7).
+    public var listeners: ListenerSettings
     /// Automatic phase switching's delay, pause and per-hour limit.
     public var phaseSwitching = PhaseSwitchSettings()
     /// "Require signed meter values" (issue 28 item 6): charge only with a meter that signs its readings.
@@ -169,6 +171,7 @@ public struct StationSettings: Sendable, Equatable {
         meterSampleRetentionDays = p[.meterSampleRetention]
         timeZone = TimeZone(identifier: p[.timezone]) ?? TimeZone(identifier: "UTC")!
         dlm = DLMSettings(p)
+        listeners = ListenerSettings(p)
         modbus = ModbusSettings(enabled: p[.modbusServer], basePort: p[.modbusBasePort],
                                 allowStartStop: p[.modbusAllowStartStop], allowUIDDisclose: p[.modbusAllowUIDDisclose],
                                 safeCurrentAmps: p[.modbusSafeCurrent], commTimeoutSeconds: p[.modbusCommTimeout],

@@ -1,3 +1,4 @@
+import HostConfig
 import Parameters
 
 /// The gateway's settings pages (seeds/003 §2.2: the vendor tool's General and Modbus Slave tabs).
@@ -14,6 +15,8 @@ extension ParameterKey {
     public static var mode: ParameterKey<GatewayMode> { .init("mode", .choice) }
     public static var heartbeatIntervalSeconds: ParameterKey<Int> { .init("heartbeatIntervalSeconds", .integer) }
     public static var ocppPort: ParameterKey<Int> { .init("ocppPort", .integer) }
+    public static var ocppBindAddress: ParameterKey<String> { .init("ocppBindAddress", .text) }
+    public static var modbusTCPBindAddress: ParameterKey<String> { .init("modbusTCPBindAddress", .text) }
     public static var ocppTLSCertificateFile: ParameterKey<String> { .init("ocppTLSCertificateFile", .text) }
     public static var ocppTLSKeyFile: ParameterKey<String> { .init("ocppTLSKeyFile", .text) }
     public static var ocppSecurityProfile: ParameterKey<Int> { .init("ocppSecurityProfile", .integerChoice) }
@@ -67,6 +70,14 @@ public enum GatewayParameters {
                             menu: section.menu, section: section.rawValue, help: help, seeAlso: seeAlso)
     }
 
+    /// Where a listener binds (issue 23 item 7): an address or an interface name (``HostConfig/ListenAddress``),
+    /// checked by the registry's text rule.
+    static func bindAddress(_ key: ParameterKey<String>, _ label: String, section: GatewaySettingField.Section, help: String) -> ParameterDefinition {
+        ParameterDefinition(key: key, label: label, type: .string(length: 1...45, allowed: nil), defaultValue: .string("0.0.0.0"),
+                            role: role, menu: section.menu, section: section.rawValue, restartRequired: false, help: help,
+                            seeAlso: "docs/installer.md Listeners")
+    }
+
     /// Every setting except the charger list, in the order of the web configuration's pages.
     public static let definitions: [ParameterDefinition] = [
         // MARK: OCPP central system (seeds/003 §2.1, §2.2 step 4)
@@ -79,6 +90,8 @@ public enum GatewayParameters {
                 help: "Handed to the chargers in the BootNotification answer.", seeAlso: "seeds/003 §2.2 step 4"),
         port(.ocppPort, "OCPP port", default: 9000, section: .ocpp,
              help: "TCP port of the chargers' WebSocket connections (0: any free port).", seeAlso: "seeds/003 §2.1, §2.2 step 4"),
+        bindAddress(.ocppBindAddress, "OCPP bind address", section: .ocpp,
+                    help: "Where the OCPP server listens: an IP address of this machine, 0.0.0.0 for all IPv4 addresses (:: for all), or a network interface name such as eth0 (its address when the server starts). Choose the chargers' network."),
         path(.ocppTLSCertificateFile, "wss certificate file", section: .ocpp,
              help: "PEM certificate (chain) of the OCPP server for wss; empty for ws. The file must be readable by the gateway.",
              seeAlso: "OCPP-J 1.6 §7"),
@@ -126,6 +139,8 @@ public enum GatewayParameters {
             seeAlso: "seeds/003 §2.2 step 3"),
         port(.modbusTCPPort, "Modbus TCP port", default: 502, section: .modbusTCP,
              help: "TCP port of the Modbus server (0: any free port).", seeAlso: "seeds/003 §2.2 step 3"),
+        bindAddress(.modbusTCPBindAddress, "Modbus TCP bind address", section: .modbusTCP,
+                    help: "Where the Modbus TCP server listens: an IP address of this machine, 0.0.0.0 for all IPv4 addresses (:: for all), or a network interface name such as eth0 (its address when the server starts). Choose the BMS's network."),
         ParameterDefinition(
             key: .modbusUnitID, label: "Unit id", type: .integer(0...247, unit: nil), defaultValue: .integer(1), role: role,
             menu: .gatewayModbus, section: "modbusTCP",
@@ -153,7 +168,11 @@ public enum GatewayParameters {
     ] + metricsDefinitions + mqttDefinitions
 
     /// The gateway's registry.
-    public static let registry = ParameterRegistry(definitions: definitions, connectorCount: 1)
+    public static let registry = ParameterRegistry(
+        definitions: definitions,
+        rules: ParameterRules(textChecks: [ParameterKey<String>.ocppBindAddress.name: { ListenAddress.problem($0) },
+                                           ParameterKey<String>.modbusTCPBindAddress.name: { ListenAddress.problem($0) }]),
+        connectorCount: 1)
 
     /// The declared defaults.
     public static var defaults: ParameterSet { ParameterSet(registry: registry) }

@@ -49,6 +49,9 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     public var heartbeatIntervalSeconds: Int
     /// The OCPP WebSocket port (seeds/003 §2.1: "The TCP port by default is 9000").
     public var ocppPort: Int
+    /// Where the OCPP server and the Modbus TCP server bind: an address or an interface name (issue 23 item 7).
+    public var ocppBindAddress: String
+    public var modbusTCPBindAddress: String
     /// How long a charger's Authorize/StartTransaction/StopTransaction waits for the BMS before the gateway answers
     /// safely by itself (Invalid; the transaction is kept in the gateway only).
     public var bmsTimeoutSeconds: Int
@@ -116,6 +119,8 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
         self.chargers = chargers
         heartbeatIntervalSeconds = p[.heartbeatIntervalSeconds]
         ocppPort = p[.ocppPort]
+        ocppBindAddress = p[.ocppBindAddress]
+        modbusTCPBindAddress = p[.modbusTCPBindAddress]
         bmsTimeoutSeconds = p[.bmsTimeoutSeconds]
         chargerTimeoutSeconds = p[.chargerTimeoutSeconds]
         bmsHeartbeatTimeoutSeconds = p[.bmsHeartbeatTimeoutSeconds]

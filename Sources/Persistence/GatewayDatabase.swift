@@ -8,7 +8,7 @@ import Gateway
 /// is committed, so a transaction is on disk before the StartTransaction.conf that acknowledges it is sent. The tables
 /// that grow with events are bounded: ``transactionCapacity`` transactions, ``RefusedConnections/scanListCapacity``
 /// scanned ChargerIDs.
-public final class GatewayDatabase: AccountStore, Sendable {
+public final class GatewayDatabase: AccountStore, LocalSecurityLogStore, Sendable {
     public static let fileName = "gateway.sqlite"
     let writer: any DatabaseWriter
 
@@ -69,6 +69,21 @@ public final class GatewayDatabase: AccountStore, Sendable {
         // Why a charger was refused: NULL for an unknown ChargerID, else its credentials' refusal (issue 28 item 5).
         m.registerMigration("gateway-v4-scanReason") { db in
             try db.execute(sql: "ALTER TABLE scannedCharger ADD COLUMN reason TEXT")
+        }
+        // The security log (logins, password changes, configuration changes …) and the accounts' last logins, as the
+        // station's (issue 23 items 6 and 7); the gateway has no OCPP security events of its own, so every entry is local.
+        m.registerMigration("gateway-v5-security-log-last-login") { db in
+            try db.execute(sql: """
+                CREATE TABLE securityLog (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at REAL NOT NULL,
+                    type TEXT NOT NULL,
+                    techInfo TEXT,
+                    critical INTEGER NOT NULL
+                );
+                CREATE INDEX securityLogByTime ON securityLog(at);
+                """)
+            try SQLiteFile.addLocalSecurityColumns(db)
         }
         return m
     }
@@ -192,4 +207,21 @@ public final class GatewayDatabase: AccountStore, Sendable {
 
     public func loadAccounts() throws -> [Account] { try SQLiteFile.loadAccounts(writer) }
     public func saveAccount(_ account: Account) throws { try SQLiteFile.saveAccount(writer, account) }
+    public func recordLogin(_ name: String, at: Date) throws { try SQLiteFile.recordLogin(writer, name: name, at: at) }
+    public func lastLogins() throws -> [String: Date] { try SQLiteFile.lastLogins(writer) }
+    public func resetAccount(_ account: Account, techInfo: String, at: Date) throws {
+        try SQLiteFile.resetAccount(writer, account, techInfo: techInfo, at: at)
+    }
+}
+
+extension GatewayDatabase {
+    public func recordLocalSecurityEvent(_ event: LocalSecurityEvent, techInfo: String, at: Date) throws {
+        try writer.write { db in
+            try SQLiteFile.insertSecurityEvent(db, type: event.rawValue, techInfo: techInfo, critical: false, local: true, at: at)
+        }
+    }
+
+    public func securityLog(from: Date?, to: Date?, limit: Int) throws -> [SecurityLogEntry] {
+        try SQLiteFile.securityLog(writer, from: from, to: to, limit: limit)
+    }
 }

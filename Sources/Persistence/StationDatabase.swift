@@ -195,6 +195,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
         registerMailAlertMigration(&m)
         registerSecurityLogMigration(&m)
         registerSignedMeterMigration(&m)
+        registerLocalSecurityMigration(&m)
         return m
     }
 
@@ -553,6 +554,10 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
 
     public func loadAccounts() throws -> [Account] { try SQLiteFile.loadAccounts(writer) }
     public func saveAccount(_ account: Account) throws { try SQLiteFile.saveAccount(writer, account) }
+    public func recordLogin(_ name: String, at: Date) throws { try SQLiteFile.recordLogin(writer, name: name, at: at) }
+    public func resetAccount(_ account: Account, techInfo: String, at: Date) throws {
+        try SQLiteFile.resetAccount(writer, account, techInfo: techInfo, at: at)
+    }
 
     // MARK: DLM slave DB
 

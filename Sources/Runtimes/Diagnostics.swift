@@ -18,7 +18,8 @@ extension StationRuntime {
             startTime: startTime, stopTime: stopTime, events: try database.events(limit: StationDiagnostics.eventLimit, from: startTime, to: stopTime),
             parameters: parameterService.values, audit: try database.audit(limit: StationDiagnostics.auditLimit),
             sessions: try database.sessions(from: startTime, to: stopTime), snapshot: controller.snapshot(now: now), chargePoint: ocpp?.chargePoint,
-            queuedTransactionMessages: (try? database.transactionQueueCount()) ?? 0, reservations: controller.reservations.reservations)
+            queuedTransactionMessages: (try? database.transactionQueueCount()) ?? 0, reservations: controller.reservations.reservations,
+            securityLog: try database.securityLog(from: startTime, to: stopTime, limit: SecurityLogPolicy.maxEntries))
         var archive = FileArchive()
         for file in try diagnostics.files() { archive.add(file.path, file.text, modified: now) }
         return archive

@@ -28,6 +28,12 @@ extension StationRuntime {
         }
     }
 
+    /// The security log's writer of local events (logins, configuration changes, firmware, certificates: issue 23
+    /// item 7), never sent to the central system: `runtime.localSecurityLog.record(.certificateChanged, "… by installer")`.
+    public nonisolated var localSecurityLog: LocalSecurityLog {
+        LocalSecurityLog(store: database, logger: logger, now: { [clock] in clock.now() })
+    }
+
     /// The newest `limit` entries of the security log, oldest first (the local API and the System page).
     public func securityLog(limit: Int) throws -> [SecurityLogEntry] {
         try database.securityLog(from: nil, to: nil, limit: limit)
@@ -97,6 +103,15 @@ extension StationRuntime {
         let security = SecurityParameters.changed(entries.compactMap(\.code), secretKeys: parameterService.registry.secretKeys)
         guard !security.isEmpty else { return }
         raiseSecurityEvent(.reconfigurationOfSecurityParameters, techInfo: "\(security.joined(separator: ", ")) changed by \(changedBy)")
+    }
+
+    /// The local security log's ConfigurationChanged (issue 23 item 7) for every change through any path: who changed
+    /// it (web:installer, api:operator, ocpp, modbus, mqtt …) and which parameters — names only, never a value.
+    func configurationChangedSecurityEvent(_ entries: [EventLogEntry], changedBy: String) {
+        var seen: Set<String> = []
+        let names = entries.compactMap(\.code).filter { seen.insert($0).inserted }
+        guard !names.isEmpty else { return }
+        localSecurityLog.record(.configurationChanged, "by \(changedBy): \(names.joined(separator: ", "))")
     }
 
     /// SettingSystemTime (critical, §8) when the browser or the API set the station clock (the backend's time is the

@@ -190,6 +190,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         let entries = parameterService.changeLog(views, before: before, changedBy: changedBy, now: clock.now())
         guard !entries.isEmpty else { return }
         for entry in entries { try database.append(entry) }
+        configurationChangedSecurityEvent(entries, changedBy: changedBy)
         securityParametersChanged(entries, changedBy: changedBy)
         controller.update(settings: effectiveSettings())
         ocppEvent(.settingsChanged(BackendSettings(parameterService.values.effective(startedWith: startValues))))

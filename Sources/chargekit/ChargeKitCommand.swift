@@ -15,7 +15,7 @@ struct ChargeKitCommand: AsyncParsableCommand {
         abstract: "ChargeKit — open EV charge point controller.",
         version: ChargeKitVersion.current,
         subcommands: [StationCommand.self, GatewayCommand.self, ConfigCommand.self, WhitelistCommand.self, HistoryCommand.self, SimCommand.self, DLMCommand.self,
-                      FirmwareCommand.self])
+                      FirmwareCommand.self, AccountsCommand.self])
 
     /// ArgumentParser's asynchronous entry point (in an async context the async `main()` is chosen).
     static func start() async { await main() }
@@ -51,10 +51,12 @@ struct StationCommand: AsyncParsableCommand {
     var timeScale: Double = 1
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
-    @Option(name: .customLong("modbus-host"), help: "Address the Modbus TCP server listens on (when the parameter ModbusTCPServer is On).")
-    var modbusHost = "0.0.0.0"
-    @Option(name: .customLong("semp-host"), help: "Address the SEMP interface for the SMA Sunny Home Manager listens on (when the parameter SMAInterface is On).")
-    var sempHost = "0.0.0.0"
+    @Option(name: .customLong("modbus-host"),
+            help: "Address or interface the Modbus TCP server listens on (when ModbusTCPServer is On); overrides the parameter ModbusTCPServerBindAddress for this run.")
+    var modbusHost: String?
+    @Option(name: .customLong("semp-host"),
+            help: "Address or interface the SEMP interface listens on (when SMAInterface is On); overrides the parameter SMAInterfaceBindAddress for this run.")
+    var sempHost: String?
     @Option(name: .customLong("semp-port"), help: "Port of the SEMP interface (announced by SSDP).")
     var sempPort = 8090
     @Option(name: .customLong("semp-interface"), help: "Network interface the station announces itself on by SSDP (default: every IPv4 LAN interface).")

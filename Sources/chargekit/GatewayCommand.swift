@@ -20,8 +20,8 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("data-dir"), help: "Directory for the gateway's database and runtime file.")
     var dataDir = "./chargekit-gateway"
-    @Option(help: "Address the OCPP and Modbus servers listen on.")
-    var host = "0.0.0.0"
+    @Option(help: "Address or interface the OCPP and Modbus servers listen on; saved as the settings ocppBindAddress and modbusTCPBindAddress (default 0.0.0.0).")
+    var host: String?
     @Option(name: .customLong("http-host"), help: "Address of the web configuration (0.0.0.0: every interface).")
     var httpHost = "127.0.0.1"
     @Option(name: .customLong("http-port"), help: "Port of the web configuration (0 = any free port, see gateway.json).")

@@ -26,7 +26,8 @@ struct StationDiagnosticsTests {
             snapshot: rig.controller.snapshot(now: t0), chargePoint: nil, queuedTransactionMessages: 3, reservations: [])
         let files = Dictionary(uniqueKeysWithValues: try d.files().map { ($0.path, $0.text) })
         #expect(Set(files.keys) == ["diagnostics/README.txt", "diagnostics/events.log", "diagnostics/configuration.txt",
-                                    "diagnostics/configuration-audit.log", "diagnostics/sessions.csv", "diagnostics/status.json", "diagnostics/ocpp.txt"])
+                                    "diagnostics/configuration-audit.log", "diagnostics/sessions.csv", "diagnostics/status.json", "diagnostics/ocpp.txt",
+                                    "diagnostics/security-log.csv"])
         let readme = try #require(files["diagnostics/README.txt"])
         #expect(readme.contains("Firmware:  9.9.9") && readme.contains("Log range: \(OCPPDate.format(t0.addingTimeInterval(-60))) to now"))
         let events = try #require(files["diagnostics/events.log"]).split(separator: "\n")

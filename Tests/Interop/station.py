@@ -75,6 +75,7 @@ class Station:
         self.env = {"CHARGEKIT_NETWORK_SERVICE": "none"}
         self.preexec_fn = None  # run in the child before exec (e.g. a descriptor limit)
         self.namespace = None  # a netns.Namespace to run in (SEMP tests); the API and `sim` are then used from inside
+        self.log_level = "warning"  # the secrets test reads the log at debug level
 
     def start(self):
         for card in self.cards:
@@ -85,7 +86,7 @@ class Station:
         if runtime.exists():
             runtime.unlink()
         argv = [BIN, "station", "--simulate", "--data-dir", str(self.data_dir), "--http-port", "0",
-                "--connectors", str(self.connectors), "--time-scale", str(self.time_scale), "--log-level", "warning", *self.extra]
+                "--connectors", str(self.connectors), "--time-scale", str(self.time_scale), "--log-level", self.log_level, *self.extra]
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}.log"
         self.log = open(self.log_path, "ab")
         env = {**os.environ, **self.env} if self.env else None

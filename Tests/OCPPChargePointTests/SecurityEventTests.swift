@@ -166,6 +166,6 @@ struct SecurityEventTests {
     func securityLogCSV() {
         let csv = SecurityLogExport.csv([SecurityLogEntry(id: 1, at: Date(timeIntervalSince1970: 1_800_000_000), type: "InvalidMessages",
                                                           techInfo: "=cmd, \"x\"", critical: false)])
-        #expect(csv == "id,timestamp,type,critical,techInfo\r\n1,2027-01-15T08:00:00.000Z,InvalidMessages,false,\"'=cmd, \"\"x\"\"\"\r\n")
+        #expect(csv == "id,timestamp,type,critical,techInfo,local\r\n1,2027-01-15T08:00:00.000Z,InvalidMessages,false,\"'=cmd, \"\"x\"\"\",false\r\n")
     }
 }

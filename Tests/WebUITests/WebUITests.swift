@@ -11,6 +11,15 @@ final class MemoryAccounts: AccountStore {
     let stored = Mutex<[String: Account]>([:])
     func loadAccounts() throws -> [Account] { stored.withLock { Array($0.values) } }
     func saveAccount(_ account: Account) throws { stored.withLock { $0[account.name] = account } }
+    let logins = Mutex<[String: Date]>([:])
+    func recordLogin(_ name: String, at: Date) throws { logins.withLock { $0[name] = at } }
+    func lastLogins() throws -> [String: Date] { logins.withLock { $0 } }
+    func resetAccount(_ account: Account, techInfo: String, at: Date) throws {
+        try stored.withLock {
+            guard $0[account.name] != nil else { throw AccountResetError.unknownAccount(account.name) }
+            $0[account.name] = account
+        }
+    }
 }
 
 /// A clock the test moves.

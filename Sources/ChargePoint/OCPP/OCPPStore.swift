@@ -79,9 +79,11 @@ public struct SecurityLogEntry: Sendable, Equatable, Codable {
     public var type: String
     public var techInfo: String?
     public var critical: Bool
+    /// A local event (``LocalSecurityEvent``: logins, configuration changes …), never sent to the central system.
+    public var local: Bool
 
-    public init(id: Int64, at: Date, type: String, techInfo: String?, critical: Bool) {
-        self.id = id; self.at = at; self.type = type; self.techInfo = techInfo; self.critical = critical
+    public init(id: Int64, at: Date, type: String, techInfo: String?, critical: Bool, local: Bool = false) {
+        self.id = id; self.at = at; self.type = type; self.techInfo = techInfo; self.critical = critical; self.local = local
     }
 }
 
@@ -100,6 +102,9 @@ public protocol SecurityLogStore: Sendable {
 public enum SecurityLogPolicy {
     /// Entries kept in the security log; the oldest are dropped first ("rolling", whitepaper A04.FR.04).
     public static let maxEntries = 10_000
+    /// Local events kept (``LocalSecurityEvent``): a flood of failed logins from the network rolls away older local
+    /// events, never the whitepaper's events, which always keep the other half of the log.
+    public static let maxLocalEntries = 5_000
     /// SecurityEventNotifications kept while the central system is away; the oldest go first, so a station offline for
     /// months cannot fill its disk with one kind of event.
     public static let maxQueued = 1_000

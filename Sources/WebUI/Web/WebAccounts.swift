@@ -19,6 +19,9 @@ public actor WebAccounts {
         /// The token every form must carry (CSRF).
         public var csrf: String
         public var lastSeen: Date
+        /// The account's password hash when the session began: a session outlives no password change or reset, also
+        /// not one made by `chargekit accounts reset` in another process.
+        var passwordHash: String = ""
     }
 
     public enum LoginResult: Sendable, Equatable {
@@ -42,6 +45,9 @@ public actor WebAccounts {
     /// Told when wrong passwords start a lock of an account for a source (the station's event log and e-mail alerts,
     /// issue 24 item 5). Runs inside the actor: it must be quick and must not call back.
     private var lockoutObserver: (@Sendable (_ account: String, _ source: String, _ until: Date) -> Void)?
+    /// Told of every login, failed login, lock and password change (the security log, issue 23 item 7). Runs inside
+    /// the actor: it must be quick and must not call back.
+    private var securityObserver: (@Sendable (_ event: LocalSecurityEvent, _ techInfo: String) -> Void)?
 
     public init(store: any AccountStore, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.store = store
@@ -53,6 +59,11 @@ public actor WebAccounts {
     /// Sets the observer of new login locks.
     public func observeLockouts(_ observer: @escaping @Sendable (_ account: String, _ source: String, _ until: Date) -> Void) {
         lockoutObserver = observer
+    }
+
+    /// Sets the observer of the security log's events (logins, failed logins, locks, password changes).
+    public func observeSecurityEvents(_ observer: @escaping @Sendable (_ event: LocalSecurityEvent, _ techInfo: String) -> Void) {
+        securityObserver = observer
     }
 
     public static func initialPasswordsNotice(_ created: [(name: String, password: String)]) -> String {
@@ -77,6 +88,13 @@ public actor WebAccounts {
 
     public func account(_ name: String) -> Account? { accounts[name] }
 
+    /// Reads the accounts again from the store: `chargekit accounts reset` changes them in the database from another
+    /// process, and the new password must work (and the old one fail) at once. A read error keeps what is known.
+    private func reload() {
+        guard let stored = try? store.loadAccounts() else { return }
+        for a in stored { accounts[a.name] = a }
+    }
+
     /// Checks a login from `source` (the client's address). A locked pair or a source over its rate limit is refused
     /// without checking the password (no timing oracle while locked); an unknown name costs the same bcrypt time as a
     /// known one.
@@ -88,7 +106,7 @@ public actor WebAccounts {
         case .check(let h): hash = h
         }
         guard let ok = await bcrypt.verify(password, hash: hash) else { return .locked(until: now().addingTimeInterval(1)) }
-        return try await finish(name: name.lowercased(), source: key, passwordOK: ok)
+        return try await finish(name: name.lowercased(), source: key, address: source ?? "unknown", passwordOK: ok, hash: hash)
     }
 
     private enum Admission { case refused(LoginResult), check(hash: String) }
@@ -96,24 +114,36 @@ public actor WebAccounts {
     private func admit(name: String, source: String) -> Admission {
         let t = now()
         if let until = throttle.admit(source: source, now: t) { return .refused(.locked(until: until)) }
+        reload()
         guard let a = accounts[name] else { return .check(hash: Self.dummyHash) }
         if let until = throttle.lockedUntil(account: a.name, source: source, now: t) { return .refused(.locked(until: until)) }
         return .check(hash: a.passwordHash)
     }
 
-    private func finish(name: String, source: String, passwordOK: Bool) throws -> LoginResult {
+    /// `address` is the client's address as the security log shows it; `hash` the one the password was checked against
+    /// (a reset in between fails the login).
+    private func finish(name: String, source: String, address: String, passwordOK: Bool, hash: String) throws -> LoginResult {
         let t = now()
-        guard let a = accounts[name] else { return .wrong }
-        guard passwordOK else {
+        guard let a = accounts[name] else {
+            // The name typed is not logged: it may be a password typed into the wrong field.
+            securityObserver?(.loginFailed, "unknown account from \(address)")
+            return .wrong
+        }
+        guard passwordOK, a.passwordHash == hash else {
+            securityObserver?(.loginFailed, "\(a.name) from \(address)")
             if let until = throttle.failed(account: a.name, source: source, now: t) {
                 lockoutObserver?(a.name, source, until)
+                securityObserver?(.loginLocked, "\(a.name) from \(address) for \(Int(until.timeIntervalSince(t).rounded())) s")
                 return .locked(until: until)
             }
             return .wrong
         }
         throttle.succeeded(account: a.name, source: source)
-        let session = Session(token: Self.randomToken(), account: a.name, role: a.role, csrf: Self.randomToken(), lastSeen: t)
+        var session = Session(token: Self.randomToken(), account: a.name, role: a.role, csrf: Self.randomToken(), lastSeen: t)
+        session.passwordHash = a.passwordHash
         sessions[session.token] = session
+        try? store.recordLogin(a.name, at: t)
+        securityObserver?(.loginSucceeded, "\(a.name) from \(address)")
         return .success(session, mustChangePassword: a.mustChangePassword)
     }
 
@@ -122,6 +152,12 @@ public actor WebAccounts {
         guard let token, var s = sessions[token] else { return nil }
         let t = now()
         guard t.timeIntervalSince(s.lastSeen) <= Self.idleTimeout else {
+            sessions[token] = nil
+            return nil
+        }
+        reload()
+        guard accounts[s.account]?.passwordHash == s.passwordHash else {
+            // The password was reset (or changed elsewhere) since this session began.
             sessions[token] = nil
             return nil
         }
@@ -164,9 +200,27 @@ public actor WebAccounts {
         try store.saveAccount(a)
         accounts[a.name] = a
         for (token, s) in sessions where s.account == a.name && token != session.token { sessions[token] = nil }
+        sessions[session.token]?.passwordHash = passwordHash
+        securityObserver?(.passwordChanged, "\(a.name); its other sessions ended")
+    }
+
+    /// `chargekit accounts reset ROLE` (issue 23 item 6), on the console, never over the network: gives the role's
+    /// account a new random initial password that must be changed at the next login, and writes the security log's
+    /// PasswordReset in the same transaction. A running station or gateway reads the accounts again at every login and
+    /// session lookup (``reload()``), so the old password fails at once and the role's sessions end with their next
+    /// request. Returns the password, to be printed once; only its bcrypt hash is stored.
+    public static func resetPassword(store: any AccountStore, role: Role, by user: String, now: Date = Date()) throws -> String {
+        let password = LoginPolicy.initialPassword()
+        let existing = try store.loadAccounts().first { $0.name == role.rawValue }
+        var account = existing ?? Account(name: role.rawValue, role: role, passwordHash: "")
+        account.passwordHash = Bcrypt.hash(password, cost: cost)
+        account.mustChangePassword = true
+        try store.resetAccount(account, techInfo: "\(role.rawValue) reset on the console by \(user); its sessions ended", at: now)
+        return password
     }
 
     public func setLanguage(_ session: Session, _ language: String) throws {
+        reload()
         guard var a = accounts[session.account], WebText.languages.contains(language) else { return }
         a.language = language
         try store.saveAccount(a)

@@ -48,6 +48,26 @@ struct GatewayRTUHandler: ModbusRequestHandler {
     }
 }
 
+/// Keeps systemd's watchdog while the gateway's actors answer (the web configuration's controller and the running
+/// gateway services' runtime, which a hung loop would block), and says `STOPPING=1` when the gateway is asked to stop.
+/// Services that failed to start do not stop it: the gateway runs on and shows the failure on its Diagnostic page.
+struct GatewayWatchdog: Service {
+    let controller: GatewayController
+    let notifier: ServiceNotifier
+
+    func run() async {
+        await cancelWhenGracefulShutdown {
+            var watchdog = WatchdogKeeper(notifier)
+            while !Task.isCancelled {
+                await controller.probe()
+                watchdog?.turn()
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        notifier.stopping()
+    }
+}
+
 /// The composition root of the gateway role.
 public enum GatewayApp {
     /// The OCPP server's caps: at most what the process's descriptor budget leaves after the web interface's and the
@@ -84,6 +104,7 @@ public enum GatewayApp {
         logger.info("descriptor limit \(descriptors.limit): the listeners hold at most \(descriptors.capacity) connections together")
         let dir = DataDirectory(options.dataDirectory, role: "gateway")
         let lock = try dir.lock()
+        let notifier = ServiceNotifier.fromEnvironment(ProcessInfo.processInfo.environment)
         let database = try GatewayDatabase(directory: dir.path)
         try applyCommandLine(options, database: database)
         // The web configuration's accounts: at the first start every role gets a random initial password, printed once;
@@ -101,10 +122,15 @@ public enum GatewayApp {
         httpLogger.logLevel = .warning
         let app = Application(router: router, server: .guardedHTTP1(name: "HTTP", logger: httpLogger),
                               configuration: .init(address: .hostname(options.httpHost, port: options.httpPort), serverName: "ChargeKit"),
-                              onServerRunning: { channel in await controller.bound(\.http, channel.localAddress?.port ?? options.httpPort) },
+                              onServerRunning: { channel in
+                                  let port = channel.localAddress?.port ?? options.httpPort
+                                  await controller.bound(\.http, port)
+                                  notifier?.ready(status: "web configuration on port \(port)")
+                              },
                               logger: httpLogger)
-        let group = ServiceGroup(services: [app, controller.restarter.service(running: controller)], gracefulShutdownSignals: [.sigterm, .sigint],
-                                 logger: logger)
+        var services: [any Service] = [app, controller.restarter.service(running: controller)]
+        if let notifier { services.append(GatewayWatchdog(controller: controller, notifier: notifier)) }
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()
         } catch {
@@ -255,6 +281,9 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
         guard let address = ListenAddress(text) else { throw StartupError("\(setting) '\(text)': \(ListenAddress.problem(text) ?? "")") }
         do { return try InterfaceAddresses.bindHost(address, setting: setting) } catch { throw StartupError("\(error)") }
     }
+
+    /// Returns once this actor and the running runtime are free (``GatewayWatchdog``).
+    func probe() async { await runtime?.probe() }
 
     func servicesEnded() async { await runtime?.closeAllUpstream() }
 

@@ -76,15 +76,22 @@ public struct BoardFactory<Board: HardwarePort>: Sendable {
 struct StationLoop<Board: HardwarePort>: Service {
     let runtime: StationRuntime<Board>
     let restart: RestartRequest
+    /// systemd's notification socket when a `Type=notify` unit started the station (nil otherwise).
+    var notifier: ServiceNotifier?
     static var tickInterval: Duration { .milliseconds(100) }
 
     func run() async throws {
+        // The watchdog is kept from here, after each completed tick: a runtime that hangs stops it, and systemd
+        // restarts the station after WatchdogSec (the unit's).
         await cancelWhenGracefulShutdown {
+            var watchdog = WatchdogKeeper(notifier)
             while !Task.isCancelled && restart.requested == nil {
                 try? await Task.sleep(for: Self.tickInterval)
                 await runtime.tick()
+                watchdog?.turn()
             }
         }
+        if restart.requested == nil { notifier?.stopping() }
         await runtime.shutdown()
     }
 }
@@ -112,6 +119,7 @@ public enum StationApp {
         logger.info("descriptor limit \(descriptors.limit): the listeners hold at most \(descriptors.capacity) connections together")
         let dir = DataDirectory(options.dataDirectory)
         let lock = try dir.lock()
+        let notifier = ServiceNotifier.fromEnvironment(ProcessInfo.processInfo.environment)
         let assembly = try await assemble(options, board: board, dir: dir, logger: logger)
         let (runtime, database, settings, ocppControl) = (assembly.runtime, assembly.database, assembly.settings, assembly.ocppControl)
         logger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
@@ -135,6 +143,7 @@ public enum StationApp {
                 let host = options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost
                 FileHandle.standardOutput.write(Data(StationBanner.text(settings, board: board.name, timeScale: options.timeScale,
                                                                         web: "http://\(host):\(port)", dataPath: dir.path).utf8))
+                notifier?.ready(status: "web interface on port \(port)")
             },
             logger: httpLogger)
         let restart = RestartRequest()
@@ -217,7 +226,7 @@ public enum StationApp {
                                        delegate: StationMQTTLink(runtime: runtime, bridge: mqtt), logger: mqttLogger))
             logger.info("MQTT broker \(mqtt.settings.host):\(mqtt.settings.port)\(mqtt.settings.tls ? " (TLS)" : ""), topics \(mqtt.base)/")
         }
-        let loop = ServiceGroupConfiguration.ServiceConfiguration(service: StationLoop(runtime: runtime, restart: restart),
+        let loop = ServiceGroupConfiguration.ServiceConfiguration(service: StationLoop(runtime: runtime, restart: restart, notifier: notifier),
                                                                    successTerminationBehavior: .gracefullyShutdownGroup)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [loop] + services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

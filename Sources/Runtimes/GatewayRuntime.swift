@@ -135,6 +135,10 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
 
     // MARK: ticks and actions
 
+    /// Returns at once when the actor is free: the systemd watchdog's probe (`GatewayApp`), which a hung runtime never
+    /// answers.
+    public func probe() {}
+
     /// Timeouts and the Heartbeat register; writes refused ChargerIDs to the scan list (one write per tick) and logs
     /// the refusals (one entry per tick, however many there were).
     public func tick() {

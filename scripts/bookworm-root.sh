@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Makes a minimal Debian bookworm root (debootstrap --variant=minbase) for the Debian package's acceptance test and
+# benchmark, which install chargekit into it and run the station from it.
+#
+#   scripts/bookworm-root.sh DIR      DIR/root is the root, DIR/log debootstrap's output, DIR/status its exit code
+#                                     (written last: a test waits for it, see Tests/Interop/appliance/debroot.py)
+#
+# The package's run-time dependencies are included, so that `dpkg -i` needs no network; a Depends added later is
+# fetched by `apt-get -f install` in the root. scripts/test.sh starts this in the background before the Swift build.
+set -uo pipefail
+dir="${1:?usage: $0 DIR}"
+mkdir -p "$dir"
+rm -f "$dir/status"
+debootstrap --variant=minbase --include=adduser,libsqlite3-0,zlib1g bookworm "$dir/root" http://deb.debian.org/debian \
+  >"$dir/log" 2>&1
+echo $? > "$dir/status.tmp" && mv "$dir/status.tmp" "$dir/status"

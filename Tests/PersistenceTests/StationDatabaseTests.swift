@@ -23,7 +23,7 @@ struct StationDatabaseTests {
         let db = try StationDatabase(directory: dir)
         #expect(try db.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles", "v7-session-stopped-by", "v8-dlm-slaves", "v9-accounts",
                                           "v10-session-backend-transaction", "v11-session-solar-share", "v12-mail-alerts", "v13-security-log",
-                                          "v14-session-signed-meter-values"])
+                                          "v14-session-signed-meter-values", "v15-local-security-log-last-login"])
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         let tables = try db.writer.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
@@ -34,7 +34,7 @@ struct StationDatabaseTests {
         let again = try StationDatabase(directory: dir)
         #expect(try again.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles", "v7-session-stopped-by", "v8-dlm-slaves", "v9-accounts",
                                           "v10-session-backend-transaction", "v11-session-solar-share", "v12-mail-alerts", "v13-security-log",
-                                          "v14-session-signed-meter-values"])
+                                          "v14-session-signed-meter-values", "v15-local-security-log-last-login"])
         #expect(try again.meta("cleanShutdown") == "1")
     }
 
@@ -55,7 +55,7 @@ struct StationDatabaseTests {
         let db = try StationDatabase(directory: dir)
         #expect(try db.appliedMigrations() == ["v1", "v2-authorization", "v3-ocpp", "v4-ocpp-transaction-data", "v5-reservations", "v6-charging-profiles", "v7-session-stopped-by", "v8-dlm-slaves", "v9-accounts",
                                           "v10-session-backend-transaction", "v11-session-solar-share", "v12-mail-alerts", "v13-security-log",
-                                          "v14-session-signed-meter-values"])
+                                          "v14-session-signed-meter-values", "v15-local-security-log-last-login"])
         let r = try #require(try db.sessions().first)
         #expect(r.session.idTag == "04567DAA5F3580" && r.energyWh == 11_040 && r.stopReason == .local && r.session.source == nil
                 && r.session.backendTransaction)

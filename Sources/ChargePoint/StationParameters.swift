@@ -45,7 +45,8 @@ public enum StationParameters {
         timeWindow: { TimeWindowLimit(text: $0).map { ($0.text, Int($0.amps)) } },
         stationWide: [(installationCurrentLimit, .singleFeedLine)], constraints: [singleFeedLineInstallation] + routerConstraints,
         textChecks: mailTextChecks.merging(mobileTextChecks) { a, _ in a }.merging([backendURL: { BackendURL.problem($0) }]) { a, _ in a }
-            .merging(routerTextChecks) { a, _ in a }.merging(timeTextChecks) { a, _ in a })
+            .merging(routerTextChecks) { a, _ in a }.merging(timeTextChecks) { a, _ in a }
+            .merging(webServerTextChecks) { a, _ in a })
 
     /// The time zones offered: UTC and the IANA zones of Europe (the seeds' markets) and the main zones elsewhere.
     static let timezoneChoices: [Choice] = [
@@ -71,7 +72,7 @@ public enum StationParameters {
         authenticationDefinitions + stationDefinitions + dlmDefinitions + backendDefinitions + securityProfileDefinitions + resetDefinitions + mqttDefinitions
             + metricsDefinitions + surplusDefinitions + phaseSwitchDefinitions + sempDefinitions + mailDefinitions + timeDefinitions
             + mobileDefinitions + routerDefinitions + securityDefinitions + signedMeterDefinitions
-            + signedValueDefinitions
+            + signedValueDefinitions + webServerDefinitions
 
     private static let stationDefinitions: [ParameterDefinition] = [
         // MARK: Installation (seeds/004 §7.1, §7.2, §7.3, §7.8)

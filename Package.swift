@@ -201,6 +201,7 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -314,7 +315,8 @@ let package = Package(
         .testTarget(name: "OCMFTests", dependencies: ["OCMF", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "PKITests", dependencies: ["PKI", .product(name: "X509", package: "swift-certificates"),
                                                      .product(name: "SwiftASN1", package: "swift-asn1"),
-                                                     .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+                                                     .product(name: "Crypto", package: "swift-crypto"),
+                                                     .product(name: "_CryptoExtras", package: "swift-crypto")], swiftSettings: swiftSettings),
         // The pure tests of Mail: message format (RFC 5322, 2047, quoted-printable), dot-stuffing, replies, the dialogue.
         .testTarget(name: "MailTests", dependencies: ["Mail"], swiftSettings: swiftSettings),
         // The pure tests of DBus (marshalling golden bytes, headers, SASL) and HostConfig (addresses, validation, the

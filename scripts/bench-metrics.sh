@@ -74,7 +74,7 @@ def run(metrics, mqtt=False):
                                ("MQTTMeterInterval", "5")):
                 subprocess.run([binary, "config", "set", key, value, "--role", "operator", "--data-dir", d], check=True,
                                stdout=subprocess.DEVNULL)
-        p = subprocess.Popen([binary, "station", "--simulate", "--connectors", "2", "--data-dir", d, "--http-port", str(port),
+        p = subprocess.Popen([binary, "station", "--simulate", "--connectors", "2", "--data-dir", d, "--http-port", str(port), "--https-port", "0",
                               "--log-level", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while True:

@@ -26,7 +26,7 @@ def free_port():
 
 def start(data, port, connectors=2):
     return subprocess.Popen([binary, "station", "--simulate", "--connectors", str(connectors), "--data-dir", data,
-                             "--http-port", str(port), "--log-level", "error"],
+                             "--http-port", str(port), "--https-port", "0", "--log-level", "error"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 def token(data):

@@ -24,9 +24,12 @@ public struct GatewayOptions: Sendable {
     /// `--host`: where the OCPP and Modbus servers listen, saved as their settings ocppBindAddress and
     /// modbusTCPBindAddress like every option of the gateway (nil: the stored settings decide).
     public var host: String?
-    /// Address and port of the web configuration (0 = any free port, published in gateway.json).
-    public var httpHost: String
+    /// Address and port of the web configuration (0 = any free port, published in gateway.json); a nil address: the
+    /// setting webBindAddress.
+    public var httpHost: String?
     public var httpPort: Int
+    /// The HTTPS port (0 = any free one, published in gateway.json); nil: the setting httpsPort.
+    public var httpsPort: Int?
     /// Changes to the stored settings (applied, validated and saved at start).
     public var changes: @Sendable (inout GatewaySettings) -> Void
 
@@ -34,8 +37,10 @@ public struct GatewayOptions: Sendable {
     public static let defaultHTTPPort = 8090
 
     public init(dataDirectory: String = "./chargekit-gateway", logLevel: Logger.Level = .info, host: String? = nil,
-                httpHost: String = "127.0.0.1", httpPort: Int = defaultHTTPPort, changes: @escaping @Sendable (inout GatewaySettings) -> Void = { _ in }) {
+                httpHost: String? = nil, httpPort: Int = defaultHTTPPort, httpsPort: Int? = nil,
+                changes: @escaping @Sendable (inout GatewaySettings) -> Void = { _ in }) {
         self.dataDirectory = dataDirectory; self.logLevel = logLevel; self.host = host; self.httpHost = httpHost; self.httpPort = httpPort
+        self.httpsPort = httpsPort
         self.changes = changes
     }
 }
@@ -70,6 +75,14 @@ struct GatewayWatchdog: Service {
 
 /// The composition root of the gateway role.
 public enum GatewayApp {
+    /// The host's name, the gateway's name in its self-signed certificate ("chargekit-gateway" when it has none).
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "chargekit-gateway" }
+        let name = String(cString: buffer)
+        return name.isEmpty || name.count > 64 ? "chargekit-gateway" : name
+    }
+
     /// The OCPP server's caps: at most what the process's descriptor budget leaves after the web interface's and the
     /// BMS port's caps, so that a flood of charger connections never locks out the BMS or the installer.
     static func ocppLimits(_ budget: DescriptorBudget) -> ConnectionLimits {
@@ -112,23 +125,47 @@ public enum GatewayApp {
         let accounts = try WebAccounts(store: database)
         let securityLog = LocalSecurityLog(store: database, logger: logger)
         await accounts.observeSecurityEvents { event, techInfo in securityLog.record(event, techInfo) }
-        FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(try await accounts.createMissingAccounts()).utf8))
-        let controller = GatewayController(database: database, options: options, directory: dir, logger: logger)
+        // The HTTPS certificate (issue 23 item 2), named after this host; its fingerprint next to the initial passwords.
+        let web = try database.loadSettings() ?? GatewaySettings()
+        let certificates = try WebServerCertificates(dataDirectory: dir.path, role: "gateway", names: .ofThisHost(commonName: GatewayApp.hostName()),
+                                                     now: { Date() }, logger: logger)
+        FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(try await accounts.createMissingAccounts(),
+                                                                                fingerprint: certificates.fingerprint).utf8))
+        let controller = GatewayController(database: database, options: options, directory: dir, logger: logger, certificates: certificates,
+                                           webHost: options.httpHost ?? web.webBindAddress)
         let router = Router(context: WebRequestContext.self)
         router.add(middleware: CanonicalPathMiddleware())  // before every route: one spelling per path
         try GatewayWeb(gateway: controller, accounts: accounts, metrics: controller).addRoutes(to: router)
-        GatewayAPI.addRoutes(to: router, gateway: controller, accounts: accounts, apiToken: controller.apiToken, version: ChargeKitVersion.current)
+        GatewayAPI.addRoutes(to: router, gateway: controller, accounts: accounts, apiToken: controller.apiToken, version: ChargeKitVersion.current,
+                             certificates: certificates)
         var httpLogger = Logger(label: "chargekit.gateway.http")
         httpLogger.logLevel = .warning
-        let app = Application(router: router, server: .guardedHTTP1(name: "HTTP", logger: httpLogger),
-                              configuration: .init(address: .hostname(options.httpHost, port: options.httpPort), serverName: "ChargeKit"),
+        let responder = router.buildResponder()
+        let host = options.httpHost ?? web.webBindAddress
+        let httpsPort = options.httpsPort ?? web.httpsPort
+        let secured = WebPorts()
+        let boundHTTPSPort: @Sendable () -> Int? = { secured.https }
+        let plainResponder = WebListenerResponder(responder, overTLS: false, redirectToHTTPSPort: web.httpRedirect ? boundHTTPSPort : nil)
+        let secureResponder = WebListenerResponder(responder, overTLS: true, redirectToHTTPSPort: nil)
+        let app = Application(responder: plainResponder,
+                              server: .guardedHTTP1(name: "HTTP", logger: httpLogger),
+                              configuration: .init(address: .hostname(host, port: options.httpPort), serverName: "ChargeKit"),
                               onServerRunning: { channel in
                                   let port = channel.localAddress?.port ?? options.httpPort
                                   await controller.bound(\.http, port)
                                   notifier?.ready(status: "web configuration on port \(port)")
                               },
                               logger: httpLogger)
-        var services: [any Service] = [app, controller.restarter.service(running: controller)]
+        let secureApp = Application(responder: secureResponder,
+                                    server: .guardedHTTPS(name: "HTTPS", tls: certificates.tls, logger: httpLogger),
+                                    configuration: .init(address: .hostname(host, port: httpsPort), serverName: "ChargeKit"),
+                                    onServerRunning: { channel in
+                                        let port = channel.localAddress?.port ?? httpsPort
+                                        secured.bound(https: port)
+                                        await controller.bound(\.https, port)
+                                    },
+                                    logger: httpLogger)
+        var services: [any Service] = [app, secureApp, controller.restarter.service(running: controller)]
         if let notifier { services.append(GatewayWatchdog(controller: controller, notifier: notifier)) }
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
@@ -159,13 +196,19 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
     nonisolated let apiToken = RandomHex.words(2)
     private var runtime: GatewayRuntime?
     private var failureText: String?
-    typealias Ports = (ocpp: Int?, modbus: Int?, http: Int?)
-    private var ports: Ports = (nil, nil, nil)
+    typealias Ports = (ocpp: Int?, modbus: Int?, http: Int?, https: Int?)
+    private var ports: Ports = (nil, nil, nil, nil)
+    /// The HTTPS certificate of the web configuration (its fingerprint in the banner, its file in gateway.json).
+    let certificates: WebServerCertificates?
+    /// The web configuration's address.
+    let webHost: String
     private var running: GatewaySettings?
     private var starts = 0
 
-    init(database: GatewayDatabase, options: GatewayOptions, directory: DataDirectory, logger: Logger) {
+    init(database: GatewayDatabase, options: GatewayOptions, directory: DataDirectory, logger: Logger, certificates: WebServerCertificates? = nil,
+         webHost: String = "127.0.0.1") {
         self.database = database; self.options = options; self.directory = directory; self.logger = logger
+        self.certificates = certificates; self.webHost = webHost
         restarter = ServiceRestarter(logger: logger)
     }
 
@@ -299,12 +342,15 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
     /// gateway.json and prints where everything is.
     func bound(_ server: WritableKeyPath<Ports, Int?>, _ port: Int?) {
         ports[keyPath: server] = port
-        guard let settings = running, let ocpp = ports.ocpp, let http = ports.http, !settings.modbusTCPEnabled || ports.modbus != nil else { return }
+        guard let settings = running, let ocpp = ports.ocpp, let http = ports.http, certificates == nil || ports.https != nil,
+              !settings.modbusTCPEnabled || ports.modbus != nil else { return }
+        let https = ports.https
         failureText = nil
         try? directory.writeRuntime(GatewayRuntimeInfo(pid: getpid(), mode: settings.mode.rawValue, ocppPort: ocpp, modbusTCPPort: ports.modbus,
-                                                       httpPort: http, startedAt: Date(), starts: starts, apiToken: apiToken))
+                                                       httpPort: http, httpsPort: https, tlsCertificate: certificates?.certificatePath,
+                                                       startedAt: Date(), starts: starts, apiToken: apiToken))
         FileHandle.standardOutput.write(Data(GatewayBanner.text(settings, ocppPort: ocpp, modbusTCPPort: ports.modbus,
-                                                                webHost: options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost,
-                                                                httpPort: http, dataPath: directory.path).utf8))
+                                                                webHost: WebPorts.shownHost(webHost), httpPort: http, httpsPort: https,
+                                                                fingerprint: certificates?.fingerprint, dataPath: directory.path).utf8))
     }
 }

@@ -21,8 +21,11 @@ import Synchronization
 public struct StationOptions: Sendable {
     public var dataDirectory: String
     public var connectors: Int?
-    public var httpHost: String
+    /// The address of the web interface and the API (HTTP and HTTPS); nil: the parameter WebBindAddress.
+    public var httpHost: String?
     public var httpPort: Int
+    /// The HTTPS port (0 = any free one, published in station.json); nil: the parameter WebHTTPSPort.
+    public var httpsPort: Int?
     public var timeScale: Double
     public var logLevel: Logger.Level
     /// `--modbus-host`: overrides the parameter ModbusTCPServerBindAddress for this run (nil: the parameter decides,
@@ -40,11 +43,11 @@ public struct StationOptions: Sendable {
     public var sempInterface: String?
 
     public init(dataDirectory: String = "./chargekit-data", connectors: Int? = nil,
-                httpHost: String = "127.0.0.1", httpPort: Int = 8080, timeScale: Double = 1, logLevel: Logger.Level = .info,
+                httpHost: String? = nil, httpPort: Int = 8080, httpsPort: Int? = nil, timeScale: Double = 1, logLevel: Logger.Level = .info,
                 modbusHost: String? = nil, rebootCommand: String? = nil, sempHost: String? = nil, sempPort: Int = 8090,
                 sempInterface: String? = nil) {
         self.dataDirectory = dataDirectory; self.connectors = connectors
-        self.httpHost = httpHost; self.httpPort = httpPort; self.timeScale = timeScale; self.logLevel = logLevel
+        self.httpHost = httpHost; self.httpPort = httpPort; self.httpsPort = httpsPort; self.timeScale = timeScale; self.logLevel = logLevel
         self.modbusHost = modbusHost; self.rebootCommand = rebootCommand
         self.sempHost = sempHost; self.sempPort = sempPort; self.sempInterface = sempInterface
     }
@@ -123,31 +126,62 @@ public enum StationApp {
         let assembly = try await assemble(options, board: board, dir: dir, logger: logger)
         let (runtime, database, settings, ocppControl) = (assembly.runtime, assembly.database, assembly.settings, assembly.ocppControl)
         logger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
-        FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(assembly.initialPasswords).utf8))
+        // The HTTPS certificate (issue 23 item 2): the installer's, or the station's own, made at the first start. Its
+        // fingerprint goes next to the initial passwords, so that the first login can be checked.
+        let certificates = try WebServerCertificates(dataDirectory: dir.path, role: "station",
+                                                     names: .ofThisHost(commonName: settings.chargeBoxIdentity), now: { Date() }, logger: logger,
+                                                     changed: { note in await runtime.httpsCertificateChanged(note) })
+        FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(assembly.initialPasswords, fingerprint: certificates.fingerprint).utf8))
         let apiToken = RandomHex.words(2)
         let simulator = runtime as? any SimulatorControl
         // The network service (issue 24 item 1), detected once per process; a simulated station leaves the host's network
         // alone unless a bus or a service is named explicitly (as the OS clock below).
         _ = await StationNetwork.shared.configService(logLevel: options.logLevel, dataDirectory: dir.path, simulated: simulator != nil)
-        let router = StationAPI.router(station: runtime, simulator: simulator, web: try WebInterface(station: runtime, accounts: assembly.accounts, simulator: simulator),
-                                       apiToken: apiToken, metrics: runtime)
+        let router = StationAPI.router(station: runtime, simulator: simulator,
+                                       web: try WebInterface(station: runtime, accounts: assembly.accounts, simulator: simulator, certificates: certificates),
+                                       apiToken: apiToken, metrics: runtime, certificates: certificates)
         var httpLogger = Logger(label: "chargekit.http")
         httpLogger.logLevel = .warning
+        let web = assembly.web
+        let host = options.httpHost ?? web.bindAddress
+        let ports = WebPorts()
+        // station.json and the banner once both listeners are bound (either port may be 0: any free one).
+        let published: @Sendable () -> Void = {
+            guard let (http, https) = ports.both() else { return }
+            try? dir.writeRuntime(DataDirectory.RuntimeInfo(pid: getpid(), httpHost: host, httpPort: http, httpsPort: https,
+                                                            tlsCertificate: certificates.certificatePath, startedAt: Date(), apiToken: apiToken))
+            let shown = WebPorts.shownHost(host)
+            FileHandle.standardOutput.write(Data(StationBanner.text(settings, board: board.name, timeScale: options.timeScale,
+                                                                    web: "http://\(shown):\(http)", secureWeb: "https://\(shown):\(https)",
+                                                                    fingerprint: certificates.fingerprint, dataPath: dir.path).utf8))
+            notifier?.ready(status: "web interface on ports \(http) and \(https)")
+        }
+        let responder = router.buildResponder()
+        let boundHTTPSPort: @Sendable () -> Int? = { ports.https }
+        let redirectTo = web.redirect ? boundHTTPSPort : nil
+        let plainResponder = WebListenerResponder(responder, overTLS: false, redirectToHTTPSPort: redirectTo)
+        let secureResponder = WebListenerResponder(responder, overTLS: true, redirectToHTTPSPort: nil)
         let app = Application(
-            router: router,
+            responder: plainResponder,
             server: .guardedHTTP1(name: "HTTP", logger: httpLogger),
-            configuration: .init(address: .hostname(options.httpHost, port: options.httpPort), serverName: "ChargeKit"),
+            configuration: .init(address: .hostname(host, port: options.httpPort), serverName: "ChargeKit"),
             onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? options.httpPort
-                try? dir.writeRuntime(DataDirectory.RuntimeInfo(pid: getpid(), httpHost: options.httpHost, httpPort: port, startedAt: Date(), apiToken: apiToken))
-                let host = options.httpHost == "0.0.0.0" ? "127.0.0.1" : options.httpHost
-                FileHandle.standardOutput.write(Data(StationBanner.text(settings, board: board.name, timeScale: options.timeScale,
-                                                                        web: "http://\(host):\(port)", dataPath: dir.path).utf8))
-                notifier?.ready(status: "web interface on port \(port)")
+                ports.bound(http: channel.localAddress?.port ?? options.httpPort)
+                published()
+            },
+            logger: httpLogger)
+        let httpsPort = options.httpsPort ?? web.httpsPort
+        let secureApp = Application(
+            responder: secureResponder,
+            server: .guardedHTTPS(name: "HTTPS", tls: certificates.tls, logger: httpLogger),
+            configuration: .init(address: .hostname(host, port: httpsPort), serverName: "ChargeKit"),
+            onServerRunning: { channel in
+                ports.bound(https: channel.localAddress?.port ?? httpsPort)
+                published()
             },
             logger: httpLogger)
         let restart = RestartRequest()
-        var services: [any Service] = [app, runtime.jobs.service]
+        var services: [any Service] = [app, secureApp, runtime.jobs.service]
         if settings.modbus.enabled {
             var modbusLogger = Logger(label: "chargekit.modbus")
             modbusLogger.logLevel = options.logLevel
@@ -294,6 +328,8 @@ public enum StationApp {
         var mqtt: StationMQTT?
         /// The initial passwords of accounts created now (first start).
         var initialPasswords: [(name: String, password: String)]
+        /// The web listener's parameters (issue 23 item 2).
+        var web: (bindAddress: String, httpsPort: Int, redirect: Bool)
     }
 
     static func assemble<Board>(_ options: StationOptions, board factory: BoardFactory<Board>, dir: DataDirectory,
@@ -339,7 +375,25 @@ public enum StationApp {
             StationMQTT(settings: $0, identity: settings.chargeBoxIdentity, version: ChargeKitVersion.current)
         }
         return Assembly(runtime: runtime, database: database, settings: settings, ocppControl: ocppControl, accounts: accounts, mqtt: mqtt,
-                        initialPasswords: created.map { ($0.name, $0.password) })
+                        initialPasswords: created.map { ($0.name, $0.password) },
+                        web: (parameters.values[.webBindAddress], parameters.values[.webHTTPSPort], parameters.values[.webHTTPRedirect]))
+    }
+}
+
+/// The ports the two web listeners bound (either may have been asked for as 0).
+final class WebPorts: Sendable {
+    private let state = Mutex<(http: Int?, https: Int?)>((nil, nil))
+    func bound(http: Int) { state.withLock { $0.http = http } }
+    func bound(https: Int) { state.withLock { $0.https = https } }
+    var https: Int? { state.withLock { $0.https } }
+    func both() -> (Int, Int)? { state.withLock { s in s.http.flatMap { h in s.https.map { (h, $0) } } } }
+    /// The address a local client uses for a listener on `host` (every interface: the loopback one).
+    static func shownHost(_ host: String) -> String {
+        switch host {
+        case "0.0.0.0": "127.0.0.1"
+        case "::": "[::1]"
+        default: host.contains(":") ? "[\(host)]" : host
+        }
     }
 }
 

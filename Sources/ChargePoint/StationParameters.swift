@@ -46,7 +46,7 @@ public enum StationParameters {
         stationWide: [(installationCurrentLimit, .singleFeedLine)], constraints: [singleFeedLineInstallation] + routerConstraints,
         textChecks: mailTextChecks.merging(mobileTextChecks) { a, _ in a }.merging([backendURL: { BackendURL.problem($0) }]) { a, _ in a }
             .merging(routerTextChecks) { a, _ in a }.merging(timeTextChecks) { a, _ in a }
-            .merging(listenerTextChecks) { a, _ in a })
+            .merging(listenerTextChecks) { a, _ in a }.merging(webServerTextChecks) { a, _ in a })
 
     /// The time zones offered: UTC and the IANA zones of Europe (the seeds' markets) and the main zones elsewhere.
     static let timezoneChoices: [Choice] = [
@@ -72,7 +72,7 @@ public enum StationParameters {
         authenticationDefinitions + stationDefinitions + dlmDefinitions + backendDefinitions + securityProfileDefinitions + resetDefinitions + mqttDefinitions
             + metricsDefinitions + surplusDefinitions + phaseSwitchDefinitions + sempDefinitions + mailDefinitions + timeDefinitions
             + mobileDefinitions + routerDefinitions + securityDefinitions + signedMeterDefinitions + listenerDefinitions
-            + signedValueDefinitions
+            + signedValueDefinitions + webServerDefinitions
 
     private static let stationDefinitions: [ParameterDefinition] = [
         // MARK: Installation (seeds/004 §7.1, §7.2, §7.3, §7.8)

@@ -165,7 +165,7 @@ public enum GatewayParameters {
             menu: .gatewayModbus, section: "timeSync",
             help: "Time zone of the date and time registers 1…6 (IANA name such as Europe/Berlin, or UTC): what the BMS writes there is read in this zone, and they read back the gateway's clock in it. BMS clocks often run on local time. The OCPP times stay UTC.",
             seeAlso: "seeds/003 §2.3.1.1"),
-    ] + metricsDefinitions + mqttDefinitions
+    ] + metricsDefinitions + mqttDefinitions + webDefinitions
 
     /// The gateway's registry.
     public static let registry = ParameterRegistry(
@@ -211,7 +211,7 @@ extension GatewaySettingField.Section {
         switch self {
         case .ocpp, .external, .timeouts, .mqtt: .gatewayGeneral
         case .modbusTCP, .modbusRTU, .timeSync: .gatewayModbus
-        case .metrics: .gatewayGeneral
+        case .metrics, .web: .gatewayGeneral
         }
     }
 }

@@ -32,6 +32,8 @@ public struct GatewaySettingField: Sendable {
         case metrics
         /// ChargeKit's own: the MQTT client (not in the seeds).
         case mqtt
+        /// The web configuration's listener: address, HTTPS, redirect (issue 23 item 2).
+        case web
     }
 
     /// The parameter's name: the settings property's name (the form field and ``SettingProblem/field``).
@@ -172,5 +174,5 @@ extension GatewaySettings {
         .bind(.bmsTimeZone, \.bmsTimeZone),
         .bind(.gatewayMetricsEnabled, \.metricsEnabled),
         .bind(.gatewayMetricsToken, \.metricsToken),
-    ] + mqttFields
+    ] + mqttFields + webFields
 }

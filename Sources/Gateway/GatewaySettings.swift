@@ -109,6 +109,10 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
     public var mqttTopicPrefix: String
     public var mqttMeterIntervalSeconds: Int
     public var mqttHomeAssistantDiscovery: Bool
+    /// The web configuration's listener (issue 23 item 2): its address, the HTTPS port, HTTP redirected to HTTPS.
+    public var webBindAddress: String
+    public var httpsPort: Int
+    public var httpRedirect: Bool
 
     /// The declared defaults, no chargers.
     public init() { self.init(GatewayParameters.defaults) }
@@ -145,6 +149,7 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
         mqttTLS = p[.gatewayMQTTTLS]; mqttUser = p[.gatewayMQTTUser]; mqttPassword = p[.gatewayMQTTPassword]
         mqttTopicPrefix = p[.gatewayMQTTTopicPrefix]; mqttMeterIntervalSeconds = p[.gatewayMQTTMeterIntervalSeconds]
         mqttHomeAssistantDiscovery = p[.gatewayMQTTDiscovery]
+        webBindAddress = p[.gatewayWebBindAddress]; httpsPort = p[.gatewayHTTPSPort]; httpRedirect = p[.gatewayHTTPRedirect]
     }
 
     /// The settings as the gateway registry's values (the charger list aside).

@@ -107,7 +107,7 @@ public final class CertificateDirectory: CertificateStore {
 
     // MARK: Files
 
-    private func locked<T>(_ body: () throws -> T) throws -> T {
+    func locked<T>(_ body: () throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
@@ -131,24 +131,24 @@ public final class CertificateDirectory: CertificateStore {
                               privateKeyPEM: try read((entry.path as NSString).appendingPathComponent("key.pem")))
     }
 
-    private func read(_ file: String) throws -> String {
+    func read(_ file: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             throw Failure(description: "cannot read \(file)")
         }
         return text
     }
 
-    private func makeDirectory(_ dir: String) throws {
+    func makeDirectory(_ dir: String) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
 
-    private func remove(_ file: String) throws {
+    func remove(_ file: String) throws {
         guard unlink(file) == 0 || errno == ENOENT else { throw Failure(description: "cannot remove \(file): \(String(cString: strerror(errno)))") }
     }
 
     /// Writes `text` to a temporary file created with `mode` (never readable by others, not even for a moment), syncs
     /// it and renames it over `file`, then syncs the directory.
-    private func writeAtomically(_ text: String, to file: String, mode: mode_t) throws {
+    func writeAtomically(_ text: String, to file: String, mode: mode_t) throws {
         let temporary = file + ".tmp"
         _ = unlink(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -174,7 +174,7 @@ public final class CertificateDirectory: CertificateStore {
         syncDirectory((file as NSString).deletingLastPathComponent)
     }
 
-    private func syncDirectory(_ dir: String) {
+    func syncDirectory(_ dir: String) {
         let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
         fsync(fd)

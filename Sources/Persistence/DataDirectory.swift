@@ -25,10 +25,25 @@ public struct DataDirectory: Sendable {
         public var startedAt: Date
         /// The bearer token of the local API (new at every start of the station services).
         public var apiToken: String?
-        public var baseURL: String { "http://\(httpHost == "0.0.0.0" ? "127.0.0.1" : httpHost):\(httpPort)" }
+        /// The HTTPS port of the web interface and the API (issue 23 item 2); nil from a station before HTTPS.
+        public var httpsPort: Int?
+        /// The certificate file the HTTPS port serves (`chain.pem`, public): a client on the device may pin it.
+        public var tlsCertificate: String?
+        /// The plain HTTP API on the device itself, as the device's own tools use it: loopback is never redirected.
+        public var baseURL: String { "http://\(Self.localHost(httpHost)):\(httpPort)" }
 
-        public init(pid: Int32, httpHost: String, httpPort: Int, startedAt: Date, apiToken: String?) {
-            self.pid = pid; self.httpHost = httpHost; self.httpPort = httpPort; self.startedAt = startedAt; self.apiToken = apiToken
+        static func localHost(_ host: String) -> String {
+            switch host {
+            case "0.0.0.0": "127.0.0.1"
+            case "::": "[::1]"
+            default: host.contains(":") ? "[\(host)]" : host
+            }
+        }
+
+        public init(pid: Int32, httpHost: String, httpPort: Int, httpsPort: Int? = nil, tlsCertificate: String? = nil, startedAt: Date,
+                    apiToken: String?) {
+            self.pid = pid; self.httpHost = httpHost; self.httpPort = httpPort; self.httpsPort = httpsPort; self.tlsCertificate = tlsCertificate
+            self.startedAt = startedAt; self.apiToken = apiToken
         }
     }
 
@@ -119,8 +134,14 @@ public struct GatewayRuntimeInfo: Codable, Sendable {
     /// The bearer token of the gateway's local API (new at every start of the process; the file is mode 0600).
     public var apiToken: String?
 
-    public init(pid: Int32, mode: String, ocppPort: Int, modbusTCPPort: Int?, httpPort: Int, startedAt: Date, starts: Int, apiToken: String? = nil) {
+    /// The HTTPS port of the web configuration and the API, and the certificate file it serves (issue 23 item 2).
+    public var httpsPort: Int?
+    public var tlsCertificate: String?
+
+    public init(pid: Int32, mode: String, ocppPort: Int, modbusTCPPort: Int?, httpPort: Int, httpsPort: Int? = nil, tlsCertificate: String? = nil,
+                startedAt: Date, starts: Int, apiToken: String? = nil) {
         self.pid = pid; self.mode = mode; self.ocppPort = ocppPort; self.modbusTCPPort = modbusTCPPort; self.httpPort = httpPort
+        self.httpsPort = httpsPort; self.tlsCertificate = tlsCertificate
         self.startedAt = startedAt; self.starts = starts; self.apiToken = apiToken
     }
 }

@@ -114,6 +114,12 @@ extension StationRuntime {
         localSecurityLog.record(.configurationChanged, "by \(changedBy): \(names.joined(separator: ", "))")
     }
 
+    /// ReconfigurationOfSecurityParameters (whitepaper ed. 3 §8) when the installer installed or reset the HTTPS
+    /// certificate (issue 23 item 2): who, and the new certificate's fingerprint (public; the key is never named).
+    package func httpsCertificateChanged(_ techInfo: String) {
+        raiseSecurityEvent(.reconfigurationOfSecurityParameters, techInfo: techInfo)
+    }
+
     /// SettingSystemTime (critical, §8) when the browser or the API set the station clock (the backend's time is the
     /// charge point's own event).
     func clockSetSecurityEvent(_ techInfo: String) { raiseSecurityEvent(.settingSystemTime, techInfo: techInfo) }

@@ -33,13 +33,15 @@ public enum StationAPI {
     /// The first middleware refuses every non-canonical path (``CanonicalPathMiddleware``), so the token check and the
     /// router see the same path.
     public static func router(station: any StationService, simulator: (any SimulatorControl)?, web: WebInterface? = nil,
-                              apiToken: String?, metrics: (any StationMetricsSource)? = nil) -> Router<WebRequestContext> {
+                              apiToken: String?, metrics: (any StationMetricsSource)? = nil,
+                              certificates: (any WebCertificateService)? = nil) -> Router<WebRequestContext> {
         let router = Router(context: WebRequestContext.self)
         router.add(middleware: CanonicalPathMiddleware())
         web?.addRoutes(to: router)
         router.add(middleware: JSONErrorMiddleware())
         if let apiToken { router.add(middleware: APITokenMiddleware(token: apiToken)) }
         router.get("api/status") { _, _ in json(await station.status()) }
+        if let certificates { CertificateAPI.addRoutes(router, certificates, by: "api:\(apiRole.rawValue)") }
         router.get("api/connectors/:id") { _, context in
             let snapshot = await station.status()
             guard let id = context.parameters.get("id", as: Int.self),

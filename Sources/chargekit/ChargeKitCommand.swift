@@ -43,10 +43,12 @@ struct StationCommand: AsyncParsableCommand {
     var simulate = false
     @Option(help: "Number of connectors (1 or 2); stored as the ConnectorCount parameter.")
     var connectors: Int?
-    @Option(name: .customLong("http-host"), help: "Address the local API listens on.")
-    var httpHost = "127.0.0.1"
-    @Option(name: .customLong("http-port"), help: "Port of the local API (0 = any free port; see station.json).")
+    @Option(name: .customLong("http-host"), help: "Address the web interface and the local API listen on, HTTP and HTTPS (default: the parameter WebBindAddress, 0.0.0.0).")
+    var httpHost: String?
+    @Option(name: .customLong("http-port"), help: "Port of the web interface and the local API over HTTP (0 = any free port; see station.json).")
     var httpPort = 8080
+    @Option(name: .customLong("https-port"), help: "Port of the web interface and the local API over HTTPS (0 = any free port; see station.json; default: the parameter WebHTTPSPort, 8443).")
+    var httpsPort: Int?
     @Option(name: .customLong("time-scale"), help: "Simulated seconds per real second (simulator only).")
     var timeScale: Double = 1
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -68,6 +70,7 @@ struct StationCommand: AsyncParsableCommand {
     func validate() throws {
         if let c = connectors, !(1...2).contains(c) { throw ValidationError("--connectors must be 1 or 2 (got \(c))") }
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0 to 65535 (got \(httpPort))") }
+        if let p = httpsPort, !(0...65535).contains(p) { throw ValidationError("--https-port must be 0 to 65535 (got \(p))") }
         guard (1...65535).contains(sempPort) else { throw ValidationError("--semp-port must be 1 to 65535 (got \(sempPort))") }
         guard timeScale > 0 && timeScale <= 3600 else { throw ValidationError("--time-scale must be above 0 and at most 3600 (got \(timeScale))") }
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -94,7 +97,7 @@ struct StationCommand: AsyncParsableCommand {
                 return board
             }
             try await StationApp.run(board: board, StationOptions(dataDirectory: dataDir, connectors: connectors, httpHost: httpHost,
-                                                    httpPort: httpPort, timeScale: timeScale, logLevel: level, modbusHost: modbusHost,
+                                                    httpPort: httpPort, httpsPort: httpsPort, timeScale: timeScale, logLevel: level, modbusHost: modbusHost,
                                                     rebootCommand: rebootCommand, sempHost: sempHost, sempPort: sempPort,
                                                     sempInterface: sempInterface))
         } catch {

@@ -22,10 +22,12 @@ struct GatewayCommand: AsyncParsableCommand {
     var dataDir = "./chargekit-gateway"
     @Option(help: "Address or interface the OCPP and Modbus servers listen on; saved as the settings ocppBindAddress and modbusTCPBindAddress (default 0.0.0.0).")
     var host: String?
-    @Option(name: .customLong("http-host"), help: "Address of the web configuration (0.0.0.0: every interface).")
-    var httpHost = "127.0.0.1"
-    @Option(name: .customLong("http-port"), help: "Port of the web configuration (0 = any free port, see gateway.json).")
+    @Option(name: .customLong("http-host"), help: "Address of the web configuration and the API, HTTP and HTTPS (0.0.0.0: every interface; default: the setting webBindAddress, 0.0.0.0).")
+    var httpHost: String?
+    @Option(name: .customLong("http-port"), help: "Port of the web configuration over HTTP (0 = any free port, see gateway.json).")
     var httpPort = GatewayOptions.defaultHTTPPort
+    @Option(name: .customLong("https-port"), help: "Port of the web configuration over HTTPS (0 = any free port, see gateway.json; default: the setting httpsPort, 8444).")
+    var httpsPort: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
     @Option(help: "BMS (the BMS is the central system) or External (bridge to an external central system).")
@@ -83,6 +85,7 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0…65535 (got \(httpPort))") }
+        if let p = httpsPort, !(0...65535).contains(p) { throw ValidationError("--https-port must be 0…65535 (got \(p))") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical (got \(logLevel))")
         }
@@ -129,7 +132,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let mqttChanges = try mqtt.changes()
         // Each option sets its parameter of the gateway registry (GatewayParameters) through its typed key; the values are
         // checked against the declarations with the stored ones at start, as the web configuration's are.
-        let options = GatewayOptions(dataDirectory: dataDir, logLevel: level, host: host, httpHost: httpHost, httpPort: httpPort) { s in
+        let options = GatewayOptions(dataDirectory: dataDir, logLevel: level, host: host, httpHost: httpHost, httpPort: httpPort, httpsPort: httpsPort) { s in
             if let rtuDevice { s.set(.rtuDevice, rtuDevice == "off" ? "" : rtuDevice) }
             if let rtuBaud { s.set(.rtuBaudRate, rtuBaud) }
             if let rtuParity { s.set(.rtuParity, rtuParity) }

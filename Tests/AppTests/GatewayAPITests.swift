@@ -10,6 +10,8 @@ import ChargePoint
 import Persistence
 @testable import WebUI
 @testable import App
+import PKI
+import Runtimes
 
 /// The gateway's running controller (``GatewayController``, the web configuration's ``GatewayService``) on a temporary
 /// data directory, with the router `chargekit gateway` builds: the web configuration and the local API.
@@ -19,6 +21,7 @@ struct GatewayHarness: Sendable {
     let database: GatewayDatabase
     let controller: GatewayController
     let accounts: WebAccounts
+    let certificates: WebServerCertificates
 
     init(_ settings: GatewaySettings = GatewaySettings()) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ck-gwapi-\(UUID().uuidString)").path
@@ -31,6 +34,8 @@ struct GatewayHarness: Sendable {
         controller = GatewayController(database: database, options: GatewayOptions(dataDirectory: directory), directory: dir, logger: logger)
         accounts = try WebAccounts(store: database)
         _ = try await accounts.createMissingAccounts()
+        certificates = try WebServerCertificates(dataDirectory: directory, role: "gateway", names: .init(commonName: "gateway-test"),
+                                                 now: { Date() }, logger: logger)
     }
 
     /// The router as `GatewayApp.run` builds it.
@@ -39,7 +44,8 @@ struct GatewayHarness: Sendable {
             let router = Router(context: WebRequestContext.self)
             router.add(middleware: CanonicalPathMiddleware())
             try GatewayWeb(gateway: controller, accounts: accounts).addRoutes(to: router)
-            GatewayAPI.addRoutes(to: router, gateway: controller, accounts: accounts, apiToken: Self.token, version: "test")
+            GatewayAPI.addRoutes(to: router, gateway: controller, accounts: accounts, apiToken: Self.token, version: "test",
+                                 certificates: certificates)
             return router
         }
     }

@@ -28,8 +28,8 @@ struct OpenAPITests {
     /// The API routes the full station router registers (web interface, API, simulator).
     static func registered(_ h: RouterHarness) throws -> Set<String> {
         let router = StationAPI.router(station: h.runtime, simulator: h.runtime,
-                                       web: try WebInterface(station: h.runtime, accounts: h.accounts, simulator: h.runtime),
-                                       apiToken: RouterHarness.token)
+                                       web: try WebInterface(station: h.runtime, accounts: h.accounts, simulator: h.runtime, certificates: h.certificates),
+                                       apiToken: RouterHarness.token, certificates: h.certificates)
         return Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" }.filter { $0.split(separator: " ")[1].hasPrefix("/api/") })
     }
 

@@ -12,6 +12,7 @@ import EVSECore
 import Simulator
 import WebUI
 import Persistence
+import PKI
 @testable import App
 @testable import Runtimes
 
@@ -26,6 +27,8 @@ struct RouterHarness: Sendable {
     let accounts: WebAccounts
     let passwords: [String: String]
     let restarts = RestartLog()
+    /// The HTTPS certificate's service on the harness's data directory (System page card, `/api/system/certificate`).
+    let certificates: WebServerCertificates
 
     final class RestartLog: Sendable {
         let kinds = Mutex<[StationRestart]>([])
@@ -47,6 +50,8 @@ struct RouterHarness: Sendable {
         runtime = assembly.runtime
         accounts = assembly.accounts
         passwords = Dictionary(uniqueKeysWithValues: assembly.initialPasswords.map { ($0.name, $0.password) })
+        certificates = try WebServerCertificates(dataDirectory: directory, role: "station", names: .init(commonName: "CK-ROUTER"),
+                                                 now: { Date() }, logger: logger)
         let restarts = self.restarts
         await runtime.setRestartHandler { kind in restarts.kinds.withLock { $0.append(kind) } }
     }
@@ -55,8 +60,9 @@ struct RouterHarness: Sendable {
     var app: some ApplicationProtocol {
         get throws {
             Application(router: StationAPI.router(station: runtime, simulator: runtime,
-                                                  web: try WebInterface(station: runtime, accounts: accounts, simulator: runtime),
-                                                  apiToken: Self.token, metrics: runtime))
+                                                  web: try WebInterface(station: runtime, accounts: accounts, simulator: runtime,
+                                                                        certificates: certificates),
+                                                  apiToken: Self.token, metrics: runtime, certificates: certificates))
         }
     }
 

@@ -85,7 +85,7 @@ class Station:
         runtime = self.data_dir / "station.json"
         if runtime.exists():
             runtime.unlink()
-        argv = [BIN, "station", "--simulate", "--data-dir", str(self.data_dir), "--http-port", "0",
+        argv = [BIN, "station", "--simulate", "--data-dir", str(self.data_dir), "--http-port", "0", "--https-port", "0",
                 "--connectors", str(self.connectors), "--time-scale", str(self.time_scale), "--log-level", self.log_level, *self.extra]
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}.log"
         self.log = open(self.log_path, "ab")
@@ -102,6 +102,9 @@ class Station:
         """Talks to the station that published `info` (station.json): its port and its API token."""
         self.base = f"http://127.0.0.1:{info['httpPort']}"
         self.token = info["apiToken"]
+        # HTTPS (issue 23 item 2): its port and the certificate it serves (a client may trust it as its CA).
+        self.secure_base = f"https://127.0.0.1:{info['httpsPort']}" if info.get("httpsPort") else None
+        self.certificate = info.get("tlsCertificate")
 
     def wait_restarted(self, before, what="the station back after the restart", timeout=60):
         """Waits until the station services started again in this process after a restart that `before` (station.json

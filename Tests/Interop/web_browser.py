@@ -26,10 +26,10 @@ def initial_passwords(peer):
     return found
 
 
-def chromium():
-    """Debian's headless chromium through chromedriver."""
+def chromium(*extra):
+    """Debian's headless chromium through chromedriver; `extra`: further command-line switches."""
     options = Options()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=en"):
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=en", *extra):
         options.add_argument(arg)
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
@@ -40,12 +40,13 @@ def chromium():
 class Web:
     """A browser session on a station's or gateway's web interface (`peer.base` is its http://host:port)."""
 
-    def __init__(self, driver, peer):
+    def __init__(self, driver, peer, base=None):
         self.d, self.station = driver, peer
+        self.base = base or peer.base  # the peer's https:// base for the HTTPS tests
         self.d.delete_all_cookies()
 
     def open(self, path):
-        self.d.get(self.station.base + path)
+        self.d.get(self.base + path)
 
     def shot(self, name):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

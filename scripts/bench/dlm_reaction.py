@@ -64,7 +64,7 @@ def main():
                            capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
     log = open(work / "master.log", "wb")
-    master = subprocess.Popen([binary, "station", "--simulate", "--data-dir", str(data), "--http-port", "0", "--connectors", "1",
+    master = subprocess.Popen([binary, "station", "--simulate", "--data-dir", str(data), "--http-port", "0", "--https-port", "0", "--connectors", "1",
                                "--log-level", "warning"], stdout=log, stderr=log)
     slaves = []
     try:

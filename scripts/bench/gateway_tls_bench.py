@@ -118,7 +118,7 @@ def gateway(chargekit, d, ids, concurrency, profile=3):
     data = d / f"gateway-data-{profile}"
     data.mkdir(exist_ok=True)
     argv = [chargekit, "gateway", "--data-dir", str(data), "--host", "127.0.0.1", "--ocpp-port", "19000", "--modbus-tcp", "off",
-            "--http-port", "0", "--accept-unconfigured", "on", "--log-level", "error",
+            "--http-port", "0", "--https-port", "0", "--accept-unconfigured", "on", "--log-level", "error",
             "--ocpp-tls-cert", str(d / "server.pem"), "--ocpp-tls-key", str(d / "server.key"),
             "--ocpp-security-profile", str(profile)] + (["--ocpp-client-ca", str(d / "ca.pem")] if profile == 3 else [])
     server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(d / "gateway.log", "ab"))

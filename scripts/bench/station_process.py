@@ -8,7 +8,7 @@ import time
 def start_station(binary, data):
     """Starts the station on data directory `data` and any free HTTP port. Returns (process, station.json as a dict,
     the initial passwords by role)."""
-    proc = subprocess.Popen([binary, "station", "--simulate", "--connectors", "2", "--data-dir", str(data), "--http-port", "0",
+    proc = subprocess.Popen([binary, "station", "--simulate", "--connectors", "2", "--data-dir", str(data), "--http-port", "0", "--https-port", "0",
                              "--log-level", "error"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     passwords = {}
     while len(passwords) < 3:

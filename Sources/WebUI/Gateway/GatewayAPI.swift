@@ -26,9 +26,10 @@ public enum GatewayAPI {
     /// `apiToken` nil leaves the API open (tests only). `version` is ChargeKit's.
     /// `accounts` serves the user menu's Change password (the station's route, ``StationAPI/addAccountRoutes(_:_:)``).
     public static func addRoutes(to router: Router<WebRequestContext>, gateway: any GatewayService, accounts: WebAccounts?, apiToken: String?,
-                                 version: String) {
+                                 version: String, certificates: (any WebCertificateService)? = nil) {
         router.add(middleware: StationAPI.JSONErrorMiddleware())
         if let apiToken { router.add(middleware: StationAPI.APITokenMiddleware(token: apiToken, product: "gateway")) }
+        if let certificates { CertificateAPI.addRoutes(router, certificates, by: "api") }
         router.get(RouterPath(stringLiteral: String(openAPIPath.dropFirst()))) { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: openAPIText)))
         }

@@ -45,7 +45,7 @@ public struct GatewayWeb: Sendable {
     static let transactionsShown = 200
     /// The settings pages and their sections (the charger list has a page of its own).
     static let settingsPages: [(slug: String, sections: [GatewaySettingField.Section])] = [
-        ("general", [.ocpp, .external, .timeouts, .metrics, .mqtt]), ("modbus", [.modbusTCP, .modbusRTU, .timeSync]),
+        ("general", [.ocpp, .external, .timeouts, .metrics, .mqtt, .web]), ("modbus", [.modbusTCP, .modbusRTU, .timeSync]),
     ]
 
     public init(gateway: any GatewayService, accounts: WebAccounts, metrics: (any MetricsSource)? = nil) throws {

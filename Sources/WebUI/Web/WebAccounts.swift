@@ -66,10 +66,13 @@ public actor WebAccounts {
         securityObserver = observer
     }
 
-    public static func initialPasswordsNotice(_ created: [(name: String, password: String)]) -> String {
+    /// With `fingerprint`, the HTTPS certificate's SHA-256 fingerprint follows the passwords (issue 23 item 2): the
+    /// first login can be checked against what the browser shows for the certificate, before a password is typed.
+    public static func initialPasswordsNotice(_ created: [(name: String, password: String)], fingerprint: String? = nil) -> String {
         guard !created.isEmpty else { return "" }
         return "Initial web interface passwords (shown only now; each must be changed at its first login):\n"
             + created.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.password)\n" }.joined()
+            + (fingerprint.map { "HTTPS certificate SHA-256 fingerprint (check that the browser shows this one before the first login):\n  \($0)\n" } ?? "")
     }
 
     /// Creates the accounts that do not exist yet, each with a random initial password that must be changed at the first

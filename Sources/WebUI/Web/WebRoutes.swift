@@ -17,10 +17,14 @@ public struct WebInterface: Sendable {
     let simulator: (any SimulatorControl)?
     /// Login, sessions, layout and the account forms, shared with the gateway's web interface.
     let shell: WebShell
+    /// The HTTPS certificate's card on the System page (issue 23 item 2); nil in router tests without a data directory.
+    let certificates: (any WebCertificateService)?
 
-    public init(station: any StationService, accounts: WebAccounts, simulator: (any SimulatorControl)? = nil) throws {
+    public init(station: any StationService, accounts: WebAccounts, simulator: (any SimulatorControl)? = nil,
+                certificates: (any WebCertificateService)? = nil) throws {
         self.station = station
         self.simulator = simulator
+        self.certificates = certificates
         let hasSimulator = simulator != nil
         shell = try WebShell(
             accounts: accounts,
@@ -62,6 +66,7 @@ public struct WebInterface: Sendable {
         addMailRoutes(to: router)
         addNetworkConfigRoutes(to: router)
         if let simulator { addSimulatorRoutes(to: router, simulator) }
+        if let certificates { CertificateCard.addRoutes(router, shell: shell, service: certificates, page: "/menu/system") }
         for menu in Self.parameterMenus {
             let path = RouterPath(stringLiteral: "menu/\(Self.slug(menu))")
             router.get(path) { request, context in

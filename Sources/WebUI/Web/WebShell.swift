@@ -263,7 +263,7 @@ enum WebHTTP {
 
     static let htmlHeaders: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
                                           HTTPField.Name("X-Frame-Options")!: "DENY",
-                                          HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; frame-ancestors 'none'"]
+                                          HTTPField.Name("Content-Security-Policy")!: WebSecurityHeaders.contentSecurityPolicy]
 
     static func asset(_ text: String, type: String) -> Response {
         Response(status: .ok, headers: [.contentType: type, .cacheControl: "max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -65,7 +65,7 @@ class Gateway:
         if runtime.exists():
             runtime.unlink()
         argv = [BIN, "gateway", "--data-dir", str(self.data_dir), "--ocpp-port", "0", "--modbus-port", "0", "--host", "127.0.0.1",
-                "--http-port", "0", "--log-level", "info", *[a for c in self.chargers for a in ("--charger", c)], *self.extra]
+                "--http-port", "0", "--https-port", "0", "--log-level", "info", *[a for c in self.chargers for a in ("--charger", c)], *self.extra]
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-gateway.log"
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env={**os.environ, **self.env}, preexec_fn=self.preexec_fn)
@@ -77,6 +77,8 @@ class Gateway:
         self.ocpp_port = info["ocppPort"]
         self.modbus_port = info["modbusTCPPort"]
         self.base = f"http://127.0.0.1:{info['httpPort']}"
+        self.secure_base = f"https://127.0.0.1:{info['httpsPort']}" if info.get("httpsPort") else None
+        self.certificate = info.get("tlsCertificate")
         self.token = info.get("apiToken")  # the local API's bearer token (new at every start of the process)
 
     def wait_restarted(self):

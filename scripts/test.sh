@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(libsqlite3-dev zlib1g-dev openssl mbpoll socat chromium chromium-driver mosquitto prometheus iproute2 dnsmasq-base nftables udhcpc
-              dbus-daemon libdbus-1-dev libglib2.0-dev pkg-config python3-dev systemd)
+              dbus-daemon libdbus-1-dev libglib2.0-dev pkg-config python3-dev systemd binutils)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ! python3 -m venv --help >/dev/null 2>&1; then missing+=(python3-venv); fi

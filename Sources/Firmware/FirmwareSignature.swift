@@ -20,7 +20,8 @@ import PKI
 /// -----BEGIN CERTIFICATE-----   (the signing certificate, then its sub-CAs)
 /// ```
 /// What is signed: a `.deb`'s bytes before the `_chargekit-sig` member (the package exactly as `dpkg-deb --build` made
-/// it, so `openssl dgst -sha256 -verify` checks it after `ar d`), or a detached `.sig`'s whole file.
+/// it: signing only appends the member, so `openssl dgst -sha256 -verify` checks the unsigned `.deb`), or a detached
+/// `.sig`'s whole file.
 public struct FirmwareSignature: Sendable, Equatable {
     public static let magic = "ChargeKit-Signature: 1"
     public static let algorithm = "ECDSA-P256-SHA256"

@@ -55,6 +55,10 @@ public struct OCPPChargePoint: Sendable {
         case signatureChecked(failure: String?)
         /// A GetLog upload (``Action/uploadLog(_:location:fileName:oldest:latest:requestId:)``) ended.
         case logUploadFinished(requestId: Int, success: Bool)
+        /// The new firmware passed its health check after the restart (issue 23 item 5): Installed.
+        case firmwareConfirmed
+        /// The new firmware failed its health check and the previous version was reinstalled: InstallationFailed.
+        case firmwareRolledBack(reason: String)
     }
 
     public enum LogLevel: Sendable, Equatable { case info, notice, warning, error }
@@ -97,6 +101,9 @@ public struct OCPPChargePoint: Sendable {
     public internal(set) var link: OCPPLink
     public internal(set) var settings: BackendSettings
     public internal(set) var firmware: FirmwareManagement
+    /// A new firmware version runs unconfirmed (or was rolled back): the accepted BootNotification does not report
+    /// Installed; the runtime's health check sends ``Event/firmwareConfirmed`` or ``Event/firmwareRolledBack(reason:)``.
+    public var firmwareAwaitsHealthCheck = false
     /// The services are stopping: nothing new is sent.
     public internal(set) var stopping = false
     /// The station's identity, for the diagnostics file name.
@@ -222,6 +229,13 @@ public struct OCPPChargePoint: Sendable {
         case .logUploadFinished(let requestId, let success):
             out.append(success ? .log(.info, "log \(requestId) uploaded") : .log(.warning, "log \(requestId) upload failed"))
             runFirmware(firmware.logUploadFinished(requestId: requestId, success: success, now: now), &station, &env)
+        case .firmwareConfirmed:
+            firmwareAwaitsHealthCheck = false
+            runFirmware(firmware.booted(), &station, &env)
+        case .firmwareRolledBack(let reason):
+            firmwareAwaitsHealthCheck = false
+            out.append(.log(.error, "firmware update rolled back: \(reason)"))
+            runFirmware(firmware.rolledBack(), &station, &env)
         }
         if station.online != online { station.online = online }
         parameters = env.parameters
@@ -343,7 +357,7 @@ public struct OCPPChargePoint: Sendable {
                         }
                     }
                     reported = [:]
-                    runFirmware(firmware.booted(), &station, &env)
+                    if !firmwareAwaitsHealthCheck { runFirmware(firmware.booted(), &station, &env) }
                 }
             case .dropped(let reason):
                 out.append(.log(.warning, "OCPP frame ignored: \(reason)"))

@@ -41,7 +41,7 @@ struct ServiceNotifierTests {
         /// Whether a datagram is waiting (without waiting for one).
         var hasPending: Bool {
             var buffer = [UInt8](repeating: 0, count: 16)
-            return buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, MSG_DONTWAIT | MSG_PEEK) } >= 0
+            return buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_PEEK)) } >= 0
         }
 
         deinit {

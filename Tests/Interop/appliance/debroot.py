@@ -148,9 +148,12 @@ def set_options(root, env_file, variable, **ports):
 class UnitProcess:
     """A unit's ExecStart run inside the root the way systemd would start it (see the module's docstring)."""
 
-    def __init__(self, root, unit, extra_env=None):
+    def __init__(self, root, unit, notify=None, extra_env=None):
+        """`notify`: a NotifySocket, handed over as NOTIFY_SOCKET when the unit is Type=notify, with WATCHDOG_USEC
+        from its WatchdogSec, as systemd does."""
         self.root = Path(root)
         s = read_unit(root, unit)
+        self.settings = s
         env = {}
         for f in s.get("EnvironmentFile", []):
             env.update(read_environment_file(self.root / f.lstrip("-").lstrip("/")))
@@ -169,6 +172,10 @@ class UnitProcess:
         setpriv.append("--bounding-set=-all" + "".join(",+" + c for c in bounding))
         self.argv = argv
         self.environment = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", **env, **(extra_env or {})}
+        if notify is not None and s.get("Type", ["simple"])[-1] == "notify":
+            self.environment["NOTIFY_SOCKET"] = notify.inside
+            if "WatchdogSec" in s:
+                self.environment["WATCHDOG_USEC"] = str(int(seconds(s["WatchdogSec"][-1]) * 1_000_000))
         script = 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"'
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(self.root),
@@ -215,6 +222,14 @@ class NotifySocket:
     def close(self):
         self.socket.close()
         self.path.unlink(missing_ok=True)
+
+
+def seconds(span):
+    """A systemd time span (systemd.time(5)) such as `30s`, `1min 30s`, `500ms` or `30`, in seconds."""
+    units = {"us": 1e-6, "ms": 1e-3, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600}
+    parts = re.findall(r"([0-9.]+)\s*([a-z]*)", span)
+    assert parts, f"not a time span: {span}"
+    return sum(float(n) * units[u or "s"] for n, u in parts)
 
 
 def free_port():

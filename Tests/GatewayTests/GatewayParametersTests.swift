@@ -132,12 +132,13 @@ struct GatewayParametersTests {
         e.outputFormatting = .sortedKeys
         for (settings, json) in [(GatewaySettings(), oldDefaults), (changed, oldChanged)] {
             // The same keys and values, plus the settings added since (issue 29: the BMS time zone, the signals off; issue 30:
-            // the metrics, the MQTT client, off; issue 28: the charger security profile 0 and no client CA).
+            // the metrics, the MQTT client, off; issue 28: the charger security profile 0 and no client CA; issue 23: the web
+            // listener's address, HTTPS port and redirect).
             let now = json.replacingOccurrences(of: #""bmsTimeoutSeconds""#, with: #""bmsTimeZone":"UTC","bmsTimeoutSeconds""#)
-                .replacingOccurrences(of: #""modbusTCPEnabled""#, with: #""metricsEnabled":false,"metricsToken":"","modbusTCPEnabled""#)
+                .replacingOccurrences(of: #""modbusTCPEnabled""#, with: #""httpRedirect":true,"httpsPort":8444,"metricsEnabled":false,"metricsToken":"","modbusTCPEnabled""#)
                 .replacingOccurrences(of: #""ocppPort""#, with: Self.mqttDefaultsJSON + #","ocppClientCAFile":"","ocppPort""#)
                 .replacingOccurrences(of: #""ocppTLSCertificateFile""#, with: #""ocppSecurityProfile":0,"ocppTLSCertificateFile""#).dropLast()
-                + #","signalsOff":[]}"#
+                + #","signalsOff":[],"webBindAddress":"0.0.0.0"}"#
             #expect(String(decoding: try e.encode(settings), as: UTF8.self) == now)
             #expect(try JSONDecoder().decode(GatewaySettings.self, from: Data(json.utf8)) == settings)
         }

@@ -82,7 +82,8 @@ extension HTTPServerBuilder {
 ///   framing (`frame-ancestors 'none'`, which supersedes X-Frame-Options; CSP Level 3 §6.4.2) — a cross-site script
 ///   injected into a page cannot run, and the page cannot be clickjacked.
 /// - `X-Content-Type-Options: nosniff`: a download (CSV export, diagnostics) is never run as a script or a page.
-/// - `Referrer-Policy: no-referrer`: a link to elsewhere does not tell the station's address and page.
+/// - `Referrer-Policy: same-origin`: a link to elsewhere does not tell the station's address and page, while the
+///   station's own forms still get the Referer they return to (`WebHTTP.backTo`: the language switch, a saved form).
 /// - `Strict-Transport-Security` only over HTTPS (RFC 6797 §7.2: a host must not send it over plain HTTP), for a year;
 ///   not `includeSubDomains`, since a station addressed by a name shares its domain with other hosts.
 public enum WebSecurityHeaders {
@@ -100,7 +101,7 @@ public enum WebSecurityHeaders {
     static func apply(to response: inout Response, overTLS: Bool) {
         response.headers[csp] = contentSecurityPolicy
         response.headers[nosniff] = "nosniff"
-        response.headers[referrer] = "no-referrer"
+        response.headers[referrer] = "same-origin"
         response.headers[frameOptions] = "DENY"  // for browsers older than CSP Level 2
         if overTLS { response.headers[hsts] = strictTransportSecurity }
     }

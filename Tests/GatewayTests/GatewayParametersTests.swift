@@ -133,12 +133,12 @@ struct GatewayParametersTests {
         for (settings, json) in [(GatewaySettings(), oldDefaults), (changed, oldChanged)] {
             // The same keys and values, plus the settings added since (issue 29: the BMS time zone, the signals off; issue 30:
             // the metrics, the MQTT client, off; issue 28: the charger security profile 0 and no client CA; issue 23: the
-            // listeners' bind addresses, 0.0.0.0).
+            // listeners' bind addresses, 0.0.0.0, the web listener's HTTPS port and redirect).
             let now = json.replacingOccurrences(of: #""bmsTimeoutSeconds""#, with: #""bmsTimeZone":"UTC","bmsTimeoutSeconds""#)
-                .replacingOccurrences(of: #""modbusTCPEnabled""#, with: #""metricsEnabled":false,"metricsToken":"","modbusTCPBindAddress":"0.0.0.0","modbusTCPEnabled""#)
+                .replacingOccurrences(of: #""modbusTCPEnabled""#, with: #""httpRedirect":true,"httpsPort":8444,"metricsEnabled":false,"metricsToken":"","modbusTCPBindAddress":"0.0.0.0","modbusTCPEnabled""#)
                 .replacingOccurrences(of: #""ocppPort""#, with: Self.mqttDefaultsJSON + #","ocppBindAddress":"0.0.0.0","ocppClientCAFile":"","ocppPort""#)
                 .replacingOccurrences(of: #""ocppTLSCertificateFile""#, with: #""ocppSecurityProfile":0,"ocppTLSCertificateFile""#).dropLast()
-                + #","signalsOff":[]}"#
+                + #","signalsOff":[],"webBindAddress":"0.0.0.0"}"#
             #expect(String(decoding: try e.encode(settings), as: UTF8.self) == now)
             #expect(try JSONDecoder().decode(GatewaySettings.self, from: Data(json.utf8)) == settings)
         }

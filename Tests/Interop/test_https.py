@@ -72,7 +72,7 @@ def test_issue23_2_https_serves_the_stations_own_certificate_with_the_security_h
     for directive in ("default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"):
         assert directive in csp, csp
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
-    assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
+    assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "same-origin"
     # Errors carry them too, and the login page.
     code, headers, _, _ = https(station, "GET", "/no/such/page", station.certificate)
     assert code == 404 and all(h in headers for h in HEADERS) and "strict-transport-security" in headers

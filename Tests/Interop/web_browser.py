@@ -42,8 +42,12 @@ class Web:
 
     def __init__(self, driver, peer, base=None):
         self.d, self.station = driver, peer
-        self.base = base or peer.base  # the peer's https:// base for the HTTPS tests
+        self.fixed_base = base  # the peer's https:// base for the HTTPS tests; else its HTTP base, read anew (a restart moves it)
         self.d.delete_all_cookies()
+
+    @property
+    def base(self):
+        return self.fixed_base or self.station.base
 
     def open(self, path):
         self.d.get(self.base + path)

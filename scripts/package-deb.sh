@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Builds the Debian package chargekit_<version>_<arch>.deb with dpkg-deb (no debhelper) and prints its path.
 #
-#   scripts/package-deb.sh [--bin PATH] [--out DIR] [--scratch-path DIR] [--fast]
+#   scripts/package-deb.sh [--bin PATH] [--out DIR] [--scratch-path DIR] [--fast] [--version V]
 #
 # Without --bin it builds the appliance binary as scripts/bench.sh does (release, -Osize, Swift runtime linked
 # statically). --bin packages a binary built before — it must be self-contained (--static-swift-stdlib), e.g. the
 # test suite's debug build with `swift build --static-swift-stdlib`. The version is the one the binary reports
 # (`chargekit --version`, i.e. ChargeKitVersion.current), the architecture dpkg's, the Depends dpkg-shlibdeps'.
 # --fast compresses with gzip -1 instead of xz (a debug binary of 160 MB takes minutes with xz on a busy machine).
+# --version gives the package another version than the binary's (a test's second version to update to).
 #
 # The package's files:
-#   packaging/root/**          copied as they are into the package root (units, /etc/chargekit/*.env, rules, …);
+#   packaging/root/**          copied as they are into the package root (units, /etc/chargekit/*.env, rules, the
+#                              firmware service's scripts in usr/lib/chargekit, …);
 #                              a file under etc/ is a conffile. Add a udev rule or a unit there, nothing else to do.
 #   packaging/debian/          the maintainer scripts (postinst, prerm, postrm)
 #   packaging/chargekit.1      the manual page (compressed here)
@@ -22,13 +24,15 @@ BIN=""
 OUT="$PWD/dist"
 SCRATCH=""
 COMPRESSION=(-Zxz)
+VERSION=""
 while (($#)); do
   case "$1" in
     --bin) BIN="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --scratch-path) SCRATCH="$2"; shift 2 ;;
     --fast) COMPRESSION=(-Zgzip -z1); shift ;;
-    *) echo "usage: $0 [--bin PATH] [--out DIR] [--scratch-path DIR] [--fast]" >&2; exit 64 ;;
+    --version) VERSION="$2"; shift 2 ;;
+    *) echo "usage: $0 [--bin PATH] [--out DIR] [--scratch-path DIR] [--fast] [--version V]" >&2; exit 64 ;;
   esac
 done
 
@@ -52,8 +56,8 @@ if readelf -d "$BIN" | grep -q 'NEEDED.*libswift'; then
   echo "error: $BIN links the Swift runtime dynamically; build it with --static-swift-stdlib" >&2; exit 1
 fi
 
-VERSION="$("$BIN" --version)"
-[[ "$VERSION" =~ ^[0-9][0-9A-Za-z.+~-]*$ ]] || { echo "error: '$BIN --version' printed '$VERSION', not a version" >&2; exit 1; }
+VERSION="${VERSION:-$("$BIN" --version)}"
+[[ "$VERSION" =~ ^[0-9][0-9A-Za-z.+~-]*$ ]] || { echo "error: the version '$VERSION' (--version, else '$BIN --version') is not a version" >&2; exit 1; }
 ARCH="$(dpkg --print-architecture)"
 SWIFT_VERSION="$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([0-9.]*\).*/\1/p' | head -1)"
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"

@@ -75,9 +75,10 @@ public struct BoardFactory<Board: HardwarePort>: Sendable {
 
     /// Parameters whose default differs for a simulated station, stored once at its first start unless set before
     /// (issue 23 item 5: "Require signed firmware" is On outside simulation; a simulated station installs nothing, so
-    /// it has no install command and takes unsigned test packages).
+    /// it has no install or restore command and takes unsigned test packages).
     static var simulationDefaults: [(key: String, value: ParameterValue)] {
-        [(StationParameters.requireSignedFirmware, .bool(false)), (StationParameters.firmwareInstallCommand, .string(""))]
+        [(StationParameters.requireSignedFirmware, .bool(false)), (StationParameters.firmwareInstallCommand, .string("")),
+         (StationParameters.firmwareRestoreCommand, .string(""))]
     }
 }
 

@@ -298,8 +298,8 @@ extension StationParameters {
             seeAlso: "OCPP 1.6 §9.3.1, seeds/002 §2.3"),
         ParameterDefinition(
             key: .firmwareInstallCommand, label: "Firmware install command", type: .string(length: 0...512, allowed: nil),
-            defaultValue: .string("dpkg -i \"$1\""), role: .manufacturer, menu: .system, section: "Firmware",
-            help: "Shell command (/bin/sh -c) that installs a checked firmware file, e.g. dpkg -i \"$1\" (a RAUC image: rauc install \"$1\"). $1 and FIRMWARE_FILE are the .deb itself (or a wrapped package's payload), FIRMWARE_VERSION its version; exit status 0 means installed. The station services restart afterwards and the new version must pass its health check. Empty (a simulated station starts with it empty): the new version is only recorded and the services restart.",
+            defaultValue: .string("/usr/lib/chargekit/firmware-request install \"$1\""), role: .manufacturer, menu: .system, section: "Firmware",
+            help: "Shell command (/bin/sh -c) that installs a checked firmware file. The default hands the .deb to the root service chargekit-firmware of the Debian package (the station itself runs unprivileged), which checks it again, keeps the installed version for a rollback and runs dpkg -i; a station run as root may use dpkg -i \"$1\", a RAUC image rauc install \"$1\"." $1 and FIRMWARE_FILE are the .deb itself (or a wrapped package's payload), FIRMWARE_VERSION its version; exit status 0 means installed. The station services restart afterwards and the new version must pass its health check. Empty (a simulated station starts with it empty): the new version is only recorded and the services restart.",
             seeAlso: "OCPP 1.6 §5.19 UpdateFirmware, checklist §1.4.9, seeds/004 §8"),
         // Issue 23 item 5: signed updates with rollback. The station keeps the file it installed last; a rollback runs
         // the restore command (or the install command) on it.
@@ -310,8 +310,8 @@ extension StationParameters {
             seeAlso: "OCPP 1.6 security whitepaper ed. 3 L01, §8 InvalidFirmwareSignature"),
         ParameterDefinition(
             key: .firmwareRestoreCommand, label: "Firmware restore command", type: .string(length: 0...512, allowed: nil),
-            defaultValue: .string(""), role: .manufacturer, menu: .system, section: "Firmware",
-            help: "Shell command (/bin/sh -c) that reinstalls the previous version when a new one fails its health check; $1 and FIRMWARE_FILE are the previous version's kept file, FIRMWARE_VERSION its version. Empty: the install command is run on that file (dpkg -i of the previous .deb). RAUC: rauc status mark-active other && systemctl reboot.",
+            defaultValue: .string("/usr/lib/chargekit/firmware-request restore"), role: .manufacturer, menu: .system, section: "Firmware",
+            help: "Shell command (/bin/sh -c) that reinstalls the previous version when a new one fails its health check; $1 and FIRMWARE_FILE are the previous version's kept file, FIRMWARE_VERSION its version. The default asks the root service chargekit-firmware of the Debian package to reinstall the version it kept. Empty: the install command is run on the kept file (dpkg -i of the previous .deb; a simulated station starts with it empty). RAUC: rauc status mark-active other && systemctl reboot.",
             seeAlso: "seeds/004 §8"),
         ParameterDefinition(
             key: .firmwareConfirmCommand, label: "Firmware confirm command", type: .string(length: 0...512, allowed: nil),

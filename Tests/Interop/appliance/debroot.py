@@ -49,9 +49,11 @@ def package_binary():
                          "`swift build --static-swift-stdlib` (scripts/test.sh does)")
 
 
-def build_deb(out_dir, binary=None):
-    """scripts/package-deb.sh --bin … --fast (gzip: the debug binary is large): the path of the .deb."""
-    r = subprocess.run([str(REPO / "scripts/package-deb.sh"), "--bin", binary or package_binary(), "--out", str(out_dir), "--fast"],
+def build_deb(out_dir, binary=None, version=None):
+    """scripts/package-deb.sh --bin … --fast (gzip: the debug binary is large): the path of the .deb. `version`: the
+    package's version instead of the binary's (a second version to update to)."""
+    r = subprocess.run([str(REPO / "scripts/package-deb.sh"), "--bin", binary or package_binary(), "--out", str(out_dir), "--fast",
+                        *(["--version", version] if version else [])],
                        capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0, f"package-deb.sh failed:\n{r.stdout}\n{r.stderr}"
     return Path(r.stdout.strip().splitlines()[-1])

@@ -23,7 +23,10 @@ import debroot  # noqa: E402
 
 STATION_UNIT = "chargekit-station.service"
 GATEWAY_UNIT = "chargekit-gateway.service"
+FIRMWARE_UNITS = ("chargekit-firmware.path", "chargekit-firmware.service", "chargekit-firmware-rollback.service")
 DATA = "var/lib/chargekit/station"
+FIRMWARE = f"{DATA}/firmware"
+KEPT = "var/lib/chargekit-rollback"
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="installing into a debootstrap root needs root")
 
@@ -86,7 +89,9 @@ def test_package_builds_with_its_files_and_passes_lintian(deb):
     listing = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
     for path in ("./usr/bin/chargekit", f"./lib/systemd/system/{STATION_UNIT}", f"./lib/systemd/system/{GATEWAY_UNIT}",
                  "./etc/chargekit/station.env", "./etc/chargekit/gateway.env", "./usr/share/doc/chargekit/copyright",
-                 "./usr/share/doc/chargekit/sbom.cdx.json", "./usr/share/man/man1/chargekit.1.gz"):
+                 "./usr/share/doc/chargekit/sbom.cdx.json", "./usr/share/man/man1/chargekit.1.gz",
+                 "./usr/lib/chargekit/firmware-request", "./usr/lib/chargekit/firmware-service",
+                 *(f"./lib/systemd/system/{u}" for u in FIRMWARE_UNITS)):
         assert path in listing, f"{path} missing from the package:\n{listing}"
     conffiles = subprocess.run(["dpkg-deb", "-I", str(deb), "conffiles"], capture_output=True, text=True, check=True).stdout.split()
     assert conffiles == ["/etc/chargekit/gateway.env", "/etc/chargekit/station.env"]
@@ -119,7 +124,7 @@ def test_systemd_analyze_accepts_the_units(deb, tmp_path):
     targets the package's units order themselves after), its manual page found by `man` (Documentation=)."""
     subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp_path)], check=True)
     subprocess.run(["cp", "-an", "/lib/systemd/system/.", str(tmp_path / "lib/systemd/system/")], check=True)
-    units = [str(tmp_path / "lib/systemd/system" / u) for u in (STATION_UNIT, GATEWAY_UNIT)]
+    units = [str(tmp_path / "lib/systemd/system" / u) for u in (STATION_UNIT, GATEWAY_UNIT, *FIRMWARE_UNITS)]
     env = {**os.environ, "MANPATH": str(tmp_path / "usr/share/man")}
     r = subprocess.run(["systemd-analyze", "verify", f"--root={tmp_path}", *units], capture_output=True, text=True, env=env)
     assert r.returncode == 0 and not r.stderr.strip(), r.stdout + r.stderr
@@ -197,6 +202,144 @@ def test_upgrade_keeps_the_data_and_the_station_answers_again(deb, root):
         notify.close()
 
 
+# The firmware service (packaging/root/usr/lib/chargekit/firmware-service): the station (user chargekit) cannot run
+# dpkg, so /usr/lib/chargekit/firmware-request leaves a request that chargekit-firmware.path hands to the root service.
+# systemd does not run in the chroot: the test runs the request as the station would (user chargekit, no new
+# privileges) and the service's ExecStart as the path unit would start it, after the request appeared.
+
+@pytest.fixture(scope="module")
+def deb_next(tmp_path_factory, deb):
+    """The same binary packaged as a later version: the update the station asks for."""
+    version = subprocess.run(["dpkg-deb", "-f", str(deb), "Version"], capture_output=True, text=True, check=True).stdout.strip()
+    return debroot.build_deb(tmp_path_factory.mktemp("deb-next"), version=f"{version}+fw1")
+
+
+def deb_version(path):
+    return subprocess.run(["dpkg-deb", "-f", str(path), "Version"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def installed_version(root):
+    return debroot.chroot(root, "dpkg-query", "-W", "-f=${Version}", "chargekit").stdout
+
+
+def as_station(root, *argv):
+    """argv inside the root as the station's process runs: user chargekit, no new privileges."""
+    return ["chroot", str(root), "setpriv", "--reuid=chargekit", "--regid=chargekit", "--clear-groups", "--no-new-privs", "--", *argv]
+
+
+def station_file(root, relative, text):
+    """A file the station writes (user chargekit) in its data directory."""
+    path = Path(root) / relative
+    subprocess.run(as_station(root, "mkdir", "-p", "/" + str(Path(relative).parent)), check=True)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    passwd = debroot.lookup(root, "passwd", "chargekit")
+    os.chown(path, int(passwd[2]), int(passwd[3]))
+    return path
+
+
+def marker(version, previous, phase):
+    return f"phase={phase}\nversion={version}\nprevious={previous}\ndeadline={int(time.time()) + 600}\nstarts=1\norigin=web\n"
+
+
+def read_marker(root):
+    return dict(line.split("=", 1) for line in (Path(root) / FIRMWARE / "pending-update").read_text().splitlines())
+
+
+def request(root, *args):
+    """firmware-request as the station runs it (in the background), then the service as the path unit starts it once
+    the request exists. Returns (request's exit status, its standard error, the service's run)."""
+    requester = subprocess.Popen(as_station(root, "/usr/lib/chargekit/firmware-request", *args),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: (Path(root) / FIRMWARE / "requests/request").exists() or requester.poll() is not None, 30,
+             "the request of firmware-request")
+    assert requester.poll() is None, requester.communicate()
+    service = debroot.chroot(root, "/usr/lib/chargekit/firmware-service", "request", check=False)
+    try:
+        _, err = requester.communicate(timeout=30)
+    finally:
+        if requester.poll() is None:
+            requester.kill()
+    assert not (Path(root) / FIRMWARE / "requests/request").exists(), "the service left the request (the path unit would loop)"
+    return requester.returncode, err, service
+
+
+def test_station_request_installs_a_new_version_through_the_root_service(deb, deb_next, root):
+    first, second = deb_version(deb), deb_version(deb_next)
+    assert installed_version(root) == first
+    # Installed by hand (dpkg -i, as apt does from its cache): the service keeps that package for a rollback.
+    arch = debroot.chroot(root, "dpkg", "--print-architecture").stdout.strip()
+    (Path(root) / "var/cache/apt/archives").mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", str(deb), str(Path(root) / f"var/cache/apt/archives/chargekit_{first}_{arch}.deb")], check=True)
+    # What the station has done when it runs the install command: the package staged, the marker "installing".
+    station_file(root, f"{FIRMWARE}/staged.pkg", Path(deb_next).read_bytes())
+    station_file(root, f"{FIRMWARE}/pending-update", marker(second, first, "installing"))
+
+    code, err, service = request(root, "install", "/var/lib/chargekit/station/firmware/staged.pkg")
+    assert service.returncode == 0, service.stdout + service.stderr
+    assert code == 0, err + service.stderr
+    assert installed_version(root) == second
+    assert "Setting up chargekit" in err, err  # dpkg's last lines reach the station's log
+    # The restart that follows must find the update to be confirmed, not an interrupted installation.
+    assert read_marker(root)["phase"] == "confirming"
+    passwd = debroot.lookup(root, "passwd", "chargekit")
+    assert (Path(root) / FIRMWARE / "pending-update").stat().st_uid == int(passwd[2])
+    kept = Path(root) / KEPT
+    assert kept.stat().st_uid == 0 and kept.stat().st_mode & 0o777 == 0o700
+    assert deb_version(kept / "previous.deb") == first and deb_version(kept / "installed.deb") == second
+    assert not list((Path(root) / FIRMWARE / "requests").glob("*.deb")), "the request's package was left behind"
+    result = next((Path(root) / "run/chargekit-firmware").glob("*.result"))
+    assert result.stat().st_uid == 0 and result.stat().st_mode & 0o777 == 0o640
+
+
+def test_unsigned_package_is_refused_when_manufacturer_roots_are_installed(deb, deb_next, root, tmp_path):
+    """With a root in /etc/chargekit/firmware-roots the service checks the signature itself: a station process that
+    was taken over cannot install a package of its own."""
+    roots = Path(root) / "etc/chargekit/firmware-roots"
+    roots.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30",
+                    "-subj", "/CN=Test manufacturer root", "-keyout", str(tmp_path / "root.key"), "-out", str(roots / "maker.pem")],
+                   check=True, capture_output=True)
+    before = installed_version(root)
+    station_file(root, f"{FIRMWARE}/staged.pkg", Path(deb).read_bytes())
+    try:
+        code, err, service = request(root, "install", "/var/lib/chargekit/station/firmware/staged.pkg")
+    finally:
+        (roots / "maker.pem").unlink()
+    assert code == 65, err + service.stderr
+    assert "refused by the manufacturer roots" in err and "not signed" in err, err
+    assert installed_version(root) == before
+    # Not the chargekit package at all: refused without roots too.
+    other = tmp_path / "other"
+    (other / "DEBIAN").mkdir(parents=True)
+    (other / "DEBIAN/control").write_text("Package: not-chargekit\nVersion: 1\nArchitecture: all\nMaintainer: x <x@x.invalid>\n"
+                                          "Description: x\n x\n")
+    subprocess.run(["dpkg-deb", "--root-owner-group", "--build", str(other), str(tmp_path / "other.deb")], check=True, capture_output=True)
+    station_file(root, f"{FIRMWARE}/staged.pkg", (tmp_path / "other.deb").read_bytes())
+    code, err, _ = request(root, "install", "/var/lib/chargekit/station/firmware/staged.pkg")
+    assert code == 65 and "not the chargekit package" in err, err
+    assert debroot.chroot(root, "dpkg-query", "-W", "not-chargekit", check=False).returncode != 0
+
+
+def test_rollback_unit_reinstalls_the_kept_version_of_an_unconfirmed_update(deb, deb_next, root):
+    """chargekit-firmware-rollback.service (OnFailure= of the station unit): the new version failed to start, its
+    update is still to be confirmed — the previous version comes back and the marker says rolledBack, so that the
+    station reports InstallationFailed."""
+    first, second = deb_version(deb), deb_version(deb_next)
+    assert installed_version(root) == second
+    station_file(root, f"{FIRMWARE}/pending-update", marker(second, first, "confirming"))
+    r = debroot.chroot(root, "/usr/lib/chargekit/firmware-service", "rollback")
+    assert installed_version(root) == first, r.stderr
+    m = read_marker(root)
+    assert m["phase"] == "rolledBack" and m["version"] == second and m["previous"] == first, m
+    assert second in m["reason"] and "did not start" in m["reason"], m
+    passwd = debroot.lookup(root, "passwd", "chargekit")
+    assert (Path(root) / FIRMWARE / "pending-update").stat().st_uid == int(passwd[2])
+    # A failure without an unconfirmed update is not a reason to install anything.
+    (Path(root) / FIRMWARE / "pending-update").unlink()
+    r = debroot.chroot(root, "/usr/lib/chargekit/firmware-service", "rollback")
+    assert "nothing to roll back" in r.stderr and installed_version(root) == first
+
+
 def test_remove_keeps_the_data_and_purge_deletes_it(root):
     debroot.chroot(root, "dpkg", "--remove", "chargekit")
     assert not (Path(root) / "usr/bin/chargekit").exists()
@@ -204,4 +347,5 @@ def test_remove_keeps_the_data_and_purge_deletes_it(root):
     assert (Path(root) / "etc/chargekit/station.env").exists(), "remove deleted the configuration"
     debroot.chroot(root, "dpkg", "--purge", "chargekit")
     assert not (Path(root) / "var/lib/chargekit").exists(), "purge kept the data"
+    assert not (Path(root) / KEPT).exists(), "purge kept the firmware service's packages"
     assert not (Path(root) / "etc/chargekit").exists(), "purge kept the configuration"

@@ -346,6 +346,7 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: ["PKI", "OCMF", "App", "Runtimes", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Gateway", "Persistence", "Simulator", "StationModbus",
                                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
+                                                     .product(name: "NIOFoundationCompat", package: "swift-nio"),
                                                      .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         // The mapping of the station's snapshot to Prometheus metric families, the event counters, the endpoint's access rule.
         .testTarget(name: "MetricsExporterTests", dependencies: ["MetricsExporter", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "ModbusTCP", "OCPP16",

@@ -137,6 +137,8 @@ public enum StationApp {
             logger: httpLogger)
         let restart = RestartRequest()
         var services: [any Service] = [app, runtime.jobs.service]
+        // The USB stick's directory (seeds/004 §8 "Met USB-stick"), looked at while the services run.
+        _ = runtime.jobs.start { await runtime.watchUSBSticks() }
         if settings.modbus.enabled {
             var modbusLogger = Logger(label: "chargekit.modbus")
             modbusLogger.logLevel = options.logLevel
@@ -319,6 +321,7 @@ public enum StationApp {
         let accounts = try WebAccounts(store: database)
         let created = try await accounts.createMissingAccounts()
         await accounts.observeLockouts { account, source, until in runtime.recordLoginLockout(account: account, source: source, until: until) }
+        await runtime.setUpLocalFirmware(dataDirectory: dir.path) { await accounts.passwordMatches(account: Role.operator.rawValue, $0) }
         let mqtt = MQTTSettings(parameters.values).map {
             StationMQTT(settings: $0, identity: settings.chargeBoxIdentity, version: ChargeKitVersion.current)
         }

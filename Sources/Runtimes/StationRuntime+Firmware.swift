@@ -14,7 +14,8 @@ import WebUI
 ///
 /// - SeeAlso: OCPP 1.6 §5.9 GetDiagnostics, §5.19 UpdateFirmware, §4.4–4.5; checklist §1.4.9.
 extension StationRuntime {
-    private var firmwareDirectory: String { (ocpp!.dataDirectory as NSString).appendingPathComponent("firmware") }
+    /// Where firmware files are kept (the data directory's `firmware/`), with or without a backend.
+    var firmwareDirectory: String { ((ocpp?.dataDirectory ?? localFirmware.dataDirectory) as NSString).appendingPathComponent("firmware") }
     private var packagePath: String { firmwarePackagePath }
     /// Where the downloaded package is kept until it is installed.
     var firmwarePackagePath: String { (firmwareDirectory as NSString).appendingPathComponent("package.ckfw") }
@@ -95,18 +96,25 @@ extension StationRuntime {
     }
 
     private func installFinished(_ outcome: Result<String, FileTransferError>) {
-        guard ocpp != nil else { return }
         switch outcome {
         case .success(let version):
             recordEvent(EventLogEntry(at: clock.now(), kind: .firmwareInstallation, connector: 0, code: "installed",
                                       message: "Firmware \(version) installed"))
-            ocppEvent(.installFinished(version: version))
         case .failure(let error):
             logger.error("firmware installation: \(error)")
             recordEvent(EventLogEntry(at: clock.now(), kind: .firmwareInstallation, connector: 0, code: "failed",
                                       message: "Firmware installation failed: \(error)"))
-            ocppEvent(.installFinished(version: nil))
+            localInstallFailed(error.description)
         }
         try? FileManager.default.removeItem(atPath: packagePath)
+        let version = try? outcome.get()
+        if ocpp != nil {
+            ocppEvent(.installFinished(version: version))
+        } else {
+            if let version {
+                do { try database.setInstalledFirmwareVersion(version) } catch { logger.error("recording the firmware version failed: \(error)") }
+            }
+            runLocalFirmware { $0.installFinished(version: version) }
+        }
     }
 }

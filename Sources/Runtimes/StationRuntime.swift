@@ -49,6 +49,9 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     var pendingRestart: StationRestart?
     /// Effects are being carried out (a notice handed to the charge point may produce more; they queue behind).
     private var carryingOut = false
+    /// Firmware from the web page and a USB stick, and the firmware machine when no backend is configured
+    /// (`StationRuntime+LocalFirmware.swift`).
+    var localFirmware = LocalFirmware()
 
     public init(controller: StationController, board: Board, parameters: ParameterService, database: StationDatabase,
                 clock: ScaledClock, logger: Logger) {
@@ -71,6 +74,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         if controller.settings.modbus.enabled { refreshModbusSnapshot(now: now) }
         carryOut()
         ocppEvent(.tick)
+        localFirmwareTick()
     }
 
     /// Carries out the controller's effects in the order it returned them. A notice handed to the OCPP charge point may

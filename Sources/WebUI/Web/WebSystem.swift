@@ -260,6 +260,8 @@ extension WebInterface {
         /// The newest entries of the security log, newest first (OCPP 1.6 security whitepaper ed. 3 §8).
         var securityLog: [SecurityRow] = []
         var securityLogEmpty: Bool { securityLog.isEmpty }
+        /// The Firmware card (`WebFirmware.swift`).
+        var firmware: FirmwareCard?
     }
 
     /// One security event as the System page lists it.
@@ -297,6 +299,7 @@ extension WebInterface {
                 .replacingOccurrences(of: "%d", with: String(Int(c.movedSeconds.rounded())))
         }
         if let os = info.osClock { (cards.osClock, cards.osClockNote) = Self.osClockText(os, t: t, tz: tz) }
+        cards.firmware = await firmwareCard(session, t: t)
         let entries = (try? await station.securityLog(limit: Self.securityLogShown)) ?? []
         cards.securityLog = entries.reversed().map { e in
             SecurityRow(time: WebHTTP.time(e.at, tz: tz), type: e.type, critical: e.critical, techInfo: e.techInfo ?? "")

@@ -16,6 +16,7 @@
     var versionEl = document.getElementById('fw-version');
     var resultEl = document.getElementById('fw-result');
     var maxBytes = parseInt(t.maxBytes, 10);
+    if (bar) bar.style.width = '100%';  // as wide as the form (CSSOM: allowed where inline style attributes are not)
     var source = null;
     var restarting = false;
 

@@ -177,7 +177,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
-                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI",
+                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI", "HostServices",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -294,7 +294,7 @@ let package = Package(
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
         // The pure tests of MQTT: codec round trips, malformed and truncated packets, the session machine.
         .testTarget(name: "MQTTTests", dependencies: ["MQTT"], swiftSettings: swiftSettings),
-        .testTarget(name: "TransportTests", dependencies: ["PKI", "OCMF", "Transport", "Mail", "ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
+        .testTarget(name: "TransportTests", dependencies: ["PKI", "OCMF", "Firmware", "Transport", "Mail", "ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                            .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters", "PKI"], swiftSettings: swiftSettings),
@@ -309,7 +309,9 @@ let package = Package(
         .testTarget(name: "LoadManagementTests", dependencies: ["LoadManagement", "EVSECore", "OCPP16", "TestSupport"],
                     resources: [.copy("DLMScenarios"), .copy("SurplusScenarios")], swiftSettings: swiftSettings),
         // The pure tests of Firmware: SHA-256 vectors, the package format, the UpdateFirmware/GetDiagnostics sequences.
-        .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "PKI"], swiftSettings: swiftSettings),
+        .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "PKI", .product(name: "X509", package: "swift-certificates"),
+                                                           .product(name: "SwiftASN1", package: "swift-asn1"),
+                                                           .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "SEMPTests", dependencies: ["SEMP"], swiftSettings: swiftSettings),
         .testTarget(name: "OCMFTests", dependencies: ["OCMF", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "PKITests", dependencies: ["PKI", .product(name: "X509", package: "swift-certificates"),

@@ -59,11 +59,20 @@ public struct StartupError: Error, CustomStringConvertible {
 public struct BoardFactory<Board: HardwarePort>: Sendable {
     /// Shown in the start banner ("simulated").
     public var name: String
+    /// The simulator: the station starts with the simulation's defaults (``simulationDefaults``).
+    public var simulated: Bool
     /// Makes the board; `persisted` is what it asked to keep at the last stop (``HardwarePort/persistentState()``).
     public var make: @Sendable (_ setup: BoardSetup, _ persisted: Data?, _ now: Date) throws -> Board
 
-    public init(name: String, make: @escaping @Sendable (_ setup: BoardSetup, _ persisted: Data?, _ now: Date) throws -> Board) {
-        self.name = name; self.make = make
+    public init(name: String, simulated: Bool = false, make: @escaping @Sendable (_ setup: BoardSetup, _ persisted: Data?, _ now: Date) throws -> Board) {
+        self.name = name; self.simulated = simulated; self.make = make
+    }
+
+    /// Parameters whose default differs for a simulated station, stored once at its first start unless set before
+    /// (issue 23 item 5: "Require signed firmware" is On outside simulation; a simulated station installs nothing, so
+    /// it has no install command and takes unsigned test packages).
+    static var simulationDefaults: [(key: String, value: ParameterValue)] {
+        [(StationParameters.requireSignedFirmware, .bool(false)), (StationParameters.firmwareInstallCommand, .string(""))]
     }
 }
 
@@ -292,6 +301,12 @@ public enum StationApp {
         if let n = options.connectors, parameters.values[.connectorCount] != n {
             try parameters.set(StationParameters.connectorCount, .integer(n), role: .manufacturer, changedBy: "cli:--connectors", now: Date())
         }
+        if factory.simulated, try database.meta("simulation.defaults") != "1" {
+            for (key, value) in BoardFactory<Board>.simulationDefaults where parameters.values.stored[key] == nil {
+                try parameters.set(key, value, role: .manufacturer, changedBy: "cli:--simulate", now: Date())
+            }
+            try database.setMeta("simulation.defaults", "1")
+        }
         let settings = StationSettings(parameters.values)
         var logger = logger
         logger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
@@ -312,6 +327,8 @@ public enum StationApp {
                                      logger: logger)
         await runtime.restoreAvailability()
         let ocppControl = await runtime.setUpOCPP(version: ChargeKitVersion.current, dataDirectory: dir.path)
+        // An unconfirmed firmware update is counted (or rolled back) before the services start (issue 23 item 5).
+        await runtime.firmwareAtStart(dataDirectory: dir.path)
         // Security whitepaper ed. 3 §8: StartupOfTheDevice (critical) at every start of the station's services.
         await runtime.securityEventAtStart(version: ChargeKitVersion.current, previousShutdownClean: clean)
         await runtime.tick()

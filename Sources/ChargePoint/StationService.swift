@@ -6,6 +6,7 @@ import Foundation
 import Authorization
 import Firmware
 import EVSECore
+import Firmware
 import HostConfig
 
 /// The inbound ports of the station: what the web interface, the local API and the CLI ask of the running station,
@@ -50,6 +51,13 @@ public protocol StationService: AuthorizationService, HistoryService {
     func mobileStatus() async -> MobileStatusView
     /// The service port's DHCP server (state, leases) and the WAN router (seeds/004 §4).
     func dhcpStatus() async -> DHCPRouterStatus?
+    /// Whether the firmware file at `file` may be installed on this station, and why not (issue 23 items 3–5: format,
+    /// version, architecture, signature — `signatureFile`, or `FILE.sig` beside it when nil — and Require signed
+    /// firmware). Nothing is kept or run.
+    func checkFirmware(file: String, signatureFile: String?) async -> Result<FirmwareFile.Checked, FirmwareRefusal>
+    /// Checks and installs the file through the station's one installation path (origin `web`, `usb`), then restarts
+    /// the station services into the new version, which must pass its health check or is rolled back.
+    func installFirmware(file: String, signatureFile: String?, origin: String) async -> Result<FirmwareFile.Checked, FirmwareRefusal>
     /// Network configuration (issue 24 item 1, seeds/002 §1.4): see `StationService+Network.swift`.
     func networkStatus() async -> NetworkConfigurationStatus
     func configureInterface(_ form: InterfaceForm, connection: NetworkChangeGuard.Connection, by: String) async -> Result<NetworkChangeOutcome, NetworkConfigureError>
@@ -70,6 +78,13 @@ extension StationService {
     public func mobileStatus() async -> MobileStatusView { MobileStatusView(managerProblem: "the modem service is not running") }
     /// A station without the DHCP/router service (test doubles) has none to show.
     public func dhcpStatus() async -> DHCPRouterStatus? { nil }
+    /// A station without an installer (test doubles) installs nothing.
+    public func checkFirmware(file: String, signatureFile: String?) async -> Result<FirmwareFile.Checked, FirmwareRefusal> {
+        .failure(FirmwareRefusal(.installFailed, "this station has no firmware installer"))
+    }
+    public func installFirmware(file: String, signatureFile: String?, origin: String) async -> Result<FirmwareFile.Checked, FirmwareRefusal> {
+        .failure(FirmwareRefusal(.installFailed, "this station has no firmware installer"))
+    }
 }
 
 /// The System page's facts (seeds/002 §1.6, seeds/004 §3 System).
@@ -89,6 +104,8 @@ public struct SystemInfo: Sendable, Codable, Equatable {
     public var startedAt: Date
     /// The operating system's clock, time zone and NTP (issue 24 item 4); nil when the station does not manage them.
     public var osClock: OSClockStatus?
+    /// The last firmware update since the start, or the one waiting for its health check (issue 23 item 5).
+    public var firmwareUpdate: FirmwareUpdateOutcome?
 
     public init(stationVersion: String, webInterfaceVersion: String, operatingSystem: String, time: Date, timezone: String,
                 timeSource: String, backendConfigured: Bool, lastClockSet: ClockSet?, timeScale: Double, startedAt: Date,
@@ -97,6 +114,30 @@ public struct SystemInfo: Sendable, Codable, Equatable {
         self.stationVersion = stationVersion; self.webInterfaceVersion = webInterfaceVersion; self.operatingSystem = operatingSystem
         self.time = time; self.timezone = timezone; self.timeSource = timeSource; self.backendConfigured = backendConfigured
         self.lastClockSet = lastClockSet; self.timeScale = timeScale; self.startedAt = startedAt
+    }
+}
+
+/// A firmware update as the System page and `GET /api/system` show it (issue 23 item 5): refused with its reason,
+/// installed and waiting for its health check, confirmed, or rolled back with the reason.
+public struct FirmwareUpdateOutcome: Sendable, Codable, Equatable {
+    public enum State: String, Sendable, Codable, Equatable {
+        /// The file was not installed (unsigned, bad signature, not a package, the install command failed).
+        case refused
+        /// Installed; the new version runs and must pass its health check.
+        case confirming
+        /// The new version passed its health check.
+        case confirmed
+        /// The new version failed its health check; the previous one was reinstalled.
+        case rolledBack
+    }
+    public var state: State
+    public var version: String?
+    public var reason: String?
+    /// Where the file came from: ocpp, web, usb.
+    public var origin: String
+    public var at: Date
+    public init(state: State, version: String?, reason: String?, origin: String, at: Date) {
+        self.state = state; self.version = version; self.reason = reason; self.origin = origin; self.at = at
     }
 }
 

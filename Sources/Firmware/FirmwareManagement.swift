@@ -221,6 +221,14 @@ public struct FirmwareManagement: Sendable, Equatable {
         return [.persist(nil), notify(.installed, f), .firmwareUpdated(version: f.installedVersion)]
     }
 
+    /// The new version failed its health check after the restart and the previous one was reinstalled (issue 23 item
+    /// 5): the update ends InstallationFailed (OCPP 1.6 §4.5; a signed update's status carries its requestId).
+    public mutating func rolledBack() -> [Action] {
+        guard let f = firmware, f.phase == .restarting else { return [] }
+        firmware = nil
+        return [.persist(nil), notify(.installationFailed, f)]
+    }
+
     /// A status of `job`: FirmwareStatusNotification for UpdateFirmware, SignedFirmwareStatusNotification with the
     /// requestId for a signed update.
     func notify(_ status: FirmwareStatus, _ job: FirmwareUpdateJob) -> Action {

@@ -52,6 +52,19 @@ public enum FirmwareSigning {
         throw PKIError("the signing certificate does not chain to an installed ManufacturerRootCertificate")
     }
 
+    /// Whether `key` belongs to the first certificate of `signingCertificatePEM` (`chargekit firmware sign` refuses a
+    /// key and certificate that do not belong together: the station would refuse the signature); its subject.
+    public static func signingSubject(_ signingCertificatePEM: String, matching key: P256.Signing.PublicKey) throws(PKIError) -> String {
+        let certificate = try PEMCertificates.parse(signingCertificatePEM, maxBytes: 16_384, maxCount: maxChainLength)[0]
+        guard P256.Signing.PublicKey(certificate.publicKey)?.rawRepresentation == key.rawRepresentation else {
+            throw PKIError("the key does not belong to the signing certificate \(certificate.subject)")
+        }
+        return certificate.subject.description
+    }
+
+    /// A certificate's subject as text, for logs and answers (`CN=…,O=…`).
+    public static func subject(_ certificate: Certificate) -> String { certificate.subject.description }
+
     /// The SHA-256 of a file, fed in pieces by whoever reads it (a package may be large; the check needs only its hash).
     public struct FileDigest: Sendable {
         var hash = SHA256()

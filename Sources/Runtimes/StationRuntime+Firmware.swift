@@ -14,8 +14,6 @@ import WebUI
 ///
 /// - SeeAlso: OCPP 1.6 §5.9 GetDiagnostics, §5.19 UpdateFirmware, §4.4–4.5; checklist §1.4.9.
 extension StationRuntime {
-    /// Where firmware files are kept (the data directory's `firmware/`), with or without a backend.
-    var firmwareDirectory: String { ((ocpp?.dataDirectory ?? localFirmware.dataDirectory) as NSString).appendingPathComponent("firmware") }
     private var packagePath: String { firmwarePackagePath }
     /// Where the downloaded package is kept until it is installed.
     var firmwarePackagePath: String { (firmwareDirectory as NSString).appendingPathComponent("package.ckfw") }
@@ -83,37 +81,31 @@ extension StationRuntime {
         ocppEvent(.uploadFinished(success: failure == nil))
     }
 
-    /// Checks the package and installs it: with an install command, by running it on the payload; in simulation
-    /// (no command), by recording the version.
+    /// Checks the downloaded file and installs it through the one installation path
+    /// (``checkAndInstall(file:signatureFile:detached:origin:)``): a SignedUpdateFirmware's certificate and signature are
+    /// checked again as a detached signature over the whole file, next to any signature the file carries itself.
     func startInstall() {
         let path = packagePath
-        let payloadPath = (firmwareDirectory as NSString).appendingPathComponent("payload")
-        let command = parameterService.values[.firmwareInstallCommand]
-        _ = jobs.start { [weak self] in
-            let outcome = FirmwareInstaller.install(package: path, payloadPath: payloadPath, command: command)
-            await self?.installFinished(outcome)
+        let job = ocpp?.chargePoint.firmware.firmware
+        let detached = job?.signingCertificate.flatMap { certificate in
+            job?.signature.map { FirmwareSignature(certificateChainPEM: certificate, signatureBase64: $0) }
         }
+        _ = jobs.start { [weak self] in await self?.installDownloaded(path: path, detached: detached) }
     }
 
-    private func installFinished(_ outcome: Result<String, FileTransferError>) {
-        switch outcome {
-        case .success(let version):
-            recordEvent(EventLogEntry(at: clock.now(), kind: .firmwareInstallation, connector: 0, code: "installed",
-                                      message: "Firmware \(version) installed"))
-        case .failure(let error):
-            logger.error("firmware installation: \(error)")
-            recordEvent(EventLogEntry(at: clock.now(), kind: .firmwareInstallation, connector: 0, code: "failed",
-                                      message: "Firmware installation failed: \(error)"))
-            localInstallFailed(error.description)
+    private func installDownloaded(path: String, detached: FirmwareSignature?) async {
+        // A local package (web, USB) installs with its origin; a backend's with "ocpp".
+        let origin = (ocpp?.chargePoint.firmware ?? localFirmware.machine)?.localSource?.rawValue ?? "ocpp"
+        let result = await checkAndInstall(file: path, signatureFile: nil, detached: detached, origin: origin)
+        try? FileManager.default.removeItem(atPath: path)
+        var version: String?
+        switch result {
+        case .success(let checked): version = checked.version
+        case .failure(let refusal): localInstallFailed(refusal.reason)
         }
-        try? FileManager.default.removeItem(atPath: packagePath)
-        let version = try? outcome.get()
         if ocpp != nil {
             ocppEvent(.installFinished(version: version))
         } else {
-            if let version {
-                do { try database.setInstalledFirmwareVersion(version) } catch { logger.error("recording the firmware version failed: \(error)") }
-            }
             runLocalFirmware { $0.installFinished(version: version) }
         }
     }

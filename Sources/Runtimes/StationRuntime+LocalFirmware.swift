@@ -49,7 +49,8 @@ extension StationRuntime {
             restored = nil
         }
         localFirmware.machine = FirmwareManagement(restored: restored)
-        runLocalFirmware { $0.booted() }
+        // An installation with a health check pending is confirmed by it (``firmwareConfirmed``), else at once.
+        if pendingFirmware == nil { runLocalFirmware { $0.booted() } }
         if localFirmware.machine?.firmware?.phase == .downloaded { runLocalFirmware { _ in [.holdConnectors(true)] } }
     }
 
@@ -124,10 +125,13 @@ extension StationRuntime {
             try? FileManager.default.removeItem(atPath: path)
             throw await refused(FirmwareUploadRefusal(.conflict, why), source: source, by: by)
         }
+        // The one check of every firmware file (signature, format, version), as the installation repeats it.
         let version: String
-        do { version = try FirmwarePackageFile.check(path) } catch {
+        switch await checkFirmware(file: path, signatureFile: nil) {
+        case .success(let checked): version = checked.version
+        case .failure(let refusal):
             try? FileManager.default.removeItem(atPath: path)
-            throw await refused(FirmwareUploadRefusal(.invalid, error.description), source: source, by: by)
+            throw await refused(FirmwareUploadRefusal(.invalid, refusal.reason), source: source, by: by)
         }
         return try await take(path, version: version, source: source, by: by)
     }

@@ -44,11 +44,13 @@ extension StationRuntime {
 
     public func systemInfo() -> SystemInfo {
         let p = parameterService.values
-        return SystemInfo(
+        var info = SystemInfo(
             stationVersion: firmwareVersion(build: ChargeKitVersion.current), webInterfaceVersion: ChargeKitVersion.current,
             operatingSystem: Self.operatingSystem, time: clock.now(), timezone: p[.timezone],
             timeSource: p[.timeSource].rawValue, backendConfigured: ocpp != nil, lastClockSet: lastClockSet,
             timeScale: clock.scale, startedAt: controller.startedAt, osClock: osClock)
+        info.firmwareUpdate = firmwareUpdateOutcome
+        return info
     }
 
     /// "Browser (only once)": steps the station clock to the browser's time (seeds/002 §1.6). A time-scaled simulation

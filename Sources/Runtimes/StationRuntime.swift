@@ -11,6 +11,7 @@ import WebUI
 import ModbusTCP
 import StationModbus
 import Transport
+import Firmware
 
 /// The running station: owns the controller, its board (any ``HardwarePort``; the simulated one with `--simulate`), the
 /// parameters and the database, and serves the local API. All state changes happen on this actor; every control step
@@ -47,6 +48,19 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     package nonisolated let jobs = ChildTasks()
     /// The kind of restart that waits for the OCPP charge point to deliver its queued messages.
     var pendingRestart: StationRestart?
+    /// Where firmware files, the kept previous version and the pending-update marker live (`firmware/` in the data
+    /// directory; set at start).
+    var firmwareDirectory = ""
+    /// The installed firmware update that waits for its health check, or whose rollback must be reported.
+    var pendingFirmware: PendingFirmwareUpdate?
+    /// A firmware file is being checked and installed (one at a time).
+    var firmwareInstalling = false
+    /// The confirmation or rollback of ``pendingFirmware`` runs (a program may be running for it).
+    var firmwareHealthBusy = false
+    /// The last firmware installation's outcome, for the System page and the status API.
+    var firmwareUpdateOutcome: FirmwareUpdateOutcome?
+    /// Every connector's board link answered at the last control step.
+    var boardAnswers = false
     /// Effects are being carried out (a notice handed to the charge point may produce more; they queue behind).
     private var carryingOut = false
     /// Firmware from the web page and a USB stick, and the firmware machine when no backend is configured
@@ -70,11 +84,14 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         carryOut()
         let now = clock.now()
         board.advance(to: clock.monotonicNow())
-        controller.poll(board.readInputs(), now: now)
+        let inputs = board.readInputs()
+        boardAnswers = inputs.connectors.allSatisfy(\.boardLinked)
+        controller.poll(inputs, now: now)
         if controller.settings.modbus.enabled { refreshModbusSnapshot(now: now) }
         carryOut()
         ocppEvent(.tick)
         localFirmwareTick()
+        if pendingFirmware != nil { firmwareHealthTick(now: now) }
     }
 
     /// Carries out the controller's effects in the order it returned them. A notice handed to the OCPP charge point may

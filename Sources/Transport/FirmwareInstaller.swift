@@ -1,33 +1,224 @@
 import Foundation
+import Crypto
 import Firmware
+import HostServices
 
-/// Checks a downloaded firmware package (its header and SHA-256, ``FirmwarePackage``) and installs it: with an install
-/// command, by running it through `/bin/sh` on the payload (as `$1`, with `FIRMWARE_VERSION` and `FIRMWARE_FILE` in its
-/// environment); without one (simulation), by returning the version to record. Nothing is run for a package that does
-/// not check out.
+/// The one path by which a firmware file is checked and installed, whatever brought it (OCPP UpdateFirmware and
+/// SignedUpdateFirmware, the web page's upload, a USB stick): ``check(file:signatureFile:detached:policy:)`` says
+/// whether it may be installed and why not; ``install(file:checked:plan:)`` keeps what a rollback needs, writes the
+/// pending-update marker and runs the install command. The decisions are the pure ``FirmwareFile`` and
+/// ``FirmwareHealthCheck``; this adapter reads files and runs programs (with ``SystemCommand``).
+///
+/// The install command runs through `/bin/sh -c` with the file as `$1` (a `.deb` as it is — dpkg ignores the
+/// signature member after data.tar, deb(5) — or a wrapped package's payload), `FIRMWARE_FILE` and
+/// `FIRMWARE_VERSION` in its environment; exit status 0 means installed. The restore command gets the kept previous
+/// file the same way (empty: the install command is run on it).
 public enum FirmwareInstaller {
-    public static func install(package path: String, payloadPath: String, command: String) -> Result<String, FileTransferError> {
-        guard let bytes = FileManager.default.contents(atPath: path) else { return .failure(FileTransferError("the downloaded package is gone")) }
-        let package: FirmwarePackage
-        do { package = try FirmwarePackage(Array(bytes)) } catch { return .failure(FileTransferError(error.description)) }
-        guard !command.isEmpty else { return .success(package.version) }
-        guard FileManager.default.createFile(atPath: payloadPath, contents: Data(package.payload)) else {
-            return .failure(FileTransferError("cannot write \(payloadPath)"))
+    /// Longest time the install or restore command may take.
+    public static let commandTimeoutSeconds = 900.0
+
+    /// Whether `file` may be installed under `policy`, and why not. A detached signature comes from `signatureFile`
+    /// (nil: `FILE.sig` when it exists) or `detached` (SignedUpdateFirmware's certificate and signature). A `.deb`'s
+    /// version, package and architecture are read with `dpkg-deb --field`.
+    public static func check(file: String, signatureFile: String? = nil, detached: FirmwareSignature? = nil,
+                             policy: FirmwareFile.Policy) async -> Result<FirmwareFile.Checked, FirmwareRefusal> {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file) else {
+            return .failure(FirmwareRefusal(.notAPackage, "the file \(file) cannot be read"))
         }
-        defer { try? FileManager.default.removeItem(atPath: payloadPath) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command, "chargekit-firmware-install", payloadPath]
-        process.environment = ProcessInfo.processInfo.environment.merging(["FIRMWARE_VERSION": package.version, "FIRMWARE_FILE": payloadPath]) { $1 }
+        if let size = attributes[.size] as? Int, size > FirmwareFile.maxBytes {
+            return .failure(FirmwareRefusal(.notAPackage, "the file has \(size) bytes (at most \(FirmwareFile.maxBytes))"))
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            return .failure(FirmwareRefusal(.notAPackage, "the file \(file) cannot be read"))
+        }
         do {
-            try process.run()
-            process.waitUntilExit()
+            let parsed = try FirmwareFile(Array(data))
+            var signature = detached
+            let sigPath = signatureFile ?? file + ".sig"
+            if signature == nil, let sigData = FileManager.default.contents(atPath: sigPath) {
+                signature = try FirmwareSignature(text: Array(sigData))
+            } else if signature == nil, signatureFile != nil {
+                return .failure(FirmwareRefusal(.invalidSignature, "the signature file \(sigPath) cannot be read"))
+            }
+            var control: [String: String]?
+            if parsed.format == .debian {
+                switch await debianControl(file) {
+                case .success(let fields): control = fields
+                case .failure(let refusal): return .failure(refusal)
+                }
+            }
+            return .success(try parsed.verify(control: control, detached: signature, policy: policy))
+        } catch let refusal as FirmwareRefusal {
+            return .failure(refusal)
         } catch {
-            return .failure(FileTransferError("cannot run the install command: \(error)"))
+            return .failure(FirmwareRefusal(.notAPackage, "\(error)"))
         }
-        guard process.terminationStatus == 0 else {
-            return .failure(FileTransferError("the install command exited with status \(process.terminationStatus)"))
+    }
+
+    /// A `.deb`'s Package, Version and Architecture (`dpkg-deb --field`, which reads every compression of control.tar).
+    public static func debianControl(_ file: String) async -> Result<[String: String], FirmwareRefusal> {
+        do {
+            let result = try await SystemCommand("/usr/bin/dpkg-deb", ["--field", file, "Package", "Version", "Architecture"]).run(timeoutSeconds: 60)
+            guard result.succeeded else {
+                return .failure(FirmwareRefusal(.notAPackage, "dpkg-deb cannot read the package: \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))"))
+            }
+            return .success(FirmwareFile.controlFields(result.stdout))
+        } catch {
+            return .failure(FirmwareRefusal(.notAPackage, "the package's control file cannot be read (dpkg-deb is needed): \(error)"))
         }
-        return .success(package.version)
+    }
+
+    /// How an installation is carried out on this station.
+    public struct Plan: Sendable {
+        /// `firmware/` in the data directory: the marker, the kept files.
+        public var directory: String
+        /// The install command (empty: simulation, the version is only recorded).
+        public var installCommand: String
+        /// The restore command (empty: the install command on the kept previous file).
+        public var restoreCommand: String
+        /// The version running now (what a rollback returns to).
+        public var runningVersion: String
+        /// Health check time limit.
+        public var healthCheckSeconds: Int
+        public var origin: String
+        public var now: Date
+        public init(directory: String, installCommand: String, restoreCommand: String, runningVersion: String,
+                    healthCheckSeconds: Int, origin: String, now: Date) {
+            self.directory = directory; self.installCommand = installCommand; self.restoreCommand = restoreCommand
+            self.runningVersion = runningVersion; self.healthCheckSeconds = healthCheckSeconds; self.origin = origin; self.now = now
+        }
+        var markerPath: String { (directory as NSString).appendingPathComponent("pending-update") }
+        /// The file the running version was installed from (kept for the next rollback).
+        var installedPath: String { (directory as NSString).appendingPathComponent("installed.pkg") }
+        /// The previous version's file while an update is unconfirmed.
+        var previousPath: String { (directory as NSString).appendingPathComponent("previous.pkg") }
+    }
+
+    /// Installs a checked file: keeps the previous version's file, writes the marker (installing), runs the install
+    /// command, keeps the new file and marks the update unconfirmed (confirming). The caller restarts the station.
+    ///
+    /// A previous version can be restored when a restore command is set (RAUC: the other slot), in simulation (only
+    /// the version is recorded), or when the station kept the file it installed last (`installed.pkg`). A station whose
+    /// running version came from elsewhere (`apt install`, an image) has none: its first update is refused with a
+    /// reason rather than installed without a way back (dpkg-repack would rebuild one, but from the files as they are
+    /// now, with a maintainer's changes, and needs minutes and space on a small board).
+    public static func install(file: String, checked: FirmwareFile.Checked, plan: Plan) async -> Result<PendingFirmwareUpdate, FirmwareRefusal> {
+        let fm = FileManager.default
+        do { try fm.createDirectory(atPath: plan.directory, withIntermediateDirectories: true) } catch {
+            return .failure(FirmwareRefusal(.installFailed, "cannot create \(plan.directory): \(error)"))
+        }
+        let simulated = plan.installCommand.trimmingCharacters(in: .whitespaces).isEmpty
+        if !simulated, plan.restoreCommand.trimmingCharacters(in: .whitespaces).isEmpty, !fm.fileExists(atPath: plan.installedPath) {
+            return .failure(FirmwareRefusal(.noRollback, "no previous version is kept for a rollback (\(plan.installedPath) is missing: the station keeps each package it installs; after an installation by other means, copy that version's package there or set a Firmware restore command)"))
+        }
+        // The file the install command gets: the .deb itself, or the wrapped package's payload.
+        guard let data = fm.contents(atPath: file) else { return .failure(FirmwareRefusal(.installFailed, "the file \(file) is gone")) }
+        let bytes = Array(data)
+        let staged = (plan.directory as NSString).appendingPathComponent("staged.pkg")
+        guard checked.installBytes.upperBound <= bytes.count,
+              writeDurably(staged, Data(bytes[checked.installBytes])) else {
+            return .failure(FirmwareRefusal(.installFailed, "cannot write \(staged)"))
+        }
+        defer { try? fm.removeItem(atPath: staged) }
+        if fm.fileExists(atPath: plan.installedPath) {
+            try? fm.removeItem(atPath: plan.previousPath)
+            do { try fm.copyItem(atPath: plan.installedPath, toPath: plan.previousPath) } catch {
+                return .failure(FirmwareRefusal(.noRollback, "cannot keep the previous version's file: \(error)"))
+            }
+        }
+        var marker = PendingFirmwareUpdate(phase: .installing, version: checked.version, previousVersion: plan.runningVersion,
+                                           deadline: plan.now.addingTimeInterval(Double(plan.healthCheckSeconds)), origin: plan.origin)
+        guard writeMarker(marker, plan) else { return .failure(FirmwareRefusal(.installFailed, "cannot write \(plan.markerPath)")) }
+        if !simulated {
+            if let failure = await run(plan.installCommand, file: staged, version: checked.version) {
+                try? fm.removeItem(atPath: plan.markerPath)
+                return .failure(FirmwareRefusal(.installFailed, "the install command \(failure)"))
+            }
+        }
+        try? fm.removeItem(atPath: plan.installedPath)
+        try? fm.copyItem(atPath: staged, toPath: plan.installedPath)
+        marker.phase = .confirming
+        guard writeMarker(marker, plan) else { return .failure(FirmwareRefusal(.installFailed, "cannot write \(plan.markerPath)")) }
+        return .success(marker)
+    }
+
+    /// Reinstalls the previous version (restore command, else the install command on the kept file; in simulation
+    /// nothing runs) and marks the update rolled back with `reason`. The failure, if the restore did not work.
+    public static func rollBack(_ pending: PendingFirmwareUpdate, reason: String, plan: Plan) async -> String? {
+        var failure: String?
+        let restore = plan.restoreCommand.trimmingCharacters(in: .whitespaces).isEmpty ? plan.installCommand : plan.restoreCommand
+        if !restore.trimmingCharacters(in: .whitespaces).isEmpty {
+            failure = await run(restore, file: plan.previousPath, version: pending.previousVersion).map { "the restore command \($0)" }
+            if failure == nil {
+                try? FileManager.default.removeItem(atPath: plan.installedPath)
+                try? FileManager.default.copyItem(atPath: plan.previousPath, toPath: plan.installedPath)
+            }
+        }
+        var marker = pending
+        marker.phase = .rolledBack
+        marker.reason = reason + (failure.map { "; \($0)" } ?? "")
+        _ = writeMarker(marker, plan)
+        return failure
+    }
+
+    /// The marker in `directory`, if any; a marker that cannot be read counts as an interrupted installation.
+    public static func pendingUpdate(directory: String, now: Date) -> PendingFirmwareUpdate? {
+        let path = (directory as NSString).appendingPathComponent("pending-update")
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return PendingFirmwareUpdate(text: String(decoding: data, as: UTF8.self))
+            ?? PendingFirmwareUpdate(phase: .installing, version: "unknown", previousVersion: "unknown", deadline: now, origin: "unknown")
+    }
+
+    /// Persists the marker (write, fsync, rename, fsync of the directory: a kill -9 leaves the old or the new one).
+    @discardableResult
+    public static func writeMarker(_ marker: PendingFirmwareUpdate, _ plan: Plan) -> Bool {
+        writeDurably(plan.markerPath, Data(marker.text.utf8))
+    }
+
+    /// Removes the marker (the update is confirmed or its failure reported).
+    public static func removeMarker(directory: String) {
+        try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent("pending-update"))
+    }
+
+    static func writeDurably(_ path: String, _ data: Data) -> Bool {
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return false }
+        let ok = data.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { return false }
+                offset += n
+            }
+            return fsync(fd) == 0
+        }
+        close(fd)
+        guard ok, rename(tmp, path) == 0 else { unlink(tmp); return false }
+        let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 { fsync(dir); close(dir) }
+        return true
+    }
+
+    /// Runs `command` through `/bin/sh -c` on `file`; the failure, if any.
+    static func run(_ command: String, file: String, version: String) async -> String? {
+        let line = SystemCommand("/usr/bin/env", ["FIRMWARE_FILE=\(file)", "FIRMWARE_VERSION=\(version)",
+                                                   "/bin/sh", "-c", command, "chargekit-firmware-install", file])
+        do {
+            let result = try await line.run(timeoutSeconds: commandTimeoutSeconds)
+            guard result.succeeded else {
+                let tail = String(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines).suffix(300))
+                return "exited with status \(result.status)\(tail.isEmpty ? "" : ": \(tail)")"
+            }
+            return nil
+        } catch {
+            return "could not run: \(error)"
+        }
+    }
+
+    /// Runs the confirm command (RAUC: `rauc status mark-good`); the failure, if any.
+    public static func confirm(command: String, version: String) async -> String? {
+        guard !command.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        return await run(command, file: "", version: version).map { "the confirm command \($0)" }
     }
 }

@@ -136,12 +136,15 @@ extension StationAPI {
         var timeScale: Double
         var startedAt: Date
         var osClock: OSClockStatus?
+        /// The last firmware update, or the one waiting for its health check (issue 23 item 5).
+        var firmwareUpdate: FirmwareUpdateOutcome?
         var waitingForRestart: [String]
 
         init(_ i: SystemInfo, waitingForRestart: [String]) {
             stationVersion = i.stationVersion; webInterfaceVersion = i.webInterfaceVersion; operatingSystem = i.operatingSystem
             time = i.time; timezone = i.timezone; timeSource = i.timeSource; backendConfigured = i.backendConfigured
             lastClockSet = i.lastClockSet; timeScale = i.timeScale; startedAt = i.startedAt; osClock = i.osClock
+            firmwareUpdate = i.firmwareUpdate
             self.waitingForRestart = waitingForRestart
         }
     }

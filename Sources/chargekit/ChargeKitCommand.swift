@@ -86,7 +86,7 @@ struct StationCommand: AsyncParsableCommand {
                 throw StartupError("no hardware adapter is available on this machine; run with --simulate to use the built-in simulator")
             }
             // The simulated connector meters sign their readings (OCMF) with keys kept in the data directory.
-            let board = BoardFactory(name: "simulated") { [dataDir] setup, persisted, now in
+            let board = BoardFactory(name: "simulated", simulated: true) { [dataDir] setup, persisted, now in
                 var board = SimulatedBoard.make(setup, persisted: persisted, now: now)
                 board.meterSigners = try SimulatedMeterSigners.loadOrCreate(directory: dataDir, connectors: setup.connectorCount)
                 return board

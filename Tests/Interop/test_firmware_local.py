@@ -33,6 +33,9 @@ def install_command(data_dir, command):
     """The manufacturer's install command (the simulation's default records the version only); set before the start."""
     r = cli("config", "set", "FirmwareInstallCommand", command, "--role", "manufacturer", data_dir=data_dir)
     assert r.returncode == 0, r.stderr
+    # An installation needs a way back (issue 23 item 5): here a restore command that succeeds.
+    r = cli("config", "set", "FirmwareRestoreCommand", "true", "--role", "manufacturer", data_dir=data_dir)
+    assert r.returncode == 0, r.stderr
 
 
 def upload(station, body: bytes):
@@ -57,10 +60,10 @@ def test_issue23_3_web_upload_with_progress_then_install_progress_then_the_new_v
         assert running and "9.9.1" not in running
         # A refused package: the reason is shown on the page, nothing is installed.
         junk = tmp_path / "not-a-package.deb"
-        junk.write_bytes(b"!<arch>\ndebian-binary   " + b"x" * 2000)
+        junk.write_bytes(b"MZ not a firmware file " * 100)
         web.el("#fw-file").send_keys(str(junk))
         web.el("#fw-upload").click()
-        wait_for(lambda: web.el("#fw-result").is_displayed() and "not a ChargeKit firmware package" in web.el("#fw-result").text,
+        wait_for(lambda: web.el("#fw-result").is_displayed() and "ChargeKit firmware package" in web.el("#fw-result").text,
                  what="the refusal's reason on the page")
         assert "error" in web.el("#fw-result").get_attribute("class")
         browser.save_screenshot(str(tmp_path / "firmware-refused.png"))
@@ -95,8 +98,8 @@ def test_issue23_3_web_upload_with_progress_then_install_progress_then_the_new_v
         browser.save_screenshot(str(tmp_path / "firmware-installed.png"))
         assert station.get("/api/system")[1]["stationVersion"] == "9.9.1"
         assert [e["message"] for e in station.get("/api/events?limit=200")[1] if e["kind"] == "firmwareInstallation"] == \
-            ["Firmware 9.9.1 installed"]
-        assert events(station, "firmwareRefused") and "not a ChargeKit firmware package" in events(station, "firmwareRefused")[0]["message"]
+            ["Firmware 9.9.1 passed its health check", "Firmware 9.9.1 installed"]
+        assert events(station, "firmwareRefused") and "ChargeKit firmware package" in events(station, "firmwareRefused")[0]["message"]
         assert not list((data_dir / "firmware").glob("upload-*")), "no upload left behind"
     finally:
         station.terminate()
@@ -119,7 +122,7 @@ def test_issue23_3_a_running_transaction_makes_the_installation_wait_and_api_ref
         assert r.status == 413 and "268435456 bytes (256 MiB)" in body["error"], body
         # Not a package: 400 naming the body, with the check's reason.
         code, body = upload(station, b"hello")
-        assert code == 400 and body["field"] == "body" and "not a ChargeKit firmware package" in body["error"]
+        assert code == 400 and body["field"] == "body" and "ChargeKit firmware package" in body["error"]
         code, body = upload(station, pack(tmp_path, "bad.ckfw", "9.9.2").read_bytes()[:-1] + b"X")
         assert code == 400 and "damaged" in body["error"]
         assert station.get("/api/firmware")[1]["lastResult"]["outcome"] == "refused"

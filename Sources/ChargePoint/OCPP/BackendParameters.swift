@@ -52,6 +52,10 @@ extension StationParameters {
     public static let timeSource = "TimeSource"
     public static let fileTransferTimeout = "FileTransferTimeout"
     public static let unsignedFirmwareUpdates = "UnsignedFirmwareUpdates"
+    public static let requireSignedFirmware = "RequireSignedFirmware"
+    public static let firmwareRestoreCommand = "FirmwareRestoreCommand"
+    public static let firmwareConfirmCommand = "FirmwareConfirmCommand"
+    public static let firmwareHealthCheckTimeout = "FirmwareHealthCheckTimeout"
 }
 
 /// The typed keys of the backend parameters, by which BackendSettings reads them (see StationParameterKeys.swift).
@@ -92,6 +96,10 @@ extension ParameterKey {
     public static var timeSource: ParameterKey<TimeSource> { .init(K.timeSource, .choice) }
     public static var fileTransferTimeout: ParameterKey<Int> { .init(K.fileTransferTimeout, .integer) }
     public static var unsignedFirmwareUpdates: ParameterKey<Bool> { .init(K.unsignedFirmwareUpdates, .bool) }
+    public static var requireSignedFirmware: ParameterKey<Bool> { .init(K.requireSignedFirmware, .bool) }
+    public static var firmwareRestoreCommand: ParameterKey<String> { .init(K.firmwareRestoreCommand, .text) }
+    public static var firmwareConfirmCommand: ParameterKey<String> { .init(K.firmwareConfirmCommand, .text) }
+    public static var firmwareHealthCheckTimeout: ParameterKey<Int> { .init(K.firmwareHealthCheckTimeout, .integer) }
 }
 
 extension StationParameters {
@@ -290,9 +298,31 @@ extension StationParameters {
             seeAlso: "OCPP 1.6 §9.3.1, seeds/002 §2.3"),
         ParameterDefinition(
             key: .firmwareInstallCommand, label: "Firmware install command", type: .string(length: 0...512, allowed: nil),
+            defaultValue: .string("dpkg -i \"$1\""), role: .manufacturer, menu: .system, section: "Firmware",
+            help: "Shell command (/bin/sh -c) that installs a checked firmware file, e.g. dpkg -i \"$1\" (a RAUC image: rauc install \"$1\"). $1 and FIRMWARE_FILE are the .deb itself (or a wrapped package's payload), FIRMWARE_VERSION its version; exit status 0 means installed. The station services restart afterwards and the new version must pass its health check. Empty (a simulated station starts with it empty): the new version is only recorded and the services restart.",
+            seeAlso: "OCPP 1.6 §5.19 UpdateFirmware, checklist §1.4.9, seeds/004 §8"),
+        // Issue 23 item 5: signed updates with rollback. The station keeps the file it installed last; a rollback runs
+        // the restore command (or the install command) on it.
+        ParameterDefinition(
+            key: .requireSignedFirmware, label: "Require signed firmware", type: .bool, defaultValue: .bool(true),
+            role: .manufacturer, menu: .system, section: "Firmware",
+            help: "On: a firmware file is installed only with a signature (ECDSA P-256, chargekit firmware sign) whose signing certificate chains to an installed manufacturer root certificate; anything else is refused (InstallationFailed, the reason in the log and the security log). A simulated station starts with Off.",
+            seeAlso: "OCPP 1.6 security whitepaper ed. 3 L01, §8 InvalidFirmwareSignature"),
+        ParameterDefinition(
+            key: .firmwareRestoreCommand, label: "Firmware restore command", type: .string(length: 0...512, allowed: nil),
             defaultValue: .string(""), role: .manufacturer, menu: .system, section: "Firmware",
-            help: "Shell command (/bin/sh -c) that installs a checked ChargeKit firmware package, e.g. dpkg -i \"$1\". The payload file is $1 and FIRMWARE_FILE, the version FIRMWARE_VERSION; exit status 0 means installed. The station services restart afterwards. Empty (simulation): the new version is only recorded and the services restart.",
-            seeAlso: "OCPP 1.6 §5.19 UpdateFirmware, checklist §1.4.9"),
+            help: "Shell command (/bin/sh -c) that reinstalls the previous version when a new one fails its health check; $1 and FIRMWARE_FILE are the previous version's kept file, FIRMWARE_VERSION its version. Empty: the install command is run on that file (dpkg -i of the previous .deb). RAUC: rauc status mark-active other && systemctl reboot.",
+            seeAlso: "seeds/004 §8"),
+        ParameterDefinition(
+            key: .firmwareConfirmCommand, label: "Firmware confirm command", type: .string(length: 0...512, allowed: nil),
+            defaultValue: .string(""), role: .manufacturer, menu: .system, section: "Firmware",
+            help: "Shell command (/bin/sh -c) run once a new version passed its health check, FIRMWARE_VERSION its version. Empty: nothing to run (dpkg). RAUC: rauc status mark-good.",
+            seeAlso: "seeds/004 §8"),
+        ParameterDefinition(
+            key: .firmwareHealthCheckTimeout, label: "Firmware health check time limit", type: .integer(10...3600, unit: "s"),
+            defaultValue: .integer(300), role: .manufacturer, menu: .system, section: "Firmware",
+            help: "After a firmware update the new version must run, its board answer and, with a backend, the backend accept its BootNotification within this time; else the previous version is reinstalled and the update reported failed (InstallationFailed).",
+            seeAlso: "OCPP 1.6 §5.19 UpdateFirmware"),
         ParameterDefinition(
             key: .fileTransferTimeout, label: "File transfer timeout", type: .integer(10...3600, unit: "s"),
             defaultValue: .integer(300), role: .operator, menu: .system, section: "Firmware",

@@ -58,6 +58,10 @@ public struct OCPPChargePoint: Sendable {
         /// A checked local package of `version` (web upload, USB stick) is in the firmware file; the runtime asked
         /// ``FirmwareManagement/localUpdateRefusal`` first (``FirmwareManagement/localUpdate(_:version:now:)``).
         case localFirmware(FirmwareManagement.LocalSource, version: String)
+        /// The new firmware passed its health check after the restart (issue 23 item 5): Installed.
+        case firmwareConfirmed
+        /// The new firmware failed its health check and the previous version was reinstalled: InstallationFailed.
+        case firmwareRolledBack(reason: String)
     }
 
     public enum LogLevel: Sendable, Equatable { case info, notice, warning, error }
@@ -100,6 +104,9 @@ public struct OCPPChargePoint: Sendable {
     public internal(set) var link: OCPPLink
     public internal(set) var settings: BackendSettings
     public internal(set) var firmware: FirmwareManagement
+    /// A new firmware version runs unconfirmed (or was rolled back): the accepted BootNotification does not report
+    /// Installed; the runtime's health check sends ``Event/firmwareConfirmed`` or ``Event/firmwareRolledBack(reason:)``.
+    public var firmwareAwaitsHealthCheck = false
     /// The services are stopping: nothing new is sent.
     public internal(set) var stopping = false
     /// The station's identity, for the diagnostics file name.
@@ -228,6 +235,13 @@ public struct OCPPChargePoint: Sendable {
         case .localFirmware(let source, let version):
             out.append(.log(.notice, "firmware \(version) taken from the \(source.rawValue) for installation"))
             runFirmware(firmware.localUpdate(source, version: version, now: now), &station, &env)
+        case .firmwareConfirmed:
+            firmwareAwaitsHealthCheck = false
+            runFirmware(firmware.booted(), &station, &env)
+        case .firmwareRolledBack(let reason):
+            firmwareAwaitsHealthCheck = false
+            out.append(.log(.error, "firmware update rolled back: \(reason)"))
+            runFirmware(firmware.rolledBack(), &station, &env)
         }
         if station.online != online { station.online = online }
         parameters = env.parameters
@@ -348,7 +362,7 @@ public struct OCPPChargePoint: Sendable {
                         }
                     }
                     reported = [:]
-                    runFirmware(firmware.booted(), &station, &env)
+                    if !firmwareAwaitsHealthCheck { runFirmware(firmware.booted(), &station, &env) }
                 }
             case .dropped(let reason):
                 out.append(.log(.warning, "OCPP frame ignored: \(reason)"))

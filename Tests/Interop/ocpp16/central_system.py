@@ -79,6 +79,9 @@ class Recorder(CP):
     @on(Action.boot_notification)
     def on_boot(self, charge_point_vendor, charge_point_model, **kw):
         status, interval = self.cs.boot_answers.pop(0) if self.cs.boot_answers else ("Accepted", self.cs.heartbeat_interval)
+        # A test may decide by the boot's content (e.g. reject one firmware version): (status, interval) or None.
+        if self.cs.boot_decider and (decided := self.cs.boot_decider(kw)):
+            status, interval = decided
         return call_result.BootNotification(current_time=now_iso(self.cs.time_offset), interval=interval, status=status)
 
     @on(Action.heartbeat)
@@ -165,6 +168,7 @@ class CentralSystem:
         self.frames = []  # (direction, time, parsed JSON, charge point id) — "in" = from the charge point
         self.violations = []
         self.boot_answers = []
+        self.boot_decider = None
         self.heartbeat_interval = 300
         self.time_offset = 0  # seconds the central system's clock is ahead of the real time
         self.id_tags = {}  # idTag -> status; unknown tags are Accepted

@@ -46,7 +46,8 @@ def test_TC_044_1_CS_firmware_update_download_and_install(cs, make_station, file
     station.refresh()
     # In the event log (and so an e-mail alert when chosen, issue 24 item 5).
     events = station.get("/api/events?limit=200")[1]
-    assert [(e["code"], e["message"]) for e in events if e["kind"] == "firmwareInstallation"] == [("installed", "Firmware 2.0.0 installed")]
+    assert [(e["code"], e["message"]) for e in events if e["kind"] == "firmwareInstallation"] == [
+        ("confirmed", "Firmware 2.0.0 passed its health check"), ("installed", "Firmware 2.0.0 installed")]
     # The version survives a further restart.
     mark2 = cs.mark()
     assert cs.call(call.Reset(type="Soft")).status == "Accepted"
@@ -81,7 +82,9 @@ def test_TC_044_3_CS_firmware_update_installation_failed(cs, make_station, files
 
 def test_firmware_install_command_gets_the_payload_and_waits_for_the_transaction(cs, make_station, files, tmp_path):
     target = tmp_path / "installed"
-    station = make_station(config=[("FirmwareInstallCommand", f'cp "$1" {target} && echo "$FIRMWARE_VERSION" > {target}.version')])
+    # A rollback needs a way back: a restore command (the station keeps no earlier package yet).
+    station = make_station(config=[("FirmwareInstallCommand", f'cp "$1" {target} && echo "$FIRMWARE_VERSION" > {target}.version'),
+                                   ("FirmwareRestoreCommand", f"touch {target}.restored")])
     pack(files, "fw-3.1.ckfw", "3.1", payload=b"payload-3.1")
     plug(station)
     rfid(station)
@@ -102,12 +105,27 @@ def test_firmware_install_command_gets_the_payload_and_waits_for_the_transaction
 
 
 def test_firmware_install_command_failure_is_installation_failed(cs, make_station, files):
-    make_station(config=[("FirmwareInstallCommand", "exit 3")])
+    station = make_station(config=[("FirmwareInstallCommand", "exit 3"), ("FirmwareRestoreCommand", "exit 0")])
     pack(files, "fw.ckfw", "4.0")
     mark = cs.mark()
     cs.call(call.UpdateFirmware(location=files.ftp("fw.ckfw"), retrieve_date=now_iso()))
     cs.wait_call("FirmwareStatusNotification", lambda p: p["status"] == "InstallationFailed", since=mark, timeout=60)
     assert "BootNotification" not in cs.actions(mark)
+    failed = [e["message"] for e in station.get("/api/events?limit=200")[1] if e["kind"] == "firmwareInstallation"]
+    assert failed == ["Firmware installation failed: the install command exited with status 3"]
+
+
+def test_firmware_without_a_way_back_is_refused(cs, make_station, files, tmp_path):
+    """Issue 23 item 5: an install command, no restore command and no kept earlier package: no rollback would be
+    possible, so nothing is installed and the reason says what to do."""
+    target = tmp_path / "installed"
+    station = make_station(config=[("FirmwareInstallCommand", f'cp "$1" {target}')])
+    pack(files, "fw.ckfw", "4.1")
+    mark = cs.mark()
+    cs.call(call.UpdateFirmware(location=files.http("fw.ckfw"), retrieve_date=now_iso()))
+    cs.wait_call("FirmwareStatusNotification", lambda p: p["status"] == "InstallationFailed", since=mark, timeout=60)
+    assert not target.exists()
+    assert "no previous version is kept for a rollback" in station.get("/api/system")[1]["firmwareUpdate"]["reason"]
 
 
 def test_TC_045_1_CS_get_diagnostics(cs, make_station, files):

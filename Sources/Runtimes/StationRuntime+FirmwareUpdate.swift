@@ -202,7 +202,13 @@ extension StationRuntime {
         recordEvent(EventLogEntry(at: now, kind: .firmwareInstallation, connector: 0, code: "confirmed",
                                   message: "Firmware \(pending.version) passed its health check"))
         firmwareUpdateOutcome = FirmwareUpdateOutcome(state: .confirmed, version: pending.version, reason: nil, origin: pending.origin, at: now)
-        if ocpp != nil { ocppEvent(.firmwareConfirmed) } else { raiseSecurityEvent(.firmwareUpdated, techInfo: "firmware \(pending.version) installed") }
+        if ocpp != nil {
+            ocppEvent(.firmwareConfirmed)
+        } else if localFirmware.machine?.firmware?.phase == .restarting {
+            runLocalFirmware { $0.booted() }  // the local update's job ends Installed (FirmwareUpdated from the machine)
+        } else {
+            raiseSecurityEvent(.firmwareUpdated, techInfo: "firmware \(pending.version) installed")
+        }
     }
 
     /// Reinstalls the previous version and marks the update rolled back; with `restart`, restarts the services (the

@@ -98,6 +98,20 @@ public actor WebAccounts {
         for a in stored { accounts[a.name] = a }
     }
 
+    /// The account as the store has it now (a reset from the console counts at once, ``reload()``).
+    private func currentAccount(_ name: String) -> Account? {
+        reload()
+        return accounts[name]
+    }
+
+    /// Whether `password` is the current password of account `name`: a USB stick's USB_PASSWORD must be the operator's
+    /// (seeds/004 §8 "USB-stick functies"). bcrypt runs on ``BcryptWorker``; no session is made. No throttle: each
+    /// guess needs a stick written and inserted by hand.
+    public nonisolated func passwordMatches(account name: String, _ password: String) async -> Bool {
+        guard let hash = await currentAccount(name)?.passwordHash else { return false }
+        return await bcrypt.verify(password, hash: hash) == true
+    }
+
     /// Checks a login from `source` (the client's address). A locked pair or a source over its rate limit is refused
     /// without checking the password (no timing oracle while locked); an unknown name costs the same bcrypt time as a
     /// known one.

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from selenium.webdriver.common.by import By
 
+from firmware_files import build_deb, sign
 from meter_servers import free_port
+from pki import make_firmware_signing
 from station import Station, cli, wait_for
 from web_browser import ARTIFACTS, NEW_PASSWORDS, Web, initial_passwords  # noqa: F401  (the browser fixture is in conftest.py)
 
@@ -207,3 +209,54 @@ def test_issue23_4_usb_stick_password_install_and_field_engineer(data_dir, tmp_p
         assert station.get("/api/firmware")[1]["state"] == "idle"
     finally:
         station.terminate()
+
+
+def test_issue23_5_web_upload_of_a_signed_deb_installs_and_an_unsigned_one_is_refused_with_the_reason(browser, data_dir, tmp_path):
+    """Issue 23's acceptance on the web page with Require signed firmware On: the project's own .deb, built by dpkg-deb
+    and signed by `chargekit firmware sign`, is uploaded with the progress bar visible and installed; an unsigned one
+    is refused with the reason shown. The manufacturer root comes from FirmwareRootsDirectory (as the package ships it
+    in /etc/chargekit/firmware-roots), not from a backend: this station has none."""
+    signing = make_firmware_signing(_mkdir(tmp_path / "pki"))
+    roots = _mkdir(tmp_path / "firmware-roots")
+    (roots / "manufacturer.pem").write_text((signing / "mfr-root.pem").read_text())
+    state = _mkdir(tmp_path / "installed")
+    install_command(data_dir, f'dpkg-deb --field "$1" Version > {state}/version')
+    assert cli("config", "set", "FirmwareRootsDirectory", str(roots), "--role", "manufacturer", data_dir=data_dir).returncode == 0
+    # A simulated station stores Require signed firmware Off at its first start; the manufacturer switches it On.
+    Station(data_dir).start().terminate()
+    assert cli("config", "set", "RequireSignedFirmware", "On", "--role", "manufacturer", data_dir=data_dir).returncode == 0
+    station = Station(data_dir, extra=["--http-port", str(free_port())]).start()
+    try:
+        web = Web(browser, station)
+        web.first_login("installer", initial_passwords(station)["installer"])
+        web.open("/menu/system")
+        unsigned = build_deb(tmp_path, "9.8.0")
+        web.el("#fw-file").send_keys(str(unsigned))
+        web.el("#fw-upload").click()
+        wait_for(lambda: web.el("#fw-result").is_displayed() and "not signed" in web.el("#fw-result").text,
+                 what="the unsigned package's refusal on the page")
+        assert "Require signed firmware" in web.el("#fw-result").text
+        web.shot("firmware-unsigned-refused")
+        assert not (state / "version").exists(), "nothing was installed"
+        signed = build_deb(tmp_path, "9.8.1", payload_bytes=4 * 1024 * 1024)
+        sign(signed, signing)
+        browser.set_network_conditions(offline=False, latency=5, download_throughput=50 * 1024 * 1024, upload_throughput=1024 * 1024)
+        web.open("/menu/system")
+        web.el("#fw-file").send_keys(str(signed))
+        before = json.loads((data_dir / "station.json").read_text())
+        web.el("#fw-upload").click()
+        progress = web.el("#fw-progress")
+        wait_for(lambda: progress.is_displayed() and 5 <= int(progress.get_attribute("value") or 0) <= 90, timeout=30,
+                 what="the progress bar part-way")
+        web.shot("firmware-signed-upload-progress")
+        browser.delete_network_conditions()
+        station.wait_restarted(before)
+        wait_for(lambda: (state / "version").exists() and (state / "version").read_text().strip() == "9.8.1", what="the signed .deb installed")
+        wait_for(lambda: station.get("/api/system")[1]["stationVersion"] == "9.8.1", what="the station running 9.8.1")
+    finally:
+        station.terminate()
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True)
+    return path

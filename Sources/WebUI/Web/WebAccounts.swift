@@ -77,11 +77,15 @@ public actor WebAccounts {
 
     /// Creates the accounts that do not exist yet, each with a random initial password that must be changed at the first
     /// login. Returns the new (name, password) pairs so that the caller prints them once; only hashes are stored.
-    public func createMissingAccounts() throws -> [(name: String, password: String)] {
+    /// The hashes are made on ``BcryptWorker`` (a debug build's bcrypt takes a second or more, and three of them on the
+    /// cooperative threads stalled everything else that ran); an account another caller created meanwhile is kept.
+    public func createMissingAccounts() async throws -> [(name: String, password: String)] {
         var created: [(String, String)] = []
         for role in Role.allCases where accounts[role.rawValue] == nil {
             let password = LoginPolicy.initialPassword()
-            let account = Account(name: role.rawValue, role: role, passwordHash: Bcrypt.hash(password, cost: Self.cost))
+            let hash = await bcrypt.hash(password, cost: Self.cost) ?? Bcrypt.hash(password, cost: Self.cost)
+            guard accounts[role.rawValue] == nil else { continue }
+            let account = Account(name: role.rawValue, role: role, passwordHash: hash)
             try store.saveAccount(account)
             accounts[account.name] = account
             created.append((account.name, password))

@@ -343,7 +343,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.
-        .testTarget(name: "AppTests", dependencies: ["PKI", "OCMF", "App", "Runtimes", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Gateway", "Persistence", "Simulator", "StationModbus",
+        .testTarget(name: "AppTests", dependencies: ["PKI", "OCMF", "App", "Runtimes", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Persistence", "Simulator", "StationModbus",
                                                      .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -192,6 +192,8 @@ public enum StationApp {
             logger: httpLogger)
         let restart = RestartRequest()
         var services: [any Service] = [app, secureApp, runtime.jobs.service]
+        // The USB stick's directory (seeds/004 §8 "Met USB-stick"), looked at while the services run.
+        _ = runtime.jobs.start { await runtime.watchUSBSticks() }
         if settings.modbus.enabled {
             var modbusLogger = Logger(label: "chargekit.modbus")
             modbusLogger.logLevel = options.logLevel
@@ -389,6 +391,7 @@ public enum StationApp {
         await accounts.observeLockouts { account, source, until in runtime.recordLoginLockout(account: account, source: source, until: until) }
         let securityLog = runtime.localSecurityLog
         await accounts.observeSecurityEvents { event, techInfo in securityLog.record(event, techInfo) }
+        await runtime.setUpLocalFirmware(dataDirectory: dir.path) { await accounts.passwordMatches(account: Role.operator.rawValue, $0) }
         let mqtt = MQTTSettings(parameters.values).map {
             StationMQTT(settings: $0, identity: settings.chargeBoxIdentity, version: ChargeKitVersion.current)
         }

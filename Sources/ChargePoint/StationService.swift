@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Authorization
+import Firmware
 import EVSECore
 import Firmware
 import HostConfig
@@ -61,6 +62,12 @@ public protocol StationService: AuthorizationService, HistoryService {
     func networkStatus() async -> NetworkConfigurationStatus
     func configureInterface(_ form: InterfaceForm, connection: NetworkChangeGuard.Connection, by: String) async -> Result<NetworkChangeOutcome, NetworkConfigureError>
     func confirmNetworkChange(connection: NetworkChangeGuard.Connection, by: String) async -> Result<InterfaceConfig, NetworkConfigureError>
+    /// Firmware from the System page or a USB stick (seeds/004 §8): see `StationService+Firmware.swift`.
+    func firmwareUpdate() async -> FirmwareUpdateView
+    /// A new, empty file in the firmware directory that an upload is written to (``installFirmware(from:source:by:)``
+    /// takes it over, or it is removed).
+    func firmwareUploadFile() async throws -> String
+    func installFirmware(from path: String, source: FirmwareManagement.LocalSource, by: String) async throws(FirmwareUploadRefusal) -> FirmwareUpdateView
 }
 
 extension StationService {

@@ -61,6 +61,8 @@ public struct FirmwareUpdateJob: Sendable, Codable, Equatable {
     public var signature: String?
     /// installDateTime: not installed before it.
     public var installAt: Date?
+    /// The version a local package names (checked when it was taken; the web page shows it while it waits).
+    public var packageVersion: String?
 }
 
 /// A diagnostics upload in progress.
@@ -128,7 +130,10 @@ public struct FirmwareManagement: Sendable, Equatable {
     /// Restores a persisted job (after a restart).
     public init(restored: FirmwareUpdateJob? = nil) {
         firmware = restored
-        if let restored, restored.phase != .restarting { firmware?.phase = .waiting }
+        guard let restored, restored.phase != .restarting else { return }
+        // A local package (web, USB) has nothing to download again: it is still in the firmware file and installs anew
+        // (``localUpdate(_:version:now:)``); a backend's update starts over with its download.
+        firmware?.phase = restored.location.hasPrefix("local:") ? .downloaded : .waiting
     }
 
     // MARK: Firmware

@@ -26,6 +26,7 @@ public struct FirmwarePackage: Sendable, Equatable {
     /// Why a file is not an installable package.
     public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// The SHA-256 (FIPS 180-4) of `bytes` as 64 lower-case hex digits.
@@ -44,29 +45,65 @@ public struct FirmwarePackage: Sendable, Equatable {
 
     /// Reads and checks a package.
     public init(_ bytes: [UInt8]) throws(Invalid) {
-        let limit = min(bytes.count, Self.maxHeaderBytes)
-        var end: Int?
-        for i in 0..<max(0, limit - 1) where bytes[i] == 0x0A && bytes[i + 1] == 0x0A { end = i; break }
-        guard let end, bytes.starts(with: Array(Self.magic.utf8)) else {
-            throw Invalid(description: "not a ChargeKit firmware package (it must start with '\(Self.magic)')")
+        let header = try Header(bytes.prefix(Self.maxHeaderBytes))
+        let payload = Array(bytes[header.payloadOffset...])
+        try header.check(payloadDigest: Self.sha256Hex(payload))
+        self.version = header.version; self.sha256 = header.sha256; self.payload = payload
+    }
+
+    /// A package's header, read from its first bytes (at most ``maxHeaderBytes``): a file is checked without holding
+    /// all of it in memory (an upload, a USB stick's file) by reading the header, then hashing the payload from
+    /// ``payloadOffset`` on in pieces (``PayloadDigest``).
+    public struct Header: Sendable, Equatable {
+        public var version: String
+        public var sha256: String
+        /// Where the payload starts (after the blank line).
+        public var payloadOffset: Int
+
+        /// How many bytes of the file's start to hand to ``init(_:)``.
+        public static var readBytes: Int { FirmwarePackage.maxHeaderBytes }
+
+        public init(_ start: some Collection<UInt8>) throws(Invalid) {
+            let bytes = Array(start.prefix(FirmwarePackage.maxHeaderBytes))
+            var end: Int?
+            for i in 0..<max(0, bytes.count - 1) where bytes[i] == 0x0A && bytes[i + 1] == 0x0A { end = i; break }
+            guard let end, bytes.starts(with: Array(FirmwarePackage.magic.utf8)) else {
+                throw Invalid(description: "not a ChargeKit firmware package (it must start with '\(FirmwarePackage.magic)')")
+            }
+            var fields: [String: String] = [:]
+            for line in String(decoding: bytes[0..<end], as: UTF8.self).split(separator: "\n").dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                fields[line[..<colon].trimmingSpaces.lowercased()] = line[line.index(after: colon)...].trimmingSpaces
+            }
+            guard let version = fields["version"], !version.isEmpty, version.count <= 50 else {
+                throw Invalid(description: "the package names no version (1 to 50 characters)")
+            }
+            guard let digest = fields["sha256"]?.lowercased(), digest.count == 64 else {
+                throw Invalid(description: "the package has no sha256 of its payload")
+            }
+            self.version = version; self.sha256 = digest; payloadOffset = end + 2
         }
-        var fields: [String: String] = [:]
-        for line in String(decoding: bytes[0..<end], as: UTF8.self).split(separator: "\n").dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            fields[line[..<colon].trimmingSpaces.lowercased()] = line[line.index(after: colon)...].trimmingSpaces
+
+        /// Throws unless `payloadDigest` (64 hex digits) is the one the header names.
+        public func check(payloadDigest actual: String) throws(Invalid) {
+            guard actual == sha256 else {
+                throw Invalid(description: "the payload is damaged: sha256 \(actual) instead of \(sha256)")
+            }
         }
-        guard let version = fields["version"], !version.isEmpty, version.count <= 50 else {
-            throw Invalid(description: "the package names no version (1 to 50 characters)")
+    }
+
+    /// The SHA-256 of a payload fed in pieces.
+    public struct PayloadDigest {
+        private var hash = SHA256()
+        public init() {}
+        public mutating func update(_ bytes: some Collection<UInt8>) { hash.update(data: Array(bytes)) }
+        /// 64 lower-case hex digits.
+        public func finalize() -> String {
+            let hex = Array("0123456789abcdef".utf8)
+            var out: [UInt8] = []
+            for b in hash.finalize() { out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xF)]) }
+            return String(decoding: out, as: UTF8.self)
         }
-        guard let digest = fields["sha256"]?.lowercased(), digest.count == 64 else {
-            throw Invalid(description: "the package has no sha256 of its payload")
-        }
-        let payload = Array(bytes[(end + 2)...])
-        let actual = Self.sha256Hex(payload)
-        guard actual == digest else {
-            throw Invalid(description: "the payload is damaged: sha256 \(actual) instead of \(digest)")
-        }
-        self.version = version; self.sha256 = digest; self.payload = payload
     }
 }
 

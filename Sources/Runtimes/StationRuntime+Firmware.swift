@@ -94,12 +94,19 @@ extension StationRuntime {
     }
 
     private func installDownloaded(path: String, detached: FirmwareSignature?) async {
-        let result = await checkAndInstall(file: path, signatureFile: nil, detached: detached, origin: "ocpp")
+        // A local package (web, USB) installs with its origin; a backend's with "ocpp".
+        let origin = (ocpp?.chargePoint.firmware ?? localFirmware.machine)?.localSource?.rawValue ?? "ocpp"
+        let result = await checkAndInstall(file: path, signatureFile: nil, detached: detached, origin: origin)
         try? FileManager.default.removeItem(atPath: path)
-        guard ocpp != nil else { return }
+        var version: String?
         switch result {
-        case .success(let checked): ocppEvent(.installFinished(version: checked.version))
-        case .failure: ocppEvent(.installFinished(version: nil))
+        case .success(let checked): version = checked.version
+        case .failure(let refusal): localInstallFailed(refusal.reason)
+        }
+        if ocpp != nil {
+            ocppEvent(.installFinished(version: version))
+        } else {
+            runLocalFirmware { $0.installFinished(version: version) }
         }
     }
 }

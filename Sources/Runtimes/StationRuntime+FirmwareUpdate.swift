@@ -28,8 +28,27 @@ extension StationRuntime {
                 logger.error("the manufacturer root certificates cannot be read: \(error)")
             }
         }
+        roots += Self.rootCertificates(inDirectory: parameterService.values[.firmwareRootsDirectory], logger: logger)
         return FirmwareFile.Policy(requireSigned: parameterService.values[.requireSignedFirmware], roots: roots,
                                    architecture: FirmwareFile.buildArchitecture, now: clock.now())
+    }
+
+    /// The PEM files (`*.pem`, at most 32 of at most 64 kB each, in name order) of FirmwareRootsDirectory: the
+    /// manufacturer roots that came with the product. A missing directory holds none; an unreadable file is logged and
+    /// skipped (the chain check then refuses what only it would have accepted).
+    static func rootCertificates(inDirectory directory: String, logger: Logger) -> [String] {
+        guard !directory.isEmpty, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var roots: [String] = []
+        for name in names.filter({ $0.hasSuffix(".pem") }).sorted().prefix(32) {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size <= 65_536,
+                  let data = FileManager.default.contents(atPath: path) else {
+                logger.error("firmware root certificate \(path) skipped: unreadable or larger than 64 kB")
+                continue
+            }
+            roots.append(String(decoding: data, as: UTF8.self))
+        }
+        return roots
     }
 
     /// Whether `file` may be installed on this station, and why not (its format, version, architecture, signature —
@@ -202,7 +221,13 @@ extension StationRuntime {
         recordEvent(EventLogEntry(at: now, kind: .firmwareInstallation, connector: 0, code: "confirmed",
                                   message: "Firmware \(pending.version) passed its health check"))
         firmwareUpdateOutcome = FirmwareUpdateOutcome(state: .confirmed, version: pending.version, reason: nil, origin: pending.origin, at: now)
-        if ocpp != nil { ocppEvent(.firmwareConfirmed) } else { raiseSecurityEvent(.firmwareUpdated, techInfo: "firmware \(pending.version) installed") }
+        if ocpp != nil {
+            ocppEvent(.firmwareConfirmed)
+        } else if localFirmware.machine?.firmware?.phase == .restarting {
+            runLocalFirmware { $0.booted() }  // the local update's job ends Installed (FirmwareUpdated from the machine)
+        } else {
+            raiseSecurityEvent(.firmwareUpdated, techInfo: "firmware \(pending.version) installed")
+        }
     }
 
     /// Reinstalls the previous version and marks the update rolled back; with `restart`, restarts the services (the

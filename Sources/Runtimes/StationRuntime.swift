@@ -63,6 +63,9 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     var boardAnswers = false
     /// Effects are being carried out (a notice handed to the charge point may produce more; they queue behind).
     private var carryingOut = false
+    /// Firmware from the web page and a USB stick, and the firmware machine when no backend is configured
+    /// (`StationRuntime+LocalFirmware.swift`).
+    var localFirmware = LocalFirmware()
 
     public init(controller: StationController, board: Board, parameters: ParameterService, database: StationDatabase,
                 clock: ScaledClock, logger: Logger) {
@@ -87,6 +90,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         if controller.settings.modbus.enabled { refreshModbusSnapshot(now: now) }
         carryOut()
         ocppEvent(.tick)
+        localFirmwareTick()
         if pendingFirmware != nil { firmwareHealthTick(now: now) }
     }
 

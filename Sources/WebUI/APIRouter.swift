@@ -113,6 +113,7 @@ public enum StationAPI {
         addDHCPRoutes(router, station)
         addNetworkRoutes(router, station)
         addConfigBatchRoute(router, station)
+        addFirmwareRoutes(router, station)
         router.get(RouterPath(stringLiteral: String(openAPIPath.dropFirst()))) { _, _ in openAPIDocument() }
         if let metrics { MetricsRoute.add(to: router, source: metrics) }
         if let simulator {

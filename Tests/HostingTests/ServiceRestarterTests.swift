@@ -4,8 +4,10 @@ import Synchronization
 import Testing
 @testable import Hosting
 
-/// Waits until `condition` holds, at most `seconds` of real time (generous, for a machine busy with the whole suite).
-func until(_ what: String, within seconds: Double = 30, _ condition: @Sendable () async -> Bool) async throws {
+/// Waits until `condition` holds, at most `seconds` of real time: generous, because the whole suite on 2 cores keeps
+/// both busy for a minute and more (a debug build's bcrypt for every web test's accounts), and these tests only need
+/// their tasks to be scheduled at all.
+func until(_ what: String, within seconds: Double = 180, _ condition: @Sendable () async -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while ContinuousClock.now < deadline {
         if await condition() { return }

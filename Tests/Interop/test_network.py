@@ -19,7 +19,7 @@ import threading
 import pytest
 
 from dbus_bus import PrivateBus, dbus_bus  # noqa: F401  (the private system bus fixture)
-from station import Station, wait_for
+from station import Station, cli, wait_for
 
 NETWORKD = next((p for p in ("/lib/systemd/systemd-networkd", "/usr/lib/systemd/systemd-networkd") if os.path.exists(p)), None)
 
@@ -73,6 +73,8 @@ class NetworkdSite:
         wait_for(lambda: bus.connection().name_has_owner("org.freedesktop.network1") or self.networkd.poll() is not None,
                  timeout=20, what="systemd-networkd on the bus")
         assert self.networkd.poll() is None, (tmp_path / "networkd.log").read_text()[-3000:]
+        # The LAN client here speaks plain HTTP (the change guard is the same on HTTPS): no redirect to HTTPS (issue 23).
+        assert cli("config", "set", "WebHTTPRedirect", "Off", "--role", "installer", data_dir=data_dir).returncode == 0
         self.station = Station(data_dir, extra=["--http-host", "0.0.0.0"])
         self.station.namespace = pair.station
         self.station.env = {**bus.env, "CHARGEKIT_NETWORKD_DIR": str(self.dir), **(env or {})}

@@ -56,6 +56,7 @@ extension StationParameters {
     public static let firmwareRestoreCommand = "FirmwareRestoreCommand"
     public static let firmwareConfirmCommand = "FirmwareConfirmCommand"
     public static let firmwareHealthCheckTimeout = "FirmwareHealthCheckTimeout"
+    public static let firmwareRootsDirectory = "FirmwareRootsDirectory"
 }
 
 /// The typed keys of the backend parameters, by which BackendSettings reads them (see StationParameterKeys.swift).
@@ -97,6 +98,7 @@ extension ParameterKey {
     public static var fileTransferTimeout: ParameterKey<Int> { .init(K.fileTransferTimeout, .integer) }
     public static var unsignedFirmwareUpdates: ParameterKey<Bool> { .init(K.unsignedFirmwareUpdates, .bool) }
     public static var requireSignedFirmware: ParameterKey<Bool> { .init(K.requireSignedFirmware, .bool) }
+    public static var firmwareRootsDirectory: ParameterKey<String> { .init(K.firmwareRootsDirectory, .text) }
     public static var firmwareRestoreCommand: ParameterKey<String> { .init(K.firmwareRestoreCommand, .text) }
     public static var firmwareConfirmCommand: ParameterKey<String> { .init(K.firmwareConfirmCommand, .text) }
     public static var firmwareHealthCheckTimeout: ParameterKey<Int> { .init(K.firmwareHealthCheckTimeout, .integer) }
@@ -308,6 +310,13 @@ extension StationParameters {
             role: .manufacturer, menu: .system, section: "Firmware",
             help: "On: a firmware file is installed only with a signature (ECDSA P-256, chargekit firmware sign) whose signing certificate chains to an installed manufacturer root certificate; anything else is refused (InstallationFailed, the reason in the log and the security log). A simulated station starts with Off.",
             seeAlso: "OCPP 1.6 security whitepaper ed. 3 L01, §8 InvalidFirmwareSignature"),
+        // The manufacturer's root comes with the product (the package's /etc/chargekit/firmware-roots/), not only over
+        // OCPP InstallCertificate: a station without a backend must still accept its manufacturer's signed updates.
+        ParameterDefinition(
+            key: .firmwareRootsDirectory, label: "Firmware root certificates directory", type: .string(length: 0...256, allowed: nil),
+            defaultValue: .string("/etc/chargekit/firmware-roots"), role: .manufacturer, menu: .system, section: "Firmware",
+            help: "A directory of PEM files (*.pem) whose certificates count as manufacturer root certificates for signed firmware, beside those installed over OCPP (InstallCertificate ManufacturerRootCertificate). Empty: only the installed ones. A missing directory holds none.",
+            seeAlso: "OCPP 1.6 security whitepaper ed. 3 L01, docs/installer.md"),
         ParameterDefinition(
             key: .firmwareRestoreCommand, label: "Firmware restore command", type: .string(length: 0...512, allowed: nil),
             defaultValue: .string("/usr/lib/chargekit/firmware-request restore"), role: .manufacturer, menu: .system, section: "Firmware",

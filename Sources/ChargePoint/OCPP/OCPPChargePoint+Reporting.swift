@@ -232,16 +232,8 @@ extension OCPPChargePoint {
                            allowedWhilePending: allowedWhilePending))
     }
 
-    /// Keeps idle connectors Unavailable while an installation waits and runs; releasing restores the availability
-    /// the backend set (persisted by ChangeAvailability).
+    /// Keeps idle connectors Unavailable while an installation waits and runs (``StationController/holdForFirmware``).
     private func holdConnectors(_ hold: Bool, _ station: inout StationController, _ env: OCPPEnvironment) {
-        for n in 1...station.connectorCount {
-            if hold {
-                guard station.backendView(connector: n)?.session == nil else { continue }
-                station.setOperative(connector: n, false, now: env.now)
-            } else if !((try? env.store.persistedInoperative(connector: n)) ?? false) {
-                station.setOperative(connector: n, true, now: env.now)
-            }
-        }
+        station.holdForFirmware(hold, persistedInoperative: { (try? env.store.persistedInoperative(connector: $0)) ?? false }, now: env.now)
     }
 }

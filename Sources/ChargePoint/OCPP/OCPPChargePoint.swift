@@ -55,6 +55,9 @@ public struct OCPPChargePoint: Sendable {
         case signatureChecked(failure: String?)
         /// A GetLog upload (``Action/uploadLog(_:location:fileName:oldest:latest:requestId:)``) ended.
         case logUploadFinished(requestId: Int, success: Bool)
+        /// A checked local package of `version` (web upload, USB stick) is in the firmware file; the runtime asked
+        /// ``FirmwareManagement/localUpdateRefusal`` first (``FirmwareManagement/localUpdate(_:version:now:)``).
+        case localFirmware(FirmwareManagement.LocalSource, version: String)
         /// The new firmware passed its health check after the restart (issue 23 item 5): Installed.
         case firmwareConfirmed
         /// The new firmware failed its health check and the previous version was reinstalled: InstallationFailed.
@@ -229,6 +232,9 @@ public struct OCPPChargePoint: Sendable {
         case .logUploadFinished(let requestId, let success):
             out.append(success ? .log(.info, "log \(requestId) uploaded") : .log(.warning, "log \(requestId) upload failed"))
             runFirmware(firmware.logUploadFinished(requestId: requestId, success: success, now: now), &station, &env)
+        case .localFirmware(let source, let version):
+            out.append(.log(.notice, "firmware \(version) taken from the \(source.rawValue) for installation"))
+            runFirmware(firmware.localUpdate(source, version: version, now: now), &station, &env)
         case .firmwareConfirmed:
             firmwareAwaitsHealthCheck = false
             runFirmware(firmware.booted(), &station, &env)
@@ -253,8 +259,7 @@ public struct OCPPChargePoint: Sendable {
         let now = env.now
         for n in sampleMeterValues(station, env) { station.requestSignedSample(connector: n, now: now) }
         if online { reportStatus(station, now: now, force: []) }
-        let running = (1...station.connectorCount).contains { station.backendView(connector: $0)?.session != nil }
-        runFirmware(firmware.tick(now: now, transactionsRunning: running), &station, &env)
+        runFirmware(firmware.tick(now: now, transactionsRunning: station.transactionsRunning), &station, &env)
         if online { watchCertificateExpiry(&env) }
         if headStale { loadHead(env.store) }
         if restartIfDrained(now: now) { return }

@@ -77,11 +77,15 @@ public actor WebAccounts {
 
     /// Creates the accounts that do not exist yet, each with a random initial password that must be changed at the first
     /// login. Returns the new (name, password) pairs so that the caller prints them once; only hashes are stored.
-    public func createMissingAccounts() throws -> [(name: String, password: String)] {
+    /// The hashes are made on ``BcryptWorker`` (a debug build's bcrypt takes a second or more, and three of them on the
+    /// cooperative threads stalled everything else that ran); an account another caller created meanwhile is kept.
+    public func createMissingAccounts() async throws -> [(name: String, password: String)] {
         var created: [(String, String)] = []
         for role in Role.allCases where accounts[role.rawValue] == nil {
             let password = LoginPolicy.initialPassword()
-            let account = Account(name: role.rawValue, role: role, passwordHash: Bcrypt.hash(password, cost: Self.cost))
+            let hash = await bcrypt.hash(password, cost: Self.cost) ?? Bcrypt.hash(password, cost: Self.cost)
+            guard accounts[role.rawValue] == nil else { continue }
+            let account = Account(name: role.rawValue, role: role, passwordHash: hash)
             try store.saveAccount(account)
             accounts[account.name] = account
             created.append((account.name, password))
@@ -96,6 +100,20 @@ public actor WebAccounts {
     private func reload() {
         guard let stored = try? store.loadAccounts() else { return }
         for a in stored { accounts[a.name] = a }
+    }
+
+    /// The account as the store has it now (a reset from the console counts at once, ``reload()``).
+    private func currentAccount(_ name: String) -> Account? {
+        reload()
+        return accounts[name]
+    }
+
+    /// Whether `password` is the current password of account `name`: a USB stick's USB_PASSWORD must be the operator's
+    /// (seeds/004 §8 "USB-stick functies"). bcrypt runs on ``BcryptWorker``; no session is made. No throttle: each
+    /// guess needs a stick written and inserted by hand.
+    public nonisolated func passwordMatches(account name: String, _ password: String) async -> Bool {
+        guard let hash = await currentAccount(name)?.passwordHash else { return false }
+        return await bcrypt.verify(password, hash: hash) == true
     }
 
     /// Checks a login from `source` (the client's address). A locked pair or a source over its rate limit is refused

@@ -24,6 +24,8 @@ enum WebResources {
 
     static let css = file("static/app.css")
     static let js = file("static/app.js")
+    /// The System page's firmware upload and progress (`WebFirmware.swift`).
+    static let firmwareJS = file("static/firmware.js")
 
     /// The templates of `folders` (`shared` and a site's), by name, for a site's Mustache library.
     static func library(folders: Set<String>) throws -> MustacheLibrary {

@@ -62,6 +62,7 @@ public struct WebInterface: Sendable {
         }
         addWhitelistRoutes(to: router)
         addSystemRoutes(to: router)
+        addFirmwareRoutes(to: router)
         addRestartActionRoutes(to: router)
         addMailRoutes(to: router)
         addNetworkConfigRoutes(to: router)

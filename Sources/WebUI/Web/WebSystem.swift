@@ -262,6 +262,8 @@ extension WebInterface {
         var securityLogEmpty: Bool { securityLog.isEmpty }
         /// The HTTPS certificate in use, its fingerprint, the upload and the reset (issue 23 item 2).
         var certificate: CertificateCard?
+        /// The Firmware card (`WebFirmware.swift`).
+        var firmware: FirmwareCard?
     }
 
     /// One security event as the System page lists it.
@@ -300,6 +302,7 @@ extension WebInterface {
         }
         if let os = info.osClock { (cards.osClock, cards.osClockNote) = Self.osClockText(os, t: t, tz: tz) }
         cards.certificate = certificates.map { CertificateCard($0.certificateStatus(), session: session, t: t, tz: tz, query: query) }
+        cards.firmware = await firmwareCard(session, t: t)
         let entries = (try? await station.securityLog(limit: Self.securityLogShown)) ?? []
         cards.securityLog = entries.reversed().map { e in
             SecurityRow(time: WebHTTP.time(e.at, tz: tz), type: e.type, critical: e.critical, techInfo: e.techInfo ?? "")

@@ -14,30 +14,8 @@ from test_firmware import firmware_statuses, now_iso
 from test_signed_firmware import install_manufacturer_root, security_events
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from firmware_files import build_deb, sign  # noqa: E402
 from pki import make_firmware_signing  # noqa: E402
-
-
-def architecture():
-    return subprocess.run(["dpkg", "--print-architecture"], check=True, capture_output=True, text=True).stdout.strip()
-
-
-def build_deb(tmp, version):
-    """A Debian package built by dpkg-deb (as scripts/package-deb.sh does for a release): control file and one file."""
-    root = tmp / f"pkg-{version}"
-    (root / "DEBIAN").mkdir(parents=True)
-    (root / "DEBIAN" / "control").write_text(
-        f"Package: chargekit\nVersion: {version}\nArchitecture: {architecture()}\nMaintainer: ChargeKit Test <test@example.org>\n"
-        f"Description: ChargeKit test release {version}\n")
-    (root / "usr" / "share" / "chargekit").mkdir(parents=True)
-    (root / "usr" / "share" / "chargekit" / "release").write_text(version + "\n")
-    out = tmp / f"chargekit_{version}_{architecture()}.deb"
-    subprocess.run(["dpkg-deb", "--root-owner-group", "--build", str(root), str(out)], check=True, capture_output=True)
-    return out
-
-
-def sign(deb, signing):
-    r = cli("firmware", "sign", str(deb), "--key", str(signing / "fw-sign.key"), "--cert", str(signing / "fw-sign.pem"))
-    assert r.returncode == 0, r.stderr
 
 
 @pytest.fixture

@@ -67,6 +67,18 @@ def chroot(root, *args, check=True, env=None, timeout=600):
     return r
 
 
+def chroot_with_proc(root, *args, check=True, timeout=600):
+    """`chroot` with /proc mounted (in a mount namespace of its own), as a unit's process has it under systemd: the
+    binary reads its arguments through Foundation, which takes them from /proc/self/cmdline."""
+    script = 'mount -t proc proc "$1/proc" && root="$1" && shift && exec chroot "$root" "$@"'
+    r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(root), *args],
+                       capture_output=True, text=True, timeout=timeout,
+                       env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C", "DEBIAN_FRONTEND": "noninteractive"})
+    if check:
+        assert r.returncode == 0, f"chroot {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}"
+    return r
+
+
 def install(root, deb):
     """`dpkg -i` inside the root; dependencies the root lacks come from `apt-get -f install`. Returns dpkg's output."""
     target = Path(root) / "tmp" / Path(deb).name

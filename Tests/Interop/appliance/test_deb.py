@@ -245,7 +245,7 @@ def read_marker(root):
     return dict(line.split("=", 1) for line in (Path(root) / FIRMWARE / "pending-update").read_text().splitlines())
 
 
-def request(root, *args):
+def request(root, *args, with_proc=False):
     """firmware-request as the station runs it (in the background), then the service as the path unit starts it once
     the request exists. Returns (request's exit status, its standard error, the service's run)."""
     requester = subprocess.Popen(as_station(root, "/usr/lib/chargekit/firmware-request", *args),
@@ -253,7 +253,9 @@ def request(root, *args):
     wait_for(lambda: (Path(root) / FIRMWARE / "requests/request").exists() or requester.poll() is not None, 30,
              "the request of firmware-request")
     assert requester.poll() is None, requester.communicate()
-    service = debroot.chroot(root, "/usr/lib/chargekit/firmware-service", "request", check=False)
+    # The signature check runs the chargekit binary, which reads its arguments from /proc: mounted for it, as systemd has it.
+    run = debroot.chroot_with_proc if with_proc else debroot.chroot
+    service = run(root, "/usr/lib/chargekit/firmware-service", "request", check=False)
     try:
         _, err = requester.communicate(timeout=30)
     finally:
@@ -302,7 +304,7 @@ def test_unsigned_package_is_refused_when_manufacturer_roots_are_installed(deb, 
     before = installed_version(root)
     station_file(root, f"{FIRMWARE}/staged.pkg", Path(deb).read_bytes())
     try:
-        code, err, service = request(root, "install", "/var/lib/chargekit/station/firmware/staged.pkg")
+        code, err, service = request(root, "install", "/var/lib/chargekit/station/firmware/staged.pkg", with_proc=True)
     finally:
         (roots / "maker.pem").unlink()
     assert code == 65, err + service.stderr

@@ -4,8 +4,8 @@
 #   scripts/package-deb.sh [--bin PATH] [--out DIR] [--scratch-path DIR] [--fast] [--version V]
 #
 # Without --bin it builds the appliance binary as scripts/bench.sh does (release, -Osize, Swift runtime linked
-# statically). --bin packages a binary built before — it must be self-contained (--static-swift-stdlib), e.g. the
-# test suite's debug build with `swift build --static-swift-stdlib`. The version is the one the binary reports
+# statically). --bin packages a binary built before — it must be self-contained (Swift runtime linked statically),
+# e.g. the test suite's debug build relinked by scripts/link-static.sh. The version is the one the binary reports
 # (`chargekit --version`, i.e. ChargeKitVersion.current), the architecture dpkg's, the Depends dpkg-shlibdeps'.
 # --fast compresses with gzip -1 instead of xz (a debug binary of 160 MB takes minutes with xz on a busy machine).
 # --version gives the package another version than the binary's (a test's second version to update to).

@@ -128,14 +128,16 @@ public enum GatewayApp {
         // The HTTPS certificate (issue 23 item 2), named after this host; its fingerprint next to the initial passwords.
         let web = try database.loadSettings() ?? GatewaySettings()
         let certificates = try WebServerCertificates(dataDirectory: dir.path, role: "gateway", names: .ofThisHost(commonName: GatewayApp.hostName()),
-                                                     now: { Date() }, logger: logger)
+                                                     now: { Date() }, logger: logger,
+                                                     changed: { note in securityLog.record(.certificateChanged, note) })
         FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(try await accounts.createMissingAccounts(),
                                                                                 fingerprint: certificates.fingerprint).utf8))
         let controller = GatewayController(database: database, options: options, directory: dir, logger: logger, certificates: certificates,
                                            webHost: options.httpHost ?? web.webBindAddress)
         let router = Router(context: WebRequestContext.self)
         router.add(middleware: CanonicalPathMiddleware())  // before every route: one spelling per path
-        try GatewayWeb(gateway: controller, accounts: accounts, metrics: controller).addRoutes(to: router)
+        try GatewayWeb(gateway: controller, accounts: accounts, version: ChargeKitVersion.current, metrics: controller,
+                       certificates: certificates).addRoutes(to: router)
         GatewayAPI.addRoutes(to: router, gateway: controller, accounts: accounts, apiToken: controller.apiToken, version: ChargeKitVersion.current,
                              certificates: certificates)
         var httpLogger = Logger(label: "chargekit.gateway.http")
@@ -255,6 +257,7 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
     func dismissScan(_ id: String) throws { try database.deleteScan(id: id) }
     func failure() -> String? { failureText }
     func transactions(limit: Int) throws -> [GatewayTransactionRecord] { try database.transactions(limit: limit) }
+    func securityLog(limit: Int) throws -> [SecurityLogEntry] { try database.securityLog(from: nil, to: nil, limit: limit) }
 
     func diagnostics() async -> GatewayDiagnostics? {
         guard let runtime else { return nil }

@@ -140,7 +140,7 @@ public enum StationApp {
         // fingerprint goes next to the initial passwords, so that the first login can be checked.
         let certificates = try WebServerCertificates(dataDirectory: dir.path, role: "station",
                                                      names: .ofThisHost(commonName: settings.chargeBoxIdentity), now: { Date() }, logger: logger,
-                                                     changed: { note in await runtime.httpsCertificateChanged(note) })
+                                                     changed: { note in Task { await runtime.httpsCertificateChanged(note) } })
         FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(assembly.initialPasswords, fingerprint: certificates.fingerprint).utf8))
         let apiToken = RandomHex.words(2)
         let simulator = runtime as? any SimulatorControl

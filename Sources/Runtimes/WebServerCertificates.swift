@@ -17,8 +17,9 @@ public final class WebServerCertificates: WebCertificateService {
     let role: String
     let logger: Logger
     let now: @Sendable () -> Date
-    /// Told of every change with who made it and the new fingerprint (the station's security log).
-    let changed: @Sendable (String) async -> Void
+    /// Told of every change with who made it and the new fingerprint (the security log), after it is stored and
+    /// before the caller's answer, so that the log has it when the page shows the change.
+    let changed: @Sendable (String) -> Void
     /// The context the HTTPS listener serves from.
     public let tls: ReloadableTLSContext
     private let current: Mutex<(kind: CertificateDirectory.WebServerKind, chainPEM: String)>
@@ -28,7 +29,7 @@ public final class WebServerCertificates: WebCertificateService {
     /// ChargeBoxIdentity), is not valid for another 30 days, or does not belong to its key. `created` says whether a new one was
     /// made (the start banner prints its fingerprint then).
     public init(dataDirectory: String, role: String, names: WebServerCertificate.Names, now: @escaping @Sendable () -> Date,
-                logger: Logger, changed: @escaping @Sendable (String) async -> Void = { _ in }) throws {
+                logger: Logger, changed: @escaping @Sendable (String) -> Void = { _ in }) throws {
         directory = CertificateDirectory(dataDirectory: dataDirectory)
         self.role = role; self.logger = logger; self.now = now; self.changed = changed
         let (kind, credential, created) = try Self.startCredential(directory, role: role, names: names, at: now(), logger: logger)
@@ -55,7 +56,7 @@ public final class WebServerCertificates: WebCertificateService {
                 _ = try WebServerCertificate.checkUpload(certificatePEM: installed.chainPEM, chainPEM: "", keyPEM: installed.keyPEM, now: now)
                 return (.installed, installed, false)
             } catch {
-                logger.error("the installed HTTPS certificate is not used: \(error); the station's own self-signed certificate serves instead")
+                logger.error("the installed HTTPS certificate is not used: \(error); the \(role)'s own self-signed certificate serves instead")
             }
         }
         if let own = try? directory.webServerCredential(role: role, .selfSigned), let key = try? ChargePointKey(pem: own.keyPEM),
@@ -105,14 +106,14 @@ public final class WebServerCertificates: WebCertificateService {
         current.withLock { $0 = (.installed, credential.chainPEM) }
         let note = "HTTPS certificate installed by \(user): SHA-256 \(fingerprint)"
         logger.notice("\(note)")
-        Task { await changed(note) }
+        changed(note)
         return certificateStatus()
     }
 
     public func resetCertificate(by user: String) throws(WebCertificateError) -> WebCertificateStatus {
         do {
             guard let own = try directory.webServerCredential(role: role, .selfSigned) else {
-                throw WebCertificateError(field: nil, "the station's own certificate is missing; restart the station to make a new one")
+                throw WebCertificateError(field: nil, "the \(role)'s own certificate is missing; restart the \(role) to make a new one")
             }
             try tls.replace(chainPEM: own.chainPEM, keyPEM: own.keyPEM)
             try directory.removeWebServerCredential(role: role, .installed)
@@ -124,7 +125,7 @@ public final class WebServerCertificates: WebCertificateService {
         }
         let note = "HTTPS certificate reset to the self-signed one by \(user): SHA-256 \(fingerprint)"
         logger.notice("\(note)")
-        Task { await changed(note) }
+        changed(note)
         return certificateStatus()
     }
 

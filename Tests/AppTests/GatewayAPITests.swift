@@ -43,7 +43,7 @@ struct GatewayHarness: Sendable {
         get throws {
             let router = Router(context: WebRequestContext.self)
             router.add(middleware: CanonicalPathMiddleware())
-            try GatewayWeb(gateway: controller, accounts: accounts).addRoutes(to: router)
+            try GatewayWeb(gateway: controller, accounts: accounts, version: ChargeKitVersion.current, certificates: certificates).addRoutes(to: router)
             GatewayAPI.addRoutes(to: router, gateway: controller, accounts: accounts, apiToken: Self.token, version: "test",
                                  certificates: certificates)
             return router
@@ -180,6 +180,9 @@ struct GatewayAPIParityTests {
         "GET /": "GET /api/diagnostics",
         "GET /diagnostic/frames": "GET /api/chargers/{id}/frames",
         "GET /transactions": "GET /api/transactions",
+        "GET /system": "GET /api/security-log",
+        "POST /system/certificate": "PUT /api/system/certificate",
+        "POST /system/certificate/reset": "DELETE /api/system/certificate",
         "GET /settings/general": "GET /api/settings",
         "POST /settings/general": "PATCH /api/settings",
         "GET /settings/modbus": "GET /api/settings",

@@ -7,6 +7,7 @@ import NIOCore
 import Testing
 import Gateway
 import Persistence
+import Runtimes
 import WebUI
 @testable import App
 
@@ -20,7 +21,7 @@ import WebUI
         let controller = GatewayController(database: database, options: GatewayOptions(dataDirectory: directory),
                                            directory: DataDirectory(directory, role: "gateway"), logger: Logger(label: "test"))
         let router = Router(context: WebRequestContext.self)
-        try GatewayWeb(gateway: controller, accounts: try WebAccounts(store: database), metrics: controller).addRoutes(to: router)
+        try GatewayWeb(gateway: controller, accounts: try WebAccounts(store: database), version: ChargeKitVersion.current, metrics: controller).addRoutes(to: router)
         let token = "gateway-route-token-0123"
         try await Application(router: router).test(.router) { client in
             #expect(try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(token)"]).status == .notFound,

@@ -192,7 +192,7 @@ struct WebUITests {
         // Each site's pages with the templates both sites share (layout, login, password, message, parameter form).
         func templates(_ site: String) -> [String] { WebTemplate.allCases.filter { ["shared", site].contains($0.folder) }.map(\.text) }
         let station = templates("station"), gateway = templates("gateway")
-        #expect(station.count == 16 && gateway.count == 13, "every template of the site is checked")
+        #expect(station.count == 18 && gateway.count == 16, "every template of the site is checked")
         let reference = /\{\{[#^\/]?t\.([A-Za-z0-9.]+)\}\}/
         var checked = 0
         for (templates, table) in [(station, WebText.table("en")), (gateway, WebText.gatewayTable("en"))] {
@@ -212,6 +212,13 @@ struct WebUITests {
     func gatewayTexts() {
         #expect(WebText.gatewayTable("en")["login.hint"]?.contains("gateway") == true)
         #expect(WebText.table("en")["login.hint"]?.contains("station") == true, "the station keeps its own")
+        // The System page's shared cards (certificate, security log) in the gateway's words, in every language.
+        for language in WebText.languages {
+            let gateway = WebText.gatewayTable(language), station = WebText.table(language)
+            for key in ["sys.securityLogHelp", "sys.certSelfSigned", "sys.certReset", "sys.certResetConfirm"] {
+                #expect(gateway[key] != nil && gateway[key] != station[key], "\(language): \(key)")
+            }
+        }
         for language in WebText.languages {
             let t = WebText.gatewayTable(language)
             for f in GatewaySettings.fields {
@@ -222,7 +229,7 @@ struct WebUITests {
 
     @Test("the embedded resources: every template, the style sheet and the script, each without the newline ending its file")
     func embeddedResources() throws {
-        #expect(WebTemplate.allCases.count == 23)
+        #expect(WebTemplate.allCases.count == 26)
         for template in WebTemplate.allCases {
             #expect(!template.text.isEmpty && !template.text.hasSuffix("\n"), "\(template)")
             #expect(EmbeddedWebResources.files["templates/\(template.folder)/\(template.rawValue).mustache"] == template.text)

@@ -61,6 +61,10 @@ public enum GatewayAPI {
             guard let limit = StationAPI.limit(request) else { return StationAPI.badLimit() }
             return json(try await gateway.transactions(limit: limit))
         }
+        router.get("api/security-log") { request, _ in
+            guard let limit = StationAPI.limit(request) else { return StationAPI.badLimit() }
+            return json(try await gateway.securityLog(limit: limit))
+        }
         addSettingsRoutes(router, gateway)
         addChargerRoutes(router, gateway)
         addSignalAndProjectRoutes(router, gateway)

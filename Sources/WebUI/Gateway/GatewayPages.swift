@@ -183,3 +183,14 @@ struct ChargersPage: PageModel {
     /// Set (to the same note) when the user may only look: every control is disabled.
     var readonly: String?
 }
+
+/// System: the version, the HTTPS certificate card and the security log (the station's System cards, shared templates).
+struct GatewaySystemPage: PageModel {
+    var template: WebTemplate { .gatewaySystem }
+
+    var version: String
+    var certificate: CertificateCard?
+    var securityLog: [SecurityLogRow]
+    var securityLogEmpty: Bool { securityLog.isEmpty }
+    var csrf: String
+}

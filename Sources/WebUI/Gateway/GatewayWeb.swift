@@ -26,6 +26,9 @@ public protocol GatewayService: Sendable {
     /// Why the gateway services are not running, if they are not.
     func failure() async -> String?
     func transactions(limit: Int) async throws -> [GatewayTransactionRecord]
+    /// The newest `limit` entries of the gateway's security log, oldest first (issue 23 item 7: logins, failed logins,
+    /// lockouts, password changes and resets, settings changes with their user, certificate changes).
+    func securityLog(limit: Int) async throws -> [SecurityLogEntry]
 }
 
 /// The gateway's web configuration and diagnostics (issue 9 item 6; seeds/003 §2.2 — the vendor's Windows tool with its
@@ -37,6 +40,10 @@ public struct GatewayWeb: Sendable {
     let shell: WebShell
     /// Serves `GET /metrics` (``MetricsRoute``), with the gateway's own metrics settings.
     let metrics: (any MetricsSource)?
+    /// The HTTPS certificate shown, uploaded and reset on the System page (nil: no HTTPS listener, no card).
+    let certificates: (any WebCertificateService)?
+    /// ChargeKit's version, on the System page.
+    let version: String
 
     /// The lowest role that may change the gateway's settings (the role its registry declares them with) and accept or
     /// dismiss scanned chargers.
@@ -48,9 +55,12 @@ public struct GatewayWeb: Sendable {
         ("general", [.ocpp, .external, .timeouts, .metrics, .mqtt, .web]), ("modbus", [.modbusTCP, .modbusRTU, .timeSync]),
     ]
 
-    public init(gateway: any GatewayService, accounts: WebAccounts, metrics: (any MetricsSource)? = nil) throws {
+    public init(gateway: any GatewayService, accounts: WebAccounts, version: String, metrics: (any MetricsSource)? = nil,
+                certificates: (any WebCertificateService)? = nil) throws {
         self.gateway = gateway
+        self.version = version
         self.metrics = metrics
+        self.certificates = certificates
         shell = try WebShell(
             accounts: accounts,
             site: "gateway",
@@ -64,7 +74,8 @@ public struct GatewayWeb: Sendable {
                  WebNavItem(id: "modbus", href: "/settings/modbus", label: t["gw.nav.modbus"] ?? ""),
                  WebNavItem(id: "chargers", href: "/settings/chargers", label: t["gw.nav.chargers"] ?? ""),
                  WebNavItem(id: "signals", href: "/settings/signals", label: t["gw.signals"] ?? ""),
-                 WebNavItem(id: "project", href: "/settings/project", label: t["gw.project"] ?? "")]
+                 WebNavItem(id: "project", href: "/settings/project", label: t["gw.project"] ?? ""),
+                 WebNavItem(id: "system", href: "/system", label: t["gw.system"] ?? "")]
             },
             restartActions: false)
     }
@@ -77,6 +88,10 @@ public struct GatewayWeb: Sendable {
             try await shell.withSession(request) { session, _ in try await framesPage(session, charger: WebHTTP.queryDictionary(request)["id"] ?? "") }
         }
         router.get("transactions") { request, _ in try await shell.withSession(request) { session, _ in try await transactionsPage(session) } }
+        router.get("system") { request, _ in
+            try await shell.withSession(request) { session, _ in try await systemPage(session, query: WebHTTP.queryDictionary(request)) }
+        }
+        if let certificates { CertificateCard.addRoutes(router, shell: shell, service: certificates, page: "/system") }
         for page in Self.settingsPages {
             let path = RouterPath(stringLiteral: "settings/\(page.slug)")
             router.get(path) { request, _ in
@@ -196,5 +211,21 @@ public struct GatewayWeb: Sendable {
         let note = (t["gw.transactionsNote"] ?? "").replacingOccurrences(of: "%n", with: String(Self.transactionsShown))
         return try await shell.page(TransactionsPage(rows: rows, hasRows: !rows.isEmpty, note: note),
                                     title: t["gw.transactions"] ?? "", session: session, language: language, active: "transactions")
+    }
+
+    // MARK: System
+
+    /// System: the version, the HTTPS certificate with the installer's upload and reset, and the newest security log
+    /// entries — the station's System cards (issue 23 items 2 and 7).
+    func systemPage(_ session: WebAccounts.Session, query: [String: String]) async throws -> Response {
+        let language = await shell.language(session)
+        let t = shell.table(language)
+        let tz = TimeZone.current
+        let entries = try await gateway.securityLog(limit: SecurityLogRow.shown)
+        let model = GatewaySystemPage(
+            version: version,
+            certificate: certificates.map { CertificateCard($0.certificateStatus(), session: session, t: t, tz: tz, query: query) },
+            securityLog: SecurityLogRow.rows(entries, tz: tz), csrf: session.csrf)
+        return try await shell.page(model, title: t["gw.system"] ?? "", session: session, language: language, active: "system")
     }
 }

@@ -258,24 +258,13 @@ extension WebInterface {
         var osClock: String?
         var osClockNote: String?
         /// The newest entries of the security log, newest first (OCPP 1.6 security whitepaper ed. 3 §8).
-        var securityLog: [SecurityRow] = []
+        var securityLog: [SecurityLogRow] = []
         var securityLogEmpty: Bool { securityLog.isEmpty }
         /// The HTTPS certificate in use, its fingerprint, the upload and the reset (issue 23 item 2).
         var certificate: CertificateCard?
         /// The Firmware card (`WebFirmware.swift`).
         var firmware: FirmwareCard?
     }
-
-    /// One security event as the System page lists it.
-    struct SecurityRow {
-        var time: String
-        var type: String
-        var critical: Bool
-        var techInfo: String
-    }
-
-    /// How many security events the System page shows (the API and GetLog give them all).
-    static let securityLogShown = 20
 
     func systemCards(_ session: WebAccounts.Session, t: [String: String], query: [String: String]) async -> SystemCards {
         let info = await station.systemInfo()
@@ -303,10 +292,7 @@ extension WebInterface {
         if let os = info.osClock { (cards.osClock, cards.osClockNote) = Self.osClockText(os, t: t, tz: tz) }
         cards.certificate = certificates.map { CertificateCard($0.certificateStatus(), session: session, t: t, tz: tz, query: query) }
         cards.firmware = await firmwareCard(session, t: t)
-        let entries = (try? await station.securityLog(limit: Self.securityLogShown)) ?? []
-        cards.securityLog = entries.reversed().map { e in
-            SecurityRow(time: WebHTTP.time(e.at, tz: tz), type: e.type, critical: e.critical, techInfo: e.techInfo ?? "")
-        }
+        cards.securityLog = SecurityLogRow.rows((try? await station.securityLog(limit: SecurityLogRow.shown)) ?? [], tz: tz)
         return cards
     }
 

@@ -38,7 +38,9 @@ public enum WebText {
     // MARK: Gateway
 
     /// The shared texts the gateway words differently (the station's say "station").
-    static let gatewayWording = ["login.hint": "gw.loginHint", "login.locked": "gw.loginLocked", "error.csrf": "gw.csrf", "nav.home": "gw.diagnostic"]
+    static let gatewayWording = ["login.hint": "gw.loginHint", "login.locked": "gw.loginLocked", "error.csrf": "gw.csrf", "nav.home": "gw.diagnostic",
+                                 "sys.securityLogHelp": "gw.securityLogHelp", "sys.certSelfSigned": "gw.certSelfSigned",
+                                 "sys.certReset": "gw.certReset", "sys.certResetConfirm": "gw.certResetConfirm"]
 
     /// The gateway web interface's texts of one language.
     public static func gatewayTable(_ language: String) -> [String: String] {

@@ -45,8 +45,8 @@ def package_binary():
         dynamic = subprocess.run(["readelf", "-d", candidate], capture_output=True, text=True).stdout
         if "libswift" not in dynamic:
             return candidate
-    raise AssertionError("no self-contained binary to package: set CHARGEKIT_DEB_BIN to one built with "
-                         "`swift build --static-swift-stdlib` (scripts/test.sh does)")
+    raise AssertionError("no self-contained binary to package: set CHARGEKIT_DEB_BIN to one linked with the Swift runtime "
+                         "statically (`scripts/link-static.sh` after `swift build`; scripts/test.sh does)")
 
 
 def build_deb(out_dir, binary=None, version=None):

@@ -172,6 +172,12 @@ struct CodecEquivalenceTests {
         for _ in 0..<2000 {
             let v = try ReferenceJSONParser.parse(Array(fuzz.text().utf8))
             #expect(v.serialized == v.referenceSerialized)
+            // Frames as the reference wrote them: one JSON array of their elements.
+            let id = fuzz.stringLiteral(), text = fuzz.stringLiteral()
+            #expect(OCPPFrame.call(id: id, action: text, payload: v).serialized() == JSONValue.array([.integer(2), .string(id), .string(text), v]).referenceSerialized)
+            #expect(OCPPFrame.callResult(id: id, payload: v).serialized() == JSONValue.array([.integer(3), .string(id), v]).referenceSerialized)
+            #expect(OCPPFrame.callError(id: id, code: text, description: text, details: v).serialized()
+                    == JSONValue.array([.integer(4), .string(id), .string(text), .string(text), v]).referenceSerialized)
         }
         let controls = JSONValue.string(String(decoding: (0..<0x80).map { UInt8($0) }, as: UTF8.self) + "é😀\u{7F}")
         #expect(controls.serialized == controls.referenceSerialized)

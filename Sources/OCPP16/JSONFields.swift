@@ -27,9 +27,11 @@ public struct JSONFields {
         return v
     }
     public func optionalString(_ key: String) throws(OCPPError) -> String? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case .string(let s)?: return s
+        // By index rather than through the subscript: the value is looked at in place, not copied out first.
+        guard let i = object.lastIndex(of: key) else { return nil }
+        switch object.members[i].value {
+        case .null: return nil
+        case .string(let s): return s
         default: throw wrong(key, "a string")
         }
     }
@@ -38,10 +40,11 @@ public struct JSONFields {
         return v
     }
     public func optionalInt(_ key: String) throws(OCPPError) -> Int? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case .integer(let i)?: guard let v = Int(exactly: i) else { throw wrong(key, "an integer") }; return v
-        case .number(let d)? where d == d.rounded() && abs(d) < 9e18: return Int(d)
+        guard let i = object.lastIndex(of: key) else { return nil }
+        switch object.members[i].value {
+        case .null: return nil
+        case .integer(let i): guard let v = Int(exactly: i) else { throw wrong(key, "an integer") }; return v
+        case .number(let d) where d == d.rounded() && abs(d) < 9e18: return Int(d)
         default: throw wrong(key, "an integer")
         }
     }
@@ -83,12 +86,15 @@ public struct JSONFields {
         return v
     }
     public func optionalArray<T>(_ key: String, _ element: (JSONValue) throws(OCPPError) -> T) throws(OCPPError) -> [T]? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case .array(let items)?:
+        guard let i = object.lastIndex(of: key) else { return nil }
+        switch object.members[i].value {
+        case .null: return nil
+        case .array(let items):
             var out: [T] = []
             out.reserveCapacity(items.count)
-            for item in items { out.append(try element(item)) }
+            try items.withUnsafeBufferPointer { (buffer) throws(OCPPError) in
+                for k in buffer.indices { out.append(try element(buffer[k])) }
+            }
             return out
         default: throw wrong(key, "an array")
         }

@@ -93,9 +93,8 @@ public struct JSONObject: Sendable, Hashable, Codable, ExpressibleByDictionaryLi
     /// The value of `key`; setting replaces an existing value or appends.
     public subscript(key: String) -> JSONValue? {
         get {
-            // The last member wins when a parsed text repeats a key (RFC 8259 leaves duplicates open).
-            for i in members.indices.reversed() where sameKey(members[i].key, key) { return members[i].value }
-            return nil
+            guard let i = lastIndex(of: key) else { return nil }
+            return members[i].value
         }
         set {
             if let i = members.firstIndex(where: { sameKey($0.key, key) }) {
@@ -103,6 +102,22 @@ public struct JSONObject: Sendable, Hashable, Codable, ExpressibleByDictionaryLi
             } else if let newValue {
                 members.append(Member(key: key, value: newValue))
             }
+        }
+    }
+
+    /// The index of the member `key`: the last one when a parsed text repeats a key (RFC 8259 leaves duplicates open).
+    /// Bitwise first: a parsed key is usually the very String the caller names (see NameTable); through a buffer
+    /// pointer, so that looking at a member does not copy (retain and release) it.
+    @inline(__always)
+    func lastIndex(of key: String) -> Int? {
+        let bits = StringBits(key)
+        return members.withUnsafeBufferPointer { buffer -> Int? in
+            var i = buffer.count - 1
+            while i >= 0 {
+                if StringBits(buffer[i].key) == bits || sameKey(buffer[i].key, key) { return i }
+                i -= 1
+            }
+            return nil
         }
     }
 

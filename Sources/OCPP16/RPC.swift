@@ -95,14 +95,29 @@ public enum OCPPFrame: Sendable, Equatable {
 
     /// The frame as text.
     public func serialized() -> String {
-        let array: [JSONValue]
+        // Written element by element into one buffer (no intermediate array of values).
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(UInt8(ascii: "["))
         switch self {
-        case .call(let id, let action, let payload): array = [.integer(2), .string(id), .string(action), payload]
-        case .callResult(let id, let payload): array = [.integer(3), .string(id), payload]
+        case .call(let id, let action, let payload):
+            out.append(UInt8(ascii: "2")); out.append(UInt8(ascii: ","))
+            JSONValue.writeString(id, into: &out); out.append(UInt8(ascii: ","))
+            JSONValue.writeString(action, into: &out); out.append(UInt8(ascii: ","))
+            payload.write(into: &out)
+        case .callResult(let id, let payload):
+            out.append(UInt8(ascii: "3")); out.append(UInt8(ascii: ","))
+            JSONValue.writeString(id, into: &out); out.append(UInt8(ascii: ","))
+            payload.write(into: &out)
         case .callError(let id, let code, let description, let details):
-            array = [.integer(4), .string(id), .string(code), .string(description), details]
+            out.append(UInt8(ascii: "4")); out.append(UInt8(ascii: ","))
+            JSONValue.writeString(id, into: &out); out.append(UInt8(ascii: ","))
+            JSONValue.writeString(code, into: &out); out.append(UInt8(ascii: ","))
+            JSONValue.writeString(description, into: &out); out.append(UInt8(ascii: ","))
+            details.write(into: &out)
         }
-        return JSONValue.array(array).serialized
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A CALLERROR frame for an error.

@@ -11,15 +11,65 @@ import Foundation
 /// - a required property missing → OccurenceConstraintViolation;
 /// - a value of the wrong JSON type → TypeConstraintViolation;
 /// - a value outside its enumeration, length, range or date-time format → PropertyConstraintViolation.
-public indirect enum Schema: Sendable {
-    /// `values`: the enumeration, if any (a short list: a linear scan beats hashing here).
-    case string(maxLength: Int? = nil, values: [String]? = nil, dateTime: Bool = false)
-    case integer(minimum: Int64? = nil, maximum: Int64? = nil)
+///
+/// A schema is built once (the `static let schema` of each payload) into a tree of immutable nodes that the check walks
+/// by reference, without copying enum payloads; names are compared bitwise first, which succeeds at once for the names
+/// the parser took from the ``NameTable`` (the schema's own Strings), and by value otherwise.
+public struct Schema: Sendable {
+    let node: Node
+
+    /// One schema rule. Only the fields of its `kind` are used.
+    final class Node: Sendable {
+        enum Kind { case string, integer, number, boolean, array, object }
+        let kind: Kind
+        // string
+        let maxLength: Int?
+        /// The enumeration, if any (a short list: a linear scan beats hashing here), and each value's bits.
+        let values: [String]?
+        let valueBits: [StringBits]
+        let dateTime: Bool
+        // integer
+        let minimumInteger: Int64?
+        let maximumInteger: Int64?
+        // number
+        let minimumNumber: Double?
+        let decimals: Int?
+        // array
+        let item: Node?
+        let minItems: Int
+        // object
+        let properties: [SchemaProperty]
+        let names: [String]
+        let nameBits: [StringBits]
+        let children: [Node]
+        let required: [Bool]
+
+        init(kind: Kind, maxLength: Int? = nil, values: [String]? = nil, dateTime: Bool = false, minimumInteger: Int64? = nil,
+             maximumInteger: Int64? = nil, minimumNumber: Double? = nil, decimals: Int? = nil, item: Node? = nil, minItems: Int = 0,
+             properties: [SchemaProperty] = []) {
+            self.kind = kind; self.maxLength = maxLength; self.values = values; self.valueBits = (values ?? []).map(StringBits.init)
+            self.dateTime = dateTime; self.minimumInteger = minimumInteger; self.maximumInteger = maximumInteger
+            self.minimumNumber = minimumNumber; self.decimals = decimals; self.item = item; self.minItems = minItems
+            self.properties = properties; names = properties.map(\.name); nameBits = properties.map { StringBits($0.name) }
+            children = properties.map(\.schema.node); required = properties.map(\.required)
+        }
+    }
+
+    /// A string, at most `maxLength` characters, one of `values`, an OCPP date-time if `dateTime`.
+    public static func string(maxLength: Int? = nil, values: [String]? = nil, dateTime: Bool = false) -> Schema {
+        Schema(node: Node(kind: .string, maxLength: maxLength, values: values, dateTime: dateTime))
+    }
+    public static func integer(minimum: Int64? = nil, maximum: Int64? = nil) -> Schema {
+        Schema(node: Node(kind: .integer, minimumInteger: minimum, maximumInteger: maximum))
+    }
     /// A number with at most `decimals` decimal places (e.g. charging limits: one decimal).
-    case number(minimum: Double? = nil, decimals: Int? = nil)
-    case boolean
-    case array(Schema, minItems: Int = 0)
-    case object([SchemaProperty])
+    public static func number(minimum: Double? = nil, decimals: Int? = nil) -> Schema {
+        Schema(node: Node(kind: .number, minimumNumber: minimum, decimals: decimals))
+    }
+    public static let boolean = Schema(node: Node(kind: .boolean))
+    public static func array(_ item: Schema, minItems: Int = 0) -> Schema { Schema(node: Node(kind: .array, item: item.node, minItems: minItems)) }
+    /// An object of these properties and no others (`additionalProperties: false`).
+    public static func object(_ properties: [SchemaProperty]) -> Schema { Schema(node: Node(kind: .object, properties: properties)) }
 
     /// CiString of at most `n` characters.
     public static func ci(_ n: Int) -> Schema { .string(maxLength: n) }
@@ -30,73 +80,144 @@ public indirect enum Schema: Sendable {
 
     /// Checks `value`; throws the CALLERROR to answer with.
     public func validate(_ value: JSONValue) throws(OCPPError) {
-        try validate(value, at: "payload")
+        do throws(Violation) {
+            try node.check(value)
+        } catch {
+            // The path is only built when a check fails: the components were collected while the error unwound.
+            var path = "payload"
+            for component in error.path.reversed() {
+                switch component {
+                case .index(let i): path += "[\(i)]"
+                case .name(let n): path += "." + n
+                }
+            }
+            throw OCPPError(error.code, path + error.detail)
+        }
     }
 
-    /// `path` names the field in error messages; it is only built when a check fails.
-    func validate(_ value: JSONValue, at path: @autoclosure () -> String) throws(OCPPError) {
-        // Switching on `self` first and matching `value` inside avoids copying a tuple of both (ARC traffic).
-        switch self {
-        case .string(let maxLength, let values, let dateTime):
-            guard case .string(let s) = value else { throw OCPPError(.typeConstraintViolation, "\(path()) has the wrong type \(value.typeName)") }
+    /// A failed check: the CALLERROR code, the text after the path, and the path from the failing value up (each
+    /// enclosing array or object adds its component while the error unwinds).
+    struct Violation: Error {
+        enum Component { case index(Int), name(String) }
+        var code: OCPPErrorCode
+        var detail: String
+        var path: [Component] = []
+    }
+
+    /// Appends every property name and enumeration value of the schema (for the parser's ``NameTable``).
+    func collectNames(into out: inout [String]) {
+        switch node.kind {
+        case .string: out.append(contentsOf: node.values ?? [])
+        case .integer, .number, .boolean: break
+        case .array: Schema(node: node.item!).collectNames(into: &out)
+        case .object:
+            for p in node.properties { out.append(p.name); p.schema.collectNames(into: &out) }
+        }
+    }
+}
+
+/// The bits of a String value: equal bits are equal strings (the same inline characters, or the same storage). Unequal
+/// bits say nothing, so a comparison falls back to `==`.
+struct StringBits: Sendable, Equatable {
+    let a: UInt64, b: UInt64
+    @inline(__always) init(_ s: String) { (a, b) = unsafeBitCast(s, to: (UInt64, UInt64).self) }
+}
+
+extension Schema.Node {
+    /// The check of one value against this node (see ``Schema`` for the CALLERROR of each rule).
+    func check(_ value: JSONValue) throws(Schema.Violation) {
+        switch kind {
+        case .string:
+            guard case .string(let s) = value else { throw .init(code: .typeConstraintViolation, detail: " has the wrong type \(value.typeName)") }
             if let maxLength, s.utf8.count > maxLength, s.count > maxLength {
-                throw OCPPError(.propertyConstraintViolation, "\(path()) is longer than \(maxLength) characters")
+                throw .init(code: .propertyConstraintViolation, detail: " is longer than \(maxLength) characters")
             }
-            if let values, !values.contains(where: { sameKey($0, s) }) {
-                throw OCPPError(.propertyConstraintViolation, "\(path()) '\(s)' is not one of \(values.sorted().joined(separator: ", "))")
+            if let values {
+                let bits = StringBits(s)
+                if !valueBits.contains(bits), !values.contains(where: { sameKey($0, s) }) {
+                    throw .init(code: .propertyConstraintViolation, detail: " '\(s)' is not one of \(values.sorted().joined(separator: ", "))")
+                }
             }
             if dateTime, OCPPDate.parse(s) == nil {
-                throw OCPPError(.propertyConstraintViolation, "\(path()) '\(s)' is not a date-time like 2026-01-31T12:00:00Z")
+                throw .init(code: .propertyConstraintViolation, detail: " '\(s)' is not a date-time like 2026-01-31T12:00:00Z")
             }
-        case .integer(let minimum, let maximum):
+        case .integer:
             let i: Int64
             switch value {
             case .integer(let v): i = v
             case .number(let d) where d == d.rounded() && abs(d) < 9e18: i = Int64(d)
-            default: throw OCPPError(.typeConstraintViolation, "\(path()) must be an integer, not \(value.typeName)")
+            default: throw .init(code: .typeConstraintViolation, detail: " must be an integer, not \(value.typeName)")
             }
-            if let minimum, i < minimum { throw OCPPError(.propertyConstraintViolation, "\(path()) must be at least \(minimum)") }
-            if let maximum, i > maximum { throw OCPPError(.propertyConstraintViolation, "\(path()) must be at most \(maximum)") }
-        case .number(let minimum, let decimals):
+            if let minimumInteger, i < minimumInteger { throw .init(code: .propertyConstraintViolation, detail: " must be at least \(minimumInteger)") }
+            if let maximumInteger, i > maximumInteger { throw .init(code: .propertyConstraintViolation, detail: " must be at most \(maximumInteger)") }
+        case .number:
             let d: Double
             switch value {
             case .integer(let v): d = Double(v)
             case .number(let v): d = v
-            default: throw OCPPError(.typeConstraintViolation, "\(path()) must be a number, not \(value.typeName)")
+            default: throw .init(code: .typeConstraintViolation, detail: " must be a number, not \(value.typeName)")
             }
-            if let minimum, d < minimum { throw OCPPError(.propertyConstraintViolation, "\(path()) must be at least \(minimum)") }
+            if let minimumNumber, d < minimumNumber { throw .init(code: .propertyConstraintViolation, detail: " must be at least \(minimumNumber)") }
             if let decimals {
                 var scale = 1.0
                 for _ in 0..<decimals { scale *= 10 }
                 if abs((d * scale).rounded() - d * scale) > 1e-6 {
-                    throw OCPPError(.propertyConstraintViolation, "\(path()) has more than \(decimals) decimal place(s)")
+                    throw .init(code: .propertyConstraintViolation, detail: " has more than \(decimals) decimal place(s)")
                 }
             }
         case .boolean:
-            guard case .bool = value else { throw OCPPError(.typeConstraintViolation, "\(path()) has the wrong type \(value.typeName)") }
-        case .array(let item, let minItems):
-            guard case .array(let items) = value else { throw OCPPError(.typeConstraintViolation, "\(path()) has the wrong type \(value.typeName)") }
-            if items.count < minItems { throw OCPPError(.occurenceConstraintViolation, "\(path()) needs at least \(minItems) item(s)") }
-            for i in items.indices { try item.validate(items[i], at: "\(path())[\(i)]") }
-        case .object(let properties):
-            guard case .object(let fields) = value else {
-                throw OCPPError(value == .null ? .formationViolation : .typeConstraintViolation, "\(path()) must be an object, not \(value.typeName)")
-            }
-            // One pass over the fields (each must be a known property), then the required ones that are missing
-            // (a bit per property: a repeated key does not count twice).
-            var seen: UInt64 = 0
-            let members = fields.members
-            for f in members.indices {
-                guard let j = properties.firstIndex(where: { sameKey($0.name, members[f].key) }) else {
-                    throw OCPPError(.formationViolation, "\(path()) has no property '\(members[f].key)'")
+            guard case .bool = value else { throw .init(code: .typeConstraintViolation, detail: " has the wrong type \(value.typeName)") }
+        case .array:
+            guard case .array(let items) = value else { throw .init(code: .typeConstraintViolation, detail: " has the wrong type \(value.typeName)") }
+            if items.count < minItems { throw .init(code: .occurenceConstraintViolation, detail: " needs at least \(minItems) item(s)") }
+            let item = item!
+            try items.withUnsafeBufferPointer { (buffer) throws(Schema.Violation) in
+                for i in buffer.indices {
+                    do throws(Schema.Violation) { try item.check(buffer[i]) } catch {
+                        var e = error
+                        e.path.append(.index(i))
+                        throw e
+                    }
                 }
+            }
+        case .object:
+            guard case .object(let fields) = value else {
+                throw .init(code: value == .null ? .formationViolation : .typeConstraintViolation, detail: " must be an object, not \(value.typeName)")
+            }
+            try checkMembers(fields)
+        }
+    }
+
+    /// One pass over the members (each must be a known property), then the required ones that are missing (a bit per
+    /// property: a repeated key does not count twice). Members usually come in the schema's order, so the bitwise search
+    /// for a member's property starts after the previous member's; only if it finds none are the names compared by value.
+    private func checkMembers(_ fields: JSONObject) throws(Schema.Violation) {
+        var seen: UInt64 = 0
+        let count = names.count
+        var next = 0
+        try fields.members.withUnsafeBufferPointer { (members) throws(Schema.Violation) in
+            for m in members.indices {
+                let bits = StringBits(members[m].key)
+                var j = -1
+                var k = next
+                for _ in 0..<count {
+                    if nameBits[k] == bits { j = k; break }
+                    k = k + 1 == count ? 0 : k + 1
+                }
+                if j < 0 { j = names.firstIndex(where: { sameKey($0, members[m].key) }) ?? -1 }
+                guard j >= 0 else { throw .init(code: .formationViolation, detail: " has no property '\(members[m].key)'") }
+                next = j + 1 == count ? 0 : j + 1
                 if j < 64 { seen |= 1 << UInt64(j) }
-                try properties[j].schema.validate(members[f].value, at: "\(path()).\(properties[j].name)")
+                do throws(Schema.Violation) { try children[j].check(members[m].value) } catch {
+                    var e = error
+                    e.path.append(.name(names[j]))
+                    throw e
+                }
             }
-            for j in properties.indices where properties[j].required && (j >= 64 || seen & (1 << UInt64(j)) == 0) {
-                guard fields[properties[j].name] == nil else { continue }
-                throw OCPPError(.occurenceConstraintViolation, "\(path()).\(properties[j].name) is required")
-            }
+        }
+        for j in 0..<count where required[j] && (j >= 64 || seen & (1 << UInt64(j)) == 0) {
+            guard fields[names[j]] == nil else { continue }
+            throw .init(code: .occurenceConstraintViolation, detail: ".\(names[j]) is required")
         }
     }
 }

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import debroot
 
-# What a root needs to boot with systemd as PID 1 (scripts/bookworm-root.sh includes them; an older root gets them
-# from apt-get inside it).
-SYSTEMD_PACKAGES = ("systemd", "systemd-sysv", "dbus")
+# What a root needs to boot with systemd as PID 1, and polkitd for the package's polkit rule (scripts/bookworm-root.sh
+# includes them; an older root gets them from apt-get inside it).
+SYSTEMD_PACKAGES = ("systemd", "systemd-sysv", "dbus", "polkitd")
 
 
 def wait_for(condition, timeout, what, describe=None):
@@ -39,7 +39,7 @@ def systemd_root(base, deb):
     source = debroot.bookworm_root()
     root = Path(base) / "root"
     subprocess.run(["cp", "-a", str(source), str(root)], check=True)
-    if not (root / "lib/systemd/systemd").exists():
+    if not (root / "lib/systemd/systemd").exists() or not (root / "usr/lib/polkit-1/polkitd").exists():
         debroot.chroot(root, "apt-get", "update", "-qq")
         debroot.chroot(root, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *SYSTEMD_PACKAGES)
     debroot.install(root, deb)

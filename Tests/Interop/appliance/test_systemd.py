@@ -140,6 +140,29 @@ def test_issue23_1_watchdog_keeps_a_healthy_station_and_restarts_a_stopped_one(b
     box.systemctl("restart", STATION)
 
 
+def timedated(box, *argv, user=None):
+    """A call to systemd-timedated (busctl) as a transient unit: with the station unit's user and sandbox, or as
+    `user`. Returns its run."""
+    identity = ["-p", f"User={user}"] if user else station_sandbox(box)
+    return box.run("systemd-run", "--quiet", "--wait", "--pipe", "--collect", *identity, "busctl", "call",
+                   "org.freedesktop.timedate1", "/org/freedesktop/timedate1", "org.freedesktop.timedate1", *argv, check=False)
+
+
+def test_issue23_1_polkit_rule_lets_the_station_set_the_time_zone_and_nobody_else(box):
+    """The package's polkit rule (/usr/share/polkit-1/rules.d/50-chargekit.rules) with the real polkitd and
+    systemd-timedated: the station's user, in its unit's sandbox, sets the time zone without a prompt (as the station's
+    clock settings do over D-Bus); another user may not, nor may the station's user do what the rule does not name."""
+    zone = box.root / "etc/localtime"
+    r = timedated(box, "SetTimezone", "sb", "Europe/Amsterdam", "false")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert os.readlink(zone).endswith("zoneinfo/Europe/Amsterdam")
+    r = timedated(box, "SetTimezone", "sb", "Europe/Berlin", "false", user="nobody")
+    assert r.returncode != 0 and "Interactive authentication required" in r.stderr, r.stdout + r.stderr
+    r = timedated(box, "SetLocalRTC", "bbb", "true", "false", "false")  # org.freedesktop.timedate1.set-local-rtc
+    assert r.returncode != 0 and "Interactive authentication required" in r.stderr, r.stdout + r.stderr
+    assert os.readlink(zone).endswith("zoneinfo/Europe/Amsterdam")
+
+
 # The firmware service: the station (user chargekit, its unit's sandbox) cannot run dpkg; firmware-request leaves a
 # request that chargekit-firmware.path hands to chargekit-firmware.service. With a manufacturer root in
 # /etc/chargekit/firmware-roots the service installs only packages signed by it (as a station with

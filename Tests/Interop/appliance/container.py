@@ -75,8 +75,13 @@ class Container:
     def _init_pid(self):
         if self.nspawn.poll() is not None:
             raise AssertionError(f"systemd-nspawn exited with {self.nspawn.returncode}:\n{self.output()}")
+        # The inner child of systemd-nspawn execs systemd (the container's root's /lib/systemd/systemd) as PID 1.
         for task in Path(f"/proc/{self.nspawn.pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:  # the thread ended
+                continue
+            for child in children:
                 try:
                     if Path(f"/proc/{child}/exe").resolve().name == "systemd":
                         return int(child)

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(libsqlite3-dev zlib1g-dev openssl mbpoll socat chromium chromium-driver mosquitto prometheus iproute2 dnsmasq-base nftables udhcpc
               dbus-daemon libdbus-1-dev libglib2.0-dev pkg-config python3-dev systemd
-              dpkg-dev binutils lintian debootstrap man-db util-linux)
+              dpkg-dev binutils lintian debootstrap man-db util-linux systemd-container)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ! python3 -m venv --help >/dev/null 2>&1; then missing+=(python3-venv); fi
@@ -18,7 +18,8 @@ fi
 
 # The Debian package's acceptance test (Tests/Interop/appliance) installs it into a bookworm root made by debootstrap:
 # made now, in the background, so that it overlaps the Swift build; the test waits for its status file. Removed at the
-# end of the run (no mounts are left in it: the test mounts /proc in a mount namespace of the station's own).
+# end of the run (no mounts are left in it: the test mounts /proc in a mount namespace of the station's own; test_systemd.py
+# boots a copy of it with systemd-nspawn and powers the container off before it ends).
 export CHARGEKIT_BOOKWORM="$(mktemp -d /tmp/chargekit-bookworm.XXXXXX)"
 setsid scripts/bookworm-root.sh "$CHARGEKIT_BOOKWORM" </dev/null &
 bookworm_pid=$!

@@ -32,11 +32,6 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="installing into a deb
 
 
 @pytest.fixture(scope="module")
-def deb(tmp_path_factory):
-    return debroot.build_deb(tmp_path_factory.mktemp("deb"))
-
-
-@pytest.fixture(scope="module")
 def root():
     return debroot.bookworm_root()
 

@@ -27,6 +27,14 @@ def tls_browser():
     driver.quit()
 
 
+def upload_certificate(web, certificate, chain, key):
+    """Fills the System page's certificate form with the three files and submits it."""
+    web.el("#cert-file").send_keys(str(certificate))
+    web.el("#cert-chain").send_keys(str(chain))
+    web.el("#cert-key").send_keys(str(key))
+    web.submit("#cert-install")
+
+
 def violations(web):
     return web.d.execute_script("return window.__csp || null")
 
@@ -68,19 +76,13 @@ def test_issue23_2_installer_uploads_a_certificate_on_the_system_page(station, t
     web.open("/menu/system")
     assert web.el("#cert-fingerprint").text == own
     # A key of another certificate: refused, the form says which field and why, the old certificate stays.
-    web.el("#cert-file").send_keys(str(pki / "station.pem"))
-    web.el("#cert-chain").send_keys(str(pki / "ca.pem"))
-    web.el("#cert-key").send_keys(str(pki / "other.key"))
-    web.submit("#cert-install")
+    upload_certificate(web, pki / "station.pem", pki / "ca.pem", pki / "other.key")
     error = web.el("#cert-error").text
     assert "Private key (PEM)" in error and "does not belong to the certificate" in error, error
     assert web.el("#cert-fingerprint").text == own
     assert violations(web) == []
     # The right key: installed, shown, served from the next connection on.
-    web.el("#cert-file").send_keys(str(pki / "station.pem"))
-    web.el("#cert-chain").send_keys(str(pki / "ca.pem"))
-    web.el("#cert-key").send_keys(str(pki / "station.key"))
-    web.submit("#cert-install")
+    upload_certificate(web, pki / "station.pem", pki / "ca.pem", pki / "station.key")
     web.el("#cert-changed")
     installed = openssl_fingerprint(pki / "station.pem")
     assert web.el("#cert-fingerprint").text == installed

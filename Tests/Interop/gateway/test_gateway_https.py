@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from peers import Gateway  # noqa: E402
 from pki import make_pki  # noqa: E402
 from test_https import HEADERS, https, openssl_fingerprint, plain  # noqa: E402
+from test_https_web import upload_certificate  # noqa: E402
 from web_browser import NEW_PASSWORDS, Web, chromium, initial_passwords  # noqa: E402
 
 
@@ -68,10 +69,7 @@ def test_issue23_2_7_gateway_system_page_shows_and_changes_the_certificate_and_l
         log = web.el("#security-log").text
         assert "LoginFailed" in log and "operator" in log and "PasswordChanged" in log, log
         # The installer's certificate, uploaded on the page: checked, installed, served on the next connection.
-        web.el("#cert-file").send_keys(str(pki / "gateway.pem"))
-        web.el("#cert-chain").send_keys(str(pki / "ca.pem"))
-        web.el("#cert-key").send_keys(str(pki / "gateway.key"))
-        web.submit("#cert-install")
+        upload_certificate(web, pki / "gateway.pem", pki / "ca.pem", pki / "gateway.key")
         web.el("#cert-changed")
         installed = openssl_fingerprint(pki / "gateway.pem")
         assert web.el("#cert-fingerprint").text == installed

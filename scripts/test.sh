@@ -32,19 +32,30 @@ trap remove_bookworm EXIT
 
 venv=.venv-test
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-"$venv/bin/pip" install -q --disable-pip-version-check -r Tests/Interop/requirements.txt
+# The Python peers download while Swift builds; the interop step waits for them.
+pip_log="$(mktemp /tmp/chargekit-pip.XXXXXX)"
+"$venv/bin/pip" install -q --disable-pip-version-check -r Tests/Interop/requirements.txt >"$pip_log" 2>&1 </dev/null &
+pip_pid=$!
 
-echo "== swift build"
-swift build
+# The product and the test targets are built once (`--build-tests`); `swift test --skip-build` only runs them.
+echo "== swift build (product and tests)"
+swift build --build-tests
 echo "== swift test"
-swift test
-echo "== interop (pytest, real binary)"
-CHARGEKIT_BIN="$(swift build --show-bin-path)/chargekit" "$venv/bin/python" -m pytest Tests/Interop -q -p no:cacheprovider \
-  --ignore=Tests/Interop/appliance
-# The Debian package's binary must carry the Swift runtime: the debug build linked once more, last, with
-# --static-swift-stdlib (a relink of the objects built above, 1–2 minutes on 2 cores), kept as .build/chargekit-static.
-echo "== the Debian package (debug binary, Swift runtime linked statically)"
+swift test --skip-build
+# The Debian package's binary must carry the Swift runtime: the debug build linked once more with --static-swift-stdlib
+# (a relink of the objects built above, 1–2 minutes on 2 cores), kept as .build/chargekit-static. Every interop suite
+# runs against this one binary, the one the package ships.
+echo "== the debug binary linked with the Swift runtime (--static-swift-stdlib)"
 swift build --product chargekit --static-swift-stdlib
 export CHARGEKIT_DEB_BIN="$PWD/.build/chargekit-static"
 cp "$(swift build --show-bin-path)/chargekit" "$CHARGEKIT_DEB_BIN"
-CHARGEKIT_BIN="$CHARGEKIT_DEB_BIN" "$venv/bin/python" -m pytest Tests/Interop/appliance -q -p no:cacheprovider
+if ! wait "$pip_pid"; then cat "$pip_log"; echo "pip install -r Tests/Interop/requirements.txt failed" >&2; exit 1; fi
+cat "$pip_log"; rm -f "$pip_log"
+# The interop suites and the Debian package's acceptance test (Tests/Interop/appliance) in parallel: pytest-xdist
+# workers, each running one test file at a time (`--dist loadfile`: a module's fixtures and test order stay as in a
+# serial run; tests of different files share nothing — free ports, random namespace names, their own temporary
+# directories). Most of their time is waiting for the station's (simulated) time, so 4 workers fit 2 cores.
+# CHARGEKIT_TEST_WORKERS=0 runs them serially in one process. docs/testing.md "How the run is laid out".
+echo "== interop (pytest, real binary, ${CHARGEKIT_TEST_WORKERS:=4} workers)"
+CHARGEKIT_BIN="$CHARGEKIT_DEB_BIN" "$venv/bin/python" -m pytest Tests/Interop -q -p no:cacheprovider \
+  -n "$CHARGEKIT_TEST_WORKERS" --dist loadfile --durations=30

@@ -3,6 +3,9 @@
 # Installs what it needs on a fresh Debian machine (apt-get for system packages, a venv for PyPI peers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each stage's heading carries the time (UTC) and the seconds since the start: CI's log shows where the time goes.
+started=$SECONDS
+stage() { echo "== $(date -u +%H:%M:%S) (+$((SECONDS - started)) s) $*"; }
 
 apt_packages=(libsqlite3-dev zlib1g-dev openssl mbpoll socat chromium chromium-driver mosquitto prometheus iproute2 dnsmasq-base nftables udhcpc
               dbus-daemon libdbus-1-dev libglib2.0-dev pkg-config python3-dev systemd
@@ -38,14 +41,14 @@ pip_log="$(mktemp /tmp/chargekit-pip.XXXXXX)"
 pip_pid=$!
 
 # The product and the test targets are built once (`--build-tests`); `swift test --skip-build` only runs them.
-echo "== swift build (product and tests)"
+stage "swift build (product and tests)"
 swift build --build-tests
-echo "== swift test"
+stage "swift test"
 swift test --skip-build
 # The Debian package's binary must carry the Swift runtime: the debug build linked once more with --static-swift-stdlib
 # (a relink of the objects built above, 1–2 minutes on 2 cores), kept as .build/chargekit-static. Every interop suite
 # runs against this one binary, the one the package ships.
-echo "== the debug binary linked with the Swift runtime (--static-swift-stdlib)"
+stage "the debug binary linked with the Swift runtime (--static-swift-stdlib)"
 swift build --product chargekit --static-swift-stdlib
 export CHARGEKIT_DEB_BIN="$PWD/.build/chargekit-static"
 cp "$(swift build --show-bin-path)/chargekit" "$CHARGEKIT_DEB_BIN"
@@ -56,6 +59,6 @@ cat "$pip_log"; rm -f "$pip_log"
 # serial run; tests of different files share nothing — free ports, random namespace names, their own temporary
 # directories). Most of their time is waiting for the station's (simulated) time, so 4 workers fit 2 cores.
 # CHARGEKIT_TEST_WORKERS=0 runs them serially in one process. docs/testing.md "How the run is laid out".
-echo "== interop (pytest, real binary, ${CHARGEKIT_TEST_WORKERS:=4} workers)"
+stage "interop (pytest, real binary, ${CHARGEKIT_TEST_WORKERS:=4} workers)"
 CHARGEKIT_BIN="$CHARGEKIT_DEB_BIN" "$venv/bin/python" -m pytest Tests/Interop -q -p no:cacheprovider \
   -n "$CHARGEKIT_TEST_WORKERS" --dist loadfile --durations=30

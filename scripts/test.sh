@@ -40,11 +40,13 @@ pip_log="$(mktemp /tmp/chargekit-pip.XXXXXX)"
 "$venv/bin/pip" install -q --disable-pip-version-check -r Tests/Interop/requirements.txt >"$pip_log" 2>&1 </dev/null &
 pip_pid=$!
 
-# The product and the test targets are built once (`--build-tests`); `swift test --skip-build` only runs them.
-stage "swift build (product and tests)"
-swift build --build-tests
+# Not `swift build --build-tests` + `swift test --skip-build`: after a --build-tests build the --static-swift-stdlib
+# relink below fails (undefined references into the static Foundation: CoreFoundation, ICU), while after a plain
+# `swift build` it links. `swift test` builds only the test targets on top; nothing is compiled twice.
+stage "swift build"
+swift build
 stage "swift test"
-swift test --skip-build
+swift test
 # The Debian package's binary must carry the Swift runtime: the debug build linked once more with --static-swift-stdlib
 # (a relink of the objects built above, 1–2 minutes on 2 cores), kept as .build/chargekit-static. Every interop suite
 # runs against this one binary, the one the package ships.

@@ -133,9 +133,12 @@ def test_systemd_network_5_static_address_applied_through_networkd_and_read_back
     wait_for(lambda: addresses(ns, iface) == ["10.231.0.7/24"], timeout=20, what="10.231.0.7/24 on the link")
     wait_for(lambda: default_route(ns) == "10.231.0.2", timeout=20, what="the default route via 10.231.0.2")
     # And the station shows it: the OS state and the configuration read back from the file.
-    code, body = st.get("/api/network/interfaces")
-    now = next(i for i in body["interfaces"] if i["name"] == iface)
-    assert now["addresses"] == ["10.231.0.7/24"] and now["up"] and now["carrier"], now
+    # (networkd may still be settling the link — it was seen without an address for a moment after `ip` showed it —
+    # so the station's view is waited for, not read once.)
+    def shown():
+        i = next(i for i in st.get("/api/network/interfaces")[1]["interfaces"] if i["name"] == iface)
+        return i["addresses"] == ["10.231.0.7/24"] and i["up"] and i["carrier"] and i
+    now = wait_for(shown, timeout=20, what="10.231.0.7/24 up with carrier in the station's view")
     assert now["config"] == {"ipv4": {"method": "manual", "address": "10.231.0.7", "prefix": 24, "gateway": "10.231.0.2", "dns": ["10.231.0.2"]},
                              "ipv6": {"method": "off", "dns": []}}, now
     # networkd sets the address and the route before it marks the link configured: the state follows (it was seen

@@ -3,6 +3,9 @@
 # Installs what it needs on a fresh Debian machine (apt-get for system packages, a venv for PyPI peers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each stage's heading carries the time (UTC) and the seconds since the start: CI's log shows where the time goes.
+started=$SECONDS
+stage() { echo "== $(date -u +%H:%M:%S) (+$((SECONDS - started)) s) $*"; }
 
 apt_packages=(libsqlite3-dev zlib1g-dev openssl mbpoll socat chromium chromium-driver mosquitto prometheus iproute2 dnsmasq-base nftables udhcpc
               dbus-daemon libdbus-1-dev libglib2.0-dev pkg-config python3-dev systemd
@@ -33,18 +36,30 @@ trap remove_bookworm EXIT
 
 venv=.venv-test
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-"$venv/bin/pip" install -q --disable-pip-version-check -r Tests/Interop/requirements.txt
+# The Python peers download while Swift builds; the interop step waits for them.
+pip_log="$(mktemp /tmp/chargekit-pip.XXXXXX)"
+"$venv/bin/pip" install -q --disable-pip-version-check -r Tests/Interop/requirements.txt >"$pip_log" 2>&1 </dev/null &
+pip_pid=$!
 
-echo "== swift build"
+# `swift test` builds only the test targets on top of `swift build`; nothing is compiled twice.
+stage "swift build"
 swift build
-echo "== swift test"
+stage "swift test"
 swift test
-echo "== interop (pytest, real binary)"
-CHARGEKIT_BIN="$(swift build --show-bin-path)/chargekit" "$venv/bin/python" -m pytest Tests/Interop -q -p no:cacheprovider \
-  --ignore=Tests/Interop/appliance
-# The Debian package's binary must carry the Swift runtime: the debug build's objects linked once more, with the Swift
-# runtime and Foundation linked statically (seconds; the build folder stays as it is), as .build/chargekit-static.
-echo "== the Debian package (debug binary, Swift runtime linked statically)"
+# The Debian package's binary must carry the Swift runtime: the debug build's objects linked once more with the Swift
+# runtime and Foundation linked statically (scripts/link-static.sh: seconds, and the build folder stays as it is, so
+# the next `swift build` links as before), as .build/chargekit-static. Every interop suite runs against this one
+# binary, the one the package ships.
+stage "the debug binary linked with the Swift runtime statically"
 export CHARGEKIT_DEB_BIN="$PWD/.build/chargekit-static"
 scripts/link-static.sh "$CHARGEKIT_DEB_BIN" 2> >(grep -v "use of \`mktemp' is dangerous" >&2)
-CHARGEKIT_BIN="$CHARGEKIT_DEB_BIN" "$venv/bin/python" -m pytest Tests/Interop/appliance -q -p no:cacheprovider
+if ! wait "$pip_pid"; then cat "$pip_log"; echo "pip install -r Tests/Interop/requirements.txt failed" >&2; exit 1; fi
+cat "$pip_log"; rm -f "$pip_log"
+# The interop suites and the Debian package's acceptance test (Tests/Interop/appliance) in parallel: pytest-xdist
+# workers, each running one test file at a time (`--dist loadfile`: a module's fixtures and test order stay as in a
+# serial run; tests of different files share nothing — free ports, random namespace names, their own temporary
+# directories). Most of their time is waiting for the station's (simulated) time, so 4 workers fit 2 cores.
+# CHARGEKIT_TEST_WORKERS=0 runs them serially in one process. docs/testing.md "How the run is laid out".
+stage "interop (pytest, real binary, ${CHARGEKIT_TEST_WORKERS:=4} workers)"
+CHARGEKIT_BIN="$CHARGEKIT_DEB_BIN" "$venv/bin/python" -m pytest Tests/Interop -q -p no:cacheprovider \
+  -n "$CHARGEKIT_TEST_WORKERS" --dist loadfile --durations=30

@@ -114,7 +114,10 @@ class Station:
         path = self.data_dir / "station.json"
 
         def info():
-            data = json.loads(path.read_text()) if path.exists() else {}
+            try:  # the station removes the file while it restarts: gone between a check and the read is "not yet"
+                data = json.loads(path.read_text())
+            except FileNotFoundError:
+                return None
             return data if data.get("apiToken", before["apiToken"]) != before["apiToken"] else None
         try:
             new = wait_for(info, timeout=timeout, what=what)

@@ -109,6 +109,10 @@ public struct SystemCommand: Sendable {
         }
     }
 
+    /// How often, and how long apart, a start refused with ETXTBSY is tried again (at most 100 ms in all).
+    static let textBusyRetries = 20
+    static let textBusyPauseMicroseconds: useconds_t = 5_000
+
     /// Starts `path` with the given descriptors as its standard input, output and error (stdin nil: /dev/null), an
     /// empty signal mask and default dispositions for the signals the station handles. Shared with ``ChildProcess``.
     static func spawn(_ path: String, _ arguments: [String], stdin: Int32?, stdout: Int32, stderr: Int32) throws -> pid_t {
@@ -133,7 +137,14 @@ public struct SystemCommand: Sendable {
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        var rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        // ETXTBSY: a program just written (a script a test or an installer made) is still open for writing in a child
+        // that another thread forked in the meantime and that has not reached its exec yet; that descriptor closes
+        // within milliseconds. Retried briefly, as Go's os/exec does, instead of reporting a program that is fine.
+        for _ in 0..<Self.textBusyRetries where rc == ETXTBSY {
+            usleep(Self.textBusyPauseMicroseconds)
+            rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        }
         guard rc == 0 else {
             throw Failure(description: "\(path) could not be started (\(String(cString: strerror(rc)))); is it installed?")
         }

@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import HostServices
 
 @Suite("System commands: output, exit status, missing programs, time limit")
@@ -14,6 +17,20 @@ struct SystemCommandTests {
     @Test("a missing program is named")
     func missing() async {
         await #expect(throws: SystemCommand.Failure.self) { try await SystemCommand("/nonexistent/dnsmasq").run() }
+    }
+
+    @Test("a program still open for writing (ETXTBSY) is tried again for a while, then named with the reason")
+    func textFileBusy() async throws {
+        let path = "/tmp/chargekit-etxtbsy-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sh"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        try #require(fd >= 0)
+        defer { close(fd); unlink(path) }
+        _ = "#!/bin/sh\nexit 0\n".withCString { write(fd, $0, strlen($0)) }
+        let started = ContinuousClock.now
+        let error = await #expect(throws: SystemCommand.Failure.self) { try await SystemCommand(path).run() }
+        #expect(error?.description.contains("Text file busy") == true, "\(String(describing: error))")
+        // A lower bound only (deterministic): it was tried again for 100 ms, 20 pauses of 5 ms, before it gave up.
+        #expect(ContinuousClock.now - started >= .milliseconds(100))
     }
 
     @Test("a program over its time is killed and named")

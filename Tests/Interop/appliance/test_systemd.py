@@ -67,6 +67,15 @@ def web_page(box, pid=None):
     return body
 
 
+def journal_with(box, unit, *texts, timeout=30):
+    """The unit's journal once it holds every one of `texts`. journald takes in a unit's output and systemd's own
+    messages asynchronously, so a line may arrive a moment after what it reports has happened."""
+    def holds():
+        journal = box.journal(unit)
+        return journal if all(t in journal for t in texts) else None
+    return nspawn.wait_for(holds, timeout, f"{texts} in the journal of {unit}", lambda: box.journal(unit)[-3000:])
+
+
 def process_uid(box, pid):
     status = box.run("cat", f"/proc/{pid}/status").stdout
     return re.search(r"^Uid:\s+(\d+)\s+(\d+)", status, re.M).groups()
@@ -79,15 +88,14 @@ def test_issue23_1_station_is_ready_through_sd_notify_as_chargekit_and_serves_ht
     uid = debroot.lookup(box.root, "passwd", "chargekit")[2]
     assert process_uid(box, s["MainPID"]) == (uid, uid)
     web_page(box, int(s["MainPID"]))
-    journal = box.journal(STATION)
-    assert "Initial web interface passwords" in journal  # the first start's passwords go to the journal
-    # READY=1 came from the station: systemd reported the start only after it (Type=notify, NotifyAccess=main).
-    assert re.search(r"Started chargekit-station\.service", journal), journal[-2000:]
+    # The first start's passwords in the journal; READY=1 came from the station: systemd reports the start only after
+    # it (Type=notify, NotifyAccess=main).
+    journal_with(box, STATION, "Initial web interface passwords", "Started chargekit-station.service")
     # `systemctl stop`: SIGTERM, the station persists everything and exits 0 (systemd counts that a success).
     box.systemctl("stop", STATION)
     stopped = box.show(STATION, "ActiveState", "Result", "ExecMainStatus")
     assert stopped == {"ActiveState": "inactive", "Result": "success", "ExecMainStatus": "0"}, stopped
-    assert "everything persisted" in box.journal(STATION)
+    journal_with(box, STATION, "everything persisted")
     box.systemctl("start", STATION)
 
 
@@ -96,7 +104,7 @@ def test_issue23_1_restart_on_failure_after_kill_9(box):
     box.systemctl("kill", "--signal=SIGKILL", "--kill-whom=main", STATION)
     after = nspawn.wait_for(lambda: (s := running(box))["MainPID"] != before["MainPID"] and s, 60, "a new main process")
     assert int(after["NRestarts"]) == int(before["NRestarts"]) + 1, (before, after)
-    assert "status=9/KILL" in box.journal(STATION)
+    journal_with(box, STATION, "status=9/KILL")
     web_page(box, int(after["MainPID"]))
 
 
@@ -131,8 +139,7 @@ def test_issue23_1_watchdog_keeps_a_healthy_station_and_restarts_a_stopped_one(b
         after = nspawn.wait_for(lambda: (s := running(box))["MainPID"] != start["MainPID"] and s, 60,
                                 "the restart after the watchdog timeout")
         assert int(after["NRestarts"]) == int(start["NRestarts"]) + 1
-        journal = box.journal(STATION)
-        assert "Watchdog timeout (limit 5s)" in journal and "Failed with result 'watchdog'" in journal, journal[-3000:]
+        journal_with(box, STATION, "Watchdog timeout (limit 5s)", "Failed with result 'watchdog'")
         web_page(box, int(after["MainPID"]))
     finally:
         drop_in.unlink(missing_ok=True)
@@ -246,8 +253,7 @@ def test_issue23_5_station_request_installs_a_signed_update_through_the_path_uni
     assert r.returncode == 0, r.stdout + r.stderr + box.journal("chargekit-firmware.service")
     assert "Setting up chargekit" in r.stderr  # dpkg's last lines reach the station
     assert installed_version(box) == second
-    service = box.journal("chargekit-firmware.service")
-    assert f"installing chargekit {second}" in service and "done" in service, service
+    journal_with(box, "chargekit-firmware.service", f"installing chargekit {second}", "done")
     # The service restarted the station; the new version finds its update to be confirmed and confirms it.
     after = nspawn.wait_for(lambda: (s := running(box))["MainPID"] != before["MainPID"] and s, 120, "the station's restart")
     nspawn.wait_for(lambda: f"firmware {second} passed its health check" in box.journal(STATION), 120,
@@ -270,15 +276,12 @@ def test_issue23_5_a_release_that_cannot_start_is_rolled_back_by_on_failure(box,
         return "rolled back to" in box.journal("chargekit-firmware-rollback.service") and installed_version(box) == previous
     nspawn.wait_for(rolled_back, 150, "the rollback after the start limit",
                     lambda: box.journal(STATION)[-3000:] + box.journal("chargekit-firmware-rollback.service"))
-    journal = box.journal(STATION)
-    assert "Start request repeated too quickly" in journal and "this release cannot start" in journal, journal[-3000:]
-    assert "Triggering OnFailure= dependencies" in journal, journal[-3000:]
+    journal_with(box, STATION, "Start request repeated too quickly", "this release cannot start", "Triggering OnFailure= dependencies")
     s = running(box)
     web_page(box, int(s["MainPID"]))
     # The station read the marker the rollback service left (phase rolledBack: it reports the update failed, and
     # removes it), and did not take the update for its own confirmed one.
-    rollback = box.journal("chargekit-firmware-rollback.service")
-    assert f"rolled back to {previous}" in rollback, rollback
+    journal_with(box, "chargekit-firmware-rollback.service", f"rolled back to {previous}")
     nspawn.wait_for(lambda: not (box.root / FIRMWARE.lstrip("/") / "pending-update").exists(), 60,
                     "the station's report of the rollback (the marker removed)")
     assert f"firmware {version} passed its health check" not in box.journal(STATION)

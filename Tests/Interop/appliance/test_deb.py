@@ -32,8 +32,13 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="installing into a deb
 
 
 @pytest.fixture(scope="module")
-def root():
-    return debroot.bookworm_root()
+def root(tmp_path_factory):
+    """This module's own copy of the bookworm root: the original is shared with test_systemd.py, which copies it,
+    possibly while these tests run (pytest-xdist), so it must stay as debootstrap left it."""
+    copy = tmp_path_factory.mktemp("bookworm") / "root"
+    subprocess.run(["cp", "-a", str(debroot.bookworm_root()), str(copy)], check=True)
+    yield copy
+    subprocess.run(["rm", "-rf", "--one-file-system", str(copy)], check=False)
 
 
 def wait_for(condition, timeout, what, process=None):

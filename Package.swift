@@ -292,7 +292,7 @@ let package = Package(
         .testTarget(name: "ParametersTests", dependencies: ["Parameters"], swiftSettings: swiftSettings),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOTestUtils", package: "swift-nio")], swiftSettings: swiftSettings),
-        .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
+        .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16", "TestSupport"], swiftSettings: swiftSettings),
         // The pure tests of MQTT: codec round trips, malformed and truncated packets, the session machine.
         .testTarget(name: "MQTTTests", dependencies: ["MQTT"], swiftSettings: swiftSettings),
         .testTarget(name: "TransportTests", dependencies: ["PKI", "OCMF", "Firmware", "Transport", "Mail", "ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),

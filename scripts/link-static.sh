@@ -24,8 +24,9 @@ for i, line in enumerate(manifest):
 else:
     sys.exit(f"no link command for {product} in .build/debug.yaml: run `swift build` first")
 args[args.index("-o") + 1] = out
-args = [a for a in args if not a.startswith("-rpath=")]
-args = [a for j, a in enumerate(args) if not (a == "-Xlinker" and j + 1 < len(args) and args[j + 1].startswith("-rpath="))]
+# No run-time search path: nothing is loaded from beside the binary (`-Xlinker -rpath=$ORIGIN`, dropped as a pair).
+rpath = {j for j, a in enumerate(args) if a.startswith("-rpath=")}
+args = [a for j, a in enumerate(args) if j not in rpath and not (a == "-Xlinker" and j + 1 in rpath)]
 # Foundation's archives and the ICU they use, as one group (they refer to one another).
 foundation = ["libFoundation.a", "libFoundationEssentials.a", "libFoundationInternationalization.a", "lib_FoundationICU.a",
               "libCoreFoundation.a", "lib_FoundationCShims.a", "lib_FoundationCollections.a"]

@@ -1,24 +1,12 @@
 import Foundation
 import Testing
 @testable import OCPP16
-
-/// SplitMix64: a small seeded generator, so that every run draws the same inputs and a failure can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 /// Random JSON texts and values built from the catalog's own names (so that the parser's name table is hit), from
 /// strings around the eight-byte steps of the parser's scan, with escapes, non-ASCII and control characters.
 struct JSONFuzz {
-    var rng: SeededGenerator
+    var rng: SplitMix64
     let names = OCPP16Catalog.names
 
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
@@ -80,7 +68,7 @@ struct CodecEquivalenceTests {
     /// Same value, or the same failure (offset and reason), for texts that are valid and for texts one byte off.
     @Test("parser: same values and same failures", arguments: [1, 2, 3, 4] as [UInt64])
     func parser(seed: UInt64) {
-        var fuzz = JSONFuzz(rng: SeededGenerator(seed: seed))
+        var fuzz = JSONFuzz(rng: SplitMix64(seed: seed))
         for _ in 0..<500 {
             let text = fuzz.text()
             for bytes in [Array(text.utf8), fuzz.mutate(text)] {
@@ -131,7 +119,7 @@ struct CodecEquivalenceTests {
 
     @Test("object lookup: the last of repeated keys, whatever path built the key")
     func lookup() throws {
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let keys = ["value", "unit", "phase", "Accepted", "measurand", "Energy.Active.Import.Register", "x", "é", "e\u{301}"]
         for _ in 0..<2000 {
             var o = JSONObject()
@@ -148,7 +136,7 @@ struct CodecEquivalenceTests {
     /// random violations: the same CALLERROR code and the same description, or both accept.
     @Test("schema check: same CALLERROR (code and description) for every action", arguments: [11, 12, 13] as [UInt64])
     func schema(seed: UInt64) {
-        var fuzz = SchemaFuzz(rng: SeededGenerator(seed: seed))
+        var fuzz = SchemaFuzz(rng: SplitMix64(seed: seed))
         var answers = Set<OCPPErrorCode?>()
         for (action, entry) in OCPP16Catalog.entries.sorted(by: { $0.key < $1.key }) {
             for schema in [entry.request.schema, entry.request.responseSchema] {
@@ -168,7 +156,7 @@ struct CodecEquivalenceTests {
 
     @Test("writer: the same text", arguments: [21, 22] as [UInt64])
     func writer(seed: UInt64) throws {
-        var fuzz = JSONFuzz(rng: SeededGenerator(seed: seed))
+        var fuzz = JSONFuzz(rng: SplitMix64(seed: seed))
         for _ in 0..<2000 {
             let v = try ReferenceJSONParser.parse(Array(fuzz.text().utf8))
             #expect(v.serialized == v.referenceSerialized)
@@ -189,7 +177,7 @@ struct CodecEquivalenceTests {
 /// Values drawn from a schema, each rule broken now and then (type, enumeration, length, range, date-time, decimals,
 /// required property left out, unknown property added, null, a repeated key).
 struct SchemaFuzz {
-    var rng: SeededGenerator
+    var rng: SplitMix64
 
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
 

@@ -4,7 +4,7 @@ import PackageDescription
 /// ChargeKit — open EV charge point controller. Target graph (pure targets below, adapters above); imports point down
 /// only, and no pure target imports an adapter:
 ///
-///     chargekit → App                                              composition root (wiring only)
+///     chargekit → {App, Hardware}                                  composition root (wiring only; chooses the board)
 ///     App → Runtimes                                               the station's and the gateway's actors
 ///     Runtimes → {Persistence, WebUI, Transport, Hosting, HostServices}  adapters
 ///     HostServices → {DBus, HostConfig, swift-nio}                 adapter: the host's network, modem and time services
@@ -27,6 +27,8 @@ import PackageDescription
 ///     Firmware → {PKI, swift-crypto}                               pure: UpdateFirmware/GetDiagnostics, packages
 ///     Gateway → {ModbusTCP, MQTTIntegration, OCPP16, PKI, Parameters}  pure: the gateway; its settings' declarations
 ///     MQTTIntegration → OCPP16                                     pure: what the station's and gateway's MQTT share
+///     Hardware → {Boards, Transport}                               adapter: serial/TCP links, board drivers, meters, reader, GPIO, LEDs
+///     Boards → {EVSECore, StationModbus, OCPP16}                   pure: board description, supervised-board contract, board protocols
 ///     Transport → {ModbusTCP, MQTT, SEMP, Mail};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
 ///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
 ///
@@ -139,6 +141,10 @@ let package = Package(
         // meters, the generic meter), and the OMCCI register set it serves to energy managers (seeds/000
         // MODBUS-REGISTERSATZ) with the DLM registers 600–635: values in, register values and validated writes out.
         .target(name: "StationModbus", dependencies: ["EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
+        // Pure hardware descriptions and board protocols (issue 22): the board description read from `--board FILE` (JSON,
+        // every field checked with its path), the supervised-board contract (what such a board reports and what ChargeKit
+        // asks of it), the charge meters' register layouts, and each board's protocol as pure codecs and register maps.
+        .target(name: "Boards", dependencies: ["EVSECore", "ModbusTCP", "OCPP16", "StationModbus"], swiftSettings: swiftSettings),
         // Pure station behaviour: the station's parameters declared with their typed keys in Parameters' registry (with
         // the DLM parameters, read into LoadManagement's settings, and the authorization parameters, read into
         // Authorization's settings), current limits, the meters' and OMCCI's settings and Modbus control (StationModbus
@@ -256,10 +262,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Real hardware (issue 22): serial and TCP links on worker threads of their own, the board drivers, charge
+        // meters, the PC/SC card reader, GPIO inputs and LEDs, behind the station's hardware port.
+        .target(
+            name: "Hardware",
+            dependencies: ["Boards", "EVSECore", "ModbusTCP", "StationModbus", "Transport"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "ModbusTCP", "Persistence", "Runtimes",
+                "App", "Authorization", "Boards", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hardware", "Hosting", "LoadManagement", "ModbusTCP",
+                "Persistence", "Runtimes",
                 "Simulator", "StationModbus", "Transport", "WebUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -303,6 +317,8 @@ let package = Package(
         .testTarget(name: "HostingTests", dependencies: ["Hosting", "EVSECore", .product(name: "Logging", package: "swift-log"),
                                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "BoardsTests", dependencies: ["Boards", "EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
+        .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Boards", "EVSECore", "Transport"], swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulatorTests", dependencies: ["PKI", "OCMF", "Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         // The pure tests of LoadManagement: the allocation (with the seeds' worked examples in DLMScenarios/), the link

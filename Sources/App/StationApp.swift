@@ -69,8 +69,13 @@ public struct BoardFactory<Board: HardwarePort>: Sendable {
     /// Makes the board; `persisted` is what it asked to keep at the last stop (``HardwarePort/persistentState()``).
     public var make: @Sendable (_ setup: BoardSetup, _ persisted: Data?, _ now: Date) throws -> Board
 
-    public init(name: String, simulated: Bool = false, make: @escaping @Sendable (_ setup: BoardSetup, _ persisted: Data?, _ now: Date) throws -> Board) {
-        self.name = name; self.simulated = simulated; self.make = make
+    /// Parameters the hardware decides (a connector whose board has no lock actuator is a tethered cable): stored at
+    /// every start where they differ, audited as changed by the board description.
+    public var fixedParameters: [(key: String, value: ParameterValue)]
+
+    public init(name: String, simulated: Bool = false, fixedParameters: [(key: String, value: ParameterValue)] = [],
+                make: @escaping @Sendable (_ setup: BoardSetup, _ persisted: Data?, _ now: Date) throws -> Board) {
+        self.name = name; self.simulated = simulated; self.fixedParameters = fixedParameters; self.make = make
     }
 
     /// Parameters whose default differs for a simulated station, stored once at its first start unless set before
@@ -352,6 +357,9 @@ public enum StationApp {
         if let n = options.connectors, parameters.values[.connectorCount] != n {
             try parameters.set(StationParameters.connectorCount, .integer(n), role: .manufacturer, changedBy: "cli:--connectors", now: Date())
         }
+        for (key, value) in factory.fixedParameters where (try? parameters.get(key).value) != value {
+            try parameters.set(key, value, role: .manufacturer, changedBy: "board description", now: Date())
+        }
         if factory.simulated, try database.meta("simulation.defaults") != "1" {
             for (key, value) in BoardFactory<Board>.simulationDefaults where parameters.values.stored[key] == nil {
                 try parameters.set(key, value, role: .manufacturer, changedBy: "cli:--simulate", now: Date())
@@ -368,7 +376,8 @@ public enum StationApp {
         let now = clock.now()
 
         let setup = BoardSetup(connectorCount: settings.connectorCount, voltageV: settings.powerSourceVoltageV,
-                               phaseCount: settings.connectors.map { $0.phasesConnected.phaseCount })
+                               phaseCount: settings.connectors.map { $0.phasesConnected.phaseCount }, meterFailedPolls: settings.meterFailedPolls,
+                               hasLockActuator: settings.connectors.map(\.hasLockActuator))
         var board = try factory.make(setup, try database.hardwareState(), clock.monotonicNow())
 
         // Recovery may close sessions: their StopTransaction must be queued like any other when a backend is configured.

@@ -13,6 +13,7 @@ extension StationController {
     // MARK: Errors
 
     mutating func evaluateErrors(_ n: Int, _ r: ConnectorReading, relaysCommanded: RelayState, now: Date) {
+        evaluateBoardErrors(n, r.boardErrors, now: now)
         setError("connectorBoardNotCommunicating", connector: n, active: !r.boardLinked, now: now)
         setError("meterNotCommunicating", connector: n, active: !r.meter.communicating, now: now)
         setError("vehicleError", connector: n, active: r.pilot == .e, now: now)
@@ -29,7 +30,8 @@ extension StationController {
         }
         let m = connectors[n - 1].machine
         if !readingPredatesCommands {
-            setError("contactorWelded", connector: n, active: !relaysCommanded.isClosed && r.relayFeedback.isClosed, now: now)
+            setError("contactorWelded", connector: n, active: (!relaysCommanded.isClosed && r.relayFeedback.isClosed)
+                     || r.boardErrors.contains("contactorWelded"), now: now)
         }
         if m.lockCommanded && !r.lockDetected {
             if connectors[n - 1].lockCommandedAt == nil { connectors[n - 1].lockCommandedAt = now }
@@ -50,6 +52,17 @@ extension StationController {
             connectors[n - 1].unlockCommandedAt = nil
             setError("actuatorStuck", connector: n, active: false, now: now)
         }
+    }
+
+    /// The errors a supervised board reports itself: raised while it reports them, resolved when it stops. An id the
+    /// controller also derives from the reading (a welded contactor) is left to that rule, which the board's own
+    /// report then only adds to.
+    mutating func evaluateBoardErrors(_ n: Int, _ reported: Set<String>, now: Date) {
+        let previous = connectors[n - 1].boardErrors
+        guard reported != previous else { return }
+        for id in reported.subtracting(previous).sorted() { setError(id, connector: n, active: true, now: now) }
+        for id in previous.subtracting(reported).sorted() { setError(id, connector: n, active: false, now: now) }
+        connectors[n - 1].boardErrors = reported
     }
 
     mutating func setError(_ id: String, connector n: Int, active: Bool, now: Date) {

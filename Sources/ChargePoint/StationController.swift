@@ -86,6 +86,8 @@ public struct StationController {
         var lastSessionEnd: Date?
         /// The latest reading of a Modbus charge meter (replaces the board's meter when one is configured).
         var chargeMeter: MeterReading?
+        /// The errors the connector's supervised board reported in the last reading.
+        var boardErrors: Set<String> = []
         /// The running session may draw no energy (backend answered its StartTransaction with an invalid idTag).
         var energyBlocked = false
         /// Signed readings asked of the connector's meter and not yet delivered (issue 28 item 6).

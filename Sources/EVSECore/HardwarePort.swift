@@ -99,13 +99,18 @@ public struct ConnectorReading: Sendable, Codable, Equatable {
     /// The connector's meter signs its readings (OCMF): its public key and the signed readings it delivered; nil for a
     /// meter that does not sign (issue 28 item 6).
     public var signingMeter: SigningMeterState?
+    /// Catalogue errors (``ErrorCatalogue`` ids) a supervised board detected itself and reports (a stuck relay, a
+    /// ground fault); the controller raises them as long as the board reports them.
+    public var boardErrors: Set<String>
 
     public init(pilot: PilotState, diodeCheckOK: Bool = true, relayFeedback: RelayState = .open, lockDetected: Bool = false,
                 residualCurrent: ResidualCurrentReading = .init(), meter: MeterReading, evccid: String? = nil,
-                vehicle: VehicleReport? = nil, boardLinked: Bool = true, switchedPhases: Int? = nil, signingMeter: SigningMeterState? = nil) {
+                vehicle: VehicleReport? = nil, boardLinked: Bool = true, switchedPhases: Int? = nil, signingMeter: SigningMeterState? = nil,
+                boardErrors: Set<String> = []) {
         self.pilot = pilot; self.diodeCheckOK = diodeCheckOK; self.relayFeedback = relayFeedback
         self.lockDetected = lockDetected; self.residualCurrent = residualCurrent; self.meter = meter; self.evccid = evccid
         self.vehicle = vehicle; self.boardLinked = boardLinked; self.switchedPhases = switchedPhases; self.signingMeter = signingMeter
+        self.boardErrors = boardErrors
     }
 }
 
@@ -196,6 +201,8 @@ public protocol HardwarePort: SendableMetatype {
     /// False unless a board declares it (the board description of a real board, later): a board without one never
     /// switches.
     var hasPhaseSwitch: Bool { get }
+    /// The station stops: a board with I/O threads stops them and closes its devices (the simulator has none).
+    mutating func close()
     /// Time passed: a board that models physics (the simulator) advances to `monotonic` time, which is never stepped
     /// with the wall clock; a real board has nothing to do.
     mutating func advance(to monotonic: Date)
@@ -203,6 +210,7 @@ public protocol HardwarePort: SendableMetatype {
 
 extension HardwarePort {
     public mutating func advance(to monotonic: Date) {}
+    public mutating func close() {}
     public var hasPhaseSwitch: Bool { false }
 }
 
@@ -246,7 +254,12 @@ public struct BoardSetup: Sendable, Equatable {
     public var connectorCount: Int
     public var voltageV: Double
     public var phaseCount: [Int]
-    public init(connectorCount: Int, voltageV: Double, phaseCount: [Int]) {
+    /// "Failed polls before a meter error": a board's own charge meters count as not communicating after this many.
+    public var meterFailedPolls: Int
+    /// Per connector: a socket with a lock actuator (ConnectorKind Socket), not a tethered cable.
+    public var hasLockActuator: [Bool]
+    public init(connectorCount: Int, voltageV: Double, phaseCount: [Int], meterFailedPolls: Int = 3, hasLockActuator: [Bool] = []) {
         self.connectorCount = connectorCount; self.voltageV = voltageV; self.phaseCount = phaseCount
+        self.meterFailedPolls = meterFailedPolls; self.hasLockActuator = hasLockActuator
     }
 }

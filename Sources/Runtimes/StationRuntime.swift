@@ -165,6 +165,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         tick()
         controller.shutdown(now: clock.now())
         carryOut()
+        board.close()
     }
 
     // MARK: StationService

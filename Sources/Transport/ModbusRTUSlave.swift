@@ -8,24 +8,6 @@ import ServiceLifecycle
 import Glibc
 #endif
 
-/// Line settings of a serial port.
-public struct SerialSettings: Sendable, Equatable {
-    public var device: String
-    public var baudRate: Int
-    /// "none", "even" or "odd".
-    public var parity: String
-    public var stopBits: Int
-
-    public init(device: String, baudRate: Int, parity: String, stopBits: Int) {
-        self.device = device; self.baudRate = baudRate; self.parity = parity; self.stopBits = stopBits
-    }
-}
-
-/// Errors opening a serial port.
-public struct SerialPortError: Error, CustomStringConvertible {
-    public var description: String
-}
-
 /// A Modbus RTU slave on a serial device (RS-485 adapter, or a pseudo-terminal in tests): 8 data bits, the configured
 /// baud rate, parity and stop bits. It answers requests for its unit id (any non-zero unit id when it is 0); a
 /// broadcast (unit id 0) is carried out without an answer, and requests for other slaves are ignored, as the serial
@@ -42,51 +24,8 @@ public struct ModbusRTUSlave: Service {
         self.settings = settings; self.unitID = unitID; self.handler = handler; self.logger = logger
     }
 
-    static func speed(_ baud: Int) -> speed_t? {
-        switch baud {
-        case 1200: speed_t(B1200)
-        case 2400: speed_t(B2400)
-        case 4800: speed_t(B4800)
-        case 9600: speed_t(B9600)
-        case 19200: speed_t(B19200)
-        case 38400: speed_t(B38400)
-        case 57600: speed_t(B57600)
-        case 115200: speed_t(B115200)
-        default: nil
-        }
-    }
-
-    /// Opens and configures the device (raw mode, 8 data bits, parity, stop bits, speed).
-    func open() throws -> Int32 {
-        let fd = Glibc.open(settings.device, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw SerialPortError(description: "cannot open \(settings.device): \(String(cString: strerror(errno)))") }
-        var t = termios()
-        guard tcgetattr(fd, &t) == 0 else {
-            close(fd)
-            throw SerialPortError(description: "\(settings.device) is not a serial device: \(String(cString: strerror(errno)))")
-        }
-        cfmakeraw(&t)
-        t.c_cflag |= tcflag_t(CLOCAL | CREAD)
-        t.c_cflag &= ~tcflag_t(PARENB | PARODD | CSTOPB | CSIZE)
-        t.c_cflag |= tcflag_t(CS8)
-        if settings.parity != "none" { t.c_cflag |= tcflag_t(PARENB) }
-        if settings.parity == "odd" { t.c_cflag |= tcflag_t(PARODD) }
-        if settings.stopBits == 2 { t.c_cflag |= tcflag_t(CSTOPB) }
-        guard let speed = Self.speed(settings.baudRate) else {
-            close(fd)
-            throw SerialPortError(description: "unsupported baud rate \(settings.baudRate)")
-        }
-        cfsetispeed(&t, speed)
-        cfsetospeed(&t, speed)
-        guard tcsetattr(fd, TCSANOW, &t) == 0 else {
-            close(fd)
-            throw SerialPortError(description: "cannot configure \(settings.device): \(String(cString: strerror(errno)))")
-        }
-        return fd
-    }
-
     public func run() async throws {
-        let fd = try open()
+        let fd = try SerialPort.openDescriptor(settings)
         let handler = self.handler, unitID = self.unitID, logger = self.logger
         let channel = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in

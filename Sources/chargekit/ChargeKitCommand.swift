@@ -7,6 +7,8 @@ import Hosting
 import Runtimes
 import Logging
 import Simulator
+import Boards
+import Hardware
 
 /// `chargekit` — the ChargeKit charge point controller (started from main.swift).
 struct ChargeKitCommand: AsyncParsableCommand {
@@ -34,13 +36,16 @@ struct StationCommand: AsyncParsableCommand {
         discussion: """
             Serves the local JSON API (status, sessions, events, configuration, simulator control) on --http-port.
             SIGTERM or Ctrl-C stops it gracefully after persisting everything. With --simulate a built-in board
-            and simulated vehicles stand in for the hardware; drive them with 'chargekit sim'.
+            and simulated vehicles stand in for the hardware; drive them with 'chargekit sim'. With --board FILE the
+            station drives the hardware the board description names (see docs/hardware.md).
             """)
 
     @Option(name: .customLong("data-dir"), help: "Directory for the database and runtime files.")
     var dataDir = "./chargekit-data"
     @Flag(help: "Use the built-in hardware simulator.")
     var simulate = false
+    @Option(name: .customLong("board"), help: "The board description (JSON, see docs/hardware.md): the board driver, its link, meters, card reader and inputs.")
+    var boardFile: String?
     @Option(help: "Number of connectors (1 or 2); stored as the ConnectorCount parameter.")
     var connectors: Int?
     @Option(name: .customLong("http-host"), help: "Address the web interface and the local API listen on, HTTP and HTTPS (default: the parameter WebBindAddress, 0.0.0.0).")
@@ -69,6 +74,7 @@ struct StationCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let c = connectors, !(1...2).contains(c) { throw ValidationError("--connectors must be 1 or 2 (got \(c))") }
+        if simulate && boardFile != nil { throw ValidationError("give either --simulate or --board FILE, not both") }
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0 to 65535 (got \(httpPort))") }
         if let p = httpsPort, !(0...65535).contains(p) { throw ValidationError("--https-port must be 0 to 65535 (got \(p))") }
         guard (1...65535).contains(sempPort) else { throw ValidationError("--semp-port must be 1 to 65535 (got \(sempPort))") }
@@ -86,9 +92,32 @@ struct StationCommand: AsyncParsableCommand {
             return h
         }
         do {
-            // The only board this build drives is the simulator's; a real board's adapter will be chosen here.
-            guard simulate else {
-                throw StartupError("no hardware adapter is available on this machine; run with --simulate to use the built-in simulator")
+            var connectors = self.connectors
+            var description: BoardDescription?
+            if let boardFile {
+                let d = try Self.readBoard(boardFile)
+                if let c = connectors, c != d.connectors.count {
+                    throw StartupError("--connectors \(c) contradicts the board description \(boardFile), which has \(d.connectors.count) connector(s)")
+                }
+                connectors = d.connectors.count
+                description = d
+            } else if !simulate {
+                throw StartupError("no board given: run with --board FILE (the board description of this station's hardware, see docs/hardware.md) or with --simulate to use the built-in simulator")
+            }
+            let options = StationOptions(dataDirectory: dataDir, connectors: connectors, httpHost: httpHost, httpPort: httpPort, httpsPort: httpsPort,
+                                         timeScale: timeScale, logLevel: level, modbusHost: modbusHost, rebootCommand: rebootCommand,
+                                         sempHost: sempHost, sempPort: sempPort, sempInterface: sempInterface)
+            if let description, description.driver != .simulated {
+                let name = "\(description.driver.rawValue) on \(description.link?.address ?? "")"
+                // A connector whose board has no lock actuator is a tethered cable (ConnectorKind.n = Cable).
+                let fixed = description.connectors.enumerated().compactMap { i, c in
+                    c.lock == .none ? (key: "\(StationParameters.connectorKind).\(i + 1)", value: ParameterValue.string(ConnectorKind.cable.rawValue)) : nil
+                }
+                let board = BoardFactory(name: name, fixedParameters: fixed) { setup, _, _ in
+                    do { return try HardwareBoard.open(description, setup: setup) } catch { throw StartupError("\(name): \(error)") }
+                }
+                try await StationApp.run(board: board, options)
+                return
             }
             // The simulated connector meters sign their readings (OCMF) with keys kept in the data directory.
             let board = BoardFactory(name: "simulated", simulated: true) { [dataDir] setup, persisted, now in
@@ -96,12 +125,21 @@ struct StationCommand: AsyncParsableCommand {
                 board.meterSigners = try SimulatedMeterSigners.loadOrCreate(directory: dataDir, connectors: setup.connectorCount)
                 return board
             }
-            try await StationApp.run(board: board, StationOptions(dataDirectory: dataDir, connectors: connectors, httpHost: httpHost,
-                                                    httpPort: httpPort, httpsPort: httpsPort, timeScale: timeScale, logLevel: level, modbusHost: modbusHost,
-                                                    rebootCommand: rebootCommand, sempHost: sempHost, sempPort: sempPort,
-                                                    sempInterface: sempInterface))
+            try await StationApp.run(board: board, options)
         } catch {
             throw fail("\(error)")
+        }
+    }
+}
+
+extension StationCommand {
+    /// Reads and checks the board description; an unreadable or wrong one names the file and the field.
+    static func readBoard(_ path: String) throws -> BoardDescription {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StartupError("cannot read the board description \(path): check the path and that the station's user may read it")
+        }
+        do { return try BoardDescription.read(Array(data)) } catch {
+            throw StartupError("board description \(path): \(error)")
         }
     }
 }

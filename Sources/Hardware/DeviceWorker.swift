@@ -1,0 +1,56 @@
+import Foundation
+import Synchronization
+
+/// One device a worker polls in turn: a board, a meter. Its `poll()` does one blocking exchange and leaves the result
+/// in the ``BoardLink``; it must not throw away what it could not deliver (a failure is a result too).
+protocol PolledDevice: AnyObject {
+    /// One exchange with the device.
+    func poll()
+    /// Releases the device (closes the descriptor).
+    func close()
+}
+
+/// A thread of its own per link (a serial bus, a TCP connection, the card reader): it polls its devices one after the
+/// other every interval, so that devices sharing a serial bus never talk at once, and a slow or silent device never
+/// blocks the station's control loop or the concurrency pool.
+final class DeviceWorker: Sendable {
+    private let stopped = Atomic<Bool>(false)
+    private let finished = Mutex<Bool>(false)
+    private let name: String
+
+    /// Starts a thread that polls `devices` every `intervalMilliseconds` until ``stop()``.
+    init(name: String, intervalMilliseconds: Int, devices: [any PolledDevice]) {
+        self.name = name
+        let box = UncheckedBox(devices)
+        let thread = Thread { [self] in
+            let devices = box.value
+            while !self.stopped.load(ordering: .acquiring) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                for d in devices where !self.stopped.load(ordering: .acquiring) { d.poll() }
+                let elapsedMs = Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
+                var remaining = intervalMilliseconds - elapsedMs
+                while remaining > 0 && !self.stopped.load(ordering: .acquiring) {
+                    let step = min(remaining, 20)
+                    usleep(UInt32(step * 1000))
+                    remaining -= step
+                }
+            }
+            for d in devices { d.close() }
+            self.finished.withLock { $0 = true }
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Stops the thread after its current exchange and waits (at most 3 s) until its devices are closed.
+    func stop() {
+        stopped.store(true, ordering: .releasing)
+        for _ in 0..<300 where !finished.withLock({ $0 }) { usleep(10_000) }
+    }
+}
+
+/// Hands the devices, which only the worker's thread touches after start, to that thread.
+private struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,51 @@
+import Boards
+import Foundation
+
+/// Digital inputs read from files: a Linux GPIO's `value` file (`/sys/class/gpio/gpioN/value`, "0" or "1"), or any file
+/// a test writes. Read every 100 ms; a file that cannot be read keeps its input's last level and is logged once in
+/// the link's failure text.
+///
+/// - SeeAlso: Linux kernel documentation, Documentation/admin-guide/gpio/sysfs.rst ("value … reads as either 0 (low)
+///   or 1 (high)").
+final class InputFileDevice: PolledDevice {
+    private let files: [(BoardInput, String)]
+    private let link: BoardLink
+
+    init(_ inputs: [BoardInput: InputSource], link: BoardLink) {
+        files = inputs.compactMap { input, source in
+            if case .file(let path) = source.origin { return (input, path) }
+            return nil
+        }.sorted { $0.0.rawValue < $1.0.rawValue }
+        self.link = link
+    }
+
+    var isEmpty: Bool { files.isEmpty }
+
+    /// At start: every file must be readable and hold 0 or 1.
+    func check() throws(BoardStartError) {
+        for (input, path) in files where Self.level(path) == nil {
+            throw BoardStartError("input \(input.rawValue): cannot read 0 or 1 from \(path); check the GPIO is exported and the path is right")
+        }
+        poll()
+    }
+
+    func poll() {
+        var levels: [BoardInput: Bool] = [:]
+        for (input, path) in files { if let l = Self.level(path) { levels[input] = l } }
+        link.withState { s in for (k, v) in levels { s.inputLevels[k] = v } }
+    }
+
+    func close() {}
+
+    /// The level a GPIO value file holds: its first character, `1` (high) or `0` (low).
+    static func level(_ path: String) -> Bool? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        guard let data = try? h.read(upToCount: 8), let first = data.first else { return nil }
+        switch first {
+        case UInt8(ascii: "1"): return true
+        case UInt8(ascii: "0"): return false
+        default: return nil
+        }
+    }
+}

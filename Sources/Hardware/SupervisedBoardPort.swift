@@ -1,0 +1,66 @@
+import Boards
+import EVSECore
+import Foundation
+
+/// The hardware port of a supervised board (``SupervisedConnectorStatus``): the controller's readings come from the
+/// latest values the board's I/O threads left in the ``BoardLink``, and its commands become the controls the threads
+/// send. Nothing here waits for a device.
+public struct SupervisedBoardPort: HardwarePort {
+    public let link: BoardLink
+    public let description: BoardDescription
+    /// The supply voltage, for a connector without a charge meter (its meter reading then carries no voltage).
+    private let workers: [DeviceWorker]
+
+    init(link: BoardLink, description: BoardDescription, workers: [DeviceWorker]) {
+        self.link = link; self.description = description; self.workers = workers
+    }
+
+    public var connectorCount: Int { link.connectorCount }
+
+    public func reading(connector n: Int) -> ConnectorReading {
+        let s = link.snapshot
+        let i = n - 1
+        let status = s.statuses.indices.contains(i) ? s.statuses[i] : nil
+        let meter = (s.meters.indices.contains(i) ? s.meters[i] : nil)
+            ?? MeterReading(energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero, communicating: description.connectors[i].meter == nil)
+        // A status taken before the controller's latest control reached the board still shows the contactor it had; the
+        // board opens it in the exchange that carries the withdrawal, so until then the feedback is what was asked for.
+        let stale = s.sentControlVersions[i] < s.controlVersions[i]
+        let closed = status?.relayClosed == true && !(stale && !s.controls[i].released)
+        let relay: RelayState = closed ? .threePhase : .open
+        return ConnectorReading(pilot: status?.pilot ?? .a, diodeCheckOK: status?.diodeCheckOK ?? true, relayFeedback: relay,
+                                lockDetected: status?.lockLocked ?? false, meter: meter,
+                                boardLinked: s.boardAnswers && status != nil, boardErrors: status?.errors ?? [])
+    }
+
+    public var rfidReaderHealthy: Bool { link.snapshot.rfidHealthy }
+
+    public func input(_ input: DigitalInput) -> Bool {
+        let levels = link.snapshot.inputLevels
+        switch input {
+        case .opto1: return description.inputs[.opto1].map { $0.isActive(level: levels[.opto1] ?? false) } ?? false
+        case .input2: return description.inputs[.input2].map { $0.isActive(level: levels[.input2] ?? false) } ?? false
+        }
+    }
+
+    public mutating func takeRFIDReads() -> [RFIDRead] {
+        link.withState { s in defer { s.rfidReads = [] }; return s.rfidReads }
+    }
+
+    public mutating func apply(_ command: HardwareCommand) {
+        let i = command.connector - 1
+        link.withState { s in
+            guard s.controls.indices.contains(i) else { return }
+            let before = s.controls[i]
+            s.controls[i].apply(command)
+            if s.controls[i] != before { s.controlVersions[i] += 1 }
+        }
+    }
+
+    public func persistentState() -> Data? { nil }
+    public var mainsPowerLost: Bool { false }
+
+    public mutating func close() {
+        for w in workers { w.stop() }
+    }
+}

@@ -36,11 +36,22 @@ public struct SupervisedBoardPort: HardwarePort {
     public var rfidReaderHealthy: Bool { link.snapshot.rfidHealthy }
 
     public func input(_ input: DigitalInput) -> Bool {
-        let levels = link.snapshot.inputLevels
         switch input {
-        case .opto1: return description.inputs[.opto1].map { $0.isActive(level: levels[.opto1] ?? false) } ?? false
-        case .input2: return description.inputs[.input2].map { $0.isActive(level: levels[.input2] ?? false) } ?? false
+        case .opto1: isActive(.opto1)
+        case .input2: isActive(.input2)
         }
+    }
+
+    /// Whether a wired input is active (its line level through its polarity); an input that is not wired is not.
+    public func isActive(_ input: BoardInput) -> Bool {
+        guard let source = description.inputs[input] else { return false }
+        let s = link.snapshot
+        let level: Bool
+        switch source.origin {
+        case .board(let index): level = s.boardInputLevels[index] ?? false
+        case .file: level = s.inputLevels[input] ?? false
+        }
+        return source.isActive(level: level)
     }
 
     public mutating func takeRFIDReads() -> [RFIDRead] {

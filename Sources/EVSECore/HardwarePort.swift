@@ -99,6 +99,11 @@ public struct ConnectorReading: Sendable, Codable, Equatable {
     /// The connector's meter signs its readings (OCMF): its public key and the signed readings it delivered; nil for a
     /// meter that does not sign (issue 28 item 6).
     public var signingMeter: SigningMeterState?
+    /// The auxiliary contact of the connector's miniature circuit breaker reports it tripped (seeds/004 §9 "MCB of type 2
+    /// socket triggered").
+    public var mcbTripped: Bool = false
+    /// The auxiliary contact of the connector's residual current device reports it tripped (seeds/004 §9 "RCD-Fault").
+    public var rcdTripped: Bool = false
     /// Catalogue errors (``ErrorCatalogue`` ids) a supervised board detected itself and reports (a stuck relay, a
     /// ground fault); the controller raises them as long as the board reports them.
     public var boardErrors: Set<String>
@@ -106,11 +111,11 @@ public struct ConnectorReading: Sendable, Codable, Equatable {
     public init(pilot: PilotState, diodeCheckOK: Bool = true, relayFeedback: RelayState = .open, lockDetected: Bool = false,
                 residualCurrent: ResidualCurrentReading = .init(), meter: MeterReading, evccid: String? = nil,
                 vehicle: VehicleReport? = nil, boardLinked: Bool = true, switchedPhases: Int? = nil, signingMeter: SigningMeterState? = nil,
-                boardErrors: Set<String> = []) {
+                mcbTripped: Bool = false, rcdTripped: Bool = false, boardErrors: Set<String> = []) {
         self.pilot = pilot; self.diodeCheckOK = diodeCheckOK; self.relayFeedback = relayFeedback
         self.lockDetected = lockDetected; self.residualCurrent = residualCurrent; self.meter = meter; self.evccid = evccid
         self.vehicle = vehicle; self.boardLinked = boardLinked; self.switchedPhases = switchedPhases; self.signingMeter = signingMeter
-        self.boardErrors = boardErrors
+        self.mcbTripped = mcbTripped; self.rcdTripped = rcdTripped; self.boardErrors = boardErrors
     }
 }
 
@@ -135,6 +140,9 @@ public enum DigitalInput: String, Sendable, Codable, CaseIterable, Equatable {
     case opto1
     /// Second external input.
     case input2
+    /// The surge protection device's auxiliary contact: the SPD tripped and must be replaced (seeds/004 §9 "Surge
+    /// Protection Device (SPD) tripped").
+    case surgeProtector
 }
 
 /// One card read by the RFID reader.

@@ -30,7 +30,9 @@ public struct SupervisedBoardPort: HardwarePort {
         let relay: RelayState = closed ? .threePhase : .open
         return ConnectorReading(pilot: status?.pilot ?? .a, diodeCheckOK: status?.diodeCheckOK ?? true, relayFeedback: relay,
                                 lockDetected: status?.lockLocked ?? false, meter: meter,
-                                boardLinked: s.boardAnswers && status != nil, boardErrors: status?.errors ?? [])
+                                boardLinked: s.boardAnswers && status != nil,
+                                mcbTripped: isActive(.mcbTrip, connector: n), rcdTripped: isActive(.rcdFault, connector: n),
+                                boardErrors: status?.errors ?? [])
     }
 
     public var rfidReaderHealthy: Bool { link.snapshot.rfidHealthy }
@@ -39,12 +41,13 @@ public struct SupervisedBoardPort: HardwarePort {
         switch input {
         case .opto1: isActive(.opto1)
         case .input2: isActive(.input2)
+        case .surgeProtector: isActive(.surgeProtector)
         }
     }
 
     /// Whether a wired input is active (its line level through its polarity); an input that is not wired is not.
-    public func isActive(_ input: BoardInput) -> Bool {
-        guard let source = description.inputs[input] else { return false }
+    public func isActive(_ input: BoardInput, connector: Int? = nil) -> Bool {
+        guard let source = description.inputs[input], connector == nil || source.connector == connector else { return false }
         let s = link.snapshot
         let level: Bool
         switch source.origin {

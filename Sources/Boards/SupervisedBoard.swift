@@ -43,8 +43,11 @@ public struct SupervisedConnectorControl: Sendable, Equatable {
     /// The plug should be locked (boards with a lock actuator).
     public var locked: Bool
 
-    public init(released: Bool = false, currentAmps: Double = 0, stateF: Bool = false, locked: Bool = false) {
-        self.released = released; self.currentAmps = currentAmps; self.stateF = stateF; self.locked = locked
+    /// What the connector's LEDs should show, for a board that has LEDs of its own (its protocol's colour command).
+    public var leds: LEDIndication?
+
+    public init(released: Bool = false, currentAmps: Double = 0, stateF: Bool = false, locked: Bool = false, leds: LEDIndication? = nil) {
+        self.released = released; self.currentAmps = currentAmps; self.stateF = stateF; self.locked = locked; self.leds = leds
     }
 
     /// Folds one of the controller's hardware commands in. The pilot command decides release and current (the board
@@ -63,6 +66,7 @@ public struct SupervisedConnectorControl: Sendable, Equatable {
                 released = true; currentAmps = min(max(amps, PWM.minimumAmps), PWM.maximumAmps); stateF = false
             }
         case .setLock(_, let on): locked = on
+        case .showLEDs(_, let indication): leds = indication
         case .setRelays, .setPhases, .requestSignedReading: break
         }
     }
@@ -72,7 +76,8 @@ public struct SupervisedConnectorControl: Sendable, Equatable {
 extension HardwareCommand {
     public var connector: Int {
         switch self {
-        case .setPilot(let c, _), .setRelays(let c, _), .setLock(let c, _), .setPhases(let c, _), .requestSignedReading(let c, _): c
+        case .setPilot(let c, _), .setRelays(let c, _), .setLock(let c, _), .setPhases(let c, _), .requestSignedReading(let c, _),
+             .showLEDs(let c, _): c
         }
     }
 }

@@ -180,6 +180,8 @@ public enum HardwareCommand: Sendable, Equatable {
     case setPhases(connector: Int, phases: Int)
     /// Ask the connector's signing meter for a signed reading (issue 28 item 6); a meter that does not sign ignores it.
     case requestSignedReading(connector: Int, SignedReadingRequest)
+    /// Show the connector's state on its LEDs (issue 22 item 5); a board without LEDs ignores it.
+    case showLEDs(connector: Int, LEDIndication)
 }
 
 /// The port through which the station controller drives an EVSE board: one or two connectors with

@@ -180,6 +180,9 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
         case .setPilot(let n, _), .setRelays(let n, _), .setLock(let n, _), .setPhases(let n, _), .requestSignedReading(let n, _):
             // A board without its link never receives the command.
             if connectors[n - 1].faults.contains(.link) { return }
+        case .showLEDs:
+            // The simulated board has no lamps: the dashboard and /api/status show the controller's indication.
+            return
         }
         switch command {
         case .setPilot(let n, let s):
@@ -195,6 +198,8 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
             switchPhases(n, phases)
         case .requestSignedReading(let n, let request):
             requestSignedReading(n, request)
+        case .showLEDs:
+            break
         }
     }
 

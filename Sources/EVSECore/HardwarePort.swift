@@ -213,6 +213,10 @@ public protocol HardwarePort: SendableMetatype {
     var hasPhaseSwitch: Bool { get }
     /// The station stops: a board with I/O threads stops them and closes its devices (the simulator has none).
     mutating func close()
+    /// Asks the board to call `handler` whenever a reading changed on its own (a real board's I/O thread saw the vehicle,
+    /// a relay or an error change), so that the station reacts at once instead of at its next 100 ms step. A board the
+    /// station steps itself (the simulator) never calls it.
+    mutating func observeChanges(_ handler: @escaping @Sendable () -> Void)
     /// Time passed: a board that models physics (the simulator) advances to `monotonic` time, which is never stepped
     /// with the wall clock; a real board has nothing to do.
     mutating func advance(to monotonic: Date)
@@ -221,6 +225,7 @@ public protocol HardwarePort: SendableMetatype {
 extension HardwarePort {
     public mutating func advance(to monotonic: Date) {}
     public mutating func close() {}
+    public mutating func observeChanges(_ handler: @escaping @Sendable () -> Void) {}
     public var hasPhaseSwitch: Bool { false }
 }
 

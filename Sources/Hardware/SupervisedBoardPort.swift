@@ -71,6 +71,8 @@ public struct SupervisedBoardPort: HardwarePort {
         }
     }
 
+    public mutating func observeChanges(_ handler: @escaping @Sendable () -> Void) { link.observeChanges(handler) }
+
     public func persistentState() -> Data? { nil }
     public var mainsPowerLost: Bool { false }
 

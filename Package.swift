@@ -266,7 +266,7 @@ let package = Package(
         // meters, the PC/SC card reader, GPIO inputs and LEDs, behind the station's hardware port.
         .target(
             name: "Hardware",
-            dependencies: ["Boards", "EVSECore", "ModbusTCP", "StationModbus", "Transport"],
+            dependencies: ["Boards", "EVSECore", "ModbusTCP", "StationModbus", "Transport", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -318,7 +318,7 @@ let package = Package(
                                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "BoardsTests", dependencies: ["Boards", "EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
-        .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Boards", "EVSECore", "Transport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Boards", "EVSECore", "ModbusTCP", "Transport"], swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulatorTests", dependencies: ["PKI", "OCMF", "Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         // The pure tests of LoadManagement: the allocation (with the seeds' worked examples in DLMScenarios/), the link

@@ -35,7 +35,10 @@ extension BoardDescription {
             let c = try field.object(["unitId", "lock", "meter", "leds"])
             var hw = ConnectorHardware()
             if driver == .evseDIN || driver == .phoenixEVCC {
-                hw.unitID = try UInt8(c.optional("unitId")?.integer(in: 1...247) ?? (driver == .phoenixEVCC ? 180 : connectors.count + 1))
+                // Modbus TCP addresses the device by IP, and the unit id 255 is the one its guide recommends for that
+                // (Modbus Messaging on TCP/IP Implementation Guide V1.0b §4.4.2); the EV-CC-…-ETH controllers answer on it.
+                let units = driver == .phoenixEVCC ? 1...255 : 1...247
+                hw.unitID = try UInt8(c.optional("unitId")?.integer(in: units) ?? (driver == .phoenixEVCC ? 180 : connectors.count + 1))
             } else if c.optional("unitId") != nil {
                 throw BoardDescriptionError(c.path + ".unitId", "the \(driver.rawValue) driver has no unit ids")
             }

@@ -42,18 +42,24 @@ public struct SupervisedConnectorControl: Sendable, Equatable {
     public var stateF: Bool
     /// The plug should be locked (boards with a lock actuator).
     public var locked: Bool
+    /// The controller has commanded the contactor closed. A board does not need it (it closes its contactor itself), but
+    /// the board port does: a board closes in the same moment the vehicle asks (C), one control step before the
+    /// controller's command, and that closing is not a welded contactor (``SupervisedBoardPort``).
+    public var contactorCommanded: Bool
 
     /// What the connector's LEDs should show, for a board that has LEDs of its own (its protocol's colour command).
     public var leds: LEDIndication?
 
-    public init(released: Bool = false, currentAmps: Double = 0, stateF: Bool = false, locked: Bool = false, leds: LEDIndication? = nil) {
-        self.released = released; self.currentAmps = currentAmps; self.stateF = stateF; self.locked = locked; self.leds = leds
+    public init(released: Bool = false, currentAmps: Double = 0, stateF: Bool = false, locked: Bool = false, contactorCommanded: Bool = false,
+                leds: LEDIndication? = nil) {
+        self.released = released; self.currentAmps = currentAmps; self.stateF = stateF; self.locked = locked
+        self.contactorCommanded = contactorCommanded; self.leds = leds
     }
 
     /// Folds one of the controller's hardware commands in. The pilot command decides release and current (the board
-    /// generates the PWM, including the 5 % signal's current where it cannot signal 5 %); the contactor command needs no
-    /// translation, because the board closes its contactor itself exactly when the controller would (released, vehicle
-    /// in C or D) and opens it when charging is withheld; the lock command is passed on.
+    /// generates the PWM, including the 5 % signal's current where it cannot signal 5 %); the contactor command is only
+    /// noted (``contactorCommanded``), because the board closes its contactor itself exactly when the controller would
+    /// (released, vehicle in C or D) and opens it when charging is withheld; the lock command is passed on.
     ///
     /// - SeeAlso: IEC 61851-1:2017 Annex A.2 (the pilot function), the controller's rules in ``ConnectorStateMachine``.
     public mutating func apply(_ command: HardwareCommand) {
@@ -67,7 +73,8 @@ public struct SupervisedConnectorControl: Sendable, Equatable {
             }
         case .setLock(_, let on): locked = on
         case .showLEDs(_, let indication): leds = indication
-        case .setRelays, .setPhases, .requestSignedReading: break
+        case .setRelays(_, let state): contactorCommanded = state.isClosed
+        case .setPhases, .requestSignedReading: break
         }
     }
 }

@@ -52,7 +52,12 @@ public enum HardwareBoard {
     /// The driver the description names, not yet opened.
     static func makeDriver(_ d: BoardDescription) throws(BoardStartError) -> any SupervisedBoardDriver {
         switch d.driver {
-        case .simulated, .openEVSE, .evseDIN, .phoenixEVCC:
+        case .phoenixEVCC:
+            guard case .tcp(let host, let port) = d.link, let connector = d.connectors.first else {
+                throw BoardStartError("the phoenix-ev-charge-control driver needs a tcp link and one connector")
+            }
+            return PhoenixEVCCDriver(host: host, port: port, connector: connector, inputs: d.inputs)
+        case .simulated, .openEVSE, .evseDIN:
             throw BoardStartError("the \(d.driver.rawValue) driver is not in this build")
         }
     }

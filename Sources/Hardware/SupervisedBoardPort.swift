@@ -26,7 +26,11 @@ public struct SupervisedBoardPort: HardwarePort {
         // A status taken before the controller's latest control reached the board still shows the contactor it had; the
         // board opens it in the exchange that carries the withdrawal, so until then the feedback is what was asked for.
         let stale = s.sentControlVersions[i] < s.controlVersions[i]
-        let closed = status?.relayClosed == true && !(stale && !s.controls[i].released)
+        // A board closes its contactor when the vehicle asks (C) within its release, one control step before the
+        // controller commands it: until then its closing is not shown, so that it is not taken for a welded contactor.
+        // Closed without a release stays closed (a welded contactor, a board that does not obey).
+        let ahead = s.controls[i].released && !s.controls[i].contactorCommanded
+        let closed = status?.relayClosed == true && !(stale && !s.controls[i].released) && !ahead
         let relay: RelayState = closed ? .threePhase : .open
         return ConnectorReading(pilot: status?.pilot ?? .a, diodeCheckOK: status?.diodeCheckOK ?? true, relayFeedback: relay,
                                 lockDetected: status?.lockLocked ?? false, meter: meter,

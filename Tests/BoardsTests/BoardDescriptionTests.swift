@@ -76,11 +76,12 @@ import Testing
         #expect(c == SupervisedConnectorControl(released: true, currentAmps: 16))
         c.apply(.setRelays(connector: 1, .threePhase))
         c.apply(.setLock(connector: 1, locked: true))
-        #expect(c == SupervisedConnectorControl(released: true, currentAmps: 16, locked: true))
+        // The contactor command is noted for the board port (a board closes its contactor itself).
+        #expect(c == SupervisedConnectorControl(released: true, currentAmps: 16, locked: true, contactorCommanded: true))
         c.apply(.setPilot(connector: 1, .highLevelCommunication(amps: 100)))
         #expect(c.currentAmps == 80)
         c.apply(.setPilot(connector: 1, .stateF))
-        #expect(c == SupervisedConnectorControl(released: false, currentAmps: 0, stateF: true, locked: true))
+        #expect(c == SupervisedConnectorControl(released: false, currentAmps: 0, stateF: true, locked: true, contactorCommanded: true))
         c.apply(.setPilot(connector: 1, .off))
         #expect(!c.released && !c.stateF)
     }

@@ -1,0 +1,34 @@
+import Boards
+import EVSECore
+@testable import Hardware
+import Testing
+
+@Suite struct SupervisedBoardPortTests {
+    /// A port on one connector whose board reports its contactor closed.
+    func port() -> SupervisedBoardPort {
+        let link = BoardLink(connectorCount: 1)
+        link.withState { $0.statuses[0] = SupervisedConnectorStatus(pilot: .c, relayClosed: true, signaledAmps: 16) }
+        let description = BoardDescription(driver: .phoenixEVCC, link: .tcp(host: "127.0.0.1", port: 502), connectors: [ConnectorHardware(unitID: 180)])
+        return SupervisedBoardPort(link: link, description: description, workers: [])
+    }
+
+    /// The board has taken the controls it was given (the exchange after them).
+    func exchanged(_ p: SupervisedBoardPort) { p.link.withState { $0.sentControlVersions = $0.controlVersions } }
+
+    @Test func aContactorClosedWithinTheReleaseShowsOnlyOnceTheControllerCommandsIt() {
+        var p = port()
+        p.apply(.setPilot(connector: 1, .pwm(amps: 16)))
+        exchanged(p)
+        // The vehicle went to C and the board closed on its own: not shown yet (not a welded contactor).
+        #expect(p.reading(connector: 1).relayFeedback == .open)
+        p.apply(.setRelays(connector: 1, .threePhase))
+        exchanged(p)
+        #expect(p.reading(connector: 1).relayFeedback == .threePhase)
+    }
+
+    @Test func aContactorClosedWithoutAReleaseIsShownClosed() {
+        let p = port()
+        exchanged(p)
+        #expect(p.reading(connector: 1).relayFeedback == .threePhase)
+    }
+}

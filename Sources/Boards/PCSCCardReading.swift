@@ -175,7 +175,7 @@ public enum PCSCResult: Error, Sendable, Equatable, CustomStringConvertible {
         case .unresponsiveCard: "the card does not answer"
         case .unpoweredCard: "the card is not powered"
         case .sharingViolation: "another program holds the card exclusively"
-        case .communicationError: "the link to pcscd broke"
+        case .communicationError: "the connection to pcscd broke (pcscd stopped, or the reader failed)"
         case .other(let code): "PC/SC error 0x\(String(code, radix: 16, uppercase: true))"
         }
     }

@@ -85,7 +85,7 @@ final class PCSCCardReader: PolledDevice {
 
     /// What the reader shows now: waits up to ``waitMilliseconds`` for a change.
     private func look() -> CardPresence.Observation {
-        if context == nil, case .failure(let r) = establish() { return .readerMissing("no PC/SC service (\(r))") }
+        if context == nil, case .failure(let r) = establish() { return .readerMissing(r.description) }
         guard let context else { return .readerMissing("no PC/SC service") }
         if reader == nil {
             switch listReaders() {

@@ -8,7 +8,8 @@ vpcd sends a 1-byte message 0x00 (power off), 0x01 (power on), 0x02 (reset), whi
 answered with the ATR; any longer message is a command APDU, answered with the response APDU. The card is on the
 reader while it is connected; closing the connection takes it away. A real contactless reader answers GET DATA
 (FF CA 00 00 00, PC/SC Part 3 v2.02.00 §3.2.2.1.3) itself from the anticollision; here the card answers it, since vpcd
-passes every APDU on.
+passes every APDU on. (The project's own card emulator, `vicc` of Debian 12's vsmartcard-vpicc 0.8, does not start there:
+its modules lie outside Python's path and import Python 2's `sha`; and it has no card that answers GET DATA with a UID.)
 
 pcscd (pcsc-lite 1.9) always listens on /run/pcscd/pcscd.comm (PCSCLITE_CSOCK_NAME is read by the client library
 only): so that a test never meets a pcscd of the host, or another test's, pcscd runs in a mount namespace whose

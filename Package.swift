@@ -27,7 +27,7 @@ import PackageDescription
 ///     Firmware → {PKI, swift-crypto}                               pure: UpdateFirmware/GetDiagnostics, packages
 ///     Gateway → {ModbusTCP, MQTTIntegration, OCPP16, PKI, Parameters}  pure: the gateway; its settings' declarations
 ///     MQTTIntegration → OCPP16                                     pure: what the station's and gateway's MQTT share
-///     Hardware → {Boards, Transport}                               adapter: serial/TCP links, board drivers, meters, reader, GPIO, LEDs
+///     Hardware → {Boards, Transport, CPCSC}                        adapter: serial/TCP links, board drivers, meters, reader, GPIO, LEDs
 ///     Boards → {EVSECore, StationModbus, OCPP16}                   pure: board description, supervised-board contract, board protocols
 ///     Transport → {ModbusTCP, MQTT, SEMP, Mail};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
 ///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
@@ -67,6 +67,9 @@ let package = Package(
     targets: [
         // System zlib (Debian zlib1g-dev), for the gzip of diagnostics archives.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // pcsc-lite's PC/SC API (Debian libpcsclite-dev; libpcsclite1 at run time), for the RFID card reader. Its headers include
+        // one another from /usr/include/PCSC, which pkg-config (libpcsclite.pc) adds to the search path.
+        .systemLibrary(name: "CPCSC", path: "Sources/CPCSC", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
         // Pure parameters, the lowest target (depends on nothing): the generic registry (definitions, types and values,
         // validation, roles, menus), the current values (ParameterSet) and the typed keys the settings read them by; and
         // the two small value helpers everything shares (PhaseValues, whitespace trimming). The station's registry is
@@ -266,7 +269,8 @@ let package = Package(
         // meters, the PC/SC card reader, GPIO inputs and LEDs, behind the station's hardware port.
         .target(
             name: "Hardware",
-            dependencies: ["Boards", "EVSECore", "ModbusTCP", "StationModbus", "Transport", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["Boards", "CPCSC", "EVSECore", "ModbusTCP", "StationModbus", "Transport",
+                           .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

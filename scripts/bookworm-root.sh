@@ -14,6 +14,6 @@ set -uo pipefail
 dir="${1:?usage: $0 DIR}"
 mkdir -p "$dir"
 rm -f "$dir/status"
-debootstrap --variant=minbase --include=adduser,libsqlite3-0,zlib1g,systemd,systemd-sysv,dbus,libpam-systemd,polkitd bookworm "$dir/root" http://deb.debian.org/debian \
+debootstrap --variant=minbase --include=adduser,libsqlite3-0,zlib1g,libpcsclite1,systemd,systemd-sysv,dbus,libpam-systemd,polkitd bookworm "$dir/root" http://deb.debian.org/debian \
   >"$dir/log" 2>&1
 echo $? > "$dir/status.tmp" && mv "$dir/status.tmp" "$dir/status"

@@ -1,6 +1,7 @@
 import Boards
 import EVSECore
 import Foundation
+import Logging
 
 /// Opens the hardware a board description names and returns the station's port to it. Every device is opened and
 /// checked before the station starts: one that is missing, does not answer or is not what the description says stops
@@ -20,21 +21,19 @@ public enum HardwareBoard {
             }
         }
         let link = BoardLink(connectorCount: description.connectors.count)
-        var opened: [any PolledDevice] = []
-        func closeAll() { for d in opened { d.close() } }
+        // A worker closes its devices when it stops: a failure after the first worker started stops those running.
+        var workers: [DeviceWorker] = []
+        func closeAll() { for w in workers { w.stop() } }
         do throws(BoardStartError) {
             let driver = try makeDriver(description)
             let identity = try driver.open()
             link.withState { $0.identity = identity }
             let board = BoardDevice(driver: driver, link: link)
-            opened.append(board)
-            var workers: [DeviceWorker] = []
             let interval = description.pollIntervalMilliseconds
             workers.append(DeviceWorker(name: "board \(description.link?.address ?? "")", intervalMilliseconds: interval, devices: [board]))
             let inputs = InputFileDevice(description.inputs, link: link)
             if !inputs.isEmpty {
                 try inputs.check()
-                opened.append(inputs)
                 workers.append(DeviceWorker(name: "inputs", intervalMilliseconds: 100, devices: [inputs]))
             }
             let leds = LinuxLEDDevice(root: description.ledRoot, outputs: description.connectors.map(\.leds), link: link)
@@ -42,11 +41,29 @@ public enum HardwareBoard {
                 try leds.check()
                 workers.append(DeviceWorker(name: "leds", intervalMilliseconds: 50, devices: [leds]))
             }
+            if let reader = try openCardReader(description, link: link) { workers.append(reader) }
             return SupervisedBoardPort(link: link, description: description, workers: workers)
         } catch {
             closeAll()
             throw error
         }
+    }
+
+    /// Opens the card reader the description names (``PCSCCardReader``) and starts its worker thread; nil without one.
+    /// A reader that is missing at start stops the start with a ``BoardStartError`` naming it and what to check.
+    static func openCardReader(_ description: BoardDescription, link: BoardLink) throws(BoardStartError) -> DeviceWorker? {
+        guard case .pcsc(let wanted)? = description.rfid else { return nil }
+        let reader = PCSCCardReader(reader: wanted, link: link)
+        do throws(BoardStartError) {
+            let name = try reader.open()
+            Logger(label: "chargekit.rfid").notice("RFID reader: \"\(name)\" (PC/SC)")
+        } catch {
+            reader.close()
+            throw error
+        }
+        // Each poll waits up to PCSCCardReader.waitMilliseconds for a card; between two, 100 ms (a missing reader is
+        // looked for ten times a second).
+        return DeviceWorker(name: "rfid", intervalMilliseconds: 100, devices: [reader])
     }
 
     /// The driver the description names, not yet opened.

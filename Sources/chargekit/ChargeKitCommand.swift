@@ -120,12 +120,22 @@ struct StationCommand: AsyncParsableCommand {
                 return
             }
             // The simulated connector meters sign their readings (OCMF) with keys kept in the data directory.
-            let board = BoardFactory(name: "simulated", simulated: true) { [dataDir] setup, persisted, now in
+            let dataDir = self.dataDir
+            @Sendable func simulated(_ setup: BoardSetup, _ persisted: Data?, _ now: Date) throws -> SimulatedBoard {
                 var board = SimulatedBoard.make(setup, persisted: persisted, now: now)
                 board.meterSigners = try SimulatedMeterSigners.loadOrCreate(directory: dataDir, connectors: setup.connectorCount)
                 return board
             }
-            try await StationApp.run(board: board, options)
+            // A simulated board described with a card reader (rfid): vehicles simulated, cards from the real reader.
+            if let description, description.rfid != nil {
+                let board = BoardFactory(name: "simulated with a PC/SC card reader", simulated: true) { setup, persisted, now in
+                    let base = try simulated(setup, persisted, now)
+                    do { return try PCSCReaderBoard.open(base, description: description) } catch { throw StartupError("\(error)") }
+                }
+                try await StationApp.run(board: board, options)
+                return
+            }
+            try await StationApp.run(board: BoardFactory(name: "simulated", simulated: true, make: simulated), options)
         } catch {
             throw fail("\(error)")
         }

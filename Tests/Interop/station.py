@@ -76,6 +76,7 @@ class Station:
         self.preexec_fn = None  # run in the child before exec (e.g. a descriptor limit)
         self.namespace = None  # a netns.Namespace to run in (SEMP tests); the API and `sim` are then used from inside
         self.log_level = "warning"  # the secrets test reads the log at debug level
+        self.board = None  # a board description file: `--board FILE` instead of `--simulate`
 
     def start(self):
         for card in self.cards:
@@ -85,7 +86,8 @@ class Station:
         runtime = self.data_dir / "station.json"
         if runtime.exists():
             runtime.unlink()
-        argv = [BIN, "station", "--simulate", "--data-dir", str(self.data_dir), "--http-port", "0", "--https-port", "0",
+        board = ["--board", str(self.board)] if self.board is not None else ["--simulate"]
+        argv = [BIN, "station", *board, "--data-dir", str(self.data_dir), "--http-port", "0", "--https-port", "0",
                 "--connectors", str(self.connectors), "--time-scale", str(self.time_scale), "--log-level", self.log_level, *self.extra]
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}.log"
         self.log = open(self.log_path, "ab")

@@ -84,7 +84,7 @@ def test_package_builds_with_its_files_and_passes_lintian(deb):
                             text=True, check=True).stdout
     version = subprocess.run([debroot.package_binary(), "--version"], capture_output=True, text=True, check=True).stdout.strip()
     assert f"Version: {version}" in fields
-    for dependency in ("adduser", "libc6", "libsqlite3-0"):
+    for dependency in ("adduser", "libc6", "libsqlite3-0", "libpcsclite1"):
         assert dependency in fields, fields
     listing = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
     for path in ("./usr/bin/chargekit", f"./lib/systemd/system/{STATION_UNIT}", f"./lib/systemd/system/{GATEWAY_UNIT}",

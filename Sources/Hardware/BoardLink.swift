@@ -14,6 +14,10 @@ public final class BoardLink: Sendable {
         /// Per connector: how often the controls changed, and the count the board's last exchange carried.
         public var controlVersions: [Int]
         public var sentControlVersions: [Int]
+        /// Per connector: whether the controller's last contactor command closed it. A supervised board closes its
+        /// contactor itself when the vehicle asks (state C) while charging is released, one control step before the
+        /// controller, seeing state C, commands it closed too.
+        public var relaysCommanded: [Bool]
         /// The board answered its last exchange (false: "Connector board not communicating").
         public var boardAnswers = true
         /// Consecutive failed exchanges, and the last failure (for the log).
@@ -41,6 +45,7 @@ public final class BoardLink: Sendable {
                             controls: Array(repeating: SupervisedConnectorControl(), count: connectorCount),
                             controlVersions: Array(repeating: 0, count: connectorCount),
                             sentControlVersions: Array(repeating: 0, count: connectorCount),
+                            relaysCommanded: Array(repeating: false, count: connectorCount),
                             meters: Array(repeating: nil, count: connectorCount)))
     }
 

@@ -28,6 +28,9 @@ public enum HardwareBoard {
             link.withState { $0.identity = identity }
             let board = BoardDevice(driver: driver, link: link)
             opened.append(board)
+            // One exchange before the station starts: its first control step reads the board's status, not "no board yet"
+            // (which would raise "Connector board not communicating" for the moment until the worker's first poll).
+            board.poll()
             var workers: [DeviceWorker] = []
             let interval = description.pollIntervalMilliseconds
             workers.append(DeviceWorker(name: "board \(description.link?.address ?? "")", intervalMilliseconds: interval, devices: [board]))
@@ -47,7 +50,10 @@ public enum HardwareBoard {
     /// The driver the description names, not yet opened.
     static func makeDriver(_ d: BoardDescription) throws(BoardStartError) -> any SupervisedBoardDriver {
         switch d.driver {
-        case .simulated, .openEVSE, .evseDIN, .phoenixEVCC:
+        case .openEVSE:
+            guard case .serial(let settings)? = d.link else { throw BoardStartError("the openevse driver needs a serial line") }
+            return OpenEVSEDriver(settings: settings)
+        case .simulated, .evseDIN, .phoenixEVCC:
             throw BoardStartError("the \(d.driver.rawValue) driver is not in this build")
         }
     }

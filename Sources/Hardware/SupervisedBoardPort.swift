@@ -25,8 +25,12 @@ public struct SupervisedBoardPort: HardwarePort {
             ?? MeterReading(energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero, communicating: description.connectors[i].meter == nil)
         // A status taken before the controller's latest control reached the board still shows the contactor it had; the
         // board opens it in the exchange that carries the withdrawal, so until then the feedback is what was asked for.
+        // While charging is released, the board closes its contactor on state C by itself, a step before the controller
+        // commands it: until the controller does, the feedback is what was asked for too (a contactor closed while
+        // charging is withheld is shown as it is: welded).
         let stale = s.sentControlVersions[i] < s.controlVersions[i]
         let closed = status?.relayClosed == true && !(stale && !s.controls[i].released)
+            && (s.relaysCommanded[i] || !s.controls[i].released)
         let relay: RelayState = closed ? .threePhase : .open
         return ConnectorReading(pilot: status?.pilot ?? .a, diodeCheckOK: status?.diodeCheckOK ?? true, relayFeedback: relay,
                                 lockDetected: status?.lockLocked ?? false, meter: meter,
@@ -62,6 +66,7 @@ public struct SupervisedBoardPort: HardwarePort {
         let i = command.connector - 1
         link.withState { s in
             guard s.controls.indices.contains(i) else { return }
+            if case .setRelays(_, let relays) = command { s.relaysCommanded[i] = relays.isClosed }
             let before = s.controls[i]
             s.controls[i].apply(command)
             if s.controls[i] != before { s.controlVersions[i] += 1 }

@@ -163,8 +163,21 @@ def test_a_board_error_is_raised_while_the_board_reports_it(board_station, emula
     wait_for(lambda: "rcdTripped" in active_errors(station), what="rcdTripped raised")
     emulator.set_fault(None)
     wait_for(lambda: not active_errors(station) & {"rcdTripped", "contactorWelded"}, what="all resolved")
+    emulator.set_fault(11)  # EVSE_STATE_OVER_CURRENT
+    wait_for(lambda: "overCurrentProtection" in active_errors(station), what="overCurrentProtection raised")
+    emulator.set_fault(None)
+    wait_for(lambda: "overCurrentProtection" not in active_errors(station), what="overCurrentProtection resolved")
     code, events = station.get("/api/events")
     assert any(e["kind"] == "errorResolved" and e["message"] == "Contactor weld resolved" for e in events)
+    # A failed diode check stays until the vehicle is unplugged (seeds/004 §9 "Vehicle with diode problem disconnected").
+    emulator.set_fault(5)  # EVSE_STATE_DIODE_CHK_FAILED
+    wait_for(lambda: "vehicleDiodeCheckFailed" in active_errors(station), what="vehicleDiodeCheckFailed raised")
+    emulator.set_fault(None)
+    seen = len(emulator.commands())
+    wait_for(lambda: len(emulator.commands()) > seen + 5, what="five more polls of the state B")
+    assert "vehicleDiodeCheckFailed" in active_errors(station)
+    emulator.unplug()
+    wait_for(lambda: "vehicleDiodeCheckFailed" not in active_errors(station), what="vehicleDiodeCheckFailed resolved")
 
 
 def test_the_board_going_silent_and_coming_back(board_station, emulator):

@@ -72,6 +72,17 @@ class OpenEVSEEmulator:
 
     # -- lifecycle -----------------------------------------------------------------------------------------------
     def start(self):
+        self._open_line()
+        self._state = self._evse_state()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop = True
+        self._close_line()
+
+    def _open_line(self):
         self._socat = subprocess.Popen(["socat", "-d", "-d", f"pty,raw,echo=0,link={self.board_path}",
                                         f"pty,raw,echo=0,link={self.station_path}"],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -81,19 +92,23 @@ class OpenEVSEEmulator:
                 raise AssertionError("socat did not create the pty pair")
             time.sleep(0.02)
         self._fd = os.open(self.board_path, os.O_RDWR | os.O_NOCTTY)
-        self._state = self._evse_state()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-        return self
 
-    def stop(self):
-        self._stop = True
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+    def _close_line(self):
+        with self._write_lock:
+            fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
         if self._socat and self._socat.poll() is None:
             self._socat.terminate()
             self._socat.wait(timeout=5)
+
+    def unplug_line(self):
+        """The USB-serial adapter pulled: the pty pair (and the device path the station opened) disappears."""
+        self._close_line()
+
+    def replug_line(self):
+        """The adapter plugged in again: a new pty pair under the same path."""
+        self._open_line()
 
     # -- the test's controls -------------------------------------------------------------------------------------
     def set_vehicle(self, state):
@@ -220,8 +235,12 @@ class OpenEVSEEmulator:
     def _serve(self):
         buffer = b""
         while not self._stop:
+            fd = self._fd
+            if fd is None:
+                time.sleep(0.01)
+                continue
             try:
-                chunk = os.read(self._fd, 256)
+                chunk = os.read(fd, 256)
             except OSError:
                 if self._stop:
                     return

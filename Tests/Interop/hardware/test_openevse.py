@@ -191,6 +191,19 @@ def test_the_board_going_silent_and_coming_back(board_station, emulator):
     station.wait_status(1, "Preparing")
 
 
+def test_the_adapter_pulled_and_plugged_in_again_reopens_the_device(board_station, emulator):
+    station = board_station
+    emulator.unplug_line()
+    wait_for(lambda: "connectorBoardNotCommunicating" in active_errors(station), what="board not communicating")
+    seen = len(emulator.commands())
+    emulator.replug_line()
+    wait_for(lambda: "connectorBoardNotCommunicating" not in active_errors(station), what="the device opened again")
+    # A reopened line forgets what the board was told: charging is withheld again ($FS) before anything else.
+    assert wait_command(emulator, "FS", since=seen)
+    emulator.plug()
+    station.wait_status(1, "Preparing")
+
+
 def test_garbage_on_the_line_is_dropped_and_the_station_keeps_working(board_station, emulator):
     station = board_station
     for _ in range(20):

@@ -102,6 +102,9 @@ def test_full_session_limited_paused_and_resumed_by_ocpp(board_station, emulator
     # open(): the version, the current range and capacity, then charging withheld ($FS) until the controller releases it.
     assert [n for n, _ in emulator.commands()][:4] == ["GV", "GC", "GE", "FS"]
     assert emulator.sleeping
+    # The board was read before the station started: no "not communicating" for want of a first status.
+    code, events = station.get("/api/events")
+    assert not [e for e in events if e.get("code") == "connectorBoardNotCommunicating"], events
     mark = cs.mark()
     emulator.plug()
     cs.wait_status(1, "Preparing", since=mark)

@@ -59,6 +59,10 @@ extension BoardDescription {
                 let unit = try UInt8(m.required("unitId").integer(in: 1...247))
                 var meterLink = try readLink(m, required: nil, defaultBaud: 9600, defaultParity: "none")
                 if meterLink == nil {
+                    // OpenEVSE's serial line speaks RAPI, not Modbus: its meter needs a bus of its own.
+                    guard driver != .openEVSE else {
+                        throw BoardDescriptionError(m.path, "say how the meter is reached (serial or tcp): the OpenEVSE line speaks RAPI, not Modbus, so the meter needs an RS-485 bus of its own")
+                    }
                     guard case .serial = link else {
                         throw BoardDescriptionError(m.path, "say how the meter is reached (serial or tcp): the board has no serial bus to share")
                     }

@@ -37,8 +37,9 @@ extension StationController {
     /// Connector `n`'s auxiliary contacts and its vehicle's current.
     mutating func evaluateSurroundings(_ n: Int, _ r: ConnectorReading, now: Date) {
         // seeds/004 §9: "MCB of type 2 socket triggered" until "MCB type 2 reconnected"; "RCD-Fault" until "RCD reconnected".
-        setError("mcbType2Triggered", connector: n, active: r.mcbTripped, now: now)
-        setError("rcdFault", connector: n, active: r.rcdTripped, now: now)
+        // A supervised board may report the same errors itself: its report counts too, so the contact never resolves it.
+        setError("mcbType2Triggered", connector: n, active: r.mcbTripped || r.boardErrors.contains("mcbType2Triggered"), now: now)
+        setError("rcdFault", connector: n, active: r.rcdTripped || r.boardErrors.contains("rcdFault"), now: now)
         let signaled = connectors[n - 1].machine.pilotSignal.signaledAmps
         let drawn = max(r.meter.currentA.l1, r.meter.currentA.l2, r.meter.currentA.l3)
         if signaled > 0, r.meter.communicating, drawn > signaled + Self.overCurrentToleranceAmps(signaled: signaled) {
@@ -51,7 +52,9 @@ extension StationController {
             connectors[n - 1].overCurrentSince = nil
         }
         // The protection holds until the vehicle is unplugged (a new vehicle, or the same one after the driver saw it).
-        if r.pilot == .a { setError("overCurrentProtection", connector: n, active: false, now: now) }
+        if r.pilot == .a && !r.boardErrors.contains("overCurrentProtection") {
+            setError("overCurrentProtection", connector: n, active: false, now: now)
+        }
     }
 
     /// A lock command the detect switch did not confirm in time ("Plug locking failed" was raised): after three in a

@@ -29,6 +29,9 @@ public enum HardwareBoard {
             let identity = try driver.open()
             link.withState { $0.identity = identity }
             let board = BoardDevice(driver: driver, link: link)
+            // One exchange before the station starts: its first control step reads the board's status, not "no board yet"
+            // (which would raise "Connector board not communicating" for the moment until the worker's first poll).
+            board.poll()
             let interval = description.pollIntervalMilliseconds
             workers.append(DeviceWorker(name: "board \(description.link?.address ?? "")", intervalMilliseconds: interval, devices: [board]))
             let inputs = InputFileDevice(description.inputs, link: link)
@@ -74,7 +77,10 @@ public enum HardwareBoard {
                 throw BoardStartError("the phoenix-ev-charge-control driver needs a tcp link and one connector")
             }
             return PhoenixEVCCDriver(host: host, port: port, connector: connector, inputs: d.inputs)
-        case .simulated, .openEVSE, .evseDIN:
+        case .openEVSE:
+            guard case .serial(let settings)? = d.link else { throw BoardStartError("the openevse driver needs a serial line") }
+            return OpenEVSEDriver(settings: settings)
+        case .simulated, .evseDIN:
             throw BoardStartError("the \(d.driver.rawValue) driver is not in this build")
         }
     }

@@ -53,6 +53,7 @@ import Testing
         (#"{"driver": "openevse", "serial": {"device": "/dev/x"}, "connectors": [{}, {}]}"#, "connectors"),
         (#"{"driver": "openevse", "serial": {"device": "/dev/x"}, "connectors": [{"lock": "board"}]}"#, "connectors[0].lock"),
         (#"{"driver": "openevse", "serial": {"device": "/dev/x"}, "conectors": []}"#, "conectors"),
+        (#"{"driver": "openevse", "serial": {"device": "/dev/x"}, "connectors": [{"meter": {"model": "eastron-sdm630", "unitId": 1}}]}"#, "connectors[0].meter"),
         (#"{"driver": "evse-din", "serial": {"device": "/dev/x"}, "connectors": [{"unitId": 0}]}"#, "connectors[0].unitId"),
         (#"{"driver": "evse-din", "serial": {"device": "/dev/x"}, "connectors": [{"unitId": 1, "meter": {"model": "eastron-sdm630", "unitId": 1}}]}"#, "connectors[0].meter.unitId"),
         (#"{"driver": "evse-din", "serial": {"device": "/dev/x"}, "connectors": [{"unitId": 3}, {"unitId": 3}]}"#, "connectors[1].unitId"),

@@ -16,7 +16,7 @@ extension StationController {
         evaluateBoardErrors(n, r.boardErrors, now: now)
         evaluateSurroundings(n, r, now: now)
         setError("connectorBoardNotCommunicating", connector: n, active: !r.boardLinked, now: now)
-        setError("meterNotCommunicating", connector: n, active: !r.meter.communicating, now: now)
+        setError("meterNotCommunicating", connector: n, active: !r.meter.communicating || r.boardErrors.contains("meterNotCommunicating"), now: now)
         setError("vehicleError", connector: n, active: r.pilot == .e, now: now)
         if r.pilot != .a && !r.diodeCheckOK {
             setError("vehicleDiodeCheckFailed", connector: n, active: true, now: now)

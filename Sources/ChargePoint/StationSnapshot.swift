@@ -24,6 +24,8 @@ public struct StationSnapshot: Sendable, Codable, Equatable {
     public var connectors: [ConnectorSnapshot]
     /// The OCPP backend connection (nil: no backend configured); filled in by the runtime that owns the link.
     public var backend: BackendStatus?
+    /// The link to a real board (nil: the simulator); filled in by the runtime that owns the board.
+    public var boardLink: BoardLinkStatus? = nil
 }
 
 /// The backend connection for the dashboard and the status API (seeds/004 §3 "Backend connection").

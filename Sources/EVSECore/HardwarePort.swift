@@ -213,6 +213,8 @@ public protocol HardwarePort: SendableMetatype {
     var hasPhaseSwitch: Bool { get }
     /// The station stops: a board with I/O threads stops them and closes its devices (the simulator has none).
     mutating func close()
+    /// How the board's link fares (a real board: its identity, polls, failures and round trips); nil for the simulator.
+    var linkStatus: BoardLinkStatus? { get }
     /// Asks the board to call `handler` whenever a reading changed on its own (a real board's I/O thread saw the vehicle,
     /// a relay or an error change), so that the station reacts at once instead of at its next 100 ms step. A board the
     /// station steps itself (the simulator) never calls it.
@@ -226,6 +228,7 @@ extension HardwarePort {
     public mutating func advance(to monotonic: Date) {}
     public mutating func close() {}
     public mutating func observeChanges(_ handler: @escaping @Sendable () -> Void) {}
+    public var linkStatus: BoardLinkStatus? { nil }
     public var hasPhaseSwitch: Bool { false }
 }
 

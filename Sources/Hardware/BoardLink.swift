@@ -30,6 +30,10 @@ public final class BoardLink: Sendable {
         public var rfidHealthy = true
         /// The board's firmware and model as it reported them when opened.
         public var identity: String?
+        /// Polls of the board, and the round trips of the recent ones.
+        public var polls = 0
+        public var failedPolls = 0
+        public var roundTrips = RoundTripWindow()
     }
 
     private let state: Mutex<State>

@@ -1,5 +1,6 @@
 import Boards
 import EVSECore
+import Foundation
 
 /// A board that cannot be used at start: the device path or address, what was expected and what to check.
 public struct BoardStartError: Error, Sendable, CustomStringConvertible {
@@ -44,8 +45,10 @@ final class BoardDevice: PolledDevice {
 
     func poll() {
         let (controls, versions) = link.withState { ($0.controls, $0.controlVersions) }
+        let started = DispatchTime.now().uptimeNanoseconds
         do {
             let statuses = try driver.exchange(controls)
+            let microseconds = Int((DispatchTime.now().uptimeNanoseconds - started) / 1000)
             let inputs = driver.inputLevels
             let changed = link.withState { s in
                 let before = (s.statuses, s.boardInputLevels, s.boardAnswers)
@@ -54,12 +57,16 @@ final class BoardDevice: PolledDevice {
                 s.boardInputLevels = inputs
                 s.failedExchanges = 0
                 s.boardAnswers = true
+                s.polls += 1
+                s.roundTrips.add(microseconds: microseconds)
                 return before.0 != s.statuses || before.1 != s.boardInputLevels || !before.2
             }
             if changed { link.changed() }
         } catch {
             let silent = link.withState { s in
                 s.failedExchanges += 1
+                s.polls += 1
+                s.failedPolls += 1
                 s.lastFailure = "\(error)"
                 guard s.failedExchanges >= Self.silentAfterFailures, s.boardAnswers else { return false }
                 s.boardAnswers = false

@@ -41,6 +41,13 @@ public struct SupervisedBoardPort: HardwarePort {
 
     public var rfidReaderHealthy: Bool { link.snapshot.rfidHealthy }
 
+    public var linkStatus: BoardLinkStatus? {
+        let s = link.snapshot
+        return BoardLinkStatus(board: "\(description.driver.rawValue) on \(description.link?.address ?? "")", identity: s.identity,
+                               answering: s.boardAnswers, polls: s.polls, failedPolls: s.failedPolls, lastFailure: s.lastFailure,
+                               roundTripP50Microseconds: s.roundTrips.percentile(50), roundTripP99Microseconds: s.roundTrips.percentile(99))
+    }
+
     public func input(_ input: DigitalInput) -> Bool {
         switch input {
         case .opto1: isActive(.opto1)

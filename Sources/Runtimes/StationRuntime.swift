@@ -180,6 +180,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
 
     public func status() -> StationSnapshot {
         var s = controller.snapshot(now: clock.now())
+        s.boardLink = board.linkStatus
         if let cp = ocpp?.chargePoint {
             let link = cp.link
             s.backend = BackendStatus(url: cp.settings.url, connected: link.connected, registration: link.registration.rawValue,

@@ -100,8 +100,8 @@ public enum PhoenixEVCC {
     /// - 6 (locking failed): `plugLockingFailed`; 7 (unlocking failed): `actuatorStuck` ("cannot unlock"); 8 (lock
     ///   detection unavailable while locking): `actuatorNotDetected`.
     /// - 9 (overload protection: the vehicle draws more than offered): `overCurrentProtection` (OverCurrentFailure).
-    /// - 10 (the controller's meter does not answer): `powerMeterCommunication` (PowerMeterFailure) — not
-    ///   `meterNotCommunicating`, which the board description's own charge meter raises and resolves.
+    /// - 10 (the controller's meter does not answer): `meterNotCommunicating` (PowerMeterFailure, seeds/004 §9 "OCPP
+    ///   meter not communicating"; the controller keeps it while either the board or the description's meter reports it).
     /// - 12 (charging contactor error, from its monitoring contact): `contactorWelded` (PowerSwitchFailure).
     /// - 13 (no diode in the vehicle's pilot circuit): `vehicleDiodeCheckFailed`.
     /// - 15 (EV-RCM residual current detected): `rcmbResidualCurrent` (GroundFailure).
@@ -113,7 +113,7 @@ public enum PhoenixEVCC {
         case 7: ["actuatorStuck"]
         case 8: ["actuatorNotDetected"]
         case 9: ["overCurrentProtection"]
-        case 10: ["powerMeterCommunication"]
+        case 10: ["meterNotCommunicating"]
         case 12: ["contactorWelded"]
         case 13: ["vehicleDiodeCheckFailed"]
         case 15: ["rcmbResidualCurrent"]

@@ -68,8 +68,10 @@ def run(data_dir, cs):
     """Starts an emulated controller and a station on it; both are stopped after the test."""
     started = []
 
-    def go(family="ev-cc", unit=180, inputs=None):
+    def go(family="ev-cc", unit=180, inputs=None, levels=None):
         emulator = PhoenixEmulator(unit=unit, family=family).start()
+        for number, level in (levels or {}).items():
+            emulator.set_input(number, level)
         station = BoardStation(data_dir, description(emulator.port, unit, inputs), cs)
         started.append((emulator, station))
         station.start()
@@ -158,15 +160,23 @@ def test_silence_and_garbage_raise_not_communicating_until_the_controller_answer
     assert emulator.written("coil", 400)[-1] == ("coil", 400, False)
 
 
-def test_a_board_input_reaches_the_status(run):
+def test_a_board_input_reaches_the_status(run, cs):
     # Input 2 (the second external input) on the controller's digital input 2; an RCD auxiliary contact (normally
-    # closed) on its input 3.
-    emulator, station = run(inputs={"input2": {"board": 2}, "rcdFault": {"board": 3, "activeLow": True, "connector": 1}})
+    # closed: energised while the RCD is in) on its input 3.
+    emulator, station = run(inputs={"input2": {"board": 2}, "rcdFault": {"board": 3, "activeLow": True, "connector": 1}},
+                            levels={3: True})
     assert station.status()["inputs"]["input2"] is False
     emulator.set_input(2, True)
     wait_for(lambda: station.status()["inputs"]["input2"] is True, what="input2 on")
     emulator.set_input(2, False)
     wait_for(lambda: station.status()["inputs"]["input2"] is False, what="input2 off")
+    # The RCD trips: its contact opens, "RCD-Fault" stops the connector (seeds/004 §9) until it is back in.
+    emulator.set_input(3, False)
+    wait_for(lambda: "rcdFault" in {e["id"] for e in station.status()["activeErrors"]}, what="rcdFault raised")
+    cs.wait_status(1, "Faulted")
+    emulator.set_input(3, True)
+    wait_for(lambda: "rcdFault" not in {e["id"] for e in station.status()["activeErrors"]}, what="rcdFault resolved")
+    cs.wait_status(1, "Available")
 
 
 def test_a_controller_on_another_unit_id(run, cs):

@@ -32,3 +32,18 @@ import Testing
         #expect(p.reading(connector: 1).relayFeedback == .threePhase)
     }
 }
+
+@Suite struct SupervisedBoardPortInputTests {
+    @Test func anAuxiliaryContactOnABoardInputIsReadThroughItsPolarity() {
+        let link = BoardLink(connectorCount: 1)
+        let description = BoardDescription(driver: .phoenixEVCC, link: .tcp(host: "127.0.0.1", port: 502), connectors: [ConnectorHardware(unitID: 180)],
+                                           inputs: [.rcdFault: InputSource(.board(index: 3), activeLow: true, connector: 1), .input2: InputSource(.board(index: 2))])
+        let p = SupervisedBoardPort(link: link, description: description, workers: [])
+        link.withState { $0.boardInputLevels = [1: false, 2: true, 3: true] }
+        #expect(!p.isActive(.rcdFault) && p.isActive(.input2) && p.input(.input2))
+        // The normally closed RCD contact opens: the fault is active.
+        link.withState { $0.boardInputLevels[3] = false }
+        #expect(p.isActive(.rcdFault))
+        #expect(!p.isActive(.mcbTrip))
+    }
+}

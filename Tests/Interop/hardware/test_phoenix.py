@@ -39,6 +39,7 @@ class BoardStation(Station):
             assert r.returncode == 0, r.stderr
         argv = [BIN, "station", "--board", str(self.board_file), "--data-dir", str(self.data_dir), "--http-port", "0",
                 "--https-port", "0", "--log-level", self.log_level]
+        self.log_level = "info"
         self.log_path = self.data_dir.parent / "station.log"
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env={**os.environ, **self.env})
@@ -109,8 +110,10 @@ def test_a_whole_session_with_its_limit_from_ocpp(run, cs, family, current_regis
     assert emulator.enabled and emulator.status() == "C"
     tx = cs.last_transaction_id
 
-    # The limit of a TxProfile reaches the controller's current register.
-    assert cs.call(call.SetChargingProfile(connector_id=1, cs_charging_profiles=profile(1, 10, tx))).status == "Accepted"
+    # The limit of a TxProfile reaches the controller's current register. The station takes a TxProfile once it has
+    # stored the transaction id of StartTransaction.conf, which may come just after the Charging notification.
+    wait_for(lambda: cs.call(call.SetChargingProfile(connector_id=1, cs_charging_profiles=profile(1, 10, tx))).status == "Accepted",
+             what="the TxProfile accepted")
     wait_for(lambda: emulator.current_amps == 10, what="10 A written")
     assert ("register", current_register, 10) in emulator.written("register")
     # Written once: further exchanges write nothing while nothing changes.
@@ -120,7 +123,8 @@ def test_a_whole_session_with_its_limit_from_ocpp(run, cs, family, current_regis
 
     # Pause: 0 A withdraws the release; the vehicle falls back to B.
     mark = cs.mark()
-    assert cs.call(call.SetChargingProfile(connector_id=1, cs_charging_profiles=profile(2, 0, tx))).status == "Accepted"
+    assert cs.call(call.SetChargingProfile(connector_id=1, cs_charging_profiles=profile(2, 0, tx))).status == "Accepted", \
+        (station.status(), cs.actions(), station.log_path.read_text()[-3000:])
     wait_for(lambda: not emulator.enabled, what="the release withdrawn")
     cs.wait_status(1, "SuspendedEVSE", since=mark)
     assert emulator.status() == "B"
@@ -136,6 +140,18 @@ def test_a_whole_session_with_its_limit_from_ocpp(run, cs, family, current_regis
     cs.wait_call("StopTransaction", since=mark)
     cs.wait_status(1, "Available", since=mark)
     wait_for(lambda: not emulator.enabled, what="the release withdrawn after unplugging")
+
+
+def test_a_station_that_stops_withdraws_the_release(run, cs):
+    emulator, station = run()
+    mark = cs.mark()
+    emulator.plug()
+    assert cs.call(call.RemoteStartTransaction(id_tag="PHOENIX2", connector_id=1)).status == "Accepted"
+    cs.wait_status(1, "Charging", since=mark, timeout=30)
+    assert emulator.enabled
+    assert station.terminate() == 0
+    # The controller has no watchdog: the station's last word is the withdrawn release.
+    assert not emulator.enabled and emulator.written("coil", 400)[-1] == ("coil", 400, False)
 
 
 def test_a_controller_error_is_raised_and_resolved(run):

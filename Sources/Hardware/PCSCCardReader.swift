@@ -19,7 +19,7 @@ final class PCSCCardReader: PolledDevice {
     /// The description's `rfid.pcsc.reader`: a part of the reader's name (empty: the first reader).
     let wanted: String
     private let link: BoardLink
-    private var logger = Logger(label: "chargekit.rfid")
+    private let logger = Logger(label: "chargekit.rfid")
     private var context: SCARDCONTEXT?
     /// The reader in use, and its state as last reported (0: SCARD_STATE_UNAWARE, i.e. report at once).
     private var reader: String?

@@ -42,15 +42,21 @@ public struct SupervisedConnectorControl: Sendable, Equatable {
     public var stateF: Bool
     /// The plug should be locked (boards with a lock actuator).
     public var locked: Bool
+    /// The controller has commanded the contactor closed. The board closes it on its own as soon as the vehicle asks
+    /// (state C) while charging is released, one control step before the controller's command: its feedback is held
+    /// back until then (``SupervisedBoardPort``), or the controller would take it for a welded contactor.
+    public var contactorCommanded: Bool
 
-    public init(released: Bool = false, currentAmps: Double = 0, stateF: Bool = false, locked: Bool = false) {
+    public init(released: Bool = false, currentAmps: Double = 0, stateF: Bool = false, locked: Bool = false, contactorCommanded: Bool = false) {
         self.released = released; self.currentAmps = currentAmps; self.stateF = stateF; self.locked = locked
+        self.contactorCommanded = contactorCommanded
     }
 
     /// Folds one of the controller's hardware commands in. The pilot command decides release and current (the board
     /// generates the PWM, including the 5 % signal's current where it cannot signal 5 %); the contactor command needs no
     /// translation, because the board closes its contactor itself exactly when the controller would (released, vehicle
-    /// in C or D) and opens it when charging is withheld; the lock command is passed on.
+    /// in C or D) and opens it when charging is withheld (it is only remembered, see ``contactorCommanded``); the lock
+    /// command is passed on.
     ///
     /// - SeeAlso: IEC 61851-1:2017 Annex A.2 (the pilot function), the controller's rules in ``ConnectorStateMachine``.
     public mutating func apply(_ command: HardwareCommand) {
@@ -63,7 +69,8 @@ public struct SupervisedConnectorControl: Sendable, Equatable {
                 released = true; currentAmps = min(max(amps, PWM.minimumAmps), PWM.maximumAmps); stateF = false
             }
         case .setLock(_, let on): locked = on
-        case .setRelays, .setPhases, .requestSignedReading: break
+        case .setRelays(_, let state): contactorCommanded = state.isClosed
+        case .setPhases, .requestSignedReading: break
         }
     }
 }

@@ -28,9 +28,38 @@ public enum HardwareBoard {
             link.withState { $0.identity = identity }
             let board = BoardDevice(driver: driver, link: link)
             opened.append(board)
-            var workers: [DeviceWorker] = []
             let interval = description.pollIntervalMilliseconds
-            workers.append(DeviceWorker(name: "board \(description.link?.address ?? "")", intervalMilliseconds: interval, devices: [board]))
+            // Devices by link: the board's own (first), then each further serial device or TCP address in order.
+            var groups: [(name: String, devices: [any PolledDevice])] = [("board \(description.link?.address ?? "")", [board])]
+            var masters: [String: any ModbusMaster] = [:]
+            for (i, c) in description.connectors.enumerated() {
+                guard let m = c.meter else { continue }
+                let master: any ModbusMaster
+                var group = 0
+                if let own = m.link {
+                    if let existing = masters[own.address] {
+                        master = existing
+                    } else {
+                        master = try makeMeterMaster(own)
+                        masters[own.address] = master
+                        groups.append(("meters \(own.address)", []))
+                    }
+                    group = groups.firstIndex { $0.name == "meters \(own.address)" } ?? 0
+                } else {
+                    // On the board's bus: the board's own master, polled by the board's worker, so the bus has one
+                    // request at a time.
+                    guard let shared = (driver as? any SharesModbusBus)?.busMaster else {
+                        throw BoardStartError("connectors[\(i)].meter: the \(description.driver.rawValue) board's serial line does not carry Modbus; give the meter its own serial or tcp link")
+                    }
+                    master = shared
+                }
+                let meter = ChargeMeterDevice(master: master, description: m, connectorIndex: i, link: link,
+                                              failedPollsLimit: setup.meterFailedPolls)
+                opened.append(meter)
+                try meter.check()
+                groups[group].devices.append(meter)
+            }
+            var workers: [DeviceWorker] = groups.map { DeviceWorker(name: $0.name, intervalMilliseconds: interval, devices: $0.devices) }
             let inputs = InputFileDevice(description.inputs, link: link)
             if !inputs.isEmpty {
                 try inputs.check()
@@ -44,11 +73,31 @@ public enum HardwareBoard {
         }
     }
 
+    /// The Modbus master of a charge meter that has a link of its own (one per serial device or TCP address; meters on
+    /// one link share it and its worker).
+    static func makeMeterMaster(_ link: DeviceLink) throws(BoardStartError) -> any ModbusMaster {
+        switch link {
+        case .serial(let s):
+            return ModbusRTUMaster(s)
+        case .tcp:
+            throw BoardStartError("\(link.address): a charge meter over Modbus TCP needs the Modbus TCP master, which is not in this build")
+        }
+    }
+
     /// The driver the description names, not yet opened.
     static func makeDriver(_ d: BoardDescription) throws(BoardStartError) -> any SupervisedBoardDriver {
         switch d.driver {
-        case .simulated, .openEVSE, .evseDIN, .phoenixEVCC:
+        case .evseDIN:
+            guard case .serial(let s)? = d.link else { throw BoardStartError("the EVSE-DIN board needs its serial line") }
+            return EVSEDINDriver(master: ModbusRTUMaster(s), unitIDs: d.connectors.map { $0.unitID ?? 1 })
+        case .simulated, .openEVSE, .phoenixEVCC:
             throw BoardStartError("the \(d.driver.rawValue) driver is not in this build")
         }
     }
+}
+
+/// A board driver whose link is a Modbus bus other devices (charge meters) can share: they are polled through the
+/// same master by the board's worker.
+protocol SharesModbusBus {
+    var busMaster: any ModbusMaster { get }
 }

@@ -26,7 +26,11 @@ public struct SupervisedBoardPort: HardwarePort {
         // A status taken before the controller's latest control reached the board still shows the contactor it had; the
         // board opens it in the exchange that carries the withdrawal, so until then the feedback is what was asked for.
         let stale = s.sentControlVersions[i] < s.controlVersions[i]
-        let closed = status?.relayClosed == true && !(stale && !s.controls[i].released)
+        // While charging is released the board closes its contactor as soon as the vehicle asks, before the controller
+        // commands it: until the controller's command the contactor counts as open (else it would look welded). While
+        // charging is withheld the board's report stands, so a contactor that stays closed is still seen.
+        let control = s.controls[i]
+        let closed = status?.relayClosed == true && !(stale && !control.released) && (!control.released || control.contactorCommanded)
         let relay: RelayState = closed ? .threePhase : .open
         return ConnectorReading(pilot: status?.pilot ?? .a, diodeCheckOK: status?.diodeCheckOK ?? true, relayFeedback: relay,
                                 lockDetected: status?.lockLocked ?? false, meter: meter,

@@ -28,6 +28,9 @@ public enum HardwareBoard {
             link.withState { $0.identity = identity }
             let board = BoardDevice(driver: driver, link: link)
             opened.append(board)
+            // One exchange before the station's first control step, so that it starts from the board's status (a
+            // vehicle plugged in later is a plug-in, not one found at start) and not from "board not communicating".
+            board.poll()
             let interval = description.pollIntervalMilliseconds
             // Devices by link: the board's own (first), then each further serial device or TCP address in order.
             var groups: [(name: String, devices: [any PolledDevice])] = [("board \(description.link?.address ?? "")", [board])]

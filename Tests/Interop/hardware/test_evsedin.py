@@ -51,7 +51,7 @@ def test_session_under_ocpp_with_meter_on_the_shared_bus(bus, data_dir, cs):
         station.wait_status(1, "Charging", timeout=30)
         wait_for(lambda: evse.configured_amps == 10, what="register 1000 = 10 A")
         assert (1000, [10]) in evse.writes
-        assert station.connector(1)["relayFeedback"] != "open"
+        wait_for(lambda: station.connector(1)["relayFeedback"] != "open", what="the board's contactor closed")
         meter.set(reading(kwh=102.5))  # the vehicle took 2.5 kWh
         wait_for(lambda: station.connector(1)["session"]["energyWh"] == pytest.approx(2500, abs=1), what="session energy")
         # Pause (a profile of 0 A) and resume.

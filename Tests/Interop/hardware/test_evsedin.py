@@ -159,3 +159,22 @@ def test_start_up_errors(bus, data_dir, tmp_path):
     assert "unit id 3" in out and bus.device in out
     out = start_fails(data_dir, board(bus, [{"unitId": 1, "meter": {"model": "eastron-sdm630", "unitId": 9}}]))
     assert "unit id 9" in out and "eastron-sdm630" in out
+
+
+def test_adapter_unplugged_and_back(tmp_path, data_dir):
+    """The USB adapter disappears (the device path goes away) and comes back: the station reopens the device."""
+    from rtu_bus import Bus
+    bus = Bus(tmp_path, name="usb")
+    evse = bus.add(EVSEDIN(unit=1))
+    station = BoardStation(data_dir, board(bus, [{"unitId": 1}])).start()
+    try:
+        bus.close()
+        wait_for(lambda: ("connectorBoardNotCommunicating", 1) in station.errors(), what="board not communicating")
+        bus = Bus(tmp_path, name="usb")
+        evse = bus.add(EVSEDIN(unit=1))
+        wait_for(lambda: ("connectorBoardNotCommunicating", 1) not in station.errors(), what="device reopened")
+        evse.plug(wants_energy=False)
+        wait_for(lambda: station.connector(1)["pilotState"] == "B", what="the reopened board's status")
+    finally:
+        station.terminate()
+        bus.close()

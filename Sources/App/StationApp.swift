@@ -392,6 +392,7 @@ public enum StationApp {
         // Security whitepaper ed. 3 §8: StartupOfTheDevice (critical) at every start of the station's services.
         await runtime.securityEventAtStart(version: ChargeKitVersion.current, previousShutdownClean: clean)
         await runtime.tick()
+        await runtime.stepOnBoardChanges()
 
         // The web interface's accounts: at the first start every role gets a random initial password (printed once by
         // the caller); only bcrypt hashes are stored, and the first login must change it.

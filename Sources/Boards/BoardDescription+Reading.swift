@@ -68,8 +68,8 @@ extension BoardDescription {
                 if let own = meterLink, own == link { meterLink = nil }
                 hw.meter = ChargeMeterDescription(model: model, unitID: unit, link: meterLink)
             }
-            if let leds = try c.optional("leds")?.object(LEDColour.allCases.map(\.rawValue)) {
-                for colour in LEDColour.allCases {
+            if let leds = try c.optional("leds")?.object(LEDOutput.allCases.map(\.rawValue)) {
+                for colour in LEDOutput.allCases {
                     if let name = try leds.optional(colour.rawValue)?.string() {
                         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
                             throw BoardDescriptionError(leds.path + "." + colour.rawValue, "must be the name of an LED under the LED root, without /")

@@ -84,10 +84,10 @@ public struct ConnectorHardware: Sendable, Equatable {
     /// tethered cable).
     public var lock: LockWiring
     public var meter: ChargeMeterDescription?
-    /// The connector's LEDs by colour: names under the LED root (Linux LED class).
-    public var leds: [LEDColour: String]
+    /// The connector's LEDs: names under the LED root (Linux LED class).
+    public var leds: [LEDOutput: String]
 
-    public init(unitID: UInt8? = nil, lock: LockWiring = .none, meter: ChargeMeterDescription? = nil, leds: [LEDColour: String] = [:]) {
+    public init(unitID: UInt8? = nil, lock: LockWiring = .none, meter: ChargeMeterDescription? = nil, leds: [LEDOutput: String] = [:]) {
         self.unitID = unitID; self.lock = lock; self.meter = meter; self.leds = leds
     }
 }
@@ -97,9 +97,10 @@ public enum LockWiring: String, Sendable, Equatable, CaseIterable {
     case board
 }
 
-/// The colours of a connector's status LEDs (seeds/004 §6: the reader LEDs are red, green and blue).
-public enum LEDColour: String, Sendable, Equatable, CaseIterable, Hashable {
-    case red, green, blue
+/// A connector's LED outputs: the red, green and blue status LEDs (seeds/004 §6: green, yellow = red + green, blue,
+/// white = all three) and the ring around the card reader's antenna that turns when a card is read.
+public enum LEDOutput: String, Sendable, Equatable, CaseIterable, Hashable {
+    case red, green, blue, ring
 }
 
 /// A connector's charge meter.

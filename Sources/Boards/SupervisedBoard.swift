@@ -47,8 +47,12 @@ public struct SupervisedConnectorControl: Sendable, Equatable {
     /// back until then (``SupervisedBoardPort``), or the controller would take it for a welded contactor.
     public var contactorCommanded: Bool
 
-    public init(released: Bool = false, currentAmps: Double = 0, stateF: Bool = false, locked: Bool = false, contactorCommanded: Bool = false) {
-        self.released = released; self.currentAmps = currentAmps; self.stateF = stateF; self.locked = locked
+    /// What the connector's LEDs should show, for a board that has LEDs of its own (its protocol's colour command).
+    public var leds: LEDIndication?
+
+    public init(released: Bool = false, currentAmps: Double = 0, stateF: Bool = false, locked: Bool = false, leds: LEDIndication? = nil,
+                contactorCommanded: Bool = false) {
+        self.released = released; self.currentAmps = currentAmps; self.stateF = stateF; self.locked = locked; self.leds = leds
         self.contactorCommanded = contactorCommanded
     }
 
@@ -69,6 +73,7 @@ public struct SupervisedConnectorControl: Sendable, Equatable {
                 released = true; currentAmps = min(max(amps, PWM.minimumAmps), PWM.maximumAmps); stateF = false
             }
         case .setLock(_, let on): locked = on
+        case .showLEDs(_, let indication): leds = indication
         case .setRelays(_, let state): contactorCommanded = state.isClosed
         case .setPhases, .requestSignedReading: break
         }
@@ -79,7 +84,8 @@ public struct SupervisedConnectorControl: Sendable, Equatable {
 extension HardwareCommand {
     public var connector: Int {
         switch self {
-        case .setPilot(let c, _), .setRelays(let c, _), .setLock(let c, _), .setPhases(let c, _), .requestSignedReading(let c, _): c
+        case .setPilot(let c, _), .setRelays(let c, _), .setLock(let c, _), .setPhases(let c, _), .requestSignedReading(let c, _),
+             .showLEDs(let c, _): c
         }
     }
 }

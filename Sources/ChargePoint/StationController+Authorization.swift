@@ -17,6 +17,7 @@ extension StationController {
         let reads = board.rfidReads
         board.rfidReads = []  // each card once, even if the controller is polled again with the same inputs
         for read in reads {
+            cardReadAt = now
             // A reader delivering garbage is logged and ignored (ISO 14443 UIDs have 4, 7 or 10 bytes).
             guard [4, 7, 10].contains(read.uid.count) else {
                 log(now, .authorizationRejected, 0, "RFID reader delivered \(read.uid.count) bytes; ignored (a UID has 4, 7 or 10 bytes)")
@@ -123,6 +124,7 @@ extension StationController {
                 grant(n, g, method: method, now: now)
             case .reject(let n, let message, let idTag):
                 log(now, .authorizationRejected, n, message, code: idTag)
+                rejectedAt[n] = now
             case .askBackend(let idTag, let n):
                 notice(.backendAuthorizationRequested(idTag: idTag, connector: n))
             case .deauthorize(let n, let idTag, let status):

@@ -14,6 +14,7 @@ extension StationController {
 
     mutating func evaluateErrors(_ n: Int, _ r: ConnectorReading, relaysCommanded: RelayState, now: Date) {
         evaluateBoardErrors(n, r.boardErrors, now: now)
+        evaluateSurroundings(n, r, now: now)
         setError("connectorBoardNotCommunicating", connector: n, active: !r.boardLinked, now: now)
         setError("meterNotCommunicating", connector: n, active: !r.meter.communicating, now: now)
         setError("vehicleError", connector: n, active: r.pilot == .e, now: now)
@@ -35,10 +36,13 @@ extension StationController {
         }
         if m.lockCommanded && !r.lockDetected {
             if connectors[n - 1].lockCommandedAt == nil { connectors[n - 1].lockCommandedAt = now }
-            if let at = connectors[n - 1].lockCommandedAt, now.timeIntervalSince(at) >= Self.lockConfirmTimeout.seconds {
+            if let at = connectors[n - 1].lockCommandedAt, now.timeIntervalSince(at) >= Self.lockConfirmTimeout.seconds,
+               !errors.isActive("plugLockingFailed", connector: n) {
                 setError("plugLockingFailed", connector: n, active: true, now: now)
+                lockAttempt(n, confirmed: false, now: now)
             }
         } else {
+            if m.lockCommanded && r.lockDetected && connectors[n - 1].unconfirmedLocks > 0 { lockAttempt(n, confirmed: true, now: now) }
             connectors[n - 1].lockCommandedAt = nil
             setError("plugLockingFailed", connector: n, active: false, now: now)
         }

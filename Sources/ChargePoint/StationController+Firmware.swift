@@ -12,6 +12,7 @@ extension StationController {
     /// and the installation is not put off for ever (OCPP 1.6 §5.19: the charge point may wait until no transaction
     /// runs); releasing restores the availability the backend set (`persistedInoperative`, ChangeAvailability §5.2).
     public mutating func holdForFirmware(_ hold: Bool, persistedInoperative: (Int) -> Bool, now: Date) {
+        firmwareHold = hold
         for n in 1...connectorCount {
             if hold {
                 guard backendView(connector: n)?.session == nil else { continue }

@@ -206,7 +206,7 @@ extension StationController {
                                           durationSeconds: max(0, now.timeIntervalSince(s.startedAt)))
                     },
                     pvSurplus: surplusDecisions[i + 1], semp: sempDecisions[i + 1], phaseSwitch: phaseSwitchView(i + 1, now: now),
-                    meterPublicKey: r.signingMeter?.publicKeyHex)
+                    meterPublicKey: r.signingMeter?.publicKeyHex, leds: c.leds)
             })
     }
 }

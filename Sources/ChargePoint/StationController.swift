@@ -88,6 +88,12 @@ public struct StationController {
         var chargeMeter: MeterReading?
         /// The errors the connector's supervised board reported in the last reading.
         var boardErrors: Set<String> = []
+        /// Since when the vehicle draws more than the signalled current plus the tolerance (over-current protection).
+        var overCurrentSince: Date?
+        /// Lock attempts in a row that the lock detect never confirmed ("Could not detect type 2 locking actuator").
+        var unconfirmedLocks = 0
+        /// What the connector's LEDs were last told to show.
+        var leds: LEDIndication?
         /// The running session may draw no energy (backend answered its StartTransaction with an invalid idTag).
         var energyBlocked = false
         /// Signed readings asked of the connector's meter and not yet delivered (issue 28 item 6).
@@ -126,6 +132,17 @@ public struct StationController {
     }
     /// Whether a backend is connected and can answer Authorize requests (set by the OCPP layer).
     public var online = false
+    /// When a card was last read, and when a presented identifier was last refused per connector (0: no connector):
+    /// the LEDs show both for a moment.
+    var cardReadAt: Date?
+    var rejectedAt: [Int: Date] = [:]
+    /// A firmware installation holds the connectors: the LEDs show the update.
+    var firmwareHold = false
+    /// Since when a configured backend is not connected ("Backend disconnected").
+    var backendOfflineSince: Date?
+    /// The supply voltage outside its limits, held (UnderVoltage, OverVoltage).
+    var underVoltageHeld = HeldCondition()
+    var overVoltageHeld = HeldCondition()
     /// Whether an OCPP backend is configured: then "offline" limits apply while it is unreachable, and every session
     /// change queues its transaction message for the backend in the same write.
     public var backendConfigured: Bool
@@ -350,6 +367,7 @@ public struct StationController {
         runPhaseSwitching(now: now)
         meterSolarShares()
         applyLimits(now: now)
+        updateLEDs(now: now)
         persistIfDue(now: now)
     }
 
@@ -362,6 +380,7 @@ public struct StationController {
             notice(.mainsPowerLost)
         }
         setError("rfidReaderNotCommunicating", connector: 0, active: !board.rfidReaderHealthy, now: now)
+        evaluateStationSurroundings(now: now)
         // INPUT_AUTH: a rising edge of input 2 authorizes like a card (seeds/000, seeds/004 §5.5).
         let level = board.input(.input2)
         if level && !input2 {

@@ -71,7 +71,7 @@ public enum StationParameters {
     /// Every declared parameter, in the order the menus show them.
     public static let all: [ParameterDefinition] =
         authenticationDefinitions + stationDefinitions + dlmDefinitions + backendDefinitions + securityProfileDefinitions + resetDefinitions + mqttDefinitions + usbDefinitions
-            + metricsDefinitions + surplusDefinitions + phaseSwitchDefinitions + sempDefinitions + mailDefinitions + timeDefinitions
+            + metricsDefinitions + surplusDefinitions + phaseSwitchDefinitions + supplyProtectionDefinitions + sempDefinitions + mailDefinitions + timeDefinitions
             + mobileDefinitions + routerDefinitions + securityDefinitions + signedMeterDefinitions + listenerDefinitions
             + signedValueDefinitions + webServerDefinitions
 

@@ -128,6 +128,8 @@ public struct StationSettings: Sendable, Equatable {
     public var dlm: DLMSettings
     public var meterPollInterval: Duration
     public var meterFailedPolls: Int
+    /// The supply's voltage limits and the backend-disconnect display (issue 22 item 6).
+    public var supplyProtection: SupplyProtectionSettings
     /// Settings per connector, index 0 = connector 1.
     public var connectors: [ConnectorSettings]
 
@@ -204,6 +206,7 @@ public struct StationSettings: Sendable, Equatable {
         }
         meterPollInterval = .milliseconds(Int64(p[.meterPollInterval] * 1000))
         meterFailedPolls = p[.meterFailedPolls]
+        supplyProtection = SupplyProtectionSettings(p)
         var a = AuthorizationSettings()
         a.freeCharging = p[.freeCharging]
         a.freeChargingMode = p[.freeChargingMode]

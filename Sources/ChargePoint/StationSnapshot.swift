@@ -208,4 +208,6 @@ public struct ConnectorSnapshot: Sendable, Codable, Equatable {
     /// The public key of the connector's signing meter (hex DER SubjectPublicKeyInfo, as the OCPP key MeterPublicKey<N>
     /// reports it); nil when the meter does not sign or its key cannot be read (issue 28 item 6).
     public var meterPublicKey: String? = nil
+    /// What the connector's LEDs show (issue 22 item 5; seeds/004 §6), whatever the board.
+    public var leds: LEDIndication? = nil
 }

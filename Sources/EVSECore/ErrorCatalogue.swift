@@ -40,9 +40,9 @@ public struct ErrorDefinition: Sendable, Codable, Equatable, Identifiable {
 /// Texts are kept as the seeds give them (seeds/002 in German).
 public enum ErrorCatalogue {
     private static func bender(_ id: String, _ code: String, _ on: String, _ off: String, stops: Bool,
-                               _ scope: ErrorScope, _ action: String? = nil) -> ErrorDefinition {
+                               _ scope: ErrorScope, _ action: String? = nil, blinks: Int? = nil) -> ErrorDefinition {
         ErrorDefinition(id: id, code: code, activationMessage: on, resolutionMessage: off, stopsCharging: stops,
-                        scope: scope, correctiveAction: action, ledBlinks: nil, source: "seeds/004 §9")
+                        scope: scope, correctiveAction: action, ledBlinks: blinks, source: blinks == nil ? "seeds/004 §9" : "seeds/004 §9; blinks seeds/002 §3")
     }
 
     private static func technagon(_ id: String, _ code: String, _ info: String, stops: Bool, _ scope: ErrorScope,
@@ -52,39 +52,45 @@ public enum ErrorCatalogue {
                         source: "seeds/002 §3")
     }
 
-    /// Every catalogued error.
+    /// Every catalogued error, each raised by something real (issue 22 item 6). seeds/002 §3 lists, for the same
+    /// faults, entries of its own whose blink counts ("Topper") are kept on the seeds/004 entry that ChargeKit raises:
+    /// GroundFailure ×4 on `rcdFault`, PowerSwitchFailure ×2 on `contactorWelded`, ConnectorLockFailure ×5 on the lock
+    /// errors, PowerMeterFailure ×6 on `meterNotCommunicating`, EVSE/EVCommunicationError ×1 on `vehicleError`,
+    /// OverCurrentFailure ×3 on the MCB and the over-current protection. Removed because nothing here can raise them:
+    /// seeds/002's duplicates of those (RCD, Schützkleber, Stecker-Verriegelung, Zähler-Kommunikation, Fehler am
+    /// Fahrzeug ×2, RFID reader not found — a missing reader stops the start instead), its OverVoltageProtectionFailure
+    /// (the surge protector's contact raises `spdTripped`), its GSWML SD-card RegulatoryComplianceFailure (ChargeKit has
+    /// no GSWML; signed readings have `signedMeterValuesUnavailable`), and seeds/004's "MCB of domestic socket" (ChargeKit
+    /// drives no domestic socket; the OMCCI error bit 4 stays reserved for it).
     public static let all: [ErrorDefinition] = [
         // seeds/004 §9 (Bender CC613)
         bender("rcmbResidualCurrent", "groundFailure", "Residual current detected via sensor",
                "Residual current situation resolved", stops: true, .connector,
                "Reset every time the cable is unplugged; otherwise automatically 10 seconds after the EV was unplugged. If the problem persists, check the current transformer (coil) and its connection."),
         bender("vehicleError", "mode3Error", "Vehicle signals error", "Vehicle error resolved", stops: false, .connector,
-               "Disconnect EV and try again. If that doesn't help, follow EV's instructions."),
+               "Disconnect EV and try again. If that doesn't help, follow EV's instructions.", blinks: 1),
         bender("vehicleDiodeCheckFailed", "mode3Error", "Vehicle diode check failed - tamper detection",
                "Vehicle with diode problem disconnected", stops: true, .connector,
                "Disconnect EV and try again. If that doesn't help, follow EV's instructions."),
         bender("mcbType2Triggered", "overCurrentFailure", "MCB of type 2 socket triggered", "MCB type 2 reconnected",
-               stops: true, .connector, "MCB needs to be re-armed, requires a maintenance visit."),
-        bender("mcbDomesticTriggered", "overCurrentFailure", "MCB of domestic socket triggered",
-               "MCB domestic socket reconnected", stops: true, .connector,
-               "MCB needs to be re-armed, requires a maintenance visit."),
+               stops: true, .connector, "MCB needs to be re-armed, requires a maintenance visit.", blinks: 3),
         bender("rcdFault", "groundFailure", "RCD-Fault", "RCD reconnected", stops: true, .connector,
-               "Up to a certain point this will be corrected automatically."),
+               "Up to a certain point this will be corrected automatically.", blinks: 4),
         bender("spdTripped", "otherError", "Surge Protection Device (SPD) tripped. Replace.", "SPD triggered",
                stops: false, .station, "Surge Protection Devices (SPD) need to be replaced."),
         bender("contactorWelded", "powerSwitchFailure", "Contactor welded", "Contactor weld resolved", stops: true,
-               .connector, "Very likely requires a maintenance visit with high priority."),
+               .connector, "Very likely requires a maintenance visit with high priority.", blinks: 2),
         bender("backendDisconnected", "otherError", "Backend disconnected", "Backend disconnected", stops: false, .station),
         bender("plugLockingFailed", "connectorLockFailure", "Plug locking failed", "Plug locking failed", stops: false,
-               .connector, "Typically caused by not fully inserted plugs; unplugging and plugging again in most cases resolves the problem."),
+               .connector, "Typically caused by not fully inserted plugs; unplugging and plugging again in most cases resolves the problem.", blinks: 5),
         bender("actuatorStuck", "connectorLockFailure", "Type 2 actuator stuck, cannot unlock",
                "Type 2 locking actuator recovered", stops: true, .connector,
-               "An Unlock Connector or Hard Reset triggers another attempt to unlock."),
+               "An Unlock Connector or Hard Reset triggers another attempt to unlock.", blinks: 5),
         bender("actuatorNotDetected", "connectorLockFailure", "Could not detect type 2 locking actuator",
                "Type 2 locking actuator detected", stops: true, .connector,
-               "A hard reset triggers another attempt to redetect the actuator type."),
+               "A hard reset triggers another attempt to redetect the actuator type.", blinks: 5),
         bender("meterNotCommunicating", "powerMeterFailure", "OCPP meter not communicating",
-               "OCPP meter communication recovered", stops: true, .connector),
+               "OCPP meter communication recovered", stops: true, .connector, blinks: 6),
         bender("externalMeterNotCommunicating", "powerMeterFailure", "External meter not communicating",
                "External meter communication recovered", stops: false, .station),
         ErrorDefinition(id: "connectorBoardNotCommunicating", code: "internalError",
@@ -96,30 +102,25 @@ public enum ErrorCatalogue {
                stops: false, .station),
         // seeds/002 §3 (Technagon, OCPP 1.6 error codes; "Verfügbar" = keeps charging, "Fehlerhaft" = stops)
         technagon("weakSignal", "WeakSignal", "Schlechter Empfang über das Mobilfunknetz", stops: false, .station),
-        technagon("overVoltageProtectionFailure", "OverVoltageProtectionFailure",
-                  "Überspannungsschutz ist nicht mehr sichergestellt", stops: false, .station),
-        technagon("regulatoryComplianceFailure", "RegulatoryComlianceFailure", "GSWML: Problem mit der SD-Karte",
-                  stops: true, .station, blinks: 7),
-        // seeds/002 §3 lists RegulatoryComplianceFailure for the whole station (its GSWML's SD card); a meter that cannot
-        // sign concerns one connector, so it is an entry of its own with the same code (issue 28 item 6: "Require
+        // seeds/002 §3 lists RegulatoryComplianceFailure for the whole station (its GSWML's SD card, which ChargeKit does
+        // not have); a meter that cannot sign concerns one connector, so it is an entry of its own with the same code (issue 28 item 6: "Require
         // signed meter values"). It stops charging like the seed's entry ("Fehlerhaft").
         ErrorDefinition(id: "signedMeterValuesUnavailable", code: "RegulatoryComplianceFailure",
                         activationMessage: "Signed meter values unavailable: the meter's public key or signature cannot be read",
                         resolutionMessage: "Signed meter values available again", stopsCharging: true, scope: .connector,
                         correctiveAction: "Check the signing meter and its connection. Where calibration law does not apply, turn off Require signed meter values.",
                         ledBlinks: 7, source: "seeds/002 §3 RegulatoryComplianceFailure"),
-        technagon("evseCommunicationError", "EVSECommunicationError", "Fehler am Fahrzeug", stops: true, .connector, blinks: 1),
-        technagon("readerNotFound", "ReaderFailure", "Kein gültiger RFIDReader wurde gefunden", stops: false, .station),
-        technagon("powerMeterCommunication", "PowerMeterFailure", "Fehler bei der Kommunikation zum Zähler",
-                  stops: true, .connector, blinks: 6),
         technagon("underVoltage", "UnderVoltage", "Phasenausfall: min. 1 Phase fehlt", stops: true, .station),
+        // OverVoltage is an OCPP 1.6 error code (§7.6) without an entry in either seed; the meter's voltages raise it
+        // like UnderVoltage (issue 22 item 6, EN 50160's +10 %).
+        ErrorDefinition(id: "overVoltage", code: "OverVoltage", activationMessage: "Overvoltage: a phase is above the upper voltage limit",
+                        resolutionMessage: "Voltage back within limits", stopsCharging: true, scope: .station,
+                        correctiveAction: "Check the supply voltage; the limits are the parameters Overvoltage threshold and Voltage error hold time.",
+                        ledBlinks: nil, source: "OCPP 1.6 §7.6 ChargePointErrorCode OverVoltage"),
+        // seeds/002's "Die Überstromsicherung hat ausgelöst": the station's own over-current protection trips when a
+        // vehicle draws more than the signalled current for too long (the MCB's own trip is mcbType2Triggered).
         technagon("overCurrentProtection", "OverCurrentFailure", "Die Überstromsicherung hat ausgelöst", stops: true,
                   .connector, blinks: 3),
-        technagon("rcdTripped", "GroundFailure", "RCD hat ausgelöst", stops: true, .connector, blinks: 4),
-        technagon("connectorLockDefect", "ConnectorLockFailure",
-                  "Stecker Verriegelung defekt oder Ladekabel nicht sauber angesteckt", stops: true, .connector, blinks: 5),
-        technagon("contactorStuck", "PowerSwitchFailure", "Schützkleber", stops: true, .connector, blinks: 2),
-        technagon("evCommunicationError", "EVCommunicationError", "Fehler am Fahrzeug", stops: true, .connector, blinks: 1),
     ]
 
     private static let byID: [String: ErrorDefinition] = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })

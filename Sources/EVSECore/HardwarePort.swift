@@ -99,6 +99,11 @@ public struct ConnectorReading: Sendable, Codable, Equatable {
     /// The connector's meter signs its readings (OCMF): its public key and the signed readings it delivered; nil for a
     /// meter that does not sign (issue 28 item 6).
     public var signingMeter: SigningMeterState?
+    /// The auxiliary contact of the connector's miniature circuit breaker reports it tripped (seeds/004 §9 "MCB of type 2
+    /// socket triggered").
+    public var mcbTripped: Bool = false
+    /// The auxiliary contact of the connector's residual current device reports it tripped (seeds/004 §9 "RCD-Fault").
+    public var rcdTripped: Bool = false
     /// Catalogue errors (``ErrorCatalogue`` ids) a supervised board detected itself and reports (a stuck relay, a
     /// ground fault); the controller raises them as long as the board reports them.
     public var boardErrors: Set<String>
@@ -106,11 +111,11 @@ public struct ConnectorReading: Sendable, Codable, Equatable {
     public init(pilot: PilotState, diodeCheckOK: Bool = true, relayFeedback: RelayState = .open, lockDetected: Bool = false,
                 residualCurrent: ResidualCurrentReading = .init(), meter: MeterReading, evccid: String? = nil,
                 vehicle: VehicleReport? = nil, boardLinked: Bool = true, switchedPhases: Int? = nil, signingMeter: SigningMeterState? = nil,
-                boardErrors: Set<String> = []) {
+                mcbTripped: Bool = false, rcdTripped: Bool = false, boardErrors: Set<String> = []) {
         self.pilot = pilot; self.diodeCheckOK = diodeCheckOK; self.relayFeedback = relayFeedback
         self.lockDetected = lockDetected; self.residualCurrent = residualCurrent; self.meter = meter; self.evccid = evccid
         self.vehicle = vehicle; self.boardLinked = boardLinked; self.switchedPhases = switchedPhases; self.signingMeter = signingMeter
-        self.boardErrors = boardErrors
+        self.mcbTripped = mcbTripped; self.rcdTripped = rcdTripped; self.boardErrors = boardErrors
     }
 }
 
@@ -135,6 +140,9 @@ public enum DigitalInput: String, Sendable, Codable, CaseIterable, Equatable {
     case opto1
     /// Second external input.
     case input2
+    /// The surge protection device's auxiliary contact: the SPD tripped and must be replaced (seeds/004 §9 "Surge
+    /// Protection Device (SPD) tripped").
+    case surgeProtector
 }
 
 /// One card read by the RFID reader.
@@ -172,6 +180,8 @@ public enum HardwareCommand: Sendable, Equatable {
     case setPhases(connector: Int, phases: Int)
     /// Ask the connector's signing meter for a signed reading (issue 28 item 6); a meter that does not sign ignores it.
     case requestSignedReading(connector: Int, SignedReadingRequest)
+    /// Show the connector's state on its LEDs (issue 22 item 5); a board without LEDs ignores it.
+    case showLEDs(connector: Int, LEDIndication)
 }
 
 /// The port through which the station controller drives an EVSE board: one or two connectors with
@@ -203,6 +213,10 @@ public protocol HardwarePort: SendableMetatype {
     var hasPhaseSwitch: Bool { get }
     /// The station stops: a board with I/O threads stops them and closes its devices (the simulator has none).
     mutating func close()
+    /// Asks the board to call `handler` whenever a reading changed on its own (a real board's I/O thread saw the vehicle,
+    /// a relay or an error change), so that the station reacts at once instead of at its next 100 ms step. A board the
+    /// station steps itself (the simulator) never calls it.
+    mutating func observeChanges(_ handler: @escaping @Sendable () -> Void)
     /// Time passed: a board that models physics (the simulator) advances to `monotonic` time, which is never stepped
     /// with the wall clock; a real board has nothing to do.
     mutating func advance(to monotonic: Date)
@@ -211,6 +225,7 @@ public protocol HardwarePort: SendableMetatype {
 extension HardwarePort {
     public mutating func advance(to monotonic: Date) {}
     public mutating func close() {}
+    public mutating func observeChanges(_ handler: @escaping @Sendable () -> Void) {}
     public var hasPhaseSwitch: Bool { false }
 }
 

@@ -33,6 +33,13 @@ public final class BoardLink: Sendable {
     }
 
     private let state: Mutex<State>
+    private let changeHandler = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Who to tell when a device saw something change (the station steps at once).
+    public func observeChanges(_ handler: @escaping @Sendable () -> Void) { changeHandler.withLock { $0 = handler } }
+
+    /// A device saw a change: tell the station.
+    func changed() { changeHandler.withLock { $0 }?() }
     public let connectorCount: Int
 
     public init(connectorCount: Int) {

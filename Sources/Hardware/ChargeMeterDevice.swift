@@ -58,25 +58,31 @@ final class ChargeMeterDevice: PolledDevice {
         } catch {
             failures += 1
             let failed = failures >= failedPollsLimit
-            link.withState { s in
-                guard s.meters.indices.contains(connectorIndex) else { return }
-                if failed {
-                    s.meters[connectorIndex] = (s.meters[connectorIndex] ?? MeterReading(energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero))
-                    s.meters[connectorIndex]?.communicating = false
-                }
+            let flipped = link.withState { s -> Bool in
+                guard s.meters.indices.contains(connectorIndex) else { return false }
                 s.lastFailure = "\(name): \(error)"
+                guard failed else { return false }
+                let was = s.meters[connectorIndex]?.communicating ?? true
+                s.meters[connectorIndex] = (s.meters[connectorIndex] ?? MeterReading(energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero))
+                s.meters[connectorIndex]?.communicating = false
+                return was
             }
+            // The station steps at once on the meter's loss (HardwarePort.observeChanges).
+            if flipped { link.changed() }
         }
     }
 
     private func store(_ reading: MeterReading) {
         failures = 0
-        link.withState { s in
-            guard s.meters.indices.contains(connectorIndex) else { return }
+        let recovered = link.withState { s -> Bool in
+            guard s.meters.indices.contains(connectorIndex) else { return false }
+            let was = s.meters[connectorIndex]?.communicating
             var r = reading
             r.communicating = true
             s.meters[connectorIndex] = r
+            return was == false
         }
+        if recovered { link.changed() }
     }
 
     func close() { master.close() }

@@ -69,6 +69,11 @@ public enum HardwareBoard {
                 opened.append(inputs)
                 workers.append(DeviceWorker(name: "inputs", intervalMilliseconds: 100, devices: [inputs]))
             }
+            let leds = LinuxLEDDevice(root: description.ledRoot, outputs: description.connectors.map(\.leds), link: link)
+            if !leds.isEmpty {
+                try leds.check()
+                workers.append(DeviceWorker(name: "leds", intervalMilliseconds: 50, devices: [leds]))
+            }
             return SupervisedBoardPort(link: link, description: description, workers: workers)
         } catch {
             closeAll()

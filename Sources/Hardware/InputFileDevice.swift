@@ -32,7 +32,12 @@ final class InputFileDevice: PolledDevice {
     func poll() {
         var levels: [BoardInput: Bool] = [:]
         for (input, path) in files { if let l = Self.level(path) { levels[input] = l } }
-        link.withState { s in for (k, v) in levels { s.inputLevels[k] = v } }
+        let changed = link.withState { s in
+            let before = s.inputLevels
+            for (k, v) in levels { s.inputLevels[k] = v }
+            return before != s.inputLevels
+        }
+        if changed { link.changed() }
     }
 
     func close() {}

@@ -47,19 +47,25 @@ final class BoardDevice: PolledDevice {
         do {
             let statuses = try driver.exchange(controls)
             let inputs = driver.inputLevels
-            link.withState { s in
+            let changed = link.withState { s in
+                let before = (s.statuses, s.boardInputLevels, s.boardAnswers)
                 for (i, st) in statuses.enumerated() where s.statuses.indices.contains(i) { s.statuses[i] = st }
                 s.sentControlVersions = versions
                 s.boardInputLevels = inputs
                 s.failedExchanges = 0
                 s.boardAnswers = true
+                return before.0 != s.statuses || before.1 != s.boardInputLevels || !before.2
             }
+            if changed { link.changed() }
         } catch {
-            link.withState { s in
+            let silent = link.withState { s in
                 s.failedExchanges += 1
                 s.lastFailure = "\(error)"
-                if s.failedExchanges >= Self.silentAfterFailures { s.boardAnswers = false }
+                guard s.failedExchanges >= Self.silentAfterFailures, s.boardAnswers else { return false }
+                s.boardAnswers = false
+                return true
             }
+            if silent { link.changed() }
         }
     }
 

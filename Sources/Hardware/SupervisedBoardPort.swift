@@ -32,10 +32,18 @@ public struct SupervisedBoardPort: HardwarePort {
         let control = s.controls[i]
         let closed = status?.relayClosed == true && !(stale && !control.released) && (!control.released || control.contactorCommanded)
         let relay: RelayState = closed ? .threePhase : .open
+        let reported = status?.errors ?? []
         return ConnectorReading(pilot: status?.pilot ?? .a, diodeCheckOK: status?.diodeCheckOK ?? true, relayFeedback: relay,
                                 lockDetected: status?.lockLocked ?? false, meter: meter,
-                                boardLinked: s.boardAnswers && status != nil, boardErrors: status?.errors ?? [])
+                                boardLinked: s.boardAnswers && status != nil,
+                                mcbTripped: isActive(.mcbTrip, connector: n) || reported.contains("mcbType2Triggered"),
+                                rcdTripped: isActive(.rcdFault, connector: n) || reported.contains("rcdFault"),
+                                boardErrors: reported.subtracting(Self.contactErrors))
     }
+
+    /// The errors of the auxiliary contacts: a board that detects them itself (the EVSE-DIN's RCD check) reports them as
+    /// the contact would, so that one rule raises and resolves them (``ConnectorReading/rcdTripped``).
+    static let contactErrors: Set<String> = ["mcbType2Triggered", "rcdFault"]
 
     public var rfidReaderHealthy: Bool { link.snapshot.rfidHealthy }
 
@@ -43,12 +51,13 @@ public struct SupervisedBoardPort: HardwarePort {
         switch input {
         case .opto1: isActive(.opto1)
         case .input2: isActive(.input2)
+        case .surgeProtector: isActive(.surgeProtector)
         }
     }
 
     /// Whether a wired input is active (its line level through its polarity); an input that is not wired is not.
-    public func isActive(_ input: BoardInput) -> Bool {
-        guard let source = description.inputs[input] else { return false }
+    public func isActive(_ input: BoardInput, connector: Int? = nil) -> Bool {
+        guard let source = description.inputs[input], connector == nil || source.connector == connector else { return false }
         let s = link.snapshot
         let level: Bool
         switch source.origin {
@@ -71,6 +80,8 @@ public struct SupervisedBoardPort: HardwarePort {
             if s.controls[i] != before { s.controlVersions[i] += 1 }
         }
     }
+
+    public mutating func observeChanges(_ handler: @escaping @Sendable () -> Void) { link.observeChanges(handler) }
 
     public func persistentState() -> Data? { nil }
     public var mainsPowerLost: Bool { false }

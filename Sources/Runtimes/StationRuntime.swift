@@ -78,6 +78,14 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         self.startValues = parameters.values
     }
 
+    /// Steps at once whenever the board reports a change of its own (``HardwarePort/observeChanges(_:)``): a vehicle
+    /// plugging in reaches the controller, and its StatusNotification the backend, without waiting for the next step.
+    public func stepOnBoardChanges() {
+        board.observeChanges { [weak self] in
+            Task { await self?.tick() }
+        }
+    }
+
     /// One control step: carries out what is pending, advances the board to the monotonic clock, hands its readings to
     /// the controller and the tick to the OCPP charge point, and carries out what they return.
     public func tick() {

@@ -28,6 +28,16 @@ public enum SimulatedFault: String, Sendable, Codable, CaseIterable {
     case rfid
     /// The mains supply fails; the board runs on backup power (station-wide; power returns with the next start).
     case power
+    /// The auxiliary contact of the connector's MCB reports it tripped (the MCB cuts the supply: no current flows).
+    case mcb
+    /// The auxiliary contact of the connector's RCD reports it tripped (the RCD cuts the supply).
+    case rcdTrip = "rcd-trip"
+    /// One phase of the supply is missing: the connector's meter reads 0 V on L1 (undervoltage).
+    case undervoltage
+    /// The supply is 15 % above the nominal voltage (overvoltage).
+    case overvoltage
+    /// The vehicle draws 30 % more than the signalled current (the station's over-current protection trips).
+    case overcurrent
     /// The connector board loses its USB link to the controller: it ignores commands and its watchdog opens the
     /// contactor and stops the PWM.
     case link
@@ -133,7 +143,9 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
         if c.ev != nil && c.faults.contains(.evError) { pilot = .e }
         let phases = phaseCount[n - 1]
         let switchedPhases = hasPhaseSwitch && phases == 3 ? c.switchedPhases ?? 3 : nil
-        let voltage = PhaseValues(l1: voltageV, l2: phases == 3 ? voltageV : 0, l3: phases == 3 ? voltageV : 0)
+        let nominal = c.faults.contains(.overvoltage) ? voltageV * 1.15 : voltageV
+        var voltage = PhaseValues(l1: nominal, l2: phases == 3 ? nominal : 0, l3: phases == 3 ? nominal : 0)
+        if c.faults.contains(.undervoltage) { voltage.l1 = 0 }
         let power = PhaseValues(l1: voltage.l1 * c.currentA.l1, l2: voltage.l2 * c.currentA.l2, l3: voltage.l3 * c.currentA.l3)
         let meterOK = !c.faults.contains(.meter)
         return ConnectorReading(
@@ -150,7 +162,8 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
                     maxCurrentAmps: ev.spec.maxCurrentAmps, stateOfChargePercent: ev.stateOfChargePercent,
                     requiredEnergyWh: max(0, ev.spec.batteryCapacityWh * ev.spec.targetStateOfChargePercent / 100 - ev.batteryWh))
             },
-            boardLinked: !c.faults.contains(.link), switchedPhases: switchedPhases, signingMeter: signingMeterState(n))
+            boardLinked: !c.faults.contains(.link), switchedPhases: switchedPhases, signingMeter: signingMeterState(n),
+            mcbTripped: c.faults.contains(.mcb), rcdTripped: c.faults.contains(.rcdTrip))
     }
 
     public var rfidReaderHealthy: Bool { !rfidFault }
@@ -167,6 +180,9 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
         case .setPilot(let n, _), .setRelays(let n, _), .setLock(let n, _), .setPhases(let n, _), .requestSignedReading(let n, _):
             // A board without its link never receives the command.
             if connectors[n - 1].faults.contains(.link) { return }
+        case .showLEDs:
+            // The simulated board has no lamps: the dashboard and /api/status show the controller's indication.
+            return
         }
         switch command {
         case .setPilot(let n, let s):
@@ -182,6 +198,8 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
             switchPhases(n, phases)
         case .requestSignedReading(let n, let request):
             requestSignedReading(n, request)
+        case .showLEDs:
+            break
         }
     }
 
@@ -232,8 +250,10 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
         ev.react(to: c.pilotSignal, now: now)
         let conducting = (c.weldedAs ?? c.relays).isClosed
         var perPhase = 0.0
-        if conducting, ev.pilot.requestsEnergy, c.pilotSignal.signaledAmps >= PWM.minimumAmps, !ev.isFull {
+        let supplied = !c.faults.contains(.mcb) && !c.faults.contains(.rcdTrip)
+        if conducting, supplied, ev.pilot.requestsEnergy, c.pilotSignal.signaledAmps >= PWM.minimumAmps, !ev.isFull {
             perPhase = min(ev.obeyedAmps, ev.spec.maxCurrentAmps, ev.acceptedAmps)
+            if c.faults.contains(.overcurrent) { perPhase = ev.obeyedAmps * 1.3 }
         }
         let wired = (c.weldedAs ?? c.relays) == .onePhase || (hasPhaseSwitch && c.switchedPhases == 1) ? 1 : phaseCount[i]
         let used = min(ev.spec.phases, wired)

@@ -31,10 +31,11 @@ public enum OMCCI {
     public static let protocolVersion = "0.14"
     public static let deviceID: Int64 = 0xEBEE
 
-    /// ERROR_CODES bits (reference §8.7) of the catalogued errors.
+    /// ERROR_CODES bits (reference §8.7) of the catalogued errors. Bit 4 ("MCB of domestic socket") is never set:
+    /// ChargeKit drives no domestic socket, and the catalogue has no such entry.
     public static let errorBits: [String: Int] = [
         "rcmbResidualCurrent": 0, "vehicleError": 1, "vehicleDiodeCheckFailed": 2, "mcbType2Triggered": 3,
-        "mcbDomesticTriggered": 4, "rcdFault": 5, "contactorWelded": 6, "backendDisconnected": 7, "plugLockingFailed": 8,
+        "rcdFault": 5, "contactorWelded": 6, "backendDisconnected": 7, "plugLockingFailed": 8,
         "actuatorStuck": 10, "actuatorNotDetected": 11,
     ]
 

@@ -140,7 +140,7 @@ struct SimCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Inject or clear a fault: 'fault 1 rcd', 'fault rfid', 'fault 1 rcd --clear'.")
         @OptionGroup var common: Common
-        @Argument(help: "[connector] fault — faults: rcd, welded, lock, lock-stuck, meter, diode, ev-error, link (board USB link lost), meter-signature (the meter cannot sign); rfid, power (station: mains lost).")
+        @Argument(help: "[connector] fault — faults: rcd, welded, lock, lock-stuck, meter, diode, ev-error, mcb, rcd-trip (auxiliary contacts), undervoltage, overvoltage, overcurrent, link (board USB link lost), meter-signature (the meter cannot sign); rfid, power (station: mains lost).")
         var words: [String]
         @Flag(help: "Clear the fault instead of injecting it.") var clear = false
 
@@ -160,7 +160,7 @@ struct SimCommand: ParsableCommand {
     struct Input: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set a digital input: 'input opto1 on'.")
         @OptionGroup var common: Common
-        @Argument(help: "Input: opto1 or input2.") var input: String
+        @Argument(help: "Input: opto1, input2 or surgeProtector (the SPD's auxiliary contact).") var input: String
         @Argument(help: "on or off.") var level: String
         func validate() throws {
             guard ["on", "off"].contains(level.lowercased()) else { throw ValidationError("level must be on or off (got \(level))") }

@@ -126,3 +126,16 @@ final class RegisterBus: ModbusMaster {
         #expect(port.reading(connector: 1).relayFeedback == .threePhase)
     }
 }
+
+@Suite struct SupervisedBoardErrorsTests {
+    @Test func aBoardsOwnRCDReportCountsAsTheRCDContact() {
+        let link = BoardLink(connectorCount: 1)
+        let port = SupervisedBoardPort(link: link, description: BoardDescription(driver: .evseDIN, connectors: [ConnectorHardware(unitID: 1)]),
+                                       workers: [])
+        link.withState { $0.statuses[0] = SupervisedConnectorStatus(pilot: .b, errors: ["rcdFault", "contactorWelded"]) }
+        let r = port.reading(connector: 1)
+        #expect(r.rcdTripped)
+        #expect(!r.mcbTripped)
+        #expect(r.boardErrors == ["contactorWelded"])
+    }
+}

@@ -439,3 +439,32 @@ def test_seeds002_1_7_authentication_mode_preset_in_the_browser(browser, station
     Select(web.el("#p-IfInDoubtAllowCharging")).select_by_value("on")
     web.submit("#save")
     assert selected("AuthenticationMode") == "Custom"
+
+
+def test_issue22_5_dashboard_shows_the_leds_live(browser, station):
+    """The connector's LEDs on the dashboard (seeds/004 §6): a lamp that follows the station through the live updates,
+    the state in words, and the same indication in /api/status — for the simulator as for any board."""
+    web = Web(browser, station)
+    web.first_login("operator", initial_passwords(station)["operator"])
+    web.open("/")
+    lamp = web.el('[data-connector="1"] .lamp')
+    words = web.el('[data-connector="1"] [data-field="leds"]')
+    assert lamp.get_attribute("data-lamp") == "ready"
+    assert words.text == "green: ready"
+    assert station.status()["connectors"][0]["leds"] == {"state": "ready", "cardRead": False}
+    assert station.sim("plug", "1", "--ev", "3p-16a").returncode == 0
+    assert station.sim("rfid", "04567DAA5F3580").returncode == 0
+    WebDriverWait(browser, 15).until(lambda d: lamp.get_attribute("data-lamp") == "charging")
+    assert "blue, blinking every 2 seconds" in words.text
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", words)
+    web.shot("dashboard-leds-charging")
+    assert station.sim("fault", "1", "rcd-trip").returncode == 0
+    WebDriverWait(browser, 15).until(lambda d: lamp.get_attribute("data-lamp") == "faultBlinks")
+    assert words.text.startswith("red, 4 blinks"), words.text
+    leds = station.status()["connectors"][0]["leds"]
+    assert leds["state"] == "fault" and leds["errorBlinks"] == 4
+    assert web.el('[data-connector="2"] .lamp').get_attribute("data-lamp") == "ready", "the other connector is not affected"
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", words)
+    web.shot("dashboard-leds-fault")
+    assert station.sim("fault", "1", "rcd-trip", "--clear").returncode == 0
+    WebDriverWait(browser, 15).until(lambda d: lamp.get_attribute("data-lamp") != "faultBlinks")

@@ -319,6 +319,19 @@ extension WebInterface {
         /// The signing meter's public key (hex DER), which a driver compares with the transparency software's (issue 28
         /// item 6; the OCA signed meter values whitepaper: the key visible on the station).
         var meterKey: String
+        /// What the connector's LEDs show, in words, and the state that colours the lamp beside them (issue 22 item 5).
+        var leds: String
+        var ledState: String
+    }
+
+    /// The LEDs' indication in the page's language (seeds/004 §6 wording).
+    static func ledText(_ i: LEDIndication?, t: [String: String]) -> String {
+        guard let i else { return "–" }
+        var text = i.state == .fault && i.errorBlinks != nil
+            ? (t["led.faultBlinks"] ?? "").replacingOccurrences(of: "{n}", with: String(i.errorBlinks ?? 0))
+            : t["led.\(i.state.rawValue)"] ?? i.state.rawValue
+        if i.cardRead { text += " · " + (t["led.cardRead"] ?? "") }
+        return text
     }
 
     static func connectorFields(_ c: ConnectorSnapshot, t: [String: String]) -> ConnectorFields {
@@ -327,7 +340,9 @@ extension WebInterface {
                                binding: c.currentLimit.binding.rawValue, current: phases(m.currentA) + " A", voltage: phases(m.voltageV) + " V",
                                power: String(format: "%.2f kW", m.powerW.sum / 1000), energy: kWh(m.energyWh),
                                session: c.session.map { "\($0.idTag) · \(kWh($0.energyWh))" } ?? (t["dash.noSession"] ?? ""),
-                               pv: pvLine(c, t: t), meterKey: c.meterPublicKey ?? (t["dash.meterKeyNone"] ?? ""))
+                               pv: pvLine(c, t: t), meterKey: c.meterPublicKey ?? (t["dash.meterKeyNone"] ?? ""),
+                               leds: ledText(c.leds, t: t),
+                               ledState: c.leds.map { $0.state == .fault && $0.errorBlinks != nil ? "faultBlinks" : $0.state.rawValue } ?? "off")
     }
 
     /// The PV row: the surplus controller's decision and the Sunny Home Manager's, each when it applies, and on a

@@ -80,6 +80,8 @@
           var el = card.querySelector('[data-field="' + k + '"]');
           if (el && el.textContent !== c.fields[k]) el.textContent = c.fields[k];
         });
+        var lamp = card.querySelector('.lamp');
+        if (lamp && lamp.dataset.lamp !== c.fields.ledState) lamp.dataset.lamp = c.fields.ledState;
       });
       var errors = document.getElementById('errors');
       if (errors) {

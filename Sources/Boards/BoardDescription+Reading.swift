@@ -23,8 +23,10 @@ extension BoardDescription {
             throw BoardDescriptionError("driver", "unknown driver \"\(driverName)\"; drivers: "
                                         + BoardDriverKind.allCases.map(\.rawValue).joined(separator: ", "))
         }
+        // OpenEVSE: 115200 8N1 (RAPI); EVSE-DIN: 9600 8N1, its datasheet's defaults (``EVSEDINRegisters``); other
+        // Modbus RTU devices: 9600 with even parity, Modbus over Serial Line V1.02 §2.5.1's default.
         let link = try readLink(r, required: driver.linkKind, defaultBaud: driver == .openEVSE ? 115200 : 9600,
-                                defaultParity: driver == .openEVSE ? "none" : "even")
+                                defaultParity: driver == .openEVSE || driver == .evseDIN ? "none" : "even")
         let poll = try r.optional("pollIntervalMs")?.integer(in: 50...10_000) ?? 200
         let list = try r.required("connectors").array()
         guard driver.connectorRange.contains(list.count) else {

@@ -37,9 +37,9 @@ extension StationController {
     /// Connector `n`'s auxiliary contacts and its vehicle's current.
     mutating func evaluateSurroundings(_ n: Int, _ r: ConnectorReading, now: Date) {
         // seeds/004 §9: "MCB of type 2 socket triggered" until "MCB type 2 reconnected"; "RCD-Fault" until "RCD reconnected".
-        // A supervised board may report the same errors itself: its report counts too, so the contact never resolves it.
-        setError("mcbType2Triggered", connector: n, active: r.mcbTripped || r.boardErrors.contains("mcbType2Triggered"), now: now)
-        setError("rcdFault", connector: n, active: r.rcdTripped || r.boardErrors.contains("rcdFault"), now: now)
+        // A supervised board that detects them itself reports them as the contact would (``SupervisedBoardPort``).
+        setError("mcbType2Triggered", connector: n, active: r.mcbTripped, now: now)
+        setError("rcdFault", connector: n, active: r.rcdTripped, now: now)
         let signaled = connectors[n - 1].machine.pilotSignal.signaledAmps
         let drawn = max(r.meter.currentA.l1, r.meter.currentA.l2, r.meter.currentA.l3)
         if signaled > 0, r.meter.communicating, drawn > signaled + Self.overCurrentToleranceAmps(signaled: signaled) {

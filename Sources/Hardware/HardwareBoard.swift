@@ -23,17 +23,54 @@ public enum HardwareBoard {
         let link = BoardLink(connectorCount: description.connectors.count)
         // A worker closes its devices when it stops: a failure after the first worker started stops those running.
         var workers: [DeviceWorker] = []
-        func closeAll() { for w in workers { w.stop() } }
+        var opened: [any PolledDevice] = []
+        func closeAll() {
+            for w in workers { w.stop() }
+            for d in opened { d.close() }
+        }
         do throws(BoardStartError) {
             let driver = try makeDriver(description)
             let identity = try driver.open()
             link.withState { $0.identity = identity }
             let board = BoardDevice(driver: driver, link: link)
-            // One exchange before the station starts: its first control step reads the board's status, not "no board yet"
-            // (which would raise "Connector board not communicating" for the moment until the worker's first poll).
+            // Devices opened before their worker runs; closed here if the start fails before that.
+            opened = [board]
+            // One exchange before the station's first control step, so that it starts from the board's status (a
+            // vehicle plugged in later is a plug-in, not one found at start) and not from "board not communicating".
             board.poll()
             let interval = description.pollIntervalMilliseconds
-            workers.append(DeviceWorker(name: "board \(description.link?.address ?? "")", intervalMilliseconds: interval, devices: [board]))
+            // Devices by link: the board's own (first), then each further serial device or TCP address in order.
+            var groups: [(name: String, devices: [any PolledDevice])] = [("board \(description.link?.address ?? "")", [board])]
+            var masters: [String: any ModbusMaster] = [:]
+            for (i, c) in description.connectors.enumerated() {
+                guard let m = c.meter else { continue }
+                let master: any ModbusMaster
+                var group = 0
+                if let own = m.link {
+                    if let existing = masters[own.address] {
+                        master = existing
+                    } else {
+                        master = try makeMeterMaster(own)
+                        masters[own.address] = master
+                        groups.append(("meters \(own.address)", []))
+                    }
+                    group = groups.firstIndex { $0.name == "meters \(own.address)" } ?? 0
+                } else {
+                    // On the board's bus: the board's own master, polled by the board's worker, so the bus has one
+                    // request at a time.
+                    guard let shared = (driver as? any SharesModbusBus)?.busMaster else {
+                        throw BoardStartError("connectors[\(i)].meter: the \(description.driver.rawValue) board's serial line does not carry Modbus; give the meter its own serial or tcp link")
+                    }
+                    master = shared
+                }
+                let meter = ChargeMeterDevice(master: master, description: m, connectorIndex: i, link: link,
+                                              failedPollsLimit: setup.meterFailedPolls)
+                opened.append(meter)
+                try meter.check()
+                groups[group].devices.append(meter)
+            }
+            workers = groups.map { DeviceWorker(name: $0.name, intervalMilliseconds: interval, devices: $0.devices) }
+            opened = []
             let inputs = InputFileDevice(description.inputs, link: link)
             if !inputs.isEmpty {
                 try inputs.check()
@@ -69,6 +106,17 @@ public enum HardwareBoard {
         return DeviceWorker(name: "rfid", intervalMilliseconds: 100, devices: [reader])
     }
 
+    /// The Modbus master of a charge meter that has a link of its own (one per serial device or TCP address; meters on
+    /// one link share it and its worker).
+    static func makeMeterMaster(_ link: DeviceLink) throws(BoardStartError) -> any ModbusMaster {
+        switch link {
+        case .serial(let s):
+            return ModbusRTUMaster(s)
+        case .tcp(let host, let port):
+            return ModbusTCPMaster(host: host, port: port)
+        }
+    }
+
     /// The driver the description names, not yet opened.
     static func makeDriver(_ d: BoardDescription) throws(BoardStartError) -> any SupervisedBoardDriver {
         switch d.driver {
@@ -80,8 +128,17 @@ public enum HardwareBoard {
         case .openEVSE:
             guard case .serial(let settings)? = d.link else { throw BoardStartError("the openevse driver needs a serial line") }
             return OpenEVSEDriver(settings: settings)
-        case .simulated, .evseDIN:
-            throw BoardStartError("the \(d.driver.rawValue) driver is not in this build")
+        case .evseDIN:
+            guard case .serial(let s)? = d.link else { throw BoardStartError("the EVSE-DIN board needs its serial line") }
+            return EVSEDINDriver(master: ModbusRTUMaster(s), unitIDs: d.connectors.map { $0.unitID ?? 1 })
+        case .simulated:
+            throw BoardStartError("the simulated board is opened by --simulate's factory")
         }
     }
+}
+
+/// A board driver whose link is a Modbus bus other devices (charge meters) can share: they are polled through the
+/// same master by the board's worker.
+protocol SharesModbusBus {
+    var busMaster: any ModbusMaster { get }
 }

@@ -32,12 +32,18 @@ public struct SupervisedBoardPort: HardwarePort {
         let ahead = s.controls[i].released && !s.controls[i].contactorCommanded
         let closed = status?.relayClosed == true && !(stale && !s.controls[i].released) && !ahead
         let relay: RelayState = closed ? .threePhase : .open
+        let reported = status?.errors ?? []
         return ConnectorReading(pilot: status?.pilot ?? .a, diodeCheckOK: status?.diodeCheckOK ?? true, relayFeedback: relay,
                                 lockDetected: status?.lockLocked ?? false, meter: meter,
                                 boardLinked: s.boardAnswers && status != nil,
-                                mcbTripped: isActive(.mcbTrip, connector: n), rcdTripped: isActive(.rcdFault, connector: n),
-                                boardErrors: status?.errors ?? [])
+                                mcbTripped: isActive(.mcbTrip, connector: n) || reported.contains("mcbType2Triggered"),
+                                rcdTripped: isActive(.rcdFault, connector: n) || reported.contains("rcdFault"),
+                                boardErrors: reported.subtracting(Self.contactErrors))
     }
+
+    /// The errors of the auxiliary contacts: a board that detects them itself (the EVSE-DIN's RCD check) reports them as
+    /// the contact would, so that one rule raises and resolves them (``ConnectorReading/rcdTripped``).
+    static let contactErrors: Set<String> = ["mcbType2Triggered", "rcdFault"]
 
     public var rfidReaderHealthy: Bool { link.snapshot.rfidHealthy }
 

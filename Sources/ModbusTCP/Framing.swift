@@ -159,3 +159,71 @@ public struct RTURequestFramer: Sendable {
         }
     }
 }
+
+/// Finds the answer to one request in what a serial line master received. A response's length follows from the
+/// request and its first bytes (Modbus Application Protocol V1.1b3 §6: functions 1–4 carry a byte count in their third
+/// byte; 5, 6, 15 and 16 echo 4 bytes; an exception answer, function | 0x80, carries one exception code), so the master
+/// knows when a frame is complete without timing the 3.5-character silence, which USB adapters and pseudo-terminals do
+/// not keep. Bytes before the answer (a late answer to an earlier request, noise) are skipped; an answer from another
+/// unit or to another function is not taken for this one.
+///
+/// - SeeAlso: Modbus over Serial Line V1.02 §2.5.1 (RTU framing, CRC low byte first).
+public enum RTUResponseFinder {
+    /// What the received bytes hold.
+    public enum Outcome: Sendable, Equatable {
+        /// Not yet a whole answer: keep reading.
+        case incomplete
+        /// The answer's PDU (function code first), CRC checked.
+        case answer(pdu: [UInt8])
+    }
+
+    /// The length of the response frame to `function` (unit id, PDU, CRC) starting at `b`'s start, or nil while too few
+    /// bytes are there to tell.
+    public static func expectedLength(function: FunctionCode, _ b: ArraySlice<UInt8>) -> Int? {
+        guard b.count >= 2 else { return nil }
+        let code = b[b.startIndex + 1]
+        if code & 0x80 != 0 { return 5 }
+        switch function {
+        case .readCoils, .readDiscreteInputs, .readHoldingRegisters, .readInputRegisters:
+            guard b.count >= 3 else { return nil }
+            return 5 + Int(b[b.startIndex + 2])
+        case .writeSingleCoil, .writeSingleRegister, .writeMultipleCoils, .writeMultipleRegisters:
+            return 8
+        }
+    }
+
+    /// Looks for the answer of `unitID` to `function` in `received`.
+    public static func find(in received: [UInt8], unitID: UInt8, function: FunctionCode) -> Outcome {
+        var offset = 0
+        while offset + 1 < received.count {
+            let unit = received[offset], code = received[offset + 1]
+            if unit == unitID, code & 0x7F == function.rawValue,
+               let length = expectedLength(function: function, received[offset...]) {
+                if received.count - offset < length { return .incomplete }
+                if let frame = try? RTUFrame.decode(Array(received[offset..<(offset + length)])) { return .answer(pdu: frame.pdu) }
+            }
+            offset += 1
+        }
+        return .incomplete
+    }
+
+    /// The silence before a frame, in seconds: 3.5 character times, and a fixed 1.75 ms above 19200 baud (Modbus over
+    /// Serial Line V1.02 §2.5.1.1).
+    public static func interFrameSeconds(_ settings: SerialSettings) -> Double {
+        settings.baudRate > 19200 ? 0.00175 : 3.5 * settings.characterSeconds
+    }
+}
+
+extension RTUFrame {
+    /// The RTU frame of `request` to `unitID`.
+    public static func request(_ request: ModbusRequest, unitID: UInt8) -> [UInt8] {
+        var pdu = ByteBuffer()
+        PDUCodec.encode(request, into: &pdu)
+        return encode(unitID: unitID, pdu: Array(pdu.readableBytesView))
+    }
+
+    /// Decodes a response PDU (as ``RTUResponseFinder`` found it) to `request`.
+    public static func response(_ pdu: [UInt8], to request: ModbusRequest) throws(ModbusError) -> ModbusResponse {
+        try PDUCodec.decodeResponse(ByteBuffer(bytes: pdu), to: request)
+    }
+}

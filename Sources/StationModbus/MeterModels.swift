@@ -79,6 +79,12 @@ public struct MeterLayout: Sendable, Equatable {
     public var importEnergyWh: MeterQuantity
     public var exportEnergyWh: MeterQuantity?
 
+    public init(function: FunctionCode, currentA: [MeterQuantity], voltageV: [MeterQuantity], powerW: [MeterQuantity],
+                totalPowerW: MeterQuantity?, importEnergyWh: MeterQuantity, exportEnergyWh: MeterQuantity?) {
+        self.function = function; self.currentA = currentA; self.voltageV = voltageV; self.powerW = powerW
+        self.totalPowerW = totalPowerW; self.importEnergyWh = importEnergyWh; self.exportEnergyWh = exportEnergyWh
+    }
+
     /// Every register the layout reads.
     public var definitions: [RegisterDefinition] {
         (currentA + voltageV + powerW + [totalPowerW, importEnergyWh, exportEnergyWh].compactMap { $0 })

@@ -83,6 +83,8 @@ import Testing
         #expect(c.currentAmps == 80)
         c.apply(.setPilot(connector: 1, .stateF))
         #expect(c == SupervisedConnectorControl(released: false, currentAmps: 0, stateF: true, locked: true, contactorCommanded: true))
+        c.apply(.setRelays(connector: 1, .open))
+        #expect(!c.contactorCommanded)
         c.apply(.setPilot(connector: 1, .off))
         #expect(!c.released && !c.stateF)
     }

@@ -27,7 +27,7 @@ extension BoardDescription {
         // Modbus RTU devices: 9600 with even parity, Modbus over Serial Line V1.02 §2.5.1's default.
         let link = try readLink(r, required: driver.linkKind, defaultBaud: driver == .openEVSE ? 115200 : 9600,
                                 defaultParity: driver == .openEVSE || driver == .evseDIN ? "none" : "even")
-        let poll = try r.optional("pollIntervalMs")?.integer(in: 50...10_000) ?? 200
+        let poll = try r.optional("pollIntervalMs")?.integer(in: 50...10_000) ?? 100
         let list = try r.required("connectors").array()
         guard driver.connectorRange.contains(list.count) else {
             throw BoardDescriptionError("connectors", "the \(driver.rawValue) driver drives \(rangeText(driver.connectorRange)) connector(s) (got \(list.count))")

@@ -22,7 +22,7 @@ public struct BoardDescription: Sendable, Equatable {
     /// The Linux LED class directory (`/sys/class/leds`; a test points it at a directory tree of its own).
     public var ledRoot: String
 
-    public init(driver: BoardDriverKind, link: DeviceLink? = nil, pollIntervalMilliseconds: Int = 200, connectors: [ConnectorHardware],
+    public init(driver: BoardDriverKind, link: DeviceLink? = nil, pollIntervalMilliseconds: Int = 100, connectors: [ConnectorHardware],
                 rfid: RFIDReaderDescription? = nil, inputs: [BoardInput: InputSource] = [:], ledRoot: String = "/sys/class/leds") {
         self.driver = driver; self.link = link; self.pollIntervalMilliseconds = pollIntervalMilliseconds; self.connectors = connectors
         self.rfid = rfid; self.inputs = inputs; self.ledRoot = ledRoot

@@ -27,7 +27,7 @@ import Testing
         #expect(d.inputs[.opto1] == InputSource(.file(path: "/sys/class/gpio/gpio17/value"), activeLow: true))
         #expect(d.inputs[.mcbTrip]?.connector == 2)
         #expect(d.inputs[.opto1]?.isActive(level: false) == true)
-        #expect(d.pollIntervalMilliseconds == 200)
+        #expect(d.pollIntervalMilliseconds == 100)
     }
 
     @Test func openEVSEDefaultsTo115200Baud() throws {

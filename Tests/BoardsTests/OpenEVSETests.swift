@@ -192,6 +192,21 @@ struct RAPIFuzzRandom {
 }
 
 @Suite struct OpenEVSEControlPlanTests {
+    @Test func theBacklightShowsTheLEDsStateOnceAndAgainAfterTheFirmwareRepaintedIt() {
+        var plan = OpenEVSEControlPlan()
+        let ready = SupervisedConnectorControl(leds: LEDIndication(.ready))
+        #expect(plan.commands(for: ready) == [.sleep, .setBacklight(colour: 2)])
+        plan.acknowledged(.sleep, ok: true)
+        plan.acknowledged(.setBacklight(colour: 2), ok: true)
+        #expect(plan.commands(for: ready).isEmpty)
+        plan.observe(evseState: 254, currentCapacityAmps: nil)
+        plan.observe(evseState: 255, currentCapacityAmps: nil)
+        #expect(plan.commands(for: ready) == [.setBacklight(colour: 2)], "the firmware paints on its own state change")
+        #expect(OpenEVSECommand.setBacklight(colour: 4).rapi == ("FB", ["4"]))
+        #expect(OpenEVSECommand.backlightColour(LEDIndication(.fault, errorBlinks: 3)) == 1)
+        #expect(OpenEVSECommand.backlightColour(LEDIndication(.rejected)) == 5)
+    }
+
     @Test func releaseSetsTheCurrentThenEnablesAndRepeatsNothing() {
         var plan = OpenEVSEControlPlan(range: OpenEVSECurrentRange(minimumAmps: 6, hardwareMaximumAmps: 80, configuredMaximumAmps: 32))
         let release = SupervisedConnectorControl(released: true, currentAmps: 16.7)

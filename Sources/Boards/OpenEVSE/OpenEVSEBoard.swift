@@ -131,8 +131,26 @@ public enum OpenEVSECommand: Sendable, Equatable {
     /// `$FS`: sleep (charging withheld: pilot at +12 V without PWM, relay open once the vehicle stopped drawing, the
     /// vehicle still seen).
     case sleep
+    /// `$FB colour`: the LCD's RGB backlight, the board's own LED (rapi_proc.h: OFF 0, RED 1, GREEN 2, YELLOW 3, BLUE 4,
+    /// VIOLET 5, TEAL 6, WHITE 7).
+    case setBacklight(colour: Int)
     /// `$GS`, `$GG`, `$GU`, `$GE`, `$GC`, `$GV`: the reads.
     case getState, getCurrent, getEnergy, getSettings, getCurrentRange, getVersion
+
+    /// The backlight colour that shows a connector's LED indication (seeds/004 §6): green ready, yellow reserved, white
+    /// a card being checked and an update, blue authorized and charging, violet a refused card, red an error, off out of
+    /// service. The backlight cannot blink; the colour is the state's.
+    public static func backlightColour(_ indication: LEDIndication) -> Int {
+        switch indication.state {
+        case .off: 0
+        case .fault: 1
+        case .ready: 2
+        case .reserved: 3
+        case .authorized, .charging: 4
+        case .rejected: 5
+        case .authorizing, .updating: 7
+        }
+    }
 
     /// The command's letters and parameters.
     public var rapi: (name: String, parameters: [String]) {
@@ -140,6 +158,7 @@ public enum OpenEVSECommand: Sendable, Equatable {
         case .setCurrent(let amps): ("SC", [String(amps), "V"])
         case .enable: ("FE", [])
         case .sleep: ("FS", [])
+        case .setBacklight(let colour): ("FB", [String(colour)])
         case .getState: ("GS", [])
         case .getCurrent: ("GG", [])
         case .getEnergy: ("GU", [])
@@ -173,6 +192,8 @@ public struct OpenEVSEControlPlan: Sendable, Equatable {
     public private(set) var enabled: Bool?
     /// The current last set; nil: unknown.
     public private(set) var amps: Int?
+    /// The backlight colour last set; nil: unknown (the firmware repaints it on its own state changes).
+    public private(set) var backlight: Int?
     /// The board's current range (`$GC`); nil: not known (the board answers `$NK` with the capacity it set instead).
     public var range: OpenEVSECurrentRange?
 
@@ -183,8 +204,11 @@ public struct OpenEVSEControlPlan: Sendable, Equatable {
         var amps = control.released ? Int(control.currentAmps.rounded(.down)) : 0
         if let r = range { amps = min(amps, r.maximumAmps) }
         let release = control.released && !control.stateF && amps >= (range?.minimumAmps ?? Int(PWM.minimumAmps))
-        guard release else { return enabled == false ? [] : [.sleep] }
         var out: [OpenEVSECommand] = []
+        if let leds = control.leds, backlight != OpenEVSECommand.backlightColour(leds) {
+            out.append(.setBacklight(colour: OpenEVSECommand.backlightColour(leds)))
+        }
+        guard release else { return enabled == false ? out : [.sleep] + out }
         if self.amps != amps { out.append(.setCurrent(amps: amps)) }
         if enabled != true { out.append(.enable) }
         return out
@@ -196,6 +220,7 @@ public struct OpenEVSEControlPlan: Sendable, Equatable {
         case .setCurrent(let a): amps = a  // `$NK ampsset` too: the board set what it could; asking again changes nothing
         case .enable: enabled = ok ? true : nil
         case .sleep: enabled = ok ? false : nil
+        case .setBacklight(let colour): backlight = colour  // `$NK` (a monochrome LCD): not asked again
         default: break
         }
     }
@@ -203,6 +228,9 @@ public struct OpenEVSEControlPlan: Sendable, Equatable {
     /// Compares a report of the board with what it was told; forgets what it contradicts.
     public mutating func observe(evseState: UInt8, currentCapacityAmps: Int?) {
         let code = OpenEVSEStateCode(rawValue: evseState)
+        // The firmware paints its backlight on its own state changes: paint ChargeKit's again after one.
+        if let last = lastState, last != evseState { backlight = nil }
+        lastState = evseState
         if enabled == true && (code == .sleeping || code == .disabled) { enabled = nil }
         if enabled == false && code?.vehicleState != nil { enabled = nil }
         if let c = currentCapacityAmps, let a = amps, c != a, c != clampedToRange(a) { amps = nil }
@@ -214,5 +242,6 @@ public struct OpenEVSEControlPlan: Sendable, Equatable {
     }
 
     /// Forgets everything the board was told (a reboot, a reopened link).
-    public mutating func forget() { enabled = nil; amps = nil }
+    public mutating func forget() { enabled = nil; amps = nil; backlight = nil }
+    private var lastState: UInt8?
 }

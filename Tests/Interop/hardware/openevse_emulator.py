@@ -52,6 +52,7 @@ class OpenEVSEEmulator:
         self.capacity = max_amps  # the EEPROM's capacity at boot
         self.vehicle = "A"
         self.enabled = True  # the firmware boots enabled
+        self.backlight = None  # the LCD's backlight colour ($FB), as ChargeKit last set it
         self.sleeping = False
         self.disabled = False
         self.fault = None
@@ -207,6 +208,9 @@ class OpenEVSEEmulator:
             amps = min(max(asked, self.min_amps), self.max_amps)
             self.capacity = amps
             return amps == asked, str(amps)
+        if name == "FB" and params and params[0].isdigit() and 0 <= int(params[0]) <= 7:
+            self.backlight = int(params[0])
+            return True, ""
         if name == "GS":
             return True, f"{self._evse_state():02x} 0 {VEHICLE_STATES[self.vehicle]:02x} {self._flags():04x}"
         if name == "GG":

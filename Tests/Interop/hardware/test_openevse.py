@@ -105,6 +105,8 @@ def test_full_session_limited_paused_and_resumed_by_ocpp(board_station, emulator
     # The board was read before the station started: no "not communicating" for want of a first status.
     code, events = station.get("/api/events")
     assert not [e for e in events if e.get("code") == "connectorBoardNotCommunicating"], events
+    # The LCD's backlight is the board's own LED: green while the connector is ready (issue 22 item 5).
+    wait_for(lambda: emulator.backlight == 2, what="$FB 2 (green: ready)")
     mark = cs.mark()
     emulator.plug()
     cs.wait_status(1, "Preparing", since=mark)
@@ -119,6 +121,7 @@ def test_full_session_limited_paused_and_resumed_by_ocpp(board_station, emulator
     emulator.request_charge()
     cs.wait_status(1, "Charging", since=mark)
     assert emulator.relay_closed()
+    wait_for(lambda: emulator.backlight == 4, what="$FB 4 (blue: charging)")
 
     # An OCPP limit becomes the board's current set-point ($SC 10 V: volatile, the EEPROM is not written).
     seen = len(emulator.commands())
@@ -138,10 +141,13 @@ def test_full_session_limited_paused_and_resumed_by_ocpp(board_station, emulator
     wait_command(emulator, "FE", since=seen)
     assert ("SC", ["16", "V"]) in emulator.commands()[seen:]
     cs.wait_status(1, "Charging", since=mark)
-    # Nothing is sent again while nothing changes: only polls.
+    # Nothing is sent again while nothing changes: only polls (and the backlight once, repainted after the board's own
+    # state change).
+    wait_for(lambda: emulator.backlight == 4, what="$FB 4 again")
     seen = len(emulator.commands())
     wait_for(lambda: len(emulator.commands()) > seen + 10, what="ten more polls")
-    assert {n for n, _ in emulator.commands()[seen:]} == {"GS"}
+    assert {n for n, _ in emulator.commands()[seen:]} <= {"GS", "FB"}
+    assert [n for n, _ in emulator.commands()[seen:]].count("FB") <= 1
 
     # Unplug: the transaction ends, the board is put to sleep again.
     mark, seen = cs.mark(), len(emulator.commands())

@@ -228,3 +228,29 @@ def test_a_silent_controller_stops_the_start(data_dir):
         assert f"127.0.0.1:{emulator.port}" in err and "unit id" in err, err
     finally:
         emulator.stop()
+
+
+def test_a_charge_meter_over_modbus_tcp(data_dir, cs):
+    """A charge meter reached over Modbus TCP (an ABB B23 behind a Modbus gateway, pymodbus here) beside the controller:
+    its reading becomes the connector's meter; silent, it is "OCPP meter not communicating"; back, it recovers."""
+    from charge_meters import abb, reading
+    from meter_servers import MeterServer
+    meter = MeterServer(abb(reading(kwh=200.0))["holding"], unit=5).start()
+    emulator = PhoenixEmulator().start()
+    board = description(emulator.port)
+    board["connectors"][0]["meter"] = {"model": "abb-b23", "unitId": 5, "tcp": {"host": "127.0.0.1", "port": meter.port}}
+    station = BoardStation(data_dir, board, cs)
+    try:
+        station.start()
+        c = wait_for(lambda: (c := station.connector(1))["meter"]["communicating"] and c["meter"]["energyWh"] == 200_000 and c,
+                     what="the TCP meter's reading")
+        assert c["meter"]["voltageV"]["l1"] > 200
+        meter.stop()
+        wait_for(lambda: ("meterNotCommunicating", 1) in station.errors(), what="meterNotCommunicating raised")
+        meter = MeterServer(abb(reading(kwh=200.5))["holding"], unit=5, port=meter.port).start()
+        wait_for(lambda: ("meterNotCommunicating", 1) not in station.errors(), what="meterNotCommunicating resolved")
+        wait_for(lambda: station.connector(1)["meter"]["energyWh"] == 200_500, what="the new reading")
+    finally:
+        station.terminate()
+        emulator.stop()
+        meter.stop()

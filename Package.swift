@@ -321,7 +321,7 @@ let package = Package(
         .testTarget(name: "HostingTests", dependencies: ["Hosting", "EVSECore", .product(name: "Logging", package: "swift-log"),
                                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "BoardsTests", dependencies: ["Boards", "EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
+        .testTarget(name: "BoardsTests", dependencies: ["Boards", "EVSECore", "ModbusTCP", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HardwareTests", dependencies: ["Hardware", "Boards", "EVSECore", "ModbusTCP", "Transport"], swiftSettings: swiftSettings),
         .testTarget(name: "EVSECoreTests", dependencies: ["EVSECore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimulatorTests", dependencies: ["PKI", "OCMF", "Simulator", "EVSECore", "TestSupport"], swiftSettings: swiftSettings),

@@ -1,6 +1,7 @@
 import Boards
 import EVSECore
 import Testing
+import TestSupport
 
 /// The RAPI codec against the examples of its document (`rapi_proc.h`, RAPI 5.2.1: `$GS^30`, `$FE*AF`, …).
 @Suite struct RAPIFrameTests {
@@ -65,7 +66,7 @@ import Testing
     }
 
     @Test func randomBytesNeverCrashAndNeverMakeAMessageWithoutAValidChecksum() {
-        var rng = RAPIFuzzRandom(seed: 22)
+        var rng = SplitMix64(seed: 22)
         var f = RAPIFramer()
         for _ in 0..<2000 {
             let chunk = (0..<Int(rng.next() % 40)).map { _ -> UInt8 in
@@ -74,19 +75,6 @@ import Testing
             }
             for case .message(let m) in f.feed(chunk) { #expect(m.name.count == 2) }
         }
-    }
-}
-
-/// A small deterministic generator for the fuzz test.
-struct RAPIFuzzRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -19,7 +19,7 @@ from central_system import CentralSystem  # noqa: E402
 from evsedin_emulator import EVSEDIN  # noqa: E402
 from openevse_emulator import OpenEVSEEmulator  # noqa: E402
 from rtu_bus import Bus  # noqa: E402
-from station import Station, cli, wait_for  # noqa: E402
+from station import Station, cli  # noqa: E402
 
 
 def percentile(values, p):

@@ -7,6 +7,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ocpp16"))
+from pcsc_peer import PCSCService, missing_tools  # noqa: E402
 from rtu_bus import Bus  # noqa: E402
 
 
@@ -16,3 +17,15 @@ def bus(tmp_path):
     yield b
     b.close()
 
+
+@pytest.fixture
+def pcsc(tmp_path):
+    """pcscd with the virtual reader of vsmartcard-vpcd in a mount namespace of its own (pcsc_peer.py)."""
+    reason = missing_tools()
+    if reason:
+        pytest.skip(reason)
+    service = PCSCService(tmp_path / "pcsc")
+    try:
+        yield service.start()
+    finally:
+        service.close()

@@ -10,7 +10,6 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
 from ocpp.v16 import call
 
 HERE = Path(__file__).resolve().parent
@@ -21,7 +20,7 @@ from central_system import CentralSystem  # noqa: E402
 from charge_meters import ChargeMeter, reading  # noqa: E402
 from evsedin_emulator import EVSEDIN  # noqa: E402
 from openevse_emulator import OpenEVSEEmulator  # noqa: E402
-from pcsc_peer import ContactlessCard, PCSCService, missing_tools  # noqa: E402
+from pcsc_peer import ContactlessCard  # noqa: E402  (the pcsc fixture is in conftest.py)
 from phoenix_emulator import PhoenixEmulator  # noqa: E402
 from rtu_bus import Bus  # noqa: E402
 from station import Station, cli, wait_for  # noqa: E402
@@ -169,18 +168,6 @@ class Phoenix(WithMeter):
 
 
 BOARDS = {"simulated": Simulated, "openevse": OpenEVSE, "evse-din": EVSEDINBoard, "phoenix-ev-charge-control": Phoenix}
-
-
-@pytest.fixture
-def pcsc(tmp_path):
-    reason = missing_tools()
-    if reason:
-        pytest.skip(reason)
-    service = PCSCService(tmp_path / "pcsc")
-    try:
-        yield service.start()
-    finally:
-        service.close()
 
 
 def profile(pid, amps, transaction_id):

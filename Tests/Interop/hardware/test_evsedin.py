@@ -2,7 +2,6 @@
 (`chargekit station --board FILE`) and the devices emulated on a pseudo-terminal RS-485 bus (rtu_bus.py): a whole
 session under an OCPP central system's charging profiles, a board error, a silent board and garbage on the line, each
 charge meter model, meters sharing a bus, and the start-up errors."""
-import time
 
 import pytest
 from ocpp.v16 import call

@@ -5,26 +5,13 @@ import json
 import sys
 from pathlib import Path
 
-import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pcsc_peer import ContactlessCard, PCSCService, missing_tools  # noqa: E402
+from pcsc_peer import ContactlessCard  # noqa: E402  (the pcsc fixture is in conftest.py)
 from station import Station, cli, wait_for  # noqa: E402
 
 CARD = "04A1B2C3"
-
-
-@pytest.fixture
-def pcsc(tmp_path):
-    reason = missing_tools()
-    if reason:
-        pytest.skip(reason)
-    service = PCSCService(tmp_path / "pcsc")
-    try:
-        yield service.start()
-    finally:
-        service.close()
 
 
 def board_file(tmp_path, reader="PCD 00 00"):

@@ -7,6 +7,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ocpp16"))
+from central_system import CentralSystem  # noqa: E402
 from pcsc_peer import PCSCService, missing_tools  # noqa: E402
 from rtu_bus import Bus  # noqa: E402
 
@@ -29,3 +30,13 @@ def pcsc(tmp_path):
         yield service.start()
     finally:
         service.close()
+
+
+@pytest.fixture
+def cs():
+    """The independent OCPP 1.6J central system of the OCPP suite (the Python `ocpp` library); every frame the station
+    sent must have kept its schema."""
+    c = CentralSystem().start()
+    yield c
+    c.shutdown()
+    c.check()

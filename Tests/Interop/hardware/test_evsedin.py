@@ -7,7 +7,6 @@ import pytest
 from ocpp.v16 import call
 
 from board_station import BoardStation, start_fails, wait_for
-from central_system import CentralSystem
 from charge_meters import ChargeMeter, reading
 from evsedin_emulator import EVSEDIN
 
@@ -20,13 +19,6 @@ def profile(pid, amps):
     return {"chargingProfileId": pid, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile",
             "chargingProfileKind": "Relative",
             "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": amps}]}}
-
-
-@pytest.fixture
-def cs():
-    c = CentralSystem().start()
-    yield c
-    c.shutdown()
 
 
 def test_session_under_ocpp_with_meter_on_the_shared_bus(bus, data_dir, cs):

@@ -14,7 +14,6 @@ from ocpp.v16 import call
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "ocpp16"))
-from central_system import CentralSystem  # noqa: E402
 from harness import OCPPStation  # noqa: E402
 from openevse_emulator import OpenEVSEEmulator  # noqa: E402
 from station import BIN, wait_for  # noqa: E402
@@ -63,14 +62,6 @@ def emulator(tmp_path):
     e = OpenEVSEEmulator(tmp_path).start()
     yield e
     e.stop()
-
-
-@pytest.fixture
-def cs():
-    c = CentralSystem().start()
-    yield c
-    c.shutdown()
-    c.check()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "ocpp16"))
 sys.path.insert(0, str(HERE))
-from central_system import CentralSystem  # noqa: E402
 from phoenix_emulator import PhoenixEmulator, free_port  # noqa: E402
 from station import BIN, Station, cli, wait_for  # noqa: E402
 
@@ -54,14 +53,6 @@ class BoardStation(Station):
 def description(port, unit=180, inputs=None):
     return {"driver": "phoenix-ev-charge-control", "tcp": {"host": "127.0.0.1", "port": port}, "pollIntervalMs": 100,
             "connectors": [{"unitId": unit, "lock": "board"}], "inputs": inputs or {}}
-
-
-@pytest.fixture
-def cs():
-    c = CentralSystem().start()
-    yield c
-    c.shutdown()
-    c.check()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ public struct BoardLinkStatus: Sendable, Codable, Equatable {
     public var answering: Bool
     public var polls: Int
     public var failedPolls: Int
-    /// The last failure's text (a timeout, a garbled answer), if any.
+    /// The last failure of the board or of a meter on its links (a timeout, a garbled answer), naming the device.
     public var lastFailure: String?
     /// Median and 99th percentile of the recent polls' round trips, in microseconds (nil before the first poll).
     public var roundTripP50Microseconds: Int?

@@ -15,7 +15,10 @@ protocol PolledDevice: AnyObject {
 /// blocks the station's control loop or the concurrency pool.
 final class DeviceWorker: Sendable {
     private let stopped = Atomic<Bool>(false)
-    private let finished = Mutex<Bool>(false)
+    /// Signalled by ``stop()``: the thread leaves its wait between two polls at once.
+    private let wake = DispatchSemaphore(value: 0)
+    /// Signalled by the thread once its devices are closed.
+    private let finished = DispatchSemaphore(value: 0)
     private let name: String
 
     /// Starts a thread that polls `devices` every `intervalMilliseconds` until ``stop()``.
@@ -28,15 +31,11 @@ final class DeviceWorker: Sendable {
                 let start = DispatchTime.now().uptimeNanoseconds
                 for d in devices where !self.stopped.load(ordering: .acquiring) { d.poll() }
                 let elapsedMs = Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
-                var remaining = intervalMilliseconds - elapsedMs
-                while remaining > 0 && !self.stopped.load(ordering: .acquiring) {
-                    let step = min(remaining, 20)
-                    usleep(UInt32(step * 1000))
-                    remaining -= step
-                }
+                let remaining = intervalMilliseconds - elapsedMs
+                if remaining > 0 { _ = self.wake.wait(timeout: .now() + .milliseconds(remaining)) }
             }
             for d in devices { d.close() }
-            self.finished.withLock { $0 = true }
+            self.finished.signal()
         }
         thread.name = name
         thread.start()
@@ -44,8 +43,9 @@ final class DeviceWorker: Sendable {
 
     /// Stops the thread after its current exchange and waits (at most 3 s) until its devices are closed.
     func stop() {
-        stopped.store(true, ordering: .releasing)
-        for _ in 0..<300 where !finished.withLock({ $0 }) { usleep(10_000) }
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        wake.signal()
+        _ = finished.wait(timeout: .now() + .seconds(3))
     }
 }
 

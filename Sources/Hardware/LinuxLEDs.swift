@@ -1,6 +1,7 @@
 import Boards
 import EVSECore
 import Foundation
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,8 +24,10 @@ final class LinuxLEDDevice: PolledDevice {
     /// What each LED was last set to, so that only changes are written.
     private var written: [String: LEDSetting] = [:]
     private var maxBrightness: [String: String] = [:]
-    /// The last write that failed (kept for the log; the LEDs are not worth stopping the station for once running).
+    /// The last write that failed: logged once (the LEDs are not worth stopping the station for once running; the write
+    /// is tried again at the next change).
     private(set) var lastFailure: String?
+    private let logger = Logger(label: "chargekit.leds")
 
     enum LEDSetting: Equatable {
         case steady(on: Bool)
@@ -110,11 +113,17 @@ final class LinuxLEDDevice: PolledDevice {
     /// Writes `text` to an existing attribute file (sysfs files are never created).
     private func write(_ text: String, to path: String) -> Bool {
         let fd = Glibc.open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-        guard fd >= 0 else { lastFailure = "\(path): \(String(cString: strerror(errno)))"; return false }
+        guard fd >= 0 else { return failed("\(path): \(String(cString: strerror(errno)))") }
         defer { Glibc.close(fd) }
         let bytes = Array(text.utf8)
         let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, bytes.count) }
-        if n != bytes.count { lastFailure = "\(path): \(String(cString: strerror(errno)))"; return false }
+        if n != bytes.count { return failed("\(path): \(String(cString: strerror(errno)))") }
         return true
+    }
+
+    private func failed(_ reason: String) -> Bool {
+        if reason != lastFailure { logger.warning("LED not set: \(reason)") }
+        lastFailure = reason
+        return false
     }
 }

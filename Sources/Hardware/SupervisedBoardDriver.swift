@@ -67,7 +67,7 @@ final class BoardDevice: PolledDevice {
                 s.failedExchanges += 1
                 s.polls += 1
                 s.failedPolls += 1
-                s.lastFailure = "\(error)"
+                s.lastFailure = "board: \(error)"
                 guard s.failedExchanges >= Self.silentAfterFailures, s.boardAnswers else { return false }
                 s.boardAnswers = false
                 return true

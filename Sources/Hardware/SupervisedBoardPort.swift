@@ -8,7 +8,7 @@ import Foundation
 public struct SupervisedBoardPort: HardwarePort {
     public let link: BoardLink
     public let description: BoardDescription
-    /// The supply voltage, for a connector without a charge meter (its meter reading then carries no voltage).
+    /// The threads that poll the board and its devices; stopped by ``close()``.
     private let workers: [DeviceWorker]
 
     init(link: BoardLink, description: BoardDescription, workers: [DeviceWorker]) {

@@ -15,6 +15,8 @@ final class PTYPeer: @unchecked Sendable {
     let master: Int32
     let path: String
     private let stopped = Atomic<Bool>(false)
+    /// Signalled when the peer's thread has left its loop (``stop()`` waits for it before closing the descriptor).
+    private let finished = DispatchSemaphore(value: 0)
     let requests = Mutex<[[UInt8]]>([])
 
     init(responder: @escaping @Sendable ([UInt8]) -> [UInt8]) throws {
@@ -49,10 +51,15 @@ final class PTYPeer: @unchecked Sendable {
                 let answer = responder(request)
                 if !answer.isEmpty { _ = answer.withUnsafeBytes { write(fd, $0.baseAddress, answer.count) } }
             }
+            self.finished.signal()
         }.start()
     }
 
-    func stop() { stopped.store(true, ordering: .releasing); usleep(50_000); close(master) }
+    func stop() {
+        stopped.store(true, ordering: .releasing)
+        finished.wait()  // the loop polls with a 20 ms timeout, so it sees the flag within one round
+        close(master)
+    }
 }
 
 @Suite(.serialized) struct ModbusRTUMasterTests {

@@ -96,6 +96,37 @@ def free_port():
     return port
 
 
+def start_tcp_server(owner, make_server, what):
+    """Runs the pymodbus server `make_server()` makes on `owner.loop` in a thread of its own (`owner.server`,
+    `owner.thread`) and returns once `owner.port` accepts connections."""
+    ready = threading.Event()
+
+    async def main():
+        owner.server = make_server()
+        ready.set()
+        await owner.server.serve_forever()
+
+    owner.thread = threading.Thread(target=lambda: owner.loop.run_until_complete(main()), daemon=True)
+    owner.thread.start()
+    ready.wait(5)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", owner.port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise AssertionError(f"the {what} did not start")
+
+
+def stop_tcp_server(owner):
+    """Shuts down what ``start_tcp_server`` started (nothing when it is not running)."""
+    if owner.server:
+        asyncio.run_coroutine_threadsafe(owner.server.shutdown(), owner.loop).result(5)
+        owner.thread.join(5)
+        owner.server = None
+
+
 class MeterServer:
     """A pymodbus TCP server with one device holding a register image, in a background thread."""
 
@@ -109,30 +140,11 @@ class MeterServer:
     def start(self):
         context = ModbusServerContext(devices={self.unit: ModbusDeviceContext(hr=ModbusSparseDataBlock(dict(self.registers)))},
                                       single=False)
-        ready = threading.Event()
-
-        async def main():
-            self.server = ModbusTcpServer(context, address=("127.0.0.1", self.port))
-            ready.set()
-            await self.server.serve_forever()
-
-        self.thread = threading.Thread(target=lambda: self.loop.run_until_complete(main()), daemon=True)
-        self.thread.start()
-        ready.wait(5)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                time.sleep(0.02)
-        raise AssertionError("meter server did not start")
+        start_tcp_server(self, lambda: ModbusTcpServer(context, address=("127.0.0.1", self.port)), "meter server")
+        return self
 
     def stop(self):
-        if self.server:
-            asyncio.run_coroutine_threadsafe(self.server.shutdown(), self.loop).result(5)
-            self.thread.join(5)
-            self.server = None
+        stop_tcp_server(self)
 
     def set_registers(self, registers):
         """Changes register values while the server runs (e.g. a new building load), through Modbus itself: one Write

@@ -18,14 +18,18 @@ offers the current by PWM only while charging is enabled (coil 400), and a vehic
 """
 import asyncio
 import logging
-import socket
+import sys
 import threading
 import time
+from pathlib import Path
 
 from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 from pymodbus.simulator.simutils import SimUtils
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from meter_servers import free_port, start_tcp_server, stop_tcp_server  # noqa: E402,F401  (free_port: the tests import it from here)
 
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 
@@ -33,14 +37,6 @@ STATUS, PP, TIME, FIRMWARE, ERROR = 100, 101, 102, 105, 107
 CURRENT, MAX_CURRENT = 300, 528
 ENABLE = 400
 FIRST_INPUT, INPUTS = 200, 8
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class PhoenixEmulator:
@@ -145,30 +141,12 @@ class PhoenixEmulator:
             [SimData(STATUS, count=8, values=0, datatype=DataType.REGISTERS)]))
 
     def start(self):
-        ready = threading.Event()
-
-        async def main():
-            self.server = ModbusTcpServer(self._device(), address=("127.0.0.1", self.port), trace_packet=self._trace)
-            ready.set()
-            await self.server.serve_forever()
-
-        self.thread = threading.Thread(target=lambda: self.loop.run_until_complete(main()), daemon=True)
-        self.thread.start()
-        ready.wait(5)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                time.sleep(0.02)
-        raise AssertionError("the Phoenix emulator did not start")
+        start_tcp_server(self, lambda: ModbusTcpServer(self._device(), address=("127.0.0.1", self.port), trace_packet=self._trace),
+                         "Phoenix emulator")
+        return self
 
     def stop(self):
-        if self.server:
-            asyncio.run_coroutine_threadsafe(self.server.shutdown(), self.loop).result(5)
-            self.thread.join(5)
-            self.server = None
+        stop_tcp_server(self)
 
     # -- the control surface of the tests ---------------------------------------------------------------------------
 

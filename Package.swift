@@ -18,6 +18,7 @@ import PackageDescription
 ///     DBus → nothing                                               pure: D-Bus values, wire format, the bus port
 ///     Mail → CivilDate                                             pure: RFC 5322 messages, the SMTP dialogue
 ///     SEMP → {CivilDate, swift-crypto}                             pure: SSDP, UPnP description, SEMP documents, XML
+///     EEBUS → {OCPP16, Parameters, swift-crypto}                   pure: SHIP, SPINE, the charger's EEBUS use cases, DNS-SD
 ///     OCPP16 → CivilDate;  CivilDate → nothing                     pure: calendar arithmetic without ICU
 ///     PKI → {swift-certificates, swift-crypto}                     pure: X.509 checks, CSRs, certificate hashes, signatures
 ///     OCMF → {CivilDate, swift-crypto}                             pure: signed meter readings (Open Charge Metering Format)
@@ -105,6 +106,11 @@ let package = Package(
         // SEMP documents and a small strict XML parser and writer (no FoundationXML: it would link libxml2), and the
         // station as a SEMP gateway (one device per connector, the manager's control as a current).
         .target(name: "SEMP", dependencies: ["CivilDate", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        // Pure EEBUS (issue 26): the EEBUS JSON form; SHIP, the transport's messages and connection machine; SPINE, its
+        // datagrams, device model and engine (NodeManagement, subscriptions, bindings); the use cases a charger serves
+        // (LPC, EVSECC, EVCC, EVCEM, OPEV, OSCEV); DNS-SD over multicast DNS for `_ship._tcp`. JSON through OCPP16's
+        // parser and writer. TLS, WebSocket and the sockets are Transport's.
+        .target(name: "EEBUS", dependencies: ["OCPP16", "Parameters", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Pure public-key infrastructure of the OCPP 1.6 security extension (issue 28): X.509 certificate checks (chain to
         // installed roots, validity, key match, size bounds), certificate signing requests, the certificate hash data of
         // the whitepaper (OCSP-style issuer name and key hashes), and signature checks (signed firmware). Values in,
@@ -334,6 +340,8 @@ let package = Package(
                                                            .product(name: "SwiftASN1", package: "swift-asn1"),
                                                            .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "SEMPTests", dependencies: ["SEMP"], swiftSettings: swiftSettings),
+        // The pure tests of EEBUS: golden texts of the EEBUS JSON form, SHIP's machine, SPINE's engine, the use cases.
+        .testTarget(name: "EEBUSTests", dependencies: ["EEBUS", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
         .testTarget(name: "OCMFTests", dependencies: ["OCMF", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "PKITests", dependencies: ["PKI", .product(name: "X509", package: "swift-certificates"),
                                                      .product(name: "SwiftASN1", package: "swift-asn1"),

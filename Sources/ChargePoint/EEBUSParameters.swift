@@ -57,7 +57,7 @@ extension StationParameters {
     ]
 
     static let eebusTextChecks: [String: @Sendable (String) -> String?] = [
-        eebusPairedSKI: { $0.isEmpty || EEBUSSettings.normalizedSKI($0) != nil ? nil : "40 hexadecimal digits (spaces and colons allowed), or empty" },
+        eebusPairedSKI: { $0.isEmpty || EEBUSInterfaceSettings.normalizedSKI($0) != nil ? nil : "40 hexadecimal digits (spaces and colons allowed), or empty" },
         eebusBindAddress: { ListenAddress.problem($0) },
     ]
 }
@@ -72,7 +72,7 @@ extension ParameterKey {
 }
 
 /// The EEBUS interface's settings as the station runs with them.
-public struct EEBUSSettings: Sendable, Equatable {
+public struct EEBUSInterfaceSettings: Sendable, Equatable {
     public var enabled = false
     public var fallbackAmps: Double = 6
     public var connectionTimeoutSeconds: Double = 4

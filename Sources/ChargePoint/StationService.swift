@@ -66,7 +66,7 @@ public protocol StationService: AuthorizationService, HistoryService {
     func firmwareUpdate() async -> FirmwareUpdateView
     /// The EEBUS interface: identity, discovered managers, pairing, connections, the manager's limits (issue 26).
     /// Pairing and unpairing set the parameter EEBUSPairedSKI.
-    func eebusStatus() async -> EEBUSStatus
+    func eebusStatus() async -> EEBUSInterfaceStatus
     /// A new, empty file in the firmware directory that an upload is written to (``installFirmware(from:source:by:)``
     /// takes it over, or it is removed).
     func firmwareUploadFile() async throws -> String
@@ -78,7 +78,7 @@ extension StationService {
     public func sendTestMail() async -> MailTestResult { MailTestResult(sent: false, message: "e-mail alerts are not available", recipients: []) }
     public func mailStatus() async -> [MailRecipientStatus] { [] }
     /// A station without the EEBUS service (test doubles) shows the interface off.
-    public func eebusStatus() async -> EEBUSStatus { EEBUSStatus(enabled: false) }
+    public func eebusStatus() async -> EEBUSInterfaceStatus { EEBUSInterfaceStatus(enabled: false) }
     /// A station without a modem service (test doubles): ModemManager is not asked.
     public func mobileStatus() async -> MobileStatusView { MobileStatusView(managerProblem: "the modem service is not running") }
     /// A station without the DHCP/router service (test doubles) has none to show.

@@ -15,7 +15,7 @@ extension StationAPI {
         router.post("api/eebus/pair") { request, _ in
             let body: PairBody
             do { body = try await decode(PairBody.self, request) } catch let e as BodyError { return e.response }
-            guard let ski = EEBUSSettings.normalizedSKI(body.ski) else {
+            guard let ski = EEBUSInterfaceSettings.normalizedSKI(body.ski) else {
                 return json(ErrorBody(error: "ski '\(body.ski)' is not a SKI: 40 hexadecimal digits (spaces and colons allowed)", field: "ski", given: body.ski,
                                       allowed: "40 hexadecimal digits"), status: .badRequest)
             }

@@ -7,7 +7,7 @@ import Foundation
 /// The EEBUS interface as the web page and `GET /api/eebus` show it (issue 26 item 4): this station's identity, the
 /// energy managers found on the LAN, the pairing (seeds/000 "Kopplungsstatus des Energiemanagers", "Kennung des
 /// gekoppelten Energiemanagers"), the SHIP connections, and what the paired manager set.
-public struct EEBUSStatus: Sendable, Equatable, Encodable {
+public struct EEBUSInterfaceStatus: Sendable, Equatable, Encodable {
     /// seeds/000 "Kopplungsstatus des Energiemanagers": "Nicht gekoppelt" until a manager's SKI is trusted; then
     /// pairing until its SHIP connection reaches the data phase (it must trust this station too); paired while it is
     /// connected.

@@ -461,11 +461,17 @@ class ShipServer:
         self._server = None
 
     async def start(self):
-        self._server = await serve(self._handle, self.host, self.port, ssl=server_context(self.identity, self.trusted_certificates),
+        self.context = server_context(self.identity, self.trusted_certificates)
+        self._server = await serve(self._handle, self.host, self.port, ssl=self.context,
                                    subprotocols=[SUBPROTOCOL], compression=None, max_size=self.max_size,
                                    ping_interval=self.ping_interval_s, ping_timeout=60, process_request=self._check_path)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
+
+    def trust_certificate(self, der):
+        """Accepts clients with this certificate from now on (a server context's trust store can grow)."""
+        self.trusted_certificates.append(der)
+        self.context.load_verify_locations(cadata=der)
 
     def _check_path(self, connection, request):
         if request.path != PATH:

@@ -240,3 +240,35 @@ def test_fetch_certificate_returns_the_servers_certificate_with_its_ski():
         assert der == a.certificate_der and ship.ski_of_certificate(der) == a.ski
         await server.stop()
     run(body())
+
+
+def test_two_managers_find_each_other_by_mdns_and_run_ship_and_spine_both_ways_across_namespaces(netns_pair):
+    """discovery.py and energy_manager.py for real: one manager in each network namespace, mDNS over the veth pair,
+    each trusting the other's SKI from the TXT record, a connection in each direction."""
+    from discovery import txt_problems
+    from energy_manager import EnergyManager
+    st, em = netns_pair.station, netns_pair.manager
+    a = EnergyManager("grid-guard", namespace=st, address=st.address, model="A").start()
+    b = EnergyManager("cem", namespace=em, address=em.address, model="B").start()
+    try:
+        a.announce()
+        b.announce()
+        node_a = b.find_station(a.identity.ski)
+        node_b = a.find_station(b.identity.ski)
+        assert txt_problems(node_a.txt) == [] and (node_a.host, node_a.port) == (st.address, a.port), node_a.txt
+        assert node_a.txt["model"] == "A" and node_a.txt["id"] == a.identity.ship_id and node_a.txt["path"] == "/ship/"
+        b.trust(node_a.ski, node_a.host, node_a.port)
+        a.trust(node_b.ski, node_b.host, node_b.port)
+        # b → a
+        session = b.connect(node_a.host, node_a.port, node_a.ski)
+        served = a.accept()
+        remote = session.discover()
+        assert remote.entities[(1,)] == "GridGuard" and session.use_case("limitationOfPowerConsumption")[0] == "EnergyGuard"
+        # a → b
+        back = a.connect(node_b.host, node_b.port, node_b.ski)
+        b.accept()
+        assert back.discover().entities[(1,)] == "CEM"
+        assert session.violations == [] and served.violations == [] and back.violations == []
+    finally:
+        a.close()
+        b.close()

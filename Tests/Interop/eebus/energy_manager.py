@@ -112,11 +112,11 @@ class EnergyManager:
     async def _fetch(self, host, port):
         return await asyncio.get_running_loop().run_in_executor(None, ship.fetch_certificate, host, port)
 
-    def connect(self, host, port, ski, path=ship.PATH, handshake=True, context=None, identity=None):
+    def connect(self, host, port, ski, path=ship.PATH, handshake=True, context=None, waiting_ms=ship.T_HELLO_INIT_MS):
         """A SHIP connection to the station (checking its certificate's SKI) up to data, with a SPINE node."""
-        conn = self.loop.run(ship.open_client(host, port, identity or self.identity, ski, path=path,
+        conn = self.loop.run(ship.open_client(host, port, self.identity, ski, path=path,
                                               trusted=lambda s: s in self.trusted_skis, handshake=handshake,
-                                              context=context))
+                                              context=context, waiting_ms=waiting_ms), waiting_ms / 1000 + 30)
         return self._session(conn) if handshake else conn
 
     def accept(self, timeout=30):
@@ -167,6 +167,13 @@ class Session:
     def discover(self):
         return self.run(self.node.discover())
 
+    def read_use_cases(self):
+        """Reads the station's nodeManagementUseCaseData again (it changes when a vehicle plugs in)."""
+        nm = self.node.device.features[0]
+        self.node.use_cases = self.run(self.node.read(nm, spine.address(self.remote.device, [0], 0),
+                                                      "nodeManagementUseCaseData"))
+        return self.node.use_cases
+
     def use_case(self, name):
         """(actor, entity, support) of the station's use case `name`, or None."""
         for info in self.node.use_cases.get("useCaseInformation", []):
@@ -207,6 +214,14 @@ class Session:
     def send_raw(self, data):
         """Bytes straight into the WebSocket (hostile input)."""
         return self.run(self.ship.send_raw(data))
+
+    def abort(self):
+        """Drops the connection without a SHIP or WebSocket close, as a network failure does."""
+        async def abort():
+            await self.node.close()
+            self.ship.ws.transport.abort()
+        self.closed = True
+        self.run(abort())
 
     def wait_closed(self, timeout=10):
         """Waits until the station ends the connection; returns the reason the reader saw."""

@@ -423,9 +423,10 @@ class ShipConnection:
 
 
 async def open_client(host, port, identity, remote_ski, path=PATH, trusted=lambda ski: True, ping_interval_s=50,
-                      max_size=2 ** 20, handshake=True, context=None):
+                      max_size=2 ** 20, handshake=True, context=None, waiting_ms=T_HELLO_INIT_MS):
     """Connects to a SHIP server, checks that its certificate's SKI is `remote_ski` (None: any) and runs the handshake
-    up to data. Returns the ShipConnection."""
+    up to data. Returns the ShipConnection; a failed handshake raises ShipError with the connection attached
+    (`.connection`). `waiting_ms`: how long our hello waits for the remote's trust before we abort."""
     ws = await connect(f"wss://{host}:{port}{path}", ssl=context or client_context(identity), subprotocols=[SUBPROTOCOL],
                        compression=None, proxy=None, ping_interval=ping_interval_s, ping_timeout=60, max_size=max_size,
                        open_timeout=10, server_hostname=host)
@@ -437,10 +438,15 @@ async def open_client(host, port, identity, remote_ski, path=PATH, trusted=lambd
     if remote_ski is not None and ski != remote_ski.lower():
         await ws.close()
         raise ShipError("tls", f"the server's certificate has SKI {ski}, expected {remote_ski}")
-    conn = ShipConnection(ws, "client", identity, ski, trusted)
+    conn = ShipConnection(ws, "client", identity, ski, trusted, waiting_ms=waiting_ms)
     conn.certificate_der = der
     if handshake:
-        await conn.handshake()
+        try:
+            await conn.handshake()
+        except ShipError as e:
+            e.connection = conn  # for the test to inspect what was exchanged
+            await ws.close()
+            raise
     return conn
 
 

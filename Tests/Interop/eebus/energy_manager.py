@@ -63,8 +63,9 @@ class EnergyManager:
     """Our energy manager: identity, SHIP server, mDNS; `kind` is "grid-guard" (ControlBox) or "cem" (CEM)."""
 
     def __init__(self, kind="grid-guard", namespace=None, address="127.0.0.1", brand="ChargeKit Tests",
-                 model="Peer EM", identity=None):
+                 model="Peer EM", identity=None, device=None):
         self.kind, self.namespace, self.address = kind, namespace, address
+        self.device = device  # a factory of the spine.Device to serve instead of the manager (the self-test's station)
         self.brand, self.model = brand, model
         self.identity = identity or ship.Identity(f"{brand} {model}")
         self.trusted_skis = set()
@@ -126,7 +127,9 @@ class EnergyManager:
 
     def _session(self, conn):
         async def make():
-            node = spine.SpineNode(spine.ManagerDevice(self.identity.ski, self.kind, self.brand, self.model), conn)
+            device = self.device() if self.device else spine.ManagerDevice(self.identity.ski, self.kind, self.brand,
+                                                                           self.model)
+            node = spine.SpineNode(device, conn)
             return node.start()
         session = Session(self, conn, self.loop.run(make()))
         self.sessions.append(session)

@@ -80,7 +80,8 @@ class Identity:
     def __init__(self, name="ChargeKit test peer"):
         key = ec.generate_private_key(ec.SECP256R1())
         self.ski = ski_of_public_key(key.public_key())
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
+        # The SKI in the name keeps subjects unique: a TLS trust store looks certificates up by subject name.
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name} {self.ski[:8]}"),
                              x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ChargeKit tests")])
         now = datetime.datetime.now(datetime.timezone.utc)
         cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())

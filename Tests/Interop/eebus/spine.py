@@ -45,7 +45,70 @@ class LocalFeature:
         self.data = {}  # function → plain data served on read
 
 
-class ManagerDevice:
+class Device:
+    """A SPINE device as SpineNode serves it: `device` (its address), `device_type`, `entities` [(entity path, type)],
+    `features` (LocalFeature, NodeManagement first), `use_case_information` (the nodeManagementUseCaseData list),
+    `heartbeat_server` (the DeviceDiagnosis server whose heartbeat SpineNode notifies, or None)."""
+
+    heartbeat_server = None
+    use_case_information = ()
+
+    def client(self, feature_type):
+        return next(f for f in self.features if f.type == feature_type and f.role == "client")
+
+    def feature_at(self, entity, index):
+        return next((f for f in self.features if f.entity == list(entity) and f.index == index), None)
+
+    def addr(self, feature):
+        return address(self.device, feature.entity, feature.index)
+
+    def use_cases(self):
+        return {"useCaseInformation": list(self.use_case_information)}
+
+    def apply_write(self, feature, function, data, filters):
+        """Merges a bound client's write into the feature's data (SPINE TS §5.3.4: with a `partial` filter the listed
+        entries replace the ones with the same key, otherwise the whole list is replaced); returns an errorNumber."""
+        partial = any("partial" in (f.get("cmdControl") or {}) for f in filters if isinstance(f, dict))
+        if not partial or function not in LIST_KEYS:
+            feature.data[function] = data
+            return OK
+        entry, keys = LIST_KEYS[function]
+        current = {tuple(e.get(k) for k in keys): e for e in feature.data.get(function, {}).get(entry, [])}
+        for e in data.get(entry, []):
+            key = tuple(e.get(k) for k in keys)
+            if key not in current:
+                return REJECTED
+            current[key] = {**current[key], **e}
+        feature.data[function] = {entry: list(current.values())}
+        return OK
+
+    def detailed_discovery(self):
+        features = []
+        for f in self.features:
+            ops = []
+            for fn in f.functions:
+                op = {"read": {}}
+                if fn in f.writable:
+                    op["write"] = {"partial": {}} if fn in LIST_KEYS else {}
+                ops.append({"function": fn, "possibleOperations": op})
+            d = {"featureAddress": self.addr(f), "featureType": f.type, "role": f.role}
+            if ops:
+                d["supportedFunction"] = ops
+            features.append({"description": d})
+        return {"specificationVersionList": {"specificationVersion": [SPEC_VERSION]},
+                "deviceInformation": {"description": {"deviceAddress": {"device": self.device},
+                                                      "deviceType": self.device_type, "networkFeatureSet": "simple"}},
+                "entityInformation": [{"description": {"entityAddress": {"device": self.device, "entity": list(e)},
+                                                       "entityType": t}} for e, t in self.entities],
+                "featureInformation": features}
+
+
+# The key elements of the list functions that can be written partially (SPINE resource specification 1.3.0).
+LIST_KEYS = {"loadControlLimitListData": ("loadControlLimitData", ("limitId",)),
+             "deviceConfigurationKeyValueListData": ("deviceConfigurationKeyValueData", ("keyId",))}
+
+
+class ManagerDevice(Device):
     """Our device: the energy manager. `kind` "grid-guard" is a §14a control box (EEBUS UC TS
     LimitationOfPowerConsumption 1.0.0: actor EnergyGuard, entity GridGuard); "cem" is a home energy manager (actor
     CEM, entity CEM) for EVSECC/EVCC/EVCEM/OPEV/OSCEV 1.0.1. Both get the client features of the use cases, a
@@ -60,6 +123,7 @@ class ManagerDevice:
         self.device_type = "EnergyManagementSystem"
         self.entity = [1]
         self.entity_type = "GridGuard" if kind == "grid-guard" else "CEM"
+        self.entities = [([0], "DeviceInformation"), (self.entity, self.entity_type)]
         nm = LocalFeature([0], 0, "NodeManagement", "special",
                           ["nodeManagementDetailedDiscoveryData", "nodeManagementUseCaseData",
                            "nodeManagementDestinationListData"])
@@ -76,16 +140,8 @@ class ManagerDevice:
             {"deviceDescription": {"deviceAddress": {"device": self.device}, "deviceType": self.device_type,
                                    "networkFeatureSet": "simple"}}]}
 
-    def client(self, feature_type):
-        return next(f for f in self.features if f.type == feature_type and f.role == "client")
-
-    def feature_at(self, entity, index):
-        return next((f for f in self.features if f.entity == list(entity) and f.index == index), None)
-
-    def addr(self, feature):
-        return address(self.device, feature.entity, feature.index)
-
-    def use_cases(self):
+    @property
+    def use_case_information(self):
         if self.kind == "grid-guard":
             support = [("limitationOfPowerConsumption", "1.0.0", [1, 2, 3, 4])]
             actor = "EnergyGuard"
@@ -96,31 +152,10 @@ class ManagerDevice:
                        ("overloadProtectionByEvChargingCurrentCurtailment", "1.0.1", [1, 2, 3]),
                        ("optimizationOfSelfConsumptionDuringEvCharging", "1.0.1", [1, 2, 3])]
             actor = "CEM"
-        return {"useCaseInformation": [{"address": {"device": self.device, "entity": self.entity}, "actor": actor,
-                                        "useCaseSupport": [{"useCaseName": n, "useCaseVersion": v, "useCaseAvailable": True,
-                                                            "scenarioSupport": s, "useCaseDocumentSubRevision": "release"}
-                                                           for n, v, s in support]}]}
-
-    def detailed_discovery(self):
-        entities = [([0], "DeviceInformation"), (self.entity, self.entity_type)]
-        features = []
-        for f in self.features:
-            ops = []
-            for fn in f.functions:
-                op = {"read": {}}
-                if fn in f.writable:
-                    op["write"] = {}
-                ops.append({"function": fn, "possibleOperations": op})
-            d = {"featureAddress": self.addr(f), "featureType": f.type, "role": f.role}
-            if ops:
-                d["supportedFunction"] = ops
-            features.append({"description": d})
-        return {"specificationVersionList": {"specificationVersion": [SPEC_VERSION]},
-                "deviceInformation": {"description": {"deviceAddress": {"device": self.device},
-                                                      "deviceType": self.device_type, "networkFeatureSet": "simple"}},
-                "entityInformation": [{"description": {"entityAddress": {"device": self.device, "entity": e},
-                                                       "entityType": t}} for e, t in entities],
-                "featureInformation": features}
+        return [{"address": {"device": self.device, "entity": self.entity}, "actor": actor,
+                 "useCaseSupport": [{"useCaseName": n, "useCaseVersion": v, "useCaseAvailable": True,
+                                     "scenarioSupport": sc, "useCaseDocumentSubRevision": "release"}
+                                    for n, v, sc in support]}]
 
 
 class RemoteDevice:
@@ -240,7 +275,7 @@ class SpineNode:
         elif classifier == "call":
             await self._answer_call(header, cmds)
         elif classifier == "write":
-            await self._result(header, REJECTED, "the energy manager has no writable functions")
+            await self._answer_write(header, cmds)
         elif classifier == "notify":
             for cmd in cmds:
                 if "nodeManagementDetailedDiscoveryData" in cmd and self.remote is not None:
@@ -284,6 +319,32 @@ class SpineNode:
         await self.send("reply", self.device.addr(feature), header["addressSource"], {fn: data},
                         reference=header.get("msgCounter"))
 
+    async def _answer_write(self, header, cmds):
+        """A write (SPINE TS §5.2.3): only to a writable function, only from a bound client (§7.4.2: errorNumber 9),
+        merged by Device.apply_write; the subscribers get a notify of the new data."""
+        dest = header.get("addressDestination", {})
+        feature = self.device.feature_at(dest.get("entity", []), dest.get("feature"))
+        cmd = cmds[0] if cmds else {}
+        fn = self.function_of(cmd)
+        if feature is None or fn is None or fn not in feature.writable:
+            await self._result(header, REJECTED, f"{fn} is not writable at {dest}")
+            return
+        source = header.get("addressSource", {})
+        if not any(same_feature(c, source) and s.get("entity") == feature.entity and s.get("feature") == feature.index
+                   for c, s in self.bindings):
+            await self._result(header, BINDING_REQUIRED, f"{fn}: the writer is not bound to {dest}")
+            return
+        error = self.device.apply_write(feature, fn, cmd[fn], cmd.get("filter", []))
+        await self._result(header, error)
+        if error == OK:
+            await self.notify_subscribers(feature, fn)
+
+    async def notify_subscribers(self, feature, function):
+        """Sends the function's data to every client subscribed to `feature` (SPINE TS §7.4.1)."""
+        for client, server in list(self.subscribers):
+            if server.get("entity") == feature.entity and server.get("feature") == feature.index:
+                await self.send("notify", self.device.addr(feature), client, {function: feature.data.get(function, {})})
+
     async def _answer_call(self, header, cmds):
         cmd = cmds[0] if cmds else {}
         if "nodeManagementSubscriptionRequestCall" in cmd or "nodeManagementBindingRequestCall" in cmd:
@@ -296,7 +357,7 @@ class SpineNode:
                     or req.get("serverFeatureType") != local.type:
                 await self._result(header, REJECTED, f"no server feature {req.get('serverFeatureType')} at {server}")
                 return
-            (self.bindings if binding else self.subscribers).append((req.get("clientAddress"), server))
+            (self.bindings if binding else self.subscribers).append((req.get("clientAddress"), {**server, "entity": list(server.get("entity", []))}))
             await self._result(header, OK)
         elif "nodeManagementSubscriptionDeleteCall" in cmd:
             req = cmd["nodeManagementSubscriptionDeleteCall"].get("subscriptionDelete", {})
@@ -432,6 +493,8 @@ class SpineNode:
 
     async def _heartbeat_loop(self, interval_s):
         server = self.device.heartbeat_server
+        if server is None:
+            return
         while True:
             self.heartbeat_counter += 1
             for client, _ in [s for s in self.subscribers if same_feature(s[1], self.device.addr(server))

@@ -272,3 +272,70 @@ def test_two_managers_find_each_other_by_mdns_and_run_ship_and_spine_both_ways_a
     finally:
         a.close()
         b.close()
+
+
+def test_control_box_and_cem_roles_run_their_scripts_against_a_scripted_charging_station():
+    """energy_manager's roles against scripted_station.ScriptedStation (a fixed table of the use cases' data served by
+    spine.SpineNode): discovery, use cases, subscriptions, bindings, the LPC writes, heartbeat on and off, the OPEV and
+    OSCEV per-phase writes, notifies; and the write without binding answered with error 9."""
+    from energy_manager import CEM, ControlBox, EnergyManager
+    from scripted_station import ScriptedStation, scaled
+    station = EnergyManager("station", device=ScriptedStation).start()
+    manager = EnergyManager("grid-guard").start()
+    cem_manager = EnergyManager("cem").start()
+    try:
+        for m in (manager, cem_manager):
+            station.trusted_skis.add(m.identity.ski)
+            station.server.trust_certificate(m.identity.certificate_der)
+            m.trust(station.identity.ski, "127.0.0.1", station.port)
+        # LPC, the control box.
+        session = manager.connect("127.0.0.1", station.port, station.identity.ski)
+        served = station.accept()
+        session.discover()
+        unbound = session.write(session.remote.find("LoadControl", entity=[1]), "loadControlLimitListData",
+                                {"loadControlLimitData": [{"limitId": 1, "isLimitActive": True, "value": scaled(1)}]})
+        assert unbound["errorNumber"] == spine.BINDING_REQUIRED
+        box = ControlBox(session).setup(heartbeat_interval_s=0.05)
+        assert box.actor == "ControllableSystem" and box.entity == [1] and box.limit_id == 1
+        assert box.bindings == {"LoadControl": {"errorNumber": 0}, "DeviceConfiguration": {"errorNumber": 0}}
+        assert box.write_limit(6900, duration="PT1H") == {"errorNumber": 0}
+        lpc = served.node.device.feature_at([1], 3)
+        assert lpc.data["loadControlLimitListData"]["loadControlLimitData"] == [
+            {"limitId": 1, "isLimitChangeable": True, "isLimitActive": True, "value": scaled(6900),
+             "timePeriod": {"endTime": "PT1H"}}]
+        session.wait_for(lambda n: any((box.lpc_limit(d) or {}).get("value") == scaled(6900)
+                                       for d in n.notifies("loadControlLimitListData")), what="the limit notify")
+        assert box.write_failsafe(4830, "PT2H") == {"errorNumber": 0}
+        values = served.node.device.feature_at([1], 4).data["deviceConfigurationKeyValueListData"]
+        assert values["deviceConfigurationKeyValueData"][0]["value"] == {"scaledNumber": scaled(4830)}
+        # The station subscribes to our heartbeat; stopping it stops the notifies.
+        served.discover()
+        assert served.subscribe(served.remote.find("DeviceDiagnosis", "server", entity=[1])) == {"errorNumber": 0}
+        served.wait_for(lambda n: len(n.notifies("deviceDiagnosisHeartbeatData")) >= 2, what="two heartbeats")
+        last = box.s.stop_heartbeat()
+        served.wait_for(lambda n: n.notifies("deviceDiagnosisHeartbeatData")[-1]["heartbeatCounter"] == last,
+                        what="the last heartbeat")
+        # OPEV/OSCEV, the CEM.
+        cem_session = cem_manager.connect("127.0.0.1", station.port, station.identity.ski)
+        served_cem = station.accept()
+        cem = CEM(cem_session, connector=1).setup()
+        assert cem.wait_for_ev() == {"errorNumber": 0}
+        assert cem.phase_limit_ids("obligation") == {"a": 1, "b": 2, "c": 3}
+        assert cem.phase_limit_ids("recommendation") == {"a": 4, "b": 5, "c": 6}
+        assert cem.write_currents("obligation", {"a": 12, "b": 12, "c": 12}) == {"errorNumber": 0}
+        assert cem.write_currents("recommendation", {"a": 8.5, "b": 8.5, "c": 8.5}) == {"errorNumber": 0}
+        limits = {d["limitId"]: (d["isLimitActive"], d["value"]) for d in
+                  served_cem.node.device.feature_at([1, 1], 5).data["loadControlLimitListData"]["loadControlLimitData"]}
+        assert limits == {1: (True, scaled(120, -1)), 2: (True, scaled(120, -1)), 3: (True, scaled(120, -1)),
+                          4: (True, scaled(85, -1)), 5: (True, scaled(85, -1)), 6: (True, scaled(85, -1))}
+        # A measurement notify: the CEM sees the per-phase currents.
+        measurement = served_cem.node.device.ev_measurement
+        measurement.data["measurementListData"] = {"measurementData": [
+            {"measurementId": i + 1, "valueType": "value", "value": scaled(85, -1)} for i in range(3)]}
+        served_cem.run(served_cem.node.notify_subscribers(measurement, "measurementListData"))
+        cem.s.wait_for(lambda n: cem.measurements().get(("current", "acCurrent", "c")) == 8.5, what="8.5 A on c")
+        assert session.violations == [] and served.violations == [] and cem.s.violations == [] \
+            and served_cem.violations == []
+    finally:
+        for m in (manager, cem_manager, station):
+            m.close()

@@ -3,7 +3,7 @@
 energy manager on its web page and connect to it).
 
 TXT keys (SHIP TS 1.0.1 §7.3.2): `txtvers` (1), `id` (the SHIP id), `path` (the WebSocket path), `ski` (40 hex digits),
-`register` (true/false: the node accepts automatic registration), `brand`, `type`, `model`; `serial` and `categories`
+`register` (true/false: the node accepts automatic registration), `brand`, `type`, `model`; `serial` and `cat`
 are optional. `txt_problems` names every deviation.
 
 Create a Discovery inside the network namespace it should work in (netns.Namespace.call): zeroconf opens its sockets
@@ -16,7 +16,7 @@ from zeroconf import IPVersion, ServiceBrowser, ServiceInfo, ServiceStateChange,
 
 SERVICE_TYPE = "_ship._tcp.local."
 REQUIRED_TXT = ("txtvers", "id", "path", "ski", "register")
-KNOWN_TXT = set(REQUIRED_TXT) | {"brand", "type", "model", "serial", "categories"}
+KNOWN_TXT = set(REQUIRED_TXT) | {"brand", "type", "model", "serial", "cat"}
 
 
 def txt_problems(txt):

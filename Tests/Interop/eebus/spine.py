@@ -368,8 +368,12 @@ class SpineNode:
             await self._result(header, NOT_SUPPORTED, f"call {self.function_of(cmd)} is not supported")
 
     def _merge_discovery(self, data, filters):
-        """A detailed discovery notify (an entity appeared or left): re-describe the station; a `delete` filter
-        removes the listed entities (SPINE TS §7.3.3)."""
+        """A detailed discovery notify (an entity appeared or left): a full notify describes the station anew, a
+        `partial` one adds the listed entities and features, a `delete` one removes the listed entities (SPINE TS
+        §7.3.3)."""
+        if not filters:  # a notify without a filter carries the whole data (SPINE TS §5.3.4): describe anew
+            self.remote = RemoteDevice(data)
+            return
         deleting = any("delete" in (f.get("cmdControl") or {}) for f in filters)
         gone = {tuple(e["description"]["entityAddress"]["entity"]) for e in data.get("entityInformation", [])}
         if deleting:
@@ -502,6 +506,8 @@ class SpineNode:
                 await self.send("notify", self.device.addr(server), client,
                                 {"deviceDiagnosisHeartbeatData": self._heartbeat_data()})
                 self.heartbeats_sent += 1
+            async with self._changed:  # a test may wait for a heartbeat to have gone out
+                self._changed.notify_all()
             await asyncio.sleep(interval_s)
 
     async def close(self):

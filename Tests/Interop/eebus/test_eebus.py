@@ -18,7 +18,7 @@ import time
 import ship
 import spine
 from discovery import txt_problems
-from energy_manager import CEM, ControlBox
+from energy_manager import CEM, ControlBox, scaled
 from ship import ShipError
 from station_eebus import EEBUS_PORT, charge, connect, eebus, limit, log_offset, pair, wait_logged
 from station import wait_for
@@ -101,7 +101,7 @@ def test_issue26_pairs_and_runs_ship_and_spine_with_every_message_checked(eebus_
     # SPINE: the station describes itself, and reads ours and subscribes to our heartbeat (LPC scenario 3).
     remote = session.discover()
     assert remote.device_type == "ChargingStation" and remote.entities[(0,)] == "DeviceInformation"
-    assert remote.entities_of_type("EVSE") == [[1], [2]], remote.entities
+    assert sorted(remote.entities_of_type("EVSE")) == [[1], [2]], remote.entities
     session.wait_for(lambda n: any(d["header"].get("cmdClassifier") == "read" and "nodeManagementDetailedDiscoveryData"
                                    in d["payload"]["cmd"][0] for d in n.received), what="the station reading our discovery")
     session.wait_for(lambda n: any(s[1].get("feature") == n.device.heartbeat_server.index for s in n.subscribers),
@@ -164,7 +164,7 @@ def test_issue26_lpc_limit_reaches_the_signalled_current(eebus_station, managers
     assert lpc["state"] == "limited" and lpc["limitW"] == 6900, lpc
     wait_for(lambda: station.connector(1)["pilotSignal"]["signaledCurrentAmps"] == 10, timeout=5,
              what="the pilot signalling 10 A")
-    box.s.wait_for(lambda n: any(box.lpc_limit(d) and box.lpc_limit(d)["value"] == {"number": 6900, "scale": 0}
+    box.s.wait_for(lambda n: any((box.lpc_limit(d) or {}).get("value") and scaled(box.lpc_limit(d)["value"]) == 6900
                                  for d in n.notifies("loadControlLimitListData")), what="the limit's notify")
     assert box.write_limit(4140, active=True) == {"errorNumber": 0}
     wait_for(lambda: limit(station) == ("eebus", 6.0), timeout=5, what="6 A from 4140 W")
@@ -198,8 +198,10 @@ def test_issue26_heartbeat_stops_and_the_failsafe_limit_applies_within_the_set_t
     assert counter > 0
     lpc = eebus(station)["lpc"]
     assert lpc["state"] == "failsafe" and lpc["failsafeLimitW"] == 4830 and lpc["failsafeDurationMinimumS"] == 7200, lpc
-    # The heartbeat back and a new limit: the failsafe state ends.
+    # The heartbeat back and then a new limit: the failsafe state ends at once (LPC: heartbeat and a limit write).
+    sent = box.s.node.heartbeats_sent
     box.s.start_heartbeat(1.0, 4)
+    box.s.wait_for(lambda n: n.heartbeats_sent > sent, what="a heartbeat sent again")
     assert box.write_limit(6900, active=True) == {"errorNumber": 0}
     wait_for(lambda: limit(station) == ("eebus", 10.0), timeout=10, what="10 A again after the failsafe")
     assert box.s.violations == []

@@ -280,11 +280,10 @@ class SpineNode:
             for cmd in cmds:
                 if "nodeManagementDetailedDiscoveryData" in cmd and self.remote is not None:
                     self._merge_discovery(cmd["nodeManagementDetailedDiscoveryData"], cmd.get("filter", []))
+                if "nodeManagementUseCaseData" in cmd:
+                    self.use_cases = cmd["nodeManagementUseCaseData"] or {}
             if header.get("ackRequest"):
                 await self._result(header, OK)
-        elif classifier in ("reply", "result"):
-            if classifier == "result" or ref is None:
-                pass  # an acknowledgement of a notify we sent, or a late answer
         async with self._changed:
             self._changed.notify_all()
 
@@ -353,7 +352,7 @@ class SpineNode:
             req = (body or {}).get("bindingRequest" if binding else "subscriptionRequest", {})
             server = req.get("serverAddress", {})
             local = self.device.feature_at(server.get("entity", []), server.get("feature"))
-            if server.get("device") not in (None, self.device.device) or local is None or local.role != "server" \
+            if server.get("device") not in (None, self.device.device) or local is None or local.role == "client" \
                     or req.get("serverFeatureType") != local.type:
                 await self._result(header, REJECTED, f"no server feature {req.get('serverFeatureType')} at {server}")
                 return
@@ -369,17 +368,23 @@ class SpineNode:
 
     def _merge_discovery(self, data, filters):
         """A detailed discovery notify (an entity appeared or left): a full notify describes the station anew, a
-        `partial` one adds the listed entities and features, a `delete` one removes the listed entities (SPINE TS
-        §7.3.3)."""
+        `partial` one adds the listed entities and features and removes those marked `lastStateChange` removed, a
+        `delete` one removes the listed entities (SPINE TS §7.3.3)."""
         if not filters:  # a notify without a filter carries the whole data (SPINE TS §5.3.4): describe anew
             self.remote = RemoteDevice(data)
             return
         deleting = any("delete" in (f.get("cmdControl") or {}) for f in filters)
-        gone = {tuple(e["description"]["entityAddress"]["entity"]) for e in data.get("entityInformation", [])}
+        entities = data.get("entityInformation", [])
+        gone = {tuple(e["description"]["entityAddress"]["entity"]) for e in entities
+                if deleting or e["description"].get("lastStateChange") == "removed"}
+        self.remote.entities = {k: v for k, v in self.remote.entities.items() if k not in gone}
+        self.remote.features = [f for f in self.remote.features if tuple(f["address"]["entity"]) not in gone]
         if deleting:
-            self.remote.entities = {k: v for k, v in self.remote.entities.items() if k not in gone}
-            self.remote.features = [f for f in self.remote.features if tuple(f["address"]["entity"]) not in gone]
             return
+        data = {**data, "entityInformation": [e for e in entities
+                                              if tuple(e["description"]["entityAddress"]["entity"]) not in gone],
+                "featureInformation": [f for f in data.get("featureInformation", [])
+                                       if tuple(f["description"]["featureAddress"]["entity"]) not in gone]}
         update = RemoteDevice({"deviceInformation": {"description": {"deviceAddress": {"device": self.remote.device},
                                                                      "deviceType": self.remote.device_type}},
                                **{k: v for k, v in data.items() if k != "deviceInformation"}})
@@ -426,6 +431,11 @@ class SpineNode:
                                     {"nodeManagementDetailedDiscoveryData": {}})
         self.remote = RemoteDevice(answer["payload"]["cmd"][0]["nodeManagementDetailedDiscoveryData"])
         self.use_cases = await self.read(nm, self._nm(), "nodeManagementUseCaseData")
+        # Subscribing our NodeManagement to the station's brings its discovery and use-case notifies (an EV entity
+        # appearing or leaving, SPINE TS §7.3.3).
+        self.node_management_subscription = await self._call(nm, {"nodeManagementSubscriptionRequestCall": {
+            "subscriptionRequest": {"clientAddress": self.device.addr(nm), "serverAddress": self._nm(),
+                                    "serverFeatureType": "NodeManagement"}}})
         return self.remote
 
     async def _call(self, local, body, timeout=10):

@@ -339,3 +339,30 @@ def test_control_box_and_cem_roles_run_their_scripts_against_a_scripted_charging
     finally:
         for m in (manager, cem_manager, station):
             m.close()
+
+
+def test_discovery_notifies_add_and_remove_the_ev_entity():
+    """SPINE TS §7.3.3: a partial detailed discovery notify adds an entity with its features, one whose entity says
+    `lastStateChange` removed takes it away, a full one describes the device anew."""
+    node = spine.SpineNode(spine.ManagerDevice("ab" * 20), ship=None)
+    station = "d:_i:S"
+    base = {"deviceInformation": {"description": {"deviceAddress": {"device": station}, "deviceType": "ChargingStation"}},
+            "entityInformation": [{"description": {"entityAddress": {"entity": [1]}, "entityType": "EVSE"}}],
+            "featureInformation": [{"description": {"featureAddress": {"entity": [1], "feature": 1},
+                                                    "featureType": "DeviceDiagnosis", "role": "server"}}]}
+    node.remote = spine.RemoteDevice(base)
+    ev = {"entityInformation": [{"description": {"entityAddress": {"entity": [1, 1]}, "entityType": "EV",
+                                                 "lastStateChange": "added"}}],
+          "featureInformation": [{"description": {"featureAddress": {"entity": [1, 1], "feature": 6},
+                                                  "featureType": "LoadControl", "role": "server"}}]}
+    partial = [{"cmdControl": {"partial": {}}}]
+    node._merge_discovery(ev, partial)
+    assert node.remote.entities == {(1,): "EVSE", (1, 1): "EV"}
+    assert node.remote.find("LoadControl", entity=[1, 1])["address"] == {"device": station, "entity": [1, 1], "feature": 6}
+    gone = {"entityInformation": [{"description": {"entityAddress": {"entity": [1, 1]}, "entityType": "EV",
+                                                   "lastStateChange": "removed"}}]}
+    node._merge_discovery(gone, partial)
+    assert node.remote.entities == {(1,): "EVSE"} and node.remote.find("LoadControl") is None
+    node._merge_discovery(ev, partial)
+    node._merge_discovery(base, [])
+    assert node.remote.entities == {(1,): "EVSE"}

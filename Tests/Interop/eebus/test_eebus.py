@@ -106,6 +106,10 @@ def test_issue26_pairs_and_runs_ship_and_spine_with_every_message_checked(eebus_
                                    in d["payload"]["cmd"][0] for d in n.received), what="the station reading our discovery")
     session.wait_for(lambda n: any(s[1].get("feature") == n.device.heartbeat_server.index for s in n.subscribers),
                      what="the station subscribing to our heartbeat")
+    nm = session.node.device.features[0]
+    destinations = session.run(session.node.read(nm, spine.address(remote.device, [0], 0),
+                                                 "nodeManagementDestinationListData"))
+    assert destinations["nodeManagementDestinationData"][0]["deviceDescription"]["deviceType"] == "ChargingStation"
     cases = use_cases(session)
     assert cases["limitationOfPowerConsumption"][0][0] == "ControllableSystem"
     assert {1, 2, 3} <= set(cases["limitationOfPowerConsumption"][0][2]["scenarioSupport"])

@@ -235,8 +235,12 @@ class SpineNode:
         async with self._changed:
             self._changed.notify_all()
 
-    async def send(self, classifier, source, destination, cmd, ack=False, reference=None):
+    async def send(self, classifier, source, destination, cmd, ack=False, reference=None, answer=None):
+        """Sends one datagram; `answer` (a Future) is registered for the reply/result before the bytes leave, so an
+        answer that arrives while the send is still draining is not lost."""
         self.msg_counter += 1
+        if answer is not None:
+            self.pending[self.msg_counter] = answer
         header = {"specificationVersion": SPEC_VERSION, "addressSource": source, "addressDestination": destination,
                   "msgCounter": self.msg_counter}
         if reference is not None:
@@ -248,9 +252,8 @@ class SpineNode:
         return self.msg_counter
 
     async def request(self, classifier, source, destination, cmd, ack=False, timeout=10):
-        counter = await self.send(classifier, source, destination, cmd, ack=ack)
         future = asyncio.get_running_loop().create_future()
-        self.pending[counter] = future
+        counter = await self.send(classifier, source, destination, cmd, ack=ack, answer=future)
         try:
             return await asyncio.wait_for(future, timeout)
         except asyncio.TimeoutError:

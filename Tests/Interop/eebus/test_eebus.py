@@ -5,13 +5,19 @@ tries hostile input. The station runs in one network namespace, the manager in t
 multicast route (netns.py). Every SPINE message the manager receives is checked against the SPINE data model; each
 test ends by asserting that none broke it.
 
-The station's side as these tests expect it: `EEBUSInterface` On, `EEBUSFallbackCurrent` [A] (6),
-`EEBUSConnectionTimeout` [s] (4), `EEBUSPort` (4712); `GET /api/eebus` → {enabled, ski, shipId, port, pairing {state
-notPaired|pairing|paired, ski, name}, discovered [{ski, brand, model, type, id, host, port}], connections [{ski,
-state}], lpc, connectors [{connector, obligationAmps, recommendationAmps}]}; `POST /api/eebus/pair {"ski"}`,
-`POST /api/eebus/unpair`; the connector's limit binding `eebus` in `GET /api/status`. SPINE: device type
-ChargingStation, entity EVSE [n] per connector with EV [n, 1] while a vehicle is plugged in; LPC on the entity its
-use-case information names."""
+The station's side as these tests expect it (docs/api.md "EEBUS"): the parameters `EEBUSInterface` On,
+`EEBUSFallbackCurrent` [A] (6), `EEBUSConnectionTimeout` [s] (4), `EEBUSPort` (4712); `--eebus-interface IFACE`;
+`GET /api/eebus` with `enabled`, `ski`, `shipId`, `port`, `pairing` {state notPaired|pairing|paired, ski?, name?},
+`discovered` [{ski, brand, model, type, id, host, port}], `connections` [{ski, state connecting|waitingForTrust|
+connected|closed, incoming, …}], `trustRequests` [ski], `lpc` {state init|unlimitedControlled|limited|failsafe|
+unlimitedAutonomous, limitW, failsafeLimitW, failsafeDurationMinimumS, …}, `connectors` [{connector, obligationAmps,
+recommendationAmps, …}]; `POST /api/eebus/pair {"ski"}` and `POST /api/eebus/unpair` answering 2xx; the connector's
+`currentLimit.binding` `eebus` with its `amps` and the pilot's `signaledCurrentAmps` in `GET /api/status`; a warning
+(or worse) in the station's log naming EEBUS, SHIP or TLS for each refused hostile input. SPINE: device type
+ChargingStation, entity EVSE [n] per connector with EV [n, 1] while a vehicle is plugged in, LPC (actor
+ControllableSystem) on the entity its use-case information names; the EV's per-phase currents split among phases
+a/b/c by ElectricalConnection parameterDescription; a limit converted to current over the vehicle's phases at 230 V
+(6900 W on three phases: 10 A) with one vehicle charging."""
 import threading
 import time
 

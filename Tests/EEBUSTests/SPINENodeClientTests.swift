@@ -128,6 +128,21 @@ import Testing
         #expect(node.status.clientSubscriptions.isEmpty)
     }
 
+    /// The wire form as devices send it (SHIP TS 1.0.1 §13.4.1: every object an array of one-member objects, an empty
+    /// object `[]`, `{"partial":[]}`), through ``EEBUSJSON`` into the engine: an entity added by a partial notify.
+    @Test func aPartialDiscoveryNotifyInTheWireFormIsRead() throws {
+        var (node, _) = discovered()
+        let wire = #"{"datagram":[{"header":[{"specificationVersion":"1.1.1"},{"addressSource":[{"device":"d:_i:Test_CEM-7"},{"entity":[0]},{"feature":0}]},{"addressDestination":[{"device":"d:_n:Test_Station-1"},{"entity":[0]},{"feature":0}]},{"msgCounter":9},{"cmdClassifier":"notify"}]},{"payload":[{"cmd":[[{"function":"nodeManagementDetailedDiscoveryData"},{"filter":[[{"cmdControl":[{"partial":[]}]}]]},{"nodeManagementDetailedDiscoveryData":[{"deviceInformation":[{"description":[{"deviceAddress":[{"device":"d:_i:Test_CEM-7"}]}]}]},{"entityInformation":[[{"description":[{"entityAddress":[{"entity":[3]}]},{"entityType":"HeatPumpAppliance"},{"lastStateChange":"added"}]}]]},{"featureInformation":[[{"description":[{"featureAddress":[{"entity":[3]},{"feature":1}]},{"featureType":"DeviceDiagnosis"},{"role":"server"},{"supportedFunction":[[{"function":"deviceDiagnosisHeartbeatData"},{"possibleOperations":[{"read":[]}]}]]}]}]]}]}]]}]}]}"#
+        let out = node.receive(try EEBUSJSON.decode(Array(wire.utf8) + [0]), from: SPINETest.ski, now: SPINETest.now)
+        #expect(out.events.map(\.kind) == [.subscribed])
+        #expect(node.status.remotes.first?.entities.last == "[3] HeatPumpAppliance: DeviceDiagnosis (server)")
+        // What goes back out is the wire form too, and reads back as the same datagram.
+        let read = try #require(out.datagrams.last)
+        let back = try EEBUSJSON.decode(EEBUSJSON.encode(read.datagram))
+        #expect(try SPINEDatagram(json: back) == SPINEDatagram(json: read.datagram))
+        #expect(SPINETest.read(read)?.header.destination == SPINEFeatureAddress(device: SPINETest.cem, entity: [3], feature: 1))
+    }
+
     @Test func anErrorResultOfTheRemoteIsLoggedWithTheRequestItAnswers() {
         var (node, _) = discovered()
         let out = node.receive(SPINETest.incoming("result", counter: 8, reference: 4, #"{"resultData":{"errorNumber":7,"description":"no subscriptions"}}"#),

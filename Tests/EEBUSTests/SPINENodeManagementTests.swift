@@ -125,6 +125,15 @@ import Testing
         #expect(node.status.bindings.isEmpty)
     }
 
+    @Test func aRequestOnBehalfOfAnotherDeviceIsRefused() {
+        var node = SPINETest.connectedNode()
+        let out = node.receive(call("nodeManagementBindingRequestCall", "bindingRequest", client: #"{"device":"d:_i:Someone_Else","entity":[1],"feature":5}"#,
+                                    server: #"{"entity":[1],"feature":1}"#), from: SPINETest.ski, now: SPINETest.now)
+        #expect(SPINETest.read(out.datagrams.first).map { SPINETest.ordered($0.commands[0].data) }
+            == #"{"errorNumber":7,"description":"client device \"d:_i:Someone_Else\" is not the sender \"d:_i:Test_CEM-7\""}"#)
+        #expect(node.status.bindings.isEmpty)
+    }
+
     @Test func aBindingIsListedAndDeleted() {
         var node = SPINETest.connectedNode()
         let bind = node.receive(call("nodeManagementBindingRequestCall", "bindingRequest", server: #"{"entity":[1],"feature":1}"#), from: SPINETest.ski, now: SPINETest.now)

@@ -214,7 +214,7 @@ extension SPINENode {
                 refuse(header, ski: ski, SPINERefusal(number, error.description), into: &out)
                 return
             }
-            if let refusal = apply(call, ski: ski, into: &out) {
+            if let refusal = apply(call, ski: ski, sender: header.source.device, into: &out) {
                 refuse(header, ski: ski, refusal, into: &out)
                 return
             }
@@ -222,11 +222,15 @@ extension SPINENode {
         out.datagrams.append(send(to: ski, from: Self.nodeManagement, to: header.source, .result, [resultData(0)], reference: header.msgCounter))
     }
 
-    /// A subscription or binding request or delete. The client address must be the sender's (any device address it
-    /// gives is kept); the server address must name an existing local feature of the type asked for.
-    private mutating func apply(_ call: SPINEManagementCall, ski: String, into out: inout SPINEOutput) -> SPINERefusal? {
+    /// A subscription or binding request or delete. The client address must be the sender's (a device address it
+    /// gives must be the datagram's source device); the server address must name an existing local feature of the
+    /// type asked for.
+    private mutating func apply(_ call: SPINEManagementCall, ski: String, sender: String?, into out: inout SPINEOutput) -> SPINERefusal? {
         if let device = call.server.device, device != announced.deviceAddress {
             return SPINERefusal(SPINEError.destinationUnknown, "server device \"\(device)\" is not this device")
+        }
+        if let device = call.client.device, let sender, device != sender {
+            return SPINERefusal(SPINEError.commandRejected, "client device \"\(device)\" is not the sender \"\(sender)\"")
         }
         let server = SPINEFeatureAddress(entity: call.server.entity, feature: call.server.feature)
         let client = SPINERemoteFeature(ski: ski, address: call.client)

@@ -67,9 +67,9 @@ import Testing
           "addressDestination":{"device":"d:_i:Test_CEM-7","entity":[0],"feature":0},"msgCounter":4,"msgCounterReference":11,"cmdClassifier":"reply"},
          "payload":{"cmd":[{"nodeManagementUseCaseData":{"useCaseInformation":[
           {"address":{"device":"d:_n:Test_Station-1","entity":[1]},"actor":"ControllableSystem","useCaseSupport":[
-            {"useCaseName":"limitationOfPowerConsumption","useCaseVersion":"1.0.0","useCaseAvailable":true,"scenarioSupport":[1,2,3,4]}]},
+            {"useCaseName":"limitationOfPowerConsumption","useCaseVersion":"1.0.0","useCaseAvailable":true,"scenarioSupport":[1,2,3,4],"useCaseDocumentSubRevision":"release"}]},
           {"address":{"device":"d:_n:Test_Station-1","entity":[1]},"actor":"EVSE","useCaseSupport":[
-            {"useCaseName":"evseCommissioningAndConfiguration","useCaseVersion":"1.0.1","useCaseAvailable":true,"scenarioSupport":[2]}]}]}}]}}}
+            {"useCaseName":"evseCommissioningAndConfiguration","useCaseVersion":"1.0.1","useCaseAvailable":true,"scenarioSupport":[2],"useCaseDocumentSubRevision":"release"}]}]}}]}}}
         """)
     }
 

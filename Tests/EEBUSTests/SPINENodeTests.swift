@@ -37,6 +37,11 @@ import Testing
         let empty = node.receive(SPINETest.incoming("read", counter: 41, from: "[1],\"feature\":5", to: "[1],\"feature\":1",
                                                     #"{"loadControlLimitDescriptionListData":{}}"#), from: SPINETest.ski, now: SPINETest.now)
         #expect(SPINETest.read(empty.datagrams.first)?.commands == [SPINECommand(function: "loadControlLimitDescriptionListData")])
+        // The application's feature on entity [0] is served there, beside NodeManagement.
+        let classification = node.receive(SPINETest.incoming("read", counter: 45, to: "[0],\"feature\":1", #"{"deviceClassificationManufacturerData":{}}"#),
+                                          from: SPINETest.ski, now: SPINETest.now)
+        #expect(SPINETest.read(classification.datagrams.first)?.commands == [SPINECommand(function: "deviceClassificationManufacturerData",
+                                                                                          data: SPINETest.json(#"{"brandName":"Test"}"#))])
     }
 
     @Test(arguments: [

@@ -135,6 +135,8 @@ struct SPINELocalModel: Equatable {
                 s["useCaseVersion"] = .string(u.version)
                 s["useCaseAvailable"] = .bool(u.available)
                 s["scenarioSupport"] = .array(u.scenarios.map { .integer(Int64($0)) })
+                // SPINE TS 1.3.0 §7.5 `useCaseDocumentSubRevision`: the use case documents implemented are releases.
+                s["useCaseDocumentSubRevision"] = .string("release")
                 return .object(s)
             })
             return .object(info)

@@ -21,11 +21,14 @@ import Testing
 
     @Test func withoutAVehicleOnlyTheEVSEEntityExistsAndTheEVUseCasesAreUnavailable() {
         let app = ChargerFixture.application([ChargerFixture.connector(plugged: false)])
-        #expect(app.entities.map(\.address) == [[1]])
-        #expect(app.entities[0].type == "EVSE")
-        #expect(app.entities[0].features.map(\.type) == ["DeviceClassification", "DeviceDiagnosis", "LoadControl",
+        #expect(app.entities.map(\.address) == [[0], [1]])
+        #expect(app.entities[0].type == "DeviceInformation")
+        #expect(app.entities[0].features.map(\.type) == ["DeviceClassification"])
+        #expect(app.entities[0].features.map(\.index) == [1], "feature 0 stays NodeManagement's")
+        #expect(app.entities[1].type == "EVSE")
+        #expect(app.entities[1].features.map(\.type) == ["DeviceClassification", "DeviceDiagnosis", "LoadControl",
                                                          "DeviceConfiguration", "ElectricalConnection", "DeviceDiagnosis"])
-        #expect(app.entities[0].features.map(\.role) == [.server, .server, .server, .server, .server, .client])
+        #expect(app.entities[1].features.map(\.role) == [.server, .server, .server, .server, .server, .client])
         let byName = Dictionary(uniqueKeysWithValues: app.useCases.map { ($0.name, $0) })
         #expect(byName["limitationOfPowerConsumption"] == SPINEUseCaseDescription(
             actor: "ControllableSystem", name: "limitationOfPowerConsumption", version: "1.0.0", scenarios: [1, 2, 3, 4], entity: [1]))
@@ -42,11 +45,11 @@ import Testing
 
     @Test func aPluggedInVehicleAddsItsEntityWithTheEVFeaturesAndMakesItsUseCasesAvailable() {
         var app = ChargerFixture.application([ChargerFixture.connector(plugged: false), ChargerFixture.connector(2, plugged: false)])
-        #expect(app.entities.map(\.address) == [[1], [2]])
-        #expect(app.entities[1].features.count == 2, "LPC lives once, on entity [1]")
+        #expect(app.entities.map(\.address) == [[0], [1], [2]])
+        #expect(app.entities[2].features.count == 2, "LPC lives once, on entity [1]")
         app.update(connectors: [ChargerFixture.connector(plugged: false), ChargerFixture.connector(2)], now: ChargerFixture.t0)
-        #expect(app.entities.map(\.address) == [[1], [2], [2, 1]])
-        let ev = app.entities[2]
+        #expect(app.entities.map(\.address) == [[0], [1], [2], [2, 1]])
+        let ev = app.entities[3]
         #expect(ev.type == "EV")
         #expect(ev.features.map(\.type) == ["DeviceConfiguration", "Identification", "DeviceClassification", "ElectricalConnection",
                                             "Measurement", "LoadControl", "DeviceDiagnosis"])
@@ -56,7 +59,6 @@ import Testing
         let available = app.useCases.filter { $0.entity == [2, 1] }.map(\.available)
         #expect(available == [true, true, true, true])
         #expect(app.useCases.filter { $0.entity == [1, 1] }.allSatisfy { !$0.available })
-        #expect(ChargerEEBUSModel.deviceInformationFeatures.map(\.type) == ["DeviceClassification"])
     }
 
     @Test func theStationDataOfEVSECCAndLPC() {

@@ -89,8 +89,11 @@ public struct ChargerEEBUSApplication: SPINEApplication {
     /// The station has the connector whose EVSE entity carries LPC.
     var hasLPCEntity: Bool { connectors.contains { [$0.connector] == ChargerEEBUSModel.lpcEntity } }
 
+    /// Entity [0] with the station's DeviceClassification (the engine adds NodeManagement), then per connector its
+    /// EVSE and, while a vehicle is plugged in, its EV.
     public var entities: [SPINEEntityDescription] {
-        connectors.flatMap { status in
+        [SPINEEntityDescription(address: [0], type: "DeviceInformation", features: ChargerEEBUSModel.deviceInformationFeatures)]
+            + connectors.flatMap { status in
             [ChargerEEBUSModel.evseEntity(connector: status.connector)]
                 + (status.pluggedIn ? [ChargerEEBUSModel.evEntity(connector: status.connector)] : [])
         }

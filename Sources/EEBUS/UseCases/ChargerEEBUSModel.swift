@@ -2,7 +2,8 @@
 /// (EEBUS SPINE TS 1.3.0 §7.3 detailed discovery, §7.5 use case discovery). Feature indices are fixed, so that an
 /// address stays the same across a vehicle's arrivals.
 ///
-/// - Entity [0] (the engine's DeviceInformation): a DeviceClassification server (``Feature/deviceInformationClassification``).
+/// - Entity [0] (DeviceInformation; NodeManagement at feature 0 is the engine's): a DeviceClassification server
+///   (``Feature/deviceInformationClassification``), listed in ``ChargerEEBUSApplication/entities``.
 /// - Entity [n], type `EVSE`, per connector n: DeviceClassification and DeviceDiagnosis servers (EEBUS UC TS EVSE
 ///   Commissioning and Configuration V1.0.1). Entity [1] also carries LPC for the whole station (see below).
 /// - Entity [n, 1], type `EV`, only while a vehicle is plugged in: EVCC, EVCEM, OPEV and OSCEV features.
@@ -39,7 +40,7 @@ public enum ChargerEEBUSModel {
     /// The entity of the station-wide LPC.
     public static let lpcEntity = [1]
 
-    /// The features the engine adds to entity [0]: the station's manufacturer data (SPINE TS 1.3.0 §7.3: a device
+    /// The features the application lists at entity [0]: the station's manufacturer data (SPINE TS 1.3.0 §7.3: a device
     /// describes itself at DeviceInformation).
     public static let deviceInformationFeatures: [SPINEFeatureDescription] = [
         SPINEFeatureDescription(index: Feature.deviceInformationClassification, type: "DeviceClassification", role: .server,

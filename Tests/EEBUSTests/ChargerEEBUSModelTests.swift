@@ -196,6 +196,20 @@ import Testing
             """#))
     }
 
+    @Test func theVehicleChargesInNormalOperationAndPausesOrSleepsInStandby() {
+        var status = ChargerFixture.connector()
+        var app = ChargerFixture.application([status])
+        let state = { (app: ChargerEEBUSApplication) in self.data(app, "deviceDiagnosisStateData", [1, 1], F.evDiagnosis) }
+        #expect(state(app) == json(#"{"operatingState":"normalOperation"}"#))
+        status.charging = false
+        app.update(connectors: [status], now: ChargerFixture.t0)
+        #expect(state(app) == json(#"{"operatingState":"standby"}"#))
+        status.charging = true
+        status.vehicleState = .standby
+        app.update(connectors: [status], now: ChargerFixture.t0)
+        #expect(state(app) == json(#"{"operatingState":"standby"}"#))
+    }
+
     @Test func measurementsFollowTheInputs() {
         var app = ChargerFixture.application()
         var status = ChargerFixture.connector()

@@ -60,8 +60,7 @@ struct ChargerEEBUSData {
         case (F.evLoadControl, "loadControlLimitDescriptionListData"): return vehicleLimitDescriptions(status)
         case (F.evLoadControl, "loadControlLimitConstraintsListData"): return vehicleLimitConstraints(status)
         case (F.evLoadControl, "loadControlLimitListData"): return vehicleLimits(status)
-        case (F.evDiagnosis, "deviceDiagnosisStateData"):
-            return stateData(status.vehicleAsleep == true ? .standby : status.vehicleState)
+        case (F.evDiagnosis, "deviceDiagnosisStateData"): return stateData(Self.vehicleOperatingState(status))
         default: return nil
         }
     }
@@ -86,6 +85,15 @@ struct ChargerEEBUSData {
         var object: JSONObject = ["operatingState": .string(state.spineName)]
         if case .failure(let error) = state { object["lastErrorCode"] = .string(error) }
         return .object(object)
+    }
+
+    /// The vehicle's operating state: a failure as reported; otherwise `normalOperation` while it charges and
+    /// `standby` while it pauses or sleeps (EVCC V1.0.1 scenario 7; a manager reads normalOperation as charging and
+    /// standby as paused, as eebus-go's CEM does).
+    static func vehicleOperatingState(_ status: EEBUSConnectorStatus) -> EEBUSOperatingState {
+        if case .failure = status.vehicleState { return status.vehicleState }
+        if status.vehicleAsleep == true || !status.charging || status.vehicleState == .standby { return .standby }
+        return .normalOperation
     }
 
     /// DeviceDiagnosis `heartbeatData` (LPC scenario 3): the counter ``ChargerEEBUSApplication/tick(now:)`` counts.

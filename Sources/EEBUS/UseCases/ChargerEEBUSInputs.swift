@@ -42,6 +42,8 @@ public struct EEBUSConnectorStatus: Sendable, Equatable {
     /// A vehicle is plugged in (IEC 61851 state B, C or D): the EV entity exists only then (EEBUS UC TS EV
     /// Commissioning and Configuration V1.0.1 scenarios 1 and 8).
     public var pluggedIn: Bool
+    /// The vehicle draws current (IEC 61851 state C or D with the contactor closed): `normalOperation` of the EV
+    /// entity's DeviceDiagnosis, `standby` otherwise.
     public var charging: Bool
     /// The state of the charge point itself (EVSECC scenario 2).
     public var evseState: EEBUSOperatingState

@@ -5,19 +5,20 @@ import Foundation
 #endif
 
 /// The states of a Controllable System in Limitation of Power Consumption (EEBUS UC TS LimitationOfPowerConsumption
-/// V1.0.0, the Controllable System's state diagram): the raw values are the specification's names.
+/// V1.0.0, the Controllable System's state diagram: "init", "unlimited/controlled", "limited", "failsafe state",
+/// "unlimited/autonomous"); the raw values are those names in the API's camel case.
 public enum LPCState: String, Sendable, Codable, CaseIterable {
     /// After the start, until the energy guard has stated a limit (or given up on after 120 s).
     case initial = "init"
     /// The energy guard is there (heartbeat) and has no active limit.
-    case unlimitedControlled = "unlimited/controlled"
+    case unlimitedControlled
     /// The energy guard's active power consumption limit applies.
     case limited
     /// The energy guard's heartbeat is missing: the failsafe consumption limit applies for at least the failsafe
     /// duration minimum.
     case failsafe
     /// No energy guard: the station runs without an LPC limit.
-    case unlimitedAutonomous = "unlimited/autonomous"
+    case unlimitedAutonomous
 }
 
 /// The Controllable System's side of LPC as a pure state machine with injected time. The application feeds it the

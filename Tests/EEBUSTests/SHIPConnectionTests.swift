@@ -308,6 +308,15 @@ import Testing
         #expect(why.contains("not established (cmi)"))
     }
 
+    @Test func anOversizeDatagramIsNotSent() {
+        var pair = Pair()
+        pair.open()
+        let a = pair.client.handle(.sendDatagram(.object(["datagram": .string(String(repeating: "x", count: 256 * 1024))])), now: .zero)
+        guard case .sendRefused(let why)? = a.first, a.count == 1 else { Issue.record("sent: \(a.count) actions"); return }
+        #expect(why.hasPrefix("the datagram has 262") && why.hasSuffix("more than the limit of 262144"))
+        #expect(pair.client.phase == .connected)
+    }
+
     @Test func aProtocolHandshakeTimeoutSendsTheTimeoutError() {
         var c = Self.machine(.client)
         _ = c.handle(.opened, now: .zero)

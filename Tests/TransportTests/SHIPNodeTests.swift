@@ -39,11 +39,12 @@ struct SHIPNodeTests {
     }
 
     static func start(_ name: String, listen: Bool, trusted: Set<SHIPSKI> = [], identity: SHIPIdentity? = nil,
-                      helloInit: Duration = .seconds(60)) async throws -> Running {
+                      helloInit: Duration = .seconds(60), configure: (inout SHIPNodeConfiguration) -> Void = { _ in }) async throws -> Running {
         let identity = try identity ?? SHIPIdentity.make(shipID: name)
         var configuration = SHIPNodeConfiguration(identity: identity, listenHost: listen ? "127.0.0.1" : nil, listenPort: 0,
                                                   firstBackoff: .milliseconds(100), maximumBackoff: .milliseconds(400))
         configuration.connection.helloInit = helloInit
+        configure(&configuration)
         let bound = AsyncStream.makeStream(of: Int.self)
         let node = try SHIPNode(configuration: configuration, trusted: trusted, logger: Logger(label: "ship-\(name)"),
                                 onBound: { bound.continuation.yield($0) })

@@ -187,9 +187,18 @@ public struct SHIPConnection: Sendable {
         case .trust(let ok):
             trust(ok)
         case .sendDatagram(let datagram):
-            if phase == .connected { send(.data(SHIPData(payload: datagram))) } else {
+            guard phase == .connected else {
                 actions.append(.sendRefused("the SHIP connection to \(remoteSKI) is not established (\(phase.rawValue))"))
+                break
             }
+            // A message the remote would refuse for its size is not sent (the remote's limit is unknown; ours is the
+            // best guess, and SPINE datagrams are far below it).
+            let frame = SHIPMessage.data(SHIPData(payload: datagram)).frame
+            guard frame.count <= settings.maxMessageBytes else {
+                actions.append(.sendRefused("the datagram has \(frame.count) bytes, more than the limit of \(settings.maxMessageBytes)"))
+                break
+            }
+            actions.append(.send(frame))
         case .closeRequested(let reason):
             closeLocally(reason)
         case .transportClosed(let reason):

@@ -30,7 +30,7 @@ import PackageDescription
 ///     MQTTIntegration → OCPP16                                     pure: what the station's and gateway's MQTT share
 ///     Hardware → {Boards, Transport, CPCSC}                        adapter: serial/TCP links, board drivers, meters, reader, GPIO, LEDs
 ///     Boards → {EVSECore, StationModbus, OCPP16}                   pure: board description, supervised-board contract, board protocols
-///     Transport → {ModbusTCP, MQTT, SEMP, Mail};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
+///     Transport → {ModbusTCP, MQTT, SEMP, Mail, EEBUS};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
 ///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
@@ -188,11 +188,11 @@ let package = Package(
         ),
         // Adapter: network transports (Modbus TCP server, client and poller, Modbus RTU slave, OCPP-J WebSocket client,
         // its links keyed per charger, and server, the DLM link's UDP socket, FTP and HTTP file transfers and archives,
-        // connection caps and timeouts).
+        // connection caps and timeouts; EEBUS: SHIP over TLS and WebSocket, its identity and node).
         .target(
             name: "Transport",
             dependencies: [
-                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI", "HostServices",
+                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI", "HostServices", "EEBUS", "OCPP16",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -203,6 +203,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -319,7 +320,9 @@ let package = Package(
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16", "TestSupport"], swiftSettings: swiftSettings),
         // The pure tests of MQTT: codec round trips, malformed and truncated packets, the session machine.
         .testTarget(name: "MQTTTests", dependencies: ["MQTT"], swiftSettings: swiftSettings),
-        .testTarget(name: "TransportTests", dependencies: ["PKI", "OCMF", "Firmware", "Transport", "Mail", "ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
+        .testTarget(name: "TransportTests", dependencies: ["PKI", "OCMF", "Firmware", "Transport", "Mail", "ModbusTCP", "EEBUS", "OCPP16", "HostServices",
+                                                           .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                                                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
                                                            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                            .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters", "PKI"], swiftSettings: swiftSettings),

@@ -30,7 +30,7 @@ import PackageDescription
 ///     MQTTIntegration → OCPP16                                     pure: what the station's and gateway's MQTT share
 ///     Hardware → {Boards, Transport, CPCSC}                        adapter: serial/TCP links, board drivers, meters, reader, GPIO, LEDs
 ///     Boards → {EVSECore, StationModbus, OCPP16}                   pure: board description, supervised-board contract, board protocols
-///     Transport → {ModbusTCP, MQTT, SEMP, Mail};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
+///     Transport → {ModbusTCP, MQTT, SEMP, Mail, EEBUS};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
 ///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
@@ -188,11 +188,11 @@ let package = Package(
         ),
         // Adapter: network transports (Modbus TCP server, client and poller, Modbus RTU slave, OCPP-J WebSocket client,
         // its links keyed per charger, and server, the DLM link's UDP socket, FTP and HTTP file transfers and archives,
-        // connection caps and timeouts).
+        // connection caps and timeouts, EEBUS' multicast DNS sockets).
         .target(
             name: "Transport",
             dependencies: [
-                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI", "HostServices",
+                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI", "HostServices", "EEBUS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -282,7 +282,7 @@ let package = Package(
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "Authorization", "Boards", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hardware", "Hosting", "LoadManagement", "ModbusTCP",
+                "App", "Authorization", "Boards", "ChargePoint", "EEBUS", "EVSECore", "Firmware", "Gateway", "Hardware", "Hosting", "LoadManagement", "ModbusTCP",
                 "Persistence", "Runtimes",
                 "Simulator", "StationModbus", "Transport", "WebUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -250,3 +250,30 @@ def test_next_to_avahi_on_the_same_host_both_are_found(netns_pair, zc, avahi):
         assert avahi.poll() is None, f"avahi-daemon ended: {avahi.stderr.read() if avahi.stderr else ''}"
     finally:
         assert d.stop() == 0
+
+
+def test_over_ipv6_alone_zeroconf_finds_the_swift_service_and_the_swift_browser_finds_zeroconfs(netns_pair):
+    """ff02::fb (RFC 6762 §3): zeroconf restricted to IPv6 on the manager's veth, so every packet it sees or sends is
+    IPv6; the Swift side must answer and browse over IPv6 for either direction to work."""
+    from zeroconf import IPVersion
+    st, em = netns_pair.station, netns_pair.manager
+    z6 = em.call(lambda: Zeroconf(interfaces=[socket.if_nametoindex(em.interface)], ip_version=IPVersion.V6Only))
+    d = Discover(st, "--interface", st.interface, "--seconds", "0", "--watch", "--json", "--announce", "ChargeKit Six",
+                 "--host-name", "ck-six", "--port", "4712", *txt_args())
+    try:
+        collector = Collector()
+        ServiceBrowser(z6, SHIP, collector)
+        collector.wait("add", f"ChargeKit Six.{SHIP}")
+        info = z6.get_service_info(SHIP, f"ChargeKit Six.{SHIP}", timeout=5000)
+        assert info is not None and info.port == 4712
+        assert {k.decode(): v.decode() for k, v in info.properties.items()} == dict(TXT)
+        theirs = ServiceInfo(SHIP, f"HEMS Six.{SHIP}", addresses=[socket.inet_pton(socket.AF_INET6, "fd00:6::2")], port=4711,
+                             properties={"txtvers": "1", "id": "HEMS-SIX"}, server="hems-six.local.")
+        z6.register_service(theirs)
+        found = d.wait_list(lambda listed: any(s["instance"] == "HEMS Six" and s["addresses"] for s in listed), "the service zeroconf announced over IPv6")
+        assert next(s for s in found if s["instance"] == "HEMS Six")["addresses"] == ["fd00:6::2"]
+        z6.unregister_service(theirs)
+        d.wait_list(lambda listed: not any(s["instance"] == "HEMS Six" for s in listed), "its goodbye over IPv6")
+    finally:
+        assert d.stop() == 0
+        z6.close()

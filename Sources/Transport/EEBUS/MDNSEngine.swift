@@ -15,9 +15,13 @@ extension MDNSService {
         let epoch = NIODeadline.now()
         var responder: MDNSResponder?
         var browser: MDNSBrowser
-        var receiver: (any Channel)?
+        /// The sockets bound to the wildcard address (IPv4, and IPv6 if it runs): replies go out from the one of the
+        /// sender's family.
+        var receivers: [any Channel] = []
+        /// One per interface and family, bound to the interface's address and port 5353; multicasts go out of each.
         var senders: [any Channel] = []
-        var group: SocketAddress?
+        let group4 = try! SocketAddress(ipAddress: MDNSConstants.ipv4Group, port: Int(MDNSConstants.port))
+        let group6 = try! SocketAddress(ipAddress: MDNSConstants.ipv6Group, port: Int(MDNSConstants.port))
         var timer: Scheduled<Void>?
         var stopped = false
         let seed: UInt64
@@ -32,9 +36,9 @@ extension MDNSService {
 
         var now: Double { Double((NIODeadline.now() - epoch).nanoseconds) / 1e9 }
 
-        func start(service: DNSSDServiceDescription?, receiver: any Channel, senders: [any Channel], group: SocketAddress) {
+        func start(service: DNSSDServiceDescription?, receivers: [any Channel], senders: [any Channel]) {
             loop.preconditionInEventLoop()
-            self.receiver = receiver; self.senders = senders; self.group = group
+            self.receivers = receivers; self.senders = senders
             if let service {
                 var r = MDNSResponder(service: service, seed: seed)
                 perform(r.start(nowSeconds: now), replyTo: nil)
@@ -70,8 +74,7 @@ extension MDNSService {
         /// packet that does not read as DNS is dropped (logged at debug: a LAN can carry anything on 5353).
         func received(_ bytes: [UInt8], from source: SocketAddress) {
             loop.preconditionInEventLoop()
-            guard !stopped, let ip = source.ipAddress.flatMap(SSDPService.ipv4),
-                  interfaces.contains(where: { $0.address & $0.mask == ip & $0.mask }) else { return }
+            guard !stopped, isOnLink(source) else { return }
             let message: DNSMessage
             do { message = try DNSMessage(decoding: bytes) } catch {
                 logger.debug("EEBUS discovery: ignored a packet from \(source): \(error)")
@@ -85,6 +88,15 @@ extension MDNSService {
             }
             perform(browser.received(message, nowSeconds: now))
             reschedule()
+        }
+
+        /// RFC 6762 §11: only packets from the local link count — an IPv4 source on one of the interfaces' subnets, an
+        /// IPv6 source that is link-local or shares a /64 with one of their addresses.
+        func isOnLink(_ source: SocketAddress) -> Bool {
+            guard let text = source.ipAddress else { return false }
+            if let ip = SSDPService.ipv4(text) { return interfaces.contains { $0.address & $0.mask == ip & $0.mask } }
+            guard let a = MDNSAddress(text.split(separator: "%").first.map(String.init) ?? text), a.isIPv6 else { return false }
+            return a.isIPv6LinkLocal || interfaces.contains { $0.addresses.contains { $0.isIPv6 && $0.octets.prefix(8) == a.octets.prefix(8) } }
         }
 
         func tick() {
@@ -115,7 +127,7 @@ extension MDNSService {
                 switch action {
                 case .multicast(let m): futures += multicast(m)
                 case .reply(let m):
-                    if let source, let receiver, let bytes = encode(m) {
+                    if let source, let receiver = receivers.first(where: { $0.localAddress?.protocol == source.protocol }), let bytes = encode(m) {
                         futures.append(receiver.writeAndFlush(AddressedEnvelope(remoteAddress: source, data: receiver.allocator.buffer(bytes: bytes))))
                     }
                 case .renamed(let instance, let host):
@@ -150,8 +162,11 @@ extension MDNSService {
         }
 
         func multicast(_ m: DNSMessage) -> [EventLoopFuture<Void>] {
-            guard let group, let bytes = encode(m) else { return [] }
-            return senders.map { $0.writeAndFlush(AddressedEnvelope(remoteAddress: group, data: $0.allocator.buffer(bytes: bytes))) }
+            guard let bytes = encode(m) else { return [] }
+            return senders.map { s in
+                let group = s.localAddress?.protocol == .inet6 ? group6 : group4
+                return s.writeAndFlush(AddressedEnvelope(remoteAddress: group, data: s.allocator.buffer(bytes: bytes)))
+            }
         }
 
         func encode(_ m: DNSMessage) -> [UInt8]? {

@@ -16,8 +16,9 @@ import Synchronization
 /// pure machines (``MDNSResponder``, ``MDNSBrowser``); this adapter owns the sockets and the timer.
 ///
 /// It coexists with avahi or another responder on the host: the sockets on port 5353 set SO_REUSEADDR and SO_REUSEPORT
-/// (RFC 6762 §15), and each program answers for its own names. IPv4 only (224.0.0.251): the AAAA records carry the
-/// interfaces' IPv6 addresses other than link-local ones.
+/// (RFC 6762 §15), and each program answers for its own names. IPv4 (224.0.0.251) and, where the interfaces have an
+/// IPv6 link-local address, IPv6 (ff02::fb); the AAAA records carry the interfaces' IPv6 addresses other than
+/// link-local ones (a link-local address means nothing without the interface it was heard on).
 ///
 /// The interfaces are the up, multicast-capable IPv4 ones that are not loopback, or the one named. Packets from
 /// outside the interfaces' subnets are ignored (RFC 6762 §11). Every machine runs on one event loop; the discovered
@@ -42,6 +43,8 @@ public final class MDNSService: Service, Sendable {
         var address: UInt32
         var mask: UInt32
         public var addresses: [MDNSAddress]
+        /// The interface's IPv6 link-local address (with its scope), where ff02::fb is joined and sent from.
+        var ipv6LinkLocal: NIONetworkDevice?
     }
 
     /// Why mDNS cannot run on the chosen interface.
@@ -111,7 +114,8 @@ public final class MDNSService: Service, Sendable {
             guard a >> 24 != 127, d.multicastSupported, let v4 = MDNSAddress(ip) else { return nil }
             let v6 = devices.filter { $0.name == d.name }.compactMap { $0.address?.ipAddress.flatMap(MDNSAddress.init) }
                 .filter { $0.isIPv6 && !$0.isIPv6LinkLocal }
-            return Interface(device: d, ipv4: ip, address: a, mask: m, addresses: [v4] + v6)
+            let linkLocal = devices.first { $0.name == d.name && $0.address?.ipAddress.flatMap(MDNSAddress.init)?.isIPv6LinkLocal == true }
+            return Interface(device: d, ipv4: ip, address: a, mask: m, addresses: [v4] + v6, ipv6LinkLocal: linkLocal)
         }
         guard let name else { return all }
         let chosen = all.filter { $0.device.name == name }
@@ -164,6 +168,8 @@ public final class MDNSService: Service, Sendable {
             try? await receiver.close()
             throw error
         }
+        let (receiver6, senders6) = await openIPv6(interfaces, loop: loop, handler: handler)
+        senders += senders6
         let txt = state.withLock { s in
             s.engine = engine
             return s.pendingTXT
@@ -177,16 +183,57 @@ public final class MDNSService: Service, Sendable {
         let what = service.map { "announcing '\($0.instanceName)' on port \($0.port)" } ?? "browsing only"
         logger.info("EEBUS discovery: mDNS on \(on), \(what)")
         let bound = senders
-        try await loop.submit { engine.start(service: service, receiver: receiver, senders: bound, group: group) }.get()
+        try await loop.submit { engine.start(service: service, receivers: [receiver] + (receiver6.map { [$0] } ?? []), senders: bound) }.get()
         try? await gracefulShutdown()  // returns on graceful shutdown or when the task is cancelled
         state.withLock { $0.engine = nil }
         let goodbye = try? await loop.submit { engine.stop() }.get()
         for future in goodbye ?? [] { try? await future.get() }
         for c in senders { try? await c.close() }
         try? await receiver.close()
+        try? await receiver6?.close()
         state.withLock { s in
             for w in s.watchers.values { w.finish() }
             s.watchers = [:]
+        }
+    }
+
+    /// IPv6 as well where the interfaces have a link-local address (RFC 6762 §3: ff02::fb): a receiver on [::]:5353
+    /// (IPv6 only) that joins the group on each, and per interface a sender bound to its link-local address, port 5353,
+    /// hop limit 255 (§11). Without IPv6 (disabled, no address) mDNS runs on IPv4 alone, and the log says why.
+    func openIPv6(_ interfaces: [Interface], loop: any EventLoop,
+                  handler: @escaping @Sendable () -> Inbound) async -> (receiver: (any Channel)?, senders: [any Channel]) {
+        let usable = interfaces.filter { $0.ipv6LinkLocal != nil }
+        guard !usable.isEmpty else { return (nil, []) }
+        var receiver: (any Channel)?
+        var senders: [any Channel] = []
+        func bootstrap() -> DatagramBootstrap {
+            DatagramBootstrap(group: loop)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+                .channelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
+                .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler()) } }
+        }
+        do {
+            let group = try SocketAddress(ipAddress: MDNSConstants.ipv6Group, port: Int(MDNSConstants.port))
+            let r = try await bootstrap().bind(host: "::", port: Int(MDNSConstants.port)).get()
+            receiver = r
+            for i in usable {
+                guard let device = i.ipv6LinkLocal, var local = device.address else { continue }
+                try await (r as! any MulticastChannel).joinGroup(group, device: device).get()
+                local.port = Int(MDNSConstants.port)
+                let sender = try await bootstrap().bind(to: local).get()
+                if let options = sender as? any SocketOptionProvider {
+                    try await options.setIPv6MulticastIF(CUnsignedInt(device.interfaceIndex)).get()
+                    try await options.setIPv6MulticastHops(255).get()
+                }
+                senders.append(sender)
+            }
+            return (receiver, senders)
+        } catch {
+            logger.notice("EEBUS discovery: no multicast DNS over IPv6 (\(error)); IPv4 only")
+            for c in senders { try? await c.close() }
+            try? await receiver?.close()
+            return (nil, [])
         }
     }
 

@@ -153,6 +153,18 @@ import Testing
         guard case .multicast? = r.received(qu, fromPort: 5353, nowSeconds: 100).first else { Issue.record("not multicast"); return }
     }
 
+    @Test func aRecordIsMulticastAtMostOnceASecond() throws {
+        var r = established()
+        let q = DNSMessage.query([DNSQuestion(name: Self.service.instance, type: .srv)])
+        #expect(multicasts(r.received(q, fromPort: 5353, nowSeconds: 50)).count == 1)
+        #expect(r.received(q, fromPort: 5353, nowSeconds: 50.5).isEmpty)  // RFC 6762 §6
+        #expect(multicasts(r.received(q, fromPort: 5353, nowSeconds: 51)).count == 1)
+        // A probe for our name is answered again after 250 ms (defending the name).
+        let probe = DNSMessage.query([DNSQuestion(name: Self.service.instance, type: .any)],
+                                     authorities: [DNSResourceRecord(name: Self.service.instance, ttlSeconds: 120, data: .txt([]))])
+        #expect(multicasts(r.received(probe, fromPort: 5353, nowSeconds: 51.3)).count == 1)
+    }
+
     @Test func aQuestionForATypeWeDoNotHaveGetsAnNSEC() throws {
         var r = established()
         let q = DNSMessage.query([DNSQuestion(name: Self.service.host, type: .aaaa)])

@@ -7,7 +7,8 @@ extension MDNSResponder {
     /// - a query whose answered questions all carry the unicast-response bit gets a unicast reply, unless the records
     ///   were not multicast within a quarter of their TTL (§5.4), then everyone hears them;
     /// - an answer with shared records (the PTR) waits 20–120 ms and is merged with others in that time (§6); an answer
-    ///   with only unique records, or to a probe, goes out at once.
+    ///   with only unique records, or to a probe, goes out at once; a record multicast less than a second ago is left out
+///   (§6).
     mutating func answer(_ query: DNSMessage, fromPort: UInt16, nowSeconds now: Double) -> [Action] {
         let legacy = fromPort != MDNSConstants.port
         var answers: [DNSResourceRecord] = []
@@ -32,10 +33,13 @@ extension MDNSResponder {
             return [.reply(DNSMessage(id: query.id, isResponse: true, questions: query.questions, answers: answers.map(legacyForm),
                                       additionals: extra.map(legacyForm)))]
         }
-        if allUnicast, let last = lastMulticastSeconds, now - last < Double(Self.hostRecordTTLSeconds) / 4 {
+        if allUnicast, answers.allSatisfy({ r in multicastAt[r].map { now - $0 < Double(r.ttlSeconds) / 4 } ?? false }) {
             return [.reply(.response(answers: answers, additionals: extra))]
         }
+        // §6: a record is multicast at most once a second (four times, to defend it against a probe).
         let isProbe = !query.authorities.isEmpty
+        answers.removeAll { r in multicastAt[r].map { now - $0 < (isProbe ? 0.25 : 1) } ?? false }
+        guard !answers.isEmpty else { return [] }
         if answers.contains(where: { !$0.cacheFlush }), !isProbe {
             if var p = pending {
                 for r in answers where !p.answers.contains(r) { p.answers.append(r) }
@@ -45,8 +49,9 @@ extension MDNSResponder {
             }
             return []
         }
-        lastMulticastSeconds = now
-        return [.multicast(.response(answers: answers, additionals: extra))]
+        let extraNow = additionals(for: answers)
+        for r in answers + extraNow { multicastAt[r] = now }
+        return [.multicast(.response(answers: answers, additionals: extraNow))]
     }
 
     /// Our records that answer one question; for a type we do not have on one of our names, an NSEC record saying

@@ -47,7 +47,9 @@ public struct MDNSResponder: Sendable {
     var conflictTimes: [Double] = []
     /// A multicast answer with shared records, held 20–120 ms (RFC 6762 §6) to aggregate answers.
     var pending: (at: Double, answers: [DNSResourceRecord])?
-    var lastMulticastSeconds: Double?
+    /// When each of our records was last multicast: none again within a second (RFC 6762 §6), and a unicast answer
+    /// only while everyone heard it within a quarter of its TTL (§5.4).
+    var multicastAt: [DNSResourceRecord: Double] = [:]
     var random: SplitMix64
 
     public init(service: DNSSDServiceDescription, seed: UInt64) {
@@ -113,7 +115,7 @@ public struct MDNSResponder: Sendable {
 
     /// Sends the goodbye (every record with TTL 0, RFC 6762 §10.1) if the records were announced, and stops.
     public mutating func stop(nowSeconds now: Double) -> [Action] {
-        defer { phase = .stopped; pending = nil }
+        defer { phase = .stopped; pending = nil; multicastAt = [:] }
         guard isEstablished else { return [] }
         return [.multicast(.response(answers: allRecords.map { $0.with(ttlSeconds: 0) }))]
     }
@@ -139,8 +141,9 @@ public struct MDNSResponder: Sendable {
         var out: [Action] = []
         if let p = pending, now >= p.at {
             pending = nil
-            lastMulticastSeconds = now
-            out.append(.multicast(.response(answers: p.answers, additionals: additionals(for: p.answers))))
+            let extra = additionals(for: p.answers)
+            for r in p.answers + extra { multicastAt[r] = now }
+            out.append(.multicast(.response(answers: p.answers, additionals: extra)))
         }
         switch phase {
         case .probing(let sent, let at) where now >= at:
@@ -160,8 +163,9 @@ public struct MDNSResponder: Sendable {
 
     mutating func announce(nowSeconds now: Double, sent: Int) -> [Action] {
         phase = sent < Self.announcementDelaysSeconds.count ? .announcing(sent: sent + 1, nextAt: now + Self.announcementDelaysSeconds[sent]) : .running
-        lastMulticastSeconds = now
-        return [.multicast(.response(answers: allRecords + [enumerationRecord]))]
+        let records = allRecords + [enumerationRecord]
+        for r in records { multicastAt[r] = now }
+        return [.multicast(.response(answers: records))]
     }
 
     /// RFC 6762 §8.1: a query of type ANY for each name, with the unicast-response bit, and the proposed records in the

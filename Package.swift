@@ -188,11 +188,11 @@ let package = Package(
         ),
         // Adapter: network transports (Modbus TCP server, client and poller, Modbus RTU slave, OCPP-J WebSocket client,
         // its links keyed per charger, and server, the DLM link's UDP socket, FTP and HTTP file transfers and archives,
-        // connection caps and timeouts, EEBUS' multicast DNS sockets).
+        // connection caps and timeouts; EEBUS: SHIP over TLS and WebSocket, its identity and node).
         .target(
             name: "Transport",
             dependencies: [
-                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI", "HostServices", "EEBUS",
+                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI", "HostServices", "EEBUS", "OCPP16",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -38,6 +38,8 @@ struct ParameterPage: PageModel {
     var dlmSlaves: WebInterface.DLMSlaveCard?
     /// Backend: "Send test mail" of the e-mail alerts (seeds/004 §4).
     var mailTest: WebInterface.MailTestCard?
+    /// Load Management: the EEBUS pairing and the energy manager's limits (issue 26 item 4).
+    var eebus: WebInterface.EEBUSCard?
 }
 
 /// The dashboard: sessions, system status, the backend connection, each connector and the load management.
@@ -153,6 +155,8 @@ extension WebInterface {
         } else if menu == .loadManagement {
             model.dlmSlaves = await dlmSlaveCard(session, t: t, query: query)
             anchors.append((t["dlm.clearSlaves"] ?? "", "s-dlm-slave-db"))
+            model.eebus = await eebusCard(session, t: t, query: query)
+            anchors.append((t["eebus.heading"] ?? "", "s-eebus"))
         } else if menu == .backend {
             model.mailTest = await mailTestCard(session, t: t, result: mailTest)
             anchors.append((t["mail.test"] ?? "", "s-mail-test"))

@@ -125,6 +125,8 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
             }
         case .dlm(let datagram):
             send(datagram)
+        case .eebus(let outgoing):
+            eebusSend(outgoing)
         case .notice(let notice):
             log(notice)
             if case .mainsPowerLost = notice {
@@ -152,6 +154,12 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
             if communicating { logger.info("\(message)") } else { logger.warning("\(message)") }
         case .mainsPowerLost:
             logger.warning("mains power lost: shutting down on backup power")
+        case .eebusEvent(let e):
+            switch e.kind {
+            case .refused, .answeredError, .remoteError: logger.warning("EEBUS: \(e)")
+            case .discovered, .subscribed, .unsubscribed, .bound, .unbound: logger.info("EEBUS: \(e)")
+            case .ignored: logger.debug("EEBUS: \(e)")
+            }
         case .sessionStarted, .sessionStopped, .unlockFinished, .signedMeterValue:
             break
         }

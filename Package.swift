@@ -251,7 +251,7 @@ let package = Package(
             name: "Runtimes",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "WebUI",
-                "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "SEMP", "Mail", "StationModbus", "DBus", "HostConfig", "HostServices",
+                "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "SEMP", "EEBUS", "Mail", "StationModbus", "DBus", "HostConfig", "HostServices",
                 "PKI", "OCMF",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -262,7 +262,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "Runtimes", "WebUI",
-                "Transport", "ModbusTCP", "MQTTIntegration", "OCPP16", "SEMP", "StationModbus", "HostServices", "HostConfig",
+                "Transport", "ModbusTCP", "MQTTIntegration", "OCPP16", "SEMP", "EEBUS", "StationModbus", "HostServices", "HostConfig",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -43,6 +43,16 @@ extension StationController {
         applyLimits(now: now)
     }
 
+    /// The pairing changed: a fresh SPINE device, so that nothing the old manager set, subscribed or bound survives
+    /// it (its limits are lifted at once).
+    public mutating func eebusRestart(now: Date) {
+        guard let node = eebus else { return }
+        eebus = SPINENode(app: ChargerEEBUSApplication(deviceAddress: node.app.deviceAddress, station: node.app.station,
+                                                       settings: eebusUseCaseSettings, now: now))
+        applyEEBUS(now: now)
+        applyLimits(now: now)
+    }
+
     /// A SPINE datagram (plain JSON) from the manager: answered, applied, and a changed limit signalled at once.
     public mutating func eebusReceive(_ datagram: JSONValue, from ski: String, now: Date) {
         guard eebus != nil else { return }

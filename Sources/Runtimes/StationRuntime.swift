@@ -66,6 +66,8 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     /// Firmware from the web page and a USB stick, and the firmware machine when no backend is configured
     /// (`StationRuntime+LocalFirmware.swift`).
     var localFirmware = LocalFirmware()
+    /// The EEBUS interface's SHIP node and DNS-SD, once started (`StationRuntime+EEBUS.swift`).
+    var eebus = EEBUSRuntimeState()
 
     public init(controller: StationController, board: Board, parameters: ParameterService, database: StationDatabase,
                 clock: ScaledClock, logger: Logger) {
@@ -232,6 +234,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         configurationChangedSecurityEvent(entries, changedBy: changedBy)
         securityParametersChanged(entries, changedBy: changedBy)
         controller.update(settings: effectiveSettings())
+        eebusFollowPairing()
         ocppEvent(.settingsChanged(BackendSettings(parameterService.values.effective(startedWith: startValues))))
         securitySettingsChanged(before: before)
         tick()

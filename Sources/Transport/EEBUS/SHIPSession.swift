@@ -41,6 +41,8 @@ extension SHIPNode {
                         }
                         continuation.yield(.transportClosed("closed by the remote"))
                     } catch {
+                        // A frame or message over the size limit (WebSocket close 1009), or a broken stream.
+                        logger.warning("SHIP: the WebSocket failed: \(error)", metadata: metadata)
                         continuation.yield(.transportClosed("\(error)"))
                     }
                 }

@@ -63,13 +63,13 @@ struct SHIPNodeTests {
 
     /// Waits up to `seconds` for `condition`; records an issue naming `what` when it does not come.
     @discardableResult
-    static func waitFor(_ what: String, seconds: Double = 15, _ condition: () -> Bool) async -> Bool {
+    static func waitFor(_ what: String, seconds: Double = 15, detail: @autoclosure () -> String = "", _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
         while ContinuousClock.now < deadline {
             if condition() { return true }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        Issue.record("timed out waiting for \(what)")
+        Issue.record("timed out waiting for \(what) \(detail())")
         return false
     }
 
@@ -121,6 +121,19 @@ struct SHIPNodeTests {
         server.node.setTrusted([])
         await Self.waitFor("the station closes the unpaired node") { server.closedReasons(client.ski).contains { $0.contains("no longer trusted") } }
         await Self.waitFor("the client sees the close") { client.closedReasons(server.ski).contains { $0.contains("removed the pairing") || $0.contains("WebSocket") } }
+        await client.stop()
+        await server.stop()
+    }
+
+    @Test func theUserRefusingAPendingNodeEndsItsConnectionAtOnce() async throws {
+        let client = try await Self.start("client", listen: false)
+        let server = try await Self.start("station", listen: true)
+        client.node.setTrusted([server.ski])
+        client.node.connect(host: "127.0.0.1", port: server.listenPort, ski: server.ski)
+        await Self.waitFor("the trust request") { server.state(of: client.ski) == .waitingForTrust }
+        server.node.refuse(client.ski)
+        await Self.waitFor("the refusal") { server.closedReasons(client.ski).contains { $0.contains("is not trusted (refused by the user)") } }
+        await Self.waitFor("the client learns it") { client.closedReasons(server.ski).contains { $0.contains("aborted the hello") } }
         await client.stop()
         await server.stop()
     }

@@ -31,6 +31,8 @@ extension SHIPNode {
                 asyncChannel: channel, context: Context(logger: logger)
             ) { inbound, outbound, _ in
                 var machine = SHIPConnection(role: role, remoteSKI: ski, trusted: trusted, settings: settings)
+                // First in the stream: a message read before it would meet a machine that has not started.
+                continuation.yield(.opened)
                 let reader = Task {
                     do {
                         for try await message in inbound.messages(maxSize: maxSize) {
@@ -49,7 +51,6 @@ extension SHIPNode {
                     reader.cancel()
                     for timer in timers.values { timer.cancel() }
                 }
-                continuation.yield(.opened)
                 events: for await event in input {
                     for action in machine.handle(event, now: self.now) {
                         switch action {

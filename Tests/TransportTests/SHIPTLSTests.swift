@@ -138,4 +138,22 @@ struct SHIPTLSTests {
         #expect(server.node.status.isEmpty)
         await server.stop()
     }
+
+    @Test func aPeerThatDoesNotAnswerPingsIsClosed() async throws {
+        // openssl s_client opens the WebSocket and then stays silent: no CMI, and no pong to the station's pings.
+        let dir = try Self.directory()
+        let peer = try SHIPIdentity.loadOrCreate(directory: dir, shipID: "silent")
+        let server = try await SHIPNodeTests.start("station", listen: true) { $0.pingInterval = .milliseconds(300) }
+        let request = "GET /ship/ HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ship\r\n\r\n"
+        let started = ContinuousClock.now
+        let result = try await Self.sClient(port: server.listenPort, ["-tls1_2", "-ign_eof", "-quiet", "-cert", dir + "/" + SHIPIdentity.certificateFileName,
+                                                                      "-key", dir + "/" + SHIPIdentity.keyFileName], input: request)
+        #expect(result.output.contains("HTTP/1.1 101 Switching Protocols"), "\(result.output)")
+        // Closed by the ping check (two periods), long before the 10 s of the connection mode initialisation.
+        #expect(ContinuousClock.now - started < .seconds(8))
+        await SHIPNodeTests.waitFor("the station reports the end") { !server.closedReasons(peer.ski).isEmpty }
+        #expect(!server.closedReasons(peer.ski).contains { $0.contains("connection mode initialisation") }, "\(server.closedReasons(peer.ski))")
+        await server.stop()
+    }
 }

@@ -41,7 +41,7 @@ extension SHIPNode {
                             case .text(let text): continuation.yield(.received(Array(text.utf8)))
                             }
                         }
-                        continuation.yield(.transportClosed("closed by the remote"))
+                        continuation.yield(.transportClosed("the remote closed it or stopped answering pings"))
                     } catch {
                         continuation.yield(.transportClosed("\(error)"))
                     }

@@ -91,6 +91,11 @@ struct SHIPNodeTests {
         #expect(status.role == .server && status.remoteAddress.hasPrefix("127.0.0.1:"))
         await Self.waitFor("the remote's SHIP id") { server.node.status.first?.remoteID == "client" }
         #expect(!server.node.send(Self.datagram, to: server.ski))
+        // Many at once arrive all and in order (the station reads one message at a time).
+        let burst = (1...300).map { JSONValue.object(["datagram": .object(["header": .object(["msgCounter": .integer(Int64($0))])])]) }
+        for d in burst { client.node.send(d, to: server.ski) }
+        await Self.waitFor("the burst") { server.received(from: client.ski).count == 301 }
+        #expect(Array(server.received(from: client.ski).dropFirst()) == burst)
         await client.stop()
         await Self.waitFor("the station sees the orderly close") { server.closedReasons(client.ski) == ["closed by the remote"] }
         await server.stop()

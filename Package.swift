@@ -13,7 +13,7 @@ import PackageDescription
 ///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
 ///                    HostConfig, PKI, OCMF,
 ///                    StationModbus, EVSECore, ModbusTCP, OCPP16,
-///                    MQTTIntegration, SEMP, Mail, Parameters}
+///                    MQTTIntegration, SEMP, EEBUS, Mail, Parameters}
 ///     HostConfig → DBus                                            pure: interfaces, DHCP server, router, modem, time
 ///     DBus → nothing                                               pure: D-Bus values, wire format, the bus port
 ///     Mail → CivilDate                                             pure: RFC 5322 messages, the SMTP dialogue
@@ -159,7 +159,7 @@ let package = Package(
         // Authorization's settings), current limits, the meters' and OMCCI's settings and Modbus control (StationModbus
         // has their registers), the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller,
         // store ports.
-        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "HostConfig", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16",
+        .target(name: "ChargePoint", dependencies: ["Authorization", "EEBUS", "EVSECore", "Firmware", "HostConfig", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16",
                                                     "SEMP", "Mail", "OCMF", "Parameters", "PKI", "StationModbus"],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers;
@@ -212,7 +212,7 @@ let package = Package(
         .target(
             name: "WebUI",
             dependencies: [
-                "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "MetricsExporter", "SEMP", "Transport", "HostConfig",
+                "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "MetricsExporter", "SEMP", "EEBUS", "Transport", "HostConfig",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -252,7 +252,7 @@ let package = Package(
             name: "Runtimes",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "WebUI",
-                "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "SEMP", "Mail", "StationModbus", "DBus", "HostConfig", "HostServices",
+                "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "SEMP", "EEBUS", "Mail", "StationModbus", "DBus", "HostConfig", "HostServices",
                 "PKI", "OCMF",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -263,7 +263,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "Runtimes", "WebUI",
-                "Transport", "ModbusTCP", "MQTTIntegration", "OCPP16", "SEMP", "StationModbus", "HostServices", "HostConfig",
+                "Transport", "ModbusTCP", "MQTTIntegration", "OCPP16", "SEMP", "EEBUS", "StationModbus", "HostServices", "HostConfig",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -283,7 +283,7 @@ let package = Package(
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "Authorization", "Boards", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hardware", "Hosting", "LoadManagement", "ModbusTCP",
+                "App", "Authorization", "Boards", "ChargePoint", "EEBUS", "EVSECore", "Firmware", "Gateway", "Hardware", "Hosting", "LoadManagement", "ModbusTCP",
                 "Persistence", "Runtimes",
                 "Simulator", "StationModbus", "Transport", "WebUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -41,15 +41,20 @@ public struct StationOptions: Sendable {
     public var sempPort = 8090
     /// The network interface SSDP announces on; nil: every up IPv4 interface with multicast except loopback.
     public var sempInterface: String?
+    /// `--eebus-host`: overrides the parameter EEBUSBindAddress for this run (nil: the parameter decides).
+    public var eebusHost: String?
+    /// The network interface DNS-SD announces on and browses; nil: every up IPv4 interface with multicast except loopback.
+    public var eebusInterface: String?
 
     public init(dataDirectory: String = "./chargekit-data", connectors: Int? = nil,
                 httpHost: String? = nil, httpPort: Int = 8080, httpsPort: Int? = nil, timeScale: Double = 1, logLevel: Logger.Level = .info,
                 modbusHost: String? = nil, rebootCommand: String? = nil, sempHost: String? = nil, sempPort: Int = 8090,
-                sempInterface: String? = nil) {
+                sempInterface: String? = nil, eebusHost: String? = nil, eebusInterface: String? = nil) {
         self.dataDirectory = dataDirectory; self.connectors = connectors
         self.httpHost = httpHost; self.httpPort = httpPort; self.httpsPort = httpsPort; self.timeScale = timeScale; self.logLevel = logLevel
         self.modbusHost = modbusHost; self.rebootCommand = rebootCommand
         self.sempHost = sempHost; self.sempPort = sempPort; self.sempInterface = sempInterface
+        self.eebusHost = eebusHost; self.eebusInterface = eebusInterface
     }
 }
 
@@ -238,6 +243,7 @@ public enum StationApp {
             }
         }
         if settings.semp.enabled { services += try sempServices(options, runtime: runtime, settings: settings) }
+        if settings.eebus.enabled { services += try await eebusServices(options, runtime: runtime, settings: settings, dataDirectory: dir.path) }
         if let ocppControl {
             var ocppLogger = Logger(label: "chargekit.ocpp")
             ocppLogger.logLevel = options.logLevel

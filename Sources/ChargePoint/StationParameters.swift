@@ -46,7 +46,7 @@ public enum StationParameters {
         stationWide: [(installationCurrentLimit, .singleFeedLine)], constraints: [singleFeedLineInstallation] + routerConstraints,
         textChecks: mailTextChecks.merging(mobileTextChecks) { a, _ in a }.merging([backendURL: { BackendURL.problem($0) }]) { a, _ in a }
             .merging(routerTextChecks) { a, _ in a }.merging(timeTextChecks) { a, _ in a }
-            .merging(listenerTextChecks) { a, _ in a }.merging(webServerTextChecks) { a, _ in a }
+            .merging(listenerTextChecks) { a, _ in a }.merging(webServerTextChecks) { a, _ in a }.merging(eebusTextChecks) { a, _ in a }
             .merging([firmwareRootsDirectory: { $0.isEmpty || $0.hasPrefix("/") ? nil : "an absolute path such as /etc/chargekit/firmware-roots, or empty" }]) { a, _ in a })
 
     /// The time zones offered: UTC and the IANA zones of Europe (the seeds' markets) and the main zones elsewhere.
@@ -71,7 +71,7 @@ public enum StationParameters {
     /// Every declared parameter, in the order the menus show them.
     public static let all: [ParameterDefinition] =
         authenticationDefinitions + stationDefinitions + dlmDefinitions + backendDefinitions + securityProfileDefinitions + resetDefinitions + mqttDefinitions + usbDefinitions
-            + metricsDefinitions + surplusDefinitions + phaseSwitchDefinitions + supplyProtectionDefinitions + sempDefinitions + mailDefinitions + timeDefinitions
+            + metricsDefinitions + surplusDefinitions + phaseSwitchDefinitions + supplyProtectionDefinitions + sempDefinitions + eebusDefinitions + mailDefinitions + timeDefinitions
             + mobileDefinitions + routerDefinitions + securityDefinitions + signedMeterDefinitions + listenerDefinitions
             + signedValueDefinitions + webServerDefinitions
 

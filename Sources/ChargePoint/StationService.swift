@@ -64,6 +64,9 @@ public protocol StationService: AuthorizationService, HistoryService {
     func confirmNetworkChange(connection: NetworkChangeGuard.Connection, by: String) async -> Result<InterfaceConfig, NetworkConfigureError>
     /// Firmware from the System page or a USB stick (seeds/004 §8): see `StationService+Firmware.swift`.
     func firmwareUpdate() async -> FirmwareUpdateView
+    /// The EEBUS interface: identity, discovered managers, pairing, connections, the manager's limits (issue 26).
+    /// Pairing and unpairing set the parameter EEBUSPairedSKI.
+    func eebusStatus() async -> EEBUSInterfaceStatus
     /// A new, empty file in the firmware directory that an upload is written to (``installFirmware(from:source:by:)``
     /// takes it over, or it is removed).
     func firmwareUploadFile() async throws -> String
@@ -74,6 +77,8 @@ extension StationService {
     /// A station without a mailer (test doubles) answers that it cannot send.
     public func sendTestMail() async -> MailTestResult { MailTestResult(sent: false, message: "e-mail alerts are not available", recipients: []) }
     public func mailStatus() async -> [MailRecipientStatus] { [] }
+    /// A station without the EEBUS service (test doubles) shows the interface off.
+    public func eebusStatus() async -> EEBUSInterfaceStatus { EEBUSInterfaceStatus(enabled: false) }
     /// A station without a modem service (test doubles): ModemManager is not asked.
     public func mobileStatus() async -> MobileStatusView { MobileStatusView(managerProblem: "the modem service is not running") }
     /// A station without the DHCP/router service (test doubles) has none to show.

@@ -97,6 +97,8 @@ public struct StationSettings: Sendable, Equatable {
     public var surplus = SurplusSettings()
     /// The SMA interface (SEMP for the Sunny Home Manager).
     public var semp = SEMPSettings()
+    /// The EEBUS interface (SHIP and SPINE for energy managers and grid control boxes).
+    public var eebus = EEBUSInterfaceSettings()
     /// Where the Modbus TCP server, the SEMP interface and the DLM link bind (issue 23 item 7).
     public var listeners: ListenerSettings
     /// Automatic phase switching's delay, pause and per-hour limit.
@@ -248,6 +250,7 @@ public struct StationSettings: Sendable, Equatable {
         }
         surplus = SurplusSettings(p)
         semp = SEMPSettings(p)
+        eebus = EEBUSInterfaceSettings(p)
         phaseSwitching = PhaseSwitchSettings(p)
         requireSignedMeterValues = p[.requireSignedMeterValues]
         signSampledReadings = p[.sampledDataSignReadings]

@@ -110,6 +110,7 @@ public enum StationAPI {
         addSystemRoutes(router, station, accounts: web?.accounts)
         addMailRoutes(router, station)
         addModemRoutes(router, station)
+        addEEBUSRoutes(router, station)
         addDHCPRoutes(router, station)
         addNetworkRoutes(router, station)
         addConfigBatchRoute(router, station)

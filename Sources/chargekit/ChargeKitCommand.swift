@@ -17,7 +17,7 @@ struct ChargeKitCommand: AsyncParsableCommand {
         abstract: "ChargeKit — open EV charge point controller.",
         version: ChargeKitVersion.current,
         subcommands: [StationCommand.self, GatewayCommand.self, ConfigCommand.self, WhitelistCommand.self, HistoryCommand.self, SimCommand.self, DLMCommand.self,
-                      FirmwareCommand.self, AccountsCommand.self])
+                      FirmwareCommand.self, AccountsCommand.self, EEBUSDiscoverCommand.self])
 
     /// ArgumentParser's asynchronous entry point (in an async context the async `main()` is chosen).
     static func start() async { await main() }
@@ -68,6 +68,11 @@ struct StationCommand: AsyncParsableCommand {
     var sempPort = 8090
     @Option(name: .customLong("semp-interface"), help: "Network interface the station announces itself on by SSDP (default: every IPv4 LAN interface).")
     var sempInterface: String?
+    @Option(name: .customLong("eebus-host"),
+            help: "Address or interface the EEBUS SHIP listener listens on (when EEBUSInterface is On); overrides the parameter EEBUSBindAddress for this run.")
+    var eebusHost: String?
+    @Option(name: .customLong("eebus-interface"), help: "Network interface the station announces itself and looks for energy managers on by DNS-SD (default: every IPv4 LAN interface).")
+    var eebusInterface: String?
     @Option(name: .customLong("reboot-command"),
             help: "Command run by 'Reboot System' after the station stopped (e.g. 'systemctl reboot'); without it the station services restart.")
     var rebootCommand: String?
@@ -106,7 +111,8 @@ struct StationCommand: AsyncParsableCommand {
             }
             let options = StationOptions(dataDirectory: dataDir, connectors: connectors, httpHost: httpHost, httpPort: httpPort, httpsPort: httpsPort,
                                          timeScale: timeScale, logLevel: level, modbusHost: modbusHost, rebootCommand: rebootCommand,
-                                         sempHost: sempHost, sempPort: sempPort, sempInterface: sempInterface)
+                                         sempHost: sempHost, sempPort: sempPort, sempInterface: sempInterface,
+                                         eebusHost: eebusHost, eebusInterface: eebusInterface)
             if let description, description.driver != .simulated {
                 let name = "\(description.driver.rawValue) on \(description.link?.address ?? "")"
                 // A connector whose board has no lock actuator is a tethered cable (ConnectorKind.n = Cable).

@@ -192,7 +192,9 @@ public protocol SPINEApplication: Sendable {
     var deviceAddress: String { get }
     /// `deviceTypeType`, e.g. `ChargingStation`.
     var deviceType: String { get }
-    /// The local entities, without entity `[0]`.
+    /// The local entities. Entity `[0]` (DeviceInformation with NodeManagement at feature 0) is the engine's; an
+    /// entity `[0]` listed here only adds its features to it (DeviceClassification; feature index 0 stays
+    /// NodeManagement's).
     var entities: [SPINEEntityDescription] { get }
     var useCases: [SPINEUseCaseDescription] { get }
     /// The current data of a local server feature's function (plain form), nil when it has none.

@@ -65,6 +65,7 @@ public struct WebInterface: Sendable {
         addFirmwareRoutes(to: router)
         addRestartActionRoutes(to: router)
         addMailRoutes(to: router)
+        addEEBUSRoutes(to: router)
         addNetworkConfigRoutes(to: router)
         if let simulator { addSimulatorRoutes(to: router, simulator) }
         if let certificates { CertificateCard.addRoutes(router, shell: shell, service: certificates, page: "/menu/system") }

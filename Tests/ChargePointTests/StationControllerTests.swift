@@ -56,6 +56,7 @@ struct Rig {
             case .notice(let notice): notices.append(notice)
             case .dlm(let datagram): datagrams.append(datagram)
             case .recordSamples(let samples): try? store.record(samples: samples, hardwareState: board.persistentState())
+            case .eebus: break
             }
         }
     }

@@ -37,10 +37,11 @@ public struct ChargerEEBUSApplication: SPINEApplication {
     /// The nominal voltage that turns current into power in EVCC's power limits (IEC 60038: 230 V).
     public static let nominalVoltageV: Double = 230
 
-    /// `stored`: the failsafe values the energy guard wrote before the last stop (``lpc``'s
-    /// ``LPCControllableSystem/storedValues``; out-of-range values are ignored).
+    /// `connectors`: the connectors' first status (none until ``update(connectors:now:)`` gives it); `stored`: the
+    /// failsafe values the energy guard wrote before the last stop (``lpc``'s ``LPCControllableSystem/storedValues``;
+    /// out-of-range values are ignored).
     public init(deviceAddress: String, station: EEBUSStationInfo, settings: EEBUSSettings = EEBUSSettings(),
-                connectors: [EEBUSConnectorStatus], stored: LPCControllableSystem.StoredValues = .init(), now: Date) {
+                connectors: [EEBUSConnectorStatus] = [], stored: LPCControllableSystem.StoredValues = .init(), now: Date) {
         self.deviceAddress = deviceAddress
         self.station = station
         self.settings = settings

@@ -130,7 +130,7 @@ public enum SHIPCloseCode {
 /// JSON-UTF8), PIN state (§13.4.5: ChargeKit needs none and enters none), then data (§13.4.6: SPINE datagrams;
 /// `accessMethodsRequest` answered with our id) until the orderly close (§13.4.7: announce, confirm).
 public struct SHIPConnection: Sendable {
-    public enum Phase: String, Sendable, Equatable { case idle, cmi, hello, protocolHandshake, pin, connected, closing, ended }
+    public enum Phase: String, Sendable, Equatable { case idle, cmi, hello, protocolHandshake, pin, accessMethods, connected, closing, ended }
     enum HandshakeStep: Sendable, Equatable { case awaitAnnounce, awaitSelect, awaitConfirm }
 
     public let role: SHIPRole
@@ -245,6 +245,8 @@ public struct SHIPConnection: Sendable {
             receiveHandshake(message)
         case .pin:
             receivePin(message)
+        case .accessMethods:
+            receiveAccessMethods(message)
         case .connected:
             receiveData(message)
         case .closing, .idle, .cmi, .ended:
@@ -300,7 +302,7 @@ public struct SHIPConnection: Sendable {
             switch phase {
             case .idle, .ended, .closing:
                 break
-            case .cmi, .hello, .protocolHandshake, .pin:
+            case .cmi, .hello, .protocolHandshake, .pin, .accessMethods:
                 fail(SHIPCloseCode.untrusted, .untrusted, "the SKI \(remoteSKI) is not trusted (refused by the user)", abortHello: phase == .hello)
             case .connected:
                 send(.close(SHIPClose(phase: .announce, maxTimeMs: 0, reason: .removedConnection)))
@@ -381,9 +383,37 @@ public struct SHIPConnection: Sendable {
                 return fail(SHIPCloseCode.protocolError, .protocolError,
                             "the remote requires a PIN (SHIP TS 1.0.1 §13.4.5); ChargeKit pairs by SKI: switch the remote's PIN off")
             }
-            enterConnected()
+            enterAccessMethods()
         case .pinInput:
             // We announced `none`: no PIN is accepted (§13.4.5.4, error 1).
+            send(.pinError(SHIPPinError(error: 1)))
+        default:
+            unexpected(message)
+        }
+    }
+
+    // MARK: - Access methods (§13.4.6)
+
+    /// Both sides ask for the other's access methods and answer the other's request; SPINE data begins once the
+    /// remote's `accessMethods` (its SHIP id) arrived — the open implementations send no data before, and a strict
+    /// remote refuses data that comes earlier. A remote that skips the exchange and sends data is taken as connected.
+    private mutating func enterAccessMethods() {
+        phase = .accessMethods
+        send(.accessMethodsRequest)
+    }
+
+    private mutating func receiveAccessMethods(_ message: SHIPMessage) {
+        switch message {
+        case .accessMethodsRequest:
+            send(.accessMethods(SHIPAccessMethods(id: settings.localID)))
+        case .accessMethods(let methods):
+            remoteID = methods.id
+            actions.append(.remoteAccessMethods(methods))
+            enterConnected()
+        case .data:
+            enterConnected()
+            receiveData(message)
+        case .pinInput:
             send(.pinError(SHIPPinError(error: 1)))
         default:
             unexpected(message)
@@ -396,7 +426,6 @@ public struct SHIPConnection: Sendable {
         phase = .connected
         cancel(.handshake)
         actions.append(.established)
-        send(.accessMethodsRequest)
     }
 
     private mutating func receiveData(_ message: SHIPMessage) {
@@ -422,7 +451,7 @@ public struct SHIPConnection: Sendable {
 
     private mutating func closeLocally(_ reason: String) {
         switch phase {
-        case .idle, .cmi, .hello, .protocolHandshake, .pin:
+        case .idle, .cmi, .hello, .protocolHandshake, .pin, .accessMethods:
             fail(SHIPCloseCode.normal, .closed, reason, abortHello: phase == .hello)
         case .connected:
             send(.close(SHIPClose(phase: .announce, maxTimeMs: Self.milliseconds(settings.closeMaxTime), reason: .unspecific)))
@@ -464,7 +493,7 @@ public struct SHIPConnection: Sendable {
             send(.hello(SHIPHello(phase: .pending, waitingMs: Self.milliseconds(max(left, .zero)), prolongationRequest: true)))
         case .handshake:
             if phase == .protocolHandshake { send(.protocolHandshakeError(.timeout)) }
-            fail(SHIPCloseCode.timeout, .timeout, "the \(phase == .pin ? "PIN state exchange" : "protocol handshake") did not finish in \(settings.handshakeTimeout)")
+            fail(SHIPCloseCode.timeout, .timeout, "the \(phase == .pin ? "PIN state exchange" : phase == .accessMethods ? "access methods exchange" : "protocol handshake") did not finish in \(settings.handshakeTimeout)")
         case .close:
             fail(SHIPCloseCode.normal, .closed, closingReason + " (the remote did not confirm the close)")
         }

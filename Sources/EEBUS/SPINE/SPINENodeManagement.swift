@@ -150,7 +150,7 @@ struct SPINELocalModel: Equatable {
             "deviceType": .string(deviceType),
             "networkFeatureSet": .string("smart"),
         ]
-        return .object(["destinationData": .array([.object(["deviceDescription": .object(description)])])])
+        return .object(["nodeManagementDestinationData": .array([.object(["deviceDescription": .object(description)])])])
     }
 }
 

@@ -4,7 +4,10 @@ scenario 1) to the station's new signalled current, and the station's memory wit
 A real `chargekit station --simulate` (time scale 1) runs with its EEBUS interface on, its SHIP listener on a free
 loopback port; the test peer of Tests/Interop/eebus (a §14a control box: SHIP over TLS 1.2, SPINE) pairs through the
 local API, binds to the LPC LoadControl, sends heartbeats every second, and a three-phase vehicle charges on
-connector 1. Each round writes a limit that alternates between 6900 W (10 A) and 4140 W (6 A).
+connector 1. The timed writes are decreases, a ladder from 15 A down to 6 A (690 W per ampere on three phases at 230 V):
+a lower limit is signalled at once, while an increase waits until the signal was stable for 5 s (the station's hold-off
+after a decrease, so that a vehicle still following it never sees the current swing back) — the grid operator's limit
+is about decreases. Between ladders an untimed write of 16 A brings the current back up.
 
 Method. The write's timestamp is taken on the peer's event loop right before the datagram goes to the TLS socket;
 meanwhile this thread polls `GET /api/status` back to back, and the round ends with the first answer whose connector 1
@@ -33,7 +36,9 @@ from energy_manager import ControlBox, EnergyManager  # noqa: E402
 from station import Station, cli  # noqa: E402
 
 CARD = Station.CARDS[0]
-LIMITS = ((6900, 10), (4140, 6))  # W on three phases at 230 V → A
+LADDER_A = list(range(15, 5, -1))  # each a decrease
+TOP_A = 16
+WATTS_PER_A = 690  # three phases at 230 V
 
 
 def pss_mb(pid):
@@ -66,7 +71,7 @@ def main():
         r = cli("config", "set", key, str(value), "--role", "installer", data_dir=data)
         if r.returncode != 0:
             raise SystemExit(f"config set {key}: {r.stderr}")
-    station = Station(data, time_scale=1.0, extra=["--eebus-interface", "lo"])
+    station = Station(data, time_scale=1.0)  # DNS-SD on the LAN interfaces: the peer connects by address anyway
     station.log_level = "error"
     station.start()
     manager = None
@@ -96,9 +101,9 @@ def main():
 
         signalled = lambda: station.connector(1)["pilotSignal"].get("signaledCurrentAmps")  # noqa: E731
         latencies, acks, polls = [], [], []
-        for i in range(writes + 1):  # the first round only brings the limit in; it is not counted
-            watts, amps = LIMITS[i % 2]
-            future = asyncio.run_coroutine_threadsafe(timed_write(watts), manager.loop.loop)
+
+        def write_and_wait(amps, timeout_s):
+            future = asyncio.run_coroutine_threadsafe(timed_write(amps * WATTS_PER_A), manager.loop.loop)
             while True:
                 asked = time.perf_counter()
                 value = signalled()
@@ -106,16 +111,23 @@ def main():
                 polls.append(seen - asked)
                 if value == amps:
                     break
-                if seen - asked > 10:
-                    raise SystemExit(f"round {i}: no {amps} A within 10 s")
+                if seen - asked > timeout_s:
+                    raise SystemExit(f"no {amps} A within {timeout_s} s")
             sent, acked, result = future.result(10)
             assert result == {"errorNumber": 0}, result
-            if i > 0:
-                latencies.append((seen - sent) * 1000)
-                acks.append((acked - sent) * 1000)
+            return (seen - sent) * 1000, (acked - sent) * 1000
+
+        while len(latencies) < writes:
+            write_and_wait(TOP_A, 15)  # an increase: held for 5 s after the last decrease; not timed
+            for amps in LADDER_A:
+                if len(latencies) >= writes:
+                    break
+                latency, ack = write_and_wait(amps, 10)
+                latencies.append(latency)
+                acks.append(ack)
         after_mb = pss_mb(station.proc.pid)
         assert session.violations == [], session.violations[:5]
-        print(f"EEBUS LPC write → signalled current over {writes} writes (station {os.environ['CHARGEKIT_BIN']}):")
+        print(f"EEBUS LPC write → signalled current over {writes} decreasing writes (station {os.environ['CHARGEKIT_BIN']}):")
         print(f"  p50 {statistics.median(latencies):.1f} ms  p99 {percentile(latencies, 99):.1f} ms  "
               f"max {max(latencies):.1f} ms  (upper bound; mean status round trip {statistics.mean(polls) * 1000:.1f} ms)")
         print(f"  SPINE acknowledgement (resultData): p50 {statistics.median(acks):.1f} ms  p99 {percentile(acks, 99):.1f} ms")

@@ -13,8 +13,8 @@ import OCPP16
 /// every poll gives the application the connectors' state and enters its decisions into the limit chain as
 /// ``LimitSource/eebus``:
 /// - LPC's station-wide power limit (or its failsafe limit) is shared equally by the connectors whose session is
-///   active (by all of them while none is) and becomes a current through the phases each vehicle draws on at the
-///   supply's voltage; without any limit from the manager after a lost heartbeat, each connector gets "Strom bei
+///   active (a connector without one is offered the share it would get if its session started) and becomes a current
+///   through the phases each vehicle draws on at the supply's voltage; without any limit from the manager after a lost heartbeat, each connector gets "Strom bei
 ///   Verbindungsausfall";
 /// - OPEV's obligation and OSCEV's recommendation are per phase of the connector, obligation below recommendation
 ///   (``EEBUSPhaseCurrents/combining(obligation:recommendation:)``), turned to grid phases by the phase rotation.
@@ -135,10 +135,11 @@ extension StationController {
             if let limit = output.stationLimit {
                 switch limit.reason {
                 case .activePowerLimit, .failsafePowerLimit:
-                    let sharing = demanding.isEmpty ? connectors.count : demanding.count
+                    // A connector without a session is offered what it would get if its session started now.
+                    let sharing = demanding.contains(n) ? demanding.count : demanding.count + 1
                     let share = (limit.powerW ?? 0) / Double(max(1, sharing))
                     let count = phases[n]?.count ?? s.phasesConnected.phaseCount
-                    allAmps = demanding.isEmpty || demanding.contains(n) ? share / (settings.powerSourceVoltageV * Double(max(1, count))) : 0
+                    allAmps = share / (settings.powerSourceVoltageV * Double(max(1, count)))
                     let w = "\(Int((limit.powerW ?? 0).rounded())) W"
                     reason = limit.reason == .activePowerLimit ? "grid operator limit (LPC) \(w)" : "LPC failsafe limit \(w)"
                 case .fallbackCurrent:

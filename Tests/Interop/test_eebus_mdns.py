@@ -5,7 +5,8 @@ veth pair (netns.py), so nothing else on the host's LAN is seen and parallel run
 
 Both directions: zeroconf finds the service the Swift responder announces, with every TXT key, and sees its goodbye;
 the Swift browser finds a service zeroconf registers and loses it after zeroconf's goodbye; a name conflict with a
-zeroconf service makes the Swift responder pick "NAME (2)"; and with avahi-daemon running on the same host (sharing port
+zeroconf service makes the Swift responder pick "NAME (2)"; over IPv6 alone both directions work; 400 hostile packets
+on port 5353 change nothing; and with avahi-daemon running on the same host (sharing port
 5353) the Swift browser finds avahi's static `_ship._tcp` service while zeroconf finds the Swift one. Every wait is for
 a condition with a time limit."""
 import json
@@ -277,3 +278,45 @@ def test_over_ipv6_alone_zeroconf_finds_the_swift_service_and_the_swift_browser_
     finally:
         assert d.stop() == 0
         z6.close()
+
+
+def hostile_packets():
+    """DNS messages a hostile or broken host might multicast: compression loops, forward pointers, truncations, counts
+    far beyond the packet, RDLENGTH past the end, an overlong name, and random bytes (a fixed seed)."""
+    import random
+    header = bytes.fromhex("00008400")
+    yield bytes.fromhex("000000000001000000000000") + bytes.fromhex("c00c00010001")            # pointer to itself
+    yield bytes.fromhex("000000000002000000000000") + bytes.fromhex("0161c012000100010c00c0010001")  # loop via a forward pointer
+    yield header + bytes.fromhex("0000ffff00000000")                                               # 65535 answers, none there
+    yield header + bytes.fromhex("000000010000000000000100010000007800ffc0a80001")                  # RDLENGTH 255, 4 left
+    yield header + bytes.fromhex("00000001000000") + b"\x3f" + b"a" * 63                           # cut inside a name
+    yield bytes.fromhex("000000000001000000000000") + (b"\x01a" * 200) + b"\x00\x00\x01\x00\x01"    # a 401-octet name
+    rng = random.Random(26)
+    for _ in range(200):
+        yield bytes(rng.randrange(256) for _ in range(rng.randrange(12, 300)))
+
+
+def test_hostile_packets_on_5353_are_ignored_and_the_service_is_still_found(netns_pair, zc):
+    st, em = netns_pair.station, netns_pair.manager
+    d = Discover(st, "--interface", st.interface, "--seconds", "0", "--announce", "ChargeKit Hardy", "--host-name", "ck-hardy",
+                 "--port", "4712", *txt_args())
+
+    def flood():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(em.address))
+        sent = 0
+        for packet in hostile_packets():
+            s.sendto(packet, ("224.0.0.251", 5353))
+            s.sendto(packet, (st.address, 5353))
+            sent += 2
+        s.close()
+        return sent
+
+    try:
+        assert em.call(flood) > 400
+        collector = Collector()
+        ServiceBrowser(zc, SHIP, collector)
+        collector.wait("add", f"ChargeKit Hardy.{SHIP}")
+        assert d.proc.poll() is None, f"eebus-discover ended: {''.join(d.stderr)[-2000:]}"
+    finally:
+        assert d.stop() == 0

@@ -13,7 +13,7 @@ import PackageDescription
 ///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
 ///                    HostConfig, PKI, OCMF,
 ///                    StationModbus, EVSECore, ModbusTCP, OCPP16,
-///                    MQTTIntegration, SEMP, Mail, Parameters}
+///                    MQTTIntegration, SEMP, EEBUS, Mail, Parameters}
 ///     HostConfig → DBus                                            pure: interfaces, DHCP server, router, modem, time
 ///     DBus → nothing                                               pure: D-Bus values, wire format, the bus port
 ///     Mail → CivilDate                                             pure: RFC 5322 messages, the SMTP dialogue
@@ -159,7 +159,7 @@ let package = Package(
         // Authorization's settings), current limits, the meters' and OMCCI's settings and Modbus control (StationModbus
         // has their registers), the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller,
         // store ports.
-        .target(name: "ChargePoint", dependencies: ["Authorization", "EVSECore", "Firmware", "HostConfig", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16",
+        .target(name: "ChargePoint", dependencies: ["Authorization", "EEBUS", "EVSECore", "Firmware", "HostConfig", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16",
                                                     "SEMP", "Mail", "OCMF", "Parameters", "PKI", "StationModbus"],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers;
@@ -203,6 +203,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -251,7 +252,7 @@ let package = Package(
             name: "Runtimes",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "WebUI",
-                "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "SEMP", "Mail", "StationModbus", "DBus", "HostConfig", "HostServices",
+                "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "SEMP", "EEBUS", "Mail", "StationModbus", "DBus", "HostConfig", "HostServices",
                 "PKI", "OCMF",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -262,7 +263,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "Runtimes", "WebUI",
-                "Transport", "ModbusTCP", "MQTTIntegration", "OCPP16", "SEMP", "StationModbus", "HostServices", "HostConfig",
+                "Transport", "ModbusTCP", "MQTTIntegration", "OCPP16", "SEMP", "EEBUS", "StationModbus", "HostServices", "HostConfig",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -319,7 +320,9 @@ let package = Package(
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16", "TestSupport"], swiftSettings: swiftSettings),
         // The pure tests of MQTT: codec round trips, malformed and truncated packets, the session machine.
         .testTarget(name: "MQTTTests", dependencies: ["MQTT"], swiftSettings: swiftSettings),
-        .testTarget(name: "TransportTests", dependencies: ["PKI", "OCMF", "Firmware", "Transport", "Mail", "ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
+        .testTarget(name: "TransportTests", dependencies: ["PKI", "OCMF", "Firmware", "Transport", "Mail", "ModbusTCP", "EEBUS", "OCPP16", "HostServices",
+                                                           .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                                                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
                                                            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                            .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters", "PKI"], swiftSettings: swiftSettings),

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 started=$SECONDS
 stage() { echo "== $(date -u +%H:%M:%S) (+$((SECONDS - started)) s) $*"; }
 
-apt_packages=(libsqlite3-dev zlib1g-dev libpcsclite-dev pcscd vsmartcard-vpcd openssl mbpoll socat chromium chromium-driver mosquitto prometheus iproute2 dnsmasq-base nftables udhcpc
+apt_packages=(libsqlite3-dev zlib1g-dev libpcsclite-dev pcscd vsmartcard-vpcd openssl curl mbpoll socat chromium chromium-driver mosquitto prometheus iproute2 dnsmasq-base nftables udhcpc
               dbus-daemon libdbus-1-dev libglib2.0-dev pkg-config python3-dev systemd
               dpkg-dev binutils lintian debootstrap man-db util-linux systemd-container avahi-daemon)
 missing=()

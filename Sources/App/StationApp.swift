@@ -243,6 +243,7 @@ public enum StationApp {
             }
         }
         if settings.semp.enabled { services += try sempServices(options, runtime: runtime, settings: settings) }
+        if settings.eebus.enabled { services += try await eebusServices(options, runtime: runtime, settings: settings, dataDirectory: dir.path) }
         if let ocppControl {
             var ocppLogger = Logger(label: "chargekit.ocpp")
             ocppLogger.logLevel = options.logLevel

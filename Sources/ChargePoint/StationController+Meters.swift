@@ -205,7 +205,8 @@ extension StationController {
                                           meterStartWh: s.meterStartWh, energyWh: max(0, r.meter.energyWh - s.meterStartWh),
                                           durationSeconds: max(0, now.timeIntervalSince(s.startedAt)))
                     },
-                    pvSurplus: surplusDecisions[i + 1], semp: sempDecisions[i + 1], phaseSwitch: phaseSwitchView(i + 1, now: now),
+                    pvSurplus: surplusDecisions[i + 1], semp: sempDecisions[i + 1],
+                    eebus: eebusLimits[i + 1].map { EEBUSLimitView(gridPhaseAmps: $0.gridPhaseAmps, reason: $0.reason) }, phaseSwitch: phaseSwitchView(i + 1, now: now),
                     meterPublicKey: r.signingMeter?.publicKeyHex, leds: c.leds)
             })
     }

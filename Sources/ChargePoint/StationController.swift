@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Authorization
+import EEBUS
 import EVSECore
 import LoadManagement
 import SEMP
@@ -37,6 +38,8 @@ public enum ControllerNotice: Sendable, Equatable {
     /// The meter delivered a signed reading during a transaction, for a MeterValues (OCA signed meter values whitepaper,
     /// `SampledDataSignReadings`; issue 28 item 6).
     case signedMeterValue(connector: Int, SignedReading)
+    /// The SPINE engine refused or noticed something on the energy manager's connection (logged).
+    case eebusEvent(SPINEEvent)
 }
 
 /// What the station's core wants done, in the order it must happen. The controller never calls the board or a
@@ -55,6 +58,8 @@ public enum StationEffect: Sendable, Equatable {
     /// Persist these meter samples of running sessions together with the board's own state in one write
     /// (``StationStore/record(samples:hardwareState:)``; the board's state is the runtime's to read).
     case recordSamples([MeterSample])
+    /// Send a SPINE datagram on the energy manager's SHIP connection (EEBUS).
+    case eebus(SPINEOutgoing)
 }
 
 /// The station's behaviour in one value: takes what the board read (``BoardInputs``), runs the connector and session
@@ -178,6 +183,10 @@ public struct StationController {
     /// decision per connector.
     var sempGateway: SEMPGateway?
     public internal(set) var sempDecisions: [Int: SEMPDecision] = [:]
+    /// The EEBUS interface's SPINE device with the charger's use cases, once the runtime started it.
+    var eebus: SPINENode<ChargerEEBUSApplication>?
+    /// Each connector's `eebus` limit and why.
+    public internal(set) var eebusLimits: [Int: EEBUSConnectorLimit] = [:]
     /// Automatic 1-phase/3-phase switching per connector (see StationController+PhaseSwitching).
     public internal(set) var phaseSwitching: [Int: PhaseSwitchState] = [:]
     /// The running sessions' PV/grid split (see StationController+SolarShare).
@@ -364,6 +373,7 @@ public struct StationController {
         runMeterLoadManagement(now: now)
         runSurplus(now: now)
         runSEMP(now: now)
+        runEEBUS(now: now)
         runPhaseSwitching(now: now)
         meterSolarShares()
         applyLimits(now: now)

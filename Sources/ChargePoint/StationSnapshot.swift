@@ -204,6 +204,9 @@ public struct ConnectorSnapshot: Sendable, Codable, Equatable {
     public var pvSurplus: SurplusDecision?
     /// SMA interface On with charge mode Surplus: the Sunny Home Manager's limit and why (nil otherwise).
     public var semp: SEMPDecision? = nil
+    /// EEBUS On: the energy manager's limit on this connector and why (LPC, its failsafe, OPEV, OSCEV; nil when it sets
+    /// none).
+    public var eebus: EEBUSLimitView? = nil
     /// The phase-switching contactor's phases and a switch under way (nil when the board has no such contactor or the
     /// connector is wired for one phase; issue 25 item 3).
     public var phaseSwitch: PhaseSwitchView? = nil
@@ -212,4 +215,15 @@ public struct ConnectorSnapshot: Sendable, Codable, Equatable {
     public var meterPublicKey: String? = nil
     /// What the connector's LEDs show (issue 22 item 5; seeds/004 §6), whatever the board.
     public var leds: LEDIndication? = nil
+}
+
+/// The energy manager's limit on a connector (EEBUS), as `/api/status` and the dashboard show it.
+public struct EEBUSLimitView: Sendable, Codable, Equatable {
+    /// Per grid phase L1, L2, L3, A.
+    public var gridPhaseAmps: [Double]
+    public var reason: String
+    public init(gridPhaseAmps: [Double], reason: String) {
+        self.gridPhaseAmps = gridPhaseAmps
+        self.reason = reason
+    }
 }

@@ -66,6 +66,8 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     /// Firmware from the web page and a USB stick, and the firmware machine when no backend is configured
     /// (`StationRuntime+LocalFirmware.swift`).
     var localFirmware = LocalFirmware()
+    /// The EEBUS interface's SHIP node and DNS-SD, once started (`StationRuntime+EEBUS.swift`).
+    var eebus = EEBUSRuntimeState()
 
     public init(controller: StationController, board: Board, parameters: ParameterService, database: StationDatabase,
                 clock: ScaledClock, logger: Logger) {
@@ -125,6 +127,8 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
             }
         case .dlm(let datagram):
             send(datagram)
+        case .eebus(let outgoing):
+            eebusSend(outgoing)
         case .notice(let notice):
             log(notice)
             if case .mainsPowerLost = notice {
@@ -152,6 +156,12 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
             if communicating { logger.info("\(message)") } else { logger.warning("\(message)") }
         case .mainsPowerLost:
             logger.warning("mains power lost: shutting down on backup power")
+        case .eebusEvent(let e):
+            switch e.kind {
+            case .refused, .answeredError, .remoteError: logger.warning("EEBUS: \(e)")
+            case .discovered, .subscribed, .unsubscribed, .bound, .unbound: logger.info("EEBUS: \(e)")
+            case .ignored: logger.debug("EEBUS: \(e)")
+            }
         case .sessionStarted, .sessionStopped, .unlockFinished, .signedMeterValue:
             break
         }
@@ -224,6 +234,7 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         configurationChangedSecurityEvent(entries, changedBy: changedBy)
         securityParametersChanged(entries, changedBy: changedBy)
         controller.update(settings: effectiveSettings())
+        eebusFollowPairing()
         ocppEvent(.settingsChanged(BackendSettings(parameterService.values.effective(startedWith: startValues))))
         securitySettingsChanged(before: before)
         tick()

@@ -341,12 +341,19 @@ extension WebInterface {
     static func connectorFields(_ c: ConnectorSnapshot, t: [String: String]) -> ConnectorFields {
         let m = c.meter
         return ConnectorFields(status: c.status.rawValue, pilot: "\(c.pilotState.rawValue)", signaled: amps(c.pilotSignal.signaledCurrentAmps),
-                               binding: c.currentLimit.binding.rawValue, current: phases(m.currentA) + " A", voltage: phases(m.voltageV) + " V",
+                               binding: bindingText(c), current: phases(m.currentA) + " A", voltage: phases(m.voltageV) + " V",
                                power: String(format: "%.2f kW", m.powerW.sum / 1000), energy: kWh(m.energyWh),
                                session: c.session.map { "\($0.idTag) · \(kWh($0.energyWh))" } ?? (t["dash.noSession"] ?? ""),
                                pv: pvLine(c, t: t), meterKey: c.meterPublicKey ?? (t["dash.meterKeyNone"] ?? ""),
                                leds: ledText(c.leds, t: t),
                                ledState: c.leds.map { $0.state == .fault && $0.errorBlinks != nil ? "faultBlinks" : $0.state.rawValue } ?? "off")
+    }
+
+    /// The source that binds the connector's current, with the energy manager's reason when it is EEBUS (issue 26
+    /// item 4: the limit the manager set and why).
+    static func bindingText(_ c: ConnectorSnapshot) -> String {
+        guard c.currentLimit.binding == .eebus, let e = c.eebus else { return c.currentLimit.binding.rawValue }
+        return "eebus · \(e.reason)"
     }
 
     /// The PV row: the surplus controller's decision and the Sunny Home Manager's, each when it applies, and on a

@@ -1,0 +1,159 @@
+import EEBUS
+import Foundation
+import HostServices
+import Logging
+import OCPP16
+import Synchronization
+import Testing
+@testable import Transport
+
+/// The SHIP node over real TLS and WebSocket on 127.0.0.1: two Swift nodes against each other, and `openssl s_client`
+/// against the listener's TLS (SHIP TS 1.0.1 §9.1, §10.2). Every wait is for a condition, with a deadline.
+@Suite("SHIP node", .serialized)
+struct SHIPNodeTests {
+    /// A running node and everything it reported.
+    final class Running: Sendable {
+        let node: SHIPNode
+        let identity: SHIPIdentity
+        let port = Mutex<Int?>(nil)
+        let seen = Mutex<[SHIPNodeEvent]>([])
+        let tasks = Mutex<[Task<Void, Never>]>([])
+
+        init(_ node: SHIPNode, identity: SHIPIdentity) { self.node = node; self.identity = identity }
+        var events: [SHIPNodeEvent] { seen.withLock { $0 } }
+        var ski: SHIPSKI { identity.ski }
+        var listenPort: Int { port.withLock { $0 } ?? 0 }
+
+        func stop() async {
+            node.shutdown()
+            for t in tasks.withLock({ $0 }) { await t.value }
+        }
+
+        func state(of ski: SHIPSKI) -> SHIPPeerState? { node.status.first { $0.ski == ski }?.state }
+        func received(from ski: SHIPSKI) -> [JSONValue] {
+            events.compactMap { if case .datagram(let s, let d) = $0, s == ski { d } else { nil } }
+        }
+        func closedReasons(_ ski: SHIPSKI) -> [String] {
+            events.compactMap { if case .state(let s, .closed(let why)) = $0, s == ski { why } else { nil } }
+        }
+    }
+
+    static func start(_ name: String, listen: Bool, trusted: Set<SHIPSKI> = [], identity: SHIPIdentity? = nil,
+                      helloInit: Duration = .seconds(60), configure: (inout SHIPNodeConfiguration) -> Void = { _ in }) async throws -> Running {
+        let identity = try identity ?? SHIPIdentity.make(shipID: name)
+        var configuration = SHIPNodeConfiguration(identity: identity, listenHost: listen ? "127.0.0.1" : nil, listenPort: 0,
+                                                  firstBackoff: .milliseconds(100), maximumBackoff: .milliseconds(400))
+        configuration.connection.helloInit = helloInit
+        configure(&configuration)
+        let bound = AsyncStream.makeStream(of: Int.self)
+        let node = try SHIPNode(configuration: configuration, trusted: trusted, logger: Logger(label: "ship-\(name)"),
+                                onBound: { bound.continuation.yield($0) })
+        let running = Running(node, identity: identity)
+        let collector = Task { for await e in node.events { running.seen.withLock { $0.append(e) } } }
+        let runner = Task { do { try await node.run() } catch { Issue.record("the node stopped: \(error)") } }
+        running.tasks.withLock { $0 = [runner, collector] }
+        if listen {
+            for await p in bound.stream {
+                running.port.withLock { $0 = p }
+                break
+            }
+        }
+        return running
+    }
+
+    /// Waits up to `seconds` for `condition`; records an issue naming `what` when it does not come.
+    @discardableResult
+    static func waitFor(_ what: String, seconds: Double = 15, _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("timed out waiting for \(what)")
+        return false
+    }
+
+    static let datagram = JSONValue.object(["datagram": .object(["header": .object(["specificationVersion": .string("1.3.0"),
+                                                                                    "msgCounter": .integer(1)]),
+                                                                "payload": .object(["cmd": .array([.object(["resultData": .object(["errorNumber": .integer(0)])])])])])])
+
+    @Test func twoTrustingNodesConnectOverTLSAndExchangeDatagramsBothWays() async throws {
+        let client = try await Self.start("client", listen: false)
+        let server = try await Self.start("station", listen: true, trusted: [client.ski])
+        client.node.setTrusted([server.ski])
+        client.node.connect(host: "127.0.0.1", port: server.listenPort, ski: server.ski)
+        await Self.waitFor("both connected") { server.state(of: client.ski) == .connected && client.state(of: server.ski) == .connected }
+        #expect(client.node.send(Self.datagram, to: server.ski))
+        await Self.waitFor("the station receives the datagram") { server.received(from: client.ski) == [Self.datagram] }
+        #expect(server.node.send(Self.datagram, to: client.ski))
+        await Self.waitFor("the client receives the datagram") { client.received(from: server.ski) == [Self.datagram] }
+        let status = try #require(server.node.status.first)
+        #expect(status.role == .server && status.remoteAddress.hasPrefix("127.0.0.1:"))
+        await Self.waitFor("the remote's SHIP id") { server.node.status.first?.remoteID == "client" }
+        #expect(!server.node.send(Self.datagram, to: server.ski))
+        await client.stop()
+        await Self.waitFor("the station sees the orderly close") { server.closedReasons(client.ski) == ["closed by the remote"] }
+        await server.stop()
+    }
+
+    @Test func anUntrustedClientWaitsAndIsAbortedWhenNobodyPairsIt() async throws {
+        let client = try await Self.start("client", listen: false)
+        let server = try await Self.start("station", listen: true, helloInit: .milliseconds(1500))
+        client.node.setTrusted([server.ski])
+        client.node.connect(host: "127.0.0.1", port: server.listenPort, ski: server.ski)
+        await Self.waitFor("the trust request") { server.events.contains(.trustRequested(client.ski, remoteAddress: server.node.status.first?.remoteAddress ?? "")) }
+        #expect(server.state(of: client.ski) == .waitingForTrust)
+        await Self.waitFor("the hello timeout") { server.closedReasons(client.ski).contains { $0.contains("was not trusted within the hello time") } }
+        await Self.waitFor("the client learns it is refused") { client.closedReasons(server.ski).contains { $0.contains("aborted the hello") } }
+        #expect(client.received(from: server.ski).isEmpty)
+        await client.stop()
+        await server.stop()
+    }
+
+    @Test func trustGrantedWhilePendingConnectsAndDistrustCloses() async throws {
+        let client = try await Self.start("client", listen: false)
+        let server = try await Self.start("station", listen: true)
+        client.node.setTrusted([server.ski])
+        client.node.connect(host: "127.0.0.1", port: server.listenPort, ski: server.ski)
+        await Self.waitFor("the trust request") { server.state(of: client.ski) == .waitingForTrust }
+        server.node.setTrusted([client.ski])
+        await Self.waitFor("both connected after pairing") { server.state(of: client.ski) == .connected && client.state(of: server.ski) == .connected }
+        server.node.setTrusted([])
+        await Self.waitFor("the station closes the unpaired node") { server.closedReasons(client.ski).contains { $0.contains("no longer trusted") } }
+        await Self.waitFor("the client sees the close") { client.closedReasons(server.ski).contains { $0.contains("removed the pairing") || $0.contains("WebSocket") } }
+        await client.stop()
+        await server.stop()
+    }
+
+    @Test func aClientRefusesAServerWithAnotherSKI() async throws {
+        let client = try await Self.start("client", listen: false)
+        let server = try await Self.start("station", listen: true)
+        let expected = SHIPSKI(subjectPublicKey: [9, 9, 9])
+        client.node.connect(host: "127.0.0.1", port: server.listenPort, ski: expected)
+        await Self.waitFor("the SKI refusal") { client.closedReasons(expected).contains { $0.contains("the server presented SKI \(server.ski), expected \(expected)") } }
+        #expect(server.node.status.isEmpty)
+        await client.stop()
+        await server.stop()
+    }
+
+    @Test func theClientReconnectsAfterTheServerComesBack() async throws {
+        let identity = try SHIPIdentity.make(shipID: "station")
+        let client = try await Self.start("client", listen: false, trusted: [identity.ski])
+        let first = try await Self.start("station", listen: true, identity: identity)
+        first.node.setTrusted([client.ski])
+        client.node.connect(host: "127.0.0.1", port: first.listenPort, ski: identity.ski)
+        await Self.waitFor("connected") { client.state(of: identity.ski) == .connected }
+        let port = first.listenPort
+        await first.stop()
+        await Self.waitFor("the client sees the station gone") { client.state(of: identity.ski) == nil }
+        // The station starts again on the same port (so_reuseaddr); the client's back-off finds it.
+        var configuration = SHIPNodeConfiguration(identity: identity, listenHost: "127.0.0.1", listenPort: port)
+        configuration.connection.helloInit = .seconds(60)
+        let again = try SHIPNode(configuration: configuration, trusted: [client.ski], logger: Logger(label: "again"))
+        let runner = Task { do { try await again.run() } catch { Issue.record("the node stopped: \(error)") } }
+        await Self.waitFor("reconnected") { client.state(of: identity.ski) == .connected && again.status.first?.state == .connected }
+        again.shutdown()
+        await runner.value
+        await client.stop()
+    }
+}

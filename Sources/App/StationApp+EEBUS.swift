@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import ChargePoint
 import EEBUS
+import EVSECore
 import Runtimes
 import Transport
 
@@ -39,7 +40,7 @@ extension StationApp {
         let mdns = MDNSService(announcement: announcement, interfaceName: options.eebusInterface, logger: logger)
         await runtime.eebusStarted(node: node, mdns: mdns, identity: identity, port: port, softwareVersion: ChargeKitVersion.current)
         logger.info("EEBUS: SHIP on \(host):\(port), SKI \(identity.ski.hex); DNS-SD on \(options.eebusInterface ?? "every LAN interface")")
-        return [node, mdns, EEBUSPump(runtime: runtime, node: node, mdns: mdns)]
+        return [node, mdns, EEBUSPump<Board>(runtime: runtime, node: node, mdns: mdns)]
     }
 }
 
@@ -50,14 +51,15 @@ struct EEBUSPump<Board: HardwarePort>: Service {
     let mdns: MDNSService
 
     func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await event in node.events { await runtime.eebusEvent(event) }
+        try await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await event in node.events { await runtime.eebusEvent(event) }
+                }
+                group.addTask {
+                    for await services in mdns.changes() { await runtime.eebusDiscovered(services) }
+                }
             }
-            group.addTask {
-                for await services in mdns.changes() { await runtime.eebusDiscovered(services) }
-            }
-            await cancelWhenGracefulShutdown { await group.waitForAll() }
         }
     }
 }

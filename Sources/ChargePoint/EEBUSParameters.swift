@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import EEBUS
 import HostConfig
 import Parameters
 
@@ -57,7 +58,11 @@ extension StationParameters {
     ]
 
     static let eebusTextChecks: [String: @Sendable (String) -> String?] = [
-        eebusPairedSKI: { $0.isEmpty || EEBUSInterfaceSettings.normalizedSKI($0) != nil ? nil : "40 hexadecimal digits (spaces and colons allowed), or empty" },
+        eebusPairedSKI: { text in
+            guard !text.isEmpty else { return nil }
+            do { _ = try SHIPSKI(userInput: text) } catch { return "\(error.description), or empty" }
+            return nil
+        },
         eebusBindAddress: { ListenAddress.problem($0) },
     ]
 }
@@ -92,11 +97,7 @@ public struct EEBUSInterfaceSettings: Sendable, Equatable {
         bindAddress = ListenAddress(p[.eebusBindAddress]) ?? .address(.v4(0))
     }
 
-    /// A SKI as typed or shown by a manager (upper or lower case, grouped by spaces or colons) as 40 lower-case hex
-    /// digits; nil for anything else.
-    public static func normalizedSKI(_ text: String) -> String? {
-        let digits = text.lowercased().filter { $0 != " " && $0 != ":" && $0 != "-" }
-        guard digits.count == 40, digits.allSatisfy({ $0.isHexDigit }) else { return nil }
-        return digits
-    }
+    /// A SKI as typed or shown by a manager (``SHIPSKI/init(userInput:)``) as 40 lower-case hex digits; nil for
+    /// anything else.
+    public static func normalizedSKI(_ text: String) -> String? { (try? SHIPSKI(userInput: text))?.hex }
 }

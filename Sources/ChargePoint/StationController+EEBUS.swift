@@ -24,7 +24,7 @@ extension StationController {
     public mutating func startEEBUS(deviceAddress: String, station: EEBUSStationInfo, now: Date) {
         guard settings.eebus.enabled else { return }
         eebus = SPINENode(app: ChargerEEBUSApplication(deviceAddress: deviceAddress, station: station,
-                                                       settings: eebusUseCaseSettings, now: now))
+                                                       settings: eebusUseCaseSettings, connectors: eebusConnectors, now: now))
         runEEBUS(now: now)
     }
 
@@ -48,7 +48,7 @@ extension StationController {
     public mutating func eebusRestart(now: Date) {
         guard let node = eebus else { return }
         eebus = SPINENode(app: ChargerEEBUSApplication(deviceAddress: node.app.deviceAddress, station: node.app.station,
-                                                       settings: eebusUseCaseSettings, now: now))
+                                                       settings: eebusUseCaseSettings, connectors: eebusConnectors, now: now))
         applyEEBUS(now: now)
         applyLimits(now: now)
     }
@@ -133,7 +133,7 @@ extension StationController {
                     let share = (limit.powerW ?? 0) / Double(max(1, sharing))
                     let count = phases[n]?.count ?? s.phasesConnected.phaseCount
                     allAmps = demanding.isEmpty || demanding.contains(n) ? share / (settings.powerSourceVoltageV * Double(max(1, count))) : 0
-                    let w = String(format: "%.0f W", limit.powerW ?? 0)
+                    let w = "\(Int((limit.powerW ?? 0).rounded())) W"
                     reason = limit.reason == .activePowerLimit ? "grid operator limit (LPC) \(w)" : "LPC failsafe limit \(w)"
                 case .fallbackCurrent:
                     allAmps = limit.currentPerConnectorA
@@ -164,7 +164,9 @@ extension StationController {
         }
     }
 
-    static func ampsText(_ a: Double) -> String { a == a.rounded() ? String(Int(a)) : String(format: "%.1f", a) }
+    static func ampsText(_ a: Double) -> String {
+        a == a.rounded() ? String(Int(a)) : String(Double(Int((a * 10).rounded())) / 10)
+    }
 
     /// The application's status (LPC, the written limits), nil with the interface off.
     public func eebusUseCaseStatus(now: Date) -> EEBUSStatus? { eebus?.app.status(now: now) }

@@ -1,5 +1,7 @@
 import Foundation
 import ChargePoint
+import EVSECore
+import Hosting
 import EEBUS
 import OCPP16
 import Transport

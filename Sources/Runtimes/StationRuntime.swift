@@ -3,6 +3,7 @@ import Logging
 import Authorization
 import MetricsExporter
 import ChargePoint
+import EEBUS
 import EVSECore
 import Hosting
 import LoadManagement

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ChargePoint
+import EEBUS
 import Parameters
 
 /// The EEBUS interface's API (issue 26 item 4): `GET /api/eebus` (identity, discovered managers, pairing, connections,
@@ -15,9 +16,9 @@ extension StationAPI {
         router.post("api/eebus/pair") { request, _ in
             let body: PairBody
             do { body = try await decode(PairBody.self, request) } catch let e as BodyError { return e.response }
-            guard let ski = EEBUSInterfaceSettings.normalizedSKI(body.ski) else {
-                return json(ErrorBody(error: "ski '\(body.ski)' is not a SKI: 40 hexadecimal digits (spaces and colons allowed)", field: "ski", given: body.ski,
-                                      allowed: "40 hexadecimal digits"), status: .badRequest)
+            let ski: String
+            do { ski = try SHIPSKI(userInput: body.ski).hex } catch {
+                return json(ErrorBody(error: "ski: \(error.description)", field: "ski", given: body.ski, allowed: "40 hexadecimal digits"), status: .badRequest)
             }
             if let refusal = await eebusOff(station) { return refusal }
             return try await attempt {

@@ -311,7 +311,7 @@ public struct OCPPChargePoint: Sendable {
             for id in unlockCalls.removeValue(forKey: n) ?? [] {
                 out.append(.send(OCPPLink.respond(to: id, UnlockConnectorResponse(status: outcome))))
             }
-        case .sessionStarted, .sessionStopped, .statusChanged, .logged, .storeFailed, .dlmLinkWarning, .meterCommunication, .mainsPowerLost:
+        case .sessionStarted, .sessionStopped, .statusChanged, .logged, .storeFailed, .dlmLinkWarning, .meterCommunication, .mainsPowerLost, .eebusEvent:
             // A free charging session of the status-only modes is no transaction of the backend (seeds/004 §5.2).
             break
         }

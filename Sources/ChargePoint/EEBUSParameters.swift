@@ -60,7 +60,7 @@ extension StationParameters {
     static let eebusTextChecks: [String: @Sendable (String) -> String?] = [
         eebusPairedSKI: { text in
             guard !text.isEmpty else { return nil }
-            do { _ = try SHIPSKI(userInput: text) } catch { return "\(error.description), or empty" }
+            do { _ = try SHIPSKI(userInput: text) } catch { return "\(error), or empty" }
             return nil
         },
         eebusBindAddress: { ListenAddress.problem($0) },

@@ -18,7 +18,7 @@ extension StationAPI {
             do { body = try await decode(PairBody.self, request) } catch let e as BodyError { return e.response }
             let ski: String
             do { ski = try SHIPSKI(userInput: body.ski).hex } catch {
-                return json(ErrorBody(error: "ski: \(error.description)", field: "ski", given: body.ski, allowed: "40 hexadecimal digits"), status: .badRequest)
+                return json(ErrorBody(error: "ski: \(error)", field: "ski", given: body.ski, allowed: "40 hexadecimal digits"), status: .badRequest)
             }
             if let refusal = await eebusOff(station) { return refusal }
             return try await attempt {

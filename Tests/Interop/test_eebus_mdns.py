@@ -151,6 +151,9 @@ def test_the_swift_browser_finds_a_zeroconf_service_and_loses_it_after_the_goodb
                             "the zeroconf service with its address and every TXT pair")
         s = next(s for s in found if s["instance"] == "HEMS Seven")
         assert s["host"] == "hems-seven.local" and s["port"] == 4711 and s["addresses"] == [em.address]
+        # Read as SHIP's TXT record (SHIP TS 1.0.1 §7.3.2).
+        assert s["ship"] == {"id": "HEMS-TEST-7", "ski": props["ski"], "register": True, "brand": "Test",
+                             "type": "EnergyManagementSystem", "model": "HEMS"}, s
         zc.unregister_service(info)
         d.wait_list(lambda listed: not any(x["instance"] == "HEMS Seven" for x in listed), "the service gone after the goodbye")
     finally:
@@ -245,6 +248,7 @@ def test_next_to_avahi_on_the_same_host_both_are_found(netns_pair, zc, avahi):
         # avahi also publishes the interface's link-local IPv6 address over IPv4 (publish-aaaa-on-ipv4).
         assert [a for a in s["addresses"] if ":" not in a] == [st.address]
         assert s["port"] == 4713 and s["host"] == f"avahi-{st.interface}.local"
+        assert s["ship"]["ski"] == "aaaabbbbccccddddeeeeffff0000111122223333" and s["ship"]["register"] is False
         collector.wait("add", f"ChargeKit Avahi.{SHIP}")
         info = zc.get_service_info(SHIP, f"ChargeKit Avahi.{SHIP}", timeout=5000)
         assert info is not None and {k.decode(): v.decode() for k, v in info.properties.items()} == dict(TXT)

@@ -33,6 +33,11 @@ public final class MDNSService: Service, Sendable {
         public init(instanceName: String, hostName: String, port: UInt16, txt: DNSSDTXT) {
             self.instanceName = instanceName; self.hostName = hostName; self.port = port; self.txt = txt
         }
+
+        /// A SHIP node's announcement: its TXT record from `ship` (SHIP TS 1.0.1 §7.3.2).
+        public init(instanceName: String, hostName: String, port: UInt16, ship: SHIPServiceInfo) throws(SHIPServiceInfoError) {
+            self.init(instanceName: instanceName, hostName: hostName, port: port, txt: try DNSSDTXT(ship: ship))
+        }
     }
 
     /// One interface mDNS runs on: its IPv4 address and mask, and the addresses its A and AAAA records carry.

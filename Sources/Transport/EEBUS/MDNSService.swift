@@ -102,8 +102,9 @@ public final class MDNSService: Service, Sendable {
     }
 
     /// Announces new TXT pairs (e.g. SHIP's `register` when pairing opens, SHIP TS 1.0.1 §7.3.2); before the start they
-    /// replace the configured ones.
-    public func update(txt: DNSSDTXT) {
+    /// replace the configured ones. Throws, naming the pair, what RFC 6763 §6 refuses (and then changes nothing).
+    public func update(txt: DNSSDTXT) throws {
+        _ = try txt.strings()
         let engine = state.withLock { s in
             s.pendingTXT = txt
             return s.engine
@@ -138,6 +139,12 @@ public final class MDNSService: Service, Sendable {
             try? await gracefulShutdown()
             return
         }
+        // Checked before any socket is opened: a name or TXT pair the wire refuses stops the start with its field named.
+        let base = announcement.map {
+            DNSSDServiceDescription(instanceName: $0.instanceName, serviceType: serviceType, hostName: $0.hostName, port: $0.port,
+                                    txt: $0.txt, addresses: interfaces.flatMap(\.addresses))
+        }
+        try base?.validate()
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let engine = Engine(loop: loop, interfaces: interfaces, serviceType: serviceType, seed: seed, logger: logger) { [weak self] list in
             self?.publish(list)
@@ -175,20 +182,20 @@ public final class MDNSService: Service, Sendable {
         }
         let (receiver6, senders6) = await openIPv6(interfaces, loop: loop, handler: handler)
         senders += senders6
-        let txt = state.withLock { s in
-            s.engine = engine
-            return s.pendingTXT
-        }
-        let service = announcement.map {
-            DNSSDServiceDescription(instanceName: $0.instanceName, serviceType: serviceType, hostName: $0.hostName, port: $0.port,
-                                    txt: txt ?? $0.txt, addresses: interfaces.flatMap(\.addresses))
-        }
-        try service?.validate()
         let on = interfaces.map { "\($0.name) (\($0.ipv4))" }.joined(separator: ", ")
-        let what = service.map { "announcing '\($0.instanceName)' on port \($0.port)" } ?? "browsing only"
+        let what = base.map { "announcing '\($0.instanceName)' on port \($0.port)" } ?? "browsing only"
         logger.info("EEBUS discovery: mDNS on \(on), \(what)")
-        let bound = senders
-        try await loop.submit { engine.start(service: service, receivers: [receiver] + (receiver6.map { [$0] } ?? []), senders: bound) }.get()
+        let bound = senders, receivers = [receiver] + (receiver6.map { [$0] } ?? [])
+        // On the loop, so that a TXT update from now on is queued behind the start (update(txt:) sees the engine).
+        loop.execute {
+            let txt = self.state.withLock { s in
+                s.engine = engine
+                return s.pendingTXT
+            }
+            var service = base
+            if let txt { service?.txt = txt }
+            engine.start(service: service, receivers: receivers, senders: bound)
+        }
         try? await gracefulShutdown()  // returns on graceful shutdown or when the task is cancelled
         state.withLock { $0.engine = nil }
         let goodbye = try? await loop.submit { engine.stop() }.get()

@@ -6,7 +6,7 @@ veth pair (netns.py), so nothing else on the host's LAN is seen and parallel run
 Both directions: zeroconf finds the service the Swift responder announces, with every TXT key, and sees its goodbye;
 the Swift browser finds a service zeroconf registers and loses it after zeroconf's goodbye; a name conflict with a
 zeroconf service makes the Swift responder pick "NAME (2)"; over IPv6 alone both directions work; 400 hostile packets
-on port 5353 change nothing; and with avahi-daemon running on the same host (sharing port
+on port 5353 change nothing; a station on two LANs gives each only its own address; and with avahi-daemon running on the same host (sharing port
 5353) the Swift browser finds avahi's static `_ship._tcp` service while zeroconf finds the Swift one. Every wait is for
 a condition with a time limit."""
 import json
@@ -324,3 +324,43 @@ def test_hostile_packets_on_5353_are_ignored_and_the_service_is_still_found(netn
         assert d.proc.poll() is None, f"eebus-discover ended: {''.join(d.stderr)[-2000:]}"
     finally:
         assert d.stop() == 0
+
+
+def test_on_two_lans_each_lan_is_given_only_its_own_address(netns_pair, zc):
+    """RFC 6762 §14: a station on two LANs (its LAN and, say, its service port) answers each with the address it has
+    there; a manager must never be handed the address of the other LAN. A second veth pair joins the station namespace
+    to a third namespace (10.232.0.0/24), and the Swift side runs on every interface."""
+    import secrets
+    st = netns_pair.station
+    ident = secrets.token_hex(3)
+    other, near, far = f"ck{ident}-ot", f"vso{ident}", f"vot{ident}"
+
+    def ip(*args):
+        r = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=10)
+        assert r.returncode == 0, f"ip {' '.join(args)}: {r.stderr}"
+
+    ip("netns", "add", other)
+    try:
+        ip("link", "add", near, "type", "veth", "peer", "name", far)
+        ip("link", "set", near, "netns", st.name)
+        ip("link", "set", far, "netns", other)
+        ip("-n", st.name, "addr", "add", "10.232.0.1/24", "dev", near)
+        ip("-n", other, "addr", "add", "10.232.0.2/24", "dev", far)
+        ip("-n", st.name, "link", "set", near, "up")
+        ip("-n", other, "link", "set", far, "up")
+        ip("-n", st.name, "route", "add", "224.0.0.0/4", "dev", near, "metric", "10")
+        d = Discover(st, "--seconds", "0", "--announce", "ChargeKit Two", "--host-name", "ck-two", "--port", "4712", *txt_args())
+        try:
+            collector = Collector()
+            ServiceBrowser(zc, SHIP, collector)
+            collector.wait("add", f"ChargeKit Two.{SHIP}")
+            info = zc.get_service_info(SHIP, f"ChargeKit Two.{SHIP}", timeout=5000)
+            assert info is not None
+            assert info.parsed_addresses() == [st.address], info.parsed_addresses()
+            log = "".join(d.stderr)
+            assert st.interface in log and near in log, log
+        finally:
+            assert d.stop() == 0
+    finally:
+        subprocess.run(["ip", "netns", "del", other], capture_output=True, timeout=10)
+        subprocess.run(["ip", "-n", st.name, "link", "del", near], capture_output=True, timeout=10)

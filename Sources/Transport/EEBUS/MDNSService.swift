@@ -20,8 +20,9 @@ import Synchronization
 /// IPv6 link-local address, IPv6 (ff02::fb); the AAAA records carry the interfaces' IPv6 addresses other than
 /// link-local ones (a link-local address means nothing without the interface it was heard on).
 ///
-/// The interfaces are the up, multicast-capable IPv4 ones that are not loopback, or the one named. Packets from
-/// outside the interfaces' subnets are ignored (RFC 6762 §11). Every machine runs on one event loop; the discovered
+/// The interfaces are the up, multicast-capable IPv4 ones that are not loopback, or the one named. Each interface has
+/// a responder of its own that answers with that interface's addresses only (RFC 6762 §14), told apart by the arrival
+/// interface of each packet (IP_PKTINFO). Packets from outside the interfaces' links are ignored (RFC 6762 §11). Every machine runs on one event loop; the discovered
 /// services are published as a snapshot (``discovered``) and a stream of snapshots (``changes()``).
 public final class MDNSService: Service, Sendable {
     /// The service to announce: `<instanceName>._ship._tcp.local` on `<hostName>.local:<port>` with the TXT pairs.
@@ -44,6 +45,7 @@ public final class MDNSService: Service, Sendable {
     public struct Interface: Sendable {
         public var device: NIONetworkDevice
         public var name: String { device.name }
+        var index: Int { device.interfaceIndex }
         public var ipv4: String
         var address: UInt32
         var mask: UInt32
@@ -156,10 +158,11 @@ public final class MDNSService: Service, Sendable {
         let receiver = try await DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(reuse), value: 1)
+            .channelOption(.receivePacketInfo, value: true)
             .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler()) } }
             .bind(host: "0.0.0.0", port: Int(MDNSConstants.port)).get()
         let group = try SocketAddress(ipAddress: MDNSConstants.ipv4Group, port: Int(MDNSConstants.port))
-        var senders: [any Channel] = []
+        var senders: [(index: Int, channel: any Channel)] = []
         do {
             for i in interfaces {
                 try await (receiver as! any MulticastChannel).joinGroup(group, device: i.device).get()
@@ -173,10 +176,10 @@ public final class MDNSService: Service, Sendable {
                     try await options.setIPMulticastIF(v4.address.sin_addr).get()
                     try await options.setIPMulticastTTL(255).get()
                 }
-                senders.append(sender)
+                senders.append((i.index, sender))
             }
         } catch {
-            for c in senders { try? await c.close() }
+            for c in senders { try? await c.channel.close() }
             try? await receiver.close()
             throw error
         }
@@ -185,7 +188,8 @@ public final class MDNSService: Service, Sendable {
         let on = interfaces.map { "\($0.name) (\($0.ipv4))" }.joined(separator: ", ")
         let what = base.map { "announcing '\($0.instanceName)' on port \($0.port)" } ?? "browsing only"
         logger.info("EEBUS discovery: mDNS on \(on), \(what)")
-        let bound = senders, receivers = [receiver] + (receiver6.map { [$0] } ?? [])
+        let bound = Dictionary(grouping: senders, by: \.index).mapValues { $0.map(\.channel) }
+        let receivers = [receiver] + (receiver6.map { [$0] } ?? [])
         // On the loop, so that a TXT update from now on is queued behind the start (update(txt:) sees the engine).
         loop.execute {
             let txt = self.state.withLock { s in
@@ -200,7 +204,7 @@ public final class MDNSService: Service, Sendable {
         state.withLock { $0.engine = nil }
         let goodbye = try? await loop.submit { engine.stop() }.get()
         for future in goodbye ?? [] { try? await future.get() }
-        for c in senders { try? await c.close() }
+        for c in senders { try? await c.channel.close() }
         try? await receiver.close()
         try? await receiver6?.close()
         state.withLock { s in
@@ -213,16 +217,17 @@ public final class MDNSService: Service, Sendable {
     /// (IPv6 only) that joins the group on each, and per interface a sender bound to its link-local address, port 5353,
     /// hop limit 255 (§11). Without IPv6 (disabled, no address) mDNS runs on IPv4 alone, and the log says why.
     func openIPv6(_ interfaces: [Interface], loop: any EventLoop,
-                  handler: @escaping @Sendable () -> Inbound) async -> (receiver: (any Channel)?, senders: [any Channel]) {
+                  handler: @escaping @Sendable () -> Inbound) async -> (receiver: (any Channel)?, senders: [(index: Int, channel: any Channel)]) {
         let usable = interfaces.filter { $0.ipv6LinkLocal != nil }
         guard !usable.isEmpty else { return (nil, []) }
         var receiver: (any Channel)?
-        var senders: [any Channel] = []
+        var senders: [(index: Int, channel: any Channel)] = []
         func bootstrap() -> DatagramBootstrap {
             DatagramBootstrap(group: loop)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
                 .channelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
+                .channelOption(.receivePacketInfo, value: true)
                 .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler()) } }
         }
         do {
@@ -238,12 +243,12 @@ public final class MDNSService: Service, Sendable {
                     try await options.setIPv6MulticastIF(CUnsignedInt(device.interfaceIndex)).get()
                     try await options.setIPv6MulticastHops(255).get()
                 }
-                senders.append(sender)
+                senders.append((i.index, sender))
             }
             return (receiver, senders)
         } catch {
             logger.notice("EEBUS discovery: no multicast DNS over IPv6 (\(error)); IPv4 only")
-            for c in senders { try? await c.close() }
+            for c in senders { try? await c.channel.close() }
             try? await receiver?.close()
             return (nil, [])
         }
@@ -264,7 +269,8 @@ public final class MDNSService: Service, Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
-            engine.received(Array(envelope.data.readableBytesView), from: envelope.remoteAddress)
+            engine.received(Array(envelope.data.readableBytesView), from: envelope.remoteAddress,
+                            interfaceIndex: envelope.metadata?.packetInfo?.interfaceIndex)
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {}

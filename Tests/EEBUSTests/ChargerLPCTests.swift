@@ -135,6 +135,29 @@ import Testing
         #expect(app.lpc.state == .unlimitedAutonomous)
     }
 
+    @Test func theWrittenFailsafeValuesAreStoredAndRestoredAtTheNextStart() {
+        var app = limited()
+        #expect(app.lpc.storedValues == .init())
+        #expect(ChargerFixture.writeFailsafe(&app, #"{"keyId":0,"value":{"scaledNumber":{"number":3000,"scale":0}}},{"keyId":1,"value":{"duration":"PT4H"}}"#,
+                                             at: t0) == .accepted)
+        let stored = app.lpc.storedValues
+        #expect(stored == LPCControllableSystem.StoredValues(failsafeLimitW: 3000, failsafeDurationMinimumSeconds: 14_400))
+        var restarted = ChargerEEBUSApplication(deviceAddress: "d:_n:ChargeKit_CK-0001", station: ChargerFixture.station,
+                                                connectors: [ChargerFixture.connector()], stored: stored, now: t0 + 100)
+        #expect(restarted.data("deviceConfigurationKeyValueListData", of: SPINEFeatureAddress(entity: [1], feature: ChargerEEBUSModel.Feature.lpcDeviceConfiguration))
+                == ChargerFixture.json(#"""
+                   {"deviceConfigurationKeyValueData":[{"keyId":0,"value":{"scaledNumber":{"number":3000,"scale":0}},"isValueChangeable":true},
+                    {"keyId":1,"value":{"duration":"PT4H"},"isValueChangeable":true}]}
+                   """#))
+        ChargerFixture.heartbeat(&restarted, counter: 1, at: t0 + 101)
+        #expect(ChargerFixture.writeLPC(&restarted, limit4200, at: t0 + 101) == .accepted)
+        restarted.tick(now: t0 + 106)
+        #expect(restarted.output.stationLimit == EEBUSStationLimit(reason: .failsafePowerLimit, powerW: 3000))
+        let bad = ChargerEEBUSApplication(deviceAddress: "d", station: ChargerFixture.station, connectors: [],
+                                          stored: .init(failsafeLimitW: -1, failsafeDurationMinimumSeconds: 60), now: t0)
+        #expect(bad.lpc.storedValues == .init(), "stored values out of range are ignored")
+    }
+
     @Test func onlyTheEnergyGuardsHeartbeatCounts() {
         var app = limited()
         for s in 1...10 { ChargerFixture.heartbeat(&app, counter: s, from: ChargerFixture.hemsSKI, at: t0 + Double(s)) }

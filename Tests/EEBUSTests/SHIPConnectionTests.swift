@@ -80,7 +80,7 @@ import Testing
         #expect(pair.actions(of: .client).contains(.deliver(datagram)))
     }
 
-    @Test func theClientSideSequenceIsCMIHelloAnnounceConfirmPinThenData() {
+    @Test func theClientSideSequenceIsCMIHelloAnnounceConfirmPinAccessMethodsThenData() {
         var c = Self.machine(.client)
         var a = c.handle(.opened, now: .zero)
         #expect(a == [.startTimer(.cmi, after: .seconds(10)), .send([0, 0])])
@@ -92,10 +92,29 @@ import Testing
         a = c.handle(.received(Self.frame(.protocolHandshake(SHIPProtocolHandshake(handshakeType: .select)))), now: .seconds(3))
         #expect(Self.sent(a) == [.protocolHandshake(SHIPProtocolHandshake(handshakeType: .select)), .pinState(SHIPPinState(pinState: .none))])
         a = c.handle(.received(Self.frame(.pinState(SHIPPinState(pinState: .none)))), now: .seconds(4))
-        #expect(a.contains(.established))
+        #expect(!a.contains(.established))
+        #expect(c.phase == .accessMethods)
         #expect(Self.sent(a) == [.accessMethodsRequest])
         a = c.handle(.received(Self.frame(.accessMethodsRequest)), now: .seconds(5))
         #expect(Self.sent(a) == [.accessMethods(SHIPAccessMethods(id: "Client-1"))])
+        #expect(!a.contains(.established))
+        // SPINE data begins once the remote's access methods (its SHIP id) arrived (§13.4.6).
+        a = c.handle(.received(Self.frame(.accessMethods(SHIPAccessMethods(id: "Server-1")))), now: .seconds(6))
+        #expect(a.contains(.established))
+        #expect(c.phase == .connected && c.remoteID == "Server-1")
+    }
+
+    @Test func aRemoteThatSendsDataBeforeItsAccessMethodsIsTakenAsConnected() {
+        var c = Self.machine(.client)
+        _ = c.handle(.opened, now: .zero)
+        _ = c.handle(.received([0, 0]), now: .seconds(1))
+        _ = c.handle(.received(Self.frame(.hello(SHIPHello(phase: .ready, waitingMs: 60000)))), now: .seconds(2))
+        _ = c.handle(.received(Self.frame(.protocolHandshake(SHIPProtocolHandshake(handshakeType: .select)))), now: .seconds(3))
+        _ = c.handle(.received(Self.frame(.pinState(SHIPPinState(pinState: .none)))), now: .seconds(4))
+        let datagram = JSONValue.object(["datagram": .object(["header": .object(["msgCounter": .integer(1)])])])
+        let a = c.handle(.received(Self.frame(.data(SHIPData(payload: datagram)))), now: .seconds(5))
+        #expect(a.contains(.established))
+        #expect(a.contains(.deliver(datagram)))
     }
 
     @Test func theServerAnswersTheCMIAndSelectsVersion1WithJSONUTF8() {
@@ -113,6 +132,8 @@ import Testing
         a = s.handle(.received(Self.frame(.protocolHandshake(SHIPProtocolHandshake(handshakeType: .select)))), now: .seconds(4))
         #expect(Self.sent(a) == [.pinState(SHIPPinState(pinState: .none))])
         a = s.handle(.received(Self.frame(.pinState(SHIPPinState(pinState: .optional)))), now: .seconds(5))
+        #expect(Self.sent(a) == [.accessMethodsRequest])
+        a = s.handle(.received(Self.frame(.accessMethods(SHIPAccessMethods(id: "Client-1")))), now: .seconds(6))
         #expect(a.contains(.established))
     }
 

@@ -37,11 +37,16 @@ import Testing
         #expect(try SHIPMessage.read(frame: frame) == message)
     }
 
-    @Test func aDataMessageCarriesTheSPINEDatagramAsADocumentOfItsOwn() throws {
+    /// The payload is in the EEBUS form like the rest of the message: `[{"datagram": …}]`. A peer that keeps the
+    /// datagram's outermost object (`{"datagram": …}`) is read as well.
+    @Test func aDataMessageCarriesTheSPINEDatagramInTheEEBUSFormAndReadsEitherForm() throws {
         let datagram = try JSONParser.parse(#"{"datagram":{"header":{"specificationVersion":"1.3.0","msgCounter":5,"cmdClassifier":"read"},"payload":{"cmd":[{"nodeManagementDetailedDiscoveryData":{}}]}}}"#)
         let message = SHIPMessage.data(SHIPData(payload: datagram))
-        let golden = #"{"data":[{"header":[{"protocolId":"ee1.0"}]},{"payload":{"datagram":[{"header":[{"specificationVersion":"1.3.0"},{"msgCounter":5},{"cmdClassifier":"read"}]},{"payload":[{"cmd":[[{"nodeManagementDetailedDiscoveryData":[]}]]}]}]}}]}"#
+        let golden = #"{"data":[{"header":[{"protocolId":"ee1.0"}]},{"payload":[{"datagram":[{"header":[{"specificationVersion":"1.3.0"},{"msgCounter":5},{"cmdClassifier":"read"}]},{"payload":[{"cmd":[[{"nodeManagementDetailedDiscoveryData":[]}]]}]}]}]}]}"#
         #expect(text(message) == golden)
+        let outerKept = #"{"data":[{"header":[{"protocolId":"ee1.0"}]},{"payload":{"datagram":[{"header":[{"specificationVersion":"1.3.0"},{"msgCounter":5},{"cmdClassifier":"read"}]},{"payload":[{"cmd":[[{"nodeManagementDetailedDiscoveryData":[]}]]}]}]}}]}"#
+        guard case .data(let tolerant) = try SHIPMessage.read(frame: [2] + Array(outerKept.utf8)) else { Issue.record("not data"); return }
+        #expect(tolerant.payload == (try JSONParser.parse(#"{"datagram":{"header":{"specificationVersion":"1.3.0","msgCounter":5,"cmdClassifier":"read"},"payload":{"cmd":[{"nodeManagementDetailedDiscoveryData":[]}]}}}"#)))
         #expect(message.frame.first == 2)
         guard case .data(let read) = try SHIPMessage.read(frame: message.frame) else { Issue.record("not data"); return }
         #expect(read.protocolID == "ee1.0")

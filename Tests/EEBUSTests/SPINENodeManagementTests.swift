@@ -77,7 +77,7 @@ import Testing
         var node = SPINETest.connectedNode()
         let out = node.receive(SPINETest.incoming("read", counter: 12, #"{"nodeManagementDestinationListData":{}}"#), from: SPINETest.ski, now: SPINETest.now)
         let reply = SPINETest.read(out.datagrams.first)
-        #expect(reply.map { SPINETest.ordered($0.commands[0].data) } == #"{"destinationData":[{"deviceDescription":{"deviceAddress":{"device":"d:_n:Test_Station-1"},"deviceType":"ChargingStation","networkFeatureSet":"smart"}}]}"#)
+        #expect(reply.map { SPINETest.ordered($0.commands[0].data) } == #"{"nodeManagementDestinationData":[{"deviceDescription":{"deviceAddress":{"device":"d:_n:Test_Station-1"},"deviceType":"ChargingStation","networkFeatureSet":"smart"}}]}"#)
     }
 
     private func call(_ function: String, _ member: String, client: String = #"{"device":"d:_i:Test_CEM-7","entity":[1],"feature":5}"#,

@@ -138,4 +138,46 @@ struct SHIPTLSTests {
         #expect(server.node.status.isEmpty)
         await server.stop()
     }
+
+    @Test func aPeerThatDoesNotAnswerPingsIsClosed() async throws {
+        // openssl s_client opens the WebSocket and then stays silent: no CMI, and no pong to the station's pings.
+        let dir = try Self.directory()
+        let peer = try SHIPIdentity.loadOrCreate(directory: dir, shipID: "silent")
+        let server = try await SHIPNodeTests.start("station", listen: true) { $0.pingInterval = .milliseconds(300) }
+        let request = "GET /ship/ HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ship\r\n\r\n"
+        let started = ContinuousClock.now
+        let result = try await Self.sClient(port: server.listenPort, ["-tls1_2", "-ign_eof", "-quiet", "-cert", dir + "/" + SHIPIdentity.certificateFileName,
+                                                                      "-key", dir + "/" + SHIPIdentity.keyFileName], input: request)
+        #expect(result.output.contains("HTTP/1.1 101 Switching Protocols"), "\(result.output)")
+        // Closed by the ping check (two periods), long before the 10 s of the connection mode initialisation.
+        #expect(ContinuousClock.now - started < .seconds(8))
+        await SHIPNodeTests.waitFor("the station reports the end") { !server.closedReasons(peer.ski).isEmpty }
+        #expect(!server.closedReasons(peer.ski).contains { $0.contains("connection mode initialisation") }, "\(server.closedReasons(peer.ski))")
+        await server.stop()
+    }
+
+    @Test func aClientWhoseCertificateClaimsAnotherSKIIsRefusedAtTheUpgrade() async throws {
+        let server = try await SHIPNodeTests.start("station", listen: true)
+        let victim = try SHIPIdentity.make(shipID: "paired-manager")
+        server.node.setTrusted([victim.ski])
+        // An impostor's own key in a certificate that names the paired manager's SKI.
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName("paired-manager") }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: Date() - 3600, notValidAfter: Date() + 86_400,
+            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions { SubjectKeyIdentifier(keyIdentifier: victim.ski.bytes[...]) },
+            issuerPrivateKey: .init(key))
+        let dir = try Self.directory()
+        try certificate.serializeAsPEM().pemString.write(toFile: dir + "/c.pem", atomically: true, encoding: .utf8)
+        try key.pemRepresentation.write(toFile: dir + "/k.pem", atomically: true, encoding: .utf8)
+        let r = try await SystemCommand("/usr/bin/curl", ["-sk", "--http1.1", "-i", "--max-time", "10", "--cert", dir + "/c.pem", "--key", dir + "/k.pem",
+                                                          "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
+                                                          "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "-H", "Sec-WebSocket-Protocol: ship",
+                                                          "https://127.0.0.1:\(server.listenPort)/ship/"]).run(timeoutSeconds: 20)
+        #expect(r.stdout.hasPrefix("HTTP/1.1 403 Forbidden") && r.stdout.contains("names the SKI \(victim.ski) but its key has the SKI"), "\(r.stdout)")
+        #expect(server.node.status.isEmpty)
+        await server.stop()
+    }
 }

@@ -1,126 +1,5 @@
 import OCPP16
 
-/// Which end of the WebSocket a SHIP connection is: the client connected out, the server accepted (SHIP TS 1.0.1
-/// §13.4: the roles differ in the connection mode initialisation and the protocol handshake only).
-public enum SHIPRole: String, Sendable, Equatable { case client, server }
-
-/// The timers a SHIP connection runs; the adapter starts them as told and reports them back as
-/// ``SHIPEvent/timerFired(_:)``.
-public enum SHIPTimer: String, Sendable, Hashable, CaseIterable {
-    /// The connection mode initialisation (§13.4.3, CMI_TIMEOUT).
-    case cmi
-    /// The wait for the hello phase's end (§13.4.4.1, T_hello_init and its prolongations).
-    case hello
-    /// When a pending side asks the ready remote to wait longer (§13.4.4.1.3).
-    case prolongation
-    /// The protocol handshake and the PIN state exchange (§13.4.4.2, §13.4.5).
-    case handshake
-    /// The wait for the remote's confirmation of our `connectionClose` announcement (§13.4.7).
-    case close
-}
-
-/// What happens to a SHIP connection.
-public enum SHIPEvent: Sendable, Equatable {
-    /// The WebSocket is open (TLS and upgrade done): the SHIP handshake starts.
-    case opened
-    /// One binary WebSocket message arrived.
-    case received([UInt8])
-    /// A timer started by ``SHIPAction/startTimer(_:after:)`` fired.
-    case timerFired(SHIPTimer)
-    /// The user's decision about the remote SKI (pair: true; refuse or unpair: false).
-    case trust(Bool)
-    /// A SPINE datagram (plain JSON form, `{"datagram": …}`) to send.
-    case sendDatagram(JSONValue)
-    /// The station ends the connection (shutdown, interface switched off).
-    case closeRequested(String)
-    /// The WebSocket ended under the machine (the peer closed it, the network broke, the ping went unanswered).
-    case transportClosed(String)
-}
-
-/// Why a SHIP connection ended.
-public struct SHIPEnd: Sendable, Equatable, CustomStringConvertible {
-    public enum Cause: String, Sendable, Equatable {
-        /// Closed by the station (orderly).
-        case closed
-        /// Closed by the remote (orderly, or its WebSocket ended).
-        case closedByRemote
-        /// The remote SKI is not trusted: the user refused or distrusted it.
-        case untrusted
-        /// The remote aborted the hello: it does not trust this station.
-        case refusedByRemote
-        /// A phase did not finish in its time.
-        case timeout
-        /// The remote broke the protocol (bad CMI, malformed or unexpected message, version or format mismatch, PIN).
-        case protocolError
-        /// A message larger than ``SHIPConnectionSettings/maxMessageBytes``.
-        case oversize
-    }
-    public var cause: Cause
-    public var reason: String
-    public init(_ cause: Cause, _ reason: String) { self.cause = cause; self.reason = reason }
-    public var description: String { reason }
-}
-
-/// What the adapter must do.
-public enum SHIPAction: Sendable, Equatable {
-    /// Send these bytes as one binary WebSocket message.
-    case send([UInt8])
-    /// A SPINE datagram (plain JSON form) for the layer above.
-    case deliver(JSONValue)
-    case startTimer(SHIPTimer, after: Duration)
-    case cancelTimer(SHIPTimer)
-    /// Ask the user whether to trust the remote SKI (the connection waits in the hello phase, `pending`).
-    case askTrust(SHIPSKI)
-    /// The handshake is done: datagrams flow.
-    case established
-    /// The remote told how it can be reached (its SHIP id).
-    case remoteAccessMethods(SHIPAccessMethods)
-    /// A datagram was not sent, and why (the connection is not established).
-    case sendRefused(String)
-    /// Close the WebSocket with this code and reason (the reason is also in ``ended(_:)``).
-    case closeWebSocket(code: UInt16, reason: String)
-    /// The connection is over; no further actions follow.
-    case ended(SHIPEnd)
-}
-
-/// The fixed values of SHIP connections.
-public struct SHIPConnectionSettings: Sendable, Equatable {
-    /// This node's SHIP id, sent in `accessMethods` (the `id` of its DNS-SD TXT record, §13.4.6).
-    public var localID: String
-    /// The largest message accepted. SPINE datagrams of a charger and an energy manager are a few kB (a full
-    /// detailed discovery of a device with dozens of features stays below 64 kB); 256 KiB leaves room for a large
-    /// device and keeps what one connection can make the station hold small. SHIP TS 1.0.1 sets no limit of its own.
-    public var maxMessageBytes: Int
-    /// CMI_TIMEOUT, §13.4.3: 10 s (ChargeKit uses the same value for the protocol handshake and PIN states).
-    public var cmiTimeout: Duration
-    /// T_hello_init, §13.4.4.1: the wait for both sides to be ready, 60 s (the user's time to decide on trust).
-    public var helloInit: Duration
-    /// The longest the hello phase lasts whatever the remote's prolongation requests: a connection cannot stay
-    /// pending for ever on one of the listener's slots.
-    public var helloLimit: Duration
-    /// The time of each step of the protocol handshake and of the PIN state exchange (§13.4.4.2: 10 s).
-    public var handshakeTimeout: Duration
-    /// `maxTime` of our `connectionClose` announcement (§13.4.7): how long we wait for the confirmation.
-    public var closeMaxTime: Duration
-
-    public init(localID: String, maxMessageBytes: Int = 256 * 1024, cmiTimeout: Duration = .seconds(10), helloInit: Duration = .seconds(60),
-                helloLimit: Duration = .seconds(300), handshakeTimeout: Duration = .seconds(10), closeMaxTime: Duration = .seconds(2)) {
-        self.localID = localID; self.maxMessageBytes = maxMessageBytes; self.cmiTimeout = cmiTimeout; self.helloInit = helloInit
-        self.helloLimit = helloLimit; self.handshakeTimeout = handshakeTimeout; self.closeMaxTime = closeMaxTime
-    }
-}
-
-/// The WebSocket close codes a SHIP connection ends with (RFC 6455 §7.4; 4000–4999 are for applications).
-public enum SHIPCloseCode {
-    public static let normal: UInt16 = 1000
-    public static let protocolError: UInt16 = 1002
-    public static let tooBig: UInt16 = 1009
-    /// A phase timed out.
-    public static let timeout: UInt16 = 4001
-    /// The node is not trusted (the open SHIP implementations use 4452 for "rejected by the application").
-    public static let untrusted: UInt16 = 4452
-}
-
 /// One SHIP connection's handshake and data phase (SHIP TS 1.0.1 §13.4), for either role: events in, actions out, time
 /// as an argument (a monotonic instant as a `Duration` since any origin). No I/O of its own.
 ///
@@ -130,7 +9,7 @@ public enum SHIPCloseCode {
 /// JSON-UTF8), PIN state (§13.4.5: ChargeKit needs none and enters none), then data (§13.4.6: SPINE datagrams;
 /// `accessMethodsRequest` answered with our id) until the orderly close (§13.4.7: announce, confirm).
 public struct SHIPConnection: Sendable {
-    public enum Phase: String, Sendable, Equatable { case idle, cmi, hello, protocolHandshake, pin, connected, closing, ended }
+    public enum Phase: String, Sendable, Equatable { case idle, cmi, hello, protocolHandshake, pin, accessMethods, connected, closing, ended }
     enum HandshakeStep: Sendable, Equatable { case awaitAnnounce, awaitSelect, awaitConfirm }
 
     public let role: SHIPRole
@@ -245,6 +124,8 @@ public struct SHIPConnection: Sendable {
             receiveHandshake(message)
         case .pin:
             receivePin(message)
+        case .accessMethods:
+            receiveAccessMethods(message)
         case .connected:
             receiveData(message)
         case .closing, .idle, .cmi, .ended:
@@ -300,7 +181,7 @@ public struct SHIPConnection: Sendable {
             switch phase {
             case .idle, .ended, .closing:
                 break
-            case .cmi, .hello, .protocolHandshake, .pin:
+            case .cmi, .hello, .protocolHandshake, .pin, .accessMethods:
                 fail(SHIPCloseCode.untrusted, .untrusted, "the SKI \(remoteSKI) is not trusted (refused by the user)", abortHello: phase == .hello)
             case .connected:
                 send(.close(SHIPClose(phase: .announce, maxTimeMs: 0, reason: .removedConnection)))
@@ -381,9 +262,37 @@ public struct SHIPConnection: Sendable {
                 return fail(SHIPCloseCode.protocolError, .protocolError,
                             "the remote requires a PIN (SHIP TS 1.0.1 §13.4.5); ChargeKit pairs by SKI: switch the remote's PIN off")
             }
-            enterConnected()
+            enterAccessMethods()
         case .pinInput:
             // We announced `none`: no PIN is accepted (§13.4.5.4, error 1).
+            send(.pinError(SHIPPinError(error: 1)))
+        default:
+            unexpected(message)
+        }
+    }
+
+    // MARK: - Access methods (§13.4.6)
+
+    /// Both sides ask for the other's access methods and answer the other's request; SPINE data begins once the
+    /// remote's `accessMethods` (its SHIP id) arrived — the open implementations send no data before, and a strict
+    /// remote refuses data that comes earlier. A remote that skips the exchange and sends data is taken as connected.
+    private mutating func enterAccessMethods() {
+        phase = .accessMethods
+        send(.accessMethodsRequest)
+    }
+
+    private mutating func receiveAccessMethods(_ message: SHIPMessage) {
+        switch message {
+        case .accessMethodsRequest:
+            send(.accessMethods(SHIPAccessMethods(id: settings.localID)))
+        case .accessMethods(let methods):
+            remoteID = methods.id
+            actions.append(.remoteAccessMethods(methods))
+            enterConnected()
+        case .data:
+            enterConnected()
+            receiveData(message)
+        case .pinInput:
             send(.pinError(SHIPPinError(error: 1)))
         default:
             unexpected(message)
@@ -396,7 +305,6 @@ public struct SHIPConnection: Sendable {
         phase = .connected
         cancel(.handshake)
         actions.append(.established)
-        send(.accessMethodsRequest)
     }
 
     private mutating func receiveData(_ message: SHIPMessage) {
@@ -422,7 +330,7 @@ public struct SHIPConnection: Sendable {
 
     private mutating func closeLocally(_ reason: String) {
         switch phase {
-        case .idle, .cmi, .hello, .protocolHandshake, .pin:
+        case .idle, .cmi, .hello, .protocolHandshake, .pin, .accessMethods:
             fail(SHIPCloseCode.normal, .closed, reason, abortHello: phase == .hello)
         case .connected:
             send(.close(SHIPClose(phase: .announce, maxTimeMs: Self.milliseconds(settings.closeMaxTime), reason: .unspecific)))
@@ -464,7 +372,7 @@ public struct SHIPConnection: Sendable {
             send(.hello(SHIPHello(phase: .pending, waitingMs: Self.milliseconds(max(left, .zero)), prolongationRequest: true)))
         case .handshake:
             if phase == .protocolHandshake { send(.protocolHandshakeError(.timeout)) }
-            fail(SHIPCloseCode.timeout, .timeout, "the \(phase == .pin ? "PIN state exchange" : "protocol handshake") did not finish in \(settings.handshakeTimeout)")
+            fail(SHIPCloseCode.timeout, .timeout, "the \(phase == .pin ? "PIN state exchange" : phase == .accessMethods ? "access methods exchange" : "protocol handshake") did not finish in \(settings.handshakeTimeout)")
         case .close:
             fail(SHIPCloseCode.normal, .closed, closingReason + " (the remote did not confirm the close)")
         }

@@ -199,25 +199,10 @@ extension SHIPMessage {
         return b
     }
 
-    /// The EEBUS JSON text (§13.4.1). The SPINE payload of a data message is a JSON document of its own: its outermost
-    /// object (`{"datagram": …}`) keeps its form, as in the SPINE TS's examples and the open implementations.
-    public var eebusJSON: [UInt8] {
-        guard case .data(let d) = self else { return EEBUSJSON.encode(plain) }
-        var header = JSONObject(); header["header"] = Self.nestedForm(.object(["protocolId": .string(d.protocolID)]))
-        var payload = JSONObject(); payload["payload"] = EEBUSJSON.eebusForm(d.payload)
-        var members: [JSONValue] = [.object(header), .object(payload)]
-        if let e = d.extension {
-            var ext = JSONObject(); ext["extension"] = Self.nestedForm(e)
-            members.append(.object(ext))
-        }
-        var o = JSONObject(); o["data"] = .array(members)
-        return Array(JSONValue.object(o).serialized.utf8)
-    }
-
-    /// The EEBUS form of a value inside a message (an object becomes its array of one-member objects).
-    static func nestedForm(_ plain: JSONValue) -> JSONValue {
-        EEBUSJSON.eebusForm(.object(["x": plain])).objectMember("x") ?? plain
-    }
+    /// The EEBUS JSON text (§13.4.1): the whole message in the EEBUS form, the SPINE payload included — the
+    /// datagram's outermost object becomes `[{"datagram": …}]` like every object below a message's own member, as the
+    /// open implementations write it (they convert the assembled message as one document).
+    public var eebusJSON: [UInt8] { EEBUSJSON.encode(plain) }
 
     /// The bytes of one WebSocket message: the type byte, then the EEBUS JSON.
     public var frame: [UInt8] { [messageType.rawValue] + eebusJSON }

@@ -77,11 +77,11 @@ struct SPINELocalModel: Equatable {
             out["specificationVersionList"] = .object(["specificationVersion": .array([.string(SPINEHeader.specificationVersion)])])
         }
         var device = JSONObject(reservingCapacity: 3)
+        // The device's description in the partial notify too: a manager that reads it as a whole device description
+        // finds the type it expects.
         device["deviceAddress"] = .object(["device": .string(deviceAddress)])
-        if only == nil {
-            device["deviceType"] = .string(deviceType)
-            device["networkFeatureSet"] = .string("smart")
-        }
+        device["deviceType"] = .string(deviceType)
+        device["networkFeatureSet"] = .string("smart")
         out["deviceInformation"] = .object(["description": .object(device)])
         let shown = only ?? entities
         out["entityInformation"] = .array(shown.map { e in
@@ -150,7 +150,7 @@ struct SPINELocalModel: Equatable {
             "deviceType": .string(deviceType),
             "networkFeatureSet": .string("smart"),
         ]
-        return .object(["destinationData": .array([.object(["deviceDescription": .object(description)])])])
+        return .object(["nodeManagementDestinationData": .array([.object(["deviceDescription": .object(description)])])])
     }
 }
 

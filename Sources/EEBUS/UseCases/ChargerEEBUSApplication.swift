@@ -30,20 +30,23 @@ public struct ChargerEEBUSApplication: SPINEApplication {
     /// The remote devices connected now, by SKI, with their device type.
     public private(set) var remotes: [String: String] = [:]
 
-    /// How often ``tick(now:)`` counts the heartbeat on: LPC wants one at most every 60 s; every 2 s, with a
-    /// heartbeat timeout of 4 s, as eebus-go's devices send theirs.
+    /// How often ``tick(now:)`` counts the heartbeat on: LPC wants one at least every 60 s; every 2 s, with a
+    /// heartbeat timeout of 4 s, as eebus-go's devices send theirs (an energy guard with a short timeout is served).
     public static let heartbeatIntervalSeconds: Double = 2
     public static let heartbeatTimeoutSeconds: Double = 4
     /// The nominal voltage that turns current into power in EVCC's power limits (IEC 60038: 230 V).
     public static let nominalVoltageV: Double = 230
 
+    /// `connectors`: the connectors' first status (none until ``update(connectors:now:)`` gives it); `stored`: the
+    /// failsafe values the energy guard wrote before the last stop (``lpc``'s ``LPCControllableSystem/storedValues``;
+    /// out-of-range values are ignored).
     public init(deviceAddress: String, station: EEBUSStationInfo, settings: EEBUSSettings = EEBUSSettings(),
-                connectors: [EEBUSConnectorStatus], now: Date) {
+                connectors: [EEBUSConnectorStatus] = [], stored: LPCControllableSystem.StoredValues = .init(), now: Date) {
         self.deviceAddress = deviceAddress
         self.station = station
         self.settings = settings
         self.connectors = connectors.sorted { $0.connector < $1.connector }
-        lpc = LPCControllableSystem(now: now)
+        lpc = LPCControllableSystem(now: now, stored: stored)
         heartbeatTime = now
     }
 

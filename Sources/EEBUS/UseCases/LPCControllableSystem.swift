@@ -72,9 +72,29 @@ public struct LPCControllableSystem: Sendable, Equatable {
     private var limitWritten = false
     private var limitWrittenInState = false
 
-    public init(now: Date) {
+    /// The values the energy guard wrote that must outlive a restart (LPC 1.0.0 scenario 2: the failsafe values are
+    /// the Controllable System's configuration). The lead stores them whenever they change, before the engine's
+    /// answer to the write goes out (durable before acknowledged), and passes them back at the start.
+    public struct StoredValues: Sendable, Equatable, Codable {
+        public var failsafeLimitW: Double?
+        public var failsafeDurationMinimumSeconds: Double
+        public init(failsafeLimitW: Double? = nil, failsafeDurationMinimumSeconds: Double = 7_200) {
+            self.failsafeLimitW = failsafeLimitW
+            self.failsafeDurationMinimumSeconds = failsafeDurationMinimumSeconds
+        }
+    }
+
+    public init(now: Date, stored: StoredValues = StoredValues()) {
         started = now
         stateSince = now
+        failsafeLimitW = stored.failsafeLimitW.flatMap { $0 >= 0 && $0.isFinite ? $0 : nil }
+        if Self.failsafeDurationRangeSeconds.contains(stored.failsafeDurationMinimumSeconds) {
+            failsafeDurationMinimumSeconds = stored.failsafeDurationMinimumSeconds
+        }
+    }
+
+    public var storedValues: StoredValues {
+        StoredValues(failsafeLimitW: failsafeLimitW, failsafeDurationMinimumSeconds: failsafeDurationMinimumSeconds)
     }
 
     /// The energy guard's last heartbeat.

@@ -145,6 +145,15 @@ public final class SHIPNode: Service, Sendable {
         for (input, trusted) in changes { input.yield(.trust(trusted)) }
     }
 
+    /// The user refused to pair `ski`: its connections waiting for trust end at once (hello `aborted`, close 4452)
+    /// instead of at the hello time. Its later connections wait again, unless the runtime refuses them itself.
+    public func refuse(_ ski: SHIPSKI) {
+        let inputs = registry.withLock { r in
+            r.entries.values.filter { $0.status.ski == ski && $0.status.state == .waitingForTrust }.map(\.input)
+        }
+        for input in inputs { input.yield(.trust(false)) }
+    }
+
     /// Keeps a connection to the node `ski` at `host:port` (from its DNS-SD record): connects, and reconnects with
     /// back-off whenever there is no connection with that SKI. A new address for the same SKI replaces the old.
     public func connect(host: String, port: Int, ski: SHIPSKI) {

@@ -31,26 +31,36 @@ extension SHIPNode {
                 asyncChannel: channel, context: Context(logger: logger)
             ) { inbound, outbound, _ in
                 var machine = SHIPConnection(role: role, remoteSKI: ski, trusted: trusted, settings: settings)
+                // First in the stream: a message read before it would meet a machine that has not started.
+                continuation.yield(.opened)
+                // One received message at a time: the next is read once the machine has handled this one, so a fast
+                // sender waits in TCP's window rather than in the station's memory.
+                let (handled, handledContinuation) = AsyncStream.makeStream(of: Void.self)
                 let reader = Task {
+                    var next = handled.makeAsyncIterator()
                     do {
                         for try await message in inbound.messages(maxSize: maxSize) {
                             switch message {
                             case .binary(let buffer): continuation.yield(.received(Array(buffer: buffer)))
                             case .text(let text): continuation.yield(.received(Array(text.utf8)))
                             }
+                            guard await next.next() != nil else { return }
                         }
-                        continuation.yield(.transportClosed("closed by the remote"))
+                        continuation.yield(.transportClosed("the remote closed it or stopped answering pings"))
                     } catch {
+                        // A frame or message over the size limit (WebSocket close 1009), or a broken stream.
+                        logger.warning("SHIP: the WebSocket failed: \(error)", metadata: metadata)
                         continuation.yield(.transportClosed("\(error)"))
                     }
                 }
                 var timers: [SHIPTimer: Task<Void, Never>] = [:]
                 defer {
+                    handledContinuation.finish()
                     reader.cancel()
                     for timer in timers.values { timer.cancel() }
                 }
-                continuation.yield(.opened)
                 events: for await event in input {
+                    defer { if case .received = event { handledContinuation.yield() } }
                     for action in machine.handle(event, now: self.now) {
                         switch action {
                         case .send(let bytes):

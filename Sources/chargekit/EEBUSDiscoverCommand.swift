@@ -15,9 +15,9 @@ struct EEBUSDiscoverCommand: AsyncParsableCommand {
         commandName: "eebus-discover",
         abstract: "List the EEBUS devices (SHIP services) on the LAN by multicast DNS.",
         discussion: """
-            Browses for _ship._tcp for --seconds and prints what it found: instance name, host, port, addresses and the
-            SHIP TXT pairs (ski, id, brand, model, type, register...). With --watch it prints the list at every change.
-            With --announce NAME it also announces a service of that name (host --host-name, port --port, TXT --txt),
+            Browses for _ship._tcp for --seconds and prints what it found: instance name, host, port, addresses and the \
+            SHIP TXT pairs (ski, id, brand, model, type, register...). With --watch it prints the list at every change. \
+            With --announce NAME it also announces a service of that name (host --host-name, port --port, TXT --txt), \
             as the station does, and takes it back (goodbye) when it stops.
             """)
 

@@ -364,3 +364,25 @@ def test_on_two_lans_each_lan_is_given_only_its_own_address(netns_pair, zc):
     finally:
         subprocess.run(["ip", "netns", "del", other], capture_output=True, timeout=10)
         subprocess.run(["ip", "-n", st.name, "link", "del", near], capture_output=True, timeout=10)
+
+
+def test_an_interface_with_two_ipv4_addresses_announces_both(netns_pair, zc):
+    """One interface, two IPv4 addresses (a DHCP lease and a fixed one, say): the group is joined once per interface,
+    and the A records carry both addresses."""
+    st = netns_pair.station
+    second = "10.231.0.11"
+    r = subprocess.run(["ip", "-n", st.name, "addr", "add", f"{second}/24", "dev", st.interface], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    try:
+        d = Discover(st, "--interface", st.interface, "--seconds", "0", "--announce", "ChargeKit Both", "--host-name", "ck-both",
+                     "--port", "4712", *txt_args())
+        try:
+            collector = Collector()
+            ServiceBrowser(zc, SHIP, collector)
+            collector.wait("add", f"ChargeKit Both.{SHIP}")
+            info = zc.get_service_info(SHIP, f"ChargeKit Both.{SHIP}", timeout=5000)
+            assert info is not None and sorted(info.parsed_addresses()) == sorted([st.address, second])
+        finally:
+            assert d.stop() == 0
+    finally:
+        subprocess.run(["ip", "-n", st.name, "addr", "del", f"{second}/24", "dev", st.interface], capture_output=True, timeout=10)

@@ -112,14 +112,14 @@ extension MDNSService {
         /// The interface whose IPv4 subnet holds `source`; nil for IPv6 (a link-local source names no interface).
         func interface(of source: SocketAddress) -> Int? {
             guard let ip = source.ipAddress.flatMap(SSDPService.ipv4) else { return nil }
-            return interfaces.first { $0.address & $0.mask == ip & $0.mask }?.index
+            return interfaces.first { $0.subnets.contains { $0.address & $0.mask == ip & $0.mask } }?.index
         }
 
         /// RFC 6762 §11: only packets from the local link count — an IPv4 source on one of the interfaces' subnets, an
         /// IPv6 source that is link-local or shares a /64 with one of their addresses.
         func isOnLink(_ source: SocketAddress) -> Bool {
             guard let text = source.ipAddress else { return false }
-            if let ip = SSDPService.ipv4(text) { return interfaces.contains { $0.address & $0.mask == ip & $0.mask } }
+            if let ip = SSDPService.ipv4(text) { return interfaces.contains { $0.subnets.contains { $0.address & $0.mask == ip & $0.mask } } }
             guard let a = MDNSAddress(text.split(separator: "%").first.map(String.init) ?? text), a.isIPv6 else { return false }
             return a.isIPv6LinkLocal || interfaces.contains { $0.addresses.contains { $0.isIPv6 && $0.octets.prefix(8) == a.octets.prefix(8) } }
         }

@@ -46,9 +46,11 @@ public final class MDNSService: Service, Sendable {
         public var device: NIONetworkDevice
         public var name: String { device.name }
         var index: Int { device.interfaceIndex }
+        /// The first IPv4 address (where the IPv4 sender binds).
         public var ipv4: String
-        var address: UInt32
-        var mask: UInt32
+        /// Every IPv4 address with its mask: a source in one of these subnets is on this link.
+        var subnets: [(address: UInt32, mask: UInt32)]
+        /// The A and AAAA records' addresses: every IPv4 address, then the IPv6 ones that are not link-local.
         public var addresses: [MDNSAddress]
         /// The interface's IPv6 link-local address (with its scope), where ff02::fb is joined and sent from.
         var ipv6LinkLocal: NIONetworkDevice?
@@ -117,13 +119,20 @@ public final class MDNSService: Service, Sendable {
     /// The interfaces mDNS runs on; names a missing interface in its error.
     public static func interfaces(named name: String?) throws -> [Interface] {
         let devices = try System.enumerateDevices()
-        let all = devices.compactMap { d -> Interface? in
-            guard let ip = d.address?.ipAddress, let a = SSDPService.ipv4(ip), let m = d.netmask?.ipAddress.flatMap(SSDPService.ipv4) else { return nil }
-            guard a >> 24 != 127, d.multicastSupported, let v4 = MDNSAddress(ip) else { return nil }
+        // One entry per interface, however many addresses it has (a group is joined once per interface).
+        var all: [Interface] = []
+        for d in devices {
+            guard let ip = d.address?.ipAddress, let a = SSDPService.ipv4(ip), let m = d.netmask?.ipAddress.flatMap(SSDPService.ipv4) else { continue }
+            guard a >> 24 != 127, d.multicastSupported, let v4 = MDNSAddress(ip) else { continue }
+            if let k = all.firstIndex(where: { $0.name == d.name }) {
+                all[k].subnets.append((a, m))
+                all[k].addresses.insert(v4, at: all[k].subnets.count - 1)
+                continue
+            }
             let v6 = devices.filter { $0.name == d.name }.compactMap { $0.address?.ipAddress.flatMap(MDNSAddress.init) }
                 .filter { $0.isIPv6 && !$0.isIPv6LinkLocal }
             let linkLocal = devices.first { $0.name == d.name && $0.address?.ipAddress.flatMap(MDNSAddress.init)?.isIPv6LinkLocal == true }
-            return Interface(device: d, ipv4: ip, address: a, mask: m, addresses: [v4] + v6, ipv6LinkLocal: linkLocal)
+            all.append(Interface(device: d, ipv4: ip, subnets: [(a, m)], addresses: [v4] + v6, ipv6LinkLocal: linkLocal))
         }
         guard let name else { return all }
         let chosen = all.filter { $0.device.name == name }

@@ -38,7 +38,8 @@ extension StationApp {
                 return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
             }))
         let mdns = MDNSService(announcement: announcement, interfaceName: options.eebusInterface, logger: logger)
-        await runtime.eebusStarted(node: node, mdns: mdns, identity: identity, port: port, softwareVersion: ChargeKitVersion.current)
+        await runtime.eebusStarted(node: node, mdns: mdns, identity: identity, port: port, softwareVersion: ChargeKitVersion.current,
+                                   failsafeStore: EEBUSFailsafeStore(directory: dataDirectory + "/eebus"))
         logger.info("EEBUS: SHIP on \(host):\(port), SKI \(identity.ski.hex); DNS-SD on \(options.eebusInterface ?? "every LAN interface")")
         return [node, mdns, EEBUSPump<Board>(runtime: runtime, node: node, mdns: mdns)]
     }

@@ -21,10 +21,11 @@ import OCPP16
 /// The entry is the lowest of these; with none, EEBUS does not limit the connector.
 extension StationController {
     /// The identity the runtime gives once the SHIP service runs: the SPINE device address and the manufacturer data.
-    public mutating func startEEBUS(deviceAddress: String, station: EEBUSStationInfo, now: Date) {
+    /// `stored` are the failsafe values kept from before (``StationEffect/eebusPersist(_:)``).
+    public mutating func startEEBUS(deviceAddress: String, station: EEBUSStationInfo, stored: LPCControllableSystem.StoredValues, now: Date) {
         guard settings.eebus.enabled else { return }
-        eebus = SPINENode(app: ChargerEEBUSApplication(deviceAddress: deviceAddress, station: station,
-                                                       settings: eebusUseCaseSettings, connectors: eebusConnectors, now: now))
+        eebus = SPINENode(app: ChargerEEBUSApplication(deviceAddress: deviceAddress, station: station, settings: eebusUseCaseSettings,
+                                                       connectors: eebusConnectors, stored: stored, now: now))
         runEEBUS(now: now)
     }
 
@@ -44,11 +45,12 @@ extension StationController {
     }
 
     /// The pairing changed: a fresh SPINE device, so that nothing the old manager set, subscribed or bound survives
-    /// it (its limits are lifted at once).
+    /// it (its limits are lifted at once, its failsafe values forgotten).
     public mutating func eebusRestart(now: Date) {
         guard let node = eebus else { return }
         eebus = SPINENode(app: ChargerEEBUSApplication(deviceAddress: node.app.deviceAddress, station: node.app.station,
                                                        settings: eebusUseCaseSettings, connectors: eebusConnectors, now: now))
+        if node.app.lpc.storedValues != eebus!.app.lpc.storedValues { effects.append(.eebusPersist(eebus!.app.lpc.storedValues)) }
         applyEEBUS(now: now)
         applyLimits(now: now)
     }
@@ -56,7 +58,11 @@ extension StationController {
     /// A SPINE datagram (plain JSON) from the manager: answered, applied, and a changed limit signalled at once.
     public mutating func eebusReceive(_ datagram: JSONValue, from ski: String, now: Date) {
         guard eebus != nil else { return }
-        emit(eebus!.receive(datagram, from: ski, now: now))
+        let kept = eebus!.app.lpc.storedValues
+        let output = eebus!.receive(datagram, from: ski, now: now)
+        // Persisted before the answer acknowledges the write.
+        if eebus!.app.lpc.storedValues != kept { effects.append(.eebusPersist(eebus!.app.lpc.storedValues)) }
+        emit(output)
         emit(eebus!.refresh(now: now))
         applyEEBUS(now: now)
         applyLimits(now: now)

@@ -60,6 +60,9 @@ public enum StationEffect: Sendable, Equatable {
     case recordSamples([MeterSample])
     /// Send a SPINE datagram on the energy manager's SHIP connection (EEBUS).
     case eebus(SPINEOutgoing)
+    /// Keep the LPC failsafe values the energy guard wrote (before the write is acknowledged: they must survive a power
+    /// loss, EEBUS UC TS LPC 1.0.0).
+    case eebusPersist(LPCControllableSystem.StoredValues)
 }
 
 /// The station's behaviour in one value: takes what the board read (``BoardInputs``), runs the connector and session

@@ -2,6 +2,7 @@ import Foundation
 import ChargePoint
 import EVSECore
 import Hosting
+import Logging
 import EEBUS
 import OCPP16
 import Transport
@@ -11,6 +12,8 @@ struct EEBUSRuntimeState {
     var node: SHIPNode?
     var mdns: MDNSService?
     var identity: SHIPIdentity?
+    /// Where the LPC failsafe values are kept.
+    var failsafeStore: EEBUSFailsafeStore?
     var port = 0
     /// SKIs of untrusted nodes that connected, with when (the page offers to pair them); at most
     /// ``StationRuntime/eebusTrustRequestLimit``, the oldest dropped.
@@ -31,11 +34,15 @@ extension StationRuntime {
     static var eebusTrustRequestLimit: Int { 8 }
 
     /// The SHIP node and DNS-SD run: the controller's SPINE device starts with this station's identity.
-    public func eebusStarted(node: SHIPNode, mdns: MDNSService, identity: SHIPIdentity, port: Int, softwareVersion: String) {
+    public func eebusStarted(node: SHIPNode, mdns: MDNSService, identity: SHIPIdentity, port: Int, softwareVersion: String,
+                             failsafeStore: EEBUSFailsafeStore) {
         eebus.node = node
         eebus.mdns = mdns
         eebus.identity = identity
         eebus.port = port
+        eebus.failsafeStore = failsafeStore
+        let (stored, problem) = failsafeStore.load()
+        if let problem { logger.error("EEBUS: \(problem)") }
         let s = controller.settings
         let maximumW = s.connectors.reduce(0.0) { sum, c in
             sum + s.powerSourceVoltageV * Double(c.phasesConnected.phaseCount) * min(c.installationCurrentLimitAmps, c.hardwareMaxCurrentAmps)
@@ -43,7 +50,7 @@ extension StationRuntime {
         controller.startEEBUS(deviceAddress: Self.eebusDeviceAddress(serial: s.serialNumber),
                               station: EEBUSStationInfo(brand: "ChargeKit", model: "ChargeKit", serialNumber: s.serialNumber,
                                                         softwareVersion: softwareVersion, vendor: "ChargeKit", nominalMaximumPowerW: maximumW),
-                              now: clock.now())
+                              stored: stored, now: clock.now())
         eebusFollowPairing()
         carryOut()
     }
@@ -114,6 +121,14 @@ extension StationRuntime {
             guard let info = try? SHIPServiceInfo(txtRecord: s.txt.entries.map { e in e.value.map { e.key + "=" + String(decoding: $0, as: UTF8.self) } ?? e.key }),
                   info.ski != eebus.identity?.ski, let address = s.addresses.first else { return nil }
             return (s, info, "\(address)")
+        }
+    }
+
+    /// Keeps the LPC failsafe values before the write that changed them is acknowledged (the effects are carried out
+    /// in order).
+    func eebusPersist(_ values: LPCControllableSystem.StoredValues) {
+        do { try eebus.failsafeStore?.save(values) } catch {
+            logger.error("EEBUS: the failsafe values cannot be kept: \(error)")
         }
     }
 

@@ -130,6 +130,8 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
             send(datagram)
         case .eebus(let outgoing):
             eebusSend(outgoing)
+        case .eebusPersist(let values):
+            eebusPersist(values)
         case .notice(let notice):
             log(notice)
             if case .mainsPowerLost = notice {

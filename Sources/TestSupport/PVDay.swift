@@ -93,7 +93,7 @@ public enum PVDay {
                         relaysClosed = r.isClosed
                     }
                 case .recordSamples(let samples): try? store.record(samples: samples, hardwareState: nil)
-                case .notice, .dlm, .eebus: break
+                case .notice, .dlm, .eebus, .eebusPersist: break
                 }
             }
         }

@@ -55,9 +55,8 @@ struct Rig {
             case .hardware(let command): board.apply(command)
             case .notice(let notice): notices.append(notice)
             case .dlm(let datagram): datagrams.append(datagram)
-            case .eebus: break
             case .recordSamples(let samples): try? store.record(samples: samples, hardwareState: board.persistentState())
-            case .eebus: break
+            case .eebus, .eebusPersist: break
             }
         }
     }

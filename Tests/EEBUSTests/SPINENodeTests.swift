@@ -164,7 +164,7 @@ import Testing
           "addressDestination":{"device":"d:_i:Test_CEM-7","entity":[0],"feature":0},"msgCounter":5,"cmdClassifier":"notify"},
          "payload":{"cmd":[{"function":"nodeManagementDetailedDiscoveryData","filter":[{"cmdControl":{"partial":{}}}],
           "nodeManagementDetailedDiscoveryData":{
-           "deviceInformation":{"description":{"deviceAddress":{"device":"d:_n:Test_Station-1"}}},
+           "deviceInformation":{"description":{"deviceAddress":{"device":"d:_n:Test_Station-1"},"deviceType":"ChargingStation","networkFeatureSet":"smart"}},
            "entityInformation":[{"description":{"entityAddress":{"device":"d:_n:Test_Station-1","entity":[1,1]},"entityType":"EV","lastStateChange":"added","description":"Electric vehicle"}}],
            "featureInformation":[{"description":{"featureAddress":{"device":"d:_n:Test_Station-1","entity":[1,1],"feature":1},"featureType":"Measurement","role":"server",
              "supportedFunction":[{"function":"measurementListData","possibleOperations":{"read":{}}}]}}]}}]}}}
@@ -179,7 +179,7 @@ import Testing
           "addressDestination":{"device":"d:_i:Test_CEM-7","entity":[0],"feature":0},"msgCounter":7,"cmdClassifier":"notify"},
          "payload":{"cmd":[{"function":"nodeManagementDetailedDiscoveryData","filter":[{"cmdControl":{"partial":{}}}],
           "nodeManagementDetailedDiscoveryData":{
-           "deviceInformation":{"description":{"deviceAddress":{"device":"d:_n:Test_Station-1"}}},
+           "deviceInformation":{"description":{"deviceAddress":{"device":"d:_n:Test_Station-1"},"deviceType":"ChargingStation","networkFeatureSet":"smart"}},
            "entityInformation":[{"description":{"entityAddress":{"device":"d:_n:Test_Station-1","entity":[1,1]},"lastStateChange":"removed"}}]}}]}}}
         """)
         #expect(removed.datagrams.count == 1)

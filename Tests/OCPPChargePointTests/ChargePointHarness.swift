@@ -152,7 +152,7 @@ struct ChargePointHarness {
                 switch effect {
                 case .hardware(let command): board.apply(command)
                 case .recordSamples(let samples): try? db.record(samples: samples, hardwareState: board.persistentState())
-                case .dlm, .eebus: break
+                case .dlm, .eebus, .eebusPersist: break
                 case .notice(let notice):
                     event(.notice(notice))
                     // Like the runtime: on backup power the services restart once the queued messages are delivered.

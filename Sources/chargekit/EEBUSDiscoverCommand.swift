@@ -15,9 +15,9 @@ struct EEBUSDiscoverCommand: AsyncParsableCommand {
         commandName: "eebus-discover",
         abstract: "List the EEBUS devices (SHIP services) on the LAN by multicast DNS.",
         discussion: """
-            Browses for _ship._tcp for --seconds and prints what it found: instance name, host, port, addresses and the
-            SHIP TXT pairs (ski, id, brand, model, type, register...). With --watch it prints the list at every change.
-            With --announce NAME it also announces a service of that name (host --host-name, port --port, TXT --txt),
+            Browses for _ship._tcp for --seconds and prints what it found: instance name, host, port, addresses and the \
+            SHIP TXT pairs (ski, id, brand, model, type, register...). With --watch it prints the list at every change. \
+            With --announce NAME it also announces a service of that name (host --host-name, port --port, TXT --txt), \
             as the station does, and takes it back (goodbye) when it stops.
             """)
 
@@ -92,6 +92,26 @@ struct EEBUSDiscoverCommand: AsyncParsableCommand {
         var port: Int
         var addresses: [String]
         var txt: [String: String?]
+        /// The SHIP fields (SHIP TS 1.0.1 §7.3.2), or why the TXT record is not a valid SHIP record.
+        var ship: SHIP?
+        var shipError: String?
+    }
+
+    struct SHIP: Encodable {
+        var id: String
+        var ski: String
+        var register: Bool
+        var brand: String?
+        var type: String?
+        var model: String?
+        var serial: String?
+    }
+
+    static func ship(_ s: DNSSDDiscoveredService) -> (SHIP?, String?) {
+        do {
+            let i = try s.shipServiceInfo()
+            return (SHIP(id: i.id, ski: i.ski.hex, register: i.register, brand: i.brand, type: i.type, model: i.model, serial: i.serial), nil)
+        } catch { return (nil, error.description) }
     }
 
     static func print(_ list: [DNSSDDiscoveredService], json: Bool) {
@@ -99,8 +119,9 @@ struct EEBUSDiscoverCommand: AsyncParsableCommand {
             let e = JSONEncoder()
             e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let entries = list.map { s in
-                Entry(instance: s.instanceName, host: s.hostName, port: Int(s.port), addresses: s.addresses.map(\.description),
-                      txt: Dictionary(s.txt.entries.map { ($0.key, $0.text) }, uniquingKeysWith: { a, _ in a }))
+                let (ship, error) = Self.ship(s)
+                return Entry(instance: s.instanceName, host: s.hostName, port: Int(s.port), addresses: s.addresses.map(\.description),
+                             txt: Dictionary(s.txt.entries.map { ($0.key, $0.text) }, uniquingKeysWith: { a, _ in a }), ship: ship, shipError: error)
             }
             let data = (try? e.encode(entries)) ?? Data("[]".utf8)
             FileHandle.standardOutput.write(data + Data("\n".utf8))
@@ -109,6 +130,13 @@ struct EEBUSDiscoverCommand: AsyncParsableCommand {
         var out = list.isEmpty ? "no EEBUS devices found\n" : ""
         for s in list {
             out += "\(s.instanceName)  \(s.hostName):\(s.port)  \(s.addresses.map(\.description).joined(separator: ", "))\n"
+            switch Self.ship(s) {
+            case (let ship?, _):
+                out += "  SKI \(ship.ski), \([ship.brand, ship.model, ship.type].compactMap { $0 }.joined(separator: " "))"
+                out += ship.register ? ", open for pairing (register=true)\n" : "\n"
+            case (_, let error):
+                out += "  not a valid SHIP record: \(error ?? "")\n"
+            }
             out += "  \(s.txt)\n"
         }
         FileHandle.standardOutput.write(Data(out.utf8))

@@ -5,7 +5,8 @@ veth pair (netns.py), so nothing else on the host's LAN is seen and parallel run
 
 Both directions: zeroconf finds the service the Swift responder announces, with every TXT key, and sees its goodbye;
 the Swift browser finds a service zeroconf registers and loses it after zeroconf's goodbye; a name conflict with a
-zeroconf service makes the Swift responder pick "NAME (2)"; and with avahi-daemon running on the same host (sharing port
+zeroconf service makes the Swift responder pick "NAME (2)"; over IPv6 alone both directions work; 400 hostile packets
+on port 5353 change nothing; a station on two LANs gives each only its own address; and with avahi-daemon running on the same host (sharing port
 5353) the Swift browser finds avahi's static `_ship._tcp` service while zeroconf finds the Swift one. Every wait is for
 a condition with a time limit."""
 import json
@@ -150,6 +151,9 @@ def test_the_swift_browser_finds_a_zeroconf_service_and_loses_it_after_the_goodb
                             "the zeroconf service with its address and every TXT pair")
         s = next(s for s in found if s["instance"] == "HEMS Seven")
         assert s["host"] == "hems-seven.local" and s["port"] == 4711 and s["addresses"] == [em.address]
+        # Read as SHIP's TXT record (SHIP TS 1.0.1 §7.3.2).
+        assert s["ship"] == {"id": "HEMS-TEST-7", "ski": props["ski"], "register": True, "brand": "Test",
+                             "type": "EnergyManagementSystem", "model": "HEMS"}, s
         zc.unregister_service(info)
         d.wait_list(lambda listed: not any(x["instance"] == "HEMS Seven" for x in listed), "the service gone after the goodbye")
     finally:
@@ -244,6 +248,7 @@ def test_next_to_avahi_on_the_same_host_both_are_found(netns_pair, zc, avahi):
         # avahi also publishes the interface's link-local IPv6 address over IPv4 (publish-aaaa-on-ipv4).
         assert [a for a in s["addresses"] if ":" not in a] == [st.address]
         assert s["port"] == 4713 and s["host"] == f"avahi-{st.interface}.local"
+        assert s["ship"]["ski"] == "aaaabbbbccccddddeeeeffff0000111122223333" and s["ship"]["register"] is False
         collector.wait("add", f"ChargeKit Avahi.{SHIP}")
         info = zc.get_service_info(SHIP, f"ChargeKit Avahi.{SHIP}", timeout=5000)
         assert info is not None and {k.decode(): v.decode() for k, v in info.properties.items()} == dict(TXT)
@@ -277,3 +282,107 @@ def test_over_ipv6_alone_zeroconf_finds_the_swift_service_and_the_swift_browser_
     finally:
         assert d.stop() == 0
         z6.close()
+
+
+def hostile_packets():
+    """DNS messages a hostile or broken host might multicast: compression loops, forward pointers, truncations, counts
+    far beyond the packet, RDLENGTH past the end, an overlong name, and random bytes (a fixed seed)."""
+    import random
+    header = bytes.fromhex("00008400")
+    yield bytes.fromhex("000000000001000000000000") + bytes.fromhex("c00c00010001")            # pointer to itself
+    yield bytes.fromhex("000000000002000000000000") + bytes.fromhex("0161c012000100010c00c0010001")  # loop via a forward pointer
+    yield header + bytes.fromhex("0000ffff00000000")                                               # 65535 answers, none there
+    yield header + bytes.fromhex("000000010000000000000100010000007800ffc0a80001")                  # RDLENGTH 255, 4 left
+    yield header + bytes.fromhex("00000001000000") + b"\x3f" + b"a" * 63                           # cut inside a name
+    yield bytes.fromhex("000000000001000000000000") + (b"\x01a" * 200) + b"\x00\x00\x01\x00\x01"    # a 401-octet name
+    rng = random.Random(26)
+    for _ in range(200):
+        yield bytes(rng.randrange(256) for _ in range(rng.randrange(12, 300)))
+
+
+def test_hostile_packets_on_5353_are_ignored_and_the_service_is_still_found(netns_pair, zc):
+    st, em = netns_pair.station, netns_pair.manager
+    d = Discover(st, "--interface", st.interface, "--seconds", "0", "--announce", "ChargeKit Hardy", "--host-name", "ck-hardy",
+                 "--port", "4712", *txt_args())
+
+    def flood():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(em.address))
+        sent = 0
+        for packet in hostile_packets():
+            s.sendto(packet, ("224.0.0.251", 5353))
+            s.sendto(packet, (st.address, 5353))
+            sent += 2
+        s.close()
+        return sent
+
+    try:
+        assert em.call(flood) > 400
+        collector = Collector()
+        ServiceBrowser(zc, SHIP, collector)
+        collector.wait("add", f"ChargeKit Hardy.{SHIP}")
+        assert d.proc.poll() is None, f"eebus-discover ended: {''.join(d.stderr)[-2000:]}"
+    finally:
+        assert d.stop() == 0
+
+
+def test_on_two_lans_each_lan_is_given_only_its_own_address(netns_pair, zc):
+    """RFC 6762 §14: a station on two LANs (its LAN and, say, its service port) answers each with the address it has
+    there; a manager must never be handed the address of the other LAN. A second veth pair joins the station namespace
+    to a third namespace (10.232.0.0/24), and the Swift side runs on every interface."""
+    import secrets
+    st = netns_pair.station
+    ident = secrets.token_hex(3)
+    other, near, far = f"ck{ident}-ot", f"vso{ident}", f"vot{ident}"
+
+    def ip(*args):
+        r = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=10)
+        assert r.returncode == 0, f"ip {' '.join(args)}: {r.stderr}"
+
+    ip("netns", "add", other)
+    try:
+        ip("link", "add", near, "type", "veth", "peer", "name", far)
+        ip("link", "set", near, "netns", st.name)
+        ip("link", "set", far, "netns", other)
+        ip("-n", st.name, "addr", "add", "10.232.0.1/24", "dev", near)
+        ip("-n", other, "addr", "add", "10.232.0.2/24", "dev", far)
+        ip("-n", st.name, "link", "set", near, "up")
+        ip("-n", other, "link", "set", far, "up")
+        ip("-n", st.name, "route", "add", "224.0.0.0/4", "dev", near, "metric", "10")
+        d = Discover(st, "--seconds", "0", "--announce", "ChargeKit Two", "--host-name", "ck-two", "--port", "4712", *txt_args())
+        try:
+            collector = Collector()
+            ServiceBrowser(zc, SHIP, collector)
+            collector.wait("add", f"ChargeKit Two.{SHIP}")
+            info = zc.get_service_info(SHIP, f"ChargeKit Two.{SHIP}", timeout=5000)
+            assert info is not None
+            assert info.parsed_addresses() == [st.address], info.parsed_addresses()
+            log = "".join(d.stderr)
+            assert st.interface in log and near in log, log
+        finally:
+            assert d.stop() == 0
+    finally:
+        subprocess.run(["ip", "netns", "del", other], capture_output=True, timeout=10)
+        subprocess.run(["ip", "-n", st.name, "link", "del", near], capture_output=True, timeout=10)
+
+
+def test_an_interface_with_two_ipv4_addresses_announces_both(netns_pair, zc):
+    """One interface, two IPv4 addresses (a DHCP lease and a fixed one, say): the group is joined once per interface,
+    and the A records carry both addresses."""
+    st = netns_pair.station
+    second = "10.231.0.11"
+    r = subprocess.run(["ip", "-n", st.name, "addr", "add", f"{second}/24", "dev", st.interface], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    try:
+        d = Discover(st, "--interface", st.interface, "--seconds", "0", "--announce", "ChargeKit Both", "--host-name", "ck-both",
+                     "--port", "4712", *txt_args())
+        try:
+            collector = Collector()
+            ServiceBrowser(zc, SHIP, collector)
+            collector.wait("add", f"ChargeKit Both.{SHIP}")
+            info = zc.get_service_info(SHIP, f"ChargeKit Both.{SHIP}", timeout=5000)
+            assert info is not None and sorted(info.parsed_addresses()) == sorted([st.address, second])
+        finally:
+            assert d.stop() == 0
+    finally:
+        subprocess.run(["ip", "-n", st.name, "addr", "del", f"{second}/24", "dev", st.interface], capture_output=True, timeout=10)

@@ -54,7 +54,11 @@ public struct MDNSAddress: Hashable, Sendable, Comparable, CustomStringConvertib
         return hex[..<best.start].joined(separator: ":") + "::" + hex[(best.start + best.length)...].joined(separator: ":")
     }
 
-    public static func < (a: MDNSAddress, b: MDNSAddress) -> Bool { a.octets.lexicographicallyPrecedes(b.octets) }
+    /// IPv4 before IPv6, IPv6 link-local addresses last (they need the interface to be used), then by octets.
+    public static func < (a: MDNSAddress, b: MDNSAddress) -> Bool {
+        func rank(_ x: MDNSAddress) -> Int { x.isIPv6 ? (x.isIPv6LinkLocal ? 2 : 1) : 0 }
+        return rank(a) != rank(b) ? rank(a) < rank(b) : a.octets.lexicographicallyPrecedes(b.octets)
+    }
 }
 
 /// A service this host offers over DNS-SD (RFC 6763 §4.1): the instance `<instanceName>.<serviceType>` on
@@ -107,7 +111,7 @@ public struct DNSSDDiscoveredService: Hashable, Sendable {
     public var hostName: String
     public var port: UInt16
     public var txt: DNSSDTXT
-    /// The A and AAAA addresses of `hostName` known now, sorted (IPv4 first).
+    /// The A and AAAA addresses of `hostName` known now: IPv4 first, IPv6 link-local last (``MDNSAddress``'s order).
     public var addresses: [MDNSAddress]
 
     public init(instanceName: String, serviceType: DNSName, hostName: String, port: UInt16, txt: DNSSDTXT, addresses: [MDNSAddress]) {

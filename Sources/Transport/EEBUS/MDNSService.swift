@@ -20,8 +20,9 @@ import Synchronization
 /// IPv6 link-local address, IPv6 (ff02::fb); the AAAA records carry the interfaces' IPv6 addresses other than
 /// link-local ones (a link-local address means nothing without the interface it was heard on).
 ///
-/// The interfaces are the up, multicast-capable IPv4 ones that are not loopback, or the one named. Packets from
-/// outside the interfaces' subnets are ignored (RFC 6762 §11). Every machine runs on one event loop; the discovered
+/// The interfaces are the up, multicast-capable IPv4 ones that are not loopback, or the one named. Each interface has
+/// a responder of its own that answers with that interface's addresses only (RFC 6762 §14), told apart by the arrival
+/// interface of each packet (IP_PKTINFO). Packets from outside the interfaces' links are ignored (RFC 6762 §11). Every machine runs on one event loop; the discovered
 /// services are published as a snapshot (``discovered``) and a stream of snapshots (``changes()``).
 public final class MDNSService: Service, Sendable {
     /// The service to announce: `<instanceName>._ship._tcp.local` on `<hostName>.local:<port>` with the TXT pairs.
@@ -33,15 +34,23 @@ public final class MDNSService: Service, Sendable {
         public init(instanceName: String, hostName: String, port: UInt16, txt: DNSSDTXT) {
             self.instanceName = instanceName; self.hostName = hostName; self.port = port; self.txt = txt
         }
+
+        /// A SHIP node's announcement: its TXT record from `ship` (SHIP TS 1.0.1 §7.3.2).
+        public init(instanceName: String, hostName: String, port: UInt16, ship: SHIPServiceInfo) throws(SHIPServiceInfoError) {
+            self.init(instanceName: instanceName, hostName: hostName, port: port, txt: try DNSSDTXT(ship: ship))
+        }
     }
 
     /// One interface mDNS runs on: its IPv4 address and mask, and the addresses its A and AAAA records carry.
     public struct Interface: Sendable {
         public var device: NIONetworkDevice
         public var name: String { device.name }
+        var index: Int { device.interfaceIndex }
+        /// The first IPv4 address (where the IPv4 sender binds).
         public var ipv4: String
-        var address: UInt32
-        var mask: UInt32
+        /// Every IPv4 address with its mask: a source in one of these subnets is on this link.
+        var subnets: [(address: UInt32, mask: UInt32)]
+        /// The A and AAAA records' addresses: every IPv4 address, then the IPv6 ones that are not link-local.
         public var addresses: [MDNSAddress]
         /// The interface's IPv6 link-local address (with its scope), where ff02::fb is joined and sent from.
         var ipv6LinkLocal: NIONetworkDevice?
@@ -97,8 +106,9 @@ public final class MDNSService: Service, Sendable {
     }
 
     /// Announces new TXT pairs (e.g. SHIP's `register` when pairing opens, SHIP TS 1.0.1 §7.3.2); before the start they
-    /// replace the configured ones.
-    public func update(txt: DNSSDTXT) {
+    /// replace the configured ones. Throws, naming the pair, what RFC 6763 §6 refuses (and then changes nothing).
+    public func update(txt: DNSSDTXT) throws {
+        _ = try txt.strings()
         let engine = state.withLock { s in
             s.pendingTXT = txt
             return s.engine
@@ -109,13 +119,20 @@ public final class MDNSService: Service, Sendable {
     /// The interfaces mDNS runs on; names a missing interface in its error.
     public static func interfaces(named name: String?) throws -> [Interface] {
         let devices = try System.enumerateDevices()
-        let all = devices.compactMap { d -> Interface? in
-            guard let ip = d.address?.ipAddress, let a = SSDPService.ipv4(ip), let m = d.netmask?.ipAddress.flatMap(SSDPService.ipv4) else { return nil }
-            guard a >> 24 != 127, d.multicastSupported, let v4 = MDNSAddress(ip) else { return nil }
+        // One entry per interface, however many addresses it has (a group is joined once per interface).
+        var all: [Interface] = []
+        for d in devices {
+            guard let ip = d.address?.ipAddress, let a = SSDPService.ipv4(ip), let m = d.netmask?.ipAddress.flatMap(SSDPService.ipv4) else { continue }
+            guard a >> 24 != 127, d.multicastSupported, let v4 = MDNSAddress(ip) else { continue }
+            if let k = all.firstIndex(where: { $0.name == d.name }) {
+                all[k].subnets.append((a, m))
+                all[k].addresses.insert(v4, at: all[k].subnets.count - 1)
+                continue
+            }
             let v6 = devices.filter { $0.name == d.name }.compactMap { $0.address?.ipAddress.flatMap(MDNSAddress.init) }
                 .filter { $0.isIPv6 && !$0.isIPv6LinkLocal }
             let linkLocal = devices.first { $0.name == d.name && $0.address?.ipAddress.flatMap(MDNSAddress.init)?.isIPv6LinkLocal == true }
-            return Interface(device: d, ipv4: ip, address: a, mask: m, addresses: [v4] + v6, ipv6LinkLocal: linkLocal)
+            all.append(Interface(device: d, ipv4: ip, subnets: [(a, m)], addresses: [v4] + v6, ipv6LinkLocal: linkLocal))
         }
         guard let name else { return all }
         let chosen = all.filter { $0.device.name == name }
@@ -133,6 +150,12 @@ public final class MDNSService: Service, Sendable {
             try? await gracefulShutdown()
             return
         }
+        // Checked before any socket is opened: a name or TXT pair the wire refuses stops the start with its field named.
+        let base = announcement.map {
+            DNSSDServiceDescription(instanceName: $0.instanceName, serviceType: serviceType, hostName: $0.hostName, port: $0.port,
+                                    txt: $0.txt, addresses: interfaces.flatMap(\.addresses))
+        }
+        try base?.validate()
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let engine = Engine(loop: loop, interfaces: interfaces, serviceType: serviceType, seed: seed, logger: logger) { [weak self] list in
             self?.publish(list)
@@ -144,10 +167,11 @@ public final class MDNSService: Service, Sendable {
         let receiver = try await DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(reuse), value: 1)
+            .channelOption(.receivePacketInfo, value: true)
             .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler()) } }
             .bind(host: "0.0.0.0", port: Int(MDNSConstants.port)).get()
         let group = try SocketAddress(ipAddress: MDNSConstants.ipv4Group, port: Int(MDNSConstants.port))
-        var senders: [any Channel] = []
+        var senders: [(index: Int, channel: any Channel)] = []
         do {
             for i in interfaces {
                 try await (receiver as! any MulticastChannel).joinGroup(group, device: i.device).get()
@@ -161,34 +185,35 @@ public final class MDNSService: Service, Sendable {
                     try await options.setIPMulticastIF(v4.address.sin_addr).get()
                     try await options.setIPMulticastTTL(255).get()
                 }
-                senders.append(sender)
+                senders.append((i.index, sender))
             }
         } catch {
-            for c in senders { try? await c.close() }
+            for c in senders { try? await c.channel.close() }
             try? await receiver.close()
             throw error
         }
         let (receiver6, senders6) = await openIPv6(interfaces, loop: loop, handler: handler)
         senders += senders6
-        let txt = state.withLock { s in
-            s.engine = engine
-            return s.pendingTXT
-        }
-        let service = announcement.map {
-            DNSSDServiceDescription(instanceName: $0.instanceName, serviceType: serviceType, hostName: $0.hostName, port: $0.port,
-                                    txt: txt ?? $0.txt, addresses: interfaces.flatMap(\.addresses))
-        }
-        try service?.validate()
         let on = interfaces.map { "\($0.name) (\($0.ipv4))" }.joined(separator: ", ")
-        let what = service.map { "announcing '\($0.instanceName)' on port \($0.port)" } ?? "browsing only"
+        let what = base.map { "announcing '\($0.instanceName)' on port \($0.port)" } ?? "browsing only"
         logger.info("EEBUS discovery: mDNS on \(on), \(what)")
-        let bound = senders
-        try await loop.submit { engine.start(service: service, receivers: [receiver] + (receiver6.map { [$0] } ?? []), senders: bound) }.get()
+        let bound = Dictionary(grouping: senders, by: \.index).mapValues { $0.map(\.channel) }
+        let receivers = [receiver] + (receiver6.map { [$0] } ?? [])
+        // On the loop, so that a TXT update from now on is queued behind the start (update(txt:) sees the engine).
+        loop.execute {
+            let txt = self.state.withLock { s in
+                s.engine = engine
+                return s.pendingTXT
+            }
+            var service = base
+            if let txt { service?.txt = txt }
+            engine.start(service: service, receivers: receivers, senders: bound)
+        }
         try? await gracefulShutdown()  // returns on graceful shutdown or when the task is cancelled
         state.withLock { $0.engine = nil }
         let goodbye = try? await loop.submit { engine.stop() }.get()
         for future in goodbye ?? [] { try? await future.get() }
-        for c in senders { try? await c.close() }
+        for c in senders { try? await c.channel.close() }
         try? await receiver.close()
         try? await receiver6?.close()
         state.withLock { s in
@@ -201,16 +226,17 @@ public final class MDNSService: Service, Sendable {
     /// (IPv6 only) that joins the group on each, and per interface a sender bound to its link-local address, port 5353,
     /// hop limit 255 (§11). Without IPv6 (disabled, no address) mDNS runs on IPv4 alone, and the log says why.
     func openIPv6(_ interfaces: [Interface], loop: any EventLoop,
-                  handler: @escaping @Sendable () -> Inbound) async -> (receiver: (any Channel)?, senders: [any Channel]) {
+                  handler: @escaping @Sendable () -> Inbound) async -> (receiver: (any Channel)?, senders: [(index: Int, channel: any Channel)]) {
         let usable = interfaces.filter { $0.ipv6LinkLocal != nil }
         guard !usable.isEmpty else { return (nil, []) }
         var receiver: (any Channel)?
-        var senders: [any Channel] = []
+        var senders: [(index: Int, channel: any Channel)] = []
         func bootstrap() -> DatagramBootstrap {
             DatagramBootstrap(group: loop)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
                 .channelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
+                .channelOption(.receivePacketInfo, value: true)
                 .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler()) } }
         }
         do {
@@ -226,12 +252,12 @@ public final class MDNSService: Service, Sendable {
                     try await options.setIPv6MulticastIF(CUnsignedInt(device.interfaceIndex)).get()
                     try await options.setIPv6MulticastHops(255).get()
                 }
-                senders.append(sender)
+                senders.append((i.index, sender))
             }
             return (receiver, senders)
         } catch {
             logger.notice("EEBUS discovery: no multicast DNS over IPv6 (\(error)); IPv4 only")
-            for c in senders { try? await c.close() }
+            for c in senders { try? await c.channel.close() }
             try? await receiver?.close()
             return (nil, [])
         }
@@ -252,7 +278,8 @@ public final class MDNSService: Service, Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
-            engine.received(Array(envelope.data.readableBytesView), from: envelope.remoteAddress)
+            engine.received(Array(envelope.data.readableBytesView), from: envelope.remoteAddress,
+                            interfaceIndex: envelope.metadata?.packetInfo?.interfaceIndex)
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {}

@@ -29,14 +29,11 @@ extension StationApp {
         let node = try SHIPNode(configuration: SHIPNodeConfiguration(identity: identity, listenHost: host, listenPort: port), logger: logger)
         let info = SHIPServiceInfo(id: shipID, ski: identity.ski, register: false, brand: "ChargeKit", type: "ChargingStation",
                                    model: "ChargeKit", serial: settings.serialNumber)
-        let txt: [String]
-        do { txt = try info.txtRecord() } catch { throw StartupError("EEBUS DNS-SD record: \(error)") }
-        let announcement = MDNSService.Announcement(
-            instanceName: "ChargeKit \(settings.chargeBoxIdentity)", hostName: "chargekit-\(settings.serialNumber.lowercased())",
-            port: UInt16(port), txt: DNSSDTXT(pairs: txt.map { entry in
-                let parts = entry.split(separator: "=", maxSplits: 1)
-                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
-            }))
+        let announcement: MDNSService.Announcement
+        do {
+            announcement = try MDNSService.Announcement(instanceName: "ChargeKit \(settings.chargeBoxIdentity)",
+                                                        hostName: "chargekit-\(settings.serialNumber.lowercased())", port: UInt16(port), ship: info)
+        } catch { throw StartupError("EEBUS DNS-SD record: \(error)") }
         let mdns = MDNSService(announcement: announcement, interfaceName: options.eebusInterface, logger: logger)
         await runtime.eebusStarted(node: node, mdns: mdns, identity: identity, port: port, softwareVersion: ChargeKitVersion.current,
                                    failsafeStore: EEBUSFailsafeStore(directory: dataDirectory + "/eebus"))

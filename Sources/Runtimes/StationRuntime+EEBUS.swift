@@ -118,7 +118,7 @@ extension StationRuntime {
     /// out, and so is this station itself.
     var eebusManagers: [(service: DNSSDDiscoveredService, info: SHIPServiceInfo, host: String)] {
         eebus.discovered.compactMap { s in
-            guard let info = try? SHIPServiceInfo(txtRecord: s.txt.entries.map { e in e.value.map { e.key + "=" + String(decoding: $0, as: UTF8.self) } ?? e.key }),
+            guard let info = try? s.shipServiceInfo(),
                   info.ski != eebus.identity?.ski, let address = s.addresses.first else { return nil }
             return (s, info, "\(address)")
         }

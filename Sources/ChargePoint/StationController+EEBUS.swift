@@ -17,7 +17,10 @@ import OCPP16
 ///   through the phases each vehicle draws on at the supply's voltage; without any limit from the manager after a lost heartbeat, each connector gets "Strom bei
 ///   Verbindungsausfall";
 /// - OPEV's obligation and OSCEV's recommendation are per phase of the connector, obligation below recommendation
-///   (``EEBUSPhaseCurrents/combining(obligation:recommendation:)``), turned to grid phases by the phase rotation.
+///   (``EEBUSPhaseCurrents/combining(obligation:recommendation:)``), turned to grid phases by the phase rotation;
+///   once the manager that wrote them has been gone for "Zeit bis Verbindungsausfall", "Strom bei
+///   Verbindungsausfall" takes their place (seeds/000: the station's fallback on connection loss — a manager that
+///   protected a fuse with its obligation is no longer there to do so; its values apply again when it is back).
 /// The entry is the lowest of these; with none, EEBUS does not limit the connector.
 extension StationController {
     /// The identity the runtime gives once the SHIP service runs: the SPINE device address and the manufacturer data.
@@ -32,6 +35,7 @@ extension StationController {
     /// The paired manager's SHIP connection reached the data phase.
     public mutating func eebusConnected(ski: String, now: Date) {
         guard eebus != nil else { return }
+        eebusLostAt = nil
         emit(eebus!.connected(ski: ski, now: now))
         applyEEBUS(now: now)
     }
@@ -39,6 +43,7 @@ extension StationController {
     /// The connection ended (closed, lost, or the manager unpaired).
     public mutating func eebusDisconnected(ski: String, now: Date) {
         guard eebus != nil else { return }
+        if eebusLostAt == nil { eebusLostAt = now }
         emit(eebus!.disconnected(ski: ski, now: now))
         applyEEBUS(now: now)
         applyLimits(now: now)
@@ -50,6 +55,7 @@ extension StationController {
         guard let node = eebus else { return }
         eebus = SPINENode(app: ChargerEEBUSApplication(deviceAddress: node.app.deviceAddress, station: node.app.station,
                                                        settings: eebusUseCaseSettings, connectors: eebusConnectors, now: now))
+        eebusLostAt = nil
         if node.app.lpc.storedValues != eebus!.app.lpc.storedValues { effects.append(.eebusPersist(eebus!.app.lpc.storedValues)) }
         applyEEBUS(now: now)
         applyLimits(now: now)
@@ -127,6 +133,7 @@ extension StationController {
         let output = node.app.output
         let phases = vehiclePhases
         let demanding = connectors.indices.filter { connectors[$0].session.activeSession != nil }.map { $0 + 1 }
+        let managerGone = eebusLostAt.map { now.timeIntervalSince($0) >= settings.eebus.connectionTimeoutSeconds } ?? false
         var next: [Int: EEBUSConnectorLimit] = [:]
         for i in connectors.indices where i < settings.connectors.count {
             let n = i + 1, s = settings.connectors[i]
@@ -149,7 +156,11 @@ extension StationController {
             }
             let applied = output.connectors.first { $0.connector == n }
             var grid: [Double?] = [allAmps, allAmps, allAmps]
-            if let applied, !applied.appliedA.isEmpty {
+            if managerGone, let applied, !applied.appliedA.isEmpty {
+                let fallback = settings.eebus.fallbackAmps
+                grid = grid.map { min($0 ?? .infinity, fallback) }
+                reason = ([reason].compactMap { $0 } + ["energy manager gone: fallback current \(Self.ampsText(fallback)) A"]).joined(separator: ", ")
+            } else if let applied, !applied.appliedA.isEmpty {
                 let map = s.phaseRotation.gridPhaseIndices
                 for phase in EEBUSPhase.allCases {
                     guard let a = applied.appliedA[phase] else { continue }

@@ -190,6 +190,8 @@ public struct StationController {
     var eebus: SPINENode<ChargerEEBUSApplication>?
     /// Each connector's `eebus` limit and why.
     public internal(set) var eebusLimits: [Int: EEBUSConnectorLimit] = [:]
+    /// When the paired manager's connection was lost (nil while it is connected, or before it ever was).
+    var eebusLostAt: Date?
     /// Automatic 1-phase/3-phase switching per connector (see StationController+PhaseSwitching).
     public internal(set) var phaseSwitching: [Int: PhaseSwitchState] = [:]
     /// The running sessions' PV/grid split (see StationController+SolarShare).

@@ -40,14 +40,19 @@ struct ModbusPollerTests {
                                        })
         let pollerGroup = ServiceGroup(services: [poller], logger: logger)
         let pollerTask = Task { try await pollerGroup.run() }
+        // Two decoded reads at least. Under a loaded test run a read may also time out (reported as failed, too): what
+        // is checked is that every poll is reported, the device's two refusals first, then decoded values in order.
         let deadline = ContinuousClock.now + .seconds(30)
-        while reports.withLock({ $0.count }) < 4, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        while reports.withLock({ $0.compactMap(Int.init).count }) < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         await pollerGroup.triggerGracefulShutdown()
         try await pollerTask.value
         await serverGroup.triggerGracefulShutdown()
         try await serverTask.value
         let seen = reports.withLock { $0 }
-        #expect(seen.count >= 4)
-        #expect(Array(seen.prefix(4)) == ["failed", "failed", "7103", "7104"])
+        let values = seen.compactMap(Int.init)
+        let first = try #require(seen.firstIndex { Int($0) != nil })
+        #expect(first >= 2 && seen.prefix(first).allSatisfy { $0 == "failed" }, "\(seen)")
+        #expect(values.count >= 2 && values[0] >= 7103 && zip(values, values.dropFirst()).allSatisfy { $0 < $1 }, "\(seen)")
+        #expect(values[0] == 7103 || first > 2, "the first decoded read is the third read unless a read timed out: \(seen)")
     }
 }

@@ -13,7 +13,9 @@ extension WebInterface {
         struct Manager {
             var name: String
             var type: String
+            /// As the form sends it, and as shown (in groups of four).
             var ski: String
+            var skiShown: String
             var address: String
             var paired: Bool
         }
@@ -69,7 +71,7 @@ extension WebInterface {
             state: t["eebus.state.\(s.pairing.state.rawValue)"] ?? s.pairing.state.rawValue, stateKey: s.pairing.state.rawValue,
             pairedSKI: s.pairing.ski.map(Self.groupedSKI), pairedName: s.pairing.name,
             managers: s.discovered.map { m in
-                EEBUSCard.Manager(name: "\(m.brand) \(m.model)".trimmingCharacters(in: .whitespaces), type: m.type, ski: m.ski,
+                EEBUSCard.Manager(name: "\(m.brand) \(m.model)".trimmingCharacters(in: .whitespaces), type: m.type, ski: m.ski, skiShown: Self.groupedSKI(m.ski),
                         address: "\(m.host):\(m.port)", paired: m.ski == s.pairing.ski)
             },
             hasManagers: !s.discovered.isEmpty, requests: s.trustRequests, hasRequests: !s.trustRequests.isEmpty,

@@ -233,6 +233,27 @@ def test_issue26_connection_loss_applies_the_fallback_current_after_the_connecti
     assert time.monotonic() - lost >= 4 - 1.5, "the fallback before the connection timeout"
 
 
+def test_issue26_a_lost_cem_leaves_the_fallback_current_in_place_of_its_obligation(eebus_station, managers):
+    """A CEM without LPC (evcc-like) protected a fuse with an OPEV obligation and vanished: after the connection
+    timeout the station's fallback current takes the obligation's place; when the CEM is back its value applies again."""
+    station = eebus_station(EEBUSConnectionTimeout=3, EEBUSFallbackCurrent=8)
+    manager = managers("cem")
+    cem = CEM(paired_session(station, manager), connector=1).setup()
+    charge(station, 1, "3p-16a")
+    assert cem.wait_for_ev() == {"errorNumber": 0}
+    assert cem.write_currents("obligation", {"a": 12, "b": 12, "c": 12}) == {"errorNumber": 0}
+    wait_for(lambda: limit(station) == ("eebus", 12.0), timeout=5, what="the OPEV obligation 12 A")
+    cem.s.abort()  # the network is gone
+    lost = time.monotonic()
+    wait_for(lambda: limit(station) == ("eebus", 8.0), timeout=10, what="the fallback current 8 A")
+    assert time.monotonic() - lost >= 3 - 1.5, "the fallback before the connection timeout"
+    reason = next(c for c in eebus(station)["connectors"] if c["connector"] == 1)["reason"]
+    assert "fallback current 8 A" in reason, reason
+    # Back: its obligation applies again (an increase, after the station's 5 s hold-off).
+    connect(station, manager).discover()
+    wait_for(lambda: limit(station) == ("eebus", 12.0), timeout=12, what="the obligation again")
+
+
 def test_issue26_opev_and_oscev_values_are_applied_obligation_below_recommendation(eebus_station, managers):
     station = eebus_station()
     manager = managers("cem")

@@ -14,8 +14,8 @@ import OCPP16
 /// ``LimitSource/eebus``:
 /// - LPC's station-wide power limit (or its failsafe limit) is shared equally by the connectors whose session is
 ///   active (a connector without one is offered the share it would get if its session started) and becomes a current
-///   through the phases each vehicle draws on at the supply's voltage; without any limit from the manager after a lost heartbeat, each connector gets "Strom bei
-///   Verbindungsausfall";
+///   through the phases each vehicle draws on at the supply's voltage; without any limit from the manager after a
+///   lost heartbeat, each connector gets "Strom bei Verbindungsausfall";
 /// - OPEV's obligation and OSCEV's recommendation are per phase of the connector, obligation below recommendation
 ///   (``EEBUSPhaseCurrents/combining(obligation:recommendation:)``), turned to grid phases by the phase rotation;
 ///   once the manager that wrote them has been gone for "Zeit bis Verbindungsausfall", "Strom bei

@@ -40,6 +40,9 @@ extension OCPPChargePoint {
         for n in 1...station.connectorCount {
             guard let v = station.backendView(connector: n) else { continue }
             if let session = v.session, session.backendTransaction {
+                // A boundary that passed before the transaction began (a late step) is not the transaction's: its
+                // transactionData would start with a Sample.Clock before Transaction.Begin.
+                guard session.startedAt <= due else { continue }
                 enqueueMeterValues(v, session: session, context: "Sample.Clock", measurands: s.alignedData, at: due, env.store)
                 recordTransactionData(station, env, connector: n, session: session.id, measurands: s.stopTxnAlignedData, context: "Sample.Clock", at: due)
             } else if link.registration == .accepted {

@@ -86,8 +86,13 @@ public struct SSDPService: Service {
             .bind(host: "0.0.0.0", port: SSDP.port).get()
         let groupAddress = try SocketAddress(ipAddress: SSDP.multicastAddress, port: SSDP.port)
         var senders: [(Interface, any Channel)] = []
+        // The group is joined once per interface: an interface with two IPv4 addresses is listed twice, and a second
+        // membership of the same interface fails (EADDRINUSE). Each address still announces itself.
+        var joined: Set<String> = []
         for i in interfaces {
-            try await (receiver as! any MulticastChannel).joinGroup(groupAddress, device: i.device).get()
+            if joined.insert(i.device.name).inserted {
+                try await (receiver as! any MulticastChannel).joinGroup(groupAddress, device: i.device).get()
+            }
             let sender = try await DatagramBootstrap(group: group).bind(host: i.ip, port: 0).get()
             if let options = sender as? any SocketOptionProvider, case .v4(let v4) = i.device.address {
                 try await options.setIPMulticastIF(v4.address.sin_addr).get()

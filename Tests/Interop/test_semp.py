@@ -205,3 +205,25 @@ def test_seeds000_sma_interface_settings_in_german_on_the_load_management_page(b
     assert web.el("#saved")
     assert "= Fast" in cli("config", "get", "SMAChargeMode", data_dir=data_dir).stdout
     assert "= 900" in cli("config", "get", "SMAConnectionTimeout", data_dir=data_dir).stdout
+
+
+def test_issue25_1_an_interface_with_two_ipv4_addresses_is_joined_once_and_the_station_is_found(data_dir, netns_pair):
+    """One interface, two IPv4 addresses (a DHCP lease and a fixed one): the SSDP group is joined once per interface
+    (a second membership of the same interface fails with EADDRINUSE, which stopped the start), and the manager still
+    finds the station."""
+    import subprocess
+    st = netns_pair.station
+    second = "10.231.0.12"
+    r = subprocess.run(["ip", "-n", st.name, "addr", "add", f"{second}/24", "dev", st.interface], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    try:
+        station = start(data_dir, netns_pair)
+        try:
+            with manager(netns_pair) as hm:
+                gw = hm.discover(timeout_s=15)
+                assert gw.device_type == GATEWAY_URN and gw.quirks == [], gw.quirks
+                assert len(hm.poll()["DeviceInfo"]) == 2
+        finally:
+            station.terminate()
+    finally:
+        subprocess.run(["ip", "-n", st.name, "addr", "del", f"{second}/24", "dev", st.interface], capture_output=True, timeout=10)

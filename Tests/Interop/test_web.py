@@ -12,6 +12,7 @@ import zipfile
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -345,7 +346,9 @@ def test_simulator_panel_drives_the_station(browser, station):
     web.submit("#sim-fault-on")
     wait_for(lambda: station.status()["activeErrors"], what="an active error")
     web.open("/")
-    assert web.el("#errors strong").text
+    # The live dashboard may redraw the error list between finding the element and reading it (a stale element).
+    WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#errors strong").text)
     web.open("/simulator")
     Select(web.el("#sim-fault")).select_by_value("rcd")
     web.submit("#sim-fault-off")

@@ -176,6 +176,9 @@ public struct ChargerStatus: Sendable, Equatable {
     public var upstream: Upstream?
     /// External mode: charger CALLs held for (or on the wire to) the external central system.
     public var callsToCentral: Int
+    /// External mode: charger CALLs dropped by the held-CALL bounds since the central system was last connected (the
+    /// count goes to the log when it is back, and starts again).
+    public var callsDropped: Int = 0
     /// BMS mode: Authorize/Start/Stop requests waiting for the BMS; External mode: central system CALLs for the charger.
     public var requestsWaiting: Int
     /// BMS mode: operations the BMS requested that wait for the charger.
@@ -200,7 +203,7 @@ extension CentralSystem {
             id: c.entry.id, slot: c.entry.slot == ChargerEntry.noSlot ? nil : c.entry.slot, connectors: c.entry.connectors,
             connectedSince: c.connectedAt,
             upstream: external && c.connection != nil ? (c.relay.upstreamOpen ? .open : .connecting) : nil,
-            callsToCentral: c.relay.toCentral.count,
+            callsToCentral: c.relay.toCentral.count, callsDropped: c.relay.dropped,
             requestsWaiting: external ? c.relay.toCharger.count : c.incoming.values.reduce(0) { $0 + $1.count },
             operationsWaiting: c.outgoing.count, connectorStatuses: connectorStatuses(c.entry))
     }

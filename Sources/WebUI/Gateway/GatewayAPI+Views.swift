@@ -89,12 +89,13 @@ extension GatewayAPI {
         var connectedSince: Date?
         var upstream: String?
         var callsToCentral: Int
+        var callsDropped: Int
         var requestsWaiting: Int
         var operationsWaiting: Int
 
         init(_ c: ChargerStatus) {
             id = c.id; slot = c.slot; connectors = c.connectors; connected = c.connectedSince != nil; connectedSince = c.connectedSince
-            upstream = c.upstream?.rawValue; callsToCentral = c.callsToCentral; requestsWaiting = c.requestsWaiting; operationsWaiting = c.operationsWaiting
+            upstream = c.upstream?.rawValue; callsToCentral = c.callsToCentral; callsDropped = c.callsDropped; requestsWaiting = c.requestsWaiting; operationsWaiting = c.operationsWaiting
         }
     }
 

@@ -19,6 +19,9 @@ import PackageDescription
 ///     Mail → CivilDate                                             pure: RFC 5322 messages, the SMTP dialogue
 ///     SEMP → {CivilDate, swift-crypto}                             pure: SSDP, UPnP description, SEMP documents, XML
 ///     EEBUS → {OCPP16, Parameters, swift-crypto}                   pure: SHIP, SPINE, the charger's EEBUS use cases, DNS-SD
+///     V2G → nothing                                                pure: ISO 15118 V2GTP framing, SECC discovery (SDP)
+///     SLAC → nothing                                               pure: ISO 15118-3 SLAC messages and the EVSE's matching
+///     EXI → nothing                                                pure: the EXI codec of the ISO 15118 / DIN 70121 messages
 ///     OCPP16 → CivilDate;  CivilDate → nothing                     pure: calendar arithmetic without ICU
 ///     PKI → {swift-certificates, swift-crypto}                     pure: X.509 checks, CSRs, certificate hashes, signatures
 ///     OCMF → {CivilDate, swift-crypto}                             pure: signed meter readings (Open Charge Metering Format)
@@ -30,7 +33,7 @@ import PackageDescription
 ///     MQTTIntegration → OCPP16                                     pure: what the station's and gateway's MQTT share
 ///     Hardware → {Boards, Transport, CPCSC}                        adapter: serial/TCP links, board drivers, meters, reader, GPIO, LEDs
 ///     Boards → {EVSECore, StationModbus, OCPP16}                   pure: board description, supervised-board contract, board protocols
-///     Transport → {ModbusTCP, MQTT, SEMP, Mail, EEBUS};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
+///     Transport → {ModbusTCP, MQTT, SEMP, Mail, EEBUS, V2G, SLAC};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
 ///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as
@@ -111,6 +114,13 @@ let package = Package(
         // (LPC, EVSECC, EVCC, EVCEM, OPEV, OSCEV); DNS-SD over multicast DNS for `_ship._tcp`. JSON through OCPP16's
         // parser and writer. TLS, WebSocket and the sockets are Transport's.
         .target(name: "EEBUS", dependencies: ["OCPP16", "Parameters", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        // Pure ISO 15118 (issue 27). V2G: the V2GTP framing and the SECC discovery protocol (ISO 15118-2 §7.8.3, §7.10).
+        // SLAC: the HomePlug Green PHY messages and the EVSE's side of the matching (ISO 15118-3). EXI: the schema-informed
+        // EXI codec of the AppProtocol handshake, DIN SPEC 70121, ISO 15118-2 and ISO 15118-20 messages, generated from the
+        // official schemas by scripts/exi-codegen. Sockets are Transport's.
+        .target(name: "V2G", swiftSettings: swiftSettings),
+        .target(name: "SLAC", swiftSettings: swiftSettings),
+        .target(name: "EXI", swiftSettings: swiftSettings),
         // Pure public-key infrastructure of the OCPP 1.6 security extension (issue 28): X.509 certificate checks (chain to
         // installed roots, validity, key match, size bounds), certificate signing requests, the certificate hash data of
         // the whitepaper (OCSP-style issuer name and key hashes), and signature checks (signed firmware). Values in,
@@ -192,7 +202,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
-                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI", "HostServices", "EEBUS", "OCPP16",
+                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI", "HostServices", "EEBUS", "OCPP16", "V2G", "SLAC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

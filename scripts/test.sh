@@ -9,7 +9,8 @@ stage() { echo "== $(date -u +%H:%M:%S) (+$((SECONDS - started)) s) $*"; }
 
 apt_packages=(libsqlite3-dev zlib1g-dev libpcsclite-dev pcscd vsmartcard-vpcd openssl curl mbpoll socat chromium chromium-driver mosquitto prometheus iproute2 dnsmasq-base nftables udhcpc
               dbus-daemon libdbus-1-dev libglib2.0-dev pkg-config python3-dev systemd
-              dpkg-dev binutils lintian debootstrap man-db util-linux systemd-container avahi-daemon)
+              dpkg-dev binutils lintian debootstrap man-db util-linux systemd-container avahi-daemon
+              openjdk-17-jre-headless)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ! python3 -m venv --help >/dev/null 2>&1; then missing+=(python3-venv); fi
@@ -40,6 +41,12 @@ if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
 pip_log="$(mktemp /tmp/chargekit-pip.XXXXXX)"
 "$venv/bin/pip" install -q --disable-pip-version-check -r Tests/Interop/requirements.txt >"$pip_log" 2>&1 </dev/null &
 pip_pid=$!
+# Josev (the ISO 15118 vehicle and EXI oracle) pins versions the other peers do not run with: a venv of its own.
+josev_venv=.venv-josev
+if [ ! -x "$josev_venv/bin/python" ]; then python3 -m venv "$josev_venv"; fi
+josev_log="$(mktemp /tmp/chargekit-pip-josev.XXXXXX)"
+"$josev_venv/bin/pip" install -q --disable-pip-version-check -r Tests/Interop/iso15118/requirements-josev.txt >"$josev_log" 2>&1 </dev/null &
+josev_pid=$!
 
 # `swift test` builds only the test targets on top of `swift build`; nothing is compiled twice.
 stage "swift build"
@@ -55,6 +62,9 @@ export CHARGEKIT_DEB_BIN="$PWD/.build/chargekit-static"
 scripts/link-static.sh "$CHARGEKIT_DEB_BIN" 2> >(grep -v "use of \`mktemp' is dangerous" >&2)
 if ! wait "$pip_pid"; then cat "$pip_log"; echo "pip install -r Tests/Interop/requirements.txt failed" >&2; exit 1; fi
 cat "$pip_log"; rm -f "$pip_log"
+if ! wait "$josev_pid"; then cat "$josev_log"; echo "pip install -r Tests/Interop/iso15118/requirements-josev.txt failed" >&2; exit 1; fi
+cat "$josev_log"; rm -f "$josev_log"
+export CHARGEKIT_JOSEV_PYTHON="$PWD/$josev_venv/bin/python"
 # The interop suites and the Debian package's acceptance test (Tests/Interop/appliance) in parallel: pytest-xdist
 # workers, each running one test file at a time (`--dist loadfile`: a module's fixtures and test order stay as in a
 # serial run; tests of different files share nothing — free ports, random namespace names, their own temporary

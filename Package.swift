@@ -25,7 +25,7 @@ import PackageDescription
 ///     OCPP16 → CivilDate;  CivilDate → nothing                     pure: calendar arithmetic without ICU
 ///     PKI → {swift-certificates, swift-crypto}                     pure: X.509 checks, CSRs, certificate hashes, signatures
 ///     OCMF → {CivilDate, swift-crypto}                             pure: signed meter readings (Open Charge Metering Format)
-///     StationModbus → {EVSECore, ModbusTCP}                        pure: meter models, OMCCI registers
+///     StationModbus → {CivilDate, EVSECore, ModbusTCP}             pure: meter models, OMCCI registers
 ///     Authorization → {EVSECore, OCPP16}                           pure: who may charge, whitelist and its CSV
 ///     LoadManagement → {EVSECore, OCPP16}                          pure: DLM, its link, smart charging
 ///     Firmware → {PKI, swift-crypto}                               pure: UpdateFirmware/GetDiagnostics, packages
@@ -159,7 +159,7 @@ let package = Package(
         // Pure: the station's Modbus world. The register layouts of the Modbus TCP meters it reads (charge and grid
         // meters, the generic meter), and the OMCCI register set it serves to energy managers (seeds/000
         // MODBUS-REGISTERSATZ) with the DLM registers 600–635: values in, register values and validated writes out.
-        .target(name: "StationModbus", dependencies: ["EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
+        .target(name: "StationModbus", dependencies: ["CivilDate", "EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
         // Pure hardware descriptions and board protocols (issue 22): the board description read from `--board FILE` (JSON,
         // every field checked with its path), the supervised-board contract (what such a board reports and what ChargeKit
         // asks of it), the charge meters' register layouts, and each board's protocol as pure codecs and register maps.

@@ -224,13 +224,17 @@ public struct AuthorizationSettings: Sendable, Equatable {
 
 /// How an identifier was presented.
 public struct PresentedIdentifier: Sendable, Equatable {
+    /// The identifier as the OCPP lists, the cache and the backend know it.
     public var idTag: String
     public var kind: IdentifierKind
     /// The card is a secure RFID (e.g. DESFire with secure messaging).
     public var secure: Bool
+    /// The form the local whitelist holds when it differs from `idTag`: a vehicle's MAC address, whose idTag carries
+    /// the Autocharge prefix (``VehicleIdentifier``).
+    public var whitelistID: String?
 
-    public init(idTag: String, kind: IdentifierKind = .rfid, secure: Bool = false) {
-        self.idTag = idTag; self.kind = kind; self.secure = secure
+    public init(idTag: String, kind: IdentifierKind = .rfid, secure: Bool = false, whitelistID: String? = nil) {
+        self.idTag = idTag; self.kind = kind; self.secure = secure; self.whitelistID = whitelistID
     }
 }
 
@@ -266,16 +270,18 @@ public struct AuthorizationEngine: Sendable {
         }
         // Local whitelist (fixed local list).
         if s.localWhitelistEnabled && (s.localWhitelistMode == .always || !online) {
-            if let e = lists.whitelist.lookup(p.idTag, connector: connector) {
+            if let e = lists.whitelist.lookup(p.whitelistID ?? p.idTag, connector: connector) {
                 if e.authorization == .blocked { return .reject(reason: "\(p.idTag) is blocked in the local whitelist") }
                 if let x = e.expiry, x <= now { return .reject(reason: "\(p.idTag) expired on \(CivilTime.format(x)) (local whitelist)") }
                 return .accept(AuthorizationGrant(idTag: p.idTag, presented: p.idTag, parentIdTag: e.groupID, source: .localWhitelist))
             }
-            if let other = lists.whitelist.restrictedElsewhere(p.idTag, connector: connector) {
+            if let other = lists.whitelist.restrictedElsewhere(p.whitelistID ?? p.idTag, connector: connector) {
                 return .reject(reason: "\(p.idTag) is only valid on connector \(other) (postfix _\(other))")
             }
         }
-        if p.kind != .rfid {
+        // A vehicle's identifier (Autocharge) goes on to the OCPP lists and the backend like a card (seeds/000 "Prefix
+        // für EVCCID oder MAC-Adresse für die OCPP Autorisierung"); INPUT_AUTH is the local whitelist's alone.
+        if p.kind == .input {
             return .reject(reason: "\(p.idTag) is not in the local whitelist")
         }
         let localAllowed = online ? s.localPreAuthorize : s.localAuthorizeOffline

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import EVSECore
 
 /// How RFID UIDs are written: letter case and byte order.
 ///
@@ -46,3 +47,46 @@ public func sameIdentifier(_ a: String, _ b: String) -> Bool {
 
 /// The special whitelist identifier that authorizes by the digital input (seeds/000, seeds/004 §5.5).
 public let inputAuthIdentifier = "INPUT_AUTH"
+
+/// A vehicle's EVCCID as Autocharge uses it: the MAC address of the vehicle's communication controller, which
+/// ISO 15118-2:2014 §8.4.3.2.2 (SessionSetupReq, `EVCCID`, hexBinary of 6 bytes) and DIN SPEC 70121 carry, and which a
+/// board that speaks ISO 15118 itself reports.
+///
+/// Two forms: the MAC address with colons, as the local whitelist holds it (seeds/000 "Eintrag hinzufügen": "gültige
+/// MAC-Adresse"), and the idTag that goes to the backend — the seed's "Prefix für EVCCID oder MAC-Adresse für die OCPP
+/// Autorisierung" followed by the twelve hexadecimal digits in upper case (the form OCPP backends and OCMF use).
+public struct VehicleIdentifier: Sendable, Equatable {
+    /// The six bytes.
+    public let bytes: [UInt8]
+
+    /// Reads `00:1A:2B:3C:4D:5E`, `00-1a-…` or twelve hexadecimal digits; nil for anything else.
+    public init?(_ text: String) {
+        let groups = text.split(whereSeparator: { $0 == ":" || $0 == "-" })
+        let hex = groups.joined()
+        guard hex.count == 12, groups.count == 1 || (groups.count == 6 && groups.allSatisfy { $0.count == 2 }),
+              let bytes = hexBytes(String(hex)) else { return nil }
+        self.bytes = bytes
+    }
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 6 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// `00:1A:2B:3C:4D:5E`: the local whitelist's form.
+    public var macAddress: String { bytes.map(Self.hexPair).joined(separator: ":") }
+
+    /// `001A2B3C4D5E`.
+    public var hex: String { bytes.map(Self.hexPair).joined() }
+
+    /// The idTag sent to the backend: `prefix` then ``hex``.
+    public func idTag(prefix: String) -> String { prefix + hex }
+
+    /// The longest prefix that keeps the idTag within OCPP 1.6's IdToken (CiString20Type): 20 − 12 characters.
+    public static let maximumPrefixLength = 8
+
+    private static func hexPair(_ b: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String([digits[Int(b >> 4)], digits[Int(b & 0x0F)]])
+    }
+}

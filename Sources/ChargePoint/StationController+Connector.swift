@@ -98,12 +98,12 @@ extension StationController {
         let c = connectors[n - 1]
         var wanted = false
         if c.session.activeSession != nil {
-            switch settings.hlcMode {
+            switch settings.hlc.mode {
             case .force: wanted = true
             case .encouragement:
                 let inWindow = c.encouragementUntil.map { now < $0 } ?? false
                 wanted = inWindow || (c.machine.highLevelCommunication && c.reading.evccid != nil)
-            case .off, .offer, .ed2: wanted = false
+            case .off, .offer, .ed2, .plugAndCharge: wanted = false
             }
         }
         if wanted != c.machine.highLevelCommunication {
@@ -131,14 +131,13 @@ extension StationController {
         perform(n, connectors[n - 1].session.vehicleConnected(now: now, meterWh: meterWh, newID: makeID()), now: now)
         guard case .idle = connectors[n - 1].session.state else { return }
         let a = authorization.settings
-        if let mac = connectors[n - 1].reading.evccid {
+        if let vehicle = connectors[n - 1].reading.evccid.flatMap(VehicleIdentifier.init) {
             if authorizationFlow.learning(now: now) {
-                learn(PresentedIdentifier(idTag: mac, kind: .mac), now: now)
+                learn(PresentedIdentifier(idTag: vehicle.macAddress, kind: .mac), now: now)
                 return
             }
-            // Autocharge: the vehicle's MAC authorizes when the local whitelist holds it (seeds/000).
-            if a.localWhitelistEnabled && !a.freeCharging, authorization.lists.whitelist.lookup(mac, connector: n) != nil {
-                present(PresentedIdentifier(idTag: mac, kind: .mac), method: .autocharge, now: now, connector: n)
+            if settings.hlc.autocharge && !a.freeCharging {
+                autocharge(vehicle, connector: n, now: now)
                 return
             }
         }
@@ -152,5 +151,23 @@ extension StationController {
             // Charging starts without a card; the card presented later is checked with the backend.
             grant(n, AuthorizationGrant(idTag: "", presented: nil, source: .ifInDoubt, provisional: true), method: .plugIn, now: now)
         }
+    }
+
+    /// Autocharge (seeds/000 "Plug & Charge (ISO 15118) aktivieren": Autocharge, "Prefix für EVCCID oder MAC-Adresse
+    /// für die OCPP Autorisierung", "Dein Auto hinzufügen"): the vehicle's identifier is presented on its connector like
+    /// a card — the local whitelist by its MAC address, the OCPP lists and the backend by the prefixed idTag. A vehicle
+    /// that nobody knows is not the driver's mistake: the refusal is logged without the rejection being shown, and a
+    /// card still starts the session.
+    mutating func autocharge(_ vehicle: VehicleIdentifier, connector n: Int, now: Date) {
+        let p = PresentedIdentifier(idTag: vehicle.idTag(prefix: settings.hlc.autochargeIdTagPrefix), kind: .mac,
+                                    whitelistID: vehicle.macAddress)
+        var actions = authorizationFlow.present(p, method: .autocharge, connector: n, authorizationViews(presented: p.idTag),
+                                                online: online, now: now)
+        actions.removeAll { action in
+            guard case .reject(let c, let message, let idTag) = action else { return false }
+            log(now, .authorizationRejected, c, "Autocharge: \(message); a card can start the session", code: idTag)
+            return true
+        }
+        carryOut(actions, now: now)
     }
 }

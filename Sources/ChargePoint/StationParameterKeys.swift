@@ -72,7 +72,6 @@ extension StationParameters {
     public static let vehicleConnectionTimeout = "VehicleConnectionTimeout"
     public static let lockActuatorOnlyIfAuthorized = "LockActuatorOnlyIfAuthorized"
     public static let restartTransactionAfterPowerLoss = "RestartTransactionAfterPowerLoss"
-    public static let hlcMode = "HLCMode"
     public static let freeCharging = "FreeCharging"
     public static let freeChargingMode = "FreeChargingMode"
     public static let freeChargingRfidTag = "FreeChargingRfidTag"
@@ -148,7 +147,6 @@ extension ParameterKey {
     public static var vehicleConnectionTimeout: ParameterKey<Int> { .init(K.vehicleConnectionTimeout, .integer) }
     public static var lockActuatorOnlyIfAuthorized: ParameterKey<Bool> { .init(K.lockActuatorOnlyIfAuthorized, .bool) }
     public static var restartTransactionAfterPowerLoss: ParameterKey<Bool> { .init(K.restartTransactionAfterPowerLoss, .bool) }
-    public static var hlcMode: ParameterKey<HLCMode> { .init(K.hlcMode, .choice) }
     public static var freeCharging: ParameterKey<Bool> { .init(K.freeCharging, .bool) }
     public static var freeChargingMode: ParameterKey<FreeChargingMode> { .init(K.freeChargingMode, .choice) }
     public static var freeChargingRfidTag: ParameterKey<String> { .init(K.freeChargingRfidTag, .text) }

@@ -71,7 +71,7 @@ public enum StationParameters {
     /// Every declared parameter, in the order the menus show them.
     public static let all: [ParameterDefinition] =
         authenticationDefinitions + stationDefinitions + dlmDefinitions + backendDefinitions + securityProfileDefinitions + resetDefinitions + mqttDefinitions + usbDefinitions
-            + metricsDefinitions + surplusDefinitions + phaseSwitchDefinitions + supplyProtectionDefinitions + sempDefinitions + eebusDefinitions + mailDefinitions + timeDefinitions
+            + metricsDefinitions + surplusDefinitions + phaseSwitchDefinitions + supplyProtectionDefinitions + sempDefinitions + eebusDefinitions + hlcDefinitions + mailDefinitions + timeDefinitions
             + mobileDefinitions + routerDefinitions + securityDefinitions + signedMeterDefinitions + listenerDefinitions
             + signedValueDefinitions + webServerDefinitions
 
@@ -475,12 +475,6 @@ public enum StationParameters {
             role: .operator, menu: .dashboard, section: "Charging history",
             help: "How long the meter samples of sessions (energy, power, currents and voltages every 5 s while charging) are kept; older ones are deleted, and at most 500,000 are kept. The sessions of the charging history stay whole.",
             seeAlso: "docs/operator.md: Bounds and retention"),
-        ParameterDefinition(
-            key: .hlcMode, label: "ISO 15118 high level communication (HLC) mode",
-            type: .choice(HLCMode.allCases.map { Choice($0.rawValue, $0.label) }), defaultValue: .string(HLCMode.off.rawValue),
-            role: .installer, menu: .authorization, section: "HLC 15118", restartRequired: false,
-            help: "Off: no HLC. Encouragement: 5 % duty cycle for the first 2 seconds, then nominal (kept at 5 % when the vehicle answers with ISO 15118). Offer: nominal duty cycle only. Force: 5 % always. Ed2: nominal duty cycle, HLC may start at any time (ISO 15118 second edition).",
-            seeAlso: "seeds/004 §7.3 ISO 15118 Configuratie"),
         // MARK: System
         ParameterDefinition(
             key: .chargeBoxSerialNumber, label: "Charge box serial number",

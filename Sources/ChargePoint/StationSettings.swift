@@ -11,31 +11,6 @@ import ModbusTCP
 import Parameters
 import StationModbus
 
-/// The ISO 15118 modes of the charge controller.
-///
-/// - SeeAlso: seeds/004 §7.3 "ISO 15118 Configuratie" (Mode 1 Off … Mode 5 Ed2).
-public enum HLCMode: String, Sendable, Codable, CaseIterable {
-    case off
-    case encouragement
-    case offer
-    case force
-    case ed2
-
-    /// The label of the seed.
-    public var label: String {
-        switch self {
-        case .off: "Off"
-        case .encouragement: "On (Encouragement)"
-        case .offer: "On (Offer)"
-        case .force: "On (Force)"
-        case .ed2: "On (Ed2)"
-        }
-    }
-
-    /// How long the 5 % duty cycle is signaled at the start of a transaction in Encouragement mode.
-    public static let encouragementDuration = Duration.seconds(2)
-}
-
 /// A Modbus TCP meter to read.
 public struct MeterEndpoint: Sendable, Equatable {
     public var model: MeterModel
@@ -84,7 +59,8 @@ public struct StationSettings: Sendable, Equatable {
     public var vehicleConnectionTimeout: Duration
     public var lockActuatorOnlyIfAuthorized: Bool
     public var restartTransactionAfterPowerLoss: Bool
-    public var hlcMode: HLCMode
+    /// Authorization → HLC 15118: the ISO 15118 mode, Autocharge and its prefix.
+    public var hlc = HLCSettings()
     public var authorization: AuthorizationSettings
     public var sendAuthorizeForRemoteStart: Bool
     public var uidDisclose: Bool
@@ -169,7 +145,7 @@ public struct StationSettings: Sendable, Equatable {
         vehicleConnectionTimeout = .seconds(p[.vehicleConnectionTimeout])
         lockActuatorOnlyIfAuthorized = p[.lockActuatorOnlyIfAuthorized]
         restartTransactionAfterPowerLoss = p[.restartTransactionAfterPowerLoss]
-        hlcMode = p[.hlcMode]
+        hlc = HLCSettings(p)
         sendAuthorizeForRemoteStart = p[.sendAuthorizeForRemoteStart]
         uidDisclose = p[.uidDisclose]
         meterSampleRetentionDays = p[.meterSampleRetention]

@@ -126,9 +126,13 @@ public struct VehicleReport: Sendable, Codable, Equatable {
     public var maxCurrentAmps: Double
     public var stateOfChargePercent: Double
     public var requiredEnergyWh: Double
+    /// When the driver wants to leave: ISO 15118-2:2014 §8.5.3.2 `DepartureTime` (seconds from the
+    /// ChargeParameterDiscoveryReq) made absolute by the station; nil when the vehicle gives none (registers 701/703).
+    public var departure: Date?
 
-    public init(maxCurrentAmps: Double, stateOfChargePercent: Double, requiredEnergyWh: Double) {
+    public init(maxCurrentAmps: Double, stateOfChargePercent: Double, requiredEnergyWh: Double, departure: Date? = nil) {
         self.maxCurrentAmps = maxCurrentAmps; self.stateOfChargePercent = stateOfChargePercent; self.requiredEnergyWh = requiredEnergyWh
+        self.departure = departure
     }
 }
 

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CivilDate
 import EVSECore
 import ModbusTCP
 
@@ -24,7 +25,7 @@ import ModbusTCP
 ///   Transaction" Off and 613–615 on a station that is not a DLM master → 01 (server in the wrong state).
 ///   1110–1119 may be written register by register (``OMCCIRegisterWrites``: complete when its last register is
 ///   written, discarded 15 s after its latest piece).
-/// - 712 is the station's Minimum Current Limit; 707/710 are UTC (the seeds' Bender controllers keep their clock in
+/// - 712 is the station's Minimum Current Limit; 701/703 (the vehicle's departure, ISO 15118), 707/710 are UTC (the seeds' Bender controllers keep their clock in
 ///   UTC; seeds/004's screens show "… UTC").
 public enum OMCCI {
     public static let firmwareVersion = "5.22"
@@ -135,6 +136,14 @@ public enum OMCCI {
         return (s / 3600) * 10_000 + (s % 3600 / 60) * 100 + s % 60
     }
 
+    /// ddmmyy (UTC) as a decimal number for the BCD register 703, the scheduled departure's date: the table (seeds/000)
+    /// gives the format as `ddmmyy` (its name says yymmdd; the format's text is the more specific), in UTC like 701.
+    static func ddmmyy(_ d: Date?) -> Int64 {
+        guard let d else { return 0 }
+        let (year, month, day, _, _) = CivilDate.split(secondsSince1970: Int64(d.timeIntervalSince1970.rounded(.down)))
+        return Int64(day) * 10_000 + Int64(month) * 100 + Int64(year % 100)
+    }
+
     /// The value of a register for a connector's state.
     public static func value(_ d: RegisterDefinition, _ s: OMCCIState) -> RegisterValue {
         let m = s.meter
@@ -188,7 +197,8 @@ public enum OMCCI {
             default: return .integer(0)
             }
         case 700: return n(min(65535, s.vehicle?.requiredEnergyWh ?? 0))
-        case 701, 703: return .integer(0)
+        case 701: return .integer(hhmmss(s.vehicle?.departure))
+        case 703: return .integer(ddmmyy(s.vehicle?.departure))
         case 705: return n(min(65535, s.sessionEnergyWh))
         case 706: return n(s.signaledCurrentAmps)
         case 707: return .integer(hhmmss(s.sessionStart))

@@ -37,6 +37,7 @@ struct AuthorizationEngineTests {
         var idTag: String
         var kind: IdentifierKind = .rfid
         var secure = false
+        var whitelistID: String? = nil
         var connector = 1
         var online: Bool
         var configure: @Sendable (inout AuthorizationSettings) -> Void = { _ in }
@@ -60,7 +61,12 @@ struct AuthorizationEngineTests {
             configure: { $0.localWhitelistMode = .offlineOnly }, expected: "accept:localWhitelist"),
         Row(name: "INPUT_AUTH by the digital input", idTag: inputAuthIdentifier, kind: .input, online: false, expected: "accept:localWhitelist"),
         Row(name: "vehicle MAC (Autocharge)", idTag: "00:1a:2b:3c:4d:5e", kind: .mac, online: true, expected: "accept:localWhitelist"),
-        Row(name: "unknown MAC is not sent to a backend", idTag: "00:00:00:00:00:01", kind: .mac, online: true, expected: "reject"),
+        Row(name: "vehicle with the Autocharge prefix: the whitelist matches its MAC, the grant carries the prefixed idTag", idTag: "VID-001A2B3C4D5E",
+            kind: .mac, whitelistID: "00:1A:2B:3C:4D:5E", online: true, expected: "accept:localWhitelist:VID-001A2B3C4D5E"),
+        Row(name: "unknown vehicle goes to the backend like a card (Autocharge, seeds/000)", idTag: "000000000001", kind: .mac, online: true, expected: "backend"),
+        Row(name: "unknown vehicle offline: the offline rules decide", idTag: "000000000001", kind: .mac, online: false, expected: "reject"),
+        Row(name: "INPUT_AUTH not in the whitelist is never sent to a backend", idTag: inputAuthIdentifier, kind: .input, online: true,
+            configure: { $0.localWhitelistEnabled = false }, expected: "reject"),
         // OCPP local list
         Row(name: "local list, LocalPreAuthorize On", idTag: "L0CA1000", online: true, expected: "accept:localList"),
         Row(name: "local list, LocalPreAuthorize Off → backend", idTag: "L0CA1000", online: true,
@@ -108,7 +114,7 @@ struct AuthorizationEngineTests {
         var settings = AuthorizationSettings()
         row.configure(&settings)
         let engine = AuthorizationEngine(settings: settings, lists: Self.lists)
-        let outcome = engine.decide(PresentedIdentifier(idTag: row.idTag, kind: row.kind, secure: row.secure), connector: row.connector,
+        let outcome = engine.decide(PresentedIdentifier(idTag: row.idTag, kind: row.kind, secure: row.secure, whitelistID: row.whitelistID), connector: row.connector,
                                     online: row.online, now: Self.now)
         let got: String
         switch outcome {

@@ -102,18 +102,47 @@ struct StationAuthorizationTests {
         #expect(rig.controller.learningUntil == nil)
     }
 
-    @Test("Autocharge: a whitelisted vehicle MAC authorizes on plug-in; an unknown one waits for a card")
+    @Test("Autocharge: a whitelisted vehicle MAC authorizes on plug-in; an unknown one is logged, not shown as rejected, and a card still starts")
     func autocharge() throws {
-        var rig = Rig()
+        var rig = Rig { $0.set("Autocharge", .bool(true)) }
         _ = try rig.controller.changeWhitelist(now: rig.clock.now, "test") { try $0.add(WhitelistEntry(id: "00:1A:2B:3C:4D:5E", kind: .mac)) }
         try rig.plug(1, EVSpec(phases: 3, maxCurrentAmps: 16, evccid: "00:1a:2b:3c:4d:5e"))
         rig.run(3)
         #expect(rig.status(1) == .charging)
         #expect(rig.connector(1).session?.method == .autocharge)
-        try rig.plug(2, EVSpec(phases: 3, maxCurrentAmps: 16, evccid: "00:00:00:00:00:99"))
+        #expect(rig.connector(1).session?.idTag == "001A2B3C4D5E", "the idTag is the EVCCID's twelve digits (no prefix set)")
+        try rig.plug(2, EVSpec(phases: 3, maxCurrentAmps: 16, evccid: "000000000099"))
         rig.run(3)
         #expect(rig.status(2) == .preparing)
-        #expect(!rig.events.contains { $0.kind == .authorizationRejected }, "an unknown MAC is not an error")
+        let refused = try #require(rig.events.last { $0.kind == .authorizationRejected })
+        #expect(refused.connector == 2 && refused.message.hasPrefix("Autocharge: 000000000099") && refused.message.hasSuffix("a card can start the session"))
+        #expect(rig.connector(2).leds?.state != .rejected, "the driver presented nothing: no rejection is shown")
+        try rig.card()
+        rig.run(3)
+        #expect(rig.status(2) == .charging)
+    }
+
+    @Test("Autocharge Off (the seed's default): a whitelisted vehicle waits for a card")
+    func autochargeOff() throws {
+        var rig = Rig()
+        _ = try rig.controller.changeWhitelist(now: rig.clock.now, "test") { try $0.add(WhitelistEntry(id: "00:1A:2B:3C:4D:5E", kind: .mac)) }
+        try rig.plug(1, EVSpec(phases: 3, maxCurrentAmps: 16, evccid: "00:1A:2B:3C:4D:5E"))
+        rig.run(3)
+        #expect(rig.status(1) == .preparing)
+        #expect(!rig.events.contains { $0.kind == .authorizationRejected || $0.kind == .authorizationAccepted })
+    }
+
+    @Test("Autocharge with a prefix: the backend is asked for the prefixed idTag; the local whitelist still matches the MAC")
+    func autochargePrefix() throws {
+        var rig = Rig { $0.set("Autocharge", .bool(true)); $0.set("AutochargeIdTagPrefix", .string("VID:")) }
+        rig.controller.online = true
+        try rig.plug(1, EVSpec(phases: 3, maxCurrentAmps: 16, evccid: "02:00:5e:10:00:01"))
+        rig.run(1)
+        #expect(rig.takeNotices().contains(.backendAuthorizationRequested(idTag: "VID:02005E100001", connector: 1)))
+        rig.controller.backendAuthorization(idTag: "VID:02005E100001", status: .accepted, parentIdTag: nil, expiry: nil, now: rig.clock.now)
+        rig.run(3)
+        #expect(rig.status(1) == .charging)
+        #expect(rig.connector(1).session?.idTag == "VID:02005E100001")
     }
 
     @Test("INPUT_AUTH: the digital input authorizes when the whitelist holds INPUT_AUTH")

@@ -349,6 +349,7 @@ struct StationControllerTests {
         (HLCMode.off, false, "pwm", "pwm", true),
         (.offer, false, "pwm", "pwm", true),
         (.ed2, true, "pwm", "pwm", true),
+        (.plugAndCharge, true, "pwm", "pwm", true),
         (.encouragement, false, "hlc", "pwm", true),
         (.encouragement, true, "hlc", "hlc", true),
         (.force, true, "hlc", "hlc", true),

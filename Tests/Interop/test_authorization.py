@@ -90,12 +90,16 @@ def test_whitelist_api_and_learning_mode(station):
     assert [e["id"] for e in wl["deleted"]] == ["CAFEBABE"]
     assert station.request("POST", "/api/whitelist/CAFEBABE/restore")[0] == 200
     assert station.request("DELETE", "/api/whitelist/NOPE1234")[0] == 404
-    # A whitelisted vehicle MAC authorizes on the next plug-in (Autocharge).
+    # A whitelisted vehicle MAC authorizes on the next plug-in once Autocharge is On (seeds/000: Off by default).
     assert station.sim("unplug", "2", "--force").returncode == 0  # locked at the socket: pulled at the vehicle
     station.wait_status(2, "Available")
+    code, body = station.request("PUT", "/api/config/AutochargeIdTagPrefix", {"value": "TOO-LONG-1"})
+    assert code == 400 and "AutochargeIdTagPrefix" in json.dumps(body) and "8" in json.dumps(body), body
+    assert station.request("PUT", "/api/config/AutochargeIdTagPrefix", {"value": "VID:"})[0] == 200
+    assert station.request("PUT", "/api/config/Autocharge", {"value": True})[0] == 200
     station.sim("plug", "2", "--evccid", "00:1A:2B:3C:4D:5E")
     c = station.wait_status(2, "Charging")
-    assert c["session"]["method"] == "Autocharge"
+    assert c["session"]["method"] == "Autocharge" and c["session"]["idTag"] == "VID:001A2B3C4D5E"
 
 
 def test_free_charging_no_ocpp_starts_on_plug_in(data_dir):

@@ -61,4 +61,15 @@ struct OMCCITests {
         #expect(def(707).encode(.integer(OMCCI.hhmmss(d))) == [0x0011, 0x0405])
         #expect(OMCCI.hhmmss(nil) == 0)
     }
+
+    @Test("the vehicle's departure (ISO 15118) as packed BCD: 701 hhmmss, 703 ddmmyy, both UTC; 0 without one")
+    func departure() {
+        // 2027-02-28 23:59:58 UTC: the day before a month's end in a year that is not a leap year.
+        let d = Date(timeIntervalSince1970: 1_803_859_198)
+        #expect(OMCCI.hhmmss(d) == 235_958)
+        #expect(OMCCI.ddmmyy(d) == 280_227)
+        #expect(def(703).encode(.integer(OMCCI.ddmmyy(d))) == [0x0028, 0x0227])
+        #expect(OMCCI.ddmmyy(Date(timeIntervalSince1970: 946_684_800)) == 10_100, "2000-01-01: leading zeros are the BCD's padding")
+        #expect(OMCCI.ddmmyy(nil) == 0)
+    }
 }

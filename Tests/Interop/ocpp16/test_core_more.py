@@ -358,3 +358,28 @@ def test_usb_link_errors_only_with_send_usb_error_status_notifications(cs, make_
     faulted = cs.wait_call("StatusNotification", lambda p: p["connectorId"] == 1 and p["status"] == "Faulted", since=mark)
     assert faulted["errorCode"] == "InternalError"
     assert faulted["info"] == "Connector board not communicating (USB link lost)"
+
+
+def test_autocharge_the_vehicle_identifier_with_its_prefix_is_authorized_by_the_backend(cs, make_station):
+    """seeds/000 "Plug & Charge (ISO 15118) aktivieren": Autocharge On, "Prefix für EVCCID oder MAC-Adresse für die OCPP
+    Autorisierung" VID: — the vehicle's EVCCID goes to the backend as the idTag VID:<12 hex digits>; a vehicle the
+    backend refuses waits for a card, which then starts the session."""
+    station = make_station(config=[("Autocharge", "On"), ("AutochargeIdTagPrefix", "VID:")])
+    cs.id_tags["VID:0A1B2C3D4E5F"] = "Invalid"
+    mark = cs.mark()
+    r = station.sim("plug", "1", "--evccid", "02:00:5e:10:00:01")
+    assert r.returncode == 0, r.stderr
+    auth = cs.wait_call("Authorize", since=mark)
+    assert auth["idTag"] == "VID:02005E100001"
+    start = cs.wait_call("StartTransaction", since=mark)
+    assert start["connectorId"] == 1 and start["idTag"] == "VID:02005E100001"
+    cs.wait_status(1, "Charging", since=mark, timeout=30)
+    mark = cs.mark()
+    r = station.sim("plug", "2", "--evccid", "0a:1b:2c:3d:4e:5f")
+    assert r.returncode == 0, r.stderr
+    assert cs.wait_call("Authorize", since=mark)["idTag"] == "VID:0A1B2C3D4E5F"
+    cs.wait_status(2, "Preparing", since=mark)
+    assert not cs.calls("StartTransaction", since=mark), "the refused vehicle does not charge"
+    rfid(station)
+    start = cs.wait_call("StartTransaction", since=mark)
+    assert start["connectorId"] == 2 and start["idTag"] == CARD.lower()

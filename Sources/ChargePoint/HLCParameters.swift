@@ -1,0 +1,107 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Authorization
+import Parameters
+
+private typealias K = StationParameters
+
+/// The ISO 15118 modes of the charge controller: how the control pilot invites a vehicle to high level communication,
+/// and whether Plug & Charge is offered.
+///
+/// - SeeAlso: seeds/004 §7.3 "ISO 15118 Configuratie" (Mode 1 Off … Mode 5 Ed2); seeds/000 "Plug & Charge (ISO 15118)
+///   aktivieren" ("15118 Konfiguration": Aus … "Ein (mit PlugNCharge)").
+public enum HLCMode: String, Sendable, Codable, CaseIterable {
+    case off
+    case encouragement
+    case offer
+    case force
+    case ed2
+    /// HLC as in Ed2 (the pilot never forces 5 %: the vehicle may begin at any time, as it must to authorize itself
+    /// before a session exists), with the contract payment (Plug & Charge, ISO 15118-2 §8.4.3.4 PaymentOptionList
+    /// `Contract`) offered besides the external one.
+    case plugAndCharge
+
+    /// The label of the seed.
+    public var label: String {
+        switch self {
+        case .off: "Off"
+        case .encouragement: "On (Encouragement)"
+        case .offer: "On (Offer)"
+        case .force: "On (Force)"
+        case .ed2: "On (Ed2)"
+        case .plugAndCharge: "On (with PlugNCharge)"
+        }
+    }
+
+    /// Whether the station speaks ISO 15118 at all.
+    public var communicates: Bool { self != .off }
+
+    /// How long the 5 % duty cycle is signaled at the start of a transaction in Encouragement mode.
+    public static let encouragementDuration = Duration.seconds(2)
+}
+
+/// Authorization → "HLC 15118" (seeds/000 "Plug & Charge (ISO 15118) aktivieren"): the mode, the extra logging of
+/// every V2G message, Autocharge and the prefix of the vehicle's identifier towards the backend. The Plug & Charge
+/// certificate extension of OCPP 1.6 has its own file (ISO15118OCPPParameters.swift).
+extension StationParameters {
+    public static let hlcMode = "HLCMode"
+    public static let hlcAdditionalLogging = "HLCAdditionalLogging"
+    public static let autocharge = "Autocharge"
+    public static let autochargeIdTagPrefix = "AutochargeIdTagPrefix"
+    static let hlcSection = "HLC 15118"
+
+    static let hlcDefinitions: [ParameterDefinition] = [
+        ParameterDefinition(
+            key: .hlcMode, label: "15118 Configuration",
+            type: .choice(HLCMode.allCases.map { Choice($0.rawValue, $0.label) }), defaultValue: .string(HLCMode.off.rawValue),
+            role: .installer, menu: .authorization, section: hlcSection, restartRequired: false,
+            help: "Off: no HLC. Encouragement: 5 % duty cycle for the first 2 seconds, then nominal (kept at 5 % when the vehicle answers with ISO 15118). Offer: nominal duty cycle only. Force: 5 % always. Ed2: nominal duty cycle, HLC may start at any time (ISO 15118 second edition). With PlugNCharge: as Ed2, and vehicles with a contract certificate authorize themselves (Plug & Charge).",
+            seeAlso: "seeds/004 §7.3 ISO 15118 Configuratie; seeds/000 15118 Konfiguration"),
+        ParameterDefinition(
+            key: .hlcAdditionalLogging, label: "Additional Logging", type: .bool, defaultValue: .bool(false),
+            role: .installer, menu: .authorization, section: hlcSection,
+            help: "Write every ISO 15118 message to and from the vehicle, decoded, into the log (for commissioning and fault finding; certificates and signatures are shortened).",
+            seeAlso: "seeds/000 Zusätzliche Protokollierung"),
+        ParameterDefinition(
+            key: .autocharge, label: "Autocharge", type: .bool, defaultValue: .bool(false),
+            role: .operator, menu: .authorization, section: hlcSection,
+            help: "The vehicle's identifier (EVCCID, the MAC address it sends over ISO 15118) authorizes like a card: through the local whitelist (add the car there as a MAC address, or in learning mode), the OCPP lists or the backend.",
+            seeAlso: "seeds/000 Autocharge; Dein Auto hinzufügen"),
+        ParameterDefinition(
+            key: .autochargeIdTagPrefix, label: "Prefix for EVCCID or MAC Address for OCPP Authorization",
+            type: .string(length: 0...VehicleIdentifier.maximumPrefixLength, allowed: prefixCharacters), defaultValue: .string(""),
+            role: .operator, menu: .authorization, section: hlcSection,
+            help: "Put before the vehicle's twelve hexadecimal digits in the idTag sent to the backend (e.g. VID: gives VID:001A2B3C4D5E), so that the backend tells vehicles from cards. At most 8 characters: an OCPP idTag has at most 20.",
+            seeAlso: "seeds/000 Prefix für EVCCID oder MAC-Adresse für die OCPP Autorisierung"),
+    ]
+
+    /// Letters, digits and the punctuation backends use in idTags.
+    static let prefixCharacters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:#*+"
+}
+
+extension ParameterKey {
+    public static var hlcMode: ParameterKey<HLCMode> { .init(K.hlcMode, .choice) }
+    public static var hlcAdditionalLogging: ParameterKey<Bool> { .init(K.hlcAdditionalLogging, .bool) }
+    public static var autocharge: ParameterKey<Bool> { .init(K.autocharge, .bool) }
+    public static var autochargeIdTagPrefix: ParameterKey<String> { .init(K.autochargeIdTagPrefix, .text) }
+}
+
+/// The "HLC 15118" settings as the station runs with them.
+public struct HLCSettings: Sendable, Equatable {
+    public var mode: HLCMode = .off
+    public var additionalLogging = false
+    public var autocharge = false
+    public var autochargeIdTagPrefix = ""
+
+    public init() {}
+
+    public init(_ p: ParameterSet) {
+        mode = p[.hlcMode]
+        additionalLogging = p[.hlcAdditionalLogging]
+        autocharge = p[.autocharge]
+        autochargeIdTagPrefix = p[.autochargeIdTagPrefix]
+    }
+}

@@ -8,7 +8,7 @@
 #
 # It measures the appliance build: release, size-optimized (-Osize), Swift runtime linked statically
 # (--static-swift-stdlib), i.e. one self-contained binary as a wallbox would run it. Build it yourself with
-#   swift build -c release --static-swift-stdlib -Xswiftc -Osize --product chargekit --scratch-path .build-static
+#   swift build -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic --product chargekit --scratch-path .build-static
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench/appliance-binary.sh

@@ -38,7 +38,7 @@ done
 
 if [[ -z "$BIN" ]]; then
   SCRATCH="${SCRATCH:-.build-static}"
-  build=(swift build -c release --static-swift-stdlib -Xswiftc -Osize --product chargekit --scratch-path "$SCRATCH")
+  build=(swift build -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic --product chargekit --scratch-path "$SCRATCH")
   "${build[@]}" >&2
   BIN="$("${build[@]}" --show-bin-path)/chargekit"
 fi

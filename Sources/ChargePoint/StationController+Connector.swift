@@ -91,13 +91,16 @@ extension StationController {
         log(now, .currentLimitChanged, n, "The vehicle on connector \(n) did not resume charging; waking it (Allow EV Wakeup)")
     }
 
-    /// Applies the ISO 15118 mode (seeds/004 §7.3): Force keeps the 5 % duty cycle during the whole
-    /// transaction; Encouragement signals it for the first 2 seconds and keeps it only if the vehicle
-    /// answered with ISO 15118 (reported an EVCCID); all other modes use the nominal duty cycle.
+    /// Applies the ISO 15118 mode (seeds/004 §7.3): Force signals the 5 % duty cycle always — from plug-in, so that the
+    /// vehicle's ISO 15118 session can authorize it, and during the whole transaction; Encouragement signals it for the
+    /// first 2 seconds of the transaction and keeps it only if the vehicle answered with ISO 15118 (reported an
+    /// EVCCID); all other modes use the nominal duty cycle (Ed2 and Plug & Charge vehicles begin at any duty cycle).
     mutating func updateHighLevelCommunication(_ n: Int, now: Date) {
         let c = connectors[n - 1]
         var wanted = false
-        if c.session.activeSession != nil {
+        if c.session.activeSession == nil {
+            wanted = settings.hlc.mode == .force && c.pilot.vehicleConnected
+        } else {
             switch settings.hlc.mode {
             case .force: wanted = true
             case .encouragement:

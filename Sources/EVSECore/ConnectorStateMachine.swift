@@ -184,6 +184,11 @@ public struct ConnectorStateMachine: Sendable, Equatable {
         if hasTransaction && offeredAmps >= PWM.minimumAmps {
             return highLevelCommunication ? .highLevelCommunication(amps: offeredAmps) : .pwm(amps: offeredAmps)
         }
+        // 5 % before a session (ISO 15118-3 §7: digital communication required, nothing offered yet): the vehicle
+        // begins its ISO 15118 session, which can authorize it (Autocharge, Plug & Charge) or wait for a card.
+        if highLevelCommunication && !hasTransaction && pilot.vehicleConnected && !finishedWhileConnected {
+            return .highLevelCommunication(amps: 0)
+        }
         return .off
     }
 

@@ -367,6 +367,35 @@ struct StationControllerTests {
         #expect((rig.connector(1).meter.currentA.l1 == 16) == charges)
     }
 
+    @Test("Force signals 5 % from plug-in, offering nothing until authorized; the other modes show no PWM before a session",
+          arguments: HLCMode.allCases)
+    func hlcBeforeAuthorization(mode: HLCMode) throws {
+        var rig = Rig { $0.set("HLCMode", .string(mode.rawValue)) }
+        try rig.plug(1, EVSpec(phases: 3, maxCurrentAmps: 16, evccid: "00:1A:2B:3C:4D:5E"))
+        rig.run(3)
+        let before = rig.connector(1).pilotSignal
+        #expect(before.kind == (mode == .force ? "hlc" : "off"))
+        #expect(before.signaledCurrentAmps == 0, "nothing is offered before authorization")
+        #expect(rig.connector(1).relays == .open && rig.status(1) == .preparing)
+        try rig.card()
+        rig.run(5)
+        #expect(rig.status(1) == .charging)
+        #expect(rig.connector(1).pilotSignal.kind == (mode == .force || mode == .encouragement ? "hlc" : "pwm"))
+        try rig.card()
+        rig.run(3)
+        #expect(rig.connector(1).pilotSignal.kind == "off", "the session ended with the vehicle still plugged in: no signal")
+    }
+
+    @Test("Force with Autocharge: the vehicle's ISO 15118 identifier, sent under the 5 % signal, authorizes it")
+    func forceAutocharge() throws {
+        var rig = Rig { $0.set("HLCMode", .string(HLCMode.force.rawValue)); $0.set("Autocharge", .bool(true)) }
+        _ = try rig.controller.changeWhitelist(now: rig.clock.now, "test") { try $0.add(WhitelistEntry(id: "00:1A:2B:3C:4D:5E", kind: .mac)) }
+        try rig.plug(1, EVSpec(phases: 3, maxCurrentAmps: 16, evccid: "00:1A:2B:3C:4D:5E"))
+        rig.run(5)
+        #expect(rig.status(1) == .charging && rig.connector(1).session?.method == .autocharge)
+        #expect(rig.connector(1).pilotSignal.kind == "hlc" && rig.connector(1).pilotSignal.signaledCurrentAmps == 32)
+    }
+
     /// A store and board as a kill -9 leaves them: a session open, the vehicle still plugged in.
     func powerLossState() throws -> (InMemoryStationStore, SimulatedBoard, ManualClock) {
         var rig = Rig()

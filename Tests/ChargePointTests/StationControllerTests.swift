@@ -19,6 +19,8 @@ struct Rig {
     private var notices: [ControllerNotice] = []
     /// The DLM datagrams it returned, in order (``takeDatagrams()``).
     private var datagrams: [DLMDatagram] = []
+    /// What the connectors' ISO 15118 sessions learned of their vehicles, laid over the board's readings as the runtime does.
+    var hlcVehicles: [Int: HLCVehicleInfo] = [:]
 
     static func settings(connectors: Int = 2, _ change: (inout ParameterSet) -> Void = { _ in }) -> StationSettings {
         var p = ParameterSet(registry: ParameterRegistry(connectorCount: connectors))
@@ -65,7 +67,7 @@ struct Rig {
     mutating func step(now: Date) {
         carryOut()
         board.advance(to: clock.now)
-        controller.poll(board.readInputs(), now: now)
+        controller.poll(board.readInputs().overlaying(hlcVehicles), now: now)
         carryOut()
     }
 

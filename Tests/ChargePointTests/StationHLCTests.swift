@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import Authorization
+import EVSECore
+@testable import ChargePoint
+import Simulator
+import TestSupport
+
+@Suite("The seam to a connector's ISO 15118 session: the vehicle laid over the board's readings, the SECC's view")
+struct StationHLCTests {
+    @Test("before a session the vehicle is told nothing may flow; a card authorizes; the limit chain is EVSEMaxCurrent")
+    func view() throws {
+        var rig = Rig { $0.set("HLCMode", .string(HLCMode.force.rawValue)) }
+        try rig.plug(1)
+        rig.run(2)
+        let waiting = try #require(rig.controller.hlcView(connector: 1))
+        #expect(waiting == HLCConnectorView(authorized: false, maxCurrentAmps: 0, phases: 3, nominalVoltageV: 230,
+                                            stopRequested: false, digitalOnly: true))
+        try rig.card()
+        rig.run(3)
+        #expect(rig.controller.hlcView(connector: 1)?.authorized == true)
+        #expect(rig.controller.hlcView(connector: 1)?.maxCurrentAmps == 32)
+        rig.controller.update(settings: Rig.settings {
+            $0.set("HLCMode", .string(HLCMode.force.rawValue)); $0.set("OperatorCurrentLimit.1", .integer(10))
+        })
+        rig.run(1)
+        #expect(rig.controller.hlcView(connector: 1)?.maxCurrentAmps == 10)
+        try rig.card()
+        rig.run(2)
+        let stopped = try #require(rig.controller.hlcView(connector: 1))
+        #expect(stopped.stopRequested && !stopped.authorized && stopped.maxCurrentAmps == 0, "EVSENotification StopCharging")
+        #expect(rig.controller.hlcView(connector: 3) == nil)
+    }
+
+    @Test("the nominal duty cycle carries the limit too: not digital only")
+    func nominal() throws {
+        var rig = Rig { $0.set("HLCMode", .string(HLCMode.ed2.rawValue)) }
+        try rig.plug(2)
+        try rig.card()
+        rig.run(3)
+        let view = try #require(rig.controller.hlcView(connector: 2))
+        #expect(view.authorized && !view.digitalOnly && view.maxCurrentAmps == 32)
+    }
+
+    @Test("the session's EVCCID reaches Autocharge like one a board reports; the board's own wins; none without a vehicle")
+    func overlay() throws {
+        var rig = Rig { $0.set("Autocharge", .bool(true)) }
+        _ = try rig.controller.changeWhitelist(now: rig.clock.now, "test") { try $0.add(WhitelistEntry(id: "02:00:5E:10:00:01", kind: .mac)) }
+        let report = VehicleReport(maxCurrentAmps: 16, stateOfChargePercent: 40, requiredEnergyWh: 20_000,
+                                   departure: Date(timeIntervalSince1970: 1_803_859_198))
+        rig.hlcVehicles = [1: HLCVehicleInfo(evccid: "02005E100001", report: report), 2: HLCVehicleInfo(evccid: "02005E100002")]
+        rig.run(1)
+        #expect(rig.connector(2).evccid == nil, "no vehicle on connector 2: the stale session is not laid over")
+        try rig.plug(1)
+        rig.run(3)
+        #expect(rig.status(1) == .charging && rig.connector(1).session?.method == .autocharge)
+        #expect(rig.connector(1).evccid == "02005E100001" && rig.controller.connectors[0].reading.vehicle == report)
+
+        let board = BoardInputs(connectors: [ConnectorReading(pilot: .b, meter: MeterReading(energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero), evccid: "00:00:00:00:00:0A")])
+        let laid = board.overlaying([1: HLCVehicleInfo(evccid: "02005E100001", report: report)])
+        #expect(laid.connectors[0].evccid == "00:00:00:00:00:0A" && laid.connectors[0].vehicle == report)
+    }
+}

@@ -1,11 +1,11 @@
-/// The SECC Discovery Protocol (ISO 15118-2:2014 §7.10.1; unchanged in ISO 15118-20:2022 §7.10.1 and DIN SPEC
-/// 70121:2014-12 §8.7.3): the vehicle multicasts a request to ff02::1 port 15118 ([V2G2-139]) saying whether it
+/// The SECC Discovery Protocol (ISO 15118-2:2014 §7.10.1; the same messages in ISO 15118-20:2022 §7.10.1 and DIN
+/// SPEC 70121:2014-12): the vehicle multicasts a request to ff02::1 port 15118 ([V2G2-139]) saying whether it
 /// wants TLS and which transport; the station answers the sender with the IPv6 address and port of its V2G server,
 /// the security it will use there and the transport. The vehicle repeats an unanswered request (at least 250 ms
 /// apart, [V2G2-159]; at most 50 times, [V2G2-161]), so a request that cannot be answered is simply not answered.
 public enum SDP {}
 
-/// The SDP "Security" byte (ISO 15118-2:2014 §7.10.1, Table 16).
+/// The SDP "Security" byte (ISO 15118-2:2014 §7.10.1).
 public enum SDPSecurity: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// Secured with TLS.
     case tls = 0x00
@@ -15,7 +15,7 @@ public enum SDPSecurity: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     public var description: String { self == .tls ? "tls" : "none" }
 }
 
-/// The SDP "Transport Protocol" byte (ISO 15118-2:2014 §7.10.1, Table 16). UDP is a defined value, but every V2G
+/// The SDP "Transport Protocol" byte (ISO 15118-2:2014 §7.10.1). UDP is a defined value, but every V2G
 /// message after discovery travels over TCP (§7.7), so a station's server is always TCP.
 public enum SDPTransport: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case tcp = 0x00
@@ -112,7 +112,7 @@ public struct SDPOffer: Hashable, Sendable {
     /// The plain TCP server's port; always there (EIM needs no TLS).
     public var tcpPort: UInt16
     /// The TLS server's port, only when Plug & Charge is configured (a TLS server needs the SECC certificate and
-    /// its chain, ISO 15118-2:2014 §7.7.3.1); `nil` otherwise.
+    /// its chain, ISO 15118-2:2014 §7.7.3); `nil` otherwise.
     public var tlsPort: UInt16?
 
     public init(address: [UInt8], tcpPort: UInt16, tlsPort: UInt16? = nil) {

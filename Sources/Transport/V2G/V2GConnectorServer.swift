@@ -46,7 +46,8 @@ public struct V2GConnectorServer: Service {
     }
 
     public func run() async throws {
-        let address = try await Self.linkLocalAddress(of: configuration.interface, waitingSeconds: configuration.linkLocalWaitSeconds, logger: logger)
+        guard let address = try await Self.linkLocalAddress(of: configuration.interface, waitingSeconds: configuration.linkLocalWaitSeconds,
+                                                            logger: logger) else { return }  // stopped while waiting
         let tcp = try await V2GTPServer.bind(address: address, port: configuration.tcpPort, limits: configuration.limits,
                                              maximumPayloadBytes: configuration.maximumPayloadBytes, logger: logger)
         let offer = SDPOffer(address: address.bytes, tcpPort: tcp.port)
@@ -63,7 +64,14 @@ public struct V2GConnectorServer: Service {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { try? await tcp.serve(handler: handler, events: events) }
-                group.addTask { try? await sdp.channel.closeFuture.get() }
+                group.addTask {
+                    // A future's wait does not end at cancellation: closing the channel ends it.
+                    await withTaskCancellationHandler {
+                        try? await sdp.channel.closeFuture.get()
+                    } onCancel: {
+                        sdp.channel.close(promise: nil)
+                    }
+                }
                 await group.next()
                 group.cancelAll()
             }
@@ -73,11 +81,12 @@ public struct V2GConnectorServer: Service {
     }
 
     /// The interface's usable link-local address, waiting up to `waitingSeconds` while it is tentative or not there
-    /// yet; the error says what was found.
-    public static func linkLocalAddress(of interface: String, waitingSeconds: Double, logger: Logger) async throws -> V2GLinkLocalAddress {
+    /// yet; the error says what was found; nil when the task is cancelled or the service group shuts down meanwhile.
+    public static func linkLocalAddress(of interface: String, waitingSeconds: Double, logger: Logger) async throws -> V2GLinkLocalAddress? {
         let deadline = ContinuousClock.now + .milliseconds(Int64(waitingSeconds * 1000))
         var reported = false
         while true {
+            if Task.isCancelled || Task.isShuttingDownGracefully { return nil }
             let all = V2GLinkLocalAddress.parse(procIfInet6: (try? String(contentsOfFile: "/proc/net/if_inet6", encoding: .utf8)) ?? "")
             let mine = all.filter { $0.interfaceName == interface }
             if let usable = mine.first(where: { $0.state == .usable }) { return usable }
@@ -88,7 +97,7 @@ public struct V2GConnectorServer: Service {
                 reported = true
                 logger.info("ISO 15118: waiting for a usable IPv6 link-local address on '\(interface)' (\(mine.isEmpty ? "none yet" : "duplicate address detection runs"))")
             }
-            try await Task.sleep(for: .milliseconds(100))
+            try? await Task.sleep(for: .milliseconds(100))
         }
     }
 

@@ -63,7 +63,10 @@ public struct V2GTPServer: Sendable {
     public func serve(handler: any V2GSessionHandler, events: @escaping @Sendable (V2GTransportEvent) -> Void) async throws {
         let busy = NIOLockedValueBox(false)
         var counter: UInt64 = 0
+        let server = channel.channel
         try await channel.executeThenClose { inbound in
+            // Cancellation closes the listening socket, which ends the accept loop; the connections' tasks end with it.
+            try await withTaskCancellationHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 for try await connection in inbound {
                     let remote = connection.channel.remoteAddress
@@ -86,6 +89,9 @@ public struct V2GTPServer: Sendable {
                         busy.withLockedValue { $0 = false }
                     }
                 }
+            }
+            } onCancel: {
+                server.close(promise: nil)
             }
         }
     }
@@ -112,6 +118,7 @@ public struct V2GTPServer: Sendable {
         logger.info("ISO 15118: vehicle connected from \(peer)")
         events(.connected(peer))
         await handler.sessionOpened(peer)
+        await withTaskCancellationHandler {
         try? await connection.executeThenClose { inbound, outbound in
             await withTaskGroup(of: Void.self) { group in
                 // The timers' watchdog: checks at the next deadline, at the latest every 100 ms (a deadline moves
@@ -168,6 +175,9 @@ public struct V2GTPServer: Sendable {
                 await group.next()
                 group.cancelAll()
             }
+        }
+        } onCancel: {
+            end(.shutdown)
         }
         let reason = ending.withLockedValue { $0 } ?? .peerClosed
         logger.info("ISO 15118: connection \(peer) closed: \(reason)")

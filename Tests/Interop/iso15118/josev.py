@@ -120,8 +120,10 @@ class LinkPair:
             _ip("link", "add", self.ev.interface, "type", "veth", "peer", "name", self.station.interface)
             for ns in (self.ev, self.station):
                 _ip("link", "set", ns.interface, "netns", ns.name)
-                r = ns.run(["sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
-                            f"net.ipv6.conf.{ns.interface}.accept_dad=0", f"net.ipv6.conf.{ns.interface}.disable_ipv6=0"])
+                # The namespace's own sysctls (/proc/sys/net is per network namespace), written without procps' sysctl.
+                settings = [f"{conf}/accept_dad=0" for conf in ("all", "default", ns.interface)] + [f"{ns.interface}/disable_ipv6=0"]
+                script = "; ".join(f"echo {s.split('=')[1]} > /proc/sys/net/ipv6/conf/{s.split('=')[0]}" for s in settings)
+                r = ns.run(["sh", "-ec", script])
                 assert r.returncode == 0, r.stderr
                 _ip("link", "set", "lo", "up", namespace=ns.name)
                 _ip("link", "set", ns.interface, "up", namespace=ns.name)

@@ -222,6 +222,22 @@ def test_one_vehicle_connection_at_a_time_and_slowloris_times_out(rig):
     listener.next("closed")
 
 
+def test_start_up_errors_name_the_interface(rig):
+    """No such interface, and an interface without a link-local address (down): a clear error and exit status 1."""
+    pair, _, _, _ = rig
+    r = pair.station.run([BIN, "iso15118-listen", "--interface", "plc9", "--link-local-wait-seconds", 0])
+    assert r.returncode == 1, r
+    assert "network interface 'plc9' (--interface) does not exist; interfaces with an IPv6 link-local address: " + pair.station.interface in r.stderr, r.stderr
+    down = "ck" + pair.station.interface[3:] + "d"
+    assert pair.station.run(["ip", "link", "add", down, "type", "veth", "peer", "name", down + "p"]).returncode == 0
+    try:
+        r = pair.station.run([BIN, "iso15118-listen", "--interface", down, "--link-local-wait-seconds", 0.3])
+        assert r.returncode == 1, r
+        assert f"network interface '{down}' (--interface) has no IPv6 link-local address after 0.3 s: is it up" in r.stderr, r.stderr
+    finally:
+        pair.station.run(["ip", "link", "del", down])
+
+
 def test_josev_evcc_discovers_the_station_and_sends_its_sap_request(rig):
     """Last in the file: after every hostile input above, a real vehicle is still served."""
     pair, listener, listening, directory = rig

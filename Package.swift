@@ -295,7 +295,7 @@ let package = Package(
             dependencies: [
                 "App", "Authorization", "Boards", "ChargePoint", "EEBUS", "EVSECore", "Firmware", "Gateway", "Hardware", "Hosting", "LoadManagement", "ModbusTCP",
                 "Persistence", "Runtimes",
-                "Simulator", "StationModbus", "Transport", "WebUI",
+                "Simulator", "StationModbus", "Transport", "V2G", "WebUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -330,7 +330,7 @@ let package = Package(
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16", "TestSupport"], swiftSettings: swiftSettings),
         // The pure tests of MQTT: codec round trips, malformed and truncated packets, the session machine.
         .testTarget(name: "MQTTTests", dependencies: ["MQTT"], swiftSettings: swiftSettings),
-        .testTarget(name: "TransportTests", dependencies: ["PKI", "OCMF", "Firmware", "Transport", "Mail", "ModbusTCP", "EEBUS", "OCPP16", "HostServices",
+        .testTarget(name: "TransportTests", dependencies: ["PKI", "OCMF", "Firmware", "Transport", "V2G", "Mail", "ModbusTCP", "EEBUS", "OCPP16", "HostServices",
                                                            .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
                                                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
                                                            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
@@ -393,6 +393,8 @@ let package = Package(
         .testTarget(name: "MetricsExporterTests", dependencies: ["MetricsExporter", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "ModbusTCP", "OCPP16",
                                                                  "StationModbus"],
                     swiftSettings: swiftSettings),
+        // The pure tests of V2G: V2GTP header and SDP golden bytes, the frame decoder over split reads, fuzzing, the timers.
+        .testTarget(name: "V2GTests", dependencies: ["V2G"], swiftSettings: swiftSettings),
         .testTarget(name: "PersistenceTests", dependencies: ["PKI", "OCMF", "Persistence", "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
     ]
 )

@@ -30,10 +30,12 @@ public actor SLACMatcher {
 
     /// Opens the packet socket on `interface`; throws a `PacketSocketError` that names the interface and what to check
     /// (the interface does not exist, the station lacks CAP_NET_RAW), or a `SLACConfigurationError`.
+    /// `modemMAC`: where CM_SET_KEY.REQ goes — Qualcomm's local management address by default; a modem that only
+    /// answers on its own address gets that one.
     public init(interface: String, attenuationThresholdDB: Double = SLACConfiguration.defaultAttenuationThresholdDB,
-                slacInitMilliseconds: Int = SLACTiming.slacInitDefaultMilliseconds, logger: Logger) throws {
+                slacInitMilliseconds: Int = SLACTiming.slacInitDefaultMilliseconds, modemMAC: MACAddress = .localModem, logger: Logger) throws {
         let socket = try PacketSocket(interface: interface)
-        let configuration = try SLACConfiguration(evseMAC: socket.address, attenuationThresholdDB: attenuationThresholdDB,
+        let configuration = try SLACConfiguration(evseMAC: socket.address, modemMAC: modemMAC, attenuationThresholdDB: attenuationThresholdDB,
                                                   slacInitMilliseconds: slacInitMilliseconds)
         self.socket = socket
         self.interface = interface

@@ -20,7 +20,7 @@ import PackageDescription
 ///     SEMP → {CivilDate, swift-crypto}                             pure: SSDP, UPnP description, SEMP documents, XML
 ///     EEBUS → {OCPP16, Parameters, swift-crypto}                   pure: SHIP, SPINE, the charger's EEBUS use cases, DNS-SD
 ///     V2G → nothing                                                pure: ISO 15118 V2GTP framing, SECC discovery (SDP)
-///     SLAC → nothing                                               pure: ISO 15118-3 SLAC messages and the EVSE's matching
+///     SLAC → swift-crypto                                          pure: ISO 15118-3 SLAC messages and the EVSE's matching
 ///     EXI → nothing                                                pure: the EXI codec of the ISO 15118 / DIN 70121 messages
 ///     OCPP16 → CivilDate;  CivilDate → nothing                     pure: calendar arithmetic without ICU
 ///     PKI → {swift-certificates, swift-crypto}                     pure: X.509 checks, CSRs, certificate hashes, signatures
@@ -119,7 +119,7 @@ let package = Package(
         // EXI codec of the AppProtocol handshake, DIN SPEC 70121, ISO 15118-2 and ISO 15118-20 messages, generated from the
         // official schemas by scripts/exi-codegen. Sockets are Transport's.
         .target(name: "V2G", swiftSettings: swiftSettings),
-        .target(name: "SLAC", swiftSettings: swiftSettings),
+        .target(name: "SLAC", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .target(name: "EXI", swiftSettings: swiftSettings),
         // Pure public-key infrastructure of the OCPP 1.6 security extension (issue 28): X.509 certificate checks (chain to
         // installed roots, validity, key match, size bounds), certificate signing requests, the certificate hash data of
@@ -198,7 +198,8 @@ let package = Package(
         ),
         // Adapter: network transports (Modbus TCP server, client and poller, Modbus RTU slave, OCPP-J WebSocket client,
         // its links keyed per charger, and server, the DLM link's UDP socket, FTP and HTTP file transfers and archives,
-        // connection caps and timeouts; EEBUS: SHIP over TLS and WebSocket, its identity and node).
+        // connection caps and timeouts; EEBUS: SHIP over TLS and WebSocket, its identity and node; SLAC: the packet socket
+        // on a powerline modem's interface and the EVSE's matching with real timers).
         .target(
             name: "Transport",
             dependencies: [
@@ -294,7 +295,7 @@ let package = Package(
             name: "chargekit",
             dependencies: [
                 "App", "Authorization", "Boards", "ChargePoint", "EEBUS", "EVSECore", "Firmware", "Gateway", "Hardware", "Hosting", "LoadManagement", "ModbusTCP",
-                "Persistence", "Runtimes",
+                "Persistence", "Runtimes", "SLAC",
                 "Simulator", "StationModbus", "Transport", "V2G", "WebUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -353,6 +354,8 @@ let package = Package(
                                                            .product(name: "SwiftASN1", package: "swift-asn1"),
                                                            .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "SEMPTests", dependencies: ["SEMP"], swiftSettings: swiftSettings),
+        // The pure tests of SLAC: golden frames of every message, the EVSE's matching on a manual clock, decoder fuzzing.
+        .testTarget(name: "SLACTests", dependencies: ["SLAC"], swiftSettings: swiftSettings),
         // The pure tests of EEBUS: golden texts of the EEBUS JSON form, SHIP's machine, SPINE's engine, the use cases.
         .testTarget(name: "EEBUSTests", dependencies: ["EEBUS", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
         .testTarget(name: "OCMFTests", dependencies: ["OCMF", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),

@@ -34,7 +34,7 @@ extension BoardDescription {
         }
         var connectors: [ConnectorHardware] = []
         for field in list {
-            let c = try field.object(["unitId", "lock", "meter", "leds"])
+            let c = try field.object(["unitId", "lock", "meter", "leds", "plcInterface"])
             var hw = ConnectorHardware()
             if driver == .evseDIN || driver == .phoenixEVCC {
                 // Modbus TCP addresses the device by IP, and the unit id 255 is the one its guide recommends for that
@@ -85,6 +85,12 @@ extension BoardDescription {
                     }
                 }
             }
+            if let f = c.optional("plcInterface") {
+                hw.plcInterface = try plcInterface(f)
+                if let other = connectors.firstIndex(where: { $0.plcInterface == hw.plcInterface }) {
+                    throw BoardDescriptionError(f.path, "\(hw.plcInterface ?? "") is connectors[\(other)]'s modem too: each connector has a powerline modem of its own")
+                }
+            }
             connectors.append(hw)
         }
         try checkUnits(connectors, boardLink: link)
@@ -128,6 +134,17 @@ extension BoardDescription {
         guard ledRoot.hasPrefix("/") else { throw BoardDescriptionError("ledRoot", "must be an absolute path (got \"\(ledRoot)\")") }
         return BoardDescription(driver: driver, link: link, pollIntervalMilliseconds: poll, connectors: connectors, rfid: rfid,
                                 inputs: inputs, ledRoot: ledRoot)
+    }
+
+    /// A Linux network interface name as the kernel accepts it (`dev_valid_name`): 1 to 15 characters, not `.` or `..`,
+    /// without `/`, `:` or white space.
+    private static func plcInterface(_ f: Field) throws(BoardDescriptionError) -> String {
+        let name = try f.string()
+        guard (1...15).contains(name.utf8.count), name != ".", name != "..",
+              !name.contains(where: { $0 == "/" || $0 == ":" || $0.isWhitespace }) else {
+            throw BoardDescriptionError(f.path, "must be a network interface name of 1 to 15 characters without /, : or spaces, e.g. eth1 (got \"\(name)\")")
+        }
+        return name
     }
 
     private static func rangeText(_ r: ClosedRange<Int>) -> String { r.lowerBound == r.upperBound ? "\(r.lowerBound)" : "\(r.lowerBound) or \(r.upperBound)" }

@@ -86,9 +86,13 @@ public struct ConnectorHardware: Sendable, Equatable {
     public var meter: ChargeMeterDescription?
     /// The connector's LEDs: names under the LED root (Linux LED class).
     public var leds: [LEDOutput: String]
+    /// The network interface of the connector's HomePlug Green PHY powerline modem (e.g. `eth1`, `qca0` for a QCA7000 on
+    /// SPI), on which the station runs ISO 15118-3 SLAC; nil: the connector has no modem (no ISO 15118).
+    public var plcInterface: String?
 
-    public init(unitID: UInt8? = nil, lock: LockWiring = .none, meter: ChargeMeterDescription? = nil, leds: [LEDOutput: String] = [:]) {
-        self.unitID = unitID; self.lock = lock; self.meter = meter; self.leds = leds
+    public init(unitID: UInt8? = nil, lock: LockWiring = .none, meter: ChargeMeterDescription? = nil, leds: [LEDOutput: String] = [:],
+                plcInterface: String? = nil) {
+        self.unitID = unitID; self.lock = lock; self.meter = meter; self.leds = leds; self.plcInterface = plcInterface
     }
 }
 

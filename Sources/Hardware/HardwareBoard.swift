@@ -20,6 +20,12 @@ public enum HardwareBoard {
                 throw BoardStartError("connector \(i + 1): the board description has no lock actuator (lock: none, a tethered cable) but ConnectorKind.\(i + 1) is a socket; set ConnectorKind.\(i + 1) to Cable or describe the board's lock")
             }
         }
+        // A connector's powerline modem (ISO 15118) must be there before the station starts, like every other device.
+        for (i, c) in description.connectors.enumerated() {
+            if let name = c.plcInterface, if_nametoindex(name) == 0 {
+                throw BoardStartError("connector \(i + 1): PLC interface \(name) (connectors[\(i)].plcInterface) does not exist: check `ip link` and that the powerline modem's driver is loaded")
+            }
+        }
         let link = BoardLink(connectorCount: description.connectors.count)
         // A worker closes its devices when it stops: a failure after the first worker started stops those running.
         var workers: [DeviceWorker] = []

@@ -63,12 +63,26 @@ import Testing
         (#"{"driver": "evse-din", "serial": {"device": "/dev/x"}, "connectors": [{}], "inputs": {"opto1": {"board": 1}}}"#, "inputs.opto1.board"),
         (#"{"driver": "evse-din", "serial": {"device": "/dev/x"}, "connectors": [{"leds": {"red": "../x"}}]}"#, "connectors[0].leds.red"),
         (#"{"driver": "evse-din", "serial": {"device": "/dev/x"}, "pollIntervalMs": 5, "connectors": [{}]}"#, "pollIntervalMs"),
+        (#"{"driver": "evse-din", "serial": {"device": "/dev/x"}, "connectors": [{"plcInterface": "eth 1"}]}"#, "connectors[0].plcInterface"),
+        (#"{"driver": "evse-din", "serial": {"device": "/dev/x"}, "connectors": [{"plcInterface": "averyveryverylong"}]}"#, "connectors[0].plcInterface"),
+        (#"{"driver": "evse-din", "serial": {"device": "/dev/x"}, "connectors": [{"plcInterface": ""}]}"#, "connectors[0].plcInterface"),
+        (#"{"driver": "evse-din", "serial": {"device": "/dev/x"}, "connectors": [{"plcInterface": 1}]}"#, "connectors[0].plcInterface"),
+        (#"{"driver": "evse-din", "serial": {"device": "/dev/x"}, "connectors": [{"plcInterface": "eth1"}, {"plcInterface": "eth1"}]}"#, "connectors[1].plcInterface"),
         (#"{"driver": "evse-din", "#, ""),
     ])
     func wrongDescriptionsNameTheField(text: String, path: String) {
         let e = failure(text)
         #expect(e?.path == path, "\(e.map { "\($0)" } ?? "accepted")")
         #expect(e?.message.isEmpty == false)
+    }
+
+    /// Each connector may name its powerline modem's interface (ISO 15118-3 SLAC); without it the connector has none.
+    @Test func plcInterfacePerConnector() throws {
+        let d = try read(#"{"driver": "evse-din", "serial": {"device": "/dev/x"}, "connectors": [{"plcInterface": "eth1"}, {"plcInterface": "qca0"}]}"#)
+        #expect(d.connectors.map(\.plcInterface) == ["eth1", "qca0"])
+        let e = try read(#"{"driver": "openevse", "serial": {"device": "/dev/x"}, "connectors": [{}]}"#)
+        #expect(e.connectors[0].plcInterface == nil)
+        #expect(failure(#"{"driver": "evse-din", "serial": {"device": "/dev/x"}, "connectors": [{"plcInterface": "a/b"}]}"#)?.message.contains("e.g. eth1") == true)
     }
 
     @Test func controlFollowsThePilotCommand() {

@@ -1,6 +1,7 @@
 import Boards
 import EVSECore
 @testable import Hardware
+import ModbusTCP
 import Testing
 
 @Suite struct SupervisedBoardPortTests {
@@ -45,5 +46,17 @@ import Testing
         link.withState { $0.boardInputLevels[3] = false }
         #expect(p.isActive(.rcdFault))
         #expect(!p.isActive(.mcbTrip))
+    }
+}
+
+/// A connector's powerline modem interface (`plcInterface`) is checked at start like every other device.
+@Suite struct PLCInterfaceStartTests {
+    @Test func aMissingModemInterfaceStopsTheStartNamingIt() {
+        let description = BoardDescription(driver: .evseDIN, link: .serial(SerialSettings(device: "/dev/ck-nosuch-tty", baudRate: 9600, parity: "none", stopBits: 1)),
+                                           connectors: [ConnectorHardware(unitID: 1, plcInterface: "ck-noplc0")])
+        #expect { _ = try HardwareBoard.open(description, setup: BoardSetup(connectorCount: 1, voltageV: 230, phaseCount: [3])) } throws: { error in
+            let text = (error as? BoardStartError)?.description ?? ""
+            return text.contains("PLC interface ck-noplc0 (connectors[0].plcInterface) does not exist") && text.contains("ip link")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Glibc
 import EEBUS
 import Foundation
 import HostServices
@@ -59,6 +60,20 @@ struct SHIPNodeTests {
             }
         }
         return running
+    }
+
+    /// Whether 127.0.0.1:`port` can be bound now (tried and released at once).
+    static func portIsFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
     }
 
     /// Waits up to `seconds` for `condition`; records an issue naming `what` when it does not come.
@@ -159,7 +174,11 @@ struct SHIPNodeTests {
     @Test func theClientReconnectsAfterTheServerComesBack() async throws {
         let identity = try SHIPIdentity.make(shipID: "station")
         let client = try await Self.start("client", listen: false, trusted: [identity.ski])
-        let first = try await Self.start("station", listen: true, identity: identity)
+        // A fixed port outside the kernel's ephemeral range (32768–60999): the port the station had is free again for
+        // its restart below, where a port the kernel handed out could meanwhile go to another test's socket.
+        let fixed = try #require((0..<50).lazy.map { _ in Int.random(in: 20_000..<30_000) }.first(where: Self.portIsFree),
+                                 "no free port in 20000–29999")
+        let first = try await Self.start("station", listen: true, identity: identity) { $0.listenPort = fixed }
         first.node.setTrusted([client.ski])
         client.node.connect(host: "127.0.0.1", port: first.listenPort, ski: identity.ski)
         await Self.waitFor("connected") { client.state(of: identity.ski) == .connected }

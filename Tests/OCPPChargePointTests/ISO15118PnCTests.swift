@@ -131,7 +131,7 @@ private struct V2GCA {
         #expect(r.status == .rejected)
         #expect(try h.certificates.seccCredential() == nil)
         h.run(1)
-        #expect(h.calls(SecurityEventNotificationRequest.action, since: mark).contains { $0["type"]?.text == "InvalidChargePointCertificate" })
+        #expect(h.calls(SecurityEventNotificationRequest.action, since: mark).contains { $0["type"] == .string("InvalidChargePointCertificate") })
     }
 
     @Test func badDataIsRejected_unknownMessageAndVendor() throws {
@@ -167,7 +167,7 @@ private struct V2GCA {
         #expect(request.idToken == ISO15118PnC.IdToken(idToken: "DE8AACA2B3C4D5N", type: .eMAID))
         #expect(request.iso15118CertificateHashData == [hash])
         #expect(h.calls(AuthorizeRequest.action, since: mark).isEmpty)
-        #expect(h.calls(StartTransactionRequest.action, since: mark).first?["idTag"]?.text == "DE8AACA2B3C4D5N")
+        #expect(h.calls(StartTransactionRequest.action, since: mark).first?["idTag"] == .string("DE8AACA2B3C4D5N"))
         #expect(h.actions.contains(.iso15118(.contract(connector: 1, eMAID: "DE8AACA2B3C4D5N", status: .accepted, certificateStatus: .accepted))))
     }
 

@@ -76,6 +76,9 @@ extension OCPPChargePoint {
                 out.append(.iso15118(Self.refused(request)))
                 return
             }
+            // One contract per connector waits at a time: a vehicle plugged again replaces what its connector waited
+            // for (a contract a list refused locally never gets a backend answer), so the table stays bounded.
+            contractAuthorizations = contractAuthorizations.filter { $0.value.connector != n }
             contractAuthorizations[eMAID] = ContractAuthorization(connector: n, hashData: hashData, certificate: hashData.isEmpty ? certificate : nil)
             station.present(PresentedIdentifier(idTag: eMAID, kind: .rfid, secure: true), method: .plugAndCharge, now: env.now, connector: n)
             // A list that knows the eMAID granted it at once (no backend question follows); otherwise the station's

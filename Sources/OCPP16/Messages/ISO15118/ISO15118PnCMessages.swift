@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-// The nine OCPP 2.0.1 messages of the application note (note §3, "Use cases"): four the charge point sends
+// The nine OCPP 2.0.1 messages of the application note (its use cases): four the charge point sends
 // (Authorize, Get15118EVCertificate, GetCertificateStatus, SignCertificate) and five the central system sends
 // (CertificateSigned, InstallCertificate, DeleteCertificate, GetInstalledCertificateIds, TriggerMessage). Each request's
 // `action` is the DataTransfer messageId. Schemas: OCPP 2.0.1 Part 2 §1 (Messages) and Part 3's JSON schemas.

@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// ISO 15118 Plug & Charge over OCPP 1.6J: the OCA application note "Using ISO 15118 Plug & Charge with OCPP 1.6"
-/// v1.0 (2020-09-16) carries OCPP 2.0.1 messages in DataTransfer.req/.conf (note §2 "Generic DataTransfer fields"):
+/// v1.0 (2020-09-16) carries OCPP 2.0.1 messages in DataTransfer.req/.conf (the note's "Generic DataTransfer fields"):
 /// `vendorId` = ``vendorID``, `messageId` = the 2.0.1 action name, `data` = the 2.0.1 payload as JSON text; the
 /// answer's `data` is the 2.0.1 response payload as JSON text with DataTransfer status Accepted.
 ///
@@ -14,7 +14,7 @@ import Foundation
 /// (`additionalProperties: false`) except CustomDataType, which 2.0.1 allows in every object and this station ignores.
 /// The namespace keeps them apart from the 1.6 types of the same names (Authorize, SignCertificate …).
 public enum ISO15118PnC {
-    /// The application note's DataTransfer vendorId (note §2).
+    /// The application note's DataTransfer vendorId (its "Generic DataTransfer fields").
     public static let vendorID = "org.openchargealliance.iso15118pnc"
 
     /// CustomDataType (2.0.1 Part 2 §2): `vendorId` and any member of that vendor's.

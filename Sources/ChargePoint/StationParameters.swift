@@ -73,7 +73,7 @@ public enum StationParameters {
         authenticationDefinitions + stationDefinitions + dlmDefinitions + backendDefinitions + securityProfileDefinitions + resetDefinitions + mqttDefinitions + usbDefinitions
             + metricsDefinitions + surplusDefinitions + phaseSwitchDefinitions + supplyProtectionDefinitions + sempDefinitions + eebusDefinitions + hlcDefinitions + mailDefinitions + timeDefinitions
             + mobileDefinitions + routerDefinitions + securityDefinitions + signedMeterDefinitions + listenerDefinitions
-            + signedValueDefinitions + webServerDefinitions
+            + signedValueDefinitions + webServerDefinitions + iso15118OCPPDefinitions
 
     private static let stationDefinitions: [ParameterDefinition] = [
         // MARK: Installation (seeds/004 §7.1, §7.2, §7.3, §7.8)

@@ -22,6 +22,9 @@ public enum AuthorizationMethod: String, Sendable, Codable, CaseIterable, Equata
     case modbus = "Modbus"
     /// An MQTT client published the identifier on a connector's start or stop command topic (MQTTAllowStartStop).
     case mqtt = "MQTT"
+    /// ISO 15118 Plug & Charge: the vehicle's contract (eMAID), authorized by the backend through the OCA application
+    /// note "Using ISO 15118 Plug & Charge with OCPP 1.6" v1.0.
+    case plugAndCharge = "PlugAndCharge"
 }
 
 /// Why a session ended. The raw values are the reason names of OCPP 1.6 StopTransaction so that the

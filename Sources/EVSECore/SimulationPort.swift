@@ -34,10 +34,18 @@ public struct PlugRequest: Sendable, Codable, Equatable {
     public var reactionDelaySeconds: Double?
     public var ventilation: Bool?
     public var evccid: String?
+    /// A Plug & Charge vehicle: its contract certificate chain in PEM (leaf first, CN = eMAID). Until the SECC exists
+    /// the simulation presents the contract to the backend itself once the vehicle is plugged.
+    public var contractCertificateChain: String?
+    /// A vehicle that asks for a contract certificate: its CertificateInstallationReq (EXI, base64, ISO 15118-2:2014
+    /// §8.4.3.11), which the simulation relays to the backend after the plug (Get15118EVCertificate).
+    public var certificateInstallationRequest: String?
 
     public init(connector: Int, ev: String? = nil, phases: Int? = nil, maxCurrentAmps: Double? = nil, batteryCapacityWh: Double? = nil,
                 stateOfChargePercent: Double? = nil, targetStateOfChargePercent: Double? = nil, reactionDelaySeconds: Double? = nil,
-                ventilation: Bool? = nil, evccid: String? = nil) {
+                ventilation: Bool? = nil, evccid: String? = nil, contractCertificateChain: String? = nil,
+                certificateInstallationRequest: String? = nil) {
+        self.contractCertificateChain = contractCertificateChain; self.certificateInstallationRequest = certificateInstallationRequest
         self.connector = connector; self.ev = ev; self.phases = phases; self.maxCurrentAmps = maxCurrentAmps
         self.batteryCapacityWh = batteryCapacityWh; self.stateOfChargePercent = stateOfChargePercent
         self.targetStateOfChargePercent = targetStateOfChargePercent; self.reactionDelaySeconds = reactionDelaySeconds

@@ -37,7 +37,10 @@ public struct Schema: Sendable {
         // array
         let item: Node?
         let minItems: Int
+        let maxItems: Int?
         // object
+        /// Members not among `properties` are allowed (OCPP 2.0.1's CustomDataType, the one open object).
+        let additionalProperties: Bool
         let properties: [SchemaProperty]
         let names: [String]
         let nameBits: [StringBits]
@@ -46,10 +49,11 @@ public struct Schema: Sendable {
 
         init(kind: Kind, maxLength: Int? = nil, values: [String]? = nil, dateTime: Bool = false, minimumInteger: Int64? = nil,
              maximumInteger: Int64? = nil, minimumNumber: Double? = nil, decimals: Int? = nil, item: Node? = nil, minItems: Int = 0,
-             properties: [SchemaProperty] = []) {
+             maxItems: Int? = nil, properties: [SchemaProperty] = [], additionalProperties: Bool = false) {
             self.kind = kind; self.maxLength = maxLength; self.values = values; self.valueBits = (values ?? []).map(StringBits.init)
             self.dateTime = dateTime; self.minimumInteger = minimumInteger; self.maximumInteger = maximumInteger
             self.minimumNumber = minimumNumber; self.decimals = decimals; self.item = item; self.minItems = minItems
+            self.maxItems = maxItems; self.additionalProperties = additionalProperties
             self.properties = properties; names = properties.map(\.name); nameBits = properties.map { StringBits($0.name) }
             children = properties.map(\.schema.node); required = properties.map(\.required)
         }
@@ -67,9 +71,16 @@ public struct Schema: Sendable {
         Schema(node: Node(kind: .number, minimumNumber: minimum, decimals: decimals))
     }
     public static let boolean = Schema(node: Node(kind: .boolean))
-    public static func array(_ item: Schema, minItems: Int = 0) -> Schema { Schema(node: Node(kind: .array, item: item.node, minItems: minItems)) }
+    public static func array(_ item: Schema, minItems: Int = 0, maxItems: Int? = nil) -> Schema {
+        Schema(node: Node(kind: .array, item: item.node, minItems: minItems, maxItems: maxItems))
+    }
     /// An object of these properties and no others (`additionalProperties: false`).
     public static func object(_ properties: [SchemaProperty]) -> Schema { Schema(node: Node(kind: .object, properties: properties)) }
+    /// An object of these properties that may carry others as well (OCPP 2.0.1's CustomDataType: `vendorId` and any
+    /// vendor's members).
+    public static func openObject(_ properties: [SchemaProperty]) -> Schema {
+        Schema(node: Node(kind: .object, properties: properties, additionalProperties: true))
+    }
 
     /// CiString of at most `n` characters.
     public static func ci(_ n: Int) -> Schema { .string(maxLength: n) }
@@ -170,6 +181,7 @@ extension Schema.Node {
         case .array:
             guard case .array(let items) = value else { throw .init(code: .typeConstraintViolation, detail: " has the wrong type \(value.typeName)") }
             if items.count < minItems { throw .init(code: .occurenceConstraintViolation, detail: " needs at least \(minItems) item(s)") }
+            if let maxItems, items.count > maxItems { throw .init(code: .occurenceConstraintViolation, detail: " has more than \(maxItems) item(s)") }
             let item = item!
             try items.withUnsafeBufferPointer { (buffer) throws(Schema.Violation) in
                 for i in buffer.indices {
@@ -205,6 +217,7 @@ extension Schema.Node {
                     k = k + 1 == count ? 0 : k + 1
                 }
                 if j < 0 { j = names.firstIndex(where: { sameKey($0, members[m].key) }) ?? -1 }
+                if j < 0 && additionalProperties { continue }
                 guard j >= 0 else { throw .init(code: .formationViolation, detail: " has no property '\(members[m].key)'") }
                 next = j + 1 == count ? 0 : j + 1
                 if j < 64 { seen |= 1 << UInt64(j) }

@@ -13,7 +13,10 @@ import OCPP16
 /// - `roots/<use>/<n>.pem`: the installed root certificates of each use, `n` counting up (oldest first);
 /// - `chargepoint/<n>/chain.pem` and `key.pem`: a charge point credential; the highest `n` is in use, the one below it
 ///   is the previous one kept as fallback, older ones are removed;
-/// - `chargepoint/pending-key.pem`: the key of the last CSR, waiting for its CertificateSigned.
+/// - `chargepoint/pending-key.pem`: the key of the last CSR, waiting for its CertificateSigned;
+/// - `roots/V2GRootCertificate/`, `roots/MORootCertificate/` and `secc/` (with its own `pending-key.pem`): the same
+///   for ISO 15118 Plug & Charge (OCA application note "Using ISO 15118 Plug & Charge with OCPP 1.6" v1.0), the SECC
+///   credential being the TLS server's of ISO 15118-2.
 ///
 /// Files rather than a table of the station database: the key must be a file of its own (mode 0600) anyway, and a
 /// credential — chain and key — becomes current in one step by renaming its complete directory into place, so a crash
@@ -30,8 +33,10 @@ public final class CertificateDirectory: CertificateStore {
 
     private var rootsPath: String { (path as NSString).appendingPathComponent("roots") }
     private var chargePointPath: String { (path as NSString).appendingPathComponent("chargepoint") }
-    private var pendingKeyPath: String { (chargePointPath as NSString).appendingPathComponent("pending-key.pem") }
-    private func rootsPath(_ use: CertificateUse) -> String { (rootsPath as NSString).appendingPathComponent(use.rawValue) }
+    private var seccPath: String { (path as NSString).appendingPathComponent("secc") }
+    private func pendingKeyPath(_ credentialPath: String) -> String { (credentialPath as NSString).appendingPathComponent("pending-key.pem") }
+    private func rootsPath(_ use: CertificateUse) -> String { rootsPath(named: use.rawValue) }
+    private func rootsPath(named name: String) -> String { (rootsPath as NSString).appendingPathComponent(name) }
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -39,8 +44,10 @@ public final class CertificateDirectory: CertificateStore {
 
     // MARK: CertificateStore
 
-    public func rootCertificates(_ use: CertificateUse) throws -> [String] {
-        try locked { try numbered(rootsPath(use), suffix: ".pem").map { try read($0.path) } }
+    public func rootCertificates(_ use: CertificateUse) throws -> [String] { try roots(rootsPath(use)) }
+
+    private func roots(_ dir: String) throws -> [String] {
+        try locked { try numbered(dir, suffix: ".pem").map { try read($0.path) } }
     }
 
     public func chargePointCredential() throws -> ChargePointCredential? {
@@ -54,54 +61,79 @@ public final class CertificateDirectory: CertificateStore {
         }
     }
 
-    public func installRootCertificate(_ pem: String, use: CertificateUse) throws {
+    public func installRootCertificate(_ pem: String, use: CertificateUse) throws { try installRoot(pem, in: rootsPath(use)) }
+
+    private func installRoot(_ pem: String, in dir: String) throws {
         try locked {
-            let dir = rootsPath(use)
             try makeDirectory(dir)
             let next = (try numbered(dir, suffix: ".pem").last?.number ?? 0) + 1
             try writeAtomically(pem, to: (dir as NSString).appendingPathComponent(name(next) + ".pem"), mode: 0o644)
         }
     }
 
-    public func deleteRootCertificate(_ pem: String, use: CertificateUse) throws -> Bool {
+    public func deleteRootCertificate(_ pem: String, use: CertificateUse) throws -> Bool { try deleteRoot(pem, in: rootsPath(use)) }
+
+    private func deleteRoot(_ pem: String, in dir: String) throws -> Bool {
         try locked {
-            guard let file = try numbered(rootsPath(use), suffix: ".pem").first(where: { (try? read($0.path)) == pem }) else { return false }
+            guard let file = try numbered(dir, suffix: ".pem").first(where: { (try? read($0.path)) == pem }) else { return false }
             try remove(file.path)
-            syncDirectory(rootsPath(use))
+            syncDirectory(dir)
             return true
         }
     }
 
-    public func pendingPrivateKey() throws -> String? {
-        try locked { FileManager.default.fileExists(atPath: pendingKeyPath) ? try read(pendingKeyPath) : nil }
+    public func pendingPrivateKey() throws -> String? { try pendingKey(chargePointPath) }
+
+    private func pendingKey(_ credentialPath: String) throws -> String? {
+        let file = pendingKeyPath(credentialPath)
+        return try locked { FileManager.default.fileExists(atPath: file) ? try read(file) : nil }
     }
 
-    public func savePendingPrivateKey(_ pem: String) throws {
+    public func savePendingPrivateKey(_ pem: String) throws { try savePendingKey(pem, chargePointPath) }
+
+    private func savePendingKey(_ pem: String, _ credentialPath: String) throws {
         try locked {
-            try makeDirectory(chargePointPath)
-            try writeAtomically(pem, to: pendingKeyPath, mode: 0o600)
+            try makeDirectory(credentialPath)
+            try writeAtomically(pem, to: pendingKeyPath(credentialPath), mode: 0o600)
         }
     }
 
-    public func installChargePointCertificate(chainPEM: String) throws {
+    public func installChargePointCertificate(chainPEM: String) throws { try installCredential(chainPEM, chargePointPath) }
+
+    // MARK: ISO 15118
+
+    public func iso15118RootCertificates(_ use: ISO15118RootUse) throws -> [String] { try roots(rootsPath(named: use.rawValue)) }
+    public func installISO15118RootCertificate(_ pem: String, use: ISO15118RootUse) throws { try installRoot(pem, in: rootsPath(named: use.rawValue)) }
+    public func deleteISO15118RootCertificate(_ pem: String, use: ISO15118RootUse) throws -> Bool {
+        try deleteRoot(pem, in: rootsPath(named: use.rawValue))
+    }
+    public func seccCredential() throws -> ChargePointCredential? { try locked { try credentials(seccPath).last.map(credential) } }
+    public func pendingSECCPrivateKey() throws -> String? { try pendingKey(seccPath) }
+    public func savePendingSECCPrivateKey(_ pem: String) throws { try savePendingKey(pem, seccPath) }
+    public func installSECCCertificate(chainPEM: String) throws { try installCredential(chainPEM, seccPath) }
+
+    /// Makes the signed chain with the pending key the credential in use under `base` (the charge point's or the
+    /// SECC's); only it and the one it replaced stay.
+    private func installCredential(_ chainPEM: String, _ base: String) throws {
+        let keyFile = pendingKeyPath(base)
         try locked {
-            guard FileManager.default.fileExists(atPath: pendingKeyPath) else { throw Failure(description: "no key is pending") }
-            let existing = try credentials()
+            guard FileManager.default.fileExists(atPath: keyFile) else { throw Failure(description: "no key is pending") }
+            let existing = try credentials(base)
             let next = (existing.last?.number ?? 0) + 1
             // The credential is complete in a temporary directory before it is renamed into place.
-            let temporary = (chargePointPath as NSString).appendingPathComponent(".new-\(getpid())")
+            let temporary = (base as NSString).appendingPathComponent(".new-\(getpid())")
             try? FileManager.default.removeItem(atPath: temporary)
             try makeDirectory(temporary)
             try writeAtomically(chainPEM, to: (temporary as NSString).appendingPathComponent("chain.pem"), mode: 0o644)
-            try writeAtomically(try read(pendingKeyPath), to: (temporary as NSString).appendingPathComponent("key.pem"), mode: 0o600)
-            guard rename(temporary, (chargePointPath as NSString).appendingPathComponent(name(next))) == 0 else {
+            try writeAtomically(try read(keyFile), to: (temporary as NSString).appendingPathComponent("key.pem"), mode: 0o600)
+            guard rename(temporary, (base as NSString).appendingPathComponent(name(next))) == 0 else {
                 throw Failure(description: "installing the credential failed: \(String(cString: strerror(errno)))")
             }
-            try remove(pendingKeyPath)
-            syncDirectory(chargePointPath)
+            try remove(keyFile)
+            syncDirectory(base)
             // Only the new credential and the one it replaced stay.
             for old in existing.dropLast() { try? FileManager.default.removeItem(atPath: old.path) }
-            syncDirectory(chargePointPath)
+            syncDirectory(base)
         }
     }
 
@@ -124,7 +156,7 @@ public final class CertificateDirectory: CertificateStore {
         }.sorted { $0.0 < $1.0 }
     }
 
-    private func credentials() throws -> [(number: Int, path: String)] { try numbered(chargePointPath, suffix: "") }
+    private func credentials(_ base: String? = nil) throws -> [(number: Int, path: String)] { try numbered(base ?? chargePointPath, suffix: "") }
 
     private func credential(_ entry: (number: Int, path: String)) throws -> ChargePointCredential {
         ChargePointCredential(certificateChainPEM: try read((entry.path as NSString).appendingPathComponent("chain.pem")),

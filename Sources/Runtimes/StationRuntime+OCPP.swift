@@ -143,6 +143,8 @@ extension StationRuntime: OCPPConnectionDelegate {
             let kind = pendingRestart ?? .services
             pendingRestart = nil
             restartHandler?(kind)
+        case .iso15118(let outcome):
+            iso15118Outcome(outcome)
         }
     }
 

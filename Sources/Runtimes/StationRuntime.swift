@@ -49,6 +49,8 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     package nonisolated let jobs = ChildTasks()
     /// The kind of restart that waits for the OCPP charge point to deliver its queued messages.
     var pendingRestart: StationRestart?
+    /// Request ids of the simulated vehicles' Get15118EVCertificate (``simulatedVehicleRequests(_:)``).
+    var simulatedEVCertificateRequests = 0
     /// Where firmware files, the kept previous version and the pending-update marker live (`firmware/` in the data
     /// directory; set at start).
     var firmwareDirectory = ""
@@ -381,8 +383,11 @@ extension StationRuntime: SimulatorControl where Board: SimulatedHardware {
     public func simulatorStatus() -> SimulatorStatus { board.simulatorStatus(timeScale: clock.scale) }
 
     public func perform(_ command: SimulatorCommand) throws(SimulatorCommandError) {
+        var vehicleRequests: [ISO15118Request] = []
+        if case .plug(let r) = command { vehicleRequests = try simulatedVehicleRequests(r) }
         tick()
         try board.perform(command)
         tick()
+        for request in vehicleRequests { ocppEvent(.iso15118(request)) }
     }
 }

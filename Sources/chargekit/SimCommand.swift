@@ -105,6 +105,11 @@ struct SimCommand: ParsableCommand {
         @Option(name: .customLong("reaction-delay"), help: "Seconds the vehicle takes to follow a new signaled current.") var reactionDelay: Double?
         @Flag(help: "The vehicle requests ventilation (state D).") var ventilation = false
         @Option(help: "ISO 15118 EVCCID (MAC address) the vehicle reports.") var evccid: String?
+        @Option(help: "Plug & Charge: a PEM file with the vehicle's contract certificate chain (leaf first, CN = eMAID); the station asks the backend to authorize it.")
+        var contract: String?
+        @Option(name: .customLong("certificate-installation-req"),
+                help: "Plug & Charge: the vehicle's CertificateInstallationReq (EXI, base64); the station relays it to the backend (Get15118EVCertificate).")
+        var certificateInstallationReq: String?
 
         func run() throws {
             var body: [String: Any] = ["connector": connector, "ev": ev]
@@ -116,6 +121,13 @@ struct SimCommand: ParsableCommand {
             if let reactionDelay { body["reactionDelaySeconds"] = reactionDelay }
             if ventilation { body["ventilation"] = true }
             if let evccid { body["evccid"] = evccid }
+            if let contract {
+                guard let pem = try? String(contentsOfFile: contract, encoding: .utf8) else {
+                    throw ValidationError("--contract: cannot read \(contract)")
+                }
+                body["contractCertificateChain"] = pem
+            }
+            if let certificateInstallationReq { body["certificateInstallationRequest"] = certificateInstallationReq }
             try common.send("POST", "/api/sim/plug", body)
         }
     }

@@ -33,7 +33,7 @@ struct ParameterChoiceTests {
             Self.mismatch(K.stopTransactionMode, StopTransactionMode.self), Self.mismatch(K.rfidTagLetterCase, RFIDLetterCase.self),
             Self.mismatch(K.localWhitelistMode, LocalWhitelistMode.self), Self.mismatch(K.ocppWhitelistExpiryMode, CacheExpiryMode.self),
             Self.mismatch(K.dlmMode, DLMMode.self), Self.mismatch(K.externalMeterLocation, ExternalMeterLocation.self),
-            Self.mismatch(K.authenticationMode, AuthenticationMode.self),
+            Self.mismatch(K.authenticationMode, AuthenticationMode.self), Self.mismatch(K.iso15118OCPPExtension, ISO15118OCPPExtension.self),
         ].compactMap { $0 }
         #expect(mismatches.isEmpty, "\(mismatches)")
     }

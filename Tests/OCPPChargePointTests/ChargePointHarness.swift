@@ -46,6 +46,8 @@ struct ChargePointHarness {
     var parents: [String: String] = [:]
     /// Actions the central system leaves unanswered (a backend that is slow or gone).
     var unanswered: Set<String> = []
+    /// The central system's answer to the charge point's DataTransfer (nil: UnknownVendorId).
+    var dataTransfer: (@Sendable (DataTransferRequest) -> DataTransferResponse)?
     /// Actions the central system answers with this CALLERROR (SteVe: SecurityEventNotification NotImplemented).
     var callErrors: [String: OCPPErrorCode] = [:]
     /// The central system's clock (Heartbeat and BootNotification currentTime): the real time of the scenario plus
@@ -208,7 +210,7 @@ struct ChargePointHarness {
         case .restartServices:
             actions.append(action)
             servicesStopped = true
-        case .download, .upload, .install, .verifySignature, .uploadLog:
+        case .download, .upload, .install, .verifySignature, .uploadLog, .iso15118:
             actions.append(action)
         }
     }
@@ -233,6 +235,9 @@ struct ChargePointHarness {
             return .object([:])
         case SignCertificateRequest.action:
             return OCPPCoding.encode(SignCertificateResponse(status: .accepted))
+        case DataTransferRequest.action:
+            guard let r = try? DataTransferRequest(json: payload) else { return nil }
+            return OCPPCoding.encode(dataTransfer?(r) ?? DataTransferResponse(status: .unknownVendorId))
         default:
             return nil
         }

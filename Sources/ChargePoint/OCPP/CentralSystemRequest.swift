@@ -141,10 +141,13 @@ extension UnlockConnectorRequest: CentralSystemRequest {
 }
 
 extension DataTransferRequest: CentralSystemRequest {
-    /// ChargeKit defines no vendor-specific DataTransfer messages (OCPP 1.6 §5.6).
+    /// OCPP 1.6 §5.6: the one vendor the station knows is the OCA application note's for ISO 15118 Plug & Charge
+    /// (``ISO15118PnC/vendorID``, while the extension is on: ``OCPPChargePoint/answerPnC(_:_:_:)``); any other is
+    /// UnknownVendorId.
     public static func answer(_ r: Self, _ cp: inout OCPPChargePoint, _ station: inout StationController,
                                  _ env: inout OCPPEnvironment) -> Response {
-        Response(status: .unknownVendorId)
+        guard r.vendorId == ISO15118PnC.vendorID, OCPPChargePoint.pncEnabled(env) else { return Response(status: .unknownVendorId) }
+        return cp.answerPnC(r, &station, &env)
     }
 }
 

@@ -40,6 +40,33 @@ public protocol CertificateStore: Sendable {
     /// Installs the signed chain with the pending key as the charge point credential used from the next connection;
     /// the current one becomes the previous one (older ones are removed), and no key is pending any more.
     func installChargePointCertificate(chainPEM: String) throws
+
+    // MARK: ISO 15118 (OCA application note "Using ISO 15118 Plug & Charge with OCPP 1.6" v1.0)
+
+    /// Each installed ISO 15118 root of `use` in PEM, oldest first (InstallCertificate of the note, M05).
+    func iso15118RootCertificates(_ use: ISO15118RootUse) throws -> [String]
+    /// Adds an ISO 15118 root of `use`.
+    func installISO15118RootCertificate(_ pem: String, use: ISO15118RootUse) throws
+    /// Removes the installed ISO 15118 root `pem` of `use`; false when it is not installed.
+    @discardableResult
+    func deleteISO15118RootCertificate(_ pem: String, use: ISO15118RootUse) throws -> Bool
+    /// The SECC certificate chain (leaf, CPO sub-CAs) and its key, the TLS server credential of ISO 15118-2 §7.7.4;
+    /// nil before the first CertificateSigned of type V2GCertificate.
+    func seccCredential() throws -> ChargePointCredential?
+    /// The key of the last V2G CSR, waiting for its CertificateSigned; nil when none.
+    func pendingSECCPrivateKey() throws -> String?
+    /// Keeps the key of a new V2G CSR (file of mode 0600, written atomically), replacing an older pending key.
+    func savePendingSECCPrivateKey(_ pem: String) throws
+    /// Installs the signed SECC chain with the pending V2G key; the current SECC credential is kept as the previous one.
+    func installSECCCertificate(chainPEM: String) throws
+}
+
+/// The roots of ISO 15118 a station keeps beside the security extension's ``CertificateUse`` (OCPP 2.0.1
+/// InstallCertificateUseEnumType: V2GRootCertificate anchors the SECC chain and the contract chains issued under V2G;
+/// MORootCertificate anchors a mobility operator's contract chains). The raw values are 2.0.1's names.
+public enum ISO15118RootUse: String, Sendable, CaseIterable {
+    case v2gRootCertificate = "V2GRootCertificate"
+    case moRootCertificate = "MORootCertificate"
 }
 
 /// No certificates and no way to store any: where no store is given (the gateway's charger simulation, old tests).
@@ -55,4 +82,11 @@ public struct NoCertificateStore: CertificateStore {
     public func pendingPrivateKey() throws -> String? { nil }
     public func savePendingPrivateKey(_ pem: String) throws { throw Unavailable() }
     public func installChargePointCertificate(chainPEM: String) throws { throw Unavailable() }
+    public func iso15118RootCertificates(_ use: ISO15118RootUse) throws -> [String] { [] }
+    public func installISO15118RootCertificate(_ pem: String, use: ISO15118RootUse) throws { throw Unavailable() }
+    public func deleteISO15118RootCertificate(_ pem: String, use: ISO15118RootUse) throws -> Bool { throw Unavailable() }
+    public func seccCredential() throws -> ChargePointCredential? { nil }
+    public func pendingSECCPrivateKey() throws -> String? { nil }
+    public func savePendingSECCPrivateKey(_ pem: String) throws { throw Unavailable() }
+    public func installSECCCertificate(chainPEM: String) throws { throw Unavailable() }
 }

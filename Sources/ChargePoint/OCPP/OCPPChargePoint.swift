@@ -62,6 +62,9 @@ public struct OCPPChargePoint: Sendable {
         case firmwareConfirmed
         /// The new firmware failed its health check and the previous version was reinstalled: InstallationFailed.
         case firmwareRolledBack(reason: String)
+        /// The SECC asks the backend something for a vehicle (ISO 15118 Plug & Charge through the OCA application note,
+        /// ``ISO15118Request``); the answer comes back as ``Action/iso15118(_:)``.
+        case iso15118(ISO15118Request)
     }
 
     public enum LogLevel: Sendable, Equatable { case info, notice, warning, error }
@@ -92,6 +95,8 @@ public struct OCPPChargePoint: Sendable {
         case reset(ResetType)
         /// Restart the station services; `drained` says whether every queued message was delivered first.
         case restartServices(drained: Bool)
+        /// The backend's answer to an ``ISO15118Request`` (or that none came), for the SECC.
+        case iso15118(ISO15118Outcome)
     }
 
     /// The profiles the station supports (SupportedFeatureProfiles).
@@ -145,6 +150,8 @@ public struct OCPPChargePoint: Sendable {
     var suppressedInvalidMessages = 0
     /// The last SignedFirmwareStatusNotification (for ExtendedTriggerMessage, L01.FR.28/29).
     var lastSignedFirmwareStatus: SignedFirmwareStatusNotificationRequest?
+    /// The contracts the SECC presented, by eMAID, until the backend answered their Authorize (ISO 15118 Plug & Charge).
+    var contractAuthorizations: [String: ContractAuthorization] = [:]
 
     public init(settings: BackendSettings, bootNotification: BootNotificationRequest, chargeBoxIdentity: String,
                 timePolicy: BackendTimePolicy, firmware: FirmwareManagement = FirmwareManagement(), mayFollowBackendTime: Bool = true,
@@ -242,6 +249,8 @@ public struct OCPPChargePoint: Sendable {
             firmwareAwaitsHealthCheck = false
             out.append(.log(.error, "firmware update rolled back: \(reason)"))
             runFirmware(firmware.rolledBack(), &station, &env)
+        case .iso15118(let request):
+            iso15118(request, &station, &env)
         }
         if station.online != online { station.online = online }
         parameters = env.parameters
@@ -288,8 +297,10 @@ public struct OCPPChargePoint: Sendable {
     }
 
     /// Station events that concern the backend.
-    private mutating func noticed(_ notice: ControllerNotice, _ station: inout StationController, _ env: inout OCPPEnvironment) {
+    mutating func noticed(_ notice: ControllerNotice, _ station: inout StationController, _ env: inout OCPPEnvironment) {
         switch notice {
+        case .backendAuthorizationRequested(let idTag, _) where contractAuthorizations[idTag] != nil:
+            authorizeContract(idTag, &station, &env)
         case .backendAuthorizationRequested(let idTag, _):
             link.enqueue(.init(id: link.newID(), action: AuthorizeRequest.action, payload: OCPPCoding.encode(AuthorizeRequest(idTag: idTag)),
                                purpose: .authorize(idTag: idTag)))
@@ -347,6 +358,8 @@ public struct OCPPChargePoint: Sendable {
                 answer(id: id, action: action, payload: payload, &station, &env)
             case .answered(let purpose, let action, let payload):
                 answered(purpose, action: action, payload: payload, &station, &env)
+            case .failed(.iso15118(let call), _, let code, _, let timedOut):
+                iso15118Failed(call, code: code, timedOut: timedOut, &station, &env)
             case .failed(let purpose, let action, let code, let description, let timedOut):
                 failed(purpose, action: action, code: code, description: description, timedOut: timedOut, env)
             case .registered(let status, let interval, let currentTime):
@@ -436,6 +449,8 @@ public struct OCPPChargePoint: Sendable {
             }
         case .heartbeat:
             if let r = try? HeartbeatResponse(json: payload) { followBackendTime(r.currentTime, &station, &env) }
+        case .iso15118(let call):
+            iso15118Answered(call, payload, &station, &env)
         case .boot, .status, .other:
             break
         }

@@ -34,6 +34,8 @@ public struct OCPPLink: Sendable {
         case authorize(idTag: String)
         /// A message of the persistent transaction queue, by its sequence number.
         case transaction(sequence: Int64)
+        /// A DataTransfer of ISO 15118 Plug & Charge (OCA application note), routed back by what it asked.
+        case iso15118(ISO15118Call)
         /// Anything else (DataTransfer, firmware/diagnostics status, triggered MeterValues).
         case other
     }

@@ -129,6 +129,10 @@ class Recorder(CP):
 
     @on(Action.data_transfer)
     def on_data_transfer(self, vendor_id, **kw):
+        if self.cs.data_transfer is not None:
+            # A test's handler: (vendorId, messageId, data) -> (status, data)
+            status, data = self.cs.data_transfer(vendor_id, kw.get("message_id"), kw.get("data"))
+            return call_result.DataTransfer(status=status, data=data)
         return call_result.DataTransfer(status="UnknownVendorId")
 
     @on(Action.sign_certificate)
@@ -179,6 +183,7 @@ class CentralSystem:
         self.close_after_answering = set()  # actions after whose answer the central system closes the connection
         self.failure = None
         self.security_event_failure = None  # an ocpp exception: SecurityEventNotification answered with this CALLERROR
+        self.data_transfer = None  # (vendorId, messageId, data) -> (status, data) answering the charge point's DataTransfer
         self.cp = None  # the charge point that connected last
         self.cps = {}  # charge point id (the last path segment) -> its open connection's model
         self.connections = 0

@@ -42,7 +42,7 @@ public final class PacketSocket: @unchecked Sendable {
                 ? "the station needs root or the capability CAP_NET_RAW (systemd: AmbientCapabilities=CAP_NET_RAW)" : "check the kernel's packet socket support"
             throw PacketSocketError("cannot open a raw packet socket for PLC interface \(interface): \(String(cString: strerror(e))); \(hint)")
         }
-        var sll = LinkAddress(family: UInt16(AF_PACKET), protocolBigEndian: ethertype.bigEndian, interfaceIndex: Int32(index))
+        let sll = LinkAddress(family: UInt16(AF_PACKET), protocolBigEndian: ethertype.bigEndian, interfaceIndex: Int32(index))
         let bound = sll.bytes.withUnsafeBytes {
             bind(s, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(LinkAddress.size))
         }

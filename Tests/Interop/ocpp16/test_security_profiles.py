@@ -214,7 +214,8 @@ class SchemeDemux:
     def __init__(self, plain_port, tls_port):
         self.targets = {True: tls_port, False: plain_port}
         self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
 
         async def serve():
             server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -238,9 +239,23 @@ class SchemeDemux:
         except (asyncio.IncompleteReadError, OSError):
             writer.close()
 
+    def _run(self):
+        self.loop.run_forever()
+        self.loop.close()
+
     def close(self):
-        self.loop.call_soon_threadsafe(self.server.close)
+        """Ends every piped connection inside the loop before the loop stops: a coroutine left pending would be
+        finalised later by the garbage collector with its loop gone ("Event loop is closed" raised in a finaliser, which
+        Python 3.11 turns into a broken interpreter state for the rest of the session)."""
+        async def shutdown():
+            self.server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
 
 
 def install_root_and_certificate(cs, pki, cpo="ChargeKit Test CPO"):

@@ -293,7 +293,7 @@ let package = Package(
         .executableTarget(
             name: "chargekit",
             dependencies: [
-                "App", "Authorization", "Boards", "ChargePoint", "EEBUS", "EVSECore", "Firmware", "Gateway", "Hardware", "Hosting", "LoadManagement", "ModbusTCP",
+                "App", "Authorization", "Boards", "ChargePoint", "EEBUS", "EVSECore", "EXI", "Firmware", "Gateway", "Hardware", "Hosting", "LoadManagement", "ModbusTCP",
                 "Persistence", "Runtimes",
                 "Simulator", "StationModbus", "Transport", "WebUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -353,6 +353,9 @@ let package = Package(
                                                            .product(name: "SwiftASN1", package: "swift-asn1"),
                                                            .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "SEMPTests", dependencies: ["SEMP"], swiftSettings: swiftSettings),
+        // The EXI codec: runtime primitives against bit patterns worked out from the EXI spec, golden V2G vectors,
+        // round trips and decoder fuzzing (the oracle comparison with EXIficient is in Tests/Interop/iso15118).
+        .testTarget(name: "EXITests", dependencies: ["EXI"], swiftSettings: swiftSettings),
         // The pure tests of EEBUS: golden texts of the EEBUS JSON form, SHIP's machine, SPINE's engine, the use cases.
         .testTarget(name: "EEBUSTests", dependencies: ["EEBUS", "OCPP16", "Parameters"], swiftSettings: swiftSettings),
         .testTarget(name: "OCMFTests", dependencies: ["OCMF", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),

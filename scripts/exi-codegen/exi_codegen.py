@@ -21,11 +21,13 @@ import xmlschema  # noqa: E402
 import grammar  # noqa: E402
 import typed  # noqa: E402
 
-# (Swift name, public property, schema file under the wheel's shared/schemas, the document root's JSON namespace)
+# (Swift name, public property, schema file under the wheel's shared/schemas (the file that reaches all others),
+# the namespace of the document roots the typed entry points are for)
 SCHEMAS = [
-    ("AppProtocol", "appProtocol", "V2G_CI_AppProtocol.xsd"),
-    ("ISO2", "iso2", "iso15118_2/V2G_CI_MsgDef.xsd"),
-    ("DIN", "din", "din_spec/V2G_CI_MsgDef.xsd"),
+    ("AppProtocol", "appProtocol", "V2G_CI_AppProtocol.xsd", "urn:iso:15118:2:2010:AppProtocol"),
+    ("ISO2", "iso2", "iso15118_2/V2G_CI_MsgDef.xsd", "urn:iso:15118:2:2013:MsgDef"),
+    # DIN's MsgDef does not import MsgBody (the messages); MsgBody imports the rest.
+    ("DIN", "din", "din_spec/V2G_CI_MsgBody.xsd", "urn:din:70121:2012:MsgDef"),
 ]
 
 STATE_LINES_PER_FILE = 640
@@ -88,7 +90,7 @@ def state_line(st):
     return ";".join(",".join([str(k), f(q), f(a), f(t), str(fl)]) for (k, q, a, t, fl) in st)
 
 
-def generate(name, prop, rel, root_dir, out_dir):
+def generate(name, prop, rel, root_ns, root_dir, out_dir):
     path = os.path.join(root_dir, rel)
     schema = xmlschema.XMLSchema10(path)
     g = grammar.SchemaGrammars(schema)
@@ -107,7 +109,7 @@ def generate(name, prop, rel, root_dir, out_dir):
     datatypes = "\n".join(datatype_line(d) for d in g.datatypes)
     doc = ";".join("%d,%d" % x for x in g.document)
     frag = ";".join("%d,%d" % x for x in g.fragment)
-    main_ns = schema.target_namespace
+    main_ns = root_ns
     files["%sSchema.swift" % name] = head + """
 /// The tables of `EXI.%(prop)s`, the grammars of %(rel)s (namespace %(ns)s).
 enum %(name)sTables {
@@ -130,7 +132,7 @@ extension EXI {
 """ % dict(prop=prop, rel=os.path.basename(rel), ns=main_ns, name=name, qnames=swift_string(qnames),
            datatypes=swift_string(datatypes), doc=doc, frag=frag, nstates=len(g.states),
            chunks=", ".join("%sTables.states%d" % (name, n) for n in range(len(chunks))))
-    files.update(typed.generate(name, prop, g, schema, head))
+    files.update(typed.generate(name, prop, g, schema, head, root_ns))
     for fn, text in files.items():
         with open(os.path.join(target, fn), "w") as f:
             f.write(text)
@@ -144,10 +146,10 @@ def main():
     ap.add_argument("--only", action="append", help="generate only these schemas (Swift names)")
     args = ap.parse_args()
     root = args.schemas or find_schemas()
-    for name, prop, rel in SCHEMAS:
+    for name, prop, rel, root_ns in SCHEMAS:
         if args.only and name not in args.only:
             continue
-        files = generate(name, prop, rel, root, os.path.abspath(args.out))
+        files = generate(name, prop, rel, root_ns, root, os.path.abspath(args.out))
         print("%s: %d files" % (name, len(files)))
 
 

@@ -330,10 +330,11 @@ class Typed:
         return "\n".join(lines) + "\n"
 
 
-def generate(name, prop, g, schema, head):
+def generate(name, prop, g, schema, head, root_ns):
     T = Typed(name, g, schema)
-    main_ns = schema.target_namespace
+    main_ns = root_ns
     roots = [e for e in g.global_elements if (e.target_namespace or "") == main_ns and not e.abstract]
+    roots = [e for e in roots if e.local_name == "V2G_Message"] or roots  # DIN's MsgDef also declares BodyElement
     for e in g.global_elements:
         if not e.abstract and e.type.is_complex():
             T.struct_for(e.type, e.local_name)

@@ -10,8 +10,9 @@ XS = "http://www.w3.org/2001/XMLSchema"
 
 
 class Samples:
-    def __init__(self, schema, seed=0):
+    def __init__(self, schema, seed=0, skip=()):
         self.schema = schema
+        self.skip = set(skip)
         self.rnd = random.Random(seed)
         self.integer = schema.maps.types["{%s}integer" % XS]
 
@@ -123,7 +124,7 @@ class Samples:
     NIL_WHEN_ABSENT = {"SAScheduleTupleID"}
 
     def particle(self, p, out, depth, force):
-        if self.is_wildcard(p) or (p.__class__.__name__ == "XsdElement" and p.local_name in self.SKIPPED):
+        if self.is_wildcard(p) or (p.__class__.__name__ == "XsdElement" and p.local_name in self.SKIPPED | self.skip):
             return
         if hasattr(p, "model") and p.__class__.__name__ != "XsdElement":
             self.group(p, out, depth + 1, force)

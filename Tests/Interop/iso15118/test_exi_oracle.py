@@ -32,7 +32,7 @@ NS = {
 XSD = {
     "appHand": "V2G_CI_AppProtocol.xsd",
     "iso2": "iso15118_2/V2G_CI_MsgDef.xsd",
-    "din": "din_spec/V2G_CI_MsgDef.xsd",
+    "din": "din_spec/V2G_CI_MsgBody.xsd",
 }
 SAMPLES_PER_TYPE = int(os.environ.get("CHARGEKIT_EXI_SAMPLES", "4"))
 
@@ -190,12 +190,17 @@ def test_iso2_message(iso2_schema, oracle, ours, message_type):
         check_both_ways(oracle, ours, "iso2", msg)
 
 
+# EXIficient's DIN SPEC 70121 binding (Josev's jar) fails on xmldsig signatures in the header (NoClassDefFoundError
+# javax/mail), so the DIN samples carry none.
+DIN_SKIP = {"Signature"}
+
+
 def din_types():
     d = schemas_dir()
     if d is None:
         return ["skipped"]
     s = xmlschema.XMLSchema10(os.path.join(d, XSD["din"]))
-    return body_members(s, "{urn:din:70121:2012:MsgBody}BodyElement")
+    return body_members(s, "{urn:din:70121:2012:MsgDef}BodyElement")
 
 
 @pytest.fixture(scope="module")
@@ -203,10 +208,23 @@ def din_schema(root):
     return xmlschema.XMLSchema10(os.path.join(root, XSD["din"]))
 
 
-@pytest.mark.parametrize("message_type", din_types())
+# Message types whose samples EXIficient's DIN binding itself cannot encode (JAXB descriptor errors for the
+# substitution-group members EVSEStatus, SASchedules, EVPowerDeliveryParameter…, javax/mail for certificates): the
+# oracle has nothing to compare; ChargeKit's side of these is covered only by the typed round trips so far.
+DIN_JAR_FAILS = {"CertificateInstallationReq", "CertificateInstallationRes", "CertificateUpdateReq",
+                 "CertificateUpdateRes", "ChargeParameterDiscoveryRes", "ChargingStatusRes", "ContractAuthenticationReq",
+                 "MeteringReceiptReq", "PaymentDetailsReq", "PowerDeliveryReq", "PowerDeliveryRes"}
+
+
+def din_params():
+    return [pytest.param(t, marks=pytest.mark.xfail(reason="EXIficient's DIN binding fails on these samples"))
+            if t in DIN_JAR_FAILS else t for t in din_types()]
+
+
+@pytest.mark.parametrize("message_type", din_params())
 def test_din_message(din_schema, oracle, ours, message_type):
     for seed in range(SAMPLES_PER_TYPE):
-        msg = Samples(din_schema, zlib.crc32(message_type.encode()) + seed).message(
+        msg = Samples(din_schema, zlib.crc32(message_type.encode()) + seed, skip=DIN_SKIP).message(
             "{urn:din:70121:2012:MsgDef}V2G_Message", force=message_type)
         assert message_type in msg["V2G_Message"]["Body"], msg
         check_both_ways(oracle, ours, "din", msg)

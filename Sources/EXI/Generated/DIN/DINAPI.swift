@@ -8,28 +8,18 @@
 extension EXI {
     /// Typed entry points of the DIN schema (namespace urn:din:70121:2012:MsgDef): documents and, for signatures, fragments.
     public enum DIN {
-        /// The document roots of the schema.
-        public enum Message: Equatable, Sendable {
-            case bodyElement(DINBodyBaseType)
-            case v2G_Message(DINV2GMessage)
-        }
+        public typealias Message = DINV2GMessage
 
+        /// Encodes a V2G_Message document (EXI header 0x80 + body).
         public static func encode(_ message: Message) throws -> [UInt8] {
-            let node: EXINode
-            switch message {
-            case .bodyElement(let x): node = x.node(EXIQName("urn:din:70121:2012:MsgDef", "BodyElement"), repeatable: false)
-            case .v2G_Message(let x): node = x.node(EXIQName("urn:din:70121:2012:MsgDef", "V2G_Message"), repeatable: false)
-            }
-            return try EXICodec.encodeDocument(node, schema: EXI.din)
+            try EXICodec.encodeDocument(message.node(EXIQName("urn:din:70121:2012:MsgDef", "V2G_Message"), repeatable: false), schema: EXI.din)
         }
 
+        /// Decodes a V2G_Message document; a stream that does not match the grammar is an EXIError.
         public static func decode(_ bytes: [UInt8]) throws -> Message {
             let node = try EXICodec.decodeDocument(bytes, schema: EXI.din)
-            switch node.name.localName {
-            case "BodyElement": return .bodyElement(try DINBodyBaseType(node: node))
-            case "V2G_Message": return .v2G_Message(try DINV2GMessage(node: node))
-            default: throw EXITyped.unexpected(node.name.localName, in: node)
-            }
+            guard node.name == EXIQName("urn:din:70121:2012:MsgDef", "V2G_Message") else { throw EXITyped.unexpected(node.name.localName, in: node) }
+            return try Message(node: node)
         }
 
         /// Encodes one element as an EXI fragment (W3C EXI §8.5.2; ISO 15118-2:2014 §7.9.2.4 for signatures).

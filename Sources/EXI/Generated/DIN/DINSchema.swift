@@ -5,7 +5,7 @@
 //   din_spec/V2G_CI_MsgDef.xsd d3375549339c88843083b022da581e4cb8cd8e8c4f53ff512db83d80d4293449
 //   din_spec/V2G_CI_MsgHeader.xsd 4f8d90a8e701c7b2dd082f0496f14ee48a66bc3545006637122bfe77cc6afa6b
 
-/// The tables of `EXI.din`, the grammars of V2G_CI_MsgDef.xsd (namespace urn:din:70121:2012:MsgDef).
+/// The tables of `EXI.din`, the grammars of V2G_CI_MsgBody.xsd (namespace urn:din:70121:2012:MsgDef).
 enum DINTables {
     static let qnames = #"""
 urn:din:70121:2012:MsgDataTypes	AC_EVChargeParameter
@@ -310,7 +310,7 @@ i	-2147483648	2147483647
 }
 
 extension EXI {
-    /// The schema-informed grammars of V2G_CI_MsgDef.xsd (562 states), W3C EXI 1.0 Second Edition §8.5.
+    /// The schema-informed grammars of V2G_CI_MsgBody.xsd (562 states), W3C EXI 1.0 Second Edition §8.5.
     public static let din = EXISchema(
         name: "DIN", qnames: DINTables.qnames, datatypes: DINTables.datatypes,
         encodedStates: [DINTables.states0].joined(separator: "\n"),

@@ -15,19 +15,20 @@ struct V2GEXICommand: ParsableCommand {
         subcommands: [Decode.self, Encode.self, Bench.self])
 
     enum Schema: String, ExpressibleByArgument, CaseIterable {
-        case appHand, iso2, din
+        case appHand, iso2, din, xmldsig
 
         var exi: EXISchema {
             switch self {
             case .appHand: return EXI.appProtocol
             case .iso2: return EXI.iso2
             case .din: return EXI.din
+            case .xmldsig: return EXI.xmldsig
             }
         }
     }
 
     struct Common: ParsableArguments {
-        @Option(help: "The schema: appHand (supportedAppProtocol), iso2 (ISO 15118-2), din (DIN SPEC 70121).")
+        @Option(help: "The schema: appHand (supportedAppProtocol), iso2 (ISO 15118-2), din (DIN SPEC 70121), xmldsig (with --fragment: SignedInfo as signed).")
         var schema: Schema
         @Flag(help: "An EXI fragment (ISO 15118-2 §7.9.2.4: SignedInfo, signed body elements) instead of a document.")
         var fragment = false

@@ -28,6 +28,9 @@ SCHEMAS = [
     ("ISO2", "iso2", "iso15118_2/V2G_CI_MsgDef.xsd", "urn:iso:15118:2:2013:MsgDef"),
     # DIN's MsgDef does not import MsgBody (the messages); MsgBody imports the rest.
     ("DIN", "din", "din_spec/V2G_CI_MsgBody.xsd", "urn:din:70121:2012:MsgDef"),
+    # The signatures' own fragment grammar: ISO 15118-2 signs the EXI fragment of SignedInfo under the xmldsig schema
+    # alone (as EXIficient with the xmldsig namespace and cbexigen's xmldsigFragment do).
+    ("XMLDSig", "xmldsig", "xmldsig-core-schema.xsd", "http://www.w3.org/2000/09/xmldsig#"),
 ]
 
 STATE_LINES_PER_FILE = 640
@@ -132,7 +135,8 @@ extension EXI {
 """ % dict(prop=prop, rel=os.path.basename(rel), ns=main_ns, name=name, qnames=swift_string(qnames),
            datatypes=swift_string(datatypes), doc=doc, frag=frag, nstates=len(g.states),
            chunks=", ".join("%sTables.states%d" % (name, n) for n in range(len(chunks))))
-    files.update(typed.generate(name, prop, g, schema, head, root_ns))
+    if name != "XMLDSig":  # its typed members come with ISO2 (SignedInfo…); this schema lends only its grammars
+        files.update(typed.generate(name, prop, g, schema, head, root_ns))
     for fn, text in files.items():
         with open(os.path.join(target, fn), "w") as f:
             f.write(text)

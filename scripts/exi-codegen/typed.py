@@ -406,10 +406,11 @@ def generate(name, prop, g, schema, head, root_ns):
     if si:
         st = T.struct_for(si[0].type, "SignedInfo")
         api += ["",
-                "        /// The EXI fragment of an xmldsig SignedInfo, the octets an ISO 15118-2 signature covers (§7.9.2.4).",
+                "        /// The EXI fragment of an xmldsig SignedInfo under the xmldsig schema's grammars, the octets an ISO 15118-2",
+                "        /// signature covers (§7.9.2.4).",
                 "        public static func signedInfoFragment(_ signedInfo: %s) throws -> [UInt8] {" % st,
-                "            try EXICodec.encodeFragment(signedInfo.node(EXIQName(%s, \"SignedInfo\"), repeatable: false), schema: EXI.%s)"
-                % (swift_string(si[0].target_namespace), prop),
+                "            try EXICodec.encodeFragment(signedInfo.node(EXIQName(%s, \"SignedInfo\"), repeatable: false), schema: EXI.xmldsig)"
+                % swift_string(si[0].target_namespace),
                 "        }"]
     api += ["    }", "}", ""]
     files["%sAPI.swift" % name] = "\n".join(api)

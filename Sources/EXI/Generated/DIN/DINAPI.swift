@@ -31,9 +31,10 @@ extension EXI {
             try EXICodec.decodeFragment(bytes, schema: EXI.din)
         }
 
-        /// The EXI fragment of an xmldsig SignedInfo, the octets an ISO 15118-2 signature covers (§7.9.2.4).
+        /// The EXI fragment of an xmldsig SignedInfo under the xmldsig schema's grammars, the octets an ISO 15118-2
+        /// signature covers (§7.9.2.4).
         public static func signedInfoFragment(_ signedInfo: DINSignedInfoType) throws -> [UInt8] {
-            try EXICodec.encodeFragment(signedInfo.node(EXIQName("http://www.w3.org/2000/09/xmldsig#", "SignedInfo"), repeatable: false), schema: EXI.din)
+            try EXICodec.encodeFragment(signedInfo.node(EXIQName("http://www.w3.org/2000/09/xmldsig#", "SignedInfo"), repeatable: false), schema: EXI.xmldsig)
         }
     }
 }

@@ -32,9 +32,10 @@ extension EXI {
             try EXICodec.decodeFragment(bytes, schema: EXI.iso2)
         }
 
-        /// The EXI fragment of an xmldsig SignedInfo, the octets an ISO 15118-2 signature covers (§7.9.2.4).
+        /// The EXI fragment of an xmldsig SignedInfo under the xmldsig schema's grammars, the octets an ISO 15118-2
+        /// signature covers (§7.9.2.4).
         public static func signedInfoFragment(_ signedInfo: ISO2SignedInfoType) throws -> [UInt8] {
-            try EXICodec.encodeFragment(signedInfo.node(EXIQName("http://www.w3.org/2000/09/xmldsig#", "SignedInfo"), repeatable: false), schema: EXI.iso2)
+            try EXICodec.encodeFragment(signedInfo.node(EXIQName("http://www.w3.org/2000/09/xmldsig#", "SignedInfo"), repeatable: false), schema: EXI.xmldsig)
         }
     }
 }

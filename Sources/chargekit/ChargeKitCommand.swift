@@ -17,7 +17,7 @@ struct ChargeKitCommand: AsyncParsableCommand {
         abstract: "ChargeKit — open EV charge point controller.",
         version: ChargeKitVersion.current,
         subcommands: [StationCommand.self, GatewayCommand.self, ConfigCommand.self, WhitelistCommand.self, HistoryCommand.self, SimCommand.self, DLMCommand.self,
-                      FirmwareCommand.self, AccountsCommand.self, EEBUSDiscoverCommand.self, ISO15118ListenCommand.self, SLACMatchCommand.self])
+                      FirmwareCommand.self, AccountsCommand.self, EEBUSDiscoverCommand.self, ISO15118ListenCommand.self, SLACMatchCommand.self, V2GEXICommand.self])
 
     /// ArgumentParser's asynchronous entry point (in an async context the async `main()` is chosen).
     static func start() async { await main() }

@@ -74,19 +74,14 @@ public struct VehicleIdentifier: Sendable, Equatable {
     }
 
     /// `00:1A:2B:3C:4D:5E`: the local whitelist's form.
-    public var macAddress: String { bytes.map(Self.hexPair).joined(separator: ":") }
+    public var macAddress: String { bytes.map { RFIDLetterCase.upper.format([$0]) }.joined(separator: ":") }
 
     /// `001A2B3C4D5E`.
-    public var hex: String { bytes.map(Self.hexPair).joined() }
+    public var hex: String { RFIDLetterCase.upper.format(bytes) }
 
     /// The idTag sent to the backend: `prefix` then ``hex``.
     public func idTag(prefix: String) -> String { prefix + hex }
 
     /// The longest prefix that keeps the idTag within OCPP 1.6's IdToken (CiString20Type): 20 − 12 characters.
     public static let maximumPrefixLength = 8
-
-    private static func hexPair(_ b: UInt8) -> String {
-        let digits = Array("0123456789ABCDEF")
-        return String([digits[Int(b >> 4)], digits[Int(b & 0x0F)]])
-    }
 }

@@ -67,18 +67,11 @@ public struct WhitelistEntry: Sendable, Codable, Equatable {
         }
         let separators = body.filter { $0 == ":" || $0 == "-" }.count
         if separators == 5 || (separators == 0 && body.count == 12) {
-            let hex = body.filter { $0 != ":" && $0 != "-" }
-            let groups = body.split(whereSeparator: { $0 == ":" || $0 == "-" })
-            guard hex.count == 12, hexBytes(hex) != nil, separators == 0 || groups.allSatisfy({ $0.count == 2 }) else {
+            guard let vehicle = VehicleIdentifier(String(body)) else {
                 throw .invalidID(raw, "a MAC address has six hexadecimal pairs, e.g. 00:1A:2B:3C:4D:5E")
             }
             guard connector == nil else { throw .invalidID(raw, "a MAC address takes no connector postfix") }
-            let upper = hex.uppercased()
-            let mac = stride(from: 0, to: 12, by: 2).map { i -> String in
-                let a = upper.index(upper.startIndex, offsetBy: i)
-                return String(upper[a..<upper.index(a, offsetBy: 2)])
-            }.joined(separator: ":")
-            return (mac, .mac, nil)
+            return (vehicle.macAddress, .mac, nil)
         }
         guard body.allSatisfy(\.isHexDigit) else {
             throw .invalidID(raw, "an RFID UID is hexadecimal (0-9, A-F)")

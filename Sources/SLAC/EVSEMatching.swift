@@ -191,19 +191,30 @@ public struct EVSEMatching: Sendable {
         return actions
     }
 
+    /// The runs held at once: more vehicles than ever share one control pilot's coupling, and the bound on what
+    /// frames with made-up source addresses and run IDs can make the station keep (each run holds its timers).
+    static let maximumRuns = 8
+
     private mutating func parmRequest(_ m: SlacParmRequest, from ev: MACAddress) -> [SLACAction] {
         guard m.applicationType == SLACConstants.applicationType, m.securityType == SLACConstants.securityType else {
             return [.ignored("SLAC: ignored CM_SLAC_PARM.REQ from \(ev): application type \(m.applicationType), security type \(m.securityType) (both must be 0)")]
         }
         var actions: [SLACAction] = []
+        // An EV that starts again (same or new run) replaces its earlier run.
+        for (id, run) in runs where run.evMAC == ev || id == m.runID { actions += dropRun(id) }
+        if runs.count >= Self.maximumRuns {
+            // Full: a failed run gives way first; while every run is alive, the newcomer waits for its retry.
+            guard let oldest = runOrder.first(where: { runs[$0]?.isFailed == true }) else {
+                return actions + [.ignored("SLAC: ignored CM_SLAC_PARM.REQ from \(ev): \(Self.maximumRuns) runs are in progress")]
+            }
+            actions += dropRun(oldest)
+        }
         switch phase {
         case .waitingForParm: actions.append(stopTimer(.slacInit))
         case .waitingForRetry: actions.append(stopTimer(.matchingRepetition))
         default: break
         }
         phase = .matching
-        // An EV that starts again (same or new run) replaces its earlier run.
-        for (id, run) in runs where run.evMAC == ev || id == m.runID { actions += dropRun(id) }
         runs[m.runID] = Run(evMAC: ev, runID: m.runID)
         runOrder.append(m.runID)
         let confirm = SlacParmConfirm(numberOfSounds: SLACTiming.soundCount, timeOut100ms: UInt8(SLACTiming.evseMatchMNBCMilliseconds / 100),

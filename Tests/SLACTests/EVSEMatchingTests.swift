@@ -365,4 +365,26 @@ let runC = RunID(bytes: [3, 3, 3, 3, 3, 3, 3, 3])!
             #expect(error.field == "slacInitMilliseconds" && error.description.contains("20000 to 50000"))
         }
     }
+
+    @Test func runsHeldAtOnceAreBounded() throws {
+        var bench = Bench()
+        bench.start()
+        bench.confirmKey()
+        func ev(_ i: Int) throws -> MACAddress { try #require(MACAddress(bytes: [0x02, 0, 0, 0, 1, UInt8(i)])) }
+        func run(_ i: Int) throws -> RunID { try #require(RunID(bytes: [0, 0, 0, 0, 0, 0, 1, UInt8(i)])) }
+        for i in 0..<EVSEMatching.maximumRuns {
+            bench.deliver(try ev(i), .slacParmRequest(SlacParmRequest(runID: try run(i))), to: .broadcast)
+        }
+        let confirms = bench.sent.filter { if case .slacParmConfirm = $0.message { true } else { false } }.count
+        bench.deliver(try ev(99), .slacParmRequest(SlacParmRequest(runID: try run(99))), to: .broadcast)
+        #expect(bench.sent.filter { if case .slacParmConfirm = $0.message { true } else { false } }.count == confirms,
+                "the ninth run is not opened")
+        #expect(bench.logs.last?.contains("8 runs are in progress") == true)
+        // Runs that failed (no START_ATTEN_CHAR within TT_match_sequence) give way to a new one.
+        bench.advance(SLACTiming.matchSequenceMilliseconds + 1)
+        bench.deliver(try ev(99), .slacParmRequest(SlacParmRequest(runID: try run(99))), to: .broadcast)
+        let last = try #require(bench.sent.last)
+        #expect(last.destination == (try ev(99)))
+        if case .slacParmConfirm = last.message {} else { Issue.record("the new run is confirmed once failed runs give way") }
+    }
 }

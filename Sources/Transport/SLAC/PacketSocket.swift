@@ -15,6 +15,9 @@ public struct PacketSocketError: Error, Sendable, CustomStringConvertible {
 /// Frames are read whole by a blocking `receive()` on a dedicated thread (poll(2) on the socket and a pipe that
 /// `close()` writes to: no busy loop); `send` writes one frame per call. Opening it needs root or CAP_NET_RAW.
 ///
+/// Sendable by hand: every stored property is a constant (the descriptors are closed only in `deinit`, once the reader
+/// thread has let go of the socket) or behind a Mutex.
+///
 /// - SeeAlso: packet(7) (sockaddr_ll, PACKET_OUTGOING, the device address in getsockname's sll_addr).
 public final class PacketSocket: @unchecked Sendable {
     public let interface: String

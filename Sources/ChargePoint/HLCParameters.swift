@@ -36,9 +36,6 @@ public enum HLCMode: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// Whether the station speaks ISO 15118 at all.
-    public var communicates: Bool { self != .off }
-
     /// How long the 5 % duty cycle is signaled at the start of a transaction in Encouragement mode.
     public static let encouragementDuration = Duration.seconds(2)
 }

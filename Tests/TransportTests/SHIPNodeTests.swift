@@ -62,11 +62,14 @@ struct SHIPNodeTests {
         return running
     }
 
-    /// Whether 127.0.0.1:`port` can be bound now (tried and released at once).
+    /// Whether 127.0.0.1:`port` can be bound now as the node binds it, with SO_REUSEADDR (tried and released at once):
+    /// connections of the old listener waiting out TIME_WAIT do not count, a socket still listening does.
     static func portIsFree(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
+        var one: Int32 = 1
+        guard setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) == 0 else { return false }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -185,7 +188,9 @@ struct SHIPNodeTests {
         let port = first.listenPort
         await first.stop()
         await Self.waitFor("the client sees the station gone") { client.state(of: identity.ski) == nil }
-        // The station starts again on the same port (so_reuseaddr); the client's back-off finds it.
+        // The station starts again on the same port (so_reuseaddr) once the old listener let it go — under a full
+        // parallel run that takes a moment after `stop()` returns —; the client's back-off finds it.
+        await Self.waitFor("the old listener's port free again") { Self.portIsFree(port) }
         var configuration = SHIPNodeConfiguration(identity: identity, listenHost: "127.0.0.1", listenPort: port)
         configuration.connection.helloInit = .seconds(60)
         let again = try SHIPNode(configuration: configuration, trusted: [client.ski], logger: Logger(label: "again"))

@@ -121,6 +121,9 @@ let package = Package(
         .target(name: "V2G", swiftSettings: swiftSettings),
         .target(name: "SLAC", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .target(name: "EXI", swiftSettings: swiftSettings),
+        // Pure: the SECC — the protocol handshake and the ISO 15118-2 AC session machine over the EXI messages, fed the
+        // station's view of a connector (HLCConnectorView).
+        .target(name: "SECC", dependencies: ["EXI", "V2G"], swiftSettings: swiftSettings),
         // Pure public-key infrastructure of the OCPP 1.6 security extension (issue 28): X.509 certificate checks (chain to
         // installed roots, validity, key match, size bounds), certificate signing requests, the certificate hash data of
         // the whitepaper (OCSP-style issuer name and key hashes), and signature checks (signed firmware). Values in,
@@ -170,7 +173,7 @@ let package = Package(
         // has their registers), the OCPP charge point (OCPP/, which drives Firmware's machine), the station controller,
         // store ports.
         .target(name: "ChargePoint", dependencies: ["Authorization", "EEBUS", "EVSECore", "Firmware", "HostConfig", "LoadManagement", "ModbusTCP", "MQTTIntegration", "OCPP16",
-                                                    "SEMP", "Mail", "OCMF", "Parameters", "PKI", "StationModbus"],
+                                                    "SECC", "SEMP", "Mail", "OCMF", "Parameters", "PKI", "StationModbus"],
                 swiftSettings: swiftSettings),
         // Pure gateway behaviour (seeds/003): the BMS register map, its flag handshakes and the central-system handlers;
         // its settings, declared as the parameters of the gateway's registry.
@@ -203,7 +206,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
-                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI", "HostServices", "EEBUS", "OCPP16", "V2G", "SLAC",
+                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI", "HostServices", "EEBUS", "OCPP16", "V2G", "SLAC", "SECC", "EXI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -380,7 +383,7 @@ let package = Package(
         // The pure tests of StationModbus: every meter model's layout round trip, the OMCCI map and its write validation.
         .testTarget(name: "StationModbusTests", dependencies: ["StationModbus", "EVSECore", "ModbusTCP"], swiftSettings: swiftSettings),
         .testTarget(name: "ChargePointTests", dependencies: ["PKI", "OCMF", "Authorization", "ChargePoint", "EVSECore", "LoadManagement", "Mail", "ModbusTCP", "MQTTIntegration", "OCPP16",
-                                                             "Simulator", "StationModbus", "TestSupport"],
+                                                             "SECC", "Simulator", "StationModbus", "TestSupport"],
                     swiftSettings: swiftSettings),
         // The station's OCPP charge point in process: the OCTT cases of Tests/Interop/ocpp16 as frames in and frames out
         // against the pure machine on a manual clock, SQLite in memory.
@@ -401,6 +404,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         // The pure tests of V2G: V2GTP header and SDP golden bytes, the frame decoder over split reads, fuzzing, the timers.
         .testTarget(name: "V2GTests", dependencies: ["V2G"], swiftSettings: swiftSettings),
+        .testTarget(name: "SECCTests", dependencies: ["SECC", "EXI", "V2G"], swiftSettings: swiftSettings),
         .testTarget(name: "PersistenceTests", dependencies: ["PKI", "OCMF", "Persistence", "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
     ]
 )

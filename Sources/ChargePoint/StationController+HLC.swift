@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import SECC
 
 /// What a connector's ISO 15118 session learned from its vehicle (SessionSetupReq's EVCCID; ChargeParameterDiscoveryReq's
 /// maximum current, energy request and departure). The board knows nothing of a session the station runs itself over
@@ -35,29 +36,9 @@ extension BoardInputs {
     }
 }
 
-/// What the station tells the vehicle of a connector through its ISO 15118 session: the SECC's inputs, read at each
-/// request (ISO 15118-2:2014 §8.4.3.7 AuthorizationRes EVSEProcessing, §8.5.3.3 AC_EVSEChargeParameter, §8.5.3.4
-/// AC_EVSEStatus; ISO 15118-20:2022 §8.3.5.4 for the AC charge loop).
-public struct HLCConnectorView: Sendable, Equatable {
-    /// A session may charge (a card, the backend, Autocharge, free charging, a remote start): EVSEProcessing Finished.
-    /// False: Ongoing — the vehicle keeps asking while the driver presents a card.
-    public var authorized: Bool
-    /// The current per phase the vehicle may draw now (EVSEMaxCurrent): the limit chain's result, 0 while the
-    /// connector pauses or before a session.
-    public var maxCurrentAmps: Double
-    /// The phases the connector supplies now (1 or 3; after a phase switch, the switched ones).
-    public var phases: Int
-    /// EVSENominalVoltage: the supply's phase-to-neutral voltage.
-    public var nominalVoltageV: Double
-    /// The station ended the vehicle's session while it is still plugged in (a card, a remote stop, an error, the
-    /// backend's refusal): EVSENotification StopCharging.
-    public var stopRequested: Bool
-    /// The pilot shows 5 %: the vehicle takes its limit from the session alone, never from the duty cycle.
-    public var digitalOnly: Bool
-}
-
 extension StationController {
-    /// The SECC's view of connector `n` (nil for a connector that does not exist).
+    /// The SECC's view of connector `n` (nil for a connector that does not exist): what its ISO 15118 session tells
+    /// the vehicle (``HLCConnectorView``, declared by the pure SECC target).
     public func hlcView(connector n: Int) -> HLCConnectorView? {
         guard connectors.indices.contains(n - 1), settings.connectors.indices.contains(n - 1) else { return nil }
         let c = connectors[n - 1]
@@ -69,9 +50,10 @@ extension StationController {
         let signal = c.machine.pilotSignal
         return HLCConnectorView(
             authorized: authorized, maxCurrentAmps: authorized ? signal.signaledAmps : 0,
+            ratedCurrentAmps: settings.connectors[n - 1].hardwareMaxCurrentAmps,
             phases: c.reading.switchedPhases ?? settings.connectors[n - 1].phasesConnected.phaseCount,
             nominalVoltageV: settings.powerSourceVoltageV,
             stopRequested: c.machine.finishedWhileConnected && c.pilot.vehicleConnected,
-            digitalOnly: signal.requiresHighLevelCommunication)
+            digitalOnly: signal.requiresHighLevelCommunication, rcdTripped: c.reading.rcdTripped)
     }
 }

@@ -3,6 +3,7 @@ import Testing
 import Authorization
 import EVSECore
 @testable import ChargePoint
+import SECC
 import Simulator
 import TestSupport
 
@@ -14,8 +15,8 @@ struct StationHLCTests {
         try rig.plug(1)
         rig.run(2)
         let waiting = try #require(rig.controller.hlcView(connector: 1))
-        #expect(waiting == HLCConnectorView(authorized: false, maxCurrentAmps: 0, phases: 3, nominalVoltageV: 230,
-                                            stopRequested: false, digitalOnly: true))
+        #expect(waiting == HLCConnectorView(authorized: false, maxCurrentAmps: 0, ratedCurrentAmps: 32, phases: 3,
+                                            nominalVoltageV: 230, stopRequested: false, digitalOnly: true))
         try rig.card()
         rig.run(3)
         #expect(rig.controller.hlcView(connector: 1)?.authorized == true)

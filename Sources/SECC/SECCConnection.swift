@@ -1,0 +1,140 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import EXI
+import V2G
+
+/// What a paused ISO 15118-2 session leaves behind for the vehicle's return (SessionStopReq Pause, ISO 15118-2:2014
+/// §8.4.3.13): the vehicle wakes the station, connects again and sends SessionSetupReq with the old SessionID
+/// ([V2G2-463]: OK_OldSessionJoined), and is offered only the payment option it chose before. Kept by the station per
+/// connector until the vehicle leaves.
+public struct SECCPausedSession: Sendable, Equatable {
+    public var sessionID: [UInt8]
+    public var evccid: [UInt8]
+    public var paymentOption: ISO2PaymentOptionType
+
+    public init(sessionID: [UInt8], evccid: [UInt8], paymentOption: ISO2PaymentOptionType) {
+        self.sessionID = sessionID; self.evccid = evccid; self.paymentOption = paymentOption
+    }
+}
+
+/// The SECC of one vehicle connection, pure: each V2GTP message in, the response out (ISO 15118-2:2014 §8.2 and §8.8;
+/// DIN SPEC 70121 is never chosen by an AC station). First the protocol handshake (supportedAppProtocolReq,
+/// V2G_CI_AppProtocol.xsd), then the chosen protocol's session machine. The station's state comes in with each
+/// message as an ``HLCConnectorView`` and the time as a monotonic `now`, so every answer depends on its inputs alone.
+///
+/// The connection's timers (V2G_SECC_CommunicationSetup_Timeout, V2G_SECC_Sequence_Timeout) belong to the transport
+/// (`V2GConnectionTimers`); the authorization and stop timeouts, measured between requests the vehicle repeats, are
+/// here.
+public struct SECCConnection: Sendable {
+    /// The protocols this SECC has a session machine for; the configuration may offer fewer.
+    public static let implemented: [V2GProtocol] = [.iso15118_2]
+
+    public let configuration: SECCConfiguration
+    private var stage: Stage
+    private let newSessionID: [UInt8]
+    private let paused: SECCPausedSession?
+
+    private enum Stage: Sendable {
+        case handshake
+        case iso2(ISO2SessionMachine)
+        case closed
+    }
+
+    /// - Parameters:
+    ///   - newSessionID: 8 random bytes for a new session (ISO 15118-2:2014 §8.4.3.2.2: SessionID, hexBinary of 8
+    ///     bytes, chosen by the SECC); the caller draws them so that this type stays deterministic.
+    ///   - paused: the context of the vehicle's paused session on this connector, if any.
+    public init(configuration: SECCConfiguration, newSessionID: [UInt8], paused: SECCPausedSession? = nil) {
+        self.configuration = configuration
+        self.newSessionID = newSessionID
+        self.paused = paused
+        self.stage = .handshake
+    }
+
+    /// The context to keep when the vehicle paused the session (nil otherwise, and after Terminate).
+    public private(set) var pausedSession: SECCPausedSession?
+
+    public mutating func receive(_ frame: V2GTPFrame, view: HLCConnectorView, now: Duration) -> SECCStep {
+        switch stage {
+        case .closed:
+            return SECCStep(response: nil, close: true, events: [], requestName: "message", responseName: nil,
+                            closeReason: "a message after the session ended")
+        case .handshake:
+            return handshake(frame)
+        case .iso2(var machine):
+            guard frame.payloadType == .exi else {
+                stage = .closed
+                return Self.unreadable("payload type \(frame.payloadType) is not an ISO 15118-2 message (0x8001)")
+            }
+            let request: ISO2V2GMessage
+            do { request = try EXI.ISO2.decode(frame.payload) } catch {
+                stage = .closed
+                return Self.unreadable("the ISO 15118-2 message cannot be decoded: \(error)")
+            }
+            let outcome = machine.handle(request, view: view, now: now)
+            stage = outcome.close ? .closed : .iso2(machine)
+            if outcome.close { pausedSession = machine.pausedSession }
+            return encode(outcome, requestName: ISO2Messages.name(of: request.body.bodyElement))
+        }
+    }
+
+    private mutating func handshake(_ frame: V2GTPFrame) -> SECCStep {
+        let name = "supportedAppProtocolReq"
+        guard frame.payloadType == .exi else {
+            stage = .closed
+            return Self.unreadable("payload type \(frame.payloadType) is not the protocol handshake (0x8001)")
+        }
+        guard case .supportedAppProtocolReq(let request)? = try? EXI.AppProtocol.decode(frame.payload) else {
+            stage = .closed
+            return Self.unreadable("the first message is not a supportedAppProtocolReq (V2G_CI_AppProtocol.xsd)")
+        }
+        let offered = request.appProtocol.compactMap { p -> OfferedAppProtocol? in
+            guard let major = UInt32(exactly: p.versionNumberMajor), let minor = UInt32(exactly: p.versionNumberMinor),
+                  let schema = UInt8(exactly: p.schemaID), let priority = UInt8(exactly: p.priority) else { return nil }
+            return OfferedAppProtocol(namespace: p.protocolNamespace, majorVersion: major, minorVersion: minor,
+                                      schemaID: schema, priority: priority)
+        }
+        let supported = configuration.protocols.filter { $0.chargesAC && Self.implemented.contains($0) }
+        let decision = AppProtocolNegotiation.decide(offered, supported: supported)
+        let code: AppProtocolResponseCodeType = switch decision.responseCode {
+        case .successfulNegotiation: .ok_SuccessfulNegotiation
+        case .successfulNegotiationWithMinorDeviation: .ok_SuccessfulNegotiationWithMinorDeviation
+        case .noNegotiation: .failed_NoNegotiation
+        }
+        let response = AppProtocolSupportedAppProtocolRes(responseCode: code, schemaID: decision.schemaID.map(Int.init))
+        let bytes: [UInt8]
+        do { bytes = try EXI.AppProtocol.encode(.supportedAppProtocolRes(response)) } catch {
+            stage = .closed
+            return Self.unreadable("the handshake's answer cannot be encoded: \(error)")
+        }
+        switch decision.selected {
+        case .iso15118_2?:
+            stage = .iso2(ISO2SessionMachine(configuration: configuration, newSessionID: newSessionID, paused: paused))
+        default:
+            stage = .closed
+        }
+        return SECCStep(response: V2GTPFrame(payloadType: .exi, payload: bytes), close: decision.selected == nil,
+                        events: [.protocolNegotiated(decision.selected)], requestName: name,
+                        responseName: "supportedAppProtocolRes")
+    }
+
+    private mutating func encode(_ outcome: ISO2SessionMachine.Outcome, requestName: String) -> SECCStep {
+        let bytes: [UInt8]
+        do { bytes = try EXI.ISO2.encode(outcome.response) } catch {
+            stage = .closed
+            return SECCStep(response: nil, close: true, events: outcome.events, requestName: requestName, responseName: nil,
+                            closeReason: "the response cannot be encoded: \(error)")
+        }
+        return SECCStep(response: V2GTPFrame(payloadType: .exi, payload: bytes), close: outcome.close, events: outcome.events,
+                        requestName: requestName, responseName: ISO2Messages.name(of: outcome.response.body.bodyElement))
+    }
+
+    /// A message that cannot be answered: the SECC closes the connection, since no response could name the request
+    /// (ISO 15118-2:2014 §7.9.1: the V2G messages are EXI documents of the negotiated schema).
+    private static func unreadable(_ reason: String) -> SECCStep {
+        SECCStep(response: nil, close: true, events: [], requestName: "message", responseName: nil, closeReason: reason)
+    }
+}

@@ -1,0 +1,129 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import V2G
+
+/// What the station tells the vehicle of a connector through its ISO 15118 session: the SECC's inputs, read at each
+/// request (ISO 15118-2:2014 §8.4.3.7 AuthorizationRes EVSEProcessing, §8.5.3.3 AC_EVSEChargeParameter, §8.5.3.4
+/// AC_EVSEStatus; ISO 15118-20:2022 §8.3.5.4 for the AC charge loop). The station controller computes it
+/// (`StationController.hlcView(connector:)`); the SECC never reaches into the station.
+public struct HLCConnectorView: Sendable, Equatable {
+    /// A session may charge (a card, the backend, Autocharge, free charging, a remote start): EVSEProcessing Finished.
+    /// False: Ongoing — the vehicle keeps asking while the driver presents a card.
+    public var authorized: Bool
+    /// The current per phase the vehicle may draw now (EVSEMaxCurrent): the limit chain's result, 0 while the
+    /// connector pauses or before a session.
+    public var maxCurrentAmps: Double
+    /// The most the connector can ever give per phase (its hardware and cable limit): the ceiling of the schedule's
+    /// PMax (ISO 15118-2:2014 §8.5.2.10 PMaxScheduleEntry), which must not fall and rise with the limit chain.
+    public var ratedCurrentAmps: Double
+    /// The phases the connector supplies now (1 or 3; after a phase switch, the switched ones).
+    public var phases: Int
+    /// EVSENominalVoltage: the supply's phase-to-neutral voltage.
+    public var nominalVoltageV: Double
+    /// The station ended the vehicle's session while it is still plugged in (a card, a remote stop, an error, the
+    /// backend's refusal): EVSENotification StopCharging.
+    public var stopRequested: Bool
+    /// The pilot shows 5 %: the vehicle takes its limit from the session alone, never from the duty cycle.
+    public var digitalOnly: Bool
+    /// The residual current device tripped (AC_EVSEStatus RCD, ISO 15118-2:2014 §8.5.3.4).
+    public var rcdTripped: Bool
+
+    public init(authorized: Bool, maxCurrentAmps: Double, ratedCurrentAmps: Double, phases: Int, nominalVoltageV: Double,
+                stopRequested: Bool, digitalOnly: Bool, rcdTripped: Bool = false) {
+        self.authorized = authorized; self.maxCurrentAmps = maxCurrentAmps; self.ratedCurrentAmps = ratedCurrentAmps
+        self.phases = phases; self.nominalVoltageV = nominalVoltageV; self.stopRequested = stopRequested
+        self.digitalOnly = digitalOnly; self.rcdTripped = rcdTripped
+    }
+}
+
+/// How the station runs its SECC: fixed for a connector while the station runs.
+public struct SECCConfiguration: Sendable, Equatable {
+    /// The protocols the SECC accepts in the handshake, in no particular order (the vehicle's priority decides).
+    public var protocols: [V2GProtocol]
+    /// EVSEID of SessionSetupRes and ChargingStatusRes (ISO 15118-2:2014 §8.4.3.2.3, evseIDType: 7 to 37 characters,
+    /// the EVSE ID of DIN SPEC 91286 such as `DE*ABC*E123456*1`; "ZZ00000" when the operator gave none).
+    public var evseID: String
+    /// How long the vehicle may ask for authorization (AuthorizationRes Ongoing) before the SECC answers FAILED. Below
+    /// the vehicle's own 60 s (V2G_EVCC_Ongoing_Timeout, ISO 15118-2:2014 Table 109), so the station ends the session
+    /// with its own clear answer.
+    public var authorizationTimeout: Duration
+    /// How long the vehicle has to stop after EVSENotification StopCharging (PowerDeliveryReq Stop) before the SECC
+    /// answers FAILED and closes the connection; the vehicle's reaction time is NotificationMaxDelay, sent as 0.
+    public var stopGrace: Duration
+
+    /// The EVSEID used when none is configured (ISO 15118-2:2014 §8.4.3.2.3).
+    public static let unknownEVSEID = "ZZ00000"
+
+    public init(protocols: [V2GProtocol] = [.iso15118_2], evseID: String = SECCConfiguration.unknownEVSEID,
+                authorizationTimeout: Duration = .seconds(50), stopGrace: Duration = .seconds(10)) {
+        self.protocols = protocols; self.evseID = evseID
+        self.authorizationTimeout = authorizationTimeout; self.stopGrace = stopGrace
+    }
+
+    /// Whether `id` can be sent as EVSEID: 7 to 37 printable ASCII characters (evseIDType).
+    public static func isValidEVSEID(_ id: String) -> Bool {
+        (7...37).contains(id.utf8.count) && id.utf8.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+}
+
+/// ChargeProgress of PowerDeliveryReq (ISO 15118-2:2014 §8.4.3.9.2).
+public enum SECCChargeProgress: String, Sendable, Equatable {
+    case start = "Start"
+    case stop = "Stop"
+    case renegotiate = "Renegotiate"
+}
+
+/// What the vehicle said of its needs in ChargeParameterDiscoveryReq (ISO 15118-2:2014 §8.5.3.2 AC_EVChargeParameter).
+public struct SECCVehicleNeeds: Sendable, Equatable {
+    public var maxCurrentAmps: Double
+    public var minCurrentAmps: Double
+    public var maxVoltageV: Double
+    /// EAmount: the energy the vehicle asks for.
+    public var energyRequestWh: Double
+    /// DepartureTime in seconds from now; nil when absent or 0 (vehicles send 0 for "not known").
+    public var departureInSeconds: UInt32?
+    /// 1 for AC_single_phase_core, 3 for AC_three_phase_core.
+    public var phases: Int
+}
+
+/// What the SECC reports to the station as a session goes on; the station lays the vehicle's identity and needs over
+/// the board's readings (Autocharge, Modbus 701–746, the dashboard) and logs the rest.
+public enum SECCEvent: Sendable, Equatable {
+    /// The handshake's outcome: nil when nothing matched (Failed_NoNegotiation) — a D-LINK_ERROR after which the
+    /// vehicle charges by the pilot's PWM alone (ISO 15118-3:2015 §7.7.2).
+    case protocolNegotiated(V2GProtocol?)
+    /// SessionSetupReq's EVCCID (6 bytes, the vehicle's MAC address in practice) and whether the session was joined
+    /// again after a pause (OK_OldSessionJoined).
+    case vehicleIdentified(evccid: [UInt8], resumed: Bool)
+    case vehicleNeeds(SECCVehicleNeeds)
+    case powerDelivery(SECCChargeProgress)
+    /// The EVSEMaxCurrent of a ChargingStatusRes changed (the first one included): the limit reached the vehicle.
+    case maxCurrentSent(amps: Double)
+    /// A notification raised in AC_EVSEStatus (StopCharging, ReNegotiation).
+    case notification(String)
+    /// SessionStopReq: Terminate, or Pause (the session's context is kept until the vehicle leaves).
+    case sessionStopped(pause: Bool)
+    /// The SECC answered with a FAILED response code and ends the session.
+    case failed(responseCode: String, request: String, reason: String)
+}
+
+/// One request's outcome: the response to send (as V2GTP payload), whether to close after it, and what to report.
+public struct SECCStep: Sendable, Equatable {
+    public var response: V2GTPFrame?
+    public var close: Bool
+    public var events: [SECCEvent]
+    /// For the log and "Additional Logging": the request's and the response's message name (e.g. "SessionSetupReq").
+    public var requestName: String
+    public var responseName: String?
+    /// Why the connection closes without an answer (a stream that is not EXI, a payload type not spoken here).
+    public var closeReason: String?
+
+    public init(response: V2GTPFrame?, close: Bool, events: [SECCEvent], requestName: String, responseName: String?,
+                closeReason: String? = nil) {
+        self.response = response; self.close = close; self.events = events
+        self.requestName = requestName; self.responseName = responseName; self.closeReason = closeReason
+    }
+}

@@ -20,12 +20,13 @@ enum ISO2Messages {
 
     // MARK: Physical values (ISO 15118-2:2014 §8.5.2.7 PhysicalValueType: Value · 10^Multiplier, Value a short)
 
-    /// `x` in the fewest digits that still state it exactly (16 A → 16 × 10⁰, 6.5 A → 65 × 10⁻¹, 11 040 W →
-    /// 1104 × 10¹); a value with more decimals than three is rounded to the most precise form that fits a short.
+    /// `x` exactly with the multiplier nearest to 0 that fits a short (16 A → 16 × 10⁰, 6.5 A → 65 × 10⁻¹,
+    /// 22 080 W → 22080 × 10⁰, 44 000 W → 4400 × 10¹); a value with more decimals than three is rounded to the most
+    /// precise form that fits.
     static func physical(_ x: Double, _ unit: ISO2UnitSymbolType) -> ISO2PhysicalValueType {
         let value = x.isFinite ? max(0, x) : 0
         if value == 0 { return ISO2PhysicalValueType(multiplier: 0, unit: unit, value: 0) }
-        for m in stride(from: 3, through: -3, by: -1) {
+        for m in [0, -1, -2, -3, 1, 2, 3] {
             let scaled = value / pow10(m)
             let rounded = scaled.rounded()
             if abs(scaled - rounded) < 1e-6, rounded <= 32767 { return ISO2PhysicalValueType(multiplier: m, unit: unit, value: Int(rounded)) }

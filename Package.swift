@@ -123,7 +123,9 @@ let package = Package(
         .target(name: "EXI", swiftSettings: swiftSettings),
         // Pure: the SECC — the protocol handshake and the ISO 15118-2 AC session machine over the EXI messages, fed the
         // station's view of a connector (HLCConnectorView).
-        .target(name: "SECC", dependencies: ["EXI", "V2G"], swiftSettings: swiftSettings),
+        .target(name: "SECC", dependencies: ["EXI", "V2G", "PKI", .product(name: "Crypto", package: "swift-crypto"),
+                                            .product(name: "X509", package: "swift-certificates"),
+                                            .product(name: "SwiftASN1", package: "swift-asn1")], swiftSettings: swiftSettings),
         // Pure public-key infrastructure of the OCPP 1.6 security extension (issue 28): X.509 certificate checks (chain to
         // installed roots, validity, key match, size bounds), certificate signing requests, the certificate hash data of
         // the whitepaper (OCSP-style issuer name and key hashes), and signature checks (signed firmware). Values in,
@@ -404,7 +406,9 @@ let package = Package(
                     swiftSettings: swiftSettings),
         // The pure tests of V2G: V2GTP header and SDP golden bytes, the frame decoder over split reads, fuzzing, the timers.
         .testTarget(name: "V2GTests", dependencies: ["V2G"], swiftSettings: swiftSettings),
-        .testTarget(name: "SECCTests", dependencies: ["SECC", "EXI", "V2G"], swiftSettings: swiftSettings),
+        .testTarget(name: "SECCTests", dependencies: ["SECC", "EXI", "V2G", "PKI", .product(name: "Crypto", package: "swift-crypto"),
+                                                     .product(name: "X509", package: "swift-certificates")],
+                    resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "PersistenceTests", dependencies: ["PKI", "OCMF", "Persistence", "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
     ]
 )

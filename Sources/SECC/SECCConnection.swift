@@ -35,6 +35,7 @@ public struct SECCConnection: Sendable {
     public let configuration: SECCConfiguration
     private var stage: Stage
     private let newSessionID: [UInt8]
+    private let genChallenge: [UInt8]
     private let paused: SECCPausedSession?
 
     private enum Stage: Sendable {
@@ -46,10 +47,13 @@ public struct SECCConnection: Sendable {
     /// - Parameters:
     ///   - newSessionID: 8 random bytes for a new session (ISO 15118-2:2014 §8.4.3.2.2: SessionID, hexBinary of 8
     ///     bytes, chosen by the SECC); the caller draws them so that this type stays deterministic.
+    ///   - genChallenge: 16 random bytes for PaymentDetailsRes (ISO 15118-2:2014 §8.4.3.9.3, genChallengeType), which
+    ///     the vehicle signs; without them no contract is offered.
     ///   - paused: the context of the vehicle's paused session on this connector, if any.
-    public init(configuration: SECCConfiguration, newSessionID: [UInt8], paused: SECCPausedSession? = nil) {
+    public init(configuration: SECCConfiguration, newSessionID: [UInt8], genChallenge: [UInt8] = [], paused: SECCPausedSession? = nil) {
         self.configuration = configuration
         self.newSessionID = newSessionID
+        self.genChallenge = genChallenge
         self.paused = paused
         self.stage = .handshake
     }
@@ -58,6 +62,12 @@ public struct SECCConnection: Sendable {
     public private(set) var pausedSession: SECCPausedSession?
 
     public mutating func receive(_ frame: V2GTPFrame, view: HLCConnectorView, now: Duration) -> SECCStep {
+        receive(frame, view: view, now: now, date: Date(timeIntervalSince1970: 0))
+    }
+
+    /// - Parameter date: the wall clock, for the contract certificates' validity and PaymentDetailsRes's EVSETimeStamp
+    ///   (Plug & Charge; a session with external payment never reads it).
+    public mutating func receive(_ frame: V2GTPFrame, view: HLCConnectorView, now: Duration, date: Date) -> SECCStep {
         switch stage {
         case .closed:
             return SECCStep(response: nil, close: true, events: [], requestName: "message", responseName: nil,
@@ -74,7 +84,7 @@ public struct SECCConnection: Sendable {
                 stage = .closed
                 return Self.unreadable("the ISO 15118-2 message cannot be decoded: \(error)")
             }
-            let outcome = machine.handle(request, view: view, now: now)
+            let outcome = machine.handle(request, view: view, now: now, date: date)
             stage = outcome.close ? .closed : .iso2(machine)
             if outcome.close { pausedSession = machine.pausedSession }
             return encode(outcome, requestName: ISO2Messages.name(of: request.body.bodyElement))
@@ -112,7 +122,8 @@ public struct SECCConnection: Sendable {
         }
         switch decision.selected {
         case .iso15118_2?:
-            stage = .iso2(ISO2SessionMachine(configuration: configuration, newSessionID: newSessionID, paused: paused))
+            stage = .iso2(ISO2SessionMachine(configuration: configuration, newSessionID: newSessionID, genChallenge: genChallenge,
+                                             paused: paused))
         default:
             stage = .closed
         }
@@ -122,14 +133,18 @@ public struct SECCConnection: Sendable {
     }
 
     private mutating func encode(_ outcome: ISO2SessionMachine.Outcome, requestName: String) -> SECCStep {
+        guard let response = outcome.response else {
+            return SECCStep(response: nil, close: true, events: outcome.events, requestName: requestName, responseName: nil,
+                            closeReason: "no answer of the request's type can be given")
+        }
         let bytes: [UInt8]
-        do { bytes = try EXI.ISO2.encode(outcome.response) } catch {
+        do { bytes = try EXI.ISO2.encode(response) } catch {
             stage = .closed
             return SECCStep(response: nil, close: true, events: outcome.events, requestName: requestName, responseName: nil,
                             closeReason: "the response cannot be encoded: \(error)")
         }
         return SECCStep(response: V2GTPFrame(payloadType: .exi, payload: bytes), close: outcome.close, events: outcome.events,
-                        requestName: requestName, responseName: ISO2Messages.name(of: outcome.response.body.bodyElement))
+                        requestName: requestName, responseName: ISO2Messages.name(of: response.body.bodyElement))
     }
 
     /// A message that cannot be answered: the SECC closes the connection, since no response could name the request

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import V2G
+import X509
 
 /// What the station tells the vehicle of a connector through its ISO 15118 session: the SECC's inputs, read at each
 /// request (ISO 15118-2:2014 §8.4.3.7 AuthorizationRes EVSEProcessing, §8.5.3.3 AC_EVSEChargeParameter, §8.5.3.4
@@ -30,12 +31,15 @@ public struct HLCConnectorView: Sendable, Equatable {
     public var digitalOnly: Bool
     /// The residual current device tripped (AC_EVSEStatus RCD, ISO 15118-2:2014 §8.5.3.4).
     public var rcdTripped: Bool
+    /// The contract the vehicle presented (Plug & Charge) was refused — by the backend, the local lists or an expired
+    /// or revoked certificate: AuthorizationRes FAILED at once rather than Ongoing until the timeout.
+    public var contractRejected: Bool
 
     public init(authorized: Bool, maxCurrentAmps: Double, ratedCurrentAmps: Double, phases: Int, nominalVoltageV: Double,
-                stopRequested: Bool, digitalOnly: Bool, rcdTripped: Bool = false) {
+                stopRequested: Bool, digitalOnly: Bool, rcdTripped: Bool = false, contractRejected: Bool = false) {
         self.authorized = authorized; self.maxCurrentAmps = maxCurrentAmps; self.ratedCurrentAmps = ratedCurrentAmps
         self.phases = phases; self.nominalVoltageV = nominalVoltageV; self.stopRequested = stopRequested
-        self.digitalOnly = digitalOnly; self.rcdTripped = rcdTripped
+        self.digitalOnly = digitalOnly; self.rcdTripped = rcdTripped; self.contractRejected = contractRejected
     }
 }
 
@@ -53,19 +57,36 @@ public struct SECCConfiguration: Sendable, Equatable {
     /// How long the vehicle has to stop after EVSENotification StopCharging (PowerDeliveryReq Stop) before the SECC
     /// answers FAILED and closes the connection; the vehicle's reaction time is NotificationMaxDelay, sent as 0.
     public var stopGrace: Duration
+    /// Plug & Charge: the contract payment offered besides the external one — set only for a TLS connection
+    /// (ISO 15118-2:2014 §7.7.4 and §8.4.3.3: the contract's messages need V2G-CI-TLS); nil offers external payment only.
+    public var contract: SECCContractSettings?
 
     /// The EVSEID used when none is configured (ISO 15118-2:2014 §8.4.3.2.3).
     public static let unknownEVSEID = "ZZ00000"
 
     public init(protocols: [V2GProtocol] = [.iso15118_2], evseID: String = SECCConfiguration.unknownEVSEID,
-                authorizationTimeout: Duration = .seconds(50), stopGrace: Duration = .seconds(10)) {
+                authorizationTimeout: Duration = .seconds(50), stopGrace: Duration = .seconds(10),
+                contract: SECCContractSettings? = nil) {
         self.protocols = protocols; self.evseID = evseID
-        self.authorizationTimeout = authorizationTimeout; self.stopGrace = stopGrace
+        self.authorizationTimeout = authorizationTimeout; self.stopGrace = stopGrace; self.contract = contract
     }
 
     /// Whether `id` can be sent as EVSEID: 7 to 37 printable ASCII characters (evseIDType).
     public static func isValidEVSEID(_ id: String) -> Bool {
         (7...37).contains(id.utf8.count) && id.utf8.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+}
+
+/// How the SECC checks a contract certificate chain (ISO 15118-2:2014 §8.4.3.9 PaymentDetailsReq, Annex F).
+public struct SECCContractSettings: Sendable, Equatable {
+    /// The installed V2G and MO roots a contract chain must lead to.
+    public var roots: [Certificate]
+    /// A chain no installed root signs is still passed on for the backend to validate (seeds/000 "Central contract
+    /// validation allowed"; OCA application note, Authorize with the certificate instead of its hashes).
+    public var centralValidationAllowed: Bool
+
+    public init(roots: [Certificate], centralValidationAllowed: Bool) {
+        self.roots = roots; self.centralValidationAllowed = centralValidationAllowed
     }
 }
 
@@ -99,6 +120,9 @@ public enum SECCEvent: Sendable, Equatable {
     /// again after a pause (OK_OldSessionJoined).
     case vehicleIdentified(evccid: [UInt8], resumed: Bool)
     case vehicleNeeds(SECCVehicleNeeds)
+    /// PaymentDetailsReq: the contract the vehicle presents (Plug & Charge), its chain checked as far as the installed
+    /// roots allow; the station authorizes the eMAID like a card, asking the backend with the chain.
+    case contractPresented(eMAID: String, chainPEM: String)
     case powerDelivery(SECCChargeProgress)
     /// The EVSEMaxCurrent of a ChargingStatusRes changed (the first one included): the limit reached the vehicle.
     case maxCurrentSent(amps: Double)

@@ -1,4 +1,5 @@
 import EXI
+import Foundation
 @testable import SECC
 import Testing
 import V2G
@@ -11,10 +12,12 @@ struct Vehicle {
     var view = SECCMachineTests.view()
     var events: [SECCEvent] = []
     var closed = false
+    /// The wall clock: 2027-01-01, inside the validity of the Plug & Charge fixture's certificates.
+    var date = Date(timeIntervalSince1970: 1_798_761_600)
 
     init(configuration: SECCConfiguration = SECCConfiguration(), paused: SECCPausedSession? = nil,
-         newSessionID: [UInt8] = [0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6, 0x07, 0x18]) {
-        secc = SECCConnection(configuration: configuration, newSessionID: newSessionID, paused: paused)
+         newSessionID: [UInt8] = [0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6, 0x07, 0x18], genChallenge: [UInt8] = []) {
+        secc = SECCConnection(configuration: configuration, newSessionID: newSessionID, genChallenge: genChallenge, paused: paused)
     }
 
     static let iso2 = "urn:iso:15118:2:2013:MsgDef"
@@ -34,7 +37,13 @@ struct Vehicle {
     @discardableResult
     mutating func send(_ body: ISO2BodyElement, sessionID override: [UInt8]? = nil) throws -> ISO2BodyElement? {
         let message = ISO2V2GMessage(header: ISO2MessageHeaderType(sessionID: override ?? sessionID), body: ISO2BodyType(bodyElement: body))
-        let step = secc.receive(V2GTPFrame(payloadType: .exi, payload: try EXI.ISO2.encode(message)), view: view, now: now)
+        return try send(raw: try EXI.ISO2.encode(message))
+    }
+
+    /// Sends an encoded V2G_Message as it is (a captured or independently encoded one).
+    @discardableResult
+    mutating func send(raw payload: [UInt8]) throws -> ISO2BodyElement? {
+        let step = secc.receive(V2GTPFrame(payloadType: .exi, payload: payload), view: view, now: now, date: date)
         events += step.events
         closed = step.close
         guard let frame = step.response else { return nil }

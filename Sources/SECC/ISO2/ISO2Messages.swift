@@ -78,8 +78,10 @@ enum ISO2Messages {
     // MARK: FAILED responses
 
     /// The response to `request` with `code`, every mandatory field filled with a neutral value (no current, no
-    /// schedule, EVSEProcessing Finished so that the vehicle does not wait).
-    static func failed(_ request: ISO2BodyElement?, _ code: ISO2ResponseCodeType, evseID: String, rcd: Bool) -> ISO2BodyElement {
+    /// schedule, EVSEProcessing Finished so that the vehicle does not wait). Nil for the requests whose response
+    /// cannot be built without a backend's data (the certificate messages) or that an AC station never receives in a
+    /// valid session (DC): the connection then closes without an answer.
+    static func failed(_ request: ISO2BodyElement?, _ code: ISO2ResponseCodeType, evseID: String, rcd: Bool) -> ISO2BodyElement? {
         let status = acStatus(.none, rcd: rcd)
         switch request {
         case .sessionSetupReq?: return .sessionSetupRes(ISO2SessionSetupResType(responseCode: code, evseid: evseID))
@@ -104,13 +106,8 @@ enum ISO2Messages {
                                                                 receiptRequired: false, acEVSEStatus: status))
         case .meteringReceiptReq?: return .meteringReceiptRes(ISO2MeteringReceiptResType(responseCode: code, evseStatus: .ac_EVSEStatus(status)))
         case .sessionStopReq?: return .sessionStopRes(ISO2SessionStopResType(responseCode: code))
-        case .certificateInstallationReq?, .certificateUpdateReq?, .cableCheckReq?, .preChargeReq?, .currentDemandReq?,
-             .weldingDetectionReq?:
-            // Messages an AC station without Plug & Charge never answers in kind (DC, certificates): the session ends
-            // with the generic response every vehicle understands.
-            return .sessionStopRes(ISO2SessionStopResType(responseCode: code))
         default:
-            return .sessionStopRes(ISO2SessionStopResType(responseCode: code))
+            return nil
         }
     }
 

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Crypto
 import EXI
 
 /// The SECC's ISO 15118-2 AC session with external identification means (EIM: a card, the backend, Autocharge, free
@@ -17,6 +18,8 @@ struct ISO2SessionMachine: Sendable {
         case waitSessionSetup
         case waitServiceDiscovery
         case waitServiceDetailOrPaymentSelection
+        /// After PaymentServiceSelectionRes with Contract (Plug & Charge).
+        case waitPaymentDetails
         case waitAuthorization
         case waitChargeParameterDiscovery
         case waitPowerDelivery
@@ -28,19 +31,25 @@ struct ISO2SessionMachine: Sendable {
     }
 
     struct Outcome: Sendable {
-        var response: ISO2V2GMessage
+        /// Nil: the connection closes without an answer (a FAILED answer of the request's type cannot be built).
+        var response: ISO2V2GMessage?
         var close: Bool
         var events: [SECCEvent]
     }
 
     let configuration: SECCConfiguration
-    private(set) var state: State = .waitSessionSetup
+    var state: State = .waitSessionSetup
     private(set) var sessionID: [UInt8]
     private let paused: SECCPausedSession?
     private(set) var pausedSession: SECCPausedSession?
+    /// PaymentDetailsRes's GenChallenge, which the first AuthorizationReq must return signed ([V2G2-684]).
+    let genChallenge: [UInt8]
+    /// The contract leaf's key, from PaymentDetailsReq.
+    var contractKey: P256.Signing.PublicKey?
+    var challengeAnswered = false
     private var evccid: [UInt8] = []
     private var resumed = false
-    private var paymentOption: ISO2PaymentOptionType = .externalPayment
+    var paymentOption: ISO2PaymentOptionType = .externalPayment
     private var energyTransferMode: ISO2EnergyTransferModeType = .ac_three_phase_core
     private var authorizationSince: Duration?
     private var stopSince: Duration?
@@ -50,13 +59,21 @@ struct ISO2SessionMachine: Sendable {
     private var renegotiationRequested = false
     private var departureInSeconds: UInt32?
 
-    init(configuration: SECCConfiguration, newSessionID: [UInt8], paused: SECCPausedSession?) {
+    init(configuration: SECCConfiguration, newSessionID: [UInt8], genChallenge: [UInt8], paused: SECCPausedSession?) {
         self.configuration = configuration
         self.sessionID = newSessionID
+        self.genChallenge = genChallenge
         self.paused = paused
     }
 
-    mutating func handle(_ request: ISO2V2GMessage, view: HLCConnectorView, now: Duration) -> Outcome {
+    /// The payment options of ServiceDiscoveryRes: the contract too where Plug & Charge is configured (and a challenge
+    /// to sign was drawn); a joined session only the option it chose before.
+    var offeredPaymentOptions: [ISO2PaymentOptionType] {
+        if resumed { return [paymentOption] }
+        return configuration.contract != nil && genChallenge.count == 16 ? [.contract, .externalPayment] : [.externalPayment]
+    }
+
+    mutating func handle(_ request: ISO2V2GMessage, view: HLCConnectorView, now: Duration, date: Date) -> Outcome {
         let element = request.body.bodyElement
         if case .sessionSetupReq(let r)? = element {
             guard state == .waitSessionSetup else { return fail(element, .failed_SequenceError, "SessionSetupReq twice", view) }
@@ -71,7 +88,9 @@ struct ISO2SessionMachine: Sendable {
         case .serviceDetailReq(let r)? where state == .waitServiceDetailOrPaymentSelection: return serviceDetail(r, view: view)
         case .paymentServiceSelectionReq(let r)? where state == .waitServiceDetailOrPaymentSelection:
             return paymentServiceSelection(r, view: view)
-        case .authorizationReq(let r)? where state == .waitAuthorization: return authorization(r, view: view, now: now)
+        case .paymentDetailsReq(let r)? where state == .waitPaymentDetails: return paymentDetails(r, view: view, date: date)
+        case .authorizationReq(let r)? where state == .waitAuthorization:
+            return authorization(r, header: request.header, view: view, now: now)
         case .chargeParameterDiscoveryReq(let r)? where state == .waitChargeParameterDiscovery:
             return chargeParameterDiscovery(r, view: view)
         case .powerDeliveryReq(let r)? where state == .waitPowerDelivery || state == .chargeLoop: return powerDelivery(r, view: view, now: now)
@@ -84,7 +103,7 @@ struct ISO2SessionMachine: Sendable {
 
     /// The states in which the vehicle may end the session: from ServiceDiscovery until PowerDelivery, and after
     /// PowerDeliveryRes(Stop) (ISO 15118-2:2014 Figure 107; in the charge loop it stops the energy first).
-    private static let stopAllowed: Set<State> = [.waitServiceDiscovery, .waitServiceDetailOrPaymentSelection, .waitAuthorization,
+    private static let stopAllowed: Set<State> = [.waitServiceDiscovery, .waitServiceDetailOrPaymentSelection, .waitPaymentDetails, .waitAuthorization,
                                                   .waitChargeParameterDiscovery, .waitPowerDelivery, .waitSessionStop]
 
     // MARK: Session setup and services
@@ -114,13 +133,13 @@ struct ISO2SessionMachine: Sendable {
         view.phases >= 3 ? [.ac_single_phase_core, .ac_three_phase_core] : [.ac_single_phase_core]
     }
 
-    /// ServiceDiscoveryRes (ISO 15118-2:2014 §8.4.3.3): external payment (Plug & Charge's contract needs TLS), the AC
-    /// charge service with the energy transfer modes of the connector's phases, no value-added services (so no
-    /// ServiceList: the schema forbids an empty one). A joined session is offered only the option chosen before.
+    /// ServiceDiscoveryRes (ISO 15118-2:2014 §8.4.3.3): external payment, and the contract where Plug & Charge runs
+    /// (``offeredPaymentOptions``), the AC charge service with the energy transfer modes of the connector's phases, no
+    /// value-added services (so no ServiceList: the schema forbids an empty one).
     private mutating func serviceDiscovery(_ r: ISO2ServiceDiscoveryReqType, view: HLCConnectorView) -> Outcome {
         state = .waitServiceDetailOrPaymentSelection
         return respond(.serviceDiscoveryRes(ISO2ServiceDiscoveryResType(
-            responseCode: .ok, paymentOptionList: ISO2PaymentOptionListType(paymentOption: [.externalPayment]),
+            responseCode: .ok, paymentOptionList: ISO2PaymentOptionListType(paymentOption: offeredPaymentOptions),
             chargeService: ISO2Messages.chargeService(modes: offeredModes(view)))))
     }
 
@@ -137,7 +156,7 @@ struct ISO2SessionMachine: Sendable {
     /// [V2G2-467] every service too, [V2G2-804] the charge service must be among them.
     private mutating func paymentServiceSelection(_ r: ISO2PaymentServiceSelectionReqType, view: HLCConnectorView) -> Outcome {
         let element = ISO2BodyElement.paymentServiceSelectionReq(r)
-        guard r.selectedPaymentOption == .externalPayment else {
+        guard offeredPaymentOptions.contains(r.selectedPaymentOption) else {
             return fail(element, .failed_PaymentSelectionInvalid, "payment option \(r.selectedPaymentOption.rawValue) was not offered", view)
         }
         let ids = r.selectedServiceList.selectedService.map(\.serviceID)
@@ -148,7 +167,7 @@ struct ISO2SessionMachine: Sendable {
             return fail(element, .failed_ServiceSelectionInvalid, "ServiceIDs \(ids) include one not offered", view)
         }
         paymentOption = r.selectedPaymentOption
-        state = .waitAuthorization
+        state = paymentOption == .contract ? .waitPaymentDetails : .waitAuthorization
         return respond(.paymentServiceSelectionRes(ISO2PaymentServiceSelectionResType(responseCode: .ok)))
     }
 
@@ -157,8 +176,11 @@ struct ISO2SessionMachine: Sendable {
     /// AuthorizationRes (ISO 15118-2:2014 §8.4.3.7): Finished once the station authorized the connector (a card, the
     /// backend, Autocharge by the EVCCID); until then Ongoing_WaitingForCustomerInteraction ([V2G2-854]: EIM waits
     /// for the driver). After the configured time the SECC gives up with FAILED rather than letting the vehicle's
-    /// own 60 s run out.
-    private mutating func authorization(_ r: ISO2AuthorizationReqType, view: HLCConnectorView, now: Duration) -> Outcome {
+    /// own 60 s run out. Under a contract the first request must return PaymentDetailsRes's challenge, signed with
+    /// the contract key (``contractAuthorization(_:header:view:)``); a refused contract is FAILED at once.
+    private mutating func authorization(_ r: ISO2AuthorizationReqType, header: ISO2MessageHeaderType, view: HLCConnectorView,
+                                        now: Duration) -> Outcome {
+        if paymentOption == .contract, let failure = contractAuthorization(r, header: header, view: view) { return failure }
         if view.authorized && !view.stopRequested {
             state = .waitChargeParameterDiscovery
             return respond(.authorizationRes(ISO2AuthorizationResType(responseCode: .ok, evseProcessing: .finished)))
@@ -321,16 +343,19 @@ struct ISO2SessionMachine: Sendable {
 
     // MARK: Responses
 
-    private func respond(_ body: ISO2BodyElement, events: [SECCEvent] = []) -> Outcome {
+    func respond(_ body: ISO2BodyElement, events: [SECCEvent] = []) -> Outcome {
         Outcome(response: ISO2V2GMessage(header: ISO2MessageHeaderType(sessionID: sessionID), body: ISO2BodyType(bodyElement: body)),
                 close: false, events: events)
     }
 
-    private mutating func fail(_ request: ISO2BodyElement?, _ code: ISO2ResponseCodeType, _ reason: String,
-                               _ view: HLCConnectorView) -> Outcome {
+    mutating func fail(_ request: ISO2BodyElement?, _ code: ISO2ResponseCodeType, _ reason: String,
+                       _ view: HLCConnectorView) -> Outcome {
         state = .closed
-        let body = ISO2Messages.failed(request, code, evseID: configuration.evseID, rcd: view.rcdTripped)
-        var out = respond(body, events: [.failed(responseCode: code.rawValue, request: ISO2Messages.name(of: request), reason: reason)])
+        let event = SECCEvent.failed(responseCode: code.rawValue, request: ISO2Messages.name(of: request), reason: reason)
+        guard let body = ISO2Messages.failed(request, code, evseID: configuration.evseID, rcd: view.rcdTripped) else {
+            return Outcome(response: nil, close: true, events: [event])
+        }
+        var out = respond(body, events: [event])
         out.close = true
         return out
     }

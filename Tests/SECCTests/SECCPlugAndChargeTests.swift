@@ -1,0 +1,142 @@
+import Crypto
+import EXI
+import Foundation
+@testable import SECC
+import SwiftASN1
+import Testing
+import V2G
+import X509
+
+/// Messages of an independent vehicle: Josev's (iso15118 0.31.2) PaymentDetailsReq and signed AuthorizationReq, encoded
+/// by its EXIficient codec, with the certificates of its PKI script (Fixtures/josev-pnc.json, written by
+/// Tests/Interop/iso15118/pnc_fixture.py).
+struct JosevPnC: Decodable {
+    var sessionID: String
+    var genChallenge: String
+    var eMAID: String
+    var paymentDetailsReq: String
+    var authorizationReq: String
+    var authorizationReqZeroChallenge: String
+    var moRoot: String
+    var v2gRoot: String
+
+    static func load() throws -> JosevPnC {
+        let dir = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        return try JSONDecoder().decode(JosevPnC.self, from: Data(contentsOf: dir.appendingPathComponent("josev-pnc.json")))
+    }
+
+    static func bytes(_ hex: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var it = hex.makeIterator()
+        while let a = it.next(), let b = it.next() { out.append(UInt8(String([a, b]), radix: 16)!) }
+        return out
+    }
+
+    func certificate(_ hex: String) throws -> Certificate { try Certificate(derEncoded: Self.bytes(hex)) }
+}
+
+@Suite("Plug & Charge in the ISO 15118-2 session: the contract chain, the challenge and the signature, against Josev's vehicle")
+struct SECCPlugAndChargeTests {
+    /// A vehicle that chose the contract and is about to send PaymentDetailsReq.
+    static func atPaymentDetails(_ f: JosevPnC, roots: [Certificate], central: Bool = false) throws -> Vehicle {
+        var ev = Vehicle(configuration: SECCConfiguration(contract: SECCContractSettings(roots: roots, centralValidationAllowed: central)),
+                         newSessionID: JosevPnC.bytes(f.sessionID), genChallenge: JosevPnC.bytes(f.genChallenge))
+        _ = try ev.setUp()
+        guard case .serviceDiscoveryRes(let services)? = try ev.send(.serviceDiscoveryReq(ISO2ServiceDiscoveryReqType())) else {
+            Issue.record("no ServiceDiscoveryRes"); return ev
+        }
+        #expect(services.paymentOptionList.paymentOption == [.contract, .externalPayment])
+        let contract = ISO2PaymentServiceSelectionReqType(selectedPaymentOption: .contract,
+                                                          selectedServiceList: Vehicle.externalPayment.selectedServiceList)
+        #expect(code(try ev.send(.paymentServiceSelectionReq(contract))) == "OK")
+        return ev
+    }
+
+    @Test("Josev's contract chain, challenge and signature are accepted; the station learns the eMAID and the chain")
+    func accepted() throws {
+        let f = try JosevPnC.load()
+        var ev = try Self.atPaymentDetails(f, roots: [try f.certificate(f.v2gRoot), try f.certificate(f.moRoot)])
+        guard case .paymentDetailsRes(let details)? = try ev.send(raw: JosevPnC.bytes(f.paymentDetailsReq)) else {
+            Issue.record("no PaymentDetailsRes: \(ev.events)"); return
+        }
+        #expect(details.responseCode == .ok && details.genChallenge == JosevPnC.bytes(f.genChallenge))
+        #expect(details.evseTimeStamp == 1_798_761_600)
+        guard case .contractPresented(let eMAID, let pem)? = ev.events.last else { Issue.record("no contract event"); return }
+        #expect(eMAID == "UKSWI123456791A" && eMAID == f.eMAID)
+        #expect(pem.components(separatedBy: "BEGIN CERTIFICATE").count == 4, "leaf and two sub-CAs")
+
+        guard case .authorizationRes(let waiting)? = try ev.send(raw: JosevPnC.bytes(f.authorizationReq)) else {
+            Issue.record("no AuthorizationRes: \(ev.events)"); return
+        }
+        #expect(waiting.responseCode == .ok && waiting.evseProcessing == .ongoing_WaitingForCustomerInteraction,
+                "signature good; the backend has not answered yet")
+        ev.view.authorized = true
+        guard case .authorizationRes(let done)? = try ev.send(.authorizationReq(ISO2AuthorizationReqType())) else { return }
+        #expect(done.evseProcessing == .finished, "the repeated request of the Ongoing loop is not signed")
+    }
+
+    @Test("a signature over another challenge is FAILED_ChallengeInvalid; a changed signature FAILED_SignatureError")
+    func challengeAndSignature() throws {
+        let f = try JosevPnC.load()
+        let roots = [try f.certificate(f.moRoot)]
+        var zero = try Self.atPaymentDetails(f, roots: roots)
+        try zero.send(raw: JosevPnC.bytes(f.paymentDetailsReq))
+        #expect(code(try zero.send(raw: JosevPnC.bytes(f.authorizationReqZeroChallenge))) == "FAILED_ChallengeInvalid" && zero.closed)
+
+        var message = try EXI.ISO2.decode(JosevPnC.bytes(f.authorizationReq))
+        message.header.signature?.signatureValue.value[5] ^= 0x01
+        var tampered = try Self.atPaymentDetails(f, roots: roots)
+        try tampered.send(raw: JosevPnC.bytes(f.paymentDetailsReq))
+        #expect(code(try tampered.send(raw: try EXI.ISO2.encode(message))) == "FAILED_SignatureError" && tampered.closed)
+
+        var unsigned = try EXI.ISO2.decode(JosevPnC.bytes(f.authorizationReq))
+        unsigned.header.signature = nil
+        var bare = try Self.atPaymentDetails(f, roots: roots)
+        try bare.send(raw: JosevPnC.bytes(f.paymentDetailsReq))
+        #expect(code(try bare.send(raw: try EXI.ISO2.encode(unsigned))) == "FAILED_SignatureError")
+
+        var refused = try Self.atPaymentDetails(f, roots: roots)
+        try refused.send(raw: JosevPnC.bytes(f.paymentDetailsReq))
+        refused.view.contractRejected = true
+        #expect(code(try refused.send(raw: JosevPnC.bytes(f.authorizationReq))) == "FAILED", "the backend refused the contract")
+    }
+
+    @Test("the chain: expired, no root installed, a root that did not sign it, central validation, a foreign eMAID")
+    func chainChecks() throws {
+        let f = try JosevPnC.load()
+        var late = try Self.atPaymentDetails(f, roots: [try f.certificate(f.moRoot)])
+        late.date = Date(timeIntervalSince1970: 2_000_000_000)  // 2033: the contract leaf expired
+        #expect(code(try late.send(raw: JosevPnC.bytes(f.paymentDetailsReq))) == "FAILED_CertificateExpired")
+        var none = try Self.atPaymentDetails(f, roots: [])
+        #expect(code(try none.send(raw: JosevPnC.bytes(f.paymentDetailsReq))) == "FAILED_NoCertificateAvailable")
+        var foreign = try Self.atPaymentDetails(f, roots: [try f.certificate(f.v2gRoot)])
+        #expect(code(try foreign.send(raw: JosevPnC.bytes(f.paymentDetailsReq))) == "FAILED_CertChainError")
+        var central = try Self.atPaymentDetails(f, roots: [try f.certificate(f.v2gRoot)], central: true)
+        #expect(code(try central.send(raw: JosevPnC.bytes(f.paymentDetailsReq))) == "OK", "the backend validates")
+
+        var message = try EXI.ISO2.decode(JosevPnC.bytes(f.paymentDetailsReq))
+        guard case .paymentDetailsReq(var r)? = message.body.bodyElement else { Issue.record("not PaymentDetailsReq"); return }
+        #expect(ISO2SessionMachine.normalizedEMAID("uk-swi-123456791-a") == ISO2SessionMachine.normalizedEMAID(r.eMAID))
+        r.eMAID = "DEABC123456789X"
+        message.body.bodyElement = .paymentDetailsReq(r)
+        var other = try Self.atPaymentDetails(f, roots: [try f.certificate(f.moRoot)])
+        #expect(code(try other.send(raw: try EXI.ISO2.encode(message))) == "FAILED_CertChainError")
+    }
+
+    @Test("without TLS (no contract settings) or without a challenge the contract is neither offered nor accepted")
+    func externalOnly() throws {
+        let f = try JosevPnC.load()
+        var noChallenge = Vehicle(configuration: SECCConfiguration(contract: SECCContractSettings(roots: [], centralValidationAllowed: true)))
+        _ = try noChallenge.setUp()
+        guard case .serviceDiscoveryRes(let services)? = try noChallenge.send(.serviceDiscoveryReq(ISO2ServiceDiscoveryReqType())) else { return }
+        #expect(services.paymentOptionList.paymentOption == [.externalPayment])
+        var plain = Vehicle(genChallenge: JosevPnC.bytes(f.genChallenge))
+        _ = try plain.setUp()
+        try plain.send(.serviceDiscoveryReq(ISO2ServiceDiscoveryReqType()))
+        let contract = ISO2PaymentServiceSelectionReqType(selectedPaymentOption: .contract, selectedServiceList: Vehicle.externalPayment.selectedServiceList)
+        #expect(code(try plain.send(.paymentServiceSelectionReq(contract))) == "FAILED_PaymentSelectionInvalid")
+        var eim = Vehicle()
+        _ = try eim.setUp()
+        #expect(try eim.send(raw: JosevPnC.bytes(f.paymentDetailsReq)).map(code) == "FAILED_SequenceError")
+    }
+}

@@ -22,6 +22,7 @@ import PackageDescription
 ///     V2G → nothing                                                pure: ISO 15118 V2GTP framing, SECC discovery (SDP)
 ///     SLAC → swift-crypto                                          pure: ISO 15118-3 SLAC messages and the EVSE's matching
 ///     EXI → nothing                                                pure: the EXI codec of the ISO 15118 / DIN 70121 messages
+///     SECC → {EXI, V2G, PKI, swift-crypto, swift-certificates}     pure: the SECC's handshake and ISO 15118-2 AC session
 ///     OCPP16 → CivilDate;  CivilDate → nothing                     pure: calendar arithmetic without ICU
 ///     PKI → {swift-certificates, swift-crypto}                     pure: X.509 checks, CSRs, certificate hashes, signatures
 ///     OCMF → {CivilDate, swift-crypto}                             pure: signed meter readings (Open Charge Metering Format)
@@ -33,7 +34,7 @@ import PackageDescription
 ///     MQTTIntegration → OCPP16                                     pure: what the station's and gateway's MQTT share
 ///     Hardware → {Boards, Transport, CPCSC}                        adapter: serial/TCP links, board drivers, meters, reader, GPIO, LEDs
 ///     Boards → {EVSECore, StationModbus, OCPP16}                   pure: board description, supervised-board contract, board protocols
-///     Transport → {ModbusTCP, MQTT, SEMP, Mail, EEBUS, V2G, SLAC};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
+///     Transport → {ModbusTCP, MQTT, SEMP, Mail, EEBUS, V2G, SLAC, SECC, EXI};  MQTT → nothing (pure);  Hosting → EVSECore;  Simulator → EVSECore;  EVSECore → Parameters (re-exported)
 ///     Parameters → nothing                                         pure: the generic parameter registry, typed keys
 ///
 /// A pure target holds domain logic only: no sockets, files or Foundation networking; time and I/O come in as

@@ -15,7 +15,7 @@ struct V2GEXICommand: ParsableCommand {
         subcommands: [Decode.self, Encode.self, Bench.self])
 
     enum Schema: String, ExpressibleByArgument, CaseIterable {
-        case appHand, iso2, din, xmldsig
+        case appHand, iso2, din, xmldsig, iso20Common, iso20AC
 
         var exi: EXISchema {
             switch self {
@@ -23,12 +23,14 @@ struct V2GEXICommand: ParsableCommand {
             case .iso2: return EXI.iso2
             case .din: return EXI.din
             case .xmldsig: return EXI.xmldsig
+            case .iso20Common: return EXI.iso20Common
+            case .iso20AC: return EXI.iso20AC
             }
         }
     }
 
     struct Common: ParsableArguments {
-        @Option(help: "The schema: appHand (supportedAppProtocol), iso2 (ISO 15118-2), din (DIN SPEC 70121), xmldsig (with --fragment: SignedInfo as signed).")
+        @Option(help: "The schema: appHand (supportedAppProtocol), iso2 (ISO 15118-2), din (DIN SPEC 70121), xmldsig (with --fragment: SignedInfo as signed), iso20Common and iso20AC (ISO 15118-20's common and AC messages).")
         var schema: Schema
         @Flag(help: "An EXI fragment (ISO 15118-2 §7.9.2.4: SignedInfo, signed body elements) instead of a document.")
         var fragment = false

@@ -31,6 +31,8 @@ SCHEMAS = [
     # The signatures' own fragment grammar: ISO 15118-2 signs the EXI fragment of SignedInfo under the xmldsig schema
     # alone (as EXIficient with the xmldsig namespace and cbexigen's xmldsigFragment do).
     ("XMLDSig", "xmldsig", "xmldsig-core-schema.xsd", "http://www.w3.org/2000/09/xmldsig#"),
+    ("ISO20AC", "iso20AC", "iso15118_20/V2G_CI_AC.xsd", "urn:iso:std:iso:15118:-20:AC"),
+    ("ISO20Common", "iso20Common", "iso15118_20/V2G_CI_CommonMessages.xsd", "urn:iso:std:iso:15118:-20:CommonMessages"),
 ]
 
 STATE_LINES_PER_FILE = 640

@@ -59,7 +59,8 @@ class Samples:
             if x.name in seen:
                 continue
             seen.add(x.name)
-            if not x.abstract:
+            # An element of an abstract type (ISO 15118-20's CLReqControlMode heads) stands only for its members.
+            if not x.abstract and not getattr(x.type, "abstract", False):
                 out.append(x)
             todo.extend(self.schema.maps.substitution_groups.get(x.name, []))
         return sorted(out, key=lambda m: m.name)

@@ -21,8 +21,10 @@ public struct SECCPausedSession: Sendable, Equatable {
 }
 
 /// The SECC of one vehicle connection, pure: each V2GTP message in, the response out (ISO 15118-2:2014 §8.2 and §8.8;
-/// DIN SPEC 70121 is never chosen by an AC station). First the protocol handshake (supportedAppProtocolReq,
-/// V2G_CI_AppProtocol.xsd), then the chosen protocol's session machine. The station's state comes in with each
+/// ISO 15118-20:2022 §8.8; DIN SPEC 70121 is never chosen by an AC station). First the protocol handshake
+/// (supportedAppProtocolReq, V2G_CI_AppProtocol.xsd), then the chosen protocol's session machine: ISO 15118-2 AC
+/// (``ISO2SessionMachine``, payload type 0x8001) or ISO 15118-20 AC (``ISO20ACSessionMachine``, 0x8002 and 0x8003;
+/// only over TLS unless the configuration allows it). The station's state comes in with each
 /// message as an ``HLCConnectorView`` and the time as a monotonic `now`, so every answer depends on its inputs alone.
 ///
 /// The connection's timers (V2G_SECC_CommunicationSetup_Timeout, V2G_SECC_Sequence_Timeout) belong to the transport
@@ -30,7 +32,7 @@ public struct SECCPausedSession: Sendable, Equatable {
 /// here.
 public struct SECCConnection: Sendable {
     /// The protocols this SECC has a session machine for; the configuration may offer fewer.
-    public static let implemented: [V2GProtocol] = [.iso15118_2]
+    public static let implemented: [V2GProtocol] = [.iso15118_2, .iso15118_20AC]
 
     public let configuration: SECCConfiguration
     private var stage: Stage
@@ -41,6 +43,7 @@ public struct SECCConnection: Sendable {
     private enum Stage: Sendable {
         case handshake
         case iso2(ISO2SessionMachine)
+        case iso20(ISO20ACSessionMachine)
         case closed
     }
 
@@ -88,6 +91,24 @@ public struct SECCConnection: Sendable {
             stage = outcome.close ? .closed : .iso2(machine)
             if outcome.close { pausedSession = machine.pausedSession }
             return encode(outcome, requestName: ISO2Messages.name(of: request.body.bodyElement))
+        case .iso20(var machine):
+            let request: ISO20Request
+            do {
+                switch frame.payloadType {
+                case .iso20Mainstream: request = .common(try EXI.ISO20Common.decode(frame.payload))
+                case .iso20AC: request = .ac(try EXI.ISO20AC.decode(frame.payload))
+                default:
+                    stage = .closed
+                    return Self.unreadable("payload type \(frame.payloadType) is not an ISO 15118-20 AC message (0x8002, 0x8003)")
+                }
+            } catch {
+                stage = .closed
+                return Self.unreadable("the ISO 15118-20 message cannot be decoded: \(error)")
+            }
+            let outcome = machine.handle(request, view: view, now: now, date: date)
+            stage = outcome.close ? .closed : .iso20(machine)
+            if outcome.close { pausedSession = machine.pausedSession }
+            return encode(outcome, requestName: ISO20ACSessionMachine.name(of: request))
         }
     }
 
@@ -107,7 +128,9 @@ public struct SECCConnection: Sendable {
             return OfferedAppProtocol(namespace: p.protocolNamespace, majorVersion: major, minorVersion: minor,
                                       schemaID: schema, priority: priority)
         }
-        let supported = configuration.protocols.filter { $0.chargesAC && Self.implemented.contains($0) }
+        let supported = configuration.protocols.filter {
+            $0.chargesAC && Self.implemented.contains($0) && ($0 != .iso15118_20AC || configuration.tls || configuration.iso20WithoutTLS)
+        }
         let decision = AppProtocolNegotiation.decide(offered, supported: supported)
         let code: AppProtocolResponseCodeType = switch decision.responseCode {
         case .successfulNegotiation: .ok_SuccessfulNegotiation
@@ -124,6 +147,8 @@ public struct SECCConnection: Sendable {
         case .iso15118_2?:
             stage = .iso2(ISO2SessionMachine(configuration: configuration, newSessionID: newSessionID, genChallenge: genChallenge,
                                              paused: paused))
+        case .iso15118_20AC?:
+            stage = .iso20(ISO20ACSessionMachine(configuration: configuration, newSessionID: newSessionID, paused: paused))
         default:
             stage = .closed
         }
@@ -145,6 +170,30 @@ public struct SECCConnection: Sendable {
         }
         return SECCStep(response: V2GTPFrame(payloadType: .exi, payload: bytes), close: outcome.close, events: outcome.events,
                         requestName: requestName, responseName: ISO2Messages.name(of: response.body.bodyElement))
+    }
+
+    private mutating func encode(_ outcome: ISO20ACSessionMachine.Outcome, requestName: String) -> SECCStep {
+        guard let response = outcome.response else {
+            return SECCStep(response: nil, close: true, events: outcome.events, requestName: requestName, responseName: nil,
+                            closeReason: "no answer of the request's type can be given")
+        }
+        let frame: V2GTPFrame
+        let name: String
+        do {
+            switch response {
+            case .common(let m):
+                frame = V2GTPFrame(payloadType: .iso20Mainstream, payload: try EXI.ISO20Common.encode(m))
+                name = EXI.ISO20Common.node(m).name.localName
+            case .ac(let m):
+                frame = V2GTPFrame(payloadType: .iso20AC, payload: try EXI.ISO20AC.encode(m))
+                name = EXI.ISO20AC.node(m).name.localName
+            }
+        } catch {
+            stage = .closed
+            return SECCStep(response: nil, close: true, events: outcome.events, requestName: requestName, responseName: nil,
+                            closeReason: "the response cannot be encoded: \(error)")
+        }
+        return SECCStep(response: frame, close: outcome.close, events: outcome.events, requestName: requestName, responseName: name)
     }
 
     /// A message that cannot be answered: the SECC closes the connection, since no response could name the request

@@ -60,15 +60,21 @@ public struct SECCConfiguration: Sendable, Equatable {
     /// Plug & Charge: the contract payment offered besides the external one — set only for a TLS connection
     /// (ISO 15118-2:2014 §7.7.4 and §8.4.3.3: the contract's messages need V2G-CI-TLS); nil offers external payment only.
     public var contract: SECCContractSettings?
+    /// The vehicle's connection runs over TLS (set per connection by the transport).
+    public var tls: Bool
+    /// ISO 15118-20 also over plain TCP. The standard forbids it ([V2G20-2356]: the SECC selects -20 only over TLS 1.3);
+    /// test vehicles and simulators often speak -20 without TLS, so a test bench may allow it.
+    public var iso20WithoutTLS: Bool
 
     /// The EVSEID used when none is configured (ISO 15118-2:2014 §8.4.3.2.3).
     public static let unknownEVSEID = "ZZ00000"
 
     public init(protocols: [V2GProtocol] = [.iso15118_2], evseID: String = SECCConfiguration.unknownEVSEID,
                 authorizationTimeout: Duration = .seconds(50), stopGrace: Duration = .seconds(10),
-                contract: SECCContractSettings? = nil) {
+                contract: SECCContractSettings? = nil, tls: Bool = false, iso20WithoutTLS: Bool = false) {
         self.protocols = protocols; self.evseID = evseID
         self.authorizationTimeout = authorizationTimeout; self.stopGrace = stopGrace; self.contract = contract
+        self.tls = tls; self.iso20WithoutTLS = iso20WithoutTLS
     }
 
     /// Whether `id` can be sent as EVSEID: 7 to 37 printable ASCII characters (evseIDType).

@@ -382,13 +382,15 @@ def generate(name, prop, g, schema, head, root_ns):
         for r in roots:
             api.append("            case %s(%s)" % (case_name(r.local_name), T.struct_for(r.type, r.local_name)))
         api += ["        }", "",
-                "        public static func encode(_ message: Message) throws -> [UInt8] {",
-                "            let node: EXINode",
+                "        /// The element tree of a message (its root element named as the schema names it).",
+                "        public static func node(_ message: Message) -> EXINode {",
                 "            switch message {"]
         for r in roots:
             q = "EXIQName(%s, %s)" % (swift_string(main_ns), swift_string(r.local_name))
-            api.append("            case .%s(let x): node = x.node(%s, repeatable: false)" % (case_name(r.local_name), q))
-        api += ["            }", "            return try EXICodec.encodeDocument(node, schema: EXI.%s)" % prop, "        }", "",
+            api.append("            case .%s(let x): x.node(%s, repeatable: false)" % (case_name(r.local_name), q))
+        api += ["            }", "        }", "",
+                "        public static func encode(_ message: Message) throws -> [UInt8] {",
+                "            try EXICodec.encodeDocument(node(message), schema: EXI.%s)" % prop, "        }", "",
                 "        public static func decode(_ bytes: [UInt8]) throws -> Message {",
                 "            let node = try EXICodec.decodeDocument(bytes, schema: EXI.%s)" % prop,
                 "            switch node.name.localName {"]

@@ -11,13 +11,16 @@ extension EXI {
             case supportedAppProtocolRes(AppProtocolSupportedAppProtocolRes)
         }
 
-        public static func encode(_ message: Message) throws -> [UInt8] {
-            let node: EXINode
+        /// The element tree of a message (its root element named as the schema names it).
+        public static func node(_ message: Message) -> EXINode {
             switch message {
-            case .supportedAppProtocolReq(let x): node = x.node(EXIQName("urn:iso:15118:2:2010:AppProtocol", "supportedAppProtocolReq"), repeatable: false)
-            case .supportedAppProtocolRes(let x): node = x.node(EXIQName("urn:iso:15118:2:2010:AppProtocol", "supportedAppProtocolRes"), repeatable: false)
+            case .supportedAppProtocolReq(let x): x.node(EXIQName("urn:iso:15118:2:2010:AppProtocol", "supportedAppProtocolReq"), repeatable: false)
+            case .supportedAppProtocolRes(let x): x.node(EXIQName("urn:iso:15118:2:2010:AppProtocol", "supportedAppProtocolRes"), repeatable: false)
             }
-            return try EXICodec.encodeDocument(node, schema: EXI.appProtocol)
+        }
+
+        public static func encode(_ message: Message) throws -> [UInt8] {
+            try EXICodec.encodeDocument(node(message), schema: EXI.appProtocol)
         }
 
         public static func decode(_ bytes: [UInt8]) throws -> Message {

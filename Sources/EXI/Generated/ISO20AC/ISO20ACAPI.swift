@@ -26,27 +26,30 @@ extension EXI {
             case scheduled_AC_CLResControlMode(ISO20ACScheduledACCLResControlModeType)
         }
 
-        public static func encode(_ message: Message) throws -> [UInt8] {
-            let node: EXINode
+        /// The element tree of a message (its root element named as the schema names it).
+        public static func node(_ message: Message) -> EXINode {
             switch message {
-            case .ac_CPDReqEnergyTransferMode(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "AC_CPDReqEnergyTransferMode"), repeatable: false)
-            case .ac_CPDResEnergyTransferMode(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "AC_CPDResEnergyTransferMode"), repeatable: false)
-            case .ac_ChargeLoopReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "AC_ChargeLoopReq"), repeatable: false)
-            case .ac_ChargeLoopRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "AC_ChargeLoopRes"), repeatable: false)
-            case .ac_ChargeParameterDiscoveryReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "AC_ChargeParameterDiscoveryReq"), repeatable: false)
-            case .ac_ChargeParameterDiscoveryRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "AC_ChargeParameterDiscoveryRes"), repeatable: false)
-            case .bpt_AC_CPDReqEnergyTransferMode(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "BPT_AC_CPDReqEnergyTransferMode"), repeatable: false)
-            case .bpt_AC_CPDResEnergyTransferMode(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "BPT_AC_CPDResEnergyTransferMode"), repeatable: false)
-            case .bpt_Dynamic_AC_CLReqControlMode(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "BPT_Dynamic_AC_CLReqControlMode"), repeatable: false)
-            case .bpt_Dynamic_AC_CLResControlMode(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "BPT_Dynamic_AC_CLResControlMode"), repeatable: false)
-            case .bpt_Scheduled_AC_CLReqControlMode(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "BPT_Scheduled_AC_CLReqControlMode"), repeatable: false)
-            case .bpt_Scheduled_AC_CLResControlMode(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "BPT_Scheduled_AC_CLResControlMode"), repeatable: false)
-            case .dynamic_AC_CLReqControlMode(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "Dynamic_AC_CLReqControlMode"), repeatable: false)
-            case .dynamic_AC_CLResControlMode(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "Dynamic_AC_CLResControlMode"), repeatable: false)
-            case .scheduled_AC_CLReqControlMode(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "Scheduled_AC_CLReqControlMode"), repeatable: false)
-            case .scheduled_AC_CLResControlMode(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "Scheduled_AC_CLResControlMode"), repeatable: false)
+            case .ac_CPDReqEnergyTransferMode(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "AC_CPDReqEnergyTransferMode"), repeatable: false)
+            case .ac_CPDResEnergyTransferMode(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "AC_CPDResEnergyTransferMode"), repeatable: false)
+            case .ac_ChargeLoopReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "AC_ChargeLoopReq"), repeatable: false)
+            case .ac_ChargeLoopRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "AC_ChargeLoopRes"), repeatable: false)
+            case .ac_ChargeParameterDiscoveryReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "AC_ChargeParameterDiscoveryReq"), repeatable: false)
+            case .ac_ChargeParameterDiscoveryRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "AC_ChargeParameterDiscoveryRes"), repeatable: false)
+            case .bpt_AC_CPDReqEnergyTransferMode(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "BPT_AC_CPDReqEnergyTransferMode"), repeatable: false)
+            case .bpt_AC_CPDResEnergyTransferMode(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "BPT_AC_CPDResEnergyTransferMode"), repeatable: false)
+            case .bpt_Dynamic_AC_CLReqControlMode(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "BPT_Dynamic_AC_CLReqControlMode"), repeatable: false)
+            case .bpt_Dynamic_AC_CLResControlMode(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "BPT_Dynamic_AC_CLResControlMode"), repeatable: false)
+            case .bpt_Scheduled_AC_CLReqControlMode(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "BPT_Scheduled_AC_CLReqControlMode"), repeatable: false)
+            case .bpt_Scheduled_AC_CLResControlMode(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "BPT_Scheduled_AC_CLResControlMode"), repeatable: false)
+            case .dynamic_AC_CLReqControlMode(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "Dynamic_AC_CLReqControlMode"), repeatable: false)
+            case .dynamic_AC_CLResControlMode(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "Dynamic_AC_CLResControlMode"), repeatable: false)
+            case .scheduled_AC_CLReqControlMode(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "Scheduled_AC_CLReqControlMode"), repeatable: false)
+            case .scheduled_AC_CLResControlMode(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:AC", "Scheduled_AC_CLResControlMode"), repeatable: false)
             }
-            return try EXICodec.encodeDocument(node, schema: EXI.iso20AC)
+        }
+
+        public static func encode(_ message: Message) throws -> [UInt8] {
+            try EXICodec.encodeDocument(node(message), schema: EXI.iso20AC)
         }
 
         public static func decode(_ bytes: [UInt8]) throws -> Message {

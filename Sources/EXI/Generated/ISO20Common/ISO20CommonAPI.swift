@@ -38,39 +38,42 @@ extension EXI {
             case vehicleCheckOutRes(ISO20CommonVehicleCheckOutResType)
         }
 
-        public static func encode(_ message: Message) throws -> [UInt8] {
-            let node: EXINode
+        /// The element tree of a message (its root element named as the schema names it).
+        public static func node(_ message: Message) -> EXINode {
             switch message {
-            case .authorizationReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "AuthorizationReq"), repeatable: false)
-            case .authorizationRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "AuthorizationRes"), repeatable: false)
-            case .authorizationSetupReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "AuthorizationSetupReq"), repeatable: false)
-            case .authorizationSetupRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "AuthorizationSetupRes"), repeatable: false)
-            case .certificateInstallationReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "CertificateInstallationReq"), repeatable: false)
-            case .certificateInstallationRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "CertificateInstallationRes"), repeatable: false)
-            case .meteringConfirmationReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "MeteringConfirmationReq"), repeatable: false)
-            case .meteringConfirmationRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "MeteringConfirmationRes"), repeatable: false)
-            case .powerDeliveryReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "PowerDeliveryReq"), repeatable: false)
-            case .powerDeliveryRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "PowerDeliveryRes"), repeatable: false)
-            case .scheduleExchangeReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ScheduleExchangeReq"), repeatable: false)
-            case .scheduleExchangeRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ScheduleExchangeRes"), repeatable: false)
-            case .serviceDetailReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ServiceDetailReq"), repeatable: false)
-            case .serviceDetailRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ServiceDetailRes"), repeatable: false)
-            case .serviceDiscoveryReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ServiceDiscoveryReq"), repeatable: false)
-            case .serviceDiscoveryRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ServiceDiscoveryRes"), repeatable: false)
-            case .serviceSelectionReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ServiceSelectionReq"), repeatable: false)
-            case .serviceSelectionRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ServiceSelectionRes"), repeatable: false)
-            case .sessionSetupReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "SessionSetupReq"), repeatable: false)
-            case .sessionSetupRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "SessionSetupRes"), repeatable: false)
-            case .sessionStopReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "SessionStopReq"), repeatable: false)
-            case .sessionStopRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "SessionStopRes"), repeatable: false)
-            case .signedInstallationData(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "SignedInstallationData"), repeatable: false)
-            case .signedMeteringData(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "SignedMeteringData"), repeatable: false)
-            case .vehicleCheckInReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "VehicleCheckInReq"), repeatable: false)
-            case .vehicleCheckInRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "VehicleCheckInRes"), repeatable: false)
-            case .vehicleCheckOutReq(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "VehicleCheckOutReq"), repeatable: false)
-            case .vehicleCheckOutRes(let x): node = x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "VehicleCheckOutRes"), repeatable: false)
+            case .authorizationReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "AuthorizationReq"), repeatable: false)
+            case .authorizationRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "AuthorizationRes"), repeatable: false)
+            case .authorizationSetupReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "AuthorizationSetupReq"), repeatable: false)
+            case .authorizationSetupRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "AuthorizationSetupRes"), repeatable: false)
+            case .certificateInstallationReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "CertificateInstallationReq"), repeatable: false)
+            case .certificateInstallationRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "CertificateInstallationRes"), repeatable: false)
+            case .meteringConfirmationReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "MeteringConfirmationReq"), repeatable: false)
+            case .meteringConfirmationRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "MeteringConfirmationRes"), repeatable: false)
+            case .powerDeliveryReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "PowerDeliveryReq"), repeatable: false)
+            case .powerDeliveryRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "PowerDeliveryRes"), repeatable: false)
+            case .scheduleExchangeReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ScheduleExchangeReq"), repeatable: false)
+            case .scheduleExchangeRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ScheduleExchangeRes"), repeatable: false)
+            case .serviceDetailReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ServiceDetailReq"), repeatable: false)
+            case .serviceDetailRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ServiceDetailRes"), repeatable: false)
+            case .serviceDiscoveryReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ServiceDiscoveryReq"), repeatable: false)
+            case .serviceDiscoveryRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ServiceDiscoveryRes"), repeatable: false)
+            case .serviceSelectionReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ServiceSelectionReq"), repeatable: false)
+            case .serviceSelectionRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "ServiceSelectionRes"), repeatable: false)
+            case .sessionSetupReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "SessionSetupReq"), repeatable: false)
+            case .sessionSetupRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "SessionSetupRes"), repeatable: false)
+            case .sessionStopReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "SessionStopReq"), repeatable: false)
+            case .sessionStopRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "SessionStopRes"), repeatable: false)
+            case .signedInstallationData(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "SignedInstallationData"), repeatable: false)
+            case .signedMeteringData(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "SignedMeteringData"), repeatable: false)
+            case .vehicleCheckInReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "VehicleCheckInReq"), repeatable: false)
+            case .vehicleCheckInRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "VehicleCheckInRes"), repeatable: false)
+            case .vehicleCheckOutReq(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "VehicleCheckOutReq"), repeatable: false)
+            case .vehicleCheckOutRes(let x): x.node(EXIQName("urn:iso:std:iso:15118:-20:CommonMessages", "VehicleCheckOutRes"), repeatable: false)
             }
-            return try EXICodec.encodeDocument(node, schema: EXI.iso20Common)
+        }
+
+        public static func encode(_ message: Message) throws -> [UInt8] {
+            try EXICodec.encodeDocument(node(message), schema: EXI.iso20Common)
         }
 
         public static func decode(_ bytes: [UInt8]) throws -> Message {

@@ -327,6 +327,8 @@ let package = Package(
         .executableTarget(name: "dlm-bench", dependencies: ["EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
         // Benchmark tool of scripts/bench-ocpp.sh.
         .executableTarget(name: "ocpp-bench", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
+        // Benchmark tool of scripts/bench-secc.sh: the SECC's response time per message type (issue 27).
+        .executableTarget(name: "secc-bench", dependencies: ["SECC", "EXI", "V2G"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "Simulator"], swiftSettings: swiftSettings),
         // Benchmark tool of scripts/bench-pv.sh: a recorded PV day through the station's controller (TestSupport's PVDay).
         .executableTarget(name: "pv-bench", dependencies: ["LoadManagement", "TestSupport"], swiftSettings: swiftSettings),

@@ -90,6 +90,10 @@ public struct SECCConnection: Sendable {
             let outcome = machine.handle(request, view: view, now: now, date: date)
             stage = outcome.close ? .closed : .iso2(machine)
             if outcome.close { pausedSession = machine.pausedSession }
+            if outcome.forward {
+                return SECCStep(response: nil, close: false, events: outcome.events, requestName: ISO2Messages.name(of: request.body.bodyElement),
+                                responseName: nil, forward: .certificateInstallation(exiRequest: Data(frame.payload).base64EncodedString()))
+            }
             return encode(outcome, requestName: ISO2Messages.name(of: request.body.bodyElement))
         case .iso20(var machine):
             let request: ISO20Request
@@ -110,6 +114,24 @@ public struct SECCConnection: Sendable {
             if outcome.close { pausedSession = machine.pausedSession }
             return encode(outcome, requestName: ISO20ACSessionMachine.name(of: request))
         }
+    }
+
+    /// The backend's answer to a forwarded request (``SECCStep/forward``): the EXI of the whole response message, nil
+    /// when none came in time. An answer that is not the expected response is treated as none.
+    public mutating func backendAnswered(_ exiResponse: [UInt8]?, view: HLCConnectorView, now: Duration, date: Date) -> SECCStep {
+        guard case .iso2(var machine) = stage else {
+            return SECCStep(response: nil, close: true, events: [], requestName: "CertificateInstallationReq", responseName: nil,
+                            closeReason: "a backend answer without a forwarded request")
+        }
+        var typed: ISO2CertificateInstallationResType?
+        if let exiResponse, case .certificateInstallationRes(let r)? = try? EXI.ISO2.decode(exiResponse).body.bodyElement { typed = r }
+        let outcome = machine.certificateInstallationAnswered(typed, view: view)
+        stage = outcome.close ? .closed : .iso2(machine)
+        if let exiResponse, typed != nil {
+            return SECCStep(response: V2GTPFrame(payloadType: .exi, payload: exiResponse), close: outcome.close, events: outcome.events,
+                            requestName: "CertificateInstallationReq", responseName: "CertificateInstallationRes")
+        }
+        return encode(outcome, requestName: "CertificateInstallationReq")
     }
 
     private mutating func handshake(_ frame: V2GTPFrame) -> SECCStep {

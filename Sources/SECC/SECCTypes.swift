@@ -90,9 +90,14 @@ public struct SECCContractSettings: Sendable, Equatable {
     /// A chain no installed root signs is still passed on for the backend to validate (seeds/000 "Central contract
     /// validation allowed"; OCA application note, Authorize with the certificate instead of its hashes).
     public var centralValidationAllowed: Bool
+    /// The contract certificate service (ServiceID 2, "Installation") is offered: the backend can answer
+    /// CertificateInstallationReq (seeds/000 "OCPP 1.6 Erweiterung für die 15118 Zertifikatsinstallation", the OCA
+    /// application note's Get15118EVCertificate).
+    public var certificateInstallation: Bool
 
-    public init(roots: [Certificate], centralValidationAllowed: Bool) {
+    public init(roots: [Certificate], centralValidationAllowed: Bool, certificateInstallation: Bool = false) {
         self.roots = roots; self.centralValidationAllowed = centralValidationAllowed
+        self.certificateInstallation = certificateInstallation
     }
 }
 
@@ -140,9 +145,21 @@ public enum SECCEvent: Sendable, Equatable {
     case failed(responseCode: String, request: String, reason: String)
 }
 
+/// A request the SECC cannot answer itself: the transport asks the backend and hands the answer to
+/// ``SECCConnection/backendAnswered(_:view:now:date:)``, which gives the step to send.
+public enum SECCForward: Sendable, Equatable {
+    /// CertificateInstallationReq (ISO 15118-2:2014 §8.4.3.11): the whole received EXI message in base64, for the
+    /// backend's Get15118EVCertificate (OCA application note: exiRequest; iso15118SchemaVersion
+    /// "urn:iso:15118:2:2013:MsgDef", action Install). The answer is the EXI of the whole CertificateInstallationRes
+    /// message, sent to the vehicle as it is.
+    case certificateInstallation(exiRequest: String)
+}
+
 /// One request's outcome: the response to send (as V2GTP payload), whether to close after it, and what to report.
 public struct SECCStep: Sendable, Equatable {
     public var response: V2GTPFrame?
+    /// Set when the answer must come from the backend; `response` is then nil and the connection stays open.
+    public var forward: SECCForward?
     public var close: Bool
     public var events: [SECCEvent]
     /// For the log and "Additional Logging": the request's and the response's message name (e.g. "SessionSetupReq").
@@ -152,8 +169,8 @@ public struct SECCStep: Sendable, Equatable {
     public var closeReason: String?
 
     public init(response: V2GTPFrame?, close: Bool, events: [SECCEvent], requestName: String, responseName: String?,
-                closeReason: String? = nil) {
+                closeReason: String? = nil, forward: SECCForward? = nil) {
         self.response = response; self.close = close; self.events = events
-        self.requestName = requestName; self.responseName = responseName; self.closeReason = closeReason
+        self.requestName = requestName; self.responseName = responseName; self.closeReason = closeReason; self.forward = forward
     }
 }

@@ -140,3 +140,72 @@ struct SECCPlugAndChargeTests {
         #expect(try eim.send(raw: JosevPnC.bytes(f.paymentDetailsReq)).map(code) == "FAILED_SequenceError")
     }
 }
+
+@Suite("Contract certificate installation: offered with the backend's help, forwarded as it came, answered as the backend answered")
+struct SECCCertificateInstallationTests {
+    static let installation = ISO2BodyElement.certificateInstallationReq(ISO2CertificateInstallationReqType(
+        id: "id1", oemProvisioningCert: [0x30, 0x03, 0x02, 0x01, 0x01],
+        listOfRootCertificateIDs: ISO2ListOfRootCertificateIDsType(rootCertificateID: [
+            ISO2X509IssuerSerialType(x509IssuerName: "CN=V2GRootCA", x509SerialNumber: 12345)
+        ])))
+
+    /// A vehicle that chose the contract and the certificate service.
+    static func atInstallation(offered: Bool = true) throws -> Vehicle {
+        var ev = Vehicle(configuration: SECCConfiguration(contract: SECCContractSettings(roots: [], centralValidationAllowed: true,
+                                                                                          certificateInstallation: offered)),
+                         genChallenge: [UInt8](repeating: 9, count: 16))
+        _ = try ev.setUp()
+        guard case .serviceDiscoveryRes(let services)? = try ev.send(.serviceDiscoveryReq(ISO2ServiceDiscoveryReqType())) else { return ev }
+        #expect(services.serviceList?.service.map(\.serviceID) == (offered ? [2] : nil))
+        if offered {
+            guard case .serviceDetailRes(let detail)? = try ev.send(.serviceDetailReq(ISO2ServiceDetailReqType(serviceID: 2))) else { return ev }
+            #expect(detail.serviceParameterList?.parameterSet.first?.parameter.first == ISO2ParameterType(name: "Service", stringValue: "Installation"))
+        }
+        let ids = offered ? [1, 2] : [1]
+        #expect(code(try ev.send(.paymentServiceSelectionReq(ISO2PaymentServiceSelectionReqType(
+            selectedPaymentOption: .contract,
+            selectedServiceList: ISO2SelectedServiceListType(selectedService: ids.map { ISO2SelectedServiceType(serviceID: $0) }))))) == "OK")
+        return ev
+    }
+
+    static func request(_ ev: Vehicle) throws -> [UInt8] {
+        try EXI.ISO2.encode(ISO2V2GMessage(header: ISO2MessageHeaderType(sessionID: ev.sessionID), body: ISO2BodyType(bodyElement: installation)))
+    }
+
+    @Test("the request goes to the backend whole; its answer goes to the vehicle byte for byte; PaymentDetails follows")
+    func forwarded() throws {
+        var ev = try Self.atInstallation()
+        let bytes = try Self.request(ev)
+        let step = ev.secc.receive(V2GTPFrame(payloadType: .exi, payload: bytes), view: ev.view, now: .zero, date: ev.date)
+        #expect(step.response == nil && !step.close)
+        #expect(step.forward == .certificateInstallation(exiRequest: Data(bytes).base64EncodedString()))
+        guard let answerBody = ISO2Messages.failed(Self.installation, .ok, evseID: "ZZ00000", rcd: false) else { Issue.record("no body"); return }
+        let answer = try EXI.ISO2.encode(ISO2V2GMessage(header: ISO2MessageHeaderType(sessionID: ev.sessionID), body: ISO2BodyType(bodyElement: answerBody)))
+        let sent = ev.secc.backendAnswered(answer, view: ev.view, now: .zero, date: ev.date)
+        #expect(sent.response == V2GTPFrame(payloadType: .exi, payload: answer) && !sent.close)
+        let f = try JosevPnC.load()
+        var message = try EXI.ISO2.decode(JosevPnC.bytes(f.paymentDetailsReq))
+        message.header.sessionID = ev.sessionID
+        #expect(code(try ev.send(raw: try EXI.ISO2.encode(message))) == "OK", "the new contract is presented next")
+    }
+
+    @Test("no answer in time, or not a CertificateInstallationRes: FAILED_NoCertificateAvailable and the session ends")
+    func noAnswer() throws {
+        for answer in [nil, [0x80, 0x98, 0x02] as [UInt8]?] {
+            var ev = try Self.atInstallation()
+            _ = ev.secc.receive(V2GTPFrame(payloadType: .exi, payload: try Self.request(ev)), view: ev.view, now: .zero, date: ev.date)
+            let step = ev.secc.backendAnswered(answer, view: ev.view, now: .zero, date: ev.date)
+            let frame = try #require(step.response)
+            guard case .certificateInstallationRes(let r)? = try EXI.ISO2.decode(frame.payload).body.bodyElement else {
+                Issue.record("not a CertificateInstallationRes"); continue
+            }
+            #expect(r.responseCode == .failed_NoCertificateAvailable && step.close)
+        }
+    }
+
+    @Test("without the service the request is out of sequence, answered in its own type")
+    func notOffered() throws {
+        var ev = try Self.atInstallation(offered: false)
+        #expect(code(try ev.send(Self.installation)) == "FAILED_SequenceError" && ev.closed)
+    }
+}

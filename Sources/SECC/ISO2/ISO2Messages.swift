@@ -72,15 +72,26 @@ enum ISO2Messages {
     }
 
     static let scheduleTupleID = 1
+    /// ServiceID of the contract certificate service (ISO 15118-2:2014 §8.6.2.3 Table 105: 2 = Certificate).
+    static let certificateServiceID = 2
+
+    static let certificateService = ISO2ServiceType(serviceID: certificateServiceID, serviceName: "Certificate",
+                                                    serviceCategory: .contractCertificate, freeService: true)
+
+    /// The certificate service's parameters (§8.6.3.6 Table 106): parameter set 1, Service = "Installation"
+    /// (an update is not offered: the backend's Get15118EVCertificate installs).
+    static let installationParameters = ISO2ServiceParameterListType(parameterSet: [
+        ISO2ParameterSetType(parameterSetID: 1, parameter: [ISO2ParameterType(name: "Service", stringValue: "Installation")])
+    ])
     /// ServiceID of the charge service (ISO 15118-2:2014 §8.6.2.3: 1 = AC_DC_Charging).
     static let chargeServiceID = 1
 
     // MARK: FAILED responses
 
     /// The response to `request` with `code`, every mandatory field filled with a neutral value (no current, no
-    /// schedule, EVSEProcessing Finished so that the vehicle does not wait). Nil for the requests whose response
-    /// cannot be built without a backend's data (the certificate messages) or that an AC station never receives in a
-    /// valid session (DC): the connection then closes without an answer.
+    /// schedule, EVSEProcessing Finished so that the vehicle does not wait; certificates of zeros). Nil for the
+    /// requests an AC station never answers (DC, the certificate update it does not offer): the connection then closes
+    /// without an answer.
     static func failed(_ request: ISO2BodyElement?, _ code: ISO2ResponseCodeType, evseID: String, rcd: Bool) -> ISO2BodyElement? {
         let status = acStatus(.none, rcd: rcd)
         switch request {
@@ -106,6 +117,14 @@ enum ISO2Messages {
                                                                 receiptRequired: false, acEVSEStatus: status))
         case .meteringReceiptReq?: return .meteringReceiptRes(ISO2MeteringReceiptResType(responseCode: code, evseStatus: .ac_EVSEStatus(status)))
         case .sessionStopReq?: return .sessionStopRes(ISO2SessionStopResType(responseCode: code))
+        case .certificateInstallationReq?:
+            // Every field is mandatory: empty chains, a key of zeros and a placeholder eMAID of the schema's lengths.
+            return .certificateInstallationRes(ISO2CertificateInstallationResType(
+                responseCode: code, saProvisioningCertificateChain: ISO2CertificateChainType(certificate: [0]),
+                contractSignatureCertChain: ISO2CertificateChainType(id: "id1", certificate: [0]),
+                contractSignatureEncryptedPrivateKey: ISO2ContractSignatureEncryptedPrivateKeyType(id: "id2", value: [UInt8](repeating: 0, count: 48)),
+                dHpublickey: ISO2DiffieHellmanPublickeyType(id: "id3", value: [UInt8](repeating: 0, count: 65)),
+                eMAID: ISO2EMAIDType(id: "id4", value: "ZZ00000000000X")))
         default:
             return nil
         }

@@ -78,6 +78,25 @@ extension ISO2SessionMachine {
         return nil
     }
 
+    /// The backend's answer to CertificateInstallationReq (nil: none in time, or not a CertificateInstallationRes):
+    /// sent as it came, after which the vehicle presents its new contract in PaymentDetailsReq; a FAILED code of the
+    /// backend ends the session like the SECC's own. Without an answer the vehicle gets FAILED_NoCertificateAvailable.
+    mutating func certificateInstallationAnswered(_ response: ISO2CertificateInstallationResType?, view: HLCConnectorView) -> Outcome {
+        guard state == .waitBackendCertificate, let request = pendingInstallation else {
+            return Outcome(response: nil, close: true, events: [])
+        }
+        pendingInstallation = nil
+        guard let response else {
+            return fail(.certificateInstallationReq(request), .failed_NoCertificateAvailable, "the backend gave no contract certificate", view)
+        }
+        let failed = response.responseCode.rawValue.hasPrefix("FAILED")
+        state = failed ? .closed : .waitPaymentDetails
+        let events: [SECCEvent] = failed
+            ? [.failed(responseCode: response.responseCode.rawValue, request: "CertificateInstallationReq", reason: "the backend refused the installation")]
+            : []
+        return Outcome(response: nil, close: failed, events: events)
+    }
+
     static func normalizedEMAID(_ s: String) -> String {
         String(s.filter { $0 != "-" }).uppercased()
     }

@@ -18,8 +18,10 @@ struct ISO2SessionMachine: Sendable {
         case waitSessionSetup
         case waitServiceDiscovery
         case waitServiceDetailOrPaymentSelection
-        /// After PaymentServiceSelectionRes with Contract (Plug & Charge).
+        /// After PaymentServiceSelectionRes with Contract (Plug & Charge), and after CertificateInstallationRes.
         case waitPaymentDetails
+        /// CertificateInstallationReq went to the backend; its answer is the next response.
+        case waitBackendCertificate
         case waitAuthorization
         case waitChargeParameterDiscovery
         case waitPowerDelivery
@@ -31,10 +33,12 @@ struct ISO2SessionMachine: Sendable {
     }
 
     struct Outcome: Sendable {
-        /// Nil: the connection closes without an answer (a FAILED answer of the request's type cannot be built).
+        /// Nil: the connection closes without an answer (a FAILED answer of the request's type cannot be built), or
+        /// the answer comes from the backend (`forward`).
         var response: ISO2V2GMessage?
         var close: Bool
         var events: [SECCEvent]
+        var forward = false
     }
 
     let configuration: SECCConfiguration
@@ -47,6 +51,8 @@ struct ISO2SessionMachine: Sendable {
     /// The contract leaf's key, from PaymentDetailsReq.
     var contractKey: P256.Signing.PublicKey?
     var challengeAnswered = false
+    /// The CertificateInstallationReq waiting for the backend's answer.
+    var pendingInstallation: ISO2CertificateInstallationReqType?
     private var evccid: [UInt8] = []
     private var resumed = false
     var paymentOption: ISO2PaymentOptionType = .externalPayment
@@ -89,6 +95,10 @@ struct ISO2SessionMachine: Sendable {
         case .paymentServiceSelectionReq(let r)? where state == .waitServiceDetailOrPaymentSelection:
             return paymentServiceSelection(r, view: view)
         case .paymentDetailsReq(let r)? where state == .waitPaymentDetails: return paymentDetails(r, view: view, date: date)
+        case .certificateInstallationReq(let r)? where state == .waitPaymentDetails && installationOffered:
+            state = .waitBackendCertificate
+            pendingInstallation = r
+            return Outcome(response: nil, close: false, events: [], forward: true)
         case .authorizationReq(let r)? where state == .waitAuthorization:
             return authorization(r, header: request.header, view: view, now: now)
         case .chargeParameterDiscoveryReq(let r)? where state == .waitChargeParameterDiscovery:
@@ -103,7 +113,8 @@ struct ISO2SessionMachine: Sendable {
 
     /// The states in which the vehicle may end the session: from ServiceDiscovery until PowerDelivery, and after
     /// PowerDeliveryRes(Stop) (ISO 15118-2:2014 Figure 107; in the charge loop it stops the energy first).
-    private static let stopAllowed: Set<State> = [.waitServiceDiscovery, .waitServiceDetailOrPaymentSelection, .waitPaymentDetails, .waitAuthorization,
+    private static let stopAllowed: Set<State> = [.waitServiceDiscovery, .waitServiceDetailOrPaymentSelection, .waitPaymentDetails,
+                                                  .waitAuthorization,
                                                   .waitChargeParameterDiscovery, .waitPowerDelivery, .waitSessionStop]
 
     // MARK: Session setup and services
@@ -140,16 +151,26 @@ struct ISO2SessionMachine: Sendable {
         state = .waitServiceDetailOrPaymentSelection
         return respond(.serviceDiscoveryRes(ISO2ServiceDiscoveryResType(
             responseCode: .ok, paymentOptionList: ISO2PaymentOptionListType(paymentOption: offeredPaymentOptions),
-            chargeService: ISO2Messages.chargeService(modes: offeredModes(view)))))
+            chargeService: ISO2Messages.chargeService(modes: offeredModes(view)),
+            serviceList: installationOffered ? ISO2ServiceListType(service: [ISO2Messages.certificateService]) : nil)))
     }
 
-    /// ServiceDetailRes (ISO 15118-2:2014 §8.4.3.4): only the charge service exists here ([V2G2-464]:
-    /// FAILED_ServiceIDInvalid for any other).
+    /// ServiceDetailRes (ISO 15118-2:2014 §8.4.3.4): the charge service, and the certificate service where offered
+    /// (§8.6.3.6 Table 106: parameter set 1 "Installation"); any other ID is FAILED_ServiceIDInvalid ([V2G2-464]).
     private mutating func serviceDetail(_ r: ISO2ServiceDetailReqType, view: HLCConnectorView) -> Outcome {
+        if r.serviceID == ISO2Messages.certificateServiceID && installationOffered {
+            return respond(.serviceDetailRes(ISO2ServiceDetailResType(responseCode: .ok, serviceID: r.serviceID,
+                                                                      serviceParameterList: ISO2Messages.installationParameters)))
+        }
         guard r.serviceID == ISO2Messages.chargeServiceID else {
             return fail(.serviceDetailReq(r), .failed_ServiceIDInvalid, "ServiceID \(r.serviceID) was not offered", view)
         }
         return respond(.serviceDetailRes(ISO2ServiceDetailResType(responseCode: .ok, serviceID: r.serviceID)))
+    }
+
+    /// Whether the contract certificate service is offered: Plug & Charge with a backend that installs certificates.
+    var installationOffered: Bool {
+        offeredPaymentOptions.contains(.contract) && configuration.contract?.certificateInstallation == true
     }
 
     /// PaymentServiceSelectionRes (ISO 15118-2:2014 §8.4.3.5): [V2G2-465] the option must have been offered,
@@ -163,7 +184,7 @@ struct ISO2SessionMachine: Sendable {
         guard ids.contains(ISO2Messages.chargeServiceID) else {
             return fail(element, .failed_NoChargeServiceSelected, "the charge service (ServiceID 1) was not selected", view)
         }
-        guard ids.allSatisfy({ $0 == ISO2Messages.chargeServiceID }) else {
+        guard ids.allSatisfy({ $0 == ISO2Messages.chargeServiceID || ($0 == ISO2Messages.certificateServiceID && installationOffered) }) else {
             return fail(element, .failed_ServiceSelectionInvalid, "ServiceIDs \(ids) include one not offered", view)
         }
         paymentOption = r.selectedPaymentOption

@@ -7,6 +7,7 @@ import CNIOLinux  // where the build finds struct sockaddr_in6's members (Member
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import V2G
 
@@ -27,11 +28,14 @@ public struct V2GConnectorServer: Service {
         /// How long to wait at start for a usable link-local address: right after the interface came up, duplicate
         /// address detection (IETF RFC 4862 §5.4, about 1 s by default) keeps it tentative, unbindable.
         public var linkLocalWaitSeconds: Double
+        /// Plug & Charge: a second server with TLS (``V2GTLS/serverContext(certificateChainPEM:privateKeyPEM:)``), on
+        /// its own dynamic port, offered by SDP to vehicles that ask for TLS; nil: plain TCP only.
+        public var tls: NIOSSLContext?
 
         public init(interface: String, tcpPort: UInt16? = nil, limits: V2GConnectionTimers.Limits = .standard,
-                    maximumPayloadBytes: Int = V2G.maximumPayloadBytes, linkLocalWaitSeconds: Double = 10) {
+                    maximumPayloadBytes: Int = V2G.maximumPayloadBytes, linkLocalWaitSeconds: Double = 10, tls: NIOSSLContext? = nil) {
             self.interface = interface; self.tcpPort = tcpPort; self.limits = limits
-            self.maximumPayloadBytes = maximumPayloadBytes; self.linkLocalWaitSeconds = linkLocalWaitSeconds
+            self.maximumPayloadBytes = maximumPayloadBytes; self.linkLocalWaitSeconds = linkLocalWaitSeconds; self.tls = tls
         }
     }
 
@@ -50,20 +54,34 @@ public struct V2GConnectorServer: Service {
                                                             logger: logger) else { return }  // stopped while waiting
         let tcp = try await V2GTPServer.bind(address: address, port: configuration.tcpPort, limits: configuration.limits,
                                              maximumPayloadBytes: configuration.maximumPayloadBytes, logger: logger)
-        let offer = SDPOffer(address: address.bytes, tcpPort: tcp.port)
+        var bound: V2GTPServer?
+        if let context = configuration.tls {
+            do {
+                bound = try await V2GTPServer.bind(address: address, port: nil, limits: configuration.limits,
+                                                       maximumPayloadBytes: configuration.maximumPayloadBytes, tls: context, logger: logger)
+            } catch {
+                try? await tcp.channel.channel.close()
+                throw error
+            }
+        }
+        let tlsServer = bound
+        let offer = SDPOffer(address: address.bytes, tcpPort: tcp.port, tlsPort: tlsServer?.port)
         let sdp: SDPServer
         do {
             sdp = try await SDPServer.bind(address: address, offer: offer, logger: logger, events: events)
         } catch {
             try? await tcp.channel.channel.close()
+            try? await tlsServer?.channel.channel.close()
             throw error
         }
-        logger.info("ISO 15118: SDP on [ff02::1%\(address.interfaceName)]:\(V2G.sdpPort), V2GTP on [\(address)]:\(tcp.port)")
+        let tlsNote = tlsServer.map { ", TLS on port \($0.port)" } ?? ""
+        logger.info("ISO 15118: SDP on [ff02::1%\(address.interfaceName)]:\(V2G.sdpPort), V2GTP on [\(address)]:\(tcp.port)\(tlsNote)")
         events(.listening(interface: address.interfaceName, address: address.description, tcpPort: tcp.port, sdpPort: V2G.sdpPort))
         let (handler, events) = (self.handler, self.events)
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { try? await tcp.serve(handler: handler, events: events) }
+                if let tlsServer { group.addTask { try? await tlsServer.serve(handler: handler, events: events) } }
                 group.addTask {
                     // A future's wait does not end at cancellation: closing the channel ends it.
                     await withTaskCancellationHandler {
@@ -78,6 +96,7 @@ public struct V2GConnectorServer: Service {
         }
         try? await sdp.channel.close()
         try? await tcp.channel.channel.close()
+        try? await tlsServer?.channel.channel.close()
     }
 
     /// The interface's usable link-local address, waiting up to `waitingSeconds` while it is tentative or not there

@@ -7,9 +7,11 @@ public struct V2GPeer: Hashable, Sendable, CustomStringConvertible {
     /// `fe80::…%eth1`
     public var address: String
     public var port: Int
+    /// The connection runs over TLS (the SECC's Plug & Charge server): the contract may be offered.
+    public var secure: Bool
 
-    public init(connection: UInt64, address: String, port: Int) {
-        self.connection = connection; self.address = address; self.port = port
+    public init(connection: UInt64, address: String, port: Int, secure: Bool = false) {
+        self.connection = connection; self.address = address; self.port = port; self.secure = secure
     }
 
     public var description: String { "[\(address)]:\(port)" }

@@ -8,6 +8,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import V2G
 
 /// The connector's V2GTP server (ISO 15118-2:2014 §7.8): TCP on the PLC interface's link-local address, one vehicle
@@ -16,11 +17,13 @@ import V2G
 /// lets idle. A second connection while one is open is closed at once (a vehicle has one V2G communication session
 /// per connector; what else reaches the link cannot take the connector from it).
 ///
-/// Plug & Charge will add a second instance with TLS (NIOSSL's handler in front of the same connection code) and
-/// announce its port in the ``SDPOffer``.
+/// For Plug & Charge a second instance runs with TLS (NIOSSL's handler in front of the same connection code,
+/// ``V2GTLS``); the ``SDPOffer`` announces its port to a vehicle that asks for TLS.
 public struct V2GTPServer: Sendable {
     public let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
     public let port: UInt16
+    /// The server speaks TLS.
+    public let secure: Bool
     let limits: V2GConnectionTimers.Limits
     let maximumPayloadBytes: Int
     let logger: Logger
@@ -28,7 +31,7 @@ public struct V2GTPServer: Sendable {
     /// Binds to `address` (its scope id names the interface) on `port`, or on a random port of the dynamic range
     /// (ISO 15118-2:2014 Table 15) when `port` is nil, trying another while one is taken.
     public static func bind(address: V2GLinkLocalAddress, port: UInt16?, limits: V2GConnectionTimers.Limits,
-                            maximumPayloadBytes: Int, logger: Logger) async throws -> V2GTPServer {
+                            maximumPayloadBytes: Int, tls: NIOSSLContext? = nil, logger: Logger) async throws -> V2GTPServer {
         var attempt = 0
         while true {
             attempt += 1
@@ -38,13 +41,18 @@ public struct V2GTPServer: Sendable {
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .serverChannelOption(.backlog, value: 4)
                     .bind(to: socketAddress(address, port: p)) { child in
-                        child.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child) }
+                        child.eventLoop.makeCompletedFuture {
+                            if let tls { try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                        }
                     }
-                return V2GTPServer(channel: channel, port: p, limits: limits, maximumPayloadBytes: maximumPayloadBytes, logger: logger)
+                return V2GTPServer(channel: channel, port: p, secure: tls != nil, limits: limits, maximumPayloadBytes: maximumPayloadBytes,
+                                   logger: logger)
             } catch let error as IOError where error.errnoCode == EADDRINUSE && port == nil && attempt < 32 {
                 continue
             } catch {
-                throw ListenError(listener: "ISO 15118 V2GTP server", host: address.description, port: Int(p), error: error,
+                throw ListenError(listener: tls == nil ? "ISO 15118 V2GTP server" : "ISO 15118 V2GTP TLS server",
+                                  host: address.description, port: Int(p), error: error,
                                   setting: "--tcp-port")
             }
         }
@@ -83,7 +91,7 @@ public struct V2GTPServer: Sendable {
                         continue
                     }
                     counter += 1
-                    let peer = V2GPeer(connection: counter, address: address, port: port)
+                    let peer = V2GPeer(connection: counter, address: address, port: port, secure: secure)
                     group.addTask {
                         await serveConnection(connection, peer: peer, handler: handler, events: events)
                         busy.withLockedValue { $0 = false }

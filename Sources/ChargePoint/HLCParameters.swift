@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Authorization
 import Parameters
+import SECC
 
 private typealias K = StationParameters
 
@@ -48,7 +49,21 @@ extension StationParameters {
     public static let hlcAdditionalLogging = "HLCAdditionalLogging"
     public static let autocharge = "Autocharge"
     public static let autochargeIdTagPrefix = "AutochargeIdTagPrefix"
+    public static let hlcEVSEID = "HLCEVSEID"
     static let hlcSection = "HLC 15118"
+
+    /// EVSEID of the ISO 15118 session (evseIDType, ISO 15118-2:2014 §8.4.3.2.3): empty, or 7 to 37 printable ASCII
+    /// characters — a length the parameter's text type cannot say alone ("0 or 7…37").
+    static let hlcEVSEIDLength = ParameterConstraint(keys: [hlcEVSEID]) { p in
+        let n = p.registry.connectorCount
+        for c in 1...max(1, n) {
+            let id = p[.hlcEVSEID, connector: c]
+            guard !id.isEmpty, !SECCConfiguration.isValidEVSEID(id) else { continue }
+            return (allowed: "empty (\(SECCConfiguration.unknownEVSEID)) or 7 to 37 printable ASCII characters without spaces",
+                    message: "EVSE ID (ISO 15118) of connector \(c) must be empty or 7 to 37 characters (ISO 15118-2 evseIDType, e.g. DE*ABC*E123456*1); \"\(id)\" has \(id.count)")
+        }
+        return nil
+    }
 
     static let hlcDefinitions: [ParameterDefinition] = [
         ParameterDefinition(
@@ -73,7 +88,16 @@ extension StationParameters {
             role: .operator, menu: .authorization, section: hlcSection,
             help: "Put before the vehicle's twelve hexadecimal digits in the idTag sent to the backend (e.g. VID: gives VID:001A2B3C4D5E), so that the backend tells vehicles from cards. At most 8 characters: an OCPP idTag has at most 20.",
             seeAlso: "seeds/000 Prefix für EVCCID oder MAC-Adresse für die OCPP Autorisierung"),
+        ParameterDefinition(
+            key: .hlcEVSEID, label: "EVSE ID (ISO 15118)", type: .string(length: 0...37, allowed: evseIDCharacters), defaultValue: .string(""),
+            role: .installer, menu: .authorization, section: hlcSection,
+            help: "The connector's EVSE ID that the vehicle gets in its ISO 15118 session (SessionSetupRes, ChargingStatusRes), as the operator registered it, e.g. DE*ABC*E123456*1: 7 to 37 characters. Empty: ZZ00000 (no ID).",
+            seeAlso: "ISO 15118-2:2014 §8.4.3.2.3 EVSEID (evseIDType); DIN SPEC 91286"),
     ]
+
+    /// Printable ASCII without the space (evseIDType is a string of 7 to 37 characters; operators' IDs use letters,
+    /// digits, `*` and `-`).
+    static let evseIDCharacters = String((0x21...0x7E).map { Character(UnicodeScalar(UInt8($0))) })
 
     /// Letters, digits and the punctuation backends use in idTags.
     static let prefixCharacters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:#*+"
@@ -86,12 +110,18 @@ extension ParameterKey {
     public static var autochargeIdTagPrefix: ParameterKey<String> { .init(K.autochargeIdTagPrefix, .text) }
 }
 
+extension ConnectorParameterKey {
+    public static var hlcEVSEID: ConnectorParameterKey<String> { .init(K.hlcEVSEID, .text) }
+}
+
 /// The "HLC 15118" settings as the station runs with them.
 public struct HLCSettings: Sendable, Equatable {
     public var mode: HLCMode = .off
     public var additionalLogging = false
     public var autocharge = false
     public var autochargeIdTagPrefix = ""
+    /// Each connector's EVSE ID for ISO 15118 ("" = none, ``SECCConfiguration/unknownEVSEID``).
+    public var evseIDs: [String] = []
 
     public init() {}
 
@@ -100,5 +130,12 @@ public struct HLCSettings: Sendable, Equatable {
         additionalLogging = p[.hlcAdditionalLogging]
         autocharge = p[.autocharge]
         autochargeIdTagPrefix = p[.autochargeIdTagPrefix]
+        evseIDs = (1...max(1, p.registry.connectorCount)).map { p[.hlcEVSEID, connector: $0] }
+    }
+
+    /// The EVSE ID connector `n` sends: the parameter, or ZZ00000 when it is empty.
+    public func evseID(connector n: Int) -> String {
+        let id = evseIDs.indices.contains(n - 1) ? evseIDs[n - 1] : ""
+        return id.isEmpty ? SECCConfiguration.unknownEVSEID : id
     }
 }

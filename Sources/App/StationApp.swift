@@ -78,9 +78,15 @@ public struct BoardFactory<Board: HardwarePort>: Sendable {
     /// every start where they differ, audited as changed by the board description.
     public var fixedParameters: [(key: String, value: ParameterValue)]
 
+    /// Connector (1…n) → its powerline modem's network interface (`connectors[].plcInterface` of the board
+    /// description): the connector's ISO 15118 servers and SLAC run there while the HLC mode is not Off.
+    public var plcInterfaces: [Int: String]
+
     public init(name: String, simulated: Bool = false, fixedParameters: [(key: String, value: ParameterValue)] = [],
+                plcInterfaces: [Int: String] = [:],
                 make: @escaping @Sendable (_ setup: BoardSetup, _ persisted: Data?, _ now: Date) throws -> Board) {
-        self.name = name; self.simulated = simulated; self.fixedParameters = fixedParameters; self.make = make
+        self.name = name; self.simulated = simulated; self.fixedParameters = fixedParameters; self.plcInterfaces = plcInterfaces
+        self.make = make
     }
 
     /// Parameters whose default differs for a simulated station, stored once at its first start unless set before
@@ -244,6 +250,13 @@ public enum StationApp {
         }
         if settings.semp.enabled { services += try sempServices(options, runtime: runtime, settings: settings) }
         if settings.eebus.enabled { services += try await eebusServices(options, runtime: runtime, settings: settings, dataDirectory: dir.path) }
+        // ISO 15118 (issue 27): each connector with a powerline modem gets its SECC, SDP and SLAC.
+        for (n, interface) in board.plcInterfaces.sorted(by: { $0.key < $1.key }) where n <= settings.connectorCount {
+            var hlcLogger = Logger(label: "chargekit.iso15118")
+            hlcLogger.logLevel = options.logLevel
+            services.append(SECCConnectorService(runtime: runtime, connector: n, interface: interface, logger: hlcLogger))
+            logger.info("ISO 15118 on connector \(n): PLC interface \(interface) (HLC mode \(settings.hlc.mode.label))")
+        }
         if let ocppControl {
             var ocppLogger = Logger(label: "chargekit.ocpp")
             ocppLogger.logLevel = options.logLevel

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Authorization
 import Parameters
+import SECC
 
 private typealias K = StationParameters
 
@@ -48,7 +49,22 @@ extension StationParameters {
     public static let hlcAdditionalLogging = "HLCAdditionalLogging"
     public static let autocharge = "Autocharge"
     public static let autochargeIdTagPrefix = "AutochargeIdTagPrefix"
+    public static let hlcEVSEID = "HLCEVSEID"
+    public static let hlcISO20WithoutTLS = "HLCISO20WithoutTLS"
     static let hlcSection = "HLC 15118"
+
+    /// EVSEID of the ISO 15118 session (evseIDType, ISO 15118-2:2014 §8.4.3.2.3): empty, or 7 to 37 printable ASCII
+    /// characters — a length the parameter's text type cannot say alone ("0 or 7…37").
+    static let hlcEVSEIDLength = ParameterConstraint(keys: [hlcEVSEID]) { p in
+        let n = p.registry.connectorCount
+        for c in 1...max(1, n) {
+            let id = p[.hlcEVSEID, connector: c]
+            guard !id.isEmpty, !SECCConfiguration.isValidEVSEID(id) else { continue }
+            return (allowed: "empty (\(SECCConfiguration.unknownEVSEID)) or 7 to 37 printable ASCII characters without spaces",
+                    message: "EVSE ID (ISO 15118) of connector \(c) must be empty or 7 to 37 characters (ISO 15118-2 evseIDType, e.g. DE*ABC*E123456*1); \"\(id)\" has \(id.count)")
+        }
+        return nil
+    }
 
     static let hlcDefinitions: [ParameterDefinition] = [
         ParameterDefinition(
@@ -73,7 +89,21 @@ extension StationParameters {
             role: .operator, menu: .authorization, section: hlcSection,
             help: "Put before the vehicle's twelve hexadecimal digits in the idTag sent to the backend (e.g. VID: gives VID:001A2B3C4D5E), so that the backend tells vehicles from cards. At most 8 characters: an OCPP idTag has at most 20.",
             seeAlso: "seeds/000 Prefix für EVCCID oder MAC-Adresse für die OCPP Autorisierung"),
+        ParameterDefinition(
+            key: .hlcEVSEID, label: "EVSE ID (ISO 15118)", type: .string(length: 0...37, allowed: evseIDCharacters), defaultValue: .string(""),
+            role: .installer, menu: .authorization, section: hlcSection,
+            help: "The connector's EVSE ID that the vehicle gets in its ISO 15118 session (SessionSetupRes, ChargingStatusRes), as the operator registered it, e.g. DE*ABC*E123456*1: 7 to 37 characters. Empty: ZZ00000 (no ID).",
+            seeAlso: "ISO 15118-2:2014 §8.4.3.2.3 EVSEID (evseIDType); DIN SPEC 91286"),
+        ParameterDefinition(
+            key: .hlcISO20WithoutTLS, label: "ISO 15118-20 without TLS", type: .bool, defaultValue: .bool(false),
+            role: .installer, menu: .authorization, section: hlcSection,
+            help: "Also speak ISO 15118-20 with vehicles that connect without TLS. The standard allows -20 only over TLS 1.3; test vehicles and simulators often skip it. Off: such a vehicle is offered ISO 15118-2.",
+            seeAlso: "ISO 15118-20:2022 §7.7.4 [V2G20-2356]"),
     ]
+
+    /// Printable ASCII without the space (evseIDType is a string of 7 to 37 characters; operators' IDs use letters,
+    /// digits, `*` and `-`).
+    static let evseIDCharacters = String((0x21...0x7E).map { Character(UnicodeScalar(UInt8($0))) })
 
     /// Letters, digits and the punctuation backends use in idTags.
     static let prefixCharacters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:#*+"
@@ -84,6 +114,11 @@ extension ParameterKey {
     public static var hlcAdditionalLogging: ParameterKey<Bool> { .init(K.hlcAdditionalLogging, .bool) }
     public static var autocharge: ParameterKey<Bool> { .init(K.autocharge, .bool) }
     public static var autochargeIdTagPrefix: ParameterKey<String> { .init(K.autochargeIdTagPrefix, .text) }
+    public static var hlcISO20WithoutTLS: ParameterKey<Bool> { .init(K.hlcISO20WithoutTLS, .bool) }
+}
+
+extension ConnectorParameterKey {
+    public static var hlcEVSEID: ConnectorParameterKey<String> { .init(K.hlcEVSEID, .text) }
 }
 
 /// The "HLC 15118" settings as the station runs with them.
@@ -92,6 +127,10 @@ public struct HLCSettings: Sendable, Equatable {
     public var additionalLogging = false
     public var autocharge = false
     public var autochargeIdTagPrefix = ""
+    /// Each connector's EVSE ID for ISO 15118 ("" = none, ``SECCConfiguration/unknownEVSEID``).
+    public var evseIDs: [String] = []
+    /// ISO 15118-20 also over plain TCP (``SECCConfiguration/iso20WithoutTLS``).
+    public var iso20WithoutTLS = false
 
     public init() {}
 
@@ -100,5 +139,13 @@ public struct HLCSettings: Sendable, Equatable {
         additionalLogging = p[.hlcAdditionalLogging]
         autocharge = p[.autocharge]
         autochargeIdTagPrefix = p[.autochargeIdTagPrefix]
+        evseIDs = (1...max(1, p.registry.connectorCount)).map { p[.hlcEVSEID, connector: $0] }
+        iso20WithoutTLS = p[.hlcISO20WithoutTLS]
+    }
+
+    /// The EVSE ID connector `n` sends: the parameter, or ZZ00000 when it is empty.
+    public func evseID(connector n: Int) -> String {
+        let id = evseIDs.indices.contains(n - 1) ? evseIDs[n - 1] : ""
+        return id.isEmpty ? SECCConfiguration.unknownEVSEID : id
     }
 }

@@ -21,6 +21,7 @@ extension StationController {
             r.meter = connectors[n - 1].chargeMeter
                 ?? MeterReading(energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero, communicating: true)
         }
+        let identifiedBefore = connectors[n - 1].reading.evccid != nil
         connectors[n - 1].reading = r
         // What the reading reflects: contactor commands given before it was taken.
         let relaysAtReading = connectors[n - 1].machine.relays
@@ -34,6 +35,7 @@ extension StationController {
                 vehicleConnected(n, now: now, meterWh: r.meter.energyWh)
             } else if r.pilot == .a && old != .a {
                 connectors[n - 1].unpluggedSince = now
+                connectors[n - 1].hlcLinkFailed = false
                 if authorization.settings.stopMode.unplugStops {
                     perform(n, connectors[n - 1].session.stop(reason: .evDisconnected, now: now, meterWh: r.meter.energyWh), now: now)
                 } else if case .awaitingVehicle = connectors[n - 1].session.state {
@@ -43,6 +45,10 @@ extension StationController {
             if r.pilot == .d && authorization.settings.stopMode == .normalModeDRCD {
                 perform(n, connectors[n - 1].session.stop(reason: .other, now: now, meterWh: r.meter.energyWh), now: now)
             }
+        }
+        // A vehicle identified after its plug-in (the station's own ISO 15118 session): as if it came with the plug.
+        if !identifiedBefore, r.evccid != nil, old.vehicleConnected, r.pilot.vehicleConnected, !errors.stopsCharging(connector: n) {
+            vehicleIdentified(n, now: now)
         }
         if r.lockDetected != connectors[n - 1].machine.lockConfirmed {
             run(n, connectors[n - 1].machine.lockFeedback(r.lockDetected))
@@ -98,7 +104,9 @@ extension StationController {
     mutating func updateHighLevelCommunication(_ n: Int, now: Date) {
         let c = connectors[n - 1]
         var wanted = false
-        if c.session.activeSession == nil {
+        if c.hlcLinkFailed {
+            wanted = false
+        } else if c.session.activeSession == nil {
             wanted = settings.hlc.mode == .force && c.pilot.vehicleConnected
         } else {
             switch settings.hlc.mode {
@@ -134,16 +142,7 @@ extension StationController {
         perform(n, connectors[n - 1].session.vehicleConnected(now: now, meterWh: meterWh, newID: makeID()), now: now)
         guard case .idle = connectors[n - 1].session.state else { return }
         let a = authorization.settings
-        if let vehicle = connectors[n - 1].reading.evccid.flatMap(VehicleIdentifier.init) {
-            if authorizationFlow.learning(now: now) {
-                learn(PresentedIdentifier(idTag: vehicle.macAddress, kind: .mac), now: now)
-                return
-            }
-            if settings.hlc.autocharge && !a.freeCharging {
-                autocharge(vehicle, connector: n, now: now)
-                return
-            }
-        }
+        if vehicleIdentified(n, now: now) { return }
         if a.freeCharging && a.freeChargingMode.startsOnPlugIn {
             grant(n, AuthorizationGrant(idTag: a.freeChargingIdTag, presented: nil, source: .freeCharging,
                                         backendTransaction: a.freeChargingMode.sendsTransactions), method: .freeCharging, now: now)
@@ -154,6 +153,24 @@ extension StationController {
             // Charging starts without a card; the card presented later is checked with the backend.
             grant(n, AuthorizationGrant(idTag: "", presented: nil, source: .ifInDoubt, provisional: true), method: .plugIn, now: now)
         }
+    }
+
+    /// The plugged vehicle's EVCCID (``ConnectorReading/evccid``) goes to learning mode or Autocharge while connector
+    /// `n` has no session; true when it did. At plug-in when the board reports it with the plug; later, when the
+    /// station's own ISO 15118 session learns it from SessionSetupReq seconds after the plug-in.
+    @discardableResult
+    mutating func vehicleIdentified(_ n: Int, now: Date) -> Bool {
+        guard case .idle = connectors[n - 1].session.state,
+              let vehicle = connectors[n - 1].reading.evccid.flatMap(VehicleIdentifier.init) else { return false }
+        if authorizationFlow.learning(now: now) {
+            learn(PresentedIdentifier(idTag: vehicle.macAddress, kind: .mac), now: now)
+            return true
+        }
+        if settings.hlc.autocharge && !authorization.settings.freeCharging {
+            autocharge(vehicle, connector: n, now: now)
+            return true
+        }
+        return false
     }
 
     /// Autocharge (seeds/000 "Plug & Charge (ISO 15118) aktivieren": Autocharge, "Prefix für EVCCID oder MAC-Adresse

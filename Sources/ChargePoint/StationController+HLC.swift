@@ -37,6 +37,26 @@ extension BoardInputs {
 }
 
 extension StationController {
+    /// The ISO 15118 data link of connector `n` failed on this plug-in (D-LINK_ERROR, ISO 15118-3:2015 §7.7: the
+    /// handshake's Failed_NoNegotiation, SLAC that found no vehicle, a session that failed before PowerDelivery Start,
+    /// the vehicle vanishing): from now until the vehicle is unplugged the pilot shows the nominal duty cycle, never
+    /// 5 %, so that a vehicle that cannot speak ISO 15118 still charges by the PWM ([V2G3-M07-05] … [V2G3-M07-09]: the
+    /// EVSE leaves the 5 % signal; IEC 61851-1 basic charging follows). It matters in HLC mode Force, the only one that
+    /// keeps 5 % for a whole session; Encouragement drops it after 2 s anyway.
+    public mutating func hlcLinkFailed(connector n: Int, now: Date) {
+        guard connectors.indices.contains(n - 1), connectors[n - 1].pilot.vehicleConnected, !connectors[n - 1].hlcLinkFailed else { return }
+        connectors[n - 1].hlcLinkFailed = true
+        if connectors[n - 1].machine.highLevelCommunication {
+            log(now, .currentLimitChanged, n, "ISO 15118 link failed on connector \(n): the pilot falls back to the nominal duty cycle until the vehicle is unplugged")
+        }
+        updateHighLevelCommunication(n, now: now)
+    }
+
+    /// Whether connector `n`'s pilot keeps the nominal duty cycle after an ISO 15118 link failure (until unplug).
+    public func hlcFallback(connector n: Int) -> Bool {
+        connectors.indices.contains(n - 1) && connectors[n - 1].hlcLinkFailed
+    }
+
     /// The SECC's view of connector `n` (nil for a connector that does not exist): what its ISO 15118 session tells
     /// the vehicle (``HLCConnectorView``, declared by the pure SECC target).
     public func hlcView(connector n: Int) -> HLCConnectorView? {

@@ -90,6 +90,9 @@ public struct StationController {
         var unpluggedSince: Date?
         /// End of the 5 % duty cycle phase in HLC Encouragement mode.
         var encouragementUntil: Date?
+        /// The ISO 15118 link failed on this plug-in (D-LINK_ERROR): the pilot keeps the nominal duty cycle until the
+        /// vehicle is unplugged (``StationController/hlcLinkFailed(connector:now:)``).
+        var hlcLinkFailed = false
         /// When the last session on this connector ended (Modbus END_TIME).
         var lastSessionEnd: Date?
         /// The latest reading of a Modbus charge meter (replaces the board's meter when one is configured).

@@ -43,7 +43,7 @@ public enum StationParameters {
     public static let rules = ParameterRules(
         ceilings: ceilings, exclusive: exclusive, roleGrants: [(singleFeedLineKeys, .installer, .singleFeedLineInstallerAccess)],
         timeWindow: { TimeWindowLimit(text: $0).map { ($0.text, Int($0.amps)) } },
-        stationWide: [(installationCurrentLimit, .singleFeedLine)], constraints: [singleFeedLineInstallation] + routerConstraints,
+        stationWide: [(installationCurrentLimit, .singleFeedLine)], constraints: [singleFeedLineInstallation, hlcEVSEIDLength] + routerConstraints,
         textChecks: mailTextChecks.merging(mobileTextChecks) { a, _ in a }.merging([backendURL: { BackendURL.problem($0) }]) { a, _ in a }
             .merging(routerTextChecks) { a, _ in a }.merging(timeTextChecks) { a, _ in a }
             .merging(listenerTextChecks) { a, _ in a }.merging(webServerTextChecks) { a, _ in a }.merging(eebusTextChecks) { a, _ in a }

@@ -124,13 +124,14 @@ public struct ConnectorReading: Sendable, Codable, Equatable {
 /// - SeeAlso: seeds/000 MODBUS-REGISTERSATZ 713 "EV Required Energy", 715 "Max. Current EV".
 public struct VehicleReport: Sendable, Codable, Equatable {
     public var maxCurrentAmps: Double
-    public var stateOfChargePercent: Double
+    /// Nil when the vehicle does not say (an ISO 15118-2 AC session carries no state of charge).
+    public var stateOfChargePercent: Double?
     public var requiredEnergyWh: Double
     /// When the driver wants to leave: ISO 15118-2:2014 §8.5.3.2 `DepartureTime` (seconds from the
     /// ChargeParameterDiscoveryReq) made absolute by the station; nil when the vehicle gives none (registers 701/703).
     public var departure: Date?
 
-    public init(maxCurrentAmps: Double, stateOfChargePercent: Double, requiredEnergyWh: Double, departure: Date? = nil) {
+    public init(maxCurrentAmps: Double, stateOfChargePercent: Double?, requiredEnergyWh: Double, departure: Date? = nil) {
         self.maxCurrentAmps = maxCurrentAmps; self.stateOfChargePercent = stateOfChargePercent; self.requiredEnergyWh = requiredEnergyWh
         self.departure = departure
     }

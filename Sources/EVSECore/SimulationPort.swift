@@ -20,6 +20,19 @@ public enum SimulatorCommand: Sendable, Equatable {
     case input(name: String, on: Bool)
     /// Change the state of charge at which the vehicle on `connector` stops charging.
     case target(connector: Int, stateOfChargePercent: Double)
+    /// What the station's own ISO 15118 session told a vehicle whose ISO 15118 side is external (`hlc: "external"`):
+    /// not a route of the API — the station's runtime gives it when its SECC sees PowerDeliveryReq or the link fails.
+    case vehicleSession(connector: Int, VehicleSessionSignal)
+}
+
+/// A step of the ISO 15118 session of a vehicle whose ISO 15118 side runs outside the simulator (a real EVCC such as
+/// Josev's on the PLC interface): the simulated vehicle, which follows the pilot, closes S2 (state C) only after
+/// PowerDeliveryReq Start, as ISO 15118-2:2014 §8.7.3.1 and [V2G2-847] have it, opens it after Stop, and charges by the
+/// PWM alone once the link failed (ISO 15118-3:2015 §7.7 basic charging).
+public enum VehicleSessionSignal: String, Sendable, Codable, Equatable {
+    case powerDeliveryStart
+    case powerDeliveryStop
+    case linkFailed
 }
 
 /// Body of `POST /api/sim/plug`.
@@ -34,6 +47,9 @@ public struct PlugRequest: Sendable, Codable, Equatable {
     public var reactionDelaySeconds: Double?
     public var ventilation: Bool?
     public var evccid: String?
+    /// "external": the vehicle's ISO 15118 side is a real EVCC on the connector's PLC interface (board description
+    /// `plcInterface`); the simulated vehicle follows the pilot and goes to state C after PowerDelivery Start.
+    public var hlc: String?
     /// A Plug & Charge vehicle: its contract certificate chain in PEM (leaf first, CN = eMAID). Until the SECC exists
     /// the simulation presents the contract to the backend itself once the vehicle is plugged.
     public var contractCertificateChain: String?
@@ -44,7 +60,8 @@ public struct PlugRequest: Sendable, Codable, Equatable {
     public init(connector: Int, ev: String? = nil, phases: Int? = nil, maxCurrentAmps: Double? = nil, batteryCapacityWh: Double? = nil,
                 stateOfChargePercent: Double? = nil, targetStateOfChargePercent: Double? = nil, reactionDelaySeconds: Double? = nil,
                 ventilation: Bool? = nil, evccid: String? = nil, contractCertificateChain: String? = nil,
-                certificateInstallationRequest: String? = nil) {
+                certificateInstallationRequest: String? = nil, hlc: String? = nil) {
+        self.hlc = hlc
         self.contractCertificateChain = contractCertificateChain; self.certificateInstallationRequest = certificateInstallationRequest
         self.connector = connector; self.ev = ev; self.phases = phases; self.maxCurrentAmps = maxCurrentAmps
         self.batteryCapacityWh = batteryCapacityWh; self.stateOfChargePercent = stateOfChargePercent

@@ -14,10 +14,12 @@ extension StationRuntime {
     func iso15118Outcome(_ outcome: ISO15118Outcome) {
         switch outcome {
         case .contract(let n, let eMAID, let status, let certificateStatus):
+            seccContractDecided(connector: n, accepted: status == .accepted)
             logger.info("Plug & Charge contract \(eMAID): \(status.rawValue)\(certificateStatus.map { ", certificate \($0.rawValue)" } ?? "")",
                         metadata: ["connector": "\(n)"])
         case .evCertificate(let id, let response):
             logger.info("Get15118EVCertificate \(id): \(response?.status.rawValue ?? "no answer")")
+            seccCertificateAnswered(requestID: id, exiResponse: response?.status == .accepted ? response?.exiResponse : nil)
         case .ocspStatus(let id, let response):
             logger.info("GetCertificateStatus \(id): \(response?.status.rawValue ?? "no answer")")
         }

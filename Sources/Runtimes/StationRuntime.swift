@@ -71,6 +71,8 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
     var localFirmware = LocalFirmware()
     /// The EEBUS interface's SHIP node and DNS-SD, once started (`StationRuntime+EEBUS.swift`).
     var eebus = EEBUSRuntimeState()
+    /// Each connector's ISO 15118 session as the SECC reported it (`StationRuntime+SECC.swift`).
+    var secc = SECCRuntimeState()
 
     public init(controller: StationController, board: Board, parameters: ParameterService, database: StationDatabase,
                 clock: ScaledClock, logger: Logger) {
@@ -99,7 +101,9 @@ public actor StationRuntime<Board: HardwarePort>: StationService, ModbusRequestH
         board.advance(to: clock.monotonicNow())
         let inputs = board.readInputs()
         boardAnswers = inputs.connectors.allSatisfy(\.boardLinked)
-        controller.poll(inputs, now: now)
+        // The vehicle the station's own ISO 15118 session identified, as if the board had reported it.
+        controller.poll(secc.vehicles.isEmpty ? inputs : inputs.overlaying(secc.vehicles), now: now)
+        seccFollowPlugs()
         if controller.settings.modbus.enabled { refreshModbusSnapshot(now: now) }
         carryOut()
         ocppEvent(.tick)

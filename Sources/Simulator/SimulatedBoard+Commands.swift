@@ -52,6 +52,10 @@ extension SimulatedBoard: SimulatedHardware {
                 if let v = r.reactionDelaySeconds { spec.reactionDelaySeconds = v }
                 if let v = r.ventilation { spec.requiresVentilation = v }
                 if let v = r.evccid { spec.evccid = v }
+                if let v = r.hlc {
+                    guard v == "external" else { throw SimulatorCommandError(.invalid, "hlc: only \"external\" is allowed (the vehicle's ISO 15118 side is a real EVCC on the connector's PLC interface); got \"\(v)\"") }
+                    spec.externalHLC = true
+                }
                 try plug(r.connector, spec)
             case .unplug(let n, let force):
                 try unplug(n, force: force)
@@ -69,6 +73,9 @@ extension SimulatedBoard: SimulatedHardware {
                 setInput(input, on)
             case .target(let n, let soc):
                 try setVehicleTarget(n, targetStateOfChargePercent: soc)
+            case .vehicleSession(let n, let signal):
+                try check(n)
+                connectors[n - 1].ev?.session(signal)
             }
         } catch let e as SimulatorError {
             switch e {

@@ -268,7 +268,7 @@ public struct SimulatedBoard: HardwarePort, Sendable, Codable, Equatable {
 
     // MARK: Simulator control
 
-    private func check(_ n: Int) throws(SimulatorError) {
+    func check(_ n: Int) throws(SimulatorError) {
         guard (1...connectors.count).contains(n) else { throw .unknownConnector(n, count: connectors.count) }
     }
 

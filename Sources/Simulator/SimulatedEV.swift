@@ -25,6 +25,10 @@ public struct EVSpec: Sendable, Codable, Equatable {
     public var evccid: String?
     /// The vehicle falls asleep after this long without offered current and then needs a wake-up (nil: never).
     public var sleepsAfterSeconds: Double?
+    /// The vehicle's ISO 15118 side is external (a real EVCC on the PLC interface): it asks for energy only after its
+    /// session's PowerDeliveryReq Start (``VehicleSessionSignal``), or by the PWM after the link failed. Optional so
+    /// that a stored state of an older version decodes.
+    public var externalHLC: Bool?
 
     public init(phases: Int, maxCurrentAmps: Double, batteryCapacityWh: Double = 60_000, stateOfChargePercent: Double = 20,
                 targetStateOfChargePercent: Double = 100, reactionDelaySeconds: Double = 2, requiresVentilation: Bool = false,
@@ -57,6 +61,9 @@ public struct EVSpec: Sendable, Codable, Equatable {
             throw .invalid("targetStateOfChargePercent must be 1 to 100 (got \(targetStateOfChargePercent))")
         }
         guard (0...5).contains(reactionDelaySeconds) else { throw .invalid("reactionDelaySeconds must be 0 to 5 s (got \(reactionDelaySeconds))") }
+        if let evccid, externalHLC == true {
+            throw .invalid("evccid: a vehicle with an external ISO 15118 side (hlc external) sends its own EVCCID (got \(evccid))")
+        }
         if let evccid {
             let hex = String(evccid.filter { $0 != ":" })
             guard hex.count == 12, hex.allSatisfy(\.isHexDigit) else { throw .invalid("evccid must be a MAC address like 00:1A:2B:3C:4D:5E (got \(evccid))") }
@@ -84,6 +91,18 @@ public struct SimulatedEV: Sendable, Codable, Equatable {
     /// older version still decodes.
     var sleeping: Bool?
     public var asleep: Bool { sleeping ?? false }
+    /// The external ISO 15118 session's state (``EVSpec/externalHLC``): PowerDelivery Start received and not stopped;
+    /// the link failed on this plug-in (basic charging by the PWM).
+    var sessionCharging: Bool?
+    var sessionLinkFailed: Bool?
+
+    mutating func session(_ signal: VehicleSessionSignal) {
+        switch signal {
+        case .powerDeliveryStart: sessionCharging = true
+        case .powerDeliveryStop: sessionCharging = false
+        case .linkFailed: sessionLinkFailed = true; sessionCharging = false
+        }
+    }
 
     public init(spec: EVSpec) {
         self.spec = spec
@@ -124,8 +143,14 @@ public struct SimulatedEV: Sendable, Codable, Equatable {
             obeyedAmps = signalSeenAmps
             signalChangedAt = nil
         }
-        // Under the 5 % signal only a vehicle that speaks ISO 15118 (has an EVCCID) may charge.
-        let allowed = !signal.requiresHighLevelCommunication || spec.evccid != nil
+        // Under the 5 % signal only a vehicle that speaks ISO 15118 (has an EVCCID) may charge. A vehicle whose ISO
+        // 15118 side is external waits for its session's PowerDelivery Start, unless that link failed.
+        let allowed: Bool
+        if spec.externalHLC == true && sessionLinkFailed != true {
+            allowed = sessionCharging == true
+        } else {
+            allowed = !signal.requiresHighLevelCommunication || spec.evccid != nil
+        }
         let wantsEnergy = !isFull && amps >= PWM.minimumAmps && allowed && !asleep
         let desired: PilotState = wantsEnergy ? (spec.requiresVentilation ? .d : .c) : .b
         if desired == pilot {

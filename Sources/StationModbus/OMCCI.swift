@@ -213,7 +213,7 @@ public enum OMCCI {
             guard s.allowUIDDisclose, let id = s.sessionIdTag, !id.isEmpty else { return .text(String(repeating: " ", count: 20)) }
             let clipped = String(id.prefix(20))
             return .text(String(repeating: " ", count: 20 - clipped.count) + clipped)
-        case 730: return s.vehicle.map { n($0.stateOfChargePercent) } ?? .integer(0)
+        case 730: return s.vehicle?.stateOfChargePercent.map { n($0) } ?? .integer(0)
         case 740: return .integer(s.vehicle != nil ? 1 : 0)
         case 741: return s.evccid.map { .text(String($0.filter { $0 != ":" && $0 != "-" }.uppercased().prefix(12))) } ?? .integer(0)
         case 1000: return n(s.hemsLimitAmps)

@@ -119,7 +119,7 @@ struct StationCommand: AsyncParsableCommand {
                 let fixed = description.connectors.enumerated().compactMap { i, c in
                     c.lock == .none ? (key: "\(StationParameters.connectorKind).\(i + 1)", value: ParameterValue.string(ConnectorKind.cable.rawValue)) : nil
                 }
-                let board = BoardFactory(name: name, fixedParameters: fixed) { setup, _, _ in
+                let board = BoardFactory(name: name, fixedParameters: fixed, plcInterfaces: Self.plcInterfaces(description)) { setup, _, _ in
                     do { return try HardwareBoard.open(description, setup: setup) } catch { throw StartupError("\(name): \(error)") }
                 }
                 try await StationApp.run(board: board, options)
@@ -134,14 +134,18 @@ struct StationCommand: AsyncParsableCommand {
             }
             // A simulated board described with a card reader (rfid): vehicles simulated, cards from the real reader.
             if let description, description.rfid != nil {
-                let board = BoardFactory(name: "simulated with a PC/SC card reader", simulated: true) { setup, persisted, now in
+                let board = BoardFactory(name: "simulated with a PC/SC card reader", simulated: true,
+                                         plcInterfaces: Self.plcInterfaces(description)) { setup, persisted, now in
                     let base = try simulated(setup, persisted, now)
                     do { return try PCSCReaderBoard.open(base, description: description) } catch { throw StartupError("\(error)") }
                 }
                 try await StationApp.run(board: board, options)
                 return
             }
-            try await StationApp.run(board: BoardFactory(name: "simulated", simulated: true, make: simulated), options)
+            // A simulated board with powerline modems (plcInterface): simulated vehicles whose ISO 15118 side may be a real
+            // EVCC on that interface (`sim plug --hlc external`).
+            try await StationApp.run(board: BoardFactory(name: "simulated", simulated: true,
+                                                         plcInterfaces: description.map(Self.plcInterfaces) ?? [:], make: simulated), options)
         } catch {
             throw fail("\(error)")
         }
@@ -149,6 +153,11 @@ struct StationCommand: AsyncParsableCommand {
 }
 
 extension StationCommand {
+    /// Connector (1…n) → the network interface of its powerline modem, as the board description names them.
+    static func plcInterfaces(_ d: BoardDescription) -> [Int: String] {
+        Dictionary(uniqueKeysWithValues: d.connectors.enumerated().compactMap { i, c in c.plcInterface.map { (i + 1, $0) } })
+    }
+
     /// Reads and checks the board description; an unreadable or wrong one names the file and the field.
     static func readBoard(_ path: String) throws -> BoardDescription {
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -105,6 +105,8 @@ struct SimCommand: ParsableCommand {
         @Option(name: .customLong("reaction-delay"), help: "Seconds the vehicle takes to follow a new signaled current.") var reactionDelay: Double?
         @Flag(help: "The vehicle requests ventilation (state D).") var ventilation = false
         @Option(help: "ISO 15118 EVCCID (MAC address) the vehicle reports.") var evccid: String?
+        @Option(help: "external: the vehicle's ISO 15118 side is a real EVCC on the connector's PLC interface (plcInterface); it charges after PowerDelivery Start.")
+        var hlc: String?
         @Option(help: "Plug & Charge: a PEM file with the vehicle's contract certificate chain (leaf first, CN = eMAID); the station asks the backend to authorize it.")
         var contract: String?
         @Option(name: .customLong("certificate-installation-req"),
@@ -121,6 +123,7 @@ struct SimCommand: ParsableCommand {
             if let reactionDelay { body["reactionDelaySeconds"] = reactionDelay }
             if ventilation { body["ventilation"] = true }
             if let evccid { body["evccid"] = evccid }
+            if let hlc { body["hlc"] = hlc }
             if let contract {
                 guard let pem = try? String(contentsOfFile: contract, encoding: .utf8) else {
                     throw ValidationError("--contract: cannot read \(contract)")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Authorization
 import EVSECore
+import Parameters
 @testable import ChargePoint
 import SECC
 import Simulator
@@ -60,5 +61,64 @@ struct StationHLCTests {
         let board = BoardInputs(connectors: [ConnectorReading(pilot: .b, meter: MeterReading(energyWh: 0, powerW: .zero, currentA: .zero, voltageV: .zero), evccid: "00:00:00:00:00:0A")])
         let laid = board.overlaying([1: HLCVehicleInfo(evccid: "02005E100001", report: report)])
         #expect(laid.connectors[0].evccid == "00:00:00:00:00:0A" && laid.connectors[0].vehicle == report)
+    }
+
+    @Test("D-LINK_ERROR in Force mode: the pilot leaves 5 % for the nominal duty cycle until unplug (ISO 15118-3 §7.7)")
+    func linkFailureFallsBackToPWM() throws {
+        var rig = Rig { $0.set("HLCMode", .string(HLCMode.force.rawValue)) }
+        try rig.plug(1)
+        rig.run(2)
+        #expect(rig.controller.connectors[0].machine.pilotSignal == .highLevelCommunication(amps: 0))
+        rig.controller.hlcLinkFailed(connector: 1, now: rig.clock.now)
+        rig.run(1)
+        #expect(rig.controller.hlcFallback(connector: 1))
+        #expect(rig.controller.connectors[0].machine.pilotSignal == .off, "no 5 % before the session")
+        try rig.card()
+        rig.run(3)
+        #expect(rig.controller.connectors[0].machine.pilotSignal == .pwm(amps: 32), "the session charges by the PWM")
+        #expect(rig.status(1) == .charging, "a vehicle without ISO 15118 charges")
+        rig.controller.hlcLinkFailed(connector: 2, now: rig.clock.now)
+        #expect(!rig.controller.hlcFallback(connector: 2), "no vehicle on connector 2: nothing to fall back from")
+        try rig.card()
+        rig.run(2)
+        try rig.board.unplug(1, force: true)
+        rig.run(2)
+        #expect(!rig.controller.hlcFallback(connector: 1), "the next vehicle gets 5 % again")
+        try rig.plug(1)
+        rig.run(2)
+        #expect(rig.controller.connectors[0].machine.pilotSignal == .highLevelCommunication(amps: 0))
+    }
+
+    @Test("an EVCCID that comes seconds after the plug-in (the station's own SECC) still authorizes by Autocharge")
+    func lateIdentification() throws {
+        var rig = Rig { $0.set("Autocharge", .bool(true)) }
+        _ = try rig.controller.changeWhitelist(now: rig.clock.now, "test") { try $0.add(WhitelistEntry(id: "02:00:5E:10:00:01", kind: .mac)) }
+        try rig.plug(1)
+        rig.run(2)
+        #expect(rig.connector(1).session == nil, "no identity yet")
+        rig.hlcVehicles = [1: HLCVehicleInfo(evccid: "02005E100001")]
+        rig.run(3)
+        #expect(rig.status(1) == .charging && rig.connector(1).session?.method == .autocharge)
+    }
+}
+
+@Suite("EVSE ID (ISO 15118): empty or 7 to 37 printable characters, per connector")
+struct HLCEVSEIDParameterTests {
+    @Test("a short or spaced ID is a form error naming the field and the allowed length; empty means ZZ00000")
+    func validation() throws {
+        let registry = ParameterRegistry(connectorCount: 2)
+        let values = ParameterSet(registry: registry)
+        #expect(throws: ParameterError.self) { try registry.validateChange(key: "HLCEVSEID.1", value: .string("DE*AB"), role: .installer, in: values) }
+        #expect(throws: ParameterError.self) { try registry.validateChange(key: "HLCEVSEID.2", value: .string("DE ABC E1"), role: .installer, in: values) }
+        do {
+            _ = try registry.validateChange(key: "HLCEVSEID.1", value: .string("1234"), role: .installer, in: values)
+        } catch {
+            #expect(error.key == "HLCEVSEID.1" && error.message.contains("7 to 37"))
+        }
+        let (resolved, value) = try registry.validateChange(key: "HLCEVSEID.2", value: .string("DE*CKT*E0001*2"), role: .installer, in: values)
+        var set = values
+        set.set(resolved.key, value)
+        let settings = HLCSettings(set)
+        #expect(settings.evseID(connector: 1) == "ZZ00000" && settings.evseID(connector: 2) == "DE*CKT*E0001*2")
     }
 }

@@ -43,7 +43,7 @@ struct TypedKeyTests {
             StationParameters.hardwareMaxCurrent, StationParameters.installationCurrentLimit, StationParameters.connectorKind,
             StationParameters.phasesConnected, StationParameters.phaseRotation, StationParameters.operatorCurrentLimit,
             StationParameters.meterConfiguration, StationParameters.meterAddress, StationParameters.meterPort, StationParameters.meterUnitID,
-            StationParameters.chargeMode, StationParameters.phaseSwitching,
+            StationParameters.chargeMode, StationParameters.phaseSwitching, StationParameters.hlcEVSEID,
         ], "the connector keys declare the connector parameters")
     }
 

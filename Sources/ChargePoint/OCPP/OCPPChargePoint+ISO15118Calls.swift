@@ -7,6 +7,7 @@ import Authorization
 import EVSECore
 import OCPP16
 import PKI
+import X509
 
 /// What the SECC (the ISO 15118-2 server of a connector) asks the backend for a vehicle, through the OCA application
 /// note "Using ISO 15118 Plug & Charge with OCPP 1.6" v1.0: each is an OCPP 2.0.1 request in a DataTransfer of vendor
@@ -239,4 +240,10 @@ extension OCPPChargePoint {
 
     /// The installed V2G roots in PEM (the trust anchors the SECC names to the vehicle and checks contract chains with).
     public static func v2gRoots(_ store: any CertificateStore) -> [String] { (try? store.iso15118RootCertificates(.v2gRootCertificate)) ?? [] }
+
+    /// The installed V2G and MO roots, parsed: what a vehicle's contract chain must lead to (ISO 15118-2:2014 §8.4.3.9;
+    /// a root that no longer parses is left out).
+    public static func contractRoots(_ store: any CertificateStore) -> [Certificate] {
+        ISO15118RootUse.allCases.flatMap { (try? parsedISO15118Roots($0, store)) ?? [] }
+    }
 }

@@ -18,6 +18,9 @@ import V2G
 /// start-up failure (no such interface, no usable link-local address, a port taken) ends `run()` with an error that
 /// names the interface.
 public struct V2GConnectorServer: Service {
+    /// The TLS context of the Plug & Charge server (a name for the adapters that do not import NIOSSL).
+    public typealias TLSContext = NIOSSLContext
+
     public struct Configuration: Sendable {
         /// The PLC modem's network interface (e.g. `eth1`, `plc0`).
         public var interface: String

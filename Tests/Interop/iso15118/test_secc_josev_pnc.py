@@ -1,0 +1,140 @@
+"""Issue 27: Plug & Charge end to end — the simulated station's SECC over TLS against Josev's EVCC (PyPI `iso15118`
+0.31.2, `iso15118_2/evcc_config_pnc_ac.json`) with the ISO 15118-2 Annex F PKI that Josev's create_certs.sh makes.
+
+The station holds what the backend would have installed over OCPP (tested on its own in
+Tests/Interop/ocpp16/test_pnc_extension.py: InstallCertificate, SignCertificate/CertificateSigned): the SECC chain
+(Josev's SECC leaf under its CPO Sub-CAs) with its key, and the V2G and MO roots, written into its certificate store
+before it starts. Its backend is the `ocpp` library's central system of the OCPP suite (central_system.py), run in the
+station's network namespace, which answers the note's Authorize. What the test holds the station to, on both sides'
+logs, the central system's frames and the station's API:
+- SDP offers TLS to the vehicle that asks for it; Josev's vehicle checks the SECC chain against its V2G root and speaks
+  TLS 1.2 with ISO 15118-2's cipher suite;
+- the contract is offered and chosen; PaymentDetailsReq's chain is checked against the installed MO root and the eMAID;
+  AuthorizationReq's signature over the station's challenge verifies with the contract key;
+- the station asks the backend with the note's Authorize (DataTransfer org.openchargealliance.iso15118pnc, the eMAID and
+  the chain's OCSP data); its acceptance authorizes the session (method Plug & Charge); the vehicle charges and ends
+  its session."""
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import josev
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import slac_ev as slac  # noqa: E402
+from station import BIN, Station, cli, wait_for  # noqa: E402
+from test_secc_josev import EVCC_TIMEOUT_SCALE, ev_mac, res  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ocpp16"))
+from central_system import CentralSystem  # noqa: E402
+
+EMAID = "UKSWI123456791A"  # the contract leaf's CN in Josev's PKI
+
+
+def openssl(*args, cwd=None):
+    r = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def provision(data, pki):
+    """The certificate store as the backend would leave it: the SECC credential (chain leaf first, key unencrypted,
+    0600) and the two roots (Persistence/CertificateDirectory.swift's layout)."""
+    certs, keys = Path(pki) / "iso15118_2" / "certs", Path(pki) / "iso15118_2" / "private_keys"
+    store = data / "certificates"
+    secc = store / "secc" / "00000001"
+    secc.mkdir(parents=True)
+    (secc / "chain.pem").write_text((certs / "cpoCertChain.pem").read_text())
+    key = openssl("pkey", "-in", str(keys / "seccLeaf.key"), "-passin", f"file:{keys / 'seccLeafPassword.txt'}")
+    (secc / "key.pem").write_text(key)
+    os.chmod(secc / "key.pem", 0o600)
+    for use, name in (("V2GRootCertificate", "v2gRootCACert.pem"), ("MORootCertificate", "moRootCACert.pem")):
+        d = store / "roots" / use
+        d.mkdir(parents=True)
+        (d / "00000001.pem").write_text((certs / name).read_text())
+    os.chmod(store, 0o700)
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory):
+    reason = josev.skip_reason()
+    if reason:
+        pytest.skip(reason)
+    if not os.access(BIN, os.X_OK):
+        pytest.skip(f"no chargekit binary at {BIN} (CHARGEKIT_BIN)")
+    directory = tmp_path_factory.mktemp("pnc")
+    pki = josev.make_pki(directory)
+    with josev.LinkPair() as pair:
+        # The central system's loop thread is made inside the station's namespace, so its socket lives there.
+        cs = pair.station.call(lambda: CentralSystem().start())
+        subprocess.run(["ip", "-n", pair.ev.name, "link", "set", pair.ev.interface, "promisc", "on"], check=True)
+        board = directory / "board.json"
+        board.write_text(json.dumps({"driver": "simulated", "connectors": [{"plcInterface": pair.station.interface}]}))
+        data = directory / "data"
+        data.mkdir()
+        for key, value in (("HLCMode", "plugAndCharge"), ("ISO15118OCPPExtension", "Ebee"),
+                           ("BackendURL", cs.url), ("ChargeBoxIdentity", "CK-PNC-01")):
+            r = cli("config", "set", key, value, "--role", "manufacturer", data_dir=data)
+            assert r.returncode == 0, r.stderr
+        provision(data, pki)
+        station = Station(data, connectors=1, time_scale=1)
+        station.board = board
+        station.namespace = pair.station
+        station.log_level = "info"
+        station.start()
+        line = pair.ev.call(slac.Line, pair.ev.interface)
+        log = josev.JosevProcess.__new__(josev.JosevProcess)  # a reader of the station's log
+        log.log_path, log.offset, log.proc = station.log_path, 0, station.proc
+        try:
+            log.wait_for(r"ISO 15118: SDP on \[ff02::1%" + pair.station.interface + r".*TLS on port", timeout=30)
+            yield pair, station, log, line, directory, pki, cs
+        finally:
+            line.close()
+            station.terminate()
+            cs.shutdown()
+
+
+def test_iso2_pnc_contract_over_tls_authorizes_and_charges(rig):
+    pair, station, log, line, directory, pki, cs = rig
+    asked = []
+
+    def authorize(vendor, message_id, data):
+        asked.append((vendor, message_id, json.loads(data or "{}")))
+        if message_id != "Authorize":
+            return "UnknownMessageId", None
+        return "Accepted", json.dumps({"idTokenInfo": {"status": "Accepted"}, "certificateStatus": "Accepted"})
+    cs.data_transfer = authorize
+    code, body = station.request("POST", "/api/sim/plug", {"connector": 1, "hlc": "external"})
+    assert code == 200, body
+    ev = slac.EV(line, bytes.fromhex(ev_mac(pair).replace(":", "")), attenuation_db=20)
+    assert pair.ev.call(ev.match, timeout=40)["result"] == "matched"
+    run = directory / "evcc"
+    run.mkdir()
+    settings = json.loads(josev.evcc_config("iso15118_2/evcc_config_pnc_ac.json").read_text())
+    settings.update({"chargeLoopCycle": 4, "chargeLoopDelay": 1})
+    (run / "evcc.json").write_text(json.dumps(settings))
+    evcc = josev.start_evcc(pair.ev, run, config=run / "evcc.json", pki_path=pki, timeout_scale=EVCC_TIMEOUT_SCALE)
+    try:
+        evcc.wait_for(res("supportedAppProtocolRes", '"ResponseCode":"OK_SuccessfulNegotiation"'), fail=josev.EVCC_GAVE_UP, timeout=60)
+        evcc.wait_for(res("ServiceDiscoveryRes", '.*"PaymentOption":\\["Contract","ExternalPayment"\\]'))
+        evcc.wait_for(res("PaymentDetailsRes", '"ResponseCode":"OK"'))
+        log.wait_for(r"presents contract " + EMAID)
+        evcc.wait_for(res("AuthorizationRes", '"ResponseCode":"OK","EVSEProcessing":"Finished"'), timeout=60)
+        c = station.wait_status(1, "Charging")
+        assert c["session"]["idTag"] == EMAID and c["session"]["method"] == "PlugAndCharge", c
+        [(vendor, _, request)] = [a for a in asked if a[1] == "Authorize"]
+        assert vendor == "org.openchargealliance.iso15118pnc" and request["idToken"] == {"idToken": EMAID, "type": "eMAID"}
+        assert 1 <= len(request["iso15118CertificateHashData"]) <= 4, request
+        evcc.wait_for(res("SessionStopRes", '"ResponseCode":"OK"'), timeout=60)
+        log.wait_for(r"ISO 15118: SessionStop Terminate")
+        assert re.search(r"SDP request .*security tls.*answered port \d+, security tls", log.text()), "TLS offered by SDP"
+    finally:
+        evcc.stop()
+        station.request("POST", "/api/sim/unplug", {"connector": 1, "force": True})
+    assert "Security: TLS" in evcc.text(), "the vehicle asked for TLS and got it"

@@ -69,6 +69,8 @@ def rig(tmp_path_factory):
         assert r.returncode != 0 and "HLCEVSEID" in r.stderr and "7 to 37" in r.stderr, r.stderr
         r = cli("config", "set", "HLCEVSEID.1", "DE*CKT*E0001*1", "--role", "installer", data_dir=data)
         assert r.returncode == 0, r.stderr
+        r = cli("config", "set", "HLCAdditionalLogging", "On", "--role", "installer", data_dir=data)
+        assert r.returncode == 0, r.stderr
         station = Station(data, connectors=1, time_scale=10)
         station.board = board
         station.namespace = pair.station
@@ -136,6 +138,9 @@ def test_iso2_eim_card_authorizes_and_charges(rig):
     try:
         evcc.wait_for(res("supportedAppProtocolRes", '"ResponseCode":"OK_SuccessfulNegotiation"'), fail=josev.EVCC_GAVE_UP)
         evcc.wait_for(res("SessionSetupRes", '"ResponseCode":"OK_NewSessionEstablished","EVSEID":"DE\\*CKT\\*E0001\\*1"'))
+        # Additional Logging: the station's log has every message decoded, both ways.
+        log.wait_for(r'ISO 15118 message from the vehicle .*"SessionSetupReq":\{"EVCCID":"%s"' % ev_mac(pair).replace(":", "").upper())
+        log.wait_for(r'ISO 15118 message to the vehicle .*"SessionSetupRes":\{"EVSEID":"DE\*CKT\*E0001\*1"')
         evcc.wait_for(res("AuthorizationRes", '"ResponseCode":"OK","EVSEProcessing":"Ongoing'))
         assert "session" not in station.connector(1), "no transaction before the card"
         assert station.request("POST", "/api/sim/rfid", {"uid": CARD})[0] == 200

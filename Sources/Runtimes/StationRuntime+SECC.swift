@@ -199,6 +199,9 @@ public struct SECCConnectorService<Board: HardwarePort>: Service {
                     running.cancel()
                     await running.value  // the old servers' sockets are closed before new ones bind
                     server = nil
+                    if !retry {
+                        logger.info("ISO 15118: servers on \(interface) stopped: HLC mode \(state.mode.label)\(wanted ? ", restarting" : "")")
+                    }
                 }
                 runningMode = state.mode
                 if wanted && server == nil {

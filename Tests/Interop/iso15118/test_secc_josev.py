@@ -259,3 +259,21 @@ def test_din_only_vehicle_no_negotiation_pilot_falls_back_to_nominal(rig):
     assert station.request("POST", "/api/sim/rfid", {"uid": CARD})[0] == 200
     wait_for(lambda: "session" not in station.connector(1), what="the transaction stopped")
     unplug(rig)
+
+
+def test_hlc_mode_off_stops_the_servers_and_force_restarts_them(rig):
+    pair, station, log, _, _ = rig
+    code, body = station.request("PUT", "/api/config/HLCEVSEID.1", {"value": "DE*1"})
+    # A rule of the registry (empty or 7–37: the text type alone cannot say it) answers as the other rules do: 409.
+    assert code == 409 and "HLCEVSEID.1" in body["error"] and "7 to 37" in body["allowed"], body
+    assert station.request("PUT", "/api/config/HLCMode", {"value": "off"})[0] == 200
+    log.wait_for(r"ISO 15118: servers on %s stopped: HLC mode Off$" % pair.station.interface)
+    assert station.request("PUT", "/api/config/HLCMode", {"value": "force"})[0] == 200
+    log.wait_for(r"ISO 15118: SDP on \[ff02::1%" + pair.station.interface, timeout=30)
+    plug_and_match(rig)
+    evcc = start_evcc(rig, "after-restart", chargeLoopCycle=1)
+    try:
+        evcc.wait_for(res("SessionSetupRes", '"ResponseCode":"OK_NewSessionEstablished"'), fail=josev.EVCC_GAVE_UP)
+    finally:
+        evcc.stop()
+    unplug(rig)

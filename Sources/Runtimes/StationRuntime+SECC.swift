@@ -218,6 +218,11 @@ public struct SECCConnectorService<Board: HardwarePort>: Service {
                     if state.vehiclePlugged, wanted {
                         watch.awaitingSDP.withLock { $0 = false }
                         await slac?.startMatching()
+                        // Nothing can talk to this vehicle (the servers did not start): a D-LINK_ERROR at once, so that
+                        // it charges by the PWM instead of waiting at 5 % for a session that cannot come.
+                        if watch.failedAt.withLock({ $0 }) != nil {
+                            await runtime.seccLinkFailed(connector: n, "the ISO 15118 servers on \(interface) are not running")
+                        }
                     }
                     plugged = state.vehiclePlugged
                     plugIns = state.plugIns

@@ -277,3 +277,34 @@ def test_hlc_mode_off_stops_the_servers_and_force_restarts_them(rig):
     finally:
         evcc.stop()
     unplug(rig)
+
+
+def test_missing_plc_interface_is_logged_and_the_station_runs_on(tmp_path):
+    """A simulated board whose plcInterface does not exist: the station starts, logs what to check for the servers
+    and for SLAC, and serves its API (a real board's description is refused at start instead, HardwareBoard); a
+    vehicle plugged in then charges by the PWM."""
+    if not os.access(BIN, os.X_OK):
+        pytest.skip(f"no chargekit binary at {BIN} (CHARGEKIT_BIN)")
+    board = tmp_path / "board.json"
+    board.write_text(json.dumps({"driver": "simulated", "connectors": [{"plcInterface": "ckmissing0"}]}))
+    data = tmp_path / "data"
+    data.mkdir()
+    assert cli("config", "set", "HLCMode", "force", "--role", "installer", data_dir=data).returncode == 0
+    station = Station(data, connectors=1)
+    station.board = board
+    station.log_level = "info"
+    station.start()
+    try:
+        log = josev.JosevProcess.__new__(josev.JosevProcess)  # a reader of the station's log
+        log.log_path, log.offset, log.proc = station.log_path, 0, station.proc
+        log.wait_for(r"ISO 15118 servers on ckmissing0 \(connectors\[0\]\.plcInterface\) did not start: .*does not exist", timeout=30)
+        assert station.status()["connectors"][0]["status"] == "Available"
+        code, body = station.request("POST", "/api/sim/plug", {"connector": 1})
+        assert code == 200, body
+        # Nothing can talk ISO 15118 to the vehicle: a link failure at once, the pilot leaves 5 % (mode Force).
+        log.wait_for(r"ISO 15118 link failed: the ISO 15118 servers on ckmissing0 are not running")
+        wait_for(lambda: station.connector(1)["pilotSignal"]["kind"] != "hlc", what="the pilot left 5 %")
+        assert station.request("POST", "/api/sim/rfid", {"uid": CARD})[0] == 200
+        station.wait_status(1, "Charging")
+    finally:
+        station.terminate()

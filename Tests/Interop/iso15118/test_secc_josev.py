@@ -40,6 +40,7 @@ from station import BIN, Station, cli, wait_for  # noqa: E402
 CARD = "04567DAA5F3580"
 # At least 3 (a busy runner's EXI codec needs up to a second per message); more if the run asks for more.
 EVCC_TIMEOUT_SCALE = max(3.0, float(os.environ.get("CHARGEKIT_JOSEV_TIMEOUT_SCALE", "1")))
+MODBUS_PORT = 1502
 MAX_CURRENT = r'"EVSEMaxCurrent":\{"Multiplier":(-?\d),"Unit":"A","Value":(-?\d+)\}'
 
 
@@ -71,10 +72,14 @@ def rig(tmp_path_factory):
         assert r.returncode == 0, r.stderr
         r = cli("config", "set", "HLCAdditionalLogging", "On", "--role", "installer", data_dir=data)
         assert r.returncode == 0, r.stderr
+        # The OMCCI registers (Modbus TCP on the station namespace's own loopback: the port is free there).
+        for key, value in [("ModbusTCPServer", "On"), ("ModbusTCPServerBasePort", str(MODBUS_PORT))]:
+            assert cli("config", "set", key, value, "--role", "operator", data_dir=data).returncode == 0
         station = Station(data, connectors=1, time_scale=10)
         station.board = board
         station.namespace = pair.station
         station.log_level = "info"
+        station.extra = ["--modbus-host", "127.0.0.1"]
         station.start()
         line = pair.ev.call(slac.Line, pair.ev.interface)
         log = josev.JosevProcess.__new__(josev.JosevProcess)  # a reader of the station's log (not a process of ours)
@@ -94,6 +99,22 @@ def unplugged_after(rig):
     _, station, _, _, _ = rig
     if station.proc.poll() is None:
         station.request("POST", "/api/sim/unplug", {"connector": 1, "force": True})
+
+
+def omcci(pair, address, count):
+    """Holding registers of connector 1's OMCCI set, read inside the station's namespace."""
+    from pymodbus.client import ModbusTcpClient
+
+    def read():
+        c = ModbusTcpClient("127.0.0.1", port=MODBUS_PORT, timeout=5)
+        assert c.connect()
+        try:
+            r = c.read_holding_registers(address, count=count, device_id=255)
+            assert not r.isError(), f"read {address}x{count}: {r}"
+            return r.registers
+        finally:
+            c.close()
+    return pair.station.call(read)
 
 
 def ev_mac(pair):
@@ -150,6 +171,11 @@ def test_iso2_eim_card_authorizes_and_charges(rig):
         c = station.wait_status(1, "Charging")
         assert c["session"]["idTag"].upper() == CARD
         assert c["evccid"] == ev_mac(pair).replace(":", "").upper(), c
+        # Modbus: 740 "smart vehicle detected", 741–746 the EVCCID, 715 the vehicle's maximum current and 700 the energy
+        # it asked for (ChargeParameterDiscoveryReq: EVMaxCurrent 32 A, EAmount 60 Wh).
+        block = omcci(pair, 700, 47)
+        assert block[40] == 1 and bytes(b for w in block[41:47] for b in w.to_bytes(2, "big")).decode() == c["evccid"], block
+        assert block[715 - 700] == 32 and block[0] == 60, block
         evcc.wait_for(res("ChargingStatusRes", '"ResponseCode":"OK","EVSEID":"DE\\*CKT\\*E0001\\*1"'))
         evcc.wait_for(r'Message to encode.*"PowerDeliveryReq": \{"ChargeProgress": "Stop"')
         evcc.wait_for(res("PowerDeliveryRes", '"ResponseCode":"OK"'))

@@ -226,6 +226,9 @@ public struct SECCConnectorService<Board: HardwarePort>: Service {
                     running.cancel()
                     await running.value  // the old servers' sockets are closed before new ones bind
                     server = nil
+                    if !retry {
+                        logger.info("ISO 15118: servers on \(interface) stopped: HLC mode \(state.mode.label)\(wanted ? ", restarting" : "")")
+                    }
                 }
                 runningMode = state.mode
                 if wanted && server == nil {
@@ -242,6 +245,11 @@ public struct SECCConnectorService<Board: HardwarePort>: Service {
                     if state.vehiclePlugged, wanted {
                         watch.awaitingSDP.withLock { $0 = false }
                         await slac?.startMatching()
+                        // Nothing can talk to this vehicle (the servers did not start): a D-LINK_ERROR at once, so that
+                        // it charges by the PWM instead of waiting at 5 % for a session that cannot come.
+                        if watch.failedAt.withLock({ $0 }) != nil {
+                            await runtime.seccLinkFailed(connector: n, "the ISO 15118 servers on \(interface) are not running")
+                        }
                     }
                     plugged = state.vehiclePlugged
                     plugIns = state.plugIns

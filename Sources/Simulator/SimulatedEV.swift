@@ -32,11 +32,11 @@ public struct EVSpec: Sendable, Codable, Equatable {
 
     public init(phases: Int, maxCurrentAmps: Double, batteryCapacityWh: Double = 60_000, stateOfChargePercent: Double = 20,
                 targetStateOfChargePercent: Double = 100, reactionDelaySeconds: Double = 2, requiresVentilation: Bool = false,
-                evccid: String? = nil, sleepsAfterSeconds: Double? = nil) {
+                evccid: String? = nil, sleepsAfterSeconds: Double? = nil, externalHLC: Bool? = nil) {
         self.phases = phases; self.maxCurrentAmps = maxCurrentAmps; self.batteryCapacityWh = batteryCapacityWh
         self.stateOfChargePercent = stateOfChargePercent; self.targetStateOfChargePercent = targetStateOfChargePercent
         self.reactionDelaySeconds = reactionDelaySeconds; self.requiresVentilation = requiresVentilation; self.evccid = evccid
-        self.sleepsAfterSeconds = sleepsAfterSeconds
+        self.sleepsAfterSeconds = sleepsAfterSeconds; self.externalHLC = externalHLC
     }
 
     /// Named profiles for `chargekit sim plug --ev NAME`: `<phases>p-<amps>a`, e.g. `3p-16a` (11 kW),

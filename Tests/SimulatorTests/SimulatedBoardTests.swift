@@ -129,6 +129,38 @@ struct SimulatedBoardTests {
         }
     }
 
+    @Test("a vehicle whose ISO 15118 side is external waits for PowerDelivery Start, stops at Stop, charges by the PWM after a link failure")
+    func externalISO15118Vehicle() throws {
+        var b = SimulatedBoard(connectorCount: 1, now: t0)
+        try b.perform(.plug(PlugRequest(connector: 1, hlc: "external")))
+        #expect(throws: SimulatorCommandError.self) { try b.perform(.plug(PlugRequest(connector: 1, hlc: "internal"))) }
+        b.apply(.setLock(connector: 1, locked: true))
+        b.apply(.setPilot(connector: 1, .highLevelCommunication(amps: 16)))
+        b.apply(.setRelays(connector: 1, .threePhase))
+        b.advance(to: t0.addingTimeInterval(5))
+        #expect(b.reading(connector: 1).pilot == .b, "no PowerDelivery Start yet")
+        try b.perform(.vehicleSession(connector: 1, .powerDeliveryStart))
+        b.advance(to: t0.addingTimeInterval(10))
+        #expect(b.reading(connector: 1).pilot == .c)
+        try b.perform(.vehicleSession(connector: 1, .powerDeliveryStop))
+        b.advance(to: t0.addingTimeInterval(15))
+        #expect(b.reading(connector: 1).pilot == .b)
+        b.apply(.setPilot(connector: 1, .pwm(amps: 16)))
+        b.advance(to: t0.addingTimeInterval(20))
+        #expect(b.reading(connector: 1).pilot == .b, "nominal PWM alone does not start a vehicle that speaks ISO 15118")
+        try b.perform(.vehicleSession(connector: 1, .linkFailed))
+        b.advance(to: t0.addingTimeInterval(25))
+        #expect(b.reading(connector: 1).pilot == .c, "after the link failed: basic charging by the PWM")
+        #expect(b.reading(connector: 1).evccid == nil, "the EVCCID comes from the external session, not the board")
+        var other = SimulatedBoard(connectorCount: 1, now: t0)
+        do {
+            try other.plug(1, EVSpec(phases: 3, maxCurrentAmps: 16, evccid: "02:00:00:00:00:01", externalHLC: true))
+            Issue.record("an external ISO 15118 vehicle with a simulated EVCCID was accepted")
+        } catch {
+            #expect(error.description.hasPrefix("evccid:"))
+        }
+    }
+
     @Test("impossible commands are refused with a reason and change nothing")
     func refusals() throws {
         var b = SimulatedBoard(connectorCount: 2, now: t0)

@@ -40,6 +40,7 @@ from station import BIN, Station, cli, wait_for  # noqa: E402
 CARD = "04567DAA5F3580"
 # At least 3 (a busy runner's EXI codec needs up to a second per message); more if the run asks for more.
 EVCC_TIMEOUT_SCALE = max(3.0, float(os.environ.get("CHARGEKIT_JOSEV_TIMEOUT_SCALE", "1")))
+MODBUS_PORT = 1502
 MAX_CURRENT = r'"EVSEMaxCurrent":\{"Multiplier":(-?\d),"Unit":"A","Value":(-?\d+)\}'
 
 
@@ -69,10 +70,16 @@ def rig(tmp_path_factory):
         assert r.returncode != 0 and "HLCEVSEID" in r.stderr and "7 to 37" in r.stderr, r.stderr
         r = cli("config", "set", "HLCEVSEID.1", "DE*CKT*E0001*1", "--role", "installer", data_dir=data)
         assert r.returncode == 0, r.stderr
+        r = cli("config", "set", "HLCAdditionalLogging", "On", "--role", "installer", data_dir=data)
+        assert r.returncode == 0, r.stderr
+        # The OMCCI registers (Modbus TCP on the station namespace's own loopback: the port is free there).
+        for key, value in [("ModbusTCPServer", "On"), ("ModbusTCPServerBasePort", str(MODBUS_PORT))]:
+            assert cli("config", "set", key, value, "--role", "operator", data_dir=data).returncode == 0
         station = Station(data, connectors=1, time_scale=10)
         station.board = board
         station.namespace = pair.station
         station.log_level = "info"
+        station.extra = ["--modbus-host", "127.0.0.1"]
         station.start()
         line = pair.ev.call(slac.Line, pair.ev.interface)
         log = josev.JosevProcess.__new__(josev.JosevProcess)  # a reader of the station's log (not a process of ours)
@@ -92,6 +99,22 @@ def unplugged_after(rig):
     _, station, _, _, _ = rig
     if station.proc.poll() is None:
         station.request("POST", "/api/sim/unplug", {"connector": 1, "force": True})
+
+
+def omcci(pair, address, count):
+    """Holding registers of connector 1's OMCCI set, read inside the station's namespace."""
+    from pymodbus.client import ModbusTcpClient
+
+    def read():
+        c = ModbusTcpClient("127.0.0.1", port=MODBUS_PORT, timeout=5)
+        assert c.connect()
+        try:
+            r = c.read_holding_registers(address, count=count, device_id=255)
+            assert not r.isError(), f"read {address}x{count}: {r}"
+            return r.registers
+        finally:
+            c.close()
+    return pair.station.call(read)
 
 
 def ev_mac(pair):
@@ -136,6 +159,9 @@ def test_iso2_eim_card_authorizes_and_charges(rig):
     try:
         evcc.wait_for(res("supportedAppProtocolRes", '"ResponseCode":"OK_SuccessfulNegotiation"'), fail=josev.EVCC_GAVE_UP)
         evcc.wait_for(res("SessionSetupRes", '"ResponseCode":"OK_NewSessionEstablished","EVSEID":"DE\\*CKT\\*E0001\\*1"'))
+        # Additional Logging: the station's log has every message decoded, both ways.
+        log.wait_for(r'ISO 15118 message from the vehicle .*"SessionSetupReq":\{"EVCCID":"%s"' % ev_mac(pair).replace(":", "").upper())
+        log.wait_for(r'ISO 15118 message to the vehicle .*"SessionSetupRes":\{"EVSEID":"DE\*CKT\*E0001\*1"')
         evcc.wait_for(res("AuthorizationRes", '"ResponseCode":"OK","EVSEProcessing":"Ongoing'))
         assert "session" not in station.connector(1), "no transaction before the card"
         assert station.request("POST", "/api/sim/rfid", {"uid": CARD})[0] == 200
@@ -145,6 +171,11 @@ def test_iso2_eim_card_authorizes_and_charges(rig):
         c = station.wait_status(1, "Charging")
         assert c["session"]["idTag"].upper() == CARD
         assert c["evccid"] == ev_mac(pair).replace(":", "").upper(), c
+        # Modbus: 740 "smart vehicle detected", 741–746 the EVCCID, 715 the vehicle's maximum current and 700 the energy
+        # it asked for (ChargeParameterDiscoveryReq: EVMaxCurrent 32 A, EAmount 60 Wh).
+        block = omcci(pair, 700, 47)
+        assert block[40] == 1 and bytes(b for w in block[41:47] for b in w.to_bytes(2, "big")).decode() == c["evccid"], block
+        assert block[715 - 700] == 32 and block[0] == 60, block
         evcc.wait_for(res("ChargingStatusRes", '"ResponseCode":"OK","EVSEID":"DE\\*CKT\\*E0001\\*1"'))
         evcc.wait_for(r'Message to encode.*"PowerDeliveryReq": \{"ChargeProgress": "Stop"')
         evcc.wait_for(res("PowerDeliveryRes", '"ResponseCode":"OK"'))
@@ -254,3 +285,52 @@ def test_din_only_vehicle_no_negotiation_pilot_falls_back_to_nominal(rig):
     assert station.request("POST", "/api/sim/rfid", {"uid": CARD})[0] == 200
     wait_for(lambda: "session" not in station.connector(1), what="the transaction stopped")
     unplug(rig)
+
+
+def test_hlc_mode_off_stops_the_servers_and_force_restarts_them(rig):
+    pair, station, log, _, _ = rig
+    code, body = station.request("PUT", "/api/config/HLCEVSEID.1", {"value": "DE*1"})
+    # A rule of the registry (empty or 7–37: the text type alone cannot say it) answers as the other rules do: 409.
+    assert code == 409 and "HLCEVSEID.1" in body["error"] and "7 to 37" in body["allowed"], body
+    assert station.request("PUT", "/api/config/HLCMode", {"value": "off"})[0] == 200
+    log.wait_for(r"ISO 15118: servers on %s stopped: HLC mode Off$" % pair.station.interface)
+    assert station.request("PUT", "/api/config/HLCMode", {"value": "force"})[0] == 200
+    log.wait_for(r"ISO 15118: SDP on \[ff02::1%" + pair.station.interface, timeout=30)
+    plug_and_match(rig)
+    evcc = start_evcc(rig, "after-restart", chargeLoopCycle=1)
+    try:
+        evcc.wait_for(res("SessionSetupRes", '"ResponseCode":"OK_NewSessionEstablished"'), fail=josev.EVCC_GAVE_UP)
+    finally:
+        evcc.stop()
+    unplug(rig)
+
+
+def test_missing_plc_interface_is_logged_and_the_station_runs_on(tmp_path):
+    """A simulated board whose plcInterface does not exist: the station starts, logs what to check for the servers
+    and for SLAC, and serves its API (a real board's description is refused at start instead, HardwareBoard); a
+    vehicle plugged in then charges by the PWM."""
+    if not os.access(BIN, os.X_OK):
+        pytest.skip(f"no chargekit binary at {BIN} (CHARGEKIT_BIN)")
+    board = tmp_path / "board.json"
+    board.write_text(json.dumps({"driver": "simulated", "connectors": [{"plcInterface": "ckmissing0"}]}))
+    data = tmp_path / "data"
+    data.mkdir()
+    assert cli("config", "set", "HLCMode", "force", "--role", "installer", data_dir=data).returncode == 0
+    station = Station(data, connectors=1)
+    station.board = board
+    station.log_level = "info"
+    station.start()
+    try:
+        log = josev.JosevProcess.__new__(josev.JosevProcess)  # a reader of the station's log
+        log.log_path, log.offset, log.proc = station.log_path, 0, station.proc
+        log.wait_for(r"ISO 15118 servers on ckmissing0 \(connectors\[0\]\.plcInterface\) did not start: .*does not exist", timeout=30)
+        assert station.status()["connectors"][0]["status"] == "Available"
+        code, body = station.request("POST", "/api/sim/plug", {"connector": 1})
+        assert code == 200, body
+        # Nothing can talk ISO 15118 to the vehicle: a link failure at once, the pilot leaves 5 % (mode Force).
+        log.wait_for(r"ISO 15118 link failed: the ISO 15118 servers on ckmissing0 are not running")
+        wait_for(lambda: station.connector(1)["pilotSignal"]["kind"] != "hlc", what="the pilot left 5 %")
+        assert station.request("POST", "/api/sim/rfid", {"uid": CARD})[0] == 200
+        station.wait_status(1, "Charging")
+    finally:
+        station.terminate()

@@ -203,9 +203,17 @@ struct SECCCertificateInstallationTests {
         }
     }
 
-    @Test("without the service the request is out of sequence, answered in its own type")
+    @Test("without the service the request is out of sequence, answered in its own type; an update is FAILED in its own")
     func notOffered() throws {
         var ev = try Self.atInstallation(offered: false)
         #expect(code(try ev.send(Self.installation)) == "FAILED_SequenceError" && ev.closed)
+        var update = try Self.atInstallation()
+        let request = ISO2BodyElement.certificateUpdateReq(ISO2CertificateUpdateReqType(
+            id: "id1", contractSignatureCertChain: ISO2CertificateChainType(certificate: [0x30, 0x00]), eMAID: "UKSWI123456791A",
+            listOfRootCertificateIDs: ISO2ListOfRootCertificateIDsType(rootCertificateID: [
+                ISO2X509IssuerSerialType(x509IssuerName: "CN=MORootCA", x509SerialNumber: 1)
+            ])))
+        guard case .certificateUpdateRes(let r)? = try update.send(request) else { Issue.record("no CertificateUpdateRes"); return }
+        #expect(r.responseCode == .failed && update.closed)
     }
 }

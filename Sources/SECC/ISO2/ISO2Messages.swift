@@ -90,8 +90,7 @@ enum ISO2Messages {
 
     /// The response to `request` with `code`, every mandatory field filled with a neutral value (no current, no
     /// schedule, EVSEProcessing Finished so that the vehicle does not wait; certificates of zeros). Nil for the
-    /// requests an AC station never answers (DC, the certificate update it does not offer): the connection then closes
-    /// without an answer.
+    /// requests an AC station never answers (DC): the connection then closes without an answer.
     static func failed(_ request: ISO2BodyElement?, _ code: ISO2ResponseCodeType, evseID: String, rcd: Bool) -> ISO2BodyElement? {
         let status = acStatus(.none, rcd: rcd)
         switch request {
@@ -119,16 +118,26 @@ enum ISO2Messages {
         case .sessionStopReq?: return .sessionStopRes(ISO2SessionStopResType(responseCode: code))
         case .certificateInstallationReq?:
             // Every field is mandatory: empty chains, a key of zeros and a placeholder eMAID of the schema's lengths.
+            let p = placeholderContract
             return .certificateInstallationRes(ISO2CertificateInstallationResType(
-                responseCode: code, saProvisioningCertificateChain: ISO2CertificateChainType(certificate: [0]),
-                contractSignatureCertChain: ISO2CertificateChainType(id: "id1", certificate: [0]),
-                contractSignatureEncryptedPrivateKey: ISO2ContractSignatureEncryptedPrivateKeyType(id: "id2", value: [UInt8](repeating: 0, count: 48)),
-                dHpublickey: ISO2DiffieHellmanPublickeyType(id: "id3", value: [UInt8](repeating: 0, count: 65)),
-                eMAID: ISO2EMAIDType(id: "id4", value: "ZZ00000000000X")))
+                responseCode: code, saProvisioningCertificateChain: p.chain, contractSignatureCertChain: p.contract,
+                contractSignatureEncryptedPrivateKey: p.key, dHpublickey: p.dh, eMAID: p.eMAID))
+        case .certificateUpdateReq?:
+            let p = placeholderContract
+            return .certificateUpdateRes(ISO2CertificateUpdateResType(
+                responseCode: code, saProvisioningCertificateChain: p.chain, contractSignatureCertChain: p.contract,
+                contractSignatureEncryptedPrivateKey: p.key, dHpublickey: p.dh, eMAID: p.eMAID))
         default:
             return nil
         }
     }
+
+    /// The mandatory fields of a failed certificate response: one-byte chains, a key of zeros, a placeholder eMAID.
+    static let placeholderContract = (
+        chain: ISO2CertificateChainType(certificate: [0]), contract: ISO2CertificateChainType(id: "id1", certificate: [0]),
+        key: ISO2ContractSignatureEncryptedPrivateKeyType(id: "id2", value: [UInt8](repeating: 0, count: 48)),
+        dh: ISO2DiffieHellmanPublickeyType(id: "id3", value: [UInt8](repeating: 0, count: 65)),
+        eMAID: ISO2EMAIDType(id: "id4", value: "ZZ00000000000X"))
 
     /// ChargeService of ServiceDiscoveryRes (ISO 15118-2:2014 §8.5.2.3): the AC charge service, not free of charge
     /// (payment is the station's business, by card or contract).

@@ -95,6 +95,10 @@ struct ISO2SessionMachine: Sendable {
         case .paymentServiceSelectionReq(let r)? where state == .waitServiceDetailOrPaymentSelection:
             return paymentServiceSelection(r, view: view)
         case .paymentDetailsReq(let r)? where state == .waitPaymentDetails: return paymentDetails(r, view: view, date: date)
+        case .certificateUpdateReq? where state == .waitPaymentDetails:
+            // The certificate service offers "Installation" only (ISO 15118-2:2014 Table 106): a contract is renewed
+            // by installing a new one.
+            return fail(element, .failed, "contract certificate updates are not offered", view)
         case .certificateInstallationReq(let r)? where state == .waitPaymentDetails && installationOffered:
             state = .waitBackendCertificate
             pendingInstallation = r

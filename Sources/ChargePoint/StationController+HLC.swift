@@ -4,6 +4,8 @@ import FoundationEssentials
 import Foundation
 #endif
 import EVSECore
+import LoadManagement
+import OCPP16
 import SECC
 
 /// What a connector's ISO 15118 session learned from its vehicle (SessionSetupReq's EVCCID; ChargeParameterDiscoveryReq's
@@ -58,8 +60,11 @@ extension StationController {
     }
 
     /// The SECC's view of connector `n` (nil for a connector that does not exist): what its ISO 15118 session tells
-    /// the vehicle (``HLCConnectorView``, declared by the pure SECC target).
-    public func hlcView(connector n: Int) -> HLCConnectorView? {
+    /// the vehicle (``HLCConnectorView``, declared by the pure SECC target). With `now` and the backend's charging
+    /// profiles installed, the schedule of the next 24 hours too: their composite under the connector's static limits,
+    /// per phase (the one GetCompositeSchedule reports). Without profiles the schedule stays empty (the rated power),
+    /// so that a change of a static limit reaches the vehicle as EVSEMaxCurrent, not as a renegotiation.
+    public func hlcView(connector n: Int, now: Date? = nil) -> HLCConnectorView? {
         guard connectors.indices.contains(n - 1), settings.connectors.indices.contains(n - 1) else { return nil }
         let c = connectors[n - 1]
         let authorized: Bool
@@ -74,6 +79,8 @@ extension StationController {
             phases: c.reading.switchedPhases ?? settings.connectors[n - 1].phasesConnected.phaseCount,
             nominalVoltageV: settings.powerSourceVoltageV,
             stopRequested: c.machine.finishedWhileConnected && c.pilot.vehicleConnected,
-            digitalOnly: signal.requiresHighLevelCommunication, rcdTripped: c.reading.rcdTripped)
+            digitalOnly: signal.requiresHighLevelCommunication, rcdTripped: c.reading.rcdTripped,
+            schedule: now.flatMap { chargingProfiles.installed.isEmpty ? nil : compositeSchedule(connector: n, durationSeconds: 86_400, unit: "A", now: $0) }
+                .map { $0.chargingSchedulePeriod.map { HLCSchedulePeriod(startSeconds: $0.startPeriod, amps: $0.limit) } } ?? [])
     }
 }

@@ -39,7 +39,7 @@ struct SECCRuntimeState {
 extension StationRuntime {
     /// The SECC's view of connector `n`, read at each request of the vehicle.
     public func seccView(connector n: Int) -> HLCConnectorView? {
-        guard var view = controller.hlcView(connector: n) else { return nil }
+        guard var view = controller.hlcView(connector: n, now: clock.now()) else { return nil }
         view.contractRejected = secc.contractRejected.contains(n)
         return view
     }

@@ -34,13 +34,47 @@ public struct HLCConnectorView: Sendable, Equatable {
     /// The contract the vehicle presented (Plug & Charge) was refused — by the backend, the local lists or an expired
     /// or revoked certificate: AuthorizationRes FAILED at once rather than Ongoing until the timeout.
     public var contractRejected: Bool
+    /// The connector's limit over the next 24 hours as the backend's charging profiles and the station's static limits
+    /// make it (OCPP 1.6 §3.13 composite schedule): periods from now, in ascending start, each the current per phase
+    /// until the next. Empty: the rated current throughout. The SECC turns it into the PMax schedule it offers
+    /// (ISO 15118-2 SAScheduleList, ISO 15118-20 PowerSchedule) and asks for renegotiation when it changes.
+    public var schedule: [HLCSchedulePeriod]
 
     public init(authorized: Bool, maxCurrentAmps: Double, ratedCurrentAmps: Double, phases: Int, nominalVoltageV: Double,
-                stopRequested: Bool, digitalOnly: Bool, rcdTripped: Bool = false, contractRejected: Bool = false) {
+                stopRequested: Bool, digitalOnly: Bool, rcdTripped: Bool = false, contractRejected: Bool = false,
+                schedule: [HLCSchedulePeriod] = []) {
         self.authorized = authorized; self.maxCurrentAmps = maxCurrentAmps; self.ratedCurrentAmps = ratedCurrentAmps
         self.phases = phases; self.nominalVoltageV = nominalVoltageV; self.stopRequested = stopRequested
         self.digitalOnly = digitalOnly; self.rcdTripped = rcdTripped; self.contractRejected = contractRejected
+        self.schedule = schedule
     }
+
+    /// The PMax schedule for `phases` phases: the power of each period (capped by the rated current; rounded to whole
+    /// watts; neighbours of equal power merged), at most `maxEntries` entries (ISO 15118-2 MaxEntriesSAScheduleTuple,
+    /// ISO 15118-20 MaximumSupportingPoints — the later periods are dropped, the last kept entry runs to the end),
+    /// from 0 s, covering `horizonSeconds`.
+    public func powerSchedule(phases: Int, horizonSeconds: Int, maxEntries: Int) -> [(startSeconds: Int, watts: Double)] {
+        let volts = nominalVoltageV * Double(max(1, phases))
+        var periods = schedule.filter { $0.startSeconds < horizonSeconds }
+        if periods.first.map({ $0.startSeconds > 0 }) ?? true {
+            periods.insert(HLCSchedulePeriod(startSeconds: 0, amps: ratedCurrentAmps), at: 0)
+        }
+        var out: [(startSeconds: Int, watts: Double)] = []
+        for p in periods {
+            let watts = (min(max(0, p.amps), ratedCurrentAmps) * volts).rounded()
+            if let last = out.last, last.watts == watts { continue }
+            out.append((max(0, p.startSeconds), watts))
+        }
+        return Array(out.prefix(max(1, maxEntries)))
+    }
+}
+
+/// One period of a connector's schedule: from `startSeconds` after now, at most `amps` per phase.
+public struct HLCSchedulePeriod: Sendable, Equatable {
+    public var startSeconds: Int
+    public var amps: Double
+
+    public init(startSeconds: Int, amps: Double) { self.startSeconds = startSeconds; self.amps = amps }
 }
 
 /// How the station runs its SECC: fixed for a connector while the station runs.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Authorization
 import EVSECore
+import OCPP16
 import Parameters
 @testable import ChargePoint
 import SECC
@@ -32,6 +33,25 @@ struct StationHLCTests {
         let stopped = try #require(rig.controller.hlcView(connector: 1))
         #expect(stopped.stopRequested && !stopped.authorized && stopped.maxCurrentAmps == 0, "EVSENotification StopCharging")
         #expect(rig.controller.hlcView(connector: 3) == nil)
+    }
+
+    @Test("with the time, the view carries the next 24 hours: the backend's profile over the connector's own limit")
+    func schedule() throws {
+        var rig = Rig { $0.set("HLCMode", .string(HLCMode.force.rawValue)) }
+        try rig.plug(1)
+        rig.run(2)
+        #expect(rig.controller.hlcView(connector: 1)?.schedule == [], "without the time no schedule is computed")
+        #expect(rig.controller.hlcView(connector: 1, now: rig.clock.now)?.schedule == [],
+                "no profile: no schedule (the rated power; a static limit travels as EVSEMaxCurrent)")
+        let profile = ChargingProfile(chargingProfileId: 9, stackLevel: 1, chargingProfilePurpose: "TxDefaultProfile",
+                                      chargingProfileKind: "Absolute",
+                                      chargingSchedule: ChargingSchedule(startSchedule: rig.clock.now, chargingRateUnit: "A", chargingSchedulePeriod: [
+                                          ChargingSchedulePeriod(startPeriod: 0, limit: 16), ChargingSchedulePeriod(startPeriod: 3600, limit: 8)
+                                      ]))
+        #expect(rig.controller.setChargingProfile(connector: 1, profile, transactionID: nil, now: rig.clock.now) == nil)
+        let periods = try #require(rig.controller.hlcView(connector: 1, now: rig.clock.now)?.schedule)
+        #expect(periods.first == HLCSchedulePeriod(startSeconds: 0, amps: 16) && periods.contains(HLCSchedulePeriod(startSeconds: 3600, amps: 8)),
+                "\(periods)")
     }
 
     @Test("the nominal duty cycle carries the limit too: not digital only")

@@ -343,6 +343,38 @@ struct SECCMachineTests {
         #expect(entry.timeInterval == .relativeTimeInterval(ISO2RelativeTimeIntervalType(start: 0, duration: 7200)), "until departure")
     }
 
+    @Test("the backend's schedule: one PMax entry per period (capped by the rated current and MaxEntriesSAScheduleTuple); a new one is renegotiated")
+    func backendSchedule() throws {
+        var ev = Vehicle()
+        ev.view.schedule = [HLCSchedulePeriod(startSeconds: 0, amps: 40), HLCSchedulePeriod(startSeconds: 3600, amps: 10),
+                            HLCSchedulePeriod(startSeconds: 7200, amps: 10), HLCSchedulePeriod(startSeconds: 90_000, amps: 6)]
+        try ev.authorize()
+        guard case .chargeParameterDiscoveryRes(let r)? = try ev.send(Vehicle.chargeParameters()),
+              case .saScheduleList(let list)? = r.saSchedules else { Issue.record("no schedule"); return }
+        let entries = try #require(list.saScheduleTuple.first?.pMaxSchedule.pMaxScheduleEntry)
+        #expect(entries.map(\.pMax) == [ISO2PhysicalValueType(multiplier: 0, unit: .w, value: 22_080), ISO2PhysicalValueType(multiplier: 0, unit: .w, value: 6900)],
+                "40 A capped at the rated 32 A; equal neighbours merged; beyond 24 h dropped")
+        #expect(entries.map(\.timeInterval) == [.relativeTimeInterval(ISO2RelativeTimeIntervalType(start: 0)),
+                                                 .relativeTimeInterval(ISO2RelativeTimeIntervalType(start: 3600, duration: 82_800))])
+        #expect(code(try ev.send(Vehicle.powerDelivery(.start, profile: [22_080, 6900]))) == "OK", "a profile that follows the schedule")
+        ev.now = .seconds(60)
+        #expect(try ev.chargingStatus()?.acEVSEStatus.evseNotification == ISO2EVSENotificationType.none)
+        ev.view.schedule = [HLCSchedulePeriod(startSeconds: 0, amps: 16)]
+        #expect(try ev.chargingStatus()?.acEVSEStatus.evseNotification == .reNegotiation, "a new profile: renegotiate")
+
+        var capped = Vehicle()
+        capped.view.schedule = ev.view.schedule + [HLCSchedulePeriod(startSeconds: 600, amps: 8)]
+        try capped.authorize()
+        let one = ISO2BodyElement.chargeParameterDiscoveryReq(ISO2ChargeParameterDiscoveryReqType(
+            maxEntriesSAScheduleTuple: 1, requestedEnergyTransferMode: .ac_three_phase_core,
+            evChargeParameter: .ac_EVChargeParameter(ISO2ACEVChargeParameterType(
+                eAmount: ISO2PhysicalValueType(multiplier: 0, unit: .wh, value: 60), evMaxVoltage: ISO2PhysicalValueType(multiplier: 0, unit: .v, value: 400),
+                evMaxCurrent: ISO2PhysicalValueType(multiplier: 0, unit: .a, value: 32), evMinCurrent: ISO2PhysicalValueType(multiplier: 0, unit: .a, value: 6)))))
+        guard case .chargeParameterDiscoveryRes(let c)? = try capped.send(one), case .saScheduleList(let l)? = c.saSchedules else { return }
+        #expect(l.saScheduleTuple.first?.pMaxSchedule.pMaxScheduleEntry.count == 1)
+        #expect(code(try capped.send(Vehicle.powerDelivery(.start, profile: [11_041]))) == "FAILED_ChargingProfileInvalid")
+    }
+
     @Test("the rated power changes: ReNegotiation until the vehicle renegotiates, then None again")
     func renegotiation() throws {
         var ev = Vehicle()

@@ -58,16 +58,21 @@ enum ISO2Messages {
         ISO2ACEVSEStatusType(notificationMaxDelay: 0, evseNotification: notification, rcd: rcd)
     }
 
-    /// The one schedule the station offers (SAScheduleTupleID 1): PMax over the whole time the vehicle asked for
+    /// The schedule the station offers (SAScheduleTupleID 1): the connector's power over the time the vehicle asked for
     /// (its departure), or 24 hours when it gave none ([V2G2-303]/[V2G2-304]: the schedule covers the departure time,
-    /// else at least 24 h). PMax stays the connector's rated power; the momentary limit travels as EVSEMaxCurrent.
-    static func schedule(pMaxW: Double, departureInSeconds: UInt32?) -> ISO2SAScheduleListType {
-        let duration = departureInSeconds.map { min(Int($0), 86_400) } ?? 86_400
-        let entry = ISO2PMaxScheduleEntryType(
-            timeInterval: .relativeTimeInterval(ISO2RelativeTimeIntervalType(start: 0, duration: max(duration, 1))),
-            pMax: physical(pMaxW, .w))
+    /// else at least 24 h), one PMaxScheduleEntry per period of the backend's profiles (``HLCConnectorView/schedule``),
+    /// the last with its duration to the end. The momentary limit travels as EVSEMaxCurrent.
+    static func schedule(_ entries: [(startSeconds: Int, watts: Double)], departureInSeconds: UInt32?) -> ISO2SAScheduleListType {
+        let horizon = departureInSeconds.map { min(Int($0), 86_400) } ?? 86_400
+        let kept = entries.filter { $0.startSeconds < horizon }
+        let pMax = kept.enumerated().map { i, e in
+            ISO2PMaxScheduleEntryType(
+                timeInterval: .relativeTimeInterval(ISO2RelativeTimeIntervalType(
+                    start: e.startSeconds, duration: i == kept.count - 1 ? max(horizon - e.startSeconds, 1) : nil)),
+                pMax: physical(e.watts, .w))
+        }
         return ISO2SAScheduleListType(saScheduleTuple: [
-            ISO2SAScheduleTupleType(saScheduleTupleID: scheduleTupleID, pMaxSchedule: ISO2PMaxScheduleType(pMaxScheduleEntry: [entry]))
+            ISO2SAScheduleTupleType(saScheduleTupleID: scheduleTupleID, pMaxSchedule: ISO2PMaxScheduleType(pMaxScheduleEntry: pMax))
         ])
     }
 

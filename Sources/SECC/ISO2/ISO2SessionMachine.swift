@@ -60,8 +60,10 @@ struct ISO2SessionMachine: Sendable {
     private var authorizationSince: Duration?
     private var stopSince: Duration?
     private var lastMaxCurrentSent: Double?
-    /// The PMax the offered schedule carries: a change asks the vehicle to renegotiate.
-    private var pMaxOfferedW: Double?
+    /// The PMax schedule offered in ChargeParameterDiscoveryRes and when: the power it names for the present moment,
+    /// compared with what the station's schedule says now, asks the vehicle to renegotiate when they differ.
+    private var offeredSchedule: [(startSeconds: Int, watts: Double)] = []
+    private var offeredAt: Duration = .zero
     private var renegotiationRequested = false
     private var departureInSeconds: UInt32?
 
@@ -106,7 +108,7 @@ struct ISO2SessionMachine: Sendable {
         case .authorizationReq(let r)? where state == .waitAuthorization:
             return authorization(r, header: request.header, view: view, now: now)
         case .chargeParameterDiscoveryReq(let r)? where state == .waitChargeParameterDiscovery:
-            return chargeParameterDiscovery(r, view: view)
+            return chargeParameterDiscovery(r, view: view, now: now)
         case .powerDeliveryReq(let r)? where state == .waitPowerDelivery || state == .chargeLoop: return powerDelivery(r, view: view, now: now)
         case .chargingStatusReq? where state == .chargeLoop: return chargingStatus(view: view, now: now)
         case .sessionStopReq(let r)? where Self.stopAllowed.contains(state): return sessionStop(r, view: view)
@@ -222,7 +224,7 @@ struct ISO2SessionMachine: Sendable {
 
     /// ChargeParameterDiscoveryRes (ISO 15118-2:2014 §8.4.3.8): an AC mode the connector offers, else
     /// FAILED_WrongEnergyTransferMode; AC parameters in their units, else FAILED_WrongChargeParameter ([V2G2-477]).
-    private mutating func chargeParameterDiscovery(_ r: ISO2ChargeParameterDiscoveryReqType, view: HLCConnectorView) -> Outcome {
+    private mutating func chargeParameterDiscovery(_ r: ISO2ChargeParameterDiscoveryReqType, view: HLCConnectorView, now: Duration) -> Outcome {
         let element = ISO2BodyElement.chargeParameterDiscoveryReq(r)
         guard offeredModes(view).contains(r.requestedEnergyTransferMode) else {
             return fail(element, .failed_WrongEnergyTransferMode, "\(r.requestedEnergyTransferMode.rawValue) is not offered", view)
@@ -239,8 +241,10 @@ struct ISO2SessionMachine: Sendable {
         departureInSeconds = p.departureTime.flatMap { $0 > 0 ? UInt32(clamping: $0) : nil }
         let needs = SECCVehicleNeeds(maxCurrentAmps: maxCurrent, minCurrentAmps: minCurrent, maxVoltageV: maxVoltage,
                                      energyRequestWh: energy, departureInSeconds: departureInSeconds, phases: phasesInUse(view))
-        let pMax = ratedPowerW(view)
-        pMaxOfferedW = pMax
+        // MaxEntriesSAScheduleTuple caps the entries (ISO 15118-2:2014 §8.4.3.8.2; 1024 when absent, the schema's bound).
+        offeredSchedule = view.powerSchedule(phases: phasesInUse(view), horizonSeconds: Int(departureInSeconds.map { min($0, 86_400) } ?? 86_400),
+                                             maxEntries: min(r.maxEntriesSAScheduleTuple ?? 1024, 1024))
+        offeredAt = now
         renegotiationRequested = false
         state = .waitPowerDelivery
         let parameter = ISO2ACEVSEChargeParameterType(
@@ -249,7 +253,7 @@ struct ISO2SessionMachine: Sendable {
             evseMaxCurrent: ISO2Messages.physical(view.maxCurrentAmps, .a))
         return respond(.chargeParameterDiscoveryRes(ISO2ChargeParameterDiscoveryResType(
             responseCode: .ok, evseProcessing: .finished,
-            saSchedules: .saScheduleList(ISO2Messages.schedule(pMaxW: pMax, departureInSeconds: departureInSeconds)),
+            saSchedules: .saScheduleList(ISO2Messages.schedule(offeredSchedule, departureInSeconds: departureInSeconds)),
             evseChargeParameter: .ac_EVSEChargeParameter(parameter))), events: [.vehicleNeeds(needs)])
     }
 
@@ -257,8 +261,17 @@ struct ISO2SessionMachine: Sendable {
         energyTransferMode == .ac_single_phase_core ? 1 : max(1, min(view.phases, 3))
     }
 
-    private func ratedPowerW(_ view: HLCConnectorView) -> Double {
-        (view.ratedCurrentAmps * view.nominalVoltageV * Double(phasesInUse(view))).rounded()
+    /// The offered schedule's power `seconds` after it was offered.
+    private func offeredPower(at seconds: Int) -> Double? {
+        offeredSchedule.last { $0.startSeconds <= seconds }?.watts
+    }
+
+    /// Whether the station's schedule now names another power for this moment than the schedule the vehicle holds
+    /// (a new charging profile, a changed static limit).
+    private func scheduleChanged(_ view: HLCConnectorView, now: Duration) -> Bool {
+        guard let offered = offeredPower(at: Int((now - offeredAt).components.seconds)) else { return false }
+        let current = view.powerSchedule(phases: phasesInUse(view), horizonSeconds: 1, maxEntries: 1).first?.watts ?? 0
+        return abs(current - offered) >= 1
     }
 
     /// PowerDeliveryRes (ISO 15118-2:2014 §8.4.3.9): the tuple offered ([V2G2-479] FAILED_TariffSelectionInvalid), a
@@ -274,7 +287,7 @@ struct ISO2SessionMachine: Sendable {
         switch r.chargeProgress {
         case .start:
             guard state == .waitPowerDelivery else { return fail(element, .failed, "Start while charging", view) }
-            if let profile = r.chargingProfile, let bad = profileViolation(profile, pMaxW: pMaxOfferedW ?? ratedPowerW(view)) {
+            if let profile = r.chargingProfile, let bad = profileViolation(profile) {
                 return fail(element, .failed_ChargingProfileInvalid, bad, view)
             }
             guard view.authorized, !view.stopRequested, !view.rcdTripped else {
@@ -297,11 +310,12 @@ struct ISO2SessionMachine: Sendable {
                        events: [.powerDelivery(progress)])
     }
 
-    private func profileViolation(_ profile: ISO2ChargingProfileType, pMaxW: Double) -> String? {
+    private func profileViolation(_ profile: ISO2ChargingProfileType) -> String? {
         for entry in profile.profileEntry {
             guard let power = ISO2Messages.value(entry.chargingProfileEntryMaxPower, .w) else {
                 return "ChargingProfile entry at \(entry.chargingProfileEntryStart) s is not in W"
             }
+            let pMaxW = offeredPower(at: entry.chargingProfileEntryStart) ?? 0
             if power > pMaxW + 0.5 {
                 return "ChargingProfile entry at \(entry.chargingProfileEntryStart) s asks \(Int(power)) W, the schedule allows \(Int(pMaxW)) W"
             }
@@ -313,8 +327,8 @@ struct ISO2SessionMachine: Sendable {
 
     /// ChargingStatusRes (ISO 15118-2:2014 §8.4.3.10): EVSEMaxCurrent is the station's limit of the moment, so load
     /// management, the backend's profiles and the PV surplus reach the vehicle each time it asks; StopCharging when the
-    /// station ends the session, FAILED when the vehicle has not stopped within the grace; ReNegotiation when the rated
-    /// power behind the schedule changed. No receipt is required under external payment ([V2G2-691]).
+    /// station ends the session, FAILED when the vehicle has not stopped within the grace; ReNegotiation when the
+    /// station's schedule (profiles, static limits) no longer matches the one the vehicle holds. No receipt is required under external payment ([V2G2-691]).
     private mutating func chargingStatus(view: HLCConnectorView, now: Duration) -> Outcome {
         var events: [SECCEvent] = []
         if view.stopRequested {
@@ -329,7 +343,7 @@ struct ISO2SessionMachine: Sendable {
             }
         } else {
             stopSince = nil
-            if !renegotiationRequested, let offered = pMaxOfferedW, abs(ratedPowerW(view) - offered) >= 1 {
+            if !renegotiationRequested, scheduleChanged(view, now: now) {
                 renegotiationRequested = true
                 events.append(.notification(ISO2EVSENotificationType.reNegotiation.rawValue))
             }

@@ -205,8 +205,9 @@ struct ISO20ACSessionMachine: Sendable {
     }
 
     /// ScheduleExchangeRes (§8.3.4.8): the control mode chosen in ServiceSelection (another one is
-    /// FAILED_WrongChargeParameter); Dynamic needs nothing more, Scheduled gets one tuple of 24 hours at the rated
-    /// power ([V2G20-2176]: the schedule covers at least 24 h); no prices.
+    /// FAILED_WrongChargeParameter); Dynamic needs nothing more, Scheduled gets one tuple of 24 hours
+    /// ([V2G20-2176]: the schedule covers at least 24 h) with an entry per period of the station's schedule
+    /// (``HLCConnectorView/powerSchedule(phases:horizonSeconds:maxEntries:)``); no prices.
     private mutating func scheduleExchange(_ r: ISO20CommonScheduleExchangeReqType, view: HLCConnectorView) -> Outcome {
         let request = ISO20Request.common(.scheduleExchangeReq(r))
         switch controlMode {
@@ -227,10 +228,14 @@ struct ISO20ACSessionMachine: Sendable {
                 return fail(request, .failed_WrongChargeParameter, "the Scheduled control mode was selected", view)
             }
             state = .waitPowerDelivery
-            let entry = ISO20CommonPowerScheduleEntryType(duration: 86_400, power: ISO20Messages.common(ratedPowerW(view)))
+            let points = view.powerSchedule(phases: phases, horizonSeconds: 86_400, maxEntries: min(max(r.maximumSupportingPoints, 1), 1024))
+            let entries = points.enumerated().map { i, p in
+                ISO20CommonPowerScheduleEntryType(duration: (i + 1 < points.count ? points[i + 1].startSeconds : 86_400) - p.startSeconds,
+                                                  power: ISO20Messages.common(p.watts))
+            }
             let tuple = ISO20CommonScheduleTupleType(scheduleTupleID: Self.scheduleTupleID, chargingSchedule: ISO20CommonChargingScheduleType(
                 powerSchedule: ISO20CommonPowerScheduleType(timeAnchor: header.timeStamp,
-                                                            powerScheduleEntries: ISO20CommonPowerScheduleEntryListType(powerScheduleEntry: [entry]))))
+                                                            powerScheduleEntries: ISO20CommonPowerScheduleEntryListType(powerScheduleEntry: entries))))
             return respond(.common(.scheduleExchangeRes(ISO20CommonScheduleExchangeResType(
                 header: header, responseCode: .ok, evseProcessing: .finished,
                 scheduledSEResControlMode: ISO20CommonScheduledSEResControlModeType(scheduleTuple: [tuple])))))

@@ -13,15 +13,19 @@ logs, the central system's frames and the station's API:
   AuthorizationReq's signature over the station's challenge verifies with the contract key;
 - the station asks the backend with the note's Authorize (DataTransfer org.openchargealliance.iso15118pnc, the eMAID and
   the chain's OCSP data); its acceptance authorizes the session (method Plug & Charge); the vehicle charges and ends
-  its session."""
+  its session;
+- the backend's charging profile reaches the vehicle as a renegotiated schedule, its RemoteStopTransaction as
+  StopCharging."""
 import json
 import os
 import re
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from ocpp.v16 import call
 
 import josev
 
@@ -138,3 +142,44 @@ def test_iso2_pnc_contract_over_tls_authorizes_and_charges(rig):
         evcc.stop()
         station.request("POST", "/api/sim/unplug", {"connector": 1, "force": True})
     assert "Security: TLS" in evcc.text(), "the vehicle asked for TLS and got it"
+
+
+def test_iso2_pnc_backend_profile_renegotiated_and_remote_stop(rig):
+    """The backend's charging profile reaches the vehicle as its schedule: SetChargingProfile (TxDefaultProfile, 10 A)
+    during the session → ChargingStatusRes with ReNegotiation → the vehicle's PowerDelivery Renegotiate →
+    ChargeParameterDiscoveryRes with PMax 10 A × 230 V × 3 = 6,900 W and EVSEMaxCurrent 10 A; RemoteStopTransaction
+    → StopCharging → the vehicle stops and ends its session."""
+    pair, station, log, line, directory, pki, cs = rig
+    cs.data_transfer = lambda vendor, message_id, data: (
+        ("Accepted", json.dumps({"idTokenInfo": {"status": "Accepted"}, "certificateStatus": "Accepted"}))
+        if message_id == "Authorize" else ("UnknownMessageId", None))
+    code, body = station.request("POST", "/api/sim/plug", {"connector": 1, "hlc": "external"})
+    assert code == 200, body
+    ev = slac.EV(line, bytes.fromhex(ev_mac(pair).replace(":", "")), attenuation_db=20)
+    assert pair.ev.call(ev.match, timeout=40)["result"] == "matched"
+    run = directory / "evcc-profile"
+    run.mkdir()
+    settings = json.loads(josev.evcc_config("iso15118_2/evcc_config_pnc_ac.json").read_text())
+    settings.update({"chargeLoopCycle": 60, "chargeLoopDelay": 1})
+    (run / "evcc.json").write_text(json.dumps(settings))
+    evcc = josev.start_evcc(pair.ev, run, config=run / "evcc.json", pki_path=pki, timeout_scale=EVCC_TIMEOUT_SCALE)
+    try:
+        evcc.wait_for(res("ChargingStatusRes"), fail=josev.EVCC_GAVE_UP, timeout=90)
+        station.wait_status(1, "Charging")
+        start = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        profile = {"chargingProfileId": 5, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile",
+                   "chargingProfileKind": "Absolute", "chargingSchedule": {
+                       "chargingRateUnit": "A", "startSchedule": start, "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10}]}}
+        assert cs.call(call.SetChargingProfile(connector_id=1, cs_charging_profiles=profile)).status == "Accepted"
+        evcc.wait_for(res("ChargingStatusRes", '.*"EVSENotification":"ReNegotiation"'), timeout=30)
+        evcc.wait_for(r'Message to encode.*"PowerDeliveryReq": \{"ChargeProgress": "Renegotiate"')
+        cpd = evcc.wait_for(res("ChargeParameterDiscoveryRes"), timeout=30)
+        assert '"PMax":{"Multiplier":0,"Unit":"W","Value":6900}' in cpd, cpd
+        evcc.wait_for(res("ChargingStatusRes", '.*"EVSEMaxCurrent":\\{"Multiplier":0,"Unit":"A","Value":10\\}'), timeout=30)
+        assert cs.call(call.RemoteStopTransaction(transaction_id=cs.last_transaction_id)).status == "Accepted"
+        evcc.wait_for(res("ChargingStatusRes", '.*"EVSENotification":"StopCharging"'), timeout=30)
+        evcc.wait_for(res("SessionStopRes", '"ResponseCode":"OK"'), timeout=30)
+        wait_for(lambda: "session" not in station.connector(1), what="the transaction stopped")
+    finally:
+        evcc.stop()
+        station.request("POST", "/api/sim/unplug", {"connector": 1, "force": True})

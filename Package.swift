@@ -410,7 +410,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         // The pure tests of V2G: V2GTP header and SDP golden bytes, the frame decoder over split reads, fuzzing, the timers.
         .testTarget(name: "V2GTests", dependencies: ["V2G"], swiftSettings: swiftSettings),
-        .testTarget(name: "SECCTests", dependencies: ["SECC", "EXI", "V2G", "PKI", .product(name: "Crypto", package: "swift-crypto"),
+        .testTarget(name: "SECCTests", dependencies: ["SECC", "EXI", "V2G", "PKI", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
                                                      .product(name: "X509", package: "swift-certificates")],
                     resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "PersistenceTests", dependencies: ["PKI", "OCMF", "Persistence", "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),

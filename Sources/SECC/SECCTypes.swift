@@ -208,3 +208,21 @@ public struct SECCStep: Sendable, Equatable {
         self.requestName = requestName; self.responseName = responseName; self.closeReason = closeReason; self.forward = forward
     }
 }
+
+/// The station's stop as the SECC carries it out (ISO 15118-2:2014 §8.4.3.10 EVSENotification StopCharging;
+/// ISO 15118-20:2022 §8.3.5.4 EVSEStatus Terminate): notified from the first response after the station asked, and
+/// enforced — the session ends with FAILED — when the vehicle still goes on after the grace.
+struct SECCStopWatch: Sendable {
+    private var since: Duration?
+
+    /// One response's view of the stop: whether it is first notified now, and whether the grace has run out.
+    mutating func step(stopping: Bool, now: Duration, grace: Duration) -> (notify: Bool, expired: Bool) {
+        guard stopping else { since = nil; return (false, false) }
+        let first = since == nil
+        let start = since ?? now
+        since = start
+        return (first, now - start >= grace)
+    }
+
+    mutating func reset() { since = nil }
+}

@@ -2,6 +2,7 @@ import EXI
 import Foundation
 @testable import SECC
 import Testing
+import TestSupport
 import V2G
 
 /// A vehicle driving one SECC connection over ISO 15118-20 AC with encoded messages (payload types 0x8002 and 0x8003).
@@ -300,7 +301,7 @@ struct SECCISO20Tests {
         var ev = Vehicle20()
         try ev.startDynamic()
         let bytes = try EXI.ISO20AC.encode(ev.dynamicLoop)
-        var rng = SplitMix(seed: 20)
+        var rng = SplitMix64(seed: 20)
         for i in 0..<(bytes.count + 2000) {
             var input = Array(bytes.prefix(i))
             if i >= bytes.count {

@@ -2,6 +2,7 @@ import EXI
 import Foundation
 @testable import SECC
 import Testing
+import TestSupport
 import V2G
 
 /// A vehicle driving one SECC connection with encoded ISO 15118-2 messages, as the V2GTP server hands them over.
@@ -443,7 +444,7 @@ struct SECCMachineTests {
         let message = ISO2V2GMessage(header: ISO2MessageHeaderType(sessionID: ev.sessionID),
                                      body: ISO2BodyType(bodyElement: Vehicle.chargeParameters()))
         let bytes = try EXI.ISO2.encode(message)
-        var rng = SplitMix(seed: 27)
+        var rng = SplitMix64(seed: 27)
         var answered = 0
         for i in 0..<(bytes.count + 3000) {
             var input = Array(bytes.prefix(i))
@@ -462,18 +463,5 @@ struct SECCMachineTests {
             }
         }
         #expect(answered > 0)
-    }
-}
-
-/// A seeded generator (SplitMix64), so the fuzz inputs are the same on every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -58,7 +58,7 @@ struct ISO2SessionMachine: Sendable {
     var paymentOption: ISO2PaymentOptionType = .externalPayment
     private var energyTransferMode: ISO2EnergyTransferModeType = .ac_three_phase_core
     private var authorizationSince: Duration?
-    private var stopSince: Duration?
+    private var stopWatch = SECCStopWatch()
     private var lastMaxCurrentSent: Double?
     /// The PMax schedule offered in ChargeParameterDiscoveryRes and when: the power it names for the present moment,
     /// compared with what the station's schedule says now, asks the vehicle to renegotiate when they differ.
@@ -297,7 +297,7 @@ struct ISO2SessionMachine: Sendable {
             progress = .start
         case .stop:
             state = .waitSessionStop
-            stopSince = nil
+            stopWatch.reset()
             progress = .stop
         case .renegotiate:
             guard state == .chargeLoop else { return fail(element, .failed, "Renegotiate before charging", view) }
@@ -331,18 +331,15 @@ struct ISO2SessionMachine: Sendable {
     /// station's schedule (profiles, static limits) no longer matches the one the vehicle holds. No receipt is required under external payment ([V2G2-691]).
     private mutating func chargingStatus(view: HLCConnectorView, now: Duration) -> Outcome {
         var events: [SECCEvent] = []
-        if view.stopRequested {
-            let since = stopSince ?? now
-            if stopSince == nil { events.append(.notification(ISO2EVSENotificationType.stopCharging.rawValue)) }
-            stopSince = since
-            if now - since >= configuration.stopGrace {
-                var out = fail(.chargingStatusReq(ISO2ChargingStatusReqType()), .failed,
-                               "the vehicle did not stop within \(configuration.stopGrace) of StopCharging", view)
-                out.events.insert(contentsOf: events, at: 0)
-                return out
-            }
-        } else {
-            stopSince = nil
+        let stop = stopWatch.step(stopping: view.stopRequested, now: now, grace: configuration.stopGrace)
+        if stop.notify { events.append(.notification(ISO2EVSENotificationType.stopCharging.rawValue)) }
+        if stop.expired {
+            var out = fail(.chargingStatusReq(ISO2ChargingStatusReqType()), .failed,
+                           "the vehicle did not stop within \(configuration.stopGrace) of StopCharging", view)
+            out.events.insert(contentsOf: events, at: 0)
+            return out
+        }
+        if !view.stopRequested {
             if !renegotiationRequested, scheduleChanged(view, now: now) {
                 renegotiationRequested = true
                 events.append(.notification(ISO2EVSENotificationType.reNegotiation.rawValue))

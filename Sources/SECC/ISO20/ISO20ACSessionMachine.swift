@@ -35,7 +35,7 @@ struct ISO20ACSessionMachine: Sendable {
     private var controlMode: ISO20Messages.ControlMode = .dynamic
     private var phases = 3
     private var authorizationSince: Duration?
-    private var stopSince: Duration?
+    private var stopWatch = SECCStopWatch()
     private var lastTargetSent: Double?
     private var date = Date(timeIntervalSince1970: 0)
 
@@ -265,7 +265,7 @@ struct ISO20ACSessionMachine: Sendable {
             progress = .start
         case .stop:
             state = .waitSessionStop
-            stopSince = nil
+            stopWatch.reset()
             progress = .stop
         case .scheduleRenegotiation:
             guard state == .chargeLoop else { return fail(request, .failed, "ScheduleRenegotiation before charging", view) }
@@ -293,19 +293,15 @@ struct ISO20ACSessionMachine: Sendable {
         }
         var events: [SECCEvent] = []
         var status: ISO20ACEVSEStatusType?
-        if view.stopRequested || view.rcdTripped {
-            let since = stopSince ?? now
-            if stopSince == nil { events.append(.notification(ISO20ACEvseNotificationType.terminate.rawValue)) }
-            stopSince = since
-            if now - since >= configuration.stopGrace {
-                var out = fail(request, .failed, "the vehicle did not stop within \(configuration.stopGrace) of Terminate", view)
-                out.events.insert(contentsOf: events, at: 0)
-                return out
-            }
-            status = ISO20ACEVSEStatusType(notificationMaxDelay: 0, evseNotification: .terminate)
-        } else {
-            stopSince = nil
+        let stopping = view.stopRequested || view.rcdTripped
+        let stop = stopWatch.step(stopping: stopping, now: now, grace: configuration.stopGrace)
+        if stop.notify { events.append(.notification(ISO20ACEvseNotificationType.terminate.rawValue)) }
+        if stop.expired {
+            var out = fail(request, .failed, "the vehicle did not stop within \(configuration.stopGrace) of Terminate", view)
+            out.events.insert(contentsOf: events, at: 0)
+            return out
         }
+        if stopping { status = ISO20ACEVSEStatusType(notificationMaxDelay: 0, evseNotification: .terminate) }
         let target = targetPowerW(view)
         if lastTargetSent != target {
             lastTargetSent = target

@@ -21,6 +21,7 @@ never a sleep as evidence):
   (ISO 15118-3:2015 §7.7, D-LINK_ERROR) so that the vehicle charges by the PWM.
 
 Josev's own timeouts are scaled (timeout_scale): these tests test the station's behaviour, not its speed."""
+import contextlib
 import json
 import os
 import re
@@ -49,14 +50,12 @@ def res(name, field=""):
     return r'Decoded message.*"%s":\{%s' % (name, field)
 
 
-@pytest.fixture(scope="module")
-def rig(tmp_path_factory):
-    reason = josev.skip_reason()
-    if reason:
-        pytest.skip(reason)
-    if not os.access(BIN, os.X_OK):
-        pytest.skip(f"no chargekit binary at {BIN} (CHARGEKIT_BIN)")
-    directory = tmp_path_factory.mktemp("secc")
+@contextlib.contextmanager
+def station_on_link(directory, configure, time_scale=10, extra=(), ready=""):
+    """A LinkPair with the station (`chargekit station --board FILE`, a simulated board whose connector 1 has the
+    station's veth end as plcInterface) in the station's namespace and slac_ev.py's line in the vehicle's; yields
+    (pair, station, log, line) once the V2G servers listen (`ready`: more of that log line). `configure(pair, data)`
+    sets the station's configuration in its data directory before it starts."""
     with josev.LinkPair() as pair:
         # The vehicle-side SLAC peer answers for several stations (the station's modem too): any destination MAC.
         subprocess.run(["ip", "-n", pair.ev.name, "link", "set", pair.ev.interface, "promisc", "on"], check=True)
@@ -64,6 +63,38 @@ def rig(tmp_path_factory):
         board.write_text(json.dumps({"driver": "simulated", "connectors": [{"plcInterface": pair.station.interface}]}))
         data = directory / "data"
         data.mkdir()
+        configure(pair, data)
+        station = Station(data, connectors=1, time_scale=time_scale)
+        station.board = board
+        station.namespace = pair.station
+        station.log_level = "info"
+        station.extra = list(extra)
+        station.start()
+        line = pair.ev.call(slac.Line, pair.ev.interface)
+        log = josev.JosevProcess.__new__(josev.JosevProcess)  # a reader of the station's log (not a process of ours)
+        log.log_path, log.offset, log.proc = station.log_path, 0, station.proc
+        try:
+            log.wait_for(r"ISO 15118: SDP on \[ff02::1%" + pair.station.interface + ready, timeout=30)
+            yield pair, station, log, line
+        finally:
+            line.close()
+            station.terminate()
+
+
+def skip_without_josev():
+    reason = josev.skip_reason()
+    if reason:
+        pytest.skip(reason)
+    if not os.access(BIN, os.X_OK):
+        pytest.skip(f"no chargekit binary at {BIN} (CHARGEKIT_BIN)")
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory):
+    skip_without_josev()
+    directory = tmp_path_factory.mktemp("secc")
+
+    def configure(pair, data):
         r = cli("config", "set", "HLCMode", "force", "--role", "installer", data_dir=data)
         assert r.returncode == 0, r.stderr
         r = cli("config", "set", "HLCEVSEID.1", "1234", "--role", "installer", data_dir=data)
@@ -75,21 +106,9 @@ def rig(tmp_path_factory):
         # The OMCCI registers (Modbus TCP on the station namespace's own loopback: the port is free there).
         for key, value in [("ModbusTCPServer", "On"), ("ModbusTCPServerBasePort", str(MODBUS_PORT))]:
             assert cli("config", "set", key, value, "--role", "operator", data_dir=data).returncode == 0
-        station = Station(data, connectors=1, time_scale=10)
-        station.board = board
-        station.namespace = pair.station
-        station.log_level = "info"
-        station.extra = ["--modbus-host", "127.0.0.1"]
-        station.start()
-        line = pair.ev.call(slac.Line, pair.ev.interface)
-        log = josev.JosevProcess.__new__(josev.JosevProcess)  # a reader of the station's log (not a process of ours)
-        log.log_path, log.offset, log.proc = station.log_path, 0, station.proc
-        try:
-            log.wait_for(r"ISO 15118: SDP on \[ff02::1%" + pair.station.interface, timeout=30)
-            yield pair, station, log, line, directory
-        finally:
-            line.close()
-            station.terminate()
+
+    with station_on_link(directory, configure, extra=["--modbus-host", "127.0.0.1"]) as (pair, station, log, line):
+        yield pair, station, log, line, directory
 
 
 @pytest.fixture(autouse=True)

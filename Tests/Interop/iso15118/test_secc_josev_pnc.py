@@ -32,8 +32,8 @@ import josev
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import slac_ev as slac  # noqa: E402
-from station import BIN, Station, cli, wait_for  # noqa: E402
-from test_secc_josev import EVCC_TIMEOUT_SCALE, ev_mac, res  # noqa: E402
+from station import cli, wait_for  # noqa: E402
+from test_secc_josev import EVCC_TIMEOUT_SCALE, ev_mac, res, skip_without_josev, station_on_link  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ocpp16"))
 from central_system import CentralSystem  # noqa: E402
@@ -67,63 +67,59 @@ def provision(data, pki):
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory):
-    reason = josev.skip_reason()
-    if reason:
-        pytest.skip(reason)
-    if not os.access(BIN, os.X_OK):
-        pytest.skip(f"no chargekit binary at {BIN} (CHARGEKIT_BIN)")
+    skip_without_josev()
     directory = tmp_path_factory.mktemp("pnc")
     pki = josev.make_pki(directory)
-    with josev.LinkPair() as pair:
+    central = []
+
+    def configure(pair, data):
         # The central system's loop thread is made inside the station's namespace, so its socket lives there.
-        cs = pair.station.call(lambda: CentralSystem().start())
-        subprocess.run(["ip", "-n", pair.ev.name, "link", "set", pair.ev.interface, "promisc", "on"], check=True)
-        board = directory / "board.json"
-        board.write_text(json.dumps({"driver": "simulated", "connectors": [{"plcInterface": pair.station.interface}]}))
-        data = directory / "data"
-        data.mkdir()
+        central.append(pair.station.call(lambda: CentralSystem().start()))
         for key, value in (("HLCMode", "plugAndCharge"), ("ISO15118OCPPExtension", "Ebee"),
-                           ("BackendURL", cs.url), ("ChargeBoxIdentity", "CK-PNC-01")):
+                           ("BackendURL", central[0].url), ("ChargeBoxIdentity", "CK-PNC-01")):
             r = cli("config", "set", key, value, "--role", "manufacturer", data_dir=data)
             assert r.returncode == 0, r.stderr
         provision(data, pki)
-        station = Station(data, connectors=1, time_scale=1)
-        station.board = board
-        station.namespace = pair.station
-        station.log_level = "info"
-        station.start()
-        line = pair.ev.call(slac.Line, pair.ev.interface)
-        log = josev.JosevProcess.__new__(josev.JosevProcess)  # a reader of the station's log
-        log.log_path, log.offset, log.proc = station.log_path, 0, station.proc
-        try:
-            log.wait_for(r"ISO 15118: SDP on \[ff02::1%" + pair.station.interface + r".*TLS on port", timeout=30)
-            yield pair, station, log, line, directory, pki, cs
-        finally:
-            line.close()
-            station.terminate()
+
+    try:
+        with station_on_link(directory, configure, time_scale=1, ready=r".*TLS on port") as (pair, station, log, line):
+            yield pair, station, log, line, directory, pki, central[0]
+    finally:
+        for cs in central:
             cs.shutdown()
+
+
+def answer_authorize(cs, asked=None):
+    """The central system answers the note's Authorize with Accepted (recording each DataTransfer in `asked`)."""
+    def handler(vendor, message_id, data):
+        if asked is not None:
+            asked.append((vendor, message_id, json.loads(data or "{}")))
+        if message_id != "Authorize":
+            return "UnknownMessageId", None
+        return "Accepted", json.dumps({"idTokenInfo": {"status": "Accepted"}, "certificateStatus": "Accepted"})
+    cs.data_transfer = handler
+
+
+def plug_and_start(rig, name, **config):
+    """Plugs the external vehicle, runs its SLAC and starts Josev's PnC EVCC (TLS) with `config` over the wheel's."""
+    pair, station, log, line, directory, pki, cs = rig
+    code, body = station.request("POST", "/api/sim/plug", {"connector": 1, "hlc": "external"})
+    assert code == 200, body
+    ev = slac.EV(line, bytes.fromhex(ev_mac(pair).replace(":", "")), attenuation_db=20)
+    assert pair.ev.call(ev.match, timeout=40)["result"] == "matched"
+    run = directory / name
+    run.mkdir()
+    settings = json.loads(josev.evcc_config("iso15118_2/evcc_config_pnc_ac.json").read_text())
+    settings.update(config)
+    (run / "evcc.json").write_text(json.dumps(settings))
+    return josev.start_evcc(pair.ev, run, config=run / "evcc.json", pki_path=pki, timeout_scale=EVCC_TIMEOUT_SCALE)
 
 
 def test_iso2_pnc_contract_over_tls_authorizes_and_charges(rig):
     pair, station, log, line, directory, pki, cs = rig
     asked = []
-
-    def authorize(vendor, message_id, data):
-        asked.append((vendor, message_id, json.loads(data or "{}")))
-        if message_id != "Authorize":
-            return "UnknownMessageId", None
-        return "Accepted", json.dumps({"idTokenInfo": {"status": "Accepted"}, "certificateStatus": "Accepted"})
-    cs.data_transfer = authorize
-    code, body = station.request("POST", "/api/sim/plug", {"connector": 1, "hlc": "external"})
-    assert code == 200, body
-    ev = slac.EV(line, bytes.fromhex(ev_mac(pair).replace(":", "")), attenuation_db=20)
-    assert pair.ev.call(ev.match, timeout=40)["result"] == "matched"
-    run = directory / "evcc"
-    run.mkdir()
-    settings = json.loads(josev.evcc_config("iso15118_2/evcc_config_pnc_ac.json").read_text())
-    settings.update({"chargeLoopCycle": 4, "chargeLoopDelay": 1})
-    (run / "evcc.json").write_text(json.dumps(settings))
-    evcc = josev.start_evcc(pair.ev, run, config=run / "evcc.json", pki_path=pki, timeout_scale=EVCC_TIMEOUT_SCALE)
+    answer_authorize(cs, asked)
+    evcc = plug_and_start(rig, "evcc", chargeLoopCycle=4, chargeLoopDelay=1)
     try:
         evcc.wait_for(res("supportedAppProtocolRes", '"ResponseCode":"OK_SuccessfulNegotiation"'), fail=josev.EVCC_GAVE_UP, timeout=60)
         evcc.wait_for(res("ServiceDiscoveryRes", '.*"PaymentOption":\\["Contract","ExternalPayment"\\]'))
@@ -150,19 +146,8 @@ def test_iso2_pnc_backend_profile_renegotiated_and_remote_stop(rig):
     ChargeParameterDiscoveryRes with PMax 10 A × 230 V × 3 = 6,900 W and EVSEMaxCurrent 10 A; RemoteStopTransaction
     → StopCharging → the vehicle stops and ends its session."""
     pair, station, log, line, directory, pki, cs = rig
-    cs.data_transfer = lambda vendor, message_id, data: (
-        ("Accepted", json.dumps({"idTokenInfo": {"status": "Accepted"}, "certificateStatus": "Accepted"}))
-        if message_id == "Authorize" else ("UnknownMessageId", None))
-    code, body = station.request("POST", "/api/sim/plug", {"connector": 1, "hlc": "external"})
-    assert code == 200, body
-    ev = slac.EV(line, bytes.fromhex(ev_mac(pair).replace(":", "")), attenuation_db=20)
-    assert pair.ev.call(ev.match, timeout=40)["result"] == "matched"
-    run = directory / "evcc-profile"
-    run.mkdir()
-    settings = json.loads(josev.evcc_config("iso15118_2/evcc_config_pnc_ac.json").read_text())
-    settings.update({"chargeLoopCycle": 60, "chargeLoopDelay": 1})
-    (run / "evcc.json").write_text(json.dumps(settings))
-    evcc = josev.start_evcc(pair.ev, run, config=run / "evcc.json", pki_path=pki, timeout_scale=EVCC_TIMEOUT_SCALE)
+    answer_authorize(cs)
+    evcc = plug_and_start(rig, "evcc-profile", chargeLoopCycle=60, chargeLoopDelay=1)
     try:
         evcc.wait_for(res("ChargingStatusRes"), fail=josev.EVCC_GAVE_UP, timeout=90)
         station.wait_status(1, "Charging")

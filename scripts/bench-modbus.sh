@@ -40,10 +40,13 @@ else
 fi
 
 # Ports the kernel chooses, so that a second run or another benchmark on the machine cannot collide.
+# (closed before they are printed: the servers bind them while this process may still be ending)
 read -r p1 p2 p3 < <(python3 -c 'import socket
 s=[socket.socket() for _ in range(3)]
 [x.bind(("127.0.0.1", 0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
+ports=[x.getsockname()[1] for x in s]
+[x.close() for x in s]
+print(*ports, flush=True)')
 "$bench" serve --port "$p1" & ck=$!
 "$work/libmodbus_server" "$p2" & lm=$!
 "$venv/bin/python" scripts/bench/pymodbus_server.py "$p3" & py=$!
@@ -51,7 +54,9 @@ for port in "$p1" "$p2" "$p3"; do
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 done
 
-python3 - "$bench" "$seconds" "$rounds" "ChargeKit:$p1:$ck" "libmodbus:$p2:$lm" "pymodbus:$p3:$py" <<'PY'
+# Which server ended during the run, and how (a status above 128 is a signal's).
+report_exits() { for p in "$ck" "$lm" "$py"; do kill -0 "$p" 2>/dev/null || { s=0; wait "$p" || s=$?; echo "pid $p exited with status $s" >&2; }; done; }
+python3 - "$bench" "$seconds" "$rounds" "ChargeKit:$p1:$ck" "libmodbus:$p2:$lm" "pymodbus:$p3:$py" <<'PY' || { report_exits; exit 1; }
 import json, os, statistics, subprocess, sys
 bench, secs, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 servers = [a.split(':') for a in sys.argv[4:]]

@@ -159,13 +159,17 @@ final class ModbusTCPFrameReader: ChannelInboundHandler {
 /// answered within the network thread's read event, with no hop to another thread or task; its ADU is encoded into
 /// one buffer and written and flushed at once (the child channels have TCP_NODELAY), so a request costs one read and
 /// one write (issue 31 item 3: Modbus latency at libmodbus's level).
-final class ModbusServerHandler: ChannelInboundHandler, Sendable {
+final class ModbusServerHandler: ChannelInboundHandler {
     typealias InboundIn = ModbusTCPFrame
     typealias OutboundOut = ByteBuffer
 
     let connector: Int
     let handler: any ModbusRequestHandler
     let logger: Logger
+    /// The buffer of the answers given at once, kept: the flush normally hands an answer to the socket before the next
+    /// request arrives, and the next answer then reuses its storage instead of allocating (while the socket still holds
+    /// it, `clear()` gives the next answer storage of its own).
+    private var answer: ByteBuffer?
 
     init(connector: Int, handler: any ModbusRequestHandler, logger: Logger) {
         self.connector = connector; self.handler = handler; self.logger = logger
@@ -176,31 +180,35 @@ final class ModbusServerHandler: ChannelInboundHandler, Sendable {
         let function = frame.pdu.getInteger(at: frame.pdu.readerIndex, as: UInt8.self) ?? 0
         switch PDUCodec.decodeRequest(frame.pdu) {
         case .failure(let code):
-            context.writeAndFlush(wrapOutboundOut(Self.adu(context.channel.allocator, frame, .exception(function: function, code))), promise: nil)
+            replyNow(context, frame, .exception(function: function, code))
         case .success(let request):
             if let response = handler.handleModbusImmediately(connector: connector, unitID: frame.unitID, request: request) {
-                context.writeAndFlush(wrapOutboundOut(Self.adu(context.channel.allocator, frame, response)), promise: nil)
+                replyNow(context, frame, response)
                 return
             }
+            // A deferred answer goes out through the whole pipeline (it may complete after the handlers changed).
             let channel = context.channel
             let promise = context.eventLoop.makePromise(of: ModbusResponse.self)
             let handler = self.handler, connector = self.connector
             promise.completeWithTask { await handler.handleModbus(connector: connector, unitID: frame.unitID, request: request) }
-            promise.futureResult.whenSuccess { [self] response in self.reply(channel, frame, response) }
+            promise.futureResult.whenSuccess { response in
+                var adu = channel.allocator.buffer(capacity: Self.answerCapacity)
+                ModbusTCPFrame.write(transactionID: frame.transactionID, unitID: frame.unitID, response: response, into: &adu)
+                channel.writeAndFlush(adu, promise: nil)
+            }
         }
     }
 
-    /// A deferred answer goes out through the whole pipeline (it may complete after the handlers changed).
-    private func reply(_ channel: any Channel, _ request: ModbusTCPFrame, _ response: ModbusResponse) {
-        channel.writeAndFlush(Self.adu(channel.allocator, request, response), promise: nil)
-    }
+    /// MBAP header (7) + at most 253 bytes of PDU: every answer fits.
+    static let answerCapacity = 7 + ModbusLimits.maxPDUBytes
 
-    /// The answer's ADU with the request's transaction and unit id.
-    private static func adu(_ allocator: ByteBufferAllocator, _ request: ModbusTCPFrame, _ response: ModbusResponse) -> ByteBuffer {
-        // MBAP header (7) + at most 253 bytes of PDU: every answer fits the first allocation.
-        var adu = allocator.buffer(capacity: 7 + ModbusLimits.maxPDUBytes)
+    private func replyNow(_ context: ChannelHandlerContext, _ request: ModbusTCPFrame, _ response: ModbusResponse) {
+        var adu = answer ?? context.channel.allocator.buffer(capacity: Self.answerCapacity)
+        answer = nil
+        adu.clear()
         ModbusTCPFrame.write(transactionID: request.transactionID, unitID: request.unitID, response: response, into: &adu)
-        return adu
+        context.writeAndFlush(wrapOutboundOut(adu), promise: nil)
+        answer = adu
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

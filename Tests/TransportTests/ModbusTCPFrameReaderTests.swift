@@ -1,3 +1,4 @@
+import Logging
 import ModbusTCP
 import NIOCore
 import NIOEmbedded
@@ -66,5 +67,44 @@ struct ModbusTCPFrameReaderTests {
 
         let tooLong = EmbeddedChannel(handler: ModbusTCPFrameReader())
         #expect(throws: ModbusError.self) { try tooLong.writeInbound(ByteBuffer(bytes: [0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01])) }
+    }
+}
+
+/// The server's per-connection handler on an embedded channel: answers given at once share the connection's answer
+/// buffer, and an answer the socket has not taken yet is never overwritten by the next.
+@Suite("Modbus TCP server handler")
+struct ModbusServerHandlerTests {
+    struct Registers: ModbusRequestHandler {
+        func handleModbus(connector: Int, unitID: UInt8, request: ModbusRequest) async -> ModbusResponse {
+            .exception(function: request.function.rawValue, .serverDeviceFailure)
+        }
+        func handleModbusImmediately(connector: Int, unitID: UInt8, request: ModbusRequest) -> ModbusResponse? {
+            guard case .readHoldingRegisters(let address, let quantity) = request else { return nil }
+            return .registers(.readHoldingRegisters, (0..<quantity).map { address &+ $0 })
+        }
+    }
+
+    @Test("answers still held by the channel keep their bytes while the next ones are written; a bad PDU gets its exception")
+    func answersKeepTheirBytes() throws {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers([
+            ModbusTCPFrameReader(), ModbusServerHandler(connector: 1, handler: Registers(), logger: .init(label: "test")),
+        ])
+        // Three requests at once, none of the answers read from the channel before the next is written.
+        var requests = ByteBuffer()
+        for (tid, address) in [(UInt16(1), UInt16(100)), (2, 200), (3, 300)] {
+            ModbusTCPFrameReaderTests.frame(tid, [0x03, UInt8(address >> 8), UInt8(address & 0xFF), 0x00, 0x02]).write(into: &requests)
+        }
+        ModbusTCPFrameReaderTests.frame(4, [0x03, 0x00, 0x00, 0x00, 0x00]).write(into: &requests)  // quantity 0 → 03
+        try channel.writeInbound(requests)
+        var answers: [(UInt16, ModbusResponse)] = []
+        while var out = try channel.readOutbound(as: ByteBuffer.self) {
+            let frame = try #require(try ModbusTCPFrame.parse(&out))
+            answers.append((frame.transactionID, try PDUCodec.decodeResponse(frame.pdu, to: .readHoldingRegisters(address: 0, quantity: 2))))
+        }
+        #expect(answers.map(\.0) == [1, 2, 3, 4])
+        #expect(answers.map(\.1) == [.registers(.readHoldingRegisters, [100, 101]), .registers(.readHoldingRegisters, [200, 201]),
+                                     .registers(.readHoldingRegisters, [300, 301]), .exception(function: 3, .illegalDataValue)])
+        _ = try channel.finish()
     }
 }

@@ -29,6 +29,18 @@ public struct ModbusTCPFrame: Sendable, Equatable {
         return ModbusTCPFrame(transactionID: tid, unitID: unit, pdu: pdu)
     }
 
+    /// Writes the ADU of `response` (MBAP header and PDU) into `b`: the PDU is encoded once, straight behind the header,
+    /// whose length field is filled in afterwards — the server's answer is one buffer the socket writes as it is.
+    public static func write(transactionID: UInt16, unitID: UInt8, response: ModbusResponse, into b: inout ByteBuffer) {
+        let start = b.writerIndex
+        b.writeInteger(transactionID)
+        b.writeInteger(UInt16(0))
+        b.writeInteger(UInt16(0))
+        b.writeInteger(unitID)
+        PDUCodec.encode(response, into: &b)
+        b.setInteger(UInt16(b.writerIndex - start - 6), at: start + 4)
+    }
+
     /// Writes the frame.
     public func write(into b: inout ByteBuffer) {
         b.writeInteger(transactionID)

@@ -158,7 +158,11 @@ public enum PDUCodec {
             b.writeInteger(f.rawValue); b.writeInteger(UInt8(bytes.count)); b.writeBytes(bytes)
         case .registers(let f, let regs):
             b.writeInteger(f.rawValue); b.writeInteger(UInt8(regs.count * 2))
-            for v in regs { b.writeInteger(v) }
+            // One write of all registers, big-endian (§4.2): a read of 125 registers is the server's most frequent answer.
+            b.writeWithUnsafeMutableBytes(minimumWritableBytes: regs.count * 2) { raw in
+                for (i, v) in regs.enumerated() { raw.storeBytes(of: v.bigEndian, toByteOffset: 2 * i, as: UInt16.self) }
+                return regs.count * 2
+            }
         case .writeSingleCoil(let a, let v):
             b.writeInteger(FunctionCode.writeSingleCoil.rawValue); b.writeInteger(a); b.writeInteger(v ? UInt16(0xFF00) : 0)
         case .writeSingleRegister(let a, let v):

@@ -144,12 +144,12 @@ public enum OMCCI {
         return Int64(day) * 10_000 + Int64(month) * 100 + Int64(year % 100)
     }
 
-    /// The value of a register for a connector's state.
-    public static func value(_ d: RegisterDefinition, _ s: OMCCIState) -> RegisterValue {
+    /// The value of the register (the first register of a multi-register value) at `address` for a connector's state.
+    public static func value(at address: UInt16, _ s: OMCCIState) -> RegisterValue {
         let m = s.meter
         func meter(_ v: Double) -> RegisterValue { m.communicating ? .integer(Int64(max(0, v.rounded()))) : .unavailable }
         func n(_ v: Double) -> RegisterValue { .integer(Int64(max(0, v.rounded(.down)))) }
-        switch d.address {
+        switch address {
         case 100: return .text(firmwareVersion)
         case 104: return .integer(statusCode(s.status))
         case 105, 107, 109: return .integer(0)
@@ -186,14 +186,14 @@ public enum OMCCI {
         case 226: return meter(m.voltageV.l3)
         case 600...635:
             guard let dlm = s.dlm else { return .integer(0) }
-            switch d.address {
+            switch address {
             case 600: return .integer(dlm.mode)
-            case 610...612: return n(dlm.subDistributionLimitAmps[Int(d.address) - 610])
-            case 613...615: return n(dlm.operatorSubDistributionLimitAmps[Int(d.address) - 613])
+            case 610...612: return n(dlm.subDistributionLimitAmps[Int(address) - 610])
+            case 613...615: return n(dlm.operatorSubDistributionLimitAmps[Int(address) - 613])
             case 620: return .integer(dlm.externalMeterSupport ? 1 : 0)
             case 621: return .integer(Int64(dlm.slavesConnected))
-            case 630...632: return n(dlm.appliedAmps[Int(d.address) - 630])
-            case 633...635: return n(dlm.availableAmps[Int(d.address) - 633])
+            case 630...632: return n(dlm.appliedAmps[Int(address) - 630])
+            case 633...635: return n(dlm.availableAmps[Int(address) - 633])
             default: return .integer(0)
             }
         case 700: return n(min(65535, s.vehicle?.requiredEnergyWh ?? 0))
@@ -281,7 +281,7 @@ extension OMCCI {
     /// The answer to a Read Holding Registers of `quantity` registers from `address` over one connector's state
     /// (seeds/001 §6.2): the registers, or the exception the map gives (02 for an address it does not hold).
     public static func readAnswer(address: UInt16, quantity: UInt16, _ state: OMCCIState) -> ModbusResponse {
-        switch map.read(address: address, quantity: quantity, { value($0, state) }) {
+        switch map.read(address: address, quantity: quantity, valueAt: { value(at: $0, state) }) {
         case .success(let registers): .registers(.readHoldingRegisters, registers)
         case .failure(let code): .exception(function: FunctionCode.readHoldingRegisters.rawValue, code)
         }

@@ -107,7 +107,7 @@ public actor MeterTwin: ModbusRequestHandler {
         switch request {
         case .readHoldingRegisters(let a, let q), .readInputRegisters(let a, let q):
             update()
-            switch map.read(address: a, quantity: q, { values[$0.address] ?? .integer(0) }) {
+            switch map.read(address: a, quantity: q, valueAt: { values[$0] ?? .integer(0) }) {
             case .success(let regs): return .registers(request.function, regs)
             case .failure(let code): return .exception(function: request.function.rawValue, code)
             }

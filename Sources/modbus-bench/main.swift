@@ -26,7 +26,7 @@ struct FlatRegisters: ModbusRequestHandler {
     func handleModbusImmediately(connector: Int, unitID: UInt8, request: ModbusRequest) -> ModbusResponse? {
         switch request {
         case .readHoldingRegisters(let a, let q):
-            switch Self.map.read(address: a, quantity: q, { .integer(Int64($0.address)) }) {
+            switch Self.map.read(address: a, quantity: q, valueAt: { .integer(Int64($0)) }) {
             case .success(let r): return .registers(.readHoldingRegisters, r)
             case .failure(let e): return .exception(function: 3, e)
             }

@@ -74,6 +74,32 @@ struct ModbusCodecTests {
         #expect(Array(roundTrip.readableBytesView) == frame)
     }
 
+    @Test("a response ADU is written in one buffer: MBAP header with the length of the PDU behind it, as a client decodes it")
+    func responseADU() throws {
+        let registers = (0..<125).map { UInt16($0 * 0x0101) }
+        let cases: [(ModbusRequest, ModbusResponse)] = [
+            (.readHoldingRegisters(address: 0, quantity: 125), .registers(.readHoldingRegisters, registers)),
+            (.readCoils(address: 0, quantity: 10), .bits(.readCoils, [true, false, true, true, false, false, false, false, true, true])),
+            (.writeSingleRegister(address: 1000, value: 16), .writeSingleRegister(address: 1000, value: 16)),
+            (.readHoldingRegisters(address: 1001, quantity: 1), .exception(function: 3, .illegalDataAddress)),
+        ]
+        for (request, response) in cases {
+            var adu = ByteBuffer(bytes: [0xAA])  // a byte before: the header's length is set relative to where the ADU starts
+            ModbusTCPFrame.write(transactionID: 0x1234, unitID: 7, response: response, into: &adu)
+            adu.moveReaderIndex(forwardBy: 1)
+            var pdu = ByteBuffer()
+            PDUCodec.encode(response, into: &pdu)
+            #expect(adu.getInteger(at: adu.readerIndex + 4, as: UInt16.self) == UInt16(pdu.readableBytes + 1))
+            let frame = try #require(try ModbusTCPFrame.parse(&adu))
+            #expect(adu.readableBytes == 0)
+            #expect(frame.transactionID == 0x1234 && frame.unitID == 7 && frame.pdu == pdu)
+            #expect(try PDUCodec.decodeResponse(frame.pdu, to: request) == response)
+        }
+        var pdu = ByteBuffer()
+        PDUCodec.encode(.registers(.readHoldingRegisters, [0x0102, 0xA0B0]), into: &pdu)
+        #expect(Array(pdu.readableBytesView) == [0x03, 0x04, 0x01, 0x02, 0xA0, 0xB0], "registers big-endian (§4.2)")
+    }
+
     @Test("the NIO decoder handles every fragmentation (ByteToMessageDecoderVerifier)")
     func verifier() throws {
         func frame(_ tid: UInt16, _ pdu: [UInt8]) -> (ByteBuffer, [ModbusTCPFrame]) {
@@ -131,6 +157,15 @@ struct ModbusCodecTests {
         #expect(map.read(address: 100, quantity: 8, values) == .failure(.illegalDataAddress))
         #expect(map.read(address: 110, quantity: 1, values) == .failure(.illegalDataAddress))
         #expect(map.read(address: 5000, quantity: 1, values) == .failure(.illegalDataAddress))
+        // By the address of each definition's first register: the same answers.
+        let byAddress: (UInt16) -> RegisterValue = { $0 == 100 ? .integer(7) : .integer(0x10002) }
+        #expect(map.read(address: 100, quantity: 7, valueAt: byAddress) == .success([7, 0, 0, 1, 2, 0, 0]))
+        #expect(map.read(address: 104, quantity: 1, valueAt: byAddress) == .success([2]))
+        #expect(map.read(address: 109, quantity: 2, valueAt: byAddress) == .failure(.illegalDataAddress))
+        #expect(map.read(address: 110, quantity: 1, valueAt: byAddress) == .failure(.illegalDataAddress))
+        #expect(map.read(address: 121, quantity: 1, valueAt: byAddress) == .success([2]))
+        #expect(map.definition(at: 104)?.name == "b" && map.definition(at: 103)?.name == "b")
+        #expect(map.definition(at: 102) == nil && map.definition(at: 99) == nil && map.definition(at: 122) == nil)
         #expect(map.writes(address: 110, values: [1]).map { $0.map(\.0.name) } == .success(["w"]))
         #expect(map.writes(address: 100, values: [1]).map { $0.count } == .failure(.illegalDataAddress))
         #expect(map.writes(address: 120, values: [1]).map { $0.count } == .failure(.illegalDataValue))

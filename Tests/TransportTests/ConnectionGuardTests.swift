@@ -141,10 +141,10 @@ struct ConnectionGuardTests {
         #expect(!channel.isActive)
     }
 
-    @Test("idle after the Modbus decoder: a half-sent frame does not keep the connection open")
+    @Test("idle after the Modbus frame reader: a half-sent frame does not keep the connection open")
     func halfSentModbusFrame() throws {
         let channel = try Self.channel(from: "10.0.0.1")
-        try channel.pipeline.syncOperations.addHandlers([ByteToMessageHandler(ModbusTCPFrameDecoder()),
+        try channel.pipeline.syncOperations.addHandlers([ModbusTCPFrameReader(),
                                                         ConnectionTimeoutHandler(timeout: .seconds(60), mode: .idle)])
         // MBAP header of a read request (length 6) and only the function code of its PDU.
         let half: [UInt8] = [0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x01, 0x03]

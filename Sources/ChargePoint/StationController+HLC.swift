@@ -81,6 +81,7 @@ extension StationController {
             stopRequested: c.machine.finishedWhileConnected && c.pilot.vehicleConnected,
             digitalOnly: signal.requiresHighLevelCommunication, rcdTripped: c.reading.rcdTripped,
             schedule: now.flatMap { chargingProfiles.installed.isEmpty ? nil : compositeSchedule(connector: n, durationSeconds: 86_400, unit: "A", now: $0) }
-                .map { $0.chargingSchedulePeriod.map { HLCSchedulePeriod(startSeconds: $0.startPeriod, amps: $0.limit) } } ?? [])
+                .map { $0.chargingSchedulePeriod.map { HLCSchedulePeriod(startSeconds: $0.startPeriod, amps: $0.limit) } } ?? [],
+            meter: c.reading.meter.communicating ? HLCMeterReading(meterID: "\(settings.serialNumber)-\(n)", energyWh: c.reading.meter.energyWh) : nil)
     }
 }

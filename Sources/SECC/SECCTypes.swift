@@ -39,14 +39,17 @@ public struct HLCConnectorView: Sendable, Equatable {
     /// until the next. Empty: the rated current throughout. The SECC turns it into the PMax schedule it offers
     /// (ISO 15118-2 SAScheduleList, ISO 15118-20 PowerSchedule) and asks for renegotiation when it changes.
     public var schedule: [HLCSchedulePeriod]
+    /// The connector's energy meter, for MeterInfo (ISO 15118-2:2014 §8.5.2.26 MeterInfoType: MeterID of at most 32
+    /// characters, MeterReading in Wh; ISO 15118-20 ChargedEnergyReadingWh); nil while no reading is there.
+    public var meter: HLCMeterReading?
 
     public init(authorized: Bool, maxCurrentAmps: Double, ratedCurrentAmps: Double, phases: Int, nominalVoltageV: Double,
                 stopRequested: Bool, digitalOnly: Bool, rcdTripped: Bool = false, contractRejected: Bool = false,
-                schedule: [HLCSchedulePeriod] = []) {
+                schedule: [HLCSchedulePeriod] = [], meter: HLCMeterReading? = nil) {
         self.authorized = authorized; self.maxCurrentAmps = maxCurrentAmps; self.ratedCurrentAmps = ratedCurrentAmps
         self.phases = phases; self.nominalVoltageV = nominalVoltageV; self.stopRequested = stopRequested
         self.digitalOnly = digitalOnly; self.rcdTripped = rcdTripped; self.contractRejected = contractRejected
-        self.schedule = schedule
+        self.schedule = schedule; self.meter = meter
     }
 
     /// The PMax schedule for `phases` phases: the power of each period (capped by the rated current; rounded to whole
@@ -67,6 +70,18 @@ public struct HLCConnectorView: Sendable, Equatable {
         }
         return Array(out.prefix(max(1, maxEntries)))
     }
+}
+
+/// A connector's meter as the vehicle may see it.
+public struct HLCMeterReading: Sendable, Equatable {
+    /// At most 32 characters (meterIDType); longer ones are cut.
+    public var meterID: String
+    public var energyWh: Double
+
+    public init(meterID: String, energyWh: Double) { self.meterID = String(meterID.prefix(32)); self.energyWh = energyWh }
+
+    /// The register in whole watt-hours (never negative).
+    var wattHours: UInt64 { UInt64(max(0, energyWh.rounded(.down))) }
 }
 
 /// One period of a connector's schedule: from `startSeconds` after now, at most `amps` per phase.

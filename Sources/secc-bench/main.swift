@@ -92,7 +92,7 @@ func handshake(_ namespace: String, major: Int) throws -> V2GTPFrame {
     try common("ScheduleExchangeReq", .scheduleExchangeReq(ISO20CommonScheduleExchangeReqType(
         header: header, maximumSupportingPoints: 1024, dynamicSEReqControlMode: ISO20CommonDynamicSEReqControlModeType(
             departureTime: 0, evTargetEnergyRequest: rc(40, 3), evMaximumEnergyRequest: rc(60, 3), evMinimumEnergyRequest: rc(1, 3)))))
-    try common("PowerDeliveryReq", .powerDeliveryReq(ISO20CommonPowerDeliveryReqType(header: header, evProcessing: .ongoing, chargeProgress: .start)))
+    try common("PowerDeliveryReq", .powerDeliveryReq(ISO20CommonPowerDeliveryReqType(header: header, evProcessing: .finished, chargeProgress: .start)))
     for _ in 0..<10 {
         try ac("AC_ChargeLoopReq", .ac_ChargeLoopReq(ISO20ACACChargeLoopReqType(header: acHeader, meterInfoRequested: false, clReqControlMode: .dynamic_AC_CLReqControlMode(
             ISO20ACDynamicACCLReqControlModeType(evTargetEnergyRequest: r(40, 3), evMaximumEnergyRequest: r(60, 3), evMinimumEnergyRequest: r(1, 3),

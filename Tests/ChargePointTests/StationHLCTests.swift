@@ -18,7 +18,8 @@ struct StationHLCTests {
         rig.run(2)
         let waiting = try #require(rig.controller.hlcView(connector: 1))
         #expect(waiting == HLCConnectorView(authorized: false, maxCurrentAmps: 0, ratedCurrentAmps: 32, phases: 3,
-                                            nominalVoltageV: 230, stopRequested: false, digitalOnly: true))
+                                            nominalVoltageV: 230, stopRequested: false, digitalOnly: true,
+                                            meter: HLCMeterReading(meterID: "CK-000001-1", energyWh: 0)), "the meter as MeterInfo shows it")
         try rig.card()
         rig.run(3)
         #expect(rig.controller.hlcView(connector: 1)?.authorized == true)

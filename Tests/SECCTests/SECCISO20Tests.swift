@@ -109,7 +109,7 @@ struct Vehicle20 {
         try select(parameterSet: 1)
         _ = try chargeParameters()
         try send(.scheduleExchangeReq(ISO20CommonScheduleExchangeReqType(header: header, maximumSupportingPoints: 1024, dynamicSEReqControlMode: dynamicSE)))
-        try send(.powerDeliveryReq(ISO20CommonPowerDeliveryReqType(header: header, evProcessing: .ongoing, chargeProgress: .start)))
+        try send(.powerDeliveryReq(ISO20CommonPowerDeliveryReqType(header: header, evProcessing: .finished, chargeProgress: .start)))
     }
 
     mutating func loop() throws -> ISO20ACACChargeLoopResType? {
@@ -170,10 +170,20 @@ struct SECCISO20Tests {
         guard case .scheduleExchangeRes(let se)? = try ev.send(.scheduleExchangeReq(ISO20CommonScheduleExchangeReqType(
             header: ev.header, maximumSupportingPoints: 1024, dynamicSEReqControlMode: ev.dynamicSE))) else { return }
         #expect(se.evseProcessing == .finished && se.dynamicSEResControlMode != nil && se.scheduledSEResControlMode == nil)
-        #expect(code20(try ev.send(.powerDeliveryReq(ISO20CommonPowerDeliveryReqType(header: ev.header, evProcessing: .ongoing, chargeProgress: .start)))) == "OK")
+        // Josev's vehicle asks with EVProcessing Ongoing until it is ready, then Finished: the loop begins with that one.
+        for processing in [ISO20CommonProcessingType.ongoing, .ongoing, .finished] {
+            #expect(code20(try ev.send(.powerDeliveryReq(ISO20CommonPowerDeliveryReqType(header: ev.header, evProcessing: processing, chargeProgress: .start)))) == "OK")
+        }
+        #expect(ev.events.filter { $0 == .powerDelivery(.start) }.count == 1)
 
+        ev.view.meter = HLCMeterReading(meterID: "CK-000001-1", energyWh: 500)
         let loop = try #require(try ev.loop())
         #expect(target(loop) == Vehicle20.rational(11_040) && loop.evseStatus == nil, "16 A × 230 V × 3; no status when nothing to notify")
+        #expect(loop.meterInfo == nil, "MeterInfo only when the vehicle asks for it")
+        var asking = ev.dynamicLoop
+        if case .ac_ChargeLoopReq(var r) = asking { r.meterInfoRequested = true; asking = .ac_ChargeLoopReq(r) }
+        guard case .ac_ChargeLoopRes(let withMeter)? = try ev.send(asking) else { Issue.record("no loop answer"); return }
+        #expect(withMeter.meterInfo == ISO20ACMeterInfoType(meterID: "CK-000001-1", chargedEnergyReadingWh: 500))
         #expect(loop.header.sessionID == ev.sessionID && loop.header.timeStamp == 1_798_761_600)
         ev.view.maxCurrentAmps = 6
         #expect(target(try ev.loop()) == Vehicle20.rational(4140))
@@ -184,7 +194,7 @@ struct SECCISO20Tests {
         #expect(code20(try ev.send(.powerDeliveryReq(ISO20CommonPowerDeliveryReqType(header: ev.header, evProcessing: .finished, chargeProgress: .stop)))) == "OK")
         #expect(code20(try ev.send(.sessionStopReq(ISO20CommonSessionStopReqType(header: ev.header, chargingSession: .terminate)))) == "OK")
         #expect(ev.closed)
-        #expect(ev.payloadTypes.filter { $0 == .iso20AC }.count == 5, "AC_CPDRes and four AC_ChargeLoopRes travel as 0x8003")
+        #expect(ev.payloadTypes.filter { $0 == .iso20AC }.count == 6, "AC_CPDRes and five AC_ChargeLoopRes travel as 0x8003")
         #expect(ev.events.contains(.notification("Terminate")) && ev.events.last == .sessionStopped(pause: false))
     }
 
@@ -206,7 +216,7 @@ struct SECCISO20Tests {
         #expect(tuple.scheduleTupleID == 1 && tuple.chargingSchedule.powerSchedule.timeAnchor == 1_798_761_600)
         #expect(tuple.chargingSchedule.powerSchedule.powerScheduleEntries.powerScheduleEntry
                 == [ISO20CommonPowerScheduleEntryType(duration: 86_400, power: Vehicle20.common(22_080))])
-        #expect(code20(try good.send(.powerDeliveryReq(ISO20CommonPowerDeliveryReqType(header: good.header, evProcessing: .ongoing, chargeProgress: .start)))) == "OK")
+        #expect(code20(try good.send(.powerDeliveryReq(ISO20CommonPowerDeliveryReqType(header: good.header, evProcessing: .finished, chargeProgress: .start)))) == "OK")
         #expect(try good.send(good.dynamicLoop) != nil && good.closed, "a Dynamic loop in a Scheduled session ends it")
     }
 

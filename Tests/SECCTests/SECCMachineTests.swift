@@ -174,7 +174,11 @@ struct SECCMachineTests {
                 "a profile at PMax with the trailing 0 W entry Josev appends")
         #expect(ev.events.last == .powerDelivery(.start))
 
+        ev.view.meter = HLCMeterReading(meterID: "CK-000001-1-and-a-name-longer-than-32", energyWh: 1234.9)
         let first = try #require(try ev.chargingStatus())
+        #expect(first.meterInfo == ISO2MeterInfoType(meterID: "CK-000001-1-and-a-name-longer-th", meterReading: 1234),
+                "MeterInfo: the meter ID cut to 32 characters, whole Wh")
+        ev.view.meter = nil
         #expect(first.evseMaxCurrent == ISO2PhysicalValueType(multiplier: 0, unit: .a, value: 16))
         #expect(first.receiptRequired == false && first.evseid == "ZZ00000" && first.saScheduleTupleID == 1)
         #expect(first.acEVSEStatus == ISO2ACEVSEStatusType(notificationMaxDelay: 0, evseNotification: .none, rcd: false))

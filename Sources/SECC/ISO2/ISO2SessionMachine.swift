@@ -328,7 +328,8 @@ struct ISO2SessionMachine: Sendable {
     /// ChargingStatusRes (ISO 15118-2:2014 §8.4.3.10): EVSEMaxCurrent is the station's limit of the moment, so load
     /// management, the backend's profiles and the PV surplus reach the vehicle each time it asks; StopCharging when the
     /// station ends the session, FAILED when the vehicle has not stopped within the grace; ReNegotiation when the
-    /// station's schedule (profiles, static limits) no longer matches the one the vehicle holds. No receipt is required under external payment ([V2G2-691]).
+    /// station's schedule (profiles, static limits) no longer matches the one the vehicle holds. MeterInfo carries the
+    /// connector's meter so that the vehicle can show the energy charged. No receipt is required under external payment ([V2G2-691]).
     private mutating func chargingStatus(view: HLCConnectorView, now: Duration) -> Outcome {
         var events: [SECCEvent] = []
         let stop = stopWatch.step(stopping: view.stopRequested, now: now, grace: configuration.stopGrace)
@@ -352,7 +353,8 @@ struct ISO2SessionMachine: Sendable {
         }
         return respond(.chargingStatusRes(ISO2ChargingStatusResType(
             responseCode: .ok, evseid: configuration.evseID, saScheduleTupleID: ISO2Messages.scheduleTupleID,
-            evseMaxCurrent: ISO2Messages.physical(amps, .a), receiptRequired: false,
+            evseMaxCurrent: ISO2Messages.physical(amps, .a),
+            meterInfo: view.meter.map { ISO2MeterInfoType(meterID: $0.meterID, meterReading: $0.wattHours) }, receiptRequired: false,
             acEVSEStatus: ISO2Messages.acStatus(notification(view), rcd: view.rcdTripped))), events: events)
     }
 

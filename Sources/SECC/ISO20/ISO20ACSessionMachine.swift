@@ -245,7 +245,8 @@ struct ISO20ACSessionMachine: Sendable {
     static let scheduleTupleID = 1
 
     /// PowerDeliveryRes (§8.3.4.9): Start from PowerDelivery (Scheduled: the offered tuple, else
-    /// FAILED_ScheduleSelectionInvalid; not while the station cannot deliver, FAILED_PowerDeliveryNotApplied); Stop from
+    /// FAILED_ScheduleSelectionInvalid; not while the station cannot deliver, FAILED_PowerDeliveryNotApplied; repeated
+    /// while the vehicle says EVProcessing Ongoing, the loop beginning with Finished); Stop from
     /// either; ScheduleRenegotiation from the loop back to ScheduleExchange; Standby is not offered
     /// (WARNING_StandbyNotAllowed).
     private mutating func powerDelivery(_ r: ISO20CommonPowerDeliveryReqType, view: HLCConnectorView) -> Outcome {
@@ -260,6 +261,11 @@ struct ISO20ACSessionMachine: Sendable {
             }
             guard view.authorized, !view.stopRequested, !view.rcdTripped else {
                 return fail(request, .failed_PowerDeliveryNotApplied, "the station cannot deliver energy now", view)
+            }
+            // EVProcessing Ongoing: the vehicle is not ready yet and repeats the request (§8.3.4.9.2); the charge loop
+            // begins with the one that says Finished.
+            guard r.evProcessing == .finished else {
+                return respond(.common(.powerDeliveryRes(ISO20CommonPowerDeliveryResType(header: header, responseCode: .ok))))
             }
             state = .chargeLoop
             progress = .start
@@ -310,8 +316,10 @@ struct ISO20ACSessionMachine: Sendable {
         let mode: ISO20ACCLResControlModeGroup = controlMode == .dynamic
             ? .dynamic_AC_CLResControlMode(ISO20ACDynamicACCLResControlModeType(evseTargetActivePower: ISO20Messages.ac(target)))
             : .scheduled_AC_CLResControlMode(ISO20ACScheduledACCLResControlModeType(evseTargetActivePower: ISO20Messages.ac(target)))
+        // MeterInfo when the vehicle asks for it (MeterInfoRequested) and the meter reads.
+        let meter = r.meterInfoRequested ? view.meter.map { ISO20ACMeterInfoType(meterID: $0.meterID, chargedEnergyReadingWh: $0.wattHours) } : nil
         return respond(.ac(.ac_ChargeLoopRes(ISO20ACACChargeLoopResType(header: acHeader, responseCode: .ok, evseStatus: status,
-                                                                        clResControlMode: mode))), events: events)
+                                                                        meterInfo: meter, clResControlMode: mode))), events: events)
     }
 
     // MARK: Session stop

@@ -3,7 +3,7 @@ import Logging
 import SECC
 import Synchronization
 import Testing
-import Transport
+@testable import Transport
 import V2G
 
 /// The SECC behind the V2GTP server (SECCSessionHandler): encoded messages in, the server's replies out, the SECC's
@@ -127,6 +127,18 @@ struct SECCSessionHandlerTests {
     @Test("EVCCID text: 12 upper-case hexadecimal digits")
     func evccidText() {
         #expect(EVCCID.text(Self.evccid) == "021A2B3C4D5E")
+    }
+
+    @Test("Additional Logging shortens binary values over 32 bytes (certificates, the encrypted contract key) to their length")
+    func loggedMessagesShortened() {
+        let key = EXINode(EXIQName("urn:iso:15118:2:2013:MsgBody", "ContractSignatureEncryptedPrivateKey"),
+                          attributes: [EXIAttribute("Id", .string("id2"))], value: .binary([UInt8](repeating: 0xAB, count: 48)))
+        let session = EXINode(EXIQName("urn:iso:15118:2:2013:MsgHeader", "SessionID"), value: .binary([1, 2, 3, 4, 5, 6, 7, 8]))
+        let root = EXINode(EXIQName("urn:iso:15118:2:2013:MsgDef", "V2G_Message"), children: [session, key])
+        let short = SECCSessionHandler.shortened(root)
+        #expect(short.children[0].value == .binary([1, 2, 3, 4, 5, 6, 7, 8]), "short values stay readable")
+        #expect(short.children[1].value == .string("(48 bytes)") && short.children[1].attributes == key.attributes)
+        #expect(!EXIJSON.render(short).contains("ABABAB") && EXIJSON.render(short).contains("48 bytes"))
     }
 }
 

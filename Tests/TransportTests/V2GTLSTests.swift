@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -78,6 +79,33 @@ struct V2GTLSTests {
             #expect(await peers.next()?.secure == true)
             let stranger = try Self.pki().root
             await #expect(throws: (any Error).self) { try await exchange(port: server.port, trusting: stranger) }
+            group.cancelAll()
+        }
+    }
+
+    @Test("the plain and the TLS server of a connector share its one vehicle connection: a second one on the other is refused")
+    func oneConnectionAcrossBoth() async throws {
+        let pki = try Self.pki()
+        let context = try V2GTLS.serverContext(certificateChainPEM: pki.chainPEM, privateKeyPEM: pki.keyPEM)
+        let plain = try await V2GTPServer.bind(address: V2GTPServerTests.loopback, port: nil, limits: .standard, maximumPayloadBytes: 1024,
+                                               logger: Logger(label: "test"))
+        let secure = try await V2GTPServer.bind(address: V2GTPServerTests.loopback, port: nil, limits: .standard, maximumPayloadBytes: 1024,
+                                                tls: context, logger: Logger(label: "test"))
+        let (opened, continuation) = AsyncStream.makeStream(of: V2GPeer.self)
+        let busy = NIOLockedValueBox(false)
+        let refused = NIOLockedValueBox(0)
+        let events: @Sendable (V2GTransportEvent) -> Void = { if case .connectionRefused = $0 { refused.withLockedValue { $0 += 1 } } }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await plain.serve(handler: Recorder(opened: continuation), events: events, busy: busy) }
+            group.addTask { try await secure.serve(handler: Recorder(opened: continuation), events: events, busy: busy) }
+            let first = try await V2GTPServerTests().connect(plain.port)
+            var peers = opened.makeAsyncIterator()
+            #expect(await peers.next()?.secure == false)
+            // The second connection is closed at once: the handshake fails or the stream ends without an answer.
+            let answer = try? await exchange(port: secure.port, trusting: pki.root)
+            #expect(answer == nil || answer == [], "no answer on the second server")
+            #expect(refused.withLockedValue { $0 } == 1)
+            try await first.channel.close()
             group.cancelAll()
         }
     }

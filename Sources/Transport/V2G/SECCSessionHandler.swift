@@ -183,10 +183,27 @@ public actor SECCSessionHandler: V2GSessionHandler {
         default: EXI.iso2
         }
         let text: String
-        do { text = EXIJSON.render(try EXICodec.decodeDocument(frame.payload, schema: schema)) } catch {
+        do { text = EXIJSON.render(Self.shortened(try EXICodec.decodeDocument(frame.payload, schema: schema))) } catch {
             text = "(\(frame.payload.count) bytes that do not decode: \(error))"
         }
         logger.info("ISO 15118 message \(direction) \(peer): \(text)", metadata: meta)
+    }
+
+    /// The message with every binary value longer than 32 bytes replaced by its length: certificates, signatures and
+    /// above all the contract's encrypted private key of CertificateInstallationRes stay out of the log (the setting's
+    /// help says so); session IDs, EVCCIDs, digests and challenges stay readable.
+    static func shortened(_ node: EXINode) -> EXINode {
+        func short(_ v: EXIValue) -> EXIValue {
+            switch v {
+            case .binary(let b) where b.count > 32, .base64Binary(let b) where b.count > 32: .string("(\(b.count) bytes)")
+            default: v
+            }
+        }
+        var out = node
+        out.value = node.value.map(short)
+        out.attributes = node.attributes.map { EXIAttribute($0.name, short($0.value)) }
+        out.children = node.children.map(shortened)
+        return out
     }
 }
 

@@ -6,6 +6,7 @@ import CNIOLinux  // where the build finds struct sockaddr_in6's members (Member
 #endif
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
@@ -83,8 +84,10 @@ public struct V2GConnectorServer: Service {
         let (handler, events) = (self.handler, self.events)
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await tcp.serve(handler: handler, events: events) }
-                if let tlsServer { group.addTask { try? await tlsServer.serve(handler: handler, events: events) } }
+                // One vehicle connection per connector, whichever server it reaches.
+                let busy = NIOLockedValueBox(false)
+                group.addTask { try? await tcp.serve(handler: handler, events: events, busy: busy) }
+                if let tlsServer { group.addTask { try? await tlsServer.serve(handler: handler, events: events, busy: busy) } }
                 group.addTask {
                     // A future's wait does not end at cancellation: closing the channel ends it.
                     await withTaskCancellationHandler {

@@ -67,9 +67,10 @@ public struct V2GTPServer: Sendable {
         return SocketAddress(a, host: address.description)
     }
 
-    /// Accepts vehicles until the channel closes or the task is cancelled.
-    public func serve(handler: any V2GSessionHandler, events: @escaping @Sendable (V2GTransportEvent) -> Void) async throws {
-        let busy = NIOLockedValueBox(false)
+    /// Accepts vehicles until the channel closes or the task is cancelled. `busy` is the connector's one vehicle
+    /// connection: the plain and the TLS server of a connector share it, since their handler holds one session.
+    public func serve(handler: any V2GSessionHandler, events: @escaping @Sendable (V2GTransportEvent) -> Void,
+                      busy: NIOLockedValueBox<Bool> = NIOLockedValueBox(false)) async throws {
         var counter: UInt64 = 0
         let server = channel.channel
         try await channel.executeThenClose { inbound in

@@ -100,7 +100,7 @@ def answer_authorize(cs, asked=None):
     cs.data_transfer = handler
 
 
-def plug_and_start(rig, name, **config):
+def plug_and_start(rig, name, evcc_config="iso15118_2/evcc_config_pnc_ac.json", env=None, **config):
     """Plugs the external vehicle, runs its SLAC and starts Josev's PnC EVCC (TLS) with `config` over the wheel's."""
     pair, station, log, line, directory, pki, cs = rig
     code, body = station.request("POST", "/api/sim/plug", {"connector": 1, "hlc": "external"})
@@ -109,10 +109,10 @@ def plug_and_start(rig, name, **config):
     assert pair.ev.call(ev.match, timeout=40)["result"] == "matched"
     run = directory / name
     run.mkdir()
-    settings = json.loads(josev.evcc_config("iso15118_2/evcc_config_pnc_ac.json").read_text())
+    settings = json.loads(josev.evcc_config(evcc_config).read_text())
     settings.update(config)
     (run / "evcc.json").write_text(json.dumps(settings))
-    return josev.start_evcc(pair.ev, run, config=run / "evcc.json", pki_path=pki, timeout_scale=EVCC_TIMEOUT_SCALE)
+    return josev.start_evcc(pair.ev, run, config=run / "evcc.json", pki_path=pki, timeout_scale=EVCC_TIMEOUT_SCALE, env=env)
 
 
 def test_iso2_pnc_contract_over_tls_authorizes_and_charges(rig):
@@ -123,6 +123,7 @@ def test_iso2_pnc_contract_over_tls_authorizes_and_charges(rig):
     try:
         evcc.wait_for(res("supportedAppProtocolRes", '"ResponseCode":"OK_SuccessfulNegotiation"'), fail=josev.EVCC_GAVE_UP, timeout=60)
         evcc.wait_for(res("ServiceDiscoveryRes", '.*"PaymentOption":\\["Contract","ExternalPayment"\\]'))
+        log.wait_for(r"speaks TLS 1\.2")
         evcc.wait_for(res("PaymentDetailsRes", '"ResponseCode":"OK"'))
         log.wait_for(r"presents contract " + EMAID)
         evcc.wait_for(res("AuthorizationRes", '"ResponseCode":"OK","EVSEProcessing":"Finished"'), timeout=60)
@@ -168,3 +169,34 @@ def test_iso2_pnc_backend_profile_renegotiated_and_remote_stop(rig):
     finally:
         evcc.stop()
         station.request("POST", "/api/sim/unplug", {"connector": 1, "force": True})
+
+
+def test_iso20_pnc_contract_over_tls13_authorizes_and_charges(rig):
+    """ISO 15118-20 with Plug & Charge: Josev's -20 vehicle (`iso15118_20/evcc_config_ac.json` with TLS, and TLS 1.3 as
+    -20 asks, ENABLE_TLS_1_3) connects over TLS, so the station negotiates -20 without "ISO 15118-20 without TLS";
+    AuthorizationSetupRes offers EIM and PnC with the challenge; the vehicle's AuthorizationReq carries the contract
+    chain and its signature over PnC_AReqAuthorizationMode; the station checks them, asks the backend (the note's
+    Authorize) and answers Finished once accepted; the vehicle charges in the Dynamic mode and ends its session."""
+    pair, station, log, line, directory, pki, cs = rig
+    asked = []
+    answer_authorize(cs, asked)
+    # An earlier test's session left the eMAID in the authorization cache: the backend is to be asked again.
+    assert cs.call(call.ClearCache()).status == "Accepted"
+    evcc = plug_and_start(rig, "evcc20", evcc_config="iso15118_20/evcc_config_ac.json", env={"ENABLE_TLS_1_3": "True"},
+                          useTls=True, chargeLoopCycle=4, chargeLoopDelay=1)
+    try:
+        evcc.wait_for(res("supportedAppProtocolRes", '"ResponseCode":"OK_SuccessfulNegotiation"'), fail=josev.EVCC_GAVE_UP, timeout=60)
+        evcc.wait_for(res("AuthorizationSetupRes", '.*"AuthorizationServices":\\["EIM","PnC"\\]'))
+        log.wait_for(r"speaks TLS 1\.3")
+        log.wait_for(r"presents contract " + EMAID)
+        evcc.wait_for(res("AuthorizationRes", '.*"ResponseCode":"OK","EVSEProcessing":"Finished"'), timeout=60)
+        evcc.wait_for(res("AC_ChargeLoopRes"), timeout=60)
+        c = station.wait_status(1, "Charging")
+        assert c["session"]["idTag"] == EMAID and c["session"]["method"] == "PlugAndCharge", c
+        assert [a[1] for a in asked].count("Authorize") == 1, asked
+        evcc.wait_for(res("SessionStopRes", '.*"ResponseCode":"OK"'), timeout=60)
+        log.wait_for(r"ISO 15118: SessionStop Terminate")
+    finally:
+        evcc.stop()
+        station.request("POST", "/api/sim/unplug", {"connector": 1, "force": True})
+    assert "Security: TLS" in evcc.text(), "the vehicle asked for TLS and got it"

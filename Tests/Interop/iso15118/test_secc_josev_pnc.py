@@ -19,6 +19,7 @@ logs, the central system's frames and the station's API:
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -200,3 +201,77 @@ def test_iso20_pnc_contract_over_tls13_authorizes_and_charges(rig):
         evcc.stop()
         station.request("POST", "/api/sim/unplug", {"connector": 1, "force": True})
     assert "Security: TLS" in evcc.text(), "the vehicle asked for TLS and got it"
+
+
+class CertificateService:
+    """Josev's certificate provisioning service (cps_peer.py), one process for the test, with the Java codec warm so
+    that an answer comes within the station's 4.5 s."""
+
+    def __init__(self, pki, log_path):
+        self.log = open(log_path, "w")
+        self.process = subprocess.Popen([josev.josev_python(), str(Path(__file__).with_name("cps_peer.py"))], text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+                                        env={**os.environ, "PKI_PATH": pki})
+        line = self.process.stdout.readline().strip()
+        assert line == "ready", f"the CPS did not start: {line!r} (see {log_path})"
+
+    def answer(self, exi_request):
+        self.process.stdin.write(exi_request + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline().strip()
+        assert not line.startswith("error"), line
+        return line
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+        self.log.close()
+
+
+def test_iso2_pnc_certificate_installation_through_the_backend(rig):
+    """ISO 15118-2 certificate installation: Josev's vehicle without a contract (`isCertInstallNeeded`) selects the
+    certificate service the station offers, sends CertificateInstallationReq signed with its OEM provisioning key; the
+    station hands it whole to the backend (DataTransfer Get15118EVCertificate, action Install, the -2 schema), whose
+    CPS (Josev's, cps_peer.py) answers with the contract and its key encrypted for the vehicle; the station sends that
+    answer unchanged, the vehicle checks the CPS signature, decrypts its key, presents the new contract in
+    PaymentDetailsReq and charges under it."""
+    pair, station, log, line, directory, pki, cs = rig
+    own_pki = str(directory / "pki-install") + "/"
+    shutil.copytree(pki, own_pki)  # the vehicle writes the contract it receives into its PKI folder
+    cps = CertificateService(own_pki, directory / "cps.log")
+    asked = []
+
+    def backend(vendor, message_id, data):
+        asked.append((vendor, message_id, json.loads(data or "{}")))
+        if message_id == "Get15118EVCertificate":
+            return "Accepted", json.dumps({"status": "Accepted", "exiResponse": cps.answer(asked[-1][2]["exiRequest"])})
+        if message_id == "Authorize":
+            return "Accepted", json.dumps({"idTokenInfo": {"status": "Accepted"}, "certificateStatus": "Accepted"})
+        return "UnknownMessageId", None
+    cs.data_transfer = backend
+    assert cs.call(call.ClearCache()).status == "Accepted"
+    code, body = station.request("POST", "/api/sim/plug", {"connector": 1, "hlc": "external"})
+    assert code == 200, body
+    ev = slac.EV(line, bytes.fromhex(ev_mac(pair).replace(":", "")), attenuation_db=20)
+    assert pair.ev.call(ev.match, timeout=40)["result"] == "matched"
+    run = directory / "evcc-install"
+    run.mkdir()
+    settings = json.loads(josev.evcc_config("iso15118_2/evcc_config_pnc_ac.json").read_text())
+    settings.update(isCertInstallNeeded=True, chargeLoopCycle=4, chargeLoopDelay=1)
+    (run / "evcc.json").write_text(json.dumps(settings))
+    evcc = josev.start_evcc(pair.ev, run, config=run / "evcc.json", pki_path=own_pki, timeout_scale=EVCC_TIMEOUT_SCALE)
+    try:
+        evcc.wait_for(res("ServiceDiscoveryRes", '.*"ServiceList":\\{"Service":\\[\\{"ServiceID":2'), fail=josev.EVCC_GAVE_UP, timeout=60)
+        evcc.wait_for(res("CertificateInstallationRes", '"ResponseCode":"OK"'), timeout=60)
+        evcc.wait_for(res("PaymentDetailsRes", '"ResponseCode":"OK"'), timeout=60)
+        evcc.wait_for(res("AuthorizationRes", '"ResponseCode":"OK","EVSEProcessing":"Finished"'), timeout=60)
+        c = station.wait_status(1, "Charging")
+        assert c["session"]["idTag"] == EMAID and c["session"]["method"] == "PlugAndCharge", c
+        [(vendor, _, request)] = [a for a in asked if a[1] == "Get15118EVCertificate"]
+        assert vendor == "org.openchargealliance.iso15118pnc"
+        assert request["action"] == "Install" and request["iso15118SchemaVersion"] == "urn:iso:15118:2:2013:MsgDef", request
+        evcc.wait_for(res("SessionStopRes", '"ResponseCode":"OK"'), timeout=60)
+    finally:
+        evcc.stop()
+        cps.close()
+        station.request("POST", "/api/sim/unplug", {"connector": 1, "force": True})

@@ -55,7 +55,7 @@ extension StationController {
     }
 
     /// The vehicle paused its ISO 15118 session (SessionStopReq Pause, ISO 15118-2:2014 §8.4.3.13; ISO 15118-20:2022
-    /// §8.3.4.11): D-LINK_PAUSE (ISO 15118-3:2015, the data link primitive D-LINK_PAUSE.request) — the powerline link and its SLAC match stay, the pilot goes
+    /// §8.3.4.3.10): D-LINK_PAUSE (ISO 15118-3:2015, the data link primitive D-LINK_PAUSE.request) — the powerline link and its SLAC match stay, the pilot goes
     /// to X1 (oscillator off, state B1) so that the vehicle may sleep, and the contactors stay open. The transaction
     /// goes on (SuspendedEV). The vehicle wakes the station with a B-C-B toggle (state C for a moment, then B again):
     /// the pilot then oscillates again (X2: 5 % or the nominal duty cycle of the HLC mode) and the vehicle resumes its

@@ -51,7 +51,7 @@ struct ContractChain: Sendable {
     /// Checks `ders` (leaf first): every certificate DER X.509 and valid at `date`, each signed by the next, the last
     /// by an installed V2G or MO root — unless central validation is allowed, when the backend decides — and the
     /// leaf's key ECDSA on a curve the protocol allows (`allowP521`: ISO 15118-2:2014 §7.9.2.3 secp256r1 only;
-    /// ISO 15118-20:2022 §7.9.2.4 secp521r1, and secp256r1 as test PKIs and early vehicles use it). `eMAID`, where the
+    /// ISO 15118-20:2022: secp521r1, and secp256r1 as test PKIs and early vehicles use it). `eMAID`, where the
     /// request names one (ISO 15118-2), must be the leaf's CN ignoring dashes and case.
     static func check(_ ders: [[UInt8]], eMAID: String?, allowP521: Bool = false, settings: SECCContractSettings,
                       date: Date) -> Result<ContractChain, Failure> {

@@ -199,7 +199,7 @@ public enum SECCEvent: Sendable, Equatable {
 /// A request the SECC cannot answer itself: the transport asks the backend and hands the answer to
 /// ``SECCConnection/backendAnswered(_:view:now:date:)``, which gives the step to send. The contract certificate
 /// service's requests (ISO 15118-2:2014 §8.4.3.11 CertificateInstallationReq, §8.4.3.10 CertificateUpdateReq;
-/// ISO 15118-20:2022 §8.3.4.2 CertificateInstallationReq) go to the backend whole, as the OCA application note's
+/// ISO 15118-20:2022 §8.3.4.3.9 CertificateInstallationReq) go to the backend whole, as the OCA application note's
 /// Get15118EVCertificate carries them (exiRequest in base64, iso15118SchemaVersion the message schema's namespace,
 /// action Install or Update); the answer is the EXI of the whole response message, sent to the vehicle as it is.
 public struct SECCForward: Sendable, Equatable {

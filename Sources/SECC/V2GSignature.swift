@@ -6,7 +6,7 @@ import Foundation
 import Crypto
 
 /// The check of a signed V2G request, the same XML Signature profile in ISO 15118-2:2014 (§7.9.2.4, Annex J.2) and
-/// ISO 15118-20:2022 (§7.9.2.4, the contract's signature over PnC_AReqAuthorizationMode): the header's `Signature`
+/// ISO 15118-20:2022 (§8.3.4.3.3, the contract's signature over PnC_AReqAuthorizationMode): the header's `Signature`
 /// carries one `Reference` per signed element, `URI="#<Id>"`, whose DigestValue is the SHA-256 of that element
 /// encoded alone as an EXI fragment under the message schema; the SignatureValue is ECDSA P-256 with SHA-256 over the
 /// EXI fragment of `SignedInfo` under the xmldsig schema, as the raw r‖s pair of 64 bytes (the algorithms
@@ -14,7 +14,7 @@ import Crypto
 /// `http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256`; [V2G2-771]). Each protocol's generated types are mapped
 /// onto this one check (``ISO2Signature``, ``ISO20Signature``).
 ///
-/// ISO 15118-20 adds secp521r1 with SHA-512 (ISO 15118-20:2022 §7.9.2.4: `…xmlenc#sha512`,
+/// ISO 15118-20 adds secp521r1 with SHA-512 (its security profile: `…xmlenc#sha512`,
 /// `…xmldsig-more#ecdsa-sha512`, the r‖s pair of 132 bytes); vehicles and test PKIs that keep ISO 15118-2's P-256 are
 /// accepted too. The algorithm follows the contract certificate's key; Ed448, the standard's other choice, has no
 /// implementation in swift-crypto and is refused with a clear reason.

@@ -5,8 +5,8 @@ import Foundation
 #endif
 import EXI
 
-/// Plug & Charge in the ISO 15118-20 session (ISO 15118-20:2022 §8.3.4.2 CertificateInstallation, §8.3.4.3
-/// AuthorizationSetup and Authorization with PnC_AReqAuthorizationMode): AuthorizationSetupRes offers the contract
+/// Plug & Charge in the ISO 15118-20 session (ISO 15118-20:2022 §8.3.4.3.9 CertificateInstallation, §8.3.4.3.2
+/// AuthorizationSetup and §8.3.4.3.3 Authorization with PnC_AReqAuthorizationMode): AuthorizationSetupRes offers the contract
 /// with a 16-byte challenge; the vehicle's AuthorizationReq carries its contract chain and the challenge, signed with
 /// the contract key. The SECC checks what it can itself (the challenge, the chain as in ISO 15118-2, the signature)
 /// and hands the contract to the station, which authorizes the eMAID with the backend.
@@ -89,7 +89,7 @@ extension ISO20ACSessionMachine {
                 close: false, events: events)
     }
 
-    /// CertificateInstallationReq (§8.3.4.2), after AuthorizationSetupRes offered the service: the request goes to the
+    /// CertificateInstallationReq (§8.3.4.3.9), after AuthorizationSetupRes offered the service: the request goes to the
     /// backend whole (Get15118EVCertificate, action Install); the signature over the OEM provisioning chain is the
     /// certificate provisioning service's to check.
     mutating func certificateInstallation(_ r: ISO20CommonCertificateInstallationReqType) -> Outcome {

@@ -117,7 +117,7 @@ enum ISO20Messages {
 }
 
 extension ISO20Messages {
-    /// A CertificateInstallationRes without a contract (§8.3.4.2.3: every field is mandatory): one-byte
+    /// A CertificateInstallationRes without a contract (§8.3.4.3.9.3: every field is mandatory): one-byte
     /// certificates, a SECP521 key share and encrypted key of zeros of the schema's lengths (133 and 94 bytes).
     static func placeholderInstallation(header: ISO20CommonMessageHeaderType, code: ISO20CommonResponseCodeType) -> ISO20CommonCertificateInstallationResType {
         let chain = ISO20CommonContractCertificateChainType(certificate: [0], subCertificates: ISO20CommonSubCertificatesType(certificate: [[0]]))

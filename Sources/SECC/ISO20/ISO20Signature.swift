@@ -1,7 +1,7 @@
 import Crypto
 import EXI
 
-/// ISO 15118-20's signed requests checked by ``V2GSignature`` (ISO 15118-20:2022 §7.9.2.4 and §8.3.4.3.2: the
+/// ISO 15118-20's signed requests checked by ``V2GSignature`` (ISO 15118-20:2022 §8.3.4.3.3: the
 /// vehicle signs PnC_AReqAuthorizationMode with its contract key; the element is encoded as a fragment of the
 /// CommonMessages schema, the xmldsig SignedInfo as its own fragment).
 enum ISO20Signature {

@@ -13,7 +13,7 @@ import X509
 /// the contract certificate first, then its sub-CAs. What the SECC can check itself is checked here alike for both
 /// protocols; each maps a ``Failure`` to its own response code.
 struct ContractChain: Sendable {
-    /// The contract certificate's CN: the eMAID (ISO 15118-2:2014 Annex F, ISO 15118-20:2022 Annex F: the eMAID is
+    /// The contract certificate's CN: the eMAID (ISO 15118-2:2014 Annex F, which ISO 15118-20 keeps: the eMAID is
     /// the contract certificate's subject CN).
     let commonName: String
     /// The contract certificate's key, which signs the request that proves the vehicle holds the contract.

@@ -17,10 +17,7 @@ struct JosevPnC20: Decodable {
     var moRoot: String
     var v2gRoot: String
 
-    static func load() throws -> JosevPnC20 {
-        let dir = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
-        return try JSONDecoder().decode(JosevPnC20.self, from: Data(contentsOf: dir.appendingPathComponent("josev-pnc20.json")))
-    }
+    static func load() throws -> JosevPnC20 { try JosevPnC.fixture("josev-pnc20.json") }
 
     func certificate(_ hex: String) throws -> Certificate { try Certificate(derEncoded: JosevPnC.bytes(hex)) }
 }

@@ -20,9 +20,12 @@ struct JosevPnC: Decodable {
     var moRoot: String
     var v2gRoot: String
 
-    static func load() throws -> JosevPnC {
+    static func load() throws -> JosevPnC { try fixture("josev-pnc.json") }
+
+    /// A JSON file of `Fixtures/`, decoded.
+    static func fixture<T: Decodable>(_ name: String) throws -> T {
         let dir = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
-        return try JSONDecoder().decode(JosevPnC.self, from: Data(contentsOf: dir.appendingPathComponent("josev-pnc.json")))
+        return try JSONDecoder().decode(T.self, from: Data(contentsOf: dir.appendingPathComponent(name)))
     }
 
     static func bytes(_ hex: String) -> [UInt8] {

@@ -117,7 +117,7 @@ extension StationRuntime {
             }
         case .contractPresented(let eMAID, let chainPEM):
             seccContractPresented(connector: n, eMAID: eMAID, chainPEM: chainPEM)
-        case .maxCurrentSent, .notification:
+        case .maxCurrentSent, .notification, .warning:
             break
         }
     }

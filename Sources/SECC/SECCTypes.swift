@@ -194,6 +194,9 @@ public enum SECCEvent: Sendable, Equatable {
     case sessionStopped(pause: Bool)
     /// The SECC answered with a FAILED response code and ends the session.
     case failed(responseCode: String, request: String, reason: String)
+    /// The SECC answered with a WARNING response code (ISO 15118-20): the session goes on, the vehicle may choose
+    /// again (another authorization, a card); for the log only.
+    case warning(responseCode: String, request: String, reason: String)
 }
 
 /// A request the SECC cannot answer itself: the transport asks the backend and hands the answer to

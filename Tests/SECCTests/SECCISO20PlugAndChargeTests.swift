@@ -88,6 +88,9 @@ struct SECCISO20PlugAndChargeTests {
         let request = JosevPnC.bytes(f.authorizationReq)
         var none = try Self.atAuthorization(f, roots: [])
         #expect(code20(try none.send(raw: request)) == "WARNING_NoCertificateAvailable" && !none.closed)
+        #expect(none.events.contains { if case .warning(let code, _, _) = $0 { code == "WARNING_NoCertificateAvailable" } else { false } })
+        #expect(!none.events.contains { if case .failed = $0 { true } else { false } },
+                "a warning is no failure: the station keeps the link (no D-LINK_ERROR), the vehicle may choose a card")
         var foreign = try Self.atAuthorization(f, roots: [try f.certificate(f.v2gRoot)])
         #expect(code20(try foreign.send(raw: request)) == "WARNING_CertificateValidationError")
         var late = try Self.atAuthorization(f, roots: try Self.roots(f))

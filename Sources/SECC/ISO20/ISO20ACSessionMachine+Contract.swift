@@ -60,7 +60,7 @@ extension ISO20ACSessionMachine {
                 case .noRoot: .warning_NoCertificateAvailable
                 default: .warning_CertificateValidationError
                 }
-                return .answer(warning(code, events: [.failed(responseCode: code.rawValue, request: "AuthorizationReq", reason: failure.description)]))
+                return .answer(warning(code, events: [.warning(responseCode: code.rawValue, request: "AuthorizationReq", reason: failure.description)]))
             }
             do { try ISO20Signature.verify(r.header.signature, element: ISO20Signature.node(mode), id: mode.id, key: contract.key) } catch {
                 return .answer(fail(request, .failed_SignatureError, error.description, view))
@@ -69,7 +69,7 @@ extension ISO20ACSessionMachine {
             events.append(.contractPresented(eMAID: contract.commonName, chainPEM: contract.pem))
         }
         if view.contractRejected {
-            return .answer(warning(.warning_GeneralPnCAuthorizationError, events: events + [.failed(
+            return .answer(warning(.warning_GeneralPnCAuthorizationError, events: events + [.warning(
                 responseCode: ISO20CommonResponseCodeType.warning_GeneralPnCAuthorizationError.rawValue, request: "AuthorizationReq",
                 reason: "the contract was refused")]))
         }
@@ -109,7 +109,7 @@ extension ISO20ACSessionMachine {
         guard let response else {
             let code = ISO20CommonResponseCodeType.warning_NoCertificateAvailable
             return Outcome(response: .common(.certificateInstallationRes(ISO20Messages.placeholderInstallation(header: header, code: code))),
-                           close: false, events: [.failed(responseCode: code.rawValue, request: "CertificateInstallationReq",
+                           close: false, events: [.warning(responseCode: code.rawValue, request: "CertificateInstallationReq",
                                                           reason: "the backend gave no contract certificate")])
         }
         guard !response.responseCode.rawValue.hasPrefix("FAILED") else {

@@ -181,7 +181,7 @@ public actor SECCSessionHandler: V2GSessionHandler {
         case .maxCurrentSent(let amps): logger.info("ISO 15118: EVSEMaxCurrent \(amps) A sent", metadata: meta)
         case .notification(let n): logger.info("ISO 15118: EVSENotification \(n)", metadata: meta)
         case .sessionStopped(let pause): logger.info("ISO 15118: SessionStop \(pause ? "Pause" : "Terminate")", metadata: meta)
-        case .failed(let code, let request, let reason):
+        case .failed(let code, let request, let reason), .warning(let code, let request, let reason):
             logger.warning("ISO 15118: \(request) answered \(code): \(reason)", metadata: meta)
         case .contractPresented(let eMAID, _):
             logger.info("ISO 15118: the vehicle presents contract \(eMAID)", metadata: meta)

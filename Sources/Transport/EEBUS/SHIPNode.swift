@@ -241,8 +241,9 @@ public final class SHIPNode: Service, Sendable {
         while registry.withLock({ !$0.stopped && $0.links[link.ski] == link }) {
             let busy = registry.withLock { r in r.entries.values.contains { $0.status.ski == link.ski } }
             if busy {
-                // Connected the other way (or still at it): look again later.
-                try? await Task.sleep(for: configuration.maximumBackoff / 4)
+                // Connected the other way (or still at it): look again in a moment (a look at the registry), so that
+                // the station connects out soon after the manager's own connection ended.
+                try? await Task.sleep(for: configuration.firstBackoff)
                 continue
             }
             if await connectOut(link) { backoff = configuration.firstBackoff }

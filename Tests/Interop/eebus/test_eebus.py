@@ -510,6 +510,24 @@ def test_issue26_the_station_connects_to_the_paired_manager_it_discovered(eebus_
     assert session.violations == []
 
 
+def test_issue26_after_the_managers_own_connection_ends_the_station_connects_to_it(eebus_station, managers):
+    """The manager connected first and the station found it by DNS-SD only then: when that connection is lost, the
+    station connects out to the manager itself (it keeps its link while the manager's connection lasts)."""
+    station = eebus_station()
+    manager = managers("grid-guard")
+    session = paired_session(station, manager)
+    session.discover()
+    manager.announce()
+    wait_for(lambda: any(d["ski"] == manager.identity.ski for d in eebus(station)["discovered"]), timeout=20,
+             what="the station discovering the manager")
+    session.abort()  # the network is gone: no SHIP close
+    again = manager.accept(timeout=30)
+    assert again.discover().device_type == "ChargingStation"
+    assert [(c["state"], c["incoming"]) for c in eebus(station)["connections"] if c["ski"] == manager.identity.ski] \
+        == [("connected", False)]
+    assert again.violations == []
+
+
 def test_issue26_the_station_reconnects_to_its_manager_with_back_off(eebus_station, managers):
     """The station keeps its connection to the paired manager up (SHIP TS 1.0.1 §12: either side may connect): when
     the connection is lost it connects again, and while the manager is up but refuses (answers the WebSocket upgrade

@@ -97,7 +97,7 @@ extension StationParameters {
         ParameterDefinition(
             key: .hlcISO20WithoutTLS, label: "ISO 15118-20 without TLS", type: .bool, defaultValue: .bool(false),
             role: .installer, menu: .authorization, section: hlcSection,
-            help: "Also speak ISO 15118-20 with vehicles that connect without TLS. The standard allows -20 only over TLS 1.3; test vehicles and simulators often skip it. Off: such a vehicle is offered ISO 15118-2.",
+            help: "Also speak ISO 15118-20 with vehicles that connect without TLS or over TLS 1.2. The standard allows -20 only over TLS 1.3; test vehicles and simulators often skip it. Off: such a vehicle is offered ISO 15118-2.",
             seeAlso: "ISO 15118-20:2022 §7.7.4 [V2G20-2356]"),
     ]
 

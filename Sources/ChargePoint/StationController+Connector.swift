@@ -30,6 +30,7 @@ extension StationController {
             connectors[n - 1].pilot = r.pilot
             run(n, connectors[n - 1].machine.handle(.pilotChanged(r.pilot)))
             persistPending = true
+            followWakeUpToggle(n, now: now)
             if old == .a && r.pilot.vehicleConnected {
                 connectors[n - 1].unpluggedSince = nil
                 vehicleConnected(n, now: now, meterWh: r.meter.energyWh)

@@ -59,6 +59,40 @@ extension StationController {
         updateHighLevelCommunication(n, now: now)
     }
 
+    /// The vehicle paused its ISO 15118 session (SessionStopReq Pause, ISO 15118-2:2014 §8.4.3.13; ISO 15118-20:2022
+    /// §8.3.4.3.10): D-LINK_PAUSE (ISO 15118-3:2015, the data link primitive D-LINK_PAUSE.request) — the powerline link and its SLAC match stay, the pilot goes
+    /// to X1 (oscillator off, state B1) so that the vehicle may sleep, and the contactors stay open. The transaction
+    /// goes on (SuspendedEV). The vehicle wakes the station with a B-C-B toggle (state C for a moment, then B again):
+    /// the pilot then oscillates again (X2: 5 % or the nominal duty cycle of the HLC mode) and the vehicle resumes its
+    /// session with the old SessionID, without SLAC. Unplug ends the pause.
+    public mutating func hlcSessionPaused(connector n: Int, now: Date) {
+        guard connectors.indices.contains(n - 1), connectors[n - 1].pilot.vehicleConnected, !connectors[n - 1].machine.dataLinkPaused else { return }
+        connectors[n - 1].wakeToggleSeen = false
+        log(now, .currentLimitChanged, n, "Connector \(n): the vehicle paused its ISO 15118 session; the pilot rests (X1) until it wakes the station")
+        run(n, connectors[n - 1].machine.handle(.dataLinkPaused(true)))
+    }
+
+    /// The wake-up toggle of a paused vehicle (ISO 15118-3:2015, the B-C-B toggle): state C, then B again; the
+    /// contactors stay open meanwhile (``ConnectorEvent/dataLinkPaused(_:)``).
+    mutating func followWakeUpToggle(_ n: Int, now: Date) {
+        guard connectors[n - 1].machine.dataLinkPaused else {
+            connectors[n - 1].wakeToggleSeen = false
+            return
+        }
+        if connectors[n - 1].pilot.requestsEnergy {
+            connectors[n - 1].wakeToggleSeen = true
+        } else if connectors[n - 1].pilot == .b && connectors[n - 1].wakeToggleSeen {
+            connectors[n - 1].wakeToggleSeen = false
+            log(now, .currentLimitChanged, n, "Connector \(n): the vehicle woke the station (B-C-B); the pilot oscillates again for its ISO 15118 session")
+            run(n, connectors[n - 1].machine.handle(.dataLinkPaused(false)))
+        }
+    }
+
+    /// Whether connector `n`'s vehicle paused its ISO 15118 session and has not woken the station yet.
+    public func hlcPaused(connector n: Int) -> Bool {
+        connectors.indices.contains(n - 1) && connectors[n - 1].machine.dataLinkPaused
+    }
+
     /// Whether connector `n`'s pilot keeps the nominal duty cycle after an ISO 15118 link failure (until unplug).
     public func hlcFallback(connector n: Int) -> Bool {
         connectors.indices.contains(n - 1) && connectors[n - 1].hlcLinkFailed

@@ -93,6 +93,9 @@ public struct StationController {
         /// The ISO 15118 link failed on this plug-in (D-LINK_ERROR): the pilot keeps the nominal duty cycle until the
         /// vehicle is unplugged (``StationController/hlcLinkFailed(connector:now:)``).
         var hlcLinkFailed = false
+        /// While the ISO 15118 session is paused: the vehicle went to state C (the first half of its B-C-B wake-up
+        /// toggle); back in B it has woken (``StationController/hlcSessionPaused(connector:now:)``).
+        var wakeToggleSeen = false
         /// When the last session on this connector ended (Modbus END_TIME).
         var lastSessionEnd: Date?
         /// The latest reading of a Modbus charge meter (replaces the board's meter when one is configured).

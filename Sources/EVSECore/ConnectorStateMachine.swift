@@ -47,6 +47,10 @@ public enum ConnectorEvent: Sendable, Equatable {
     case highLevelCommunication(Bool)
     /// Wake a sleeping vehicle: state F on the pilot while `true` (IEC 61851-1:2017 A.5.3 optional wake-up).
     case wakeUpPulse(Bool)
+    /// The vehicle paused its ISO 15118 session (D-LINK_PAUSE, ISO 15118-3:2015: the data link primitive D-LINK_PAUSE.request): while `true` the pilot stays
+    /// at X1 (oscillator off) and the contactors open, also when the vehicle goes to state C to wake the station (the
+    /// B-C-B toggle); `false` when it woke or left.
+    case dataLinkPaused(Bool)
     /// While `true`, contactors that are closed stay closed after the current went below 6 A as long as the vehicle
     /// still requests energy: the vehicle stops drawing before the station opens them (the first steps of a phase
     /// switch, IEC 61851-1: no PWM, the vehicle reduces its current and goes to state B, then the contactors open).
@@ -101,6 +105,8 @@ public struct ConnectorStateMachine: Sendable, Equatable {
     public private(set) var highLevelCommunication = false
     /// A wake-up pulse (state F) is on the pilot.
     public private(set) var wakeUpPulse = false
+    /// The vehicle's ISO 15118 session is paused (``ConnectorEvent/dataLinkPaused(_:)``).
+    public private(set) var dataLinkPaused = false
     /// Closed contactors are held while the vehicle stops drawing (``ConnectorEvent/holdContactors(_:)``).
     public private(set) var holdingContactors = false
     /// A transaction ended while the vehicle stayed connected (→ Finishing until unplugged).
@@ -130,6 +136,7 @@ public struct ConnectorStateMachine: Sendable, Equatable {
             if wasConnected && !p.vehicleConnected && p != .e {
                 finishedWhileConnected = false
                 unlockCommanded = false
+                dataLinkPaused = false
             }
             if hasTransaction && p.requestsEnergy { hasRequestedEnergy = true }
         case .authorized:
@@ -161,6 +168,8 @@ public struct ConnectorStateMachine: Sendable, Equatable {
             highLevelCommunication = on
         case .wakeUpPulse(let on):
             wakeUpPulse = on
+        case .dataLinkPaused(let on):
+            dataLinkPaused = on && pilot.vehicleConnected
         case .holdContactors(let on):
             holdingContactors = on
         }
@@ -181,6 +190,7 @@ public struct ConnectorStateMachine: Sendable, Equatable {
 
     private var desiredPilot: PilotSignal {
         if isFaulted || (wakeUpPulse && hasTransaction) { return .stateF }
+        if dataLinkPaused { return .off }
         if hasTransaction && offeredAmps >= PWM.minimumAmps {
             return highLevelCommunication ? .highLevelCommunication(amps: offeredAmps) : .pwm(amps: offeredAmps)
         }
@@ -194,10 +204,10 @@ public struct ConnectorStateMachine: Sendable, Equatable {
 
     private var desiredRelays: RelayState {
         let lockOK = !configuration.hasLockActuator || lockConfirmed
-        if hasTransaction, !isFaulted, pilot.requestsEnergy, offeredAmps >= PWM.minimumAmps, lockOK {
+        if hasTransaction, !isFaulted, !dataLinkPaused, pilot.requestsEnergy, offeredAmps >= PWM.minimumAmps, lockOK {
             return configuration.chargingRelays
         }
-        if holdingContactors, relays.isClosed, hasTransaction, !isFaulted, pilot.requestsEnergy { return relays }
+        if holdingContactors, relays.isClosed, hasTransaction, !isFaulted, !dataLinkPaused, pilot.requestsEnergy { return relays }
         return .open
     }
 
@@ -205,6 +215,8 @@ public struct ConnectorStateMachine: Sendable, Equatable {
     public var derivedStatus: ConnectorStatus {
         if isFaulted { return .faulted }
         if hasTransaction {
+            // The vehicle paused its session itself (a B-C-B wake-up toggle included).
+            if dataLinkPaused { return .suspendedEV }
             if pilot.requestsEnergy {
                 if relays.isClosed { return .charging }
                 // Contactors stay open for lack of current (or a fault), or until the plug lock is confirmed.

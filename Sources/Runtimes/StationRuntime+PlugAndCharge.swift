@@ -52,17 +52,18 @@ extension StationRuntime {
         if accepted { secc.contractRejected.remove(n) } else { secc.contractRejected.insert(n) }
     }
 
-    /// The vehicle's CertificateInstallationReq, asked of the backend (Get15118EVCertificate, action Install); the
-    /// EXI of the backend's CertificateInstallationRes, or nil when it refused or did not answer within
-    /// ``certificateInstallationWait`` (the vehicle's own timeout is 5 s, ISO 15118-2:2014 Table 109).
+    /// The vehicle's CertificateInstallationReq or CertificateUpdateReq, asked of the backend (Get15118EVCertificate,
+    /// action Install or Update, the request's schema); the EXI of the backend's response, or nil when it refused or
+    /// did not answer within ``certificateInstallationWait`` (the vehicle's own timeout is 5 s, ISO 15118-2:2014
+    /// Table 109).
     public func seccBackendRequest(connector n: Int, _ forward: SECCForward) async -> [UInt8]? {
-        guard case .certificateInstallation(let exi) = forward else { return nil }
         secc.certificateRequests += 1
         let id = secc.certificateRequests
         let answer: String? = await withCheckedContinuation { continuation in
             secc.certificateWaits[id] = continuation
-            ocppEvent(.iso15118(.requestEVCertificate(requestID: id, exiRequest: exi, action: .install,
-                                                      schemaVersion: "urn:iso:15118:2:2013:MsgDef")))
+            ocppEvent(.iso15118(.requestEVCertificate(requestID: id, exiRequest: forward.exiRequest,
+                                                      action: forward.action == .install ? .install : .update,
+                                                      schemaVersion: forward.schemaVersion)))
             Task { [weak self] in
                 try? await Task.sleep(for: Self.certificateInstallationWait)
                 await self?.seccCertificateAnswered(requestID: id, exiResponse: nil)

@@ -107,9 +107,13 @@ extension StationRuntime {
                 break
             }
             tick()
-        case .sessionStopped:
+        case .sessionStopped(let pause):
             secc.stopped.insert(n)
             tellSimulatedVehicle(n, .powerDeliveryStop)
+            if pause {
+                controller.hlcSessionPaused(connector: n, now: now)
+                carryOut()
+            }
         case .failed(let code, let request, let reason):
             if !secc.charging.contains(n) {
                 seccLinkFailed(connector: n, "\(request) answered \(code) before PowerDelivery Start: \(reason)")

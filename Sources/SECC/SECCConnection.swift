@@ -24,7 +24,7 @@ public struct SECCPausedSession: Sendable, Equatable {
 /// ISO 15118-20:2022 §8.8; DIN SPEC 70121 is never chosen by an AC station). First the protocol handshake
 /// (supportedAppProtocolReq, V2G_CI_AppProtocol.xsd), then the chosen protocol's session machine: ISO 15118-2 AC
 /// (``ISO2SessionMachine``, payload type 0x8001) or ISO 15118-20 AC (``ISO20ACSessionMachine``, 0x8002 and 0x8003;
-/// only over TLS unless the configuration allows it). The station's state comes in with each
+/// only over TLS 1.3 unless the configuration allows it). The station's state comes in with each
 /// message as an ``HLCConnectorView`` and the time as a monotonic `now`, so every answer depends on its inputs alone.
 ///
 /// The connection's timers (V2G_SECC_CommunicationSetup_Timeout, V2G_SECC_Sequence_Timeout) belong to the transport
@@ -90,9 +90,10 @@ public struct SECCConnection: Sendable {
             let outcome = machine.handle(request, view: view, now: now, date: date)
             stage = outcome.close ? .closed : .iso2(machine)
             if outcome.close { pausedSession = machine.pausedSession }
-            if outcome.forward {
+            if let action = outcome.forward {
                 return SECCStep(response: nil, close: false, events: outcome.events, requestName: ISO2Messages.name(of: request.body.bodyElement),
-                                responseName: nil, forward: .certificateInstallation(exiRequest: Data(frame.payload).base64EncodedString()))
+                                responseName: nil, forward: SECCForward(action: action, schemaVersion: SECCForward.iso2Schema,
+                                                                        exiRequest: Data(frame.payload).base64EncodedString()))
             }
             return encode(outcome, requestName: ISO2Messages.name(of: request.body.bodyElement))
         case .iso20(var machine):
@@ -112,26 +113,44 @@ public struct SECCConnection: Sendable {
             let outcome = machine.handle(request, view: view, now: now, date: date)
             stage = outcome.close ? .closed : .iso20(machine)
             if outcome.close { pausedSession = machine.pausedSession }
+            if let action = outcome.forward {
+                return SECCStep(response: nil, close: false, events: outcome.events, requestName: ISO20ACSessionMachine.name(of: request),
+                                responseName: nil, forward: SECCForward(action: action, schemaVersion: SECCForward.iso20Schema,
+                                                                        exiRequest: Data(frame.payload).base64EncodedString()))
+            }
             return encode(outcome, requestName: ISO20ACSessionMachine.name(of: request))
         }
     }
 
     /// The backend's answer to a forwarded request (``SECCStep/forward``): the EXI of the whole response message, nil
-    /// when none came in time. An answer that is not the expected response is treated as none.
+    /// when none came in time. An answer that is not the expected response is treated as none; an expected one is sent
+    /// to the vehicle byte for byte.
     public mutating func backendAnswered(_ exiResponse: [UInt8]?, view: HLCConnectorView, now: Duration, date: Date) -> SECCStep {
-        guard case .iso2(var machine) = stage else {
+        switch stage {
+        case .iso2(var machine):
+            let requestName = machine.pendingCertificateRequest.map { ISO2Messages.name(of: $0) } ?? "CertificateInstallationReq"
+            let body = exiResponse.flatMap { try? EXI.ISO2.decode($0).body.bodyElement }
+            let outcome = machine.certificateAnswered(body, view: view)
+            stage = outcome.close ? .closed : .iso2(machine)
+            if outcome.relay, let exiResponse, let body {
+                return SECCStep(response: V2GTPFrame(payloadType: .exi, payload: exiResponse), close: outcome.close, events: outcome.events,
+                                requestName: requestName, responseName: ISO2Messages.name(of: body))
+            }
+            return encode(outcome, requestName: requestName)
+        case .iso20(var machine):
+            var typed: ISO20CommonCertificateInstallationResType?
+            if let exiResponse, case .certificateInstallationRes(let r)? = try? EXI.ISO20Common.decode(exiResponse) { typed = r }
+            let outcome = machine.certificateAnswered(typed, view: view)
+            stage = outcome.close ? .closed : .iso20(machine)
+            if outcome.relay, let exiResponse {
+                return SECCStep(response: V2GTPFrame(payloadType: .iso20Mainstream, payload: exiResponse), close: outcome.close,
+                                events: outcome.events, requestName: "CertificateInstallationReq", responseName: "CertificateInstallationRes")
+            }
+            return encode(outcome, requestName: "CertificateInstallationReq")
+        default:
             return SECCStep(response: nil, close: true, events: [], requestName: "CertificateInstallationReq", responseName: nil,
                             closeReason: "a backend answer without a forwarded request")
         }
-        var typed: ISO2CertificateInstallationResType?
-        if let exiResponse, case .certificateInstallationRes(let r)? = try? EXI.ISO2.decode(exiResponse).body.bodyElement { typed = r }
-        let outcome = machine.certificateInstallationAnswered(typed, view: view)
-        stage = outcome.close ? .closed : .iso2(machine)
-        if let exiResponse, typed != nil {
-            return SECCStep(response: V2GTPFrame(payloadType: .exi, payload: exiResponse), close: outcome.close, events: outcome.events,
-                            requestName: "CertificateInstallationReq", responseName: "CertificateInstallationRes")
-        }
-        return encode(outcome, requestName: "CertificateInstallationReq")
     }
 
     private mutating func handshake(_ frame: V2GTPFrame) -> SECCStep {
@@ -151,7 +170,7 @@ public struct SECCConnection: Sendable {
                                       schemaID: schema, priority: priority)
         }
         let supported = configuration.protocols.filter {
-            $0.chargesAC && Self.implemented.contains($0) && ($0 != .iso15118_20AC || configuration.tls || configuration.iso20WithoutTLS)
+            $0.chargesAC && Self.implemented.contains($0) && ($0 != .iso15118_20AC || configuration.tls13 || configuration.iso20WithoutTLS)
         }
         let decision = AppProtocolNegotiation.decide(offered, supported: supported)
         let code: AppProtocolResponseCodeType = switch decision.responseCode {
@@ -170,7 +189,8 @@ public struct SECCConnection: Sendable {
             stage = .iso2(ISO2SessionMachine(configuration: configuration, newSessionID: newSessionID, genChallenge: genChallenge,
                                              paused: paused))
         case .iso15118_20AC?:
-            stage = .iso20(ISO20ACSessionMachine(configuration: configuration, newSessionID: newSessionID, paused: paused))
+            stage = .iso20(ISO20ACSessionMachine(configuration: configuration, newSessionID: newSessionID, genChallenge: genChallenge,
+                                                  paused: paused))
         default:
             stage = .closed
         }

@@ -111,8 +111,10 @@ public struct SECCConfiguration: Sendable, Equatable {
     public var contract: SECCContractSettings?
     /// The vehicle's connection runs over TLS (set per connection by the transport).
     public var tls: Bool
-    /// ISO 15118-20 also over plain TCP. The standard forbids it ([V2G20-2356]: the SECC selects -20 only over TLS 1.3);
-    /// test vehicles and simulators often speak -20 without TLS, so a test bench may allow it.
+    /// … and the TLS version it negotiated is 1.3, which ISO 15118-20 requires ([V2G20-2356]).
+    public var tls13: Bool
+    /// ISO 15118-20 also without TLS 1.3. The standard forbids it ([V2G20-2356]: the SECC selects -20 only over TLS
+    /// 1.3); test vehicles and simulators often speak -20 without TLS, so a test bench may allow it.
     public var iso20WithoutTLS: Bool
 
     /// The EVSEID used when none is configured (ISO 15118-2:2014 §8.4.3.2.3).
@@ -120,10 +122,10 @@ public struct SECCConfiguration: Sendable, Equatable {
 
     public init(protocols: [V2GProtocol] = [.iso15118_2], evseID: String = SECCConfiguration.unknownEVSEID,
                 authorizationTimeout: Duration = .seconds(50), stopGrace: Duration = .seconds(10),
-                contract: SECCContractSettings? = nil, tls: Bool = false, iso20WithoutTLS: Bool = false) {
+                contract: SECCContractSettings? = nil, tls: Bool = false, tls13: Bool = false, iso20WithoutTLS: Bool = false) {
         self.protocols = protocols; self.evseID = evseID
         self.authorizationTimeout = authorizationTimeout; self.stopGrace = stopGrace; self.contract = contract
-        self.tls = tls; self.iso20WithoutTLS = iso20WithoutTLS
+        self.tls = tls || tls13; self.tls13 = tls13; self.iso20WithoutTLS = iso20WithoutTLS
     }
 
     /// Whether `id` can be sent as EVSEID: 7 to 37 printable ASCII characters (evseIDType).
@@ -195,13 +197,26 @@ public enum SECCEvent: Sendable, Equatable {
 }
 
 /// A request the SECC cannot answer itself: the transport asks the backend and hands the answer to
-/// ``SECCConnection/backendAnswered(_:view:now:date:)``, which gives the step to send.
-public enum SECCForward: Sendable, Equatable {
-    /// CertificateInstallationReq (ISO 15118-2:2014 §8.4.3.11): the whole received EXI message in base64, for the
-    /// backend's Get15118EVCertificate (OCA application note: exiRequest; iso15118SchemaVersion
-    /// "urn:iso:15118:2:2013:MsgDef", action Install). The answer is the EXI of the whole CertificateInstallationRes
-    /// message, sent to the vehicle as it is.
-    case certificateInstallation(exiRequest: String)
+/// ``SECCConnection/backendAnswered(_:view:now:date:)``, which gives the step to send. The contract certificate
+/// service's requests (ISO 15118-2:2014 §8.4.3.11 CertificateInstallationReq, §8.4.3.10 CertificateUpdateReq;
+/// ISO 15118-20:2022 §8.3.4.3.9 CertificateInstallationReq) go to the backend whole, as the OCA application note's
+/// Get15118EVCertificate carries them (exiRequest in base64, iso15118SchemaVersion the message schema's namespace,
+/// action Install or Update); the answer is the EXI of the whole response message, sent to the vehicle as it is.
+public struct SECCForward: Sendable, Equatable {
+    public enum Action: Sendable, Equatable { case install, update }
+
+    public var action: Action
+    /// The namespace of the request's message schema: "urn:iso:15118:2:2013:MsgDef" or
+    /// "urn:iso:std:iso:15118:-20:CommonMessages".
+    public var schemaVersion: String
+    public var exiRequest: String
+
+    public init(action: Action, schemaVersion: String, exiRequest: String) {
+        self.action = action; self.schemaVersion = schemaVersion; self.exiRequest = exiRequest
+    }
+
+    static let iso2Schema = "urn:iso:15118:2:2013:MsgDef"
+    static let iso20Schema = "urn:iso:std:iso:15118:-20:CommonMessages"
 }
 
 /// One request's outcome: the response to send (as V2GTP payload), whether to close after it, and what to report.

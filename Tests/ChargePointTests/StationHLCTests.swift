@@ -110,6 +110,42 @@ struct StationHLCTests {
         #expect(rig.controller.connectors[0].machine.pilotSignal == .highLevelCommunication(amps: 0))
     }
 
+    @Test("D-LINK_PAUSE: the paused session rests the pilot at X1, contactors open also in C; B-C-B wakes it; unplug ends it")
+    func pauseAndWakeUp() throws {
+        var rig = Rig { $0.set("HLCMode", .string(HLCMode.force.rawValue)) }
+        try rig.plug(1)
+        try rig.card()
+        rig.run(3)
+        #expect(rig.controller.connectors[0].machine.pilotSignal == .highLevelCommunication(amps: 32))
+        rig.controller.hlcSessionPaused(connector: 1, now: rig.clock.now)
+        rig.carryOut()
+        #expect(rig.controller.hlcPaused(connector: 1))
+        #expect(rig.controller.connectors[0].machine.pilotSignal == .off, "X1: the vehicle may sleep")
+        #expect(rig.controller.hlcPaused(connector: 2) == false)
+
+        // The vehicle's wake-up toggle, read by the controller as a board reports it: C, then B again.
+        func read(_ pilot: PilotState) {
+            var inputs = rig.board.readInputs()
+            inputs.connectors[0].pilot = pilot
+            rig.controller.poll(inputs, now: rig.clock.now)
+            rig.carryOut()
+        }
+        read(.b)
+        read(.c)
+        #expect(rig.controller.hlcPaused(connector: 1), "still paused in the middle of the toggle")
+        #expect(!rig.controller.connectors[0].machine.relays.isClosed, "no contactor closes for a wake-up toggle")
+        #expect(rig.controller.connectors[0].machine.pilotSignal == .off)
+        #expect(rig.controller.connectors[0].machine.derivedStatus == .suspendedEV)
+        read(.b)
+        #expect(!rig.controller.hlcPaused(connector: 1), "woken")
+        #expect(rig.controller.connectors[0].machine.pilotSignal == .highLevelCommunication(amps: 32), "X2 again, 5 % in Force")
+
+        rig.controller.hlcSessionPaused(connector: 1, now: rig.clock.now)
+        rig.carryOut()
+        read(.a)
+        #expect(!rig.controller.hlcPaused(connector: 1), "unplug ends the pause")
+    }
+
     @Test("an EVCCID that comes seconds after the plug-in (the station's own SECC) still authorizes by Autocharge")
     func lateIdentification() throws {
         var rig = Rig { $0.set("Autocharge", .bool(true)) }

@@ -15,12 +15,13 @@ struct Vehicle20 {
     var closed = false
     var date = Date(timeIntervalSince1970: 1_798_761_600)
     var payloadTypes: [V2GTPPayloadType] = []
+    var lastStep: SECCStep?
 
     static let namespace = "urn:iso:std:iso:15118:-20:AC"
 
     init(configuration: SECCConfiguration = SECCConfiguration(protocols: [.iso15118_2, .iso15118_20AC], iso20WithoutTLS: true),
-         paused: SECCPausedSession? = nil, newSessionID: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]) {
-        secc = SECCConnection(configuration: configuration, newSessionID: newSessionID, paused: paused)
+         paused: SECCPausedSession? = nil, newSessionID: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8], genChallenge: [UInt8] = []) {
+        secc = SECCConnection(configuration: configuration, newSessionID: newSessionID, genChallenge: genChallenge, paused: paused)
     }
 
     var header: ISO20CommonMessageHeaderType { ISO20CommonMessageHeaderType(sessionID: sessionID, timeStamp: 1_798_761_600) }
@@ -41,7 +42,14 @@ struct Vehicle20 {
 
     @discardableResult
     mutating func send(_ message: EXI.ISO20Common.Message) throws -> EXI.ISO20Common.Message? {
-        let step = secc.receive(V2GTPFrame(payloadType: .iso20Mainstream, payload: try EXI.ISO20Common.encode(message)), view: view, now: now, date: date)
+        try send(raw: try EXI.ISO20Common.encode(message))
+    }
+
+    /// A message as another codec encoded it (Josev's), on the mainstream payload type.
+    @discardableResult
+    mutating func send(raw bytes: [UInt8]) throws -> EXI.ISO20Common.Message? {
+        let step = secc.receive(V2GTPFrame(payloadType: .iso20Mainstream, payload: bytes), view: view, now: now, date: date)
+        lastStep = step
         events += step.events
         closed = step.close
         guard let frame = step.response else { return nil }
@@ -220,13 +228,17 @@ struct SECCISO20Tests {
         #expect(try good.send(good.dynamicLoop) != nil && good.closed, "a Dynamic loop in a Scheduled session ends it")
     }
 
-    @Test("the handshake: -20 only over TLS unless allowed; then the vehicle's priority")
+    @Test("the handshake: -20 only over TLS 1.3 unless allowed; then the vehicle's priority")
     func handshake() throws {
         var plain = Vehicle20(configuration: SECCConfiguration(protocols: [.iso15118_2, .iso15118_20AC]))
         #expect(try plain.handshake() == 2, "no TLS: ISO 15118-2, the vehicle's second choice ([V2G20-2356])")
-        var tls = Vehicle20(configuration: SECCConfiguration(protocols: [.iso15118_2, .iso15118_20AC], tls: true))
+        var tls12 = Vehicle20(configuration: SECCConfiguration(protocols: [.iso15118_2, .iso15118_20AC], tls: true))
+        #expect(try tls12.handshake() == 2, "TLS 1.2 is not enough for -20")
+        var allowed = Vehicle20(configuration: SECCConfiguration(protocols: [.iso15118_2, .iso15118_20AC], tls: true, iso20WithoutTLS: true))
+        #expect(try allowed.handshake() == 1)
+        var tls = Vehicle20(configuration: SECCConfiguration(protocols: [.iso15118_2, .iso15118_20AC], tls13: true))
         #expect(try tls.handshake() == 1)
-        var only2 = Vehicle20(configuration: SECCConfiguration(protocols: [.iso15118_2], tls: true))
+        var only2 = Vehicle20(configuration: SECCConfiguration(protocols: [.iso15118_2], tls13: true))
         #expect(try only2.handshake() == 2, "-20 not configured")
     }
 

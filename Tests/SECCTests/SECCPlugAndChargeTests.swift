@@ -116,7 +116,7 @@ struct SECCPlugAndChargeTests {
 
         var message = try EXI.ISO2.decode(JosevPnC.bytes(f.paymentDetailsReq))
         guard case .paymentDetailsReq(var r)? = message.body.bodyElement else { Issue.record("not PaymentDetailsReq"); return }
-        #expect(ISO2SessionMachine.normalizedEMAID("uk-swi-123456791-a") == ISO2SessionMachine.normalizedEMAID(r.eMAID))
+        #expect(ContractChain.normalizedEMAID("uk-swi-123456791-a") == ContractChain.normalizedEMAID(r.eMAID))
         r.eMAID = "DEABC123456789X"
         message.body.bodyElement = .paymentDetailsReq(r)
         var other = try Self.atPaymentDetails(f, roots: [try f.certificate(f.moRoot)])
@@ -159,7 +159,8 @@ struct SECCCertificateInstallationTests {
         #expect(services.serviceList?.service.map(\.serviceID) == (offered ? [2] : nil))
         if offered {
             guard case .serviceDetailRes(let detail)? = try ev.send(.serviceDetailReq(ISO2ServiceDetailReqType(serviceID: 2))) else { return ev }
-            #expect(detail.serviceParameterList?.parameterSet.first?.parameter.first == ISO2ParameterType(name: "Service", stringValue: "Installation"))
+            #expect(detail.serviceParameterList?.parameterSet.map(\.parameter) == [[ISO2ParameterType(name: "Service", stringValue: "Installation")],
+                                                                                 [ISO2ParameterType(name: "Service", stringValue: "Update")]])
         }
         let ids = offered ? [1, 2] : [1]
         #expect(code(try ev.send(.paymentServiceSelectionReq(ISO2PaymentServiceSelectionReqType(
@@ -178,7 +179,7 @@ struct SECCCertificateInstallationTests {
         let bytes = try Self.request(ev)
         let step = ev.secc.receive(V2GTPFrame(payloadType: .exi, payload: bytes), view: ev.view, now: .zero, date: ev.date)
         #expect(step.response == nil && !step.close)
-        #expect(step.forward == .certificateInstallation(exiRequest: Data(bytes).base64EncodedString()))
+        #expect(step.forward == SECCForward(action: .install, schemaVersion: "urn:iso:15118:2:2013:MsgDef", exiRequest: Data(bytes).base64EncodedString()))
         guard let answerBody = ISO2Messages.failed(Self.installation, .ok, evseID: "ZZ00000", rcd: false) else { Issue.record("no body"); return }
         let answer = try EXI.ISO2.encode(ISO2V2GMessage(header: ISO2MessageHeaderType(sessionID: ev.sessionID), body: ISO2BodyType(bodyElement: answerBody)))
         let sent = ev.secc.backendAnswered(answer, view: ev.view, now: .zero, date: ev.date)
@@ -203,17 +204,80 @@ struct SECCCertificateInstallationTests {
         }
     }
 
-    @Test("without the service the request is out of sequence, answered in its own type; an update is FAILED in its own")
+    @Test("without the service the request is out of sequence, answered in its own type")
     func notOffered() throws {
         var ev = try Self.atInstallation(offered: false)
         #expect(code(try ev.send(Self.installation)) == "FAILED_SequenceError" && ev.closed)
-        var update = try Self.atInstallation()
+        var update = try Self.atInstallation(offered: false)
+        #expect(code(try update.send(raw: try Self.signedUpdate(update.sessionID).bytes)) == "FAILED_SequenceError")
+    }
+
+    /// A CertificateUpdateReq signed as ISO 15118-2:2014 §7.9.2.4 asks, with the key of the contract it renews (a
+    /// certificate made here; the signature's algorithm is the one Josev's signatures are checked with above).
+    static func signedUpdate(_ sessionID: [UInt8], tamper: Bool = false) throws -> (bytes: [UInt8], update: ISO2CertificateUpdateReqType) {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName("UKSWI123456791A") }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(key.publicKey),
+            notValidBefore: Date(timeIntervalSince1970: 1_700_000_000), notValidAfter: Date(timeIntervalSince1970: 1_900_000_000),
+            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256, extensions: Certificate.Extensions(),
+            issuerPrivateKey: Certificate.PrivateKey(key))
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        let update = ISO2CertificateUpdateReqType(
+            id: "id1", contractSignatureCertChain: ISO2CertificateChainType(certificate: serializer.serializedBytes), eMAID: "UKSWI123456791A",
+            listOfRootCertificateIDs: ISO2ListOfRootCertificateIDsType(rootCertificateID: [
+                ISO2X509IssuerSerialType(x509IssuerName: "CN=MORootCA", x509SerialNumber: 1)
+            ]))
+        let fragment = try EXI.ISO2.encodeFragment(ISO2Signature.node(update))
+        let info = ISO2SignedInfoType(
+            canonicalizationMethod: ISO2CanonicalizationMethodType(algorithm: "http://www.w3.org/TR/canonical-exi/"),
+            signatureMethod: ISO2SignatureMethodType(algorithm: "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"),
+            reference: [ISO2ReferenceType(
+                uri: "#id1", transforms: ISO2TransformsType(transform: [ISO2TransformType(algorithm: "http://www.w3.org/TR/canonical-exi/")]),
+                digestMethod: ISO2DigestMethodType(algorithm: "http://www.w3.org/2001/04/xmlenc#sha256"),
+                digestValue: Array(SHA256.hash(data: fragment)))])
+        var value = Array(try key.signature(for: EXI.ISO2.signedInfoFragment(info)).rawRepresentation)
+        if tamper { value[3] ^= 0x40 }
+        let header = ISO2MessageHeaderType(sessionID: sessionID, signature: ISO2SignatureType(signedInfo: info, signatureValue: ISO2SignatureValueType(value: value)))
+        let bytes = try EXI.ISO2.encode(ISO2V2GMessage(header: header, body: ISO2BodyType(bodyElement: .certificateUpdateReq(update))))
+        return (bytes, update)
+    }
+
+    @Test("an update signed with the present contract's key goes to the backend (action Update); its answer to the vehicle")
+    func update() throws {
+        var ev = try Self.atInstallation()
+        let (bytes, update) = try Self.signedUpdate(ev.sessionID)
+        let step = ev.secc.receive(V2GTPFrame(payloadType: .exi, payload: bytes), view: ev.view, now: .zero, date: ev.date)
+        #expect(step.forward == SECCForward(action: .update, schemaVersion: "urn:iso:15118:2:2013:MsgDef", exiRequest: Data(bytes).base64EncodedString()))
+        guard let answerBody = ISO2Messages.failed(.certificateUpdateReq(update), .ok, evseID: "ZZ00000", rcd: false) else { Issue.record("no body"); return }
+        let answer = try EXI.ISO2.encode(ISO2V2GMessage(header: ISO2MessageHeaderType(sessionID: ev.sessionID), body: ISO2BodyType(bodyElement: answerBody)))
+        let sent = ev.secc.backendAnswered(answer, view: ev.view, now: .zero, date: ev.date)
+        #expect(sent.response == V2GTPFrame(payloadType: .exi, payload: answer) && !sent.close && sent.responseName == "CertificateUpdateRes")
+
+        var wrongType = try Self.atInstallation()
+        _ = wrongType.secc.receive(V2GTPFrame(payloadType: .exi, payload: try Self.signedUpdate(wrongType.sessionID).bytes),
+                                   view: wrongType.view, now: .zero, date: wrongType.date)
+        let installationAnswer = try EXI.ISO2.encode(ISO2V2GMessage(header: ISO2MessageHeaderType(sessionID: wrongType.sessionID), body: ISO2BodyType(
+            bodyElement: ISO2Messages.failed(Self.installation, .ok, evseID: "ZZ00000", rcd: false))))
+        let refused = wrongType.secc.backendAnswered(installationAnswer, view: wrongType.view, now: .zero, date: wrongType.date)
+        guard case .certificateUpdateRes(let r)? = try EXI.ISO2.decode(try #require(refused.response).payload).body.bodyElement else {
+            Issue.record("not a CertificateUpdateRes"); return
+        }
+        #expect(r.responseCode == .failed_NoCertificateAvailable && refused.close, "an installation answer does not answer an update")
+    }
+
+    @Test("an update with a changed signature is FAILED_SignatureError; with a chain that is no certificate FAILED_CertChainError")
+    func updateRefused() throws {
+        var tampered = try Self.atInstallation()
+        #expect(code(try tampered.send(raw: try Self.signedUpdate(tampered.sessionID, tamper: true).bytes)) == "FAILED_SignatureError" && tampered.closed)
+        var garbage = try Self.atInstallation()
         let request = ISO2BodyElement.certificateUpdateReq(ISO2CertificateUpdateReqType(
             id: "id1", contractSignatureCertChain: ISO2CertificateChainType(certificate: [0x30, 0x00]), eMAID: "UKSWI123456791A",
             listOfRootCertificateIDs: ISO2ListOfRootCertificateIDsType(rootCertificateID: [
                 ISO2X509IssuerSerialType(x509IssuerName: "CN=MORootCA", x509SerialNumber: 1)
             ])))
-        guard case .certificateUpdateRes(let r)? = try update.send(request) else { Issue.record("no CertificateUpdateRes"); return }
-        #expect(r.responseCode == .failed && update.closed)
+        guard case .certificateUpdateRes(let r)? = try garbage.send(request) else { Issue.record("no CertificateUpdateRes"); return }
+        #expect(r.responseCode == .failed_CertChainError && garbage.closed)
     }
 }

@@ -18,9 +18,11 @@ import X509
 struct V2GTLSTests {
     struct Recorder: V2GSessionHandler {
         let opened: AsyncStream<V2GPeer>.Continuation
+        var handled: AsyncStream<V2GPeer>.Continuation?
         func sessionOpened(_ peer: V2GPeer) async { opened.yield(peer) }
         func handle(_ frame: V2GTPFrame, from peer: V2GPeer) async -> V2GSessionReply {
-            .respond(V2GTPFrame(payloadType: frame.payloadType, payload: frame.payload.reversed()), completesSetup: true)
+            handled?.yield(peer)
+            return .respond(V2GTPFrame(payloadType: frame.payloadType, payload: frame.payload.reversed()), completesSetup: true)
         }
         func sessionClosed(_ peer: V2GPeer, reason: V2GCloseReason) async {}
     }
@@ -40,10 +42,10 @@ struct V2GTLSTests {
         return (root, try leaf.serializeAsPEM().pemString, leafKey.pemRepresentation)
     }
 
-    func exchange(port: UInt16, trusting root: Certificate) async throws -> [UInt8] {
+    func exchange(port: UInt16, trusting root: Certificate, version: TLSVersion = .tlsv12) async throws -> [UInt8] {
         var tls = TLSConfiguration.makeClientConfiguration()
-        tls.maximumTLSVersion = .tlsv12
-        tls.cipherSuites = "ECDHE-ECDSA-AES128-SHA256"
+        tls.maximumTLSVersion = version
+        if version == .tlsv12 { tls.cipherSuites = "ECDHE-ECDSA-AES128-SHA256" }
         tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: try root.serializeAsPEM().derBytes, format: .der)])
         tls.certificateVerification = .noHostnameVerification
         let context = try NIOSSLContext(configuration: tls)
@@ -80,6 +82,28 @@ struct V2GTLSTests {
             let stranger = try Self.pki().root
             await #expect(throws: (any Error).self) { try await exchange(port: server.port, trusting: stranger) }
             group.cancelAll()
+        }
+    }
+
+    @Test("the handler learns the version each connection agreed: TLS 1.2 or TLS 1.3 (ISO 15118-20 needs 1.3)")
+    func version() async throws {
+        let pki = try Self.pki()
+        let context = try V2GTLS.serverContext(certificateChainPEM: pki.chainPEM, privateKeyPEM: pki.keyPEM)
+        for (version, name) in [(TLSVersion.tlsv12, "TLS 1.2"), (.tlsv13, "TLS 1.3")] {
+            // A server per version: each serves one vehicle connection at a time.
+            let server = try await V2GTPServer.bind(address: V2GTPServerTests.loopback, port: nil, limits: .standard, maximumPayloadBytes: 1024,
+                                                    tls: context, logger: Logger(label: "test"))
+            let (opened, openedContinuation) = AsyncStream.makeStream(of: V2GPeer.self)
+            let (handled, handledContinuation) = AsyncStream.makeStream(of: V2GPeer.self)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.serve(handler: Recorder(opened: openedContinuation, handled: handledContinuation), events: { _ in }) }
+                _ = try await exchange(port: server.port, trusting: pki.root, version: version)
+                var peers = handled.makeAsyncIterator()
+                #expect(await peers.next()?.tlsVersion == name)
+                var first = opened.makeAsyncIterator()
+                #expect(await first.next()?.tlsVersion == nil, "the version is known from the first message on")
+                group.cancelAll()
+            }
         }
     }
 

@@ -189,6 +189,14 @@ class SchemaGrammars:
         for e in self.global_elements:
             out.append(e)
             walk_type(e.type)
+        # EXIficient (the oracle) counts the local elements of every named complex type of the schema set too, also of
+        # types no element of this schema uses (ISO 15118-20's CommonTypes declares types for the AC and DC schemas):
+        # the fragment grammar lists "all element declarations in the schema" (§8.5.2), not only the reachable ones.
+        for sc in self.schema.maps.iter_schemas():
+            if sc.target_namespace in (XS,):
+                continue
+            for t in sc.types.values():
+                walk_type(t)
         return out
 
     def grammar_for_element(self, e):

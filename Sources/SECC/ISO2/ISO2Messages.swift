@@ -83,10 +83,11 @@ enum ISO2Messages {
     static let certificateService = ISO2ServiceType(serviceID: certificateServiceID, serviceName: "Certificate",
                                                     serviceCategory: .contractCertificate, freeService: true)
 
-    /// The certificate service's parameters (§8.6.3.6 Table 106): parameter set 1, Service = "Installation"
-    /// (an update is not offered: the backend's Get15118EVCertificate installs).
-    static let installationParameters = ISO2ServiceParameterListType(parameterSet: [
-        ISO2ParameterSetType(parameterSetID: 1, parameter: [ISO2ParameterType(name: "Service", stringValue: "Installation")])
+    /// The certificate service's parameters (§8.6.3.6 Table 106): parameter set 1, Service = "Installation", and 2,
+    /// Service = "Update" — both answered by the backend's Get15118EVCertificate (action Install or Update).
+    static let certificateServiceParameters = ISO2ServiceParameterListType(parameterSet: [
+        ISO2ParameterSetType(parameterSetID: 1, parameter: [ISO2ParameterType(name: "Service", stringValue: "Installation")]),
+        ISO2ParameterSetType(parameterSetID: 2, parameter: [ISO2ParameterType(name: "Service", stringValue: "Update")])
     ])
     /// ServiceID of the charge service (ISO 15118-2:2014 §8.6.2.3: 1 = AC_DC_Charging).
     static let chargeServiceID = 1

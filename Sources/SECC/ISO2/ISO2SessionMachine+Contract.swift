@@ -14,48 +14,30 @@ import X509
 /// checks what it can check itself and hands the contract to the station, which authorizes the eMAID with the backend;
 /// the vehicle then proves it holds the contract key by signing the SECC's challenge.
 extension ISO2SessionMachine {
-    /// PaymentDetailsRes: the eMAID must be the leaf's CN ignoring dashes and case (Annex F: the eMAID is the contract
-    /// certificate's CN), every certificate valid now (FAILED_CertificateExpired), each signed by the next and the last
-    /// by an installed V2G or MO root (FAILED_CertChainError; FAILED_NoCertificateAvailable with no root installed) —
-    /// unless central validation is allowed, when the backend decides. The answer carries the challenge to sign.
+    /// PaymentDetailsRes: the chain's checks (``ContractChain``, the eMAID being the leaf's CN) with ISO 15118-2's
+    /// codes — FAILED_CertificateExpired for a certificate not valid now, FAILED_NoCertificateAvailable with no root
+    /// installed, FAILED_CertChainError for the rest. The answer carries the challenge to sign.
     mutating func paymentDetails(_ r: ISO2PaymentDetailsReqType, view: HLCConnectorView, date: Date) -> Outcome {
         let element = ISO2BodyElement.paymentDetailsReq(r)
         let settings = configuration.contract ?? SECCContractSettings(roots: [], centralValidationAllowed: false)
         let ders = [r.contractSignatureCertChain.certificate] + (r.contractSignatureCertChain.subCertificates?.certificate ?? [])
-        let chain: [Certificate]
-        do { chain = try ders.map { try Certificate(derEncoded: $0) } } catch {
-            return fail(element, .failed_CertChainError, "a certificate of the contract chain is not DER X.509: \(error)", view)
+        let contract: ContractChain
+        switch ContractChain.check(ders, eMAID: r.eMAID, settings: settings, date: date) {
+        case .success(let c): contract = c
+        case .failure(let failure):
+            let code: ISO2ResponseCodeType = switch failure {
+            case .notYetValid, .expired: .failed_CertificateExpired
+            case .noRoot: .failed_NoCertificateAvailable
+            default: .failed_CertChainError
+            }
+            return fail(element, code, failure.description, view)
         }
-        let leaf = chain[0]
-        let commonName = leaf.subject.flatMap { $0 }.first { $0.type == .RDNAttributeType.commonName }.map { String(describing: $0.value) } ?? ""
-        guard Self.normalizedEMAID(commonName) == Self.normalizedEMAID(r.eMAID), !commonName.isEmpty else {
-            return fail(element, .failed_CertChainError, "eMAID \(r.eMAID) is not the contract certificate's CN (\(commonName))", view)
-        }
-        if let stale = chain.first(where: { !CertificateChecks.valid($0, at: date) }) {
-            return fail(element, .failed_CertificateExpired, "a contract certificate is not valid now (\(stale.notValidBefore) … \(stale.notValidAfter))", view)
-        }
-        for i in chain.indices.dropLast() where !CertificateChecks.signed(chain[i], by: chain[i + 1]) {
-            return fail(element, .failed_CertChainError, "contract certificate \(i + 1) is not signed by the next in the chain", view)
-        }
-        let anchored = settings.roots.contains { CertificateChecks.signed(chain[chain.count - 1], by: $0) }
-        if !anchored && !settings.centralValidationAllowed {
-            return settings.roots.isEmpty
-                ? fail(element, .failed_NoCertificateAvailable, "no V2G or MO root is installed to check the contract with", view)
-                : fail(element, .failed_CertChainError, "no installed V2G or MO root signed the contract chain", view)
-        }
-        guard let key = P256.Signing.PublicKey(leaf.publicKey) else {
-            return fail(element, .failed_CertChainError, "the contract certificate's key is not ECDSA P-256", view)
-        }
-        let pem: String
-        do { pem = try chain.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n") } catch {
-            return fail(element, .failed_CertChainError, "the contract chain cannot be written as PEM: \(error)", view)
-        }
-        contractKey = key
+        if case .p256(let key) = contract.key { contractKey = key }
         challengeAnswered = false
         state = .waitAuthorization
         return respond(.paymentDetailsRes(ISO2PaymentDetailsResType(responseCode: .ok, genChallenge: genChallenge,
                                                                     evseTimeStamp: Int(date.timeIntervalSince1970))),
-                       events: [.contractPresented(eMAID: commonName, chainPEM: pem)])
+                       events: [.contractPresented(eMAID: contract.commonName, chainPEM: contract.pem)])
     }
 
     /// The contract's checks of an AuthorizationReq, nil when it may go on: the first request returns the challenge
@@ -78,26 +60,47 @@ extension ISO2SessionMachine {
         return nil
     }
 
-    /// The backend's answer to CertificateInstallationReq (nil: none in time, or not a CertificateInstallationRes):
-    /// sent as it came, after which the vehicle presents its new contract in PaymentDetailsReq; a FAILED code of the
-    /// backend ends the session like the SECC's own. Without an answer the vehicle gets FAILED_NoCertificateAvailable.
-    mutating func certificateInstallationAnswered(_ response: ISO2CertificateInstallationResType?, view: HLCConnectorView) -> Outcome {
-        guard state == .waitBackendCertificate, let request = pendingInstallation else {
-            return Outcome(response: nil, close: true, events: [])
+    /// CertificateUpdateReq (ISO 15118-2:2014 §8.4.3.10): the vehicle renews the contract it holds, signing the
+    /// request with that contract's key (§7.9.2.4: the header's Signature references the request's Id) — checked
+    /// here with the leaf of the chain it sends (FAILED_SignatureError, FAILED_CertChainError for a leaf that is
+    /// not DER X.509 with a P-256 key); the backend then checks the contract and issues the new one.
+    mutating func certificateUpdate(_ r: ISO2CertificateUpdateReqType, header: ISO2MessageHeaderType, view: HLCConnectorView) -> Outcome {
+        let element = ISO2BodyElement.certificateUpdateReq(r)
+        guard let leaf = try? Certificate(derEncoded: r.contractSignatureCertChain.certificate),
+              let key = P256.Signing.PublicKey(leaf.publicKey) else {
+            return fail(element, .failed_CertChainError, "the contract certificate to update is not DER X.509 with a P-256 key", view)
         }
-        pendingInstallation = nil
-        guard let response else {
-            return fail(.certificateInstallationReq(request), .failed_NoCertificateAvailable, "the backend gave no contract certificate", view)
+        do {
+            try ISO2Signature.verify(header.signature, element: ISO2Signature.node(r), id: r.id, key: key)
+        } catch {
+            return fail(element, .failed_SignatureError, error.description, view)
         }
-        let failed = response.responseCode.rawValue.hasPrefix("FAILED")
-        state = failed ? .closed : .waitPaymentDetails
-        let events: [SECCEvent] = failed
-            ? [.failed(responseCode: response.responseCode.rawValue, request: "CertificateInstallationReq", reason: "the backend refused the installation")]
-            : []
-        return Outcome(response: nil, close: failed, events: events)
+        state = .waitBackendCertificate
+        pendingCertificateRequest = element
+        return Outcome(response: nil, close: false, events: [], forward: .update)
     }
 
-    static func normalizedEMAID(_ s: String) -> String {
-        String(s.filter { $0 != "-" }).uppercased()
+    /// The backend's answer to CertificateInstallationReq or CertificateUpdateReq (nil: none in time, or not the
+    /// response of the request's type): sent as it came, after which the vehicle presents its new contract in
+    /// PaymentDetailsReq; a FAILED code of the backend ends the session like the SECC's own. Without an answer the
+    /// vehicle gets FAILED_NoCertificateAvailable.
+    mutating func certificateAnswered(_ response: ISO2BodyElement?, view: HLCConnectorView) -> Outcome {
+        guard state == .waitBackendCertificate, let request = pendingCertificateRequest else {
+            return Outcome(response: nil, close: true, events: [])
+        }
+        pendingCertificateRequest = nil
+        let code: ISO2ResponseCodeType
+        switch (request, response) {
+        case (.certificateInstallationReq, .certificateInstallationRes(let r)?): code = r.responseCode
+        case (.certificateUpdateReq, .certificateUpdateRes(let r)?): code = r.responseCode
+        default:
+            return fail(request, .failed_NoCertificateAvailable, "the backend gave no contract certificate", view)
+        }
+        let failed = code.rawValue.hasPrefix("FAILED")
+        state = failed ? .closed : .waitPaymentDetails
+        let events: [SECCEvent] = failed
+            ? [.failed(responseCode: code.rawValue, request: ISO2Messages.name(of: request), reason: "the backend refused the contract certificate")]
+            : []
+        return Outcome(response: nil, close: failed, events: events, relay: true)
     }
 }

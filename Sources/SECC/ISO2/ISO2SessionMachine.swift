@@ -38,7 +38,10 @@ struct ISO2SessionMachine: Sendable {
         var response: ISO2V2GMessage?
         var close: Bool
         var events: [SECCEvent]
-        var forward = false
+        /// Set when the backend answers: the contract certificate service's action.
+        var forward: SECCForward.Action?
+        /// The backend's answer goes to the vehicle as it came (its response code was kept).
+        var relay = false
     }
 
     let configuration: SECCConfiguration
@@ -51,8 +54,8 @@ struct ISO2SessionMachine: Sendable {
     /// The contract leaf's key, from PaymentDetailsReq.
     var contractKey: P256.Signing.PublicKey?
     var challengeAnswered = false
-    /// The CertificateInstallationReq waiting for the backend's answer.
-    var pendingInstallation: ISO2CertificateInstallationReqType?
+    /// The CertificateInstallationReq or CertificateUpdateReq waiting for the backend's answer.
+    var pendingCertificateRequest: ISO2BodyElement?
     private var evccid: [UInt8] = []
     private var resumed = false
     var paymentOption: ISO2PaymentOptionType = .externalPayment
@@ -97,14 +100,12 @@ struct ISO2SessionMachine: Sendable {
         case .paymentServiceSelectionReq(let r)? where state == .waitServiceDetailOrPaymentSelection:
             return paymentServiceSelection(r, view: view)
         case .paymentDetailsReq(let r)? where state == .waitPaymentDetails: return paymentDetails(r, view: view, date: date)
-        case .certificateUpdateReq? where state == .waitPaymentDetails:
-            // The certificate service offers "Installation" only (ISO 15118-2:2014 Table 106): a contract is renewed
-            // by installing a new one.
-            return fail(element, .failed, "contract certificate updates are not offered", view)
-        case .certificateInstallationReq(let r)? where state == .waitPaymentDetails && installationOffered:
+        case .certificateInstallationReq? where state == .waitPaymentDetails && installationOffered:
             state = .waitBackendCertificate
-            pendingInstallation = r
-            return Outcome(response: nil, close: false, events: [], forward: true)
+            pendingCertificateRequest = element
+            return Outcome(response: nil, close: false, events: [], forward: .install)
+        case .certificateUpdateReq(let r)? where state == .waitPaymentDetails && installationOffered:
+            return certificateUpdate(r, header: request.header, view: view)
         case .authorizationReq(let r)? where state == .waitAuthorization:
             return authorization(r, header: request.header, view: view, now: now)
         case .chargeParameterDiscoveryReq(let r)? where state == .waitChargeParameterDiscovery:
@@ -166,7 +167,7 @@ struct ISO2SessionMachine: Sendable {
     private mutating func serviceDetail(_ r: ISO2ServiceDetailReqType, view: HLCConnectorView) -> Outcome {
         if r.serviceID == ISO2Messages.certificateServiceID && installationOffered {
             return respond(.serviceDetailRes(ISO2ServiceDetailResType(responseCode: .ok, serviceID: r.serviceID,
-                                                                      serviceParameterList: ISO2Messages.installationParameters)))
+                                                                      serviceParameterList: ISO2Messages.certificateServiceParameters)))
         }
         guard r.serviceID == ISO2Messages.chargeServiceID else {
             return fail(.serviceDetailReq(r), .failed_ServiceIDInvalid, "ServiceID \(r.serviceID) was not offered", view)

@@ -18,12 +18,18 @@ struct ISO20ACSessionMachine: Sendable {
     enum State: Sendable, Equatable {
         case waitSessionSetup, waitAuthorizationSetup, waitAuthorization, waitServiceDiscovery, waitServiceDetailOrSelection
         case waitChargeParameterDiscovery, waitScheduleExchange, waitPowerDelivery, chargeLoop, waitSessionStop, closed
+        /// CertificateInstallationReq went to the backend; its answer comes through ``certificateAnswered(_:view:)``.
+        case waitBackendCertificate
     }
 
     struct Outcome: Sendable {
         var response: ISO20Response?
         var close: Bool
         var events: [SECCEvent]
+        /// Set when the backend answers: the contract certificate service's action.
+        var forward: SECCForward.Action?
+        /// The backend's answer goes to the vehicle as it came (its response code was kept).
+        var relay = false
     }
 
     let configuration: SECCConfiguration
@@ -37,15 +43,22 @@ struct ISO20ACSessionMachine: Sendable {
     private var authorizationSince: Duration?
     private var stopWatch = SECCStopWatch()
     private var lastTargetSent: Double?
-    private var date = Date(timeIntervalSince1970: 0)
+    private(set) var date = Date(timeIntervalSince1970: 0)
+    /// AuthorizationSetupRes's GenChallenge, which PnC_AReqAuthorizationMode must return signed (§8.3.4.3).
+    let genChallenge: [UInt8]
+    /// The PnC_AReqAuthorizationMode whose chain and signature were checked; the vehicle repeats it while Ongoing.
+    var verifiedContract: ISO20CommonPnCAReqAuthorizationModeType?
+    /// The CertificateInstallationReq waiting for the backend's answer.
+    var pendingInstallation: ISO20CommonCertificateInstallationReqType?
 
-    init(configuration: SECCConfiguration, newSessionID: [UInt8], paused: SECCPausedSession?) {
+    init(configuration: SECCConfiguration, newSessionID: [UInt8], genChallenge: [UInt8] = [], paused: SECCPausedSession?) {
         self.configuration = configuration
         self.sessionID = newSessionID
+        self.genChallenge = genChallenge
         self.paused = paused
     }
 
-    private var header: ISO20CommonMessageHeaderType {
+    var header: ISO20CommonMessageHeaderType {
         ISO20CommonMessageHeaderType(sessionID: sessionID, timeStamp: UInt64(max(0, date.timeIntervalSince1970.rounded(.down))))
     }
 
@@ -64,9 +77,8 @@ struct ISO20ACSessionMachine: Sendable {
         switch (request, state) {
         case (.common(.authorizationSetupReq), .waitAuthorizationSetup):
             state = .waitAuthorization
-            return respond(.common(.authorizationSetupRes(ISO20CommonAuthorizationSetupResType(
-                header: header, responseCode: .ok, authorizationServices: [.eim], certificateInstallationService: false,
-                eimASResAuthorizationMode: ISO20CommonEIMASResAuthorizationModeType()))))
+            return respond(.common(.authorizationSetupRes(authorizationSetupResponse())))
+        case (.common(.certificateInstallationReq(let r)), .waitAuthorization) where installationOffered: return certificateInstallation(r)
         case (.common(.authorizationReq(let r)), .waitAuthorization): return authorization(r, view: view, now: now)
         case (.common(.serviceDiscoveryReq), .waitServiceDiscovery):
             state = .waitServiceDetailOrSelection
@@ -127,17 +139,21 @@ struct ISO20ACSessionMachine: Sendable {
         return Array(s.utf8.prefix(255))
     }
 
-    /// AuthorizationRes (ISO 15118-20:2022 §8.3.4.3.3): Finished once the station authorized the connector, until then
-    /// Ongoing_WaitingForCustomerInteraction; FAILED after the configured time. A selection of Plug & Charge, which is
-    /// not offered, is WARNING_AuthorizationSelectionInvalid: the vehicle may choose again.
+    /// AuthorizationRes (ISO 15118-20:2022 §8.3.4.3.3): Finished once the station authorized the connector (a card,
+    /// the backend, Autocharge, or the contract of Plug & Charge after its checks, ``contractAuthorization(_:view:)``),
+    /// until then Ongoing_WaitingForCustomerInteraction; FAILED after the configured time.
     private mutating func authorization(_ r: ISO20CommonAuthorizationReqType, view: HLCConnectorView, now: Duration) -> Outcome {
-        guard r.selectedAuthorizationService == .eim else {
-            return respond(.common(.authorizationRes(ISO20CommonAuthorizationResType(
-                header: header, responseCode: .warning_AuthorizationSelectionInvalid, evseProcessing: .finished))))
+        var events: [SECCEvent] = []
+        if r.selectedAuthorizationService == .pnC {
+            switch contractAuthorization(r, view: view) {
+            case .answer(let outcome): return outcome
+            case .proceed(let presented): events = presented
+            }
         }
         if view.authorized && !view.stopRequested {
             state = .waitServiceDiscovery
-            return respond(.common(.authorizationRes(ISO20CommonAuthorizationResType(header: header, responseCode: .ok, evseProcessing: .finished))))
+            return respond(.common(.authorizationRes(ISO20CommonAuthorizationResType(header: header, responseCode: .ok, evseProcessing: .finished))),
+                           events: events)
         }
         let since = authorizationSince ?? now
         authorizationSince = since
@@ -145,7 +161,7 @@ struct ISO20ACSessionMachine: Sendable {
             return fail(.common(.authorizationReq(r)), .failed, "nobody authorized the vehicle within \(configuration.authorizationTimeout)", view)
         }
         return respond(.common(.authorizationRes(ISO20CommonAuthorizationResType(
-            header: header, responseCode: .ok, evseProcessing: .ongoing_WaitingForCustomerInteraction))))
+            header: header, responseCode: .ok, evseProcessing: .ongoing_WaitingForCustomerInteraction))), events: events)
     }
 
     // MARK: Services
@@ -348,7 +364,7 @@ struct ISO20ACSessionMachine: Sendable {
         Outcome(response: response, close: false, events: events)
     }
 
-    private mutating func fail(_ request: ISO20Request, _ code: ISO20CommonResponseCodeType, _ reason: String,
+    mutating func fail(_ request: ISO20Request, _ code: ISO20CommonResponseCodeType, _ reason: String,
                                _ view: HLCConnectorView) -> Outcome {
         state = .closed
         let event = SECCEvent.failed(responseCode: code.rawValue, request: Self.name(of: request), reason: reason)

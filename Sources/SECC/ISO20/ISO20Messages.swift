@@ -67,8 +67,7 @@ enum ISO20Messages {
     // MARK: FAILED responses
 
     /// The response to `request` with `code` and every mandatory field at a neutral value; nil for the requests this
-    /// station cannot answer in kind (certificate installation, metering confirmation, vehicle check-in/out), after
-    /// which the connection closes.
+    /// station cannot answer in kind (metering confirmation, vehicle check-in/out), after which the connection closes.
     static func failed(_ request: ISO20Request, _ code: ISO20CommonResponseCodeType, header: ISO20CommonMessageHeaderType,
                        evseID: String) -> ISO20Response? {
         switch request {
@@ -95,6 +94,7 @@ enum ISO20Messages {
                     header: header, responseCode: code, evseProcessing: .finished, dynamicSEResControlMode: ISO20CommonDynamicSEResControlModeType())))
             case .powerDeliveryReq: return .common(.powerDeliveryRes(ISO20CommonPowerDeliveryResType(header: header, responseCode: code)))
             case .sessionStopReq: return .common(.sessionStopRes(ISO20CommonSessionStopResType(header: header, responseCode: code)))
+            case .certificateInstallationReq: return .common(.certificateInstallationRes(placeholderInstallation(header: header, code: code)))
             default: return nil
             }
         case .ac(let m):
@@ -113,6 +113,21 @@ enum ISO20Messages {
             default: return nil
             }
         }
+    }
+}
+
+extension ISO20Messages {
+    /// A CertificateInstallationRes without a contract (§8.3.4.3.9.3: every field is mandatory): one-byte
+    /// certificates, a SECP521 key share and encrypted key of zeros of the schema's lengths (133 and 94 bytes).
+    static func placeholderInstallation(header: ISO20CommonMessageHeaderType, code: ISO20CommonResponseCodeType) -> ISO20CommonCertificateInstallationResType {
+        let chain = ISO20CommonContractCertificateChainType(certificate: [0], subCertificates: ISO20CommonSubCertificatesType(certificate: [[0]]))
+        return ISO20CommonCertificateInstallationResType(
+            header: header, responseCode: code, evseProcessing: .finished,
+            cpsCertificateChain: ISO20CommonCertificateChainType(certificate: [0]),
+            signedInstallationData: ISO20CommonSignedInstallationDataType(
+                id: "id1", contractCertificateChain: chain, ecdhCurve: .sECP521, dhPublicKey: [UInt8](repeating: 0, count: 133),
+                secp521EncryptedPrivateKey: [UInt8](repeating: 0, count: 94)),
+            remainingContractCertificateChains: 0)
     }
 }
 

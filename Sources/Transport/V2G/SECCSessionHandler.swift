@@ -26,6 +26,8 @@ public actor SECCSessionHandler: V2GSessionHandler {
     private let wallClock: @Sendable () -> Date
     private let logger: Logger
     private var connection: SECCConnection?
+    /// A vehicle connected and has not sent its first message yet (its SECC is made then).
+    private var opened = false
     /// The protocol the current connection negotiated (nil: still the handshake, whose messages are AppProtocol).
     private var negotiated: V2GProtocol?
     /// The SECC ended the session (SessionStop, a FAILED answer, no common protocol): a close that follows is no
@@ -89,16 +91,27 @@ public actor SECCSessionHandler: V2GSessionHandler {
     private var meta: Logger.Metadata { ["connector": "\(connector)"] }
 
     public func sessionOpened(_ peer: V2GPeer) async {
-        var configuration = await configuration()
-        configuration.tls = peer.secure
-        if !peer.secure { configuration.contract = nil }
-        connection = SECCConnection(configuration: configuration, newSessionID: newSessionID(), genChallenge: Self.randomChallenge(), paused: paused)
+        connection = nil
+        opened = true
         negotiated = nil
         ended = false
     }
 
+    /// The connection's SECC, made at its first message: only then does a TLS connection know its version, which
+    /// decides whether ISO 15118-20 may be chosen ([V2G20-2356]: TLS 1.3).
+    private func secc(for peer: V2GPeer) async -> SECCConnection? {
+        if let connection { return connection }
+        guard opened else { return nil }
+        opened = false
+        var configuration = await configuration()
+        configuration.tls = peer.secure
+        configuration.tls13 = peer.secure && peer.tlsVersion == "TLS 1.3"
+        if !peer.secure { configuration.contract = nil }
+        return SECCConnection(configuration: configuration, newSessionID: newSessionID(), genChallenge: Self.randomChallenge(), paused: paused)
+    }
+
     public func handle(_ frame: V2GTPFrame, from peer: V2GPeer) async -> V2GSessionReply {
-        guard var secc = connection else { return .close(reason: "no session for this connection") }
+        guard var secc = await secc(for: peer) else { return .close(reason: "no session for this connection") }
         guard let view = await view() else { return .close(reason: "connector \(connector) is not there") }
         let logging = await additionalLogging()
         let wasNegotiated = negotiated
@@ -133,7 +146,8 @@ public actor SECCSessionHandler: V2GSessionHandler {
     }
 
     public func sessionClosed(_ peer: V2GPeer, reason: V2GCloseReason) async {
-        guard connection != nil else { return }
+        guard connection != nil || opened else { return }
+        opened = false
         if ended {
             logger.info("ISO 15118: \(peer) closed after the session ended: \(reason)", metadata: meta)
         } else {

@@ -9,9 +9,12 @@ public struct V2GPeer: Hashable, Sendable, CustomStringConvertible {
     public var port: Int
     /// The connection runs over TLS (the SECC's Plug & Charge server): the contract may be offered.
     public var secure: Bool
+    /// The TLS version the handshake agreed ("TLS 1.2", "TLS 1.3"), known from the vehicle's first message on; nil
+    /// before and on plain TCP. ISO 15118-20 needs TLS 1.3 ([V2G20-2356]).
+    public var tlsVersion: String?
 
-    public init(connection: UInt64, address: String, port: Int, secure: Bool = false) {
-        self.connection = connection; self.address = address; self.port = port; self.secure = secure
+    public init(connection: UInt64, address: String, port: Int, secure: Bool = false, tlsVersion: String? = nil) {
+        self.connection = connection; self.address = address; self.port = port; self.secure = secure; self.tlsVersion = tlsVersion
     }
 
     public var description: String { "[\(address)]:\(port)" }

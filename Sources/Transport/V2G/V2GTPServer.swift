@@ -116,6 +116,15 @@ public struct V2GTPServer: Sendable {
 
     static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
 
+    static func describe(_ version: TLSVersion) -> String {
+        switch version {
+        case .tlsv13: "TLS 1.3"
+        case .tlsv12: "TLS 1.2"
+        case .tlsv11: "TLS 1.1"
+        case .tlsv1: "TLS 1.0"
+        }
+    }
+
     func serveConnection(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, peer: V2GPeer, handler: any V2GSessionHandler,
                          events: @escaping @Sendable (V2GTransportEvent) -> Void) async {
         let timers = NIOLockedValueBox(V2GConnectionTimers(limits: limits, openedAtNanoseconds: Self.now()))
@@ -146,8 +155,15 @@ public struct V2GTPServer: Sendable {
                 }
                 group.addTask {
                     var decoder = V2GTPFrameDecoder(maximumPayloadBytes: maximumPayloadBytes)
+                    var peer = peer
                     do {
                         for try await buffer in inbound {
+                            if peer.secure && peer.tlsVersion == nil {
+                                // Bytes came through TLS, so its handshake is complete: the version it agreed.
+                                let version = try? await connection.channel.nioSSL_tlsVersion().get()
+                                peer.tlsVersion = version.map(Self.describe) ?? "TLS (version unknown)"
+                                logger.info("ISO 15118: \(peer) speaks \(peer.tlsVersion ?? "TLS")")
+                            }
                             decoder.append(buffer.readableBytesView)
                             while let result = decoder.next() {
                                 switch result {

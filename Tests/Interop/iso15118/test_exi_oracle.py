@@ -260,6 +260,22 @@ def test_signed_info_fragment(oracle, ours):
     assert json.loads(decoded) == si
 
 
+def test_iso20_pnc_authorization_fragment(oracle, ours):
+    """ISO 15118-20 §8.3.4.3: the contract's signature covers the EXI fragment of PnC_AReqAuthorizationMode under the
+    CommonMessages schema. The fragment grammar lists every element declaration of the schema set, also the local
+    ones of CommonTypes' types that only the AC and DC schemas use (EXI 1.0 §8.5.2), as the jar does: byte-equal
+    both ways."""
+    cert = "MIIBszCCAVmgAwIBAgICMEQwCgYIKoZIzj0EAwI="
+    mode = {"PnC_AReqAuthorizationMode": {"Id": "id1", "GenChallenge": "ICEiIyQlJicoKSorLC0uLw==",
+                                          "ContractCertificateChain": {"Certificate": cert,
+                                                                       "SubCertificates": {"Certificate": [cert, cert]}}}}
+    a = json.loads(oracle.ask(json.dumps({"op": "encode", "ns": NS["iso20Common"], "json": json.dumps(mode)})))
+    ours_hex = ours("iso20Common", "encode", fragment=True).ask(json.dumps(mode))
+    assert ours_hex == a["hex"].upper()
+    decoded = ours("iso20Common", "decode", fragment=True).ask(a["hex"])
+    assert json.loads(decoded) == mode
+
+
 def iso20_types(schema):
     """The messages of an ISO 15118-20 schema: its global elements named …Req or …Res (ISO 15118-20:2022 §8.3: each
     message is a document root of its own, without a V2G_Message around it)."""

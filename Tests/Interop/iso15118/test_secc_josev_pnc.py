@@ -19,6 +19,7 @@ logs, the central system's frames and the station's API:
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -100,7 +101,7 @@ def answer_authorize(cs, asked=None):
     cs.data_transfer = handler
 
 
-def plug_and_start(rig, name, **config):
+def plug_and_start(rig, name, evcc_config="iso15118_2/evcc_config_pnc_ac.json", env=None, **config):
     """Plugs the external vehicle, runs its SLAC and starts Josev's PnC EVCC (TLS) with `config` over the wheel's."""
     pair, station, log, line, directory, pki, cs = rig
     code, body = station.request("POST", "/api/sim/plug", {"connector": 1, "hlc": "external"})
@@ -109,10 +110,10 @@ def plug_and_start(rig, name, **config):
     assert pair.ev.call(ev.match, timeout=40)["result"] == "matched"
     run = directory / name
     run.mkdir()
-    settings = json.loads(josev.evcc_config("iso15118_2/evcc_config_pnc_ac.json").read_text())
+    settings = json.loads(josev.evcc_config(evcc_config).read_text())
     settings.update(config)
     (run / "evcc.json").write_text(json.dumps(settings))
-    return josev.start_evcc(pair.ev, run, config=run / "evcc.json", pki_path=pki, timeout_scale=EVCC_TIMEOUT_SCALE)
+    return josev.start_evcc(pair.ev, run, config=run / "evcc.json", pki_path=pki, timeout_scale=EVCC_TIMEOUT_SCALE, env=env)
 
 
 def test_iso2_pnc_contract_over_tls_authorizes_and_charges(rig):
@@ -123,6 +124,7 @@ def test_iso2_pnc_contract_over_tls_authorizes_and_charges(rig):
     try:
         evcc.wait_for(res("supportedAppProtocolRes", '"ResponseCode":"OK_SuccessfulNegotiation"'), fail=josev.EVCC_GAVE_UP, timeout=60)
         evcc.wait_for(res("ServiceDiscoveryRes", '.*"PaymentOption":\\["Contract","ExternalPayment"\\]'))
+        log.wait_for(r"speaks TLS 1\.2")
         evcc.wait_for(res("PaymentDetailsRes", '"ResponseCode":"OK"'))
         log.wait_for(r"presents contract " + EMAID)
         evcc.wait_for(res("AuthorizationRes", '"ResponseCode":"OK","EVSEProcessing":"Finished"'), timeout=60)
@@ -167,4 +169,109 @@ def test_iso2_pnc_backend_profile_renegotiated_and_remote_stop(rig):
         wait_for(lambda: "session" not in station.connector(1), what="the transaction stopped")
     finally:
         evcc.stop()
+        station.request("POST", "/api/sim/unplug", {"connector": 1, "force": True})
+
+
+def test_iso20_pnc_contract_over_tls13_authorizes_and_charges(rig):
+    """ISO 15118-20 with Plug & Charge: Josev's -20 vehicle (`iso15118_20/evcc_config_ac.json` with TLS, and TLS 1.3 as
+    -20 asks, ENABLE_TLS_1_3) connects over TLS, so the station negotiates -20 without "ISO 15118-20 without TLS";
+    AuthorizationSetupRes offers EIM and PnC with the challenge; the vehicle's AuthorizationReq carries the contract
+    chain and its signature over PnC_AReqAuthorizationMode; the station checks them, asks the backend (the note's
+    Authorize) and answers Finished once accepted; the vehicle charges in the Dynamic mode and ends its session."""
+    pair, station, log, line, directory, pki, cs = rig
+    asked = []
+    answer_authorize(cs, asked)
+    # An earlier test's session left the eMAID in the authorization cache: the backend is to be asked again.
+    assert cs.call(call.ClearCache()).status == "Accepted"
+    evcc = plug_and_start(rig, "evcc20", evcc_config="iso15118_20/evcc_config_ac.json", env={"ENABLE_TLS_1_3": "True"},
+                          useTls=True, chargeLoopCycle=4, chargeLoopDelay=1)
+    try:
+        evcc.wait_for(res("supportedAppProtocolRes", '"ResponseCode":"OK_SuccessfulNegotiation"'), fail=josev.EVCC_GAVE_UP, timeout=60)
+        evcc.wait_for(res("AuthorizationSetupRes", '.*"AuthorizationServices":\\["EIM","PnC"\\]'))
+        log.wait_for(r"speaks TLS 1\.3")
+        log.wait_for(r"presents contract " + EMAID)
+        evcc.wait_for(res("AuthorizationRes", '.*"ResponseCode":"OK","EVSEProcessing":"Finished"'), timeout=60)
+        evcc.wait_for(res("AC_ChargeLoopRes"), timeout=60)
+        c = station.wait_status(1, "Charging")
+        assert c["session"]["idTag"] == EMAID and c["session"]["method"] == "PlugAndCharge", c
+        assert [a[1] for a in asked].count("Authorize") == 1, asked
+        evcc.wait_for(res("SessionStopRes", '.*"ResponseCode":"OK"'), timeout=60)
+        log.wait_for(r"ISO 15118: SessionStop Terminate")
+    finally:
+        evcc.stop()
+        station.request("POST", "/api/sim/unplug", {"connector": 1, "force": True})
+    assert "Security: TLS" in evcc.text(), "the vehicle asked for TLS and got it"
+
+
+class CertificateService:
+    """Josev's certificate provisioning service (cps_peer.py), one process for the test, with the Java codec warm so
+    that an answer comes within the station's 4.5 s."""
+
+    def __init__(self, pki, log_path):
+        self.log = open(log_path, "w")
+        self.process = subprocess.Popen([josev.josev_python(), str(Path(__file__).with_name("cps_peer.py"))], text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+                                        env={**os.environ, "PKI_PATH": pki})
+        line = self.process.stdout.readline().strip()
+        assert line == "ready", f"the CPS did not start: {line!r} (see {log_path})"
+
+    def answer(self, exi_request):
+        self.process.stdin.write(exi_request + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline().strip()
+        assert not line.startswith("error"), line
+        return line
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+        self.log.close()
+
+
+def test_iso2_pnc_certificate_installation_through_the_backend(rig):
+    """ISO 15118-2 certificate installation: Josev's vehicle without a contract (`isCertInstallNeeded`) selects the
+    certificate service the station offers, sends CertificateInstallationReq signed with its OEM provisioning key; the
+    station hands it whole to the backend (DataTransfer Get15118EVCertificate, action Install, the -2 schema), whose
+    CPS (Josev's, cps_peer.py) answers with the contract and its key encrypted for the vehicle; the station sends that
+    answer unchanged, the vehicle checks the CPS signature, decrypts its key, presents the new contract in
+    PaymentDetailsReq and charges under it."""
+    pair, station, log, line, directory, pki, cs = rig
+    own_pki = str(directory / "pki-install") + "/"
+    shutil.copytree(pki, own_pki)  # the vehicle writes the contract it receives into its PKI folder
+    cps = CertificateService(own_pki, directory / "cps.log")
+    asked = []
+
+    def backend(vendor, message_id, data):
+        asked.append((vendor, message_id, json.loads(data or "{}")))
+        if message_id == "Get15118EVCertificate":
+            return "Accepted", json.dumps({"status": "Accepted", "exiResponse": cps.answer(asked[-1][2]["exiRequest"])})
+        if message_id == "Authorize":
+            return "Accepted", json.dumps({"idTokenInfo": {"status": "Accepted"}, "certificateStatus": "Accepted"})
+        return "UnknownMessageId", None
+    cs.data_transfer = backend
+    assert cs.call(call.ClearCache()).status == "Accepted"
+    code, body = station.request("POST", "/api/sim/plug", {"connector": 1, "hlc": "external"})
+    assert code == 200, body
+    ev = slac.EV(line, bytes.fromhex(ev_mac(pair).replace(":", "")), attenuation_db=20)
+    assert pair.ev.call(ev.match, timeout=40)["result"] == "matched"
+    run = directory / "evcc-install"
+    run.mkdir()
+    settings = json.loads(josev.evcc_config("iso15118_2/evcc_config_pnc_ac.json").read_text())
+    settings.update(isCertInstallNeeded=True, chargeLoopCycle=4, chargeLoopDelay=1)
+    (run / "evcc.json").write_text(json.dumps(settings))
+    evcc = josev.start_evcc(pair.ev, run, config=run / "evcc.json", pki_path=own_pki, timeout_scale=EVCC_TIMEOUT_SCALE)
+    try:
+        evcc.wait_for(res("ServiceDiscoveryRes", '.*"ServiceList":\\{"Service":\\[\\{"ServiceID":2'), fail=josev.EVCC_GAVE_UP, timeout=60)
+        evcc.wait_for(res("CertificateInstallationRes", '"ResponseCode":"OK"'), timeout=60)
+        evcc.wait_for(res("PaymentDetailsRes", '"ResponseCode":"OK"'), timeout=60)
+        evcc.wait_for(res("AuthorizationRes", '"ResponseCode":"OK","EVSEProcessing":"Finished"'), timeout=60)
+        c = station.wait_status(1, "Charging")
+        assert c["session"]["idTag"] == EMAID and c["session"]["method"] == "PlugAndCharge", c
+        [(vendor, _, request)] = [a for a in asked if a[1] == "Get15118EVCertificate"]
+        assert vendor == "org.openchargealliance.iso15118pnc"
+        assert request["action"] == "Install" and request["iso15118SchemaVersion"] == "urn:iso:15118:2:2013:MsgDef", request
+        evcc.wait_for(res("SessionStopRes", '"ResponseCode":"OK"'), timeout=60)
+    finally:
+        evcc.stop()
+        cps.close()
         station.request("POST", "/api/sim/unplug", {"connector": 1, "force": True})

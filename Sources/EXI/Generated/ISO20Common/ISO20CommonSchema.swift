@@ -61,6 +61,7 @@ urn:iso:std:iso:15118:-20:CommonMessages	VehicleCheckOutReq
 urn:iso:std:iso:15118:-20:CommonMessages	VehicleCheckOutRes
 http://www.w3.org/2000/09/xmldsig#	X509Data
 urn:iso:std:iso:15118:-20:CommonMessages	AbsolutePriceSchedule
+urn:iso:std:iso:15118:-20:CommonTypes	AckMaxDelay
 urn:iso:std:iso:15118:-20:CommonMessages	AdditionalSelectedServices
 urn:iso:std:iso:15118:-20:CommonMessages	AdditionalService
 urn:iso:std:iso:15118:-20:CommonTypes	AdditionalServicesCosts
@@ -74,6 +75,7 @@ urn:iso:std:iso:15118:-20:CommonMessages	AvailableEnergy
 urn:iso:std:iso:15118:-20:CommonMessages	BPT_ChannelSelection
 urn:iso:std:iso:15118:-20:CommonTypes	BPT_DischargedEnergyReadingWh
 urn:iso:std:iso:15118:-20:CommonTypes	BPT_InductiveEnergyReadingVARh
+urn:iso:std:iso:15118:-20:CommonTypes	BatteryEnergyCapacity
 urn:iso:std:iso:15118:-20:CommonMessages	CPSCertificateChain
 urn:iso:std:iso:15118:-20:CommonTypes	CapacitiveEnergyReadingVARh
 urn:iso:std:iso:15118:-20:CommonMessages	CarbonDioxideEmission
@@ -81,6 +83,7 @@ urn:iso:std:iso:15118:-20:CommonMessages	Certificate
 urn:iso:std:iso:15118:-20:CommonMessages	CertificateInstallationService
 urn:iso:std:iso:15118:-20:CommonMessages	ChargeProgress
 urn:iso:std:iso:15118:-20:CommonTypes	ChargedEnergyReadingWh
+urn:iso:std:iso:15118:-20:CommonTypes	ChargingComplete
 urn:iso:std:iso:15118:-20:CommonMessages	ChargingSchedule
 urn:iso:std:iso:15118:-20:CommonMessages	ChargingSession
 urn:iso:std:iso:15118:-20:CommonMessages	CheckOutTime
@@ -89,9 +92,11 @@ urn:iso:std:iso:15118:-20:CommonTypes	CostPerUnit
 urn:iso:std:iso:15118:-20:CommonMessages	Currency
 urn:iso:std:iso:15118:-20:CommonMessages	DHPublicKey
 urn:iso:std:iso:15118:-20:CommonMessages	DepartureTime
+urn:iso:std:iso:15118:-20:CommonTypes	DepartureTime
 urn:iso:std:iso:15118:-20:CommonMessages	DeviceLocation
 urn:iso:std:iso:15118:-20:CommonMessages	DeviceOffset
 urn:iso:std:iso:15118:-20:CommonMessages	DischargingSchedule
+urn:iso:std:iso:15118:-20:CommonTypes	DisplayParameters
 urn:iso:std:iso:15118:-20:CommonMessages	Duration
 urn:iso:std:iso:15118:-20:CommonMessages	Dynamic_EVPPTControlMode
 urn:iso:std:iso:15118:-20:CommonMessages	Dynamic_SEReqControlMode
@@ -107,8 +112,10 @@ urn:iso:std:iso:15118:-20:CommonMessages	EVCheckInStatus
 urn:iso:std:iso:15118:-20:CommonMessages	EVCheckOutStatus
 urn:iso:std:iso:15118:-20:CommonMessages	EVEnergyOffer
 urn:iso:std:iso:15118:-20:CommonMessages	EVMaximumEnergyRequest
+urn:iso:std:iso:15118:-20:CommonTypes	EVMaximumEnergyRequest
 urn:iso:std:iso:15118:-20:CommonMessages	EVMaximumV2XEnergyRequest
 urn:iso:std:iso:15118:-20:CommonMessages	EVMinimumEnergyRequest
+urn:iso:std:iso:15118:-20:CommonTypes	EVMinimumEnergyRequest
 urn:iso:std:iso:15118:-20:CommonMessages	EVMinimumV2XEnergyRequest
 urn:iso:std:iso:15118:-20:CommonMessages	EVPowerProfile
 urn:iso:std:iso:15118:-20:CommonMessages	EVPowerProfileEntries
@@ -125,7 +132,9 @@ urn:iso:std:iso:15118:-20:CommonMessages	EVSEID
 urn:iso:std:iso:15118:-20:CommonTypes	EVSENotification
 urn:iso:std:iso:15118:-20:CommonMessages	EVSEProcessing
 urn:iso:std:iso:15118:-20:CommonMessages	EVSEStatus
+urn:iso:std:iso:15118:-20:CommonTypes	EVSEStatus
 urn:iso:std:iso:15118:-20:CommonMessages	EVTargetEnergyRequest
+urn:iso:std:iso:15118:-20:CommonTypes	EVTargetEnergyRequest
 urn:iso:std:iso:15118:-20:CommonMessages	EVTerminationCode
 urn:iso:std:iso:15118:-20:CommonMessages	EVTerminationExplanation
 urn:iso:std:iso:15118:-20:CommonTypes	EnergyCosts
@@ -139,19 +148,24 @@ urn:iso:std:iso:15118:-20:CommonMessages	GenChallenge
 urn:iso:std:iso:15118:-20:CommonMessages	GoToPause
 http://www.w3.org/2000/09/xmldsig#	HMACOutputLength
 urn:iso:std:iso:15118:-20:CommonTypes	Header
+urn:iso:std:iso:15118:-20:CommonTypes	InletHot
 http://www.w3.org/2000/09/xmldsig#	J
 urn:iso:std:iso:15118:-20:CommonMessages	Language
 urn:iso:std:iso:15118:-20:CommonMessages	ListOfRootCertificateIDs
 urn:iso:std:iso:15118:-20:CommonMessages	MaximumContractCertificateChains
 urn:iso:std:iso:15118:-20:CommonMessages	MaximumCost
+urn:iso:std:iso:15118:-20:CommonTypes	MaximumSOC
 urn:iso:std:iso:15118:-20:CommonMessages	MaximumSupportingPoints
 urn:iso:std:iso:15118:-20:CommonTypes	MeterID
 urn:iso:std:iso:15118:-20:CommonMessages	MeterInfo
+urn:iso:std:iso:15118:-20:CommonTypes	MeterInfo
+urn:iso:std:iso:15118:-20:CommonTypes	MeterInfoRequested
 urn:iso:std:iso:15118:-20:CommonTypes	MeterSignature
 urn:iso:std:iso:15118:-20:CommonTypes	MeterStatus
 urn:iso:std:iso:15118:-20:CommonTypes	MeterTimestamp
 urn:iso:std:iso:15118:-20:CommonMessages	MinimumCost
 urn:iso:std:iso:15118:-20:CommonMessages	MinimumSOC
+urn:iso:std:iso:15118:-20:CommonTypes	MinimumSOC
 http://www.w3.org/2000/09/xmldsig#	Modulus
 urn:iso:std:iso:15118:-20:CommonTypes	NotificationMaxDelay
 urn:iso:std:iso:15118:-20:CommonMessages	NumberOfPriceLevels
@@ -187,6 +201,7 @@ urn:iso:std:iso:15118:-20:CommonMessages	PowerTolerance
 urn:iso:std:iso:15118:-20:CommonMessages	PowerToleranceAcceptance
 urn:iso:std:iso:15118:-20:CommonMessages	Power_L2
 urn:iso:std:iso:15118:-20:CommonMessages	Power_L3
+urn:iso:std:iso:15118:-20:CommonTypes	PresentSOC
 urn:iso:std:iso:15118:-20:CommonMessages	PriceAlgorithm
 urn:iso:std:iso:15118:-20:CommonMessages	PriceLevel
 urn:iso:std:iso:15118:-20:CommonMessages	PriceLevelSchedule
@@ -201,7 +216,11 @@ urn:iso:std:iso:15118:-20:CommonMessages	PrioritizedEMAIDs
 urn:iso:std:iso:15118:-20:CommonMessages	ProviderID
 http://www.w3.org/2000/09/xmldsig#	Q
 urn:iso:std:iso:15118:-20:CommonMessages	Receipt
+urn:iso:std:iso:15118:-20:CommonTypes	Receipt
 urn:iso:std:iso:15118:-20:CommonMessages	RemainingContractCertificateChains
+urn:iso:std:iso:15118:-20:CommonTypes	RemainingTimeToMaximumSOC
+urn:iso:std:iso:15118:-20:CommonTypes	RemainingTimeToMinimumSOC
+urn:iso:std:iso:15118:-20:CommonTypes	RemainingTimeToTargetSOC
 urn:iso:std:iso:15118:-20:CommonMessages	RenewableGenerationPercentage
 urn:iso:std:iso:15118:-20:CommonTypes	ResponseCode
 urn:iso:std:iso:15118:-20:CommonTypes	RootCertificateID
@@ -233,7 +252,10 @@ urn:iso:std:iso:15118:-20:CommonMessages	SupportedProviders
 urn:iso:std:iso:15118:-20:CommonMessages	SupportedServiceIDs
 urn:iso:std:iso:15118:-20:CommonMessages	TPM_EncryptedPrivateKey
 urn:iso:std:iso:15118:-20:CommonMessages	TargetDistance
+urn:iso:std:iso:15118:-20:CommonMessages	TargetOffsetX
+urn:iso:std:iso:15118:-20:CommonMessages	TargetOffsetY
 urn:iso:std:iso:15118:-20:CommonMessages	TargetSOC
+urn:iso:std:iso:15118:-20:CommonTypes	TargetSOC
 urn:iso:std:iso:15118:-20:CommonTypes	TaxCosts
 urn:iso:std:iso:15118:-20:CommonMessages	TaxIncludedInPrice
 urn:iso:std:iso:15118:-20:CommonMessages	TaxRate
@@ -279,11 +301,11 @@ urn:iso:std:iso:15118:-20:CommonMessages	Name
     static let datatypes = #"""
 s	-	-
 6	-	-
+u	0	65535
 b
 e	EIM	PnC
 e	Charge	Discharge
 u	0	18446744073709551615
-u	0	65535
 6	-	1600
 e	Start	Stop	Standby	ScheduleRenegotiation
 e	Pause	Terminate	ServiceRenegotiation
@@ -304,10 +326,10 @@ n	-128	127
 6	16	16
 i	-	-
 n	0	255
+n	0	100
 n	12	1024
 s	-	32
 6	-	64
-n	0	100
 e	AutoParking	MVGuideManual	Manual
 e	PowerToleranceNotConfirmed	PowerToleranceConfirmed
 u	1	4294967295
@@ -321,11 +343,11 @@ i	-2147483648	2147483647
 
     static let documentElements = "0,0;1,5;2,9;3,11;4,19;5,20;6,21;7,26;8,32;9,39;10,47;11,52;12,54;13,89;14,91;15,96;16,100;17,103;18,89;19,106;20,113;21,119;22,125;23,129;24,132;25,139;26,143;27,148;28,153;29,160;30,163;31,168;32,171;33,177;34,181;35,184;36,187;37,191;38,196;39,199;40,205;41,212;42,216;43,224;44,227;45,233;46,241;47,248;48,255;49,258;50,265;51,271;52,275;53,279"
 
-    static let fragmentElements = "54,292;55,306;56,312;57,315;58,318;59,321;60,321;61,321;62,321;0,0;1,5;63,323;2,9;3,11;64,318;65,325;66,327;67,327;4,19;5,20;68,329;6,21;69,327;70,332;71,334;7,26;8,32;72,321;73,336;74,327;75,338;76,342;77,327;78,344;79,318;80,347;81,349;9,39;82,351;83,353;84,353;10,47;11,52;85,338;86,351;87,355;88,356;89,365;90,371;91,372;92,374;93,375;94,376;95,378;96,376;97,383;98,385;99,387;100,318;101,318;102,318;103,318;104,390;105,395;106,2444;107,2449;108,2452;109,3477;110,3480;111,3483;112,3493;113,4518;114,4520;115,376;116,4522;117,4518;118,4524;119,318;120,4527;121,4529;122,315;123,318;124,4531;125,4540;126,4542;127,321;128,4540;129,4544;130,321;131,4546;132,4548;133,4540;12,54;13,89;14,91;134,4552;135,4554;15,96;136,4575;137,318;138,4577;139,4579;140,4581;141,4590;142,353;143,327;16,100;17,103;18,89;144,318;145,4592;146,4540;147,332;148,4575;149,4594;19,106;150,315;151,315;152,318;153,351;154,318;155,4598;156,4529;157,4603;158,351;159,4540;20,113;160,4611;161,4611;162,4613;163,4621;164,4655;165,318;166,351;167,4657;168,353;169,4540;170,4659;171,4663;172,318;21,119;22,125;173,318;174,4666;175,4671;176,2444;177,318;178,5696;179,318;180,318;181,376;182,4575;183,5698;184,5705;185,6730;186,6733;187,6740;188,6750;189,4529;190,7775;191,7777;192,4527;193,4540;23,129;194,7786;24,132;195,4575;196,4575;197,7802;25,139;198,7804;199,7807;26,143;200,4611;27,148;28,153;201,7809;202,7775;203,7813;204,7816;205,7822;206,7826;207,4540;208,323;209,7828;210,7775;211,7828;212,7831;213,7848;29,160;30,163;31,168;32,171;214,318;215,4655;216,4527;217,7851;218,321;33,177;34,181;219,7884;220,7884;35,184;36,187;37,191;38,196;39,199;40,205;41,212;42,216;43,224;44,227;45,233;46,241;221,351;222,7886;223,7890;224,8019;225,8036;226,353;227,4592;228,8038;229,321;230,318;231,8041;232,7775;233,7775;234,4527;235,8050;236,327;237,327;238,327;47,248;48,255;239,4531;240,353;49,258;50,265;51,271;52,275;241,353;242,353;243,8061;244,4611;245,4611;53,279;246,89;247,7804;248,4611;249,8063;250,89;251,89;252,4540;253,321;254,4542;255,4527;256,8065;257,318;258,353"
+    static let fragmentElements = "54,292;55,306;56,308;57,314;58,317;59,320;60,323;61,323;62,323;63,323;0,0;1,5;64,325;2,9;3,11;65,320;66,327;67,329;68,329;69,320;4,19;5,20;70,331;6,21;71,329;72,306;73,334;7,26;8,32;74,323;75,336;76,329;77,323;78,338;79,342;80,329;81,344;82,320;83,347;84,349;9,39;85,351;86,351;87,353;88,353;10,47;11,52;89,338;90,355;91,351;92,366;93,367;94,376;95,382;96,383;97,385;98,386;99,387;100,389;101,387;102,394;103,396;104,398;105,320;106,320;107,320;108,320;109,320;110,320;111,401;112,406;113,2455;114,2460;115,2463;116,3488;117,3491;118,3494;119,3504;120,4529;121,4531;122,387;123,4533;124,4529;125,4535;126,4535;127,320;128,320;129,4538;130,4540;131,317;132,320;133,4542;134,4551;135,4553;136,323;137,4551;138,4555;139,323;140,4557;141,4559;142,323;143,4551;12,54;13,89;14,91;144,4563;145,4565;15,96;146,4586;147,320;148,4588;149,4590;150,4592;151,4594;152,4594;153,323;154,4603;155,353;156,329;16,100;17,103;18,89;157,320;158,4588;159,4588;160,4551;161,306;162,4586;163,4605;19,106;164,317;165,317;166,320;167,351;168,320;169,4609;170,4540;171,4614;172,351;173,4551;20,113;174,4622;175,4622;176,4624;177,4632;178,4666;179,320;180,351;181,4668;182,353;183,4551;184,4670;185,4674;186,320;21,119;22,125;187,320;188,4677;189,4682;190,2455;191,320;192,5707;193,320;194,320;195,4588;196,387;197,4586;198,5709;199,5716;200,6741;201,6744;202,6751;203,6761;204,4540;205,7786;206,7788;207,4538;208,4551;23,129;209,7797;210,7797;24,132;211,4586;212,351;213,351;214,351;215,4586;216,7813;25,139;217,7815;218,7818;26,143;219,4622;27,148;28,153;220,7820;221,7786;222,7824;223,7827;224,7833;225,7837;226,4551;227,325;228,7839;229,7786;230,7839;231,7842;232,7859;29,160;30,163;31,168;32,171;233,320;234,4666;235,4538;236,7862;237,323;33,177;34,181;238,7895;239,7895;35,184;36,187;37,191;38,196;39,199;40,205;41,212;42,216;43,224;44,227;45,233;46,241;240,351;241,7897;242,7901;243,8030;244,8047;245,353;246,306;247,306;248,4588;249,4588;250,8049;251,323;252,320;253,8052;254,7786;255,7786;256,4538;257,8061;258,329;259,329;260,329;47,248;48,255;261,4542;262,353;49,258;50,265;51,271;52,275;263,353;264,353;265,8072;266,4622;267,4622;53,279;268,89;269,7815;270,4622;271,8074;272,89;273,89;274,4551;275,323;276,4553;277,4538;278,8076;279,320;280,353"
 }
 
 extension EXI {
-    /// The schema-informed grammars of V2G_CI_CommonMessages.xsd (8067 states), W3C EXI 1.0 Second Edition §8.5.
+    /// The schema-informed grammars of V2G_CI_CommonMessages.xsd (8078 states), W3C EXI 1.0 Second Edition §8.5.
     public static let iso20Common = EXISchema(
         name: "ISO20Common", qnames: ISO20CommonTables.qnames, datatypes: ISO20CommonTables.datatypes,
         encodedStates: [ISO20CommonTables.states0, ISO20CommonTables.states1, ISO20CommonTables.states2, ISO20CommonTables.states3, ISO20CommonTables.states4, ISO20CommonTables.states5, ISO20CommonTables.states6, ISO20CommonTables.states7, ISO20CommonTables.states8, ISO20CommonTables.states9, ISO20CommonTables.states10, ISO20CommonTables.states11, ISO20CommonTables.states12].joined(separator: "\n"),

@@ -123,8 +123,22 @@ extension StationController {
                 minimumCurrentA: max(PWM.minimumAmps, settings.minimumCurrentAmps),
                 maximumCurrentA: min(s.operatorCurrentLimitAmps, s.installationCurrentLimitAmps, s.hardwareMaxCurrentAmps),
                 currentA: m.currentA, powerW: m.powerW, totalPowerW: max(0, m.totalPowerW),
-                sessionEnergyWh: session.map { max(0, m.energyWh - $0.meterStartWh) } ?? 0)
+                sessionEnergyWh: session.map { max(0, m.energyWh - $0.meterStartWh) } ?? 0,
+                evccid: c.pilot.vehicleConnected ? c.reading.evccid : nil,
+                communicationsStandard: Self.eebusCommunicationsStandard(evccid: c.pilot.vehicleConnected ? c.reading.evccid : nil,
+                                                                         protocol: c.reading.hlcProtocol))
         }
+    }
+
+    /// EVCC scenario 2's `communicationsStandard` (EEBUS UC TS EV Commissioning and Configuration V1.0.1; the values
+    /// of SPINE's `DeviceConfigurationKeyValueStringType`: `iec61851`, `iso15118-2ed1`, `iso15118-2ed2`). ISO 15118-2:2014
+    /// is the first edition of part 2; its second edition was published as ISO 15118-20, so a -20 session is
+    /// `iso15118-2ed2`. A vehicle that gave an EVCCID without a protocol (a board that runs ISO 15118 itself) speaks
+    /// ISO 15118-2 (DIN SPEC 70121, its DC-only forerunner, is never chosen on AC); one without an EVCCID charges by
+    /// the PWM alone (IEC 61851-1).
+    static func eebusCommunicationsStandard(evccid: String?, protocol hlc: VehicleHLCProtocol?) -> String {
+        guard let evccid, !evccid.isEmpty else { return "iec61851" }
+        return hlc == .iso15118_20 ? "iso15118-2ed2" : "iso15118-2ed1"
     }
 
     /// The application's decisions as each connector's `eebus` entry, with the reason the status shows.

@@ -18,9 +18,11 @@ public struct HLCVehicleInfo: Sendable, Equatable {
     public var evccid: String
     /// Nil until ChargeParameterDiscovery.
     public var report: VehicleReport?
+    /// The protocol the session negotiated (supportedAppProtocol), nil when unknown.
+    public var hlcProtocol: VehicleHLCProtocol?
 
-    public init(evccid: String, report: VehicleReport? = nil) {
-        self.evccid = evccid; self.report = report
+    public init(evccid: String, report: VehicleReport? = nil, hlcProtocol: VehicleHLCProtocol? = nil) {
+        self.evccid = evccid; self.report = report; self.hlcProtocol = hlcProtocol
     }
 }
 
@@ -31,7 +33,10 @@ extension BoardInputs {
         var out = self
         for (n, info) in vehicles where out.connectors.indices.contains(n - 1) {
             guard out.connectors[n - 1].pilot.vehicleConnected else { continue }
-            if out.connectors[n - 1].evccid == nil { out.connectors[n - 1].evccid = info.evccid }
+            if out.connectors[n - 1].evccid == nil {
+                out.connectors[n - 1].evccid = info.evccid
+                if out.connectors[n - 1].hlcProtocol == nil { out.connectors[n - 1].hlcProtocol = info.hlcProtocol }
+            }
             if out.connectors[n - 1].vehicle == nil { out.connectors[n - 1].vehicle = info.report }
         }
         return out

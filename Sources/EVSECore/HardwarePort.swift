@@ -90,6 +90,9 @@ public struct ConnectorReading: Sendable, Codable, Equatable {
     public var evccid: String?
     /// What an ISO 15118 vehicle reported about itself (nil for basic PWM vehicles).
     public var vehicle: VehicleReport?
+    /// The ISO 15118 protocol the station's own SECC negotiated with the vehicle (nil: none, or a board that runs the
+    /// session itself and does not say). EEBUS tells an energy manager which standard the vehicle speaks from it.
+    public var hlcProtocol: VehicleHLCProtocol? = nil
     /// Whether the connector's board answers on its link to the controller (USB on dual stations). A board that
     /// loses the link de-energises its outputs on its own watchdog; the other fields are then its last values.
     public var boardLinked: Bool
@@ -135,6 +138,14 @@ public struct VehicleReport: Sendable, Codable, Equatable {
         self.maxCurrentAmps = maxCurrentAmps; self.stateOfChargePercent = stateOfChargePercent; self.requiredEnergyWh = requiredEnergyWh
         self.departure = departure
     }
+}
+
+/// The high-level communication protocol a vehicle's session speaks, as the SECC's application protocol handshake
+/// chose it (ISO 15118-2:2014 §8.2 supportedAppProtocol; DIN SPEC 70121 is DC only and never chosen on AC).
+public enum VehicleHLCProtocol: String, Sendable, Codable, Equatable, CaseIterable {
+    case din70121
+    case iso15118_2
+    case iso15118_20
 }
 
 /// The station's digital inputs.

@@ -23,8 +23,16 @@ struct EEBUSRuntimeState {
     var connected: Set<SHIPSKI> = []
     /// The paired SKI the node was last told to trust.
     var paired: SHIPSKI?
-    /// The paired SKI the node was last told to connect to (it reconnects by itself).
-    var connectingTo: SHIPSKI?
+    /// Where the node was last told to connect to the paired manager (it reconnects by itself, with back-off).
+    var connectingTo: EEBUSLinkTarget?
+}
+
+/// The paired manager's SHIP service as DNS-SD last gave it: a change of its address, port or path is passed on.
+struct EEBUSLinkTarget: Equatable {
+    var ski: SHIPSKI
+    var host: String
+    var port: Int
+    var path: String
 }
 
 /// The EEBUS interface's adapters and the controller (issue 26): SHIP events and datagrams go to the controller, its
@@ -108,10 +116,11 @@ extension StationRuntime {
             eebus.paired = paired
             eebus.connectingTo = nil
         }
-        guard let paired, eebus.connectingTo != paired, !eebus.connected.contains(paired),
-              let manager = eebusManagers.first(where: { $0.info.ski == paired }) else { return }
-        eebus.connectingTo = paired
-        node.connect(host: manager.host, port: Int(manager.service.port), ski: paired)
+        guard let paired, let manager = eebusManagers.first(where: { $0.info.ski == paired }) else { return }
+        let target = EEBUSLinkTarget(ski: paired, host: manager.host, port: Int(manager.service.port), path: manager.info.path)
+        guard eebus.connectingTo != target else { return }
+        eebus.connectingTo = target
+        node.connect(host: target.host, port: target.port, ski: paired, path: target.path)
     }
 
     /// The SHIP services DNS-SD found with their TXT read (SHIP TS 1.0.1 §7.3.2); one whose TXT is not SHIP's is left

@@ -17,6 +17,8 @@ struct SECCRuntimeState {
     var vehicles: [Int: HLCVehicleInfo] = [:]
     /// Connectors whose vehicle opened a V2G connection on this plug-in (a SLAC failure after that is no link failure).
     var connected: Set<Int> = []
+    /// The protocol each connector's session negotiated on this plug-in (it travels with the EVCCID).
+    var protocols: [Int: VehicleHLCProtocol] = [:]
     /// Connectors whose session reached PowerDelivery Start on this plug-in.
     var charging: Set<Int> = []
     /// Connectors whose session ended with SessionStop (a close that follows is orderly).
@@ -80,10 +82,11 @@ extension StationRuntime {
         switch event {
         case .protocolNegotiated(nil):
             seccLinkFailed(connector: n, "the vehicle offered no protocol this station speaks (Failed_NoNegotiation)")
-        case .protocolNegotiated:
+        case .protocolNegotiated(let chosen?):
             secc.connected.insert(n)
+            secc.protocols[n] = Self.vehicleProtocol(chosen)
         case .vehicleIdentified(let evccid, _):
-            secc.vehicles[n] = HLCVehicleInfo(evccid: EVCCID.text(evccid), report: secc.vehicles[n]?.report)
+            secc.vehicles[n] = HLCVehicleInfo(evccid: EVCCID.text(evccid), report: secc.vehicles[n]?.report, hlcProtocol: secc.protocols[n])
             tick()
         case .vehicleNeeds(let needs):
             let report = VehicleReport(maxCurrentAmps: needs.maxCurrentAmps, stateOfChargePercent: nil, requiredEnergyWh: needs.energyRequestWh,
@@ -142,8 +145,18 @@ extension StationRuntime {
         secc.vehicles[n] = nil
         secc.contractRejected.remove(n)
         secc.connected.remove(n)
+        secc.protocols[n] = nil
         secc.charging.remove(n)
         secc.stopped.remove(n)
+    }
+
+    /// The SECC's protocol as the controller names it.
+    static func vehicleProtocol(_ p: V2GProtocol) -> VehicleHLCProtocol {
+        switch p {
+        case .din70121: .din70121
+        case .iso15118_2: .iso15118_2
+        case .iso15118_20AC: .iso15118_20
+        }
     }
 
     /// D-LINK_ERROR (ISO 15118-3:2015 §7.7): the pilot falls back to the nominal duty cycle until unplug.

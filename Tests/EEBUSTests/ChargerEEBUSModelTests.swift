@@ -196,6 +196,19 @@ import Testing
             """#))
     }
 
+    @Test(arguments: [
+        ("02005E100001", #"{"identificationId":0,"identificationType":"eui48","identificationValue":"02005E100001"}"#),
+        ("02-00-5e-10-00-01-ff-fe", #"{"identificationId":0,"identificationType":"eui64","identificationValue":"02-00-5e-10-00-01-ff-fe"}"#),
+        ("WMIV1234567", #"{"identificationId":0,"identificationValue":"WMIV1234567"}"#),
+        ("0123456789", #"{"identificationId":0,"identificationValue":"0123456789"}"#),
+    ])
+    func theEVCCIDIsTypedOnlyWhenItIsAMACAddress(evccid: String, item: String) {
+        var status = ChargerFixture.connector()
+        status.evccid = evccid
+        let app = ChargerFixture.application([status])
+        #expect(data(app, "identificationListData", [1, 1], F.evIdentification) == json(#"{"identificationData":["# + item + "]}"))
+    }
+
     @Test func theVehicleChargesInNormalOperationAndPausesOrSleepsInStandby() {
         var status = ChargerFixture.connector()
         var app = ChargerFixture.application([status])

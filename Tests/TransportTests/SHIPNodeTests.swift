@@ -174,6 +174,20 @@ struct SHIPNodeTests {
         await server.stop()
     }
 
+    @Test func theClientAsksForThePathTheRemoteAnnouncedAndFallsBackToSHIPsForOneThatIsNoRequestTarget() async throws {
+        let client = try await Self.start("client", listen: false)
+        let server = try await Self.start("station", listen: true, trusted: [client.ski])
+        client.node.setTrusted([server.ski])
+        // The station serves "/ship/" only: another announced path is asked for and answered 404.
+        client.node.connect(host: "127.0.0.1", port: server.listenPort, ski: server.ski, path: "/eebus/")
+        await Self.waitFor("the upgrade refused") { client.closedReasons(server.ski).contains("the server refused the WebSocket upgrade") }
+        // A path with a line break (from a TXT record on the network) never reaches the request line: "/ship/" is used.
+        client.node.connect(host: "127.0.0.1", port: server.listenPort, ski: server.ski, path: "/ship/ HTTP/1.1\r\nX-Injected: 1")
+        await Self.waitFor("connected on /ship/") { client.state(of: server.ski) == .connected }
+        await client.stop()
+        await server.stop()
+    }
+
     @Test func theClientReconnectsAfterTheServerComesBack() async throws {
         let identity = try SHIPIdentity.make(shipID: "station")
         let client = try await Self.start("client", listen: false, trusted: [identity.ski])

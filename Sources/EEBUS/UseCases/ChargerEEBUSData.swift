@@ -164,13 +164,23 @@ struct ChargerEEBUSData {
         ])
     }
 
-    /// EVCC scenario 4: the EVCCID (a MAC address: eui48, or eui64 with 16 hex digits); empty while unknown.
+    /// EVCC scenario 4: the EVCCID the vehicle's ISO 15118 session gave; empty while unknown (IEC 61851 alone).
+    /// `identificationType` (SPINE `IdentificationTypeEnumType`) is `eui48` for a MAC address (ISO 15118-2:2014
+    /// §8.4.3.2.2: 6 bytes, 12 hex digits with or without separators) and `eui64` for 16 digits; an ISO 15118-20
+    /// EVCCID that is neither (a free string there) goes without a type rather than with a wrong one.
     func identification(_ status: EEBUSConnectorStatus) -> JSONValue {
         guard let id = status.evccid, !id.isEmpty else { return Self.list("identificationData", []) }
-        let digits = id.filter(\.isHexDigit).count
-        return Self.list("identificationData", [[
-            "identificationId": .integer(0), "identificationType": .string(digits == 16 ? "eui64" : "eui48"), "identificationValue": .string(id),
-        ]])
+        var item: JSONObject = ["identificationId": .integer(0)]
+        let separators: Set<Character> = [":", "-", " "]
+        if id.allSatisfy({ $0.isHexDigit || separators.contains($0) }) {
+            switch id.filter(\.isHexDigit).count {
+            case 12: item["identificationType"] = .string("eui48")
+            case 16: item["identificationType"] = .string("eui64")
+            default: break
+            }
+        }
+        item["identificationValue"] = .string(id)
+        return Self.list("identificationData", [item])
     }
 
     func connectionDescription(_ status: EEBUSConnectorStatus) -> JSONValue {

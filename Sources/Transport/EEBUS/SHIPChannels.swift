@@ -203,7 +203,7 @@ extension SHIPNode {
                         var headers = HTTPHeaders()
                         headers.add(name: "Host", value: link.host.contains(":") ? "[\(link.host)]:\(link.port)" : remote)
                         headers.add(name: "Sec-WebSocket-Protocol", value: Self.subprotocol)
-                        let request = HTTPRequestHead(version: .http1_1, method: .GET, uri: SHIPServiceInfo.defaultPath, headers: headers)
+                        let request = HTTPRequestHead(version: .http1_1, method: .GET, uri: link.path, headers: headers)
                         let configuration = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: .init(
                             upgradeRequestHead: request, upgraders: [upgrader],
                             notUpgradingCompletionHandler: { channel in

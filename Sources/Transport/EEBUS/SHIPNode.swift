@@ -154,10 +154,14 @@ public final class SHIPNode: Service, Sendable {
         for input in inputs { input.yield(.trust(false)) }
     }
 
-    /// Keeps a connection to the node `ski` at `host:port` (from its DNS-SD record): connects, and reconnects with
-    /// back-off whenever there is no connection with that SKI. A new address for the same SKI replaces the old.
-    public func connect(host: String, port: Int, ski: SHIPSKI) {
-        let link = SHIPLink(host: host, port: port, ski: ski)
+    /// Keeps a connection to the node `ski` at `host:port` and the WebSocket `path` (from its DNS-SD record: SHIP TS
+    /// 1.0.1 §7.3.2 `path`): connects, and reconnects with back-off whenever there is no connection with that SKI. A
+    /// new address or path for the same SKI replaces the old. A path that is no plain request target (it must start
+    /// with "/" and hold only visible ASCII: it comes from the network and goes into the upgrade request's first
+    /// line) is replaced by SHIP's "/ship/".
+    public func connect(host: String, port: Int, ski: SHIPSKI, path: String = SHIPServiceInfo.defaultPath) {
+        let usable = path.hasPrefix("/") && path.utf8.count <= 255 && path.utf8.allSatisfy { (0x21...0x7E).contains($0) }
+        let link = SHIPLink(host: host, port: port, ski: ski, path: usable ? path : SHIPServiceInfo.defaultPath)
         let added = registry.withLock { r -> Bool in
             guard !r.stopped, r.links[ski] != link else { return false }
             r.links[ski] = link
@@ -237,8 +241,9 @@ public final class SHIPNode: Service, Sendable {
         while registry.withLock({ !$0.stopped && $0.links[link.ski] == link }) {
             let busy = registry.withLock { r in r.entries.values.contains { $0.status.ski == link.ski } }
             if busy {
-                // Connected the other way (or still at it): look again later.
-                try? await Task.sleep(for: configuration.maximumBackoff / 4)
+                // Connected the other way (or still at it): look again in a moment (a look at the registry), so that
+                // the station connects out soon after the manager's own connection ended.
+                try? await Task.sleep(for: configuration.firstBackoff)
                 continue
             }
             if await connectOut(link) { backoff = configuration.firstBackoff }
@@ -302,4 +307,6 @@ struct SHIPLink: Sendable, Equatable {
     var host: String
     var port: Int
     var ski: SHIPSKI
+    /// The WebSocket path the remote announced.
+    var path: String
 }

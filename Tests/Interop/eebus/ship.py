@@ -26,6 +26,7 @@ import hashlib
 import os
 import ssl
 import tempfile
+import time
 import uuid
 
 import websockets
@@ -466,6 +467,10 @@ class ShipServer:
         self.accepted = asyncio.Queue()
         self.failures = []
         self._server = None
+        # The monotonic time of every WebSocket upgrade request (after TLS), and whether to answer them 503 (a
+        # manager that is up but not ready: the station's reconnect back-off can be watched).
+        self.requests = []
+        self.refusing = False
 
     async def start(self):
         self.context = server_context(self.identity, self.trusted_certificates)
@@ -481,8 +486,11 @@ class ShipServer:
         self.context.load_verify_locations(cadata=der)
 
     def _check_path(self, connection, request):
+        self.requests.append(time.monotonic())
         if request.path != PATH:
             return connection.respond(404, f"SHIP lives at {PATH}\n")
+        if self.refusing:
+            return connection.respond(503, "not ready\n")
         return None
 
     async def _handle(self, ws):

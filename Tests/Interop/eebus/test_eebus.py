@@ -125,6 +125,40 @@ def test_issue26_pairs_and_runs_ship_and_spine_with_every_message_checked(eebus_
     assert session.violations == []
 
 
+def test_issue26_pin_input_and_access_methods_are_answered_in_the_data_phase_and_the_close_is_confirmed(eebus_station,
+                                                                                                        managers):
+    """SHIP TS 1.0.1 §13.4.5: the station announced PIN state `none`, so a `connectionPinInput` is answered with
+    `connectionPinError` (error 1) and the connection goes on; §13.4.6: an `accessMethodsRequest` in the data phase is
+    answered with the station's SHIP id; §13.4.7: our `connectionClose` announce is confirmed by the station."""
+    station = eebus_station()
+    manager = managers("grid-guard")
+    node = pair(station, manager)
+    conn = manager.connect(node.host, node.port, node.ski, handshake=False)
+
+    async def control(name):
+        """The next control message `name`, skipping the station's SPINE data meanwhile (it reads our discovery)."""
+        while True:
+            got_type, plain = await conn.receive()
+            if got_type == ship.CONTROL and name in plain:
+                return plain[name]
+            assert got_type == ship.DATA, (got_type, plain)
+
+    async def script():
+        await conn.handshake()
+        await conn.send(ship.CONTROL, {"connectionPinInput": {"pin": "1234"}})
+        pin_error = await control("connectionPinError")
+        await conn.send(ship.CONTROL, {"accessMethodsRequest": {}})
+        methods = await control("accessMethods")
+        return pin_error, methods, await conn.close(reason="unspecific")
+
+    pin_error, methods, confirmed = manager.loop.run(script(), 40)
+    assert pin_error == {"error": 1}, pin_error
+    assert methods.get("id") == eebus(station)["shipId"], methods
+    assert confirmed == {"phase": "confirm"}, confirmed
+    wait_for(lambda: not any(c["ski"] == manager.identity.ski for c in eebus(station)["connections"]),
+             what="the connection gone from the station's list")
+
+
 def test_issue26_cem_discovers_the_use_cases_binds_subscribes_and_reads_every_ev_function(eebus_station, managers):
     station = eebus_station()
     manager = managers("cem")
@@ -159,6 +193,25 @@ def test_issue26_cem_discovers_the_use_cases_binds_subscribes_and_reads_every_ev
     assert set(cem.phase_limit_ids("obligation")) == {"a", "b", "c"}
     assert set(cem.phase_limit_ids("recommendation")) == {"a", "b", "c"}
     assert session.violations == []
+
+
+def test_issue26_evcc_identification_carries_the_evccid_of_an_iso15118_vehicle(eebus_station, managers):
+    """EVCC scenario 4: the EV entity's Identification holds the vehicle's EVCCID (its MAC: eui48) when ISO 15118 gave
+    one, and scenario 2's communicationsStandard says ISO 15118-2; a PWM-only vehicle has none (the CEM test above)."""
+    station = eebus_station()
+    manager = managers("cem")
+    cem = CEM(paired_session(station, manager), connector=1).setup()
+    assert station.sim("plug", "1", "--ev", "3p-16a", "--evccid", "00:1A:2B:3C:4D:5E").returncode == 0
+    assert cem.wait_for_ev() == {"errorNumber": 0}
+    ev = (1, 1)
+    assert cem.data[(ev, "identificationListData")] == {"identificationData": [
+        {"identificationId": 0, "identificationType": "eui48", "identificationValue": "00:1A:2B:3C:4D:5E"}]}, cem.data
+    keys = {d["keyId"]: d["keyName"] for d in cem.data[(ev, "deviceConfigurationKeyValueDescriptionListData")]
+            ["deviceConfigurationKeyValueDescriptionData"]}
+    values = {keys[v["keyId"]]: v.get("value") for v in cem.data[(ev, "deviceConfigurationKeyValueListData")]
+              ["deviceConfigurationKeyValueData"]}
+    assert values["communicationsStandard"] == {"string": "iso15118-2ed1"}, values
+    assert cem.s.violations == []
 
 
 def test_issue26_lpc_limit_reaches_the_signalled_current(eebus_station, managers):
@@ -423,6 +476,9 @@ def test_issue26_unpair_closes_the_connection_and_forgets_the_ski_and_pairing_su
     code, body = station.request("POST", "/api/eebus/unpair")
     assert 200 <= code < 300, (code, body)
     session.wait_closed(timeout=10)
+    # The orderly close of SHIP TS 1.0.1 §13.4.7, with the reason that the pairing was removed.
+    assert (session.ship.close_received or {}).get("phase") == "announce", session.ship.close_received
+    assert session.ship.close_received.get("reason") == "removedConnection", session.ship.close_received
     pairing = eebus(station)["pairing"]
     assert pairing["state"] == "notPaired" and pairing.get("ski") is None, pairing
     try:
@@ -445,5 +501,56 @@ def test_issue26_the_station_connects_to_the_paired_manager_it_discovered(eebus_
     assert 200 <= code < 300, (code, body)
     session = manager.accept(timeout=30)
     assert session.ship.remote_ski == node.ski
+    # The station's client side speaks TLS 1.2 with a SHIP suite too (our server offers only those).
+    tls = session.ship.ws.transport.get_extra_info("ssl_object")
+    assert tls.version() == "TLSv1.2" and tls.cipher()[0] in SHIP_SUITES, tls.cipher()
     assert session.discover().device_type == "ChargingStation"
+    assert [(c["state"], c["incoming"]) for c in eebus(station)["connections"] if c["ski"] == manager.identity.ski] \
+        == [("connected", False)]
     assert session.violations == []
+
+
+def test_issue26_after_the_managers_own_connection_ends_the_station_connects_to_it(eebus_station, managers):
+    """The manager connected first and the station found it by DNS-SD only then: when that connection is lost, the
+    station connects out to the manager itself (it keeps its link while the manager's connection lasts)."""
+    station = eebus_station()
+    manager = managers("grid-guard")
+    session = paired_session(station, manager)
+    session.discover()
+    manager.announce()
+    wait_for(lambda: any(d["ski"] == manager.identity.ski for d in eebus(station)["discovered"]), timeout=20,
+             what="the station discovering the manager")
+    session.abort()  # the network is gone: no SHIP close
+    again = manager.accept(timeout=30)
+    assert again.discover().device_type == "ChargingStation"
+    assert [(c["state"], c["incoming"]) for c in eebus(station)["connections"] if c["ski"] == manager.identity.ski] \
+        == [("connected", False)]
+    assert again.violations == []
+
+
+def test_issue26_the_station_reconnects_to_its_manager_with_back_off(eebus_station, managers):
+    """The station keeps its connection to the paired manager up (SHIP TS 1.0.1 §12: either side may connect): when
+    the connection is lost it connects again, and while the manager is up but refuses (answers the WebSocket upgrade
+    503), its attempts come at growing intervals (1 s doubling, ±20 %) until the manager takes it again."""
+    station = eebus_station()
+    manager = managers("grid-guard")
+    manager.announce()
+    node = manager.find_station(eebus(station)["ski"])
+    manager.trust(node.ski, node.host, node.port)
+    code, body = station.request("POST", "/api/eebus/pair", {"ski": manager.identity.ski})
+    assert 200 <= code < 300, (code, body)
+    session = manager.accept(timeout=30)
+    session.discover()
+    server = manager.server
+    server.refusing = True
+    lost = len(server.requests)
+    session.abort()  # the network is gone: no SHIP close
+    attempts = wait_for(lambda: len(server.requests) >= lost + 3 and server.requests[lost:lost + 3], timeout=30,
+                        what="three refused attempts of the station")
+    gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+    assert gaps[1] > gaps[0] * 1.3, f"the back-off did not grow: {gaps}"
+    server.refusing = False
+    again = manager.accept(timeout=30)
+    assert again.discover().device_type == "ChargingStation"
+    wait_for(lambda: eebus(station)["pairing"]["state"] == "paired", what="paired again")
+    assert again.violations == []

@@ -225,6 +225,7 @@ public struct SECCConnectorService<Board: HardwarePort>: Service {
             var runningMode: HLCMode = .off
             var plugged = false
             var plugIns = 0
+            var serversDownReported = false
             var credential = await runtime.seccTLSCredential()
             var credentialCheckedAt = ContinuousClock.now
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -262,14 +263,17 @@ public struct SECCConnectorService<Board: HardwarePort>: Service {
                     if state.vehiclePlugged, wanted {
                         watch.awaitingSDP.withLock { $0 = false }
                         await slac?.startMatching()
-                        // Nothing can talk to this vehicle (the servers did not start): a D-LINK_ERROR at once, so that
-                        // it charges by the PWM instead of waiting at 5 % for a session that cannot come.
-                        if watch.failedAt.withLock({ $0 }) != nil {
-                            await runtime.seccLinkFailed(connector: n, "the ISO 15118 servers on \(interface) are not running")
-                        }
                     }
                     plugged = state.vehiclePlugged
                     plugIns = state.plugIns
+                    serversDownReported = false
+                }
+                // Nothing can talk to this vehicle (the servers did not start, also when they fail while it is already
+                // plugged, e.g. after the wait for the link-local address): a D-LINK_ERROR, so that it charges by the
+                // PWM instead of waiting at 5 % for a session that cannot come.
+                if plugged, wanted, !serversDownReported, watch.failedAt.withLock({ $0 }) != nil {
+                    serversDownReported = true
+                    await runtime.seccLinkFailed(connector: n, "the ISO 15118 servers on \(interface) are not running")
                 }
                 try? await Task.sleep(for: Self.pollInterval)
             }

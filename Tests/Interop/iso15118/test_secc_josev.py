@@ -324,10 +324,9 @@ def test_hlc_mode_off_stops_the_servers_and_force_restarts_them(rig):
     unplug(rig)
 
 
-def test_missing_plc_interface_is_logged_and_the_station_runs_on(tmp_path):
-    """A simulated board whose plcInterface does not exist: the station starts, logs what to check for the servers
-    and for SLAC, and serves its API (a real board's description is refused at start instead, HardwareBoard); a
-    vehicle plugged in then charges by the PWM."""
+def missing_plc_station(tmp_path):
+    """A station in mode Force on a simulated board whose plcInterface does not exist, started; and a reader of its
+    log."""
     if not os.access(BIN, os.X_OK):
         pytest.skip(f"no chargekit binary at {BIN} (CHARGEKIT_BIN)")
     board = tmp_path / "board.json"
@@ -339,9 +338,32 @@ def test_missing_plc_interface_is_logged_and_the_station_runs_on(tmp_path):
     station.board = board
     station.log_level = "info"
     station.start()
+    log = josev.JosevProcess.__new__(josev.JosevProcess)  # a reader of the station's log
+    log.log_path, log.offset, log.proc = station.log_path, 0, station.proc
+    return station, log
+
+
+def test_vehicle_plugged_while_the_servers_start_falls_back_when_they_fail(tmp_path):
+    """The servers wait up to 10 s for the interface's link-local address before they give up; a vehicle plugged in
+    meanwhile must not wait at 5 % for ever: when they fail, its link fails too and it charges by the PWM."""
+    station, log = missing_plc_station(tmp_path)
     try:
-        log = josev.JosevProcess.__new__(josev.JosevProcess)  # a reader of the station's log
-        log.log_path, log.offset, log.proc = station.log_path, 0, station.proc
+        code, body = station.request("POST", "/api/sim/plug", {"connector": 1})
+        assert code == 200, body
+        assert "did not start" not in Path(station.log_path).read_text(), "plugged before the servers gave up"
+        log.wait_for(r"ISO 15118 servers on ckmissing0 .* did not start", timeout=30)
+        log.wait_for(r"ISO 15118 link failed: the ISO 15118 servers on ckmissing0 are not running")
+        wait_for(lambda: station.connector(1)["pilotSignal"]["kind"] != "hlc", what="the pilot left 5 %")
+    finally:
+        station.terminate()
+
+
+def test_missing_plc_interface_is_logged_and_the_station_runs_on(tmp_path):
+    """A simulated board whose plcInterface does not exist: the station starts, logs what to check for the servers
+    and for SLAC, and serves its API (a real board's description is refused at start instead, HardwareBoard); a
+    vehicle plugged in then charges by the PWM."""
+    station, log = missing_plc_station(tmp_path)
+    try:
         log.wait_for(r"ISO 15118 servers on ckmissing0 \(connectors\[0\]\.plcInterface\) did not start: .*does not exist", timeout=30)
         assert station.status()["connectors"][0]["status"] == "Available"
         code, body = station.request("POST", "/api/sim/plug", {"connector": 1})

@@ -7,8 +7,9 @@
 # (--bin measures a binary built before, e.g. the one of an earlier commit for a before/after comparison)
 #
 # It measures the appliance build: release, size-optimized (-Osize), Swift runtime linked statically
-# (--static-swift-stdlib), i.e. one self-contained binary as a wallbox would run it. Build it yourself with
-#   swift build -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic --product chargekit --scratch-path .build-static
+# (--static-swift-stdlib), i.e. one self-contained binary as a wallbox would run it, with the options of
+# scripts/bench/appliance-flags.sh. Build it yourself with
+#   source scripts/bench/appliance-flags.sh && swift build "${APPLIANCE_BUILD_FLAGS[@]}" --product chargekit --scratch-path .build-static
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench/appliance-binary.sh

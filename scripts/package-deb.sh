@@ -38,7 +38,8 @@ done
 
 if [[ -z "$BIN" ]]; then
   SCRATCH="${SCRATCH:-.build-static}"
-  build=(swift build -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic --product chargekit --scratch-path "$SCRATCH")
+  source scripts/bench/appliance-flags.sh
+  build=(swift build "${APPLIANCE_BUILD_FLAGS[@]}" --product chargekit --scratch-path "$SCRATCH")
   "${build[@]}" >&2
   BIN="$("${build[@]}" --show-bin-path)/chargekit"
 fi

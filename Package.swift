@@ -56,7 +56,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
+        // Without Hummingbird's default traits: ConfigurationSupport (swift-configuration, 1.7 MB of the appliance
+        // binary, unused: the station reads its own parameters) and FullFoundation (DateFormatter strategies of its
+        // URL-encoded form coders, unused; it would bind Hummingbird to the whole of Foundation) — issue 31 item 1.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0", traits: []),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.0"),

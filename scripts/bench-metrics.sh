@@ -20,7 +20,18 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 def free_port():
     import socket
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+    # Below the kernel's ephemeral range (32768–60999): a port the kernel just handed out for bind(0) and that was
+    # closed again is the one it hands out next, i.e. to the station's own `--https-port 0`, whose HTTP bind then
+    # fails ("Address already in use"; seen in session 24 on every start for minutes).
+    import random
+    while True:
+        p = random.randint(20000, 30000); s = socket.socket()
+        try:
+            s.bind(("0.0.0.0", p)); return p
+        except OSError:
+            pass
+        finally:
+            s.close()
 
 def call(data, port, path, body=None, method=None, token=None):
     if token is None:

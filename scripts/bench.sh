@@ -7,8 +7,9 @@
 # (--bin measures a binary built before, e.g. the one of an earlier commit for a before/after comparison)
 #
 # It measures the appliance build: release, size-optimized (-Osize), Swift runtime linked statically
-# (--static-swift-stdlib), i.e. one self-contained binary as a wallbox would run it. Build it yourself with
-#   swift build -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic --product chargekit --scratch-path .build-static
+# (--static-swift-stdlib), i.e. one self-contained binary as a wallbox would run it, with the options of
+# scripts/bench/appliance-flags.sh. Build it yourself with
+#   source scripts/bench/appliance-flags.sh && swift build "${APPLIANCE_BUILD_FLAGS[@]}" --product chargekit --scratch-path .build-static
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench/appliance-binary.sh
@@ -22,7 +23,18 @@ if "--seconds" in sys.argv:
 
 def free_port():
     import socket
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+    # Below the kernel's ephemeral range (32768–60999): a port the kernel just handed out for bind(0) and that was
+    # closed again is the one it hands out next, i.e. to the station's own `--https-port 0`, whose HTTP bind then
+    # fails ("Address already in use"; seen in session 24 on every start for minutes).
+    import random
+    while True:
+        p = random.randint(20000, 30000); s = socket.socket()
+        try:
+            s.bind(("0.0.0.0", p)); return p
+        except OSError:
+            pass
+        finally:
+            s.close()
 
 def start(data, port, connectors=2):
     return subprocess.Popen([binary, "station", "--simulate", "--connectors", str(connectors), "--data-dir", data,

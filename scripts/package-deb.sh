@@ -38,7 +38,8 @@ done
 
 if [[ -z "$BIN" ]]; then
   SCRATCH="${SCRATCH:-.build-static}"
-  build=(swift build -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic --product chargekit --scratch-path "$SCRATCH")
+  source scripts/bench/appliance-flags.sh
+  build=(swift build "${APPLIANCE_BUILD_FLAGS[@]}" --product chargekit --scratch-path "$SCRATCH")
   "${build[@]}" >&2
   BIN="$("${build[@]}" --show-bin-path)/chargekit"
 fi
@@ -82,6 +83,11 @@ mkdir -p "$work/src/debian"
 printf 'Source: chargekit\n\nPackage: chargekit\nArchitecture: any\n' > "$work/src/debian/control"
 shlibs="$(cd "$work/src" && dpkg-shlibdeps -O "$pkg/usr/bin/chargekit" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')"
 [[ -n "$shlibs" ]] || { echo "error: dpkg-shlibdeps found no dependencies of the binary" >&2; exit 1; }
+# A binary with packed relocations (DT_RELR: scripts/bench/appliance-flags.sh) needs glibc 2.36 — its loader checks the
+# version GLIBC_ABI_DT_RELR, which names no symbol, so dpkg-shlibdeps does not count it.
+if objdump -p "$pkg/usr/bin/chargekit" | grep -q GLIBC_ABI_DT_RELR; then
+  shlibs="$(sed -E 's/libc6 \(>= 2\.([0-9]|[12][0-9]|3[0-5])(\.[0-9]+)?\)/libc6 (>= 2.36)/' <<<"$shlibs")"
+fi
 DEPENDS="adduser, $shlibs"
 
 changelog_date="$(date -u -R -d "@$SOURCE_DATE_EPOCH")"

@@ -10,7 +10,8 @@ while (($#)); do
   esac
 done
 if [[ -z "$BIN" ]]; then
-  build=(swift build -c release --static-swift-stdlib -Xswiftc -Osize -Xlinker --no-export-dynamic --product chargekit --scratch-path .build-static)
+  source scripts/bench/appliance-flags.sh
+  build=(swift build "${APPLIANCE_BUILD_FLAGS[@]}" --product chargekit --scratch-path .build-static)
   "${build[@]}" >/dev/null 2>&1 || "${build[@]}"
   BIN="$("${build[@]}" --show-bin-path)/chargekit"
 fi

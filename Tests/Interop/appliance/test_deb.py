@@ -86,6 +86,13 @@ def test_package_builds_with_its_files_and_passes_lintian(deb):
     assert f"Version: {version}" in fields
     for dependency in ("adduser", "libc6", "libsqlite3-0", "libpcsclite1"):
         assert dependency in fields, fields
+    # The glibc the binary's loader checks for: its highest GLIBC_x.y version need, and 2.36 for packed relocations
+    # (GLIBC_ABI_DT_RELR names no symbol, dpkg-shlibdeps does not count it; package-deb.sh adds it).
+    needs = subprocess.run(["objdump", "-p", debroot.package_binary()], capture_output=True, text=True, check=True).stdout
+    wanted = max([tuple(map(int, v.split("."))) for v in re.findall(r"\bGLIBC_(\d+\.\d+)\b", needs)]
+                 + ([(2, 36)] if "GLIBC_ABI_DT_RELR" in needs else []))
+    libc6 = re.search(r"libc6 \(>= (\d+)\.(\d+)", fields)
+    assert libc6 and (int(libc6.group(1)), int(libc6.group(2))) >= wanted, f"Depends asks for less than glibc {wanted}: {fields}"
     listing = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
     for path in ("./usr/bin/chargekit", f"./lib/systemd/system/{STATION_UNIT}", f"./lib/systemd/system/{GATEWAY_UNIT}",
                  "./etc/chargekit/station.env", "./etc/chargekit/gateway.env", "./usr/share/doc/chargekit/copyright",

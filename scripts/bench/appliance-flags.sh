@@ -1,0 +1,21 @@
+# Sourced by the scripts that build the appliance binary (scripts/bench/appliance-binary.sh, scripts/package-deb.sh,
+# scripts/bench-size.sh): the one place its build options are written down. Release, size-optimized (-Osize), Swift
+# runtime linked statically (one self-contained file, as a wallbox runs it), and options that leave out of the binary
+# what a station never runs (issue 31 item 1; each one's figure is in docs/testing.md, "Size of the appliance binary"):
+#   --no-export-dynamic       the static runtime's link options export every symbol into the dynamic symbol table
+#                             (`-export-dynamic`); nothing loads code into the station at run time, so none is exported;
+#   lld, -z pack-relative-relocs  the position-independent binary's relocations of its own addresses as a bitmap
+#                             (DT_RELR, glibc ≥ 2.36: Debian bookworm) instead of one 24-byte entry each; gold cannot;
+#   -internalize-at-link, -function-sections  Swift marks every public function "retained" (SHF_GNU_RETAIN), so the
+#                             linker's --gc-sections (SwiftPM's default in release) could drop none of them; with these the
+#                             functions no code and no metadata reaches are left out. Safe here because the whole program
+#                             is one link (nothing outside calls into it);
+#   -ffunction-sections, -fdata-sections  the same for the C targets (BoringSSL, twice: swift-nio-ssl's and swift-crypto's).
+APPLIANCE_LINK_SWIFTC_FLAGS=(-use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --gc-sections -Xlinker --no-export-dynamic)
+APPLIANCE_SWIFTC_FLAGS=(-Osize -Xfrontend -internalize-at-link -Xfrontend -function-sections)
+# `swift build` passes -Xswiftc options to every Swift compile and the link, -Xcc ones to every C compile, -Xlinker
+# ones to the link.
+APPLIANCE_BUILD_FLAGS=(-c release --static-swift-stdlib)
+for f in "${APPLIANCE_SWIFTC_FLAGS[@]}" -use-ld=lld; do APPLIANCE_BUILD_FLAGS+=(-Xswiftc "$f"); done
+APPLIANCE_BUILD_FLAGS+=(-Xcc -ffunction-sections -Xcc -fdata-sections
+                        -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic)

@@ -143,13 +143,13 @@ def main():
             print(f"{n} chargers: the gateway alone (the Python central system runs up to {reference_max})")
         print(f"  memory per connected charger {ck['kBPerCharger']:.1f} kB PSS ({ck['rssKBPerCharger']:.1f} kB RSS; goal ≤ 15 kB): "
               f"{'OK' if ck['kBPerCharger'] <= 15 else 'ABOVE GOAL'}")
-        if n > 20000:
+        if n > 10000:
             print(f"  connected and booted in {ck['connectSeconds']:.1f} s (goal ≤ 60 s): {'OK' if ck['connectSeconds'] <= 60 else 'ABOVE GOAL'}")
             print(f"  p99 {ck['p99ms']:.2f} ms at {ck['perSecond']:.0f} msg/s (goal ≤ 10 ms): {'OK' if ck['p99ms'] <= 10 else 'ABOVE GOAL'}")
             print(f"  PSS {ck['pssMB']:.0f} MB (goal ≤ 1 GB at 50,000): {'OK' if ck['pssMB'] <= 1024 else 'ABOVE GOAL'}")
         elif n >= 10000:
             print(f"  connected and booted in {ck['connectSeconds']:.1f} s (goal ≤ 60 s): {'OK' if ck['connectSeconds'] <= 60 else 'ABOVE GOAL'}")
-            print(f"  p99 {ck['p99ms']:.2f} ms at {ck['perSecond']:.0f} msg/s (goal ≤ 10 ms at 1,200 msg/s): "
+            print(f"  p99 {ck['p99ms']:.2f} ms at {ck['perSecond']:.0f} msg/s (goal ≤ 10 ms at ~0.12 msg/s per charger): "
                   f"{'OK' if ck['p99ms'] <= 10 else 'ABOVE GOAL'}")
             print(f"  PSS {ck['pssMB']:.0f} MB (goal ≤ 600 MB): {'OK' if ck['pssMB'] <= 600 else 'ABOVE GOAL'}")
         failures = ck["errors"] + ck["connectFailures"]

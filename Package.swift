@@ -347,7 +347,8 @@ let package = Package(
                                                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
                                                            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                            .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                                                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+                                                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                                                           .product(name: "NIOWebSocket", package: "swift-nio")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters", "PKI"], swiftSettings: swiftSettings),
         // Hosting's clock, log handler, restarter and child tasks, on real time (short waits for a condition).

@@ -114,7 +114,9 @@ public enum GatewayApp {
         var logger = Logger(label: "chargekit.gateway")
         logger.logLevel = options.logLevel
         let descriptors = DescriptorBudget.process  // raises the soft descriptor limit before anything opens
-        logger.info("descriptor limit \(descriptors.limit): the listeners hold at most \(descriptors.capacity) connections together")
+        // Every charger holds a descriptor: the limit in force decides how many can connect (at most
+        // OCPPWebSocketServer.maxConnections), so it is logged with what the start raised it from.
+        logger.info("descriptor limit \(descriptors.limit)\(descriptors.raisedFrom.map { " (raised from \($0))" } ?? ""): the listeners hold at most \(descriptors.capacity) connections together, the OCPP port \(ocppLimits(descriptors).maxConnections)")
         let dir = DataDirectory(options.dataDirectory, role: "gateway")
         let lock = try dir.lock()
         let notifier = ServiceNotifier.fromEnvironment(ProcessInfo.processInfo.environment)

@@ -91,7 +91,9 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         return .refuse(status: refusal.status, reason: refusal.reason)
     }
 
-    public func ocppConnected(chargerID: String, connection: UInt64, outbound channel: OCPPOutbound) async {
+    // The three below are synchronous on the actor: an `async` body's locals live in the calling task's slabs, which a
+    // connection's task keeps until it ends (issue 31 item 5); a synchronous body runs on the thread's stack.
+    public func ocppConnected(chargerID: String, connection: UInt64, outbound channel: OCPPOutbound) {
         execute(central.connected(chargerID, connection: connection, now: now()))
         // A second connection that passed admission at the same time as the first is not the charger's: closed here.
         guard central.connection(of: chargerID) == connection else { channel.close(); return }
@@ -99,7 +101,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         connectedIDs.withLock { _ = $0.insert(chargerID) }
     }
 
-    public func ocppReceived(chargerID: String, connection: UInt64, text: String) async {
+    public func ocppReceived(chargerID: String, connection: UInt64, text: String) {
         guard outbound[chargerID]?.connection == connection else { return }
         let at = now()
         monitor.recordFrame(chargerID, .fromCharger, text, at: at)
@@ -107,7 +109,7 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         execute(central.received(chargerID, text: text, now: at))
     }
 
-    public func ocppDisconnected(chargerID: String, connection: UInt64, reason: String) async {
+    public func ocppDisconnected(chargerID: String, connection: UInt64, reason: String) {
         if outbound[chargerID]?.connection == connection {
             outbound[chargerID] = nil
             connectedIDs.withLock { _ = $0.remove(chargerID) }

@@ -24,12 +24,15 @@ public final class DescriptorBudget: Sendable {
 
     /// The soft `RLIMIT_NOFILE` in force.
     public let limit: Int
+    /// The soft limit the process was started with, when the start raised it (for the log); nil when it was in force.
+    public let raisedFrom: Int?
     /// Connections all listeners together may hold.
     public let capacity: Int
     private let held = Atomic<Int>(0)
 
-    public init(limit: Int, openAtStart: Int) {
+    public init(limit: Int, openAtStart: Int, raisedFrom: Int? = nil) {
         self.limit = limit
+        self.raisedFrom = raisedFrom
         self.capacity = Self.capacity(limit: limit, openAtStart: openAtStart)
     }
 
@@ -42,8 +45,8 @@ public final class DescriptorBudget: Sendable {
     /// The process's budget, made at the first use — the start of `chargekit station` and `chargekit gateway` — after
     /// raising the soft limit.
     public static let process: DescriptorBudget = {
-        let limit = raiseSoftLimit()
-        return DescriptorBudget(limit: limit, openAtStart: openDescriptors() ?? 16)
+        let (before, limit) = raiseSoftLimit()
+        return DescriptorBudget(limit: limit, openAtStart: openDescriptors() ?? 16, raisedFrom: before < limit ? before : nil)
     }()
 
     /// Connections held now by every listener.
@@ -65,22 +68,24 @@ public final class DescriptorBudget: Sendable {
         held.subtract(1, ordering: .relaxed)
     }
 
-    /// Raises the soft `RLIMIT_NOFILE` to the hard limit (at most ``maximumLimit``) and returns the soft limit in force.
+    /// Raises the soft `RLIMIT_NOFILE` to the hard limit (at most ``maximumLimit``) and returns the soft limit before and
+    /// the one in force.
     /// Embedded systems often start services with 1,024 and a higher hard limit; systemd's default is 1,024:524,288.
-    static func raiseSoftLimit() -> Int {
+    static func raiseSoftLimit() -> (before: Int, now: Int) {
         #if canImport(Glibc)
         var limits = rlimit()
         let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-        guard getrlimit(resource, &limits) == 0 else { return 1024 }
+        guard getrlimit(resource, &limits) == 0 else { return (1024, 1024) }
+        let before = Int(min(limits.rlim_cur, rlim_t(Int.max)))
         let target = min(limits.rlim_max, rlim_t(maximumLimit))
         if limits.rlim_cur < target {
             var raised = limits
             raised.rlim_cur = target
             if setrlimit(resource, &raised) == 0 { limits = raised }
         }
-        return Int(min(limits.rlim_cur, rlim_t(Int.max)))
+        return (before, Int(min(limits.rlim_cur, rlim_t(Int.max))))
         #else
-        return 1024
+        return (1024, 1024)
         #endif
     }
 

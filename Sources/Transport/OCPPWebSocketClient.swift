@@ -103,13 +103,27 @@ public final class OCPPConnectionControl: Sendable {
     }
 }
 
-/// The sending side of an open OCPP-J connection.
+/// The sending side of an open OCPP-J connection: the client's queue (a task of the connection writes it), or the
+/// server's connection, which writes each frame straight to its channel (``OCPPWebSocketServer``: no task per
+/// connection waits for frames to send).
 public struct OCPPOutbound: Sendable {
-    let continuation: AsyncStream<String>.Continuation
+    private let sendText: @Sendable (String) -> Void
+    private let closeConnection: @Sendable () -> Void
+
+    init(continuation: AsyncStream<String>.Continuation) {
+        sendText = { continuation.yield($0) }
+        closeConnection = { continuation.finish() }
+    }
+
+    init(send: @escaping @Sendable (String) -> Void, close: @escaping @Sendable () -> Void) {
+        sendText = send
+        closeConnection = close
+    }
+
     /// Queues a text frame.
-    public func send(_ text: String) { continuation.yield(text) }
+    public func send(_ text: String) { sendText(text) }
     /// Closes the connection (the client reconnects after its back-off).
-    public func close() { continuation.finish() }
+    public func close() { closeConnection() }
 }
 
 /// The TLS server verification levels of seeds/004 §4 "SSL Strictness as client".

@@ -56,7 +56,7 @@ public protocol OCPPServerDelegate: Sendable {
 /// charger's WebSocket counts only against the total, as a charging park's chargers may share one NAT address), and a
 /// connection whose TLS and WebSocket handshake is not done within ``handshakeTimeout`` is closed, so that half-open
 /// handshakes cannot exhaust the process's descriptors (issue #20 item 2). An open WebSocket whose peer stops
-/// answering pings is closed by the 60 s auto-ping.
+/// answering pings is closed by the 60 s ping (``PingKeeper``).
 ///
 /// - SeeAlso: OCPP-J 1.6 §3.1 (connection URL), §3.2 (subprotocol); seeds/003 §2.1 ("ws://xxx.xxx.xxx.xxx:9000/ChargerID").
 public struct OCPPWebSocketServer: Service {
@@ -79,10 +79,21 @@ public struct OCPPWebSocketServer: Service {
     /// The time a charger has from its TCP connect to an open WebSocket, TLS included: one to three round trips even on
     /// a cellular modem; the Python `websockets` library gives a client 10 s too (`open_timeout`).
     public static let handshakeTimeout = Duration.seconds(10)
+    /// A ping every minute; a charger whose pong has not come back by the next ping is closed (``PingKeeper``).
+    static let pingInterval = Duration.seconds(60)
+    /// How long a charger has to answer a Close frame before its connection is dropped.
+    static let closeTimeout = Duration.seconds(5)
     static let handshakeTimeoutName = "handshakeTimeout"
-    /// At most this many connections: twice the 10,000 chargers of scripts/bench-gateway.sh (338 MB PSS), so that
-    /// `--accept-unconfigured on` cannot grow the gateway past ~700 MB whatever the descriptor limit.
-    public static let maxConnections = 20_000
+    /// At most this many connections: issue 31's 50,000 chargers. A connected charger costs about 23 kB (PSS growth at
+    /// the charger profile, scripts/bench-gateway.sh, session 24), so `--accept-unconfigured on` cannot grow the
+    /// gateway much past 1.2 GB whatever the descriptor limit; the service unit's `LimitNOFILE=65536` holds them
+    /// with the reserve (``DescriptorBudget``).
+    public static let maxConnections = 50_000
+    /// The sizes of a connection's read buffers. NIO keeps a connection's last read buffer for the next read, at the
+    /// size it had; its default first size, 2,048 bytes, was 2 kB of every idle charger. An OCPP frame rarely exceeds
+    /// 1,024 bytes (a MeterValues with 7 sampled values ≈ 750 bytes, the upgrade request ≈ 250); a longer one fills
+    /// the buffer and the next read gets twice the size, up to 64 kB as before.
+    static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 1024, maximum: 65_536)
     /// Unfinished handshakes one address may hold: a charging park behind one NAT reconnecting at once after an
     /// outage, or the benchmark's load generator with its 200 handshakes in flight, stay below it.
     public static let maxHandshakesPerAddress = 256
@@ -120,6 +131,7 @@ public struct OCPPWebSocketServer: Service {
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.recvAllocator, value: Self.receiveBuffers)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // A refused connection is closed already; the failure makes NIO drop it.
@@ -162,6 +174,7 @@ public struct OCPPWebSocketServer: Service {
                         upgradePipelineHandler: { channel, head in
                             channel.eventLoop.makeCompletedFuture {
                                 channel.pipeline.syncOperations.removeHandler(name: Self.handshakeTimeoutName, promise: nil)
+                                try channel.pipeline.syncOperations.addHandlers(CloseFrameGate(), PingKeeper(interval: TimeAmount(Self.pingInterval)))
                                 slot.establish()
                                 return .websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel), chargerID: Self.chargerID(path: head.uri) ?? "")
                             }
@@ -195,46 +208,35 @@ public struct OCPPWebSocketServer: Service {
         }
     }
 
-    /// Runs one charger's connection until it closes.
+    /// Runs one charger's connection until it closes. Its frames are read here, in the connection's own task, and
+    /// handed to the delegate one at a time; the delegate's frames go straight to the channel
+    /// (``OCPPServerConnection``), so that an idle connection keeps only this task and the library's ping task.
     static func serve(_ upgrade: EventLoopFuture<Upgrade>, connection: UInt64, delegate: any OCPPServerDelegate, logger: Logger) async {
         guard case .websocket(let channel, let chargerID)? = try? await upgrade.get() else { return }
         let logger = { var l = logger; l[metadataKey: "cp.id"] = "\(chargerID)"; return l }()
-        let (stream, continuation) = AsyncStream<String>.makeStream()
+        let configuration = WebSocketHandler.Configuration(extensions: [], autoPing: .disabled, closeTimeout: closeTimeout,
+                                                           validateUTF8: true, maxFrameSize: maxFrameSize)
+        let sink = OCPPServerConnection(channel: channel.channel, closeTimeout: closeTimeout)
         var reason = "closed"
         do {
-            let close = try await WebSocketHandler.handle(
-                type: .server,
-                configuration: .init(extensions: [], autoPing: .enabled(timePeriod: .seconds(60)), closeTimeout: .seconds(5), validateUTF8: true,
-                                     maxFrameSize: maxFrameSize),
-                asyncChannel: channel, context: Context(logger: logger)
-            ) { inbound, outbound, _ in
-                await delegate.ocppConnected(chargerID: chargerID, connection: connection, outbound: OCPPOutbound(continuation: continuation))
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for await text in stream { try await outbound.write(.text(text)) }
-                        // Cancelled: the inbound side failed, and the library closes with that failure's code.
-                        if !Task.isCancelled { try await outbound.close(.normalClosure, reason: nil) }
+            let close = try await WebSocketHandler.handle(type: .server, configuration: configuration, asyncChannel: channel,
+                                                          context: Context(logger: logger)) { inbound, outbound, _ in
+                sink.started(outbound)
+                await delegate.ocppConnected(chargerID: chargerID, connection: connection, outbound: sink.outbound)
+                // A clean end of the inbound messages (the charger's Close) returns, and the library answers with a
+                // normal closure; a failure (invalid UTF-8: 1007, RFC 6455 §8.1) closes with its own code.
+                for try await message in inbound.messages(maxSize: maxFrameSize) {
+                    switch message {
+                    case .text(let text): await delegate.ocppReceived(chargerID: chargerID, connection: connection, text: text)
+                    case .binary: logger.warning("binary frame ignored: OCPP-J uses text frames")
                     }
-                    group.addTask {
-                        // Only a clean end of the inbound messages ends the outbound side with a normal closure; a
-                        // failure (invalid UTF-8: 1007, RFC 6455 §8.1) closes with its own code.
-                        for try await message in inbound.messages(maxSize: maxFrameSize) {
-                            switch message {
-                            case .text(let text): await delegate.ocppReceived(chargerID: chargerID, connection: connection, text: text)
-                            case .binary: logger.warning("binary frame ignored: OCPP-J uses text frames")
-                            }
-                        }
-                        continuation.finish()
-                    }
-                    try await group.next()
-                    group.cancelAll()
                 }
             }
             if let close { reason = "closed by the charger (\(close.closeCode))" }
         } catch {
             reason = "\(error)"
         }
-        continuation.finish()
+        sink.ended()
         await delegate.ocppDisconnected(chargerID: chargerID, connection: connection, reason: reason)
     }
 }

@@ -5,12 +5,19 @@ Every charge point keeps one CALL outstanding at a time (OCPP-J §4.1.1).
 
 It reports, as one JSON line: the time until every charge point was connected and booted, CALL→CALLRESULT latency
 p50/p99 (ms) over the steady phase, messages per second, and failures. The work is spread over worker processes so
-that the generator is not the bottleneck."""
+that the generator is not the bottleneck.
+
+Above a few ten thousand chargers one source address runs out of ephemeral ports (28,232 by default,
+net.ipv4.ip_local_port_range) towards the one listening port, and one process out of descriptors: with
+--source-addresses each worker binds its connections to its own loopback address (127.0.0.0/8 is all loopback on
+Linux), and the workers are sized so that none holds more than --per-worker connections."""
 import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import math
 import random
+import resource
 import sys
 import time
 from datetime import datetime, timezone
@@ -30,8 +37,8 @@ def meter_values(n):
 
 
 class ChargePoint:
-    def __init__(self, name, url, stats):
-        self.name, self.url, self.stats = name, url, stats
+    def __init__(self, name, url, stats, source=None):
+        self.name, self.url, self.stats, self.source = name, url, stats, source
         self.counter = 0
         self.ws = None
 
@@ -55,7 +62,8 @@ class ChargePoint:
         async with connect_gate:
             try:
                 self.ws = await websockets.connect(f"{self.url}/{self.name}", subprotocols=["ocpp1.6"], open_timeout=120,
-                                                   ping_interval=None, max_queue=None)
+                                                   ping_interval=None, max_queue=None,
+                                                   **({"local_addr": (self.source, 0)} if self.source else {}))
             except Exception as e:  # noqa: BLE001
                 self.stats["connectFailures"] += 1
                 self.stats["lastError"] = repr(e)
@@ -86,7 +94,17 @@ class ChargePoint:
             pass
 
 
-def worker(index, names, url, conn, go, heartbeat_s, meter_s, concurrency):
+def raise_descriptor_limit():
+    """Each worker holds one descriptor per charger: the soft limit goes up to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def worker(index, names, url, conn, go, heartbeat_s, meter_s, concurrency, source):
+    raise_descriptor_limit()
+
     async def main():
         stats = {"latencies": [], "messages": 0, "errors": 0, "connectFailures": 0, "lastError": None}
         gate = asyncio.Semaphore(concurrency)
@@ -99,7 +117,7 @@ def worker(index, names, url, conn, go, heartbeat_s, meter_s, concurrency):
             if remaining[0] == 0:
                 all_booted.set()
 
-        cps = [ChargePoint(n, url, stats) for n in names]
+        cps = [ChargePoint(n, url, stats, source) for n in names]
         tasks = [asyncio.create_task(cp.run(gate, booted, steady, heartbeat_s, meter_s)) for cp in cps]
         await all_booted.wait()
         conn.send(("booted", time.time()))
@@ -132,7 +150,10 @@ def main():
     ap.add_argument("--url", required=True, help="ws://host:port[/path]; the ChargerID is appended")
     ap.add_argument("--chargers", type=int, required=True)
     ap.add_argument("--seconds", type=float, default=60, help="length of the steady phase")
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2, help="at least this many worker processes (more when --per-worker asks)")
+    ap.add_argument("--per-worker", type=int, default=10000, help="at most this many chargers per worker process")
+    ap.add_argument("--source-addresses", action="store_true",
+                    help="bind each worker's connections to its own source address 127.0.0.<10+worker> (the server on loopback)")
     ap.add_argument("--heartbeat", type=float, default=60)
     ap.add_argument("--meter", type=float, default=10, help="MeterValues interval, s; 0: back to back (saturation)")
     ap.add_argument("--concurrency", type=int, default=100, help="connection handshakes in flight per worker")
@@ -142,13 +163,18 @@ def main():
     a = ap.parse_args()
 
     names = [f"{a.prefix}{i:05d}" for i in range(a.chargers)]
-    shares = [names[i::a.workers] for i in range(a.workers)]
+    workers = max(a.workers, math.ceil(a.chargers / a.per_worker))
+    limit = raise_descriptor_limit()
+    if math.ceil(a.chargers / workers) + 64 > limit:
+        raise SystemExit(f"{math.ceil(a.chargers / workers)} connections per worker exceed the descriptor limit {limit}: raise --workers")
+    shares = [names[i::workers] for i in range(workers)]
     go = mp.Event()
     pipes, procs = [], []
     t0 = time.time()
     for i, share in enumerate(shares):
         parent, child = mp.Pipe()
-        p = mp.Process(target=worker, args=(i, share, a.url, child, go, a.heartbeat, a.meter, a.concurrency), daemon=True)
+        source = f"127.0.0.{10 + i}" if a.source_addresses else None
+        p = mp.Process(target=worker, args=(i, share, a.url, child, go, a.heartbeat, a.meter, a.concurrency, source), daemon=True)
         p.start()
         pipes.append(parent)
         procs.append(p)
@@ -170,7 +196,7 @@ def main():
     lat = sorted(x for r in results for x in r["latencies"])
     messages = sum(r["messages"] for r in results)
     print(json.dumps({
-        "chargers": a.chargers, "connectSeconds": round(connect_seconds, 2), "steadySeconds": round(steady_seconds, 2),
+        "chargers": a.chargers, "workers": workers, "connectSeconds": round(connect_seconds, 2), "steadySeconds": round(steady_seconds, 2),
         "messages": messages, "perSecond": round(messages / steady_seconds, 1),
         "p50ms": round(percentile(lat, 0.50) * 1000, 3), "p99ms": round(percentile(lat, 0.99) * 1000, 3),
         "errors": sum(r["errors"] for r in results), "connectFailures": sum(r["connectFailures"] for r in results),

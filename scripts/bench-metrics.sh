@@ -18,20 +18,8 @@ if "--seconds" in sys.argv:
 TOKEN = "bench-metrics-token-0123456789"
 TICKS = os.sysconf("SC_CLK_TCK")
 
-def free_port():
-    import socket
-    # Below the kernel's ephemeral range (32768–60999): a port the kernel just handed out for bind(0) and that was
-    # closed again is the one it hands out next, i.e. to the station's own `--https-port 0`, whose HTTP bind then
-    # fails ("Address already in use"; seen in session 24 on every start for minutes).
-    import random
-    while True:
-        p = random.randint(20000, 30000); s = socket.socket()
-        try:
-            s.bind(("0.0.0.0", p)); return p
-        except OSError:
-            pass
-        finally:
-            s.close()
+sys.path.insert(0, "scripts/bench")
+from station_process import free_port  # noqa: E402
 
 def call(data, port, path, body=None, method=None, token=None):
     if token is None:

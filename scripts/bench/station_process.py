@@ -1,8 +1,26 @@
 """Starts a simulated `chargekit station` for the web benchmarks and reads what it prints and publishes."""
 import json
+import random
 import re
+import socket
 import subprocess
 import time
+
+
+def free_port():
+    """A free TCP port below the kernel's ephemeral range (32768–60999): a port the kernel just handed out for bind(0)
+    and that was closed again is the one it hands to the station's own `--https-port 0` next, whose start then fails
+    ("Address already in use"; seen in session 24 on every start for minutes)."""
+    while True:
+        p = random.randint(20000, 30000)
+        s = socket.socket()
+        try:
+            s.bind(("0.0.0.0", p))
+            return p
+        except OSError:
+            pass
+        finally:
+            s.close()
 
 
 def start_station(binary, data):

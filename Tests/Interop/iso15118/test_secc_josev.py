@@ -158,7 +158,9 @@ def start_evcc(rig, name, **config):
     run = directory / name
     run.mkdir()
     settings = json.loads(josev.evcc_config().read_text())
-    settings.update({"useTls": False, "supportedProtocols": ["ISO_15118_2"], "chargeLoopCycle": 2}, **config)
+    # A charge loop of a few seconds (chargeLoopDelay 1 s): the station's 100 ms control steps must see the vehicle
+    # charge before it stops; Josev's default loop without a delay can start and stop within one step.
+    settings.update({"useTls": False, "supportedProtocols": ["ISO_15118_2"], "chargeLoopCycle": 3, "chargeLoopDelay": 1}, **config)
     path = run / "evcc.json"
     path.write_text(json.dumps(settings))
     return josev.start_evcc(pair.ev, run, config=path, timeout_scale=EVCC_TIMEOUT_SCALE)
@@ -216,7 +218,7 @@ def test_iso2_autocharge_whitelisted_mac_authorizes_without_card(rig):
     assert station.request("PUT", "/api/config/Autocharge", {"value": True})[0] == 200
     try:
         plug_and_match(rig)
-        evcc = start_evcc(rig, "autocharge", chargeLoopCycle=1)
+        evcc = start_evcc(rig, "autocharge")
         try:
             evcc.wait_for(res("AuthorizationRes", '"ResponseCode":"OK","EVSEProcessing":"Finished"'), fail=josev.EVCC_GAVE_UP)
             c = station.wait_status(1, "Charging")

@@ -29,9 +29,8 @@ struct StationEEBUSTests {
     }
 
     /// A datagram of the manager (its entity [1], feature `from`) to the station's `to` ("[1],\"feature\":3").
-    static func datagram(_ classifier: String, counter: Int, from: Int = 1, to: String, _ cmd: String) -> JSONValue {
-        // swiftlint:disable:next force_try
-        try! JSONParser.parse("""
+    static func datagram(_ classifier: String, counter: Int, from: Int = 1, to: String, _ cmd: String) throws -> JSONValue {
+        try JSONParser.parse("""
         {"datagram":{"header":{"specificationVersion":"1.3.0",
           "addressSource":{"device":"\(manager)","entity":[1],"feature":\(from)},
           "addressDestination":{"device":"\(device)","entity":\(to)},
@@ -52,16 +51,16 @@ struct StationEEBUSTests {
         return results.first
     }
 
-    static func bind(_ rig: inout Rig, counter: Int, from: Int, server: String, type: String) -> Int64? {
-        send(&rig, datagram("call", counter: counter, from: 0, to: #"[0],"feature":0"#, """
+    static func bind(_ rig: inout Rig, counter: Int, from: Int, server: String, type: String) throws -> Int64? {
+        send(&rig, try datagram("call", counter: counter, from: 0, to: #"[0],"feature":0"#, """
         {"nodeManagementBindingRequestCall":{"bindingRequest":{
           "clientAddress":{"device":"\(manager)","entity":[1],"feature":\(from)},
           "serverAddress":{"device":"\(device)","entity":\(server)},"serverFeatureType":"\(type)"}}}
         """))
     }
 
-    static func heartbeat(_ rig: inout Rig, counter: Int) {
-        _ = send(&rig, datagram("notify", counter: 1000 + counter, from: 9, to: #"[1],"feature":6"#,
+    static func heartbeat(_ rig: inout Rig, counter: Int) throws {
+        _ = send(&rig, try datagram("notify", counter: 1000 + counter, from: 9, to: #"[1],"feature":6"#,
                                 #"{"deviceDiagnosisHeartbeatData":{"heartbeatCounter":\#(counter),"heartbeatTimeout":"PT4S"}}"#))
     }
 
@@ -121,15 +120,15 @@ struct StationEEBUSTests {
         try rig.card()
         rig.run(3)
         #expect(rig.status(1) == .charging)
-        #expect(Self.bind(&rig, counter: 1, from: 3, server: #"[1],"feature":3"#, type: "LoadControl") == 0)
-        Self.heartbeat(&rig, counter: 1)
-        #expect(Self.send(&rig, Self.datagram("write", counter: 2, from: 3, to: #"[1],"feature":3"#, """
+        #expect(try Self.bind(&rig, counter: 1, from: 3, server: #"[1],"feature":3"#, type: "LoadControl") == 0)
+        try Self.heartbeat(&rig, counter: 1)
+        #expect(Self.send(&rig, try Self.datagram("write", counter: 2, from: 3, to: #"[1],"feature":3"#, """
         {"loadControlLimitListData":{"loadControlLimitData":[{"limitId":0,"isLimitActive":true,"value":{"number":6900,"scale":0}}]}}
         """)) == 0)
         #expect(rig.controller.eebusLimits[1]?.gridPhaseAmps == [10, 10, 10])
         #expect(rig.controller.eebusLimits[1]?.reason == "grid operator limit (LPC) 6900 W")
         #expect(rig.controller.eebusLimits[2]?.gridPhaseAmps == [5, 5, 5], "half of 6900 W if its session started")
-        Self.heartbeat(&rig, counter: 2)
+        try Self.heartbeat(&rig, counter: 2)
         rig.run(1)
         #expect(rig.connector(1).pilotSignal.signaledCurrentAmps == 10)
         #expect(rig.connector(1).currentLimit.binding == .eebus)
@@ -141,14 +140,14 @@ struct StationEEBUSTests {
         try rig.plug(1)
         try rig.card()
         rig.run(3)
-        #expect(Self.bind(&rig, counter: 1, from: 4, server: #"[1,1],"feature":6"#, type: "LoadControl") == 0)
-        func write(_ counter: Int, _ items: String) -> Int64? {
-            Self.send(&rig, Self.datagram("write", counter: counter, from: 4, to: #"[1,1],"feature":6"#,
+        #expect(try Self.bind(&rig, counter: 1, from: 4, server: #"[1,1],"feature":6"#, type: "LoadControl") == 0)
+        func write(_ counter: Int, _ items: String) throws -> Int64? {
+            Self.send(&rig, try Self.datagram("write", counter: counter, from: 4, to: #"[1,1],"feature":6"#,
                                           #"{"loadControlLimitListData":{"loadControlLimitData":[\#(items)]}}"#))
         }
         func limit(_ id: Int, _ amps: Int) -> String { #"{"limitId":\#(id),"isLimitActive":true,"value":{"number":\#(amps),"scale":0}}"# }
         // Obligation (OPEV) limitIds 1–3, recommendation (OSCEV) 4–6, phases a, b, c.
-        #expect(write(2, [limit(1, 12), limit(2, 12), limit(3, 12), limit(4, 8), limit(5, 14), limit(6, 8)].joined(separator: ",")) == 0)
+        #expect(try write(2, [limit(1, 12), limit(2, 12), limit(3, 12), limit(4, 8), limit(5, 14), limit(6, 8)].joined(separator: ",")) == 0)
         #expect(rig.controller.eebusLimits[1]?.gridPhaseAmps == [8, 12, 8], "phase b: the recommendation 14 A above the obligation 12 A")
         #expect(rig.controller.eebusLimits[2] == nil, "connector 2 has no vehicle and no values")
         rig.run(1)

@@ -32,7 +32,7 @@ extension ISO2SessionMachine {
             }
             return fail(element, code, failure.description, view)
         }
-        if case .p256(let key) = contract.key { contractKey = key }
+        contractKey = contract.key
         challengeAnswered = false
         state = .waitAuthorization
         return respond(.paymentDetailsRes(ISO2PaymentDetailsResType(responseCode: .ok, genChallenge: genChallenge,
@@ -71,7 +71,7 @@ extension ISO2SessionMachine {
             return fail(element, .failed_CertChainError, "the contract certificate to update is not DER X.509 with a P-256 key", view)
         }
         do {
-            try ISO2Signature.verify(header.signature, element: ISO2Signature.node(r), id: r.id, key: key)
+            try ISO2Signature.verify(header.signature, element: ISO2Signature.node(r), id: r.id, key: .p256(key))
         } catch {
             return fail(element, .failed_SignatureError, error.description, view)
         }

@@ -52,7 +52,7 @@ struct ISO2SessionMachine: Sendable {
     /// PaymentDetailsRes's GenChallenge, which the first AuthorizationReq must return signed ([V2G2-684]).
     let genChallenge: [UInt8]
     /// The contract leaf's key, from PaymentDetailsReq.
-    var contractKey: P256.Signing.PublicKey?
+    var contractKey: V2GSignature.Key?
     var challengeAnswered = false
     /// The CertificateInstallationReq or CertificateUpdateReq waiting for the backend's answer.
     var pendingCertificateRequest: ISO2BodyElement?

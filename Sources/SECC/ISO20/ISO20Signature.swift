@@ -1,4 +1,3 @@
-import Crypto
 import EXI
 
 /// ISO 15118-20's signed requests checked by ``V2GSignature`` (ISO 15118-20:2022 §8.3.4.3.3: the
@@ -7,8 +6,7 @@ import EXI
 enum ISO20Signature {
     static let namespace = "urn:iso:std:iso:15118:-20:CommonMessages"
 
-    /// Checks that `signature` signs `element` (named `name` in the CommonMessages namespace, `Id` attribute `id`)
-    /// with `key`.
+    /// Checks that `signature` signs `element` (whose `Id` attribute is `id`) with `key`.
     static func verify(_ signature: ISO20CommonSignatureType?, element: EXINode, id: String?, key: V2GSignature.Key) throws(V2GSignature.Failure) {
         guard let signature else { throw V2GSignature.Failure("the request carries no signature") }
         let info = signature.signedInfo

@@ -62,6 +62,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0", traits: []),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
@@ -83,6 +84,9 @@ let package = Package(
         // the two small value helpers everything shares (PhaseValues, whitespace trimming). The station's registry is
         // declared in ChargePoint, the gateway's in Gateway. EVSECore re-exports it.
         .target(name: "Parameters", swiftSettings: swiftSettings),
+        // Pure: the few string operations Foundation gave and FoundationEssentials does not — trimming white space and
+        // line breaks, percent-encoding (RFC 3986) — so the adapters need no Foundation (and no ICU) for them.
+        .target(name: "StringSupport", swiftSettings: swiftSettings),
         // Pure domain: hardware port, connector and session state machines, error catalogue; and the small helpers the
         // targets above share (secure random hex, spreadsheet-safe CSV cells).
         .target(name: "EVSECore", dependencies: ["Parameters"], swiftSettings: swiftSettings),
@@ -157,7 +161,7 @@ let package = Package(
         .target(name: "HostConfig", dependencies: ["DBus"], swiftSettings: swiftSettings),
         // Adapter: the host's services behind HostConfig's ports — NetworkManager or systemd-networkd, dnsmasq and
         // nftables, ModemManager, timedated and the NTP service — over D-Bus (DBusConnection) and their own programs.
-        .target(name: "HostServices", dependencies: ["DBus", "HostConfig", .product(name: "Logging", package: "swift-log"),
+        .target(name: "HostServices", dependencies: ["DBus", "HostConfig", "StringSupport", .product(name: "Logging", package: "swift-log"),
                                                      .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
                 swiftSettings: swiftSettings),
         // Pure authorization: the engine that decides accept / reject / ask the backend (free charging, local whitelist,
@@ -212,7 +216,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
-                "ModbusTCP", "CZlib", "Firmware", "MQTT", "SEMP", "Mail", "PKI", "HostServices", "EEBUS", "OCPP16", "V2G", "SLAC", "SECC", "EXI",
+                "ModbusTCP", "CZlib", "Firmware", "MQTT", "StringSupport", "SEMP", "Mail", "PKI", "HostServices", "EEBUS", "OCPP16", "V2G", "SLAC", "SECC", "EXI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -224,6 +228,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -273,7 +278,7 @@ let package = Package(
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Hosting", "LoadManagement", "MetricsExporter", "Persistence", "WebUI",
                 "Transport", "ModbusTCP", "MQTT", "MQTTIntegration", "OCPP16", "SEMP", "EEBUS", "Mail", "StationModbus", "DBus", "HostConfig", "HostServices",
-                "PKI", "OCMF", "SECC", "SLAC", "V2G",
+                "PKI", "OCMF", "SECC", "SLAC", "V2G", "StringSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -296,7 +301,7 @@ let package = Package(
         // meters, the PC/SC card reader, GPIO inputs and LEDs, behind the station's hardware port.
         .target(
             name: "Hardware",
-            dependencies: ["Boards", "CPCSC", "EVSECore", "ModbusTCP", "StationModbus", "Transport",
+            dependencies: ["Boards", "CPCSC", "EVSECore", "ModbusTCP", "StationModbus", "StringSupport", "Transport",
                            .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
@@ -305,7 +310,7 @@ let package = Package(
             dependencies: [
                 "App", "Authorization", "Boards", "ChargePoint", "EEBUS", "EVSECore", "EXI", "Firmware", "Gateway", "Hardware", "Hosting", "LoadManagement", "ModbusTCP",
                 "Persistence", "Runtimes", "SLAC",
-                "Simulator", "StationModbus", "Transport", "V2G", "WebUI",
+                "Simulator", "StationModbus", "StringSupport", "Transport", "V2G", "WebUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -337,6 +342,7 @@ let package = Package(
         .executableTarget(name: "pv-bench", dependencies: ["LoadManagement", "TestSupport"], swiftSettings: swiftSettings),
         // The pure tests of Parameters: typed keys and their codecs, the generic registry's rules.
         .testTarget(name: "ParametersTests", dependencies: ["Parameters"], swiftSettings: swiftSettings),
+        .testTarget(name: "StringSupportTests", dependencies: ["StringSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOTestUtils", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16", "TestSupport"], swiftSettings: swiftSettings),

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -132,8 +139,8 @@ public enum GatewayApp {
         let certificates = try WebServerCertificates(dataDirectory: dir.path, role: "gateway", names: .ofThisHost(commonName: GatewayApp.hostName()),
                                                      now: { Date() }, logger: logger,
                                                      changed: { note in securityLog.record(.certificateChanged, note) })
-        FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(try await accounts.createMissingAccounts(),
-                                                                                fingerprint: certificates.fingerprint).utf8))
+        StandardStream.output.write(WebAccounts.initialPasswordsNotice(try await accounts.createMissingAccounts(),
+                                                                                fingerprint: certificates.fingerprint))
         let controller = GatewayController(database: database, options: options, directory: dir, logger: logger, certificates: certificates,
                                            webHost: options.httpHost ?? web.webBindAddress)
         let router = Router(context: WebRequestContext.self)
@@ -354,8 +361,8 @@ actor GatewayController: GatewayService, RestartableServices, GatewayMetricsSour
         try? directory.writeRuntime(GatewayRuntimeInfo(pid: getpid(), mode: settings.mode.rawValue, ocppPort: ocpp, modbusTCPPort: ports.modbus,
                                                        httpPort: http, httpsPort: https, tlsCertificate: certificates?.certificatePath,
                                                        startedAt: Date(), starts: starts, apiToken: apiToken))
-        FileHandle.standardOutput.write(Data(GatewayBanner.text(settings, ocppPort: ocpp, modbusTCPPort: ports.modbus,
+        StandardStream.output.write(GatewayBanner.text(settings, ocppPort: ocpp, modbusTCPPort: ports.modbus,
                                                                 webHost: WebPorts.shownHost(webHost), httpPort: http, httpsPort: https,
-                                                                fingerprint: certificates?.fingerprint, dataPath: directory.path).utf8))
+                                                                fingerprint: certificates?.fingerprint, dataPath: directory.path))
     }
 }

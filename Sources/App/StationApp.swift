@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -157,7 +164,7 @@ public enum StationApp {
         let certificates = try WebServerCertificates(dataDirectory: dir.path, role: "station",
                                                      names: .ofThisHost(commonName: settings.chargeBoxIdentity), now: { Date() }, logger: logger,
                                                      changed: { note in Task { await runtime.httpsCertificateChanged(note) } })
-        FileHandle.standardOutput.write(Data(WebAccounts.initialPasswordsNotice(assembly.initialPasswords, fingerprint: certificates.fingerprint).utf8))
+        StandardStream.output.write(WebAccounts.initialPasswordsNotice(assembly.initialPasswords, fingerprint: certificates.fingerprint))
         let apiToken = RandomHex.words(2)
         let simulator = runtime as? any SimulatorControl
         // The network service (issue 24 item 1), detected once per process; a simulated station leaves the host's network
@@ -177,9 +184,9 @@ public enum StationApp {
             try? dir.writeRuntime(DataDirectory.RuntimeInfo(pid: getpid(), httpHost: host, httpPort: http, httpsPort: https,
                                                             tlsCertificate: certificates.certificatePath, startedAt: Date(), apiToken: apiToken))
             let shown = WebPorts.shownHost(host)
-            FileHandle.standardOutput.write(Data(StationBanner.text(settings, board: board.name, timeScale: options.timeScale,
+            StandardStream.output.write(StationBanner.text(settings, board: board.name, timeScale: options.timeScale,
                                                                     web: "http://\(shown):\(http)", secureWeb: "https://\(shown):\(https)",
-                                                                    fingerprint: certificates.fingerprint, dataPath: dir.path).utf8))
+                                                                    fingerprint: certificates.fingerprint, dataPath: dir.path))
             notifier?.ready(status: "web interface on ports \(http) and \(https)")
         }
         let responder = router.buildResponder()
@@ -313,7 +320,8 @@ public enum StationApp {
         // Every service stops within a second of the request; longer means one of them held the restart up (and the
         // station was without its web interface meanwhile), which the log must show.
         if let elapsed = restart.elapsed, elapsed > .seconds(5) {
-            logger.warning("stopping the station services for the restart took \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
+            let tenths = (Double(elapsed.components.seconds) * 10 + Double(elapsed.components.attoseconds) / 1e17).rounded()
+            logger.warning("stopping the station services for the restart took \(Int(tenths) / 10).\(Int(tenths) % 10) s")
         }
         // The factory reset happens while this process still holds the data directory.
         if restart.requested == .factoryReset {
@@ -336,13 +344,13 @@ public enum StationApp {
                 return true
             }
             logger.notice("rebooting: \(command)")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", command]
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                logger.error("the reboot command failed (exit \(process.terminationStatus)); the station services restart")
+            let status: Int32
+            do { status = try await SystemCommand("/bin/sh", ["-c", command]).run(timeoutSeconds: 300).status } catch {
+                logger.error("the reboot command failed (\(error)); the station services restart")
+                return true
+            }
+            guard status == 0 else {
+                logger.error("the reboot command failed (exit \(status)); the station services restart")
                 return true
             }
             return false

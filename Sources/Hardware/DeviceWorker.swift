@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
+import HostServices
 import Synchronization
 
 /// One device a worker polls in turn: a board, a meter. Its `poll()` does one blocking exchange and leaves the result
@@ -25,7 +31,7 @@ final class DeviceWorker: Sendable {
     init(name: String, intervalMilliseconds: Int, devices: [any PolledDevice]) {
         self.name = name
         let box = UncheckedBox(devices)
-        let thread = Thread { [self] in
+        OSThread.detach(name: name) { [self] in
             let devices = box.value
             while !self.stopped.load(ordering: .acquiring) {
                 let start = DispatchTime.now().uptimeNanoseconds
@@ -37,8 +43,6 @@ final class DeviceWorker: Sendable {
             for d in devices { d.close() }
             self.finished.signal()
         }
-        thread.name = name
-        thread.start()
     }
 
     /// Stops the thread after its current exchange and waits (at most 3 s) until its devices are closed.

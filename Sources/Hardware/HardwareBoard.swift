@@ -1,6 +1,13 @@
 import Boards
 import EVSECore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 
 /// Opens the hardware a board description names and returns the station's port to it. Every device is opened and

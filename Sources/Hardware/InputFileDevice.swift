@@ -1,5 +1,12 @@
 import Boards
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Digital inputs read from files: a Linux GPIO's `value` file (`/sys/class/gpio/gpioN/value`, "0" or "1"), or any file
 /// a test writes. Read every 100 ms; a file that cannot be read keeps its input's last level and is logged once in
@@ -44,9 +51,11 @@ final class InputFileDevice: PolledDevice {
 
     /// The level a GPIO value file holds: its first character, `1` (high) or `0` (low).
     static func level(_ path: String) -> Bool? {
-        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? h.close() }
-        guard let data = try? h.read(upToCount: 8), let first = data.first else { return nil }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { _ = Glibc.close(fd) }
+        var first: UInt8 = 0
+        guard Glibc.read(fd, &first, 1) == 1 else { return nil }
         switch first {
         case UInt8(ascii: "1"): return true
         case UInt8(ascii: "0"): return false

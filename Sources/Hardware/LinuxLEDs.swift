@@ -1,6 +1,12 @@
 import Boards
 import EVSECore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
+import StringSupport
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -50,7 +56,7 @@ final class LinuxLEDDevice: PolledDevice {
                 guard FileManager.default.isWritableFile(atPath: "\(dir)/brightness") else {
                     throw BoardStartError("connector \(i + 1) \(output.rawValue) LED: \(dir)/brightness is missing or not writable; check the LED name (ls \(root)) and that the station's user may write it")
                 }
-                let max = (try? String(contentsOfFile: "\(dir)/max_brightness", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                let max = (try? String(contentsOfFile: "\(dir)/max_brightness", encoding: .utf8))?.trimmedWhitespaceAndNewlines
                 maxBrightness[name] = max.flatMap { Int($0) }.map(String.init) ?? "1"
             }
         }

@@ -1,6 +1,10 @@
 import Boards
 import EVSECore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A board with a PC/SC card reader of its own beside it: everything comes from `base` except the cards and the
 /// reader's health, which come from the reader (``PCSCCardReader`` on its worker thread). The station uses it for the

@@ -1,6 +1,11 @@
 import Boards
 import EVSECore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
 
 /// A board that cannot be used at start: the device path or address, what was expected and what to check.
 public struct BoardStartError: Error, Sendable, CustomStringConvertible {

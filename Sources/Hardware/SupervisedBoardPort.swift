@@ -1,6 +1,10 @@
 import Boards
 import EVSECore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The hardware port of a supervised board (``SupervisedConnectorStatus``): the controller's readings come from the
 /// latest values the board's I/O threads left in the ``BoardLink``, and its commands become the controls the threads

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -84,7 +89,7 @@ public struct SystemCommand: Sendable {
         private let state = Mutex<(result: T?, waiter: CheckedContinuation<T, Never>?)>((nil, nil))
 
         init(_ work: @escaping @Sendable () -> T) {
-            Thread.detachNewThread { [self] in
+            OSThread.detach { [self] in
                 let result = work()
                 let waiter = state.withLock { s -> CheckedContinuation<T, Never>? in
                     s.result = result

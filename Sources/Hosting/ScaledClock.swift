@@ -1,5 +1,9 @@
 import EVSECore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// The station's two time bases, optionally running faster than real time for the simulator (`--time-scale`):

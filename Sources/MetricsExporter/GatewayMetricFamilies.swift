@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Gateway
 
 /// The mapping of the gateway's diagnostics (what its Diagnostic page shows, seeds/003 §2.2 step 8) to gauges at

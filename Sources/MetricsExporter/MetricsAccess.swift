@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ChargePoint
 
 /// Who may read `/metrics` (issue 30 item 1). Prometheus scrapes with a bearer token of its own, set in the parameter

@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import OCPP16
+import Dispatch
 import CoreMetrics
 import Synchronization
 import Prometheus
@@ -81,8 +87,8 @@ public final class StationMetrics: Sendable {
         let head = text.utf8.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 })
         guard head.first == UInt8(ascii: "["),
               head.dropFirst().drop(while: { $0 == 0x20 }).first == UInt8(ascii: "4") else { return nil }
-        guard let array = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any], array.count >= 3,
-              (array[0] as? NSNumber)?.intValue == 4, let code = array[2] as? String else { return nil }
+        guard let array = try? JSONDecoder().decode([JSONValue].self, from: Data(text.utf8)), array.count >= 3,
+              array[0] == .integer(4), case .string(let code) = array[2] else { return nil }
         // A code outside OCPP's set is counted as "Other" so a peer cannot grow the label set without bound.
         return MetricNames.ocppErrorCodes.contains(code) ? code : "Other"
     }

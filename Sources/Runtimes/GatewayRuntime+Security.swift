@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import HostServices
 import Gateway
 import PKI
 import Transport
@@ -17,8 +22,8 @@ extension GatewayRuntime {
     public static func clientCertificateCheck(_ settings: GatewaySettings) throws -> ClientCertificateCheck? {
         guard settings.securityProfile == .tlsClientCertificate else { return nil }
         let pem: String
-        do { pem = try String(contentsOfFile: settings.ocppClientCAFile, encoding: .utf8) } catch {
-            throw TLSFileError(file: .clientCA, description: "cannot read the client CA file \(settings.ocppClientCAFile): \(error.localizedDescription)")
+        do { pem = try SystemFile.readText(settings.ocppClientCAFile) } catch {
+            throw TLSFileError(file: .clientCA, description: "cannot read the client CA file \(error)")
         }
         do { return try ClientCertificateCheck(pem: pem) } catch {
             throw TLSFileError(file: .clientCA, description: "the client CA file \(settings.ocppClientCAFile): \(error)")

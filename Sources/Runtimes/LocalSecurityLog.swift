@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import OCPP16
 import Logging
 import ChargePoint
 import EVSECore
@@ -36,14 +41,9 @@ public struct LocalSecurityLog: Sendable {
 /// for the security log's ConfigurationChanged; values are never compared in the open or shown.
 public enum GatewaySettingsChanges {
     public static func names(from old: GatewaySettings, to new: GatewaySettings) -> [String] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        func fields(_ s: GatewaySettings) -> [String: Data] {
-            guard let data = try? encoder.encode(s),
-                  let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return [:] }
-            return object.compactMapValues { value in
-                try? JSONSerialization.data(withJSONObject: ["v": value], options: [.sortedKeys, .fragmentsAllowed])
-            }
+        func fields(_ s: GatewaySettings) -> [String: JSONValue] {
+            guard let data = try? JSONEncoder().encode(s) else { return [:] }
+            return (try? JSONDecoder().decode([String: JSONValue].self, from: data)) ?? [:]
         }
         let a = fields(old), b = fields(new)
         return Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }.sorted()

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
 import Logging
 import ChargePoint
 import EVSECore
@@ -16,7 +21,7 @@ import WebUI
 extension StationRuntime {
     private var packagePath: String { firmwarePackagePath }
     /// Where the downloaded package is kept until it is installed.
-    var firmwarePackagePath: String { (firmwareDirectory as NSString).appendingPathComponent("package.ckfw") }
+    var firmwarePackagePath: String { firmwareDirectory.pathAppending("package.ckfw") }
 
     private var transfer: FileTransfer { FileTransfer(timeout: .seconds(parameterService.values[.fileTransferTimeout])) }
 
@@ -45,8 +50,8 @@ extension StationRuntime {
     }
 
     func startUpload(_ location: String, fileName: String, startTime: Date?, stopTime: Date?) {
-        let dir = (ocpp!.dataDirectory as NSString).appendingPathComponent("diagnostics")
-        let path = (dir as NSString).appendingPathComponent(fileName)
+        let dir = ocpp!.dataDirectory.pathAppending("diagnostics")
+        let path = dir.pathAppending(fileName)
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let archive = try diagnosticsArchive(from: startTime, to: stopTime)

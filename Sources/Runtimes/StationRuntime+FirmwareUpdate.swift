@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
 import Logging
 import ChargePoint
 import EVSECore
@@ -23,7 +28,7 @@ extension StationRuntime {
     public func firmwarePolicy() -> FirmwareFile.Policy {
         var roots: [String] = []
         if !firmwareDirectory.isEmpty {
-            let dataDirectory = (firmwareDirectory as NSString).deletingLastPathComponent
+            let dataDirectory = firmwareDirectory.pathDirectory
             do { roots = try CertificateDirectory(dataDirectory: dataDirectory).rootCertificates(.manufacturerRootCertificate) } catch {
                 logger.error("the manufacturer root certificates cannot be read: \(error)")
             }
@@ -40,7 +45,7 @@ extension StationRuntime {
         guard !directory.isEmpty, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         var roots: [String] = []
         for name in names.filter({ $0.hasSuffix(".pem") }).sorted().prefix(32) {
-            let path = (directory as NSString).appendingPathComponent(name)
+            let path = directory.pathAppending(name)
             guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size <= 65_536,
                   let data = FileManager.default.contents(atPath: path) else {
                 logger.error("firmware root certificate \(path) skipped: unreadable or larger than 64 kB")
@@ -136,7 +141,7 @@ extension StationRuntime {
     /// update that outlived its deadline or its starts, or whose installation was interrupted, is rolled back now, and
     /// a rollback is reported once the backend accepted the BootNotification.
     package func firmwareAtStart(dataDirectory: String) async {
-        firmwareDirectory = (dataDirectory as NSString).appendingPathComponent("firmware")
+        firmwareDirectory = dataDirectory.pathAppending("firmware")
         let now = clock.now()
         guard var pending = FirmwareInstaller.pendingUpdate(directory: firmwareDirectory, now: now) else { return }
         let plan = firmwarePlan(origin: pending.origin)

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
 import Logging
 import ChargePoint
 import EVSECore
@@ -32,7 +37,7 @@ extension StationRuntime {
         localFirmware.operatorPassword = operatorPassword
         let names = (try? FileManager.default.contentsOfDirectory(atPath: firmwareDirectory)) ?? []
         for name in names where name.hasPrefix(Self.uploadPrefix) {
-            try? FileManager.default.removeItem(atPath: (firmwareDirectory as NSString).appendingPathComponent(name))
+            try? FileManager.default.removeItem(atPath: firmwareDirectory.pathAppending(name))
         }
         var restored: FirmwareUpdateJob?
         do { restored = try database.firmwareJob() } catch { logger.error("the stored firmware update cannot be read: \(error)") }
@@ -110,7 +115,7 @@ extension StationRuntime {
 
     public func firmwareUploadFile() throws -> String {
         try FileManager.default.createDirectory(atPath: firmwareDirectory, withIntermediateDirectories: true)
-        let path = (firmwareDirectory as NSString).appendingPathComponent("\(Self.uploadPrefix)\(RandomHex.words(2)).part")
+        let path = firmwareDirectory.pathAppending("\(Self.uploadPrefix)\(RandomHex.words(2)).part")
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw FileTransferError("cannot create \(path)")
         }

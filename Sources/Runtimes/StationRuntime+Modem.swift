@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
 import Logging
 import ServiceLifecycle
 import ChargePoint
@@ -163,7 +168,7 @@ package struct MobileModemService<Board: HardwarePort>: Service {
             do {
                 let result = try await SystemCommand(ipProgram, args).run(timeoutSeconds: 10)
                 guard result.succeeded else {
-                    memory.bearerProblem = "ip \(args.joined(separator: " ")) failed: \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
+                    memory.bearerProblem = "ip \(args.joined(separator: " ")) failed: \(result.stderr.trimmedWhitespaceAndNewlines)"
                     logger.warning("mobile modem: \(memory.bearerProblem!)")
                     return
                 }

@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import HostServices
+import StringSupport
 import Logging
 import ChargePoint
 import EVSECore
@@ -41,8 +47,8 @@ extension StationRuntime {
 
     /// GetLog: builds the file (the diagnostics archive, or the security log as CSV) and uploads it.
     func startLogUpload(_ kind: LogKind, location: String, fileName: String, oldest: Date?, latest: Date?, requestId: Int) {
-        let dir = (ocpp!.dataDirectory as NSString).appendingPathComponent("diagnostics")
-        let path = (dir as NSString).appendingPathComponent(fileName)
+        let dir = ocpp!.dataDirectory.pathAppending("diagnostics")
+        let path = dir.pathAppending(fileName)
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let bytes: [UInt8]
@@ -77,10 +83,10 @@ extension StationRuntime {
         _ = jobs.start { [weak self] in
             var failure: String?
             do {
-                guard let handle = FileHandle(forReadingAtPath: path) else { throw FileTransferError("cannot read \(path)") }
-                defer { try? handle.close() }
                 var digest = FirmwareSigning.FileDigest()
-                while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { digest.update(chunk) }
+                do { try SystemFile.forEachChunk(of: path) { digest.update($0) } } catch let failure as SystemFile.Failure {
+                    throw FileTransferError("cannot read \(failure)")
+                }
                 try FirmwareSigning.verifySignature(signature, file: digest, signingCertificatePEM: signingCertificate)
             } catch {
                 failure = "\(error)"

@@ -1,4 +1,12 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import HostServices
 import Logging
 import ChargePoint
 import EVSECore
@@ -85,9 +93,11 @@ extension StationRuntime {
 
 /// Read once per process.
 private let operatingSystemDescription: String = {
-    let release = (try? String(contentsOfFile: "/etc/os-release", encoding: .utf8))?.split(separator: "\n")
-        .first { $0.hasPrefix("PRETTY_NAME=") }
-        .map { $0.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+    let line = (try? SystemFile.readText("/etc/os-release"))?.split(separator: "\n").first { $0.hasPrefix("PRETTY_NAME=") }
+    let release = line.map { line -> String in
+        let value = line.dropFirst("PRETTY_NAME=".count)
+        return String(value.hasPrefix("\"") && value.hasSuffix("\"") && value.count >= 2 ? value.dropFirst().dropLast() : value)
+    }
     var u = utsname()
     uname(&u)
     let kernel = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import HostServices
+import StringSupport
 import Logging
 import ChargePoint
 import EVSECore
@@ -88,7 +97,7 @@ extension StationRuntime {
         do {
             path = try await firmwareUploadFile()
             try FileManager.default.removeItem(atPath: path)
-            try FileManager.default.copyItem(atPath: (directory as NSString).appendingPathComponent(stamp.file), toPath: path)
+            try FileManager.default.copyItem(atPath: directory.pathAppending(stamp.file), toPath: path)
         } catch {
             return "failed: the package cannot be copied from the stick: \(error)"
         }
@@ -103,10 +112,10 @@ extension StationRuntime {
     /// FIELD_ENGINEER: the diagnostics archive (the log files and the status, as GetDiagnostics uploads it).
     private func writeLogs(to directory: String) -> String {
         let identity = controller.settings.chargeBoxIdentity.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
-        let name = "chargekit-logs-\(String(identity))-\(Self.reportTime(clock.now()).replacingOccurrences(of: ":", with: "")).tar.gz"
+        let name = "chargekit-logs-\(String(identity))-\(Self.reportTime(clock.now()).filter { $0 != ":" }).tar.gz"
         do {
             let archive = try diagnosticsArchive(from: nil, to: nil)
-            let url = URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name))
+            let url = URL(fileURLWithPath: directory.pathAppending(name))
             try Data(archive).write(to: url)
             return "written: \(name) (\(archive.count) bytes)"
         } catch {
@@ -115,23 +124,19 @@ extension StationRuntime {
     }
 
     static func stamp(_ directory: String, _ file: String) -> USBStick.Stamp? {
-        let path = (directory as NSString).appendingPathComponent(file)
-        guard let a = try? FileManager.default.attributesOfItem(atPath: path), (a[.type] as? FileAttributeType) == .typeRegular else { return nil }
-        let bytes = (a[.size] as? NSNumber)?.int64Value ?? 0
-        let modified = Int64((a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)
-        return USBStick.Stamp(file: file, bytes: bytes, modified: modified)
+        let path = directory.pathAppending(file)
+        guard let s = SystemFile.regularFile(path) else { return nil }
+        return USBStick.Stamp(file: file, bytes: s.bytes, modified: s.modifiedSecondsSince1970)
     }
 
     static func readPassword(_ directory: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: (directory as NSString).appendingPathComponent(USBStick.passwordFile)) else { return nil }
-        defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: USBStick.maximumPasswordBytes) else { return nil }
-        return USBStick.password(Array(data))
+        guard let data = try? SystemFile.read(directory.pathAppending(USBStick.passwordFile), maxBytes: USBStick.maximumPasswordBytes) else { return nil }
+        return USBStick.password(data)
     }
 
     /// Appends one line to the stick's report (at most the last 64 KiB are kept).
     static func appendReport(_ directory: String, _ line: String) {
-        let path = (directory as NSString).appendingPathComponent(USBStick.reportFile)
+        let path = directory.pathAppending(USBStick.reportFile)
         var text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         text += line + "\r\n"
         if text.utf8.count > 64 * 1024 { text = String(text.suffix(32 * 1024)) }
@@ -139,8 +144,6 @@ extension StationRuntime {
     }
 
     static func reportTime(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: date)
+        Date.ISO8601FormatStyle().format(date)
     }
 }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,7 +51,7 @@ public final class WebServerCertificates: WebCertificateService {
 
     /// The path of the certificate in use (`chain.pem`), for the start banner.
     public var certificatePath: String {
-        (directory.webServerCredentialPath(role: role, current.withLock { $0.kind }) as NSString).appendingPathComponent("chain.pem")
+        directory.webServerCredentialPath(role: role, current.withLock { $0.kind }).pathAppending("chain.pem")
     }
 
     static func startCredential(_ directory: CertificateDirectory, role: String, names: WebServerCertificate.Names, at now: Date,
@@ -91,7 +96,7 @@ public final class WebServerCertificates: WebCertificateService {
         } catch {
             throw WebCertificateError(field: Self.field(of: error), error.description)
         }
-        let credential = CertificateDirectory.WebServerCredential(chainPEM: chain, keyPEM: keyPEM.trimmingCharacters(in: .whitespacesAndNewlines) + "\n")
+        let credential = CertificateDirectory.WebServerCredential(chainPEM: chain, keyPEM: keyPEM.trimmedWhitespaceAndNewlines + "\n")
         do {
             try tls.replace(chainPEM: credential.chainPEM, keyPEM: credential.keyPEM)  // the TLS library accepts it, else nothing is stored
         } catch {

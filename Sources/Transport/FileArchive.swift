@@ -1,5 +1,9 @@
 import CZlib
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// An archive of in-memory files written as gzip-compressed tar (POSIX ustar, RFC 1952 gzip through zlib) or as ZIP: the
 /// diagnostics file GetDiagnostics uploads (tar.gz) and the web interface's log download (ZIP).

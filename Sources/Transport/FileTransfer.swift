@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
+import SystemPackage
 import Firmware
 import NIOCore
 import NIOHTTP1
@@ -45,11 +51,11 @@ public struct FileTransfer: Sendable {
             switch url.scheme?.lowercased() {
             case "ftp":
                 var path = url.path
-                if path.isEmpty || url.absoluteString.hasSuffix("/") { path += (path.hasSuffix("/") ? "" : "/") + (file as NSString).lastPathComponent }
+                if path.isEmpty || url.absoluteString.hasSuffix("/") { path += (path.hasSuffix("/") ? "" : "/") + file.pathLastComponent }
                 try await FTPSession.open(url, group: group).upload(file, to: path)
             case "http", "https":
                 var target = url
-                if url.absoluteString.hasSuffix("/") { target = url.appendingPathComponent((file as NSString).lastPathComponent) }
+                if url.absoluteString.hasSuffix("/") { target = url.appendingPathComponent(file.pathLastComponent) }
                 try await HTTPTransfer(url: target, group: group).upload(file)
             default: throw FileTransferError("unsupported protocol '\(url.scheme ?? "")' (supported: \(Self.supportedSchemes.joined(separator: ", ")))")
             }
@@ -84,8 +90,8 @@ private struct FTPSession {
     static func open(_ url: URL, group: any EventLoopGroup) async throws -> FTPSession {
         guard let host = url.host, !host.isEmpty else { throw FileTransferError("the FTP URL has no host") }
         let channel = try await connect(host: host, port: url.port ?? 21, group: group)
-        let user = url.user.map { $0.removingPercentEncoding ?? $0 } ?? "anonymous"
-        let password = url.password.map { $0.removingPercentEncoding ?? $0 } ?? "chargekit@"
+        let user = url.user(percentEncoded: false) ?? "anonymous"
+        let password = url.password(percentEncoded: false) ?? "chargekit@"
         return FTPSession(host: host, group: group, control: channel, user: user, password: password)
     }
 
@@ -111,7 +117,7 @@ private struct FTPSession {
             defer { try? handle.close() }
             try await data.executeThenClose { inbound, _ in
                 _ = try await c.expect("RETR \(path)", 125, 150)
-                for try await chunk in inbound { handle.write(Data(chunk.readableBytesView)) }
+                for try await chunk in inbound { _ = try handle.writeAll(chunk.readableBytesView) }
             }
             _ = try await c.reply(expecting: [226, 250])
         }
@@ -135,13 +141,11 @@ private struct FTPSession {
         }
     }
 
-    static func openForWriting(_ file: String, append: Bool) throws -> FileHandle {
-        if !append || !FileManager.default.fileExists(atPath: file) {
-            guard FileManager.default.createFile(atPath: file, contents: nil) else { throw FileTransferError("cannot create \(file)") }
-        }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
-        if append { try handle.seekToEnd() }
-        return handle
+    static func openForWriting(_ file: String, append: Bool) throws -> SystemPackage.FileDescriptor {
+        do {
+            return try SystemPackage.FileDescriptor.open(file, .writeOnly, options: append ? [.create, .append] : [.create, .truncate],
+                                           permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch { throw FileTransferError("cannot create \(file): \(error)") }
     }
 
     /// Logs in, switches to binary mode, runs `body`, and quits.
@@ -172,9 +176,10 @@ private final class FTPControl {
 
     func line() async throws -> String {
         while true {
-            if let r = pending.range(of: "\r\n") ?? pending.range(of: "\n") {
-                let l = String(pending[..<r.lowerBound])
-                pending.removeSubrange(..<r.upperBound)
+            // "\r\n" is one Character (a grapheme cluster) in Swift: both line ends are found by one search.
+            if let end = pending.firstIndex(where: { $0 == "\r\n" || $0 == "\n" }) {
+                let l = String(pending[..<end])
+                pending.removeSubrange(...end)
                 return l
             }
             guard let chunk = try await inbound.next() else { throw FileTransferError("the FTP server closed the connection") }
@@ -265,8 +270,8 @@ private struct HTTPTransfer {
         headers.add(name: "Host", value: url.port.map { "\(url.host ?? ""):\($0)" } ?? (url.host ?? ""))
         headers.add(name: "User-Agent", value: "ChargeKit")
         headers.add(name: "Connection", value: "close")
-        if let user = url.user {
-            let credentials = "\(user.removingPercentEncoding ?? user):\(url.password?.removingPercentEncoding ?? "")"
+        if let user = url.user(percentEncoded: false) {
+            let credentials = "\(user):\(url.password(percentEncoded: false) ?? "")"
             headers.add(name: "Authorization", value: "Basic " + Data(credentials.utf8).base64EncodedString())
         }
         if let contentLength { headers.add(name: "Content-Length", value: String(contentLength)) }
@@ -274,8 +279,7 @@ private struct HTTPTransfer {
     }
 
     func download(to file: String) async throws {
-        guard FileManager.default.createFile(atPath: file, contents: nil) else { throw FileTransferError("cannot create \(file)") }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+        let handle = try FTPSession.openForWriting(file, append: false)
         defer { try? handle.close() }
         try await connect().executeThenClose { inbound, outbound in
             try await outbound.write(.head(head(.GET, contentLength: nil)))
@@ -286,7 +290,7 @@ private struct HTTPTransfer {
                 case .head(let h):
                     status = h.status
                     guard h.status.code / 100 == 2 else { throw FileTransferError("HTTP \(h.status.code) \(h.status.reasonPhrase) for \(url.path)") }
-                case .body(let b): handle.write(Data(b.readableBytesView))
+                case .body(let b): _ = try handle.writeAll(b.readableBytesView)
                 case .end: return
                 }
             }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
 import Crypto
 import Firmware
 import HostServices
@@ -60,7 +65,7 @@ public enum FirmwareInstaller {
         do {
             let result = try await SystemCommand("/usr/bin/dpkg-deb", ["--field", file, "Package", "Version", "Architecture"]).run(timeoutSeconds: 60)
             guard result.succeeded else {
-                return .failure(FirmwareRefusal(.notAPackage, "dpkg-deb cannot read the package: \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))"))
+                return .failure(FirmwareRefusal(.notAPackage, "dpkg-deb cannot read the package: \(result.stderr.trimmedWhitespaceAndNewlines)"))
             }
             return .success(FirmwareFile.controlFields(result.stdout))
         } catch {
@@ -87,11 +92,11 @@ public enum FirmwareInstaller {
             self.directory = directory; self.installCommand = installCommand; self.restoreCommand = restoreCommand
             self.runningVersion = runningVersion; self.healthCheckSeconds = healthCheckSeconds; self.origin = origin; self.now = now
         }
-        var markerPath: String { (directory as NSString).appendingPathComponent("pending-update") }
+        var markerPath: String { directory.pathAppending("pending-update") }
         /// The file the running version was installed from (kept for the next rollback).
-        var installedPath: String { (directory as NSString).appendingPathComponent("installed.pkg") }
+        var installedPath: String { directory.pathAppending("installed.pkg") }
         /// The previous version's file while an update is unconfirmed.
-        var previousPath: String { (directory as NSString).appendingPathComponent("previous.pkg") }
+        var previousPath: String { directory.pathAppending("previous.pkg") }
     }
 
     /// Installs a checked file: keeps the previous version's file, writes the marker (installing), runs the install
@@ -107,14 +112,14 @@ public enum FirmwareInstaller {
         do { try fm.createDirectory(atPath: plan.directory, withIntermediateDirectories: true) } catch {
             return .failure(FirmwareRefusal(.installFailed, "cannot create \(plan.directory): \(error)"))
         }
-        let simulated = plan.installCommand.trimmingCharacters(in: .whitespaces).isEmpty
-        if !simulated, plan.restoreCommand.trimmingCharacters(in: .whitespaces).isEmpty, !fm.fileExists(atPath: plan.installedPath) {
+        let simulated = plan.installCommand.trimmedWhitespaceAndNewlines.isEmpty
+        if !simulated, plan.restoreCommand.trimmedWhitespaceAndNewlines.isEmpty, !fm.fileExists(atPath: plan.installedPath) {
             return .failure(FirmwareRefusal(.noRollback, "no previous version is kept for a rollback (\(plan.installedPath) is missing: the station keeps each package it installs; after an installation by other means, copy that version's package there or set a Firmware restore command)"))
         }
         // The file the install command gets: the .deb itself, or the wrapped package's payload.
         guard let data = fm.contents(atPath: file) else { return .failure(FirmwareRefusal(.installFailed, "the file \(file) is gone")) }
         let bytes = Array(data)
-        let staged = (plan.directory as NSString).appendingPathComponent("staged.pkg")
+        let staged = plan.directory.pathAppending("staged.pkg")
         guard checked.installBytes.upperBound <= bytes.count,
               writeDurably(staged, Data(bytes[checked.installBytes])) else {
             return .failure(FirmwareRefusal(.installFailed, "cannot write \(staged)"))
@@ -146,8 +151,8 @@ public enum FirmwareInstaller {
     /// nothing runs) and marks the update rolled back with `reason`. The failure, if the restore did not work.
     public static func rollBack(_ pending: PendingFirmwareUpdate, reason: String, plan: Plan) async -> String? {
         var failure: String?
-        let restore = plan.restoreCommand.trimmingCharacters(in: .whitespaces).isEmpty ? plan.installCommand : plan.restoreCommand
-        if !restore.trimmingCharacters(in: .whitespaces).isEmpty {
+        let restore = plan.restoreCommand.trimmedWhitespaceAndNewlines.isEmpty ? plan.installCommand : plan.restoreCommand
+        if !restore.trimmedWhitespaceAndNewlines.isEmpty {
             failure = await run(restore, file: plan.previousPath, version: pending.previousVersion).map { "the restore command \($0)" }
             if failure == nil {
                 try? FileManager.default.removeItem(atPath: plan.installedPath)
@@ -163,7 +168,7 @@ public enum FirmwareInstaller {
 
     /// The marker in `directory`, if any; a marker that cannot be read counts as an interrupted installation.
     public static func pendingUpdate(directory: String, now: Date) -> PendingFirmwareUpdate? {
-        let path = (directory as NSString).appendingPathComponent("pending-update")
+        let path = directory.pathAppending("pending-update")
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return PendingFirmwareUpdate(text: String(decoding: data, as: UTF8.self))
             ?? PendingFirmwareUpdate(phase: .installing, version: "unknown", previousVersion: "unknown", deadline: now, origin: "unknown")
@@ -177,27 +182,11 @@ public enum FirmwareInstaller {
 
     /// Removes the marker (the update is confirmed or its failure reported).
     public static func removeMarker(directory: String) {
-        try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent("pending-update"))
+        try? FileManager.default.removeItem(atPath: directory.pathAppending("pending-update"))
     }
 
     static func writeDurably(_ path: String, _ data: Data) -> Bool {
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return false }
-        let ok = data.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { return false }
-                offset += n
-            }
-            return fsync(fd) == 0
-        }
-        close(fd)
-        guard ok, rename(tmp, path) == 0 else { unlink(tmp); return false }
-        let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 { fsync(dir); close(dir) }
-        return true
+        (try? SystemFile.write(Array(data), to: path, mode: 0o600)) != nil
     }
 
     /// Runs `command` through `/bin/sh -c` on `file`; the failure, if any.
@@ -207,7 +196,7 @@ public enum FirmwareInstaller {
         do {
             let result = try await line.run(timeoutSeconds: commandTimeoutSeconds)
             guard result.succeeded else {
-                let tail = String(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines).suffix(300))
+                let tail = String(result.stderr.trimmedWhitespaceAndNewlines.suffix(300))
                 return "exited with status \(result.status)\(tail.isEmpty ? "" : ": \(tail)")"
             }
             return nil
@@ -218,7 +207,7 @@ public enum FirmwareInstaller {
 
     /// Runs the confirm command (RAUC: `rauc status mark-good`); the failure, if any.
     public static func confirm(command: String, version: String) async -> String? {
-        guard !command.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        guard !command.trimmedWhitespaceAndNewlines.isEmpty else { return nil }
         return await run(command, file: "", version: version).map { "the confirm command \($0)" }
     }
 }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
 import Logging
 import NIOCore
 import NIOSSL
@@ -175,9 +180,7 @@ public struct OCPPConnectionSettings: Sendable {
         if let connectionURL { return connectionURL }
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return base + "/" + (chargeBoxIdentity.addingPercentEncoding(withAllowedCharacters: allowed) ?? chargeBoxIdentity)
+        return base + "/" + chargeBoxIdentity.percentEncoded()
     }
 
     /// The `Authorization` header value for HTTP Basic authentication (user = ChargeBoxIdentity, OCPP-J §6.1.3).

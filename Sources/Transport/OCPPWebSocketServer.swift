@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -116,12 +121,12 @@ public struct OCPPWebSocketServer: Service {
     /// The ChargerID of a request path: its last segment, percent-decoded; nil when there is none.
     public static func chargerID(path uri: String) -> String? {
         let path = uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
-        guard let last = path.split(separator: "/").last, let id = String(last).removingPercentEncoding, !id.isEmpty else { return nil }
+        guard let last = path.split(separator: "/").last, let id = last.percentDecoded, !id.isEmpty else { return nil }
         return id
     }
 
     static func offersOCPP16(_ head: HTTPRequestHead) -> Bool {
-        head.headers[canonicalForm: "Sec-WebSocket-Protocol"].contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == subprotocol }
+        head.headers[canonicalForm: "Sec-WebSocket-Protocol"].contains { $0.trimmedWhitespaceAndNewlines.lowercased() == subprotocol }
     }
 
     public func run() async throws {

@@ -4,7 +4,11 @@ import Glibc
 #if canImport(CNIOLinux)
 import CNIOLinux  // where the release build finds struct sockaddr_in's members (MemberImportVisibility)
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import NIOCore
 import NIOPosix

@@ -1,5 +1,14 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import HostServices
+#if canImport(Glibc)
+import Glibc
+#endif
+import StringSupport
 import ChargePoint
 import EVSECore
 import Persistence
@@ -29,7 +38,7 @@ struct AccountsCommand: ParsableCommand {
         /// The accounts' store of the data directory; an absent database is an error (nothing is created here).
         func store() throws -> any AccountStore {
             let file = gateway ? GatewayDatabase.fileName : StationDatabase.fileName
-            let path = (dataDir as NSString).appendingPathComponent(file)
+            let path = dataDir.pathAppending(file)
             guard FileManager.default.fileExists(atPath: path) else {
                 throw fail("no \(gateway ? "gateway" : "station") database \(path); give the data directory with --data-dir"
                            + (gateway ? "" : " (or --gateway for the gateway's)"))
@@ -47,10 +56,8 @@ struct AccountsCommand: ParsableCommand {
         /// Root made files beside the database (its journal): they go back to the data directory's owner, so that the
         /// station's user can open the database again.
         func restoreOwnership() {
-            guard geteuid() == 0, let attributes = try? FileManager.default.attributesOfItem(atPath: dataDir),
-                  let uid = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value,
-                  let gid = (attributes[.groupOwnerAccountID] as? NSNumber)?.uint32Value else { return }
-            let base = (dataDir as NSString).appendingPathComponent(gateway ? GatewayDatabase.fileName : StationDatabase.fileName)
+            guard geteuid() == 0, let (uid, gid) = SystemFile.owner(dataDir) else { return }
+            let base = dataDir.pathAppending(gateway ? GatewayDatabase.fileName : StationDatabase.fileName)
             for file in [base, base + "-wal", base + "-shm"] where FileManager.default.fileExists(atPath: file) {
                 _ = chown(file, uid, gid)
             }
@@ -76,9 +83,9 @@ struct AccountsCommand: ParsableCommand {
             print("ACCOUNT        ROLE           PASSWORD           LAST LOGIN (UTC)")
             for r in rows {
                 let state = r.mustChangePassword ? "must be changed" : "set"
-                let last = r.lastLogin.map { ISO8601DateFormatter().string(from: $0) } ?? "never"
-                print(r.name.padding(toLength: 15, withPad: " ", startingAt: 0) + r.role.padding(toLength: 15, withPad: " ", startingAt: 0)
-                      + state.padding(toLength: 19, withPad: " ", startingAt: 0) + last)
+                let last = r.lastLogin.map { Date.ISO8601FormatStyle().format($0) } ?? "never"
+                print(r.name.padded(to: 15) + r.role.padded(to: 15)
+                      + state.padded(to: 19) + last)
             }
         }
     }

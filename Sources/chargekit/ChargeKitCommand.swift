@@ -1,5 +1,11 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
+import HostServices
 import App
 import ChargePoint
 import EVSECore
@@ -25,7 +31,7 @@ struct ChargeKitCommand: AsyncParsableCommand {
 
 /// Prints a message to standard error and exits with status 1 (request refused) or 2 (station unreachable).
 func fail(_ message: String, code: Int32 = 1) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    StandardStream.error.write("error: \(message)\n")
     return ExitCode(code)
 }
 
@@ -221,9 +227,9 @@ struct ConfigCommand: ParsableCommand {
             if common.json { printJSON(views); return }
             let width = (views.map(\.key.count).max() ?? 10) + 2
             for v in views {
-                let key = v.key.padding(toLength: width, withPad: " ", startingAt: 0)
-                let value = (v.value.description + (v.unit.map { " \($0)" } ?? "")).padding(toLength: 22, withPad: " ", startingAt: 0)
-                print("\(key)\(value)  \(v.role.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(v.menu.rawValue) / \(v.section)")
+                let key = v.key.padded(to: width)
+                let value = (v.value.description + (v.unit.map { " \($0)" } ?? "")).padded(to: 22)
+                print("\(key)\(value)  \(v.role.rawValue.padded(to: 12))  \(v.menu.rawValue) / \(v.section)")
             }
         }
     }

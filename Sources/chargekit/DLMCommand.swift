@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
 import App
 import ChargePoint
 import EVSECore
@@ -19,18 +24,18 @@ struct DLMCommand: ParsableCommand {
         func run() throws {
             guard let s = try ConfigCommand.handle({ try common.client.dlmStatus() }) else { print("DLM is off"); return }
             if json { ConfigCommand.printJSON(s); return }
-            func amps(_ p: PhaseValues) -> String { [p.l1, p.l2, p.l3].map { String(format: "%.1f", $0) }.joined(separator: "/") }
+            func amps(_ p: PhaseValues) -> String { [p.l1, p.l2, p.l3].map { $0.fixed(1) }.joined(separator: "/") }
             print("DLM \(s.mode.rawValue), network \(s.networkId), link \(s.linkRunning ? "running" : "off")")
             for w in s.warnings { print("  warning: \(w)") }
             if s.mode.isMaster {
                 print("  available \(amps(s.availableAmps)) A, applied \(amps(s.appliedAmps)) A")
-                for g in s.grants { print("  \(g.id.padding(toLength: 24, withPad: " ", startingAt: 0)) \(String(format: "%5.1f", g.amps)) A  \(g.reason.rawValue)") }
+                for g in s.grants { print("  \(g.id.padded(to: 24)) \(g.amps.fixed(1).leftPadded(to: 5)) A  \(g.reason.rawValue)") }
                 for slave in s.slaves ?? [] {
                     print("  slave \(slave.id) at \(slave.address): \(slave.connected ? "connected" : "silent"), last seen \(slave.lastSeen)")
                 }
             }
             if let m = s.master {
-                print("  master \(m.id ?? "not found yet")\(m.address.map { " at \($0)" } ?? ""): \(m.connected ? "grants \(m.grantsAmps?.map { String(format: "%.1f", $0) }.joined(separator: ", ") ?? "") A" : "disconnected, Disconnected Limit \(m.disconnectedLimitAmps) A")")
+                print("  master \(m.id ?? "not found yet")\(m.address.map { " at \($0)" } ?? ""): \(m.connected ? "grants \(m.grantsAmps?.map { $0.fixed(1) }.joined(separator: ", ") ?? "") A" : "disconnected, Disconnected Limit \(m.disconnectedLimitAmps) A")")
             }
         }
     }

@@ -1,6 +1,11 @@
 import ArgumentParser
 import EEBUS
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import HostServices
 import Logging
 import ServiceLifecycle
 import Transport
@@ -124,7 +129,7 @@ struct EEBUSDiscoverCommand: AsyncParsableCommand {
                              txt: Dictionary(s.txt.entries.map { ($0.key, $0.text) }, uniquingKeysWith: { a, _ in a }), ship: ship, shipError: error)
             }
             let data = (try? e.encode(entries)) ?? Data("[]".utf8)
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            StandardStream.output.write(data + Data("\n".utf8))
             return
         }
         var out = list.isEmpty ? "no EEBUS devices found\n" : ""
@@ -139,6 +144,6 @@ struct EEBUSDiscoverCommand: AsyncParsableCommand {
             }
             out += "  \(s.txt)\n"
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        StandardStream.output.write(out)
     }
 }

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Firmware
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Transport
 
 /// `chargekit firmware` — builds, signs and checks firmware files for the station's installer (OCPP UpdateFirmware and

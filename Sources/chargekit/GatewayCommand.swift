@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import HostServices
 import App
 import Gateway
 import Hosting
@@ -125,8 +130,8 @@ struct GatewayCommand: AsyncParsableCommand {
         let (securityProfile, clientCA) = (ocppSecurityProfile, ocppClientCA)
         let metrics = self.metrics
         let metricsToken = try metricsTokenFile.map { path in
-            do { return GatewaySettingField.trimmed(try String(contentsOfFile: path, encoding: .utf8)) } catch {
-                throw fail("--metrics-token-file \(path) cannot be read: \(error.localizedDescription)")
+            do { return GatewaySettingField.trimmed(try SystemFile.readText(path)) } catch {
+                throw fail("--metrics-token-file cannot be read: \(error)")
             }
         }
         let mqttChanges = try mqtt.changes()

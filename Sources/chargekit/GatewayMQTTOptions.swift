@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Gateway
 
 /// The gateway's MQTT options (`chargekit gateway --mqtt on --mqtt-broker-host …`): each sets its parameter of the

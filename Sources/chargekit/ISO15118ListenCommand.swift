@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import HostServices
 import Logging
 import ServiceLifecycle
 import Transport
@@ -134,6 +139,6 @@ struct ISO15118ListenCommand: AsyncParsableCommand {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? e.encode(line(event)) else { return }
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        StandardStream.output.write(data + Data("\n".utf8))
     }
 }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
 import App
 import Persistence
 #if canImport(Glibc)
@@ -100,9 +105,9 @@ public struct LocalHTTPClient: Sendable {
     }
 
     static func parse(_ data: Data) throws -> Response {
-        guard let split = data.range(of: Data("\r\n\r\n".utf8)) else { throw Failure.protocolError("no HTTP header") }
+        guard let split = find(Array("\r\n\r\n".utf8), in: data, from: data.startIndex) else { throw Failure.protocolError("no HTTP header") }
         let header = String(decoding: data[..<split.lowerBound], as: UTF8.self)
-        let lines = header.components(separatedBy: "\r\n")
+        let lines = header.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
         let statusParts = lines.first?.split(separator: " ") ?? []
         guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure.protocolError("bad status line") }
         var body = Data(data[split.upperBound...])
@@ -111,13 +116,24 @@ public struct LocalHTTPClient: Sendable {
         return Response(status: status, body: body)
     }
 
+    /// Where `needle` first occurs in `data` at or after `start`.
+    static func find(_ needle: [UInt8], in data: Data, from start: Data.Index) -> Range<Data.Index>? {
+        guard !needle.isEmpty, data.endIndex - start >= needle.count else { return nil }
+        var i = start
+        while i <= data.endIndex - needle.count {
+            if data[i] == needle[0], data[i..<(i + needle.count)].elementsEqual(needle) { return i..<(i + needle.count) }
+            i += 1
+        }
+        return nil
+    }
+
     static func dechunk(_ data: Data) throws -> Data {
         var result = Data()
         var index = data.startIndex
         while index < data.endIndex {
-            guard let lineEnd = data[index...].range(of: Data("\r\n".utf8)) else { throw Failure.protocolError("bad chunk") }
+            guard let lineEnd = find(Array("\r\n".utf8), in: data, from: index) else { throw Failure.protocolError("bad chunk") }
             let sizeText = String(decoding: data[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else { throw Failure.protocolError("bad chunk size") }
+            guard let size = Int(sizeText.trimmedWhitespaceAndNewlines, radix: 16) else { throw Failure.protocolError("bad chunk size") }
             if size == 0 { break }
             let start = lineEnd.upperBound
             guard data.distance(from: start, to: data.endIndex) >= size else { throw Failure.protocolError("short chunk") }

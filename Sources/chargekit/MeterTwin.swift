@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import StringSupport
+import HostServices
 import App
 import Persistence
 import Logging
@@ -123,12 +132,12 @@ public actor MeterTwin: ModbusRequestHandler {
         let twin = MeterTwin(options)
         let server = ModbusTCPServer(host: options.host, basePort: options.port, connectors: 1, handler: twin, logger: logger) { ports in
             let unit = options.unitID ?? options.model.defaultUnitID
-            FileHandle.standardOutput.write(Data("""
+            StandardStream.output.write("""
                 Simulated \(options.model.label) on \(options.host):\(ports.first ?? options.port), unit id \(unit).
-                  Building load \(options.buildingLoadAmps.array.map { String(format: "%.1f", $0) }.joined(separator: "/")) A (\(options.profile))\(options.stations.isEmpty ? "" : ", plus the stations at " + options.stations.joined(separator: ", ")).
+                  Building load \(options.buildingLoadAmps.array.map { $0.fixed(1) }.joined(separator: "/")) A (\(options.profile))\(options.stations.isEmpty ? "" : ", plus the stations at " + options.stations.joined(separator: ", ")).
                   Stop with Ctrl-C.
 
-                """.utf8))
+                """)
         }
         let poller = ClosureService {
             await cancelWhenGracefulShutdown {

@@ -1,6 +1,11 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
+import OCPP16
 import SLAC
 import Transport
 
@@ -73,7 +78,9 @@ struct SLACMatchCommand: AsyncParsableCommand {
         }
         if case .matched? = outcome {} else { await matcher.stopMatching() }
         await matcher.close()
-        let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(JSONValue.from(result))
         print(String(decoding: data, as: UTF8.self))
         if case .matched? = outcome { return }
         throw ExitCode(1)

@@ -1,5 +1,11 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
+import OCPP16
 import App
 import Persistence
 import ChargePoint
@@ -49,7 +55,7 @@ struct SimCommand: ParsableCommand {
         }
 
         func send(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws {
-            let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
+            let data = try body.map { try JSONEncoder().encode(JSONValue.from($0)) }
             let response: LocalHTTPClient.Response
             do {
                 response = try client().request(method, path, body: data)
@@ -57,8 +63,8 @@ struct SimCommand: ParsableCommand {
                 throw fail(e.description, code: 2)
             }
             guard (200..<300).contains(response.status) else {
-                let obj = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]
-                throw fail((obj?["error"] as? String) ?? "HTTP \(response.status)")
+                let obj = try? JSONDecoder().decode(JSONObject.self, from: response.body)
+                throw fail(obj?["error"]?.stringValue ?? "HTTP \(response.status)")
             }
             if json {
                 print(String(decoding: response.body, as: UTF8.self))
@@ -68,26 +74,27 @@ struct SimCommand: ParsableCommand {
         }
 
         func printStatus(_ body: Data) {
-            guard let obj = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return }
-            let connectors = obj["connectors"] as? [[String: Any]] ?? []
-            for c in connectors {
-                let id = c["id"] as? Int ?? 0
-                let faults = (c["faults"] as? [String]) ?? []
-                let energy = (c["energyWh"] as? Double) ?? 0
-                let current = (c["currentA"] as? [String: Double]) ?? [:]
+            guard let obj = try? JSONDecoder().decode(JSONObject.self, from: body) else { return }
+            for c in obj["connectors"]?.arrayValue?.compactMap(\.objectValue) ?? [] {
+                let id = c["id"]?.numberValue.map(Int.init) ?? 0
+                let faults = c["faults"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                let energy = c["energyWh"]?.numberValue ?? 0
+                let current = c["currentA"]?.objectValue
+                func amps(_ phase: String) -> String { (current?[phase]?.numberValue ?? 0).fixed(1) }
                 var line = "connector \(id): "
-                if let v = c["vehicle"] as? [String: Any] {
-                    line += "vehicle \(v["phases"] ?? "?")-phase \(v["maxCurrentAmps"] ?? "?") A, SoC \(v["stateOfChargePercent"] ?? "?") %, pilot \(v["pilot"] ?? "?")"
+                if let v = c["vehicle"]?.objectValue {
+                    func text(_ key: String) -> String { v[key].map(\.plainText) ?? "?" }
+                    line += "vehicle \(text("phases"))-phase \(text("maxCurrentAmps")) A, SoC \(text("stateOfChargePercent")) %, pilot \(text("pilot"))"
                 } else {
                     line += "no vehicle"
                 }
-                line += String(format: ", current %.1f/%.1f/%.1f A, meter %.0f Wh", current["l1"] ?? 0, current["l2"] ?? 0, current["l3"] ?? 0, energy)
+                line += ", current \(amps("l1"))/\(amps("l2"))/\(amps("l3")) A, meter \(energy.fixed(0)) Wh"
                 if !faults.isEmpty { line += ", faults: " + faults.joined(separator: ",") }
                 print(line)
             }
-            if obj["rfidReaderFault"] as? Bool == true { print("RFID reader: fault") }
-            if let inputs = obj["inputs"] as? [String: Bool] {
-                print("inputs: " + inputs.keys.sorted().map { "\($0)=\(inputs[$0] == true ? "on" : "off")" }.joined(separator: " "))
+            if obj["rfidReaderFault"] == .bool(true) { print("RFID reader: fault") }
+            if let inputs = obj["inputs"]?.objectValue {
+                print("inputs: " + inputs.keys.sorted().map { "\($0)=\(inputs[$0] == .bool(true) ? "on" : "off")" }.joined(separator: " "))
             }
         }
     }

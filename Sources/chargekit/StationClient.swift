@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
 import App
 import Authorization
 import ChargePoint
@@ -77,13 +82,13 @@ public struct StationClient {
 
     static func query(_ items: [(String, String?)]) -> String {
         let parts = items.compactMap { k, v in
-            v.map { "\(k)=\($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? $0)" }
+            v.map { "\(k)=\($0.percentEncoded(keeping: "!$'()*,;:@/?"))" }
         }
         return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
     }
 
     static func pathComponent(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/:"))) ?? s
+        s.percentEncoded(keeping: "!$&'()*+,;=@")
     }
 
     // MARK: DLM

@@ -1,6 +1,11 @@
 import ArgumentParser
 import EXI
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import HostServices
 
 /// `chargekit v2g-exi`: decodes captured ISO 15118 / DIN 70121 EXI messages to readable JSON and encodes JSON to EXI,
 /// with the station's own codec (Sources/EXI). Hidden: a tool for installers reading a capture and for the oracle
@@ -108,7 +113,7 @@ struct V2GEXICommand: ParsableCommand {
             if line.isEmpty { continue }
             let answer: String
             do { answer = try work(line) } catch { answer = "error: \(error)" }
-            FileHandle.standardOutput.write(Data((answer + "\n").utf8))
+            StandardStream.output.write(answer + "\n")
                 }
     }
 }

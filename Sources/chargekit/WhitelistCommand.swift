@@ -1,5 +1,14 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import StringSupport
+import HostServices
 import App
 import Authorization
 import ChargePoint
@@ -26,7 +35,7 @@ struct WhitelistCommand: ParsableCommand {
             let entries = try ConfigCommand.handle { try common.client.whitelist(search: search) }
             if json { ConfigCommand.printJSON(entries); return }
             for e in entries {
-                var line = e.id.padding(toLength: 24, withPad: " ", startingAt: 0) + e.kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+                var line = e.id.padded(to: 24) + e.kind.rawValue.padded(to: 7)
                 line += e.authorization.rawValue
                 if let g = e.groupID { line += "  group \(g)" }
                 if let x = e.expiry { line += "  expires \(x)" }
@@ -111,7 +120,7 @@ struct WhitelistCommand: ParsableCommand {
             var shown = 0
             let end = Date().addingTimeInterval(Double(seconds))
             while Date() < end {
-                Thread.sleep(forTimeInterval: 0.5)
+                usleep(500_000)
                 let state = try ConfigCommand.handle { try common.client.learning(nil) }
                 for id in state.learned.dropFirst(shown) { print("added \(id)") }
                 shown = state.learned.count
@@ -173,8 +182,8 @@ struct HistoryCommand: ParsableCommand {
 /// Writes text to a file, or to standard output when `path` is nil.
 func writeOutput(_ text: String, to path: String?) throws {
     guard let path else {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        StandardStream.output.write(text)
         return
     }
-    do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch { throw fail("cannot write \(path): \(error.localizedDescription)") }
+    do { try SystemFile.write(text, to: path) } catch { throw fail("cannot write \(error)") }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The JSON form of the V2G messages that EXIficient's EXICodec (the oracle Josev uses) reads and writes:
 /// `{"V2G_Message": {"Header": {...}, "Body": {...}}}` — an element is an object of its attributes, its children (an
@@ -8,44 +12,41 @@ import Foundation
 public enum EXIJSON {
     // MARK: Node → JSON
 
-    public static func object(_ node: EXINode) -> [String: Any] { [node.name.localName: content(node)] }
-
     public static func render(_ node: EXINode, pretty: Bool = false) -> String {
-        var options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
-        if pretty { options.insert(.prettyPrinted) }
-        let data = (try? JSONSerialization.data(withJSONObject: object(node), options: options)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        var out = ""
+        EXIJSONValue.object([node.name.localName: content(node)]).write(to: &out, indent: pretty ? 0 : nil)
+        return out
     }
 
-    static func content(_ node: EXINode) -> Any {
+    static func content(_ node: EXINode) -> EXIJSONValue {
         if node.attributes.isEmpty && node.children.isEmpty && !node.objectForm {
             if let v = node.value { return scalar(v) }
-            return [String: Any]()
+            return .object([:])
         }
-        var dict: [String: Any] = [:]
+        var dict: [String: EXIJSONValue] = [:]
         for a in node.attributes { dict[a.name] = scalar(a.value) }
         if let v = node.value { dict["value"] = scalar(v) }
         for c in node.children {
             let key = c.name.localName
             if c.repeatable {
-                var list = dict[key] as? [Any] ?? []
+                var list = dict[key]?.array ?? []
                 list.append(content(c))
-                dict[key] = list
+                dict[key] = .array(list)
             } else {
                 dict[key] = content(c)
             }
         }
-        return dict
+        return .object(dict)
     }
 
-    static func scalar(_ v: EXIValue) -> Any {
+    static func scalar(_ v: EXIValue) -> EXIJSONValue {
         switch v {
-        case .string(let s): return s
-        case .boolean(let b): return b
-        case .integer(let i): return NSNumber(value: i)
-        case .unsigned(let u): return NSNumber(value: u)
-        case .binary(let b): return EXIHex.encode(b)
-        case .base64Binary(let b): return EXIBase64.encode(b)
+        case .string(let s): .string(s)
+        case .boolean(let b): .bool(b)
+        case .integer(let i): .integer(i)
+        case .unsigned(let u): .unsigned(u)
+        case .binary(let b): .string(EXIHex.encode(b))
+        case .base64Binary(let b): .string(EXIBase64.encode(b))
         }
     }
 
@@ -54,8 +55,8 @@ public enum EXIJSON {
     /// Parses the oracle's JSON form of a document (or fragment) root of `schema`, following its grammars: keys are
     /// matched to the productions, so their order in the text does not matter; an unknown key is an error.
     public static func node(from text: String, schema: EXISchema, fragment: Bool = false) throws -> EXINode {
-        guard let json = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
-            let dict = json as? [String: Any], dict.count == 1, let (key, body) = dict.first
+        guard let json = try? JSONDecoder().decode(EXIJSONValue.self, from: Data(text.utf8)),
+            case .object(let dict) = json, dict.count == 1, let (key, body) = dict.first
         else { throw EXIError(bitPosition: 0, "JSON: expected an object with one key, the root element") }
         let roots = fragment ? schema.fragmentElements : schema.documentElements
         guard let root = roots.first(where: { schema.qnames[$0.qname].localName == key && $0.start >= 0 }) else {
@@ -64,9 +65,9 @@ public enum EXIJSON {
         return try build(body, q: root.qname, start: root.start, repeatable: false, schema: schema, path: key)
     }
 
-    static func build(_ json: Any, q: Int, start: Int, repeatable: Bool, schema: EXISchema, path: String) throws -> EXINode {
+    static func build(_ json: EXIJSONValue, q: Int, start: Int, repeatable: Bool, schema: EXISchema, path: String) throws -> EXINode {
         var node = EXINode(schema.qnames[q], repeatable: repeatable)
-        guard let dict = json as? [String: Any] else {
+        guard case .object(let dict) = json else {
             guard let ch = schema.states[start].first(where: { $0.kind == .characters }) else {
                 throw EXIError(bitPosition: 0, "JSON \(path): a value where the schema expects an element with content")
             }
@@ -75,9 +76,9 @@ public enum EXIJSON {
         }
         var used = Set<String>()
         var taken: [String: Int] = [:]
-        func items(_ key: String) -> [Any] {
+        func items(_ key: String) -> [EXIJSONValue] {
             guard let v = dict[key] else { return [] }
-            if let list = v as? [Any] { return list }
+            if let list = v.array { return list }
             return [v]
         }
         var state = start
@@ -118,7 +119,7 @@ public enum EXIJSON {
                 node.value = try value(dict["value"]!, schema.datatypes[p.argument], path: path)
                 used.insert("value")
             case .untypedCharacters:
-                node.value = .string("\(dict["value"]!)")
+                node.value = .string(dict["value"]!.text)
                 used.insert("value")
             case .startElement:
                 let k = schema.qnames[p.qname].localName
@@ -135,27 +136,28 @@ public enum EXIJSON {
         }
     }
 
-    static func value(_ json: Any, _ type: EXIDatatype, path: String) throws -> EXIValue {
-        func bad() -> EXIError { EXIError(bitPosition: 0, "JSON \(path): \(json) does not fit \(type)") }
+    static func value(_ json: EXIJSONValue, _ type: EXIDatatype, path: String) throws -> EXIValue {
+        func bad() -> EXIError { EXIError(bitPosition: 0, "JSON \(path): \(json.text) does not fit \(type)") }
         switch type {
         case .string, .enumeration:
-            guard let s = json as? String else { throw bad() }
+            guard case .string(let s) = json else { throw bad() }
             return .string(s)
         case .boolean:
-            if let b = json as? Bool { return .boolean(b) }
-            if let s = json as? String, s == "true" || s == "false" { return .boolean(s == "true") }
+            if case .bool(let b) = json { return .boolean(b) }
+            if case .string(let s) = json, s == "true" || s == "false" { return .boolean(s == "true") }
             throw bad()
         case .boundedInteger, .integer:
-            // Through the number's text: a double would round integers beyond 2^53 (xs:long time stamps).
-            if let n = json as? NSNumber, let i = Int64(n.stringValue) { return .integer(i) }
-            if let s = json as? String, let i = Int64(s) { return .integer(i) }
+            // Integers are kept as integers when parsed: a double would round them beyond 2^53 (xs:long time stamps).
+            if case .integer(let i) = json { return .integer(i) }
+            if case .string(let s) = json, let i = Int64(s) { return .integer(i) }
             throw bad()
         case .unsignedInteger:
-            if let n = json as? NSNumber, let u = UInt64(n.stringValue) { return .unsigned(u) }
-            if let s = json as? String, let u = UInt64(s) { return .unsigned(u) }
+            if case .integer(let i) = json, i >= 0 { return .unsigned(UInt64(i)) }
+            if case .unsigned(let u) = json { return .unsigned(u) }
+            if case .string(let s) = json, let u = UInt64(s) { return .unsigned(u) }
             throw bad()
         case .binary(let base64, _, _):
-            guard let s = json as? String else { throw bad() }
+            guard case .string(let s) = json else { throw bad() }
             if base64 {
                 guard let b = EXIBase64.decode(s) else { throw bad() }
                 return .base64Binary(b)

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HostConfig
 
 /// A change waiting for its confirmation, on disk in the data directory (`network-pending.json`), so that the rollback
@@ -41,10 +45,9 @@ struct NetworkPendingRecord: Codable, Equatable {
 
     /// Atomically, private to the station's user (the data directory's rule).
     func save(_ path: String) throws {
-        let temporary = path + ".tmp"
-        try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: temporary))
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary)
-        guard rename(temporary, path) == 0 else { throw NetworkConfigureError.serviceFailed("writing \(path) failed: \(String(cString: strerror(errno)))") }
+        do { try SystemFile.write(Array(try JSONEncoder().encode(self)), to: path, mode: 0o600) } catch let failure as SystemFile.Failure {
+            throw NetworkConfigureError.serviceFailed("writing \(failure) failed")
+        }
     }
 
     static func remove(_ path: String) { try? FileManager.default.removeItem(atPath: path) }

@@ -1,5 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HostConfig
+import StringSupport
 
 /// systemd-networkd behind ``NetworkConfigurator``: each interface's configuration is ChargeKit's own `.network` file
 /// (``NetworkdFile``, `50-chargekit-<name>.network` in /etc/systemd/network), made effective by `networkctl reload`
@@ -50,16 +55,14 @@ public struct NetworkdConfigurator: NetworkConfigurator {
         guard InterfaceForm.isValidInterfaceName(config.name) else { throw NetworkConfigureError.unknownInterface(config.name) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // Atomically: networkd (or a power cut) never sees half a file.
-        let target = path(for: config.name), temporary = target + ".tmp"
-        try Data(NetworkdFile.render(config).utf8).write(to: URL(fileURLWithPath: temporary))
-        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: temporary)
-        guard rename(temporary, target) == 0 else {
-            throw NetworkConfigureError.serviceFailed("writing \(target) failed: \(String(cString: strerror(errno)))")
+        let target = path(for: config.name)
+        do { try SystemFile.write(NetworkdFile.render(config), to: target) } catch {
+            throw NetworkConfigureError.serviceFailed("writing \(target) failed: \(error.reason)")
         }
         for arguments in [["reload"], ["reconfigure", config.name]] {
             let r = try await run(networkctl, arguments)
             guard r.succeeded else {
-                let why = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                let why = r.stderr.trimmedWhitespaceAndNewlines
                 throw NetworkConfigureError.serviceFailed("networkctl \(arguments.joined(separator: " ")) failed (exit \(r.status)): \(why)")
             }
         }
@@ -67,20 +70,20 @@ public struct NetworkdConfigurator: NetworkConfigurator {
 
     /// `ip -j addr show`: [{ifname, flags: [UP, LOWER_UP …], operstate, addr_info: [{family, local, prefixlen, dynamic}]}].
     static func parseIPAddr(_ json: String) throws -> [InterfaceState] {
-        guard let links = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] else {
+        guard let links = try? JSONDecoder().decode([IPLink].self, from: Data(json.utf8)) else {
             throw NetworkConfigureError.serviceFailed("ip -j addr show printed no JSON array")
         }
         return links.compactMap { link in
-            guard let name = link["ifname"] as? String else { return nil }
-            let flags = link["flags"] as? [String] ?? []
+            guard let name = link.ifname else { return nil }
+            let flags = link.flags ?? []
             var s = InterfaceState(name: name, up: flags.contains("UP"), carrier: flags.contains("LOWER_UP"),
-                                   serviceState: (link["operstate"] as? String)?.lowercased() ?? "")
-            for a in link["addr_info"] as? [[String: Any]] ?? [] {
-                guard let local = (a["local"] as? String).flatMap(IPAddress.init), let n = a["prefixlen"] as? Int,
+                                   serviceState: link.operstate?.lowercased() ?? "")
+            for a in link.addr_info ?? [] {
+                guard let local = a.local.flatMap(IPAddress.init), let n = a.prefixlen,
                       let p = IPPrefix(address: local, length: n) else { continue }
                 s.addresses.append(p)
-                if local.isV4, a["dynamic"] as? Bool == true {
-                    let life = (a["valid_life_time"] as? Int).map { " (valid \($0) s)" } ?? ""
+                if local.isV4, a.dynamic == true {
+                    let life = a.valid_life_time.map { " (valid \($0) s)" } ?? ""
                     s.dhcpLease = "\(p)\(life)"
                 }
             }
@@ -90,13 +93,28 @@ public struct NetworkdConfigurator: NetworkConfigurator {
 
     /// `networkctl --json=short list`: {"Interfaces": [{"Name", "OperationalState", "AdministrativeState"}]} → "routable, configured".
     static func parseNetworkctlList(_ json: String) -> [String: String] {
-        guard let root = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any],
-              let links = root["Interfaces"] as? [[String: Any]] else { return [:] }
+        struct List: Decodable { var Interfaces: [Link] }
+        struct Link: Decodable { var Name: String; var OperationalState: String?; var AdministrativeState: String? }
+        guard let links = try? JSONDecoder().decode(List.self, from: Data(json.utf8)).Interfaces else { return [:] }
         var result: [String: String] = [:]
-        for l in links {
-            guard let name = l["Name"] as? String else { continue }
-            result[name] = [l["OperationalState"] as? String, l["AdministrativeState"] as? String].compactMap { $0 }.joined(separator: ", ")
-        }
+        for l in links { result[l.Name] = [l.OperationalState, l.AdministrativeState].compactMap { $0 }.joined(separator: ", ") }
         return result
+    }
+}
+
+/// One link of `ip -j address show` (iproute2's JSON output: the fields of `struct ifaddrmsg` and the link's flags by
+/// their names); every field optional, as a kernel or iproute2 version may leave any of them out. Also read by
+/// ``NFTablesRouter``.
+struct IPLink: Decodable {
+    var ifname: String?
+    var flags: [String]?
+    var operstate: String?
+    var addr_info: [Address]?
+
+    struct Address: Decodable {
+        var local: String?
+        var prefixlen: Int?
+        var dynamic: Bool?
+        var valid_life_time: Int?
     }
 }

@@ -1,5 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HostConfig
+import StringSupport
 import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -113,14 +118,14 @@ public actor DnsmasqSupervisor {
         }
         let text = DnsmasqConfiguration.render(c, paths: paths)
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: paths.configuration), options: .atomic)
+            try SystemFile.write(text, to: paths.configuration)
         } catch {
-            return failed("cannot write \(paths.configuration): \(error.localizedDescription)", ranSeconds: 0, now: now)
+            return failed("cannot write \(error)", ranSeconds: 0, now: now)
         }
         do {
             let test = try await SystemCommand(program, ["--test", "--conf-file=\(paths.configuration)"]).run(timeoutSeconds: 10)
             guard test.succeeded else {
-                let out = (test.stderr + test.stdout).trimmingCharacters(in: .whitespacesAndNewlines)
+                let out = (test.stderr + test.stdout).trimmedWhitespaceAndNewlines
                 return failed("dnsmasq refused the configuration \(paths.configuration): \(out)", ranSeconds: 0, now: now)
             }
         } catch {
@@ -154,7 +159,7 @@ public actor DnsmasqSupervisor {
     /// A dnsmasq of this data directory that outlived its station (kill -9): stopped, so that the new one gets port 67.
     private func stopLeftover() async {
         guard let text = try? String(contentsOfFile: paths.pid, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1,
+              let pid = Int32(text.trimmedWhitespaceAndNewlines), pid > 1,
               let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return }
         let args = String(decoding: cmdline, as: UTF8.self).split(separator: "\0").map(String.init)
         guard args.first?.hasSuffix("dnsmasq") == true, args.contains("--conf-file=\(paths.configuration)") else { return }
@@ -183,7 +188,7 @@ final class OutputTail: Sendable {
     var finished: Bool { state.withLock { $0.done } }
 
     func start() {
-        let thread = Thread { [self] in
+        OSThread.detach(name: "dnsmasq-output") { [self] in
             var line: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)
             func emit() {
@@ -210,8 +215,6 @@ final class OutputTail: Sendable {
             close(fd)
             state.withLock { $0.done = true }
         }
-        thread.name = "dnsmasq-output"
-        thread.start()
     }
 }
 

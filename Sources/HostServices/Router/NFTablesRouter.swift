@@ -1,5 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HostConfig
+import StringSupport
 import Logging
 
 /// The WAN router's side in the operating system (seeds/004 §4 "WAN-router: Aan"): ChargeKit's nftables tables
@@ -36,8 +41,8 @@ public actor NFTablesRouter {
         if applied != nil { logger.notice("WAN router off: tables removed") }
         applied = nil
         if let before = forwardingBefore {
-            do { try Data((before + "\n").utf8).write(to: URL(fileURLWithPath: forwardingPath)) } catch {
-                throw RouterError(message: "cannot restore \(forwardingPath) to \(before): \(error.localizedDescription)")
+            do { try SystemFile.write(before + "\n", to: forwardingPath, atomic: false) } catch {
+                throw RouterError(message: "cannot restore \(forwardingPath) to \(before): \(error.reason)")
             }
             forwardingBefore = nil
         }
@@ -50,17 +55,17 @@ public actor NFTablesRouter {
             throw RouterError(message: "\(error)")
         }
         guard result.succeeded else {
-            let said = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+            let said = result.stderr.trimmedWhitespaceAndNewlines
             let hint = said.contains("Operation not permitted") ? " — the station needs root or CAP_NET_ADMIN for the WAN router" : ""
             throw RouterError(message: "nft -f - failed (status \(result.status)): \(said)\(hint)")
         }
     }
 
     private func setForwarding() throws(RouterError) {
-        let current = (try? String(contentsOfFile: forwardingPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let current = (try? String(contentsOfFile: forwardingPath, encoding: .utf8))?.trimmedWhitespaceAndNewlines
         guard current != "1" else { return }
-        do { try Data("1\n".utf8).write(to: URL(fileURLWithPath: forwardingPath)) } catch {
-            throw RouterError(message: "cannot switch IPv4 forwarding on (\(forwardingPath)): \(error.localizedDescription)")
+        do { try SystemFile.write("1\n", to: forwardingPath, atomic: false) } catch {
+            throw RouterError(message: "cannot switch IPv4 forwarding on (\(forwardingPath)): \(error.reason)")
         }
         if forwardingBefore == nil { forwardingBefore = current ?? "0" }
         logger.info("IPv4 forwarding on (\(forwardingPath))")
@@ -89,12 +94,12 @@ public actor ServiceAddress {
         guard let ip else { throw RouterError(message: "ip is not installed (Debian package iproute2)") }
         let show = try await run(ip, ["-j", "address", "show", "dev", interface])
         guard show.succeeded else {
-            throw RouterError(message: "the service interface \(interface) does not exist: check DHCPServerInterface, the cable and the driver (\(show.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))")
+            throw RouterError(message: "the service interface \(interface) does not exist: check DHCPServerInterface, the cable and the driver (\(show.stderr.trimmedWhitespaceAndNewlines))")
         }
         if Self.addresses(fromJSON: show.stdout).contains(address) { return }
         let add = try await run(ip, ["address", "add", address.description, "dev", interface])
         guard add.succeeded else {
-            throw RouterError(message: "cannot give \(interface) the address \(address): \(add.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw RouterError(message: "cannot give \(interface) the address \(address): \(add.stderr.trimmedWhitespaceAndNewlines)")
         }
         _ = try await run(ip, ["link", "set", "dev", interface, "up"])
         added = (interface, address)
@@ -116,9 +121,9 @@ public actor ServiceAddress {
 
     /// The addresses (with prefix) in `ip -j address show`'s JSON.
     static func addresses(fromJSON text: String) -> [IPPrefix] {
-        guard let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] else { return [] }
-        return list.flatMap { ($0["addr_info"] as? [[String: Any]]) ?? [] }.compactMap { info in
-            guard let local = info["local"] as? String, let length = info["prefixlen"] as? Int, let a = IPAddress(local) else { return nil }
+        guard let list = try? JSONDecoder().decode([IPLink].self, from: Data(text.utf8)) else { return [] }
+        return list.flatMap { $0.addr_info ?? [] }.compactMap { info in
+            guard let local = info.local, let length = info.prefixlen, let a = IPAddress(local) else { return nil }
             return IPPrefix(address: a, length: length)
         }
     }

@@ -1,5 +1,9 @@
 import DBus
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HostConfig
 
 /// systemd-timedated on the system bus (org.freedesktop.timedate1, see org.freedesktop.timedate1(5)): the operating
@@ -71,13 +75,11 @@ public struct NTPServiceConfigurator: Sendable {
         let present = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
         guard wanted != present else { return false }
         if let contents = wanted {
-            let directory = (path as NSString).deletingLastPathComponent
+            let directory = SystemFile.directory(of: path)
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             // Written beside and renamed over: the service never reads half a file.
-            let temporary = path + ".new"
-            try Data(contents.utf8).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, path) == 0 else {
-                throw SystemCommand.Failure(description: "\(path) could not be written: \(String(cString: strerror(errno)))")
+            do { try SystemFile.write(contents, to: path) } catch {
+                throw SystemCommand.Failure(description: "\(path) could not be written: \(error.reason)")
             }
         } else if FileManager.default.fileExists(atPath: path) {
             try FileManager.default.removeItem(atPath: path)

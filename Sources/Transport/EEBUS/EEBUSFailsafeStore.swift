@@ -1,5 +1,9 @@
 import EEBUS
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The LPC failsafe values an energy guard wrote (failsafe consumption active power limit, failsafe duration minimum),
 /// kept in `eebus/lpc-failsafe.json` of the data directory: EEBUS UC TS LimitationOfPowerConsumption 1.0.0 requires

@@ -1,5 +1,10 @@
 import EEBUS
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -102,7 +107,7 @@ extension SHIPNode {
     }
 
     static func offersSHIP(_ head: HTTPRequestHead) -> Bool {
-        head.headers[canonicalForm: "Sec-WebSocket-Protocol"].contains { $0.trimmingCharacters(in: .whitespaces) == subprotocol }
+        head.headers[canonicalForm: "Sec-WebSocket-Protocol"].contains { $0.trimmedWhitespaceAndNewlines == subprotocol }
     }
 
     /// The largest WebSocket message read: twice the SHIP limit, so that the machine sees a message just over its limit

@@ -3,7 +3,13 @@ import Glibc
 #endif
 import Crypto
 import EEBUS
+import HostServices
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import StringSupport
 import NIOSSL
 import SwiftASN1
 import X509
@@ -61,8 +67,8 @@ public struct SHIPIdentity: Sendable {
         let keyPath = directory + "/" + keyFileName, certificatePath = directory + "/" + certificateFileName
         let fm = FileManager.default
         if !fm.fileExists(atPath: directory) {
-            do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) } catch {
-                throw SHIPIdentityError("the SHIP identity directory \(directory) cannot be made: \(error.localizedDescription)")
+            do { try SystemFile.createDirectory(directory, mode: 0o700) } catch {
+                throw SHIPIdentityError("the SHIP identity directory \(directory) cannot be made: \(error)")
             }
         }
         let keyExists = fm.fileExists(atPath: keyPath), certificateExists = fm.fileExists(atPath: certificatePath)
@@ -120,26 +126,9 @@ public struct SHIPIdentity: Sendable {
     /// Writes `text` to a temporary file of `mode`, syncs and renames it over `path`, then syncs the directory: a crash
     /// leaves the old file or the new one, never a part.
     static func writeAtomically(_ text: String, to path: String, mode: mode_t) throws(SHIPIdentityError) {
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw SHIPIdentityError("\(temporary) cannot be written: \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { close(fd); unlink(temporary); throw SHIPIdentityError("\(temporary) cannot be written: \(String(cString: strerror(errno)))") }
-            written += n
+        do { try SystemFile.write(text, to: path, mode: mode) } catch {
+            throw SHIPIdentityError("\(error.path) cannot be written: \(error.reason)")
         }
-        fchmod(fd, mode)
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard synced, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw SHIPIdentityError("\(path) cannot be written: \(String(cString: strerror(errno)))")
-        }
-        let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 { fsync(dir); close(dir) }
     }
 }
 

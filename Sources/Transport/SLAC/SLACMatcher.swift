@@ -1,6 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import SLAC
+import HostServices
 
 /// What the station's SLAC reports to the connector's runtime.
 public enum SLACEvent: Equatable, Sendable {
@@ -78,12 +83,10 @@ public actor SLACMatcher {
         guard reader == nil else { return }
         let socket = self.socket
         let (frames, input) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .bufferingNewest(256))
-        let thread = Thread {
+        OSThread.detach(name: "slac-\(interface)") {
             while let frame = socket.receive() { input.yield(frame) }
             input.finish()
         }
-        thread.name = "slac-\(interface)"
-        thread.start()
         reader = Task { [weak self] in
             for await frame in frames {
                 guard let self else { return }

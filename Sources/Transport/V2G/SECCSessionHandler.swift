@@ -1,5 +1,9 @@
 import EXI
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import SECC
 import V2G

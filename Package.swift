@@ -343,6 +343,7 @@ let package = Package(
         // The pure tests of Parameters: typed keys and their codecs, the generic registry's rules.
         .testTarget(name: "ParametersTests", dependencies: ["Parameters"], swiftSettings: swiftSettings),
         .testTarget(name: "StringSupportTests", dependencies: ["StringSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CivilDateTests", dependencies: ["CivilDate"], swiftSettings: swiftSettings),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOTestUtils", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "OCPP16Tests", dependencies: ["OCPP16", "TestSupport"], swiftSettings: swiftSettings),

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CivilDate
 import Authorization
 import EVSECore
 import LoadManagement
@@ -99,7 +100,7 @@ public struct StationSettings: Sendable, Equatable {
     public var currentSchedule: [TimeWindowLimit]
     /// The site's time zone (parameter Timezone, seeds/002 §1.6): what local times such as the scheduler's windows mean.
     /// UTC when the stored name is no zone this system knows.
-    public var timeZone: TimeZone
+    public var timeZone: TimeZoneRules
     /// seeds/004 "Allow EV Wakeup".
     public var allowEVWakeup: Bool
     /// Dynamic load management between stations (seeds/004 §7.4–7.8).
@@ -149,7 +150,7 @@ public struct StationSettings: Sendable, Equatable {
         sendAuthorizeForRemoteStart = p[.sendAuthorizeForRemoteStart]
         uidDisclose = p[.uidDisclose]
         meterSampleRetentionDays = p[.meterSampleRetention]
-        timeZone = TimeZone(identifier: p[.timezone]) ?? TimeZone(identifier: "UTC")!
+        timeZone = TimeZoneRules.named(p[.timezone]) ?? .utc
         dlm = DLMSettings(p)
         listeners = ListenerSettings(p)
         modbus = ModbusSettings(enabled: p[.modbusServer], basePort: p[.modbusBasePort],

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CivilDate
 import ModbusTCP
 import OCPP16
 
@@ -130,7 +131,7 @@ public struct CentralSystem: Sendable {
     var partialValues: [Int: PartialValue] = [:]
     /// The time zone of registers 1…6 (``GatewaySettings/bmsTimeZone``; UTC when the name is unknown — the settings
     /// check refuses such a name).
-    public let bmsTimeZone: TimeZone
+    public let bmsTimeZone: TimeZoneRules
     /// Open transactions → their connector. Keyed by charger too: a BMS or an external central system may number
     /// transactions per charger.
     var openTransactions: [OpenTransaction: Int] = [:]
@@ -154,7 +155,7 @@ public struct CentralSystem: Sendable {
     public init(settings: GatewaySettings, clockOffsetSeconds: Double = 0, nextTransactionId: Int = 1,
                 openTransactions: [GatewayTransaction] = []) {
         self.settings = settings
-        bmsTimeZone = TimeZone(identifier: settings.bmsTimeZone) ?? .gmt
+        bmsTimeZone = TimeZoneRules.named(settings.bmsTimeZone) ?? .utc
         self.clockOffsetSeconds = clockOffsetSeconds
         self.nextTransactionId = Self.transactionIdRange.contains(nextTransactionId) ? nextTransactionId : 1
         layout = RegisterLayout(mode: settings.mode, connectors: settings.connectorsBySlot, off: Set(settings.signalsOff))

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CivilDate
 import Parameters
 
 /// One configured charger: its OCPP ChargerID (the last path segment of `ws://<gateway>:9000/<ChargerID>`), its
@@ -257,7 +258,7 @@ public struct GatewaySettings: Sendable, Codable, Equatable {
                                     "wss needs both the certificate and the private key file"))
         }
         p += securityProblems()
-        if !texts.contains(where: { $0.field == "bmsTimeZone" }), TimeZone(identifier: bmsTimeZone) == nil {
+        if !texts.contains(where: { $0.field == "bmsTimeZone" }), TimeZoneRules.named(bmsTimeZone) == nil {
             texts.append(SettingProblem("bmsTimeZone", "'\(bmsTimeZone)' is not a time zone (an IANA name such as Europe/Berlin, or UTC)"))
         }
         return p + texts

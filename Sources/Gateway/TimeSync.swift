@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CivilDate
 import ModbusTCP
 import OCPP16
 
@@ -56,10 +57,11 @@ extension CentralSystem {
             let names = SystemSignal.allCases.filter { timeWrites[$0] != nil }.map(\.spec.name).joined(separator: ", ")
             return [.log(.init(.warning, nil, "date/time registers: only \(names) written within 15 s; partial dates are not valid and were discarded"))]
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = bmsTimeZone
-        guard let date = calendar.date(from: DateComponents(year: c.year, month: c.month, day: c.day, hour: c.hour, minute: c.minute, second: c.second))
+        guard (1...12).contains(c.month), (1...OCPPDate.daysIn(month: c.month, year: c.year)).contains(c.day)
         else { return [.log(.init(.warning, nil, "date/time registers: \(c.year)-\(c.month)-\(c.day) is not a date; discarded"))] }
+        // Hours, minutes and seconds beyond their range carry over, as the calendar arithmetic did before.
+        let local = Int64(CivilDate.days(fromCivil: c.year, c.month, c.day)) * 86_400 + Int64(c.hour * 3600 + c.minute * 60 + c.second)
+        let date = Date(timeIntervalSince1970: Double(bmsTimeZone.utcSeconds(fromLocal: local)))
         clockOffsetSeconds = date.timeIntervalSince(last)
         return [.clockOffsetChanged(seconds: clockOffsetSeconds),
                 .log(.init(.info, nil, "BMS set the date and time to \(OCPPDate.format(date)) (UTC; written in \(bmsTimeZone.identifier))"))]
@@ -76,9 +78,8 @@ extension CentralSystem {
 
     /// A date as register values in the BMS's time zone.
     func timeRegisters(_ date: Date) -> [SystemSignal: Int] {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = bmsTimeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return [.second: c.second ?? 0, .minute: c.minute ?? 0, .hour: c.hour ?? 0, .day: c.day ?? 1, .month: c.month ?? 1, .year: c.year ?? 1970]
+        let t = Int64(date.timeIntervalSince1970.rounded(.down))
+        let c = CivilDate.split(secondsSince1970: t + Int64(bmsTimeZone.offsetSeconds(at: t)))
+        return [.second: c.secondOfDay % 60, .minute: c.secondOfDay / 60 % 60, .hour: c.secondOfDay / 3600, .day: c.day, .month: c.month, .year: c.year]
     }
 }

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CivilDate
 import EVSECore
 
 /// One window of the Maximum Current Scheduler (seeds/004 DLM screen): from `startMinute` to `endMinute` of every
@@ -45,11 +46,9 @@ public struct TimeWindowLimit: Sendable, Equatable {
     }
 
     /// The lowest current of the windows that cover `date` in `timeZone`, if any.
-    public static func limit(_ windows: [TimeWindowLimit], at date: Date, timeZone: TimeZone) -> Double? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.hour, .minute], from: date)
-        let minute = (c.hour ?? 0) * 60 + (c.minute ?? 0)
+    public static func limit(_ windows: [TimeWindowLimit], at date: Date, timeZone: TimeZoneRules) -> Double? {
+        let t = Int64(date.timeIntervalSince1970.rounded(.down))
+        let minute = CivilDate.split(secondsSince1970: t + Int64(timeZone.offsetSeconds(at: t))).secondOfDay / 60
         return windows.filter { $0.contains(minute: minute) }.map(\.amps).min()
     }
 }

@@ -104,7 +104,7 @@ public struct FileArchive: Sendable {
         func u16(_ v: Int, _ into: inout [UInt8]) { into += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
         func u32(_ v: Int, _ into: inout [UInt8]) { for shift in stride(from: 0, to: 32, by: 8) { into.append(UInt8((v >> shift) & 0xFF)) } }
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         for e in entries {
             let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: e.modified)
             let dosTime = (c.hour! << 11) | (c.minute! << 5) | (c.second! / 2)

@@ -1,4 +1,5 @@
 import Foundation
+import CivilDate
 import Testing
 import LoadManagement
 
@@ -7,7 +8,7 @@ struct TimeWindowLimitTests {
     @Test("windows in the station's time zone, across midnight, the lower one on overlap; malformed or empty windows refused")
     func windows() {
         let windows = ["17:00-22:00=10", "21:00-06:00=16", "12:00-12:30=0"].compactMap(TimeWindowLimit.init(text:))
-        let zone = TimeZone(identifier: "Europe/Berlin")!
+        let zone = TimeZoneRules.named("Europe/Berlin")!
         func at(_ hhmm: String) -> Date {  // 2026-11-21 in Berlin (UTC+1)
             let h = Int(hhmm.prefix(2))!, m = Int(hhmm.suffix(2))!
             return Date(timeIntervalSince1970: 1_795_215_600 + Double(h * 3600 + m * 60))

@@ -336,8 +336,9 @@ let package = Package(
         .executableTarget(name: "dlm-bench", dependencies: ["EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
         // Benchmark tool of scripts/bench-ocpp.sh.
         .executableTarget(name: "ocpp-bench", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
-        // Benchmark tool of scripts/bench-persistence.sh: the station database's writes on the acknowledgement path.
-        .executableTarget(name: "persistence-bench", dependencies: ["ChargePoint", "EVSECore", "Persistence"], swiftSettings: swiftSettings),
+        // Benchmark tool of scripts/bench-persistence.sh: the station database's statements of the acknowledgement path on
+        // the SQLite layer (the same source builds against GRDB for a before/after comparison).
+        .executableTarget(name: "persistence-bench", dependencies: ["SQLite"], swiftSettings: swiftSettings),
         // Benchmark tool of scripts/bench-secc.sh: the SECC's response time per message type (issue 27).
         .executableTarget(name: "secc-bench", dependencies: ["SECC", "EXI", "V2G"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "Simulator"], swiftSettings: swiftSettings),

@@ -27,7 +27,7 @@ if [[ -z "$bin" ]]; then
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-echo "== ChargeKit StationDatabase ($bin), $rounds sessions"
+echo "== ChargeKit: the station's statements on its SQLite layer ($bin), $rounds sessions"
 "$bin" "$work/swift" "$rounds"
 echo "== peer: the same SQL through CPython's sqlite3 ($(python3 -c 'import sqlite3; print("SQLite", sqlite3.sqlite_version)'))"
 python3 scripts/bench/persistence_python.py "$work/python" "$rounds"

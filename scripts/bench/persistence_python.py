@@ -65,7 +65,7 @@ for r in range(rounds):
     def start():
         db.execute("""INSERT INTO session(id, connector, idTag, method, startedAt, meterStartWh, presentedIdTag, parentIdTag, source, provisional,
                       reservationId, backendTransaction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                   (sid, 1, "04567DAA5F3580", "RFID", at, float(r), None, None, None, False, None, True))
+                   (sid, 1, "04567DAA5F3580", "RFID", at, float(r), "04567DAA5F3580", None, "localList", False, None, True))
         enqueue("StartTransaction", sid, None, at)
     measure("sessionStarted + StartTransaction queued", write(start))
     for s in range(5):

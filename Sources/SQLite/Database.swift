@@ -157,6 +157,9 @@ public final class Database {
 final class Statement {
     let handle: OpaquePointer
     let sql: String
+    /// The result's column names, with the re-prepare count they belong to: a cached statement reads its names once,
+    /// not at every execution, until SQLite re-prepares it for a changed schema (`SELECT *` after an ALTER TABLE).
+    private var columns: (names: Row.Columns, reprepared: Int32)?
 
     init(_ handle: OpaquePointer, sql: String) {
         self.handle = handle
@@ -211,17 +214,25 @@ final class Statement {
     func rows(_ arguments: ArraySlice<DatabaseValue>, in db: Database, _ body: (Row) throws -> Bool) throws {
         try bind(arguments, in: db)
         defer { sqlite3_reset(handle) }
-        // The columns are read after the first step: a statement of the cache that SQLite re-prepares for a changed
-        // schema (`SELECT *` after an ALTER TABLE) has its new columns only then.
-        var columns: Row.Columns?
+        var names: Row.Columns?
         while true {
             let rc = sqlite3_step(handle)
             if rc == SQLITE_DONE { return }
             guard rc == SQLITE_ROW else { throw db.error(rc, sql: sql) }
-            let names = columns ?? Row.Columns((0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) })
-            columns = names
-            guard try body(Row(columns: names, values: (0..<Int32(names.names.count)).map(value))) else { return }
+            // After the first step: a re-prepare for a changed schema happens in it.
+            let current = names ?? columnNames()
+            names = current
+            guard try body(Row(columns: current, values: (0..<Int32(current.names.count)).map(value))) else { return }
         }
+    }
+
+    /// The column names of the statement as prepared now.
+    private func columnNames() -> Row.Columns {
+        let reprepared = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
+        if let columns, columns.reprepared == reprepared { return columns.names }
+        let names = Row.Columns((0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) })
+        columns = (names, reprepared)
+        return names
     }
 
     /// Column `i` of the current row.

@@ -3,11 +3,14 @@
 //
 // It runs the statements of Persistence (StationDatabase.sessionStarted, record(samples:), enqueueMeterValues,
 // transactionQueueHead, transactionMessageDelivered, sessionStopped, append) word for word, in the same transactions,
-// on the layer under them alone — the SQLite target, or GRDB when built against it (`canImport(GRDB)`: the names are
-// the same), so that the two layers are compared on exactly the same work without building the whole station twice.
-#if canImport(GRDB)
+// on the layer under them alone — the SQLite target, or GRDB when built against it with `-Xswiftc -DGRDB_BASELINE` (the
+// names are the same), so that the two layers are compared on exactly the same work without building the whole station
+// twice. (Not `canImport(GRDB)`: a GRDB module left in the scratch directory would make it true.)
+#if GRDB_BASELINE
+import Foundation
 import GRDB
 #else
+import FoundationEssentials
 import SQLite
 #endif
 #if canImport(Glibc)
@@ -20,7 +23,7 @@ guard arguments.count == 3, let rounds = Int(arguments[2]), rounds > 0 else {
     exit(2)
 }
 mkdir(arguments[1], 0o700)
-#if canImport(GRDB)
+#if GRDB_BASELINE
 var configuration = Configuration()
 configuration.busyMode = .timeout(5)
 let writer: any DatabaseWriter = try DatabasePool(path: arguments[1] + "/bench.sqlite", configuration: configuration)
@@ -86,7 +89,7 @@ func enqueue(_ db: Database, action: String, session: String?, payload: String?,
 let payload = "{\"connectorId\":1,\"transactionId\":1,\"meterValue\":[{\"timestamp\":\"2027-01-15T10:00:00Z\",\"sampledValue\":["
     + (0..<7).map { "{\"value\":\"\($0)1234.5\",\"context\":\"Sample.Periodic\",\"measurand\":\"Energy.Active.Import.Register\",\"unit\":\"Wh\",\"location\":\"Outlet\"}" }
         .joined(separator: ",") + "]}]}"
-let hardware = (0..<64).map { UInt8($0) }
+let hardware = Data((0..<64).map { UInt8($0) })  // the station binds the hardware state as Data
 var messages = 0
 
 for round in 0..<rounds {

@@ -66,7 +66,7 @@ struct PoolAndMigratorTests {
         #expect(try pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM n") } == 200)
     }
 
-    @Test("a second process's connection waits for the write lock (busy timeout) instead of failing")
+    @Test("another connection without a busy timeout is refused at once while the write lock is held; with it, it writes once the lock is free")
     func busyTimeout() throws {
         let (dir, file) = temporaryFile()
         defer { try? FileManager.default.removeItem(atPath: dir) }

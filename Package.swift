@@ -8,7 +8,8 @@ import PackageDescription
 ///     App → Runtimes                                               the station's and the gateway's actors
 ///     Runtimes → {Persistence, WebUI, Transport, Hosting, HostServices}  adapters
 ///     HostServices → {DBus, HostConfig, swift-nio}                 adapter: the host's network, modem and time services
-///     {Persistence, WebUI} → {ChargePoint, Gateway};  WebUI → {Transport, MetricsExporter}
+///     {Persistence, WebUI} → {ChargePoint, Gateway};  WebUI → {Transport, MetricsExporter};  Persistence → SQLite
+///     SQLite → CSQLite                                             adapter: the system's libsqlite3, without Foundation
 ///     MetricsExporter → {ChargePoint, Gateway, swift-metrics, swift-prometheus}  Prometheus metrics
 ///     ChargePoint → {Authorization, LoadManagement, Firmware,      pure: the station; its parameters' declarations
 ///                    HostConfig, PKI, OCMF,
@@ -60,7 +61,6 @@ let package = Package(
         // binary, unused: the station reads its own parameters) and FullFoundation (DateFormatter strategies of its
         // URL-encoded form coders, unused; it would bind Hummingbird to the whole of Foundation) — issue 31 item 1.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0", traits: []),
-        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.0"),
@@ -79,6 +79,13 @@ let package = Package(
         // pcsc-lite's PC/SC API (Debian libpcsclite-dev; libpcsclite1 at run time), for the RFID card reader. Its headers include
         // one another from /usr/include/PCSC, which pkg-config (libpcsclite.pc) adds to the search path.
         .systemLibrary(name: "CPCSC", path: "Sources/CPCSC", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
+        // The system's SQLite (Debian libsqlite3-dev; libsqlite3-0 at run time, a shared library as before: Debian's
+        // security updates reach it), for the SQLite target.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // Adapter: a thin Swift layer over SQLite (connections, statements and their cache, rows, WAL pool, migrations
+        // in GRDB's `grdb_migrations` table), without Foundation (issue 31 item 1: GRDB bound the binary to Foundation
+        // and ICU).
+        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         // Pure parameters, the lowest target (depends on nothing): the generic registry (definitions, types and values,
         // validation, roles, menus), the current values (ParameterSet) and the typed keys the settings read them by; and
         // the two small value helpers everything shares (PhaseValues, whitespace trimming). The station's registry is
@@ -202,11 +209,10 @@ let package = Package(
         ),
         // Adapter: simulated board and EVs implementing the hardware port.
         .target(name: "Simulator", dependencies: ["EVSECore", "OCMF"], swiftSettings: swiftSettings),
-        // Adapter: SQLite (GRDB, WAL) stores, and the data directory (single-instance lock, runtime files).
+        // Adapter: SQLite (WAL) stores, and the data directory (single-instance lock, runtime files).
         .target(
             name: "Persistence",
-            dependencies: ["Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement",
-                           .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "SQLite"],
             swiftSettings: swiftSettings
         ),
         // Adapter: network transports (Modbus TCP server, client and poller, Modbus RTU slave, OCPP-J WebSocket client,
@@ -335,6 +341,9 @@ let package = Package(
         .executableTarget(name: "dlm-bench", dependencies: ["EVSECore", "LoadManagement"], swiftSettings: swiftSettings),
         // Benchmark tool of scripts/bench-ocpp.sh.
         .executableTarget(name: "ocpp-bench", dependencies: ["OCPP16"], swiftSettings: swiftSettings),
+        // Benchmark tool of scripts/bench-persistence.sh: the station database's statements of the acknowledgement path on
+        // the SQLite layer (the same source builds against GRDB for a before/after comparison).
+        .executableTarget(name: "persistence-bench", dependencies: ["SQLite"], swiftSettings: swiftSettings),
         // Benchmark tool of scripts/bench-secc.sh: the SECC's response time per message type (issue 27).
         .executableTarget(name: "secc-bench", dependencies: ["SECC", "EXI", "V2G"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["Authorization", "ChargePoint", "EVSECore", "LoadManagement", "Simulator"], swiftSettings: swiftSettings),
@@ -425,6 +434,9 @@ let package = Package(
         .testTarget(name: "SECCTests", dependencies: ["SECC", "EXI", "V2G", "PKI", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
                                                      .product(name: "X509", package: "swift-certificates")],
                     resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "PersistenceTests", dependencies: ["PKI", "OCMF", "Persistence", "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "PersistenceTests", dependencies: ["PKI", "OCMF", "Persistence", "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "SQLite"],
+                    exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        // The SQLite layer alone: binding and reading every type, NULL, blobs, errors, transactions, the WAL pool, migrations.
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -28,18 +32,18 @@ extension CertificateDirectory {
         public init(chainPEM: String, keyPEM: String) { self.chainPEM = chainPEM; self.keyPEM = keyPEM }
     }
 
-    func webServerPath(role: String) -> String { (path as NSString).appendingPathComponent("https-\(role)") }
+    func webServerPath(role: String) -> String { joinPath(path, "https-\(role)") }
 
     /// The directory holding `kind`'s `chain.pem` and `key.pem`.
     public func webServerCredentialPath(role: String, _ kind: WebServerKind) -> String {
-        (webServerPath(role: role) as NSString).appendingPathComponent(kind.rawValue)
+        joinPath(webServerPath(role: role), kind.rawValue)
     }
 
     /// The stored credential of `kind`, nil when there is none (or only half of one).
     public func webServerCredential(role: String, _ kind: WebServerKind) throws -> WebServerCredential? {
         let dir = webServerCredentialPath(role: role, kind)
         return try locked {
-            let chain = (dir as NSString).appendingPathComponent("chain.pem"), key = (dir as NSString).appendingPathComponent("key.pem")
+            let chain = joinPath(dir, "chain.pem"), key = joinPath(dir, "key.pem")
             guard FileManager.default.fileExists(atPath: chain), FileManager.default.fileExists(atPath: key) else { return nil }
             return WebServerCredential(chainPEM: try read(chain), keyPEM: try read(key))
         }
@@ -56,8 +60,8 @@ extension CertificateDirectory {
             try? FileManager.default.removeItem(atPath: fresh)
             try? FileManager.default.removeItem(atPath: old)
             try makeDirectory(fresh)
-            try writeAtomically(credential.chainPEM, to: (fresh as NSString).appendingPathComponent("chain.pem"), mode: 0o644)
-            try writeAtomically(credential.keyPEM, to: (fresh as NSString).appendingPathComponent("key.pem"), mode: 0o600)
+            try writeAtomically(credential.chainPEM, to: joinPath(fresh, "chain.pem"), mode: 0o644)
+            try writeAtomically(credential.keyPEM, to: joinPath(fresh, "key.pem"), mode: 0o600)
             let hadOne = FileManager.default.fileExists(atPath: target)
             if hadOne, rename(target, old) != 0 { throw Failure(description: "cannot replace \(target): \(String(cString: strerror(errno)))") }
             guard rename(fresh, target) == 0 else {

@@ -1,9 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 import ChargePoint
 import OCPP16
 
@@ -26,17 +31,17 @@ import OCPP16
 /// archive (built from the database and the parameters only), the API or the log.
 public final class CertificateDirectory: CertificateStore {
     public let path: String
-    private let lock = NSLock()
+    private let lock = Mutex(())
 
     /// The store in `dataDirectory`/certificates (created when needed, mode 0700).
-    public init(dataDirectory: String) { path = (dataDirectory as NSString).appendingPathComponent("certificates") }
+    public init(dataDirectory: String) { path = joinPath(dataDirectory, "certificates") }
 
-    private var rootsPath: String { (path as NSString).appendingPathComponent("roots") }
-    private var chargePointPath: String { (path as NSString).appendingPathComponent("chargepoint") }
-    private var seccPath: String { (path as NSString).appendingPathComponent("secc") }
-    private func pendingKeyPath(_ credentialPath: String) -> String { (credentialPath as NSString).appendingPathComponent("pending-key.pem") }
+    private var rootsPath: String { joinPath(path, "roots") }
+    private var chargePointPath: String { joinPath(path, "chargepoint") }
+    private var seccPath: String { joinPath(path, "secc") }
+    private func pendingKeyPath(_ credentialPath: String) -> String { joinPath(credentialPath, "pending-key.pem") }
     private func rootsPath(_ use: CertificateUse) -> String { rootsPath(named: use.rawValue) }
-    private func rootsPath(named name: String) -> String { (rootsPath as NSString).appendingPathComponent(name) }
+    private func rootsPath(named name: String) -> String { joinPath(rootsPath, name) }
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -67,7 +72,7 @@ public final class CertificateDirectory: CertificateStore {
         try locked {
             try makeDirectory(dir)
             let next = (try numbered(dir, suffix: ".pem").last?.number ?? 0) + 1
-            try writeAtomically(pem, to: (dir as NSString).appendingPathComponent(name(next) + ".pem"), mode: 0o644)
+            try writeAtomically(pem, to: joinPath(dir, name(next) + ".pem"), mode: 0o644)
         }
     }
 
@@ -121,12 +126,12 @@ public final class CertificateDirectory: CertificateStore {
             let existing = try credentials(base)
             let next = (existing.last?.number ?? 0) + 1
             // The credential is complete in a temporary directory before it is renamed into place.
-            let temporary = (base as NSString).appendingPathComponent(".new-\(getpid())")
+            let temporary = joinPath(base, ".new-\(getpid())")
             try? FileManager.default.removeItem(atPath: temporary)
             try makeDirectory(temporary)
-            try writeAtomically(chainPEM, to: (temporary as NSString).appendingPathComponent("chain.pem"), mode: 0o644)
-            try writeAtomically(try read(keyFile), to: (temporary as NSString).appendingPathComponent("key.pem"), mode: 0o600)
-            guard rename(temporary, (base as NSString).appendingPathComponent(name(next))) == 0 else {
+            try writeAtomically(chainPEM, to: joinPath(temporary, "chain.pem"), mode: 0o644)
+            try writeAtomically(try read(keyFile), to: joinPath(temporary, "key.pem"), mode: 0o600)
+            guard rename(temporary, joinPath(base, name(next))) == 0 else {
                 throw Failure(description: "installing the credential failed: \(String(cString: strerror(errno)))")
             }
             try remove(keyFile)
@@ -140,31 +145,36 @@ public final class CertificateDirectory: CertificateStore {
     // MARK: Files
 
     func locked<T>(_ body: () throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
+        // Mutex wants a `sending` result; the value only leaves the lock, no other thread sees it inside.
+        nonisolated(unsafe) var result: Result<T, any Error>?
+        lock.withLock { _ in result = Result { try body() } }
+        return try result!.get()
     }
 
-    private func name(_ n: Int) -> String { String(format: "%08d", n) }
+    /// `n` in eight digits (`00000001`), so that the names sort as the numbers do.
+    private func name(_ n: Int) -> String {
+        let digits = String(n)
+        return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
 
     /// The entries of `dir` named by a number (and `suffix`), in order.
     private func numbered(_ dir: String, suffix: String) throws -> [(number: Int, path: String)] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
         return names.compactMap { n -> (Int, String)? in
             guard n.hasSuffix(suffix), let number = Int(n.dropLast(suffix.count)) else { return nil }
-            return (number, (dir as NSString).appendingPathComponent(n))
+            return (number, joinPath(dir, n))
         }.sorted { $0.0 < $1.0 }
     }
 
     private func credentials(_ base: String? = nil) throws -> [(number: Int, path: String)] { try numbered(base ?? chargePointPath, suffix: "") }
 
     private func credential(_ entry: (number: Int, path: String)) throws -> ChargePointCredential {
-        ChargePointCredential(certificateChainPEM: try read((entry.path as NSString).appendingPathComponent("chain.pem")),
-                              privateKeyPEM: try read((entry.path as NSString).appendingPathComponent("key.pem")))
+        ChargePointCredential(certificateChainPEM: try read(joinPath(entry.path, "chain.pem")),
+                              privateKeyPEM: try read(joinPath(entry.path, "key.pem")))
     }
 
     func read(_ file: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(validating: Array(data), as: UTF8.self) else {
             throw Failure(description: "cannot read \(file)")
         }
         return text
@@ -203,7 +213,7 @@ public final class CertificateDirectory: CertificateStore {
             unlink(temporary)
             throw Failure(description: "cannot write \(file): \(String(cString: strerror(errno)))")
         }
-        syncDirectory((file as NSString).deletingLastPathComponent)
+        syncDirectory(parentDirectory(file))
     }
 
     func syncDirectory(_ dir: String) {

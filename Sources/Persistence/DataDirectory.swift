@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -14,8 +18,8 @@ public struct DataDirectory: Sendable {
 
     public init(_ path: String, role: String = "station") { self.path = path; self.role = role }
 
-    public var lockPath: String { (path as NSString).appendingPathComponent("\(role).lock") }
-    public var runtimePath: String { (path as NSString).appendingPathComponent("\(role).json") }
+    public var lockPath: String { joinPath(path, "\(role).lock") }
+    public var runtimePath: String { joinPath(path, "\(role).json") }
 
     /// What a running station publishes about itself.
     public struct RuntimeInfo: Codable, Sendable {
@@ -71,9 +75,9 @@ public struct DataDirectory: Sendable {
     public func lock() throws -> Lock {
         do {
             // Private to the station's user: the database in it holds secrets (see SQLiteFile.open).
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw Failure.cannotCreate(path, "\(error.localizedDescription)")
+            try makeDirectories(path, mode: 0o700)
+        } catch let error as FileError {
+            throw Failure.cannotCreate(path, error.reason)
         }
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure.cannotCreate(path, String(cString: strerror(errno))) }

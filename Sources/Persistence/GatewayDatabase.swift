@@ -1,9 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
+import SQLite
 import ChargePoint
 import Gateway
 
-/// The gateway's SQLite database (GRDB, WAL): settings, the BMS-set clock offset, the transaction id counter, the
+/// The gateway's SQLite database (WAL, through the SQLite target): settings, the BMS-set clock offset, the transaction id counter, the
 /// transactions the gateway answered, the OCPP scan list and the web interface's accounts. Every write returns after it
 /// is committed, so a transaction is on disk before the StartTransaction.conf that acknowledges it is sent. The tables
 /// that grow with events are bounded: ``transactionCapacity`` transactions, ``RefusedConnections/scanListCapacity``

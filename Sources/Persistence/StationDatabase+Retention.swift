@@ -1,5 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
+import SQLite
 import ChargePoint
 
 /// The station database's side of the ``RetentionPolicy``: every table that grows with events is trimmed in bounded

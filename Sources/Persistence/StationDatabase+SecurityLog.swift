@@ -1,5 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
+import SQLite
 import ChargePoint
 
 /// The station's security log (OCPP 1.6 security whitepaper ed. 3 §8, A04.FR.04: every security event is logged, the

@@ -1,16 +1,20 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import GRDB
+#endif
+import SQLite
 import Synchronization
 import Authorization
 import ChargePoint
 import EVSECore
 import LoadManagement
 
-/// The station's SQLite database (GRDB, WAL journal): parameters with their audit trail, sessions,
+/// The station's SQLite database (WAL journal, through the SQLite target): parameters with their audit trail, sessions,
 /// meter samples, the event log and the hardware state. Every write returns after it is committed.
 ///
 /// Timestamps are stored as Unix seconds (REAL): exact, sortable, and free of the ICU-backed date
-/// formatting GRDB would otherwise use for `Date` (which costs several MB of resident memory).
+/// formatting a `Date` column would need (GRDB's did; it cost several MB of resident memory).
 ///
 /// - SeeAlso: the design principle "nothing is lost" (persisted before acknowledged).
 public final class StationDatabase: StationStore, ParameterStore, AccountStore, Sendable {
@@ -610,44 +614,37 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
     }
 }
 
-/// Opening the role databases: WAL (a DatabasePool), a busy timeout, migrations applied.
+/// Opening the role databases: WAL (a ``DatabasePool``), a busy timeout of 5 s, migrations applied.
 enum SQLiteFile {
     /// The database holds secrets (the OCPP AuthorizationKey, the DLM network key, password hashes), so the data
     /// directory is private to the station's user (0700) and the database files are 0600. SQLite gives the `-wal` and
     /// `-shm` files the database file's permissions; a file of an earlier version is tightened here (issue 20 item 4).
+    ///
+    /// A file that is not a database or is damaged stops the start with an ``SQLiteError`` that names the file
+    /// ("…/chargekit.sqlite: file is not a database"); nothing is changed in it.
     static func open(directory: String, fileName: String, migrator: DatabaseMigrator) throws -> any DatabaseWriter {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        try restrict(directory, 0o700)
-        let path = (directory as NSString).appendingPathComponent(fileName)
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
-            }
+        try makeDirectories(directory, mode: 0o700)
+        try restrictMode(directory, 0o700)
+        let path = joinPath(directory, fileName)
+        if !fileExists(path) { try createFile(path, mode: 0o600) }
+        for file in [path, path + "-wal", path + "-shm"] where fileExists(file) {
+            try restrictMode(file, 0o600)
         }
-        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
-            try restrict(file, 0o600)
+        let pool = try DatabasePool(path: path, busyTimeoutSeconds: 5)
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            try? pool.close()
+            throw error
         }
-        var config = Configuration()
-        config.busyMode = .timeout(5)
-        let pool = try DatabasePool(path: path, configuration: config)
-        try migrator.migrate(pool)
-        for file in [path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
-            try restrict(file, 0o600)
+        for file in [path + "-wal", path + "-shm"] where fileExists(file) {
+            try restrictMode(file, 0o600)
         }
         return pool
     }
 
-    /// Sets `mode` on `path` unless it already has it.
-    static func restrict(_ path: String, _ mode: Int) throws {
-        let current = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
-        if current.map({ $0 & 0o777 }) != mode {
-            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
-        }
-    }
-
     static func inMemory(migrator: DatabaseMigrator) throws -> any DatabaseWriter {
-        let queue = try DatabaseQueue()
+        let queue = try DatabaseQueue(busyTimeoutSeconds: 5)
         try migrator.migrate(queue)
         return queue
     }

@@ -1,7 +1,7 @@
 import Foundation
 import ChargePoint
 import Gateway
-import GRDB
+import SQLite
 @testable import Persistence
 import Testing
 

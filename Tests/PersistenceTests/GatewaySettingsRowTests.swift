@@ -1,6 +1,6 @@
 import Foundation
 import Gateway
-import GRDB
+import SQLite
 @testable import Persistence
 import Testing
 

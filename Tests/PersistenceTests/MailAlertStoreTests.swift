@@ -1,7 +1,7 @@
 import Foundation
 import ChargePoint
 import EVSECore
-import GRDB
+import SQLite
 @testable import Persistence
 import Testing
 

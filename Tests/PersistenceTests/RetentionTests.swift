@@ -4,7 +4,7 @@ import Authorization
 import ChargePoint
 import EVSECore
 import Gateway
-import GRDB
+import SQLite
 import Synchronization
 @testable import Persistence
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import ChargePoint
 import EVSECore
-import GRDB
+import SQLite
 import LoadManagement
 @testable import Persistence
 

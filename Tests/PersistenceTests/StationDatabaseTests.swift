@@ -3,7 +3,7 @@ import Testing
 import Authorization
 import ChargePoint
 import EVSECore
-import GRDB
+import SQLite
 import LoadManagement
 @testable import Persistence
 

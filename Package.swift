@@ -90,6 +90,9 @@ let package = Package(
         // Pure calendar arithmetic without ICU (days ↔ dates, month lengths, the Internet date of HTTP, SSDP and mail
         // headers), shared by the pure targets that write dates.
         .target(name: "CivilDate", swiftSettings: swiftSettings),
+        // Pure Mustache templates (mustache(5), the Mustache specification v1.x): the web interface's pages, parsed once
+        // and rendered without Foundation (issue 31: swift-mustache kept Foundation and ICU in the binary).
+        .target(name: "MustacheTemplates", swiftSettings: swiftSettings),
         .target(name: "OCPP16", dependencies: ["CivilDate"], swiftSettings: swiftSettings),
         // Pure Modbus codec: MBAP/RTU framing, PDUs, exceptions, declarative register maps.
         .target(name: "ModbusTCP", dependencies: [.product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
@@ -400,6 +403,7 @@ let package = Package(
         // against the pure machine on a manual clock, SQLite in memory.
         .testTarget(name: "OCPPChargePointTests", dependencies: ["PKI", "OCMF", "Authorization", "ChargePoint", "EVSECore", "Firmware", "OCPP16", "Persistence", "Simulator", "TestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "MustacheTemplatesTests", dependencies: ["MustacheTemplates"], swiftSettings: swiftSettings),
         .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", "OCPP16", .product(name: "Mustache", package: "swift-mustache")],
                     swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary

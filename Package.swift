@@ -68,7 +68,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"6.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
@@ -405,7 +404,7 @@ let package = Package(
         .testTarget(name: "OCPPChargePointTests", dependencies: ["PKI", "OCMF", "Authorization", "ChargePoint", "EVSECore", "Firmware", "OCPP16", "Persistence", "Simulator", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MustacheTemplatesTests", dependencies: ["MustacheTemplates"], swiftSettings: swiftSettings),
-        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", "OCPP16", "MustacheTemplates", .product(name: "Mustache", package: "swift-mustache")],
+        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", "OCPP16", "MustacheTemplates"],
                     swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.

@@ -66,8 +66,6 @@ public struct TemplateLibrary: Sendable {
         }
     }
 
-    public var names: [String] { templates.keys.sorted() }
-
     /// The template `name` rendered with `context` (what `{{name}}` is looked up in: see `TemplateLookup`); nil when the
     /// library has no template of that name.
     public func render(_ context: Any, template name: String) -> String? {
@@ -75,15 +73,6 @@ public struct TemplateLibrary: Sendable {
         var renderer = Renderer(library: self, stack: [context])
         renderer.out.reserveCapacity(4096)
         renderer.render(template.nodes)
-        return String(decoding: renderer.out, as: UTF8.self)
-    }
-}
-
-extension Template {
-    /// The template alone (a partial renders as nothing: specs "Failed Lookup").
-    public func render(_ context: Any) -> String {
-        var renderer = Renderer(library: nil, stack: [context])
-        renderer.render(nodes)
         return String(decoding: renderer.out, as: UTF8.self)
     }
 }
@@ -127,10 +116,14 @@ extension Optional: OptionalValue {
 
 /// Renders nodes into UTF-8 bytes with a stack of contexts (specs: "context stack").
 struct Renderer {
-    let library: TemplateLibrary?
+    let library: TemplateLibrary
     var stack: [Any]
     var out: [UInt8] = []
 
+    /// sections.yml: a section renders its body once for `true` (same context), once per element of an array (the
+    /// element on top), once with any other value on top, and not at all for `false`, nil or an empty array;
+    /// inverted.yml: an inverted section renders exactly when the section would not. A partial renders in the current
+    /// context (partials.yml), in its indented form when its tag stood alone with whitespace before it.
     mutating func render(_ nodes: [Node]) {
         for node in nodes {
             switch node {
@@ -167,7 +160,6 @@ struct Renderer {
                 }
                 if falsey { render(body) }
             case .partial(let name, let indent):
-                guard let library else { continue }
                 let partial = indent.isEmpty ? library.templates[name] : library.indented[TemplateLibrary.key(name, indent)] ?? library.templates[name]
                 if let partial { render(partial.nodes) }
             }

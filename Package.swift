@@ -69,7 +69,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"6.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
@@ -101,6 +100,9 @@ let package = Package(
         // Pure calendar arithmetic without ICU (days ↔ dates, month lengths, the Internet date of HTTP, SSDP and mail
         // headers), shared by the pure targets that write dates.
         .target(name: "CivilDate", swiftSettings: swiftSettings),
+        // Pure Mustache templates (mustache(5), the Mustache specification v1.x): the web interface's pages, parsed once
+        // and rendered without Foundation (issue 31: swift-mustache kept Foundation and ICU in the binary).
+        .target(name: "MustacheTemplates", swiftSettings: swiftSettings),
         .target(name: "OCPP16", dependencies: ["CivilDate"], swiftSettings: swiftSettings),
         // Pure Modbus codec: MBAP/RTU framing, PDUs, exceptions, declarative register maps.
         .target(name: "ModbusTCP", dependencies: [.product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
@@ -244,12 +246,13 @@ let package = Package(
             name: "WebUI",
             dependencies: [
                 "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "MetricsExporter", "SEMP", "EEBUS", "Transport", "HostConfig",
+                "CivilDate", "OCPP16",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Mustache", package: "swift-mustache"),
+                "MustacheTemplates",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -416,7 +419,8 @@ let package = Package(
         // against the pure machine on a manual clock, SQLite in memory.
         .testTarget(name: "OCPPChargePointTests", dependencies: ["PKI", "OCMF", "Authorization", "ChargePoint", "EVSECore", "Firmware", "OCPP16", "Persistence", "Simulator", "TestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", "OCPP16", .product(name: "Mustache", package: "swift-mustache")],
+        .testTarget(name: "MustacheTemplatesTests", dependencies: ["MustacheTemplates"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", "OCPP16", "MustacheTemplates"],
                     swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.

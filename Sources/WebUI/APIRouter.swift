@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import Logging
@@ -8,6 +8,7 @@ import ChargePoint
 import EVSECore
 import LoadManagement
 import MetricsExporter
+import OCPP16
 
 /// The local JSON API of the station, served on the station's HTTP port. Documented in docs/api.md.
 ///
@@ -299,8 +300,8 @@ public enum StationAPI {
         do { buffer = try await request.collectBody(upTo: maximumBodyBytes) } catch {
             throw BodyError(response: StationAPI.error(.contentTooLarge, "request body larger than \(maximumBodyBytes) bytes"))
         }
-        if buffer.readableBytes > 0,
-           !((try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) is [String: Any]) {
+        guard buffer.readableBytes > 0 else { return }
+        guard case .object? = try? JSONParser.parse(Array(buffer.readableBytesView)) else {
             throw BodyError(response: error(.badRequest, "the request body must be a JSON object, or empty", field: "body"))
         }
     }

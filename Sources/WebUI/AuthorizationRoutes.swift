@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -94,7 +94,7 @@ extension StationAPI {
 
     static func pathID(_ context: WebRequestContext) -> String {
         let raw = context.parameters.get("id") ?? ""
-        return raw.removingPercentEncoding ?? raw
+        return PercentCoding.decode(raw) ?? raw
     }
 
     /// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS` (UTC); a bare `to` date includes that whole day.

@@ -1,4 +1,5 @@
-import Foundation
+import Glibc
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -25,23 +26,22 @@ enum FirmwareUploadHandling {
             try? FileManager.default.removeItem(atPath: path)
             return .tooLarge
         }
-        guard let handle = FileHandle(forWritingAtPath: path) else { return .failed("the upload file cannot be written") }
+        guard let file = UploadFile(path: path) else { return .failed("the upload file cannot be written") }
         var total = 0
         do {
             for try await buffer in request.body {
                 total += buffer.readableBytes
                 guard total <= limitBytes else {
-                    try? handle.close()
+                    file.close()
                     try? FileManager.default.removeItem(atPath: path)
                     return .tooLarge
                 }
-                try handle.write(contentsOf: Data(buffer.readableBytesView))
+                try buffer.withUnsafeReadableBytes { try file.write($0) }
             }
-            try handle.synchronize()
-            try handle.close()
+            try file.synchronizeAndClose()
         } catch {
             // The client went away or the disk is full: a partial upload is never kept.
-            try? handle.close()
+            file.close()
             try? FileManager.default.removeItem(atPath: path)
             return .failed("the upload broke off after \(total) bytes: \(error)")
         }
@@ -111,4 +111,47 @@ extension StationAPI {
         }
         router.get("api/firmware/events") { _, _ in FirmwareUploadHandling.events(station) { true } }
     }
+}
+
+/// The upload's file (created by the station, mode 0600), written as the body arrives: POSIX `open`/`write`/`fsync`,
+/// as Foundation's `FileHandle` did it, without Foundation (issue 31).
+final class UploadFile {
+    struct Failure: Error, CustomStringConvertible {
+        var call: String
+        var code: Int32
+        var description: String { "\(call) failed (errno \(code))" }
+    }
+
+    private var fd: Int32
+
+    /// Opens the existing file `path` for writing; nil when it cannot be opened.
+    init?(path: String) {
+        fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(Failure) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(call: "write", code: errno)
+            }
+            offset += n
+        }
+    }
+
+    /// On the disk before the upload counts as stored.
+    func synchronizeAndClose() throws(Failure) {
+        defer { close() }
+        guard fsync(fd) == 0 else { throw Failure(call: "fsync", code: errno) }
+    }
+
+    func close() {
+        if fd >= 0 { _ = Glibc.close(fd) }
+        fd = -1
+    }
+
+    deinit { close() }
 }

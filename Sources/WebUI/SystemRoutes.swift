@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -106,13 +106,12 @@ extension StationAPI {
         error(.forbidden, "this action needs the \(role.rawValue) role; the API token acts as \(apiRole.rawValue)")
     }
 
-    /// ISO 8601 with a zone (`Z` or `+01:00`), optionally with fractional seconds.
+    /// ISO 8601 with a zone (`Z` or `+01:00`), optionally with fractional seconds, which count to the millisecond (as
+    /// ISO8601DateFormatter, which this replaced, read them).
     static func parseTimestamp(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let d = plain.date(from: text) { return d }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
+        guard let date = (try? Date.ISO8601FormatStyle().parse(text))
+            ?? (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) else { return nil }
+        return Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
     }
 
     struct Restarting: Encodable {

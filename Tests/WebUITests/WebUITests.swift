@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 import ChargePoint
 import Gateway
-import Mustache
+import MustacheTemplates
 @testable import WebUI
 
 /// Accounts in memory, for the login tests.
@@ -250,11 +250,9 @@ struct WebUITests {
             var missing: String?
             var identity = "not the site's"
         }
-        var library = MustacheLibrary()
-        try library.register(MustacheTemplate(string: "{{identity}}|{{t.nav.home}}|{{#rows}}{{name}}={{note}};{{/rows}}|{{^missing}}none{{/missing}}"),
-                             named: "message")
+        let library = try TemplateLibrary(texts: ["message": "{{identity}}|{{t.nav.home}}|{{#rows}}{{name}}={{note}};{{/rows}}|{{^missing}}none{{/missing}}"])
         let page = Page(note: "page", rows: [Row(name: "a", note: "own"), Row(name: "b", note: nil)])
         let context = PageContext(model: page, t: ["nav": ["home": "Home"]], identity: "CK-1")
-        #expect(library.render(context, withTemplate: "message") == "CK-1|Home|a=own;b=page;|none")
+        #expect(library.render(context, template: "message") == "CK-1|Home|a=own;b=page;|none")
     }
 }

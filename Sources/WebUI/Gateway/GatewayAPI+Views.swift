@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Gateway
 
 /// The JSON bodies of the gateway's API: what the pages show (``DiagnosticPage``, ``FramesPage``, ``ChargersPage``,

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import ChargePoint
@@ -33,7 +33,7 @@ extension GatewayWeb {
         guard let f = GatewaySettings.fields.first(where: { $0.key == p.field }), let given else { return p.message }
         switch f.input {
         case .number, .choice:
-            return (t["form.invalid"] ?? "").replacingOccurrences(of: "%v", with: given).replacingOccurrences(of: "%a", with: allowed(f, t: t))
+            return (t["form.invalid"] ?? "").replacing("%v", with: given).replacing("%a", with: allowed(f, t: t))
         default:
             return p.message
         }
@@ -41,7 +41,7 @@ extension GatewayWeb {
 
     func readonlyNote(_ session: WebAccounts.Session, t: [String: String]) -> String? {
         session.role >= Self.configureRole ? nil
-            : (t["gw.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(Self.configureRole.rawValue)"] ?? "")
+            : (t["gw.readonly"] ?? "%@").replacing("%@", with: t["role.\(Self.configureRole.rawValue)"] ?? "")
     }
 
     /// Applies `settings` (which restarts the gateway services) and answers with the page showing "Saved"; unchanged
@@ -65,7 +65,7 @@ extension GatewayWeb {
         let t = shell.table(language)
         let settings = try await gateway.settings(), defaults = GatewaySettings()
         let readonly = session.role < Self.configureRole
-            ? (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(Self.configureRole.rawValue)"] ?? "") : nil
+            ? (t["form.readonly"] ?? "%@").replacing("%@", with: t["role.\(Self.configureRole.rawValue)"] ?? "") : nil
         let fields = Self.fields(sections)
         func current(_ key: String) -> String { entered[key] ?? fields.first { $0.key == key }.map { $0.value(settings) } ?? "" }
         let parameterSections = sections.map { section in
@@ -154,9 +154,9 @@ extension GatewayWeb {
         let free = (0..<RegisterLayout.maximumChargers).filter { !used.contains($0) }
         let newSlot = entered["new.slot"].flatMap(Int.init) ?? free.first
         let scans = try await gateway.scannedChargers().filter { !configured.contains($0.id) || $0.reason != nil }
-        let tz = TimeZone.current
+        let tz = WebTimeZone.host
         var listErrors = errors["list"].map { [$0] } ?? []
-        if free.isEmpty { listErrors.append((t["gw.noFreeSlot"] ?? "").replacingOccurrences(of: "%n", with: String(RegisterLayout.maximumChargers))) }
+        if free.isEmpty { listErrors.append((t["gw.noFreeSlot"] ?? "").replacing("%n", with: String(RegisterLayout.maximumChargers))) }
         let note = readonlyNote(session, t: t)
         let model = ChargersPage(
             heading: t["gw.nav.chargers"] ?? "", csrf: session.csrf, saved: saved, hasErrors: !errors.isEmpty, rows: rows, hasRows: !rows.isEmpty,
@@ -248,7 +248,7 @@ extension GatewayWeb {
         case .failure(.configured):
             problem = "ChargerID '\(id)' is configured already"
         case .failure(.noFreeSlot):
-            problem = (t["gw.noFreeSlot"] ?? "").replacingOccurrences(of: "%n", with: String(RegisterLayout.maximumChargers))
+            problem = (t["gw.noFreeSlot"] ?? "").replacing("%n", with: String(RegisterLayout.maximumChargers))
         }
         return try await chargersPage(session, settings: stored, saved: false, errors: ["list": problem ?? ""], status: .badRequest)
     }

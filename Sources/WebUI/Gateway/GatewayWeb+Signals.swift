@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -84,8 +84,8 @@ extension GatewayWeb {
         let model = SignalsPage(
             csrf: session.csrf, saved: saved, error: error, readonlyNote: note, readonly: note,
             scopes: scopes.map { SelectOption(value: $0.0, label: $0.1, selected: $0.0 == scope) }, scope: scope,
-            summary: (t["gw.signalsSummary"] ?? "").replacingOccurrences(of: "%n", with: String(all.count))
-                .replacingOccurrences(of: "%o", with: String(all.filter { !$0.on }.count)),
+            summary: (t["gw.signalsSummary"] ?? "").replacing("%n", with: String(all.count))
+                .replacing("%o", with: String(all.filter { !$0.on }.count)),
             rows: rows.map { .init(address: $0.address, addresses: $0.addresses, name: $0.name, owner: $0.owner, format: $0.format,
                                    access: $0.access, on: $0.on) })
         return try await shell.page(model, title: t["gw.signals"] ?? "", session: session, language: language, active: "signals", status: status)

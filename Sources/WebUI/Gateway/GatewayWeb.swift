@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import ChargePoint
@@ -134,17 +134,17 @@ public struct GatewayWeb: Sendable {
     }
 
     func diagnostic(_ d: GatewayDiagnostics, t: [String: String]) -> DiagnosticPage.Diagnostic {
-        let s = d.settings, tz = TimeZone.current
+        let s = d.settings, tz = WebTimeZone.host
         func time(_ date: Date?) -> String { date.map { WebHTTP.time($0, tz: tz) } ?? "–" }
         let connected = d.chargers.filter { $0.connectedSince != nil }.count + d.moreUnconfigured
         var bms = t["gw.bms.never"] ?? ""
         if let online = d.bmsOnline {
-            bms = (t[online ? "gw.bms.online" : "gw.bms.offline"] ?? "").replacingOccurrences(of: "%@", with: time(d.lastBMSHeartbeat))
+            bms = (t[online ? "gw.bms.online" : "gw.bms.offline"] ?? "").replacing("%@", with: time(d.lastBMSHeartbeat))
         }
         func request(_ r: ModbusActivity.Request?) -> String? {
             guard let r else { return nil }
             let what = r.function <= 2 || r.function == 5 || r.function == 15 ? "bits" : "registers"
-            let outcome = r.exception.map { String(format: "exception %02d: ", Int($0)) + (r.reason ?? "") } ?? "OK"
+            let outcome = r.exception.map { "exception \(WebFormat.padded(Int($0))): " + (r.reason ?? "") } ?? "OK"
             return "\(time(r.at)) · \(r.transport.rawValue) · unit \(r.unitID) · function \(r.function) · address \(r.address) · \(r.quantity) \(what) → \(outcome)"
         }
         let chargers = d.chargers.map { c in
@@ -166,8 +166,8 @@ public struct GatewayWeb: Sendable {
             tcp: s.modbusTCPEnabled ? "port \(d.modbusTCPPort.map(String.init) ?? String(s.modbusTCPPort)), unit id \(s.unitIDDescription)"
                 : t["gw.off"] ?? "",
             rtu: s.rtuDescription ?? t["gw.off"] ?? "",
-            requests: (t["gw.requestsText"] ?? "").replacingOccurrences(of: "%n", with: String(d.modbus.requests))
-                .replacingOccurrences(of: "%e", with: String(d.modbus.exceptions)),
+            requests: (t["gw.requestsText"] ?? "").replacing("%n", with: String(d.modbus.requests))
+                .replacing("%e", with: String(d.modbus.exceptions)),
             lastRequest: request(d.modbus.last) ?? t["gw.noRequest"] ?? "",
             chargers: chargers, hasChargers: !chargers.isEmpty,
             events: d.events.map { e in
@@ -177,7 +177,7 @@ public struct GatewayWeb: Sendable {
             hasEvents: !d.events.isEmpty,
             lastException: request(d.modbus.lastException),
             external: s.mode == .external ? s.externalURL + "/<ChargerID>" : nil,
-            moreUnconfigured: d.moreUnconfigured > 0 ? (t["gw.more"] ?? "").replacingOccurrences(of: "%n", with: String(d.moreUnconfigured)) : nil)
+            moreUnconfigured: d.moreUnconfigured > 0 ? (t["gw.more"] ?? "").replacing("%n", with: String(d.moreUnconfigured)) : nil)
     }
 
     func framesPage(_ session: WebAccounts.Session, charger: String) async throws -> Response {
@@ -189,10 +189,10 @@ public struct GatewayWeb: Sendable {
         let rows = frames.map { f in
             FramesPage.Frame(at: WebHTTP.time(f.at, tz: .current), direction: f.direction.rawValue, label: t["gw.dir.\(f.direction.rawValue)"] ?? "",
                              text: f.text,
-                             omitted: f.omittedCharacters > 0 ? (t["gw.omitted"] ?? "").replacingOccurrences(of: "%n", with: String(f.omittedCharacters)) : nil)
+                             omitted: f.omittedCharacters > 0 ? (t["gw.omitted"] ?? "").replacing("%n", with: String(f.omittedCharacters)) : nil)
         }
-        let note = (t["gw.framesNote"] ?? "").replacingOccurrences(of: "%n", with: String(FrameLog.framesPerCharger))
-            .replacingOccurrences(of: "%c", with: String(FrameLog.maximumCharacters))
+        let note = (t["gw.framesNote"] ?? "").replacing("%n", with: String(FrameLog.framesPerCharger))
+            .replacing("%c", with: String(FrameLog.maximumCharacters))
         return try await shell.page(FramesPage(charger: charger, frames: rows, hasFrames: !rows.isEmpty, note: note,
                                                href: "/diagnostic/frames?id=" + WebHTTP.query(charger)),
                                     title: "\(t["gw.frames"] ?? "") \(charger)", session: session, language: language, active: "diagnostic")
@@ -206,9 +206,9 @@ public struct GatewayWeb: Sendable {
                 started: WebHTTP.time(r.start.startedAt, tz: .current), stopped: r.stoppedAt.map { WebHTTP.time($0, tz: .current) } ?? "–",
                 charger: r.start.charger, connector: r.start.connectorId, transaction: r.start.transactionId, idTag: r.start.idTag,
                 status: r.start.status, decidedBy: r.start.decidedBy.rawValue, reason: r.reason ?? "",
-                energy: r.meterStopWh.map { String(format: "%.2f kWh", Double($0 - r.start.meterStartWh) / 1000) } ?? "–")
+                energy: r.meterStopWh.map { WebFormat.fixed(Double($0 - r.start.meterStartWh) / 1000, 2) + " kWh" } ?? "–")
         }
-        let note = (t["gw.transactionsNote"] ?? "").replacingOccurrences(of: "%n", with: String(Self.transactionsShown))
+        let note = (t["gw.transactionsNote"] ?? "").replacing("%n", with: String(Self.transactionsShown))
         return try await shell.page(TransactionsPage(rows: rows, hasRows: !rows.isEmpty, note: note),
                                     title: t["gw.transactions"] ?? "", session: session, language: language, active: "transactions")
     }
@@ -220,7 +220,7 @@ public struct GatewayWeb: Sendable {
     func systemPage(_ session: WebAccounts.Session, query: [String: String]) async throws -> Response {
         let language = await shell.language(session)
         let t = shell.table(language)
-        let tz = TimeZone.current
+        let tz = WebTimeZone.host
         let entries = try await gateway.securityLog(limit: SecurityLogRow.shown)
         let model = GatewaySystemPage(
             version: version,

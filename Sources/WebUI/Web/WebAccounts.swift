@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
 import Synchronization
 import HummingbirdBcrypt
 import ChargePoint
@@ -68,10 +69,15 @@ public actor WebAccounts {
 
     /// With `fingerprint`, the HTTPS certificate's SHA-256 fingerprint follows the passwords (issue 23 item 2): the
     /// first login can be checked against what the browser shows for the certificate, before a password is typed.
+    /// `text` cut or filled with spaces to `width` characters, a column of the notice.
+    static func column(_ text: String, width: Int) -> String {
+        text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
+    }
+
     public static func initialPasswordsNotice(_ created: [(name: String, password: String)], fingerprint: String? = nil) -> String {
         guard !created.isEmpty else { return "" }
         return "Initial web interface passwords (shown only now; each must be changed at its first login):\n"
-            + created.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.password)\n" }.joined()
+            + created.map { "  \(Self.column($0.name, width: 13)) \($0.password)\n" }.joined()
             + (fingerprint.map { "HTTPS certificate SHA-256 fingerprint (check that the browser shows this one before the first login):\n  \($0)\n" } ?? "")
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import ChargePoint
 import Parameters
@@ -58,20 +58,20 @@ extension WebInterface {
         var lpc: String?
         if let l = s.lpc {
             var parts = [t["eebus.lpc.\(l.state)"] ?? l.state]
-            if let w = l.limitW { parts.append(String(format: "%.0f W", w)) }
-            if let end = l.limitEndsAt { parts.append((t["eebus.until"] ?? "%@").replacingOccurrences(of: "%@", with: WebHTTP.time(end, tz: tz))) }
-            if let w = l.failsafeLimitW { parts.append((t["eebus.failsafe"] ?? "%@").replacingOccurrences(of: "%@", with: String(format: "%.0f W", w))) }
+            if let w = l.limitW { parts.append(WebFormat.fixed(w, 0) + " W") }
+            if let end = l.limitEndsAt { parts.append((t["eebus.until"] ?? "%@").replacing("%@", with: WebHTTP.time(end, tz: tz))) }
+            if let w = l.failsafeLimitW { parts.append((t["eebus.failsafe"] ?? "%@").replacing("%@", with: WebFormat.fixed(w, 0) + " W")) }
             lpc = parts.joined(separator: " · ")
         }
         let notice = query["eebus"].flatMap { t["eebus.notice.\($0)"] }
         return EEBUSCard(
             enabled: s.enabled, csrf: session.csrf, mayPair: session.role >= Self.eebusPairRole,
-            pairRole: (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(Self.eebusPairRole.rawValue)"] ?? ""),
+            pairRole: (t["form.readonly"] ?? "%@").replacing("%@", with: t["role.\(Self.eebusPairRole.rawValue)"] ?? ""),
             ski: s.ski.map(Self.groupedSKI) ?? "–", shipId: s.shipId ?? "–",
             state: t["eebus.state.\(s.pairing.state.rawValue)"] ?? s.pairing.state.rawValue, stateKey: s.pairing.state.rawValue,
             pairedSKI: s.pairing.ski.map(Self.groupedSKI), pairedName: s.pairing.name,
             managers: s.discovered.map { m in
-                EEBUSCard.Manager(name: "\(m.brand) \(m.model)".trimmingCharacters(in: .whitespaces), type: m.type, ski: m.ski, skiShown: Self.groupedSKI(m.ski),
+                EEBUSCard.Manager(name: "\(m.brand) \(m.model)".trimmingSpaces, type: m.type, ski: m.ski, skiShown: Self.groupedSKI(m.ski),
                         address: "\(m.host):\(m.port)", paired: m.ski == s.pairing.ski)
             },
             hasManagers: !s.discovered.isEmpty, requests: s.trustRequests, hasRequests: !s.trustRequests.isEmpty,

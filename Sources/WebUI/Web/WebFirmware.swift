@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -31,8 +31,8 @@ extension WebInterface {
         let limit = view.maximumUploadBytes
         return FirmwareCard(
             runningVersion: view.runningVersion, mayUpdate: session.role >= FirmwareUploadHandling.role,
-            roleNote: (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.installer"] ?? ""),
-            maximumBytes: limit, maximumText: (t["fw.maximum"] ?? "%@").replacingOccurrences(of: "%@", with: "\(limit / 1024 / 1024) MiB"),
+            roleNote: (t["form.readonly"] ?? "%@").replacing("%@", with: t["role.installer"] ?? ""),
+            maximumBytes: limit, maximumText: (t["fw.maximum"] ?? "%@").replacing("%@", with: "\(limit / 1024 / 1024) MiB"),
             stateText: t["fwState.\(view.state.rawValue)"] ?? view.state.rawValue,
             resultText: view.lastResult.map { "\(t["fwResult.\($0.outcome.rawValue)"] ?? $0.outcome.rawValue): \($0.message)" },
             resultFailed: view.lastResult.map { $0.outcome != .installed } ?? false)

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import ChargePoint
 
 extension WebInterface {
@@ -6,6 +6,6 @@ extension WebInterface {
     /// reading during the session (no share, which is not 0 %).
     static func solarShare(_ r: HistoryRow) -> String {
         guard let pv = r.fromPVWh else { return "–" }
-        return kWh(pv) + (r.solarSharePercent.map { " · " + String(format: "%.0f %%", $0) } ?? "")
+        return kWh(pv) + (r.solarSharePercent.map { " · " + WebFormat.fixed($0, 0) + " %" } ?? "")
     }
 }

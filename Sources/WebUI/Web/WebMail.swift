@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import ChargePoint
 
@@ -32,17 +32,17 @@ extension WebInterface {
     func mailTestCard(_ session: WebAccounts.Session, t: [String: String], result: MailTestResult?) async -> MailTestCard {
         let tz = await Self.timeZone(station)
         let queue = await station.mailStatus().map { q -> QueueRow in
-            var parts = [(t["mail.waiting"] ?? "%d").replacingOccurrences(of: "%d", with: String(q.waiting))]
-            if let last = q.lastSentAt { parts.append((t["mail.lastSent"] ?? "%@").replacingOccurrences(of: "%@", with: WebHTTP.time(last, tz: tz))) }
+            var parts = [(t["mail.waiting"] ?? "%d").replacing("%d", with: String(q.waiting))]
+            if let last = q.lastSentAt { parts.append((t["mail.lastSent"] ?? "%@").replacing("%@", with: WebHTTP.time(last, tz: tz))) }
             if q.failures > 0, let next = q.nextAttemptAt {
-                parts.append((t["mail.retry"] ?? "%d %@").replacingOccurrences(of: "%d", with: String(q.failures))
-                    .replacingOccurrences(of: "%@", with: WebHTTP.time(next, tz: tz)))
+                parts.append((t["mail.retry"] ?? "%d %@").replacing("%d", with: String(q.failures))
+                    .replacing("%@", with: WebHTTP.time(next, tz: tz)))
             }
             return QueueRow(recipient: q.recipient, state: parts.joined(separator: " · "), lastError: q.failures > 0 ? q.lastError : nil)
         }
         return MailTestCard(
             csrf: session.csrf, mayTest: session.role >= Self.testMailRole,
-            testRole: (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(Self.testMailRole.rawValue)"] ?? ""),
+            testRole: (t["form.readonly"] ?? "%@").replacing("%@", with: t["role.\(Self.testMailRole.rawValue)"] ?? ""),
             sent: result?.sent == true, failed: result.map { !$0.sent } ?? false, answer: result?.message,
             recipients: result.map { $0.recipients.joined(separator: ", ") }.flatMap { $0.isEmpty ? nil : $0 },
             queue: queue, hasQueue: !queue.isEmpty)

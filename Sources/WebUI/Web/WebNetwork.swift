@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,10 +66,10 @@ extension WebInterface {
         func value<V>(_ key: ParameterKey<V>) -> String { views[key].map { key.codec.encode($0).description } ?? "" }
         let off = t["form.off"] ?? "Off"
         let modbus = views[.modbusServer] == true
-            ? (t["net.modbusPorts"] ?? "").replacingOccurrences(of: "%p", with: value(.modbusBasePort)) : off
+            ? (t["net.modbusPorts"] ?? "").replacing("%p", with: value(.modbusBasePort)) : off
         let dlm = (views[.dlmMode] ?? .off) == .off ? off
-            : (t["net.dlmPorts"] ?? "").replacingOccurrences(of: "%l", with: value(.dlmLinkPort))
-                .replacingOccurrences(of: "%d", with: value(.dlmDiscoveryPort))
+            : (t["net.dlmPorts"] ?? "").replacing("%l", with: value(.dlmLinkPort))
+                .replacing("%d", with: value(.dlmDiscoveryPort))
         let backend = views[.backendURL] ?? ""
         let mqttHost = views[.mqttBrokerHost] ?? ""
         let mqtt = views[.mqttEnabled] == true && !mqttHost.isEmpty

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import ChargePoint
@@ -83,7 +83,7 @@ extension WebInterface {
             for (k, v) in own?.entered ?? [:] { fields[k] = v }
             func field(_ name: String, _ label: String, choices: [(String, String)] = [], placeholder: String = "") -> Field {
                 let value = fields[name] ?? ""
-                return Field(name: name, id: "net-\(i.name)-\(name.replacingOccurrences(of: ".", with: "-"))", label: t[label] ?? label,
+                return Field(name: name, id: "net-\(i.name)-\(name.replacing(".", with: "-"))", label: t[label] ?? label,
                              value: value, error: own?.errors[name], isChoice: !choices.isEmpty,
                              choices: choices.map { SelectOption(value: $0.0, label: t[$0.1] ?? $0.0, selected: $0.0 == value) },
                              placeholder: placeholder)
@@ -114,15 +114,15 @@ extension WebInterface {
                 return "http://\(host)\(localPort.map { ":\($0)" } ?? "")/menu/network"
             }
             return Pending(interface: p.interface, remainingSeconds: p.remainingSeconds,
-                           text: (t["netcfg.pending"] ?? "%i %s").replacingOccurrences(of: "%i", with: p.interface)
-                               .replacingOccurrences(of: "%s", with: String(p.remainingSeconds)),
+                           text: (t["netcfg.pending"] ?? "%i %s").replacing("%i", with: p.interface)
+                               .replacing("%s", with: String(p.remainingSeconds)),
                            links: links)
         }
         return NetworkConfigCards(
             managed: status.service != nil, service: status.service ?? "",
-            reason: status.reason.map { (t["netcfg.notManaged"] ?? "%@").replacingOccurrences(of: "%@", with: $0) },
+            reason: status.reason.map { (t["netcfg.notManaged"] ?? "%@").replacing("%@", with: $0) },
             mayEdit: mayEdit,
-            editRole: (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(Self.networkConfigRole.rawValue)"] ?? ""),
+            editRole: (t["form.readonly"] ?? "%@").replacing("%@", with: t["role.\(Self.networkConfigRole.rawValue)"] ?? ""),
             csrf: session.csrf, interfaces: cards, pending: pending, message: state?.message, messageError: state?.isError ?? false)
     }
 
@@ -140,7 +140,7 @@ extension WebInterface {
                 switch result {
                 case .success(let outcome):
                     state.entered = [:]
-                    state.message = (t[outcome.pending == nil ? "netcfg.applied" : "netcfg.appliedPending"] ?? "%@").replacingOccurrences(of: "%@", with: name)
+                    state.message = (t[outcome.pending == nil ? "netcfg.applied" : "netcfg.appliedPending"] ?? "%@").replacing("%@", with: name)
                 case .failure(.invalid(let e)):
                     state.errors = e.byField
                     state.message = t["form.errors"]
@@ -160,7 +160,7 @@ extension WebInterface {
                 let t = await texts(session)
                 var state = NetworkFormState()
                 switch await station.confirmNetworkChange(connection: context.networkConnection, by: session.account) {
-                case .success(let c): state.message = (t["netcfg.confirmed"] ?? "%@").replacingOccurrences(of: "%@", with: c.name)
+                case .success(let c): state.message = (t["netcfg.confirmed"] ?? "%@").replacing("%@", with: c.name)
                 case .failure(let e): state.message = e.description; state.isError = true
                 }
                 return try await parameterPage(session, .network, query: [:], errors: [:], entered: [:], status: state.isError ? .conflict : .ok,

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import ChargePoint
 
 /// The Network page's "DHCP server and WAN router" card (seeds/004 §4 "3.2 Gateway Configuratie"): the DHCP server's

@@ -1,7 +1,7 @@
-import Mustache
+import MustacheTemplates
 
-/// The values one page's template shows: a small struct per page, which Mustache reads through its stored properties
-/// (`{{name}}` is the property `name`). An optional that is nil behaves like a name the page does not have: the
+/// The values one page's template shows: a small struct per page, whose stored properties the template reads through
+/// `Mirror` (`{{name}}` is the property `name`; a computed property is not seen). An optional that is nil behaves like a name the page does not have: the
 /// template looks it up in the enclosing sections, then at the page's top, and a section of it renders nothing.
 /// Besides its own properties every page template sees `t` (the texts of the user's language, `{{t.group.name}}`)
 /// and `identity` (the site's name).
@@ -18,24 +18,18 @@ protocol PageModel {
 }
 
 /// What a page's template renders with: its model's properties, with `t` and `identity` over them.
-struct PageContext: MustacheParent {
+struct PageContext: TemplateLookup {
     let model: any PageModel
     let t: [String: [String: String]]
     let identity: String
 
-    func child(named name: String) -> Any? {
+    func templateValue(named name: String) -> Any? {
         switch name {
         case "t": t
         case "identity": identity
-        default: Mirror(reflecting: model).children.first { $0.label == name }.flatMap { Self.unwrapped($0.value) }
+        // The model's stored property of that name (a nil optional is none), as for every nested value.
+        default: TemplateLibrary.storedProperty(name, of: model)
         }
-    }
-
-    /// An optional's value, nil for none (as Mustache unwraps the properties of nested values).
-    static func unwrapped(_ value: Any) -> Any? {
-        let mirror = Mirror(reflecting: value)
-        guard mirror.displayStyle == .optional else { return value }
-        return mirror.children.first?.value
     }
 }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -173,13 +173,13 @@ extension WebInterface {
         if let own = texts?[base] {
             label = own.label
             help = own.help
-            if let n = v.connector, n > 1 { label += (t["form.connectorSuffix"] ?? "").replacingOccurrences(of: "%n", with: String(n)) }
+            if let n = v.connector, n > 1 { label += (t["form.connectorSuffix"] ?? "").replacing("%n", with: String(n)) }
         }
         var f = ParameterField(key: v.key, label: label, help: help, allowed: v.allowed, seeAlso: v.seeAlso,
                                defaultValue: v.secret ? "" : v.defaultValue.description, restartRequired: v.restartRequired,
                                preset: v.preset == true, error: error)
         if v.role > session.role {
-            f.readonly = (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(v.role.rawValue)"] ?? v.role.rawValue)
+            f.readonly = (t["form.readonly"] ?? "%@").replacing("%@", with: t["role.\(v.role.rawValue)"] ?? v.role.rawValue)
         }
         let current = entered[v.key] ?? v.value.description
         if v.secret {
@@ -216,9 +216,9 @@ extension WebInterface {
             if v.type == "phases" {
                 let parts = ["L1", "L2", "L3"].map { form["\(v.key).\($0)"] }
                 for (p, value) in zip(["L1", "L2", "L3"], parts) { if let value { entered["\(v.key).\(p)"] = value } }
-                text = parts.contains(where: { $0 == nil }) ? nil : parts.map { $0!.trimmingCharacters(in: .whitespaces) }.joined(separator: ",")
+                text = parts.contains(where: { $0 == nil }) ? nil : parts.map { $0!.trimmingSpaces }.joined(separator: ",")
             } else {
-                text = form[v.key].map { v.secret ? $0 : $0.trimmingCharacters(in: .whitespaces) }
+                text = form[v.key].map { v.secret ? $0 : $0.trimmingSpaces }
             }
             guard let text else { continue }  // not on the form (read-only fields are disabled and not sent)
             if v.secret && text.isEmpty { continue }  // an empty secret field keeps the stored secret
@@ -247,8 +247,8 @@ extension WebInterface {
     static func message(_ e: ParameterError, language: String) -> String {
         switch e.kind {
         case .invalidValue:
-            (WebText.table(language)["form.invalid"] ?? "").replacingOccurrences(of: "%v", with: e.given ?? "")
-                .replacingOccurrences(of: "%a", with: e.allowed ?? "")
+            (WebText.table(language)["form.invalid"] ?? "").replacing("%v", with: e.given ?? "")
+                .replacing("%a", with: e.allowed ?? "")
         default: e.message
         }
     }
@@ -300,7 +300,7 @@ extension WebInterface {
 
     static func backendFields(_ b: BackendStatus, t: [String: String], tz: TimeZone) -> BackendFields {
         let state = !b.connected ? t["dash.backendOffline"] : b.registration == "accepted" ? t["dash.backendAccepted"]
-            : (t["dash.backendRegistration"] ?? "").replacingOccurrences(of: "%@", with: b.registration)
+            : (t["dash.backendRegistration"] ?? "").replacing("%@", with: b.registration)
         return BackendFields(url: b.url, state: state ?? "", online: b.connected && b.registration == "accepted" ? "1" : "0",
                              nextHeartbeat: b.nextHeartbeatAt.map { WebHTTP.time($0, tz: tz) } ?? "–",
                              lastHeartbeat: b.lastHeartbeatAt.map { WebHTTP.time($0, tz: tz) } ?? "–", queued: String(b.queuedTransactionMessages))
@@ -332,7 +332,7 @@ extension WebInterface {
     static func ledText(_ i: LEDIndication?, t: [String: String]) -> String {
         guard let i else { return "–" }
         var text = i.state == .fault && i.errorBlinks != nil
-            ? (t["led.faultBlinks"] ?? "").replacingOccurrences(of: "{n}", with: String(i.errorBlinks ?? 0))
+            ? (t["led.faultBlinks"] ?? "").replacing("{n}", with: String(i.errorBlinks ?? 0))
             : t["led.\(i.state.rawValue)"] ?? i.state.rawValue
         if i.cardRead { text += " · " + (t["led.cardRead"] ?? "") }
         return text
@@ -342,7 +342,7 @@ extension WebInterface {
         let m = c.meter
         return ConnectorFields(status: c.status.rawValue, pilot: "\(c.pilotState.rawValue)", signaled: amps(c.pilotSignal.signaledCurrentAmps),
                                binding: bindingText(c), current: phases(m.currentA) + " A", voltage: phases(m.voltageV) + " V",
-                               power: String(format: "%.2f kW", m.powerW.sum / 1000), energy: kWh(m.energyWh),
+                               power: WebFormat.fixed(m.powerW.sum / 1000, 2) + " kW", energy: kWh(m.energyWh),
                                session: c.session.map { "\($0.idTag) · \(kWh($0.energyWh))" } ?? (t["dash.noSession"] ?? ""),
                                pv: pvLine(c, t: t), meterKey: c.meterPublicKey ?? (t["dash.meterKeyNone"] ?? ""),
                                leds: ledText(c.leds, t: t),
@@ -374,7 +374,7 @@ extension WebInterface {
     static func pvText(_ d: SurplusDecision) -> String {
         var text = "\(d.mode == .minPV ? "Min+PV" : d.mode.rawValue) · \(d.reason)"
         if let pv = d.fromPVW, let grid = d.fromGridW, pv + grid > 0 {
-            text += " · PV \(String(format: "%.2f", pv / 1000)) kW, grid \(String(format: "%.2f", grid / 1000)) kW"
+            text += " · PV \(WebFormat.fixed(pv / 1000, 2)) kW, grid \(WebFormat.fixed(grid / 1000, 2)) kW"
         }
         return text
     }
@@ -409,11 +409,11 @@ extension WebInterface {
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
     }
 
-    static func amps(_ a: Double) -> String { a == a.rounded() ? String(Int(a)) : String(format: "%.1f", a) }
-    static func phases(_ p: PhaseValues) -> String { [p.l1, p.l2, p.l3].map { String(format: "%.1f", $0) }.joined(separator: " / ") }
-    static func kWh(_ wh: Double) -> String { String(format: "%.2f kWh", wh / 1000) }
+    static func amps(_ a: Double) -> String { a == a.rounded() ? String(Int(a)) : WebFormat.fixed(a, 1) }
+    static func phases(_ p: PhaseValues) -> String { [p.l1, p.l2, p.l3].map { WebFormat.fixed($0, 1) }.joined(separator: " / ") }
+    static func kWh(_ wh: Double) -> String { WebFormat.fixed(wh / 1000, 2) + " kWh" }
     static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
-        return String(format: "%d:%02d h", s / 3600, (s % 3600) / 60)
+        return "\(s / 3600):\(WebFormat.padded((s % 3600) / 60)) h"
     }
 }

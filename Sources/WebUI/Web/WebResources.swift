@@ -1,5 +1,5 @@
-import Foundation
-import Mustache
+import FoundationEssentials
+import MustacheTemplates
 
 /// The web interface's files: the page templates, the style sheet, the script and the texts of every language. They
 /// live under `Sources/WebUI/Resources/` and the EmbedWebResources build plugin compiles them into the binary as string
@@ -27,13 +27,11 @@ enum WebResources {
     /// The System page's firmware upload and progress (`WebFirmware.swift`).
     static let firmwareJS = file("static/firmware.js")
 
-    /// The templates of `folders` (`shared` and a site's), by name, for a site's Mustache library.
-    static func library(folders: Set<String>) throws -> MustacheLibrary {
-        var library = MustacheLibrary()
-        for template in WebTemplate.allCases where folders.contains(template.folder) {
-            try library.register(MustacheTemplate(string: template.text), named: template.rawValue)
-        }
-        return library
+    /// The templates of `folders` (`shared` and a site's), by name, parsed for a site's pages. A template that cannot
+    /// be parsed, or names a partial that is not among them, throws a `TemplateError` with its name and position.
+    static func library(folders: Set<String>) throws(TemplateError) -> TemplateLibrary {
+        try TemplateLibrary(texts: Dictionary(uniqueKeysWithValues: WebTemplate.allCases.filter { folders.contains($0.folder) }
+            .map { ($0.rawValue, $0.text) }))
     }
 
     /// A JSON file of texts, decoded. The build checks that it is JSON; the catalogue tests check its shape, so a wrong

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import ChargePoint
@@ -28,10 +28,10 @@ extension WebInterface {
     func dlmSlaveCard(_ session: WebAccounts.Session, t: [String: String], query: [String: String]) async -> DLMSlaveCard {
         let slaves = await station.status().dlm?.slaves
         return DLMSlaveCard(
-            isMaster: slaves != nil, known: (t["dlm.knownSlaves"] ?? "%d").replacingOccurrences(of: "%d", with: String(slaves?.count ?? 0)),
+            isMaster: slaves != nil, known: (t["dlm.knownSlaves"] ?? "%d").replacing("%d", with: String(slaves?.count ?? 0)),
             mayClear: session.role >= Self.clearDLMSlavesRole,
-            clearRole: (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(Self.clearDLMSlavesRole.rawValue)"] ?? ""),
-            cleared: query["slavesCleared"].map { (t["dlm.slavesCleared"] ?? "%d").replacingOccurrences(of: "%d", with: $0) })
+            clearRole: (t["form.readonly"] ?? "%@").replacing("%@", with: t["role.\(Self.clearDLMSlavesRole.rawValue)"] ?? ""),
+            cleared: query["slavesCleared"].map { (t["dlm.slavesCleared"] ?? "%d").replacing("%d", with: $0) })
     }
 
     func addRestartActionRoutes(to router: Router<WebRequestContext>) {
@@ -61,6 +61,6 @@ extension WebInterface {
     func forbidden(_ session: WebAccounts.Session, _ role: Role) async throws -> Response {
         let t = await texts(session)
         return try await messagePage(session, status: .forbidden, heading: "403",
-                                     message: (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(role.rawValue)"] ?? ""))
+                                     message: (t["form.readonly"] ?? "%@").replacing("%@", with: t["role.\(role.rawValue)"] ?? ""))
     }
 }

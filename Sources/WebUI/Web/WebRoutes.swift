@@ -1,7 +1,6 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
-import Mustache
 import NIOCore
 import ChargePoint
 import EVSECore
@@ -50,7 +49,7 @@ public struct WebInterface: Sendable {
     /// The menus with parameter pages, in the seeds' order; Whitelists and the Dashboard have pages of their own.
     static let parameterMenus: [Menu] = [.network, .backend, .authorization, .loadManagement, .installation, .system]
 
-    static func slug(_ menu: Menu) -> String { menu.rawValue.lowercased().replacingOccurrences(of: " ", with: "-") }
+    static func slug(_ menu: Menu) -> String { menu.rawValue.lowercased().replacing(" ", with: "-") }
 
     public func addRoutes(to router: Router<WebRequestContext>) {
         shell.addRoutes(to: router)

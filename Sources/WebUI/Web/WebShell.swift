@@ -1,7 +1,7 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
-import Mustache
+import MustacheTemplates
 import NIOCore
 import ChargePoint
 
@@ -21,7 +21,7 @@ public struct WebNavItem: Sendable {
 /// token; the session cookie is HttpOnly and SameSite=Strict.
 public struct WebShell: Sendable {
     public let accounts: WebAccounts
-    let library: MustacheLibrary
+    let library: TemplateLibrary
     /// Each language's texts, flat (`login.heading`) and grouped for templates (`{{t.login.heading}}`).
     let tables: [String: [String: String]]
     let nestedTables: [String: [String: [String: String]]]
@@ -157,7 +157,7 @@ public struct WebShell: Sendable {
         case .wrong:
             return try await loginPage(request, error: t["login.wrong"], status: .unauthorized, name: name)
         case .locked(let until):
-            let text = (t["login.locked"] ?? "").replacingOccurrences(of: "%@", with: WebHTTP.time(until, tz: await timeZone()))
+            let text = (t["login.locked"] ?? "").replacing("%@", with: WebHTTP.time(until, tz: await timeZone()))
             return try await loginPage(request, error: text, status: .tooManyRequests, name: name)
         }
     }
@@ -191,7 +191,8 @@ public struct WebShell: Sendable {
     /// `model`'s template with the texts of `language` and the site's identity.
     func render(_ model: some PageModel, language: String, identity: String) -> String {
         let context = PageContext(model: model, t: nestedTables[language] ?? nestedTables["en"]!, identity: identity)
-        return library.render(context, withTemplate: model.template.rawValue) ?? ""
+        let html = library.render(context, template: model.template.rawValue) ?? ""
+        return html
     }
 
     public func messagePage(_ session: WebAccounts.Session, status: HTTPResponse.Status, heading: String, message: String) async throws -> Response {
@@ -205,7 +206,7 @@ public struct WebShell: Sendable {
     public func forbidden(_ session: WebAccounts.Session, needs role: Role) async throws -> Response {
         let t = await texts(session)
         return try await messagePage(session, status: .forbidden, heading: "403",
-                                     message: (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.\(role.rawValue)"] ?? ""))
+                                     message: (t["form.readonly"] ?? "%@").replacing("%@", with: t["role.\(role.rawValue)"] ?? ""))
     }
 
     func passwordPage(_ session: WebAccounts.Session, forced: Bool, changed: Bool, errors: [String: String],
@@ -293,15 +294,11 @@ enum WebHTTP {
 
     /// `s` percent-encoded for a query value.
     static func query(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        PercentCoding.encodeAllButAlphanumerics(s)
     }
 
-    static func time(_ date: Date, tz: TimeZone) -> String {
-        let f = DateFormatter()
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        f.timeZone = tz
-        return f.string(from: date)
-    }
+    /// `yyyy-MM-dd HH:mm:ss` in `tz`.
+    static func time(_ date: Date, tz: TimeZone) -> String { WebFormat.dateTime(date, tz: tz) }
 }
 
 /// `application/x-www-form-urlencoded` bodies (HTML forms).
@@ -317,7 +314,7 @@ enum FormData {
     }
 
     static func decode(_ s: Substring) -> String {
-        let plus = s.replacingOccurrences(of: "+", with: " ")
-        return plus.removingPercentEncoding ?? plus
+        let plus = String(s.replacing("+", with: " "))
+        return PercentCoding.decode(plus) ?? plus
     }
 }

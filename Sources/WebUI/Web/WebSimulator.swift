@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -82,7 +82,7 @@ extension WebInterface {
             }),
             ("unplug", { f throws(SimulatorCommandError) in .unplug(connector: try Self.connector(f), force: f["force"] == "1") }),
             ("rfid", { f throws(SimulatorCommandError) in
-                let uid = (f["uid"] ?? "").trimmingCharacters(in: .whitespaces)
+                let uid = (f["uid"] ?? "").trimmingSpaces
                 guard !uid.isEmpty else { throw SimulatorCommandError(.invalid, "card identifier: enter the card's UID (hex, e.g. 04567DAA5F3580)") }
                 return .rfid(uid: uid, secure: false)
             }),
@@ -127,10 +127,10 @@ extension WebInterface {
                     faults: c.faults.map { .init(name: $0) }, hasFaults: !c.faults.isEmpty,
                     profiles: Self.vehicleProfiles.map { .init(name: $0, selected: $0 == "3p-16a") },
                     vehicle: c.vehicle.map { v in
-                        (t["sim.vehicleText"] ?? "").replacingOccurrences(of: "%p", with: String(v.phases))
-                            .replacingOccurrences(of: "%a", with: Self.amps(v.maxCurrentAmps))
-                            .replacingOccurrences(of: "%s", with: String(format: "%.1f", v.stateOfChargePercent))
-                            .replacingOccurrences(of: "%c", with: v.pilot.rawValue)
+                        (t["sim.vehicleText"] ?? "").replacing("%p", with: String(v.phases))
+                            .replacing("%a", with: Self.amps(v.maxCurrentAmps))
+                            .replacing("%s", with: WebFormat.fixed(v.stateOfChargePercent, 1))
+                            .replacing("%c", with: v.pilot.rawValue)
                     })
             },
             inputs: sim.inputs.keys.sorted().map { name in

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -131,7 +131,7 @@ extension WebInterface {
         (try? await station.parameter(StationParameters.timezone))?.value.description ?? "UTC"
     }
 
-    static func zone(_ name: String) -> TimeZone { TimeZone(identifier: name) ?? .gmt }
+    static func zone(_ name: String) -> TimeZone { WebTimeZone.named(name) }
 
     // MARK: History
 
@@ -151,7 +151,7 @@ extension WebInterface {
     static func dateRange(_ q: [String: String], tz: TimeZone) -> DateRangeResult {
         var range = DateRange()
         for field in ["from", "to"] {
-            guard let text = q[field]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { continue }
+            guard let text = q[field]?.trimmingSpaces, !text.isEmpty else { continue }
             guard let day = day(text, tz: tz) else { return .failure(field: field, given: text) }
             if field == "from" {
                 range.from = day; range.fromText = text
@@ -198,7 +198,7 @@ extension WebInterface {
         switch Self.dateRange(q, tz: tz) {
         case .failure(let field, let given):
             status = .badRequest
-            let error = (t["hist.badDate"] ?? "").replacingOccurrences(of: "%@", with: given)
+            let error = (t["hist.badDate"] ?? "").replacing("%@", with: given)
             if field == "from" { model.fromError = error } else { model.toError = error }
         case .success(let range):
             let rows = try await station.history(from: range.from, to: range.to)
@@ -212,10 +212,10 @@ extension WebInterface {
                       reason: r.stopReason?.rawValue ?? "", transaction: r.transactionId.map(String.init) ?? "")
             }
             model.hasRows = !shown.isEmpty
-            model.summary = (t["hist.summary"] ?? "").replacingOccurrences(of: "%n", with: String(rows.count))
-                .replacingOccurrences(of: "%e", with: Self.kWh(energy))
+            model.summary = (t["hist.summary"] ?? "").replacing("%n", with: String(rows.count))
+                .replacing("%e", with: Self.kWh(energy))
             if rows.count > shown.count {
-                model.truncated = (t["hist.truncated"] ?? "").replacingOccurrences(of: "%n", with: String(shown.count))
+                model.truncated = (t["hist.truncated"] ?? "").replacing("%n", with: String(shown.count))
             }
             var exportQuery: [String] = []
             if let f = range.fromText { exportQuery.append("from=" + WebHTTP.query(f)) }
@@ -276,18 +276,18 @@ extension WebInterface {
             time: WebHTTP.time(info.time, tz: tz), timezone: info.timezone, utcOffset: Self.offset(tz, at: info.time),
             timeSource: source ?? "", startedAt: WebHTTP.time(info.startedAt, tz: tz),
             canSetClock: info.timeScale == 1, mayReset: session.role >= Self.factoryResetRole,
-            resetRole: (t["form.readonly"] ?? "%@").replacingOccurrences(of: "%@", with: t["role.installer"] ?? ""),
+            resetRole: (t["form.readonly"] ?? "%@").replacing("%@", with: t["role.installer"] ?? ""),
             clockSet: query["clockSet"] != nil, resetError: query["resetError"] != nil,
             operatorDefaultError: query["operatorDefaultError"] != nil,
             localNow: Self.localField(info.time, tz: tz), clockError: query["clockError"])
         if simulator != nil {
             cards.simulated = info.timeScale == 1 ? t["sys.simulated"] ?? "" : (t["sys.simulatedScaled"] ?? "")
-                .replacingOccurrences(of: "%@", with: Self.amps(info.timeScale))
+                .replacing("%@", with: Self.amps(info.timeScale))
         }
         if let c = info.lastClockSet {
-            cards.lastSet = (t["sys.lastSet"] ?? "").replacingOccurrences(of: "%t", with: WebHTTP.time(c.at, tz: tz))
-                .replacingOccurrences(of: "%s", with: t["sys.by.\(c.source)"] ?? c.source)
-                .replacingOccurrences(of: "%d", with: String(Int(c.movedSeconds.rounded())))
+            cards.lastSet = (t["sys.lastSet"] ?? "").replacing("%t", with: WebHTTP.time(c.at, tz: tz))
+                .replacing("%s", with: t["sys.by.\(c.source)"] ?? c.source)
+                .replacing("%d", with: String(Int(c.movedSeconds.rounded())))
         }
         if let os = info.osClock { (cards.osClock, cards.osClockNote) = Self.osClockText(os, t: t, tz: tz) }
         cards.certificate = certificates.map { CertificateCard($0.certificateStatus(), session: session, t: t, tz: tz, query: query) }
@@ -298,28 +298,23 @@ extension WebInterface {
 
     /// The System page's line on the operating system's clock and the note under it (an error, "NTP sets the clock").
     static func osClockText(_ os: OSClockStatus, t: [String: String], tz: TimeZone) -> (String, String?) {
-        guard os.managed else { return ((t["sys.osClockUnmanaged"] ?? "%@").replacingOccurrences(of: "%@", with: os.note ?? ""), nil) }
+        guard os.managed else { return ((t["sys.osClockUnmanaged"] ?? "%@").replacing("%@", with: os.note ?? ""), nil) }
         let ntp = os.ntp == true ? (os.ntpSynchronized == true ? t["sys.ntpSynchronized"] : t["sys.ntpOn"]) : t["sys.ntpOff"]
-        var line = (t["sys.osClockManaged"] ?? "").replacingOccurrences(of: "%z", with: os.timezone ?? "?")
-            .replacingOccurrences(of: "%n", with: (ntp ?? "") + (os.ntpService.map { " (\($0))" } ?? ""))
+        var line = (t["sys.osClockManaged"] ?? "").replacing("%z", with: os.timezone ?? "?")
+            .replacing("%n", with: (ntp ?? "") + (os.ntpService.map { " (\($0))" } ?? ""))
         if let at = os.setAt {
-            line += "; " + (t["sys.osClockSet"] ?? "").replacingOccurrences(of: "%t", with: WebHTTP.time(at, tz: tz))
-                .replacingOccurrences(of: "%s", with: t["sys.by.\(os.setFrom ?? "")"] ?? os.setFrom ?? "")
+            line += "; " + (t["sys.osClockSet"] ?? "").replacing("%t", with: WebHTTP.time(at, tz: tz))
+                .replacing("%s", with: t["sys.by.\(os.setFrom ?? "")"] ?? os.setFrom ?? "")
         }
         return (line, os.note)
     }
 
     /// A datetime-local field's value for `date` in `tz`.
-    static func localField(_ date: Date, tz: TimeZone) -> String {
-        let f = DateFormatter()
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm"
-        f.timeZone = tz
-        return f.string(from: date)
-    }
+    static func localField(_ date: Date, tz: TimeZone) -> String { WebFormat.dateTime(date, tz: tz, separator: "T", seconds: false) }
 
     /// `UTC+01:00`.
     static func offset(_ tz: TimeZone, at date: Date) -> String {
         let s = tz.secondsFromGMT(for: date)
-        return String(format: "UTC%@%02d:%02d", s < 0 ? "-" : "+", abs(s) / 3600, (abs(s) % 3600) / 60)
+        return "UTC" + (s < 0 ? "-" : "+") + WebFormat.padded(abs(s) / 3600) + ":" + WebFormat.padded((abs(s) % 3600) / 60)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Every fixed text of the web pages in English, German and Dutch (the seeds' languages: seeds/000 German,
 /// seeds/004 Dutch, seeds/002 English), from `Resources/texts/<language>.json`: one flat object of `group.name` keys,

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -166,12 +166,12 @@ extension WebInterface {
         func typed(_ key: String) -> String { q["error"] == nil ? "" : q[key] ?? "" }
         var notice: String?
         if let done = q["done"] {
-            notice = (t["wl.done.\(done)"] ?? done).replacingOccurrences(of: "%id", with: q["id"] ?? "")
-                .replacingOccurrences(of: "%n", with: q["count"] ?? "")
+            notice = (t["wl.done.\(done)"] ?? done).replacing("%id", with: q["id"] ?? "")
+                .replacing("%n", with: q["count"] ?? "")
         }
         if let n = q["imported"] {
-            notice = (t["wl.imported"] ?? "").replacingOccurrences(of: "%n", with: n).replacingOccurrences(of: "%a", with: q["added"] ?? "0")
-                .replacingOccurrences(of: "%u", with: q["updated"] ?? "0")
+            notice = (t["wl.imported"] ?? "").replacing("%n", with: n).replacing("%a", with: q["added"] ?? "0")
+                .replacing("%u", with: q["updated"] ?? "0")
         }
         let model = WhitelistsPage(
             csrf: session.csrf, search: search, count: view.count, maximum: view.maximum, enabled: view.enabled,
@@ -184,7 +184,8 @@ extension WebInterface {
             learning: learning.active, learned: learning.learned.map { .init(id: $0) }, hasLearned: !learning.learned.isEmpty,
             add: .init(id: typed("id"), group: typed("group"), expiry: typed("expiry"), blocked: typed("blocked") == "on"),
             cacheEnabled: lists.cacheEnabled, cacheSearch: cacheSearch,
-            cache: lists.cache.filter { cacheSearch.isEmpty || $0.idTag.localizedCaseInsensitiveContains(cacheSearch) }.map {
+            // Case-insensitive as Unicode lower-cases (idTags are ASCII in practice; no locale: FoundationEssentials).
+            cache: lists.cache.filter { cacheSearch.isEmpty || $0.idTag.lowercased().contains(cacheSearch.lowercased()) }.map {
                 .init(id: $0.idTag, status: $0.status.rawValue, expiry: $0.expiry.map { WebHTTP.time($0, tz: tz) } ?? "–")
             },
             hasCache: !lists.cache.isEmpty, notice: notice, error: q["error"].map { t[$0] ?? $0 })
@@ -198,9 +199,9 @@ enum MultipartForm {
     static func boundary(_ contentType: String) -> String? {
         guard contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
         for p in contentType.split(separator: ";") {
-            let kv = p.trimmingCharacters(in: .whitespaces)
+            let kv = p.trimmingSpaces
             if kv.lowercased().hasPrefix("boundary=") {
-                return String(kv.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                return kv.dropFirst("boundary=".count).trimming { $0 == "\"" }
             }
         }
         return nil
@@ -230,7 +231,7 @@ enum MultipartForm {
                 i + 3 < bytes.count && bytes[i] == 0x0D && bytes[i + 1] == 0x0A && bytes[i + 2] == 0x0D && bytes[i + 3] == 0x0A
             }) else { continue }
             let header = String(decoding: bytes[..<headerEnd], as: UTF8.self)
-            guard let nameRange = header.range(of: "name=\"") else { continue }
+            guard let nameRange = header.firstRange(of: "name=\"") else { continue }
             let name = header[nameRange.upperBound...].prefix { $0 != "\"" }
             guard let text = String(validating: bytes[(headerEnd + 4)...], as: UTF8.self) else { continue }
             if out[String(name)] == nil { out[String(name)] = text }

@@ -1,0 +1,97 @@
+import Glibc
+import FoundationEssentials
+import CivilDate
+
+/// The few formatting and text helpers the web pages need, without the whole of Foundation (issue 31: its
+/// `String(format:)`, `DateFormatter`, `CharacterSet` and percent coding bring in ICU). Each gives exactly what the
+/// Foundation call it replaced gave for the pages' values.
+enum WebFormat {
+    /// `x` with `decimals` digits after the point, as C's `printf("%.*f")` rounds it (the exact binary value, a tie to
+    /// even): what `String(format: "%.2f", x)` gave. C's own formatter, in the C locale (a Swift program never sets
+    /// another), so the point is always `.`.
+    static func fixed(_ x: Double, _ decimals: Int) -> String {
+        guard x.isFinite else { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf") }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 352) { buffer in
+            let n = withVaList([Int32(decimals), x]) { vsnprintf(buffer.baseAddress, buffer.count, "%.*f", $0) }
+            guard n > 0 else { return "" }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: min(Int(n), buffer.count - 1)), as: UTF8.self)
+        }
+    }
+
+    /// `n` at least `width` characters wide, zeros after the sign (`%02d`).
+    static func padded(_ n: Int, _ width: Int = 2) -> String {
+        let digits = String(n.magnitude), sign = n < 0 ? "-" : ""
+        return sign + String(repeating: "0", count: max(0, width - sign.count - digits.count)) + digits
+    }
+
+    /// `date` as `yyyy-MM-dd HH:mm:ss` (`separator` between day and time; without `:ss` unless `seconds`) in `tz`, as
+    /// DateFormatter wrote it: to the nearest millisecond (ICU's time unit), then the seconds cut off.
+    static func dateTime(_ date: Date, tz: TimeZone, separator: String = " ", seconds: Bool = true) -> String {
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        let local = Int64((milliseconds / 1000).rounded(.down)) + Int64(tz.secondsFromGMT(for: date))
+        let c = CivilDate.split(secondsSince1970: local)
+        let s = c.secondOfDay
+        return "\(padded(c.year, 4))-\(padded(c.month))-\(padded(c.day))\(separator)\(padded(s / 3600)):\(padded(s / 60 % 60))"
+            + (seconds ? ":\(padded(s % 60))" : "")
+    }
+
+    /// Whether `s` is what Foundation's `CharacterSet.whitespaces` holds: a space separator (Unicode Zs), a tab, or
+    /// the zero width space U+200B.
+    static func isWhitespace(_ s: Unicode.Scalar) -> Bool {
+        s == "\t" || s == "\u{200B}" || s.properties.generalCategory == .spaceSeparator
+    }
+}
+
+extension StringProtocol {
+    /// Without the spaces and tabs at both ends (`trimmingCharacters(in: .whitespaces)`).
+    var trimmingSpaces: String { trimming(WebFormat.isWhitespace) }
+
+    /// Without the scalars that `drop` holds at both ends (`trimmingCharacters(in:)`).
+    func trimming(_ drop: (Unicode.Scalar) -> Bool) -> String {
+        let scalars = String(self).unicodeScalars
+        guard let first = scalars.firstIndex(where: { !drop($0) }) else { return "" }
+        let last = scalars.lastIndex(where: { !drop($0) })!
+        return String(Substring(scalars[first...last]))
+    }
+}
+
+/// Percent coding of URLs and forms (RFC 3986 §2.1), as Foundation's `addingPercentEncoding` and
+/// `removingPercentEncoding` did it.
+enum PercentCoding {
+    /// `s` with every byte of its UTF-8 but the ASCII letters and digits written as `%XX`, upper-case hex: what
+    /// `addingPercentEncoding(withAllowedCharacters: .alphanumerics)` gave (it encodes every non-ASCII byte).
+    static func encodeAllButAlphanumerics(_ s: String) -> String {
+        var out = ""
+        for byte in s.utf8 {
+            switch byte {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: out.unicodeScalars.append(Unicode.Scalar(byte))
+            default: out += "%" + hex(byte >> 4) + hex(byte & 0xF)
+            }
+        }
+        return out
+    }
+
+    static func hex(_ nibble: UInt8) -> String { String(UnicodeScalar(nibble < 10 ? 0x30 + nibble : 0x37 + nibble)) }
+
+    /// `s` with every `%XX` decoded; nil when a `%` is not followed by two hex digits or the bytes are not UTF-8.
+    static func decode<S: StringProtocol>(_ s: S) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count)
+        var it = s.utf8.makeIterator()
+        while let b = it.next() {
+            guard b == UInt8(ascii: "%") else { bytes.append(b); continue }
+            guard let h = it.next().flatMap(nibble), let l = it.next().flatMap(nibble) else { return nil }
+            bytes.append(h << 4 | l)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: c - 0x30
+        case 0x41...0x46: c - 0x37
+        case 0x61...0x66: c - 0x57
+        default: nil
+        }
+    }
+}

@@ -59,6 +59,13 @@ struct ModbusServerHandlerTests {
         ModbusServerHandler(connector: 1, handler: Registers(), logger: Logger(label: "test"), idleTimeout: idleTimeout)
     }
 
+    /// A connected (active) channel with the handler, as the server's child channel is once accepted.
+    static func connection(idleTimeout: TimeAmount? = nil) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel(handler: handler(idleTimeout: idleTimeout))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 502)).wait()
+        return channel
+    }
+
     /// Everything the handler wrote, in order.
     static func written(_ channel: EmbeddedChannel) throws -> [UInt8] {
         var out: [UInt8] = []
@@ -68,7 +75,7 @@ struct ModbusServerHandlerTests {
 
     /// Feeds `pieces` and returns the bytes answered.
     static func answers(to pieces: [ArraySlice<UInt8>]) throws -> [UInt8] {
-        let channel = EmbeddedChannel(handler: handler())
+        let channel = try connection()
         for piece in pieces { try channel.writeInbound(ByteBuffer(bytes: piece)) }
         #expect(channel.isActive)
         defer { _ = try? channel.finish() }
@@ -92,7 +99,7 @@ struct ModbusServerHandlerTests {
 
     @Test("bytes that can never form a frame close the connection after the answers before them, and nothing after them is read")
     func garbage() throws {
-        let channel = EmbeddedChannel(handler: Self.handler())
+        let channel = try Self.connection()
         var good = ByteBuffer()
         Self.frames[0].write(into: &good)
         // A frame, then one with protocol identifier 1.
@@ -101,7 +108,7 @@ struct ModbusServerHandlerTests {
         #expect(try Self.written(channel) == Array(Self.answers.prefix(9 + 4)), "the first frame answered")
         #expect(!channel.isActive, "closed")
 
-        let tooLong = EmbeddedChannel(handler: Self.handler())
+        let tooLong = try Self.connection()
         try tooLong.writeInbound(ByteBuffer(bytes: [0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01]))
         #expect(!tooLong.isActive, "MBAP length 256 closes")
         #expect(try Self.written(tooLong).isEmpty)
@@ -109,7 +116,7 @@ struct ModbusServerHandlerTests {
 
     @Test("answers still held by the channel keep their bytes while the next ones are written; a bad PDU gets its exception")
     func answersKeepTheirBytes() throws {
-        let channel = EmbeddedChannel(handler: Self.handler())
+        let channel = try Self.connection()
         func requests(_ list: [(UInt16, [UInt8])]) -> ByteBuffer {
             var b = ByteBuffer()
             for (tid, pdu) in list { Self.frame(tid, pdu).write(into: &b) }
@@ -135,7 +142,7 @@ struct ModbusServerHandlerTests {
 
     @Test("idle: closed 60 s after the last complete request; a half-sent frame does not keep the connection open")
     func idleTimeout() throws {
-        let channel = EmbeddedChannel(handler: Self.handler(idleTimeout: .seconds(60)))
+        let channel = try Self.connection(idleTimeout: .seconds(60))
         channel.embeddedEventLoop.advanceTime(by: .seconds(59))
         var request = ByteBuffer()
         Self.frames[0].write(into: &request)

@@ -27,6 +27,8 @@ public final class StationMetrics: Sendable {
     let unanswered = Mutex<[String: (action: String, sentAtNs: UInt64)]>([:])
     static let unansweredLimit = 64
     let nowNanoseconds: @Sendable () -> UInt64
+    /// ``modbusRequestCounter(_:)``'s counters, by function code.
+    let modbusRequestCounters = Mutex<[CoreMetrics.Counter?]>(Array(repeating: nil, count: 256))
 
     /// `nowNanoseconds` is a monotonic clock (injected so that tests control the round-trip time).
     public init(nowNanoseconds: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) {
@@ -38,7 +40,7 @@ public final class StationMetrics: Sendable {
 
     /// A Modbus request answered on the OMCCI port, and its exception if it got one.
     public func modbusAnswered(function: UInt8, response: ModbusResponse) {
-        count(MetricNames.modbusRequests, [("function", "\(function)")])
+        modbusRequestCounter(function).increment()
         if case .exception(_, let code) = response {
             count(MetricNames.modbusExceptions, [("function", "\(function)"), ("code", "\(code.rawValue)")])
         }
@@ -95,6 +97,19 @@ public final class StationMetrics: Sendable {
 
     private func count(_ name: String, _ dimensions: [(String, String)]) {
         CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory).increment()
+    }
+
+    /// The request counter of function code `function`, made at its first request and kept: every Modbus read is counted
+    /// on the network thread as it is answered (issue 31 item 3: Modbus latency at libmodbus's level), and making the
+    /// counter each time allocated the label's text, the dimensions' array and a `Counter`, and looked it up in the
+    /// registry under its lock, per request. The same counter is made either way, so the exposition is unchanged.
+    private func modbusRequestCounter(_ function: UInt8) -> CoreMetrics.Counter {
+        modbusRequestCounters.withLock { counters in
+            if let counter = counters[Int(function)] { return counter }
+            let counter = CoreMetrics.Counter(label: MetricNames.modbusRequests, dimensions: [("function", "\(function)")], factory: factory)
+            counters[Int(function)] = counter
+            return counter
+        }
     }
 
     // MARK: Scrape

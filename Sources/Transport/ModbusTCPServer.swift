@@ -78,14 +78,9 @@ public struct ModbusTCPServer: Service {
                     channel.eventLoop.makeCompletedFuture {
                         // A refused connection is closed already; it gets no handlers.
                         guard case .success = connectionGuard.admit(channel) else { return }
-                        try channel.pipeline.syncOperations.addHandlers([
-                            // A client that sends requests without reading the answers must not make the answers pile up
-                            // in memory: reading stops while the socket's send buffer is above its high-water mark.
-                            BackPressureHandler(),
-                            ModbusTCPFrameReader(),
-                            ConnectionTimeoutHandler(timeout: idle, mode: .idle),
-                            ModbusServerHandler(connector: connector, handler: handler, logger: logger),
-                        ])
+                        // One handler does framing, idle timeout, back pressure and answers (see ModbusServerHandler).
+                        try channel.pipeline.syncOperations.addHandler(
+                            ModbusServerHandler(connector: connector, handler: handler, logger: logger, idleTimeout: idle))
                     }
                 }
             let channel: any Channel
@@ -113,19 +108,78 @@ public struct ModbusTCPServer: Service {
     }
 }
 
-/// Splits a connection's bytes into Modbus TCP frames with the pure parser (``ModbusTCPFrame/parse(_:)``: a frame is
-/// at most 260 bytes, its protocol identifier 0), in place of NIO's generic `ByteToMessageHandler`, whose cumulation
-/// buffer and decode loop were a sixth of the server's own work per request (issue 31 item 3). A request that arrives
-/// whole — nearly every one — is a slice of the bytes read, without a copy; only the start of an unfinished frame is
-/// kept (at most 259 bytes), in a buffer of its own. Bytes that can never form a frame raise the parser's error, which
-/// closes the connection (``ModbusServerHandler``), and nothing after them is read.
-final class ModbusTCPFrameReader: ChannelInboundHandler {
+/// The whole per-connection work of the Modbus TCP server in one handler (issue 31 item 3: Modbus latency at libmodbus's
+/// level): splitting the bytes into frames, the idle timeout, back pressure, decoding and answering. Each handler of a
+/// NIO pipeline costs every request a hop in each direction (a call through the context, reference counting and, for a
+/// frame passed on, a boxed `NIOAny`); with the frame reader, the idle timer and NIO's `BackPressureHandler` as handlers
+/// of their own those hops were most of the server's own work per request.
+///
+/// - Framing: the pure parser (``ModbusTCPFrame/parse(_:)``: a frame is at most 260 bytes, its protocol identifier 0)
+///   slices each request out of the bytes read, without a copy; only the start of an unfinished frame is kept (at most
+///   259 bytes), in a buffer of its own. Bytes that can never form a frame close the connection, and nothing after them
+///   is read (the answers to the frames before them still go out).
+/// - Idle timeout: the connection is closed when no complete request arrived for `idleTimeout` — counted from when it
+///   was accepted, then from the last request; bytes of an unfinished frame do not count (issue #20 item 2).
+/// - Back pressure: a client that sends requests without reading the answers must not make the answers pile up in
+///   memory: reading stops while the socket's send buffer is above its high-water mark (as NIO's `BackPressureHandler`).
+/// - Answers: a read the station answers at once
+///   (``ModbusRequestHandler/handleModbusImmediately(connector:unitID:request:)``) is answered within the network thread's
+///   read event, with no hop to another thread or task. Every answer given at once to the requests of one read — one,
+///   or several a client sent back to back — is encoded into one buffer, written and flushed once (the child channels
+///   have TCP_NODELAY), so a request costs one read and one write. Other requests (writes) go to the station and are
+///   answered when it has applied them.
+final class ModbusServerHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
-    typealias InboundOut = ModbusTCPFrame
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let connector: Int
+    let handler: any ModbusRequestHandler
+    let logger: Logger
+    /// nil: no idle timeout (tests of the framing alone).
+    let idleTimeout: TimeAmount?
 
     /// The start of a frame whose rest has not arrived yet.
     private var unfinished: ByteBuffer?
+    /// Bytes that can never form a frame arrived: the connection is closing and nothing more is read.
     private var failed = false
+    /// The buffer of the answers given at once, kept: the flush normally hands an answer to the socket before the next
+    /// request arrives, and the next answer then reuses its storage instead of allocating (while the socket still holds
+    /// it, `clear()` gives the next answer storage of its own).
+    private var answers: ByteBuffer?
+    private var lastRequest = NIODeadline.uptimeNanoseconds(0)
+    private var idleTimer: Scheduled<Void>?
+    /// A read NIO asked for while the socket's send buffer was full: done when it drains.
+    private var pendingRead = false
+    private var writable = true
+
+    init(connector: Int, handler: any ModbusRequestHandler, logger: Logger, idleTimeout: TimeAmount?) {
+        self.connector = connector; self.handler = handler; self.logger = logger; self.idleTimeout = idleTimeout
+    }
+
+    /// MBAP header (7) + at most 253 bytes of PDU: every answer fits.
+    static let answerCapacity = 7 + ModbusLimits.maxPDUBytes
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        guard let idleTimeout else { return }
+        lastRequest = context.eventLoop.now
+        scheduleIdleCheck(context, at: lastRequest + idleTimeout)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        idleTimer = nil
+        if pendingRead {
+            pendingRead = false
+            context.read()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        idleTimer = nil
+        context.fireChannelInactive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !failed else { return }
@@ -135,13 +189,26 @@ final class ModbusTCPFrameReader: ChannelInboundHandler {
             head.writeBuffer(&bytes)
             bytes = head
         }
+        var out: ByteBuffer? = nil
+        var requests = 0
+        var garbage: (any Error)? = nil
         do {
             while let frame = try ModbusTCPFrame.parse(&bytes) {
-                context.fireChannelRead(wrapInboundOut(frame))
+                requests += 1
+                answer(frame, into: &out, context)
             }
         } catch {
+            garbage = error
+        }
+        if requests > 0, idleTimeout != nil { lastRequest = context.eventLoop.now }
+        if let adu = out {
+            context.writeAndFlush(wrapOutboundOut(adu), promise: nil)
+            answers = adu
+        }
+        if let garbage {
             failed = true
-            context.fireErrorCaught(error)
+            logger.debug("Modbus connection closed: \(garbage)", metadata: ["connector": "\(connector)"])
+            context.close(promise: nil)
             return
         }
         if bytes.readableBytes > 0 {
@@ -150,69 +217,86 @@ final class ModbusTCPFrameReader: ChannelInboundHandler {
             unfinished = kept
         }
     }
-}
 
-/// Per-connection handler: decodes the PDU, asks the station, writes the answer with the same
-/// transaction and unit id.
-///
-/// A read the handler answers at once (``ModbusRequestHandler/handleModbusImmediately(connector:unitID:request:)``) is
-/// answered within the network thread's read event, with no hop to another thread or task; its ADU is encoded into
-/// one buffer and written and flushed at once (the child channels have TCP_NODELAY), so a request costs one read and
-/// one write (issue 31 item 3: Modbus latency at libmodbus's level).
-final class ModbusServerHandler: ChannelInboundHandler {
-    typealias InboundIn = ModbusTCPFrame
-    typealias OutboundOut = ByteBuffer
-
-    let connector: Int
-    let handler: any ModbusRequestHandler
-    let logger: Logger
-    /// The buffer of the answers given at once, kept: the flush normally hands an answer to the socket before the next
-    /// request arrives, and the next answer then reuses its storage instead of allocating (while the socket still holds
-    /// it, `clear()` gives the next answer storage of its own).
-    private var answer: ByteBuffer?
-
-    init(connector: Int, handler: any ModbusRequestHandler, logger: Logger) {
-        self.connector = connector; self.handler = handler; self.logger = logger
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        let function = frame.pdu.getInteger(at: frame.pdu.readerIndex, as: UInt8.self) ?? 0
+    /// Answers one request: at once into `out` (the answers of this read), or later through the station.
+    private func answer(_ frame: ModbusTCPFrame, into out: inout ByteBuffer?, _ context: ChannelHandlerContext) {
+        let response: ModbusResponse
         switch PDUCodec.decodeRequest(frame.pdu) {
         case .failure(let code):
-            replyNow(context, frame, .exception(function: function, code))
+            response = .exception(function: frame.pdu.getInteger(at: frame.pdu.readerIndex, as: UInt8.self) ?? 0, code)
         case .success(let request):
-            if let response = handler.handleModbusImmediately(connector: connector, unitID: frame.unitID, request: request) {
-                replyNow(context, frame, response)
+            guard let immediate = handler.handleModbusImmediately(connector: connector, unitID: frame.unitID, request: request) else {
+                answerLater(request, frame, context)
                 return
             }
-            // A deferred answer goes out through the whole pipeline (it may complete after the handlers changed).
-            let channel = context.channel
-            let promise = context.eventLoop.makePromise(of: ModbusResponse.self)
-            let handler = self.handler, connector = self.connector
-            promise.completeWithTask { await handler.handleModbus(connector: connector, unitID: frame.unitID, request: request) }
-            promise.futureResult.whenSuccess { response in
-                var adu = channel.allocator.buffer(capacity: Self.answerCapacity)
-                ModbusTCPFrame.write(transactionID: frame.transactionID, unitID: frame.unitID, response: response, into: &adu)
-                channel.writeAndFlush(adu, promise: nil)
-            }
+            response = immediate
         }
+        if out == nil {
+            var adu = answers ?? context.channel.allocator.buffer(capacity: Self.answerCapacity)
+            answers = nil
+            adu.clear()
+            out = adu
+        }
+        ModbusTCPFrame.write(transactionID: frame.transactionID, unitID: frame.unitID, response: response, into: &out!)
     }
 
-    /// MBAP header (7) + at most 253 bytes of PDU: every answer fits.
-    static let answerCapacity = 7 + ModbusLimits.maxPDUBytes
-
-    private func replyNow(_ context: ChannelHandlerContext, _ request: ModbusTCPFrame, _ response: ModbusResponse) {
-        var adu = answer ?? context.channel.allocator.buffer(capacity: Self.answerCapacity)
-        answer = nil
-        adu.clear()
-        ModbusTCPFrame.write(transactionID: request.transactionID, unitID: request.unitID, response: response, into: &adu)
-        context.writeAndFlush(wrapOutboundOut(adu), promise: nil)
-        answer = adu
+    /// A request the station answers on its own time (a write: acknowledged once applied). The answer goes out through
+    /// the whole pipeline: it may complete after the handlers changed.
+    private func answerLater(_ request: ModbusRequest, _ frame: ModbusTCPFrame, _ context: ChannelHandlerContext) {
+        let channel = context.channel
+        let promise = context.eventLoop.makePromise(of: ModbusResponse.self)
+        let handler = self.handler, connector = self.connector
+        let transactionID = frame.transactionID, unitID = frame.unitID
+        promise.completeWithTask { await handler.handleModbus(connector: connector, unitID: unitID, request: request) }
+        promise.futureResult.whenSuccess { response in
+            var adu = channel.allocator.buffer(capacity: Self.answerCapacity)
+            ModbusTCPFrame.write(transactionID: transactionID, unitID: unitID, response: response, into: &adu)
+            channel.writeAndFlush(adu, promise: nil)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("Modbus connection closed: \(error)", metadata: ["connector": "\(connector)"])
         context.close(promise: nil)
+    }
+
+    // MARK: Back pressure (as NIO's BackPressureHandler)
+
+    func read(context: ChannelHandlerContext) {
+        if writable { context.read() } else { pendingRead = true }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        writable = context.channel.isWritable
+        if writable {
+            if pendingRead {
+                pendingRead = false
+                context.read()
+            }
+        } else {
+            context.flush()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: Idle timeout
+
+    private func scheduleIdleCheck(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        idleTimer = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = loopBound.value
+            handler.idleCheck(context)
+        }
+    }
+
+    /// The timer ran out: a connection that sent a request meanwhile is given the rest of its time, an idle one closes.
+    private func idleCheck(_ context: ChannelHandlerContext) {
+        idleTimer = nil
+        guard let idleTimeout else { return }
+        if lastRequest + idleTimeout > context.eventLoop.now {
+            scheduleIdleCheck(context, at: lastRequest + idleTimeout)
+        } else {
+            context.close(promise: nil)
+        }
     }
 }

@@ -45,6 +45,24 @@ public struct TimeZoneRules: Sendable, Equatable {
 
     private static let cache = Mutex<[String: TimeZoneRules]>([:])
 
+    /// The host's zone, as the C library finds it (tzset(3)): the TZ environment variable — a zone name, with or
+    /// without a leading ":", or a POSIX rule such as "CET-1CEST,M3.5.0,M10.5.0/3" — else /etc/localtime (named after
+    /// the zone its link points to), else UTC.
+    public static func host(tz: String? = getenv("TZ").map { String(cString: $0) }, localtime: String = "/etc/localtime") -> TimeZoneRules {
+        if let tz, !tz.isEmpty {
+            let name = tz.hasPrefix(":") ? String(tz.dropFirst()) : tz
+            if let rules = named(name) { return rules }
+            if let rule = PosixRule(name) { return TimeZoneRules(identifier: name, transitions: [], offsets: [], initialOffset: Int32(rule.standardOffset), rule: rule) }
+        }
+        guard let bytes = readFile(localtime) else { return .utc }
+        var target = [CChar](repeating: 0, count: 1024)
+        let n = readlink(localtime, &target, target.count - 1)
+        let link = n > 0 ? String(decoding: target[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        let parts = link.split(separator: "/").map(String.init)
+        let name = parts.lastIndex(of: "zoneinfo").map { parts[($0 + 1)...].joined(separator: "/") } ?? "localtime"
+        return TimeZoneRules(identifier: name, tzif: bytes) ?? .utc
+    }
+
     /// Letters, digits, "/", "_", "-", "+" (the tz names' characters), no empty, "." or ".." component.
     static func isZoneName(_ s: String) -> Bool {
         guard !s.isEmpty, s.utf8.count <= 64, !s.hasPrefix("/") else { return false }

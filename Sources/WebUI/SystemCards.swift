@@ -1,3 +1,4 @@
+import CivilDate
 import FoundationEssentials
 import Hummingbird
 import ChargePoint
@@ -16,7 +17,7 @@ struct SecurityLogRow {
     static let shown = 20
 
     /// `entries` (oldest first, as the stores return them) as rows, newest first.
-    static func rows(_ entries: [SecurityLogEntry], tz: TimeZone) -> [SecurityLogRow] {
+    static func rows(_ entries: [SecurityLogEntry], tz: TimeZoneRules) -> [SecurityLogRow] {
         entries.reversed().map { e in SecurityLogRow(time: WebHTTP.time(e.at, tz: tz), type: e.type, critical: e.critical, techInfo: e.techInfo ?? "") }
     }
 }
@@ -39,7 +40,7 @@ struct CertificateCard {
     static let uploadLimitBytes = 128 * 1024
     static let role = Role.installer
 
-    init(_ status: WebCertificateStatus, session: WebAccounts.Session, t: [String: String], tz: TimeZone, query: [String: String]) {
+    init(_ status: WebCertificateStatus, session: WebAccounts.Session, t: [String: String], tz: TimeZoneRules, query: [String: String]) {
         installed = status.kind == "installed"
         kind = t[installed ? "sys.certInstalled" : "sys.certSelfSigned"] ?? status.kind
         fingerprint = status.fingerprintSHA256

@@ -66,7 +66,7 @@ public struct GatewayWeb: Sendable {
             site: "gateway",
             texts: WebText.gatewayTable,
             identity: { "Gateway" },
-            timeZone: { .current },
+            timeZone: { WebTimeZone.host },
             navigation: { t in
                 [WebNavItem(id: "diagnostic", href: "/", label: t["gw.diagnostic"] ?? ""),
                  WebNavItem(id: "transactions", href: "/transactions", label: t["gw.transactions"] ?? ""),
@@ -187,7 +187,7 @@ public struct GatewayWeb: Sendable {
             return try await shell.messagePage(session, status: .notFound, heading: "404", message: t["error.notFound"] ?? "")
         }
         let rows = frames.map { f in
-            FramesPage.Frame(at: WebHTTP.time(f.at, tz: .current), direction: f.direction.rawValue, label: t["gw.dir.\(f.direction.rawValue)"] ?? "",
+            FramesPage.Frame(at: WebHTTP.time(f.at, tz: WebTimeZone.host), direction: f.direction.rawValue, label: t["gw.dir.\(f.direction.rawValue)"] ?? "",
                              text: f.text,
                              omitted: f.omittedCharacters > 0 ? (t["gw.omitted"] ?? "").replacing("%n", with: String(f.omittedCharacters)) : nil)
         }
@@ -203,7 +203,7 @@ public struct GatewayWeb: Sendable {
         let t = shell.table(language)
         let rows = try await gateway.transactions(limit: Self.transactionsShown).map { r in
             TransactionsPage.Row(
-                started: WebHTTP.time(r.start.startedAt, tz: .current), stopped: r.stoppedAt.map { WebHTTP.time($0, tz: .current) } ?? "–",
+                started: WebHTTP.time(r.start.startedAt, tz: WebTimeZone.host), stopped: r.stoppedAt.map { WebHTTP.time($0, tz: WebTimeZone.host) } ?? "–",
                 charger: r.start.charger, connector: r.start.connectorId, transaction: r.start.transactionId, idTag: r.start.idTag,
                 status: r.start.status, decidedBy: r.start.decidedBy.rawValue, reason: r.reason ?? "",
                 energy: r.meterStopWh.map { WebFormat.fixed(Double($0 - r.start.meterStartWh) / 1000, 2) + " kWh" } ?? "–")

@@ -26,7 +26,7 @@ enum WebFormat {
 
     /// `date` as `yyyy-MM-dd HH:mm:ss` (`separator` between day and time; without `:ss` unless `seconds`) in `tz`, as
     /// DateFormatter wrote it: to the nearest millisecond (ICU's time unit), then the seconds cut off.
-    static func dateTime(_ date: Date, tz: TimeZone, separator: String = " ", seconds: Bool = true) -> String {
+    static func dateTime(_ date: Date, tz: TimeZoneRules, separator: String = " ", seconds: Bool = true) -> String {
         let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
         let local = Int64((milliseconds / 1000).rounded(.down)) + Int64(tz.secondsFromGMT(for: date))
         let c = CivilDate.split(secondsSince1970: local)

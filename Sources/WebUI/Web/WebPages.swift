@@ -1,3 +1,4 @@
+import CivilDate
 import FoundationEssentials
 import Hummingbird
 import HTTPTypes
@@ -298,7 +299,7 @@ extension WebInterface {
         var queued: String
     }
 
-    static func backendFields(_ b: BackendStatus, t: [String: String], tz: TimeZone) -> BackendFields {
+    static func backendFields(_ b: BackendStatus, t: [String: String], tz: TimeZoneRules) -> BackendFields {
         let state = !b.connected ? t["dash.backendOffline"] : b.registration == "accepted" ? t["dash.backendAccepted"]
             : (t["dash.backendRegistration"] ?? "").replacing("%@", with: b.registration)
         return BackendFields(url: b.url, state: state ?? "", online: b.connected && b.registration == "accepted" ? "1" : "0",

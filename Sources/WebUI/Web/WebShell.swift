@@ -1,3 +1,4 @@
+import CivilDate
 import FoundationEssentials
 import Hummingbird
 import HTTPTypes
@@ -28,7 +29,7 @@ public struct WebShell: Sendable {
     /// The name shown in the title and header (the station's ChargeBoxIdentity, the gateway's name).
     let identity: @Sendable () async -> String
     /// The site's time zone, for times on the shared pages (the login lockout).
-    let timeZone: @Sendable () async -> TimeZone
+    let timeZone: @Sendable () async -> TimeZoneRules
     let navigation: @Sendable (_ texts: [String: String]) -> [WebNavItem]
     /// The user menu offers "Restart Daemon" and "Reboot System" (the station's `/system/restart`).
     let restartActions: Bool
@@ -38,7 +39,7 @@ public struct WebShell: Sendable {
 
     /// `site` is the site's folder of templates (`Resources/templates/<site>/`), registered with the shared ones.
     init(accounts: WebAccounts, site: String, texts: @Sendable (String) -> [String: String],
-         identity: @escaping @Sendable () async -> String, timeZone: @escaping @Sendable () async -> TimeZone = { .gmt },
+         identity: @escaping @Sendable () async -> String, timeZone: @escaping @Sendable () async -> TimeZoneRules = { .utc },
          navigation: @escaping @Sendable ([String: String]) -> [WebNavItem], restartActions: Bool) throws {
         self.accounts = accounts
         library = try WebResources.library(folders: ["shared", site])
@@ -298,7 +299,7 @@ enum WebHTTP {
     }
 
     /// `yyyy-MM-dd HH:mm:ss` in `tz`.
-    static func time(_ date: Date, tz: TimeZone) -> String { WebFormat.dateTime(date, tz: tz) }
+    static func time(_ date: Date, tz: TimeZoneRules) -> String { WebFormat.dateTime(date, tz: tz) }
 }
 
 /// `application/x-www-form-urlencoded` bodies (HTML forms).

@@ -1,3 +1,4 @@
+import CivilDate
 import FoundationEssentials
 import Hummingbird
 import HTTPTypes
@@ -120,9 +121,9 @@ extension WebInterface {
     }
 
     /// The site's time zone (parameter Timezone).
-    func timeZone() async -> TimeZone { await Self.timeZone(station) }
+    func timeZone() async -> TimeZoneRules { await Self.timeZone(station) }
 
-    static func timeZone(_ station: any StationService) async -> TimeZone { zone(await timeZoneName(station)) }
+    static func timeZone(_ station: any StationService) async -> TimeZoneRules { zone(await timeZoneName(station)) }
 
     /// The Timezone parameter's IANA name, as set (Foundation names UTC "GMT").
     func timeZoneName() async -> String { await Self.timeZoneName(station) }
@@ -131,7 +132,7 @@ extension WebInterface {
         (try? await station.parameter(StationParameters.timezone))?.value.description ?? "UTC"
     }
 
-    static func zone(_ name: String) -> TimeZone { WebTimeZone.named(name) }
+    static func zone(_ name: String) -> TimeZoneRules { WebTimeZone.named(name) }
 
     // MARK: History
 
@@ -148,7 +149,7 @@ extension WebInterface {
         case failure(field: String, given: String)
     }
 
-    static func dateRange(_ q: [String: String], tz: TimeZone) -> DateRangeResult {
+    static func dateRange(_ q: [String: String], tz: TimeZoneRules) -> DateRangeResult {
         var range = DateRange()
         for field in ["from", "to"] {
             guard let text = q[field]?.trimmingSpaces, !text.isEmpty else { continue }
@@ -156,9 +157,8 @@ extension WebInterface {
             if field == "from" {
                 range.from = day; range.fromText = text
             } else {
-                var calendar = Calendar(identifier: .gregorian)
-                calendar.timeZone = tz
-                range.to = calendar.date(byAdding: .day, value: 1, to: day); range.toText = text
+                let p = text.split(separator: "-").compactMap { Int($0) }
+                range.to = tz.startOfDay(p[0], p[1], p[2] + 1); range.toText = text
             }
         }
         if let f = range.from, let t = range.to, f >= t { return .failure(field: "to", given: range.toText ?? "") }
@@ -166,19 +166,16 @@ extension WebInterface {
     }
 
     /// The start of day `YYYY-MM-DD` in `tz`.
-    static func day(_ text: String, tz: TimeZone) -> Date? {
+    static func day(_ text: String, tz: TimeZoneRules) -> Date? {
         let parts = text.split(separator: "-").map { Int($0) }
         guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2], (2000...2100).contains(y), (1...12).contains(m),
               (1...31).contains(d) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = tz
-        let c = DateComponents(year: y, month: m, day: d)
-        guard c.isValidDate(in: calendar) else { return nil }
-        return calendar.date(from: c)
+        guard d <= CivilDate.daysIn(month: m, year: y) else { return nil }
+        return tz.startOfDay(y, m, d)
     }
 
     /// `YYYY-MM-DDTHH:MM[:SS]` (a datetime-local field) in `tz`.
-    static func localTime(_ text: String, tz: TimeZone) -> Date? {
+    static func localTime(_ text: String, tz: TimeZoneRules) -> Date? {
         let parts = text.split(separator: "T")
         guard parts.count == 2, let day = day(String(parts[0]), tz: tz) else { return nil }
         let hms = parts[1].split(separator: ":").map { Int($0) }
@@ -297,7 +294,7 @@ extension WebInterface {
     }
 
     /// The System page's line on the operating system's clock and the note under it (an error, "NTP sets the clock").
-    static func osClockText(_ os: OSClockStatus, t: [String: String], tz: TimeZone) -> (String, String?) {
+    static func osClockText(_ os: OSClockStatus, t: [String: String], tz: TimeZoneRules) -> (String, String?) {
         guard os.managed else { return ((t["sys.osClockUnmanaged"] ?? "%@").replacing("%@", with: os.note ?? ""), nil) }
         let ntp = os.ntp == true ? (os.ntpSynchronized == true ? t["sys.ntpSynchronized"] : t["sys.ntpOn"]) : t["sys.ntpOff"]
         var line = (t["sys.osClockManaged"] ?? "").replacing("%z", with: os.timezone ?? "?")
@@ -310,10 +307,10 @@ extension WebInterface {
     }
 
     /// A datetime-local field's value for `date` in `tz`.
-    static func localField(_ date: Date, tz: TimeZone) -> String { WebFormat.dateTime(date, tz: tz, separator: "T", seconds: false) }
+    static func localField(_ date: Date, tz: TimeZoneRules) -> String { WebFormat.dateTime(date, tz: tz, separator: "T", seconds: false) }
 
     /// `UTC+01:00`.
-    static func offset(_ tz: TimeZone, at date: Date) -> String {
+    static func offset(_ tz: TimeZoneRules, at date: Date) -> String {
         let s = tz.secondsFromGMT(for: date)
         return "UTC" + (s < 0 ? "-" : "+") + WebFormat.padded(abs(s) / 3600) + ":" + WebFormat.padded((abs(s) % 3600) / 60)
     }

@@ -83,8 +83,13 @@ public struct JSONObject: Sendable, Hashable, Codable, ExpressibleByDictionaryLi
         public var key: String
         public var value: JSONValue
 
-        /// Where `value` lies within a member (see `UnsafePointer.valueAddress`).
-        static let valueOffset = MemoryLayout<Member>.offset(of: \.value)!
+        /// Where `value` lies within a member (see `UnsafePointer.valueAddress`): after `key`, aligned. A constant, where
+        /// `MemoryLayout.offset(of:)` is a lazily initialized global checked on every read; `JSONParserTests` checks that
+        /// the two agree.
+        static var valueOffset: Int {
+            let a = MemoryLayout<JSONValue>.alignment
+            return (MemoryLayout<String>.size + a - 1) / a * a
+        }
     }
 
     /// The members in document order (one array: one allocation per object).

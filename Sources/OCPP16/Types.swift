@@ -79,8 +79,8 @@ public struct SampledValue: Codable, Sendable, Equatable, JSONValueDecodable {
     }
 
     public init(json: JSONValue) throws(OCPPError) {
-        // Through the memberwise initializer: read into arguments (left to right, so the first failing field in
-        // declaration order still throws), not assigned field by field (which copied the partly built value).
+        // Through the memberwise initializer: the arguments are read left to right, so the first failing field in
+        // declaration order still throws.
         let f = try JSONFields(json)
         self.init(value: try f.string("value"), context: try f.optionalString("context"), format: try f.optionalString("format"),
                   measurand: try f.optionalString("measurand"), phase: try f.optionalString("phase"),

@@ -141,7 +141,8 @@ struct StringBits: Sendable, Equatable {
 
     /// A small ASCII String: its (up to 15) characters are stored in the bits themselves, zero-padded, so two such
     /// Strings are equal exactly when their bits are. The discriminator in the top bits of the second word of Swift's
-    /// `_StringObject` on 64-bit platforms: bit 61 small, bit 62 (of a small string) ASCII. `StringBitsTests` pins it.
+    /// `_StringObject` on 64-bit platforms: bit 61 small, bit 62 (of a small string) ASCII. The test "String bits" of
+    /// `CodecFastPathTests` pins it.
     @inline(__always) var isSmallASCII: Bool { b >> 61 & 0b11 == 0b11 }
 }
 

@@ -23,15 +23,15 @@ public enum OCPPDate {
     /// Parses an RFC 3339 date-time; nil if malformed.
     public static func parse(_ text: String) -> Date? {
         var text = text
-        text.makeContiguousUTF8()
-        return text.utf8.withContiguousStorageIfAvailable { parse(bytes: $0) } ?? nil
+        return text.withUTF8 { parse(bytes: $0) }
     }
 
     private static func parse(bytes s: UnsafeBufferPointer<UInt8>) -> Date? {
-        func num(_ from: Int, _ count: Int) -> Int? {
+        @inline(__always) func num(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= s.count else { return nil }
             var v = 0
-            for c in s[from..<(from + count)] {
+            for k in from..<(from + count) {
+                let c = s[k]
                 guard c >= 48 && c <= 57 else { return nil }
                 v = v * 10 + Int(c - 48)
             }

@@ -29,10 +29,12 @@ public struct JSONFields {
     public func optionalString(_ key: String) throws(OCPPError) -> String? {
         // By index rather than through the subscript: the value is looked at in place, not copied out first.
         guard let i = object.lastIndex(of: key) else { return nil }
-        switch object.members[i].value {
-        case .null: return nil
-        case .string(let s): return s
-        default: throw wrong(key, "a string")
+        return try object.members.withUnsafeBufferPointer { (members) throws(OCPPError) -> String? in
+            switch members[inPlace: i].value {
+            case .null: return nil
+            case .string(let s): return s
+            default: throw wrong(key, "a string")
+            }
         }
     }
     public func int(_ key: String) throws(OCPPError) -> Int {
@@ -41,11 +43,13 @@ public struct JSONFields {
     }
     public func optionalInt(_ key: String) throws(OCPPError) -> Int? {
         guard let i = object.lastIndex(of: key) else { return nil }
-        switch object.members[i].value {
-        case .null: return nil
-        case .integer(let i): guard let v = Int(exactly: i) else { throw wrong(key, "an integer") }; return v
-        case .number(let d) where d == d.rounded() && abs(d) < 9e18: return Int(d)
-        default: throw wrong(key, "an integer")
+        return try object.members.withUnsafeBufferPointer { (members) throws(OCPPError) -> Int? in
+            switch members[inPlace: i].value {
+            case .null: return nil
+            case .integer(let i): guard let v = Int(exactly: i) else { throw wrong(key, "an integer") }; return v
+            case .number(let d) where d == d.rounded() && abs(d) < 9e18: return Int(d)
+            default: throw wrong(key, "an integer")
+            }
         }
     }
     public func double(_ key: String) throws(OCPPError) -> Double {
@@ -87,16 +91,36 @@ public struct JSONFields {
     }
     public func optionalArray<T>(_ key: String, _ element: (JSONValue) throws(OCPPError) -> T) throws(OCPPError) -> [T]? {
         guard let i = object.lastIndex(of: key) else { return nil }
-        switch object.members[i].value {
-        case .null: return nil
-        case .array(let items):
-            var out: [T] = []
-            out.reserveCapacity(items.count)
-            try items.withUnsafeBufferPointer { (buffer) throws(OCPPError) in
-                for k in buffer.indices { out.append(try element(buffer[k])) }
+        return try object.members.withUnsafeBufferPointer { (members) throws(OCPPError) -> [T]? in
+            switch members[inPlace: i].value {
+            case .null: return nil
+            case .array(let items):
+                var out: [T] = []
+                out.reserveCapacity(items.count)
+                try items.withUnsafeBufferPointer { (buffer) throws(OCPPError) in
+                    for k in buffer.indices { out.append(try element(buffer[inPlace: k])) }
+                }
+                return out
+            default: throw wrong(key, "an array")
             }
-            return out
-        default: throw wrong(key, "an array")
+        }
+    }
+    /// A required array of objects, each built by its own initializer: the same as `array(key, JSONElement.object(T.self))`,
+    /// without the closure in between (which copied each element once more, callgrind, issue 31).
+    public func array<T: JSONValueDecodable>(_ key: String, of type: T.Type) throws(OCPPError) -> [T] {
+        guard let i = object.lastIndex(of: key) else { throw missing(key) }
+        return try object.members.withUnsafeBufferPointer { (members) throws(OCPPError) -> [T] in
+            switch members[inPlace: i].value {
+            case .null: throw missing(key)
+            case .array(let items):
+                var out: [T] = []
+                out.reserveCapacity(items.count)
+                try items.withUnsafeBufferPointer { (buffer) throws(OCPPError) in
+                    for k in buffer.indices { out.append(try T(json: buffer[inPlace: k])) }
+                }
+                return out
+            default: throw wrong(key, "an array")
+            }
         }
     }
 }

@@ -53,8 +53,14 @@ public struct JSONParser {
 
     private func fail(_ reason: String) -> Failure { Failure(offset: i, reason: reason) }
 
+    /// Skips JSON whitespace; one comparison for the usual case of none.
+    @inline(__always)
     private mutating func skipSpace() {
-        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+        while i < bytes.count {
+            let c = bytes[i]
+            guard c <= 0x20, c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
+            i += 1
+        }
     }
 
     private mutating func value(depth: Int) throws(Failure) -> JSONValue {
@@ -62,11 +68,14 @@ public struct JSONParser {
         skipSpace()
         guard i < bytes.count else { throw fail("unexpected end") }
         switch bytes[i] {
+        case UInt8(ascii: "\""):
+            return .string(try string())
         case UInt8(ascii: "{"):
             i += 1
-            var object = JSONObject(reservingCapacity: 8)
             skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(object) }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(JSONObject(parsed: [])) }
+            var members: [JSONObject.Member] = []
+            members.reserveCapacity(8)
             while true {
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a property name") }
@@ -74,11 +83,11 @@ public struct JSONParser {
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 i += 1
-                object.append(key, try value(depth: depth + 1))
+                members.append(JSONObject.Member(key: key, value: try value(depth: depth + 1)))
                 skipSpace()
                 guard i < bytes.count else { throw fail("unexpected end in an object") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(object) }
+                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(JSONObject(parsed: members)) }
                 throw fail("expected ',' or '}'")
             }
         case UInt8(ascii: "["):
@@ -95,8 +104,6 @@ public struct JSONParser {
                 if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(array) }
                 throw fail("expected ',' or ']'")
             }
-        case UInt8(ascii: "\""):
-            return .string(try string())
         case UInt8(ascii: "t"): return try literal("true", .bool(true))
         case UInt8(ascii: "f"): return try literal("false", .bool(false))
         case UInt8(ascii: "n"): return try literal("null", .null)
@@ -146,15 +153,17 @@ public struct JSONParser {
         return .number(d)
     }
 
+    /// A string from its opening quote. The fast path covers strings without escapes: eight bytes at a time (SWAR) up
+    /// to the first that is a quote, a backslash or a control character, then byte by byte; the String is made once from
+    /// the bytes (or taken from the name table). An escape or a control character hands over to ``escapedString(from:)``.
     private mutating func string() throws(Failure) -> String {
         i += 1
         let start = i
-        // Fast path: no escapes. Eight bytes at a time (SWAR) up to the first that is a quote, a backslash or a control
-        // character, then byte by byte. A known ASCII name is taken from the name table, anything else becomes a String.
-        var high: UInt64 = 0
         let base = bytes.baseAddress!
-        var closed = false
-        while i + 8 <= bytes.count {
+        let count = bytes.count
+        // The bytes seen, OR-ed together: a set top bit means non-ASCII (no name table, UTF-8 validated by String).
+        var high: UInt64 = 0
+        while i + 8 <= count {
             let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
             let quote = w ^ 0x2222_2222_2222_2222, backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
             // The lowest flagged byte is exact (borrows only flag bytes above a true one).
@@ -162,28 +171,38 @@ public struct JSONParser {
                 & 0x8080_8080_8080_8080
             if stop == 0 { high |= w; i += 8; continue }
             let k = stop.trailingZeroBitCount >> 3
-            if k > 0 { high |= w & ((1 << (UInt64(k) << 3)) &- 1) }
+            high |= w & ((1 << (UInt64(k) << 3)) &- 1)
             i += k
-            closed = bytes[i] == UInt8(ascii: "\"")
-            break
+            guard base[i] == UInt8(ascii: "\"") else { return try escapedString(from: start) }
+            return closedString(from: start, high: high)
         }
-        while !closed, i < bytes.count {
-            let c = bytes[i]
-            if c == UInt8(ascii: "\"") { closed = true; break }
-            if c == UInt8(ascii: "\\") { break }
-            guard c >= 0x20 else { throw fail("control character in a string") }
+        while i < count {
+            let c = base[i]
+            if c == UInt8(ascii: "\"") { return closedString(from: start, high: high) }
+            if c == UInt8(ascii: "\\") || c < 0x20 { return try escapedString(from: start) }
             high |= UInt64(c)
             i += 1
         }
-        if closed {
-            let count = i - start
-            i += 1
-            if high & 0x8080_8080_8080_8080 == 0, count > 0, count <= NameTable.maximumLength,
-               let name = names.name(base + start, count, prefix: NameTable.prefix(base + start, count, available: bytes.count - start)) {
-                return name
-            }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + count)]), as: UTF8.self)
+        throw fail("unterminated string")
+    }
+
+    /// The string from `start` up to its closing quote at `i` (no escapes in between): a name of the table, or a new
+    /// String (small and inline up to 15 bytes, as ``JSONObject/smallKeys`` relies on).
+    @inline(__always)
+    private mutating func closedString(from start: Int, high: UInt64) -> String {
+        let base = bytes.baseAddress!
+        let count = i - start
+        i += 1
+        if high & 0x8080_8080_8080_8080 == 0, count > 0, count <= NameTable.maximumLength,
+           let name = names.name(base + start, count, available: bytes.count - start) {
+            return name
         }
+        return String(decoding: UnsafeBufferPointer(start: base + start, count: count), as: UTF8.self)
+    }
+
+    /// The rest of a string with escapes (or a control character, refused), from `i` on; `start` is its first byte.
+    @inline(never)
+    private mutating func escapedString(from start: Int) throws(Failure) -> String {
         var out = Array(bytes[start..<i])
         while i < bytes.count {
             let c = bytes[i]

@@ -54,6 +54,21 @@ public enum JSONValue: Sendable, Equatable, Hashable, Codable {
     }
 }
 
+extension UnsafeBufferPointer {
+    /// The element at `i`, read in place: the buffer's own subscript returns a copy (for a JSON value: an outlined
+    /// copy, a retain and a release per element read, callgrind, issue 31), a pointer's is an address.
+    @inline(__always)
+    subscript(inPlace i: Int) -> Element { unsafeAddress { baseAddress! + i } }
+}
+
+extension UnsafePointer where Pointee == JSONObject.Member {
+    /// The address of the member's value, to read it in place.
+    @inline(__always)
+    var valueAddress: UnsafePointer<JSONValue> {
+        (UnsafeRawPointer(self) + JSONObject.Member.valueOffset).assumingMemoryBound(to: JSONValue.self)
+    }
+}
+
 /// String equality that rejects keys of different lengths without calling into the string comparison (most keys
 /// compared during a lookup differ, and usually in length).
 @inline(__always)
@@ -67,10 +82,23 @@ public struct JSONObject: Sendable, Hashable, Codable, ExpressibleByDictionaryLi
     public struct Member: Sendable, Hashable {
         public var key: String
         public var value: JSONValue
+
+        /// Where `value` lies within a member (see `UnsafePointer.valueAddress`): after `key`, aligned. A constant, where
+        /// `MemoryLayout.offset(of:)` is a lazily initialized global checked on every read; `JSONParserTests` checks that
+        /// the two agree.
+        static var valueOffset: Int {
+            let a = MemoryLayout<JSONValue>.alignment
+            return (MemoryLayout<String>.size + a - 1) / a * a
+        }
     }
 
     /// The members in document order (one array: one allocation per object).
     public private(set) var members: [Member] = []
+
+    /// Set only by ``JSONParser``: every key of at most 15 UTF-8 bytes is a small (inline) String, so that an ASCII key
+    /// of that size is equal to a small key exactly when their bits are (see ``StringBits/isSmallASCII``). Any other
+    /// change of the members clears it.
+    private(set) var smallKeys = false
 
     public init() {}
 
@@ -97,6 +125,7 @@ public struct JSONObject: Sendable, Hashable, Codable, ExpressibleByDictionaryLi
             return members[i].value
         }
         set {
+            smallKeys = false
             if let i = members.firstIndex(where: { sameKey($0.key, key) }) {
                 if let newValue { members[i].value = newValue } else { members.remove(at: i) }
             } else if let newValue {
@@ -111,18 +140,32 @@ public struct JSONObject: Sendable, Hashable, Codable, ExpressibleByDictionaryLi
     @inline(__always)
     func lastIndex(of key: String) -> Int? {
         let bits = StringBits(key)
+        if smallKeys && bits.isSmallASCII {
+            // A parsed object and a short ASCII key (every key a decoder asks for): bits alone decide, both ways.
+            return members.withUnsafeBufferPointer { buffer -> Int? in
+                var i = buffer.count - 1
+                while i >= 0 {
+                    if StringBits(buffer[inPlace: i].key) == bits { return i }
+                    i -= 1
+                }
+                return nil
+            }
+        }
         return members.withUnsafeBufferPointer { buffer -> Int? in
             var i = buffer.count - 1
             while i >= 0 {
-                if StringBits(buffer[i].key) == bits || sameKey(buffer[i].key, key) { return i }
+                if StringBits(buffer[inPlace: i].key) == bits || sameKey(buffer[inPlace: i].key, key) { return i }
                 i -= 1
             }
             return nil
         }
     }
 
-    /// Appends a member as parsed, without looking for an earlier one with the same key (lookups take the last).
-    mutating func append(_ key: String, _ value: JSONValue) { members.append(Member(key: key, value: value)) }
+    /// Appends a member, without looking for an earlier one with the same key (lookups take the last).
+    mutating func append(_ key: String, _ value: JSONValue) { smallKeys = false; members.append(Member(key: key, value: value)) }
+
+    /// The members as ``JSONParser`` read them: their keys of at most 15 bytes are small Strings (see ``smallKeys``).
+    init(parsed members: [Member]) { self.members = members; smallKeys = true }
 
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
         guard a.count == b.count else { return false }

@@ -79,10 +79,12 @@ public struct SampledValue: Codable, Sendable, Equatable, JSONValueDecodable {
     }
 
     public init(json: JSONValue) throws(OCPPError) {
+        // Through the memberwise initializer: the arguments are read left to right, so the first failing field in
+        // declaration order still throws.
         let f = try JSONFields(json)
-        value = try f.string("value"); context = try f.optionalString("context"); format = try f.optionalString("format")
-        measurand = try f.optionalString("measurand"); phase = try f.optionalString("phase"); location = try f.optionalString("location")
-        unit = try f.optionalString("unit")
+        self.init(value: try f.string("value"), context: try f.optionalString("context"), format: try f.optionalString("format"),
+                  measurand: try f.optionalString("measurand"), phase: try f.optionalString("phase"),
+                  location: try f.optionalString("location"), unit: try f.optionalString("unit"))
     }
 }
 
@@ -95,8 +97,7 @@ public struct MeterValue: Codable, Sendable, Equatable, JSONValueDecodable {
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        timestamp = try f.date("timestamp")
-        sampledValue = try f.array("sampledValue", JSONElement.object(SampledValue.self))
+        self.init(timestamp: try f.date("timestamp"), sampledValue: try f.array("sampledValue", of: SampledValue.self))
     }
 }
 

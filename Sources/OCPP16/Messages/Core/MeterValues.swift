@@ -28,9 +28,8 @@ public struct MeterValuesRequest: OCPPRequest {
 
     public init(json: JSONValue) throws(OCPPError) {
         let f = try JSONFields(json)
-        connectorId = try f.int("connectorId")
-        transactionId = try f.optionalInt("transactionId")
-        meterValue = try f.array("meterValue", JSONElement.object(MeterValue.self))
+        self.init(connectorId: try f.int("connectorId"), transactionId: try f.optionalInt("transactionId"),
+                  meterValue: try f.array("meterValue", of: MeterValue.self))
     }
 }
 

@@ -24,6 +24,7 @@ RECEIVED = Counter()  # CALLs by action
 SENT = Counter()  # what the central system sent: "CALLRESULT", "CALLERROR"
 TRANSACTION_IDS = itertools.count(1)
 HEARTBEAT_S = 60
+COUNTING = False  # only with COUNTS_FILE: the gateway benchmark measures this peer's speed without the counting
 
 
 def now():
@@ -33,6 +34,8 @@ def now():
 class ChargePoint(CP):
     async def route_message(self, raw_msg):
         """Counts each CALL by its action (OCPP-J §4.2.1: [2, id, action, payload]) before the library routes it."""
+        if not COUNTING:
+            return await super().route_message(raw_msg)
         try:
             message = json.loads(raw_msg)
             if message[0] == 2:
@@ -42,6 +45,8 @@ class ChargePoint(CP):
         return await super().route_message(raw_msg)
 
     async def _send(self, message):
+        if not COUNTING:
+            return await super()._send(message)
         kind = {3: "CALLRESULT", 4: "CALLERROR", 2: "CALL"}.get(json.loads(message)[0], "?")
         SENT[kind] += 1
         return await super()._send(message)
@@ -106,4 +111,5 @@ async def main(port, counts):
 if __name__ == "__main__":
     if len(sys.argv) > 3:
         HEARTBEAT_S = int(sys.argv[3])
+    COUNTING = len(sys.argv) > 2
     asyncio.run(main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None))

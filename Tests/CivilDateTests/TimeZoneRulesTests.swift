@@ -87,6 +87,19 @@ import Testing
         }
     }
 
+    @Test func theHostZoneComesFromTZElseFromLocaltime() throws {
+        let july = Int64(CivilDate.days(fromCivil: 2030, 7, 1)) * 86_400
+        #expect(TimeZoneRules.host(tz: "Europe/Berlin").identifier == "Europe/Berlin")
+        #expect(TimeZoneRules.host(tz: ":America/New_York").offsetSeconds(at: july) == -4 * 3600)
+        #expect(TimeZoneRules.host(tz: "CET-1CEST,M3.5.0,M10.5.0/3").offsetSeconds(at: july) == 7200)
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent("localtime-\(UUID().uuidString)").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/usr/share/zoneinfo/Asia/Tokyo")
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        let tokyo = TimeZoneRules.host(tz: nil, localtime: link)
+        #expect(tokyo.identifier == "Asia/Tokyo" && tokyo.offsetSeconds(at: july) == 9 * 3600)
+        #expect(TimeZoneRules.host(tz: "", localtime: "/nonexistent/localtime") == .utc)
+    }
+
     private func readBerlin() -> [UInt8]? {
         FileManager.default.contents(atPath: "/usr/share/zoneinfo/Europe/Berlin").map(Array.init)
     }

@@ -245,7 +245,7 @@ let package = Package(
         .target(
             name: "WebUI",
             dependencies: [
-                "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "MetricsExporter", "SEMP", "EEBUS", "Transport", "HostConfig",
+                "Authorization", "ChargePoint", "EVSECore", "Gateway", "LoadManagement", "MetricsExporter", "SEMP", "EEBUS", "Transport", "HostConfig", "StringSupport",
                 "CivilDate", "OCPP16",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -420,8 +420,8 @@ let package = Package(
         .testTarget(name: "OCPPChargePointTests", dependencies: ["PKI", "OCMF", "Authorization", "ChargePoint", "EVSECore", "Firmware", "OCPP16", "Persistence", "Simulator", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MustacheTemplatesTests", dependencies: ["MustacheTemplates"], swiftSettings: swiftSettings),
-        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", "OCPP16", "MustacheTemplates"],
-                    swiftSettings: swiftSettings),
+        .testTarget(name: "WebUITests", dependencies: ["WebUI", "ChargePoint", "Gateway", "OCPP16", "MustacheTemplates", "StringSupport"],
+                    exclude: ["Fixtures"], swiftSettings: swiftSettings),
         // Router tests: every route of the web interface and the API against a real station runtime (SQLite in a temporary
         // directory, simulated board), through Hummingbird's in-process test client.
         .testTarget(name: "AppTests", dependencies: ["PKI", "OCMF", "App", "Runtimes", "WebUI", "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "Persistence", "Simulator", "StationModbus",

@@ -1,12 +1,17 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// String operations the adapters had from Foundation and FoundationEssentials lacks. They live here, pure and small,
 /// because importing the whole of Foundation for them brings ICU's 34 MB of data into the binary.
 extension StringProtocol {
-    /// The text without leading and trailing white space and line breaks (Unicode's White_Space property: what
-    /// Foundation's `trimmingCharacters(in: .whitespacesAndNewlines)` removes) — a program's output, a file's line.
+    /// The text without leading and trailing white space and line breaks — a program's output, a file's line: exactly
+    /// what Foundation's `trimmingCharacters(in: .whitespacesAndNewlines)` removes, i.e. Unicode's White_Space
+    /// property and the zero width space U+200B (which Foundation's set counts, and WebFormatTests compares).
     public var trimmedWhitespaceAndNewlines: String {
         let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        func blank(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace || s == "\u{200B}" }
+        guard let first = scalars.firstIndex(where: { !blank($0) }), let last = scalars.lastIndex(where: { !blank($0) }) else { return "" }
         return String(String.UnicodeScalarView(scalars[first...last]))
     }
 
@@ -106,18 +111,15 @@ extension String {
 }
 
 extension Double {
-    /// The number with exactly `decimals` digits after the point, rounded half away from zero ("%.1f" of printf
-    /// for the values the station prints: currents, energies, seconds). Not finite: "nan", "inf", "-inf".
+    /// The number with exactly `decimals` digits after the point, as C's `printf("%.*f")` rounds it (the exact binary
+    /// value, a tie to even) — what `String(format: "%.1f", x)` gave: C's own formatter in the C locale (a Swift program
+    /// never sets another), so the point is always ".". Not finite: "nan", "inf", "-inf".
     public func fixed(_ decimals: Int) -> String {
-        guard isFinite else { return isNaN ? "nan" : self < 0 ? "-inf" : "inf" }
-        var scale = 1.0
-        for _ in 0..<max(0, decimals) { scale *= 10 }
-        let scaled = (abs(self) * scale).rounded(.toNearestOrAwayFromZero)
-        guard scaled < 9.0e18 else { return "\(self)" }
-        let units = UInt64(scaled), whole = units / UInt64(scale), fraction = units % UInt64(scale)
-        let sign = self < 0 && units != 0 ? "-" : ""
-        guard decimals > 0 else { return sign + String(whole) }
-        let digits = String(fraction)
-        return sign + String(whole) + "." + String(repeating: "0", count: decimals - digits.count) + digits
+        guard isFinite else { return isNaN ? "nan" : (self < 0 ? "-inf" : "inf") }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 352) { buffer in
+            let n = withVaList([Int32(Swift.max(0, Swift.min(decimals, 17))), self]) { vsnprintf(buffer.baseAddress, buffer.count, "%.*f", $0) }
+            guard n > 0 else { return "" }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: Swift.min(Int(n), buffer.count - 1)), as: UTF8.self)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import StringSupport
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -94,7 +95,7 @@ extension StationAPI {
 
     static func pathID(_ context: WebRequestContext) -> String {
         let raw = context.parameters.get("id") ?? ""
-        return PercentCoding.decode(raw) ?? raw
+        return raw.percentDecoded ?? raw
     }
 
     /// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS` (UTC); a bare `to` date includes that whole day.

@@ -1,3 +1,4 @@
+import StringSupport
 import CivilDate
 import Foundation
 import Testing
@@ -47,7 +48,8 @@ import Testing
             #expect(s.trimmingSpaces == s.trimmingCharacters(in: .whitespaces), "\(s)")
             #expect(s.trimming { $0 == "\"" } == s.trimmingCharacters(in: CharacterSet(charactersIn: "\"")), "\(s)")
             #expect(PercentCoding.encodeAllButAlphanumerics(s) == s.addingPercentEncoding(withAllowedCharacters: .alphanumerics), "\(s)")
-            #expect(PercentCoding.decode(s) == s.removingPercentEncoding, "\(s)")
+            #expect(s.percentDecoded == s.removingPercentEncoding, "\(s)")
+            #expect(s.trimmedWhitespaceAndNewlines == s.trimmingCharacters(in: .whitespacesAndNewlines), "\(s)")
         }
     }
 }

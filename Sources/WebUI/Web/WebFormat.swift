@@ -1,6 +1,7 @@
 import Glibc
 import FoundationEssentials
 import CivilDate
+import StringSupport
 
 /// The few formatting and text helpers the web pages need, without the whole of Foundation (issue 31: its
 /// `String(format:)`, `DateFormatter`, `CharacterSet` and percent coding bring in ICU). Each gives exactly what the
@@ -9,14 +10,7 @@ enum WebFormat {
     /// `x` with `decimals` digits after the point, as C's `printf("%.*f")` rounds it (the exact binary value, a tie to
     /// even): what `String(format: "%.2f", x)` gave. C's own formatter, in the C locale (a Swift program never sets
     /// another), so the point is always `.`.
-    static func fixed(_ x: Double, _ decimals: Int) -> String {
-        guard x.isFinite else { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf") }
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 352) { buffer in
-            let n = withVaList([Int32(decimals), x]) { vsnprintf(buffer.baseAddress, buffer.count, "%.*f", $0) }
-            guard n > 0 else { return "" }
-            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: min(Int(n), buffer.count - 1)), as: UTF8.self)
-        }
-    }
+    static func fixed(_ x: Double, _ decimals: Int) -> String { x.fixed(decimals) }
 
     /// `n` at least `width` characters wide, zeros after the sign (`%02d`).
     static func padded(_ n: Int, _ width: Int = 2) -> String {
@@ -72,26 +66,4 @@ enum PercentCoding {
     }
 
     static func hex(_ nibble: UInt8) -> String { String(UnicodeScalar(nibble < 10 ? 0x30 + nibble : 0x37 + nibble)) }
-
-    /// `s` with every `%XX` decoded; nil when a `%` is not followed by two hex digits or the bytes are not UTF-8.
-    static func decode<S: StringProtocol>(_ s: S) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(s.utf8.count)
-        var it = s.utf8.makeIterator()
-        while let b = it.next() {
-            guard b == UInt8(ascii: "%") else { bytes.append(b); continue }
-            guard let h = it.next().flatMap(nibble), let l = it.next().flatMap(nibble) else { return nil }
-            bytes.append(h << 4 | l)
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x41...0x46: c - 0x37
-        case 0x61...0x66: c - 0x57
-        default: nil
-        }
-    }
 }

@@ -1,5 +1,6 @@
 import CivilDate
 import FoundationEssentials
+import StringSupport
 import Hummingbird
 import HTTPTypes
 import MustacheTemplates
@@ -316,6 +317,6 @@ enum FormData {
 
     static func decode(_ s: Substring) -> String {
         let plus = String(s.replacing("+", with: " "))
-        return PercentCoding.decode(plus) ?? plus
+        return plus.percentDecoded ?? plus
     }
 }

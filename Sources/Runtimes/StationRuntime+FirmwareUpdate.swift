@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import StringSupport
+import HostServices
 import Logging
 import ChargePoint
 import EVSECore
@@ -46,7 +47,7 @@ extension StationRuntime {
         var roots: [String] = []
         for name in names.filter({ $0.hasSuffix(".pem") }).sorted().prefix(32) {
             let path = directory.pathAppending(name)
-            guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size <= 65_536,
+            guard let size = SystemFile.regularFile(path)?.bytes, size <= 65_536,
                   let data = FileManager.default.contents(atPath: path) else {
                 logger.error("firmware root certificate \(path) skipped: unreadable or larger than 64 kB")
                 continue

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import StringSupport
+import HostServices
 import SystemPackage
 import Firmware
 import NIOCore
@@ -109,7 +110,7 @@ private struct FTPSession {
 
     func download(_ path: String, to file: String) async throws {
         try await run { c in
-            let existing = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+            let existing = SystemFile.regularFile(file)?.bytes ?? 0
             let data = try await c.passive()
             var append = false
             if existing > 0, (try? await c.expect("REST \(existing)", 350)) != nil { append = true }

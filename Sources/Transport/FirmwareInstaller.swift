@@ -27,10 +27,12 @@ public enum FirmwareInstaller {
     /// version, package and architecture are read with `dpkg-deb --field`.
     public static func check(file: String, signatureFile: String? = nil, detached: FirmwareSignature? = nil,
                              policy: FirmwareFile.Policy) async -> Result<FirmwareFile.Checked, FirmwareRefusal> {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file) else {
+        // The size from stat(2), not from FileManager's attributes: their values are UInt64 under FoundationEssentials,
+        // and a cast to Int that fails would skip this bound silently.
+        guard let size = SystemFile.regularFile(file)?.bytes else {
             return .failure(FirmwareRefusal(.notAPackage, "the file \(file) cannot be read"))
         }
-        if let size = attributes[.size] as? Int, size > FirmwareFile.maxBytes {
+        if size > FirmwareFile.maxBytes {
             return .failure(FirmwareRefusal(.notAPackage, "the file has \(size) bytes (at most \(FirmwareFile.maxBytes))"))
         }
         guard let data = FileManager.default.contents(atPath: file) else {

@@ -78,7 +78,8 @@ for s in postinst prerm postrm; do install -m 0755 "packaging/debian/$s" "$pkg/D
 [[ -s "$pkg/DEBIAN/conffiles" ]] || rm "$pkg/DEBIAN/conffiles"
 
 # Depends: what the binary's shared libraries need (dpkg-shlibdeps reads debian/control of a source tree),
-# and adduser for postinst.
+# adduser for postinst, and tzdata: named time zones (the Timezone parameter, the gateway's BMS time zone) are read
+# from /usr/share/zoneinfo, since the binary carries no ICU (CivilDate's TimeZoneRules).
 mkdir -p "$work/src/debian"
 printf 'Source: chargekit\n\nPackage: chargekit\nArchitecture: any\n' > "$work/src/debian/control"
 shlibs="$(cd "$work/src" && dpkg-shlibdeps -O "$pkg/usr/bin/chargekit" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')"
@@ -88,7 +89,7 @@ shlibs="$(cd "$work/src" && dpkg-shlibdeps -O "$pkg/usr/bin/chargekit" 2>/dev/nu
 if objdump -p "$pkg/usr/bin/chargekit" | grep -q GLIBC_ABI_DT_RELR; then
   shlibs="$(sed -E 's/libc6 \(>= 2\.([0-9]|[12][0-9]|3[0-5])(\.[0-9]+)?\)/libc6 (>= 2.36)/' <<<"$shlibs")"
 fi
-DEPENDS="adduser, $shlibs"
+DEPENDS="adduser, tzdata, $shlibs"
 
 changelog_date="$(date -u -R -d "@$SOURCE_DATE_EPOCH")"
 printf 'chargekit (%s) stable; urgency=medium\n\n  * ChargeKit %s, built from commit %s.\n\n -- ChargeKit <dev@chargekit.invalid>  %s\n' \

@@ -84,7 +84,7 @@ def test_package_builds_with_its_files_and_passes_lintian(deb):
                             text=True, check=True).stdout
     version = subprocess.run([debroot.package_binary(), "--version"], capture_output=True, text=True, check=True).stdout.strip()
     assert f"Version: {version}" in fields
-    for dependency in ("adduser", "libc6", "libsqlite3-0", "libpcsclite1"):
+    for dependency in ("adduser", "tzdata", "libc6", "libsqlite3-0", "libpcsclite1"):
         assert dependency in fields, fields
     # The glibc the binary's loader checks for: its highest GLIBC_x.y version need, and 2.36 for packed relocations
     # (GLIBC_ABI_DT_RELR names no symbol, dpkg-shlibdeps does not count it; package-deb.sh adds it).

@@ -214,7 +214,7 @@ let package = Package(
         // Adapter: SQLite (WAL) stores, and the data directory (single-instance lock, runtime files).
         .target(
             name: "Persistence",
-            dependencies: ["Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "SQLite"],
+            dependencies: ["HostServices", "StringSupport", "Authorization", "ChargePoint", "EVSECore", "Firmware", "Gateway", "LoadManagement", "SQLite"],
             swiftSettings: swiftSettings
         ),
         // Adapter: network transports (Modbus TCP server, client and poller, Modbus RTU slave, OCPP-J WebSocket client,

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StringSupport
 
 /// Writing the files of the host's services (networkd's `.network` files, dnsmasq's and timesyncd's configuration,
 /// pending records, the forwarding switch in /proc) with POSIX calls, so a failure reads as the system says it
@@ -20,7 +21,10 @@ public enum SystemFile {
     /// makes the rename itself durable). Not atomic for files that cannot be replaced, such as /proc's.
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, atomic: Bool = true) throws(Failure) {
         let target = atomic ? path + ".tmp" : path
-        let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        // The temporary file is made anew (O_EXCL after removing a leftover), so that nothing placed there before — a
+        // symbolic link to another file — is written through; as CertificateDirectory writes its keys.
+        if atomic { _ = unlink(target) }
+        let fd = open(target, O_WRONLY | O_CREAT | (atomic ? O_EXCL : O_TRUNC) | O_CLOEXEC, mode)
         guard fd >= 0 else { throw failure(target) }
         var offset = 0
         while offset < bytes.count {
@@ -34,7 +38,13 @@ public enum SystemFile {
         guard fchmod(fd, mode) == 0, fsync(fd) == 0 else { let f = failure(target); close(fd); unlink(target); throw f }
         close(fd)
         guard rename(target, path) == 0 else { let f = failure(path); unlink(target); throw f }
-        let dir = open(directory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        syncDirectory(directory(of: path))
+    }
+
+    /// Flushes a directory's entries to the disk (fsync(2) on the directory): a rename or a new file in it survives a
+    /// power cut. A directory that cannot be opened is left as it is (the write itself has succeeded).
+    public static func syncDirectory(_ path: String) {
+        let dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dir >= 0 { fsync(dir); close(dir) }
     }
 
@@ -107,8 +117,8 @@ public enum SystemFile {
 
     /// The directory part of a path ("/etc/systemd/timesyncd.conf.d/x.conf" → "/etc/systemd/timesyncd.conf.d"; "x" → ".").
     public static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
+        let directory = path.pathDirectory
+        return directory.isEmpty ? "." : directory
     }
 
     private static func failure(_ path: String) -> Failure { Failure(path: path, reason: String(cString: strerror(errno))) }

@@ -3,6 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import StringSupport
+import HostServices
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -32,18 +34,18 @@ extension CertificateDirectory {
         public init(chainPEM: String, keyPEM: String) { self.chainPEM = chainPEM; self.keyPEM = keyPEM }
     }
 
-    func webServerPath(role: String) -> String { joinPath(path, "https-\(role)") }
+    func webServerPath(role: String) -> String { path.pathAppending("https-\(role)") }
 
     /// The directory holding `kind`'s `chain.pem` and `key.pem`.
     public func webServerCredentialPath(role: String, _ kind: WebServerKind) -> String {
-        joinPath(webServerPath(role: role), kind.rawValue)
+        webServerPath(role: role).pathAppending(kind.rawValue)
     }
 
     /// The stored credential of `kind`, nil when there is none (or only half of one).
     public func webServerCredential(role: String, _ kind: WebServerKind) throws -> WebServerCredential? {
         let dir = webServerCredentialPath(role: role, kind)
         return try locked {
-            let chain = joinPath(dir, "chain.pem"), key = joinPath(dir, "key.pem")
+            let chain = dir.pathAppending("chain.pem"), key = dir.pathAppending("key.pem")
             guard FileManager.default.fileExists(atPath: chain), FileManager.default.fileExists(atPath: key) else { return nil }
             return WebServerCredential(chainPEM: try read(chain), keyPEM: try read(key))
         }
@@ -60,8 +62,8 @@ extension CertificateDirectory {
             try? FileManager.default.removeItem(atPath: fresh)
             try? FileManager.default.removeItem(atPath: old)
             try makeDirectory(fresh)
-            try writeAtomically(credential.chainPEM, to: joinPath(fresh, "chain.pem"), mode: 0o644)
-            try writeAtomically(credential.keyPEM, to: joinPath(fresh, "key.pem"), mode: 0o600)
+            try writeAtomically(credential.chainPEM, to: fresh.pathAppending("chain.pem"), mode: 0o644)
+            try writeAtomically(credential.keyPEM, to: fresh.pathAppending("key.pem"), mode: 0o600)
             let hadOne = FileManager.default.fileExists(atPath: target)
             if hadOne, rename(target, old) != 0 { throw Failure(description: "cannot replace \(target): \(String(cString: strerror(errno)))") }
             guard rename(fresh, target) == 0 else {

@@ -3,6 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import StringSupport
+import HostServices
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -34,14 +36,14 @@ public final class CertificateDirectory: CertificateStore {
     private let lock = Mutex(())
 
     /// The store in `dataDirectory`/certificates (created when needed, mode 0700).
-    public init(dataDirectory: String) { path = joinPath(dataDirectory, "certificates") }
+    public init(dataDirectory: String) { path = dataDirectory.pathAppending("certificates") }
 
-    private var rootsPath: String { joinPath(path, "roots") }
-    private var chargePointPath: String { joinPath(path, "chargepoint") }
-    private var seccPath: String { joinPath(path, "secc") }
-    private func pendingKeyPath(_ credentialPath: String) -> String { joinPath(credentialPath, "pending-key.pem") }
+    private var rootsPath: String { path.pathAppending("roots") }
+    private var chargePointPath: String { path.pathAppending("chargepoint") }
+    private var seccPath: String { path.pathAppending("secc") }
+    private func pendingKeyPath(_ credentialPath: String) -> String { credentialPath.pathAppending("pending-key.pem") }
     private func rootsPath(_ use: CertificateUse) -> String { rootsPath(named: use.rawValue) }
-    private func rootsPath(named name: String) -> String { joinPath(rootsPath, name) }
+    private func rootsPath(named name: String) -> String { rootsPath.pathAppending(name) }
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -72,7 +74,7 @@ public final class CertificateDirectory: CertificateStore {
         try locked {
             try makeDirectory(dir)
             let next = (try numbered(dir, suffix: ".pem").last?.number ?? 0) + 1
-            try writeAtomically(pem, to: joinPath(dir, name(next) + ".pem"), mode: 0o644)
+            try writeAtomically(pem, to: dir.pathAppending(name(next) + ".pem"), mode: 0o644)
         }
     }
 
@@ -126,12 +128,12 @@ public final class CertificateDirectory: CertificateStore {
             let existing = try credentials(base)
             let next = (existing.last?.number ?? 0) + 1
             // The credential is complete in a temporary directory before it is renamed into place.
-            let temporary = joinPath(base, ".new-\(getpid())")
+            let temporary = base.pathAppending(".new-\(getpid())")
             try? FileManager.default.removeItem(atPath: temporary)
             try makeDirectory(temporary)
-            try writeAtomically(chainPEM, to: joinPath(temporary, "chain.pem"), mode: 0o644)
-            try writeAtomically(try read(keyFile), to: joinPath(temporary, "key.pem"), mode: 0o600)
-            guard rename(temporary, joinPath(base, name(next))) == 0 else {
+            try writeAtomically(chainPEM, to: temporary.pathAppending("chain.pem"), mode: 0o644)
+            try writeAtomically(try read(keyFile), to: temporary.pathAppending("key.pem"), mode: 0o600)
+            guard rename(temporary, base.pathAppending(name(next))) == 0 else {
                 throw Failure(description: "installing the credential failed: \(String(cString: strerror(errno)))")
             }
             try remove(keyFile)
@@ -162,15 +164,15 @@ public final class CertificateDirectory: CertificateStore {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
         return names.compactMap { n -> (Int, String)? in
             guard n.hasSuffix(suffix), let number = Int(n.dropLast(suffix.count)) else { return nil }
-            return (number, joinPath(dir, n))
+            return (number, dir.pathAppending(n))
         }.sorted { $0.0 < $1.0 }
     }
 
     private func credentials(_ base: String? = nil) throws -> [(number: Int, path: String)] { try numbered(base ?? chargePointPath, suffix: "") }
 
     private func credential(_ entry: (number: Int, path: String)) throws -> ChargePointCredential {
-        ChargePointCredential(certificateChainPEM: try read(joinPath(entry.path, "chain.pem")),
-                              privateKeyPEM: try read(joinPath(entry.path, "key.pem")))
+        ChargePointCredential(certificateChainPEM: try read(entry.path.pathAppending("chain.pem")),
+                              privateKeyPEM: try read(entry.path.pathAppending("key.pem")))
     }
 
     func read(_ file: String) throws -> String {
@@ -181,7 +183,7 @@ public final class CertificateDirectory: CertificateStore {
     }
 
     func makeDirectory(_ dir: String) throws {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        do { try SystemFile.createDirectory(dir, mode: 0o700) } catch { throw Failure(description: "cannot create \(error)") }
     }
 
     func remove(_ file: String) throws {
@@ -189,37 +191,12 @@ public final class CertificateDirectory: CertificateStore {
     }
 
     /// Writes `text` to a temporary file created with `mode` (never readable by others, not even for a moment), syncs
-    /// it and renames it over `file`, then syncs the directory.
+    /// it and renames it over `file`, then syncs the directory (HostServices' `SystemFile.write`).
     func writeAtomically(_ text: String, to file: String, mode: mode_t) throws {
-        let temporary = file + ".tmp"
-        _ = unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw Failure(description: "cannot write \(file): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                close(fd); unlink(temporary)
-                throw Failure(description: "cannot write \(file): \(String(cString: strerror(errno)))")
-            }
-            written += n
+        do { try SystemFile.write(text, to: file, mode: mode) } catch {
+            throw Failure(description: "cannot write \(file): \(error.reason)")
         }
-        fchmod(fd, mode)  // the umask may have narrowed it; never widened beyond `mode`
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard synced, rename(temporary, file) == 0 else {
-            unlink(temporary)
-            throw Failure(description: "cannot write \(file): \(String(cString: strerror(errno)))")
-        }
-        syncDirectory(parentDirectory(file))
     }
 
-    func syncDirectory(_ dir: String) {
-        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        fsync(fd)
-        close(fd)
-    }
+    func syncDirectory(_ dir: String) { SystemFile.syncDirectory(dir) }
 }

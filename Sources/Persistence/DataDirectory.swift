@@ -3,6 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import StringSupport
+import HostServices
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,8 +20,8 @@ public struct DataDirectory: Sendable {
 
     public init(_ path: String, role: String = "station") { self.path = path; self.role = role }
 
-    public var lockPath: String { joinPath(path, "\(role).lock") }
-    public var runtimePath: String { joinPath(path, "\(role).json") }
+    public var lockPath: String { path.pathAppending("\(role).lock") }
+    public var runtimePath: String { path.pathAppending("\(role).json") }
 
     /// What a running station publishes about itself.
     public struct RuntimeInfo: Codable, Sendable {
@@ -75,8 +77,8 @@ public struct DataDirectory: Sendable {
     public func lock() throws -> Lock {
         do {
             // Private to the station's user: the database in it holds secrets (see SQLiteFile.open).
-            try makeDirectories(path, mode: 0o700)
-        } catch let error as FileError {
+            try SystemFile.createDirectory(path, mode: 0o700)
+        } catch {
             throw Failure.cannotCreate(path, error.reason)
         }
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)

@@ -3,6 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import StringSupport
+import HostServices
 import SQLite
 import Synchronization
 import Authorization
@@ -623,9 +625,9 @@ enum SQLiteFile {
     /// A file that is not a database or is damaged stops the start with an ``SQLiteError`` that names the file
     /// ("…/chargekit.sqlite: file is not a database"); nothing is changed in it.
     static func open(directory: String, fileName: String, migrator: DatabaseMigrator) throws -> any DatabaseWriter {
-        try makeDirectories(directory, mode: 0o700)
+        try SystemFile.createDirectory(directory, mode: 0o700)
         try restrictMode(directory, 0o700)
-        let path = joinPath(directory, fileName)
+        let path = directory.pathAppending(fileName)
         if !fileExists(path) { try createFile(path, mode: 0o600) }
         for file in [path, path + "-wal", path + "-shm"] where fileExists(file) {
             try restrictMode(file, 0o600)

@@ -57,6 +57,9 @@ final class ConditionLock: @unchecked Sendable {
     func wait() { pthread_cond_wait(condition, mutex) }
 
     func signal() { pthread_cond_signal(condition) }
+
+    /// Wakes every waiter (the pool's close: each of them must see it closed, not only the first).
+    func broadcast() { pthread_cond_broadcast(condition) }
 }
 
 /// One connection for everything, one closure at a time: the in-memory databases of the tests, and plain files opened
@@ -173,7 +176,7 @@ public final class DatabasePool: DatabaseWriter, @unchecked Sendable {
             for reader in idleReaders { reader.close() }
             readerCount -= idleReaders.count
             idleReaders = []
-            readerLock.signal()
+            readerLock.broadcast()
         }
         writerLock.withLock { writer.close() }
     }

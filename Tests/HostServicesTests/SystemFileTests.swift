@@ -20,6 +20,15 @@ import Testing
         #expect(access(path + ".tmp", F_OK) != 0)
     }
 
+    @Test func aLinkLeftAtTheTemporaryPathIsNotWrittenThrough() throws {
+        let dir = try scratch(), victim = dir + "/victim", path = dir + "/a.conf"
+        try SystemFile.write("keep\n", to: victim)
+        #expect(symlink(victim, path + ".tmp") == 0)
+        try SystemFile.write("new\n", to: path)
+        #expect(try SystemFile.readText(victim) == "keep\n")
+        #expect(try SystemFile.readText(path) == "new\n")
+    }
+
     @Test func aFailedWriteNamesThePathAndTheSystemsReason() {
         #expect(throws: SystemFile.Failure(path: "/nonexistent-dir/x.tmp", reason: "No such file or directory")) {
             try SystemFile.write("x", to: "/nonexistent-dir/x")

@@ -129,8 +129,8 @@ public enum GatewayApp {
         let notifier = ServiceNotifier.fromEnvironment(ProcessInfo.processInfo.environment)
         let database = try GatewayDatabase(directory: dir.path)
         try applyCommandLine(options, database: database)
-        // The web configuration's accounts: at the first start every role gets a random initial password, printed once;
-        // only bcrypt hashes are stored, and the first login must change it.
+        // The web configuration's accounts; those missing at the first start are made by ``FirstStartAccounts`` while the
+        // services run, and their initial passwords printed once stored.
         let accounts = try WebAccounts(store: database)
         let securityLog = LocalSecurityLog(store: database, logger: logger)
         await accounts.observeSecurityEvents { event, techInfo in securityLog.record(event, techInfo) }
@@ -139,8 +139,6 @@ public enum GatewayApp {
         let certificates = try WebServerCertificates(dataDirectory: dir.path, role: "gateway", names: .ofThisHost(commonName: GatewayApp.hostName()),
                                                      now: { Date() }, logger: logger,
                                                      changed: { note in securityLog.record(.certificateChanged, note) })
-        StandardStream.output.write(WebAccounts.initialPasswordsNotice(try await accounts.createMissingAccounts(),
-                                                                                fingerprint: certificates.fingerprint))
         let controller = GatewayController(database: database, options: options, directory: dir, logger: logger, certificates: certificates,
                                            webHost: options.httpHost ?? web.webBindAddress)
         let router = Router(context: WebRequestContext.self)
@@ -178,7 +176,12 @@ public enum GatewayApp {
                                     logger: httpLogger)
         var services: [any Service] = [app, secureApp, controller.restarter.service(running: controller)]
         if let notifier { services.append(GatewayWatchdog(controller: controller, notifier: notifier)) }
-        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let accountsService = FirstStartAccounts(accounts: accounts) {
+            StandardStream.output.write(WebAccounts.initialPasswordsNotice($0, fingerprint: certificates.fingerprint))
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [accountsService.configuration] + services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {

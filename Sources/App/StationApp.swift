@@ -164,7 +164,6 @@ public enum StationApp {
         let certificates = try WebServerCertificates(dataDirectory: dir.path, role: "station",
                                                      names: .ofThisHost(commonName: settings.chargeBoxIdentity), now: { Date() }, logger: logger,
                                                      changed: { note in Task { await runtime.httpsCertificateChanged(note) } })
-        StandardStream.output.write(WebAccounts.initialPasswordsNotice(assembly.initialPasswords, fingerprint: certificates.fingerprint))
         let apiToken = RandomHex.words(2)
         let simulator = runtime as? any SimulatorControl
         // The network service (issue 24 item 1), detected once per process; a simulated station leaves the host's network
@@ -178,15 +177,20 @@ public enum StationApp {
         let web = assembly.web
         let host = options.httpHost ?? web.bindAddress
         let ports = WebPorts()
-        // station.json and the banner once both listeners are bound (either port may be 0: any free one).
-        let published: @Sendable () -> Void = {
-            guard let (http, https) = ports.both() else { return }
-            try? dir.writeRuntime(DataDirectory.RuntimeInfo(pid: getpid(), httpHost: host, httpPort: http, httpsPort: https,
-                                                            tlsCertificate: certificates.certificatePath, startedAt: Date(), apiToken: apiToken))
+        // station.json once both listeners are bound (either port may be 0: any free one), so that the API is usable at
+        // once; the initial passwords, the banner and systemd's READY once the first start's accounts are stored too
+        // (``FirstStartAccounts``), so that no password is shown that a kill could still lose.
+        let published: @Sendable (WebPorts.Milestones) -> Void = { milestones in
+            if let (http, https) = milestones.listening {
+                try? dir.writeRuntime(DataDirectory.RuntimeInfo(pid: getpid(), httpHost: host, httpPort: http, httpsPort: https,
+                                                                tlsCertificate: certificates.certificatePath, startedAt: Date(), apiToken: apiToken))
+            }
+            guard let (http, https, created) = milestones.ready else { return }
             let shown = WebPorts.shownHost(host)
-            StandardStream.output.write(StationBanner.text(settings, board: board.name, timeScale: options.timeScale,
-                                                                    web: "http://\(shown):\(http)", secureWeb: "https://\(shown):\(https)",
-                                                                    fingerprint: certificates.fingerprint, dataPath: dir.path))
+            StandardStream.output.write(WebAccounts.initialPasswordsNotice(created, fingerprint: certificates.fingerprint)
+                                        + StationBanner.text(settings, board: board.name, timeScale: options.timeScale,
+                                                             web: "http://\(shown):\(http)", secureWeb: "https://\(shown):\(https)",
+                                                             fingerprint: certificates.fingerprint, dataPath: dir.path))
             notifier?.ready(status: "web interface on ports \(http) and \(https)")
         }
         let responder = router.buildResponder()
@@ -199,8 +203,7 @@ public enum StationApp {
             server: .guardedHTTP1(name: "HTTP", logger: httpLogger),
             configuration: .init(address: .hostname(host, port: options.httpPort), serverName: "ChargeKit"),
             onServerRunning: { channel in
-                ports.bound(http: channel.localAddress?.port ?? options.httpPort)
-                published()
+                published(ports.bound(http: channel.localAddress?.port ?? options.httpPort))
             },
             logger: httpLogger)
         let httpsPort = options.httpsPort ?? web.httpsPort
@@ -209,12 +212,12 @@ public enum StationApp {
             server: .guardedHTTPS(name: "HTTPS", tls: certificates.tls, logger: httpLogger),
             configuration: .init(address: .hostname(host, port: httpsPort), serverName: "ChargeKit"),
             onServerRunning: { channel in
-                ports.bound(https: channel.localAddress?.port ?? httpsPort)
-                published()
+                published(ports.bound(https: channel.localAddress?.port ?? httpsPort))
             },
             logger: httpLogger)
         let restart = RestartRequest()
         var services: [any Service] = [app, secureApp, runtime.jobs.service]
+        let accountsService = FirstStartAccounts(accounts: assembly.accounts) { published(ports.accountsStored($0)) }
         // The USB stick's directory (seeds/004 §8 "Met USB-stick"), looked at while the services run.
         _ = runtime.jobs.start { await runtime.watchUSBSticks() }
         if settings.modbus.enabled {
@@ -306,7 +309,7 @@ public enum StationApp {
         let loop = ServiceGroupConfiguration.ServiceConfiguration(service: StationLoop(runtime: runtime, restart: restart, notifier: notifier),
                                                                    successTerminationBehavior: .gracefullyShutdownGroup)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [loop] + services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            services: [loop, accountsService.configuration] + services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         await runtime.setRestartHandler { kind in restart.request(kind) }
         do {
@@ -370,8 +373,6 @@ public enum StationApp {
         var accounts: WebAccounts
         /// The MQTT client's topics and state when MQTT is on (menu Network, MQTT), else nil.
         var mqtt: StationMQTT?
-        /// The initial passwords of accounts created now (first start).
-        var initialPasswords: [(name: String, password: String)]
         /// The web listener's parameters (issue 23 item 2).
         var web: (bindAddress: String, httpsPort: Int, redirect: Bool)
     }
@@ -421,10 +422,9 @@ public enum StationApp {
         await runtime.tick()
         await runtime.stepOnBoardChanges()
 
-        // The web interface's accounts: at the first start every role gets a random initial password (printed once by
-        // the caller); only bcrypt hashes are stored, and the first login must change it.
+        // The web interface's accounts; those missing at the first start are made by ``FirstStartAccounts`` while the
+        // services run.
         let accounts = try WebAccounts(store: database)
-        let created = try await accounts.createMissingAccounts()
         await accounts.observeLockouts { account, source, until in runtime.recordLoginLockout(account: account, source: source, until: until) }
         let securityLog = runtime.localSecurityLog
         await accounts.observeSecurityEvents { event, techInfo in securityLog.record(event, techInfo) }
@@ -433,18 +433,52 @@ public enum StationApp {
             StationMQTT(settings: $0, identity: settings.chargeBoxIdentity, version: ChargeKitVersion.current)
         }
         return Assembly(runtime: runtime, database: database, settings: settings, ocppControl: ocppControl, accounts: accounts, mqtt: mqtt,
-                        initialPasswords: created.map { ($0.name, $0.password) },
                         web: (parameters.values[.webBindAddress], parameters.values[.webHTTPSPort], parameters.values[.webHTTPRedirect]))
     }
 }
 
-/// The ports the two web listeners bound (either may have been asked for as 0).
+/// The ports the two web listeners bound (either may have been asked for as 0) and the first start's initial accounts:
+/// the listeners and ``FirstStartAccounts`` finish in any order, and each milestone must be acted on exactly once.
 final class WebPorts: Sendable {
-    private let state = Mutex<(http: Int?, https: Int?)>((nil, nil))
-    func bound(http: Int) { state.withLock { $0.http = http } }
-    func bound(https: Int) { state.withLock { $0.https = https } }
+    /// What became known with one update; each is non-nil exactly once in the life of the services.
+    struct Milestones {
+        /// Both listeners are bound: (http, https).
+        var listening: (http: Int, https: Int)?
+        /// Both are bound and the initial accounts are stored: what to announce.
+        var ready: (http: Int, https: Int, created: [(name: String, password: String)])?
+    }
+
+    private struct State {
+        var http: Int?
+        var https: Int?
+        var created: [(name: String, password: String)]?
+        var listening = false
+        var ready = false
+    }
+
+    private let state = Mutex(State())
+    @discardableResult func bound(http: Int) -> Milestones { update { $0.http = http } }
+    @discardableResult func bound(https: Int) -> Milestones { update { $0.https = https } }
+    func accountsStored(_ created: [(name: String, password: String)]) -> Milestones { update { $0.created = created } }
     var https: Int? { state.withLock { $0.https } }
-    func both() -> (Int, Int)? { state.withLock { s in s.http.flatMap { h in s.https.map { (h, $0) } } } }
+
+    private func update(_ change: (inout State) -> Void) -> Milestones {
+        state.withLock { s in
+            change(&s)
+            var m = Milestones()
+            guard let http = s.http, let https = s.https else { return m }
+            if !s.listening {
+                s.listening = true
+                m.listening = (http, https)
+            }
+            if let created = s.created, !s.ready {
+                s.ready = true
+                m.ready = (http, https, created)
+            }
+            return m
+        }
+    }
+
     /// The address a local client uses for a listener on `host` (every interface: the loopback one).
     static func shownHost(_ host: String) -> String {
         switch host {

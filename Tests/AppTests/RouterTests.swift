@@ -49,7 +49,7 @@ struct RouterHarness: Sendable {
                                                      dir: DataDirectory(directory), logger: logger)
         runtime = assembly.runtime
         accounts = assembly.accounts
-        passwords = Dictionary(uniqueKeysWithValues: assembly.initialPasswords.map { ($0.name, $0.password) })
+        passwords = Dictionary(uniqueKeysWithValues: try await assembly.accounts.createMissingAccounts().map { ($0.name, $0.password) })
         certificates = try WebServerCertificates(dataDirectory: directory, role: "station", names: .init(commonName: "CK-ROUTER"),
                                                  now: { Date() }, logger: logger)
         let restarts = self.restarts

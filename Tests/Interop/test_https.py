@@ -16,6 +16,7 @@ import pytest
 
 from pki import make_pki
 from station import Station, cli, wait_for
+from web_browser import initial_passwords
 
 HEADERS = ("content-security-policy", "x-content-type-options", "referrer-policy")
 
@@ -92,6 +93,7 @@ def test_issue23_2_https_serves_the_stations_own_certificate_with_the_security_h
     info = json.loads(body)
     assert code == 200 and info["kind"] == "self-signed" and info["fingerprintSHA256"] == fingerprint
     assert {"localhost", "127.0.0.1"} <= set(info["names"]) and "CN=" in info["subject"]
+    initial_passwords(station)  # printed once their hashes are stored, beside the start
     log = station.log_path.read_text(errors="replace")
     notice = re.search(r"Initial web interface passwords.*?HTTPS certificate SHA-256 fingerprint[^\n]*\n  (\S+)", log, re.S)
     assert notice and notice.group(1) == fingerprint, log[-3000:]

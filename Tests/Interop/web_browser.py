@@ -4,6 +4,7 @@ Tests/Interop/artifacts)."""
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 from selenium import webdriver
@@ -18,10 +19,16 @@ ARTIFACTS = Path(os.environ.get("CHARGEKIT_ARTIFACTS", Path(__file__).resolve().
 NEW_PASSWORDS = {"operator": "operator-pass-2026", "installer": "installer-pass-2026", "manufacturer": "manufacturer-pass-26"}
 
 
-def initial_passwords(peer):
-    """The initial passwords a station or gateway printed once at its first start (on its log)."""
-    text = peer.log_path.read_text(errors="replace")
-    found = dict(re.findall(r"^  (operator|installer|manufacturer)\s+(\S+)$", text, re.M))
+def initial_passwords(peer, timeout=30):
+    """The initial passwords a station or gateway printed once at its first start (on its log). They are printed once
+    their hashes are stored, which may be a little after the listeners answer (bcrypt runs beside the start)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = peer.log_path.read_text(errors="replace")
+        found = dict(re.findall(r"^  (operator|installer|manufacturer)\s+(\S+)$", text, re.M))
+        if set(found) == {"operator", "installer", "manufacturer"} or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert set(found) == {"operator", "installer", "manufacturer"}, text[-2000:]
     return found
 

@@ -397,7 +397,8 @@ public enum StationApp {
         let settings = StationSettings(parameters.values)
         var logger = logger
         logger[metadataKey: "cp.id"] = "\(settings.chargeBoxIdentity)"
-        let clean = try database.meta(cleanShutdownKey) == "1"
+        // No mark at all: the services never ran on this database (the first start), so nothing was interrupted.
+        let clean = try database.meta(cleanShutdownKey).map { $0 == "1" } ?? true
         try database.setMeta(cleanShutdownKey, "0")
         let origin = max(Date(), try database.latestTimestamp() ?? .distantPast)
         let clock = ScaledClock(origin: origin, scale: options.timeScale)

@@ -150,8 +150,8 @@ public final class GatewayDatabase: AccountStore, LocalSecurityLogStore, Sendabl
         }
     }
 
-    private static func transaction(_ row: Row) -> GatewayTransaction {
-        GatewayTransaction(charger: row["charger"], connectorId: row["connectorId"], transactionId: row["transactionId"], idTag: row["idTag"],
+    private static func transaction(_ row: Row) throws -> GatewayTransaction {
+        try GatewayTransaction(charger: row["charger"], connectorId: row["connectorId"], transactionId: row["transactionId"], idTag: row["idTag"],
                            meterStartWh: row["meterStartWh"], startedAt: Date(timeIntervalSince1970: row["startedAt"]), status: row["status"],
                            decidedBy: TransactionDecider(rawValue: row["decidedBy"]) ?? .gateway)
     }
@@ -166,8 +166,8 @@ public final class GatewayDatabase: AccountStore, LocalSecurityLogStore, Sendabl
     public func transactions(limit: Int = 100) throws -> [GatewayTransactionRecord] {
         try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM gatewayTransaction ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
-                let stopped: Double? = row["stoppedAt"]
-                return GatewayTransactionRecord(
+                let stopped: Double? = try row["stoppedAt"]
+                return try GatewayTransactionRecord(
                     start: Self.transaction(row), meterStopWh: row["meterStopWh"], stoppedAt: stopped.map(Date.init(timeIntervalSince1970:)), reason: row["stopReason"])
             }
         }
@@ -199,7 +199,7 @@ public final class GatewayDatabase: AccountStore, LocalSecurityLogStore, Sendabl
     public func scannedChargers() throws -> [ScannedCharger] {
         try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM scannedCharger ORDER BY lastSeen DESC").map { row in
-                ScannedCharger(id: row["id"], remoteAddress: row["remoteAddress"], firstSeen: Date(timeIntervalSince1970: row["firstSeen"]),
+                try ScannedCharger(id: row["id"], remoteAddress: row["remoteAddress"], firstSeen: Date(timeIntervalSince1970: row["firstSeen"]),
                                lastSeen: Date(timeIntervalSince1970: row["lastSeen"]), attempts: row["attempts"], reason: row["reason"])
             }
         }

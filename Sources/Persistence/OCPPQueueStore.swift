@@ -39,14 +39,14 @@ extension StationDatabase: OCPPStore {
     public func transactionQueueHead() throws -> QueuedTransactionMessage? {
         try writer.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ocppQueue ORDER BY seq LIMIT 1") else { return nil }
-            let sessionID = (row["sessionId"] as String?).flatMap(UUID.init(uuidString:))
+            let sessionID = try (row["sessionId"] as String?).flatMap(UUID.init(uuidString:))
             var record: SessionRecord?
             var transactionID: Int?
             if let sessionID, let s = try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = ?", arguments: [sessionID.uuidString]) {
-                record = Self.sessionRecord(s)
-                transactionID = s["transactionId"]
+                record = try Self.sessionRecord(s)
+                transactionID = try s["transactionId"]
             }
-            return QueuedTransactionMessage(sequence: row["seq"], messageID: row["messageId"], action: row["action"], sessionID: sessionID,
+            return try QueuedTransactionMessage(sequence: row["seq"], messageID: row["messageId"], action: row["action"], sessionID: sessionID,
                                             payload: row["payload"], session: record, transactionID: transactionID)
         }
     }

@@ -69,8 +69,8 @@ extension StationDatabase {
     public func events(after id: Int64, limit: Int) throws -> [(id: Int64, entry: EventLogEntry)] {
         try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM event WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, limit]).map { row in
-                let kind = EventKind(rawValue: row["kind"]) ?? .systemAction
-                return (row["id"], EventLogEntry(at: Self.date(row["at"]), kind: kind, connector: row["connector"], code: row["code"],
+                let kind = try EventKind(rawValue: row["kind"]) ?? .systemAction
+                return try (row["id"], EventLogEntry(at: Self.date(row["at"]), kind: kind, connector: row["connector"], code: row["code"],
                                                  message: row["message"]))
             }
         }
@@ -99,8 +99,8 @@ extension StationDatabase {
     public func pendingMailAlerts(recipient: String, limit: Int) throws -> [(id: Int64, alert: MailAlert)] {
         try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM mailAlert WHERE recipient = ? ORDER BY id LIMIT ?", arguments: [recipient, limit]).compactMap { row in
-                guard let event = MailAlertEvent(rawValue: row["event"]) else { return nil }
-                return (row["id"], MailAlert(at: Self.date(row["at"]), event: event, connector: row["connector"], code: row["code"], text: row["text"]))
+                guard let event = try MailAlertEvent(rawValue: row["event"]) else { return nil }
+                return try (row["id"], MailAlert(at: Self.date(row["at"]), event: event, connector: row["connector"], code: row["code"], text: row["text"]))
             }
         }
     }
@@ -110,7 +110,8 @@ extension StationDatabase {
         try writer.read { db in
             var out: [String: (count: Int, oldest: Date)] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT recipient, COUNT(*) AS n, MIN(at) AS oldest FROM mailAlert GROUP BY recipient") {
-                out[row["recipient"]] = (row["n"], Self.date(row["oldest"]))
+                let recipient: String = try row["recipient"]
+                out[recipient] = try (row["n"], Self.date(row["oldest"]))
             }
             return out
         }
@@ -131,7 +132,7 @@ extension StationDatabase {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM mailRecipient WHERE recipient = ?", arguments: [recipient]) else {
                 return MailRecipientState()
             }
-            return MailRecipientState(lastSentAt: (row["lastSentAt"] as Double?).map(Self.date), failures: row["failures"],
+            return try MailRecipientState(lastSentAt: (row["lastSentAt"] as Double?).map(Self.date), failures: row["failures"],
                                       nextAttemptAt: (row["nextAttemptAt"] as Double?).map(Self.date), lastError: row["lastError"])
         }
     }

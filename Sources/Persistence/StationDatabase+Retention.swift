@@ -30,8 +30,8 @@ extension StationDatabase {
     static func pruneMeterSamples(_ db: Database, before: Date, maxRows: Int, batch: Int) throws -> Int {
         guard let oldest = try Row.fetchOne(db, sql: "SELECT id, at FROM meterSample ORDER BY id LIMIT 1"),
               let newestID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM meterSample") else { return 0 }
-        let oldestID: Int64 = oldest["id"]
-        let oldestAt: Double = oldest["at"]
+        let oldestID: Int64 = try oldest["id"]
+        let oldestAt: Double = try oldest["at"]
         let countCut = newestID - Int64(maxRows)  // ids up to this are beyond the newest maxRows
         guard oldestAt < before.timeIntervalSince1970 || oldestID <= countCut else { return 0 }
         try db.execute(sql: """

@@ -95,7 +95,7 @@ extension SQLiteFile {
                 SELECT * FROM (SELECT * FROM securityLog WHERE at >= ? AND at <= ? ORDER BY id DESC LIMIT ?) ORDER BY id
                 """, arguments: [from?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude,
                                  to?.timeIntervalSince1970 ?? Double.greatestFiniteMagnitude, max(0, limit)]).map { row in
-                SecurityLogEntry(id: row["id"], at: Date(timeIntervalSince1970: row["at"]), type: row["type"], techInfo: row["techInfo"],
+                try SecurityLogEntry(id: row["id"], at: Date(timeIntervalSince1970: row["at"]), type: row["type"], techInfo: row["techInfo"],
                                  critical: row["critical"], local: row["local"])
             }
         }
@@ -111,7 +111,8 @@ extension SQLiteFile {
         try writer.read { db in
             var result: [String: Date] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, lastLoginAt FROM account WHERE lastLoginAt IS NOT NULL") {
-                result[row["name"]] = Date(timeIntervalSince1970: row["lastLoginAt"])
+                let name: String = try row["name"]
+                result[name] = try Date(timeIntervalSince1970: row["lastLoginAt"])
             }
             return result
         }

@@ -21,8 +21,8 @@ extension StationDatabase {
         }
     }
 
-    static func signedMeter(_ row: Row) -> SignedMeterRecord? {
-        let r = SignedMeterRecord(begin: row["signedMeterBegin"], end: row["signedMeterEnd"], publicKeyHex: row["meterPublicKey"])
+    static func signedMeter(_ row: Row) throws -> SignedMeterRecord? {
+        let r = try SignedMeterRecord(begin: row["signedMeterBegin"], end: row["signedMeterEnd"], publicKeyHex: row["meterPublicKey"])
         return r.begin == nil && r.end == nil && r.publicKeyHex == nil ? nil : r
     }
 

@@ -29,9 +29,9 @@ extension StationDatabase {
     }
 
     /// The split stored on a session row; nil for a session of an earlier version.
-    static func solarShare(_ row: Row) -> SolarShare? {
-        guard let pv = row["solarFromPVWh"] as Double?, let grid = row["solarFromGridWh"] as Double?,
-              let meter = row["solarMeterWh"] as Double? else { return nil }
-        return SolarShare(fromPVWh: pv, fromGridWh: grid, meterWh: meter, measured: row["solarMeasured"] ?? false)
+    static func solarShare(_ row: Row) throws -> SolarShare? {
+        guard let pv = try row["solarFromPVWh"] as Double?, let grid = try row["solarFromGridWh"] as Double?,
+              let meter = try row["solarMeterWh"] as Double? else { return nil }
+        return try SolarShare(fromPVWh: pv, fromGridWh: grid, meterWh: meter, measured: row["solarMeasured"] ?? false)
     }
 }

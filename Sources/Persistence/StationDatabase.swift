@@ -242,8 +242,9 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
         try writer.read { db in
             var result: [String: ParameterValue] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, value FROM parameter") {
-                let text: String = row["value"]
-                if let v = try? JSONDecoder().decode(ParameterValue.self, from: Data(text.utf8)) { result[row["key"]] = v }
+                let text: String = try row["value"]
+                let key: String = try row["key"]
+                if let v = try? JSONDecoder().decode(ParameterValue.self, from: Data(text.utf8)) { result[key] = v }
             }
             return result
         }
@@ -271,7 +272,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
     public func factoryReset(at: Date, secretKeys: Set<String>) throws {
         try writer.write { db in
             for row in try Row.fetchAll(db, sql: "SELECT key, value FROM parameter") {
-                let key: String = row["key"]
+                let key: String = try row["key"]
                 try db.execute(sql: "INSERT INTO parameterAudit(key, oldValue, newValue, changedBy, at) VALUES (?, ?, '(default)', 'factory reset', ?)",
                                arguments: [key, secretKeys.contains(key) ? ParameterAuditEntry.secretMarker : row["value"] as String,
                                            at.timeIntervalSince1970])
@@ -304,7 +305,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
     public func audit(limit: Int = 100) throws -> [ParameterAuditEntry] {
         try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM parameterAudit ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
-                ParameterAuditEntry(key: $0["key"], oldValue: $0["oldValue"], newValue: $0["newValue"], changedBy: $0["changedBy"], at: Self.date($0["at"]))
+                try ParameterAuditEntry(key: $0["key"], oldValue: $0["oldValue"], newValue: $0["newValue"], changedBy: $0["changedBy"], at: Self.date($0["at"]))
             }
         }
     }
@@ -366,21 +367,21 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
         try writer.read { db in try Data.fetchOne(db, sql: "SELECT data FROM hardwareState WHERE id = 1") }
     }
 
-    static func sessionRecord(_ row: Row) -> SessionRecord? {
-        guard let id = UUID(uuidString: row["id"]), let method = AuthorizationMethod(rawValue: row["method"]) else { return nil }
-        let session = ChargingSession(id: id, connector: row["connector"], idTag: row["idTag"], method: method,
+    static func sessionRecord(_ row: Row) throws -> SessionRecord? {
+        guard let id = try UUID(uuidString: row["id"]), let method = try AuthorizationMethod(rawValue: row["method"]) else { return nil }
+        let session = try ChargingSession(id: id, connector: row["connector"], idTag: row["idTag"], method: method,
                                       startedAt: date(row["startedAt"]), meterStartWh: row["meterStartWh"],
                                       presentedIdTag: row["presentedIdTag"], parentIdTag: row["parentIdTag"],
                                       source: (row["source"] as String?).flatMap(AuthorizationSource.init(rawValue:)),
                                       provisional: row["provisional"] ?? false, reservationID: row["reservationId"],
                                       backendTransaction: row["backendTransaction"] ?? true)
-        return SessionRecord(session: session, stoppedAt: (row["stoppedAt"] as Double?).map(date), meterStopWh: row["meterStopWh"],
+        return try SessionRecord(session: session, stoppedAt: (row["stoppedAt"] as Double?).map(date), meterStopWh: row["meterStopWh"],
                              stopReason: (row["stopReason"] as String?).flatMap(StopReason.init(rawValue:)), stoppedBy: row["stoppedBy"],
                              transactionId: row["transactionId"], solarShare: solarShare(row), signedMeter: signedMeter(row))
     }
 
-    private static func sample(_ row: Row) -> MeterSample {
-        MeterSample(connector: row["connector"], sessionID: (row["sessionId"] as String?).flatMap(UUID.init(uuidString:)),
+    private static func sample(_ row: Row) throws -> MeterSample {
+        try MeterSample(connector: row["connector"], sessionID: (row["sessionId"] as String?).flatMap(UUID.init(uuidString:)),
                     at: date(row["at"]), energyWh: row["energyWh"], powerW: row["powerW"],
                     currentA: PhaseValues(l1: row["currentL1"], l2: row["currentL2"], l3: row["currentL3"]),
                     voltageV: PhaseValues(l1: row["voltageL1"], l2: row["voltageL2"], l3: row["voltageL3"]))
@@ -389,7 +390,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
     public func openSessions() throws -> [SessionRecord] {
         try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM session WHERE stoppedAt IS NULL ORDER BY number").compactMap { row in
-                guard var r = Self.sessionRecord(row) else { return nil }
+                guard var r = try Self.sessionRecord(row) else { return nil }
                 r.lastSample = try Row.fetchOne(db, sql: "SELECT * FROM meterSample WHERE sessionId = ? ORDER BY id DESC LIMIT 1",
                                                 arguments: [r.session.id.uuidString]).map(Self.sample)
                 return r
@@ -436,17 +437,17 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
 
     // MARK: Authorization lists
 
-    private static func listed(_ row: Row) -> ListedIdentifier? {
-        guard let status = IdentifierStatus(rawValue: row["status"]) else { return nil }
-        return ListedIdentifier(idTag: row["idTag"], status: status, expiry: (row["expiry"] as Double?).map(date),
+    private static func listed(_ row: Row) throws -> ListedIdentifier? {
+        guard let status = try IdentifierStatus(rawValue: row["status"]) else { return nil }
+        return try ListedIdentifier(idTag: row["idTag"], status: status, expiry: (row["expiry"] as Double?).map(date),
                                 parentIdTag: row["parentIdTag"], updatedAt: date(row["updatedAt"]))
     }
 
     public func loadAuthorizationLists() throws -> AuthorizationLists {
         try writer.read { db in
             let entries = try Row.fetchAll(db, sql: "SELECT * FROM whitelist ORDER BY position").compactMap { row -> WhitelistEntry? in
-                guard let kind = IdentifierKind(rawValue: row["kind"]), let auth = EntryAuthorization(rawValue: row["authorization"]) else { return nil }
-                return WhitelistEntry(id: row["id"], kind: kind, connector: row["connector"], groupID: row["groupId"],
+                guard let kind = try IdentifierKind(rawValue: row["kind"]), let auth = try EntryAuthorization(rawValue: row["authorization"]) else { return nil }
+                return try WhitelistEntry(id: row["id"], kind: kind, connector: row["connector"], groupID: row["groupId"],
                                       expiry: (row["expiry"] as Double?).map(Self.date), authorization: auth)
             }
             let version = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'localListVersion'").flatMap { Int($0) } ?? 0
@@ -505,7 +506,7 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
     public func loadReservations() throws -> [Reservation] {
         try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM reservation ORDER BY id").map { row in
-                Reservation(id: row["id"], connector: row["connector"], idTag: row["idTag"], parentIdTag: row["parentIdTag"],
+                try Reservation(id: row["id"], connector: row["connector"], idTag: row["idTag"], parentIdTag: row["parentIdTag"],
                             expiresAt: Self.date(row["expiresAt"]))
             }
         }
@@ -597,8 +598,8 @@ public final class StationDatabase: StationStore, ParameterStore, AccountStore, 
             try Row.fetchAll(db, sql: "SELECT * FROM event WHERE at >= ? AND at <= ? ORDER BY id DESC LIMIT ?",
                              arguments: [from?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude,
                                          to?.timeIntervalSince1970 ?? Double.greatestFiniteMagnitude, limit]).compactMap { row in
-                guard let kind = EventKind(rawValue: row["kind"]) else { return nil }
-                return EventLogEntry(at: Self.date(row["at"]), kind: kind, connector: row["connector"], code: row["code"], message: row["message"])
+                guard let kind = try EventKind(rawValue: row["kind"]) else { return nil }
+                return try EventLogEntry(at: Self.date(row["at"]), kind: kind, connector: row["connector"], code: row["code"], message: row["message"])
             }
         }
     }

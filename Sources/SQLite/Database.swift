@@ -220,17 +220,18 @@ final class Statement {
             if rc == SQLITE_DONE { return }
             guard rc == SQLITE_ROW else { throw db.error(rc, sql: sql) }
             // After the first step: a re-prepare for a changed schema happens in it.
-            let current = names ?? columnNames()
+            let current = names ?? columnNames(db)
             names = current
             guard try body(Row(columns: current, values: (0..<Int32(current.names.count)).map(value))) else { return }
         }
     }
 
     /// The column names of the statement as prepared now.
-    private func columnNames() -> Row.Columns {
+    private func columnNames(_ db: Database) -> Row.Columns {
         let reprepared = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
         if let columns, columns.reprepared == reprepared { return columns.names }
-        let names = Row.Columns((0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) })
+        let names = Row.Columns((0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) },
+                                sql: sql, path: db.path)
         columns = (names, reprepared)
         return names
     }

@@ -5,9 +5,14 @@ public struct Row: Sendable {
     final class Columns: Sendable {
         let names: [String]
         let index: [String: Int]
+        /// The statement and the database file, named by a conversion error.
+        let sql: String?
+        let path: String?
 
-        init(_ names: [String]) {
+        init(_ names: [String], sql: String? = nil, path: String? = nil) {
             self.names = names
+            self.sql = sql
+            self.path = path
             var index: [String: Int] = [:]
             for (i, name) in names.enumerated() {
                 if index[name] == nil { index[name] = i }
@@ -36,21 +41,33 @@ public struct Row: Sendable {
 
     /// The value of `column`, nil for NULL (or a missing column).
     ///
-    /// A value of another kind (text where a number was stored) is a broken schema, not bad input, and stops the
-    /// process with the column named, as GRDB did: the stores' columns are typed by their `CREATE TABLE`.
+    /// A value of another kind (text where a number was stored, a number too large for an `Int32`) throws
+    /// SQLITE_MISMATCH naming the column, the value, the statement and the file: a database edited by hand or by another
+    /// program must give an error that says where to look, not stop the station (GRDB, which this layer replaced,
+    /// stopped the process here).
     public subscript<Value: DatabaseValueConvertible>(_ column: String) -> Value? {
-        guard let value = databaseValue(column), value != .null else { return nil }
-        guard let converted = Value.fromDatabaseValue(value) else {
-            fatalError("SQLite: column \(column) holds \(value), not a \(Value.self)")
+        get throws {
+            guard let value = databaseValue(column), value != .null else { return nil }
+            return try convert(value, column)
         }
-        return converted
     }
 
-    /// The value of `column`, which must not be NULL (a NOT NULL column).
+    /// The value of `column`, which must not be NULL (a NOT NULL column): a NULL or a missing column throws as a value of
+    /// another kind does.
     public subscript<Value: DatabaseValueConvertible>(_ column: String) -> Value {
-        guard let value = databaseValue(column) else { fatalError("SQLite: no column \(column) in \(columns.names)") }
+        get throws {
+            guard let value = databaseValue(column) else {
+                throw SQLiteError(extendedCode: 1 /* SQLITE_ERROR */, message: "no column \(column) in \(columns.names)",
+                                  sql: columns.sql, path: columns.path)
+            }
+            return try convert(value, column)
+        }
+    }
+
+    private func convert<Value: DatabaseValueConvertible>(_ value: DatabaseValue, _ column: String) throws -> Value {
         guard let converted = Value.fromDatabaseValue(value) else {
-            fatalError("SQLite: column \(column) holds \(value), not a \(Value.self)")
+            throw SQLiteError(extendedCode: 20 /* SQLITE_MISMATCH */, message: "column \(column) holds \(value), not a \(Value.self)",
+                              sql: columns.sql, path: columns.path)
         }
         return converted
     }

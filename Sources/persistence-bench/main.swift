@@ -134,12 +134,12 @@ for round in 0..<rounds {
     while let head = try measure("queue head (read)", {
         try writer.read { db -> (seq: Int64, action: String, session: String?)? in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ocppQueue ORDER BY seq LIMIT 1") else { return nil }
-            let sessionID: String? = row["sessionId"]
+            let sessionID: String? = try row["sessionId"]
             if let sessionID, let s = try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = ?", arguments: [sessionID]) {
-                let _: Int? = s["transactionId"]
-                let _: Double = s["startedAt"]
+                let _: Int? = try s["transactionId"]
+                let _: Double = try s["startedAt"]
             }
-            return (row["seq"], row["action"], sessionID)
+            return try (row["seq"], row["action"], sessionID)
         }
     }) {
         try measure("message delivered") {

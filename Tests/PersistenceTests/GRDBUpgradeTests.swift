@@ -28,7 +28,7 @@ struct GRDBUpgradeTests {
     static func schema(_ writer: any DatabaseWriter) throws -> String {
         try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master ORDER BY name").map { row in
-                "\(row["name"] as String)|\(row["sql"] as String? ?? "")"
+                try "\(row["name"] as String)|\(row["sql"] as String? ?? "")"
             }.joined(separator: "\n") + "\n"
         }
     }
@@ -107,5 +107,20 @@ struct GRDBUpgradeTests {
         let damaged = #expect(throws: SQLiteError.self) { try StationDatabase(directory: dir) }
         #expect(damaged?.isCorruptFile == true)
         #expect(damaged.map { "\($0)" }?.contains(path) == true, "\(String(describing: damaged))")
+    }
+
+    @Test("a value of another kind in a hand-edited database is an error naming the column and the file, not a stop")
+    func handEditedValues() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let database = try StationDatabase(directory: dir)
+        // The column is INTEGER NOT NULL; SQLite stores the text as it is when it cannot convert it.
+        try database.writer.write { db in
+            try db.execute(sql: "INSERT INTO reservation(id, connector, idTag, expiresAt) VALUES (7, 'one', 'CARD', 0)")
+        }
+        let error = #expect(throws: SQLiteError.self) { try database.loadReservations() }
+        #expect(error?.code == 20 /* SQLITE_MISMATCH */)
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("column connector holds") && text.contains(dir + "/" + StationDatabase.fileName), "\(text)")
     }
 }

@@ -31,19 +31,45 @@ struct SQLiteTests {
         }
         let rows = try queue.read { try Row.fetchAll($0, sql: "SELECT * FROM t ORDER BY id") }
         #expect(rows.count == 4)
-        #expect(rows[0]["i"] as Int64 == .max && rows[0]["r"] as Double == -0.125 && rows[0]["s"] as String == text)
-        #expect(rows[0]["b"] as [UInt8] == [0, 1, 255] && rows[0]["f"] as Bool == true)
-        #expect(rows[1]["i"] as Int == .min && rows[1]["r"] as Double == .greatestFiniteMagnitude && rows[1]["f"] as Bool == false)
-        #expect(rows[1]["s"] as String == "", "an empty string is text, not NULL")
-        #expect(rows[1]["b"] as Data == Data(), "an empty blob is a blob, not NULL")
-        #expect(rows[1].databaseValue("s") == .text("") && rows[1].databaseValue("b") == .blob([]))
-        #expect(rows[2]["i"] as Int? == nil && rows[2]["r"] as Double? == nil && rows[2]["s"] as String? == nil)
-        #expect(rows[2]["b"] as Data? == nil && rows[2]["f"] as Bool? == nil && rows[2].databaseValue("i") == .null)
-        #expect(rows[3]["b"] as Data == Data([9, 8, 7]))
-        #expect(rows[0]["ID"] as Int == 1, "column names ignore case, as in SQL")
-        #expect(rows[0]["missing"] as Int? == nil)
+        #expect(try rows[0]["i"] as Int64 == .max && rows[0]["r"] as Double == -0.125 && rows[0]["s"] as String == text)
+        #expect(try rows[0]["b"] as [UInt8] == [0, 1, 255] && rows[0]["f"] as Bool == true)
+        #expect(try rows[1]["i"] as Int == .min && rows[1]["r"] as Double == .greatestFiniteMagnitude && rows[1]["f"] as Bool == false)
+        #expect(try rows[1]["s"] as String == "", "an empty string is text, not NULL")
+        #expect(try rows[1]["b"] as Data == Data(), "an empty blob is a blob, not NULL")
+        #expect(try rows[1].databaseValue("s") == .text("") && rows[1].databaseValue("b") == .blob([]))
+        #expect(try rows[2]["i"] as Int? == nil && rows[2]["r"] as Double? == nil && rows[2]["s"] as String? == nil)
+        #expect(try rows[2]["b"] as Data? == nil && rows[2]["f"] as Bool? == nil && rows[2].databaseValue("i") == .null)
+        #expect(try rows[3]["b"] as Data == Data([9, 8, 7]))
+        #expect(try rows[0]["ID"] as Int == 1, "column names ignore case, as in SQL")
+        #expect(try rows[0]["missing"] as Int? == nil)
         #expect(try queue.read { try Data.fetchOne($0, sql: "SELECT b FROM t WHERE id = 4") } == Data([9, 8, 7]))
         #expect(try queue.read { try String?.fetchAll($0, sql: "SELECT s FROM t ORDER BY id") } == [text, "", nil, nil])
+    }
+
+    @Test("a value of another kind, a NULL in a non-optional read and a missing column throw, naming the column, the statement and the file")
+    func mismatchThrows() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-mismatch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("x.sqlite").path
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db throws in
+            try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, i INTEGER, s TEXT)")
+            // SQLite keeps what it is given when it cannot convert: a hand-edited file can hold text in a number column.
+            try db.execute(sql: "INSERT INTO t(id, i, s) VALUES (1, 'twelve', NULL), (2, 4294967296, 'x')")
+        }
+        let rows = try queue.read { try Row.fetchAll($0, sql: "SELECT * FROM t ORDER BY id") }
+        func failure(_ read: () throws -> Void) -> SQLiteError? {
+            do { try read(); return nil } catch { return error as? SQLiteError }
+        }
+        let text = failure { _ = try rows[0]["i"] as Int? }
+        #expect(text?.code == SQLITE_MISMATCH && text?.path == path && text?.sql == "SELECT * FROM t ORDER BY id")
+        #expect(text?.description.contains("column i holds") == true && text?.description.contains("not a Int") == true,
+                "\(String(describing: text))")
+        #expect(failure { _ = try rows[1]["i"] as Int32 }?.code == SQLITE_MISMATCH, "2^32 is no Int32")
+        #expect(failure { _ = try rows[0]["s"] as String }?.code == SQLITE_MISMATCH, "NULL in a non-optional read")
+        #expect(failure { _ = try rows[0]["nothing"] as Int }?.description.contains("no column nothing") == true)
+        #expect(try rows[1]["i"] as Int64 == 4_294_967_296 && rows[1]["s"] as String == "x", "the other values still read")
     }
 
     @Test("numbers convert as GRDB converted them; fetchOne is nil for no row and for NULL")

@@ -29,6 +29,8 @@ def test_TC_079_CS_get_security_log(cs, make_station, files):
     rows = list(csv.DictReader(io.StringIO((files.root / conf.filename).read_text())))
     assert [r["type"] for r in rows] == ["StartupOfTheDevice", "InvalidMessages"]
     assert rows[0]["critical"] == "true" and rows[1]["critical"] == "false"
+    # The first start on a new data directory interrupted nothing.
+    assert "unclean" not in rows[0]["techInfo"], rows[0]
     # The installer sees the same log through the local API.
     code, log = station.get("/api/security-log?limit=10")
     assert code == 200 and [e["type"] for e in log] == ["StartupOfTheDevice", "InvalidMessages"]
@@ -67,6 +69,8 @@ def test_A04_FR_02_critical_events_delivered_after_reconnect_exactly_once(cs, ma
     ids = [m[1] for _, m in frames]
     assert [m[3]["type"] for _, m in frames] == ["StartupOfTheDevice", "StartupOfTheDevice"], ids
     assert len(set(ids)) == 2
+    # Both starts followed a kill -9, and say so.
+    assert all(m[3]["techInfo"].endswith("after an unclean shutdown") for _, m in frames), frames
 
 
 def test_steve_security_event_not_implemented_does_not_block_the_queue(cs, make_station):

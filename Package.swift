@@ -89,7 +89,7 @@ let package = Package(
         // validation, roles, menus), the current values (ParameterSet) and the typed keys the settings read them by; and
         // the two small value helpers everything shares (PhaseValues, whitespace trimming). The station's registry is
         // declared in ChargePoint, the gateway's in Gateway. EVSECore re-exports it.
-        .target(name: "Parameters", swiftSettings: swiftSettings),
+        .target(name: "Parameters", dependencies: ["StringSupport"], swiftSettings: swiftSettings),
         // Pure: the few string operations Foundation gave and FoundationEssentials does not — trimming white space and
         // line breaks, percent-encoding (RFC 3986) — so the adapters need no Foundation (and no ICU) for them.
         .target(name: "StringSupport", swiftSettings: swiftSettings),
@@ -121,7 +121,7 @@ let package = Package(
         // Pure firmware management: the FirmwareManagement profile as a state machine (UpdateFirmware with retries,
         // install once no transaction runs, Installed after the reboot; GetDiagnostics uploads) and the ChargeKit
         // firmware package (header with version and SHA-256 from swift-crypto). Actions out; the runtime does the I/O.
-        .target(name: "Firmware", dependencies: ["PKI", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .target(name: "Firmware", dependencies: ["PKI", "StringSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Pure SEMP (SMA's Simple Energy Management Protocol, issue 25 item 1): SSDP messages, the UPnP description, the
         // SEMP documents and a small strict XML parser and writer (no FoundationXML: it would link libxml2), and the
         // station as a SEMP gateway (one device per connector, the manager's control as a current).
@@ -130,7 +130,7 @@ let package = Package(
         // datagrams, device model and engine (NodeManagement, subscriptions, bindings); the use cases a charger serves
         // (LPC, EVSECC, EVCC, EVCEM, OPEV, OSCEV); DNS-SD over multicast DNS for `_ship._tcp`. JSON through OCPP16's
         // parser and writer. TLS, WebSocket and the sockets are Transport's.
-        .target(name: "EEBUS", dependencies: ["OCPP16", "Parameters", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .target(name: "EEBUS", dependencies: ["OCPP16", "Parameters", "StringSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Pure ISO 15118 (issue 27). V2G: the V2GTP framing and the SECC discovery protocol (ISO 15118-2 §7.8.3, §7.10).
         // SLAC: the HomePlug Green PHY messages and the EVSE's side of the matching (ISO 15118-3). EXI: the schema-informed
         // EXI codec of the AppProtocol handshake, ISO 15118-2 and DIN SPEC 70121 messages (ISO 15118-20 next), generated from the

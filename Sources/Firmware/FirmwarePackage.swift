@@ -1,3 +1,4 @@
+import StringSupport
 import Crypto
 
 /// A ChargeKit firmware package: a short text header that names the release and the SHA-256 of the payload, a blank
@@ -108,7 +109,6 @@ public struct FirmwarePackage: Sendable, Equatable {
 }
 
 private extension Substring {
-    var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed())
-    }
+    /// Without spaces, tabs and a CRLF line's CR at both ends.
+    var trimmingSpaces: String { trimming { $0 == " " || $0 == "\t" || $0 == "\r" } }
 }

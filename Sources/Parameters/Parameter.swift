@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import StringSupport
 
 /// Who may change a setting. A higher role may change everything a lower one may.
 ///
@@ -353,9 +354,7 @@ extension StringProtocol {
     /// The text without leading and trailing spaces and tabs (not newlines: a line-based format keeps its lines). Here,
     /// in the lowest pure target (EVSECore re-exports it), so that the registry, the whitelist CSV and LoadManagement's
     /// time windows trim alike.
-    public var trimmedWhitespace: String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
-    }
+    public var trimmedWhitespace: String { trimming { $0 == " " || $0 == "\t" } }
 }
 
 extension ParameterType {

@@ -5,14 +5,19 @@ import Glibc
 /// String operations the adapters had from Foundation and FoundationEssentials lacks. They live here, pure and small,
 /// because importing the whole of Foundation for them brings ICU's 34 MB of data into the binary.
 extension StringProtocol {
+    /// The text without the scalars that `drop` holds at both ends (Foundation's `trimmingCharacters(in:)` with a set of
+    /// one's own): each format says what it trims — spaces and tabs of a parameter, a CR of a CRLF line, quotes.
+    public func trimming(_ drop: (Unicode.Scalar) -> Bool) -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !drop($0) }), let last = scalars.lastIndex(where: { !drop($0) }) else { return "" }
+        return String(String.UnicodeScalarView(scalars[first...last]))
+    }
+
     /// The text without leading and trailing white space and line breaks — a program's output, a file's line: exactly
     /// what Foundation's `trimmingCharacters(in: .whitespacesAndNewlines)` removes, i.e. Unicode's White_Space
     /// property and the zero width space U+200B (which Foundation's set counts, and WebFormatTests compares).
     public var trimmedWhitespaceAndNewlines: String {
-        let scalars = unicodeScalars
-        func blank(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace || s == "\u{200B}" }
-        guard let first = scalars.firstIndex(where: { !blank($0) }), let last = scalars.lastIndex(where: { !blank($0) }) else { return "" }
-        return String(String.UnicodeScalarView(scalars[first...last]))
+        trimming { $0.properties.isWhitespace || $0 == "\u{200B}" }
     }
 
     /// The text with its percent-encoded octets decoded (RFC 3986 §2.1: "%" HEXDIG HEXDIG); nil when a "%" is not

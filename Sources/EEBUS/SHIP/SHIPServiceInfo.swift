@@ -1,3 +1,5 @@
+import StringSupport
+
 /// What a SHIP node announces about itself in the TXT record of its `_ship._tcp` DNS-SD service (SHIP TS 1.0.1 §7.3.2),
 /// and what ChargeKit reads from an energy manager's: the one value the mDNS responder, the browser and the web page
 /// share.
@@ -78,7 +80,7 @@ public struct SHIPServiceInfo: Sendable, Equatable {
         var categories: [Int] = []
         if let text = entries["categories"] ?? entries["cat"], !text.isEmpty {
             for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-                guard let n = Int(part.trimmingSpaces), n >= 0, n <= 255 else {
+                guard let n = Int(part.trimming { $0 == " " }), n >= 0, n <= 255 else {
                     throw SHIPServiceInfoError("categories: \"\(part)\" is not a number from 0 to 255")
                 }
                 categories.append(n)
@@ -99,11 +101,3 @@ public struct SHIPServiceInfoError: Error, Sendable, Equatable, CustomStringConv
     public init(_ description: String) { self.description = description }
 }
 
-extension Substring {
-    var trimmingSpaces: Substring {
-        var s = self
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return s
-    }
-}

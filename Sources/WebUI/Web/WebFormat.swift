@@ -39,31 +39,4 @@ enum WebFormat {
 extension StringProtocol {
     /// Without the spaces and tabs at both ends (`trimmingCharacters(in: .whitespaces)`).
     var trimmingSpaces: String { trimming(WebFormat.isWhitespace) }
-
-    /// Without the scalars that `drop` holds at both ends (`trimmingCharacters(in:)`).
-    func trimming(_ drop: (Unicode.Scalar) -> Bool) -> String {
-        let scalars = String(self).unicodeScalars
-        guard let first = scalars.firstIndex(where: { !drop($0) }) else { return "" }
-        let last = scalars.lastIndex(where: { !drop($0) })!
-        return String(Substring(scalars[first...last]))
-    }
-}
-
-/// Percent coding of URLs and forms (RFC 3986 §2.1), as Foundation's `addingPercentEncoding` and
-/// `removingPercentEncoding` did it.
-enum PercentCoding {
-    /// `s` with every byte of its UTF-8 but the ASCII letters and digits written as `%XX`, upper-case hex: what
-    /// `addingPercentEncoding(withAllowedCharacters: .alphanumerics)` gave (it encodes every non-ASCII byte).
-    static func encodeAllButAlphanumerics(_ s: String) -> String {
-        var out = ""
-        for byte in s.utf8 {
-            switch byte {
-            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: out.unicodeScalars.append(Unicode.Scalar(byte))
-            default: out += "%" + hex(byte >> 4) + hex(byte & 0xF)
-            }
-        }
-        return out
-    }
-
-    static func hex(_ nibble: UInt8) -> String { String(UnicodeScalar(nibble < 10 ? 0x30 + nibble : 0x37 + nibble)) }
 }

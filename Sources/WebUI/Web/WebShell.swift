@@ -294,10 +294,8 @@ enum WebHTTP {
         return out
     }
 
-    /// `s` percent-encoded for a query value.
-    static func query(_ s: String) -> String {
-        PercentCoding.encodeAllButAlphanumerics(s)
-    }
+    /// `s` percent-encoded for a query value (RFC 3986 §2: everything but the unreserved characters).
+    static func query(_ s: String) -> String { s.percentEncoded() }
 
     /// `yyyy-MM-dd HH:mm:ss` in `tz`.
     static func time(_ date: Date, tz: TimeZoneRules) -> String { WebFormat.dateTime(date, tz: tz) }

@@ -4,6 +4,7 @@ import HTTPTypes
 import NIOCore
 import Authorization
 import ChargePoint
+import StringSupport
 
 /// The Whitelists menu (seeds/000, seeds/002 §1.7 "Users", seeds/004 §5.5): the local whitelist with search and pages
 /// of 10, "Add entry" (with learning mode: hold the card to the reader or plug in the car), delete and restore, delete

@@ -1,7 +1,8 @@
 """Writes the linker's symbol ordering file of the appliance binary (scripts/symbol-order.sh, issue 31 item 2).
 
-The kernel maps a binary's page cache in large folios (64 kB on this machine's 6.18) and maps around every fault, so each
-function a station runs makes the whole folio around it resident: with the functions in the linker's default order
+The kernel maps a binary's page cache in large folios (64 kB to 2 MB on this machine's 6.18, whose disk reads ahead
+8 MiB) and maps a whole folio when one byte of it is touched, so each function a station runs makes the folio around it
+resident: with the functions in the linker's default order
 (object by object) the few thousand a station runs are spread over most of `.text`. lld's `--symbol-ordering-file` puts
 the sections of the listed symbols first, in the order listed (every Swift function has its own section with
 `-function-sections`, every C one with `-ffunction-sections`), so the code a station runs sits together.
@@ -12,7 +13,8 @@ executes at least one instruction is recorded, unlike a sampling profiler) twice
      installer on the dashboard and the history page, a session stopped by the card and the vehicle unplugged;
   2. "backend": the same with an OCPP 1.6J central system (ocpp_central_system.py, the Python `ocpp` library) and the
      Modbus TCP server on, read by a client (FC03, seeds/000 MODBUS-REGISTERSATZ's blocks).
-The file lists run 1's functions by instructions executed (the busiest first), then those only run 2 ran. A stale list
+The file lists run 1's functions by instructions executed (the busiest first), then those only run 2 ran, then the
+names that several local functions share (see the end of this file). A stale list
 only costs memory: a listed symbol that no longer exists is ignored (`--no-warn-symbol-ordering`), a new function that
 is not listed goes after the listed ones, where the linker would have put it anyway.
 

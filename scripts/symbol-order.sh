@@ -21,4 +21,8 @@ fi
 venv=.venv-test
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check -r Tests/Interop/requirements.txt
-exec "$venv/bin/python" scripts/bench/symbol_order.py "$BIN" "$venv/bin/python" scripts/bench/symbol-order.txt
+"$venv/bin/python" scripts/bench/symbol_order.py "$BIN" "$venv/bin/python" scripts/bench/symbol-order.txt
+# SwiftPM does not see the list as an input of the link: the appliance build's binary goes, so that its next build links
+# again with the new order.
+source scripts/bench/appliance-flags.sh
+rm -f "$(swift build "${APPLIANCE_BUILD_FLAGS[@]}" --product chargekit --scratch-path .build-static --show-bin-path)/chargekit"

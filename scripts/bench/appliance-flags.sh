@@ -20,8 +20,9 @@ for f in "${APPLIANCE_SWIFTC_FLAGS[@]}" -use-ld=lld; do APPLIANCE_BUILD_FLAGS+=(
 APPLIANCE_BUILD_FLAGS+=(-Xcc -ffunction-sections -Xcc -fdata-sections
                         -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic)
 # Memory (issue 31 item 2): lld places the functions a station runs first in `.text`, together, in the order of
-# scripts/bench/symbol-order.txt (scripts/symbol-order.sh makes it from a profiled run; when to remake it: docs/testing.md
-# "Symbol order"), so that the binary's pages the kernel maps for them are few. A stale list only costs memory: names it
-# lists that are gone are skipped without a warning, functions it does not list follow in the linker's usual order.
+# scripts/bench/symbol-order.txt (scripts/symbol-order.sh makes it from a profiled run; when to remake it:
+# docs/testing.md "Station: symbol order"), so that the binary's pages the kernel maps for them are few. A stale list
+# only costs memory: names it lists that are gone are skipped without a warning, functions it does not list follow in
+# the linker's usual order.
 APPLIANCE_BUILD_FLAGS+=(-Xlinker "--symbol-ordering-file=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/symbol-order.txt"
                         -Xlinker --no-warn-symbol-ordering)

@@ -12,7 +12,7 @@ struct PoolAndMigratorTests {
         return (dir, dir + "/test.sqlite")
     }
 
-    @Test("the pool runs in WAL mode with synchronous NORMAL, foreign keys on and a busy timeout, as GRDB's DatabasePool")
+    @Test("the pool runs in WAL mode with synchronous NORMAL, foreign keys on and a busy timeout, as GRDB's DatabasePool, and a small page cache on every connection")
     func settings() throws {
         let (dir, file) = temporaryFile()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -22,10 +22,12 @@ struct PoolAndMigratorTests {
             #expect(try Int.fetchOne(db, sql: "PRAGMA synchronous") == 1, "NORMAL")
             #expect(try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") == true)
             #expect(try Int.fetchOne(db, sql: "PRAGMA busy_timeout") == 5000)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA cache_size") == -128, "a page cache of 128 KiB, not SQLite's 2,000")
         }
         try pool.read { db throws in
             #expect(try Bool.fetchOne(db, sql: "PRAGMA query_only") == true)
             #expect(try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") == true)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA cache_size") == -128)
         }
         try pool.close()
         #expect(throws: SQLiteError.self) { try pool.read { _ in 1 } }

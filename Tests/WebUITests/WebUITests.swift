@@ -137,6 +137,25 @@ struct WebUITests {
         #expect(WebText.languages.allSatisfy { !WebText.own($0).isEmpty })
     }
 
+    @Test("a language's texts are built on its first use, once, and kept; an unknown language is English")
+    func textsPerLanguage() async {
+        let builds = Mutex<[String]>([])
+        let tables = PerLanguage<String> { language in
+            builds.withLock { $0.append(language) }
+            return "texts of \(language)"
+        }
+        #expect(builds.withLock { $0 }.isEmpty, "nothing is built before a page asks")
+        #expect(tables("de") == "texts of de" && tables("de") == "texts of de")
+        #expect(tables("fr") == "texts of en" && tables("en") == "texts of en")
+        #expect(builds.withLock { $0 } == ["de", "en"])
+        await withTaskGroup(of: String.self) { group in
+            for _ in 0..<8 { group.addTask { tables("nl") } }
+            for await value in group { #expect(value == "texts of nl") }
+        }
+        #expect(builds.withLock { $0.filter { $0 == "nl" }.count } >= 1)
+        #expect(WebText.table("xx") == WebText.table("en") && WebText.table("de")["login.heading"] != WebText.table("en")["login.heading"])
+    }
+
     @Test("every parameter of the registry has its label and help text, and every section its name, in German and Dutch")
     func parameterCatalogue() throws {
         let registry = ParameterRegistry(connectorCount: 2)

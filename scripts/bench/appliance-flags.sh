@@ -28,3 +28,9 @@ APPLIANCE_BUILD_FLAGS=(-c release --static-swift-stdlib)
 for f in "${APPLIANCE_SWIFTC_FLAGS[@]}"; do APPLIANCE_BUILD_FLAGS+=(-Xswiftc "$f"); done
 APPLIANCE_BUILD_FLAGS+=(-Xcc -ffunction-sections -Xcc -fdata-sections -Xcc -mllvm -Xcc -enable-machine-outliner)
 for f in "${APPLIANCE_LINKER_FLAGS[@]}"; do APPLIANCE_BUILD_FLAGS+=(-Xlinker "$f"); done
+# Memory (issue 31 item 2): lld places the functions a station runs first in `.text`, together, in the order of
+# scripts/bench/symbol-order.txt (scripts/symbol-order.sh makes it from a profiled run; when to remake it:
+# docs/testing.md "Station: symbol order"), so that the binary's pages the kernel maps for them are few. A stale list
+# only costs memory: names it lists that are gone are skipped without a warning, functions it does not list follow in
+# the linker's usual order.
+APPLIANCE_BUILD_FLAGS+=(-Xlinker "--symbol-ordering-file=$APPLIANCE_FLAGS_DIR/symbol-order.txt" -Xlinker --no-warn-symbol-ordering)

@@ -12,7 +12,6 @@ real minute; it fails if Pss_Anon or the database's used bytes grow by more than
 
 Usage: soak.py BINARY PYTHON [--time-scale S] [--hours H] [--warm-up-hours H] [--sample-s S]"""
 import argparse
-import http.client
 import json
 import os
 import random
@@ -24,10 +23,9 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
-from station_process import free_port
+from station_process import Client, free_port
 
 # Bounds per simulated day of the window. Pss_Anon: an allocator settles in steps of its arenas and slabs; 1 MiB a day
 # is a leak of about 3 kB per session at 300 sessions a day, well below what a real leak per session or per message
@@ -53,50 +51,6 @@ args = p.parse_args()
 SCALE = args.time_scale
 REAL_WARM_UP_S = args.warm_up_hours * 3600 / SCALE
 REAL_WINDOW_S = args.hours * 3600 / SCALE
-
-
-class Client:
-    """One keep-alive HTTP connection with cookies (a browser tab) or an API token."""
-
-    def __init__(self, port, token=None):
-        self.port, self.token, self.cookies, self.csrf = port, token, {}, ""
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-    def request(self, method, path, body=None, form=None):
-        headers = {}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        data = None
-        if body is not None:
-            data, headers["Content-Type"] = json.dumps(body), "application/json"
-        if form is not None:
-            data, headers["Content-Type"] = urllib.parse.urlencode({**form, "csrf": self.csrf}), "application/x-www-form-urlencoded"
-        for attempt in (1, 2):  # the server may close an idle keep-alive connection: one new one
-            try:
-                self.conn.request(method, path, body=data, headers=headers)
-                r = self.conn.getresponse()
-                payload = r.read()
-                break
-            except (ConnectionError, http.client.HTTPException):
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                if attempt == 2:
-                    raise
-        for value in r.headers.get_all("Set-Cookie") or []:
-            name, _, rest = value.partition("=")
-            self.cookies[name] = rest.split(";")[0]
-        m = re.search(rb'name="csrf" value="([0-9a-f]+)"', payload)
-        if m:
-            self.csrf = m.group(1).decode()
-        return r.status, payload
-
-    def api(self, method, path, body=None):
-        code, payload = self.request(method, path, body)
-        if code >= 300:
-            raise RuntimeError(f"{method} {path}: HTTP {code} {payload[:200]!r}")
-        return json.loads(payload or b"null")
 
 
 def memory_kib(pid):

@@ -1,10 +1,12 @@
 """Starts a simulated `chargekit station` for the web benchmarks and reads what it prints and publishes."""
+import http.client
 import json
 import random
 import re
 import socket
 import subprocess
 import time
+import urllib.parse
 
 
 def free_port():
@@ -44,3 +46,47 @@ def start_station(binary, data):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the station did not publish station.json within 60 s")
             time.sleep(0.01)
+
+
+class Client:
+    """One keep-alive HTTP connection with cookies (a browser tab) or an API token."""
+
+    def __init__(self, port, token=None, timeout_s=30):
+        self.port, self.token, self.cookies, self.csrf, self.timeout_s = port, token, {}, "", timeout_s
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout_s)
+
+    def request(self, method, path, body=None, form=None):
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        data = None
+        if body is not None:
+            data, headers["Content-Type"] = json.dumps(body), "application/json"
+        if form is not None:
+            data, headers["Content-Type"] = urllib.parse.urlencode({**form, "csrf": self.csrf}), "application/x-www-form-urlencoded"
+        for attempt in (1, 2):  # the server may close an idle keep-alive connection: one new one
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                r = self.conn.getresponse()
+                payload = r.read()
+                break
+            except (ConnectionError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout_s)
+                if attempt == 2:
+                    raise
+        for value in r.headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name] = rest.split(";")[0]
+        m = re.search(rb'name="csrf" value="([0-9a-f]+)"', payload)
+        if m:
+            self.csrf = m.group(1).decode()
+        return r.status, payload
+
+    def api(self, method, path, body=None):
+        code, payload = self.request(method, path, body)
+        if code >= 300:
+            raise RuntimeError(f"{method} {path}: HTTP {code} {payload[:200]!r}")
+        return json.loads(payload or b"null")

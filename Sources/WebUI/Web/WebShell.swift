@@ -24,9 +24,10 @@ public struct WebNavItem: Sendable {
 public struct WebShell: Sendable {
     public let accounts: WebAccounts
     let library: TemplateLibrary
-    /// Each language's texts, flat (`login.heading`) and grouped for templates (`{{t.login.heading}}`).
-    let tables: [String: [String: String]]
-    let nestedTables: [String: [String: [String: String]]]
+    /// Each language's texts, flat (`login.heading`) and grouped for templates (`{{t.login.heading}}`), built on the
+    /// language's first page (``PerLanguage``).
+    let tables: PerLanguage<[String: String]>
+    let nestedTables: PerLanguage<[String: [String: String]]>
     /// The name shown in the title and header (the station's ChargeBoxIdentity, the gateway's name).
     let identity: @Sendable () async -> String
     /// The site's time zone, for times on the shared pages (the login lockout).
@@ -39,13 +40,14 @@ public struct WebShell: Sendable {
     static let loginCookie = "ck_login"
 
     /// `site` is the site's folder of templates (`Resources/templates/<site>/`), registered with the shared ones.
-    init(accounts: WebAccounts, site: String, texts: @Sendable (String) -> [String: String],
+    init(accounts: WebAccounts, site: String, texts: @escaping @Sendable (String) -> [String: String],
          identity: @escaping @Sendable () async -> String, timeZone: @escaping @Sendable () async -> TimeZoneRules = { .utc },
          navigation: @escaping @Sendable ([String: String]) -> [WebNavItem], restartActions: Bool) throws {
         self.accounts = accounts
         library = try WebResources.library(folders: ["shared", site])
-        tables = Dictionary(uniqueKeysWithValues: WebText.languages.map { ($0, texts($0)) })
-        nestedTables = tables.mapValues(Self.nested)
+        let tables = PerLanguage(texts)
+        self.tables = tables
+        nestedTables = PerLanguage { Self.nested(tables($0)) }
         self.identity = identity
         self.timeZone = timeZone
         self.navigation = navigation
@@ -124,7 +126,7 @@ public struct WebShell: Sendable {
         return await accounts.account(session.account)?.language ?? "en"
     }
 
-    public func table(_ language: String) -> [String: String] { tables[language] ?? tables["en"]! }
+    public func table(_ language: String) -> [String: String] { tables(language) }
 
     public func texts(_ session: WebAccounts.Session?) async -> [String: String] { table(await language(session)) }
 
@@ -192,7 +194,7 @@ public struct WebShell: Sendable {
 
     /// `model`'s template with the texts of `language` and the site's identity.
     func render(_ model: some PageModel, language: String, identity: String) -> String {
-        let context = PageContext(model: model, t: nestedTables[language] ?? nestedTables["en"]!, identity: identity)
+        let context = PageContext(model: model, t: nestedTables(language), identity: identity)
         let html = library.render(context, template: model.template.rawValue) ?? ""
         return html
     }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Synchronization
 
 /// Every fixed text of the web pages in English, German and Dutch (the seeds' languages: seeds/000 German,
 /// seeds/004 Dutch, seeds/002 English), from `Resources/texts/<language>.json`: one flat object of `group.name` keys,
@@ -7,21 +8,19 @@ import FoundationEssentials
 public enum WebText {
     public static let languages = ["en", "de", "nl"]
 
-    /// Each language's own texts, as its file has them.
-    static let files: [String: [String: String]] = Dictionary(uniqueKeysWithValues: languages.map { language in
-        (language, WebResources.json([String: String].self, "texts/\(language).json"))
-    })
+    /// Each language's own texts, as its file has them (decoded on each call: only the tables below and the catalogue
+    /// tests ask for them); English for unknown languages.
+    static func own(_ language: String) -> [String: String] {
+        WebResources.json([String: String].self, "texts/\(languages.contains(language) ? language : "en").json")
+    }
 
-    /// Each language's own texts (English for unknown languages).
-    static func own(_ language: String) -> [String: String] { files[language] ?? files["en"]! }
-
-    /// Every language's table, built once: its own texts over English for missing keys.
-    static let tables: [String: [String: String]] = Dictionary(uniqueKeysWithValues: languages.map { l in
-        (l, own("en").merging(own(l)) { _, mine in mine })
-    })
+    /// Every language's table: its own texts over English for missing keys, built on the language's first use and kept.
+    /// Not all three at start: a station's pages are mostly shown in one language, and the three tables with their
+    /// decoded files held about 0.5 MiB of heap from start-up on, whether a page was ever shown or not (issue 31 item 2).
+    static let tables = PerLanguage { l in own("en").merging(own(l)) { _, mine in mine } }
 
     /// The texts of one language (English for missing keys and unknown languages).
-    public static func table(_ language: String) -> [String: String] { tables[language] ?? tables["en"]! }
+    public static func table(_ language: String) -> [String: String] { tables(language) }
 
     /// Keys that a language lacks (for the catalogue test).
     public static func missing(_ language: String) -> [String] {
@@ -77,4 +76,25 @@ public enum WebText {
 
     /// Section names of `language` (nil for English).
     static func sectionNames(_ language: String) -> [String: String]? { parameterCatalogues[language]?.sections }
+}
+
+/// A value per web language (``WebText/languages``; English for any other), built by `build` on the language's first
+/// use and kept for the process's life. Two first uses at the same time may both build it; the first one stored is
+/// kept and returned to both.
+final class PerLanguage<Value: Sendable>: Sendable {
+    private let build: @Sendable (String) -> Value
+    private let values = Mutex<[String: Value]>([:])
+
+    init(_ build: @escaping @Sendable (String) -> Value) { self.build = build }
+
+    func callAsFunction(_ language: String) -> Value {
+        let key = WebText.languages.contains(language) ? language : "en"
+        if let value = values.withLock({ $0[key] }) { return value }
+        let built = build(key)  // outside the lock: decoding a file takes milliseconds
+        return values.withLock { values in
+            if let stored = values[key] { return stored }
+            values[key] = built
+            return built
+        }
+    }
 }

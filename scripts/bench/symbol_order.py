@@ -1,0 +1,198 @@
+"""Writes the linker's symbol ordering file of the appliance binary (scripts/symbol-order.sh, issue 31 item 2).
+
+The kernel maps a binary's page cache in large folios (64 kB to 2 MB on this machine's 6.18, whose disk reads ahead
+8 MiB) and maps a whole folio when one byte of it is touched, so each function a station runs makes the folio around it
+resident: with the functions in the linker's default order
+(object by object) the few thousand a station runs are spread over most of `.text`. lld's `--symbol-ordering-file` puts
+the sections of the listed symbols first, in the order listed (every Swift function has its own section with
+`-function-sections`, every C one with `-ffunction-sections`), so the code a station runs sits together.
+
+The list comes from a real run: the unstripped appliance binary runs under valgrind's callgrind (every function that
+executes at least one instruction is recorded, unlike a sampling profiler) twice:
+  1. "station": as scripts/bench.sh measures it — start, both connectors charging, the status API polled, a logged-in
+     installer on the dashboard and the history page, a session stopped by the card and the vehicle unplugged;
+  2. "backend": the same with an OCPP 1.6J central system (ocpp_central_system.py, the Python `ocpp` library) and the
+     Modbus TCP server on, read by a client (FC03, seeds/000 MODBUS-REGISTERSATZ's blocks).
+The file lists run 1's functions by instructions executed (the busiest first), then those only run 2 ran, then the
+names that several local functions share (see the end of this file). A stale list
+only costs memory: a listed symbol that no longer exists is ignored (`--no-warn-symbol-ordering`), a new function that
+is not listed goes after the listed ones, where the linker would have put it anyway.
+
+Usage: symbol_order.py BINARY PYTHON OUT   (PYTHON: the Python with the `ocpp` library, for the central system)"""
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from station_process import Client, free_port
+
+binary, python, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+binary_path = None  # the copy that runs: valgrind 3.19 cannot read Swift 6's DWARF 5, so the copy has no debug info
+CARDS = ("04567DAA5F3580", "0A0E9B83")
+
+
+def wait(what, predicate, timeout_s=600):
+    """Waits for predicate() to hold (valgrind makes the station 20–50× slower: generous deadlines)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if predicate():
+                return
+        except (OSError, RuntimeError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            sys.exit(f"symbol_order: {what} did not happen within {timeout_s} s")
+        time.sleep(0.2)
+
+
+def modbus_read(port, address, count, unit=255):
+    """One FC03 request (Modbus Application Protocol V1.1b3 §6.3) over Modbus TCP (MBAP header, §4.1); returns the
+    response's function code (3, or 0x83 with an exception)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.sendall(struct.pack(">HHHBBHH", 1, 0, 6, unit, 3, address, count))
+        header = s.recv(9)
+        return header[7]
+
+
+def run(phase, workdir):
+    workdir.mkdir()
+    data = workdir / "data"
+    profile = workdir / f"callgrind.{phase}"
+    cs = None
+    modbus_port = free_port()
+
+    def cli(*argv):
+        subprocess.run([binary, *argv, "--data-dir", str(data)], check=True, capture_output=True, timeout=120)
+
+    if phase == "backend":
+        cs_port = free_port()
+        cs = subprocess.Popen([python, str(Path(__file__).with_name("ocpp_central_system.py")), str(cs_port)])
+        for key, value in (("BackendURL", f"ws://127.0.0.1:{cs_port}/ocpp"), ("ChargeBoxIdentity", "CK-ORDER-01"),
+                           ("MeterValueSampleInterval", "10"), ("ModbusTCPServer", "On"),
+                           ("ModbusTCPServerBasePort", str(modbus_port))):
+            cli("config", "set", key, value, "--role", "manufacturer")
+    station = subprocess.Popen(["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={profile}",
+                                binary, "station", "--simulate", "--connectors", "2", "--data-dir", str(data),
+                                "--http-port", "0", "--https-port", "0", "--modbus-host", "127.0.0.1", "--log-level", "error"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env={**os.environ, "CHARGEKIT_NETWORK_SERVICE": "none"})
+    try:
+        passwords = {}
+        while len(passwords) < 3:
+            line = station.stdout.readline()
+            if not line:
+                sys.exit(f"symbol_order: the station stopped at start (exit {station.wait()})")
+            m = re.match(r"^  (operator|installer|manufacturer)\s+(\S+)$", line)
+            if m:
+                passwords[m.group(1)] = m.group(2)
+        wait("station.json", lambda: (data / "station.json").exists() and json.loads((data / "station.json").read_text()))
+        info = json.loads((data / "station.json").read_text())
+        api = Client(info["httpPort"], info["apiToken"], timeout_s=120)
+        if phase == "backend":
+            wait("the central system's acceptance",
+                 lambda: (api.api("GET", "/api/status").get("backend") or {}).get("registration") == "accepted")
+            for connector in (0, 1):
+                wait("a Modbus answer", lambda: modbus_read(modbus_port + connector, 100, 53) == 3)
+                modbus_read(modbus_port + connector, 200, 28)
+                modbus_read(modbus_port + connector, 700, 47)
+        for n, card in zip((1, 2), CARDS):
+            if phase == "station":
+                api.api("POST", "/api/whitelist", {"id": card})
+            api.api("POST", "/api/sim/plug", {"connector": n, "ev": "3p-16a", "batteryCapacityWh": 100000})
+            api.api("POST", "/api/sim/rfid", {"uid": card})
+        wait("both connectors charging",
+             lambda: [c["status"] for c in api.api("GET", "/api/status")["connectors"]] == ["Charging", "Charging"])
+        web = Client(info["httpPort"], timeout_s=120)
+        web.request("GET", "/login")
+        web.request("POST", "/login", form={"name": "installer", "password": passwords["installer"]})
+        for path in ("/", "/history", "/"):
+            web.request("GET", path)
+        for _ in range(20):  # a minute of charging at half a poll per second under valgrind's slowness
+            api.api("GET", "/api/status")
+            if phase == "backend":
+                modbus_read(modbus_port, 100, 53)
+            time.sleep(1)
+        for n, card in zip((1, 2), CARDS):
+            api.api("POST", "/api/sim/rfid", {"uid": card})
+            wait(f"connector {n} finishing", lambda: api.api("GET", "/api/status")["connectors"][n - 1]["status"] != "Charging")
+            api.api("POST", "/api/sim/unplug", {"connector": n})
+        wait("both connectors available",
+             lambda: [c["status"] for c in api.api("GET", "/api/status")["connectors"]] == ["Available", "Available"])
+    finally:
+        if station.poll() is None:
+            station.send_signal(signal.SIGTERM)  # callgrind writes its profile when the station exits
+        station.wait(timeout=600)
+        if cs is not None:
+            cs.terminate()
+            cs.wait()
+    return self_costs(profile)
+
+
+def self_costs(profile):
+    """Instructions executed per function of BINARY (the callgrind format, valgrind manual §3.x "Callgrind Format
+    Specification"): `ob=`/`fn=` set the object and function of the cost lines that follow, with `(id)` name
+    compression; the cost line after a `calls=` line is the callee's inclusive cost and is not the function's own."""
+    objects, functions, costs = {}, {}, {}
+    current_object = current_function = None
+    skip_next = False
+
+    def name(table, value):
+        m = re.match(r"\((\d+)\)(?: (.*))?$", value)
+        if not m:
+            return value
+        if m.group(2) is not None:
+            table[m.group(1)] = m.group(2)
+        return table[m.group(1)]
+
+    for line in Path(profile).read_text(errors="replace").splitlines():
+        if line.startswith("ob="):
+            current_object = name(objects, line[3:])
+        elif line.startswith("fn="):
+            current_function = name(functions, line[3:])
+        elif line.startswith(("cfn=", "cfi=", "cfl=")):
+            if line.startswith("cfn="):
+                name(functions, line[4:])
+        elif line.startswith("cob="):
+            name(objects, line[4:])
+        elif line.startswith("calls="):
+            skip_next = True
+        elif line[:1].isdigit() or line[:1] in "+-*":
+            if skip_next:
+                skip_next = False
+                continue
+            parts = line.split()
+            if len(parts) >= 2 and current_function and current_object and os.path.realpath(current_object) == binary_path:
+                # A recursive call's function carries its depth ("name'2", with --separate-recs, the default 2).
+                function = re.sub(r"'\d+$", "", current_function)
+                costs[function] = costs.get(function, 0) + int(parts[1])
+    return costs
+
+
+with tempfile.TemporaryDirectory(prefix="chargekit-order-") as tmp:
+    # Symbols stay (the symbol table is not debug information); only the copy without DWARF runs.
+    binary_path = str(Path(tmp) / "chargekit")
+    subprocess.run(["objcopy", "--strip-debug", binary, binary_path], check=True)
+    binary = binary_path
+    station_costs = run("station", Path(tmp) / "station")
+    backend_costs = run("backend", Path(tmp) / "backend")
+    counts = Counter(line.split()[2] for line in subprocess.run(["nm", binary], check=True, capture_output=True, text=True).stdout.splitlines()
+                     if len(line.split()) == 3 and line.split()[1] in "tTwW")
+station = sorted(station_costs, key=lambda f: (-station_costs[f], f))
+backend = sorted((f for f in backend_costs if f not in station_costs), key=lambda f: (-backend_costs[f], f))
+# Names valgrind made up for code without a symbol ("0x…") cannot be ordered. A name that several local functions
+# share (the compiler's merged helpers "…Tm", "objectdestroy", BoringSSL's static functions in both copies) moves every
+# function of that name, and the one in a toolchain library whose objects keep one `.text` for all their functions
+# (libswift_RegexParser.a: 475 KiB) drags that whole section along: such names go last, after the code that surely runs.
+ordered = [f for f in station + backend if not f.startswith("0x") and counts[f] <= 1]
+ordered += [f for f in station + backend if not f.startswith("0x") and counts[f] > 1]
+out.write_text("".join(f + "\n" for f in ordered))
+print(f"symbol_order: {len(station)} functions ran in the station run, {len(backend)} more with the central system and "
+      f"Modbus; wrote {len(ordered)} names to {out}")

@@ -1,3 +1,4 @@
+import Hosting
 import ServiceLifecycle
 import WebUI
 
@@ -20,6 +21,6 @@ struct FirstStartAccounts: Service {
 
     /// The group's view: its end is no reason to stop the others, its failure is.
     var configuration: ServiceGroupConfiguration.ServiceConfiguration {
-        .init(service: self, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)
+        .named(self, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)
     }
 }

@@ -180,7 +180,7 @@ public enum GatewayApp {
             StandardStream.output.write(WebAccounts.initialPasswordsNotice($0, fingerprint: certificates.fingerprint))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [accountsService.configuration] + services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            services: [accountsService.configuration] + services.map { .named($0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

@@ -306,10 +306,10 @@ public enum StationApp {
                                        delegate: StationMQTTLink(runtime: runtime, bridge: mqtt), logger: mqttLogger))
             logger.info("MQTT broker \(mqtt.settings.host):\(mqtt.settings.port)\(mqtt.settings.tls ? " (TLS)" : ""), topics \(mqtt.base)/")
         }
-        let loop = ServiceGroupConfiguration.ServiceConfiguration(service: StationLoop(runtime: runtime, restart: restart, notifier: notifier),
-                                                                   successTerminationBehavior: .gracefullyShutdownGroup)
+        let loop = ServiceGroupConfiguration.ServiceConfiguration.named(StationLoop(runtime: runtime, restart: restart, notifier: notifier),
+                                                                         successTerminationBehavior: .gracefullyShutdownGroup)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [loop, accountsService.configuration] + services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            services: [loop, accountsService.configuration] + services.map { .named($0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         await runtime.setRestartHandler { kind in restart.request(kind) }
         do {

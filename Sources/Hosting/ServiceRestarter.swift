@@ -82,7 +82,7 @@ public actor ServiceRestarter {
 
     /// Builds the services and runs them until a restart or shutdown.
     private func runOnce(_ services: some RestartableServices) async throws {
-        let group = ServiceGroup(configuration: .init(services: try await services.makeServices(), logger: logger))
+        let group = ServiceGroup(configuration: .init(services: try await services.makeServices().map { .named($0) }, logger: logger))
         self.group = group
         defer { self.group = nil }
         if restartRequested { await group.triggerGracefulShutdown() }

@@ -13,21 +13,25 @@
 #   issue 31: 50,000 chargers within 60 s, p99 ≤ 10 ms at ~5,800 msg/s, ≤ 15 kB per idle charger, ≤ 1 GB.
 #   50,000 connections need a descriptor hard limit above 50,600 (the script raises it when it may: root with
 #   CAP_SYS_RESOURCE); under a lower one a size is lowered to what fits, and the output says so.
+#   With --before-bin PATH (an earlier commit's release binary) every size and the saturation run also run that binary,
+#   right before the current one: before and after in the same run.
 #   Figures are printed, not asserted.
-# Usage: scripts/bench-gateway.sh [--chargers 1000,10000] [--seconds 60] [--reference-max 10000] [--bin PATH]
+# Usage: scripts/bench-gateway.sh [--chargers 1000,10000] [--seconds 60] [--reference-max 10000] [--bin PATH] [--before-bin PATH]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 chargers=1000,10000
 seconds=60
 reference_max=10000
 bin=
+before_bin=
 while [ $# -gt 0 ]; do
   case "$1" in
     --chargers) chargers="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --reference-max) reference_max="$2"; shift 2 ;;
     --bin) bin="$2"; shift 2 ;;
-    *) echo "usage: $0 [--chargers N,M] [--seconds S] [--reference-max N] [--bin PATH]" >&2; exit 2 ;;
+    --before-bin) before_bin="$2"; shift 2 ;;
+    *) echo "usage: $0 [--chargers N,M] [--seconds S] [--reference-max N] [--bin PATH] [--before-bin PATH]" >&2; exit 2 ;;
   esac
 done
 ulimit -Hn 131072 2>/dev/null || true  # one descriptor per charger; allowed with CAP_SYS_RESOURCE
@@ -40,4 +44,4 @@ if [ -z "$bin" ]; then
   bin="$(swift build -c release --show-bin-path)/chargekit"
 fi
 echo "descriptor limit $(ulimit -n); $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
-"$venv/bin/python" scripts/bench/gateway_bench.py "$bin" "$venv/bin/python" "$chargers" "$seconds" "$reference_max"
+"$venv/bin/python" scripts/bench/gateway_bench.py "$bin" "$venv/bin/python" "$chargers" "$seconds" "$reference_max" "$before_bin"

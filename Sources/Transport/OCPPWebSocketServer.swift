@@ -12,7 +12,6 @@ import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
 import Synchronization
-@_spi(WSInternal) import WSCore
 
 /// The central system's answer to a charger that asks to open its WebSocket.
 public enum OCPPAdmission: Sendable, Equatable {
@@ -50,9 +49,12 @@ public protocol OCPPServerDelegate: Sendable {
 }
 
 /// The OCPP-J 1.6 server of a central system: chargers connect to `ws://host:port/<ChargerID>` (any path prefix; the
-/// last segment is the ChargerID, percent-decoded) with subprotocol `ocpp1.6`, optionally over TLS (wss). Each
-/// connection reads its frames in order and hands them to the delegate one at a time, so a charger that floods only
-/// waits for itself.
+/// last segment is the ChargerID, percent-decoded) with subprotocol `ocpp1.6`, optionally over TLS (wss). After the
+/// HTTP upgrade a connection is a NIO pipeline — NIOWebSocket's frame decoder and encoder and ``OCPPWebSocketHandler``
+/// (RFC 6455: masking, fragments, ping and pong, the close handshake) — without a task of its own: its messages reach
+/// the delegate, one at a time and in order, through the server's one delivering task (``OCPPServerInbox``), and a
+/// connection with ``OCPPServerConnection/maxUndelivered`` messages waiting stops reading, so a charger that floods
+/// only waits for itself.
 ///
 /// Refusals are plain HTTP answers before the upgrade: 426 for a request that is no WebSocket upgrade, 400 when the
 /// client does not offer `ocpp1.6` (OCPP-J §3.2), and the delegate's status for a ChargerID it does not admit.
@@ -61,7 +63,7 @@ public protocol OCPPServerDelegate: Sendable {
 /// charger's WebSocket counts only against the total, as a charging park's chargers may share one NAT address), and a
 /// connection whose TLS and WebSocket handshake is not done within ``handshakeTimeout`` is closed, so that half-open
 /// handshakes cannot exhaust the process's descriptors (issue #20 item 2). An open WebSocket whose peer stops
-/// answering pings is closed by the 60 s ping (``PingKeeper``).
+/// answering pings is closed by the 60 s ping (``OCPPWebSocketHandler``).
 ///
 /// - SeeAlso: OCPP-J 1.6 §3.1 (connection URL), §3.2 (subprotocol); seeds/003 §2.1 ("ws://xxx.xxx.xxx.xxx:9000/ChargerID").
 public struct OCPPWebSocketServer: Service {
@@ -84,7 +86,7 @@ public struct OCPPWebSocketServer: Service {
     /// The time a charger has from its TCP connect to an open WebSocket, TLS included: one to three round trips even on
     /// a cellular modem; the Python `websockets` library gives a client 10 s too (`open_timeout`).
     public static let handshakeTimeout = Duration.seconds(10)
-    /// A ping every minute; a charger whose pong has not come back by the next ping is closed (``PingKeeper``).
+    /// A ping every minute; a charger whose pong has not come back by the next ping is closed (``OCPPWebSocketHandler``).
     static let pingInterval = Duration.seconds(60)
     /// How long a charger has to answer a Close frame before its connection is dropped.
     static let closeTimeout = Duration.seconds(5)
@@ -111,13 +113,6 @@ public struct OCPPWebSocketServer: Service {
         self.limits = limits; self.onBound = onBound
     }
 
-    enum Upgrade: Sendable {
-        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, chargerID: String)
-        case refused
-    }
-
-    struct Context: WebSocketContext { let logger: Logger }
-
     /// The ChargerID of a request path: its last segment, percent-decoded; nil when there is none.
     public static func chargerID(path uri: String) -> String? {
         let path = uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
@@ -132,12 +127,14 @@ public struct OCPPWebSocketServer: Service {
     public func run() async throws {
         let delegate = self.delegate, tls = self.tls, logger = self.logger, requestsClientCertificates = self.requestsClientCertificates
         let connectionGuard = ConnectionGuard(name: "OCPP-J server", limits: limits, logger: logger)
+        let inbox = OCPPServerInbox()
+        let counter = Atomic<UInt64>(0)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.recvAllocator, value: Self.receiveBuffers)
-            .bind(host: host, port: port) { channel in
+            .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // A refused connection is closed already; the failure makes NIO drop it.
                     let slot = try connectionGuard.admit(channel).get()
@@ -154,7 +151,7 @@ public struct OCPPWebSocketServer: Service {
                     }
                     let remote = channel.remoteAddress?.ipAddress
                     let refusal = Refusal()
-                    let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
+                    let upgrader = NIOTypedWebSocketServerUpgrader<Void>(
                         maxFrameSize: Self.maxFrameSize,
                         shouldUpgrade: { channel, head in
                             guard Self.offersOCPP16(head) else {
@@ -179,9 +176,13 @@ public struct OCPPWebSocketServer: Service {
                         upgradePipelineHandler: { channel, head in
                             channel.eventLoop.makeCompletedFuture {
                                 channel.pipeline.syncOperations.removeHandler(name: Self.handshakeTimeoutName, promise: nil)
-                                try channel.pipeline.syncOperations.addHandlers(CloseFrameGate(), PingKeeper(interval: TimeAmount(Self.pingInterval)))
+                                let connection = OCPPServerConnection(number: counter.wrappingAdd(1, ordering: .relaxed).newValue,
+                                                                      chargerID: Self.chargerID(path: head.uri) ?? "", channel: channel)
+                                guard inbox.open(connection) else { channel.close(promise: nil); return }
                                 slot.establish()
-                                return .websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel), chargerID: Self.chargerID(path: head.uri) ?? "")
+                                try channel.pipeline.syncOperations.addHandler(OCPPWebSocketHandler(
+                                    connection: connection, inbox: inbox, logger: logger, maxMessageSize: Self.maxFrameSize,
+                                    pingInterval: TimeAmount(Self.pingInterval), closeTimeout: TimeAmount(Self.closeTimeout)))
                             }
                         })
                     let configuration = NIOUpgradableHTTPServerPipelineConfiguration(upgradeConfiguration: .init(
@@ -189,60 +190,29 @@ public struct OCPPWebSocketServer: Service {
                         notUpgradingCompletionHandler: { channel in
                             channel.eventLoop.makeCompletedFuture {
                                 try channel.pipeline.syncOperations.addHandler(RefusalHandler(refusal: refusal))
-                                return .refused
                             }
                         }))
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+                    _ = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
                 }
             }
-        let boundPort = server.channel.localAddress?.port ?? port
+            .bind(host: host, port: port).get()
+        let boundPort = server.localAddress?.port ?? port
         logger.info("OCPP-J 1.6 server listening", metadata: ["port": "\(boundPort)", "tls": "\(tls != nil)"])
         await onBound(boundPort)
-        let counter = Atomic<UInt64>(0)
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { inbound in
-                    for try await upgrade in inbound {
-                        let connection = counter.wrappingAdd(1, ordering: .relaxed).newValue
-                        group.addTask { await Self.serve(upgrade, connection: connection, delegate: delegate, logger: logger) }
-                    }
-                }
+        // Every connection's events reach the delegate in this one task (``OCPPServerInbox``). A graceful stop closes
+        // the listener and sends every open connection a Close frame; cancellation drops them. Either way the delivery
+        // ends after the last connection's disconnection.
+        server.closeFuture.whenComplete { _ in inbox.stopListening { $0.closeForShutdown() } }
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await inbox.deliver(to: delegate)
+            } onGracefulShutdown: {
+                server.close(promise: nil)
             }
-        } onGracefulShutdown: {
-            server.channel.close(promise: nil)
+        } onCancel: {
+            server.close(promise: nil)
+            inbox.stopListening { $0.channel.close(promise: nil) }
         }
-    }
-
-    /// Runs one charger's connection until it closes. Its frames are read here, in the connection's own task, and
-    /// handed to the delegate one at a time; the delegate's frames go straight to the channel
-    /// (``OCPPServerConnection``), so that an idle connection keeps only this task and the library's ping task.
-    static func serve(_ upgrade: EventLoopFuture<Upgrade>, connection: UInt64, delegate: any OCPPServerDelegate, logger: Logger) async {
-        guard case .websocket(let channel, let chargerID)? = try? await upgrade.get() else { return }
-        let logger = { var l = logger; l[metadataKey: "cp.id"] = "\(chargerID)"; return l }()
-        let configuration = WebSocketHandler.Configuration(extensions: [], autoPing: .disabled, closeTimeout: closeTimeout,
-                                                           validateUTF8: true, maxFrameSize: maxFrameSize)
-        let sink = OCPPServerConnection(channel: channel.channel, closeTimeout: closeTimeout)
-        var reason = "closed"
-        do {
-            let close = try await WebSocketHandler.handle(type: .server, configuration: configuration, asyncChannel: channel,
-                                                          context: Context(logger: logger)) { inbound, outbound, _ in
-                sink.started(outbound)
-                await delegate.ocppConnected(chargerID: chargerID, connection: connection, outbound: sink.outbound)
-                // A clean end of the inbound messages (the charger's Close) returns, and the library answers with a
-                // normal closure; a failure (invalid UTF-8: 1007, RFC 6455 §8.1) closes with its own code.
-                for try await message in inbound.messages(maxSize: maxFrameSize) {
-                    switch message {
-                    case .text(let text): await delegate.ocppReceived(chargerID: chargerID, connection: connection, text: text)
-                    case .binary: logger.warning("binary frame ignored: OCPP-J uses text frames")
-                    }
-                }
-            }
-            if let close { reason = "closed by the charger (\(close.closeCode))" }
-        } catch {
-            reason = "\(error)"
-        }
-        sink.ended()
-        await delegate.ocppDisconnected(chargerID: chargerID, connection: connection, reason: reason)
     }
 }
 

@@ -6,7 +6,9 @@ charger costs: the growth of the server's PSS from before the first connection t
 by the chargers (at the charger profile a charger is idle between its messages, one every ~9 s).
 
 The Python central system runs only up to --reference-max chargers (where it still keeps up at all), the gateway at
-every size; a size the process's descriptor hard limit cannot hold is lowered to what it can, and the table says so."""
+every size; a size the process's descriptor hard limit cannot hold is lowered to what it can, and the table says so.
+With a second gateway binary (--before-bin, e.g. an earlier commit's) each size runs it too, right before the first
+one, so that a change is compared with the code before it on the same machine in the same minutes."""
 import json
 import os
 import resource
@@ -98,6 +100,7 @@ def run(server_argv, port, chargers, seconds, python, work, meter=10):
 def main():
     chargekit, python, asked, seconds = sys.argv[1], sys.argv[2], [int(c) for c in sys.argv[3].split(",")], float(sys.argv[4])
     reference_max = int(sys.argv[5]) if len(sys.argv) > 5 else 10000
+    before = sys.argv[6] if len(sys.argv) > 6 and sys.argv[6] else None
     counts = [fitting(c) for c in asked]
     notes = [f"{a} chargers do not fit this machine's descriptor hard limit {resource.getrlimit(resource.RLIMIT_NOFILE)[1]} "
              f"(raising it needs CAP_SYS_RESOURCE): ran {c}" for a, c in zip(asked, counts) if a != c]
@@ -105,15 +108,19 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
 
-        def gateway(name):
-            return [chargekit, "gateway", "--data-dir", str(work / name), "--host", "127.0.0.1", "--ocpp-port", "19000", "--modbus-tcp", "off",
+        def gateway(name, binary=chargekit):
+            return [binary, "gateway", "--data-dir", str(work / name), "--host", "127.0.0.1", "--ocpp-port", "19000", "--modbus-tcp", "off",
                     "--accept-unconfigured", "on", "--heartbeat-interval", "60", "--log-level", "error"]
         py = [python, str(Path(__file__).parent / "ocpp_central_system.py"), "19001"]
         for n in counts:
+            if before:
+                rows.append(("gateway before", n, run(gateway(f"before-{n}", before), 19000, n, seconds, python, work)))
             rows.append(("ChargeKit gateway", n, run(gateway(f"gateway-{n}"), 19000, n, seconds, python, work)))
             if n <= reference_max:
                 rows.append(("Python ocpp CS", n, run(py, 19001, n, seconds, python, work)))
         # Throughput per core: 200 charge points sending MeterValues back to back.
+        if before:
+            saturation["gateway before"] = run(gateway("before-saturation", before), 19000, 200, 10, python, work, meter=0)
         saturation["ChargeKit gateway"] = run(gateway("gateway-saturation"), 19000, 200, 10, python, work, meter=0)
         saturation["Python ocpp CS"] = run(py, 19001, 200, 10, python, work, meter=0)
     print(f"OCPP central system at scale: boot + 2 StatusNotification, then MeterValues every 10 s and Heartbeat every 60 s "
@@ -135,6 +142,10 @@ def main():
     print()
     for n in counts:
         ck = next(r for name, m, r in rows if m == n and name.startswith("ChargeKit"))
+        if before:
+            b = next(r for name, m, r in rows if m == n and name == "gateway before")
+            print(f"{n} chargers, against the binary before: {b['kBPerCharger']:.1f} → {ck['kBPerCharger']:.1f} kB per charger, "
+                  f"p99 {b['p99ms']:.2f} → {ck['p99ms']:.2f} ms, {b['cpuSeconds']:.2f} → {ck['cpuSeconds']:.2f} CPU s")
         py = next((r for name, m, r in rows if m == n and name.startswith("Python")), None)
         if py:
             ratio = ck["perCPUSecond"] / max(1, py["perCPUSecond"])

@@ -95,8 +95,9 @@ public actor GatewayRuntime: OCPPServerDelegate, ModbusRequestHandler {
         return .refuse(status: refusal.status, reason: refusal.reason)
     }
 
-    // The three below are synchronous on the actor: an `async` body's locals live in the calling task's slabs, which a
-    // connection's task keeps until it ends (issue 31 item 5); a synchronous body runs on the thread's stack.
+    // The three below are synchronous on the actor: an `async` body's locals live in the calling task's slabs (the OCPP
+    // server's one delivering task, `OCPPServerInbox`, keeps them while it lives; issue 31 item 5); a synchronous body
+    // runs on the thread's stack.
     public func ocppConnected(chargerID: String, connection: UInt64, outbound channel: OCPPOutbound) {
         execute(central.connected(chargerID, connection: connection, now: now()))
         // A second connection that passed admission at the same time as the first is not the charger's: closed here.

@@ -131,11 +131,12 @@ final class OCPPWebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // The decoder's errors were answered with a Close by NIOWebSocket's error handler, which closes the connection;
-        // anything else (a reset, a TLS failure) ends the connection here.
         if state != .finished { reason = "\(error)" }
         state = .finished
-        context.close(promise: nil)
+        // The decoder's errors (a frame above the bound, a fragmented or long control frame) were answered with a Close
+        // by NIOWebSocket's error handler, which closes the connection once that frame is out; anything else (a reset,
+        // a TLS failure) ends the connection here.
+        if !(error is NIOWebSocketError) { context.close(promise: nil) }
     }
 
     // MARK: frames from the charger

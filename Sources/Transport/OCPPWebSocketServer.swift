@@ -180,9 +180,15 @@ public struct OCPPWebSocketServer: Service {
                                                                       chargerID: Self.chargerID(path: head.uri) ?? "", channel: channel)
                                 guard inbox.open(connection) else { channel.close(promise: nil); return }
                                 slot.establish()
-                                try channel.pipeline.syncOperations.addHandler(OCPPWebSocketHandler(
-                                    connection: connection, inbox: inbox, logger: logger, maxMessageSize: Self.maxFrameSize,
-                                    pingInterval: TimeAmount(Self.pingInterval), closeTimeout: TimeAmount(Self.closeTimeout)))
+                                do {
+                                    try channel.pipeline.syncOperations.addHandler(OCPPWebSocketHandler(
+                                        connection: connection, inbox: inbox, logger: logger, maxMessageSize: Self.maxFrameSize,
+                                        pingInterval: TimeAmount(Self.pingInterval), closeTimeout: TimeAmount(Self.closeTimeout)))
+                                } catch {
+                                    // Without its handler the connection would never say it ended.
+                                    inbox.post(.disconnected(connection, "\(error)"))
+                                    throw error
+                                }
                             }
                         })
                     let configuration = NIOUpgradableHTTPServerPipelineConfiguration(upgradeConfiguration: .init(

@@ -27,6 +27,8 @@ struct OCPPServerConnectionTests {
 
     static func peer(maxMessageSize: Int = 1 << 20) throws -> Peer {
         let channel = EmbeddedChannel()
+        // Active before the handler comes, as after a real upgrade.
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9000)).wait()
         let inbox = OCPPServerInbox()
         let connection = OCPPServerConnection(number: 1, chargerID: "CP1", channel: channel)
         #expect(inbox.open(connection))
@@ -35,7 +37,6 @@ struct OCPPServerConnectionTests {
         try channel.pipeline.syncOperations.addHandler(OCPPWebSocketHandler(
             connection: connection, inbox: inbox, logger: Logger(label: "test"), maxMessageSize: maxMessageSize,
             pingInterval: .seconds(60), closeTimeout: .seconds(5)))
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9000)).wait()
         return Peer(channel: channel, inbox: inbox, connection: connection, reads: reads)
     }
 

@@ -93,7 +93,7 @@ public struct OCPPWebSocketServer: Service {
     static let handshakeTimeoutName = "handshakeTimeout"
     /// At most this many connections: issue 31's 50,000 chargers. A connected charger costs about 6 kB (PSS growth at
     /// the charger profile, scripts/bench-gateway.sh, session 26), so `--accept-unconfigured on` cannot grow the
-    /// gateway much past 0.35 GB whatever the descriptor limit; the service unit's `LimitNOFILE=65536` holds them
+    /// gateway much past 0.33 GB whatever the descriptor limit; the service unit's `LimitNOFILE=65536` holds them
     /// with the reserve (``DescriptorBudget``).
     public static let maxConnections = 50_000
     /// The sizes of a connection's read buffers. NIO keeps a connection's last read buffer for the next read, at the

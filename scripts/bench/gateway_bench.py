@@ -60,7 +60,14 @@ def wait_port(port, timeout=30):
     raise SystemExit(f"nothing listens on port {port}")
 
 
+RUNS = [0]
+
+
 def run(server_argv, port, chargers, seconds, python, work, meter=10):
+    # Each run's load generator binds to source addresses of its own (127.0.<run>.10, …): the previous run's
+    # connections linger in TIME_WAIT for 60 s, and on the same addresses they slowed the next run's connects (at 19,400
+    # chargers the second run of a pair booted 2–4× slower, whichever binary it was).
+    RUNS[0] += 1
     server = subprocess.Popen(server_argv, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "ab"))
     try:
         wait_port(port)
@@ -70,7 +77,7 @@ def run(server_argv, port, chargers, seconds, python, work, meter=10):
         for f in (ready, done):
             f.unlink(missing_ok=True)
         load = subprocess.Popen([python, str(Path(__file__).parent / "ocpp_load.py"), "--url", f"ws://127.0.0.1:{port}/ocpp",
-                                 "--chargers", str(chargers), "--seconds", str(seconds), "--meter", str(meter), "--source-addresses",
+                                 "--chargers", str(chargers), "--seconds", str(seconds), "--meter", str(meter), "--source-addresses", "--source-base", str(256 * RUNS[0] + 10),
                                  "--ready-file", str(ready), "--done-file", str(done)],
                                 stdout=subprocess.PIPE, text=True)
         while not ready.exists():

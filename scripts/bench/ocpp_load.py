@@ -152,6 +152,9 @@ def main():
     ap.add_argument("--seconds", type=float, default=60, help="length of the steady phase")
     ap.add_argument("--workers", type=int, default=2, help="at least this many worker processes (more when --per-worker asks)")
     ap.add_argument("--per-worker", type=int, default=10000, help="at most this many chargers per worker process")
+    ap.add_argument("--source-base", type=int, default=10,
+                    help="with --source-addresses: worker n binds to 127.0.<base // 256>.<base % 256 + n> (another base per run keeps "
+                         "a run's connect() away from the previous run's TIME_WAIT ports)")
     ap.add_argument("--source-addresses", action="store_true",
                     help="bind each worker's connections to its own source address 127.0.0.<10+worker> (the server on loopback)")
     ap.add_argument("--heartbeat", type=float, default=60)
@@ -173,7 +176,7 @@ def main():
     t0 = time.time()
     for i, share in enumerate(shares):
         parent, child = mp.Pipe()
-        source = f"127.0.0.{10 + i}" if a.source_addresses else None
+        source = f"127.0.{a.source_base // 256}.{a.source_base % 256 + i}" if a.source_addresses else None
         p = mp.Process(target=worker, args=(i, share, a.url, child, go, a.heartbeat, a.meter, a.concurrency, source), daemon=True)
         p.start()
         pipes.append(parent)

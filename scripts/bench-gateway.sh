@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gateway benchmark (issues 9 and 31): the gateway as an OCPP 1.6J central system beyond the register map's 20 chargers.
 #   1,000 and then 10,000 charge points (scripts/bench/ocpp_load.py, asyncio + websockets in worker processes of at most
-#   10,000 chargers each, each worker on its own source address 127.0.0.<10+n>) boot,
+#   10,000 chargers each, each worker on its own source address 127.0.<run>.<10+n>, new addresses for every run) boot,
 #   send StatusNotifications, then Heartbeat every 60 s and MeterValues every 10 s — against `chargekit gateway`
 #   (release, --accept-unconfigured on) and, in the same run, against a minimal central system on the Python `ocpp`
 #   library (scripts/bench/ocpp_central_system.py).

@@ -156,7 +156,7 @@ def main():
                     help="with --source-addresses: worker n binds to 127.0.<base // 256>.<base % 256 + n> (another base per run keeps "
                          "a run's connect() away from the previous run's TIME_WAIT ports)")
     ap.add_argument("--source-addresses", action="store_true",
-                    help="bind each worker's connections to its own source address 127.0.0.<10+worker> (the server on loopback)")
+                    help="bind each worker's connections to its own source address (see --source-base; the server on loopback)")
     ap.add_argument("--heartbeat", type=float, default=60)
     ap.add_argument("--meter", type=float, default=10, help="MeterValues interval, s; 0: back to back (saturation)")
     ap.add_argument("--concurrency", type=int, default=100, help="connection handshakes in flight per worker")

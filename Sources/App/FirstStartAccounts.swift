@@ -17,9 +17,13 @@ struct FirstStartAccounts: Service {
 
     func run() async throws {
         stored(try await accounts.createMissingAccounts())
+        // Then it waits for its turn in the group's graceful shutdown: a service of a ServiceGroup that ends while the
+        // group shuts down the ones after it counts as one that failed (ServiceGroupError.serviceFinishedUnexpectedly),
+        // and the station would stop with exit status 1.
+        try? await gracefulShutdown()
     }
 
-    /// The group's view: its end is no reason to stop the others, its failure is.
+    /// The group's view: its end is no reason to stop the others (cancelled, it ends at once), its failure is.
     var configuration: ServiceGroupConfiguration.ServiceConfiguration {
         .named(self, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)
     }

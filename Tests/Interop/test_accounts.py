@@ -90,3 +90,19 @@ def test_failed_logins_and_the_lock_are_in_the_security_log_without_the_typed_na
         assert all(not local for t, _, local in events if t == "StartupOfTheDevice")
     finally:
         station.terminate()
+
+
+def test_issue31_first_start_stopped_at_once_exits_cleanly_and_keeps_its_passwords(data_dir):
+    """The first start's accounts are made beside the start (bcrypt, about 150 ms in a release build and more in a
+    debug one): a stop right after the API answers waits for them, exits 0, and the passwords it printed are the ones
+    stored (a second start makes none and the printed operator password logs in)."""
+    station = Station(data_dir).start()
+    assert station.terminate() == 0, station.log_path.read_text(errors="replace")[-3000:]
+    printed = initial_passwords(station, timeout=0)
+    station.start()
+    try:
+        log = station.log_path.read_text(errors="replace")
+        assert log.count("Initial web interface passwords") == 1, "the second start made no accounts"
+        assert WebSession(station.base).login("operator", printed["operator"]) == (303, "/account/password")
+    finally:
+        assert station.terminate() == 0

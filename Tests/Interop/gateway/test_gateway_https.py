@@ -31,6 +31,7 @@ def test_issue23_2_gateway_serves_https_with_its_own_certificate(gateway, data_d
     assert headers["strict-transport-security"] == "max-age=31536000" and all(h in headers for h in HEADERS)
     own = openssl_fingerprint(gateway.certificate)
     assert served == own
+    initial_passwords(gateway)  # printed once their hashes are stored, beside the start
     log = gateway.log_path.read_text(errors="replace")
     notice = re.search(r"HTTPS certificate SHA-256 fingerprint[^\n]*\n  (\S+)", log)
     assert notice and notice.group(1) == own, log[-3000:]

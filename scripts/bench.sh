@@ -106,7 +106,7 @@ pss, anon = rollup["Pss"] / 1024, rollup.get("Pss_Anon", 0) / 1024
 if states != ["Charging", "Charging"]:
     sys.exit(f"both connectors should be charging, found {states}")
 print(f"memory after {seconds} s with connectors {states}:")
-print(f"  PSS      {pss:6.1f} MB   goal ≤ 16 MB   {'OK' if pss <= 16 else 'ABOVE GOAL'}")
-print(f"  Pss_Anon {anon:6.1f} MB   goal ≤ 5 MB    {'OK' if anon <= 5 else 'ABOVE GOAL'}")
+print(f"  PSS      {pss:6.2f} MB   goal ≤ 16 MB   {'OK' if pss <= 16 else 'ABOVE GOAL'}")
+print(f"  Pss_Anon {anon:6.2f} MB   goal ≤ 5 MB    {'OK' if anon <= 5 else 'ABOVE GOAL'}")
 print(f"  (Rss {rollup['Rss']/1024:.1f} MB, Pss_File {rollup.get('Pss_File', 0)/1024:.1f} MB)")
 PY

@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import random
-import re
 import signal
 import sqlite3
 import subprocess
@@ -25,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from station_process import Client, free_port
+from station_process import Client, free_port, read_passwords
 
 # Bounds per simulated day of the window. Pss_Anon: an allocator settles in steps of its arenas and slabs; 1 MiB a day
 # is a leak of about 3 kB per session at 300 sessions a day, well below what a real leak per session or per message
@@ -196,14 +195,10 @@ try:
                                 "--https-port", "0", "--time-scale", str(SCALE), "--log-level", "error"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "CHARGEKIT_NETWORK_SERVICE": "none",
                                                                                   **dict(e.split("=", 1) for e in args.station_env)})
-    passwords = {}
-    while len(passwords) < 3:
-        line = station.stdout.readline()
-        if not line:
-            sys.exit(f"the station stopped at start (exit {station.wait()})")
-        m = re.match(r"^  (operator|installer|manufacturer)\s+(\S+)$", line)
-        if m:
-            passwords[m.group(1)] = m.group(2)
+    try:
+        passwords = read_passwords(station)
+    except RuntimeError as e:
+        sys.exit(f"soak: {e}")
     threading.Thread(target=lambda: [None for _ in station.stdout], daemon=True).start()  # keep the pipe drained
     deadline = time.monotonic() + 60
     while True:

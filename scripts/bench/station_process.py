@@ -25,11 +25,9 @@ def free_port():
             s.close()
 
 
-def start_station(binary, data):
-    """Starts the station on data directory `data` and any free HTTP port. Returns (process, station.json as a dict,
-    the initial passwords by role)."""
-    proc = subprocess.Popen([binary, "station", "--simulate", "--connectors", "2", "--data-dir", str(data), "--http-port", "0", "--https-port", "0",
-                             "--log-level", "error"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+def read_passwords(proc):
+    """The initial passwords by role that a first start prints on `proc`'s standard output (a text pipe); RuntimeError
+    when the station stops before it printed them."""
     passwords = {}
     while len(passwords) < 3:
         line = proc.stdout.readline()
@@ -38,6 +36,15 @@ def start_station(binary, data):
         m = re.match(r"^  (operator|installer|manufacturer)\s+(\S+)$", line)
         if m:
             passwords[m.group(1)] = m.group(2)
+    return passwords
+
+
+def start_station(binary, data):
+    """Starts the station on data directory `data` and any free HTTP port. Returns (process, station.json as a dict,
+    the initial passwords by role)."""
+    proc = subprocess.Popen([binary, "station", "--simulate", "--connectors", "2", "--data-dir", str(data), "--http-port", "0", "--https-port", "0",
+                             "--log-level", "error"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    passwords = read_passwords(proc)
     deadline = time.monotonic() + 60
     while True:  # station.json is replaced atomically once the server listens
         try:

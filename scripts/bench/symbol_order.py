@@ -32,7 +32,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from station_process import Client, free_port
+from station_process import Client, free_port, read_passwords
 
 binary, python, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 binary_path = None  # the copy that runs: valgrind 3.19 cannot read Swift 6's DWARF 5, so the copy has no debug info
@@ -85,14 +85,10 @@ def run(phase, workdir):
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                env={**os.environ, "CHARGEKIT_NETWORK_SERVICE": "none"})
     try:
-        passwords = {}
-        while len(passwords) < 3:
-            line = station.stdout.readline()
-            if not line:
-                sys.exit(f"symbol_order: the station stopped at start (exit {station.wait()})")
-            m = re.match(r"^  (operator|installer|manufacturer)\s+(\S+)$", line)
-            if m:
-                passwords[m.group(1)] = m.group(2)
+        try:
+            passwords = read_passwords(station)
+        except RuntimeError as e:
+            sys.exit(f"symbol_order: {e}")
         wait("station.json", lambda: (data / "station.json").exists() and json.loads((data / "station.json").read_text()))
         info = json.loads((data / "station.json").read_text())
         api = Client(info["httpPort"], info["apiToken"], timeout_s=120)

@@ -1,63 +1,30 @@
 """Times the station's web interface and API while both connectors charge (see scripts/bench-web.sh)."""
-import http.client
-import json
-import re
 import statistics
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
-from station_process import start_station
+from station_process import Client, start_station
 
 binary, per_route = sys.argv[1], int(sys.argv[2])
-
-
-class Client:
-    """One keep-alive connection with cookies, like a browser tab."""
-
-    def __init__(self, port, token):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        self.cookies, self.token, self.csrf = {}, token, ""
-
-    def request(self, method, path, form=None, api=False):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if api:
-            headers["Authorization"] = f"Bearer {self.token}"
-        if form is not None:
-            body = urllib.parse.urlencode({**form, "csrf": self.csrf})
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.conn.request(method, path, body=body, headers=headers)
-        r = self.conn.getresponse()
-        data = r.read()
-        for value in r.headers.get_all("Set-Cookie") or []:
-            name, _, rest = value.partition("=")
-            self.cookies[name] = rest.split(";")[0]
-        m = re.search(rb'name="csrf" value="([0-9a-f]+)"', data)
-        if m:
-            self.csrf = m.group(1).decode()
-        return r.status, data
 
 
 with tempfile.TemporaryDirectory() as d:
     proc, info, passwords = start_station(binary, Path(d) / "data")
     try:
-        c = Client(info["httpPort"], info["apiToken"])
+        api, c = Client(info["httpPort"], info["apiToken"]), Client(info["httpPort"])  # the API's token; a browser tab's cookies
         for n, card in ((1, "04567DAA5F3580"), (2, "0A0E9B83")):
-            c.conn.request("POST", "/api/whitelist", body=json.dumps({"id": card}),
-                           headers={"Authorization": f"Bearer {c.token}", "Content-Type": "application/json"}); c.conn.getresponse().read()
-            for path, body in (("/api/sim/plug", {"connector": n, "ev": "3p-16a", "batteryCapacityWh": 100000}), ("/api/sim/rfid", {"uid": card})):
-                c.conn.request("POST", path, body=json.dumps(body), headers={"Authorization": f"Bearer {c.token}", "Content-Type": "application/json"})
-                c.conn.getresponse().read()
+            api.api("POST", "/api/whitelist", {"id": card})
+            api.api("POST", "/api/sim/plug", {"connector": n, "ev": "3p-16a", "batteryCapacityWh": 100000})
+            api.api("POST", "/api/sim/rfid", {"uid": card})
         c.request("GET", "/login")
-        c.request("POST", "/login", {"name": "installer", "password": passwords["installer"]})
+        c.request("POST", "/login", form={"name": "installer", "password": passwords["installer"]})
         c.request("GET", "/account/password")
-        c.request("POST", "/account/password", {"old": passwords["installer"], "new": "installer-bench-1", "repeat": "installer-bench-1"})
+        c.request("POST", "/account/password", form={"old": passwords["installer"], "new": "installer-bench-1", "repeat": "installer-bench-1"})
         deadline = time.monotonic() + 30
         while True:
-            status = json.loads(c.request("GET", "/api/status", api=True)[1])
+            status = api.api("GET", "/api/status")
             if [x["status"] for x in status["connectors"]] == ["Charging", "Charging"]:
                 break
             assert time.monotonic() < deadline, "both connectors should charge"
@@ -77,13 +44,13 @@ with tempfile.TemporaryDirectory() as d:
         print(f"{per_route} sequential requests per route, keep-alive, both connectors charging (release build):")
         print(f"  {'route':36} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
         worst = 0.0
-        for i, (name, method, path, form, api) in enumerate(routes):
+        for i, (name, method, path, form, use_api) in enumerate(routes):
             c.request("GET", "/menu/system")  # a fresh CSRF token for the form
             times = []
             for k in range(per_route):
                 fields = {"Timezone": "Europe/Berlin" if k % 2 == 0 else "UTC"} if form else None
                 t0 = time.perf_counter()
-                code, _ = c.request(method, path, fields, api)
+                code, _ = (api if use_api else c).request(method, path, form=fields)
                 times.append((time.perf_counter() - t0) * 1000)
                 assert code in (200, 303), f"{name}: HTTP {code}"
             times.sort()

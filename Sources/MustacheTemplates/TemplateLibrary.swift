@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A set of templates by name, which include one another as partials (`{{>name}}`, partials.yml). Built once: every
 /// template is parsed and every partial it names must be in the set, so that a wrong template stops the start, naming
 /// the template and the position, and never a page in use.
@@ -80,8 +82,39 @@ public struct TemplateLibrary: Sendable {
 extension TemplateLibrary {
     /// The stored property `name` of `value` (through `Mirror`), nil when it has none or it is a nil optional: how a
     /// template looks a name up in any value that is not a `TemplateLookup`.
+    ///
+    /// A struct's or class's properties are found by their position, remembered per type (``PropertyPositions``):
+    /// reading a child through `Mirror` makes the runtime look up the field's type by its mangled name, so a search by
+    /// label read every property before the one asked for, and every property of each enclosing context that lacked
+    /// the name — 11.7 ms for the Installation page and 20.4 ms for Load Management in a release build (the web
+    /// interface's goal: p99 ≤ 10 ms).
     public static func storedProperty(_ name: String, of value: Any) -> Any? {
-        Mirror(reflecting: value).children.first { $0.label == name }.flatMap { Renderer.unwrapped($0.value) }
+        let mirror = Mirror(reflecting: value)
+        guard let positions = PropertyPositions.of(value, mirror) else {
+            return mirror.children.first { $0.label == name }.flatMap { Renderer.unwrapped($0.value) }
+        }
+        guard let position = positions[name] else { return nil }
+        let children = mirror.children
+        return Renderer.unwrapped(children[children.index(children.startIndex, offsetBy: position)].value)
+    }
+}
+
+/// The position of each stored property among a type's `Mirror` children, by label, found once per type. Only for
+/// structs and classes without a custom mirror, whose children are the same stored properties for every value of the
+/// type; an enum's children depend on its case, a collection's on its elements.
+enum PropertyPositions {
+    private static let known = Mutex<[ObjectIdentifier: [String: Int]]>([:])
+
+    static func of(_ value: Any, _ mirror: Mirror) -> [String: Int]? {
+        guard mirror.displayStyle == .struct || mirror.displayStyle == .class, !(value is any CustomReflectable) else { return nil }
+        let type = ObjectIdentifier(Swift.type(of: value))
+        if let positions = known.withLock({ $0[type] }) { return positions }
+        var positions: [String: Int] = [:]
+        for (i, child) in mirror.children.enumerated() {
+            if let label = child.label, positions[label] == nil { positions[label] = i }
+        }
+        known.withLock { $0[type] = positions }
+        return positions
     }
 }
 

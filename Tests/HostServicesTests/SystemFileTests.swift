@@ -12,6 +12,7 @@ import Testing
 
     @Test func atomicWriteReplacesTheFileWithItsModeAndLeavesNoTemporary() throws {
         let dir = try scratch(), path = dir + "/a.conf"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try SystemFile.write("old\n", to: path)
         try SystemFile.write("new\n", to: path, mode: 0o600)
         #expect(try SystemFile.readText(path) == "new\n")
@@ -22,6 +23,7 @@ import Testing
 
     @Test func aLinkLeftAtTheTemporaryPathIsNotWrittenThrough() throws {
         let dir = try scratch(), victim = dir + "/victim", path = dir + "/a.conf"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try SystemFile.write("keep\n", to: victim)
         #expect(symlink(victim, path + ".tmp") == 0)
         try SystemFile.write("new\n", to: path)
@@ -40,6 +42,7 @@ import Testing
 
     @Test func readsAtMostTheBytesAskedForAndInChunks() throws {
         let dir = try scratch(), path = dir + "/big"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let bytes = (0..<200_000).map { UInt8($0 % 251) }
         try SystemFile.write(bytes, to: path)
         #expect(try SystemFile.read(path) == bytes)
@@ -54,6 +57,7 @@ import Testing
 
     @Test func createDirectoryMakesTheParentsAndAcceptsAnExistingOne() throws {
         let dir = try scratch(), nested = dir + "/a/b/c"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try SystemFile.createDirectory(nested, mode: 0o700)
         try SystemFile.createDirectory(nested)
         var s = stat()

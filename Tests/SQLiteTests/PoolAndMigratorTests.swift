@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import CSQLite
 @testable import SQLite
@@ -92,11 +93,10 @@ struct PoolAndMigratorTests {
         return m
     }
 
-    final class LogBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [String] = []
-        func append(_ s: String) { lock.withLock { items.append(s) } }
-        var all: [String] { lock.withLock { items } }
+    final class LogBox: Sendable {
+        private let items = Mutex<[String]>([])
+        func append(_ s: String) { items.withLock { $0.append(s) } }
+        var all: [String] { items.withLock { $0 } }
     }
 
     @Test("migrations run once each, in registration order, recorded in grdb_migrations; upTo stops where asked")

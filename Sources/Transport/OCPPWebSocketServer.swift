@@ -138,7 +138,7 @@ public struct OCPPWebSocketServer: Service {
                 channel.eventLoop.makeCompletedFuture {
                     // A refused connection is closed already; the failure makes NIO drop it.
                     let slot = try connectionGuard.admit(channel).get()
-                    try channel.pipeline.syncOperations.addHandler(ConnectionTimeoutHandler(timeout: TimeAmount(Self.handshakeTimeout), mode: .deadline),
+                    try channel.pipeline.syncOperations.addHandler(ConnectionTimeoutHandler(timeout: TimeAmount(Self.handshakeTimeout)),
                                                                    name: Self.handshakeTimeoutName)
                     let peerChain = PeerChain()
                     if let tls {

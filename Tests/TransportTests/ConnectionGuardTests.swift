@@ -130,22 +130,10 @@ struct ConnectionGuardTests {
         #expect(budget.inUse == 0)
     }
 
-    @Test("idle: closed after the timeout without a message; each message restarts it")
-    func idleTimeout() throws {
-        let channel = try Self.channel(from: "10.0.0.1")
-        try channel.pipeline.syncOperations.addHandler(ConnectionTimeoutHandler(timeout: .seconds(60), mode: .idle))
-        channel.embeddedEventLoop.advanceTime(by: .seconds(59))
-        try channel.writeInbound(ByteBuffer(string: "x"))
-        channel.embeddedEventLoop.advanceTime(by: .seconds(59))
-        #expect(channel.isActive, "the message 59 s ago restarted the timeout")
-        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
-        #expect(!channel.isActive)
-    }
-
     @Test("deadline: closed at the deadline whatever arrives, unless removed first")
     func deadline() throws {
         let slow = try Self.channel(from: "10.0.0.1")
-        try slow.pipeline.syncOperations.addHandler(ConnectionTimeoutHandler(timeout: .seconds(10), mode: .deadline))
+        try slow.pipeline.syncOperations.addHandler(ConnectionTimeoutHandler(timeout: .seconds(10)))
         for _ in 0..<9 {
             try slow.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\n"))
             slow.embeddedEventLoop.advanceTime(by: .seconds(1))
@@ -155,7 +143,7 @@ struct ConnectionGuardTests {
         #expect(!slow.isActive)
 
         let upgraded = try Self.channel(from: "10.0.0.1")
-        let handler = ConnectionTimeoutHandler(timeout: .seconds(10), mode: .deadline)
+        let handler = ConnectionTimeoutHandler(timeout: .seconds(10))
         try upgraded.pipeline.syncOperations.addHandler(handler, name: "handshake")
         upgraded.embeddedEventLoop.advanceTime(by: .seconds(5))
         try upgraded.pipeline.syncOperations.removeHandler(name: "handshake").wait()

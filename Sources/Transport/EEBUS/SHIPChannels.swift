@@ -127,7 +127,7 @@ extension SHIPNode {
                         let slot = try connectionGuard.admit(channel).get()
                         let remote = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
                         let sync = channel.pipeline.syncOperations
-                        try sync.addHandler(ConnectionTimeoutHandler(timeout: TimeAmount(setupTimeout), mode: .deadline), name: Self.setupTimeoutName)
+                        try sync.addHandler(ConnectionTimeoutHandler(timeout: TimeAmount(setupTimeout)), name: Self.setupTimeoutName)
                         let peer = SHIPPeerIdentity()
                         try sync.addHandler(NIOSSLServerHandler(context: tls, customVerificationCallback: peer.verify))
                         let refusal = Refusal()

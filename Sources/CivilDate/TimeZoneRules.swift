@@ -188,20 +188,17 @@ private struct ByteReader {
         return bytes[at]
     }
 
-    mutating func int32() -> Int32? {
-        guard at + 4 <= bytes.count else { return nil }
-        var v: UInt32 = 0
-        for i in 0..<4 { v = v << 8 | UInt32(bytes[at + i]) }
-        at += 4
-        return Int32(bitPattern: v)
-    }
+    mutating func int32() -> Int32? { bigEndian() }
+    mutating func int64() -> Int64? { bigEndian() }
 
-    mutating func int64() -> Int64? {
-        guard at + 8 <= bytes.count else { return nil }
-        var v: UInt64 = 0
-        for i in 0..<8 { v = v << 8 | UInt64(bytes[at + i]) }
-        at += 8
-        return Int64(bitPattern: v)
+    /// A signed big-endian integer of `T`'s width (TZif's 32- and 64-bit fields, RFC 8536 §3), nil past the end.
+    private mutating func bigEndian<T: FixedWidthInteger & SignedInteger>() -> T? {
+        let width = T.bitWidth / 8
+        guard at + width <= bytes.count else { return nil }
+        var v: T.Magnitude = 0
+        for i in 0..<width { v = v << 8 | T.Magnitude(bytes[at + i]) }
+        at += width
+        return T(truncatingIfNeeded: v)
     }
 
     mutating func skip(_ n: Int) -> Bool {

@@ -3,7 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -53,8 +52,21 @@ public struct SystemCommand: Sendable {
         // The child has its copies now; ours of its ends must go, so that EOF arrives when it exits.
         for fd in [stdin.read, stdout.write, stderr.write] { close(fd) }
         let state = Outcome()
-        let limit = DispatchWorkItem { if state.timeOut() { kill(pid, SIGKILL) } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: limit)
+        // The time limit on a thread of its own, waiting in poll(2) on a pipe that the program's end closes: no shared
+        // pool can hold the kill back (Dispatch's global queue runs as many items at once as there are cores, and two
+        // blocking items of anyone else on a 2-core controller once kept a 0.2 s limit from firing until the program
+        // ended on its own).
+        let stopTimer: (read: Int32, write: Int32)
+        do { stopTimer = try Self.pipe() } catch {
+            kill(pid, SIGKILL)
+            _ = Self.wait(pid)
+            for fd in [stdin.write, stdout.read, stderr.read] { close(fd) }
+            throw error
+        }
+        let limit = OnThread { () -> Void in
+            if Self.waitReadable(stopTimer.read, seconds: timeoutSeconds) == false, state.timeOut() { kill(pid, SIGKILL) }
+            close(stopTimer.read)
+        }
         // The threads start here, synchronously: started from child tasks they would wait for a thread of a busy
         // concurrency pool, and the program would wait for its input meanwhile. The exit is recorded on the waiting
         // thread the moment waitpid returns, so that a late resumption of this task is not counted against the program.
@@ -68,10 +80,25 @@ public struct SystemCommand: Sendable {
         }
         let (status, inTime) = await exit.value
         let timedOut = !inTime
-        limit.cancel()
+        close(stopTimer.write)
+        await limit.value
         let (_, o, e) = (await written.value, await out.value, await err.value)
         if timedOut { throw Failure(description: "\(commandLine) did not finish within \(timeoutSeconds) s") }
         return Result(status: status, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// Whether `fd` becomes readable (or reaches its end) within `seconds`; false when the time ran out.
+    static func waitReadable(_ fd: Int32, seconds: Double) -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(min(max(seconds, 0), 86_400 * 365) * 1000))
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { return false }
+            let ms = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, Int64(Int32.max)))
+            let r = poll(&entry, 1, ms)
+            if r > 0 { return true }
+            if r < 0 && errno != EINTR { return true }  // no timer to keep: the caller goes on as if the program ended
+        }
     }
 
     /// Who came first: the program's exit or its time limit (so that a late timer never signals a finished program).

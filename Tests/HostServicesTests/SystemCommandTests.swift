@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -37,6 +39,18 @@ struct SystemCommandTests {
     func timeout() async {
         let error = await #expect(throws: SystemCommand.Failure.self) { try await SystemCommand("/bin/sleep", ["5"]).run(timeoutSeconds: 0.2) }
         #expect(error?.description.contains("/bin/sleep 5") == true)
+    }
+
+    @Test("the time limit runs out while Dispatch's shared threads are all blocked by others")
+    func timeoutWithDispatchBusy() async {
+        // Dispatch's global queue runs at most as many items at once as there are cores (it adds threads only after
+        // seconds); these hold all of them. A limit timed there fired after the 1 s program had ended on its own.
+        let release = DispatchSemaphore(value: 0)
+        let blockers = 2 * ProcessInfo.processInfo.activeProcessorCount
+        for _ in 0..<blockers { DispatchQueue.global().async { release.wait() } }
+        defer { for _ in 0..<blockers { release.signal() } }
+        let error = await #expect(throws: SystemCommand.Failure.self) { try await SystemCommand("/bin/sleep", ["1"]).run(timeoutSeconds: 0.2) }
+        #expect(error?.description.contains("did not finish within 0.2 s") == true, "\(String(describing: error))")
     }
 }
 

@@ -1,7 +1,8 @@
 """Gateway benchmark orchestration (scripts/bench-gateway.sh): for each charger count, the same load (ocpp_load.py)
 against `chargekit gateway` (release, --accept-unconfigured on) and against a minimal central system on the Python
 `ocpp` library, one server at a time on this machine. Per run: connect time for all, CALL→CALLRESULT p50/p99, msg/s,
-the server's CPU seconds and PSS over the steady phase, msg/s per CPU-second (per core), and the memory one connected
+the server's CPU seconds and PSS over the steady phase, msg/s per CPU-second (per core), the load generator's own CPU
+seconds (it shares the cores, and its latencies include its own waiting), and the memory one connected
 charger costs: the growth of the server's PSS from before the first connection to the end of the steady phase, divided
 by the chargers (at the charger profile a charger is idle between its messages, one every ~9 s).
 
@@ -143,10 +144,11 @@ def main():
     for note in notes:
         print(note)
     print(f"{'server':<20}{'chargers':>9}{'connect s':>11}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU s':>8}{'msg/CPU-s':>11}{'PSS MB':>9}"
-          f"{'kB/charger':>12}{'errors':>8}")
+          f"{'kB/charger':>12}{'errors':>8}{'load CPU s':>12}")
     for name, n, r in rows:
         print(f"{name:<20}{n:>9}{r['connectSeconds']:>11.2f}{r['perSecond']:>9.0f}{r['p50ms']:>9.2f}{r['p99ms']:>9.2f}"
-              f"{r['cpuSeconds']:>8.2f}{r['perCPUSecond']:>11.0f}{r['pssMB']:>9.0f}{r['kBPerCharger']:>12.1f}{r['errors'] + r['connectFailures']:>8}")
+              f"{r['cpuSeconds']:>8.2f}{r['perCPUSecond']:>11.0f}{r['pssMB']:>9.0f}{r['kBPerCharger']:>12.1f}{r['errors'] + r['connectFailures']:>8}"
+              f"{r['loadCPUSeconds']:>12.2f}")
     print()
     print("Saturation: 200 charge points sending MeterValues back to back for 10 s (the load generator shares the cores)")
     print(f"{'server':<20}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU s':>8}{'msg/CPU-s':>11}")

@@ -126,15 +126,18 @@ def worker(index, names, url, conn, go, heartbeat_s, meter_s, concurrency, sourc
         steady.set()
         stats["latencies"] = []
         stats["messages"] = 0
+        cpu0 = time.process_time()
         msg = await asyncio.get_running_loop().run_in_executor(None, conn.recv)
         steady.clear()
+        cpu_seconds = time.process_time() - cpu0
         assert msg == "stop"
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         lat = stats["latencies"]
         conn.send(("result", {"latencies": lat, "messages": stats["messages"], "errors": stats["errors"],
-                              "connectFailures": stats["connectFailures"], "lastError": stats["lastError"]}))
+                              "connectFailures": stats["connectFailures"], "lastError": stats["lastError"],
+                              "cpuSeconds": cpu_seconds}))
 
     asyncio.run(main())
 
@@ -202,6 +205,9 @@ def main():
         "chargers": a.chargers, "workers": workers, "connectSeconds": round(connect_seconds, 2), "steadySeconds": round(steady_seconds, 2),
         "messages": messages, "perSecond": round(messages / steady_seconds, 1),
         "p50ms": round(percentile(lat, 0.50) * 1000, 3), "p99ms": round(percentile(lat, 0.99) * 1000, 3),
+        # The workers' own CPU time in the steady phase: on a shared machine the load generator competes with the server
+        # for the same cores, and its latency figures include its own waiting.
+        "loadCPUSeconds": round(sum(r["cpuSeconds"] for r in results), 2),
         "errors": sum(r["errors"] for r in results), "connectFailures": sum(r["connectFailures"] for r in results),
         "lastError": next((r["lastError"] for r in results if r["lastError"]), None),
     }))

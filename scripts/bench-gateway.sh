@@ -39,6 +39,7 @@ ulimit -n "$(ulimit -Hn)"
 venv=.venv-test
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check -r Tests/Interop/requirements.txt
+"$venv/bin/pip" install -q --disable-pip-version-check uvloop  # the load generator's event loop (ocpp_load.py)
 if [ -z "$bin" ]; then
   swift build -c release --product chargekit >/dev/null 2>&1 || swift build -c release --product chargekit
   bin="$(swift build -c release --show-bin-path)/chargekit"

@@ -140,7 +140,8 @@ def main():
         saturation["ChargeKit gateway"] = run(gateway("gateway-saturation"), 19000, 200, 10, python, work, meter=0)
         saturation["Python ocpp CS"] = run(py, 19001, 200, 10, python, work, meter=0)
     print(f"OCPP central system at scale: boot + 2 StatusNotification, then MeterValues every 10 s and Heartbeat every 60 s "
-          f"per charger; {seconds:.0f} s steady phase; {os.cpu_count()} cores, load generator on the same machine")
+          f"per charger; {seconds:.0f} s steady phase; {os.cpu_count()} cores, load generator on the same machine "
+          f"({rows[0][2]['loadEventLoop'] if rows else 'asyncio'})")
     for note in notes:
         print(note)
     print(f"{'server':<20}{'chargers':>9}{'connect s':>11}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU s':>8}{'msg/CPU-s':>11}{'PSS MB':>9}"

@@ -40,6 +40,8 @@ venv=.venv-test
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check -r Tests/Interop/requirements.txt
 "$venv/bin/pip" install -q --disable-pip-version-check uvloop  # the load generator's event loop (ocpp_load.py)
+# tcpdump: the gateway's own answer time, from the packets (scripts/bench/wire_latency.py)
+command -v tcpdump >/dev/null || apt-get install -y -q tcpdump >/dev/null 2>&1 || echo "tcpdump not installed: no wire latency"
 if [ -z "$bin" ]; then
   swift build -c release --product chargekit >/dev/null 2>&1 || swift build -c release --product chargekit
   bin="$(swift build -c release --show-bin-path)/chargekit"

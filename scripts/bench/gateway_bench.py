@@ -1,7 +1,8 @@
 """Gateway benchmark orchestration (scripts/bench-gateway.sh): for each charger count, the same load (ocpp_load.py)
 against `chargekit gateway` (release, --accept-unconfigured on) and against a minimal central system on the Python
 `ocpp` library, one server at a time on this machine. Per run: connect time for all, CALL→CALLRESULT p50/p99, msg/s,
-the server's CPU seconds and PSS over the steady phase, msg/s per CPU-second (per core), the load generator's own CPU
+the server's own answer time on the wire (wire_latency.py: from the CALL's packet to the answer's, with tcpdump when it is
+installed), the server's CPU seconds and PSS over the steady phase, msg/s per CPU-second (per core), the load generator's own CPU
 seconds (it shares the cores, and its latencies include its own waiting), and the memory one connected
 charger costs: the growth of the server's PSS from before the first connection to the end of the steady phase, divided
 by the chargers (at the charger profile a charger is idle between its messages, one every ~9 s).
@@ -12,6 +13,7 @@ Such a lowered size runs a second time at the message rate of the size asked for
 shortened by fitting / asked): the latency at 50,000 chargers' traffic, on the connections the machine allows.
 With a second gateway binary (--before-bin, e.g. an earlier commit's) each size runs it too, right before the first
 one, so that a change is compared with the code before it on the same machine in the same minutes."""
+import contextlib
 import json
 import os
 import resource
@@ -20,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import wire_latency
 
 HZ = os.sysconf("SC_CLK_TCK")
 
@@ -88,8 +92,10 @@ def run(server_argv, port, chargers, seconds, python, work, meter=10, heartbeat=
                 raise SystemExit(f"load generator failed: {load.stdout.read()}")
             time.sleep(0.05)
         cpu0 = cpu_seconds(server.pid)
-        while not done.exists():
-            time.sleep(0.05)
+        capture = wire_latency.Capture(port, work / "steady.pcap") if wire_latency.Capture.available() else None
+        with capture or contextlib.nullcontext():
+            while not done.exists():
+                time.sleep(0.05)
         cpu1, pss, rss = cpu_seconds(server.pid), pss_mb(server.pid), memory_mb(server.pid, "Rss")
         out, _ = load.communicate(timeout=120)
         result = json.loads(out.strip().splitlines()[-1])
@@ -98,6 +104,12 @@ def run(server_argv, port, chargers, seconds, python, work, meter=10, heartbeat=
         result["kBPerCharger"] = round((pss - pss0) * 1024 / chargers, 1)
         result["rssKBPerCharger"] = round((rss - rss0) * 1024 / chargers, 1)
         result["perCPUSecond"] = round(result["messages"] / max(0.01, cpu1 - cpu0), 0)
+        result["wireP50ms"] = result["wireP99ms"] = float("nan")
+        if capture:
+            answers, _ = wire_latency.latencies(capture.path, port)
+            capture.path.unlink()
+            result["wireP50ms"] = wire_latency.percentile(answers, 0.50) * 1000
+            result["wireP99ms"] = wire_latency.percentile(answers, 0.99) * 1000
         return result
     finally:
         server.terminate()
@@ -145,11 +157,11 @@ def main():
     for note in notes:
         print(note)
     print(f"{'server':<20}{'chargers':>9}{'connect s':>11}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU s':>8}{'msg/CPU-s':>11}{'PSS MB':>9}"
-          f"{'kB/charger':>12}{'errors':>8}{'load CPU s':>12}")
+          f"{'kB/charger':>12}{'errors':>8}{'load CPU s':>12}{'wire p50':>10}{'wire p99':>10}")
     for name, n, r in rows:
         print(f"{name:<20}{n:>9}{r['connectSeconds']:>11.2f}{r['perSecond']:>9.0f}{r['p50ms']:>9.2f}{r['p99ms']:>9.2f}"
               f"{r['cpuSeconds']:>8.2f}{r['perCPUSecond']:>11.0f}{r['pssMB']:>9.0f}{r['kBPerCharger']:>12.1f}{r['errors'] + r['connectFailures']:>8}"
-              f"{r['loadCPUSeconds']:>12.2f}")
+              f"{r['loadCPUSeconds']:>12.2f}{r['wireP50ms']:>10.2f}{r['wireP99ms']:>10.2f}")
     print()
     print("Saturation: 200 charge points sending MeterValues back to back for 10 s (the load generator shares the cores)")
     print(f"{'server':<20}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU s':>8}{'msg/CPU-s':>11}")
@@ -174,19 +186,22 @@ def main():
               f"{'OK' if ck['kBPerCharger'] <= 15 else 'ABOVE GOAL'}")
         if n > 10000:
             print(f"  connected and booted in {ck['connectSeconds']:.1f} s (goal ≤ 60 s): {'OK' if ck['connectSeconds'] <= 60 else 'ABOVE GOAL'}")
-            print(f"  p99 {ck['p99ms']:.2f} ms at {ck['perSecond']:.0f} msg/s (goal ≤ 10 ms): {'OK' if ck['p99ms'] <= 10 else 'ABOVE GOAL'}")
+            print(f"  p99 at the load generator {ck['p99ms']:.2f} ms, the gateway's answer on the wire {ck['wireP99ms']:.2f} ms at "
+                  f"{ck['perSecond']:.0f} msg/s (goal ≤ 10 ms): {'OK' if ck['wireP99ms'] <= 10 else 'ABOVE GOAL'}")
             print(f"  PSS {ck['pssMB']:.0f} MB (goal ≤ 1 GB at 50,000): {'OK' if ck['pssMB'] <= 1024 else 'ABOVE GOAL'}")
         elif n >= 10000:
             print(f"  connected and booted in {ck['connectSeconds']:.1f} s (goal ≤ 60 s): {'OK' if ck['connectSeconds'] <= 60 else 'ABOVE GOAL'}")
-            print(f"  p99 {ck['p99ms']:.2f} ms at {ck['perSecond']:.0f} msg/s (goal ≤ 10 ms at ~0.12 msg/s per charger): "
-                  f"{'OK' if ck['p99ms'] <= 10 else 'ABOVE GOAL'}")
+            print(f"  p99 at the load generator {ck['p99ms']:.2f} ms, the gateway's answer on the wire {ck['wireP99ms']:.2f} ms at "
+                  f"{ck['perSecond']:.0f} msg/s (goal ≤ 10 ms at ~0.12 msg/s per charger): {'OK' if ck['wireP99ms'] <= 10 else 'ABOVE GOAL'}")
             print(f"  PSS {ck['pssMB']:.0f} MB (goal ≤ 600 MB): {'OK' if ck['pssMB'] <= 600 else 'ABOVE GOAL'}")
         for a, m in zip(asked, counts):
             rate = next((r for name, k, r in rows if k == n and m == n and name.startswith("gateway, ")), None)
             if rate:
                 print(f"  at the message rate of {a} chargers ({rate['perSecond']:.0f} msg/s on {n} connections, intervals × {n / a:.3f}): "
-                      f"p50 {rate['p50ms']:.2f}, p99 {rate['p99ms']:.2f} ms (goal ≤ 10 ms): {'OK' if rate['p99ms'] <= 10 else 'ABOVE GOAL'}; "
-                      f"{rate['cpuSeconds']:.1f} CPU s in {seconds:.0f} s")
+                      f"at the load generator p50 {rate['p50ms']:.2f}, p99 {rate['p99ms']:.2f} ms; the gateway's answer on the wire "
+                      f"p50 {rate['wireP50ms']:.2f}, p99 {rate['wireP99ms']:.2f} ms (goal ≤ 10 ms): "
+                      f"{'OK' if rate['wireP99ms'] <= 10 else 'ABOVE GOAL'}; {rate['cpuSeconds']:.1f} CPU s in {seconds:.0f} s "
+                      f"(load generator {rate['loadCPUSeconds']:.1f})")
                 print(f"  {a} chargers extrapolated from {n}: booted in ≈ {ck['connectSeconds'] * a / n:.0f} s, "
                       f"PSS ≈ {ck['pssMB'] + (a - n) * ck['kBPerCharger'] / 1024:.0f} MB (not measured: the descriptor limit)")
         failures = ck["errors"] + ck["connectFailures"]

@@ -8,7 +8,15 @@
 #   The ratios to libmodbus are taken within each round (--rounds); their median is the result.
 #   Goal (issue 31 item 3): p50 and p99 within 1.2× of libmodbus in the same run, throughput ≥ libmodbus; and ≥ 3×
 #   pymodbus' throughput. Exits 1 when a median ratio misses its goal (as bench-size.sh fails above its bound).
-# Usage: scripts/bench-modbus.sh [--seconds N] [--rounds N]   (installs libmodbus-dev and a venv with pymodbus if missing)
+#   Placement (--placement): `free` (default) leaves the cores to the scheduler — the busy-machine mode. On a quiet
+#   machine that decides the comparison: a wake-up on the client's core costs about 16 µs, one across cores about 48,
+#   and either server can get either (session 25: per-round p50 ratios 0.31–3.22×). `one-core` pins the client and all
+#   three servers to one CPU (--cpu N, default the last one allowed): every request is a switch to the server and back
+#   on that core, no cross-core wake-up, the same for both servers, and the servers' own CPU time is all in the latency.
+#   `split` pins the client to one CPU and the servers to another: every wake-up crosses cores (for comparison only:
+#   that wake-up is most of the latency and hides the servers' own cost).
+# Usage: scripts/bench-modbus.sh [--seconds N] [--rounds N] [--placement free|one-core|split] [--cpu N]
+#   (installs libmodbus-dev and a venv with pymodbus if missing)
 #   SCRATCH_PATH=.build-x builds into another scratch directory (default .build), VENV=dir uses another venv (.venv-test),
 #   MODBUS_BENCH=path serves ChargeKit with a modbus-bench built before (e.g. the binary of the commit before a change);
 #   MODBUS_LOAD=path takes the load generator from there instead of building this checkout's.
@@ -16,13 +24,31 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=2
 rounds=5
+placement=free
+cpu=
+usage="usage: $0 [--seconds N] [--rounds N] [--placement free|one-core|split] [--cpu N]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
-    *) echo "usage: $0 [--seconds N] [--rounds N]" >&2; exit 64 ;;
+    --placement) placement="$2"; shift 2 ;;
+    --cpu) cpu="$2"; shift 2 ;;
+    *) echo "$usage" >&2; exit 64 ;;
   esac
 done
+# The CPUs this script may use (a container or cgroup may allow fewer than the machine has).
+allowed=$(python3 -c 'import os; print(" ".join(map(str, sorted(os.sched_getaffinity(0)))))')
+[ -n "$cpu" ] || cpu=${allowed##* }
+case " $allowed " in *" $cpu "*) ;; *) echo "--cpu $cpu: not one of the CPUs allowed here ($allowed)" >&2; exit 64 ;; esac
+case "$placement" in
+  free) client_pin=(); server_pin=() ;;
+  one-core) client_pin=(taskset -c "$cpu"); server_pin=(taskset -c "$cpu") ;;
+  split)
+    other=$(for c in $allowed; do [ "$c" = "$cpu" ] || { echo "$c"; break; }; done)
+    [ -n "$other" ] || { echo "--placement split needs two CPUs; allowed: $allowed" >&2; exit 64; }
+    client_pin=(taskset -c "$other"); server_pin=(taskset -c "$cpu") ;;
+  *) echo "$usage" >&2; exit 64 ;;
+esac
 scratch=${SCRATCH_PATH:-.build}
 
 if ! dpkg -s libmodbus-dev >/dev/null 2>&1; then
@@ -52,16 +78,16 @@ s=[socket.socket() for _ in range(3)]
 ports=[x.getsockname()[1] for x in s]
 [x.close() for x in s]
 print(*ports, flush=True)')
-"$server" serve --port "$p1" & ck=$!
-"$work/libmodbus_server" "$p2" & lm=$!
-"$venv/bin/python" scripts/bench/pymodbus_server.py "$p3" & py=$!
+"${server_pin[@]}" "$server" serve --port "$p1" & ck=$!
+"${server_pin[@]}" "$work/libmodbus_server" "$p2" & lm=$!
+"${server_pin[@]}" "$venv/bin/python" scripts/bench/pymodbus_server.py "$p3" & py=$!
 for port in "$p1" "$p2" "$p3"; do
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 done
 
 # Which server ended during the run, and how (a status above 128 is a signal's).
 report_exits() { for p in "$ck" "$lm" "$py"; do kill -0 "$p" 2>/dev/null || { s=0; wait "$p" || s=$?; echo "pid $p exited with status $s" >&2; }; done; }
-python3 - "$bench" "$seconds" "$rounds" "ChargeKit:$p1:$ck" "libmodbus:$p2:$lm" "pymodbus:$p3:$py" <<'PY' || { status=$?; [ "$status" -eq 2 ] || report_exits; exit 1; }
+PLACEMENT="$placement ${client_pin[*]} / ${server_pin[*]}" "${client_pin[@]}" python3 - "$bench" "$seconds" "$rounds" "ChargeKit:$p1:$ck" "libmodbus:$p2:$lm" "pymodbus:$p3:$py" <<'PY' || { status=$?; [ "$status" -eq 2 ] || report_exits; exit 1; }
 import json, os, statistics, subprocess, sys
 bench, secs, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 servers = [a.split(':') for a in sys.argv[4:]]
@@ -103,6 +129,9 @@ for r in range(rounds):
 
 med = statistics.median
 print(f"Modbus TCP, FC03 × 125 registers, loopback, {rounds} rounds of {secs} s per load (medians)")
+client_pin, _, server_pin = os.environ['PLACEMENT'].partition(' / ')
+print(f"placement: {client_pin.split(' ')[0]}; client {' '.join(client_pin.split(' ')[1:]) or 'unpinned'}, servers {server_pin or 'unpinned'}; "
+      f"load average {' '.join(open('/proc/loadavg').read().split()[:3])}")
 print(f"{'server':<12}{'p50 µs':>10}{'p99 µs':>10}{'CPU µs/req':>12}{'req/s (10 clients)':>21}")
 for name in lat:
     l, t = lat[name], thr[name]

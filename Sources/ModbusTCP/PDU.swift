@@ -64,6 +64,17 @@ public enum ModbusResponse: Sendable, Equatable {
     /// Function 15 or 16: start address and quantity written.
     case writeMultiple(FunctionCode, address: UInt16, quantity: UInt16)
     case exception(function: UInt8, ExceptionCode)
+
+    /// The length of the encoded PDU in bytes (function code included), as ``PDUCodec/encode(_:into:)-(ModbusResponse,_)``
+    /// writes it: what the MBAP header's length field counts besides the unit id.
+    public var pduByteCount: Int {
+        switch self {
+        case .bits(_, let bits): 2 + (bits.count + 7) / 8
+        case .registers(_, let regs): 2 + 2 * regs.count
+        case .writeSingleCoil, .writeSingleRegister, .writeMultiple: 5
+        case .exception: 2
+        }
+    }
 }
 
 /// The limits of the Modbus specification.
@@ -157,11 +168,13 @@ public enum PDUCodec {
             let bytes = packBits(bits)
             b.writeInteger(f.rawValue); b.writeInteger(UInt8(bytes.count)); b.writeBytes(bytes)
         case .registers(let f, let regs):
-            b.writeInteger(f.rawValue); b.writeInteger(UInt8(regs.count * 2))
-            // One write of all registers, big-endian (§4.2): a read of 125 registers is the server's most frequent answer.
-            b.writeWithUnsafeMutableBytes(minimumWritableBytes: regs.count * 2) { raw in
-                for (i, v) in regs.enumerated() { raw.storeBytes(of: v.bigEndian, toByteOffset: 2 * i, as: UInt16.self) }
-                return regs.count * 2
+            // One write of function code, byte count and all registers, big-endian (§4.2): a read of 125 registers is the
+            // server's most frequent answer.
+            b.writeWithUnsafeMutableBytes(minimumWritableBytes: 2 + regs.count * 2) { raw in
+                raw.storeBytes(of: f.rawValue, toByteOffset: 0, as: UInt8.self)
+                raw.storeBytes(of: UInt8(truncatingIfNeeded: regs.count * 2), toByteOffset: 1, as: UInt8.self)
+                for (i, v) in regs.enumerated() { raw.storeBytes(of: v.bigEndian, toByteOffset: 2 + 2 * i, as: UInt16.self) }
+                return 2 + regs.count * 2
             }
         case .writeSingleCoil(let a, let v):
             b.writeInteger(FunctionCode.writeSingleCoil.rawValue); b.writeInteger(a); b.writeInteger(v ? UInt16(0xFF00) : 0)

@@ -289,20 +289,30 @@ public struct RegisterMap: Sendable {
                 i += 1
             }
         }
-        var out = [UInt16](repeating: 0, count: range.count)
-        var i = first
-        while i < spans.count, spans[i].lower < range.upperBound {
-            let span = spans[i]
-            let v = value(i)
-            if span.plain, case .integer(let n) = v {
-                out[span.lower - range.lowerBound] = UInt16(clamping: n)
-            } else {
-                // A multi-register value may begin before or end after the range: only its part inside is answered.
-                for (k, r) in definitions[i].encode(v).enumerated() where range.contains(span.lower + k) {
-                    out[span.lower + k - range.lowerBound] = r
+        // The walk over unsafe buffers: a read of 125 plain registers is the servers' most frequent request, and the
+        // checked subscripts (bounds of `spans` and `out`, `out`'s uniqueness) were a third of this loop's time (perf,
+        // issue 31 item 3). The indices are in bounds by construction: `i < spans.count`, and a plain span is one
+        // register (`uint16`) whose address lies in `range` (it ends at or after its start, and begins before its end).
+        let out = [UInt16](unsafeUninitializedCapacity: range.count) { out, initialized in
+            out.initialize(repeating: 0)
+            initialized = range.count
+            spans.withUnsafeBufferPointer { spans in
+                var i = first
+                while i < spans.count, spans[i].lower < range.upperBound {
+                    let span = spans[i]
+                    let v = value(i)
+                    if span.plain, case .integer(let n) = v {
+                        assert(range.contains(span.lower))
+                        out[span.lower - range.lowerBound] = UInt16(clamping: n)
+                    } else {
+                        // A multi-register value may begin before or end after the range: only its part inside is answered.
+                        for (k, r) in definitions[i].encode(v).enumerated() where range.contains(span.lower + k) {
+                            out[span.lower + k - range.lowerBound] = r
+                        }
+                    }
+                    i += 1
                 }
             }
-            i += 1
         }
         return .success(out)
     }

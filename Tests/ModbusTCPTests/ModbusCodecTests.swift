@@ -44,6 +44,11 @@ struct ModbusCodecTests {
             (.writeSingleRegister(address: 1000, value: 16), .writeSingleRegister(address: 1000, value: 16)),
             (.writeMultipleRegisters(address: 1110, values: Array(repeating: 0x2020, count: 10)), .writeMultiple(.writeMultipleRegisters, address: 1110, quantity: 10)),
             (.readHoldingRegisters(address: 1001, quantity: 1), .exception(function: 3, .illegalDataAddress)),
+            (.readDiscreteInputs(address: 0, quantity: 8), .bits(.readDiscreteInputs, [Bool](repeating: true, count: 8))),
+            (.readCoils(address: 0, quantity: 1), .bits(.readCoils, [true])),
+            (.writeSingleCoil(address: 3, value: true), .writeSingleCoil(address: 3, value: true)),
+            (.writeMultipleRegisters(address: 10, values: [1, 2, 3]), .writeMultiple(.writeMultipleRegisters, address: 10, quantity: 3)),
+            (.writeMultipleCoils(address: 10, values: [true, false]), .writeMultiple(.writeMultipleCoils, address: 10, quantity: 2)),
         ]
         for (request, response) in cases {
             var b = ByteBuffer()
@@ -82,6 +87,11 @@ struct ModbusCodecTests {
             (.readCoils(address: 0, quantity: 10), .bits(.readCoils, [true, false, true, true, false, false, false, false, true, true])),
             (.writeSingleRegister(address: 1000, value: 16), .writeSingleRegister(address: 1000, value: 16)),
             (.readHoldingRegisters(address: 1001, quantity: 1), .exception(function: 3, .illegalDataAddress)),
+            (.readDiscreteInputs(address: 0, quantity: 8), .bits(.readDiscreteInputs, [Bool](repeating: true, count: 8))),
+            (.readCoils(address: 0, quantity: 1), .bits(.readCoils, [true])),
+            (.writeSingleCoil(address: 3, value: true), .writeSingleCoil(address: 3, value: true)),
+            (.writeMultipleRegisters(address: 10, values: [1, 2, 3]), .writeMultiple(.writeMultipleRegisters, address: 10, quantity: 3)),
+            (.writeMultipleCoils(address: 10, values: [true, false]), .writeMultiple(.writeMultipleCoils, address: 10, quantity: 2)),
         ]
         for (request, response) in cases {
             var adu = ByteBuffer(bytes: [0xAA])  // a byte before: the header's length is set relative to where the ADU starts
@@ -89,6 +99,8 @@ struct ModbusCodecTests {
             adu.moveReaderIndex(forwardBy: 1)
             var pdu = ByteBuffer()
             PDUCodec.encode(response, into: &pdu)
+            // The header is written before the PDU, its length taken from pduByteCount: both must agree with the encoder.
+            #expect(response.pduByteCount == pdu.readableBytes, "\(response)")
             #expect(adu.getInteger(at: adu.readerIndex + 4, as: UInt16.self) == UInt16(pdu.readableBytes + 1))
             let frame = try #require(try ModbusTCPFrame.parse(&adu))
             #expect(adu.readableBytes == 0)
@@ -164,6 +176,12 @@ struct ModbusCodecTests {
         #expect(map.read(address: 109, quantity: 2, valueAt: byAddress) == .failure(.illegalDataAddress))
         #expect(map.read(address: 110, quantity: 1, valueAt: byAddress) == .failure(.illegalDataAddress))
         #expect(map.read(address: 121, quantity: 1, valueAt: byAddress) == .success([2]))
+        // Plain registers: clamped to 0…65535, each at its own offset, the last one of the range included.
+        let plain = RegisterMap(definitions: (0..<200).map { RegisterDefinition(UInt16($0), "p\($0)", .uint16) })
+        let clamped: (UInt16) -> RegisterValue = { $0 == 50 ? .integer(-1) : $0 == 51 ? .integer(70_000) : .integer(Int64($0) * 3) }
+        #expect(plain.read(address: 50, quantity: 3, valueAt: clamped) == .success([0, 65535, 156]))
+        #expect(plain.read(address: 75, quantity: 125, valueAt: clamped) == .success((75..<200).map { UInt16($0 * 3) }))
+        #expect(plain.read(address: 76, quantity: 125, valueAt: clamped) == .failure(.illegalDataAddress))
         #expect(map.definition(at: 104)?.name == "b" && map.definition(at: 103)?.name == "b")
         #expect(map.definition(at: 102) == nil && map.definition(at: 99) == nil && map.definition(at: 122) == nil)
         #expect(map.writes(address: 110, values: [1]).map { $0.map(\.0.name) } == .success(["w"]))

@@ -14,7 +14,8 @@ executes at least one instruction is recorded, unlike a sampling profiler) twice
   2. "backend": the same with an OCPP 1.6J central system (ocpp_central_system.py, the Python `ocpp` library) and the
      Modbus TCP server on, read by a client (FC03, seeds/000 MODBUS-REGISTERSATZ's blocks).
 The file lists run 1's functions by instructions executed (the busiest first), then those only run 2 ran, then the
-names that several local functions share (see the end of this file). A stale list
+names that several local functions share (see the end of this file); then the `.bss` symbols the same two runs wrote,
+run natively (see written_bss). A stale list
 only costs memory: a listed symbol that no longer exists is ignored (`--no-warn-symbol-ordering`), a new function that
 is not listed goes after the listed ones, where the linker would have put it anyway.
 
@@ -62,7 +63,9 @@ def modbus_read(port, address, count, unit=255):
         return header[7]
 
 
-def run(phase, workdir):
+def run(phase, workdir, profiled=True):
+    """One run of the station (see the module's docstring); under callgrind: the instructions per function, natively:
+    the `.bss` symbols it wrote."""
     workdir.mkdir()
     data = workdir / "data"
     profile = workdir / f"callgrind.{phase}"
@@ -79,8 +82,8 @@ def run(phase, workdir):
                            ("MeterValueSampleInterval", "10"), ("ModbusTCPServer", "On"),
                            ("ModbusTCPServerBasePort", str(modbus_port))):
             cli("config", "set", key, value, "--role", "manufacturer")
-    station = subprocess.Popen(["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={profile}",
-                                binary, "station", "--simulate", "--connectors", "2", "--data-dir", str(data),
+    tool = ["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={profile}"] if profiled else []
+    station = subprocess.Popen([*tool, binary, "station", "--simulate", "--connectors", "2", "--data-dir", str(data),
                                 "--http-port", "0", "--https-port", "0", "--modbus-host", "127.0.0.1", "--log-level", "error"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                env={**os.environ, "CHARGEKIT_NETWORK_SERVICE": "none"})
@@ -122,6 +125,7 @@ def run(phase, workdir):
             api.api("POST", "/api/sim/unplug", {"connector": n})
         wait("both connectors available",
              lambda: [c["status"] for c in api.api("GET", "/api/status")["connectors"]] == ["Available", "Available"])
+        written = None if profiled else written_bss(station.pid)
     finally:
         if station.poll() is None:
             station.send_signal(signal.SIGTERM)  # callgrind writes its profile when the station exits
@@ -129,7 +133,29 @@ def run(phase, workdir):
         if cs is not None:
             cs.terminate()
             cs.wait()
-    return self_costs(profile)
+    return self_costs(profile) if profiled else written
+
+
+def written_bss(pid):
+    """The `.bss` symbols of BINARY that hold a byte other than zero in the running process `pid` (/proc/PID/mem at the
+    binary's load address): the ones the station wrote. `.bss` starts as zero pages, and the kernel gives a page memory
+    of its own (Pss_Anon) at the first write to any byte of it; most of the binary's 1.6 MB of `.bss` are Swift's caches,
+    one per generic conformance or type (128 bytes each), of which a station fills a tenth — spread over half of
+    `.bss`'s pages in the linker's default order. Listed, they sit together. With LTO every symbol has a section of its
+    own (lld's code generator), so the ordering file places data as well as functions."""
+    exe = os.readlink(f"/proc/{pid}/exe")
+    base = next(int(line.split("-")[0], 16) for line in open(f"/proc/{pid}/maps")
+                if line.split()[5:6] == [exe] and int(line.split()[2], 16) == 0)
+    symbols = [(int(p[0], 16), int(p[1], 16), p[3]) for p in
+               (line.split() for line in subprocess.run(["nm", "-S", binary], check=True, capture_output=True, text=True).stdout.splitlines())
+               if len(p) == 4 and p[2] in "bB" and int(p[1], 16) > 0]
+    written = set()
+    with open(f"/proc/{pid}/mem", "rb") as memory:
+        for address, size, name in symbols:
+            memory.seek(base + address)
+            if any(memory.read(size)):
+                written.add(name)
+    return written
 
 
 def self_costs(profile):
@@ -179,8 +205,9 @@ with tempfile.TemporaryDirectory(prefix="chargekit-order-") as tmp:
     binary = binary_path
     station_costs = run("station", Path(tmp) / "station")
     backend_costs = run("backend", Path(tmp) / "backend")
+    data = sorted(run("station", Path(tmp) / "data-station", profiled=False) | run("backend", Path(tmp) / "data-backend", profiled=False))
     counts = Counter(line.split()[2] for line in subprocess.run(["nm", binary], check=True, capture_output=True, text=True).stdout.splitlines()
-                     if len(line.split()) == 3 and line.split()[1] in "tTwW")
+                     if len(line.split()) == 3 and line.split()[1] in "tTwWbB")
 station = sorted(station_costs, key=lambda f: (-station_costs[f], f))
 backend = sorted((f for f in backend_costs if f not in station_costs), key=lambda f: (-backend_costs[f], f))
 # Names valgrind made up for code without a symbol ("0x…") cannot be ordered. A name that several local functions
@@ -189,6 +216,9 @@ backend = sorted((f for f in backend_costs if f not in station_costs), key=lambd
 # (libswift_RegexParser.a: 475 KiB) drags that whole section along: such names go last, after the code that surely runs.
 ordered = [f for f in station + backend if not f.startswith("0x") and counts[f] <= 1]
 ordered += [f for f in station + backend if not f.startswith("0x") and counts[f] > 1]
+# Then the `.bss` symbols the two runs wrote (natively, without valgrind), by name: lld orders each output section's
+# input sections by the symbols they hold, so these only move within `.bss`. Names several symbols share go as above.
+ordered += [d for d in data if counts[d] <= 1] + [d for d in data if counts[d] > 1]
 out.write_text("".join(f + "\n" for f in ordered))
 print(f"symbol_order: {len(station)} functions ran in the station run, {len(backend)} more with the central system and "
-      f"Modbus; wrote {len(ordered)} names to {out}")
+      f"Modbus; {len(data)} .bss symbols written; wrote {len(ordered)} names to {out}")

@@ -11,20 +11,34 @@
 #                             functions no code and no metadata reaches are left out. Safe here because the whole program
 #                             is one link (nothing outside calls into it);
 #   -ffunction-sections, -fdata-sections  the same for the C targets (BoringSSL, twice: swift-nio-ssl's and swift-crypto's);
-#   -enable-machine-outliner  LLVM moves instruction sequences repeated across functions into one (Swift and C; -0.64 MB);
+#   -enable-machine-outliner  LLVM moves instruction sequences repeated across functions into one (Swift and C; with LTO
+#                             it runs in lld's code generator, the -mllvm option below: -1.87 MB);
 #   appliance-no-unwind.ld, --no-eh-frame-hdr  the unwind tables (.eh_frame, .eh_frame_hdr: 6.4 MB) left out: nothing
 #                             unwinds through them (Swift errors are returns, the backtracer walks frame pointers, BoringSSL's
 #                             C++ exceptions only end in std::terminate); why, and the crash check: the .ld file, testing.md;
 #   --icf=all                 identical functions folded into one (-1.49 MB): only code (read-only data keeps its address),
-#                             and nothing here tells functions apart by address (testing.md says what was checked).
+#                             and nothing here tells functions apart by address (testing.md says what was checked);
+#   --experimental-lto-mode=full, -conditional-runtime-records  link-time optimization of the whole program (-3.1 MB):
+#                             every Swift and C module is compiled to LLVM bitcode, and lld optimizes and generates the
+#                             code of all of them at once, so inlining and dead-code elimination cross module boundaries;
+#                             with conditional records a protocol conformance's record (and with it its witnesses) stays
+#                             only while its type and its protocol do. SwiftPM's own LTO mode, not -Xswiftc -lto=...:
+#                             it names the bitcode objects so that the link finds them, and the build plugin's tool
+#                             (built for the host, run during the build) links with it too. The code is generated at
+#                             the link, so the outliner is an option of lld's code generator there (-mllvm). Cost: the
+#                             link takes 8-9 minutes on one core and about 10 GB of memory instead of 20 s (testing.md).
 APPLIANCE_FLAGS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-APPLIANCE_LINKER_FLAGS=(-z pack-relative-relocs --no-export-dynamic -T "$APPLIANCE_FLAGS_DIR/appliance-no-unwind.ld" --no-eh-frame-hdr --icf=all)
+APPLIANCE_LINKER_FLAGS=(-z pack-relative-relocs --no-export-dynamic -T "$APPLIANCE_FLAGS_DIR/appliance-no-unwind.ld" --no-eh-frame-hdr --icf=all
+  -mllvm -enable-machine-outliner)
 APPLIANCE_LINK_SWIFTC_FLAGS=(-Xlinker --gc-sections)
 for f in "${APPLIANCE_LINKER_FLAGS[@]}"; do APPLIANCE_LINK_SWIFTC_FLAGS+=(-Xlinker "$f"); done
-APPLIANCE_SWIFTC_FLAGS=(-Osize -Xfrontend -internalize-at-link -Xfrontend -function-sections -use-ld=lld -Xllvm -enable-machine-outliner)
+APPLIANCE_SWIFTC_FLAGS=(-Osize -Xfrontend -internalize-at-link -Xfrontend -function-sections -use-ld=lld -Xllvm -enable-machine-outliner
+  -Xfrontend -conditional-runtime-records)
+# What SwiftPM's --experimental-lto-mode=full gives each Swift compile and the link (for a program built by swiftc alone).
+APPLIANCE_LTO_SWIFTC_FLAGS=(-lto=llvm-full)
 # `swift build` passes -Xswiftc options to every Swift compile and the link, -Xcc ones to every C compile, -Xlinker
 # ones to the link.
-APPLIANCE_BUILD_FLAGS=(-c release --static-swift-stdlib)
+APPLIANCE_BUILD_FLAGS=(-c release --static-swift-stdlib --experimental-lto-mode=full)
 for f in "${APPLIANCE_SWIFTC_FLAGS[@]}"; do APPLIANCE_BUILD_FLAGS+=(-Xswiftc "$f"); done
 APPLIANCE_BUILD_FLAGS+=(-Xcc -ffunction-sections -Xcc -fdata-sections -Xcc -mllvm -Xcc -enable-machine-outliner)
 for f in "${APPLIANCE_LINKER_FLAGS[@]}"; do APPLIANCE_BUILD_FLAGS+=(-Xlinker "$f"); done

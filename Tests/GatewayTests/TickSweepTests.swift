@@ -26,7 +26,7 @@ struct TickSweepTests {
 
     @Test("the chargers without registers are answered at once and never wait, however many")
     func unconfigured() {
-        var h = Harness { $0.acceptUnconfigured = true }
+        var h = Harness { $0.acceptUnconfiguredChargers = true }
         for n in 0..<500 {
             let charger = "X\(n)"
             h.record(h.cs.connected(charger, connection: UInt64(100 + n), now: h.now))
@@ -39,7 +39,7 @@ struct TickSweepTests {
     @Test("External mode: CALLs in the bridge wait until answered or timed out, held ones too")
     func relayed() {
         var h = Harness(mode: .external)
-        h.call(HeartbeatRequest())
+        _ = h.call(HeartbeatRequest())
         #expect(h.cs.chargers.waiting == ["CP1"], "held until the upstream connection opens")
         h.record(h.cs.upstreamConnected("CP1", now: h.now))
         let second = h.call(HeartbeatRequest())

@@ -93,6 +93,13 @@ struct ChargerState: Sendable {
     var relay = RelayState()
 
     init(entry: ChargerEntry) { self.entry = entry }
+
+    /// Whether anything of this charger can time out: a request waiting for the BMS, an operation queued or on the
+    /// wire, a CALL in the bridge (``CentralSystem/tick(now:)`` expires them). False for a charger between its
+    /// messages.
+    var waits: Bool {
+        !outgoing.isEmpty || !relay.toCentral.isEmpty || !relay.toCharger.isEmpty || incoming.values.contains { !$0.isEmpty }
+    }
 }
 
 extension CentralSystem {

@@ -448,7 +448,9 @@ public struct CentralSystem: Sendable {
         }
         actions += expireTimeWrites(now: now)
         actions += expirePartialValues(now: now)
-        for id in chargers.keys.sorted() {
+        // Only the chargers with something that can time out (ChargerTable.waiting), in ChargerID order as before:
+        // a sweep over every charger stalled every CALL behind it (ChargerTable explains).
+        for id in chargers.waiting.sorted() {
             actions += expireBMSRequests(id, now: now)
             actions += expireOperations(id, now: now)
             actions += expireRelayed(id, now: now)

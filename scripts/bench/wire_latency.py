@@ -102,6 +102,13 @@ def frame_text(payload):
 
 def latencies(path, server_port):
     """The server's answer times in seconds (sorted), and the segments left out (no OCPP message at their start)."""
+    answered, skipped = answers(path, server_port)
+    return sorted(latency for _, latency in answered), skipped
+
+
+def answers(path, server_port):
+    """(time of the CALL's segment, answer time) of each answered CALL in capture order, in seconds, and the segments
+    left out."""
     pending, answered, skipped = {}, [], 0
     for time, source, destination, payload in segments(path):
         text = frame_text(payload)
@@ -115,16 +122,53 @@ def latencies(path, server_port):
         elif source[1] == server_port and kind in (b"3", b"4"):
             sent = pending.pop((destination, message_id), None)
             if sent is not None:
-                answered.append(time - sent)
-    return sorted(answered), skipped
+                answered.append((sent, time - sent))
+    return answered, skipped
 
 
 def percentile(sorted_values, q):
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))] if sorted_values else float("nan")
 
 
+def stalls(answered, slow_s, gap_s=0.05):
+    """The slow answers (above `slow_s`) grouped into stalls: runs of slow CALLs less than `gap_s` apart. Each stall as
+    (time of its first slow CALL, its slow answers, the longest answer time). A server that stops answering for a while
+    (a sweep, a collection, a blocked thread) shows as stalls at a steady period; a server that is merely busy shows
+    slow answers spread over the run."""
+    runs = []
+    for sent, latency in sorted(answered):
+        if latency < slow_s:
+            continue
+        if runs and sent - runs[-1][-1][0] < gap_s:
+            runs[-1].append((sent, latency))
+        else:
+            runs.append([(sent, latency)])
+    return [(r[0][0], len(r), max(latency for _, latency in r)) for r in runs]
+
+
+def stall_report(answered, slow_s):
+    """Lines that say when the slow answers happen: how many stalls, the intervals between them, and each one."""
+    found = stalls(answered, slow_s)
+    if not answered:
+        return ["no answers"]
+    start = min(sent for sent, _ in answered)
+    slow = sum(count for _, count, _ in found)
+    lines = [f"{slow} of {len(answered)} answers above {slow_s * 1000:.1f} ms, in {len(found)} stalls"]
+    intervals = sorted(b[0] - a[0] for a, b in zip(found, found[1:]))
+    if intervals:
+        lines.append("interval between stalls: median {:.3f} s, p10 {:.3f} s, p90 {:.3f} s".format(
+            percentile(intervals, 0.5), percentile(intervals, 0.1), percentile(intervals, 0.9)))
+    lines += [f"  at {at - start:9.3f} s: {count:4d} slow, longest {longest * 1000:7.2f} ms" for at, count, longest in found]
+    return lines
+
+
 if __name__ == "__main__":
     import sys
-    values, left_out = latencies(sys.argv[1], int(sys.argv[2]))
+    if len(sys.argv) < 3:
+        raise SystemExit("usage: wire_latency.py CAPTURE.pcap SERVER_PORT [--stalls SLOW_MS]")
+    answered, left_out = answers(sys.argv[1], int(sys.argv[2]))
+    values = sorted(latency for _, latency in answered)
     print(json.dumps({"answers": len(values), "leftOut": left_out, "p50ms": percentile(values, 0.5) * 1000,
                       "p99ms": percentile(values, 0.99) * 1000}))
+    if len(sys.argv) > 4 and sys.argv[3] == "--stalls":
+        print("\n".join(stall_report(answered, float(sys.argv[4]) / 1000)))

@@ -125,12 +125,15 @@ class Station:
             new = wait_for(info, timeout=timeout, what=what)
         except AssertionError as e:
             state = "running" if self.proc.poll() is None else f"exited with {self.proc.returncode}"
-            self.log.flush()
-            tail = self.log_path.read_bytes()[-4000:].decode(errors="replace")
-            raise AssertionError(f"{e}; the process is {state}; the end of its log:\n{tail}") from None
+            raise AssertionError(f"{e}; the process is {state}; the end of its log:\n{self.log_tail()}") from None
         self.attach(new)
         wait_for(lambda: self.get("/api/status")[0] == 200, what="status API")
         return new
+
+    def log_tail(self, size=4000):
+        """The last `size` bytes of the station's log (stdout and stderr), for an assertion that must explain itself."""
+        self.log.flush()
+        return self.log_path.read_bytes()[-size:].decode(errors="replace")
 
     def _runtime_info(self):
         if self.proc.poll() is not None:

@@ -106,6 +106,8 @@ def run(server_argv, port, chargers, seconds, python, work, meter=10, heartbeat=
         capture = wire_latency.Capture(port, work / "steady.pcap") if wire_latency.Capture.available() else None
         with capture or contextlib.nullcontext():
             while not done.exists():
+                if load.poll() is not None:  # a load generator that died in the steady phase writes no done file
+                    raise SystemExit(f"load generator failed: {load.stdout.read()}")
                 time.sleep(0.05)
         cpu1, pss, rss = cpu_seconds(server.pid), pss_mb(server.pid), memory_mb(server.pid, "Rss")
         out, _ = load.communicate(timeout=120)

@@ -24,6 +24,9 @@ from datetime import datetime, timezone
 
 import websockets
 
+# The same percentile as the wire figures of the gateway benchmark, so that the two columns compare.
+from wire_latency import percentile
+
 # uvloop (libuv under asyncio) when installed: the workers then spend about a quarter less CPU per message (200 chargers
 # back to back: 31,000–32,000 against 24,000 messages per CPU-second), which on a shared machine is time the server
 # under test gets. `scripts/bench-gateway.sh` installs it.
@@ -151,12 +154,6 @@ def worker(index, names, url, conn, go, heartbeat_s, meter_s, concurrency, sourc
         uvloop.run(main())
     else:
         asyncio.run(main())
-
-
-def percentile(sorted_values, q):
-    if not sorted_values:
-        return float("nan")
-    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
 def main():

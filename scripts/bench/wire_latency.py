@@ -127,6 +127,7 @@ def answers(path, server_port):
 
 
 def percentile(sorted_values, q):
+    """The value below which a fraction `q` of the sorted values lie (nan for none); ocpp_load.py uses it too."""
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))] if sorted_values else float("nan")
 
 

@@ -8,6 +8,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from station import Station  # noqa: E402
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    Station.started_in_test.clear()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report ends with the end of the log of every station it started (warnings and errors: a
+    transfer that failed, a refused connection), which is all CI's output can tell about a failure seen only there."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and report.when in ("setup", "call"):
+        for s in Station.started_in_test:
+            report.sections.append((f"end of the log of the station in {s.data_dir}", s.log_tail() or "(nothing logged)"))
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless chromium, one per test module (the web suites)."""

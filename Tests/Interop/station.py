@@ -62,6 +62,10 @@ class Station:
     #: Cards the tests present; put into the local whitelist before the first start.
     CARDS = ("04567DAA5F3580", "0A0E9B83")
 
+    #: The stations started by the running test: when it fails, conftest.py adds the end of each one's log to the
+    #: report, so that a failure seen only in CI explains itself.
+    started_in_test = []
+
     def __init__(self, data_dir: Path, connectors=2, time_scale=10.0, extra=(), cards=CARDS):
         self.data_dir = data_dir
         self.cards = list(cards)
@@ -95,6 +99,8 @@ class Station:
         if self.namespace is not None:
             argv = self.namespace.argv(argv)  # `ip netns exec` execs: the pid stays the station's (station.json)
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env=env, preexec_fn=self.preexec_fn)
+        if self not in Station.started_in_test:
+            Station.started_in_test.append(self)
         info = wait_for(lambda: self._runtime_info(), timeout=60, what="station.json")
         self.attach(info)
         wait_for(lambda: self.get("/api/status")[0] == 200, what="status API")

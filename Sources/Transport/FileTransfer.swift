@@ -236,6 +236,12 @@ private final class FTPControl {
 // MARK: HTTP
 
 /// One HTTP/1.1 request over a fresh connection (TLS for https, with certificate verification).
+///
+/// The whole request (head, body, end) is handed to the channel in one write, and the server's answer decides the
+/// outcome. A server that closes the connection after its answer (HTTP/1.0, or `Connection: close` as sent here;
+/// RFC 9112 §9.6) may do so as soon as it has read what it needs; a part written after that fails with "I/O on closed
+/// channel". Written part by part, with that error taken as the transfer's, about one HTTP download in 200 failed on a
+/// loaded machine although its answer had come complete.
 private struct HTTPTransfer {
     let url: URL
     let group: any EventLoopGroup
@@ -282,36 +288,43 @@ private struct HTTPTransfer {
     func download(to file: String) async throws {
         let handle = try FTPSession.openForWriting(file, append: false)
         defer { try? handle.close() }
-        try await connect().executeThenClose { inbound, outbound in
-            try await outbound.write(.head(head(.GET, contentLength: nil)))
-            try await outbound.write(.end(nil))
-            var status: HTTPResponseStatus?
-            for try await part in inbound {
-                switch part {
-                case .head(let h):
-                    status = h.status
-                    guard h.status.code / 100 == 2 else { throw FileTransferError("HTTP \(h.status.code) \(h.status.reasonPhrase) for \(url.path)") }
-                case .body(let b): _ = try handle.writeAll(b.readableBytesView)
-                case .end: return
-                }
+        try await exchange([.head(head(.GET, contentLength: nil)), .end(nil)]) { part in
+            switch part {
+            case .head(let h): try requireSuccess(h)
+            case .body(let b): _ = try handle.writeAll(b.readableBytesView)
+            case .end: break
             }
-            if status == nil { throw FileTransferError("the server closed the connection without an answer") }
         }
     }
 
     func upload(_ file: String) async throws {
         guard let bytes = FileManager.default.contents(atPath: file) else { throw FileTransferError("cannot read \(file)") }
+        let request: [HTTPClientRequestPart] = [.head(head(.PUT, contentLength: bytes.count)), .body(.byteBuffer(ByteBuffer(bytes: bytes))), .end(nil)]
+        try await exchange(request) { part in
+            if case .head(let h) = part { try requireSuccess(h) }
+        }
+    }
+
+    func requireSuccess(_ h: HTTPResponseHead) throws {
+        guard h.status.code / 100 == 2 else { throw FileTransferError("HTTP \(h.status.code) \(h.status.reasonPhrase) for \(url.path)") }
+    }
+
+    /// Sends `request` in one write and hands the answer's parts to `receive` up to the answer's end. A write that
+    /// failed because the server had already answered and closed does not fail the transfer: the answer decides, and
+    /// the write's error is reported only when no complete answer came.
+    func exchange(_ request: [HTTPClientRequestPart], receive: (HTTPClientResponsePart) throws -> Void) async throws {
         try await connect().executeThenClose { inbound, outbound in
-            try await outbound.write(.head(head(.PUT, contentLength: bytes.count)))
-            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
-            try await outbound.write(.end(nil))
+            var writeError: (any Error)?
+            do { try await outbound.write(contentsOf: request) } catch { writeError = error }
+            var answered = false
             for try await part in inbound {
-                if case .head(let h) = part {
-                    guard h.status.code / 100 == 2 else { throw FileTransferError("HTTP \(h.status.code) \(h.status.reasonPhrase) for \(url.path)") }
-                    return
-                }
+                try receive(part)
+                if case .head = part { answered = true }
+                if case .end = part { return }
             }
-            throw FileTransferError("the server closed the connection without an answer")
+            if let writeError { throw FileTransferError("sending the request failed: \(writeError)") }
+            throw FileTransferError(answered ? "the server closed the connection before the end of its answer"
+                                             : "the server closed the connection without an answer")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import CNIOLinux  // sockaddr_in: which module defines it depends on the order the compiler meets the imports (MemberImportVisibility)
 import EEBUS
 import Foundation
 import HostServices

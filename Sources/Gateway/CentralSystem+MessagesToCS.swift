@@ -225,8 +225,7 @@ extension CentralSystem {
     mutating func allocateTransactionId() -> Int {
         var id = nextTransactionId
         // Skip ids still open (after 65535 transactions the numbers wrap).
-        let open = Set(openTransactions.keys.map(\.transactionId))
-        for _ in Self.transactionIdRange where open.contains(id) {
+        for _ in Self.transactionIdRange where openTransactions.containsTransactionId(id) {
             id = id >= Self.transactionIdRange.upperBound ? 1 : id + 1
         }
         nextTransactionId = id >= Self.transactionIdRange.upperBound ? 1 : id + 1

@@ -13,8 +13,10 @@ import OCPP16
 /// ``GatewayAction/operatorAnswer(replyTo:error:)``. Only what the BMS may do (availability, remote start with an idTag,
 /// remote stop); refused in External mode, where the external central system operates the chargers.
 extension CentralSystem {
-    /// The state the MQTT client publishes: every configured charger (in slot order) from its registers, then the
-    /// connected chargers accepted without configuration (their connection only: they have no registers).
+    /// The state the MQTT client publishes: every configured charger (in slot order) from its registers, and the
+    /// connected chargers accepted without configuration (their connection only: they have no registers). Asked every
+    /// 500 ms on the runtime's actor, so it costs the configured chargers' (at most 20) and not the connected ones':
+    /// those come as the table's ordered list, shared, not copied.
     public func operatorState() -> GatewayMQTTState {
         var out: [GatewayMQTTState.Charger] = []
         for entry in settings.chargers.sorted(by: { $0.slot < $1.slot }) {
@@ -32,14 +34,11 @@ extension CentralSystem {
                     available: image.integer(.connector(slot: slot, connector: n, .availability)) != 0,
                     powerW: measured(.powerActiveImport, [4: 1, 5: 1000]), energyWh: measured(.energyActiveImportRegister, [0: 1, 1: 1000]),
                     currentOfferedA: measured(.currentOffered, [10: 1]),
-                    transactionActive: openTransactions.contains { $0.key.charger == entry.id && $0.value == n })
+                    transactionActive: openTransactions.transaction(charger: entry.id, connector: n) != nil)
             }
             out.append(.init(id: entry.id, online: isConnected(entry.id), connectors: connectors))
         }
-        for c in chargers.values.filter({ $0.entry.slot == ChargerEntry.noSlot && $0.connection != nil }).sorted(by: { $0.entry.id < $1.entry.id }) {
-            out.append(.init(id: c.entry.id, online: true, connectors: []))
-        }
-        return GatewayMQTTState(chargers: out)
+        return GatewayMQTTState(chargers: out, unconfigured: chargers.unconfigured)
     }
 
     /// Carries out an operator's command: checked as the BMS's operation would be, then queued for the charger. The
@@ -76,7 +75,7 @@ extension CentralSystem {
             guard (1...connectors).contains(n) else {
                 return .failure(GatewayCommandError("connector: '\(n)' is not allowed; allowed is 1–\(connectors)"))
             }
-            guard let open = openTransactions.first(where: { $0.key.charger == id && $0.value == n })?.key else {
+            guard let open = openTransactions.transaction(charger: id, connector: n) else {
                 return .failure(GatewayCommandError("connector \(n) of \(id) has no transaction to stop"))
             }
             op = Operation(kind: .remoteStop, action: RemoteStopTransactionRequest.action,

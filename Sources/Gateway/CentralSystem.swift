@@ -134,7 +134,7 @@ public struct CentralSystem: Sendable {
     public let bmsTimeZone: TimeZoneRules
     /// Open transactions → their connector. Keyed by charger too: a BMS or an external central system may number
     /// transactions per charger.
-    var openTransactions: [OpenTransaction: Int] = [:]
+    var openTransactions = OpenTransactions()
 
     /// The value of an optional integer parameter register that is not set.
     public static let notSet = 0xFFFF
@@ -415,10 +415,7 @@ public struct CentralSystem: Sendable {
     mutating func observeTransactionStart(_ t: GatewayTransaction) {
         guard let entry = chargers[t.charger]?.entry, t.connectorId <= entry.connectors else { return }
         // A connector has one transaction at a time: one whose stop never came is superseded (this bounds the table).
-        for (open, connector) in openTransactions where open.charger == t.charger && connector == t.connectorId {
-            openTransactions[open] = nil
-        }
-        openTransactions[OpenTransaction(charger: t.charger, transactionId: t.transactionId)] = t.connectorId
+        openTransactions.open(OpenTransaction(charger: t.charger, transactionId: t.transactionId), connector: t.connectorId)
         image.set(.connector(slot: entry.slot, connector: t.connectorId, .transactionIdTag), text: t.idTag)
         image.set(.connector(slot: entry.slot, connector: t.connectorId, .transactionMeterValueOnStart), .float(Double(t.meterStartWh)))
         image.set(.connector(slot: entry.slot, connector: t.connectorId, .transactionTimestamp), Self.epoch(t.startedAt))
@@ -427,7 +424,7 @@ public struct CentralSystem: Sendable {
     /// A transaction ended: the samples of its StopTransaction.req go to its connector's registers, its Current
     /// Transaction Data is cleared and its current and power registers read 0 (``clearLoad(slot:connector:)``).
     mutating func observeTransactionStop(_ id: String, _ r: StopTransactionRequest) {
-        guard let connector = openTransactions.removeValue(forKey: OpenTransaction(charger: id, transactionId: r.transactionId)),
+        guard let connector = openTransactions.close(OpenTransaction(charger: id, transactionId: r.transactionId)),
               let entry = chargers[id]?.entry, connector <= entry.connectors else { return }
         if let data = r.transactionData { observeSamples(slot: entry.slot, connector: connector, data) }
         image.set(.connector(slot: entry.slot, connector: connector, .transactionIdTag), text: "")

@@ -192,8 +192,8 @@ extension CentralSystem {
     /// The configured chargers in slot order, then those connected without being configured (at most `unconfigured`).
     public func chargerStatuses(unconfigured: Int = 100) -> (chargers: [ChargerStatus], moreUnconfigured: Int) {
         let configured = settings.chargers.sorted { $0.slot < $1.slot }.compactMap { chargers[$0.id] }
-        let others = chargers.values.filter { $0.entry.slot == ChargerEntry.noSlot }.sorted { $0.entry.id < $1.entry.id }
-        let shown = configured + others.prefix(unconfigured)
+        let others = chargers.unconfigured
+        let shown = configured + others.prefix(unconfigured).compactMap { chargers[$0] }
         return (shown.map(status), max(0, others.count - unconfigured))
     }
 

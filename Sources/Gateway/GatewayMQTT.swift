@@ -37,13 +37,18 @@ public struct GatewayMQTTState: Sendable, Equatable {
         /// The ChargerID.
         public var id: String
         public var online: Bool
-        /// Empty for a charger accepted without being configured: it has no registers the state could come from.
+        /// Empty for a charger accepted without being configured (``GatewayMQTTState/unconfigured``): it has no registers
+        /// the state could come from.
         public var connectors: [Connector]
         public init(id: String, online: Bool, connectors: [Connector]) { self.id = id; self.online = online; self.connectors = connectors }
     }
 
+    /// The configured chargers, in slot order.
     public var chargers: [Charger]
-    public init(chargers: [Charger]) { self.chargers = chargers }
+    /// The connected chargers accepted without configuration, by ChargerID in ascending order: online, without
+    /// connectors (they have no registers the state could come from).
+    public var unconfigured: [String]
+    public init(chargers: [Charger], unconfigured: [String] = []) { self.chargers = chargers; self.unconfigured = unconfigured }
 }
 
 /// A command of a `…/set` topic, checked for its form; ``CentralSystem/operatorCommand(_:_:replyTo:now:)`` checks it
@@ -81,9 +86,10 @@ public struct GatewayMQTT: Sendable {
     public let gatewayId: String
     public let version: String
     private var publisher = RetainedPublisher()
-    /// The chargers whose topics were published on this connection (the topics of a charger that leaves the state, one
-    /// accepted without configuration, are removed).
-    private var published: Set<String> = []
+    /// The configured chargers and the chargers without configuration whose topics were published on this connection
+    /// (the topics of a charger that leaves the state, one accepted without configuration, are removed).
+    private var publishedConfigured: [String] = []
+    private var publishedUnconfigured: [String] = []
     private var discovered: Set<String> = []
 
     /// `gatewayId` names this gateway in the topics and the MQTT client id: its host name, so that several gateways on one
@@ -106,20 +112,21 @@ public struct GatewayMQTT: Sendable {
 
     /// The connection was accepted: online, the discovery configuration, and every state value published anew.
     public mutating func connected(_ state: GatewayMQTTState, nowSeconds now: Double) -> [MQTTMessage] {
-        publisher.reset(); published = []; discovered = []
+        publisher.reset(); publishedConfigured = []; publishedUnconfigured = []; discovered = []
         return [MQTTMessage(topic: availabilityTopic, payload: MQTTPayload.online, retain: true)] + update(state, nowSeconds: now)
     }
 
     /// The state values that changed since they were last published (and the discovery of chargers not announced yet).
+    ///
+    /// The configured chargers (at most 20) are compared value by value. The chargers without configuration have no
+    /// value but being online: they are published when they come and removed when they go, found by comparing the two
+    /// ordered lists of ChargerIDs — and not at all while the list is the one published (the same array: the table's,
+    /// unchanged), so that a tick with 50,000 such chargers connected costs nothing when none came or went.
     public mutating func update(_ state: GatewayMQTTState, nowSeconds now: Double) -> [MQTTMessage] {
         var out: [MQTTMessage] = []
         var values: [MQTTStateValue] = []
         for c in state.chargers {
-            if settings.discovery, !discovered.contains(c.id) {
-                discovered.insert(c.id)
-                out += discovery(c)
-            }
-            published.insert(c.id)
+            out += announce(c)
             values.append(MQTTStateValue(chargerTopic(c.id, "connection"), c.online ? MQTTPayload.online : MQTTPayload.offline))
             for k in c.connectors {
                 values.append(MQTTStateValue(connectorTopic(c.id, k.number, "status"), k.status))
@@ -132,17 +139,52 @@ public struct GatewayMQTT: Sendable {
                 }
             }
         }
+        let configured = state.chargers.map(\.id)
+        var gone = Set(publishedConfigured).subtracting(configured)
+        if state.unconfigured != publishedUnconfigured {
+            let (came, left) = Self.difference(from: publishedUnconfigured, to: state.unconfigured)
+            for id in came {
+                out += announce(GatewayMQTTState.Charger(id: id, online: true, connectors: []))
+                values.append(MQTTStateValue(chargerTopic(id, "connection"), MQTTPayload.online))
+            }
+            gone.formUnion(left)
+            publishedUnconfigured = state.unconfigured
+        }
+        publishedConfigured = configured
         out += publisher.changes(values, meterIntervalSeconds: settings.meterIntervalSeconds, nowSeconds: now)
         // A charger no longer in the state: one accepted without configuration, which the gateway forgets with its
         // connection. Its retained topics go too (its connection and its discovery config, which removes it from Home
         // Assistant), so that chargers coming and going with ever new ChargerIDs fill neither the broker nor this memory.
-        let present = Set(state.chargers.map(\.id))
-        for id in published.subtracting(present).sorted() {
-            let gone = GatewayMQTTState.Charger(id: id, online: false, connectors: [])
-            out += publisher.remove([chargerTopic(id, "connection")] + (discovered.contains(id) ? discovery(gone).map(\.topic) : []))
-            published.remove(id); discovered.remove(id)
+        // A charger that only moved between the two lists (its configuration changed) stays.
+        for id in gone.subtracting(configured).sorted() where !state.unconfigured.containsSorted(id) {
+            let leaving = GatewayMQTTState.Charger(id: id, online: false, connectors: [])
+            out += publisher.remove([chargerTopic(id, "connection")] + (discovered.contains(id) ? discovery(leaving).map(\.topic) : []))
+            discovered.remove(id)
         }
         return out
+    }
+
+    /// The discovery configuration of a charger not announced yet on this connection (with discovery on).
+    private mutating func announce(_ c: GatewayMQTTState.Charger) -> [MQTTMessage] {
+        guard settings.discovery, !discovered.contains(c.id) else { return [] }
+        discovered.insert(c.id)
+        return discovery(c)
+    }
+
+    /// What is in `new` and not in `old`, and what is in `old` and not in `new`; both lists in ascending order.
+    static func difference(from old: [String], to new: [String]) -> (added: [String], removed: [String]) {
+        var added: [String] = [], removed: [String] = []
+        var i = old.startIndex, j = new.startIndex
+        while i < old.endIndex || j < new.endIndex {
+            if j == new.endIndex || (i < old.endIndex && old[i] < new[j]) {
+                removed.append(old[i]); i += 1
+            } else if i == old.endIndex || new[j] < old[i] {
+                added.append(new[j]); j += 1
+            } else {
+                i += 1; j += 1
+            }
+        }
+        return (added, removed)
     }
 
     /// The longest idTag: OCPP 1.6's IdToken (CiString20Type), which also fills the BMS's Id Tag registers exactly.
@@ -162,7 +204,8 @@ public struct GatewayMQTT: Sendable {
             (resultTopic, .failure(GatewayCommandError(message)))
         }
         let level = String(parts[0])
-        guard let charger = state.chargers.first(where: { MQTTPayload.topicLevel($0.id) == level })?.id else {
+        guard let charger = state.chargers.first(where: { MQTTPayload.topicLevel($0.id) == level })?.id
+                ?? state.unconfigured.first(where: { MQTTPayload.topicLevel($0) == level }) else {
             return fail("charger: '\(level.prefix(48))' is not known to the gateway; allowed are the configured ChargerIDs and connected chargers")
         }
         guard let n = Int(parts[2]), n >= 0 else {
@@ -186,5 +229,13 @@ public struct GatewayMQTT: Sendable {
         default:
             return fail("'\(parts[3].prefix(40))' is not a command; allowed are available, start and stop")
         }
+    }
+}
+
+extension [String] {
+    /// Whether this list, in ascending order, holds `id` (binary search).
+    func containsSorted(_ id: String) -> Bool {
+        let i = ChargerTable.insertionIndex(of: id, in: self)
+        return i < count && self[i] == id
     }
 }

@@ -92,12 +92,19 @@ struct RelayState: Sendable {
 /// machine (`perf record` of the gateway benchmark, issue 31 item 5). Every CALL that arrived meanwhile waited for it:
 /// the gateway's p99 on the wire was 15–17 ms whatever the message rate. Most chargers wait for nothing between their
 /// messages, so the set is small.
+///
+/// For the same reason the table keeps the ChargerIDs of the chargers accepted without configuration in order: the MQTT
+/// state (every 500 ms) and the diagnostics list them, and sorting up to 50,000 ChargerIDs each time took tens of
+/// milliseconds on the runtime's actor.
 struct ChargerTable: Sendable {
     private var states: [String: ChargerState] = [:]
     /// The bytes held by the bridge for every charger.
     private(set) var relayBytes = 0
     /// The chargers whose ``ChargerState/waits`` is true, kept up to date on every write.
     private(set) var waiting: Set<String> = []
+    /// The ChargerIDs of the chargers without configuration (``ChargerEntry/noSlot``), in ascending order, kept up to date
+    /// on every write. The table holds such a charger only while it is connected: it is forgotten with its connection.
+    private(set) var unconfigured: [String] = []
 
     subscript(id: String) -> ChargerState? {
         get { states[id] }
@@ -108,8 +115,23 @@ struct ChargerTable: Sendable {
             } else if !waiting.isEmpty {
                 waiting.remove(id)
             }
+            let wasUnconfigured = states[id]?.entry.slot == ChargerEntry.noSlot, isUnconfigured = newValue?.entry.slot == ChargerEntry.noSlot
+            if wasUnconfigured != isUnconfigured {
+                let i = Self.insertionIndex(of: id, in: unconfigured)
+                if isUnconfigured { unconfigured.insert(id, at: i) } else { unconfigured.remove(at: i) }
+            }
             states[id] = newValue
         }
+    }
+
+    /// The first index of `sorted` whose element is not less than `id` (binary search).
+    static func insertionIndex(of id: String, in sorted: [String]) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sorted[mid] < id { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     var keys: Dictionary<String, ChargerState>.Keys { states.keys }

@@ -186,7 +186,7 @@ struct GatewayMQTTTests {
                 == .failure(GatewayCommandError("connector 2 of CP1 has no transaction to stop")))
         _ = h.call(StartTransactionRequest(connectorId: 2, idTag: "TAG-1", meterStart: 0, timestamp: h.now))
         h.tick(21)
-        let id = try #require(h.cs.openTransactions.first { $0.value == 2 }?.key.transactionId)
+        let id = try #require(h.cs.openTransactions.transaction(charger: "CP1", connector: 2)?.transactionId)
         h.record(try h.cs.operatorCommand("CP1", .remoteStop(connector: 2), replyTo: "r", now: h.now).get())
         let stop = try #require(Self.answerLast(&h, ["status": "Accepted"]))
         #expect(stop.action == "RemoteStopTransaction" && field(stop.payload, "transactionId") == .integer(Int64(id)))

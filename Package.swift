@@ -369,7 +369,7 @@ let package = Package(
                                                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                                                            .product(name: "NIOWebSocket", package: "swift-nio")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters", "PKI"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ModbusTCP", "MQTTIntegration", "OCPP16", "Parameters", "PKI", "TestSupport"], swiftSettings: swiftSettings),
         // Hosting's clock, log handler, restarter and child tasks, on real time (short waits for a condition).
         .testTarget(name: "HostingTests", dependencies: ["Hosting", "EVSECore", .product(name: "Logging", package: "swift-log"),
                                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],

@@ -1,24 +1,13 @@
 import Foundation
 import MQTTIntegration
 import Testing
+import TestSupport
 @testable import Gateway
 
 /// The central system's indexes that keep a tick and a StartTransaction from visiting every charger or every open
 /// transaction (issue 31 item 5): they must answer exactly what a scan over everything would.
 @Suite("Gateway indexes")
 struct GatewayIndexTests {
-    /// A deterministic shuffle (SplitMix64), so that a failure replays.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("open transactions: one per connector (a new one supersedes), by id across chargers, closed once")
     func openTransactions() {
         var t = OpenTransactions()
@@ -42,7 +31,7 @@ struct GatewayIndexTests {
     func openTransactionsAgree() {
         var t = OpenTransactions()
         var model: [OpenTransaction: Int] = [:]
-        var random = Seeded(state: 31)
+        var random = SplitMix64(seed: 31)
         for _ in 0..<2_000 {
             let key = OpenTransaction(charger: "CP\(Int.random(in: 0..<6, using: &random))", transactionId: Int.random(in: 1...12, using: &random))
             if Bool.random(using: &random) {
@@ -70,7 +59,7 @@ struct GatewayIndexTests {
         s.chargers = [ChargerEntry(id: "M-configured", slot: 0, connectors: 2)]
         var cs = CentralSystem(settings: s)
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        var random = Seeded(state: 5)
+        var random = SplitMix64(seed: 5)
         var connected: [String: UInt64] = [:]
         for step in 0..<600 {
             let id = "CP\(Int.random(in: 0..<80, using: &random))"

@@ -48,3 +48,13 @@ for f in "${APPLIANCE_LINKER_FLAGS[@]}"; do APPLIANCE_BUILD_FLAGS+=(-Xlinker "$f
 # only costs memory: names it lists that are gone are skipped without a warning, functions it does not list follow in
 # the linker's usual order.
 APPLIANCE_BUILD_FLAGS+=(-Xlinker "--symbol-ordering-file=$APPLIANCE_FLAGS_DIR/symbol-order.txt" -Xlinker --no-warn-symbol-ordering)
+# Memory (issue 31 item 2): libstdc++ linked statically. The Swift runtime, Dispatch and BoringSSL need 37 of its
+# symbols (std::string, a red-black tree, operator new/delete, the exception runtime, __cxa_demangle); linked
+# dynamically, the loader maps all of libstdc++.so.6 and relocates its symbol tables at every start, about 1.1 MB of the
+# station's PSS where no other process maps it (a wallbox's other programs are mostly C). The Swift driver's own
+# `-lstdc++` (static-stdlib-args.lnk) finds the archive first in this directory, which holds only a link to it.
+APPLIANCE_STATIC_LIBS_DIR="$APPLIANCE_FLAGS_DIR/../../.build/appliance-static-libs"
+mkdir -p "$APPLIANCE_STATIC_LIBS_DIR"
+ln -sf "$(gcc -print-file-name=libstdc++.a)" "$APPLIANCE_STATIC_LIBS_DIR/libstdc++.a"
+APPLIANCE_STATIC_LIBS_DIR="$(cd "$APPLIANCE_STATIC_LIBS_DIR" && pwd)"
+APPLIANCE_BUILD_FLAGS+=(-Xlinker -L -Xlinker "$APPLIANCE_STATIC_LIBS_DIR")

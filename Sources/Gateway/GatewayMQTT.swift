@@ -231,11 +231,3 @@ public struct GatewayMQTT: Sendable {
         }
     }
 }
-
-extension [String] {
-    /// Whether this list, in ascending order, holds `id` (binary search).
-    func containsSorted(_ id: String) -> Bool {
-        let i = ChargerTable.insertionIndex(of: id, in: self)
-        return i < count && self[i] == id
-    }
-}

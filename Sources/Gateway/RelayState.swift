@@ -117,23 +117,32 @@ struct ChargerTable: Sendable {
             }
             let wasUnconfigured = states[id]?.entry.slot == ChargerEntry.noSlot, isUnconfigured = newValue?.entry.slot == ChargerEntry.noSlot
             if wasUnconfigured != isUnconfigured {
-                let i = Self.insertionIndex(of: id, in: unconfigured)
+                let i = unconfigured.sortedInsertionIndex(of: id)
                 if isUnconfigured { unconfigured.insert(id, at: i) } else { unconfigured.remove(at: i) }
             }
             states[id] = newValue
         }
     }
 
-    /// The first index of `sorted` whose element is not less than `id` (binary search).
-    static func insertionIndex(of id: String, in sorted: [String]) -> Int {
-        var low = 0, high = sorted.count
+    var keys: Dictionary<String, ChargerState>.Keys { states.keys }
+    var values: Dictionary<String, ChargerState>.Values { states.values }
+}
+
+/// ChargerIDs in ascending order (``ChargerTable/unconfigured``, ``GatewayMQTTState/unconfigured``).
+extension [String] {
+    /// The first index whose ChargerID is not less than `id` (binary search): where `id` is or would go.
+    func sortedInsertionIndex(of id: String) -> Int {
+        var low = 0, high = count
         while low < high {
             let mid = (low + high) / 2
-            if sorted[mid] < id { low = mid + 1 } else { high = mid }
+            if self[mid] < id { low = mid + 1 } else { high = mid }
         }
         return low
     }
 
-    var keys: Dictionary<String, ChargerState>.Keys { states.keys }
-    var values: Dictionary<String, ChargerState>.Values { states.values }
+    /// Whether this list holds `id` (binary search).
+    func containsSorted(_ id: String) -> Bool {
+        let i = sortedInsertionIndex(of: id)
+        return i < count && self[i] == id
+    }
 }

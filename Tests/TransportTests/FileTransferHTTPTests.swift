@@ -11,10 +11,11 @@ import Testing
 struct FileTransferHTTPTests {
     /// A TCP server on 127.0.0.1 that sends `answer` as soon as the first bytes of a request arrive (whatever they are),
     /// then ends its side of the connection (shutdown for writing) and discards what the client sends until it closes.
-    final class AnswerAtOnce: ChannelInboundHandler, @unchecked Sendable {
+    /// Made on the channel's event loop and used only there (NIO's handler contract), so it needs no Sendable.
+    final class AnswerAtOnce: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
         let answer: String
-        var answered = false  // only touched on the channel's event loop
+        var answered = false
         init(_ answer: String) { self.answer = answer }
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             guard !answered else { return }

@@ -53,8 +53,13 @@ APPLIANCE_BUILD_FLAGS+=(-Xlinker "--symbol-ordering-file=$APPLIANCE_FLAGS_DIR/sy
 # dynamically, the loader maps all of libstdc++.so.6 and relocates its symbol tables at every start, about 1.1 MB of the
 # station's PSS where no other process maps it (a wallbox's other programs are mostly C). The Swift driver's own
 # `-lstdc++` (static-stdlib-args.lnk) finds the archive first in this directory, which holds only a link to it.
-APPLIANCE_STATIC_LIBS_DIR="$APPLIANCE_FLAGS_DIR/../../.build/appliance-static-libs"
-mkdir -p "$APPLIANCE_STATIC_LIBS_DIR"
-ln -sf "$(gcc -print-file-name=libstdc++.a)" "$APPLIANCE_STATIC_LIBS_DIR/libstdc++.a"
-APPLIANCE_STATIC_LIBS_DIR="$(cd "$APPLIANCE_STATIC_LIBS_DIR" && pwd)"
-APPLIANCE_BUILD_FLAGS+=(-Xlinker -L -Xlinker "$APPLIANCE_STATIC_LIBS_DIR")
+APPLIANCE_LIBSTDCXX_ARCHIVE="$(gcc -print-file-name=libstdc++.a 2>/dev/null || true)"
+if [ -f "$APPLIANCE_LIBSTDCXX_ARCHIVE" ]; then
+  APPLIANCE_STATIC_LIBS_DIR="$APPLIANCE_FLAGS_DIR/../../.build/appliance-static-libs"
+  mkdir -p "$APPLIANCE_STATIC_LIBS_DIR"
+  ln -sf "$APPLIANCE_LIBSTDCXX_ARCHIVE" "$APPLIANCE_STATIC_LIBS_DIR/libstdc++.a"
+  APPLIANCE_STATIC_LIBS_DIR="$(cd "$APPLIANCE_STATIC_LIBS_DIR" && pwd)"
+  APPLIANCE_BUILD_FLAGS+=(-Xlinker -L -Xlinker "$APPLIANCE_STATIC_LIBS_DIR")
+else
+  echo "appliance-flags.sh: libstdc++.a not found (Debian package libstdc++-12-dev); libstdc++ stays a shared library" >&2
+fi

@@ -114,17 +114,28 @@ struct StationLoop<Board: HardwarePort>: Service {
     let restart: RestartRequest
     /// systemd's notification socket when a `Type=notify` unit started the station (nil otherwise).
     var notifier: ServiceNotifier?
+    var logger: Logger
     static var tickInterval: Duration { .milliseconds(100) }
+    /// Ticks after which the binary's pages that only the start needed are handed back (``StartupPages``): 30 s of
+    /// real time, by then the listeners are up, the backend has usually answered the BootNotification and the first
+    /// start's accounts and certificate are made.
+    static var startupPagesTicks: Int { 300 }
 
     func run() async throws {
         // The watchdog is kept from here, after each completed tick: a runtime that hangs stops it, and systemd
         // restarts the station after WatchdogSec (the unit's).
         await cancelWhenGracefulShutdown {
             var watchdog = WatchdogKeeper(notifier)
+            var ticks = 0
             while !Task.isCancelled && restart.requested == nil {
                 try? await Task.sleep(for: Self.tickInterval)
                 await runtime.tick()
                 watchdog?.turn()
+                ticks += 1
+                if ticks == Self.startupPagesTicks {
+                    let bytes = StartupPages.release()
+                    logger.debug("start-up pages released: \(bytes / 1024) KiB of the binary's read-only mappings")
+                }
             }
         }
         if restart.requested == nil { notifier?.stopping() }
@@ -306,7 +317,7 @@ public enum StationApp {
                                        delegate: StationMQTTLink(runtime: runtime, bridge: mqtt), logger: mqttLogger))
             logger.info("MQTT broker \(mqtt.settings.host):\(mqtt.settings.port)\(mqtt.settings.tls ? " (TLS)" : ""), topics \(mqtt.base)/")
         }
-        let loop = ServiceGroupConfiguration.ServiceConfiguration.named(StationLoop(runtime: runtime, restart: restart, notifier: notifier),
+        let loop = ServiceGroupConfiguration.ServiceConfiguration.named(StationLoop(runtime: runtime, restart: restart, notifier: notifier, logger: logger),
                                                                          successTerminationBehavior: .gracefullyShutdownGroup)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [loop, accountsService.configuration] + services.map { .named($0) },

@@ -1,6 +1,8 @@
 """End-to-end tests of the station foundation with the real binary: CLI, local API, simulator,
 SQLite durability across kill -9 and graceful shutdown."""
 import json
+import os
+import urllib.request
 
 from station import Station, brief, cli, wait_for
 
@@ -225,3 +227,47 @@ def test_sigterm_persists_and_restart_reports_reboot(data_dir):
 def test_second_station_on_the_same_data_directory_is_refused(station, data_dir):
     r = cli("station", "--simulate", "--http-port", "0", data_dir=data_dir)
     assert r.returncode == 1 and "another chargekit station is running" in r.stderr
+
+
+def _binary_code_kib(pid):
+    """KiB of the station binary's code mapped into the process (smaps Rss of its executable mapping)."""
+    exe = os.path.realpath(f"/proc/{pid}/exe")
+    rss, current = 0, None
+    for line in open(f"/proc/{pid}/smaps"):
+        fields = line.split()
+        if "-" in fields[0] and not fields[0].endswith(":"):
+            current = fields[1] == "r-xp" and len(fields) >= 6 and os.path.realpath(fields[5]) == exe
+        elif current and fields[0] == "Rss:":
+            rss += int(fields[1])
+    return rss
+
+
+def test_station_runs_on_after_handing_back_its_startup_pages(data_dir):
+    """Hosting's StartupPages: 30 s after the start the station unmaps the read-only pages of its own binary that the
+    start touched (madvise MADV_DONTNEED). Everything it runs afterwards maps its pages again at the first touch: the
+    session charging across that moment goes on, a new one starts and ends, the web and the API answer; and the
+    binary's code mapped afterwards is less than before (the start's code does not come back)."""
+    station = Station(data_dir, time_scale=1.0)
+    station.log_level = "debug"
+    station.start()
+    try:
+        _charge_until_samples(station, 1)
+        before = _binary_code_kib(station.proc.pid)
+        released = "start-up pages released"
+        wait_for(lambda: released in station.log_tail(1_000_000), timeout=90, interval=0.5, what="the start-up pages released")
+        after = _binary_code_kib(station.proc.pid)
+        assert 0 < after < before, (before, after)
+        assert station.connector(1)["status"] == "Charging"
+        energy = station.connector(1)["session"]["energyWh"]
+        wait_for(lambda: station.connector(1)["session"]["energyWh"] > energy, what="energy counting on")
+        station.sim("plug", "2", "--ev", "1p-16a")
+        station.sim("rfid", "0A0E9B83")
+        station.wait_status(2, "Charging")
+        assert station.sim("rfid", "0A0E9B83").returncode == 0
+        station.wait_status(2, "Finishing")
+        code, sessions = station.get("/api/sessions")
+        assert code == 200 and len(sessions) == 2
+        with urllib.request.urlopen(f"{station.base}/login", timeout=10) as page:
+            assert page.status == 200 and b"<form" in page.read()
+    finally:
+        assert station.terminate() == 0

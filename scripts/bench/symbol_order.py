@@ -1,23 +1,30 @@
 """Writes the linker's symbol ordering file of the appliance binary (scripts/symbol-order.sh, issue 31 item 2).
 
-The kernel maps a binary's page cache in large folios (64 kB to 2 MB on this machine's 6.18, whose disk reads ahead
-8 MiB) and maps a whole folio when one byte of it is touched, so each function a station runs makes the folio around it
-resident: with the functions in the linker's default order
-(object by object) the few thousand a station runs are spread over most of `.text`. lld's `--symbol-ordering-file` puts
-the sections of the listed symbols first, in the order listed (every Swift function has its own section with
-`-function-sections`, every C one with `-ffunction-sections`), so the code a station runs sits together.
+The kernel maps a binary's page cache into a process in windows of 64 kB (fault-around: at the first touch of a page it
+maps the cached pages around it too), so each function a station runs makes the window around it resident: with the
+functions in the linker's default order (object by object) the few thousand a station runs are spread over most of
+`.text`. lld's `--symbol-ordering-file` puts the sections of the listed symbols first, in the order listed (every Swift
+function has its own section with `-function-sections`, every C one with `-ffunction-sections`, and lld's code generator
+gives LTO's outlined functions one each too), so the code a station runs sits together.
 
 The list comes from a real run: the unstripped appliance binary runs under valgrind's callgrind (every function that
 executes at least one instruction is recorded, unlike a sampling profiler) twice:
-  1. "station": as scripts/bench.sh measures it — start, both connectors charging, the status API polled, a logged-in
-     installer on the dashboard and the history page, a session stopped by the card and the vehicle unplugged;
+  1. "station": as scripts/bench.sh measures it — start, both connectors charging; a logged-in installer on the
+     dashboard and the history page; charging with the status API polled until at least 75 s after the start; the
+     sessions stopped by the card, the vehicles unplugged, plugged in again for a second session each, stopped and
+     unplugged again;
   2. "backend": the same with an OCPP 1.6J central system (ocpp_central_system.py, the Python `ocpp` library) and the
      Modbus TCP server on, read by a client (FC03, seeds/000 MODBUS-REGISTERSATZ's blocks).
-The file lists run 1's functions by instructions executed (the busiest first), then those only run 2 ran, then the
-names that several local functions share (see the end of this file); then the `.bss` symbols the same two runs wrote,
-run natively (see written_bss). A stale list
-only costs memory: a listed symbol that no longer exists is ignored (`--no-warn-symbol-ordering`), a new function that
-is not listed goes after the listed ones, where the linker would have put it anyway.
+`callgrind_control --dump` cuts each run's profile into parts (start, web, charging, sessions). The file lists, each
+tier by instructions executed (the busiest first): the functions of the charging parts, then the others of the web and
+session parts, then those only the starts ran (see the tiers at the end of this file); then the names that several
+local functions share; then the `.bss` symbols the same two runs wrote, run natively (see written_bss).
+
+The list belongs to the binary it was made from: LTO numbers its outlined functions (`OUTLINED_FUNCTION_N`, a third of
+the names) and merged helpers anew whenever any code changes, so regenerate it from the binary of the commit that is
+measured. A stale list only costs memory: a listed symbol that no longer exists is ignored
+(`--no-warn-symbol-ordering`), a new function that is not listed goes after the listed ones, where the linker would
+have put it anyway.
 
 Usage: symbol_order.py BINARY PYTHON OUT   (PYTHON: the Python with the `ocpp` library, for the central system)"""
 import json
@@ -83,6 +90,7 @@ def run(phase, workdir, profiled=True):
                            ("ModbusTCPServerBasePort", str(modbus_port))):
             cli("config", "set", key, value, "--role", "manufacturer")
     tool = ["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={profile}"] if profiled else []
+    started = time.monotonic()
     station = subprocess.Popen([*tool, binary, "station", "--simulate", "--connectors", "2", "--data-dir", str(data),
                                 "--http-port", "0", "--https-port", "0", "--modbus-host", "127.0.0.1", "--log-level", "error"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
@@ -107,24 +115,48 @@ def run(phase, workdir, profiled=True):
                 api.api("POST", "/api/whitelist", {"id": card})
             api.api("POST", "/api/sim/plug", {"connector": n, "ev": "3p-16a", "batteryCapacityWh": 100000})
             api.api("POST", "/api/sim/rfid", {"uid": card})
-        wait("both connectors charging",
-             lambda: [c["status"] for c in api.api("GET", "/api/status")["connectors"]] == ["Charging", "Charging"])
+        charging = lambda: [c["status"] for c in api.api("GET", "/api/status")["connectors"]] == ["Charging", "Charging"]
+        wait("both connectors charging", charging)
+
+        def part(name):
+            """Ends a part of the profile: what ran since the last one is written to FILE.1, FILE.2, … (the last part to
+            FILE at the exit). callgrind_control returns when the part is written."""
+            if profiled:
+                subprocess.run(["callgrind_control", f"--dump={name}", str(station.pid)], check=True, capture_output=True, timeout=600)
+
+        part("start")  # FILE.1
         web = Client(info["httpPort"], timeout_s=120)
         web.request("GET", "/login")
         web.request("POST", "/login", form={"name": "installer", "password": passwords["installer"]})
         for path in ("/", "/history", "/"):
             web.request("GET", path)
-        for _ in range(20):  # a minute of charging at half a poll per second under valgrind's slowness
+        part("web")  # FILE.2
+        # Charging with the status API polled (and Modbus read): what a station does nearly all the time. At least 20
+        # polls, and on until 75 s after the start, so that the services' 30 s passes (e-mail alerts, service port,
+        # network) ran again after their first at the start.
+        polls = 0
+        while polls < 20 or time.monotonic() - started < 75:
             api.api("GET", "/api/status")
             if phase == "backend":
                 modbus_read(modbus_port, 100, 53)
+            polls += 1
             time.sleep(1)
-        for n, card in zip((1, 2), CARDS):
-            api.api("POST", "/api/sim/rfid", {"uid": card})
-            wait(f"connector {n} finishing", lambda: api.api("GET", "/api/status")["connectors"][n - 1]["status"] != "Charging")
-            api.api("POST", "/api/sim/unplug", {"connector": n})
-        wait("both connectors available",
-             lambda: [c["status"] for c in api.api("GET", "/api/status")["connectors"]] == ["Available", "Available"])
+        part("charging")  # FILE.3
+        for cycle in range(2):  # the second session of each connector: the code every session runs again
+            for n, card in zip((1, 2), CARDS):
+                api.api("POST", "/api/sim/rfid", {"uid": card})
+                wait(f"connector {n} finishing", lambda: api.api("GET", "/api/status")["connectors"][n - 1]["status"] != "Charging")
+                api.api("POST", "/api/sim/unplug", {"connector": n})
+            wait("both connectors available",
+                 lambda: [c["status"] for c in api.api("GET", "/api/status")["connectors"]] == ["Available", "Available"])
+            if cycle == 0:
+                for n, card in zip((1, 2), CARDS):
+                    api.api("POST", "/api/sim/plug", {"connector": n, "ev": "3p-16a", "batteryCapacityWh": 100000})
+                    api.api("POST", "/api/sim/rfid", {"uid": card})
+                wait("both connectors charging again", charging)
+                for _ in range(5):
+                    api.api("GET", "/api/status")
+                    time.sleep(1)
         written = None if profiled else written_bss(station.pid)
     finally:
         if station.poll() is None:
@@ -133,7 +165,10 @@ def run(phase, workdir, profiled=True):
         if cs is not None:
             cs.terminate()
             cs.wait()
-    return self_costs(profile) if profiled else written
+    if not profiled:
+        return written
+    return {"start": self_costs(Path(f"{profile}.1")), "web": self_costs(Path(f"{profile}.2")),
+            "charging": self_costs(Path(f"{profile}.3")), "sessions": self_costs(profile)}
 
 
 def written_bss(pid):
@@ -198,27 +233,66 @@ def self_costs(profile):
     return costs
 
 
+def read_only_segments_writable(path):
+    """Marks the read-only data segments (`PT_LOAD` with flags R only) of the ELF-64 file at `path` writable (R W), in
+    place. valgrind 3.19 writes into the signal mask a program hands to sigsuspend (it takes its own signals out of the
+    set) and dies with an internal SIGSEGV when that mask is a constant: libdispatch's `_dispatch_sigsuspend.mask`,
+    which lies in `.rodata`, read-only in the appliance binary. Only the profiled copy is changed; its layout, and so
+    every address the profile names, stays as it is. The ELF-64 header's e_phoff (offset 32), e_phentsize and e_phnum
+    (54, 56) locate the program headers; p_type and p_flags are their first two 32-bit words (System V gABI)."""
+    image = bytearray(Path(path).read_bytes())
+    headers = struct.unpack_from("<Q", image, 32)[0]
+    size, count = struct.unpack_from("<HH", image, 54)
+    for index in range(count):
+        kind, flags = struct.unpack_from("<II", image, headers + index * size)
+        if kind == 1 and flags == 4:  # PT_LOAD, PF_R
+            struct.pack_into("<I", image, headers + index * size + 4, 4 | 2)  # PF_R | PF_W
+    Path(path).write_bytes(image)
+
+
 with tempfile.TemporaryDirectory(prefix="chargekit-order-") as tmp:
     # Symbols stay (the symbol table is not debug information); only the copy without DWARF runs.
     binary_path = str(Path(tmp) / "chargekit")
     subprocess.run(["objcopy", "--strip-debug", binary, binary_path], check=True)
+    read_only_segments_writable(binary_path)
     binary = binary_path
-    station_costs = run("station", Path(tmp) / "station")
-    backend_costs = run("backend", Path(tmp) / "backend")
+    station = run("station", Path(tmp) / "station")
+    backend = run("backend", Path(tmp) / "backend")
     data = sorted(run("station", Path(tmp) / "data-station", profiled=False) | run("backend", Path(tmp) / "data-backend", profiled=False))
     counts = Counter(line.split()[2] for line in subprocess.run(["nm", binary], check=True, capture_output=True, text=True).stdout.splitlines()
                      if len(line.split()) == 3 and line.split()[1] in "tTwWbB")
-station = sorted(station_costs, key=lambda f: (-station_costs[f], f))
-backend = sorted((f for f in backend_costs if f not in station_costs), key=lambda f: (-backend_costs[f], f))
+
+def busiest_first(*profiles, seen=()):
+    """The functions of the profiles (instructions per function) not in `seen`: each profile's busiest first, then the
+    next profile's that are new."""
+    listed, names = set(seen), []
+    for costs in profiles:
+        for function in sorted(costs, key=lambda f: (-costs[f], f)):
+            if function not in listed:
+                listed.add(function)
+                names.append(function)
+    return names
+
+
+# Three tiers, each busiest first: what a charging station runs all the time (the charging parts: the runtime's ticks,
+# the simulated board and meters, the status API, OCPP's meter values and heartbeats, Modbus, the services' periodic
+# passes), then what it runs now and then (the web pages, sessions starting and ending), then what only the starts ran.
+# Hosting's StartupPages hands the binary's pages back 30 s after the start, and what the station touches after that
+# comes back in windows of 64 kB (fault-around): the code it keeps running must sit together, apart from the rest.
+steady = busiest_first(station["charging"], backend["charging"])
+occasional = busiest_first(station["web"], station["sessions"], backend["web"], backend["sessions"], seen=steady)
+start_only = busiest_first(station["start"], backend["start"], seen=steady + occasional)
 # Names valgrind made up for code without a symbol ("0x…") cannot be ordered. A name that several local functions
 # share (the compiler's merged helpers "…Tm", "objectdestroy", BoringSSL's static functions in both copies) moves every
 # function of that name, and the one in a toolchain library whose objects keep one `.text` for all their functions
 # (libswift_RegexParser.a: 475 KiB) drags that whole section along: such names go last, after the code that surely runs.
-ordered = [f for f in station + backend if not f.startswith("0x") and counts[f] <= 1]
-ordered += [f for f in station + backend if not f.startswith("0x") and counts[f] > 1]
+ranked = steady + occasional + start_only
+ordered = [f for f in ranked if not f.startswith("0x") and counts[f] <= 1]
+ordered += [f for f in ranked if not f.startswith("0x") and counts[f] > 1]
 # Then the `.bss` symbols the two runs wrote (natively, without valgrind), by name: lld orders each output section's
 # input sections by the symbols they hold, so these only move within `.bss`. Names several symbols share go as above.
 ordered += [d for d in data if counts[d] <= 1] + [d for d in data if counts[d] > 1]
 out.write_text("".join(f + "\n" for f in ordered))
-print(f"symbol_order: {len(station)} functions ran in the station run, {len(backend)} more with the central system and "
-      f"Modbus; {len(data)} .bss symbols written; wrote {len(ordered)} names to {out}")
+print(f"symbol_order: {len(steady)} functions ran while charging (the station run and the one with the central system "
+      f"and Modbus), {len(occasional)} more for the web and sessions, {len(start_only)} more only while they started; "
+      f"{len(data)} .bss symbols written; wrote {len(ordered)} names to {out}")

@@ -69,8 +69,12 @@ extension StationController {
         connectors[n - 1].boardErrors = reported
     }
 
+    /// Raises or resolves `id` on connector `n` and logs the change. Called for every rule on every tick (ten times a
+    /// second per connector), so it looks at the catalogue only when the state changes: the catalogue is a dictionary
+    /// keyed by the error's name, and hashing a name reads its bytes from the binary's constant strings, which the
+    /// station would otherwise keep mapped (and pay for) in a dozen places for nothing.
     mutating func setError(_ id: String, connector n: Int, active: Bool, now: Date) {
-        guard let d = ErrorCatalogue.definition(id) else { return }
+        guard active != errors.isActive(id, connector: n), let d = ErrorCatalogue.definition(id) else { return }
         if active, errors.raise(id, connector: n, now: now) != nil {
             log(now, .errorRaised, n, d.activationMessage, code: id)
         } else if !active, errors.resolve(id, connector: n) != nil {

@@ -12,12 +12,18 @@ import OCMF
 /// persisted state (which goes into the database): ``SimulatedMeterSigners`` encodes as nothing.
 public struct SimulatedMeterSigners: Sendable, Equatable, Codable {
     public let signers: [OCMFSigner]
+    /// Each signer's public key as upper-case hex of its DER (``OCMFPublicKey/hexDER``), made once: every reading of
+    /// the board carries it, and deriving it from the private key is a P-256 point multiplication.
+    public let publicKeysHex: [String]
 
-    public init(_ signers: [OCMFSigner]) { self.signers = signers }
+    public init(_ signers: [OCMFSigner]) {
+        self.signers = signers
+        publicKeysHex = signers.map(\.publicKey.hexDER)
+    }
 
-    public static func == (a: Self, b: Self) -> Bool { a.signers.map(\.publicKey) == b.signers.map(\.publicKey) }
+    public static func == (a: Self, b: Self) -> Bool { a.publicKeysHex == b.publicKeysHex }
 
-    public init(from decoder: any Decoder) throws { signers = [] }
+    public init(from decoder: any Decoder) throws { self.init([]) }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encodeNil()
@@ -78,7 +84,7 @@ extension SimulatedBoard {
         guard let signers = meterSigners, signers.signers.indices.contains(n - 1) else { return nil }
         let c = connectors[n - 1]
         let broken = c.faults.contains(.meterSignature)
-        return SigningMeterState(publicKeyHex: broken ? nil : signers.signers[n - 1].publicKey.hexDER, signed: c.signedReadings ?? [])
+        return SigningMeterState(publicKeyHex: broken ? nil : signers.publicKeysHex[n - 1], signed: c.signedReadings ?? [])
     }
 
     /// Takes a request for a signed reading (a board without signing meters, or without its link, ignores it).
@@ -101,7 +107,7 @@ extension SimulatedBoard {
                 let page = (connectors[i].pagination ?? 0) + 1
                 connectors[i].pagination = page
                 let signer = signers.signers[i]
-                let key = signer.publicKey.hexDER
+                let key = signers.publicKeysHex[i]
                 let payload = OCMFPayload(gatewayIdentification: "ChargeKit simulated board", pagination: "T\(page)",
                                           meterVendor: "ChargeKit", meterModel: "Simulated meter", meterSerial: "CKSIM\(i + 1)-\(key.suffix(8))",
                                           meterFirmware: "1.0",

@@ -10,15 +10,16 @@ gives LTO's outlined functions one each too), so the code a station runs sits to
 The list comes from a real run: the unstripped appliance binary runs under valgrind's callgrind (every function that
 executes at least one instruction is recorded, unlike a sampling profiler) twice:
   1. "station": as scripts/bench.sh measures it — start, both connectors charging; a logged-in installer on the
-     dashboard and the history page; charging with the status API polled until at least 75 s after the start; the
-     sessions stopped by the card, the vehicles unplugged, plugged in again for a second session each, stopped and
+     dashboard and the history page; charging with the status API polled until 35 s after the start, then 35 s more;
+     the sessions stopped by the card, the vehicles unplugged, plugged in again for a second session each, stopped and
      unplugged again;
   2. "backend": the same with an OCPP 1.6J central system (ocpp_central_system.py, the Python `ocpp` library) and the
      Modbus TCP server on, read by a client (FC03, seeds/000 MODBUS-REGISTERSATZ's blocks).
-`callgrind_control --dump` cuts each run's profile into parts (start, web, charging, sessions). The file lists, each
-tier by instructions executed (the busiest first): the functions of the charging parts, then the others of the web and
-session parts, then those only the starts ran (see the tiers at the end of this file); then the names that several
-local functions share; then the `.bss` symbols the same two runs wrote, run natively (see written_bss).
+`callgrind_control --dump` cuts each run's profile into parts (start, web, charging, steady, sessions). The file lists,
+each tier by instructions executed (the busiest first): the functions of the steady parts (the second 35 s of
+charging), then the others of the charging, web and session parts, then those only the starts ran (see the tiers at
+the end of this file); then the names that several local functions share; then the `.bss` symbols the same two runs
+wrote, run natively (see written_bss).
 
 The list belongs to the binary it was made from: LTO numbers its outlined functions (`OUTLINED_FUNCTION_N`, a third of
 the names) and merged helpers anew whenever any code changes, so regenerate it from the binary of the commit that is
@@ -94,7 +95,9 @@ def run(phase, workdir, profiled=True):
     station = subprocess.Popen([*tool, binary, "station", "--simulate", "--connectors", "2", "--data-dir", str(data),
                                 "--http-port", "0", "--https-port", "0", "--modbus-host", "127.0.0.1", "--log-level", "error"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               env={**os.environ, "CHARGEKIT_NETWORK_SERVICE": "none"})
+                               # As bench.sh starts it: a simulated station leaves the host's network alone without
+                               # CHARGEKIT_NETWORK_SERVICE; set, it would run the network service's detection instead.
+                               env={k: v for k, v in os.environ.items() if k != "CHARGEKIT_NETWORK_SERVICE"})
     try:
         try:
             passwords = read_passwords(station)
@@ -131,17 +134,21 @@ def run(phase, workdir, profiled=True):
         for path in ("/", "/history", "/"):
             web.request("GET", path)
         part("web")  # FILE.2
-        # Charging with the status API polled (and Modbus read): what a station does nearly all the time. At least 20
-        # polls, and on until 75 s after the start, so that the services' 30 s passes (e-mail alerts, service port,
-        # network) ran again after their first at the start.
-        polls = 0
-        while polls < 20 or time.monotonic() - started < 75:
-            api.api("GET", "/api/status")
-            if phase == "backend":
-                modbus_read(modbus_port, 100, 53)
-            polls += 1
-            time.sleep(1)
+        # Charging with the status API polled (and Modbus read): what a station does nearly all the time. Two parts:
+        # the first until at least 35 s after the start (what runs once, at the first poll or the first meter values,
+        # lands here), the second for 35 s more (so that the services' 30 s passes run in it): what keeps running.
+        def charge(seconds_from_start, polls_at_least):
+            polls = 0
+            while polls < polls_at_least or time.monotonic() - started < seconds_from_start:
+                api.api("GET", "/api/status")
+                if phase == "backend":
+                    modbus_read(modbus_port, 100, 53)
+                polls += 1
+                time.sleep(1)
+        charge(35, 10)
         part("charging")  # FILE.3
+        charge(time.monotonic() - started + 35, 20)
+        part("steady")  # FILE.4
         for cycle in range(2):  # the second session of each connector: the code every session runs again
             for n, card in zip((1, 2), CARDS):
                 api.api("POST", "/api/sim/rfid", {"uid": card})
@@ -168,7 +175,8 @@ def run(phase, workdir, profiled=True):
     if not profiled:
         return written
     return {"start": self_costs(Path(f"{profile}.1")), "web": self_costs(Path(f"{profile}.2")),
-            "charging": self_costs(Path(f"{profile}.3")), "sessions": self_costs(profile)}
+            "charging": self_costs(Path(f"{profile}.3")), "steady": self_costs(Path(f"{profile}.4")),
+            "sessions": self_costs(profile)}
 
 
 def written_bss(pid):
@@ -274,13 +282,15 @@ def busiest_first(*profiles, seen=()):
     return names
 
 
-# Three tiers, each busiest first: what a charging station runs all the time (the charging parts: the runtime's ticks,
-# the simulated board and meters, the status API, OCPP's meter values and heartbeats, Modbus, the services' periodic
-# passes), then what it runs now and then (the web pages, sessions starting and ending), then what only the starts ran.
-# Hosting's StartupPages hands the binary's pages back 30 s after the start, and what the station touches after that
-# comes back in windows of 64 kB (fault-around): the code it keeps running must sit together, apart from the rest.
-steady = busiest_first(station["charging"], backend["charging"])
-occasional = busiest_first(station["web"], station["sessions"], backend["web"], backend["sessions"], seen=steady)
+# Three tiers, each busiest first: what a charging station keeps running (the steady parts: the runtime's ticks, the
+# simulated board and meters, the status API, OCPP's meter values and heartbeats, Modbus, the services' periodic
+# passes), then what it runs now and then or once after its start (the first charging part, the web pages, sessions
+# starting and ending), then what only the starts ran. Hosting's StartupPages hands the binary's pages back 30 s after
+# the start, and what the station touches after that comes back in windows of 64 kB (fault-around): the code it keeps
+# running must sit together, apart from the rest.
+steady = busiest_first(station["steady"], backend["steady"])
+occasional = busiest_first(station["charging"], station["web"], station["sessions"],
+                           backend["charging"], backend["web"], backend["sessions"], seen=steady)
 start_only = busiest_first(station["start"], backend["start"], seen=steady + occasional)
 # Names valgrind made up for code without a symbol ("0x…") cannot be ordered. A name that several local functions
 # share (the compiler's merged helpers "…Tm", "objectdestroy", BoringSSL's static functions in both copies) moves every
@@ -293,6 +303,6 @@ ordered += [f for f in ranked if not f.startswith("0x") and counts[f] > 1]
 # input sections by the symbols they hold, so these only move within `.bss`. Names several symbols share go as above.
 ordered += [d for d in data if counts[d] <= 1] + [d for d in data if counts[d] > 1]
 out.write_text("".join(f + "\n" for f in ordered))
-print(f"symbol_order: {len(steady)} functions ran while charging (the station run and the one with the central system "
-      f"and Modbus), {len(occasional)} more for the web and sessions, {len(start_only)} more only while they started; "
+print(f"symbol_order: {len(steady)} functions kept running while charging (the station run and the one with the central "
+      f"system and Modbus), {len(occasional)} more once or now and then, {len(start_only)} more only while they started; "
       f"{len(data)} .bss symbols written; wrote {len(ordered)} names to {out}")

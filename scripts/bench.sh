@@ -59,15 +59,19 @@ def post(data, port, path, body):
 def stop(p):
     p.send_signal(signal.SIGTERM); p.wait(timeout=20)
 
+def wait_answering(p, data, port):
+    """Until the station `p` answers (see answers); ends the benchmark if it exits first."""
+    while not answers(data, port):
+        if p.poll() is not None:
+            sys.exit(f"station exited with {p.returncode}")
+        time.sleep(0.001)
+
 # (a) cold start, at the first start and at a restart
 def cold_start(data):
     port = free_port()
     t0 = time.perf_counter()
     p = start(data, port)
-    while not answers(data, port):
-        if p.poll() is not None:
-            sys.exit(f"station exited with {p.returncode}")
-        time.sleep(0.001)
+    wait_answering(p, data, port)
     elapsed = (time.perf_counter() - t0) * 1000
     stop(p)
     return elapsed
@@ -104,8 +108,7 @@ def memory(drop):
     with tempfile.TemporaryDirectory() as d:
         port = free_port()
         p = start(d, port)
-        while not answers(d, port):
-            time.sleep(0.01)
+        wait_answering(p, d, port)
         for n, card in ((1, "04567DAA5F3580"), (2, "0A0E9B83")):
             post(d, port, "/api/whitelist", {"id": card})
             post(d, port, "/api/sim/plug", {"connector": n, "ev": "3p-16a", "batteryCapacityWh": 100000})

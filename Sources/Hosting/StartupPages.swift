@@ -59,17 +59,15 @@ public enum StartupPages {
     }
 
     /// The address ranges that may be released: every `PT_LOAD` segment without `PF_W`, less the `PT_GNU_RELRO` range,
-    /// shrunk to whole pages (a page shared with a neighbouring writable segment stays), at `loadBias` (where the
-    /// binary's address 0 lies in memory). Sorted, none empty.
+    /// shrunk to whole pages (a page the segment shares with a neighbour stays), at `loadBias` (where the binary's
+    /// address 0 lies in memory). Sorted, none empty.
     public static func releasableRanges(_ headers: [ProgramHeader], loadBias: UInt64, pageSize: UInt64) -> [Range<UInt64>] {
         let relro = headers.filter { $0.type == relroSegment }.map { $0.virtualAddress..<($0.virtualAddress + $0.memorySize) }
-        let writable = headers.filter { $0.type == loadSegment && $0.flags & writableFlag != 0 }
-            .map { $0.virtualAddress..<($0.virtualAddress + $0.memorySize) }
         var ranges: [Range<UInt64>] = []
         for header in headers where header.type == loadSegment && header.flags & writableFlag == 0 {
             var pieces = [header.virtualAddress..<(header.virtualAddress + header.memorySize)]
-            for hole in relro + writable {
-                // A writable neighbour's first or last page may be this segment's too: keep whole pages of it out.
+            for hole in relro {
+                // Every page the relocated range touches stays, also the ones it shares with the rest of the segment.
                 let low = hole.lowerBound / pageSize * pageSize
                 let high = (hole.upperBound + pageSize - 1) / pageSize * pageSize
                 pieces = pieces.flatMap { piece -> [Range<UInt64>] in

@@ -133,8 +133,8 @@ struct StationLoop<Board: HardwarePort>: Service {
                 watchdog?.turn()
                 ticks += 1
                 if ticks == Self.startupPagesTicks {
-                    let bytes = StartupPages.release()
-                    logger.debug("start-up pages released: \(bytes / 1024) KiB of the binary's read-only mappings")
+                    let release = StartupPages.release()
+                    logger.debug("start-up pages released: \(release.releasedBytes / 1024) KiB of the binary's read-only mappings; page cache \(release.pageCacheDropped ? "dropped" : "kept")")
                 }
             }
         }

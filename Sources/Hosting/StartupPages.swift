@@ -11,8 +11,20 @@ import Musl
 /// start's accounts, the TLS certificate, the listeners' set-up — keeps its window mapped for the life of the process,
 /// counted in the station's PSS although nothing touches it again. `MADV_DONTNEED` on those mappings (madvise(2))
 /// unmaps them; the pages stay in the page cache, and what the running station still touches is mapped again at its
-/// next touch, by a minor fault. With the appliance binary's symbol order (the functions of the steady state first,
-/// then those only start runs: scripts/symbol-order.sh) the windows that come back are few.
+/// next touch. With the appliance binary's symbol order (the functions of the steady state first, then those only start
+/// runs: scripts/symbol-order.sh) the windows that come back are few.
+///
+/// Fault-around maps every page of the window that is in the page cache, and the start (with read-ahead) or an
+/// installation leaves most of the binary cached: what comes back is the windows around what runs, about twice what
+/// runs. So the release also advises `MADV_RANDOM` on the same mappings (a page not in the cache is read alone, without
+/// read-ahead; on its own the advice changes nothing, fault-around ignores it) and drops the binary's page cache
+/// (posix_fadvise(2), `POSIX_FADV_DONTNEED`; a page another process maps stays). From then on the cache holds the
+/// pages the station touches, and its mappings hold only those: PSS 15.5–16.2 → 13.6–13.8 MB on the appliance binary,
+/// whether the binary was wholly cached or read after a boot (docs/testing.md, session 30). Kernels since 6.16 keep
+/// reading code around a faulting page (up to the device's read-ahead, within the mapping) whatever the advice, so the
+/// advice counts for the read-only data; code comes back in the 64 kB windows as before. The price is a read from
+/// storage at the first touch of each page after the release: the steady state's once, and later a code path run for
+/// the first time, such as the first web page opened (about 250 pages: 4 → 16 ms here).
 ///
 /// Only mappings the process can never have written are released: the `PT_LOAD` segments without `PF_W` (code,
 /// read-only data, the ELF headers and Swift's reflection records), without the `PT_GNU_RELRO` range (relocated at
@@ -84,21 +96,50 @@ public enum StartupPages {
         return ranges.sorted { $0.lowerBound < $1.lowerBound }
     }
 
-    /// Releases this process's start-up pages of its own binary (see the type's documentation); returns the bytes of
-    /// address space advised, 0 when nothing could be (no `/proc`, no `PT_PHDR`, text relocations, or madvise refused).
+    /// What a release did.
+    public struct Release: Equatable, Sendable {
+        /// Bytes of address space unmapped (0 when nothing could be: no `/proc`, no `PT_PHDR`, text relocations, or
+        /// madvise refused).
+        public var releasedBytes: Int
+        /// Whether the kernel took the advice to drop the binary's page cache (not when the binary cannot be opened for
+        /// reading, or nothing was released).
+        public var pageCacheDropped: Bool
+    }
+
+    /// Releases this process's start-up pages of its own binary, from then on reads them a page at a time and drops the
+    /// binary's page cache (see the type's documentation).
     @discardableResult
-    public static func release() -> Int {
+    public static func release() -> Release {
         #if os(Linux)
-        guard let (headers, loadBias) = ownProgramHeaders(), !hasTextRelocations(headers, loadBias: loadBias) else { return 0 }
+        guard let (headers, loadBias) = ownProgramHeaders(), !hasTextRelocations(headers, loadBias: loadBias) else {
+            return Release(releasedBytes: 0, pageCacheDropped: false)
+        }
         let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
         var released = 0
         for range in releasableRanges(headers, loadBias: loadBias, pageSize: pageSize) {
             guard let start = UnsafeMutableRawPointer(bitPattern: UInt(range.lowerBound)) else { continue }
+            // Advice only: a kernel that refuses it reads ahead as before.
+            _ = madvise(start, range.count, Int32(MADV_RANDOM))
             if madvise(start, range.count, Int32(MADV_DONTNEED)) == 0 { released += range.count }
         }
-        return released
+        let dropped = released > 0 && dropPageCache(path: "/proc/self/exe")
+        return Release(releasedBytes: released, pageCacheDropped: dropped)
         #else
-        return 0
+        return Release(releasedBytes: 0, pageCacheDropped: false)
+        #endif
+    }
+
+    /// Advises the kernel to drop the file's pages from the page cache (posix_fadvise(2), `POSIX_FADV_DONTNEED`): the
+    /// clean pages no process maps go; the file is unchanged. Returns whether the file could be opened and the advice
+    /// was taken (a file system without a page cache of its own, like tmpfs, takes it and keeps its pages).
+    public static func dropPageCache(path: String) -> Bool {
+        #if os(Linux)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return posix_fadvise(descriptor, 0, 0, Int32(POSIX_FADV_DONTNEED)) == 0
+        #else
+        return false
         #endif
     }
 

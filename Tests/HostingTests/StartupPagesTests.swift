@@ -76,12 +76,53 @@ struct StartupPagesTests {
         let ranges = StartupPages.releasableRanges(headers, loadBias: bias, pageSize: Self.page)
         let before = Self.presentPages(ranges)
         #expect(before > 16)
-        let released = StartupPages.release()
+        let release = StartupPages.release()
         let after = Self.presentPages(ranges)
-        #expect(released == ranges.reduce(0) { $0 + $1.count })
+        #expect(release.releasedBytes == ranges.reduce(0) { $0 + $1.count })
+        #expect(release.pageCacheDropped)
         // The code that runs from here on (this test, the other tests' threads) maps its pages again as it goes.
         #expect(after < before)
         #expect(after >= 0)
+    }
+
+    /// Pages of the file at `path` in the page cache (mincore(2) on a mapping of it that is never touched).
+    static func cachedPages(path: String, bytes: Int) -> Int {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return -1 }
+        defer { close(descriptor) }
+        guard let mapping = mmap(nil, bytes, PROT_READ, MAP_SHARED, descriptor, 0), mapping != MAP_FAILED else { return -1 }
+        defer { munmap(mapping, bytes) }
+        var resident = [UInt8](repeating: 0, count: bytes / Int(Self.page))
+        guard mincore(mapping, bytes, &resident) == 0 else { return -1 }
+        return resident.filter { $0 & 1 != 0 }.count
+    }
+
+    @Test("a file's page cache is dropped, and the file is unchanged")
+    func dropsPageCache() throws {
+        // Beside the test binary: a disk file system (a tmpfs /tmp keeps its pages, it has no other copy).
+        var executable = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &executable, executable.count - 1)
+        try #require(length > 0)
+        let directory = String(decoding: executable[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let path = directory + "/startup-pages-\(getpid()).bin"
+        defer { unlink(path) }
+        let bytes = 64 * Int(Self.page)
+        let content = (0..<bytes).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        try #require(descriptor >= 0)
+        #expect(content.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } == bytes)
+        #expect(fsync(descriptor) == 0)  // clean pages: dirty ones stay until written back
+        close(descriptor)
+        #expect(Self.cachedPages(path: path, bytes: bytes) == 64)
+        #expect(StartupPages.dropPageCache(path: path))
+        #expect(Self.cachedPages(path: path, bytes: bytes) == 0)
+        var readBack = [UInt8](repeating: 0, count: bytes)
+        let reader = open(path, O_RDONLY)
+        #expect(readBack.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) } == bytes)
+        close(reader)
+        #expect(readBack == content)
+        #expect(!StartupPages.dropPageCache(path: directory + "/no-such-file"))
     }
     #endif
 }

@@ -229,34 +229,41 @@ def test_second_station_on_the_same_data_directory_is_refused(station, data_dir)
     assert r.returncode == 1 and "another chargekit station is running" in r.stderr
 
 
-def _binary_code_kib(pid):
-    """KiB of the station binary's code mapped into the process (smaps Rss of its executable mapping)."""
+def _binary_code(pid):
+    """KiB of the station binary's code mapped into the process (smaps Rss of its executable mapping) and the
+    mapping's VmFlags (proc(5): "rr" is "random read advised", MADV_RANDOM)."""
     exe = os.path.realpath(f"/proc/{pid}/exe")
-    rss, current = 0, None
+    rss, flags, current = 0, set(), None
     for line in open(f"/proc/{pid}/smaps"):
         fields = line.split()
         if "-" in fields[0] and not fields[0].endswith(":"):
             current = fields[1] == "r-xp" and len(fields) >= 6 and os.path.realpath(fields[5]) == exe
         elif current and fields[0] == "Rss:":
             rss += int(fields[1])
-    return rss
+        elif current and fields[0] == "VmFlags:":
+            flags |= set(fields[1:])
+    return rss, flags
 
 
 def test_station_runs_on_after_handing_back_its_startup_pages(data_dir):
     """Hosting's StartupPages: 30 s after the start the station unmaps the read-only pages of its own binary that the
     start touched (madvise MADV_DONTNEED). Everything it runs afterwards maps its pages again at the first touch: the
     session charging across that moment goes on, a new one starts and ends, the web and the API answer; and the
-    binary's code mapped afterwards is less than before (the start's code does not come back)."""
+    binary's code mapped afterwards is less than before (the start's code does not come back), read a page at a time
+    from then on (MADV_RANDOM) with the binary's page cache dropped."""
     station = Station(data_dir, time_scale=1.0)
     station.log_level = "debug"
     station.start()
     try:
         _charge_until_samples(station, 1)
-        before = _binary_code_kib(station.proc.pid)
+        before, flags = _binary_code(station.proc.pid)
+        assert "rr" not in flags  # the start reads ahead
         released = "start-up pages released"
         wait_for(lambda: released in station.log_tail(1_000_000), timeout=90, interval=0.5, what="the start-up pages released")
-        after = _binary_code_kib(station.proc.pid)
+        assert "page cache dropped" in station.log_tail(1_000_000)
+        after, flags = _binary_code(station.proc.pid)
         assert 0 < after < before, (before, after)
+        assert "rr" in flags, flags
         assert station.connector(1)["status"] == "Charging"
         energy = station.connector(1)["session"]["energyWh"]
         wait_for(lambda: station.connector(1)["session"]["energyWh"] > energy, what="energy counting on")

@@ -249,8 +249,8 @@ def test_station_runs_on_after_handing_back_its_startup_pages(data_dir):
     """Hosting's StartupPages: 30 s after the start the station unmaps the read-only pages of its own binary that the
     start touched (madvise MADV_DONTNEED). Everything it runs afterwards maps its pages again at the first touch: the
     session charging across that moment goes on, a new one starts and ends, the web and the API answer; and the
-    binary's code mapped afterwards is less than before (the start's code does not come back), read a page at a time
-    from then on (MADV_RANDOM) with the binary's page cache dropped."""
+    binary's code mapped afterwards is less than before (the start's code does not come back), its mappings advised
+    for random reads (MADV_RANDOM) and the binary's page cache dropped."""
     station = Station(data_dir, time_scale=1.0)
     station.log_level = "debug"
     station.start()

@@ -10,9 +10,9 @@ import Musl
 /// (fault-around): every function that runs once at start — the command line, the database's migrations, the first
 /// start's accounts, the TLS certificate, the listeners' set-up — keeps its window mapped for the life of the process,
 /// counted in the station's PSS although nothing touches it again. `MADV_DONTNEED` on those mappings (madvise(2))
-/// unmaps them; the pages stay in the page cache, and what the running station still touches is mapped again at its
-/// next touch. With the appliance binary's symbol order (the functions of the steady state first, then those only start
-/// runs: scripts/symbol-order.sh) the windows that come back are few.
+/// unmaps them, and what the running station still touches is mapped again at its next touch. With the appliance
+/// binary's symbol order (the functions of the steady state first, then those only start runs:
+/// scripts/symbol-order.sh) the windows that come back are few.
 ///
 /// Fault-around maps every page of the window that is in the page cache, and the start (with read-ahead) or an
 /// installation leaves most of the binary cached: what comes back is the windows around what runs, about twice what

@@ -42,13 +42,6 @@ public enum StartupPages {
         public var flags: UInt32
         public var virtualAddress: UInt64
         public var memorySize: UInt64
-
-        public init(type: UInt32, flags: UInt32, virtualAddress: UInt64, memorySize: UInt64) {
-            self.type = type
-            self.flags = flags
-            self.virtualAddress = virtualAddress
-            self.memorySize = memorySize
-        }
     }
 
     static let programHeaderSize = 56
